@@ -1,0 +1,507 @@
+/* internal.h -- the one internal header of the Kiln toolchain (kiln_toolchain).
+ *
+ * Sectioned per file, chibicc/QBE style. Everything here is internal to the toolchain
+ * library, its CLI and its tests; the runtime never sees these types.
+ *
+ * Pipeline (see compile.c once code generation exists):
+ *     bytes --kiln_decode--> kiln_module --kiln_validate--> validated module --> ...
+ * The decoder checks everything the binary format says (malformed); the validator checks
+ * everything the validation rules say (invalid). Each check lives in exactly one of them.
+ * Input bytes are borrowed: they must outlive the kiln_module (code bodies, names and data
+ * segments are slices of the input, never copies).
+ */
+#ifndef KILN_TOOLCHAIN_INTERNAL_H
+#define KILN_TOOLCHAIN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define KILN_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define KILN_NORETURN __attribute__((noreturn))
+#else
+#define KILN_PRINTF(fmt, args)
+#define KILN_NORETURN
+#endif
+
+/* Internal bugs only, never input errors (QBE's die()). Active in every build type. */
+KILN_NORETURN void kiln_die(const char *file, int line, const char *expr);
+#define KILN_ASSERT(x) ((x) ? (void)0 : kiln_die(__FILE__, __LINE__, #x))
+
+#define KILN_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * diag.c
+ */
+
+/* The class of an error; the first error wins and is never overwritten. */
+typedef enum kiln_err {
+    KILN_OK = 0,
+    KILN_ERR_MALFORMED,   /* does not decode            (spec: assert_malformed) */
+    KILN_ERR_INVALID,     /* decodes, fails validation  (spec: assert_invalid)   */
+    KILN_ERR_UNSUPPORTED, /* valid Wasm Kiln does not implement                  */
+    KILN_ERR_LIMIT,       /* over an implementation limit in limits.h            */
+    KILN_ERR_NOMEM,       /* the host allocator failed                           */
+    KILN_ERR_IO,          /* reading or writing a file failed                    */
+    KILN_ERR_LLVM,        /* LLVM reported an error                              */
+} kiln_err;
+
+#define KILN_NO_OFFSET SIZE_MAX
+#define KILN_NO_FUNC UINT32_MAX
+
+typedef struct kiln_diag {
+    kiln_err code;
+    size_t offset;       /* byte offset in the input; KILN_NO_OFFSET if not about the input */
+    uint32_t func_index; /* function index (imports counted); KILN_NO_FUNC outside bodies */
+    char msg[192];       /* lower-case, no trailing period; the spec's wording first */
+} kiln_diag;
+
+void kiln_diag_init(kiln_diag *d);
+/* Records an error unless one is recorded already. Always returns false. */
+bool kiln_diag_set(kiln_diag *d, kiln_err code, size_t offset, const char *fmt, ...)
+    KILN_PRINTF(4, 5);
+/* "malformed", "invalid", ... as used in the CLI's text and JSON output. */
+const char *kiln_err_class(kiln_err code);
+/* Prints "FILE:0xOFFSET: error: MESSAGE" (+ " (in function N)") to a string. */
+int kiln_diag_format(const kiln_diag *d, const char *file, char *buf, size_t size);
+
+/*
+ * arena.c -- bump allocation for everything whose lifetime is a module or a function.
+ */
+
+/* The backing allocator is injectable so tests can fail the N-th allocation (Lua's
+ * lua_Alloc). realloc semantics: size 0 frees. NULL = the C library. */
+typedef struct kiln_allocator {
+    void *(*realloc)(void *ud, void *ptr, size_t size);
+    void *ud;
+} kiln_allocator;
+
+typedef struct kiln_arena_chunk kiln_arena_chunk;
+typedef struct kiln_arena {
+    kiln_arena_chunk *head;
+    const kiln_allocator *alloc;
+    size_t total; /* bytes handed out, for limits and statistics */
+} kiln_arena;
+
+void kiln_arena_init(kiln_arena *a, const kiln_allocator *alloc);
+void *kiln_arena_alloc(kiln_arena *a, size_t size, size_t align); /* zeroed; NULL on OOM/overflow */
+void *kiln_arena_array(kiln_arena *a, size_t n, size_t elem, size_t align); /* checks n*elem */
+void kiln_arena_reset(kiln_arena *a); /* frees all but the first chunk, which is kept for reuse */
+void kiln_arena_free(kiln_arena *a);
+#define ARENA_NEW(a, T) ((T *)kiln_arena_alloc((a), sizeof(T), _Alignof(T)))
+#define ARENA_ARRAY(a, T, n) ((T *)kiln_arena_array((a), (n), sizeof(T), _Alignof(T)))
+
+/*
+ * read.c -- a bounds-checked cursor over untrusted bytes.
+ *
+ * Every read takes a description ("type count") that ends up in the message:
+ *   "unexpected end of section or function: type count" / "integer too large: type count".
+ * Every function returns false after recording the first error in *diag.
+ */
+
+typedef struct kiln_reader {
+    const uint8_t *base; /* start of the module: offsets are p - base */
+    const uint8_t *p;
+    const uint8_t *end; /* end of the current section / body / sub-range */
+    kiln_diag *diag;
+} kiln_reader;
+
+void rd_init(kiln_reader *r, const uint8_t *bytes, size_t size, kiln_diag *diag);
+static inline size_t rd_offset(const kiln_reader *r) { return (size_t)(r->p - r->base); }
+static inline size_t rd_left(const kiln_reader *r) { return (size_t)(r->end - r->p); }
+static inline bool rd_done(const kiln_reader *r) { return r->p == r->end; }
+/* Records code at the current offset. Returns false. */
+bool rd_fail(kiln_reader *r, kiln_err code, const char *fmt, ...) KILN_PRINTF(3, 4);
+/* Like rd_fail at an explicit offset. */
+bool rd_fail_at(kiln_reader *r, size_t offset, kiln_err code, const char *fmt, ...)
+    KILN_PRINTF(4, 5);
+
+bool rd_u8(kiln_reader *r, uint8_t *out, const char *what);
+bool rd_bytes(kiln_reader *r, size_t n, const uint8_t **out, const char *what);
+bool rd_u32(kiln_reader *r, uint32_t *out, const char *what); /* unsigned LEB128, <= 5 bytes */
+bool rd_u64(kiln_reader *r, uint64_t *out, const char *what); /* unsigned LEB128, <= 10 bytes */
+bool rd_s32(kiln_reader *r, int32_t *out, const char *what);  /* signed LEB128, <= 5 bytes */
+bool rd_s33(kiln_reader *r, int64_t *out, const char *what);  /* signed LEB128, <= 5 bytes */
+bool rd_s64(kiln_reader *r, int64_t *out, const char *what);  /* signed LEB128, <= 10 bytes */
+bool rd_f32(kiln_reader *r, uint32_t *out_bits, const char *what);
+bool rd_f64(kiln_reader *r, uint64_t *out_bits, const char *what);
+/* name ::= vec(byte) that is valid UTF-8 ("malformed UTF-8 encoding"). */
+bool rd_name(kiln_reader *r, const char **out, uint32_t *out_len, const char *what);
+/* A vector length, bounded by the bytes left (each entry is >= min_entry_bytes) and by
+ * limit (KILN_ERR_LIMIT, with the limit's name). Use it before every allocation. */
+bool rd_count(kiln_reader *r, uint32_t *out, size_t min_entry_bytes, uint64_t limit,
+              const char *what);
+/* A sub-reader over the next len bytes; r advances past them. */
+bool rd_sub(kiln_reader *r, size_t len, kiln_reader *out, const char *what);
+/* Checks UTF-8 per the spec (no overlongs, no surrogates, <= U+10FFFF). */
+bool kiln_utf8_valid(const uint8_t *s, size_t n);
+
+/*
+ * opcodes.def / opcodes.c -- the instruction table.
+ */
+
+typedef enum kiln_imm {
+    IMM_NONE,
+    IMM_BLOCK,        /* blocktype (block, loop, if) */
+    IMM_LABEL,        /* br, br_if: labelidx */
+    IMM_BR_TABLE,     /* vec(labelidx) labelidx */
+    IMM_FUNC,         /* call, ref.func: funcidx */
+    IMM_CALL_INDIRECT,/* typeidx tableidx */
+    IMM_LOCAL,        /* local.get/set/tee */
+    IMM_GLOBAL,       /* global.get/set */
+    IMM_TABLE,        /* table.get/set/size/grow/fill: tableidx */
+    IMM_TABLE_COPY,   /* tableidx(dst) tableidx(src) */
+    IMM_TABLE_INIT,   /* elemidx tableidx */
+    IMM_ELEM,         /* elem.drop: elemidx */
+    IMM_MEMARG,       /* align offset */
+    IMM_MEMORY,       /* memory.size/grow/fill: a zero byte (memory index 0) */
+    IMM_MEMORY_COPY,  /* two zero bytes */
+    IMM_MEMORY_INIT,  /* dataidx, zero byte */
+    IMM_DATA,         /* data.drop: dataidx */
+    IMM_I32,          /* i32.const: s32 */
+    IMM_I64,          /* i64.const: s64 */
+    IMM_F32,          /* f32.const: 4 bytes */
+    IMM_F64,          /* f64.const: 8 bytes */
+    IMM_V128,         /* v128.const: 16 bytes */
+    IMM_SHUFFLE,      /* i8x16.shuffle: 16 lane indices */
+    IMM_LANE,         /* extract/replace_lane: one lane index byte */
+    IMM_MEMARG_LANE,  /* v128.loadN_lane/storeN_lane: memarg + lane index byte */
+    IMM_SELECT_T,     /* select t*: vec(valtype) */
+    IMM_REFTYPE,      /* ref.null t */
+} kiln_imm;
+
+/* Operand/result letters used in the table's in/out columns:
+ *   i = i32  I = i64  f = f32  F = f64  v = v128
+ * Ops whose types depend on immediates or the context (control, variables, calls, tables,
+ * ref.*, select, drop ...) have in = out = NULL and are checked by hand in validate.c. */
+typedef struct kiln_opinfo {
+    const char *name; /* text-format name: "i32.add" */
+    uint8_t prefix;   /* 0, 0xFC or 0xFD */
+    uint32_t code;    /* the byte, or the u32 after the prefix */
+    uint8_t imm;      /* kiln_imm */
+    const char *in;   /* operand types, bottom of stack first; NULL = special */
+    const char *out;  /* result types; NULL = special */
+    uint8_t size;     /* memory ops: bytes accessed (max alignment = log2 size);
+                         lane ops: number of lanes (lane index must be < size); else 0 */
+} kiln_opinfo;
+
+typedef enum kiln_op {
+#define OP(id, name, prefix, code, imm, in, out, size) KILN_OP_##id,
+#include "opcodes.def"
+#undef OP
+    KILN_OP_COUNT
+} kiln_op;
+
+extern const kiln_opinfo kiln_ops[KILN_OP_COUNT];
+/* Byte -> op maps; KILN_OP_COUNT where the byte is not an opcode. */
+uint16_t kiln_op_lookup(uint8_t prefix, uint32_t code);
+
+/*
+ * module.h-like part: the decoded module (decode.c fills it, validate.c checks it).
+ */
+
+typedef uint8_t kiln_valtype;
+enum {
+    KILN_VT_UNKNOWN = 0x00, /* validator only: the bottom type of unreachable code */
+    KILN_VT_I32 = 0x7F,
+    KILN_VT_I64 = 0x7E,
+    KILN_VT_F32 = 0x7D,
+    KILN_VT_F64 = 0x7C,
+    KILN_VT_V128 = 0x7B,
+    KILN_VT_FUNCREF = 0x70,
+    KILN_VT_EXTERNREF = 0x6F,
+};
+const char *kiln_valtype_name(kiln_valtype t); /* "i32", ..., "funcref"; "?" for others */
+bool kiln_valtype_is_num(kiln_valtype t);      /* i32 i64 f32 f64 v128 (v128 is "vec") */
+bool kiln_valtype_is_ref(kiln_valtype t);
+
+typedef struct kiln_str {
+    const char *ptr; /* points into the input; not NUL-terminated */
+    uint32_t len;
+} kiln_str;
+
+typedef struct kiln_functype {
+    uint32_t param_count, result_count;
+    kiln_valtype *params;  /* param_count entries */
+    kiln_valtype *results; /* result_count entries */
+} kiln_functype;
+
+typedef struct kiln_limits {
+    uint64_t min, max; /* max meaningful only if has_max */
+    bool has_max;
+} kiln_limits;
+
+typedef struct kiln_tabletype {
+    kiln_valtype elem; /* funcref or externref */
+    kiln_limits limits;
+} kiln_tabletype;
+
+typedef struct kiln_memtype {
+    kiln_limits limits; /* in 64 KiB pages */
+} kiln_memtype;
+
+typedef struct kiln_globaltype {
+    kiln_valtype type;
+    bool mut;
+} kiln_globaltype;
+
+typedef enum kiln_extern {
+    KILN_EXTERN_FUNC = 0,
+    KILN_EXTERN_TABLE = 1,
+    KILN_EXTERN_MEMORY = 2,
+    KILN_EXTERN_GLOBAL = 3,
+} kiln_extern;
+const char *kiln_extern_name(uint8_t kind); /* "func", "table", "memory", "global" */
+
+/* A constant or function-body expression: a byte range of the input. For constant
+ * expressions the range covers the instructions and the final `end`. */
+typedef struct kiln_expr {
+    size_t offset; /* of the first instruction byte */
+    size_t size;   /* bytes, including the final end */
+} kiln_expr;
+
+typedef struct kiln_import {
+    kiln_str module, name;
+    uint8_t kind; /* kiln_extern */
+    union {
+        uint32_t type_index; /* func */
+        kiln_tabletype table;
+        kiln_memtype memory;
+        kiln_globaltype global;
+    } u;
+    size_t offset; /* of the import entry */
+} kiln_import;
+
+typedef struct kiln_export {
+    kiln_str name;
+    uint8_t kind; /* kiln_extern */
+    uint32_t index;
+    size_t offset; /* of the export entry */
+} kiln_export;
+
+typedef struct kiln_localgroup {
+    uint32_t count;
+    kiln_valtype type;
+} kiln_localgroup;
+
+/* One entry per function in the function index space (imports first). */
+typedef struct kiln_func {
+    uint32_t type_index;
+    bool imported;
+    /* Defined functions only: */
+    uint32_t local_group_count;
+    kiln_localgroup *local_groups;
+    uint32_t local_count; /* declared locals, parameters not included; <= KILN_MAX_LOCALS */
+    kiln_expr body;       /* the instructions after the locals, including the final end */
+    size_t code_offset;   /* of the code entry's size field */
+} kiln_func;
+
+typedef struct kiln_table {
+    kiln_tabletype type;
+    bool imported;
+} kiln_table;
+
+typedef struct kiln_memory {
+    kiln_memtype type;
+    bool imported;
+} kiln_memory;
+
+typedef struct kiln_global {
+    kiln_globaltype type;
+    bool imported;
+    kiln_expr init; /* defined globals only */
+} kiln_global;
+
+typedef enum kiln_segmode {
+    KILN_SEG_ACTIVE,
+    KILN_SEG_PASSIVE,
+    KILN_SEG_DECLARATIVE, /* element segments only */
+} kiln_segmode;
+
+typedef struct kiln_elem {
+    uint8_t mode;          /* kiln_segmode */
+    kiln_valtype type;     /* funcref or externref */
+    uint32_t table;        /* active only */
+    kiln_expr offset_expr; /* active only */
+    uint32_t count;
+    /* Exactly one of these is set: function indices (flags 0-3), or init expressions (4-7). */
+    uint32_t *func_indices;
+    kiln_expr *exprs;
+    size_t offset; /* of the segment entry */
+} kiln_elem;
+
+typedef struct kiln_data {
+    uint8_t mode;          /* active or passive */
+    uint32_t memory;       /* active only */
+    kiln_expr offset_expr; /* active only */
+    const uint8_t *bytes;  /* into the input */
+    uint32_t size;
+    size_t offset; /* of the segment entry */
+} kiln_data;
+
+typedef struct kiln_section {
+    uint8_t id;        /* 0 = custom */
+    kiln_str name;     /* custom sections only */
+    size_t offset;     /* of the section id byte */
+    size_t content;    /* of the first content byte */
+    size_t size;       /* content bytes */
+} kiln_section;
+
+typedef struct kiln_namemap_entry {
+    uint32_t index;
+    kiln_str name;
+} kiln_namemap_entry;
+
+typedef struct kiln_local_names {
+    uint32_t func_index;
+    uint32_t count;
+    kiln_namemap_entry *names;
+} kiln_local_names;
+
+typedef struct kiln_module {
+    const uint8_t *bytes; /* borrowed input */
+    size_t size;
+
+    uint32_t section_count;
+    kiln_section *sections; /* in file order, custom sections included */
+
+    uint32_t type_count;
+    kiln_functype *types;
+
+    uint32_t import_count;
+    kiln_import *imports;
+
+    /* Index spaces, imports first. */
+    uint32_t func_count, func_import_count;
+    kiln_func *funcs;
+    uint32_t table_count, table_import_count;
+    kiln_table *tables;
+    uint32_t memory_count, memory_import_count;
+    kiln_memory *memories;
+    uint32_t global_count, global_import_count;
+    kiln_global *globals;
+
+    uint32_t export_count;
+    kiln_export *exports;
+
+    bool has_start;
+    uint32_t start;
+    size_t start_offset;
+
+    uint32_t elem_count;
+    kiln_elem *elems;
+
+    bool has_data_count;
+    uint32_t data_count;
+    uint32_t data_seg_count; /* entries of the data section */
+    kiln_data *datas;
+
+    /* The "name" custom section; all optional. A malformed name section is ignored (the
+     * spec makes custom sections irrelevant to validity) and reported through
+     * name_section_error for `kiln inspect`. */
+    bool has_module_name;
+    kiln_str module_name;
+    uint32_t func_name_count;
+    kiln_namemap_entry *func_names; /* sorted by index */
+    uint32_t local_name_count;
+    kiln_local_names *local_names; /* sorted by func_index */
+    kiln_diag name_section_error;
+
+    kiln_arena arena; /* owns everything above except bytes */
+} kiln_module;
+
+/* Looks up the name-section name of a function; returns false if it has none. */
+bool kiln_module_func_name(const kiln_module *m, uint32_t func_index, kiln_str *out);
+/* The type of function index f (imports counted). f must be < func_count. */
+const kiln_functype *kiln_module_func_type(const kiln_module *m, uint32_t f);
+
+/*
+ * decode.c
+ */
+
+/* Decodes a whole module: every section, and the structure of every function body and
+ * constant expression (opcodes, immediates, nesting, the final end), so that every
+ * assert_malformed case is reported here before any validation runs.
+ * On failure returns false with d set; *m must still be released with kiln_module_free.
+ * alloc may be NULL. bytes must outlive m. */
+bool kiln_decode(kiln_module *m, const uint8_t *bytes, size_t size, const kiln_allocator *alloc,
+                 kiln_diag *d);
+void kiln_module_free(kiln_module *m);
+
+/* One decoded instruction. dec_instr reads the opcode and its immediates; it checks the
+ * binary format only (LEB rules, zero bytes, known opcodes, value-type encodings), never
+ * index ranges or types. */
+typedef enum kiln_blocktype_kind { KILN_BT_EMPTY, KILN_BT_VALUE, KILN_BT_TYPE } kiln_blocktype_kind;
+
+typedef struct kiln_memarg {
+    uint32_t align; /* log2 of the alignment, as encoded */
+    uint64_t offset;
+    uint32_t memory; /* always 0 in Wasm 2.0 */
+} kiln_memarg;
+
+typedef struct kiln_instr {
+    uint16_t op;   /* kiln_op */
+    size_t offset; /* of the first opcode byte (the prefix for 0xFC/0xFD) */
+    union {
+        struct {
+            uint8_t kind; /* kiln_blocktype_kind */
+            kiln_valtype value;
+            uint32_t type_index;
+        } block;
+        uint32_t index; /* label, func, local, global, table, elem, data */
+        struct {
+            uint32_t count;      /* targets, not counting the default */
+            uint32_t *targets;   /* count entries, allocated in the scratch arena */
+            uint32_t default_target;
+        } br_table;
+        struct {
+            uint32_t type_index, table;
+        } call_indirect;
+        struct {
+            uint32_t dst, src;
+        } table_copy;
+        struct {
+            uint32_t elem, table;
+        } table_init;
+        struct {
+            uint32_t data, memory;
+        } memory_init;
+        struct {
+            uint32_t dst, src;
+        } memory_copy;
+        struct {
+            kiln_memarg mem;
+            uint8_t lane;
+        } memarg;
+        int32_t i32;
+        int64_t i64;
+        uint32_t f32_bits;
+        uint64_t f64_bits;
+        uint8_t v128[16]; /* v128.const bytes, or i8x16.shuffle lane indices */
+        uint8_t lane;
+        struct {
+            uint32_t count; /* number of types in the vector (valid only if 1) */
+            kiln_valtype type; /* the first type */
+        } select;
+        kiln_valtype reftype;
+    } u;
+} kiln_instr;
+
+/* Reads one instruction at r. scratch receives br_table targets (may be reset by the caller
+ * after each function). Errors: "illegal opcode 0xNN", "unexpected end", "integer too large",
+ * "zero byte expected", "malformed reference type", ... */
+bool dec_instr(kiln_reader *r, kiln_arena *scratch, kiln_instr *out);
+
+/*
+ * validate.c
+ */
+
+/* Validates a decoded module per the specification. On failure returns false with d set
+ * (class KILN_ERR_INVALID, the offset of the offending instruction or entry, and the
+ * function index for body errors). alloc may be NULL. */
+bool kiln_validate(const kiln_module *m, const kiln_allocator *alloc, kiln_diag *d);
+
+#endif
