@@ -1,11 +1,27 @@
 /* kiln.h -- the embedder API of libkiln_runtime.
  *
- * Programs that run Kiln-compiled modules include this header and link libkiln_runtime.a.
- * For now it only reports the runtime's version; instances, pools and traps arrive with
- * code generation (issue 3).
+ * A program that runs Kiln-compiled modules includes this header (usually through the
+ * header `kiln compile --header` generates for each module) and links libkiln_runtime.a.
+ *
+ *   kiln_instance *inst;
+ *   if (kiln_instance_new(&fac_module, NULL, &inst) != KILN_STATUS_OK) ...
+ *   int64_t r;
+ *   kiln_trap t = fac_fac(inst, 20, &r);       // typed wrapper from fac.h
+ *   if (t != KILN_TRAP_NONE) fprintf(stderr, "trap: %s\n", kiln_trap_message(t));
+ *   kiln_instance_free(inst);
+ *
+ * Every creation function returns a kiln_status and never aborts: resource exhaustion is
+ * reported. Traps are values (kiln_trap), never signals or longjmps the host sees. Entry
+ * points are re-entrant (wasm -> host -> wasm nests) and instances on different threads run
+ * concurrently; one instance must not be entered from two threads at once.
  */
 #ifndef KILN_KILN_H
 #define KILN_KILN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln/abi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -15,8 +31,142 @@ extern "C" {
 #define KILN_VERSION_MINOR 1
 #define KILN_VERSION_PATCH 0
 
+/* The descriptor a compiled module exports as `P_module`. */
+typedef struct kiln_module_desc kiln_module;
+typedef struct kiln_instance kiln_instance;
+typedef struct kiln_pool kiln_pool;
+
+typedef enum kiln_status {
+    KILN_STATUS_OK = 0,
+    KILN_STATUS_NOMEM,          /* an allocation or address-space reservation failed */
+    KILN_STATUS_LINK,           /* an import is missing or has the wrong type */
+    KILN_STATUS_TRAP,           /* instantiation trapped (segment out of bounds, start) */
+    KILN_STATUS_LIMIT,          /* over a pool or runtime limit */
+    KILN_STATUS_POOL_EXHAUSTED, /* every slot of the pool is in use */
+    KILN_STATUS_ARG,            /* a NULL or otherwise invalid argument */
+    KILN_STATUS_ABI,            /* the module was compiled for another KILN_ABI_VERSION */
+    KILN_STATUS_NOT_FOUND,      /* no export of that name/kind */
+} kiln_status;
+
+/* "ok", "out of memory", ... */
+const char *kiln_status_message(kiln_status s);
+/* The specification's wording for a trap: "integer divide by zero", ... */
+const char *kiln_trap_message(kiln_trap t);
 /* The runtime's version as "MAJOR.MINOR.PATCH"; a static string. */
 const char *kiln_runtime_version(void);
+
+/* Installs the SIGSEGV/SIGBUS handlers (on an alternate stack per thread that enters wasm)
+ * once. Idempotent and thread-safe; kiln_instance_new calls it. Faults that are not
+ * Kiln-generated code touching instance memory go to the handler installed before. */
+kiln_status kiln_runtime_init(void);
+
+/* ---- Values ---- */
+
+typedef struct kiln_val {
+    uint8_t type; /* KILN_TYPE_* */
+    union {
+        int32_t i32;
+        int64_t i64;
+        float f32;
+        double f64;
+        kiln_v128 v128;
+        const kiln_funcref *funcref; /* NULL = ref.null func */
+        void *externref;             /* NULL = ref.null extern */
+    } of;
+} kiln_val;
+
+/* ---- Imports ---- */
+
+/* A host function. On KILN_TRAP_NONE the results are taken; any other value traps the
+ * calling wasm code with that trap (use KILN_TRAP_HOST for host errors). caller is the
+ * instance whose code called the import (its memory: kiln_instance_memory(caller, 0)). */
+typedef kiln_trap (*kiln_host_fn)(void *env, kiln_instance *caller, const kiln_val *args,
+                                  kiln_val *results);
+
+typedef struct kiln_host_func {
+    kiln_host_fn fn;
+    void *env;
+    uint32_t param_count, result_count;
+    const uint8_t *params;  /* KILN_TYPE_* */
+    const uint8_t *results; /* KILN_TYPE_* */
+} kiln_host_func;
+
+/* A host-owned global (to import into modules). */
+typedef struct kiln_host_global {
+    uint8_t type; /* KILN_TYPE_* */
+    uint8_t mut;
+    kiln_global_cell *cell;
+} kiln_host_global;
+
+/* An import binds to a host function: kiln_extern.kind for of.host. */
+#define KILN_KIND_HOST_FUNC 4
+
+/* Something an import binds to, or an export yields. */
+typedef struct kiln_extern {
+    uint8_t kind; /* KILN_KIND_FUNC/TABLE/MEMORY/GLOBAL, or KILN_KIND_HOST_FUNC */
+    union {
+        const kiln_funcref *func;   /* KILN_KIND_FUNC: an instance's function */
+        const kiln_host_func *host; /* KILN_KIND_HOST_FUNC */
+        kiln_table *table;
+        kiln_memory *memory;
+        kiln_host_global global;    /* also what a global export yields */
+    } of;
+} kiln_extern;
+
+typedef struct kiln_import {
+    const char *module, *name; /* NUL-terminated UTF-8 */
+    kiln_extern value;
+} kiln_import;
+
+typedef struct kiln_imports {
+    const kiln_import *items;
+    size_t count;
+} kiln_imports;
+
+/* ---- Instances ---- */
+
+/* Instantiates module in the default pool (created on first use): binds imports by
+ * (module, name), initialises memory/tables/globals from the segments and runs the start
+ * function. imports may be NULL when the module has none (or they are sealed at link time).
+ * On KILN_STATUS_TRAP, *trap (if non-NULL) says which trap. *out is set only on success;
+ * release it with kiln_instance_free. */
+kiln_status kiln_instance_new(const kiln_module *module, const kiln_imports *imports,
+                              kiln_instance **out);
+kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *module,
+                                 const kiln_imports *imports, kiln_instance **out,
+                                 kiln_trap *trap);
+/* Returns the slot to its pool. NULL is ignored. */
+void kiln_instance_free(kiln_instance *inst);
+
+/* Looks up an export by name. */
+kiln_status kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out);
+/* Memory index 0..n-1 of the instance (imported or defined), or NULL. */
+kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index);
+const kiln_module *kiln_instance_module(const kiln_instance *inst);
+/* Host data attached to an instance (e.g. its WASI context). */
+void kiln_instance_set_user(kiln_instance *inst, void *user);
+void *kiln_instance_user(const kiln_instance *inst);
+
+/* Calls a function reference with a signature check (KILN_STATUS_ARG via a KILN_TRAP_HOST
+ * trap if args do not match). results must have room for the function's results. */
+kiln_trap kiln_call(kiln_instance *inst, const kiln_funcref *func, const kiln_val *args,
+                    size_t arg_count, kiln_val *results, size_t result_count);
+/* The typed wrappers' entry: calls function func_index of inst with the 16-byte-per-value
+ * array convention of kiln_array_fn. */
+kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_t *args_results);
+
+/* ---- Pools ---- */
+
+typedef struct kiln_pool_config {
+    uint32_t slots;            /* instances the pool can hold at once */
+    uint64_t max_memory_pages; /* per instance; 0 = 65536 (4 GiB) */
+    uint32_t max_table_elems;  /* per table; 0 = 10,000,000 */
+    size_t stack_size;         /* wasm stack budget per entry; 0 = 1 MiB less headroom */
+} kiln_pool_config;
+
+kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out);
+/* Every instance of the pool must have been freed. */
+void kiln_pool_free(kiln_pool *pool);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,353 @@
+/* abi.h -- the contract between Kiln-generated code and libkiln_runtime.
+ *
+ * Generated objects and the runtime agree on exactly what is in this file and nothing else;
+ * KILN_ABI_VERSION changes whenever any layout or signature here changes, and
+ * kiln_instance_new() refuses a module descriptor built for another version.
+ *
+ * Design (docs/abi.md has the reasons):
+ *  - Every compiled function takes the instance context (kiln_vmctx *) as its first argument.
+ *  - kiln_vmctx is a fixed 64-byte header followed by a per-module area whose layout the
+ *    compiler chooses and records in the descriptor (kiln_module_desc.layout): imported
+ *    function slots, table pointers, global cells, canonical signature ids, funcref records,
+ *    dropped-segment flags. Generated code addresses all of it at constant offsets.
+ *  - Layout is target-independent: every pointer-sized field is stored in an 8-byte slot
+ *    (kiln_ptr64), so a compiler running on x86-64 lays out vmctx for a 32-bit ARM target
+ *    without knowing the target's struct rules. Little-endian targets only.
+ *  - Memory 0 is reached through vmctx->memory0 (a kiln_memory record that may belong to
+ *    another instance when the memory is imported). With guard pages the base never moves,
+ *    so generated code loads it once per function.
+ *  - Traps: generated code calls kiln_trap_raise (noreturn), which unwinds to the innermost
+ *    host->wasm entry. Faults in guarded memory are turned into the same trap by the runtime's
+ *    signal handler.
+ */
+#ifndef KILN_ABI_H
+#define KILN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_ABI_VERSION 1u
+
+/* Pointer-sized values in a fixed 8-byte slot (see above). */
+typedef union kiln_ptr64 {
+    void *p;
+    uint64_t pad;
+} kiln_ptr64;
+
+/* Value types as the binary format encodes them. */
+enum {
+    KILN_TYPE_I32 = 0x7F,
+    KILN_TYPE_I64 = 0x7E,
+    KILN_TYPE_F32 = 0x7D,
+    KILN_TYPE_F64 = 0x7C,
+    KILN_TYPE_V128 = 0x7B,
+    KILN_TYPE_FUNCREF = 0x70,
+    KILN_TYPE_EXTERNREF = 0x6F,
+};
+
+/* Traps. Values are ABI: generated code passes them to kiln_trap_raise. */
+typedef enum kiln_trap {
+    KILN_TRAP_NONE = 0,
+    KILN_TRAP_UNREACHABLE,       /* "unreachable" */
+    KILN_TRAP_MEMORY_OOB,        /* "out of bounds memory access" */
+    KILN_TRAP_INT_DIV_ZERO,      /* "integer divide by zero" */
+    KILN_TRAP_INT_OVERFLOW,      /* "integer overflow" */
+    KILN_TRAP_BAD_CONVERSION,    /* "invalid conversion to integer" */
+    KILN_TRAP_TABLE_OOB,         /* "out of bounds table access" */
+    KILN_TRAP_UNDEFINED_ELEMENT, /* "undefined element" (call_indirect index >= table size) */
+    KILN_TRAP_UNINITIALIZED,     /* "uninitialized element" (call_indirect on null) */
+    KILN_TRAP_INDIRECT_TYPE,     /* "indirect call type mismatch" */
+    KILN_TRAP_STACK_EXHAUSTED,   /* "call stack exhausted" */
+    KILN_TRAP_HOST,              /* a host function reported a failure */
+    KILN_TRAP_EXIT,              /* WASI proc_exit unwinding; not an error */
+    KILN_TRAP_INTERRUPTED,       /* epoch/deadline interruption */
+    KILN_TRAP_COUNT
+} kiln_trap;
+
+/* A 128-bit vector value, as stored in globals, tables of locals and kiln_val. */
+typedef struct kiln_v128 {
+    uint8_t bytes[16];
+} kiln_v128;
+
+struct kiln_vmctx;
+
+/* A function reference: what a funcref table element, a ref.func result and an imported
+ * function slot point to. One record per (instance, function); equal references are equal
+ * pointers, across modules. */
+typedef struct kiln_funcref {
+    kiln_ptr64 code;        /* native code: RESULT code(kiln_vmctx *, params...) */
+    kiln_ptr64 vmctx;       /* the instance (or host adapter context) it runs with */
+    kiln_ptr64 array_entry; /* kiln_array_fn for generic calls from the host */
+    uint32_t sig;           /* canonical signature id, process-wide (kiln_sig_intern) */
+    uint32_t reserved;
+} kiln_funcref;
+
+/* A generic call: args_results holds the parameters on entry and the results on return,
+ * 16 bytes per value (so a v128 fits), in order. */
+typedef void (*kiln_array_fn)(struct kiln_vmctx *vmctx, void *code, uint64_t *args_results);
+
+/* A linear memory. Owned by the instance that defines it (or by the host); an importing
+ * instance points at the same record, so growth is seen by every user. */
+typedef struct kiln_memory {
+    kiln_ptr64 base;    /* never moves while the memory lives (guard-page mode) */
+    uint64_t size;      /* bytes accessible now: pages * 65536 */
+    uint64_t max_pages; /* declared maximum, or 65536 */
+    uint64_t reserved;  /* bytes of address space reserved at base (incl. guard) */
+} kiln_memory;
+
+/* A table. Elements are const kiln_funcref * (funcref) or opaque host pointers (externref);
+ * NULL is the null reference. */
+typedef struct kiln_table {
+    kiln_ptr64 elems; /* capacity entries of 8 bytes */
+    uint32_t size;
+    uint32_t max; /* declared maximum, or UINT32_MAX */
+    uint32_t capacity;
+    uint8_t elem_type; /* KILN_TYPE_FUNCREF or KILN_TYPE_EXTERNREF */
+    uint8_t reserved[3];
+} kiln_table;
+
+/* A global's storage. 16 bytes so every value type fits; numbers are little-endian at
+ * offset 0, references are pointers at offset 0. */
+typedef struct kiln_global_cell {
+    union {
+        int32_t i32;
+        int64_t i64;
+        float f32;
+        double f64;
+        kiln_v128 v128;
+        kiln_ptr64 ref;
+    } u;
+} kiln_global_cell;
+
+/* The fixed header of every instance context. Offsets are ABI (checked below). */
+typedef struct kiln_vmctx {
+    kiln_ptr64 memory0;     /* 0:  kiln_memory * of memory 0, or NULL */
+    kiln_ptr64 mem0_base;   /* 8:  cached memory0->base (guard-page mode: never changes) */
+    uint64_t stack_limit;   /* 16: lowest stack address wasm may use; checked in prologues */
+    uint64_t interrupt;     /* 24: non-zero asks generated code to stop at the next check */
+    kiln_ptr64 instance;    /* 32: the kiln_instance that owns this context */
+    kiln_ptr64 module;      /* 40: const kiln_module_desc * */
+    uint64_t reserved[2];   /* 48 */
+    /* 64: the per-module area described by kiln_module_desc.layout */
+} kiln_vmctx;
+
+#define KILN_VMCTX_MEMORY0 0u
+#define KILN_VMCTX_MEM0_BASE 8u
+#define KILN_VMCTX_STACK_LIMIT 16u
+#define KILN_VMCTX_INTERRUPT 24u
+#define KILN_VMCTX_INSTANCE 32u
+#define KILN_VMCTX_MODULE 40u
+#define KILN_VMCTX_HEADER_SIZE 64u
+
+/* One imported function's slot in vmctx: the callee and the context to pass it. Bound to
+ * another instance's export, it copies that funcref's code/vmctx; bound to a host function,
+ * code is the module's generated adapter for that import and vmctx is the importer's own. */
+typedef struct kiln_import_slot {
+    kiln_ptr64 code;
+    kiln_ptr64 vmctx;
+    kiln_ptr64 ref;  /* const kiln_funcref * that ref.func / table.get of this import yields */
+    kiln_ptr64 host; /* host imports: const kiln_host_func * (see kiln.h); else NULL */
+} kiln_import_slot;
+
+/* Where the per-module parts of vmctx are, in bytes from the start of vmctx. */
+typedef struct kiln_vmctx_layout {
+    uint32_t size;        /* total bytes of vmctx, header included, multiple of 16 */
+    uint32_t imports;     /* kiln_import_slot[func_import_count] */
+    uint32_t tables;      /* kiln_ptr64 (kiln_table *)[table_count] */
+    uint32_t globals;     /* kiln_ptr64 (kiln_global_cell *)[global_count]: every global */
+    uint32_t global_cells;/* kiln_global_cell[defined global count]: the defined ones */
+    uint32_t sig_ids;     /* uint32_t[type_count]: canonical signature id per type index */
+    uint32_t funcrefs;    /* kiln_funcref[func_count - func_import_count]: defined funcs */
+    uint32_t elem_dropped;/* uint8_t[elem_count] */
+    uint32_t data_dropped;/* uint8_t[data_count] */
+} kiln_vmctx_layout;
+
+/* ---- The module descriptor: constant data the compiler emits as `P_module`. ----
+ * Every field has a fixed size and position on every target (pointers in kiln_ptr64), so
+ * the compiler emits it as plain data without target struct rules. Strings are UTF-8 with
+ * an explicit length (and a NUL after them for convenience). */
+
+/* A constant expression (Wasm 2.0: exactly one instruction before `end`). */
+enum {
+    KILN_INIT_CONST = 0,   /* value holds the constant (t.const) */
+    KILN_INIT_GLOBAL = 1,  /* global.get index */
+    KILN_INIT_REF_NULL = 2,
+    KILN_INIT_REF_FUNC = 3, /* ref.func index */
+};
+typedef struct kiln_init_desc {
+    uint8_t kind;
+    uint8_t type; /* value type of the result */
+    uint8_t reserved[2];
+    uint32_t index;
+    uint64_t reserved2;
+    kiln_global_cell value;
+} kiln_init_desc;
+
+typedef struct kiln_str_desc {
+    kiln_ptr64 ptr; /* const char * */
+    uint32_t len;
+    uint32_t reserved;
+} kiln_str_desc;
+
+typedef struct kiln_functype_desc {
+    uint32_t param_count, result_count;
+    kiln_ptr64 types; /* const uint8_t *: params then results, KILN_TYPE_* */
+} kiln_functype_desc;
+
+typedef struct kiln_limits_desc {
+    uint64_t min, max;
+    uint8_t has_max;
+    uint8_t reserved[7];
+} kiln_limits_desc;
+
+enum { KILN_KIND_FUNC = 0, KILN_KIND_TABLE = 1, KILN_KIND_MEMORY = 2, KILN_KIND_GLOBAL = 3 };
+
+typedef struct kiln_import_desc {
+    kiln_str_desc module, name;
+    uint8_t kind;      /* KILN_KIND_* */
+    uint8_t type;      /* tables: element type; globals: value type */
+    uint8_t mut;       /* globals */
+    uint8_t reserved;
+    uint32_t index;    /* index in its index space */
+    uint32_t type_index; /* functions */
+    uint32_t reserved2;
+    kiln_limits_desc limits; /* tables and memories */
+} kiln_import_desc;
+
+typedef struct kiln_export_desc {
+    kiln_str_desc name;
+    uint8_t kind;
+    uint8_t reserved[3];
+    uint32_t index;
+} kiln_export_desc;
+
+typedef struct kiln_func_desc {
+    kiln_ptr64 code;        /* defined: the function; imported: the host adapter */
+    kiln_ptr64 array_entry; /* kiln_array_fn for its signature */
+    uint32_t type_index;
+    uint32_t reserved;
+    kiln_str_desc name;     /* from the name section, or empty */
+} kiln_func_desc;
+
+typedef struct kiln_table_desc {
+    uint8_t elem_type;
+    uint8_t imported;
+    uint8_t reserved[6];
+    kiln_limits_desc limits;
+} kiln_table_desc;
+
+typedef struct kiln_memory_desc {
+    uint8_t imported;
+    uint8_t reserved[7];
+    kiln_limits_desc limits;
+} kiln_memory_desc;
+
+typedef struct kiln_global_desc {
+    uint8_t type;
+    uint8_t mut;
+    uint8_t imported;
+    uint8_t reserved[5];
+    kiln_init_desc init; /* defined globals */
+} kiln_global_desc;
+
+enum { KILN_SEG_MODE_ACTIVE = 0, KILN_SEG_MODE_PASSIVE = 1, KILN_SEG_MODE_DECLARATIVE = 2 };
+
+typedef struct kiln_elem_desc {
+    uint8_t mode;
+    uint8_t elem_type;
+    uint8_t reserved[2];
+    uint32_t table;
+    uint32_t count;
+    uint32_t reserved2;
+    kiln_init_desc offset;
+    kiln_ptr64 items; /* const kiln_init_desc[count] */
+} kiln_elem_desc;
+
+typedef struct kiln_data_desc {
+    uint8_t mode;
+    uint8_t reserved[3];
+    uint32_t memory;
+    uint32_t size;
+    uint32_t reserved2;
+    kiln_init_desc offset;
+    kiln_ptr64 bytes; /* const uint8_t[size] */
+} kiln_data_desc;
+
+#define KILN_MODULE_BOUNDS_CHECKED 0x1u /* compiled with explicit bounds checks */
+
+typedef struct kiln_module_desc {
+    uint32_t abi_version; /* KILN_ABI_VERSION */
+    uint32_t flags;       /* KILN_MODULE_* */
+    kiln_str_desc name;   /* the prefix it was compiled with */
+    kiln_vmctx_layout layout;
+    uint32_t type_count, import_count, func_count, func_import_count;
+    uint32_t table_count, memory_count, global_count, export_count;
+    uint32_t elem_count, data_count;
+    uint32_t start; /* function index, or UINT32_MAX */
+    uint32_t reserved;
+    kiln_ptr64 types;   /* const kiln_functype_desc[type_count] */
+    kiln_ptr64 imports; /* const kiln_import_desc[import_count] */
+    kiln_ptr64 funcs;   /* const kiln_func_desc[func_count] */
+    kiln_ptr64 tables;  /* const kiln_table_desc[table_count] */
+    kiln_ptr64 memories;/* const kiln_memory_desc[memory_count] */
+    kiln_ptr64 globals; /* const kiln_global_desc[global_count] */
+    kiln_ptr64 exports; /* const kiln_export_desc[export_count] */
+    kiln_ptr64 elems;   /* const kiln_elem_desc[elem_count] */
+    kiln_ptr64 datas;   /* const kiln_data_desc[data_count] */
+    /* [code_begin, code_end) holds all of the module's generated code: the signal handler
+     * claims a fault only when the faulting PC is inside a registered range. */
+    kiln_ptr64 code_begin, code_end;
+} kiln_module_desc;
+
+/* ---- Runtime functions generated code calls. All take the calling vmctx first. ---- */
+
+/* Unwinds to the innermost host->wasm entry with the given trap. */
+__attribute__((noreturn)) void kiln_trap_raise(kiln_vmctx *vmctx, uint32_t trap);
+
+/* Called by the module's generated adapter for a function import bound to a host function:
+ * converts the 16-byte-per-value array to kiln_val, calls the host, converts the results
+ * back, and raises the host's trap if it returned one. */
+void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t *args_results);
+
+/* memory.grow: returns the old size in pages, or -1 (as uint32) on failure. */
+uint32_t kiln_memory_grow(kiln_vmctx *vmctx, uint32_t memory, uint32_t delta_pages);
+/* memory.init / data.drop (bulk memory); trap on out-of-bounds. */
+void kiln_memory_init(kiln_vmctx *vmctx, uint32_t memory, uint32_t data, uint32_t dst,
+                      uint32_t src, uint32_t len);
+void kiln_data_drop(kiln_vmctx *vmctx, uint32_t data);
+/* memory.copy / memory.fill with the spec's bounds rules (checked before any byte moves). */
+void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t src,
+                      uint32_t len);
+void kiln_memory_fill(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t value,
+                      uint32_t len);
+
+/* Table instructions beyond get/set/size, which generated code does inline. */
+uint32_t kiln_table_grow(kiln_vmctx *vmctx, uint32_t table, void *init, uint32_t delta);
+void kiln_table_fill(kiln_vmctx *vmctx, uint32_t table, uint32_t dst, void *value, uint32_t len);
+void kiln_table_copy(kiln_vmctx *vmctx, uint32_t dst_table, uint32_t src_table, uint32_t dst,
+                     uint32_t src, uint32_t len);
+void kiln_table_init(kiln_vmctx *vmctx, uint32_t table, uint32_t elem, uint32_t dst,
+                     uint32_t src, uint32_t len);
+void kiln_elem_drop(kiln_vmctx *vmctx, uint32_t elem);
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(kiln_ptr64) == 8, "kiln_ptr64");
+_Static_assert(sizeof(kiln_funcref) == 32, "kiln_funcref");
+_Static_assert(sizeof(kiln_memory) == 32, "kiln_memory");
+_Static_assert(sizeof(kiln_table) == 24, "kiln_table");
+_Static_assert(sizeof(kiln_global_cell) == 16, "kiln_global_cell");
+_Static_assert(sizeof(kiln_import_slot) == 32, "kiln_import_slot");
+_Static_assert(sizeof(kiln_vmctx) == KILN_VMCTX_HEADER_SIZE, "kiln_vmctx header");
+_Static_assert(offsetof(kiln_vmctx, stack_limit) == KILN_VMCTX_STACK_LIMIT, "stack_limit");
+_Static_assert(offsetof(kiln_vmctx, interrupt) == KILN_VMCTX_INTERRUPT, "interrupt");
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
