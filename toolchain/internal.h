@@ -175,8 +175,10 @@ typedef enum kiln_imm {
 
 /* Operand/result letters used in the table's in/out columns:
  *   i = i32  I = i64  f = f32  F = f64  v = v128
- * Ops whose types depend on immediates or the context (control, variables, calls, tables,
- * ref.*, select, drop ...) have in = out = NULL and are checked by hand in validate.c. */
+ * Ops whose types depend on immediates or the context (control, variables, calls, table.*,
+ * ref.*, select, drop ...) have in = out = NULL and are checked by hand in validate.c.
+ * Typed rows with index immediates (memory.*, data.drop, elem.drop) still need their
+ * indices checked there. */
 typedef struct kiln_opinfo {
     const char *name; /* text-format name: "i32.add" */
     uint8_t prefix;   /* 0, 0xFC or 0xFD */
@@ -184,8 +186,10 @@ typedef struct kiln_opinfo {
     uint8_t imm;      /* kiln_imm */
     const char *in;   /* operand types, bottom of stack first; NULL = special */
     const char *out;  /* result types; NULL = special */
-    uint8_t size;     /* memory ops: bytes accessed (max alignment = log2 size);
-                         lane ops: number of lanes (lane index must be < size); else 0 */
+    uint8_t size;     /* memory ops incl. _lane: bytes accessed (max alignment = log2 size;
+                         for v128.loadN_lane/storeN_lane the lane must be < 16/size);
+                         extract/replace_lane: number of lanes (lane < size);
+                         i8x16.shuffle: 32 (each index < 32); else 0 */
 } kiln_opinfo;
 
 typedef enum kiln_op {
@@ -196,7 +200,7 @@ typedef enum kiln_op {
 } kiln_op;
 
 extern const kiln_opinfo kiln_ops[KILN_OP_COUNT];
-/* Byte -> op maps; KILN_OP_COUNT where the byte is not an opcode. */
+/* The op for (prefix, code); KILN_OP_COUNT for unknown prefixes and codes. */
 uint16_t kiln_op_lookup(uint8_t prefix, uint32_t code);
 
 /*
@@ -215,7 +219,8 @@ enum {
     KILN_VT_EXTERNREF = 0x6F,
 };
 const char *kiln_valtype_name(kiln_valtype t); /* "i32", ..., "funcref"; "?" for others */
-bool kiln_valtype_is_num(kiln_valtype t);      /* i32 i64 f32 f64 v128 (v128 is "vec") */
+bool kiln_valtype_is_num(kiln_valtype t);      /* i32 i64 f32 f64, and v128 too (the spec
+                                                  calls v128 a vector type) */
 bool kiln_valtype_is_ref(kiln_valtype t);
 
 typedef struct kiln_str {
@@ -503,5 +508,86 @@ bool dec_instr(kiln_reader *r, kiln_arena *scratch, kiln_instr *out);
  * (class KILN_ERR_INVALID, the offset of the offending instruction or entry, and the
  * function index for body errors). alloc may be NULL. */
 bool kiln_validate(const kiln_module *m, const kiln_allocator *alloc, kiln_diag *d);
+
+/*
+ * json.c -- a strict JSON reader (RFC 8259) into an arena tree, and a JSON string writer.
+ */
+
+#include <stdio.h> /* FILE, for json_write_string */
+
+#define JSON_MAX_DEPTH 512 /* nested arrays + objects; deeper input is KILN_ERR_LIMIT */
+
+typedef enum json_kind {
+    JSON_NULL,
+    JSON_FALSE,
+    JSON_TRUE,
+    JSON_NUMBER,
+    JSON_STRING,
+    JSON_ARRAY,
+    JSON_OBJECT,
+} json_kind;
+
+typedef struct json_member json_member;
+
+/* A parsed value. Everything it points to lives in the arena given to json_parse.
+ * Iterate an array with `for (size_t i = 0; i < json_len(v); i++) json_at(v, i)`, or
+ * directly over v->u.array.items / v->u.object.members. */
+typedef struct json_value {
+    uint8_t kind;  /* json_kind */
+    size_t offset; /* of the value's first byte in the input */
+    union {
+        struct {
+            const char *ptr; /* decoded UTF-8, NUL-terminated; may hold NULs ("\u0000") */
+            size_t len;      /* bytes, without the terminating NUL */
+        } str;
+        struct {
+            const char *text; /* the source text, NUL-terminated, e.g. "-1.5e3" */
+            size_t len;
+            double value; /* nearest double (strtod); +-HUGE_VAL when out of range */
+            bool is_u64;  /* an integer in [0, UINT64_MAX] (no '-', '.', 'e'): u64 is exact */
+            uint64_t u64;
+        } num;
+        struct {
+            size_t count;
+            struct json_value *items; /* NULL if count == 0 */
+        } array;
+        struct {
+            size_t count;
+            json_member *members; /* in input order; keys are unique; NULL if count == 0 */
+        } object;
+    } u;
+} json_value;
+
+struct json_member {
+    const char *key; /* decoded, NUL-terminated */
+    size_t key_len;
+    size_t offset; /* of the key's opening quote */
+    json_value value;
+};
+
+/* Parses the whole of text[0, size) (no NUL needed) into arena. On success *out is the root.
+ * On failure returns false with d set: KILN_ERR_MALFORMED (syntax, bad UTF-8, duplicate
+ * key), KILN_ERR_LIMIT (nesting deeper than JSON_MAX_DEPTH) or KILN_ERR_NOMEM, with the
+ * byte offset of the problem; what was allocated stays in the arena. Never reads outside
+ * text[0, size). The tree does not point into text. */
+bool json_parse(const char *text, size_t size, kiln_arena *arena, const json_value **out,
+                kiln_diag *d);
+/* Member key of an object; NULL if obj is NULL or not an object or has no such key. */
+const json_value *json_get(const json_value *obj, const char *key);
+/* The string member key of obj, or NULL if it is absent or not a string. */
+const char *json_get_str(const json_value *obj, const char *key);
+/* The member key of obj if it is a number with an exact uint64 value; else false. */
+bool json_get_u64(const json_value *obj, const char *key, uint64_t *out);
+/* Entries of an array or object; 0 for other kinds and for NULL. */
+size_t json_len(const json_value *v);
+/* Element i of an array; NULL if v is not an array or i is out of range. */
+const json_value *json_at(const json_value *array, size_t i);
+/* True if v is a string equal to s (a NUL-terminated string). */
+bool json_str_eq(const json_value *v, const char *s);
+const char *json_kind_name(uint8_t kind); /* "null", ..., "object"; "?" for others */
+/* Writes s[0, len) as a JSON string literal with its quotes. Quotes, backslashes and control
+ * characters are escaped; bytes that are not valid UTF-8 are written as \ufffd so the output
+ * is always valid JSON. Returns false if the stream reports an error. */
+bool json_write_string(FILE *f, const char *s, size_t len);
 
 #endif

@@ -1,2 +1,121 @@
-/* placeholder until written */
+/* opcodes.c -- the tables derived from opcodes.def, and the names of value and extern types.
+ *
+ * opcodes.def is expanded twice here: once into kiln_ops[], the per-op facts the decoder
+ * and validator read, and once into the maps from encoding to op that the decoder uses.
+ * Everything is built with designated initializers at compile time: there is no init
+ * function, nothing is written at run time, and every function here is thread-safe.
+ *
+ * The maps hold KILN_OP_x + 1, so that 0, the value of every slot no row fills, means "no
+ * such opcode". There is one map per prefix; a row reaches its map by pasting its prefix column
+ * onto OP_MAP_ (OP_MAP_0, OP_MAP_0xFC, OP_MAP_0xFD), so a misspelled prefix does not compile.
+ * A code past the end of its map is an "exceeds array bounds" error, and two rows with
+ * one encoding are an initializer-overrides warning (-Wextra, an error with -Werror).
+ */
 #include "internal.h"
+
+_Static_assert(KILN_OP_COUNT < UINT16_MAX, "the maps store KILN_OP_x + 1 in a uint16_t");
+
+const kiln_opinfo kiln_ops[KILN_OP_COUNT] = {
+#define OP(ID, NAME, PREFIX, CODE, IMM, IN, OUT, SIZE)                                             \
+    [KILN_OP_##ID] = {.name = NAME,                                                                \
+                      .prefix = PREFIX,                                                            \
+                      .code = CODE,                                                                \
+                      .imm = IMM,                                                                  \
+                      .in = IN,                                                                    \
+                      .out = OUT,                                                                  \
+                      .size = SIZE},
+#include "opcodes.def"
+#undef OP
+};
+
+/* 0xFC codes run 0..17 and 0xFD codes 0..255 in Wasm 2.0. Relaxed SIMD (0xFD 0x100 and up)
+ * and any later addition fall outside the maps and are unknown, as they should be. */
+enum { OP_MAP_FC_SIZE = 32, OP_MAP_FD_SIZE = 256 };
+
+static const struct {
+    uint16_t single[256];
+    uint16_t fc[OP_MAP_FC_SIZE];
+    uint16_t fd[OP_MAP_FD_SIZE];
+} op_map = {
+#define OP_MAP_0    single
+#define OP_MAP_0xFC fc
+#define OP_MAP_0xFD fd
+
+#define OP(ID, NAME, PREFIX, CODE, IMM, IN, OUT, SIZE) .OP_MAP_##PREFIX[CODE] = KILN_OP_##ID + 1,
+#include "opcodes.def"
+#undef OP
+#undef OP_MAP_0
+#undef OP_MAP_0xFC
+#undef OP_MAP_0xFD
+};
+
+uint16_t kiln_op_lookup(uint8_t prefix, uint32_t code)
+{
+    uint16_t entry = 0;
+    switch (prefix) {
+    case 0:
+        if (code < KILN_ARRAY_LEN(op_map.single))
+            entry = op_map.single[code];
+        break;
+    case 0xFC:
+        if (code < KILN_ARRAY_LEN(op_map.fc))
+            entry = op_map.fc[code];
+        break;
+    case 0xFD:
+        if (code < KILN_ARRAY_LEN(op_map.fd))
+            entry = op_map.fd[code];
+        break;
+    default:
+        break;
+    }
+    return entry ? (uint16_t)(entry - 1) : (uint16_t)KILN_OP_COUNT;
+}
+
+const char *kiln_valtype_name(kiln_valtype t)
+{
+    switch (t) {
+    case KILN_VT_I32:
+        return "i32";
+    case KILN_VT_I64:
+        return "i64";
+    case KILN_VT_F32:
+        return "f32";
+    case KILN_VT_F64:
+        return "f64";
+    case KILN_VT_V128:
+        return "v128";
+    case KILN_VT_FUNCREF:
+        return "funcref";
+    case KILN_VT_EXTERNREF:
+        return "externref";
+    default:
+        return "?";
+    }
+}
+
+bool kiln_valtype_is_num(kiln_valtype t)
+{
+    return t == KILN_VT_I32 || t == KILN_VT_I64 || t == KILN_VT_F32 || t == KILN_VT_F64 ||
+           t == KILN_VT_V128;
+}
+
+bool kiln_valtype_is_ref(kiln_valtype t)
+{
+    return t == KILN_VT_FUNCREF || t == KILN_VT_EXTERNREF;
+}
+
+const char *kiln_extern_name(uint8_t kind)
+{
+    switch (kind) {
+    case KILN_EXTERN_FUNC:
+        return "func";
+    case KILN_EXTERN_TABLE:
+        return "table";
+    case KILN_EXTERN_MEMORY:
+        return "memory";
+    case KILN_EXTERN_GLOBAL:
+        return "global";
+    default:
+        return "?";
+    }
+}
