@@ -1,2 +1,1338 @@
-/* placeholder until written */
+/* decode.c -- the WebAssembly 2.0 binary format: bytes -> kiln_module.
+ *
+ * kiln_decode reads the preamble, then each section through a sub-reader over exactly its
+ * declared size, in the required order (custom sections anywhere). Everything the binary
+ * format says is checked here, as KILN_ERR_MALFORMED with the reference interpreter's
+ * wording; index ranges and types are left to validate.c. The spec decodes a whole module
+ * before validating it, so every function body and constant expression is walked with
+ * dec_instr and its block structure: an illegal opcode late in a body wins over a type
+ * error early in it. Where the reference interpreter's message depends on the bytes after
+ * a body that ends too early (it reads the module as one stream), body_ran_out looks at them.
+ * Counts are bounded by the bytes left before anything is allocated; everything lives in
+ * the module's arena, and code bodies, names and data stay slices of the input.
+ * Callers: the CLI (validate, inspect, compile), the unit tests and the fuzzers.
+ */
+#include <string.h>
+
 #include "internal.h"
+
+#define MSG_END   "unexpected end of section or function"
+#define MSG_ORDER "unexpected content after last section"
+
+enum { FRAME_BLOCK, FRAME_IF, FRAME_ELSE }; /* what a nested block is, for `else` */
+
+typedef struct dec_ctx {
+    kiln_module *m;
+    kiln_diag *d;
+    const uint8_t *module_end;
+    unsigned last_rank; /* order rank of the last non-custom section, 0 before any */
+    uint8_t last_id;    /* its id */
+    uint32_t section_cap;
+    bool has_func_section;
+    uint32_t defined_func_count; /* entries of the function section */
+    size_t func_section_offset;
+    bool has_code_section;
+    uint32_t code_count; /* entries of the code section */
+    size_t code_section_offset;
+    bool has_data_section;
+    size_t data_section_offset;
+    size_t data_count_offset;
+    size_t first_data_use; /* memory.init/data.drop in a body; KILN_NO_OFFSET if none */
+    uint32_t first_data_use_func;
+    bool seen_name_section;
+    uint8_t frames[KILN_MAX_NESTING]; /* open blocks of the expression being walked */
+} dec_ctx;
+
+static bool fail_nomem(dec_ctx *c, const char *what)
+{
+    return kiln_diag_set(c->d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory: %s", what);
+}
+
+static void *alloc_array(dec_ctx *c, size_t n, size_t elem, size_t align, const char *what)
+{
+    void *p = kiln_arena_array(&c->m->arena, n, elem, align);
+    if (!p)
+        fail_nomem(c, what);
+    return p;
+}
+#define ALLOC_ARRAY(c, T, n, what) ((T *)alloc_array((c), (n), sizeof(T), _Alignof(T), (what)))
+
+/* How many entries of a vector of n to allocate, when each entry that decodes takes at
+ * least min bytes. If n entries cannot fit in the bytes left, reading them must fail at
+ * entry left/min + 1 at the latest, so that many suffice: allocation stays proportional to
+ * the bytes really there, while the error is still the one that reading entry by entry
+ * finds (the spec's, e.g. "malformed import kind" in a truncated import section rather than
+ * a premature "unexpected end"). When the vector decodes, the result is n. */
+static uint32_t vec_capacity(const kiln_reader *r, uint32_t n, size_t min)
+{
+    size_t fit = rd_left(r) / min;
+    return n <= fit ? n : (uint32_t)(fit + 1); /* fit < n <= UINT32_MAX */
+}
+
+/*
+ * Types
+ */
+
+static bool is_valtype(uint8_t b)
+{
+    return kiln_valtype_is_num(b) || kiln_valtype_is_ref(b);
+}
+
+// valtype ::= 0x7F | 0x7E | 0x7D | 0x7C | 0x7B | 0x70 | 0x6F
+static bool read_valtype(kiln_reader *r, kiln_valtype *out, const char *what)
+{
+    size_t at = rd_offset(r);
+    uint8_t b;
+    if (!rd_u8(r, &b, what))
+        return false;
+    if (!is_valtype(b))
+        return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed value type 0x%02x: %s", b, what);
+    *out = b;
+    return true;
+}
+
+// reftype ::= 0x70 | 0x6F
+static bool read_reftype(kiln_reader *r, kiln_valtype *out, const char *what)
+{
+    size_t at = rd_offset(r);
+    uint8_t b;
+    if (!rd_u8(r, &b, what))
+        return false;
+    if (!kiln_valtype_is_ref(b))
+        return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed reference type 0x%02x: %s", b,
+                          what);
+    *out = b;
+    return true;
+}
+
+// resulttype ::= vec(valtype)
+static bool read_resulttype(dec_ctx *c, kiln_reader *r, uint32_t limit, uint32_t *out_count,
+                            kiln_valtype **out, const char *what)
+{
+    uint32_t n;
+    if (!rd_count(r, &n, 1, limit, what))
+        return false;
+    kiln_valtype *types = ALLOC_ARRAY(c, kiln_valtype, n, what);
+    if (!types)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!read_valtype(r, &types[i], what))
+            return false;
+    *out_count = n;
+    *out = types;
+    return true;
+}
+
+// functype ::= 0x60 rt1:resulttype rt2:resulttype
+static bool read_functype(dec_ctx *c, kiln_reader *r, kiln_functype *out)
+{
+    size_t at = rd_offset(r);
+    uint8_t form;
+    if (!rd_u8(r, &form, "function type form"))
+        return false;
+    if (form != 0x60) {
+        /* The reference interpreter reads the form as a signed LEB128 byte. */
+        if (form & 0x80)
+            return rd_fail(r, KILN_ERR_MALFORMED,
+                           "integer representation too long: function type form");
+        return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed function type 0x%02x", form);
+    }
+    return read_resulttype(c, r, KILN_MAX_PARAMS, &out->param_count, &out->params,
+                           "parameter count") &&
+           read_resulttype(c, r, KILN_MAX_RESULTS, &out->result_count, &out->results,
+                           "result count");
+}
+
+// limits ::= 0x00 n:u32 | 0x01 n:u32 m:u32
+static bool read_limits(kiln_reader *r, kiln_limits *out, const char *what)
+{
+    /* The flag is a one-bit LEB128 integer to the reference interpreter: a flag byte above 1
+     * is "integer too large", a continuation bit "integer representation too long". */
+    uint8_t flag;
+    if (!rd_u8(r, &flag, "limits flag"))
+        return false;
+    if ((flag & 0x7f) > 1)
+        return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED,
+                          "integer too large: %s limits flag 0x%02x", what, flag);
+    if (flag & 0x80)
+        return rd_fail(r, KILN_ERR_MALFORMED, "integer representation too long: %s limits flag",
+                       what);
+    uint32_t min, max = 0;
+    if (!rd_u32(r, &min, "limits minimum"))
+        return false;
+    if (flag && !rd_u32(r, &max, "limits maximum"))
+        return false;
+    out->min = min;
+    out->max = max;
+    out->has_max = flag == 1;
+    return true;
+}
+
+// tabletype ::= et:reftype lim:limits
+static bool read_tabletype(kiln_reader *r, kiln_tabletype *out)
+{
+    return read_reftype(r, &out->elem, "table element type") &&
+           read_limits(r, &out->limits, "table");
+}
+
+// globaltype ::= t:valtype m:mut;  mut ::= 0x00 | 0x01
+static bool read_globaltype(kiln_reader *r, kiln_globaltype *out)
+{
+    if (!read_valtype(r, &out->type, "global type"))
+        return false;
+    uint8_t mut;
+    if (!rd_u8(r, &mut, "global mutability"))
+        return false;
+    if (mut > 1)
+        return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "malformed mutability 0x%02x",
+                          mut);
+    out->mut = mut == 1;
+    return true;
+}
+
+/*
+ * Instructions
+ */
+
+// blocktype ::= 0x40 | t:valtype | x:s33 (if x >= 0)
+static bool read_blocktype(kiln_reader *r, kiln_instr *out)
+{
+    size_t at = rd_offset(r);
+    if (rd_done(r))
+        return rd_fail(r, KILN_ERR_MALFORMED, MSG_END ": block type");
+    uint8_t b = *r->p;
+    if (b == 0x40) {
+        r->p++;
+        out->u.block.kind = KILN_BT_EMPTY;
+        return true;
+    }
+    if ((b & 0xC0) == 0x40) { /* a one-byte negative s33: must be a value type */
+        r->p++;
+        if (!is_valtype(b))
+            return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed value type 0x%02x: block type",
+                              b);
+        out->u.block.kind = KILN_BT_VALUE;
+        out->u.block.value = b;
+        return true;
+    }
+    int64_t x;
+    if (!rd_s33(r, &x, "block type"))
+        return false;
+    if (x < 0)
+        return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed block type %lld", (long long)x);
+    out->u.block.kind = KILN_BT_TYPE;
+    out->u.block.type_index = (uint32_t)x;
+    return true;
+}
+
+// memarg ::= a:u32 o:u32
+static bool read_memarg(kiln_reader *r, kiln_memarg *out)
+{
+    uint32_t offset;
+    if (!rd_u32(r, &out->align, "memarg alignment") || !rd_u32(r, &offset, "memarg offset"))
+        return false;
+    out->offset = offset;
+    out->memory = 0;
+    return true;
+}
+
+/* The memory index of memory.size/grow/fill/init/copy: a single 0x00 byte in Wasm 2.0. */
+static bool read_zero_byte(kiln_reader *r, const char *what)
+{
+    uint8_t b;
+    if (!rd_u8(r, &b, what))
+        return false;
+    if (b != 0)
+        return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "zero byte expected: %s", what);
+    return true;
+}
+
+// br_table ::= 0x0E l*:vec(labelidx) lN:labelidx
+static bool read_br_table(kiln_reader *r, kiln_arena *scratch, kiln_instr *out)
+{
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_BR_TABLE_SIZE, "br_table target count"))
+        return false;
+    uint32_t *targets = NULL;
+    if (scratch) {
+        targets = ARENA_ARRAY(scratch, uint32_t, n);
+        if (!targets)
+            return kiln_diag_set(r->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+                                 "out of memory: br_table targets");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t label;
+        if (!rd_u32(r, &label, "br_table target"))
+            return false;
+        if (targets)
+            targets[i] = label;
+    }
+    out->u.br_table.count = n;
+    out->u.br_table.targets = targets;
+    return rd_u32(r, &out->u.br_table.default_target, "br_table default target");
+}
+
+// select t* ::= 0x1C t*:vec(valtype)
+static bool read_select_types(kiln_reader *r, kiln_instr *out)
+{
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_SELECT_TYPES, "select type count"))
+        return false;
+    out->u.select.count = n;
+    for (uint32_t i = 0; i < n; i++) {
+        kiln_valtype t;
+        if (!read_valtype(r, &t, "select type"))
+            return false;
+        if (i == 0)
+            out->u.select.type = t;
+    }
+    return true;
+}
+
+static bool read_immediates(kiln_reader *r, kiln_arena *scratch, uint8_t imm, kiln_instr *out)
+{
+    const uint8_t *bytes;
+    switch ((kiln_imm)imm) {
+    case IMM_NONE:
+        return true;
+    case IMM_BLOCK:
+        return read_blocktype(r, out);
+    case IMM_LABEL:
+        return rd_u32(r, &out->u.index, "label index");
+    case IMM_BR_TABLE:
+        return read_br_table(r, scratch, out);
+    case IMM_FUNC:
+        return rd_u32(r, &out->u.index, "function index");
+    case IMM_CALL_INDIRECT:
+        return rd_u32(r, &out->u.call_indirect.type_index, "type index") &&
+               rd_u32(r, &out->u.call_indirect.table, "table index");
+    case IMM_LOCAL:
+        return rd_u32(r, &out->u.index, "local index");
+    case IMM_GLOBAL:
+        return rd_u32(r, &out->u.index, "global index");
+    case IMM_TABLE:
+        return rd_u32(r, &out->u.index, "table index");
+    case IMM_TABLE_COPY:
+        return rd_u32(r, &out->u.table_copy.dst, "table index") &&
+               rd_u32(r, &out->u.table_copy.src, "table index");
+    case IMM_TABLE_INIT:
+        return rd_u32(r, &out->u.table_init.elem, "element segment index") &&
+               rd_u32(r, &out->u.table_init.table, "table index");
+    case IMM_ELEM:
+        return rd_u32(r, &out->u.index, "element segment index");
+    case IMM_MEMARG:
+        return read_memarg(r, &out->u.memarg.mem);
+    case IMM_MEMORY:
+        return read_zero_byte(r, "memory index");
+    case IMM_MEMORY_COPY:
+        out->u.memory_copy.dst = out->u.memory_copy.src = 0;
+        return read_zero_byte(r, "memory index") && read_zero_byte(r, "memory index");
+    case IMM_MEMORY_INIT:
+        out->u.memory_init.memory = 0;
+        return rd_u32(r, &out->u.memory_init.data, "data segment index") &&
+               read_zero_byte(r, "memory index");
+    case IMM_DATA:
+        return rd_u32(r, &out->u.index, "data segment index");
+    case IMM_I32:
+        return rd_s32(r, &out->u.i32, "i32 constant");
+    case IMM_I64:
+        return rd_s64(r, &out->u.i64, "i64 constant");
+    case IMM_F32:
+        return rd_f32(r, &out->u.f32_bits, "f32 constant");
+    case IMM_F64:
+        return rd_f64(r, &out->u.f64_bits, "f64 constant");
+    case IMM_V128:
+    case IMM_SHUFFLE:
+        if (!rd_bytes(r, 16, &bytes, imm == IMM_V128 ? "v128 constant" : "shuffle lanes"))
+            return false;
+        memcpy(out->u.v128, bytes, 16);
+        return true;
+    case IMM_LANE:
+        return rd_u8(r, &out->u.lane, "lane index");
+    case IMM_MEMARG_LANE:
+        return read_memarg(r, &out->u.memarg.mem) && rd_u8(r, &out->u.memarg.lane, "lane index");
+    case IMM_SELECT_T:
+        return read_select_types(r, out);
+    case IMM_REFTYPE:
+        return read_reftype(r, &out->u.reftype, "ref.null type");
+    }
+    kiln_die(__FILE__, __LINE__, "opcodes.def names an immediate kind decode.c does not know");
+}
+
+/* instr ::= opcode:byte immediates | 0xFC sub:u32 immediates | 0xFD sub:u32 immediates
+ * scratch may be NULL: br_table targets are then read and checked but not stored
+ * (u.br_table.targets = NULL), which is what the decoder's structure pass does. */
+bool dec_instr(kiln_reader *r, kiln_arena *scratch, kiln_instr *out)
+{
+    memset(out, 0, sizeof *out);
+    out->offset = rd_offset(r);
+    uint8_t byte;
+    if (!rd_u8(r, &byte, "opcode"))
+        return false;
+    uint8_t prefix = 0;
+    uint32_t code = byte;
+    if (byte == 0xFC || byte == 0xFD) {
+        prefix = byte;
+        if (!rd_u32(r, &code, "opcode"))
+            return false;
+    }
+    uint16_t op = kiln_op_lookup(prefix, code);
+    if (op >= KILN_OP_COUNT) {
+        if (prefix)
+            return rd_fail_at(r, out->offset, KILN_ERR_MALFORMED, "illegal opcode 0x%02x 0x%02x",
+                              prefix, (unsigned)code);
+        return rd_fail_at(r, out->offset, KILN_ERR_MALFORMED, "illegal opcode 0x%02x", byte);
+    }
+    out->op = op;
+    return read_immediates(r, scratch, kiln_ops[op].imm, out);
+}
+
+/* A function body's reader ran out before its final `end`. The reference interpreter reads
+ * the module as one stream and would go on with the bytes after the body, so its message
+ * depends on them: nothing left is "unexpected end", a 0x0B that could close the function
+ * makes the body longer than its size ("section size mismatch"), anything else is read
+ * where the final end should be ("END opcode expected"). */
+static bool body_ran_out(dec_ctx *c, kiln_reader *r, uint32_t depth)
+{
+    if (r->end == c->module_end)
+        return rd_fail(r, KILN_ERR_MALFORMED, MSG_END ": function body has no final end");
+    if (*r->end == 0x0B && depth == 0)
+        return rd_fail(r, KILN_ERR_MALFORMED,
+                       "section size mismatch: function body has no final end");
+    return rd_fail(r, KILN_ERR_MALFORMED, "END opcode expected: function body has no final end");
+}
+
+// expr ::= (in:instr)* 0x0B, where block, loop and if open a nested instruction sequence
+// that their own 0x0B closes, and an if's sequence may be split once by 0x05 (else).
+static bool walk_expr(dec_ctx *c, kiln_reader *r, bool is_body, uint32_t func_index, kiln_expr *out)
+{
+    size_t start = rd_offset(r);
+    uint32_t depth = 0; /* open blocks, not counting the expression itself */
+    for (;;) {
+        if (rd_done(r)) {
+            if (is_body)
+                return body_ran_out(c, r, depth);
+            return rd_fail(r, KILN_ERR_MALFORMED, MSG_END ": constant expression has no end");
+        }
+        kiln_instr ins;
+        if (!dec_instr(r, NULL, &ins))
+            return false;
+        uint8_t byte = r->base[ins.offset];
+        if (byte == 0x02 || byte == 0x03 || byte == 0x04) {
+            if (depth == KILN_MAX_NESTING)
+                return rd_fail_at(r, ins.offset, KILN_ERR_LIMIT,
+                                  "blocks nested deeper than the limit of %u (KILN_MAX_NESTING)",
+                                  KILN_MAX_NESTING);
+            c->frames[depth++] = byte == 0x04 ? FRAME_IF : FRAME_BLOCK;
+        } else if (byte == 0x05) {
+            if (depth == 0 || c->frames[depth - 1] != FRAME_IF)
+                return rd_fail_at(r, ins.offset, KILN_ERR_MALFORMED,
+                                  "END opcode expected: else outside an if");
+            c->frames[depth - 1] = FRAME_ELSE;
+        } else if (byte == 0x0B) {
+            if (depth == 0)
+                break;
+            depth--;
+        } else if (is_body &&
+                   (kiln_ops[ins.op].imm == IMM_MEMORY_INIT || kiln_ops[ins.op].imm == IMM_DATA)) {
+            if (c->first_data_use == KILN_NO_OFFSET) {
+                c->first_data_use = ins.offset;
+                c->first_data_use_func = func_index;
+            }
+        }
+    }
+    if (is_body && !rd_done(r))
+        return rd_fail(r, KILN_ERR_MALFORMED,
+                       "section size mismatch: function body continues after its final end");
+    out->offset = start;
+    out->size = rd_offset(r) - start;
+    return true;
+}
+
+static bool read_const_expr(dec_ctx *c, kiln_reader *r, kiln_expr *out)
+{
+    return walk_expr(c, r, false, KILN_NO_FUNC, out);
+}
+
+/*
+ * Index spaces: imports first, then the definitions of one section.
+ */
+
+static bool alloc_funcs(dec_ctx *c, uint32_t defined)
+{
+    kiln_module *m = c->m;
+    m->func_count = m->func_import_count + defined;
+    m->funcs = ALLOC_ARRAY(c, kiln_func, m->func_count, "functions");
+    if (!m->funcs)
+        return false;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        if (m->imports[i].kind != KILN_EXTERN_FUNC)
+            continue;
+        m->funcs[k].type_index = m->imports[i].u.type_index;
+        m->funcs[k].imported = true;
+        k++;
+    }
+    return true;
+}
+
+static bool alloc_tables(dec_ctx *c, uint32_t defined)
+{
+    kiln_module *m = c->m;
+    m->table_count = m->table_import_count + defined;
+    m->tables = ALLOC_ARRAY(c, kiln_table, m->table_count, "tables");
+    if (!m->tables)
+        return false;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        if (m->imports[i].kind != KILN_EXTERN_TABLE)
+            continue;
+        m->tables[k].type = m->imports[i].u.table;
+        m->tables[k].imported = true;
+        k++;
+    }
+    return true;
+}
+
+static bool alloc_memories(dec_ctx *c, uint32_t defined)
+{
+    kiln_module *m = c->m;
+    m->memory_count = m->memory_import_count + defined;
+    m->memories = ALLOC_ARRAY(c, kiln_memory, m->memory_count, "memories");
+    if (!m->memories)
+        return false;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        if (m->imports[i].kind != KILN_EXTERN_MEMORY)
+            continue;
+        m->memories[k].type = m->imports[i].u.memory;
+        m->memories[k].imported = true;
+        k++;
+    }
+    return true;
+}
+
+static bool alloc_globals(dec_ctx *c, uint32_t defined)
+{
+    kiln_module *m = c->m;
+    m->global_count = m->global_import_count + defined;
+    m->globals = ALLOC_ARRAY(c, kiln_global, m->global_count, "globals");
+    if (!m->globals)
+        return false;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        if (m->imports[i].kind != KILN_EXTERN_GLOBAL)
+            continue;
+        m->globals[k].type = m->imports[i].u.global;
+        m->globals[k].imported = true;
+        k++;
+    }
+    return true;
+}
+
+/*
+ * Sections
+ */
+
+// typesec ::= ft*:section_1(vec(functype))
+static bool read_type_section(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_TYPES, "type count"))
+        return false;
+    uint32_t cap = vec_capacity(r, n, 3); /* 0x60 0x00 0x00 */
+    m->types = ALLOC_ARRAY(c, kiln_functype, cap, "types");
+    if (!m->types)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        KILN_ASSERT(i < cap);
+        if (!read_functype(c, r, &m->types[i]))
+            return false;
+    }
+    m->type_count = n;
+    return true;
+}
+
+// import ::= mod:name nm:name d:importdesc
+// importdesc ::= 0x00 x:typeidx | 0x01 tt:tabletype | 0x02 mt:memtype | 0x03 gt:globaltype
+static bool read_import(kiln_reader *r, kiln_import *im)
+{
+    im->offset = rd_offset(r);
+    if (!rd_name(r, &im->module.ptr, &im->module.len, "import module name") ||
+        !rd_name(r, &im->name.ptr, &im->name.len, "import field name") ||
+        !rd_u8(r, &im->kind, "import kind"))
+        return false;
+    switch (im->kind) {
+    case KILN_EXTERN_FUNC:
+        return rd_u32(r, &im->u.type_index, "import type index");
+    case KILN_EXTERN_TABLE:
+        return read_tabletype(r, &im->u.table);
+    case KILN_EXTERN_MEMORY:
+        return read_limits(r, &im->u.memory.limits, "memory");
+    case KILN_EXTERN_GLOBAL:
+        return read_globaltype(r, &im->u.global);
+    default:
+        return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "malformed import kind 0x%02x",
+                          im->kind);
+    }
+}
+
+// importsec ::= im*:section_2(vec(import))
+static bool read_import_section(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_IMPORTS, "import count"))
+        return false;
+    uint32_t cap = vec_capacity(r, n, 4); /* two names, kind, one-byte type index */
+    m->imports = ALLOC_ARRAY(c, kiln_import, cap, "imports");
+    if (!m->imports)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        KILN_ASSERT(i < cap);
+        kiln_import *im = &m->imports[i];
+        m->import_count = i + 1;
+        if (!read_import(r, im))
+            return false;
+        switch (im->kind) {
+        case KILN_EXTERN_FUNC:
+            m->func_import_count++;
+            break;
+        case KILN_EXTERN_TABLE:
+            m->table_import_count++;
+            break;
+        case KILN_EXTERN_MEMORY:
+            m->memory_import_count++;
+            break;
+        default:
+            m->global_import_count++;
+            break;
+        }
+    }
+    return true;
+}
+
+// funcsec ::= x*:section_3(vec(typeidx))
+static bool read_function_section(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_FUNCTIONS - m->func_import_count, "function count"))
+        return false;
+    if (!alloc_funcs(c, n))
+        return false;
+    c->has_func_section = true;
+    c->defined_func_count = n;
+    for (uint32_t i = 0; i < n; i++)
+        if (!rd_u32(r, &m->funcs[m->func_import_count + i].type_index, "function type index"))
+            return false;
+    return true;
+}
+
+// tablesec ::= tab*:section_4(vec(tabletype))
+static bool read_table_section(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    uint32_t n;
+    uint32_t limit =
+        KILN_MAX_TABLES > m->table_import_count ? KILN_MAX_TABLES - m->table_import_count : 0;
+    if (!rd_count(r, &n, 1, limit, "table count"))
+        return false;
+    uint32_t cap = vec_capacity(r, n, 3); /* reftype, flag, minimum */
+    if (!alloc_tables(c, cap))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        KILN_ASSERT(i < cap);
+        if (!read_tabletype(r, &m->tables[m->table_import_count + i].type))
+            return false;
+    }
+    m->table_count = m->table_import_count + n;
+    return true;
+}
+
+// memsec ::= mem*:section_5(vec(memtype)); memtype ::= lim:limits
+// (More than one memory is invalid in Wasm 2.0, not malformed: validate.c reports it.)
+static bool read_memory_section(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    uint32_t n;
+    if (!rd_count(r, &n, 1, UINT32_MAX, "memory count"))
+        return false;
+    uint32_t cap = vec_capacity(r, n, 2); /* flag, minimum */
+    if (!alloc_memories(c, cap))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        KILN_ASSERT(i < cap);
+        if (!read_limits(r, &m->memories[m->memory_import_count + i].type.limits, "memory"))
+            return false;
+    }
+    m->memory_count = m->memory_import_count + n;
+    return true;
+}
+
+// globalsec ::= glob*:section_6(vec(global)); global ::= gt:globaltype e:expr
+static bool read_global_section(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    uint32_t n;
+    uint32_t limit =
+        KILN_MAX_GLOBALS > m->global_import_count ? KILN_MAX_GLOBALS - m->global_import_count : 0;
+    if (!rd_count(r, &n, 1, limit, "global count"))
+        return false;
+    uint32_t cap = vec_capacity(r, n, 3); /* type, mutability, end */
+    if (!alloc_globals(c, cap))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        KILN_ASSERT(i < cap);
+        kiln_global *g = &m->globals[m->global_import_count + i];
+        if (!read_globaltype(r, &g->type) || !read_const_expr(c, r, &g->init))
+            return false;
+    }
+    m->global_count = m->global_import_count + n;
+    return true;
+}
+
+// export ::= nm:name d:exportdesc
+// exportdesc ::= 0x00 x:funcidx | 0x01 x:tableidx | 0x02 x:memidx | 0x03 x:globalidx
+static bool read_export(kiln_reader *r, kiln_export *ex)
+{
+    ex->offset = rd_offset(r);
+    if (!rd_name(r, &ex->name.ptr, &ex->name.len, "export name") ||
+        !rd_u8(r, &ex->kind, "export kind"))
+        return false;
+    if (ex->kind > KILN_EXTERN_GLOBAL)
+        return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "malformed export kind 0x%02x",
+                          ex->kind);
+    return rd_u32(r, &ex->index, "export index");
+}
+
+// exportsec ::= ex*:section_7(vec(export))
+static bool read_export_section(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_EXPORTS, "export count"))
+        return false;
+    uint32_t cap = vec_capacity(r, n, 3); /* name, kind, index */
+    m->exports = ALLOC_ARRAY(c, kiln_export, cap, "exports");
+    if (!m->exports)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        KILN_ASSERT(i < cap);
+        if (!read_export(r, &m->exports[i]))
+            return false;
+    }
+    m->export_count = n;
+    return true;
+}
+
+// startsec ::= st?:section_8(start); start ::= x:funcidx
+static bool read_start_section(dec_ctx *c, kiln_reader *r)
+{
+    c->m->start_offset = rd_offset(r);
+    c->m->has_start = true;
+    return rd_u32(r, &c->m->start, "start function index");
+}
+
+// elemkind ::= 0x00 (funcref)
+static bool read_elemkind(kiln_reader *r, kiln_valtype *out)
+{
+    uint8_t b;
+    if (!rd_u8(r, &b, "element kind"))
+        return false;
+    if (b != 0)
+        return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "malformed element kind 0x%02x",
+                          b);
+    *out = KILN_VT_FUNCREF;
+    return true;
+}
+
+/* elem ::= 0:u32 e:expr y*:vec(funcidx)                      active, table 0, funcref
+ *        | 1:u32 et:elemkind y*:vec(funcidx)                 passive
+ *        | 2:u32 x:tableidx e:expr et:elemkind y*:vec(funcidx) active
+ *        | 3:u32 et:elemkind y*:vec(funcidx)                 declarative
+ *        | 4:u32 e:expr el*:vec(expr)                        active, table 0, funcref
+ *        | 5:u32 et:reftype el*:vec(expr)                    passive
+ *        | 6:u32 x:tableidx e:expr et:reftype el*:vec(expr)  active
+ *        | 7:u32 et:reftype el*:vec(expr)                    declarative
+ * Flag bit 0: passive or declarative; bit 1: explicit table (active) or declarative;
+ * bit 2: expressions instead of function indices. */
+static bool read_elem(dec_ctx *c, kiln_reader *r, kiln_elem *el)
+{
+    el->offset = rd_offset(r);
+    uint32_t flags;
+    if (!rd_u32(r, &flags, "element segment flags"))
+        return false;
+    if (flags > 7)
+        return rd_fail_at(r, el->offset, KILN_ERR_MALFORMED, "malformed elements segment kind %u",
+                          (unsigned)flags);
+    bool passive_or_declarative = flags & 1, explicit_table = flags & 2, exprs = flags & 4;
+    el->type = KILN_VT_FUNCREF;
+    if (passive_or_declarative) {
+        el->mode = explicit_table ? KILN_SEG_DECLARATIVE : KILN_SEG_PASSIVE;
+    } else {
+        el->mode = KILN_SEG_ACTIVE;
+        if (explicit_table && !rd_u32(r, &el->table, "element segment table index"))
+            return false;
+        if (!read_const_expr(c, r, &el->offset_expr))
+            return false;
+    }
+    if (passive_or_declarative || explicit_table) {
+        if (exprs ? !read_reftype(r, &el->type, "element segment type")
+                  : !read_elemkind(r, &el->type))
+            return false;
+    }
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_ELEM_SEGMENT_SIZE, "element segment size"))
+        return false;
+    if (exprs) {
+        el->exprs = ALLOC_ARRAY(c, kiln_expr, n, "element expressions");
+        if (!el->exprs)
+            return false;
+        for (uint32_t i = 0; i < n; i++)
+            if (!read_const_expr(c, r, &el->exprs[i]))
+                return false;
+    } else {
+        el->func_indices = ALLOC_ARRAY(c, uint32_t, n, "element function indices");
+        if (!el->func_indices)
+            return false;
+        for (uint32_t i = 0; i < n; i++)
+            if (!rd_u32(r, &el->func_indices[i], "element function index"))
+                return false;
+    }
+    el->count = n;
+    return true;
+}
+
+// elemsec ::= seg*:section_9(vec(elem))
+static bool read_elem_section(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_ELEM_SEGMENTS, "element segment count"))
+        return false;
+    uint32_t cap = vec_capacity(r, n, 3); /* flags, expression or kind, count */
+    m->elems = ALLOC_ARRAY(c, kiln_elem, cap, "element segments");
+    if (!m->elems)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        KILN_ASSERT(i < cap);
+        if (!read_elem(c, r, &m->elems[i]))
+            return false;
+    }
+    m->elem_count = n;
+    return true;
+}
+
+// datacountsec ::= n?:section_12(u32)
+static bool read_data_count_section(dec_ctx *c, kiln_reader *r)
+{
+    c->m->has_data_count = true;
+    return rd_u32(r, &c->m->data_count, "data count");
+}
+
+/* locals ::= n:u32 t:valtype, in func ::= (t*)*:vec(locals) e:expr.
+ * The spec makes a total over 2^32-1 malformed; Kiln's own limit comes after that. */
+static bool read_locals(dec_ctx *c, kiln_reader *r, kiln_func *f)
+{
+    size_t at = rd_offset(r);
+    uint32_t n;
+    if (!rd_count(r, &n, 1, UINT32_MAX, "local group count"))
+        return false;
+    uint32_t cap = vec_capacity(r, n, 2); /* count, type */
+    kiln_localgroup *groups = NULL;
+    if (f) {
+        groups = ALLOC_ARRAY(c, kiln_localgroup, cap, "local groups");
+        if (!groups)
+            return false;
+    }
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        KILN_ASSERT(i < cap);
+        kiln_localgroup g;
+        if (!rd_u32(r, &g.count, "local count") || !read_valtype(r, &g.type, "local type"))
+            return false;
+        total += g.count;
+        if (groups)
+            groups[i] = g;
+    }
+    if (total > UINT32_MAX)
+        return rd_fail_at(r, at, KILN_ERR_MALFORMED, "too many locals: %llu",
+                          (unsigned long long)total);
+    if (total > KILN_MAX_LOCALS)
+        return rd_fail_at(r, at, KILN_ERR_LIMIT,
+                          "too many locals: %llu exceeds the limit of %u (KILN_MAX_LOCALS)",
+                          (unsigned long long)total, KILN_MAX_LOCALS);
+    if (f) {
+        f->local_group_count = n;
+        f->local_groups = groups;
+        f->local_count = (uint32_t)total;
+    }
+    return true;
+}
+
+// code ::= size:u32 code:func (if size = ||func||)
+static bool read_code(dec_ctx *c, kiln_reader *r, uint32_t i)
+{
+    kiln_module *m = c->m;
+    size_t entry = rd_offset(r);
+    uint32_t func_index = m->func_import_count + i;
+    /* Bodies beyond the function section's count are still decoded (the spec reports the
+     * count mismatch only after the whole module), but not stored. */
+    kiln_func *f = i < c->defined_func_count ? &m->funcs[func_index] : NULL;
+    uint32_t size;
+    kiln_reader body;
+    if (!rd_count(r, &size, 1, UINT32_MAX, "function body size"))
+        return false;
+    if (size > KILN_MAX_FUNCTION_SIZE)
+        return rd_fail_at(r, entry, KILN_ERR_LIMIT,
+                          "function body of %u bytes exceeds the limit of %u "
+                          "(KILN_MAX_FUNCTION_SIZE)",
+                          (unsigned)size, KILN_MAX_FUNCTION_SIZE);
+    if (!rd_sub(r, size, &body, "function body"))
+        return false;
+    kiln_expr expr;
+    if (!read_locals(c, &body, f) || !walk_expr(c, &body, true, func_index, &expr)) {
+        if (c->d->code != KILN_ERR_NOMEM)
+            c->d->func_index = func_index;
+        return false;
+    }
+    if (f) {
+        f->body = expr;
+        f->code_offset = entry;
+    }
+    return true;
+}
+
+// codesec ::= code*:section_10(vec(code))
+static bool read_code_section(dec_ctx *c, kiln_reader *r)
+{
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_FUNCTIONS, "function body count"))
+        return false;
+    c->code_count = n;
+    for (uint32_t i = 0; i < n; i++)
+        if (!read_code(c, r, i))
+            return false;
+    return true;
+}
+
+/* data ::= 0:u32 e:expr b*:vec(byte)              active, memory 0
+ *        | 1:u32 b*:vec(byte)                     passive
+ *        | 2:u32 x:memidx e:expr b*:vec(byte)     active */
+static bool read_data(dec_ctx *c, kiln_reader *r, kiln_data *seg)
+{
+    seg->offset = rd_offset(r);
+    uint32_t flags;
+    if (!rd_u32(r, &flags, "data segment flags"))
+        return false;
+    if (flags > 2)
+        return rd_fail_at(r, seg->offset, KILN_ERR_MALFORMED, "malformed data segment kind %u",
+                          (unsigned)flags);
+    if (flags == 1) {
+        seg->mode = KILN_SEG_PASSIVE;
+    } else {
+        seg->mode = KILN_SEG_ACTIVE;
+        if (flags == 2 && !rd_u32(r, &seg->memory, "data segment memory index"))
+            return false;
+        if (!read_const_expr(c, r, &seg->offset_expr))
+            return false;
+    }
+    if (!rd_count(r, &seg->size, 1, UINT32_MAX, "data segment size"))
+        return false;
+    return rd_bytes(r, seg->size, &seg->bytes, "data segment bytes");
+}
+
+// datasec ::= seg*:section_11(vec(data))
+static bool read_data_section(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_DATA_SEGMENTS, "data segment count"))
+        return false;
+    uint32_t cap = vec_capacity(r, n, 2); /* flags, size */
+    m->datas = ALLOC_ARRAY(c, kiln_data, cap, "data segments");
+    if (!m->datas)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        KILN_ASSERT(i < cap);
+        if (!read_data(c, r, &m->datas[i]))
+            return false;
+    }
+    m->data_seg_count = n;
+    return true;
+}
+
+/*
+ * The name section (custom section "name"), appendix 7.4 of the spec. Its errors never make
+ * the module malformed: they go to m->name_section_error and the names are dropped.
+ */
+
+// namemap ::= vec(nameassoc); nameassoc ::= idx:u32 nm:name, in strictly increasing idx order
+static bool read_namemap(dec_ctx *c, kiln_reader *r, uint64_t limit, uint32_t *out_count,
+                         kiln_namemap_entry **out, const char *what)
+{
+    uint32_t n;
+    if (!rd_count(r, &n, 1, limit, what))
+        return false;
+    uint32_t cap = vec_capacity(r, n, 2); /* index, name */
+    kiln_namemap_entry *names = ALLOC_ARRAY(c, kiln_namemap_entry, cap, what);
+    if (!names)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        KILN_ASSERT(i < cap);
+        size_t at = rd_offset(r);
+        if (!rd_u32(r, &names[i].index, "name index") ||
+            !rd_name(r, &names[i].name.ptr, &names[i].name.len, what))
+            return false;
+        if (i > 0 && names[i].index <= names[i - 1].index)
+            return rd_fail_at(r, at, KILN_ERR_MALFORMED,
+                              "name map indices not in increasing order: %s", what);
+    }
+    *out_count = n;
+    *out = names;
+    return true;
+}
+
+// indirectnamemap ::= vec(indirectnameassoc); indirectnameassoc ::= idx:u32 nm:namemap
+static bool read_local_names(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_FUNCTIONS, "local name function count"))
+        return false;
+    uint32_t cap = vec_capacity(r, n, 2); /* index, empty name map */
+    kiln_local_names *funcs = ALLOC_ARRAY(c, kiln_local_names, cap, "local names");
+    if (!funcs)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        KILN_ASSERT(i < cap);
+        size_t at = rd_offset(r);
+        if (!rd_u32(r, &funcs[i].func_index, "local name function index") ||
+            !read_namemap(c, r, KILN_MAX_LOCALS + KILN_MAX_PARAMS, &funcs[i].count, &funcs[i].names,
+                          "local names"))
+            return false;
+        if (i > 0 && funcs[i].func_index <= funcs[i - 1].func_index)
+            return rd_fail_at(r, at, KILN_ERR_MALFORMED,
+                              "name map indices not in increasing order: local names");
+    }
+    m->local_name_count = n;
+    m->local_names = funcs;
+    return true;
+}
+
+/* namesec ::= section_0(namedata); namedata ::= n:name (if n = "name")
+ *             modulenamesubsec? funcnamesubsec? localnamesubsec?
+ * namesubsection_N(B) ::= N:byte size:u32 B (if size = ||B||)
+ * Subsections of the extended-name-section proposal (ids 3 and up) are skipped. */
+static bool read_name_subsections(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    int last_id = -1;
+    while (!rd_done(r)) {
+        size_t at = rd_offset(r);
+        uint8_t id;
+        uint32_t size;
+        kiln_reader sub;
+        if (!rd_u8(r, &id, "name subsection id") ||
+            !rd_count(r, &size, 1, UINT32_MAX, "name subsection size") ||
+            !rd_sub(r, size, &sub, "name subsection"))
+            return false;
+        if ((int)id <= last_id)
+            return rd_fail_at(r, at, KILN_ERR_MALFORMED, "name subsection %u out of order", id);
+        last_id = id;
+        bool ok = true;
+        if (id == 0) {
+            ok = rd_name(&sub, &m->module_name.ptr, &m->module_name.len, "module name");
+            m->has_module_name = ok;
+        } else if (id == 1) {
+            ok = read_namemap(c, &sub, KILN_MAX_FUNCTIONS, &m->func_name_count, &m->func_names,
+                              "function names");
+        } else if (id == 2) {
+            ok = read_local_names(c, &sub);
+        } else {
+            sub.p = sub.end;
+        }
+        if (!ok)
+            return false;
+        if (!rd_done(&sub))
+            return rd_fail(&sub, KILN_ERR_MALFORMED, "section size mismatch: name subsection %u",
+                           id);
+    }
+    return true;
+}
+
+/* Returns false only when out of memory; a malformed name section is recorded in
+ * m->name_section_error (r's diag) and all of its names are dropped, never half-kept. */
+static bool read_name_section(dec_ctx *c, kiln_reader *r)
+{
+    if (read_name_subsections(c, r))
+        return true;
+    if (c->d->code == KILN_ERR_NOMEM)
+        return false;
+    kiln_module *m = c->m;
+    m->has_module_name = false;
+    m->module_name = (kiln_str){0};
+    m->func_name_count = 0;
+    m->func_names = NULL;
+    m->local_name_count = 0;
+    m->local_names = NULL;
+    return true;
+}
+
+// customsec ::= section_0(custom); custom ::= name byte*
+static bool read_custom_section(dec_ctx *c, kiln_reader *r, kiln_section *sec)
+{
+    if (!rd_name(r, &sec->name.ptr, &sec->name.len, "custom section name"))
+        return false;
+    if (sec->name.len == 4 && memcmp(sec->name.ptr, "name", 4) == 0 && !c->seen_name_section) {
+        c->seen_name_section = true;
+        kiln_reader names = *r;
+        names.diag = &c->m->name_section_error;
+        if (!read_name_section(c, &names))
+            return false;
+    }
+    r->p = r->end;
+    return true;
+}
+
+/*
+ * The module
+ */
+
+/* The position of a section id in the required order; 0 for custom sections and ids the
+ * format does not have. The data count section (12) sits between element and code. */
+static unsigned section_rank(uint8_t id)
+{
+    static const uint8_t rank[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+    return id < sizeof rank ? rank[id] : 0;
+}
+
+static const char *section_name(uint8_t id)
+{
+    static const char *const names[13] = {"custom", "type",   "import",    "function", "table",
+                                          "memory", "global", "export",    "start",    "element",
+                                          "code",   "data",   "data count"};
+    return id < KILN_ARRAY_LEN(names) ? names[id] : "unknown";
+}
+
+static kiln_section *add_section(dec_ctx *c, kiln_reader *r, size_t at)
+{
+    kiln_module *m = c->m;
+    if (m->section_count == KILN_MAX_SECTIONS) {
+        rd_fail_at(r, at, KILN_ERR_LIMIT, "more sections than the limit of %u (KILN_MAX_SECTIONS)",
+                   KILN_MAX_SECTIONS);
+        return NULL;
+    }
+    if (m->section_count == c->section_cap) {
+        uint32_t cap = c->section_cap ? c->section_cap * 2 : 16;
+        kiln_section *grown = ALLOC_ARRAY(c, kiln_section, cap, "section list");
+        if (!grown)
+            return NULL;
+        if (m->section_count)
+            memcpy(grown, m->sections, m->section_count * sizeof *grown);
+        m->sections = grown;
+        c->section_cap = cap;
+    }
+    return &m->sections[m->section_count++];
+}
+
+// section_N(B) ::= N:byte size:u32 cont:B (if size = ||B||)
+static bool read_section(dec_ctx *c, kiln_reader *r)
+{
+    size_t at = rd_offset(r);
+    uint8_t id;
+    if (!rd_u8(r, &id, "section id"))
+        return false;
+    if (id > 12)
+        return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed section id %u", id);
+    unsigned rank = section_rank(id);
+    if (rank != 0 && rank <= c->last_rank) {
+        if (id == c->last_id)
+            return rd_fail_at(r, at, KILN_ERR_MALFORMED, MSG_ORDER ": duplicate %s section",
+                              section_name(id));
+        return rd_fail_at(r, at, KILN_ERR_MALFORMED, MSG_ORDER ": %s section after %s section",
+                          section_name(id), section_name(c->last_id));
+    }
+    uint32_t size;
+    kiln_reader sub;
+    if (!rd_count(r, &size, 1, UINT32_MAX, "section size") || !rd_sub(r, size, &sub, "section"))
+        return false;
+    kiln_section *sec = add_section(c, r, at);
+    if (!sec)
+        return false;
+    sec->id = id;
+    sec->offset = at;
+    sec->content = rd_offset(&sub);
+    sec->size = size;
+    if (rank != 0) {
+        c->last_rank = rank;
+        c->last_id = id;
+    }
+    bool ok = false;
+    switch (id) {
+    case 0:
+        ok = read_custom_section(c, &sub, sec);
+        break;
+    case 1:
+        ok = read_type_section(c, &sub);
+        break;
+    case 2:
+        ok = read_import_section(c, &sub);
+        break;
+    case 3:
+        c->func_section_offset = at;
+        ok = read_function_section(c, &sub);
+        break;
+    case 4:
+        ok = read_table_section(c, &sub);
+        break;
+    case 5:
+        ok = read_memory_section(c, &sub);
+        break;
+    case 6:
+        ok = read_global_section(c, &sub);
+        break;
+    case 7:
+        ok = read_export_section(c, &sub);
+        break;
+    case 8:
+        ok = read_start_section(c, &sub);
+        break;
+    case 9:
+        ok = read_elem_section(c, &sub);
+        break;
+    case 10:
+        c->has_code_section = true;
+        c->code_section_offset = at;
+        ok = read_code_section(c, &sub);
+        break;
+    case 11:
+        c->has_data_section = true;
+        c->data_section_offset = at;
+        ok = read_data_section(c, &sub);
+        break;
+    case 12:
+        c->data_count_offset = at;
+        ok = read_data_count_section(c, &sub);
+        break;
+    }
+    if (!ok)
+        return false;
+    if (!rd_done(&sub))
+        return rd_fail(&sub, KILN_ERR_MALFORMED, "section size mismatch: %s section",
+                       section_name(id));
+    return true;
+}
+
+/* The checks the spec makes after the last section, in its order, and the index spaces of
+ * kinds that had imports but no section of their own. */
+static bool finish_module(dec_ctx *c, kiln_reader *r)
+{
+    kiln_module *m = c->m;
+    if (c->defined_func_count != c->code_count) {
+        size_t at = c->has_code_section ? c->code_section_offset : c->func_section_offset;
+        return rd_fail_at(r, at, KILN_ERR_MALFORMED,
+                          "function and code section have inconsistent lengths: %u functions, "
+                          "%u bodies",
+                          (unsigned)c->defined_func_count, (unsigned)c->code_count);
+    }
+    if (m->has_data_count && m->data_count != m->data_seg_count) {
+        size_t at = c->has_data_section ? c->data_section_offset : c->data_count_offset;
+        return rd_fail_at(r, at, KILN_ERR_MALFORMED,
+                          "data count and data section have inconsistent lengths: %u in the "
+                          "data count section, %u segments",
+                          (unsigned)m->data_count, (unsigned)m->data_seg_count);
+    }
+    if (!m->has_data_count && c->first_data_use != KILN_NO_OFFSET) {
+        rd_fail_at(r, c->first_data_use, KILN_ERR_MALFORMED,
+                   "data count section required: for memory.init or data.drop");
+        c->d->func_index = c->first_data_use_func;
+        return false;
+    }
+    if (!c->has_func_section && !alloc_funcs(c, 0))
+        return false;
+    if (!m->tables && !alloc_tables(c, 0))
+        return false;
+    if (!m->memories && !alloc_memories(c, 0))
+        return false;
+    if (!m->globals && !alloc_globals(c, 0))
+        return false;
+    return true;
+}
+
+// module ::= magic version section*   (magic = 0x00 0x61 0x73 0x6D, version = 0x01 0 0 0)
+static bool decode_module(dec_ctx *c, kiln_reader *r)
+{
+    static const uint8_t magic[4] = {0x00, 0x61, 0x73, 0x6D};
+    static const uint8_t version[4] = {0x01, 0x00, 0x00, 0x00};
+    const uint8_t *bytes;
+    if (!rd_bytes(r, 4, &bytes, "magic header"))
+        return false;
+    if (memcmp(bytes, magic, 4) != 0)
+        return rd_fail_at(r, 0, KILN_ERR_MALFORMED, "magic header not detected");
+    if (!rd_bytes(r, 4, &bytes, "binary version"))
+        return false;
+    if (memcmp(bytes, version, 4) != 0)
+        return rd_fail_at(
+            r, 4, KILN_ERR_MALFORMED, "unknown binary version 0x%08x",
+            (unsigned)(bytes[0] | bytes[1] << 8 | bytes[2] << 16 | (uint32_t)bytes[3] << 24));
+    while (!rd_done(r))
+        if (!read_section(c, r))
+            return false;
+    return finish_module(c, r);
+}
+
+bool kiln_decode(kiln_module *m, const uint8_t *bytes, size_t size, const kiln_allocator *alloc,
+                 kiln_diag *d)
+{
+    memset(m, 0, sizeof *m);
+    kiln_arena_init(&m->arena, alloc);
+    kiln_diag_init(&m->name_section_error);
+    kiln_diag_init(d);
+    m->bytes = bytes;
+    m->size = bytes ? size : 0;
+    if (m->size > KILN_MAX_MODULE_SIZE)
+        return kiln_diag_set(d, KILN_ERR_LIMIT, KILN_NO_OFFSET,
+                             "module of %zu bytes exceeds the limit of %u (KILN_MAX_MODULE_SIZE)",
+                             m->size, KILN_MAX_MODULE_SIZE);
+    dec_ctx ctx = {.m = m, .d = d, .first_data_use = KILN_NO_OFFSET};
+    dec_ctx *c = &ctx;
+    kiln_reader r;
+    rd_init(&r, bytes, m->size, d);
+    c->module_end = r.end;
+    return decode_module(c, &r);
+}
+
+void kiln_module_free(kiln_module *m)
+{
+    if (m->arena.alloc)
+        kiln_arena_free(&m->arena);
+    memset(m, 0, sizeof *m);
+}
+
+bool kiln_module_func_name(const kiln_module *m, uint32_t func_index, kiln_str *out)
+{
+    uint32_t lo = 0, hi = m->func_name_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t index = m->func_names[mid].index;
+        if (index == func_index) {
+            *out = m->func_names[mid].name;
+            return true;
+        }
+        if (index < func_index)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+const kiln_functype *kiln_module_func_type(const kiln_module *m, uint32_t f)
+{
+    KILN_ASSERT(f < m->func_count);
+    uint32_t t = m->funcs[f].type_index;
+    return t < m->type_count ? &m->types[t] : NULL;
+}
