@@ -1,10 +1,15 @@
-/* runtime.c -- process-wide runtime entry points (version; later init and signal setup). */
-#include "kiln/kiln.h"
+/* runtime.c -- process-wide facts about the runtime: its version.
+ *
+ * Everything else lives in one file per concern: os_posix.c (address space), signal_posix.c
+ * (fault handling, kiln_runtime_init), trap.c (entries and traps), sig.c (signature ids),
+ * memory.c / table.c (the ABI's bulk operations), pool.c, instance.c and call.c.
+ */
+#include "internal.h"
 
 #define KILN_STR2(x) #x
-#define KILN_STR(x) KILN_STR2(x)
+#define KILN_STR(x)  KILN_STR2(x)
 
-__attribute__((visibility("default"))) const char *kiln_runtime_version(void)
+KILN_API const char *kiln_runtime_version(void)
 {
     return KILN_STR(KILN_VERSION_MAJOR) "." KILN_STR(KILN_VERSION_MINOR) "." KILN_STR(
         KILN_VERSION_PATCH);

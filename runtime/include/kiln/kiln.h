@@ -54,6 +54,9 @@ const char *kiln_status_message(kiln_status s);
 const char *kiln_trap_message(kiln_trap t);
 /* The runtime's version as "MAJOR.MINOR.PATCH"; a static string. */
 const char *kiln_runtime_version(void);
+/* A description of the calling thread's last failure (e.g. `unknown import: "env" "f"` for
+ * KILN_STATUS_LINK), or "". Valid until the thread's next runtime call. */
+const char *kiln_last_error(void);
 
 /* Installs the SIGSEGV/SIGBUS handlers (on an alternate stack per thread that enters wasm)
  * once. Idempotent and thread-safe; kiln_instance_new calls it. Faults that are not
@@ -137,6 +140,14 @@ kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *module,
                                  kiln_trap *trap);
 /* Returns the slot to its pool. NULL is ignored. */
 void kiln_instance_free(kiln_instance *inst);
+
+/* Host-owned memories and tables, to bind to imports (e.g. the spec tests' "spectest"
+ * module). max_pages/max == UINT64_MAX means no maximum. The host frees them after every
+ * instance importing them; kiln_*_free ignores NULL and instances' own memories/tables. */
+kiln_status kiln_memory_new(uint64_t min_pages, uint64_t max_pages, kiln_memory **out);
+void kiln_memory_free(kiln_memory *memory);
+kiln_status kiln_table_new(uint8_t elem_type, uint32_t min, uint64_t max, kiln_table **out);
+void kiln_table_free(kiln_table *table);
 
 /* Looks up an export by name. */
 kiln_status kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out);

@@ -1,0 +1,173 @@
+/* call.c -- calls across the host/wasm boundary, in both directions.
+ *
+ * Host -> wasm: kiln_invoke (the typed wrappers' entry: the 16-byte-per-value array of
+ * kiln_array_fn) and kiln_call (kiln_val arrays, checked against the callee's canonical
+ * signature). Both go through kiln_enter, a trap boundary, with the callee's own vmctx: a
+ * funcref may belong to another instance than the one named.
+ *
+ * Wasm -> host: a module's generated adapter for a host-bound import packs its arguments into
+ * the array and calls kiln_host_call, which converts them to kiln_val, calls the host function
+ * with the calling instance, converts the results back, or raises the trap the host returned.
+ * Up to 16 values use stack buffers; more are allocated (failure raises KILN_TRAP_HOST).
+ *
+ * Array slots: numbers little-endian at offset 0, references as a pointer at offset 0, v128
+ * in all 16 bytes; unused bytes are zero.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SMALL_VALUES 16u
+
+static void to_slot(const kiln_val *v, uint8_t type, uint64_t *slot)
+{
+    slot[0] = slot[1] = 0;
+    switch (type) {
+    case KILN_TYPE_I32:
+        memcpy(slot, &v->of.i32, 4);
+        break;
+    case KILN_TYPE_I64:
+        memcpy(slot, &v->of.i64, 8);
+        break;
+    case KILN_TYPE_F32:
+        memcpy(slot, &v->of.f32, 4);
+        break;
+    case KILN_TYPE_F64:
+        memcpy(slot, &v->of.f64, 8);
+        break;
+    case KILN_TYPE_V128:
+        memcpy(slot, &v->of.v128, 16);
+        break;
+    case KILN_TYPE_FUNCREF:
+        memcpy(slot, &v->of.funcref, sizeof(void *));
+        break;
+    default: /* externref */
+        memcpy(slot, &v->of.externref, sizeof(void *));
+        break;
+    }
+}
+
+static void from_slot(const uint64_t *slot, uint8_t type, kiln_val *v)
+{
+    memset(v, 0, sizeof *v);
+    v->type = type;
+    switch (type) {
+    case KILN_TYPE_I32:
+        memcpy(&v->of.i32, slot, 4);
+        break;
+    case KILN_TYPE_I64:
+        memcpy(&v->of.i64, slot, 8);
+        break;
+    case KILN_TYPE_F32:
+        memcpy(&v->of.f32, slot, 4);
+        break;
+    case KILN_TYPE_F64:
+        memcpy(&v->of.f64, slot, 8);
+        break;
+    case KILN_TYPE_V128:
+        memcpy(&v->of.v128, slot, 16);
+        break;
+    case KILN_TYPE_FUNCREF:
+        memcpy(&v->of.funcref, slot, sizeof(void *));
+        break;
+    default:
+        memcpy(&v->of.externref, slot, sizeof(void *));
+        break;
+    }
+}
+
+KILN_API kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_t *args_results)
+{
+    if (inst == NULL || func_index >= inst->module->func_count) {
+        kiln_set_error("kiln_invoke: no function %u", func_index);
+        return KILN_TRAP_HOST;
+    }
+    const kiln_funcref *f = kiln_instance_funcref(inst, func_index);
+    kiln_array_fn entry = (kiln_array_fn)f->array_entry.p;
+    if (entry == NULL) {
+        kiln_set_error("kiln_invoke: function %u has no array entry", func_index);
+        return KILN_TRAP_HOST;
+    }
+    return kiln_enter(f->vmctx.p, kiln_instance_stack_budget(inst), entry, f->code.p, args_results);
+}
+
+KILN_API kiln_trap kiln_call(kiln_instance *inst, const kiln_funcref *func, const kiln_val *args,
+                             size_t arg_count, kiln_val *results, size_t result_count)
+{
+    uint32_t np, nr;
+    const uint8_t *params, *rtypes;
+    if (inst == NULL || func == NULL || (arg_count && args == NULL) ||
+        (result_count && results == NULL)) {
+        kiln_set_error("kiln_call: NULL argument");
+        return KILN_TRAP_HOST;
+    }
+    if (!kiln_sig_get(func->sig, &np, &params, &nr, &rtypes) || func->array_entry.p == NULL) {
+        kiln_set_error("kiln_call: not a function reference");
+        return KILN_TRAP_HOST;
+    }
+    if (arg_count != np || result_count < nr) {
+        kiln_set_error("kiln_call: function takes %u arguments and returns %u results", np, nr);
+        return KILN_TRAP_HOST;
+    }
+    for (uint32_t i = 0; i < np; i++) {
+        if (args[i].type != params[i]) {
+            kiln_set_error("kiln_call: argument %u has the wrong type", i);
+            return KILN_TRAP_HOST;
+        }
+    }
+    size_t n = np > nr ? np : nr;
+    uint64_t small[2 * SMALL_VALUES];
+    uint64_t *buf = small;
+    if (n > SMALL_VALUES) {
+        buf = calloc(n, 16);
+        if (buf == NULL) {
+            kiln_set_error("kiln_call: out of memory");
+            return KILN_TRAP_HOST;
+        }
+    } else if (n == 0) {
+        small[0] = small[1] = 0;
+    }
+    for (uint32_t i = 0; i < np; i++)
+        to_slot(&args[i], params[i], &buf[2 * i]);
+    kiln_trap trap = kiln_enter(func->vmctx.p, kiln_instance_stack_budget(inst),
+                                (kiln_array_fn)func->array_entry.p, func->code.p, buf);
+    if (trap == KILN_TRAP_NONE)
+        for (uint32_t i = 0; i < nr; i++)
+            from_slot(&buf[2 * i], rtypes[i], &results[i]);
+    if (buf != small)
+        free(buf);
+    return trap;
+}
+
+KILN_API void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t *args_results)
+{
+    const kiln_host_func *h = kiln_vm_imports(vmctx)[import_index].host.p;
+    if (h == NULL)
+        kiln_trap_raise(vmctx, KILN_TRAP_HOST);
+    kiln_val small_args[SMALL_VALUES], small_results[SMALL_VALUES];
+    kiln_val *args = small_args, *results = small_results;
+    if (h->param_count > SMALL_VALUES)
+        args = malloc((size_t)h->param_count * sizeof *args);
+    if (h->result_count > SMALL_VALUES)
+        results = malloc((size_t)h->result_count * sizeof *results);
+    kiln_trap trap = KILN_TRAP_HOST;
+    if (args != NULL && results != NULL) {
+        for (uint32_t i = 0; i < h->param_count; i++)
+            from_slot(&args_results[2 * i], h->params[i], &args[i]);
+        for (uint32_t i = 0; i < h->result_count; i++) {
+            memset(&results[i], 0, sizeof results[i]);
+            results[i].type = h->results[i];
+        }
+        trap = h->fn(h->env, kiln_vm_instance(vmctx), args, results);
+        if (trap == KILN_TRAP_NONE)
+            for (uint32_t i = 0; i < h->result_count; i++)
+                to_slot(&results[i], h->results[i], &args_results[2 * i]);
+    }
+    if (args != small_args)
+        free(args);
+    if (results != small_results)
+        free(results);
+    if (trap != KILN_TRAP_NONE)
+        kiln_trap_raise(vmctx, trap);
+}

@@ -1,0 +1,272 @@
+/* internal.h -- the one internal header of libkiln_runtime.
+ *
+ * Sectioned per file (chibicc/QBE style). Nothing here is public: the library is built with
+ * -fvisibility=hidden, so every kiln_* symbol declared here is hidden, and only definitions
+ * marked KILN_API (the functions of kiln.h and abi.h) are exported.
+ *
+ * Who owns what: a kiln_pool owns its slots; a slot caches the allocation that holds an
+ * instance record + its vmctx, and one linear-memory reservation, so that a warm slot
+ * instantiates without mmap. An instance owns the memories and tables it defines; imported
+ * ones belong to their exporter (or the host), which must outlive the importer.
+ *
+ * Platform code: os_posix.c is the only caller of mmap/mprotect/munmap and pthread stack
+ * queries; signal_posix.c is the only file that knows about signals and machine contexts.
+ */
+#ifndef KILN_RUNTIME_INTERNAL_H
+#define KILN_RUNTIME_INTERNAL_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln/kiln.h"
+
+#define KILN_API               __attribute__((visibility("default")))
+#define KILN_NORETURN          __attribute__((noreturn))
+#define KILN_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+
+#define KILN_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- Limits and sizes ---- */
+
+#define KILN_WASM_PAGE 65536u
+#define KILN_MAX_PAGES 65536u /* 32-bit memories: 4 GiB */
+/* 4 GiB addressable + 4 GiB guard: zext(i32 addr) + u32 offset + access size stays inside. */
+#define KILN_MEMORY_RESERVATION  (UINT64_C(8) << 30)
+#define KILN_DEFAULT_POOL_SLOTS  16384u
+#define KILN_MAX_POOL_SLOTS      (1u << 20)
+#define KILN_DEFAULT_TABLE_ELEMS 10000000u
+/* Stack the host side keeps below the wasm limit (host functions called from wasm, the
+ * runtime's own frames). Threads with small stacks get a quarter of their stack instead. */
+#define KILN_STACK_HEADROOM       (32u * 1024u)
+#define KILN_DEFAULT_STACK_BUDGET ((size_t)1024u * 1024u - KILN_STACK_HEADROOM)
+/* Per-thread alternate signal stack; an existing one at least MIN bytes large is kept. */
+#define KILN_ALTSTACK_SIZE (64u * 1024u)
+#define KILN_ALTSTACK_MIN  (16u * 1024u)
+/* A memory fault unwinds through a trampoline on the faulting stack if it has this much room
+ * above the wasm stack limit (signal_posix.c). */
+#define KILN_REDIRECT_ROOM (8u * 1024u)
+/* Faults this far below a thread's lowest usable stack byte count as stack overflow. */
+#define KILN_STACK_GUARD_SLOP (64u * 1024u)
+/* Address ranges the signal handler recognises (fixed arrays, read lock-free). */
+#define KILN_MAX_CODE_RANGES   4096u
+#define KILN_MAX_MEMORY_RANGES 65536u
+
+/* ---- os_posix.c ---- */
+
+size_t kiln_os_page_size(void);
+/* PROT_NONE address space, not backed; NULL on failure. */
+void *kiln_os_reserve(size_t size);
+/* Makes [p, p+size) readable and writable. */
+bool kiln_os_commit(void *p, size_t size);
+/* Returns [p, p+size) to PROT_NONE with its contents zeroed and its memory given back. */
+bool kiln_os_decommit(void *p, size_t size);
+void kiln_os_release(void *p, size_t size);
+/* The calling thread's usable stack [*lo, *hi) and its guard size (0 if unknown). */
+bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard);
+
+/* ---- trap.c ---- */
+
+/* One host->wasm entry: where a trap unwinds to. Lives on the entering function's stack. */
+typedef struct kiln_entry {
+    sigjmp_buf jmp;
+    struct kiln_entry *prev;
+    kiln_vmctx *vmctx;
+    uint64_t saved_limit; /* vmctx->stack_limit before this entry */
+} kiln_entry;
+
+/* Per-thread runtime state (zero-initialised TLS; ready after kiln_thread_setup). */
+typedef struct kiln_thread {
+    kiln_entry *top;       /* innermost entry, NULL outside wasm */
+    uint32_t depth;        /* number of entries on this thread */
+    bool ready;            /* kiln_thread_setup ran */
+    bool own_altstack;     /* we installed the alternate signal stack */
+    bool stack_queried;    /* stack_lo/hi/guard are known (or unknowable) */
+    uintptr_t stack_lo;    /* lowest usable byte of the thread's stack, 0 if unknown */
+    uintptr_t stack_hi;    /* one past the highest */
+    size_t stack_guard;    /* guard size below stack_lo */
+    uint64_t limit;        /* the wasm stack limit of the current outermost entry */
+    void *altstack;        /* our mapping (incl. a guard page), if own_altstack */
+    size_t altstack_size;  /* its size */
+    stack_t prev_altstack; /* restored at thread exit */
+    char error[256];       /* kiln_last_error() */
+} kiln_thread;
+
+extern _Thread_local kiln_thread kiln_tls;
+
+/* Runs fn(vmctx, code, args_results) as a trap boundary; returns the trap or NONE. */
+kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, void *code,
+                     uint64_t *args_results);
+/* Unwinds to the innermost entry of the calling thread (which must exist). */
+KILN_NORETURN void kiln_unwind(kiln_thread *t, uint32_t trap);
+void kiln_set_error(const char *fmt, ...) KILN_PRINTF(1, 2);
+void kiln_clear_error(void);
+
+/* ---- signal_posix.c ---- */
+
+/* Lazily per thread, before its first entry: stack bounds, alternate signal stack, exit
+ * destructor. Failures only weaken stack-overflow reporting; the thread can still run. */
+void kiln_thread_setup(kiln_thread *t);
+/* Registers [begin, end) as Kiln-generated code (idempotent). false if the table is full. */
+bool kiln_signal_add_code(uintptr_t begin, uintptr_t end);
+/* Registers/unregisters a linear-memory reservation. */
+bool kiln_signal_add_memory(uintptr_t begin, uintptr_t end);
+void kiln_signal_remove_memory(uintptr_t begin);
+/* Re-installs Kiln's handlers if something replaced them since kiln_runtime_init, keeping the
+ * recorded previous ones. For harnesses that swap handlers behind the runtime's back (CMocka
+ * installs its own with signal() around every test); call after kiln_runtime_init. */
+void kiln_signal_rearm(void);
+
+/* ---- sig.c ---- */
+
+/* Canonical signature id (>= 1) for params -> results; equal signatures get equal ids in the
+ * whole process. 0 if out of memory or over the id limit. Thread-safe. */
+uint32_t kiln_sig_intern(uint32_t param_count, const uint8_t *params, uint32_t result_count,
+                         const uint8_t *results);
+/* The signature of id; false if id was never issued. Lock-free. */
+bool kiln_sig_get(uint32_t id, uint32_t *param_count, const uint8_t **params,
+                  uint32_t *result_count, const uint8_t **results);
+
+/* ---- memory.c ---- */
+
+/* A runtime-created memory: the ABI record first, so a kiln_memory * converts back. */
+typedef struct kiln_memory_impl {
+    kiln_memory pub;
+    uint64_t limit_pages; /* growth cap: min(declared max, pool limit, 65536) */
+    uint64_t decl_max;    /* declared maximum, meaningful if has_max */
+    bool has_max;
+    bool host_owned; /* created by kiln_memory_new */
+} kiln_memory_impl;
+
+/* Reserves (or reuses the registered reservation `cached`) and commits min pages. */
+kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
+                              uint64_t cap_pages, void *cached);
+/* Decommits the memory; returns its still-registered reservation if keep, else releases it
+ * and returns NULL. */
+void *kiln_memory_teardown(kiln_memory_impl *m, bool keep);
+uint32_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages);
+kiln_trap kiln_memory_init_checked(kiln_instance *inst, uint32_t memory, uint32_t data,
+                                   uint32_t dst, uint32_t src, uint32_t len);
+
+/* ---- table.c ---- */
+
+typedef struct kiln_table_impl {
+    kiln_table pub;
+    uint32_t limit;    /* growth cap: min(declared max, pool limit) */
+    uint32_t decl_max; /* declared maximum, meaningful if has_max */
+    bool has_max;
+    bool host_owned; /* created by kiln_table_new */
+} kiln_table_impl;
+
+kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min, bool has_max,
+                             uint64_t max, uint32_t cap);
+void kiln_table_teardown(kiln_table_impl *t);
+uint32_t kiln_table_grow_impl(kiln_table_impl *t, void *init, uint32_t delta);
+kiln_trap kiln_table_init_checked(kiln_instance *inst, uint32_t table, uint32_t elem, uint32_t dst,
+                                  uint32_t src, uint32_t len);
+
+/* ---- instance.c ---- */
+
+struct kiln_instance {
+    kiln_pool *pool;
+    uint32_t slot;
+    bool zombie; /* instantiation trapped after publishing references; kept until pool free */
+    const kiln_module_desc *module;
+    kiln_vmctx *vmctx;
+    void *user;
+    kiln_memory_impl **memories;    /* [memory_count]: own or imported */
+    kiln_memory_impl *own_memories; /* [memory_count], defined ones used */
+    kiln_table_impl *own_tables;    /* [table_count], defined ones used */
+    kiln_funcref *host_refs;        /* [func_import_count]: records for host-bound imports */
+};
+
+/* Typed views of the per-module area of vmctx (offsets from the descriptor's layout). */
+static inline const kiln_module_desc *kiln_vm_module(const kiln_vmctx *vm)
+{
+    return (const kiln_module_desc *)vm->module.p;
+}
+static inline kiln_instance *kiln_vm_instance(const kiln_vmctx *vm)
+{
+    return (kiln_instance *)vm->instance.p;
+}
+static inline kiln_import_slot *kiln_vm_imports(kiln_vmctx *vm)
+{
+    return (kiln_import_slot *)((char *)vm + kiln_vm_module(vm)->layout.imports);
+}
+static inline kiln_ptr64 *kiln_vm_tables(kiln_vmctx *vm)
+{
+    return (kiln_ptr64 *)((char *)vm + kiln_vm_module(vm)->layout.tables);
+}
+static inline kiln_ptr64 *kiln_vm_globals(kiln_vmctx *vm)
+{
+    return (kiln_ptr64 *)((char *)vm + kiln_vm_module(vm)->layout.globals);
+}
+static inline kiln_global_cell *kiln_vm_global_cells(kiln_vmctx *vm)
+{
+    return (kiln_global_cell *)((char *)vm + kiln_vm_module(vm)->layout.global_cells);
+}
+static inline uint32_t *kiln_vm_sig_ids(kiln_vmctx *vm)
+{
+    return (uint32_t *)((char *)vm + kiln_vm_module(vm)->layout.sig_ids);
+}
+static inline kiln_funcref *kiln_vm_funcrefs(kiln_vmctx *vm)
+{
+    return (kiln_funcref *)((char *)vm + kiln_vm_module(vm)->layout.funcrefs);
+}
+static inline uint8_t *kiln_vm_elem_dropped(kiln_vmctx *vm)
+{
+    return (uint8_t *)vm + kiln_vm_module(vm)->layout.elem_dropped;
+}
+static inline uint8_t *kiln_vm_data_dropped(kiln_vmctx *vm)
+{
+    return (uint8_t *)vm + kiln_vm_module(vm)->layout.data_dropped;
+}
+static inline kiln_table_impl *kiln_vm_table(kiln_vmctx *vm, uint32_t index)
+{
+    return (kiln_table_impl *)kiln_vm_tables(vm)[index].p;
+}
+
+/* The funcref record of function func_index (imports first) of inst. */
+const kiln_funcref *kiln_instance_funcref(kiln_instance *inst, uint32_t func_index);
+/* Evaluates a constant expression of reference type (ref.func, ref.null, global.get). */
+void *kiln_eval_ref(kiln_instance *inst, const kiln_init_desc *init);
+/* The stack budget entries into inst get (its pool's stack_size). */
+size_t kiln_instance_stack_budget(const kiln_instance *inst);
+
+/* ---- pool.c ---- */
+
+typedef struct kiln_slot {
+    kiln_instance *inst; /* the live (or zombie) instance, NULL if free */
+    void *block;         /* cached allocation for instance record + vmctx + arrays */
+    size_t block_size;
+    void *reservation; /* a cached, registered, decommitted memory reservation */
+} kiln_slot;
+
+struct kiln_pool {
+    kiln_pool_config config; /* normalised: zeros replaced by defaults */
+    pthread_mutex_t lock;
+    kiln_slot *slots;
+    uint32_t *free_list; /* stack of free slot indices */
+    uint32_t free_count;
+    uint32_t live;    /* slots in use, zombies included */
+    uint32_t zombies; /* slots held by zombies */
+    bool closing;     /* kiln_pool_free was called with instances alive */
+    bool is_default;
+};
+
+kiln_status kiln_default_pool(kiln_pool **out);
+/* Takes a free slot; KILN_STATUS_POOL_EXHAUSTED if none. */
+kiln_status kiln_pool_acquire(kiln_pool *pool, uint32_t *slot);
+/* A zeroed, 64-byte-aligned block of size bytes for the slot, reusing the cached one. */
+void *kiln_pool_block(kiln_pool *pool, uint32_t slot, size_t size);
+/* Gives the slot back; frees the pool if it was closing and this was its last slot. */
+void kiln_pool_release(kiln_pool *pool, uint32_t slot);
+/* Keeps the slot's instance as a zombie until the pool is freed. */
+void kiln_pool_keep_zombie(kiln_pool *pool, uint32_t slot);
+/* Frees everything an instance holds except its slot's cached block/reservation. */
+void kiln_instance_destroy(kiln_instance *inst, bool keep_reservation);
+
+#endif

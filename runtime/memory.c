@@ -1,0 +1,185 @@
+/* memory.c -- guard-page linear memories and the bulk-memory instructions.
+ *
+ * Every 32-bit memory owns an 8 GiB PROT_NONE reservation (4 GiB addressable + 4 GiB guard),
+ * registered with the signal handler; its first min pages are committed read/write and
+ * growing commits more with mprotect. The base never moves, and zext(i32 address) + u32
+ * offset + access size always lands inside the reservation, so an access past the committed
+ * size faults and becomes "out of bounds memory access". memory.grow returns -1 (as u32;
+ * never traps or aborts) beyond the declared maximum, the pool's max_memory_pages, or when
+ * the kernel refuses to commit. memory.copy/fill/init check the whole source and destination
+ * ranges in 64-bit arithmetic before writing anything (spec bounds rule: zero length exactly
+ * at the end is fine, one past it traps).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
+                              uint64_t cap_pages, void *cached)
+{
+    memset(m, 0, sizeof *m);
+    if (min > KILN_MAX_PAGES || (has_max && (max < min || max > KILN_MAX_PAGES))) {
+        kiln_set_error("invalid memory limits");
+        return KILN_STATUS_ARG;
+    }
+    uint64_t limit = has_max ? max : KILN_MAX_PAGES;
+    if (limit > cap_pages)
+        limit = cap_pages;
+    if (min > limit) {
+        kiln_set_error("memory of %llu pages is over the pool's limit of %llu pages",
+                       (unsigned long long)min, (unsigned long long)cap_pages);
+        return KILN_STATUS_LIMIT;
+    }
+    void *base = cached;
+    if (base == NULL) {
+        base = kiln_os_reserve(KILN_MEMORY_RESERVATION);
+        if (base == NULL) {
+            kiln_set_error("cannot reserve 8 GiB of address space for a linear memory");
+            return KILN_STATUS_NOMEM;
+        }
+        if (!kiln_signal_add_memory((uintptr_t)base, (uintptr_t)base + KILN_MEMORY_RESERVATION)) {
+            kiln_os_release(base, KILN_MEMORY_RESERVATION);
+            kiln_set_error("too many linear memories");
+            return KILN_STATUS_LIMIT;
+        }
+    }
+    if (!kiln_os_commit(base, min * KILN_WASM_PAGE)) {
+        m->pub.base.p = base;
+        kiln_memory_teardown(m, false);
+        kiln_set_error("cannot commit %llu pages of linear memory", (unsigned long long)min);
+        return KILN_STATUS_NOMEM;
+    }
+    m->pub.base.p = base;
+    m->pub.size = min * KILN_WASM_PAGE;
+    m->pub.max_pages = has_max ? max : KILN_MAX_PAGES;
+    m->pub.reserved = KILN_MEMORY_RESERVATION;
+    m->limit_pages = limit;
+    m->decl_max = max;
+    m->has_max = has_max;
+    return KILN_STATUS_OK;
+}
+
+void *kiln_memory_teardown(kiln_memory_impl *m, bool keep)
+{
+    void *base = m->pub.base.p;
+    if (base == NULL)
+        return NULL;
+    m->pub.base.p = NULL;
+    /* A reservation that cannot be decommitted cannot be handed out zeroed again. */
+    if (keep && kiln_os_decommit(base, m->pub.size)) {
+        m->pub.size = 0;
+        return base;
+    }
+    kiln_signal_remove_memory((uintptr_t)base);
+    kiln_os_release(base, KILN_MEMORY_RESERVATION);
+    m->pub.size = 0;
+    return NULL;
+}
+
+uint32_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages)
+{
+    uint64_t old = m->pub.size / KILN_WASM_PAGE;
+    if (delta_pages == 0)
+        return (uint32_t)old;
+    if (delta_pages > m->limit_pages - old)
+        return UINT32_MAX;
+    char *base = m->pub.base.p;
+    if (!kiln_os_commit(base + m->pub.size, delta_pages * KILN_WASM_PAGE))
+        return UINT32_MAX;
+    m->pub.size = (old + delta_pages) * KILN_WASM_PAGE;
+    return (uint32_t)old;
+}
+
+static kiln_memory_impl *memory_of(kiln_vmctx *vmctx, uint32_t memory)
+{
+    return kiln_vm_instance(vmctx)->memories[memory];
+}
+
+KILN_API uint32_t kiln_memory_grow(kiln_vmctx *vmctx, uint32_t memory, uint32_t delta_pages)
+{
+    return kiln_memory_grow_impl(memory_of(vmctx, memory), delta_pages);
+}
+
+KILN_API void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t src,
+                               uint32_t len)
+{
+    kiln_memory_impl *m = memory_of(vmctx, memory);
+    uint64_t size = m->pub.size;
+    if ((uint64_t)dst + len > size || (uint64_t)src + len > size)
+        kiln_trap_raise(vmctx, KILN_TRAP_MEMORY_OOB);
+    char *base = m->pub.base.p;
+    if (len != 0)
+        memmove(base + dst, base + src, len);
+}
+
+KILN_API void kiln_memory_fill(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t value,
+                               uint32_t len)
+{
+    kiln_memory_impl *m = memory_of(vmctx, memory);
+    if ((uint64_t)dst + len > m->pub.size)
+        kiln_trap_raise(vmctx, KILN_TRAP_MEMORY_OOB);
+    if (len != 0)
+        memset((char *)m->pub.base.p + dst, (int)(value & 0xFFu), len);
+}
+
+kiln_trap kiln_memory_init_checked(kiln_instance *inst, uint32_t memory, uint32_t data,
+                                   uint32_t dst, uint32_t src, uint32_t len)
+{
+    const kiln_data_desc *seg = (const kiln_data_desc *)inst->module->datas.p + data;
+    /* A dropped segment behaves as an empty one. */
+    uint64_t seg_size = kiln_vm_data_dropped(inst->vmctx)[data] ? 0 : seg->size;
+    kiln_memory_impl *m = inst->memories[memory];
+    if ((uint64_t)src + len > seg_size || (uint64_t)dst + len > m->pub.size)
+        return KILN_TRAP_MEMORY_OOB;
+    if (len != 0)
+        memcpy((char *)m->pub.base.p + dst, (const uint8_t *)seg->bytes.p + src, len);
+    return KILN_TRAP_NONE;
+}
+
+KILN_API void kiln_memory_init(kiln_vmctx *vmctx, uint32_t memory, uint32_t data, uint32_t dst,
+                               uint32_t src, uint32_t len)
+{
+    kiln_trap trap = kiln_memory_init_checked(kiln_vm_instance(vmctx), memory, data, dst, src, len);
+    if (trap != KILN_TRAP_NONE)
+        kiln_trap_raise(vmctx, trap);
+}
+
+KILN_API void kiln_data_drop(kiln_vmctx *vmctx, uint32_t data)
+{
+    kiln_vm_data_dropped(vmctx)[data] = 1;
+}
+
+/* ---- Host-owned memories (kiln.h) ---- */
+
+KILN_API kiln_status kiln_memory_new(uint64_t min_pages, uint64_t max_pages, kiln_memory **out)
+{
+    if (out == NULL)
+        return KILN_STATUS_ARG;
+    kiln_status s = kiln_runtime_init();
+    if (s != KILN_STATUS_OK)
+        return s;
+    kiln_memory_impl *m = malloc(sizeof *m);
+    if (m == NULL)
+        return KILN_STATUS_NOMEM;
+    bool has_max = max_pages != UINT64_MAX;
+    s = kiln_memory_setup(m, min_pages, has_max, has_max ? max_pages : 0, KILN_MAX_PAGES, NULL);
+    if (s != KILN_STATUS_OK) {
+        free(m);
+        return s;
+    }
+    m->host_owned = true;
+    *out = &m->pub;
+    return KILN_STATUS_OK;
+}
+
+KILN_API void kiln_memory_free(kiln_memory *memory)
+{
+    if (memory == NULL)
+        return;
+    kiln_memory_impl *m = (kiln_memory_impl *)memory;
+    if (!m->host_owned)
+        return; /* an instance's memory: freed with the instance */
+    kiln_memory_teardown(m, false);
+    free(m);
+}

@@ -1,0 +1,147 @@
+/* trap.c -- trap boundaries: the per-thread stack of host->wasm entries, and trap wording.
+ *
+ * Every host->wasm call goes through kiln_enter, which pushes a kiln_entry (a sigjmp_buf in
+ * its own frame) on a thread-local list and calls the function's array entry. Traps
+ * (kiln_trap_raise, the bulk-memory helpers, a failing host import, the signal handler)
+ * siglongjmp to the innermost entry, so wasm -> host -> wasm -> trap returns the trap to the
+ * host function, which may handle it or return it to the outer wasm. sigsetjmp(buf, 0) saves
+ * no signal mask (that is a system call per entry); the fault path restores it itself.
+ * The outermost entry of a thread sets the wasm stack limit: SP - budget, raised to the
+ * thread's stack bottom + headroom. Each entry stores it in the entered vmctx (restoring the
+ * old value on return), where generated prologues compare it with their stack pointer.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+_Thread_local kiln_thread kiln_tls;
+
+static uint64_t thread_stack_limit(const kiln_thread *t, size_t budget)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    uintptr_t limit = sp > budget ? sp - budget : 0;
+    if (t->stack_lo != 0 && t->stack_hi > t->stack_lo) {
+        size_t headroom = (t->stack_hi - t->stack_lo) / 4;
+        if (headroom > KILN_STACK_HEADROOM)
+            headroom = KILN_STACK_HEADROOM;
+        if (limit < t->stack_lo + headroom)
+            limit = t->stack_lo + headroom;
+    }
+    return limit;
+}
+
+kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, void *code,
+                     uint64_t *args_results)
+{
+    kiln_thread *t = &kiln_tls;
+    if (t->depth == 0) {
+        if (!t->ready)
+            kiln_thread_setup(t);
+        t->limit = thread_stack_limit(t, stack_budget);
+    }
+    kiln_entry entry;
+    entry.prev = t->top;
+    entry.vmctx = vmctx;
+    entry.saved_limit = vmctx->stack_limit;
+    vmctx->stack_limit = t->limit;
+    t->top = &entry;
+    t->depth++;
+
+    kiln_trap trap = KILN_TRAP_NONE;
+    int jumped = sigsetjmp(entry.jmp, 0);
+    if (jumped == 0)
+        fn(vmctx, code, args_results);
+    else
+        trap = (kiln_trap)jumped;
+
+    /* Nothing used here was modified between sigsetjmp and a siglongjmp back to it. */
+    vmctx->stack_limit = entry.saved_limit;
+    t->top = entry.prev;
+    t->depth--;
+    return trap;
+}
+
+void kiln_unwind(kiln_thread *t, uint32_t trap)
+{
+    if (trap == KILN_TRAP_NONE || trap >= KILN_TRAP_COUNT)
+        trap = KILN_TRAP_HOST;
+    siglongjmp(t->top->jmp, (int)trap);
+}
+
+KILN_API void kiln_trap_raise(kiln_vmctx *vmctx, uint32_t trap)
+{
+    (void)vmctx;
+    kiln_thread *t = &kiln_tls;
+    /* Generated code only runs under an entry; reaching here without one means the host
+     * called generated code directly, bypassing kiln_invoke. There is nowhere to return. */
+    if (t->top == NULL)
+        __builtin_trap();
+    kiln_unwind(t, trap);
+}
+
+KILN_API const char *kiln_trap_message(kiln_trap t)
+{
+    static const char *const messages[KILN_TRAP_COUNT] = {
+        [KILN_TRAP_NONE] = "no trap",
+        [KILN_TRAP_UNREACHABLE] = "unreachable",
+        [KILN_TRAP_MEMORY_OOB] = "out of bounds memory access",
+        [KILN_TRAP_INT_DIV_ZERO] = "integer divide by zero",
+        [KILN_TRAP_INT_OVERFLOW] = "integer overflow",
+        [KILN_TRAP_BAD_CONVERSION] = "invalid conversion to integer",
+        [KILN_TRAP_TABLE_OOB] = "out of bounds table access",
+        [KILN_TRAP_UNDEFINED_ELEMENT] = "undefined element",
+        [KILN_TRAP_UNINITIALIZED] = "uninitialized element",
+        [KILN_TRAP_INDIRECT_TYPE] = "indirect call type mismatch",
+        [KILN_TRAP_STACK_EXHAUSTED] = "call stack exhausted",
+        [KILN_TRAP_HOST] = "host function failed",
+        [KILN_TRAP_EXIT] = "exit",
+        [KILN_TRAP_INTERRUPTED] = "interrupted",
+    };
+    if ((unsigned)t >= KILN_TRAP_COUNT)
+        return "unknown trap";
+    return messages[t];
+}
+
+KILN_API const char *kiln_status_message(kiln_status s)
+{
+    switch (s) {
+    case KILN_STATUS_OK:
+        return "ok";
+    case KILN_STATUS_NOMEM:
+        return "out of memory";
+    case KILN_STATUS_LINK:
+        return "unknown or incompatible import";
+    case KILN_STATUS_TRAP:
+        return "instantiation trapped";
+    case KILN_STATUS_LIMIT:
+        return "over a runtime limit";
+    case KILN_STATUS_POOL_EXHAUSTED:
+        return "pool exhausted";
+    case KILN_STATUS_ARG:
+        return "invalid argument";
+    case KILN_STATUS_ABI:
+        return "module compiled for another runtime ABI version";
+    case KILN_STATUS_NOT_FOUND:
+        return "not found";
+    }
+    return "unknown status";
+}
+
+void kiln_set_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(kiln_tls.error, sizeof kiln_tls.error, fmt, ap);
+    va_end(ap);
+}
+
+void kiln_clear_error(void)
+{
+    kiln_tls.error[0] = '\0';
+}
+
+KILN_API const char *kiln_last_error(void)
+{
+    return kiln_tls.error;
+}
