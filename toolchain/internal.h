@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "kiln_limits.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define KILN_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -43,7 +43,7 @@ typedef enum kiln_err {
     KILN_ERR_MALFORMED,   /* does not decode            (spec: assert_malformed) */
     KILN_ERR_INVALID,     /* decodes, fails validation  (spec: assert_invalid)   */
     KILN_ERR_UNSUPPORTED, /* valid Wasm Kiln does not implement                  */
-    KILN_ERR_LIMIT,       /* over an implementation limit in limits.h            */
+    KILN_ERR_LIMIT,       /* over an implementation limit in kiln_limits.h         */
     KILN_ERR_NOMEM,       /* the host allocator failed                           */
     KILN_ERR_IO,          /* reading or writing a file failed                    */
     KILN_ERR_LLVM,        /* LLVM reported an error                              */

@@ -8,7 +8,7 @@
  * letters are checked from the table; the rows with in == NULL are checked by hand here.
  * Invariants: the module decoded without error, so every body and constant expression
  * re-reads with dec_instr and its block structure is sound (else only in an if); both stacks live
- * in a scratch arena that is reset after each function and grow geometrically up to limits.h's
+ * in a scratch arena that is reset after each function and grow geometrically up to kiln_limits.h's
  * bounds. Messages start with the reference interpreter's wording ("type mismatch", "unknown
  * local", ...) so assert_invalid texts match as prefixes. Called by the compile pipeline and the
  * CLI right after kiln_decode.

@@ -1,4 +1,4 @@
-/* limits.h -- Kiln's implementation limits, enforced by the decoder and the validator.
+/* kiln_limits.h -- Kiln's implementation limits, enforced by the decoder and the validator.
  *
  * The specification lets an implementation bound the sizes of a module; going over one of
  * these is reported as class "limit" (KILN_ERR_LIMIT) with the limit's name, never as

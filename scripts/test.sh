@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# test.sh -- install what is missing, configure and build Kiln, and run the whole test suite.
+#
+#   ./scripts/test.sh                  build/ with clang-19 + Ninja, then ctest -j2
+#   KILN_SANITIZE=1 ./scripts/test.sh  build-asan/ with -DKILN_SANITIZE=ON (ASan + UBSan)
+#   KILN_FUZZ=1 ./scripts/test.sh      build-fuzz/ with -DKILN_FUZZ=ON (libFuzzer targets)
+#   KILN_BUILD_DIR=dir                 overrides the build directory
+#
+# The exit status is ctest's: 0 only if every test passed (skipped tests do not fail it).
+# Non-interactive and idempotent; CI runs it through .ci/run with CI=true and no stdin.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+./scripts/install-deps.sh
+
+build=build
+cmake_args=()
+if [[ ${KILN_SANITIZE:-0} == 1 ]]; then
+    build=$build-asan
+    cmake_args+=(-DKILN_SANITIZE=ON)
+fi
+if [[ ${KILN_FUZZ:-0} == 1 ]]; then
+    build=$build-fuzz
+    cmake_args+=(-DKILN_FUZZ=ON)
+fi
+build=${KILN_BUILD_DIR:-$build}
+
+echo "test.sh: configuring $build/ ${cmake_args[*]}"
+CC=clang-19 cmake -S . -B "$build" -G Ninja "${cmake_args[@]}"
+echo "test.sh: building $build/"
+cmake --build "$build" -j2
+
+echo "test.sh: running the test suite"
+status=0
+ctest --test-dir "$build" --output-on-failure -j2 || status=$?
+exit "$status"

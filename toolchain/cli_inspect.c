@@ -1,0 +1,87 @@
+/* cli_inspect.c -- `kiln inspect [--json] FILE`: what a module contains.
+ *
+ * Reads and decodes the module, validates it if it decoded, then hands everything to one of
+ * two views: cli_inspect_text.c (for people) or cli_inspect_json.c (one JSON document). A
+ * module that fails is still shown: whatever the decoder filled in before it stopped, then
+ * the error (on stderr in text mode, as an "error" member in JSON), and the exit status is 1.
+ * An unreadable file has nothing to show, so it gets only the error.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+const char cli_inspect_help[] =
+    "Usage: kiln inspect [--json] FILE\n"
+    "\n"
+    "Show what the WebAssembly module FILE contains: its sections (offsets, sizes, custom\n"
+    "section names), types, imports, functions (signature, code size, locals, names from\n"
+    "the name section), tables, memories, globals (with their initialisers), exports, the\n"
+    "start function, and element and data segments. FILE '-' reads standard input.\n"
+    "\n"
+    "The module is also validated. If it fails to decode or validate, what could be decoded\n"
+    "is still shown, followed by the error (FILE:0xOFFSET: error: MESSAGE on standard error,\n"
+    "or an \"error\" member in JSON), and the exit status is 1.\n"
+    "\n"
+    "Options:\n"
+    "  --json      print one JSON document instead of text (schema in docs/cli.md)\n"
+    "  -h, --help  show this help\n"
+    "  --          treat the next argument as FILE even if it starts with '-'\n"
+    "\n"
+    "Exit status: 0 for a valid module, 1 for an invalid or unreadable one, 2 for a usage\n"
+    "error.\n";
+
+int cli_inspect(int argc, char **argv)
+{
+    bool json = false;
+    const char *path = NULL;
+    bool options_done = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (options_done || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (path)
+                return cli_usage_error("inspect", "only one FILE can be inspected at a time");
+            path = a;
+        } else if (strcmp(a, "--") == 0) {
+            options_done = true;
+        } else if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(cli_inspect_help, stdout);
+            return CLI_EXIT_OK;
+        } else {
+            return cli_usage_error("inspect", "unknown option '%s'", a);
+        }
+    }
+    if (!path)
+        return cli_usage_error("inspect", "no input file");
+
+    cli_inspection in = {0};
+    in.file = cli_display_name(path);
+    kiln_diag_init(&in.error);
+
+    cli_file file;
+    kiln_module m;
+    bool read = cli_read_file(path, &file, &in.error);
+    if (read) {
+        in.bytes = file.data;
+        in.size = file.size;
+        in.decoded = kiln_decode(&m, file.data, file.size, NULL, &in.error);
+        in.m = &m;
+        if (in.decoded)
+            kiln_validate(&m, NULL, &in.error);
+    }
+
+    bool printed = json ? cli_inspect_json(&in, stdout) : cli_inspect_text(&in, stdout);
+    if (!printed && in.error.code == KILN_OK)
+        kiln_diag_set(&in.error, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+    if (in.error.code != KILN_OK && (!json || !printed)) {
+        fflush(stdout);
+        cli_print_diag(stderr, &in.error, in.file);
+    }
+
+    if (read) {
+        kiln_module_free(&m);
+        cli_file_free(&file);
+    }
+    return in.error.code == KILN_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
