@@ -590,4 +590,75 @@ const char *json_kind_name(uint8_t kind); /* "null", ..., "object"; "?" for othe
  * is always valid JSON. Returns false if the stream reports an error. */
 bool json_write_string(FILE *f, const char *s, size_t len);
 
+/*
+ * ==== Code generation (issue 3): compile.c, header.c, cli_compile.c ====
+ * lower*.c and emit.c share the LLVM-typed private header lower.h; only what the rest of the
+ * toolchain, the CLI and the tests need is declared here.
+ */
+
+typedef enum kiln_emit_kind {
+    KILN_EMIT_OBJ,  /* relocatable object */
+    KILN_EMIT_ASM,  /* assembly text */
+    KILN_EMIT_LLVM, /* textual LLVM IR, after optimisation */
+} kiln_emit_kind;
+
+#define KILN_MAX_PREFIX 100 /* bytes of a symbol prefix (a C identifier) */
+
+typedef struct kiln_compile_options {
+    const char *input_path; /* read when input is NULL; names the module in messages and in
+                               the object; its stem is the default prefix */
+    const uint8_t *input;   /* optional: the module's bytes, borrowed */
+    size_t input_size;
+    const char *output_path; /* if set, the output is written to this file */
+    const char *header_path; /* if set, the C header is written to this file */
+    bool want_header;        /* also return the header in the result */
+    const char *prefix;      /* NULL = kiln_prefix_from_path(input_path) */
+    int opt_level;           /* 0..3 */
+    const char *triple;      /* NULL = the host's */
+    const char *cpu;         /* NULL = "generic"; "native" = the host CPU and features */
+    kiln_emit_kind emit;
+    bool verify; /* LLVMVerifyModule after lowering; also on in debug builds and when the
+                    environment has KILN_VERIFY=1 */
+    const kiln_allocator *alloc; /* for the module and the lowering's arenas; NULL = libc */
+} kiln_compile_options;
+
+typedef struct kiln_compile_result {
+    uint8_t *output; /* object/assembly/IR bytes (malloc); NULL when not requested */
+    size_t output_size;
+    char *header; /* NUL-terminated (malloc), if want_header */
+    size_t header_size;
+} kiln_compile_result;
+
+/* Defaults: -O2, an object for the host, generic CPU, prefix from the file name. */
+void kiln_compile_options_init(kiln_compile_options *o);
+/* The whole pipeline: read -> decode -> validate -> lower -> verify -> optimise -> emit
+ * (+ header). result may be NULL when only files are wanted. On failure returns false with d
+ * set (any class; KILN_ERR_UNSUPPORTED for SIMD) and leaves no partial output file behind.
+ * Thread-safe: every call has its own LLVM context. The output depends only on the input
+ * bytes and the options (not on time, paths other than the file name, or the machine when
+ * triple and cpu are given). */
+bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, kiln_diag *d);
+void kiln_compile_result_free(kiln_compile_result *r);
+
+/* The one mangling rule for export names in C identifiers (docs/abi.md): bytes [A-Za-z0-9]
+ * are kept, '_' becomes "__", any other byte "_xHH" (two lower-case hex digits), and the
+ * name "module" is written "_x6dodule" so that PREFIX_module stays the descriptor. Injective.
+ * Writes at most cap bytes including a NUL; returns the full length (without the NUL). */
+size_t kiln_mangle_name(const char *name, size_t len, char *out, size_t cap);
+/* The default prefix: the file name without directories and its last extension, with every
+ * byte outside [A-Za-z0-9_] replaced by '_', and 'w' in front if it would start with a digit
+ * or be empty. Truncated to KILN_MAX_PREFIX bytes. cap must be > KILN_MAX_PREFIX. */
+void kiln_prefix_from_path(const char *path, char *out, size_t cap);
+/* [A-Za-z_][A-Za-z0-9_]*, at most KILN_MAX_PREFIX bytes. */
+bool kiln_prefix_valid(const char *prefix);
+/* The C header for a validated module (docs/abi.md): kiln.h, PREFIX_module and a typed
+ * static inline wrapper per exported function. *out is malloc'ed and NUL-terminated. */
+bool kiln_header_generate(const kiln_module *m, const char *prefix, const char *source_name,
+                          char **out, size_t *out_size, kiln_diag *d);
+
+/* `kiln compile`: argv holds the arguments after the command name. Returns the exit status
+ * (0 ok, 1 compile error, 2 usage). Prints diagnostics as FILE:0xOFFSET: error: MESSAGE. */
+extern const char kiln_cli_compile_help[];
+int kiln_cli_compile(int argc, char **argv);
+
 #endif

@@ -27,6 +27,8 @@ typedef struct cli_command {
 } cli_command;
 
 static const cli_command commands[] = {
+    {"compile", "compile a .wasm module to a native object and a C header",
+     kiln_cli_compile_help, kiln_cli_compile},
     {"validate", "check that .wasm files are well-formed and valid", cli_validate_help,
      cli_validate},
     {"inspect", "show what a module contains: sections, imports, functions, exports ...",

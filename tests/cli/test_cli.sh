@@ -61,6 +61,7 @@ Kiln is an ahead-of-time WebAssembly toolchain: it turns .wasm modules into nati
 objects that link statically with a small runtime.
 
 Commands:
+  compile    compile a .wasm module to a native object and a C header
   validate   check that .wasm files are well-formed and valid
   inspect    show what a module contains: sections, imports, functions, exports ...
   help       show the help of a command

@@ -1,0 +1,369 @@
+/* test_codegen.c -- unit tests of code generation that need no runtime.
+ *
+ * Name mangling (the header's one rule must be injective: checked exhaustively over short
+ * names and by decoding), default prefixes, the shape of the generated IR (--emit llvm) for
+ * the hand-written lowering families and the memory-base hoisting, byte-identical output,
+ * cross targets (32-bit pointers in the descriptor), and the diagnostics for SIMD and bad
+ * options. The .wasm fixtures come from the .wat files in fixtures/ (wat2wasm at build time);
+ * their directory is argv[1]. KILN_VERIFY=1 is set by ctest, so every compilation is verified.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+static const char *fixture_dir = ".";
+
+/* ---- name mangling ---- */
+
+static size_t mangle(const char *name, size_t len, char *out, size_t cap)
+{
+    return kiln_mangle_name(name, len, out, cap);
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The inverse of the mangling rule; -1 if s is not a mangled name. */
+static long demangle(const char *s, char *out)
+{
+    long n = 0;
+    for (size_t i = 0; s[i];) {
+        if (s[i] != '_') {
+            out[n++] = s[i++];
+        } else if (s[i + 1] == '_') {
+            out[n++] = '_';
+            i += 2;
+        } else if (s[i + 1] == 'x' && s[i + 2] && s[i + 3] && hexval(s[i + 2]) >= 0 &&
+                   hexval(s[i + 3]) >= 0) {
+            out[n++] = (char)(hexval(s[i + 2]) * 16 + hexval(s[i + 3]));
+            i += 4;
+        } else {
+            return -1;
+        }
+    }
+    return n;
+}
+
+static void test_mangle_examples(void **state)
+{
+    char buf[128];
+    assert_int_equal(mangle("fac", 3, buf, sizeof buf), 3);
+    assert_string_equal(buf, "fac");
+    mangle("get_x", 5, buf, sizeof buf);
+    assert_string_equal(buf, "get__x");
+    mangle("a.b-c", 5, buf, sizeof buf);
+    assert_string_equal(buf, "a_x2eb_x2dc");
+    mangle("\xc3\xbc", 2, buf, sizeof buf);
+    assert_string_equal(buf, "_xc3_xbc");
+    mangle("a\0b", 3, buf, sizeof buf);
+    assert_string_equal(buf, "a_x00b");
+    mangle("", 0, buf, sizeof buf);
+    assert_string_equal(buf, "");
+    /* "module" would collide with PREFIX_module. */
+    mangle("module", 6, buf, sizeof buf);
+    assert_string_equal(buf, "_x6dodule");
+    mangle("modules", 7, buf, sizeof buf);
+    assert_string_equal(buf, "modules");
+    /* Truncation still reports the full length and terminates. */
+    assert_int_equal(mangle("a_b", 3, buf, 3), 4);
+    assert_string_equal(buf, "a_");
+    assert_int_equal(mangle("a_b", 3, NULL, 0), 4);
+}
+
+/* Every name of up to 3 bytes over an alphabet holding each class of byte: the mangled
+ * names are pairwise different (sorted, no neighbours equal) and decode back. */
+static const char alphabet[] = {'a', 'Z', '0', '_', 'x', '2', 'f', ' ', '-', '\0', '\xff', 'm'};
+enum { ALPHA = sizeof alphabet, MAXLEN = 3 };
+
+typedef struct mangled {
+    char text[4 * MAXLEN + 1];
+} mangled;
+
+static int compare_mangled(const void *a, const void *b)
+{
+    return strcmp(((const mangled *)a)->text, ((const mangled *)b)->text);
+}
+
+static void test_mangle_injective(void **state)
+{
+    size_t total = 0, per = 1;
+    for (int len = 0; len <= MAXLEN; len++, per *= ALPHA)
+        total += per;
+    mangled *all = calloc(total + 1, sizeof *all);
+    assert_non_null(all);
+    size_t k = 0;
+    per = 1;
+    for (int len = 0; len <= MAXLEN; len++, per *= ALPHA) {
+        for (size_t code = 0; code < per; code++) {
+            char name[MAXLEN];
+            size_t c = code;
+            for (int i = 0; i < len; i++, c /= ALPHA)
+                name[i] = alphabet[c % ALPHA];
+            size_t n = mangle(name, (size_t)len, all[k].text, sizeof all[k].text);
+            assert_true(n < sizeof all[k].text);
+            char back[MAXLEN + 1];
+            assert_int_equal(demangle(all[k].text, back), len);
+            assert_memory_equal(back, name, (size_t)len);
+            k++;
+        }
+    }
+    /* And the reserved name. */
+    mangle("module", 6, all[k].text, sizeof all[k].text);
+    k++;
+    qsort(all, k, sizeof *all, compare_mangled);
+    for (size_t i = 1; i < k; i++)
+        assert_true(strcmp(all[i - 1].text, all[i].text) != 0);
+    free(all);
+}
+
+static void test_prefix_from_path(void **state)
+{
+    char p[KILN_MAX_PREFIX + 1];
+    kiln_prefix_from_path("dir/sub/fac.wasm", p, sizeof p);
+    assert_string_equal(p, "fac");
+    kiln_prefix_from_path("a-b.c.wasm", p, sizeof p);
+    assert_string_equal(p, "a_b_c");
+    kiln_prefix_from_path("2048.wasm", p, sizeof p);
+    assert_string_equal(p, "w2048");
+    kiln_prefix_from_path("", p, sizeof p);
+    assert_string_equal(p, "w");
+    kiln_prefix_from_path("noext", p, sizeof p);
+    assert_string_equal(p, "noext");
+    assert_true(kiln_prefix_valid("fac"));
+    assert_true(kiln_prefix_valid("_x1"));
+    assert_false(kiln_prefix_valid("1x"));
+    assert_false(kiln_prefix_valid("a-b"));
+    assert_false(kiln_prefix_valid(""));
+}
+
+/* ---- compiling fixtures ---- */
+
+static uint8_t *load_fixture(const char *name, size_t *size)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", fixture_dir, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    uint8_t *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    *size = fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
+}
+
+static bool compile_fixture(const char *name, kiln_emit_kind emit, int opt, const char *triple,
+                            kiln_compile_result *res, kiln_diag *d)
+{
+    size_t size;
+    uint8_t *bytes = load_fixture(name, &size);
+    kiln_compile_options o;
+    kiln_compile_options_init(&o);
+    o.input_path = name;
+    o.input = bytes;
+    o.input_size = size;
+    o.emit = emit;
+    o.opt_level = opt;
+    o.triple = triple;
+    o.verify = true;
+    o.want_header = true;
+    bool ok = kiln_compile(&o, res, d);
+    free(bytes);
+    return ok;
+}
+
+static char *ir_of(const char *name, int opt, const char *triple)
+{
+    kiln_compile_result res;
+    kiln_diag d;
+    if (!compile_fixture(name, KILN_EMIT_LLVM, opt, triple, &res, &d))
+        fail_msg("%s: %s", name, d.msg);
+    char *text = malloc(res.output_size + 1);
+    assert_non_null(text);
+    memcpy(text, res.output, res.output_size);
+    text[res.output_size] = '\0';
+    kiln_compile_result_free(&res);
+    return text;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* The text of function name's definition, up to the closing brace. */
+static char *function_text(const char *ir, const char *name)
+{
+    char head[128];
+    snprintf(head, sizeof head, " @%s(", name);
+    const char *start = NULL;
+    for (const char *line = ir; line && *line;
+         line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+        const char *eol = strchr(line, '\n');
+        const char *hit = strstr(line, head);
+        if (strncmp(line, "define ", 7) == 0 && hit && (!eol || hit < eol)) {
+            start = line;
+            break;
+        }
+    }
+    assert_non_null(start);
+    const char *end = strstr(start, "\n}\n");
+    assert_non_null(end);
+    size_t n = (size_t)(end - start) + 2;
+    char *out = malloc(n + 1);
+    assert_non_null(out);
+    memcpy(out, start, n);
+    out[n] = '\0';
+    return out;
+}
+
+static void test_ir_families(void **state)
+{
+    char *ir = ir_of("ops.wasm", 0, "x86_64-unknown-linux-gnu");
+    assert_non_null(strstr(ir, "call float @llvm.roundeven.f32"));
+    assert_non_null(strstr(ir, "call double @llvm.minimum.f64"));
+    assert_non_null(strstr(ir, "call float @llvm.maximum.f32"));
+    assert_non_null(strstr(ir, "call i64 @llvm.fptoui.sat.i64.f32"));
+    assert_non_null(strstr(ir, "call i64 @llvm.ctlz.i64(i64 %"));
+    assert_non_null(strstr(ir, ", i1 false)")); /* clz(0) is defined */
+    assert_non_null(strstr(ir, "call i32 @llvm.fshl.i32"));
+    assert_null(strstr(ir, "fast")); /* no fast-math flags anywhere */
+    /* Only P_module is visible outside the object: every function is internal, and every
+     * other global private. */
+    const char *desc = strstr(ir, "\n@ops_module = ");
+    assert_non_null(desc);
+    assert_true(strncmp(desc + 15, "constant", 8) == 0 ||
+                strncmp(desc + 15, "local_unnamed_addr constant", 27) == 0);
+    assert_int_equal(count(ir, "\n@"),
+                     count(ir, " = private ") + count(ir, " = external hidden ") + 1);
+    assert_int_equal(count(ir, "define "), count(ir, "define internal "));
+    assert_int_equal(count(ir, "section \"kiln_text\""), count(ir, "define "));
+
+    /* div_s: one block per trap kind, each calling kiln_trap_raise once. */
+    char *div = function_text(ir, "ops_f6");
+    assert_int_equal(count(div, "call void @kiln_trap_raise"), 3); /* stack, zero, overflow */
+    assert_non_null(strstr(div, "i32 3)"));                        /* KILN_TRAP_INT_DIV_ZERO */
+    assert_non_null(strstr(div, "i32 4)"));                        /* KILN_TRAP_INT_OVERFLOW */
+    free(div);
+    /* rem_u and rem_s share one divide-by-zero block; rem_s never traps on overflow. */
+    char *rem = function_text(ir, "ops_f7");
+    assert_int_equal(count(rem, "call void @kiln_trap_raise"), 2);
+    assert_null(strstr(rem, "i32 4)"));
+    free(rem);
+    /* trunc: NaN and range checks with the exact f64 bounds of i32. */
+    char *trunc = function_text(ir, "ops_f8");
+    assert_non_null(strstr(trunc, "fcmp uno double"));
+    assert_non_null(strstr(trunc, "0xC1E0000000200000")); /* -2147483649.0 */
+    assert_non_null(strstr(trunc, "0x41E0000000000000")); /* 2147483648.0 */
+    free(trunc);
+    free(ir);
+}
+
+static void test_memory_base_hoisted(void **state)
+{
+    char *ir = ir_of("store_loop.wasm", 2, "x86_64-unknown-linux-gnu");
+    char *fill = function_text(ir, "store_loop_f0");
+    /* One load of the base (vmctx + 8), invariant, whatever the loop stores. */
+    assert_int_equal(count(fill, "!invariant.load"), 1);
+    assert_int_equal(count(fill, "getelementptr inbounds i8, ptr %0, i64 8"), 1);
+    assert_int_equal(count(fill, "load ptr"), 1);
+    assert_true(count(fill, "store i8") >= 1);
+    /* The global's cell is not reloaded after the byte store either: TBAA separates them. */
+    assert_true(count(fill, "load i32") <= 1);
+    free(fill);
+    free(ir);
+}
+
+static void test_deterministic(void **state)
+{
+    kiln_compile_result a, b;
+    kiln_diag d;
+    assert_true(compile_fixture("multi.wasm", KILN_EMIT_OBJ, 2, NULL, &a, &d));
+    assert_true(compile_fixture("multi.wasm", KILN_EMIT_OBJ, 2, NULL, &b, &d));
+    assert_int_equal(a.output_size, b.output_size);
+    assert_memory_equal(a.output, b.output, a.output_size);
+    assert_int_equal(a.header_size, b.header_size);
+    assert_memory_equal(a.header, b.header, a.header_size);
+    kiln_compile_result_free(&a);
+    kiln_compile_result_free(&b);
+}
+
+static void test_cross_targets(void **state)
+{
+    static const char *const triples[] = {"aarch64-unknown-linux-gnu", "riscv64-unknown-linux-gnu",
+                                          "armv7-unknown-linux-gnueabihf",
+                                          "x86_64-unknown-linux-gnu"};
+    for (size_t i = 0; i < sizeof triples / sizeof *triples; i++) {
+        kiln_compile_result res;
+        kiln_diag d;
+        if (!compile_fixture("multi.wasm", KILN_EMIT_OBJ, 2, triples[i], &res, &d))
+            fail_msg("%s: %s", triples[i], d.msg);
+        assert_true(res.output_size > 0);
+        kiln_compile_result_free(&res);
+    }
+    /* 32-bit pointers sit in 8-byte kiln_ptr64 slots, zero-padded. */
+    char *ir = ir_of("multi.wasm", 0, "armv7-unknown-linux-gnueabihf");
+    assert_non_null(
+        strstr(ir, "<{ ptr @multi_import0, [4 x i8] zeroinitializer, ptr @multi_entry"));
+    free(ir);
+}
+
+static void test_simd_unsupported(void **state)
+{
+    kiln_compile_result res;
+    kiln_diag d;
+    assert_false(compile_fixture("simd.wasm", KILN_EMIT_OBJ, 2, NULL, &res, &d));
+    assert_int_equal(d.code, KILN_ERR_UNSUPPORTED);
+    assert_int_equal(d.func_index, 0);
+    assert_true(d.offset != KILN_NO_OFFSET);
+    assert_string_equal(d.msg, "v128.const is not supported yet");
+    assert_null(res.output);
+}
+
+static void test_bad_options(void **state)
+{
+    kiln_compile_result res;
+    kiln_diag d;
+    assert_false(compile_fixture("ops.wasm", KILN_EMIT_OBJ, 2, "nosucharch-linux", &res, &d));
+    assert_int_equal(d.code, KILN_ERR_LLVM);
+    kiln_compile_options o;
+    kiln_compile_options_init(&o);
+    o.input_path = "ops.wasm";
+    o.input = (const uint8_t *)"\0asm\1\0\0\0";
+    o.input_size = 8;
+    o.prefix = "not-an-identifier";
+    assert_false(kiln_compile(&o, &res, &d));
+    o.prefix = "ok";
+    o.input_size = 7; /* truncated header */
+    assert_false(kiln_compile(&o, &res, &d));
+    assert_int_equal(d.code, KILN_ERR_MALFORMED);
+    o.input_size = 8; /* the empty module compiles */
+    assert_true(kiln_compile(&o, &res, &d));
+    assert_true(res.output_size > 0);
+    kiln_compile_result_free(&res);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        fixture_dir = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mangle_examples),     cmocka_unit_test(test_mangle_injective),
+        cmocka_unit_test(test_prefix_from_path),    cmocka_unit_test(test_ir_families),
+        cmocka_unit_test(test_memory_base_hoisted), cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_cross_targets),       cmocka_unit_test(test_simd_unsupported),
+        cmocka_unit_test(test_bad_options),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,100 @@
+#!/bin/sh
+# test_compile_cli.sh -- `kiln compile` as users run it: options, default output names, the
+# FILE:0xOFFSET: error: MESSAGE format, exit statuses (0 ok, 1 compile error, 2 usage),
+# no output file left behind on failure, and byte-identical output for the same input and
+# flags wherever the file sits.
+# Usage: test_compile_cli.sh KILN_CG WORKDIR WAT2WASM   (exit 77 = skipped: no wat2wasm)
+set -u
+KILN=$1
+WORK=$2
+WAT2WASM=${3:-}
+[ -n "$WAT2WASM" ] && [ -x "$WAT2WASM" ] || { echo "skipped: no wat2wasm"; exit 77; }
+
+failures=0
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+# expect STATUS PATTERN CMD... : runs CMD, checks its exit status and that stderr matches
+# the grep pattern (empty pattern: stderr must be empty).
+expect() {
+    want=$1 pattern=$2
+    shift 2
+    "$@" >"$WORK/out" 2>"$WORK/err"
+    got=$?
+    [ "$got" -eq "$want" ] || fail "$*: exit $got, want $want ($(head -c 300 "$WORK/err"))"
+    if [ -z "$pattern" ]; then
+        [ ! -s "$WORK/err" ] || fail "$*: unexpected stderr: $(head -c 300 "$WORK/err")"
+    elif ! grep -q -- "$pattern" "$WORK/err"; then
+        fail "$*: stderr does not match '$pattern': $(head -c 300 "$WORK/err")"
+    fi
+}
+
+rm -rf "$WORK"
+mkdir -p "$WORK/sub"
+cd "$WORK" || exit 1
+
+cat >mod.wat <<'EOF'
+(module
+  (memory 1)
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "get_x") (result i32) (i32.load (i32.const 0))))
+EOF
+cat >simd.wat <<'EOF'
+(module (func (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))
+EOF
+"$WAT2WASM" mod.wat -o mod.wasm || exit 1
+"$WAT2WASM" simd.wat -o simd.wasm || exit 1
+printf '\000asm\001\000\000' >trunc.wasm
+
+# Usage errors: exit 2 and a pointer to the help.
+expect 2 "kiln compile: expected a FILE" "$KILN"
+expect 2 "unknown option '--bogus'" "$KILN" mod.wasm --bogus
+expect 2 "expected one FILE" "$KILN" mod.wasm mod.wasm
+expect 2 "option '-o' needs a value" "$KILN" mod.wasm -o
+expect 2 "option '--target' needs a value" "$KILN" mod.wasm --target
+expect 2 "--emit must be obj, asm or llvm" "$KILN" mod.wasm --emit exe
+expect 2 "--prefix must be a C identifier" "$KILN" mod.wasm --prefix 1abc
+expect 2 "kiln help compile" "$KILN" mod.wasm -O7
+expect 0 "" "$KILN" --help
+grep -q "Usage: kiln compile" out || fail "--help prints no usage"
+
+# Compile errors: exit 1, one FILE:0xOFFSET: error: MESSAGE line, no output file.
+expect 1 "^trunc.wasm:0x[0-9a-f]*: error: " "$KILN" trunc.wasm -o trunc.o
+[ ! -e trunc.o ] || fail "a failed compilation left trunc.o"
+expect 1 "^simd.wasm:0x[0-9a-f]*: error: v128.const is not supported yet (in function 0)$" \
+    "$KILN" simd.wasm -o simd.o --header simd.h
+[ ! -e simd.o ] && [ ! -e simd.h ] || fail "a failed compilation left simd.o or simd.h"
+expect 1 "^missing.wasm: error: cannot open: " "$KILN" missing.wasm
+expect 1 "^mod.wasm: error: unknown target: " "$KILN" mod.wasm --target nosuch-arch-linux
+
+# Successful compilations are silent and write what was asked for.
+expect 0 "" "$KILN" mod.wasm
+[ -s mod.o ] || fail "default output mod.o missing"
+expect 0 "" "$KILN" mod.wasm --emit asm
+grep -q "kiln_text" mod.s || fail "mod.s has no kiln_text section"
+expect 0 "" "$KILN" mod.wasm --emit llvm -o - -O0
+grep -q "define internal i32 @mod_f0" out || fail "-o - --emit llvm printed no IR"
+expect 0 "" "$KILN" mod.wasm -o a.o --header a.h --prefix my_mod
+grep -q "extern const kiln_module my_mod_module;" a.h || fail "a.h lacks my_mod_module"
+grep -q "static inline kiln_trap my_mod_get__x(kiln_instance \*inst, int32_t \*r0)" a.h ||
+    fail "a.h lacks the mangled wrapper my_mod_get__x"
+for t in aarch64-linux-gnu riscv64-linux-gnu armv7-linux-gnueabihf; do
+    expect 0 "" "$KILN" mod.wasm --target $t --cpu generic -o "mod-$t.o"
+done
+
+# Byte-identical output: same input and flags, from another directory and file path.
+cp mod.wasm sub/mod.wasm
+expect 0 "" "$KILN" mod.wasm -o b.o --header b.h --prefix my_mod
+expect 0 "" "$KILN" sub/mod.wasm -o sub/c.o --header sub/c.h --prefix my_mod
+cmp -s a.o b.o || fail "two compilations of mod.wasm differ"
+cmp -s a.o sub/c.o || fail "the object depends on the input's directory"
+cmp -s a.h b.h && cmp -s a.h sub/c.h || fail "the headers differ"
+ls ./*.tmp sub/*.tmp >/dev/null 2>&1 && fail "temporary files left behind"
+
+if [ "$failures" -ne 0 ]; then
+    echo "FAIL: $failures failure(s)"
+    exit 1
+fi
+echo "ok"

@@ -1,0 +1,323 @@
+/* workload.c -- freestanding C compiled twice: to wasm32 (clang --target=wasm32, then
+ * `kiln compile`) and natively into workload_main.c, which checks that both give the same
+ * results. Compiler-generated Wasm exercises what hand-written .wat rarely does: the shadow
+ * stack in a mutable global, function pointers through call_indirect, byte/halfword memory
+ * traffic, 64-bit division, float conversions, bulk memory and deep recursion.
+ * Every export takes plain numbers and returns a checksum; no pointers cross the boundary.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __wasm__
+#define EXPORT(name) __attribute__((export_name(#name)))
+/* -nostdlib: the compiler may still call these for struct copies and loops. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n)
+{
+    __builtin_memcpy(dst, src, n); /* memory.copy (-mbulk-memory) */
+    return dst;
+}
+void *memmove(void *dst, const void *src, size_t n)
+{
+    __builtin_memmove(dst, src, n);
+    return dst;
+}
+void *memset(void *dst, int c, size_t n)
+{
+    __builtin_memset(dst, c, n); /* memory.fill */
+    return dst;
+}
+#else
+#define EXPORT(name)
+#endif
+
+uint32_t wl_sha(uint32_t seed, uint32_t len);
+uint64_t wl_sort(uint32_t seed, uint32_t n, uint32_t order);
+uint64_t wl_matmul(uint32_t n);
+uint32_t wl_crc(uint32_t seed, uint32_t len);
+int64_t wl_divs(int64_t a, int64_t b);
+uint64_t wl_floats(uint32_t seed);
+uint32_t wl_ack(uint32_t m, uint32_t n);
+uint32_t wl_bytes(uint32_t seed);
+
+static uint8_t buffer[1 << 16];
+static uint32_t rng_state;
+
+static uint32_t rng(void)
+{
+    uint32_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return rng_state = x;
+}
+
+static void fill(uint32_t seed, uint32_t len)
+{
+    rng_state = seed ? seed : 1;
+    for (uint32_t i = 0; i < len; i++)
+        buffer[i] = (uint8_t)rng();
+}
+
+/* SHA-256 (FIPS 180-4) of buffer[0, len), folded to one word. */
+static const uint32_t sha_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+static uint32_t ror(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+static void sha_block(uint32_t h[8], const uint8_t *p)
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 =
+            k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
+        uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        k = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
+}
+
+EXPORT(sha) uint32_t wl_sha(uint32_t seed, uint32_t len)
+{
+    if (len > sizeof buffer - 128)
+        len = sizeof buffer - 128;
+    fill(seed, len);
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    uint32_t full = len / 64 * 64;
+    for (uint32_t i = 0; i < full; i += 64)
+        sha_block(h, buffer + i);
+    uint8_t tail[128] = {0};
+    uint32_t rest = len - full;
+    for (uint32_t i = 0; i < rest; i++)
+        tail[i] = buffer[full + i];
+    tail[rest] = 0x80;
+    uint32_t tail_len = rest + 9 <= 64 ? 64 : 128;
+    uint64_t bits = (uint64_t)len * 8;
+    for (int i = 0; i < 8; i++)
+        tail[tail_len - 1 - i] = (uint8_t)(bits >> (8 * i));
+    for (uint32_t i = 0; i < tail_len; i += 64)
+        sha_block(h, tail + i);
+    uint32_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = ror(x, 5) ^ h[i];
+    return x;
+}
+
+/* Sorting with a comparator chosen at run time: indirect calls. */
+typedef int (*compare_fn)(int32_t, int32_t);
+static int up(int32_t a, int32_t b)
+{
+    return a < b ? -1 : a > b;
+}
+static int down(int32_t a, int32_t b)
+{
+    return up(b, a);
+}
+static int by_low_byte(int32_t a, int32_t b)
+{
+    int c = up(a & 0xff, b & 0xff);
+    return c ? c : up(a, b);
+}
+static compare_fn const comparators[] = {up, down, by_low_byte};
+
+static void merge_sort(int32_t *v, int32_t *tmp, uint32_t n, compare_fn cmp)
+{
+    if (n < 2)
+        return;
+    uint32_t h = n / 2;
+    merge_sort(v, tmp, h, cmp);
+    merge_sort(v + h, tmp, n - h, cmp);
+    uint32_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        tmp[k++] = cmp(v[j], v[i]) < 0 ? v[j++] : v[i++];
+    while (i < h)
+        tmp[k++] = v[i++];
+    while (j < n)
+        tmp[k++] = v[j++];
+    for (k = 0; k < n; k++)
+        v[k] = tmp[k];
+}
+
+EXPORT(sort) uint64_t wl_sort(uint32_t seed, uint32_t n, uint32_t order)
+{
+    static int32_t values[4096], tmp[4096];
+    if (n > 4096)
+        n = 4096;
+    rng_state = seed ? seed : 1;
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t v = (int32_t)rng();
+        values[i] = v >> (rng() & 15);
+    }
+    compare_fn cmp = comparators[order % 3];
+    merge_sort(values, tmp, n, cmp);
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i > 0 && cmp(values[i - 1], values[i]) > 0)
+            return 0; /* not sorted */
+        sum = sum * 31 + (uint32_t)values[i];
+    }
+    return sum;
+}
+
+EXPORT(matmul) uint64_t wl_matmul(uint32_t n)
+{
+    static double a[32][32], b[32][32], c[32][32];
+    if (n > 32)
+        n = 32;
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = 0; j < n; j++) {
+            a[i][j] = (double)(i * n + j) / 7.0 - 3.25;
+            b[i][j] = (double)(j + 1) / (double)(i + 2);
+        }
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = 0; j < n; j++) {
+            double s = 0;
+            for (uint32_t k = 0; k < n; k++)
+                s += a[i][k] * b[k][j];
+            c[i][j] = s;
+        }
+    uint64_t h = 0;
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = 0; j < n; j++) {
+            union {
+                double d;
+                uint64_t u;
+            } bits = {c[i][j]};
+            h = (h << 7 | h >> 57) ^ bits.u;
+        }
+    return h;
+}
+
+EXPORT(crc) uint32_t wl_crc(uint32_t seed, uint32_t len)
+{
+    static uint32_t table[256];
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        table[i] = c;
+    }
+    if (len > sizeof buffer)
+        len = sizeof buffer;
+    fill(seed, len);
+    uint32_t crc = 0xffffffffu;
+    for (uint32_t i = 0; i < len; i++)
+        crc = table[(crc ^ buffer[i]) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+EXPORT(divs) int64_t wl_divs(int64_t a, int64_t b)
+{
+    uint64_t acc = 0; /* unsigned: wrapping sums, no C undefined behaviour */
+    for (int i = 0; i < 64; i++) {
+        int64_t d = ((b >> i) & 0x7fffffffffff) | 1; /* positive: no INT_MIN / -1 */
+        int32_t d32 = (int32_t)(d & 0x7fffffff) | 1;
+        acc += (uint64_t)(a / d + a % d);
+        acc ^= (uint64_t)a / (uint64_t)d + (uint64_t)a % (uint64_t)d;
+        acc += (uint64_t)((int32_t)a / d32) + (uint32_t)a % (uint32_t)d32;
+        a = (int64_t)((uint64_t)a * 6364136223846793005u + 1442695040888963407u);
+    }
+    return (int64_t)acc;
+}
+
+static double sqrt_newton(double x)
+{
+    return __builtin_sqrt(x);
+}
+
+EXPORT(floats) uint64_t wl_floats(uint32_t seed)
+{
+    rng_state = seed ? seed : 1;
+    uint64_t h = 0;
+    for (int i = 0; i < 1000; i++) {
+        double x = (double)(int32_t)rng() / 1024.0;
+        float f = (float)x;
+        int64_t as_int = (int64_t)(x * 3.5);
+        uint32_t as_u = (uint32_t)(f < 0 ? -f : f);
+        double r = sqrt_newton(x < 0 ? -x : x) + __builtin_floor(x) + __builtin_ceil(f) +
+                   __builtin_trunc(x / 3) + (double)as_int + (float)as_u + (x < f ? x : (double)f) +
+                   (x > -x ? x : -x) + __builtin_copysign(2.0, x) + __builtin_nearbyint(x / 1000);
+        union {
+            double d;
+            uint64_t u;
+        } bits = {r};
+        h = h * 1099511628211u ^ bits.u;
+    }
+    return h;
+}
+
+EXPORT(ack) uint32_t wl_ack(uint32_t m, uint32_t n)
+{
+    if (m == 0)
+        return n + 1;
+    if (n == 0)
+        return wl_ack(m - 1, 1);
+    return wl_ack(m - 1, wl_ack(m, n - 1));
+}
+
+typedef struct record {
+    uint8_t tag;
+    uint16_t small;
+    int32_t mid;
+    int64_t big;
+    float f;
+} record;
+
+EXPORT(bytes) uint32_t wl_bytes(uint32_t seed)
+{
+    static record recs[512];
+    rng_state = seed ? seed : 1;
+    for (int i = 0; i < 512; i++) {
+        record r;
+        r.tag = (uint8_t)rng();
+        r.small = (uint16_t)rng();
+        r.mid = (int32_t)rng();
+        r.big = (int64_t)rng() << 20;
+        r.big |= rng();
+        r.f = (float)(int32_t)rng();
+        recs[i] = r;
+    }
+    __builtin_memmove(recs + 1, recs, 300 * sizeof *recs);
+    __builtin_memset(recs + 400, 0x5a, 50 * sizeof *recs);
+    uint32_t h = 0;
+    for (int i = 0; i < 512; i++) {
+        h = h * 33 + recs[i].tag + (int8_t)recs[i].tag;
+        h = h * 33 + recs[i].small + (int16_t)recs[i].small;
+        h = h * 33 + (uint32_t)recs[i].mid + (uint32_t)(recs[i].big >> 7);
+        union {
+            float f;
+            uint32_t u;
+        } bits = {recs[i].f}; /* not (int32_t)f: 0x5a5a5a5a as a float is out of range */
+        h = h * 33 + bits.u;
+    }
+    return h;
+}

@@ -1,0 +1,167 @@
+/* cli_compile.c -- `kiln compile FILE.wasm [-o OUT] [--header OUT.h] [options]`
+ *
+ * Parses the command line into kiln_compile_options and runs kiln_compile, which writes the
+ * files. It lives in the kiln_toolchain library (not only in the `kiln` program) so tests can
+ * drive exactly what users run; it therefore depends on nothing but internal.h and prints
+ * its own usage errors in the CLI's shared format ("kiln compile: MESSAGE" + a pointer to the
+ * help, exit status 2). Compile errors are one "FILE:0xOFFSET: error: MESSAGE" line
+ * (kiln_diag_format), exit status 1. `-o -` writes the output to standard output.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char kiln_cli_compile_help[] =
+    "Usage: kiln compile FILE.wasm [-o OUT] [--header OUT.h] [--prefix NAME] [-O0..-O3]\n"
+    "                    [--target TRIPLE] [--cpu NAME] [--emit obj|asm|llvm]\n"
+    "\n"
+    "Compile a WebAssembly module to a relocatable object that links with libkiln_runtime,\n"
+    "and optionally a C header to call its exports.\n"
+    "\n"
+    "Options:\n"
+    "  -o OUT            output file ('-' = standard output); default: FILE's stem + .o,\n"
+    "                    .s or .ll in the current directory\n"
+    "  --header OUT.h    also write the C header: PREFIX_module and one typed wrapper\n"
+    "                    PREFIX_EXPORT per exported function (docs/abi.md)\n"
+    "  --prefix NAME     symbol prefix, a C identifier; default: FILE's stem, sanitised\n"
+    "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
+    "  --target TRIPLE   target triple (default: the host's)\n"
+    "  --cpu NAME        target CPU (default: generic; 'native' = this machine's CPU)\n"
+    "  --emit KIND       obj (default), asm, or llvm (optimised textual IR)\n"
+    "  -h, --help        show this help\n"
+    "\n"
+    "The output depends only on the input and the options. KILN_VERIFY=1 in the environment\n"
+    "runs LLVM's verifier on the generated IR.\n"
+    "Exit status: 0 success, 1 the module cannot be compiled, 2 usage error.\n";
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+static int usage_error(const char *fmt, ...) KILN_PRINTF(1, 2);
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("kiln compile: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nRun 'kiln help compile' for usage.\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* Matches "--name VALUE" and "--name=VALUE"; advances *i past what it used. */
+static bool option_value(int argc, char **argv, int *i, const char *name, const char **out,
+                         bool *missing)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0)
+        return false;
+    if (arg[n] == '=') {
+        *out = arg + n + 1;
+        return true;
+    }
+    if (arg[n] != '\0')
+        return false;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return true;
+    }
+    *out = argv[++*i];
+    return true;
+}
+
+static const char *const emit_names[] = {
+    [KILN_EMIT_OBJ] = "obj", [KILN_EMIT_ASM] = "asm", [KILN_EMIT_LLVM] = "llvm"};
+static const char *const emit_exts[] = {
+    [KILN_EMIT_OBJ] = ".o", [KILN_EMIT_ASM] = ".s", [KILN_EMIT_LLVM] = ".ll"};
+
+/* FILE's stem + ext, in the current directory. */
+static void default_output(const char *input, const char *ext, char *out, size_t cap)
+{
+    const char *base = input;
+    for (const char *p = input; *p; p++)
+        if (*p == '/')
+            base = p + 1;
+    size_t len = strlen(base);
+    const char *dot = strrchr(base, '.');
+    if (dot && dot != base)
+        len = (size_t)(dot - base);
+    snprintf(out, cap, "%.*s%s", (int)len, base, ext);
+}
+
+int kiln_cli_compile(int argc, char **argv)
+{
+    kiln_compile_options o;
+    kiln_compile_options_init(&o);
+    const char *input = NULL, *output = NULL, *emit = NULL;
+    bool only_files = false;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        bool missing = false;
+        if (only_files || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            if (input)
+                return usage_error("expected one FILE, got '%s' and '%s'", input, arg);
+            input = arg;
+        } else if (strcmp(arg, "--") == 0) {
+            only_files = true;
+        } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(kiln_cli_compile_help, stdout);
+            return EXIT_OK;
+        } else if (strcmp(arg, "-o") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("option '-o' needs a value");
+            output = argv[++i];
+        } else if (arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && arg[3] == '\0') {
+            o.opt_level = arg[2] - '0';
+        } else if (option_value(argc, argv, &i, "--header", &o.header_path, &missing) ||
+                   option_value(argc, argv, &i, "--prefix", &o.prefix, &missing) ||
+                   option_value(argc, argv, &i, "--target", &o.triple, &missing) ||
+                   option_value(argc, argv, &i, "--cpu", &o.cpu, &missing) ||
+                   option_value(argc, argv, &i, "--emit", &emit, &missing)) {
+            if (missing)
+                return usage_error("option '%s' needs a value", arg);
+        } else {
+            return usage_error("unknown option '%s'", arg);
+        }
+    }
+    if (!input)
+        return usage_error("expected a FILE to compile");
+    if (emit) {
+        size_t k = 0;
+        while (k < KILN_ARRAY_LEN(emit_names) && strcmp(emit, emit_names[k]) != 0)
+            k++;
+        if (k == KILN_ARRAY_LEN(emit_names))
+            return usage_error("--emit must be obj, asm or llvm, not '%s'", emit);
+        o.emit = (kiln_emit_kind)k;
+    }
+    if (o.prefix && !kiln_prefix_valid(o.prefix))
+        return usage_error("--prefix must be a C identifier of at most %u bytes", KILN_MAX_PREFIX);
+
+    char default_path[4096];
+    if (!output) {
+        default_output(input, emit_exts[o.emit], default_path, sizeof default_path);
+        output = default_path;
+    }
+    bool to_stdout = strcmp(output, "-") == 0;
+    o.input_path = input;
+    o.output_path = to_stdout ? NULL : output;
+
+    kiln_compile_result res;
+    kiln_diag d;
+    if (!kiln_compile(&o, to_stdout ? &res : NULL, &d)) {
+        char line[512];
+        kiln_diag_format(&d, input, line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+        return EXIT_FAIL;
+    }
+    int status = EXIT_OK;
+    if (to_stdout) {
+        if (fwrite(res.output, 1, res.output_size, stdout) != res.output_size)
+            status = EXIT_FAIL;
+        kiln_compile_result_free(&res);
+    }
+    return status;
+}

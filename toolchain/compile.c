@@ -1,0 +1,229 @@
+/* compile.c -- THE pipeline, one call after another:
+ *
+ *     read -> decode -> validate -> lower -> verify -> optimise -> emit (+ header)
+ *
+ * kiln_compile owns every LLVM object it creates (one context per call, so compilations on
+ * different threads never share state) and disposes all of them on every path. Outputs are
+ * written to a temporary name beside the target and renamed into place, so a failed or
+ * interrupted compilation never leaves a half-written object for a build system to pick up.
+ * Nothing here depends on time or on pointer values: the same input and options give the
+ * same bytes. The module is named after the input's file name (not its directory), since
+ * ELF objects record it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/TargetMachine.h>
+
+#include "lower.h"
+
+void kiln_compile_options_init(kiln_compile_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->opt_level = 2;
+    o->emit = KILN_EMIT_OBJ;
+}
+
+void kiln_compile_result_free(kiln_compile_result *r)
+{
+    if (!r)
+        return;
+    free(r->output);
+    free(r->header);
+    memset(r, 0, sizeof *r);
+}
+
+static bool read_file(const char *path, uint8_t **out, size_t *out_size, kiln_diag *d)
+{
+    *out = NULL;
+    *out_size = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot open: %s", strerror(errno));
+    size_t cap = 0, len = 0;
+    uint8_t *data = NULL;
+    bool ok = true;
+    for (;;) {
+        if (len == cap) {
+            if (cap >= KILN_MAX_MODULE_SIZE) {
+                ok = kiln_diag_set(d, KILN_ERR_LIMIT, KILN_NO_OFFSET,
+                                   "module size over the limit of %u bytes", KILN_MAX_MODULE_SIZE);
+                break;
+            }
+            size_t ncap = cap ? cap * 2 : 65536;
+            if (ncap > (size_t)KILN_MAX_MODULE_SIZE + 1)
+                ncap = (size_t)KILN_MAX_MODULE_SIZE + 1;
+            uint8_t *p = realloc(data, ncap);
+            if (!p) {
+                ok = kiln_diag_set(d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+                break;
+            }
+            data = p;
+            cap = ncap;
+        }
+        size_t n = fread(data + len, 1, cap - len, f);
+        len += n;
+        if (n == 0) {
+            if (ferror(f))
+                ok = kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "read error: %s",
+                                   strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (ok && len > KILN_MAX_MODULE_SIZE)
+        ok = kiln_diag_set(d, KILN_ERR_LIMIT, KILN_NO_OFFSET,
+                           "module size over the limit of %u bytes", KILN_MAX_MODULE_SIZE);
+    if (!ok) {
+        free(data);
+        return false;
+    }
+    *out = data;
+    *out_size = len;
+    return true;
+}
+
+/* Writes path through path.tmp + rename, so readers never see a partial file. */
+static bool write_file(const char *path, const void *data, size_t size, kiln_diag *d)
+{
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 5);
+    if (!tmp)
+        return kiln_diag_set(d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f != NULL;
+    if (ok) {
+        ok = fwrite(data, 1, size, f) == size;
+        ok = (fclose(f) == 0) && ok;
+        if (ok)
+            ok = rename(tmp, path) == 0;
+        if (!ok)
+            remove(tmp);
+    }
+    if (!ok)
+        kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s: %s", path, strerror(errno));
+    free(tmp);
+    return ok;
+}
+
+static bool verify_requested(const kiln_compile_options *o)
+{
+#ifndef NDEBUG
+    return true;
+#else
+    const char *env = getenv("KILN_VERIFY");
+    return o->verify || (env && strcmp(env, "1") == 0);
+#endif
+}
+
+static const char *base_name(const char *path)
+{
+    const char *base = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    return base;
+}
+
+/* Lowering and code generation for a decoded, validated module. */
+static bool generate(const kiln_compile_options *o, const kiln_module *m, const char *prefix,
+                     const char *name, kiln_compile_result *res, kiln_diag *d)
+{
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMTargetMachineRef tm = NULL;
+    LLVMModuleRef mod = NULL;
+    LLVMTargetDataRef td = NULL;
+    bool ok = emit_target_machine(o->triple, o->cpu, o->opt_level, &tm, d);
+    if (ok) {
+        mod = LLVMModuleCreateWithNameInContext(name, ctx);
+        char *triple = LLVMGetTargetMachineTriple(tm);
+        LLVMSetTarget(mod, triple);
+        LLVMDisposeMessage(triple);
+        td = LLVMCreateTargetDataLayout(tm);
+        LLVMSetModuleDataLayout(mod, td);
+        ok = lower_module(mod, td, m, prefix, o->alloc, d);
+    }
+    if (ok && verify_requested(o))
+        ok = emit_verify(mod, d);
+    if (ok)
+        ok = emit_optimize(mod, tm, o->opt_level, d);
+    if (ok)
+        ok = emit_output(mod, tm, o->emit, &res->output, &res->output_size, d);
+    if (td)
+        LLVMDisposeTargetData(td);
+    if (mod)
+        LLVMDisposeModule(mod);
+    if (tm)
+        LLVMDisposeTargetMachine(tm);
+    LLVMContextDispose(ctx);
+    return ok;
+}
+
+bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, kiln_diag *d)
+{
+    kiln_diag_init(d);
+    kiln_compile_result res;
+    memset(&res, 0, sizeof res);
+    if (result)
+        memset(result, 0, sizeof *result);
+    if (o->opt_level < 0 || o->opt_level > 3)
+        return kiln_diag_set(d, KILN_ERR_LIMIT, KILN_NO_OFFSET, "optimisation level %d not in 0-3",
+                             o->opt_level);
+
+    const char *path = o->input_path ? o->input_path : "module.wasm";
+    char prefix[KILN_MAX_PREFIX + 1];
+    if (o->prefix) {
+        if (!kiln_prefix_valid(o->prefix))
+            return kiln_diag_set(d, KILN_ERR_LIMIT, KILN_NO_OFFSET,
+                                 "prefix '%.64s' is not a C identifier of at most %u bytes",
+                                 o->prefix, KILN_MAX_PREFIX);
+        memcpy(prefix, o->prefix, strlen(o->prefix) + 1);
+    } else {
+        kiln_prefix_from_path(path, prefix, sizeof prefix);
+    }
+
+    uint8_t *owned = NULL;
+    const uint8_t *bytes = o->input;
+    size_t size = o->input_size;
+    if (!bytes) {
+        if (!o->input_path)
+            return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "no input");
+        if (!read_file(o->input_path, &owned, &size, d))
+            return false;
+        bytes = owned;
+    }
+
+    kiln_module m;
+    bool ok = kiln_decode(&m, bytes, size, o->alloc, d);
+    if (ok)
+        ok = kiln_validate(&m, o->alloc, d);
+    if (ok)
+        ok = generate(o, &m, prefix, base_name(path), &res, d);
+    if (ok && (o->header_path || o->want_header))
+        ok = kiln_header_generate(&m, prefix, base_name(path), &res.header, &res.header_size, d);
+    kiln_module_free(&m);
+    free(owned);
+
+    if (ok && o->output_path)
+        ok = write_file(o->output_path, res.output, res.output_size, d);
+    if (ok && o->header_path) {
+        ok = write_file(o->header_path, res.header, res.header_size, d);
+        if (!ok && o->output_path)
+            remove(o->output_path); /* all or nothing */
+    }
+    if (ok && result) {
+        *result = res;
+        if (!o->want_header) {
+            free(result->header);
+            result->header = NULL;
+            result->header_size = 0;
+        }
+        return true;
+    }
+    kiln_compile_result_free(&res);
+    return ok;
+}

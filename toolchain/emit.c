@@ -1,0 +1,151 @@
+/* emit.c -- the back half of the pipeline: target machine, verifier, optimiser, output.
+ *
+ * The target machine comes from --target (default: the host triple) and --cpu (default
+ * "generic", so the output does not depend on the machine that compiles; "native" asks for
+ * the host CPU and its features). Code is position-independent so objects link into PIE
+ * executables and shared libraries. Optimisation is the new pass manager's default<On>
+ * pipeline through LLVMRunPasses. Output goes to a malloc'ed buffer (object, assembly or
+ * textual IR); compile.c writes it to a file when asked. LLVM's targets are registered once
+ * per process (call_once), so compilations on several threads may start at the same time.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <threads.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "lower.h"
+
+static once_flag targets_once = ONCE_FLAG_INIT;
+
+static void init_targets(void)
+{
+    LLVMInitializeAllTargetInfos();
+    LLVMInitializeAllTargets();
+    LLVMInitializeAllTargetMCs();
+    LLVMInitializeAllAsmPrinters();
+    LLVMInitializeAllAsmParsers();
+}
+
+/* Copies an LLVM message into d (first line only: the diag holds one line). */
+static bool llvm_fail(kiln_diag *d, const char *what, const char *msg)
+{
+    size_t n = msg ? strcspn(msg, "\n") : 0;
+    return kiln_diag_set(d, KILN_ERR_LLVM, KILN_NO_OFFSET, "%s: %.*s", what, (int)n,
+                         msg ? msg : "");
+}
+
+bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
+                         LLVMTargetMachineRef *out, kiln_diag *d)
+{
+    call_once(&targets_once, init_targets);
+    *out = NULL;
+    char *host_triple = NULL;
+    if (!triple) {
+        host_triple = LLVMGetDefaultTargetTriple();
+        triple = host_triple;
+    }
+    char *norm = LLVMNormalizeTargetTriple(triple);
+    LLVMDisposeMessage(host_triple);
+
+    bool ok = true;
+    LLVMTargetRef target;
+    char *err = NULL;
+    if (LLVMGetTargetFromTriple(norm, &target, &err)) {
+        ok = llvm_fail(d, "unknown target", err);
+        LLVMDisposeMessage(err);
+        LLVMDisposeMessage(norm);
+        return ok;
+    }
+
+    char *host_cpu = NULL, *host_features = NULL;
+    const char *features = "";
+    if (!cpu) {
+        cpu = "generic";
+    } else if (strcmp(cpu, "native") == 0) {
+        host_cpu = LLVMGetHostCPUName();
+        host_features = LLVMGetHostCPUFeatures();
+        cpu = host_cpu;
+        features = host_features;
+    }
+    static const LLVMCodeGenOptLevel levels[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
+                                                 LLVMCodeGenLevelDefault,
+                                                 LLVMCodeGenLevelAggressive};
+    LLVMCodeGenOptLevel level = levels[opt_level < 0 ? 0 : opt_level > 3 ? 3 : opt_level];
+    *out = LLVMCreateTargetMachine(target, norm, cpu, features, level, LLVMRelocPIC,
+                                   LLVMCodeModelDefault);
+    if (!*out)
+        ok = kiln_diag_set(d, KILN_ERR_LLVM, KILN_NO_OFFSET,
+                           "cannot create a target machine for %s", norm);
+    LLVMDisposeMessage(host_cpu);
+    LLVMDisposeMessage(host_features);
+    LLVMDisposeMessage(norm);
+    return ok;
+}
+
+bool emit_verify(LLVMModuleRef mod, kiln_diag *d)
+{
+    char *msg = NULL;
+    bool ok = !LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg);
+    if (!ok)
+        llvm_fail(d, "generated IR does not verify", msg);
+    LLVMDisposeMessage(msg);
+    return ok;
+}
+
+bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, kiln_diag *d)
+{
+    static const char *const pipelines[] = {"default<O0>", "default<O1>", "default<O2>",
+                                            "default<O3>"};
+    LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef err = LLVMRunPasses(mod,
+                                     pipelines[opt_level < 0   ? 0
+                                               : opt_level > 3 ? 3
+                                                               : opt_level],
+                                     tm, opts);
+    LLVMDisposePassBuilderOptions(opts);
+    if (!err)
+        return true;
+    char *msg = LLVMGetErrorMessage(err);
+    llvm_fail(d, "optimisation failed", msg);
+    LLVMDisposeErrorMessage(msg);
+    return false;
+}
+
+static bool copy_out(const char *data, size_t size, uint8_t **out, size_t *out_size, kiln_diag *d)
+{
+    *out = malloc(size ? size : 1);
+    if (!*out)
+        return kiln_diag_set(d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+    if (size)
+        memcpy(*out, data, size);
+    *out_size = size;
+    return true;
+}
+
+bool emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, kiln_emit_kind kind, uint8_t **out,
+                 size_t *out_size, kiln_diag *d)
+{
+    *out = NULL;
+    *out_size = 0;
+    if (kind == KILN_EMIT_LLVM) {
+        char *text = LLVMPrintModuleToString(mod);
+        bool ok = copy_out(text, strlen(text), out, out_size, d);
+        LLVMDisposeMessage(text);
+        return ok;
+    }
+    char *err = NULL;
+    LLVMMemoryBufferRef buf = NULL;
+    LLVMCodeGenFileType type = kind == KILN_EMIT_ASM ? LLVMAssemblyFile : LLVMObjectFile;
+    if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, type, &err, &buf)) {
+        llvm_fail(d, "code generation failed", err);
+        LLVMDisposeMessage(err);
+        return false;
+    }
+    bool ok = copy_out(LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), out, out_size, d);
+    LLVMDisposeMemoryBuffer(buf);
+    return ok;
+}

@@ -1,0 +1,280 @@
+/* header.c -- the C header `kiln compile --header` writes, and the naming rules behind it.
+ *
+ * The header includes <kiln/kiln.h>, declares PREFIX_module (the descriptor the object
+ * exports) and gives every exported function E a typed wrapper
+ *     static inline kiln_trap PREFIX_E(kiln_instance *inst, params..., result pointers...)
+ * that packs the parameters into the 16-byte-per-value array (2 uint64_t words per value),
+ * calls kiln_invoke(inst, function index, array) and, if nothing trapped, unpacks the results.
+ * Export names become C identifiers through kiln_mangle_name, one injective rule documented
+ * in docs/abi.md and unit-tested. Everything here is plain text generation with no LLVM; the
+ * output depends only on the module and the prefix. Called by compile.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static bool is_alnum(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+static void put(char *out, size_t cap, size_t *n, char ch)
+{
+    if (*n + 1 < cap)
+        out[*n] = ch;
+    (*n)++;
+}
+
+size_t kiln_mangle_name(const char *name, size_t len, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    /* "module" alone would give PREFIX_module, the descriptor: escape its first byte. The
+     * escape is unambiguous, since letters are otherwise never escaped. */
+    bool reserved = len == 6 && memcmp(name, "module", 6) == 0;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        if (is_alnum(ch) && !(reserved && i == 0)) {
+            put(out, cap, &n, (char)ch);
+        } else if (ch == '_') {
+            put(out, cap, &n, '_');
+            put(out, cap, &n, '_');
+        } else {
+            put(out, cap, &n, '_');
+            put(out, cap, &n, 'x');
+            put(out, cap, &n, hex[ch >> 4]);
+            put(out, cap, &n, hex[ch & 15]);
+        }
+    }
+    if (cap > 0)
+        out[n < cap ? n : cap - 1] = '\0';
+    return n;
+}
+
+void kiln_prefix_from_path(const char *path, char *out, size_t cap)
+{
+    KILN_ASSERT(cap > KILN_MAX_PREFIX);
+    const char *base = path ? path : "";
+    for (const char *p = base; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    size_t len = strlen(base);
+    const char *dot = strrchr(base, '.');
+    if (dot && dot != base)
+        len = (size_t)(dot - base);
+    size_t n = 0;
+    if (len == 0 || (base[0] >= '0' && base[0] <= '9'))
+        out[n++] = 'w';
+    for (size_t i = 0; i < len && n < KILN_MAX_PREFIX; i++) {
+        unsigned char ch = (unsigned char)base[i];
+        out[n++] = is_alnum(ch) || ch == '_' ? (char)ch : '_';
+    }
+    out[n] = '\0';
+}
+
+bool kiln_prefix_valid(const char *prefix)
+{
+    size_t len = strlen(prefix);
+    if (len == 0 || len > KILN_MAX_PREFIX || (prefix[0] >= '0' && prefix[0] <= '9'))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!is_alnum((unsigned char)prefix[i]) && prefix[i] != '_')
+            return false;
+    return true;
+}
+
+/*
+ * A growable string; an allocation failure sticks and is reported at the end.
+ */
+
+typedef struct hbuf {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} hbuf;
+
+static void hb_put(hbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (n + 1 > b->cap - b->len || !b->data) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap - b->len < n + 1)
+            cap *= 2;
+        char *p = realloc(b->data, cap);
+        if (!p) {
+            b->failed = true;
+            return;
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void hb_printf(hbuf *b, const char *fmt, ...) KILN_PRINTF(2, 3);
+
+static void hb_printf(hbuf *b, const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        hb_put(b, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        b->failed = true;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    hb_put(b, big, (size_t)n);
+    free(big);
+}
+
+/* A name inside a C comment: printable ASCII except what could end the comment or start a
+ * trigraph; everything else as \xHH. */
+static void hb_comment_name(hbuf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch < 0x7f && ch != '*' && ch != '\\' && ch != '?')
+            hb_put(b, (const char *)&ch, 1);
+        else
+            hb_printf(b, "\\x%02x", ch);
+    }
+}
+
+static const char *c_type(kiln_valtype t)
+{
+    switch (t) {
+    case KILN_VT_I32:
+        return "int32_t";
+    case KILN_VT_I64:
+        return "int64_t";
+    case KILN_VT_F32:
+        return "float";
+    case KILN_VT_F64:
+        return "double";
+    case KILN_VT_V128:
+        return "kiln_v128";
+    case KILN_VT_FUNCREF:
+        return "const kiln_funcref *";
+    default:
+        return "void *";
+    }
+}
+
+/* "int32_t x" / "const kiln_funcref *x": no space after a '*'. */
+static void hb_decl(hbuf *b, const char *type, const char *stars, const char *name, uint32_t i)
+{
+    size_t tl = strlen(type);
+    const char *sep = tl > 0 && type[tl - 1] == '*' ? "" : " ";
+    hb_printf(b, ", %s%s%s%s%u", type, sep, stars, name, i);
+}
+
+static void emit_wrapper(hbuf *b, const kiln_module *m, const kiln_export *e, const char *prefix)
+{
+    const kiln_functype *ft = kiln_module_func_type(m, e->index);
+    size_t mlen = kiln_mangle_name(e->name.ptr, e->name.len, NULL, 0);
+    char *mangled = malloc(mlen + 1);
+    if (!mangled) {
+        b->failed = true;
+        return;
+    }
+    kiln_mangle_name(e->name.ptr, e->name.len, mangled, mlen + 1);
+
+    hb_put(b, "\n/* export \"", 12);
+    hb_comment_name(b, e->name.ptr, e->name.len);
+    hb_printf(b, "\": function %u (", e->index);
+    for (uint32_t i = 0; i < ft->param_count; i++)
+        hb_printf(b, "%s%s", i ? ", " : "", kiln_valtype_name(ft->params[i]));
+    hb_put(b, ") -> (", 6);
+    for (uint32_t i = 0; i < ft->result_count; i++)
+        hb_printf(b, "%s%s", i ? ", " : "", kiln_valtype_name(ft->results[i]));
+    hb_put(b, ") */\n", 5);
+
+    hb_printf(b, "static inline kiln_trap %s_%s(kiln_instance *inst", prefix, mangled);
+    for (uint32_t i = 0; i < ft->param_count; i++)
+        hb_decl(b, c_type(ft->params[i]), "", "p", i);
+    for (uint32_t i = 0; i < ft->result_count; i++)
+        hb_decl(b, c_type(ft->results[i]), "*", "r", i);
+    hb_put(b, ")\n{\n", 4);
+
+    uint32_t slots = ft->param_count > ft->result_count ? ft->param_count : ft->result_count;
+    hb_printf(b, "    uint64_t v[%u] = {0};\n", 2 * (slots ? slots : 1));
+    for (uint32_t i = 0; i < ft->param_count; i++)
+        hb_printf(b, "    memcpy(&v[%u], &p%u, sizeof p%u);\n", 2 * i, i, i);
+    hb_printf(b, "    kiln_trap t = kiln_invoke(inst, %uu, v);\n", e->index);
+    if (ft->result_count > 0) {
+        hb_put(b, "    if (t == KILN_TRAP_NONE) {\n", 31);
+        for (uint32_t i = 0; i < ft->result_count; i++)
+            hb_printf(b, "        memcpy(r%u, &v[%u], sizeof *r%u);\n", i, 2 * i, i);
+        hb_put(b, "    }\n", 6);
+    }
+    hb_put(b, "    return t;\n}\n", 16);
+    free(mangled);
+}
+
+bool kiln_header_generate(const kiln_module *m, const char *prefix, const char *source_name,
+                          char **out, size_t *out_size, kiln_diag *d)
+{
+    hbuf b = {NULL, 0, 0, false};
+    *out = NULL;
+    *out_size = 0;
+    hb_printf(&b, "/* Generated by `kiln compile` from ");
+    hb_comment_name(&b, source_name, strlen(source_name));
+    hb_printf(&b,
+              "; do not edit.\n"
+              " *\n"
+              " * Instantiate %s_module with kiln_instance_new(). Each exported function E has a\n"
+              " * wrapper %s_E(inst, parameters..., result pointers...) returning KILN_TRAP_NONE\n"
+              " * or the trap; results are written only when nothing trapped. E is the export\n"
+              " * name with [A-Za-z0-9] kept, '_' as \"__\" and other bytes as \"_xHH\"\n"
+              " * (docs/abi.md).\n"
+              " */\n"
+              "#ifndef %s_KILN_MODULE_H\n"
+              "#define %s_KILN_MODULE_H\n"
+              "\n"
+              "#include <stdint.h>\n"
+              "#include <string.h>\n"
+              "\n"
+              "#include <kiln/kiln.h>\n"
+              "\n"
+              "#ifdef __cplusplus\n"
+              "extern \"C\" {\n"
+              "#endif\n"
+              "\n"
+              "extern const kiln_module %s_module;\n",
+              prefix, prefix, prefix, prefix, prefix);
+    for (uint32_t i = 0; i < m->export_count; i++)
+        if (m->exports[i].kind == KILN_EXTERN_FUNC)
+            emit_wrapper(&b, m, &m->exports[i], prefix);
+    hb_printf(&b, "\n"
+                  "#ifdef __cplusplus\n"
+                  "}\n"
+                  "#endif\n"
+                  "\n"
+                  "#endif\n");
+    if (b.failed) {
+        free(b.data);
+        return kiln_diag_set(d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+    }
+    *out = b.data;
+    *out_size = b.len;
+    return true;
+}

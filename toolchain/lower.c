@@ -1,0 +1,586 @@
+/* lower.c -- lowers a validated module to LLVM IR: the per-function driver and the helpers
+ * the lowering families (lower_control.c, lower_numeric.c, lower_memory.c,
+ * lower_variable.c) share; lower_module.c emits everything outside function bodies.
+ *
+ * One pass over each body with a stack of LLVM values and a stack of control frames. Locals
+ * are allocas in the entry block (mem2reg promotes them); the entry block also loads memory
+ * 0's base once (invariant: in guard-page mode it never moves) and checks the stack pointer
+ * against vmctx->stack_limit. Each instruction dispatches through lower_table[], built from
+ * lower.def; instructions in unreachable code are skipped, counting only nesting. Trap blocks
+ * are created lazily, one per trap kind per function, and moved to the end of the function.
+ * Called by compile.c through lower_module(); the module must have passed kiln_validate.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lower.h"
+
+static const struct {
+    lower_fn fn;
+    int arg;
+} lower_table[KILN_OP_COUNT] = {
+#define LOWER(ID, HANDLER, ARG) [KILN_OP_##ID] = {HANDLER, (int)(ARG)},
+#include "lower.def"
+#undef LOWER
+};
+
+static const char *const intr_names[INTR_COUNT] = {
+    [INTR_CTLZ] = "llvm.ctlz",
+    [INTR_CTTZ] = "llvm.cttz",
+    [INTR_CTPOP] = "llvm.ctpop",
+    [INTR_FABS] = "llvm.fabs",
+    [INTR_CEIL] = "llvm.ceil",
+    [INTR_FLOOR] = "llvm.floor",
+    [INTR_TRUNC] = "llvm.trunc",
+    [INTR_ROUNDEVEN] = "llvm.roundeven",
+    [INTR_SQRT] = "llvm.sqrt",
+    [INTR_MINIMUM] = "llvm.minimum",
+    [INTR_MAXIMUM] = "llvm.maximum",
+    [INTR_COPYSIGN] = "llvm.copysign",
+    [INTR_FSHL] = "llvm.fshl",
+    [INTR_FSHR] = "llvm.fshr",
+    [INTR_FPTOSI_SAT] = "llvm.fptosi.sat",
+    [INTR_FPTOUI_SAT] = "llvm.fptoui.sat",
+    [INTR_STACKSAVE] = "llvm.stacksave",
+};
+
+/* abi.h's runtime functions. sig: result letter, then parameters:
+ * v = void, p = pointer, i = i32. */
+static const struct {
+    const char *name;
+    const char *sig;
+} rt_funcs[RT_COUNT] = {
+    [RT_TRAP_RAISE] = {"kiln_trap_raise", "vpi"},
+    [RT_HOST_CALL] = {"kiln_host_call", "vpip"},
+    [RT_MEMORY_GROW] = {"kiln_memory_grow", "ipii"},
+    [RT_MEMORY_INIT] = {"kiln_memory_init", "vpiiiii"},
+    [RT_DATA_DROP] = {"kiln_data_drop", "vpi"},
+    [RT_MEMORY_COPY] = {"kiln_memory_copy", "vpiiii"},
+    [RT_MEMORY_FILL] = {"kiln_memory_fill", "vpiiii"},
+    [RT_TABLE_GROW] = {"kiln_table_grow", "ipipi"},
+    [RT_TABLE_FILL] = {"kiln_table_fill", "vpiipi"},
+    [RT_TABLE_COPY] = {"kiln_table_copy", "vpiiiii"},
+    [RT_TABLE_INIT] = {"kiln_table_init", "vpiiiii"},
+    [RT_ELEM_DROP] = {"kiln_elem_drop", "vpi"},
+};
+
+/*
+ * Types, constants, intrinsics, runtime calls
+ */
+
+LLVMTypeRef lower_valtype(const lower_unit *u, kiln_valtype t)
+{
+    switch (t) {
+    case KILN_VT_I32:
+        return u->t_i32;
+    case KILN_VT_I64:
+        return u->t_i64;
+    case KILN_VT_F32:
+        return u->t_f32;
+    case KILN_VT_F64:
+        return u->t_f64;
+    case KILN_VT_V128:
+        return u->t_v128;
+    case KILN_VT_FUNCREF:
+    case KILN_VT_EXTERNREF:
+        return u->t_ptr;
+    default:
+        KILN_ASSERT(!"unknown value type");
+    }
+}
+
+LLVMTypeRef lower_letter_type(const lower_unit *u, char letter)
+{
+    switch (letter) {
+    case 'i':
+        return u->t_i32;
+    case 'I':
+        return u->t_i64;
+    case 'f':
+        return u->t_f32;
+    case 'F':
+        return u->t_f64;
+    case 'v':
+        return u->t_v128;
+    default:
+        KILN_ASSERT(!"unknown type letter");
+    }
+}
+
+LLVMValueRef lower_i32(const lower_unit *u, uint32_t v)
+{
+    return LLVMConstInt(u->t_i32, v, false);
+}
+
+LLVMValueRef lower_i64(const lower_unit *u, uint64_t v)
+{
+    return LLVMConstInt(u->t_i64, v, false);
+}
+
+LLVMValueRef lower_intrinsic(lower_unit *u, lower_intr id, LLVMTypeRef *types, unsigned n,
+                             LLVMTypeRef *out_type)
+{
+    const char *name = intr_names[id];
+    unsigned iid = LLVMLookupIntrinsicID(name, strlen(name));
+    KILN_ASSERT(iid != 0);
+    *out_type = LLVMIntrinsicGetType(u->ctx, iid, types, n);
+    return LLVMGetIntrinsicDeclaration(u->mod, iid, types, n);
+}
+
+LLVMValueRef lower_call_intr(lower_ctx *c, lower_intr id, LLVMTypeRef *types, unsigned ntypes,
+                             LLVMValueRef *args, unsigned nargs)
+{
+    LLVMTypeRef fty;
+    LLVMValueRef fn = lower_intrinsic(c->u, id, types, ntypes, &fty);
+    return LLVMBuildCall2(c->b, fty, fn, args, nargs, "");
+}
+
+static LLVMTypeRef sig_letter_type(const lower_unit *u, char letter)
+{
+    switch (letter) {
+    case 'v':
+        return u->t_void;
+    case 'p':
+        return u->t_ptr;
+    case 'i':
+        return u->t_i32;
+    default:
+        KILN_ASSERT(!"bad runtime signature letter");
+    }
+}
+
+LLVMValueRef lower_rt_decl(lower_unit *u, lower_rt id)
+{
+    if (u->rt[id])
+        return u->rt[id];
+    const char *sig = rt_funcs[id].sig;
+    LLVMTypeRef params[8];
+    unsigned n = 0;
+    for (const char *p = sig + 1; *p; p++) {
+        KILN_ASSERT(n < KILN_ARRAY_LEN(params));
+        params[n++] = sig_letter_type(u, *p);
+    }
+    LLVMTypeRef fty = LLVMFunctionType(sig_letter_type(u, sig[0]), params, n, false);
+    LLVMValueRef fn = LLVMAddFunction(u->mod, rt_funcs[id].name, fty);
+    unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateEnumAttribute(u->ctx, nounwind, 0));
+    if (id == RT_TRAP_RAISE) {
+        /* Never returns: trap blocks end in `unreachable`, and are cold. */
+        static const char *const attrs[] = {"noreturn", "cold"};
+        for (size_t i = 0; i < KILN_ARRAY_LEN(attrs); i++) {
+            unsigned kind = LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i]));
+            LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                    LLVMCreateEnumAttribute(u->ctx, kind, 0));
+        }
+    }
+    u->rt[id] = fn;
+    return fn;
+}
+
+LLVMValueRef lower_rt_call(lower_ctx *c, lower_rt id, LLVMValueRef *args, unsigned n)
+{
+    LLVMValueRef fn = lower_rt_decl(c->u, id);
+    return LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
+}
+
+/*
+ * Value stack
+ */
+
+void lower_push(lower_ctx *c, LLVMValueRef v)
+{
+    KILN_ASSERT(c->sp < c->stack_cap);
+    c->stack[c->sp++] = v;
+}
+
+LLVMValueRef lower_pop(lower_ctx *c)
+{
+    KILN_ASSERT(c->sp > 0);
+    return c->stack[--c->sp];
+}
+
+LLVMValueRef *lower_top(lower_ctx *c, uint32_t n)
+{
+    KILN_ASSERT(c->sp >= n);
+    return c->stack + (c->sp - n);
+}
+
+/*
+ * vmctx and memory access
+ */
+
+LLVMValueRef lower_gep(lower_ctx *c, LLVMValueRef base, LLVMValueRef byte_offset)
+{
+    return LLVMBuildGEP2(c->b, c->u->t_i8, base, &byte_offset, 1, "");
+}
+
+LLVMValueRef lower_vmctx_ptr(lower_ctx *c, uint64_t offset)
+{
+    if (offset == 0)
+        return c->vmctx;
+    LLVMValueRef idx = lower_i64(c->u, offset);
+    return LLVMBuildInBoundsGEP2(c->b, c->u->t_i8, c->vmctx, &idx, 1, "");
+}
+
+LLVMValueRef lower_load(lower_ctx *c, LLVMTypeRef t, LLVMValueRef ptr, lower_alias alias,
+                        bool invariant)
+{
+    LLVMValueRef v = LLVMBuildLoad2(c->b, t, ptr, "");
+    LLVMSetMetadata(v, c->u->md_tbaa, c->u->tbaa[alias]);
+    if (invariant)
+        LLVMSetMetadata(v, c->u->md_invariant,
+                        LLVMMetadataAsValue(c->u->ctx, LLVMMDNodeInContext2(c->u->ctx, NULL, 0)));
+    if (alias == ALIAS_MEMORY)
+        LLVMSetAlignment(v, 1); /* Wasm's alignment is a hint: accesses may be unaligned */
+    return v;
+}
+
+LLVMValueRef lower_store(lower_ctx *c, LLVMValueRef v, LLVMValueRef ptr, lower_alias alias)
+{
+    LLVMValueRef st = LLVMBuildStore(c->b, v, ptr);
+    LLVMSetMetadata(st, c->u->md_tbaa, c->u->tbaa[alias]);
+    if (alias == ALIAS_MEMORY)
+        LLVMSetAlignment(st, 1);
+    return st;
+}
+
+/*
+ * Blocks and traps
+ */
+
+LLVMBasicBlockRef lower_new_block(lower_ctx *c, const char *name)
+{
+    LLVMBasicBlockRef cur = LLVMGetInsertBlock(c->b);
+    LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(c->u->ctx, c->fn, name);
+    if (cur)
+        LLVMMoveBasicBlockAfter(bb, cur);
+    return bb;
+}
+
+void lower_mark_unlikely(lower_ctx *c, LLVMValueRef br)
+{
+    LLVMSetMetadata(br, c->u->md_prof, c->u->unlikely);
+}
+
+static const char *const trap_block_names[KILN_TRAP_COUNT] = {
+    [KILN_TRAP_UNREACHABLE] = "trap.unreachable",
+    [KILN_TRAP_MEMORY_OOB] = "trap.memory_oob",
+    [KILN_TRAP_INT_DIV_ZERO] = "trap.div_zero",
+    [KILN_TRAP_INT_OVERFLOW] = "trap.int_overflow",
+    [KILN_TRAP_BAD_CONVERSION] = "trap.bad_conversion",
+    [KILN_TRAP_TABLE_OOB] = "trap.table_oob",
+    [KILN_TRAP_UNDEFINED_ELEMENT] = "trap.undefined_element",
+    [KILN_TRAP_UNINITIALIZED] = "trap.uninitialized",
+    [KILN_TRAP_INDIRECT_TYPE] = "trap.indirect_type",
+    [KILN_TRAP_STACK_EXHAUSTED] = "trap.stack_exhausted",
+};
+
+LLVMBasicBlockRef lower_trap_block(lower_ctx *c, kiln_trap trap)
+{
+    KILN_ASSERT(trap > KILN_TRAP_NONE && trap < KILN_TRAP_COUNT);
+    if (c->trap_bb[trap])
+        return c->trap_bb[trap];
+    const char *name = trap_block_names[trap] ? trap_block_names[trap] : "trap";
+    LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(c->u->ctx, c->fn, name);
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(c->b);
+    LLVMPositionBuilderAtEnd(c->b, bb);
+    LLVMValueRef args[2] = {c->vmctx, lower_i32(c->u, (uint32_t)trap)};
+    lower_rt_call(c, RT_TRAP_RAISE, args, 2);
+    LLVMBuildUnreachable(c->b);
+    if (saved)
+        LLVMPositionBuilderAtEnd(c->b, saved);
+    c->trap_bb[trap] = bb;
+    return bb;
+}
+
+void lower_trap_if(lower_ctx *c, LLVMValueRef cond, kiln_trap trap)
+{
+    LLVMBasicBlockRef trap_bb = lower_trap_block(c, trap);
+    LLVMBasicBlockRef cont = lower_new_block(c, "");
+    lower_mark_unlikely(c, LLVMBuildCondBr(c->b, cond, trap_bb, cont));
+    LLVMPositionBuilderAtEnd(c->b, cont);
+}
+
+/*
+ * The per-function driver
+ */
+
+static bool grow_array(kiln_arena *a, void **arr, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    uint32_t n = *cap ? *cap : 64;
+    while (n < need)
+        n = n > UINT32_MAX / 2 ? need : n * 2;
+    void *p = kiln_arena_array(a, n, elem, 16);
+    if (!p)
+        return false;
+    if (*cap)
+        memcpy(p, *arr, (size_t)*cap * elem);
+    *arr = p;
+    *cap = n;
+    return true;
+}
+
+/* Allocas for parameters and locals, the memory base, and the stack check. */
+static bool lower_prologue(lower_ctx *c, const kiln_func *f)
+{
+    lower_unit *u = c->u;
+    const kiln_functype *ft = c->type;
+    uint64_t count = (uint64_t)ft->param_count + f->local_count;
+    c->local_count = (uint32_t)count;
+    c->locals = ARENA_ARRAY(&u->scratch, LLVMValueRef, count ? count : 1);
+    c->local_types = ARENA_ARRAY(&u->scratch, kiln_valtype, count ? count : 1);
+    if (!c->locals || !c->local_types)
+        return kiln_diag_set(u->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < ft->param_count; i++)
+        c->local_types[n++] = ft->params[i];
+    for (uint32_t g = 0; g < f->local_group_count; g++)
+        for (uint32_t i = 0; i < f->local_groups[g].count; i++)
+            c->local_types[n++] = f->local_groups[g].type;
+    KILN_ASSERT(n == c->local_count);
+
+    for (uint32_t i = 0; i < n; i++) {
+        LLVMTypeRef t = lower_valtype(u, c->local_types[i]);
+        c->locals[i] = LLVMBuildAlloca(c->b, t, "");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        LLVMValueRef init = i < ft->param_count
+                                ? LLVMGetParam(c->fn, i + 1)
+                                : LLVMConstNull(lower_valtype(u, c->local_types[i]));
+        LLVMBuildStore(c->b, init, c->locals[i]);
+    }
+
+    if (u->m->memory_count > 0)
+        c->mem_base =
+            lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEM0_BASE), ALIAS_VMCTX, true);
+
+    /* Stack exhaustion is a clean trap: the stack pointer against vmctx->stack_limit. */
+    LLVMTypeRef ptr_type = u->t_ptr;
+    LLVMValueRef sp = lower_call_intr(c, INTR_STACKSAVE, &ptr_type, 1, NULL, 0);
+    LLVMValueRef sp_int = LLVMBuildPtrToInt(c->b, sp, u->t_i64, "");
+    LLVMValueRef limit =
+        lower_load(c, u->t_i64, lower_vmctx_ptr(c, KILN_VMCTX_STACK_LIMIT), ALIAS_VMCTX, false);
+    lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntULT, sp_int, limit, ""), KILN_TRAP_STACK_EXHAUSTED);
+    return true;
+}
+
+/* The most values ins can push, so the driver can make room before calling its handler
+ * (handlers never fail for want of stack). */
+static uint32_t pushes_needed(const lower_ctx *c, const kiln_instr *ins)
+{
+    const kiln_module *m = c->u->m;
+    switch (ins->op) {
+    case KILN_OP_CALL:
+        return m->types[m->funcs[ins->u.index].type_index].result_count;
+    case KILN_OP_CALL_INDIRECT:
+        return m->types[ins->u.call_indirect.type_index].result_count;
+    case KILN_OP_LOOP:
+        return ins->u.block.kind == KILN_BT_TYPE ? m->types[ins->u.block.type_index].param_count
+                                                 : 0;
+    case KILN_OP_ELSE:
+    case KILN_OP_END: {
+        const lower_frame *f = &c->frames[c->depth - 1];
+        return f->param_count + f->result_count; /* pushed after the stack is cut back */
+    }
+    default:
+        return 1;
+    }
+}
+
+static bool lower_unsupported(lower_ctx *c, const kiln_instr *ins)
+{
+    lower_unit *u = c->u;
+    kiln_diag_set(u->diag, KILN_ERR_UNSUPPORTED, ins->offset, "%s is not supported yet",
+                  ins->op < KILN_OP_COUNT ? kiln_ops[ins->op].name : "instruction");
+    u->diag->func_index = c->func_index;
+    return false;
+}
+
+static bool lower_body(lower_unit *u, uint32_t func_index)
+{
+    const kiln_module *m = u->m;
+    const kiln_func *f = &m->funcs[func_index];
+    lower_ctx c;
+    memset(&c, 0, sizeof c);
+    c.u = u;
+    c.b = u->b;
+    c.func_index = func_index;
+    c.type = &m->types[f->type_index];
+    c.fn = u->funcs[func_index];
+    c.vmctx = LLVMGetParam(c.fn, 0);
+
+    LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(u->ctx, c.fn, "entry");
+    LLVMPositionBuilderAtEnd(c.b, entry);
+    if (!lower_prologue(&c, f))
+        return false;
+
+    kiln_reader r;
+    rd_init(&r, m->bytes, m->size, u->diag);
+    r.p = m->bytes + f->body.offset;
+    r.end = r.p + f->body.size;
+
+    bool ok = grow_array(&u->scratch, (void **)&c.frames, &c.frame_cap, 16, sizeof(lower_frame)) &&
+              grow_array(&u->scratch, (void **)&c.stack, &c.stack_cap, 64, sizeof(LLVMValueRef));
+    if (!ok)
+        return kiln_diag_set(u->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+    if (!lower_func_frame(&c))
+        return false;
+
+    while (c.depth > 0) {
+        kiln_instr ins;
+        if (!dec_instr(&r, &u->scratch, &ins)) {
+            u->diag->func_index = func_index;
+            return false;
+        }
+        if (kiln_ops[ins.op].prefix == 0xFD || !lower_table[ins.op].fn)
+            return lower_unsupported(&c, &ins);
+        if (c.unreachable) {
+            /* Dead code: only the nesting matters, until this frame's else or end. */
+            if (ins.op == KILN_OP_BLOCK || ins.op == KILN_OP_LOOP || ins.op == KILN_OP_IF) {
+                c.dead_depth++;
+                continue;
+            }
+            if (ins.op == KILN_OP_END && c.dead_depth > 0) {
+                c.dead_depth--;
+                continue;
+            }
+            if (ins.op != KILN_OP_END && !(ins.op == KILN_OP_ELSE && c.dead_depth == 0))
+                continue;
+        }
+        if (!grow_array(&u->scratch, (void **)&c.stack, &c.stack_cap,
+                        c.sp + pushes_needed(&c, &ins) + 1, sizeof(LLVMValueRef)) ||
+            !grow_array(&u->scratch, (void **)&c.frames, &c.frame_cap, c.depth + 1,
+                        sizeof(lower_frame)))
+            return kiln_diag_set(u->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+        if (!lower_table[ins.op].fn(&c, &ins, lower_table[ins.op].arg))
+            return false;
+    }
+
+    /* Trap blocks last: the hot path reads top to bottom. */
+    for (int t = 0; t < KILN_TRAP_COUNT; t++)
+        if (c.trap_bb[t])
+            LLVMMoveBasicBlockAfter(c.trap_bb[t], LLVMGetLastBasicBlock(c.fn));
+    return true;
+}
+
+/*
+ * vmctx layout
+ */
+
+bool lower_layout(const kiln_module *m, kiln_vmctx_layout *out, kiln_diag *d)
+{
+    /* Header, then the 32-byte records (import slots, funcrefs), the 16-byte global cells,
+     * the 8-byte pointer arrays, the 4-byte signature ids and the 1-byte flags: every part
+     * is naturally aligned without padding. */
+    uint64_t off = KILN_VMCTX_HEADER_SIZE;
+    memset(out, 0, sizeof *out);
+    out->imports = (uint32_t)off;
+    off += (uint64_t)m->func_import_count * sizeof(kiln_import_slot);
+    out->funcrefs = (uint32_t)off;
+    off += (uint64_t)(m->func_count - m->func_import_count) * sizeof(kiln_funcref);
+    out->global_cells = (uint32_t)off;
+    off += (uint64_t)(m->global_count - m->global_import_count) * sizeof(kiln_global_cell);
+    out->tables = (uint32_t)off;
+    off += (uint64_t)m->table_count * sizeof(kiln_ptr64);
+    out->globals = (uint32_t)off;
+    off += (uint64_t)m->global_count * sizeof(kiln_ptr64);
+    out->sig_ids = (uint32_t)off;
+    off += (uint64_t)m->type_count * sizeof(uint32_t);
+    out->elem_dropped = (uint32_t)off;
+    off += m->elem_count;
+    out->data_dropped = (uint32_t)off;
+    off += m->data_seg_count;
+    off = (off + 15) & ~(uint64_t)15;
+    if (off > UINT32_MAX)
+        return kiln_diag_set(d, KILN_ERR_LIMIT, KILN_NO_OFFSET,
+                             "instance context over 4 GiB (too many functions or globals)");
+    out->size = (uint32_t)off;
+    return true;
+}
+
+/*
+ * Module driver
+ */
+
+static LLVMValueRef md_value(lower_unit *u, LLVMMetadataRef *mds, size_t n)
+{
+    return LLVMMetadataAsValue(u->ctx, LLVMMDNodeInContext2(u->ctx, mds, n));
+}
+
+static void init_metadata(lower_unit *u)
+{
+    LLVMContextRef ctx = u->ctx;
+    u->md_tbaa = LLVMGetMDKindIDInContext(ctx, "tbaa", 4);
+    u->md_invariant = LLVMGetMDKindIDInContext(ctx, "invariant.load", 14);
+    u->md_prof = LLVMGetMDKindIDInContext(ctx, "prof", 4);
+
+    /* TBAA: a root and one scalar type per alias class; the access tag of class X is
+     * !{X, X, 0}. Different classes are siblings, so they never alias. */
+    static const char *const names[ALIAS_COUNT] = {
+        [ALIAS_MEMORY] = "wasm memory",
+        [ALIAS_VMCTX] = "kiln vmctx",
+        [ALIAS_TABLE] = "kiln table elements",
+    };
+    LLVMMetadataRef root_name = LLVMMDStringInContext2(ctx, "kiln tbaa", 9);
+    LLVMMetadataRef root = LLVMMDNodeInContext2(ctx, &root_name, 1);
+    LLVMMetadataRef zero = LLVMValueAsMetadata(LLVMConstInt(u->t_i64, 0, false));
+    for (int i = 0; i < ALIAS_COUNT; i++) {
+        LLVMMetadataRef type_ops[3] = {LLVMMDStringInContext2(ctx, names[i], strlen(names[i])),
+                                       root, zero};
+        LLVMMetadataRef type = LLVMMDNodeInContext2(ctx, type_ops, 3);
+        LLVMMetadataRef tag_ops[3] = {type, type, zero};
+        u->tbaa[i] = md_value(u, tag_ops, 3);
+    }
+
+    LLVMMetadataRef weights[3] = {
+        LLVMMDStringInContext2(ctx, "branch_weights", 14),
+        LLVMValueAsMetadata(LLVMConstInt(u->t_i32, 1, false)),
+        LLVMValueAsMetadata(LLVMConstInt(u->t_i32, 1u << 20, false)),
+    };
+    u->unlikely = md_value(u, weights, 3);
+}
+
+bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const kiln_module *m, const char *prefix,
+                  const kiln_allocator *alloc, kiln_diag *d)
+{
+    lower_unit u;
+    memset(&u, 0, sizeof u);
+    u.ctx = LLVMGetModuleContext(mod);
+    u.mod = mod;
+    u.td = td;
+    u.m = m;
+    u.prefix = prefix;
+    u.diag = d;
+    u.ptr_size = LLVMPointerSize(td);
+    kiln_arena_init(&u.scratch, alloc);
+    kiln_arena_init(&u.arena, alloc);
+    u.b = LLVMCreateBuilderInContext(u.ctx);
+
+    u.t_void = LLVMVoidTypeInContext(u.ctx);
+    u.t_i1 = LLVMInt1TypeInContext(u.ctx);
+    u.t_i8 = LLVMInt8TypeInContext(u.ctx);
+    u.t_i32 = LLVMInt32TypeInContext(u.ctx);
+    u.t_i64 = LLVMInt64TypeInContext(u.ctx);
+    u.t_f32 = LLVMFloatTypeInContext(u.ctx);
+    u.t_f64 = LLVMDoubleTypeInContext(u.ctx);
+    u.t_v128 = LLVMVectorType(u.t_i64, 2);
+    u.t_ptr = LLVMPointerTypeInContext(u.ctx, 0);
+    init_metadata(&u);
+
+    bool ok = lower_layout(m, &u.layout, d) && lower_declare_functions(&u);
+    for (uint32_t i = m->func_import_count; ok && i < m->func_count; i++) {
+        ok = lower_body(&u, i);
+        kiln_arena_reset(&u.scratch);
+    }
+    ok = ok && lower_module_data(&u);
+
+    LLVMDisposeBuilder(u.b);
+    kiln_arena_free(&u.scratch);
+    kiln_arena_free(&u.arena);
+    return ok;
+}

@@ -1,0 +1,295 @@
+/* lower.h -- private header of the code generator: lower*.c, emit.c and compile.c.
+ *
+ * internal.h holds what the rest of the toolchain sees of code generation (kiln_compile and
+ * the name mangling); this header holds the LLVM-typed state the lowering files share, so that
+ * nothing outside them needs the LLVM headers. Two levels of state:
+ *   lower_unit  one per compilation: the LLVM context/module, types, declarations, metadata,
+ *               the vmctx layout, and the functions every other function refers to;
+ *   lower_ctx   one per function body: builder position, value stack, control frames, locals,
+ *               the lazily created trap blocks. Its arrays live in the unit's scratch arena,
+ *               which is reset after every function.
+ * Lowering runs only on validated modules: handlers assert, they do not report, except for
+ * what Kiln does not implement yet (SIMD), which is KILN_ERR_UNSUPPORTED.
+ */
+#ifndef KILN_TOOLCHAIN_LOWER_H
+#define KILN_TOOLCHAIN_LOWER_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "internal.h"
+
+/* abi.h's kiln_memory and kiln_table (runtime records) share their names with internal.h's
+ * decoded-module types; here they are renamed kiln_abi_memory and kiln_abi_table. */
+#define kiln_memory kiln_abi_memory
+#define kiln_table  kiln_abi_table
+#include "kiln/abi.h"
+#undef kiln_memory
+#undef kiln_table
+
+/* Intrinsics the lowering calls; names in lower.c. */
+typedef enum lower_intr {
+    INTR_CTLZ,
+    INTR_CTTZ,
+    INTR_CTPOP,
+    INTR_FABS,
+    INTR_CEIL,
+    INTR_FLOOR,
+    INTR_TRUNC,
+    INTR_ROUNDEVEN,
+    INTR_SQRT,
+    INTR_MINIMUM,
+    INTR_MAXIMUM,
+    INTR_COPYSIGN,
+    INTR_FSHL,
+    INTR_FSHR,
+    INTR_FPTOSI_SAT,
+    INTR_FPTOUI_SAT,
+    INTR_STACKSAVE,
+    INTR_COUNT
+} lower_intr;
+
+/* Runtime functions of abi.h that generated code calls; signatures in lower.c. */
+typedef enum lower_rt {
+    RT_TRAP_RAISE,
+    RT_HOST_CALL,
+    RT_MEMORY_GROW,
+    RT_MEMORY_INIT,
+    RT_DATA_DROP,
+    RT_MEMORY_COPY,
+    RT_MEMORY_FILL,
+    RT_TABLE_GROW,
+    RT_TABLE_FILL,
+    RT_TABLE_COPY,
+    RT_TABLE_INIT,
+    RT_ELEM_DROP,
+    RT_COUNT
+} lower_rt;
+
+/* Alias classes (TBAA): accesses of different classes never alias. Linear memory is never
+ * inside vmctx or a table, so stores to it cannot clobber the memory base, globals or
+ * import slots that LLVM has loaded (wasm2c reloads the base after every char store). */
+typedef enum lower_alias {
+    ALIAS_MEMORY, /* linear memory */
+    ALIAS_VMCTX,  /* vmctx and what it points to: globals, slots, funcrefs, table/memory records */
+    ALIAS_TABLE,  /* table element arrays */
+    ALIAS_COUNT
+} lower_alias;
+
+typedef struct lower_unit {
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMBuilderRef b;
+    LLVMTargetDataRef td;
+    const kiln_module *m;
+    const char *prefix;
+    kiln_diag *diag;
+    kiln_arena scratch; /* per function; reset after each */
+    kiln_arena arena;   /* per compilation */
+    unsigned ptr_size;  /* 4 or 8 (kiln_ptr64 slots are always 8) */
+    bool is_elf;        /* code goes to section kiln_text with __start_/__stop_ bounds */
+    char symbol[256];   /* lower_symbol()'s result */
+
+    kiln_vmctx_layout layout;
+
+    LLVMTypeRef t_void, t_i1, t_i8, t_i32, t_i64, t_f32, t_f64, t_v128, t_ptr;
+    LLVMTypeRef *func_types; /* per type index: RESULT (ptr vmctx, params...) */
+    LLVMTypeRef *ret_types;  /* per type index: void, the one result, or a literal struct */
+    LLVMValueRef *funcs;     /* per function index: the defined function or import adapter */
+    LLVMValueRef *entries;   /* per type index: its array entry, or NULL if unused */
+    LLVMValueRef rt[RT_COUNT];
+    LLVMValueRef code_begin, code_end; /* __start_/__stop_kiln_text */
+
+    unsigned md_tbaa, md_invariant, md_prof;
+    LLVMValueRef tbaa[ALIAS_COUNT];
+    LLVMValueRef unlikely; /* branch_weights for a branch to a trap block */
+} lower_unit;
+
+typedef enum lower_frame_kind {
+    FRAME_FUNC,
+    FRAME_BLOCK,
+    FRAME_LOOP,
+    FRAME_IF,
+    FRAME_ELSE
+} lower_frame_kind;
+
+/* One control frame: a block, loop, if/else, or the function body itself. */
+typedef struct lower_frame {
+    uint8_t kind; /* lower_frame_kind */
+    uint32_t param_count, result_count;
+    uint32_t height;           /* value stack height below the frame's parameters */
+    LLVMBasicBlockRef end_bb;  /* continuation after `end` (not for loops) */
+    LLVMValueRef *end_phis;    /* result_count phis at the top of end_bb */
+    uint32_t end_preds;        /* edges into end_bb so far */
+    LLVMBasicBlockRef loop_bb; /* loops: the header, target of branches to the label */
+    LLVMValueRef *loop_phis;   /* loops: param_count phis at the top of loop_bb */
+    LLVMBasicBlockRef else_bb; /* if: the else arm, until `else` is reached */
+    LLVMValueRef *if_params;   /* if: the parameters, pushed again for the else arm */
+} lower_frame;
+
+typedef struct lower_ctx {
+    lower_unit *u;
+    LLVMBuilderRef b;
+    uint32_t func_index;
+    const kiln_functype *type;
+    LLVMValueRef fn;
+    LLVMValueRef vmctx;
+    LLVMValueRef mem_base; /* memory 0's base, loaded once in the entry block; or NULL */
+
+    uint32_t local_count; /* parameters included */
+    LLVMValueRef *locals; /* allocas */
+    kiln_valtype *local_types;
+
+    LLVMValueRef *stack;
+    uint32_t sp, stack_cap;
+    lower_frame *frames;
+    uint32_t depth, frame_cap;
+
+    bool unreachable;    /* the current position is dead until the frame's else/end */
+    uint32_t dead_depth; /* blocks opened inside dead code */
+    LLVMBasicBlockRef trap_bb[KILN_TRAP_COUNT];
+} lower_ctx;
+
+/* Every handler of the lowering table: arg is the row's parameter. */
+typedef bool (*lower_fn)(lower_ctx *c, const kiln_instr *ins, int arg);
+
+/* ---- lower.c: the driver and helpers shared by the families ---- */
+
+/* Lowers a validated module into mod, whose target triple and data layout are set. */
+bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const kiln_module *m, const char *prefix,
+                  const kiln_allocator *alloc, kiln_diag *d);
+/* Fills the vmctx layout of m (docs/abi.md); false with KILN_ERR_LIMIT if it exceeds 4 GiB. */
+bool lower_layout(const kiln_module *m, kiln_vmctx_layout *out, kiln_diag *d);
+
+LLVMTypeRef lower_valtype(const lower_unit *u, kiln_valtype t);
+LLVMTypeRef lower_letter_type(const lower_unit *u, char letter); /* opcodes.def in/out */
+LLVMValueRef lower_rt_decl(lower_unit *u, lower_rt fn);
+LLVMValueRef lower_rt_call(lower_ctx *c, lower_rt fn, LLVMValueRef *args, unsigned n);
+LLVMValueRef lower_intrinsic(lower_unit *u, lower_intr id, LLVMTypeRef *types, unsigned n,
+                             LLVMTypeRef *out_type);
+LLVMValueRef lower_call_intr(lower_ctx *c, lower_intr id, LLVMTypeRef *types, unsigned ntypes,
+                             LLVMValueRef *args, unsigned nargs);
+LLVMValueRef lower_i32(const lower_unit *u, uint32_t v);
+LLVMValueRef lower_i64(const lower_unit *u, uint64_t v);
+
+void lower_push(lower_ctx *c, LLVMValueRef v);
+LLVMValueRef lower_pop(lower_ctx *c);
+/* The top n values, bottom first; valid until the next push. */
+LLVMValueRef *lower_top(lower_ctx *c, uint32_t n);
+
+/* A pointer to vmctx + offset, and typed loads/stores through such pointers. */
+LLVMValueRef lower_vmctx_ptr(lower_ctx *c, uint64_t offset);
+LLVMValueRef lower_load(lower_ctx *c, LLVMTypeRef t, LLVMValueRef ptr, lower_alias alias,
+                        bool invariant);
+LLVMValueRef lower_store(lower_ctx *c, LLVMValueRef v, LLVMValueRef ptr, lower_alias alias);
+LLVMValueRef lower_gep(lower_ctx *c, LLVMValueRef base, LLVMValueRef byte_offset);
+
+/* Branches to the function's trap block for `trap` if cond is true; continues in a new block. */
+void lower_trap_if(lower_ctx *c, LLVMValueRef cond, kiln_trap trap);
+/* The trap block itself (created on first use). */
+LLVMBasicBlockRef lower_trap_block(lower_ctx *c, kiln_trap trap);
+/* A new block placed after the current one. */
+LLVMBasicBlockRef lower_new_block(lower_ctx *c, const char *name);
+/* Marks a conditional branch as almost never taken towards its first successor. */
+void lower_mark_unlikely(lower_ctx *c, LLVMValueRef br);
+
+/* ---- lower_control.c ---- */
+bool lower_nop(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_unreachable(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_block(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_loop(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_if(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_else(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_end(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_br(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_br_if(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_br_table(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_return(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_call(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_call_indirect(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_drop(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_select(lower_ctx *c, const kiln_instr *ins, int arg);
+/* Opens the function-body frame (called by the driver before the first instruction). */
+bool lower_func_frame(lower_ctx *c);
+/* Calls fn of type index type_index with the top values as arguments; pushes the results. */
+bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
+                     LLVMValueRef callee_vmctx);
+
+/* ---- lower_numeric.c ---- */
+bool lower_const(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_binop(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_fneg(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_icmp(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_fcmp(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_eqz(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_unary_intr(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_binary_intr(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_minmax(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_count_zeros(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_rotate(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_shift(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_idiv(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_cast(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_sext_in(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_trunc(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_trunc_sat(lower_ctx *c, const kiln_instr *ins, int arg);
+
+/* ---- lower_memory.c ---- */
+enum { LOAD_PLAIN, LOAD_SIGNED, LOAD_UNSIGNED };
+bool lower_load_op(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_store_op(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_memory_size(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_memory_grow(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_memory_init(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_data_drop(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_memory_copy(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_memory_fill(lower_ctx *c, const kiln_instr *ins, int arg);
+
+/* ---- lower_variable.c: locals, globals, tables, references ---- */
+bool lower_local_get(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_local_set(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_local_tee(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_global_get(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_global_set(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_table_get(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_table_set(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_table_size(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_table_grow(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_table_fill(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_table_copy(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_table_init(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_elem_drop(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_ref_null(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_ref_is_null(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_ref_func(lower_ctx *c, const kiln_instr *ins, int arg);
+/* The kiln_table record of table t, and the funcref record ref.func f yields. */
+LLVMValueRef lower_table_record(lower_ctx *c, uint32_t t);
+LLVMValueRef lower_funcref(lower_ctx *c, uint32_t f);
+
+/* ---- lower_module.c: everything outside function bodies ---- */
+
+/* Declares every function (defined functions, import adapters) so bodies can call them. */
+bool lower_declare_functions(lower_unit *u);
+/* Emits the import adapters, the array entries, and the P_module descriptor. */
+bool lower_module_data(lower_unit *u);
+/* The symbol name PREFIX_suffix, in u->symbol (valid until the next call; LLVM copies it). */
+const char *lower_symbol(lower_unit *u, const char *fmt, ...) KILN_PRINTF(2, 3);
+/* Applies the attributes and section every generated function gets. */
+void lower_function_attrs(lower_unit *u, LLVMValueRef fn);
+
+/* ---- emit.c: target machine, verification, optimisation, output ---- */
+
+/* A target machine for triple (NULL = the host's) and cpu (NULL = "generic"; "native" = the
+ * host CPU and its features), position-independent code, at -O opt_level (0-3). */
+bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
+                         LLVMTargetMachineRef *out, kiln_diag *d);
+/* LLVMVerifyModule; KILN_ERR_LLVM with the verifier's first line on failure. */
+bool emit_verify(LLVMModuleRef mod, kiln_diag *d);
+/* The new pass manager's default<O0..O3> pipeline. */
+bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, kiln_diag *d);
+/* The object, assembly or textual IR, in a malloc'ed buffer owned by the caller. */
+bool emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, kiln_emit_kind kind, uint8_t **out,
+                 size_t *out_size, kiln_diag *d);
+
+#endif

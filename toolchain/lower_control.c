@@ -1,0 +1,414 @@
+/* lower_control.c -- structured control flow, calls, drop and select.
+ *
+ * A block or if gets its continuation block and one phi per result when it opens; every
+ * branch to its label adds incoming values from the branching block, and `end` adds the
+ * fall-through. A loop gets a header with one phi per parameter, which branches to its label
+ * feed. If nothing reaches a continuation, it is deleted and the code after it is dead (the
+ * driver skips dead code). The function body is frame 0, whose continuation returns, so
+ * `return` is a branch to the outermost label. Multiple results are returned as a literal
+ * struct of the result types (LLVM demotes large ones to sret on each target).
+ */
+#include <string.h>
+
+#include "lower.h"
+
+/* The parameter and result types of a block type. one holds a single value type. */
+static void block_sig(lower_ctx *c, const kiln_instr *ins, kiln_valtype *one, uint32_t *np,
+                      const kiln_valtype **params, uint32_t *nr, const kiln_valtype **results)
+{
+    *np = 0;
+    *params = NULL;
+    *nr = 0;
+    *results = NULL;
+    switch (ins->u.block.kind) {
+    case KILN_BT_EMPTY:
+        break;
+    case KILN_BT_VALUE:
+        *one = ins->u.block.value;
+        *nr = 1;
+        *results = one;
+        break;
+    default: {
+        const kiln_functype *ft = &c->u->m->types[ins->u.block.type_index];
+        *np = ft->param_count;
+        *params = ft->params;
+        *nr = ft->result_count;
+        *results = ft->results;
+        break;
+    }
+    }
+}
+
+static bool out_of_memory(lower_ctx *c)
+{
+    return kiln_diag_set(c->u->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+}
+
+/* n phis of the given types at the top of bb (which is still empty). */
+static bool make_phis(lower_ctx *c, LLVMBasicBlockRef bb, const kiln_valtype *types, uint32_t n,
+                      LLVMValueRef **out)
+{
+    *out = NULL;
+    if (n == 0)
+        return true;
+    LLVMValueRef *phis = ARENA_ARRAY(&c->u->scratch, LLVMValueRef, n);
+    if (!phis)
+        return out_of_memory(c);
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(c->b);
+    LLVMPositionBuilderAtEnd(c->b, bb);
+    for (uint32_t i = 0; i < n; i++)
+        phis[i] = LLVMBuildPhi(c->b, lower_valtype(c->u, types[i]), "");
+    LLVMPositionBuilderAtEnd(c->b, saved);
+    *out = phis;
+    return true;
+}
+
+static lower_frame *push_frame(lower_ctx *c, lower_frame_kind kind, uint32_t np, uint32_t nr)
+{
+    KILN_ASSERT(c->depth < c->frame_cap && c->sp >= np);
+    lower_frame *f = &c->frames[c->depth++];
+    memset(f, 0, sizeof *f);
+    f->kind = (uint8_t)kind;
+    f->param_count = np;
+    f->result_count = nr;
+    f->height = c->sp - np;
+    return f;
+}
+
+static lower_frame *label_frame(lower_ctx *c, uint32_t label)
+{
+    KILN_ASSERT(label < c->depth);
+    return &c->frames[c->depth - 1 - label];
+}
+
+static LLVMBasicBlockRef label_block(const lower_frame *f)
+{
+    return f->kind == FRAME_LOOP ? f->loop_bb : f->end_bb;
+}
+
+/* Adds the values a branch from the current block to f's label carries (the top of the
+ * stack) to the label's phis. Call once per CFG edge. */
+static void label_incoming(lower_ctx *c, lower_frame *f)
+{
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(c->b);
+    bool loop = f->kind == FRAME_LOOP;
+    uint32_t n = loop ? f->param_count : f->result_count;
+    LLVMValueRef *phis = loop ? f->loop_phis : f->end_phis;
+    LLVMValueRef *vals = lower_top(c, n);
+    for (uint32_t i = 0; i < n; i++)
+        LLVMAddIncoming(phis[i], &vals[i], &from, 1);
+    if (!loop)
+        f->end_preds++;
+}
+
+static void branch_to(lower_ctx *c, lower_frame *f)
+{
+    label_incoming(c, f);
+    LLVMBuildBr(c->b, label_block(f));
+}
+
+static LLVMValueRef is_true(lower_ctx *c, LLVMValueRef i32)
+{
+    return LLVMBuildICmp(c->b, LLVMIntNE, i32, LLVMConstNull(c->u->t_i32), "");
+}
+
+bool lower_func_frame(lower_ctx *c)
+{
+    const kiln_functype *ft = c->type;
+    lower_frame *f = push_frame(c, FRAME_FUNC, 0, ft->result_count);
+    f->end_bb = LLVMAppendBasicBlockInContext(c->u->ctx, c->fn, "return");
+    return make_phis(c, f->end_bb, ft->results, ft->result_count, &f->end_phis);
+}
+
+bool lower_nop(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    return true;
+}
+
+bool lower_unreachable(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    LLVMBuildBr(c->b, lower_trap_block(c, KILN_TRAP_UNREACHABLE));
+    c->unreachable = true;
+    return true;
+}
+
+bool lower_block(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    kiln_valtype one;
+    uint32_t np, nr;
+    const kiln_valtype *params, *results;
+    block_sig(c, ins, &one, &np, &params, &nr, &results);
+    lower_frame *f = push_frame(c, FRAME_BLOCK, np, nr);
+    f->end_bb = LLVMAppendBasicBlockInContext(c->u->ctx, c->fn, "block.end");
+    return make_phis(c, f->end_bb, results, nr, &f->end_phis);
+}
+
+bool lower_loop(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    kiln_valtype one;
+    uint32_t np, nr;
+    const kiln_valtype *params, *results;
+    block_sig(c, ins, &one, &np, &params, &nr, &results);
+    lower_frame *f = push_frame(c, FRAME_LOOP, np, nr);
+    f->loop_bb = lower_new_block(c, "loop");
+    if (!make_phis(c, f->loop_bb, params, np, &f->loop_phis))
+        return false;
+    branch_to(c, f); /* the entry edge carries the parameters */
+    LLVMPositionBuilderAtEnd(c->b, f->loop_bb);
+    c->sp = f->height;
+    for (uint32_t i = 0; i < np; i++)
+        lower_push(c, f->loop_phis[i]);
+    return true;
+}
+
+bool lower_if(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    LLVMValueRef cond = lower_pop(c);
+    kiln_valtype one;
+    uint32_t np, nr;
+    const kiln_valtype *params, *results;
+    block_sig(c, ins, &one, &np, &params, &nr, &results);
+    lower_frame *f = push_frame(c, FRAME_IF, np, nr);
+    LLVMBasicBlockRef then_bb = lower_new_block(c, "if.then");
+    f->else_bb = LLVMAppendBasicBlockInContext(c->u->ctx, c->fn, "if.else");
+    f->end_bb = LLVMAppendBasicBlockInContext(c->u->ctx, c->fn, "if.end");
+    if (!make_phis(c, f->end_bb, results, nr, &f->end_phis))
+        return false;
+    if (np > 0) {
+        f->if_params = ARENA_ARRAY(&c->u->scratch, LLVMValueRef, np);
+        if (!f->if_params)
+            return out_of_memory(c);
+        memcpy(f->if_params, lower_top(c, np), np * sizeof(LLVMValueRef));
+    }
+    LLVMBuildCondBr(c->b, is_true(c, cond), then_bb, f->else_bb);
+    LLVMPositionBuilderAtEnd(c->b, then_bb);
+    return true;
+}
+
+/* Starts the else arm of f: its parameters are the if's. */
+static void enter_else(lower_ctx *c, lower_frame *f)
+{
+    LLVMMoveBasicBlockAfter(f->else_bb, LLVMGetInsertBlock(c->b));
+    LLVMPositionBuilderAtEnd(c->b, f->else_bb);
+    c->sp = f->height;
+    for (uint32_t i = 0; i < f->param_count; i++)
+        lower_push(c, f->if_params[i]);
+    f->else_bb = NULL;
+    f->kind = FRAME_ELSE;
+    c->unreachable = false;
+}
+
+bool lower_else(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    lower_frame *f = label_frame(c, 0);
+    KILN_ASSERT(f->kind == FRAME_IF);
+    if (!c->unreachable)
+        branch_to(c, f);
+    enter_else(c, f);
+    return true;
+}
+
+static void build_return(lower_ctx *c, LLVMValueRef *vals, uint32_t n)
+{
+    if (n == 0) {
+        LLVMBuildRetVoid(c->b);
+    } else if (n == 1) {
+        LLVMBuildRet(c->b, vals[0]);
+    } else {
+        LLVMValueRef agg = LLVMGetUndef(c->u->ret_types[c->u->m->funcs[c->func_index].type_index]);
+        for (uint32_t i = 0; i < n; i++)
+            agg = LLVMBuildInsertValue(c->b, agg, vals[i], i, "");
+        LLVMBuildRet(c->b, agg);
+    }
+}
+
+bool lower_end(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    lower_frame *f = label_frame(c, 0);
+    if (f->kind == FRAME_LOOP) {
+        /* A loop's label is its start: the results simply stay on the stack. */
+        if (c->unreachable)
+            c->sp = f->height;
+        c->depth--;
+        return true;
+    }
+    if (!c->unreachable)
+        branch_to(c, f);
+    if (f->kind == FRAME_IF) {
+        /* No else arm: the parameters pass through as the results. */
+        enter_else(c, f);
+        branch_to(c, f);
+    }
+    c->sp = f->height;
+    LLVMBasicBlockRef last = LLVMGetInsertBlock(c->b);
+    if (f->end_preds == 0) {
+        for (uint32_t i = 0; i < f->result_count; i++)
+            LLVMInstructionEraseFromParent(f->end_phis[i]);
+        LLVMDeleteBasicBlock(f->end_bb);
+        c->unreachable = true;
+    } else {
+        LLVMMoveBasicBlockAfter(f->end_bb, last);
+        LLVMPositionBuilderAtEnd(c->b, f->end_bb);
+        for (uint32_t i = 0; i < f->result_count; i++)
+            lower_push(c, f->end_phis[i]);
+        c->unreachable = false;
+        if (f->kind == FRAME_FUNC)
+            build_return(c, lower_top(c, f->result_count), f->result_count);
+    }
+    c->depth--;
+    return true;
+}
+
+bool lower_br(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    branch_to(c, label_frame(c, ins->u.index));
+    c->unreachable = true;
+    return true;
+}
+
+bool lower_return(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    branch_to(c, &c->frames[0]);
+    c->unreachable = true;
+    return true;
+}
+
+bool lower_br_if(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    LLVMValueRef cond = lower_pop(c);
+    lower_frame *f = label_frame(c, ins->u.index);
+    LLVMBasicBlockRef cont = lower_new_block(c, "br_if.cont");
+    label_incoming(c, f);
+    LLVMBuildCondBr(c->b, is_true(c, cond), label_block(f), cont);
+    LLVMPositionBuilderAtEnd(c->b, cont);
+    return true;
+}
+
+bool lower_br_table(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    LLVMValueRef index = lower_pop(c);
+    uint32_t def = ins->u.br_table.default_target;
+    lower_frame *fd = label_frame(c, def);
+    uint32_t cases = 0;
+    for (uint32_t i = 0; i < ins->u.br_table.count; i++)
+        cases += ins->u.br_table.targets[i] != def;
+    LLVMValueRef sw = LLVMBuildSwitch(c->b, index, label_block(fd), cases);
+    label_incoming(c, fd);
+    /* One incoming value per switch edge, as LLVM requires; cases that go to the default
+     * label are left to the default edge. */
+    for (uint32_t i = 0; i < ins->u.br_table.count; i++) {
+        uint32_t label = ins->u.br_table.targets[i];
+        if (label == def)
+            continue;
+        lower_frame *f = label_frame(c, label);
+        LLVMAddCase(sw, lower_i32(c->u, i), label_block(f));
+        label_incoming(c, f);
+    }
+    c->unreachable = true;
+    return true;
+}
+
+bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
+                     LLVMValueRef callee_vmctx)
+{
+    lower_unit *u = c->u;
+    const kiln_functype *ft = &u->m->types[type_index];
+    uint32_t n = ft->param_count;
+    LLVMValueRef small[16];
+    LLVMValueRef *args = small;
+    if (n + 1 > KILN_ARRAY_LEN(small)) {
+        args = ARENA_ARRAY(&u->scratch, LLVMValueRef, n + 1);
+        if (!args)
+            return out_of_memory(c);
+    }
+    args[0] = callee_vmctx;
+    memcpy(args + 1, lower_top(c, n), n * sizeof(LLVMValueRef));
+    c->sp -= n;
+    LLVMValueRef call = LLVMBuildCall2(c->b, u->func_types[type_index], callee, args, n + 1, "");
+    /* Every Wasm call uses stack: runaway recursion must exhaust it and trap, never become a
+     * loop through tail-recursion elimination. */
+    LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+    if (ft->result_count == 1) {
+        lower_push(c, call);
+    } else {
+        for (uint32_t i = 0; i < ft->result_count; i++)
+            lower_push(c, LLVMBuildExtractValue(c->b, call, i, ""));
+    }
+    return true;
+}
+
+bool lower_call(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    lower_unit *u = c->u;
+    uint32_t f = ins->u.index;
+    uint32_t type_index = u->m->funcs[f].type_index;
+    if (f < u->m->func_import_count) {
+        /* Through the import slot: {code, vmctx}, fixed at instantiation. */
+        uint64_t slot = u->layout.imports + (uint64_t)f * sizeof(kiln_import_slot);
+        LLVMValueRef code =
+            lower_load(c, u->t_ptr, lower_vmctx_ptr(c, slot + offsetof(kiln_import_slot, code)),
+                       ALIAS_VMCTX, true);
+        LLVMValueRef vm =
+            lower_load(c, u->t_ptr, lower_vmctx_ptr(c, slot + offsetof(kiln_import_slot, vmctx)),
+                       ALIAS_VMCTX, true);
+        return lower_emit_call(c, type_index, code, vm);
+    }
+    return lower_emit_call(c, type_index, u->funcs[f], c->vmctx);
+}
+
+bool lower_call_indirect(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    lower_unit *u = c->u;
+    uint32_t type_index = ins->u.call_indirect.type_index;
+    LLVMValueRef index = lower_pop(c);
+    LLVMValueRef table = lower_table_record(c, ins->u.call_indirect.table);
+    LLVMValueRef size =
+        lower_load(c, u->t_i32, lower_gep(c, table, lower_i64(u, offsetof(kiln_abi_table, size))),
+                   ALIAS_VMCTX, false);
+    lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntUGE, index, size, ""), KILN_TRAP_UNDEFINED_ELEMENT);
+    LLVMValueRef elems = lower_load(c, u->t_ptr, table, ALIAS_VMCTX, false);
+    LLVMValueRef slot = lower_gep(
+        c, elems,
+        LLVMBuildShl(c->b, LLVMBuildZExt(c->b, index, u->t_i64, ""), lower_i64(u, 3), ""));
+    LLVMValueRef ref = lower_load(c, u->t_ptr, slot, ALIAS_TABLE, false);
+    lower_trap_if(c, LLVMBuildIsNull(c->b, ref, ""), KILN_TRAP_UNINITIALIZED);
+    /* Canonical signature ids: equal signatures have equal ids across every module. */
+    LLVMValueRef sig =
+        lower_load(c, u->t_i32, lower_gep(c, ref, lower_i64(u, offsetof(kiln_funcref, sig))),
+                   ALIAS_VMCTX, false);
+    LLVMValueRef want =
+        lower_load(c, u->t_i32,
+                   lower_vmctx_ptr(c, u->layout.sig_ids + (uint64_t)type_index * sizeof(uint32_t)),
+                   ALIAS_VMCTX, true);
+    lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntNE, sig, want, ""), KILN_TRAP_INDIRECT_TYPE);
+    LLVMValueRef code = lower_load(c, u->t_ptr, ref, ALIAS_VMCTX, false);
+    LLVMValueRef vm =
+        lower_load(c, u->t_ptr, lower_gep(c, ref, lower_i64(u, offsetof(kiln_funcref, vmctx))),
+                   ALIAS_VMCTX, false);
+    return lower_emit_call(c, type_index, code, vm);
+}
+
+/* A dropped load must still trap when out of bounds, and LLVM deletes unused loads: keep it
+ * by making it volatile (loads whose value is used stay anyway). */
+static void keep_dropped_load(lower_ctx *c, LLVMValueRef v)
+{
+    if (LLVMIsACastInst(v))
+        v = LLVMGetOperand(v, 0);
+    if (LLVMIsALoadInst(v) && LLVMGetMetadata(v, c->u->md_tbaa) == c->u->tbaa[ALIAS_MEMORY])
+        LLVMSetVolatile(v, true);
+}
+
+bool lower_drop(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    keep_dropped_load(c, lower_pop(c));
+    return true;
+}
+
+bool lower_select(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    LLVMValueRef cond = lower_pop(c);
+    LLVMValueRef b = lower_pop(c);
+    LLVMValueRef a = lower_pop(c);
+    lower_push(c, LLVMBuildSelect(c->b, is_true(c, cond), a, b, ""));
+    return true;
+}

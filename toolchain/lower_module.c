@@ -1,0 +1,757 @@
+/* lower_module.c -- everything the object holds besides function bodies.
+ *
+ *  - function declarations: PREFIX_f<N> for each defined function (internal, vmctx first);
+ *  - import adapters PREFIX_import<N>: the `code` of a function import bound to a host
+ *    function. They pack the parameters into a 16-byte-per-value array, call
+ *    kiln_host_call(vmctx, N, array) (N = the function index = the import slot index) and
+ *    unpack the results;
+ *  - array entries PREFIX_entry<T>, one per distinct signature: kiln_array_fn, the generic
+ *    call from the host (kiln_invoke) into code of that signature;
+ *  - PREFIX_module, the const kiln_module_desc with every array abi.h describes.
+ * Descriptors are emitted as packed LLVM structs whose fields are placed at abi.h's own
+ * offsetof() values, so they match the C structs on every target (kiln_ptr64 = 8 bytes).
+ * Only PREFIX_module is global (default visibility); everything else is internal.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lower.h"
+
+const char *lower_symbol(lower_unit *u, const char *fmt, ...)
+{
+    char suffix[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(suffix, sizeof suffix, fmt, ap);
+    va_end(ap);
+    /* The prefix is at most KILN_MAX_PREFIX bytes (kiln_compile checks it). */
+    snprintf(u->symbol, sizeof u->symbol, "%s_%s", u->prefix, suffix);
+    return u->symbol;
+}
+
+static void add_fn_attr(lower_unit *u, LLVMValueRef fn, unsigned index, const char *name,
+                        uint64_t value)
+{
+    unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+    KILN_ASSERT(kind != 0);
+    LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(u->ctx, kind, value));
+}
+
+/* The object format decides whether the linker defines __start_/__stop_ symbols for the
+ * code section (ELF only; other formats get no section and a null code range for now). */
+static bool target_is_elf(LLVMModuleRef mod)
+{
+    const char *t = LLVMGetTarget(mod);
+    static const char *const non_elf[] = {"apple", "darwin", "macos",  "ios", "windows",
+                                          "win32", "mingw",  "cygwin", "wasm"};
+    for (size_t i = 0; i < KILN_ARRAY_LEN(non_elf); i++)
+        if (strstr(t, non_elf[i]))
+            return false;
+    return true;
+}
+
+void lower_function_attrs(lower_unit *u, LLVMValueRef fn)
+{
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    LLVMSetUnnamedAddress(fn, LLVMLocalUnnamedAddr);
+    if (u->is_elf)
+        LLVMSetSection(fn, "kiln_text"); /* the fault handler's code range (abi.h) */
+    add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+    add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "uwtable", 2 /* async */);
+    add_fn_attr(u, fn, 1, "nonnull", 0);
+    add_fn_attr(u, fn, 1, "noundef", 0);
+}
+
+static bool out_of_memory(lower_unit *u)
+{
+    return kiln_diag_set(u->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+}
+
+bool lower_declare_functions(lower_unit *u)
+{
+    const kiln_module *m = u->m;
+    u->is_elf = target_is_elf(u->mod);
+    u->func_types = ARENA_ARRAY(&u->arena, LLVMTypeRef, m->type_count ? m->type_count : 1);
+    u->ret_types = ARENA_ARRAY(&u->arena, LLVMTypeRef, m->type_count ? m->type_count : 1);
+    u->entries = ARENA_ARRAY(&u->arena, LLVMValueRef, m->type_count ? m->type_count : 1);
+    u->funcs = ARENA_ARRAY(&u->arena, LLVMValueRef, m->func_count ? m->func_count : 1);
+    if (!u->func_types || !u->ret_types || !u->entries || !u->funcs)
+        return out_of_memory(u);
+
+    LLVMTypeRef params[KILN_MAX_PARAMS + 1];
+    LLVMTypeRef results[KILN_MAX_RESULTS];
+    for (uint32_t t = 0; t < m->type_count; t++) {
+        const kiln_functype *ft = &m->types[t];
+        KILN_ASSERT(ft->param_count <= KILN_MAX_PARAMS && ft->result_count <= KILN_MAX_RESULTS);
+        params[0] = u->t_ptr;
+        for (uint32_t i = 0; i < ft->param_count; i++)
+            params[i + 1] = lower_valtype(u, ft->params[i]);
+        for (uint32_t i = 0; i < ft->result_count; i++)
+            results[i] = lower_valtype(u, ft->results[i]);
+        LLVMTypeRef ret = ft->result_count == 0 ? u->t_void
+                          : ft->result_count == 1
+                              ? results[0]
+                              : LLVMStructTypeInContext(u->ctx, results, ft->result_count, false);
+        u->ret_types[t] = ret;
+        u->func_types[t] = LLVMFunctionType(ret, params, ft->param_count + 1, false);
+    }
+
+    for (uint32_t f = 0; f < m->func_count; f++) {
+        bool imported = f < m->func_import_count;
+        const char *name = lower_symbol(u, imported ? "import%u" : "f%u", f);
+        LLVMValueRef fn = LLVMAddFunction(u->mod, name, u->func_types[m->funcs[f].type_index]);
+        lower_function_attrs(u, fn);
+        u->funcs[f] = fn;
+    }
+    return true;
+}
+
+/*
+ * Import adapters and array entries: 16 bytes per value in the args/results array.
+ */
+
+enum { VALUE_SLOT = 16 };
+
+static LLVMValueRef slot_ptr(lower_unit *u, LLVMValueRef array, uint32_t i)
+{
+    LLVMValueRef off = lower_i64(u, (uint64_t)i * VALUE_SLOT);
+    return LLVMBuildInBoundsGEP2(u->b, u->t_i8, array, &off, 1, "");
+}
+
+static LLVMValueRef load_slot(lower_unit *u, LLVMTypeRef t, LLVMValueRef array, uint32_t i)
+{
+    LLVMValueRef v = LLVMBuildLoad2(u->b, t, slot_ptr(u, array, i), "");
+    LLVMSetAlignment(v, 8); /* the host's array is uint64_t[] */
+    return v;
+}
+
+static void store_slot(lower_unit *u, LLVMValueRef v, LLVMValueRef array, uint32_t i)
+{
+    LLVMSetAlignment(LLVMBuildStore(u->b, v, slot_ptr(u, array, i)), 8);
+}
+
+/* The results of call (of type ft) as values. */
+static void unpack_results(lower_unit *u, const kiln_functype *ft, LLVMValueRef call,
+                           LLVMValueRef array)
+{
+    if (ft->result_count == 1) {
+        store_slot(u, call, array, 0);
+        return;
+    }
+    for (uint32_t i = 0; i < ft->result_count; i++)
+        store_slot(u, LLVMBuildExtractValue(u->b, call, i, ""), array, i);
+}
+
+static bool emit_adapter(lower_unit *u, uint32_t f)
+{
+    const kiln_module *m = u->m;
+    uint32_t type_index = m->funcs[f].type_index;
+    const kiln_functype *ft = &m->types[type_index];
+    LLVMValueRef fn = u->funcs[f];
+    LLVMPositionBuilderAtEnd(u->b, LLVMAppendBasicBlockInContext(u->ctx, fn, "entry"));
+
+    uint32_t slots = ft->param_count > ft->result_count ? ft->param_count : ft->result_count;
+    LLVMTypeRef array_type = LLVMArrayType2(u->t_i64, 2 * (uint64_t)(slots ? slots : 1));
+    LLVMValueRef array = LLVMBuildAlloca(u->b, array_type, "args");
+    LLVMSetAlignment(array, 16);
+    for (uint32_t i = 0; i < ft->param_count; i++)
+        store_slot(u, LLVMGetParam(fn, i + 1), array, i);
+
+    LLVMValueRef host_call = lower_rt_decl(u, RT_HOST_CALL);
+    LLVMValueRef args[3] = {LLVMGetParam(fn, 0), lower_i32(u, f), array};
+    LLVMBuildCall2(u->b, LLVMGlobalGetValueType(host_call), host_call, args, 3, "");
+
+    if (ft->result_count == 0) {
+        LLVMBuildRetVoid(u->b);
+    } else if (ft->result_count == 1) {
+        LLVMBuildRet(u->b, load_slot(u, lower_valtype(u, ft->results[0]), array, 0));
+    } else {
+        LLVMValueRef agg = LLVMGetUndef(u->ret_types[type_index]);
+        for (uint32_t i = 0; i < ft->result_count; i++)
+            agg = LLVMBuildInsertValue(
+                u->b, agg, load_slot(u, lower_valtype(u, ft->results[i]), array, i), i, "");
+        LLVMBuildRet(u->b, agg);
+    }
+    return true;
+}
+
+static LLVMValueRef emit_entry(lower_unit *u, uint32_t type_index)
+{
+    const kiln_functype *ft = &u->m->types[type_index];
+    LLVMTypeRef p[3] = {u->t_ptr, u->t_ptr, u->t_ptr};
+    LLVMTypeRef fty = LLVMFunctionType(u->t_void, p, 3, false);
+    LLVMValueRef fn = LLVMAddFunction(u->mod, lower_symbol(u, "entry%u", type_index), fty);
+    lower_function_attrs(u, fn);
+    LLVMPositionBuilderAtEnd(u->b, LLVMAppendBasicBlockInContext(u->ctx, fn, "entry"));
+
+    LLVMValueRef array = LLVMGetParam(fn, 2);
+    LLVMValueRef small[16];
+    LLVMValueRef *args = small;
+    if (ft->param_count + 1 > KILN_ARRAY_LEN(small)) {
+        args = ARENA_ARRAY(&u->scratch, LLVMValueRef, ft->param_count + 1);
+        if (!args)
+            return NULL;
+    }
+    args[0] = LLVMGetParam(fn, 0);
+    for (uint32_t i = 0; i < ft->param_count; i++)
+        args[i + 1] = load_slot(u, lower_valtype(u, ft->params[i]), array, i);
+    LLVMValueRef call = LLVMBuildCall2(u->b, u->func_types[type_index], LLVMGetParam(fn, 1), args,
+                                       ft->param_count + 1, "");
+    if (ft->result_count > 0)
+        unpack_results(u, ft, call, array);
+    LLVMBuildRetVoid(u->b);
+    kiln_arena_reset(&u->scratch);
+    return fn;
+}
+
+/* The array entry for a type index, shared by all types with the same LLVM signature (LLVM
+ * uniques function types, so equal signatures are the same LLVMTypeRef). Entries are
+ * created in function order, so the output does not depend on pointer values. */
+typedef struct entry_map {
+    LLVMTypeRef *keys;
+    LLVMValueRef *values;
+    uint32_t mask;
+} entry_map;
+
+static uint32_t hash_ptr(const void *p)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return (uint32_t)x;
+}
+
+static LLVMValueRef entry_for(lower_unit *u, entry_map *map, uint32_t type_index)
+{
+    if (u->entries[type_index])
+        return u->entries[type_index];
+    LLVMTypeRef key = u->func_types[type_index];
+    uint32_t i = hash_ptr(key) & map->mask;
+    while (map->keys[i] && map->keys[i] != key)
+        i = (i + 1) & map->mask;
+    if (!map->keys[i]) {
+        map->keys[i] = key;
+        map->values[i] = emit_entry(u, type_index);
+    }
+    u->entries[type_index] = map->values[i];
+    return map->values[i];
+}
+
+/*
+ * Descriptor builder: a packed struct whose fields sit at explicit byte offsets.
+ */
+
+typedef struct desc {
+    lower_unit *u;
+    LLVMValueRef vals[96];
+    unsigned n;
+    uint32_t off;
+} desc;
+
+static void d_init_builder(desc *d, lower_unit *u)
+{
+    d->u = u;
+    d->n = 0;
+    d->off = 0;
+}
+
+static void d_append(desc *d, LLVMValueRef v, uint32_t size)
+{
+    KILN_ASSERT(d->n < KILN_ARRAY_LEN(d->vals));
+    d->vals[d->n++] = v;
+    d->off += size;
+}
+
+static void d_pad(desc *d, uint32_t to)
+{
+    KILN_ASSERT(to >= d->off);
+    if (to > d->off)
+        d_append(d, LLVMConstNull(LLVMArrayType2(d->u->t_i8, to - d->off)), to - d->off);
+}
+
+static void d_int(desc *d, size_t at, unsigned bytes, uint64_t v)
+{
+    d_pad(d, (uint32_t)at);
+    d_append(d, LLVMConstInt(LLVMIntTypeInContext(d->u->ctx, bytes * 8), v, false), bytes);
+}
+
+/* A kiln_ptr64: the pointer, zero-extended to 8 bytes on 32-bit targets (little-endian). */
+static void d_ptr(desc *d, size_t at, LLVMValueRef p)
+{
+    d_pad(d, (uint32_t)at);
+    d_append(d, p ? p : LLVMConstNull(d->u->t_ptr), d->u->ptr_size);
+    if (d->u->ptr_size < 8)
+        d_append(d, LLVMConstNull(LLVMArrayType2(d->u->t_i8, 8 - d->u->ptr_size)),
+                 8 - d->u->ptr_size);
+}
+
+static LLVMValueRef d_end(desc *d, size_t size)
+{
+    d_pad(d, (uint32_t)size);
+    return LLVMConstStructInContext(d->u->ctx, d->vals, d->n, true);
+}
+
+static LLVMValueRef private_const(lower_unit *u, const char *name, LLVMValueRef init,
+                                  unsigned align)
+{
+    LLVMValueRef g = LLVMAddGlobal(u->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, true);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+    LLVMSetAlignment(g, align);
+    return g;
+}
+
+static LLVMValueRef bytes_const(lower_unit *u, const char *name, const void *bytes, size_t n,
+                                bool nul)
+{
+    if (n == 0 && !nul)
+        return NULL;
+    return private_const(u, name, LLVMConstStringInContext2(u->ctx, bytes, n, !nul), 1);
+}
+
+/* kiln_str_desc: pointer to a NUL-terminated copy, and the length. */
+static void d_str(desc *d, size_t at, const char *s, uint32_t len)
+{
+    d_ptr(d, at + offsetof(kiln_str_desc, ptr), bytes_const(d->u, "str", s, len, true));
+    d_int(d, at + offsetof(kiln_str_desc, len), 4, len);
+}
+
+static void d_limits(desc *d, size_t at, const kiln_limits *l)
+{
+    d_int(d, at + offsetof(kiln_limits_desc, min), 8, l->min);
+    d_int(d, at + offsetof(kiln_limits_desc, max), 8, l->has_max ? l->max : 0);
+    d_int(d, at + offsetof(kiln_limits_desc, has_max), 1, l->has_max);
+}
+
+/* A constant expression, decoded into kiln_init_desc fields. */
+typedef struct init_value {
+    uint8_t kind;
+    uint32_t index;
+    uint64_t lo, hi; /* the value cell, little-endian */
+} init_value;
+
+static bool decode_init(lower_unit *u, kiln_expr e, init_value *out)
+{
+    const kiln_module *m = u->m;
+    kiln_reader r;
+    rd_init(&r, m->bytes, m->size, u->diag);
+    r.p = m->bytes + e.offset;
+    r.end = r.p + e.size;
+    kiln_instr ins;
+    memset(out, 0, sizeof *out);
+    if (!dec_instr(&r, &u->scratch, &ins))
+        return false;
+    switch (ins.op) {
+    case KILN_OP_I32_CONST:
+        out->kind = KILN_INIT_CONST;
+        out->lo = (uint32_t)ins.u.i32;
+        break;
+    case KILN_OP_I64_CONST:
+        out->kind = KILN_INIT_CONST;
+        out->lo = (uint64_t)ins.u.i64;
+        break;
+    case KILN_OP_F32_CONST:
+        out->kind = KILN_INIT_CONST;
+        out->lo = ins.u.f32_bits;
+        break;
+    case KILN_OP_F64_CONST:
+        out->kind = KILN_INIT_CONST;
+        out->lo = ins.u.f64_bits;
+        break;
+    case KILN_OP_V128_CONST:
+        out->kind = KILN_INIT_CONST;
+        for (int i = 7; i >= 0; i--) {
+            out->lo = out->lo << 8 | ins.u.v128[i];
+            out->hi = out->hi << 8 | ins.u.v128[i + 8];
+        }
+        break;
+    case KILN_OP_REF_NULL:
+        out->kind = KILN_INIT_REF_NULL;
+        break;
+    case KILN_OP_REF_FUNC:
+        out->kind = KILN_INIT_REF_FUNC;
+        out->index = ins.u.index;
+        break;
+    case KILN_OP_GLOBAL_GET:
+        out->kind = KILN_INIT_GLOBAL;
+        out->index = ins.u.index;
+        break;
+    default:
+        return kiln_diag_set(u->diag, KILN_ERR_UNSUPPORTED, ins.offset,
+                             "constant expression with %s is not supported", kiln_ops[ins.op].name);
+    }
+    return true;
+}
+
+static void d_init_value(desc *d, size_t at, const init_value *v, kiln_valtype type)
+{
+    d_int(d, at + offsetof(kiln_init_desc, kind), 1, v->kind);
+    d_int(d, at + offsetof(kiln_init_desc, type), 1, type);
+    d_int(d, at + offsetof(kiln_init_desc, index), 4, v->index);
+    d_int(d, at + offsetof(kiln_init_desc, value), 8, v->lo);
+    d_int(d, at + offsetof(kiln_init_desc, value) + 8, 8, v->hi);
+}
+
+static bool d_init_expr(desc *d, size_t at, kiln_expr e, kiln_valtype type)
+{
+    init_value v;
+    if (!decode_init(d->u, e, &v))
+        return false;
+    d_init_value(d, at, &v, type);
+    return true;
+}
+
+/* An array of descriptor structs: a packed struct of the elements (their types may differ
+ * in which pointers are null). NULL for an empty array. */
+typedef struct desc_array {
+    LLVMValueRef *elems;
+    uint32_t count;
+} desc_array;
+
+static bool array_begin(lower_unit *u, desc_array *a, uint32_t count)
+{
+    a->count = count;
+    a->elems = count ? ARENA_ARRAY(&u->arena, LLVMValueRef, count) : NULL;
+    return count == 0 || a->elems != NULL || out_of_memory(u);
+}
+
+static LLVMValueRef array_end(lower_unit *u, desc_array *a, const char *what)
+{
+    if (a->count == 0)
+        return NULL;
+    LLVMValueRef init = LLVMConstStructInContext(u->ctx, a->elems, a->count, true);
+    return private_const(u, lower_symbol(u, "%s", what), init, 8);
+}
+
+static bool emit_types(lower_unit *u, LLVMValueRef *out)
+{
+    const kiln_module *m = u->m;
+    desc_array a;
+    if (!array_begin(u, &a, m->type_count))
+        return false;
+    for (uint32_t t = 0; t < m->type_count; t++) {
+        const kiln_functype *ft = &m->types[t];
+        uint8_t codes[KILN_MAX_PARAMS + KILN_MAX_RESULTS];
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < ft->param_count; i++)
+            codes[n++] = ft->params[i];
+        for (uint32_t i = 0; i < ft->result_count; i++)
+            codes[n++] = ft->results[i];
+        desc d;
+        d_init_builder(&d, u);
+        d_int(&d, offsetof(kiln_functype_desc, param_count), 4, ft->param_count);
+        d_int(&d, offsetof(kiln_functype_desc, result_count), 4, ft->result_count);
+        d_ptr(&d, offsetof(kiln_functype_desc, types), bytes_const(u, "sig", codes, n, false));
+        a.elems[t] = d_end(&d, sizeof(kiln_functype_desc));
+    }
+    *out = array_end(u, &a, "types");
+    return true;
+}
+
+static bool emit_imports(lower_unit *u, LLVMValueRef *out)
+{
+    const kiln_module *m = u->m;
+    desc_array a;
+    if (!array_begin(u, &a, m->import_count))
+        return false;
+    uint32_t next[4] = {0, 0, 0, 0}; /* next index in each index space */
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        const kiln_import *im = &m->imports[i];
+        desc d;
+        d_init_builder(&d, u);
+        d_str(&d, offsetof(kiln_import_desc, module), im->module.ptr, im->module.len);
+        d_str(&d, offsetof(kiln_import_desc, name), im->name.ptr, im->name.len);
+        d_int(&d, offsetof(kiln_import_desc, kind), 1, im->kind);
+        uint8_t type = 0, mut = 0;
+        uint32_t type_index = 0;
+        const kiln_limits *limits = NULL;
+        switch (im->kind) {
+        case KILN_EXTERN_FUNC:
+            type_index = im->u.type_index;
+            break;
+        case KILN_EXTERN_TABLE:
+            type = im->u.table.elem;
+            limits = &im->u.table.limits;
+            break;
+        case KILN_EXTERN_MEMORY:
+            limits = &im->u.memory.limits;
+            break;
+        default:
+            type = im->u.global.type;
+            mut = im->u.global.mut;
+            break;
+        }
+        d_int(&d, offsetof(kiln_import_desc, type), 1, type);
+        d_int(&d, offsetof(kiln_import_desc, mut), 1, mut);
+        d_int(&d, offsetof(kiln_import_desc, index), 4, next[im->kind & 3]++);
+        d_int(&d, offsetof(kiln_import_desc, type_index), 4, type_index);
+        if (limits)
+            d_limits(&d, offsetof(kiln_import_desc, limits), limits);
+        a.elems[i] = d_end(&d, sizeof(kiln_import_desc));
+    }
+    *out = array_end(u, &a, "imports");
+    return true;
+}
+
+static bool emit_funcs(lower_unit *u, LLVMValueRef *out)
+{
+    const kiln_module *m = u->m;
+    desc_array a;
+    entry_map map;
+    uint32_t size = 16;
+    while (size < 2 * (uint64_t)m->func_count)
+        size *= 2;
+    map.mask = size - 1;
+    map.keys = ARENA_ARRAY(&u->arena, LLVMTypeRef, size);
+    map.values = ARENA_ARRAY(&u->arena, LLVMValueRef, size);
+    if (!map.keys || !map.values || !array_begin(u, &a, m->func_count))
+        return out_of_memory(u);
+    for (uint32_t f = 0; f < m->func_count; f++) {
+        uint32_t type_index = m->funcs[f].type_index;
+        LLVMValueRef entry = entry_for(u, &map, type_index);
+        if (!entry)
+            return out_of_memory(u);
+        kiln_str name = {"", 0};
+        kiln_module_func_name(m, f, &name);
+        desc d;
+        d_init_builder(&d, u);
+        d_ptr(&d, offsetof(kiln_func_desc, code), u->funcs[f]);
+        d_ptr(&d, offsetof(kiln_func_desc, array_entry), entry);
+        d_int(&d, offsetof(kiln_func_desc, type_index), 4, type_index);
+        if (name.len > 0)
+            d_str(&d, offsetof(kiln_func_desc, name), name.ptr, name.len);
+        a.elems[f] = d_end(&d, sizeof(kiln_func_desc));
+    }
+    *out = array_end(u, &a, "funcs");
+    return true;
+}
+
+static bool emit_tables(lower_unit *u, LLVMValueRef *out)
+{
+    const kiln_module *m = u->m;
+    desc_array a;
+    if (!array_begin(u, &a, m->table_count))
+        return false;
+    for (uint32_t t = 0; t < m->table_count; t++) {
+        desc d;
+        d_init_builder(&d, u);
+        d_int(&d, offsetof(kiln_table_desc, elem_type), 1, m->tables[t].type.elem);
+        d_int(&d, offsetof(kiln_table_desc, imported), 1, m->tables[t].imported);
+        d_limits(&d, offsetof(kiln_table_desc, limits), &m->tables[t].type.limits);
+        a.elems[t] = d_end(&d, sizeof(kiln_table_desc));
+    }
+    *out = array_end(u, &a, "tables");
+    return true;
+}
+
+static bool emit_memories(lower_unit *u, LLVMValueRef *out)
+{
+    const kiln_module *m = u->m;
+    desc_array a;
+    if (!array_begin(u, &a, m->memory_count))
+        return false;
+    for (uint32_t i = 0; i < m->memory_count; i++) {
+        desc d;
+        d_init_builder(&d, u);
+        d_int(&d, offsetof(kiln_memory_desc, imported), 1, m->memories[i].imported);
+        d_limits(&d, offsetof(kiln_memory_desc, limits), &m->memories[i].type.limits);
+        a.elems[i] = d_end(&d, sizeof(kiln_memory_desc));
+    }
+    *out = array_end(u, &a, "memories");
+    return true;
+}
+
+static bool emit_globals(lower_unit *u, LLVMValueRef *out)
+{
+    const kiln_module *m = u->m;
+    desc_array a;
+    if (!array_begin(u, &a, m->global_count))
+        return false;
+    for (uint32_t i = 0; i < m->global_count; i++) {
+        const kiln_global *g = &m->globals[i];
+        desc d;
+        d_init_builder(&d, u);
+        d_int(&d, offsetof(kiln_global_desc, type), 1, g->type.type);
+        d_int(&d, offsetof(kiln_global_desc, mut), 1, g->type.mut);
+        d_int(&d, offsetof(kiln_global_desc, imported), 1, g->imported);
+        if (!g->imported &&
+            !d_init_expr(&d, offsetof(kiln_global_desc, init), g->init, g->type.type))
+            return false;
+        a.elems[i] = d_end(&d, sizeof(kiln_global_desc));
+    }
+    *out = array_end(u, &a, "globals");
+    return true;
+}
+
+static bool emit_exports(lower_unit *u, LLVMValueRef *out)
+{
+    const kiln_module *m = u->m;
+    desc_array a;
+    if (!array_begin(u, &a, m->export_count))
+        return false;
+    for (uint32_t i = 0; i < m->export_count; i++) {
+        const kiln_export *e = &m->exports[i];
+        desc d;
+        d_init_builder(&d, u);
+        d_str(&d, offsetof(kiln_export_desc, name), e->name.ptr, e->name.len);
+        d_int(&d, offsetof(kiln_export_desc, kind), 1, e->kind);
+        d_int(&d, offsetof(kiln_export_desc, index), 4, e->index);
+        a.elems[i] = d_end(&d, sizeof(kiln_export_desc));
+    }
+    *out = array_end(u, &a, "exports");
+    return true;
+}
+
+static bool emit_elem_items(lower_unit *u, const kiln_elem *e, LLVMValueRef *out)
+{
+    desc_array a;
+    if (!array_begin(u, &a, e->count))
+        return false;
+    for (uint32_t i = 0; i < e->count; i++) {
+        desc d;
+        d_init_builder(&d, u);
+        if (e->func_indices) {
+            init_value v = {.kind = KILN_INIT_REF_FUNC, .index = e->func_indices[i]};
+            d_init_value(&d, 0, &v, e->type);
+        } else if (!d_init_expr(&d, 0, e->exprs[i], e->type)) {
+            return false;
+        }
+        a.elems[i] = d_end(&d, sizeof(kiln_init_desc));
+    }
+    *out = array_end(u, &a, "elem_items");
+    return true;
+}
+
+static bool emit_elems(lower_unit *u, LLVMValueRef *out)
+{
+    const kiln_module *m = u->m;
+    desc_array a;
+    if (!array_begin(u, &a, m->elem_count))
+        return false;
+    for (uint32_t i = 0; i < m->elem_count; i++) {
+        const kiln_elem *e = &m->elems[i];
+        LLVMValueRef items;
+        if (!emit_elem_items(u, e, &items))
+            return false;
+        desc d;
+        d_init_builder(&d, u);
+        d_int(&d, offsetof(kiln_elem_desc, mode), 1, e->mode);
+        d_int(&d, offsetof(kiln_elem_desc, elem_type), 1, e->type);
+        d_int(&d, offsetof(kiln_elem_desc, table), 4, e->mode == KILN_SEG_ACTIVE ? e->table : 0);
+        d_int(&d, offsetof(kiln_elem_desc, count), 4, e->count);
+        if (e->mode == KILN_SEG_ACTIVE &&
+            !d_init_expr(&d, offsetof(kiln_elem_desc, offset), e->offset_expr, KILN_VT_I32))
+            return false;
+        d_ptr(&d, offsetof(kiln_elem_desc, items), items);
+        a.elems[i] = d_end(&d, sizeof(kiln_elem_desc));
+    }
+    *out = array_end(u, &a, "elems");
+    return true;
+}
+
+static bool emit_datas(lower_unit *u, LLVMValueRef *out)
+{
+    const kiln_module *m = u->m;
+    desc_array a;
+    if (!array_begin(u, &a, m->data_seg_count))
+        return false;
+    for (uint32_t i = 0; i < m->data_seg_count; i++) {
+        const kiln_data *s = &m->datas[i];
+        desc d;
+        d_init_builder(&d, u);
+        d_int(&d, offsetof(kiln_data_desc, mode), 1, s->mode);
+        d_int(&d, offsetof(kiln_data_desc, memory), 4, s->mode == KILN_SEG_ACTIVE ? s->memory : 0);
+        d_int(&d, offsetof(kiln_data_desc, size), 4, s->size);
+        if (s->mode == KILN_SEG_ACTIVE &&
+            !d_init_expr(&d, offsetof(kiln_data_desc, offset), s->offset_expr, KILN_VT_I32))
+            return false;
+        d_ptr(&d, offsetof(kiln_data_desc, bytes),
+              bytes_const(u, lower_symbol(u, "data%u", i), s->bytes, s->size, false));
+        a.elems[i] = d_end(&d, sizeof(kiln_data_desc));
+    }
+    *out = array_end(u, &a, "datas");
+    return true;
+}
+
+static LLVMValueRef section_bound(lower_unit *u, const char *name)
+{
+    LLVMValueRef g = LLVMAddGlobal(u->mod, u->t_i8, name);
+    LLVMSetLinkage(g, LLVMExternalLinkage);
+    LLVMSetVisibility(g, LLVMHiddenVisibility);
+    return g;
+}
+
+bool lower_module_data(lower_unit *u)
+{
+    const kiln_module *m = u->m;
+    for (uint32_t f = 0; f < m->func_import_count; f++)
+        if (!emit_adapter(u, f))
+            return false;
+
+    LLVMValueRef types, imports, funcs, tables, memories, globals, exports, elems, datas;
+    if (!emit_types(u, &types) || !emit_imports(u, &imports) || !emit_funcs(u, &funcs) ||
+        !emit_tables(u, &tables) || !emit_memories(u, &memories) || !emit_globals(u, &globals) ||
+        !emit_exports(u, &exports) || !emit_elems(u, &elems) || !emit_datas(u, &datas))
+        return false;
+
+    desc d;
+    d_init_builder(&d, u);
+    d_int(&d, offsetof(kiln_module_desc, abi_version), 4, KILN_ABI_VERSION);
+    d_int(&d, offsetof(kiln_module_desc, flags), 4, 0);
+    d_str(&d, offsetof(kiln_module_desc, name), u->prefix, (uint32_t)strlen(u->prefix));
+    const kiln_vmctx_layout *l = &u->layout;
+    const struct {
+        size_t at;
+        uint32_t v;
+    } words[] = {
+        {offsetof(kiln_module_desc, layout.size), l->size},
+        {offsetof(kiln_module_desc, layout.imports), l->imports},
+        {offsetof(kiln_module_desc, layout.tables), l->tables},
+        {offsetof(kiln_module_desc, layout.globals), l->globals},
+        {offsetof(kiln_module_desc, layout.global_cells), l->global_cells},
+        {offsetof(kiln_module_desc, layout.sig_ids), l->sig_ids},
+        {offsetof(kiln_module_desc, layout.funcrefs), l->funcrefs},
+        {offsetof(kiln_module_desc, layout.elem_dropped), l->elem_dropped},
+        {offsetof(kiln_module_desc, layout.data_dropped), l->data_dropped},
+        {offsetof(kiln_module_desc, type_count), m->type_count},
+        {offsetof(kiln_module_desc, import_count), m->import_count},
+        {offsetof(kiln_module_desc, func_count), m->func_count},
+        {offsetof(kiln_module_desc, func_import_count), m->func_import_count},
+        {offsetof(kiln_module_desc, table_count), m->table_count},
+        {offsetof(kiln_module_desc, memory_count), m->memory_count},
+        {offsetof(kiln_module_desc, global_count), m->global_count},
+        {offsetof(kiln_module_desc, export_count), m->export_count},
+        {offsetof(kiln_module_desc, elem_count), m->elem_count},
+        {offsetof(kiln_module_desc, data_count), m->data_seg_count},
+        {offsetof(kiln_module_desc, start), m->has_start ? m->start : UINT32_MAX},
+    };
+    for (size_t i = 0; i < KILN_ARRAY_LEN(words); i++)
+        d_int(&d, words[i].at, 4, words[i].v);
+    d_ptr(&d, offsetof(kiln_module_desc, types), types);
+    d_ptr(&d, offsetof(kiln_module_desc, imports), imports);
+    d_ptr(&d, offsetof(kiln_module_desc, funcs), funcs);
+    d_ptr(&d, offsetof(kiln_module_desc, tables), tables);
+    d_ptr(&d, offsetof(kiln_module_desc, memories), memories);
+    d_ptr(&d, offsetof(kiln_module_desc, globals), globals);
+    d_ptr(&d, offsetof(kiln_module_desc, exports), exports);
+    d_ptr(&d, offsetof(kiln_module_desc, elems), elems);
+    d_ptr(&d, offsetof(kiln_module_desc, datas), datas);
+    /* Without functions there is no kiln_text section, and no __start_/__stop_ symbols. */
+    if (u->is_elf && m->func_count > 0) {
+        d_ptr(&d, offsetof(kiln_module_desc, code_begin), section_bound(u, "__start_kiln_text"));
+        d_ptr(&d, offsetof(kiln_module_desc, code_end), section_bound(u, "__stop_kiln_text"));
+    }
+    LLVMValueRef init = d_end(&d, sizeof(kiln_module_desc));
+
+    LLVMValueRef g = LLVMAddGlobal(u->mod, LLVMTypeOf(init), lower_symbol(u, "module"));
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, true);
+    LLVMSetLinkage(g, LLVMExternalLinkage);
+    LLVMSetVisibility(g, LLVMDefaultVisibility);
+    LLVMSetAlignment(g, 8);
+    return true;
+}
