@@ -27,12 +27,14 @@ typedef struct cli_command {
 } cli_command;
 
 static const cli_command commands[] = {
-    {"compile", "compile a .wasm module to a native object and a C header",
-     kiln_cli_compile_help, kiln_cli_compile},
+    {"compile", "compile a .wasm module to a native object and a C header", kiln_cli_compile_help,
+     kiln_cli_compile},
     {"validate", "check that .wasm files are well-formed and valid", cli_validate_help,
      cli_validate},
     {"inspect", "show what a module contains: sections, imports, functions, exports ...",
      cli_inspect_help, cli_inspect},
+    {"wast", "run a WebAssembly spec test script against compiled code", kiln_cli_wast_help,
+     kiln_cli_wast},
 };
 
 static const char help_help[] = "Usage: kiln help [COMMAND]\n"

@@ -64,6 +64,7 @@ Commands:
   compile    compile a .wasm module to a native object and a C header
   validate   check that .wasm files are well-formed and valid
   inspect    show what a module contains: sections, imports, functions, exports ...
+  wast       run a WebAssembly spec test script against compiled code
   help       show the help of a command
 
 Options:

@@ -2,9 +2,11 @@
  *
  * For each .wast file of one folder (core/ by default), in sorted order, it runs
  * `wast2json FILE.wast -o WORK/DIR/NAME/NAME.json` (posix_spawn, no shell), parses the JSON
- * with json.c and checks every module the commands name: `module`, `assert_unlinkable` and
- * `assert_uninstantiable` must decode and validate; binary `assert_invalid` must fail with
- * class invalid and binary `assert_malformed` with class malformed. Text-format modules
+ * with json.c and checks every module the commands name (wast2json, the JSON and the
+ * classification are shared with `kiln wast`: toolchain/wast_common.c): `module`,
+ * `assert_unlinkable` and `assert_uninstantiable` must decode and validate; binary `assert_invalid`
+ * must fail with class invalid and binary `assert_malformed` with class malformed. Text-format
+ * modules
  * (`module_type: "text"`, testing the text parser) are counted as skipped; commands that need
  * execution (assert_return, assert_trap, action, register, ...) are not counted at all.
  * Each file is checked in a forked child, so a crash is one failed file, not a lost run.
@@ -16,20 +18,16 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-extern char **environ;
-
-#define EXIT_SKIP 77
-#define PATH_SIZE 4096
+#define EXIT_SKIP WAST_EXIT_SKIP
+#define PATH_SIZE WAST_PATH_SIZE
 
 typedef struct options {
     const char *suite;                   /* the test suite root */
@@ -46,10 +44,6 @@ typedef struct counts {
     long passed, failed, skipped;
     long message_notes;
 } counts;
-
-typedef enum expect { EXPECT_VALID, EXPECT_INVALID, EXPECT_MALFORMED } expect;
-
-static const char *const expect_names[] = {"valid", "invalid", "malformed"};
 
 static void usage(FILE *f)
 {
@@ -71,94 +65,10 @@ static void usage(FILE *f)
 
 static bool path_join(char *out, size_t size, const char *a, const char *b)
 {
-    int n = snprintf(out, size, "%s/%s", a, b);
-    if (n < 0 || (size_t)n >= size) {
-        fprintf(stderr, "spec_validate: path too long: %s/%s\n", a, b);
-        return false;
-    }
-    return true;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-static bool is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* mkdir -p */
-static bool make_dirs(const char *path)
-{
-    char buf[PATH_SIZE];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof(buf))
-        return false;
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        char saved = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-            fprintf(stderr, "spec_validate: cannot create %s: %s\n", buf, strerror(errno));
-            return false;
-        }
-        buf[i] = saved;
-    }
-    return is_dir(path);
-}
-
-/* Removes the files directly inside dir (our own per-file scratch directory). */
-static void empty_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char path[PATH_SIZE];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (path_join(path, sizeof(path), dir, e->d_name))
-            unlink(path);
-    }
-    closedir(d);
-}
-
-static bool read_file(const char *path, char **out, size_t *out_size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    size_t cap = 1 << 16, size = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size += fread(buf + size, 1, cap - size, f);
-        if (size < cap)
-            break;
-        char *grown = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = grown;
-        cap *= 2;
-    }
-    bool ok = buf && !ferror(f);
-    fclose(f);
-    if (!ok) {
-        free(buf);
-        return false;
-    }
-    *out = buf;
-    *out_size = size;
-    return true;
+    if (wast_path_join(out, size, a, b))
+        return true;
+    fprintf(stderr, "spec_validate: path too long: %s/%s\n", a, b);
+    return false;
 }
 
 static int compare_names(const void *a, const void *b)
@@ -177,7 +87,7 @@ static char **list_wast_files(const char *dir, size_t *out_count)
     struct dirent *e;
     bool ok = true;
     while (ok && (e = readdir(d)) != NULL) {
-        if (!ends_with(e->d_name, ".wast"))
+        if (!wast_ends_with(e->d_name, ".wast"))
             continue;
         if (count == cap) {
             cap = cap ? cap * 2 : 256;
@@ -211,160 +121,46 @@ static void free_names(char **names, size_t count)
     free(names);
 }
 
-/* Runs wast2json on wast, writing json; returns false (after printing why) unless it ran and
- * exited with status 0. */
-static bool run_wast2json(const options *o, const char *display, const char *wast, const char *json)
-{
-    const char *argv[8];
-    int argc = 0;
-    argv[argc++] = o->wast2json;
-    /* README: --enable-all converts every proposal folder and gives byte-identical output;
-     * core needs no flags. */
-    if (strcmp(o->dir, "core") != 0)
-        argv[argc++] = "--enable-all";
-    argv[argc++] = wast;
-    argv[argc++] = "-o";
-    argv[argc++] = json;
-    argv[argc] = NULL;
-
-    pid_t pid;
-    /* posix_spawn's argv is char *const[] for historical reasons; it does not write to it. */
-    char *const *args = (char *const *)(void *)argv;
-    int err = strchr(o->wast2json, '/')
-                  ? posix_spawn(&pid, o->wast2json, NULL, NULL, args, environ)
-                  : posix_spawnp(&pid, o->wast2json, NULL, NULL, args, environ);
-    if (err != 0) {
-        printf("%s: FAIL: cannot run %s: %s\n", display, o->wast2json, strerror(err));
-        return false;
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            printf("%s: FAIL: waitpid: %s\n", display, strerror(errno));
-            return false;
-        }
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return true;
-    if (WIFEXITED(status))
-        printf("%s: FAIL: wast2json exited with status %d\n", display, WEXITSTATUS(status));
-    else
-        printf("%s: FAIL: wast2json killed by signal %d\n", display, WTERMSIG(status));
-    return false;
-}
-
-/* Decodes and validates wasm; returns true if valid, else false with d set. */
-static bool decode_and_validate(const uint8_t *wasm, size_t size, kiln_diag *d)
-{
-    kiln_module m;
-    kiln_diag_init(d);
-    bool ok = kiln_decode(&m, wasm, size, NULL, d) && kiln_validate(&m, NULL, d);
-    kiln_module_free(&m);
-    return ok;
-}
-
-/* wast2json 1.0.32 writes no data count section when a module has no data segments, even if
- * its code uses memory.init or data.drop. Those bytes are malformed ("data count section
- * required"), while the spec's text module is only invalid (memory_init.wast:190, 227). For
- * such a module (no data count, no data section) this returns a copy with an empty data count
- * section (0c 01 00) inserted before the code section, so that the validator is still
- * checked on it; otherwise NULL. It reads section headers only, trusting nothing. */
-static uint8_t *add_data_count(const uint8_t *wasm, size_t size, size_t *out_size)
-{
-    size_t pos = 8, code_at = 0;
-    if (size < 8)
-        return NULL;
-    while (pos < size) {
-        size_t start = pos;
-        uint8_t id = wasm[pos++];
-        uint32_t len = 0;
-        unsigned shift = 0;
-        for (;;) {
-            if (pos >= size || shift > 28)
-                return NULL;
-            uint8_t b = wasm[pos++];
-            len |= (uint32_t)(b & 0x7f) << shift;
-            shift += 7;
-            if (!(b & 0x80))
-                break;
-        }
-        if (id == 11 || id == 12 || len > size - pos)
-            return NULL;
-        if (id == 10 && code_at == 0)
-            code_at = start;
-        pos += len;
-    }
-    if (code_at == 0)
-        return NULL;
-    static const uint8_t data_count[] = {0x0c, 0x01, 0x00};
-    uint8_t *out = malloc(size + sizeof(data_count));
-    if (!out)
-        return NULL;
-    memcpy(out, wasm, code_at);
-    memcpy(out + code_at, data_count, sizeof(data_count));
-    memcpy(out + code_at + sizeof(data_count), wasm + code_at, size - code_at);
-    *out_size = size + sizeof(data_count);
-    return out;
-}
-
-static bool outcome_matches(bool ok, const kiln_diag *d, expect want)
-{
-    if (ok)
-        return want == EXPECT_VALID;
-    return (want == EXPECT_INVALID && d->code == KILN_ERR_INVALID) ||
-           (want == EXPECT_MALFORMED && d->code == KILN_ERR_MALFORMED);
-}
-
 /* Decodes and validates one module file and compares the outcome with want. */
 static void check_module(const options *o, const char *display, uint64_t line, const char *json_dir,
-                         const char *filename, expect want, const char *spec_text, counts *c)
+                         const char *filename, wast_expect want, const char *spec_text, counts *c)
 {
     char path[PATH_SIZE];
     char *bytes = NULL;
     size_t size = 0;
-    if (!path_join(path, sizeof(path), json_dir, filename) || !read_file(path, &bytes, &size)) {
+    if (!path_join(path, sizeof(path), json_dir, filename) ||
+        !wast_read_file(path, &bytes, &size)) {
         printf("%s:%llu: FAIL: cannot read %s\n", display, (unsigned long long)line, filename);
         c->failed++;
         return;
     }
 
-    kiln_diag d;
-    const uint8_t *wasm = (const uint8_t *)bytes;
-    bool ok = decode_and_validate(wasm, size, &d);
-    bool patched = false;
-    static const char dc_required[] = "data count section required";
-    if (!ok && want == EXPECT_INVALID && d.code == KILN_ERR_MALFORMED &&
-        strncmp(d.msg, dc_required, strlen(dc_required)) == 0) {
-        size_t patched_size;
-        uint8_t *copy = add_data_count(wasm, size, &patched_size);
-        if (copy) {
-            ok = decode_and_validate(copy, patched_size, &d);
-            patched = true;
-            free(copy);
-        }
-    }
-
+    wast_check r;
+    wast_check_module((const uint8_t *)bytes, size, want, &r);
+    const kiln_diag *d = &r.diag;
     char diag[512];
-    if (!ok)
-        kiln_diag_format(&d, filename, diag, sizeof(diag));
-    if (outcome_matches(ok, &d, want)) {
+    if (!r.valid)
+        kiln_diag_format(d, filename, diag, sizeof(diag));
+    if (r.matches) {
         c->passed++;
-        if (o->messages && patched) {
+        if (o->messages && r.patched) {
             printf("%s:%llu: note: wast2json wrote no data count section; checked with an "
                    "empty one added (%s)\n",
                    display, (unsigned long long)line, filename);
         }
         /* The reference interpreter requires the message to start with the expected text. */
-        if (o->messages && !ok && spec_text && strncmp(d.msg, spec_text, strlen(spec_text)) != 0) {
+        if (o->messages && !r.valid && spec_text &&
+            strncmp(d->msg, spec_text, strlen(spec_text)) != 0) {
             printf("%s:%llu: note: message differs: expected \"%s\", got \"%s\" (%s)\n", display,
-                   (unsigned long long)line, spec_text, d.msg, filename);
+                   (unsigned long long)line, spec_text, d->msg, filename);
             c->message_notes++;
         }
     } else {
         c->failed++;
         printf("%s:%llu: FAIL: expected %s, got %s: %s%s", display, (unsigned long long)line,
-               expect_names[want], ok ? "valid" : kiln_err_class(d.code), ok ? filename : diag,
-               patched ? " (with an empty data count section added)" : "");
+               wast_expect_name(want), r.valid ? "valid" : kiln_err_class(d->code),
+               r.valid ? filename : diag,
+               r.patched ? " (with an empty data count section added)" : "");
         if (spec_text)
             printf(" [spec: \"%s\"]", spec_text);
         printf("\n");
@@ -383,30 +179,22 @@ static void check_command(const options *o, const char *display, const char *jso
         c->failed++;
         return;
     }
-    expect want;
+    wast_expect want;
     if (strcmp(type, "module") == 0 || strcmp(type, "assert_unlinkable") == 0 ||
         strcmp(type, "assert_uninstantiable") == 0)
-        want = EXPECT_VALID;
+        want = WAST_EXPECT_VALID;
     else if (strcmp(type, "assert_invalid") == 0)
-        want = EXPECT_INVALID;
+        want = WAST_EXPECT_INVALID;
     else if (strcmp(type, "assert_malformed") == 0)
-        want = EXPECT_MALFORMED;
+        want = WAST_EXPECT_MALFORMED;
     else
         return; /* assert_return, assert_trap, action, register, assert_exhaustion, ... */
 
-    const char *filename = json_get_str(cmd, "filename");
-    const char *module_type = json_get_str(cmd, "module_type");
-    if (!filename || strchr(filename, '/')) {
-        printf("%s:%llu: FAIL: bad wast2json output: %s without a plain filename\n", display,
-               (unsigned long long)line, type);
-        c->failed++;
-        return;
-    }
-    /* `module` commands carry no module_type; wast2json names text modules *.wat. */
-    bool text = module_type ? strcmp(module_type, "text") == 0 : ends_with(filename, ".wat");
-    if (module_type && !text && strcmp(module_type, "binary") != 0) {
-        printf("%s:%llu: FAIL: bad wast2json output: module_type \"%s\"\n", display,
-               (unsigned long long)line, module_type);
+    const char *filename;
+    bool text;
+    char err[256];
+    if (!wast_command_module(cmd, &filename, &text, err, sizeof(err))) {
+        printf("%s:%llu: FAIL: %s: %s\n", display, (unsigned long long)line, type, err);
         c->failed++;
         return;
     }
@@ -437,48 +225,33 @@ static void check_file(const options *o, const char *wast, const char *display, 
     snprintf(json_name, sizeof(json_name), "%s.json", name);
     if (!path_join(sub, sizeof(sub), o->work, o->dir) ||
         !path_join(json_dir, sizeof(json_dir), sub, name) ||
-        !path_join(json_path, sizeof(json_path), json_dir, json_name) || !make_dirs(json_dir)) {
+        !path_join(json_path, sizeof(json_path), json_dir, json_name) ||
+        !wast_make_dirs(json_dir)) {
         printf("%s: FAIL: cannot create the scratch directory under %s\n", display, o->work);
         c->failed++;
         return;
     }
-    empty_dir(json_dir); /* no stale modules from an earlier run */
-    if (!run_wast2json(o, display, wast, json_path)) {
+    wast_empty_dir(json_dir); /* no stale modules from an earlier run */
+    char err[WAST_PATH_SIZE + 100];
+    /* README: core needs no flags; --enable-all converts the proposal folders. */
+    if (!wast_run_wast2json(o->wast2json, strcmp(o->dir, "core") != 0, wast, json_path, err,
+                            sizeof(err))) {
+        printf("%s: FAIL: %s\n", display, err);
         c->failed++;
         return;
     }
 
-    char *text = NULL;
-    size_t size = 0;
-    if (!read_file(json_path, &text, &size)) {
-        printf("%s: FAIL: cannot read %s\n", display, json_path);
-        c->failed++;
-        return;
-    }
-    kiln_arena arena;
-    kiln_arena_init(&arena, NULL);
-    kiln_diag d;
-    kiln_diag_init(&d);
-    const json_value *root = NULL;
-    const json_value *cmds = NULL;
-    if (!json_parse(text, size, &arena, &root, &d)) {
-        char msg[512];
-        kiln_diag_format(&d, json_path, msg, sizeof(msg));
-        printf("%s: FAIL: bad wast2json output: %s\n", display, msg);
-        c->failed++;
-    } else if ((cmds = json_get(root, "commands")) == NULL || cmds->kind != JSON_ARRAY) {
-        printf("%s: FAIL: bad wast2json output: no \"commands\" array\n", display);
+    wast_script script;
+    if (!wast_script_load(&script, json_path, err, sizeof(err))) {
+        printf("%s: FAIL: %s\n", display, err);
         c->failed++;
     } else {
-        for (size_t i = 0; i < json_len(cmds); i++)
-            check_command(o, display, json_dir, json_at(cmds, i), i, c);
+        for (size_t i = 0; i < json_len(script.commands); i++)
+            check_command(o, display, json_dir, json_at(script.commands, i), i, c);
     }
-    kiln_arena_free(&arena);
-    free(text);
-    if (!o->keep) {
-        empty_dir(json_dir);
-        rmdir(json_dir);
-    }
+    wast_script_free(&script);
+    if (!o->keep)
+        wast_remove_dir(json_dir);
 }
 
 /* check_file in a child process, so that a crash in the decoder or validator costs one
@@ -601,14 +374,14 @@ static bool parse_args(int argc, char **argv, options *o, char ***out_files, int
 /* Exits with EXIT_SKIP (after saying why) if the test suite or wast2json is missing. */
 static void skip_if_missing(const options *o, const char *suite_dir)
 {
-    if (!is_dir(suite_dir)) {
+    if (!wast_is_dir(suite_dir)) {
         printf("spec_validate: SKIP: test suite folder %s not found (set KILN_TESTSUITE)\n",
                suite_dir);
         exit(EXIT_SKIP);
     }
     const char *w = o->wast2json;
     bool missing =
-        w[0] == '\0' || ends_with(w, "-NOTFOUND") || (strchr(w, '/') && access(w, X_OK) != 0);
+        w[0] == '\0' || wast_ends_with(w, "-NOTFOUND") || (strchr(w, '/') && access(w, X_OK) != 0);
     if (missing) {
         printf("spec_validate: SKIP: wast2json not found (\"%s\"; install wabt)\n", w);
         exit(EXIT_SKIP);
@@ -657,12 +430,12 @@ int main(int argc, char **argv)
             snprintf(wast, sizeof(wast), "%s", arg);
             snprintf(display, sizeof(display), "%s", arg);
         } else { /* a name in the folder, with or without .wast */
-            snprintf(base, sizeof(base), "%s%s", arg, ends_with(arg, ".wast") ? "" : ".wast");
+            snprintf(base, sizeof(base), "%s%s", arg, wast_ends_with(arg, ".wast") ? "" : ".wast");
             if (!path_join(wast, sizeof(wast), suite_dir, base) ||
                 !path_join(display, sizeof(display), o.dir, base))
                 return 2;
         }
-        if (!ends_with(wast, ".wast")) {
+        if (!wast_ends_with(wast, ".wast")) {
             fprintf(stderr, "spec_validate: not a .wast file: %s\n", wast);
             return 2;
         }

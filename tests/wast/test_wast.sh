@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# test_wast.sh -- tests of the `kiln wast` runner itself: exact exit statuses and output.
+#
+# Usage: test_wast.sh KILN WAST2JSON SOURCE_DIR WORK_DIR CLI_LIB
+# altered.wast has deliberately wrong expectations: the runner must report exactly those
+# commands as failed, with the expected and actual values, and pass the rest (also at -O0 and
+# from wast2json's JSON). timeout.wast checks that a command that never returns costs one
+# failure and the script goes on with its state replayed. The rest covers usage errors, the
+# --skip-if-missing statuses and the scratch directory (removed, or kept with --keep).
+# Cases use tests/cli/lib.sh (CLI_LIB). Exits 77 (ctest: skipped) without wast2json.
+set -uo pipefail
+
+kiln=$1
+wast2json=$2
+src=$3
+work=$4
+cli_lib=$5
+
+if ! [[ -x $wast2json ]]; then
+    echo "wast2json not found (Debian package wabt): skipping the kiln wast tests"
+    exit 77
+fi
+
+abs() { if [[ $1 == /* ]]; then echo "$1"; else echo "$PWD/$1"; fi; }
+kiln=$(abs "$kiln")
+wast2json=$(abs "$wast2json")
+src=$(abs "$src")
+work=$(abs "$work")
+cli_lib=$(abs "$cli_lib")
+
+rm -rf "$work"
+mkdir -p "$work/tmp" "$work/json"
+cp "$src/altered.wast" "$src/timeout.wast" "$work/"
+cd "$work" || exit 1
+# Scratch directories go here, so the test can check that none is left behind.
+export TMPDIR=$work/tmp
+# shellcheck source=SCRIPTDIR/../cli/lib.sh
+source "$cli_lib"
+reset_wants
+
+# The one FAIL line per ";; WRONG" command of altered.wast, and the summary.
+altered_output() {
+    cat <<'EOF'
+altered.wast:20: FAIL: assert_return add(i32:1, i32:2): expected i32:4, got i32:3
+altered.wast:23: FAIL: assert_return neg(f32:1.5 (0x3fc00000)): expected f32:1.5 (0x3fc00000), got f32:-1.5 (0xbfc00000)
+altered.wast:25: FAIL: assert_return sqrt(f64:4 (0x4010000000000000)): expected f64:nan:arithmetic, got f64:2 (0x4000000000000000)
+altered.wast:27: FAIL: assert_return pair(i64:7): expected [i64:7, i64:2], got [i64:7, i64:1]
+altered.wast:29: FAIL: assert_return id(externref:5): expected externref:6, got externref:5
+altered.wast:32: FAIL: assert_return get g: expected i32:43, got i32:42
+altered.wast:35: FAIL: assert_trap div_s(i32:1, i32:0): expected trap "integer overflow", got trap "integer divide by zero"
+altered.wast:36: FAIL: assert_trap div_s(i32:6, i32:3): expected trap "integer divide by zero", got i32:2
+altered.wast:38: FAIL: assert_return boom(): expected [], got trap "unreachable"
+altered.wast:64: FAIL: assert_return $V.id(v128:i32x4:1,2,3,4): expected v128:i32x4:1,2,3,5, got v128:i32x4:1,2,3,4
+altered.wast:65: FAIL: assert_return get $V.g: expected v128:i16x8:1,-2,3,-4,5,-6,7,8, got v128:i16x8:1,-2,3,-4,5,-6,7,-8
+skipped: 1 text-format modules
+22 passed, 11 failed, 1 skipped
+EOF
+}
+
+# Every ";; WRONG" line of the script has its FAIL line above: the two lists stay in step.
+wrong_lines=$(grep -n ';; WRONG$' altered.wast | cut -d: -f1 | tr '\n' ' ')
+expected_lines=$(altered_output | sed -n 's/^altered\.wast:\([0-9]*\): FAIL.*/\1/p' | tr '\n' ' ')
+if [[ $wrong_lines == "$expected_lines" ]]; then
+    echo "ok   altered.wast marks the lines the test expects"
+    passed=$((passed + 1))
+else
+    echo "FAIL altered.wast: WRONG lines '$wrong_lines', expected failures '$expected_lines'"
+    fail_case "altered-lines"
+fi
+
+altered_output | want_stdout
+check "altered -O2 (default)" 1 "$kiln" wast --wast2json "$wast2json" altered.wast
+
+altered_output | want_stdout
+check "altered -O0" 1 "$kiln" wast -O0 --wast2json "$wast2json" altered.wast
+
+# The same script as wast2json's JSON: modules are read beside the JSON, and the lines name
+# the source file wast2json recorded.
+"$wast2json" altered.wast -o json/altered.json || exit 1
+altered_output | want_stdout
+check "altered from JSON" 1 "$kiln" wast json/altered.json
+
+# -v adds a line per passed or skipped command; failures and counts are unchanged.
+want_stdout <<'EOF'
+altered.wast:7: PASS: module $M (altered.0.wasm)
+altered.wast:20: FAIL: assert_return add(i32:1, i32:2): expected i32:4, got i32:3
+altered.wast:39: PASS: assert_exhaustion deep()
+altered.wast:42: PASS: module altered.1.wasm
+altered.wast:50: PASS: assert_return $M.add(i32:2, i32:2)
+altered.wast:52: PASS: assert_invalid altered.2.wasm
+altered.wast:53: SKIP: assert_malformed altered.3.wat: text-format module
+altered.wast:54: PASS: assert_unlinkable altered.4.wasm
+altered.wast:55: PASS: assert_uninstantiable altered.5.wasm
+altered.wast:58: PASS: module $V (altered.6.wasm)
+altered.wast:63: PASS: assert_return $V.id(v128:f32x4:nan (0x7fc00000),1 (0x3f800000),2 (0x40000000),3 (0x40400000))
+22 passed, 11 failed, 1 skipped
+EOF
+contains "altered -v" 1 "$kiln" wast -v --wast2json "$wast2json" altered.wast
+matches "altered -v: 34 command lines" '^34$' <(grep -c ': \(PASS\|FAIL\|SKIP\): ' "$work/.out")
+
+want_stdout <<'EOF'
+timeout.wast:15: FAIL: action spin(): expected it to finish, got no result within 1 s (--timeout)
+timeout.wast:17: FAIL: action spin(): expected it to finish, got no result within 1 s (--timeout)
+4 passed, 2 failed, 0 skipped
+EOF
+check "timeout: one failure each, state replayed" 1 \
+    "$kiln" wast --timeout 1 --wast2json "$wast2json" timeout.wast
+
+if [[ -z $(ls -A "$TMPDIR") ]]; then
+    echo "ok   no scratch directory left behind"
+    passed=$((passed + 1))
+else
+    echo "FAIL scratch directories left behind: $(ls "$TMPDIR")"
+    fail_case "scratch-removed"
+fi
+
+"$kiln" wast --keep --wast2json "$wast2json" timeout.wast --timeout 1 >/dev/null 2>keep.err
+kept=$(sed -n 's/^kiln wast: kept //p' keep.err)
+if [[ -n $kept && -f $kept/timeout.json && -f $kept/modules.so ]]; then
+    echo "ok   --keep keeps the JSON and the linked modules"
+    passed=$((passed + 1))
+    rm -rf "$kept"
+else
+    echo "FAIL --keep: stderr was: $(cat keep.err)"
+    fail_case "keep"
+fi
+
+# --- usage errors and missing pieces -----------------------------------------------------
+want_stderr <<'EOF'
+kiln wast: expected a FILE.wast or FILE.json
+Run 'kiln help wast' for usage.
+EOF
+check "no file" 2 "$kiln" wast
+
+want_stderr <<'EOF'
+kiln wast: unknown option or missing value '--frobnicate'
+Run 'kiln help wast' for usage.
+EOF
+check "unknown option" 2 "$kiln" wast --frobnicate altered.wast
+
+want_stderr <<'EOF'
+kiln wast: 'altered.txt' is neither a .wast nor a .json file
+Run 'kiln help wast' for usage.
+EOF
+check "not a script" 2 "$kiln" wast altered.txt
+
+want_stderr <<'EOF'
+kiln wast: expected one FILE, got 'timeout.wast' too
+Run 'kiln help wast' for usage.
+EOF
+check "two files" 2 "$kiln" wast altered.wast timeout.wast
+
+want_stderr <<'EOF'
+kiln wast: missing.wast not found
+EOF
+check "missing file" 2 "$kiln" wast missing.wast
+
+want_stdout <<'EOF'
+kiln wast: SKIP: missing.wast not found
+EOF
+check "missing file, --skip-if-missing" 77 "$kiln" wast --skip-if-missing missing.wast
+
+want_stderr <<'EOF'
+kiln wast: wast2json not found ("/nonexistent/wast2json"; install wabt)
+EOF
+check "no wast2json" 2 "$kiln" wast --wast2json /nonexistent/wast2json altered.wast
+
+want_stdout <<'EOF'
+kiln wast: SKIP: wast2json not found ("/nonexistent/wast2json"; install wabt)
+EOF
+check "no wast2json, --skip-if-missing" 77 \
+    "$kiln" wast --skip-if-missing --wast2json /nonexistent/wast2json altered.wast
+
+want_stderr <<'EOF'
+kiln wast: the linker given with --linker was not found
+EOF
+check "no linker" 2 "$kiln" wast --linker /nonexistent/ld.lld altered.wast
+
+finish

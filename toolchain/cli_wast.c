@@ -1,0 +1,1501 @@
+/* cli_wast.c -- `kiln wast FILE.wast|FILE.json [-O0..-O3] [--keep] [-v]`: runs a spec script.
+ *
+ * A .wast is converted by wast2json into a scratch directory; a .json is read where it is.
+ * Every binary module is compiled up front into WORK/mN.o (N counts the script's binary
+ * modules) and one ld.lld run links them all into WORK/modules.so (a run per module would
+ * dominate the time; if the batch link fails, each module gets its own mN.so). The commands
+ * then run in order against cli_wast_host.c, which dlopens the modules and calls exports.
+ * Results are compared bit for bit (nan:canonical / nan:arithmetic patterns), traps by message
+ * (either one a prefix of the other), assert_invalid / assert_malformed by the classification
+ * shared with tests/spec (wast_common.c). Text-format and unsupported modules, and commands
+ * needing a missing module, are skipped with the reason, never passed. Isolation: a forked
+ * child runs the commands and records the running one in memory shared with the parent; if it
+ * dies (a crash in generated code or the compiler, or --timeout), the parent reports that
+ * command as failed and a new child silently replays the commands already reported (nothing
+ * is recompiled) and goes on after them, leaving the failed command out.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_wast.h"
+
+const char kiln_cli_wast_help[] =
+    "Usage: kiln wast FILE.wast|FILE.json [-O0..-O3] [--keep] [-v] [options]\n"
+    "\n"
+    "Run a WebAssembly spec test script against compiled code. A .wast file is converted\n"
+    "with wast2json first; a .json file (wast2json's output) is read with the modules beside\n"
+    "it. Every binary module is compiled with kiln, linked into a shared object with ld.lld\n"
+    "and loaded into this process, with the spec's 'spectest' host module and the modules\n"
+    "registered by the script as imports.\n"
+    "\n"
+    "Options:\n"
+    "  -O0 -O1 -O2 -O3     optimisation level for the modules (default -O2)\n"
+    "  --keep              keep the scratch directory (JSON, modules, objects) and print it\n"
+    "  -v, --verbose       also print a line for every passed and skipped command\n"
+    "  --wast2json PATH    the wast2json program (default: wast2json on PATH)\n"
+    "  --linker PATH       the linker (default: ld.lld-19 or ld.lld on PATH)\n"
+    "  --timeout SECONDS   fail a command that runs longer (default 120; 0 = no limit)\n"
+    "  --no-isolate        run the commands in this process (for a debugger); a crash in\n"
+    "                      generated code then ends the run\n"
+    "  --skip-if-missing   exit with status 77 (a skipped test for ctest) when FILE,\n"
+    "                      wast2json or the linker is missing\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Each failure is one line on standard output:\n"
+    "  FILE.wast:LINE: FAIL: WHAT: expected X, got Y\n"
+    "and the last line is 'N passed, N failed, N skipped'. Text-format modules, modules Kiln\n"
+    "does not support (SIMD) and the commands that use them are skipped, never passed.\n"
+    "Exit status: 0 no failures, 1 failures, 2 usage or I/O error (e.g. wast2json missing),\n"
+    "77 with --skip-if-missing when something needed is missing.\n";
+
+#define DEFAULT_OPT_LEVEL 2
+#define DEFAULT_TIMEOUT   120
+
+typedef struct wast_options {
+    const char *file;
+    int opt_level;
+    bool keep, verbose, isolate, skip_if_missing;
+    const char *wast2json; /* name or path */
+    const char *linker;    /* NULL: ld.lld-19, then ld.lld */
+    unsigned timeout;      /* seconds per command; 0 = none */
+} wast_options;
+
+/* Why a command was skipped; the summary counts each kind. */
+typedef enum skip_kind {
+    SKIP_TEXT,        /* a text-format module (it tests the text parser) */
+    SKIP_UNSUPPORTED, /* a module the compiler does not support, or a command using one */
+    SKIP_DEPENDENT,   /* a command using a module that failed */
+    SKIP_COMMAND,     /* a command kind this runner does not know */
+    SKIP_NUL_NAME,    /* an export name with a NUL byte: kiln_instance_export takes C strings */
+    SKIP_KIND_COUNT
+} skip_kind;
+
+static const char *const skip_kind_names[SKIP_KIND_COUNT] = {
+    [SKIP_TEXT] = "text-format modules",
+    [SKIP_UNSUPPORTED] = "unsupported by the compiler",
+    [SKIP_DEPENDENT] = "using a module that failed",
+    [SKIP_COMMAND] = "unknown command kinds",
+    [SKIP_NUL_NAME] = "export names with a NUL byte",
+};
+
+/* The counts, in memory shared with the parent when the commands run in a child. */
+typedef struct wast_tally {
+    long passed, failed, skipped;
+    long skips[SKIP_KIND_COUNT];
+    long current;  /* index of the command running (or being compiled) now; -1 if none */
+    size_t done;   /* commands 0..done-1 have run and been reported */
+    bool finished; /* every command ran */
+} wast_tally;
+
+typedef enum load_result { LOAD_OK, LOAD_UNSUPPORTED, LOAD_FAILED } load_result;
+
+/* What compiling one binary module gave. */
+typedef struct compiled {
+    load_result result;
+    char why[400]; /* unless LOAD_OK */
+} compiled;
+
+/* One `module` command. */
+typedef struct module_rec {
+    const char *name;    /* "$M" from the script, or NULL */
+    wast_instance *inst; /* NULL: the module is not available ... */
+    skip_kind why_kind;  /* ... and commands using it are skipped as this kind ... */
+    char why[240];       /* ... for this reason */
+} module_rec;
+
+typedef struct runner {
+    const wast_options *o;
+    const char *display;  /* the script's name in messages */
+    const char *json_dir; /* where the module files are */
+    const char *work_dir; /* where objects and shared objects go */
+    const char *linker;   /* resolved path */
+    const json_value *commands;
+    wast_host *host;
+    wast_tally *tally;
+    module_rec *modules;
+    size_t module_count, module_cap;
+    size_t current;                /* index into modules of the current module; SIZE_MAX if none */
+    unsigned next_ordinal;         /* binary modules seen so far: the next one is mN */
+    compiled *compiled;            /* per ordinal (prepare_modules) */
+    unsigned module_total;         /* entries of compiled */
+    char batch_so[WAST_PATH_SIZE]; /* WORK/modules.so: every module that compiled */
+    size_t resume_at;              /* commands before this index are replayed without reporting */
+    const size_t *crashed;         /* commands that crashed or timed out: not run again */
+    size_t crashed_count;
+    bool quiet; /* replaying */
+} runner;
+
+/* The command being run. */
+typedef struct command {
+    const json_value *json;
+    const char *type;
+    uint64_t line;
+    char what[512]; /* "assert_return add(i32:1, i32:2)" */
+} command;
+
+/* ---- reporting ---- */
+
+static void report(runner *r, const command *c, const char *verdict, const char *fmt, va_list ap)
+    KILN_PRINTF(4, 0);
+
+static void report(runner *r, const command *c, const char *verdict, const char *fmt, va_list ap)
+{
+    printf("%s:%" PRIu64 ": %s: %s", r->display, c->line, verdict, c->what);
+    if (fmt) {
+        fputs(": ", stdout);
+        vprintf(fmt, ap);
+    }
+    putchar('\n');
+}
+
+static void pass(runner *r, const command *c)
+{
+    if (r->quiet)
+        return;
+    r->tally->passed++;
+    if (r->o->verbose)
+        printf("%s:%" PRIu64 ": PASS: %s\n", r->display, c->line, c->what);
+}
+
+static void fail(runner *r, const command *c, const char *fmt, ...) KILN_PRINTF(3, 4);
+
+static void fail(runner *r, const command *c, const char *fmt, ...)
+{
+    if (r->quiet)
+        return;
+    r->tally->failed++;
+    va_list ap;
+    va_start(ap, fmt);
+    report(r, c, "FAIL", fmt, ap);
+    va_end(ap);
+}
+
+static void skip(runner *r, const command *c, skip_kind kind, const char *fmt, ...)
+    KILN_PRINTF(4, 5);
+
+static void skip(runner *r, const command *c, skip_kind kind, const char *fmt, ...)
+{
+    if (r->quiet)
+        return;
+    r->tally->skipped++;
+    r->tally->skips[kind]++;
+    if (r->o->verbose) {
+        va_list ap;
+        va_start(ap, fmt);
+        report(r, c, "SKIP", fmt, ap);
+        va_end(ap);
+    }
+}
+
+/* ---- values ---- */
+
+typedef enum nan_kind { NAN_NONE, NAN_CANONICAL, NAN_ARITHMETIC } nan_kind;
+
+/* A value from the script: an argument, or an expected result with its patterns. */
+typedef struct script_value {
+    wast_value v;
+    bool any_ref;       /* a reference result given without a value: any non-null one */
+    unsigned lane_bits; /* v128: 8, 16, 32 or 64 */
+    bool lane_float;    /* v128: f32 or f64 lanes */
+    uint8_t nan[16];    /* f32/f64: nan[0]; v128 float lanes: one per lane */
+} script_value;
+
+static const struct {
+    const char *name;
+    uint8_t type;
+} value_types[] = {
+    {"i32", WAST_I32},
+    {"i64", WAST_I64},
+    {"f32", WAST_F32},
+    {"f64", WAST_F64},
+    {"v128", WAST_V128},
+    {"funcref", WAST_FUNCREF},
+    {"externref", WAST_EXTERNREF},
+};
+
+static const char *value_type_name(uint8_t type)
+{
+    for (size_t i = 0; i < KILN_ARRAY_LEN(value_types); i++)
+        if (value_types[i].type == type)
+            return value_types[i].name;
+    return "?";
+}
+
+/* wast2json writes numbers as unsigned decimal bit patterns; a '-' is accepted too and
+ * wrapped. False unless text is a decimal number that fits in bits bits. */
+static bool parse_bits(const char *text, unsigned bits, uint64_t *out)
+{
+    bool negative = text[0] == '-';
+    const char *p = negative ? text + 1 : text;
+    if (*p < '0' || *p > '9')
+        return false;
+    uint64_t v = 0;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    uint64_t mask = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+    if (negative) {
+        if (v - 1 > mask >> 1 && v != 0)
+            return false; /* below the signed minimum */
+        v = (0 - v) & mask;
+    } else if (v > mask) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static nan_kind parse_nan(const char *text)
+{
+    if (strcmp(text, "nan:canonical") == 0)
+        return NAN_CANONICAL;
+    if (strcmp(text, "nan:arithmetic") == 0)
+        return NAN_ARITHMETIC;
+    return NAN_NONE;
+}
+
+/* Lane i (of width bits) of a v128. */
+static uint64_t lane_get(const wast_value *v, unsigned bits, unsigned i)
+{
+    unsigned bit = i * bits;
+    uint64_t word = bit < 64 ? v->lo : v->hi;
+    uint64_t mask = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+    return (word >> (bit % 64)) & mask;
+}
+
+static void lane_set(wast_value *v, unsigned bits, unsigned i, uint64_t x)
+{
+    unsigned bit = i * bits;
+    uint64_t *word = bit < 64 ? &v->lo : &v->hi;
+    *word |= x << (bit % 64);
+}
+
+static bool parse_v128(const json_value *j, script_value *out, bool expected, char *err,
+                       size_t err_size)
+{
+    static const struct {
+        const char *name;
+        unsigned bits;
+        bool is_float;
+    } lanes[] = {{"i8", 8, false},   {"i16", 16, false}, {"i32", 32, false},
+                 {"i64", 64, false}, {"f32", 32, true},  {"f64", 64, true}};
+    const char *lane_type = json_get_str(j, "lane_type");
+    const json_value *values = json_get(j, "value");
+    size_t k = 0;
+    while (lane_type && k < KILN_ARRAY_LEN(lanes) && strcmp(lanes[k].name, lane_type) != 0)
+        k++;
+    if (!lane_type || k == KILN_ARRAY_LEN(lanes) || !values || values->kind != JSON_ARRAY ||
+        json_len(values) != 128 / lanes[k].bits) {
+        snprintf(err, err_size, "bad v128 value");
+        return false;
+    }
+    out->lane_bits = lanes[k].bits;
+    out->lane_float = lanes[k].is_float;
+    for (unsigned i = 0; i < 128 / out->lane_bits; i++) {
+        const json_value *lane = json_at(values, i);
+        const char *text = lane && lane->kind == JSON_STRING ? lane->u.str.ptr : NULL;
+        uint64_t bits = 0;
+        nan_kind nan = text && expected && out->lane_float ? parse_nan(text) : NAN_NONE;
+        if (nan != NAN_NONE) {
+            out->nan[i] = (uint8_t)nan;
+        } else if (!text || !parse_bits(text, out->lane_bits, &bits)) {
+            snprintf(err, err_size, "bad v128 lane \"%s\"", text ? text : "?");
+            return false;
+        } else {
+            lane_set(&out->v, out->lane_bits, i, bits);
+        }
+    }
+    return true;
+}
+
+/* Parses {"type": T, "value": V}. Patterns (nan:*, references without a value) are only
+ * allowed in expected results. A script's `ref.extern N` becomes the host pointer N + 1. */
+static bool parse_value(const json_value *j, bool expected, script_value *out, char *err,
+                        size_t err_size)
+{
+    memset(out, 0, sizeof(*out));
+    const char *type = json_get_str(j, "type");
+    size_t t = 0;
+    while (type && t < KILN_ARRAY_LEN(value_types) && strcmp(value_types[t].name, type) != 0)
+        t++;
+    if (!type || t == KILN_ARRAY_LEN(value_types)) {
+        snprintf(err, err_size, "unknown value type \"%s\"", type ? type : "?");
+        return false;
+    }
+    out->v.type = value_types[t].type;
+    if (out->v.type == WAST_V128)
+        return parse_v128(j, out, expected, err, err_size);
+    const char *text = json_get_str(j, "value");
+    switch (out->v.type) {
+    case WAST_FUNCREF:
+    case WAST_EXTERNREF: {
+        uint64_t n;
+        if (text && strcmp(text, "null") == 0)
+            return true;
+        if (!text && expected) {
+            out->any_ref = true;
+            return true;
+        }
+        if (out->v.type == WAST_EXTERNREF && text && parse_bits(text, 32, &n)) {
+            out->v.lo = n + 1; /* non-null, and distinct per N */
+            return true;
+        }
+        break;
+    }
+    default: {
+        unsigned bits = out->v.type == WAST_I32 || out->v.type == WAST_F32 ? 32 : 64;
+        bool is_float = out->v.type == WAST_F32 || out->v.type == WAST_F64;
+        nan_kind nan = text && expected && is_float ? parse_nan(text) : NAN_NONE;
+        if (nan != NAN_NONE) {
+            out->nan[0] = (uint8_t)nan;
+            return true;
+        }
+        if (text && parse_bits(text, bits, &out->v.lo))
+            return true;
+        break;
+    }
+    }
+    snprintf(err, err_size, "bad %s value \"%s\"", type, text ? text : "(none)");
+    return false;
+}
+
+static bool float_matches(uint64_t bits, unsigned width, nan_kind nan, uint64_t want)
+{
+    uint64_t quiet = width == 32 ? UINT64_C(0x7fc00000) : UINT64_C(0x7ff8000000000000);
+    uint64_t sign = width == 32 ? UINT64_C(0x80000000) : UINT64_C(0x8000000000000000);
+    switch (nan) {
+    case NAN_CANONICAL: /* either sign, only the quiet bit in the payload */
+        return (bits & ~sign) == quiet;
+    case NAN_ARITHMETIC: /* either sign, any payload with the quiet bit set */
+        return (bits & quiet) == quiet;
+    default:
+        return bits == want;
+    }
+}
+
+static bool value_matches(const script_value *want, const wast_value *got)
+{
+    if (want->v.type != got->type)
+        return false;
+    switch (got->type) {
+    case WAST_I32:
+        return (uint32_t)got->lo == (uint32_t)want->v.lo;
+    case WAST_I64:
+        return got->lo == want->v.lo;
+    case WAST_F32:
+        return float_matches((uint32_t)got->lo, 32, want->nan[0], want->v.lo);
+    case WAST_F64:
+        return float_matches(got->lo, 64, want->nan[0], want->v.lo);
+    case WAST_V128:
+        for (unsigned i = 0; i < 128 / want->lane_bits; i++) {
+            uint64_t g = lane_get(got, want->lane_bits, i);
+            uint64_t w = lane_get(&want->v, want->lane_bits, i);
+            bool ok =
+                want->lane_float ? float_matches(g, want->lane_bits, want->nan[i], w) : g == w;
+            if (!ok)
+                return false;
+        }
+        return true;
+    default: /* references */
+        return want->any_ref ? got->lo != 0 : got->lo == want->v.lo;
+    }
+}
+
+static void format_float(cli_buf *b, uint64_t bits, unsigned width)
+{
+    if (width == 32) {
+        uint32_t u = (uint32_t)bits;
+        float f;
+        memcpy(&f, &u, 4);
+        cli_buf_printf(b, "%.9g (0x%08" PRIx32 ")", (double)f, u);
+    } else {
+        double d;
+        memcpy(&d, &bits, 8);
+        cli_buf_printf(b, "%.17g (0x%016" PRIx64 ")", d, bits);
+    }
+}
+
+static const char *const nan_names[] = {"", "nan:canonical", "nan:arithmetic"};
+
+/* Appends a value: "i32:-1", "f32:1.5 (0x3fc00000)", "externref:2", "funcref:null", or a
+ * v128 by lanes ("v128:i32x4:1,2,3,4"). want, if given, supplies the patterns to print and the
+ * lane shape for a v128 result. */
+static void format_value(cli_buf *b, const wast_value *v, const script_value *want,
+                         bool show_patterns)
+{
+    cli_buf_printf(b, "%s:", value_type_name(v->type));
+    switch (v->type) {
+    case WAST_I32:
+        cli_buf_printf(b, "%" PRId32, (int32_t)(uint32_t)v->lo);
+        break;
+    case WAST_I64:
+        cli_buf_printf(b, "%" PRId64, (int64_t)v->lo);
+        break;
+    case WAST_F32:
+    case WAST_F64:
+        if (show_patterns && want && want->nan[0])
+            cli_buf_printf(b, "%s", nan_names[want->nan[0]]);
+        else
+            format_float(b, v->lo, v->type == WAST_F32 ? 32 : 64);
+        break;
+    case WAST_V128: {
+        unsigned bits = want && want->lane_bits ? want->lane_bits : 32;
+        bool is_float = want && want->lane_bits ? want->lane_float : false;
+        cli_buf_printf(b, "%c%ux%u:", is_float ? 'f' : 'i', bits, 128 / bits);
+        for (unsigned i = 0; i < 128 / bits; i++) {
+            uint64_t lane = lane_get(v, bits, i);
+            if (i)
+                cli_buf_put(b, ",", 1);
+            if (show_patterns && want && want->nan[i])
+                cli_buf_printf(b, "%s", nan_names[want->nan[i]]);
+            else if (is_float)
+                format_float(b, lane, bits);
+            else if (bits == 64)
+                cli_buf_printf(b, "%" PRId64, (int64_t)lane);
+            else /* sign-extend the lane */
+                cli_buf_printf(b, "%" PRId64,
+                               (int64_t)(lane ^ (UINT64_C(1) << (bits - 1))) -
+                                   (int64_t)(UINT64_C(1) << (bits - 1)));
+        }
+        break;
+    }
+    case WAST_EXTERNREF:
+        if (show_patterns && want && want->any_ref)
+            cli_buf_printf(b, "non-null");
+        else if (v->lo == 0)
+            cli_buf_printf(b, "null");
+        else if (v->lo - 1 <= UINT32_MAX) /* a script's ref.extern N */
+            cli_buf_printf(b, "%" PRIu64, v->lo - 1);
+        else
+            cli_buf_printf(b, "host pointer");
+        break;
+    default: /* funcref: the pointer means nothing to a reader */
+        if ((show_patterns && want && want->any_ref) || v->lo != 0)
+            cli_buf_printf(b, "non-null");
+        else
+            cli_buf_printf(b, "null");
+        break;
+    }
+}
+
+/* Appends "[a, b]" (or the one value alone). */
+static void format_values(cli_buf *b, const wast_value *values, const script_value *wants,
+                          size_t count, bool show_patterns)
+{
+    if (count != 1)
+        cli_buf_put(b, "[", 1);
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            cli_buf_put(b, ", ", 2);
+        format_value(b, &values[i], wants ? &wants[i] : NULL, show_patterns);
+    }
+    if (count != 1)
+        cli_buf_put(b, "]", 1);
+}
+
+/* ---- describing commands ---- */
+
+/* A JSON string member that is a C string (no NUL bytes inside), or NULL. */
+static const char *get_cstr(const json_value *obj, const char *key)
+{
+    const json_value *v = json_get(obj, key);
+    if (v == NULL || v->kind != JSON_STRING || strlen(v->u.str.ptr) != v->u.str.len)
+        return NULL;
+    return v->u.str.ptr;
+}
+
+/* "assert_return $M.add(i32:1, i32:2)", "module $M (x.1.wasm)", "assert_invalid x.2.wasm". */
+static void describe(const json_value *cmd, char *out, size_t size)
+{
+    cli_buf b;
+    cli_buf_init(&b);
+    const char *type = json_get_str(cmd, "type");
+    cli_buf_printf(&b, "%s", type ? type : "command");
+    const json_value *action = json_get(cmd, "action");
+    const char *filename = json_get_str(cmd, "filename");
+    const char *name = json_get_str(cmd, "name");
+    if (action) {
+        const char *kind = json_get_str(action, "type");
+        const char *module = json_get_str(action, "module");
+        const json_value *field = json_get(action, "field");
+        bool get = kind && strcmp(kind, "get") == 0;
+        cli_buf_put(&b, " ", 1);
+        if (get)
+            cli_buf_put(&b, "get ", 4);
+        if (module)
+            cli_buf_printf(&b, "%s.", module);
+        if (field && field->kind == JSON_STRING)
+            cli_buf_name(&b, field->u.str.ptr, field->u.str.len);
+        if (!get) {
+            const json_value *args = json_get(action, "args");
+            cli_buf_put(&b, "(", 1);
+            for (size_t i = 0; i < json_len(args); i++) {
+                script_value v;
+                char err[64];
+                if (i)
+                    cli_buf_put(&b, ", ", 2);
+                if (parse_value(json_at(args, i), false, &v, err, sizeof(err)))
+                    format_value(&b, &v.v, &v, false);
+                else
+                    cli_buf_put(&b, "?", 1);
+            }
+            cli_buf_put(&b, ")", 1);
+        }
+    } else if (type && strcmp(type, "register") == 0) {
+        cli_buf_printf(&b, " %s as \"%s\"", name ? name : "(current module)",
+                       json_get_str(cmd, "as") ? json_get_str(cmd, "as") : "?");
+    } else if (filename) {
+        if (name)
+            cli_buf_printf(&b, " %s (%s)", name, filename);
+        else
+            cli_buf_printf(&b, " %s", filename);
+    }
+    snprintf(out, size, "%s", b.failed ? "(out of memory)" : cli_buf_str(&b));
+    cli_buf_free(&b);
+}
+
+/* ---- modules ---- */
+
+static bool is_crashed(const runner *r, size_t index)
+{
+    for (size_t i = 0; i < r->crashed_count; i++)
+        if (r->crashed[i] == index)
+            return true;
+    return false;
+}
+
+static module_rec *add_module(runner *r, const char *name)
+{
+    if (r->module_count == r->module_cap) {
+        size_t cap = r->module_cap ? r->module_cap * 2 : 32;
+        module_rec *p = realloc(r->modules, cap * sizeof(*p));
+        if (p == NULL)
+            return NULL;
+        r->modules = p;
+        r->module_cap = cap;
+    }
+    module_rec *m = &r->modules[r->module_count];
+    memset(m, 0, sizeof(*m));
+    m->name = name;
+    r->current = r->module_count++;
+    return m;
+}
+
+/* The module a command names ("$M"), or the current one; NULL if there is none. */
+static module_rec *find_module(runner *r, const char *name)
+{
+    if (name == NULL)
+        return r->current == SIZE_MAX ? NULL : &r->modules[r->current];
+    for (size_t i = r->module_count; i-- > 0;)
+        if (r->modules[i].name && strcmp(r->modules[i].name, name) == 0)
+            return &r->modules[i];
+    return NULL;
+}
+
+static void set_unavailable(module_rec *m, skip_kind kind, const char *fmt, ...) KILN_PRINTF(3, 4);
+
+static void set_unavailable(module_rec *m, skip_kind kind, const char *fmt, ...)
+{
+    m->inst = NULL;
+    m->why_kind = kind;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->why, sizeof(m->why), fmt, ap);
+    va_end(ap);
+}
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* WORK/mORDINAL.EXT */
+static bool module_path(const runner *r, unsigned ordinal, const char *ext, char *out, size_t size)
+{
+    char name[48];
+    snprintf(name, sizeof(name), "m%u%s", ordinal, ext);
+    return wast_path_join(out, size, r->work_dir, name);
+}
+
+/* Whether the command needs a binary module compiled (and so takes the next ordinal). */
+static bool loads_binary_module(const json_value *cmd)
+{
+    const char *type = json_get_str(cmd, "type");
+    const char *filename;
+    bool text;
+    if (!type || !(strcmp(type, "module") == 0 || strcmp(type, "assert_unlinkable") == 0 ||
+                   strcmp(type, "assert_uninstantiable") == 0))
+        return false;
+    return wast_command_module(cmd, &filename, &text, NULL, 0) && !text;
+}
+
+/* Compiles the module file of cmd into WORK/mORDINAL.o, unless an earlier child did (the
+ * object exists only if kiln_compile succeeded: it never leaves partial output). */
+static void compile_module(runner *r, const json_value *cmd, unsigned ordinal, compiled *out)
+{
+    char wasm[WAST_PATH_SIZE], obj[WAST_PATH_SIZE], prefix[32];
+    const char *filename = json_get_str(cmd, "filename");
+    snprintf(prefix, sizeof(prefix), "m%u", ordinal);
+    out->result = LOAD_FAILED;
+    if (!wast_path_join(wasm, sizeof(wasm), r->json_dir, filename) ||
+        !module_path(r, ordinal, ".o", obj, sizeof(obj))) {
+        snprintf(out->why, sizeof(out->why), "path too long");
+        return;
+    }
+    if (file_exists(obj)) {
+        out->result = LOAD_OK;
+        return;
+    }
+    kiln_compile_options co;
+    kiln_compile_options_init(&co);
+    co.input_path = wasm;
+    co.output_path = obj;
+    co.prefix = prefix;
+    co.opt_level = r->o->opt_level;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    if (kiln_compile(&co, NULL, &d)) {
+        out->result = LOAD_OK;
+        return;
+    }
+    char msg[400];
+    kiln_diag_format(&d, filename, msg, sizeof(msg));
+    if (d.code == KILN_ERR_UNSUPPORTED) {
+        out->result = LOAD_UNSUPPORTED;
+        snprintf(out->why, sizeof(out->why), "%s", msg);
+    } else {
+        snprintf(out->why, sizeof(out->why), "compile error: %s", msg);
+    }
+}
+
+/* Compiles every binary module of the script, then links all the objects into one shared
+ * object: one linker run per module would cost more than everything else together (ld.lld
+ * takes ~0.1 s to start, const.wast has 402 modules). Each module keeps its own symbol
+ * prefix, so the objects link together. If that link fails, load_module falls back to one
+ * shared object per module, which pins the failure on the module that causes it. The command
+ * being compiled is recorded as the running one, so a compiler crash is charged to it. */
+static bool prepare_modules(runner *r)
+{
+    size_t n = json_len(r->commands);
+    unsigned count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += loads_binary_module(json_at(r->commands, i));
+    r->compiled = calloc(count ? count : 1, sizeof(*r->compiled));
+    /* argv: linker -shared -o OUT objects... NULL, and the objects' paths */
+    const char **argv = calloc((size_t)count + 5, sizeof(*argv));
+    char(*objects)[WAST_PATH_SIZE] = calloc(count ? count : 1, sizeof(*objects));
+    if (r->compiled == NULL || argv == NULL || objects == NULL) {
+        free(argv);
+        free(objects);
+        fprintf(stderr, "kiln wast: out of memory\n");
+        return false;
+    }
+    r->module_total = count;
+    size_t argc = 0;
+    argv[argc++] = r->linker;
+    argv[argc++] = "-shared";
+    argv[argc++] = "-o";
+    argv[argc++] = r->batch_so;
+    unsigned ordinal = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_value *cmd = json_at(r->commands, i);
+        if (!loads_binary_module(cmd))
+            continue;
+        compiled *c = &r->compiled[ordinal];
+        if (is_crashed(r, i)) {
+            snprintf(c->why, sizeof(c->why), "crashed");
+            c->result = LOAD_FAILED;
+            ordinal++;
+            continue;
+        }
+        r->tally->current = (long)i;
+        if (r->o->isolate && r->o->timeout)
+            alarm(r->o->timeout);
+        compile_module(r, cmd, ordinal, c);
+        if (r->o->isolate)
+            alarm(0);
+        if (c->result == LOAD_OK && module_path(r, ordinal, ".o", objects[ordinal], WAST_PATH_SIZE))
+            argv[argc++] = objects[ordinal];
+        ordinal++;
+    }
+    r->tally->current = -1;
+    char err[WAST_PATH_SIZE + 64];
+    if (argc > 4 && !file_exists(r->batch_so) && !wast_spawn(argv, err, sizeof(err))) {
+        fprintf(stderr, "kiln wast: linking all modules failed (%s); linking them one by one\n",
+                err);
+        unlink(r->batch_so);
+    }
+    free(argv);
+    free(objects);
+    return true;
+}
+
+/* Loads module mORDINAL (compiled by prepare_modules): from the shared object of all modules,
+ * or, if that link failed, from its own, linked now. On failure, why says what went wrong
+ * ("compile error: ...", or the compiler's reason for LOAD_UNSUPPORTED). */
+static load_result load_module(runner *r, unsigned ordinal, const void **module, char *why,
+                               size_t why_size)
+{
+    const compiled *c = &r->compiled[ordinal];
+    if (c->result != LOAD_OK) {
+        snprintf(why, why_size, "%s", c->why);
+        return c->result;
+    }
+    char obj[WAST_PATH_SIZE], so[WAST_PATH_SIZE], symbol[48];
+    snprintf(symbol, sizeof(symbol), "m%u_module", ordinal);
+    if (file_exists(r->batch_so)) {
+        snprintf(so, sizeof(so), "%s", r->batch_so);
+    } else if (!module_path(r, ordinal, ".o", obj, sizeof(obj)) ||
+               !module_path(r, ordinal, ".so", so, sizeof(so))) {
+        snprintf(why, why_size, "path too long");
+        return LOAD_FAILED;
+    } else if (!file_exists(so)) {
+        const char *argv[] = {r->linker, "-shared", "-o", so, obj, NULL};
+        char err[WAST_PATH_SIZE + 64];
+        if (!wast_spawn(argv, err, sizeof(err))) {
+            unlink(so);
+            snprintf(why, why_size, "link error: %s", err);
+            return LOAD_FAILED;
+        }
+    }
+    char err[512];
+    if (!wast_host_load(r->host, so, symbol, module, err, sizeof(err))) {
+        snprintf(why, why_size, "load error: %s", err);
+        return LOAD_FAILED;
+    }
+    return LOAD_OK;
+}
+
+/* Skips c because it uses module m, which is not available. */
+static void skip_dependent(runner *r, const command *c, const module_rec *m)
+{
+    skip(r, c, m->why_kind, "%s", m->why);
+}
+
+/* How far instantiate() got. */
+typedef enum inst_outcome {
+    INST_RAN,     /* instantiation ran: see the status */
+    INST_SKIPPED, /* c was reported as skipped (text-format or unsupported module) */
+    INST_FAILED,  /* c was reported as failed (bad output, compile or link error) */
+} inst_outcome;
+
+/* Loads and instantiates the module of a module / assert_unlinkable / assert_uninstantiable
+ * command. INST_RAN: *status is the instantiation's (WAST_OK with *inst set; on
+ * WAST_UNAVAILABLE *dep is the module it needs, or NULL) and msg its message. Otherwise c has
+ * been reported, and *kind and msg say why for the commands that would use the module. */
+static inst_outcome instantiate(runner *r, const command *c, unsigned ordinal, wast_status *status,
+                                wast_instance **inst, const module_rec **dep, skip_kind *kind,
+                                char *msg, size_t msg_size)
+{
+    const char *filename;
+    bool text;
+    char err[400];
+    *kind = SKIP_DEPENDENT;
+    if (!wast_command_module(c->json, &filename, &text, err, sizeof(err))) {
+        fail(r, c, "%s", err);
+        snprintf(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
+        return INST_FAILED;
+    }
+    if (text) {
+        skip(r, c, SKIP_TEXT, "text-format module");
+        *kind = SKIP_TEXT;
+        snprintf(msg, msg_size, "module at line %" PRIu64 " is a text-format module", c->line);
+        return INST_SKIPPED;
+    }
+    const void *module;
+    load_result lr = load_module(r, ordinal, &module, err, sizeof(err));
+    if (lr == LOAD_UNSUPPORTED) {
+        skip(r, c, SKIP_UNSUPPORTED, "%s", err);
+        *kind = SKIP_UNSUPPORTED;
+        snprintf(msg, msg_size, "module at line %" PRIu64 " is not supported: %s", c->line, err);
+        return INST_SKIPPED;
+    }
+    if (lr == LOAD_FAILED) {
+        fail(r, c, "expected a module, got %s", err);
+        snprintf(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
+        return INST_FAILED;
+    }
+    size_t tag = 0;
+    *status = wast_host_instantiate(r->host, module, inst, &tag, msg, msg_size);
+    *dep = NULL;
+    if (*status == WAST_UNAVAILABLE && tag < r->module_count)
+        *dep = &r->modules[tag];
+    return INST_RAN;
+}
+
+/* A trap message matches the expected text if either is a prefix of the other: the spec's
+ * texts are sometimes shorter ("uninitialized") and sometimes longer than the runtime's. */
+static bool trap_matches(const char *got, const char *want)
+{
+    size_t n = strlen(got) < strlen(want) ? strlen(got) : strlen(want);
+    return strncmp(got, want, n) == 0;
+}
+
+/* ---- commands ---- */
+
+static void cmd_module(runner *r, const command *c, unsigned ordinal)
+{
+    module_rec *m = add_module(r, json_get_str(c->json, "name"));
+    if (m == NULL) {
+        fail(r, c, "out of memory");
+        r->current = SIZE_MAX;
+        return;
+    }
+    wast_status status = WAST_ERROR;
+    wast_instance *inst = NULL;
+    const module_rec *dep = NULL;
+    skip_kind kind;
+    char msg[512];
+    if (instantiate(r, c, ordinal, &status, &inst, &dep, &kind, msg, sizeof(msg)) != INST_RAN) {
+        set_unavailable(m, kind, "%s", msg);
+        return;
+    }
+    switch (status) {
+    case WAST_OK:
+        m->inst = inst;
+        pass(r, c);
+        return;
+    case WAST_UNAVAILABLE:
+        if (dep) {
+            skip_dependent(r, c, dep);
+            set_unavailable(m, dep->why_kind, "%s", dep->why);
+        } else {
+            fail(r, c, "expected a module, got %s", msg);
+            set_unavailable(m, SKIP_DEPENDENT, "module at line %" PRIu64 " failed", c->line);
+        }
+        return;
+    case WAST_LINK:
+        fail(r, c, "expected a module, got link error: %s", msg);
+        break;
+    case WAST_TRAP:
+        fail(r, c, "expected a module, got trap \"%s\"", msg);
+        break;
+    default:
+        fail(r, c, "expected a module, got error: %s", msg);
+        break;
+    }
+    set_unavailable(m, SKIP_DEPENDENT, "module at line %" PRIu64 " failed", c->line);
+}
+
+static void cmd_unlinkable_or_uninstantiable(runner *r, const command *c, unsigned ordinal,
+                                             bool unlinkable)
+{
+    wast_status status = WAST_ERROR;
+    wast_instance *inst = NULL;
+    const module_rec *dep = NULL;
+    skip_kind kind;
+    char msg[512];
+    if (instantiate(r, c, ordinal, &status, &inst, &dep, &kind, msg, sizeof(msg)) != INST_RAN)
+        return;
+    const char *text = json_get_str(c->json, "text");
+    char want[300];
+    if (unlinkable)
+        snprintf(want, sizeof(want), "link error");
+    else
+        snprintf(want, sizeof(want), "trap \"%s\"", text ? text : "");
+    switch (status) {
+    case WAST_UNAVAILABLE:
+        if (dep)
+            skip_dependent(r, c, dep);
+        else
+            fail(r, c, "expected %s, got %s", want, msg);
+        return;
+    case WAST_LINK:
+        if (unlinkable)
+            pass(r, c);
+        else
+            fail(r, c, "expected %s, got link error: %s", want, msg);
+        return;
+    case WAST_TRAP:
+        if (!unlinkable && text && trap_matches(msg, text))
+            pass(r, c);
+        else
+            fail(r, c, "expected %s, got trap \"%s\"", want, msg);
+        return;
+    case WAST_OK:
+        fail(r, c, "expected %s, got a module", want);
+        return;
+    default:
+        fail(r, c, "expected %s, got error: %s", want, msg);
+        return;
+    }
+}
+
+static void cmd_invalid_or_malformed(runner *r, const command *c, wast_expect want)
+{
+    const char *filename;
+    bool text;
+    char err[400];
+    if (!wast_command_module(c->json, &filename, &text, err, sizeof(err))) {
+        fail(r, c, "%s", err);
+        return;
+    }
+    if (text) {
+        skip(r, c, SKIP_TEXT, "text-format module");
+        return;
+    }
+    char path[WAST_PATH_SIZE];
+    char *bytes = NULL;
+    size_t size = 0;
+    if (!wast_path_join(path, sizeof(path), r->json_dir, filename) ||
+        !wast_read_file(path, &bytes, &size)) {
+        fail(r, c, "expected %s, got a file that cannot be read", wast_expect_name(want));
+        return;
+    }
+    wast_check check;
+    wast_check_module((const uint8_t *)bytes, size, want, &check);
+    free(bytes);
+    if (check.matches) {
+        pass(r, c);
+        return;
+    }
+    if (check.valid) {
+        fail(r, c, "expected %s, got valid", wast_expect_name(want));
+        return;
+    }
+    char diag[400];
+    kiln_diag_format(&check.diag, filename, diag, sizeof(diag));
+    fail(r, c, "expected %s, got %s: %s", wast_expect_name(want), kiln_err_class(check.diag.code),
+         diag);
+}
+
+static void cmd_register(runner *r, const command *c)
+{
+    const char *as = get_cstr(c->json, "as");
+    const char *name = json_get_str(c->json, "name");
+    module_rec *m = find_module(r, name);
+    if (as == NULL || m == NULL) {
+        fail(r, c, "expected a module to register, got %s", as ? "none" : "no name");
+        return;
+    }
+    if (!wast_host_register(r->host, as, m->inst, (size_t)(m - r->modules)))
+        fail(r, c, "out of memory");
+    /* Registering is not a test of its own: nothing is counted on success. */
+}
+
+/* Runs the action of an action / assert_* command. Returns false (after reporting c as failed
+ * or skipped) if it could not be run; else true with the outcome in *status and out. */
+static bool run_action(runner *r, const command *c, wast_status *status, wast_result *out,
+                       char *msg, size_t msg_size)
+{
+    const json_value *action = json_get(c->json, "action");
+    const char *kind = json_get_str(action, "type");
+    const json_value *field_json = json_get(action, "field");
+    const char *field = get_cstr(action, "field");
+    module_rec *m = find_module(r, json_get_str(action, "module"));
+    if (!kind || !field_json || field_json->kind != JSON_STRING) {
+        fail(r, c, "bad wast2json output: an action without a type or a field");
+        return false;
+    }
+    if (field == NULL) {
+        skip(r, c, SKIP_NUL_NAME,
+             "the export name has a NUL byte, which kiln_instance_export "
+             "cannot look up");
+        return false;
+    }
+    if (m == NULL) {
+        fail(r, c, "expected a module to run it in, got none");
+        return false;
+    }
+    if (m->inst == NULL) {
+        skip_dependent(r, c, m);
+        return false;
+    }
+    if (strcmp(kind, "get") == 0) {
+        *status = wast_host_get(r->host, m->inst, field, out, msg, msg_size);
+        return true;
+    }
+    if (strcmp(kind, "invoke") != 0) {
+        skip(r, c, SKIP_COMMAND, "unknown action \"%s\"", kind);
+        return false;
+    }
+    const json_value *args = json_get(action, "args");
+    size_t n = json_len(args);
+    if (n > WAST_MAX_VALUES) {
+        fail(r, c, "more than %d arguments", WAST_MAX_VALUES);
+        return false;
+    }
+    wast_value values[WAST_MAX_VALUES];
+    for (size_t i = 0; i < n; i++) {
+        script_value v;
+        char err[128];
+        if (!parse_value(json_at(args, i), false, &v, err, sizeof(err))) {
+            fail(r, c, "argument %zu: %s", i, err);
+            return false;
+        }
+        values[i] = v.v;
+    }
+    *status = wast_host_invoke(r->host, m->inst, field, values, n, out, msg, msg_size);
+    return true;
+}
+
+/* "trap \"unreachable\"", "error: ...", or the results, for "got ..." */
+static void format_outcome(cli_buf *b, wast_status status, const wast_result *out,
+                           const script_value *wants, size_t want_count, const char *msg)
+{
+    if (status == WAST_TRAP)
+        cli_buf_printf(b, "trap \"%s\"", out->trap);
+    else if (status != WAST_OK)
+        cli_buf_printf(b, "error: %s", msg);
+    else
+        format_values(b, out->values, out->count == want_count ? wants : NULL, out->count, false);
+}
+
+static void cmd_assert_return(runner *r, const command *c)
+{
+    const json_value *expected = json_get(c->json, "expected");
+    size_t want_count = json_len(expected);
+    if (want_count > WAST_MAX_VALUES) {
+        fail(r, c, "more than %d expected results", WAST_MAX_VALUES);
+        return;
+    }
+    script_value wants[WAST_MAX_VALUES];
+    wast_value want_values[WAST_MAX_VALUES];
+    for (size_t i = 0; i < want_count; i++) {
+        char err[128];
+        if (!parse_value(json_at(expected, i), true, &wants[i], err, sizeof(err))) {
+            fail(r, c, "expected result %zu: %s", i, err);
+            return;
+        }
+        want_values[i] = wants[i].v;
+    }
+    wast_status status = WAST_ERROR;
+    wast_result out;
+    char msg[512] = "";
+    if (!run_action(r, c, &status, &out, msg, sizeof(msg)))
+        return;
+    bool ok = status == WAST_OK && out.count == want_count;
+    for (size_t i = 0; ok && i < want_count; i++)
+        ok = value_matches(&wants[i], &out.values[i]);
+    if (ok) {
+        pass(r, c);
+        return;
+    }
+    cli_buf want, got;
+    cli_buf_init(&want);
+    cli_buf_init(&got);
+    format_values(&want, want_values, wants, want_count, true);
+    format_outcome(&got, status, &out, wants, want_count, msg);
+    fail(r, c, "expected %s, got %s", cli_buf_str(&want), cli_buf_str(&got));
+    cli_buf_free(&want);
+    cli_buf_free(&got);
+}
+
+/* assert_trap (the message must match) and assert_exhaustion (the trap must be call stack
+ * exhaustion), both on an action. */
+static void cmd_assert_trap(runner *r, const command *c, bool exhaustion)
+{
+    const char *text = json_get_str(c->json, "text");
+    wast_status status = WAST_ERROR;
+    wast_result out;
+    char msg[512] = "";
+    if (!run_action(r, c, &status, &out, msg, sizeof(msg)))
+        return;
+    bool ok = status == WAST_TRAP &&
+              (exhaustion ? out.exhausted : text != NULL && trap_matches(out.trap, text));
+    if (ok) {
+        pass(r, c);
+        return;
+    }
+    cli_buf got;
+    cli_buf_init(&got);
+    format_outcome(&got, status, &out, NULL, 0, msg);
+    fail(r, c, "expected trap \"%s\", got %s", text ? text : "", cli_buf_str(&got));
+    cli_buf_free(&got);
+}
+
+static void cmd_action(runner *r, const command *c)
+{
+    wast_status status = WAST_ERROR;
+    wast_result out;
+    char msg[512] = "";
+    if (!run_action(r, c, &status, &out, msg, sizeof(msg)))
+        return;
+    if (status == WAST_OK) {
+        pass(r, c);
+        return;
+    }
+    cli_buf got;
+    cli_buf_init(&got);
+    format_outcome(&got, status, &out, NULL, 0, msg);
+    fail(r, c, "expected it to finish, got %s", cli_buf_str(&got));
+    cli_buf_free(&got);
+}
+
+static void run_command(runner *r, size_t index)
+{
+    command c;
+    c.json = json_at(r->commands, index);
+    c.type = json_get_str(c.json, "type");
+    c.line = 0;
+    json_get_u64(c.json, "line", &c.line);
+    describe(c.json, c.what, sizeof(c.what));
+    unsigned ordinal = loads_binary_module(c.json) ? r->next_ordinal++ : 0;
+    const char *type = c.type ? c.type : "";
+
+    if (is_crashed(r, index)) {
+        /* Reported by the parent when it crashed; a module it was is not available. */
+        if (strcmp(type, "module") == 0) {
+            module_rec *m = add_module(r, json_get_str(c.json, "name"));
+            if (m)
+                set_unavailable(m, SKIP_DEPENDENT, "module at line %" PRIu64 " crashed", c.line);
+        }
+        return;
+    }
+    if (strcmp(type, "module") == 0)
+        cmd_module(r, &c, ordinal);
+    else if (strcmp(type, "register") == 0)
+        cmd_register(r, &c);
+    else if (strcmp(type, "assert_return") == 0)
+        cmd_assert_return(r, &c);
+    else if (strcmp(type, "assert_trap") == 0)
+        cmd_assert_trap(r, &c, false);
+    else if (strcmp(type, "assert_exhaustion") == 0)
+        cmd_assert_trap(r, &c, true);
+    else if (strcmp(type, "action") == 0)
+        cmd_action(r, &c);
+    else if (strcmp(type, "assert_unlinkable") == 0)
+        cmd_unlinkable_or_uninstantiable(r, &c, ordinal, true);
+    else if (strcmp(type, "assert_uninstantiable") == 0)
+        cmd_unlinkable_or_uninstantiable(r, &c, ordinal, false);
+    else if (r->quiet)
+        return; /* validation leaves no state behind: nothing to replay */
+    else if (strcmp(type, "assert_invalid") == 0)
+        cmd_invalid_or_malformed(r, &c, WAST_EXPECT_INVALID);
+    else if (strcmp(type, "assert_malformed") == 0)
+        cmd_invalid_or_malformed(r, &c, WAST_EXPECT_MALFORMED);
+    else
+        skip(r, &c, SKIP_COMMAND, "unknown command \"%s\"", type);
+}
+
+/* Runs every command (replaying those before r->resume_at). False if the host could not be
+ * set up (after saying why). */
+static bool run_commands(runner *r)
+{
+    char msg[512];
+    r->current = SIZE_MAX;
+    r->next_ordinal = 0;
+    if (!wast_path_join(r->batch_so, sizeof(r->batch_so), r->work_dir, "modules.so")) {
+        fprintf(stderr, "kiln wast: path too long: %s\n", r->work_dir);
+        return false;
+    }
+    if (!prepare_modules(r))
+        return false;
+    if (!wast_host_new(&r->host, msg, sizeof(msg))) {
+        fprintf(stderr, "kiln wast: %s\n", msg);
+        return false;
+    }
+    size_t n = json_len(r->commands);
+    for (size_t i = 0; i < n; i++) {
+        r->quiet = i < r->resume_at;
+        r->tally->current = (long)i;
+        if (r->o->isolate && r->o->timeout)
+            alarm(r->o->timeout);
+        run_command(r, i);
+        if (r->o->isolate)
+            alarm(0);
+        fflush(stdout);
+        r->tally->done = i + 1;
+    }
+    r->tally->current = -1;
+    r->tally->finished = true;
+    wast_host_free(r->host);
+    r->host = NULL;
+    free(r->modules);
+    r->modules = NULL;
+    r->module_count = r->module_cap = 0;
+    free(r->compiled);
+    r->compiled = NULL;
+    return true;
+}
+
+/* ---- isolation ---- */
+
+static bool add_crashed(size_t **list, size_t *count, size_t index)
+{
+    size_t *p = realloc(*list, (*count + 1) * sizeof(**list));
+    if (p == NULL)
+        return false;
+    p[(*count)++] = index;
+    *list = p;
+    return true;
+}
+
+/* Runs the commands in forked children until one gets to the end (see the top of the file).
+ * Returns false on a set-up error (reported). */
+static bool run_isolated(runner *r)
+{
+    size_t *crashed = NULL, crashed_count = 0;
+    size_t resume = 0;
+    bool ok = true;
+    for (;;) {
+        r->tally->current = -1;
+        r->tally->done = resume;
+        r->tally->finished = false;
+        r->resume_at = resume;
+        r->crashed = crashed;
+        r->crashed_count = crashed_count;
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid < 0) {
+            fprintf(stderr, "kiln wast: fork: %s\n", strerror(errno));
+            ok = false;
+            break;
+        }
+        if (pid == 0) {
+            /* Line-buffered, so a crash loses no reported line. */
+            setvbuf(stdout, NULL, _IOLBF, 0);
+            bool child_ok = run_commands(r);
+            fflush(stdout);
+            _exit(child_ok ? 0 : 2);
+        }
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && r->tally->finished)
+            break;
+        if (WIFEXITED(status)) { /* the child could not set up; it said why */
+            ok = false;
+            break;
+        }
+        long k = r->tally->current;
+        int sig = WTERMSIG(status);
+        char got[160];
+        if (sig == SIGALRM)
+            snprintf(got, sizeof(got), "no result within %u s (--timeout)", r->o->timeout);
+        else
+            snprintf(got, sizeof(got), "a crash (signal %d, %s)", sig, strsignal(sig));
+        if (k < 0 || (size_t)k < resume) {
+            printf("%s: FAIL: expected the script to run, got %s %s; the rest of the script "
+                   "was not run\n",
+                   r->display, got, k < 0 ? "outside the commands" : "while replaying");
+            r->tally->failed++;
+            break;
+        }
+        command c;
+        c.json = json_at(r->commands, (size_t)k);
+        c.line = 0;
+        json_get_u64(c.json, "line", &c.line);
+        describe(c.json, c.what, sizeof(c.what));
+        printf("%s:%" PRIu64 ": FAIL: %s: expected it to finish, got %s\n", r->display, c.line,
+               c.what, got);
+        r->tally->failed++;
+        if (!add_crashed(&crashed, &crashed_count, (size_t)k)) {
+            fprintf(stderr, "kiln wast: out of memory\n");
+            ok = false;
+            break;
+        }
+        /* The commands the dead child ran are reported: they are replayed silently. When it
+         * died compiling module k, that is fewer than k. */
+        resume = r->tally->done;
+    }
+    free(crashed);
+    return ok;
+}
+
+/* ---- the command ---- */
+
+static bool parse_unsigned(const char *s, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v > 86400)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+/* Returns -1 when the arguments are fine, else the exit status to return. */
+static int parse_args(int argc, char **argv, wast_options *o)
+{
+    bool options_done = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (options_done || a[0] != '-' || a[1] == '\0') {
+            if (o->file)
+                return cli_usage_error("wast", "expected one FILE, got '%s' too", a);
+            o->file = a;
+        } else if (strcmp(a, "--") == 0) {
+            options_done = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(kiln_cli_wast_help, stdout);
+            return CLI_EXIT_OK;
+        } else if (a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && a[3] == '\0') {
+            o->opt_level = a[2] - '0';
+        } else if (strcmp(a, "--keep") == 0) {
+            o->keep = true;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            o->verbose = true;
+        } else if (strcmp(a, "--no-isolate") == 0) {
+            o->isolate = false;
+        } else if (strcmp(a, "--skip-if-missing") == 0) {
+            o->skip_if_missing = true;
+        } else if (strcmp(a, "--wast2json") == 0 && has_value) {
+            o->wast2json = argv[++i];
+        } else if (strcmp(a, "--linker") == 0 && has_value) {
+            o->linker = argv[++i];
+        } else if (strcmp(a, "--timeout") == 0 && has_value) {
+            if (!parse_unsigned(argv[++i], &o->timeout))
+                return cli_usage_error("wast", "bad --timeout '%s'", argv[i]);
+        } else {
+            return cli_usage_error("wast", "unknown option or missing value '%s'", a);
+        }
+    }
+    if (!o->file)
+        return cli_usage_error("wast", "expected a FILE.wast or FILE.json");
+    if (!wast_ends_with(o->file, ".wast") && !wast_ends_with(o->file, ".json"))
+        return cli_usage_error("wast", "'%s' is neither a .wast nor a .json file", o->file);
+    return -1;
+}
+
+/* Something needed is missing: status 77 with --skip-if-missing, else 2. */
+static int missing(const wast_options *o, const char *what)
+{
+    if (o->skip_if_missing) {
+        printf("kiln wast: SKIP: %s\n", what);
+        return WAST_EXIT_SKIP;
+    }
+    fprintf(stderr, "kiln wast: %s\n", what);
+    return CLI_EXIT_USAGE;
+}
+
+/* Prints the skip reasons and the final counts line. */
+static void print_summary(const wast_tally *t)
+{
+    if (t->skipped) {
+        fputs("skipped:", stdout);
+        const char *sep = " ";
+        for (int k = 0; k < SKIP_KIND_COUNT; k++) {
+            if (t->skips[k] == 0)
+                continue;
+            printf("%s%ld %s", sep, t->skips[k], skip_kind_names[k]);
+            sep = ", ";
+        }
+        putchar('\n');
+    }
+    printf("%ld passed, %ld failed, %ld skipped\n", t->passed, t->failed, t->skipped);
+}
+
+/* Everything after the options: prepares the script and runs it. */
+static int run_script(const wast_options *o)
+{
+    if (!file_exists(o->file)) {
+        char what[WAST_PATH_SIZE + 32];
+        snprintf(what, sizeof(what), "%s not found", o->file);
+        return missing(o, what);
+    }
+    char linker[WAST_PATH_SIZE], wast2json[WAST_PATH_SIZE];
+    bool have_linker = o->linker ? wast_find_program(o->linker, linker, sizeof(linker))
+                                 : wast_find_program("ld.lld-19", linker, sizeof(linker)) ||
+                                       wast_find_program("ld.lld", linker, sizeof(linker));
+    if (!have_linker)
+        return missing(o, o->linker ? "the linker given with --linker was not found"
+                                    : "no ld.lld-19 or ld.lld on PATH (install lld)");
+    bool is_wast = wast_ends_with(o->file, ".wast");
+    if (is_wast && !wast_find_program(o->wast2json, wast2json, sizeof(wast2json))) {
+        char what[WAST_PATH_SIZE + 64];
+        snprintf(what, sizeof(what), "wast2json not found (\"%s\"; install wabt)", o->wast2json);
+        return missing(o, what);
+    }
+
+    char work[WAST_PATH_SIZE];
+    if (!wast_make_temp_dir("kiln-wast", work, sizeof(work))) {
+        fprintf(stderr, "kiln wast: cannot create a scratch directory: %s\n", strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    int exit_status = CLI_EXIT_USAGE;
+    char json[WAST_PATH_SIZE], json_dir[WAST_PATH_SIZE], err[WAST_PATH_SIZE + 128];
+    wast_script script;
+    memset(&script, 0, sizeof(script));
+    if (is_wast) {
+        /* NAME.wast -> WORK/NAME.json (+ NAME.N.wasm beside it) */
+        const char *base = strrchr(o->file, '/');
+        base = base ? base + 1 : o->file;
+        char name[WAST_PATH_SIZE];
+        snprintf(name, sizeof(name), "%.*s.json", (int)(strlen(base) - 5), base);
+        snprintf(json_dir, sizeof(json_dir), "%s", work);
+        if (!wast_path_join(json, sizeof(json), work, name) ||
+            !wast_run_wast2json(wast2json, false, o->file, json, err, sizeof(err))) {
+            fprintf(stderr, "kiln wast: %s\n", err);
+            goto cleanup;
+        }
+    } else {
+        snprintf(json, sizeof(json), "%s", o->file);
+        const char *slash = strrchr(o->file, '/');
+        if (slash)
+            snprintf(json_dir, sizeof(json_dir), "%.*s", (int)(slash - o->file), o->file);
+        else
+            snprintf(json_dir, sizeof(json_dir), ".");
+        if (json_dir[0] == '\0')
+            snprintf(json_dir, sizeof(json_dir), "/");
+    }
+    if (!wast_script_load(&script, json, err, sizeof(err))) {
+        fprintf(stderr, "kiln wast: %s\n", err);
+        goto cleanup;
+    }
+
+    /* The counts live in shared memory so the parent sees a crashed child's counts. */
+    wast_tally *tally =
+        mmap(NULL, sizeof(*tally), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (tally == MAP_FAILED) {
+        fprintf(stderr, "kiln wast: mmap: %s\n", strerror(errno));
+        goto cleanup;
+    }
+    memset(tally, 0, sizeof(*tally));
+    runner r;
+    memset(&r, 0, sizeof(r));
+    r.o = o;
+    r.display = is_wast || script.source == NULL ? o->file : script.source;
+    r.json_dir = json_dir;
+    r.work_dir = work;
+    r.linker = linker;
+    r.commands = script.commands;
+    r.tally = tally;
+    bool ran = o->isolate ? run_isolated(&r) : run_commands(&r);
+    if (ran) {
+        print_summary(tally);
+        exit_status = tally->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    }
+    munmap(tally, sizeof(*tally));
+
+cleanup:
+    wast_script_free(&script);
+    if (o->keep)
+        fprintf(stderr, "kiln wast: kept %s\n", work);
+    else
+        wast_remove_dir(work);
+    return exit_status;
+}
+
+int kiln_cli_wast(int argc, char **argv)
+{
+    wast_options o = {
+        .opt_level = DEFAULT_OPT_LEVEL,
+        .isolate = true,
+        .wast2json = "wast2json",
+        .timeout = DEFAULT_TIMEOUT,
+    };
+    int status = parse_args(argc, argv, &o);
+    if (status >= 0)
+        return status;
+    return run_script(&o);
+}

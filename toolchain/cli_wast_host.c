@@ -1,0 +1,512 @@
+/* cli_wast_host.c -- the runtime side of `kiln wast`: modules, instances, spectest, calls.
+ *
+ * Each module of a script arrives as a shared object holding a Kiln-compiled object; it is
+ * dlopen'ed and its PREFIX_module descriptor instantiated with kiln_instance_new_in in a pool
+ * of the host's own (so instantiation traps are reported by name). The shared objects call
+ * the runtime's kiln_* functions, which resolve against the `kiln` program itself: it is
+ * linked with the whole runtime archive and exports its symbols (-rdynamic).
+ * Imports are resolved by (module, name): "spectest" is the spec interpreter's host module
+ * (print functions that do nothing, four immutable globals, a table and a memory), any other
+ * module name is looked up among the instances registered with `register`, newest first. An
+ * import that resolves nowhere is left out, so the runtime reports the link error itself.
+ * Instances live until the host is freed, like the spec's store: a later module may import
+ * from any of them, and tables may hold references to their functions. Shared objects are
+ * never dlclose'd: their code ranges stay registered with the runtime's signal handler.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kiln/kiln.h"
+
+#include "cli_wast.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define NAME_SIZE    256 /* bytes of an import's module or field name, NUL included */
+#define POOL_SLOTS   4096u
+
+typedef struct registration {
+    char *name;
+    kiln_instance *inst; /* NULL: the module is not available */
+    size_t tag;
+} registration;
+
+struct wast_host {
+    kiln_pool *pool;
+    kiln_memory *memory; /* spectest.memory */
+    kiln_table *table;   /* spectest.table */
+    kiln_global_cell global_i32, global_i64, global_f32, global_f64;
+    registration *registered;
+    size_t registered_count, registered_cap;
+    kiln_instance **instances; /* every live instance, in creation order */
+    size_t instance_count, instance_cap;
+};
+
+static bool grow(void **array, size_t *cap, size_t count, size_t elem)
+{
+    if (count < *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *p = realloc(*array, ncap * elem);
+    if (p == NULL)
+        return false;
+    *array = p;
+    *cap = ncap;
+    return true;
+}
+
+/* ---- spectest ---- */
+
+/* spectest's print functions: the reference interpreter prints the arguments; nothing a
+ * script checks depends on it, so they stay silent. */
+static kiln_trap spectest_print(void *env, kiln_instance *caller, const kiln_val *args,
+                                kiln_val *results)
+{
+    (void)env;
+    (void)caller;
+    (void)args;
+    (void)results;
+    return KILN_TRAP_NONE;
+}
+
+static const uint8_t types_i32[] = {KILN_TYPE_I32};
+static const uint8_t types_i64[] = {KILN_TYPE_I64};
+static const uint8_t types_f32[] = {KILN_TYPE_F32};
+static const uint8_t types_f64[] = {KILN_TYPE_F64};
+static const uint8_t types_i32_f32[] = {KILN_TYPE_I32, KILN_TYPE_F32};
+static const uint8_t types_f64_f64[] = {KILN_TYPE_F64, KILN_TYPE_F64};
+
+static const struct {
+    const char *name;
+    kiln_host_func func;
+} spectest_funcs[] = {
+    {"print", {spectest_print, NULL, 0, 0, NULL, NULL}},
+    {"print_i32", {spectest_print, NULL, 1, 0, types_i32, NULL}},
+    {"print_i64", {spectest_print, NULL, 1, 0, types_i64, NULL}},
+    {"print_f32", {spectest_print, NULL, 1, 0, types_f32, NULL}},
+    {"print_f64", {spectest_print, NULL, 1, 0, types_f64, NULL}},
+    {"print_i32_f32", {spectest_print, NULL, 2, 0, types_i32_f32, NULL}},
+    {"print_f64_f64", {spectest_print, NULL, 2, 0, types_f64_f64, NULL}},
+};
+
+/* The spectest export called name; false if there is none (e.g. spectest.unknown, which
+ * assert_unlinkable relies on). */
+static bool spectest_export(wast_host *h, const char *name, kiln_extern *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < ARRAY_LEN(spectest_funcs); i++) {
+        if (strcmp(name, spectest_funcs[i].name) == 0) {
+            out->kind = KILN_KIND_HOST_FUNC;
+            out->of.host = &spectest_funcs[i].func;
+            return true;
+        }
+    }
+    const struct {
+        const char *name;
+        uint8_t type;
+        kiln_global_cell *cell;
+    } globals[] = {
+        {"global_i32", KILN_TYPE_I32, &h->global_i32},
+        {"global_i64", KILN_TYPE_I64, &h->global_i64},
+        {"global_f32", KILN_TYPE_F32, &h->global_f32},
+        {"global_f64", KILN_TYPE_F64, &h->global_f64},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(globals); i++) {
+        if (strcmp(name, globals[i].name) == 0) {
+            out->kind = KILN_KIND_GLOBAL;
+            out->of.global.type = globals[i].type;
+            out->of.global.mut = 0;
+            out->of.global.cell = globals[i].cell;
+            return true;
+        }
+    }
+    if (strcmp(name, "memory") == 0) {
+        out->kind = KILN_KIND_MEMORY;
+        out->of.memory = h->memory;
+        return true;
+    }
+    if (strcmp(name, "table") == 0) {
+        out->kind = KILN_KIND_TABLE;
+        out->of.table = h->table;
+        return true;
+    }
+    return false;
+}
+
+/* ---- the host ---- */
+
+bool wast_host_new(wast_host **out, char *msg, size_t msg_size)
+{
+    wast_host *h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        snprintf(msg, msg_size, "out of memory");
+        return false;
+    }
+    kiln_pool_config config = {.slots = POOL_SLOTS};
+    kiln_status s = kiln_pool_new(&config, &h->pool);
+    if (s == KILN_STATUS_OK)
+        s = kiln_memory_new(1, 2, &h->memory);
+    if (s == KILN_STATUS_OK)
+        s = kiln_table_new(KILN_TYPE_FUNCREF, 10, 20, &h->table);
+    if (s != KILN_STATUS_OK) {
+        snprintf(msg, msg_size, "cannot set up the runtime: %s (%s)", kiln_status_message(s),
+                 kiln_last_error());
+        wast_host_free(h);
+        return false;
+    }
+    h->global_i32.u.i32 = 666;
+    h->global_i64.u.i64 = 666;
+    h->global_f32.u.f32 = 666.6f;
+    h->global_f64.u.f64 = 666.6;
+    *out = h;
+    return true;
+}
+
+void wast_host_free(wast_host *h)
+{
+    if (h == NULL)
+        return;
+    /* Newest first: an instance may import the memory or a table of an older one. */
+    for (size_t i = h->instance_count; i-- > 0;)
+        kiln_instance_free(h->instances[i]);
+    if (h->pool)
+        kiln_pool_free(h->pool); /* also releases instances that trapped in their start */
+    kiln_memory_free(h->memory);
+    kiln_table_free(h->table);
+    for (size_t i = 0; i < h->registered_count; i++)
+        free(h->registered[i].name);
+    free(h->registered);
+    free(h->instances);
+    free(h);
+}
+
+bool wast_host_load(wast_host *h, const char *so_path, const char *symbol, const void **module,
+                    char *msg, size_t msg_size)
+{
+    (void)h;
+    void *handle = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
+    if (handle == NULL) {
+        snprintf(msg, msg_size, "dlopen: %s", dlerror());
+        return false;
+    }
+    const void *desc = dlsym(handle, symbol);
+    if (desc == NULL) {
+        snprintf(msg, msg_size, "%s has no symbol %s", so_path, symbol);
+        return false;
+    }
+    *module = desc;
+    return true;
+}
+
+/* The newest registration of name, or NULL. */
+static const registration *find_registered(const wast_host *h, const char *name)
+{
+    for (size_t i = h->registered_count; i-- > 0;)
+        if (strcmp(h->registered[i].name, name) == 0)
+            return &h->registered[i];
+    return NULL;
+}
+
+bool wast_host_register(wast_host *h, const char *as, wast_instance *inst, size_t tag)
+{
+    if (!grow((void **)&h->registered, &h->registered_cap, h->registered_count,
+              sizeof(*h->registered)))
+        return false;
+    char *name = malloc(strlen(as) + 1);
+    if (name == NULL)
+        return false;
+    memcpy(name, as, strlen(as) + 1);
+    h->registered[h->registered_count++] =
+        (registration){.name = name, .inst = (kiln_instance *)inst, .tag = tag};
+    return true;
+}
+
+/* A descriptor string as a C string; false if it does not fit or holds a NUL byte (such a
+ * name cannot be passed through kiln_import's C strings). */
+static bool desc_string(const kiln_str_desc *s, char *out, size_t size)
+{
+    if (s->len >= size || (s->len > 0 && memchr(s->ptr.p, '\0', s->len) != NULL))
+        return false;
+    if (s->len > 0)
+        memcpy(out, s->ptr.p, s->len);
+    out[s->len] = '\0';
+    return true;
+}
+
+wast_status wast_host_instantiate(wast_host *h, const void *module, wast_instance **out,
+                                  size_t *tag, char *msg, size_t msg_size)
+{
+    const kiln_module *m = module;
+    uint32_t n = m->import_count;
+    kiln_import *items = calloc(n ? n : 1, sizeof(*items));
+    char(*names)[2][NAME_SIZE] = calloc(n ? n : 1, sizeof(*names));
+    if (items == NULL || names == NULL ||
+        !grow((void **)&h->instances, &h->instance_cap, h->instance_count, sizeof(*h->instances))) {
+        free(items);
+        free(names);
+        snprintf(msg, msg_size, "out of memory");
+        return WAST_ERROR;
+    }
+    const kiln_import_desc *descs = m->imports.p;
+    size_t count = 0;
+    wast_status status = WAST_OK;
+    for (uint32_t i = 0; i < n && status == WAST_OK; i++) {
+        char *mod = names[count][0], *name = names[count][1];
+        if (!desc_string(&descs[i].module, mod, NAME_SIZE) ||
+            !desc_string(&descs[i].name, name, NAME_SIZE))
+            continue; /* unresolvable: the runtime reports it */
+        kiln_extern value;
+        bool found = false;
+        if (strcmp(mod, "spectest") == 0) {
+            found = spectest_export(h, name, &value);
+        } else {
+            const registration *r = find_registered(h, mod);
+            if (r && r->inst == NULL) {
+                *tag = r->tag;
+                snprintf(msg, msg_size, "imports from \"%s\", which is not available", mod);
+                status = WAST_UNAVAILABLE;
+            } else if (r) {
+                found = kiln_instance_export(r->inst, name, &value) == KILN_STATUS_OK;
+            }
+        }
+        if (found)
+            items[count++] = (kiln_import){.module = mod, .name = name, .value = value};
+    }
+    if (status == WAST_OK) {
+        kiln_imports imports = {items, count};
+        kiln_instance *inst = NULL;
+        kiln_trap trap = KILN_TRAP_NONE;
+        kiln_status s = kiln_instance_new_in(h->pool, m, &imports, &inst, &trap);
+        if (s == KILN_STATUS_OK) {
+            h->instances[h->instance_count++] = inst;
+            *out = (wast_instance *)inst;
+        } else if (s == KILN_STATUS_LINK) {
+            snprintf(msg, msg_size, "%s", kiln_last_error());
+            status = WAST_LINK;
+        } else if (s == KILN_STATUS_TRAP) {
+            snprintf(msg, msg_size, "%s", kiln_trap_message(trap));
+            status = WAST_TRAP;
+        } else {
+            snprintf(msg, msg_size, "%s: %s", kiln_status_message(s), kiln_last_error());
+            status = WAST_ERROR;
+        }
+    }
+    free(items);
+    free(names);
+    return status;
+}
+
+/* ---- values ---- */
+
+static void value_from_kiln(const kiln_val *v, wast_value *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->type = v->type;
+    switch (v->type) {
+    case KILN_TYPE_I32:
+        out->lo = (uint32_t)v->of.i32;
+        break;
+    case KILN_TYPE_I64:
+        out->lo = (uint64_t)v->of.i64;
+        break;
+    case KILN_TYPE_F32: {
+        uint32_t bits;
+        memcpy(&bits, &v->of.f32, 4);
+        out->lo = bits;
+        break;
+    }
+    case KILN_TYPE_F64:
+        memcpy(&out->lo, &v->of.f64, 8);
+        break;
+    case KILN_TYPE_V128:
+        memcpy(&out->lo, &v->of.v128.bytes[0], 8);
+        memcpy(&out->hi, &v->of.v128.bytes[8], 8);
+        break;
+    case KILN_TYPE_FUNCREF:
+        out->lo = (uintptr_t)v->of.funcref;
+        break;
+    default:
+        out->lo = (uintptr_t)v->of.externref;
+        break;
+    }
+}
+
+static void value_to_kiln(const wast_value *v, kiln_val *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->type = v->type;
+    switch (v->type) {
+    case KILN_TYPE_I32:
+        out->of.i32 = (int32_t)(uint32_t)v->lo;
+        break;
+    case KILN_TYPE_I64:
+        out->of.i64 = (int64_t)v->lo;
+        break;
+    case KILN_TYPE_F32: {
+        uint32_t bits = (uint32_t)v->lo;
+        memcpy(&out->of.f32, &bits, 4);
+        break;
+    }
+    case KILN_TYPE_F64:
+        memcpy(&out->of.f64, &v->lo, 8);
+        break;
+    case KILN_TYPE_V128:
+        memcpy(&out->of.v128.bytes[0], &v->lo, 8);
+        memcpy(&out->of.v128.bytes[8], &v->hi, 8);
+        break;
+    case KILN_TYPE_FUNCREF:
+        out->of.funcref = (const kiln_funcref *)(uintptr_t)v->lo;
+        break;
+    default:
+        out->of.externref = (void *)(uintptr_t)v->lo;
+        break;
+    }
+}
+
+static const char *type_name(uint8_t t)
+{
+    switch (t) {
+    case KILN_TYPE_I32:
+        return "i32";
+    case KILN_TYPE_I64:
+        return "i64";
+    case KILN_TYPE_F32:
+        return "f32";
+    case KILN_TYPE_F64:
+        return "f64";
+    case KILN_TYPE_V128:
+        return "v128";
+    case KILN_TYPE_FUNCREF:
+        return "funcref";
+    case KILN_TYPE_EXTERNREF:
+        return "externref";
+    }
+    return "?";
+}
+
+/* The signature of the exported function called field, from the module descriptor. */
+static const kiln_functype_desc *export_signature(const kiln_instance *inst, const char *field)
+{
+    const kiln_module *m = kiln_instance_module(inst);
+    const kiln_export_desc *exports = m->exports.p;
+    size_t len = strlen(field);
+    for (uint32_t i = 0; i < m->export_count; i++) {
+        const kiln_export_desc *e = &exports[i];
+        if (e->kind != KILN_KIND_FUNC || e->name.len != len ||
+            memcmp(e->name.ptr.p, field, len) != 0)
+            continue;
+        if (e->index >= m->func_count)
+            return NULL;
+        const kiln_func_desc *f = (const kiln_func_desc *)m->funcs.p + e->index;
+        if (f->type_index >= m->type_count)
+            return NULL;
+        return (const kiln_functype_desc *)m->types.p + f->type_index;
+    }
+    return NULL;
+}
+
+/* Appends "(i32, f64)" for types[0, n) to buf. */
+static void format_types(char *buf, size_t size, const uint8_t *types, uint32_t n)
+{
+    size_t len = strlen(buf);
+    len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "(");
+    for (uint32_t i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", type_name(types[i]));
+    if (len < size)
+        snprintf(buf + len, size - len, ")");
+}
+
+wast_status wast_host_invoke(wast_host *h, wast_instance *instance, const char *field,
+                             const wast_value *args, size_t arg_count, wast_result *out, char *msg,
+                             size_t msg_size)
+{
+    (void)h;
+    kiln_instance *inst = (kiln_instance *)instance;
+    memset(out, 0, sizeof(*out));
+    kiln_extern e;
+    if (kiln_instance_export(inst, field, &e) != KILN_STATUS_OK || e.kind != KILN_KIND_FUNC) {
+        snprintf(msg, msg_size, "no exported function \"%s\"", field);
+        return WAST_ERROR;
+    }
+    const kiln_functype_desc *sig = export_signature(inst, field);
+    if (sig == NULL) {
+        snprintf(msg, msg_size, "no signature for \"%s\" in the module descriptor", field);
+        return WAST_ERROR;
+    }
+    const uint8_t *types = sig->types.p;
+    bool args_match = arg_count == sig->param_count;
+    for (size_t i = 0; args_match && i < arg_count; i++)
+        args_match = args[i].type == types[i];
+    if (!args_match) {
+        snprintf(msg, msg_size, "\"%s\" takes ", field);
+        format_types(msg, msg_size, types, sig->param_count);
+        return WAST_ERROR;
+    }
+    if (sig->param_count > WAST_MAX_VALUES || sig->result_count > WAST_MAX_VALUES) {
+        snprintf(msg, msg_size, "\"%s\" has more than %d parameters or results", field,
+                 WAST_MAX_VALUES);
+        return WAST_ERROR;
+    }
+    kiln_val kargs[WAST_MAX_VALUES], kresults[WAST_MAX_VALUES];
+    for (size_t i = 0; i < arg_count; i++)
+        value_to_kiln(&args[i], &kargs[i]);
+    kiln_trap trap = kiln_call(inst, e.of.func, kargs, arg_count, kresults, sig->result_count);
+    if (trap != KILN_TRAP_NONE) {
+        out->trap = kiln_trap_message(trap);
+        out->exhausted = trap == KILN_TRAP_STACK_EXHAUSTED;
+        if (trap == KILN_TRAP_HOST && kiln_last_error()[0] != '\0')
+            snprintf(msg, msg_size, "%s", kiln_last_error());
+        return WAST_TRAP;
+    }
+    out->count = sig->result_count;
+    for (size_t i = 0; i < out->count; i++) {
+        kresults[i].type = types[sig->param_count + i];
+        value_from_kiln(&kresults[i], &out->values[i]);
+    }
+    return WAST_OK;
+}
+
+wast_status wast_host_get(wast_host *h, wast_instance *instance, const char *field,
+                          wast_result *out, char *msg, size_t msg_size)
+{
+    (void)h;
+    kiln_instance *inst = (kiln_instance *)instance;
+    memset(out, 0, sizeof(*out));
+    kiln_extern e;
+    if (kiln_instance_export(inst, field, &e) != KILN_STATUS_OK || e.kind != KILN_KIND_GLOBAL ||
+        e.of.global.cell == NULL) {
+        snprintf(msg, msg_size, "no exported global \"%s\"", field);
+        return WAST_ERROR;
+    }
+    kiln_val v;
+    memset(&v, 0, sizeof(v));
+    v.type = e.of.global.type;
+    const kiln_global_cell *cell = e.of.global.cell;
+    switch (v.type) {
+    case KILN_TYPE_I32:
+        v.of.i32 = cell->u.i32;
+        break;
+    case KILN_TYPE_I64:
+        v.of.i64 = cell->u.i64;
+        break;
+    case KILN_TYPE_F32:
+        v.of.f32 = cell->u.f32;
+        break;
+    case KILN_TYPE_F64:
+        v.of.f64 = cell->u.f64;
+        break;
+    case KILN_TYPE_V128:
+        v.of.v128 = cell->u.v128;
+        break;
+    case KILN_TYPE_FUNCREF:
+        v.of.funcref = cell->u.ref.p;
+        break;
+    default:
+        v.of.externref = cell->u.ref.p;
+        break;
+    }
+    value_from_kiln(&v, &out->values[0]);
+    out->count = 1;
+    return WAST_OK;
+}
