@@ -220,10 +220,14 @@ static kiln_status check_module(const kiln_module_desc *m, uint32_t *global_impo
 
 /* ---- Import linking ---- */
 
+static bool str_is_n(const kiln_str_desc *s, const char *c, size_t n)
+{
+    return n == s->len && (n == 0 || memcmp(s->ptr.p, c, n) == 0);
+}
+
 static bool str_is(const kiln_str_desc *s, const char *c)
 {
-    size_t n = strlen(c);
-    return n == s->len && (n == 0 || memcmp(s->ptr.p, c, n) == 0);
+    return str_is_n(s, c, strlen(c));
 }
 
 static const kiln_import *find_import(const kiln_imports *imports, const kiln_import_desc *im)
@@ -693,13 +697,21 @@ KILN_API void kiln_instance_free(kiln_instance *inst)
 
 KILN_API kiln_status kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out)
 {
-    if (inst == NULL || name == NULL || out == NULL)
+    if (name == NULL)
+        return KILN_STATUS_ARG;
+    return kiln_instance_export_n(inst, name, strlen(name), out);
+}
+
+KILN_API kiln_status kiln_instance_export_n(kiln_instance *inst, const char *name, size_t len,
+                                            kiln_extern *out)
+{
+    if (inst == NULL || (name == NULL && len > 0) || out == NULL)
         return KILN_STATUS_ARG;
     const kiln_module_desc *m = inst->module;
     const kiln_export_desc *exports = m->exports.p;
     for (uint32_t i = 0; i < m->export_count; i++) {
         const kiln_export_desc *e = &exports[i];
-        if (!str_is(&e->name, name))
+        if (!str_is_n(&e->name, name, len))
             continue;
         memset(out, 0, sizeof *out);
         out->kind = e->kind;

@@ -79,7 +79,6 @@ typedef enum skip_kind {
     SKIP_UNSUPPORTED, /* a module the compiler does not support, or a command using one */
     SKIP_DEPENDENT,   /* a command using a module that failed */
     SKIP_COMMAND,     /* a command kind this runner does not know */
-    SKIP_NUL_NAME,    /* an export name with a NUL byte: kiln_instance_export takes C strings */
     SKIP_KIND_COUNT
 } skip_kind;
 
@@ -88,7 +87,6 @@ static const char *const skip_kind_names[SKIP_KIND_COUNT] = {
     [SKIP_UNSUPPORTED] = "unsupported by the compiler",
     [SKIP_DEPENDENT] = "using a module that failed",
     [SKIP_COMMAND] = "unknown command kinds",
-    [SKIP_NUL_NAME] = "export names with a NUL byte",
 };
 
 /* The counts, in memory shared with the parent when the commands run in a child. */
@@ -997,18 +995,13 @@ static bool run_action(runner *r, const command *c, wast_status *status, wast_re
     const json_value *action = json_get(c->json, "action");
     const char *kind = json_get_str(action, "type");
     const json_value *field_json = json_get(action, "field");
-    const char *field = get_cstr(action, "field");
     module_rec *m = find_module(r, json_get_str(action, "module"));
     if (!kind || !field_json || field_json->kind != JSON_STRING) {
         fail(r, c, "bad wast2json output: an action without a type or a field");
         return false;
     }
-    if (field == NULL) {
-        skip(r, c, SKIP_NUL_NAME,
-             "the export name has a NUL byte, which kiln_instance_export "
-             "cannot look up");
-        return false;
-    }
+    const char *field = field_json->u.str.ptr; /* may contain NUL bytes: use field_len */
+    size_t field_len = field_json->u.str.len;
     if (m == NULL) {
         fail(r, c, "expected a module to run it in, got none");
         return false;
@@ -1018,7 +1011,7 @@ static bool run_action(runner *r, const command *c, wast_status *status, wast_re
         return false;
     }
     if (strcmp(kind, "get") == 0) {
-        *status = wast_host_get(r->host, m->inst, field, out, msg, msg_size);
+        *status = wast_host_get(r->host, m->inst, field, field_len, out, msg, msg_size);
         return true;
     }
     if (strcmp(kind, "invoke") != 0) {
@@ -1041,7 +1034,7 @@ static bool run_action(runner *r, const command *c, wast_status *status, wast_re
         }
         values[i] = v.v;
     }
-    *status = wast_host_invoke(r->host, m->inst, field, values, n, out, msg, msg_size);
+    *status = wast_host_invoke(r->host, m->inst, field, field_len, values, n, out, msg, msg_size);
     return true;
 }
 

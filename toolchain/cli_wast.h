@@ -78,15 +78,15 @@ wast_status wast_host_instantiate(wast_host *h, const void *module, wast_instanc
  * WAST_UNAVAILABLE with tag. False if out of memory. */
 bool wast_host_register(wast_host *h, const char *as, wast_instance *inst, size_t tag);
 
-/* Calls the exported function field with args (types must match its parameters exactly).
- * WAST_OK: out holds the results; WAST_TRAP: out->trap says which; WAST_ERROR: msg says why it
- * could not be called. */
-wast_status wast_host_invoke(wast_host *h, wast_instance *inst, const char *field,
+/* Calls the exported function field (field_len bytes, NUL bytes allowed) with args (types must
+ * match its parameters exactly). WAST_OK: out holds the results; WAST_TRAP: out->trap says which;
+ * WAST_ERROR: msg says why it could not be called. */
+wast_status wast_host_invoke(wast_host *h, wast_instance *inst, const char *field, size_t field_len,
                              const wast_value *args, size_t arg_count, wast_result *out, char *msg,
                              size_t msg_size);
 
 /* Reads the exported global field into out (one value). */
-wast_status wast_host_get(wast_host *h, wast_instance *inst, const char *field, wast_result *out,
-                          char *msg, size_t msg_size);
+wast_status wast_host_get(wast_host *h, wast_instance *inst, const char *field, size_t field_len,
+                          wast_result *out, char *msg, size_t msg_size);
 
 #endif

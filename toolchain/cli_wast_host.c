@@ -386,11 +386,11 @@ static const char *type_name(uint8_t t)
 }
 
 /* The signature of the exported function called field, from the module descriptor. */
-static const kiln_functype_desc *export_signature(const kiln_instance *inst, const char *field)
+static const kiln_functype_desc *export_signature(const kiln_instance *inst, const char *field,
+                                                  size_t len)
 {
     const kiln_module *m = kiln_instance_module(inst);
     const kiln_export_desc *exports = m->exports.p;
-    size_t len = strlen(field);
     for (uint32_t i = 0; i < m->export_count; i++) {
         const kiln_export_desc *e = &exports[i];
         if (e->kind != KILN_KIND_FUNC || e->name.len != len ||
@@ -418,20 +418,22 @@ static void format_types(char *buf, size_t size, const uint8_t *types, uint32_t 
 }
 
 wast_status wast_host_invoke(wast_host *h, wast_instance *instance, const char *field,
-                             const wast_value *args, size_t arg_count, wast_result *out, char *msg,
-                             size_t msg_size)
+                             size_t field_len, const wast_value *args, size_t arg_count,
+                             wast_result *out, char *msg, size_t msg_size)
 {
     (void)h;
     kiln_instance *inst = (kiln_instance *)instance;
     memset(out, 0, sizeof(*out));
     kiln_extern e;
-    if (kiln_instance_export(inst, field, &e) != KILN_STATUS_OK || e.kind != KILN_KIND_FUNC) {
-        snprintf(msg, msg_size, "no exported function \"%s\"", field);
+    if (kiln_instance_export_n(inst, field, field_len, &e) != KILN_STATUS_OK ||
+        e.kind != KILN_KIND_FUNC) {
+        snprintf(msg, msg_size, "no exported function \"%.*s\"", (int)field_len, field);
         return WAST_ERROR;
     }
-    const kiln_functype_desc *sig = export_signature(inst, field);
+    const kiln_functype_desc *sig = export_signature(inst, field, field_len);
     if (sig == NULL) {
-        snprintf(msg, msg_size, "no signature for \"%s\" in the module descriptor", field);
+        snprintf(msg, msg_size, "no signature for \"%.*s\" in the module descriptor",
+                 (int)field_len, field);
         return WAST_ERROR;
     }
     const uint8_t *types = sig->types.p;
@@ -468,15 +470,15 @@ wast_status wast_host_invoke(wast_host *h, wast_instance *instance, const char *
 }
 
 wast_status wast_host_get(wast_host *h, wast_instance *instance, const char *field,
-                          wast_result *out, char *msg, size_t msg_size)
+                          size_t field_len, wast_result *out, char *msg, size_t msg_size)
 {
     (void)h;
     kiln_instance *inst = (kiln_instance *)instance;
     memset(out, 0, sizeof(*out));
     kiln_extern e;
-    if (kiln_instance_export(inst, field, &e) != KILN_STATUS_OK || e.kind != KILN_KIND_GLOBAL ||
-        e.of.global.cell == NULL) {
-        snprintf(msg, msg_size, "no exported global \"%s\"", field);
+    if (kiln_instance_export_n(inst, field, field_len, &e) != KILN_STATUS_OK ||
+        e.kind != KILN_KIND_GLOBAL || e.of.global.cell == NULL) {
+        snprintf(msg, msg_size, "no exported global \"%.*s\"", (int)field_len, field);
         return WAST_ERROR;
     }
     kiln_val v;

@@ -151,6 +151,9 @@ void kiln_table_free(kiln_table *table);
 
 /* Looks up an export by name. */
 kiln_status kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out);
+/* The same for a name of len bytes that may contain NUL bytes (export names are any UTF-8). */
+kiln_status kiln_instance_export_n(kiln_instance *inst, const char *name, size_t len,
+                                   kiln_extern *out);
 /* Memory index 0..n-1 of the instance (imported or defined), or NULL. */
 kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index);
 const kiln_module *kiln_instance_module(const kiln_instance *inst);
