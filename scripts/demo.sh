@@ -126,6 +126,22 @@ echo "  [... $(($(wc -l <inspect.txt) - 16)) more lines ...]"
 cat inspect.err
 printf '(exit status %d)\n' "$status"
 
+step "kiln build: each sample as one native executable (docs/run.md)"
+show kiln build hello.wasm -o hello
+show ./hello Kiln
+printf 'one two three\nfour five\n' >words.txt
+show kiln build --dir .::/work wc.wasm -o wc
+show ./wc /work/words.txt
+show_status ./wc /work/missing.txt
+printf '$ sha256sum hello (built twice: the same bytes)\n'
+mkdir -p again
+(cd again && kiln build ../hello.wasm -o hello)
+sha256sum hello again/hello
+
+step "kiln run: compile (cached in ~/.cache/kiln), load and run in one step"
+show kiln run hello.wasm WebAssembly
+show kiln run --dir .::/work wc.wasm /work/words.txt
+
 step "Done"
 echo "Modules are in $build/demo/. Run ./scripts/test.sh for the test suite."
 echo "kiln help lists the commands; docs/cli.md and docs/errors.md describe them."

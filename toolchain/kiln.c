@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_build.h"
 
 #ifndef KILN_VERSION
 #define KILN_VERSION "unknown"
@@ -35,6 +36,9 @@ static const cli_command commands[] = {
      cli_inspect_help, cli_inspect},
     {"wast", "run a WebAssembly spec test script against compiled code", kiln_cli_wast_help,
      kiln_cli_wast},
+    {"build", "build a native executable from a WASI command module", kiln_cli_build_help,
+     kiln_cli_build},
+    {"run", "compile a WASI command module (cached) and run it", kiln_cli_run_help, kiln_cli_run},
 };
 
 static const char help_help[] = "Usage: kiln help [COMMAND]\n"

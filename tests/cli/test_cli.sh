@@ -65,6 +65,8 @@ Commands:
   validate   check that .wasm files are well-formed and valid
   inspect    show what a module contains: sections, imports, functions, exports ...
   wast       run a WebAssembly spec test script against compiled code
+  build      build a native executable from a WASI command module
+  run        compile a WASI command module (cached) and run it
   help       show the help of a command
 
 Options:

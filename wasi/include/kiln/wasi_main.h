@@ -1,0 +1,46 @@
+/* wasi_main.h -- run a Kiln-compiled WASI command module as a program's main (libkiln_wasi).
+ *
+ * `kiln build` links executables whose main() is a few generated lines around
+ * kiln_wasi_run_main; `kiln run` calls it in-process on a dlopen'ed module. docs/run.md.
+ *
+ *   int main(int argc, char **argv)
+ *   {
+ *       kiln_wasi_config cfg;
+ *       kiln_wasi_config_init(&cfg);        // + preopens, env
+ *       return kiln_wasi_run_main(&app_module, &cfg, argc, argv);
+ *   }
+ */
+#ifndef KILN_WASI_MAIN_H
+#define KILN_WASI_MAIN_H
+
+#include <stdbool.h>
+
+#include "kiln/wasi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Exit statuses besides the guest's own proc_exit code (docs/run.md). */
+#define KILN_WASI_MAIN_EXIT_TRAP  134 /* the guest trapped (128 + SIGABRT, as wasmtime) */
+#define KILN_WASI_MAIN_EXIT_ERROR 125 /* the module could not be started (link, preopen, ...) */
+
+/* Instantiates module with the WASI imports made from config (its argv/argc are replaced by
+ * argc/argv: argv[0] is the program name the guest sees), calls the export `_start` and
+ * returns the process exit status: the guest's proc_exit code (truncated to 0..255 like any
+ * exit status), 0 when _start returns, KILN_WASI_MAIN_EXIT_TRAP after printing
+ * "kiln: trap: MESSAGE" to stderr, or KILN_WASI_MAIN_EXIT_ERROR after printing
+ * "kiln: error: MESSAGE". Flushes nothing of the host's stdio and never calls exit(). */
+int kiln_wasi_run_main(const kiln_module *module, const kiln_wasi_config *config, int argc,
+                       char **argv);
+
+/* The same; with inherit_env, the host's environment (environ) is given to the guest first,
+ * followed by config->env (a NAME set in both has both entries, the configured one last). */
+int kiln_wasi_run_main_env(const kiln_module *module, const kiln_wasi_config *config,
+                           bool inherit_env, int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,114 @@
+/* wasi_main.c -- kiln_wasi_run_main: a WASI command module as a process (kiln/wasi_main.h).
+ *
+ * Shared by the executables `kiln build` links (their generated main() calls it) and by
+ * `kiln run` (which calls it on a dlopen'ed module). One instance in a pool of its own, so
+ * a trap during instantiation (a start function, a segment out of bounds) is reported with
+ * its kind. The exit status is the guest's proc_exit code, 0 when _start returns, or one of
+ * the KILN_WASI_MAIN_EXIT_* statuses after a one-line message on stderr.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+#include "kiln/wasi_main.h"
+
+extern char **environ;
+
+static int start_error(const char *what, const char *detail)
+{
+    fprintf(stderr, "kiln: error: %s%s%s\n", what, detail && *detail ? ": " : "",
+            detail ? detail : "");
+    return KILN_WASI_MAIN_EXIT_ERROR;
+}
+
+static int trap_status(kiln_trap t)
+{
+    const char *msg = kiln_trap_message(t);
+    const char *detail = t == KILN_TRAP_HOST ? kiln_last_error() : "";
+    fprintf(stderr, "kiln: trap: %s%s%s\n", msg, detail && *detail ? ": " : "",
+            detail ? detail : "");
+    return KILN_WASI_MAIN_EXIT_TRAP;
+}
+
+/* Runs _start of an instantiated module; returns the exit status. */
+static int run_start(kiln_instance *inst, const kiln_wasi *wasi)
+{
+    kiln_extern start;
+    if (kiln_instance_export(inst, "_start", &start) != KILN_STATUS_OK ||
+        start.kind != KILN_KIND_FUNC)
+        return start_error("the module has no function export \"_start\"", "not a WASI command");
+    kiln_trap t = kiln_call(inst, start.of.func, NULL, 0, NULL, 0);
+    if (t == KILN_TRAP_NONE)
+        return 0;
+    int code = 0;
+    if (t == KILN_TRAP_EXIT && kiln_wasi_exit_code(wasi, &code))
+        return (int)((unsigned)code & 0xffu);
+    return trap_status(t);
+}
+
+KILN_API int kiln_wasi_run_main_env(const kiln_module *module, const kiln_wasi_config *config,
+                                    bool inherit_env, int argc, char **argv)
+{
+    if (module == NULL || config == NULL || argc < 0 || (argc > 0 && argv == NULL))
+        return start_error("kiln_wasi_run_main", "NULL argument");
+    kiln_wasi_config cfg = *config;
+    cfg.argv = (const char *const *)argv;
+    cfg.argc = (size_t)argc;
+
+    const char **env = NULL;
+    if (inherit_env) {
+        size_t host = 0;
+        while (environ != NULL && environ[host] != NULL)
+            host++;
+        env = malloc((host + config->env_count + 1) * sizeof *env);
+        if (env == NULL)
+            return start_error("out of memory", NULL);
+        for (size_t i = 0; i < host; i++)
+            env[i] = environ[i];
+        for (size_t i = 0; i < config->env_count; i++)
+            env[host + i] = config->env[i];
+        cfg.env = env;
+        cfg.env_count = host + config->env_count;
+    }
+
+    int status;
+    kiln_wasi *wasi = NULL;
+    kiln_pool *pool = NULL;
+    kiln_instance *inst = NULL;
+    kiln_status s = kiln_wasi_new(&cfg, &wasi);
+    free(env); /* kiln_wasi_new copied the strings */
+    if (s != KILN_STATUS_OK)
+        return start_error(kiln_status_message(s), kiln_wasi_last_error());
+    kiln_imports imports;
+    kiln_pool_config pc = {.slots = 1};
+    if ((s = kiln_wasi_imports(wasi, &imports)) != KILN_STATUS_OK ||
+        (s = kiln_pool_new(&pc, &pool)) != KILN_STATUS_OK) {
+        status = start_error(kiln_status_message(s), kiln_last_error());
+        goto done;
+    }
+    kiln_trap t = KILN_TRAP_NONE;
+    s = kiln_instance_new_in(pool, module, &imports, &inst, &t);
+    if (s == KILN_STATUS_TRAP) {
+        int code = 0;
+        status = t == KILN_TRAP_EXIT && kiln_wasi_exit_code(wasi, &code)
+                     ? (int)((unsigned)code & 0xffu)
+                     : trap_status(t);
+        goto done;
+    }
+    if (s != KILN_STATUS_OK) {
+        status = start_error(kiln_status_message(s), kiln_last_error());
+        goto done;
+    }
+    status = run_start(inst, wasi);
+done:
+    kiln_instance_free(inst);
+    kiln_pool_free(pool);
+    kiln_wasi_free(wasi);
+    return status;
+}
+
+KILN_API int kiln_wasi_run_main(const kiln_module *module, const kiln_wasi_config *config, int argc,
+                                char **argv)
+{
+    return kiln_wasi_run_main_env(module, config, false, argc, argv);
+}
