@@ -633,7 +633,7 @@ typedef struct kiln_compile_result {
 void kiln_compile_options_init(kiln_compile_options *o);
 /* The whole pipeline: read -> decode -> validate -> lower -> verify -> optimise -> emit
  * (+ header). result may be NULL when only files are wanted. On failure returns false with d
- * set (any class; KILN_ERR_UNSUPPORTED for SIMD) and leaves no partial output file behind.
+ * set (any class) and leaves no partial output file behind.
  * Thread-safe: every call has its own LLVM context. The output depends only on the input
  * bytes and the options (not on time, paths other than the file name, or the machine when
  * triple and cpu are given). */

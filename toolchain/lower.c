@@ -1,6 +1,6 @@
 /* lower.c -- lowers a validated module to LLVM IR: the per-function driver and the helpers
  * the lowering families (lower_control.c, lower_numeric.c, lower_memory.c,
- * lower_variable.c) share; lower_module.c emits everything outside function bodies.
+ * lower_variable.c, lower_simd.c) share; lower_module.c emits everything outside function bodies.
  *
  * One pass over each body with a stack of LLVM values and a stack of control frames. Locals
  * are allocas in the entry block (mem2reg promotes them); the entry block also loads memory
@@ -43,6 +43,15 @@ static const char *const intr_names[INTR_COUNT] = {
     [INTR_FPTOSI_SAT] = "llvm.fptosi.sat",
     [INTR_FPTOUI_SAT] = "llvm.fptoui.sat",
     [INTR_STACKSAVE] = "llvm.stacksave",
+    [INTR_ABS] = "llvm.abs",
+    [INTR_SMIN] = "llvm.smin",
+    [INTR_SMAX] = "llvm.smax",
+    [INTR_UMIN] = "llvm.umin",
+    [INTR_UMAX] = "llvm.umax",
+    [INTR_SADD_SAT] = "llvm.sadd.sat",
+    [INTR_UADD_SAT] = "llvm.uadd.sat",
+    [INTR_SSUB_SAT] = "llvm.ssub.sat",
+    [INTR_USUB_SAT] = "llvm.usub.sat",
 };
 
 /* abi.h's runtime functions. sig: result letter, then parameters:
@@ -437,7 +446,7 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
             u->diag->func_index = func_index;
             return false;
         }
-        if (kiln_ops[ins.op].prefix == 0xFD || !lower_table[ins.op].fn)
+        if (!lower_table[ins.op].fn)
             return lower_unsupported(&c, &ins);
         if (c.unreachable) {
             /* Dead code: only the nesting matters, until this frame's else or end. */

@@ -9,7 +9,7 @@
  *               the lazily created trap blocks. Its arrays live in the unit's scratch arena,
  *               which is reset after every function.
  * Lowering runs only on validated modules: handlers assert, they do not report, except for
- * what Kiln does not implement yet (SIMD), which is KILN_ERR_UNSUPPORTED.
+ * an instruction without a lower.def row, which is KILN_ERR_UNSUPPORTED.
  */
 #ifndef KILN_TOOLCHAIN_LOWER_H
 #define KILN_TOOLCHAIN_LOWER_H
@@ -47,6 +47,15 @@ typedef enum lower_intr {
     INTR_FPTOSI_SAT,
     INTR_FPTOUI_SAT,
     INTR_STACKSAVE,
+    INTR_ABS,
+    INTR_SMIN,
+    INTR_SMAX,
+    INTR_UMIN,
+    INTR_UMAX,
+    INTR_SADD_SAT,
+    INTR_UADD_SAT,
+    INTR_SSUB_SAT,
+    INTR_USUB_SAT,
     INTR_COUNT
 } lower_intr;
 
@@ -184,6 +193,8 @@ LLVMValueRef lower_load(lower_ctx *c, LLVMTypeRef t, LLVMValueRef ptr, lower_ali
                         bool invariant);
 LLVMValueRef lower_store(lower_ctx *c, LLVMValueRef v, LLVMValueRef ptr, lower_alias alias);
 LLVMValueRef lower_gep(lower_ctx *c, LLVMValueRef base, LLVMValueRef byte_offset);
+/* The address of a linear-memory access: base + zext(addr) + offset (lower_memory.c). */
+LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset);
 
 /* Branches to the function's trap block for `trap` if cond is true; continues in a new block. */
 void lower_trap_if(lower_ctx *c, LLVMValueRef cond, kiln_trap trap);
@@ -245,6 +256,48 @@ bool lower_memory_init(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_data_drop(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_memory_copy(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_memory_fill(lower_ctx *c, const kiln_instr *ins, int arg);
+
+/* ---- lower_simd.c: the 0xFD family ----
+ * A row's arg is SIMD_ARG(shape, x): the lane shape the v128 operands are viewed as, and the
+ * handler's own parameter (LLVM opcode, predicate, intrinsic or SIMD_* flags). */
+enum lower_shape { SH_I8, SH_I16, SH_I32, SH_I64, SH_F32, SH_F64 };
+#define SIMD_ARG(shape, x) ((shape) | ((x) << 3))
+enum { SIMD_SIGNED = 1, SIMD_UNSIGNED = 2, SIMD_HIGH = 4 };
+enum { VLOAD_PLAIN, VLOAD_EXTEND, VLOAD_SPLAT, VLOAD_ZERO, VLOAD_LANE, VSTORE_LANE, VSTORE };
+bool lower_v128_memory(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_v128_const(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_v128_not(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_v128_andnot(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_v128_bitselect(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_v128_any_true(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_shuffle(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_swizzle(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_splat(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_extract(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_replace(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_icmp(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_fcmp(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_binop(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_neg(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_unary_intr(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_binary_intr(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_abs(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_shift(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_all_true(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_bitmask(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_avgr(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_q15mulr(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_extmul(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_extadd(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_dot(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_narrow(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_extend(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_fminmax(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_pminmax(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_convert(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_trunc_sat(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_demote(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_simd_promote(lower_ctx *c, const kiln_instr *ins, int arg);
 
 /* ---- lower_variable.c: locals, globals, tables, references ---- */
 bool lower_local_get(lower_ctx *c, const kiln_instr *ins, int arg);

@@ -10,7 +10,9 @@
  */
 #include "lower.h"
 
-static LLVMValueRef effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset)
+/* base + zext(addr) + offset: guard-page addressing, no bounds check (the reservation covers
+ * every 33-bit sum). Shared with lower_simd.c's v128 accesses. */
+LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset)
 {
     lower_unit *u = c->u;
     KILN_ASSERT(c->mem_base != NULL);
@@ -25,7 +27,7 @@ bool lower_load_op(lower_ctx *c, const kiln_instr *ins, int arg)
     lower_unit *u = c->u;
     const kiln_opinfo *info = &kiln_ops[ins->op];
     LLVMTypeRef t = lower_letter_type(u, info->out[0]);
-    LLVMValueRef ptr = effective_address(c, lower_pop(c), ins->u.memarg.mem.offset);
+    LLVMValueRef ptr = lower_effective_address(c, lower_pop(c), ins->u.memarg.mem.offset);
     if (arg == LOAD_PLAIN) {
         lower_push(c, lower_load(c, t, ptr, ALIAS_MEMORY, false));
         return true;
@@ -42,7 +44,7 @@ bool lower_store_op(lower_ctx *c, const kiln_instr *ins, int arg)
     lower_unit *u = c->u;
     const kiln_opinfo *info = &kiln_ops[ins->op];
     LLVMValueRef v = lower_pop(c);
-    LLVMValueRef ptr = effective_address(c, lower_pop(c), ins->u.memarg.mem.offset);
+    LLVMValueRef ptr = lower_effective_address(c, lower_pop(c), ins->u.memarg.mem.offset);
     LLVMTypeRef t = LLVMTypeOf(v);
     if (LLVMGetTypeKind(t) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(t) > info->size * 8u)
         v = LLVMBuildTrunc(c->b, v, LLVMIntTypeInContext(u->ctx, info->size * 8u), "");

@@ -44,8 +44,12 @@ EOF
 cat >simd.wat <<'EOF'
 (module (func (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))
 EOF
+cat >bad.wat <<'EOF'
+(module (func (result i32) (i64.const 0)))
+EOF
 "$WAT2WASM" mod.wat -o mod.wasm || exit 1
 "$WAT2WASM" simd.wat -o simd.wasm || exit 1
+"$WAT2WASM" --no-check bad.wat -o bad.wasm || exit 1
 printf '\000asm\001\000\000' >trunc.wasm
 
 # Usage errors: exit 2 and a pointer to the help.
@@ -63,9 +67,12 @@ grep -q "Usage: kiln compile" out || fail "--help prints no usage"
 # Compile errors: exit 1, one FILE:0xOFFSET: error: MESSAGE line, no output file.
 expect 1 "^trunc.wasm:0x[0-9a-f]*: error: " "$KILN" trunc.wasm -o trunc.o
 [ ! -e trunc.o ] || fail "a failed compilation left trunc.o"
-expect 1 "^simd.wasm:0x[0-9a-f]*: error: v128.const is not supported yet (in function 0)$" \
-    "$KILN" simd.wasm -o simd.o --header simd.h
-[ ! -e simd.o ] && [ ! -e simd.h ] || fail "a failed compilation left simd.o or simd.h"
+expect 1 "^bad.wasm:0x[0-9a-f]*: error: type mismatch: .* (in function 0)$" \
+    "$KILN" bad.wasm -o bad.o --header bad.h
+[ ! -e bad.o ] && [ ! -e bad.h ] || fail "a failed compilation left bad.o or bad.h"
+# SIMD compiles (it used to be the example of a compile error).
+expect 0 "" "$KILN" simd.wasm -o simd.o --header simd.h
+[ -s simd.o ] && [ -s simd.h ] || fail "simd.wasm: no simd.o or simd.h"
 expect 1 "^missing.wasm: error: cannot open: " "$KILN" missing.wasm
 expect 1 "^mod.wasm: error: unknown target: " "$KILN" mod.wasm --target nosuch-arch-linux
 
