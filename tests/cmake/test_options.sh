@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# test_options.sh -- add_wasm_module() options that the samples do not cover: a .wasm source,
+# PREFIX, the configure-time errors (BOUNDS_CHECKS, bad OPT/PREFIX, mixed sources), and the
+# target triple when cross-compiling (derived from CMAKE_SYSTEM_PROCESSOR, or taken from
+# CMAKE_C_COMPILER_TARGET): only the module libraries are built, so no cross sysroot is needed.
+#
+# Usage: test_options.sh KILN_BUILD_DIR WORK_DIR CC WAT2WASM
+set -uo pipefail
+
+kiln_build=$1
+work=$2
+KILN_TEST_CC=$3
+wat2wasm=$4
+here=$(dirname "$0")
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$here/common.sh"
+KILN_FIND=(-DKiln_DIR="$kiln_build")
+
+rm -rf "$work"
+mkdir -p "$work/src"
+src="$work/src"
+cat >"$src/add.wat" <<'WAT'
+(module (func (export "add") (param i32 i32) (result i32)
+  (i32.add (local.get 0) (local.get 1))))
+WAT
+if ! "$wat2wasm" "$src/add.wat" -o "$src/add.wasm"; then
+    echo "FAIL wat2wasm"
+    exit 1
+fi
+cat >"$src/host.c" <<'C'
+#include <stdio.h>
+
+#include "calc.h"
+
+int main(void)
+{
+    kiln_instance *inst = NULL;
+    int32_t r = 0;
+    if (kiln_instance_new(&calc_module, NULL, &inst) != KILN_STATUS_OK ||
+        calc_add(inst, 40, 2, &r) != KILN_TRAP_NONE)
+        return 1;
+    kiln_instance_free(inst);
+    printf("%d\n", (int)r);
+    return r != 42;
+}
+C
+
+# project BODY: writes $src/CMakeLists.txt with a project that finds Kiln and then BODY.
+project_with()
+{
+    printf '%s\n' 'cmake_minimum_required(VERSION 3.25)' 'project(t LANGUAGES C)' \
+        'find_package(Kiln CONFIG REQUIRED)' "$1" >"$src/CMakeLists.txt"
+}
+
+# A .wasm source with PREFIX: the header is calc/calc.h (in the target's directory) and the
+# wrappers are calc_*.
+project_with 'add_wasm_module(adder SOURCES add.wasm PREFIX calc OPT 0)
+add_executable(host host.c)
+target_link_libraries(host PRIVATE adder)'
+configure_sample "$src" "$work/wasm" Ninja
+build_sample "$work/wasm"
+if [[ -f $work/wasm/adder/calc.h ]] && [[ $("$work/wasm/host") == 42 ]]; then
+    pass ".wasm source with PREFIX calc: adder/calc.h, calc_add() = 42"
+else
+    fail ".wasm source with PREFIX calc"
+fi
+
+# Configure-time errors: expect_error NAME REGEX add_wasm_module-call. They are raised before
+# the function creates anything, so a script (cmake -P) that loads the package's functions
+# shows them without the cost of configuring a project each time.
+expect_error()
+{
+    local name=$1 want=$2
+    local log="$work/error.log"
+    printf '%s\n' "include(\"$kiln_build/KilnFunctions.cmake\")" "$3" >"$src/error.cmake"
+    if (cd "$src" && cmake -P error.cmake) >"$log" 2>&1; then
+        fail "$name: no error"
+    elif ! grep -Eq "$want" "$log"; then
+        fail "$name: the error does not match /$want/"
+        sed 's/^/    | /' "$log" | head -n 20
+    else
+        pass "$name: $(grep -Eo "$want" "$log" | head -n 1)"
+    fi
+}
+expect_error "BOUNDS_CHECKS" 'BOUNDS_CHECKS is not implemented' \
+    'add_wasm_module(m SOURCES add.wasm BOUNDS_CHECKS)'
+expect_error "OPT 4" 'OPT must be 0, 1, 2 or 3' 'add_wasm_module(m SOURCES add.wasm OPT 4)'
+expect_error "bad PREFIX" "PREFIX '1x' is not a C identifier" \
+    'add_wasm_module(m SOURCES add.wasm PREFIX 1x)'
+expect_error "two kinds of source" 'one module per target' \
+    'add_wasm_module(m SOURCES add.wasm add.wat)'
+expect_error "unknown source" 'SOURCES are .wasm, .wat or .c files' \
+    'add_wasm_module(m SOURCES host.cpp)'
+expect_error "no SOURCES" 'SOURCES is required' 'add_wasm_module(m OPT 1)'
+
+# Cross-compiling: only the module targets are built (no target sysroot here), so the C
+# compiler only has to compile; FindThreads' checks are answered in advance. (32-bit targets
+# are not tried: KilnConfigVersion.cmake rejects a 64-bit Kiln's libraries for them.)
+cross()
+{
+    local name=$1 want=$2
+    shift 2
+    local build="$work/cross-$name"
+    project_with 'add_wasm_module(adder SOURCES add.wat PREFIX calc)'
+    configure_sample "$src" "$build" Ninja -DCMAKE_SYSTEM_NAME=Linux \
+        -DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY -DCMAKE_HAVE_PTHREAD_H=1 \
+        -DCMAKE_HAVE_LIBC_PTHREAD=1 "$@"
+    build_sample "$build" adder
+    local obj="$build/CMakeFiles/adder.kiln/calc.o"
+    local kind
+    kind=$(file -b "$obj")
+    if [[ $kind == *"$want"* ]]; then
+        pass "cross $name: $kind"
+    else
+        fail "cross $name: $obj is '$kind', not $want"
+    fi
+}
+cross aarch64 'ARM aarch64' -DCMAKE_SYSTEM_PROCESSOR=aarch64 \
+    -DCMAKE_C_FLAGS=--target=aarch64-linux-gnu
+cross riscv64-compiler-target 'RISC-V' -DCMAKE_SYSTEM_PROCESSOR=riscv64 \
+    -DCMAKE_C_COMPILER_TARGET=riscv64-linux-gnu
+
+finish
