@@ -193,6 +193,9 @@ LLVMValueRef lower_load(lower_ctx *c, LLVMTypeRef t, LLVMValueRef ptr, lower_ali
                         bool invariant);
 LLVMValueRef lower_store(lower_ctx *c, LLVMValueRef v, LLVMValueRef ptr, lower_alias alias);
 LLVMValueRef lower_gep(lower_ctx *c, LLVMValueRef base, LLVMValueRef byte_offset);
+/* The operand an identity-foldable float operation equals (lower_numeric.c). */
+LLVMValueRef lower_float_identity(LLVMOpcode op, bool f32, LLVMValueRef l, bool lc, uint64_t lk,
+                                  LLVMValueRef r, bool rc, uint64_t rk, bool *negate);
 /* The address of a linear-memory access: base + zext(addr) + offset (lower_memory.c). */
 LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset);
 

@@ -73,28 +73,37 @@ static bool const_bits(LLVMValueRef v, uint64_t *out)
 }
 
 /* x + -0, x - 0, x * 1, x / 1 (= x) and x * -1, x / -1, -0 - x (= -x): LLVM folds these to x
- * or fneg x, which leaves a signaling NaN x unquieted; lowered as that identity with the NaN
- * quieted. NULL for every other operation. */
+ * or fneg x, which leaves a signaling NaN x unquieted, so they are lowered as that identity
+ * with the NaN quieted. Given which operands are constants (lc/rc) and their bits (lk/rk, as
+ * an f32 or f64 pattern), returns the operand the result equals (l or r) and whether it is
+ * negated, or NULL for every other operation. Shared with lower_simd.c (splat constants). */
+LLVMValueRef lower_float_identity(LLVMOpcode op, bool f32, LLVMValueRef l, bool lc, uint64_t lk,
+                                  LLVMValueRef r, bool rc, uint64_t rk, bool *negate)
+{
+    const uint64_t neg_zero = f32 ? 0x80000000u : 0x8000000000000000u, pos_zero = 0,
+                   one = f32 ? 0x3f800000u : 0x3ff0000000000000u,
+                   minus_one = f32 ? 0xbf800000u : 0xbff0000000000000u;
+    *negate = false;
+    if (op == LLVMFAdd && rc && rk == neg_zero)
+        return l;
+    if (op == LLVMFAdd && lc && lk == neg_zero)
+        return r;
+    if (op == LLVMFSub && rc && rk == pos_zero)
+        return l;
+    if (op == LLVMFSub && lc && lk == neg_zero)
+        return *negate = true, r;
+    if ((op == LLVMFMul || op == LLVMFDiv) && rc && (rk == one || rk == minus_one))
+        return *negate = rk == minus_one, l;
+    if (op == LLVMFMul && lc && (lk == one || lk == minus_one))
+        return *negate = lk == minus_one, r;
+    return NULL;
+}
+
 static LLVMValueRef float_identity(lower_ctx *c, LLVMOpcode op, LLVMValueRef l, LLVMValueRef r)
 {
-    const uint64_t neg_zero = 0x8000000000000000u, pos_zero = 0, one = 0x3ff0000000000000u,
-                   minus_one = 0xbff0000000000000u;
-    uint64_t lk, rk;
-    bool lc = const_bits(l, &lk), rc = const_bits(r, &rk);
-    LLVMValueRef x = NULL;
-    bool negate = false;
-    if (op == LLVMFAdd && rc && rk == neg_zero)
-        x = l;
-    else if (op == LLVMFAdd && lc && lk == neg_zero)
-        x = r;
-    else if (op == LLVMFSub && rc && rk == pos_zero)
-        x = l;
-    else if (op == LLVMFSub && lc && lk == neg_zero)
-        x = r, negate = true;
-    else if ((op == LLVMFMul || op == LLVMFDiv) && rc && (rk == one || rk == minus_one))
-        x = l, negate = rk == minus_one;
-    else if (op == LLVMFMul && lc && (lk == one || lk == minus_one))
-        x = r, negate = lk == minus_one;
+    uint64_t lk = 0, rk = 0;
+    bool lc = const_bits(l, &lk), rc = const_bits(r, &rk), negate;
+    LLVMValueRef x = lower_float_identity(op, false, l, lc, lk, r, rc, rk, &negate);
     if (!x)
         return NULL;
     return quiet_nan(c, negate ? LLVMBuildFNeg(c->b, x, "") : x);

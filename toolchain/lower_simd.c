@@ -371,26 +371,9 @@ static LLVMValueRef quiet_nan(lower_ctx *c, unsigned shape, LLVMValueRef v);
 static LLVMValueRef float_identity(lower_ctx *c, unsigned shape, LLVMOpcode op, LLVMValueRef l,
                                    LLVMValueRef r)
 {
-    bool f32 = shape == SH_F32;
-    const uint64_t neg_zero = f32 ? 0x80000000u : 0x8000000000000000u, pos_zero = 0,
-                   one = f32 ? 0x3f800000u : 0x3ff0000000000000u,
-                   minus_one = f32 ? 0xbf800000u : 0xbff0000000000000u;
-    uint64_t lk, rk;
-    bool lc = splat_bits(l, shape, &lk), rc = splat_bits(r, shape, &rk);
-    LLVMValueRef x = NULL;
-    bool negate = false;
-    if (op == LLVMFAdd && rc && rk == neg_zero)
-        x = l;
-    else if (op == LLVMFAdd && lc && lk == neg_zero)
-        x = r;
-    else if (op == LLVMFSub && rc && rk == pos_zero)
-        x = l;
-    else if (op == LLVMFSub && lc && lk == neg_zero)
-        x = r, negate = true;
-    else if ((op == LLVMFMul || op == LLVMFDiv) && rc && (rk == one || rk == minus_one))
-        x = l, negate = rk == minus_one;
-    else if (op == LLVMFMul && lc && (lk == one || lk == minus_one))
-        x = r, negate = lk == minus_one;
+    uint64_t lk = 0, rk = 0;
+    bool lc = splat_bits(l, shape, &lk), rc = splat_bits(r, shape, &rk), negate;
+    LLVMValueRef x = lower_float_identity(op, shape == SH_F32, l, lc, lk, r, rc, rk, &negate);
     if (!x)
         return NULL;
     return quiet_nan(c, shape, negate ? LLVMBuildFNeg(c->b, x, "") : x);
