@@ -75,7 +75,9 @@ static uint16_t seek_stream(wasi_fd *f, uint64_t cookie)
         }
         f->dir_cookie = 2;
     }
-    if (cookie < f->dir_cookie) {
+    /* Cookie 2 starts the listing afresh: rewind even when the stream is already there (it
+     * may be at its end), so entries created since the last listing are seen. */
+    if (cookie < f->dir_cookie || cookie == 2) {
         rewinddir(f->dir);
         f->dir_cookie = 2;
     }

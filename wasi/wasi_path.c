@@ -96,7 +96,9 @@ uint16_t wasi_path_open(wasi_call *c)
         return WASI_EFAULT;
 
     bool read = base & (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_READDIR);
-    bool write = base & (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_DATASYNC | WASI_RIGHT_FD_ALLOCATE |
+    /* fd_datasync needs no writable host descriptor (fdatasync works on a read-only one), so
+     * it does not select a write mode: a directory opened with its own rights still opens. */
+    bool write = base & (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ALLOCATE |
                          WASI_RIGHT_FD_FILESTAT_SET_SIZE);
     int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
     if (oflags & WASI_O_DIRECTORY)

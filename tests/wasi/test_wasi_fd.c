@@ -472,6 +472,44 @@ static void test_readdir_whole(void **state)
 
 /* Buffers smaller than a record: the last one is cut, the result equals buf_len, and reading
  * on from the last whole record's d_next sees every entry exactly once. */
+/* Listing again from cookie 0 sees entries created since the stream reached its end (the
+ * wasi-testsuite's rust/fd_readdir found a stale listing here). */
+static void test_readdir_sees_new_entries(void **state)
+{
+    wt *t = *state;
+    wt_mkdir(t, "sandbox/e");
+    uint32_t fd;
+    assert_int_equal(wt_open(t, "e", O_DIRECTORY_W, 0, &fd), E_SUCCESS);
+    entry e[8];
+    assert_int_equal(WT_CALL(t, "fd_readdir", fd, WT_BUF, 4096, 0, WT_OUT), E_SUCCESS);
+    assert_int_equal(parse_dirents(t, WT_BUF, wt_u32(t, WT_OUT), e, 8), 2);
+    wt_write_file(t, "sandbox/e/new", "");
+    assert_int_equal(WT_CALL(t, "fd_readdir", fd, WT_BUF, 4096, 0, WT_OUT), E_SUCCESS);
+    assert_int_equal(parse_dirents(t, WT_BUF, wt_u32(t, WT_OUT), e, 8), 3);
+    assert_string_equal(e[2].name, "new");
+    assert_int_equal(e[2].next, 3);
+    assert_int_equal(WT_CALL(t, "fd_close", fd), E_SUCCESS);
+}
+
+/* Re-opening a directory with the rights fd_fdstat_get reports for it, without
+ * O_DIRECTORY, works: fd_datasync is among them and must not ask for a writable descriptor
+ * (the wasi-testsuite's rust/path_open_preopen). */
+static void test_reopen_dir_with_own_rights(void **state)
+{
+    wt *t = *state;
+    assert_int_equal(WT_CALL(t, "fd_fdstat_get", WT_SANDBOX_FD, WT_OUT2), E_SUCCESS);
+    uint64_t base = wt_u64(t, WT_OUT2 + 8), inheriting = wt_u64(t, WT_OUT2 + 16);
+    assert_true(base & R(0)); /* fd_datasync */
+    uint32_t len = wt_str(t, WT_PATH, ".");
+    assert_int_equal(
+        WT_CALL(t, "path_open", WT_SANDBOX_FD, 0, WT_PATH, len, 0, base, inheriting, 0, WT_OUT),
+        E_SUCCESS);
+    uint32_t fd = wt_u32(t, WT_OUT);
+    assert_int_equal(WT_CALL(t, "fd_readdir", fd, WT_BUF, 4096, 0, WT_OUT), E_SUCCESS);
+    assert_true(wt_u32(t, WT_OUT) >= 2 * 24 + 1 + 2);
+    assert_int_equal(WT_CALL(t, "fd_close", fd), E_SUCCESS);
+}
+
 static void test_readdir_small_buffers(void **state)
 {
     wt *t = *state;
@@ -554,6 +592,8 @@ int main(void)
         T(test_table_limit),
         T(test_advise_allocate_sync),
         T(test_readdir_whole),
+        T(test_readdir_sees_new_entries),
+        T(test_reopen_dir_with_own_rights),
         T(test_readdir_small_buffers),
         T(test_readdir_errors),
     };
