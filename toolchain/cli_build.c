@@ -66,8 +66,8 @@ const char kiln_cli_build_help[] =
     "  --cpu NAME           target CPU (default: generic; 'native' = this machine's)\n"
     "  -h, --help           show this help\n"
     "\n"
-    "The C compiler is $CC, else cc, clang-19 or clang on PATH. The same inputs and options\n"
-    "give a byte-identical APP.\n"
+    "The C compiler is $CC, else the one Kiln was built with, else cc, clang-19 or clang.\n"
+    "The same inputs and options give a byte-identical APP.\n"
     "Exit status: 0 success, 1 the module cannot be compiled or linked, 2 usage error.\n";
 
 const char kiln_cli_run_help[] =
@@ -515,12 +515,22 @@ static bool generate_main(const build_opts *o, cli_buf *b)
     return !b->failed;
 }
 
+/* The compiler Kiln's libraries were built with, and the link flag they need (sanitizer
+ * builds: their objects call the ASan/UBSan runtimes). Set by toolchain/CMakeLists.txt. */
+#ifndef KILN_LIBS_CC
+#define KILN_LIBS_CC ""
+#endif
+#ifndef KILN_LIBS_LDFLAG
+#define KILN_LIBS_LDFLAG ""
+#endif
+
 static bool find_cc(char *out, size_t size)
 {
     const char *cc = getenv("CC");
     if (cc && *cc)
         return find_program(cc, out, size);
-    return find_program("cc", out, size) || find_program("clang-19", out, size) ||
+    return (KILN_LIBS_CC[0] && find_program(KILN_LIBS_CC, out, size)) ||
+           find_program("cc", out, size) || find_program("clang-19", out, size) ||
            find_program("clang", out, size);
 }
 
@@ -601,23 +611,29 @@ static int do_build(build_opts *o)
         snprintf(inc0, sizeof inc0, "-I%s", paths.include[0]);
         snprintf(inc1, sizeof inc1, "-I%s",
                  paths.include[1][0] ? paths.include[1] : paths.include[0]);
-        const char *argv[] = {cc,
-                              "-std=c17",
-                              "-O2",
-                              "-g0",
-                              "-fno-ident",
-                              inc0,
-                              inc1,
-                              "main.c",
-                              "app.o",
-                              paths.wasi_lib,
-                              paths.runtime_lib,
-                              "-lm",
-                              "-lpthread",
-                              "-Wl,--build-id=none",
-                              "-o",
-                              out_path,
-                              NULL};
+        const char *argv[20];
+        size_t n = 0;
+        const char *fixed[] = {cc,
+                               "-std=c17",
+                               "-O2",
+                               "-g0",
+                               "-fno-ident",
+                               inc0,
+                               inc1,
+                               "main.c",
+                               "app.o",
+                               paths.wasi_lib,
+                               paths.runtime_lib,
+                               "-lm",
+                               "-lpthread",
+                               "-Wl,--build-id=none"};
+        for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+            argv[n++] = fixed[i];
+        if (KILN_LIBS_LDFLAG[0])
+            argv[n++] = KILN_LIBS_LDFLAG;
+        argv[n++] = "-o";
+        argv[n++] = out_path;
+        argv[n] = NULL;
         if (!spawn_in(tmp, argv, err, sizeof err))
             status = fail(o->cmd, "linking %s failed: %s", o->output, err);
     }
