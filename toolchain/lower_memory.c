@@ -72,18 +72,26 @@ bool lower_memory_grow(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
+/* The bulk memory and table instructions: the runtime function fn gets vmctx, the index
+ * immediates imms[0..n), then the instruction's three operands in stack order (a
+ * destination, a source or value, a length). */
+void lower_bulk_call(lower_ctx *c, lower_rt fn, const uint32_t *imms, unsigned n)
+{
+    LLVMValueRef args[6];
+    KILN_ASSERT(n <= 2);
+    args[0] = c->vmctx;
+    for (unsigned i = 0; i < n; i++)
+        args[1 + i] = lower_i32(c->u, imms[i]);
+    args[n + 3] = lower_pop(c);
+    args[n + 2] = lower_pop(c);
+    args[n + 1] = lower_pop(c);
+    lower_rt_call(c, fn, args, n + 4);
+}
+
 bool lower_memory_init(lower_ctx *c, const kiln_instr *ins, int arg)
 {
-    LLVMValueRef len = lower_pop(c);
-    LLVMValueRef src = lower_pop(c);
-    LLVMValueRef dst = lower_pop(c);
-    LLVMValueRef args[6] = {c->vmctx,
-                            lower_i32(c->u, ins->u.memory_init.memory),
-                            lower_i32(c->u, ins->u.memory_init.data),
-                            dst,
-                            src,
-                            len};
-    lower_rt_call(c, RT_MEMORY_INIT, args, 6);
+    const uint32_t imms[2] = {ins->u.memory_init.memory, ins->u.memory_init.data};
+    lower_bulk_call(c, RT_MEMORY_INIT, imms, 2);
     return true;
 }
 
@@ -96,20 +104,14 @@ bool lower_data_drop(lower_ctx *c, const kiln_instr *ins, int arg)
 
 bool lower_memory_copy(lower_ctx *c, const kiln_instr *ins, int arg)
 {
-    LLVMValueRef len = lower_pop(c);
-    LLVMValueRef src = lower_pop(c);
-    LLVMValueRef dst = lower_pop(c);
-    LLVMValueRef args[5] = {c->vmctx, lower_i32(c->u, 0), dst, src, len};
-    lower_rt_call(c, RT_MEMORY_COPY, args, 5);
+    const uint32_t memory = 0;
+    lower_bulk_call(c, RT_MEMORY_COPY, &memory, 1);
     return true;
 }
 
 bool lower_memory_fill(lower_ctx *c, const kiln_instr *ins, int arg)
 {
-    LLVMValueRef len = lower_pop(c);
-    LLVMValueRef value = lower_pop(c);
-    LLVMValueRef dst = lower_pop(c);
-    LLVMValueRef args[5] = {c->vmctx, lower_i32(c->u, 0), dst, value, len};
-    lower_rt_call(c, RT_MEMORY_FILL, args, 5);
+    const uint32_t memory = 0;
+    lower_bulk_call(c, RT_MEMORY_FILL, &memory, 1);
     return true;
 }

@@ -121,41 +121,21 @@ bool lower_table_grow(lower_ctx *c, const kiln_instr *ins, int arg)
 
 bool lower_table_fill(lower_ctx *c, const kiln_instr *ins, int arg)
 {
-    LLVMValueRef len = lower_pop(c);
-    LLVMValueRef value = lower_pop(c);
-    LLVMValueRef dst = lower_pop(c);
-    LLVMValueRef args[5] = {c->vmctx, lower_i32(c->u, ins->u.index), dst, value, len};
-    lower_rt_call(c, RT_TABLE_FILL, args, 5);
+    lower_bulk_call(c, RT_TABLE_FILL, &ins->u.index, 1);
     return true;
 }
 
 bool lower_table_copy(lower_ctx *c, const kiln_instr *ins, int arg)
 {
-    LLVMValueRef len = lower_pop(c);
-    LLVMValueRef src = lower_pop(c);
-    LLVMValueRef dst = lower_pop(c);
-    LLVMValueRef args[6] = {c->vmctx,
-                            lower_i32(c->u, ins->u.table_copy.dst),
-                            lower_i32(c->u, ins->u.table_copy.src),
-                            dst,
-                            src,
-                            len};
-    lower_rt_call(c, RT_TABLE_COPY, args, 6);
+    const uint32_t imms[2] = {ins->u.table_copy.dst, ins->u.table_copy.src};
+    lower_bulk_call(c, RT_TABLE_COPY, imms, 2);
     return true;
 }
 
 bool lower_table_init(lower_ctx *c, const kiln_instr *ins, int arg)
 {
-    LLVMValueRef len = lower_pop(c);
-    LLVMValueRef src = lower_pop(c);
-    LLVMValueRef dst = lower_pop(c);
-    LLVMValueRef args[6] = {c->vmctx,
-                            lower_i32(c->u, ins->u.table_init.table),
-                            lower_i32(c->u, ins->u.table_init.elem),
-                            dst,
-                            src,
-                            len};
-    lower_rt_call(c, RT_TABLE_INIT, args, 6);
+    const uint32_t imms[2] = {ins->u.table_init.table, ins->u.table_init.elem};
+    lower_bulk_call(c, RT_TABLE_INIT, imms, 2);
     return true;
 }
 
