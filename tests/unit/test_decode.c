@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "test_alloc.h"
 #include "wasm_builder.h"
 
 #define END   "unexpected end of section or function"
@@ -90,46 +91,6 @@ static size_t one_func_module(wasm_builder *mod, const void *body, size_t n, boo
 #define ONE_FUNC(mod, ...)                                                                         \
     one_func_module((mod), (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}), \
                     false, false)
-
-/*
- * Counting allocator (the Lua ltests.c idea): counts, fails on demand, tracks live blocks.
- */
-
-typedef struct counting_allocator {
-    kiln_allocator base;
-    size_t calls;   /* allocation attempts */
-    size_t live;    /* blocks not yet freed */
-    size_t fail_at; /* 1-based attempt that fails; 0 = never */
-    size_t largest; /* largest request */
-} counting_allocator;
-
-static void *counting_realloc(void *ud, void *ptr, size_t size)
-{
-    counting_allocator *a = ud;
-    if (size == 0) {
-        if (ptr)
-            a->live--;
-        free(ptr);
-        return NULL;
-    }
-    a->calls++;
-    if (size > a->largest)
-        a->largest = size;
-    if (a->fail_at && a->calls == a->fail_at)
-        return NULL;
-    void *p = realloc(ptr, size);
-    if (p && !ptr)
-        a->live++;
-    return p;
-}
-
-static void counting_init(counting_allocator *a, size_t fail_at)
-{
-    memset(a, 0, sizeof *a);
-    a->base.realloc = counting_realloc;
-    a->base.ud = a;
-    a->fail_at = fail_at;
-}
 
 /*
  * A module with every section kind, used by several tests.

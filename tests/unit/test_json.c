@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "test_alloc.h"
 
 /* A wast2json-shaped document, used by several tests. */
 static const char sample[] =
@@ -350,37 +351,14 @@ static void test_json_depth_limit(void **state)
     expect_error(objs, n, KILN_ERR_LIMIT, 4 * JSON_MAX_DEPTH);
 }
 
-/* An allocator that fails every allocation after the first `budget`. */
-typedef struct failing {
-    long budget;
-    long live;
-} failing;
-
-static void *failing_realloc(void *ud, void *ptr, size_t size)
-{
-    failing *f = ud;
-    if (size == 0) {
-        if (ptr)
-            f->live--;
-        free(ptr);
-        return NULL;
-    }
-    if (f->budget-- <= 0)
-        return NULL;
-    void *q = realloc(ptr, size);
-    if (q && !ptr)
-        f->live++;
-    return q;
-}
-
 static void test_json_allocation_failures(void **state)
 {
     bool succeeded = false;
     for (long n = 0; n < 10000 && !succeeded; n++) {
-        failing f = {n, 0};
-        kiln_allocator alloc = {failing_realloc, &f};
+        counting_allocator f;
+        counting_init_budget(&f, (size_t)n);
         kiln_arena arena;
-        kiln_arena_init(&arena, &alloc);
+        kiln_arena_init(&arena, &f.base);
         kiln_diag d;
         kiln_diag_init(&d);
         const json_value *root = NULL;

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "test_alloc.h"
 #include "wasm_builder.h"
 
 #define END "unexpected end of section or function"
@@ -559,42 +560,6 @@ static void test_rd_sub_bounds(void **state)
 /*
  * arena.c
  */
-
-typedef struct counting_allocator {
-    kiln_allocator base;
-    size_t calls;   /* allocations attempted */
-    size_t live;    /* blocks not yet freed */
-    size_t fail_at; /* the allocation (1-based) that fails; 0 = never */
-    size_t largest; /* largest request seen */
-} counting_allocator;
-
-static void *counting_realloc(void *ud, void *ptr, size_t size)
-{
-    counting_allocator *a = ud;
-    if (size == 0) {
-        if (ptr)
-            a->live--;
-        free(ptr);
-        return NULL;
-    }
-    a->calls++;
-    if (size > a->largest)
-        a->largest = size;
-    if (a->fail_at && a->calls == a->fail_at)
-        return NULL;
-    void *p = realloc(ptr, size);
-    if (p && !ptr)
-        a->live++;
-    return p;
-}
-
-static void counting_init(counting_allocator *a, size_t fail_at)
-{
-    memset(a, 0, sizeof *a);
-    a->base.realloc = counting_realloc;
-    a->base.ud = a;
-    a->fail_at = fail_at;
-}
 
 static void test_arena_alignment_and_zeroing(void **state)
 {

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "test_alloc.h"
 
 /*
  * A tiny module builder
@@ -868,26 +869,6 @@ static void test_validate_nesting_limit(void **state)
     assert_int_equal(d.func_index, 0);
 }
 
-typedef struct failing_alloc {
-    int left; /* allocations that still succeed; -1 = all */
-    int count;
-} failing_alloc;
-
-static void *failing_realloc(void *ud, void *ptr, size_t size)
-{
-    failing_alloc *fa = ud;
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    if (fa->left == 0)
-        return NULL;
-    if (fa->left > 0)
-        fa->left--;
-    fa->count++;
-    return realloc(ptr, size);
-}
-
 /* The positive module below, validated with the N-th allocation failing for every N. */
 static void build_feature_module(wmod *w);
 
@@ -898,9 +879,10 @@ static void test_validate_allocation_failure(void **state)
     begin(&w);
     build_feature_module(&w);
     for (int n = 0;; n++) {
-        failing_alloc fa = {.left = n};
-        kiln_allocator alloc = {failing_realloc, &fa};
-        kiln_diag d = run(&w, &alloc);
+        counting_allocator fa;
+        counting_init_budget(&fa, (size_t)n);
+        kiln_diag d = run(&w, &fa.base);
+        assert_int_equal(fa.live, 0); /* a failed or finished validation frees everything */
         if (d.code == KILN_OK)
             break;
         assert_int_equal(d.code, KILN_ERR_NOMEM);
