@@ -33,6 +33,8 @@ add_executable(Kiln::kiln ALIAS kiln)
 install(TARGETS kiln
   EXPORT KilnTargets
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+# The code generator plugin kiln opens on its first compilation (toolchain/codegen_plugin.h).
+install(TARGETS kiln_codegen LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}/kiln")
 install(TARGETS kiln_runtime kiln_wasi
   EXPORT KilnTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"

@@ -144,7 +144,7 @@ KILN_API void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t 
 {
     const kiln_host_func *h = kiln_vm_imports(vmctx)[import_index].host.p;
     if (h == NULL)
-        kiln_trap_raise(vmctx, KILN_TRAP_HOST);
+        kiln_trap_raise_from(vmctx, KILN_TRAP_HOST, __builtin_return_address(0));
     kiln_val small_args[SMALL_VALUES], small_results[SMALL_VALUES];
     kiln_val *args = small_args, *results = small_results;
     if (h->param_count > SMALL_VALUES)
@@ -168,6 +168,6 @@ KILN_API void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t 
         free(args);
     if (results != small_results)
         free(results);
-    if (trap != KILN_TRAP_NONE)
-        kiln_trap_raise(vmctx, trap);
+    if (trap != KILN_TRAP_NONE) /* attributed to the import's adapter, our caller */
+        kiln_trap_raise_from(vmctx, trap, __builtin_return_address(0));
 }

@@ -93,6 +93,7 @@ typedef struct kiln_thread {
     size_t altstack_size;  /* its size */
     stack_t prev_altstack; /* restored at thread exit */
     char error[256];       /* kiln_last_error() */
+    uintptr_t trap_pc;     /* kiln_last_trap_pc(): where the latest trap was raised, or 0 */
 } kiln_thread;
 
 extern _Thread_local kiln_thread kiln_tls;
@@ -102,6 +103,10 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, v
                      uint64_t *args_results);
 /* Unwinds to the innermost entry of the calling thread (which must exist). */
 KILN_NORETURN void kiln_unwind(kiln_thread *t, uint32_t trap);
+/* kiln_trap_raise for the runtime's helpers that generated code calls (memory.copy, table.get,
+ * host calls ...): the trap is attributed to the helper's caller, pc (pass
+ * __builtin_return_address(0) from the helper itself). */
+KILN_NORETURN void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc);
 void kiln_set_error(const char *fmt, ...) KILN_PRINTF(1, 2);
 void kiln_clear_error(void);
 

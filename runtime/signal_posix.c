@@ -257,6 +257,7 @@ static void fault_handler(int sig, siginfo_t *info, void *uc)
         uintptr_t addr = (uintptr_t)info->si_addr;
         if (range_contains(&code_ranges, pc)) {
             bool in_memory = range_contains(&memory_ranges, addr);
+            t->trap_pc = pc; /* kiln_last_trap_pc(), if this fault becomes a trap */
             if (in_memory && sp > t->limit && sp - t->limit >= KILN_REDIRECT_ROOM) {
                 /* Leave the alternate stack first: sigreturn restores the thread's signal
                  * mask (no system call of ours), and the unwind runs on the thread's stack

@@ -69,7 +69,7 @@ void kiln_unwind(kiln_thread *t, uint32_t trap)
     siglongjmp(t->top->jmp, (int)trap);
 }
 
-KILN_API void kiln_trap_raise(kiln_vmctx *vmctx, uint32_t trap)
+void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc)
 {
     (void)vmctx;
     kiln_thread *t = &kiln_tls;
@@ -77,7 +77,55 @@ KILN_API void kiln_trap_raise(kiln_vmctx *vmctx, uint32_t trap)
      * called generated code directly, bypassing kiln_invoke. There is nowhere to return. */
     if (t->top == NULL)
         __builtin_trap();
+    /* A return address: the call may be the last instruction of its function (trap blocks
+     * end in a noreturn call), so step back into the call itself. */
+    t->trap_pc = (uintptr_t)pc - 1;
     kiln_unwind(t, trap);
+}
+
+KILN_API void kiln_trap_raise(kiln_vmctx *vmctx, uint32_t trap)
+{
+    kiln_trap_raise_from(vmctx, trap, __builtin_return_address(0));
+}
+
+KILN_API uintptr_t kiln_last_trap_pc(void)
+{
+    return kiln_tls.trap_pc;
+}
+
+KILN_API bool kiln_module_func_at(const kiln_module *module, uintptr_t pc, uint32_t *index,
+                                  const char **name, size_t *name_len)
+{
+    if (module == NULL || pc == 0 || pc < (uintptr_t)module->code_begin.p ||
+        pc >= (uintptr_t)module->code_end.p)
+        return false;
+    /* Each function's code runs from its entry to the next entry above it: take the highest
+     * entry at or below pc. Imported functions' entries are their generated adapters. */
+    const kiln_func_desc *funcs = module->funcs.p;
+    uint32_t best = UINT32_MAX;
+    uintptr_t best_at = 0;
+    for (uint32_t i = 0; i < module->func_count; i++) {
+        uintptr_t at = (uintptr_t)funcs[i].code.p;
+        if (at <= pc && at >= best_at && at != 0) {
+            best = i;
+            best_at = at;
+        }
+    }
+    if (best == UINT32_MAX)
+        return false;
+    /* The name section's name, else the first export name of the function. */
+    const kiln_str_desc *found = funcs[best].name.len ? &funcs[best].name : NULL;
+    const kiln_export_desc *exports = module->exports.p;
+    for (uint32_t i = 0; found == NULL && i < module->export_count; i++)
+        if (exports[i].kind == KILN_KIND_FUNC && exports[i].index == best && exports[i].name.len)
+            found = &exports[i].name;
+    if (index)
+        *index = best;
+    if (name)
+        *name = found ? found->ptr.p : NULL;
+    if (name_len)
+        *name_len = found ? found->len : 0;
+    return true;
 }
 
 KILN_API const char *kiln_trap_message(kiln_trap t)

@@ -19,22 +19,6 @@
 
 #include "lower.h"
 
-void kiln_compile_options_init(kiln_compile_options *o)
-{
-    memset(o, 0, sizeof *o);
-    o->opt_level = 2;
-    o->emit = KILN_EMIT_OBJ;
-}
-
-void kiln_compile_result_free(kiln_compile_result *r)
-{
-    if (!r)
-        return;
-    free(r->output);
-    free(r->header);
-    memset(r, 0, sizeof *r);
-}
-
 static bool read_file(const char *path, uint8_t **out, size_t *out_size, kiln_diag *d)
 {
     *out = NULL;

@@ -21,17 +21,44 @@ static int start_error(const char *what, const char *detail)
     return KILN_WASI_MAIN_EXIT_ERROR;
 }
 
-static int trap_status(kiln_trap t)
+/* Prints the name-section name of a function as it is, but for bytes that are not printable
+ * ASCII (a name is untrusted input: no terminal escapes reach stderr), written \xHH. */
+static void print_name(const char *name, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
+            fputc(c, stderr);
+        else
+            fprintf(stderr, "\\x%02x", c);
+    }
+}
+
+/* "kiln: trap: MESSAGE[: DETAIL][ in function "NAME"|#INDEX]" on stderr (docs/run.md). */
+static int trap_status(const kiln_module *module, kiln_trap t)
 {
     const char *msg = kiln_trap_message(t);
     const char *detail = t == KILN_TRAP_HOST ? kiln_last_error() : "";
-    fprintf(stderr, "kiln: trap: %s%s%s\n", msg, detail && *detail ? ": " : "",
+    fprintf(stderr, "kiln: trap: %s%s%s", msg, detail && *detail ? ": " : "",
             detail ? detail : "");
+    uint32_t index;
+    const char *name;
+    size_t name_len;
+    if (kiln_module_func_at(module, kiln_last_trap_pc(), &index, &name, &name_len)) {
+        if (name != NULL) {
+            fputs(" in function \"", stderr);
+            print_name(name, name_len);
+            fputc('"', stderr);
+        } else {
+            fprintf(stderr, " in function #%u", index);
+        }
+    }
+    fputc('\n', stderr);
     return KILN_WASI_MAIN_EXIT_TRAP;
 }
 
 /* Runs _start of an instantiated module; returns the exit status. */
-static int run_start(kiln_instance *inst, const kiln_wasi *wasi)
+static int run_start(const kiln_module *module, kiln_instance *inst, const kiln_wasi *wasi)
 {
     kiln_extern start;
     if (kiln_instance_export(inst, "_start", &start) != KILN_STATUS_OK ||
@@ -43,7 +70,7 @@ static int run_start(kiln_instance *inst, const kiln_wasi *wasi)
     int code = 0;
     if (t == KILN_TRAP_EXIT && kiln_wasi_exit_code(wasi, &code))
         return (int)((unsigned)code & 0xffu);
-    return trap_status(t);
+    return trap_status(module, t);
 }
 
 KILN_API int kiln_wasi_run_main_env(const kiln_module *module, const kiln_wasi_config *config,
@@ -92,14 +119,14 @@ KILN_API int kiln_wasi_run_main_env(const kiln_module *module, const kiln_wasi_c
         int code = 0;
         status = t == KILN_TRAP_EXIT && kiln_wasi_exit_code(wasi, &code)
                      ? (int)((unsigned)code & 0xffu)
-                     : trap_status(t);
+                     : trap_status(module, t);
         goto done;
     }
     if (s != KILN_STATUS_OK) {
         status = start_error(kiln_status_message(s), kiln_last_error());
         goto done;
     }
-    status = run_start(inst, wasi);
+    status = run_start(module, inst, wasi);
 done:
     kiln_instance_free(inst);
     kiln_pool_free(pool);

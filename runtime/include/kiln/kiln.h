@@ -18,6 +18,7 @@
 #ifndef KILN_KILN_H
 #define KILN_KILN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,16 @@ const char *kiln_runtime_version(void);
 /* A description of the calling thread's last failure (e.g. `unknown import: "env" "f"` for
  * KILN_STATUS_LINK), or "". Valid until the thread's next runtime call. */
 const char *kiln_last_error(void);
+/* Where the calling thread's latest trap was raised: an address inside the generated code of
+ * the trapping function (or of the function that called a failing runtime helper or host
+ * function), 0 if none is known. kiln_module_func_at names the function. */
+uintptr_t kiln_last_trap_pc(void);
+/* The function of module whose code contains pc: its index (imports counted, as in the
+ * binary) and its name: from the name section, else its first export name (not
+ * NUL-terminated; *name NULL and *name_len 0 when it has neither). False if pc is not in
+ * module's code. Any out-pointer may be NULL. */
+bool kiln_module_func_at(const kiln_module *module, uintptr_t pc, uint32_t *index,
+                         const char **name, size_t *name_len);
 
 /* Installs the SIGSEGV/SIGBUS handlers (on an alternate stack per thread that enters wasm)
  * once. Idempotent and thread-safe; kiln_instance_new calls it. Faults that are not
