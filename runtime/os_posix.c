@@ -12,7 +12,10 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -51,10 +54,42 @@ void kiln_os_release(void *p, size_t size)
         munmap(p, size);
 }
 
+/* The main thread's stack without pthread_getattr_np, which reads /proc/self/maps for it
+ * (~200 us on a VM: most of a sealed executable's start-up overhead). The kernel puts the
+ * program's file name (AT_EXECFN) at the very top of the initial stack, followed only by an
+ * 8-byte end marker, and the stack may grow to RLIMIT_STACK below the end of that page; no
+ * other mapping is placed in that range. The caller is on the main thread iff its frame is
+ * inside it. False (use pthread_getattr_np) for other threads or an unlimited stack. */
+static bool main_thread_stack(uintptr_t *lo, uintptr_t *hi)
+{
+    const char *execfn = (const char *)getauxval(AT_EXECFN);
+    struct rlimit rl;
+    long page = sysconf(_SC_PAGESIZE);
+    if (execfn == NULL || page <= 0 || getrlimit(RLIMIT_STACK, &rl) != 0 ||
+        rl.rlim_cur == RLIM_INFINITY)
+        return false;
+    uintptr_t end = (uintptr_t)execfn + strlen(execfn) + 1 + sizeof(uint64_t);
+    uintptr_t top = (end + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    if (top < end || rl.rlim_cur >= top)
+        return false;
+    uintptr_t bottom = top - (uintptr_t)rl.rlim_cur;
+    uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
+    if (frame <= bottom || frame >= top)
+        return false;
+    *lo = bottom;
+    *hi = top;
+    return true;
+}
+
 /* pthread_getattr_np knows every thread's stack; for the main thread glibc derives it from
- * /proc/self/maps and RLIMIT_STACK, so callers cache the answer per thread. */
+ * /proc/self/maps and RLIMIT_STACK (see main_thread_stack), so callers cache the answer per
+ * thread. */
 bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard)
 {
+    if (main_thread_stack(lo, hi)) {
+        *guard = 0; /* the kernel's stack guard gap lies below lo */
+        return true;
+    }
     pthread_attr_t attr;
     if (pthread_getattr_np(pthread_self(), &attr) != 0)
         return false;
