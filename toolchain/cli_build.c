@@ -64,9 +64,12 @@ const char kiln_cli_build_help[] =
     "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
     "  --target TRIPLE      target triple of the module's code (default: the host's)\n"
     "  --cpu NAME           target CPU (default: generic; 'native' = this machine's)\n"
+    "  --dynamic            link the C library dynamically (default: a static executable)\n"
     "  -h, --help           show this help\n"
     "\n"
     "The C compiler is $CC, else the one Kiln was built with, else cc, clang-19 or clang.\n"
+    "APP is linked -static (no loader work at start-up, nothing needed at run time) unless\n"
+    "--dynamic is given or Kiln was built with sanitizers.\n"
     "The same inputs and options give a byte-identical APP.\n"
     "Exit status: 0 success, 1 the module cannot be compiled or linked, 2 usage error.\n";
 
@@ -100,6 +103,7 @@ typedef struct build_opts {
     const char *envs[MAX_ENVS];
     size_t env_count;
     bool inherit_env;
+    bool dynamic; /* build: link the C library dynamically (default: static) */
     int opt_level;
     const char *triple, *cpu;
     char *owned[MAX_DIRS + MAX_ENVS]; /* strings split or built here */
@@ -229,6 +233,8 @@ static int parse(build_opts *o, int argc, char **argv, bool run, int *rest)
             o->opt_level = arg[2] - '0';
         } else if (!run && strcmp(arg, "--inherit-env") == 0) {
             o->inherit_env = true;
+        } else if (!run && strcmp(arg, "--dynamic") == 0) {
+            o->dynamic = true;
         } else if (!run && strcmp(arg, "-o") == 0) {
             if (i + 1 >= argc)
                 return cli_usage_error(o->cmd, "option '-o' needs a value");
@@ -630,7 +636,9 @@ static int do_build(build_opts *o)
         for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
             argv[n++] = fixed[i];
         if (KILN_LIBS_LDFLAG[0])
-            argv[n++] = KILN_LIBS_LDFLAG;
+            argv[n++] = KILN_LIBS_LDFLAG; /* sanitizer runtimes: dynamic only */
+        else if (!o->dynamic)
+            argv[n++] = "-static-pie";
         argv[n++] = "-o";
         argv[n++] = out_path;
         argv[n] = NULL;
