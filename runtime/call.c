@@ -80,13 +80,13 @@ static void from_slot(const uint64_t *slot, uint8_t type, kiln_val *v)
 KILN_API kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_t *args_results)
 {
     if (inst == NULL || func_index >= inst->module->func_count) {
-        kiln_set_error("kiln_invoke: no function %u", func_index);
+        kiln_set_error("kiln_invoke: no function %u", (unsigned)func_index);
         return KILN_TRAP_HOST;
     }
     const kiln_funcref *f = kiln_instance_funcref(inst, func_index);
     kiln_array_fn entry = (kiln_array_fn)f->array_entry.p;
     if (entry == NULL) {
-        kiln_set_error("kiln_invoke: function %u has no array entry", func_index);
+        kiln_set_error("kiln_invoke: function %u has no array entry", (unsigned)func_index);
         return KILN_TRAP_HOST;
     }
     return kiln_enter(f->vmctx.p, kiln_instance_stack_budget(inst), entry, f->code.p, args_results);
@@ -107,12 +107,13 @@ KILN_API kiln_trap kiln_call(kiln_instance *inst, const kiln_funcref *func, cons
         return KILN_TRAP_HOST;
     }
     if (arg_count != np || result_count < nr) {
-        kiln_set_error("kiln_call: function takes %u arguments and returns %u results", np, nr);
+        kiln_set_error("kiln_call: function takes %u arguments and returns %u results",
+                       (unsigned)np, (unsigned)nr);
         return KILN_TRAP_HOST;
     }
     for (uint32_t i = 0; i < np; i++) {
         if (args[i].type != params[i]) {
-            kiln_set_error("kiln_call: argument %u has the wrong type", i);
+            kiln_set_error("kiln_call: argument %u has the wrong type", (unsigned)i);
             return KILN_TRAP_HOST;
         }
     }

@@ -12,6 +12,13 @@
  * An instantiation that traps after it may have published references to its own functions
  * (into an imported table, or through the start function) stays alive as a zombie until its
  * pool is freed: those functions must stay callable, as the spec's linking tests require.
+ *
+ * kiln_pool_instantiate is the same sequence for a module pool (pool.c), minus everything the
+ * pool did once: no descriptor check, no interning (the vmctx starts as a copy of the pool's
+ * template), no allocation (the slot's block holds every record and the initial table
+ * elements), memory already committed and zeroed, data segments copied as one prepared image
+ * when their offsets are constant. Only import linking, globals, element segments and the
+ * start function are per instance.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +86,7 @@ static bool init_ok(const kiln_module_desc *m, const kiln_init_desc *init, uint8
     return false;
 }
 
-static kiln_status check_module(const kiln_module_desc *m, uint32_t *global_imports_out)
+kiln_status kiln_module_check(const kiln_module_desc *m, uint32_t *global_imports_out)
 {
     const kiln_vmctx_layout *l = &m->layout;
     if (l->size < KILN_VMCTX_HEADER_SIZE || l->size % 16 != 0)
@@ -292,7 +299,8 @@ static kiln_status link_function(kiln_instance *inst, const kiln_import_desc *im
         if (!host_type_matches(h, (const kiln_functype_desc *)m->types.p + im->type_index))
             return incompatible(im, "function signature");
         if (fd->code.p == NULL) {
-            kiln_set_error("invalid module descriptor: no host adapter for import %u", im->index);
+            kiln_set_error("invalid module descriptor: no host adapter for import %u",
+                           (unsigned)im->index);
             return KILN_STATUS_ARG;
         }
         kiln_funcref *ref = &inst->host_refs[im->index];
@@ -351,6 +359,11 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
             if (ext->kind != KILN_KIND_MEMORY || ext->of.memory == NULL)
                 return incompatible(im, "not a memory");
             kiln_memory_impl *mem = (kiln_memory_impl *)ext->of.memory;
+            /* Unchecked code relies on the guard region behind the memory. */
+            if (!(inst->module->flags & KILN_MODULE_BOUNDS_CHECKED) &&
+                mem->pub.reserved != KILN_MEMORY_RESERVATION)
+                return link_error("memory without guard pages", im,
+                                  "the importer was not compiled with --bounds-checks");
             if (!limits_match(mem->pub.size / KILN_WASM_PAGE, mem->has_max, mem->decl_max,
                               &im->limits))
                 return incompatible(im, "memory limits");
@@ -374,14 +387,6 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
 
 /* ---- vmctx contents ---- */
 
-const kiln_funcref *kiln_instance_funcref(kiln_instance *inst, uint32_t func_index)
-{
-    uint32_t imported = inst->module->func_import_count;
-    if (func_index < imported)
-        return kiln_vm_imports(inst->vmctx)[func_index].ref.p;
-    return &kiln_vm_funcrefs(inst->vmctx)[func_index - imported];
-}
-
 void *kiln_eval_ref(kiln_instance *inst, const kiln_init_desc *init)
 {
     switch (init->kind) {
@@ -403,21 +408,24 @@ static uint32_t eval_offset(kiln_instance *inst, const kiln_init_desc *init)
     return (uint32_t)init->value.u.i32;
 }
 
-static kiln_status intern_types(kiln_instance *inst)
+kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *ids)
 {
-    const kiln_module_desc *m = inst->module;
     const kiln_functype_desc *types = m->types.p;
-    uint32_t *ids = kiln_vm_sig_ids(inst->vmctx);
     for (uint32_t i = 0; i < m->type_count; i++) {
         const uint8_t *t = types[i].types.p;
         ids[i] = kiln_sig_intern(types[i].param_count, t, types[i].result_count,
                                  t ? t + types[i].param_count : NULL);
         if (ids[i] == 0) {
-            kiln_set_error("cannot intern function signature %u", i);
+            kiln_set_error("cannot intern function signature %u", (unsigned)i);
             return KILN_STATUS_NOMEM;
         }
     }
     return KILN_STATUS_OK;
+}
+
+static kiln_status intern_types(kiln_instance *inst)
+{
+    return kiln_module_intern(inst->module, kiln_vm_sig_ids(inst->vmctx));
 }
 
 static void init_funcrefs(kiln_instance *inst)
@@ -456,6 +464,15 @@ static kiln_status create_tables_and_memories(kiln_instance *inst)
     for (uint32_t i = 0; i < m->memory_count; i++) {
         if (memories[i].imported)
             continue;
+        if (m->flags & KILN_MODULE_BOUNDS_CHECKED) { /* no guard region (memory.c) */
+            kiln_status s = kiln_memory_setup_checked(
+                &inst->own_memories[i], memories[i].limits.min, memories[i].limits.has_max,
+                memories[i].limits.max, cfg->max_memory_pages);
+            if (s != KILN_STATUS_OK)
+                return s;
+            inst->memories[i] = &inst->own_memories[i];
+            continue;
+        }
         void *cached = slot->reservation;
         slot->reservation = NULL;
         kiln_status s = kiln_memory_setup(&inst->own_memories[i], memories[i].limits.min,
@@ -502,8 +519,9 @@ static void init_globals(kiln_instance *inst, uint32_t global_imports)
     }
 }
 
-/* Step 5: element segments, then data segments (spec 2.0 order). */
-static kiln_trap apply_segments(kiln_instance *inst)
+/* Step 5: element segments, then data segments (spec 2.0 order). A module pool with a
+ * prepared image of memory 0 copies it instead of the data segments (none can trap then). */
+static kiln_trap apply_segments(kiln_instance *inst, const kiln_bound *bound)
 {
     const kiln_module_desc *m = inst->module;
     const kiln_elem_desc *elems = m->elems.p;
@@ -519,6 +537,15 @@ static kiln_trap apply_segments(kiln_instance *inst)
             kiln_vm_elem_dropped(inst->vmctx)[i] = 1;
     }
     const kiln_data_desc *datas = m->datas.p;
+    if (bound != NULL && bound->has_image) {
+        if (bound->image_hi > bound->image_lo)
+            memcpy((char *)inst->memories[0]->pub.base.p + bound->image_lo, bound->image,
+                   bound->image_hi - bound->image_lo);
+        uint8_t *dropped = kiln_vm_data_dropped(inst->vmctx);
+        for (uint32_t i = 0; i < m->data_count; i++)
+            dropped[i] = datas[i].mode == KILN_SEG_MODE_ACTIVE;
+        return KILN_TRAP_NONE;
+    }
     for (uint32_t i = 0; i < m->data_count; i++) {
         if (datas[i].mode != KILN_SEG_MODE_ACTIVE)
             continue;
@@ -586,13 +613,22 @@ KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *mo
         kiln_set_error("cannot install the runtime's signal handlers");
         return s;
     }
+    if (pool->bound != NULL) {
+        if (module != pool->bound->module) {
+            kiln_set_error("this pool was created for module \"%.*s\"",
+                           (int)pool->bound->module->name.len,
+                           (const char *)pool->bound->module->name.ptr.p);
+            return KILN_STATUS_ARG;
+        }
+        return kiln_pool_instantiate(pool, imports, out, trap);
+    }
     if (module->abi_version != KILN_ABI_VERSION) {
         kiln_set_error("module compiled for runtime ABI %u, this runtime has ABI %u",
-                       module->abi_version, KILN_ABI_VERSION);
+                       (unsigned)module->abi_version, KILN_ABI_VERSION);
         return KILN_STATUS_ABI;
     }
     uint32_t global_imports = 0;
-    s = check_module(module, &global_imports);
+    s = kiln_module_check(module, &global_imports);
     if (s != KILN_STATUS_OK)
         return s;
     uintptr_t code_begin = (uintptr_t)module->code_begin.p;
@@ -627,6 +663,7 @@ KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *mo
     inst->pool = pool;
     inst->slot = slot;
     inst->module = module;
+    inst->stack_budget = pool->config.stack_size;
     inst->vmctx = (kiln_vmctx *)(block + off_vmctx);
     inst->memories = (kiln_memory_impl **)(block + off_memory_ptrs);
     inst->own_memories = (kiln_memory_impl *)(block + off_memories);
@@ -651,7 +688,7 @@ KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *mo
     init_globals(inst, global_imports);
 
     bool start_ran = false;
-    kiln_trap t = apply_segments(inst);
+    kiln_trap t = apply_segments(inst, NULL);
     if (t == KILN_TRAP_NONE && module->start != UINT32_MAX) {
         uint64_t args_results[2] = {0, 0};
         start_ran = true;
@@ -685,11 +722,178 @@ KILN_API kiln_status kiln_instance_new(const kiln_module *module, const kiln_imp
     return kiln_instance_new_in(pool, module, imports, out, NULL);
 }
 
+/* ---- Module pools ---- */
+
+/* Gives a module pool's slot back after a failed instantiation or kiln_instance_free. */
+static void bound_release(kiln_pool *pool, kiln_instance *inst)
+{
+    uint32_t slot = inst->slot;
+    if (kiln_bound_reset(pool, inst))
+        kiln_pool_release(pool, slot);
+    else
+        kiln_pool_retire(pool, slot);
+}
+
+/* The parts of a slot's instance that do not depend on imports: records of the defined
+ * tables (inline elements, zeroed) and memories (reset to their initial size on release). */
+static void bound_setup(kiln_pool *pool, kiln_instance *inst, char *block)
+{
+    const kiln_bound *b = pool->bound;
+    const kiln_module_desc *m = b->module;
+    const kiln_pool_config *cfg = &pool->config;
+    kiln_vmctx *vm = inst->vmctx;
+    const kiln_table_desc *tables = m->tables.p;
+    for (uint32_t i = 0; i < m->table_count; i++) {
+        if (tables[i].imported)
+            continue;
+        const kiln_limits_desc *lim = &tables[i].limits;
+        kiln_table_impl *t = &inst->own_tables[i];
+        void **elems = (void **)(block + b->elem_offsets[i]);
+        uint32_t min = (uint32_t)lim->min;
+        uint64_t limit = lim->has_max ? lim->max : UINT32_MAX;
+        memset(t, 0, sizeof *t);
+        if (min != 0) {
+            memset(elems, 0, (size_t)min * sizeof(void *));
+            t->pub.elems.p = elems;
+            t->inline_elems = elems;
+        }
+        t->pub.size = min;
+        t->pub.capacity = min;
+        t->pub.max = lim->has_max ? (uint32_t)lim->max : UINT32_MAX;
+        t->pub.elem_type = tables[i].elem_type;
+        t->limit = (uint32_t)(limit < cfg->max_table_elems ? limit : cfg->max_table_elems);
+        t->decl_max = (uint32_t)lim->max;
+        t->has_max = lim->has_max != 0;
+        kiln_vm_tables(vm)[i].p = t;
+    }
+    const kiln_memory_desc *memories = m->memories.p;
+    for (uint32_t i = 0; i < m->memory_count; i++) {
+        if (memories[i].imported)
+            continue;
+        const kiln_limits_desc *lim = &memories[i].limits;
+        kiln_memory_impl *mem = &inst->own_memories[i];
+        uint64_t limit = lim->has_max ? lim->max : KILN_MAX_PAGES;
+        memset(mem, 0, sizeof *mem);
+        mem->pub.base.p = kiln_bound_memory_base(pool, inst->slot, i);
+        mem->pub.size = lim->min * KILN_WASM_PAGE;
+        mem->pub.max_pages = lim->has_max ? lim->max : KILN_MAX_PAGES;
+        mem->pub.reserved = b->mem_strides[i];
+        mem->limit_pages = limit < cfg->max_memory_pages ? limit : cfg->max_memory_pages;
+        mem->decl_max = lim->max;
+        mem->has_max = lim->has_max != 0;
+        inst->memories[i] = mem;
+    }
+}
+
+/* A slot's first instance commits the initial pages of its memories; they stay committed. */
+static kiln_status bound_commit(kiln_pool *pool, uint32_t slot)
+{
+    const kiln_module_desc *m = pool->bound->module;
+    const kiln_memory_desc *memories = m->memories.p;
+    for (uint32_t i = 0; i < m->memory_count; i++) {
+        if (memories[i].imported)
+            continue;
+        char *base = kiln_bound_memory_base(pool, slot, i);
+        uint64_t bytes = memories[i].limits.min * KILN_WASM_PAGE;
+        if (!kiln_os_commit(base, (size_t)bytes)) {
+            /* Back to PROT_NONE: the slot stays uncommitted and may be retried. */
+            kiln_os_decommit(base, (size_t)bytes);
+            kiln_set_error("cannot commit %llu pages of linear memory",
+                           (unsigned long long)memories[i].limits.min);
+            return KILN_STATUS_NOMEM;
+        }
+    }
+    pool->slots[slot].committed = true;
+    return KILN_STATUS_OK;
+}
+
+KILN_API kiln_status kiln_pool_instantiate(kiln_pool *pool, const kiln_imports *imports,
+                                           kiln_instance **out, kiln_trap *trap)
+{
+    if (trap != NULL)
+        *trap = KILN_TRAP_NONE;
+    kiln_clear_error();
+    if (pool == NULL || pool->bound == NULL || out == NULL ||
+        (imports != NULL && imports->count != 0 && imports->items == NULL)) {
+        kiln_set_error(pool != NULL && pool->bound == NULL
+                           ? "kiln_pool_instantiate: not a module pool (kiln_module_pool_new)"
+                           : "kiln_pool_instantiate: NULL argument");
+        return KILN_STATUS_ARG;
+    }
+    const kiln_bound *b = pool->bound;
+    const kiln_module_desc *module = b->module;
+    uint32_t slot;
+    kiln_status s = kiln_pool_acquire(pool, &slot);
+    if (s != KILN_STATUS_OK)
+        return s;
+    if (!pool->slots[slot].committed) {
+        s = bound_commit(pool, slot);
+        if (s != KILN_STATUS_OK) {
+            kiln_pool_release(pool, slot);
+            return s;
+        }
+    }
+    char *block = kiln_bound_block(pool, slot);
+    kiln_instance *inst = (kiln_instance *)block;
+    memset(inst, 0, sizeof *inst);
+    inst->pool = pool;
+    inst->slot = slot;
+    inst->module = module;
+    inst->stack_budget = pool->config.stack_size;
+    inst->vmctx = (kiln_vmctx *)(block + b->off_vmctx);
+    inst->memories = (kiln_memory_impl **)(block + b->off_memory_ptrs);
+    inst->own_memories = (kiln_memory_impl *)(block + b->off_memories);
+    inst->own_tables = (kiln_table_impl *)(block + b->off_tables);
+    inst->host_refs = (kiln_funcref *)(block + b->off_host);
+    pool->slots[slot].inst = inst;
+    /* Zero everywhere but the canonical signature ids, interned at pool creation. */
+    memcpy(inst->vmctx, b->vmctx_template, module->layout.size);
+    inst->vmctx->module.p = (void *)(uintptr_t)module;
+    inst->vmctx->instance.p = inst;
+    bound_setup(pool, inst, block);
+
+    s = link_imports(inst, imports);
+    if (s != KILN_STATUS_OK) {
+        bound_release(pool, inst);
+        return s;
+    }
+    init_funcrefs(inst);
+    if (module->memory_count != 0) {
+        inst->vmctx->memory0.p = &inst->memories[0]->pub;
+        inst->vmctx->mem0_base = inst->memories[0]->pub.base;
+    }
+    init_globals(inst, b->global_imports);
+
+    bool start_ran = false;
+    kiln_trap t = apply_segments(inst, b);
+    if (t == KILN_TRAP_NONE && module->start != UINT32_MAX) {
+        uint64_t args_results[2] = {0, 0};
+        start_ran = true;
+        t = kiln_invoke(inst, module->start, args_results);
+    }
+    if (t != KILN_TRAP_NONE) {
+        if (trap != NULL)
+            *trap = t;
+        kiln_set_error("instantiation trapped: %s", kiln_trap_message(t));
+        if (may_have_escaped(inst, start_ran))
+            kiln_pool_keep_zombie(pool, slot);
+        else
+            bound_release(pool, inst);
+        return KILN_STATUS_TRAP;
+    }
+    *out = inst;
+    return KILN_STATUS_OK;
+}
+
 KILN_API void kiln_instance_free(kiln_instance *inst)
 {
     if (inst == NULL || inst->zombie)
         return;
     kiln_pool *pool = inst->pool;
+    if (pool->bound != NULL) {
+        bound_release(pool, inst);
+        return;
+    }
     uint32_t slot = inst->slot;
     kiln_instance_destroy(inst, true);
     kiln_pool_release(pool, slot);
@@ -759,9 +963,4 @@ KILN_API void kiln_instance_set_user(kiln_instance *inst, void *user)
 KILN_API void *kiln_instance_user(const kiln_instance *inst)
 {
     return inst != NULL ? inst->user : NULL;
-}
-
-size_t kiln_instance_stack_budget(const kiln_instance *inst)
-{
-    return inst->pool->config.stack_size;
 }

@@ -15,9 +15,13 @@
 #ifndef KILN_RUNTIME_INTERNAL_H
 #define KILN_RUNTIME_INTERNAL_H
 
+#ifdef KILN_BAREMETAL
+#include "baremetal_compat.h" /* no threads, no signals: os_baremetal.c */
+#else
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
+#endif
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +39,8 @@
 #define KILN_WASM_PAGE 65536u
 #define KILN_MAX_PAGES 65536u /* 32-bit memories: 4 GiB */
 /* 4 GiB addressable + 4 GiB guard: zext(i32 addr) + u32 offset + access size stays inside. */
-#define KILN_MEMORY_RESERVATION  (UINT64_C(8) << 30)
+/* On a 32-bit host this is 0: there are no guard-page memories there (memory.c). */
+#define KILN_MEMORY_RESERVATION  ((size_t)(UINT64_C(8) << 30))
 #define KILN_DEFAULT_POOL_SLOTS  16384u
 #define KILN_MAX_POOL_SLOTS      (1u << 20)
 #define KILN_DEFAULT_TABLE_ELEMS 10000000u
@@ -65,6 +70,12 @@ bool kiln_os_commit(void *p, size_t size);
 /* Returns [p, p+size) to PROT_NONE with its contents zeroed and its memory given back. */
 bool kiln_os_decommit(void *p, size_t size);
 void kiln_os_release(void *p, size_t size);
+/* Zeroed read/write memory, backed lazily (first touch); NULL on failure. kiln_os_release. */
+void *kiln_os_map(size_t size);
+/* resident[i] = page i of [p, p+size) is in memory (mincore); false if the kernel refuses. */
+bool kiln_os_resident(void *p, size_t size, uint8_t *resident);
+/* Gives the pages of [p, p+size) back; they stay accessible and read as zero (MADV_DONTNEED). */
+bool kiln_os_discard(void *p, size_t size);
 /* The calling thread's usable stack [*lo, *hi) and its guard size (0 if unknown). */
 bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard);
 
@@ -149,9 +160,22 @@ typedef struct kiln_memory_impl {
 /* Reserves (or reuses the registered reservation `cached`) and commits min pages. */
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
                               uint64_t cap_pages, void *cached);
-/* Decommits the memory; returns its still-registered reservation if keep, else releases it
- * and returns NULL. */
+/* For bounds-checked modules: exactly the growth limit reserved, no guard region, not
+ * registered with the signal handler. */
+kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
+                                      uint64_t cap_pages);
+/* Decommits the memory; returns its still-registered reservation if keep (guard-page
+ * memories only), else releases it and returns NULL. */
 void *kiln_memory_teardown(kiln_memory_impl *m, bool keep);
+/* Module pools: memories of at most this many initial bytes are reset with one memset once
+ * their slot is warm; larger ones by the resident pages mincore reports. */
+#define KILN_POOL_MEMSET_MAX ((uint64_t)256u * 1024u)
+/* Module pools: a slot is warm from its this-many-th reset on (pool.c). */
+#define KILN_POOL_WARM_RESETS 8u
+/* Module pools: puts a slot's memory back to min_bytes committed and all zero; warm: zero all
+ * of it with memset (faulting in pages no instance touched), else only the resident pages.
+ * false if the kernel refused to decommit the pages the memory had grown into. */
+bool kiln_memory_reset(kiln_memory_impl *m, uint64_t min_bytes, bool warm);
 uint32_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages);
 kiln_trap kiln_memory_init_checked(kiln_instance *inst, uint32_t memory, uint32_t data,
                                    uint32_t dst, uint32_t src, uint32_t len);
@@ -163,7 +187,8 @@ typedef struct kiln_table_impl {
     uint32_t limit;    /* growth cap: min(declared max, pool limit) */
     uint32_t decl_max; /* declared maximum, meaningful if has_max */
     bool has_max;
-    bool host_owned; /* created by kiln_table_new */
+    bool host_owned;     /* created by kiln_table_new */
+    void **inline_elems; /* module pools: the slot's own array (not freed); else NULL */
 } kiln_table_impl;
 
 kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min, bool has_max,
@@ -186,6 +211,7 @@ struct kiln_instance {
     kiln_memory_impl *own_memories; /* [memory_count], defined ones used */
     kiln_table_impl *own_tables;    /* [table_count], defined ones used */
     kiln_funcref *host_refs;        /* [func_import_count]: records for host-bound imports */
+    size_t stack_budget;            /* the pool's stack_size, for kiln_enter */
 };
 
 /* Typed views of the per-module area of vmctx (offsets from the descriptor's layout). */
@@ -234,12 +260,22 @@ static inline kiln_table_impl *kiln_vm_table(kiln_vmctx *vm, uint32_t index)
     return (kiln_table_impl *)kiln_vm_tables(vm)[index].p;
 }
 
-/* The funcref record of function func_index (imports first) of inst. */
-const kiln_funcref *kiln_instance_funcref(kiln_instance *inst, uint32_t func_index);
+/* The funcref record of function func_index (imports first) of inst. Inline: it is on the
+ * path of every host->wasm call (kiln_invoke). */
+static inline const kiln_funcref *kiln_instance_funcref(kiln_instance *inst, uint32_t func_index)
+{
+    uint32_t imported = inst->module->func_import_count;
+    if (func_index < imported)
+        return kiln_vm_imports(inst->vmctx)[func_index].ref.p;
+    return &kiln_vm_funcrefs(inst->vmctx)[func_index - imported];
+}
 /* Evaluates a constant expression of reference type (ref.func, ref.null, global.get). */
 void *kiln_eval_ref(kiln_instance *inst, const kiln_init_desc *init);
 /* The stack budget entries into inst get (its pool's stack_size). */
-size_t kiln_instance_stack_budget(const kiln_instance *inst);
+static inline size_t kiln_instance_stack_budget(const kiln_instance *inst)
+{
+    return inst->stack_budget;
+}
 
 /* ---- pool.c ---- */
 
@@ -248,7 +284,35 @@ typedef struct kiln_slot {
     void *block;         /* cached allocation for instance record + vmctx + arrays */
     size_t block_size;
     void *reservation; /* a cached, registered, decommitted memory reservation */
+    bool committed;    /* module pools: the initial pages of its memories are read/write */
+    uint32_t resets;   /* module pools: instances freed from it (saturating) */
 } kiln_slot;
+
+/* What a module-bound pool prepares once for its module (kiln_module_pool_new). Each slot
+ * owns block_size bytes of `blocks` (instance | vmctx | memory pointers | memories | tables |
+ * host funcrefs | inline table elements) and span bytes of address space per slot in one of
+ * the chunks: 8 GiB (KILN_MEMORY_RESERVATION) per memory the module defines, or just the
+ * memory's growth limit for a module compiled with bounds checks. */
+typedef struct kiln_bound {
+    const kiln_module_desc *module;
+    uint32_t global_imports;
+    size_t off_vmctx, off_memory_ptrs, off_memories, off_tables, off_host, block_size;
+    size_t *elem_offsets;    /* [table_count]: inline elements of each defined table */
+    uint8_t *vmctx_template; /* layout.size bytes: zero but for the canonical signature ids */
+    char *blocks;            /* slots * block_size, kiln_os_map */
+    size_t blocks_size;
+    size_t span;          /* address space per slot: the sum of its memories' strides */
+    size_t *mem_offsets;  /* [memory_count]: each defined memory's offset in the span */
+    size_t *mem_strides;  /* [memory_count]: 8 GiB, or the growth limit if bounds-checked */
+    uint32_t chunk_slots; /* slots per chunk */
+    uint32_t chunk_count;
+    char **chunks; /* each chunk_slots * span bytes (the last may be shorter), registered */
+    /* Memory 0's initial image when every active data segment has a constant offset into
+     * it and fits: bytes [image_lo, image_hi), segments laid out in order. */
+    bool has_image;
+    uint32_t image_lo, image_hi;
+    uint8_t *image;
+} kiln_bound;
 
 struct kiln_pool {
     kiln_pool_config config; /* normalised: zeros replaced by defaults */
@@ -260,6 +324,7 @@ struct kiln_pool {
     uint32_t zombies; /* slots held by zombies */
     bool closing;     /* kiln_pool_free was called with instances alive */
     bool is_default;
+    kiln_bound *bound; /* module pools only; NULL for pools of any module */
 };
 
 kiln_status kiln_default_pool(kiln_pool **out);
@@ -273,5 +338,20 @@ void kiln_pool_release(kiln_pool *pool, uint32_t slot);
 void kiln_pool_keep_zombie(kiln_pool *pool, uint32_t slot);
 /* Frees everything an instance holds except its slot's cached block/reservation. */
 void kiln_instance_destroy(kiln_instance *inst, bool keep_reservation);
+
+/* Module pools (pool.c): the base of defined memory `memory` (module index) of slot; the
+ * slot's instance block. */
+char *kiln_bound_memory_base(const kiln_pool *pool, uint32_t slot, uint32_t memory);
+char *kiln_bound_block(const kiln_pool *pool, uint32_t slot);
+/* Module pools: returns a slot to its state between instances (tables back to their inline
+ * arrays, memories zeroed to their initial size). false if a memory could not be reset; the
+ * slot must then not be reused (kiln_pool_retire). */
+bool kiln_bound_reset(kiln_pool *pool, kiln_instance *inst);
+/* Module pools: takes a slot out of service for good (its memory could not be reset). */
+void kiln_pool_retire(kiln_pool *pool, uint32_t slot);
+
+/* instance.c, for module pools: the descriptor checks and signature interning done once. */
+kiln_status kiln_module_check(const kiln_module_desc *m, uint32_t *global_imports);
+kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *sig_ids);
 
 #endif

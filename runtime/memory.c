@@ -9,6 +9,22 @@
  * the kernel refuses to commit. memory.copy/fill/init check the whole source and destination
  * ranges in 64-bit arithmetic before writing anything (spec bounds rule: zero length exactly
  * at the end is fine, one past it traps).
+ *
+ * Modules compiled with --bounds-checks (KILN_MODULE_BOUNDS_CHECKED) check every access
+ * themselves and get kiln_memory_setup_checked instead: a reservation of exactly the growth
+ * limit, no guard region, not registered with the signal handler, never cached by the pool.
+ * It is the only kind of memory a 32-bit host (and bare metal, os_baremetal.c) can give.
+ *
+ * Memories of module pools (pool.c) live in the pool's reservations and are reset between
+ * instances (kiln_memory_reset) instead of being decommitted: pages the memory grew into are
+ * decommitted (one system call, only after memory.grow) and the initial pages are zeroed in
+ * place, so that the next instance finds them resident (a first-touch page fault costs more
+ * than zeroing 64 KiB). Until its slot is warm (pool.c) a memory is reset by residency:
+ * mincore says which pages some instance touched, only those are zeroed, and a slot holds
+ * only the pages its instances used. A warm slot's memory of at most KILN_POOL_MEMSET_MAX
+ * bytes is one memset, no system call (the first faults in the pages no instance touched
+ * yet). Larger memories always go by residency and give long touched runs back to the kernel
+ * (MADV_DONTNEED) rather than writing zeros.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +46,11 @@ kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, u
         kiln_set_error("memory of %llu pages is over the pool's limit of %llu pages",
                        (unsigned long long)min, (unsigned long long)cap_pages);
         return KILN_STATUS_LIMIT;
+    }
+    if (sizeof(size_t) < 8) {
+        kiln_set_error("a module compiled for guard pages needs a 64-bit host: compile it "
+                       "with --bounds-checks");
+        return KILN_STATUS_ARG;
     }
     void *base = cached;
     if (base == NULL) {
@@ -60,12 +81,63 @@ kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, u
     return KILN_STATUS_OK;
 }
 
+kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
+                                      uint64_t cap_pages)
+{
+    memset(m, 0, sizeof *m);
+    if (min > KILN_MAX_PAGES || (has_max && (max < min || max > KILN_MAX_PAGES))) {
+        kiln_set_error("invalid memory limits");
+        return KILN_STATUS_ARG;
+    }
+    uint64_t limit = has_max ? max : KILN_MAX_PAGES;
+    if (limit > cap_pages)
+        limit = cap_pages;
+    if (min > limit) {
+        kiln_set_error("memory of %llu pages is over the pool's limit of %llu pages",
+                       (unsigned long long)min, (unsigned long long)cap_pages);
+        return KILN_STATUS_LIMIT;
+    }
+    /* At least one OS page, so that a zero-page memory still has a distinct base. */
+    uint64_t bytes = limit * KILN_WASM_PAGE;
+    if (bytes == 0)
+        bytes = kiln_os_page_size();
+    if (bytes > SIZE_MAX) {
+        kiln_set_error("a memory of up to %llu pages does not fit this host's address space; "
+                       "give it a maximum or lower the pool's max_memory_pages",
+                       (unsigned long long)limit);
+        return KILN_STATUS_LIMIT;
+    }
+    void *base = kiln_os_reserve((size_t)bytes);
+    if (base == NULL) {
+        kiln_set_error("cannot reserve %llu bytes for a linear memory", (unsigned long long)bytes);
+        return KILN_STATUS_NOMEM;
+    }
+    if (!kiln_os_commit(base, (size_t)(min * KILN_WASM_PAGE))) {
+        kiln_os_release(base, (size_t)bytes);
+        kiln_set_error("cannot commit %llu pages of linear memory", (unsigned long long)min);
+        return KILN_STATUS_NOMEM;
+    }
+    m->pub.base.p = base;
+    m->pub.size = min * KILN_WASM_PAGE;
+    m->pub.max_pages = has_max ? max : KILN_MAX_PAGES;
+    m->pub.reserved = bytes;
+    m->limit_pages = limit;
+    m->decl_max = max;
+    m->has_max = has_max;
+    return KILN_STATUS_OK;
+}
+
 void *kiln_memory_teardown(kiln_memory_impl *m, bool keep)
 {
     void *base = m->pub.base.p;
     if (base == NULL)
         return NULL;
     m->pub.base.p = NULL;
+    if (m->pub.reserved != KILN_MEMORY_RESERVATION) { /* kiln_memory_setup_checked's */
+        kiln_os_release(base, (size_t)m->pub.reserved);
+        m->pub.size = 0;
+        return NULL;
+    }
     /* A reservation that cannot be decommitted cannot be handed out zeroed again. */
     if (keep && kiln_os_decommit(base, m->pub.size)) {
         m->pub.size = 0;
@@ -75,6 +147,59 @@ void *kiln_memory_teardown(kiln_memory_impl *m, bool keep)
     kiln_os_release(base, KILN_MEMORY_RESERVATION);
     m->pub.size = 0;
     return NULL;
+}
+
+/* Zeroes the pages of [base, base+bytes) that are resident (the ones some instance touched;
+ * the others read as zero already). */
+static void reset_touched(char *base, uint64_t bytes)
+{
+    size_t page = kiln_os_page_size();
+    uint8_t resident[1024];
+    for (uint64_t done = 0; done < bytes;) {
+        uint64_t len = bytes - done;
+        if (len > sizeof resident * (uint64_t)page)
+            len = sizeof resident * (uint64_t)page;
+        size_t pages = (size_t)((len + page - 1) / page);
+        char *chunk = base + done;
+        done += len;
+        if (!kiln_os_resident(chunk, (size_t)len, resident)) {
+            memset(chunk, 0, (size_t)len);
+            continue;
+        }
+        for (size_t i = 0; i < pages;) {
+            if (!(resident[i] & 1u)) {
+                i++;
+                continue;
+            }
+            size_t j = i;
+            while (j < pages && (resident[j] & 1u))
+                j++;
+            size_t run = (j - i) * page;
+            if ((uint64_t)i * page + run > len)
+                run = (size_t)len - i * page;
+            char *p = chunk + i * page;
+            if (run <= KILN_POOL_MEMSET_MAX || !kiln_os_discard(p, run))
+                memset(p, 0, run);
+            i = j;
+        }
+    }
+}
+
+bool kiln_memory_reset(kiln_memory_impl *m, uint64_t min_bytes, bool warm)
+{
+    char *base = m->pub.base.p;
+    uint64_t size = m->pub.size;
+    bool ok = true;
+    if (size > min_bytes)
+        ok = kiln_os_decommit(base + min_bytes, (size_t)(size - min_bytes));
+    m->pub.size = min_bytes;
+    if (min_bytes == 0)
+        return ok;
+    if (warm && min_bytes <= KILN_POOL_MEMSET_MAX)
+        memset(base, 0, (size_t)min_bytes);
+    else
+        reset_touched(base, min_bytes);
+    return ok;
 }
 
 uint32_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages)
@@ -107,7 +232,7 @@ KILN_API void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst,
     kiln_memory_impl *m = memory_of(vmctx, memory);
     uint64_t size = m->pub.size;
     if ((uint64_t)dst + len > size || (uint64_t)src + len > size)
-        kiln_trap_raise(vmctx, KILN_TRAP_MEMORY_OOB);
+        kiln_trap_raise_from(vmctx, KILN_TRAP_MEMORY_OOB, __builtin_return_address(0));
     char *base = m->pub.base.p;
     if (len != 0)
         memmove(base + dst, base + src, len);
@@ -118,7 +243,7 @@ KILN_API void kiln_memory_fill(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst,
 {
     kiln_memory_impl *m = memory_of(vmctx, memory);
     if ((uint64_t)dst + len > m->pub.size)
-        kiln_trap_raise(vmctx, KILN_TRAP_MEMORY_OOB);
+        kiln_trap_raise_from(vmctx, KILN_TRAP_MEMORY_OOB, __builtin_return_address(0));
     if (len != 0)
         memset((char *)m->pub.base.p + dst, (int)(value & 0xFFu), len);
 }
@@ -142,7 +267,7 @@ KILN_API void kiln_memory_init(kiln_vmctx *vmctx, uint32_t memory, uint32_t data
 {
     kiln_trap trap = kiln_memory_init_checked(kiln_vm_instance(vmctx), memory, data, dst, src, len);
     if (trap != KILN_TRAP_NONE)
-        kiln_trap_raise(vmctx, trap);
+        kiln_trap_raise_from(vmctx, trap, __builtin_return_address(0));
 }
 
 KILN_API void kiln_data_drop(kiln_vmctx *vmctx, uint32_t data)

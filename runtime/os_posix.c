@@ -8,6 +8,10 @@
  * mapping-count limit when it would split an area), madvise(MADV_DONTNEED) + mprotect does
  * the same in two steps.
  *
+ * Module pools (pool.c) also map their slot blocks here (kiln_os_map: zero pages the kernel
+ * backs on first touch), ask which pages of a memory an instance touched (mincore) and give
+ * large touched ranges back (MADV_DONTNEED) instead of zeroing them by hand.
+ *
  * Bare-metal ports replace this file (static memory, no reservations).
  */
 #include <errno.h>
@@ -52,6 +56,22 @@ void kiln_os_release(void *p, size_t size)
 {
     if (p != NULL && size != 0)
         munmap(p, size);
+}
+
+void *kiln_os_map(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+bool kiln_os_resident(void *p, size_t size, uint8_t *resident)
+{
+    return mincore(p, size, (unsigned char *)resident) == 0;
+}
+
+bool kiln_os_discard(void *p, size_t size)
+{
+    return size == 0 || madvise(p, size, MADV_DONTNEED) == 0;
 }
 
 /* The main thread's stack without pthread_getattr_np, which reads /proc/self/maps for it

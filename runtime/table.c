@@ -11,6 +11,10 @@
  * segment's items are constant expressions evaluated when table.init copies them (for
  * Wasm 2.0 constant expressions this equals evaluating them at instantiation: ref.func and
  * ref.null are constant, global.get may only name immutable imported globals).
+ *
+ * Tables of module pools start in an array inside their slot (inline_elems, capacity = the
+ * declared minimum); growing past it moves them to the heap, and the slot's reset frees that
+ * copy and points the table back at its inline array.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +35,7 @@ kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min
         limit = cap;
     if (min > limit) {
         kiln_set_error("table of %llu elements is over the pool's limit of %u",
-                       (unsigned long long)min, cap);
+                       (unsigned long long)min, (unsigned)cap);
         return KILN_STATUS_LIMIT;
     }
     if (min != 0) {
@@ -53,9 +57,21 @@ kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min
 
 void kiln_table_teardown(kiln_table_impl *t)
 {
-    free(t->pub.elems.p);
+    if (t->pub.elems.p != (void *)t->inline_elems)
+        free(t->pub.elems.p);
     t->pub.elems.p = NULL;
     t->pub.size = t->pub.capacity = 0;
+}
+
+/* realloc for heap arrays; a copy to the heap for a slot's inline array. */
+static void **table_realloc(kiln_table_impl *t, uint64_t cap)
+{
+    if (t->pub.elems.p == NULL || t->pub.elems.p != (void *)t->inline_elems)
+        return realloc(t->pub.elems.p, (size_t)cap * sizeof(void *));
+    void **elems = malloc((size_t)cap * sizeof(void *));
+    if (elems != NULL)
+        memcpy(elems, t->inline_elems, (size_t)t->pub.size * sizeof(void *));
+    return elems;
 }
 
 uint32_t kiln_table_grow_impl(kiln_table_impl *t, void *init, uint32_t delta)
@@ -72,10 +88,10 @@ uint32_t kiln_table_grow_impl(kiln_table_impl *t, void *init, uint32_t delta)
             cap = size;
         if (cap > t->limit)
             cap = t->limit;
-        void **elems = realloc(t->pub.elems.p, (size_t)cap * sizeof(void *));
+        void **elems = table_realloc(t, cap);
         if (elems == NULL && cap > size) {
             cap = size;
-            elems = realloc(t->pub.elems.p, (size_t)cap * sizeof(void *));
+            elems = table_realloc(t, cap);
         }
         if (elems == NULL)
             return UINT32_MAX;
@@ -99,7 +115,7 @@ KILN_API void kiln_table_fill(kiln_vmctx *vmctx, uint32_t table, uint32_t dst, v
 {
     kiln_table_impl *t = kiln_vm_table(vmctx, table);
     if ((uint64_t)dst + len > t->pub.size)
-        kiln_trap_raise(vmctx, KILN_TRAP_TABLE_OOB);
+        kiln_trap_raise_from(vmctx, KILN_TRAP_TABLE_OOB, __builtin_return_address(0));
     void **elems = t->pub.elems.p;
     for (uint32_t i = 0; i < len; i++)
         elems[dst + i] = value;
@@ -111,7 +127,7 @@ KILN_API void kiln_table_copy(kiln_vmctx *vmctx, uint32_t dst_table, uint32_t sr
     kiln_table_impl *d = kiln_vm_table(vmctx, dst_table);
     kiln_table_impl *s = kiln_vm_table(vmctx, src_table);
     if ((uint64_t)dst + len > d->pub.size || (uint64_t)src + len > s->pub.size)
-        kiln_trap_raise(vmctx, KILN_TRAP_TABLE_OOB);
+        kiln_trap_raise_from(vmctx, KILN_TRAP_TABLE_OOB, __builtin_return_address(0));
     if (len != 0)
         memmove((void **)d->pub.elems.p + dst, (void **)s->pub.elems.p + src,
                 (size_t)len * sizeof(void *));
@@ -138,7 +154,7 @@ KILN_API void kiln_table_init(kiln_vmctx *vmctx, uint32_t table, uint32_t elem, 
 {
     kiln_trap trap = kiln_table_init_checked(kiln_vm_instance(vmctx), table, elem, dst, src, len);
     if (trap != KILN_TRAP_NONE)
-        kiln_trap_raise(vmctx, trap);
+        kiln_trap_raise_from(vmctx, trap, __builtin_return_address(0));
 }
 
 KILN_API void kiln_elem_drop(kiln_vmctx *vmctx, uint32_t elem)

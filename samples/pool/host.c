@@ -1,7 +1,9 @@
-/* host.c -- 1000 live instances of one module in a kiln_pool (argv[1] overrides the count).
- * Each instance gets add(i) then add(1000000); its total must be its own i + 1000000, which
- * shows that no two instances share state. Then every instance and the pool are freed.
- * Exit status 0 on success. */
+/* host.c -- 1000 live instances of one module in a module pool (argv[1] overrides the count).
+ * kiln_module_pool_new prepares everything about counter.c's module once (descriptor checks,
+ * signatures, the data image, every slot's records and guarded memory); kiln_pool_instantiate
+ * then only fills a free slot. Each instance gets add(i) then add(1000000); its total must be
+ * its own i + 1000000, which shows that no two instances share state. Then every instance and
+ * the pool are freed. Exit status 0 on success. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@ int main(int argc, char **argv)
     /* 2 pages per instance is what clang's default layout needs (stack + data). */
     kiln_pool_config cfg = {.slots = count, .max_memory_pages = 16};
     kiln_pool *pool = NULL;
-    kiln_status s = kiln_pool_new(&cfg, &pool);
+    kiln_status s = kiln_module_pool_new(&counter_module, &cfg, &pool);
     kiln_instance **insts = calloc(count, sizeof *insts);
     if (s != KILN_STATUS_OK || insts == NULL) {
         fprintf(stderr, "pool: %s %s\n", kiln_status_message(s), kiln_last_error());
@@ -26,7 +28,7 @@ int main(int argc, char **argv)
     uint32_t made = 0;
     for (; made < count; made++) {
         kiln_trap trap = KILN_TRAP_NONE;
-        s = kiln_instance_new_in(pool, &counter_module, NULL, &insts[made], &trap);
+        s = kiln_pool_instantiate(pool, NULL, &insts[made], &trap);
         if (s != KILN_STATUS_OK) {
             fprintf(stderr, "instance %u: %s %s\n", made, kiln_status_message(s),
                     kiln_last_error());
@@ -39,7 +41,7 @@ int main(int argc, char **argv)
     }
     /* One more than the slots: the pool says so instead of growing. */
     kiln_instance *extra = NULL;
-    s = kiln_instance_new_in(pool, &counter_module, NULL, &extra, NULL);
+    s = kiln_pool_instantiate(pool, NULL, &extra, NULL);
     if (s != KILN_STATUS_POOL_EXHAUSTED) {
         fprintf(stderr, "FAIL: instance %u of %u slots: %s\n", count + 1, count,
                 kiln_status_message(s));

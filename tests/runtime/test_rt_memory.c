@@ -184,6 +184,57 @@ static void test_memory_grow_size_and_max(void **state)
     kiln_memory_free(NULL);
 }
 
+/* A module compiled with --bounds-checks gets memories of exactly their growth limit and no
+ * guard region (memory.c: kiln_memory_setup_checked); a module compiled for guard pages
+ * cannot import such a memory, a bounds-checked one can. */
+static void test_bounds_checked_memory(void **state)
+{
+    (void)state;
+    rt_arm();
+    module.flags = KILN_MODULE_BOUNDS_CHECKED;
+    kiln_instance *inst = new_instance();
+    module.flags = 0;
+    kiln_memory *mem = kiln_instance_memory(inst, 0);
+    uint8_t *base = mem->base.p;
+    assert_int_equal(mem->reserved, 3 * 65536); /* the declared maximum, no guard */
+    assert_int_equal(mem->size, 65536);
+    assert_int_equal(call1(inst, F_GROW, 2), 1);
+    assert_int_equal(mem->size, 3 * 65536);
+    assert_int_equal(call1(inst, F_GROW, 1), -1);
+    assert_ptr_equal(mem->base.p, base);
+    assert_int_equal(base[3 * 65536 - 1], 0);
+    assert_int_equal(call3(inst, F_FILL, 3 * 65536 - 1, 7, 2), KILN_TRAP_MEMORY_OOB);
+    assert_int_equal(base[3 * 65536 - 1], 0);
+    assert_int_equal(call3(inst, F_FILL, 3 * 65536 - 1, 7, 1), KILN_TRAP_NONE);
+    assert_int_equal(base[3 * 65536 - 1], 7);
+
+    static kiln_import_desc import_desc;
+    static kiln_memory_desc import_mem;
+    static kiln_module_desc importer;
+    rt_module_init(&importer);
+    import_desc = (kiln_import_desc){.module = rt_str("m"),
+                                     .name = rt_str("mem"),
+                                     .kind = KILN_KIND_MEMORY,
+                                     .limits = {.min = 1}};
+    import_mem = (kiln_memory_desc){.imported = 1, .limits = {.min = 1}};
+    importer.import_count = 1;
+    importer.imports.p = &import_desc;
+    importer.memory_count = 1;
+    importer.memories.p = &import_mem;
+    rt_layout(&importer);
+    kiln_import item = {"m", "mem", {.kind = KILN_KIND_MEMORY, .of.memory = mem}};
+    kiln_imports imports = {&item, 1};
+    kiln_instance *other = NULL;
+    assert_int_equal(kiln_instance_new(&importer, &imports, &other), KILN_STATUS_LINK);
+    assert_string_equal(kiln_last_error(), "memory without guard pages: \"m\" \"mem\": the "
+                                           "importer was not compiled with --bounds-checks");
+    importer.flags = KILN_MODULE_BOUNDS_CHECKED;
+    assert_int_equal(kiln_instance_new(&importer, &imports, &other), KILN_STATUS_OK);
+    assert_ptr_equal(kiln_instance_memory(other, 0), mem);
+    kiln_instance_free(other);
+    kiln_instance_free(inst);
+}
+
 static void test_memory_fill_bounds(void **state)
 {
     (void)state;
@@ -371,6 +422,7 @@ int main(void)
     build_module();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memory_grow_size_and_max),
+        cmocka_unit_test(test_bounds_checked_memory),
         cmocka_unit_test(test_memory_fill_bounds),
         cmocka_unit_test(test_memory_copy_bounds_and_overlap),
         cmocka_unit_test(test_memory_init_and_data_drop),

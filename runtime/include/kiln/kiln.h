@@ -146,6 +146,8 @@ typedef struct kiln_imports {
  * release it with kiln_instance_free. */
 kiln_status kiln_instance_new(const kiln_module *module, const kiln_imports *imports,
                               kiln_instance **out);
+/* The same in a given pool; for a module pool (kiln_module_pool_new) module must be the
+ * pool's module, and this is kiln_pool_instantiate. */
 kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *module,
                                  const kiln_imports *imports, kiln_instance **out,
                                  kiln_trap *trap);
@@ -189,8 +191,33 @@ typedef struct kiln_pool_config {
     size_t stack_size;         /* wasm stack budget per entry; 0 = 1 MiB less headroom */
 } kiln_pool_config;
 
+/* A pool of config->slots instances of any modules (kiln_instance_new_in). A slot reserves
+ * its memory and allocates its records at its first use and keeps them for the next
+ * instance. On success *out is the caller's: release it with kiln_pool_free. */
 kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out);
-/* Every instance of the pool must have been freed. */
+
+/* A pool of config->slots instances of one module, prepared once: the descriptor checked,
+ * its signatures interned, its data segments laid out as one image, every slot's records
+ * allocated and its guarded memory reserved (8 GiB of address space per memory per slot,
+ * so at most ~16,000 slots with a memory fit in a 47-bit address space). Instantiating from
+ * it makes no system call once a slot has been used; freeing an instance resets its slot in
+ * proportion to what it touched. module must outlive the pool.
+ * KILN_STATUS_NOMEM if the address space or memory cannot be reserved, KILN_STATUS_LIMIT if
+ * the module's initial memory/tables exceed config's limits, KILN_STATUS_ARG/ABI for a bad
+ * descriptor. On success *out is the caller's: release it with kiln_pool_free. */
+kiln_status kiln_module_pool_new(const kiln_module *module, const kiln_pool_config *config,
+                                 kiln_pool **out);
+/* Instantiates the pool's module in a free slot: binds imports, initialises globals, tables
+ * and memory, runs the start function (see kiln_instance_new). KILN_STATUS_POOL_EXHAUSTED
+ * when every slot is in use. Thread-safe. *out is set only on success; kiln_instance_free
+ * resets the slot and returns it to the pool. */
+kiln_status kiln_pool_instantiate(kiln_pool *pool, const kiln_imports *imports, kiln_instance **out,
+                                  kiln_trap *trap);
+/* The module a module pool was created for; NULL for a pool of any module. */
+const kiln_module *kiln_pool_module(const kiln_pool *pool);
+
+/* Every instance of the pool should have been freed; if some are alive, the pool is released
+ * with the last of them. NULL is ignored. */
 void kiln_pool_free(kiln_pool *pool);
 
 #ifdef __cplusplus

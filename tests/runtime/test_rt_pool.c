@@ -1,0 +1,760 @@
+/* test_rt_pool.c -- module pools (kiln_module_pool_new / kiln_pool_instantiate).
+ *
+ * Module P stands for a small compiled module: one memory (1 page, max 4) with two active
+ * data segments (the pool's prepared image) and a passive one, a mutable global, a table with
+ * an active element segment, and functions that load, store, grow and read past the memory
+ * the way generated code does (base + zext(address) + offset, no bounds check). The tests
+ * check that a slot comes back exactly as a fresh instance after any use (memory zeroed and
+ * shrunk back, globals and tables re-initialised), that slots are isolated from each other
+ * even at the farthest address generated code can form, the status codes (exhausted, limits,
+ * wrong module), per-instance imports with segments that cannot be pre-laid out, zombies,
+ * large memories reset by residency, threads, and 10,000 live instances in one process.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "rt_test.h"
+
+/* ---- Module P ---- */
+
+enum { P_LOAD, P_STORE, P_GROW, P_GGET, P_GSET, P_TGROW, P_FAR_LOAD, P_FAR_STORE, P_FUNCS };
+
+/* i32.load (address) */
+KILN_GEN static int32_t gen_load(kiln_vmctx *vm, int32_t addr)
+{
+    int32_t v;
+    memcpy(&v, (uint8_t *)vm->mem0_base.p + (uint32_t)addr, 4);
+    return v;
+}
+
+/* i32.store (address, value); returns the old value */
+KILN_GEN static int32_t gen_store(kiln_vmctx *vm, int32_t addr, int32_t value)
+{
+    int32_t old;
+    uint8_t *p = (uint8_t *)vm->mem0_base.p + (uint32_t)addr;
+    memcpy(&old, p, 4);
+    memcpy(p, &value, 4);
+    return old;
+}
+
+KILN_GEN static int32_t gen_grow(kiln_vmctx *vm, int32_t delta)
+{
+    return (int32_t)kiln_memory_grow(vm, 0, (uint32_t)delta);
+}
+
+KILN_GEN static int32_t gen_gget(kiln_vmctx *vm)
+{
+    return kiln_vm_global_cells(vm)[1].u.i32;
+}
+
+KILN_GEN static int32_t gen_gset(kiln_vmctx *vm, int32_t v)
+{
+    int32_t old = kiln_vm_global_cells(vm)[1].u.i32;
+    kiln_vm_global_cells(vm)[1].u.i32 = v;
+    return old;
+}
+
+KILN_GEN static int32_t gen_tgrow(kiln_vmctx *vm, int32_t delta)
+{
+    return (int32_t)kiln_table_grow(vm, 0, NULL, (uint32_t)delta);
+}
+
+/* The farthest reach of generated code: i32.load offset=0xFFFFFFFF of address addr. */
+KILN_GEN static int32_t gen_far_load(kiln_vmctx *vm, int32_t addr)
+{
+    volatile uint8_t *p = (uint8_t *)vm->mem0_base.p + (uint64_t)(uint32_t)addr + 0xFFFFFFFFull;
+    return p[0];
+}
+
+/* i64.store offset=0xFFFFFFFF: the last byte written would be base + 8 GiB + 5 */
+KILN_GEN static int32_t gen_far_store(kiln_vmctx *vm, int32_t addr, int32_t value)
+{
+    volatile uint64_t *p = (volatile uint64_t *)((uint8_t *)vm->mem0_base.p +
+                                                 (uint64_t)(uint32_t)addr + 0xFFFFFFFFull);
+    *p = (uint64_t)(uint32_t)value * 0x0101010101010101ull;
+    return 0;
+}
+
+static const uint8_t types_v_i[1] = {KILN_TYPE_I32};
+
+static kiln_module_desc mod_p;
+static kiln_functype_desc p_types[3];
+static kiln_func_desc p_funcs[P_FUNCS];
+static kiln_table_desc p_tables[1];
+static kiln_memory_desc p_memories[1];
+static kiln_global_desc p_globals[2];
+static kiln_export_desc p_exports[2];
+static kiln_elem_desc p_elems[1];
+static kiln_init_desc p_elem0[3];
+static kiln_data_desc p_datas[3];
+static char p_data0[] = "pool";
+static uint8_t p_data1[1024];
+static char p_data2[] = "passive";
+
+enum { T_I_I, T_II_I, T_V_I };
+
+static void build_p(void)
+{
+    kiln_module_desc *m = &mod_p;
+    rt_module_init(m);
+    m->name = rt_str("p");
+    p_types[T_I_I] = rt_type(1, 1, rt_types_i_i);
+    p_types[T_II_I] = rt_type(2, 1, rt_types_ii_i);
+    p_types[T_V_I] = rt_type(0, 1, types_v_i);
+    p_funcs[P_LOAD] = rt_func((void *)gen_load, rt_entry_i_i, T_I_I);
+    p_funcs[P_STORE] = rt_func((void *)gen_store, rt_entry_ii_i, T_II_I);
+    p_funcs[P_GROW] = rt_func((void *)gen_grow, rt_entry_i_i, T_I_I);
+    p_funcs[P_GGET] = rt_func((void *)gen_gget, rt_entry_v_i, T_V_I);
+    p_funcs[P_GSET] = rt_func((void *)gen_gset, rt_entry_i_i, T_I_I);
+    p_funcs[P_TGROW] = rt_func((void *)gen_tgrow, rt_entry_i_i, T_I_I);
+    p_funcs[P_FAR_LOAD] = rt_func((void *)gen_far_load, rt_entry_i_i, T_I_I);
+    p_funcs[P_FAR_STORE] = rt_func((void *)gen_far_store, rt_entry_ii_i, T_II_I);
+    p_tables[0].elem_type = KILN_TYPE_FUNCREF;
+    p_tables[0].limits = (kiln_limits_desc){.min = 4, .max = 8, .has_max = 1};
+    p_memories[0].limits = (kiln_limits_desc){.min = 1, .max = 4, .has_max = 1};
+    p_globals[0].type = KILN_TYPE_I32;
+    p_globals[0].init = rt_init_i32(5);
+    p_globals[1].type = KILN_TYPE_I32;
+    p_globals[1].mut = 1;
+    p_globals[1].init = rt_init_i32(7);
+    p_exports[0] = rt_export("load", KILN_KIND_FUNC, P_LOAD);
+    p_exports[1] = rt_export("mem", KILN_KIND_MEMORY, 0);
+    p_elem0[0] = rt_init_func(P_LOAD);
+    p_elem0[1].kind = KILN_INIT_REF_NULL;
+    p_elem0[1].type = KILN_TYPE_FUNCREF;
+    p_elem0[2] = rt_init_func(P_STORE);
+    p_elems[0] = (kiln_elem_desc){.mode = KILN_SEG_MODE_ACTIVE,
+                                  .elem_type = KILN_TYPE_FUNCREF,
+                                  .count = 3,
+                                  .offset = rt_init_i32(1),
+                                  .items.p = p_elem0};
+    for (size_t i = 0; i < sizeof p_data1; i++)
+        p_data1[i] = (uint8_t)(i * 7 + 1);
+    p_datas[0] = (kiln_data_desc){
+        .mode = KILN_SEG_MODE_ACTIVE, .size = 4, .offset = rt_init_i32(100), .bytes.p = p_data0};
+    p_datas[1] = (kiln_data_desc){.mode = KILN_SEG_MODE_PASSIVE, .size = 7, .bytes.p = p_data2};
+    /* Overlaps the first: later segments win. */
+    p_datas[2] = (kiln_data_desc){.mode = KILN_SEG_MODE_ACTIVE,
+                                  .size = sizeof p_data1,
+                                  .offset = rt_init_i32(102),
+                                  .bytes.p = p_data1};
+    m->type_count = 3;
+    m->types.p = p_types;
+    m->func_count = P_FUNCS;
+    m->funcs.p = p_funcs;
+    m->table_count = 1;
+    m->tables.p = p_tables;
+    m->memory_count = 1;
+    m->memories.p = p_memories;
+    m->global_count = 2;
+    m->globals.p = p_globals;
+    m->export_count = 2;
+    m->exports.p = p_exports;
+    m->elem_count = 1;
+    m->elems.p = p_elems;
+    m->data_count = 3;
+    m->datas.p = p_datas;
+    rt_layout(m);
+}
+
+static int32_t call1(kiln_instance *inst, uint32_t func, int32_t a)
+{
+    int32_t r = -1;
+    assert_int_equal(rt_invoke_i(inst, func, 1, a, 0, 0, &r), KILN_TRAP_NONE);
+    return r;
+}
+
+static int32_t call2(kiln_instance *inst, uint32_t func, int32_t a, int32_t b)
+{
+    int32_t r = -1;
+    assert_int_equal(rt_invoke_i(inst, func, 2, a, b, 0, &r), KILN_TRAP_NONE);
+    return r;
+}
+
+/* Everything a fresh instance of P must look like. */
+static void assert_fresh_p(kiln_instance *inst)
+{
+    kiln_vmctx *vm = inst->vmctx;
+    const uint8_t *mem = vm->mem0_base.p;
+    assert_int_equal(kiln_instance_memory(inst, 0)->size, 65536);
+    assert_memory_equal(mem + 100, "po", 2);
+    assert_memory_equal(mem + 102, p_data1, sizeof p_data1);
+    for (uint32_t i = 0; i < 65536; i++)
+        if (i < 100 || i >= 102 + sizeof p_data1)
+            assert_int_equal(mem[i], 0);
+    assert_int_equal(kiln_vm_global_cells(vm)[0].u.i32, 5);
+    assert_int_equal(call1(inst, P_GGET, 0), 7);
+    kiln_table *tab = kiln_vm_tables(vm)[0].p;
+    assert_int_equal(tab->size, 4);
+    void **elems = tab->elems.p;
+    assert_null(elems[0]);
+    assert_ptr_equal(elems[1], kiln_instance_funcref(inst, P_LOAD));
+    assert_null(elems[2]);
+    assert_ptr_equal(elems[3], kiln_instance_funcref(inst, P_STORE));
+    const uint8_t *data_dropped = kiln_vm_data_dropped(vm);
+    assert_int_equal(data_dropped[0], 1);
+    assert_int_equal(data_dropped[1], 0);
+    assert_int_equal(data_dropped[2], 1);
+    assert_int_equal(kiln_vm_elem_dropped(vm)[0], 1);
+    assert_int_equal(vm->stack_limit, 0);
+    assert_int_equal(vm->interrupt, 0);
+    assert_null(kiln_instance_user(inst));
+}
+
+static void test_instantiate_reset_and_reuse(void **state)
+{
+    (void)state;
+    rt_arm();
+    kiln_pool_config cfg = {.slots = 2, .max_memory_pages = 3};
+    kiln_pool *pool = NULL;
+    assert_int_equal(kiln_module_pool_new(&mod_p, &cfg, &pool), KILN_STATUS_OK);
+    assert_ptr_equal(kiln_pool_module(pool), &mod_p);
+    kiln_instance *a = NULL, *b = NULL, *c = NULL;
+    kiln_trap trap = KILN_TRAP_HOST;
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &a, &trap), KILN_STATUS_OK);
+    assert_int_equal(trap, KILN_TRAP_NONE);
+    assert_fresh_p(a);
+    assert_ptr_equal(kiln_instance_module(a), &mod_p);
+
+    /* Use everything: memory (and grow it), the global, the table (grown onto the heap). */
+    uint8_t *base = a->vmctx->mem0_base.p;
+    kiln_vmctx *vm = a->vmctx;
+    assert_int_equal(call2(a, P_STORE, 0, 0x11223344), 0);
+    assert_int_equal(call2(a, P_STORE, 40000, -1), 0);
+    assert_int_equal(call2(a, P_STORE, 65532, 9), 0);
+    assert_int_equal(call1(a, P_GROW, 1), 1);
+    assert_int_equal(call1(a, P_GROW, 1), 2);
+    assert_int_equal(call1(a, P_GROW, 1), -1); /* pool limit: 3 pages (module max 4) */
+    assert_int_equal(call2(a, P_STORE, 65536 + 10, 77), 0);
+    assert_int_equal(call2(a, P_STORE, 3 * 65536 - 4, 78), 0);
+    assert_int_equal(call1(a, P_GSET, 99), 7);
+    assert_int_equal(call1(a, P_TGROW, 3), 4);
+    kiln_table *tab = kiln_vm_tables(vm)[0].p;
+    assert_int_equal(tab->size, 7);
+    assert_ptr_equal(((void **)tab->elems.p)[1], kiln_instance_funcref(a, P_LOAD));
+    assert_int_equal(call1(a, P_TGROW, 2), -1); /* module max 8 */
+    kiln_instance_set_user(a, a);
+    kiln_instance_free(a);
+
+    /* The same slot (the free list is LIFO), exactly as fresh. */
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &b, &trap), KILN_STATUS_OK);
+    assert_ptr_equal(b, a);
+    assert_ptr_equal(b->vmctx->mem0_base.p, base);
+    assert_fresh_p(b);
+    int32_t v = 0;
+    assert_int_equal(rt_invoke_i(b, P_LOAD, 1, 65536 + 10, 0, 0, &v), KILN_TRAP_MEMORY_OOB);
+    assert_int_equal(call1(b, P_GROW, 2), 1);
+    assert_int_equal(call1(b, P_LOAD, 65536 + 10), 0);
+    assert_int_equal(call1(b, P_LOAD, 3 * 65536 - 4), 0);
+
+    /* A second slot is 8 GiB away; a third is not there. */
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &c, &trap), KILN_STATUS_OK);
+    uintptr_t bb = (uintptr_t)b->vmctx->mem0_base.p, cb = (uintptr_t)c->vmctx->mem0_base.p;
+    assert_true((bb > cb ? bb - cb : cb - bb) >= KILN_MEMORY_RESERVATION);
+    assert_fresh_p(c);
+    kiln_instance *d = NULL;
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &d, &trap), KILN_STATUS_POOL_EXHAUSTED);
+    assert_null(d);
+    assert_non_null(strstr(kiln_last_error(), "all 2 slots"));
+    assert_string_equal(kiln_status_message(KILN_STATUS_POOL_EXHAUSTED), "pool exhausted");
+
+    /* kiln_instance_new_in on a module pool: only its module. */
+    kiln_instance_free(c);
+    kiln_module_desc other = mod_p;
+    assert_int_equal(kiln_instance_new_in(pool, &other, NULL, &d, &trap), KILN_STATUS_ARG);
+    assert_non_null(strstr(kiln_last_error(), "created for module \"p\""));
+    assert_int_equal(kiln_instance_new_in(pool, &mod_p, NULL, &d, &trap), KILN_STATUS_OK);
+    assert_ptr_equal(d, c);
+    assert_fresh_p(d);
+
+    /* Freeing the pool with instances alive waits for the last one. */
+    kiln_pool_free(pool);
+    assert_int_equal(call1(b, P_LOAD, 102), *(const int32_t *)(const void *)p_data1);
+    kiln_instance_free(d);
+    kiln_instance_free(b); /* the pool goes with it (LSan would see a leak) */
+}
+
+static void test_statuses_and_limits(void **state)
+{
+    (void)state;
+    rt_arm();
+    kiln_pool_config cfg = {.slots = 1};
+    kiln_pool *pool = NULL;
+    kiln_instance *inst = NULL;
+    assert_int_equal(kiln_module_pool_new(NULL, &cfg, &pool), KILN_STATUS_ARG);
+    assert_int_equal(kiln_module_pool_new(&mod_p, NULL, &pool), KILN_STATUS_ARG);
+    assert_int_equal(kiln_module_pool_new(&mod_p, &cfg, NULL), KILN_STATUS_ARG);
+    kiln_pool_config zero = {.slots = 0};
+    assert_int_equal(kiln_module_pool_new(&mod_p, &zero, &pool), KILN_STATUS_ARG);
+    assert_int_equal(kiln_pool_instantiate(NULL, NULL, &inst, NULL), KILN_STATUS_ARG);
+    assert_null(kiln_pool_module(NULL));
+
+    kiln_module_desc bad = mod_p;
+    bad.abi_version = KILN_ABI_VERSION + 1;
+    assert_int_equal(kiln_module_pool_new(&bad, &cfg, &pool), KILN_STATUS_ABI);
+    bad = mod_p;
+    bad.start = P_FUNCS; /* checked once, at pool creation */
+    assert_int_equal(kiln_module_pool_new(&bad, &cfg, &pool), KILN_STATUS_ARG);
+    assert_non_null(strstr(kiln_last_error(), "start function"));
+
+    /* The module's initial sizes against the pool's limits. */
+    kiln_pool_config small = {.slots = 1, .max_memory_pages = 1, .max_table_elems = 3};
+    assert_int_equal(kiln_module_pool_new(&mod_p, &small, &pool), KILN_STATUS_LIMIT);
+    assert_non_null(strstr(kiln_last_error(), "table of 4 elements"));
+    small.max_table_elems = 4;
+    assert_int_equal(kiln_module_pool_new(&mod_p, &small, &pool), KILN_STATUS_OK);
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst, NULL), KILN_STATUS_OK);
+    assert_int_equal(call1(inst, P_GROW, 1), -1);
+    assert_int_equal(call1(inst, P_TGROW, 1), -1);
+    kiln_instance_free(inst);
+    kiln_pool_free(pool);
+    kiln_memory_desc mem2[1] = {{.limits = {.min = 2, .max = 4, .has_max = 1}}};
+    bad = mod_p;
+    bad.memories.p = mem2;
+    small.max_memory_pages = 1;
+    assert_int_equal(kiln_module_pool_new(&bad, &small, &pool), KILN_STATUS_LIMIT);
+    assert_non_null(strstr(kiln_last_error(), "memory of 2 pages"));
+
+    /* Address space: 20,000 guarded memories (160 TiB) cannot fit in 47 bits. */
+    kiln_pool_config huge = {.slots = 20000};
+    assert_int_equal(kiln_module_pool_new(&mod_p, &huge, &pool), KILN_STATUS_NOMEM);
+    assert_non_null(strstr(kiln_last_error(), "cannot reserve address space"));
+
+    /* A pool of any module is not a module pool. */
+    assert_int_equal(kiln_pool_new(&cfg, &pool), KILN_STATUS_OK);
+    assert_null(kiln_pool_module(pool));
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst, NULL), KILN_STATUS_ARG);
+    assert_non_null(strstr(kiln_last_error(), "not a module pool"));
+    kiln_pool_free(pool);
+}
+
+/* ---- Guard regions between slots ---- */
+
+static void test_slots_cannot_reach_each_other(void **state)
+{
+    (void)state;
+    rt_arm();
+    kiln_pool_config cfg = {.slots = 3};
+    kiln_pool *pool = NULL;
+    assert_int_equal(kiln_module_pool_new(&mod_p, &cfg, &pool), KILN_STATUS_OK);
+    kiln_instance *inst[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst[i], NULL), KILN_STATUS_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(call2(inst[i], P_STORE, 0, 1000 + i), 0);
+    /* Every instance tries the farthest load and store generated code can form; each
+     * faults in its own guard region, and no other slot's memory changes. */
+    for (int i = 0; i < 3; i++) {
+        int32_t v = 0;
+        assert_int_equal(rt_invoke_i(inst[i], P_FAR_LOAD, 1, -1, 0, 0, &v), KILN_TRAP_MEMORY_OOB);
+        assert_int_equal(rt_invoke_i(inst[i], P_FAR_STORE, 2, -1, 0x5A, 0, &v),
+                         KILN_TRAP_MEMORY_OOB);
+        assert_int_equal(rt_invoke_i(inst[i], P_FAR_STORE, 2, -9, 0x5A, 0, &v),
+                         KILN_TRAP_MEMORY_OOB);
+        assert_int_equal(rt_invoke_i(inst[i], P_FAR_LOAD, 1, 0, 0, 0, &v), KILN_TRAP_MEMORY_OOB);
+    }
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(call2(inst[i], P_STORE, 0, 0), 1000 + i);
+        assert_fresh_p(inst[i]);
+    }
+    for (int i = 0; i < 3; i++)
+        kiln_instance_free(inst[i]);
+    kiln_pool_free(pool);
+}
+
+/* ---- Module Q: imports, and data that cannot be pre-laid out ---- */
+
+enum { Q_TWICE, Q_CALL_TWICE, Q_LOAD, Q_FUNCS };
+
+KILN_GEN static int32_t gen_adapter_twice(kiln_vmctx *vm, int32_t x)
+{
+    uint64_t ar[2] = {0, 0};
+    memcpy(ar, &x, 4);
+    kiln_host_call(vm, Q_TWICE, ar);
+    memcpy(&x, ar, 4);
+    return x;
+}
+
+KILN_GEN static int32_t gen_call_twice(kiln_vmctx *vm, int32_t x)
+{
+    kiln_import_slot *slot = &kiln_vm_imports(vm)[Q_TWICE];
+    return ((rt_fn_i_i)slot->code.p)(slot->vmctx.p, x) + 1;
+}
+
+static kiln_trap host_times(void *env, kiln_instance *caller, const kiln_val *args,
+                            kiln_val *results)
+{
+    (void)caller;
+    results[0].of.i32 = args[0].of.i32 * *(const int32_t *)env;
+    return KILN_TRAP_NONE;
+}
+
+static kiln_module_desc mod_q;
+static kiln_functype_desc q_types[1];
+static kiln_func_desc q_funcs[Q_FUNCS];
+static kiln_import_desc q_imports[2];
+static kiln_memory_desc q_memories[1];
+static kiln_global_desc q_globals[1];
+static kiln_data_desc q_datas[1];
+static char q_data0[] = "abcd";
+
+static void build_q(void)
+{
+    kiln_module_desc *m = &mod_q;
+    rt_module_init(m);
+    q_types[0] = rt_type(1, 1, rt_types_i_i);
+    q_funcs[Q_TWICE] = rt_func((void *)gen_adapter_twice, rt_entry_i_i, 0);
+    q_funcs[Q_CALL_TWICE] = rt_func((void *)gen_call_twice, rt_entry_i_i, 0);
+    q_funcs[Q_LOAD] = rt_func((void *)gen_load, rt_entry_i_i, 0);
+    q_imports[0].module = rt_str("env");
+    q_imports[0].name = rt_str("times");
+    q_imports[0].kind = KILN_KIND_FUNC;
+    q_imports[0].index = 0;
+    q_imports[0].type_index = 0;
+    q_imports[1].module = rt_str("env");
+    q_imports[1].name = rt_str("offset");
+    q_imports[1].kind = KILN_KIND_GLOBAL;
+    q_imports[1].type = KILN_TYPE_I32;
+    q_imports[1].index = 0;
+    q_memories[0].limits = (kiln_limits_desc){.min = 1};
+    q_globals[0].type = KILN_TYPE_I32;
+    q_globals[0].imported = 1;
+    /* Data at an imported offset: applied per instance, with the bounds check. */
+    q_datas[0] = (kiln_data_desc){.mode = KILN_SEG_MODE_ACTIVE, .size = 4, .bytes.p = q_data0};
+    q_datas[0].offset.kind = KILN_INIT_GLOBAL;
+    q_datas[0].offset.type = KILN_TYPE_I32;
+    q_datas[0].offset.index = 0;
+    m->type_count = 1;
+    m->types.p = q_types;
+    m->import_count = 2;
+    m->imports.p = q_imports;
+    m->func_count = Q_FUNCS;
+    m->func_import_count = 1;
+    m->funcs.p = q_funcs;
+    m->memory_count = 1;
+    m->memories.p = q_memories;
+    m->global_count = 1;
+    m->globals.p = q_globals;
+    m->data_count = 1;
+    m->datas.p = q_datas;
+    rt_layout(m);
+}
+
+static kiln_status instantiate_q(kiln_pool *pool, int32_t *factor, kiln_global_cell *offset,
+                                 kiln_instance **out, kiln_trap *trap)
+{
+    static const uint8_t i32[1] = {KILN_TYPE_I32};
+    static kiln_host_func times[4];
+    static int next;
+    kiln_host_func *h = &times[next++ % 4];
+    *h = (kiln_host_func){host_times, factor, 1, 1, i32, i32};
+    kiln_import items[2] = {{"env", "times", {.kind = KILN_KIND_HOST_FUNC, .of.host = h}},
+                            {"env", "offset", {.kind = KILN_KIND_GLOBAL}}};
+    items[1].value.of.global = (kiln_host_global){KILN_TYPE_I32, 0, offset};
+    kiln_imports list = {items, 2};
+    return kiln_pool_instantiate(pool, &list, out, trap);
+}
+
+static void test_imports_per_instance(void **state)
+{
+    (void)state;
+    rt_arm();
+    kiln_pool_config cfg = {.slots = 2};
+    kiln_pool *pool = NULL;
+    assert_int_equal(kiln_module_pool_new(&mod_q, &cfg, &pool), KILN_STATUS_OK);
+    int32_t three = 3, five = 5;
+    kiln_global_cell at200 = {.u.i32 = 200}, at300 = {.u.i32 = 300}, past = {.u.i32 = 65533};
+    kiln_instance *a = NULL, *b = NULL, *c = NULL;
+    kiln_trap trap;
+    assert_int_equal(instantiate_q(pool, &three, &at200, &a, &trap), KILN_STATUS_OK);
+    assert_int_equal(instantiate_q(pool, &five, &at300, &b, &trap), KILN_STATUS_OK);
+    assert_int_equal(call1(a, Q_CALL_TWICE, 10), 31);
+    assert_int_equal(call1(b, Q_CALL_TWICE, 10), 51);
+    assert_int_equal(call1(a, Q_LOAD, 200), *(const int32_t *)(const void *)q_data0);
+    assert_int_equal(call1(b, Q_LOAD, 300), *(const int32_t *)(const void *)q_data0);
+    assert_int_equal(call1(a, Q_LOAD, 300), 0);
+    assert_int_equal(instantiate_q(pool, &five, &at300, &c, &trap), KILN_STATUS_POOL_EXHAUSTED);
+    kiln_instance_free(a);
+
+    /* A segment out of bounds traps; the slot comes back (nothing escaped). */
+    assert_int_equal(instantiate_q(pool, &five, &past, &c, &trap), KILN_STATUS_TRAP);
+    assert_int_equal(trap, KILN_TRAP_MEMORY_OOB);
+    assert_int_equal(pool->zombies, 0);
+    /* Linking errors give the slot back too. */
+    kiln_imports none = {NULL, 0};
+    assert_int_equal(kiln_pool_instantiate(pool, &none, &c, &trap), KILN_STATUS_LINK);
+    assert_non_null(strstr(kiln_last_error(), "unknown import: \"env\" \"times\""));
+    assert_int_equal(instantiate_q(pool, &three, &at300, &c, &trap), KILN_STATUS_OK);
+    assert_int_equal(call1(c, Q_LOAD, 200), 0); /* the previous instance's data is gone */
+    assert_int_equal(call1(c, Q_LOAD, 300), *(const int32_t *)(const void *)q_data0);
+    assert_int_equal(call1(c, Q_CALL_TWICE, 1), 4);
+    kiln_instance_free(b);
+    kiln_instance_free(c);
+    kiln_pool_free(pool);
+}
+
+/* ---- Zombies: a start function that traps after publishing nothing still counts ---- */
+
+KILN_GEN static void gen_trap_start(kiln_vmctx *vm)
+{
+    kiln_trap_raise(vm, KILN_TRAP_UNREACHABLE);
+}
+
+static void test_trapping_start_keeps_a_zombie(void **state)
+{
+    (void)state;
+    rt_arm();
+    static kiln_module_desc m;
+    static kiln_func_desc funcs[P_FUNCS + 1];
+    static kiln_functype_desc types[4];
+    m = mod_p;
+    memcpy(funcs, p_funcs, sizeof p_funcs);
+    memcpy(types, p_types, sizeof p_types);
+    types[3] = rt_type(0, 0, NULL);
+    funcs[P_FUNCS] = rt_func((void *)gen_trap_start, rt_entry_v_v, 3);
+    m.funcs.p = funcs;
+    m.func_count = P_FUNCS + 1;
+    m.types.p = types;
+    m.type_count = 4;
+    m.start = P_FUNCS;
+    rt_layout(&m);
+    kiln_pool_config cfg = {.slots = 2};
+    kiln_pool *pool = NULL;
+    assert_int_equal(kiln_module_pool_new(&m, &cfg, &pool), KILN_STATUS_OK);
+    kiln_instance *inst = NULL;
+    kiln_trap trap = KILN_TRAP_NONE;
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst, &trap), KILN_STATUS_TRAP);
+    assert_int_equal(trap, KILN_TRAP_UNREACHABLE);
+    assert_null(inst);
+    assert_int_equal(pool->zombies, 1);
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst, &trap), KILN_STATUS_TRAP);
+    assert_int_equal(pool->zombies, 2);
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst, &trap), KILN_STATUS_POOL_EXHAUSTED);
+    kiln_pool_free(pool); /* frees the zombies */
+}
+
+/* ---- Memories above KILN_POOL_MEMSET_MAX: reset by what is resident ---- */
+
+static void test_large_memory_reset_by_residency(void **state)
+{
+    (void)state;
+    rt_arm();
+    static kiln_module_desc m;
+    static kiln_memory_desc mem[1];
+    m = mod_p;
+    mem[0].limits = (kiln_limits_desc){.min = 8, .max = 9, .has_max = 1}; /* 512 KiB */
+    m.memories.p = mem;
+    kiln_pool_config cfg = {.slots = 1};
+    kiln_pool *pool = NULL;
+    assert_int_equal(kiln_module_pool_new(&m, &cfg, &pool), KILN_STATUS_OK);
+    for (int round = 0; round < 4; round++) {
+        kiln_instance *inst = NULL;
+        assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst, NULL), KILN_STATUS_OK);
+        uint8_t *base = inst->vmctx->mem0_base.p;
+        for (uint32_t i = 0; i < 8 * 65536; i += 4096)
+            if (i < 100 || i >= 102 + sizeof p_data1)
+                assert_int_equal(base[i] | base[i + 4095], 0);
+        assert_memory_equal(base + 102, p_data1, sizeof p_data1);
+        assert_int_equal(kiln_instance_memory(inst, 0)->size, 8 * 65536);
+        if (round % 2 == 0) {
+            /* A few scattered pages. */
+            assert_int_equal(call2(inst, P_STORE, 3 * 65536 + 8, 1), 0);
+            assert_int_equal(call2(inst, P_STORE, 8 * 65536 - 4, 2), 0);
+        } else {
+            /* Everything: one resident run longer than KILN_POOL_MEMSET_MAX. */
+            memset(base, 0xEE, 8 * 65536);
+        }
+        kiln_instance_free(inst);
+    }
+    kiln_pool_free(pool);
+}
+
+/* ---- Bounds-checked modules: slots only as large as the memory can grow ---- */
+
+static void test_bounds_checked_slots_are_small(void **state)
+{
+    (void)state;
+    rt_arm();
+    static kiln_module_desc m;
+    m = mod_p;
+    m.flags |= KILN_MODULE_BOUNDS_CHECKED;
+    kiln_pool_config cfg = {.slots = 3, .max_memory_pages = 2};
+    kiln_pool *pool = NULL;
+    assert_int_equal(kiln_module_pool_new(&m, &cfg, &pool), KILN_STATUS_OK);
+    kiln_instance *inst[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst[i], NULL), KILN_STATUS_OK);
+    /* Growth limit 2 pages (the pool's cap below the module's maximum of 4): 128 KiB apart. */
+    for (int i = 1; i < 3; i++)
+        assert_int_equal((uintptr_t)inst[i]->vmctx->mem0_base.p -
+                             (uintptr_t)inst[i - 1]->vmctx->mem0_base.p,
+                         2 * 65536);
+    assert_int_equal(kiln_instance_memory(inst[0], 0)->reserved, 2 * 65536);
+    assert_int_equal(call1(inst[0], P_GROW, 1), 1);
+    assert_int_equal(call1(inst[0], P_GROW, 1), -1);
+    assert_int_equal(call2(inst[0], P_STORE, 65536 + 8, 5), 0);
+    assert_int_equal(call1(inst[1], P_LOAD, 8), 0);
+    kiln_instance_free(inst[0]);
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst[0], NULL), KILN_STATUS_OK);
+    assert_fresh_p(inst[0]);
+    assert_int_equal(call1(inst[0], P_GROW, 1), 1);
+    assert_int_equal(call1(inst[0], P_LOAD, 65536 + 8), 0);
+    for (int i = 0; i < 3; i++)
+        kiln_instance_free(inst[i]);
+    kiln_pool_free(pool);
+}
+
+/* ---- Threads ---- */
+
+typedef struct cycle_job {
+    kiln_pool *pool;
+    int id;
+    int failures;
+} cycle_job;
+
+static void *cycle_many(void *arg)
+{
+    cycle_job *job = arg;
+    for (int i = 0; i < 3000; i++) {
+        kiln_instance *inst = NULL;
+        kiln_status s = kiln_pool_instantiate(job->pool, NULL, &inst, NULL);
+        if (s != KILN_STATUS_OK) {
+            job->failures++;
+            continue;
+        }
+        int32_t r = -1;
+        uint64_t key = (uint64_t)job->id * 100000u + (uint64_t)i;
+        if (rt_invoke_i(inst, P_LOAD, 1, 0, 0, 0, &r) != KILN_TRAP_NONE || r != 0 ||
+            rt_invoke_i(inst, P_STORE, 2, 0, (int32_t)key, 0, &r) != KILN_TRAP_NONE ||
+            rt_invoke_i(inst, P_LOAD, 1, 102, 0, 0, &r) != KILN_TRAP_NONE ||
+            r != *(const int32_t *)(const void *)p_data1 ||
+            rt_invoke_i(inst, P_GSET, 1, (int32_t)key, 0, 0, &r) != KILN_TRAP_NONE || r != 7 ||
+            rt_invoke_i(inst, P_LOAD, 1, 0, 0, 0, &r) != KILN_TRAP_NONE || r != (int32_t)key)
+            job->failures++;
+        kiln_instance_free(inst);
+    }
+    return NULL;
+}
+
+static void test_threads_share_a_pool(void **state)
+{
+    (void)state;
+    rt_arm();
+    kiln_pool_config cfg = {.slots = 4};
+    kiln_pool *pool = NULL;
+    assert_int_equal(kiln_module_pool_new(&mod_p, &cfg, &pool), KILN_STATUS_OK);
+    cycle_job jobs[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (cycle_job){pool, i + 1, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, cycle_many, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(jobs[i].failures, 0);
+    }
+    assert_int_equal(pool->live, 0);
+    assert_int_equal(pool->free_count, 4);
+    kiln_pool_free(pool);
+}
+
+/* ---- 10,000 live instances ---- */
+
+static long count_mappings(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    long lines = 0;
+    int c;
+    if (f == NULL)
+        return -1;
+    while ((c = fgetc(f)) != EOF)
+        lines += c == '\n';
+    fclose(f);
+    return lines;
+}
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+#define LIVE 10000u
+
+static void test_10000_live_instances(void **state)
+{
+    (void)state;
+    rt_arm();
+    long page_kib = (long)kiln_os_page_size() / 1024;
+    long rss_before = rt_rss_pages();
+    double t0 = seconds();
+    kiln_pool_config cfg = {.slots = LIVE};
+    kiln_pool *pool = NULL;
+    assert_int_equal(kiln_module_pool_new(&mod_p, &cfg, &pool), KILN_STATUS_OK);
+    double t1 = seconds();
+    kiln_instance **inst = calloc(LIVE, sizeof *inst);
+    assert_non_null(inst);
+    for (uint32_t i = 0; i < LIVE; i++) {
+        assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst[i], NULL), KILN_STATUS_OK);
+        assert_int_equal(call2(inst[i], P_STORE, 4000, (int32_t)i), 0);
+        assert_int_equal(call1(inst[i], P_GSET, (int32_t)i), 7);
+    }
+    double t2 = seconds();
+    kiln_instance *extra = NULL;
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &extra, NULL), KILN_STATUS_POOL_EXHAUSTED);
+    long rss_live = rt_rss_pages();
+    long maps = count_mappings();
+    for (uint32_t i = 0; i < LIVE; i++) {
+        assert_int_equal(call1(inst[i], P_LOAD, 4000), (int32_t)i);
+        assert_int_equal(call1(inst[i], P_GGET, 0), (int32_t)i);
+        assert_int_equal(call1(inst[i], P_LOAD, 102), *(const int32_t *)(const void *)p_data1);
+    }
+    double t3 = seconds();
+    for (uint32_t i = 0; i < LIVE; i++)
+        kiln_instance_free(inst[i]);
+    double t4 = seconds();
+    long rss_freed = rt_rss_pages();
+    /* Every slot is usable again, and comes back fresh. */
+    for (uint32_t i = 0; i < LIVE; i++)
+        assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst[i], NULL), KILN_STATUS_OK);
+    assert_fresh_p(inst[0]);
+    assert_fresh_p(inst[LIVE - 1]);
+    assert_int_equal(call1(inst[LIVE / 2], P_LOAD, 4000), 0);
+    for (uint32_t i = 0; i < LIVE; i++)
+        kiln_instance_free(inst[i]);
+    kiln_pool_free(pool);
+    free(inst);
+    long per_instance_kib = (rss_live - rss_before) * page_kib * 1024 / (long)LIVE;
+    printf("# 10000 live instances: pool created in %.1f ms, instantiated + 2 calls in %.1f ms, "
+           "checked in %.1f ms, freed in %.1f ms; RSS +%ld KiB (%ld bytes per instance), "
+           "after free +%ld KiB; %ld mappings\n",
+           (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3, (t4 - t3) * 1e3,
+           (rss_live - rss_before) * page_kib, per_instance_kib,
+           (rss_freed - rss_before) * page_kib, maps);
+    /* What one instance touches: its block (< 2 KiB) and one page of memory (data + the
+     * store), so well under 16 KiB; and the mappings stay far from vm.max_map_count. */
+    assert_true(per_instance_kib < 16 * 1024);
+    assert_true(maps > 0 && maps < 30000);
+}
+
+int main(void)
+{
+    build_p();
+    build_q();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_instantiate_reset_and_reuse),
+        cmocka_unit_test(test_statuses_and_limits),
+        cmocka_unit_test(test_slots_cannot_reach_each_other),
+        cmocka_unit_test(test_imports_per_instance),
+        cmocka_unit_test(test_trapping_start_keeps_a_zombie),
+        cmocka_unit_test(test_large_memory_reset_by_residency),
+        cmocka_unit_test(test_bounds_checked_slots_are_small),
+        cmocka_unit_test(test_threads_share_a_pool),
+        cmocka_unit_test(test_10000_live_instances),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
