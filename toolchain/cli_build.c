@@ -62,6 +62,7 @@ const char kiln_cli_build_help[] =
     "  --env NAME=VALUE     set an environment variable for the guest; repeatable\n"
     "  --inherit-env        also pass APP's whole environment at run time (before --env)\n"
     "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
+    "  --bounds-checks      explicit bounds checks instead of guard pages\n"
     "  --target TRIPLE      target triple of the module's code (default: the host's)\n"
     "  --cpu NAME           target CPU (default: generic; 'native' = this machine's)\n"
     "  --dynamic            link the C library dynamically (default: a static executable)\n"
@@ -86,6 +87,7 @@ const char kiln_cli_run_help[] =
     "  --env NAME=VALUE     set an environment variable for the guest; --env NAME passes\n"
     "                       this process's NAME if set; repeatable\n"
     "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
+    "  --bounds-checks      explicit bounds checks instead of guard pages\n"
     "  -h, --help           show this help\n"
     "\n"
     "Compiled modules are cached in $XDG_CACHE_HOME/kiln (default ~/.cache/kiln).\n"
@@ -105,6 +107,7 @@ typedef struct build_opts {
     bool inherit_env;
     bool dynamic; /* build: link the C library dynamically (default: static) */
     int opt_level;
+    bool bounds_checks; /* --bounds-checks */
     const char *triple, *cpu;
     char *owned[MAX_DIRS + MAX_ENVS]; /* strings split or built here */
     size_t owned_count;
@@ -231,6 +234,8 @@ static int parse(build_opts *o, int argc, char **argv, bool run, int *rest)
             return CLI_EXIT_OK;
         } else if (arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && arg[3] == '\0') {
             o->opt_level = arg[2] - '0';
+        } else if (strcmp(arg, "--bounds-checks") == 0) {
+            o->bounds_checks = true;
         } else if (!run && strcmp(arg, "--inherit-env") == 0) {
             o->inherit_env = true;
         } else if (!run && strcmp(arg, "--dynamic") == 0) {
@@ -457,6 +462,7 @@ static int compile_object(const build_opts *o, const cli_file *f, const char *di
     co.output_path = obj;
     co.prefix = APP_PREFIX;
     co.opt_level = o->opt_level;
+    co.bounds_checks = o->bounds_checks;
     co.triple = o->triple;
     co.cpu = o->cpu;
     kiln_diag d;
@@ -783,6 +789,8 @@ static int prepare_shared(const build_opts *o, char *so_path, size_t size, char 
     char opt[16];
     snprintf(opt, sizeof opt, "-O%d", o->opt_level);
     hash_string(&h, opt);
+    if (o->bounds_checks)
+        hash_string(&h, "--bounds-checks");
     hash_string(&h, "kiln " KILN_VERSION);
     char abi[16];
     snprintf(abi, sizeof abi, "abi %u", cli_run_abi_version());

@@ -7,15 +7,18 @@
  * help, exit status 2). Compile errors are one "FILE:0xOFFSET: error: MESSAGE" line
  * (kiln_diag_format), exit status 1. `-o -` writes the output to standard output.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
 const char kiln_cli_compile_help[] =
     "Usage: kiln compile FILE.wasm [-o OUT] [--header OUT.h] [--prefix NAME] [-O0..-O3]\n"
-    "                    [--target TRIPLE] [--cpu NAME] [--emit obj|asm|llvm]\n"
+    "                    [--target TRIPLE] [--cpu NAME] [--emit obj|asm|llvm] [--bounds-checks]\n"
+    "                    [-j N] [--partition-size BYTES]\n"
     "\n"
     "Compile a WebAssembly module to a relocatable object that links with libkiln_runtime,\n"
     "and optionally a C header to call its exports.\n"
@@ -30,6 +33,13 @@ const char kiln_cli_compile_help[] =
     "  --target TRIPLE   target triple (default: the host's)\n"
     "  --cpu NAME        target CPU (default: generic; 'native' = this machine's CPU)\n"
     "  --emit KIND       obj (default), asm, or llvm (optimised textual IR)\n"
+    "  --bounds-checks   check every memory access explicitly instead of relying on guard\n"
+    "                    pages (always on for 32-bit targets; needed for bare metal)\n"
+    "  -j N, --jobs N    threads compiling a large module's parts (default: the number of\n"
+    "                    online cores); the output is the same for every N\n"
+    "  --partition-size BYTES\n"
+    "                    bytes of function bodies per part (default 65536): objects of\n"
+    "                    larger modules are compiled in parts merged by ld.lld -r\n"
     "  -h, --help        show this help\n"
     "\n"
     "The output depends only on the input and the options. KILN_VERIFY=1 in the environment\n"
@@ -49,6 +59,20 @@ static int usage_error(const char *fmt, ...)
     va_end(ap);
     fputs("\nRun 'kiln help compile' for usage.\n", stderr);
     return EXIT_USAGE;
+}
+
+/* A decimal number in [min, max], all of text. */
+static bool parse_count(const char *text, unsigned long min, unsigned long max, unsigned long *out)
+{
+    if (text[0] < '0' || text[0] > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (*end != '\0' || errno == ERANGE || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
 }
 
 /* Matches "--name VALUE" and "--name=VALUE"; advances *i past what it used. */
@@ -96,7 +120,7 @@ int kiln_cli_compile(int argc, char **argv)
 {
     kiln_compile_options o;
     kiln_compile_options_init(&o);
-    const char *input = NULL, *output = NULL, *emit = NULL;
+    const char *input = NULL, *output = NULL, *emit = NULL, *jobs = NULL, *part_size = NULL;
     bool only_files = false;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
@@ -116,11 +140,21 @@ int kiln_cli_compile(int argc, char **argv)
             output = argv[++i];
         } else if (arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && arg[3] == '\0') {
             o.opt_level = arg[2] - '0';
+        } else if (strncmp(arg, "-j", 2) == 0 && arg[2] != '\0') {
+            jobs = arg + 2;
+        } else if (strcmp(arg, "-j") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("option '-j' needs a value");
+            jobs = argv[++i];
+        } else if (strcmp(arg, "--bounds-checks") == 0) {
+            o.bounds_checks = true;
         } else if (option_value(argc, argv, &i, "--header", &o.header_path, &missing) ||
                    option_value(argc, argv, &i, "--prefix", &o.prefix, &missing) ||
                    option_value(argc, argv, &i, "--target", &o.triple, &missing) ||
                    option_value(argc, argv, &i, "--cpu", &o.cpu, &missing) ||
-                   option_value(argc, argv, &i, "--emit", &emit, &missing)) {
+                   option_value(argc, argv, &i, "--emit", &emit, &missing) ||
+                   option_value(argc, argv, &i, "--jobs", &jobs, &missing) ||
+                   option_value(argc, argv, &i, "--partition-size", &part_size, &missing)) {
             if (missing)
                 return usage_error("option '%s' needs a value", arg);
         } else {
@@ -136,6 +170,18 @@ int kiln_cli_compile(int argc, char **argv)
         if (k == KILN_ARRAY_LEN(emit_names))
             return usage_error("--emit must be obj, asm or llvm, not '%s'", emit);
         o.emit = (kiln_emit_kind)k;
+    }
+    unsigned long n;
+    if (jobs) {
+        if (!parse_count(jobs, 1, 256, &n))
+            return usage_error("-j must be a number of threads from 1 to 256, not '%s'", jobs);
+        o.jobs = (unsigned)n;
+    }
+    if (part_size) {
+        if (!parse_count(part_size, 1, UINT32_MAX, &n))
+            return usage_error("--partition-size must be a number of bytes from 1 to %u, not '%s'",
+                               UINT32_MAX, part_size);
+        o.partition_size = (uint32_t)n;
     }
     if (o.prefix && !kiln_prefix_valid(o.prefix))
         return usage_error("--prefix must be a C identifier of at most %u bytes", KILN_MAX_PREFIX);

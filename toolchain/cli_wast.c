@@ -43,6 +43,7 @@ const char kiln_cli_wast_help[] =
     "\n"
     "Options:\n"
     "  -O0 -O1 -O2 -O3     optimisation level for the modules (default -O2)\n"
+    "  --bounds-checks     compile the modules with explicit bounds checks\n"
     "  --keep              keep the scratch directory (JSON, modules, objects) and print it\n"
     "  -v, --verbose       also print a line for every passed and skipped command\n"
     "  --wast2json PATH    the wast2json program (default: wast2json on PATH)\n"
@@ -68,6 +69,7 @@ typedef struct wast_options {
     const char *file;
     int opt_level;
     bool keep, verbose, isolate, skip_if_missing;
+    bool bounds_checks;    /* compile with --bounds-checks */
     const char *wast2json; /* name or path */
     const char *linker;    /* NULL: ld.lld-19, then ld.lld */
     unsigned timeout;      /* seconds per command; 0 = none */
@@ -666,6 +668,7 @@ static void compile_module(runner *r, const json_value *cmd, unsigned ordinal, c
     co.output_path = obj;
     co.prefix = prefix;
     co.opt_level = r->o->opt_level;
+    co.bounds_checks = r->o->bounds_checks;
     kiln_diag d;
     kiln_diag_init(&d);
     if (kiln_compile(&co, NULL, &d)) {
@@ -1336,6 +1339,8 @@ static int parse_args(int argc, char **argv, wast_options *o)
             o->opt_level = a[2] - '0';
         } else if (strcmp(a, "--keep") == 0) {
             o->keep = true;
+        } else if (strcmp(a, "--bounds-checks") == 0) {
+            o->bounds_checks = true;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             o->verbose = true;
         } else if (strcmp(a, "--no-isolate") == 0) {

@@ -47,8 +47,8 @@ static const kiln_codegen_api *try_open(const char *dir, const char *rel)
     const kiln_codegen_api *api = dlsym(h, KILN_CODEGEN_ENTRY_SYMBOL);
     if (api == NULL || api->api_version != KILN_CODEGEN_API_VERSION ||
         api->options_size != sizeof(kiln_compile_options) ||
-        api->result_size != sizeof(kiln_compile_result) ||
-        api->diag_size != sizeof(kiln_diag) || strcmp(api->version, KILN_VERSION) != 0) {
+        api->result_size != sizeof(kiln_compile_result) || api->diag_size != sizeof(kiln_diag) ||
+        strcmp(api->version, KILN_VERSION) != 0) {
         snprintf(load_error, sizeof load_error, "%s is not the code generator of kiln %s", path,
                  KILN_VERSION);
         dlclose(h);

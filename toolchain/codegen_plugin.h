@@ -13,16 +13,16 @@
 
 #include "internal.h"
 
-#define KILN_CODEGEN_PLUGIN_FILE "libkiln-codegen.so"
+#define KILN_CODEGEN_PLUGIN_FILE  "libkiln-codegen.so"
 #define KILN_CODEGEN_ENTRY_SYMBOL "kiln_codegen_entry"
-#define KILN_CODEGEN_API_VERSION 1u
+#define KILN_CODEGEN_API_VERSION  1u
 
 typedef struct kiln_codegen_api {
-    unsigned api_version;   /* KILN_CODEGEN_API_VERSION */
-    unsigned options_size;  /* sizeof(kiln_compile_options) */
-    unsigned result_size;   /* sizeof(kiln_compile_result) */
-    unsigned diag_size;     /* sizeof(kiln_diag) */
-    const char *version;    /* KILN_VERSION of the build */
+    unsigned api_version;  /* KILN_CODEGEN_API_VERSION */
+    unsigned options_size; /* sizeof(kiln_compile_options) */
+    unsigned result_size;  /* sizeof(kiln_compile_result) */
+    unsigned diag_size;    /* sizeof(kiln_diag) */
+    const char *version;   /* KILN_VERSION of the build */
     bool (*compile)(const kiln_compile_options *o, kiln_compile_result *result, kiln_diag *d);
 } kiln_codegen_api;
 

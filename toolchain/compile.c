@@ -2,7 +2,9 @@
  *
  *     read -> decode -> validate -> lower -> verify -> optimise -> emit (+ header)
  *
- * kiln_compile owns every LLVM object it creates (one context per call, so compilations on
+ * A large module's object is made in parts (partition.c): lower -> verify -> optimise -> emit
+ * runs once per part, on worker threads, and `ld.lld -r` merges the parts' objects.
+ * kiln_compile owns every LLVM object it creates (one context per part, so compilations on
  * different threads never share state) and disposes all of them on every path. Outputs are
  * written to a temporary name beside the target and renamed into place, so a failed or
  * interrupted compilation never leaves a half-written object for a build system to pick up.
@@ -113,9 +115,11 @@ static const char *base_name(const char *path)
     return base;
 }
 
-/* Lowering and code generation for a decoded, validated module. */
-static bool generate(const kiln_compile_options *o, const kiln_module *m, const char *prefix,
-                     const char *name, kiln_compile_result *res, kiln_diag *d)
+/* Lowering and code generation for one part of a decoded, validated module, in a context of
+ * its own (the part may be compiled on any thread). */
+static bool generate_part(const kiln_compile_options *o, const kiln_module *m, const char *prefix,
+                          const char *name, const lower_part *part, uint8_t **out, size_t *out_size,
+                          kiln_diag *d)
 {
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMTargetMachineRef tm = NULL;
@@ -129,14 +133,14 @@ static bool generate(const kiln_compile_options *o, const kiln_module *m, const 
         LLVMDisposeMessage(triple);
         td = LLVMCreateTargetDataLayout(tm);
         LLVMSetModuleDataLayout(mod, td);
-        ok = lower_module(mod, td, m, prefix, o->alloc, d);
+        ok = lower_module(mod, td, m, prefix, o->bounds_checks, part, o->alloc, d);
     }
     if (ok && verify_requested(o))
         ok = emit_verify(mod, d);
     if (ok)
         ok = emit_optimize(mod, tm, o->opt_level, d);
     if (ok)
-        ok = emit_output(mod, tm, o->emit, &res->output, &res->output_size, d);
+        ok = emit_output(mod, tm, o->emit, out, out_size, d);
     if (td)
         LLVMDisposeTargetData(td);
     if (mod)
@@ -144,6 +148,69 @@ static bool generate(const kiln_compile_options *o, const kiln_module *m, const 
     if (tm)
         LLVMDisposeTargetMachine(tm);
     LLVMContextDispose(ctx);
+    return ok;
+}
+
+/* What the worker threads share: part i's object goes to objects[i]. */
+typedef struct parts_job {
+    const kiln_compile_options *o;
+    const kiln_module *m;
+    const char *prefix, *name;
+    const lower_part *parts;
+    uint8_t **objects;
+    size_t *sizes;
+} parts_job;
+
+static bool generate_one(void *ctx, uint32_t i, kiln_diag *d)
+{
+    const parts_job *j = ctx;
+    return generate_part(j->o, j->m, j->prefix, j->name, &j->parts[i], &j->objects[i], &j->sizes[i],
+                         d);
+}
+
+/* Objects for ELF targets are split into parts (partition.c) when the module is large; a
+ * module of one part is compiled on the calling thread, as before splitting existed.
+ * Assembly and IR are for reading, so they always show the module as one unit. */
+static bool splittable(const kiln_compile_options *o)
+{
+    if (o->emit != KILN_EMIT_OBJ)
+        return false;
+    char *triple = o->triple ? LLVMNormalizeTargetTriple(o->triple) : LLVMGetDefaultTargetTriple();
+    bool elf = lower_triple_is_elf(triple);
+    LLVMDisposeMessage(triple);
+    return elf;
+}
+
+static bool generate(const kiln_compile_options *o, const kiln_module *m, const char *prefix,
+                     const char *name, kiln_compile_result *res, kiln_diag *d)
+{
+    lower_part whole = {.first = m->func_import_count, .end = m->func_count, .descriptor = true};
+    if (!splittable(o))
+        return generate_part(o, m, prefix, name, &whole, &res->output, &res->output_size, d);
+    lower_part *parts;
+    uint32_t count = part_plan(m, o->partition_size, &parts, d);
+    if (count == 0)
+        return false;
+    if (count == 1) {
+        free(parts);
+        return generate_part(o, m, prefix, name, &whole, &res->output, &res->output_size, d);
+    }
+    uint8_t **objects = calloc(count, sizeof *objects);
+    size_t *sizes = calloc(count, sizeof *sizes);
+    bool ok = objects && sizes;
+    if (!ok)
+        kiln_diag_set(d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+    /* A caller's allocator has no thread-safety contract: its compilations use one thread
+     * (the output is the same). */
+    unsigned jobs = o->alloc ? 1 : part_jobs(o->jobs);
+    parts_job job = {o, m, prefix, name, parts, objects, sizes};
+    ok = ok && part_run(count, jobs, generate_one, &job, d);
+    ok = ok && part_merge(objects, sizes, count, &res->output, &res->output_size, d);
+    for (uint32_t i = 0; objects && i < count; i++)
+        free(objects[i]);
+    free(objects);
+    free(sizes);
+    free(parts);
     return ok;
 }
 

@@ -63,8 +63,19 @@ bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
 
     char *host_cpu = NULL, *host_features = NULL;
     const char *features = "";
-    if (!cpu) {
+    /* Debian's riscv64 ABI (an explicit --cpu other than generic must have F and D) */
+    const char *abi = strncmp(norm, "riscv64", 7) == 0 ? "lp64d" : NULL;
+    if (!cpu || strcmp(cpu, "generic") == 0) {
+        /* The Debian baseline of each port, as clang-19 chooses it, so objects link with the
+         * C code of the host program (same float ABI: riscv64 lp64d, armhf VFP registers;
+         * docs/cross.md). */
         cpu = "generic";
+        if (strncmp(norm, "riscv64", 7) == 0) {
+            cpu = "generic-rv64";
+            features = "+m,+a,+f,+d,+c,+zicsr";
+        } else if (strncmp(norm, "armv7", 5) == 0 && strstr(norm, "eabihf") != NULL) {
+            features = "+vfp2,+vfp2sp,+vfp3d16,+vfp3d16sp,+fp64,-d32,-neon";
+        }
     } else if (strcmp(cpu, "native") == 0) {
         host_cpu = LLVMGetHostCPUName();
         host_features = LLVMGetHostCPUFeatures();
@@ -75,8 +86,15 @@ bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
                                                  LLVMCodeGenLevelDefault,
                                                  LLVMCodeGenLevelAggressive};
     LLVMCodeGenOptLevel level = levels[opt_level < 0 ? 0 : opt_level > 3 ? 3 : opt_level];
-    *out = LLVMCreateTargetMachine(target, norm, cpu, features, level, LLVMRelocPIC,
-                                   LLVMCodeModelDefault);
+    LLVMTargetMachineOptionsRef tmo = LLVMCreateTargetMachineOptions();
+    LLVMTargetMachineOptionsSetCPU(tmo, cpu);
+    LLVMTargetMachineOptionsSetFeatures(tmo, features);
+    if (abi)
+        LLVMTargetMachineOptionsSetABI(tmo, abi);
+    LLVMTargetMachineOptionsSetCodeGenOptLevel(tmo, level);
+    LLVMTargetMachineOptionsSetRelocMode(tmo, LLVMRelocPIC);
+    *out = LLVMCreateTargetMachineWithOptions(target, norm, tmo);
+    LLVMDisposeTargetMachineOptions(tmo);
     if (!*out)
         ok = kiln_diag_set(d, KILN_ERR_LLVM, KILN_NO_OFFSET,
                            "cannot create a target machine for %s", norm);

@@ -617,6 +617,11 @@ typedef struct kiln_compile_options {
     const char *triple;      /* NULL = the host's */
     const char *cpu;         /* NULL = "generic"; "native" = the host CPU and features */
     kiln_emit_kind emit;
+    unsigned jobs;           /* threads compiling a large module's parts; 0 = the online
+                                cores. Never changes the output (docs/cli.md) */
+    uint32_t partition_size; /* bytes of function bodies per part; 0 = the default (64 KiB).
+                                Modules with more are compiled in parts merged by ld.lld -r */
+    bool bounds_checks; /* explicit bounds checks instead of guard pages (docs/abi.md) */
     bool verify; /* LLVMVerifyModule after lowering; also on in debug builds and when the
                     environment has KILN_VERIFY=1 */
     const kiln_allocator *alloc; /* for the module and the lowering's arenas; NULL = libc */
@@ -634,9 +639,11 @@ void kiln_compile_options_init(kiln_compile_options *o);
 /* The whole pipeline: read -> decode -> validate -> lower -> verify -> optimise -> emit
  * (+ header). result may be NULL when only files are wanted. On failure returns false with d
  * set (any class) and leaves no partial output file behind.
- * Thread-safe: every call has its own LLVM context. The output depends only on the input
- * bytes and the options (not on time, paths other than the file name, or the machine when
- * triple and cpu are given). */
+ * Thread-safe: every call has its own LLVM contexts. A large module is compiled in parts on
+ * up to o->jobs threads, all joined before the call returns, and merged with ld.lld -r. The
+ * output depends only on the input bytes and the options other than jobs (not on time, the
+ * thread count, paths other than the file name, or the machine when triple and cpu are
+ * given). */
 bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, kiln_diag *d);
 void kiln_compile_result_free(kiln_compile_result *r);
 

@@ -4,11 +4,13 @@
  *
  * One pass over each body with a stack of LLVM values and a stack of control frames. Locals
  * are allocas in the entry block (mem2reg promotes them); the entry block also loads memory
- * 0's base once (invariant: in guard-page mode it never moves) and checks the stack pointer
+ * 0's base once (invariant: in guard-page mode it never moves; bounds-checked mode keeps base
+ * and size in two more allocas, reloaded after calls and memory.grow) and checks the stack pointer
  * against vmctx->stack_limit. Each instruction dispatches through lower_table[], built from
  * lower.def; instructions in unreachable code are skipped, counting only nesting. Trap blocks
  * are created lazily, one per trap kind per function, and moved to the end of the function.
- * Called by compile.c through lower_module(); the module must have passed kiln_validate.
+ * Called by compile.c through lower_module(), once per part of the module (partition.c); the
+ * module must have passed kiln_validate.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,6 +54,7 @@ static const char *const intr_names[INTR_COUNT] = {
     [INTR_UADD_SAT] = "llvm.uadd.sat",
     [INTR_SSUB_SAT] = "llvm.ssub.sat",
     [INTR_USUB_SAT] = "llvm.usub.sat",
+    [INTR_UADD_OVF] = "llvm.uadd.with.overflow",
 };
 
 /* abi.h's runtime functions. sig: result letter, then parameters:
@@ -364,9 +367,18 @@ static bool lower_prologue(lower_ctx *c, const kiln_func *f)
         LLVMBuildStore(c->b, init, c->locals[i]);
     }
 
-    if (u->m->memory_count > 0)
+    if (u->m->memory_count > 0 && u->bounds_checks) {
+        /* The base may move when memory grows: kept in slots, reloaded after calls. */
+        LLVMTypeRef size_type = u->ptr_size == 8 ? u->t_i64 : u->t_i32;
+        c->mem_base_slot = LLVMBuildAlloca(c->b, u->t_ptr, "");
+        c->mem_size_slot = LLVMBuildAlloca(c->b, size_type, "");
+        c->mem_record =
+            lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEMORY0), ALIAS_VMCTX, true);
+        lower_memory_reload(c);
+    } else if (u->m->memory_count > 0) {
         c->mem_base =
             lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEM0_BASE), ALIAS_VMCTX, true);
+    }
 
     /* Stack exhaustion is a clean trap: the stack pointer against vmctx->stack_limit. */
     LLVMTypeRef ptr_type = u->t_ptr;
@@ -555,7 +567,8 @@ static void init_metadata(lower_unit *u)
 }
 
 bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const kiln_module *m, const char *prefix,
-                  const kiln_allocator *alloc, kiln_diag *d)
+                  bool bounds_checks, const lower_part *part, const kiln_allocator *alloc,
+                  kiln_diag *d)
 {
     lower_unit u;
     memset(&u, 0, sizeof u);
@@ -564,8 +577,11 @@ bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const kiln_module *m,
     u.td = td;
     u.m = m;
     u.prefix = prefix;
+    u.part = part;
     u.diag = d;
     u.ptr_size = LLVMPointerSize(td);
+    /* A 32-bit address space cannot hold the 8 GiB guard-page reservation. */
+    u.bounds_checks = bounds_checks || u.ptr_size < 8;
     kiln_arena_init(&u.scratch, alloc);
     kiln_arena_init(&u.arena, alloc);
     u.b = LLVMCreateBuilderInContext(u.ctx);
@@ -582,11 +598,11 @@ bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const kiln_module *m,
     init_metadata(&u);
 
     bool ok = lower_layout(m, &u.layout, d) && lower_declare_functions(&u);
-    for (uint32_t i = m->func_import_count; ok && i < m->func_count; i++) {
+    for (uint32_t i = part->first; ok && i < part->end; i++) {
         ok = lower_body(&u, i);
         kiln_arena_reset(&u.scratch);
     }
-    ok = ok && lower_module_data(&u);
+    ok = ok && (!part->descriptor || lower_module_data(&u));
 
     LLVMDisposeBuilder(u.b);
     kiln_arena_free(&u.scratch);

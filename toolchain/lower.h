@@ -56,6 +56,7 @@ typedef enum lower_intr {
     INTR_UADD_SAT,
     INTR_SSUB_SAT,
     INTR_USUB_SAT,
+    INTR_UADD_OVF,
     INTR_COUNT
 } lower_intr;
 
@@ -86,6 +87,19 @@ typedef enum lower_alias {
     ALIAS_COUNT
 } lower_alias;
 
+/* The part of a module one LLVM module holds (compile.c, partition.c). An unsplit module is
+ * one part with every defined function and the descriptor; its functions are internal. A
+ * split module has several parts, each compiled in its own context and merged by
+ * `ld.lld -r`: there every defined function PREFIX_f<N> is a hidden global (the descriptor
+ * and other parts refer to it), and each part declares the functions it calls from other
+ * parts. Import adapters and array entries are referred to by the descriptor only and stay
+ * internal to its part. */
+typedef struct lower_part {
+    uint32_t first, end; /* defined function indices [first, end) lowered in this part */
+    bool descriptor;     /* holds the import adapters, array entries and PREFIX_module */
+    bool split;          /* one of several parts */
+} lower_part;
+
 typedef struct lower_unit {
     LLVMContextRef ctx;
     LLVMModuleRef mod;
@@ -93,11 +107,14 @@ typedef struct lower_unit {
     LLVMTargetDataRef td;
     const kiln_module *m;
     const char *prefix;
+    const lower_part *part;
     kiln_diag *diag;
     kiln_arena scratch; /* per function; reset after each */
     kiln_arena arena;   /* per compilation */
     unsigned ptr_size;  /* 4 or 8 (kiln_ptr64 slots are always 8) */
     bool is_elf;        /* code goes to section kiln_text with __start_/__stop_ bounds */
+    bool bounds_checks; /* explicit bounds checks (KILN_MODULE_BOUNDS_CHECKED) */
+    bool bare_metal;    /* an OS-less triple (*-none-*): no unwind tables */
     char symbol[256];   /* lower_symbol()'s result */
 
     kiln_vmctx_layout layout;
@@ -105,7 +122,8 @@ typedef struct lower_unit {
     LLVMTypeRef t_void, t_i1, t_i8, t_i32, t_i64, t_f32, t_f64, t_v128, t_ptr;
     LLVMTypeRef *func_types; /* per type index: RESULT (ptr vmctx, params...) */
     LLVMTypeRef *ret_types;  /* per type index: void, the one result, or a literal struct */
-    LLVMValueRef *funcs;     /* per function index: the defined function or import adapter */
+    LLVMValueRef *funcs;     /* per function index: the defined function or import adapter;
+                                NULL until lower_func declares one from another part */
     LLVMValueRef *entries;   /* per type index: its array entry, or NULL if unused */
     LLVMValueRef rt[RT_COUNT];
     LLVMValueRef code_begin, code_end; /* __start_/__stop_kiln_text */
@@ -145,6 +163,10 @@ typedef struct lower_ctx {
     LLVMValueRef fn;
     LLVMValueRef vmctx;
     LLVMValueRef mem_base; /* memory 0's base, loaded once in the entry block; or NULL */
+    /* Bounds-checked mode: memory 0's record (invariant), and allocas holding its base and
+     * size in bytes (pointer-sized integer), reloaded after calls and memory.grow; mem2reg
+     * turns them into SSA values, so checks see one load per call-free region. */
+    LLVMValueRef mem_record, mem_base_slot, mem_size_slot;
 
     uint32_t local_count; /* parameters included */
     LLVMValueRef *locals; /* allocas */
@@ -165,9 +187,13 @@ typedef bool (*lower_fn)(lower_ctx *c, const kiln_instr *ins, int arg);
 
 /* ---- lower.c: the driver and helpers shared by the families ---- */
 
-/* Lowers a validated module into mod, whose target triple and data layout are set. */
+/* Lowers part of a validated module into mod, whose target triple and data layout are set. */
 bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const kiln_module *m, const char *prefix,
-                  const kiln_allocator *alloc, kiln_diag *d);
+                  bool bounds_checks, const lower_part *part, const kiln_allocator *alloc,
+                  kiln_diag *d);
+/* Whether objects for the (normalised) triple are ELF: a kiln_text section with
+ * __start_/__stop_ bounds, and parts merged by `ld.lld -r`. */
+bool lower_triple_is_elf(const char *triple);
 /* Fills the vmctx layout of m (docs/abi.md); false with KILN_ERR_LIMIT if it exceeds 4 GiB. */
 bool lower_layout(const kiln_module *m, kiln_vmctx_layout *out, kiln_diag *d);
 
@@ -198,8 +224,13 @@ LLVMValueRef lower_gep(lower_ctx *c, LLVMValueRef base, LLVMValueRef byte_offset
 /* The operand an identity-foldable float operation equals (lower_numeric.c). */
 LLVMValueRef lower_float_identity(LLVMOpcode op, bool f32, LLVMValueRef l, bool lc, uint64_t lk,
                                   LLVMValueRef r, bool rc, uint64_t rk, bool *negate);
-/* The address of a linear-memory access: base + zext(addr) + offset (lower_memory.c). */
-LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset);
+/* The address of a size-byte linear-memory access: base + zext(addr) + offset, after the
+ * bounds check in bounds-checked mode (lower_memory.c). */
+LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset,
+                                     unsigned size);
+/* Bounds-checked mode: memory 0's base and size, loaded into the function's slots (in the
+ * prologue, and again after anything that may grow or move memory: calls, memory.grow). */
+void lower_memory_reload(lower_ctx *c);
 
 /* Branches to the function's trap block for `trap` if cond is true; continues in a new block. */
 void lower_trap_if(lower_ctx *c, LLVMValueRef cond, kiln_trap trap);
@@ -327,8 +358,12 @@ LLVMValueRef lower_funcref(lower_ctx *c, uint32_t f);
 
 /* ---- lower_module.c: everything outside function bodies ---- */
 
-/* Declares every function (defined functions, import adapters) so bodies can call them. */
+/* Declares the part's functions: its defined functions, and the import adapters in the
+ * descriptor's part (every function when the module is not split). */
 bool lower_declare_functions(lower_unit *u);
+/* Function index f as a callee or a descriptor entry: u->funcs[f], declared first (a hidden
+ * external declaration) when another part of a split module defines it. */
+LLVMValueRef lower_func(lower_unit *u, uint32_t f);
 /* Emits the import adapters, the array entries, and the P_module descriptor. */
 bool lower_module_data(lower_unit *u);
 /* The symbol name PREFIX_suffix, in u->symbol (valid until the next call; LLVM copies it). */
@@ -349,5 +384,25 @@ bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, ki
 /* The object, assembly or textual IR, in a malloc'ed buffer owned by the caller. */
 bool emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, kiln_emit_kind kind, uint8_t **out,
                  size_t *out_size, kiln_diag *d);
+
+/* ---- partition.c: parts, worker threads, `ld.lld -r` ---- */
+
+/* Bytes of function bodies per part by default (docs/cli.md, `--partition-size`). */
+#define KILN_PART_SIZE 65536u
+
+/* Splits m's defined functions into parts of consecutive functions whose bodies reach
+ * part_size bytes (0 = KILN_PART_SIZE); part 0 holds the descriptor. *out is malloc'ed.
+ * Returns the number of parts (>= 1), or 0 with d set when out of memory. */
+uint32_t part_plan(const kiln_module *m, uint32_t part_size, lower_part **out, kiln_diag *d);
+/* The thread count for -j jobs: 0 = the online cores; at most 256. */
+unsigned part_jobs(unsigned jobs);
+/* Compiles part index into its own output; d is the part's own diag. */
+typedef bool (*part_job_fn)(void *ctx, uint32_t index, kiln_diag *d);
+/* Runs fn for every index in [0, count) on up to jobs threads (the caller's included). On
+ * failure returns false with the lowest failing index's error in d. */
+bool part_run(uint32_t count, unsigned jobs, part_job_fn fn, void *ctx, kiln_diag *d);
+/* `ld.lld -r` of the parts' ELF objects, in order, into *out (malloc'ed). */
+bool part_merge(uint8_t *const *objects, const size_t *sizes, uint32_t count, uint8_t **out,
+                size_t *out_size, kiln_diag *d);
 
 #endif

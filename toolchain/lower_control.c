@@ -328,6 +328,7 @@ bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
     /* Every Wasm call uses stack: runaway recursion must exhaust it and trap, never become a
      * loop through tail-recursion elimination. */
     LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+    lower_memory_reload(c); /* bounds-checked: the callee may have grown (moved) memory */
     if (ft->result_count == 1) {
         lower_push(c, call);
     } else {
@@ -353,7 +354,7 @@ bool lower_call(lower_ctx *c, const kiln_instr *ins, int arg)
                        ALIAS_VMCTX, true);
         return lower_emit_call(c, type_index, code, vm);
     }
-    return lower_emit_call(c, type_index, u->funcs[f], c->vmctx);
+    return lower_emit_call(c, type_index, lower_func(u, f), c->vmctx);
 }
 
 bool lower_call_indirect(lower_ctx *c, const kiln_instr *ins, int arg)

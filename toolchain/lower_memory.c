@@ -1,20 +1,84 @@
 /* lower_memory.c -- loads, stores, memory.size/grow and bulk memory.
  *
- * Guard-page addressing: every access is base + zext(addr) + offset with no bounds check.
- * Memory 0 reserves 4 GiB + 4 GiB of guard, so the sum (< 2^33) stays in the reservation
- * and an out-of-bounds access faults; the runtime turns the fault into a trap. The base is
- * loaded once per function in the entry block (lower.c). Accesses use alignment 1 (Wasm's
- * alignment is only a hint) and the "wasm memory" alias class, so they never clobber vmctx
- * values LLVM keeps in registers. Size reads memory0->size; grow and the bulk operations
- * call the runtime (abi.h), which checks bounds before moving any byte.
+ * Guard-page addressing (the default on 64-bit targets): every access is
+ * base + zext(addr) + offset with no bounds check. Memory 0 reserves 4 GiB + 4 GiB of guard,
+ * so the sum (< 2^33) stays in the reservation and an out-of-bounds access faults; the
+ * runtime turns the fault into a trap. The base is loaded once per function in the entry
+ * block (lower.c).
+ *
+ * Bounds-checked addressing (--bounds-checks; always on 32-bit targets): before the access,
+ * zext(addr) + offset + size <= size_in_bytes, one compare (in i64 on 64-bit targets; with
+ * an overflow-checked i32 add on 32-bit ones), branching to the function's out-of-bounds
+ * trap block. Base and size live in two allocas that are written in the prologue and after
+ * every call and memory.grow (the only things that can grow, and so move, the memory);
+ * mem2reg turns them into SSA values, so a loop without calls reads both once and LLVM can
+ * hoist what does not depend on the loop.
+ *
+ * Accesses use alignment 1 (Wasm's alignment is only a hint) and the "wasm memory" alias
+ * class, so they never clobber vmctx values LLVM keeps in registers. Size reads
+ * memory0->size; grow and the bulk operations call the runtime (abi.h), which checks bounds
+ * before moving any byte.
  */
 #include "lower.h"
 
-/* base + zext(addr) + offset: guard-page addressing, no bounds check (the reservation covers
- * every 33-bit sum). Shared with lower_simd.c's v128 accesses. */
-LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset)
+void lower_memory_reload(lower_ctx *c)
 {
     lower_unit *u = c->u;
+    if (c->mem_record == NULL)
+        return;
+    LLVMValueRef base = lower_load(
+        c, u->t_ptr, lower_gep(c, c->mem_record, lower_i64(u, offsetof(kiln_abi_memory, base))),
+        ALIAS_VMCTX, false);
+    LLVMValueRef size = lower_load(
+        c, u->t_i64, lower_gep(c, c->mem_record, lower_i64(u, offsetof(kiln_abi_memory, size))),
+        ALIAS_VMCTX, false);
+    if (u->ptr_size < 8) /* a 32-bit host cannot hold 4 GiB: the size fits in i32 */
+        size = LLVMBuildTrunc(c->b, size, u->t_i32, "");
+    LLVMBuildStore(c->b, base, c->mem_base_slot);
+    LLVMBuildStore(c->b, size, c->mem_size_slot);
+}
+
+/* Bounds-checked: traps unless [zext(addr) + offset, + size) is inside memory 0; returns the
+ * byte offset zext(addr) + offset (i64 on 64-bit targets, i32 on 32-bit ones). */
+static LLVMValueRef checked_offset(lower_ctx *c, LLVMValueRef addr, uint64_t offset, unsigned size)
+{
+    lower_unit *u = c->u;
+    uint64_t reach = offset + size; /* < 2^33 */
+    if (u->ptr_size == 8) {
+        LLVMValueRef mem_size = LLVMBuildLoad2(c->b, u->t_i64, c->mem_size_slot, "");
+        LLVMValueRef a = LLVMBuildZExt(c->b, addr, u->t_i64, "");
+        LLVMValueRef end = LLVMBuildAdd(c->b, a, lower_i64(u, reach), ""); /* < 2^34 */
+        lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntUGT, end, mem_size, ""), KILN_TRAP_MEMORY_OOB);
+        return offset ? LLVMBuildAdd(c->b, a, lower_i64(u, offset), "") : a;
+    }
+    LLVMValueRef mem_size = LLVMBuildLoad2(c->b, u->t_i32, c->mem_size_slot, "");
+    LLVMValueRef oob;
+    if (reach > UINT32_MAX) {
+        oob = LLVMConstInt(u->t_i1, 1, false); /* no 32-bit memory reaches that far */
+    } else {
+        LLVMTypeRef t = u->t_i32;
+        LLVMValueRef args[2] = {addr, lower_i32(u, (uint32_t)reach)};
+        LLVMValueRef sum = lower_call_intr(c, INTR_UADD_OVF, &t, 1, args, 2);
+        LLVMValueRef end = LLVMBuildExtractValue(c->b, sum, 0, "");
+        LLVMValueRef wrapped = LLVMBuildExtractValue(c->b, sum, 1, "");
+        oob = LLVMBuildOr(c->b, wrapped, LLVMBuildICmp(c->b, LLVMIntUGT, end, mem_size, ""), "");
+    }
+    lower_trap_if(c, oob, KILN_TRAP_MEMORY_OOB);
+    /* In bounds, so addr + offset did not wrap. */
+    return offset ? LLVMBuildAdd(c->b, addr, lower_i32(u, (uint32_t)offset), "") : addr;
+}
+
+/* base + zext(addr) + offset, checked in bounds-checked mode; without checks the guard-page
+ * reservation covers every 33-bit sum. Shared with lower_simd.c's v128 accesses. */
+LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset,
+                                     unsigned size)
+{
+    lower_unit *u = c->u;
+    if (c->mem_record != NULL) {
+        LLVMValueRef ea = checked_offset(c, addr, offset, size);
+        LLVMValueRef base = LLVMBuildLoad2(c->b, u->t_ptr, c->mem_base_slot, "");
+        return lower_gep(c, base, ea);
+    }
     KILN_ASSERT(c->mem_base != NULL);
     LLVMValueRef ea = LLVMBuildZExt(c->b, addr, u->t_i64, "");
     if (offset != 0)
@@ -27,7 +91,8 @@ bool lower_load_op(lower_ctx *c, const kiln_instr *ins, int arg)
     lower_unit *u = c->u;
     const kiln_opinfo *info = &kiln_ops[ins->op];
     LLVMTypeRef t = lower_letter_type(u, info->out[0]);
-    LLVMValueRef ptr = lower_effective_address(c, lower_pop(c), ins->u.memarg.mem.offset);
+    LLVMValueRef ptr =
+        lower_effective_address(c, lower_pop(c), ins->u.memarg.mem.offset, info->size);
     if (arg == LOAD_PLAIN) {
         lower_push(c, lower_load(c, t, ptr, ALIAS_MEMORY, false));
         return true;
@@ -44,7 +109,8 @@ bool lower_store_op(lower_ctx *c, const kiln_instr *ins, int arg)
     lower_unit *u = c->u;
     const kiln_opinfo *info = &kiln_ops[ins->op];
     LLVMValueRef v = lower_pop(c);
-    LLVMValueRef ptr = lower_effective_address(c, lower_pop(c), ins->u.memarg.mem.offset);
+    LLVMValueRef ptr =
+        lower_effective_address(c, lower_pop(c), ins->u.memarg.mem.offset, info->size);
     LLVMTypeRef t = LLVMTypeOf(v);
     if (LLVMGetTypeKind(t) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(t) > info->size * 8u)
         v = LLVMBuildTrunc(c->b, v, LLVMIntTypeInContext(u->ctx, info->size * 8u), "");
@@ -69,6 +135,7 @@ bool lower_memory_grow(lower_ctx *c, const kiln_instr *ins, int arg)
 {
     LLVMValueRef args[3] = {c->vmctx, lower_i32(c->u, 0), lower_pop(c)};
     lower_push(c, lower_rt_call(c, RT_MEMORY_GROW, args, 3));
+    lower_memory_reload(c); /* the base may have moved */
     return true;
 }
 

@@ -10,7 +10,10 @@
  *  - PREFIX_module, the const kiln_module_desc with every array abi.h describes.
  * Descriptors are emitted as packed LLVM structs whose fields are placed at abi.h's own
  * offsetof() values, so they match the C structs on every target (kiln_ptr64 = 8 bytes).
- * Only PREFIX_module is global (default visibility); everything else is internal.
+ * Only PREFIX_module is global (default visibility); everything else is internal, except in
+ * a module compiled in several parts (lower.h, partition.c), where the defined functions
+ * PREFIX_f<N> are hidden globals so that the parts link together: hidden symbols become
+ * local in any executable or shared object the merged object is linked into.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,9 +43,8 @@ static void add_fn_attr(lower_unit *u, LLVMValueRef fn, unsigned index, const ch
 
 /* The object format decides whether the linker defines __start_/__stop_ symbols for the
  * code section (ELF only; other formats get no section and a null code range for now). */
-static bool target_is_elf(LLVMModuleRef mod)
+bool lower_triple_is_elf(const char *t)
 {
-    const char *t = LLVMGetTarget(mod);
     static const char *const non_elf[] = {"apple", "darwin", "macos",  "ios", "windows",
                                           "win32", "mingw",  "cygwin", "wasm"};
     for (size_t i = 0; i < KILN_ARRAY_LEN(non_elf); i++)
@@ -58,7 +60,10 @@ void lower_function_attrs(lower_unit *u, LLVMValueRef fn)
     if (u->is_elf)
         LLVMSetSection(fn, "kiln_text"); /* the fault handler's code range (abi.h) */
     add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
-    add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "uwtable", 2 /* async */);
+    /* Unwind tables for debuggers and profilers; not on bare metal, where ARM's would pull
+     * in libgcc's unwinder (__aeabi_unwind_cpp_pr0) that firmware does not link. */
+    if (!u->bare_metal)
+        add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "uwtable", 2 /* async */);
     add_fn_attr(u, fn, 1, "nonnull", 0);
     add_fn_attr(u, fn, 1, "noundef", 0);
 }
@@ -71,7 +76,8 @@ static bool out_of_memory(lower_unit *u)
 bool lower_declare_functions(lower_unit *u)
 {
     const kiln_module *m = u->m;
-    u->is_elf = target_is_elf(u->mod);
+    u->is_elf = lower_triple_is_elf(LLVMGetTarget(u->mod));
+    u->bare_metal = strstr(LLVMGetTarget(u->mod), "-none") != NULL; /* thumbv7m-none-eabi */
     u->func_types = ARENA_ARRAY(&u->arena, LLVMTypeRef, m->type_count ? m->type_count : 1);
     u->ret_types = ARENA_ARRAY(&u->arena, LLVMTypeRef, m->type_count ? m->type_count : 1);
     u->entries = ARENA_ARRAY(&u->arena, LLVMValueRef, m->type_count ? m->type_count : 1);
@@ -97,14 +103,42 @@ bool lower_declare_functions(lower_unit *u)
         u->func_types[t] = LLVMFunctionType(ret, params, ft->param_count + 1, false);
     }
 
+    /* A split module declares only its part's functions here, and the others as they are
+     * called (lower_func): unused declarations of hidden symbols would still reach the
+     * object's symbol table. */
+    const lower_part *part = u->part;
     for (uint32_t f = 0; f < m->func_count; f++) {
         bool imported = f < m->func_import_count;
+        bool here = imported ? part->descriptor : f >= part->first && f < part->end;
+        if (part->split && !here)
+            continue;
         const char *name = lower_symbol(u, imported ? "import%u" : "f%u", f);
         LLVMValueRef fn = LLVMAddFunction(u->mod, name, u->func_types[m->funcs[f].type_index]);
         lower_function_attrs(u, fn);
+        if (part->split && !imported) {
+            LLVMSetLinkage(fn, LLVMExternalLinkage);
+            LLVMSetVisibility(fn, LLVMHiddenVisibility);
+        }
         u->funcs[f] = fn;
     }
     return true;
+}
+
+LLVMValueRef lower_func(lower_unit *u, uint32_t f)
+{
+    if (u->funcs[f])
+        return u->funcs[f];
+    /* Defined in another part; adapters are in the descriptor's part, which declares them. */
+    KILN_ASSERT(u->part->split && f >= u->m->func_import_count);
+    LLVMValueRef fn = LLVMAddFunction(u->mod, lower_symbol(u, "f%u", f),
+                                      u->func_types[u->m->funcs[f].type_index]);
+    LLVMSetLinkage(fn, LLVMExternalLinkage);
+    LLVMSetVisibility(fn, LLVMHiddenVisibility);
+    add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+    add_fn_attr(u, fn, 1, "nonnull", 0);
+    add_fn_attr(u, fn, 1, "noundef", 0);
+    u->funcs[f] = fn;
+    return fn;
 }
 
 /*
@@ -519,7 +553,7 @@ static bool emit_funcs(lower_unit *u, LLVMValueRef *out)
         kiln_module_func_name(m, f, &name);
         desc d;
         d_init_builder(&d, u);
-        d_ptr(&d, offsetof(kiln_func_desc, code), u->funcs[f]);
+        d_ptr(&d, offsetof(kiln_func_desc, code), lower_func(u, f));
         d_ptr(&d, offsetof(kiln_func_desc, array_entry), entry);
         d_int(&d, offsetof(kiln_func_desc, type_index), 4, type_index);
         if (name.len > 0)
@@ -701,7 +735,8 @@ bool lower_module_data(lower_unit *u)
     desc d;
     d_init_builder(&d, u);
     d_int(&d, offsetof(kiln_module_desc, abi_version), 4, KILN_ABI_VERSION);
-    d_int(&d, offsetof(kiln_module_desc, flags), 4, 0);
+    d_int(&d, offsetof(kiln_module_desc, flags), 4,
+          u->bounds_checks ? KILN_MODULE_BOUNDS_CHECKED : 0);
     d_str(&d, offsetof(kiln_module_desc, name), u->prefix, (uint32_t)strlen(u->prefix));
     const kiln_vmctx_layout *l = &u->layout;
     const struct {

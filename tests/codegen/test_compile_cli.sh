@@ -87,6 +87,18 @@ expect 0 "" "$KILN" mod.wasm -o a.o --header a.h --prefix my_mod
 grep -q "extern const kiln_module my_mod_module;" a.h || fail "a.h lacks my_mod_module"
 grep -q "static inline kiln_trap my_mod_get__x(kiln_instance \*inst, int32_t \*r0)" a.h ||
     fail "a.h lacks the mangled wrapper my_mod_get__x"
+# --bounds-checks: an explicit check before the load, the out-of-bounds trap block, and the
+# descriptor flag KILN_MODULE_BOUNDS_CHECKED (the i32 after the ABI version); 32-bit targets
+# get the checks without asking; the default has neither.
+expect 0 "" "$KILN" mod.wasm --emit llvm -o - --bounds-checks
+grep -q "trap.memory_oob" out || fail "--bounds-checks: no trap.memory_oob block"
+grep -q "@mod_module = .*{ i32 1, i32 1," out || fail "--bounds-checks: descriptor flags not 1"
+expect 0 "" "$KILN" mod.wasm --emit llvm -o -
+grep -q "trap.memory_oob" out && fail "guard pages: unexpected trap.memory_oob block"
+grep -q "@mod_module = .*{ i32 1, i32 0," out || fail "guard pages: descriptor flags not 0"
+expect 0 "" "$KILN" mod.wasm --emit llvm -o - -O0 --target armv7-linux-gnueabihf
+grep -q "llvm.uadd.with.overflow.i32" out || fail "armv7: no overflow-checked bounds check"
+expect 0 "" "$KILN" mod.wasm --target thumbv7m-none-eabi --bounds-checks -o mod-thumbv7m.o
 for t in aarch64-linux-gnu riscv64-linux-gnu armv7-linux-gnueabihf; do
     expect 0 "" "$KILN" mod.wasm --target $t --cpu generic -o "mod-$t.o"
 done

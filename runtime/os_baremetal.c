@@ -1,0 +1,105 @@
+/* os_baremetal.c -- the platform layer of the bare-metal runtime (KILN_PLATFORM=baremetal):
+ * it replaces os_posix.c and signal_posix.c.
+ *
+ * There is no MMU to rely on, so only modules compiled with --bounds-checks run (memory.c's
+ * guard-page path refuses the others on a 32-bit host), and nothing faults on purpose: traps
+ * come from generated code's explicit checks and unwind with longjmp (baremetal_compat.h).
+ * "Reserving" a linear memory takes its whole growth limit from the firmware's
+ * kiln_platform_memory_alloc (kiln/baremetal.h) at once; committing pages only zeroes them.
+ * The signal-handler registries have nothing to register. One thread of execution.
+ */
+#include <string.h>
+
+#include "internal.h"
+#include "kiln/baremetal.h"
+
+size_t kiln_os_page_size(void)
+{
+    return 4096;
+}
+
+void *kiln_os_reserve(size_t size)
+{
+    return kiln_platform_memory_alloc(size);
+}
+
+bool kiln_os_commit(void *p, size_t size)
+{
+    if (size != 0)
+        memset(p, 0, size);
+    return true;
+}
+
+bool kiln_os_decommit(void *p, size_t size)
+{
+    if (size != 0)
+        memset(p, 0, size);
+    return true;
+}
+
+void kiln_os_release(void *p, size_t size)
+{
+    kiln_platform_memory_free(p, size);
+}
+
+/* Module-bound pools lay out 8 GiB of address space per slot: not here. */
+void *kiln_os_map(size_t size)
+{
+    (void)size;
+    return NULL;
+}
+
+bool kiln_os_resident(void *p, size_t size, uint8_t *resident)
+{
+    (void)p;
+    (void)size;
+    (void)resident;
+    return false;
+}
+
+bool kiln_os_discard(void *p, size_t size)
+{
+    return kiln_os_decommit(p, size);
+}
+
+bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard)
+{
+    *lo = *hi = 0;
+    *guard = 0;
+    kiln_platform_stack_bounds(lo, hi);
+    return *lo != 0 && *hi > *lo;
+}
+
+void kiln_thread_setup(kiln_thread *t)
+{
+    if (!t->stack_queried && !kiln_os_thread_stack(&t->stack_lo, &t->stack_hi, &t->stack_guard))
+        t->stack_lo = t->stack_hi = 0;
+    t->stack_queried = true;
+    t->ready = true;
+}
+
+bool kiln_signal_add_code(uintptr_t begin, uintptr_t end)
+{
+    (void)begin;
+    (void)end;
+    return true;
+}
+
+bool kiln_signal_add_memory(uintptr_t begin, uintptr_t end)
+{
+    (void)begin;
+    (void)end;
+    return true;
+}
+
+void kiln_signal_remove_memory(uintptr_t begin)
+{
+    (void)begin;
+}
+
+void kiln_signal_rearm(void) {}
+
+KILN_API kiln_status kiln_runtime_init(void)
+{
+    return KILN_STATUS_OK;
+}
