@@ -34,6 +34,9 @@ static void context_pc_sp(const void *uc_void, uintptr_t *pc, uintptr_t *sp)
 #elif defined(__riscv) && __riscv_xlen == 64
     *pc = (uintptr_t)uc->uc_mcontext.__gregs[REG_PC];
     *sp = (uintptr_t)uc->uc_mcontext.__gregs[REG_SP];
+#elif defined(__arm__)
+    *pc = (uintptr_t)uc->uc_mcontext.arm_pc;
+    *sp = (uintptr_t)uc->uc_mcontext.arm_sp;
 #else
 #error "signal_posix.c: add this architecture's PC/SP in context_pc_sp and context_redirect"
 #endif
@@ -61,6 +64,18 @@ static void context_redirect(void *uc_void, void (*fn)(uint32_t), uint32_t arg)
     uc->uc_mcontext.__gregs[REG_RA] = 0;
     uc->uc_mcontext.__gregs[REG_A0] = arg;
     uc->uc_mcontext.__gregs[REG_PC] = (uintptr_t)fn;
+#elif defined(__arm__)
+    /* AAPCS: 8-byte aligned stack (16 here too), no red zone. Bit 0 of a function address
+     * selects Thumb: the CPSR T bit follows it, and the IT state of an interrupted Thumb
+     * if-then block (bits 26:25, 15:10) must not apply to fn's first instructions. */
+    uintptr_t target = (uintptr_t)fn;
+    unsigned long cpsr = uc->uc_mcontext.arm_cpsr & ~0x0600fc00ul;
+    cpsr = (target & 1u) ? cpsr | 0x20ul : cpsr & ~0x20ul;
+    uc->uc_mcontext.arm_sp = (uc->uc_mcontext.arm_sp - 128) & ~15ul;
+    uc->uc_mcontext.arm_lr = 0;
+    uc->uc_mcontext.arm_r0 = arg;
+    uc->uc_mcontext.arm_pc = target & ~(uintptr_t)1;
+    uc->uc_mcontext.arm_cpsr = cpsr;
 #endif
 }
 

@@ -39,8 +39,7 @@ static int trap_status(const kiln_module *module, kiln_trap t)
 {
     const char *msg = kiln_trap_message(t);
     const char *detail = t == KILN_TRAP_HOST ? kiln_last_error() : "";
-    fprintf(stderr, "kiln: trap: %s%s%s", msg, detail && *detail ? ": " : "",
-            detail ? detail : "");
+    fprintf(stderr, "kiln: trap: %s%s%s", msg, detail && *detail ? ": " : "", detail ? detail : "");
     uint32_t index;
     const char *name;
     size_t name_len;

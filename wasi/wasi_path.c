@@ -98,8 +98,8 @@ uint16_t wasi_path_open(wasi_call *c)
     bool read = base & (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_READDIR);
     /* fd_datasync needs no writable host descriptor (fdatasync works on a read-only one), so
      * it does not select a write mode: a directory opened with its own rights still opens. */
-    bool write = base & (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ALLOCATE |
-                         WASI_RIGHT_FD_FILESTAT_SET_SIZE);
+    bool write =
+        base & (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ALLOCATE | WASI_RIGHT_FD_FILESTAT_SET_SIZE);
     int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
     if (oflags & WASI_O_DIRECTORY)
         flags |= O_DIRECTORY | O_RDONLY;

@@ -134,7 +134,9 @@ int main(void)
     pthread_t th;
     void *res = NULL;
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
+    /* 64 KiB, or the platform's minimum if larger (aarch64 glibc: 128 KiB). */
+    long min = sysconf(_SC_THREAD_STACK_MIN);
+    pthread_attr_setstacksize(&attr, min > 64 * 1024 ? (size_t)min : 64 * 1024);
     CHECK(pthread_create(&th, &attr, small_stack_thread, inst) == 0, "pthread_create");
     CHECK(pthread_join(th, &res) == 0, "pthread_join");
     pthread_attr_destroy(&attr);

@@ -336,6 +336,9 @@ void kiln_elem_drop(kiln_vmctx *vmctx, uint32_t elem);
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(kiln_ptr64) == 8, "kiln_ptr64");
+/* The layouts above assume 8-byte aligned 64-bit fields, as on every Kiln target (x86-64,
+ * aarch64, riscv64, and 32-bit ARM's EABI); i386's System V ABI (4) is not one. */
+_Static_assert(_Alignof(kiln_ptr64) == 8 && _Alignof(uint64_t) == 8, "64-bit field alignment");
 _Static_assert(sizeof(kiln_funcref) == 32, "kiln_funcref");
 _Static_assert(sizeof(kiln_memory) == 32, "kiln_memory");
 _Static_assert(sizeof(kiln_table) == 24, "kiln_table");

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# test-cross.sh TARGET -- build Kiln's runtime, WASI library, tests and samples for another
+# CPU and run them under qemu-user (docs/cross.md). TARGET is aarch64, riscv64 or armv7.
+#
+#   ./scripts/test-cross.sh aarch64
+#   KILN_HOST_BUILD=dir     the native build whose kiln compiles the modules (default build/)
+#   KILN_HOST_KILN=path     use this host kiln instead (nothing is built natively)
+#   KILN_CROSS_BUILD=dir    the cross build directory (default build-cross-TARGET/)
+#   KILN_CROSS_SPEC=0       leave out the spec suite step
+#   KILN_CROSS_SPEC_MATCH=g only the spec scripts whose name matches the glob g (e.g. 'i32')
+#   KILN_CROSS_SIMD=0|1     leave out / run the simd_* scripts (default: aarch64 only)
+#
+# Steps: install what is missing (scripts/install-deps.sh, then the cross compiler's C library
+# and qemu-user), build the host kiln if needed, configure and build the runtime-only tree
+# for TARGET with cmake/toolchains/TRIPLE.cmake, run its ctest (runtime, wasi, traps and the
+# samples hello and wc, each under qemu), then the core spec suite under qemu. Every step
+# prints one result line; the exit status is 0 only if no step failed. Non-interactive.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+root=$PWD
+
+usage() {
+    echo "usage: scripts/test-cross.sh aarch64|riscv64|armv7" >&2
+    exit 2
+}
+[[ $# -eq 1 ]] || usage
+target=$1
+case $target in
+aarch64)
+    triple=aarch64-linux-gnu gnu=aarch64-linux-gnu deb=arm64 qemu=qemu-aarch64 simd=1 ;;
+riscv64)
+    triple=riscv64-linux-gnu gnu=riscv64-linux-gnu deb=riscv64 qemu=qemu-riscv64 simd=0 ;;
+armv7)
+    triple=armv7a-linux-gnueabihf gnu=arm-linux-gnueabihf deb=armhf qemu=qemu-arm simd=0 ;;
+*) usage ;;
+esac
+sysroot=/usr/$gnu
+host_build=${KILN_HOST_BUILD:-build}
+cross_build=${KILN_CROSS_BUILD:-build-cross-$target}
+
+failed=0
+results=()
+step_result() { # NAME STATUS DETAIL
+    results+=("$(printf '%-8s %-6s %s' "$1" "$2" "$3")")
+    printf 'test-cross: %-8s %-6s %s\n' "$1" "$2" "$3"
+    [[ $2 == FAIL ]] && failed=1
+    return 0
+}
+finish() {
+    echo "test-cross: summary for $target ($triple)"
+    printf '  %s\n' "${results[@]}"
+    exit "$failed"
+}
+
+# ---- 1. packages ----
+if ! ./scripts/install-deps.sh; then
+    step_result deps FAIL "scripts/install-deps.sh failed"
+    finish
+fi
+cross_packages=(qemu-user "gcc-$gnu" "libc6-dev-$deb-cross")
+missing=()
+for p in "${cross_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+    sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo=sudo
+    echo "test-cross: installing ${missing[*]}"
+    if ! (export DEBIAN_FRONTEND=noninteractive && $sudo apt-get update -q &&
+        $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"); then
+        step_result deps FAIL "apt-get install ${missing[*]} failed"
+        finish
+    fi
+fi
+step_result deps ok "${cross_packages[*]}"
+
+# ---- 2. the host kiln ----
+build_host_kiln() {
+    if [[ ! -f $host_build/CMakeCache.txt ]] &&
+        ! CC=clang-19 cmake -S . -B "$host_build" -G Ninja >/dev/null; then
+        step_result host FAIL "cmake -S . -B $host_build failed"
+        finish
+    fi
+    if ! cmake --build "$host_build" -j2 --target kiln; then
+        step_result host FAIL "building $host_build/toolchain/kiln failed"
+        finish
+    fi
+    host_kiln=$(cd "$host_build" && pwd)/toolchain/kiln
+    step_result host ok "$host_kiln"
+}
+if [[ -n ${KILN_HOST_KILN:-} ]]; then
+    host_kiln=$KILN_HOST_KILN
+    step_result host ok "$host_kiln (KILN_HOST_KILN)"
+else
+    build_host_kiln
+fi
+
+# ---- 3. the cross build ----
+if ! cmake -S . -B "$cross_build" -G Ninja \
+    -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$triple.cmake" \
+    -DKILN_HOST_KILN="$host_kiln" >/dev/null; then
+    step_result build FAIL "configuring $cross_build/ failed"
+    finish
+fi
+if ! cmake --build "$cross_build" -j2; then
+    step_result build FAIL "building $cross_build/ failed"
+    finish
+fi
+step_result build ok "$cross_build/runtime/libkiln_runtime.a, $cross_build/wasi/libkiln_wasi.a"
+
+# ---- 4. runtime, WASI, trap and sample tests under qemu ----
+log=$cross_build/ctest.log
+if ctest --test-dir "$cross_build" --output-on-failure -j2 >"$log" 2>&1; then
+    step_result ctest ok "$(grep -E '^[0-9]+% tests passed' "$log")"
+else
+    tail -40 "$log"
+    step_result ctest FAIL "$(grep -E '^[0-9]+% tests passed' "$log" || echo "see $log")"
+fi
+
+# ---- 5. the core spec suite under qemu ----
+# `kiln wast` compiles each script's modules on the host for TRIPLE (--target, --prepare-only,
+# --work DIR) and runs the commands with the kiln built for the target (no code generator)
+# under qemu (--work DIR: the precompiled modules). Until both kilns have those options the
+# step is reported as skipped, never as passed. Two scripts run at a time (2 cores): under
+# qemu most of the time goes to setting up 8 GiB memory reservations (docs/cross.md).
+spec_one() { # WAST DIR -> DIR/result: "PASSED FAILED SKIPPED", or a reason
+    local wast=$1 dir=$2 name line flags=()
+    name=$(basename "$wast" .wast)
+    [[ $target == armv7 ]] && flags=(--bounds-checks)
+    mkdir -p "$dir"
+    if ! "$host_kiln" wast "$wast" --target "$triple" "${flags[@]}" --prepare-only \
+        --work "$dir" >"$dir/prepare.log" 2>&1; then
+        echo "preparing failed (see $dir/prepare.log)" >"$dir/result"
+        return
+    fi
+    "$qemu" -L "$sysroot" "$cross_kiln" wast "$dir/$name.json" --work "$dir" >"$dir/run.log" 2>&1
+    line=$(tail -1 "$dir/run.log")
+    if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+        echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]}" >"$dir/result"
+    else
+        echo "no summary line (see $dir/run.log)" >"$dir/result"
+    fi
+}
+
+spec_step() {
+    cross_kiln=$cross_build/toolchain/kiln
+    if [[ ${KILN_CROSS_SPEC:-1} == 0 ]]; then
+        step_result spec skip "KILN_CROSS_SPEC=0"
+        return
+    fi
+    if [[ ! -x $cross_kiln ]] || ! "$host_kiln" help wast 2>/dev/null | grep -q -- '--prepare-only'; then
+        step_result spec skip "not wired yet: needs kiln wast --target/--prepare-only/--work and a target kiln"
+        return
+    fi
+    local suite=${KILN_TESTSUITE:-$root/../shared/testsuite}
+    local work=$cross_build/spec passed=0 bad=0 skipped=0 scripts=0 running=0 wast name r
+    rm -rf "$work" && mkdir -p "$work"
+    for wast in "$suite"/core/*.wast; do
+        name=$(basename "$wast" .wast)
+        [[ $name == simd_* && ${KILN_CROSS_SIMD:-$simd} == 0 ]] && continue
+        # shellcheck disable=SC2053 # a glob on purpose
+        [[ $name == ${KILN_CROSS_SPEC_MATCH:-*} ]] || continue
+        spec_one "$wast" "$work/$name" &
+        running=$((running + 1))
+        if ((running >= 2)); then
+            wait -n
+            running=$((running - 1))
+        fi
+    done
+    wait
+    for r in "$work"/*/result; do
+        name=$(basename "$(dirname "$r")")
+        scripts=$((scripts + 1))
+        read -r p f s rest <"$r"
+        if [[ $p =~ ^[0-9]+$ && $f =~ ^[0-9]+$ && $s =~ ^[0-9]+$ && -z $rest ]]; then
+            passed=$((passed + p)) bad=$((bad + f)) skipped=$((skipped + s))
+            ((f > 0)) && grep FAIL "$work/$name/run.log" | head -20
+        else
+            echo "test-cross: spec: $name: $(cat "$r")"
+            bad=$((bad + 1))
+        fi
+    done
+    local status=ok
+    [[ $bad != 0 ]] && status=FAIL
+    step_result spec "$status" "$scripts scripts: $passed passed, $bad failed, $skipped skipped"
+}
+spec_step
+
+finish
