@@ -13,7 +13,15 @@ packages=(
   binaryen                              # wasm-opt: optional pre-optimisation and fuzzing
   libcmocka-dev                         # unit tests
   zlib1g-dev libzstd-dev libxml2-dev libffi-dev libedit-dev libncurses-dev  # LLVM's CMake package links these
+  gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm  # the bare-metal sample and its test
 )
+# Optional groups: --bench (scripts/bench.sh: the peers and the report tools).
+for group in "$@"; do
+  case $group in
+    --bench) packages+=(hyperfine gnuplot-nox nodejs python3) ;;
+    *) echo "install-deps: unknown option '$group' (known: --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,739 @@
+#!/usr/bin/env python3
+"""harness.py -- Kiln's benchmark harness (run it through scripts/bench.sh).
+
+Builds every kernel of bench/kernels/ natively and for each engine, runs them interleaved,
+checks that every engine prints the native checksum, and writes bench/results/latest.{json,md,png}.
+Also: the compile time of a large module (bench/bigmodule/), the start-up time of a hello world
+(hyperfine), and the micro benchmarks of bench/micro/run.sh when that script exists.
+Python 3 standard library only. docs/bench.md describes what is measured and how.
+"""
+import argparse
+import concurrent.futures
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH_DIR)
+CC = "clang-19"
+NATIVE_FLAGS = ["-O2"]
+WASM_FLAGS = ["--target=wasm32-wasi", "-O2"]
+# Engine order of one interleaved round; "kiln-bounds" is only present when kiln supports it.
+ALL_ENGINES = ["native", "kiln", "kiln-bounds", "wasm2c", "node"]
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def run_checked(cmd, what, cwd=None, env=None):
+    """Runs a build step; raises BenchError with its output when it fails."""
+    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        raise BenchError(f"{what} failed (exit {p.returncode}): {' '.join(cmd)}\n{p.stdout}")
+    return p.stdout
+
+
+def tool_version(cmd):
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+        return p.stdout.strip().splitlines()[0] if p.stdout.strip() else ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def find_first(paths):
+    for p in paths:
+        if os.path.exists(p):
+            return p
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Tools and the environment
+
+class Tools:
+    def __init__(self, args):
+        self.kiln = os.path.join(args.build_dir, "toolchain", "kiln")
+        if not os.access(self.kiln, os.X_OK):
+            raise BenchError(f"no kiln executable at {self.kiln} (build Kiln first)")
+        for exe in (CC, "wasm2c", "node"):
+            if not shutil.which(exe):
+                raise BenchError(f"'{exe}' not found on PATH (scripts/install-deps.sh installs it)")
+        self.hyperfine = shutil.which("hyperfine")
+        self.gnuplot = shutil.which("gnuplot") or shutil.which("gnuplot-nox")
+        # wabt's runtime: Debian ships wasm-rt.h in /usr/include and wasm-rt-impl.{c,h} in
+        # /usr/share/wabt/wasm2c (also /usr/src/wasm2c); WABT_RUNTIME_DIR overrides.
+        rt_dirs = [os.environ.get("WABT_RUNTIME_DIR", ""), "/usr/share/wabt/wasm2c", "/usr/src/wasm2c"]
+        impl = find_first([os.path.join(d, "wasm-rt-impl.c") for d in rt_dirs if d])
+        if not impl:
+            raise BenchError("wasm-rt-impl.c not found (Debian package wabt; or set WABT_RUNTIME_DIR)")
+        self.wasm_rt_impl = impl
+        hdr = find_first([os.path.join(d, "wasm-rt.h") for d in [os.path.dirname(impl), "/usr/include"]])
+        if not hdr:
+            raise BenchError("wasm-rt.h not found (Debian package wabt)")
+        self.wasm2c_includes = ["-I" + os.path.dirname(impl), "-I" + os.path.dirname(hdr)]
+        self.sysroot_flags = self.probe_wasi_sysroot(args.scratch)
+        compile_help = tool_version_all([self.kiln, "compile", "--help"])
+        build_help = tool_version_all([self.kiln, "build", "--help"])
+        # -j N: parallel compilation (issue 7); --bounds-checks: explicit checks (issue 8).
+        self.kiln_jobs_supported = re.search(r"(^|\s)-j\b", compile_help) is not None
+        # kiln-bounds: `kiln build --bounds-checks` when build has it; else, when only compile
+        # has it, the same build by hand (bounds_checks == "compile+link", see build_kiln_bounds).
+        if "--bounds-checks" in build_help:
+            self.bounds_checks = "build"
+        elif "--bounds-checks" in compile_help:
+            self.bounds_checks = "compile+link"
+        else:
+            self.bounds_checks = None
+        self.build_dir = args.build_dir
+
+    @staticmethod
+    def probe_wasi_sysroot(scratch):
+        """The flags clang-19 needs for wasm32-wasi, probed as samples/CMakeLists.txt does."""
+        os.makedirs(scratch, exist_ok=True)
+        probe = os.path.join(scratch, "probe.c")
+        with open(probe, "w") as f:
+            f.write("#include <unistd.h>\nint main(void) { return write(1, \"\", 0); }\n")
+        candidates = []
+        if os.environ.get("KILN_WASI_SYSROOT"):
+            candidates.append(os.environ["KILN_WASI_SYSROOT"])
+        candidates += [None, "/usr/share/wasi-sysroot", "/opt/wasi-sdk/share/wasi-sysroot"]
+        for c in candidates:
+            if c is not None and not os.path.isdir(c):
+                continue
+            flags = [] if c is None else [f"--sysroot={c}"]
+            p = subprocess.run([CC, "--target=wasm32-wasi", *flags, probe, "-o", probe + ".wasm"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if p.returncode == 0:
+                return flags
+        raise BenchError(f"{CC} cannot build for wasm32-wasi: install wasi-libc and "
+                         "libclang-rt-19-dev-wasm32, or set KILN_WASI_SYSROOT")
+
+
+def tool_version_all(cmd):
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        return p.stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine_info():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+            mem = f"{kb / 1048576:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    os_name = ""
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    os_name = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return {"cpu": cpu or platform.processor(), "cores": os.cpu_count(), "memory": mem,
+            "kernel": platform.release(), "os": os_name, "arch": platform.machine()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+
+def wasm_compile(tools, src, wasm, extra=()):
+    """C -> wasm32-wasi: compile with -O2, link in a second step without -O (as samples/ does:
+    clang runs wasm-opt on -O links when binaryen is installed, which would make the module
+    depend on what else is on the machine)."""
+    obj = wasm[:-5] + ".o"
+    run_checked([CC, *WASM_FLAGS, *tools.sysroot_flags, *extra, "-c", src, "-o", obj], f"wasm compile {src}")
+    run_checked([CC, "--target=wasm32-wasi", *tools.sysroot_flags, obj, "-o", wasm, "-Wl,--strip-debug"],
+                f"wasm link {src}")
+
+
+def build_wasm2c_exe(tools, wasm, outdir, exe):
+    os.makedirs(outdir, exist_ok=True)
+    csrc = os.path.join(outdir, "kernel.c")
+    run_checked(["wasm2c", "-n", "kernel", wasm, "-o", csrc], f"wasm2c {wasm}")
+    run_checked([CC, "-O2", *tools.wasm2c_includes, "-I" + outdir, csrc,
+                 os.path.join(BENCH_DIR, "wasm2c", "wasi_shim.c"), tools.wasm_rt_impl, "-o", exe, "-lm"],
+                f"wasm2c build {wasm}")
+
+
+# What `kiln build` does (toolchain/cli_build.c, docs/run.md), by hand, for a kiln whose
+# `compile` has --bounds-checks but whose `build` does not yet: the module's object (prefix
+# kiln_app), a main() calling kiln_wasi_run_main_env, linked with the same flags.
+BOUNDS_MAIN_C = """#include <kiln/wasi_main.h>
+
+extern const kiln_module kiln_app_module;
+
+int main(int argc, char **argv)
+{
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    return kiln_wasi_run_main_env(&kiln_app_module, &cfg, 0, argc, argv);
+}
+"""
+
+
+def build_kiln_bounds(tools, wasm, outdir, exe):
+    os.makedirs(outdir, exist_ok=True)
+    obj = os.path.join(outdir, "app.o")
+    main_c = os.path.join(outdir, "main.c")
+    run_checked([tools.kiln, "compile", "-O2", "--bounds-checks", "--prefix", "kiln_app", wasm, "-o", obj],
+                f"kiln compile --bounds-checks {wasm}")
+    with open(main_c, "w") as f:
+        f.write(BOUNDS_MAIN_C)
+    run_checked([CC, "-std=c17", "-O2", "-I" + os.path.join(REPO, "runtime", "include"),
+                 "-I" + os.path.join(REPO, "wasi", "include"), main_c, obj,
+                 os.path.join(tools.build_dir, "wasi", "libkiln_wasi.a"),
+                 os.path.join(tools.build_dir, "runtime", "libkiln_runtime.a"),
+                 "-lm", "-lpthread", "-o", exe], f"linking the --bounds-checks build of {wasm}")
+
+
+def kernel_names(regex):
+    names = sorted(f[:-2] for f in os.listdir(os.path.join(BENCH_DIR, "kernels")) if f.endswith(".c"))
+    if regex:
+        names = [n for n in names if re.search(regex, n)]
+    return names
+
+
+def build_kernel(tools, engines, scratch, name):
+    src = os.path.join(BENCH_DIR, "kernels", name + ".c")
+    d = os.path.join(scratch, "kernels", name)
+    os.makedirs(d, exist_ok=True)
+    exes = {}
+    native = os.path.join(d, name + ".native")
+    run_checked([CC, *NATIVE_FLAGS, src, "-o", native, "-lm"], f"native build {name}")
+    exes["native"] = [native]
+    wasm = os.path.join(d, name + ".wasm")
+    wasm_compile(tools, src, wasm)
+    if "kiln" in engines:
+        exe = os.path.join(d, name + ".kiln")
+        run_checked([tools.kiln, "build", "-O2", wasm, "-o", exe], f"kiln build {name}")
+        exes["kiln"] = [exe]
+    if "kiln-bounds" in engines:
+        exe = os.path.join(d, name + ".kiln-bounds")
+        if tools.bounds_checks == "build":
+            run_checked([tools.kiln, "build", "-O2", "--bounds-checks", wasm, "-o", exe],
+                        f"kiln build --bounds-checks {name}")
+        else:
+            build_kiln_bounds(tools, wasm, os.path.join(d, "bounds"), exe)
+        exes["kiln-bounds"] = [exe]
+    if "wasm2c" in engines:
+        exe = os.path.join(d, name + ".wasm2c")
+        build_wasm2c_exe(tools, wasm, os.path.join(d, "wasm2c"), exe)
+        exes["wasm2c"] = [exe]
+    if "node" in engines:
+        exes["node"] = ["node", "--no-warnings", os.path.join(BENCH_DIR, "node", "run.mjs"), wasm]
+    return name, exes, os.path.getsize(wasm)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+def timed_run(cmd, env=None, cwd=None):
+    """Wall time of the whole process, from spawn to exit (seconds), and its stdout."""
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    t1 = time.perf_counter()
+    return t1 - t0, p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def verify(name, engine, rc, out, err, expected):
+    if rc != 0:
+        raise BenchError(f"{name} under {engine} exited with {rc}\nstdout: {out}\nstderr: {err}")
+    if expected is not None and out != expected:
+        raise BenchError(f"CHECKSUM MISMATCH: {name} under {engine} printed {out.strip()!r}, "
+                         f"native printed {expected.strip()!r}")
+
+
+def run_kernels(kernels, engines, runs, warmup):
+    """Interleaved: every round runs every kernel under every engine in turn."""
+    samples = {k: {e: [] for e in engines} for k in kernels}
+    expected = {}
+    for k, exes in kernels.items():
+        t, rc, out, err = timed_run(exes["native"])
+        verify(k, "native", rc, out, err, None)
+        expected[k] = out
+    if warmup:
+        for k, exes in kernels.items():
+            for e in engines:
+                t, rc, out, err = timed_run(exes[e])
+                verify(k, e, rc, out, err, expected[k])
+    for r in range(runs):
+        log(f"round {r + 1}/{runs}")
+        for k, exes in kernels.items():
+            line = []
+            for e in engines:
+                t, rc, out, err = timed_run(exes[e])
+                verify(k, e, rc, out, err, expected[k])
+                samples[k][e].append(t)
+                line.append(f"{e} {t:.3f}")
+            log(f"  {k:13s} " + "  ".join(line))
+    return samples, expected
+
+
+def add_paired_ratios(res):
+    """Per kernel and engine, the median over the rounds of (this engine's time / native's time
+    in the same round): with interleaving, a burst of load hits both runs of a pair, so this
+    is steadier on a busy machine than the ratio of the medians. Plus its geomean."""
+    engines = [e for e in res["config"]["engines"] if e != "native"]
+    for kr in res["kernels"].values():
+        nat = kr["engines"]["native"]["samples_s"]
+        for e in engines:
+            kr["engines"][e]["paired_ratio_median"] = statistics.median(
+                [a / b for a, b in zip(kr["engines"][e]["samples_s"], nat)])
+    if res["kernels"]:
+        res["geomean_paired_ratio_to_native"] = {
+            e: geomean([kr["engines"][e]["paired_ratio_median"] for kr in res["kernels"].values()])
+            for e in engines}
+
+
+def geomean(values):
+    values = [v for v in values if v and v > 0]
+    if not values:
+        return None
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+# ---------------------------------------------------------------------------------------------
+# Compile time of a large module
+
+def bench_compile(tools, scratch, runs, functions):
+    d = os.path.join(scratch, "bigmodule")
+    os.makedirs(d, exist_ok=True)
+    src = os.path.join(d, "big.c")
+    wasm = os.path.join(d, "big.wasm")
+    stamp = os.path.join(d, "stamp")
+    key = f"{functions}:{os.path.getmtime(os.path.join(BENCH_DIR, 'bigmodule', 'gen.py'))}"
+    if not (os.path.exists(wasm) and os.path.exists(stamp) and open(stamp).read() == key):
+        log(f"generating the large module ({functions} functions) and compiling it to wasm")
+        run_checked([sys.executable, os.path.join(BENCH_DIR, "bigmodule", "gen.py"), src,
+                     "--functions", str(functions)], "gen.py")
+        wasm_compile(tools, src, wasm)
+        with open(stamp, "w") as f:
+            f.write(key)
+    jobs = 2 if tools.kiln_jobs_supported else 1
+    kiln_cmd = [tools.kiln, "compile", "-O2", *(["-j2"] if jobs == 2 else []), wasm, "-o",
+                os.path.join(d, "big.kiln.o")]
+    w2c_dir = os.path.join(d, "wasm2c")
+    os.makedirs(w2c_dir, exist_ok=True)
+    w2c_c = os.path.join(w2c_dir, "big.c")
+    w2c_cmd = ["wasm2c", "-n", "big", wasm, "-o", w2c_c]
+    cc_cmd = [CC, "-O2", "-c", *tools.wasm2c_includes, w2c_c, "-o", os.path.join(w2c_dir, "big.o")]
+    s = {"kiln": [], "wasm2c": [], "wasm2c:translate": [], "wasm2c:clang": []}
+    for r in range(runs):
+        log(f"compile round {r + 1}/{runs}: kiln compile -O2{' -j2' if jobs == 2 else ''}")
+        t, rc, out, err = timed_run(kiln_cmd)
+        if rc:
+            raise BenchError(f"kiln compile of the large module failed: {err}")
+        s["kiln"].append(t)
+        log(f"  kiln {t:.2f} s; wasm2c + {CC} -O2 -c")
+        t1, rc, out, err = timed_run(w2c_cmd)
+        if rc:
+            raise BenchError(f"wasm2c of the large module failed: {err}")
+        t2, rc, out, err = timed_run(cc_cmd)
+        if rc:
+            raise BenchError(f"{CC} -O2 -c of wasm2c's output failed: {err}")
+        s["wasm2c:translate"].append(t1)
+        s["wasm2c:clang"].append(t2)
+        s["wasm2c"].append(t1 + t2)
+        log(f"  wasm2c {t1:.2f} s + clang {t2:.2f} s")
+    res = {"module": {"source": "bench/bigmodule/gen.py", "functions": functions,
+                      "wasm_bytes": os.path.getsize(wasm)},
+           "jobs": jobs,
+           "commands": {"kiln": " ".join(["kiln"] + kiln_cmd[1:3] + (["-j2"] if jobs == 2 else []) + ["big.wasm"]),
+                        "wasm2c": f"wasm2c big.wasm -o big.c && {CC} -O2 -c big.c"},
+           "engines": {}}
+    for e, v in s.items():
+        res["engines"][e] = {"median_s": statistics.median(v), "samples_s": v}
+    res["ratio_kiln_to_wasm2c"] = res["engines"]["kiln"]["median_s"] / res["engines"]["wasm2c"]["median_s"]
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
+# Start-up (issue 5)
+
+def bench_startup(tools, scratch, runs):
+    d = os.path.join(scratch, "startup")
+    os.makedirs(d, exist_ok=True)
+    src = os.path.join(REPO, "samples", "hello", "hello.c")
+    native = os.path.join(d, "hello.native")
+    wasm = os.path.join(d, "hello.wasm")
+    app = os.path.join(d, "hello.kiln")
+    run_checked([CC, "-O2", src, "-o", native], "native hello")
+    wasm_compile(tools, src, wasm)
+    run_checked([tools.kiln, "build", "-O2", wasm, "-o", app], "kiln build hello")
+    cache = os.path.join(d, "xdg-cache")
+    os.makedirs(cache, exist_ok=True)
+    env = dict(os.environ, XDG_CACHE_HOME=cache)
+    true_exe = shutil.which("true") or "/bin/true"
+    cmds = {"true": [true_exe], "native": [native], "kiln-build": [app],
+            "kiln-run": [tools.kiln, "run", wasm],
+            "node": ["node", "--no-warnings", os.path.join(BENCH_DIR, "node", "run.mjs"), wasm]}
+    # Warm the kiln cache and check the outputs agree (argv[0] differs, the output does not).
+    ref = None
+    for name, cmd in cmds.items():
+        t, rc, out, err = timed_run(cmd, env=env)
+        if rc != 0:
+            raise BenchError(f"start-up: {name} exited with {rc}: {err}")
+        if name != "true":
+            if ref is None:
+                ref = out
+            elif out != ref:
+                raise BenchError(f"start-up: {name} printed something else than native:\n{out}")
+    res = {"program": "samples/hello/hello.c", "runs": runs, "engines": {},
+           "tool": "hyperfine -N" if tools.hyperfine else "harness.py"}
+    if tools.hyperfine:
+        out_json = os.path.join(d, "hyperfine.json")
+        hcmd = [tools.hyperfine, "-N", "--warmup", "5", "--runs", str(runs), "--export-json", out_json,
+                "--style", "basic"]
+        for name, cmd in cmds.items():
+            hcmd += ["-n", name, " ".join(cmd)]
+        p = subprocess.run(hcmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if p.returncode != 0:
+            raise BenchError(f"hyperfine failed:\n{p.stdout}")
+        with open(out_json) as f:
+            data = json.load(f)
+        for r in data["results"]:
+            res["engines"][r["command"]] = {"median_s": r["median"], "mean_s": r["mean"],
+                                            "stddev_s": r.get("stddev"), "samples_s": r["times"]}
+    else:
+        samples = {n: [] for n in cmds}
+        for _ in range(runs):
+            for n, cmd in cmds.items():
+                samples[n].append(timed_run(cmd, env=env)[0])
+        for n, v in samples.items():
+            res["engines"][n] = {"median_s": statistics.median(v), "samples_s": v}
+    nat = res["engines"]["native"]["median_s"]
+    for e in res["engines"].values():
+        e["ratio_to_native"] = e["median_s"] / nat
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
+# Micro benchmarks (bench/micro/, owned by its own script)
+
+def bench_micro(build_dir, scratch):
+    script = os.path.join(BENCH_DIR, "micro", "run.sh")
+    if not (os.path.isfile(script) and os.access(script, os.X_OK)):
+        log("bench/micro/run.sh not present: no micro benchmarks")
+        return None
+    out = os.path.join(scratch, "micro.json")
+    if os.path.exists(out):
+        os.remove(out)
+    log("running bench/micro/run.sh")
+    p = subprocess.run([script, build_dir, out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sys.stderr.write(p.stdout)
+    if p.returncode != 0:
+        raise BenchError(f"bench/micro/run.sh failed (exit {p.returncode})")
+    try:
+        with open(out) as f:
+            data = json.load(f)
+        return data["micro"]
+    except (OSError, ValueError, KeyError) as e:
+        raise BenchError(f"bench/micro/run.sh wrote no valid {out}: {e}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+
+def fmt_s(s):
+    if s is None:
+        return "-"
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.1f} ms"
+    if s >= 1e-6:
+        return f"{s * 1e6:.2f} µs"
+    return f"{s * 1e9:.1f} ns"
+
+
+def write_markdown(path, res):
+    engines = res["config"]["engines"]
+    wasm_engines = [e for e in engines if e != "native"]
+    m = res["machine"]
+    lines = ["# Kiln benchmark results", "",
+             f"Run {res['date']} on {m['cpu']} ({m['cores']} cores, {m['memory']}), Linux {m['kernel']}, "
+             f"{m['os']}. {res['config']['runs']} interleaved run(s) per kernel and engine, medians of "
+             "the wall time of the whole process. Ratios are to native (`clang-19 -O2`); lower is better.",
+             "", "## Execution", "",
+             "| kernel | " + " | ".join(engines) + " | " + " | ".join(f"{e}/native" for e in wasm_engines) + " |",
+             "|---|" + "---:|" * (len(engines) + len(wasm_engines))]
+    for k, kr in res["kernels"].items():
+        cells = [fmt_s(kr["engines"][e]["median_s"]) for e in engines]
+        cells += [f"{kr['engines'][e]['ratio_to_native']:.2f}" for e in wasm_engines]
+        lines.append(f"| {k} | " + " | ".join(cells) + " |")
+    g = res["geomean_ratio_to_native"]
+    lines.append("| **geomean** | " + " | ".join("" for _ in engines) + " | " +
+                 " | ".join(f"**{g[e]:.2f}**" for e in wasm_engines) + " |")
+    gp = res.get("geomean_paired_ratio_to_native")
+    if gp:
+        lines.append("| geomean of paired ratios | " + " | ".join("" for _ in engines) + " | " +
+                     " | ".join(f"{gp[e]:.2f}" for e in wasm_engines) + " |")
+        lines += ["", "Paired ratio: per kernel, the median over the rounds of (engine time / native time in "
+                  "the same round); steadier than the ratio of medians when the machine is busy "
+                  "(`paired_ratio_median` in latest.json)."]
+    if "kiln-bounds" in engines:
+        lines += ["", f"kiln-bounds / kiln (geomean): {res['geomean_bounds_to_kiln']:.2f} "
+                  f"(kiln-bounds: {res['config']['kiln-bounds']})"]
+    if "kiln" in g and "wasm2c" in g:
+        slower_than_node = [k for k, kr in res["kernels"].items()
+                            if kr["engines"]["kiln"]["median_s"] >= kr["engines"]["node"]["median_s"]]
+        lines += ["", "Acceptance bar (issue 7): "
+                  f"kiln/native geomean {g['kiln']:.2f} (bar 1.10: {'met' if g['kiln'] <= 1.10 else 'not met'}); "
+                  f"kiln {'<=' if g['kiln'] <= g['wasm2c'] else '>'} wasm2c ({g['wasm2c']:.2f}); "
+                  "kiln faster than node on every kernel: "
+                  + ("yes" if not slower_than_node else "no (" + ", ".join(slower_than_node) + ")") + "."]
+    flags = res.get("flags", [])
+    if flags:
+        lines += ["", "Kernels where Kiln is slower than wasm2c or node, or above 1.10x native:", ""]
+        lines += [f"- {f}" for f in flags]
+    c = res.get("compile")
+    if c:
+        e = c["engines"]
+        lines += ["", "## Compiling a large module", "",
+                  f"{c['module']['functions']} generated functions ({c['module']['source']}), "
+                  f"{c['module']['wasm_bytes'] / 1e6:.2f} MB of wasm; medians of {len(e['kiln']['samples_s'])} run(s).",
+                  "", "| compiler | median |", "|---|---:|",
+                  f"| `{c['commands']['kiln']}` (jobs: {c['jobs']}) | {fmt_s(e['kiln']['median_s'])} |",
+                  f"| `wasm2c` + `clang-19 -O2 -c` | {fmt_s(e['wasm2c']['median_s'])} "
+                  f"({fmt_s(e['wasm2c:translate']['median_s'])} + {fmt_s(e['wasm2c:clang']['median_s'])}) |",
+                  "", f"kiln / (wasm2c + clang): {c['ratio_kiln_to_wasm2c']:.2f}"]
+    s = res.get("startup")
+    if s:
+        lines += ["", "## Start-up", "",
+                  f"`{s['program']}`, medians of {s['runs']} runs ({s['tool']}); `kiln run` with a warm cache.",
+                  "", "| command | median | / native |", "|---|---:|---:|"]
+        for n, e in s["engines"].items():
+            lines.append(f"| {n} | {fmt_s(e['median_s'])} | {e['ratio_to_native']:.2f} |")
+    mi = res.get("micro")
+    if mi:
+        eng = sorted({e for b in mi.values() for e in b})
+        lines += ["", "## Micro benchmarks", "", "(from bench/micro/run.sh)", "",
+                  "| benchmark | " + " | ".join(eng) + " |", "|---|" + "---:|" * len(eng)]
+        for b, per in mi.items():
+            lines.append(f"| {b} | " + " | ".join(fmt_s(per[e].get("median_s")) if e in per else "-"
+                                                  for e in eng) + " |")
+    t = res["tools"]
+    lines += ["", "## Tools", ""] + [f"- {k}: {v}" for k, v in t.items()]
+    lines += ["", "The CPU is shared (a 2-core VM); other processes running at the same time make the "
+              "figures noisy. See docs/bench.md for how to read them.", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
+def write_chart(path, res, gnuplot, scratch):
+    engines = [e for e in res["config"]["engines"] if e != "native"]
+    dat = os.path.join(scratch, "ratios.dat")
+    with open(dat, "w") as f:
+        f.write("kernel " + " ".join(engines) + "\n")
+        for k, kr in res["kernels"].items():
+            f.write(k + " " + " ".join(f"{kr['engines'][e]['ratio_to_native']:.4f}" for e in engines) + "\n")
+        f.write("geomean " + " ".join(f"{res['geomean_ratio_to_native'][e]:.4f}" for e in engines) + "\n")
+    ymax = max(max(kr["engines"][e]["ratio_to_native"] for e in engines) for kr in res["kernels"].values())
+    script = f"""
+set terminal pngcairo size 1400,600 font "sans,10"
+set output "{path}"
+set title "Execution time relative to native clang-19 -O2 (lower is better)"
+set ylabel "time / native"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set key top left
+set grid ytics
+set yrange [0:{ymax * 1.1:.2f}]
+set xtics rotate by -30
+set xrange [-0.6:{len(res["kernels"]) + 0.6:.1f}]
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 dt 2 lc rgb "black"
+plot for [i=2:{len(engines) + 1}] "{dat}" using i:xtic(1) title columnheader(i)
+"""
+    p = subprocess.run([gnuplot], input=script, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode != 0:
+        raise BenchError(f"gnuplot failed:\n{p.stdout}")
+
+
+# ---------------------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description="Kiln's benchmark harness (see docs/bench.md)")
+    ap.add_argument("--build-dir", required=True, help="Kiln build tree (has toolchain/kiln)")
+    ap.add_argument("--scratch", required=True, help="directory for everything built")
+    ap.add_argument("--results", default=os.path.join(BENCH_DIR, "results"))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--filter", default="", help="regex over kernel names (and 'compile', 'startup', 'micro')")
+    ap.add_argument("--quick", action="store_true", help="1 run everywhere, no warm-up (smoke test)")
+    ap.add_argument("--startup-runs", type=int, default=100)
+    ap.add_argument("--compile-runs", type=int, default=3)
+    ap.add_argument("--functions", type=int, default=3400, help="functions of the large module")
+    ap.add_argument("--jobs", type=int, default=2, help="parallel builds of the kernels")
+    ap.add_argument("--report-only", action="store_true",
+                    help="only write latest.md and latest.png again from RESULTS/latest.json")
+    args = ap.parse_args()
+    if args.report_only:
+        with open(os.path.join(args.results, "latest.json")) as f:
+            res = json.load(f)
+        if "geomean_paired_ratio_to_native" not in res:
+            add_paired_ratios(res)
+            with open(os.path.join(args.results, "latest.json"), "w") as f:
+                json.dump(res, f, indent=1)
+                f.write("\n")
+        write_markdown(os.path.join(args.results, "latest.md"), res)
+        gnuplot = shutil.which("gnuplot") or shutil.which("gnuplot-nox")
+        if gnuplot:
+            os.makedirs(args.scratch, exist_ok=True)
+            write_chart(os.path.join(args.results, "latest.png"), res, gnuplot, args.scratch)
+        log(f"wrote {os.path.join(args.results, 'latest.md')} from latest.json")
+        return 0
+    if args.quick:
+        args.runs, args.startup_runs, args.compile_runs = 1, 10, 1
+    if args.runs < 1:
+        raise BenchError("--runs must be at least 1")
+    args.build_dir = os.path.abspath(args.build_dir)
+    args.scratch = os.path.abspath(args.scratch)
+    os.makedirs(args.scratch, exist_ok=True)
+    os.makedirs(args.results, exist_ok=True)
+
+    tools = Tools(args)
+    engines = [e for e in ALL_ENGINES if e != "kiln-bounds" or tools.bounds_checks]
+    log(f"engines: {', '.join(engines)}" + ("" if tools.bounds_checks else
+                                              " (kiln has no --bounds-checks: kiln-bounds omitted)"))
+    names = kernel_names(args.filter)
+    sections = {s: (not args.filter or re.search(args.filter, s) is not None) for s in ("compile", "startup", "micro")}
+
+    res = {"schema": 1,
+           "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+           "machine": machine_info(),
+           "tools": {"clang": tool_version([CC, "--version"]),
+                     "kiln": tool_version([tools.kiln, "--version"]) + f" ({args.build_dir})",
+                     "kiln_cmake_build_type": cmake_build_type(args.build_dir),
+                     "wasm2c": "wabt " + tool_version(["wasm2c", "--version"]),
+                     "wasm_rt_impl": tools.wasm_rt_impl,
+                     "node": tool_version(["node", "--version"]),
+                     "hyperfine": tool_version([tools.hyperfine, "--version"]) if tools.hyperfine else "absent",
+                     "gnuplot": tool_version([tools.gnuplot, "--version"]) if tools.gnuplot else "absent",
+                     "wasi_sysroot_flags": " ".join(tools.sysroot_flags) or "(clang's default)"},
+           "config": {"runs": args.runs, "quick": args.quick, "filter": args.filter, "engines": engines,
+                      "native": f"{CC} {' '.join(NATIVE_FLAGS)}",
+                      "wasm": f"{CC} {' '.join(WASM_FLAGS)} -c, then linked without -O",
+                      "kiln": "kiln build -O2 (sealed executable)",
+                      "kiln-bounds": {"build": "kiln build -O2 --bounds-checks",
+                                      "compile+link": "kiln compile -O2 --bounds-checks --prefix kiln_app + "
+                                                      "the main() kiln build generates, linked as kiln build links "
+                                                      "(kiln build has no --bounds-checks yet)",
+                                      None: "unsupported by this kiln: omitted"}[tools.bounds_checks],
+                      "wasm2c": f"wasm2c -n kernel + {CC} -O2 with wasm-rt-impl.c (guard pages) + bench/wasm2c/wasi_shim.c",
+                      "node": "node --no-warnings bench/node/run.mjs (node:wasi preview1)",
+                      "timing": "wall time of the whole process (spawn to exit), Python time.perf_counter; "
+                                "interleaved rounds; median"},
+           "kernels": {}}
+
+    if names:
+        log(f"building {len(names)} kernels: {' '.join(names)}")
+        kernels, sizes = {}, {}
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            for name, exes, size in pool.map(lambda n: build_kernel(tools, engines, args.scratch, n), names):
+                kernels[name] = exes
+                sizes[name] = size
+        samples, outputs = run_kernels(kernels, engines, args.runs, warmup=not args.quick)
+        for k in names:
+            nat = statistics.median(samples[k]["native"])
+            kr = {"checksum": outputs[k].strip(), "wasm_bytes": sizes[k], "engines": {}}
+            for e in engines:
+                med = statistics.median(samples[k][e])
+                kr["engines"][e] = {"median_s": med, "samples_s": samples[k][e], "ratio_to_native": med / nat}
+            res["kernels"][k] = kr
+        add_paired_ratios(res)
+        res["geomean_ratio_to_native"] = {
+            e: geomean([res["kernels"][k]["engines"][e]["ratio_to_native"] for k in names]) for e in engines}
+        if "kiln-bounds" in engines:
+            res["geomean_bounds_to_kiln"] = geomean(
+                [res["kernels"][k]["engines"]["kiln-bounds"]["median_s"] / res["kernels"][k]["engines"]["kiln"]["median_s"]
+                 for k in names])
+        flags = []
+        for k in names:
+            e = res["kernels"][k]["engines"]
+            why = []
+            if e["kiln"]["ratio_to_native"] > 1.10:
+                why.append(f"{e['kiln']['ratio_to_native']:.2f}x native")
+            if e["kiln"]["median_s"] > e["wasm2c"]["median_s"]:
+                why.append(f"slower than wasm2c ({e['wasm2c']['ratio_to_native']:.2f}x)")
+            if e["kiln"]["median_s"] > e["node"]["median_s"]:
+                why.append(f"slower than node ({e['node']['ratio_to_native']:.2f}x)")
+            if why:
+                flags.append(f"{k}: kiln {', '.join(why)}")
+        res["flags"] = flags
+
+    if sections["compile"]:
+        res["compile"] = bench_compile(tools, args.scratch, args.compile_runs, args.functions)
+    if sections["startup"]:
+        res["startup"] = bench_startup(tools, args.scratch, max(args.startup_runs, 1))
+    if sections["micro"]:
+        micro = bench_micro(args.build_dir, args.scratch)
+        if micro is not None:
+            res["micro"] = micro
+
+    json_path = os.path.join(args.results, "latest.json")
+    with open(json_path, "w") as f:
+        json.dump(res, f, indent=1)
+        f.write("\n")
+    md_path = os.path.join(args.results, "latest.md")
+    if names:
+        write_markdown(md_path, res)
+        if tools.gnuplot:
+            write_chart(os.path.join(args.results, "latest.png"), res, tools.gnuplot, args.scratch)
+        else:
+            log("gnuplot not found: no latest.png (install gnuplot-nox)")
+    log(f"wrote {json_path}" + (f" and {md_path}" if names else ""))
+    if names:
+        g = res["geomean_ratio_to_native"]
+        log("geomean / native: " + ", ".join(f"{e} {g[e]:.3f}" for e in engines if e != "native"))
+        for f in res["flags"]:
+            log("  " + f)
+    if "compile" in res:
+        log(f"compile: kiln / (wasm2c + clang) = {res['compile']['ratio_kiln_to_wasm2c']:.2f}")
+    return 0
+
+
+def cmake_build_type(build_dir):
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith("CMAKE_BUILD_TYPE:"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as e:
+        print(f"bench: error: {e}", file=sys.stderr)
+        sys.exit(1)
