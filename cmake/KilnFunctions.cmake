@@ -159,12 +159,6 @@ function(add_wasm_module target)
   if(NOT arg_SOURCES)
     message(FATAL_ERROR "${fn}(${target}): SOURCES is required")
   endif()
-  if(arg_BOUNDS_CHECKS)
-    message(FATAL_ERROR "${fn}(${target}): BOUNDS_CHECKS is not implemented: `kiln compile` "
-                        "has no --bounds-checks mode yet (only guard-page memories); "
-                        "see docs/cmake.md")
-  endif()
-
   # Prefix: a C identifier of at most 100 bytes; default: the target name, sanitised.
   if(DEFINED arg_PREFIX)
     set(prefix "${arg_PREFIX}")
@@ -317,6 +311,9 @@ function(add_wasm_module target)
   endif()
   if(arg_CPU)
     list(APPEND cmd --cpu "${arg_CPU}")
+  endif()
+  if(arg_BOUNDS_CHECKS)
+    list(APPEND cmd --bounds-checks)
   endif()
   _kiln_write_if_changed("${object}.cmd" "${cmd}\n")
   add_custom_command(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_options.sh -- add_wasm_module() options that the samples do not cover: a .wasm source,
-# PREFIX, the configure-time errors (BOUNDS_CHECKS, bad OPT/PREFIX, mixed sources), and the
+# PREFIX, BOUNDS_CHECKS, the configure-time errors (bad OPT/PREFIX, mixed sources), and the
 # target triple when cross-compiling (derived from CMAKE_SYSTEM_PROCESSOR, or taken from
 # CMAKE_C_COMPILER_TARGET): only the module libraries are built, so no cross sysroot is needed.
 #
@@ -65,6 +65,19 @@ else
     fail ".wasm source with PREFIX calc"
 fi
 
+# BOUNDS_CHECKS: the module is compiled with --bounds-checks and still works.
+project_with 'add_wasm_module(adder SOURCES add.wasm PREFIX calc BOUNDS_CHECKS)
+add_executable(host host.c)
+target_link_libraries(host PRIVATE adder)'
+configure_sample "$src" "$work/bounds" Ninja
+build_sample "$work/bounds"
+if grep -q -- '--bounds-checks' "$work/bounds/CMakeFiles/adder.kiln/calc.o.cmd" &&
+    [[ $("$work/bounds/host") == 42 ]]; then
+    pass "BOUNDS_CHECKS: compiled with --bounds-checks, calc_add() = 42"
+else
+    fail "BOUNDS_CHECKS"
+fi
+
 # Configure-time errors: expect_error NAME REGEX add_wasm_module-call. They are raised before
 # the function creates anything, so a script (cmake -P) that loads the package's functions
 # shows them without the cost of configuring a project each time.
@@ -82,8 +95,6 @@ expect_error()
         pass "$name: $(grep -Eo "$want" "$log" | head -n 1)"
     fi
 }
-expect_error "BOUNDS_CHECKS" 'BOUNDS_CHECKS is not implemented' \
-    'add_wasm_module(m SOURCES add.wasm BOUNDS_CHECKS)'
 expect_error "OPT 4" 'OPT must be 0, 1, 2 or 3' 'add_wasm_module(m SOURCES add.wasm OPT 4)'
 expect_error "bad PREFIX" "PREFIX '1x' is not a C identifier" \
     'add_wasm_module(m SOURCES add.wasm PREFIX 1x)'
