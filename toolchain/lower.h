@@ -271,6 +271,9 @@ bool lower_icmp(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_fcmp(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_eqz(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_unary_intr(lower_ctx *c, const kiln_instr *ins, int arg);
+/* r = intrinsic id applied to x; on targets whose rounding keeps a signalling NaN (RISC-V),
+ * quiets it (lower_numeric.c). Scalars and vectors. */
+LLVMValueRef lower_quiet_rounding(lower_ctx *c, lower_intr id, LLVMValueRef x, LLVMValueRef r);
 bool lower_binary_intr(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_minmax(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_count_zeros(lower_ctx *c, const kiln_instr *ins, int arg);

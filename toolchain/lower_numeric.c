@@ -147,11 +147,29 @@ bool lower_eqz(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
+/* ceil/floor/trunc/nearest (scalar or vector) need their NaN quieted by hand on RISC-V
+ * without Zfa: LLVM rounds through an integer conversion guarded by |x| < 2^52 (2^23 for f32)
+ * and returns every other input unchanged, a signalling NaN included. x86-64 (roundss, or
+ * libm's floorf without SSE4.1) and aarch64 (frintm...) quiet it already and keep their single
+ * operation. Returns r, or NaN ? x + x : r (the fadd quiets the NaN, on the NaN path only;
+ * llvm.canonicalize would say it directly, but llc-19 cannot select it on RISC-V). */
+LLVMValueRef lower_quiet_rounding(lower_ctx *c, lower_intr id, LLVMValueRef x, LLVMValueRef r)
+{
+    if (id != INTR_CEIL && id != INTR_FLOOR && id != INTR_TRUNC && id != INTR_ROUNDEVEN)
+        return r;
+    if (strncmp(LLVMGetTarget(c->u->mod), "riscv", 5) != 0)
+        return r;
+    LLVMValueRef nan = LLVMBuildFCmp(c->b, LLVMRealUNO, x, x, "");
+    return LLVMBuildSelect(c->b, nan, LLVMBuildFAdd(c->b, x, x, ""), r, "");
+}
+
 bool lower_unary_intr(lower_ctx *c, const kiln_instr *ins, int arg)
 {
     LLVMValueRef v = lower_pop(c);
     LLVMTypeRef t = LLVMTypeOf(v);
-    lower_push(c, lower_call_intr(c, (lower_intr)arg, &t, 1, &v, 1));
+    LLVMValueRef r = lower_call_intr(c, (lower_intr)arg, &t, 1, &v, 1);
+    r = lower_quiet_rounding(c, (lower_intr)arg, v, r);
+    lower_push(c, r);
     return true;
 }
 

@@ -406,7 +406,8 @@ bool lower_simd_unary_intr(lower_ctx *c, const kiln_instr *ins, int arg)
     unsigned shape = shape_of(arg);
     LLVMValueRef v = pop_shape(c, shape);
     LLVMTypeRef t = LLVMTypeOf(v);
-    push_v128(c, lower_call_intr(c, (lower_intr)param_of(arg), &t, 1, &v, 1));
+    lower_intr id = (lower_intr)param_of(arg);
+    push_v128(c, lower_quiet_rounding(c, id, v, lower_call_intr(c, id, &t, 1, &v, 1)));
     return true;
 }
 

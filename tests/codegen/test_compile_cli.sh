@@ -112,6 +112,22 @@ cmp -s a.o sub/c.o || fail "the object depends on the input's directory"
 cmp -s a.h b.h && cmp -s a.h sub/c.h || fail "the headers differ"
 ls ./*.tmp sub/*.tmp >/dev/null 2>&1 && fail "temporary files left behind"
 
+# RISC-V without Zfa rounds through an integer conversion that returns a signalling NaN
+# unchanged: floor/ceil/trunc/nearest must add x + x on the NaN path (scalar and vector);
+# x86-64 must keep its plain rounding.
+cat >round.wat <<'WAT'
+(module
+  (func (export "s") (param f32) (result f32) (f32.floor (local.get 0)))
+  (func (export "d") (param f64) (result f64) (f64.nearest (local.get 0)))
+  (func (export "v") (param v128) (result v128) (f32x4.ceil (local.get 0))))
+WAT
+"$WAT2WASM" round.wat -o round.wasm || fail "wat2wasm round.wat"
+expect 0 "" "$KILN" round.wasm --target riscv64-linux-gnu --emit asm -o round-rv.s
+n=$(grep -c 'fadd' round-rv.s)
+[ "$n" -ge 3 ] || fail "riscv64 rounding: $n fadd instructions quieting NaNs, want >= 3"
+expect 0 "" "$KILN" round.wasm --target x86_64-linux-gnu --emit asm -o round-x86.s
+grep -q 'addps\|addss\|addsd' round-x86.s && fail "x86-64 rounding quiets NaNs by hand"
+
 if [ "$failures" -ne 0 ]; then
     echo "FAIL: $failures failure(s)"
     exit 1
