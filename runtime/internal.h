@@ -72,6 +72,10 @@ bool kiln_os_decommit(void *p, size_t size);
 void kiln_os_release(void *p, size_t size);
 /* Zeroed read/write memory, backed lazily (first touch); NULL on failure. kiln_os_release. */
 void *kiln_os_map(size_t size);
+/* A new reservation of new_size bytes whose first used bytes are read/write and hold what
+ * [p, p+used) held (moved with mremap on Linux, else copied), the rest reserved; releases
+ * the old_size bytes at p unless keep_old. NULL on failure, p untouched. */
+void *kiln_os_move(void *p, size_t used, size_t old_size, size_t new_size, bool keep_old);
 /* resident[i] = page i of [p, p+size) is in memory (mincore); false if the kernel refuses. */
 bool kiln_os_resident(void *p, size_t size, uint8_t *resident);
 /* Gives the pages of [p, p+size) back; they stay accessible and read as zero (MADV_DONTNEED). */
@@ -155,13 +159,28 @@ typedef struct kiln_memory_impl {
     uint64_t decl_max;    /* declared maximum, meaningful if has_max */
     bool has_max;
     bool host_owned; /* created by kiln_memory_new */
+    /* Bounds-checked memories may move when they grow past pub.reserved (memory.c).
+     * own_mapping: [base, base+reserved) is this memory's own reservation (released or
+     * moved with it). A module pool's memory that grew out of its slot keeps the slot's
+     * reservation in home* until kiln_memory_reset moves it back. */
+    bool own_mapping;
+    char *home; /* NULL unless moved out of a pool slot */
+    uint64_t home_reserved, home_size;
 } kiln_memory_impl;
 
+/* Bounds-checked memories whose growth limit is at most this many bytes reserve all of it
+ * (and never move); larger ones reserve max(initial size, this) and move when they outgrow
+ * it. SIZE_MAX (always reserve the limit) on 64-bit hosts and bare metal, 16 MiB on 32-bit
+ * POSIX hosts. A variable so that tests can exercise moving growth on any host. */
+extern size_t kiln_checked_reserve_max;
+/* Bytes a bounds-checked memory of min pages growing to limit pages reserves up front: a
+ * multiple of 64 KiB, or one OS page if the limit is 0. May exceed SIZE_MAX on 32-bit. */
+uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages);
 /* Reserves (or reuses the registered reservation `cached`) and commits min pages. */
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
                               uint64_t cap_pages, void *cached);
-/* For bounds-checked modules: exactly the growth limit reserved, no guard region, not
- * registered with the signal handler. */
+/* For bounds-checked modules: kiln_checked_capacity reserved, no guard region, not
+ * registered with the signal handler; moves when it grows past its reservation. */
 kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
                                       uint64_t cap_pages);
 /* Decommits the memory; returns its still-registered reservation if keep (guard-page
@@ -172,7 +191,8 @@ void *kiln_memory_teardown(kiln_memory_impl *m, bool keep);
 #define KILN_POOL_MEMSET_MAX ((uint64_t)256u * 1024u)
 /* Module pools: a slot is warm from its this-many-th reset on (pool.c). */
 #define KILN_POOL_WARM_RESETS 8u
-/* Module pools: puts a slot's memory back to min_bytes committed and all zero; warm: zero all
+/* Module pools: puts a slot's memory back to min_bytes committed and all zero (first back
+ * into its slot if it grew out of it); warm: zero all
  * of it with memset (faulting in pages no instance touched), else only the resident pages.
  * false if the kernel refused to decommit the pages the memory had grown into. */
 bool kiln_memory_reset(kiln_memory_impl *m, uint64_t min_bytes, bool warm);
@@ -291,8 +311,9 @@ typedef struct kiln_slot {
 /* What a module-bound pool prepares once for its module (kiln_module_pool_new). Each slot
  * owns block_size bytes of `blocks` (instance | vmctx | memory pointers | memories | tables |
  * host funcrefs | inline table elements) and span bytes of address space per slot in one of
- * the chunks: 8 GiB (KILN_MEMORY_RESERVATION) per memory the module defines, or just the
- * memory's growth limit for a module compiled with bounds checks. */
+ * the chunks: 8 GiB (KILN_MEMORY_RESERVATION) per memory the module defines, or for a module
+ * compiled with bounds checks kiln_checked_capacity (its growth limit on 64-bit hosts; a
+ * memory that outgrows its slot moves out of it until the slot is reset). */
 typedef struct kiln_bound {
     const kiln_module_desc *module;
     uint32_t global_imports;
@@ -303,7 +324,7 @@ typedef struct kiln_bound {
     size_t blocks_size;
     size_t span;          /* address space per slot: the sum of its memories' strides */
     size_t *mem_offsets;  /* [memory_count]: each defined memory's offset in the span */
-    size_t *mem_strides;  /* [memory_count]: 8 GiB, or the growth limit if bounds-checked */
+    size_t *mem_strides;  /* [memory_count]: 8 GiB, or kiln_checked_capacity if bounds-checked */
     uint32_t chunk_slots; /* slots per chunk */
     uint32_t chunk_count;
     char **chunks; /* each chunk_slots * span bytes (the last may be shorter), registered */

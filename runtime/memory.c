@@ -11,9 +11,16 @@
  * at the end is fine, one past it traps).
  *
  * Modules compiled with --bounds-checks (KILN_MODULE_BOUNDS_CHECKED) check every access
- * themselves and get kiln_memory_setup_checked instead: a reservation of exactly the growth
- * limit, no guard region, not registered with the signal handler, never cached by the pool.
- * It is the only kind of memory a 32-bit host (and bare metal, os_baremetal.c) can give.
+ * themselves and get kiln_memory_setup_checked instead: no guard region, not registered
+ * with the signal handler, never cached by the pool. It is the only kind of memory a 32-bit
+ * host (and bare metal, os_baremetal.c) can give, and kiln_memory_new's there. Its base may
+ * move: generated code reloads base and size after memory.grow and after every call. It
+ * reserves its whole growth limit when that is at most kiln_checked_reserve_max bytes
+ * (always on 64-bit hosts and bare metal: the base never moves there); otherwise (32-bit
+ * POSIX hosts, where 4 GiB does not fit) max(initial size, 16 MiB), and memory.grow past
+ * the reservation moves the memory to one twice as large (at most the limit; mremap on
+ * Linux, no copy). A module pool's memory that grows past its slot moves out by copying and
+ * back in when the slot is reset.
  *
  * Memories of module pools (pool.c) live in the pool's reservations and are reset between
  * instances (kiln_memory_reset) instead of being decommitted: pages the memory grew into are
@@ -81,6 +88,28 @@ kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, u
     return KILN_STATUS_OK;
 }
 
+#if defined(KILN_BAREMETAL)
+size_t kiln_checked_reserve_max = SIZE_MAX; /* the firmware's allocator: no moving */
+#else
+size_t kiln_checked_reserve_max = sizeof(size_t) >= 8 ? SIZE_MAX : (size_t)16u << 20;
+#endif
+
+uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages)
+{
+    uint64_t limit = limit_pages * KILN_WASM_PAGE;
+    uint64_t bytes = limit;
+    if (limit > kiln_checked_reserve_max) {
+        uint64_t floor = (uint64_t)kiln_checked_reserve_max / KILN_WASM_PAGE * KILN_WASM_PAGE;
+        bytes = min_pages * KILN_WASM_PAGE;
+        if (bytes < floor)
+            bytes = floor;
+        if (bytes == 0)
+            bytes = KILN_WASM_PAGE < limit ? KILN_WASM_PAGE : limit;
+    }
+    /* At least one OS page, so that a zero-page memory still has a distinct base. */
+    return bytes != 0 ? bytes : kiln_os_page_size();
+}
+
 kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
                                       uint64_t cap_pages)
 {
@@ -97,14 +126,12 @@ kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool ha
                        (unsigned long long)min, (unsigned long long)cap_pages);
         return KILN_STATUS_LIMIT;
     }
-    /* At least one OS page, so that a zero-page memory still has a distinct base. */
-    uint64_t bytes = limit * KILN_WASM_PAGE;
-    if (bytes == 0)
-        bytes = kiln_os_page_size();
+    uint64_t bytes = kiln_checked_capacity(min, limit);
     if (bytes > SIZE_MAX) {
-        kiln_set_error("a memory of up to %llu pages does not fit this host's address space; "
+        kiln_set_error("a memory of %s%llu pages does not fit this host's address space; "
                        "give it a maximum or lower the pool's max_memory_pages",
-                       (unsigned long long)limit);
+                       bytes == limit * KILN_WASM_PAGE ? "up to " : "",
+                       (unsigned long long)(bytes / KILN_WASM_PAGE));
         return KILN_STATUS_LIMIT;
     }
     void *base = kiln_os_reserve((size_t)bytes);
@@ -124,6 +151,7 @@ kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool ha
     m->limit_pages = limit;
     m->decl_max = max;
     m->has_max = has_max;
+    m->own_mapping = true;
     return KILN_STATUS_OK;
 }
 
@@ -187,6 +215,14 @@ static void reset_touched(char *base, uint64_t bytes)
 
 bool kiln_memory_reset(kiln_memory_impl *m, uint64_t min_bytes, bool warm)
 {
+    if (m->home != NULL) { /* grew out of its slot: back in (its pages there are stale) */
+        kiln_os_release(m->pub.base.p, (size_t)m->pub.reserved);
+        m->pub.base.p = m->home;
+        m->pub.reserved = m->home_reserved;
+        m->pub.size = m->home_size;
+        m->home = NULL;
+        m->own_mapping = false;
+    }
     char *base = m->pub.base.p;
     uint64_t size = m->pub.size;
     bool ok = true;
@@ -202,12 +238,52 @@ bool kiln_memory_reset(kiln_memory_impl *m, uint64_t min_bytes, bool warm)
     return ok;
 }
 
+/* A bounds-checked memory outgrowing its reservation: a larger one (double, at most the
+ * limit, at least need bytes; exactly need if that fails), its pages moved there. Generated
+ * code reloads the base after memory.grow and after every call (docs/abi.md), and the
+ * runtime's helpers read it from the record each time. A pool slot's memory is copied out
+ * and the slot kept for kiln_memory_reset. */
+static bool move_memory(kiln_memory_impl *m, uint64_t need)
+{
+    uint64_t limit = m->limit_pages * KILN_WASM_PAGE;
+    uint64_t want = m->pub.reserved * 2;
+    want = (want + KILN_WASM_PAGE - 1) / KILN_WASM_PAGE * KILN_WASM_PAGE;
+    if (want < need)
+        want = need;
+    if (want > limit)
+        want = limit;
+    for (;;) {
+        if (want <= SIZE_MAX) {
+            void *p = kiln_os_move(m->pub.base.p, (size_t)m->pub.size, (size_t)m->pub.reserved,
+                                   (size_t)want, !m->own_mapping);
+            if (p != NULL) {
+                if (!m->own_mapping) {
+                    m->home = m->pub.base.p;
+                    m->home_reserved = m->pub.reserved;
+                    m->home_size = m->pub.size;
+                    m->own_mapping = true;
+                }
+                m->pub.base.p = p;
+                m->pub.reserved = want;
+                return true;
+            }
+        }
+        if (want == need)
+            return false;
+        want = need;
+    }
+}
+
 uint32_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages)
 {
     uint64_t old = m->pub.size / KILN_WASM_PAGE;
     if (delta_pages == 0)
         return (uint32_t)old;
     if (delta_pages > m->limit_pages - old)
+        return UINT32_MAX;
+    /* Guard-page reservations (8 GiB) always hold the limit; bounds-checked ones may not. */
+    if ((old + delta_pages) * KILN_WASM_PAGE > m->pub.reserved &&
+        !move_memory(m, (old + delta_pages) * KILN_WASM_PAGE))
         return UINT32_MAX;
     char *base = m->pub.base.p;
     if (!kiln_os_commit(base + m->pub.size, delta_pages * KILN_WASM_PAGE))
@@ -288,7 +364,12 @@ KILN_API kiln_status kiln_memory_new(uint64_t min_pages, uint64_t max_pages, kil
     if (m == NULL)
         return KILN_STATUS_NOMEM;
     bool has_max = max_pages != UINT64_MAX;
-    s = kiln_memory_setup(m, min_pages, has_max, has_max ? max_pages : 0, KILN_MAX_PAGES, NULL);
+    /* A 32-bit host runs only bounds-checked modules: give them a memory they can import. */
+    if (sizeof(size_t) < 8)
+        s = kiln_memory_setup_checked(m, min_pages, has_max, has_max ? max_pages : 0,
+                                      KILN_MAX_PAGES);
+    else
+        s = kiln_memory_setup(m, min_pages, has_max, has_max ? max_pages : 0, KILN_MAX_PAGES, NULL);
     if (s != KILN_STATUS_OK) {
         free(m);
         return s;

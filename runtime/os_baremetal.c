@@ -42,6 +42,20 @@ void kiln_os_release(void *p, size_t size)
     kiln_platform_memory_free(p, size);
 }
 
+/* Bounds-checked memories reserve their whole growth limit here (kiln_checked_reserve_max
+ * is SIZE_MAX), so this is not reached; it copies, for completeness. */
+void *kiln_os_move(void *p, size_t used, size_t old_size, size_t new_size, bool keep_old)
+{
+    void *q = kiln_platform_memory_alloc(new_size);
+    if (q == NULL)
+        return NULL;
+    if (used != 0)
+        memcpy(q, p, used);
+    if (!keep_old)
+        kiln_platform_memory_free(p, old_size);
+    return q;
+}
+
 /* Module-bound pools lay out 8 GiB of address space per slot: not here. */
 void *kiln_os_map(size_t size)
 {

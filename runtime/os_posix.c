@@ -8,6 +8,10 @@
  * mapping-count limit when it would split an area), madvise(MADV_DONTNEED) + mprotect does
  * the same in two steps.
  *
+ * A bounds-checked memory that outgrows its reservation moves (kiln_os_move): on Linux
+ * mremap carries its pages to a larger reservation without copying; elsewhere, and out of
+ * a module pool's slot (which must keep its address range), the pages are copied.
+ *
  * Module pools (pool.c) also map their slot blocks here (kiln_os_map: zero pages the kernel
  * backs on first touch), ask which pages of a memory an instance touched (mincore) and give
  * large touched ranges back (MADV_DONTNEED) instead of zeroing them by hand.
@@ -62,6 +66,46 @@ void *kiln_os_map(size_t size)
 {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? NULL : p;
+}
+
+void *kiln_os_move(void *p, size_t used, size_t old_size, size_t new_size, bool keep_old)
+{
+    void *q = kiln_os_reserve(new_size);
+    if (q == NULL)
+        return NULL;
+#ifdef MREMAP_FIXED
+    /* Linux: move the committed pages' page tables onto the start of the new reservation
+     * (no copy). Not for keep_old (a pool slot): it would leave a hole in the slot. */
+    if (!keep_old && used != 0) {
+        if (mremap(p, used, used, MREMAP_MAYMOVE | MREMAP_FIXED, q) != MAP_FAILED) {
+            /* Only the reserved rest: [p, p+used) is unmapped already, and another thread
+             * may have mapped something there since. */
+            if (old_size > used)
+                munmap((char *)p + used, old_size - used);
+            return q;
+        }
+        /* E.g. the pages span several mappings. The kernel may have unmapped the target's
+         * head before refusing (mincore fails on unmapped pages): release what is still
+         * ours, then copy into a fresh reservation. */
+        unsigned char probe;
+        if (mincore(q, 1, &probe) == 0)
+            munmap(q, new_size);
+        else if (new_size > used)
+            munmap((char *)q + used, new_size - used);
+        q = kiln_os_reserve(new_size);
+        if (q == NULL)
+            return NULL;
+    }
+#endif
+    if (!kiln_os_commit(q, used)) {
+        munmap(q, new_size);
+        return NULL;
+    }
+    if (used != 0)
+        memcpy(q, p, used);
+    if (!keep_old)
+        munmap(p, old_size);
+    return q;
 }
 
 bool kiln_os_resident(void *p, size_t size, uint8_t *resident)

@@ -22,6 +22,10 @@
  * (instance record, vmctx, memory and table records, inline table elements), and the slots'
  * linear memories are carved out of a few large PROT_NONE reservations ("chunks"), one
  * 8 GiB stride per memory per slot, each chunk registered once with the signal handler.
+ * (Modules compiled with bounds checks need no guard: their stride is the memory's growth
+ * limit on 64-bit hosts, and on 32-bit ones kiln_checked_capacity, max(initial size,
+ * 16 MiB) when the limit is larger; memory.grow past it copies the memory out of the slot
+ * into its own reservation, and resetting the slot releases that and moves it back.)
  * The 8 GiB is not negotiable without bounds checks: generated code reaches
  * base + zext(i32) + u32 offset + access size, so two memories' bases must be at least
  * 8 GiB apart, and the stride is exactly that (the next slot's first page is never reachable:
@@ -68,7 +72,8 @@ static void bound_free(kiln_pool *pool)
     pool->bound = NULL;
 }
 
-/* A zombie of a module pool: only heap copies of grown tables are its own. */
+/* A zombie of a module pool: only heap copies of grown tables and memories that grew out of
+ * their slot (bounds-checked, 32-bit hosts) are its own. */
 static void bound_zombie_free(kiln_instance *inst)
 {
     const kiln_module_desc *m = inst->module;
@@ -76,6 +81,15 @@ static void bound_zombie_free(kiln_instance *inst)
     for (uint32_t i = 0; i < m->table_count; i++)
         if (!tables[i].imported)
             kiln_table_teardown(&inst->own_tables[i]);
+    const kiln_memory_desc *memories = m->memories.p;
+    for (uint32_t i = 0; i < m->memory_count; i++) {
+        kiln_memory_impl *mem = &inst->own_memories[i];
+        if (!memories[i].imported && mem->home != NULL) {
+            kiln_os_release(mem->pub.base.p, (size_t)mem->pub.reserved);
+            mem->pub.base.p = mem->home;
+            mem->home = NULL;
+        }
+    }
 }
 
 static void pool_destroy(kiln_pool *pool)
@@ -396,7 +410,9 @@ static kiln_status bound_reserve(kiln_pool *pool, kiln_bound *b, const kiln_modu
             uint64_t limit = memories[i].limits.has_max ? memories[i].limits.max : KILN_MAX_PAGES;
             if (limit > pool->config.max_memory_pages)
                 limit = pool->config.max_memory_pages;
-            stride = limit * KILN_WASM_PAGE;
+            /* The growth limit on 64-bit hosts; on 32-bit ones a memory that outgrows this
+             * moves out of its slot until the slot is reset (memory.c). */
+            stride = kiln_checked_capacity(memories[i].limits.min, limit);
             stride = stride < page ? page : (stride + page - 1) / page * page;
         }
         if (stride == 0 || stride > SIZE_MAX - b->span) {

@@ -23,6 +23,7 @@ void rt_module_init(kiln_module_desc *m)
     m->abi_version = KILN_ABI_VERSION;
     m->name = rt_str("test");
     m->start = UINT32_MAX;
+    m->flags = RT_MODULE_FLAGS;
     m->code_begin.p = __start_kiln_text;
     m->code_end.p = __stop_kiln_text;
 }

@@ -38,6 +38,10 @@ extern char __start_kiln_text[], __stop_kiln_text[];
 void rt_arm(void);
 
 /* abi_version, code range, start = none; the caller fills the rest, then calls rt_layout. */
+/* The flags a module compiled for this host carries: 32-bit targets always get bounds checks
+ * (docs/abi.md), and a 32-bit host instantiates no guard-page memory. */
+#define RT_MODULE_FLAGS (sizeof(void *) < 8 ? (uint32_t)KILN_MODULE_BOUNDS_CHECKED : 0u)
+/* A module descriptor with no contents, RT_MODULE_FLAGS. */
 void rt_module_init(kiln_module_desc *m);
 /* Lays out the per-module vmctx area from the descriptor's counts, as the compiler does. */
 void rt_layout(kiln_module_desc *m);

@@ -302,7 +302,8 @@ static void test_instantiate_fills_vmctx(void **state)
     assert_ptr_equal(vm->mem0_base.p, mem->base.p);
     assert_int_equal(mem->size, 65536);
     assert_int_equal(mem->max_pages, 4);
-    assert_int_equal(mem->reserved, KILN_MEMORY_RESERVATION);
+    /* 32-bit hosts: bounds-checked, the declared maximum of 4 pages (memory.c). */
+    assert_int_equal(mem->reserved, sizeof(void *) >= 8 ? KILN_MEMORY_RESERVATION : 4 * 65536);
     assert_int_equal(vm->stack_limit, 0);
 
     /* Globals: const, start-function write, ref.func, ref.null. */
@@ -806,7 +807,10 @@ static void test_pool_slots_limits_and_reuse(void **state)
     base[65536 + 5] = 0xCD;
     kiln_instance_free(i1);
     assert_int_equal(kiln_instance_new_in(pool, &mod_a, NULL, &i3, &trap), KILN_STATUS_OK);
-    assert_ptr_equal(i3->vmctx->mem0_base.p, base);
+    if (sizeof(void *) >= 8)
+        assert_ptr_equal(i3->vmctx->mem0_base.p, base);
+    else /* bounds-checked memories (32-bit hosts) are not cached: a fresh one */
+        base = i3->vmctx->mem0_base.p;
     assert_int_equal(base[0], 0);
     assert_int_equal(kiln_instance_memory(i3, 0)->size, 65536);
     assert_int_equal(kiln_memory_grow(i3->vmctx, 0, 1), 1);
@@ -824,7 +828,8 @@ static void test_pool_slots_limits_and_reuse(void **state)
     assert_int_equal(kiln_instance_new_in(pool, &big, NULL, &i3, &trap), KILN_STATUS_LIMIT);
     /* The failures gave their slots back, and the cached reservation survived them. */
     assert_int_equal(kiln_instance_new_in(pool, &mod_a, NULL, &i3, &trap), KILN_STATUS_OK);
-    assert_ptr_equal(i3->vmctx->mem0_base.p, base);
+    if (sizeof(void *) >= 8)
+        assert_ptr_equal(i3->vmctx->mem0_base.p, base);
 
     /* Freeing the pool with instances alive waits for the last one. */
     kiln_pool_free(pool);

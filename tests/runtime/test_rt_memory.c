@@ -173,11 +173,25 @@ static void test_memory_grow_size_and_max(void **state)
     kiln_memory *hm;
     assert_int_equal(kiln_memory_new(1, UINT64_MAX, &hm), KILN_STATUS_OK);
     kiln_memory_impl *impl = (kiln_memory_impl *)hm;
-    assert_int_equal(kiln_memory_grow_impl(impl, 65535), 1);
-    assert_int_equal(hm->size, UINT64_C(1) << 32);
-    assert_int_equal(kiln_memory_grow_impl(impl, 1), UINT32_MAX);
-    ((volatile uint8_t *)hm->base.p)[UINT32_MAX] = 7;
-    assert_int_equal(kiln_memory_grow_impl(impl, 0), 65536u);
+    if (sizeof(void *) >= 8) {
+        assert_int_equal(kiln_memory_grow_impl(impl, 65535), 1);
+        assert_int_equal(hm->size, UINT64_C(1) << 32);
+        assert_int_equal(kiln_memory_grow_impl(impl, 1), UINT32_MAX);
+        ((volatile uint8_t *)hm->base.p)[UINT32_MAX] = 7;
+        assert_int_equal(kiln_memory_grow_impl(impl, 0), 65536u);
+    } else {
+        /* 32-bit host: a bounds-checked memory reserving 16 MiB; 4 GiB does not fit, 32 MiB
+         * does (the memory moves). */
+        assert_int_equal(hm->reserved, 16u << 20);
+        assert_int_equal(kiln_memory_grow_impl(impl, 65535), UINT32_MAX);
+        ((volatile uint8_t *)hm->base.p)[65535] = 7;
+        assert_int_equal(kiln_memory_grow_impl(impl, 511), 1);
+        assert_int_equal(hm->size, 32u << 20);
+        assert_int_equal(hm->reserved, 32u << 20);
+        assert_int_equal(((volatile uint8_t *)hm->base.p)[65535], 7);
+        ((volatile uint8_t *)hm->base.p)[(32u << 20) - 1] = 7;
+        assert_int_equal(kiln_memory_grow_impl(impl, 0), 512u);
+    }
     kiln_memory_free(hm);
     assert_int_equal(kiln_memory_new(2, 1, &hm), KILN_STATUS_ARG);
     assert_int_equal(kiln_memory_new(65537, UINT64_MAX, &hm), KILN_STATUS_ARG);
@@ -193,7 +207,7 @@ static void test_bounds_checked_memory(void **state)
     rt_arm();
     module.flags = KILN_MODULE_BOUNDS_CHECKED;
     kiln_instance *inst = new_instance();
-    module.flags = 0;
+    module.flags = RT_MODULE_FLAGS;
     kiln_memory *mem = kiln_instance_memory(inst, 0);
     uint8_t *base = mem->base.p;
     assert_int_equal(mem->reserved, 3 * 65536); /* the declared maximum, no guard */
@@ -212,6 +226,7 @@ static void test_bounds_checked_memory(void **state)
     static kiln_memory_desc import_mem;
     static kiln_module_desc importer;
     rt_module_init(&importer);
+    importer.flags = 0; /* compiled for guard pages */
     import_desc = (kiln_import_desc){.module = rt_str("m"),
                                      .name = rt_str("mem"),
                                      .kind = KILN_KIND_MEMORY,
@@ -233,6 +248,58 @@ static void test_bounds_checked_memory(void **state)
     assert_ptr_equal(kiln_instance_memory(other, 0), mem);
     kiln_instance_free(other);
     kiln_instance_free(inst);
+}
+
+/* A bounds-checked memory whose limit is over kiln_checked_reserve_max (16 MiB on 32-bit
+ * hosts; 2 pages here) reserves max(min, that) and moves when it outgrows the reservation,
+ * into one twice as large (at most the limit), contents kept, the record's base updated. */
+static void test_bounds_checked_memory_moves(void **state)
+{
+    (void)state;
+    rt_arm();
+    size_t saved = kiln_checked_reserve_max;
+    kiln_checked_reserve_max = 2 * 65536;
+    module.flags = KILN_MODULE_BOUNDS_CHECKED;
+    memories[0].limits = (kiln_limits_desc){.min = 1, .max = 20, .has_max = 1};
+    kiln_instance *inst = new_instance();
+    module.flags = RT_MODULE_FLAGS;
+    memories[0].limits = (kiln_limits_desc){.min = 1, .max = 3, .has_max = 1};
+    kiln_memory *mem = kiln_instance_memory(inst, 0);
+    uint8_t *base = mem->base.p;
+    assert_int_equal(mem->reserved, 2 * 65536);
+    base[100] = 42;
+    assert_int_equal(call1(inst, F_GROW, 1), 1);
+    assert_ptr_equal(mem->base.p, base);
+    base[2 * 65536 - 1] = 43;
+    assert_int_equal(call1(inst, F_GROW, 1), 2); /* 3 pages > 2 reserved: moves */
+    assert_ptr_equal(kiln_instance_memory(inst, 0), mem);
+    uint8_t *moved = mem->base.p;
+    assert_int_equal(mem->reserved, 4 * 65536);
+    assert_int_equal(mem->size, 3 * 65536);
+    assert_int_equal(moved[100], 42);
+    assert_int_equal(moved[2 * 65536 - 1], 43);
+    assert_int_equal(moved[3 * 65536 - 1], 0);
+    assert_int_equal(call1(inst, F_GROW, 1), 3); /* fits: stays */
+    assert_ptr_equal(mem->base.p, moved);
+    assert_int_equal(call1(inst, F_GROW, 5), 4); /* 9 > 8: at least what is needed */
+    assert_int_equal(mem->reserved, 9 * 65536);
+    assert_int_equal(call1(inst, F_GROW, 1), 9); /* 10 > 9: doubled to 18 */
+    assert_int_equal(mem->reserved, 18 * 65536);
+    assert_int_equal(call1(inst, F_GROW, 9), 10); /* 19 > 18: the limit, 20 */
+    assert_int_equal(mem->reserved, 20 * 65536);
+    assert_int_equal(call1(inst, F_GROW, 2), -1);
+    assert_int_equal(call1(inst, F_GROW, 1), 19);
+    assert_int_equal(mem->reserved, 20 * 65536);
+    base = mem->base.p;
+    assert_int_equal(base[100], 42);
+    assert_int_equal(base[2 * 65536 - 1], 43);
+    assert_int_equal(base[19 * 65536], 0);
+    /* The runtime's helpers use the moved base. */
+    assert_int_equal(call3(inst, F_FILL, 19 * 65536 - 1, 7, 2), KILN_TRAP_NONE);
+    assert_int_equal(base[19 * 65536], 7);
+    assert_int_equal(call3(inst, F_FILL, 19 * 65536, 7, 65537), KILN_TRAP_MEMORY_OOB);
+    kiln_instance_free(inst);
+    kiln_checked_reserve_max = saved;
 }
 
 static void test_memory_fill_bounds(void **state)
@@ -423,6 +490,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memory_grow_size_and_max),
         cmocka_unit_test(test_bounds_checked_memory),
+        cmocka_unit_test(test_bounds_checked_memory_moves),
         cmocka_unit_test(test_memory_fill_bounds),
         cmocka_unit_test(test_memory_copy_bounds_and_overlap),
         cmocka_unit_test(test_memory_init_and_data_drop),

@@ -607,6 +607,63 @@ static void test_bounds_checked_slots_are_small(void **state)
     kiln_pool_free(pool);
 }
 
+/* On 32-bit hosts a bounds-checked slot holds max(initial size, 16 MiB) when the growth limit
+ * is larger, and a memory that outgrows its slot is copied out of it until the slot is reset
+ * (memory.c). kiln_checked_reserve_max stands in for the 32-bit setting: 2 pages. */
+static void test_bounds_checked_memory_outgrows_slot(void **state)
+{
+    (void)state;
+    rt_arm();
+    size_t saved = kiln_checked_reserve_max;
+    kiln_checked_reserve_max = 2 * 65536;
+    static kiln_module_desc m;
+    m = mod_p; /* memory: min 1, max 4 pages */
+    m.flags |= KILN_MODULE_BOUNDS_CHECKED;
+    kiln_pool_config cfg = {.slots = 2};
+    kiln_pool *pool = NULL;
+    assert_int_equal(kiln_module_pool_new(&m, &cfg, &pool), KILN_STATUS_OK);
+    kiln_instance *inst[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst[i], NULL), KILN_STATUS_OK);
+    kiln_memory *mem = kiln_instance_memory(inst[0], 0);
+    uint8_t *home = mem->base.p;
+    uint8_t *other = kiln_instance_memory(inst[1], 0)->base.p;
+    assert_int_equal(mem->reserved, 2 * 65536);
+    assert_int_equal((uintptr_t)other - (uintptr_t)home, 2 * 65536);
+    assert_int_equal(call1(inst[0], P_GROW, 1), 1); /* fits the slot */
+    assert_ptr_equal(mem->base.p, home);
+    home[65536 + 8] = 5;
+    assert_int_equal(call1(inst[0], P_GROW, 1), 2); /* 3 pages: out of the slot */
+    uint8_t *moved = mem->base.p;
+    assert_ptr_not_equal(moved, home);
+    assert_int_equal(mem->size, 3 * 65536);
+    assert_int_equal(mem->reserved, 4 * 65536); /* doubled, at most the limit */
+    assert_memory_equal(moved + 100, "po", 2);
+    assert_int_equal(moved[65536 + 8], 5);
+    assert_int_equal(moved[3 * 65536 - 1], 0);
+    moved[3 * 65536 - 1] = 9;
+    assert_int_equal(other[8], 0); /* the neighbour slot is untouched */
+    assert_int_equal(call1(inst[0], P_GROW, 2), -1);
+    assert_int_equal(call1(inst[0], P_GROW, 1), 3); /* inside the new reservation */
+    assert_ptr_equal(mem->base.p, moved);
+    assert_int_equal(moved[3 * 65536 - 1], 9);
+    kiln_instance_free(inst[0]);
+    /* The slot again, its memory back home and fresh. */
+    assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst[0], NULL), KILN_STATUS_OK);
+    mem = kiln_instance_memory(inst[0], 0);
+    assert_ptr_equal(mem->base.p, home);
+    assert_int_equal(mem->reserved, 2 * 65536);
+    assert_fresh_p(inst[0]);
+    assert_int_equal(call1(inst[0], P_GROW, 2), 1);
+    assert_ptr_not_equal(mem->base.p, home);
+    assert_int_equal(((uint8_t *)mem->base.p)[65536 + 8], 0);
+    assert_int_equal(((uint8_t *)mem->base.p)[3 * 65536 - 1], 0);
+    for (int i = 0; i < 2; i++)
+        kiln_instance_free(inst[i]);
+    kiln_pool_free(pool);
+    kiln_checked_reserve_max = saved;
+}
+
 /* ---- Threads ---- */
 
 typedef struct cycle_job {
@@ -753,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_trapping_start_keeps_a_zombie),
         cmocka_unit_test(test_large_memory_reset_by_residency),
         cmocka_unit_test(test_bounds_checked_slots_are_small),
+        cmocka_unit_test(test_bounds_checked_memory_outgrows_slot),
         cmocka_unit_test(test_threads_share_a_pool),
         cmocka_unit_test(test_10000_live_instances),
     };

@@ -25,6 +25,8 @@ static void build_module(void)
     module.name.ptr.p = (void *)(uintptr_t) "wasi_test";
     module.name.len = 9;
     module.start = UINT32_MAX;
+    /* 32-bit targets always compile with bounds checks and have no guard-page memories. */
+    module.flags = sizeof(void *) < 8 ? KILN_MODULE_BOUNDS_CHECKED : 0u;
     memories[0].limits.min = WT_PAGES;
     memories[0].limits.max = WT_PAGES;
     memories[0].limits.has_max = 1;
