@@ -6,8 +6,9 @@
  * are allocas in the entry block (mem2reg promotes them); the entry block also loads memory
  * 0's base once (invariant: in guard-page mode it never moves; bounds-checked mode keeps base
  * and size in two more allocas, reloaded after calls and memory.grow) and checks the stack pointer
- * against vmctx->stack_limit. Each instruction dispatches through lower_table[], built from
- * lower.def; instructions in unreachable code are skipped, counting only nesting. Trap blocks
+ * against vmctx->stack_limit. A function with compiler-rt's __multi3 body is lowered as one
+ * `mul i128` instead ("Idiom" below). Each instruction dispatches through lower_table[], built
+ * from lower.def; instructions in unreachable code are skipped, counting only nesting. Trap blocks
  * are created lazily, one per trap kind per function, and moved to the end of the function.
  * Called by compile.c through lower_module(), once per part of the module (partition.c); the
  * module must have passed kiln_validate.
@@ -336,6 +337,24 @@ static bool grow_array(kiln_arena *a, void **arr, uint32_t *cap, uint32_t need, 
     return true;
 }
 
+/* Memory 0's base (guard-page mode) or its record and base/size slots (bounds-checked mode). */
+static void lower_memory_setup(lower_ctx *c)
+{
+    lower_unit *u = c->u;
+    if (u->m->memory_count > 0 && u->bounds_checks) {
+        /* The base may move when memory grows: kept in slots, reloaded after calls. */
+        LLVMTypeRef size_type = u->ptr_size == 8 ? u->t_i64 : u->t_i32;
+        c->mem_base_slot = LLVMBuildAlloca(c->b, u->t_ptr, "");
+        c->mem_size_slot = LLVMBuildAlloca(c->b, size_type, "");
+        c->mem_record =
+            lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEMORY0), ALIAS_VMCTX, true);
+        lower_memory_reload(c);
+    } else if (u->m->memory_count > 0) {
+        c->mem_base =
+            lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEM0_BASE), ALIAS_VMCTX, true);
+    }
+}
+
 /* Allocas for parameters and locals, the memory base, and the stack check. */
 static bool lower_prologue(lower_ctx *c, const kiln_func *f)
 {
@@ -367,18 +386,7 @@ static bool lower_prologue(lower_ctx *c, const kiln_func *f)
         LLVMBuildStore(c->b, init, c->locals[i]);
     }
 
-    if (u->m->memory_count > 0 && u->bounds_checks) {
-        /* The base may move when memory grows: kept in slots, reloaded after calls. */
-        LLVMTypeRef size_type = u->ptr_size == 8 ? u->t_i64 : u->t_i32;
-        c->mem_base_slot = LLVMBuildAlloca(c->b, u->t_ptr, "");
-        c->mem_size_slot = LLVMBuildAlloca(c->b, size_type, "");
-        c->mem_record =
-            lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEMORY0), ALIAS_VMCTX, true);
-        lower_memory_reload(c);
-    } else if (u->m->memory_count > 0) {
-        c->mem_base =
-            lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEM0_BASE), ALIAS_VMCTX, true);
-    }
+    lower_memory_setup(c);
 
     /* Stack exhaustion is a clean trap: the stack pointer against vmctx->stack_limit. */
     LLVMTypeRef ptr_type = u->t_ptr;
@@ -388,6 +396,79 @@ static bool lower_prologue(lower_ctx *c, const kiln_func *f)
         lower_load(c, u->t_i64, lower_vmctx_ptr(c, KILN_VMCTX_STACK_LIMIT), ALIAS_VMCTX, false);
     lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntULT, sp_int, limit, ""), KILN_TRAP_STACK_EXHAUSTED);
     return true;
+}
+
+/*
+ * Idiom: compiler-rt's __multi3
+ *
+ * WebAssembly has no 64x64->128 multiply, so clang lowers `unsigned __int128` products to calls
+ * of compiler-rt's __multi3(ret, a_lo, a_hi, b_lo, b_hi), which stores the low 128 bits of
+ * (a_hi:a_lo) * (b_hi:b_lo) at ret (low half) and ret + 8 (high half), computed from 32-bit
+ * halves with 64-bit multiplies. LLVM inlines that body but never sees the one `mul i128`
+ * behind it (ed25519: 166 imulq in Kiln's code, 40 mulq in clang's native build). A function
+ * whose type and body are byte for byte the ones below is lowered as that `mul i128` instead.
+ * The match is on the body alone (the name section is untrusted and not consulted): any other
+ * encoding, even an equivalent one, is lowered normally. The stores keep their order and their
+ * checks: high half first (it traps before anything is written when ret + 16 is out of bounds,
+ * as the original does), then the low half.
+ */
+
+/* Type (i32, i64, i64, i64, i64) -> (), locals (local i64), then these instructions: the
+ * body clang-19 emits for __multi3 in wasi-libc's libclang_rt.builtins-wasm32.a (Debian's
+ * libclang-rt-19-dev-wasm32). Params: 0 ret, 1 a_lo, 2 a_hi, 3 b_lo, 4 b_hi; local 5. */
+static const uint8_t multi3_code[] = {
+    0x20, 0x00, 0x20, 0x04, 0x20, 0x01, 0x7e, 0x20, 0x02, 0x20, 0x03, 0x7e, 0x7c, 0x20, 0x03,
+    0x42, 0x20, 0x88, 0x22, 0x02, 0x20, 0x01, 0x42, 0x20, 0x88, 0x22, 0x04, 0x7e, 0x7c, 0x20,
+    0x03, 0x42, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x83, 0x22, 0x03, 0x20, 0x01, 0x42, 0xff, 0xff,
+    0xff, 0xff, 0x0f, 0x83, 0x22, 0x01, 0x7e, 0x22, 0x05, 0x42, 0x20, 0x88, 0x20, 0x03, 0x20,
+    0x04, 0x7e, 0x7c, 0x22, 0x03, 0x42, 0x20, 0x88, 0x7c, 0x20, 0x03, 0x42, 0xff, 0xff, 0xff,
+    0xff, 0x0f, 0x83, 0x20, 0x02, 0x20, 0x01, 0x7e, 0x7c, 0x22, 0x01, 0x42, 0x20, 0x88, 0x7c,
+    0x37, 0x03, 0x08, 0x20, 0x00, 0x20, 0x01, 0x42, 0x20, 0x86, 0x20, 0x05, 0x42, 0xff, 0xff,
+    0xff, 0xff, 0x0f, 0x83, 0x84, 0x37, 0x03, 0x00, 0x0b,
+};
+
+static bool is_multi3(const lower_unit *u, const kiln_func *f)
+{
+    static const kiln_valtype params[5] = {KILN_VT_I32, KILN_VT_I64, KILN_VT_I64, KILN_VT_I64,
+                                           KILN_VT_I64};
+    const kiln_module *m = u->m;
+    const kiln_functype *ft = &m->types[f->type_index];
+    /* 32-bit targets have no 64x64->128 multiply: the plain lowering is as good there. */
+    if (u->ptr_size != 8 || m->memory_count == 0)
+        return false;
+    if (ft->param_count != 5 || ft->result_count != 0 ||
+        memcmp(ft->params, params, sizeof params) != 0)
+        return false;
+    if (f->local_group_count != 1 || f->local_groups[0].count != 1 ||
+        f->local_groups[0].type != KILN_VT_I64)
+        return false;
+    return f->body.size == sizeof multi3_code &&
+           memcmp(m->bytes + f->body.offset, multi3_code, sizeof multi3_code) == 0;
+}
+
+/* The body of a recognised __multi3. It makes no calls but the trap path's and needs no
+ * frame (no locals survive mem2reg), so it has no stack check: the caller passed its own,
+ * and the runtime keeps KILN_STACK_HEADROOM below the limit for such frames (docs/abi.md). */
+static void lower_multi3(lower_ctx *c)
+{
+    lower_unit *u = c->u;
+    lower_memory_setup(c);
+    LLVMTypeRef t_i128 = LLVMIntTypeInContext(u->ctx, 128);
+    LLVMValueRef sixty_four = LLVMConstInt(t_i128, 64, false);
+    LLVMValueRef wide[2];
+    for (unsigned i = 0; i < 2; i++) {
+        LLVMValueRef lo = LLVMBuildZExt(c->b, LLVMGetParam(c->fn, 2 + 2 * i), t_i128, "");
+        LLVMValueRef hi = LLVMBuildZExt(c->b, LLVMGetParam(c->fn, 3 + 2 * i), t_i128, "");
+        wide[i] = LLVMBuildOr(c->b, LLVMBuildShl(c->b, hi, sixty_four, ""), lo, "");
+    }
+    LLVMValueRef product = LLVMBuildMul(c->b, wide[0], wide[1], "");
+    LLVMValueRef lo = LLVMBuildTrunc(c->b, product, u->t_i64, "");
+    LLVMValueRef hi =
+        LLVMBuildTrunc(c->b, LLVMBuildLShr(c->b, product, sixty_four, ""), u->t_i64, "");
+    LLVMValueRef ret = LLVMGetParam(c->fn, 1);
+    lower_store(c, hi, lower_effective_address(c, ret, 8, 8), ALIAS_MEMORY);
+    lower_store(c, lo, lower_effective_address(c, ret, 0, 8), ALIAS_MEMORY);
+    LLVMBuildRetVoid(c->b);
 }
 
 /* The most values ins can push, so the driver can make room before calling its handler
@@ -422,6 +503,14 @@ static bool lower_unsupported(lower_ctx *c, const kiln_instr *ins)
     return false;
 }
 
+/* Trap blocks last: the hot path reads top to bottom. */
+static void place_trap_blocks(lower_ctx *c)
+{
+    for (int t = 0; t < KILN_TRAP_COUNT; t++)
+        if (c->trap_bb[t])
+            LLVMMoveBasicBlockAfter(c->trap_bb[t], LLVMGetLastBasicBlock(c->fn));
+}
+
 static bool lower_body(lower_unit *u, uint32_t func_index)
 {
     const kiln_module *m = u->m;
@@ -437,6 +526,11 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
 
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(u->ctx, c.fn, "entry");
     LLVMPositionBuilderAtEnd(c.b, entry);
+    if (is_multi3(u, f)) {
+        lower_multi3(&c);
+        place_trap_blocks(&c);
+        return true;
+    }
     if (!lower_prologue(&c, f))
         return false;
 
@@ -482,10 +576,7 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
             return false;
     }
 
-    /* Trap blocks last: the hot path reads top to bottom. */
-    for (int t = 0; t < KILN_TRAP_COUNT; t++)
-        if (c.trap_bb[t])
-            LLVMMoveBasicBlockAfter(c.trap_bb[t], LLVMGetLastBasicBlock(c.fn));
+    place_trap_blocks(&c);
     return true;
 }
 

@@ -229,6 +229,43 @@ static char *function_text(const char *ir, const char *name)
     return out;
 }
 
+/* The __multi3 idiom (lower.c): of fixtures/multi3.wat's functions only f0, compiler-rt's exact
+ * body, becomes one `mul i128` (with no stack check); the near misses f1-f3 and the callers
+ * are lowered instruction by instruction. At -O2 the callers inline it. 32-bit targets keep
+ * the plain lowering. */
+static void test_multi3_idiom(void **state)
+{
+    (void)state;
+    char *ir = ir_of("multi3.wasm", 0, NULL);
+    assert_int_equal(count(ir, " = mul i128 "), 1);
+    char *f0 = function_text(ir, "multi3_f0");
+    assert_non_null(strstr(f0, " = mul i128 "));
+    assert_null(strstr(f0, "llvm.stacksave"));
+    assert_int_equal(count(f0, "store i64 "), 2);
+    free(f0);
+    for (int i = 1; i <= 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "multi3_f%d", i);
+        char *f = function_text(ir, name);
+        assert_null(strstr(f, "i128"));
+        assert_non_null(strstr(f, "llvm.stacksave"));
+        assert_int_equal(count(f, " = mul i64 "), 6);
+        free(f);
+    }
+    free(ir);
+
+    ir = ir_of("multi3.wasm", 2, NULL);
+    char *mul = function_text(ir, "multi3_f4");
+    assert_non_null(strstr(mul, " = mul i128 "));
+    assert_null(strstr(mul, " = mul i64 "));
+    free(mul);
+    free(ir);
+
+    ir = ir_of("multi3.wasm", 0, "armv7-unknown-linux-gnueabihf");
+    assert_null(strstr(ir, "i128"));
+    free(ir);
+}
+
 static void test_ir_families(void **state)
 {
     char *ir = ir_of("ops.wasm", 0, "x86_64-unknown-linux-gnu");
@@ -362,7 +399,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_prefix_from_path),    cmocka_unit_test(test_ir_families),
         cmocka_unit_test(test_memory_base_hoisted), cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_cross_targets),       cmocka_unit_test(test_simd_compiles),
-        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_bad_options),         cmocka_unit_test(test_multi3_idiom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
