@@ -111,21 +111,23 @@ step_result build ok "$cross_build/runtime/libkiln_runtime.a, $cross_build/wasi/
 
 # ---- 4. runtime, WASI, trap and sample tests under qemu ----
 log=$cross_build/ctest.log
+start=$SECONDS
 if ctest --test-dir "$cross_build" --output-on-failure -j2 >"$log" 2>&1; then
-    step_result ctest ok "$(grep -E '^[0-9]+% tests passed' "$log")"
+    step_result ctest ok "$(grep -E '^[0-9]+% tests passed' "$log") ($((SECONDS - start)) s)"
 else
     tail -40 "$log"
     step_result ctest FAIL "$(grep -E '^[0-9]+% tests passed' "$log" || echo "see $log")"
 fi
 
 # ---- 5. the core spec suite under qemu ----
-# `kiln wast` compiles each script's modules on the host for TRIPLE (--target, --prepare-only,
-# --work DIR) and runs the commands with the kiln built for the target (no code generator)
-# under qemu (--work DIR: the precompiled modules). Until both kilns have those options the
-# step is reported as skipped, never as passed. Two scripts run at a time (2 cores): under
-# qemu most of the time goes to setting up 8 GiB memory reservations (docs/cross.md).
-spec_one() { # WAST DIR -> DIR/result: "PASSED FAILED SKIPPED", or a reason
-    local wast=$1 dir=$2 name line flags=()
+# The host kiln compiles each script's modules for TRIPLE and links them into a directory
+# (`kiln wast X.wast --target TRIPLE --prepare-only --work DIR`); the kiln built for the target
+# (no code generator) runs the commands under qemu on what is there (`kiln wast DIR/X.json
+# --work DIR`). Without a target kiln, or a host kiln without --prepare-only, the step is
+# reported as skipped, never as passed. Two scripts run at a time (2 cores): under qemu most
+# of the time goes to setting up 8 GiB memory reservations (docs/cross.md).
+spec_one() { # WAST DIR -> DIR/result: "PASSED FAILED SKIPPED", or a reason; DIR/seconds
+    local wast=$1 dir=$2 name line flags=() start=$SECONDS
     name=$(basename "$wast" .wast)
     [[ $target == armv7 ]] && flags=(--bounds-checks)
     mkdir -p "$dir"
@@ -141,20 +143,26 @@ spec_one() { # WAST DIR -> DIR/result: "PASSED FAILED SKIPPED", or a reason
     else
         echo "no summary line (see $dir/run.log)" >"$dir/result"
     fi
+    echo $((SECONDS - start)) >"$dir/seconds"
 }
 
 spec_step() {
-    cross_kiln=$cross_build/toolchain/kiln
+    cross_kiln=$(cd "$cross_build" && pwd)/toolchain/kiln
     if [[ ${KILN_CROSS_SPEC:-1} == 0 ]]; then
         step_result spec skip "KILN_CROSS_SPEC=0"
         return
     fi
-    if [[ ! -x $cross_kiln ]] || ! "$host_kiln" help wast 2>/dev/null | grep -q -- '--prepare-only'; then
-        step_result spec skip "not wired yet: needs kiln wast --target/--prepare-only/--work and a target kiln"
+    if [[ ! -x $cross_kiln ]]; then
+        step_result spec skip "no $cross_kiln (the cross build has no kiln program)"
+        return
+    fi
+    if ! "$host_kiln" help wast 2>/dev/null | grep -q -- '--prepare-only'; then
+        step_result spec skip "$host_kiln has no kiln wast --prepare-only (an older kiln)"
         return
     fi
     local suite=${KILN_TESTSUITE:-$root/../shared/testsuite}
     local work=$cross_build/spec passed=0 bad=0 skipped=0 scripts=0 running=0 wast name r
+    local start=$SECONDS
     rm -rf "$work" && mkdir -p "$work"
     for wast in "$suite"/core/*.wast; do
         name=$(basename "$wast" .wast)
@@ -181,9 +189,14 @@ spec_step() {
             bad=$((bad + 1))
         fi
     done
+    echo "test-cross: spec: slowest scripts (seconds):" \
+        "$(for r in "$work"/*/seconds; do echo "$(basename "$(dirname "$r")") $(cat "$r")"; done |
+            sort -k2 -n -r | head -5 | tr '\n' ' ')"
     local status=ok
     [[ $bad != 0 ]] && status=FAIL
-    step_result spec "$status" "$scripts scripts: $passed passed, $bad failed, $skipped skipped"
+    ((scripts == 0)) && status=FAIL # a glob that matches nothing is not a pass
+    step_result spec "$status" \
+        "$scripts scripts: $passed passed, $bad failed, $skipped skipped ($((SECONDS - start)) s)"
 }
 spec_step
 

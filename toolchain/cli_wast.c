@@ -13,6 +13,10 @@
  * dies (a crash in generated code or the compiler, or --timeout), the parent reports that
  * command as failed and a new child silently replays the commands already reported (nothing
  * is recompiled) and goes on after them, leaving the failed command out.
+ * Cross targets (docs/cross.md): `--prepare-only --work DIR [--target T]` stops after compiling
+ * and linking, recording in DIR/mN.why the outcome of each module that did not compile; a kiln
+ * built for T without its code generator then runs `kiln wast DIR/NAME.json --work DIR` under
+ * an emulator, reusing what is in DIR.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
@@ -34,6 +38,7 @@
 
 const char kiln_cli_wast_help[] =
     "Usage: kiln wast FILE.wast|FILE.json [-O0..-O3] [--keep] [-v] [options]\n"
+    "       kiln wast FILE.wast --work DIR --prepare-only [--target TRIPLE] [options]\n"
     "\n"
     "Run a WebAssembly spec test script against compiled code. A .wast file is converted\n"
     "with wast2json first; a .json file (wast2json's output) is read with the modules beside\n"
@@ -52,7 +57,19 @@ const char kiln_cli_wast_help[] =
     "  --no-isolate        run the commands in this process (for a debugger); a crash in\n"
     "                      generated code then ends the run\n"
     "  --skip-if-missing   exit with status 77 (a skipped test for ctest) when FILE,\n"
-    "                      wast2json or the linker is missing\n"
+    "                      wast2json or the linker is missing (with --work, a linker is\n"
+    "                      needed only for modules not linked into DIR yet)\n"
+    "  --work DIR          use DIR as the scratch directory: created if missing, never\n"
+    "                      deleted; modules already there (mN.o, mN.why, modules.so) are\n"
+    "                      reused, not compiled again. One script and one set of options\n"
+    "                      per DIR\n"
+    "  --prepare-only      with --work: compile the modules and link them into DIR, record\n"
+    "                      why the others did not compile (mN.why) and stop without running\n"
+    "                      a command; 'kiln wast DIR/NAME.json --work DIR' runs the script\n"
+    "                      later, e.g. a kiln built for another CPU under an emulator\n"
+    "  --target TRIPLE     with --prepare-only: compile the modules for TRIPLE (as kiln\n"
+    "                      compile --target)\n"
+    "  --cpu NAME          compile the modules for CPU NAME (as kiln compile --cpu)\n"
     "  -h, --help          show this help\n"
     "\n"
     "Each failure is one line on standard output:\n"
@@ -73,6 +90,10 @@ typedef struct wast_options {
     const char *wast2json; /* name or path */
     const char *linker;    /* NULL: ld.lld-19, then ld.lld */
     unsigned timeout;      /* seconds per command; 0 = none */
+    const char *target;    /* --target TRIPLE for the modules; NULL = the host */
+    const char *cpu;       /* --cpu NAME; NULL = the target's baseline */
+    const char *work;      /* --work DIR: a kept scratch directory; NULL = a temporary one */
+    bool prepare_only;     /* compile and link the modules into work, run nothing */
 } wast_options;
 
 /* Why a command was skipped; the summary counts each kind. */
@@ -111,6 +132,7 @@ typedef struct compiled {
 /* One `module` command. */
 typedef struct module_rec {
     const char *name;    /* "$M" from the script, or NULL */
+    bool registered;     /* a register command named it */
     wast_instance *inst; /* NULL: the module is not available ... */
     skip_kind why_kind;  /* ... and commands using it are skipped as this kind ... */
     char why[240];       /* ... for this reason */
@@ -645,8 +667,54 @@ static bool loads_binary_module(const json_value *cmd)
     return wast_command_module(cmd, &filename, &text, NULL, 0) && !text;
 }
 
-/* Compiles the module file of cmd into WORK/mORDINAL.o, unless an earlier child did (the
- * object exists only if kiln_compile succeeded: it never leaves partial output). */
+/* The first line of WORK/mN.why, the outcome --prepare-only recorded for a module that did not
+ * compile or link; the second line is the reason. */
+static const char *const why_kinds[] = {
+    [LOAD_UNSUPPORTED] = "unsupported", [LOAD_FAILED] = "failed"};
+
+/* Writes WORK/mORDINAL.why for c (not LOAD_OK). False with errno on an I/O error. */
+static bool write_why(const runner *r, unsigned ordinal, const compiled *c)
+{
+    char path[WAST_PATH_SIZE];
+    if (!module_path(r, ordinal, ".why", path, sizeof(path))) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return false;
+    fprintf(f, "%s\n%s\n", why_kinds[c->result], c->why);
+    return fclose(f) == 0;
+}
+
+/* Reads WORK/mORDINAL.why (write_why) into out; false if there is none. */
+static bool read_why(const runner *r, unsigned ordinal, compiled *out)
+{
+    char path[WAST_PATH_SIZE], *text = NULL;
+    size_t size = 0;
+    if (!module_path(r, ordinal, ".why", path, sizeof(path)) || !file_exists(path))
+        return false;
+    out->result = LOAD_FAILED;
+    if (!wast_read_file(path, &text, &size)) {
+        snprintf(out->why, sizeof(out->why), "cannot read %s", path);
+        return true;
+    }
+    char *reason = memchr(text, '\n', size);
+    if (reason) {
+        *reason++ = '\0';
+        reason[strcspn(reason, "\n")] = '\0';
+    }
+    if (strcmp(text, why_kinds[LOAD_UNSUPPORTED]) == 0)
+        out->result = LOAD_UNSUPPORTED;
+    snprintf(out->why, sizeof(out->why), "%s", reason ? reason : "(no reason recorded)");
+    free(text);
+    return true;
+}
+
+/* Compiles the module file of cmd into WORK/mORDINAL.o, unless an earlier child (or, with
+ * --work, an earlier run) did: the object exists only if kiln_compile succeeded, which never
+ * leaves partial output. With --work, a module --prepare-only could not compile or link has
+ * WORK/mORDINAL.why instead, and gets the outcome recorded there. */
 static void compile_module(runner *r, const json_value *cmd, unsigned ordinal, compiled *out)
 {
     char wasm[WAST_PATH_SIZE], obj[WAST_PATH_SIZE], prefix[32];
@@ -658,6 +726,8 @@ static void compile_module(runner *r, const json_value *cmd, unsigned ordinal, c
         snprintf(out->why, sizeof(out->why), "path too long");
         return;
     }
+    if (r->o->work && read_why(r, ordinal, out))
+        return;
     if (file_exists(obj)) {
         out->result = LOAD_OK;
         return;
@@ -669,6 +739,8 @@ static void compile_module(runner *r, const json_value *cmd, unsigned ordinal, c
     co.prefix = prefix;
     co.opt_level = r->o->opt_level;
     co.bounds_checks = r->o->bounds_checks;
+    co.triple = r->o->target;
+    co.cpu = r->o->cpu;
     kiln_diag d;
     kiln_diag_init(&d);
     if (kiln_compile(&co, NULL, &d)) {
@@ -680,6 +752,12 @@ static void compile_module(runner *r, const json_value *cmd, unsigned ordinal, c
     if (d.code == KILN_ERR_UNSUPPORTED) {
         out->result = LOAD_UNSUPPORTED;
         snprintf(out->why, sizeof(out->why), "%s", msg);
+    } else if (r->o->work && d.code == KILN_ERR_IO) {
+        /* e.g. a kiln built without its code generator, run on modules that --prepare-only
+         * did not compile into this directory */
+        snprintf(out->why, sizeof(out->why),
+                 "not precompiled (no m%u.o or m%u.why in %s) and not compilable here: %s", ordinal,
+                 ordinal, r->work_dir, msg);
     } else {
         snprintf(out->why, sizeof(out->why), "compile error: %s", msg);
     }
@@ -726,10 +804,11 @@ static bool prepare_modules(runner *r)
             continue;
         }
         r->tally->current = (long)i;
-        if (r->o->isolate && r->o->timeout)
+        bool timed = r->o->isolate && !r->o->prepare_only && r->o->timeout;
+        if (timed)
             alarm(r->o->timeout);
         compile_module(r, cmd, ordinal, c);
-        if (r->o->isolate)
+        if (timed)
             alarm(0);
         if (c->result == LOAD_OK && module_path(r, ordinal, ".o", objects[ordinal], WAST_PATH_SIZE))
             argv[argc++] = objects[ordinal];
@@ -737,7 +816,7 @@ static bool prepare_modules(runner *r)
     }
     r->tally->current = -1;
     char err[WAST_PATH_SIZE + 64];
-    if (argc > 4 && !file_exists(r->batch_so) && !wast_spawn(argv, err, sizeof(err))) {
+    if (argc > 4 && r->linker && !file_exists(r->batch_so) && !wast_spawn(argv, err, sizeof(err))) {
         fprintf(stderr, "kiln wast: linking all modules failed (%s); linking them one by one\n",
                 err);
         unlink(r->batch_so);
@@ -765,6 +844,12 @@ static load_result load_module(runner *r, unsigned ordinal, const void **module,
     } else if (!module_path(r, ordinal, ".o", obj, sizeof(obj)) ||
                !module_path(r, ordinal, ".so", so, sizeof(so))) {
         snprintf(why, why_size, "path too long");
+        return LOAD_FAILED;
+    } else if (!file_exists(so) && r->linker == NULL) {
+        snprintf(why, why_size,
+                 "link error: neither modules.so nor m%u.so is in %s, and no "
+                 "linker was found",
+                 ordinal, r->work_dir);
         return LOAD_FAILED;
     } else if (!file_exists(so)) {
         const char *argv[] = {r->linker, "-shared", "-o", so, obj, NULL};
@@ -852,6 +937,15 @@ static bool trap_matches(const char *got, const char *want)
 
 static void cmd_module(runner *r, const command *c, unsigned ordinal)
 {
+    /* The current module, if unnamed and unregistered, can no longer be named by any command:
+     * free it (if nothing can hold its functions), so that its pool slot is reused. */
+    if (r->current != SIZE_MAX) {
+        module_rec *old = &r->modules[r->current];
+        if (old->name == NULL && !old->registered && old->inst) {
+            wast_host_release(r->host, old->inst);
+            old->inst = NULL;
+        }
+    }
     module_rec *m = add_module(r, json_get_str(c->json, "name"));
     if (m == NULL) {
         fail(r, c, "out of memory");
@@ -985,6 +1079,7 @@ static void cmd_register(runner *r, const command *c)
         fail(r, c, "expected a module to register, got %s", as ? "none" : "no name");
         return;
     }
+    m->registered = true;
     if (!wast_host_register(r->host, as, m->inst, (size_t)(m - r->modules)))
         fail(r, c, "out of memory");
     /* Registering is not a test of its own: nothing is counted on success. */
@@ -1354,6 +1449,14 @@ static int parse_args(int argc, char **argv, wast_options *o)
         } else if (strcmp(a, "--timeout") == 0 && has_value) {
             if (!parse_unsigned(argv[++i], &o->timeout))
                 return cli_usage_error("wast", "bad --timeout '%s'", argv[i]);
+        } else if (strcmp(a, "--target") == 0 && has_value) {
+            o->target = argv[++i];
+        } else if (strcmp(a, "--cpu") == 0 && has_value) {
+            o->cpu = argv[++i];
+        } else if (strcmp(a, "--work") == 0 && has_value) {
+            o->work = argv[++i];
+        } else if (strcmp(a, "--prepare-only") == 0) {
+            o->prepare_only = true;
         } else {
             return cli_usage_error("wast", "unknown option or missing value '%s'", a);
         }
@@ -1362,6 +1465,13 @@ static int parse_args(int argc, char **argv, wast_options *o)
         return cli_usage_error("wast", "expected a FILE.wast or FILE.json");
     if (!wast_ends_with(o->file, ".wast") && !wast_ends_with(o->file, ".json"))
         return cli_usage_error("wast", "'%s' is neither a .wast nor a .json file", o->file);
+    if (o->prepare_only && !o->work)
+        return cli_usage_error("wast", "--prepare-only needs --work DIR");
+    if (o->target && !o->prepare_only)
+        return cli_usage_error("wast", "--target needs --prepare-only (code for another target "
+                                       "cannot run in this process)");
+    if (o->work && o->work[0] == '\0')
+        return cli_usage_error("wast", "--work needs a directory");
     return -1;
 }
 
@@ -1393,6 +1503,52 @@ static void print_summary(const wast_tally *t)
     printf("%ld passed, %ld failed, %ld skipped\n", t->passed, t->failed, t->skipped);
 }
 
+/* --prepare-only: compiles the modules and links them into WORK/modules.so (or, if that link
+ * fails, each into WORK/mN.so), and records in WORK/mN.why why each other module is not
+ * there, so that a run with --work needs neither the code generator nor a linker. Nothing is
+ * run (the modules may be for another CPU). Returns the exit status. */
+static int prepare_only(runner *r)
+{
+    if (!wast_path_join(r->batch_so, sizeof(r->batch_so), r->work_dir, "modules.so")) {
+        fprintf(stderr, "kiln wast: path too long: %s\n", r->work_dir);
+        return CLI_EXIT_USAGE;
+    }
+    if (!prepare_modules(r))
+        return CLI_EXIT_USAGE;
+    bool batch = file_exists(r->batch_so);
+    unsigned counts[3] = {0};
+    int status = CLI_EXIT_OK;
+    for (unsigned i = 0; i < r->module_total; i++) {
+        compiled *c = &r->compiled[i];
+        char obj[WAST_PATH_SIZE], so[WAST_PATH_SIZE];
+        if (c->result == LOAD_OK && !batch) {
+            char err[WAST_PATH_SIZE + 64];
+            const char *argv[] = {r->linker, "-shared", "-o", so, obj, NULL};
+            if (!module_path(r, i, ".o", obj, sizeof(obj)) ||
+                !module_path(r, i, ".so", so, sizeof(so))) {
+                c->result = LOAD_FAILED;
+                snprintf(c->why, sizeof(c->why), "path too long");
+            } else if (!file_exists(so) && !wast_spawn(argv, err, sizeof(err))) {
+                unlink(so);
+                c->result = LOAD_FAILED;
+                snprintf(c->why, sizeof(c->why), "link error: %s", err);
+            }
+        }
+        counts[c->result]++;
+        if (c->result != LOAD_OK && !write_why(r, i, c)) {
+            fprintf(stderr, "kiln wast: cannot write m%u.why in %s: %s\n", i, r->work_dir,
+                    strerror(errno));
+            status = CLI_EXIT_USAGE;
+        }
+    }
+    printf("kiln wast: %s: %u modules prepared in %s: %u compiled, %u unsupported, %u failed\n",
+           r->display, r->module_total, r->work_dir, counts[LOAD_OK], counts[LOAD_UNSUPPORTED],
+           counts[LOAD_FAILED]);
+    free(r->compiled);
+    r->compiled = NULL;
+    return status;
+}
+
 /* Everything after the options: prepares the script and runs it. */
 static int run_script(const wast_options *o)
 {
@@ -1405,7 +1561,11 @@ static int run_script(const wast_options *o)
     bool have_linker = o->linker ? wast_find_program(o->linker, linker, sizeof(linker))
                                  : wast_find_program("ld.lld-19", linker, sizeof(linker)) ||
                                        wast_find_program("ld.lld", linker, sizeof(linker));
-    if (!have_linker)
+    /* With --work a linker is needed only if DIR lacks a module's shared object: load_module
+     * says so then. */
+    if (!have_linker && o->work && !o->prepare_only && !o->linker)
+        linker[0] = '\0';
+    else if (!have_linker)
         return missing(o, o->linker ? "the linker given with --linker was not found"
                                     : "no ld.lld-19 or ld.lld on PATH (install lld)");
     bool is_wast = wast_ends_with(o->file, ".wast");
@@ -1416,7 +1576,21 @@ static int run_script(const wast_options *o)
     }
 
     char work[WAST_PATH_SIZE];
-    if (!wast_make_temp_dir("kiln-wast", work, sizeof(work))) {
+    if (o->work) {
+        struct stat st;
+        int n = snprintf(work, sizeof(work), "%s", o->work);
+        if (n < 0 || (size_t)n >= sizeof(work)) {
+            fprintf(stderr, "kiln wast: path too long: %s\n", o->work);
+            return CLI_EXIT_USAGE;
+        }
+        errno = 0;
+        if ((mkdir(work, 0777) != 0 && errno != EEXIST) || stat(work, &st) != 0 ||
+            !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "kiln wast: cannot use %s as the scratch directory: %s\n", work,
+                    errno && errno != EEXIST ? strerror(errno) : "not a directory");
+            return CLI_EXIT_USAGE;
+        }
+    } else if (!wast_make_temp_dir("kiln-wast", work, sizeof(work))) {
         fprintf(stderr, "kiln wast: cannot create a scratch directory: %s\n", strerror(errno));
         return CLI_EXIT_USAGE;
     }
@@ -1465,9 +1639,14 @@ static int run_script(const wast_options *o)
     r.display = is_wast || script.source == NULL ? o->file : script.source;
     r.json_dir = json_dir;
     r.work_dir = work;
-    r.linker = linker;
+    r.linker = linker[0] ? linker : NULL;
     r.commands = script.commands;
     r.tally = tally;
+    if (o->prepare_only) {
+        exit_status = prepare_only(&r);
+        munmap(tally, sizeof(*tally));
+        goto cleanup;
+    }
     bool ran = o->isolate ? run_isolated(&r) : run_commands(&r);
     if (ran) {
         print_summary(tally);
@@ -1477,9 +1656,9 @@ static int run_script(const wast_options *o)
 
 cleanup:
     wast_script_free(&script);
-    if (o->keep)
+    if (o->keep && !o->work)
         fprintf(stderr, "kiln wast: kept %s\n", work);
-    else
+    else if (!o->work) /* --work: the caller's directory, kept */
         wast_remove_dir(work);
     return exit_status;
 }

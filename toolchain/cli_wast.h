@@ -78,6 +78,11 @@ wast_status wast_host_instantiate(wast_host *h, const void *module, wast_instanc
  * WAST_UNAVAILABLE with tag. False if out of memory. */
 bool wast_host_register(wast_host *h, const char *as, wast_instance *inst, size_t tag);
 
+/* Frees inst, which no later command can name (neither current nor named in the script),
+ * unless it is registered or imported a table, a global or another instance's function (its
+ * functions may then be referenced elsewhere). Its pool slot is reused. NULL is ignored. */
+void wast_host_release(wast_host *h, wast_instance *inst);
+
 /* Calls the exported function field (field_len bytes, NUL bytes allowed) with args (types must
  * match its parameters exactly). WAST_OK: out holds the results; WAST_TRAP: out->trap says which;
  * WAST_ERROR: msg says why it could not be called. */

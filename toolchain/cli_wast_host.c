@@ -10,8 +10,12 @@
  * module name is looked up among the instances registered with `register`, newest first. An
  * import that resolves nowhere is left out, so the runtime reports the link error itself.
  * Instances live until the host is freed, like the spec's store: a later module may import
- * from any of them, and tables may hold references to their functions. Shared objects are
- * never dlclose'd: their code ranges stay registered with the runtime's signal handler.
+ * from any of them, and tables may hold references to their functions. The exception is
+ * wast_host_release: an instance no command can name any more, that imported no table, no
+ * global and no function of another instance, cannot be reached, and is freed so that its
+ * pool slot (and the slot's 8 GiB memory reservation, costly under an emulator) is reused.
+ * Shared objects are never dlclose'd: their code ranges stay registered with the runtime's
+ * signal handler.
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -295,6 +299,36 @@ wast_status wast_host_instantiate(wast_host *h, const void *module, wast_instanc
     free(items);
     free(names);
     return status;
+}
+
+void wast_host_release(wast_host *h, wast_instance *instance)
+{
+    kiln_instance *inst = (kiln_instance *)instance;
+    if (inst == NULL)
+        return;
+    /* Through an imported table or global, or a call into another instance's function (which
+     * may store a reference it is passed), inst's functions may be held elsewhere. */
+    const kiln_module *m = kiln_instance_module(inst);
+    const kiln_import_desc *descs = m->imports.p;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        const kiln_import_desc *d = &descs[i];
+        bool spectest = d->module.len == 8 && memcmp(d->module.ptr.p, "spectest", 8) == 0;
+        if (d->kind == KILN_KIND_TABLE || d->kind == KILN_KIND_GLOBAL ||
+            (d->kind == KILN_KIND_FUNC && !spectest))
+            return;
+    }
+    for (size_t i = 0; i < h->registered_count; i++)
+        if (h->registered[i].inst == inst)
+            return;
+    for (size_t i = h->instance_count; i-- > 0;) {
+        if (h->instances[i] == inst) {
+            memmove(&h->instances[i], &h->instances[i + 1],
+                    (h->instance_count - i - 1) * sizeof(*h->instances));
+            h->instance_count--;
+            kiln_instance_free(inst);
+            return;
+        }
+    }
 }
 
 /* ---- values ---- */
