@@ -88,6 +88,11 @@ static bool init_ok(const kiln_module_desc *m, const kiln_init_desc *init, uint8
 
 kiln_status kiln_module_check(const kiln_module_desc *m, uint32_t *global_imports_out)
 {
+    if (m->abi_version != KILN_ABI_VERSION) {
+        kiln_set_error("module compiled for runtime ABI %u, this runtime has ABI %u",
+                       (unsigned)m->abi_version, KILN_ABI_VERSION);
+        return KILN_STATUS_ABI;
+    }
     const kiln_vmctx_layout *l = &m->layout;
     if (l->size < KILN_VMCTX_HEADER_SIZE || l->size % 16 != 0)
         return bad("vmctx size");
@@ -408,6 +413,17 @@ static uint32_t eval_offset(kiln_instance *inst, const kiln_init_desc *init)
     return (uint32_t)init->value.u.i32;
 }
 
+kiln_status kiln_module_register_code(const kiln_module_desc *m)
+{
+    uintptr_t code_begin = (uintptr_t)m->code_begin.p;
+    uintptr_t code_end = (uintptr_t)m->code_end.p;
+    if (code_begin < code_end && !kiln_signal_add_code(code_begin, code_end)) {
+        kiln_set_error("too many modules registered with the signal handler");
+        return KILN_STATUS_LIMIT;
+    }
+    return KILN_STATUS_OK;
+}
+
 kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *ids)
 {
     const kiln_functype_desc *types = m->types.p;
@@ -622,21 +638,10 @@ KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *mo
         }
         return kiln_pool_instantiate(pool, imports, out, trap);
     }
-    if (module->abi_version != KILN_ABI_VERSION) {
-        kiln_set_error("module compiled for runtime ABI %u, this runtime has ABI %u",
-                       (unsigned)module->abi_version, KILN_ABI_VERSION);
-        return KILN_STATUS_ABI;
-    }
     uint32_t global_imports = 0;
-    s = kiln_module_check(module, &global_imports);
-    if (s != KILN_STATUS_OK)
+    if ((s = kiln_module_check(module, &global_imports)) != KILN_STATUS_OK ||
+        (s = kiln_module_register_code(module)) != KILN_STATUS_OK)
         return s;
-    uintptr_t code_begin = (uintptr_t)module->code_begin.p;
-    uintptr_t code_end = (uintptr_t)module->code_end.p;
-    if (code_begin < code_end && !kiln_signal_add_code(code_begin, code_end)) {
-        kiln_set_error("too many modules registered with the signal handler");
-        return KILN_STATUS_LIMIT;
-    }
 
     /* One block: instance | vmctx | memory pointers | memories | tables | host funcrefs. */
     size_t off_vmctx = align_up(sizeof(kiln_instance), 64);

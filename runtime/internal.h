@@ -373,6 +373,8 @@ void kiln_pool_retire(kiln_pool *pool, uint32_t slot);
 
 /* instance.c, for module pools: the descriptor checks and signature interning done once. */
 kiln_status kiln_module_check(const kiln_module_desc *m, uint32_t *global_imports);
+/* Registers the module's code range with the signal handler (safe to repeat). */
+kiln_status kiln_module_register_code(const kiln_module_desc *m);
 kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *sig_ids);
 
 #endif

@@ -501,21 +501,10 @@ KILN_API kiln_status kiln_module_pool_new(const kiln_module *module, const kiln_
         kiln_set_error("cannot install the runtime's signal handlers");
         return s;
     }
-    if (module->abi_version != KILN_ABI_VERSION) {
-        kiln_set_error("module compiled for runtime ABI %u, this runtime has ABI %u",
-                       (unsigned)module->abi_version, KILN_ABI_VERSION);
-        return KILN_STATUS_ABI;
-    }
     uint32_t global_imports = 0;
-    s = kiln_module_check(module, &global_imports);
-    if (s != KILN_STATUS_OK)
+    if ((s = kiln_module_check(module, &global_imports)) != KILN_STATUS_OK ||
+        (s = kiln_module_register_code(module)) != KILN_STATUS_OK)
         return s;
-    uintptr_t code_begin = (uintptr_t)module->code_begin.p;
-    uintptr_t code_end = (uintptr_t)module->code_end.p;
-    if (code_begin < code_end && !kiln_signal_add_code(code_begin, code_end)) {
-        kiln_set_error("too many modules registered with the signal handler");
-        return KILN_STATUS_LIMIT;
-    }
     kiln_pool *pool;
     s = pool_create(config, false, &pool);
     if (s != KILN_STATUS_OK)
