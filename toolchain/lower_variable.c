@@ -84,8 +84,8 @@ static LLVMValueRef table_slot(lower_ctx *c, uint32_t t, LLVMValueRef index)
     lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntUGE, index, table_size(c, table), ""),
                   KILN_TRAP_TABLE_OOB);
     LLVMValueRef elems = lower_load(c, u->t_ptr, table, ALIAS_VMCTX, false);
-    LLVMValueRef off =
-        LLVMBuildShl(c->b, LLVMBuildZExt(c->b, index, u->t_i64, ""), lower_i64(u, 3), "");
+    LLVMValueRef off = LLVMBuildShl(c->b, LLVMBuildZExt(c->b, index, u->t_i64, ""),
+                                    lower_i64(u, u->ptr_size == 8 ? 3 : 2), "");
     return lower_gep(c, elems, off);
 }
 

@@ -102,7 +102,7 @@ typedef struct kiln_memory {
 /* A table. Elements are const kiln_funcref * (funcref) or opaque host pointers (externref);
  * NULL is the null reference. */
 typedef struct kiln_table {
-    kiln_ptr64 elems; /* capacity entries of 8 bytes */
+    kiln_ptr64 elems; /* capacity entries of the host's pointer size (void *) */
     uint32_t size;
     uint32_t max; /* declared maximum, or UINT32_MAX */
     uint32_t capacity;
