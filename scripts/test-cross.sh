@@ -130,6 +130,9 @@ spec_one() { # WAST DIR -> DIR/result: "PASSED FAILED SKIPPED", or a reason; DIR
     local wast=$1 dir=$2 name line flags=() start=$SECONDS
     name=$(basename "$wast" .wast)
     [[ $target == armv7 ]] && flags=(--bounds-checks)
+    # Generated code calls libgcc's helpers where the CPU has no instruction (armv7: 64-bit
+    # division, float <-> 64-bit int): link the target's libgcc.a into the shared objects.
+    [[ $target == armv7 && -n $libgcc ]] && flags+=(--link-lib "$libgcc")
     mkdir -p "$dir"
     if ! "$host_kiln" wast "$wast" --target "$triple" "${flags[@]}" --prepare-only \
         --work "$dir" >"$dir/prepare.log" 2>&1; then
@@ -164,6 +167,8 @@ spec_step() {
     local work=$cross_build/spec passed=0 bad=0 skipped=0 scripts=0 running=0 wast name r
     local start=$SECONDS
     rm -rf "$work" && mkdir -p "$work"
+    libgcc=$("$gnu-gcc" -print-libgcc-file-name 2>/dev/null)
+    [[ -f $libgcc ]] || libgcc=
     for wast in "$suite"/core/*.wast; do
         name=$(basename "$wast" .wast)
         [[ $name == simd_* && ${KILN_CROSS_SIMD:-$simd} == 0 ]] && continue

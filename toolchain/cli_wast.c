@@ -53,6 +53,8 @@ const char kiln_cli_wast_help[] =
     "  -v, --verbose       also print a line for every passed and skipped command\n"
     "  --wast2json PATH    the wast2json program (default: wast2json on PATH)\n"
     "  --linker PATH       the linker (default: ld.lld-19 or ld.lld on PATH)\n"
+    "  --link-lib FILE     also link FILE (e.g. the target's libgcc.a, for the helpers\n"
+    "                      generated code calls on 32-bit targets) into the shared objects\n"
     "  --timeout SECONDS   fail a command that runs longer (default 120; 0 = no limit)\n"
     "  --no-isolate        run the commands in this process (for a debugger); a crash in\n"
     "                      generated code then ends the run\n"
@@ -89,6 +91,7 @@ typedef struct wast_options {
     bool bounds_checks;    /* compile with --bounds-checks */
     const char *wast2json; /* name or path */
     const char *linker;    /* NULL: ld.lld-19, then ld.lld */
+    const char *link_lib;  /* --link-lib FILE: an archive linked into every shared object */
     unsigned timeout;      /* seconds per command; 0 = none */
     const char *target;    /* --target TRIPLE for the modules; NULL = the host */
     const char *cpu;       /* --cpu NAME; NULL = the target's baseline */
@@ -777,7 +780,7 @@ static bool prepare_modules(runner *r)
         count += loads_binary_module(json_at(r->commands, i));
     r->compiled = calloc(count ? count : 1, sizeof(*r->compiled));
     /* argv: linker -shared -o OUT objects... NULL, and the objects' paths */
-    const char **argv = calloc((size_t)count + 5, sizeof(*argv));
+    const char **argv = calloc((size_t)count + 6, sizeof(*argv));
     char(*objects)[WAST_PATH_SIZE] = calloc(count ? count : 1, sizeof(*objects));
     if (r->compiled == NULL || argv == NULL || objects == NULL) {
         free(argv);
@@ -815,8 +818,12 @@ static bool prepare_modules(runner *r)
         ordinal++;
     }
     r->tally->current = -1;
+    bool any_object = argc > 4;
+    if (r->o->link_lib)
+        argv[argc++] = r->o->link_lib;
     char err[WAST_PATH_SIZE + 64];
-    if (argc > 4 && r->linker && !file_exists(r->batch_so) && !wast_spawn(argv, err, sizeof(err))) {
+    if (any_object && r->linker && !file_exists(r->batch_so) &&
+        !wast_spawn(argv, err, sizeof(err))) {
         fprintf(stderr, "kiln wast: linking all modules failed (%s); linking them one by one\n",
                 err);
         unlink(r->batch_so);
@@ -852,7 +859,7 @@ static load_result load_module(runner *r, unsigned ordinal, const void **module,
                  ordinal, r->work_dir);
         return LOAD_FAILED;
     } else if (!file_exists(so)) {
-        const char *argv[] = {r->linker, "-shared", "-o", so, obj, NULL};
+        const char *argv[] = {r->linker, "-shared", "-o", so, obj, r->o->link_lib, NULL};
         char err[WAST_PATH_SIZE + 64];
         if (!wast_spawn(argv, err, sizeof(err))) {
             unlink(so);
@@ -1446,6 +1453,8 @@ static int parse_args(int argc, char **argv, wast_options *o)
             o->wast2json = argv[++i];
         } else if (strcmp(a, "--linker") == 0 && has_value) {
             o->linker = argv[++i];
+        } else if (strcmp(a, "--link-lib") == 0 && has_value) {
+            o->link_lib = argv[++i];
         } else if (strcmp(a, "--timeout") == 0 && has_value) {
             if (!parse_unsigned(argv[++i], &o->timeout))
                 return cli_usage_error("wast", "bad --timeout '%s'", argv[i]);
@@ -1523,7 +1532,7 @@ static int prepare_only(runner *r)
         char obj[WAST_PATH_SIZE], so[WAST_PATH_SIZE];
         if (c->result == LOAD_OK && !batch) {
             char err[WAST_PATH_SIZE + 64];
-            const char *argv[] = {r->linker, "-shared", "-o", so, obj, NULL};
+            const char *argv[] = {r->linker, "-shared", "-o", so, obj, r->o->link_lib, NULL};
             if (!module_path(r, i, ".o", obj, sizeof(obj)) ||
                 !module_path(r, i, ".so", so, sizeof(so))) {
                 c->result = LOAD_FAILED;
