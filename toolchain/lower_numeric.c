@@ -185,13 +185,35 @@ bool lower_binary_intr(lower_ctx *c, const kiln_instr *ins, int arg)
 
 /* min/max: llvm.minimum/maximum give NaN-propagation and -0 < +0, but may return a signaling
  * NaN operand unchanged; Wasm wants an arithmetic (quiet) NaN, so the quiet bit is set. */
+/* f64 min/max on 32-bit targets, without llvm.minimum/maximum: llc-19's expansion of those
+ * for 32-bit ARM compares the bits as an i64 and cannot select the compare. NaN if either is
+ * NaN; otherwise the smaller (larger) one, and for equal operands the OR (AND) of their bits,
+ * which makes min(-0, +0) = -0 and max(-0, +0) = +0. */
+static LLVMValueRef minmax_by_hand(lower_ctx *c, bool min, LLVMValueRef a, LLVMValueRef b)
+{
+    LLVMBuilderRef bld = c->b;
+    LLVMTypeRef ti = c->u->t_i64, tf = LLVMTypeOf(a);
+    LLVMValueRef ia = LLVMBuildBitCast(bld, a, ti, ""), ib = LLVMBuildBitCast(bld, b, ti, "");
+    LLVMValueRef bits = min ? LLVMBuildOr(bld, ia, ib, "") : LLVMBuildAnd(bld, ia, ib, "");
+    LLVMValueRef r = LLVMBuildBitCast(bld, bits, tf, "");
+    r = LLVMBuildSelect(bld, LLVMBuildFCmp(bld, LLVMRealOGT, a, b, ""), min ? b : a, r, "");
+    r = LLVMBuildSelect(bld, LLVMBuildFCmp(bld, LLVMRealOLT, a, b, ""), min ? a : b, r, "");
+    LLVMValueRef uno = LLVMBuildFCmp(bld, LLVMRealUNO, a, b, "");
+    return LLVMBuildSelect(bld, uno, LLVMBuildFAdd(bld, a, b, ""), r, "");
+}
+
 bool lower_minmax(lower_ctx *c, const kiln_instr *ins, int arg)
 {
     LLVMValueRef args[2];
     args[1] = lower_pop(c);
     args[0] = lower_pop(c);
     LLVMTypeRef t = LLVMTypeOf(args[0]);
-    lower_push(c, quiet_nan(c, lower_call_intr(c, (lower_intr)arg, &t, 1, args, 2)));
+    LLVMValueRef r;
+    if (c->u->ptr_size < 8 && t == c->u->t_f64)
+        r = minmax_by_hand(c, (lower_intr)arg == INTR_MINIMUM, args[0], args[1]);
+    else
+        r = lower_call_intr(c, (lower_intr)arg, &t, 1, args, 2);
+    lower_push(c, quiet_nan(c, r));
     return true;
 }
 
