@@ -182,28 +182,6 @@ static int add_env(build_opts *o, const char *spec, bool allow_inherit)
     return CLI_EXIT_OK;
 }
 
-/* "--name VALUE" or "--name=VALUE"; *missing when VALUE is absent. */
-static bool opt_value(int argc, char **argv, int *i, const char *name, const char **out,
-                      bool *missing)
-{
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) != 0)
-        return false;
-    if (arg[n] == '=') {
-        *out = arg + n + 1;
-        return true;
-    }
-    if (arg[n] != '\0')
-        return false;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return true;
-    }
-    *out = argv[++*i];
-    return true;
-}
-
 /* Parses options; for run, stops at FILE (*rest = its index). Returns -1 to go on, else an
  * exit status (help or a usage error). */
 static int parse(build_opts *o, int argc, char **argv, bool run, int *rest)
@@ -244,18 +222,18 @@ static int parse(build_opts *o, int argc, char **argv, bool run, int *rest)
             if (i + 1 >= argc)
                 return cli_usage_error(o->cmd, "option '-o' needs a value");
             o->output = argv[++i];
-        } else if (opt_value(argc, argv, &i, "--dir", &v, &missing)) {
+        } else if (kiln_option_value(argc, argv, &i, "--dir", &v, &missing)) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
             if ((st = add_dir(o, v)) != CLI_EXIT_OK)
                 return st;
-        } else if (opt_value(argc, argv, &i, "--env", &v, &missing)) {
+        } else if (kiln_option_value(argc, argv, &i, "--env", &v, &missing)) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
             if ((st = add_env(o, v, run)) != CLI_EXIT_OK)
                 return st;
-        } else if (!run && (opt_value(argc, argv, &i, "--target", &o->triple, &missing) ||
-                            opt_value(argc, argv, &i, "--cpu", &o->cpu, &missing))) {
+        } else if (!run && (kiln_option_value(argc, argv, &i, "--target", &o->triple, &missing) ||
+                            kiln_option_value(argc, argv, &i, "--cpu", &o->cpu, &missing))) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
         } else {

@@ -75,28 +75,6 @@ static bool parse_count(const char *text, unsigned long min, unsigned long max, 
     return true;
 }
 
-/* Matches "--name VALUE" and "--name=VALUE"; advances *i past what it used. */
-static bool option_value(int argc, char **argv, int *i, const char *name, const char **out,
-                         bool *missing)
-{
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) != 0)
-        return false;
-    if (arg[n] == '=') {
-        *out = arg + n + 1;
-        return true;
-    }
-    if (arg[n] != '\0')
-        return false;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return true;
-    }
-    *out = argv[++*i];
-    return true;
-}
-
 static const char *const emit_names[] = {
     [KILN_EMIT_OBJ] = "obj", [KILN_EMIT_ASM] = "asm", [KILN_EMIT_LLVM] = "llvm"};
 static const char *const emit_exts[] = {
@@ -148,13 +126,13 @@ int kiln_cli_compile(int argc, char **argv)
             jobs = argv[++i];
         } else if (strcmp(arg, "--bounds-checks") == 0) {
             o.bounds_checks = true;
-        } else if (option_value(argc, argv, &i, "--header", &o.header_path, &missing) ||
-                   option_value(argc, argv, &i, "--prefix", &o.prefix, &missing) ||
-                   option_value(argc, argv, &i, "--target", &o.triple, &missing) ||
-                   option_value(argc, argv, &i, "--cpu", &o.cpu, &missing) ||
-                   option_value(argc, argv, &i, "--emit", &emit, &missing) ||
-                   option_value(argc, argv, &i, "--jobs", &jobs, &missing) ||
-                   option_value(argc, argv, &i, "--partition-size", &part_size, &missing)) {
+        } else if (kiln_option_value(argc, argv, &i, "--header", &o.header_path, &missing) ||
+                   kiln_option_value(argc, argv, &i, "--prefix", &o.prefix, &missing) ||
+                   kiln_option_value(argc, argv, &i, "--target", &o.triple, &missing) ||
+                   kiln_option_value(argc, argv, &i, "--cpu", &o.cpu, &missing) ||
+                   kiln_option_value(argc, argv, &i, "--emit", &emit, &missing) ||
+                   kiln_option_value(argc, argv, &i, "--jobs", &jobs, &missing) ||
+                   kiln_option_value(argc, argv, &i, "--partition-size", &part_size, &missing)) {
             if (missing)
                 return usage_error("option '%s' needs a value", arg);
         } else {

@@ -646,6 +646,10 @@ void kiln_compile_options_init(kiln_compile_options *o);
  * given). */
 bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, kiln_diag *d);
 void kiln_compile_result_free(kiln_compile_result *r);
+/* Command lines: matches argv[*i] as "--name VALUE" or "--name=VALUE", sets *out and advances
+ * *i past what it used; *missing when VALUE is absent. False if argv[*i] is another option. */
+bool kiln_option_value(int argc, char **argv, int *i, const char *name, const char **out,
+                       bool *missing);
 
 /* The one mangling rule for export names in C identifiers (docs/abi.md): bytes [A-Za-z0-9]
  * are kept, '_' becomes "__", any other byte "_xHH" (two lower-case hex digits), and the
