@@ -7,8 +7,10 @@
  * kiln_call's checks never take it). Ids are never freed.
  *
  * The signature behind an id is read without the lock (kiln_call checks arguments against it
- * on every call): entries live in fixed-size chunks that never move, published with release
- * stores before the id count that makes them visible.
+ * on every call): entries live in chunks that never move, published with release stores before
+ * the id count that makes them visible. Chunk c holds SIG_CHUNK0 << c entries, so a process
+ * with a handful of signatures touches one small chunk (a fixed 32 KiB chunk cost a sealed
+ * executable eight page faults at start-up) and 2^20 ids still fit in 14 chunks.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -22,9 +24,10 @@ typedef struct sig_entry {
     uint8_t types[]; /* params then results */
 } sig_entry;
 
-#define SIG_CHUNK_BITS 12u
-#define SIG_CHUNK_SIZE (1u << SIG_CHUNK_BITS)
-#define SIG_MAX_CHUNKS 256u /* ids up to 2^20 */
+#define SIG_CHUNK0_BITS 6u
+#define SIG_CHUNK0      (1u << SIG_CHUNK0_BITS)
+#define SIG_MAX_CHUNKS  14u                                          /* chunks 0..13 */
+#define SIG_MAX_IDS     (SIG_CHUNK0 * ((1u << SIG_MAX_CHUNKS) - 1u)) /* 1,048,512 */
 
 static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
 static sig_entry **_Atomic sig_chunks[SIG_MAX_CHUNKS];
@@ -46,11 +49,21 @@ static uint64_t sig_hash(uint32_t np, const uint8_t *params, uint32_t nr, const 
     return h;
 }
 
+/* Where id lives: chunk c starts at index SIG_CHUNK0 * (2^c - 1). */
+static uint32_t chunk_of(uint32_t id, uint32_t *slot)
+{
+    uint32_t q = ((id - 1) >> SIG_CHUNK0_BITS) + 1; /* in [2^c, 2^(c+1)) */
+    uint32_t c = 31u - (uint32_t)__builtin_clz(q);
+    *slot = (id - 1) - SIG_CHUNK0 * ((1u << c) - 1u);
+    return c;
+}
+
 static sig_entry *entry_of(uint32_t id)
 {
-    sig_entry **chunk =
-        atomic_load_explicit(&sig_chunks[(id - 1) >> SIG_CHUNK_BITS], memory_order_acquire);
-    return chunk[(id - 1) & (SIG_CHUNK_SIZE - 1)];
+    uint32_t slot;
+    uint32_t c = chunk_of(id, &slot);
+    sig_entry **chunk = atomic_load_explicit(&sig_chunks[c], memory_order_acquire);
+    return chunk[slot];
 }
 
 static bool entry_equals(const sig_entry *e, uint64_t hash, uint32_t np, const uint8_t *params,
@@ -87,15 +100,16 @@ static uint32_t add_entry(uint64_t hash, uint32_t np, const uint8_t *params, uin
                           const uint8_t *results)
 {
     uint32_t count = atomic_load_explicit(&sig_count, memory_order_relaxed);
-    if (count >= SIG_MAX_CHUNKS * SIG_CHUNK_SIZE)
+    if (count >= SIG_MAX_IDS)
         return 0;
     if ((uint64_t)(count + 1) * 2 > sig_bucket_count && !grow_buckets())
         return 0;
     uint32_t id = count + 1;
-    uint32_t chunk_index = (id - 1) >> SIG_CHUNK_BITS;
+    uint32_t slot;
+    uint32_t chunk_index = chunk_of(id, &slot);
     sig_entry **chunk = atomic_load_explicit(&sig_chunks[chunk_index], memory_order_relaxed);
     if (chunk == NULL) {
-        chunk = calloc(SIG_CHUNK_SIZE, sizeof *chunk);
+        chunk = calloc((size_t)SIG_CHUNK0 << chunk_index, sizeof *chunk);
         if (chunk == NULL)
             return 0;
         atomic_store_explicit(&sig_chunks[chunk_index], chunk, memory_order_release);
@@ -110,7 +124,7 @@ static uint32_t add_entry(uint64_t hash, uint32_t np, const uint8_t *params, uin
         memcpy(e->types, params, np);
     if (nr)
         memcpy(e->types + np, results, nr);
-    chunk[(id - 1) & (SIG_CHUNK_SIZE - 1)] = e;
+    chunk[slot] = e;
     uint32_t b = (uint32_t)hash & (sig_bucket_count - 1);
     while (sig_buckets[b] != 0)
         b = (b + 1) & (sig_bucket_count - 1);

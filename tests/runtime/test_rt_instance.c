@@ -903,6 +903,46 @@ static void test_signature_ids_are_canonical(void **state)
         assert_int_not_equal(jobs[0].ids[i], 0);
 }
 
+/* 6,000 distinct signatures spread over the first seven id chunks (64, 128, ... entries):
+ * each gets a new id, reads back its own types, and interns to the same id again. */
+static void test_signature_ids_across_chunks(void **state)
+{
+    (void)state;
+    rt_arm();
+    static const uint8_t kinds[5] = {KILN_TYPE_I32, KILN_TYPE_I64, KILN_TYPE_F32, KILN_TYPE_F64,
+                                     KILN_TYPE_V128};
+    enum { N = 6000 };
+    static uint32_t ids[N];
+    uint8_t params[N][6];
+    for (int n = 0; n < N; n++) {
+        for (int k = 0, v = n; k < 6; k++, v /= 5)
+            params[n][k] = kinds[v % 5];
+        /* 7 params, the first externref: no earlier test interns this shape. */
+        uint8_t p7[7] = {KILN_TYPE_EXTERNREF};
+        memcpy(p7 + 1, params[n], 6);
+        ids[n] = kiln_sig_intern(7, p7, 1, kinds + n % 5);
+        assert_int_not_equal(ids[n], 0);
+        if (n > 0)
+            assert_int_equal(ids[n], ids[n - 1] + 1); /* new ids are issued in order */
+    }
+    for (int n = 0; n < N; n++) {
+        uint32_t np, nr;
+        const uint8_t *p, *r;
+        assert_true(kiln_sig_get(ids[n], &np, &p, &nr, &r));
+        assert_int_equal(np, 7);
+        assert_int_equal(nr, 1);
+        assert_int_equal(p[0], KILN_TYPE_EXTERNREF);
+        assert_memory_equal(p + 1, params[n], 6);
+        assert_int_equal(r[0], kinds[n % 5]);
+        uint8_t p7[7] = {KILN_TYPE_EXTERNREF};
+        memcpy(p7 + 1, params[n], 6);
+        assert_int_equal(kiln_sig_intern(7, p7, 1, kinds + n % 5), ids[n]);
+    }
+    uint32_t np, nr;
+    const uint8_t *p, *r;
+    assert_false(kiln_sig_get(ids[N - 1] + 1, &np, &p, &nr, &r));
+}
+
 int main(void)
 {
     build_a();
@@ -916,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_segments_trap_in_order_keeping_earlier_writes),
         cmocka_unit_test(test_pool_slots_limits_and_reuse),
         cmocka_unit_test(test_signature_ids_are_canonical),
+        cmocka_unit_test(test_signature_ids_across_chunks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
