@@ -350,7 +350,7 @@ endfunction()
 
 # add_wasm_executable(<target> SOURCES ... [options]): docs/cmake.md. The same program as
 # `kiln build`: the module (a WASI command) and a generated main() that calls
-# kiln_wasi_run_main_env with the DIRS and ENV fixed here.
+# kiln_wasi_run_main_flags with the DIRS and ENV fixed here.
 function(add_wasm_executable target)
   set(flags INHERIT_ENV BOUNDS_CHECKS)
   set(one PREFIX OPT CPU TARGET)
@@ -427,12 +427,11 @@ function(add_wasm_executable target)
   if(envs)
     string(APPEND src "    cfg.env = envs;\n    cfg.env_count = sizeof envs / sizeof envs[0];\n")
   endif()
+  set(flags "KILN_WASI_MAIN_AT_EXIT")
   if(arg_INHERIT_ENV)
-    set(inherit true)
-  else()
-    set(inherit false)
+    string(APPEND flags " | KILN_WASI_MAIN_INHERIT_ENV")
   endif()
-  string(APPEND src "    return kiln_wasi_run_main_env(&${prefix}_module, &cfg, ${inherit}, "
+  string(APPEND src "    return kiln_wasi_run_main_flags(&${prefix}_module, &cfg, ${flags}, "
                     "argc, argv);\n}\n")
   set(main_c "${CMAKE_CURRENT_BINARY_DIR}/CMakeFiles/${target}.kiln/main.c")
   _kiln_write_if_changed("${main_c}" "${src}")

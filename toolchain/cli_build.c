@@ -3,7 +3,7 @@
  *
  * build: kiln_compile writes the module's object (prefix kiln_app) into a fresh temporary
  * directory, next to a generated main.c whose tables hold the --dir and --env settings and
- * whose main() calls kiln_wasi_run_main_env (libkiln_wasi). The system C compiler then
+ * whose main() calls kiln_wasi_run_main_flags (libkiln_wasi). The system C compiler then
  * compiles and links both against libkiln_wasi.a and libkiln_runtime.a, run inside the
  * temporary directory on relative file names with no debug information and no build id, so
  * the executable depends only on the inputs and the options.
@@ -12,7 +12,7 @@
  * ($XDG_CACHE_HOME/kiln or ~/.cache/kiln) under a hash of the module bytes, the options and
  * Kiln's version, with a checksum file beside it; an entry whose checksum does not match is
  * rebuilt. The shared object's calls into the runtime resolve against this program, which
- * exports the runtime (toolchain/CMakeLists.txt). Then kiln_wasi_run_main_env runs it.
+ * exports the runtime (toolchain/CMakeLists.txt). Then kiln_wasi_run_main_flags runs it.
  *
  * Where the libraries and headers are: beside an installed kiln (BINDIR/../lib/libkiln_*.a,
  * BINDIR/../include), else the build tree's paths compiled in (KILN_BUILD_*).
@@ -498,10 +498,10 @@ static bool generate_main(const build_opts *o, cli_buf *b)
                    "    kiln_wasi_config_init(&cfg);\n"
                    "    cfg.preopens = %s;\n    cfg.preopen_count = %zu;\n"
                    "    cfg.env = %s;\n    cfg.env_count = %zu;\n"
-                   "    return kiln_wasi_run_main_env(&" APP_PREFIX
-                   "_module, &cfg, %d, argc, argv);\n}\n",
+                   "    return kiln_wasi_run_main_flags(&" APP_PREFIX
+                   "_module, &cfg, KILN_WASI_MAIN_AT_EXIT%s, argc, argv);\n}\n",
                    o->dir_count ? "dirs" : "0", o->dir_count, o->env_count ? "env" : "0",
-                   o->env_count, o->inherit_env ? 1 : 0);
+                   o->env_count, o->inherit_env ? " | KILN_WASI_MAIN_INHERIT_ENV" : "");
     return !b->failed;
 }
 

@@ -46,7 +46,8 @@ int cli_run_shared(const char *cmd, const char *so_path, const char *symbol,
     cfg.env_count = env_count;
     fflush(stdout);
     fflush(stderr);
-    int status = kiln_wasi_run_main_env(m, &cfg, false, argc, argv);
+    /* kiln run exits with this status: the instance is left to the OS (no 8 GiB unmap). */
+    int status = kiln_wasi_run_main_flags(m, &cfg, KILN_WASI_MAIN_AT_EXIT, argc, argv);
     free(dirs);
     /* Not dlclose'd: the module's code stays registered with the runtime's fault handler. */
     return status;

@@ -72,11 +72,21 @@ static int run_start(const kiln_module *module, kiln_instance *inst, const kiln_
     return trap_status(module, t);
 }
 
-KILN_API int kiln_wasi_run_main_env(const kiln_module *module, const kiln_wasi_config *config,
-                                    bool inherit_env, int argc, char **argv)
+/* What a KILN_WASI_MAIN_AT_EXIT run leaves to the OS, kept reachable. */
+static struct {
+    kiln_wasi *wasi;
+    kiln_pool *pool;
+    kiln_instance *inst;
+} left_at_exit;
+
+KILN_API int kiln_wasi_run_main_flags(const kiln_module *module, const kiln_wasi_config *config,
+                                      unsigned flags, int argc, char **argv)
 {
     if (module == NULL || config == NULL || argc < 0 || (argc > 0 && argv == NULL))
-        return start_error("kiln_wasi_run_main", "NULL argument");
+        return start_error("kiln_wasi_run_main", "NULL module or config, or bad argc/argv");
+    if (flags & ~(KILN_WASI_MAIN_INHERIT_ENV | KILN_WASI_MAIN_AT_EXIT))
+        return start_error("kiln_wasi_run_main_flags", "unknown flag");
+    bool inherit_env = flags & KILN_WASI_MAIN_INHERIT_ENV;
     kiln_wasi_config cfg = *config;
     cfg.argv = (const char *const *)argv;
     cfg.argc = (size_t)argc;
@@ -126,6 +136,12 @@ KILN_API int kiln_wasi_run_main_env(const kiln_module *module, const kiln_wasi_c
         goto done;
     }
     status = run_start(module, inst, wasi);
+    if (flags & KILN_WASI_MAIN_AT_EXIT) {
+        left_at_exit.wasi = wasi;
+        left_at_exit.pool = pool;
+        left_at_exit.inst = inst;
+        return status;
+    }
 done:
     kiln_instance_free(inst);
     kiln_pool_free(pool);
@@ -133,8 +149,15 @@ done:
     return status;
 }
 
+KILN_API int kiln_wasi_run_main_env(const kiln_module *module, const kiln_wasi_config *config,
+                                    bool inherit_env, int argc, char **argv)
+{
+    return kiln_wasi_run_main_flags(module, config, inherit_env ? KILN_WASI_MAIN_INHERIT_ENV : 0,
+                                    argc, argv);
+}
+
 KILN_API int kiln_wasi_run_main(const kiln_module *module, const kiln_wasi_config *config, int argc,
                                 char **argv)
 {
-    return kiln_wasi_run_main_env(module, config, false, argc, argv);
+    return kiln_wasi_run_main_flags(module, config, 0, argc, argv);
 }

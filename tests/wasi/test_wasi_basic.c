@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kiln/wasi_main.h"
 #include "wasi_test.h"
 
 /* ---- The import list ---- */
@@ -465,6 +466,31 @@ static void test_guest_without_memory(void **state)
     kiln_instance_free(bare);
 }
 
+/* kiln_wasi_run_main_flags: unknown flags and a module that is not a command are start-up
+ * errors (status 125), with and without KILN_WASI_MAIN_AT_EXIT. */
+static void test_run_main_errors(void **state)
+{
+    (void)state;
+    kiln_module_desc m;
+    memset(&m, 0, sizeof m);
+    m.abi_version = KILN_ABI_VERSION;
+    m.start = UINT32_MAX;
+    kiln_vmctx_layout *l = &m.layout;
+    l->imports = l->tables = l->globals = l->global_cells = l->sig_ids = l->funcrefs =
+        l->elem_dropped = l->data_dropped = l->size = KILN_VMCTX_HEADER_SIZE;
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    char arg0[] = "prog";
+    char *argv[] = {arg0, NULL};
+    assert_int_equal(kiln_wasi_run_main_flags(&m, &cfg, 0x4u, 1, argv), KILN_WASI_MAIN_EXIT_ERROR);
+    assert_int_equal(kiln_wasi_run_main_flags(&m, &cfg, 0, 1, argv), KILN_WASI_MAIN_EXIT_ERROR);
+    assert_int_equal(kiln_wasi_run_main_flags(&m, &cfg, KILN_WASI_MAIN_INHERIT_ENV, 1, argv),
+                     KILN_WASI_MAIN_EXIT_ERROR);
+    assert_int_equal(kiln_wasi_run_main(&m, &cfg, 1, argv), KILN_WASI_MAIN_EXIT_ERROR);
+    assert_int_equal(kiln_wasi_run_main_flags(NULL, &cfg, 0, 1, argv), KILN_WASI_MAIN_EXIT_ERROR);
+    assert_int_equal(kiln_wasi_run_main_flags(&m, &cfg, 0, -1, argv), KILN_WASI_MAIN_EXIT_ERROR);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, wt_setup, wt_teardown)
 
 int main(void)
@@ -483,6 +509,7 @@ int main(void)
         T(test_host_fds_unreachable),
         T(test_preopen_descriptor),
         T(test_guest_without_memory),
+        cmocka_unit_test(test_run_main_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
