@@ -86,18 +86,6 @@ class Tools:
             raise BenchError("wasm-rt.h not found (Debian package wabt)")
         self.wasm2c_includes = ["-I" + os.path.dirname(impl), "-I" + os.path.dirname(hdr)]
         self.sysroot_flags = self.probe_wasi_sysroot(args.scratch)
-        compile_help = tool_version_all([self.kiln, "compile", "--help"])
-        build_help = tool_version_all([self.kiln, "build", "--help"])
-        # -j N: parallel compilation (issue 7); --bounds-checks: explicit checks (issue 8).
-        self.kiln_jobs_supported = re.search(r"(^|\s)-j\b", compile_help) is not None
-        # kiln-bounds: `kiln build --bounds-checks` when build has it; else, when only compile
-        # has it, the same build by hand (bounds_checks == "compile+link", see build_kiln_bounds).
-        if "--bounds-checks" in build_help:
-            self.bounds_checks = "build"
-        elif "--bounds-checks" in compile_help:
-            self.bounds_checks = "compile+link"
-        else:
-            self.bounds_checks = None
         self.build_dir = args.build_dir
 
     @staticmethod
@@ -121,14 +109,6 @@ class Tools:
                 return flags
         raise BenchError(f"{CC} cannot build for wasm32-wasi: install wasi-libc and "
                          "libclang-rt-19-dev-wasm32, or set KILN_WASI_SYSROOT")
-
-
-def tool_version_all(cmd):
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
-        return p.stdout
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def machine_info():
@@ -182,37 +162,6 @@ def build_wasm2c_exe(tools, wasm, outdir, exe):
                 f"wasm2c build {wasm}")
 
 
-# What `kiln build` does (toolchain/cli_build.c, docs/run.md), by hand, for a kiln whose
-# `compile` has --bounds-checks but whose `build` does not yet: the module's object (prefix
-# kiln_app), a main() calling kiln_wasi_run_main_env, linked with the same flags.
-BOUNDS_MAIN_C = """#include <kiln/wasi_main.h>
-
-extern const kiln_module kiln_app_module;
-
-int main(int argc, char **argv)
-{
-    kiln_wasi_config cfg;
-    kiln_wasi_config_init(&cfg);
-    return kiln_wasi_run_main_env(&kiln_app_module, &cfg, 0, argc, argv);
-}
-"""
-
-
-def build_kiln_bounds(tools, wasm, outdir, exe):
-    os.makedirs(outdir, exist_ok=True)
-    obj = os.path.join(outdir, "app.o")
-    main_c = os.path.join(outdir, "main.c")
-    run_checked([tools.kiln, "compile", "-O2", "--bounds-checks", "--prefix", "kiln_app", wasm, "-o", obj],
-                f"kiln compile --bounds-checks {wasm}")
-    with open(main_c, "w") as f:
-        f.write(BOUNDS_MAIN_C)
-    run_checked([CC, "-std=c17", "-O2", "-I" + os.path.join(REPO, "runtime", "include"),
-                 "-I" + os.path.join(REPO, "wasi", "include"), main_c, obj,
-                 os.path.join(tools.build_dir, "wasi", "libkiln_wasi.a"),
-                 os.path.join(tools.build_dir, "runtime", "libkiln_runtime.a"),
-                 "-lm", "-lpthread", "-o", exe], f"linking the --bounds-checks build of {wasm}")
-
-
 def kernel_names(regex):
     names = sorted(f[:-2] for f in os.listdir(os.path.join(BENCH_DIR, "kernels")) if f.endswith(".c"))
     if regex:
@@ -236,11 +185,8 @@ def build_kernel(tools, engines, scratch, name):
         exes["kiln"] = [exe]
     if "kiln-bounds" in engines:
         exe = os.path.join(d, name + ".kiln-bounds")
-        if tools.bounds_checks == "build":
-            run_checked([tools.kiln, "build", "-O2", "--bounds-checks", wasm, "-o", exe],
-                        f"kiln build --bounds-checks {name}")
-        else:
-            build_kiln_bounds(tools, wasm, os.path.join(d, "bounds"), exe)
+        run_checked([tools.kiln, "build", "-O2", "--bounds-checks", wasm, "-o", exe],
+                    f"kiln build --bounds-checks {name}")
         exes["kiln-bounds"] = [exe]
     if "wasm2c" in engines:
         exe = os.path.join(d, name + ".wasm2c")
@@ -336,8 +282,8 @@ def bench_compile(tools, scratch, runs, functions):
         wasm_compile(tools, src, wasm)
         with open(stamp, "w") as f:
             f.write(key)
-    jobs = 2 if tools.kiln_jobs_supported else 1
-    kiln_cmd = [tools.kiln, "compile", "-O2", *(["-j2"] if jobs == 2 else []), wasm, "-o",
+    jobs = 2
+    kiln_cmd = [tools.kiln, "compile", "-O2", "-j2", wasm, "-o",
                 os.path.join(d, "big.kiln.o")]
     w2c_dir = os.path.join(d, "wasm2c")
     os.makedirs(w2c_dir, exist_ok=True)
@@ -377,22 +323,31 @@ def bench_compile(tools, scratch, runs, functions):
 # ---------------------------------------------------------------------------------------------
 # Start-up (issue 5)
 
+# The start-up bars of issue 5, process start to exit of a hello world (seconds).
+STARTUP_BARS = {"kiln-build": 2e-3, "kiln-run": 5e-3}
+
+
 def bench_startup(tools, scratch, runs):
     d = os.path.join(scratch, "startup")
     os.makedirs(d, exist_ok=True)
-    src = os.path.join(REPO, "samples", "hello", "hello.c")
+    src = os.path.join(BENCH_DIR, "startup", "hello.c")
     native = os.path.join(d, "hello.native")
+    native_static = os.path.join(d, "hello.native-static")
     wasm = os.path.join(d, "hello.wasm")
     app = os.path.join(d, "hello.kiln")
+    w2c = os.path.join(d, "hello.wasm2c")
     run_checked([CC, "-O2", src, "-o", native], "native hello")
+    # kiln build links static-pie executables by default: the like-for-like native build.
+    run_checked([CC, "-O2", "-static-pie", src, "-o", native_static], "native static-pie hello")
     wasm_compile(tools, src, wasm)
     run_checked([tools.kiln, "build", "-O2", wasm, "-o", app], "kiln build hello")
+    build_wasm2c_exe(tools, wasm, os.path.join(d, "wasm2c"), w2c)
     cache = os.path.join(d, "xdg-cache")
     os.makedirs(cache, exist_ok=True)
     env = dict(os.environ, XDG_CACHE_HOME=cache)
     true_exe = shutil.which("true") or "/bin/true"
-    cmds = {"true": [true_exe], "native": [native], "kiln-build": [app],
-            "kiln-run": [tools.kiln, "run", wasm],
+    cmds = {"true": [true_exe], "native": [native], "native-static": [native_static],
+            "kiln-build": [app], "kiln-run": [tools.kiln, "run", wasm], "wasm2c": [w2c],
             "node": ["node", "--no-warnings", os.path.join(BENCH_DIR, "node", "run.mjs"), wasm]}
     # Warm the kiln cache and check the outputs agree (argv[0] differs, the output does not).
     ref = None
@@ -405,7 +360,7 @@ def bench_startup(tools, scratch, runs):
                 ref = out
             elif out != ref:
                 raise BenchError(f"start-up: {name} printed something else than native:\n{out}")
-    res = {"program": "samples/hello/hello.c", "runs": runs, "engines": {},
+    res = {"program": "bench/startup/hello.c", "runs": runs, "engines": {},
            "tool": "hyperfine -N" if tools.hyperfine else "harness.py"}
     if tools.hyperfine:
         out_json = os.path.join(d, "hyperfine.json")
@@ -431,6 +386,8 @@ def bench_startup(tools, scratch, runs):
     nat = res["engines"]["native"]["median_s"]
     for e in res["engines"].values():
         e["ratio_to_native"] = e["median_s"] / nat
+    res["bars"] = {n: {"bar_s": bar, "met": res["engines"][n]["median_s"] < bar}
+                   for n, bar in STARTUP_BARS.items()}
     return res
 
 
@@ -473,17 +430,7 @@ def fmt_s(s):
     return f"{s * 1e9:.1f} ns"
 
 
-def write_markdown(path, res):
-    engines = res["config"]["engines"]
-    wasm_engines = [e for e in engines if e != "native"]
-    m = res["machine"]
-    lines = ["# Kiln benchmark results", "",
-             f"Run {res['date']} on {m['cpu']} ({m['cores']} cores, {m['memory']}), Linux {m['kernel']}, "
-             f"{m['os']}. {res['config']['runs']} interleaved run(s) per kernel and engine, medians of "
-             "the wall time of the whole process. Ratios are to native (`clang-19 -O2`); lower is better.",
-             "", "## Execution", "",
-             "| kernel | " + " | ".join(engines) + " | " + " | ".join(f"{e}/native" for e in wasm_engines) + " |",
-             "|---|" + "---:|" * (len(engines) + len(wasm_engines))]
+def write_execution(lines, res, engines, wasm_engines):
     for k, kr in res["kernels"].items():
         cells = [fmt_s(kr["engines"][e]["median_s"]) for e in engines]
         cells += [f"{kr['engines'][e]['ratio_to_native']:.2f}" for e in wasm_engines]
@@ -513,6 +460,23 @@ def write_markdown(path, res):
     if flags:
         lines += ["", "Kernels where Kiln is slower than wasm2c or node, or above 1.10x native:", ""]
         lines += [f"- {f}" for f in flags]
+
+
+def write_markdown(path, res):
+    engines = res["config"]["engines"]
+    wasm_engines = [e for e in engines if e != "native"]
+    m = res["machine"]
+    lines = ["# Kiln benchmark results", "",
+             f"Run {res['date']} on {m['cpu']} ({m['cores']} cores, {m['memory']}), Linux {m['kernel']}, "
+             f"{m['os']}." + (f" {res['config']['runs']} interleaved run(s) per kernel and engine, medians of "
+                              "the wall time of the whole process. Ratios are to native (`clang-19 -O2`); "
+                              "lower is better." if res["kernels"] else ""),
+             ""]
+    if res["kernels"]:
+        lines += ["## Execution", "",
+                  "| kernel | " + " | ".join(engines) + " | " + " | ".join(f"{e}/native" for e in wasm_engines) + " |",
+                  "|---|" + "---:|" * (len(engines) + len(wasm_engines))]
+        write_execution(lines, res, engines, wasm_engines)
     c = res.get("compile")
     if c:
         e = c["engines"]
@@ -527,10 +491,15 @@ def write_markdown(path, res):
     s = res.get("startup")
     if s:
         lines += ["", "## Start-up", "",
-                  f"`{s['program']}`, medians of {s['runs']} runs ({s['tool']}); `kiln run` with a warm cache.",
-                  "", "| command | median | / native |", "|---|---:|---:|"]
+                  f"`{s['program']}` (a hello world: process start to exit), medians of {s['runs']} runs "
+                  f"({s['tool']}); `kiln run` with a warm cache; native = `{CC} -O2` (dynamic), "
+                  "native-static = `-static-pie` (how `kiln build` links).",
+                  "", "| command | median | / native | bar |", "|---|---:|---:|---|"]
+        bars = s.get("bars", {})
         for n, e in s["engines"].items():
-            lines.append(f"| {n} | {fmt_s(e['median_s'])} | {e['ratio_to_native']:.2f} |")
+            b = bars.get(n)
+            bar = f"< {fmt_s(b['bar_s'])}: {'met' if b['met'] else 'NOT met'}" if b else ""
+            lines.append(f"| {n} | {fmt_s(e['median_s'])} | {e['ratio_to_native']:.2f} | {bar} |")
     mi = res.get("micro")
     if mi:
         eng = sorted({e for b in mi.values() for e in b})
@@ -620,9 +589,8 @@ def main():
     os.makedirs(args.results, exist_ok=True)
 
     tools = Tools(args)
-    engines = [e for e in ALL_ENGINES if e != "kiln-bounds" or tools.bounds_checks]
-    log(f"engines: {', '.join(engines)}" + ("" if tools.bounds_checks else
-                                              " (kiln has no --bounds-checks: kiln-bounds omitted)"))
+    engines = list(ALL_ENGINES)
+    log(f"engines: {', '.join(engines)}")
     names = kernel_names(args.filter)
     sections = {s: (not args.filter or re.search(args.filter, s) is not None) for s in ("compile", "startup", "micro")}
 
@@ -642,11 +610,7 @@ def main():
                       "native": f"{CC} {' '.join(NATIVE_FLAGS)}",
                       "wasm": f"{CC} {' '.join(WASM_FLAGS)} -c, then linked without -O",
                       "kiln": "kiln build -O2 (sealed executable)",
-                      "kiln-bounds": {"build": "kiln build -O2 --bounds-checks",
-                                      "compile+link": "kiln compile -O2 --bounds-checks --prefix kiln_app + "
-                                                      "the main() kiln build generates, linked as kiln build links "
-                                                      "(kiln build has no --bounds-checks yet)",
-                                      None: "unsupported by this kiln: omitted"}[tools.bounds_checks],
+                      "kiln-bounds": "kiln build -O2 --bounds-checks",
                       "wasm2c": f"wasm2c -n kernel + {CC} -O2 with wasm-rt-impl.c (guard pages) + bench/wasm2c/wasi_shim.c",
                       "node": "node --no-warnings bench/node/run.mjs (node:wasi preview1)",
                       "timing": "wall time of the whole process (spawn to exit), Python time.perf_counter; "
@@ -698,18 +662,20 @@ def main():
         if micro is not None:
             res["micro"] = micro
 
-    json_path = os.path.join(args.results, "latest.json")
+    # A --filter run is partial: it goes to filtered.*, and latest.* keeps the last full run.
+    base = "filtered" if args.filter else "latest"
+    json_path = os.path.join(args.results, base + ".json")
     with open(json_path, "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")
-    md_path = os.path.join(args.results, "latest.md")
+    md_path = os.path.join(args.results, base + ".md")
+    write_markdown(md_path, res)
     if names:
-        write_markdown(md_path, res)
         if tools.gnuplot:
-            write_chart(os.path.join(args.results, "latest.png"), res, tools.gnuplot, args.scratch)
+            write_chart(os.path.join(args.results, base + ".png"), res, tools.gnuplot, args.scratch)
         else:
-            log("gnuplot not found: no latest.png (install gnuplot-nox)")
-    log(f"wrote {json_path}" + (f" and {md_path}" if names else ""))
+            log(f"gnuplot not found: no {base}.png (install gnuplot-nox)")
+    log(f"wrote {json_path} and {md_path}")
     if names:
         g = res["geomean_ratio_to_native"]
         log("geomean / native: " + ", ".join(f"{e} {g[e]:.3f}" for e in engines if e != "native"))
@@ -717,6 +683,9 @@ def main():
             log("  " + f)
     if "compile" in res:
         log(f"compile: kiln / (wasm2c + clang) = {res['compile']['ratio_kiln_to_wasm2c']:.2f}")
+    if "startup" in res:
+        st = res["startup"]
+        log("start-up medians: " + ", ".join(f"{n} {fmt_s(e['median_s'])}" for n, e in st["engines"].items()))
     return 0
 
 
