@@ -462,6 +462,12 @@ def write_execution(lines, res, engines, wasm_engines):
         lines += [f"- {f}" for f in flags]
 
 
+def section_date(sec, res):
+    """A line for a section measured apart from the run (merged by --merge), else nothing."""
+    d = sec.get("date") if isinstance(sec.get("date"), str) else None
+    return [f"Measured {d} (`--merge`), apart from the run above.", ""] if d and d != res["date"] else []
+
+
 def write_markdown(path, res):
     engines = res["config"]["engines"]
     wasm_engines = [e for e in engines if e != "native"]
@@ -480,7 +486,7 @@ def write_markdown(path, res):
     c = res.get("compile")
     if c:
         e = c["engines"]
-        lines += ["", "## Compiling a large module", "",
+        lines += ["", "## Compiling a large module", ""] + section_date(c, res) + [
                   f"{c['module']['functions']} generated functions ({c['module']['source']}), "
                   f"{c['module']['wasm_bytes'] / 1e6:.2f} MB of wasm; medians of {len(e['kiln']['samples_s'])} run(s).",
                   "", "| compiler | median |", "|---|---:|",
@@ -490,7 +496,7 @@ def write_markdown(path, res):
                   "", f"kiln / (wasm2c + clang): {c['ratio_kiln_to_wasm2c']:.2f}"]
     s = res.get("startup")
     if s:
-        lines += ["", "## Start-up", "",
+        lines += ["", "## Start-up", ""] + section_date(s, res) + [
                   f"`{s['program']}` (a hello world: process start to exit), medians of {s['runs']} runs "
                   f"({s['tool']}); `kiln run` with a warm cache; native = `{CC} -O2` (dynamic), "
                   "native-static = `-static-pie` (how `kiln build` links).",
@@ -503,7 +509,7 @@ def write_markdown(path, res):
     mi = res.get("micro")
     if mi:
         eng = sorted({e for b in mi.values() for e in b})
-        lines += ["", "## Micro benchmarks", "", "(from bench/micro/run.sh)", "",
+        lines += ["", "## Micro benchmarks", ""] + section_date(mi, res) + ["(from bench/micro/run.sh)", "",
                   "| benchmark | " + " | ".join(eng) + " |", "|---|" + "---:|" * len(eng)]
         for b, per in mi.items():
             lines.append(f"| {b} | " + " | ".join(fmt_s(per[e].get("median_s")) if e in per else "-"
@@ -561,6 +567,9 @@ def main():
     ap.add_argument("--compile-runs", type=int, default=3)
     ap.add_argument("--functions", type=int, default=3400, help="functions of the large module")
     ap.add_argument("--jobs", type=int, default=2, help="parallel builds of the kernels")
+    ap.add_argument("--merge", action="store_true",
+                    help="with a --filter that matches only sections (startup, compile, micro): "
+                         "replace those sections of latest.json, dated, and rewrite latest.md")
     ap.add_argument("--report-only", action="store_true",
                     help="only write latest.md and latest.png again from RESULTS/latest.json")
     args = ap.parse_args()
@@ -592,6 +601,9 @@ def main():
     engines = list(ALL_ENGINES)
     log(f"engines: {', '.join(engines)}")
     names = kernel_names(args.filter)
+    if args.merge and (not args.filter or names):
+        raise BenchError("--merge needs a --filter that matches no kernel (only the sections "
+                         "startup, compile, micro): kernels are compared within one full run")
     sections = {s: (not args.filter or re.search(args.filter, s) is not None) for s in ("compile", "startup", "micro")}
 
     res = {"schema": 1,
@@ -662,6 +674,22 @@ def main():
         if micro is not None:
             res["micro"] = micro
 
+    for sec in ("compile", "startup"):  # (micro maps benchmark names only)
+        if sec in res:
+            res[sec]["date"] = res["date"]
+    if args.merge:
+        # Sections measured now replace the ones of the last full run; its kernels stay.
+        latest_path = os.path.join(args.results, "latest.json")
+        with open(latest_path) as f:
+            latest = json.load(f)
+        merged = [sec for sec in ("compile", "startup", "micro") if sec in res]
+        for sec in merged:
+            latest[sec] = res[sec]
+        with open(latest_path, "w") as f:
+            json.dump(latest, f, indent=1)
+            f.write("\n")
+        write_markdown(os.path.join(args.results, "latest.md"), latest)
+        log(f"merged {', '.join(merged) or 'nothing'} into {latest_path} and latest.md")
     # A --filter run is partial: it goes to filtered.*, and latest.* keeps the last full run.
     base = "filtered" if args.filter else "latest"
     json_path = os.path.join(args.results, base + ".json")
