@@ -784,6 +784,8 @@ static void bound_setup(kiln_pool *pool, kiln_instance *inst, char *block)
         mem->pub.max_pages = lim->has_max ? lim->max : KILN_MAX_PAGES;
         mem->pub.reserved = b->mem_strides[i];
         mem->limit_pages = limit < cfg->max_memory_pages ? limit : cfg->max_memory_pages;
+        if (!(m->flags & KILN_MODULE_BOUNDS_CHECKED) && mem->limit_pages > KILN_GUARDED_MAX_PAGES)
+            mem->limit_pages = KILN_GUARDED_MAX_PAGES;
         mem->decl_max = lim->max;
         mem->has_max = lim->has_max != 0;
         inst->memories[i] = mem;

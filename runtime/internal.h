@@ -38,6 +38,11 @@
 
 #define KILN_WASM_PAGE 65536u
 #define KILN_MAX_PAGES 65536u /* 32-bit memories: 4 GiB */
+/* Guard-page memories stop one page short of 4 GiB: generated code relies on an access at
+ * zext(v) that succeeded proving v + C cannot wrap for C < 64 KiB ("address facts",
+ * toolchain/lower_memory.c). The spec lets memory.grow fail and instantiation run into
+ * implementation limits. */
+#define KILN_GUARDED_MAX_PAGES 65535u
 /* 4 GiB addressable + 4 GiB guard: zext(i32 addr) + u32 offset + access size stays inside. */
 /* On a 32-bit host this is 0: there are no guard-page memories there (memory.c). */
 #define KILN_MEMORY_RESERVATION  ((size_t)(UINT64_C(8) << 30))

@@ -49,9 +49,11 @@ kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, u
     uint64_t limit = has_max ? max : KILN_MAX_PAGES;
     if (limit > cap_pages)
         limit = cap_pages;
+    if (limit > KILN_GUARDED_MAX_PAGES)
+        limit = KILN_GUARDED_MAX_PAGES;
     if (min > limit) {
-        kiln_set_error("memory of %llu pages is over the pool's limit of %llu pages",
-                       (unsigned long long)min, (unsigned long long)cap_pages);
+        kiln_set_error("memory of %llu pages is over the limit of %llu pages",
+                       (unsigned long long)min, (unsigned long long)limit);
         return KILN_STATUS_LIMIT;
     }
     if (sizeof(size_t) < 8) {

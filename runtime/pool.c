@@ -281,10 +281,11 @@ static kiln_status bound_check_limits(const kiln_pool *pool, const kiln_module_d
         uint64_t limit = memories[i].limits.has_max ? memories[i].limits.max : KILN_MAX_PAGES;
         if (limit > pool->config.max_memory_pages)
             limit = pool->config.max_memory_pages;
+        if (!(m->flags & KILN_MODULE_BOUNDS_CHECKED) && limit > KILN_GUARDED_MAX_PAGES)
+            limit = KILN_GUARDED_MAX_PAGES;
         if (memories[i].limits.min > limit) {
-            kiln_set_error("memory of %llu pages is over the pool's limit of %llu pages",
-                           (unsigned long long)memories[i].limits.min,
-                           (unsigned long long)pool->config.max_memory_pages);
+            kiln_set_error("memory of %llu pages is over the limit of %llu pages",
+                           (unsigned long long)memories[i].limits.min, (unsigned long long)limit);
             return KILN_STATUS_LIMIT;
         }
     }
