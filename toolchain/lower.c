@@ -364,8 +364,12 @@ static bool lower_prologue(lower_ctx *c, const kiln_func *f)
     c->local_count = (uint32_t)count;
     c->locals = ARENA_ARRAY(&u->scratch, LLVMValueRef, count ? count : 1);
     c->local_types = ARENA_ARRAY(&u->scratch, kiln_valtype, count ? count : 1);
-    if (!c->locals || !c->local_types)
+    c->local_versions = ARENA_ARRAY(&u->scratch, uint32_t, count ? count : 1);
+    if (!c->locals || !c->local_types || !c->local_versions)
         return kiln_diag_set(u->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+    memset(c->local_versions, 0, (count ? count : 1) * sizeof *c->local_versions);
+    c->fact_count = c->fact_next = c->get_next = 0;
+    memset(c->gets, 0, sizeof c->gets);
 
     uint32_t n = 0;
     for (uint32_t i = 0; i < ft->param_count; i++)

@@ -155,6 +155,16 @@ typedef struct lower_frame {
     LLVMValueRef *if_params;   /* if: the parameters, pushed again for the else arm */
 } lower_frame;
 
+/* An i32 value as address facts know it: a local's value between two writes (local is its
+ * index), or any other SSA value (local == UINT32_MAX), within one basic block. */
+typedef struct lower_addr_key {
+    LLVMBasicBlockRef bb;
+    LLVMValueRef value;
+    uint32_t local, version;
+} lower_addr_key;
+
+enum { LOWER_FACTS = 32, LOWER_GETS = 64 };
+
 typedef struct lower_ctx {
     lower_unit *u;
     LLVMBuilderRef b;
@@ -171,6 +181,14 @@ typedef struct lower_ctx {
     uint32_t local_count; /* parameters included */
     LLVMValueRef *locals; /* allocas */
     kiln_valtype *local_types;
+    uint32_t *local_versions; /* bumped by every local.set/tee (address facts) */
+
+    /* Guard-page address facts (lower_memory.c): the i32 addresses accessed so far in the
+     * current basic block, and which local (at which version) recent local.get values read. */
+    lower_addr_key facts[LOWER_FACTS];
+    uint32_t fact_count, fact_next;
+    lower_addr_key gets[LOWER_GETS];
+    uint32_t get_next;
 
     LLVMValueRef *stack;
     uint32_t sp, stack_cap;
@@ -373,6 +391,15 @@ bool lower_module_data(lower_unit *u);
 const char *lower_symbol(lower_unit *u, const char *fmt, ...) KILN_PRINTF(2, 3);
 /* Applies the attributes and section every generated function gets. */
 void lower_function_attrs(lower_unit *u, LLVMValueRef fn);
+
+/* ---- lower_memory.c: address facts ---- */
+
+/* v is the value of local i at its current version (local.get read it, or local.set/tee
+ * wrote it). */
+void lower_fact_local(lower_ctx *c, LLVMValueRef v, uint32_t i);
+/* Marks `add` (just built as l + r, i32) nuw when r is a constant below 64 KiB and l was
+ * accessed earlier in this block: the sum cannot wrap (lower_memory.c). */
+void lower_fact_add(lower_ctx *c, LLVMValueRef add, LLVMValueRef l, LLVMValueRef r);
 
 /* ---- emit.c: target machine, verification, optimisation, output ---- */
 

@@ -14,6 +14,19 @@
  * mem2reg turns them into SSA values, so a loop without calls reads both once and LLVM can
  * hoist what does not depend on the loop.
  *
+ * Address facts (guard-page mode, at every optimisation level): a Wasm address is an i32
+ * sum, so `p[1]` after `p[0]` is an access at zext(p + 4), which LLVM cannot relate to
+ * zext(p) -- the sum might wrap -- and which therefore gets no displacement, no adjacency
+ * with p[0] and no vectorisation. But once an access at zext(p) has run, p is below the
+ * memory size, and a guard-page memory never exceeds KILN_GUARDED_MAX_PAGES = 65535 pages
+ * (the runtime refuses to grow or instantiate past 4 GiB - 64 KiB), so p + C cannot wrap for
+ * 0 < C < 64 KiB. So, within one basic block, after an access at zext(p): an access at
+ * zext(p + C) is emitted as base + (zext(p) + C), and an i32.add p, C gets nuw (pointer
+ * increments become non-wrapping induction variables for SCEV). This is exact on every
+ * execution that reaches it, not speculation; without an earlier access p + C wraps as Wasm
+ * says (tests/wast/addr_fold.wast). "p" is an SSA value, or a local between two writes (the
+ * loads of two local.get are different values that mem2reg makes one).
+ *
  * Accesses use alignment 1 (Wasm's alignment is only a hint) and the "wasm memory" alias
  * class, so they never clobber vmctx values LLVM keeps in registers. Size reads
  * memory0->size; grow and the bulk operations call the runtime (abi.h), which checks bounds
@@ -68,6 +81,69 @@ static LLVMValueRef checked_offset(lower_ctx *c, LLVMValueRef addr, uint64_t off
     return offset ? LLVMBuildAdd(c->b, addr, lower_i32(u, (uint32_t)offset), "") : addr;
 }
 
+/* The key of v in the current block: the local it was read from, or v itself. */
+static lower_addr_key fact_key(const lower_ctx *c, LLVMValueRef v)
+{
+    lower_addr_key k = {LLVMGetInsertBlock(c->b), v, UINT32_MAX, 0};
+    for (uint32_t n = 1; n <= LOWER_GETS; n++) { /* the most recent first */
+        const lower_addr_key *g = &c->gets[(c->get_next + LOWER_GETS - n) % LOWER_GETS];
+        if (g->value == v) {
+            k.local = g->local;
+            k.version = g->version;
+            break;
+        }
+    }
+    return k;
+}
+
+static bool key_equal(const lower_addr_key *a, const lower_addr_key *b)
+{
+    if (a->bb != b->bb || a->local != b->local)
+        return false;
+    return a->local == UINT32_MAX ? a->value == b->value : a->version == b->version;
+}
+
+/* Whether an access at zext(v) ran earlier in the current block. */
+static bool fact_accessed(const lower_ctx *c, LLVMValueRef v)
+{
+    lower_addr_key k = fact_key(c, v);
+    for (uint32_t i = 0; i < c->fact_count; i++)
+        if (key_equal(&c->facts[i], &k))
+            return true;
+    return false;
+}
+
+static void fact_record(lower_ctx *c, LLVMValueRef v)
+{
+    if (fact_accessed(c, v))
+        return;
+    c->facts[c->fact_next] = fact_key(c, v);
+    c->fact_next = (c->fact_next + 1) % LOWER_FACTS;
+    if (c->fact_count < LOWER_FACTS)
+        c->fact_count++;
+}
+
+void lower_fact_local(lower_ctx *c, LLVMValueRef v, uint32_t i)
+{
+    c->gets[c->get_next] = (lower_addr_key){NULL, v, i, c->local_versions[i]};
+    c->get_next = (c->get_next + 1) % LOWER_GETS;
+}
+
+/* l + C with 0 < C < 64 KiB (the largest step address facts vouch for): C, else 0. */
+static uint64_t small_step(LLVMValueRef r)
+{
+    if (!LLVMIsAConstantInt(r))
+        return 0;
+    uint64_t k = LLVMConstIntGetZExtValue(r);
+    return k < 0x10000u ? k : 0;
+}
+
+void lower_fact_add(lower_ctx *c, LLVMValueRef add, LLVMValueRef l, LLVMValueRef r)
+{
+    if (c->mem_base != NULL && LLVMIsAInstruction(add) && small_step(r) != 0 && fact_accessed(c, l))
+        LLVMSetNUW(add, 1);
+}
+
 /* base + zext(addr) + offset, checked in bounds-checked mode; without checks the guard-page
  * reservation covers every 33-bit sum. Shared with lower_simd.c's v128 accesses. */
 LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset,
@@ -80,9 +156,19 @@ LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t o
         return lower_gep(c, base, ea);
     }
     KILN_ASSERT(c->mem_base != NULL);
-    LLVMValueRef ea = LLVMBuildZExt(c->b, addr, u->t_i64, "");
+    LLVMValueRef wide = addr;
+    uint64_t step = 0;
+    /* addr = p + C after an access at p: base + zext(p) + (C + offset), see the top. */
+    if (LLVMIsAInstruction(addr) && LLVMGetInstructionOpcode(addr) == LLVMAdd &&
+        (step = small_step(LLVMGetOperand(addr, 1))) != 0 &&
+        fact_accessed(c, LLVMGetOperand(addr, 0))) {
+        wide = LLVMGetOperand(addr, 0);
+        offset += step; /* < 2^32 + 2^16: still inside the 8 GiB reservation */
+    }
+    fact_record(c, addr);
+    LLVMValueRef ea = LLVMBuildZExt(c->b, wide, u->t_i64, "");
     if (offset != 0)
-        ea = LLVMBuildAdd(c->b, ea, lower_i64(u, offset), ""); /* no wrap: both < 2^32 */
+        ea = LLVMBuildNUWAdd(c->b, ea, lower_i64(u, offset), ""); /* both < 2^33 */
     return lower_gep(c, c->mem_base, ea);
 }
 

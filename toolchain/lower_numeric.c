@@ -114,7 +114,12 @@ bool lower_binop(lower_ctx *c, const kiln_instr *ins, int arg)
     LLVMValueRef r = lower_pop(c);
     LLVMValueRef l = lower_pop(c);
     LLVMValueRef v = float_identity(c, (LLVMOpcode)arg, l, r);
-    lower_push(c, v ? v : LLVMBuildBinOp(c->b, (LLVMOpcode)arg, l, r, ""));
+    if (v == NULL) {
+        v = LLVMBuildBinOp(c->b, (LLVMOpcode)arg, l, r, "");
+        if (ins->op == KILN_OP_I32_ADD)
+            lower_fact_add(c, v, l, r);
+    }
+    lower_push(c, v);
     return true;
 }
 

@@ -15,14 +15,19 @@ bool lower_local_get(lower_ctx *c, const kiln_instr *ins, int arg)
 {
     uint32_t i = ins->u.index;
     KILN_ASSERT(i < c->local_count);
-    lower_push(c, LLVMBuildLoad2(c->b, lower_valtype(c->u, c->local_types[i]), c->locals[i], ""));
+    LLVMValueRef v = LLVMBuildLoad2(c->b, lower_valtype(c->u, c->local_types[i]), c->locals[i], "");
+    lower_fact_local(c, v, i);
+    lower_push(c, v);
     return true;
 }
 
 bool lower_local_set(lower_ctx *c, const kiln_instr *ins, int arg)
 {
     KILN_ASSERT(ins->u.index < c->local_count);
-    LLVMBuildStore(c->b, lower_pop(c), c->locals[ins->u.index]);
+    LLVMValueRef v = lower_pop(c);
+    LLVMBuildStore(c->b, v, c->locals[ins->u.index]);
+    c->local_versions[ins->u.index]++;
+    lower_fact_local(c, v, ins->u.index);
     return true;
 }
 
@@ -30,6 +35,8 @@ bool lower_local_tee(lower_ctx *c, const kiln_instr *ins, int arg)
 {
     KILN_ASSERT(ins->u.index < c->local_count);
     LLVMBuildStore(c->b, *lower_top(c, 1), c->locals[ins->u.index]);
+    c->local_versions[ins->u.index]++;
+    lower_fact_local(c, *lower_top(c, 1), ins->u.index);
     return true;
 }
 
