@@ -56,6 +56,8 @@ static const char *const intr_names[INTR_COUNT] = {
     [INTR_SSUB_SAT] = "llvm.ssub.sat",
     [INTR_USUB_SAT] = "llvm.usub.sat",
     [INTR_UADD_OVF] = "llvm.uadd.with.overflow",
+    [INTR_MEMCPY] = "llvm.memcpy",
+    [INTR_MEMSET] = "llvm.memset",
 };
 
 /* abi.h's runtime functions. sig: result letter, then parameters:
@@ -537,6 +539,7 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
     }
     if (!lower_prologue(&c, f))
         return false;
+    lower_libc_fast_path(&c, f);
 
     kiln_reader r;
     rd_init(&r, m->bytes, m->size, u->diag);

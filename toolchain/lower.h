@@ -57,6 +57,8 @@ typedef enum lower_intr {
     INTR_SSUB_SAT,
     INTR_USUB_SAT,
     INTR_UADD_OVF,
+    INTR_MEMCPY,
+    INTR_MEMSET,
     INTR_COUNT
 } lower_intr;
 
@@ -391,6 +393,13 @@ bool lower_module_data(lower_unit *u);
 const char *lower_symbol(lower_unit *u, const char *fmt, ...) KILN_PRINTF(2, 3);
 /* Applies the attributes and section every generated function gets. */
 void lower_function_attrs(lower_unit *u, LLVMValueRef fn);
+
+/* ---- lower_libc.c: wasi-libc's memcpy and memset ---- */
+
+/* When f is wasi-libc's memcpy or memset (exact type and body), emits a native fast path for
+ * in-bounds (and, for memcpy, non-overlapping) calls and leaves the builder where the
+ * function's own body goes; false (nothing emitted) for any other function. */
+bool lower_libc_fast_path(lower_ctx *c, const kiln_func *f);
 
 /* ---- lower_memory.c: address facts ---- */
 

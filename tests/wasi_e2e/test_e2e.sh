@@ -99,6 +99,18 @@ both misc 42 "" "" ""
 # (crash is noinline; at -O2 the faulting load of oob.c is in main).
 both trap 134 'kiln: trap: unreachable in function "crash"' "" ""
 both oob 134 'kiln: trap: out of bounds memory access in function "main"' "" ""
+# wasi-libc's memcpy/memset/memcmp: native fast path (guard pages) and musl's loops
+# (--bounds-checks) print the same; a copy across the end of memory traps inside memcpy.
+both strings 0 "" "" ""
+both strings 0 "" "" "--bounds-checks"
+both strings.oob 134 'kiln: trap: out of bounds memory access in function "memcpy"' "" "" oob
+# The three functions are recognised (their bodies are Debian's wasi-libc's, byte for byte):
+# a fast path each with guard pages, none with --bounds-checks.
+fast=$("$kiln" compile -O2 --emit llvm "$guests/strings.wasm" -o - | grep -c '^libc\.fast')
+[[ $fast == 3 ]] || fail "strings.wasm: $fast libc fast paths, want 3 (memcpy, memset, memcmp)"
+fast=$("$kiln" compile -O2 --bounds-checks --emit llvm "$guests/strings.wasm" -o - |
+    grep -c '^libc\.fast')
+[[ $fast == 0 ]] || fail "strings.wasm --bounds-checks: $fast libc fast paths, want 0"
 if [[ -f $guests/nameless.wasm ]]; then
     both nameless 134 'kiln: trap: integer divide by zero in function #1' "" "-O0"
     both nameless 134 'kiln: trap: unreachable in function "_start"' "" "-O0" x
