@@ -441,17 +441,23 @@ static void test_preopen_descriptor(void **state)
     assert_int_equal(WT_CALL(t, "fd_prestat_dir_name", fd, WT_BUF, 100), E_BADF);
 }
 
+/* A module with nothing in it: no memory, no functions, no exports. */
+static void bare_module(kiln_module_desc *m)
+{
+    memset(m, 0, sizeof *m);
+    m->abi_version = KILN_ABI_VERSION;
+    m->start = UINT32_MAX;
+    kiln_vmctx_layout *l = &m->layout;
+    l->imports = l->tables = l->globals = l->global_cells = l->sig_ids = l->funcrefs =
+        l->elem_dropped = l->data_dropped = l->size = KILN_VMCTX_HEADER_SIZE;
+}
+
 /* A module without a memory: every pointer is out of bounds, nothing crashes. */
 static void test_guest_without_memory(void **state)
 {
     wt *t = *state;
     kiln_module_desc m;
-    memset(&m, 0, sizeof m);
-    m.abi_version = KILN_ABI_VERSION;
-    m.start = UINT32_MAX;
-    kiln_vmctx_layout *l = &m.layout;
-    l->imports = l->tables = l->globals = l->global_cells = l->sig_ids = l->funcrefs =
-        l->elem_dropped = l->data_dropped = l->size = KILN_VMCTX_HEADER_SIZE;
+    bare_module(&m);
     kiln_instance *bare = NULL;
     assert_int_equal(kiln_instance_new(&m, NULL, &bare), KILN_STATUS_OK);
     kiln_instance *saved = t->inst;
@@ -472,12 +478,7 @@ static void test_run_main_errors(void **state)
 {
     (void)state;
     kiln_module_desc m;
-    memset(&m, 0, sizeof m);
-    m.abi_version = KILN_ABI_VERSION;
-    m.start = UINT32_MAX;
-    kiln_vmctx_layout *l = &m.layout;
-    l->imports = l->tables = l->globals = l->global_cells = l->sig_ids = l->funcrefs =
-        l->elem_dropped = l->data_dropped = l->size = KILN_VMCTX_HEADER_SIZE;
+    bare_module(&m);
     kiln_wasi_config cfg;
     kiln_wasi_config_init(&cfg);
     char arg0[] = "prog";
