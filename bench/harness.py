@@ -242,6 +242,32 @@ def run_kernels(kernels, engines, runs, warmup):
     return samples, expected
 
 
+# Engines whose instructions callgrind counts (node's JIT would count the compiler too).
+INSTR_ENGINES = ("native", "kiln", "kiln-bounds", "wasm2c")
+
+
+def count_instructions(cmd, valgrind):
+    """Instructions the process executed (callgrind's Ir), deterministic where time is not."""
+    p = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    m = re.search(r"Collected\s*:\s*(\d+)", p.stderr)
+    if p.returncode != 0 or not m:
+        raise BenchError(f"callgrind failed on {' '.join(cmd)}:\n{p.stderr[-2000:]}")
+    return int(m.group(1))
+
+
+def add_instructions(res, kernels, engines, valgrind):
+    for k, exes in kernels.items():
+        counts = {e: count_instructions(exes[e], valgrind) for e in INSTR_ENGINES if e in engines}
+        res["kernels"][k]["instructions"] = {
+            e: {"count": n, "ratio_to_native": n / counts["native"]} for e, n in counts.items()}
+        log(f"  {k:13s} instructions " + "  ".join(f"{e} {n / counts['native']:.3f}"
+                                                   for e, n in counts.items()))
+    res["geomean_instructions_to_native"] = {
+        e: geomean([kr["instructions"][e]["ratio_to_native"] for kr in res["kernels"].values()])
+        for e in INSTR_ENGINES if e in engines}
+
+
 def add_paired_ratios(res):
     """Per kernel and engine, the median over the rounds of (this engine's time / native's time
     in the same round): with interleaving, a burst of load hits both runs of a pair, so this
@@ -456,6 +482,15 @@ def write_execution(lines, res, engines, wasm_engines):
                   f"kiln {'<=' if g['kiln'] <= g['wasm2c'] else '>'} wasm2c ({g['wasm2c']:.2f}); "
                   "kiln faster than node on every kernel: "
                   + ("yes" if not slower_than_node else "no (" + ", ".join(slower_than_node) + ")") + "."]
+    gi = res.get("geomean_instructions_to_native")
+    if gi:
+        ie = list(gi)
+        lines += ["", "Instructions executed (callgrind, one run each; deterministic), relative to native:", "",
+                  "| kernel | " + " | ".join(ie) + " |", "|---|" + "---:|" * len(ie)]
+        for k, kr in res["kernels"].items():
+            lines.append(f"| {k} | " + " | ".join(f"{kr['instructions'][e]['ratio_to_native']:.3f}"
+                                                  for e in ie) + " |")
+        lines.append("| **geomean** | " + " | ".join(f"**{gi[e]:.3f}**" for e in ie) + " |")
     flags = res.get("flags", [])
     if flags:
         lines += ["", "Kernels where Kiln is slower than wasm2c or node, or above 1.10x native:", ""]
@@ -567,6 +602,9 @@ def main():
     ap.add_argument("--compile-runs", type=int, default=3)
     ap.add_argument("--functions", type=int, default=3400, help="functions of the large module")
     ap.add_argument("--jobs", type=int, default=2, help="parallel builds of the kernels")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count each kernel's executed instructions under callgrind "
+                         "(deterministic, unlike time on a shared machine; slow)")
     ap.add_argument("--merge", action="store_true",
                     help="with a --filter that matches only sections (startup, compile, micro): "
                          "replace those sections of latest.json, dated, and rewrite latest.md")
@@ -645,6 +683,12 @@ def main():
                 kr["engines"][e] = {"median_s": med, "samples_s": samples[k][e], "ratio_to_native": med / nat}
             res["kernels"][k] = kr
         add_paired_ratios(res)
+        if args.instructions:
+            valgrind = shutil.which("valgrind")
+            if not valgrind:
+                raise BenchError("--instructions needs valgrind (apt-get install valgrind)")
+            log("counting instructions with callgrind (one run per kernel and engine)")
+            add_instructions(res, kernels, engines, valgrind)
         res["geomean_ratio_to_native"] = {
             e: geomean([res["kernels"][k]["engines"][e]["ratio_to_native"] for k in names]) for e in engines}
         if "kiln-bounds" in engines:

@@ -6,6 +6,7 @@
 #   ./scripts/bench.sh --filter 'sha|crc'   only the kernels (and sections: compile, startup,
 #                                      micro) whose name matches the regex
 #   ./scripts/bench.sh --quick         1 run, no warm-up: a smoke test, not a measurement
+#   ./scripts/bench.sh --instructions  also count instructions under callgrind (deterministic)
 #   ./scripts/bench.sh --filter startup --merge
 #                                      re-measure sections only (startup, compile, micro) and
 #                                      replace them in latest.json / latest.md, dated
@@ -29,9 +30,9 @@ while [[ $# -gt 0 ]]; do
         --build-dir=*) build=${1#*=}; shift ;;
         --runs|--filter|--startup-runs|--compile-runs|--functions)
             harness_args+=("$1" "$2"); shift 2 ;;
-        --runs=*|--filter=*|--startup-runs=*|--compile-runs=*|--functions=*|--quick|--merge)
+        --runs=*|--filter=*|--startup-runs=*|--compile-runs=*|--functions=*|--quick|--merge|--instructions)
             harness_args+=("$1"); shift ;;
-        -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done

@@ -18,7 +18,7 @@ packages=(
 # Optional groups: --bench (scripts/bench.sh: the peers and the report tools).
 for group in "$@"; do
   case $group in
-    --bench) packages+=(hyperfine gnuplot-nox nodejs python3) ;;
+    --bench) packages+=(hyperfine gnuplot-nox nodejs python3 valgrind) ;;
     *) echo "install-deps: unknown option '$group' (known: --bench)" >&2; exit 2 ;;
   esac
 done
