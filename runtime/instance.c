@@ -777,15 +777,13 @@ static void bound_setup(kiln_pool *pool, kiln_instance *inst, char *block)
             continue;
         const kiln_limits_desc *lim = &memories[i].limits;
         kiln_memory_impl *mem = &inst->own_memories[i];
-        uint64_t limit = lim->has_max ? lim->max : KILN_MAX_PAGES;
         memset(mem, 0, sizeof *mem);
         mem->pub.base.p = kiln_bound_memory_base(pool, inst->slot, i);
         mem->pub.size = lim->min * KILN_WASM_PAGE;
         mem->pub.max_pages = lim->has_max ? lim->max : KILN_MAX_PAGES;
         mem->pub.reserved = b->mem_strides[i];
-        mem->limit_pages = limit < cfg->max_memory_pages ? limit : cfg->max_memory_pages;
-        if (!(m->flags & KILN_MODULE_BOUNDS_CHECKED) && mem->limit_pages > KILN_GUARDED_MAX_PAGES)
-            mem->limit_pages = KILN_GUARDED_MAX_PAGES;
+        mem->limit_pages = kiln_memory_limit(lim->has_max, lim->max, cfg->max_memory_pages,
+                                             !(m->flags & KILN_MODULE_BOUNDS_CHECKED));
         mem->decl_max = lim->max;
         mem->has_max = lim->has_max != 0;
         inst->memories[i] = mem;

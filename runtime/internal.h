@@ -181,6 +181,9 @@ extern size_t kiln_checked_reserve_max;
 /* Bytes a bounds-checked memory of min pages growing to limit pages reserves up front: a
  * multiple of 64 KiB, or one OS page if the limit is 0. May exceed SIZE_MAX on 32-bit. */
 uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages);
+/* A memory's growth limit in pages: its maximum (65,536 without one), capped by cap_pages and,
+ * for guard-page memories, by KILN_GUARDED_MAX_PAGES. */
+uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, bool guarded);
 /* Reserves (or reuses the registered reservation `cached`) and commits min pages. */
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
                               uint64_t cap_pages, void *cached);

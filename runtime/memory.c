@@ -38,6 +38,16 @@
 
 #include "internal.h"
 
+uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, bool guarded)
+{
+    uint64_t limit = has_max ? max : KILN_MAX_PAGES;
+    if (limit > cap_pages)
+        limit = cap_pages;
+    if (guarded && limit > KILN_GUARDED_MAX_PAGES)
+        limit = KILN_GUARDED_MAX_PAGES;
+    return limit;
+}
+
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
                               uint64_t cap_pages, void *cached)
 {
@@ -46,11 +56,7 @@ kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, u
         kiln_set_error("invalid memory limits");
         return KILN_STATUS_ARG;
     }
-    uint64_t limit = has_max ? max : KILN_MAX_PAGES;
-    if (limit > cap_pages)
-        limit = cap_pages;
-    if (limit > KILN_GUARDED_MAX_PAGES)
-        limit = KILN_GUARDED_MAX_PAGES;
+    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages, true);
     if (min > limit) {
         kiln_set_error("memory of %llu pages is over the limit of %llu pages",
                        (unsigned long long)min, (unsigned long long)limit);
@@ -120,9 +126,7 @@ kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool ha
         kiln_set_error("invalid memory limits");
         return KILN_STATUS_ARG;
     }
-    uint64_t limit = has_max ? max : KILN_MAX_PAGES;
-    if (limit > cap_pages)
-        limit = cap_pages;
+    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages, false);
     if (min > limit) {
         kiln_set_error("memory of %llu pages is over the pool's limit of %llu pages",
                        (unsigned long long)min, (unsigned long long)cap_pages);

@@ -278,11 +278,9 @@ static kiln_status bound_check_limits(const kiln_pool *pool, const kiln_module_d
     for (uint32_t i = 0; i < m->memory_count; i++) {
         if (memories[i].imported)
             continue;
-        uint64_t limit = memories[i].limits.has_max ? memories[i].limits.max : KILN_MAX_PAGES;
-        if (limit > pool->config.max_memory_pages)
-            limit = pool->config.max_memory_pages;
-        if (!(m->flags & KILN_MODULE_BOUNDS_CHECKED) && limit > KILN_GUARDED_MAX_PAGES)
-            limit = KILN_GUARDED_MAX_PAGES;
+        const kiln_limits_desc *lim = &memories[i].limits;
+        uint64_t limit = kiln_memory_limit(lim->has_max, lim->max, pool->config.max_memory_pages,
+                                           !(m->flags & KILN_MODULE_BOUNDS_CHECKED));
         if (memories[i].limits.min > limit) {
             kiln_set_error("memory of %llu pages is over the limit of %llu pages",
                            (unsigned long long)memories[i].limits.min, (unsigned long long)limit);
@@ -408,9 +406,9 @@ static kiln_status bound_reserve(kiln_pool *pool, kiln_bound *b, const kiln_modu
             continue;
         uint64_t stride = KILN_MEMORY_RESERVATION;
         if (!guarded) {
-            uint64_t limit = memories[i].limits.has_max ? memories[i].limits.max : KILN_MAX_PAGES;
-            if (limit > pool->config.max_memory_pages)
-                limit = pool->config.max_memory_pages;
+            const kiln_limits_desc *lim = &memories[i].limits;
+            uint64_t limit =
+                kiln_memory_limit(lim->has_max, lim->max, pool->config.max_memory_pages, false);
             /* The growth limit on 64-bit hosts; on 32-bit ones a memory that outgrows this
              * moves out of its slot until the slot is reset (memory.c). */
             stride = kiln_checked_capacity(memories[i].limits.min, limit);

@@ -370,8 +370,6 @@ static bool lower_prologue(lower_ctx *c, const kiln_func *f)
     if (!c->locals || !c->local_types || !c->local_versions)
         return kiln_diag_set(u->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
     memset(c->local_versions, 0, (count ? count : 1) * sizeof *c->local_versions);
-    c->fact_count = c->fact_next = c->get_next = 0;
-    memset(c->gets, 0, sizeof c->gets);
 
     uint32_t n = 0;
     for (uint32_t i = 0; i < ft->param_count; i++)

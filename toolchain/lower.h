@@ -394,14 +394,17 @@ const char *lower_symbol(lower_unit *u, const char *fmt, ...) KILN_PRINTF(2, 3);
 /* Applies the attributes and section every generated function gets. */
 void lower_function_attrs(lower_unit *u, LLVMValueRef fn);
 
-/* ---- lower_libc.c: wasi-libc's memcpy and memset ---- */
+/* ---- lower_libc.c: wasi-libc's memcpy, memset and memcmp ---- */
 
-/* When f is wasi-libc's memcpy or memset (exact type and body), emits a native fast path for
- * in-bounds (and, for memcpy, non-overlapping) calls and leaves the builder where the
+/* When f is wasi-libc's memcpy, memset or memcmp (exact type and body), emits a native fast
+ * path for long in-bounds calls (lower_libc.c says which) and leaves the builder where the
  * function's own body goes; false (nothing emitted) for any other function. */
 bool lower_libc_fast_path(lower_ctx *c, const kiln_func *f);
 
-/* ---- lower_memory.c: address facts ---- */
+/* ---- lower_memory.c ---- */
+
+/* memory 0's current size in bytes (i64), read from its runtime record. */
+LLVMValueRef lower_memory0_bytes(lower_ctx *c);
 
 /* v is the value of local i at its current version (local.get read it, or local.set/tee
  * wrote it). */

@@ -202,11 +202,7 @@ bool lower_libc_fast_path(lower_ctx *c, const kiln_func *f)
     LLVMPositionBuilderAtEnd(c->b, check);
     LLVMValueRef d = LLVMBuildZExt(c->b, d32, u->t_i64, "");
     LLVMValueRef n = LLVMBuildZExt(c->b, n32, u->t_i64, "");
-    LLVMValueRef mem =
-        lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEMORY0), ALIAS_VMCTX, true);
-    LLVMValueRef size =
-        lower_load(c, u->t_i64, lower_gep(c, mem, lower_i64(u, offsetof(kiln_abi_memory, size))),
-                   ALIAS_VMCTX, false);
+    LLVMValueRef size = lower_memory0_bytes(c);
     LLVMValueRef ok = in_bounds(c, d, n, size);
     LLVMValueRef s = NULL;
     if (kind != LIBC_MEMSET) {

@@ -103,21 +103,27 @@ static bool key_equal(const lower_addr_key *a, const lower_addr_key *b)
     return a->local == UINT32_MAX ? a->value == b->value : a->version == b->version;
 }
 
-/* Whether an access at zext(v) ran earlier in the current block. */
-static bool fact_accessed(const lower_ctx *c, LLVMValueRef v)
+static bool fact_known(const lower_ctx *c, const lower_addr_key *k)
 {
-    lower_addr_key k = fact_key(c, v);
     for (uint32_t i = 0; i < c->fact_count; i++)
-        if (key_equal(&c->facts[i], &k))
+        if (key_equal(&c->facts[i], k))
             return true;
     return false;
 }
 
+/* Whether an access at zext(v) ran earlier in the current block. */
+static bool fact_accessed(const lower_ctx *c, LLVMValueRef v)
+{
+    lower_addr_key k = fact_key(c, v);
+    return fact_known(c, &k);
+}
+
 static void fact_record(lower_ctx *c, LLVMValueRef v)
 {
-    if (fact_accessed(c, v))
+    lower_addr_key k = fact_key(c, v);
+    if (fact_known(c, &k))
         return;
-    c->facts[c->fact_next] = fact_key(c, v);
+    c->facts[c->fact_next] = k;
     c->fact_next = (c->fact_next + 1) % LOWER_FACTS;
     if (c->fact_count < LOWER_FACTS)
         c->fact_count++;
@@ -204,14 +210,19 @@ bool lower_store_op(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
-bool lower_memory_size(lower_ctx *c, const kiln_instr *ins, int arg)
+LLVMValueRef lower_memory0_bytes(lower_ctx *c)
 {
     lower_unit *u = c->u;
     LLVMValueRef mem =
         lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEMORY0), ALIAS_VMCTX, true);
-    LLVMValueRef bytes =
-        lower_load(c, u->t_i64, lower_gep(c, mem, lower_i64(u, offsetof(kiln_abi_memory, size))),
-                   ALIAS_VMCTX, false);
+    return lower_load(c, u->t_i64, lower_gep(c, mem, lower_i64(u, offsetof(kiln_abi_memory, size))),
+                      ALIAS_VMCTX, false);
+}
+
+bool lower_memory_size(lower_ctx *c, const kiln_instr *ins, int arg)
+{
+    lower_unit *u = c->u;
+    LLVMValueRef bytes = lower_memory0_bytes(c);
     LLVMValueRef pages = LLVMBuildLShr(c->b, bytes, lower_i64(u, 16), "");
     lower_push(c, LLVMBuildTrunc(c->b, pages, u->t_i32, ""));
     return true;
