@@ -4,9 +4,11 @@
  * "generic", so the output does not depend on the machine that compiles; "native" asks for
  * the host CPU and its features). Code is position-independent so objects link into PIE
  * executables and shared libraries. Optimisation is the new pass manager's default<On>
- * pipeline through LLVMRunPasses. Output goes to a malloc'ed buffer (object, assembly or
- * textual IR); compile.c writes it to a file when asked. LLVM's targets are registered once
- * per process (call_once), so compilations on several threads may start at the same time.
+ * pipeline through LLVMRunPasses, after which the "root" copies of memory bases that lowering
+ * made for the loop vectoriser (lower_memory.c) are replaced by the bases themselves. Output goes
+ * to a malloc'ed buffer (object, assembly or textual IR); compile.c writes it to a file when asked.
+ * LLVM's targets are registered once per process (call_once), so compilations on several threads
+ * may start at the same time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +116,27 @@ bool emit_verify(LLVMModuleRef mod, kiln_diag *d)
     return ok;
 }
 
+/* Replaces every "root" copy of a memory base (lower_memory.c) by the base it copies. */
+static void strip_roots(LLVMModuleRef mod)
+{
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb), next; i; i = next) {
+                next = LLVMGetNextInstruction(i);
+                if (!LLVMIsACallInst(i))
+                    continue;
+                LLVMValueRef callee = LLVMGetCalledValue(i);
+                if (!LLVMIsAInlineAsm(callee))
+                    continue;
+                size_t len = 0;
+                const char *text = LLVMGetInlineAsmAsmString(callee, &len);
+                if (len != sizeof LOWER_ROOT_ASM - 1 || memcmp(text, LOWER_ROOT_ASM, len) != 0)
+                    continue;
+                LLVMReplaceAllUsesWith(i, LLVMGetOperand(i, 0));
+                LLVMInstructionEraseFromParent(i);
+            }
+}
+
 bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, kiln_diag *d)
 {
     static const char *const pipelines[] = {"default<O0>", "default<O1>", "default<O2>",
@@ -125,8 +148,10 @@ bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, ki
                                                                : opt_level],
                                      tm, opts);
     LLVMDisposePassBuilderOptions(opts);
-    if (!err)
+    if (!err) {
+        strip_roots(mod);
         return true;
+    }
     char *msg = LLVMGetErrorMessage(err);
     llvm_fail(d, "optimisation failed", msg);
     LLVMDisposeErrorMessage(msg);

@@ -370,6 +370,10 @@ static bool lower_prologue(lower_ctx *c, const kiln_func *f)
     if (!c->locals || !c->local_types || !c->local_versions)
         return kiln_diag_set(u->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
     memset(c->local_versions, 0, (count ? count : 1) * sizeof *c->local_versions);
+    c->root_bases = ARENA_ARRAY(&u->scratch, LLVMValueRef, count ? count : 1);
+    if (!c->root_bases)
+        return kiln_diag_set(u->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+    memset(c->root_bases, 0, (count ? count : 1) * sizeof *c->root_bases);
 
     uint32_t n = 0;
     for (uint32_t i = 0; i < ft->param_count; i++)
@@ -530,6 +534,7 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
 
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(u->ctx, c.fn, "entry");
     LLVMPositionBuilderAtEnd(c.b, entry);
+    c.entry_bb = entry;
     if (is_multi3(u, f)) {
         lower_multi3(&c);
         place_trap_blocks(&c);

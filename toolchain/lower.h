@@ -165,7 +165,11 @@ typedef struct lower_addr_key {
     uint32_t local, version;
 } lower_addr_key;
 
-enum { LOWER_FACTS = 32, LOWER_GETS = 64 };
+enum { LOWER_FACTS = 32, LOWER_GETS = 64, LOWER_ROOTS_MAX = 64 };
+
+/* The text of the inline asm that makes a "root" copy of memory 0's base (lower_memory.c);
+ * emit_optimize replaces every such copy by the base after the optimisation pipeline. */
+#define LOWER_ROOT_ASM "# kiln root"
 
 typedef struct lower_ctx {
     lower_unit *u;
@@ -175,6 +179,9 @@ typedef struct lower_ctx {
     LLVMValueRef fn;
     LLVMValueRef vmctx;
     LLVMValueRef mem_base; /* memory 0's base, loaded once in the entry block; or NULL */
+    LLVMBasicBlockRef entry_bb;
+    LLVMValueRef *root_bases; /* per local: its root copy of mem_base, or NULL (lower_memory.c) */
+    uint32_t root_count;
     /* Bounds-checked mode: memory 0's record (invariant), and allocas holding its base and
      * size in bytes (pointer-sized integer), reloaded after calls and memory.grow; mem2reg
      * turns them into SSA values, so checks see one load per call-free region. */

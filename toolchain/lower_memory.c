@@ -27,12 +27,27 @@
  * says (tests/wast/addr_fold.wast). "p" is an SSA value, or a local between two writes (the
  * loads of two local.get are different values that mem2reg makes one).
  *
+ * Roots (guard-page mode): LLVM's loop vectoriser checks at run time that the arrays a loop
+ * reads and writes do not overlap, grouping the accesses by the object they point into. All
+ * Wasm accesses point into one object, the memory, so nothing is grouped and a loop like
+ * c[j] += a * b[j] gets a check that c[j] and c[j + 1] do not overlap, which always fails:
+ * the vector loop never runs. So an access whose address comes from local l (through adds,
+ * and through copies between locals within the last LOWER_GETS local.get/set/tee) uses l's
+ * "root": a copy of the base made by an empty inline asm that LLVM cannot see through, one
+ * per local (at most LOWER_ROOTS_MAX per function), in the entry block. The vectoriser then
+ * groups by array and compares whole ranges once before the loop. Roots change no semantics
+ * (two roots may alias as far as LLVM knows, as the base does with itself), and emit.c
+ * replaces each by the base itself after the optimisation pipeline, so code generation sees
+ * one base register as before.
+ *
  * Accesses use alignment 1 (Wasm's alignment is only a hint) and the "wasm memory" alias
  * class, so they never clobber vmctx values LLVM keeps in registers. Size reads
  * memory0->size; grow and the bulk operations call the runtime (abi.h), which checks bounds
  * before moving any byte.
  */
 #include "lower.h"
+
+#include <string.h>
 
 void lower_memory_reload(lower_ctx *c)
 {
@@ -150,6 +165,74 @@ void lower_fact_add(lower_ctx *c, LLVMValueRef add, LLVMValueRef l, LLVMValueRef
         LLVMSetNUW(add, 1);
 }
 
+/* The oldest entry of the gets ring for value v, or (v == NULL) for local l at version ver. */
+static const lower_addr_key *oldest_get(const lower_ctx *c, LLVMValueRef v, uint32_t l,
+                                        uint32_t ver)
+{
+    for (uint32_t n = LOWER_GETS; n >= 1; n--) {
+        const lower_addr_key *g = &c->gets[(c->get_next + LOWER_GETS - n) % LOWER_GETS];
+        if (g->value == NULL)
+            continue;
+        if (v != NULL ? g->value == v : (g->local == l && g->version == ver))
+            return g;
+    }
+    return NULL;
+}
+
+/* The local an address comes from (see "Roots" at the top), or UINT32_MAX. */
+static uint32_t root_local(const lower_ctx *c, LLVMValueRef v)
+{
+    uint32_t root = UINT32_MAX;
+    for (int depth = 0; depth < 16 && v != NULL; depth++) {
+        if (LLVMIsAInstruction(v) && LLVMGetInstructionOpcode(v) == LLVMAdd) {
+            v = LLVMGetOperand(v, 0);
+            continue;
+        }
+        const lower_addr_key *g = oldest_get(c, v, 0, 0);
+        if (g == NULL)
+            return root;
+        root = g->local;
+        /* The value the local.set/tee of this version stored, to follow copies like q = p. */
+        const lower_addr_key *set = oldest_get(c, NULL, g->local, g->version);
+        if (set == NULL || set->value == v)
+            return root;
+        v = set->value;
+    }
+    return root;
+}
+
+/* The base for an access at an address coming from local l: its root copy of mem_base,
+ * created in the entry block on first use, or mem_base itself. */
+static LLVMValueRef root_base(lower_ctx *c, LLVMValueRef addr)
+{
+    uint32_t l = root_local(c, addr);
+    if (l == UINT32_MAX || c->entry_bb == NULL)
+        return c->mem_base;
+    if (c->root_bases[l] != NULL)
+        return c->root_bases[l];
+    if (c->root_count >= LOWER_ROOTS_MAX)
+        return c->mem_base;
+    lower_unit *u = c->u;
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(u->ctx);
+    LLVMPositionBuilderBefore(b, LLVMGetBasicBlockTerminator(c->entry_bb));
+    LLVMTypeRef params[2] = {u->t_ptr, u->t_i64};
+    LLVMTypeRef ft = LLVMFunctionType(u->t_ptr, params, 2, false);
+    /* The number makes each copy a different value: identical calls would be merged. */
+    LLVMValueRef text = LLVMGetInlineAsm(ft, LOWER_ROOT_ASM, sizeof LOWER_ROOT_ASM - 1, "=r,0,i", 6,
+                                         false, false, LLVMInlineAsmDialectATT, false);
+    LLVMValueRef args[2] = {c->mem_base, lower_i64(u, c->root_count)};
+    LLVMValueRef call = LLVMBuildCall2(b, ft, text, args, 2, "root");
+    static const char *const attrs[] = {"nounwind", "willreturn", "memory"}; /* memory(none) */
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+        LLVMAddCallSiteAttribute(
+            call, LLVMAttributeFunctionIndex,
+            LLVMCreateEnumAttribute(
+                u->ctx, LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i])), 0));
+    LLVMDisposeBuilder(b);
+    c->root_count++;
+    return c->root_bases[l] = call;
+}
+
 /* base + zext(addr) + offset, checked in bounds-checked mode; without checks the guard-page
  * reservation covers every 33-bit sum. Shared with lower_simd.c's v128 accesses. */
 LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset,
@@ -175,7 +258,7 @@ LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t o
     LLVMValueRef ea = LLVMBuildZExt(c->b, wide, u->t_i64, "");
     if (offset != 0)
         ea = LLVMBuildNUWAdd(c->b, ea, lower_i64(u, offset), ""); /* both < 2^33 */
-    return lower_gep(c, c->mem_base, ea);
+    return lower_gep(c, root_base(c, wide), ea);
 }
 
 bool lower_load_op(lower_ctx *c, const kiln_instr *ins, int arg)
