@@ -435,7 +435,7 @@ static const uint8_t multi3_code[] = {
     0xff, 0xff, 0x0f, 0x83, 0x84, 0x37, 0x03, 0x00, 0x0b,
 };
 
-static bool is_multi3(const lower_unit *u, const kiln_func *f)
+bool lower_is_multi3(const lower_unit *u, const kiln_func *f)
 {
     static const kiln_valtype params[5] = {KILN_VT_I32, KILN_VT_I64, KILN_VT_I64, KILN_VT_I64,
                                            KILN_VT_I64};
@@ -454,29 +454,52 @@ static bool is_multi3(const lower_unit *u, const kiln_func *f)
            memcmp(m->bytes + f->body.offset, multi3_code, sizeof multi3_code) == 0;
 }
 
-/* The body of a recognised __multi3. It makes no calls but the trap path's and needs no
- * frame (no locals survive mem2reg), so it has no stack check: the caller passed its own,
- * and the runtime keeps KILN_STACK_HEADROOM below the limit for such frames (docs/abi.md). */
-static void lower_multi3(lower_ctx *c)
+/* Stores the low 128 bits of (a_hi:a_lo) * (b_hi:b_lo) at ret, as __multi3 does: the high half
+ * at ret + 8 first, then the low half at ret. */
+static void multi3_store(lower_ctx *c, LLVMValueRef ret, LLVMValueRef const factors[4])
 {
     lower_unit *u = c->u;
-    lower_memory_setup(c);
     LLVMTypeRef t_i128 = LLVMIntTypeInContext(u->ctx, 128);
     LLVMValueRef sixty_four = LLVMConstInt(t_i128, 64, false);
     LLVMValueRef wide[2];
     for (unsigned i = 0; i < 2; i++) {
-        LLVMValueRef lo = LLVMBuildZExt(c->b, LLVMGetParam(c->fn, 2 + 2 * i), t_i128, "");
-        LLVMValueRef hi = LLVMBuildZExt(c->b, LLVMGetParam(c->fn, 3 + 2 * i), t_i128, "");
+        LLVMValueRef lo = LLVMBuildZExt(c->b, factors[2 * i], t_i128, "");
+        LLVMValueRef hi = LLVMBuildZExt(c->b, factors[2 * i + 1], t_i128, "");
         wide[i] = LLVMBuildOr(c->b, LLVMBuildShl(c->b, hi, sixty_four, ""), lo, "");
     }
     LLVMValueRef product = LLVMBuildMul(c->b, wide[0], wide[1], "");
     LLVMValueRef lo = LLVMBuildTrunc(c->b, product, u->t_i64, "");
     LLVMValueRef hi =
         LLVMBuildTrunc(c->b, LLVMBuildLShr(c->b, product, sixty_four, ""), u->t_i64, "");
-    LLVMValueRef ret = LLVMGetParam(c->fn, 1);
     lower_store(c, hi, lower_effective_address(c, ret, 8, 8), ALIAS_MEMORY);
     lower_store(c, lo, lower_effective_address(c, ret, 0, 8), ALIAS_MEMORY);
+}
+
+/* The body of a recognised __multi3. It makes no calls but the trap path's and needs no
+ * frame (no locals survive mem2reg), so it has no stack check: the caller passed its own,
+ * and the runtime keeps KILN_STACK_HEADROOM below the limit for such frames (docs/abi.md).
+ * Exported or called indirectly, it runs as this function. */
+static void lower_multi3(lower_ctx *c)
+{
+    lower_memory_setup(c);
+    LLVMValueRef factors[4];
+    for (unsigned i = 0; i < 4; i++)
+        factors[i] = LLVMGetParam(c->fn, 2 + i);
+    multi3_store(c, LLVMGetParam(c->fn, 1), factors);
     LLVMBuildRetVoid(c->b);
+}
+
+/* A direct call of a recognised __multi3, expanded in place: its stores then take part in
+ * the caller's address facts (lower_memory.c), so ret + 8 is the same address whether the
+ * store or a later load computed it, and LLVM forwards the product from store to load
+ * instead of reading it back from the Wasm stack. A trap in it (ret out of bounds) is
+ * reported in the caller, as it already was once LLVM inlined the function at -O1 and up. */
+void lower_multi3_call(lower_ctx *c)
+{
+    LLVMValueRef *args = lower_top(c, 5);
+    LLVMValueRef ret = args[0], factors[4] = {args[1], args[2], args[3], args[4]};
+    c->sp -= 5;
+    multi3_store(c, ret, factors);
 }
 
 /* The most values ins can push, so the driver can make room before calling its handler
@@ -535,7 +558,7 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(u->ctx, c.fn, "entry");
     LLVMPositionBuilderAtEnd(c.b, entry);
     c.entry_bb = entry;
-    if (is_multi3(u, f)) {
+    if (lower_is_multi3(u, f)) {
         lower_multi3(&c);
         place_trap_blocks(&c);
         return true;

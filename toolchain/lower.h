@@ -281,6 +281,10 @@ bool lower_br_if(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_br_table(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_return(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_call(lower_ctx *c, const kiln_instr *ins, int arg);
+/* compiler-rt's __multi3 (lower.c, "Idiom"): whether f is its exact body; a direct call of it,
+ * expanded in place (pops its five arguments). */
+bool lower_is_multi3(const lower_unit *u, const kiln_func *f);
+void lower_multi3_call(lower_ctx *c);
 bool lower_call_indirect(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_drop(lower_ctx *c, const kiln_instr *ins, int arg);
 bool lower_select(lower_ctx *c, const kiln_instr *ins, int arg);

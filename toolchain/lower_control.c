@@ -354,6 +354,10 @@ bool lower_call(lower_ctx *c, const kiln_instr *ins, int arg)
                        ALIAS_VMCTX, true);
         return lower_emit_call(c, type_index, code, vm);
     }
+    if (lower_is_multi3(u, &u->m->funcs[f])) {
+        lower_multi3_call(c);
+        return true;
+    }
     return lower_emit_call(c, type_index, lower_func(u, f), c->vmctx);
 }
 

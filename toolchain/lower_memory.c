@@ -21,7 +21,8 @@
  * memory size, and a guard-page memory never exceeds KILN_GUARDED_MAX_PAGES = 65535 pages
  * (the runtime refuses to grow or instantiate past 4 GiB - 64 KiB), so p + C cannot wrap for
  * 0 < C < 64 KiB. So, within one basic block, after an access at zext(p): an access at
- * zext(p + C) is emitted as base + (zext(p) + C), and an i32.add p, C gets nuw (pointer
+ * zext(p + C) is emitted as base + (zext(p) + C), and so is one at zext(p + C1 + C2 ...) with
+ * C = C1 + C2 ... < 64 KiB (clang writes (p + 144) + 8), and an i32.add p, C gets nuw (pointer
  * increments become non-wrapping induction variables for SCEV). This is exact on every
  * execution that reaches it, not speculation; without an earlier access p + C wraps as Wasm
  * says (tests/wast/addr_fold.wast). "p" is an SSA value, or a local between two writes (the
@@ -246,13 +247,23 @@ LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t o
     }
     KILN_ASSERT(c->mem_base != NULL);
     LLVMValueRef wide = addr;
-    uint64_t step = 0;
-    /* addr = p + C after an access at p: base + zext(p) + (C + offset), see the top. */
-    if (LLVMIsAInstruction(addr) && LLVMGetInstructionOpcode(addr) == LLVMAdd &&
-        (step = small_step(LLVMGetOperand(addr, 1))) != 0 &&
-        fact_accessed(c, LLVMGetOperand(addr, 0))) {
-        wide = LLVMGetOperand(addr, 0);
-        offset += step; /* < 2^32 + 2^16: still inside the 8 GiB reservation */
+    /* addr = p + C1 + C2 ... (C1 + C2 + ... < 64 KiB) after an access at p: base + zext(p) +
+     * (C1 + C2 + ... + offset), see the top. */
+    LLVMValueRef v = addr;
+    uint64_t steps = 0;
+    for (int depth = 0; depth < 4; depth++) {
+        if (!LLVMIsAInstruction(v) || LLVMGetInstructionOpcode(v) != LLVMAdd)
+            break;
+        uint64_t step = small_step(LLVMGetOperand(v, 1));
+        if (step == 0 || steps + step >= 0x10000u)
+            break;
+        steps += step;
+        v = LLVMGetOperand(v, 0);
+        if (fact_accessed(c, v)) {
+            wide = v;
+            offset += steps; /* < 2^32 + 2^16: still inside the 8 GiB reservation */
+            break;
+        }
     }
     fact_record(c, addr);
     LLVMValueRef ea = LLVMBuildZExt(c->b, wide, u->t_i64, "");

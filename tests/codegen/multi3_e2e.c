@@ -108,6 +108,16 @@ static void check_pair(kiln_instance *in, u128 a, u128 b)
                           &sum_hi) == KILN_TRAP_NONE);
     u128 sum = (u128)a_lo * b_lo + (u128)a_hi * b_hi;
     CHECK((uint64_t)sum_lo == (uint64_t)sum && (uint64_t)sum_hi == (uint64_t)(sum >> 64));
+
+    /* Two products in a frame at 5000, read back through address facts. */
+    u128 ab = (u128)a_lo * b_lo, cd = (u128)a_hi * b_hi;
+    int64_t mixed = 0;
+    CHECK(multi3_mul__frame(in, 5000, (int64_t)a_lo, (int64_t)b_lo, (int64_t)a_hi, (int64_t)b_hi,
+                            &mixed) == KILN_TRAP_NONE);
+    CHECK((uint64_t)mixed ==
+          (((uint64_t)ab + (uint64_t)cd) ^ ((uint64_t)(ab >> 64) + (uint64_t)(cd >> 64))));
+    CHECK(load(in, 5000) == (uint64_t)ab && load(in, 5008) == (uint64_t)(ab >> 64));
+    CHECK(load(in, 5016) == (uint64_t)cd && load(in, 5024) == (uint64_t)(cd >> 64));
 }
 
 static uint64_t rng_state = UINT64_C(0x9e3779b97f4a7c15);
@@ -171,6 +181,12 @@ int main(void)
     CHECK(multi3_mul(in, 65536, 5, 3, 11, 7) == KILN_TRAP_MEMORY_OOB);
     CHECK(multi3_mul(in, (int32_t)(UINT32_MAX - 7), 5, 3, 11, 7) == KILN_TRAP_MEMORY_OOB);
     CHECK(multi3_mul(in, -1, 5, 3, 11, 7) == KILN_TRAP_MEMORY_OOB);
+    /* mul_frame's second product ends at p + 32: the last fit, then one byte too far. */
+    int64_t mixed = 0;
+    CHECK(multi3_mul__frame(in, 65504, 5, 3, 11, 7, &mixed) == KILN_TRAP_NONE);
+    CHECK(mixed == ((5 * 3 + 11 * 7) ^ 0));
+    CHECK(load(in, 65520) == 77 && load(in, 65528) == 0);
+    CHECK(multi3_mul__frame(in, 65505, 5, 3, 11, 7, &mixed) == KILN_TRAP_MEMORY_OOB);
     /* The instance stays usable after the traps. */
     run(in, multi3_mul, 0, a, b, out);
     CHECK(out[0] == 55 && out[1] == 3 * 11 + 5 * 7 && out[2] == SENTINEL);

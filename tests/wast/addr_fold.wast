@@ -47,6 +47,15 @@
     (i32.add (i32.load8_u (local.get $p))
              (i32.load8_u (i32.add (local.get $p) (i32.const -4)))))
 
+  ;; A chain of constants after the access at p, as clang writes (p + 4) + 4: folded too.
+  (func (export "chain") (param $p i32) (result i32)
+    (i32.add (i32.load (local.get $p))
+             (i32.load (i32.add (i32.add (local.get $p) (i32.const 4)) (i32.const 4)))))
+
+  ;; The same chain without an earlier access wraps as an i32.
+  (func (export "chain_wrapped") (param $p i32) (result i32)
+    (i32.load (i32.add (i32.add (local.get $p) (i32.const 4)) (i32.const 4))))
+
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
 )
 
@@ -58,6 +67,12 @@
 (assert_return (invoke "wrapped" (i32.const -4)) (i32.const 2))
 (assert_return (invoke "wrapped" (i32.const -8)) (i32.const 1))
 (assert_trap (invoke "first_traps" (i32.const -4)) "out of bounds memory access")
+(assert_return (invoke "chain" (i32.const 0)) (i32.const 4))
+(assert_return (invoke "chain" (i32.const 65520)) (i32.const 12))
+(assert_trap (invoke "chain" (i32.const 65528)) "out of bounds memory access")
+(assert_return (invoke "chain_wrapped" (i32.const -8)) (i32.const 1))
+(assert_return (invoke "chain_wrapped" (i32.const -4)) (i32.const 2))
+(assert_trap (invoke "chain_wrapped" (i32.const 65532)) "out of bounds memory access")
 (assert_trap (invoke "first_traps" (i32.const 65532)) "out of bounds memory access")
 (assert_return (invoke "first_traps" (i32.const 0)) (i32.const 4))
 (assert_return (invoke "sum_loop" (i32.const 0) (i32.const 4)) (i32.const 10))
