@@ -4,7 +4,10 @@
  * bytes per step, memcmp compares one byte per step, where the host's libc uses vectors. A
  * function whose type, locals and body are byte for byte the ones below (the code clang-19
  * emits for them in Debian's wasi-libc; the name section is untrusted and never consulted)
- * gets a check in front of its body; for n >= LIBC_FAST_MIN bytes:
+ * gets a check in front of its body. For n == 0 all three return at once (memcmp 0, the
+ * others d), as their bodies do without touching memory: lz's compressor makes millions of
+ * empty copies, each a ~40-instruction trip through musl's alignment prologue. For
+ * n >= LIBC_FAST_MIN bytes:
  *
  *   memcpy(d, s, n): both ranges inside memory 0, not overlapping -> llvm.memcpy; return d
  *   memset(d, c, n): the range inside memory 0                     -> llvm.memset; return d
@@ -196,6 +199,13 @@ bool lower_libc_fast_path(lower_ctx *c, const kiln_func *f)
     LLVMBasicBlockRef check = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "libc.check");
     LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "libc.fast");
     LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "libc.body");
+    /* n == 0: all three return at once without touching memory (memcmp: 0, the others: d). */
+    LLVMBasicBlockRef empty = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "libc.empty");
+    LLVMBasicBlockRef some = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "libc.some");
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, n32, lower_i32(u, 0), ""), empty, some);
+    LLVMPositionBuilderAtEnd(c->b, empty);
+    LLVMBuildRet(c->b, kind == LIBC_MEMCMP ? lower_i32(u, 0) : d32);
+    LLVMPositionBuilderAtEnd(c->b, some);
     /* Short calls go straight to the loop: one compare is all they pay. */
     LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntUGE, n32, lower_i32(u, LIBC_FAST_MIN), ""),
                     check, body);

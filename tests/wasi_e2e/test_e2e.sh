@@ -108,6 +108,8 @@ both strings.oob 134 'kiln: trap: out of bounds memory access in function "memcp
 # a fast path each with guard pages, none with --bounds-checks.
 fast=$("$kiln" compile -O2 --emit llvm "$guests/strings.wasm" -o - | grep -c '^libc\.fast')
 [[ $fast == 3 ]] || fail "strings.wasm: $fast libc fast paths, want 3 (memcpy, memset, memcmp)"
+empty=$("$kiln" compile -O0 --emit llvm "$guests/strings.wasm" -o - | grep -c '^libc\.empty')
+[[ $empty == 3 ]] || fail "strings.wasm: $empty n == 0 returns, want 3 (memcpy, memset, memcmp)"
 fast=$("$kiln" compile -O2 --bounds-checks --emit llvm "$guests/strings.wasm" -o - |
     grep -c '^libc\.fast')
 [[ $fast == 0 ]] || fail "strings.wasm --bounds-checks: $fast libc fast paths, want 0"
