@@ -79,6 +79,20 @@ bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
             features = "+vfp2,+vfp2sp,+vfp3d16,+vfp3d16sp,+fp64,-d32,-neon";
         }
     } else if (strcmp(cpu, "native") == 0) {
+        /* This machine's CPU and features mean nothing to another architecture (LLVM would
+         * warn about each feature and, for riscv64, drop the float ABI). */
+        char *host = LLVMGetDefaultTargetTriple();
+        size_t arch = strcspn(host, "-");
+        bool same = strncmp(host, norm, arch) == 0 && norm[arch] == '-';
+        if (!same)
+            ok = kiln_diag_set(d, KILN_ERR_LLVM, KILN_NO_OFFSET,
+                               "--cpu native names this machine's CPU (%.*s), not one for %s",
+                               (int)arch, host, norm);
+        LLVMDisposeMessage(host);
+        if (!ok) {
+            LLVMDisposeMessage(norm);
+            return false;
+        }
         host_cpu = LLVMGetHostCPUName();
         host_features = LLVMGetHostCPUFeatures();
         cpu = host_cpu;

@@ -615,7 +615,10 @@ typedef struct kiln_compile_options {
     const char *prefix;      /* NULL = kiln_prefix_from_path(input_path) */
     int opt_level;           /* 0..3 */
     const char *triple;      /* NULL = the host's */
-    const char *cpu;         /* NULL = "generic"; "native" = the host CPU and features */
+    const char *cpu;         /* NULL = "generic"; "native" = the host CPU and features (an
+                                error for another architecture); other names go to LLVM
+                                unchecked -- the kiln program tries them first in a child
+                                process (codegen_loader.c), as LLVM may abort on them */
     kiln_emit_kind emit;
     unsigned jobs;           /* threads compiling a large module's parts; 0 = the online
                                 cores. Never changes the output (docs/cli.md) */

@@ -102,6 +102,12 @@ expect 0 "" "$KILN" mod.wasm --target thumbv7m-none-eabi --bounds-checks -o mod-
 for t in aarch64-linux-gnu riscv64-linux-gnu armv7-linux-gnueabihf; do
     expect 0 "" "$KILN" mod.wasm --target $t --cpu generic -o "mod-$t.o"
 done
+# --cpu native is this machine's CPU: refused for another architecture, no file left.
+other=riscv64-linux-gnu
+[ "$(uname -m)" = riscv64 ] && other=aarch64-linux-gnu
+expect 1 "error: --cpu native names this machine's CPU ($(uname -m)), not one for" \
+    "$KILN" mod.wasm --target $other --cpu native -o native-cross.o
+[ ! -e native-cross.o ] || fail "--cpu native for $other left native-cross.o behind"
 
 # Byte-identical output: same input and flags, from another directory and file path.
 cp mod.wasm sub/mod.wasm

@@ -1,0 +1,56 @@
+#!/bin/sh
+# test_cpu.sh -- the kiln program's check of --cpu (toolchain/codegen_loader.c): a CPU name
+# LLVM does not know, or one that cannot run the target (i386 for x86-64, where LLVM would
+# abort), is an error naming the CPU and LLVM's reason, exit 1, no output file; known CPUs
+# compile. Usage: test_cpu.sh KILN WORKDIR WAT2WASM   (exit 77 = skipped: no wat2wasm)
+set -u
+KILN=$1
+WORK=$2
+WAT2WASM=${3:-}
+[ -n "$WAT2WASM" ] && [ -x "$WAT2WASM" ] || { echo "skipped: no wat2wasm"; exit 77; }
+
+failures=0
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+# expect STATUS PATTERN CMD... : exit status and a grep pattern on stderr (empty: no stderr).
+expect() {
+    want=$1 pattern=$2
+    shift 2
+    "$@" >"$WORK/out" 2>"$WORK/err"
+    got=$?
+    [ "$got" -eq "$want" ] || fail "$*: exit $got, want $want ($(head -c 300 "$WORK/err"))"
+    if [ -z "$pattern" ]; then
+        [ ! -s "$WORK/err" ] || fail "$*: unexpected stderr: $(head -c 300 "$WORK/err")"
+    elif ! grep -q -- "$pattern" "$WORK/err"; then
+        fail "$*: stderr does not match '$pattern': $(head -c 300 "$WORK/err")"
+    fi
+}
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+cd "$WORK" || exit 1
+echo '(module (func (export "f") (param f64) (result f64) (local.get 0)) (func (export "_start")))' >m.wat
+"$WAT2WASM" m.wat -o m.wasm || exit 1
+
+expect 1 "^m.wasm: error: --cpu 'bogus' cannot be used for aarch64-linux-gnu: 'bogus' is not a recognized processor" \
+    "$KILN" compile m.wasm --target aarch64-linux-gnu --cpu bogus -o a.o
+[ ! -e a.o ] || fail "--cpu bogus left a.o behind"
+expect 0 "" "$KILN" compile m.wasm --target aarch64-linux-gnu --cpu cortex-a72 -o a.o
+[ -s a.o ] || fail "--cpu cortex-a72: no a.o"
+expect 1 "^m.wasm: error: --cpu 'bogus' cannot be used for x86_64-linux-gnu: 'bogus' is not a recognized processor" \
+    "$KILN" compile m.wasm --target x86_64-linux-gnu --cpu bogus -o x.o
+expect 1 "^m.wasm: error: --cpu 'i386' cannot be used for x86_64-linux-gnu: LLVM ERROR: 64-bit code requested" \
+    "$KILN" compile m.wasm --target x86_64-linux-gnu --cpu i386 -o x.o
+[ ! -e x.o ] || fail "--cpu i386 left x.o behind"
+[ ! -e core ] || fail "the check left a core file"
+expect 0 "" "$KILN" compile m.wasm --target x86_64-linux-gnu --cpu x86-64-v3 -o x.o
+[ -s x.o ] || fail "--cpu x86-64-v3: no x.o"
+# kiln build checks the same way (it compiles through the same entry point).
+expect 1 "error: --cpu 'bogus' cannot be used" "$KILN" build m.wasm --cpu bogus -o m.exe
+[ ! -e m.exe ] || fail "kiln build --cpu bogus left m.exe behind"
+
+[ "$failures" -eq 0 ] && echo "ok" || echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
