@@ -133,6 +133,8 @@ typedef struct lower_unit {
     unsigned md_tbaa, md_invariant, md_prof;
     LLVMValueRef tbaa[ALIAS_COUNT];
     LLVMValueRef unlikely; /* branch_weights for a branch to a trap block */
+    LLVMValueRef libc_entries[4];   /* per lower_libc.c kind: lower_libc_entry's function */
+    uint32_t libc_entry_funcs[4];   /* ... and the function index it calls */
 } lower_unit;
 
 typedef enum lower_frame_kind {
@@ -411,6 +413,9 @@ void lower_function_attrs(lower_unit *u, LLVMValueRef fn);
  * path for long in-bounds calls (lower_libc.c says which) and leaves the builder where the
  * function's own body goes; false (nothing emitted) for any other function. */
 bool lower_libc_fast_path(lower_ctx *c, const kiln_func *f);
+/* The always-inline entry direct calls of wasi-libc function f go through (n == 0 returns at
+ * once), or NULL when f is not memcpy, memset or memcmp. */
+LLVMValueRef lower_libc_entry(lower_unit *u, uint32_t f);
 
 /* ---- lower_memory.c ---- */
 

@@ -358,7 +358,8 @@ bool lower_call(lower_ctx *c, const kiln_instr *ins, int arg)
         lower_multi3_call(c);
         return true;
     }
-    return lower_emit_call(c, type_index, lower_func(u, f), c->vmctx);
+    LLVMValueRef libc = lower_libc_entry(u, f);
+    return lower_emit_call(c, type_index, libc ? libc : lower_func(u, f), c->vmctx);
 }
 
 bool lower_call_indirect(lower_ctx *c, const kiln_instr *ins, int arg)

@@ -6,8 +6,9 @@
  * emits for them in Debian's wasi-libc; the name section is untrusted and never consulted)
  * gets a check in front of its body. For n == 0 all three return at once (memcmp 0, the
  * others d), as their bodies do without touching memory: lz's compressor makes millions of
- * empty copies, each a ~40-instruction trip through musl's alignment prologue. For
- * n >= LIBC_FAST_MIN bytes:
+ * empty copies, each a ~40-instruction trip through musl's alignment prologue. Direct
+ * callers test n == 0 themselves (lower_libc_entry inlines the test into every call site), so
+ * an empty call costs them one compare instead of a call. For n >= LIBC_FAST_MIN bytes:
  *
  *   memcpy(d, s, n): both ranges inside memory 0, not overlapping -> llvm.memcpy; return d
  *   memset(d, c, n): the range inside memory 0                     -> llvm.memset; return d
@@ -259,4 +260,49 @@ bool lower_libc_fast_path(lower_ctx *c, const kiln_func *f)
 
     LLVMPositionBuilderAtEnd(c->b, body);
     return true;
+}
+
+/* The entry callers use for wasi-libc function f, or NULL when f is not one: an internal
+ * always-inline function of f's type that returns at once for n == 0 (memcmp 0, the others
+ * d) and calls f otherwise. Inlined into every direct caller, it keeps the empty calls lz's
+ * compressor makes by the million from paying for a call and a stack check; f itself (whose
+ * own check stays, for indirect and exported calls) is unchanged, so traps inside it are
+ * still reported in it. Skipping the call skips only f's stack check, which an empty call
+ * could not fail unless the stack was already at its limit (as for __multi3, lower.c). */
+LLVMValueRef lower_libc_entry(lower_unit *u, uint32_t f)
+{
+    const kiln_module *m = u->m;
+    if (f < m->func_import_count)
+        return NULL;
+    libc_kind kind = libc_kind_of(u, &m->funcs[f]);
+    if (kind == LIBC_NONE)
+        return NULL;
+    if (u->libc_entries[kind] != NULL && u->libc_entry_funcs[kind] == f)
+        return u->libc_entries[kind];
+    static const char *const names[] = {"", "memcpy", "memset", "memcmp"};
+    LLVMTypeRef ft = u->func_types[m->funcs[f].type_index];
+    LLVMValueRef fn = LLVMAddFunction(u->mod, lower_symbol(u, "%s_entry%u", names[kind], f), ft);
+    lower_function_attrs(u, fn);
+    LLVMAddAttributeAtIndex(
+        fn, LLVMAttributeFunctionIndex,
+        LLVMCreateEnumAttribute(u->ctx, LLVMGetEnumAttributeKindForName("alwaysinline", 12), 0));
+    LLVMValueRef callee = lower_func(u, f);
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(u->ctx);
+    LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(u->ctx, fn, "entry");
+    LLVMBasicBlockRef empty = LLVMAppendBasicBlockInContext(u->ctx, fn, "libc.entry.empty");
+    LLVMBasicBlockRef call = LLVMAppendBasicBlockInContext(u->ctx, fn, "libc.entry.call");
+    LLVMPositionBuilderAtEnd(b, start);
+    LLVMValueRef n32 = LLVMGetParam(fn, 3);
+    LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntEQ, n32, lower_i32(u, 0), ""), empty, call);
+    LLVMPositionBuilderAtEnd(b, empty);
+    LLVMBuildRet(b, kind == LIBC_MEMCMP ? lower_i32(u, 0) : LLVMGetParam(fn, 1));
+    LLVMPositionBuilderAtEnd(b, call);
+    LLVMValueRef args[4] = {LLVMGetParam(fn, 0), LLVMGetParam(fn, 1), LLVMGetParam(fn, 2), n32};
+    LLVMValueRef r = LLVMBuildCall2(b, ft, callee, args, 4, "");
+    LLVMSetTailCallKind(r, LLVMTailCallKindNoTail); /* as every Wasm call (lower_emit_call) */
+    LLVMBuildRet(b, r);
+    LLVMDisposeBuilder(b);
+    u->libc_entries[kind] = fn;
+    u->libc_entry_funcs[kind] = f;
+    return fn;
 }

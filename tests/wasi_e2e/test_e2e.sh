@@ -105,13 +105,23 @@ both strings 0 "" "" ""
 both strings 0 "" "" "--bounds-checks"
 both strings.oob 134 'kiln: trap: out of bounds memory access in function "memcpy"' "" "" oob
 # The three functions are recognised (their bodies are Debian's wasi-libc's, byte for byte):
-# a fast path each with guard pages, none with --bounds-checks.
-fast=$("$kiln" compile -O2 --emit llvm "$guests/strings.wasm" -o - | grep -c '^libc\.fast')
+# a fast path each with guard pages, none with --bounds-checks (inlined copies are named .iN).
+fast=$("$kiln" compile -O2 --emit llvm "$guests/strings.wasm" -o - | grep -c '^libc\.fast:')
 [[ $fast == 3 ]] || fail "strings.wasm: $fast libc fast paths, want 3 (memcpy, memset, memcmp)"
-empty=$("$kiln" compile -O0 --emit llvm "$guests/strings.wasm" -o - | grep -c '^libc\.empty')
+empty=$("$kiln" compile -O0 --emit llvm "$guests/strings.wasm" -o - | grep -c '^libc\.empty:')
 [[ $empty == 3 ]] || fail "strings.wasm: $empty n == 0 returns, want 3 (memcpy, memset, memcmp)"
+# Each direct call whose n is not a constant gets the n == 0 check inlined (lower_libc_entry,
+# even at -O0): main makes six (strings.c's "direct" lines); no wrapper is left behind.
+main=$("$kiln" inspect "$guests/strings.wasm" | awk '$2 == "main" { print $1 }')
+entries=$("$kiln" compile -O0 --emit llvm "$guests/strings.wasm" -o - |
+    awk -v f="@strings_f$main(" '/^define/ { in_main = index($0, f) > 0 }
+        in_main && /^libc\.entry\.empty/ { n++ } END { print n + 0 }')
+[[ $entries == 6 ]] || fail "strings.wasm: $entries n == 0 checks inlined into main (f$main), want 6"
+wrappers=$("$kiln" compile -O0 --emit llvm "$guests/strings.wasm" -o - |
+    grep -cE '^define .*_(memcpy|memset|memcmp)_entry')
+[[ $wrappers == 0 ]] || fail "strings.wasm: $wrappers libc entry wrappers left, want 0"
 fast=$("$kiln" compile -O2 --bounds-checks --emit llvm "$guests/strings.wasm" -o - |
-    grep -c '^libc\.fast')
+    grep -c '^libc\.fast:')
 [[ $fast == 0 ]] || fail "strings.wasm --bounds-checks: $fast libc fast paths, want 0"
 if [[ -f $guests/nameless.wasm ]]; then
     both nameless 134 'kiln: trap: integer divide by zero in function #1' "" "-O0"
