@@ -10,26 +10,7 @@ WORK=$2
 WAT2WASM=${3:-}
 [ -n "$WAT2WASM" ] && [ -x "$WAT2WASM" ] || { echo "skipped: no wat2wasm"; exit 77; }
 
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-
-# expect STATUS PATTERN CMD... : runs CMD, checks its exit status and that stderr matches
-# the grep pattern (empty pattern: stderr must be empty).
-expect() {
-    want=$1 pattern=$2
-    shift 2
-    "$@" >"$WORK/out" 2>"$WORK/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$*: exit $got, want $want ($(head -c 300 "$WORK/err"))"
-    if [ -z "$pattern" ]; then
-        [ ! -s "$WORK/err" ] || fail "$*: unexpected stderr: $(head -c 300 "$WORK/err")"
-    elif ! grep -q -- "$pattern" "$WORK/err"; then
-        fail "$*: stderr does not match '$pattern': $(head -c 300 "$WORK/err")"
-    fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 rm -rf "$WORK"
 mkdir -p "$WORK/sub"
@@ -145,8 +126,4 @@ WAT
 expect 0 "" "$KILN" minmax.wasm --target armv7a-linux-gnueabihf -O2 -o minmax-arm.o
 expect 0 "" "$KILN" minmax.wasm --target armv7a-linux-gnueabihf -O0 -o minmax-arm0.o
 
-if [ "$failures" -ne 0 ]; then
-    echo "FAIL: $failures failure(s)"
-    exit 1
-fi
-echo "ok"
+finish

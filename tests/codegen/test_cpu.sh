@@ -9,25 +9,7 @@ WORK=$2
 WAT2WASM=${3:-}
 [ -n "$WAT2WASM" ] && [ -x "$WAT2WASM" ] || { echo "skipped: no wat2wasm"; exit 77; }
 
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-
-# expect STATUS PATTERN CMD... : exit status and a grep pattern on stderr (empty: no stderr).
-expect() {
-    want=$1 pattern=$2
-    shift 2
-    "$@" >"$WORK/out" 2>"$WORK/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$*: exit $got, want $want ($(head -c 300 "$WORK/err"))"
-    if [ -z "$pattern" ]; then
-        [ ! -s "$WORK/err" ] || fail "$*: unexpected stderr: $(head -c 300 "$WORK/err")"
-    elif ! grep -q -- "$pattern" "$WORK/err"; then
-        fail "$*: stderr does not match '$pattern': $(head -c 300 "$WORK/err")"
-    fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -52,5 +34,4 @@ expect 0 "" "$KILN" compile m.wasm --target x86_64-linux-gnu --cpu x86-64-v3 -o 
 expect 1 "error: --cpu 'bogus' cannot be used" "$KILN" build m.wasm --cpu bogus -o m.exe
 [ ! -e m.exe ] || fail "kiln build --cpu bogus left m.exe behind"
 
-[ "$failures" -eq 0 ] && echo "ok" || echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish

@@ -15,11 +15,7 @@ PART=$3
 OPTS=$4
 shift 4
 
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 READELF=
 for tool in llvm-readelf-19 llvm-readelf readelf; do
@@ -107,5 +103,4 @@ if [ -n "$first" ]; then
     done
 fi
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish
