@@ -112,6 +112,48 @@ static LLVMValueRef is_true(lower_ctx *c, LLVMValueRef i32)
     return LLVMBuildICmp(c->b, LLVMIntNE, i32, LLVMConstNull(c->u->t_i32), "");
 }
 
+/* A dropped value's loads must still trap when out of bounds, and LLVM deletes unused loads
+ * (even at -O0, where instruction selection skips them): make the loads the value was
+ * computed from volatile, following the operands of side-effect-free instructions (casts,
+ * arithmetic, compares, selects, vector lanes) up to a few levels. Loads whose value is used
+ * stay, unless optimisation proves the use unneeded: docs/abi.md. */
+static void keep_dropped_load(lower_ctx *c, LLVMValueRef v, unsigned depth)
+{
+    if (LLVMIsAInstruction(v) == NULL || depth > 8)
+        return;
+    if (LLVMIsALoadInst(v)) {
+        if (LLVMGetMetadata(v, c->u->md_tbaa) == c->u->tbaa[ALIAS_MEMORY])
+            LLVMSetVolatile(v, true);
+        return;
+    }
+    switch (LLVMGetInstructionOpcode(v)) {
+    case LLVMCall:
+    case LLVMPHI:
+    case LLVMAlloca:
+    case LLVMStore:
+    case LLVMAtomicRMW:
+    case LLVMAtomicCmpXchg:
+        return; /* a call or phi is kept or used on its own; the rest produce no value */
+    default:
+        break;
+    }
+    int n = LLVMGetNumOperands(v);
+    for (int i = 0; i < n; i++)
+        keep_dropped_load(c, LLVMGetOperand(v, (unsigned)i), depth + 1);
+}
+
+/* Values a branch, return or unreachable left on the stack of frame f are discarded at its
+ * end (or else) as if dropped: `(f32.load ...) (block (return ...))` must still trap. */
+static void drop_abandoned(lower_ctx *c, const lower_frame *f)
+{
+    if (c->sp > f->height) {
+        LLVMValueRef *v = lower_top(c, c->sp - f->height);
+        for (uint32_t i = 0; i < c->sp - f->height; i++)
+            keep_dropped_load(c, v[i], 0);
+    }
+    c->sp = f->height;
+}
+
 bool lower_func_frame(lower_ctx *c)
 {
     const kiln_functype *ft = c->type;
@@ -204,6 +246,8 @@ bool lower_else(lower_ctx *c, const kiln_instr *ins, int arg)
     KILN_ASSERT(f->kind == FRAME_IF);
     if (!c->unreachable)
         branch_to(c, f);
+    else
+        drop_abandoned(c, f);
     enter_else(c, f);
     return true;
 }
@@ -228,12 +272,14 @@ bool lower_end(lower_ctx *c, const kiln_instr *ins, int arg)
     if (f->kind == FRAME_LOOP) {
         /* A loop's label is its start: the results simply stay on the stack. */
         if (c->unreachable)
-            c->sp = f->height;
+            drop_abandoned(c, f);
         c->depth--;
         return true;
     }
     if (!c->unreachable)
         branch_to(c, f);
+    else
+        drop_abandoned(c, f);
     if (f->kind == FRAME_IF) {
         /* No else arm: the parameters pass through as the results. */
         enter_else(c, f);
@@ -394,19 +440,9 @@ bool lower_call_indirect(lower_ctx *c, const kiln_instr *ins, int arg)
     return lower_emit_call(c, type_index, code, vm);
 }
 
-/* A dropped load must still trap when out of bounds, and LLVM deletes unused loads: keep it
- * by making it volatile (loads whose value is used stay anyway). */
-static void keep_dropped_load(lower_ctx *c, LLVMValueRef v)
-{
-    if (LLVMIsACastInst(v))
-        v = LLVMGetOperand(v, 0);
-    if (LLVMIsALoadInst(v) && LLVMGetMetadata(v, c->u->md_tbaa) == c->u->tbaa[ALIAS_MEMORY])
-        LLVMSetVolatile(v, true);
-}
-
 bool lower_drop(lower_ctx *c, const kiln_instr *ins, int arg)
 {
-    keep_dropped_load(c, lower_pop(c));
+    keep_dropped_load(c, lower_pop(c), 0);
     return true;
 }
 
