@@ -10,7 +10,7 @@ packages=(
   libclang-rt-19-dev                    # ASan/UBSan/libFuzzer runtimes for KILN_SANITIZE / KILN_FUZZ
   libclang-rt-19-dev-wasm32 wasi-libc   # clang-19 --target=wasm32-wasi for tests and samples
   wabt                                  # wast2json / wat2wasm for the spec suite and .wat tests
-  binaryen                              # wasm-opt: optional pre-optimisation and fuzzing
+  binaryen python3                      # wasm-opt: optional pre-optimisation and fuzzing (fuzz.exec)
   libcmocka-dev                         # unit tests
   zlib1g-dev libzstd-dev libxml2-dev libffi-dev libedit-dev libncurses-dev  # LLVM's CMake package links these
   gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm  # the bare-metal sample and its test
