@@ -102,6 +102,8 @@ typedef struct lower_part {
     bool split;          /* one of several parts */
 } lower_part;
 
+#define LOWER_LIBC_KINDS 4 /* lower_libc.c: none, memcpy, memset, memcmp */
+
 typedef struct lower_unit {
     LLVMContextRef ctx;
     LLVMModuleRef mod;
@@ -133,8 +135,8 @@ typedef struct lower_unit {
     unsigned md_tbaa, md_invariant, md_prof;
     LLVMValueRef tbaa[ALIAS_COUNT];
     LLVMValueRef unlikely; /* branch_weights for a branch to a trap block */
-    LLVMValueRef libc_entries[4];   /* per lower_libc.c kind: lower_libc_entry's function */
-    uint32_t libc_entry_funcs[4];   /* ... and the function index it calls */
+    LLVMValueRef libc_entries[LOWER_LIBC_KINDS]; /* per lower_libc.c kind: lower_libc_entry's */
+    uint32_t libc_entry_funcs[LOWER_LIBC_KINDS];  /* ... and the function index it calls */
 } lower_unit;
 
 typedef enum lower_frame_kind {

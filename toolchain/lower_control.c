@@ -126,17 +126,9 @@ static void keep_dropped_load(lower_ctx *c, LLVMValueRef v, unsigned depth)
             LLVMSetVolatile(v, true);
         return;
     }
-    switch (LLVMGetInstructionOpcode(v)) {
-    case LLVMCall:
-    case LLVMPHI:
-    case LLVMAlloca:
-    case LLVMStore:
-    case LLVMAtomicRMW:
-    case LLVMAtomicCmpXchg:
-        return; /* a call or phi is kept or used on its own; the rest produce no value */
-    default:
-        break;
-    }
+    LLVMOpcode op = LLVMGetInstructionOpcode(v);
+    if (op == LLVMCall || op == LLVMPHI)
+        return; /* a call is kept on its own; a phi's inputs are used by it */
     int n = LLVMGetNumOperands(v);
     for (int i = 0; i < n; i++)
         keep_dropped_load(c, LLVMGetOperand(v, (unsigned)i), depth + 1);

@@ -154,6 +154,7 @@ static const uint8_t memcmp_code[] = {
 #define LIBC_FAST_MIN 64u
 
 typedef enum libc_kind { LIBC_NONE, LIBC_MEMCPY, LIBC_MEMSET, LIBC_MEMCMP } libc_kind;
+_Static_assert(LIBC_MEMCMP + 1 == LOWER_LIBC_KINDS, "lower_unit's libc entry arrays");
 
 static libc_kind libc_kind_of(const lower_unit *u, const kiln_func *f)
 {
@@ -274,11 +275,13 @@ LLVMValueRef lower_libc_entry(lower_unit *u, uint32_t f)
     const kiln_module *m = u->m;
     if (f < m->func_import_count)
         return NULL;
+    /* Every later call of f finds its entry here, without comparing f's body again. */
+    for (int k = 0; k < LOWER_LIBC_KINDS; k++)
+        if (u->libc_entries[k] != NULL && u->libc_entry_funcs[k] == f)
+            return u->libc_entries[k];
     libc_kind kind = libc_kind_of(u, &m->funcs[f]);
     if (kind == LIBC_NONE)
         return NULL;
-    if (u->libc_entries[kind] != NULL && u->libc_entry_funcs[kind] == f)
-        return u->libc_entries[kind];
     static const char *const names[] = {"", "memcpy", "memset", "memcmp"};
     LLVMTypeRef ft = u->func_types[m->funcs[f].type_index];
     LLVMValueRef fn = LLVMAddFunction(u->mod, lower_symbol(u, "%s_entry%u", names[kind], f), ft);
