@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 #define CHUNK_FIRST_SIZE 4096u      /* usable bytes of an arena's first chunk */
 #define CHUNK_MAX_SIZE   (1u << 20) /* default chunks stop doubling here */

@@ -12,7 +12,7 @@
 
 #include <stdio.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 /* Exit statuses of every subcommand (docs/cli.md). */
 enum {
@@ -143,21 +143,21 @@ bool cli_table_run(const char *align, size_t rows, cli_table_row_fn fn, const vo
  */
 
 const char *cli_section_name(uint8_t id); /* "type" ... "datacount", "custom"; "unknown" */
-const kiln_functype *cli_type(const kiln_module *m, uint32_t type_index); /* NULL if none */
-const kiln_functype *cli_func_type(const kiln_module *m, uint32_t func_index);
-bool cli_func_name(const kiln_module *m, uint32_t func_index, kiln_str *out);
+const wasm_functype *cli_type(const wasm_module *m, uint32_t type_index); /* NULL if none */
+const wasm_functype *cli_func_type(const wasm_module *m, uint32_t func_index);
+bool cli_func_name(const wasm_module *m, uint32_t func_index, wasm_str *out);
 /* "(i32, i32) -> i32", "() -> ()", "(i32) -> (i32, i64)"; "?" for NULL. */
-void cli_buf_functype(cli_buf *b, const kiln_functype *t);
+void cli_buf_functype(cli_buf *b, const wasm_functype *t);
 /* "min 1 max 2" / "min 1". */
-void cli_buf_limits(cli_buf *b, const kiln_limits *l);
+void cli_buf_limits(cli_buf *b, const wasm_limits *l);
 /* A constant expression as text, instructions separated by ", " without the final end:
  * "i32.const 42", "global.get 0", "ref.null func"; "<malformed>" if it does not decode. */
-void cli_buf_expr(cli_buf *b, const kiln_module *m, kiln_expr e);
+void cli_buf_expr(cli_buf *b, const wasm_module *m, wasm_expr e);
 /* Bytes of a defined function's code entry (the size field's value: locals + body).
  * Returns false for imported functions or if the entry is not readable. */
-bool cli_code_entry_size(const kiln_module *m, const kiln_func *f, uint32_t *out);
+bool cli_code_entry_size(const wasm_module *m, const wasm_func *f, uint32_t *out);
 /* The sum of cli_code_entry_size over defined functions. */
-uint64_t cli_code_size(const kiln_module *m);
+uint64_t cli_code_size(const wasm_module *m);
 /* The WebAssembly version from the header; false if the magic is missing. */
 bool cli_module_version(const uint8_t *bytes, size_t size, uint32_t *out);
 
@@ -178,7 +178,7 @@ typedef struct cli_inspection {
     const char *file; /* display name */
     const uint8_t *bytes;
     size_t size;
-    const kiln_module *m; /* NULL if the file could not be read */
+    const wasm_module *m; /* NULL if the file could not be read */
     bool decoded;
     kiln_diag error;
 } cli_inspection;

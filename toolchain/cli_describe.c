@@ -21,36 +21,36 @@ const char *cli_section_name(uint8_t id)
     return id < KILN_ARRAY_LEN(names) ? names[id] : "unknown";
 }
 
-const kiln_functype *cli_type(const kiln_module *m, uint32_t type_index)
+const wasm_functype *cli_type(const wasm_module *m, uint32_t type_index)
 {
     if (!m->types || type_index >= m->type_count)
         return NULL;
     return &m->types[type_index];
 }
 
-const kiln_functype *cli_func_type(const kiln_module *m, uint32_t func_index)
+const wasm_functype *cli_func_type(const wasm_module *m, uint32_t func_index)
 {
     if (!m->funcs || func_index >= m->func_count)
         return NULL;
     return cli_type(m, m->funcs[func_index].type_index);
 }
 
-bool cli_func_name(const kiln_module *m, uint32_t func_index, kiln_str *out)
+bool cli_func_name(const wasm_module *m, uint32_t func_index, wasm_str *out)
 {
     if (!m->func_names || m->func_name_count == 0)
         return false;
-    return kiln_module_func_name(m, func_index, out);
+    return wasm_module_func_name(m, func_index, out);
 }
 
-static void buf_types(cli_buf *b, const kiln_valtype *types, uint32_t count)
+static void buf_types(cli_buf *b, const wasm_valtype *types, uint32_t count)
 {
     cli_buf_put(b, "(", 1);
     for (uint32_t i = 0; types && i < count; i++)
-        cli_buf_printf(b, "%s%s", i ? ", " : "", kiln_valtype_name(types[i]));
+        cli_buf_printf(b, "%s%s", i ? ", " : "", wasm_valtype_name(types[i]));
     cli_buf_put(b, ")", 1);
 }
 
-void cli_buf_functype(cli_buf *b, const kiln_functype *t)
+void cli_buf_functype(cli_buf *b, const wasm_functype *t)
 {
     if (!t) {
         cli_buf_put(b, "?", 1);
@@ -59,12 +59,12 @@ void cli_buf_functype(cli_buf *b, const kiln_functype *t)
     buf_types(b, t->params, t->param_count);
     cli_buf_put(b, " -> ", 4);
     if (t->result_count == 1 && t->results)
-        cli_buf_printf(b, "%s", kiln_valtype_name(t->results[0]));
+        cli_buf_printf(b, "%s", wasm_valtype_name(t->results[0]));
     else
         buf_types(b, t->results, t->result_count);
 }
 
-void cli_buf_limits(cli_buf *b, const kiln_limits *l)
+void cli_buf_limits(cli_buf *b, const wasm_limits *l)
 {
     cli_buf_printf(b, "min %llu", (unsigned long long)l->min);
     if (l->has_max)
@@ -124,9 +124,9 @@ static void buf_f64(cli_buf *b, uint64_t bits)
     cli_buf_printf(b, "%s", text);
 }
 
-static void buf_instr(cli_buf *b, const kiln_instr *ins)
+static void buf_instr(cli_buf *b, const wasm_instr *ins)
 {
-    const kiln_opinfo *info = &kiln_ops[ins->op];
+    const wasm_opinfo *info = &wasm_ops[ins->op];
     cli_buf_printf(b, "%s", info->name);
     switch (info->imm) {
     case IMM_I32:
@@ -164,8 +164,8 @@ static void buf_instr(cli_buf *b, const kiln_instr *ins)
         break;
     case IMM_REFTYPE:
         cli_buf_printf(b, " %s",
-                       ins->u.reftype == KILN_VT_FUNCREF     ? "func"
-                       : ins->u.reftype == KILN_VT_EXTERNREF ? "extern"
+                       ins->u.reftype == WASM_VT_FUNCREF     ? "func"
+                       : ins->u.reftype == WASM_VT_EXTERNREF ? "extern"
                                                              : "?");
         break;
     default:
@@ -173,7 +173,7 @@ static void buf_instr(cli_buf *b, const kiln_instr *ins)
     }
 }
 
-void cli_buf_expr(cli_buf *b, const kiln_module *m, kiln_expr e)
+void cli_buf_expr(cli_buf *b, const wasm_module *m, wasm_expr e)
 {
     if (!m->bytes || e.offset > m->size || e.size > m->size - e.offset || e.size == 0) {
         cli_buf_put(b, "<malformed>", 11);
@@ -190,15 +190,15 @@ void cli_buf_expr(cli_buf *b, const kiln_module *m, kiln_expr e)
     size_t start = b->len;
     bool first = true;
     while (!rd_done(&r)) {
-        kiln_instr ins;
-        if (!dec_instr(&r, &scratch, &ins) || ins.op >= KILN_OP_COUNT) {
+        wasm_instr ins;
+        if (!dec_instr(&r, &scratch, &ins) || ins.op >= WASM_OP_COUNT) {
             b->len = start;
             if (b->data)
                 b->data[start] = '\0';
             cli_buf_put(b, "<malformed>", 11);
             break;
         }
-        if (strcmp(kiln_ops[ins.op].name, "end") == 0 && rd_done(&r))
+        if (strcmp(wasm_ops[ins.op].name, "end") == 0 && rd_done(&r))
             break;
         if (!first)
             cli_buf_put(b, ", ", 2);
@@ -210,7 +210,7 @@ void cli_buf_expr(cli_buf *b, const kiln_module *m, kiln_expr e)
     kiln_arena_free(&scratch);
 }
 
-bool cli_code_entry_size(const kiln_module *m, const kiln_func *f, uint32_t *out)
+bool cli_code_entry_size(const wasm_module *m, const wasm_func *f, uint32_t *out)
 {
     /* code_offset 0 means the code entry was never decoded (offset 0 is the magic). */
     if (f->imported || !m->bytes || f->code_offset == 0 || f->code_offset >= m->size)
@@ -223,7 +223,7 @@ bool cli_code_entry_size(const kiln_module *m, const kiln_func *f, uint32_t *out
     return rd_u32(&r, out, "code size");
 }
 
-uint64_t cli_code_size(const kiln_module *m)
+uint64_t cli_code_size(const wasm_module *m)
 {
     uint64_t total = 0;
     for (uint32_t i = 0; m->funcs && i < m->func_count; i++) {

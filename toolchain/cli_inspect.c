@@ -60,7 +60,7 @@ int cli_inspect(int argc, char **argv)
     kiln_diag_init(&in.error);
 
     cli_file file;
-    kiln_module m;
+    wasm_module m;
     bool read = cli_read_file(path, &file, &in.error);
     if (read) {
         in.bytes = file.data;
@@ -80,7 +80,7 @@ int cli_inspect(int argc, char **argv)
     }
 
     if (read) {
-        kiln_module_free(&m);
+        wasm_module_free(&m);
         cli_file_free(&file);
     }
     return in.error.code == KILN_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;

@@ -9,12 +9,12 @@
  */
 #include "cli.h"
 
-static void kv_name(cli_json *j, const char *key, kiln_str s)
+static void kv_name(cli_json *j, const char *key, wasm_str s)
 {
     cli_json_kv_string(j, key, s.ptr, s.ptr ? s.len : 0);
 }
 
-static void kv_expr(cli_json *j, const char *key, const kiln_module *m, kiln_expr e,
+static void kv_expr(cli_json *j, const char *key, const wasm_module *m, wasm_expr e,
                     cli_buf *scratch)
 {
     cli_buf_clear(scratch);
@@ -22,28 +22,28 @@ static void kv_expr(cli_json *j, const char *key, const kiln_module *m, kiln_exp
     cli_json_kv_string(j, key, cli_buf_str(scratch), scratch->len);
 }
 
-static void kv_limits(cli_json *j, const kiln_limits *l)
+static void kv_limits(cli_json *j, const wasm_limits *l)
 {
     cli_json_kv_uint(j, "min", l->min);
     if (l->has_max)
         cli_json_kv_uint(j, "max", l->max);
 }
 
-static void valtypes(cli_json *j, const char *key, const kiln_valtype *t, uint32_t n)
+static void valtypes(cli_json *j, const char *key, const wasm_valtype *t, uint32_t n)
 {
     cli_json_key(j, key);
     cli_json_array(j, true);
     for (uint32_t i = 0; t && i < n; i++)
-        cli_json_cstring(j, kiln_valtype_name(t[i]));
+        cli_json_cstring(j, wasm_valtype_name(t[i]));
     cli_json_array_end(j);
 }
 
-static void sections(cli_json *j, const kiln_module *m)
+static void sections(cli_json *j, const wasm_module *m)
 {
     cli_json_key(j, "sections");
     cli_json_array(j, false);
     for (uint32_t i = 0; m->sections && i < m->section_count; i++) {
-        const kiln_section *s = &m->sections[i];
+        const wasm_section *s = &m->sections[i];
         cli_json_object(j, true);
         cli_json_kv_uint(j, "id", s->id);
         cli_json_kv_cstring(j, "kind", cli_section_name(s->id));
@@ -57,7 +57,7 @@ static void sections(cli_json *j, const kiln_module *m)
     cli_json_array_end(j);
 }
 
-static void types(cli_json *j, const kiln_module *m)
+static void types(cli_json *j, const wasm_module *m)
 {
     cli_json_key(j, "types");
     cli_json_array(j, false);
@@ -71,29 +71,29 @@ static void types(cli_json *j, const kiln_module *m)
     cli_json_array_end(j);
 }
 
-static void imports(cli_json *j, const kiln_module *m)
+static void imports(cli_json *j, const wasm_module *m)
 {
     cli_json_key(j, "imports");
     cli_json_array(j, false);
     for (uint32_t i = 0; m->imports && i < m->import_count; i++) {
-        const kiln_import *imp = &m->imports[i];
+        const wasm_import *imp = &m->imports[i];
         cli_json_object(j, true);
         kv_name(j, "module", imp->module);
         kv_name(j, "name", imp->name);
-        cli_json_kv_cstring(j, "kind", kiln_extern_name(imp->kind));
+        cli_json_kv_cstring(j, "kind", wasm_externkind_name(imp->kind));
         switch (imp->kind) {
-        case KILN_EXTERN_FUNC:
+        case WASM_EXTERN_FUNC:
             cli_json_kv_uint(j, "type", imp->u.type_index);
             break;
-        case KILN_EXTERN_TABLE:
-            cli_json_kv_cstring(j, "element", kiln_valtype_name(imp->u.table.elem));
+        case WASM_EXTERN_TABLE:
+            cli_json_kv_cstring(j, "element", wasm_valtype_name(imp->u.table.elem));
             kv_limits(j, &imp->u.table.limits);
             break;
-        case KILN_EXTERN_MEMORY:
+        case WASM_EXTERN_MEMORY:
             kv_limits(j, &imp->u.memory.limits);
             break;
-        case KILN_EXTERN_GLOBAL:
-            cli_json_kv_cstring(j, "type", kiln_valtype_name(imp->u.global.type));
+        case WASM_EXTERN_GLOBAL:
+            cli_json_kv_cstring(j, "type", wasm_valtype_name(imp->u.global.type));
             cli_json_kv_bool(j, "mutable", imp->u.global.mut);
             break;
         default:
@@ -104,7 +104,7 @@ static void imports(cli_json *j, const kiln_module *m)
     cli_json_array_end(j);
 }
 
-static void functions(cli_json *j, const kiln_module *m)
+static void functions(cli_json *j, const wasm_module *m)
 {
     uint32_t funcs = m->funcs ? m->func_count : 0;
     uint32_t imported = funcs < m->func_import_count ? funcs : m->func_import_count;
@@ -118,10 +118,10 @@ static void functions(cli_json *j, const kiln_module *m)
     cli_json_key(j, "functions");
     cli_json_array(j, false);
     for (uint32_t i = 0; i < funcs; i++) {
-        const kiln_func *f = &m->funcs[i];
+        const wasm_func *f = &m->funcs[i];
         cli_json_object(j, true);
         cli_json_kv_uint(j, "index", i);
-        kiln_str name;
+        wasm_str name;
         if (cli_func_name(m, i, &name))
             kv_name(j, "name", name);
         cli_json_kv_uint(j, "type", f->type_index);
@@ -137,14 +137,14 @@ static void functions(cli_json *j, const kiln_module *m)
     cli_json_array_end(j);
 }
 
-static void tables(cli_json *j, const kiln_module *m)
+static void tables(cli_json *j, const wasm_module *m)
 {
     cli_json_key(j, "tables");
     cli_json_array(j, false);
     for (uint32_t i = 0; m->tables && i < m->table_count; i++) {
         cli_json_object(j, true);
         cli_json_kv_uint(j, "index", i);
-        cli_json_kv_cstring(j, "element", kiln_valtype_name(m->tables[i].type.elem));
+        cli_json_kv_cstring(j, "element", wasm_valtype_name(m->tables[i].type.elem));
         kv_limits(j, &m->tables[i].type.limits);
         cli_json_kv_bool(j, "imported", m->tables[i].imported);
         cli_json_object_end(j);
@@ -152,7 +152,7 @@ static void tables(cli_json *j, const kiln_module *m)
     cli_json_array_end(j);
 }
 
-static void memories(cli_json *j, const kiln_module *m)
+static void memories(cli_json *j, const wasm_module *m)
 {
     cli_json_key(j, "memories");
     cli_json_array(j, false);
@@ -166,15 +166,15 @@ static void memories(cli_json *j, const kiln_module *m)
     cli_json_array_end(j);
 }
 
-static void globals(cli_json *j, const kiln_module *m, cli_buf *scratch)
+static void globals(cli_json *j, const wasm_module *m, cli_buf *scratch)
 {
     cli_json_key(j, "globals");
     cli_json_array(j, false);
     for (uint32_t i = 0; m->globals && i < m->global_count; i++) {
-        const kiln_global *g = &m->globals[i];
+        const wasm_global *g = &m->globals[i];
         cli_json_object(j, true);
         cli_json_kv_uint(j, "index", i);
-        cli_json_kv_cstring(j, "type", kiln_valtype_name(g->type.type));
+        cli_json_kv_cstring(j, "type", wasm_valtype_name(g->type.type));
         cli_json_kv_bool(j, "mutable", g->type.mut);
         cli_json_kv_bool(j, "imported", g->imported);
         if (!g->imported)
@@ -184,14 +184,14 @@ static void globals(cli_json *j, const kiln_module *m, cli_buf *scratch)
     cli_json_array_end(j);
 }
 
-static void exports(cli_json *j, const kiln_module *m)
+static void exports(cli_json *j, const wasm_module *m)
 {
     cli_json_key(j, "exports");
     cli_json_array(j, false);
     for (uint32_t i = 0; m->exports && i < m->export_count; i++) {
         cli_json_object(j, true);
         kv_name(j, "name", m->exports[i].name);
-        cli_json_kv_cstring(j, "kind", kiln_extern_name(m->exports[i].kind));
+        cli_json_kv_cstring(j, "kind", wasm_externkind_name(m->exports[i].kind));
         cli_json_kv_uint(j, "index", m->exports[i].index);
         cli_json_object_end(j);
     }
@@ -200,25 +200,25 @@ static void exports(cli_json *j, const kiln_module *m)
 
 static const char *segment_mode(uint8_t mode)
 {
-    return mode == KILN_SEG_ACTIVE    ? "active"
-           : mode == KILN_SEG_PASSIVE ? "passive"
+    return mode == WASM_SEG_ACTIVE    ? "active"
+           : mode == WASM_SEG_PASSIVE ? "passive"
                                       : "declarative";
 }
 
-static void elements(cli_json *j, const kiln_module *m, cli_buf *scratch)
+static void elements(cli_json *j, const wasm_module *m, cli_buf *scratch)
 {
     cli_json_key(j, "elements");
     cli_json_array(j, false);
     for (uint32_t i = 0; m->elems && i < m->elem_count; i++) {
-        const kiln_elem *e = &m->elems[i];
+        const wasm_elem *e = &m->elems[i];
         cli_json_object(j, true);
         cli_json_kv_uint(j, "index", i);
         cli_json_kv_cstring(j, "mode", segment_mode(e->mode));
-        if (e->mode == KILN_SEG_ACTIVE) {
+        if (e->mode == WASM_SEG_ACTIVE) {
             cli_json_kv_uint(j, "table", e->table);
             kv_expr(j, "offset", m, e->offset_expr, scratch);
         }
-        cli_json_kv_cstring(j, "type", kiln_valtype_name(e->type));
+        cli_json_kv_cstring(j, "type", wasm_valtype_name(e->type));
         cli_json_kv_uint(j, "count", e->count);
         if (e->func_indices) {
             cli_json_key(j, "functions");
@@ -241,16 +241,16 @@ static void elements(cli_json *j, const kiln_module *m, cli_buf *scratch)
     cli_json_array_end(j);
 }
 
-static void datas(cli_json *j, const kiln_module *m, cli_buf *scratch)
+static void datas(cli_json *j, const wasm_module *m, cli_buf *scratch)
 {
     cli_json_key(j, "data");
     cli_json_array(j, false);
     for (uint32_t i = 0; m->datas && i < m->data_seg_count; i++) {
-        const kiln_data *d = &m->datas[i];
+        const wasm_data *d = &m->datas[i];
         cli_json_object(j, true);
         cli_json_kv_uint(j, "index", i);
         cli_json_kv_cstring(j, "mode", segment_mode(d->mode));
-        if (d->mode == KILN_SEG_ACTIVE) {
+        if (d->mode == WASM_SEG_ACTIVE) {
             cli_json_kv_uint(j, "memory", d->memory);
             kv_expr(j, "offset", m, d->offset_expr, scratch);
         }
@@ -275,7 +275,7 @@ bool cli_inspect_json(const cli_inspection *in, FILE *out)
         cli_json_diag_members(&j, &in->error);
         cli_json_object_end(&j);
     }
-    const kiln_module *m = in->m;
+    const wasm_module *m = in->m;
     if (m) {
         cli_json_kv_uint(&j, "size", in->size);
         uint32_t version;

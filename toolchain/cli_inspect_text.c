@@ -16,7 +16,7 @@
 
 typedef struct text_view {
     const cli_inspection *in;
-    const kiln_module *m;
+    const wasm_module *m;
     int hex_digits; /* of offsets */
     /* Per extern kind: index -> the import entry that defines it (imports come first in each
      * index space), and index -> first export of it, chained through export_next. */
@@ -44,7 +44,7 @@ static uint32_t *alloc_entries(text_view *v, uint32_t n)
 
 static void view_init(text_view *v, const cli_inspection *in)
 {
-    const kiln_module *m = in->m;
+    const wasm_module *m = in->m;
     memset(v, 0, sizeof *v);
     v->in = in;
     v->m = m;
@@ -68,17 +68,17 @@ static void view_init(text_view *v, const cli_inspection *in)
         }
     }
 
-    v->space[KILN_EXTERN_FUNC] = m->funcs ? m->func_count : 0;
-    v->space[KILN_EXTERN_TABLE] = m->tables ? m->table_count : 0;
-    v->space[KILN_EXTERN_MEMORY] = m->memories ? m->memory_count : 0;
-    v->space[KILN_EXTERN_GLOBAL] = m->globals ? m->global_count : 0;
+    v->space[WASM_EXTERN_FUNC] = m->funcs ? m->func_count : 0;
+    v->space[WASM_EXTERN_TABLE] = m->tables ? m->table_count : 0;
+    v->space[WASM_EXTERN_MEMORY] = m->memories ? m->memory_count : 0;
+    v->space[WASM_EXTERN_GLOBAL] = m->globals ? m->global_count : 0;
     for (int k = 0; k < 4; k++)
         v->export_first[k] = alloc_entries(v, v->space[k]);
     uint32_t export_count = m->exports ? m->export_count : 0;
     v->export_next = alloc_entries(v, export_count);
     /* Backwards, so that each chain lists a thing's exports in file order. */
     for (uint32_t i = export_count; !v->failed && i-- > 0;) {
-        const kiln_export *e = &m->exports[i];
+        const wasm_export *e = &m->exports[i];
         if (e->kind < 4 && e->index < v->space[e->kind]) {
             v->export_next[i] = v->export_first[e->kind][e->index];
             v->export_first[e->kind][e->index] = i;
@@ -96,7 +96,7 @@ static void view_free(text_view *v)
     free(v->export_next);
 }
 
-static void buf_import_name(cli_buf *b, const kiln_import *imp)
+static void buf_import_name(cli_buf *b, const wasm_import *imp)
 {
     cli_buf_name(b, imp->module.ptr, imp->module.len);
     cli_buf_put(b, ".", 1);
@@ -106,7 +106,7 @@ static void buf_import_name(cli_buf *b, const kiln_import *imp)
 /* "import env.f", "export \"a\", \"b\"", "start", separated by "; ". */
 static void buf_notes(cli_buf *b, const text_view *v, uint8_t kind, uint32_t index)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     bool any = false;
     if (index < v->import_count[kind]) {
         cli_buf_put(b, "import ", 7);
@@ -122,7 +122,7 @@ static void buf_notes(cli_buf *b, const text_view *v, uint8_t kind, uint32_t ind
         }
         any = true;
     }
-    if (kind == KILN_EXTERN_FUNC && m->has_start && m->start == index)
+    if (kind == WASM_EXTERN_FUNC && m->has_start && m->start == index)
         cli_buf_printf(b, "%sstart", any ? "; " : "");
 }
 
@@ -139,7 +139,7 @@ static uint32_t defined(uint32_t total, uint32_t imported)
 static void section_row(cli_table *t, const void *ctx, size_t row)
 {
     const text_view *v = ctx;
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     if (row == 0) {
         cli_table_cell(t, "section");
         cli_table_cell(t, "start");
@@ -148,7 +148,7 @@ static void section_row(cli_table *t, const void *ctx, size_t row)
         cli_table_cell(t, "contents");
         return;
     }
-    const kiln_section *s = &m->sections[row - 1];
+    const wasm_section *s = &m->sections[row - 1];
     cli_table_cell(t, "%s", cli_section_name(s->id));
     cli_table_cell(t, "0x%0*zx", v->hex_digits, s->content);
     cli_table_cell(t, "0x%0*zx", v->hex_digits, s->content + s->size);
@@ -212,27 +212,28 @@ static void type_row(cli_table *t, const void *ctx, size_t row)
 static void import_row(cli_table *t, const void *ctx, size_t row)
 {
     const text_view *v = ctx;
-    const kiln_module *m = v->m;
-    const kiln_import *imp = &m->imports[row];
+    const wasm_module *m = v->m;
+    const wasm_import *imp = &m->imports[row];
     buf_import_name(cli_table_next(t), imp);
-    cli_table_cell(t, "%s %lu", kiln_extern_name(imp->kind), (unsigned long)v->import_index[row]);
+    cli_table_cell(t, "%s %lu", wasm_externkind_name(imp->kind),
+                   (unsigned long)v->import_index[row]);
     cli_buf *b = cli_table_next(t);
     switch (imp->kind) {
-    case KILN_EXTERN_FUNC:
+    case WASM_EXTERN_FUNC:
         cli_buf_printf(b, "type %lu ", (unsigned long)imp->u.type_index);
         cli_buf_functype(b, cli_type(m, imp->u.type_index));
         break;
-    case KILN_EXTERN_TABLE:
-        cli_buf_printf(b, "%s ", kiln_valtype_name(imp->u.table.elem));
+    case WASM_EXTERN_TABLE:
+        cli_buf_printf(b, "%s ", wasm_valtype_name(imp->u.table.elem));
         cli_buf_limits(b, &imp->u.table.limits);
         break;
-    case KILN_EXTERN_MEMORY:
+    case WASM_EXTERN_MEMORY:
         cli_buf_limits(b, &imp->u.memory.limits);
         cli_buf_put(b, " pages", 6);
         break;
-    case KILN_EXTERN_GLOBAL:
+    case WASM_EXTERN_GLOBAL:
         cli_buf_printf(b, "%s%s", imp->u.global.mut ? "mut " : "",
-                       kiln_valtype_name(imp->u.global.type));
+                       wasm_valtype_name(imp->u.global.type));
         break;
     default:
         break;
@@ -242,7 +243,7 @@ static void import_row(cli_table *t, const void *ctx, size_t row)
 static void func_row(cli_table *t, const void *ctx, size_t row)
 {
     const text_view *v = ctx;
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     if (row == 0) {
         cli_table_cell(t, "func");
         if (v->func_names)
@@ -254,9 +255,9 @@ static void func_row(cli_table *t, const void *ctx, size_t row)
         return;
     }
     uint32_t index = (uint32_t)(row - 1);
-    const kiln_func *f = &m->funcs[index];
+    const wasm_func *f = &m->funcs[index];
     cli_table_cell(t, "%lu", (unsigned long)index);
-    kiln_str name;
+    wasm_str name;
     if (v->func_names && cli_func_name(m, index, &name))
         cli_buf_name(cli_table_next(t), name.ptr, name.len);
     else if (v->func_names)
@@ -271,36 +272,36 @@ static void func_row(cli_table *t, const void *ctx, size_t row)
         cli_table_cell(t, "-");
         cli_table_cell(t, "-");
     }
-    buf_notes(cli_table_next(t), v, KILN_EXTERN_FUNC, index);
+    buf_notes(cli_table_next(t), v, WASM_EXTERN_FUNC, index);
 }
 
 static void table_row(cli_table *t, const void *ctx, size_t row)
 {
     const text_view *v = ctx;
-    const kiln_table *tab = &v->m->tables[row];
+    const wasm_table *tab = &v->m->tables[row];
     cli_table_cell(t, "%zu", row);
-    cli_table_cell(t, "%s", kiln_valtype_name(tab->type.elem));
+    cli_table_cell(t, "%s", wasm_valtype_name(tab->type.elem));
     cli_buf_limits(cli_table_next(t), &tab->type.limits);
-    buf_notes(cli_table_next(t), v, KILN_EXTERN_TABLE, (uint32_t)row);
+    buf_notes(cli_table_next(t), v, WASM_EXTERN_TABLE, (uint32_t)row);
 }
 
 static void memory_row(cli_table *t, const void *ctx, size_t row)
 {
     const text_view *v = ctx;
-    const kiln_memory *mem = &v->m->memories[row];
+    const wasm_memory *mem = &v->m->memories[row];
     cli_table_cell(t, "%zu", row);
     cli_buf *b = cli_table_next(t);
     cli_buf_limits(b, &mem->type.limits);
     cli_buf_put(b, " pages", 6);
-    buf_notes(cli_table_next(t), v, KILN_EXTERN_MEMORY, (uint32_t)row);
+    buf_notes(cli_table_next(t), v, WASM_EXTERN_MEMORY, (uint32_t)row);
 }
 
 static void global_row(cli_table *t, const void *ctx, size_t row)
 {
     const text_view *v = ctx;
-    const kiln_global *g = &v->m->globals[row];
+    const wasm_global *g = &v->m->globals[row];
     cli_table_cell(t, "%zu", row);
-    cli_table_cell(t, "%s%s", g->type.mut ? "mut " : "", kiln_valtype_name(g->type.type));
+    cli_table_cell(t, "%s%s", g->type.mut ? "mut " : "", wasm_valtype_name(g->type.type));
     if (g->imported) {
         cli_table_skip(t);
     } else {
@@ -308,28 +309,28 @@ static void global_row(cli_table *t, const void *ctx, size_t row)
         cli_buf_put(b, "= ", 2);
         cli_buf_expr(b, v->m, g->init);
     }
-    buf_notes(cli_table_next(t), v, KILN_EXTERN_GLOBAL, (uint32_t)row);
+    buf_notes(cli_table_next(t), v, WASM_EXTERN_GLOBAL, (uint32_t)row);
 }
 
 static void export_row(cli_table *t, const void *ctx, size_t row)
 {
     const text_view *v = ctx;
-    const kiln_export *e = &v->m->exports[row];
+    const wasm_export *e = &v->m->exports[row];
     cli_buf_quoted(cli_table_next(t), e->name.ptr, e->name.len);
-    cli_table_cell(t, "%s %lu", kiln_extern_name(e->kind), (unsigned long)e->index);
-    kiln_str name;
-    if (e->kind == KILN_EXTERN_FUNC && cli_func_name(v->m, e->index, &name))
+    cli_table_cell(t, "%s %lu", wasm_externkind_name(e->kind), (unsigned long)e->index);
+    wasm_str name;
+    if (e->kind == WASM_EXTERN_FUNC && cli_func_name(v->m, e->index, &name))
         cli_buf_name(cli_table_next(t), name.ptr, name.len);
 }
 
 static const char *segment_mode(uint8_t mode)
 {
     switch (mode) {
-    case KILN_SEG_ACTIVE:
+    case WASM_SEG_ACTIVE:
         return "active";
-    case KILN_SEG_PASSIVE:
+    case WASM_SEG_PASSIVE:
         return "passive";
-    case KILN_SEG_DECLARATIVE:
+    case WASM_SEG_DECLARATIVE:
         return "declarative";
     default:
         return "?";
@@ -342,10 +343,10 @@ static const char *segment_mode(uint8_t mode)
 static void elem_row(cli_table *t, const void *ctx, size_t row)
 {
     const text_view *v = ctx;
-    const kiln_elem *e = &v->m->elems[row];
+    const wasm_elem *e = &v->m->elems[row];
     cli_table_cell(t, "%zu", row);
     cli_table_cell(t, "%s", segment_mode(e->mode));
-    if (e->mode == KILN_SEG_ACTIVE) {
+    if (e->mode == WASM_SEG_ACTIVE) {
         cli_table_cell(t, "table %lu", (unsigned long)e->table);
         cli_buf *b = cli_table_next(t);
         cli_buf_put(b, "offset ", 7);
@@ -354,7 +355,7 @@ static void elem_row(cli_table *t, const void *ctx, size_t row)
         cli_table_skip(t);
         cli_table_skip(t);
     }
-    cli_table_cell(t, "%lu %s", (unsigned long)e->count, kiln_valtype_name(e->type));
+    cli_table_cell(t, "%lu %s", (unsigned long)e->count, wasm_valtype_name(e->type));
     cli_buf *b = cli_table_next(t);
     uint32_t shown = e->count < PREVIEW_ITEMS ? e->count : PREVIEW_ITEMS;
     if (e->func_indices) {
@@ -377,10 +378,10 @@ static void elem_row(cli_table *t, const void *ctx, size_t row)
 static void data_row(cli_table *t, const void *ctx, size_t row)
 {
     const text_view *v = ctx;
-    const kiln_data *d = &v->m->datas[row];
+    const wasm_data *d = &v->m->datas[row];
     cli_table_cell(t, "%zu", row);
     cli_table_cell(t, "%s", segment_mode(d->mode));
-    if (d->mode == KILN_SEG_ACTIVE) {
+    if (d->mode == WASM_SEG_ACTIVE) {
         cli_table_cell(t, "memory %lu", (unsigned long)d->memory);
         cli_buf *b = cli_table_next(t);
         cli_buf_put(b, "offset ", 7);
@@ -412,7 +413,7 @@ static bool block(FILE *out, const char *title, size_t n, const char *align, siz
 static void print_header(const text_view *v, FILE *out)
 {
     const cli_inspection *in = v->in;
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     uint32_t version;
     if (cli_module_version(in->bytes, in->size, &version))
         fprintf(out, "%s: WebAssembly module, version %lu, %zu %s\n", in->file,
@@ -438,7 +439,7 @@ bool cli_inspect_text(const cli_inspection *in, FILE *out)
 {
     if (!in->m)
         return true; /* unreadable: the caller prints the error */
-    const kiln_module *m = in->m;
+    const wasm_module *m = in->m;
     text_view v;
     view_init(&v, in);
     bool ok = !v.failed;
@@ -462,7 +463,7 @@ bool cli_inspect_text(const cli_inspection *in, FILE *out)
              block(out, "Globals", m->globals ? m->global_count : 0, "rlll", 0, global_row, &v) &&
              block(out, "Exports", m->exports ? m->export_count : 0, "lll", 0, export_row, &v);
         if (ok && m->has_start) {
-            kiln_str name;
+            wasm_str name;
             cli_buf b;
             cli_buf_init(&b);
             if (cli_func_name(m, m->start, &name)) {

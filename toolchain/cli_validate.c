@@ -44,11 +44,11 @@ static bool check_file(const char *path, kiln_diag *d)
     cli_file file;
     if (!cli_read_file(path, &file, d))
         return false;
-    kiln_module m;
+    wasm_module m;
     bool ok = kiln_decode(&m, file.data, file.size, NULL, d);
     if (ok)
         ok = kiln_validate(&m, NULL, d);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     cli_file_free(&file);
     return ok;
 }

@@ -4,8 +4,8 @@
  * shared object, the commands in order, values to and from the JSON, the report and crash
  * isolation. cli_wast_host.c is the runtime side: it dlopens the shared objects, provides the
  * spectest host module, keeps the instances and the names registered with `register`, and
- * calls exports. They are separate files because kiln.h's embedder types (kiln_module,
- * kiln_import, kiln_memory, kiln_table, kiln_extern) share their names with internal.h's
+ * calls exports. They are separate files because kiln.h's embedder types (wasm_module,
+ * wasm_import, wasm_memory, wasm_table, wasm_externkind) share their names with internal.h's
  * decoded-module types, so no file can include both headers. Values cross this interface as
  * wast_value and instances as an opaque pointer; this header includes neither.
  */

@@ -11,7 +11,7 @@
 #ifndef KILN_TOOLCHAIN_CODEGEN_PLUGIN_H
 #define KILN_TOOLCHAIN_CODEGEN_PLUGIN_H
 
-#include "internal.h"
+#include "toolchain.h"
 
 #define KILN_CODEGEN_PLUGIN_FILE  "libkiln-codegen.so"
 #define KILN_CODEGEN_ENTRY_SYMBOL "kiln_codegen_entry"

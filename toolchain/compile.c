@@ -117,7 +117,7 @@ static const char *base_name(const char *path)
 
 /* Lowering and code generation for one part of a decoded, validated module, in a context of
  * its own (the part may be compiled on any thread). */
-static bool generate_part(const kiln_compile_options *o, const kiln_module *m, const char *prefix,
+static bool generate_part(const kiln_compile_options *o, const wasm_module *m, const char *prefix,
                           const char *name, const lower_part *part, uint8_t **out, size_t *out_size,
                           kiln_diag *d)
 {
@@ -154,7 +154,7 @@ static bool generate_part(const kiln_compile_options *o, const kiln_module *m, c
 /* What the worker threads share: part i's object goes to objects[i]. */
 typedef struct parts_job {
     const kiln_compile_options *o;
-    const kiln_module *m;
+    const wasm_module *m;
     const char *prefix, *name;
     const lower_part *parts;
     uint8_t **objects;
@@ -181,7 +181,7 @@ static bool splittable(const kiln_compile_options *o)
     return elf;
 }
 
-static bool generate(const kiln_compile_options *o, const kiln_module *m, const char *prefix,
+static bool generate(const kiln_compile_options *o, const wasm_module *m, const char *prefix,
                      const char *name, kiln_compile_result *res, kiln_diag *d)
 {
     lower_part whole = {.first = m->func_import_count, .end = m->func_count, .descriptor = true};
@@ -248,7 +248,7 @@ bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, ki
         bytes = owned;
     }
 
-    kiln_module m;
+    wasm_module m;
     bool ok = kiln_decode(&m, bytes, size, o->alloc, d);
     if (ok)
         ok = kiln_validate(&m, o->alloc, d);
@@ -256,7 +256,7 @@ bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, ki
         ok = generate(o, &m, prefix, base_name(path), &res, d);
     if (ok && (o->header_path || o->want_header))
         ok = kiln_header_generate(&m, prefix, base_name(path), &res.header, &res.header_size, d);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     free(owned);
 
     if (ok && o->output_path)

@@ -1,4 +1,4 @@
-/* decode.c -- the WebAssembly 2.0 binary format: bytes -> kiln_module.
+/* decode.c -- the WebAssembly 2.0 binary format: bytes -> wasm_module.
  *
  * kiln_decode reads the preamble, then each section through a sub-reader over exactly its
  * declared size, in the required order (custom sections anywhere). Everything the binary
@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 #define MSG_END   "unexpected end of section or function"
 #define MSG_ORDER "unexpected content after last section"
@@ -22,7 +22,7 @@
 enum { FRAME_BLOCK, FRAME_IF, FRAME_ELSE }; /* what a nested block is, for `else` */
 
 typedef struct dec_ctx {
-    kiln_module *m;
+    wasm_module *m;
     kiln_diag *d;
     const uint8_t *module_end;
     unsigned last_rank; /* order rank of the last non-custom section, 0 before any */
@@ -75,11 +75,11 @@ static uint32_t vec_capacity(const kiln_reader *r, uint32_t n, size_t min)
 
 static bool is_valtype(uint8_t b)
 {
-    return kiln_valtype_is_num(b) || kiln_valtype_is_ref(b);
+    return wasm_valtype_is_num(b) || wasm_valtype_is_ref(b);
 }
 
 // valtype ::= 0x7F | 0x7E | 0x7D | 0x7C | 0x7B | 0x70 | 0x6F
-static bool read_valtype(kiln_reader *r, kiln_valtype *out, const char *what)
+static bool read_valtype(kiln_reader *r, wasm_valtype *out, const char *what)
 {
     size_t at = rd_offset(r);
     uint8_t b;
@@ -92,13 +92,13 @@ static bool read_valtype(kiln_reader *r, kiln_valtype *out, const char *what)
 }
 
 // reftype ::= 0x70 | 0x6F
-static bool read_reftype(kiln_reader *r, kiln_valtype *out, const char *what)
+static bool read_reftype(kiln_reader *r, wasm_valtype *out, const char *what)
 {
     size_t at = rd_offset(r);
     uint8_t b;
     if (!rd_u8(r, &b, what))
         return false;
-    if (!kiln_valtype_is_ref(b))
+    if (!wasm_valtype_is_ref(b))
         return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed reference type 0x%02x: %s", b,
                           what);
     *out = b;
@@ -107,12 +107,12 @@ static bool read_reftype(kiln_reader *r, kiln_valtype *out, const char *what)
 
 // resulttype ::= vec(valtype)
 static bool read_resulttype(dec_ctx *c, kiln_reader *r, uint32_t limit, uint32_t *out_count,
-                            kiln_valtype **out, const char *what)
+                            wasm_valtype **out, const char *what)
 {
     uint32_t n;
     if (!rd_count(r, &n, 1, limit, what))
         return false;
-    kiln_valtype *types = ALLOC_ARRAY(c, kiln_valtype, n, what);
+    wasm_valtype *types = ALLOC_ARRAY(c, wasm_valtype, n, what);
     if (!types)
         return false;
     for (uint32_t i = 0; i < n; i++)
@@ -124,7 +124,7 @@ static bool read_resulttype(dec_ctx *c, kiln_reader *r, uint32_t limit, uint32_t
 }
 
 // functype ::= 0x60 rt1:resulttype rt2:resulttype
-static bool read_functype(dec_ctx *c, kiln_reader *r, kiln_functype *out)
+static bool read_functype(dec_ctx *c, kiln_reader *r, wasm_functype *out)
 {
     size_t at = rd_offset(r);
     uint8_t form;
@@ -144,7 +144,7 @@ static bool read_functype(dec_ctx *c, kiln_reader *r, kiln_functype *out)
 }
 
 // limits ::= 0x00 n:u32 | 0x01 n:u32 m:u32
-static bool read_limits(kiln_reader *r, kiln_limits *out, const char *what)
+static bool read_limits(kiln_reader *r, wasm_limits *out, const char *what)
 {
     /* The flag is a one-bit LEB128 integer to the reference interpreter: a flag byte above 1
      * is "integer too large", a continuation bit "integer representation too long". */
@@ -169,14 +169,14 @@ static bool read_limits(kiln_reader *r, kiln_limits *out, const char *what)
 }
 
 // tabletype ::= et:reftype lim:limits
-static bool read_tabletype(kiln_reader *r, kiln_tabletype *out)
+static bool read_tabletype(kiln_reader *r, wasm_tabletype *out)
 {
     return read_reftype(r, &out->elem, "table element type") &&
            read_limits(r, &out->limits, "table");
 }
 
 // globaltype ::= t:valtype m:mut;  mut ::= 0x00 | 0x01
-static bool read_globaltype(kiln_reader *r, kiln_globaltype *out)
+static bool read_globaltype(kiln_reader *r, wasm_globaltype *out)
 {
     if (!read_valtype(r, &out->type, "global type"))
         return false;
@@ -195,7 +195,7 @@ static bool read_globaltype(kiln_reader *r, kiln_globaltype *out)
  */
 
 // blocktype ::= 0x40 | t:valtype | x:s33 (if x >= 0)
-static bool read_blocktype(kiln_reader *r, kiln_instr *out)
+static bool read_blocktype(kiln_reader *r, wasm_instr *out)
 {
     size_t at = rd_offset(r);
     if (rd_done(r))
@@ -203,7 +203,7 @@ static bool read_blocktype(kiln_reader *r, kiln_instr *out)
     uint8_t b = *r->p;
     if (b == 0x40) {
         r->p++;
-        out->u.block.kind = KILN_BT_EMPTY;
+        out->u.block.kind = WASM_BT_EMPTY;
         return true;
     }
     if ((b & 0xC0) == 0x40) { /* a one-byte negative s33: must be a value type */
@@ -211,7 +211,7 @@ static bool read_blocktype(kiln_reader *r, kiln_instr *out)
         if (!is_valtype(b))
             return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed value type 0x%02x: block type",
                               b);
-        out->u.block.kind = KILN_BT_VALUE;
+        out->u.block.kind = WASM_BT_VALUE;
         out->u.block.value = b;
         return true;
     }
@@ -220,13 +220,13 @@ static bool read_blocktype(kiln_reader *r, kiln_instr *out)
         return false;
     if (x < 0)
         return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed block type %lld", (long long)x);
-    out->u.block.kind = KILN_BT_TYPE;
+    out->u.block.kind = WASM_BT_TYPE;
     out->u.block.type_index = (uint32_t)x;
     return true;
 }
 
 // memarg ::= a:u32 o:u32
-static bool read_memarg(kiln_reader *r, kiln_memarg *out)
+static bool read_memarg(kiln_reader *r, wasm_memarg *out)
 {
     uint32_t offset;
     if (!rd_u32(r, &out->align, "memarg alignment") || !rd_u32(r, &offset, "memarg offset"))
@@ -248,7 +248,7 @@ static bool read_zero_byte(kiln_reader *r, const char *what)
 }
 
 // br_table ::= 0x0E l*:vec(labelidx) lN:labelidx
-static bool read_br_table(kiln_reader *r, kiln_arena *scratch, kiln_instr *out)
+static bool read_br_table(kiln_reader *r, kiln_arena *scratch, wasm_instr *out)
 {
     uint32_t n;
     if (!rd_count(r, &n, 1, KILN_MAX_BR_TABLE_SIZE, "br_table target count"))
@@ -273,14 +273,14 @@ static bool read_br_table(kiln_reader *r, kiln_arena *scratch, kiln_instr *out)
 }
 
 // select t* ::= 0x1C t*:vec(valtype)
-static bool read_select_types(kiln_reader *r, kiln_instr *out)
+static bool read_select_types(kiln_reader *r, wasm_instr *out)
 {
     uint32_t n;
     if (!rd_count(r, &n, 1, KILN_MAX_SELECT_TYPES, "select type count"))
         return false;
     out->u.select.count = n;
     for (uint32_t i = 0; i < n; i++) {
-        kiln_valtype t;
+        wasm_valtype t;
         if (!read_valtype(r, &t, "select type"))
             return false;
         if (i == 0)
@@ -289,10 +289,10 @@ static bool read_select_types(kiln_reader *r, kiln_instr *out)
     return true;
 }
 
-static bool read_immediates(kiln_reader *r, kiln_arena *scratch, uint8_t imm, kiln_instr *out)
+static bool read_immediates(kiln_reader *r, kiln_arena *scratch, uint8_t imm, wasm_instr *out)
 {
     const uint8_t *bytes;
-    switch ((kiln_imm)imm) {
+    switch ((wasm_imm)imm) {
     case IMM_NONE:
         return true;
     case IMM_BLOCK:
@@ -362,7 +362,7 @@ static bool read_immediates(kiln_reader *r, kiln_arena *scratch, uint8_t imm, ki
 /* instr ::= opcode:byte immediates | 0xFC sub:u32 immediates | 0xFD sub:u32 immediates
  * scratch may be NULL: br_table targets are then read and checked but not stored
  * (u.br_table.targets = NULL), which is what the decoder's structure pass does. */
-bool dec_instr(kiln_reader *r, kiln_arena *scratch, kiln_instr *out)
+bool dec_instr(kiln_reader *r, kiln_arena *scratch, wasm_instr *out)
 {
     memset(out, 0, sizeof *out);
     out->offset = rd_offset(r);
@@ -376,15 +376,15 @@ bool dec_instr(kiln_reader *r, kiln_arena *scratch, kiln_instr *out)
         if (!rd_u32(r, &code, "opcode"))
             return false;
     }
-    uint16_t op = kiln_op_lookup(prefix, code);
-    if (op >= KILN_OP_COUNT) {
+    uint16_t op = wasm_op_lookup(prefix, code);
+    if (op >= WASM_OP_COUNT) {
         if (prefix)
             return rd_fail_at(r, out->offset, KILN_ERR_MALFORMED, "illegal opcode 0x%02x 0x%02x",
                               prefix, (unsigned)code);
         return rd_fail_at(r, out->offset, KILN_ERR_MALFORMED, "illegal opcode 0x%02x", byte);
     }
     out->op = op;
-    return read_immediates(r, scratch, kiln_ops[op].imm, out);
+    return read_immediates(r, scratch, wasm_ops[op].imm, out);
 }
 
 /* A function body's reader ran out before its final `end`. The reference interpreter reads
@@ -404,7 +404,7 @@ static bool body_ran_out(dec_ctx *c, kiln_reader *r, uint32_t depth)
 
 // expr ::= (in:instr)* 0x0B, where block, loop and if open a nested instruction sequence
 // that their own 0x0B closes, and an if's sequence may be split once by 0x05 (else).
-static bool walk_expr(dec_ctx *c, kiln_reader *r, bool is_body, uint32_t func_index, kiln_expr *out)
+static bool walk_expr(dec_ctx *c, kiln_reader *r, bool is_body, uint32_t func_index, wasm_expr *out)
 {
     size_t start = rd_offset(r);
     uint32_t depth = 0; /* open blocks, not counting the expression itself */
@@ -414,7 +414,7 @@ static bool walk_expr(dec_ctx *c, kiln_reader *r, bool is_body, uint32_t func_in
                 return body_ran_out(c, r, depth);
             return rd_fail(r, KILN_ERR_MALFORMED, MSG_END ": constant expression has no end");
         }
-        kiln_instr ins;
+        wasm_instr ins;
         if (!dec_instr(r, NULL, &ins))
             return false;
         uint8_t byte = r->base[ins.offset];
@@ -434,7 +434,7 @@ static bool walk_expr(dec_ctx *c, kiln_reader *r, bool is_body, uint32_t func_in
                 break;
             depth--;
         } else if (is_body &&
-                   (kiln_ops[ins.op].imm == IMM_MEMORY_INIT || kiln_ops[ins.op].imm == IMM_DATA)) {
+                   (wasm_ops[ins.op].imm == IMM_MEMORY_INIT || wasm_ops[ins.op].imm == IMM_DATA)) {
             if (c->first_data_use == KILN_NO_OFFSET) {
                 c->first_data_use = ins.offset;
                 c->first_data_use_func = func_index;
@@ -449,7 +449,7 @@ static bool walk_expr(dec_ctx *c, kiln_reader *r, bool is_body, uint32_t func_in
     return true;
 }
 
-static bool read_const_expr(dec_ctx *c, kiln_reader *r, kiln_expr *out)
+static bool read_const_expr(dec_ctx *c, kiln_reader *r, wasm_expr *out)
 {
     return walk_expr(c, r, false, KILN_NO_FUNC, out);
 }
@@ -460,14 +460,14 @@ static bool read_const_expr(dec_ctx *c, kiln_reader *r, kiln_expr *out)
 
 static bool alloc_funcs(dec_ctx *c, uint32_t defined)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     m->func_count = m->func_import_count + defined;
-    m->funcs = ALLOC_ARRAY(c, kiln_func, m->func_count, "functions");
+    m->funcs = ALLOC_ARRAY(c, wasm_func, m->func_count, "functions");
     if (!m->funcs)
         return false;
     uint32_t k = 0;
     for (uint32_t i = 0; i < m->import_count; i++) {
-        if (m->imports[i].kind != KILN_EXTERN_FUNC)
+        if (m->imports[i].kind != WASM_EXTERN_FUNC)
             continue;
         m->funcs[k].type_index = m->imports[i].u.type_index;
         m->funcs[k].imported = true;
@@ -478,14 +478,14 @@ static bool alloc_funcs(dec_ctx *c, uint32_t defined)
 
 static bool alloc_tables(dec_ctx *c, uint32_t defined)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     m->table_count = m->table_import_count + defined;
-    m->tables = ALLOC_ARRAY(c, kiln_table, m->table_count, "tables");
+    m->tables = ALLOC_ARRAY(c, wasm_table, m->table_count, "tables");
     if (!m->tables)
         return false;
     uint32_t k = 0;
     for (uint32_t i = 0; i < m->import_count; i++) {
-        if (m->imports[i].kind != KILN_EXTERN_TABLE)
+        if (m->imports[i].kind != WASM_EXTERN_TABLE)
             continue;
         m->tables[k].type = m->imports[i].u.table;
         m->tables[k].imported = true;
@@ -496,14 +496,14 @@ static bool alloc_tables(dec_ctx *c, uint32_t defined)
 
 static bool alloc_memories(dec_ctx *c, uint32_t defined)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     m->memory_count = m->memory_import_count + defined;
-    m->memories = ALLOC_ARRAY(c, kiln_memory, m->memory_count, "memories");
+    m->memories = ALLOC_ARRAY(c, wasm_memory, m->memory_count, "memories");
     if (!m->memories)
         return false;
     uint32_t k = 0;
     for (uint32_t i = 0; i < m->import_count; i++) {
-        if (m->imports[i].kind != KILN_EXTERN_MEMORY)
+        if (m->imports[i].kind != WASM_EXTERN_MEMORY)
             continue;
         m->memories[k].type = m->imports[i].u.memory;
         m->memories[k].imported = true;
@@ -514,14 +514,14 @@ static bool alloc_memories(dec_ctx *c, uint32_t defined)
 
 static bool alloc_globals(dec_ctx *c, uint32_t defined)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     m->global_count = m->global_import_count + defined;
-    m->globals = ALLOC_ARRAY(c, kiln_global, m->global_count, "globals");
+    m->globals = ALLOC_ARRAY(c, wasm_global, m->global_count, "globals");
     if (!m->globals)
         return false;
     uint32_t k = 0;
     for (uint32_t i = 0; i < m->import_count; i++) {
-        if (m->imports[i].kind != KILN_EXTERN_GLOBAL)
+        if (m->imports[i].kind != WASM_EXTERN_GLOBAL)
             continue;
         m->globals[k].type = m->imports[i].u.global;
         m->globals[k].imported = true;
@@ -537,12 +537,12 @@ static bool alloc_globals(dec_ctx *c, uint32_t defined)
 // typesec ::= ft*:section_1(vec(functype))
 static bool read_type_section(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     uint32_t n;
     if (!rd_count(r, &n, 1, KILN_MAX_TYPES, "type count"))
         return false;
     uint32_t cap = vec_capacity(r, n, 3); /* 0x60 0x00 0x00 */
-    m->types = ALLOC_ARRAY(c, kiln_functype, cap, "types");
+    m->types = ALLOC_ARRAY(c, wasm_functype, cap, "types");
     if (!m->types)
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -556,7 +556,7 @@ static bool read_type_section(dec_ctx *c, kiln_reader *r)
 
 // import ::= mod:name nm:name d:importdesc
 // importdesc ::= 0x00 x:typeidx | 0x01 tt:tabletype | 0x02 mt:memtype | 0x03 gt:globaltype
-static bool read_import(kiln_reader *r, kiln_import *im)
+static bool read_import(kiln_reader *r, wasm_import *im)
 {
     im->offset = rd_offset(r);
     if (!rd_name(r, &im->module.ptr, &im->module.len, "import module name") ||
@@ -564,13 +564,13 @@ static bool read_import(kiln_reader *r, kiln_import *im)
         !rd_u8(r, &im->kind, "import kind"))
         return false;
     switch (im->kind) {
-    case KILN_EXTERN_FUNC:
+    case WASM_EXTERN_FUNC:
         return rd_u32(r, &im->u.type_index, "import type index");
-    case KILN_EXTERN_TABLE:
+    case WASM_EXTERN_TABLE:
         return read_tabletype(r, &im->u.table);
-    case KILN_EXTERN_MEMORY:
+    case WASM_EXTERN_MEMORY:
         return read_limits(r, &im->u.memory.limits, "memory");
-    case KILN_EXTERN_GLOBAL:
+    case WASM_EXTERN_GLOBAL:
         return read_globaltype(r, &im->u.global);
     default:
         return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "malformed import kind 0x%02x",
@@ -581,28 +581,28 @@ static bool read_import(kiln_reader *r, kiln_import *im)
 // importsec ::= im*:section_2(vec(import))
 static bool read_import_section(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     uint32_t n;
     if (!rd_count(r, &n, 1, KILN_MAX_IMPORTS, "import count"))
         return false;
     uint32_t cap = vec_capacity(r, n, 4); /* two names, kind, one-byte type index */
-    m->imports = ALLOC_ARRAY(c, kiln_import, cap, "imports");
+    m->imports = ALLOC_ARRAY(c, wasm_import, cap, "imports");
     if (!m->imports)
         return false;
     for (uint32_t i = 0; i < n; i++) {
         KILN_ASSERT(i < cap);
-        kiln_import *im = &m->imports[i];
+        wasm_import *im = &m->imports[i];
         m->import_count = i + 1;
         if (!read_import(r, im))
             return false;
         switch (im->kind) {
-        case KILN_EXTERN_FUNC:
+        case WASM_EXTERN_FUNC:
             m->func_import_count++;
             break;
-        case KILN_EXTERN_TABLE:
+        case WASM_EXTERN_TABLE:
             m->table_import_count++;
             break;
-        case KILN_EXTERN_MEMORY:
+        case WASM_EXTERN_MEMORY:
             m->memory_import_count++;
             break;
         default:
@@ -616,7 +616,7 @@ static bool read_import_section(dec_ctx *c, kiln_reader *r)
 // funcsec ::= x*:section_3(vec(typeidx))
 static bool read_function_section(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     uint32_t n;
     if (!rd_count(r, &n, 1, KILN_MAX_FUNCTIONS - m->func_import_count, "function count"))
         return false;
@@ -633,7 +633,7 @@ static bool read_function_section(dec_ctx *c, kiln_reader *r)
 // tablesec ::= tab*:section_4(vec(tabletype))
 static bool read_table_section(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     uint32_t n;
     uint32_t limit =
         KILN_MAX_TABLES > m->table_import_count ? KILN_MAX_TABLES - m->table_import_count : 0;
@@ -655,7 +655,7 @@ static bool read_table_section(dec_ctx *c, kiln_reader *r)
 // (More than one memory is invalid in Wasm 2.0, not malformed: validate.c reports it.)
 static bool read_memory_section(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     uint32_t n;
     if (!rd_count(r, &n, 1, UINT32_MAX, "memory count"))
         return false;
@@ -674,7 +674,7 @@ static bool read_memory_section(dec_ctx *c, kiln_reader *r)
 // globalsec ::= glob*:section_6(vec(global)); global ::= gt:globaltype e:expr
 static bool read_global_section(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     uint32_t n;
     uint32_t limit =
         KILN_MAX_GLOBALS > m->global_import_count ? KILN_MAX_GLOBALS - m->global_import_count : 0;
@@ -685,7 +685,7 @@ static bool read_global_section(dec_ctx *c, kiln_reader *r)
         return false;
     for (uint32_t i = 0; i < n; i++) {
         KILN_ASSERT(i < cap);
-        kiln_global *g = &m->globals[m->global_import_count + i];
+        wasm_global *g = &m->globals[m->global_import_count + i];
         if (!read_globaltype(r, &g->type) || !read_const_expr(c, r, &g->init))
             return false;
     }
@@ -695,13 +695,13 @@ static bool read_global_section(dec_ctx *c, kiln_reader *r)
 
 // export ::= nm:name d:exportdesc
 // exportdesc ::= 0x00 x:funcidx | 0x01 x:tableidx | 0x02 x:memidx | 0x03 x:globalidx
-static bool read_export(kiln_reader *r, kiln_export *ex)
+static bool read_export(kiln_reader *r, wasm_export *ex)
 {
     ex->offset = rd_offset(r);
     if (!rd_name(r, &ex->name.ptr, &ex->name.len, "export name") ||
         !rd_u8(r, &ex->kind, "export kind"))
         return false;
-    if (ex->kind > KILN_EXTERN_GLOBAL)
+    if (ex->kind > WASM_EXTERN_GLOBAL)
         return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "malformed export kind 0x%02x",
                           ex->kind);
     return rd_u32(r, &ex->index, "export index");
@@ -710,12 +710,12 @@ static bool read_export(kiln_reader *r, kiln_export *ex)
 // exportsec ::= ex*:section_7(vec(export))
 static bool read_export_section(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     uint32_t n;
     if (!rd_count(r, &n, 1, KILN_MAX_EXPORTS, "export count"))
         return false;
     uint32_t cap = vec_capacity(r, n, 3); /* name, kind, index */
-    m->exports = ALLOC_ARRAY(c, kiln_export, cap, "exports");
+    m->exports = ALLOC_ARRAY(c, wasm_export, cap, "exports");
     if (!m->exports)
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -736,7 +736,7 @@ static bool read_start_section(dec_ctx *c, kiln_reader *r)
 }
 
 // elemkind ::= 0x00 (funcref)
-static bool read_elemkind(kiln_reader *r, kiln_valtype *out)
+static bool read_elemkind(kiln_reader *r, wasm_valtype *out)
 {
     uint8_t b;
     if (!rd_u8(r, &b, "element kind"))
@@ -744,7 +744,7 @@ static bool read_elemkind(kiln_reader *r, kiln_valtype *out)
     if (b != 0)
         return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "malformed element kind 0x%02x",
                           b);
-    *out = KILN_VT_FUNCREF;
+    *out = WASM_VT_FUNCREF;
     return true;
 }
 
@@ -758,7 +758,7 @@ static bool read_elemkind(kiln_reader *r, kiln_valtype *out)
  *        | 7:u32 et:reftype el*:vec(expr)                    declarative
  * Flag bit 0: passive or declarative; bit 1: explicit table (active) or declarative;
  * bit 2: expressions instead of function indices. */
-static bool read_elem(dec_ctx *c, kiln_reader *r, kiln_elem *el)
+static bool read_elem(dec_ctx *c, kiln_reader *r, wasm_elem *el)
 {
     el->offset = rd_offset(r);
     uint32_t flags;
@@ -768,11 +768,11 @@ static bool read_elem(dec_ctx *c, kiln_reader *r, kiln_elem *el)
         return rd_fail_at(r, el->offset, KILN_ERR_MALFORMED, "malformed elements segment kind %u",
                           (unsigned)flags);
     bool passive_or_declarative = flags & 1, explicit_table = flags & 2, exprs = flags & 4;
-    el->type = KILN_VT_FUNCREF;
+    el->type = WASM_VT_FUNCREF;
     if (passive_or_declarative) {
-        el->mode = explicit_table ? KILN_SEG_DECLARATIVE : KILN_SEG_PASSIVE;
+        el->mode = explicit_table ? WASM_SEG_DECLARATIVE : WASM_SEG_PASSIVE;
     } else {
-        el->mode = KILN_SEG_ACTIVE;
+        el->mode = WASM_SEG_ACTIVE;
         if (explicit_table && !rd_u32(r, &el->table, "element segment table index"))
             return false;
         if (!read_const_expr(c, r, &el->offset_expr))
@@ -787,7 +787,7 @@ static bool read_elem(dec_ctx *c, kiln_reader *r, kiln_elem *el)
     if (!rd_count(r, &n, 1, KILN_MAX_ELEM_SEGMENT_SIZE, "element segment size"))
         return false;
     if (exprs) {
-        el->exprs = ALLOC_ARRAY(c, kiln_expr, n, "element expressions");
+        el->exprs = ALLOC_ARRAY(c, wasm_expr, n, "element expressions");
         if (!el->exprs)
             return false;
         for (uint32_t i = 0; i < n; i++)
@@ -808,12 +808,12 @@ static bool read_elem(dec_ctx *c, kiln_reader *r, kiln_elem *el)
 // elemsec ::= seg*:section_9(vec(elem))
 static bool read_elem_section(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     uint32_t n;
     if (!rd_count(r, &n, 1, KILN_MAX_ELEM_SEGMENTS, "element segment count"))
         return false;
     uint32_t cap = vec_capacity(r, n, 3); /* flags, expression or kind, count */
-    m->elems = ALLOC_ARRAY(c, kiln_elem, cap, "element segments");
+    m->elems = ALLOC_ARRAY(c, wasm_elem, cap, "element segments");
     if (!m->elems)
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -834,23 +834,23 @@ static bool read_data_count_section(dec_ctx *c, kiln_reader *r)
 
 /* locals ::= n:u32 t:valtype, in func ::= (t*)*:vec(locals) e:expr.
  * The spec makes a total over 2^32-1 malformed; Kiln's own limit comes after that. */
-static bool read_locals(dec_ctx *c, kiln_reader *r, kiln_func *f)
+static bool read_locals(dec_ctx *c, kiln_reader *r, wasm_func *f)
 {
     size_t at = rd_offset(r);
     uint32_t n;
     if (!rd_count(r, &n, 1, UINT32_MAX, "local group count"))
         return false;
     uint32_t cap = vec_capacity(r, n, 2); /* count, type */
-    kiln_localgroup *groups = NULL;
+    wasm_localgroup *groups = NULL;
     if (f) {
-        groups = ALLOC_ARRAY(c, kiln_localgroup, cap, "local groups");
+        groups = ALLOC_ARRAY(c, wasm_localgroup, cap, "local groups");
         if (!groups)
             return false;
     }
     uint64_t total = 0;
     for (uint32_t i = 0; i < n; i++) {
         KILN_ASSERT(i < cap);
-        kiln_localgroup g;
+        wasm_localgroup g;
         if (!rd_u32(r, &g.count, "local count") || !read_valtype(r, &g.type, "local type"))
             return false;
         total += g.count;
@@ -875,12 +875,12 @@ static bool read_locals(dec_ctx *c, kiln_reader *r, kiln_func *f)
 // code ::= size:u32 code:func (if size = ||func||)
 static bool read_code(dec_ctx *c, kiln_reader *r, uint32_t i)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     size_t entry = rd_offset(r);
     uint32_t func_index = m->func_import_count + i;
     /* Bodies beyond the function section's count are still decoded (the spec reports the
      * count mismatch only after the whole module), but not stored. */
-    kiln_func *f = i < c->defined_func_count ? &m->funcs[func_index] : NULL;
+    wasm_func *f = i < c->defined_func_count ? &m->funcs[func_index] : NULL;
     uint32_t size;
     kiln_reader body;
     if (!rd_count(r, &size, 1, UINT32_MAX, "function body size"))
@@ -892,7 +892,7 @@ static bool read_code(dec_ctx *c, kiln_reader *r, uint32_t i)
                           (unsigned)size, KILN_MAX_FUNCTION_SIZE);
     if (!rd_sub(r, size, &body, "function body"))
         return false;
-    kiln_expr expr;
+    wasm_expr expr;
     if (!read_locals(c, &body, f) || !walk_expr(c, &body, true, func_index, &expr)) {
         if (c->d->code != KILN_ERR_NOMEM)
             c->d->func_index = func_index;
@@ -921,7 +921,7 @@ static bool read_code_section(dec_ctx *c, kiln_reader *r)
 /* data ::= 0:u32 e:expr b*:vec(byte)              active, memory 0
  *        | 1:u32 b*:vec(byte)                     passive
  *        | 2:u32 x:memidx e:expr b*:vec(byte)     active */
-static bool read_data(dec_ctx *c, kiln_reader *r, kiln_data *seg)
+static bool read_data(dec_ctx *c, kiln_reader *r, wasm_data *seg)
 {
     seg->offset = rd_offset(r);
     uint32_t flags;
@@ -931,9 +931,9 @@ static bool read_data(dec_ctx *c, kiln_reader *r, kiln_data *seg)
         return rd_fail_at(r, seg->offset, KILN_ERR_MALFORMED, "malformed data segment kind %u",
                           (unsigned)flags);
     if (flags == 1) {
-        seg->mode = KILN_SEG_PASSIVE;
+        seg->mode = WASM_SEG_PASSIVE;
     } else {
-        seg->mode = KILN_SEG_ACTIVE;
+        seg->mode = WASM_SEG_ACTIVE;
         if (flags == 2 && !rd_u32(r, &seg->memory, "data segment memory index"))
             return false;
         if (!read_const_expr(c, r, &seg->offset_expr))
@@ -947,12 +947,12 @@ static bool read_data(dec_ctx *c, kiln_reader *r, kiln_data *seg)
 // datasec ::= seg*:section_11(vec(data))
 static bool read_data_section(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     uint32_t n;
     if (!rd_count(r, &n, 1, KILN_MAX_DATA_SEGMENTS, "data segment count"))
         return false;
     uint32_t cap = vec_capacity(r, n, 2); /* flags, size */
-    m->datas = ALLOC_ARRAY(c, kiln_data, cap, "data segments");
+    m->datas = ALLOC_ARRAY(c, wasm_data, cap, "data segments");
     if (!m->datas)
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -971,13 +971,13 @@ static bool read_data_section(dec_ctx *c, kiln_reader *r)
 
 // namemap ::= vec(nameassoc); nameassoc ::= idx:u32 nm:name, in strictly increasing idx order
 static bool read_namemap(dec_ctx *c, kiln_reader *r, uint64_t limit, uint32_t *out_count,
-                         kiln_namemap_entry **out, const char *what)
+                         wasm_namemap_entry **out, const char *what)
 {
     uint32_t n;
     if (!rd_count(r, &n, 1, limit, what))
         return false;
     uint32_t cap = vec_capacity(r, n, 2); /* index, name */
-    kiln_namemap_entry *names = ALLOC_ARRAY(c, kiln_namemap_entry, cap, what);
+    wasm_namemap_entry *names = ALLOC_ARRAY(c, wasm_namemap_entry, cap, what);
     if (!names)
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -998,12 +998,12 @@ static bool read_namemap(dec_ctx *c, kiln_reader *r, uint64_t limit, uint32_t *o
 // indirectnamemap ::= vec(indirectnameassoc); indirectnameassoc ::= idx:u32 nm:namemap
 static bool read_local_names(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     uint32_t n;
     if (!rd_count(r, &n, 1, KILN_MAX_FUNCTIONS, "local name function count"))
         return false;
     uint32_t cap = vec_capacity(r, n, 2); /* index, empty name map */
-    kiln_local_names *funcs = ALLOC_ARRAY(c, kiln_local_names, cap, "local names");
+    wasm_local_names *funcs = ALLOC_ARRAY(c, wasm_local_names, cap, "local names");
     if (!funcs)
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -1028,7 +1028,7 @@ static bool read_local_names(dec_ctx *c, kiln_reader *r)
  * Subsections of the extended-name-section proposal (ids 3 and up) are skipped. */
 static bool read_name_subsections(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     int last_id = -1;
     while (!rd_done(r)) {
         size_t at = rd_offset(r);
@@ -1071,9 +1071,9 @@ static bool read_name_section(dec_ctx *c, kiln_reader *r)
         return true;
     if (c->d->code == KILN_ERR_NOMEM)
         return false;
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     m->has_module_name = false;
-    m->module_name = (kiln_str){0};
+    m->module_name = (wasm_str){0};
     m->func_name_count = 0;
     m->func_names = NULL;
     m->local_name_count = 0;
@@ -1082,7 +1082,7 @@ static bool read_name_section(dec_ctx *c, kiln_reader *r)
 }
 
 // customsec ::= section_0(custom); custom ::= name byte*
-static bool read_custom_section(dec_ctx *c, kiln_reader *r, kiln_section *sec)
+static bool read_custom_section(dec_ctx *c, kiln_reader *r, wasm_section *sec)
 {
     if (!rd_name(r, &sec->name.ptr, &sec->name.len, "custom section name"))
         return false;
@@ -1117,9 +1117,9 @@ static const char *section_name(uint8_t id)
     return id < KILN_ARRAY_LEN(names) ? names[id] : "unknown";
 }
 
-static kiln_section *add_section(dec_ctx *c, kiln_reader *r, size_t at)
+static wasm_section *add_section(dec_ctx *c, kiln_reader *r, size_t at)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     if (m->section_count == KILN_MAX_SECTIONS) {
         rd_fail_at(r, at, KILN_ERR_LIMIT, "more sections than the limit of %u (KILN_MAX_SECTIONS)",
                    KILN_MAX_SECTIONS);
@@ -1127,7 +1127,7 @@ static kiln_section *add_section(dec_ctx *c, kiln_reader *r, size_t at)
     }
     if (m->section_count == c->section_cap) {
         uint32_t cap = c->section_cap ? c->section_cap * 2 : 16;
-        kiln_section *grown = ALLOC_ARRAY(c, kiln_section, cap, "section list");
+        wasm_section *grown = ALLOC_ARRAY(c, wasm_section, cap, "section list");
         if (!grown)
             return NULL;
         if (m->section_count)
@@ -1159,7 +1159,7 @@ static bool read_section(dec_ctx *c, kiln_reader *r)
     kiln_reader sub;
     if (!rd_count(r, &size, 1, UINT32_MAX, "section size") || !rd_sub(r, size, &sub, "section"))
         return false;
-    kiln_section *sec = add_section(c, r, at);
+    wasm_section *sec = add_section(c, r, at);
     if (!sec)
         return false;
     sec->id = id;
@@ -1230,7 +1230,7 @@ static bool read_section(dec_ctx *c, kiln_reader *r)
  * kinds that had imports but no section of their own. */
 static bool finish_module(dec_ctx *c, kiln_reader *r)
 {
-    kiln_module *m = c->m;
+    wasm_module *m = c->m;
     if (c->defined_func_count != c->code_count) {
         size_t at = c->has_code_section ? c->code_section_offset : c->func_section_offset;
         return rd_fail_at(r, at, KILN_ERR_MALFORMED,
@@ -1284,7 +1284,7 @@ static bool decode_module(dec_ctx *c, kiln_reader *r)
     return finish_module(c, r);
 }
 
-bool kiln_decode(kiln_module *m, const uint8_t *bytes, size_t size, const kiln_allocator *alloc,
+bool kiln_decode(wasm_module *m, const uint8_t *bytes, size_t size, const kiln_allocator *alloc,
                  kiln_diag *d)
 {
     memset(m, 0, sizeof *m);
@@ -1305,14 +1305,14 @@ bool kiln_decode(kiln_module *m, const uint8_t *bytes, size_t size, const kiln_a
     return decode_module(c, &r);
 }
 
-void kiln_module_free(kiln_module *m)
+void wasm_module_free(wasm_module *m)
 {
     if (m->arena.alloc)
         kiln_arena_free(&m->arena);
     memset(m, 0, sizeof *m);
 }
 
-bool kiln_module_func_name(const kiln_module *m, uint32_t func_index, kiln_str *out)
+bool wasm_module_func_name(const wasm_module *m, uint32_t func_index, wasm_str *out)
 {
     uint32_t lo = 0, hi = m->func_name_count;
     while (lo < hi) {
@@ -1330,7 +1330,7 @@ bool kiln_module_func_name(const kiln_module *m, uint32_t func_index, kiln_str *
     return false;
 }
 
-const kiln_functype *kiln_module_func_type(const kiln_module *m, uint32_t f)
+const wasm_functype *wasm_module_func_type(const wasm_module *m, uint32_t f)
 {
     KILN_ASSERT(f < m->func_count);
     uint32_t t = m->funcs[f].type_index;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 void kiln_diag_init(kiln_diag *d)
 {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 static bool is_alnum(unsigned char ch)
 {
@@ -159,20 +159,20 @@ static void hb_comment_name(hbuf *b, const char *s, size_t n)
     }
 }
 
-static const char *c_type(kiln_valtype t)
+static const char *c_type(wasm_valtype t)
 {
     switch (t) {
-    case KILN_VT_I32:
+    case WASM_VT_I32:
         return "int32_t";
-    case KILN_VT_I64:
+    case WASM_VT_I64:
         return "int64_t";
-    case KILN_VT_F32:
+    case WASM_VT_F32:
         return "float";
-    case KILN_VT_F64:
+    case WASM_VT_F64:
         return "double";
-    case KILN_VT_V128:
+    case WASM_VT_V128:
         return "kiln_v128";
-    case KILN_VT_FUNCREF:
+    case WASM_VT_FUNCREF:
         return "const kiln_funcref *";
     default:
         return "void *";
@@ -187,9 +187,9 @@ static void hb_decl(hbuf *b, const char *type, const char *stars, const char *na
     hb_printf(b, ", %s%s%s%s%u", type, sep, stars, name, i);
 }
 
-static void emit_wrapper(hbuf *b, const kiln_module *m, const kiln_export *e, const char *prefix)
+static void emit_wrapper(hbuf *b, const wasm_module *m, const wasm_export *e, const char *prefix)
 {
-    const kiln_functype *ft = kiln_module_func_type(m, e->index);
+    const wasm_functype *ft = wasm_module_func_type(m, e->index);
     size_t mlen = kiln_mangle_name(e->name.ptr, e->name.len, NULL, 0);
     char *mangled = malloc(mlen + 1);
     if (!mangled) {
@@ -202,10 +202,10 @@ static void emit_wrapper(hbuf *b, const kiln_module *m, const kiln_export *e, co
     hb_comment_name(b, e->name.ptr, e->name.len);
     hb_printf(b, "\": function %u (", e->index);
     for (uint32_t i = 0; i < ft->param_count; i++)
-        hb_printf(b, "%s%s", i ? ", " : "", kiln_valtype_name(ft->params[i]));
+        hb_printf(b, "%s%s", i ? ", " : "", wasm_valtype_name(ft->params[i]));
     hb_put(b, ") -> (", 6);
     for (uint32_t i = 0; i < ft->result_count; i++)
-        hb_printf(b, "%s%s", i ? ", " : "", kiln_valtype_name(ft->results[i]));
+        hb_printf(b, "%s%s", i ? ", " : "", wasm_valtype_name(ft->results[i]));
     hb_put(b, ") */\n", 5);
 
     hb_printf(b, "static inline kiln_trap %s_%s(kiln_instance *inst", prefix, mangled);
@@ -230,7 +230,7 @@ static void emit_wrapper(hbuf *b, const kiln_module *m, const kiln_export *e, co
     free(mangled);
 }
 
-bool kiln_header_generate(const kiln_module *m, const char *prefix, const char *source_name,
+bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *source_name,
                           char **out, size_t *out_size, kiln_diag *d)
 {
     hbuf b = {NULL, 0, 0, false};
@@ -262,7 +262,7 @@ bool kiln_header_generate(const kiln_module *m, const char *prefix, const char *
               "extern const kiln_module %s_module;\n",
               prefix, prefix, prefix, prefix, prefix);
     for (uint32_t i = 0; i < m->export_count; i++)
-        if (m->exports[i].kind == KILN_EXTERN_FUNC)
+        if (m->exports[i].kind == WASM_EXTERN_FUNC)
             emit_wrapper(&b, m, &m->exports[i], prefix);
     hb_printf(&b, "\n"
                   "#ifdef __cplusplus\n"

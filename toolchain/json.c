@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 typedef struct json_parser {
     const char *text;

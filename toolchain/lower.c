@@ -22,8 +22,8 @@
 static const struct {
     lower_fn fn;
     int arg;
-} lower_table[KILN_OP_COUNT] = {
-#define LOWER(ID, HANDLER, ARG) [KILN_OP_##ID] = {HANDLER, (int)(ARG)},
+} lower_table[WASM_OP_COUNT] = {
+#define LOWER(ID, HANDLER, ARG) [WASM_OP_##ID] = {HANDLER, (int)(ARG)},
 #include "lower.def"
 #undef LOWER
 };
@@ -84,21 +84,21 @@ static const struct {
  * Types, constants, intrinsics, runtime calls
  */
 
-LLVMTypeRef lower_valtype(const lower_unit *u, kiln_valtype t)
+LLVMTypeRef lower_valtype(const lower_unit *u, wasm_valtype t)
 {
     switch (t) {
-    case KILN_VT_I32:
+    case WASM_VT_I32:
         return u->t_i32;
-    case KILN_VT_I64:
+    case WASM_VT_I64:
         return u->t_i64;
-    case KILN_VT_F32:
+    case WASM_VT_F32:
         return u->t_f32;
-    case KILN_VT_F64:
+    case WASM_VT_F64:
         return u->t_f64;
-    case KILN_VT_V128:
+    case WASM_VT_V128:
         return u->t_v128;
-    case KILN_VT_FUNCREF:
-    case KILN_VT_EXTERNREF:
+    case WASM_VT_FUNCREF:
+    case WASM_VT_EXTERNREF:
         return u->t_ptr;
     default:
         KILN_ASSERT(!"unknown value type");
@@ -358,14 +358,14 @@ static void lower_memory_setup(lower_ctx *c)
 }
 
 /* Allocas for parameters and locals, the memory base, and the stack check. */
-static bool lower_prologue(lower_ctx *c, const kiln_func *f)
+static bool lower_prologue(lower_ctx *c, const wasm_func *f)
 {
     lower_unit *u = c->u;
-    const kiln_functype *ft = c->type;
+    const wasm_functype *ft = c->type;
     uint64_t count = (uint64_t)ft->param_count + f->local_count;
     c->local_count = (uint32_t)count;
     c->locals = ARENA_ARRAY(&u->scratch, LLVMValueRef, count ? count : 1);
-    c->local_types = ARENA_ARRAY(&u->scratch, kiln_valtype, count ? count : 1);
+    c->local_types = ARENA_ARRAY(&u->scratch, wasm_valtype, count ? count : 1);
     c->local_versions = ARENA_ARRAY(&u->scratch, uint32_t, count ? count : 1);
     if (!c->locals || !c->local_types || !c->local_versions)
         return kiln_diag_set(u->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
@@ -435,12 +435,12 @@ static const uint8_t multi3_code[] = {
     0xff, 0xff, 0x0f, 0x83, 0x84, 0x37, 0x03, 0x00, 0x0b,
 };
 
-bool lower_is_multi3(const lower_unit *u, const kiln_func *f)
+bool lower_is_multi3(const lower_unit *u, const wasm_func *f)
 {
-    static const kiln_valtype params[5] = {KILN_VT_I32, KILN_VT_I64, KILN_VT_I64, KILN_VT_I64,
-                                           KILN_VT_I64};
-    const kiln_module *m = u->m;
-    const kiln_functype *ft = &m->types[f->type_index];
+    static const wasm_valtype params[5] = {WASM_VT_I32, WASM_VT_I64, WASM_VT_I64, WASM_VT_I64,
+                                           WASM_VT_I64};
+    const wasm_module *m = u->m;
+    const wasm_functype *ft = &m->types[f->type_index];
     /* 32-bit targets have no 64x64->128 multiply: the plain lowering is as good there. */
     if (u->ptr_size != 8 || m->memory_count == 0)
         return false;
@@ -448,7 +448,7 @@ bool lower_is_multi3(const lower_unit *u, const kiln_func *f)
         memcmp(ft->params, params, sizeof params) != 0)
         return false;
     if (f->local_group_count != 1 || f->local_groups[0].count != 1 ||
-        f->local_groups[0].type != KILN_VT_I64)
+        f->local_groups[0].type != WASM_VT_I64)
         return false;
     return f->body.size == sizeof multi3_code &&
            memcmp(m->bytes + f->body.offset, multi3_code, sizeof multi3_code) == 0;
@@ -504,19 +504,19 @@ void lower_multi3_call(lower_ctx *c)
 
 /* The most values ins can push, so the driver can make room before calling its handler
  * (handlers never fail for want of stack). */
-static uint32_t pushes_needed(const lower_ctx *c, const kiln_instr *ins)
+static uint32_t pushes_needed(const lower_ctx *c, const wasm_instr *ins)
 {
-    const kiln_module *m = c->u->m;
+    const wasm_module *m = c->u->m;
     switch (ins->op) {
-    case KILN_OP_CALL:
+    case WASM_OP_CALL:
         return m->types[m->funcs[ins->u.index].type_index].result_count;
-    case KILN_OP_CALL_INDIRECT:
+    case WASM_OP_CALL_INDIRECT:
         return m->types[ins->u.call_indirect.type_index].result_count;
-    case KILN_OP_LOOP:
-        return ins->u.block.kind == KILN_BT_TYPE ? m->types[ins->u.block.type_index].param_count
+    case WASM_OP_LOOP:
+        return ins->u.block.kind == WASM_BT_TYPE ? m->types[ins->u.block.type_index].param_count
                                                  : 0;
-    case KILN_OP_ELSE:
-    case KILN_OP_END: {
+    case WASM_OP_ELSE:
+    case WASM_OP_END: {
         const lower_frame *f = &c->frames[c->depth - 1];
         return f->param_count + f->result_count; /* pushed after the stack is cut back */
     }
@@ -525,11 +525,11 @@ static uint32_t pushes_needed(const lower_ctx *c, const kiln_instr *ins)
     }
 }
 
-static bool lower_unsupported(lower_ctx *c, const kiln_instr *ins)
+static bool lower_unsupported(lower_ctx *c, const wasm_instr *ins)
 {
     lower_unit *u = c->u;
     kiln_diag_set(u->diag, KILN_ERR_UNSUPPORTED, ins->offset, "%s is not supported yet",
-                  ins->op < KILN_OP_COUNT ? kiln_ops[ins->op].name : "instruction");
+                  ins->op < WASM_OP_COUNT ? wasm_ops[ins->op].name : "instruction");
     u->diag->func_index = c->func_index;
     return false;
 }
@@ -544,8 +544,8 @@ static void place_trap_blocks(lower_ctx *c)
 
 static bool lower_body(lower_unit *u, uint32_t func_index)
 {
-    const kiln_module *m = u->m;
-    const kiln_func *f = &m->funcs[func_index];
+    const wasm_module *m = u->m;
+    const wasm_func *f = &m->funcs[func_index];
     lower_ctx c;
     memset(&c, 0, sizeof c);
     c.u = u;
@@ -580,7 +580,7 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
         return false;
 
     while (c.depth > 0) {
-        kiln_instr ins;
+        wasm_instr ins;
         if (!dec_instr(&r, &u->scratch, &ins)) {
             u->diag->func_index = func_index;
             return false;
@@ -589,15 +589,15 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
             return lower_unsupported(&c, &ins);
         if (c.unreachable) {
             /* Dead code: only the nesting matters, until this frame's else or end. */
-            if (ins.op == KILN_OP_BLOCK || ins.op == KILN_OP_LOOP || ins.op == KILN_OP_IF) {
+            if (ins.op == WASM_OP_BLOCK || ins.op == WASM_OP_LOOP || ins.op == WASM_OP_IF) {
                 c.dead_depth++;
                 continue;
             }
-            if (ins.op == KILN_OP_END && c.dead_depth > 0) {
+            if (ins.op == WASM_OP_END && c.dead_depth > 0) {
                 c.dead_depth--;
                 continue;
             }
-            if (ins.op != KILN_OP_END && !(ins.op == KILN_OP_ELSE && c.dead_depth == 0))
+            if (ins.op != WASM_OP_END && !(ins.op == WASM_OP_ELSE && c.dead_depth == 0))
                 continue;
         }
         if (!grow_array(&u->scratch, (void **)&c.stack, &c.stack_cap,
@@ -617,7 +617,7 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
  * vmctx layout
  */
 
-bool lower_layout(const kiln_module *m, kiln_vmctx_layout *out, kiln_diag *d)
+bool lower_layout(const wasm_module *m, kiln_vmctx_layout *out, kiln_diag *d)
 {
     /* Header, then the 32-byte records (import slots, funcrefs), the 16-byte global cells,
      * the 8-byte pointer arrays, the 4-byte signature ids and the 1-byte flags: every part
@@ -690,7 +690,7 @@ static void init_metadata(lower_unit *u)
     u->unlikely = md_value(u, weights, 3);
 }
 
-bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const kiln_module *m, const char *prefix,
+bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m, const char *prefix,
                   bool bounds_checks, const lower_part *part, const kiln_allocator *alloc,
                   kiln_diag *d)
 {

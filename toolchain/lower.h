@@ -1,6 +1,6 @@
 /* lower.h -- private header of the code generator: lower*.c, emit.c and compile.c.
  *
- * internal.h holds what the rest of the toolchain sees of code generation (kiln_compile and
+ * toolchain.h holds what the rest of the toolchain sees of code generation (kiln_compile and
  * the name mangling); this header holds the LLVM-typed state the lowering files share, so that
  * nothing outside them needs the LLVM headers. Two levels of state:
  *   lower_unit  one per compilation: the LLVM context/module, types, declarations, metadata,
@@ -18,15 +18,8 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 
-#include "internal.h"
-
-/* abi.h's kiln_memory and kiln_table (runtime records) share their names with internal.h's
- * decoded-module types; here they are renamed kiln_abi_memory and kiln_abi_table. */
-#define kiln_memory kiln_abi_memory
-#define kiln_table  kiln_abi_table
 #include "kiln/abi.h"
-#undef kiln_memory
-#undef kiln_table
+#include "toolchain.h"
 
 /* Intrinsics the lowering calls; names in lower.c. */
 typedef enum lower_intr {
@@ -109,7 +102,7 @@ typedef struct lower_unit {
     LLVMModuleRef mod;
     LLVMBuilderRef b;
     LLVMTargetDataRef td;
-    const kiln_module *m;
+    const wasm_module *m;
     const char *prefix;
     const lower_part *part;
     kiln_diag *diag;
@@ -179,7 +172,7 @@ typedef struct lower_ctx {
     lower_unit *u;
     LLVMBuilderRef b;
     uint32_t func_index;
-    const kiln_functype *type;
+    const wasm_functype *type;
     LLVMValueRef fn;
     LLVMValueRef vmctx;
     LLVMValueRef mem_base; /* memory 0's base, loaded once in the entry block; or NULL */
@@ -193,7 +186,7 @@ typedef struct lower_ctx {
 
     uint32_t local_count; /* parameters included */
     LLVMValueRef *locals; /* allocas */
-    kiln_valtype *local_types;
+    wasm_valtype *local_types;
     uint32_t *local_versions; /* bumped by every local.set/tee (address facts) */
 
     /* Guard-page address facts (lower_memory.c): the i32 addresses accessed so far in the
@@ -214,21 +207,21 @@ typedef struct lower_ctx {
 } lower_ctx;
 
 /* Every handler of the lowering table: arg is the row's parameter. */
-typedef bool (*lower_fn)(lower_ctx *c, const kiln_instr *ins, int arg);
+typedef bool (*lower_fn)(lower_ctx *c, const wasm_instr *ins, int arg);
 
 /* ---- lower.c: the driver and helpers shared by the families ---- */
 
 /* Lowers part of a validated module into mod, whose target triple and data layout are set. */
-bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const kiln_module *m, const char *prefix,
+bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m, const char *prefix,
                   bool bounds_checks, const lower_part *part, const kiln_allocator *alloc,
                   kiln_diag *d);
 /* Whether objects for the (normalised) triple are ELF: a kiln_text section with
  * __start_/__stop_ bounds, and parts merged by `ld.lld -r`. */
 bool lower_triple_is_elf(const char *triple);
 /* Fills the vmctx layout of m (docs/abi.md); false with KILN_ERR_LIMIT if it exceeds 4 GiB. */
-bool lower_layout(const kiln_module *m, kiln_vmctx_layout *out, kiln_diag *d);
+bool lower_layout(const wasm_module *m, kiln_vmctx_layout *out, kiln_diag *d);
 
-LLVMTypeRef lower_valtype(const lower_unit *u, kiln_valtype t);
+LLVMTypeRef lower_valtype(const lower_unit *u, wasm_valtype t);
 LLVMTypeRef lower_letter_type(const lower_unit *u, char letter); /* opcodes.def in/out */
 LLVMValueRef lower_rt_decl(lower_unit *u, lower_rt fn);
 LLVMValueRef lower_rt_call(lower_ctx *c, lower_rt fn, LLVMValueRef *args, unsigned n);
@@ -273,25 +266,25 @@ LLVMBasicBlockRef lower_new_block(lower_ctx *c, const char *name);
 void lower_mark_unlikely(lower_ctx *c, LLVMValueRef br);
 
 /* ---- lower_control.c ---- */
-bool lower_nop(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_unreachable(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_block(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_loop(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_if(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_else(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_end(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_br(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_br_if(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_br_table(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_return(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_call(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_nop(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_unreachable(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_block(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_loop(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_if(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_else(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_end(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_br(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_br_if(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_br_table(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_return(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_call(lower_ctx *c, const wasm_instr *ins, int arg);
 /* compiler-rt's __multi3 (lower.c, "Idiom"): whether f is its exact body; a direct call of it,
  * expanded in place (pops its five arguments). */
-bool lower_is_multi3(const lower_unit *u, const kiln_func *f);
+bool lower_is_multi3(const lower_unit *u, const wasm_func *f);
 void lower_multi3_call(lower_ctx *c);
-bool lower_call_indirect(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_drop(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_select(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_drop(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_select(lower_ctx *c, const wasm_instr *ins, int arg);
 /* Opens the function-body frame (called by the driver before the first instruction). */
 bool lower_func_frame(lower_ctx *c);
 /* Calls fn of type index type_index with the top values as arguments; pushes the results. */
@@ -299,37 +292,37 @@ bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
                      LLVMValueRef callee_vmctx);
 
 /* ---- lower_numeric.c ---- */
-bool lower_const(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_binop(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_fneg(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_icmp(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_fcmp(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_eqz(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_unary_intr(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_const(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_binop(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_fneg(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_icmp(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_fcmp(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_eqz(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_unary_intr(lower_ctx *c, const wasm_instr *ins, int arg);
 /* r = intrinsic id applied to x; on targets whose rounding keeps a signalling NaN (RISC-V),
  * quiets it (lower_numeric.c). Scalars and vectors. */
 LLVMValueRef lower_quiet_rounding(lower_ctx *c, lower_intr id, LLVMValueRef x, LLVMValueRef r);
-bool lower_binary_intr(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_minmax(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_count_zeros(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_rotate(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_shift(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_idiv(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_cast(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_sext_in(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_trunc(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_trunc_sat(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_binary_intr(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_minmax(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_count_zeros(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_rotate(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_shift(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_idiv(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_cast(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_sext_in(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_trunc(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_trunc_sat(lower_ctx *c, const wasm_instr *ins, int arg);
 
 /* ---- lower_memory.c ---- */
 enum { LOAD_PLAIN, LOAD_SIGNED, LOAD_UNSIGNED };
-bool lower_load_op(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_store_op(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_memory_size(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_memory_grow(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_memory_init(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_data_drop(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_memory_copy(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_memory_fill(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_load_op(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_store_op(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_memory_size(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_memory_grow(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_memory_init(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_data_drop(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_memory_copy(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_memory_fill(lower_ctx *c, const wasm_instr *ins, int arg);
 
 /* ---- lower_simd.c: the 0xFD family ----
  * A row's arg is SIMD_ARG(shape, x): the lane shape the v128 operands are viewed as, and the
@@ -338,59 +331,59 @@ enum lower_shape { SH_I8, SH_I16, SH_I32, SH_I64, SH_F32, SH_F64 };
 #define SIMD_ARG(shape, x) ((shape) | ((x) << 3))
 enum { SIMD_SIGNED = 1, SIMD_UNSIGNED = 2, SIMD_HIGH = 4 };
 enum { VLOAD_PLAIN, VLOAD_EXTEND, VLOAD_SPLAT, VLOAD_ZERO, VLOAD_LANE, VSTORE_LANE, VSTORE };
-bool lower_v128_memory(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_v128_const(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_v128_not(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_v128_andnot(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_v128_bitselect(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_v128_any_true(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_shuffle(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_swizzle(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_splat(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_extract(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_replace(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_icmp(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_fcmp(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_binop(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_neg(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_unary_intr(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_binary_intr(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_abs(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_shift(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_all_true(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_bitmask(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_avgr(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_q15mulr(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_extmul(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_extadd(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_dot(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_narrow(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_extend(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_fminmax(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_pminmax(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_convert(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_trunc_sat(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_demote(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_simd_promote(lower_ctx *c, const kiln_instr *ins, int arg);
+bool lower_v128_memory(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_v128_const(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_v128_not(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_v128_andnot(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_v128_bitselect(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_v128_any_true(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_shuffle(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_swizzle(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_splat(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_extract(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_replace(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_icmp(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_fcmp(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_binop(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_neg(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_unary_intr(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_binary_intr(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_abs(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_shift(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_all_true(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_bitmask(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_avgr(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_q15mulr(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_extmul(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_extadd(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_dot(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_narrow(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_extend(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_fminmax(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_pminmax(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_convert(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_trunc_sat(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_demote(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_promote(lower_ctx *c, const wasm_instr *ins, int arg);
 
 /* ---- lower_variable.c: locals, globals, tables, references ---- */
-bool lower_local_get(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_local_set(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_local_tee(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_global_get(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_global_set(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_table_get(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_table_set(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_table_size(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_table_grow(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_table_fill(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_table_copy(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_table_init(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_elem_drop(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_ref_null(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_ref_is_null(lower_ctx *c, const kiln_instr *ins, int arg);
-bool lower_ref_func(lower_ctx *c, const kiln_instr *ins, int arg);
-/* The kiln_table record of table t, and the funcref record ref.func f yields. */
+bool lower_local_get(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_local_set(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_local_tee(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_global_get(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_global_set(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_table_get(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_table_set(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_table_size(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_table_grow(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_table_fill(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_table_copy(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_table_init(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_elem_drop(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_ref_null(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_ref_is_null(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_ref_func(lower_ctx *c, const wasm_instr *ins, int arg);
+/* The wasm_table record of table t, and the funcref record ref.func f yields. */
 LLVMValueRef lower_table_record(lower_ctx *c, uint32_t t);
 LLVMValueRef lower_funcref(lower_ctx *c, uint32_t f);
 
@@ -414,7 +407,7 @@ void lower_function_attrs(lower_unit *u, LLVMValueRef fn);
 /* When f is wasi-libc's memcpy, memset or memcmp (exact type and body), emits a native fast
  * path for long in-bounds calls (lower_libc.c says which) and leaves the builder where the
  * function's own body goes; false (nothing emitted) for any other function. */
-bool lower_libc_fast_path(lower_ctx *c, const kiln_func *f);
+bool lower_libc_fast_path(lower_ctx *c, const wasm_func *f);
 /* The always-inline entry direct calls of wasi-libc function f go through (n == 0 returns at
  * once), or NULL when f is not memcpy, memset or memcmp. */
 LLVMValueRef lower_libc_entry(lower_unit *u, uint32_t f);
@@ -453,7 +446,7 @@ bool emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, kiln_emit_kind kind
 /* Splits m's defined functions into parts of consecutive functions whose bodies reach
  * part_size bytes (0 = KILN_PART_SIZE); part 0 holds the descriptor. *out is malloc'ed.
  * Returns the number of parts (>= 1), or 0 with d set when out of memory. */
-uint32_t part_plan(const kiln_module *m, uint32_t part_size, lower_part **out, kiln_diag *d);
+uint32_t part_plan(const wasm_module *m, uint32_t part_size, lower_part **out, kiln_diag *d);
 /* The thread count for -j jobs: 0 = the online cores; at most 256. */
 unsigned part_jobs(unsigned jobs);
 /* Compiles part index into its own output; d is the part's own diag. */

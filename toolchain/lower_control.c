@@ -13,23 +13,23 @@
 #include "lower.h"
 
 /* The parameter and result types of a block type. one holds a single value type. */
-static void block_sig(lower_ctx *c, const kiln_instr *ins, kiln_valtype *one, uint32_t *np,
-                      const kiln_valtype **params, uint32_t *nr, const kiln_valtype **results)
+static void block_sig(lower_ctx *c, const wasm_instr *ins, wasm_valtype *one, uint32_t *np,
+                      const wasm_valtype **params, uint32_t *nr, const wasm_valtype **results)
 {
     *np = 0;
     *params = NULL;
     *nr = 0;
     *results = NULL;
     switch (ins->u.block.kind) {
-    case KILN_BT_EMPTY:
+    case WASM_BT_EMPTY:
         break;
-    case KILN_BT_VALUE:
+    case WASM_BT_VALUE:
         *one = ins->u.block.value;
         *nr = 1;
         *results = one;
         break;
     default: {
-        const kiln_functype *ft = &c->u->m->types[ins->u.block.type_index];
+        const wasm_functype *ft = &c->u->m->types[ins->u.block.type_index];
         *np = ft->param_count;
         *params = ft->params;
         *nr = ft->result_count;
@@ -45,7 +45,7 @@ static bool out_of_memory(lower_ctx *c)
 }
 
 /* n phis of the given types at the top of bb (which is still empty). */
-static bool make_phis(lower_ctx *c, LLVMBasicBlockRef bb, const kiln_valtype *types, uint32_t n,
+static bool make_phis(lower_ctx *c, LLVMBasicBlockRef bb, const wasm_valtype *types, uint32_t n,
                       LLVMValueRef **out)
 {
     *out = NULL;
@@ -148,40 +148,40 @@ static void drop_abandoned(lower_ctx *c, const lower_frame *f)
 
 bool lower_func_frame(lower_ctx *c)
 {
-    const kiln_functype *ft = c->type;
+    const wasm_functype *ft = c->type;
     lower_frame *f = push_frame(c, FRAME_FUNC, 0, ft->result_count);
     f->end_bb = LLVMAppendBasicBlockInContext(c->u->ctx, c->fn, "return");
     return make_phis(c, f->end_bb, ft->results, ft->result_count, &f->end_phis);
 }
 
-bool lower_nop(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_nop(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     return true;
 }
 
-bool lower_unreachable(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_unreachable(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMBuildBr(c->b, lower_trap_block(c, KILN_TRAP_UNREACHABLE));
     c->unreachable = true;
     return true;
 }
 
-bool lower_block(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_block(lower_ctx *c, const wasm_instr *ins, int arg)
 {
-    kiln_valtype one;
+    wasm_valtype one;
     uint32_t np, nr;
-    const kiln_valtype *params, *results;
+    const wasm_valtype *params, *results;
     block_sig(c, ins, &one, &np, &params, &nr, &results);
     lower_frame *f = push_frame(c, FRAME_BLOCK, np, nr);
     f->end_bb = LLVMAppendBasicBlockInContext(c->u->ctx, c->fn, "block.end");
     return make_phis(c, f->end_bb, results, nr, &f->end_phis);
 }
 
-bool lower_loop(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_loop(lower_ctx *c, const wasm_instr *ins, int arg)
 {
-    kiln_valtype one;
+    wasm_valtype one;
     uint32_t np, nr;
-    const kiln_valtype *params, *results;
+    const wasm_valtype *params, *results;
     block_sig(c, ins, &one, &np, &params, &nr, &results);
     lower_frame *f = push_frame(c, FRAME_LOOP, np, nr);
     f->loop_bb = lower_new_block(c, "loop");
@@ -195,12 +195,12 @@ bool lower_loop(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
-bool lower_if(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_if(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef cond = lower_pop(c);
-    kiln_valtype one;
+    wasm_valtype one;
     uint32_t np, nr;
-    const kiln_valtype *params, *results;
+    const wasm_valtype *params, *results;
     block_sig(c, ins, &one, &np, &params, &nr, &results);
     lower_frame *f = push_frame(c, FRAME_IF, np, nr);
     LLVMBasicBlockRef then_bb = lower_new_block(c, "if.then");
@@ -232,7 +232,7 @@ static void enter_else(lower_ctx *c, lower_frame *f)
     c->unreachable = false;
 }
 
-bool lower_else(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_else(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_frame *f = label_frame(c, 0);
     KILN_ASSERT(f->kind == FRAME_IF);
@@ -258,7 +258,7 @@ static void build_return(lower_ctx *c, LLVMValueRef *vals, uint32_t n)
     }
 }
 
-bool lower_end(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_end(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_frame *f = label_frame(c, 0);
     if (f->kind == FRAME_LOOP) {
@@ -297,21 +297,21 @@ bool lower_end(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
-bool lower_br(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_br(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     branch_to(c, label_frame(c, ins->u.index));
     c->unreachable = true;
     return true;
 }
 
-bool lower_return(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_return(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     branch_to(c, &c->frames[0]);
     c->unreachable = true;
     return true;
 }
 
-bool lower_br_if(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_br_if(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef cond = lower_pop(c);
     lower_frame *f = label_frame(c, ins->u.index);
@@ -322,7 +322,7 @@ bool lower_br_if(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
-bool lower_br_table(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_br_table(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef index = lower_pop(c);
     uint32_t def = ins->u.br_table.default_target;
@@ -350,7 +350,7 @@ bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
                      LLVMValueRef callee_vmctx)
 {
     lower_unit *u = c->u;
-    const kiln_functype *ft = &u->m->types[type_index];
+    const wasm_functype *ft = &u->m->types[type_index];
     uint32_t n = ft->param_count;
     LLVMValueRef small[16];
     LLVMValueRef *args = small;
@@ -376,7 +376,7 @@ bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
     return true;
 }
 
-bool lower_call(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_call(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     uint32_t f = ins->u.index;
@@ -400,14 +400,14 @@ bool lower_call(lower_ctx *c, const kiln_instr *ins, int arg)
     return lower_emit_call(c, type_index, libc ? libc : lower_func(u, f), c->vmctx);
 }
 
-bool lower_call_indirect(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     uint32_t type_index = ins->u.call_indirect.type_index;
     LLVMValueRef index = lower_pop(c);
     LLVMValueRef table = lower_table_record(c, ins->u.call_indirect.table);
     LLVMValueRef size =
-        lower_load(c, u->t_i32, lower_gep(c, table, lower_i64(u, offsetof(kiln_abi_table, size))),
+        lower_load(c, u->t_i32, lower_gep(c, table, lower_i64(u, offsetof(kiln_table, size))),
                    ALIAS_VMCTX, false);
     lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntUGE, index, size, ""), KILN_TRAP_UNDEFINED_ELEMENT);
     LLVMValueRef elems = lower_load(c, u->t_ptr, table, ALIAS_VMCTX, false);
@@ -432,13 +432,13 @@ bool lower_call_indirect(lower_ctx *c, const kiln_instr *ins, int arg)
     return lower_emit_call(c, type_index, code, vm);
 }
 
-bool lower_drop(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_drop(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     keep_dropped_load(c, lower_pop(c), 0);
     return true;
 }
 
-bool lower_select(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_select(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef cond = lower_pop(c);
     LLVMValueRef b = lower_pop(c);

@@ -156,28 +156,28 @@ static const uint8_t memcmp_code[] = {
 typedef enum libc_kind { LIBC_NONE, LIBC_MEMCPY, LIBC_MEMSET, LIBC_MEMCMP } libc_kind;
 _Static_assert(LIBC_MEMCMP + 1 == LOWER_LIBC_KINDS, "lower_unit's libc entry arrays");
 
-static libc_kind libc_kind_of(const lower_unit *u, const kiln_func *f)
+static libc_kind libc_kind_of(const lower_unit *u, const wasm_func *f)
 {
-    static const kiln_valtype params[3] = {KILN_VT_I32, KILN_VT_I32, KILN_VT_I32};
-    const kiln_module *m = u->m;
-    const kiln_functype *ft = &m->types[f->type_index];
+    static const wasm_valtype params[3] = {WASM_VT_I32, WASM_VT_I32, WASM_VT_I32};
+    const wasm_module *m = u->m;
+    const wasm_functype *ft = &m->types[f->type_index];
     if (u->ptr_size != 8 || u->bounds_checks || m->memory_count == 0)
         return LIBC_NONE;
-    if (ft->param_count != 3 || ft->result_count != 1 || ft->results[0] != KILN_VT_I32 ||
+    if (ft->param_count != 3 || ft->result_count != 1 || ft->results[0] != WASM_VT_I32 ||
         memcmp(ft->params, params, sizeof params) != 0)
         return LIBC_NONE;
     const uint8_t *body = m->bytes + f->body.offset;
     if (f->local_group_count == 1 && f->local_groups[0].count == 6 &&
-        f->local_groups[0].type == KILN_VT_I32 && f->body.size == sizeof memcpy_code &&
+        f->local_groups[0].type == WASM_VT_I32 && f->body.size == sizeof memcpy_code &&
         memcmp(body, memcpy_code, sizeof memcpy_code) == 0)
         return LIBC_MEMCPY;
     if (f->local_group_count == 2 && f->local_groups[0].count == 3 &&
-        f->local_groups[0].type == KILN_VT_I32 && f->local_groups[1].count == 1 &&
-        f->local_groups[1].type == KILN_VT_I64 && f->body.size == sizeof memset_code &&
+        f->local_groups[0].type == WASM_VT_I32 && f->local_groups[1].count == 1 &&
+        f->local_groups[1].type == WASM_VT_I64 && f->body.size == sizeof memset_code &&
         memcmp(body, memset_code, sizeof memset_code) == 0)
         return LIBC_MEMSET;
     if (f->local_group_count == 1 && f->local_groups[0].count == 3 &&
-        f->local_groups[0].type == KILN_VT_I32 && f->body.size == sizeof memcmp_code &&
+        f->local_groups[0].type == WASM_VT_I32 && f->body.size == sizeof memcmp_code &&
         memcmp(body, memcmp_code, sizeof memcmp_code) == 0)
         return LIBC_MEMCMP;
     return LIBC_NONE;
@@ -190,7 +190,7 @@ static LLVMValueRef in_bounds(lower_ctx *c, LLVMValueRef a, LLVMValueRef n, LLVM
     return LLVMBuildICmp(c->b, LLVMIntULE, end, size, "");
 }
 
-bool lower_libc_fast_path(lower_ctx *c, const kiln_func *f)
+bool lower_libc_fast_path(lower_ctx *c, const wasm_func *f)
 {
     lower_unit *u = c->u;
     libc_kind kind = libc_kind_of(u, f);
@@ -272,7 +272,7 @@ bool lower_libc_fast_path(lower_ctx *c, const kiln_func *f)
  * could not fail unless the stack was already at its limit (as for __multi3, lower.c). */
 LLVMValueRef lower_libc_entry(lower_unit *u, uint32_t f)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     if (f < m->func_import_count)
         return NULL;
     /* Every later call of f finds its entry here, without comparing f's body again. */

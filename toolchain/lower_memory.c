@@ -56,10 +56,10 @@ void lower_memory_reload(lower_ctx *c)
     if (c->mem_record == NULL)
         return;
     LLVMValueRef base = lower_load(
-        c, u->t_ptr, lower_gep(c, c->mem_record, lower_i64(u, offsetof(kiln_abi_memory, base))),
+        c, u->t_ptr, lower_gep(c, c->mem_record, lower_i64(u, offsetof(kiln_memory, base))),
         ALIAS_VMCTX, false);
     LLVMValueRef size = lower_load(
-        c, u->t_i64, lower_gep(c, c->mem_record, lower_i64(u, offsetof(kiln_abi_memory, size))),
+        c, u->t_i64, lower_gep(c, c->mem_record, lower_i64(u, offsetof(kiln_memory, size))),
         ALIAS_VMCTX, false);
     if (u->ptr_size < 8) /* a 32-bit host cannot hold 4 GiB: the size fits in i32 */
         size = LLVMBuildTrunc(c->b, size, u->t_i32, "");
@@ -272,10 +272,10 @@ LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t o
     return lower_gep(c, root_base(c, wide), ea);
 }
 
-bool lower_load_op(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_load_op(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
-    const kiln_opinfo *info = &kiln_ops[ins->op];
+    const wasm_opinfo *info = &wasm_ops[ins->op];
     LLVMTypeRef t = lower_letter_type(u, info->out[0]);
     LLVMValueRef ptr =
         lower_effective_address(c, lower_pop(c), ins->u.memarg.mem.offset, info->size);
@@ -290,10 +290,10 @@ bool lower_load_op(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
-bool lower_store_op(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_store_op(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
-    const kiln_opinfo *info = &kiln_ops[ins->op];
+    const wasm_opinfo *info = &wasm_ops[ins->op];
     LLVMValueRef v = lower_pop(c);
     LLVMValueRef ptr =
         lower_effective_address(c, lower_pop(c), ins->u.memarg.mem.offset, info->size);
@@ -309,11 +309,11 @@ LLVMValueRef lower_memory0_bytes(lower_ctx *c)
     lower_unit *u = c->u;
     LLVMValueRef mem =
         lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEMORY0), ALIAS_VMCTX, true);
-    return lower_load(c, u->t_i64, lower_gep(c, mem, lower_i64(u, offsetof(kiln_abi_memory, size))),
+    return lower_load(c, u->t_i64, lower_gep(c, mem, lower_i64(u, offsetof(kiln_memory, size))),
                       ALIAS_VMCTX, false);
 }
 
-bool lower_memory_size(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_memory_size(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     LLVMValueRef bytes = lower_memory0_bytes(c);
@@ -322,7 +322,7 @@ bool lower_memory_size(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
-bool lower_memory_grow(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_memory_grow(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef args[3] = {c->vmctx, lower_i32(c->u, 0), lower_pop(c)};
     lower_push(c, lower_rt_call(c, RT_MEMORY_GROW, args, 3));
@@ -346,28 +346,28 @@ void lower_bulk_call(lower_ctx *c, lower_rt fn, const uint32_t *imms, unsigned n
     lower_rt_call(c, fn, args, n + 4);
 }
 
-bool lower_memory_init(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_memory_init(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     const uint32_t imms[2] = {ins->u.memory_init.memory, ins->u.memory_init.data};
     lower_bulk_call(c, RT_MEMORY_INIT, imms, 2);
     return true;
 }
 
-bool lower_data_drop(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_data_drop(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef args[2] = {c->vmctx, lower_i32(c->u, ins->u.index)};
     lower_rt_call(c, RT_DATA_DROP, args, 2);
     return true;
 }
 
-bool lower_memory_copy(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_memory_copy(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     const uint32_t memory = 0;
     lower_bulk_call(c, RT_MEMORY_COPY, &memory, 1);
     return true;
 }
 
-bool lower_memory_fill(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_memory_fill(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     const uint32_t memory = 0;
     lower_bulk_call(c, RT_MEMORY_FILL, &memory, 1);

@@ -75,7 +75,7 @@ static bool out_of_memory(lower_unit *u)
 
 bool lower_declare_functions(lower_unit *u)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     u->is_elf = lower_triple_is_elf(LLVMGetTarget(u->mod));
     u->bare_metal = strstr(LLVMGetTarget(u->mod), "-none") != NULL; /* thumbv7m-none-eabi */
     u->func_types = ARENA_ARRAY(&u->arena, LLVMTypeRef, m->type_count ? m->type_count : 1);
@@ -88,7 +88,7 @@ bool lower_declare_functions(lower_unit *u)
     LLVMTypeRef params[KILN_MAX_PARAMS + 1];
     LLVMTypeRef results[KILN_MAX_RESULTS];
     for (uint32_t t = 0; t < m->type_count; t++) {
-        const kiln_functype *ft = &m->types[t];
+        const wasm_functype *ft = &m->types[t];
         KILN_ASSERT(ft->param_count <= KILN_MAX_PARAMS && ft->result_count <= KILN_MAX_RESULTS);
         params[0] = u->t_ptr;
         for (uint32_t i = 0; i < ft->param_count; i++)
@@ -166,7 +166,7 @@ static void store_slot(lower_unit *u, LLVMValueRef v, LLVMValueRef array, uint32
 }
 
 /* The results of call (of type ft) as values. */
-static void unpack_results(lower_unit *u, const kiln_functype *ft, LLVMValueRef call,
+static void unpack_results(lower_unit *u, const wasm_functype *ft, LLVMValueRef call,
                            LLVMValueRef array)
 {
     if (ft->result_count == 1) {
@@ -179,9 +179,9 @@ static void unpack_results(lower_unit *u, const kiln_functype *ft, LLVMValueRef 
 
 static bool emit_adapter(lower_unit *u, uint32_t f)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     uint32_t type_index = m->funcs[f].type_index;
-    const kiln_functype *ft = &m->types[type_index];
+    const wasm_functype *ft = &m->types[type_index];
     LLVMValueRef fn = u->funcs[f];
     LLVMPositionBuilderAtEnd(u->b, LLVMAppendBasicBlockInContext(u->ctx, fn, "entry"));
 
@@ -212,7 +212,7 @@ static bool emit_adapter(lower_unit *u, uint32_t f)
 
 static LLVMValueRef emit_entry(lower_unit *u, uint32_t type_index)
 {
-    const kiln_functype *ft = &u->m->types[type_index];
+    const wasm_functype *ft = &u->m->types[type_index];
     LLVMTypeRef p[3] = {u->t_ptr, u->t_ptr, u->t_ptr};
     LLVMTypeRef fty = LLVMFunctionType(u->t_void, p, 3, false);
     LLVMValueRef fn = LLVMAddFunction(u->mod, lower_symbol(u, "entry%u", type_index), fty);
@@ -354,7 +354,7 @@ static void d_str(desc *d, size_t at, const char *s, uint32_t len)
     d_int(d, at + offsetof(kiln_str_desc, len), 4, len);
 }
 
-static void d_limits(desc *d, size_t at, const kiln_limits *l)
+static void d_limits(desc *d, size_t at, const wasm_limits *l)
 {
     d_int(d, at + offsetof(kiln_limits_desc, min), 8, l->min);
     d_int(d, at + offsetof(kiln_limits_desc, max), 8, l->has_max ? l->max : 0);
@@ -368,60 +368,60 @@ typedef struct init_value {
     uint64_t lo, hi; /* the value cell, little-endian */
 } init_value;
 
-static bool decode_init(lower_unit *u, kiln_expr e, init_value *out)
+static bool decode_init(lower_unit *u, wasm_expr e, init_value *out)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     kiln_reader r;
     rd_init(&r, m->bytes, m->size, u->diag);
     r.p = m->bytes + e.offset;
     r.end = r.p + e.size;
-    kiln_instr ins;
+    wasm_instr ins;
     memset(out, 0, sizeof *out);
     if (!dec_instr(&r, &u->scratch, &ins))
         return false;
     switch (ins.op) {
-    case KILN_OP_I32_CONST:
+    case WASM_OP_I32_CONST:
         out->kind = KILN_INIT_CONST;
         out->lo = (uint32_t)ins.u.i32;
         break;
-    case KILN_OP_I64_CONST:
+    case WASM_OP_I64_CONST:
         out->kind = KILN_INIT_CONST;
         out->lo = (uint64_t)ins.u.i64;
         break;
-    case KILN_OP_F32_CONST:
+    case WASM_OP_F32_CONST:
         out->kind = KILN_INIT_CONST;
         out->lo = ins.u.f32_bits;
         break;
-    case KILN_OP_F64_CONST:
+    case WASM_OP_F64_CONST:
         out->kind = KILN_INIT_CONST;
         out->lo = ins.u.f64_bits;
         break;
-    case KILN_OP_V128_CONST:
+    case WASM_OP_V128_CONST:
         out->kind = KILN_INIT_CONST;
         for (int i = 7; i >= 0; i--) {
             out->lo = out->lo << 8 | ins.u.v128[i];
             out->hi = out->hi << 8 | ins.u.v128[i + 8];
         }
         break;
-    case KILN_OP_REF_NULL:
+    case WASM_OP_REF_NULL:
         out->kind = KILN_INIT_REF_NULL;
         break;
-    case KILN_OP_REF_FUNC:
+    case WASM_OP_REF_FUNC:
         out->kind = KILN_INIT_REF_FUNC;
         out->index = ins.u.index;
         break;
-    case KILN_OP_GLOBAL_GET:
+    case WASM_OP_GLOBAL_GET:
         out->kind = KILN_INIT_GLOBAL;
         out->index = ins.u.index;
         break;
     default:
         return kiln_diag_set(u->diag, KILN_ERR_UNSUPPORTED, ins.offset,
-                             "constant expression with %s is not supported", kiln_ops[ins.op].name);
+                             "constant expression with %s is not supported", wasm_ops[ins.op].name);
     }
     return true;
 }
 
-static void d_init_value(desc *d, size_t at, const init_value *v, kiln_valtype type)
+static void d_init_value(desc *d, size_t at, const init_value *v, wasm_valtype type)
 {
     d_int(d, at + offsetof(kiln_init_desc, kind), 1, v->kind);
     d_int(d, at + offsetof(kiln_init_desc, type), 1, type);
@@ -430,7 +430,7 @@ static void d_init_value(desc *d, size_t at, const init_value *v, kiln_valtype t
     d_int(d, at + offsetof(kiln_init_desc, value) + 8, 8, v->hi);
 }
 
-static bool d_init_expr(desc *d, size_t at, kiln_expr e, kiln_valtype type)
+static bool d_init_expr(desc *d, size_t at, wasm_expr e, wasm_valtype type)
 {
     init_value v;
     if (!decode_init(d->u, e, &v))
@@ -463,12 +463,12 @@ static LLVMValueRef array_end(lower_unit *u, desc_array *a, const char *what)
 
 static bool emit_types(lower_unit *u, LLVMValueRef *out)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     desc_array a;
     if (!array_begin(u, &a, m->type_count))
         return false;
     for (uint32_t t = 0; t < m->type_count; t++) {
-        const kiln_functype *ft = &m->types[t];
+        const wasm_functype *ft = &m->types[t];
         uint8_t codes[KILN_MAX_PARAMS + KILN_MAX_RESULTS];
         uint32_t n = 0;
         for (uint32_t i = 0; i < ft->param_count; i++)
@@ -488,13 +488,13 @@ static bool emit_types(lower_unit *u, LLVMValueRef *out)
 
 static bool emit_imports(lower_unit *u, LLVMValueRef *out)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     desc_array a;
     if (!array_begin(u, &a, m->import_count))
         return false;
     uint32_t next[4] = {0, 0, 0, 0}; /* next index in each index space */
     for (uint32_t i = 0; i < m->import_count; i++) {
-        const kiln_import *im = &m->imports[i];
+        const wasm_import *im = &m->imports[i];
         desc d;
         d_init_builder(&d, u);
         d_str(&d, offsetof(kiln_import_desc, module), im->module.ptr, im->module.len);
@@ -502,16 +502,16 @@ static bool emit_imports(lower_unit *u, LLVMValueRef *out)
         d_int(&d, offsetof(kiln_import_desc, kind), 1, im->kind);
         uint8_t type = 0, mut = 0;
         uint32_t type_index = 0;
-        const kiln_limits *limits = NULL;
+        const wasm_limits *limits = NULL;
         switch (im->kind) {
-        case KILN_EXTERN_FUNC:
+        case WASM_EXTERN_FUNC:
             type_index = im->u.type_index;
             break;
-        case KILN_EXTERN_TABLE:
+        case WASM_EXTERN_TABLE:
             type = im->u.table.elem;
             limits = &im->u.table.limits;
             break;
-        case KILN_EXTERN_MEMORY:
+        case WASM_EXTERN_MEMORY:
             limits = &im->u.memory.limits;
             break;
         default:
@@ -533,7 +533,7 @@ static bool emit_imports(lower_unit *u, LLVMValueRef *out)
 
 static bool emit_funcs(lower_unit *u, LLVMValueRef *out)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     desc_array a;
     entry_map map;
     uint32_t size = 16;
@@ -549,8 +549,8 @@ static bool emit_funcs(lower_unit *u, LLVMValueRef *out)
         LLVMValueRef entry = entry_for(u, &map, type_index);
         if (!entry)
             return out_of_memory(u);
-        kiln_str name = {"", 0};
-        kiln_module_func_name(m, f, &name);
+        wasm_str name = {"", 0};
+        wasm_module_func_name(m, f, &name);
         desc d;
         d_init_builder(&d, u);
         d_ptr(&d, offsetof(kiln_func_desc, code), lower_func(u, f));
@@ -566,7 +566,7 @@ static bool emit_funcs(lower_unit *u, LLVMValueRef *out)
 
 static bool emit_tables(lower_unit *u, LLVMValueRef *out)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     desc_array a;
     if (!array_begin(u, &a, m->table_count))
         return false;
@@ -584,7 +584,7 @@ static bool emit_tables(lower_unit *u, LLVMValueRef *out)
 
 static bool emit_memories(lower_unit *u, LLVMValueRef *out)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     desc_array a;
     if (!array_begin(u, &a, m->memory_count))
         return false;
@@ -601,12 +601,12 @@ static bool emit_memories(lower_unit *u, LLVMValueRef *out)
 
 static bool emit_globals(lower_unit *u, LLVMValueRef *out)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     desc_array a;
     if (!array_begin(u, &a, m->global_count))
         return false;
     for (uint32_t i = 0; i < m->global_count; i++) {
-        const kiln_global *g = &m->globals[i];
+        const wasm_global *g = &m->globals[i];
         desc d;
         d_init_builder(&d, u);
         d_int(&d, offsetof(kiln_global_desc, type), 1, g->type.type);
@@ -623,12 +623,12 @@ static bool emit_globals(lower_unit *u, LLVMValueRef *out)
 
 static bool emit_exports(lower_unit *u, LLVMValueRef *out)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     desc_array a;
     if (!array_begin(u, &a, m->export_count))
         return false;
     for (uint32_t i = 0; i < m->export_count; i++) {
-        const kiln_export *e = &m->exports[i];
+        const wasm_export *e = &m->exports[i];
         desc d;
         d_init_builder(&d, u);
         d_str(&d, offsetof(kiln_export_desc, name), e->name.ptr, e->name.len);
@@ -640,7 +640,7 @@ static bool emit_exports(lower_unit *u, LLVMValueRef *out)
     return true;
 }
 
-static bool emit_elem_items(lower_unit *u, const kiln_elem *e, LLVMValueRef *out)
+static bool emit_elem_items(lower_unit *u, const wasm_elem *e, LLVMValueRef *out)
 {
     desc_array a;
     if (!array_begin(u, &a, e->count))
@@ -662,12 +662,12 @@ static bool emit_elem_items(lower_unit *u, const kiln_elem *e, LLVMValueRef *out
 
 static bool emit_elems(lower_unit *u, LLVMValueRef *out)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     desc_array a;
     if (!array_begin(u, &a, m->elem_count))
         return false;
     for (uint32_t i = 0; i < m->elem_count; i++) {
-        const kiln_elem *e = &m->elems[i];
+        const wasm_elem *e = &m->elems[i];
         LLVMValueRef items;
         if (!emit_elem_items(u, e, &items))
             return false;
@@ -675,10 +675,10 @@ static bool emit_elems(lower_unit *u, LLVMValueRef *out)
         d_init_builder(&d, u);
         d_int(&d, offsetof(kiln_elem_desc, mode), 1, e->mode);
         d_int(&d, offsetof(kiln_elem_desc, elem_type), 1, e->type);
-        d_int(&d, offsetof(kiln_elem_desc, table), 4, e->mode == KILN_SEG_ACTIVE ? e->table : 0);
+        d_int(&d, offsetof(kiln_elem_desc, table), 4, e->mode == WASM_SEG_ACTIVE ? e->table : 0);
         d_int(&d, offsetof(kiln_elem_desc, count), 4, e->count);
-        if (e->mode == KILN_SEG_ACTIVE &&
-            !d_init_expr(&d, offsetof(kiln_elem_desc, offset), e->offset_expr, KILN_VT_I32))
+        if (e->mode == WASM_SEG_ACTIVE &&
+            !d_init_expr(&d, offsetof(kiln_elem_desc, offset), e->offset_expr, WASM_VT_I32))
             return false;
         d_ptr(&d, offsetof(kiln_elem_desc, items), items);
         a.elems[i] = d_end(&d, sizeof(kiln_elem_desc));
@@ -689,19 +689,19 @@ static bool emit_elems(lower_unit *u, LLVMValueRef *out)
 
 static bool emit_datas(lower_unit *u, LLVMValueRef *out)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     desc_array a;
     if (!array_begin(u, &a, m->data_seg_count))
         return false;
     for (uint32_t i = 0; i < m->data_seg_count; i++) {
-        const kiln_data *s = &m->datas[i];
+        const wasm_data *s = &m->datas[i];
         desc d;
         d_init_builder(&d, u);
         d_int(&d, offsetof(kiln_data_desc, mode), 1, s->mode);
-        d_int(&d, offsetof(kiln_data_desc, memory), 4, s->mode == KILN_SEG_ACTIVE ? s->memory : 0);
+        d_int(&d, offsetof(kiln_data_desc, memory), 4, s->mode == WASM_SEG_ACTIVE ? s->memory : 0);
         d_int(&d, offsetof(kiln_data_desc, size), 4, s->size);
-        if (s->mode == KILN_SEG_ACTIVE &&
-            !d_init_expr(&d, offsetof(kiln_data_desc, offset), s->offset_expr, KILN_VT_I32))
+        if (s->mode == WASM_SEG_ACTIVE &&
+            !d_init_expr(&d, offsetof(kiln_data_desc, offset), s->offset_expr, WASM_VT_I32))
             return false;
         d_ptr(&d, offsetof(kiln_data_desc, bytes),
               bytes_const(u, lower_symbol(u, "data%u", i), s->bytes, s->size, false));
@@ -721,7 +721,7 @@ static LLVMValueRef section_bound(lower_unit *u, const char *name)
 
 bool lower_module_data(lower_unit *u)
 {
-    const kiln_module *m = u->m;
+    const wasm_module *m = u->m;
     for (uint32_t f = 0; f < m->func_import_count; f++)
         if (!emit_adapter(u, f))
             return false;

@@ -13,9 +13,9 @@
 
 #include "lower.h"
 
-static LLVMTypeRef out_type(lower_ctx *c, const kiln_instr *ins)
+static LLVMTypeRef out_type(lower_ctx *c, const wasm_instr *ins)
 {
-    return lower_letter_type(c->u, kiln_ops[ins->op].out[0]);
+    return lower_letter_type(c->u, wasm_ops[ins->op].out[0]);
 }
 
 static void push_bool(lower_ctx *c, LLVMValueRef i1)
@@ -23,23 +23,23 @@ static void push_bool(lower_ctx *c, LLVMValueRef i1)
     lower_push(c, LLVMBuildZExt(c->b, i1, c->u->t_i32, ""));
 }
 
-bool lower_const(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_const(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     LLVMValueRef v;
     switch (ins->op) {
-    case KILN_OP_I32_CONST:
+    case WASM_OP_I32_CONST:
         v = lower_i32(u, (uint32_t)ins->u.i32);
         break;
-    case KILN_OP_I64_CONST:
+    case WASM_OP_I64_CONST:
         v = lower_i64(u, (uint64_t)ins->u.i64);
         break;
-    case KILN_OP_F32_CONST:
+    case WASM_OP_F32_CONST:
         /* From the bits, so NaN payloads survive (a double would not carry them). */
         v = LLVMConstBitCast(lower_i32(u, ins->u.f32_bits), u->t_f32);
         break;
     default:
-        KILN_ASSERT(ins->op == KILN_OP_F64_CONST);
+        KILN_ASSERT(ins->op == WASM_OP_F64_CONST);
         v = LLVMConstBitCast(lower_i64(u, ins->u.f64_bits), u->t_f64);
         break;
     }
@@ -109,27 +109,27 @@ static LLVMValueRef float_identity(lower_ctx *c, LLVMOpcode op, LLVMValueRef l, 
     return quiet_nan(c, negate ? LLVMBuildFNeg(c->b, x, "") : x);
 }
 
-bool lower_binop(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_binop(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef r = lower_pop(c);
     LLVMValueRef l = lower_pop(c);
     LLVMValueRef v = float_identity(c, (LLVMOpcode)arg, l, r);
     if (v == NULL) {
         v = LLVMBuildBinOp(c->b, (LLVMOpcode)arg, l, r, "");
-        if (ins->op == KILN_OP_I32_ADD)
+        if (ins->op == WASM_OP_I32_ADD)
             lower_fact_add(c, v, l, r);
     }
     lower_push(c, v);
     return true;
 }
 
-bool lower_fneg(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_fneg(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_push(c, LLVMBuildFNeg(c->b, lower_pop(c), ""));
     return true;
 }
 
-bool lower_icmp(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_icmp(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef r = lower_pop(c);
     LLVMValueRef l = lower_pop(c);
@@ -137,7 +137,7 @@ bool lower_icmp(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
-bool lower_fcmp(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_fcmp(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef r = lower_pop(c);
     LLVMValueRef l = lower_pop(c);
@@ -145,7 +145,7 @@ bool lower_fcmp(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
-bool lower_eqz(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_eqz(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef v = lower_pop(c);
     push_bool(c, LLVMBuildICmp(c->b, LLVMIntEQ, v, LLVMConstNull(LLVMTypeOf(v)), ""));
@@ -168,7 +168,7 @@ LLVMValueRef lower_quiet_rounding(lower_ctx *c, lower_intr id, LLVMValueRef x, L
     return LLVMBuildSelect(c->b, nan, LLVMBuildFAdd(c->b, x, x, ""), r, "");
 }
 
-bool lower_unary_intr(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_unary_intr(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef v = lower_pop(c);
     LLVMTypeRef t = LLVMTypeOf(v);
@@ -178,7 +178,7 @@ bool lower_unary_intr(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
-bool lower_binary_intr(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_binary_intr(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef args[2];
     args[1] = lower_pop(c);
@@ -207,7 +207,7 @@ static LLVMValueRef minmax_by_hand(lower_ctx *c, bool min, LLVMValueRef a, LLVMV
     return LLVMBuildSelect(bld, uno, LLVMBuildFAdd(bld, a, b, ""), r, "");
 }
 
-bool lower_minmax(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_minmax(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef args[2];
     args[1] = lower_pop(c);
@@ -223,7 +223,7 @@ bool lower_minmax(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* clz/ctz: Wasm defines the count of zero as the width, so is_zero_poison = false. */
-bool lower_count_zeros(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_count_zeros(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef args[2] = {lower_pop(c), LLVMConstNull(c->u->t_i1)};
     LLVMTypeRef t = LLVMTypeOf(args[0]);
@@ -232,7 +232,7 @@ bool lower_count_zeros(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* rotl/rotr: funnel shifts of x with itself take the count modulo the width, as Wasm does. */
-bool lower_rotate(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_rotate(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef n = lower_pop(c);
     LLVMValueRef x = lower_pop(c);
@@ -243,7 +243,7 @@ bool lower_rotate(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* Shifts: Wasm takes the count modulo the width; LLVM's shift by >= width is poison. */
-bool lower_shift(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_shift(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef n = lower_pop(c);
     LLVMValueRef x = lower_pop(c);
@@ -256,7 +256,7 @@ bool lower_shift(lower_ctx *c, const kiln_instr *ins, int arg)
 
 /* Division and remainder: LLVM's x/0 and INT_MIN/-1 are undefined; Wasm traps on both for
  * div_s, traps on zero for the others, and defines INT_MIN rem_s -1 as 0. */
-bool lower_idiv(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_idiv(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMOpcode op = (LLVMOpcode)arg;
     LLVMValueRef r = lower_pop(c);
@@ -280,7 +280,7 @@ bool lower_idiv(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
-bool lower_cast(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_cast(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef v = lower_pop(c);
     LLVMTypeRef t = out_type(c, ins);
@@ -294,7 +294,7 @@ bool lower_cast(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* extendN_s: sign-extend the low N bits in place (trunc + sext). */
-bool lower_sext_in(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_sext_in(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef v = lower_pop(c);
     LLVMTypeRef narrow = LLVMIntTypeInContext(c->u->ctx, (unsigned)arg);
@@ -309,7 +309,7 @@ bool lower_sext_in(lower_ctx *c, const kiln_instr *ins, int arg)
  *   signed N bits:   hi = 2^(N-1); lo = -2^(N-1) - 1 when the source type represents it
  *                    (f64 -> i32), else x >= -2^(N-1) (the next float below is <= -2^(N-1)-1);
  *   unsigned N bits: hi = 2^N, lo = -1 (so -0.9 truncates to 0). */
-bool lower_trunc(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_trunc(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     bool is_signed = arg != 0;
@@ -338,7 +338,7 @@ bool lower_trunc(lower_ctx *c, const kiln_instr *ins, int arg)
     return true;
 }
 
-bool lower_trunc_sat(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_trunc_sat(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef v = lower_pop(c);
     LLVMTypeRef types[2] = {out_type(c, ins), LLVMTypeOf(v)};

@@ -118,10 +118,10 @@ static LLVMValueRef extend(lower_ctx *c, LLVMValueRef v, LLVMTypeRef t, bool is_
 /* The v128 memory instructions differ only in what is loaded and where it goes: one handler.
  * arg = SIMD_ARG(VLOAD_* or VSTORE*, 0), for the extending loads SIMD_ARG(VLOAD_EXTEND,
  * SIMD_ARG(result shape, sign)); the accessed width is opcodes.def's size column. */
-bool lower_v128_memory(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_v128_memory(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
-    unsigned size = kiln_ops[ins->op].size;
+    unsigned size = wasm_ops[ins->op].size;
     unsigned kind = shape_of(arg); /* the low 3 bits: VLOAD_* / VSTORE* */
     LLVMTypeRef narrow = LLVMIntTypeInContext(u->ctx, size * 8u);
     LLVMValueRef v = NULL;
@@ -172,7 +172,7 @@ bool lower_v128_memory(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* v128.const: the immediate's 16 bytes, little-endian, as the two i64 lanes. */
-bool lower_v128_const(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_v128_const(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef halves[2];
     for (int h = 0; h < 2; h++) {
@@ -186,7 +186,7 @@ bool lower_v128_const(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* v128.not: LLVM has no `not`; xor with all ones. */
-bool lower_v128_not(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_v128_not(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef v = lower_pop(c);
     lower_push(c, LLVMBuildNot(c->b, v, ""));
@@ -194,7 +194,7 @@ bool lower_v128_not(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* v128.andnot: a & ~b, two instructions (x86 andnps / AArch64 bic match the pair). */
-bool lower_v128_andnot(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_v128_andnot(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef b = lower_pop(c);
     LLVMValueRef a = lower_pop(c);
@@ -203,7 +203,7 @@ bool lower_v128_andnot(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* v128.bitselect: (a & m) | (b & ~m), three operands. */
-bool lower_v128_bitselect(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_v128_bitselect(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef m = lower_pop(c);
     LLVMValueRef b = lower_pop(c);
@@ -215,7 +215,7 @@ bool lower_v128_bitselect(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* v128.any_true: the whole vector as an i128 compared with 0 (an i32 result). */
-bool lower_v128_any_true(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_v128_any_true(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMTypeRef i128 = LLVMIntTypeInContext(c->u->ctx, 128);
     LLVMValueRef v = pop_as(c, i128);
@@ -225,7 +225,7 @@ bool lower_v128_any_true(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* i8x16.shuffle: the immediate lane indices (validated < 32) are shufflevector's mask. */
-bool lower_simd_shuffle(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_shuffle(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef b = pop_shape(c, SH_I8);
     LLVMValueRef a = pop_shape(c, SH_I8);
@@ -239,7 +239,7 @@ bool lower_simd_shuffle(lower_ctx *c, const kiln_instr *ins, int arg)
 /* i8x16.swizzle: a variable permute where an index >= 16 selects 0. Written generically as
  * 16 extracts of a at (index & 15) -- a build_vector LLVM's x86 and AArch64 back ends turn
  * into pshufb / tbl -- then a select on index < 16 for the out-of-range lanes. */
-bool lower_simd_swizzle(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_swizzle(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     LLVMTypeRef vt = shape_type(u, SH_I8);
@@ -258,7 +258,7 @@ bool lower_simd_swizzle(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* Splats: i8/i16 take the low bits of an i32 operand, so a truncation comes first. */
-bool lower_simd_splat(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_splat(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMValueRef x = lower_pop(c);
@@ -269,7 +269,7 @@ bool lower_simd_splat(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* extract_lane: i8/i16 lanes are sign- or zero-extended to the i32 result. */
-bool lower_simd_extract(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_extract(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMValueRef v = pop_shape(c, shape);
@@ -281,7 +281,7 @@ bool lower_simd_extract(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* replace_lane: i8/i16 lanes take the low bits of the i32 operand. */
-bool lower_simd_replace(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_replace(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMValueRef x = lower_pop(c);
@@ -293,7 +293,7 @@ bool lower_simd_replace(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* Table-row handler: one icmp over the shape; Wasm's true lane is all ones, hence sext. */
-bool lower_simd_icmp(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_icmp(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMValueRef b = pop_shape(c, shape);
@@ -304,7 +304,7 @@ bool lower_simd_icmp(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* Table-row handler: one fcmp (predicate from the row: ne is unordered), then sext. */
-bool lower_simd_fcmp(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_fcmp(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMValueRef b = pop_shape(c, shape);
@@ -380,7 +380,7 @@ static LLVMValueRef float_identity(lower_ctx *c, unsigned shape, LLVMOpcode op, 
 }
 
 /* Table-row handler: one LLVM binary instruction over the shape (float identities aside). */
-bool lower_simd_binop(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_binop(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMOpcode op = (LLVMOpcode)param_of(arg);
@@ -392,7 +392,7 @@ bool lower_simd_binop(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* neg: fneg for float lanes (a sign flip, NaNs included), 0 - x for integer lanes. */
-bool lower_simd_neg(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_neg(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMValueRef v = pop_shape(c, shape);
@@ -401,7 +401,7 @@ bool lower_simd_neg(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* Table-row handler: one overloaded intrinsic over the shape (ctpop, fabs, ceil, ...). */
-bool lower_simd_unary_intr(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_unary_intr(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMValueRef v = pop_shape(c, shape);
@@ -412,7 +412,7 @@ bool lower_simd_unary_intr(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* Table-row handler: one two-operand intrinsic (saturating add/sub, integer min/max). */
-bool lower_simd_binary_intr(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_binary_intr(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMValueRef args[2];
@@ -424,7 +424,7 @@ bool lower_simd_binary_intr(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* Integer abs: llvm.abs with is_int_min_poison = false, since Wasm's abs(INT_MIN) = INT_MIN. */
-bool lower_simd_abs(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_abs(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef args[2] = {pop_shape(c, shape_of(arg)), LLVMConstNull(c->u->t_i1)};
     LLVMTypeRef t = LLVMTypeOf(args[0]);
@@ -433,7 +433,7 @@ bool lower_simd_abs(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* Shifts: an i32 count taken modulo the lane width (LLVM's is poison at >= width), splat. */
-bool lower_simd_shift(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_shift(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMTypeRef lane = lane_type(c->u, shape);
@@ -450,7 +450,7 @@ bool lower_simd_shift(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* all_true: every lane nonzero, as the lanes' i1 mask (bitcast to iN) being all ones. */
-bool lower_simd_all_true(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_all_true(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg), n = shape_lanes(shape);
     LLVMValueRef v = pop_shape(c, shape);
@@ -463,7 +463,7 @@ bool lower_simd_all_true(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* bitmask: the lanes' sign bits (x < 0 as an i1 mask, bitcast to iN), zero-extended. */
-bool lower_simd_bitmask(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_bitmask(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg), n = shape_lanes(shape);
     LLVMValueRef v = pop_shape(c, shape);
@@ -474,7 +474,7 @@ bool lower_simd_bitmask(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* avgr_u: (a + b + 1) >> 1 without overflow, in lanes of twice the width. */
-bool lower_simd_avgr(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_avgr(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     unsigned shape = shape_of(arg), n = shape_lanes(shape);
@@ -490,7 +490,7 @@ bool lower_simd_avgr(lower_ctx *c, const kiln_instr *ins, int arg)
 
 /* q15mulr_sat_s: (a * b + 0x4000) >> 15 in i32 lanes, saturated to i16; only
  * -32768 * -32768 overflows (to 32768), so clamping from above is enough. */
-bool lower_simd_q15mulr(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_q15mulr(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     LLVMTypeRef vt = shape_type(u, SH_I16);
@@ -508,7 +508,7 @@ bool lower_simd_q15mulr(lower_ctx *c, const kiln_instr *ins, int arg)
 
 /* extmul: half the lanes (low or high) of each operand extended to the result shape, then a
  * multiply that cannot overflow. arg's shape is the result's. */
-bool lower_simd_extmul(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_extmul(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     unsigned shape = shape_of(arg), n = shape_lanes(shape);
@@ -523,7 +523,7 @@ bool lower_simd_extmul(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* extadd_pairwise: even lanes + odd lanes, each extended to the result shape (arg's). */
-bool lower_simd_extadd(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_extadd(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     unsigned shape = shape_of(arg), n = shape_lanes(shape);
@@ -539,7 +539,7 @@ bool lower_simd_extadd(lower_ctx *c, const kiln_instr *ins, int arg)
 
 /* i32x4.dot_i16x8_s: products of sign-extended i16 pairs, adjacent pairs added (wrapping:
  * only -32768 * -32768 * 2 wraps, as the spec's result does). */
-bool lower_simd_dot(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_dot(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     LLVMTypeRef src = shape_type(u, SH_I16);
@@ -558,7 +558,7 @@ bool lower_simd_dot(lower_ctx *c, const kiln_instr *ins, int arg)
 
 /* narrow: a's lanes then b's (signed, twice the width), each clamped to the narrow lane's
  * signed or unsigned range, then truncated. arg's shape is the result's. */
-bool lower_simd_narrow(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_narrow(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     unsigned shape = shape_of(arg), n = shape_lanes(shape);
@@ -583,7 +583,7 @@ bool lower_simd_narrow(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* extend_low/high: half the lanes, extended to the result shape (arg's). */
-bool lower_simd_extend(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_extend(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     unsigned shape = shape_of(arg), n = shape_lanes(shape);
@@ -606,7 +606,7 @@ static LLVMValueRef quiet_nan(lower_ctx *c, unsigned shape, LLVMValueRef v)
 
 /* min/max: llvm.minimum/maximum (NaN-propagating, -0 < +0) with NaN lanes quieted, since
  * LLVM may pass a signaling NaN operand through unchanged. */
-bool lower_simd_fminmax(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_fminmax(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMValueRef args[2];
@@ -620,7 +620,7 @@ bool lower_simd_fminmax(lower_ctx *c, const kiln_instr *ins, int arg)
 
 /* pmin: b < a ? b : a; pmax: a < b ? b : a -- exactly, so NaNs and zeros pass as the spec
  * says (not minnum/maxnum, which differ on NaN and signed zeros). arg: SIMD_HIGH = pmax. */
-bool lower_simd_pminmax(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_pminmax(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     unsigned shape = shape_of(arg);
     LLVMValueRef b = pop_shape(c, shape);
@@ -632,7 +632,7 @@ bool lower_simd_pminmax(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* Integer -> float: all four lanes (f32x4), or the low two i32 lanes (f64x2.convert_low). */
-bool lower_simd_convert(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_convert(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     unsigned shape = shape_of(arg);
@@ -671,7 +671,7 @@ static LLVMValueRef const_splat_real(LLVMTypeRef vt, double d)
  * (x86: cvttps2dq, compares, blends). Bounds: signed x < -2^31 -> INT32_MIN (every such x
  * truncates to <= -2^31), x >= 2^31 -> INT32_MAX, NaN -> 0; unsigned x < 0 or NaN -> 0 (x in
  * (-1, 0) truncates to 0 anyway), x >= 2^32 -> UINT32_MAX. All bounds are exact in f32. */
-bool lower_simd_trunc_sat(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_trunc_sat(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     unsigned shape = shape_of(arg), n = shape_lanes(shape);
@@ -709,7 +709,7 @@ bool lower_simd_trunc_sat(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* f32x4.demote_f64x2_zero: fptrunc of both lanes, zeros in the upper two. */
-bool lower_simd_demote(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_demote(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     LLVMValueRef v = pop_shape(c, SH_F64);
@@ -721,7 +721,7 @@ bool lower_simd_demote(lower_ctx *c, const kiln_instr *ins, int arg)
 }
 
 /* f64x2.promote_low_f32x4: fpext of the low two lanes. */
-bool lower_simd_promote(lower_ctx *c, const kiln_instr *ins, int arg)
+bool lower_simd_promote(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef v = lanes_of(c, pop_shape(c, SH_F32), 0, 1, 2);
     push_v128(c, LLVMBuildFPExt(c->b, v, shape_type(c->u, SH_F64), ""));

@@ -1,23 +1,23 @@
 /* opcodes.c -- the tables derived from opcodes.def, and the names of value and extern types.
  *
- * opcodes.def is expanded twice here: once into kiln_ops[], the per-op facts the decoder
+ * opcodes.def is expanded twice here: once into wasm_ops[], the per-op facts the decoder
  * and validator read, and once into the maps from encoding to op that the decoder uses.
  * Everything is built with designated initializers at compile time: there is no init
  * function, nothing is written at run time, and every function here is thread-safe.
  *
- * The maps hold KILN_OP_x + 1, so that 0, the value of every slot no row fills, means "no
+ * The maps hold WASM_OP_x + 1, so that 0, the value of every slot no row fills, means "no
  * such opcode". There is one map per prefix; a row reaches its map by pasting its prefix column
  * onto OP_MAP_ (OP_MAP_0, OP_MAP_0xFC, OP_MAP_0xFD), so a misspelled prefix does not compile.
  * A code past the end of its map is an "exceeds array bounds" error, and two rows with
  * one encoding are an initializer-overrides warning (-Wextra, an error with -Werror).
  */
-#include "internal.h"
+#include "toolchain.h"
 
-_Static_assert(KILN_OP_COUNT < UINT16_MAX, "the maps store KILN_OP_x + 1 in a uint16_t");
+_Static_assert(WASM_OP_COUNT < UINT16_MAX, "the maps store WASM_OP_x + 1 in a uint16_t");
 
-const kiln_opinfo kiln_ops[KILN_OP_COUNT] = {
+const wasm_opinfo wasm_ops[WASM_OP_COUNT] = {
 #define OP(ID, NAME, PREFIX, CODE, IMM, IN, OUT, SIZE)                                             \
-    [KILN_OP_##ID] = {.name = NAME,                                                                \
+    [WASM_OP_##ID] = {.name = NAME,                                                                \
                       .prefix = PREFIX,                                                            \
                       .code = CODE,                                                                \
                       .imm = IMM,                                                                  \
@@ -41,7 +41,7 @@ static const struct {
 #define OP_MAP_0xFC fc
 #define OP_MAP_0xFD fd
 
-#define OP(ID, NAME, PREFIX, CODE, IMM, IN, OUT, SIZE) .OP_MAP_##PREFIX[CODE] = KILN_OP_##ID + 1,
+#define OP(ID, NAME, PREFIX, CODE, IMM, IN, OUT, SIZE) .OP_MAP_##PREFIX[CODE] = WASM_OP_##ID + 1,
 #include "opcodes.def"
 #undef OP
 #undef OP_MAP_0
@@ -49,7 +49,7 @@ static const struct {
 #undef OP_MAP_0xFD
 };
 
-uint16_t kiln_op_lookup(uint8_t prefix, uint32_t code)
+uint16_t wasm_op_lookup(uint8_t prefix, uint32_t code)
 {
     uint16_t entry = 0;
     switch (prefix) {
@@ -68,52 +68,52 @@ uint16_t kiln_op_lookup(uint8_t prefix, uint32_t code)
     default:
         break;
     }
-    return entry ? (uint16_t)(entry - 1) : (uint16_t)KILN_OP_COUNT;
+    return entry ? (uint16_t)(entry - 1) : (uint16_t)WASM_OP_COUNT;
 }
 
-const char *kiln_valtype_name(kiln_valtype t)
+const char *wasm_valtype_name(wasm_valtype t)
 {
     switch (t) {
-    case KILN_VT_I32:
+    case WASM_VT_I32:
         return "i32";
-    case KILN_VT_I64:
+    case WASM_VT_I64:
         return "i64";
-    case KILN_VT_F32:
+    case WASM_VT_F32:
         return "f32";
-    case KILN_VT_F64:
+    case WASM_VT_F64:
         return "f64";
-    case KILN_VT_V128:
+    case WASM_VT_V128:
         return "v128";
-    case KILN_VT_FUNCREF:
+    case WASM_VT_FUNCREF:
         return "funcref";
-    case KILN_VT_EXTERNREF:
+    case WASM_VT_EXTERNREF:
         return "externref";
     default:
         return "?";
     }
 }
 
-bool kiln_valtype_is_num(kiln_valtype t)
+bool wasm_valtype_is_num(wasm_valtype t)
 {
-    return t == KILN_VT_I32 || t == KILN_VT_I64 || t == KILN_VT_F32 || t == KILN_VT_F64 ||
-           t == KILN_VT_V128;
+    return t == WASM_VT_I32 || t == WASM_VT_I64 || t == WASM_VT_F32 || t == WASM_VT_F64 ||
+           t == WASM_VT_V128;
 }
 
-bool kiln_valtype_is_ref(kiln_valtype t)
+bool wasm_valtype_is_ref(wasm_valtype t)
 {
-    return t == KILN_VT_FUNCREF || t == KILN_VT_EXTERNREF;
+    return t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF;
 }
 
-const char *kiln_extern_name(uint8_t kind)
+const char *wasm_externkind_name(uint8_t kind)
 {
     switch (kind) {
-    case KILN_EXTERN_FUNC:
+    case WASM_EXTERN_FUNC:
         return "func";
-    case KILN_EXTERN_TABLE:
+    case WASM_EXTERN_TABLE:
         return "table";
-    case KILN_EXTERN_MEMORY:
+    case WASM_EXTERN_MEMORY:
         return "memory";
-    case KILN_EXTERN_GLOBAL:
+    case WASM_EXTERN_GLOBAL:
         return "global";
     default:
         return "?";

@@ -33,7 +33,7 @@ enum {
     WORKER_STACK = 16 << 20, /* LLVM's passes recurse on deeply nested code */
 };
 
-uint32_t part_plan(const kiln_module *m, uint32_t part_size, lower_part **out, kiln_diag *d)
+uint32_t part_plan(const wasm_module *m, uint32_t part_size, lower_part **out, kiln_diag *d)
 {
     uint32_t defined = m->func_count - m->func_import_count;
     lower_part *parts = calloc(defined ? defined : 1, sizeof *parts);

@@ -13,7 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 #define MSG_END "unexpected end of section or function"
 

@@ -1,10 +1,10 @@
-/* validate.c -- the WebAssembly 2.0 validation rules over a decoded kiln_module.
+/* validate.c -- the WebAssembly 2.0 validation rules over a decoded wasm_module.
  *
  * Module-level checks (imports, limits, constant expressions, segments, start, exports) run
  * first and collect C.refs (the functions ref.func may name); then every function body is
  * type-checked in one pass with the spec appendix's algorithm: an operand stack of value types,
- * where KILN_VT_UNKNOWN is the bottom type of unreachable code, and a control stack of frames
- * {opcode, start types, end types, height, unreachable}. Ops whose kiln_ops[] row has in/out
+ * where WASM_VT_UNKNOWN is the bottom type of unreachable code, and a control stack of frames
+ * {opcode, start types, end types, height, unreachable}. Ops whose wasm_ops[] row has in/out
  * letters are checked from the table; the rows with in == NULL are checked by hand here.
  * Invariants: the module decoded without error, so every body and constant expression
  * re-reads with dec_instr and its block structure is sound (else only in an if); both stacks live
@@ -17,36 +17,36 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 #define MAX_PAGES 65536u /* 4 GiB of 64 KiB pages */
 
 typedef struct ctrl_frame {
-    uint16_t op;      /* KILN_OP_BLOCK, _LOOP, _IF or _ELSE; a function body is a BLOCK */
-    bool unreachable; /* the rest of the frame is dead code: pops yield KILN_VT_UNKNOWN */
+    uint16_t op;      /* WASM_OP_BLOCK, _LOOP, _IF or _ELSE; a function body is a BLOCK */
+    bool unreachable; /* the rest of the frame is dead code: pops yield WASM_VT_UNKNOWN */
     uint32_t height;  /* operand stack height when the frame was entered */
     uint32_t param_count, result_count;
-    const kiln_valtype *params, *results; /* into m->types or the static singletons */
+    const wasm_valtype *params, *results; /* into m->types or the static singletons */
     uint32_t br_table_stamp;              /* last br_table that checked this label */
 } ctrl_frame;
 
 typedef struct validator {
-    const kiln_module *m;
+    const wasm_module *m;
     kiln_diag *d;
     kiln_arena module_arena; /* lives as long as kiln_validate: the declared-refs set */
     kiln_arena scratch;      /* reset after each function and each module-level check */
     uint8_t *refs;           /* bit set over function indices: C.refs */
     uint32_t func_index;     /* of the body being checked; KILN_NO_FUNC outside bodies */
-    const kiln_instr *ins;   /* the instruction being checked, for offsets and messages */
+    const wasm_instr *ins;   /* the instruction being checked, for offsets and messages */
 
-    kiln_valtype *vals;
+    wasm_valtype *vals;
     uint32_t val_count, val_cap;
     ctrl_frame *ctrls;
     uint32_t ctrl_count, ctrl_cap;
     uint32_t br_table_stamp;
 
     /* Locals of the current function: parameters, then the local groups. */
-    const kiln_functype *func_type;
+    const wasm_functype *func_type;
     uint64_t local_total;
     uint64_t *group_ends; /* cumulative local count after each group, parameters included */
 } validator;
@@ -105,12 +105,12 @@ static bool note_decode_failure(validator *v)
 
 static const char *op_name(const validator *v)
 {
-    return kiln_ops[v->ins->op].name;
+    return wasm_ops[v->ins->op].name;
 }
 
-static const char *type_name(kiln_valtype t)
+static const char *type_name(wasm_valtype t)
 {
-    return t == KILN_VT_UNKNOWN ? "a value" : kiln_valtype_name(t);
+    return t == WASM_VT_UNKNOWN ? "a value" : wasm_valtype_name(t);
 }
 
 /*
@@ -118,42 +118,42 @@ static const char *type_name(kiln_valtype t)
  */
 
 /* A one-element result list for `block (result t)`, with a stable address. */
-static const kiln_valtype *single_type(kiln_valtype t)
+static const wasm_valtype *single_type(wasm_valtype t)
 {
-    static const kiln_valtype types[] = {KILN_VT_I32,      KILN_VT_I64,  KILN_VT_F32,
-                                         KILN_VT_F64,      KILN_VT_V128, KILN_VT_FUNCREF,
-                                         KILN_VT_EXTERNREF};
+    static const wasm_valtype types[] = {WASM_VT_I32,      WASM_VT_I64,  WASM_VT_F32,
+                                         WASM_VT_F64,      WASM_VT_V128, WASM_VT_FUNCREF,
+                                         WASM_VT_EXTERNREF};
     for (size_t i = 0; i < KILN_ARRAY_LEN(types); i++)
         if (types[i] == t)
             return &types[i];
     return NULL;
 }
 
-static kiln_valtype letter_type(char c)
+static wasm_valtype letter_type(char c)
 {
     switch (c) {
     case 'i':
-        return KILN_VT_I32;
+        return WASM_VT_I32;
     case 'I':
-        return KILN_VT_I64;
+        return WASM_VT_I64;
     case 'f':
-        return KILN_VT_F32;
+        return WASM_VT_F32;
     case 'F':
-        return KILN_VT_F64;
+        return WASM_VT_F64;
     case 'v':
-        return KILN_VT_V128;
+        return WASM_VT_V128;
     default:
         KILN_ASSERT(!"bad type letter in opcodes.def");
-        return KILN_VT_UNKNOWN;
+        return WASM_VT_UNKNOWN;
     }
 }
 
-static bool same_types(const kiln_valtype *a, uint32_t na, const kiln_valtype *b, uint32_t nb)
+static bool same_types(const wasm_valtype *a, uint32_t na, const wasm_valtype *b, uint32_t nb)
 {
     return na == nb && (na == 0 || memcmp(a, b, na) == 0);
 }
 
-static const kiln_functype *func_type_of(const validator *v, uint32_t f)
+static const wasm_functype *func_type_of(const validator *v, uint32_t f)
 {
     return &v->m->types[v->m->funcs[f].type_index];
 }
@@ -170,7 +170,7 @@ static bool is_declared_ref(const validator *v, uint32_t f)
 }
 
 /* A reader over expression e (a body or a constant expression). */
-static void open_expr(validator *v, kiln_expr e, kiln_reader *out)
+static void open_expr(validator *v, wasm_expr e, kiln_reader *out)
 {
     KILN_ASSERT(e.offset <= v->m->size && e.size <= v->m->size - e.offset);
     rd_init(out, v->m->bytes, v->m->size, v->d);
@@ -179,11 +179,11 @@ static void open_expr(validator *v, kiln_expr e, kiln_reader *out)
 }
 
 /* The offset of entry `index` of the first section with this id, found by re-reading the
- * entries before it (error paths only: kiln_func/kiln_table/kiln_memory keep no offset).
+ * entries before it (error paths only: wasm_func/wasm_table/wasm_memory keep no offset).
  * Falls back to the section's start, or to fallback if there is no such section. */
 static size_t entry_offset(const validator *v, uint8_t id, uint32_t index, size_t fallback)
 {
-    const kiln_section *s = NULL;
+    const wasm_section *s = NULL;
     for (uint32_t i = 0; i < v->m->section_count && !s; i++)
         if (v->m->sections[i].id == id)
             s = &v->m->sections[i];
@@ -223,7 +223,7 @@ static size_t entry_offset(const validator *v, uint8_t id, uint32_t index, size_
  */
 
 // limits ::= {min, max?}, valid within range: min <= range, max <= range, min <= max
-static bool check_limits(validator *v, const kiln_limits *l, uint64_t range, const char *range_msg,
+static bool check_limits(validator *v, const wasm_limits *l, uint64_t range, const char *range_msg,
                          size_t offset)
 {
     if (l->min > range || (l->has_max && l->max > range))
@@ -235,12 +235,12 @@ static bool check_limits(validator *v, const kiln_limits *l, uint64_t range, con
     return true;
 }
 
-static bool check_table_type(validator *v, const kiln_tabletype *t, size_t offset)
+static bool check_table_type(validator *v, const wasm_tabletype *t, size_t offset)
 {
     return check_limits(v, &t->limits, UINT32_MAX, "table size must be at most 2^32-1", offset);
 }
 
-static bool check_memory_type(validator *v, const kiln_memtype *t, size_t offset)
+static bool check_memory_type(validator *v, const wasm_memtype *t, size_t offset)
 {
     return check_limits(v, &t->limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)",
                         offset);
@@ -248,20 +248,20 @@ static bool check_memory_type(validator *v, const kiln_memtype *t, size_t offset
 
 static bool check_imports(validator *v)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     for (uint32_t i = 0; i < m->import_count; i++) {
-        const kiln_import *im = &m->imports[i];
+        const wasm_import *im = &m->imports[i];
         switch (im->kind) {
-        case KILN_EXTERN_FUNC:
+        case WASM_EXTERN_FUNC:
             if (im->u.type_index >= m->type_count)
                 return fail_at(v, im->offset, KILN_ERR_INVALID, "unknown type %u",
                                im->u.type_index);
             break;
-        case KILN_EXTERN_TABLE:
+        case WASM_EXTERN_TABLE:
             if (!check_table_type(v, &im->u.table, im->offset))
                 return false;
             break;
-        case KILN_EXTERN_MEMORY:
+        case WASM_EXTERN_MEMORY:
             if (!check_memory_type(v, &im->u.memory, im->offset))
                 return false;
             break;
@@ -276,7 +276,7 @@ static bool check_imports(validator *v)
  * tables and memories, and the 2.0 rule of at most one memory. */
 static bool check_declarations(validator *v)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     for (uint32_t f = m->func_import_count; f < m->func_count; f++)
         if (m->funcs[f].type_index >= m->type_count)
             return fail_at(v, entry_offset(v, 3, f - m->func_import_count, m->funcs[f].code_offset),
@@ -294,7 +294,7 @@ static bool check_declarations(validator *v)
         if (m->memory_import_count > 1) {
             uint32_t seen = 0;
             for (uint32_t i = 0; i < m->import_count && offset == KILN_NO_OFFSET; i++)
-                if (m->imports[i].kind == KILN_EXTERN_MEMORY && seen++ == 1)
+                if (m->imports[i].kind == WASM_EXTERN_MEMORY && seen++ == 1)
                     offset = m->imports[i].offset;
         } else {
             offset = entry_offset(v, 5, 1 - m->memory_import_count, KILN_NO_OFFSET);
@@ -308,36 +308,36 @@ static bool check_declarations(validator *v)
 /* The type of one instruction of a constant expression. In Wasm 2.0 only t.const, ref.null,
  * ref.func and global.get of an imported immutable global are constant. ref.func here
  * declares the function for ref.func in bodies (C.refs). */
-static bool const_instr_type(validator *v, const kiln_instr *ins, const char *what,
-                             kiln_valtype *out)
+static bool const_instr_type(validator *v, const wasm_instr *ins, const char *what,
+                             wasm_valtype *out)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     switch (ins->op) {
-    case KILN_OP_I32_CONST:
-        *out = KILN_VT_I32;
+    case WASM_OP_I32_CONST:
+        *out = WASM_VT_I32;
         return true;
-    case KILN_OP_I64_CONST:
-        *out = KILN_VT_I64;
+    case WASM_OP_I64_CONST:
+        *out = WASM_VT_I64;
         return true;
-    case KILN_OP_F32_CONST:
-        *out = KILN_VT_F32;
+    case WASM_OP_F32_CONST:
+        *out = WASM_VT_F32;
         return true;
-    case KILN_OP_F64_CONST:
-        *out = KILN_VT_F64;
+    case WASM_OP_F64_CONST:
+        *out = WASM_VT_F64;
         return true;
-    case KILN_OP_V128_CONST:
-        *out = KILN_VT_V128;
+    case WASM_OP_V128_CONST:
+        *out = WASM_VT_V128;
         return true;
-    case KILN_OP_REF_NULL:
+    case WASM_OP_REF_NULL:
         *out = ins->u.reftype;
         return true;
-    case KILN_OP_REF_FUNC:
+    case WASM_OP_REF_FUNC:
         if (ins->u.index >= m->func_count)
             return fail_instr(v, "unknown function %u", ins->u.index);
         mark_ref(v, ins->u.index);
-        *out = KILN_VT_FUNCREF;
+        *out = WASM_VT_FUNCREF;
         return true;
-    case KILN_OP_GLOBAL_GET:
+    case WASM_OP_GLOBAL_GET:
         /* 2.0: constant expressions see only the imported globals. */
         if (ins->u.index >= m->global_import_count)
             return fail_instr(v, "unknown global %u", ins->u.index);
@@ -353,19 +353,19 @@ static bool const_instr_type(validator *v, const kiln_instr *ins, const char *wh
 
 /* A constant expression of type want (what names it in messages): constant instructions
  * only, leaving exactly one value of type want. */
-static bool check_const_expr(validator *v, kiln_expr e, kiln_valtype want, const char *what)
+static bool check_const_expr(validator *v, wasm_expr e, wasm_valtype want, const char *what)
 {
     kiln_reader r;
     open_expr(v, e, &r);
     uint32_t count = 0;
-    kiln_valtype got = KILN_VT_UNKNOWN;
+    wasm_valtype got = WASM_VT_UNKNOWN;
     size_t second_offset = e.offset;
-    kiln_instr ins;
+    wasm_instr ins;
     v->ins = &ins;
     for (;;) {
         if (!dec_instr(&r, &v->scratch, &ins))
             return note_decode_failure(v);
-        if (ins.op == KILN_OP_END)
+        if (ins.op == WASM_OP_END)
             break;
         if (!const_instr_type(v, &ins, what, &got))
             return false;
@@ -376,20 +376,20 @@ static bool check_const_expr(validator *v, kiln_expr e, kiln_valtype want, const
     kiln_arena_reset(&v->scratch);
     if (count == 0)
         return fail_at(v, e.offset, KILN_ERR_INVALID, "type mismatch: %s expects %s but is empty",
-                       what, kiln_valtype_name(want));
+                       what, wasm_valtype_name(want));
     if (count > 1)
         return fail_at(v, second_offset, KILN_ERR_INVALID,
                        "type mismatch: %s leaves %u values, expected one %s", what, count,
-                       kiln_valtype_name(want));
+                       wasm_valtype_name(want));
     if (got != want)
         return fail_at(v, e.offset, KILN_ERR_INVALID, "type mismatch: %s expects %s but got %s",
-                       what, kiln_valtype_name(want), kiln_valtype_name(got));
+                       what, wasm_valtype_name(want), wasm_valtype_name(got));
     return true;
 }
 
 static bool check_globals(validator *v)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     for (uint32_t g = m->global_import_count; g < m->global_count; g++)
         if (!check_const_expr(v, m->globals[g].init, m->globals[g].type.type, "global initializer"))
             return false;
@@ -398,9 +398,9 @@ static bool check_globals(validator *v)
 
 static bool check_elems(validator *v)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     for (uint32_t i = 0; i < m->elem_count; i++) {
-        const kiln_elem *el = &m->elems[i];
+        const wasm_elem *el = &m->elems[i];
         if (el->func_indices) {
             for (uint32_t k = 0; k < el->count; k++) {
                 if (el->func_indices[k] >= m->func_count)
@@ -413,31 +413,31 @@ static bool check_elems(validator *v)
                 if (!check_const_expr(v, el->exprs[k], el->type, "element initializer"))
                     return false;
         }
-        if (el->mode != KILN_SEG_ACTIVE)
+        if (el->mode != WASM_SEG_ACTIVE)
             continue;
         if (el->table >= m->table_count)
             return fail_at(v, el->offset, KILN_ERR_INVALID, "unknown table %u", el->table);
-        if (!check_const_expr(v, el->offset_expr, KILN_VT_I32, "element offset"))
+        if (!check_const_expr(v, el->offset_expr, WASM_VT_I32, "element offset"))
             return false;
-        kiln_valtype table_type = m->tables[el->table].type.elem;
+        wasm_valtype table_type = m->tables[el->table].type.elem;
         if (table_type != el->type)
             return fail_at(v, el->offset, KILN_ERR_INVALID,
                            "type mismatch: element segment %u of %s for table %u of %s", i,
-                           kiln_valtype_name(el->type), el->table, kiln_valtype_name(table_type));
+                           wasm_valtype_name(el->type), el->table, wasm_valtype_name(table_type));
     }
     return true;
 }
 
 static bool check_datas(validator *v)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     for (uint32_t i = 0; i < m->data_seg_count; i++) {
-        const kiln_data *seg = &m->datas[i];
-        if (seg->mode != KILN_SEG_ACTIVE)
+        const wasm_data *seg = &m->datas[i];
+        if (seg->mode != WASM_SEG_ACTIVE)
             continue;
         if (seg->memory >= m->memory_count)
             return fail_at(v, seg->offset, KILN_ERR_INVALID, "unknown memory %u", seg->memory);
-        if (!check_const_expr(v, seg->offset_expr, KILN_VT_I32, "data offset"))
+        if (!check_const_expr(v, seg->offset_expr, WASM_VT_I32, "data offset"))
             return false;
     }
     return true;
@@ -445,12 +445,12 @@ static bool check_datas(validator *v)
 
 static bool check_start(validator *v)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     if (!m->has_start)
         return true;
     if (m->start >= m->func_count)
         return fail_at(v, m->start_offset, KILN_ERR_INVALID, "unknown function %u", m->start);
-    const kiln_functype *ft = func_type_of(v, m->start);
+    const wasm_functype *ft = func_type_of(v, m->start);
     if (ft->param_count || ft->result_count)
         return fail_at(v, m->start_offset, KILN_ERR_INVALID,
                        "start function: function %u must have type [] -> [], not %u params, %u "
@@ -459,7 +459,7 @@ static bool check_start(validator *v)
     return true;
 }
 
-static uint32_t hash_name(kiln_str s)
+static uint32_t hash_name(wasm_str s)
 {
     uint32_t h = 2166136261u; /* FNV-1a */
     for (uint32_t i = 0; i < s.len; i++)
@@ -471,7 +471,7 @@ static uint32_t hash_name(kiln_str s)
  * exported function declared for ref.func. */
 static bool check_exports(validator *v)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     static const char *const unknown[] = {"function", "table", "memory", "global"};
     uint32_t cap = 16;
     while (cap < 2u * (uint64_t)m->export_count)
@@ -480,23 +480,23 @@ static bool check_exports(validator *v)
     if (!slots)
         return fail_nomem(v, "export name set");
     for (uint32_t i = 0; i < m->export_count; i++) {
-        const kiln_export *ex = &m->exports[i];
-        uint32_t limit = ex->kind == KILN_EXTERN_FUNC     ? m->func_count
-                         : ex->kind == KILN_EXTERN_TABLE  ? m->table_count
-                         : ex->kind == KILN_EXTERN_MEMORY ? m->memory_count
+        const wasm_export *ex = &m->exports[i];
+        uint32_t limit = ex->kind == WASM_EXTERN_FUNC     ? m->func_count
+                         : ex->kind == WASM_EXTERN_TABLE  ? m->table_count
+                         : ex->kind == WASM_EXTERN_MEMORY ? m->memory_count
                                                           : m->global_count;
-        KILN_ASSERT(ex->kind <= KILN_EXTERN_GLOBAL);
+        KILN_ASSERT(ex->kind <= WASM_EXTERN_GLOBAL);
         if (ex->index >= limit)
             return fail_at(v, ex->offset, KILN_ERR_INVALID, "unknown %s %u", unknown[ex->kind],
                            ex->index);
-        if (ex->kind == KILN_EXTERN_FUNC)
+        if (ex->kind == WASM_EXTERN_FUNC)
             mark_ref(v, ex->index);
         for (uint32_t h = hash_name(ex->name) & (cap - 1);; h = (h + 1) & (cap - 1)) {
             if (!slots[h]) {
                 slots[h] = i + 1;
                 break;
             }
-            const kiln_str *other = &m->exports[slots[h] - 1].name;
+            const wasm_str *other = &m->exports[slots[h] - 1].name;
             if (other->len == ex->name.len &&
                 (other->len == 0 || memcmp(other->ptr, ex->name.ptr, other->len) == 0))
                 return fail_at(v, ex->offset, KILN_ERR_INVALID, "duplicate export name \"%.*s\"",
@@ -520,7 +520,7 @@ static bool grow_vals(validator *v)
     uint32_t cap = v->val_cap ? v->val_cap * 2 : 64;
     if (cap > KILN_MAX_OPERAND_STACK)
         cap = KILN_MAX_OPERAND_STACK;
-    kiln_valtype *vals = ARENA_ARRAY(&v->scratch, kiln_valtype, cap);
+    wasm_valtype *vals = ARENA_ARRAY(&v->scratch, wasm_valtype, cap);
     if (!vals)
         return fail_nomem(v, "operand stack");
     if (v->val_count)
@@ -530,7 +530,7 @@ static bool grow_vals(validator *v)
     return true;
 }
 
-static inline bool push_val(validator *v, kiln_valtype t)
+static inline bool push_val(validator *v, wasm_valtype t)
 {
     if (v->val_count == v->val_cap && !grow_vals(v))
         return false;
@@ -538,7 +538,7 @@ static inline bool push_val(validator *v, kiln_valtype t)
     return true;
 }
 
-static bool push_vals(validator *v, const kiln_valtype *types, uint32_t n)
+static bool push_vals(validator *v, const wasm_valtype *types, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
         if (!push_val(v, types[i]))
@@ -546,32 +546,32 @@ static bool push_vals(validator *v, const kiln_valtype *types, uint32_t n)
     return true;
 }
 
-static bool fail_pop(validator *v, kiln_valtype want, const char *got)
+static bool fail_pop(validator *v, wasm_valtype want, const char *got)
 {
     return fail_instr(v, "type mismatch: %s expects %s but got %s", op_name(v), type_name(want),
                       got);
 }
 
-/* pop_val(expect): KILN_VT_UNKNOWN as want accepts anything. *out (may be NULL) gets the
- * popped type, KILN_VT_UNKNOWN below the height of an unreachable frame. */
-static inline bool pop_val(validator *v, kiln_valtype want, kiln_valtype *out)
+/* pop_val(expect): WASM_VT_UNKNOWN as want accepts anything. *out (may be NULL) gets the
+ * popped type, WASM_VT_UNKNOWN below the height of an unreachable frame. */
+static inline bool pop_val(validator *v, wasm_valtype want, wasm_valtype *out)
 {
     const ctrl_frame *f = &v->ctrls[v->ctrl_count - 1];
-    kiln_valtype got = KILN_VT_UNKNOWN;
+    wasm_valtype got = WASM_VT_UNKNOWN;
     if (v->val_count == f->height) {
         if (!f->unreachable)
             return fail_pop(v, want, "nothing");
     } else {
         got = v->vals[--v->val_count];
-        if (got != want && got != KILN_VT_UNKNOWN && want != KILN_VT_UNKNOWN)
-            return fail_pop(v, want, kiln_valtype_name(got));
+        if (got != want && got != WASM_VT_UNKNOWN && want != WASM_VT_UNKNOWN)
+            return fail_pop(v, want, wasm_valtype_name(got));
     }
     if (out)
         *out = got;
     return true;
 }
 
-static bool pop_vals(validator *v, const kiln_valtype *types, uint32_t n)
+static bool pop_vals(validator *v, const wasm_valtype *types, uint32_t n)
 {
     for (uint32_t i = n; i-- > 0;)
         if (!pop_val(v, types[i], NULL))
@@ -581,26 +581,26 @@ static bool pop_vals(validator *v, const kiln_valtype *types, uint32_t n)
 
 /* Checks that the top of the stack matches types without changing it; the spec's
  * push_vals(pop_vals(types)), used for the targets of br_table. */
-static bool peek_vals(validator *v, const kiln_valtype *types, uint32_t n)
+static bool peek_vals(validator *v, const wasm_valtype *types, uint32_t n)
 {
     const ctrl_frame *f = &v->ctrls[v->ctrl_count - 1];
     uint32_t avail = v->val_count - f->height;
     for (uint32_t i = 0; i < n; i++) {
-        kiln_valtype want = types[n - 1 - i];
+        wasm_valtype want = types[n - 1 - i];
         if (i >= avail) {
             if (f->unreachable)
-                return true; /* the rest pops as KILN_VT_UNKNOWN */
+                return true; /* the rest pops as WASM_VT_UNKNOWN */
             return fail_pop(v, want, "nothing");
         }
-        kiln_valtype got = v->vals[v->val_count - 1 - i];
-        if (got != want && got != KILN_VT_UNKNOWN)
-            return fail_pop(v, want, kiln_valtype_name(got));
+        wasm_valtype got = v->vals[v->val_count - 1 - i];
+        if (got != want && got != WASM_VT_UNKNOWN)
+            return fail_pop(v, want, wasm_valtype_name(got));
     }
     return true;
 }
 
-static bool push_ctrl(validator *v, uint16_t op, const kiln_valtype *params, uint32_t param_count,
-                      const kiln_valtype *results, uint32_t result_count)
+static bool push_ctrl(validator *v, uint16_t op, const wasm_valtype *params, uint32_t param_count,
+                      const wasm_valtype *results, uint32_t result_count)
 {
     if (v->ctrl_count == v->ctrl_cap) {
         if (v->ctrl_count > KILN_MAX_NESTING)
@@ -637,13 +637,13 @@ static bool pop_ctrl(validator *v, ctrl_frame *out)
     if (v->val_count != f->height)
         return fail_instr(v, "type mismatch: %u extra value(s) at the end of the %s",
                           v->val_count - f->height,
-                          v->ctrl_count == 1 ? "function" : kiln_ops[f->op].name);
+                          v->ctrl_count == 1 ? "function" : wasm_ops[f->op].name);
     *out = *f;
     v->ctrl_count--;
     return true;
 }
 
-/* unreachable(): drop the frame's operands; later pops yield KILN_VT_UNKNOWN. */
+/* unreachable(): drop the frame's operands; later pops yield WASM_VT_UNKNOWN. */
 static void mark_unreachable(validator *v)
 {
     ctrl_frame *f = &v->ctrls[v->ctrl_count - 1];
@@ -666,23 +666,23 @@ static ctrl_frame *label_frame(validator *v, uint32_t n)
 }
 
 /* label_types(frame): a loop's label takes its parameters, others take the results. */
-static void label_types(const ctrl_frame *f, const kiln_valtype **types, uint32_t *count)
+static void label_types(const ctrl_frame *f, const wasm_valtype **types, uint32_t *count)
 {
-    bool loop = f->op == KILN_OP_LOOP;
+    bool loop = f->op == WASM_OP_LOOP;
     *types = loop ? f->params : f->results;
     *count = loop ? f->param_count : f->result_count;
 }
 
 // blocktype ::= 0x40 | valtype | typeidx (s33)
-static bool read_blocktype(validator *v, const kiln_instr *ins, const kiln_functype **type,
-                           const kiln_valtype **single)
+static bool read_blocktype(validator *v, const wasm_instr *ins, const wasm_functype **type,
+                           const wasm_valtype **single)
 {
     *type = NULL;
     *single = NULL;
-    if (ins->u.block.kind == KILN_BT_VALUE) {
+    if (ins->u.block.kind == WASM_BT_VALUE) {
         *single = single_type(ins->u.block.value);
         KILN_ASSERT(*single != NULL);
-    } else if (ins->u.block.kind == KILN_BT_TYPE) {
+    } else if (ins->u.block.kind == WASM_BT_TYPE) {
         if (ins->u.block.type_index >= v->m->type_count)
             return fail_instr(v, "unknown type %u", ins->u.block.type_index);
         *type = &v->m->types[ins->u.block.type_index];
@@ -690,13 +690,13 @@ static bool read_blocktype(validator *v, const kiln_instr *ins, const kiln_funct
     return true;
 }
 
-static bool check_block(validator *v, const kiln_instr *ins)
+static bool check_block(validator *v, const wasm_instr *ins)
 {
-    const kiln_functype *type;
-    const kiln_valtype *single;
+    const wasm_functype *type;
+    const wasm_valtype *single;
     if (!read_blocktype(v, ins, &type, &single))
         return false;
-    if (ins->op == KILN_OP_IF && !pop_val(v, KILN_VT_I32, NULL))
+    if (ins->op == WASM_OP_IF && !pop_val(v, WASM_VT_I32, NULL))
         return false;
     if (!type)
         return push_ctrl(v, ins->op, NULL, 0, single, single ? 1 : 0);
@@ -708,11 +708,11 @@ static bool check_block(validator *v, const kiln_instr *ins)
 
 static bool check_else(validator *v)
 {
-    KILN_ASSERT(v->ctrls[v->ctrl_count - 1].op == KILN_OP_IF); /* the decoder checks it */
+    KILN_ASSERT(v->ctrls[v->ctrl_count - 1].op == WASM_OP_IF); /* the decoder checks it */
     ctrl_frame f;
     if (!pop_ctrl(v, &f))
         return false;
-    return push_ctrl(v, KILN_OP_ELSE, f.params, f.param_count, f.results, f.result_count);
+    return push_ctrl(v, WASM_OP_ELSE, f.params, f.param_count, f.results, f.result_count);
 }
 
 static bool check_end(validator *v)
@@ -721,7 +721,7 @@ static bool check_end(validator *v)
     if (!pop_ctrl(v, &f))
         return false;
     /* An if without else has an empty else branch, which must turn params into results. */
-    if (f.op == KILN_OP_IF && !same_types(f.params, f.param_count, f.results, f.result_count))
+    if (f.op == WASM_OP_IF && !same_types(f.params, f.param_count, f.results, f.result_count))
         return fail_instr(v, "type mismatch: if without else must have equal parameter and "
                              "result types");
     if (v->ctrl_count == 0)
@@ -731,12 +731,12 @@ static bool check_end(validator *v)
 
 static bool check_br(validator *v, uint32_t label, bool conditional)
 {
-    if (conditional && !pop_val(v, KILN_VT_I32, NULL))
+    if (conditional && !pop_val(v, WASM_VT_I32, NULL))
         return false;
     const ctrl_frame *f = label_frame(v, label);
     if (!f)
         return false;
-    const kiln_valtype *types;
+    const wasm_valtype *types;
     uint32_t count;
     label_types(f, &types, &count);
     if (!pop_vals(v, types, count))
@@ -750,14 +750,14 @@ static bool check_br(validator *v, uint32_t label, bool conditional)
 /* All targets must have the default's arity, and the operands must match every target's
  * label types (the spec's current rule; types may differ between targets). Each frame is
  * checked once per br_table however often it is named. */
-static bool check_br_table(validator *v, const kiln_instr *ins)
+static bool check_br_table(validator *v, const wasm_instr *ins)
 {
-    if (!pop_val(v, KILN_VT_I32, NULL))
+    if (!pop_val(v, WASM_VT_I32, NULL))
         return false;
     ctrl_frame *def = label_frame(v, ins->u.br_table.default_target);
     if (!def)
         return false;
-    const kiln_valtype *def_types;
+    const wasm_valtype *def_types;
     uint32_t arity;
     label_types(def, &def_types, &arity);
     uint32_t stamp = ++v->br_table_stamp;
@@ -768,7 +768,7 @@ static bool check_br_table(validator *v, const kiln_instr *ins)
         if (f->br_table_stamp == stamp)
             continue;
         f->br_table_stamp = stamp;
-        const kiln_valtype *types;
+        const wasm_valtype *types;
         uint32_t count;
         label_types(f, &types, &count);
         if (count != arity)
@@ -786,7 +786,7 @@ static bool check_br_table(validator *v, const kiln_instr *ins)
     return true;
 }
 
-static bool check_call(validator *v, const kiln_functype *ft)
+static bool check_call(validator *v, const wasm_functype *ft)
 {
     if (!pop_vals(v, ft->params, ft->param_count))
         return false;
@@ -809,7 +809,7 @@ static bool check_memory_index(validator *v, uint32_t memory)
 
 static bool check_data_index(validator *v, uint32_t data)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     uint32_t count = m->has_data_count ? m->data_count : m->data_seg_count;
     if (data >= count)
         return fail_instr(v, "unknown data segment %u", data);
@@ -823,7 +823,7 @@ static bool check_elem_index(validator *v, uint32_t elem)
     return true;
 }
 
-static bool check_memarg(validator *v, const kiln_memarg *mem, uint32_t natural)
+static bool check_memarg(validator *v, const wasm_memarg *mem, uint32_t natural)
 {
     if (!check_memory_index(v, mem->memory))
         return false;
@@ -842,9 +842,9 @@ static bool check_lane(validator *v, uint32_t lane, uint32_t lanes)
 
 /* The rules that depend on an immediate alone (memory, data and elem indices, alignment,
  * lanes); they hold whether the op's types come from the table or from check_special. */
-static bool check_immediates(validator *v, const kiln_instr *ins)
+static bool check_immediates(validator *v, const wasm_instr *ins)
 {
-    const kiln_opinfo *info = &kiln_ops[ins->op];
+    const wasm_opinfo *info = &wasm_ops[ins->op];
     switch (info->imm) {
     case IMM_MEMARG:
         return check_memarg(v, &ins->u.memarg.mem, info->size);
@@ -875,7 +875,7 @@ static bool check_immediates(validator *v, const kiln_instr *ins)
 }
 
 /* An op whose row has in/out letters: pop the operands, push the results. */
-static bool check_signature(validator *v, const kiln_opinfo *info)
+static bool check_signature(validator *v, const wasm_opinfo *info)
 {
     size_t n = strlen(info->in);
     for (size_t i = n; i-- > 0;)
@@ -890,39 +890,39 @@ static bool check_signature(validator *v, const kiln_opinfo *info)
 static bool pop_i32s(validator *v, int n)
 {
     for (int i = 0; i < n; i++)
-        if (!pop_val(v, KILN_VT_I32, NULL))
+        if (!pop_val(v, WASM_VT_I32, NULL))
             return false;
     return true;
 }
 
-static bool check_select(validator *v, const kiln_instr *ins)
+static bool check_select(validator *v, const wasm_instr *ins)
 {
-    if (ins->op == KILN_OP_SELECT_T) {
+    if (ins->op == WASM_OP_SELECT_T) {
         if (ins->u.select.count != 1)
             return fail_instr(v, "invalid result arity: select has %u types, expected 1",
                               ins->u.select.count);
-        kiln_valtype t = ins->u.select.type;
-        return pop_val(v, KILN_VT_I32, NULL) && pop_val(v, t, NULL) && pop_val(v, t, NULL) &&
+        wasm_valtype t = ins->u.select.type;
+        return pop_val(v, WASM_VT_I32, NULL) && pop_val(v, t, NULL) && pop_val(v, t, NULL) &&
                push_val(v, t);
     }
-    kiln_valtype t1, t2;
-    if (!pop_val(v, KILN_VT_I32, NULL) || !pop_val(v, KILN_VT_UNKNOWN, &t1) ||
-        !pop_val(v, KILN_VT_UNKNOWN, &t2))
+    wasm_valtype t1, t2;
+    if (!pop_val(v, WASM_VT_I32, NULL) || !pop_val(v, WASM_VT_UNKNOWN, &t1) ||
+        !pop_val(v, WASM_VT_UNKNOWN, &t2))
         return false;
-    if (kiln_valtype_is_ref(t1) || kiln_valtype_is_ref(t2))
+    if (wasm_valtype_is_ref(t1) || wasm_valtype_is_ref(t2))
         return fail_instr(v,
                           "type mismatch: select without a type needs numeric or vector "
                           "operands, got %s",
-                          kiln_valtype_name(kiln_valtype_is_ref(t1) ? t1 : t2));
-    if (t1 != t2 && t1 != KILN_VT_UNKNOWN && t2 != KILN_VT_UNKNOWN)
+                          wasm_valtype_name(wasm_valtype_is_ref(t1) ? t1 : t2));
+    if (t1 != t2 && t1 != WASM_VT_UNKNOWN && t2 != WASM_VT_UNKNOWN)
         return fail_instr(v, "type mismatch: select operands %s and %s differ",
-                          kiln_valtype_name(t2), kiln_valtype_name(t1));
-    return push_val(v, t1 == KILN_VT_UNKNOWN ? t2 : t1);
+                          wasm_valtype_name(t2), wasm_valtype_name(t1));
+    return push_val(v, t1 == WASM_VT_UNKNOWN ? t2 : t1);
 }
 
-static bool local_type(validator *v, uint32_t x, kiln_valtype *out)
+static bool local_type(validator *v, uint32_t x, wasm_valtype *out)
 {
-    const kiln_functype *ft = v->func_type;
+    const wasm_functype *ft = v->func_type;
     if (x >= v->local_total)
         return fail_instr(v, "unknown local %u", x);
     if (x < ft->param_count) {
@@ -930,7 +930,7 @@ static bool local_type(validator *v, uint32_t x, kiln_valtype *out)
         return true;
     }
     /* Binary search for the first group ending after x. */
-    const kiln_func *fn = &v->m->funcs[v->func_index];
+    const wasm_func *fn = &v->m->funcs[v->func_index];
     uint32_t lo = 0, hi = fn->local_group_count;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -944,22 +944,22 @@ static bool local_type(validator *v, uint32_t x, kiln_valtype *out)
     return true;
 }
 
-static bool check_variable(validator *v, const kiln_instr *ins)
+static bool check_variable(validator *v, const wasm_instr *ins)
 {
-    const kiln_module *m = v->m;
-    kiln_valtype t;
+    const wasm_module *m = v->m;
+    wasm_valtype t;
     switch (ins->op) {
-    case KILN_OP_LOCAL_GET:
+    case WASM_OP_LOCAL_GET:
         return local_type(v, ins->u.index, &t) && push_val(v, t);
-    case KILN_OP_LOCAL_SET:
+    case WASM_OP_LOCAL_SET:
         return local_type(v, ins->u.index, &t) && pop_val(v, t, NULL);
-    case KILN_OP_LOCAL_TEE:
+    case WASM_OP_LOCAL_TEE:
         return local_type(v, ins->u.index, &t) && pop_val(v, t, NULL) && push_val(v, t);
-    case KILN_OP_GLOBAL_GET:
+    case WASM_OP_GLOBAL_GET:
         if (ins->u.index >= m->global_count)
             return fail_instr(v, "unknown global %u", ins->u.index);
         return push_val(v, m->globals[ins->u.index].type.type);
-    default: /* KILN_OP_GLOBAL_SET */
+    default: /* WASM_OP_GLOBAL_SET */
         if (ins->u.index >= m->global_count)
             return fail_instr(v, "unknown global %u", ins->u.index);
         if (!m->globals[ins->u.index].type.mut)
@@ -968,28 +968,28 @@ static bool check_variable(validator *v, const kiln_instr *ins)
     }
 }
 
-static bool check_table_op(validator *v, const kiln_instr *ins)
+static bool check_table_op(validator *v, const wasm_instr *ins)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     switch (ins->op) {
-    case KILN_OP_TABLE_COPY: {
+    case WASM_OP_TABLE_COPY: {
         uint32_t dst = ins->u.table_copy.dst, src = ins->u.table_copy.src;
         if (!check_table_index(v, dst) || !check_table_index(v, src))
             return false;
         if (m->tables[dst].type.elem != m->tables[src].type.elem)
             return fail_instr(v, "type mismatch: table.copy from %s table %u to %s table %u",
-                              kiln_valtype_name(m->tables[src].type.elem), src,
-                              kiln_valtype_name(m->tables[dst].type.elem), dst);
+                              wasm_valtype_name(m->tables[src].type.elem), src,
+                              wasm_valtype_name(m->tables[dst].type.elem), dst);
         return pop_i32s(v, 3);
     }
-    case KILN_OP_TABLE_INIT: {
+    case WASM_OP_TABLE_INIT: {
         uint32_t table = ins->u.table_init.table, elem = ins->u.table_init.elem;
         if (!check_table_index(v, table) || !check_elem_index(v, elem))
             return false;
         if (m->tables[table].type.elem != m->elems[elem].type)
             return fail_instr(v, "type mismatch: table.init of %s segment %u into %s table %u",
-                              kiln_valtype_name(m->elems[elem].type), elem,
-                              kiln_valtype_name(m->tables[table].type.elem), table);
+                              wasm_valtype_name(m->elems[elem].type), elem,
+                              wasm_valtype_name(m->tables[table].type.elem), table);
         return pop_i32s(v, 3);
     }
     default:
@@ -997,97 +997,97 @@ static bool check_table_op(validator *v, const kiln_instr *ins)
     }
     if (!check_table_index(v, ins->u.index))
         return false;
-    kiln_valtype t = m->tables[ins->u.index].type.elem;
+    wasm_valtype t = m->tables[ins->u.index].type.elem;
     switch (ins->op) {
-    case KILN_OP_TABLE_GET:
-        return pop_val(v, KILN_VT_I32, NULL) && push_val(v, t);
-    case KILN_OP_TABLE_SET:
-        return pop_val(v, t, NULL) && pop_val(v, KILN_VT_I32, NULL);
-    case KILN_OP_TABLE_SIZE:
-        return push_val(v, KILN_VT_I32);
-    case KILN_OP_TABLE_GROW:
-        return pop_val(v, KILN_VT_I32, NULL) && pop_val(v, t, NULL) && push_val(v, KILN_VT_I32);
-    default: /* KILN_OP_TABLE_FILL */
-        return pop_val(v, KILN_VT_I32, NULL) && pop_val(v, t, NULL) &&
-               pop_val(v, KILN_VT_I32, NULL);
+    case WASM_OP_TABLE_GET:
+        return pop_val(v, WASM_VT_I32, NULL) && push_val(v, t);
+    case WASM_OP_TABLE_SET:
+        return pop_val(v, t, NULL) && pop_val(v, WASM_VT_I32, NULL);
+    case WASM_OP_TABLE_SIZE:
+        return push_val(v, WASM_VT_I32);
+    case WASM_OP_TABLE_GROW:
+        return pop_val(v, WASM_VT_I32, NULL) && pop_val(v, t, NULL) && push_val(v, WASM_VT_I32);
+    default: /* WASM_OP_TABLE_FILL */
+        return pop_val(v, WASM_VT_I32, NULL) && pop_val(v, t, NULL) &&
+               pop_val(v, WASM_VT_I32, NULL);
     }
 }
 
-/* The ops with in == NULL in kiln_ops[]: their types depend on immediates or context. */
-static bool check_special(validator *v, const kiln_instr *ins)
+/* The ops with in == NULL in wasm_ops[]: their types depend on immediates or context. */
+static bool check_special(validator *v, const wasm_instr *ins)
 {
-    const kiln_module *m = v->m;
+    const wasm_module *m = v->m;
     switch (ins->op) {
-    case KILN_OP_UNREACHABLE:
+    case WASM_OP_UNREACHABLE:
         mark_unreachable(v);
         return true;
-    case KILN_OP_NOP:
+    case WASM_OP_NOP:
         return true;
-    case KILN_OP_BLOCK:
-    case KILN_OP_LOOP:
-    case KILN_OP_IF:
+    case WASM_OP_BLOCK:
+    case WASM_OP_LOOP:
+    case WASM_OP_IF:
         return check_block(v, ins);
-    case KILN_OP_ELSE:
+    case WASM_OP_ELSE:
         return check_else(v);
-    case KILN_OP_END:
+    case WASM_OP_END:
         return check_end(v);
-    case KILN_OP_BR:
+    case WASM_OP_BR:
         return check_br(v, ins->u.index, false);
-    case KILN_OP_BR_IF:
+    case WASM_OP_BR_IF:
         return check_br(v, ins->u.index, true);
-    case KILN_OP_BR_TABLE:
+    case WASM_OP_BR_TABLE:
         return check_br_table(v, ins);
-    case KILN_OP_RETURN:
+    case WASM_OP_RETURN:
         if (!pop_vals(v, v->func_type->results, v->func_type->result_count))
             return false;
         mark_unreachable(v);
         return true;
-    case KILN_OP_CALL:
+    case WASM_OP_CALL:
         if (ins->u.index >= m->func_count)
             return fail_instr(v, "unknown function %u", ins->u.index);
         return check_call(v, func_type_of(v, ins->u.index));
-    case KILN_OP_CALL_INDIRECT: {
+    case WASM_OP_CALL_INDIRECT: {
         uint32_t table = ins->u.call_indirect.table, type = ins->u.call_indirect.type_index;
         if (!check_table_index(v, table))
             return false;
-        if (m->tables[table].type.elem != KILN_VT_FUNCREF)
+        if (m->tables[table].type.elem != WASM_VT_FUNCREF)
             return fail_instr(v, "type mismatch: call_indirect through %s table %u",
-                              kiln_valtype_name(m->tables[table].type.elem), table);
+                              wasm_valtype_name(m->tables[table].type.elem), table);
         if (type >= m->type_count)
             return fail_instr(v, "unknown type %u", type);
-        return pop_val(v, KILN_VT_I32, NULL) && check_call(v, &m->types[type]);
+        return pop_val(v, WASM_VT_I32, NULL) && check_call(v, &m->types[type]);
     }
-    case KILN_OP_DROP:
-        return pop_val(v, KILN_VT_UNKNOWN, NULL);
-    case KILN_OP_SELECT:
-    case KILN_OP_SELECT_T:
+    case WASM_OP_DROP:
+        return pop_val(v, WASM_VT_UNKNOWN, NULL);
+    case WASM_OP_SELECT:
+    case WASM_OP_SELECT_T:
         return check_select(v, ins);
-    case KILN_OP_LOCAL_GET:
-    case KILN_OP_LOCAL_SET:
-    case KILN_OP_LOCAL_TEE:
-    case KILN_OP_GLOBAL_GET:
-    case KILN_OP_GLOBAL_SET:
+    case WASM_OP_LOCAL_GET:
+    case WASM_OP_LOCAL_SET:
+    case WASM_OP_LOCAL_TEE:
+    case WASM_OP_GLOBAL_GET:
+    case WASM_OP_GLOBAL_SET:
         return check_variable(v, ins);
-    case KILN_OP_TABLE_GET:
-    case KILN_OP_TABLE_SET:
-    case KILN_OP_TABLE_SIZE:
-    case KILN_OP_TABLE_GROW:
-    case KILN_OP_TABLE_FILL:
-    case KILN_OP_TABLE_COPY:
-    case KILN_OP_TABLE_INIT:
+    case WASM_OP_TABLE_GET:
+    case WASM_OP_TABLE_SET:
+    case WASM_OP_TABLE_SIZE:
+    case WASM_OP_TABLE_GROW:
+    case WASM_OP_TABLE_FILL:
+    case WASM_OP_TABLE_COPY:
+    case WASM_OP_TABLE_INIT:
         return check_table_op(v, ins);
-    case KILN_OP_REF_NULL:
+    case WASM_OP_REF_NULL:
         return push_val(v, ins->u.reftype);
-    case KILN_OP_REF_IS_NULL: {
-        kiln_valtype t;
-        if (!pop_val(v, KILN_VT_UNKNOWN, &t))
+    case WASM_OP_REF_IS_NULL: {
+        wasm_valtype t;
+        if (!pop_val(v, WASM_VT_UNKNOWN, &t))
             return false;
-        if (t != KILN_VT_UNKNOWN && !kiln_valtype_is_ref(t))
+        if (t != WASM_VT_UNKNOWN && !wasm_valtype_is_ref(t))
             return fail_instr(v, "type mismatch: ref.is_null expects a reference but got %s",
-                              kiln_valtype_name(t));
-        return push_val(v, KILN_VT_I32);
+                              wasm_valtype_name(t));
+        return push_val(v, WASM_VT_I32);
     }
-    case KILN_OP_REF_FUNC:
+    case WASM_OP_REF_FUNC:
         if (ins->u.index >= m->func_count)
             return fail_instr(v, "unknown function %u", ins->u.index);
         if (!is_declared_ref(v, ins->u.index))
@@ -1095,15 +1095,15 @@ static bool check_special(validator *v, const kiln_instr *ins)
                               "undeclared function reference: function %u is in no element "
                               "segment, export or global initializer",
                               ins->u.index);
-        return push_val(v, KILN_VT_FUNCREF);
+        return push_val(v, WASM_VT_FUNCREF);
     default:
         return fail_instr(v, "validator does not handle %s", op_name(v));
     }
 }
 
-static bool check_instr(validator *v, const kiln_instr *ins)
+static bool check_instr(validator *v, const wasm_instr *ins)
 {
-    const kiln_opinfo *info = &kiln_ops[ins->op];
+    const wasm_opinfo *info = &wasm_ops[ins->op];
     v->ins = ins;
     if (!check_immediates(v, ins))
         return false;
@@ -1115,7 +1115,7 @@ static bool check_instr(validator *v, const kiln_instr *ins)
 /* Prepares the locals of function f: cumulative group ends for local_type's search. */
 static bool setup_locals(validator *v, uint32_t f)
 {
-    const kiln_func *fn = &v->m->funcs[f];
+    const wasm_func *fn = &v->m->funcs[f];
     v->func_type = func_type_of(v, f);
     v->group_ends = NULL;
     uint64_t total = v->func_type->param_count;
@@ -1134,7 +1134,7 @@ static bool setup_locals(validator *v, uint32_t f)
 
 static bool check_body(validator *v, uint32_t f)
 {
-    const kiln_func *fn = &v->m->funcs[f];
+    const wasm_func *fn = &v->m->funcs[f];
     v->func_index = f;
     v->vals = NULL;
     v->val_count = v->val_cap = 0;
@@ -1146,10 +1146,10 @@ static bool check_body(validator *v, uint32_t f)
 
     kiln_reader r;
     open_expr(v, fn->body, &r);
-    kiln_instr ins = {.op = KILN_OP_BLOCK, .offset = fn->body.offset};
+    wasm_instr ins = {.op = WASM_OP_BLOCK, .offset = fn->body.offset};
     v->ins = &ins;
-    const kiln_functype *ft = v->func_type;
-    if (!push_ctrl(v, KILN_OP_BLOCK, NULL, 0, ft->results, ft->result_count))
+    const wasm_functype *ft = v->func_type;
+    if (!push_ctrl(v, WASM_OP_BLOCK, NULL, 0, ft->results, ft->result_count))
         return false;
     while (v->ctrl_count > 0) {
         if (!dec_instr(&r, &v->scratch, &ins))
@@ -1164,7 +1164,7 @@ static bool check_body(validator *v, uint32_t f)
     return true;
 }
 
-bool kiln_validate(const kiln_module *m, const kiln_allocator *alloc, kiln_diag *d)
+bool kiln_validate(const wasm_module *m, const kiln_allocator *alloc, kiln_diag *d)
 {
     validator v = {.m = m, .d = d, .func_index = KILN_NO_FUNC};
     kiln_arena_init(&v.module_arena, alloc);

@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 extern char **environ;
 
@@ -298,10 +298,10 @@ const char *wast_expect_name(wast_expect e)
 /* Decodes and validates wasm; returns true if valid, else false with d set. */
 static bool decode_and_validate(const uint8_t *wasm, size_t size, kiln_diag *d)
 {
-    kiln_module m;
+    wasm_module m;
     kiln_diag_init(d);
     bool ok = kiln_decode(&m, wasm, size, NULL, d) && kiln_validate(&m, NULL, d);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     return ok;
 }
 

@@ -2,7 +2,7 @@
  * `kiln compile` subcommand runs, so the codegen tests do not depend on how the CLI
  * dispatches. Usage: kiln_cg FILE.wasm [compile options...]
  */
-#include "internal.h"
+#include "toolchain.h"
 
 int main(int argc, char **argv)
 {

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 static const char *fixture_dir = ".";
 

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 #define X86_64 "x86_64-unknown-linux-gnu"
 

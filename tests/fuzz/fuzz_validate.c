@@ -3,8 +3,8 @@
  * Any input must end in success or a diagnostic, never a crash, a sanitizer report, a leak
  * or a huge allocation. Beyond decoding and validating, it exercises what callers do with the
  * result: kiln_diag_format (also into tiny buffers, for truncation), the name lookups
- * (kiln_module_func_name, kiln_valtype_name, kiln_extern_name, kiln_err_class, the opcode
- * table's names) and, for valid modules, kiln_module_func_type for every function.
+ * (wasm_module_func_name, wasm_valtype_name, wasm_externkind_name, kiln_err_class, the opcode
+ * table's names) and, for valid modules, wasm_module_func_type for every function.
  * Built with -fsanitize=fuzzer when KILN_FUZZ=ON (see scripts/fuzz.sh); the same function is
  * linked into fuzz_replay (replay.c), which runs tests/fuzz/corpus/ in every build.
  */
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,26 +39,26 @@ static void format_diag(const kiln_diag *d)
 }
 
 /* What `kiln inspect` and diagnostics look at in a decoded module. */
-static void walk_names(const kiln_module *m)
+static void walk_names(const wasm_module *m)
 {
     for (uint32_t i = 0; i < m->type_count; i++) {
-        const kiln_functype *t = &m->types[i];
+        const wasm_functype *t = &m->types[i];
         for (uint32_t k = 0; k < t->param_count; k++)
-            use_str(kiln_valtype_name(t->params[k]));
+            use_str(wasm_valtype_name(t->params[k]));
         for (uint32_t k = 0; k < t->result_count; k++)
-            use_str(kiln_valtype_name(t->results[k]));
+            use_str(wasm_valtype_name(t->results[k]));
     }
     for (uint32_t i = 0; i < m->import_count; i++) {
-        use_str(kiln_extern_name(m->imports[i].kind));
+        use_str(wasm_externkind_name(m->imports[i].kind));
         sink += m->imports[i].module.len + m->imports[i].name.len;
     }
     for (uint32_t i = 0; i < m->export_count; i++)
-        use_str(kiln_extern_name(m->exports[i].kind));
+        use_str(wasm_externkind_name(m->exports[i].kind));
     for (uint32_t i = 0; i < m->global_count; i++)
-        use_str(kiln_valtype_name(m->globals[i].type.type));
+        use_str(wasm_valtype_name(m->globals[i].type.type));
     for (uint32_t f = 0; f < m->func_count; f++) {
-        kiln_str name;
-        if (kiln_module_func_name(m, f, &name))
+        wasm_str name;
+        if (wasm_module_func_name(m, f, &name))
             sink += name.len + (name.len ? (uint8_t)name.ptr[0] : 0);
     }
     if (m->has_module_name)
@@ -69,25 +69,25 @@ static void walk_names(const kiln_module *m)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     kiln_diag_init(&d);
     if (kiln_decode(&m, data, size, NULL, &d)) {
         walk_names(&m);
         if (kiln_validate(&m, NULL, &d)) {
             for (uint32_t f = 0; f < m.func_count; f++)
-                sink += kiln_module_func_type(&m, f)->param_count;
+                sink += wasm_module_func_type(&m, f)->param_count;
         }
     }
     format_diag(&d);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
 
     /* The opcode table's name lookup, driven by the first bytes of the input. */
     if (size >= 2) {
         static const uint8_t prefixes[] = {0x00, 0xfc, 0xfd};
-        uint16_t op = kiln_op_lookup(prefixes[data[0] % 3], data[1]);
-        if (op < KILN_OP_COUNT)
-            use_str(kiln_ops[op].name);
+        uint16_t op = wasm_op_lookup(prefixes[data[0] % 3], data[1]);
+        if (op < WASM_OP_COUNT)
+            use_str(wasm_ops[op].name);
     }
     return 0;
 }

@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 #define EXIT_SKIP WAST_EXIT_SKIP
 #define PATH_SIZE WAST_PATH_SIZE

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 typedef struct counting_allocator {
     kiln_allocator base;

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "toolchain.h"
 #include "test_alloc.h"
 #include "wasm_builder.h"
 
@@ -30,7 +30,7 @@ static void expect_error(const kiln_diag *d, kiln_err code, size_t offset, const
     assert_int_equal(d->offset, offset);
 }
 
-static bool decode(const wasm_builder *b, kiln_module *m, kiln_diag *d)
+static bool decode(const wasm_builder *b, wasm_module *m, kiln_diag *d)
 {
     return kiln_decode(m, b->data, b->len, NULL, d);
 }
@@ -39,22 +39,22 @@ static bool decode(const wasm_builder *b, kiln_module *m, kiln_diag *d)
 static void expect_decode_error(const wasm_builder *b, kiln_err code, size_t offset,
                                 const char *msg)
 {
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_false(decode(b, &m, &d));
     expect_error(&d, code, offset, msg);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
 }
 
 static void expect_decode_ok(const wasm_builder *b)
 {
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     bool ok = decode(b, &m, &d);
     if (!ok)
         print_error("unexpected error at 0x%zx: %s\n", d.offset, d.msg);
     assert_true(ok);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
 }
 
 /* type 0: [] -> [] */
@@ -180,7 +180,7 @@ static void test_decode_empty_module(void **state)
     (void)state;
     wasm_builder mod = {0};
     wb_header(&mod);
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_true(decode(&mod, &m, &d));
     assert_int_equal(d.code, KILN_OK);
@@ -193,8 +193,8 @@ static void test_decode_empty_module(void **state)
     assert_false(m.has_start);
     assert_false(m.has_data_count);
     assert_int_equal(m.name_section_error.code, KILN_OK);
-    kiln_module_free(&m);
-    kiln_module_free(&m); /* idempotent on a freed module */
+    wasm_module_free(&m);
+    wasm_module_free(&m); /* idempotent on a freed module */
     wb_free(&mod);
 }
 
@@ -236,17 +236,17 @@ static void test_decode_preamble_errors(void **state)
          8, 4, "unknown binary version 0x0001000d"},
     };
     for (size_t i = 0; i < KILN_ARRAY_LEN(cases); i++) {
-        kiln_module m;
+        wasm_module m;
         kiln_diag d;
         assert_false(kiln_decode(&m, (const uint8_t *)cases[i].bytes, cases[i].len, NULL, &d));
         expect_error(&d, KILN_ERR_MALFORMED, cases[i].offset, cases[i].msg);
-        kiln_module_free(&m);
+        wasm_module_free(&m);
     }
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_false(kiln_decode(&m, NULL, 0, NULL, &d));
     expect_error(&d, KILN_ERR_MALFORMED, 0, END ": magic header");
-    kiln_module_free(&m);
+    wasm_module_free(&m);
 }
 
 static void test_decode_full_module(void **state)
@@ -254,7 +254,7 @@ static void test_decode_full_module(void **state)
     (void)state;
     wasm_builder mod = {0};
     build_full_module(&mod, true);
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_true(decode(&mod, &m, &d));
 
@@ -274,27 +274,27 @@ static void test_decode_full_module(void **state)
 
     assert_int_equal(m.type_count, 2);
     assert_int_equal(m.types[0].param_count, 2);
-    assert_int_equal(m.types[0].params[0], KILN_VT_I32);
-    assert_int_equal(m.types[0].params[1], KILN_VT_I64);
+    assert_int_equal(m.types[0].params[0], WASM_VT_I32);
+    assert_int_equal(m.types[0].params[1], WASM_VT_I64);
     assert_int_equal(m.types[0].result_count, 1);
-    assert_int_equal(m.types[0].results[0], KILN_VT_F32);
+    assert_int_equal(m.types[0].results[0], WASM_VT_F32);
     assert_int_equal(m.types[1].param_count + m.types[1].result_count, 0);
 
     assert_int_equal(m.import_count, 4);
     assert_memory_equal(m.imports[0].module.ptr, "env", 3);
     assert_int_equal(m.imports[0].name.len, 1);
-    assert_int_equal(m.imports[0].kind, KILN_EXTERN_FUNC);
+    assert_int_equal(m.imports[0].kind, WASM_EXTERN_FUNC);
     assert_int_equal(m.imports[0].u.type_index, 1);
     assert_int_equal(m.imports[0].offset, m.sections[2].content + 1);
-    assert_int_equal(m.imports[1].kind, KILN_EXTERN_TABLE);
-    assert_int_equal(m.imports[1].u.table.elem, KILN_VT_EXTERNREF);
+    assert_int_equal(m.imports[1].kind, WASM_EXTERN_TABLE);
+    assert_int_equal(m.imports[1].u.table.elem, WASM_VT_EXTERNREF);
     assert_true(m.imports[1].u.table.limits.has_max);
     assert_int_equal(m.imports[1].u.table.limits.min, 1);
     assert_int_equal(m.imports[1].u.table.limits.max, 2);
-    assert_int_equal(m.imports[2].kind, KILN_EXTERN_MEMORY);
+    assert_int_equal(m.imports[2].kind, WASM_EXTERN_MEMORY);
     assert_false(m.imports[2].u.memory.limits.has_max);
-    assert_int_equal(m.imports[3].kind, KILN_EXTERN_GLOBAL);
-    assert_int_equal(m.imports[3].u.global.type, KILN_VT_I32);
+    assert_int_equal(m.imports[3].kind, WASM_EXTERN_GLOBAL);
+    assert_int_equal(m.imports[3].u.global.type, WASM_VT_I32);
     assert_true(m.imports[3].u.global.mut);
 
     /* Index spaces: imports first. */
@@ -305,14 +305,14 @@ static void test_decode_full_module(void **state)
     assert_false(m.funcs[1].imported);
     assert_int_equal(m.funcs[1].type_index, 0);
     assert_int_equal(m.funcs[2].type_index, 1);
-    assert_ptr_equal(kiln_module_func_type(&m, 0), &m.types[1]);
-    assert_ptr_equal(kiln_module_func_type(&m, 1), &m.types[0]);
+    assert_ptr_equal(wasm_module_func_type(&m, 0), &m.types[1]);
+    assert_ptr_equal(wasm_module_func_type(&m, 1), &m.types[0]);
 
     assert_int_equal(m.funcs[1].local_group_count, 2);
     assert_int_equal(m.funcs[1].local_count, 3);
     assert_int_equal(m.funcs[1].local_groups[0].count, 2);
-    assert_int_equal(m.funcs[1].local_groups[0].type, KILN_VT_I32);
-    assert_int_equal(m.funcs[1].local_groups[1].type, KILN_VT_F64);
+    assert_int_equal(m.funcs[1].local_groups[0].type, WASM_VT_I32);
+    assert_int_equal(m.funcs[1].local_groups[1].type, WASM_VT_F64);
     size_t code = m.sections[11].content;
     assert_int_equal(m.funcs[1].code_offset, code + 1);
     assert_int_equal(m.funcs[1].body.offset, code + 1 + 1 + 5); /* after size and locals */
@@ -323,8 +323,8 @@ static void test_decode_full_module(void **state)
     assert_int_equal(m.table_count, 2);
     assert_int_equal(m.table_import_count, 1);
     assert_true(m.tables[0].imported);
-    assert_int_equal(m.tables[0].type.elem, KILN_VT_EXTERNREF);
-    assert_int_equal(m.tables[1].type.elem, KILN_VT_FUNCREF);
+    assert_int_equal(m.tables[0].type.elem, WASM_VT_EXTERNREF);
+    assert_int_equal(m.tables[1].type.elem, WASM_VT_FUNCREF);
     assert_int_equal(m.tables[1].type.limits.min, 3);
     assert_false(m.tables[1].type.limits.has_max);
 
@@ -334,16 +334,16 @@ static void test_decode_full_module(void **state)
 
     assert_int_equal(m.global_count, 2);
     assert_true(m.globals[0].imported);
-    assert_int_equal(m.globals[1].type.type, KILN_VT_F64);
+    assert_int_equal(m.globals[1].type.type, WASM_VT_F64);
     assert_false(m.globals[1].type.mut);
     assert_int_equal(m.globals[1].init.size, 10); /* f64.const + 8 bytes + end */
     assert_int_equal(mod.data[m.globals[1].init.offset], 0x44);
 
     assert_int_equal(m.export_count, 2);
     assert_memory_equal(m.exports[0].name.ptr, "run", 3);
-    assert_int_equal(m.exports[0].kind, KILN_EXTERN_FUNC);
+    assert_int_equal(m.exports[0].kind, WASM_EXTERN_FUNC);
     assert_int_equal(m.exports[0].index, 2);
-    assert_int_equal(m.exports[1].kind, KILN_EXTERN_MEMORY);
+    assert_int_equal(m.exports[1].kind, WASM_EXTERN_MEMORY);
 
     assert_true(m.has_start);
     assert_int_equal(m.start, 2);
@@ -355,24 +355,24 @@ static void test_decode_full_module(void **state)
         uint32_t table, count;
         bool exprs;
     } el[] = {
-        {KILN_SEG_ACTIVE, KILN_VT_FUNCREF, 0, 2, false},
-        {KILN_SEG_PASSIVE, KILN_VT_FUNCREF, 0, 1, false},
-        {KILN_SEG_ACTIVE, KILN_VT_FUNCREF, 1, 1, false},
-        {KILN_SEG_DECLARATIVE, KILN_VT_FUNCREF, 0, 0, false},
-        {KILN_SEG_ACTIVE, KILN_VT_FUNCREF, 0, 1, true},
-        {KILN_SEG_PASSIVE, KILN_VT_EXTERNREF, 0, 2, true},
-        {KILN_SEG_ACTIVE, KILN_VT_FUNCREF, 1, 0, true},
-        {KILN_SEG_DECLARATIVE, KILN_VT_FUNCREF, 0, 1, true},
+        {WASM_SEG_ACTIVE, WASM_VT_FUNCREF, 0, 2, false},
+        {WASM_SEG_PASSIVE, WASM_VT_FUNCREF, 0, 1, false},
+        {WASM_SEG_ACTIVE, WASM_VT_FUNCREF, 1, 1, false},
+        {WASM_SEG_DECLARATIVE, WASM_VT_FUNCREF, 0, 0, false},
+        {WASM_SEG_ACTIVE, WASM_VT_FUNCREF, 0, 1, true},
+        {WASM_SEG_PASSIVE, WASM_VT_EXTERNREF, 0, 2, true},
+        {WASM_SEG_ACTIVE, WASM_VT_FUNCREF, 1, 0, true},
+        {WASM_SEG_DECLARATIVE, WASM_VT_FUNCREF, 0, 1, true},
     };
     for (size_t i = 0; i < KILN_ARRAY_LEN(el); i++) {
-        const kiln_elem *e = &m.elems[i];
+        const wasm_elem *e = &m.elems[i];
         assert_int_equal(e->mode, el[i].mode);
         assert_int_equal(e->type, el[i].type);
         assert_int_equal(e->table, el[i].table);
         assert_int_equal(e->count, el[i].count);
         assert_true(el[i].exprs ? e->exprs != NULL : e->func_indices != NULL);
         assert_true(el[i].exprs ? e->func_indices == NULL : e->exprs == NULL);
-        if (e->mode == KILN_SEG_ACTIVE)
+        if (e->mode == WASM_SEG_ACTIVE)
             assert_int_equal(mod.data[e->offset_expr.offset + e->offset_expr.size - 1], 0x0b);
     }
     assert_int_equal(m.elems[0].func_indices[0], 1);
@@ -384,12 +384,12 @@ static void test_decode_full_module(void **state)
     assert_true(m.has_data_count);
     assert_int_equal(m.data_count, 3);
     assert_int_equal(m.data_seg_count, 3);
-    assert_int_equal(m.datas[0].mode, KILN_SEG_ACTIVE);
+    assert_int_equal(m.datas[0].mode, WASM_SEG_ACTIVE);
     assert_int_equal(m.datas[0].memory, 0);
     assert_int_equal(m.datas[0].size, 2);
     assert_memory_equal(m.datas[0].bytes, "hi", 2);
     assert_int_equal(m.datas[0].offset_expr.size, 3);
-    assert_int_equal(m.datas[1].mode, KILN_SEG_PASSIVE);
+    assert_int_equal(m.datas[1].mode, WASM_SEG_PASSIVE);
     assert_memory_equal(m.datas[1].bytes, "abc", 3);
     assert_int_equal(m.datas[2].memory, 1);
     assert_int_equal(m.datas[2].size, 0);
@@ -399,22 +399,22 @@ static void test_decode_full_module(void **state)
     assert_true(m.has_module_name);
     assert_memory_equal(m.module_name.ptr, "mod", 3);
     assert_int_equal(m.func_name_count, 3);
-    kiln_str name;
-    assert_true(kiln_module_func_name(&m, 0, &name));
+    wasm_str name;
+    assert_true(wasm_module_func_name(&m, 0, &name));
     assert_memory_equal(name.ptr, "f", 1);
-    assert_true(kiln_module_func_name(&m, 1, &name));
+    assert_true(wasm_module_func_name(&m, 1, &name));
     assert_int_equal(name.len, 2);
     assert_memory_equal(name.ptr, "f1", 2);
-    assert_true(kiln_module_func_name(&m, 2, &name));
+    assert_true(wasm_module_func_name(&m, 2, &name));
     assert_memory_equal(name.ptr, "g", 1);
-    assert_false(kiln_module_func_name(&m, 3, &name));
+    assert_false(wasm_module_func_name(&m, 3, &name));
     assert_int_equal(m.local_name_count, 1);
     assert_int_equal(m.local_names[0].func_index, 1);
     assert_int_equal(m.local_names[0].count, 2);
     assert_int_equal(m.local_names[0].names[1].index, 3);
     assert_memory_equal(m.local_names[0].names[1].name.ptr, "c", 1);
 
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     wb_free(&mod);
 }
 
@@ -427,19 +427,19 @@ static void test_func_name_lookup_sparse(void **state)
     WB_BYTES(&s, 0x01, 0x0d, 0x04, 0x00, 0x01, 'a', 0x05, 0x01, 'b', 0x09, 0x01, 'c', 0x80, 0x01,
              0x00);
     wb_section(&mod, 0, &s);
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_true(decode(&mod, &m, &d));
     assert_int_equal(m.name_section_error.code, KILN_OK);
-    kiln_str n;
+    wasm_str n;
     static const uint32_t present[] = {0, 5, 9, 128};
     static const uint32_t absent[] = {1, 4, 6, 10, 127, 129, UINT32_MAX};
     for (size_t i = 0; i < KILN_ARRAY_LEN(present); i++)
-        assert_true(kiln_module_func_name(&m, present[i], &n));
+        assert_true(wasm_module_func_name(&m, present[i], &n));
     assert_int_equal(n.len, 0); /* 128 has the empty name */
     for (size_t i = 0; i < KILN_ARRAY_LEN(absent); i++)
-        assert_false(kiln_module_func_name(&m, absent[i], &n));
-    kiln_module_free(&m);
+        assert_false(wasm_module_func_name(&m, absent[i], &n));
+    wasm_module_free(&m);
     wb_free(&mod);
     wb_free(&s);
 }
@@ -509,13 +509,13 @@ static void test_every_section_in_order_with_customs_between(void **state)
         wb_custom(&mod, "b", "payload", 7);
         wb_custom(&mod, "name", "\x01", 1); /* only the first name section is parsed */
     }
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_true(decode(&mod, &m, &d));
     assert_int_equal(m.section_count, 1 + 3 * KILN_ARRAY_LEN(order));
     /* The first name section was malformed (subsection 1 without a size): recorded only. */
     assert_int_equal(m.name_section_error.code, KILN_ERR_MALFORMED);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     wb_free(&mod);
 }
 
@@ -701,13 +701,13 @@ static void test_data_count_rules(void **state)
         (const uint8_t[]){0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x00, 0xfc, 0x08, 0x00, 0x00, 0x0b},
         12, true, false);
     WB_SECTION(&mod, 11, 0x01, 0x01, 0x00);
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_false(decode(&mod, &m, &d));
     expect_error(&d, KILN_ERR_MALFORMED, body + 7,
                  "data count section required: for memory.init or data.drop");
     assert_int_equal(d.func_index, 0);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     wb_free(&mod);
 
     body = ONE_FUNC(&mod, 0x00, 0xfc, 0x09, 0x00, 0x0b);
@@ -748,14 +748,14 @@ static void test_huge_counts_fail_without_allocating(void **state)
         WB_SECTION(&mod, cases[i].id, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00, 0x00, 0x00);
         counting_allocator ca;
         counting_init(&ca, 0);
-        kiln_module m;
+        wasm_module m;
         kiln_diag d;
         assert_false(kiln_decode(&m, mod.data, mod.len, &ca.base, &d));
         char msg[96];
         snprintf(msg, sizeof msg, "length out of bounds: %s", cases[i].what);
         expect_error(&d, KILN_ERR_MALFORMED, 10, msg);
         assert_true(ca.largest <= 8192); /* the section list's first chunk at most */
-        kiln_module_free(&m);
+        wasm_module_free(&m);
         assert_int_equal(ca.live, 0);
         wb_free(&mod);
     }
@@ -769,13 +769,13 @@ static void test_huge_counts_fail_without_allocating(void **state)
     wb_section(&mod, 1, &s);
     counting_allocator ca;
     counting_init(&ca, 0);
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_false(kiln_decode(&m, mod.data, mod.len, &ca.base, &d));
     assert_int_equal(d.code, KILN_ERR_MALFORMED);
     assert_string_equal(d.msg, "malformed value type 0x60: parameter count");
-    assert_true(ca.largest < 8000 * sizeof(kiln_functype));
-    kiln_module_free(&m);
+    assert_true(ca.largest < 8000 * sizeof(wasm_functype));
+    wasm_module_free(&m);
     assert_int_equal(ca.live, 0);
     wb_free(&mod);
     wb_free(&s);
@@ -786,7 +786,7 @@ static void test_huge_counts_fail_without_allocating(void **state)
     assert_false(kiln_decode(&m, mod.data, mod.len, &ca.base, &d));
     expect_error(&d, KILN_ERR_MALFORMED, body, "length out of bounds: local group count");
     assert_true(ca.largest <= 8192);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     wb_free(&mod);
     body = ONE_FUNC(&mod, 0x00, 0x0e, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00, 0x0b);
     expect_decode_error(&mod, KILN_ERR_MALFORMED, body + 2,
@@ -874,12 +874,12 @@ static void test_locals(void **state)
 
     /* Exactly KILN_MAX_LOCALS in two groups. */
     body = ONE_FUNC(&mod, 0x02, 0xcf, 0x86, 0x03, 0x7f, 0x01, 0x7b, 0x0b); /* 49999 + 1 */
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_true(decode(&mod, &m, &d));
     assert_int_equal(m.funcs[0].local_count, KILN_MAX_LOCALS);
-    assert_int_equal(m.funcs[0].local_groups[1].type, KILN_VT_V128);
-    kiln_module_free(&m);
+    assert_int_equal(m.funcs[0].local_groups[1].type, WASM_VT_V128);
+    wasm_module_free(&m);
     wb_free(&mod);
 
     /* A local count LEB with unused bits set, and a bad local type. */
@@ -1037,7 +1037,7 @@ static void test_malformed_wins_over_invalid(void **state)
      * illegal opcode: decoding sees the whole module first, so it is malformed. */
     wasm_builder mod = {0};
     size_t at = ONE_FUNC(&mod, 0x00, 0x6a, 0x1a, 0x42, 0x00, 0x0a, 0x0b);
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_false(decode(&mod, &m, &d));
     expect_error(&d, KILN_ERR_MALFORMED, at + 5, "illegal opcode 0x0a");
@@ -1045,7 +1045,7 @@ static void test_malformed_wins_over_invalid(void **state)
     char text[256];
     kiln_diag_format(&d, "t.wasm", text, sizeof text);
     assert_string_equal(text, "t.wasm:0x1b: error: illegal opcode 0x0a (in function 0)");
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     wb_free(&mod);
 }
 
@@ -1062,12 +1062,12 @@ static void test_body_errors_name_the_function(void **state)
     wb_section(&mod, 2, &s);
     WB_SECTION(&mod, 3, 0x02, 0x00, 0x00);
     WB_SECTION(&mod, 10, 0x02, 0x02, 0x00, 0x0b, 0x03, 0x00, 0x3f, 0x0b);
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_false(decode(&mod, &m, &d));
     expect_error(&d, KILN_ERR_MALFORMED, mod.len - 1, "zero byte expected: memory index");
     assert_int_equal(d.func_index, 3);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     wb_free(&mod);
     wb_free(&s);
 
@@ -1077,7 +1077,7 @@ static void test_body_errors_name_the_function(void **state)
     assert_false(decode(&mod, &m, &d));
     expect_error(&d, KILN_ERR_MALFORMED, 13, "illegal opcode 0x06");
     assert_int_equal(d.func_index, KILN_NO_FUNC);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     wb_free(&mod);
 }
 
@@ -1261,7 +1261,7 @@ static void test_malformed_name_section_is_ignored(void **state)
         wb_raw(&s, cases[i].payload, cases[i].len);
         wb_section(&mod, 0, &s);
         add_void_type(&mod);
-        kiln_module m;
+        wasm_module m;
         kiln_diag d;
         assert_true(decode(&mod, &m, &d));
         assert_int_equal(d.code, KILN_OK);
@@ -1272,7 +1272,7 @@ static void test_malformed_name_section_is_ignored(void **state)
         assert_false(m.has_module_name);
         assert_int_equal(m.func_name_count, 0);
         assert_int_equal(m.local_name_count, 0);
-        kiln_module_free(&m);
+        wasm_module_free(&m);
         wb_free(&mod);
         wb_free(&s);
     }
@@ -1288,13 +1288,13 @@ static void test_name_section_unknown_subsections_skipped(void **state)
     WB_BYTES(&s, 0x04, 0x03, 0xaa, 0xbb, 0xcc); /* type names (extended names): skipped */
     WB_BYTES(&s, 0x07, 0x00);                   /* global names, empty */
     wb_section(&mod, 0, &s);
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_true(decode(&mod, &m, &d));
     assert_int_equal(m.name_section_error.code, KILN_OK);
     assert_true(m.has_module_name);
     assert_memory_equal(m.module_name.ptr, "x", 1);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     wb_free(&mod);
     wb_free(&s);
 }
@@ -1306,7 +1306,7 @@ static void test_name_section_unknown_subsections_skipped(void **state)
 typedef struct instr_fixture {
     kiln_reader r;
     kiln_diag d;
-    kiln_instr ins;
+    wasm_instr ins;
 } instr_fixture;
 
 static bool decode_instr(instr_fixture *f, const uint8_t *bytes, size_t n, kiln_arena *scratch)
@@ -1324,16 +1324,16 @@ static void test_dec_instr_block_types(void **state)
     (void)state;
     instr_fixture f;
     assert_true(INSTR(&f, NULL, 0x02, 0x40));
-    assert_int_equal(f.ins.op, KILN_OP_BLOCK);
-    assert_int_equal(f.ins.u.block.kind, KILN_BT_EMPTY);
+    assert_int_equal(f.ins.op, WASM_OP_BLOCK);
+    assert_int_equal(f.ins.u.block.kind, WASM_BT_EMPTY);
     assert_true(INSTR(&f, NULL, 0x03, 0x7b));
-    assert_int_equal(f.ins.op, KILN_OP_LOOP);
-    assert_int_equal(f.ins.u.block.kind, KILN_BT_VALUE);
-    assert_int_equal(f.ins.u.block.value, KILN_VT_V128);
+    assert_int_equal(f.ins.op, WASM_OP_LOOP);
+    assert_int_equal(f.ins.u.block.kind, WASM_BT_VALUE);
+    assert_int_equal(f.ins.u.block.value, WASM_VT_V128);
     assert_true(INSTR(&f, NULL, 0x04, 0x6f));
-    assert_int_equal(f.ins.u.block.value, KILN_VT_EXTERNREF);
+    assert_int_equal(f.ins.u.block.value, WASM_VT_EXTERNREF);
     assert_true(INSTR(&f, NULL, 0x02, 0x05));
-    assert_int_equal(f.ins.u.block.kind, KILN_BT_TYPE);
+    assert_int_equal(f.ins.u.block.kind, WASM_BT_TYPE);
     assert_int_equal(f.ins.u.block.type_index, 5);
     assert_true(INSTR(&f, NULL, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f));
     assert_int_equal(f.ins.u.block.type_index, UINT32_MAX);
@@ -1360,7 +1360,7 @@ static void test_dec_instr_br_table(void **state)
     kiln_arena scratch;
     kiln_arena_init(&scratch, NULL);
     assert_true(INSTR(&f, &scratch, 0x0e, 0x03, 0x00, 0x01, 0x80, 0x01, 0x02));
-    assert_int_equal(f.ins.op, KILN_OP_BR_TABLE);
+    assert_int_equal(f.ins.op, WASM_OP_BR_TABLE);
     assert_int_equal(f.ins.u.br_table.count, 3);
     assert_int_equal(f.ins.u.br_table.targets[0], 0);
     assert_int_equal(f.ins.u.br_table.targets[1], 1);
@@ -1393,7 +1393,7 @@ static void test_dec_instr_memory_immediates(void **state)
     (void)state;
     instr_fixture f;
     assert_true(INSTR(&f, NULL, 0x28, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f));
-    assert_int_equal(f.ins.op, KILN_OP_I32_LOAD);
+    assert_int_equal(f.ins.op, WASM_OP_I32_LOAD);
     assert_int_equal(f.ins.u.memarg.mem.align, 2);
     assert_true(f.ins.u.memarg.mem.offset == UINT32_MAX);
     /* Wasm 2.0 offsets are u32. */
@@ -1403,30 +1403,30 @@ static void test_dec_instr_memory_immediates(void **state)
     expect_error(&f.d, KILN_ERR_MALFORMED, 6, "integer representation too long: memarg alignment");
 
     assert_true(INSTR(&f, NULL, 0x3f, 0x00));
-    assert_int_equal(f.ins.op, KILN_OP_MEMORY_SIZE);
+    assert_int_equal(f.ins.op, WASM_OP_MEMORY_SIZE);
     assert_false(INSTR(&f, NULL, 0x40, 0x01));
     expect_error(&f.d, KILN_ERR_MALFORMED, 1, "zero byte expected: memory index");
     assert_false(INSTR(&f, NULL, 0x40, 0x80, 0x00)); /* a byte, not a LEB128 zero */
     expect_error(&f.d, KILN_ERR_MALFORMED, 1, "zero byte expected: memory index");
 
     assert_true(INSTR(&f, NULL, 0xfc, 0x08, 0x81, 0x01, 0x00));
-    assert_int_equal(f.ins.op, KILN_OP_MEMORY_INIT);
+    assert_int_equal(f.ins.op, WASM_OP_MEMORY_INIT);
     assert_int_equal(f.ins.u.memory_init.data, 129);
     assert_false(INSTR(&f, NULL, 0xfc, 0x08, 0x00, 0x01));
     expect_error(&f.d, KILN_ERR_MALFORMED, 3, "zero byte expected: memory index");
     assert_true(INSTR(&f, NULL, 0xfc, 0x0a, 0x00, 0x00));
-    assert_int_equal(f.ins.op, KILN_OP_MEMORY_COPY);
+    assert_int_equal(f.ins.op, WASM_OP_MEMORY_COPY);
     assert_false(INSTR(&f, NULL, 0xfc, 0x0a, 0x00, 0x01));
     expect_error(&f.d, KILN_ERR_MALFORMED, 3, "zero byte expected: memory index");
     assert_false(INSTR(&f, NULL, 0xfc, 0x0b, 0x02));
     expect_error(&f.d, KILN_ERR_MALFORMED, 2, "zero byte expected: memory index");
     assert_true(INSTR(&f, NULL, 0xfc, 0x09, 0x03));
-    assert_int_equal(f.ins.op, KILN_OP_DATA_DROP);
+    assert_int_equal(f.ins.op, WASM_OP_DATA_DROP);
     assert_int_equal(f.ins.u.index, 3);
 
     /* v128.load16_lane: memarg, then the lane byte. */
     assert_true(INSTR(&f, NULL, 0xfd, 0x55, 0x01, 0x10, 0x07));
-    assert_int_equal(f.ins.op, KILN_OP_V128_LOAD16_LANE);
+    assert_int_equal(f.ins.op, WASM_OP_V128_LOAD16_LANE);
     assert_int_equal(f.ins.u.memarg.mem.align, 1);
     assert_int_equal(f.ins.u.memarg.mem.offset, 16);
     assert_int_equal(f.ins.u.memarg.lane, 7);
@@ -1437,7 +1437,7 @@ static void test_dec_instr_other_immediates(void **state)
     (void)state;
     instr_fixture f;
     assert_true(INSTR(&f, NULL, 0x41, 0x80, 0x80, 0x80, 0x80, 0x78));
-    assert_int_equal(f.ins.op, KILN_OP_I32_CONST);
+    assert_int_equal(f.ins.op, WASM_OP_I32_CONST);
     assert_int_equal(f.ins.u.i32, INT32_MIN);
     assert_true(INSTR(&f, NULL, 0x42, 0x7f));
     assert_true(f.ins.u.i64 == -1);
@@ -1447,54 +1447,54 @@ static void test_dec_instr_other_immediates(void **state)
     assert_true(f.ins.u.f64_bits == 0x0807060504030201ull);
 
     assert_true(INSTR(&f, NULL, 0x11, 0x05, 0x02));
-    assert_int_equal(f.ins.op, KILN_OP_CALL_INDIRECT);
+    assert_int_equal(f.ins.op, WASM_OP_CALL_INDIRECT);
     assert_int_equal(f.ins.u.call_indirect.type_index, 5);
     assert_int_equal(f.ins.u.call_indirect.table, 2);
     assert_true(INSTR(&f, NULL, 0xfc, 0x0c, 0x03, 0x01)); /* table.init elem 3, table 1 */
-    assert_int_equal(f.ins.op, KILN_OP_TABLE_INIT);
+    assert_int_equal(f.ins.op, WASM_OP_TABLE_INIT);
     assert_int_equal(f.ins.u.table_init.elem, 3);
     assert_int_equal(f.ins.u.table_init.table, 1);
     assert_true(INSTR(&f, NULL, 0xfc, 0x0e, 0x04, 0x06)); /* table.copy dst 4, src 6 */
     assert_int_equal(f.ins.u.table_copy.dst, 4);
     assert_int_equal(f.ins.u.table_copy.src, 6);
     assert_true(INSTR(&f, NULL, 0x25, 0x09));
-    assert_int_equal(f.ins.op, KILN_OP_TABLE_GET);
+    assert_int_equal(f.ins.op, WASM_OP_TABLE_GET);
     assert_int_equal(f.ins.u.index, 9);
     assert_true(INSTR(&f, NULL, 0xd2, 0x8f, 0x01));
-    assert_int_equal(f.ins.op, KILN_OP_REF_FUNC);
+    assert_int_equal(f.ins.op, WASM_OP_REF_FUNC);
     assert_int_equal(f.ins.u.index, 143);
 
     assert_true(INSTR(&f, NULL, 0xd0, 0x70));
-    assert_int_equal(f.ins.u.reftype, KILN_VT_FUNCREF);
+    assert_int_equal(f.ins.u.reftype, WASM_VT_FUNCREF);
     assert_false(INSTR(&f, NULL, 0xd0, 0x7f));
     expect_error(&f.d, KILN_ERR_MALFORMED, 1, "malformed reference type 0x7f: ref.null type");
 
     assert_true(INSTR(&f, NULL, 0x1c, 0x02, 0x7e, 0x7f));
-    assert_int_equal(f.ins.op, KILN_OP_SELECT_T);
+    assert_int_equal(f.ins.op, WASM_OP_SELECT_T);
     assert_int_equal(f.ins.u.select.count, 2);
-    assert_int_equal(f.ins.u.select.type, KILN_VT_I64);
+    assert_int_equal(f.ins.u.select.type, WASM_VT_I64);
     assert_true(INSTR(&f, NULL, 0x1c, 0x00));
     assert_int_equal(f.ins.u.select.count, 0);
     assert_false(INSTR(&f, NULL, 0x1c, 0x01, 0x40));
     expect_error(&f.d, KILN_ERR_MALFORMED, 2, "malformed value type 0x40: select type");
 
     assert_true(INSTR(&f, NULL, 0xfd, 0x0c, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-    assert_int_equal(f.ins.op, KILN_OP_V128_CONST);
+    assert_int_equal(f.ins.op, WASM_OP_V128_CONST);
     assert_int_equal(f.ins.u.v128[15], 15);
     assert_true(INSTR(&f, NULL, 0xfd, 0x0d, 31, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0));
-    assert_int_equal(f.ins.op, KILN_OP_I8X16_SHUFFLE);
+    assert_int_equal(f.ins.op, WASM_OP_I8X16_SHUFFLE);
     assert_int_equal(f.ins.u.v128[0], 31);
     assert_false(INSTR(&f, NULL, 0xfd, 0x0c, 0, 1, 2));
     expect_error(&f.d, KILN_ERR_MALFORMED, 2, END ": v128 constant");
     assert_true(INSTR(&f, NULL, 0xfd, 0x15, 0x0f));
-    assert_int_equal(f.ins.op, KILN_OP_I8X16_EXTRACT_LANE_S);
+    assert_int_equal(f.ins.op, WASM_OP_I8X16_EXTRACT_LANE_S);
     assert_int_equal(f.ins.u.lane, 15);
 
     assert_true(INSTR(&f, NULL, 0xfc, 0x00));
-    assert_int_equal(f.ins.op, KILN_OP_I32_TRUNC_SAT_F32_S);
+    assert_int_equal(f.ins.op, WASM_OP_I32_TRUNC_SAT_F32_S);
     assert_int_equal(f.ins.offset, 0);
     assert_true(INSTR(&f, NULL, 0x0b));
-    assert_int_equal(f.ins.op, KILN_OP_END);
+    assert_int_equal(f.ins.op, WASM_OP_END);
     assert_false(INSTR(&f, NULL, 0xfd));
     expect_error(&f.d, KILN_ERR_MALFORMED, 1, END ": opcode");
 }
@@ -1512,7 +1512,7 @@ static void test_nomem_at_every_allocation(void **state)
     for (n = 1;; n++) {
         counting_allocator ca;
         counting_init(&ca, n);
-        kiln_module m;
+        wasm_module m;
         kiln_diag d;
         bool ok = kiln_decode(&m, mod.data, mod.len, &ca.base, &d);
         if (ok) {
@@ -1524,7 +1524,7 @@ static void test_nomem_at_every_allocation(void **state)
             assert_int_equal(d.func_index, KILN_NO_FUNC);
             assert_int_equal(strncmp(d.msg, "out of memory: ", 15), 0);
         }
-        kiln_module_free(&m);
+        wasm_module_free(&m);
         assert_int_equal(ca.live, 0);
         if (ok)
             break;
@@ -1539,12 +1539,12 @@ static void test_decode_with_default_allocator_and_limits(void **state)
     (void)state;
     wasm_builder mod = {0};
     build_full_module(&mod, false);
-    kiln_module m;
+    wasm_module m;
     kiln_diag d;
     assert_true(kiln_decode(&m, mod.data, mod.len, NULL, &d));
     assert_int_equal(m.func_name_count, 0);
-    assert_false(kiln_module_func_name(&m, 0, &(kiln_str){0}));
-    kiln_module_free(&m);
+    assert_false(wasm_module_func_name(&m, 0, &(wasm_str){0}));
+    wasm_module_free(&m);
 
     /* Modules over KILN_MAX_MODULE_SIZE are refused before reading (nothing is read, so
      * the size alone is enough for the test). */
@@ -1552,7 +1552,7 @@ static void test_decode_with_default_allocator_and_limits(void **state)
     expect_error(&d, KILN_ERR_LIMIT, KILN_NO_OFFSET,
                  "module of 1073741825 bytes exceeds the limit of 1073741824 "
                  "(KILN_MAX_MODULE_SIZE)");
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     wb_free(&mod);
 }
 

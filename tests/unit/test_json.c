@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "toolchain.h"
 #include "test_alloc.h"
 
 /* A wast2json-shaped document, used by several tests. */

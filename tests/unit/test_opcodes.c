@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "toolchain.h"
 
 enum {
     SINGLE_BYTE_OPS = 183,
@@ -27,8 +27,8 @@ enum {
 };
 
 /* The ids as spelled in opcodes.def, to check them against the names. */
-static const char *const op_ids[KILN_OP_COUNT] = {
-#define OP(ID, NAME, PREFIX, CODE, IMM, IN, OUT, SIZE) [KILN_OP_##ID] = #ID,
+static const char *const op_ids[WASM_OP_COUNT] = {
+#define OP(ID, NAME, PREFIX, CODE, IMM, IN, OUT, SIZE) [WASM_OP_##ID] = #ID,
 #include "opcodes.def"
 #undef OP
 };
@@ -69,8 +69,8 @@ static bool is_fd_gap(uint32_t code)
 static size_t count_rows(uint8_t prefix)
 {
     size_t n = 0;
-    for (size_t i = 0; i < KILN_OP_COUNT; i++)
-        if (kiln_ops[i].prefix == prefix)
+    for (size_t i = 0; i < WASM_OP_COUNT; i++)
+        if (wasm_ops[i].prefix == prefix)
             n++;
     return n;
 }
@@ -78,50 +78,50 @@ static size_t count_rows(uint8_t prefix)
 static void test_op_lookup_round_trips_every_row(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < KILN_OP_COUNT; i++) {
-        const kiln_opinfo *op = &kiln_ops[i];
+    for (size_t i = 0; i < WASM_OP_COUNT; i++) {
+        const wasm_opinfo *op = &wasm_ops[i];
         assert_non_null(op->name);
-        assert_int_equal(kiln_op_lookup(op->prefix, op->code), i);
+        assert_int_equal(wasm_op_lookup(op->prefix, op->code), i);
     }
 }
 
 static void test_op_encodings_are_unique(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < KILN_OP_COUNT; i++)
-        for (size_t j = i + 1; j < KILN_OP_COUNT; j++)
-            assert_false(kiln_ops[i].prefix == kiln_ops[j].prefix &&
-                         kiln_ops[i].code == kiln_ops[j].code);
+    for (size_t i = 0; i < WASM_OP_COUNT; i++)
+        for (size_t j = i + 1; j < WASM_OP_COUNT; j++)
+            assert_false(wasm_ops[i].prefix == wasm_ops[j].prefix &&
+                         wasm_ops[i].code == wasm_ops[j].code);
 }
 
 static void test_op_names_are_unique_except_select(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < KILN_OP_COUNT; i++) {
-        for (size_t j = i + 1; j < KILN_OP_COUNT; j++) {
-            if (i == KILN_OP_SELECT && j == KILN_OP_SELECT_T)
+    for (size_t i = 0; i < WASM_OP_COUNT; i++) {
+        for (size_t j = i + 1; j < WASM_OP_COUNT; j++) {
+            if (i == WASM_OP_SELECT && j == WASM_OP_SELECT_T)
                 continue;
-            if (strcmp(kiln_ops[i].name, kiln_ops[j].name) == 0)
-                fail_msg("%s appears twice", kiln_ops[i].name);
+            if (strcmp(wasm_ops[i].name, wasm_ops[j].name) == 0)
+                fail_msg("%s appears twice", wasm_ops[i].name);
         }
     }
-    assert_string_equal(kiln_ops[KILN_OP_SELECT_T].name, "select");
+    assert_string_equal(wasm_ops[WASM_OP_SELECT_T].name, "select");
 }
 
 /* id = name in upper case with '.' -> '_'; only SELECT_T differs. */
 static void test_op_ids_match_names(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < KILN_OP_COUNT; i++) {
+    for (size_t i = 0; i < WASM_OP_COUNT; i++) {
         char want[64];
-        const char *name = kiln_ops[i].name;
+        const char *name = wasm_ops[i].name;
         size_t n = strlen(name);
         assert_true(n < sizeof(want));
         for (size_t k = 0; k <= n; k++) {
             char c = name[k];
             want[k] = c == '.' ? '_' : (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
         }
-        if (i == KILN_OP_SELECT_T)
+        if (i == WASM_OP_SELECT_T)
             assert_string_equal(op_ids[i], "SELECT_T");
         else
             assert_string_equal(op_ids[i], want);
@@ -134,7 +134,7 @@ static void test_op_counts_per_prefix(void **state)
     assert_int_equal(count_rows(0), SINGLE_BYTE_OPS);
     assert_int_equal(count_rows(0xFC), FC_OPS);
     assert_int_equal(count_rows(0xFD), FD_OPS);
-    assert_int_equal(KILN_OP_COUNT, SINGLE_BYTE_OPS + FC_OPS + FD_OPS);
+    assert_int_equal(WASM_OP_COUNT, SINGLE_BYTE_OPS + FC_OPS + FD_OPS);
     assert_int_equal(KILN_ARRAY_LEN(fd_gaps), 256 - FD_OPS);
 }
 
@@ -146,12 +146,12 @@ static void test_op_lookup_knows_exactly_the_wasm2_codes(void **state)
         bool single = code < 256 && is_single_byte_op(code);
         bool fc = code < FC_OPS;
         bool fd = code < 256 && !is_fd_gap(code);
-        if (single != (kiln_op_lookup(0, code) != KILN_OP_COUNT))
+        if (single != (wasm_op_lookup(0, code) != WASM_OP_COUNT))
             fail_msg("single-byte 0x%02X: expected %s", (unsigned)code,
                      single ? "an op" : "unknown");
-        if (fc != (kiln_op_lookup(0xFC, code) != KILN_OP_COUNT))
+        if (fc != (wasm_op_lookup(0xFC, code) != WASM_OP_COUNT))
             fail_msg("0xFC %u: expected %s", code, fc ? "an op" : "unknown");
-        if (fd != (kiln_op_lookup(0xFD, code) != KILN_OP_COUNT))
+        if (fd != (wasm_op_lookup(0xFD, code) != WASM_OP_COUNT))
             fail_msg("0xFD 0x%02X: expected %s", code, fd ? "an op" : "unknown");
     }
 }
@@ -159,35 +159,35 @@ static void test_op_lookup_knows_exactly_the_wasm2_codes(void **state)
 static void test_op_lookup_rejects_unknown_codes(void **state)
 {
     (void)state;
-    assert_int_equal(kiln_op_lookup(0, 0x06), KILN_OP_COUNT); /* try (exceptions) */
-    assert_int_equal(kiln_op_lookup(0, 0x12), KILN_OP_COUNT); /* return_call (tail calls) */
-    assert_int_equal(kiln_op_lookup(0, 0x27), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0, 0xC5), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0, 0xD3), KILN_OP_COUNT); /* ref.eq (GC) */
-    assert_int_equal(kiln_op_lookup(0, 0xFC), KILN_OP_COUNT); /* prefixes are not ops */
-    assert_int_equal(kiln_op_lookup(0, 0xFD), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0, 0xFE), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0, 0xFF), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0, 0x100 + 0x6A), KILN_OP_COUNT); /* i32.add + 256 */
-    assert_int_equal(kiln_op_lookup(0xFC, 18), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0xFC, 31), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0xFC, 32), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0xFC, UINT32_MAX), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0xFD, 0x9A), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0xFD, 0xA2), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0xFD, 0xEE), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0xFD, 0x100), KILN_OP_COUNT); /* relaxed swizzle */
-    assert_int_equal(kiln_op_lookup(0xFD, 0x113), KILN_OP_COUNT); /* last relaxed op */
-    assert_int_equal(kiln_op_lookup(0xFD, UINT32_MAX), KILN_OP_COUNT);
-    assert_int_equal(kiln_op_lookup(0xFE, 0x00), KILN_OP_COUNT); /* memory.atomic.notify */
-    assert_int_equal(kiln_op_lookup(0xFB, 0x00), KILN_OP_COUNT); /* struct.new (GC) */
-    assert_int_equal(kiln_op_lookup(0x41, 0x00), KILN_OP_COUNT); /* not a prefix */
+    assert_int_equal(wasm_op_lookup(0, 0x06), WASM_OP_COUNT); /* try (exceptions) */
+    assert_int_equal(wasm_op_lookup(0, 0x12), WASM_OP_COUNT); /* return_call (tail calls) */
+    assert_int_equal(wasm_op_lookup(0, 0x27), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0, 0xC5), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0, 0xD3), WASM_OP_COUNT); /* ref.eq (GC) */
+    assert_int_equal(wasm_op_lookup(0, 0xFC), WASM_OP_COUNT); /* prefixes are not ops */
+    assert_int_equal(wasm_op_lookup(0, 0xFD), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0, 0xFE), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0, 0xFF), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0, 0x100 + 0x6A), WASM_OP_COUNT); /* i32.add + 256 */
+    assert_int_equal(wasm_op_lookup(0xFC, 18), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0xFC, 31), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0xFC, 32), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0xFC, UINT32_MAX), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0xFD, 0x9A), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0xFD, 0xA2), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0xFD, 0xEE), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0xFD, 0x100), WASM_OP_COUNT); /* relaxed swizzle */
+    assert_int_equal(wasm_op_lookup(0xFD, 0x113), WASM_OP_COUNT); /* last relaxed op */
+    assert_int_equal(wasm_op_lookup(0xFD, UINT32_MAX), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0xFE, 0x00), WASM_OP_COUNT); /* memory.atomic.notify */
+    assert_int_equal(wasm_op_lookup(0xFB, 0x00), WASM_OP_COUNT); /* struct.new (GC) */
+    assert_int_equal(wasm_op_lookup(0x41, 0x00), WASM_OP_COUNT); /* not a prefix */
 }
 
-static void expect_row(kiln_op id, const char *name, uint8_t prefix, uint32_t code, kiln_imm imm,
+static void expect_row(wasm_op id, const char *name, uint8_t prefix, uint32_t code, wasm_imm imm,
                        const char *in, const char *out, uint8_t size)
 {
-    const kiln_opinfo *op = &kiln_ops[id];
+    const wasm_opinfo *op = &wasm_ops[id];
     assert_string_equal(op->name, name);
     assert_int_equal(op->prefix, prefix);
     assert_int_equal(op->code, code);
@@ -205,87 +205,87 @@ static void expect_row(kiln_op id, const char *name, uint8_t prefix, uint32_t co
         assert_null(op->out);
     }
     assert_int_equal(op->size, size);
-    assert_int_equal(kiln_op_lookup(prefix, code), id);
+    assert_int_equal(wasm_op_lookup(prefix, code), id);
 }
 
 static void test_op_rows_spot_check(void **state)
 {
     (void)state;
     /* Context-dependent types: NULL. */
-    expect_row(KILN_OP_SELECT, "select", 0, 0x1B, IMM_NONE, NULL, NULL, 0);
-    expect_row(KILN_OP_SELECT_T, "select", 0, 0x1C, IMM_SELECT_T, NULL, NULL, 0);
-    expect_row(KILN_OP_CALL_INDIRECT, "call_indirect", 0, 0x11, IMM_CALL_INDIRECT, NULL, NULL, 0);
-    expect_row(KILN_OP_REF_NULL, "ref.null", 0, 0xD0, IMM_REFTYPE, NULL, NULL, 0);
-    expect_row(KILN_OP_REF_FUNC, "ref.func", 0, 0xD2, IMM_FUNC, NULL, NULL, 0);
-    expect_row(KILN_OP_TABLE_GET, "table.get", 0, 0x25, IMM_TABLE, NULL, NULL, 0);
-    expect_row(KILN_OP_TABLE_INIT, "table.init", 0xFC, 12, IMM_TABLE_INIT, NULL, NULL, 0);
-    expect_row(KILN_OP_TABLE_FILL, "table.fill", 0xFC, 17, IMM_TABLE, NULL, NULL, 0);
+    expect_row(WASM_OP_SELECT, "select", 0, 0x1B, IMM_NONE, NULL, NULL, 0);
+    expect_row(WASM_OP_SELECT_T, "select", 0, 0x1C, IMM_SELECT_T, NULL, NULL, 0);
+    expect_row(WASM_OP_CALL_INDIRECT, "call_indirect", 0, 0x11, IMM_CALL_INDIRECT, NULL, NULL, 0);
+    expect_row(WASM_OP_REF_NULL, "ref.null", 0, 0xD0, IMM_REFTYPE, NULL, NULL, 0);
+    expect_row(WASM_OP_REF_FUNC, "ref.func", 0, 0xD2, IMM_FUNC, NULL, NULL, 0);
+    expect_row(WASM_OP_TABLE_GET, "table.get", 0, 0x25, IMM_TABLE, NULL, NULL, 0);
+    expect_row(WASM_OP_TABLE_INIT, "table.init", 0xFC, 12, IMM_TABLE_INIT, NULL, NULL, 0);
+    expect_row(WASM_OP_TABLE_FILL, "table.fill", 0xFC, 17, IMM_TABLE, NULL, NULL, 0);
 
     /* Memory. */
-    expect_row(KILN_OP_I32_LOAD8_U, "i32.load8_u", 0, 0x2D, IMM_MEMARG, "i", "i", 1);
-    expect_row(KILN_OP_I64_LOAD32_S, "i64.load32_s", 0, 0x34, IMM_MEMARG, "i", "I", 4);
-    expect_row(KILN_OP_I64_STORE, "i64.store", 0, 0x37, IMM_MEMARG, "iI", "", 8);
-    expect_row(KILN_OP_F32_STORE, "f32.store", 0, 0x38, IMM_MEMARG, "if", "", 4);
-    expect_row(KILN_OP_MEMORY_SIZE, "memory.size", 0, 0x3F, IMM_MEMORY, "", "i", 0);
-    expect_row(KILN_OP_MEMORY_GROW, "memory.grow", 0, 0x40, IMM_MEMORY, "i", "i", 0);
-    expect_row(KILN_OP_MEMORY_INIT, "memory.init", 0xFC, 8, IMM_MEMORY_INIT, "iii", "", 0);
-    expect_row(KILN_OP_DATA_DROP, "data.drop", 0xFC, 9, IMM_DATA, "", "", 0);
-    expect_row(KILN_OP_MEMORY_COPY, "memory.copy", 0xFC, 10, IMM_MEMORY_COPY, "iii", "", 0);
-    expect_row(KILN_OP_MEMORY_FILL, "memory.fill", 0xFC, 11, IMM_MEMORY, "iii", "", 0);
-    expect_row(KILN_OP_ELEM_DROP, "elem.drop", 0xFC, 13, IMM_ELEM, "", "", 0);
+    expect_row(WASM_OP_I32_LOAD8_U, "i32.load8_u", 0, 0x2D, IMM_MEMARG, "i", "i", 1);
+    expect_row(WASM_OP_I64_LOAD32_S, "i64.load32_s", 0, 0x34, IMM_MEMARG, "i", "I", 4);
+    expect_row(WASM_OP_I64_STORE, "i64.store", 0, 0x37, IMM_MEMARG, "iI", "", 8);
+    expect_row(WASM_OP_F32_STORE, "f32.store", 0, 0x38, IMM_MEMARG, "if", "", 4);
+    expect_row(WASM_OP_MEMORY_SIZE, "memory.size", 0, 0x3F, IMM_MEMORY, "", "i", 0);
+    expect_row(WASM_OP_MEMORY_GROW, "memory.grow", 0, 0x40, IMM_MEMORY, "i", "i", 0);
+    expect_row(WASM_OP_MEMORY_INIT, "memory.init", 0xFC, 8, IMM_MEMORY_INIT, "iii", "", 0);
+    expect_row(WASM_OP_DATA_DROP, "data.drop", 0xFC, 9, IMM_DATA, "", "", 0);
+    expect_row(WASM_OP_MEMORY_COPY, "memory.copy", 0xFC, 10, IMM_MEMORY_COPY, "iii", "", 0);
+    expect_row(WASM_OP_MEMORY_FILL, "memory.fill", 0xFC, 11, IMM_MEMORY, "iii", "", 0);
+    expect_row(WASM_OP_ELEM_DROP, "elem.drop", 0xFC, 13, IMM_ELEM, "", "", 0);
 
     /* Scalar numeric. */
-    expect_row(KILN_OP_I64_CONST, "i64.const", 0, 0x42, IMM_I64, "", "I", 0);
-    expect_row(KILN_OP_I32_WRAP_I64, "i32.wrap_i64", 0, 0xA7, IMM_NONE, "I", "i", 0);
-    expect_row(KILN_OP_I64_EXTEND_I32_S, "i64.extend_i32_s", 0, 0xAC, IMM_NONE, "i", "I", 0);
-    expect_row(KILN_OP_F32_DEMOTE_F64, "f32.demote_f64", 0, 0xB6, IMM_NONE, "F", "f", 0);
-    expect_row(KILN_OP_I32_REINTERPRET_F32, "i32.reinterpret_f32", 0, 0xBC, IMM_NONE, "f", "i", 0);
-    expect_row(KILN_OP_I64_EXTEND32_S, "i64.extend32_s", 0, 0xC4, IMM_NONE, "I", "I", 0);
-    expect_row(KILN_OP_I32_TRUNC_SAT_F64_U, "i32.trunc_sat_f64_u", 0xFC, 3, IMM_NONE, "F", "i", 0);
-    expect_row(KILN_OP_I64_TRUNC_SAT_F64_U, "i64.trunc_sat_f64_u", 0xFC, 7, IMM_NONE, "F", "I", 0);
+    expect_row(WASM_OP_I64_CONST, "i64.const", 0, 0x42, IMM_I64, "", "I", 0);
+    expect_row(WASM_OP_I32_WRAP_I64, "i32.wrap_i64", 0, 0xA7, IMM_NONE, "I", "i", 0);
+    expect_row(WASM_OP_I64_EXTEND_I32_S, "i64.extend_i32_s", 0, 0xAC, IMM_NONE, "i", "I", 0);
+    expect_row(WASM_OP_F32_DEMOTE_F64, "f32.demote_f64", 0, 0xB6, IMM_NONE, "F", "f", 0);
+    expect_row(WASM_OP_I32_REINTERPRET_F32, "i32.reinterpret_f32", 0, 0xBC, IMM_NONE, "f", "i", 0);
+    expect_row(WASM_OP_I64_EXTEND32_S, "i64.extend32_s", 0, 0xC4, IMM_NONE, "I", "I", 0);
+    expect_row(WASM_OP_I32_TRUNC_SAT_F64_U, "i32.trunc_sat_f64_u", 0xFC, 3, IMM_NONE, "F", "i", 0);
+    expect_row(WASM_OP_I64_TRUNC_SAT_F64_U, "i64.trunc_sat_f64_u", 0xFC, 7, IMM_NONE, "F", "I", 0);
 
     /* SIMD. */
-    expect_row(KILN_OP_V128_CONST, "v128.const", 0xFD, 0x0C, IMM_V128, "", "v", 0);
-    expect_row(KILN_OP_I8X16_SHUFFLE, "i8x16.shuffle", 0xFD, 0x0D, IMM_SHUFFLE, "vv", "v", 32);
-    expect_row(KILN_OP_V128_LOAD8X8_S, "v128.load8x8_s", 0xFD, 0x01, IMM_MEMARG, "i", "v", 8);
-    expect_row(KILN_OP_V128_LOAD32_SPLAT, "v128.load32_splat", 0xFD, 0x09, IMM_MEMARG, "i", "v", 4);
-    expect_row(KILN_OP_V128_STORE, "v128.store", 0xFD, 0x0B, IMM_MEMARG, "iv", "", 16);
-    expect_row(KILN_OP_V128_LOAD16_LANE, "v128.load16_lane", 0xFD, 0x55, IMM_MEMARG_LANE, "iv", "v",
+    expect_row(WASM_OP_V128_CONST, "v128.const", 0xFD, 0x0C, IMM_V128, "", "v", 0);
+    expect_row(WASM_OP_I8X16_SHUFFLE, "i8x16.shuffle", 0xFD, 0x0D, IMM_SHUFFLE, "vv", "v", 32);
+    expect_row(WASM_OP_V128_LOAD8X8_S, "v128.load8x8_s", 0xFD, 0x01, IMM_MEMARG, "i", "v", 8);
+    expect_row(WASM_OP_V128_LOAD32_SPLAT, "v128.load32_splat", 0xFD, 0x09, IMM_MEMARG, "i", "v", 4);
+    expect_row(WASM_OP_V128_STORE, "v128.store", 0xFD, 0x0B, IMM_MEMARG, "iv", "", 16);
+    expect_row(WASM_OP_V128_LOAD16_LANE, "v128.load16_lane", 0xFD, 0x55, IMM_MEMARG_LANE, "iv", "v",
                2);
-    expect_row(KILN_OP_V128_LOAD64_LANE, "v128.load64_lane", 0xFD, 0x57, IMM_MEMARG_LANE, "iv", "v",
+    expect_row(WASM_OP_V128_LOAD64_LANE, "v128.load64_lane", 0xFD, 0x57, IMM_MEMARG_LANE, "iv", "v",
                8);
-    expect_row(KILN_OP_V128_STORE64_LANE, "v128.store64_lane", 0xFD, 0x5B, IMM_MEMARG_LANE, "iv",
+    expect_row(WASM_OP_V128_STORE64_LANE, "v128.store64_lane", 0xFD, 0x5B, IMM_MEMARG_LANE, "iv",
                "", 8);
-    expect_row(KILN_OP_V128_LOAD32_ZERO, "v128.load32_zero", 0xFD, 0x5C, IMM_MEMARG, "i", "v", 4);
-    expect_row(KILN_OP_I8X16_REPLACE_LANE, "i8x16.replace_lane", 0xFD, 0x17, IMM_LANE, "vi", "v",
+    expect_row(WASM_OP_V128_LOAD32_ZERO, "v128.load32_zero", 0xFD, 0x5C, IMM_MEMARG, "i", "v", 4);
+    expect_row(WASM_OP_I8X16_REPLACE_LANE, "i8x16.replace_lane", 0xFD, 0x17, IMM_LANE, "vi", "v",
                16);
-    expect_row(KILN_OP_I64X2_EXTRACT_LANE, "i64x2.extract_lane", 0xFD, 0x1D, IMM_LANE, "v", "I", 2);
-    expect_row(KILN_OP_F64X2_REPLACE_LANE, "f64x2.replace_lane", 0xFD, 0x22, IMM_LANE, "vF", "v",
+    expect_row(WASM_OP_I64X2_EXTRACT_LANE, "i64x2.extract_lane", 0xFD, 0x1D, IMM_LANE, "v", "I", 2);
+    expect_row(WASM_OP_F64X2_REPLACE_LANE, "f64x2.replace_lane", 0xFD, 0x22, IMM_LANE, "vF", "v",
                2);
-    expect_row(KILN_OP_I64X2_SPLAT, "i64x2.splat", 0xFD, 0x12, IMM_NONE, "I", "v", 0);
-    expect_row(KILN_OP_V128_BITSELECT, "v128.bitselect", 0xFD, 0x52, IMM_NONE, "vvv", "v", 0);
-    expect_row(KILN_OP_V128_ANY_TRUE, "v128.any_true", 0xFD, 0x53, IMM_NONE, "v", "i", 0);
-    expect_row(KILN_OP_F64X2_PROMOTE_LOW_F32X4, "f64x2.promote_low_f32x4", 0xFD, 0x5F, IMM_NONE,
+    expect_row(WASM_OP_I64X2_SPLAT, "i64x2.splat", 0xFD, 0x12, IMM_NONE, "I", "v", 0);
+    expect_row(WASM_OP_V128_BITSELECT, "v128.bitselect", 0xFD, 0x52, IMM_NONE, "vvv", "v", 0);
+    expect_row(WASM_OP_V128_ANY_TRUE, "v128.any_true", 0xFD, 0x53, IMM_NONE, "v", "i", 0);
+    expect_row(WASM_OP_F64X2_PROMOTE_LOW_F32X4, "f64x2.promote_low_f32x4", 0xFD, 0x5F, IMM_NONE,
                "v", "v", 0);
-    expect_row(KILN_OP_I8X16_SHL, "i8x16.shl", 0xFD, 0x6B, IMM_NONE, "vi", "v", 0);
-    expect_row(KILN_OP_I16X8_Q15MULR_SAT_S, "i16x8.q15mulr_sat_s", 0xFD, 0x82, IMM_NONE, "vv", "v",
+    expect_row(WASM_OP_I8X16_SHL, "i8x16.shl", 0xFD, 0x6B, IMM_NONE, "vi", "v", 0);
+    expect_row(WASM_OP_I16X8_Q15MULR_SAT_S, "i16x8.q15mulr_sat_s", 0xFD, 0x82, IMM_NONE, "vv", "v",
                0);
-    expect_row(KILN_OP_I16X8_BITMASK, "i16x8.bitmask", 0xFD, 0x84, IMM_NONE, "v", "i", 0);
-    expect_row(KILN_OP_F64X2_NEAREST, "f64x2.nearest", 0xFD, 0x94, IMM_NONE, "v", "v", 0);
-    expect_row(KILN_OP_I32X4_DOT_I16X8_S, "i32x4.dot_i16x8_s", 0xFD, 0xBA, IMM_NONE, "vv", "v", 0);
-    expect_row(KILN_OP_I64X2_GE_S, "i64x2.ge_s", 0xFD, 0xDB, IMM_NONE, "vv", "v", 0);
-    expect_row(KILN_OP_F32X4_PMAX, "f32x4.pmax", 0xFD, 0xEB, IMM_NONE, "vv", "v", 0);
-    expect_row(KILN_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO, "i32x4.trunc_sat_f64x2_s_zero", 0xFD, 0xFC,
+    expect_row(WASM_OP_I16X8_BITMASK, "i16x8.bitmask", 0xFD, 0x84, IMM_NONE, "v", "i", 0);
+    expect_row(WASM_OP_F64X2_NEAREST, "f64x2.nearest", 0xFD, 0x94, IMM_NONE, "v", "v", 0);
+    expect_row(WASM_OP_I32X4_DOT_I16X8_S, "i32x4.dot_i16x8_s", 0xFD, 0xBA, IMM_NONE, "vv", "v", 0);
+    expect_row(WASM_OP_I64X2_GE_S, "i64x2.ge_s", 0xFD, 0xDB, IMM_NONE, "vv", "v", 0);
+    expect_row(WASM_OP_F32X4_PMAX, "f32x4.pmax", 0xFD, 0xEB, IMM_NONE, "vv", "v", 0);
+    expect_row(WASM_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO, "i32x4.trunc_sat_f64x2_s_zero", 0xFD, 0xFC,
                IMM_NONE, "v", "v", 0);
-    expect_row(KILN_OP_F64X2_CONVERT_LOW_I32X4_U, "f64x2.convert_low_i32x4_u", 0xFD, 0xFF, IMM_NONE,
+    expect_row(WASM_OP_F64X2_CONVERT_LOW_I32X4_U, "f64x2.convert_low_i32x4_u", 0xFD, 0xFF, IMM_NONE,
                "v", "v", 0);
 }
 
 static void test_op_types_use_only_known_letters(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < KILN_OP_COUNT; i++) {
-        const kiln_opinfo *op = &kiln_ops[i];
+    for (size_t i = 0; i < WASM_OP_COUNT; i++) {
+        const wasm_opinfo *op = &wasm_ops[i];
         /* Special ops have both columns NULL, never just one. */
         assert_true((op->in == NULL) == (op->out == NULL));
         if (!op->in)
@@ -318,7 +318,7 @@ static char type_letter(const char *t)
 
 /* What the operand and result types must be, from the name alone; false if the name does not
  * determine them (special ops, memory.*, pure vector ops whose arity is not in the name). */
-static bool types_from_name(const kiln_opinfo *op, char in[4], char out[2])
+static bool types_from_name(const wasm_opinfo *op, char in[4], char out[2])
 {
     const char *name = op->name, *dot = strchr(name, '.');
     const char *what = dot ? dot + 1 : "";
@@ -395,8 +395,8 @@ static void test_op_types_follow_names(void **state)
 {
     (void)state;
     size_t derived = 0;
-    for (size_t i = 0; i < KILN_OP_COUNT; i++) {
-        const kiln_opinfo *op = &kiln_ops[i];
+    for (size_t i = 0; i < WASM_OP_COUNT; i++) {
+        const wasm_opinfo *op = &wasm_ops[i];
         char in[4], out[2];
         if (!types_from_name(op, in, out)) {
             /* What the name does not pin down: all-vector SIMD ops take and give v128. */
@@ -447,8 +447,8 @@ static void test_op_size_column(void **state)
 {
     (void)state;
     size_t memory_ops = 0, lane_ops = 0;
-    for (size_t i = 0; i < KILN_OP_COUNT; i++) {
-        const kiln_opinfo *op = &kiln_ops[i];
+    for (size_t i = 0; i < WASM_OP_COUNT; i++) {
+        const wasm_opinfo *op = &wasm_ops[i];
         const char *dot = strchr(op->name, '.');
         bool is_access =
             dot && (strncmp(dot + 1, "load", 4) == 0 || (strncmp(dot + 1, "store", 5) == 0));
@@ -470,7 +470,7 @@ static void test_op_size_column(void **state)
             lane_ops++;
             break;
         case IMM_SHUFFLE:
-            assert_int_equal(i, KILN_OP_I8X16_SHUFFLE);
+            assert_int_equal(i, WASM_OP_I8X16_SHUFFLE);
             assert_int_equal(op->size, 32);
             break;
         default:
@@ -490,35 +490,35 @@ static void test_op_size_column(void **state)
 static void test_valtype_names_and_classes(void **state)
 {
     (void)state;
-    assert_string_equal(kiln_valtype_name(KILN_VT_I32), "i32");
-    assert_string_equal(kiln_valtype_name(KILN_VT_I64), "i64");
-    assert_string_equal(kiln_valtype_name(KILN_VT_F32), "f32");
-    assert_string_equal(kiln_valtype_name(KILN_VT_F64), "f64");
-    assert_string_equal(kiln_valtype_name(KILN_VT_V128), "v128");
-    assert_string_equal(kiln_valtype_name(KILN_VT_FUNCREF), "funcref");
-    assert_string_equal(kiln_valtype_name(KILN_VT_EXTERNREF), "externref");
-    assert_string_equal(kiln_valtype_name(KILN_VT_UNKNOWN), "?");
-    assert_string_equal(kiln_valtype_name(0x40), "?"); /* the empty block type */
-    assert_string_equal(kiln_valtype_name(0x7A), "?");
+    assert_string_equal(wasm_valtype_name(WASM_VT_I32), "i32");
+    assert_string_equal(wasm_valtype_name(WASM_VT_I64), "i64");
+    assert_string_equal(wasm_valtype_name(WASM_VT_F32), "f32");
+    assert_string_equal(wasm_valtype_name(WASM_VT_F64), "f64");
+    assert_string_equal(wasm_valtype_name(WASM_VT_V128), "v128");
+    assert_string_equal(wasm_valtype_name(WASM_VT_FUNCREF), "funcref");
+    assert_string_equal(wasm_valtype_name(WASM_VT_EXTERNREF), "externref");
+    assert_string_equal(wasm_valtype_name(WASM_VT_UNKNOWN), "?");
+    assert_string_equal(wasm_valtype_name(0x40), "?"); /* the empty block type */
+    assert_string_equal(wasm_valtype_name(0x7A), "?");
 
     for (unsigned t = 0; t < 256; t++) {
-        bool num = t == KILN_VT_I32 || t == KILN_VT_I64 || t == KILN_VT_F32 || t == KILN_VT_F64 ||
-                   t == KILN_VT_V128;
-        bool ref = t == KILN_VT_FUNCREF || t == KILN_VT_EXTERNREF;
-        assert_int_equal(kiln_valtype_is_num((kiln_valtype)t), num);
-        assert_int_equal(kiln_valtype_is_ref((kiln_valtype)t), ref);
+        bool num = t == WASM_VT_I32 || t == WASM_VT_I64 || t == WASM_VT_F32 || t == WASM_VT_F64 ||
+                   t == WASM_VT_V128;
+        bool ref = t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF;
+        assert_int_equal(wasm_valtype_is_num((wasm_valtype)t), num);
+        assert_int_equal(wasm_valtype_is_ref((wasm_valtype)t), ref);
     }
 }
 
 static void test_extern_names(void **state)
 {
     (void)state;
-    assert_string_equal(kiln_extern_name(KILN_EXTERN_FUNC), "func");
-    assert_string_equal(kiln_extern_name(KILN_EXTERN_TABLE), "table");
-    assert_string_equal(kiln_extern_name(KILN_EXTERN_MEMORY), "memory");
-    assert_string_equal(kiln_extern_name(KILN_EXTERN_GLOBAL), "global");
-    assert_string_equal(kiln_extern_name(4), "?"); /* tag (exceptions), not Wasm 2.0 */
-    assert_string_equal(kiln_extern_name(0xFF), "?");
+    assert_string_equal(wasm_externkind_name(WASM_EXTERN_FUNC), "func");
+    assert_string_equal(wasm_externkind_name(WASM_EXTERN_TABLE), "table");
+    assert_string_equal(wasm_externkind_name(WASM_EXTERN_MEMORY), "memory");
+    assert_string_equal(wasm_externkind_name(WASM_EXTERN_GLOBAL), "global");
+    assert_string_equal(wasm_externkind_name(4), "?"); /* tag (exceptions), not Wasm 2.0 */
+    assert_string_equal(wasm_externkind_name(0xFF), "?");
 }
 
 int main(void)

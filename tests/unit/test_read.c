@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "toolchain.h"
 #include "test_alloc.h"
 #include "wasm_builder.h"
 

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "toolchain.h"
 #include "test_alloc.h"
 
 /*
@@ -130,17 +130,17 @@ static kiln_diag run(wmod *w, const kiln_allocator *alloc)
 {
     kiln_diag d;
     kiln_diag_init(&d);
-    kiln_module m;
+    wasm_module m;
     bool decoded = kiln_decode(&m, w->b, w->n, NULL, &d);
     if (!decoded) {
         char text[256];
         kiln_diag_format(&d, "module", text, sizeof text);
-        kiln_module_free(&m);
+        wasm_module_free(&m);
         fail_msg("the test module does not decode: %s", text);
     }
     bool ok = kiln_validate(&m, alloc, &d);
     assert_true(ok == (d.code == KILN_OK));
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     return d;
 }
 
@@ -860,10 +860,10 @@ static void test_validate_nesting_limit(void **state)
     /* The decoder counts the nesting first; the validator's own bound is a second line. */
     kiln_diag d;
     kiln_diag_init(&d);
-    kiln_module m;
+    wasm_module m;
     if (kiln_decode(&m, w.b, w.n, NULL, &d))
         kiln_validate(&m, NULL, &d);
-    kiln_module_free(&m);
+    wasm_module_free(&m);
     free(w.b);
     assert_int_equal(d.code, KILN_ERR_LIMIT);
     assert_int_equal(d.func_index, 0);

@@ -1,13 +1,13 @@
-/* internal.h -- the one internal header of the Kiln toolchain (kiln_toolchain).
+/* toolchain.h -- the one internal header of the Kiln toolchain (kiln_toolchain).
  *
  * Sectioned per file, chibicc/QBE style. Everything here is internal to the toolchain
  * library, its CLI and its tests; the runtime never sees these types.
  *
  * Pipeline (see compile.c once code generation exists):
- *     bytes --kiln_decode--> kiln_module --kiln_validate--> validated module --> ...
+ *     bytes --kiln_decode--> wasm_module --kiln_validate--> validated module --> ...
  * The decoder checks everything the binary format says (malformed); the validator checks
  * everything the validation rules say (invalid). Each check lives in exactly one of them.
- * Input bytes are borrowed: they must outlive the kiln_module (code bodies, names and data
+ * Input bytes are borrowed: they must outlive the wasm_module (code bodies, names and data
  * segments are slices of the input, never copies).
  */
 #ifndef KILN_TOOLCHAIN_INTERNAL_H
@@ -143,7 +143,7 @@ bool kiln_utf8_valid(const uint8_t *s, size_t n);
  * opcodes.def / opcodes.c -- the instruction table.
  */
 
-typedef enum kiln_imm {
+typedef enum wasm_imm {
     IMM_NONE,
     IMM_BLOCK,        /* blocktype (block, loop, if) */
     IMM_LABEL,        /* br, br_if: labelidx */
@@ -171,7 +171,7 @@ typedef enum kiln_imm {
     IMM_MEMARG_LANE,  /* v128.loadN_lane/storeN_lane: memarg + lane index byte */
     IMM_SELECT_T,     /* select t*: vec(valtype) */
     IMM_REFTYPE,      /* ref.null t */
-} kiln_imm;
+} wasm_imm;
 
 /* Operand/result letters used in the table's in/out columns:
  *   i = i32  I = i64  f = f32  F = f64  v = v128
@@ -179,249 +179,249 @@ typedef enum kiln_imm {
  * ref.*, select, drop ...) have in = out = NULL and are checked by hand in validate.c.
  * Typed rows with index immediates (memory.*, data.drop, elem.drop) still need their
  * indices checked there. */
-typedef struct kiln_opinfo {
+typedef struct wasm_opinfo {
     const char *name; /* text-format name: "i32.add" */
     uint8_t prefix;   /* 0, 0xFC or 0xFD */
     uint32_t code;    /* the byte, or the u32 after the prefix */
-    uint8_t imm;      /* kiln_imm */
+    uint8_t imm;      /* wasm_imm */
     const char *in;   /* operand types, bottom of stack first; NULL = special */
     const char *out;  /* result types; NULL = special */
     uint8_t size;     /* memory ops incl. _lane: bytes accessed (max alignment = log2 size;
                          for v128.loadN_lane/storeN_lane the lane must be < 16/size);
                          extract/replace_lane: number of lanes (lane < size);
                          i8x16.shuffle: 32 (each index < 32); else 0 */
-} kiln_opinfo;
+} wasm_opinfo;
 
-typedef enum kiln_op {
-#define OP(id, name, prefix, code, imm, in, out, size) KILN_OP_##id,
+typedef enum wasm_op {
+#define OP(id, name, prefix, code, imm, in, out, size) WASM_OP_##id,
 #include "opcodes.def"
 #undef OP
-    KILN_OP_COUNT
-} kiln_op;
+    WASM_OP_COUNT
+} wasm_op;
 
-extern const kiln_opinfo kiln_ops[KILN_OP_COUNT];
-/* The op for (prefix, code); KILN_OP_COUNT for unknown prefixes and codes. */
-uint16_t kiln_op_lookup(uint8_t prefix, uint32_t code);
+extern const wasm_opinfo wasm_ops[WASM_OP_COUNT];
+/* The op for (prefix, code); WASM_OP_COUNT for unknown prefixes and codes. */
+uint16_t wasm_op_lookup(uint8_t prefix, uint32_t code);
 
 /*
  * module.h-like part: the decoded module (decode.c fills it, validate.c checks it).
  */
 
-typedef uint8_t kiln_valtype;
+typedef uint8_t wasm_valtype;
 enum {
-    KILN_VT_UNKNOWN = 0x00, /* validator only: the bottom type of unreachable code */
-    KILN_VT_I32 = 0x7F,
-    KILN_VT_I64 = 0x7E,
-    KILN_VT_F32 = 0x7D,
-    KILN_VT_F64 = 0x7C,
-    KILN_VT_V128 = 0x7B,
-    KILN_VT_FUNCREF = 0x70,
-    KILN_VT_EXTERNREF = 0x6F,
+    WASM_VT_UNKNOWN = 0x00, /* validator only: the bottom type of unreachable code */
+    WASM_VT_I32 = 0x7F,
+    WASM_VT_I64 = 0x7E,
+    WASM_VT_F32 = 0x7D,
+    WASM_VT_F64 = 0x7C,
+    WASM_VT_V128 = 0x7B,
+    WASM_VT_FUNCREF = 0x70,
+    WASM_VT_EXTERNREF = 0x6F,
 };
-const char *kiln_valtype_name(kiln_valtype t); /* "i32", ..., "funcref"; "?" for others */
-bool kiln_valtype_is_num(kiln_valtype t);      /* i32 i64 f32 f64, and v128 too (the spec
+const char *wasm_valtype_name(wasm_valtype t); /* "i32", ..., "funcref"; "?" for others */
+bool wasm_valtype_is_num(wasm_valtype t);      /* i32 i64 f32 f64, and v128 too (the spec
                                                   calls v128 a vector type) */
-bool kiln_valtype_is_ref(kiln_valtype t);
+bool wasm_valtype_is_ref(wasm_valtype t);
 
-typedef struct kiln_str {
+typedef struct wasm_str {
     const char *ptr; /* points into the input; not NUL-terminated */
     uint32_t len;
-} kiln_str;
+} wasm_str;
 
-typedef struct kiln_functype {
+typedef struct wasm_functype {
     uint32_t param_count, result_count;
-    kiln_valtype *params;  /* param_count entries */
-    kiln_valtype *results; /* result_count entries */
-} kiln_functype;
+    wasm_valtype *params;  /* param_count entries */
+    wasm_valtype *results; /* result_count entries */
+} wasm_functype;
 
-typedef struct kiln_limits {
+typedef struct wasm_limits {
     uint64_t min, max; /* max meaningful only if has_max */
     bool has_max;
-} kiln_limits;
+} wasm_limits;
 
-typedef struct kiln_tabletype {
-    kiln_valtype elem; /* funcref or externref */
-    kiln_limits limits;
-} kiln_tabletype;
+typedef struct wasm_tabletype {
+    wasm_valtype elem; /* funcref or externref */
+    wasm_limits limits;
+} wasm_tabletype;
 
-typedef struct kiln_memtype {
-    kiln_limits limits; /* in 64 KiB pages */
-} kiln_memtype;
+typedef struct wasm_memtype {
+    wasm_limits limits; /* in 64 KiB pages */
+} wasm_memtype;
 
-typedef struct kiln_globaltype {
-    kiln_valtype type;
+typedef struct wasm_globaltype {
+    wasm_valtype type;
     bool mut;
-} kiln_globaltype;
+} wasm_globaltype;
 
-typedef enum kiln_extern {
-    KILN_EXTERN_FUNC = 0,
-    KILN_EXTERN_TABLE = 1,
-    KILN_EXTERN_MEMORY = 2,
-    KILN_EXTERN_GLOBAL = 3,
-} kiln_extern;
-const char *kiln_extern_name(uint8_t kind); /* "func", "table", "memory", "global" */
+typedef enum wasm_externkind {
+    WASM_EXTERN_FUNC = 0,
+    WASM_EXTERN_TABLE = 1,
+    WASM_EXTERN_MEMORY = 2,
+    WASM_EXTERN_GLOBAL = 3,
+} wasm_externkind;
+const char *wasm_externkind_name(uint8_t kind); /* "func", "table", "memory", "global" */
 
 /* A constant or function-body expression: a byte range of the input. For constant
  * expressions the range covers the instructions and the final `end`. */
-typedef struct kiln_expr {
+typedef struct wasm_expr {
     size_t offset; /* of the first instruction byte */
     size_t size;   /* bytes, including the final end */
-} kiln_expr;
+} wasm_expr;
 
-typedef struct kiln_import {
-    kiln_str module, name;
-    uint8_t kind; /* kiln_extern */
+typedef struct wasm_import {
+    wasm_str module, name;
+    uint8_t kind; /* wasm_externkind */
     union {
         uint32_t type_index; /* func */
-        kiln_tabletype table;
-        kiln_memtype memory;
-        kiln_globaltype global;
+        wasm_tabletype table;
+        wasm_memtype memory;
+        wasm_globaltype global;
     } u;
     size_t offset; /* of the import entry */
-} kiln_import;
+} wasm_import;
 
-typedef struct kiln_export {
-    kiln_str name;
-    uint8_t kind; /* kiln_extern */
+typedef struct wasm_export {
+    wasm_str name;
+    uint8_t kind; /* wasm_externkind */
     uint32_t index;
     size_t offset; /* of the export entry */
-} kiln_export;
+} wasm_export;
 
-typedef struct kiln_localgroup {
+typedef struct wasm_localgroup {
     uint32_t count;
-    kiln_valtype type;
-} kiln_localgroup;
+    wasm_valtype type;
+} wasm_localgroup;
 
 /* One entry per function in the function index space (imports first). */
-typedef struct kiln_func {
+typedef struct wasm_func {
     uint32_t type_index;
     bool imported;
     /* Defined functions only: */
     uint32_t local_group_count;
-    kiln_localgroup *local_groups;
+    wasm_localgroup *local_groups;
     uint32_t local_count; /* declared locals, parameters not included; <= KILN_MAX_LOCALS */
-    kiln_expr body;       /* the instructions after the locals, including the final end */
+    wasm_expr body;       /* the instructions after the locals, including the final end */
     size_t code_offset;   /* of the code entry's size field */
-} kiln_func;
+} wasm_func;
 
-typedef struct kiln_table {
-    kiln_tabletype type;
+typedef struct wasm_table {
+    wasm_tabletype type;
     bool imported;
-} kiln_table;
+} wasm_table;
 
-typedef struct kiln_memory {
-    kiln_memtype type;
+typedef struct wasm_memory {
+    wasm_memtype type;
     bool imported;
-} kiln_memory;
+} wasm_memory;
 
-typedef struct kiln_global {
-    kiln_globaltype type;
+typedef struct wasm_global {
+    wasm_globaltype type;
     bool imported;
-    kiln_expr init; /* defined globals only */
-} kiln_global;
+    wasm_expr init; /* defined globals only */
+} wasm_global;
 
-typedef enum kiln_segmode {
-    KILN_SEG_ACTIVE,
-    KILN_SEG_PASSIVE,
-    KILN_SEG_DECLARATIVE, /* element segments only */
-} kiln_segmode;
+typedef enum wasm_segmode {
+    WASM_SEG_ACTIVE,
+    WASM_SEG_PASSIVE,
+    WASM_SEG_DECLARATIVE, /* element segments only */
+} wasm_segmode;
 
-typedef struct kiln_elem {
-    uint8_t mode;          /* kiln_segmode */
-    kiln_valtype type;     /* funcref or externref */
+typedef struct wasm_elem {
+    uint8_t mode;          /* wasm_segmode */
+    wasm_valtype type;     /* funcref or externref */
     uint32_t table;        /* active only */
-    kiln_expr offset_expr; /* active only */
+    wasm_expr offset_expr; /* active only */
     uint32_t count;
     /* Exactly one of these is set: function indices (flags 0-3), or init expressions (4-7). */
     uint32_t *func_indices;
-    kiln_expr *exprs;
+    wasm_expr *exprs;
     size_t offset; /* of the segment entry */
-} kiln_elem;
+} wasm_elem;
 
-typedef struct kiln_data {
+typedef struct wasm_data {
     uint8_t mode;          /* active or passive */
     uint32_t memory;       /* active only */
-    kiln_expr offset_expr; /* active only */
+    wasm_expr offset_expr; /* active only */
     const uint8_t *bytes;  /* into the input */
     uint32_t size;
     size_t offset; /* of the segment entry */
-} kiln_data;
+} wasm_data;
 
-typedef struct kiln_section {
+typedef struct wasm_section {
     uint8_t id;        /* 0 = custom */
-    kiln_str name;     /* custom sections only */
+    wasm_str name;     /* custom sections only */
     size_t offset;     /* of the section id byte */
     size_t content;    /* of the first content byte */
     size_t size;       /* content bytes */
-} kiln_section;
+} wasm_section;
 
-typedef struct kiln_namemap_entry {
+typedef struct wasm_namemap_entry {
     uint32_t index;
-    kiln_str name;
-} kiln_namemap_entry;
+    wasm_str name;
+} wasm_namemap_entry;
 
-typedef struct kiln_local_names {
+typedef struct wasm_local_names {
     uint32_t func_index;
     uint32_t count;
-    kiln_namemap_entry *names;
-} kiln_local_names;
+    wasm_namemap_entry *names;
+} wasm_local_names;
 
-typedef struct kiln_module {
+typedef struct wasm_module {
     const uint8_t *bytes; /* borrowed input */
     size_t size;
 
     uint32_t section_count;
-    kiln_section *sections; /* in file order, custom sections included */
+    wasm_section *sections; /* in file order, custom sections included */
 
     uint32_t type_count;
-    kiln_functype *types;
+    wasm_functype *types;
 
     uint32_t import_count;
-    kiln_import *imports;
+    wasm_import *imports;
 
     /* Index spaces, imports first. */
     uint32_t func_count, func_import_count;
-    kiln_func *funcs;
+    wasm_func *funcs;
     uint32_t table_count, table_import_count;
-    kiln_table *tables;
+    wasm_table *tables;
     uint32_t memory_count, memory_import_count;
-    kiln_memory *memories;
+    wasm_memory *memories;
     uint32_t global_count, global_import_count;
-    kiln_global *globals;
+    wasm_global *globals;
 
     uint32_t export_count;
-    kiln_export *exports;
+    wasm_export *exports;
 
     bool has_start;
     uint32_t start;
     size_t start_offset;
 
     uint32_t elem_count;
-    kiln_elem *elems;
+    wasm_elem *elems;
 
     bool has_data_count;
     uint32_t data_count;
     uint32_t data_seg_count; /* entries of the data section */
-    kiln_data *datas;
+    wasm_data *datas;
 
     /* The "name" custom section; all optional. A malformed name section is ignored (the
      * spec makes custom sections irrelevant to validity) and reported through
      * name_section_error for `kiln inspect`. */
     bool has_module_name;
-    kiln_str module_name;
+    wasm_str module_name;
     uint32_t func_name_count;
-    kiln_namemap_entry *func_names; /* sorted by index */
+    wasm_namemap_entry *func_names; /* sorted by index */
     uint32_t local_name_count;
-    kiln_local_names *local_names; /* sorted by func_index */
+    wasm_local_names *local_names; /* sorted by func_index */
     kiln_diag name_section_error;
 
     kiln_arena arena; /* owns everything above except bytes */
-} kiln_module;
+} wasm_module;
 
 /* Looks up the name-section name of a function; returns false if it has none. */
-bool kiln_module_func_name(const kiln_module *m, uint32_t func_index, kiln_str *out);
+bool wasm_module_func_name(const wasm_module *m, uint32_t func_index, wasm_str *out);
 /* The type of function index f (imports counted). f must be < func_count. */
-const kiln_functype *kiln_module_func_type(const kiln_module *m, uint32_t f);
+const wasm_functype *wasm_module_func_type(const wasm_module *m, uint32_t f);
 
 /*
  * decode.c
@@ -430,30 +430,30 @@ const kiln_functype *kiln_module_func_type(const kiln_module *m, uint32_t f);
 /* Decodes a whole module: every section, and the structure of every function body and
  * constant expression (opcodes, immediates, nesting, the final end), so that every
  * assert_malformed case is reported here before any validation runs.
- * On failure returns false with d set; *m must still be released with kiln_module_free.
+ * On failure returns false with d set; *m must still be released with wasm_module_free.
  * alloc may be NULL. bytes must outlive m. */
-bool kiln_decode(kiln_module *m, const uint8_t *bytes, size_t size, const kiln_allocator *alloc,
+bool kiln_decode(wasm_module *m, const uint8_t *bytes, size_t size, const kiln_allocator *alloc,
                  kiln_diag *d);
-void kiln_module_free(kiln_module *m);
+void wasm_module_free(wasm_module *m);
 
 /* One decoded instruction. dec_instr reads the opcode and its immediates; it checks the
  * binary format only (LEB rules, zero bytes, known opcodes, value-type encodings), never
  * index ranges or types. */
-typedef enum kiln_blocktype_kind { KILN_BT_EMPTY, KILN_BT_VALUE, KILN_BT_TYPE } kiln_blocktype_kind;
+typedef enum wasm_blocktype_kind { WASM_BT_EMPTY, WASM_BT_VALUE, WASM_BT_TYPE } wasm_blocktype_kind;
 
-typedef struct kiln_memarg {
+typedef struct wasm_memarg {
     uint32_t align; /* log2 of the alignment, as encoded */
     uint64_t offset;
     uint32_t memory; /* always 0 in Wasm 2.0 */
-} kiln_memarg;
+} wasm_memarg;
 
-typedef struct kiln_instr {
-    uint16_t op;   /* kiln_op */
+typedef struct wasm_instr {
+    uint16_t op;   /* wasm_op */
     size_t offset; /* of the first opcode byte (the prefix for 0xFC/0xFD) */
     union {
         struct {
-            uint8_t kind; /* kiln_blocktype_kind */
-            kiln_valtype value;
+            uint8_t kind; /* wasm_blocktype_kind */
+            wasm_valtype value;
             uint32_t type_index;
         } block;
         uint32_t index; /* label, func, local, global, table, elem, data */
@@ -478,7 +478,7 @@ typedef struct kiln_instr {
             uint32_t dst, src;
         } memory_copy;
         struct {
-            kiln_memarg mem;
+            wasm_memarg mem;
             uint8_t lane;
         } memarg;
         int32_t i32;
@@ -489,16 +489,16 @@ typedef struct kiln_instr {
         uint8_t lane;
         struct {
             uint32_t count; /* number of types in the vector (valid only if 1) */
-            kiln_valtype type; /* the first type */
+            wasm_valtype type; /* the first type */
         } select;
-        kiln_valtype reftype;
+        wasm_valtype reftype;
     } u;
-} kiln_instr;
+} wasm_instr;
 
 /* Reads one instruction at r. scratch receives br_table targets (may be reset by the caller
  * after each function). Errors: "illegal opcode 0xNN", "unexpected end", "integer too large",
  * "zero byte expected", "malformed reference type", ... */
-bool dec_instr(kiln_reader *r, kiln_arena *scratch, kiln_instr *out);
+bool dec_instr(kiln_reader *r, kiln_arena *scratch, wasm_instr *out);
 
 /*
  * validate.c
@@ -507,7 +507,7 @@ bool dec_instr(kiln_reader *r, kiln_arena *scratch, kiln_instr *out);
 /* Validates a decoded module per the specification. On failure returns false with d set
  * (class KILN_ERR_INVALID, the offset of the offending instruction or entry, and the
  * function index for body errors). alloc may be NULL. */
-bool kiln_validate(const kiln_module *m, const kiln_allocator *alloc, kiln_diag *d);
+bool kiln_validate(const wasm_module *m, const kiln_allocator *alloc, kiln_diag *d);
 
 /*
  * json.c -- a strict JSON reader (RFC 8259) into an arena tree, and a JSON string writer.
@@ -667,7 +667,7 @@ void kiln_prefix_from_path(const char *path, char *out, size_t cap);
 bool kiln_prefix_valid(const char *prefix);
 /* The C header for a validated module (docs/abi.md): kiln.h, PREFIX_module and a typed
  * static inline wrapper per exported function. *out is malloc'ed and NUL-terminated. */
-bool kiln_header_generate(const kiln_module *m, const char *prefix, const char *source_name,
+bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *source_name,
                           char **out, size_t *out_size, kiln_diag *d);
 
 /* `kiln compile`: argv holds the arguments after the command name. Returns the exit status
