@@ -346,9 +346,9 @@ def bench_compile(tools, scratch, runs, functions):
 
 
 # ---------------------------------------------------------------------------------------------
-# Start-up (issue 5)
+# Start-up
 
-# The start-up bars of issue 5, process start to exit of a hello world (seconds).
+# The start-up targets (docs/bench.md), process start to exit of a hello world (seconds).
 STARTUP_BARS = {"kiln-build": 2e-3, "kiln-run": 5e-3}
 
 
@@ -476,7 +476,7 @@ def write_execution(lines, res, engines, wasm_engines):
     if "kiln" in g and "wasm2c" in g:
         slower_than_node = [k for k, kr in res["kernels"].items()
                             if kr["engines"]["kiln"]["median_s"] >= kr["engines"]["node"]["median_s"]]
-        lines += ["", "Acceptance bar (issue 7): "
+        lines += ["", "Targets: "
                   f"kiln/native geomean {g['kiln']:.2f} (bar 1.10: {'met' if g['kiln'] <= 1.10 else 'not met'}); "
                   f"kiln {'<=' if g['kiln'] <= g['wasm2c'] else '>'} wasm2c ({g['wasm2c']:.2f}); "
                   "kiln faster than node on every kernel: "
@@ -591,7 +591,7 @@ plot for [i=2:{len(engines) + 1}] "{dat}" using i:xtic(1) title columnheader(i)
 
 def main():
     ap = argparse.ArgumentParser(description="Kiln's benchmark harness (see docs/bench.md)")
-    ap.add_argument("--build-dir", required=True, help="Kiln build tree (has toolchain/kiln)")
+    ap.add_argument("--build-dir", required=True, help="Kiln build tree (has bin/kiln)")
     ap.add_argument("--scratch", required=True, help="directory for everything built")
     ap.add_argument("--results", default=os.path.join(BENCH_DIR, "results"))
     ap.add_argument("--runs", type=int, default=5)

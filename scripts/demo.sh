@@ -47,7 +47,7 @@ mkdir -p "$build"
 : >"$build/demo.log"
 show_quiet env CC=clang-19 cmake -S . -B "$build" -G Ninja
 show_quiet cmake --build "$build" -j2
-echo "built $build/toolchain/kiln (log: $build/demo.log)"
+echo "built $build/bin/kiln (log: $build/demo.log)"
 
 # Debian's wasi-libc puts headers and libraries in /usr/include/wasm32-wasi and
 # /usr/lib/wasm32-wasi, where clang looks by default; wasi-sdk style installs use a sysroot.

@@ -7,8 +7,8 @@
 #   --bounds-checks      compile with explicit bounds checks instead of guard pages
 #   --features "FLAGS"   wasm-opt feature flags for the generated modules (default: binaryen's
 #                        defaults), e.g. "--enable-simd --enable-bulk-memory"
-#   --build-dir DIR      the Kiln build tree holding toolchain/kiln (default: build)
-#   --kiln PATH          the kiln program (default: BUILD_DIR/toolchain/kiln)
+#   --build-dir DIR      the Kiln build tree holding bin/kiln (default: build)
+#   --kiln PATH          the kiln program (default: BUILD_DIR/bin/kiln)
 #   --work DIR           where work files go (default: BUILD_DIR/fuzz-exec)
 #   --strict             count skipped seeds and dead-load runs as failures (ctest)
 #   --skip-if-missing    exit 77 (skipped, for ctest) when wasm-opt, wast2json or python3 is
@@ -59,7 +59,7 @@ if [[ ! $seeds =~ ^([0-9]+):([0-9]+)$ ]] || ((BASH_REMATCH[1] > BASH_REMATCH[2])
 fi
 first=${BASH_REMATCH[1]} last=${BASH_REMATCH[2]}
 [[ $build == /* ]] || build=$root/$build
-kiln=$(realpath -m "${kiln:-$build/toolchain/kiln}")
+kiln=$(realpath -m "${kiln:-$build/bin/kiln}")
 work=$(realpath -m "${work:-$build/fuzz-exec}")
 [[ -x $kiln ]] || { echo "fuzz-exec.sh: $kiln not found: build Kiln first (or --build-dir)" >&2; exit 2; }
 for tool in wasm-opt wast2json python3; do

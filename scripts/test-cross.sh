@@ -83,10 +83,10 @@ build_host_kiln() {
         finish
     fi
     if ! cmake --build "$host_build" -j2 --target kiln; then
-        step_result host FAIL "building $host_build/toolchain/kiln failed"
+        step_result host FAIL "building $host_build/bin/kiln failed"
         finish
     fi
-    host_kiln=$(cd "$host_build" && pwd)/toolchain/kiln
+    host_kiln=$(cd "$host_build" && pwd)/bin/kiln
     step_result host ok "$host_kiln"
 }
 if [[ -n ${KILN_HOST_KILN:-} ]]; then
@@ -150,7 +150,7 @@ spec_one() { # WAST DIR -> DIR/result: "PASSED FAILED SKIPPED", or a reason; DIR
 }
 
 spec_step() {
-    cross_kiln=$(cd "$cross_build" && pwd)/toolchain/kiln
+    cross_kiln=$(cd "$cross_build" && pwd)/bin/kiln
     if [[ ${KILN_CROSS_SPEC:-1} == 0 ]]; then
         step_result spec skip "KILN_CROSS_SPEC=0"
         return

@@ -6,13 +6,12 @@
  * runs once per part, on worker threads, and `ld.lld -r` merges the parts' objects.
  * kiln_compile owns every LLVM object it creates (one context per part, so compilations on
  * different threads never share state) and disposes all of them on every path. Outputs are
- * written to a temporary name beside the target and renamed into place, so a failed or
+ * written to a temporary name beside the target and renamed into place (host.c), so a failed or
  * interrupted compilation never leaves a half-written object for a build system to pick up.
  * Nothing here depends on time or on pointer values: the same input and options give the
  * same bytes. The module is named after the input's file name (not its directory), since
  * ELF objects record it.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,81 +19,6 @@
 #include <llvm-c/TargetMachine.h>
 
 #include "lower.h"
-
-static bool read_file(const char *path, uint8_t **out, size_t *out_size, kiln_diag *d)
-{
-    *out = NULL;
-    *out_size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot open: %s", strerror(errno));
-    size_t cap = 0, len = 0;
-    uint8_t *data = NULL;
-    bool ok = true;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= KILN_MAX_MODULE_SIZE) {
-                ok = kiln_diag_set(d, KILN_ERR_LIMIT, KILN_NO_OFFSET,
-                                   "module size over the limit of %u bytes", KILN_MAX_MODULE_SIZE);
-                break;
-            }
-            size_t ncap = cap ? cap * 2 : 65536;
-            if (ncap > (size_t)KILN_MAX_MODULE_SIZE + 1)
-                ncap = (size_t)KILN_MAX_MODULE_SIZE + 1;
-            uint8_t *p = realloc(data, ncap);
-            if (!p) {
-                ok = kiln_diag_set(d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-                break;
-            }
-            data = p;
-            cap = ncap;
-        }
-        size_t n = fread(data + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) {
-            if (ferror(f))
-                ok = kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "read error: %s",
-                                   strerror(errno));
-            break;
-        }
-    }
-    fclose(f);
-    if (ok && len > KILN_MAX_MODULE_SIZE)
-        ok = kiln_diag_set(d, KILN_ERR_LIMIT, KILN_NO_OFFSET,
-                           "module size over the limit of %u bytes", KILN_MAX_MODULE_SIZE);
-    if (!ok) {
-        free(data);
-        return false;
-    }
-    *out = data;
-    *out_size = len;
-    return true;
-}
-
-/* Writes path through path.tmp + rename, so readers never see a partial file. */
-static bool write_file(const char *path, const void *data, size_t size, kiln_diag *d)
-{
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 5);
-    if (!tmp)
-        return kiln_diag_set(d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f != NULL;
-    if (ok) {
-        ok = fwrite(data, 1, size, f) == size;
-        ok = (fclose(f) == 0) && ok;
-        if (ok)
-            ok = rename(tmp, path) == 0;
-        if (!ok)
-            remove(tmp);
-    }
-    if (!ok)
-        kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s: %s", path, strerror(errno));
-    free(tmp);
-    return ok;
-}
 
 static bool verify_requested(const kiln_compile_options *o)
 {
@@ -237,15 +161,16 @@ bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, ki
         kiln_prefix_from_path(path, prefix, sizeof prefix);
     }
 
-    uint8_t *owned = NULL;
+    host_file owned = {0};
     const uint8_t *bytes = o->input;
     size_t size = o->input_size;
     if (!bytes) {
         if (!o->input_path)
             return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "no input");
-        if (!read_file(o->input_path, &owned, &size, d))
+        if (!host_read_file(o->input_path, &owned, d))
             return false;
-        bytes = owned;
+        bytes = owned.data;
+        size = owned.size;
     }
 
     wasm_module m;
@@ -257,12 +182,12 @@ bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, ki
     if (ok && (o->header_path || o->want_header))
         ok = kiln_header_generate(&m, prefix, base_name(path), &res.header, &res.header_size, d);
     wasm_module_free(&m);
-    free(owned);
+    host_file_free(&owned);
 
     if (ok && o->output_path)
-        ok = write_file(o->output_path, res.output, res.output_size, d);
+        ok = host_write_file(o->output_path, res.output, res.output_size, 0666, d);
     if (ok && o->header_path) {
-        ok = write_file(o->header_path, res.header, res.header_size, d);
+        ok = host_write_file(o->header_path, res.header, res.header_size, 0666, d);
         if (!ok && o->output_path)
             remove(o->output_path); /* all or nothing */
     }

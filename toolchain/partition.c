@@ -24,10 +24,6 @@
 
 #include "lower.h"
 
-#ifndef KILN_LLVM_BINDIR
-#define KILN_LLVM_BINDIR ""
-#endif
-
 enum {
     MAX_JOBS = 256,
     WORKER_STACK = 16 << 20, /* LLVM's passes recurse on deeply nested code */
@@ -138,59 +134,36 @@ bool part_run(uint32_t count, unsigned jobs, part_job_fn fn, void *ctx, kiln_dia
     return ok;
 }
 
-/* ld.lld-19 or ld.lld on PATH, else the one beside the LLVM Kiln was built with. */
-static bool find_lld(char *out, size_t size)
-{
-    if (wast_find_program("ld.lld-19", out, size) || wast_find_program("ld.lld", out, size))
-        return true;
-    char path[WAST_PATH_SIZE];
-    return KILN_LLVM_BINDIR[0] != '\0' &&
-           wast_path_join(path, sizeof path, KILN_LLVM_BINDIR, "ld.lld") &&
-           wast_find_program(path, out, size);
-}
-
-static bool write_all(const char *path, const uint8_t *data, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return false;
-    bool ok = fwrite(data, 1, size, f) == size;
-    return (fclose(f) == 0) && ok;
-}
-
 bool part_merge(uint8_t *const *objects, const size_t *sizes, uint32_t count, uint8_t **out,
                 size_t *out_size, kiln_diag *d)
 {
     *out = NULL;
     *out_size = 0;
-    char lld[WAST_PATH_SIZE], dir[WAST_PATH_SIZE], merged[WAST_PATH_SIZE];
-    if (!find_lld(lld, sizeof lld))
+    char lld[HOST_PATH_SIZE], dir[HOST_PATH_SIZE], merged[HOST_PATH_SIZE];
+    if (!host_find_lld(lld, sizeof lld))
         return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET,
                              "no ld.lld-19 or ld.lld to merge the module's %u parts (install "
                              "lld, or raise --partition-size)",
                              count);
-    if (!wast_make_temp_dir("kiln-compile", dir, sizeof dir))
+    if (!host_make_temp_dir("kiln-compile", dir, sizeof dir))
         return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET,
                              "cannot create a temporary directory: %s", strerror(errno));
 
     /* argv: ld.lld -r -o merged.o p0.o ... p<count-1>.o NULL. The parts' objects go in part
      * order; lld -r keeps input order, for sections and for symbols. */
     const char **argv = calloc((size_t)count + 5, sizeof *argv);
-    char *names = calloc(count, WAST_PATH_SIZE);
+    char *names = calloc(count, HOST_PATH_SIZE);
     bool ok = argv && names;
     if (!ok)
         kiln_diag_set(d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-    ok = ok && wast_path_join(merged, sizeof merged, dir, "merged.o");
+    ok = ok && host_path_join(merged, sizeof merged, dir, "merged.o");
     uint32_t written = 0;
     for (; ok && written < count; written++) {
-        char *name = names + (size_t)written * WAST_PATH_SIZE;
+        char *name = names + (size_t)written * HOST_PATH_SIZE;
         char file[32];
         snprintf(file, sizeof file, "p%u.o", written);
-        ok = wast_path_join(name, WAST_PATH_SIZE, dir, file) &&
-             write_all(name, objects[written], sizes[written]);
-        if (!ok)
-            kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s: %s", name,
-                          strerror(errno));
+        ok = host_path_join(name, HOST_PATH_SIZE, dir, file) &&
+             host_write_file(name, objects[written], sizes[written], 0666, d);
         argv[4 + written] = name;
     }
     if (ok) {
@@ -198,24 +171,22 @@ bool part_merge(uint8_t *const *objects, const size_t *sizes, uint32_t count, ui
         argv[1] = "-r";
         argv[2] = "-o";
         argv[3] = merged;
-        char err[WAST_PATH_SIZE + 64];
-        ok = wast_spawn(argv, err, sizeof err);
+        char err[HOST_PATH_SIZE + 64];
+        ok = host_spawn(NULL, argv, err, sizeof err);
         if (!ok)
             kiln_diag_set(d, KILN_ERR_LLVM, KILN_NO_OFFSET, "merging the parts failed: %s", err);
     }
-    char *data = NULL;
-    size_t size = 0;
-    if (ok && !wast_read_file(merged, &data, &size))
-        ok = kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot read %s: %s", merged,
-                           strerror(errno));
-    wast_remove_dir(dir);
+    host_file file = {0};
+    if (ok)
+        ok = host_read_file(merged, &file, d);
+    host_remove_dir(dir);
     free(argv);
     free(names);
     if (!ok) {
-        free(data);
+        host_file_free(&file);
         return false;
     }
-    *out = (uint8_t *)data;
-    *out_size = size;
+    *out = file.data;
+    *out_size = file.size;
     return true;
 }

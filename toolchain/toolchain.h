@@ -1,17 +1,19 @@
-/* toolchain.h -- the one internal header of the Kiln toolchain (kiln_toolchain).
+/* toolchain.h -- the header of the Kiln compiler (libraries kiln_front and kiln_toolchain).
  *
- * Sectioned per file, chibicc/QBE style. Everything here is internal to the toolchain
- * library, its CLI and its tests; the runtime never sees these types.
+ * Sectioned per file, chibicc/QBE style. The compiler's own files, the kiln program (cli/) and
+ * the tests include it; the runtime never sees it, and it knows nothing of the program.
  *
- * Pipeline (see compile.c once code generation exists):
- *     bytes --kiln_decode--> wasm_module --kiln_validate--> validated module --> ...
- * The decoder checks everything the binary format says (malformed); the validator checks
- * everything the validation rules say (invalid). Each check lives in exactly one of them.
- * Input bytes are borrowed: they must outlive the wasm_module (code bodies, names and data
- * segments are slices of the input, never copies).
+ * Pipeline (compile.c):
+ *     bytes --kiln_decode--> wasm_module --kiln_validate--> validated module
+ *           --lower--> LLVM IR --emit--> object + kiln_header_generate --> C header
+ * wasm_* names are the specification's abstract syntax (a module as it declares itself);
+ * kiln_* names are the compiler's machinery. The decoder checks everything the binary format
+ * says (malformed); the validator checks everything the validation rules say (invalid). Each
+ * check lives in exactly one of them. Input bytes are borrowed: they must outlive the
+ * wasm_module (code bodies, names and data segments are slices of the input, never copies).
  */
-#ifndef KILN_TOOLCHAIN_INTERNAL_H
-#define KILN_TOOLCHAIN_INTERNAL_H
+#ifndef KILN_TOOLCHAIN_H
+#define KILN_TOOLCHAIN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -510,90 +512,9 @@ bool dec_instr(kiln_reader *r, kiln_arena *scratch, wasm_instr *out);
 bool kiln_validate(const wasm_module *m, const kiln_allocator *alloc, kiln_diag *d);
 
 /*
- * json.c -- a strict JSON reader (RFC 8259) into an arena tree, and a JSON string writer.
- */
-
-#include <stdio.h> /* FILE, for json_write_string */
-
-#define JSON_MAX_DEPTH 512 /* nested arrays + objects; deeper input is KILN_ERR_LIMIT */
-
-typedef enum json_kind {
-    JSON_NULL,
-    JSON_FALSE,
-    JSON_TRUE,
-    JSON_NUMBER,
-    JSON_STRING,
-    JSON_ARRAY,
-    JSON_OBJECT,
-} json_kind;
-
-typedef struct json_member json_member;
-
-/* A parsed value. Everything it points to lives in the arena given to json_parse.
- * Iterate an array with `for (size_t i = 0; i < json_len(v); i++) json_at(v, i)`, or
- * directly over v->u.array.items / v->u.object.members. */
-typedef struct json_value {
-    uint8_t kind;  /* json_kind */
-    size_t offset; /* of the value's first byte in the input */
-    union {
-        struct {
-            const char *ptr; /* decoded UTF-8, NUL-terminated; may hold NULs ("\u0000") */
-            size_t len;      /* bytes, without the terminating NUL */
-        } str;
-        struct {
-            const char *text; /* the source text, NUL-terminated, e.g. "-1.5e3" */
-            size_t len;
-            double value; /* nearest double (strtod); +-HUGE_VAL when out of range */
-            bool is_u64;  /* an integer in [0, UINT64_MAX] (no '-', '.', 'e'): u64 is exact */
-            uint64_t u64;
-        } num;
-        struct {
-            size_t count;
-            struct json_value *items; /* NULL if count == 0 */
-        } array;
-        struct {
-            size_t count;
-            json_member *members; /* in input order; keys are unique; NULL if count == 0 */
-        } object;
-    } u;
-} json_value;
-
-struct json_member {
-    const char *key; /* decoded, NUL-terminated */
-    size_t key_len;
-    size_t offset; /* of the key's opening quote */
-    json_value value;
-};
-
-/* Parses the whole of text[0, size) (no NUL needed) into arena. On success *out is the root.
- * On failure returns false with d set: KILN_ERR_MALFORMED (syntax, bad UTF-8, duplicate
- * key), KILN_ERR_LIMIT (nesting deeper than JSON_MAX_DEPTH) or KILN_ERR_NOMEM, with the
- * byte offset of the problem; what was allocated stays in the arena. Never reads outside
- * text[0, size). The tree does not point into text. */
-bool json_parse(const char *text, size_t size, kiln_arena *arena, const json_value **out,
-                kiln_diag *d);
-/* Member key of an object; NULL if obj is NULL or not an object or has no such key. */
-const json_value *json_get(const json_value *obj, const char *key);
-/* The string member key of obj, or NULL if it is absent or not a string. */
-const char *json_get_str(const json_value *obj, const char *key);
-/* The member key of obj if it is a number with an exact uint64 value; else false. */
-bool json_get_u64(const json_value *obj, const char *key, uint64_t *out);
-/* Entries of an array or object; 0 for other kinds and for NULL. */
-size_t json_len(const json_value *v);
-/* Element i of an array; NULL if v is not an array or i is out of range. */
-const json_value *json_at(const json_value *array, size_t i);
-/* True if v is a string equal to s (a NUL-terminated string). */
-bool json_str_eq(const json_value *v, const char *s);
-const char *json_kind_name(uint8_t kind); /* "null", ..., "object"; "?" for others */
-/* Writes s[0, len) as a JSON string literal with its quotes. Quotes, backslashes and control
- * characters are escaped; bytes that are not valid UTF-8 are written as \ufffd so the output
- * is always valid JSON. Returns false if the stream reports an error. */
-bool json_write_string(FILE *f, const char *s, size_t len);
-
-/*
- * ==== Code generation (issue 3): compile.c, header.c, cli_compile.c ====
- * lower*.c and emit.c share the LLVM-typed private header lower.h; only what the rest of the
- * toolchain, the CLI and the tests need is declared here.
+ * compile.c, compile_options.c, header.c -- code generation as the rest of the toolchain,
+ * the kiln program and the tests see it. lower*.c, emit.c and partition.c share the
+ * LLVM-typed private header lower.h.
  */
 
 typedef enum kiln_emit_kind {
@@ -649,10 +570,6 @@ void kiln_compile_options_init(kiln_compile_options *o);
  * given). */
 bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, kiln_diag *d);
 void kiln_compile_result_free(kiln_compile_result *r);
-/* Command lines: matches argv[*i] as "--name VALUE" or "--name=VALUE", sets *out and advances
- * *i past what it used; *missing when VALUE is absent. False if argv[*i] is another option. */
-bool kiln_option_value(int argc, char **argv, int *i, const char *name, const char **out,
-                       bool *missing);
 
 /* The one mangling rule for export names in C identifiers (docs/abi.md): bytes [A-Za-z0-9]
  * are kept, '_' becomes "__", any other byte "_xHH" (two lower-case hex digits), and the
@@ -670,88 +587,56 @@ bool kiln_prefix_valid(const char *prefix);
 bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *source_name,
                           char **out, size_t *out_size, kiln_diag *d);
 
-/* `kiln compile`: argv holds the arguments after the command name. Returns the exit status
- * (0 ok, 1 compile error, 2 usage). Prints diagnostics as FILE:0xOFFSET: error: MESSAGE. */
-extern const char kiln_cli_compile_help[];
-int kiln_cli_compile(int argc, char **argv);
-
 /*
- * ==== Spec scripts: wast_common.c, shared by `kiln wast` (cli_wast.c) and tests/spec ====
- * wast2json turns a .wast script into NAME.json (a "commands" array) plus one file per module.
- * These helpers never print; failures come back as false plus a one-line message.
+ * host.c -- the host's files, programs and processes: the one place the toolchain and the
+ * kiln program read or write whole files, look programs up, run them and find ld.lld.
+ * Nothing here prints; failures come back as false plus a diagnostic or a message.
  */
 
-#define WAST_EXIT_SKIP 77   /* ctest's SKIP_RETURN_CODE: the test suite or a tool is missing */
-#define WAST_PATH_SIZE 4096 /* bytes of every path buffer */
+#define HOST_PATH_SIZE 4096 /* bytes of every path buffer */
+
+typedef struct host_file {
+    uint8_t *data; /* malloc'ed, with a NUL after the last byte (text can be parsed in place) */
+    size_t size;   /* bytes, without that NUL */
+} host_file;
+
+/* Reads a whole file ("-" = standard input) of at most KILN_MAX_MODULE_SIZE bytes. On failure
+ * out is empty and d says why: KILN_ERR_IO ("cannot open file: ...", "cannot read file: Is a
+ * directory"), KILN_ERR_LIMIT or KILN_ERR_NOMEM. Release with host_file_free. */
+bool host_read_file(const char *path, host_file *out, kiln_diag *d);
+void host_file_free(host_file *f);
+/* Writes data to path through a temporary file beside it (path.tmpPID) and rename(), so a
+ * reader never sees a partial file and a failure leaves nothing behind. mode is open(2)'s. On
+ * failure KILN_ERR_IO "cannot write PATH: REASON". */
+bool host_write_file(const char *path, const void *data, size_t size, unsigned mode,
+                     kiln_diag *d);
 
 /* "a/b" into out; false if it does not fit. */
-bool wast_path_join(char *out, size_t size, const char *a, const char *b);
-bool wast_ends_with(const char *s, const char *suffix);
-bool wast_is_dir(const char *path);
-/* A name containing '/' is taken as a path, any other name is looked up on $PATH. True if an
- * executable regular file was found; out is then its path. */
-bool wast_find_program(const char *name, char *out, size_t size);
-/* Runs argv (NULL-terminated; argv[0] is looked up on PATH unless it contains '/') with
- * posix_spawn, no shell, inheriting stdout and stderr, and waits. True if it exited with
- * status 0, else false with the reason ("X exited with status 1", ...) in err. */
-bool wast_spawn(const char *const argv[], char *err, size_t err_size);
-/* `wast2json [--enable-all] WAST -o JSON`; the module files land beside JSON. */
-bool wast_run_wast2json(const char *wast2json, bool enable_all, const char *wast, const char *json,
-                        char *err, size_t err_size);
-/* mkdir -p. */
-bool wast_make_dirs(const char *path);
-/* Removes the files directly inside dir (a runner's own flat scratch directory). */
-void wast_empty_dir(const char *dir);
-/* wast_empty_dir, then rmdir. */
-bool wast_remove_dir(const char *dir);
+bool host_path_join(char *out, size_t size, const char *a, const char *b);
+bool host_is_dir(const char *path);
+bool host_is_file(const char *path); /* a regular file (after symbolic links) */
+/* The directory of the running program (/proc/self/exe), without a trailing '/'. */
+bool host_exe_dir(char *out, size_t size);
+/* mkdir -p; true if path is a directory afterwards. */
+bool host_make_dirs(const char *path);
 /* mkdtemp("$TMPDIR/TAG-XXXXXX"), /tmp when TMPDIR is unset or relative. */
-bool wast_make_temp_dir(const char *tag, char *out, size_t size);
-/* Reads a whole file into malloc'ed memory with a NUL after its last byte. */
-bool wast_read_file(const char *path, char **out, size_t *out_size);
+bool host_make_temp_dir(const char *tag, char *out, size_t size);
+/* Removes the files directly inside dir (a scratch directory of the caller's own). */
+void host_empty_dir(const char *dir);
+/* host_empty_dir, then rmdir. */
+bool host_remove_dir(const char *dir);
 
-/* A loaded wast2json script. */
-typedef struct wast_script {
-    kiln_arena arena; /* owns the JSON tree */
-    char *text;       /* the JSON text (malloc) */
-    const json_value *root;
-    const json_value *commands; /* an array of command objects */
-    const char *source;         /* "source_filename" (the .wast as given), or NULL */
-} wast_script;
-
-bool wast_script_load(wast_script *s, const char *json_path, char *err, size_t err_size);
-void wast_script_free(wast_script *s); /* also after a failed load */
-/* The module file of a command that has one (module, assert_invalid, assert_malformed,
- * assert_unlinkable, assert_uninstantiable): a plain file name beside the JSON, and whether it
- * is a text module (which tests the text parser; runners skip it). False on output that is
- * not what wast2json writes. */
-bool wast_command_module(const json_value *cmd, const char **filename, bool *text, char *err,
-                         size_t err_size);
-
-typedef enum wast_expect {
-    WAST_EXPECT_VALID,
-    WAST_EXPECT_INVALID,
-    WAST_EXPECT_MALFORMED
-} wast_expect;
-const char *wast_expect_name(wast_expect e); /* "valid", "invalid", "malformed" */
-
-typedef struct wast_check {
-    bool valid;     /* decoded and validated */
-    bool matches;   /* the outcome is the expected one */
-    bool patched;   /* checked with an empty data count section added (see wast_check_module) */
-    kiln_diag diag; /* why it is not valid */
-} wast_check;
-
-/* Decodes and validates a binary module and compares the outcome with want (malformed =
- * kiln_decode fails, invalid = kiln_validate fails). wast2json 1.0.32 writes no data count
- * section for modules without data segments even when code uses memory.init/data.drop, which
- * makes the spec's invalid modules (memory_init.wast:190, 227) malformed; when want is invalid
- * and decoding says "data count section required", the check is repeated with an empty data
- * count section inserted, and patched is set. */
-void wast_check_module(const uint8_t *wasm, size_t size, wast_expect want, wast_check *out);
-
-/* `kiln wast` (cli_wast.c, in the kiln program): runs a spec script against compiled code.
- * argv holds the arguments after the command name; returns the exit status. */
-extern const char kiln_cli_wast_help[];
-int kiln_cli_wast(int argc, char **argv);
+/* A program: a name containing '/' is taken as a path, any other is looked up in $PATH (an
+ * empty entry is the current directory; no PATH is /usr/local/bin:/usr/bin:/bin). True if
+ * an executable regular file was found; out is then its path. */
+bool host_find_program(const char *name, char *out, size_t size);
+/* The linker for relocatable merges and shared objects: ld.lld-19 or ld.lld on PATH, else the
+ * ld.lld beside the LLVM Kiln was built with. */
+bool host_find_lld(char *out, size_t size);
+/* Runs argv (NULL-terminated; argv[0] looked up on PATH unless it contains '/') in dir (NULL:
+ * the current directory) with posix_spawn, no shell, inheriting the standard streams, and
+ * waits. True if it exited with status 0, else false with the reason in err ("X exited with
+ * status 1", "X was killed by signal 9", "cannot run X: ..."). */
+bool host_spawn(const char *dir, const char *const argv[], char *err, size_t err_size);
 
 #endif

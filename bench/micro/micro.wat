@@ -1,4 +1,4 @@
-;; micro.wat -- the small module of the instantiation microbenchmarks (issue 7): one
+;; micro.wat -- the small module of the instantiation microbenchmarks: one
 ;; 64 KiB page of memory with a 1 KiB active data segment, four globals, a table of 4
 ;; funcrefs with an element segment, an empty export (call cost) and one that traps.
 (module

@@ -6,7 +6,7 @@
 # Use:
 #   cmake -S . -B build-bm -G Ninja \
 #         -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/thumbv7m-none-eabi.cmake \
-#         -DKILN_HOST_KILN=build/toolchain/kiln
+#         -DKILN_HOST_KILN=build/bin/kiln
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR cortex-m3)
 set(CMAKE_C_COMPILER arm-none-eabi-gcc)

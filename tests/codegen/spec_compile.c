@@ -1,7 +1,7 @@
 /* spec_compile.c -- compiles every valid binary module of the spec test suite.
  *
- * For each TESTSUITE/core/NAME.wast except simd_NAME (sorted), runs `wast2json` (posix_spawn, no
- * shell) into WORK/NAME/, parses the JSON with json.c and compiles every module of a
+ * For each TESTSUITE/core/NAME.wast except simd_NAME (sorted), runs `wast2json` into WORK/NAME/,
+ * loads the script (cli/wast/wast_script.c, as `kiln wast` does) and compiles every module of a
  * `module`, `assert_unlinkable` or `assert_uninstantiable` command with kiln_compile, in
  * memory, with LLVM's verifier on, once per requested -O level (default 0 and 2). Each .wast
  * runs in a forked child, so a crash costs one file, not the run. Output: one line per file,
@@ -12,7 +12,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "toolchain.h"
+#include "wast.h"
 
-extern char **environ;
-
-#define PATH_SIZE 4096
+#define PATH_SIZE HOST_PATH_SIZE
 
 typedef struct counts {
     long compiled, failed, unsupported;
@@ -42,62 +39,23 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool slurp(const char *path, uint8_t **out, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    size_t cap = 1 << 16, len = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (len < cap)
-            break;
-        uint8_t *p = realloc(buf, cap * 2);
-        if (!p) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = p;
-        cap *= 2;
-    }
-    fclose(f);
-    *out = buf;
-    *size = len;
-    return buf != NULL;
-}
-
-static bool run_wast2json(const run *r, const char *wast, const char *json)
-{
-    const char *argv[] = {r->wast2json, wast, "-o", json, NULL};
-    pid_t pid;
-    char *const *args = (char *const *)(void *)argv;
-    int err = strchr(r->wast2json, '/')
-                  ? posix_spawn(&pid, r->wast2json, NULL, NULL, args, environ)
-                  : posix_spawnp(&pid, r->wast2json, NULL, NULL, args, environ);
-    if (err != 0)
-        return false;
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return false;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 static void compile_one(const run *r, const char *name, const char *dir, const json_value *cmd,
                         counts *c)
 {
-    const char *file = json_get_str(cmd, "filename");
-    const char *module_type = json_get_str(cmd, "module_type");
-    if (!file || (module_type && strcmp(module_type, "binary") != 0))
+    const char *file;
+    bool text;
+    char err[256];
+    if (!wast_command_module(cmd, &file, &text, err, sizeof err)) {
+        printf("%s: FAIL: %s\n", name, err);
+        c->failed++;
+        return;
+    }
+    if (text)
         return;
     char path[PATH_SIZE];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    uint8_t *bytes;
-    size_t size;
-    if (!slurp(path, &bytes, &size)) {
+    host_file f;
+    kiln_diag rd;
+    if (!host_path_join(path, sizeof path, dir, file) || !host_read_file(path, &f, &rd)) {
         printf("%s: FAIL: cannot read %s\n", name, path);
         c->failed++;
         return;
@@ -106,8 +64,8 @@ static void compile_one(const run *r, const char *name, const char *dir, const j
         kiln_compile_options o;
         kiln_compile_options_init(&o);
         o.input_path = file;
-        o.input = bytes;
-        o.input_size = size;
+        o.input = f.data;
+        o.input_size = f.size;
         o.opt_level = r->levels[i];
         o.verify = true;
         o.want_header = true;
@@ -128,7 +86,7 @@ static void compile_one(const run *r, const char *name, const char *dir, const j
             printf("%s: -O%d FAIL: %s\n", name, r->levels[i], line);
         }
     }
-    free(bytes);
+    host_file_free(&f);
 }
 
 /* Compiles the modules of one .wast; returns its counts. */
@@ -140,33 +98,24 @@ static counts check_wast(const run *r, const char *name)
     snprintf(wast, sizeof wast, "%s/core/%s", r->suite, name);
     snprintf(dir, sizeof dir, "%s/%.*s", r->work, (int)stem, name);
     snprintf(json, sizeof json, "%s/%.*s.json", dir, (int)stem, name);
-    mkdir(dir, 0777);
-    uint8_t *text;
-    size_t size;
-    if (!run_wast2json(r, wast, json) || !slurp(json, &text, &size)) {
-        printf("%s: FAIL: wast2json\n", name);
+    host_make_dirs(dir);
+    char err[PATH_SIZE + 128];
+    wast_script script = {0};
+    if (!wast_run_wast2json(r->wast2json, false, wast, json, err, sizeof err) ||
+        !wast_script_load(&script, json, err, sizeof err)) {
+        printf("%s: FAIL: %s\n", name, err);
         c.failed++;
+        wast_script_free(&script);
         return c;
     }
-    kiln_arena arena;
-    kiln_arena_init(&arena, NULL);
-    const json_value *root;
-    kiln_diag d;
-    if (!json_parse((const char *)text, size, &arena, &root, &d)) {
-        printf("%s: FAIL: bad JSON: %s\n", name, d.msg);
-        c.failed++;
-    } else {
-        const json_value *cmds = json_get(root, "commands");
-        for (size_t i = 0; i < json_len(cmds); i++) {
-            const json_value *cmd = json_at(cmds, i);
-            const char *type = json_get_str(cmd, "type");
-            if (type && (strcmp(type, "module") == 0 || strcmp(type, "assert_unlinkable") == 0 ||
-                         strcmp(type, "assert_uninstantiable") == 0))
-                compile_one(r, name, dir, cmd, &c);
-        }
+    for (size_t i = 0; i < json_len(script.commands); i++) {
+        const json_value *cmd = json_at(script.commands, i);
+        const char *type = json_get_str(cmd, "type");
+        if (type && (strcmp(type, "module") == 0 || strcmp(type, "assert_unlinkable") == 0 ||
+                     strcmp(type, "assert_uninstantiable") == 0))
+            compile_one(r, name, dir, cmd, &c);
     }
-    kiln_arena_free(&arena);
-    free(text);
+    wast_script_free(&script);
     return c;
 }
 
@@ -233,7 +182,7 @@ int main(int argc, char **argv)
         printf("skipped: no test suite at %s\n", core);
         return 77;
     }
-    mkdir(r.work, 0777);
+    host_make_dirs(r.work);
     char **names = NULL;
     size_t count = 0, cap = 0;
     if (first_file < argc) {

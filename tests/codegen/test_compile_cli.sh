@@ -54,7 +54,7 @@ expect 1 "^bad.wasm:0x[0-9a-f]*: error: type mismatch: .* (in function 0)$" \
 # SIMD compiles (it used to be the example of a compile error).
 expect 0 "" "$KILN" simd.wasm -o simd.o --header simd.h
 [ -s simd.o ] && [ -s simd.h ] || fail "simd.wasm: no simd.o or simd.h"
-expect 1 "^missing.wasm: error: cannot open: " "$KILN" missing.wasm
+expect 1 "^missing.wasm: error: cannot open file: No such file or directory$" "$KILN" missing.wasm
 expect 1 "^mod.wasm: error: unknown target: " "$KILN" mod.wasm --target nosuch-arch-linux
 
 # Successful compilations are silent and write what was asked for.

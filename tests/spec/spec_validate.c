@@ -3,7 +3,7 @@
  * For each .wast file of one folder (core/ by default), in sorted order, it runs
  * `wast2json FILE.wast -o WORK/DIR/NAME/NAME.json` (posix_spawn, no shell), parses the JSON
  * with json.c and checks every module the commands name (wast2json, the JSON and the
- * classification are shared with `kiln wast`: toolchain/wast_common.c): `module`,
+ * classification are shared with `kiln wast`: cli/wast/wast_script.c): `module`,
  * `assert_unlinkable` and `assert_uninstantiable` must decode and validate; binary `assert_invalid`
  * must fail with class invalid and binary `assert_malformed` with class malformed. Text-format
  * modules
@@ -24,10 +24,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "toolchain.h"
+#include "wast.h"
 
 #define EXIT_SKIP WAST_EXIT_SKIP
-#define PATH_SIZE WAST_PATH_SIZE
+#define PATH_SIZE HOST_PATH_SIZE
 
 typedef struct options {
     const char *suite;                   /* the test suite root */
@@ -65,7 +65,7 @@ static void usage(FILE *f)
 
 static bool path_join(char *out, size_t size, const char *a, const char *b)
 {
-    if (wast_path_join(out, size, a, b))
+    if (host_path_join(out, size, a, b))
         return true;
     fprintf(stderr, "spec_validate: path too long: %s/%s\n", a, b);
     return false;
@@ -126,17 +126,17 @@ static void check_module(const options *o, const char *display, uint64_t line, c
                          const char *filename, wast_expect want, const char *spec_text, counts *c)
 {
     char path[PATH_SIZE];
-    char *bytes = NULL;
-    size_t size = 0;
+    host_file file;
+    kiln_diag read_diag;
     if (!path_join(path, sizeof(path), json_dir, filename) ||
-        !wast_read_file(path, &bytes, &size)) {
+        !host_read_file(path, &file, &read_diag)) {
         printf("%s:%llu: FAIL: cannot read %s\n", display, (unsigned long long)line, filename);
         c->failed++;
         return;
     }
 
     wast_check r;
-    wast_check_module((const uint8_t *)bytes, size, want, &r);
+    wast_check_module(file.data, file.size, want, &r);
     const kiln_diag *d = &r.diag;
     char diag[512];
     if (!r.valid)
@@ -165,7 +165,7 @@ static void check_module(const options *o, const char *display, uint64_t line, c
             printf(" [spec: \"%s\"]", spec_text);
         printf("\n");
     }
-    free(bytes);
+    host_file_free(&file);
 }
 
 /* Checks one command of the JSON; commands that need execution are ignored. */
@@ -226,13 +226,13 @@ static void check_file(const options *o, const char *wast, const char *display, 
     if (!path_join(sub, sizeof(sub), o->work, o->dir) ||
         !path_join(json_dir, sizeof(json_dir), sub, name) ||
         !path_join(json_path, sizeof(json_path), json_dir, json_name) ||
-        !wast_make_dirs(json_dir)) {
+        !host_make_dirs(json_dir)) {
         printf("%s: FAIL: cannot create the scratch directory under %s\n", display, o->work);
         c->failed++;
         return;
     }
-    wast_empty_dir(json_dir); /* no stale modules from an earlier run */
-    char err[WAST_PATH_SIZE + 100];
+    host_empty_dir(json_dir); /* no stale modules from an earlier run */
+    char err[HOST_PATH_SIZE + 100];
     /* README: core needs no flags; --enable-all converts the proposal folders. */
     if (!wast_run_wast2json(o->wast2json, strcmp(o->dir, "core") != 0, wast, json_path, err,
                             sizeof(err))) {
@@ -251,7 +251,7 @@ static void check_file(const options *o, const char *wast, const char *display, 
     }
     wast_script_free(&script);
     if (!o->keep)
-        wast_remove_dir(json_dir);
+        host_remove_dir(json_dir);
 }
 
 /* check_file in a child process, so that a crash in the decoder or validator costs one
@@ -374,7 +374,7 @@ static bool parse_args(int argc, char **argv, options *o, char ***out_files, int
 /* Exits with EXIT_SKIP (after saying why) if the test suite or wast2json is missing. */
 static void skip_if_missing(const options *o, const char *suite_dir)
 {
-    if (!wast_is_dir(suite_dir)) {
+    if (!host_is_dir(suite_dir)) {
         printf("spec_validate: SKIP: test suite folder %s not found (set KILN_TESTSUITE)\n",
                suite_dir);
         exit(EXIT_SKIP);

@@ -1,4 +1,4 @@
-/* test_json.c -- unit tests for toolchain/json.c (the JSON reader and string writer).
+/* test_json.c -- unit tests for cli/json.c (the JSON reader and string writer).
  *
  * Valid documents check the tree (kinds, decoded strings, number text and exact values);
  * invalid ones check the error class and the byte offset, as every diag test should.
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "toolchain.h"
+#include "json.h"
 #include "test_alloc.h"
 
 /* A wast2json-shaped document, used by several tests. */

@@ -1,4 +1,4 @@
-/* cli_describe.c -- module entities as short strings, for both views of `kiln inspect`.
+/* describe.c -- module entities as short strings, for both views of `kiln inspect`.
  *
  * inspect shows modules that failed to decode or validate, so nothing here trusts an index:
  * every type, function and byte-range lookup is bounds-checked and degrades to "?" or

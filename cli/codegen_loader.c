@@ -1,7 +1,7 @@
 /* codegen_loader.c -- kiln_compile for the kiln program: opens the codegen plugin on first use.
  *
  * codegen_plugin.h says why the program does not link LLVM. The plugin is looked for beside
- * the program (the build tree: toolchain/kiln and toolchain/libkiln-codegen.so) and then in
+ * the program (the build tree: bin/kiln and bin/libkiln-codegen.so) and then in
  * ../LIBDIR/kiln/ (an installed prefix: bin/kiln and lib/kiln/libkiln-codegen.so), both found
  * from /proc/self/exe so that a relocated prefix keeps working. Nothing is searched on
  * LD_LIBRARY_PATH or the current directory.
@@ -63,16 +63,10 @@ static const kiln_codegen_api *try_open(const char *dir, const char *rel)
 static void load(void)
 {
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
+    if (!host_exe_dir(exe, sizeof exe)) {
         snprintf(load_error, sizeof load_error, "cannot find the kiln program's directory");
         return;
     }
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash == NULL)
-        return;
-    *slash = '\0';
     snprintf(load_error, sizeof load_error,
              "the code generator " KILN_CODEGEN_PLUGIN_FILE " is not beside %s/kiln nor in "
              "%s/../" KILN_INSTALL_LIBDIR "/kiln",

@@ -1,4 +1,4 @@
-/* cli_text.c -- growable strings and aligned tables for the CLI's human-readable output.
+/* text.c -- growable strings and aligned tables for the CLI's human-readable output.
  *
  * cli_buf is a NUL-terminated string that grows by doubling. An allocation failure does not
  * stop the caller: the buffer remembers it (failed) and the caller checks once at the end,

@@ -10,14 +10,14 @@
  * parsing. While a container is open its children sit on a heap scratch stack (through the
  * arena's allocator); when it closes they are copied into one arena array.
  * json_write_string() escapes a byte string for output; the CLI uses it for --json output.
- * Callers: tests/spec (wast2json output), later `kiln wast`, and the CLI.
+ * Callers: `kiln wast` and tests/spec (wast2json output), and the --json outputs.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "toolchain.h"
+#include "json.h"
 
 typedef struct json_parser {
     const char *text;

@@ -1,7 +1,7 @@
-/* cli_inspect.c -- `kiln inspect [--json] FILE`: what a module contains.
+/* cmd_inspect.c -- `kiln inspect [--json] FILE`: what a module contains.
  *
  * Reads and decodes the module, validates it if it decoded, then hands everything to one of
- * two views: cli_inspect_text.c (for people) or cli_inspect_json.c (one JSON document). A
+ * two views: inspect_text.c (for people) or inspect_json.c (one JSON document). A
  * module that fails is still shown: whatever the decoder filled in before it stopped, then
  * the error (on stderr in text mode, as an "error" member in JSON), and the exit status is 1.
  * An unreadable file has nothing to show, so it gets only the error.
@@ -59,9 +59,9 @@ int cli_inspect(int argc, char **argv)
     in.file = cli_display_name(path);
     kiln_diag_init(&in.error);
 
-    cli_file file;
+    host_file file;
     wasm_module m;
-    bool read = cli_read_file(path, &file, &in.error);
+    bool read = host_read_file(path, &file, &in.error);
     if (read) {
         in.bytes = file.data;
         in.size = file.size;
@@ -81,7 +81,7 @@ int cli_inspect(int argc, char **argv)
 
     if (read) {
         wasm_module_free(&m);
-        cli_file_free(&file);
+        host_file_free(&file);
     }
     return in.error.code == KILN_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

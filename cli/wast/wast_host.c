@@ -1,7 +1,7 @@
-/* cli_wast_host.c -- the runtime side of `kiln wast`: modules, instances, spectest, calls.
+/* wast_host.c -- the runtime side of `kiln wast`: instances, spectest, registrations, calls.
  *
- * Each module of a script arrives as a shared object holding a Kiln-compiled object; it is
- * dlopen'ed and its PREFIX_module descriptor instantiated with kiln_instance_new_in in a pool
+ * Each module of a script arrives as a descriptor loaded from a shared object (cli/loader.c);
+ * its PREFIX_module descriptor is instantiated with kiln_instance_new_in in a pool
  * of the host's own (so instantiation traps are reported by name). The shared objects call
  * the runtime's kiln_* functions, which resolve against the `kiln` program itself: it is
  * linked with the whole runtime archive and exports its symbols (-rdynamic).
@@ -14,17 +14,12 @@
  * wast_host_release: an instance no command can name any more, that imported no table, no
  * global and no function of another instance, cannot be reached, and is freed so that its
  * pool slot (and the slot's 8 GiB memory reservation, costly under an emulator) is reused.
- * Shared objects are never dlclose'd: their code ranges stay registered with the runtime's
- * signal handler.
  */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kiln/kiln.h"
-
-#include "cli_wast.h"
+#include "wast.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define NAME_SIZE    256 /* bytes of an import's module or field name, NUL included */
@@ -185,24 +180,6 @@ void wast_host_free(wast_host *h)
     free(h);
 }
 
-bool wast_host_load(wast_host *h, const char *so_path, const char *symbol, const void **module,
-                    char *msg, size_t msg_size)
-{
-    (void)h;
-    void *handle = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
-    if (handle == NULL) {
-        snprintf(msg, msg_size, "dlopen: %s", dlerror());
-        return false;
-    }
-    const void *desc = dlsym(handle, symbol);
-    if (desc == NULL) {
-        snprintf(msg, msg_size, "%s has no symbol %s", so_path, symbol);
-        return false;
-    }
-    *module = desc;
-    return true;
-}
-
 /* The newest registration of name, or NULL. */
 static const registration *find_registered(const wast_host *h, const char *name)
 {
@@ -212,7 +189,7 @@ static const registration *find_registered(const wast_host *h, const char *name)
     return NULL;
 }
 
-bool wast_host_register(wast_host *h, const char *as, wast_instance *inst, size_t tag)
+bool wast_host_register(wast_host *h, const char *as, kiln_instance *inst, size_t tag)
 {
     if (!grow((void **)&h->registered, &h->registered_cap, h->registered_count,
               sizeof(*h->registered)))
@@ -221,8 +198,7 @@ bool wast_host_register(wast_host *h, const char *as, wast_instance *inst, size_
     if (name == NULL)
         return false;
     memcpy(name, as, strlen(as) + 1);
-    h->registered[h->registered_count++] =
-        (registration){.name = name, .inst = (kiln_instance *)inst, .tag = tag};
+    h->registered[h->registered_count++] = (registration){.name = name, .inst = inst, .tag = tag};
     return true;
 }
 
@@ -238,10 +214,9 @@ static bool desc_string(const kiln_str_desc *s, char *out, size_t size)
     return true;
 }
 
-wast_status wast_host_instantiate(wast_host *h, const void *module, wast_instance **out,
+wast_status wast_host_instantiate(wast_host *h, const kiln_module *m, kiln_instance **out,
                                   size_t *tag, char *msg, size_t msg_size)
 {
-    const kiln_module *m = module;
     uint32_t n = m->import_count;
     kiln_import *items = calloc(n ? n : 1, sizeof(*items));
     char(*names)[2][NAME_SIZE] = calloc(n ? n : 1, sizeof(*names));
@@ -284,7 +259,7 @@ wast_status wast_host_instantiate(wast_host *h, const void *module, wast_instanc
         kiln_status s = kiln_instance_new_in(h->pool, m, &imports, &inst, &trap);
         if (s == KILN_STATUS_OK) {
             h->instances[h->instance_count++] = inst;
-            *out = (wast_instance *)inst;
+            *out = inst;
         } else if (s == KILN_STATUS_LINK) {
             snprintf(msg, msg_size, "%s", kiln_last_error());
             status = WAST_LINK;
@@ -301,9 +276,9 @@ wast_status wast_host_instantiate(wast_host *h, const void *module, wast_instanc
     return status;
 }
 
-void wast_host_release(wast_host *h, wast_instance *instance)
+void wast_host_release(wast_host *h, kiln_instance *instance)
 {
-    kiln_instance *inst = (kiln_instance *)instance;
+    kiln_instance *inst = instance;
     if (inst == NULL)
         return;
     /* Through an imported table or global, or a call into another instance's function (which
@@ -451,12 +426,12 @@ static void format_types(char *buf, size_t size, const uint8_t *types, uint32_t 
         snprintf(buf + len, size - len, ")");
 }
 
-wast_status wast_host_invoke(wast_host *h, wast_instance *instance, const char *field,
+wast_status wast_host_invoke(wast_host *h, kiln_instance *instance, const char *field,
                              size_t field_len, const wast_value *args, size_t arg_count,
                              wast_result *out, char *msg, size_t msg_size)
 {
     (void)h;
-    kiln_instance *inst = (kiln_instance *)instance;
+    kiln_instance *inst = instance;
     memset(out, 0, sizeof(*out));
     kiln_extern e;
     if (kiln_instance_export_n(inst, field, field_len, &e) != KILN_STATUS_OK ||
@@ -503,11 +478,11 @@ wast_status wast_host_invoke(wast_host *h, wast_instance *instance, const char *
     return WAST_OK;
 }
 
-wast_status wast_host_get(wast_host *h, wast_instance *instance, const char *field,
+wast_status wast_host_get(wast_host *h, kiln_instance *instance, const char *field,
                           size_t field_len, wast_result *out, char *msg, size_t msg_size)
 {
     (void)h;
-    kiln_instance *inst = (kiln_instance *)instance;
+    kiln_instance *inst = instance;
     memset(out, 0, sizeof(*out));
     kiln_extern e;
     if (kiln_instance_export_n(inst, field, field_len, &e) != KILN_STATUS_OK ||

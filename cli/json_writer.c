@@ -1,4 +1,4 @@
-/* cli_json.c -- the JSON writer behind `kiln validate --json` and `kiln inspect --json`.
+/* json_writer.c -- the JSON writer behind `kiln validate --json` and `kiln inspect --json`.
  *
  * A streaming writer: values are written as they are produced, with the separator and the
  * indentation decided from a stack of "has this container got items yet" flags. Strings go
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json.h"
 
 void cli_json_init(cli_json *j, FILE *out, bool pretty)
 {

@@ -1,4 +1,4 @@
-/* cli_inspect_text.c -- the human-readable view of `kiln inspect`.
+/* inspect_text.c -- the human-readable view of `kiln inspect`.
  *
  * One block per kind of entity, in the order a reader asks about a module: what sections it
  * has and where, its types, what it imports, its functions (with names from the name section

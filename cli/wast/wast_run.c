@@ -1,13 +1,13 @@
-/* cli_wast.c -- `kiln wast FILE.wast|FILE.json [-O0..-O3] [--keep] [-v]`: runs a spec script.
+/* wast_run.c -- `kiln wast FILE.wast|FILE.json [-O0..-O3] [--keep] [-v]`: runs a spec script.
  *
  * A .wast is converted by wast2json into a scratch directory; a .json is read where it is.
  * Every binary module is compiled up front into WORK/mN.o (N counts the script's binary
  * modules) and one ld.lld run links them all into WORK/modules.so (a run per module would
  * dominate the time; if the batch link fails, each module gets its own mN.so). The commands
- * then run in order against cli_wast_host.c, which dlopens the modules and calls exports.
+ * then run in order against wast_host.c, which instantiates the modules and calls exports.
  * Results are compared bit for bit (nan:canonical / nan:arithmetic patterns), traps by message
  * (either one a prefix of the other), assert_invalid / assert_malformed by the classification
- * shared with tests/spec (wast_common.c). Text-format and unsupported modules, and commands
+ * shared with tests/spec (wast_script.c). Text-format and unsupported modules, and commands
  * needing a missing module, are skipped with the reason, never passed. Isolation: a forked
  * child runs the commands and records the running one in memory shared with the parent; if it
  * dies (a crash in generated code or the compiler, or --timeout), the parent reports that
@@ -34,9 +34,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cli_wast.h"
+#include "wast.h"
 
-const char kiln_cli_wast_help[] =
+const char cli_wast_help[] =
     "Usage: kiln wast FILE.wast|FILE.json [-O0..-O3] [--keep] [-v] [options]\n"
     "       kiln wast FILE.wast --work DIR --prepare-only [--target TRIPLE] [options]\n"
     "\n"
@@ -136,7 +136,7 @@ typedef struct compiled {
 typedef struct module_rec {
     const char *name;    /* "$M" from the script, or NULL */
     bool registered;     /* a register command named it */
-    wast_instance *inst; /* NULL: the module is not available ... */
+    kiln_instance *inst; /* NULL: the module is not available ... */
     skip_kind why_kind;  /* ... and commands using it are skipped as this kind ... */
     char why[240];       /* ... for this reason */
 } module_rec;
@@ -156,7 +156,7 @@ typedef struct runner {
     unsigned next_ordinal;         /* binary modules seen so far: the next one is mN */
     compiled *compiled;            /* per ordinal (prepare_modules) */
     unsigned module_total;         /* entries of compiled */
-    char batch_so[WAST_PATH_SIZE]; /* WORK/modules.so: every module that compiled */
+    char batch_so[HOST_PATH_SIZE]; /* WORK/modules.so: every module that compiled */
     size_t resume_at;              /* commands before this index are replayed without reporting */
     const size_t *crashed;         /* commands that crashed or timed out: not run again */
     size_t crashed_count;
@@ -225,314 +225,6 @@ static void skip(runner *r, const command *c, skip_kind kind, const char *fmt, .
     }
 }
 
-/* ---- values ---- */
-
-typedef enum nan_kind { NAN_NONE, NAN_CANONICAL, NAN_ARITHMETIC } nan_kind;
-
-/* A value from the script: an argument, or an expected result with its patterns. */
-typedef struct script_value {
-    wast_value v;
-    bool any_ref;       /* a reference result given without a value: any non-null one */
-    unsigned lane_bits; /* v128: 8, 16, 32 or 64 */
-    bool lane_float;    /* v128: f32 or f64 lanes */
-    uint8_t nan[16];    /* f32/f64: nan[0]; v128 float lanes: one per lane */
-} script_value;
-
-static const struct {
-    const char *name;
-    uint8_t type;
-} value_types[] = {
-    {"i32", WAST_I32},
-    {"i64", WAST_I64},
-    {"f32", WAST_F32},
-    {"f64", WAST_F64},
-    {"v128", WAST_V128},
-    {"funcref", WAST_FUNCREF},
-    {"externref", WAST_EXTERNREF},
-};
-
-static const char *value_type_name(uint8_t type)
-{
-    for (size_t i = 0; i < KILN_ARRAY_LEN(value_types); i++)
-        if (value_types[i].type == type)
-            return value_types[i].name;
-    return "?";
-}
-
-/* wast2json writes numbers as unsigned decimal bit patterns; a '-' is accepted too and
- * wrapped. False unless text is a decimal number that fits in bits bits. */
-static bool parse_bits(const char *text, unsigned bits, uint64_t *out)
-{
-    bool negative = text[0] == '-';
-    const char *p = negative ? text + 1 : text;
-    if (*p < '0' || *p > '9')
-        return false;
-    uint64_t v = 0;
-    for (; *p; p++) {
-        if (*p < '0' || *p > '9' || v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-            return false;
-        v = v * 10 + (uint64_t)(*p - '0');
-    }
-    uint64_t mask = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
-    if (negative) {
-        if (v - 1 > mask >> 1 && v != 0)
-            return false; /* below the signed minimum */
-        v = (0 - v) & mask;
-    } else if (v > mask) {
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-static nan_kind parse_nan(const char *text)
-{
-    if (strcmp(text, "nan:canonical") == 0)
-        return NAN_CANONICAL;
-    if (strcmp(text, "nan:arithmetic") == 0)
-        return NAN_ARITHMETIC;
-    return NAN_NONE;
-}
-
-/* Lane i (of width bits) of a v128. */
-static uint64_t lane_get(const wast_value *v, unsigned bits, unsigned i)
-{
-    unsigned bit = i * bits;
-    uint64_t word = bit < 64 ? v->lo : v->hi;
-    uint64_t mask = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
-    return (word >> (bit % 64)) & mask;
-}
-
-static void lane_set(wast_value *v, unsigned bits, unsigned i, uint64_t x)
-{
-    unsigned bit = i * bits;
-    uint64_t *word = bit < 64 ? &v->lo : &v->hi;
-    *word |= x << (bit % 64);
-}
-
-static bool parse_v128(const json_value *j, script_value *out, bool expected, char *err,
-                       size_t err_size)
-{
-    static const struct {
-        const char *name;
-        unsigned bits;
-        bool is_float;
-    } lanes[] = {{"i8", 8, false},   {"i16", 16, false}, {"i32", 32, false},
-                 {"i64", 64, false}, {"f32", 32, true},  {"f64", 64, true}};
-    const char *lane_type = json_get_str(j, "lane_type");
-    const json_value *values = json_get(j, "value");
-    size_t k = 0;
-    while (lane_type && k < KILN_ARRAY_LEN(lanes) && strcmp(lanes[k].name, lane_type) != 0)
-        k++;
-    if (!lane_type || k == KILN_ARRAY_LEN(lanes) || !values || values->kind != JSON_ARRAY ||
-        json_len(values) != 128 / lanes[k].bits) {
-        snprintf(err, err_size, "bad v128 value");
-        return false;
-    }
-    out->lane_bits = lanes[k].bits;
-    out->lane_float = lanes[k].is_float;
-    for (unsigned i = 0; i < 128 / out->lane_bits; i++) {
-        const json_value *lane = json_at(values, i);
-        const char *text = lane && lane->kind == JSON_STRING ? lane->u.str.ptr : NULL;
-        uint64_t bits = 0;
-        nan_kind nan = text && expected && out->lane_float ? parse_nan(text) : NAN_NONE;
-        if (nan != NAN_NONE) {
-            out->nan[i] = (uint8_t)nan;
-        } else if (!text || !parse_bits(text, out->lane_bits, &bits)) {
-            snprintf(err, err_size, "bad v128 lane \"%s\"", text ? text : "?");
-            return false;
-        } else {
-            lane_set(&out->v, out->lane_bits, i, bits);
-        }
-    }
-    return true;
-}
-
-/* Parses {"type": T, "value": V}. Patterns (nan:*, references without a value) are only
- * allowed in expected results. A script's `ref.extern N` becomes the host pointer N + 1. */
-static bool parse_value(const json_value *j, bool expected, script_value *out, char *err,
-                        size_t err_size)
-{
-    memset(out, 0, sizeof(*out));
-    const char *type = json_get_str(j, "type");
-    size_t t = 0;
-    while (type && t < KILN_ARRAY_LEN(value_types) && strcmp(value_types[t].name, type) != 0)
-        t++;
-    if (!type || t == KILN_ARRAY_LEN(value_types)) {
-        snprintf(err, err_size, "unknown value type \"%s\"", type ? type : "?");
-        return false;
-    }
-    out->v.type = value_types[t].type;
-    if (out->v.type == WAST_V128)
-        return parse_v128(j, out, expected, err, err_size);
-    const char *text = json_get_str(j, "value");
-    switch (out->v.type) {
-    case WAST_FUNCREF:
-    case WAST_EXTERNREF: {
-        uint64_t n;
-        if (text && strcmp(text, "null") == 0)
-            return true;
-        if (!text && expected) {
-            out->any_ref = true;
-            return true;
-        }
-        if (out->v.type == WAST_EXTERNREF && text && parse_bits(text, 32, &n)) {
-            out->v.lo = n + 1; /* non-null, and distinct per N */
-            return true;
-        }
-        break;
-    }
-    default: {
-        unsigned bits = out->v.type == WAST_I32 || out->v.type == WAST_F32 ? 32 : 64;
-        bool is_float = out->v.type == WAST_F32 || out->v.type == WAST_F64;
-        nan_kind nan = text && expected && is_float ? parse_nan(text) : NAN_NONE;
-        if (nan != NAN_NONE) {
-            out->nan[0] = (uint8_t)nan;
-            return true;
-        }
-        if (text && parse_bits(text, bits, &out->v.lo))
-            return true;
-        break;
-    }
-    }
-    snprintf(err, err_size, "bad %s value \"%s\"", type, text ? text : "(none)");
-    return false;
-}
-
-static bool float_matches(uint64_t bits, unsigned width, nan_kind nan, uint64_t want)
-{
-    uint64_t quiet = width == 32 ? UINT64_C(0x7fc00000) : UINT64_C(0x7ff8000000000000);
-    uint64_t sign = width == 32 ? UINT64_C(0x80000000) : UINT64_C(0x8000000000000000);
-    switch (nan) {
-    case NAN_CANONICAL: /* either sign, only the quiet bit in the payload */
-        return (bits & ~sign) == quiet;
-    case NAN_ARITHMETIC: /* either sign, any payload with the quiet bit set */
-        return (bits & quiet) == quiet;
-    default:
-        return bits == want;
-    }
-}
-
-static bool value_matches(const script_value *want, const wast_value *got)
-{
-    if (want->v.type != got->type)
-        return false;
-    switch (got->type) {
-    case WAST_I32:
-        return (uint32_t)got->lo == (uint32_t)want->v.lo;
-    case WAST_I64:
-        return got->lo == want->v.lo;
-    case WAST_F32:
-        return float_matches((uint32_t)got->lo, 32, want->nan[0], want->v.lo);
-    case WAST_F64:
-        return float_matches(got->lo, 64, want->nan[0], want->v.lo);
-    case WAST_V128:
-        for (unsigned i = 0; i < 128 / want->lane_bits; i++) {
-            uint64_t g = lane_get(got, want->lane_bits, i);
-            uint64_t w = lane_get(&want->v, want->lane_bits, i);
-            bool ok =
-                want->lane_float ? float_matches(g, want->lane_bits, want->nan[i], w) : g == w;
-            if (!ok)
-                return false;
-        }
-        return true;
-    default: /* references */
-        return want->any_ref ? got->lo != 0 : got->lo == want->v.lo;
-    }
-}
-
-static void format_float(cli_buf *b, uint64_t bits, unsigned width)
-{
-    if (width == 32) {
-        uint32_t u = (uint32_t)bits;
-        float f;
-        memcpy(&f, &u, 4);
-        cli_buf_printf(b, "%.9g (0x%08" PRIx32 ")", (double)f, u);
-    } else {
-        double d;
-        memcpy(&d, &bits, 8);
-        cli_buf_printf(b, "%.17g (0x%016" PRIx64 ")", d, bits);
-    }
-}
-
-static const char *const nan_names[] = {"", "nan:canonical", "nan:arithmetic"};
-
-/* Appends a value: "i32:-1", "f32:1.5 (0x3fc00000)", "externref:2", "funcref:null", or a
- * v128 by lanes ("v128:i32x4:1,2,3,4"). want, if given, supplies the patterns to print and the
- * lane shape for a v128 result. */
-static void format_value(cli_buf *b, const wast_value *v, const script_value *want,
-                         bool show_patterns)
-{
-    cli_buf_printf(b, "%s:", value_type_name(v->type));
-    switch (v->type) {
-    case WAST_I32:
-        cli_buf_printf(b, "%" PRId32, (int32_t)(uint32_t)v->lo);
-        break;
-    case WAST_I64:
-        cli_buf_printf(b, "%" PRId64, (int64_t)v->lo);
-        break;
-    case WAST_F32:
-    case WAST_F64:
-        if (show_patterns && want && want->nan[0])
-            cli_buf_printf(b, "%s", nan_names[want->nan[0]]);
-        else
-            format_float(b, v->lo, v->type == WAST_F32 ? 32 : 64);
-        break;
-    case WAST_V128: {
-        unsigned bits = want && want->lane_bits ? want->lane_bits : 32;
-        bool is_float = want && want->lane_bits ? want->lane_float : false;
-        cli_buf_printf(b, "%c%ux%u:", is_float ? 'f' : 'i', bits, 128 / bits);
-        for (unsigned i = 0; i < 128 / bits; i++) {
-            uint64_t lane = lane_get(v, bits, i);
-            if (i)
-                cli_buf_put(b, ",", 1);
-            if (show_patterns && want && want->nan[i])
-                cli_buf_printf(b, "%s", nan_names[want->nan[i]]);
-            else if (is_float)
-                format_float(b, lane, bits);
-            else if (bits == 64)
-                cli_buf_printf(b, "%" PRId64, (int64_t)lane);
-            else /* sign-extend the lane */
-                cli_buf_printf(b, "%" PRId64,
-                               (int64_t)(lane ^ (UINT64_C(1) << (bits - 1))) -
-                                   (int64_t)(UINT64_C(1) << (bits - 1)));
-        }
-        break;
-    }
-    case WAST_EXTERNREF:
-        if (show_patterns && want && want->any_ref)
-            cli_buf_printf(b, "non-null");
-        else if (v->lo == 0)
-            cli_buf_printf(b, "null");
-        else if (v->lo - 1 <= UINT32_MAX) /* a script's ref.extern N */
-            cli_buf_printf(b, "%" PRIu64, v->lo - 1);
-        else
-            cli_buf_printf(b, "host pointer");
-        break;
-    default: /* funcref: the pointer means nothing to a reader */
-        if ((show_patterns && want && want->any_ref) || v->lo != 0)
-            cli_buf_printf(b, "non-null");
-        else
-            cli_buf_printf(b, "null");
-        break;
-    }
-}
-
-/* Appends "[a, b]" (or the one value alone). */
-static void format_values(cli_buf *b, const wast_value *values, const script_value *wants,
-                          size_t count, bool show_patterns)
-{
-    if (count != 1)
-        cli_buf_put(b, "[", 1);
-    for (size_t i = 0; i < count; i++) {
-        if (i)
-            cli_buf_put(b, ", ", 2);
-        format_value(b, &values[i], wants ? &wants[i] : NULL, show_patterns);
-    }
-    if (count != 1)
-        cli_buf_put(b, "]", 1);
-}
-
 /* ---- describing commands ---- */
 
 /* A JSON string member that is a C string (no NUL bytes inside), or NULL. */
@@ -570,12 +262,12 @@ static void describe(const json_value *cmd, char *out, size_t size)
             const json_value *args = json_get(action, "args");
             cli_buf_put(&b, "(", 1);
             for (size_t i = 0; i < json_len(args); i++) {
-                script_value v;
+                wast_script_value v;
                 char err[64];
                 if (i)
                     cli_buf_put(&b, ", ", 2);
-                if (parse_value(json_at(args, i), false, &v, err, sizeof(err)))
-                    format_value(&b, &v.v, &v, false);
+                if (wast_parse_value(json_at(args, i), false, &v, err, sizeof(err)))
+                    wast_format_value(&b, &v.v, &v, false);
                 else
                     cli_buf_put(&b, "?", 1);
             }
@@ -655,7 +347,7 @@ static bool module_path(const runner *r, unsigned ordinal, const char *ext, char
 {
     char name[48];
     snprintf(name, sizeof(name), "m%u%s", ordinal, ext);
-    return wast_path_join(out, size, r->work_dir, name);
+    return host_path_join(out, size, r->work_dir, name);
 }
 
 /* Whether the command needs a binary module compiled (and so takes the next ordinal). */
@@ -678,7 +370,7 @@ static const char *const why_kinds[] = {
 /* Writes WORK/mORDINAL.why for c (not LOAD_OK). False with errno on an I/O error. */
 static bool write_why(const runner *r, unsigned ordinal, const compiled *c)
 {
-    char path[WAST_PATH_SIZE];
+    char path[HOST_PATH_SIZE];
     if (!module_path(r, ordinal, ".why", path, sizeof(path))) {
         errno = ENAMETOOLONG;
         return false;
@@ -693,16 +385,18 @@ static bool write_why(const runner *r, unsigned ordinal, const compiled *c)
 /* Reads WORK/mORDINAL.why (write_why) into out; false if there is none. */
 static bool read_why(const runner *r, unsigned ordinal, compiled *out)
 {
-    char path[WAST_PATH_SIZE], *text = NULL;
-    size_t size = 0;
+    char path[HOST_PATH_SIZE];
     if (!module_path(r, ordinal, ".why", path, sizeof(path)) || !file_exists(path))
         return false;
     out->result = LOAD_FAILED;
-    if (!wast_read_file(path, &text, &size)) {
+    host_file f;
+    kiln_diag d;
+    if (!host_read_file(path, &f, &d)) {
         snprintf(out->why, sizeof(out->why), "cannot read %s", path);
         return true;
     }
-    char *reason = memchr(text, '\n', size);
+    char *text = (char *)f.data;
+    char *reason = memchr(text, '\n', f.size);
     if (reason) {
         *reason++ = '\0';
         reason[strcspn(reason, "\n")] = '\0';
@@ -710,7 +404,7 @@ static bool read_why(const runner *r, unsigned ordinal, compiled *out)
     if (strcmp(text, why_kinds[LOAD_UNSUPPORTED]) == 0)
         out->result = LOAD_UNSUPPORTED;
     snprintf(out->why, sizeof(out->why), "%s", reason ? reason : "(no reason recorded)");
-    free(text);
+    host_file_free(&f);
     return true;
 }
 
@@ -720,11 +414,11 @@ static bool read_why(const runner *r, unsigned ordinal, compiled *out)
  * WORK/mORDINAL.why instead, and gets the outcome recorded there. */
 static void compile_module(runner *r, const json_value *cmd, unsigned ordinal, compiled *out)
 {
-    char wasm[WAST_PATH_SIZE], obj[WAST_PATH_SIZE], prefix[32];
+    char wasm[HOST_PATH_SIZE], obj[HOST_PATH_SIZE], prefix[32];
     const char *filename = json_get_str(cmd, "filename");
     snprintf(prefix, sizeof(prefix), "m%u", ordinal);
     out->result = LOAD_FAILED;
-    if (!wast_path_join(wasm, sizeof(wasm), r->json_dir, filename) ||
+    if (!host_path_join(wasm, sizeof(wasm), r->json_dir, filename) ||
         !module_path(r, ordinal, ".o", obj, sizeof(obj))) {
         snprintf(out->why, sizeof(out->why), "path too long");
         return;
@@ -779,21 +473,17 @@ static bool prepare_modules(runner *r)
     for (size_t i = 0; i < n; i++)
         count += loads_binary_module(json_at(r->commands, i));
     r->compiled = calloc(count ? count : 1, sizeof(*r->compiled));
-    /* argv: linker -shared -o OUT objects... NULL, and the objects' paths */
-    const char **argv = calloc((size_t)count + 6, sizeof(*argv));
-    char(*objects)[WAST_PATH_SIZE] = calloc(count ? count : 1, sizeof(*objects));
-    if (r->compiled == NULL || argv == NULL || objects == NULL) {
-        free(argv);
+    /* the objects that compiled, and their paths */
+    const char **linked = calloc(count ? count : 1, sizeof(*linked));
+    char(*objects)[HOST_PATH_SIZE] = calloc(count ? count : 1, sizeof(*objects));
+    if (r->compiled == NULL || linked == NULL || objects == NULL) {
+        free(linked);
         free(objects);
         fprintf(stderr, "kiln wast: out of memory\n");
         return false;
     }
     r->module_total = count;
-    size_t argc = 0;
-    argv[argc++] = r->linker;
-    argv[argc++] = "-shared";
-    argv[argc++] = "-o";
-    argv[argc++] = r->batch_so;
+    size_t linked_count = 0;
     unsigned ordinal = 0;
     for (size_t i = 0; i < n; i++) {
         const json_value *cmd = json_at(r->commands, i);
@@ -813,22 +503,18 @@ static bool prepare_modules(runner *r)
         compile_module(r, cmd, ordinal, c);
         if (timed)
             alarm(0);
-        if (c->result == LOAD_OK && module_path(r, ordinal, ".o", objects[ordinal], WAST_PATH_SIZE))
-            argv[argc++] = objects[ordinal];
+        if (c->result == LOAD_OK && module_path(r, ordinal, ".o", objects[ordinal], HOST_PATH_SIZE))
+            linked[linked_count++] = objects[ordinal];
         ordinal++;
     }
     r->tally->current = -1;
-    bool any_object = argc > 4;
-    if (r->o->link_lib)
-        argv[argc++] = r->o->link_lib;
-    char err[WAST_PATH_SIZE + 64];
-    if (any_object && r->linker && !file_exists(r->batch_so) &&
-        !wast_spawn(argv, err, sizeof(err))) {
+    char err[HOST_PATH_SIZE + 64];
+    if (linked_count > 0 && r->linker && !file_exists(r->batch_so) &&
+        !loader_link(r->linker, linked, linked_count, r->o->link_lib, r->batch_so, err,
+                     sizeof(err)))
         fprintf(stderr, "kiln wast: linking all modules failed (%s); linking them one by one\n",
                 err);
-        unlink(r->batch_so);
-    }
-    free(argv);
+    free(linked);
     free(objects);
     return true;
 }
@@ -836,7 +522,34 @@ static bool prepare_modules(runner *r)
 /* Loads module mORDINAL (compiled by prepare_modules): from the shared object of all modules,
  * or, if that link failed, from its own, linked now. On failure, why says what went wrong
  * ("compile error: ...", or the compiler's reason for LOAD_UNSUPPORTED). */
-static load_result load_module(runner *r, unsigned ordinal, const void **module, char *why,
+/* Links WORK/mORDINAL.o alone into WORK/mORDINAL.so, unless that is there already: the
+ * fallback when the batch link fails. so receives the path; false with the reason in why. */
+static bool link_module(const runner *r, unsigned ordinal, char *so, size_t so_size, char *why,
+                        size_t why_size)
+{
+    char obj[HOST_PATH_SIZE], err[HOST_PATH_SIZE + 64];
+    if (!module_path(r, ordinal, ".o", obj, sizeof(obj)) ||
+        !module_path(r, ordinal, ".so", so, so_size)) {
+        snprintf(why, why_size, "path too long");
+        return false;
+    }
+    if (file_exists(so))
+        return true;
+    if (r->linker == NULL) {
+        snprintf(why, why_size,
+                 "link error: neither modules.so nor m%u.so is in %s, and no linker was found",
+                 ordinal, r->work_dir);
+        return false;
+    }
+    const char *objects[] = {obj};
+    if (!loader_link(r->linker, objects, 1, r->o->link_lib, so, err, sizeof(err))) {
+        snprintf(why, why_size, "link error: %s", err);
+        return false;
+    }
+    return true;
+}
+
+static load_result load_module(runner *r, unsigned ordinal, const kiln_module **module, char *why,
                                size_t why_size)
 {
     const compiled *c = &r->compiled[ordinal];
@@ -844,31 +557,14 @@ static load_result load_module(runner *r, unsigned ordinal, const void **module,
         snprintf(why, why_size, "%s", c->why);
         return c->result;
     }
-    char obj[WAST_PATH_SIZE], so[WAST_PATH_SIZE], symbol[48];
+    char so[HOST_PATH_SIZE], symbol[48];
     snprintf(symbol, sizeof(symbol), "m%u_module", ordinal);
-    if (file_exists(r->batch_so)) {
+    if (file_exists(r->batch_so))
         snprintf(so, sizeof(so), "%s", r->batch_so);
-    } else if (!module_path(r, ordinal, ".o", obj, sizeof(obj)) ||
-               !module_path(r, ordinal, ".so", so, sizeof(so))) {
-        snprintf(why, why_size, "path too long");
+    else if (!link_module(r, ordinal, so, sizeof(so), why, why_size))
         return LOAD_FAILED;
-    } else if (!file_exists(so) && r->linker == NULL) {
-        snprintf(why, why_size,
-                 "link error: neither modules.so nor m%u.so is in %s, and no "
-                 "linker was found",
-                 ordinal, r->work_dir);
-        return LOAD_FAILED;
-    } else if (!file_exists(so)) {
-        const char *argv[] = {r->linker, "-shared", "-o", so, obj, r->o->link_lib, NULL};
-        char err[WAST_PATH_SIZE + 64];
-        if (!wast_spawn(argv, err, sizeof(err))) {
-            unlink(so);
-            snprintf(why, why_size, "link error: %s", err);
-            return LOAD_FAILED;
-        }
-    }
-    char err[512];
-    if (!wast_host_load(r->host, so, symbol, module, err, sizeof(err))) {
+    char err[HOST_PATH_SIZE + 64];
+    if (!loader_open(so, symbol, module, err, sizeof(err))) {
         snprintf(why, why_size, "load error: %s", err);
         return LOAD_FAILED;
     }
@@ -893,7 +589,7 @@ typedef enum inst_outcome {
  * WAST_UNAVAILABLE *dep is the module it needs, or NULL) and msg its message. Otherwise c has
  * been reported, and *kind and msg say why for the commands that would use the module. */
 static inst_outcome instantiate(runner *r, const command *c, unsigned ordinal, wast_status *status,
-                                wast_instance **inst, const module_rec **dep, skip_kind *kind,
+                                kiln_instance **inst, const module_rec **dep, skip_kind *kind,
                                 char *msg, size_t msg_size)
 {
     const char *filename;
@@ -911,7 +607,7 @@ static inst_outcome instantiate(runner *r, const command *c, unsigned ordinal, w
         snprintf(msg, msg_size, "module at line %" PRIu64 " is a text-format module", c->line);
         return INST_SKIPPED;
     }
-    const void *module;
+    const kiln_module *module;
     load_result lr = load_module(r, ordinal, &module, err, sizeof(err));
     if (lr == LOAD_UNSUPPORTED) {
         skip(r, c, SKIP_UNSUPPORTED, "%s", err);
@@ -960,7 +656,7 @@ static void cmd_module(runner *r, const command *c, unsigned ordinal)
         return;
     }
     wast_status status = WAST_ERROR;
-    wast_instance *inst = NULL;
+    kiln_instance *inst = NULL;
     const module_rec *dep = NULL;
     skip_kind kind;
     char msg[512];
@@ -999,7 +695,7 @@ static void cmd_unlinkable_or_uninstantiable(runner *r, const command *c, unsign
                                              bool unlinkable)
 {
     wast_status status = WAST_ERROR;
-    wast_instance *inst = NULL;
+    kiln_instance *inst = NULL;
     const module_rec *dep = NULL;
     skip_kind kind;
     char msg[512];
@@ -1052,17 +748,17 @@ static void cmd_invalid_or_malformed(runner *r, const command *c, wast_expect wa
         skip(r, c, SKIP_TEXT, "text-format module");
         return;
     }
-    char path[WAST_PATH_SIZE];
-    char *bytes = NULL;
-    size_t size = 0;
-    if (!wast_path_join(path, sizeof(path), r->json_dir, filename) ||
-        !wast_read_file(path, &bytes, &size)) {
+    char path[HOST_PATH_SIZE];
+    host_file f;
+    kiln_diag d;
+    if (!host_path_join(path, sizeof(path), r->json_dir, filename) ||
+        !host_read_file(path, &f, &d)) {
         fail(r, c, "expected %s, got a file that cannot be read", wast_expect_name(want));
         return;
     }
     wast_check check;
-    wast_check_module((const uint8_t *)bytes, size, want, &check);
-    free(bytes);
+    wast_check_module(f.data, f.size, want, &check);
+    host_file_free(&f);
     if (check.matches) {
         pass(r, c);
         return;
@@ -1131,9 +827,9 @@ static bool run_action(runner *r, const command *c, wast_status *status, wast_re
     }
     wast_value values[WAST_MAX_VALUES];
     for (size_t i = 0; i < n; i++) {
-        script_value v;
+        wast_script_value v;
         char err[128];
-        if (!parse_value(json_at(args, i), false, &v, err, sizeof(err))) {
+        if (!wast_parse_value(json_at(args, i), false, &v, err, sizeof(err))) {
             fail(r, c, "argument %zu: %s", i, err);
             return false;
         }
@@ -1145,14 +841,15 @@ static bool run_action(runner *r, const command *c, wast_status *status, wast_re
 
 /* "trap \"unreachable\"", "error: ...", or the results, for "got ..." */
 static void format_outcome(cli_buf *b, wast_status status, const wast_result *out,
-                           const script_value *wants, size_t want_count, const char *msg)
+                           const wast_script_value *wants, size_t want_count, const char *msg)
 {
     if (status == WAST_TRAP)
         cli_buf_printf(b, "trap \"%s\"", out->trap);
     else if (status != WAST_OK)
         cli_buf_printf(b, "error: %s", msg);
     else
-        format_values(b, out->values, out->count == want_count ? wants : NULL, out->count, false);
+        wast_format_values(b, out->values, out->count == want_count ? wants : NULL, out->count,
+                           false);
 }
 
 static void cmd_assert_return(runner *r, const command *c)
@@ -1163,11 +860,11 @@ static void cmd_assert_return(runner *r, const command *c)
         fail(r, c, "more than %d expected results", WAST_MAX_VALUES);
         return;
     }
-    script_value wants[WAST_MAX_VALUES];
+    wast_script_value wants[WAST_MAX_VALUES];
     wast_value want_values[WAST_MAX_VALUES];
     for (size_t i = 0; i < want_count; i++) {
         char err[128];
-        if (!parse_value(json_at(expected, i), true, &wants[i], err, sizeof(err))) {
+        if (!wast_parse_value(json_at(expected, i), true, &wants[i], err, sizeof(err))) {
             fail(r, c, "expected result %zu: %s", i, err);
             return;
         }
@@ -1180,7 +877,7 @@ static void cmd_assert_return(runner *r, const command *c)
         return;
     bool ok = status == WAST_OK && out.count == want_count;
     for (size_t i = 0; ok && i < want_count; i++)
-        ok = value_matches(&wants[i], &out.values[i]);
+        ok = wast_value_matches(&wants[i], &out.values[i]);
     if (ok) {
         pass(r, c);
         return;
@@ -1188,7 +885,7 @@ static void cmd_assert_return(runner *r, const command *c)
     cli_buf want, got;
     cli_buf_init(&want);
     cli_buf_init(&got);
-    format_values(&want, want_values, wants, want_count, true);
+    wast_format_values(&want, want_values, wants, want_count, true);
     format_outcome(&got, status, &out, wants, want_count, msg);
     fail(r, c, "expected %s, got %s", cli_buf_str(&want), cli_buf_str(&got));
     cli_buf_free(&want);
@@ -1289,7 +986,7 @@ static bool run_commands(runner *r)
     char msg[512];
     r->current = SIZE_MAX;
     r->next_ordinal = 0;
-    if (!wast_path_join(r->batch_so, sizeof(r->batch_so), r->work_dir, "modules.so")) {
+    if (!host_path_join(r->batch_so, sizeof(r->batch_so), r->work_dir, "modules.so")) {
         fprintf(stderr, "kiln wast: path too long: %s\n", r->work_dir);
         return false;
     }
@@ -1435,7 +1132,7 @@ static int parse_args(int argc, char **argv, wast_options *o)
         } else if (strcmp(a, "--") == 0) {
             options_done = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(kiln_cli_wast_help, stdout);
+            fputs(cli_wast_help, stdout);
             return CLI_EXIT_OK;
         } else if (a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && a[3] == '\0') {
             o->opt_level = a[2] - '0';
@@ -1518,7 +1215,7 @@ static void print_summary(const wast_tally *t)
  * run (the modules may be for another CPU). Returns the exit status. */
 static int prepare_only(runner *r)
 {
-    if (!wast_path_join(r->batch_so, sizeof(r->batch_so), r->work_dir, "modules.so")) {
+    if (!host_path_join(r->batch_so, sizeof(r->batch_so), r->work_dir, "modules.so")) {
         fprintf(stderr, "kiln wast: path too long: %s\n", r->work_dir);
         return CLI_EXIT_USAGE;
     }
@@ -1529,20 +1226,10 @@ static int prepare_only(runner *r)
     int status = CLI_EXIT_OK;
     for (unsigned i = 0; i < r->module_total; i++) {
         compiled *c = &r->compiled[i];
-        char obj[WAST_PATH_SIZE], so[WAST_PATH_SIZE];
-        if (c->result == LOAD_OK && !batch) {
-            char err[WAST_PATH_SIZE + 64];
-            const char *argv[] = {r->linker, "-shared", "-o", so, obj, r->o->link_lib, NULL};
-            if (!module_path(r, i, ".o", obj, sizeof(obj)) ||
-                !module_path(r, i, ".so", so, sizeof(so))) {
-                c->result = LOAD_FAILED;
-                snprintf(c->why, sizeof(c->why), "path too long");
-            } else if (!file_exists(so) && !wast_spawn(argv, err, sizeof(err))) {
-                unlink(so);
-                c->result = LOAD_FAILED;
-                snprintf(c->why, sizeof(c->why), "link error: %s", err);
-            }
-        }
+        char so[HOST_PATH_SIZE];
+        if (c->result == LOAD_OK && !batch &&
+            !link_module(r, i, so, sizeof(so), c->why, sizeof(c->why)))
+            c->result = LOAD_FAILED;
         counts[c->result]++;
         if (c->result != LOAD_OK && !write_why(r, i, c)) {
             fprintf(stderr, "kiln wast: cannot write m%u.why in %s: %s\n", i, r->work_dir,
@@ -1562,14 +1249,13 @@ static int prepare_only(runner *r)
 static int run_script(const wast_options *o)
 {
     if (!file_exists(o->file)) {
-        char what[WAST_PATH_SIZE + 32];
+        char what[HOST_PATH_SIZE + 32];
         snprintf(what, sizeof(what), "%s not found", o->file);
         return missing(o, what);
     }
-    char linker[WAST_PATH_SIZE], wast2json[WAST_PATH_SIZE];
-    bool have_linker = o->linker ? wast_find_program(o->linker, linker, sizeof(linker))
-                                 : wast_find_program("ld.lld-19", linker, sizeof(linker)) ||
-                                       wast_find_program("ld.lld", linker, sizeof(linker));
+    char linker[HOST_PATH_SIZE], wast2json[HOST_PATH_SIZE];
+    bool have_linker = o->linker ? host_find_program(o->linker, linker, sizeof(linker))
+                                 : host_find_lld(linker, sizeof(linker));
     /* With --work a linker is needed only if DIR lacks a module's shared object: load_module
      * says so then. */
     if (!have_linker && o->work && !o->prepare_only && !o->linker)
@@ -1578,13 +1264,13 @@ static int run_script(const wast_options *o)
         return missing(o, o->linker ? "the linker given with --linker was not found"
                                     : "no ld.lld-19 or ld.lld on PATH (install lld)");
     bool is_wast = wast_ends_with(o->file, ".wast");
-    if (is_wast && !wast_find_program(o->wast2json, wast2json, sizeof(wast2json))) {
-        char what[WAST_PATH_SIZE + 64];
+    if (is_wast && !host_find_program(o->wast2json, wast2json, sizeof(wast2json))) {
+        char what[HOST_PATH_SIZE + 64];
         snprintf(what, sizeof(what), "wast2json not found (\"%s\"; install wabt)", o->wast2json);
         return missing(o, what);
     }
 
-    char work[WAST_PATH_SIZE];
+    char work[HOST_PATH_SIZE];
     if (o->work) {
         struct stat st;
         int n = snprintf(work, sizeof(work), "%s", o->work);
@@ -1599,22 +1285,22 @@ static int run_script(const wast_options *o)
                     errno && errno != EEXIST ? strerror(errno) : "not a directory");
             return CLI_EXIT_USAGE;
         }
-    } else if (!wast_make_temp_dir("kiln-wast", work, sizeof(work))) {
+    } else if (!host_make_temp_dir("kiln-wast", work, sizeof(work))) {
         fprintf(stderr, "kiln wast: cannot create a scratch directory: %s\n", strerror(errno));
         return CLI_EXIT_USAGE;
     }
     int exit_status = CLI_EXIT_USAGE;
-    char json[WAST_PATH_SIZE], json_dir[WAST_PATH_SIZE], err[WAST_PATH_SIZE + 128];
+    char json[HOST_PATH_SIZE], json_dir[HOST_PATH_SIZE], err[HOST_PATH_SIZE + 128];
     wast_script script;
     memset(&script, 0, sizeof(script));
     if (is_wast) {
         /* NAME.wast -> WORK/NAME.json (+ NAME.N.wasm beside it) */
         const char *base = strrchr(o->file, '/');
         base = base ? base + 1 : o->file;
-        char name[WAST_PATH_SIZE];
+        char name[HOST_PATH_SIZE];
         snprintf(name, sizeof(name), "%.*s.json", (int)(strlen(base) - 5), base);
         snprintf(json_dir, sizeof(json_dir), "%s", work);
-        if (!wast_path_join(json, sizeof(json), work, name) ||
+        if (!host_path_join(json, sizeof(json), work, name) ||
             !wast_run_wast2json(wast2json, false, o->file, json, err, sizeof(err))) {
             fprintf(stderr, "kiln wast: %s\n", err);
             goto cleanup;
@@ -1668,11 +1354,11 @@ cleanup:
     if (o->keep && !o->work)
         fprintf(stderr, "kiln wast: kept %s\n", work);
     else if (!o->work) /* --work: the caller's directory, kept */
-        wast_remove_dir(work);
+        host_remove_dir(work);
     return exit_status;
 }
 
-int kiln_cli_wast(int argc, char **argv)
+int cli_wast(int argc, char **argv)
 {
     wast_options o = {
         .opt_level = DEFAULT_OPT_LEVEL,

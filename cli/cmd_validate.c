@@ -1,4 +1,4 @@
-/* cli_validate.c -- `kiln validate [--json] [--verbose] FILE...`
+/* cmd_validate.c -- `kiln validate [--json] [--verbose] FILE...`
  *
  * Runs the front half of the pipeline on each file: read, kiln_decode, kiln_validate. Each
  * file is checked on its own, and a failure never stops the files after it. The result is
@@ -41,15 +41,15 @@ typedef struct validate_opts {
 /* Reads, decodes and validates one file; fills d and returns false on any failure. */
 static bool check_file(const char *path, kiln_diag *d)
 {
-    cli_file file;
-    if (!cli_read_file(path, &file, d))
+    host_file file;
+    if (!host_read_file(path, &file, d))
         return false;
     wasm_module m;
     bool ok = kiln_decode(&m, file.data, file.size, NULL, d);
     if (ok)
         ok = kiln_validate(&m, NULL, d);
     wasm_module_free(&m);
-    cli_file_free(&file);
+    host_file_free(&file);
     return ok;
 }
 

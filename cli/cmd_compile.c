@@ -1,21 +1,19 @@
-/* cli_compile.c -- `kiln compile FILE.wasm [-o OUT] [--header OUT.h] [options]`
+/* cmd_compile.c -- `kiln compile FILE.wasm [-o OUT] [--header OUT.h] [options]`
  *
  * Parses the command line into kiln_compile_options and runs kiln_compile, which writes the
- * files. It lives in the kiln_toolchain library (not only in the `kiln` program) so tests can
- * drive exactly what users run; it therefore depends on nothing but internal.h and prints
- * its own usage errors in the CLI's shared format ("kiln compile: MESSAGE" + a pointer to the
- * help, exit status 2). Compile errors are one "FILE:0xOFFSET: error: MESSAGE" line
- * (kiln_diag_format), exit status 1. `-o -` writes the output to standard output.
+ * files. Usage errors are "kiln compile: MESSAGE" + a pointer to the help (exit status 2);
+ * compile errors are one "FILE:0xOFFSET: error: MESSAGE" line (kiln_diag_format), exit status
+ * 1. `-o -` writes the output to standard output. The tests' kiln_cg runs this same function
+ * linked with the code generator itself instead of the plugin.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "toolchain.h"
+#include "cli.h"
 
-const char kiln_cli_compile_help[] =
+const char cli_compile_help[] =
     "Usage: kiln compile FILE.wasm [-o OUT] [--header OUT.h] [--prefix NAME] [-O0..-O3]\n"
     "                    [--target TRIPLE] [--cpu NAME] [--emit obj|asm|llvm] [--bounds-checks]\n"
     "                    [-j N] [--partition-size BYTES]\n"
@@ -45,21 +43,6 @@ const char kiln_cli_compile_help[] =
     "The output depends only on the input and the options. KILN_VERIFY=1 in the environment\n"
     "runs LLVM's verifier on the generated IR.\n"
     "Exit status: 0 success, 1 the module cannot be compiled, 2 usage error.\n";
-
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
-
-static int usage_error(const char *fmt, ...) KILN_PRINTF(1, 2);
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("kiln compile: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\nRun 'kiln help compile' for usage.\n", stderr);
-    return EXIT_USAGE;
-}
 
 /* A decimal number in [min, max], all of text. */
 static bool parse_count(const char *text, unsigned long min, unsigned long max, unsigned long *out)
@@ -94,7 +77,7 @@ static void default_output(const char *input, const char *ext, char *out, size_t
     snprintf(out, cap, "%.*s%s", (int)len, base, ext);
 }
 
-int kiln_cli_compile(int argc, char **argv)
+int cli_compile(int argc, char **argv)
 {
     kiln_compile_options o;
     kiln_compile_options_init(&o);
@@ -105,16 +88,17 @@ int kiln_cli_compile(int argc, char **argv)
         bool missing = false;
         if (only_files || arg[0] != '-' || strcmp(arg, "-") == 0) {
             if (input)
-                return usage_error("expected one FILE, got '%s' and '%s'", input, arg);
+                return cli_usage_error("compile", "expected one FILE, got '%s' and '%s'", input,
+                                       arg);
             input = arg;
         } else if (strcmp(arg, "--") == 0) {
             only_files = true;
         } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(kiln_cli_compile_help, stdout);
-            return EXIT_OK;
+            fputs(cli_compile_help, stdout);
+            return CLI_EXIT_OK;
         } else if (strcmp(arg, "-o") == 0) {
             if (i + 1 >= argc)
-                return usage_error("option '-o' needs a value");
+                return cli_usage_error("compile", "option '-o' needs a value");
             output = argv[++i];
         } else if (arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && arg[3] == '\0') {
             o.opt_level = arg[2] - '0';
@@ -122,47 +106,50 @@ int kiln_cli_compile(int argc, char **argv)
             jobs = arg + 2;
         } else if (strcmp(arg, "-j") == 0) {
             if (i + 1 >= argc)
-                return usage_error("option '-j' needs a value");
+                return cli_usage_error("compile", "option '-j' needs a value");
             jobs = argv[++i];
         } else if (strcmp(arg, "--bounds-checks") == 0) {
             o.bounds_checks = true;
-        } else if (kiln_option_value(argc, argv, &i, "--header", &o.header_path, &missing) ||
-                   kiln_option_value(argc, argv, &i, "--prefix", &o.prefix, &missing) ||
-                   kiln_option_value(argc, argv, &i, "--target", &o.triple, &missing) ||
-                   kiln_option_value(argc, argv, &i, "--cpu", &o.cpu, &missing) ||
-                   kiln_option_value(argc, argv, &i, "--emit", &emit, &missing) ||
-                   kiln_option_value(argc, argv, &i, "--jobs", &jobs, &missing) ||
-                   kiln_option_value(argc, argv, &i, "--partition-size", &part_size, &missing)) {
+        } else if (cli_option_value(argc, argv, &i, "--header", &o.header_path, &missing) ||
+                   cli_option_value(argc, argv, &i, "--prefix", &o.prefix, &missing) ||
+                   cli_option_value(argc, argv, &i, "--target", &o.triple, &missing) ||
+                   cli_option_value(argc, argv, &i, "--cpu", &o.cpu, &missing) ||
+                   cli_option_value(argc, argv, &i, "--emit", &emit, &missing) ||
+                   cli_option_value(argc, argv, &i, "--jobs", &jobs, &missing) ||
+                   cli_option_value(argc, argv, &i, "--partition-size", &part_size, &missing)) {
             if (missing)
-                return usage_error("option '%s' needs a value", arg);
+                return cli_usage_error("compile", "option '%s' needs a value", arg);
         } else {
-            return usage_error("unknown option '%s'", arg);
+            return cli_usage_error("compile", "unknown option '%s'", arg);
         }
     }
     if (!input)
-        return usage_error("expected a FILE to compile");
+        return cli_usage_error("compile", "expected a FILE to compile");
     if (emit) {
         size_t k = 0;
         while (k < KILN_ARRAY_LEN(emit_names) && strcmp(emit, emit_names[k]) != 0)
             k++;
         if (k == KILN_ARRAY_LEN(emit_names))
-            return usage_error("--emit must be obj, asm or llvm, not '%s'", emit);
+            return cli_usage_error("compile", "--emit must be obj, asm or llvm, not '%s'", emit);
         o.emit = (kiln_emit_kind)k;
     }
     unsigned long n;
     if (jobs) {
         if (!parse_count(jobs, 1, 256, &n))
-            return usage_error("-j must be a number of threads from 1 to 256, not '%s'", jobs);
+            return cli_usage_error("compile",
+                                   "-j must be a number of threads from 1 to 256, not '%s'", jobs);
         o.jobs = (unsigned)n;
     }
     if (part_size) {
         if (!parse_count(part_size, 1, UINT32_MAX, &n))
-            return usage_error("--partition-size must be a number of bytes from 1 to %u, not '%s'",
-                               UINT32_MAX, part_size);
+            return cli_usage_error(
+                "compile", "--partition-size must be a number of bytes from 1 to %u, not '%s'",
+                UINT32_MAX, part_size);
         o.partition_size = (uint32_t)n;
     }
     if (o.prefix && !kiln_prefix_valid(o.prefix))
-        return usage_error("--prefix must be a C identifier of at most %u bytes", KILN_MAX_PREFIX);
+        return cli_usage_error("compile", "--prefix must be a C identifier of at most %u bytes",
+                               KILN_MAX_PREFIX);
 
     char default_path[4096];
     if (!output) {
@@ -176,15 +163,13 @@ int kiln_cli_compile(int argc, char **argv)
     kiln_compile_result res;
     kiln_diag d;
     if (!kiln_compile(&o, to_stdout ? &res : NULL, &d)) {
-        char line[512];
-        kiln_diag_format(&d, input, line, sizeof line);
-        fprintf(stderr, "%s\n", line);
-        return EXIT_FAIL;
+        cli_print_diag(stderr, &d, input);
+        return CLI_EXIT_FAIL;
     }
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (to_stdout) {
         if (fwrite(res.output, 1, res.output_size, stdout) != res.output_size)
-            status = EXIT_FAIL;
+            status = CLI_EXIT_FAIL;
         kiln_compile_result_free(&res);
     }
     return status;

@@ -1,4 +1,4 @@
-/* cli_inspect_json.c -- the JSON view of `kiln inspect --json`: one document per module.
+/* inspect_json.c -- the JSON view of `kiln inspect --json`: one document per module.
  *
  * The document mirrors the text view but is complete where the text abbreviates (every
  * element of every segment, full names) and uses plain numbers and strings so that scripts

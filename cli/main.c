@@ -1,20 +1,19 @@
-/* kiln.c -- main() of the `kiln` program: global options and the subcommand table.
+/* main.c -- main() of the `kiln` program: global options and the subcommand table.
  *
  *   kiln --help | --version
  *   kiln help [COMMAND]
  *   kiln COMMAND [ARGS...]        (COMMAND --help shows the command's help)
  *
- * Each subcommand lives in its own cli_<name>.c, takes the arguments after its name and
- * returns the exit status; this file only dispatches. Exit statuses are shared by every
- * command: 0 success, 1 failure (a module is not valid, a file cannot be read), 2 usage error.
- * main() is the only place the process ends: a write error on stdout (a full disk, a closed
+ * Each subcommand lives in its own cmd_<name>.c (wast: wast/wast_run.c), takes the arguments after
+ * its name and returns the exit status; this file only dispatches. Exit statuses are shared by
+ * every command: 0 success, 1 failure (a module is not valid, a file cannot be read), 2 usage
+ * error. main() is the only place the process ends: a write error on stdout (a full disk, a closed
  * pipe's EPIPE) turns a would-be success into status 1, so no output is silently truncated.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "cli.h"
-#include "cli_build.h"
 
 #ifndef KILN_VERSION
 #define KILN_VERSION "unknown"
@@ -28,17 +27,15 @@ typedef struct cli_command {
 } cli_command;
 
 static const cli_command commands[] = {
-    {"compile", "compile a .wasm module to a native object and a C header", kiln_cli_compile_help,
-     kiln_cli_compile},
+    {"compile", "compile a .wasm module to a native object and a C header", cli_compile_help,
+     cli_compile},
     {"validate", "check that .wasm files are well-formed and valid", cli_validate_help,
      cli_validate},
     {"inspect", "show what a module contains: sections, imports, functions, exports ...",
      cli_inspect_help, cli_inspect},
-    {"wast", "run a WebAssembly spec test script against compiled code", kiln_cli_wast_help,
-     kiln_cli_wast},
-    {"build", "build a native executable from a WASI command module", kiln_cli_build_help,
-     kiln_cli_build},
-    {"run", "compile a WASI command module (cached) and run it", kiln_cli_run_help, kiln_cli_run},
+    {"wast", "run a WebAssembly spec test script against compiled code", cli_wast_help, cli_wast},
+    {"build", "build a native executable from a WASI command module", cli_build_help, cli_build},
+    {"run", "compile a WASI command module (cached) and run it", cli_run_help, cli_run},
 };
 
 static const char help_help[] = "Usage: kiln help [COMMAND]\n"

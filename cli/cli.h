@@ -1,17 +1,18 @@
-/* cli.h -- declarations shared by the files of the `kiln` command-line program.
+/* cli.h -- the `kiln` program: what its files share.
  *
- * The CLI is the only part of Kiln that prints, reads files by name or exits: kiln.c holds
- * main() and the subcommand table, cli_<command>.c one subcommand each, and the helpers
- * below (file input, a JSON writer, growable strings, aligned text tables and one-line
- * descriptions of module entities) are shared by them. Nothing here is used by the toolchain
- * library or its tests, so it may print and allocate with malloc freely; it still never calls
- * exit() and reports allocation failure as an error instead of crashing.
+ * The program is the only part of Kiln that prints, reads files by name or exits: main.c
+ * holds main() and the subcommand table, cmd_<name>.c one subcommand each (the spec-script
+ * runner behind `kiln wast` has its own folder, wast/), and the helpers below (diagnostics,
+ * a JSON writer, growable strings, aligned text tables, one-line descriptions of module
+ * entities, the module loader) are shared by them. The compiler (toolchain.h) knows nothing
+ * of the program. Allocation failure is an error message, never a crash; nothing calls exit().
  */
-#ifndef KILN_TOOLCHAIN_CLI_H
-#define KILN_TOOLCHAIN_CLI_H
+#ifndef KILN_CLI_H
+#define KILN_CLI_H
 
 #include <stdio.h>
 
+#include "kiln/kiln.h"
 #include "toolchain.h"
 
 /* Exit statuses of every subcommand (docs/cli.md). */
@@ -25,25 +26,20 @@ enum {
 int cli_usage_error(const char *cmd, const char *fmt, ...) KILN_PRINTF(2, 3);
 
 /*
- * cli_io.c -- reading modules and printing diagnostics.
+ * common.c
  */
 
-typedef struct cli_file {
-    uint8_t *data; /* malloc'd; NULL for an empty file */
-    size_t size;
-} cli_file;
-
-/* Reads a whole file ("-" = standard input) into memory. Fails with class "io" (the message
- * carries strerror), "limit" for files over KILN_MAX_MODULE_SIZE, or "nomem". */
-bool cli_read_file(const char *path, cli_file *out, kiln_diag *d);
-void cli_file_free(cli_file *f);
 /* The name used for path in messages: "<stdin>" for "-", else path itself. */
 const char *cli_display_name(const char *path);
 /* Prints kiln_diag_format's line for d plus a newline. */
 void cli_print_diag(FILE *out, const kiln_diag *d, const char *file);
+/* Matches argv[*i] as "--name VALUE" or "--name=VALUE", sets *out and advances *i past what
+ * it used; *missing when VALUE is absent. False if argv[*i] is another option. */
+bool cli_option_value(int argc, char **argv, int *i, const char *name, const char **out,
+                      bool *missing);
 
 /*
- * cli_json.c -- a streaming JSON writer.
+ * json_writer.c -- a streaming JSON writer.
  *
  * Compact mode writes everything on one line with no spaces (one record per line, for
  * `validate --json`). Pretty mode indents by two spaces; a container opened with
@@ -86,7 +82,7 @@ void cli_json_kv_path(cli_json *j, const char *key, const char *path);
 void cli_json_diag_members(cli_json *j, const kiln_diag *d);
 
 /*
- * cli_text.c -- growable strings and aligned text tables.
+ * text.c -- growable strings and aligned text tables.
  */
 
 typedef struct cli_buf {
@@ -137,7 +133,7 @@ bool cli_table_run(const char *align, size_t rows, cli_table_row_fn fn, const vo
                    const char *indent);
 
 /*
- * cli_describe.c -- module entities as short strings, shared by the text and JSON views of
+ * describe.c -- module entities as short strings, shared by the text and JSON views of
  * `kiln inspect`. Every lookup is bounds-checked: inspect also shows modules that failed to
  * decode or validate, whose indices may point anywhere.
  */
@@ -162,9 +158,13 @@ uint64_t cli_code_size(const wasm_module *m);
 bool cli_module_version(const uint8_t *bytes, size_t size, uint32_t *out);
 
 /*
- * Subcommands: cli_validate.c, cli_inspect.c (+ cli_inspect_text.c, cli_inspect_json.c).
- * Each takes the arguments after its name and returns the process exit status.
+ * The subcommands: cmd_compile.c, cmd_validate.c, cmd_inspect.c (+ inspect_text.c,
+ * inspect_json.c), cmd_build.c, cmd_run.c, and wast/wast_run.c. Each takes the arguments
+ * after its name and returns the process exit status (CLI_EXIT_*; run: the guest's).
  */
+
+extern const char cli_compile_help[];
+int cli_compile(int argc, char **argv);
 
 extern const char cli_validate_help[];
 int cli_validate(int argc, char **argv);
@@ -185,5 +185,61 @@ typedef struct cli_inspection {
 
 bool cli_inspect_text(const cli_inspection *in, FILE *out);
 bool cli_inspect_json(const cli_inspection *in, FILE *out);
+
+extern const char cli_build_help[];
+int cli_build(int argc, char **argv);
+extern const char cli_run_help[];
+int cli_run(int argc, char **argv);
+extern const char cli_wast_help[];
+int cli_wast(int argc, char **argv);
+
+/* The options `kiln build` and `kiln run` share (cmd_build.c parses them). */
+#define CLI_MAX_DIRS   256
+#define CLI_MAX_ENVS   1024
+#define CLI_APP_PREFIX "kiln_app" /* the symbol prefix of the module build and run compile */
+
+typedef struct cli_app_opts {
+    const char *cmd; /* "build" or "run" */
+    const char *input, *output;
+    const char *dir_hosts[CLI_MAX_DIRS], *dir_guests[CLI_MAX_DIRS];
+    size_t dir_count;
+    const char *envs[CLI_MAX_ENVS];
+    size_t env_count;
+    bool inherit_env;
+    bool dynamic; /* build: link the C library dynamically (default: static) */
+    int opt_level;
+    bool bounds_checks; /* --bounds-checks */
+    const char *triple, *cpu;
+    char *owned[CLI_MAX_DIRS + CLI_MAX_ENVS]; /* strings split or built here */
+    size_t owned_count;
+} cli_app_opts;
+
+/* Parses the command line of build (run false) or run; for run, *rest is the index of the
+ * module's own arguments (FILE.wasm ARGS...). Returns -1 to go on, else the exit status
+ * (help printed, or a usage error reported). Free with cli_app_opts_free either way. */
+int cli_app_parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest);
+void cli_app_opts_free(cli_app_opts *o);
+/* Prints "kiln CMD: error: MESSAGE" to stderr; returns CLI_EXIT_FAIL. */
+int cli_app_fail(const char *cmd, const char *fmt, ...) KILN_PRINTF(2, 3);
+/* Compiles the module in f (read from o->input) with prefix CLI_APP_PREFIX to DIR/app.o;
+ * prints the diagnostic and returns CLI_EXIT_FAIL if it does not compile. */
+int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir);
+
+/*
+ * loader.c -- compiled modules into this process, for `kiln run` and `kiln wast`: objects are
+ * linked into a shared object with ld.lld and the shared object is dlopen'ed. Its calls into
+ * the runtime resolve against the kiln program, which exports the whole runtime.
+ */
+
+/* Links count objects (and extra, e.g. the target's libgcc.a, when not NULL) into so_path
+ * with `linker -shared --build-id=none`. False with the linker's failure in err, and no
+ * so_path left behind. */
+bool loader_link(const char *linker, const char *const *objects, size_t count, const char *extra,
+                 const char *so_path, char *err, size_t err_size);
+/* dlopens so_path (RTLD_NOW | RTLD_LOCAL) and finds the module descriptor `symbol`. The
+ * handle is never closed: the module's code stays registered with the runtime's fault
+ * handler for the life of the process. False with the reason in err. */
+bool loader_open(const char *so_path, const char *symbol, const kiln_module **out, char *err,
+                 size_t err_size);
 
 #endif

@@ -1,0 +1,472 @@
+/* cmd_build.c -- `kiln build`: a WASI command module -> one native executable (docs/run.md),
+ * and the options `kiln build` and `kiln run` (cmd_run.c) share.
+ *
+ * kiln_compile writes the module's object (prefix kiln_app) into a fresh temporary directory,
+ * next to a generated main.c whose tables hold the --dir and --env settings and whose main()
+ * calls kiln_wasi_run_main_flags (libkiln_wasi). The system C compiler then compiles and
+ * links both against libkiln_wasi.a and libkiln_runtime.a, run inside the temporary directory
+ * on relative file names with no debug information and no build id, so the executable depends
+ * only on the inputs and the options.
+ *
+ * Where the libraries and headers are: beside an installed kiln (BINDIR/../lib/libkiln_*.a,
+ * BINDIR/../include), else the build tree's paths compiled in (KILN_BUILD_*).
+ */
+#define _DEFAULT_SOURCE /* realpath, strndup */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const char cli_build_help[] =
+    "Usage: kiln build FILE.wasm -o APP [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
+    "                  [--inherit-env] [-O0..-O3] [--target TRIPLE] [--cpu NAME]\n"
+    "\n"
+    "Compile a WASI command module (one that exports _start) and link it with the Kiln\n"
+    "runtime and WASI libraries into one native executable. The executable passes its\n"
+    "arguments to the guest (argv[0] = the program name); which directories and environment\n"
+    "the guest sees is fixed here.\n"
+    "\n"
+    "Options:\n"
+    "  -o APP               the executable to write (required)\n"
+    "  --dir HOST[::GUEST]  give the guest the host directory HOST (opened when APP starts,\n"
+    "                       relative to its working directory) under the name GUEST\n"
+    "                       (default: HOST); repeatable\n"
+    "  --env NAME=VALUE     set an environment variable for the guest; repeatable\n"
+    "  --inherit-env        also pass APP's whole environment at run time (before --env)\n"
+    "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
+    "  --bounds-checks      explicit bounds checks instead of guard pages\n"
+    "  --target TRIPLE      target triple of the module's code (default: the host's)\n"
+    "  --cpu NAME           target CPU (default: generic; 'native' = this machine's)\n"
+    "  --dynamic            link the C library dynamically (default: a static executable)\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "The C compiler is $CC, else the one Kiln was built with, else cc, clang-19 or clang.\n"
+    "APP is linked -static (no loader work at start-up, nothing needed at run time) unless\n"
+    "--dynamic is given or Kiln was built with sanitizers.\n"
+    "The same inputs and options give a byte-identical APP.\n"
+    "Exit status: 0 success, 1 the module cannot be compiled or linked, 2 usage error.\n";
+
+/* ---- Options shared by build and run ---- */
+
+void cli_app_opts_free(cli_app_opts *o)
+{
+    for (size_t i = 0; i < o->owned_count; i++)
+        free(o->owned[i]);
+    o->owned_count = 0;
+}
+
+static char *own(cli_app_opts *o, char *s)
+{
+    if (s != NULL)
+        o->owned[o->owned_count++] = s;
+    return s;
+}
+
+int cli_app_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "kiln %s: error: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_EXIT_FAIL;
+}
+
+/* "HOST" or "HOST::GUEST". */
+static int add_dir(cli_app_opts *o, const char *spec)
+{
+    if (o->dir_count == CLI_MAX_DIRS)
+        return cli_usage_error(o->cmd, "at most %d --dir options", CLI_MAX_DIRS);
+    const char *sep = strstr(spec, "::");
+    size_t host_len = sep ? (size_t)(sep - spec) : strlen(spec);
+    const char *guest = sep ? sep + 2 : spec;
+    if (host_len == 0 || *guest == '\0')
+        return cli_usage_error(o->cmd, "--dir '%s': expected HOST or HOST::GUEST", spec);
+    char *host = own(o, strndup(spec, host_len));
+    if (host == NULL)
+        return cli_usage_error(o->cmd, "out of memory");
+    o->dir_hosts[o->dir_count] = host;
+    o->dir_guests[o->dir_count++] = guest;
+    return CLI_EXIT_OK;
+}
+
+static int add_env(cli_app_opts *o, const char *spec, bool allow_inherit)
+{
+    if (o->env_count == CLI_MAX_ENVS)
+        return cli_usage_error(o->cmd, "at most %d --env options", CLI_MAX_ENVS);
+    const char *eq = strchr(spec, '=');
+    if (eq == spec || *spec == '\0')
+        return cli_usage_error(o->cmd, "--env '%s': expected NAME=VALUE", spec);
+    if (eq == NULL) {
+        if (!allow_inherit)
+            return cli_usage_error(o->cmd, "--env '%s': expected NAME=VALUE", spec);
+        const char *value = getenv(spec);
+        if (value == NULL)
+            return CLI_EXIT_OK; /* as wasmtime: an unset NAME is left out */
+        size_t n = strlen(spec) + strlen(value) + 2;
+        char *s = own(o, malloc(n));
+        if (s == NULL)
+            return cli_usage_error(o->cmd, "out of memory");
+        snprintf(s, n, "%s=%s", spec, value);
+        spec = s;
+    }
+    o->envs[o->env_count++] = spec;
+    return CLI_EXIT_OK;
+}
+
+int cli_app_parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
+{
+    o->opt_level = 2;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *v = NULL;
+        bool missing = false;
+        int st = CLI_EXIT_OK;
+        if (arg[0] != '-' || strcmp(arg, "-") == 0 || strcmp(arg, "--") == 0) {
+            if (strcmp(arg, "--") == 0) {
+                if (++i >= argc)
+                    break;
+                arg = argv[i];
+            }
+            if (run) {
+                o->input = arg;
+                *rest = i;
+                return -1;
+            }
+            if (o->input)
+                return cli_usage_error(o->cmd, "expected one FILE, got '%s' and '%s'", o->input,
+                                       arg);
+            o->input = arg;
+        } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(run ? cli_run_help : cli_build_help, stdout);
+            return CLI_EXIT_OK;
+        } else if (arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && arg[3] == '\0') {
+            o->opt_level = arg[2] - '0';
+        } else if (strcmp(arg, "--bounds-checks") == 0) {
+            o->bounds_checks = true;
+        } else if (!run && strcmp(arg, "--inherit-env") == 0) {
+            o->inherit_env = true;
+        } else if (!run && strcmp(arg, "--dynamic") == 0) {
+            o->dynamic = true;
+        } else if (!run && strcmp(arg, "-o") == 0) {
+            if (i + 1 >= argc)
+                return cli_usage_error(o->cmd, "option '-o' needs a value");
+            o->output = argv[++i];
+        } else if (cli_option_value(argc, argv, &i, "--dir", &v, &missing)) {
+            if (missing)
+                return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
+            if ((st = add_dir(o, v)) != CLI_EXIT_OK)
+                return st;
+        } else if (cli_option_value(argc, argv, &i, "--env", &v, &missing)) {
+            if (missing)
+                return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
+            if ((st = add_env(o, v, run)) != CLI_EXIT_OK)
+                return st;
+        } else if (!run && (cli_option_value(argc, argv, &i, "--target", &o->triple, &missing) ||
+                            cli_option_value(argc, argv, &i, "--cpu", &o->cpu, &missing))) {
+            if (missing)
+                return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
+        } else {
+            return cli_usage_error(o->cmd, "unknown option '%s'", arg);
+        }
+    }
+    if (!o->input)
+        return cli_usage_error(o->cmd, "expected a FILE.wasm");
+    if (!run && !o->output)
+        return cli_usage_error(o->cmd, "expected -o APP");
+    return -1;
+}
+
+/* ---- Where the libraries are ---- */
+
+/* snprintf that says whether the result fit. */
+static bool path_fmt(char *out, size_t size, const char *fmt, ...) KILN_PRINTF(3, 4);
+
+static bool path_fmt(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < size;
+}
+
+typedef struct kiln_paths {
+    char include[2][HOST_PATH_SIZE]; /* -I directories; the second may be empty */
+    char runtime_lib[HOST_PATH_SIZE], wasi_lib[HOST_PATH_SIZE];
+} kiln_paths;
+
+static bool find_paths(kiln_paths *p)
+{
+    /* Installed: PREFIX/bin/kiln with PREFIX/LIBDIR (GNUInstallDirs' value, e.g.
+     * lib/x86_64-linux-gnu, else lib) and PREFIX/INCLUDEDIR. */
+#ifndef KILN_INSTALL_LIBDIR
+#define KILN_INSTALL_LIBDIR "lib"
+#endif
+#ifndef KILN_INSTALL_INCLUDEDIR
+#define KILN_INSTALL_INCLUDEDIR "include"
+#endif
+    static const char *const libdirs[] = {KILN_INSTALL_LIBDIR, "lib"};
+    char dir[HOST_PATH_SIZE];
+    for (size_t i = 0; i < KILN_ARRAY_LEN(libdirs) && host_exe_dir(dir, sizeof dir); i++) {
+        const char *rel = libdirs[i][0] == '/' ? "" : dir; /* an absolute LIBDIR as is */
+        const char *up = libdirs[i][0] == '/' ? "" : "/../";
+        const char *inc = KILN_INSTALL_INCLUDEDIR;
+        char h[HOST_PATH_SIZE];
+        p->include[1][0] = '\0';
+        if (!path_fmt(p->runtime_lib, sizeof p->runtime_lib, "%s%s%s/libkiln_runtime.a", rel, up,
+                      libdirs[i]) ||
+            !path_fmt(p->wasi_lib, sizeof p->wasi_lib, "%s%s%s/libkiln_wasi.a", rel, up,
+                      libdirs[i]) ||
+            !path_fmt(p->include[0], sizeof p->include[0], "%s%s%s", inc[0] == '/' ? "" : dir,
+                      inc[0] == '/' ? "" : "/../", inc) ||
+            !path_fmt(h, sizeof h, "%s/kiln/wasi_main.h", p->include[0]))
+            continue;
+        if (host_is_file(p->runtime_lib) && host_is_file(p->wasi_lib) && host_is_file(h))
+            return true;
+    }
+#if defined(KILN_BUILD_RUNTIME_LIB) && defined(KILN_BUILD_WASI_LIB) &&                             \
+    defined(KILN_BUILD_RUNTIME_INCLUDE) && defined(KILN_BUILD_WASI_INCLUDE)
+    snprintf(p->runtime_lib, sizeof p->runtime_lib, "%s", KILN_BUILD_RUNTIME_LIB);
+    snprintf(p->wasi_lib, sizeof p->wasi_lib, "%s", KILN_BUILD_WASI_LIB);
+    snprintf(p->include[0], sizeof p->include[0], "%s", KILN_BUILD_RUNTIME_INCLUDE);
+    snprintf(p->include[1], sizeof p->include[1], "%s", KILN_BUILD_WASI_INCLUDE);
+    return host_is_file(p->runtime_lib) && host_is_file(p->wasi_lib);
+#else
+    return false;
+#endif
+}
+
+/* ---- Compiling ---- */
+
+int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir)
+{
+    char obj[HOST_PATH_SIZE];
+    snprintf(obj, sizeof obj, "%s/app.o", dir);
+    const char *base = strrchr(o->input, '/');
+    base = base ? base + 1 : o->input;
+    kiln_compile_options co;
+    kiln_compile_options_init(&co);
+    co.input_path = base; /* names the module; no directory enters the object */
+    co.input = f->data;
+    co.input_size = f->size;
+    co.output_path = obj;
+    co.prefix = CLI_APP_PREFIX;
+    co.opt_level = o->opt_level;
+    co.bounds_checks = o->bounds_checks;
+    co.triple = o->triple;
+    co.cpu = o->cpu;
+    kiln_diag d;
+    if (!kiln_compile(&co, NULL, &d)) {
+        cli_print_diag(stderr, &d, o->input);
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* s as a C string literal: every byte outside a safe set as a 3-digit octal escape. */
+static void put_c_string(cli_buf *b, const char *s)
+{
+    cli_buf_put(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr(" /._-=:,+", *p))
+            cli_buf_put(b, (const char *)p, 1);
+        else
+            cli_buf_printf(b, "\\%03o", *p);
+    }
+    cli_buf_put(b, "\"", 1);
+}
+
+static bool generate_main(const cli_app_opts *o, cli_buf *b)
+{
+    cli_buf_printf(b, "/* Generated by kiln build: main() of a sealed WASI command. */\n"
+                      "#include <kiln/wasi_main.h>\n\n"
+                      "extern const kiln_module " CLI_APP_PREFIX "_module;\n\n");
+    if (o->dir_count) {
+        cli_buf_printf(b, "static const kiln_wasi_preopen dirs[%zu] = {\n", o->dir_count);
+        for (size_t i = 0; i < o->dir_count; i++) {
+            cli_buf_printf(b, "    {");
+            put_c_string(b, o->dir_hosts[i]);
+            cli_buf_printf(b, ", ");
+            put_c_string(b, o->dir_guests[i]);
+            cli_buf_printf(b, ", 0},\n");
+        }
+        cli_buf_printf(b, "};\n");
+    }
+    if (o->env_count) {
+        cli_buf_printf(b, "static const char *const env[%zu] = {\n", o->env_count);
+        for (size_t i = 0; i < o->env_count; i++) {
+            cli_buf_printf(b, "    ");
+            put_c_string(b, o->envs[i]);
+            cli_buf_printf(b, ",\n");
+        }
+        cli_buf_printf(b, "};\n");
+    }
+    cli_buf_printf(b,
+                   "\nint main(int argc, char **argv)\n{\n"
+                   "    kiln_wasi_config cfg;\n"
+                   "    kiln_wasi_config_init(&cfg);\n"
+                   "    cfg.preopens = %s;\n    cfg.preopen_count = %zu;\n"
+                   "    cfg.env = %s;\n    cfg.env_count = %zu;\n"
+                   "    return kiln_wasi_run_main_flags(&" CLI_APP_PREFIX
+                   "_module, &cfg, KILN_WASI_MAIN_AT_EXIT%s, argc, argv);\n}\n",
+                   o->dir_count ? "dirs" : "0", o->dir_count, o->env_count ? "env" : "0",
+                   o->env_count, o->inherit_env ? " | KILN_WASI_MAIN_INHERIT_ENV" : "");
+    return !b->failed;
+}
+
+/* The compiler Kiln's libraries were built with, and the link flag they need (sanitizer
+ * builds: their objects call the ASan/UBSan runtimes). Set by toolchain/CMakeLists.txt. */
+#ifndef KILN_LIBS_CC
+#define KILN_LIBS_CC ""
+#endif
+#ifndef KILN_LIBS_LDFLAG
+#define KILN_LIBS_LDFLAG ""
+#endif
+
+static bool find_cc(char *out, size_t size)
+{
+    const char *cc = getenv("CC");
+    if (cc && *cc)
+        return host_find_program(cc, out, size);
+    return (KILN_LIBS_CC[0] && host_find_program(KILN_LIBS_CC, out, size)) ||
+           host_find_program("cc", out, size) || host_find_program("clang-19", out, size) ||
+           host_find_program("clang", out, size);
+}
+
+/* An absolute path for -o (the compiler runs in the temporary directory). */
+static bool absolute_output(const char *cmd, const char *output, char *out, size_t size)
+{
+    const char *slash = strrchr(output, '/');
+    char dir[HOST_PATH_SIZE];
+    const char *base = slash ? slash + 1 : output;
+    if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        cli_app_fail(cmd, "-o '%s': not a file name", output);
+        return false;
+    }
+    if (slash == output)
+        snprintf(dir, sizeof dir, "/");
+    else if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - output), output);
+    else
+        snprintf(dir, sizeof dir, ".");
+    char real[PATH_MAX];
+    if (realpath(dir, real) == NULL) {
+        cli_app_fail(cmd, "-o '%s': %s: %s", output, dir, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    if (access(real, W_OK) != 0) {
+        cli_app_fail(cmd, "-o '%s': directory not writable: %s", output, strerror(errno));
+        return false;
+    }
+    if (stat(output, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cli_app_fail(cmd, "-o '%s': is a directory", output);
+        return false;
+    }
+    if (snprintf(out, size, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base) >= (int)size) {
+        cli_app_fail(cmd, "-o '%s': path too long", output);
+        return false;
+    }
+    return true;
+}
+
+static int do_build(cli_app_opts *o)
+{
+    char out_path[HOST_PATH_SIZE], cc[HOST_PATH_SIZE], tmp[HOST_PATH_SIZE];
+    char err[HOST_PATH_SIZE + 256];
+    kiln_paths paths;
+    host_file f;
+    kiln_diag d;
+    if (!host_read_file(o->input, &f, &d)) {
+        cli_print_diag(stderr, &d, o->input);
+        return CLI_EXIT_FAIL;
+    }
+    int st = CLI_EXIT_OK;
+    if (!absolute_output(o->cmd, o->output, out_path, sizeof out_path))
+        st = CLI_EXIT_FAIL;
+    else if (!find_cc(cc, sizeof cc))
+        st = cli_app_fail(o->cmd, "no C compiler: set $CC or install cc or clang-19");
+    else if (!find_paths(&paths))
+        st = cli_app_fail(o->cmd, "cannot find libkiln_runtime.a and libkiln_wasi.a (docs/run.md)");
+    if (st != CLI_EXIT_OK) {
+        host_file_free(&f);
+        return st;
+    }
+    if (!host_make_temp_dir("kiln-build", tmp, sizeof tmp)) {
+        host_file_free(&f);
+        return cli_app_fail(o->cmd, "cannot create a temporary directory: %s", strerror(errno));
+    }
+    int status = cli_app_compile(o, &f, tmp);
+    host_file_free(&f);
+    cli_buf main_c;
+    cli_buf_init(&main_c);
+    if (status == CLI_EXIT_OK) {
+        char path[HOST_PATH_SIZE + 16];
+        snprintf(path, sizeof path, "%s/main.c", tmp);
+        if (!generate_main(o, &main_c))
+            status = cli_app_fail(o->cmd, "out of memory");
+        else if (!host_write_file(path, main_c.data, main_c.len, 0644, &d))
+            status = cli_app_fail(o->cmd, "%s", d.msg);
+    }
+    if (status == CLI_EXIT_OK) {
+        char inc0[HOST_PATH_SIZE + 2], inc1[HOST_PATH_SIZE + 2];
+        snprintf(inc0, sizeof inc0, "-I%s", paths.include[0]);
+        snprintf(inc1, sizeof inc1, "-I%s",
+                 paths.include[1][0] ? paths.include[1] : paths.include[0]);
+        const char *argv[20];
+        size_t n = 0;
+        const char *fixed[] = {cc,
+                               "-std=c17",
+                               "-O2",
+                               "-g0",
+                               "-fno-ident",
+                               inc0,
+                               inc1,
+                               "main.c",
+                               "app.o",
+                               paths.wasi_lib,
+                               paths.runtime_lib,
+                               "-lm",
+                               "-lpthread",
+                               "-Wl,--build-id=none"};
+        for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+            argv[n++] = fixed[i];
+        if (KILN_LIBS_LDFLAG[0])
+            argv[n++] = KILN_LIBS_LDFLAG; /* sanitizer runtimes: dynamic only */
+        else if (!o->dynamic)
+            argv[n++] = "-static-pie";
+        argv[n++] = "-o";
+        argv[n++] = out_path;
+        argv[n] = NULL;
+        if (!host_spawn(tmp, argv, err, sizeof err))
+            status = cli_app_fail(o->cmd, "linking %s failed: %s", o->output, err);
+    }
+    cli_buf_free(&main_c);
+    host_remove_dir(tmp);
+    return status;
+}
+
+int cli_build(int argc, char **argv)
+{
+    cli_app_opts *o = calloc(1, sizeof *o);
+    if (o == NULL)
+        return cli_app_fail("build", "out of memory");
+    o->cmd = "build";
+    int rest = 0;
+    int status = cli_app_parse(o, argc, argv, false, &rest);
+    if (status < 0)
+        status = do_build(o);
+    cli_app_opts_free(o);
+    free(o);
+    return status;
+}

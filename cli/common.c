@@ -1,0 +1,67 @@
+/* common.c -- what every kiln subcommand shares: usage errors, option values, diagnostics.
+ *
+ * Files are read with host_read_file (toolchain/host.c), whose failures are diagnostics of
+ * class "io" or "limit" carrying strerror's text, so they are reported the same way as a
+ * malformed module: one line per file (cli_print_diag), or one JSON record.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "kiln%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (cmd)
+        fprintf(stderr, "\nRun 'kiln help %s' for usage.\n", cmd);
+    else
+        fputs("\nRun 'kiln --help' for usage.\n", stderr);
+    return CLI_EXIT_USAGE;
+}
+
+const char *cli_display_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+void cli_print_diag(FILE *out, const kiln_diag *d, const char *file)
+{
+    size_t size = strlen(file) + sizeof d->msg + 96;
+    char *line = malloc(size);
+    if (!line) {
+        /* Still say something useful without the formatted line. */
+        fprintf(out, "%s: error: %s\n", file, d->msg);
+        return;
+    }
+    kiln_diag_format(d, file, line, size);
+    fprintf(out, "%s\n", line);
+    free(line);
+}
+
+bool cli_option_value(int argc, char **argv, int *i, const char *name, const char **out,
+                      bool *missing)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0)
+        return false;
+    if (arg[n] == '=') {
+        *out = arg + n + 1;
+        return true;
+    }
+    if (arg[n] != '\0')
+        return false;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return true;
+    }
+    *out = argv[++*i];
+    return true;
+}

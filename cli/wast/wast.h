@@ -1,0 +1,171 @@
+/* wast.h -- the spec-script runner behind `kiln wast` (and, for its script half, tests/spec).
+ *
+ * A spec script (.wast) is converted by wabt's wast2json into a JSON command list plus one
+ * file per module. Four files share this header:
+ *   wast_script.c  loads the JSON, finds each command's module file and classifies a binary
+ *                  module as valid, invalid or malformed (also used by tests/spec);
+ *   wast_run.c     the command: options, wast2json, compiling and linking the modules
+ *                  (cli/loader.c), running the commands in a crash-isolated child, the report;
+ *   wast_values.c  values: parsed from the JSON, compared (NaN patterns), printed;
+ *   wast_host.c    the runtime side: instances in a pool, the spectest host module, names
+ *                  registered with `register`, calls and global reads.
+ * Values cross between the runner and its host as wast_value (raw bits), so the runner never
+ * depends on how the runtime represents them. Nothing here but wast_run.c prints.
+ */
+#ifndef KILN_CLI_WAST_H
+#define KILN_CLI_WAST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "json.h"
+#include "kiln/kiln.h"
+#include "toolchain.h"
+
+#define WAST_EXIT_SKIP 77 /* ctest's SKIP_RETURN_CODE: the test suite or a tool is missing */
+
+/*
+ * wast_script.c
+ */
+
+bool wast_ends_with(const char *s, const char *suffix);
+/* `wast2json [--enable-all] WAST -o JSON`; the module files land beside JSON. */
+bool wast_run_wast2json(const char *wast2json, bool enable_all, const char *wast, const char *json,
+                        char *err, size_t err_size);
+
+/* A loaded wast2json script. */
+typedef struct wast_script {
+    kiln_arena arena; /* owns the JSON tree */
+    host_file text;   /* the JSON text */
+    const json_value *root;
+    const json_value *commands; /* an array of command objects */
+    const char *source;         /* "source_filename" (the .wast as given), or NULL */
+} wast_script;
+
+bool wast_script_load(wast_script *s, const char *json_path, char *err, size_t err_size);
+void wast_script_free(wast_script *s); /* also after a failed load */
+/* The module file of a command that has one (module, assert_invalid, assert_malformed,
+ * assert_unlinkable, assert_uninstantiable): a plain file name beside the JSON, and whether it
+ * is a text module (which tests the text parser; runners skip it). False on output that is
+ * not what wast2json writes. */
+bool wast_command_module(const json_value *cmd, const char **filename, bool *text, char *err,
+                         size_t err_size);
+
+typedef enum wast_expect {
+    WAST_EXPECT_VALID,
+    WAST_EXPECT_INVALID,
+    WAST_EXPECT_MALFORMED
+} wast_expect;
+const char *wast_expect_name(wast_expect e); /* "valid", "invalid", "malformed" */
+
+typedef struct wast_check {
+    bool valid;     /* decoded and validated */
+    bool matches;   /* the outcome is the expected one */
+    bool patched;   /* checked with an empty data count section added (see wast_check_module) */
+    kiln_diag diag; /* why it is not valid */
+} wast_check;
+
+/* Decodes and validates a binary module and compares the outcome with want (malformed =
+ * kiln_decode fails, invalid = kiln_validate fails). wast2json 1.0.32 writes no data count
+ * section for modules without data segments even when code uses memory.init/data.drop, which
+ * makes the spec's invalid modules (memory_init.wast:190, 227) malformed; when want is invalid
+ * and decoding says "data count section required", the check is repeated with an empty data
+ * count section inserted, and patched is set. */
+void wast_check_module(const uint8_t *wasm, size_t size, wast_expect want, wast_check *out);
+
+/*
+ * wast_host.c
+ */
+
+/* A value. Numbers are their bits in lo (i32/f32 in the low 32 bits); a v128 is bytes 0-7 in
+ * lo and 8-15 in hi, little-endian; a reference is its pointer in lo, 0 for null. */
+typedef struct wast_value {
+    uint8_t type;
+    uint64_t lo, hi;
+} wast_value;
+
+#define WAST_MAX_VALUES 256 /* arguments or results of one call */
+
+typedef enum wast_status {
+    WAST_OK,
+    WAST_LINK,        /* instantiation: an import is missing or does not match its type */
+    WAST_TRAP,        /* the call or the instantiation (segments, start) trapped */
+    WAST_UNAVAILABLE, /* instantiation: imports a registered name whose module is not there */
+    WAST_ERROR,       /* anything else (no such export, bad arguments, a runtime error) */
+} wast_status;
+
+typedef struct wast_host wast_host;
+
+/* What a call or a global read produced. */
+typedef struct wast_result {
+    const char *trap; /* WAST_TRAP: the trap's message in the spec's wording (static) */
+    bool exhausted;   /* WAST_TRAP: it is call stack exhaustion */
+    size_t count;
+    wast_value values[WAST_MAX_VALUES];
+} wast_result;
+
+/* Creates the host: an instance pool, and spectest's memory (1..2 pages), table (funcref
+ * 10..20) and globals (666, 666, 666.6f, 666.6). False with a message on failure. */
+bool wast_host_new(wast_host **out, char *msg, size_t msg_size);
+/* Frees every instance, the pool and spectest's memory and table. NULL is ignored. */
+void wast_host_free(wast_host *h);
+
+/* Instantiates a loaded module with imports resolved by (module, name): "spectest", or the
+ * exports of a registered instance. On WAST_LINK msg has the runtime's reason, on WAST_TRAP
+ * the trap's message, on WAST_UNAVAILABLE *tag is the tag registered for the missing name. */
+wast_status wast_host_instantiate(wast_host *h, const kiln_module *module, kiln_instance **out,
+                                  size_t *tag, char *msg, size_t msg_size);
+
+/* Makes inst's exports importable under module name `as` (later registrations of a name win).
+ * inst may be NULL for a module that is not available; importing from it then gives
+ * WAST_UNAVAILABLE with tag. False if out of memory. */
+bool wast_host_register(wast_host *h, const char *as, kiln_instance *inst, size_t tag);
+
+/* Frees inst, which no later command can name (neither current nor named in the script),
+ * unless it is registered or imported a table, a global or another instance's function (its
+ * functions may then be referenced elsewhere). Its pool slot is reused. NULL is ignored. */
+void wast_host_release(wast_host *h, kiln_instance *inst);
+
+/* Calls the exported function field (field_len bytes, NUL bytes allowed) with args (types must
+ * match its parameters exactly). WAST_OK: out holds the results; WAST_TRAP: out->trap says which;
+ * WAST_ERROR: msg says why it could not be called. */
+wast_status wast_host_invoke(wast_host *h, kiln_instance *inst, const char *field, size_t field_len,
+                             const wast_value *args, size_t arg_count, wast_result *out, char *msg,
+                             size_t msg_size);
+
+/* Reads the exported global field into out (one value). */
+wast_status wast_host_get(wast_host *h, kiln_instance *inst, const char *field, size_t field_len,
+                          wast_result *out, char *msg, size_t msg_size);
+
+/*
+ * wast_values.c
+ */
+
+typedef enum wast_nan { WAST_NAN_NONE, WAST_NAN_CANONICAL, WAST_NAN_ARITHMETIC } wast_nan;
+
+/* A value from the script: an argument, or an expected result with its patterns. */
+typedef struct wast_script_value {
+    wast_value v;
+    bool any_ref;       /* a reference result given without a value: any non-null one */
+    unsigned lane_bits; /* v128: 8, 16, 32 or 64 */
+    bool lane_float;    /* v128: f32 or f64 lanes */
+    uint8_t nan[16];    /* wast_nan; f32/f64: nan[0]; v128 float lanes: one per lane */
+} wast_script_value;
+
+/* Parses a wast2json value ({"type": "i32", "value": "4294967295"}, v128 lanes, NaN patterns
+ * when expected is true, references). False with the reason in err. */
+bool wast_parse_value(const json_value *j, bool expected, wast_script_value *out, char *err,
+                      size_t err_size);
+/* Whether got is what want expects: the same bits, or a NaN of the pattern's kind. */
+bool wast_value_matches(const wast_script_value *want, const wast_value *got);
+/* Appends "i32:-1", "f32:1.5 (0x3fc00000)", "funcref:null", "v128:i32x4:1,2,3,4", ...; want,
+ * if given, supplies the lane shape of a v128 and, with show_patterns, the NaN patterns. */
+void wast_format_value(cli_buf *b, const wast_value *v, const wast_script_value *want,
+                       bool show_patterns);
+/* "[a, b]", or the one value alone. wants may be NULL. */
+void wast_format_values(cli_buf *b, const wast_value *values, const wast_script_value *wants,
+                        size_t count, bool show_patterns);
+
+#endif
