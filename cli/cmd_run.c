@@ -140,12 +140,13 @@ static int prepare_shared(const cli_app_opts *o, char *so_path, size_t size, cha
     hash_string(&h, base ? base + 1 : o->input); /* names the module in the object */
 
     char dir[HOST_PATH_SIZE], sum_path[HOST_PATH_SIZE + 8];
-    bool cached = cache_dir(dir, sizeof dir - 64);
+    bool cached = cache_dir(dir, sizeof dir);
     if (cached) {
-        snprintf(so_path, size, "%s/%016llx%016llx.so", dir, (unsigned long long)h.a,
-                 (unsigned long long)h.b);
-        snprintf(sum_path, sizeof sum_path, "%s.sum", so_path);
-        if (cache_valid(so_path, sum_path)) {
+        int n = snprintf(so_path, size, "%s/%016llx%016llx.so", dir, (unsigned long long)h.a,
+                         (unsigned long long)h.b);
+        int m = snprintf(sum_path, sizeof sum_path, "%s.sum", so_path);
+        cached = n >= 0 && (size_t)n < size && m >= 0 && (size_t)m < sizeof sum_path;
+        if (cached && cache_valid(so_path, sum_path)) {
             host_file_free(&f);
             return CLI_EXIT_OK;
         }

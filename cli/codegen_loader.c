@@ -44,7 +44,7 @@ static const kiln_codegen_api *try_open(const char *dir, const char *rel)
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (h == NULL) {
         const char *why = dlerror();
-        snprintf(load_error, sizeof load_error, "cannot load %s: %s", path, why ? why : "?");
+        kiln_msg(load_error, sizeof load_error, "cannot load %s: %s", path, why ? why : "?");
         return NULL;
     }
     const kiln_codegen_api *api = dlsym(h, KILN_CODEGEN_ENTRY_SYMBOL);
@@ -52,7 +52,7 @@ static const kiln_codegen_api *try_open(const char *dir, const char *rel)
         api->options_size != sizeof(kiln_compile_options) ||
         api->result_size != sizeof(kiln_compile_result) || api->diag_size != sizeof(kiln_diag) ||
         strcmp(api->version, KILN_VERSION) != 0) {
-        snprintf(load_error, sizeof load_error, "%s is not the code generator of kiln %s", path,
+        kiln_msg(load_error, sizeof load_error, "%s is not the code generator of kiln %s", path,
                  KILN_VERSION);
         dlclose(h);
         return NULL;
@@ -64,10 +64,10 @@ static void load(void)
 {
     char exe[PATH_MAX];
     if (!host_exe_dir(exe, sizeof exe)) {
-        snprintf(load_error, sizeof load_error, "cannot find the kiln program's directory");
+        kiln_msg(load_error, sizeof load_error, "cannot find the kiln program's directory");
         return;
     }
-    snprintf(load_error, sizeof load_error,
+    kiln_msg(load_error, sizeof load_error,
              "the code generator " KILN_CODEGEN_PLUGIN_FILE " is not beside %s/kiln nor in "
              "%s/../" KILN_INSTALL_LIBDIR "/kiln",
              exe, exe);

@@ -20,7 +20,7 @@ bool loader_link(const char *linker, const char *const *objects, size_t count, c
     /* linker -shared --build-id=none -o SO objects... [extra] NULL */
     const char **argv = calloc(count + 7, sizeof *argv);
     if (argv == NULL) {
-        snprintf(err, err_size, "out of memory");
+        kiln_msg(err, err_size, "out of memory");
         return false;
     }
     size_t n = 0;
@@ -47,12 +47,12 @@ bool loader_open(const char *so_path, const char *symbol, const kiln_module **ou
     void *handle = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
     if (handle == NULL) {
         const char *why = dlerror();
-        snprintf(err, err_size, "cannot load %s: %s", so_path, why ? why : "unknown error");
+        kiln_msg(err, err_size, "cannot load %s: %s", so_path, why ? why : "unknown error");
         return false;
     }
     const kiln_module *module = dlsym(handle, symbol);
     if (module == NULL) {
-        snprintf(err, err_size, "%s has no symbol %s", so_path, symbol);
+        kiln_msg(err, err_size, "%s has no symbol %s", so_path, symbol);
         return false;
     }
     *out = module;

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # test.sh -- install what is missing, configure and build Kiln, and run the whole test suite.
 #
-#   ./scripts/test.sh                  build/ with clang-19 + Ninja, then ctest -j2
+#   ./scripts/test.sh                  build/ with clang-19 + Ninja, then ctest -j2; then
+#                                      build-gcc/ with Debian's cc (GCC) and the unit,
+#                                      runtime and wasi tests
 #   KILN_SANITIZE=1 ./scripts/test.sh  build-asan/ with -DKILN_SANITIZE=ON (ASan + UBSan)
 #   KILN_FUZZ=1 ./scripts/test.sh      build-fuzz/ with -DKILN_FUZZ=ON (libFuzzer targets)
 #   KILN_BUILD_DIR=dir                 overrides the build directory
+#   KILN_TEST_GCC=0                    leave out the GCC build
 #
-# The exit status is ctest's: 0 only if every test passed (skipped tests do not fail it).
+# Warnings are errors here (-DKILN_WERROR=ON), not in a user's build. The exit status is 0
+# only if every test passed (skipped tests do not fail it).
 # Non-interactive and idempotent; CI runs it through .ci/run with CI=true and no stdin.
 set -euo pipefail
 
@@ -27,11 +31,24 @@ fi
 build=${KILN_BUILD_DIR:-$build}
 
 echo "test.sh: configuring $build/ ${cmake_args[*]}"
-CC=clang-19 cmake -S . -B "$build" -G Ninja "${cmake_args[@]}"
+CC=clang-19 cmake -S . -B "$build" -G Ninja -DKILN_WERROR=ON "${cmake_args[@]}"
 echo "test.sh: building $build/"
 cmake --build "$build" -j2
 
 echo "test.sh: running the test suite"
 status=0
 ctest --test-dir "$build" --output-on-failure -j2 || status=$?
+
+# The same code must build warning-free with the compiler a user has: Debian's cc (GCC 12).
+if [[ ${KILN_TEST_GCC:-1} == 1 && ${KILN_SANITIZE:-0} == 0 && ${KILN_FUZZ:-0} == 0 ]]; then
+    gcc_build=${build}-gcc
+    echo "test.sh: configuring and building $gcc_build/ with cc (GCC)"
+    CC=cc cmake -S . -B "$gcc_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKILN_WERROR=ON
+    if cmake --build "$gcc_build" -j2; then
+        ctest --test-dir "$gcc_build" --output-on-failure -j2 -L "unit|runtime|wasi" || status=1
+    else
+        echo "test.sh: the GCC build failed"
+        status=1
+    fi
+fi
 exit "$status"

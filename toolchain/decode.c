@@ -83,6 +83,7 @@ static bool read_valtype(kiln_reader *r, wasm_valtype *out, const char *what)
 {
     size_t at = rd_offset(r);
     uint8_t b;
+    *out = WASM_VT_UNKNOWN; /* defined on failure too */
     if (!rd_u8(r, &b, what))
         return false;
     if (!is_valtype(b))

@@ -34,6 +34,16 @@ bool kiln_diag_set(kiln_diag *d, kiln_err code, size_t offset, const char *fmt, 
     return false;
 }
 
+void kiln_msg(char *out, size_t size, const char *fmt, ...)
+{
+    if (out == NULL || size == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+}
+
 const char *kiln_err_class(kiln_err code)
 {
     switch (code) {

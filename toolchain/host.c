@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,18 +27,6 @@
 #endif
 
 extern char **environ;
-
-static void set_error(char *err, size_t size, const char *fmt, ...) KILN_PRINTF(3, 4);
-
-static void set_error(char *err, size_t size, const char *fmt, ...)
-{
-    if (err == NULL || size == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, size, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- Files ---- */
 
@@ -318,7 +305,7 @@ bool host_spawn(const char *dir, const char *const argv[], char *err, size_t err
         n++;
     char **args = malloc((n + 1) * sizeof *args);
     if (args == NULL) {
-        set_error(err, err_size, "out of memory");
+        kiln_msg(err, err_size, "out of memory");
         return false;
     }
     memcpy(args, argv, (n + 1) * sizeof *args);
@@ -332,21 +319,21 @@ bool host_spawn(const char *dir, const char *const argv[], char *err, size_t err
     posix_spawn_file_actions_destroy(&fa);
     free(args);
     if (e != 0) {
-        set_error(err, err_size, "cannot run %s: %s", argv[0], strerror(e));
+        kiln_msg(err, err_size, "cannot run %s: %s", argv[0], strerror(e));
         return false;
     }
     int status;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
-            set_error(err, err_size, "waiting for %s: %s", argv[0], strerror(errno));
+            kiln_msg(err, err_size, "waiting for %s: %s", argv[0], strerror(errno));
             return false;
         }
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return true;
     if (WIFEXITED(status))
-        set_error(err, err_size, "%s exited with status %d", argv[0], WEXITSTATUS(status));
+        kiln_msg(err, err_size, "%s exited with status %d", argv[0], WEXITSTATUS(status));
     else
-        set_error(err, err_size, "%s was killed by signal %d", argv[0], WTERMSIG(status));
+        kiln_msg(err, err_size, "%s was killed by signal %d", argv[0], WTERMSIG(status));
     return false;
 }

@@ -726,7 +726,8 @@ bool lower_module_data(lower_unit *u)
         if (!emit_adapter(u, f))
             return false;
 
-    LLVMValueRef types, imports, funcs, tables, memories, globals, exports, elems, datas;
+    LLVMValueRef types = NULL, imports = NULL, funcs = NULL, tables = NULL, memories = NULL,
+                 globals = NULL, exports = NULL, elems = NULL, datas = NULL;
     if (!emit_types(u, &types) || !emit_imports(u, &imports) || !emit_funcs(u, &funcs) ||
         !emit_tables(u, &tables) || !emit_memories(u, &memories) || !emit_globals(u, &globals) ||
         !emit_exports(u, &exports) || !emit_elems(u, &elems) || !emit_datas(u, &datas))

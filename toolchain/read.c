@@ -68,6 +68,7 @@ bool rd_u8(kiln_reader *r, uint8_t *out, const char *what)
 
 bool rd_bytes(kiln_reader *r, size_t n, const uint8_t **out, const char *what)
 {
+    *out = NULL; /* defined on failure too */
     if (n > rd_left(r))
         return rd_fail(r, KILN_ERR_MALFORMED, MSG_END ": %s", what);
     *out = r->p;

@@ -69,6 +69,10 @@ bool kiln_diag_set(kiln_diag *d, kiln_err code, size_t offset, const char *fmt, 
 const char *kiln_err_class(kiln_err code);
 /* Prints "FILE:0xOFFSET: error: MESSAGE" (+ " (in function N)") to a string. */
 int kiln_diag_format(const kiln_diag *d, const char *file, char *buf, size_t size);
+/* Formats a one-line message into out[size], cut short if it does not fit: for messages,
+ * where a cut is harmless, never for paths (check snprintf's result for those). A NULL out
+ * or size 0 writes nothing. */
+void kiln_msg(char *out, size_t size, const char *fmt, ...) KILN_PRINTF(3, 4);
 
 /*
  * arena.c -- bump allocation for everything whose lifetime is a module or a function.

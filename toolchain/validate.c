@@ -558,6 +558,8 @@ static inline bool pop_val(validator *v, wasm_valtype want, wasm_valtype *out)
 {
     const ctrl_frame *f = &v->ctrls[v->ctrl_count - 1];
     wasm_valtype got = WASM_VT_UNKNOWN;
+    if (out)
+        *out = got; /* defined on failure too */
     if (v->val_count == f->height) {
         if (!f->unreachable)
             return fail_pop(v, want, "nothing");

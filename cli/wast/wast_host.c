@@ -139,7 +139,7 @@ bool wast_host_new(wast_host **out, char *msg, size_t msg_size)
 {
     wast_host *h = calloc(1, sizeof(*h));
     if (h == NULL) {
-        snprintf(msg, msg_size, "out of memory");
+        kiln_msg(msg, msg_size, "out of memory");
         return false;
     }
     kiln_pool_config config = {.slots = POOL_SLOTS};
@@ -149,7 +149,7 @@ bool wast_host_new(wast_host **out, char *msg, size_t msg_size)
     if (s == KILN_STATUS_OK)
         s = kiln_table_new(KILN_TYPE_FUNCREF, 10, 20, &h->table);
     if (s != KILN_STATUS_OK) {
-        snprintf(msg, msg_size, "cannot set up the runtime: %s (%s)", kiln_status_message(s),
+        kiln_msg(msg, msg_size, "cannot set up the runtime: %s (%s)", kiln_status_message(s),
                  kiln_last_error());
         wast_host_free(h);
         return false;
@@ -224,7 +224,7 @@ wast_status wast_host_instantiate(wast_host *h, const kiln_module *m, kiln_insta
         !grow((void **)&h->instances, &h->instance_cap, h->instance_count, sizeof(*h->instances))) {
         free(items);
         free(names);
-        snprintf(msg, msg_size, "out of memory");
+        kiln_msg(msg, msg_size, "out of memory");
         return WAST_ERROR;
     }
     const kiln_import_desc *descs = m->imports.p;
@@ -243,7 +243,7 @@ wast_status wast_host_instantiate(wast_host *h, const kiln_module *m, kiln_insta
             const registration *r = find_registered(h, mod);
             if (r && r->inst == NULL) {
                 *tag = r->tag;
-                snprintf(msg, msg_size, "imports from \"%s\", which is not available", mod);
+                kiln_msg(msg, msg_size, "imports from \"%s\", which is not available", mod);
                 status = WAST_UNAVAILABLE;
             } else if (r) {
                 found = kiln_instance_export(r->inst, name, &value) == KILN_STATUS_OK;
@@ -261,13 +261,13 @@ wast_status wast_host_instantiate(wast_host *h, const kiln_module *m, kiln_insta
             h->instances[h->instance_count++] = inst;
             *out = inst;
         } else if (s == KILN_STATUS_LINK) {
-            snprintf(msg, msg_size, "%s", kiln_last_error());
+            kiln_msg(msg, msg_size, "%s", kiln_last_error());
             status = WAST_LINK;
         } else if (s == KILN_STATUS_TRAP) {
-            snprintf(msg, msg_size, "%s", kiln_trap_message(trap));
+            kiln_msg(msg, msg_size, "%s", kiln_trap_message(trap));
             status = WAST_TRAP;
         } else {
-            snprintf(msg, msg_size, "%s: %s", kiln_status_message(s), kiln_last_error());
+            kiln_msg(msg, msg_size, "%s: %s", kiln_status_message(s), kiln_last_error());
             status = WAST_ERROR;
         }
     }
@@ -436,12 +436,12 @@ wast_status wast_host_invoke(wast_host *h, kiln_instance *instance, const char *
     kiln_extern e;
     if (kiln_instance_export_n(inst, field, field_len, &e) != KILN_STATUS_OK ||
         e.kind != KILN_KIND_FUNC) {
-        snprintf(msg, msg_size, "no exported function \"%.*s\"", (int)field_len, field);
+        kiln_msg(msg, msg_size, "no exported function \"%.*s\"", (int)field_len, field);
         return WAST_ERROR;
     }
     const kiln_functype_desc *sig = export_signature(inst, field, field_len);
     if (sig == NULL) {
-        snprintf(msg, msg_size, "no signature for \"%.*s\" in the module descriptor",
+        kiln_msg(msg, msg_size, "no signature for \"%.*s\" in the module descriptor",
                  (int)field_len, field);
         return WAST_ERROR;
     }
@@ -450,12 +450,12 @@ wast_status wast_host_invoke(wast_host *h, kiln_instance *instance, const char *
     for (size_t i = 0; args_match && i < arg_count; i++)
         args_match = args[i].type == types[i];
     if (!args_match) {
-        snprintf(msg, msg_size, "\"%s\" takes ", field);
+        kiln_msg(msg, msg_size, "\"%s\" takes ", field);
         format_types(msg, msg_size, types, sig->param_count);
         return WAST_ERROR;
     }
     if (sig->param_count > WAST_MAX_VALUES || sig->result_count > WAST_MAX_VALUES) {
-        snprintf(msg, msg_size, "\"%s\" has more than %d parameters or results", field,
+        kiln_msg(msg, msg_size, "\"%s\" has more than %d parameters or results", field,
                  WAST_MAX_VALUES);
         return WAST_ERROR;
     }
@@ -467,7 +467,7 @@ wast_status wast_host_invoke(wast_host *h, kiln_instance *instance, const char *
         out->trap = kiln_trap_message(trap);
         out->exhausted = trap == KILN_TRAP_STACK_EXHAUSTED;
         if (trap == KILN_TRAP_HOST && kiln_last_error()[0] != '\0')
-            snprintf(msg, msg_size, "%s", kiln_last_error());
+            kiln_msg(msg, msg_size, "%s", kiln_last_error());
         return WAST_TRAP;
     }
     out->count = sig->result_count;
@@ -487,7 +487,7 @@ wast_status wast_host_get(wast_host *h, kiln_instance *instance, const char *fie
     kiln_extern e;
     if (kiln_instance_export_n(inst, field, field_len, &e) != KILN_STATUS_OK ||
         e.kind != KILN_KIND_GLOBAL || e.of.global.cell == NULL) {
-        snprintf(msg, msg_size, "no exported global \"%.*s\"", (int)field_len, field);
+        kiln_msg(msg, msg_size, "no exported global \"%.*s\"", (int)field_len, field);
         return WAST_ERROR;
     }
     kiln_val v;

@@ -332,7 +332,7 @@ static void set_unavailable(module_rec *m, skip_kind kind, const char *fmt, ...)
     m->why_kind = kind;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(m->why, sizeof(m->why), fmt, ap);
+    vsnprintf(m->why, sizeof(m->why), fmt, ap); /* a message: cut if too long */
     va_end(ap);
 }
 
@@ -392,7 +392,7 @@ static bool read_why(const runner *r, unsigned ordinal, compiled *out)
     host_file f;
     kiln_diag d;
     if (!host_read_file(path, &f, &d)) {
-        snprintf(out->why, sizeof(out->why), "cannot read %s", path);
+        kiln_msg(out->why, sizeof(out->why), "cannot read %s", path);
         return true;
     }
     char *text = (char *)f.data;
@@ -403,7 +403,7 @@ static bool read_why(const runner *r, unsigned ordinal, compiled *out)
     }
     if (strcmp(text, why_kinds[LOAD_UNSUPPORTED]) == 0)
         out->result = LOAD_UNSUPPORTED;
-    snprintf(out->why, sizeof(out->why), "%s", reason ? reason : "(no reason recorded)");
+    kiln_msg(out->why, sizeof(out->why), "%s", reason ? reason : "(no reason recorded)");
     host_file_free(&f);
     return true;
 }
@@ -420,7 +420,7 @@ static void compile_module(runner *r, const json_value *cmd, unsigned ordinal, c
     out->result = LOAD_FAILED;
     if (!host_path_join(wasm, sizeof(wasm), r->json_dir, filename) ||
         !module_path(r, ordinal, ".o", obj, sizeof(obj))) {
-        snprintf(out->why, sizeof(out->why), "path too long");
+        kiln_msg(out->why, sizeof(out->why), "path too long");
         return;
     }
     if (r->o->work && read_why(r, ordinal, out))
@@ -448,15 +448,15 @@ static void compile_module(runner *r, const json_value *cmd, unsigned ordinal, c
     kiln_diag_format(&d, filename, msg, sizeof(msg));
     if (d.code == KILN_ERR_UNSUPPORTED) {
         out->result = LOAD_UNSUPPORTED;
-        snprintf(out->why, sizeof(out->why), "%s", msg);
+        kiln_msg(out->why, sizeof(out->why), "%s", msg);
     } else if (r->o->work && d.code == KILN_ERR_IO) {
         /* e.g. a kiln built without its code generator, run on modules that --prepare-only
          * did not compile into this directory */
-        snprintf(out->why, sizeof(out->why),
+        kiln_msg(out->why, sizeof(out->why),
                  "not precompiled (no m%u.o or m%u.why in %s) and not compilable here: %s", ordinal,
                  ordinal, r->work_dir, msg);
     } else {
-        snprintf(out->why, sizeof(out->why), "compile error: %s", msg);
+        kiln_msg(out->why, sizeof(out->why), "compile error: %s", msg);
     }
 }
 
@@ -491,7 +491,7 @@ static bool prepare_modules(runner *r)
             continue;
         compiled *c = &r->compiled[ordinal];
         if (is_crashed(r, i)) {
-            snprintf(c->why, sizeof(c->why), "crashed");
+            kiln_msg(c->why, sizeof(c->why), "crashed");
             c->result = LOAD_FAILED;
             ordinal++;
             continue;
@@ -530,20 +530,20 @@ static bool link_module(const runner *r, unsigned ordinal, char *so, size_t so_s
     char obj[HOST_PATH_SIZE], err[HOST_PATH_SIZE + 64];
     if (!module_path(r, ordinal, ".o", obj, sizeof(obj)) ||
         !module_path(r, ordinal, ".so", so, so_size)) {
-        snprintf(why, why_size, "path too long");
+        kiln_msg(why, why_size, "path too long");
         return false;
     }
     if (file_exists(so))
         return true;
     if (r->linker == NULL) {
-        snprintf(why, why_size,
+        kiln_msg(why, why_size,
                  "link error: neither modules.so nor m%u.so is in %s, and no linker was found",
                  ordinal, r->work_dir);
         return false;
     }
     const char *objects[] = {obj};
     if (!loader_link(r->linker, objects, 1, r->o->link_lib, so, err, sizeof(err))) {
-        snprintf(why, why_size, "link error: %s", err);
+        kiln_msg(why, why_size, "link error: %s", err);
         return false;
     }
     return true;
@@ -554,7 +554,7 @@ static load_result load_module(runner *r, unsigned ordinal, const kiln_module **
 {
     const compiled *c = &r->compiled[ordinal];
     if (c->result != LOAD_OK) {
-        snprintf(why, why_size, "%s", c->why);
+        kiln_msg(why, why_size, "%s", c->why);
         return c->result;
     }
     char so[HOST_PATH_SIZE], symbol[48];
@@ -565,7 +565,7 @@ static load_result load_module(runner *r, unsigned ordinal, const kiln_module **
         return LOAD_FAILED;
     char err[HOST_PATH_SIZE + 64];
     if (!loader_open(so, symbol, module, err, sizeof(err))) {
-        snprintf(why, why_size, "load error: %s", err);
+        kiln_msg(why, why_size, "load error: %s", err);
         return LOAD_FAILED;
     }
     return LOAD_OK;
@@ -598,13 +598,13 @@ static inst_outcome instantiate(runner *r, const command *c, unsigned ordinal, w
     *kind = SKIP_DEPENDENT;
     if (!wast_command_module(c->json, &filename, &text, err, sizeof(err))) {
         fail(r, c, "%s", err);
-        snprintf(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
+        kiln_msg(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
         return INST_FAILED;
     }
     if (text) {
         skip(r, c, SKIP_TEXT, "text-format module");
         *kind = SKIP_TEXT;
-        snprintf(msg, msg_size, "module at line %" PRIu64 " is a text-format module", c->line);
+        kiln_msg(msg, msg_size, "module at line %" PRIu64 " is a text-format module", c->line);
         return INST_SKIPPED;
     }
     const kiln_module *module;
@@ -612,12 +612,12 @@ static inst_outcome instantiate(runner *r, const command *c, unsigned ordinal, w
     if (lr == LOAD_UNSUPPORTED) {
         skip(r, c, SKIP_UNSUPPORTED, "%s", err);
         *kind = SKIP_UNSUPPORTED;
-        snprintf(msg, msg_size, "module at line %" PRIu64 " is not supported: %s", c->line, err);
+        kiln_msg(msg, msg_size, "module at line %" PRIu64 " is not supported: %s", c->line, err);
         return INST_SKIPPED;
     }
     if (lr == LOAD_FAILED) {
         fail(r, c, "expected a module, got %s", err);
-        snprintf(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
+        kiln_msg(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
         return INST_FAILED;
     }
     size_t tag = 0;

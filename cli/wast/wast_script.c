@@ -9,24 +9,11 @@
  * wast2json encoding quirk (wast_check_module). Everything reports failure through its return
  * value and a message buffer; nothing prints.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wast.h"
-
-static void set_error(char *err, size_t size, const char *fmt, ...) KILN_PRINTF(3, 4);
-
-static void set_error(char *err, size_t size, const char *fmt, ...)
-{
-    if (err == NULL || size == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, size, fmt, ap);
-    va_end(ap);
-}
 
 bool wast_ends_with(const char *s, const char *suffix)
 {
@@ -58,19 +45,19 @@ bool wast_script_load(wast_script *s, const char *json_path, char *err, size_t e
     kiln_diag d;
     kiln_diag_init(&d);
     if (!host_read_file(json_path, &s->text, &d)) {
-        set_error(err, err_size, "%s: %s", json_path, d.msg);
+        kiln_msg(err, err_size, "%s: %s", json_path, d.msg);
         return false;
     }
     const json_value *root = NULL;
     if (!json_parse((const char *)s->text.data, s->text.size, &s->arena, &root, &d)) {
         char msg[512];
         kiln_diag_format(&d, json_path, msg, sizeof(msg));
-        set_error(err, err_size, "bad wast2json output: %s", msg);
+        kiln_msg(err, err_size, "bad wast2json output: %s", msg);
         return false;
     }
     const json_value *cmds = json_get(root, "commands");
     if (cmds == NULL || cmds->kind != JSON_ARRAY) {
-        set_error(err, err_size, "bad wast2json output: %s has no \"commands\" array", json_path);
+        kiln_msg(err, err_size, "bad wast2json output: %s has no \"commands\" array", json_path);
         return false;
     }
     s->root = root;
@@ -92,7 +79,7 @@ bool wast_command_module(const json_value *cmd, const char **filename, bool *tex
     const char *name = json_get_str(cmd, "filename");
     const char *module_type = json_get_str(cmd, "module_type");
     if (!name || name[0] == '\0' || strchr(name, '/')) {
-        set_error(err, err_size,
+        kiln_msg(err, err_size,
                   "bad wast2json output: a module command without a plain "
                   "filename");
         return false;
@@ -100,7 +87,7 @@ bool wast_command_module(const json_value *cmd, const char **filename, bool *tex
     /* `module` commands carry no module_type; wast2json names text modules *.wat. */
     bool is_text = module_type ? strcmp(module_type, "text") == 0 : wast_ends_with(name, ".wat");
     if (module_type && !is_text && strcmp(module_type, "binary") != 0) {
-        set_error(err, err_size, "bad wast2json output: module_type \"%s\"", module_type);
+        kiln_msg(err, err_size, "bad wast2json output: module_type \"%s\"", module_type);
         return false;
     }
     *filename = name;

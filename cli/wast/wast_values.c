@@ -102,7 +102,7 @@ static bool parse_v128(const json_value *j, wast_script_value *out, bool expecte
         k++;
     if (!lane_type || k == KILN_ARRAY_LEN(lanes) || !values || values->kind != JSON_ARRAY ||
         json_len(values) != 128 / lanes[k].bits) {
-        snprintf(err, err_size, "bad v128 value");
+        kiln_msg(err, err_size, "bad v128 value");
         return false;
     }
     out->lane_bits = lanes[k].bits;
@@ -115,7 +115,7 @@ static bool parse_v128(const json_value *j, wast_script_value *out, bool expecte
         if (nan != WAST_NAN_NONE) {
             out->nan[i] = (uint8_t)nan;
         } else if (!text || !parse_bits(text, out->lane_bits, &bits)) {
-            snprintf(err, err_size, "bad v128 lane \"%s\"", text ? text : "?");
+            kiln_msg(err, err_size, "bad v128 lane \"%s\"", text ? text : "?");
             return false;
         } else {
             lane_set(&out->v, out->lane_bits, i, bits);
@@ -135,7 +135,7 @@ bool wast_parse_value(const json_value *j, bool expected, wast_script_value *out
     while (type && t < KILN_ARRAY_LEN(value_types) && strcmp(value_types[t].name, type) != 0)
         t++;
     if (!type || t == KILN_ARRAY_LEN(value_types)) {
-        snprintf(err, err_size, "unknown value type \"%s\"", type ? type : "?");
+        kiln_msg(err, err_size, "unknown value type \"%s\"", type ? type : "?");
         return false;
     }
     out->v.type = value_types[t].type;
@@ -171,7 +171,7 @@ bool wast_parse_value(const json_value *j, bool expected, wast_script_value *out
         break;
     }
     }
-    snprintf(err, err_size, "bad %s value \"%s\"", type, text ? text : "(none)");
+    kiln_msg(err, err_size, "bad %s value \"%s\"", type, text ? text : "(none)");
     return false;
 }
 

@@ -95,9 +95,15 @@ static counts check_wast(const run *r, const char *name)
     counts c = {0, 0, 0};
     char wast[PATH_SIZE], dir[PATH_SIZE], json[PATH_SIZE];
     size_t stem = strlen(name) - 5;
-    snprintf(wast, sizeof wast, "%s/core/%s", r->suite, name);
-    snprintf(dir, sizeof dir, "%s/%.*s", r->work, (int)stem, name);
-    snprintf(json, sizeof json, "%s/%.*s.json", dir, (int)stem, name);
+    int n1 = snprintf(wast, sizeof wast, "%s/core/%s", r->suite, name);
+    int n2 = snprintf(dir, sizeof dir, "%s/%.*s", r->work, (int)stem, name);
+    int n3 = snprintf(json, sizeof json, "%s/%.*s.json", dir, (int)stem, name);
+    if (n1 < 0 || n1 >= (int)sizeof wast || n2 < 0 || n2 >= (int)sizeof dir || n3 < 0 ||
+        n3 >= (int)sizeof json) {
+        printf("%s: FAIL: path too long\n", name);
+        c.failed++;
+        return c;
+    }
     host_make_dirs(dir);
     char err[PATH_SIZE + 128];
     wast_script script = {0};
