@@ -96,16 +96,29 @@ endfunction()
 
 # Finds a clang that builds wasm32-wasi programs and the sysroot flags it needs, once per
 # build tree: KILN_WASI_SYSROOT if set, then the compiler's default (Debian's wasi-libc),
-# then the usual wasi-sdk locations. The result is cached in _KILN_WASM_CC_FLAGS.
+# then the usual wasi-sdk locations. The result is cached in _KILN_WASM_CC_FLAGS. Without
+# one, the configuration fails -- or, given a variable name (_kiln_find_wasm_cc(found):
+# Kiln's own samples and tests, which are left out instead), that variable says whether
+# one was found.
 function(_kiln_find_wasm_cc)
+  set(found_var "${ARGV0}")
+  if(found_var)
+    set(${found_var} FALSE PARENT_SCOPE)
+  endif()
   set(key "${KILN_WASM_CC}|${KILN_WASI_SYSROOT}")
   if(DEFINED CACHE{_KILN_WASM_CC_KEY} AND _KILN_WASM_CC_KEY STREQUAL key)
+    if(found_var)
+      set(${found_var} TRUE PARENT_SCOPE)
+    endif()
     return()
   endif()
   if(NOT KILN_WASM_CC)
     find_program(_KILN_WASM_CC_FOUND NAMES clang-19 clang
                  DOC "clang found for wasm32-wasi (internal)")
-    if(NOT _KILN_WASM_CC_FOUND)
+    if(NOT _KILN_WASM_CC_FOUND AND found_var)
+      message(STATUS "Kiln: no clang-19 or clang to build wasm32-wasi C sources")
+      return()
+    elseif(NOT _KILN_WASM_CC_FOUND)
       message(FATAL_ERROR "Kiln: C sources need clang (clang-19 or clang on PATH, or set "
                           "KILN_WASM_CC)")
     endif()
@@ -139,11 +152,20 @@ function(_kiln_find_wasm_cc)
                      "sysroot ${candidate}")
       set(_KILN_WASM_CC_FLAGS "${flags}" CACHE INTERNAL "")
       set(_KILN_WASM_CC_KEY "${key}" CACHE INTERNAL "")
+      if(found_var)
+        set(${found_var} TRUE PARENT_SCOPE)
+      endif()
       return()
     endif()
   endforeach()
-  message(FATAL_ERROR "Kiln: ${KILN_WASM_CC} cannot build for wasm32-wasi; install wasi-libc "
-                      "and libclang-rt-19-dev-wasm32 (Debian), or set KILN_WASI_SYSROOT")
+  set(why "${KILN_WASM_CC} cannot build for wasm32-wasi; install wasi-libc and "
+          "libclang-rt-19-dev-wasm32 (Debian), or set KILN_WASI_SYSROOT")
+  string(CONCAT why ${why})
+  if(found_var)
+    message(STATUS "Kiln: ${why}")
+    return()
+  endif()
+  message(FATAL_ERROR "Kiln: ${why}")
 endfunction()
 
 # add_wasm_module(<target> SOURCES ... [options]): docs/cmake.md.

@@ -795,34 +795,34 @@ static bool check_call(validator *v, const wasm_functype *ft)
     return push_vals(v, ft->results, ft->result_count);
 }
 
+/* "unknown table 3": an index immediate outside its index space. */
+static bool check_index(validator *v, uint32_t index, uint32_t count, const char *space)
+{
+    if (index >= count)
+        return fail_instr(v, "unknown %s %u", space, index);
+    return true;
+}
+
 static bool check_table_index(validator *v, uint32_t table)
 {
-    if (table >= v->m->table_count)
-        return fail_instr(v, "unknown table %u", table);
-    return true;
+    return check_index(v, table, v->m->table_count, "table");
 }
 
 static bool check_memory_index(validator *v, uint32_t memory)
 {
-    if (memory >= v->m->memory_count)
-        return fail_instr(v, "unknown memory %u", memory);
-    return true;
+    return check_index(v, memory, v->m->memory_count, "memory");
 }
 
 static bool check_data_index(validator *v, uint32_t data)
 {
     const wasm_module *m = v->m;
-    uint32_t count = m->has_data_count ? m->data_count : m->data_seg_count;
-    if (data >= count)
-        return fail_instr(v, "unknown data segment %u", data);
-    return true;
+    return check_index(v, data, m->has_data_count ? m->data_count : m->data_seg_count,
+                       "data segment");
 }
 
 static bool check_elem_index(validator *v, uint32_t elem)
 {
-    if (elem >= v->m->elem_count)
-        return fail_instr(v, "unknown elem segment %u", elem);
-    return true;
+    return check_index(v, elem, v->m->elem_count, "elem segment");
 }
 
 static bool check_memarg(validator *v, const wasm_memarg *mem, uint32_t natural)

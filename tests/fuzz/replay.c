@@ -12,6 +12,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "toolchain.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,46 +38,11 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-static bool read_file(const char *path, uint8_t **out, size_t *out_size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    size_t cap = 4096, size = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        size += fread(buf + size, 1, cap - size, f);
-        if (size < cap)
-            break;
-        uint8_t *grown = realloc(buf, cap * 2);
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = grown;
-        cap *= 2;
-    }
-    bool ok = buf && !ferror(f);
-    fclose(f);
-    if (!ok) {
-        free(buf);
-        return false;
-    }
-    *out = buf;
-    *out_size = size;
-    return true;
-}
-
 static int hex_value(uint8_t c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    static const char digits[] = "0123456789abcdef";
+    const char *p = c ? strchr(digits, tolower(c)) : NULL;
+    return p ? (int)(p - digits) : -1;
 }
 
 static bool hex_error(const char *path, unsigned line, const char *msg)
@@ -122,25 +90,18 @@ static bool parse_hex(const char *path, const uint8_t *text, size_t size, uint8_
     return true;
 }
 
-static bool write_file(const char *path, const uint8_t *data, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return false;
-    bool ok = fwrite(data, 1, size, f) == size;
-    return fclose(f) == 0 && ok;
-}
-
 /* Runs (or with --unhex, writes out) one input file. */
 static void replay_file(replay *r, const char *path)
 {
-    uint8_t *text = NULL;
-    size_t size = 0;
-    if (!read_file(path, &text, &size)) {
-        fprintf(stderr, "%s: error: cannot read: %s\n", path, strerror(errno));
+    host_file file;
+    kiln_diag d;
+    if (!host_read_file(path, &file, &d)) {
+        fprintf(stderr, "%s: error: %s\n", path, d.msg);
         r->errors++;
         return;
     }
+    uint8_t *text = file.data;
+    size_t size = file.size;
     bool hex = ends_with(path, ".hex");
     uint8_t *data = text;
     size_t data_size = size;
@@ -149,7 +110,7 @@ static void replay_file(replay *r, const char *path)
         if (!data || !parse_hex(path, text, size, data, &data_size)) {
             r->errors++;
             free(data);
-            free(text);
+            host_file_free(&file);
             return;
         }
     }
@@ -160,7 +121,8 @@ static void replay_file(replay *r, const char *path)
             char out[4096];
             int n = snprintf(out, sizeof(out), "%s/%.*s", r->unhex_dir,
                              (int)(strlen(base) - strlen(".hex")), base);
-            if (n < 0 || (size_t)n >= sizeof(out) || !write_file(out, data, data_size)) {
+            if (n < 0 || (size_t)n >= sizeof(out) ||
+                !host_write_file(out, data, data_size, 0666, &d)) {
                 fprintf(stderr, "%s: error: cannot write %s\n", path, out);
                 r->errors++;
             } else {
@@ -181,7 +143,7 @@ static void replay_file(replay *r, const char *path)
     }
     if (data != text)
         free(data);
-    free(text);
+    host_file_free(&file);
 }
 
 static int compare_names(const void *a, const void *b)
