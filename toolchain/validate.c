@@ -62,30 +62,36 @@ static bool fail_at(validator *v, size_t offset, kiln_err code, const char *fmt,
 /* An invalid-module error at the current instruction. */
 static bool fail_instr(validator *v, const char *fmt, ...) KILN_PRINTF(2, 3);
 
-static bool fail_at(validator *v, size_t offset, kiln_err code, const char *fmt, ...)
+static bool vfail_at(validator *v, size_t offset, kiln_err code, const char *fmt, va_list ap)
+    KILN_PRINTF(4, 0);
+
+static bool vfail_at(validator *v, size_t offset, kiln_err code, const char *fmt, va_list ap)
 {
     if (v->d->code != KILN_OK)
         return false;
     char msg[sizeof v->d->msg];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     kiln_diag_set(v->d, code, offset, "%s", msg);
     v->d->func_index = v->func_index;
     return false;
 }
 
-static bool fail_instr(validator *v, const char *fmt, ...)
+static bool fail_at(validator *v, size_t offset, kiln_err code, const char *fmt, ...)
 {
-    if (v->d->code != KILN_OK)
-        return false;
-    char msg[sizeof v->d->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vfail_at(v, offset, code, fmt, ap);
     va_end(ap);
-    return fail_at(v, v->ins->offset, KILN_ERR_INVALID, "%s", msg);
+    return false;
+}
+
+static bool fail_instr(validator *v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail_at(v, v->ins->offset, KILN_ERR_INVALID, fmt, ap);
+    va_end(ap);
+    return false;
 }
 
 static bool fail_nomem(validator *v, const char *what)

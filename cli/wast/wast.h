@@ -154,6 +154,8 @@ typedef struct wast_script_value {
     uint8_t nan[16];    /* wast_nan; f32/f64: nan[0]; v128 float lanes: one per lane */
 } wast_script_value;
 
+/* "i32", ..., "externref" for a KILN_TYPE_* code; "?" for others. */
+const char *wast_type_name(uint8_t type);
 /* Parses a wast2json value ({"type": "i32", "value": "4294967295"}, v128 lanes, NaN patterns
  * when expected is true, references). False with the reason in err. */
 bool wast_parse_value(const json_value *j, bool expected, wast_script_value *out, char *err,

@@ -373,27 +373,6 @@ static void value_to_kiln(const wast_value *v, kiln_val *out)
     }
 }
 
-static const char *type_name(uint8_t t)
-{
-    switch (t) {
-    case KILN_TYPE_I32:
-        return "i32";
-    case KILN_TYPE_I64:
-        return "i64";
-    case KILN_TYPE_F32:
-        return "f32";
-    case KILN_TYPE_F64:
-        return "f64";
-    case KILN_TYPE_V128:
-        return "v128";
-    case KILN_TYPE_FUNCREF:
-        return "funcref";
-    case KILN_TYPE_EXTERNREF:
-        return "externref";
-    }
-    return "?";
-}
-
 /* The signature of the exported function called field, from the module descriptor. */
 static const kiln_functype_desc *export_signature(const kiln_instance *inst, const char *field,
                                                   size_t len)
@@ -421,7 +400,8 @@ static void format_types(char *buf, size_t size, const uint8_t *types, uint32_t 
     size_t len = strlen(buf);
     len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "(");
     for (uint32_t i = 0; i < n && len < size; i++)
-        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", type_name(types[i]));
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "",
+                                wast_type_name(types[i]));
     if (len < size)
         snprintf(buf + len, size - len, ")");
 }

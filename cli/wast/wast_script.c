@@ -80,8 +80,8 @@ bool wast_command_module(const json_value *cmd, const char **filename, bool *tex
     const char *module_type = json_get_str(cmd, "module_type");
     if (!name || name[0] == '\0' || strchr(name, '/')) {
         kiln_msg(err, err_size,
-                  "bad wast2json output: a module command without a plain "
-                  "filename");
+                 "bad wast2json output: a module command without a plain "
+                 "filename");
         return false;
     }
     /* `module` commands carry no module_type; wast2json names text modules *.wat. */

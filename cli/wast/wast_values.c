@@ -27,7 +27,7 @@ static const struct {
     {"externref", KILN_TYPE_EXTERNREF},
 };
 
-static const char *value_type_name(uint8_t type)
+const char *wast_type_name(uint8_t type)
 {
     for (size_t i = 0; i < KILN_ARRAY_LEN(value_types); i++)
         if (value_types[i].type == type)
@@ -239,7 +239,7 @@ static const char *const nan_names[] = {"", "nan:canonical", "nan:arithmetic"};
 void wast_format_value(cli_buf *b, const wast_value *v, const wast_script_value *want,
                        bool show_patterns)
 {
-    cli_buf_printf(b, "%s:", value_type_name(v->type));
+    cli_buf_printf(b, "%s:", wast_type_name(v->type));
     switch (v->type) {
     case KILN_TYPE_I32:
         cli_buf_printf(b, "%" PRId32, (int32_t)(uint32_t)v->lo);
