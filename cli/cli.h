@@ -214,11 +214,11 @@ typedef struct cli_app_opts {
     size_t owned_count;
 } cli_app_opts;
 
-/* Parses the command line of build (run false) or run; for run, *rest is the index of the
- * module's own arguments (FILE.wasm ARGS...). Returns -1 to go on, else the exit status
- * (help printed, or a usage error reported). Free with cli_app_opts_free either way. */
-int cli_app_parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest);
-void cli_app_opts_free(cli_app_opts *o);
+/* `kiln build` (run false) or `kiln run`: parses the command line into fresh options, calls
+ * go with them and the module's own arguments (run: FILE.wasm ARGS...; build: none), frees
+ * them. Returns go's status, or the exit status of --help or a usage error. */
+int cli_app_main(const char *cmd, bool run, int argc, char **argv,
+                 int (*go)(cli_app_opts *o, int argc, char **argv));
 /* Prints "kiln CMD: error: MESSAGE" to stderr; returns CLI_EXIT_FAIL. */
 int cli_app_fail(const char *cmd, const char *fmt, ...) KILN_PRINTF(2, 3);
 /* Compiles the module in f (read from o->input) with prefix CLI_APP_PREFIX to DIR/app.o;

@@ -55,7 +55,7 @@ const char cli_build_help[] =
 
 /* ---- Options shared by build and run ---- */
 
-void cli_app_opts_free(cli_app_opts *o)
+static void opts_free(cli_app_opts *o)
 {
     for (size_t i = 0; i < o->owned_count; i++)
         free(o->owned[i]);
@@ -122,7 +122,9 @@ static int add_env(cli_app_opts *o, const char *spec, bool allow_inherit)
     return CLI_EXIT_OK;
 }
 
-int cli_app_parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
+/* Parses options; for run, stops at FILE (*rest = its index). Returns -1 to go on, else an
+ * exit status (help or a usage error). */
+static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
 {
     o->opt_level = 2;
     for (int i = 0; i < argc; i++) {
@@ -380,8 +382,9 @@ static bool absolute_output(const char *cmd, const char *output, char *out, size
     return true;
 }
 
-static int do_build(cli_app_opts *o)
+static int do_build(cli_app_opts *o, int argc, char **argv)
 {
+    (void)argc, (void)argv; /* build takes no guest arguments */
     char out_path[HOST_PATH_SIZE], cc[HOST_PATH_SIZE], tmp[HOST_PATH_SIZE];
     char err[HOST_PATH_SIZE + 256];
     kiln_paths paths;
@@ -423,7 +426,7 @@ static int do_build(cli_app_opts *o)
         snprintf(inc0, sizeof inc0, "-I%s", paths.include[0]);
         snprintf(inc1, sizeof inc1, "-I%s",
                  paths.include[1][0] ? paths.include[1] : paths.include[0]);
-        const char *argv[20];
+        const char *cc_argv[20];
         size_t n = 0;
         const char *fixed[] = {cc,
                                "-std=c17",
@@ -440,15 +443,15 @@ static int do_build(cli_app_opts *o)
                                "-lpthread",
                                "-Wl,--build-id=none"};
         for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-            argv[n++] = fixed[i];
+            cc_argv[n++] = fixed[i];
         if (KILN_LIBS_LDFLAG[0])
-            argv[n++] = KILN_LIBS_LDFLAG; /* sanitizer runtimes: dynamic only */
+            cc_argv[n++] = KILN_LIBS_LDFLAG; /* sanitizer runtimes: dynamic only */
         else if (!o->dynamic)
-            argv[n++] = "-static-pie";
-        argv[n++] = "-o";
-        argv[n++] = out_path;
-        argv[n] = NULL;
-        if (!host_spawn(tmp, argv, err, sizeof err))
+            cc_argv[n++] = "-static-pie";
+        cc_argv[n++] = "-o";
+        cc_argv[n++] = out_path;
+        cc_argv[n] = NULL;
+        if (!host_spawn(tmp, cc_argv, err, sizeof err))
             status = cli_app_fail(o->cmd, "linking %s failed: %s", o->output, err);
     }
     cli_buf_free(&main_c);
@@ -456,17 +459,23 @@ static int do_build(cli_app_opts *o)
     return status;
 }
 
-int cli_build(int argc, char **argv)
+int cli_app_main(const char *cmd, bool run, int argc, char **argv,
+                 int (*go)(cli_app_opts *o, int argc, char **argv))
 {
     cli_app_opts *o = calloc(1, sizeof *o);
     if (o == NULL)
-        return cli_app_fail("build", "out of memory");
-    o->cmd = "build";
-    int rest = 0;
-    int status = cli_app_parse(o, argc, argv, false, &rest);
+        return cli_app_fail(cmd, "out of memory");
+    o->cmd = cmd;
+    int rest = argc;
+    int status = parse(o, argc, argv, run, &rest);
     if (status < 0)
-        status = do_build(o);
-    cli_app_opts_free(o);
+        status = go(o, argc - rest, argv + rest);
+    opts_free(o);
     free(o);
     return status;
+}
+
+int cli_build(int argc, char **argv)
+{
+    return cli_app_main("build", false, argc, argv, do_build);
 }

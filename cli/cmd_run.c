@@ -221,15 +221,5 @@ static int do_run(cli_app_opts *o, int argc, char **argv)
 
 int cli_run(int argc, char **argv)
 {
-    cli_app_opts *o = calloc(1, sizeof *o);
-    if (o == NULL)
-        return cli_app_fail("run", "out of memory");
-    o->cmd = "run";
-    int rest = 0;
-    int status = cli_app_parse(o, argc, argv, true, &rest);
-    if (status < 0)
-        status = do_run(o, argc - rest, argv + rest);
-    cli_app_opts_free(o);
-    free(o);
-    return status;
+    return cli_app_main("run", true, argc, argv, do_run);
 }

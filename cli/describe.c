@@ -71,41 +71,26 @@ void cli_buf_limits(cli_buf *b, const wasm_limits *l)
         cli_buf_printf(b, " max %llu", (unsigned long long)l->max);
 }
 
-/* The shortest decimal that reads back as the same value, like the text format prints. */
-static void buf_f32(cli_buf *b, uint32_t bits)
+/* A float of width 32 or 64 from its bits, as the text format prints it: nan, nan:0xPAYLOAD
+ * for a payload other than the canonical one, inf, or the shortest decimal that reads back as
+ * the same value. */
+static void buf_float(cli_buf *b, uint64_t bits, unsigned width)
 {
-    float v;
-    memcpy(&v, &bits, sizeof v);
-    const char *sign = (bits >> 31) ? "-" : "";
-    if (isnan(v)) {
-        uint32_t payload = bits & 0x7FFFFFu;
-        if (payload == 0x400000u)
-            cli_buf_printf(b, "%snan", sign);
-        else
-            cli_buf_printf(b, "%snan:0x%x", sign, (unsigned)payload);
-        return;
-    }
-    if (isinf(v)) {
-        cli_buf_printf(b, "%sinf", sign);
-        return;
-    }
-    char text[48];
-    for (int precision = 1; precision <= 9; precision++) {
-        snprintf(text, sizeof text, "%.*g", precision, (double)v);
-        if (strtof(text, NULL) == v)
-            break;
-    }
-    cli_buf_printf(b, "%s", text);
-}
-
-static void buf_f64(cli_buf *b, uint64_t bits)
-{
+    bool f32 = width == 32;
+    uint64_t payload = bits & (f32 ? 0x7FFFFFu : 0xFFFFFFFFFFFFFull);
+    uint64_t canonical = f32 ? 0x400000u : 0x8000000000000ull;
+    const char *sign = (bits >> (width - 1)) & 1 ? "-" : "";
     double v;
-    memcpy(&v, &bits, sizeof v);
-    const char *sign = (bits >> 63) ? "-" : "";
+    if (f32) {
+        uint32_t u = (uint32_t)bits;
+        float f;
+        memcpy(&f, &u, sizeof f);
+        v = f;
+    } else {
+        memcpy(&v, &bits, sizeof v);
+    }
     if (isnan(v)) {
-        uint64_t payload = bits & 0xFFFFFFFFFFFFFull;
-        if (payload == 0x8000000000000ull)
+        if (payload == canonical)
             cli_buf_printf(b, "%snan", sign);
         else
             cli_buf_printf(b, "%snan:0x%llx", sign, (unsigned long long)payload);
@@ -116,9 +101,9 @@ static void buf_f64(cli_buf *b, uint64_t bits)
         return;
     }
     char text[48];
-    for (int precision = 1; precision <= 17; precision++) {
+    for (int precision = 1; precision <= (f32 ? 9 : 17); precision++) {
         snprintf(text, sizeof text, "%.*g", precision, v);
-        if (strtod(text, NULL) == v)
+        if (f32 ? strtof(text, NULL) == (float)v : strtod(text, NULL) == v)
             break;
     }
     cli_buf_printf(b, "%s", text);
@@ -137,11 +122,11 @@ static void buf_instr(cli_buf *b, const wasm_instr *ins)
         break;
     case IMM_F32:
         cli_buf_put(b, " ", 1);
-        buf_f32(b, ins->u.f32_bits);
+        buf_float(b, ins->u.f32_bits, 32);
         break;
     case IMM_F64:
         cli_buf_put(b, " ", 1);
-        buf_f64(b, ins->u.f64_bits);
+        buf_float(b, ins->u.f64_bits, 64);
         break;
     case IMM_V128:
         /* As four i32 lanes, the text format's most compact exact spelling. */
