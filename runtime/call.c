@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 #define SMALL_VALUES 16u
 

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 /* ---- Descriptor checks ---- */
 

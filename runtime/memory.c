@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, bool guarded)
 {

@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 #include "kiln/baremetal.h"
 
 size_t kiln_os_page_size(void)

@@ -26,7 +26,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 size_t kiln_os_page_size(void)
 {

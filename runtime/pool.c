@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 static void bound_free(kiln_pool *pool)
 {

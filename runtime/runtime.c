@@ -4,7 +4,7 @@
  * (fault handling, kiln_runtime_init), trap.c (entries and traps), sig.c (signature ids),
  * memory.c / table.c (the ABI's bulk operations), pool.c, instance.c and call.c.
  */
-#include "internal.h"
+#include "runtime_impl.h"
 
 #define KILN_STR2(x) #x
 #define KILN_STR(x)  KILN_STR2(x)

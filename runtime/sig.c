@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 typedef struct sig_entry {
     uint32_t param_count, result_count;

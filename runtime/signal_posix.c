@@ -18,7 +18,7 @@
 #include <string.h>
 #include <ucontext.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 /* ---- The one architecture-specific part: the interrupted context's PC and SP ---- */
 

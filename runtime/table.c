@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min, bool has_max,
                              uint64_t max, uint32_t cap)

@@ -13,7 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 _Thread_local kiln_thread kiln_tls;
 

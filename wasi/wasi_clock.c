@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <sys/random.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 bool wasi_clock_host_id(uint32_t id, int *out)
 {

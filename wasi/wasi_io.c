@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 static bool iov_get(const wasi_call *c, uint32_t array, uint32_t i, uint32_t *buf, uint32_t *len)
 {

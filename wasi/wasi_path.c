@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 /* A directory descriptor with the given rights, or NULL with *err set. */
 static wasi_fd *dir_get(wasi_call *c, uint32_t fd, uint64_t rights, uint16_t *err)

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 static wasi_fd *sock_get(wasi_call *c, uint32_t fd, uint64_t rights, uint16_t *err)
 {

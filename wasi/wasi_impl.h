@@ -1,4 +1,4 @@
-/* internal.h -- the one internal header of libkiln_wasi, sectioned per file.
+/* wasi_impl.h -- the one internal header of libkiln_wasi, sectioned per file.
  *
  * The library is built with -fvisibility=hidden: everything declared here is hidden, and only
  * the KILN_API definitions (the functions of kiln/wasi.h) are exported.
@@ -9,8 +9,8 @@
  * The guest's descriptors index wasi->fds, never host descriptor numbers (wasi_fdtable.c);
  * paths are resolved beneath a directory descriptor by wasi_resolve.c only.
  */
-#ifndef KILN_WASI_INTERNAL_H
-#define KILN_WASI_INTERNAL_H
+#ifndef KILN_WASI_IMPL_H
+#define KILN_WASI_IMPL_H
 
 #include <dirent.h>
 #include <stdbool.h>

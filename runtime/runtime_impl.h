@@ -1,4 +1,4 @@
-/* internal.h -- the one internal header of libkiln_runtime.
+/* runtime_impl.h -- the one internal header of libkiln_runtime.
  *
  * Sectioned per file (chibicc/QBE style). Nothing here is public: the library is built with
  * -fvisibility=hidden, so every kiln_* symbol declared here is hidden, and only definitions
@@ -12,8 +12,8 @@
  * Platform code: os_posix.c is the only caller of mmap/mprotect/munmap and pthread stack
  * queries; signal_posix.c is the only file that knows about signals and machine contexts.
  */
-#ifndef KILN_RUNTIME_INTERNAL_H
-#define KILN_RUNTIME_INTERNAL_H
+#ifndef KILN_RUNTIME_IMPL_H
+#define KILN_RUNTIME_IMPL_H
 
 #ifdef KILN_BAREMETAL
 #include "baremetal_compat.h" /* no threads, no signals: os_baremetal.c */
