@@ -82,6 +82,7 @@ kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, u
     }
     if (!kiln_os_commit(base, min * KILN_WASM_PAGE)) {
         m->pub.base.p = base;
+        m->pub.reserved = KILN_MEMORY_RESERVATION; /* so that teardown releases all of it */
         kiln_memory_teardown(m, false);
         kiln_set_error("cannot commit %llu pages of linear memory", (unsigned long long)min);
         return KILN_STATUS_NOMEM;
