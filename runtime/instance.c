@@ -477,27 +477,21 @@ static kiln_status create_tables_and_memories(kiln_instance *inst)
     }
     const kiln_memory_desc *memories = m->memories.p;
     kiln_slot *slot = &inst->pool->slots[inst->slot];
+    bool guarded = !(m->flags & KILN_MODULE_BOUNDS_CHECKED);
     for (uint32_t i = 0; i < m->memory_count; i++) {
         if (memories[i].imported)
             continue;
-        if (m->flags & KILN_MODULE_BOUNDS_CHECKED) { /* no guard region (memory.c) */
-            kiln_status s = kiln_memory_setup_checked(
-                &inst->own_memories[i], memories[i].limits.min, memories[i].limits.has_max,
-                memories[i].limits.max, cfg->max_memory_pages);
-            if (s != KILN_STATUS_OK)
-                return s;
-            inst->memories[i] = &inst->own_memories[i];
-            continue;
-        }
-        void *cached = slot->reservation;
-        slot->reservation = NULL;
-        kiln_status s = kiln_memory_setup(&inst->own_memories[i], memories[i].limits.min,
-                                          memories[i].limits.has_max, memories[i].limits.max,
-                                          cfg->max_memory_pages, cached);
+        /* Bounds-checked memories have their own reservations, never the slot's (memory.c). */
+        void *cached = guarded ? slot->reservation : NULL;
+        if (guarded)
+            slot->reservation = NULL;
+        const kiln_limits_desc *lim = &memories[i].limits;
+        kiln_status s = kiln_memory_setup(&inst->own_memories[i], lim->min, lim->has_max, lim->max,
+                                          cfg->max_memory_pages, guarded, cached);
         if (s != KILN_STATUS_OK) {
             /* Limit errors come before the reservation is touched; a failed commit
              * released it. */
-            if (s != KILN_STATUS_NOMEM)
+            if (s != KILN_STATUS_NOMEM && cached != NULL)
                 slot->reservation = cached;
             return s;
         }

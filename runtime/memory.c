@@ -11,7 +11,7 @@
  * at the end is fine, one past it traps).
  *
  * Modules compiled with --bounds-checks (KILN_MODULE_BOUNDS_CHECKED) check every access
- * themselves and get kiln_memory_setup_checked instead: no guard region, not registered
+ * themselves and get a bounds-checked memory instead: no guard region, not registered
  * with the signal handler, never cached by the pool. It is the only kind of memory a 32-bit
  * host (and bare metal, os_baremetal.c) can give, and kiln_memory_new's there. Its base may
  * move: generated code reloads base and size after memory.grow and after every call. It
@@ -48,52 +48,20 @@ uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, bool 
     return limit;
 }
 
-kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                              uint64_t cap_pages, void *cached)
+kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t cap_pages,
+                              bool guarded, uint64_t *out_limit)
 {
-    memset(m, 0, sizeof *m);
     if (min > KILN_MAX_PAGES || (has_max && (max < min || max > KILN_MAX_PAGES))) {
         kiln_set_error("invalid memory limits");
         return KILN_STATUS_ARG;
     }
-    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages, true);
+    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages, guarded);
     if (min > limit) {
         kiln_set_error("memory of %llu pages is over the limit of %llu pages",
                        (unsigned long long)min, (unsigned long long)limit);
         return KILN_STATUS_LIMIT;
     }
-    if (sizeof(size_t) < 8) {
-        kiln_set_error("a module compiled for guard pages needs a 64-bit host: compile it "
-                       "with --bounds-checks");
-        return KILN_STATUS_ARG;
-    }
-    void *base = cached;
-    if (base == NULL) {
-        base = kiln_os_reserve(KILN_MEMORY_RESERVATION);
-        if (base == NULL) {
-            kiln_set_error("cannot reserve 8 GiB of address space for a linear memory");
-            return KILN_STATUS_NOMEM;
-        }
-        if (!kiln_signal_add_memory((uintptr_t)base, (uintptr_t)base + KILN_MEMORY_RESERVATION)) {
-            kiln_os_release(base, KILN_MEMORY_RESERVATION);
-            kiln_set_error("too many linear memories");
-            return KILN_STATUS_LIMIT;
-        }
-    }
-    if (!kiln_os_commit(base, min * KILN_WASM_PAGE)) {
-        m->pub.base.p = base;
-        m->pub.reserved = KILN_MEMORY_RESERVATION; /* so that teardown releases all of it */
-        kiln_memory_teardown(m, false);
-        kiln_set_error("cannot commit %llu pages of linear memory", (unsigned long long)min);
-        return KILN_STATUS_NOMEM;
-    }
-    m->pub.base.p = base;
-    m->pub.size = min * KILN_WASM_PAGE;
-    m->pub.max_pages = has_max ? max : KILN_MAX_PAGES;
-    m->pub.reserved = KILN_MEMORY_RESERVATION;
-    m->limit_pages = limit;
-    m->decl_max = max;
-    m->has_max = has_max;
+    *out_limit = limit;
     return KILN_STATUS_OK;
 }
 
@@ -119,20 +87,37 @@ uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages)
     return bytes != 0 ? bytes : kiln_os_page_size();
 }
 
-kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                                      uint64_t cap_pages)
+/* An 8 GiB guard-page reservation registered with the signal handler: `cached` (a slot's,
+ * registered already) or a new one. */
+static kiln_status reserve_guarded(kiln_memory_impl *m, void *cached)
 {
-    memset(m, 0, sizeof *m);
-    if (min > KILN_MAX_PAGES || (has_max && (max < min || max > KILN_MAX_PAGES))) {
-        kiln_set_error("invalid memory limits");
+    if (sizeof(size_t) < 8) {
+        kiln_set_error("a module compiled for guard pages needs a 64-bit host: compile it "
+                       "with --bounds-checks");
         return KILN_STATUS_ARG;
     }
-    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages, false);
-    if (min > limit) {
-        kiln_set_error("memory of %llu pages is over the pool's limit of %llu pages",
-                       (unsigned long long)min, (unsigned long long)cap_pages);
-        return KILN_STATUS_LIMIT;
+    void *base = cached;
+    if (base == NULL) {
+        base = kiln_os_reserve(KILN_MEMORY_RESERVATION);
+        if (base == NULL) {
+            kiln_set_error("cannot reserve 8 GiB of address space for a linear memory");
+            return KILN_STATUS_NOMEM;
+        }
+        if (!kiln_signal_add_memory((uintptr_t)base, (uintptr_t)base + KILN_MEMORY_RESERVATION)) {
+            kiln_os_release(base, KILN_MEMORY_RESERVATION);
+            kiln_set_error("too many linear memories");
+            return KILN_STATUS_LIMIT;
+        }
     }
+    m->pub.base.p = base;
+    m->pub.reserved = KILN_MEMORY_RESERVATION;
+    return KILN_STATUS_OK;
+}
+
+/* A bounds-checked memory's own reservation of kiln_checked_capacity bytes: no guard region,
+ * not registered with the signal handler. */
+static kiln_status reserve_checked(kiln_memory_impl *m, uint64_t min, uint64_t limit)
+{
     uint64_t bytes = kiln_checked_capacity(min, limit);
     if (bytes > SIZE_MAX) {
         kiln_set_error("a memory of %s%llu pages does not fit this host's address space; "
@@ -146,19 +131,32 @@ kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool ha
         kiln_set_error("cannot reserve %llu bytes for a linear memory", (unsigned long long)bytes);
         return KILN_STATUS_NOMEM;
     }
-    if (!kiln_os_commit(base, (size_t)(min * KILN_WASM_PAGE))) {
-        kiln_os_release(base, (size_t)bytes);
+    m->pub.base.p = base;
+    m->pub.reserved = bytes;
+    m->own_mapping = true;
+    return KILN_STATUS_OK;
+}
+
+kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
+                              uint64_t cap_pages, bool guarded, void *cached)
+{
+    memset(m, 0, sizeof *m);
+    uint64_t limit;
+    kiln_status s = kiln_memory_check(min, has_max, max, cap_pages, guarded, &limit);
+    if (s == KILN_STATUS_OK)
+        s = guarded ? reserve_guarded(m, cached) : reserve_checked(m, min, limit);
+    if (s != KILN_STATUS_OK)
+        return s;
+    if (!kiln_os_commit(m->pub.base.p, (size_t)(min * KILN_WASM_PAGE))) {
+        kiln_memory_teardown(m, false); /* releases the reservation, cached or not */
         kiln_set_error("cannot commit %llu pages of linear memory", (unsigned long long)min);
         return KILN_STATUS_NOMEM;
     }
-    m->pub.base.p = base;
     m->pub.size = min * KILN_WASM_PAGE;
     m->pub.max_pages = has_max ? max : KILN_MAX_PAGES;
-    m->pub.reserved = bytes;
     m->limit_pages = limit;
     m->decl_max = max;
     m->has_max = has_max;
-    m->own_mapping = true;
     return KILN_STATUS_OK;
 }
 
@@ -168,7 +166,7 @@ void *kiln_memory_teardown(kiln_memory_impl *m, bool keep)
     if (base == NULL)
         return NULL;
     m->pub.base.p = NULL;
-    if (m->pub.reserved != KILN_MEMORY_RESERVATION) { /* kiln_memory_setup_checked's */
+    if (m->pub.reserved != KILN_MEMORY_RESERVATION) { /* a bounds-checked memory's own */
         kiln_os_release(base, (size_t)m->pub.reserved);
         m->pub.size = 0;
         return NULL;
@@ -372,11 +370,8 @@ KILN_API kiln_status kiln_memory_new(uint64_t min_pages, uint64_t max_pages, kil
         return KILN_STATUS_NOMEM;
     bool has_max = max_pages != UINT64_MAX;
     /* A 32-bit host runs only bounds-checked modules: give them a memory they can import. */
-    if (sizeof(size_t) < 8)
-        s = kiln_memory_setup_checked(m, min_pages, has_max, has_max ? max_pages : 0,
-                                      KILN_MAX_PAGES);
-    else
-        s = kiln_memory_setup(m, min_pages, has_max, has_max ? max_pages : 0, KILN_MAX_PAGES, NULL);
+    s = kiln_memory_setup(m, min_pages, has_max, has_max ? max_pages : 0, KILN_MAX_PAGES,
+                          sizeof(size_t) >= 8, NULL);
     if (s != KILN_STATUS_OK) {
         free(m);
         return s;

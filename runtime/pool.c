@@ -279,27 +279,23 @@ static kiln_status bound_check_limits(const kiln_pool *pool, const kiln_module_d
         if (memories[i].imported)
             continue;
         const kiln_limits_desc *lim = &memories[i].limits;
-        uint64_t limit = kiln_memory_limit(lim->has_max, lim->max, pool->config.max_memory_pages,
-                                           !(m->flags & KILN_MODULE_BOUNDS_CHECKED));
-        if (memories[i].limits.min > limit) {
-            kiln_set_error("memory of %llu pages is over the limit of %llu pages",
-                           (unsigned long long)memories[i].limits.min, (unsigned long long)limit);
-            return KILN_STATUS_LIMIT;
-        }
+        uint64_t limit;
+        kiln_status s =
+            kiln_memory_check(lim->min, lim->has_max, lim->max, pool->config.max_memory_pages,
+                              !(m->flags & KILN_MODULE_BOUNDS_CHECKED), &limit);
+        if (s != KILN_STATUS_OK)
+            return s;
     }
     const kiln_table_desc *tables = m->tables.p;
     for (uint32_t i = 0; i < m->table_count; i++) {
         if (tables[i].imported)
             continue;
-        uint64_t limit = tables[i].limits.has_max ? tables[i].limits.max : UINT32_MAX;
-        if (limit > pool->config.max_table_elems)
-            limit = pool->config.max_table_elems;
-        if (tables[i].limits.min > limit) {
-            kiln_set_error("table of %llu elements is over the pool's limit of %u",
-                           (unsigned long long)tables[i].limits.min,
-                           (unsigned)pool->config.max_table_elems);
-            return KILN_STATUS_LIMIT;
-        }
+        const kiln_limits_desc *lim = &tables[i].limits;
+        uint32_t limit;
+        kiln_status s = kiln_table_check(tables[i].elem_type, lim->min, lim->has_max, lim->max,
+                                         pool->config.max_table_elems, &limit);
+        if (s != KILN_STATUS_OK)
+            return s;
     }
     return KILN_STATUS_OK;
 }

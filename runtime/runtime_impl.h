@@ -184,13 +184,18 @@ uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages);
 /* A memory's growth limit in pages: its maximum (65,536 without one), capped by cap_pages and,
  * for guard-page memories, by KILN_GUARDED_MAX_PAGES. */
 uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, bool guarded);
-/* Reserves (or reuses the registered reservation `cached`) and commits min pages. */
+/* The limits of a memory the runtime creates: KILN_STATUS_ARG if they are not valid memory
+ * limits, KILN_STATUS_LIMIT (with the same error text everywhere) if min is over the growth
+ * limit; else OK with the growth limit in *out_limit. */
+kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t cap_pages,
+                              bool guarded, uint64_t *out_limit);
+/* Checks the limits (kiln_memory_check), reserves address space and commits min pages.
+ * guarded: an 8 GiB reservation registered with the signal handler, or `cached` (a registered
+ * one a pool slot kept) when not NULL. Else bounds-checked: kiln_checked_capacity reserved, no
+ * guard region, not registered, moving when it grows past its reservation. Argument and limit
+ * errors come before the reservation is touched; a failed commit releases it, cached or not. */
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                              uint64_t cap_pages, void *cached);
-/* For bounds-checked modules: kiln_checked_capacity reserved, no guard region, not
- * registered with the signal handler; moves when it grows past its reservation. */
-kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                                      uint64_t cap_pages);
+                              uint64_t cap_pages, bool guarded, void *cached);
 /* Decommits the memory; returns its still-registered reservation if keep (guard-page
  * memories only), else releases it and returns NULL. */
 void *kiln_memory_teardown(kiln_memory_impl *m, bool keep);
@@ -219,6 +224,12 @@ typedef struct kiln_table_impl {
     void **inline_elems; /* module pools: the slot's own array (not freed); else NULL */
 } kiln_table_impl;
 
+/* The type of a table the runtime creates: KILN_STATUS_ARG if it is not a valid table type,
+ * KILN_STATUS_LIMIT if min is over the growth limit (its maximum capped by cap); else OK
+ * with that limit in *out_limit. */
+kiln_status kiln_table_check(uint8_t elem_type, uint64_t min, bool has_max, uint64_t max,
+                             uint32_t cap, uint32_t *out_limit);
+/* Checks the type (kiln_table_check) and allocates min null elements. */
 kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min, bool has_max,
                              uint64_t max, uint32_t cap);
 void kiln_table_teardown(kiln_table_impl *t);

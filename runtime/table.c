@@ -21,10 +21,9 @@
 
 #include "runtime_impl.h"
 
-kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min, bool has_max,
-                             uint64_t max, uint32_t cap)
+kiln_status kiln_table_check(uint8_t elem_type, uint64_t min, bool has_max, uint64_t max,
+                             uint32_t cap, uint32_t *out_limit)
 {
-    memset(t, 0, sizeof *t);
     if ((elem_type != KILN_TYPE_FUNCREF && elem_type != KILN_TYPE_EXTERNREF) || min > UINT32_MAX ||
         (has_max && (max < min || max > UINT32_MAX))) {
         kiln_set_error("invalid table type");
@@ -38,6 +37,18 @@ kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min
                        (unsigned long long)min, (unsigned)cap);
         return KILN_STATUS_LIMIT;
     }
+    *out_limit = (uint32_t)limit;
+    return KILN_STATUS_OK;
+}
+
+kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min, bool has_max,
+                             uint64_t max, uint32_t cap)
+{
+    memset(t, 0, sizeof *t);
+    uint32_t limit;
+    kiln_status s = kiln_table_check(elem_type, min, has_max, max, cap, &limit);
+    if (s != KILN_STATUS_OK)
+        return s;
     if (min != 0) {
         t->pub.elems.p = calloc((size_t)min, sizeof(void *));
         if (t->pub.elems.p == NULL) {
@@ -49,7 +60,7 @@ kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min
     t->pub.capacity = (uint32_t)min;
     t->pub.max = has_max ? (uint32_t)max : UINT32_MAX;
     t->pub.elem_type = elem_type;
-    t->limit = (uint32_t)limit;
+    t->limit = limit;
     t->decl_max = (uint32_t)max;
     t->has_max = has_max;
     return KILN_STATUS_OK;
