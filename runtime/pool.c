@@ -491,14 +491,9 @@ KILN_API kiln_status kiln_module_pool_new(const kiln_module *module, const kiln_
         kiln_set_error("kiln_module_pool_new: NULL argument");
         return KILN_STATUS_ARG;
     }
-    kiln_status s = kiln_runtime_init();
-    if (s != KILN_STATUS_OK) {
-        kiln_set_error("cannot install the runtime's signal handlers");
-        return s;
-    }
     uint32_t global_imports = 0;
-    if ((s = kiln_module_check(module, &global_imports)) != KILN_STATUS_OK ||
-        (s = kiln_module_register_code(module)) != KILN_STATUS_OK)
+    kiln_status s = kiln_module_prepare(module, &global_imports);
+    if (s != KILN_STATUS_OK)
         return s;
     kiln_pool *pool;
     s = pool_create(config, false, &pool);

@@ -121,8 +121,14 @@ extern _Thread_local kiln_thread kiln_tls;
 /* Runs fn(vmctx, code, args_results) as a trap boundary; returns the trap or NONE. */
 kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, void *code,
                      uint64_t *args_results);
-/* Unwinds to the innermost entry of the calling thread (which must exist). */
-KILN_NORETURN void kiln_unwind(kiln_thread *t, uint32_t trap);
+/* Unwinds to the innermost entry of the calling thread (which must exist). Inline: the
+ * signal handler (signal_posix.c) unwinds with it too, and trap.c sits above that file. */
+KILN_NORETURN static inline void kiln_unwind(kiln_thread *t, uint32_t trap)
+{
+    if (trap == KILN_TRAP_NONE || trap >= KILN_TRAP_COUNT)
+        trap = KILN_TRAP_HOST;
+    siglongjmp(t->top->jmp, (int)trap);
+}
 /* kiln_trap_raise for the runtime's helpers that generated code calls (memory.copy, table.get,
  * host calls ...): the trap is attributed to the helper's caller, pc (pass
  * __builtin_return_address(0) from the helper itself). */
@@ -154,6 +160,15 @@ uint32_t kiln_sig_intern(uint32_t param_count, const uint8_t *params, uint32_t r
 /* The signature of id; false if id was never issued. Lock-free. */
 bool kiln_sig_get(uint32_t id, uint32_t *param_count, const uint8_t **params,
                   uint32_t *result_count, const uint8_t **results);
+
+/* ---- module.c ---- */
+
+/* Before a module's first instance in a pool: the runtime's signal handlers installed, the
+ * descriptor checked (KILN_STATUS_ABI for another ABI version, KILN_STATUS_ARG for a broken
+ * one), its code range registered with the signal handler (safe to repeat). */
+kiln_status kiln_module_prepare(const kiln_module_desc *m, uint32_t *global_imports);
+/* Interns the module's function signatures into ids[type_count] (their canonical ids). */
+kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *ids);
 
 /* ---- memory.c ---- */
 
@@ -308,8 +323,22 @@ static inline const kiln_funcref *kiln_instance_funcref(kiln_instance *inst, uin
         return kiln_vm_imports(inst->vmctx)[func_index].ref.p;
     return &kiln_vm_funcrefs(inst->vmctx)[func_index - imported];
 }
-/* Evaluates a constant expression of reference type (ref.func, ref.null, global.get). */
-void *kiln_eval_ref(kiln_instance *inst, const kiln_init_desc *init);
+/* Evaluates a constant expression of reference type (ref.func, ref.null, global.get) over
+ * inst's vmctx. Inline: table.c evaluates element segment items with it at table.init and
+ * instance.c global initialisers; neither calls the other for it. */
+static inline void *kiln_eval_ref(kiln_instance *inst, const kiln_init_desc *init)
+{
+    switch (init->kind) {
+    case KILN_INIT_REF_FUNC:
+        return (void *)(uintptr_t)kiln_instance_funcref(inst, init->index);
+    case KILN_INIT_GLOBAL:
+        return ((kiln_global_cell *)kiln_vm_globals(inst->vmctx)[init->index].p)->u.ref.p;
+    case KILN_INIT_CONST:
+        return init->value.u.ref.p;
+    default:
+        return NULL;
+    }
+}
 /* The stack budget entries into inst get (its pool's stack_size). */
 static inline size_t kiln_instance_stack_budget(const kiln_instance *inst)
 {
@@ -389,11 +418,5 @@ char *kiln_bound_block(const kiln_pool *pool, uint32_t slot);
 bool kiln_bound_reset(kiln_pool *pool, kiln_instance *inst);
 /* Module pools: takes a slot out of service for good (its memory could not be reset). */
 void kiln_pool_retire(kiln_pool *pool, uint32_t slot);
-
-/* instance.c, for module pools: the descriptor checks and signature interning done once. */
-kiln_status kiln_module_check(const kiln_module_desc *m, uint32_t *global_imports);
-/* Registers the module's code range with the signal handler (safe to repeat). */
-kiln_status kiln_module_register_code(const kiln_module_desc *m);
-kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *sig_ids);
 
 #endif

@@ -62,13 +62,6 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, v
     return trap;
 }
 
-void kiln_unwind(kiln_thread *t, uint32_t trap)
-{
-    if (trap == KILN_TRAP_NONE || trap >= KILN_TRAP_COUNT)
-        trap = KILN_TRAP_HOST;
-    siglongjmp(t->top->jmp, (int)trap);
-}
-
 void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc)
 {
     (void)vmctx;
