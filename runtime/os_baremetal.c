@@ -56,7 +56,7 @@ void *kiln_os_move(void *p, size_t used, size_t old_size, size_t new_size, bool 
     return q;
 }
 
-/* Module-bound pools lay out 8 GiB of address space per slot: not here. */
+/* Module pools lay out 8 GiB of address space per slot: not here. */
 void *kiln_os_map(size_t size)
 {
     (void)size;
