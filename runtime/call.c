@@ -4,14 +4,14 @@
  * kiln_array_fn) and kiln_call (kiln_val arrays, checked against the callee's canonical
  * signature). Both go through kiln_enter, a trap boundary, with the callee's own vmctx: a
  * funcref may belong to another instance than the one named.
- *
  * Wasm -> host: a module's generated adapter for a host-bound import packs its arguments into
  * the array and calls kiln_host_call, which converts them to kiln_val, calls the host function
  * with the calling instance, converts the results back, or raises the trap the host returned.
  * Up to 16 values use stack buffers; more are allocated (failure raises KILN_TRAP_HOST).
- *
  * Array slots: numbers little-endian at offset 0, references as a pointer at offset 0, v128
  * in all 16 bytes; unused bytes are zero.
+ * Calls trap.c and sig.c. Called by instance.c (the start function), generated code and
+ * embedders.
  */
 #include <stdlib.h>
 #include <string.h>

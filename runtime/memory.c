@@ -1,37 +1,16 @@
-/* memory.c -- guard-page linear memories and the bulk-memory instructions.
+/* memory.c -- linear memories and the bulk-memory instructions.
  *
- * Every 32-bit memory owns an 8 GiB PROT_NONE reservation (4 GiB addressable + 4 GiB guard),
+ * A guard-page memory owns an 8 GiB PROT_NONE reservation (4 GiB addressable + 4 GiB guard)
  * registered with the signal handler; its first min pages are committed read/write and
  * growing commits more with mprotect. The base never moves, and zext(i32 address) + u32
  * offset + access size always lands inside the reservation, so an access past the committed
- * size faults and becomes "out of bounds memory access". memory.grow returns -1 (as u32;
- * never traps or aborts) beyond the declared maximum, the pool's max_memory_pages, or when
- * the kernel refuses to commit. memory.copy/fill/init check the whole source and destination
- * ranges in 64-bit arithmetic before writing anything (spec bounds rule: zero length exactly
- * at the end is fine, one past it traps).
- *
- * Modules compiled with --bounds-checks (KILN_MODULE_BOUNDS_CHECKED) check every access
- * themselves and get a bounds-checked memory instead: no guard region, not registered
- * with the signal handler, never cached by the pool. It is the only kind of memory a 32-bit
- * host (and bare metal, os_baremetal.c) can give, and kiln_memory_new's there. Its base may
- * move: generated code reloads base and size after memory.grow and after every call. It
- * reserves its whole growth limit when that is at most kiln_checked_reserve_max bytes
- * (always on 64-bit hosts and bare metal: the base never moves there); otherwise (32-bit
- * POSIX hosts, where 4 GiB does not fit) max(initial size, 16 MiB), and memory.grow past
- * the reservation moves the memory to one twice as large (at most the limit; mremap on
- * Linux, no copy). A module pool's memory that grows past its slot moves out by copying and
- * back in when the slot is reset.
- *
- * Memories of module pools (pool.c) live in the pool's reservations and are reset between
- * instances (kiln_memory_reset) instead of being decommitted: pages the memory grew into are
- * decommitted (one system call, only after memory.grow) and the initial pages are zeroed in
- * place, so that the next instance finds them resident (a first-touch page fault costs more
- * than zeroing 64 KiB). Until its slot is warm (pool.c) a memory is reset by residency:
- * mincore says which pages some instance touched, only those are zeroed, and a slot holds
- * only the pages its instances used. A warm slot's memory of at most KILN_POOL_MEMSET_MAX
- * bytes is one memset, no system call (the first faults in the pages no instance touched
- * yet). Larger memories always go by residency and give long touched runs back to the kernel
- * (MADV_DONTNEED) rather than writing zeros.
+ * size faults and becomes "out of bounds memory access". Modules compiled with
+ * --bounds-checks get bounds-checked memories instead (below). memory.grow returns -1 (as
+ * u32; never traps or aborts) beyond the declared maximum, the pool's max_memory_pages, or
+ * when the kernel refuses to commit. memory.copy/fill/init check the whole ranges in 64-bit
+ * arithmetic before writing anything (zero length exactly at the end is fine, one past traps).
+ * Calls trap.c and the platform layer (os_*.c, signal_posix.c). Called by instance.c and
+ * pool.c (set-up, teardown, module pools' reset), generated code and embedders.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +43,20 @@ kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t
     *out_limit = limit;
     return KILN_STATUS_OK;
 }
+
+/* ---- Bounds-checked memories ----
+ *
+ * Modules compiled with --bounds-checks (KILN_MODULE_BOUNDS_CHECKED) check every access
+ * themselves and get a memory with no guard region, not registered with the signal handler,
+ * never cached by the pool. It is the only kind of memory a 32-bit host (and bare metal,
+ * os_baremetal.c) can give, and kiln_memory_new's there. Its base may move: generated code
+ * reloads base and size after memory.grow and after every call. It reserves its whole growth
+ * limit when that is at most kiln_checked_reserve_max bytes (always on 64-bit hosts and bare
+ * metal: the base never moves there); otherwise (32-bit POSIX hosts, where 4 GiB does not
+ * fit) max(initial size, 16 MiB), and memory.grow past the reservation moves the memory to
+ * one twice as large (at most the limit; mremap on Linux, no copy). A module pool's memory
+ * that grows past its slot moves out by copying and back in when the slot is reset.
+ */
 
 #if defined(KILN_BAREMETAL)
 size_t kiln_checked_reserve_max = SIZE_MAX; /* the firmware's allocator: no moving */
@@ -181,6 +174,20 @@ void *kiln_memory_teardown(kiln_memory_impl *m, bool keep)
     m->pub.size = 0;
     return NULL;
 }
+
+/* ---- Module pools' memories ----
+ *
+ * Memories of module pools (pool.c) live in the pool's reservations and are reset between
+ * instances (kiln_memory_reset) instead of being decommitted: pages the memory grew into are
+ * decommitted (one system call, only after memory.grow) and the initial pages are zeroed in
+ * place, so that the next instance finds them resident (a first-touch page fault costs more
+ * than zeroing 64 KiB). Until its slot is warm (pool.c) a memory is reset by residency:
+ * mincore says which pages some instance touched, only those are zeroed, and a slot holds
+ * only the pages its instances used. A warm slot's memory of at most KILN_POOL_MEMSET_MAX
+ * bytes is one memset, no system call (the first faults in the pages no instance touched
+ * yet). Larger memories always go by residency and give long touched runs back to the kernel
+ * (MADV_DONTNEED) rather than writing zeros.
+ */
 
 /* Zeroes the pages of [base, base+bytes) that are resident (the ones some instance touched;
  * the others read as zero already). */

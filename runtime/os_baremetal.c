@@ -7,6 +7,7 @@
  * "Reserving" a linear memory takes its whole growth limit from the firmware's
  * kiln_platform_memory_alloc (kiln/baremetal.h) at once; committing pages only zeroes them.
  * The signal-handler registries have nothing to register. One thread of execution.
+ * Calls nothing else in the runtime; called where os_posix.c and signal_posix.c would be.
  */
 #include <string.h>
 

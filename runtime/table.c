@@ -5,16 +5,12 @@
  * every table.get/set/call_indirect, so growth may move the array (realloc, capacity doubled
  * up to the growth cap). table.grow returns the old size or -1 (as u32) beyond the declared
  * maximum, beyond the pool's max_table_elems, or when allocation fails; it never traps.
- *
  * table.fill/copy/init check the whole range first and write nothing on "out of bounds table
- * access"; zero-length accesses at the end are fine, one past the end traps. An element
- * segment's items are constant expressions evaluated when table.init copies them (for
- * Wasm 2.0 constant expressions this equals evaluating them at instantiation: ref.func and
- * ref.null are constant, global.get may only name immutable imported globals).
- *
+ * access"; zero-length accesses at the end are fine, one past the end traps.
  * Tables of module pools start in an array inside their slot (inline_elems, capacity = the
  * declared minimum); growing past it moves them to the heap, and the slot's reset frees that
  * copy and points the table back at its inline array.
+ * Calls trap.c. Called by instance.c and pool.c (set-up, teardown), generated code, embedders.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +140,9 @@ KILN_API void kiln_table_copy(kiln_vmctx *vmctx, uint32_t dst_table, uint32_t sr
                 (size_t)len * sizeof(void *));
 }
 
+/* An element segment's items are constant expressions evaluated as table.init copies them;
+ * for Wasm 2.0 constant expressions this equals evaluating them at instantiation (ref.func
+ * and ref.null are constant, global.get may only name immutable imported globals). */
 kiln_trap kiln_table_init_checked(kiln_instance *inst, uint32_t table, uint32_t elem, uint32_t dst,
                                   uint32_t src, uint32_t len)
 {

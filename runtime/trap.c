@@ -9,6 +9,8 @@
  * The outermost entry of a thread sets the wasm stack limit: SP - budget, raised to the
  * thread's stack bottom + headroom. Each entry stores it in the entered vmctx (restoring the
  * old value on return), where generated prologues compare it with their stack pointer.
+ * Calls signal_posix.c (kiln_thread_setup). Called by call.c (kiln_enter), by the files above
+ * it for kiln_set_error, and by generated code (kiln_trap_raise).
  */
 #include <stdarg.h>
 #include <stdio.h>
