@@ -455,6 +455,9 @@ typedef struct wasi_iov_batch {
 uint16_t wasi_iovs_begin(const wasi_call *c, uint32_t ptr, uint32_t count, wasi_iovs *out);
 /* The next batch (count 0 at the end); EFAULT if the guest changed the array meanwhile. */
 uint16_t wasi_iovs_next(const wasi_call *c, wasi_iovs *it, wasi_iov_batch *b);
+/* One sendmsg (send) or recvmsg on host over batch b, with flags; *out_flags, if not NULL,
+ * gets the message flags recvmsg reports. The call's result, errno set as it left it. */
+ssize_t wasi_msg_io(int host, wasi_iov_batch *b, bool send, int flags, int *out_flags);
 
 /* ---- wasi_resolve.c ---- */
 
