@@ -85,6 +85,8 @@ bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard)
     return *lo != 0 && *hi > *lo;
 }
 
+_Thread_local kiln_thread kiln_tls;
+
 void kiln_thread_setup(kiln_thread *t)
 {
     if (!t->stack_queried && !kiln_os_thread_stack(&t->stack_lo, &t->stack_hi, &t->stack_guard))

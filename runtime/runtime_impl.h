@@ -89,7 +89,7 @@ bool kiln_os_discard(void *p, size_t size);
 /* The calling thread's usable stack [*lo, *hi) and its guard size (0 if unknown). */
 bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard);
 
-/* ---- Per-thread state: trap.c defines kiln_tls, signal_posix.c sets threads up ---- */
+/* ---- Per-thread state: signal_posix.c defines kiln_tls and sets threads up ---- */
 
 /* One host->wasm entry: where a trap unwinds to. Lives on the entering function's stack. */
 typedef struct kiln_entry {
@@ -117,6 +117,8 @@ typedef struct kiln_thread {
     uintptr_t trap_pc;     /* kiln_last_trap_pc(): where the latest trap was raised, or 0 */
 } kiln_thread;
 
+/* Defined by the platform layer (signal_posix.c, os_baremetal.c), which sets threads up;
+ * trap.c keeps its entries and the last error there. */
 extern _Thread_local kiln_thread kiln_tls;
 
 /* Unwinds to the innermost entry of the calling thread (which must exist). Inline: the

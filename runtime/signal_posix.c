@@ -10,8 +10,8 @@
  * overflow can only be handled on another stack), freed by a pthread key destructor. A memory
  * fault leaves it before unwinding (context_redirect + trampoline: sigreturn restores the
  * mask, and sanitizers are slow to longjmp off an alternate stack); a stack overflow jumps
- * from it after unblocking the signal. Calls os_posix.c and runtime_impl.h's kiln_unwind.
- * Called by trap.c (thread set-up), memory.c, module.c, pool.c (registries, runtime init).
+ * from it after unblocking the signal. Defines kiln_tls. Calls os_posix.c and the inline
+ * kiln_unwind. Called by trap.c (thread set-up), memory.c, module.c, pool.c (registries).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -305,6 +305,8 @@ static void fault_handler(int sig, siginfo_t *info, void *uc)
 }
 
 /* ---- Process and thread setup ---- */
+
+_Thread_local kiln_thread kiln_tls;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static kiln_status init_status = KILN_STATUS_OK;

@@ -17,8 +17,6 @@
 
 #include "runtime_impl.h"
 
-_Thread_local kiln_thread kiln_tls;
-
 static uint64_t thread_stack_limit(const kiln_thread *t, size_t budget)
 {
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
