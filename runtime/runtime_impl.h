@@ -11,7 +11,7 @@
  *   -> module.c -> pool.c -> call.c -> instance.c        (runtime.c calls nothing)
  * os_posix.c is the only caller of mmap/mprotect/munmap, signal_posix.c the only file that
  * knows signals and machine contexts (os_baremetal.c replaces both). The static inline
- * helpers below (vmctx views, kiln_eval_ref, kiln_unwind) read records and call nothing.
+ * helpers below (vmctx views, kiln_eval_ref, kiln_unwind) call into no runtime file.
  */
 #ifndef KILN_RUNTIME_IMPL_H
 #define KILN_RUNTIME_IMPL_H
@@ -251,9 +251,10 @@ kiln_trap kiln_table_init_checked(kiln_instance *inst, uint32_t table, uint32_t 
 
 /* ---- module.c ---- */
 
-/* Before a module's first instance in a pool: the runtime's signal handlers installed, the
- * descriptor checked (KILN_STATUS_ABI for another ABI version, KILN_STATUS_ARG for a broken
- * one), its code range registered with the signal handler (safe to repeat). */
+/* Before each instantiation in a pool of any module, and once when a module pool is created:
+ * the runtime's signal handlers installed, the descriptor checked (KILN_STATUS_ABI for another
+ * ABI version, KILN_STATUS_ARG for a broken one), its code range registered with the signal
+ * handler (safe to repeat). */
 kiln_status kiln_module_prepare(const kiln_module_desc *m, uint32_t *global_imports);
 /* Interns the module's function signatures into ids[type_count] (their canonical ids). */
 kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *ids);
