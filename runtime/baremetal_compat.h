@@ -1,9 +1,9 @@
-/* baremetal_compat.h -- what internal.h takes from <pthread.h> and <signal.h>, for the
+/* baremetal_compat.h -- what runtime_impl.h takes from <pthread.h> and <signal.h>, for the
  * single-threaded bare-metal runtime (KILN_PLATFORM=baremetal, os_baremetal.c).
  *
  * Locks are no-ops, one-time initialisation is a flag, and the trap boundary's
  * sigsetjmp/siglongjmp are plain setjmp/longjmp (there is no signal mask to save). Included
- * only by internal.h, only when KILN_BAREMETAL is defined.
+ * only by runtime_impl.h, only when KILN_BAREMETAL is defined.
  */
 #ifndef KILN_RUNTIME_BAREMETAL_COMPAT_H
 #define KILN_RUNTIME_BAREMETAL_COMPAT_H

@@ -4,77 +4,55 @@
  * kiln_array_fn) and kiln_call (kiln_val arrays, checked against the callee's canonical
  * signature). Both go through kiln_enter, a trap boundary, with the callee's own vmctx: a
  * funcref may belong to another instance than the one named.
- *
  * Wasm -> host: a module's generated adapter for a host-bound import packs its arguments into
  * the array and calls kiln_host_call, which converts them to kiln_val, calls the host function
  * with the calling instance, converts the results back, or raises the trap the host returned.
  * Up to 16 values use stack buffers; more are allocated (failure raises KILN_TRAP_HOST).
- *
  * Array slots: numbers little-endian at offset 0, references as a pointer at offset 0, v128
  * in all 16 bytes; unused bytes are zero.
+ * Calls trap.c and sig.c. Called by instance.c (the start function), generated code and
+ * embedders.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 #define SMALL_VALUES 16u
+
+/* Copies a value of type between an array slot and kiln_val.of (a union, so every member
+ * starts at offset 0): as many bytes as the type has, each size a constant (one move). */
+static void copy_value(void *dst, const void *src, uint8_t type)
+{
+    switch (type) {
+    case KILN_TYPE_I32:
+    case KILN_TYPE_F32:
+        memcpy(dst, src, 4);
+        break;
+    case KILN_TYPE_I64:
+    case KILN_TYPE_F64:
+        memcpy(dst, src, 8);
+        break;
+    case KILN_TYPE_V128:
+        memcpy(dst, src, 16);
+        break;
+    default: /* funcref, externref */
+        memcpy(dst, src, sizeof(void *));
+        break;
+    }
+}
 
 static void to_slot(const kiln_val *v, uint8_t type, uint64_t *slot)
 {
     slot[0] = slot[1] = 0;
-    switch (type) {
-    case KILN_TYPE_I32:
-        memcpy(slot, &v->of.i32, 4);
-        break;
-    case KILN_TYPE_I64:
-        memcpy(slot, &v->of.i64, 8);
-        break;
-    case KILN_TYPE_F32:
-        memcpy(slot, &v->of.f32, 4);
-        break;
-    case KILN_TYPE_F64:
-        memcpy(slot, &v->of.f64, 8);
-        break;
-    case KILN_TYPE_V128:
-        memcpy(slot, &v->of.v128, 16);
-        break;
-    case KILN_TYPE_FUNCREF:
-        memcpy(slot, &v->of.funcref, sizeof(void *));
-        break;
-    default: /* externref */
-        memcpy(slot, &v->of.externref, sizeof(void *));
-        break;
-    }
+    copy_value(slot, &v->of, type);
 }
 
 static void from_slot(const uint64_t *slot, uint8_t type, kiln_val *v)
 {
     memset(v, 0, sizeof *v);
     v->type = type;
-    switch (type) {
-    case KILN_TYPE_I32:
-        memcpy(&v->of.i32, slot, 4);
-        break;
-    case KILN_TYPE_I64:
-        memcpy(&v->of.i64, slot, 8);
-        break;
-    case KILN_TYPE_F32:
-        memcpy(&v->of.f32, slot, 4);
-        break;
-    case KILN_TYPE_F64:
-        memcpy(&v->of.f64, slot, 8);
-        break;
-    case KILN_TYPE_V128:
-        memcpy(&v->of.v128, slot, 16);
-        break;
-    case KILN_TYPE_FUNCREF:
-        memcpy(&v->of.funcref, slot, sizeof(void *));
-        break;
-    default:
-        memcpy(&v->of.externref, slot, sizeof(void *));
-        break;
-    }
+    copy_value(&v->of, slot, type);
 }
 
 KILN_API kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_t *args_results)

@@ -1,234 +1,22 @@
-/* instance.c -- instantiation: descriptor checks, import linking, vmctx set-up, segments.
+/* instance.c -- instantiation, both paths, and what an embedder asks of an instance.
  *
- * kiln_instance_new_in follows the spec's instantiation (Wasm 2.0, 4.5.4): check the
- * descriptor (every count, index and vmctx offset, so a broken one is KILN_STATUS_ARG, not a
- * wild write); take a pool slot and one zeroed block for the instance record + vmctx; resolve
- * imports by (module, name) with the spec's import matching (signatures by canonical id,
- * limits by subtyping against the exporter's current size, global type and mutability) ->
- * KILN_STATUS_LINK with "unknown import"/"incompatible import type" in kiln_last_error();
- * fill signature ids, funcrefs, tables, memories and globals; apply active element segments
- * then active data segments, each checked as a whole, a failing one trapping with earlier
- * writes kept; run the start function through kiln_invoke.
- * An instantiation that traps after it may have published references to its own functions
- * (into an imported table, or through the start function) stays alive as a zombie until its
- * pool is freed: those functions must stay callable, as the spec's linking tests require.
- *
- * kiln_pool_instantiate is the same sequence for a module pool (pool.c), minus everything the
- * pool did once: no descriptor check, no interning (the vmctx starts as a copy of the pool's
- * template), no allocation (the slot's block holds every record and the initial table
- * elements), memory already committed and zeroed, data segments copied as one prepared image
- * when their offsets are constant. Only import linking, globals, element segments and the
- * start function are per instance.
+ * kiln_instance_new_in follows the spec's instantiation (Wasm 2.0, 4.5.4): prepare the module
+ * (module.c), take a slot (pool.c), intern signatures, link imports by (module, name) with
+ * the spec's import matching -> KILN_STATUS_LINK with "unknown import"/"incompatible import
+ * type", fill funcrefs, create tables and memories, initialise globals, then the one tail
+ * both paths share (finish): element then data segments, each checked as a whole, a failing
+ * one trapping with earlier writes kept; the start function; and what a trap leaves behind.
+ * kiln_pool_instantiate is the same for a module pool minus what the pool did once (the slot
+ * comes with its vmctx template, tables, memories and data image ready): link, funcrefs,
+ * globals, finish. An instantiation that traps after it may have published references to
+ * its own functions stays alive as a zombie until its pool is freed (the spec's linking
+ * tests call them); any other failure returns the slot.
+ * Calls pool.c, module.c, memory.c, table.c, call.c and trap.c; called only by embedders.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-
-/* ---- Descriptor checks ---- */
-
-static bool is_value_type(uint8_t t)
-{
-    switch (t) {
-    case KILN_TYPE_I32:
-    case KILN_TYPE_I64:
-    case KILN_TYPE_F32:
-    case KILN_TYPE_F64:
-    case KILN_TYPE_V128:
-    case KILN_TYPE_FUNCREF:
-    case KILN_TYPE_EXTERNREF:
-        return true;
-    }
-    return false;
-}
-
-static bool is_ref_type(uint8_t t)
-{
-    return t == KILN_TYPE_FUNCREF || t == KILN_TYPE_EXTERNREF;
-}
-
-static kiln_status bad(const char *what)
-{
-    kiln_set_error("invalid module descriptor: %s", what);
-    return KILN_STATUS_ARG;
-}
-
-static bool area_ok(uint32_t size, uint32_t offset, uint64_t count, uint64_t elem_size,
-                    uint32_t align)
-{
-    if (count == 0)
-        return true;
-    if (offset < KILN_VMCTX_HEADER_SIZE || offset % align != 0)
-        return false;
-    return (uint64_t)offset + count * elem_size <= size;
-}
-
-static bool str_ok(const kiln_str_desc *s)
-{
-    return s->len == 0 || s->ptr.p != NULL;
-}
-
-/* A constant expression producing type; globals it reads must be below global_limit. */
-static bool init_ok(const kiln_module_desc *m, const kiln_init_desc *init, uint8_t type,
-                    uint32_t global_limit)
-{
-    const kiln_global_desc *globals = m->globals.p;
-    switch (init->kind) {
-    case KILN_INIT_CONST:
-        return !is_ref_type(type);
-    case KILN_INIT_GLOBAL:
-        return init->index < global_limit && globals[init->index].type == type;
-    case KILN_INIT_REF_NULL:
-        return is_ref_type(type);
-    case KILN_INIT_REF_FUNC:
-        return type == KILN_TYPE_FUNCREF && init->index < m->func_count;
-    }
-    return false;
-}
-
-kiln_status kiln_module_check(const kiln_module_desc *m, uint32_t *global_imports_out)
-{
-    if (m->abi_version != KILN_ABI_VERSION) {
-        kiln_set_error("module compiled for runtime ABI %u, this runtime has ABI %u",
-                       (unsigned)m->abi_version, KILN_ABI_VERSION);
-        return KILN_STATUS_ABI;
-    }
-    const kiln_vmctx_layout *l = &m->layout;
-    if (l->size < KILN_VMCTX_HEADER_SIZE || l->size % 16 != 0)
-        return bad("vmctx size");
-    if ((m->type_count && !m->types.p) || (m->import_count && !m->imports.p) ||
-        (m->func_count && !m->funcs.p) || (m->table_count && !m->tables.p) ||
-        (m->memory_count && !m->memories.p) || (m->global_count && !m->globals.p) ||
-        (m->export_count && !m->exports.p) || (m->elem_count && !m->elems.p) ||
-        (m->data_count && !m->datas.p))
-        return bad("missing array");
-    if (m->func_import_count > m->func_count)
-        return bad("function import count");
-
-    const kiln_functype_desc *types = m->types.p;
-    for (uint32_t i = 0; i < m->type_count; i++) {
-        uint64_t n = (uint64_t)types[i].param_count + types[i].result_count;
-        if (n != 0 && types[i].types.p == NULL)
-            return bad("function type without types");
-        const uint8_t *t = types[i].types.p;
-        for (uint64_t j = 0; j < n; j++)
-            if (!is_value_type(t[j]))
-                return bad("value type");
-    }
-    const kiln_func_desc *funcs = m->funcs.p;
-    for (uint32_t i = 0; i < m->func_count; i++) {
-        if (funcs[i].type_index >= m->type_count)
-            return bad("function type index");
-        if (i >= m->func_import_count && funcs[i].code.p == NULL)
-            return bad("defined function without code");
-    }
-
-    const kiln_table_desc *tables = m->tables.p;
-    const kiln_memory_desc *memories = m->memories.p;
-    const kiln_global_desc *globals = m->globals.p;
-    uint32_t counts[4] = {0, 0, 0, 0}; /* imports per KILN_KIND_* */
-    const kiln_import_desc *imports = m->imports.p;
-    for (uint32_t i = 0; i < m->import_count; i++) {
-        const kiln_import_desc *im = &imports[i];
-        if (!str_ok(&im->module) || !str_ok(&im->name))
-            return bad("import name");
-        if (im->kind > KILN_KIND_GLOBAL || im->index != counts[im->kind]++)
-            return bad("import index");
-        switch (im->kind) {
-        case KILN_KIND_FUNC:
-            if (im->index >= m->func_import_count || im->type_index >= m->type_count ||
-                funcs[im->index].type_index != im->type_index)
-                return bad("function import");
-            break;
-        case KILN_KIND_TABLE:
-            if (im->index >= m->table_count || !tables[im->index].imported ||
-                tables[im->index].elem_type != im->type)
-                return bad("table import");
-            break;
-        case KILN_KIND_MEMORY:
-            if (im->index >= m->memory_count || !memories[im->index].imported)
-                return bad("memory import");
-            break;
-        case KILN_KIND_GLOBAL:
-            if (im->index >= m->global_count || !globals[im->index].imported ||
-                globals[im->index].type != im->type || globals[im->index].mut != im->mut)
-                return bad("global import");
-            break;
-        }
-    }
-    if (counts[KILN_KIND_FUNC] != m->func_import_count)
-        return bad("function import count");
-    for (uint32_t i = 0; i < m->table_count; i++) {
-        if (tables[i].imported != (i < counts[KILN_KIND_TABLE]) ||
-            !is_ref_type(tables[i].elem_type) || tables[i].limits.min > UINT32_MAX ||
-            (tables[i].limits.has_max &&
-             (tables[i].limits.max < tables[i].limits.min || tables[i].limits.max > UINT32_MAX)))
-            return bad("table");
-    }
-    for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported != (i < counts[KILN_KIND_MEMORY]) ||
-            memories[i].limits.min > KILN_MAX_PAGES ||
-            (memories[i].limits.has_max && (memories[i].limits.max < memories[i].limits.min ||
-                                            memories[i].limits.max > KILN_MAX_PAGES)))
-            return bad("memory");
-    }
-    uint32_t global_imports = counts[KILN_KIND_GLOBAL];
-    for (uint32_t i = 0; i < m->global_count; i++) {
-        if (globals[i].imported != (i < global_imports) || !is_value_type(globals[i].type))
-            return bad("global");
-        if (i >= global_imports && !init_ok(m, &globals[i].init, globals[i].type, i))
-            return bad("global initializer");
-    }
-
-    const kiln_export_desc *exports = m->exports.p;
-    const uint32_t limits[4] = {m->func_count, m->table_count, m->memory_count, m->global_count};
-    for (uint32_t i = 0; i < m->export_count; i++) {
-        if (!str_ok(&exports[i].name) || exports[i].kind > KILN_KIND_GLOBAL ||
-            exports[i].index >= limits[exports[i].kind])
-            return bad("export");
-    }
-    const kiln_elem_desc *elems = m->elems.p;
-    for (uint32_t i = 0; i < m->elem_count; i++) {
-        const kiln_elem_desc *e = &elems[i];
-        if (e->mode > KILN_SEG_MODE_DECLARATIVE || !is_ref_type(e->elem_type) ||
-            (e->count && !e->items.p))
-            return bad("element segment");
-        if (e->mode == KILN_SEG_MODE_ACTIVE &&
-            (e->table >= m->table_count || tables[e->table].elem_type != e->elem_type ||
-             !init_ok(m, &e->offset, KILN_TYPE_I32, m->global_count)))
-            return bad("active element segment");
-        const kiln_init_desc *items = e->items.p;
-        for (uint32_t j = 0; j < e->count; j++)
-            if (!init_ok(m, &items[j], e->elem_type, m->global_count))
-                return bad("element segment item");
-    }
-    const kiln_data_desc *datas = m->datas.p;
-    for (uint32_t i = 0; i < m->data_count; i++) {
-        const kiln_data_desc *d = &datas[i];
-        if (d->mode > KILN_SEG_MODE_PASSIVE || (d->size && !d->bytes.p))
-            return bad("data segment");
-        if (d->mode == KILN_SEG_MODE_ACTIVE &&
-            (d->memory >= m->memory_count ||
-             !init_ok(m, &d->offset, KILN_TYPE_I32, m->global_count)))
-            return bad("active data segment");
-    }
-    if (m->start != UINT32_MAX && m->start >= m->func_count)
-        return bad("start function");
-
-    if (!area_ok(l->size, l->imports, m->func_import_count, sizeof(kiln_import_slot), 8) ||
-        !area_ok(l->size, l->tables, m->table_count, sizeof(kiln_ptr64), 8) ||
-        !area_ok(l->size, l->globals, m->global_count, sizeof(kiln_ptr64), 8) ||
-        !area_ok(l->size, l->global_cells, m->global_count - global_imports,
-                 sizeof(kiln_global_cell), 8) ||
-        !area_ok(l->size, l->sig_ids, m->type_count, sizeof(uint32_t), 4) ||
-        !area_ok(l->size, l->funcrefs, m->func_count - m->func_import_count, sizeof(kiln_funcref),
-                 8) ||
-        !area_ok(l->size, l->elem_dropped, m->elem_count, 1, 1) ||
-        !area_ok(l->size, l->data_dropped, m->data_count, 1, 1))
-        return bad("vmctx layout");
-    *global_imports_out = global_imports;
-    return KILN_STATUS_OK;
-}
+#include "runtime_impl.h"
 
 /* ---- Import linking ---- */
 
@@ -392,51 +180,11 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
 
 /* ---- vmctx contents ---- */
 
-void *kiln_eval_ref(kiln_instance *inst, const kiln_init_desc *init)
-{
-    switch (init->kind) {
-    case KILN_INIT_REF_FUNC:
-        return (void *)(uintptr_t)kiln_instance_funcref(inst, init->index);
-    case KILN_INIT_GLOBAL:
-        return ((kiln_global_cell *)kiln_vm_globals(inst->vmctx)[init->index].p)->u.ref.p;
-    case KILN_INIT_CONST:
-        return init->value.u.ref.p;
-    default:
-        return NULL;
-    }
-}
-
 static uint32_t eval_offset(kiln_instance *inst, const kiln_init_desc *init)
 {
     if (init->kind == KILN_INIT_GLOBAL)
         return (uint32_t)((kiln_global_cell *)kiln_vm_globals(inst->vmctx)[init->index].p)->u.i32;
     return (uint32_t)init->value.u.i32;
-}
-
-kiln_status kiln_module_register_code(const kiln_module_desc *m)
-{
-    uintptr_t code_begin = (uintptr_t)m->code_begin.p;
-    uintptr_t code_end = (uintptr_t)m->code_end.p;
-    if (code_begin < code_end && !kiln_signal_add_code(code_begin, code_end)) {
-        kiln_set_error("too many modules registered with the signal handler");
-        return KILN_STATUS_LIMIT;
-    }
-    return KILN_STATUS_OK;
-}
-
-kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *ids)
-{
-    const kiln_functype_desc *types = m->types.p;
-    for (uint32_t i = 0; i < m->type_count; i++) {
-        const uint8_t *t = types[i].types.p;
-        ids[i] = kiln_sig_intern(types[i].param_count, t, types[i].result_count,
-                                 t ? t + types[i].param_count : NULL);
-        if (ids[i] == 0) {
-            kiln_set_error("cannot intern function signature %u", (unsigned)i);
-            return KILN_STATUS_NOMEM;
-        }
-    }
-    return KILN_STATUS_OK;
 }
 
 static kiln_status intern_types(kiln_instance *inst)
@@ -477,37 +225,36 @@ static kiln_status create_tables_and_memories(kiln_instance *inst)
     }
     const kiln_memory_desc *memories = m->memories.p;
     kiln_slot *slot = &inst->pool->slots[inst->slot];
+    bool guarded = !(m->flags & KILN_MODULE_BOUNDS_CHECKED);
     for (uint32_t i = 0; i < m->memory_count; i++) {
         if (memories[i].imported)
             continue;
-        if (m->flags & KILN_MODULE_BOUNDS_CHECKED) { /* no guard region (memory.c) */
-            kiln_status s = kiln_memory_setup_checked(
-                &inst->own_memories[i], memories[i].limits.min, memories[i].limits.has_max,
-                memories[i].limits.max, cfg->max_memory_pages);
-            if (s != KILN_STATUS_OK)
-                return s;
-            inst->memories[i] = &inst->own_memories[i];
-            continue;
-        }
-        void *cached = slot->reservation;
-        slot->reservation = NULL;
-        kiln_status s = kiln_memory_setup(&inst->own_memories[i], memories[i].limits.min,
-                                          memories[i].limits.has_max, memories[i].limits.max,
-                                          cfg->max_memory_pages, cached);
+        /* Bounds-checked memories have their own reservations, never the slot's (memory.c). */
+        void *cached = guarded ? slot->reservation : NULL;
+        if (guarded)
+            slot->reservation = NULL;
+        const kiln_limits_desc *lim = &memories[i].limits;
+        kiln_status s = kiln_memory_setup(&inst->own_memories[i], lim->min, lim->has_max, lim->max,
+                                          cfg->max_memory_pages, guarded, cached);
         if (s != KILN_STATUS_OK) {
             /* Limit errors come before the reservation is touched; a failed commit
              * released it. */
-            if (s != KILN_STATUS_NOMEM)
+            if (s != KILN_STATUS_NOMEM && cached != NULL)
                 slot->reservation = cached;
             return s;
         }
         inst->memories[i] = &inst->own_memories[i];
     }
-    if (m->memory_count != 0) {
+    return KILN_STATUS_OK;
+}
+
+/* Memory 0 (defined or imported) in the vmctx header, where generated code reads it. */
+static void init_memory0(kiln_instance *inst)
+{
+    if (inst->module->memory_count != 0) {
         inst->vmctx->memory0.p = &inst->memories[0]->pub;
         inst->vmctx->mem0_base = inst->memories[0]->pub.base;
     }
-    return KILN_STATUS_OK;
 }
 
 static void init_globals(kiln_instance *inst, uint32_t global_imports)
@@ -537,7 +284,7 @@ static void init_globals(kiln_instance *inst, uint32_t global_imports)
 
 /* Step 5: element segments, then data segments (spec 2.0 order). A module pool with a
  * prepared image of memory 0 copies it instead of the data segments (none can trap then). */
-static kiln_trap apply_segments(kiln_instance *inst, const kiln_bound *bound)
+static kiln_trap apply_segments(kiln_instance *inst, const kiln_memory_image *image)
 {
     const kiln_module_desc *m = inst->module;
     const kiln_elem_desc *elems = m->elems.p;
@@ -553,10 +300,10 @@ static kiln_trap apply_segments(kiln_instance *inst, const kiln_bound *bound)
             kiln_vm_elem_dropped(inst->vmctx)[i] = 1;
     }
     const kiln_data_desc *datas = m->datas.p;
-    if (bound != NULL && bound->has_image) {
-        if (bound->image_hi > bound->image_lo)
-            memcpy((char *)inst->memories[0]->pub.base.p + bound->image_lo, bound->image,
-                   bound->image_hi - bound->image_lo);
+    if (image != NULL && image->present) {
+        if (image->hi > image->lo)
+            memcpy((char *)inst->memories[0]->pub.base.p + image->lo, image->bytes,
+                   image->hi - image->lo);
         uint8_t *dropped = kiln_vm_data_dropped(inst->vmctx);
         for (uint32_t i = 0; i < m->data_count; i++)
             dropped[i] = datas[i].mode == KILN_SEG_MODE_ACTIVE;
@@ -588,28 +335,32 @@ static bool may_have_escaped(const kiln_instance *inst, bool start_ran)
     return false;
 }
 
-void kiln_instance_destroy(kiln_instance *inst, bool keep_reservation)
+/* Steps 5-6 of both paths, once every record is filled: segments, the start function, and
+ * on a trap its disposition (a zombie if references may have escaped, else the slot goes
+ * back). In this file with both paths: one direct call, no call into another file. */
+static kiln_status finish(kiln_instance *inst, const kiln_memory_image *image, kiln_instance **out,
+                          kiln_trap *trap)
 {
-    const kiln_module_desc *m = inst->module;
-    const kiln_table_desc *tables = m->tables.p;
-    for (uint32_t i = 0; i < m->table_count; i++)
-        if (!tables[i].imported)
-            kiln_table_teardown(&inst->own_tables[i]);
-    const kiln_memory_desc *memories = m->memories.p;
-    kiln_slot *slot = &inst->pool->slots[inst->slot];
-    for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported)
-            continue;
-        bool keep = keep_reservation && slot->reservation == NULL;
-        void *reservation = kiln_memory_teardown(&inst->own_memories[i], keep);
-        if (reservation != NULL)
-            slot->reservation = reservation;
+    const kiln_module_desc *module = inst->module;
+    bool start_ran = false;
+    kiln_trap t = apply_segments(inst, image);
+    if (t == KILN_TRAP_NONE && module->start != UINT32_MAX) {
+        uint64_t args_results[2] = {0, 0};
+        start_ran = true;
+        t = kiln_invoke(inst, module->start, args_results);
     }
-}
-
-static size_t align_up(size_t n, size_t a)
-{
-    return (n + a - 1) & ~(a - 1);
+    if (t != KILN_TRAP_NONE) {
+        if (trap != NULL)
+            *trap = t;
+        kiln_set_error("instantiation trapped: %s", kiln_trap_message(t));
+        if (may_have_escaped(inst, start_ran))
+            kiln_pool_keep_zombie(inst);
+        else
+            kiln_pool_put(inst);
+        return KILN_STATUS_TRAP;
+    }
+    *out = inst;
+    return KILN_STATUS_OK;
 }
 
 KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *module,
@@ -624,60 +375,24 @@ KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *mo
         kiln_set_error("kiln_instance_new: NULL argument");
         return KILN_STATUS_ARG;
     }
-    kiln_status s = kiln_runtime_init();
-    if (s != KILN_STATUS_OK) {
-        kiln_set_error("cannot install the runtime's signal handlers");
-        return s;
-    }
-    if (pool->bound != NULL) {
-        if (module != pool->bound->module) {
-            kiln_set_error("this pool was created for module \"%.*s\"",
-                           (int)pool->bound->module->name.len,
-                           (const char *)pool->bound->module->name.ptr.p);
+    if (pool->module_pool != NULL) {
+        const kiln_module_desc *own = pool->module_pool->module;
+        if (module != own) {
+            kiln_set_error("this pool was created for module \"%.*s\"", (int)own->name.len,
+                           (const char *)own->name.ptr.p);
             return KILN_STATUS_ARG;
         }
         return kiln_pool_instantiate(pool, imports, out, trap);
     }
+    /* A module pool's module was prepared when the pool was created. */
     uint32_t global_imports = 0;
-    if ((s = kiln_module_check(module, &global_imports)) != KILN_STATUS_OK ||
-        (s = kiln_module_register_code(module)) != KILN_STATUS_OK)
-        return s;
-
-    /* One block: instance | vmctx | memory pointers | memories | tables | host funcrefs. */
-    size_t off_vmctx = align_up(sizeof(kiln_instance), 64);
-    size_t off_memory_ptrs = off_vmctx + align_up(module->layout.size, 64);
-    size_t off_memories =
-        off_memory_ptrs + align_up((size_t)module->memory_count * sizeof(void *), 16);
-    size_t off_tables =
-        off_memories + align_up((size_t)module->memory_count * sizeof(kiln_memory_impl), 16);
-    size_t off_host =
-        off_tables + align_up((size_t)module->table_count * sizeof(kiln_table_impl), 16);
-    size_t total = off_host + (size_t)module->func_import_count * sizeof(kiln_funcref);
-
-    uint32_t slot;
-    s = kiln_pool_acquire(pool, &slot);
+    kiln_status s = kiln_module_prepare(module, &global_imports);
     if (s != KILN_STATUS_OK)
         return s;
-    char *block = kiln_pool_block(pool, slot, total);
-    if (block == NULL) {
-        kiln_pool_release(pool, slot);
-        kiln_set_error("cannot allocate %zu bytes for an instance", total);
-        return KILN_STATUS_NOMEM;
-    }
-    kiln_instance *inst = (kiln_instance *)block;
-    inst->pool = pool;
-    inst->slot = slot;
-    inst->module = module;
-    inst->stack_budget = pool->config.stack_size;
-    inst->vmctx = (kiln_vmctx *)(block + off_vmctx);
-    inst->memories = (kiln_memory_impl **)(block + off_memory_ptrs);
-    inst->own_memories = (kiln_memory_impl *)(block + off_memories);
-    inst->own_tables = (kiln_table_impl *)(block + off_tables);
-    inst->host_refs = (kiln_funcref *)(block + off_host);
-    pool->slots[slot].inst = inst;
-    inst->vmctx->module.p = (void *)(uintptr_t)module;
-    inst->vmctx->instance.p = inst;
-
+    kiln_instance *inst;
+    s = kiln_pool_take(pool, module, &inst);
+    if (s != KILN_STATUS_OK)
+        return s;
     s = intern_types(inst);
     if (s == KILN_STATUS_OK)
         s = link_imports(inst, imports);
@@ -686,33 +401,12 @@ KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *mo
         s = create_tables_and_memories(inst);
     }
     if (s != KILN_STATUS_OK) {
-        kiln_instance_destroy(inst, true);
-        kiln_pool_release(pool, slot);
+        kiln_pool_put(inst);
         return s;
     }
+    init_memory0(inst);
     init_globals(inst, global_imports);
-
-    bool start_ran = false;
-    kiln_trap t = apply_segments(inst, NULL);
-    if (t == KILN_TRAP_NONE && module->start != UINT32_MAX) {
-        uint64_t args_results[2] = {0, 0};
-        start_ran = true;
-        t = kiln_invoke(inst, module->start, args_results);
-    }
-    if (t != KILN_TRAP_NONE) {
-        if (trap != NULL)
-            *trap = t;
-        kiln_set_error("instantiation trapped: %s", kiln_trap_message(t));
-        if (may_have_escaped(inst, start_ran)) {
-            kiln_pool_keep_zombie(pool, slot);
-        } else {
-            kiln_instance_destroy(inst, true);
-            kiln_pool_release(pool, slot);
-        }
-        return KILN_STATUS_TRAP;
-    }
-    *out = inst;
-    return KILN_STATUS_OK;
+    return finish(inst, NULL, out, trap);
 }
 
 KILN_API kiln_status kiln_instance_new(const kiln_module *module, const kiln_imports *imports,
@@ -727,181 +421,40 @@ KILN_API kiln_status kiln_instance_new(const kiln_module *module, const kiln_imp
     return kiln_instance_new_in(pool, module, imports, out, NULL);
 }
 
-/* ---- Module pools ---- */
-
-/* Gives a module pool's slot back after a failed instantiation or kiln_instance_free. */
-static void bound_release(kiln_pool *pool, kiln_instance *inst)
-{
-    uint32_t slot = inst->slot;
-    if (kiln_bound_reset(pool, inst))
-        kiln_pool_release(pool, slot);
-    else
-        kiln_pool_retire(pool, slot);
-}
-
-/* The parts of a slot's instance that do not depend on imports: records of the defined
- * tables (inline elements, zeroed) and memories (reset to their initial size on release). */
-static void bound_setup(kiln_pool *pool, kiln_instance *inst, char *block)
-{
-    const kiln_bound *b = pool->bound;
-    const kiln_module_desc *m = b->module;
-    const kiln_pool_config *cfg = &pool->config;
-    kiln_vmctx *vm = inst->vmctx;
-    const kiln_table_desc *tables = m->tables.p;
-    for (uint32_t i = 0; i < m->table_count; i++) {
-        if (tables[i].imported)
-            continue;
-        const kiln_limits_desc *lim = &tables[i].limits;
-        kiln_table_impl *t = &inst->own_tables[i];
-        void **elems = (void **)(block + b->elem_offsets[i]);
-        uint32_t min = (uint32_t)lim->min;
-        uint64_t limit = lim->has_max ? lim->max : UINT32_MAX;
-        memset(t, 0, sizeof *t);
-        if (min != 0) {
-            memset(elems, 0, (size_t)min * sizeof(void *));
-            t->pub.elems.p = elems;
-            t->inline_elems = elems;
-        }
-        t->pub.size = min;
-        t->pub.capacity = min;
-        t->pub.max = lim->has_max ? (uint32_t)lim->max : UINT32_MAX;
-        t->pub.elem_type = tables[i].elem_type;
-        t->limit = (uint32_t)(limit < cfg->max_table_elems ? limit : cfg->max_table_elems);
-        t->decl_max = (uint32_t)lim->max;
-        t->has_max = lim->has_max != 0;
-        kiln_vm_tables(vm)[i].p = t;
-    }
-    const kiln_memory_desc *memories = m->memories.p;
-    for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported)
-            continue;
-        const kiln_limits_desc *lim = &memories[i].limits;
-        kiln_memory_impl *mem = &inst->own_memories[i];
-        memset(mem, 0, sizeof *mem);
-        mem->pub.base.p = kiln_bound_memory_base(pool, inst->slot, i);
-        mem->pub.size = lim->min * KILN_WASM_PAGE;
-        mem->pub.max_pages = lim->has_max ? lim->max : KILN_MAX_PAGES;
-        mem->pub.reserved = b->mem_strides[i];
-        mem->limit_pages = kiln_memory_limit(lim->has_max, lim->max, cfg->max_memory_pages,
-                                             !(m->flags & KILN_MODULE_BOUNDS_CHECKED));
-        mem->decl_max = lim->max;
-        mem->has_max = lim->has_max != 0;
-        inst->memories[i] = mem;
-    }
-}
-
-/* A slot's first instance commits the initial pages of its memories; they stay committed. */
-static kiln_status bound_commit(kiln_pool *pool, uint32_t slot)
-{
-    const kiln_module_desc *m = pool->bound->module;
-    const kiln_memory_desc *memories = m->memories.p;
-    for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported)
-            continue;
-        char *base = kiln_bound_memory_base(pool, slot, i);
-        uint64_t bytes = memories[i].limits.min * KILN_WASM_PAGE;
-        if (!kiln_os_commit(base, (size_t)bytes)) {
-            /* Back to PROT_NONE: the slot stays uncommitted and may be retried. */
-            kiln_os_decommit(base, (size_t)bytes);
-            kiln_set_error("cannot commit %llu pages of linear memory",
-                           (unsigned long long)memories[i].limits.min);
-            return KILN_STATUS_NOMEM;
-        }
-    }
-    pool->slots[slot].committed = true;
-    return KILN_STATUS_OK;
-}
-
 KILN_API kiln_status kiln_pool_instantiate(kiln_pool *pool, const kiln_imports *imports,
                                            kiln_instance **out, kiln_trap *trap)
 {
     if (trap != NULL)
         *trap = KILN_TRAP_NONE;
     kiln_clear_error();
-    if (pool == NULL || pool->bound == NULL || out == NULL ||
+    if (pool == NULL || pool->module_pool == NULL || out == NULL ||
         (imports != NULL && imports->count != 0 && imports->items == NULL)) {
-        kiln_set_error(pool != NULL && pool->bound == NULL
+        kiln_set_error(pool != NULL && pool->module_pool == NULL
                            ? "kiln_pool_instantiate: not a module pool (kiln_module_pool_new)"
                            : "kiln_pool_instantiate: NULL argument");
         return KILN_STATUS_ARG;
     }
-    const kiln_bound *b = pool->bound;
-    const kiln_module_desc *module = b->module;
-    uint32_t slot;
-    kiln_status s = kiln_pool_acquire(pool, &slot);
+    const kiln_module_pool *mp = pool->module_pool;
+    kiln_instance *inst;
+    kiln_status s = kiln_pool_take(pool, mp->module, &inst);
     if (s != KILN_STATUS_OK)
         return s;
-    if (!pool->slots[slot].committed) {
-        s = bound_commit(pool, slot);
-        if (s != KILN_STATUS_OK) {
-            kiln_pool_release(pool, slot);
-            return s;
-        }
-    }
-    char *block = kiln_bound_block(pool, slot);
-    kiln_instance *inst = (kiln_instance *)block;
-    memset(inst, 0, sizeof *inst);
-    inst->pool = pool;
-    inst->slot = slot;
-    inst->module = module;
-    inst->stack_budget = pool->config.stack_size;
-    inst->vmctx = (kiln_vmctx *)(block + b->off_vmctx);
-    inst->memories = (kiln_memory_impl **)(block + b->off_memory_ptrs);
-    inst->own_memories = (kiln_memory_impl *)(block + b->off_memories);
-    inst->own_tables = (kiln_table_impl *)(block + b->off_tables);
-    inst->host_refs = (kiln_funcref *)(block + b->off_host);
-    pool->slots[slot].inst = inst;
-    /* Zero everywhere but the canonical signature ids, interned at pool creation. */
-    memcpy(inst->vmctx, b->vmctx_template, module->layout.size);
-    inst->vmctx->module.p = (void *)(uintptr_t)module;
-    inst->vmctx->instance.p = inst;
-    bound_setup(pool, inst, block);
-
     s = link_imports(inst, imports);
     if (s != KILN_STATUS_OK) {
-        bound_release(pool, inst);
+        kiln_pool_put(inst);
         return s;
     }
     init_funcrefs(inst);
-    if (module->memory_count != 0) {
-        inst->vmctx->memory0.p = &inst->memories[0]->pub;
-        inst->vmctx->mem0_base = inst->memories[0]->pub.base;
-    }
-    init_globals(inst, b->global_imports);
-
-    bool start_ran = false;
-    kiln_trap t = apply_segments(inst, b);
-    if (t == KILN_TRAP_NONE && module->start != UINT32_MAX) {
-        uint64_t args_results[2] = {0, 0};
-        start_ran = true;
-        t = kiln_invoke(inst, module->start, args_results);
-    }
-    if (t != KILN_TRAP_NONE) {
-        if (trap != NULL)
-            *trap = t;
-        kiln_set_error("instantiation trapped: %s", kiln_trap_message(t));
-        if (may_have_escaped(inst, start_ran))
-            kiln_pool_keep_zombie(pool, slot);
-        else
-            bound_release(pool, inst);
-        return KILN_STATUS_TRAP;
-    }
-    *out = inst;
-    return KILN_STATUS_OK;
+    init_memory0(inst);
+    init_globals(inst, mp->global_imports);
+    return finish(inst, &mp->image, out, trap);
 }
 
 KILN_API void kiln_instance_free(kiln_instance *inst)
 {
     if (inst == NULL || inst->zombie)
         return;
-    kiln_pool *pool = inst->pool;
-    if (pool->bound != NULL) {
-        bound_release(pool, inst);
-        return;
-    }
-    uint32_t slot = inst->slot;
-    kiln_instance_destroy(inst, true);
-    kiln_pool_release(pool, slot);
+    kiln_pool_put(inst);
 }
 
 KILN_API kiln_status kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out)

@@ -1,42 +1,21 @@
-/* memory.c -- guard-page linear memories and the bulk-memory instructions.
+/* memory.c -- linear memories and the bulk-memory instructions.
  *
- * Every 32-bit memory owns an 8 GiB PROT_NONE reservation (4 GiB addressable + 4 GiB guard),
+ * A guard-page memory owns an 8 GiB PROT_NONE reservation (4 GiB addressable + 4 GiB guard)
  * registered with the signal handler; its first min pages are committed read/write and
  * growing commits more with mprotect. The base never moves, and zext(i32 address) + u32
  * offset + access size always lands inside the reservation, so an access past the committed
- * size faults and becomes "out of bounds memory access". memory.grow returns -1 (as u32;
- * never traps or aborts) beyond the declared maximum, the pool's max_memory_pages, or when
- * the kernel refuses to commit. memory.copy/fill/init check the whole source and destination
- * ranges in 64-bit arithmetic before writing anything (spec bounds rule: zero length exactly
- * at the end is fine, one past it traps).
- *
- * Modules compiled with --bounds-checks (KILN_MODULE_BOUNDS_CHECKED) check every access
- * themselves and get kiln_memory_setup_checked instead: no guard region, not registered
- * with the signal handler, never cached by the pool. It is the only kind of memory a 32-bit
- * host (and bare metal, os_baremetal.c) can give, and kiln_memory_new's there. Its base may
- * move: generated code reloads base and size after memory.grow and after every call. It
- * reserves its whole growth limit when that is at most kiln_checked_reserve_max bytes
- * (always on 64-bit hosts and bare metal: the base never moves there); otherwise (32-bit
- * POSIX hosts, where 4 GiB does not fit) max(initial size, 16 MiB), and memory.grow past
- * the reservation moves the memory to one twice as large (at most the limit; mremap on
- * Linux, no copy). A module pool's memory that grows past its slot moves out by copying and
- * back in when the slot is reset.
- *
- * Memories of module pools (pool.c) live in the pool's reservations and are reset between
- * instances (kiln_memory_reset) instead of being decommitted: pages the memory grew into are
- * decommitted (one system call, only after memory.grow) and the initial pages are zeroed in
- * place, so that the next instance finds them resident (a first-touch page fault costs more
- * than zeroing 64 KiB). Until its slot is warm (pool.c) a memory is reset by residency:
- * mincore says which pages some instance touched, only those are zeroed, and a slot holds
- * only the pages its instances used. A warm slot's memory of at most KILN_POOL_MEMSET_MAX
- * bytes is one memset, no system call (the first faults in the pages no instance touched
- * yet). Larger memories always go by residency and give long touched runs back to the kernel
- * (MADV_DONTNEED) rather than writing zeros.
+ * size faults and becomes "out of bounds memory access". Modules compiled with
+ * --bounds-checks get bounds-checked memories instead (below). memory.grow returns -1 (as
+ * u32; never traps or aborts) beyond the declared maximum, the pool's max_memory_pages, or
+ * when the kernel refuses to commit. memory.copy/fill/init check the whole ranges in 64-bit
+ * arithmetic before writing anything (zero length exactly at the end is fine, one past traps).
+ * Calls trap.c and the platform layer (os_*.c, signal_posix.c). Called by instance.c and
+ * pool.c (set-up, teardown, module pools' reset), generated code and embedders.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, bool guarded)
 {
@@ -48,53 +27,36 @@ uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, bool 
     return limit;
 }
 
-kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                              uint64_t cap_pages, void *cached)
+kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t cap_pages,
+                              bool guarded, uint64_t *out_limit)
 {
-    memset(m, 0, sizeof *m);
     if (min > KILN_MAX_PAGES || (has_max && (max < min || max > KILN_MAX_PAGES))) {
         kiln_set_error("invalid memory limits");
         return KILN_STATUS_ARG;
     }
-    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages, true);
+    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages, guarded);
     if (min > limit) {
         kiln_set_error("memory of %llu pages is over the limit of %llu pages",
                        (unsigned long long)min, (unsigned long long)limit);
         return KILN_STATUS_LIMIT;
     }
-    if (sizeof(size_t) < 8) {
-        kiln_set_error("a module compiled for guard pages needs a 64-bit host: compile it "
-                       "with --bounds-checks");
-        return KILN_STATUS_ARG;
-    }
-    void *base = cached;
-    if (base == NULL) {
-        base = kiln_os_reserve(KILN_MEMORY_RESERVATION);
-        if (base == NULL) {
-            kiln_set_error("cannot reserve 8 GiB of address space for a linear memory");
-            return KILN_STATUS_NOMEM;
-        }
-        if (!kiln_signal_add_memory((uintptr_t)base, (uintptr_t)base + KILN_MEMORY_RESERVATION)) {
-            kiln_os_release(base, KILN_MEMORY_RESERVATION);
-            kiln_set_error("too many linear memories");
-            return KILN_STATUS_LIMIT;
-        }
-    }
-    if (!kiln_os_commit(base, min * KILN_WASM_PAGE)) {
-        m->pub.base.p = base;
-        kiln_memory_teardown(m, false);
-        kiln_set_error("cannot commit %llu pages of linear memory", (unsigned long long)min);
-        return KILN_STATUS_NOMEM;
-    }
-    m->pub.base.p = base;
-    m->pub.size = min * KILN_WASM_PAGE;
-    m->pub.max_pages = has_max ? max : KILN_MAX_PAGES;
-    m->pub.reserved = KILN_MEMORY_RESERVATION;
-    m->limit_pages = limit;
-    m->decl_max = max;
-    m->has_max = has_max;
+    *out_limit = limit;
     return KILN_STATUS_OK;
 }
+
+/* ---- Bounds-checked memories ----
+ *
+ * Modules compiled with --bounds-checks (KILN_MODULE_BOUNDS_CHECKED) check every access
+ * themselves and get a memory with no guard region, not registered with the signal handler,
+ * never cached by the pool. It is the only kind of memory a 32-bit host (and bare metal,
+ * os_baremetal.c) can give, and kiln_memory_new's there. Its base may move: generated code
+ * reloads base and size after memory.grow and after every call. It reserves its whole growth
+ * limit when that is at most kiln_checked_reserve_max bytes (always on 64-bit hosts and bare
+ * metal: the base never moves there); otherwise (32-bit POSIX hosts, where 4 GiB does not
+ * fit) max(initial size, 16 MiB), and memory.grow past the reservation moves the memory to
+ * one twice as large (at most the limit; mremap on Linux, no copy). A module pool's memory
+ * that grows past its slot moves out by copying and back in when the slot is reset.
+ */
 
 #if defined(KILN_BAREMETAL)
 size_t kiln_checked_reserve_max = SIZE_MAX; /* the firmware's allocator: no moving */
@@ -118,20 +80,37 @@ uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages)
     return bytes != 0 ? bytes : kiln_os_page_size();
 }
 
-kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                                      uint64_t cap_pages)
+/* An 8 GiB guard-page reservation registered with the signal handler: `cached` (a slot's,
+ * registered already) or a new one. */
+static kiln_status reserve_guarded(kiln_memory_impl *m, void *cached)
 {
-    memset(m, 0, sizeof *m);
-    if (min > KILN_MAX_PAGES || (has_max && (max < min || max > KILN_MAX_PAGES))) {
-        kiln_set_error("invalid memory limits");
+    if (sizeof(size_t) < 8) {
+        kiln_set_error("a module compiled for guard pages needs a 64-bit host: compile it "
+                       "with --bounds-checks");
         return KILN_STATUS_ARG;
     }
-    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages, false);
-    if (min > limit) {
-        kiln_set_error("memory of %llu pages is over the pool's limit of %llu pages",
-                       (unsigned long long)min, (unsigned long long)cap_pages);
-        return KILN_STATUS_LIMIT;
+    void *base = cached;
+    if (base == NULL) {
+        base = kiln_os_reserve(KILN_MEMORY_RESERVATION);
+        if (base == NULL) {
+            kiln_set_error("cannot reserve 8 GiB of address space for a linear memory");
+            return KILN_STATUS_NOMEM;
+        }
+        if (!kiln_signal_add_memory((uintptr_t)base, (uintptr_t)base + KILN_MEMORY_RESERVATION)) {
+            kiln_os_release(base, KILN_MEMORY_RESERVATION);
+            kiln_set_error("too many linear memories");
+            return KILN_STATUS_LIMIT;
+        }
     }
+    m->pub.base.p = base;
+    m->pub.reserved = KILN_MEMORY_RESERVATION;
+    return KILN_STATUS_OK;
+}
+
+/* A bounds-checked memory's own reservation of kiln_checked_capacity bytes: no guard region,
+ * not registered with the signal handler. */
+static kiln_status reserve_checked(kiln_memory_impl *m, uint64_t min, uint64_t limit)
+{
     uint64_t bytes = kiln_checked_capacity(min, limit);
     if (bytes > SIZE_MAX) {
         kiln_set_error("a memory of %s%llu pages does not fit this host's address space; "
@@ -145,19 +124,32 @@ kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool ha
         kiln_set_error("cannot reserve %llu bytes for a linear memory", (unsigned long long)bytes);
         return KILN_STATUS_NOMEM;
     }
-    if (!kiln_os_commit(base, (size_t)(min * KILN_WASM_PAGE))) {
-        kiln_os_release(base, (size_t)bytes);
+    m->pub.base.p = base;
+    m->pub.reserved = bytes;
+    m->own_mapping = true;
+    return KILN_STATUS_OK;
+}
+
+kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
+                              uint64_t cap_pages, bool guarded, void *cached)
+{
+    memset(m, 0, sizeof *m);
+    uint64_t limit;
+    kiln_status s = kiln_memory_check(min, has_max, max, cap_pages, guarded, &limit);
+    if (s == KILN_STATUS_OK)
+        s = guarded ? reserve_guarded(m, cached) : reserve_checked(m, min, limit);
+    if (s != KILN_STATUS_OK)
+        return s;
+    if (!kiln_os_commit(m->pub.base.p, (size_t)(min * KILN_WASM_PAGE))) {
+        kiln_memory_teardown(m, false); /* releases the reservation, cached or not */
         kiln_set_error("cannot commit %llu pages of linear memory", (unsigned long long)min);
         return KILN_STATUS_NOMEM;
     }
-    m->pub.base.p = base;
     m->pub.size = min * KILN_WASM_PAGE;
     m->pub.max_pages = has_max ? max : KILN_MAX_PAGES;
-    m->pub.reserved = bytes;
     m->limit_pages = limit;
     m->decl_max = max;
     m->has_max = has_max;
-    m->own_mapping = true;
     return KILN_STATUS_OK;
 }
 
@@ -167,7 +159,7 @@ void *kiln_memory_teardown(kiln_memory_impl *m, bool keep)
     if (base == NULL)
         return NULL;
     m->pub.base.p = NULL;
-    if (m->pub.reserved != KILN_MEMORY_RESERVATION) { /* kiln_memory_setup_checked's */
+    if (m->pub.reserved != KILN_MEMORY_RESERVATION) { /* a bounds-checked memory's own */
         kiln_os_release(base, (size_t)m->pub.reserved);
         m->pub.size = 0;
         return NULL;
@@ -182,6 +174,20 @@ void *kiln_memory_teardown(kiln_memory_impl *m, bool keep)
     m->pub.size = 0;
     return NULL;
 }
+
+/* ---- Module pools' memories ----
+ *
+ * Memories of module pools (pool.c) live in the pool's reservations and are reset between
+ * instances (kiln_memory_reset) instead of being decommitted: pages the memory grew into are
+ * decommitted (one system call, only after memory.grow) and the initial pages are zeroed in
+ * place, so that the next instance finds them resident (a first-touch page fault costs more
+ * than zeroing 64 KiB). Until its slot is warm (pool.c) a memory is reset by residency:
+ * mincore says which pages some instance touched, only those are zeroed, and a slot holds
+ * only the pages its instances used. A warm slot's memory of at most KILN_POOL_MEMSET_MAX
+ * bytes is one memset, no system call (the first faults in the pages no instance touched
+ * yet). Larger memories always go by residency and give long touched runs back to the kernel
+ * (MADV_DONTNEED) rather than writing zeros.
+ */
 
 /* Zeroes the pages of [base, base+bytes) that are resident (the ones some instance touched;
  * the others read as zero already). */
@@ -371,11 +377,8 @@ KILN_API kiln_status kiln_memory_new(uint64_t min_pages, uint64_t max_pages, kil
         return KILN_STATUS_NOMEM;
     bool has_max = max_pages != UINT64_MAX;
     /* A 32-bit host runs only bounds-checked modules: give them a memory they can import. */
-    if (sizeof(size_t) < 8)
-        s = kiln_memory_setup_checked(m, min_pages, has_max, has_max ? max_pages : 0,
-                                      KILN_MAX_PAGES);
-    else
-        s = kiln_memory_setup(m, min_pages, has_max, has_max ? max_pages : 0, KILN_MAX_PAGES, NULL);
+    s = kiln_memory_setup(m, min_pages, has_max, has_max ? max_pages : 0, KILN_MAX_PAGES,
+                          sizeof(size_t) >= 8, NULL);
     if (s != KILN_STATUS_OK) {
         free(m);
         return s;

@@ -7,10 +7,11 @@
  * "Reserving" a linear memory takes its whole growth limit from the firmware's
  * kiln_platform_memory_alloc (kiln/baremetal.h) at once; committing pages only zeroes them.
  * The signal-handler registries have nothing to register. One thread of execution.
+ * Calls nothing else in the runtime; called where os_posix.c and signal_posix.c would be.
  */
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 #include "kiln/baremetal.h"
 
 size_t kiln_os_page_size(void)
@@ -56,7 +57,7 @@ void *kiln_os_move(void *p, size_t used, size_t old_size, size_t new_size, bool 
     return q;
 }
 
-/* Module-bound pools lay out 8 GiB of address space per slot: not here. */
+/* Module pools lay out 8 GiB of address space per slot: not here. */
 void *kiln_os_map(size_t size)
 {
     (void)size;
@@ -83,6 +84,8 @@ bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard)
     kiln_platform_stack_bounds(lo, hi);
     return *lo != 0 && *hi > *lo;
 }
+
+_Thread_local kiln_thread kiln_tls;
 
 void kiln_thread_setup(kiln_thread *t)
 {

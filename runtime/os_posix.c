@@ -4,19 +4,14 @@
  * MAP_NORESERVE (so an 8 GiB reservation costs no commit charge), then committed piecewise
  * with mprotect. Decommit replaces the range with a fresh PROT_NONE mapping (MAP_FIXED): one
  * system call that both frees the pages and guarantees they read as zero when committed
- * again, which is what a reused pool slot needs. If that remap fails (e.g. the kernel's
- * mapping-count limit when it would split an area), madvise(MADV_DONTNEED) + mprotect does
- * the same in two steps.
- *
- * A bounds-checked memory that outgrows its reservation moves (kiln_os_move): on Linux
- * mremap carries its pages to a larger reservation without copying; elsewhere, and out of
- * a module pool's slot (which must keep its address range), the pages are copied.
- *
- * Module pools (pool.c) also map their slot blocks here (kiln_os_map: zero pages the kernel
- * backs on first touch), ask which pages of a memory an instance touched (mincore) and give
- * large touched ranges back (MADV_DONTNEED) instead of zeroing them by hand.
- *
- * Bare-metal ports replace this file (static memory, no reservations).
+ * again, which is what a reused pool slot needs; if that remap fails (e.g. the kernel's
+ * mapping-count limit when it would split an area), madvise(MADV_DONTNEED) + mprotect.
+ * A bounds-checked memory that outgrows its reservation moves (kiln_os_move): mremap on
+ * Linux, without copying; elsewhere, and out of a module pool's slot (which must keep its
+ * address range), a copy. Module pools also map their slot blocks here (kiln_os_map), ask
+ * which pages an instance touched (mincore) and give large touched ranges back.
+ * Calls nothing else in the runtime; os_baremetal.c replaces it on bare metal.
+ * Called by signal_posix.c, memory.c and pool.c.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,7 +21,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 size_t kiln_os_page_size(void)
 {

@@ -5,18 +5,18 @@
  * id its exporter interned. kiln_sig_intern maps (params, results) to an id >= 1 through an
  * open-addressing hash table under a mutex (it only runs at instantiation and host calls into
  * kiln_call's checks never take it). Ids are never freed.
- *
  * The signature behind an id is read without the lock (kiln_call checks arguments against it
  * on every call): entries live in chunks that never move, published with release stores before
  * the id count that makes them visible. Chunk c holds SIG_CHUNK0 << c entries, so a process
  * with a handful of signatures touches one small chunk (a fixed 32 KiB chunk cost a sealed
  * executable eight page faults at start-up) and 2^20 ids still fit in 14 chunks.
+ * Calls nothing else in the runtime. Called by module.c (interning) and call.c (kiln_call).
  */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 typedef struct sig_entry {
     uint32_t param_count, result_count;

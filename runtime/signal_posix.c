@@ -6,19 +6,19 @@
  * reservation (-> "out of bounds memory access") or the thread's stack guard (-> "call stack
  * exhausted"); everything else goes to the previous handler as the kernel would have run it
  * (see chain). Lookups read fixed arrays guarded per entry by a sequence counter, so the
- * handler never waits: async-signal-safe.
- * Each thread entering wasm gets an alternate signal stack (a stack overflow can only be
- * handled on another stack), released by a pthread key destructor at thread exit. A memory
- * fault leaves that stack before unwinding (context_redirect + trampoline): sigreturn restores
- * the signal mask, and sanitizers handle a longjmp off an alternate stack very slowly. A stack
- * overflow has no room for that and jumps from the alternate stack after unblocking the signal.
+ * handler never waits. Each thread entering wasm gets an alternate signal stack (a stack
+ * overflow can only be handled on another stack), freed by a pthread key destructor. A memory
+ * fault leaves it before unwinding (context_redirect + trampoline: sigreturn restores the
+ * mask, and sanitizers are slow to longjmp off an alternate stack); a stack overflow jumps
+ * from it after unblocking the signal. Defines kiln_tls. Calls os_posix.c and the inline
+ * kiln_unwind. Called by trap.c (thread set-up), memory.c, module.c, pool.c (registries).
  */
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <ucontext.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
 /* ---- The one architecture-specific part: the interrupted context's PC and SP ---- */
 
@@ -305,6 +305,8 @@ static void fault_handler(int sig, siginfo_t *info, void *uc)
 }
 
 /* ---- Process and thread setup ---- */
+
+_Thread_local kiln_thread kiln_tls;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static kiln_status init_status = KILN_STATUS_OK;

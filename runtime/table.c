@@ -5,26 +5,21 @@
  * every table.get/set/call_indirect, so growth may move the array (realloc, capacity doubled
  * up to the growth cap). table.grow returns the old size or -1 (as u32) beyond the declared
  * maximum, beyond the pool's max_table_elems, or when allocation fails; it never traps.
- *
  * table.fill/copy/init check the whole range first and write nothing on "out of bounds table
- * access"; zero-length accesses at the end are fine, one past the end traps. An element
- * segment's items are constant expressions evaluated when table.init copies them (for
- * Wasm 2.0 constant expressions this equals evaluating them at instantiation: ref.func and
- * ref.null are constant, global.get may only name immutable imported globals).
- *
+ * access"; zero-length accesses at the end are fine, one past the end traps.
  * Tables of module pools start in an array inside their slot (inline_elems, capacity = the
  * declared minimum); growing past it moves them to the heap, and the slot's reset frees that
  * copy and points the table back at its inline array.
+ * Calls trap.c. Called by instance.c and pool.c (set-up, teardown), generated code, embedders.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 
-kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min, bool has_max,
-                             uint64_t max, uint32_t cap)
+kiln_status kiln_table_check(uint8_t elem_type, uint64_t min, bool has_max, uint64_t max,
+                             uint32_t cap, uint32_t *out_limit)
 {
-    memset(t, 0, sizeof *t);
     if ((elem_type != KILN_TYPE_FUNCREF && elem_type != KILN_TYPE_EXTERNREF) || min > UINT32_MAX ||
         (has_max && (max < min || max > UINT32_MAX))) {
         kiln_set_error("invalid table type");
@@ -38,6 +33,18 @@ kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min
                        (unsigned long long)min, (unsigned)cap);
         return KILN_STATUS_LIMIT;
     }
+    *out_limit = (uint32_t)limit;
+    return KILN_STATUS_OK;
+}
+
+kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min, bool has_max,
+                             uint64_t max, uint32_t cap)
+{
+    memset(t, 0, sizeof *t);
+    uint32_t limit;
+    kiln_status s = kiln_table_check(elem_type, min, has_max, max, cap, &limit);
+    if (s != KILN_STATUS_OK)
+        return s;
     if (min != 0) {
         t->pub.elems.p = calloc((size_t)min, sizeof(void *));
         if (t->pub.elems.p == NULL) {
@@ -49,7 +56,7 @@ kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min
     t->pub.capacity = (uint32_t)min;
     t->pub.max = has_max ? (uint32_t)max : UINT32_MAX;
     t->pub.elem_type = elem_type;
-    t->limit = (uint32_t)limit;
+    t->limit = limit;
     t->decl_max = (uint32_t)max;
     t->has_max = has_max;
     return KILN_STATUS_OK;
@@ -133,6 +140,9 @@ KILN_API void kiln_table_copy(kiln_vmctx *vmctx, uint32_t dst_table, uint32_t sr
                 (size_t)len * sizeof(void *));
 }
 
+/* An element segment's items are constant expressions evaluated as table.init copies them;
+ * for Wasm 2.0 constant expressions this equals evaluating them at instantiation (ref.func
+ * and ref.null are constant, global.get may only name immutable imported globals). */
 kiln_trap kiln_table_init_checked(kiln_instance *inst, uint32_t table, uint32_t elem, uint32_t dst,
                                   uint32_t src, uint32_t len)
 {

@@ -9,13 +9,13 @@
  * The outermost entry of a thread sets the wasm stack limit: SP - budget, raised to the
  * thread's stack bottom + headroom. Each entry stores it in the entered vmctx (restoring the
  * old value on return), where generated prologues compare it with their stack pointer.
+ * Calls signal_posix.c (kiln_thread_setup). Called by call.c (kiln_enter), by the files above
+ * it for kiln_set_error, and by generated code (kiln_trap_raise).
  */
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "internal.h"
-
-_Thread_local kiln_thread kiln_tls;
+#include "runtime_impl.h"
 
 static uint64_t thread_stack_limit(const kiln_thread *t, size_t budget)
 {
@@ -60,13 +60,6 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, v
     t->top = entry.prev;
     t->depth--;
     return trap;
-}
-
-void kiln_unwind(kiln_thread *t, uint32_t trap)
-{
-    if (trap == KILN_TRAP_NONE || trap >= KILN_TRAP_COUNT)
-        trap = KILN_TRAP_HOST;
-    siglongjmp(t->top->jmp, (int)trap);
 }
 
 void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc)

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 /* ---- The function table ---- */
 

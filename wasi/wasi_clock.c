@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <sys/random.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 bool wasi_clock_host_id(uint32_t id, int *out)
 {
@@ -31,34 +31,33 @@ bool wasi_clock_host_id(uint32_t id, int *out)
     }
 }
 
-/* clock_res_get(id) -> (errno, timestamp) */
-uint16_t wasi_clock_res_get(wasi_call *c)
+/* clock_res_get and clock_time_get: query (clock_getres or clock_gettime) the host clock for
+ * the id in argument 0, the result stored as a timestamp at argument out_arg. */
+static uint16_t clock_query(wasi_call *c, unsigned out_arg,
+                            int (*query)(clockid_t, struct timespec *))
 {
     int id;
     if (!wasi_clock_host_id(wasi_arg32(c, 0), &id))
         return WASI_EINVAL;
-    uint32_t out = wasi_arg32(c, 1);
+    uint32_t out = wasi_arg32(c, out_arg);
     if (!wasi_mem_ok(c, out, 8))
         return WASI_EFAULT;
     struct timespec ts;
-    if (clock_getres(id, &ts) != 0)
+    if (query(id, &ts) != 0)
         return wasi_errno();
     return wasi_store_u64(c, out, wasi_timespec_ns(&ts));
+}
+
+/* clock_res_get(id) -> (errno, timestamp) */
+uint16_t wasi_clock_res_get(wasi_call *c)
+{
+    return clock_query(c, 1, clock_getres);
 }
 
 /* clock_time_get(id, precision) -> (errno, timestamp) */
 uint16_t wasi_clock_time_get(wasi_call *c)
 {
-    int id;
-    if (!wasi_clock_host_id(wasi_arg32(c, 0), &id))
-        return WASI_EINVAL;
-    uint32_t out = wasi_arg32(c, 2);
-    if (!wasi_mem_ok(c, out, 8))
-        return WASI_EFAULT;
-    struct timespec ts;
-    if (clock_gettime(id, &ts) != 0)
-        return wasi_errno();
-    return wasi_store_u64(c, out, wasi_timespec_ns(&ts));
+    return clock_query(c, 2, clock_gettime);
 }
 
 /* random_get(buf, buf_len) -> errno */

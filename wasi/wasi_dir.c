@@ -16,7 +16,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 static uint8_t dirent_type(DIR *dir, const struct dirent *de)
 {

@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 /* Indexed by host errno; 0 = no WASI counterpart (EIO). Designated initializers keep the
  * table correct whatever the host's numbering is. */

@@ -12,7 +12,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 void wasi_filestat_put(uint8_t out[WASI_FILESTAT_SIZE], const struct stat *st, uint8_t filetype)
 {

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 bool wasi_fdtable_init(kiln_wasi *w, uint32_t fd_count)
 {

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 static bool iov_get(const wasi_call *c, uint32_t array, uint32_t i, uint32_t *buf, uint32_t *len)
 {
@@ -63,6 +63,18 @@ uint16_t wasi_iovs_next(const wasi_call *c, wasi_iovs *it, wasi_iov_batch *b)
     return WASI_ESUCCESS;
 }
 
+ssize_t wasi_msg_io(int host, wasi_iov_batch *b, bool send, int flags, int *out_flags)
+{
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = b->iov;
+    msg.msg_iovlen = (size_t)b->count;
+    ssize_t n = send ? sendmsg(host, &msg, flags) : recvmsg(host, &msg, flags);
+    if (out_flags != NULL)
+        *out_flags = msg.msg_flags;
+    return n;
+}
+
 static bool is_socket(const wasi_fd *f)
 {
     return f->filetype == WASI_FILETYPE_SOCKET_STREAM || f->filetype == WASI_FILETYPE_SOCKET_DGRAM;
@@ -75,14 +87,9 @@ static ssize_t transfer(const wasi_fd *f, wasi_iov_batch *b, bool write, bool po
     if (positional)
         return write ? pwritev(f->host, b->iov, b->count, (off_t)offset)
                      : preadv(f->host, b->iov, b->count, (off_t)offset);
-    if (write && is_socket(f)) {
-        /* MSG_NOSIGNAL: a closed peer is EPIPE for the guest, not SIGPIPE for the host. */
-        struct msghdr msg;
-        memset(&msg, 0, sizeof msg);
-        msg.msg_iov = b->iov;
-        msg.msg_iovlen = (size_t)b->count;
-        return sendmsg(f->host, &msg, MSG_NOSIGNAL);
-    }
+    /* MSG_NOSIGNAL: a closed peer is EPIPE for the guest, not SIGPIPE for the host. */
+    if (write && is_socket(f))
+        return wasi_msg_io(f->host, b, true, MSG_NOSIGNAL, NULL);
     return write ? writev(f->host, b->iov, b->count) : readv(f->host, b->iov, b->count);
 }
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 #include "kiln/wasi_main.h"
 
 extern char **environ;

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 /* A directory descriptor with the given rights, or NULL with *err set. */
 static wasi_fd *dir_get(wasi_call *c, uint32_t fd, uint64_t rights, uint16_t *err)
@@ -35,6 +35,18 @@ static wasi_fd *dir_get(wasi_call *c, uint32_t fd, uint64_t rights, uint16_t *er
         return NULL;
     }
     return f;
+}
+
+/* The directory in argument 0, checked for rights, and the path in arguments path_arg and
+ * path_arg + 1 resolved beneath it (mode: WASI_NOFOLLOW, ...). */
+static uint16_t dir_path(wasi_call *c, uint64_t rights, unsigned path_arg, int mode, wasi_path *p)
+{
+    uint16_t err;
+    wasi_fd *dir = dir_get(c, wasi_arg32(c, 0), rights, &err);
+    if (dir == NULL)
+        return err;
+    return wasi_resolve(c, dir->host, wasi_arg32(c, path_arg), wasi_arg32(c, path_arg + 1), mode,
+                        p);
 }
 
 /* What a trailing '/' demands of the entry a non-following operation acts on. */
@@ -155,13 +167,9 @@ uint16_t wasi_path_open(wasi_call *c)
 /* path_create_directory(fd, path) -> errno */
 uint16_t wasi_path_create_directory(wasi_call *c)
 {
-    uint16_t err;
-    wasi_fd *dir = dir_get(c, wasi_arg32(c, 0), WASI_RIGHT_PATH_CREATE_DIRECTORY, &err);
-    if (dir == NULL)
-        return err;
     wasi_path p;
-    if ((err = wasi_resolve(c, dir->host, wasi_arg32(c, 1), wasi_arg32(c, 2), WASI_NOFOLLOW, &p)) !=
-        0)
+    uint16_t err = dir_path(c, WASI_RIGHT_PATH_CREATE_DIRECTORY, 1, WASI_NOFOLLOW, &p);
+    if (err != WASI_ESUCCESS)
         return err;
     if ((err = trailing_check(&p, TRAIL_NEW_DIR)) == 0 && mkdirat(p.dirfd, p.name, 0777) != 0)
         err = wasi_errno();
@@ -208,12 +216,9 @@ uint16_t wasi_path_filestat_set_times(wasi_call *c)
     uint16_t err = wasi_timestamps(wasi_arg64(c, 4), wasi_arg64(c, 5), wasi_arg32(c, 6), ts);
     if (err != WASI_ESUCCESS)
         return err;
-    wasi_fd *dir = dir_get(c, wasi_arg32(c, 0), WASI_RIGHT_PATH_FILESTAT_SET_TIMES, &err);
-    if (dir == NULL)
-        return err;
     wasi_path p;
-    if ((err = wasi_resolve(c, dir->host, wasi_arg32(c, 2), wasi_arg32(c, 3), follow_mode(flags),
-                            &p)) != 0)
+    err = dir_path(c, WASI_RIGHT_PATH_FILESTAT_SET_TIMES, 2, follow_mode(flags), &p);
+    if (err != WASI_ESUCCESS)
         return err;
     if ((err = trailing_check(&p, TRAIL_EXISTING_DIR)) == 0 &&
         utimensat(p.dirfd, p.name, ts, AT_SYMLINK_NOFOLLOW) != 0)
@@ -289,13 +294,9 @@ uint16_t wasi_path_readlink(wasi_call *c)
 /* path_remove_directory(fd, path) -> errno */
 uint16_t wasi_path_remove_directory(wasi_call *c)
 {
-    uint16_t err;
-    wasi_fd *dir = dir_get(c, wasi_arg32(c, 0), WASI_RIGHT_PATH_REMOVE_DIRECTORY, &err);
-    if (dir == NULL)
-        return err;
     wasi_path p;
-    if ((err = wasi_resolve(c, dir->host, wasi_arg32(c, 1), wasi_arg32(c, 2), WASI_NOFOLLOW, &p)) !=
-        0)
+    uint16_t err = dir_path(c, WASI_RIGHT_PATH_REMOVE_DIRECTORY, 1, WASI_NOFOLLOW, &p);
+    if (err != WASI_ESUCCESS)
         return err;
     if ((err = trailing_check(&p, TRAIL_EXISTING_DIR)) == 0 &&
         unlinkat(p.dirfd, p.name, AT_REMOVEDIR) != 0)
@@ -377,13 +378,9 @@ uint16_t wasi_path_symlink(wasi_call *c)
 /* path_unlink_file(fd, path) -> errno */
 uint16_t wasi_path_unlink_file(wasi_call *c)
 {
-    uint16_t err;
-    wasi_fd *dir = dir_get(c, wasi_arg32(c, 0), WASI_RIGHT_PATH_UNLINK_FILE, &err);
-    if (dir == NULL)
-        return err;
     wasi_path p;
-    if ((err = wasi_resolve(c, dir->host, wasi_arg32(c, 1), wasi_arg32(c, 2), WASI_NOFOLLOW, &p)) !=
-        0)
+    uint16_t err = dir_path(c, WASI_RIGHT_PATH_UNLINK_FILE, 1, WASI_NOFOLLOW, &p);
+    if (err != WASI_ESUCCESS)
         return err;
     if ((err = trailing_check(&p, TRAIL_EXISTING_DIR)) == 0 && unlinkat(p.dirfd, p.name, 0) != 0)
         err = wasi_errno();

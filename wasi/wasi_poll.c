@@ -17,7 +17,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 typedef struct poll_sub {
     uint64_t userdata;

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 
 static wasi_fd *sock_get(wasi_call *c, uint32_t fd, uint64_t rights, uint16_t *err)
 {
@@ -30,6 +30,24 @@ static wasi_fd *sock_get(wasi_call *c, uint32_t fd, uint64_t rights, uint16_t *e
         return NULL;
     }
     return f;
+}
+
+/* One recvmsg/sendmsg over the first batch of the iovec array in arguments 1-2 (a short
+ * transfer, which both calls allow); *n gets the bytes moved, *msg_flags recvmsg's flags. */
+static uint16_t sock_transfer(wasi_call *c, const wasi_fd *f, bool send, int how, uint32_t *n,
+                              int *msg_flags)
+{
+    wasi_iovs it;
+    wasi_iov_batch b;
+    uint16_t err;
+    if ((err = wasi_iovs_begin(c, wasi_arg32(c, 1), wasi_arg32(c, 2), &it)) != 0 ||
+        (err = wasi_iovs_next(c, &it, &b)) != 0)
+        return err;
+    ssize_t r = wasi_msg_io(f->host, &b, send, how, msg_flags);
+    if (r < 0)
+        return wasi_errno();
+    *n = (uint32_t)r;
+    return WASI_ESUCCESS;
 }
 
 /* sock_accept(fd, flags: fdflags) -> (errno, fd) */
@@ -69,24 +87,16 @@ uint16_t wasi_sock_recv(wasi_call *c)
         return err;
     if (!wasi_mem_ok(c, size_out, 4) || !wasi_mem_ok(c, flags_out, 2))
         return WASI_EFAULT;
-    wasi_iovs it;
-    wasi_iov_batch b;
-    if ((err = wasi_iovs_begin(c, wasi_arg32(c, 1), wasi_arg32(c, 2), &it)) != 0 ||
-        (err = wasi_iovs_next(c, &it, &b)) != 0)
-        return err;
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = b.iov;
-    msg.msg_iovlen = (size_t)b.count;
     int how = ((ri_flags & WASI_RECV_PEEK) ? MSG_PEEK : 0) |
               ((ri_flags & WASI_RECV_WAITALL) ? MSG_WAITALL : 0);
-    ssize_t n = recvmsg(f->host, &msg, how);
-    if (n < 0)
-        return wasi_errno();
+    uint32_t n;
+    int msg_flags;
+    if ((err = sock_transfer(c, f, false, how, &n, &msg_flags)) != 0)
+        return err;
     uint8_t ro[2];
-    wasi_put_u16(ro, (msg.msg_flags & MSG_TRUNC) ? WASI_RECV_DATA_TRUNCATED : 0);
+    wasi_put_u16(ro, (msg_flags & MSG_TRUNC) ? WASI_RECV_DATA_TRUNCATED : 0);
     wasi_mem_write(c, flags_out, ro, 2);
-    return wasi_store_u32(c, size_out, (uint32_t)n);
+    return wasi_store_u32(c, size_out, n);
 }
 
 /* sock_send(fd, si_data: ciovec_array, si_flags) -> (errno, size) */
@@ -101,19 +111,11 @@ uint16_t wasi_sock_send(wasi_call *c)
         return err;
     if (!wasi_mem_ok(c, out, 4))
         return WASI_EFAULT;
-    wasi_iovs it;
-    wasi_iov_batch b;
-    if ((err = wasi_iovs_begin(c, wasi_arg32(c, 1), wasi_arg32(c, 2), &it)) != 0 ||
-        (err = wasi_iovs_next(c, &it, &b)) != 0)
+    uint32_t n;
+    int msg_flags;
+    if ((err = sock_transfer(c, f, true, MSG_NOSIGNAL, &n, &msg_flags)) != 0)
         return err;
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = b.iov;
-    msg.msg_iovlen = (size_t)b.count;
-    ssize_t n = sendmsg(f->host, &msg, MSG_NOSIGNAL);
-    if (n < 0)
-        return wasi_errno();
-    return wasi_store_u32(c, out, (uint32_t)n);
+    return wasi_store_u32(c, out, n);
 }
 
 /* sock_shutdown(fd, how: sdflags) -> errno */

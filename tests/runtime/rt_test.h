@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "runtime_impl.h"
 #include "kiln/kiln.h"
 
 #define KILN_GEN                                                                                   \

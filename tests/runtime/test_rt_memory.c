@@ -206,7 +206,7 @@ static void test_memory_grow_size_and_max(void **state)
 }
 
 /* A module compiled with --bounds-checks gets memories of exactly their growth limit and no
- * guard region (memory.c: kiln_memory_setup_checked); a module compiled for guard pages
+ * guard region (memory.c: kiln_memory_setup, bounds-checked); a module compiled for guard pages
  * cannot import such a memory, a bounds-checked one can. */
 static void test_bounds_checked_memory(void **state)
 {

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 #include "wasi_test.h"
 
 static void build_tree(wt *t)

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "wasi_impl.h"
 #include "wasi_test.h"
 
 static kiln_module_desc module;

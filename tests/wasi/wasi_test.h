@@ -95,7 +95,7 @@ bool wt_read_file(wt *t, const char *rel, char *buf, size_t cap);
 void wt_mkdir(wt *t, const char *rel);
 void wt_symlink(wt *t, const char *target, const char *rel);
 
-/* witx values the tests spell out (see wasi/internal.h for the full set). */
+/* witx values the tests spell out (see wasi/wasi_impl.h for the full set). */
 enum {
     E_SUCCESS = 0,
     E_2BIG = 1,

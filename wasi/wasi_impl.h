@@ -1,4 +1,4 @@
-/* internal.h -- the one internal header of libkiln_wasi, sectioned per file.
+/* wasi_impl.h -- the one internal header of libkiln_wasi, sectioned per file.
  *
  * The library is built with -fvisibility=hidden: everything declared here is hidden, and only
  * the KILN_API definitions (the functions of kiln/wasi.h) are exported.
@@ -9,8 +9,8 @@
  * The guest's descriptors index wasi->fds, never host descriptor numbers (wasi_fdtable.c);
  * paths are resolved beneath a directory descriptor by wasi_resolve.c only.
  */
-#ifndef KILN_WASI_INTERNAL_H
-#define KILN_WASI_INTERNAL_H
+#ifndef KILN_WASI_IMPL_H
+#define KILN_WASI_IMPL_H
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -455,6 +455,9 @@ typedef struct wasi_iov_batch {
 uint16_t wasi_iovs_begin(const wasi_call *c, uint32_t ptr, uint32_t count, wasi_iovs *out);
 /* The next batch (count 0 at the end); EFAULT if the guest changed the array meanwhile. */
 uint16_t wasi_iovs_next(const wasi_call *c, wasi_iovs *it, wasi_iov_batch *b);
+/* One sendmsg (send) or recvmsg on host over batch b, with flags; *out_flags, if not NULL,
+ * gets the message flags recvmsg reports. The call's result, errno set as it left it. */
+ssize_t wasi_msg_io(int host, wasi_iov_batch *b, bool send, int flags, int *out_flags);
 
 /* ---- wasi_resolve.c ---- */
 

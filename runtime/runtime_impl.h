@@ -1,19 +1,20 @@
-/* internal.h -- the one internal header of libkiln_runtime.
+/* runtime_impl.h -- the one internal header of libkiln_runtime, sectioned per file.
  *
- * Sectioned per file (chibicc/QBE style). Nothing here is public: the library is built with
- * -fvisibility=hidden, so every kiln_* symbol declared here is hidden, and only definitions
- * marked KILN_API (the functions of kiln.h and abi.h) are exported.
+ * Nothing here is public: the library is built with -fvisibility=hidden, so every kiln_*
+ * symbol declared here is hidden; only KILN_API definitions (kiln.h and abi.h) are exported.
+ * A pool owns its slots; a slot keeps what its next instance reuses (docs/pools.md). An
+ * instance owns the memories and tables it defines; imported ones belong to their exporter
+ * (or the host), which must outlive the importer.
  *
- * Who owns what: a kiln_pool owns its slots; a slot caches the allocation that holds an
- * instance record + its vmctx, and one linear-memory reservation, so that a warm slot
- * instantiates without mmap. An instance owns the memories and tables it defines; imported
- * ones belong to their exporter (or the host), which must outlive the importer.
- *
- * Platform code: os_posix.c is the only caller of mmap/mprotect/munmap and pthread stack
- * queries; signal_posix.c is the only file that knows about signals and machine contexts.
+ * Files, lowest first; each calls only files listed before it, never back up:
+ *   os_posix.c | os_baremetal.c -> signal_posix.c -> trap.c -> sig.c -> memory.c, table.c
+ *   -> module.c -> pool.c -> call.c -> instance.c        (runtime.c calls nothing)
+ * os_posix.c is the only caller of mmap/mprotect/munmap, signal_posix.c the only file that
+ * knows signals and machine contexts (os_baremetal.c replaces both). The static inline
+ * helpers below (vmctx views, kiln_eval_ref, kiln_unwind) call into no runtime file.
  */
-#ifndef KILN_RUNTIME_INTERNAL_H
-#define KILN_RUNTIME_INTERNAL_H
+#ifndef KILN_RUNTIME_IMPL_H
+#define KILN_RUNTIME_IMPL_H
 
 #ifdef KILN_BAREMETAL
 #include "baremetal_compat.h" /* no threads, no signals: os_baremetal.c */
@@ -88,7 +89,7 @@ bool kiln_os_discard(void *p, size_t size);
 /* The calling thread's usable stack [*lo, *hi) and its guard size (0 if unknown). */
 bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard);
 
-/* ---- trap.c ---- */
+/* ---- Per-thread state: signal_posix.c defines kiln_tls and sets threads up ---- */
 
 /* One host->wasm entry: where a trap unwinds to. Lives on the entering function's stack. */
 typedef struct kiln_entry {
@@ -116,19 +117,18 @@ typedef struct kiln_thread {
     uintptr_t trap_pc;     /* kiln_last_trap_pc(): where the latest trap was raised, or 0 */
 } kiln_thread;
 
+/* Defined by the platform layer (signal_posix.c, os_baremetal.c), which sets threads up;
+ * trap.c keeps its entries and the last error there. */
 extern _Thread_local kiln_thread kiln_tls;
 
-/* Runs fn(vmctx, code, args_results) as a trap boundary; returns the trap or NONE. */
-kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, void *code,
-                     uint64_t *args_results);
-/* Unwinds to the innermost entry of the calling thread (which must exist). */
-KILN_NORETURN void kiln_unwind(kiln_thread *t, uint32_t trap);
-/* kiln_trap_raise for the runtime's helpers that generated code calls (memory.copy, table.get,
- * host calls ...): the trap is attributed to the helper's caller, pc (pass
- * __builtin_return_address(0) from the helper itself). */
-KILN_NORETURN void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc);
-void kiln_set_error(const char *fmt, ...) KILN_PRINTF(1, 2);
-void kiln_clear_error(void);
+/* Unwinds to the innermost entry of the calling thread (which must exist). Inline: the
+ * signal handler (signal_posix.c) unwinds with it too, and trap.c sits above that file. */
+KILN_NORETURN static inline void kiln_unwind(kiln_thread *t, uint32_t trap)
+{
+    if (trap == KILN_TRAP_NONE || trap >= KILN_TRAP_COUNT)
+        trap = KILN_TRAP_HOST;
+    siglongjmp(t->top->jmp, (int)trap);
+}
 
 /* ---- signal_posix.c ---- */
 
@@ -144,6 +144,18 @@ void kiln_signal_remove_memory(uintptr_t begin);
  * recorded previous ones. For harnesses that swap handlers behind the runtime's back (CMocka
  * installs its own with signal() around every test); call after kiln_runtime_init. */
 void kiln_signal_rearm(void);
+
+/* ---- trap.c ---- */
+
+/* Runs fn(vmctx, code, args_results) as a trap boundary; returns the trap or NONE. */
+kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, void *code,
+                     uint64_t *args_results);
+/* kiln_trap_raise for the runtime's helpers that generated code calls (memory.copy, table.get,
+ * host calls ...): the trap is attributed to the helper's caller, pc (pass
+ * __builtin_return_address(0) from the helper itself). */
+KILN_NORETURN void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc);
+void kiln_set_error(const char *fmt, ...) KILN_PRINTF(1, 2);
+void kiln_clear_error(void);
 
 /* ---- sig.c ---- */
 
@@ -184,13 +196,18 @@ uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages);
 /* A memory's growth limit in pages: its maximum (65,536 without one), capped by cap_pages and,
  * for guard-page memories, by KILN_GUARDED_MAX_PAGES. */
 uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, bool guarded);
-/* Reserves (or reuses the registered reservation `cached`) and commits min pages. */
+/* The limits of a memory the runtime creates: KILN_STATUS_ARG if they are not valid memory
+ * limits, KILN_STATUS_LIMIT (with the same error text everywhere) if min is over the growth
+ * limit; else OK with the growth limit in *out_limit. */
+kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t cap_pages,
+                              bool guarded, uint64_t *out_limit);
+/* Checks the limits (kiln_memory_check), reserves address space and commits min pages.
+ * guarded: an 8 GiB reservation registered with the signal handler, or `cached` (a registered
+ * one a pool slot kept) when not NULL. Else bounds-checked: kiln_checked_capacity reserved, no
+ * guard region, not registered, moving when it grows past its reservation. Argument and limit
+ * errors come before the reservation is touched; a failed commit releases it, cached or not. */
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                              uint64_t cap_pages, void *cached);
-/* For bounds-checked modules: kiln_checked_capacity reserved, no guard region, not
- * registered with the signal handler; moves when it grows past its reservation. */
-kiln_status kiln_memory_setup_checked(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                                      uint64_t cap_pages);
+                              uint64_t cap_pages, bool guarded, void *cached);
 /* Decommits the memory; returns its still-registered reservation if keep (guard-page
  * memories only), else releases it and returns NULL. */
 void *kiln_memory_teardown(kiln_memory_impl *m, bool keep);
@@ -219,6 +236,12 @@ typedef struct kiln_table_impl {
     void **inline_elems; /* module pools: the slot's own array (not freed); else NULL */
 } kiln_table_impl;
 
+/* The type of a table the runtime creates: KILN_STATUS_ARG if it is not a valid table type,
+ * KILN_STATUS_LIMIT if min is over the growth limit (its maximum capped by cap); else OK
+ * with that limit in *out_limit. */
+kiln_status kiln_table_check(uint8_t elem_type, uint64_t min, bool has_max, uint64_t max,
+                             uint32_t cap, uint32_t *out_limit);
+/* Checks the type (kiln_table_check) and allocates min null elements. */
 kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min, bool has_max,
                              uint64_t max, uint32_t cap);
 void kiln_table_teardown(kiln_table_impl *t);
@@ -226,7 +249,17 @@ uint32_t kiln_table_grow_impl(kiln_table_impl *t, void *init, uint32_t delta);
 kiln_trap kiln_table_init_checked(kiln_instance *inst, uint32_t table, uint32_t elem, uint32_t dst,
                                   uint32_t src, uint32_t len);
 
-/* ---- instance.c ---- */
+/* ---- module.c ---- */
+
+/* Before each instantiation in a pool of any module, and once when a module pool is created:
+ * the runtime's signal handlers installed, the descriptor checked (KILN_STATUS_ABI for another
+ * ABI version, KILN_STATUS_ARG for a broken one), its code range registered with the signal
+ * handler (safe to repeat). */
+kiln_status kiln_module_prepare(const kiln_module_desc *m, uint32_t *global_imports);
+/* Interns the module's function signatures into ids[type_count] (their canonical ids). */
+kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *ids);
+
+/* ---- The instance record: pool.c lays it out in a slot's block, instance.c fills it ---- */
 
 struct kiln_instance {
     kiln_pool *pool;
@@ -297,8 +330,22 @@ static inline const kiln_funcref *kiln_instance_funcref(kiln_instance *inst, uin
         return kiln_vm_imports(inst->vmctx)[func_index].ref.p;
     return &kiln_vm_funcrefs(inst->vmctx)[func_index - imported];
 }
-/* Evaluates a constant expression of reference type (ref.func, ref.null, global.get). */
-void *kiln_eval_ref(kiln_instance *inst, const kiln_init_desc *init);
+/* Evaluates a constant expression of reference type (ref.func, ref.null, global.get) over
+ * inst's vmctx. Inline: table.c evaluates element segment items with it at table.init and
+ * instance.c global initialisers; neither calls the other for it. */
+static inline void *kiln_eval_ref(kiln_instance *inst, const kiln_init_desc *init)
+{
+    switch (init->kind) {
+    case KILN_INIT_REF_FUNC:
+        return (void *)(uintptr_t)kiln_instance_funcref(inst, init->index);
+    case KILN_INIT_GLOBAL:
+        return ((kiln_global_cell *)kiln_vm_globals(inst->vmctx)[init->index].p)->u.ref.p;
+    case KILN_INIT_CONST:
+        return init->value.u.ref.p;
+    default:
+        return NULL;
+    }
+}
 /* The stack budget entries into inst get (its pool's stack_size). */
 static inline size_t kiln_instance_stack_budget(const kiln_instance *inst)
 {
@@ -309,24 +356,41 @@ static inline size_t kiln_instance_stack_budget(const kiln_instance *inst)
 
 typedef struct kiln_slot {
     kiln_instance *inst; /* the live (or zombie) instance, NULL if free */
-    void *block;         /* cached allocation for instance record + vmctx + arrays */
+    void *block;         /* pools of any module: the cached instance block (heap) */
     size_t block_size;
     void *reservation; /* a cached, registered, decommitted memory reservation */
     bool committed;    /* module pools: the initial pages of its memories are read/write */
     uint32_t resets;   /* module pools: instances freed from it (saturating) */
 } kiln_slot;
 
-/* What a module-bound pool prepares once for its module (kiln_module_pool_new). Each slot
- * owns block_size bytes of `blocks` (instance | vmctx | memory pointers | memories | tables |
- * host funcrefs | inline table elements) and span bytes of address space per slot in one of
- * the chunks: 8 GiB (KILN_MEMORY_RESERVATION) per memory the module defines, or for a module
- * compiled with bounds checks kiln_checked_capacity (its growth limit on 64-bit hosts; a
- * memory that outgrows its slot moves out of it until the slot is reset). */
-typedef struct kiln_bound {
+/* Where an instance's records lie in its block: instance | vmctx | memory pointers |
+ * memories | tables | host funcrefs, then (module pools) the defined tables' inline
+ * elements. Offsets in bytes; records_end is where the host funcrefs end. */
+typedef struct kiln_block_layout {
+    size_t vmctx, memory_ptrs, memories, tables, host, records_end;
+} kiln_block_layout;
+
+/* Memory 0's initial contents, prepared by a module pool when every active data segment has
+ * a constant offset into the module's own memory 0 and fits its initial size: bytes
+ * [lo, hi) of the memory, the segments laid out in order. Instantiation copies it instead
+ * of applying the data segments (none of which can trap then). */
+typedef struct kiln_memory_image {
+    bool present;
+    uint32_t lo, hi;
+    uint8_t *bytes; /* hi - lo bytes; NULL if hi == lo */
+} kiln_memory_image;
+
+/* What a module pool prepares once for its module (kiln_module_pool_new). Each slot owns
+ * block_size bytes of `blocks` and span bytes of address space in one of the chunks:
+ * 8 GiB (KILN_MEMORY_RESERVATION) per memory the module defines, or for a module compiled
+ * with bounds checks kiln_checked_capacity (its growth limit on 64-bit hosts; a memory that
+ * outgrows its slot moves out of it until the slot is reset). */
+typedef struct kiln_module_pool {
     const kiln_module_desc *module;
     uint32_t global_imports;
-    size_t off_vmctx, off_memory_ptrs, off_memories, off_tables, off_host, block_size;
-    size_t *elem_offsets;    /* [table_count]: inline elements of each defined table */
+    kiln_block_layout layout;
+    size_t *elem_offsets; /* [table_count]: inline elements of each defined table */
+    size_t block_size;
     uint8_t *vmctx_template; /* layout.size bytes: zero but for the canonical signature ids */
     char *blocks;            /* slots * block_size, kiln_os_map */
     size_t blocks_size;
@@ -336,12 +400,8 @@ typedef struct kiln_bound {
     uint32_t chunk_slots; /* slots per chunk */
     uint32_t chunk_count;
     char **chunks; /* each chunk_slots * span bytes (the last may be shorter), registered */
-    /* Memory 0's initial image when every active data segment has a constant offset into
-     * it and fits: bytes [image_lo, image_hi), segments laid out in order. */
-    bool has_image;
-    uint32_t image_lo, image_hi;
-    uint8_t *image;
-} kiln_bound;
+    kiln_memory_image image;
+} kiln_module_pool;
 
 struct kiln_pool {
     kiln_pool_config config; /* normalised: zeros replaced by defaults */
@@ -353,36 +413,25 @@ struct kiln_pool {
     uint32_t zombies; /* slots held by zombies */
     bool closing;     /* kiln_pool_free was called with instances alive */
     bool is_default;
-    kiln_bound *bound; /* module pools only; NULL for pools of any module */
+    kiln_module_pool *module_pool; /* module pools only; NULL for pools of any module */
 };
 
+/* The pool behind kiln_instance_new, created on first use; lives until exit. */
 kiln_status kiln_default_pool(kiln_pool **out);
-/* Takes a free slot; KILN_STATUS_POOL_EXHAUSTED if none. */
-kiln_status kiln_pool_acquire(kiln_pool *pool, uint32_t *slot);
-/* A zeroed, 64-byte-aligned block of size bytes for the slot, reusing the cached one. */
-void *kiln_pool_block(kiln_pool *pool, uint32_t slot, size_t size);
-/* Gives the slot back; frees the pool if it was closing and this was its last slot. */
-void kiln_pool_release(kiln_pool *pool, uint32_t slot);
-/* Keeps the slot's instance as a zombie until the pool is freed. */
-void kiln_pool_keep_zombie(kiln_pool *pool, uint32_t slot);
-/* Frees everything an instance holds except its slot's cached block/reservation. */
-void kiln_instance_destroy(kiln_instance *inst, bool keep_reservation);
-
-/* Module pools (pool.c): the base of defined memory `memory` (module index) of slot; the
- * slot's instance block. */
-char *kiln_bound_memory_base(const kiln_pool *pool, uint32_t slot, uint32_t memory);
-char *kiln_bound_block(const kiln_pool *pool, uint32_t slot);
-/* Module pools: returns a slot to its state between instances (tables back to their inline
- * arrays, memories zeroed to their initial size). false if a memory could not be reset; the
- * slot must then not be reused (kiln_pool_retire). */
-bool kiln_bound_reset(kiln_pool *pool, kiln_instance *inst);
-/* Module pools: takes a slot out of service for good (its memory could not be reset). */
-void kiln_pool_retire(kiln_pool *pool, uint32_t slot);
-
-/* instance.c, for module pools: the descriptor checks and signature interning done once. */
-kiln_status kiln_module_check(const kiln_module_desc *m, uint32_t *global_imports);
-/* Registers the module's code range with the signal handler (safe to repeat). */
-kiln_status kiln_module_register_code(const kiln_module_desc *m);
-kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *sig_ids);
+/* Takes a free slot of pool (KILN_STATUS_POOL_EXHAUSTED if none) and lays out a new instance
+ * of m in its block: the record filled but for user, the vmctx zero but for its module and
+ * instance pointers, and in a module pool (m is its module) the canonical signature ids, the
+ * defined tables and memories at their initial size (the slot's memory committed at its
+ * first use). Imports, funcrefs, globals and segments are the caller's. On success the slot
+ * goes back with kiln_pool_put or stays as a zombie (kiln_pool_keep_zombie). */
+kiln_status kiln_pool_take(kiln_pool *pool, const kiln_module_desc *m, kiln_instance **out);
+/* Returns inst's slot to its pool: a module pool's slot is reset (tables back to their inline
+ * arrays, memories zeroed to their initial size; a slot whose memory cannot be reset is
+ * retired), a pool of any module frees the instance's tables and memories, keeping one
+ * memory reservation for the slot. Frees the pool if it was closing and this was its last
+ * live slot. */
+void kiln_pool_put(kiln_instance *inst);
+/* Keeps inst in its slot as a zombie until the pool is freed. */
+void kiln_pool_keep_zombie(kiln_instance *inst);
 
 #endif

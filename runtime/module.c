@@ -1,0 +1,248 @@
+/* module.c -- what the runtime checks and registers about a module descriptor once.
+ *
+ * A descriptor comes from a Kiln-compiled object, but the runtime trusts none of it: every
+ * count, index, type, constant expression and vmctx offset is checked before anything is
+ * written through it, so a broken one is KILN_STATUS_ARG ("invalid module descriptor: ..."),
+ * not a wild write, and a descriptor for another ABI is KILN_STATUS_ABI. Its code range is
+ * registered with the signal handler (faults there are traps) and its signatures are
+ * interned into the process-wide ids call_indirect compares.
+ * Calls signal_posix.c (or os_baremetal.c), sig.c and trap.c. Called by instance.c before a
+ * module's instance in a pool of any module, and by pool.c when a module pool is created.
+ */
+#include "runtime_impl.h"
+
+static bool is_value_type(uint8_t t)
+{
+    switch (t) {
+    case KILN_TYPE_I32:
+    case KILN_TYPE_I64:
+    case KILN_TYPE_F32:
+    case KILN_TYPE_F64:
+    case KILN_TYPE_V128:
+    case KILN_TYPE_FUNCREF:
+    case KILN_TYPE_EXTERNREF:
+        return true;
+    }
+    return false;
+}
+
+static bool is_ref_type(uint8_t t)
+{
+    return t == KILN_TYPE_FUNCREF || t == KILN_TYPE_EXTERNREF;
+}
+
+static kiln_status bad(const char *what)
+{
+    kiln_set_error("invalid module descriptor: %s", what);
+    return KILN_STATUS_ARG;
+}
+
+static bool area_ok(uint32_t size, uint32_t offset, uint64_t count, uint64_t elem_size,
+                    uint32_t align)
+{
+    if (count == 0)
+        return true;
+    if (offset < KILN_VMCTX_HEADER_SIZE || offset % align != 0)
+        return false;
+    return (uint64_t)offset + count * elem_size <= size;
+}
+
+static bool str_ok(const kiln_str_desc *s)
+{
+    return s->len == 0 || s->ptr.p != NULL;
+}
+
+/* A constant expression producing type; globals it reads must be below global_limit. */
+static bool init_ok(const kiln_module_desc *m, const kiln_init_desc *init, uint8_t type,
+                    uint32_t global_limit)
+{
+    const kiln_global_desc *globals = m->globals.p;
+    switch (init->kind) {
+    case KILN_INIT_CONST:
+        return !is_ref_type(type);
+    case KILN_INIT_GLOBAL:
+        return init->index < global_limit && globals[init->index].type == type;
+    case KILN_INIT_REF_NULL:
+        return is_ref_type(type);
+    case KILN_INIT_REF_FUNC:
+        return type == KILN_TYPE_FUNCREF && init->index < m->func_count;
+    }
+    return false;
+}
+
+static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out)
+{
+    if (m->abi_version != KILN_ABI_VERSION) {
+        kiln_set_error("module compiled for runtime ABI %u, this runtime has ABI %u",
+                       (unsigned)m->abi_version, KILN_ABI_VERSION);
+        return KILN_STATUS_ABI;
+    }
+    const kiln_vmctx_layout *l = &m->layout;
+    if (l->size < KILN_VMCTX_HEADER_SIZE || l->size % 16 != 0)
+        return bad("vmctx size");
+    if ((m->type_count && !m->types.p) || (m->import_count && !m->imports.p) ||
+        (m->func_count && !m->funcs.p) || (m->table_count && !m->tables.p) ||
+        (m->memory_count && !m->memories.p) || (m->global_count && !m->globals.p) ||
+        (m->export_count && !m->exports.p) || (m->elem_count && !m->elems.p) ||
+        (m->data_count && !m->datas.p))
+        return bad("missing array");
+    if (m->func_import_count > m->func_count)
+        return bad("function import count");
+
+    const kiln_functype_desc *types = m->types.p;
+    for (uint32_t i = 0; i < m->type_count; i++) {
+        uint64_t n = (uint64_t)types[i].param_count + types[i].result_count;
+        if (n != 0 && types[i].types.p == NULL)
+            return bad("function type without types");
+        const uint8_t *t = types[i].types.p;
+        for (uint64_t j = 0; j < n; j++)
+            if (!is_value_type(t[j]))
+                return bad("value type");
+    }
+    const kiln_func_desc *funcs = m->funcs.p;
+    for (uint32_t i = 0; i < m->func_count; i++) {
+        if (funcs[i].type_index >= m->type_count)
+            return bad("function type index");
+        if (i >= m->func_import_count && funcs[i].code.p == NULL)
+            return bad("defined function without code");
+    }
+
+    const kiln_table_desc *tables = m->tables.p;
+    const kiln_memory_desc *memories = m->memories.p;
+    const kiln_global_desc *globals = m->globals.p;
+    uint32_t counts[4] = {0, 0, 0, 0}; /* imports per KILN_KIND_* */
+    const kiln_import_desc *imports = m->imports.p;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        const kiln_import_desc *im = &imports[i];
+        if (!str_ok(&im->module) || !str_ok(&im->name))
+            return bad("import name");
+        if (im->kind > KILN_KIND_GLOBAL || im->index != counts[im->kind]++)
+            return bad("import index");
+        switch (im->kind) {
+        case KILN_KIND_FUNC:
+            if (im->index >= m->func_import_count || im->type_index >= m->type_count ||
+                funcs[im->index].type_index != im->type_index)
+                return bad("function import");
+            break;
+        case KILN_KIND_TABLE:
+            if (im->index >= m->table_count || !tables[im->index].imported ||
+                tables[im->index].elem_type != im->type)
+                return bad("table import");
+            break;
+        case KILN_KIND_MEMORY:
+            if (im->index >= m->memory_count || !memories[im->index].imported)
+                return bad("memory import");
+            break;
+        case KILN_KIND_GLOBAL:
+            if (im->index >= m->global_count || !globals[im->index].imported ||
+                globals[im->index].type != im->type || globals[im->index].mut != im->mut)
+                return bad("global import");
+            break;
+        }
+    }
+    if (counts[KILN_KIND_FUNC] != m->func_import_count)
+        return bad("function import count");
+    for (uint32_t i = 0; i < m->table_count; i++) {
+        if (tables[i].imported != (i < counts[KILN_KIND_TABLE]) ||
+            !is_ref_type(tables[i].elem_type) || tables[i].limits.min > UINT32_MAX ||
+            (tables[i].limits.has_max &&
+             (tables[i].limits.max < tables[i].limits.min || tables[i].limits.max > UINT32_MAX)))
+            return bad("table");
+    }
+    for (uint32_t i = 0; i < m->memory_count; i++) {
+        if (memories[i].imported != (i < counts[KILN_KIND_MEMORY]) ||
+            memories[i].limits.min > KILN_MAX_PAGES ||
+            (memories[i].limits.has_max && (memories[i].limits.max < memories[i].limits.min ||
+                                            memories[i].limits.max > KILN_MAX_PAGES)))
+            return bad("memory");
+    }
+    uint32_t global_imports = counts[KILN_KIND_GLOBAL];
+    for (uint32_t i = 0; i < m->global_count; i++) {
+        if (globals[i].imported != (i < global_imports) || !is_value_type(globals[i].type))
+            return bad("global");
+        if (i >= global_imports && !init_ok(m, &globals[i].init, globals[i].type, i))
+            return bad("global initializer");
+    }
+
+    const kiln_export_desc *exports = m->exports.p;
+    const uint32_t limits[4] = {m->func_count, m->table_count, m->memory_count, m->global_count};
+    for (uint32_t i = 0; i < m->export_count; i++) {
+        if (!str_ok(&exports[i].name) || exports[i].kind > KILN_KIND_GLOBAL ||
+            exports[i].index >= limits[exports[i].kind])
+            return bad("export");
+    }
+    const kiln_elem_desc *elems = m->elems.p;
+    for (uint32_t i = 0; i < m->elem_count; i++) {
+        const kiln_elem_desc *e = &elems[i];
+        if (e->mode > KILN_SEG_MODE_DECLARATIVE || !is_ref_type(e->elem_type) ||
+            (e->count && !e->items.p))
+            return bad("element segment");
+        if (e->mode == KILN_SEG_MODE_ACTIVE &&
+            (e->table >= m->table_count || tables[e->table].elem_type != e->elem_type ||
+             !init_ok(m, &e->offset, KILN_TYPE_I32, m->global_count)))
+            return bad("active element segment");
+        const kiln_init_desc *items = e->items.p;
+        for (uint32_t j = 0; j < e->count; j++)
+            if (!init_ok(m, &items[j], e->elem_type, m->global_count))
+                return bad("element segment item");
+    }
+    const kiln_data_desc *datas = m->datas.p;
+    for (uint32_t i = 0; i < m->data_count; i++) {
+        const kiln_data_desc *d = &datas[i];
+        if (d->mode > KILN_SEG_MODE_PASSIVE || (d->size && !d->bytes.p))
+            return bad("data segment");
+        if (d->mode == KILN_SEG_MODE_ACTIVE &&
+            (d->memory >= m->memory_count ||
+             !init_ok(m, &d->offset, KILN_TYPE_I32, m->global_count)))
+            return bad("active data segment");
+    }
+    if (m->start != UINT32_MAX && m->start >= m->func_count)
+        return bad("start function");
+
+    if (!area_ok(l->size, l->imports, m->func_import_count, sizeof(kiln_import_slot), 8) ||
+        !area_ok(l->size, l->tables, m->table_count, sizeof(kiln_ptr64), 8) ||
+        !area_ok(l->size, l->globals, m->global_count, sizeof(kiln_ptr64), 8) ||
+        !area_ok(l->size, l->global_cells, m->global_count - global_imports,
+                 sizeof(kiln_global_cell), 8) ||
+        !area_ok(l->size, l->sig_ids, m->type_count, sizeof(uint32_t), 4) ||
+        !area_ok(l->size, l->funcrefs, m->func_count - m->func_import_count, sizeof(kiln_funcref),
+                 8) ||
+        !area_ok(l->size, l->elem_dropped, m->elem_count, 1, 1) ||
+        !area_ok(l->size, l->data_dropped, m->data_count, 1, 1))
+        return bad("vmctx layout");
+    *global_imports_out = global_imports;
+    return KILN_STATUS_OK;
+}
+
+kiln_status kiln_module_prepare(const kiln_module_desc *m, uint32_t *global_imports)
+{
+    kiln_status s = kiln_runtime_init();
+    if (s != KILN_STATUS_OK) {
+        kiln_set_error("cannot install the runtime's signal handlers");
+        return s;
+    }
+    if ((s = check(m, global_imports)) != KILN_STATUS_OK)
+        return s;
+    uintptr_t code_begin = (uintptr_t)m->code_begin.p;
+    uintptr_t code_end = (uintptr_t)m->code_end.p;
+    if (code_begin < code_end && !kiln_signal_add_code(code_begin, code_end)) {
+        kiln_set_error("too many modules registered with the signal handler");
+        return KILN_STATUS_LIMIT;
+    }
+    return KILN_STATUS_OK;
+}
+
+kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *ids)
+{
+    const kiln_functype_desc *types = m->types.p;
+    for (uint32_t i = 0; i < m->type_count; i++) {
+        const uint8_t *t = types[i].types.p;
+        ids[i] = kiln_sig_intern(types[i].param_count, t, types[i].result_count,
+                                 t ? t + types[i].param_count : NULL);
+        if (ids[i] == 0) {
+            kiln_set_error("cannot intern function signature %u", (unsigned)i);
+            return KILN_STATUS_NOMEM;
+        }
+    }
+    return KILN_STATUS_OK;
+}
