@@ -367,19 +367,14 @@ static bool loads_binary_module(const json_value *cmd)
 static const char *const why_kinds[] = {
     [LOAD_UNSUPPORTED] = "unsupported", [LOAD_FAILED] = "failed"};
 
-/* Writes WORK/mORDINAL.why for c (not LOAD_OK). False with errno on an I/O error. */
-static bool write_why(const runner *r, unsigned ordinal, const compiled *c)
+/* Writes WORK/mORDINAL.why for c (not LOAD_OK). False with the reason in d. */
+static bool write_why(const runner *r, unsigned ordinal, const compiled *c, kiln_diag *d)
 {
-    char path[HOST_PATH_SIZE];
-    if (!module_path(r, ordinal, ".why", path, sizeof(path))) {
-        errno = ENAMETOOLONG;
-        return false;
-    }
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return false;
-    fprintf(f, "%s\n%s\n", why_kinds[c->result], c->why);
-    return fclose(f) == 0;
+    char path[HOST_PATH_SIZE], text[sizeof c->why + 32];
+    if (!module_path(r, ordinal, ".why", path, sizeof(path)))
+        return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "path too long");
+    int n = snprintf(text, sizeof(text), "%s\n%s\n", why_kinds[c->result], c->why);
+    return host_write_file(path, text, (size_t)n, 0666, d);
 }
 
 /* Reads WORK/mORDINAL.why (write_why) into out; false if there is none. */
@@ -1231,9 +1226,10 @@ static int prepare_only(runner *r)
             !link_module(r, i, so, sizeof(so), c->why, sizeof(c->why)))
             c->result = LOAD_FAILED;
         counts[c->result]++;
-        if (c->result != LOAD_OK && !write_why(r, i, c)) {
-            fprintf(stderr, "kiln wast: cannot write m%u.why in %s: %s\n", i, r->work_dir,
-                    strerror(errno));
+        kiln_diag d;
+        kiln_diag_init(&d);
+        if (c->result != LOAD_OK && !write_why(r, i, c, &d)) {
+            fprintf(stderr, "kiln wast: m%u.why in %s: %s\n", i, r->work_dir, d.msg);
             status = CLI_EXIT_USAGE;
         }
     }
