@@ -1116,10 +1116,10 @@ static bool parse_unsigned(const char *s, unsigned *out)
 /* Returns -1 when the arguments are fine, else the exit status to return. */
 static int parse_args(int argc, char **argv, wast_options *o)
 {
-    bool options_done = false;
+    bool options_done = false, missing = false;
+    const char *timeout = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        bool has_value = i + 1 < argc;
         if (options_done || a[0] != '-' || a[1] == '\0') {
             if (o->file)
                 return cli_usage_error("wast", "expected one FILE, got '%s' too", a);
@@ -1141,25 +1141,22 @@ static int parse_args(int argc, char **argv, wast_options *o)
             o->isolate = false;
         } else if (strcmp(a, "--skip-if-missing") == 0) {
             o->skip_if_missing = true;
-        } else if (strcmp(a, "--wast2json") == 0 && has_value) {
-            o->wast2json = argv[++i];
-        } else if (strcmp(a, "--linker") == 0 && has_value) {
-            o->linker = argv[++i];
-        } else if (strcmp(a, "--link-lib") == 0 && has_value) {
-            o->link_lib = argv[++i];
-        } else if (strcmp(a, "--timeout") == 0 && has_value) {
-            if (!parse_unsigned(argv[++i], &o->timeout))
-                return cli_usage_error("wast", "bad --timeout '%s'", argv[i]);
-        } else if (strcmp(a, "--target") == 0 && has_value) {
-            o->target = argv[++i];
-        } else if (strcmp(a, "--cpu") == 0 && has_value) {
-            o->cpu = argv[++i];
-        } else if (strcmp(a, "--work") == 0 && has_value) {
-            o->work = argv[++i];
         } else if (strcmp(a, "--prepare-only") == 0) {
             o->prepare_only = true;
+        } else if (cli_option_value(argc, argv, &i, "--wast2json", &o->wast2json, &missing) ||
+                   cli_option_value(argc, argv, &i, "--linker", &o->linker, &missing) ||
+                   cli_option_value(argc, argv, &i, "--link-lib", &o->link_lib, &missing) ||
+                   cli_option_value(argc, argv, &i, "--timeout", &timeout, &missing) ||
+                   cli_option_value(argc, argv, &i, "--target", &o->target, &missing) ||
+                   cli_option_value(argc, argv, &i, "--cpu", &o->cpu, &missing) ||
+                   cli_option_value(argc, argv, &i, "--work", &o->work, &missing)) {
+            if (missing)
+                return cli_usage_error("wast", "option '%s' needs a value", a);
+            if (timeout && !parse_unsigned(timeout, &o->timeout))
+                return cli_usage_error("wast", "bad --timeout '%s'", timeout);
+            timeout = NULL;
         } else {
-            return cli_usage_error("wast", "unknown option or missing value '%s'", a);
+            return cli_usage_error("wast", "unknown option '%s'", a);
         }
     }
     if (!o->file)

@@ -133,10 +133,16 @@ EOF
 check "no file" 2 "$kiln" wast
 
 want_stderr <<'EOF'
-kiln wast: unknown option or missing value '--frobnicate'
+kiln wast: unknown option '--frobnicate'
 Run 'kiln help wast' for usage.
 EOF
 check "unknown option" 2 "$kiln" wast --frobnicate altered.wast
+
+want_stderr <<'EOF'
+kiln wast: option '--linker' needs a value
+Run 'kiln help wast' for usage.
+EOF
+check "option without its value" 2 "$kiln" wast altered.wast --linker
 
 want_stderr <<'EOF'
 kiln wast: 'altered.txt' is neither a .wast nor a .json file
