@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_e2e.sh KILN GUEST_DIR SRC_DIR WORK [SAMPLES_DIR]
 #
-# Runs the WASI guests built from tests/wasi_e2e/*.c (GUEST_DIR/NAME.wasm) through both
+# Runs the WASI guests built from tests/wasi/e2e/*.c (GUEST_DIR/NAME.wasm) through both
 # `kiln run` and executables made by `kiln build`, and compares stdout, stderr and the exit
 # status with SRC_DIR/expected/ exactly. Also: the sample programs, usage and input errors,
 # the compile cache (a corrupt entry is rebuilt) and reproducible builds.

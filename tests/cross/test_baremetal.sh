@@ -2,7 +2,7 @@
 # test_baremetal.sh KILN SOURCE_DIR WORK_DIR CMAKE -- the bare-metal sample end to end:
 # configure and build the firmware for Cortex-M3 (cmake/toolchains/thumbv7m-none-eabi.cmake,
 # KILN_PLATFORM=baremetal, the module compiled by KILN), run it under qemu-system-arm on the
-# mps2-an385 board with semihosting, and compare its output with expected.txt.
+# mps2-an385 board with semihosting, and compare its output with baremetal_expected.txt.
 # Exit 0 pass, 1 fail, 77 skipped (a tool is missing).
 set -u
 kiln=$1 src=$2 work=$3 cmake=$4
@@ -47,8 +47,8 @@ if [ "$status" -ne 0 ]; then
     echo "FAIL: qemu-system-arm exited with status $status (124: timeout)"
     exit 1
 fi
-if ! diff -u "$here/expected.txt" "$work/out.txt"; then
-    echo "FAIL: the firmware's output differs from expected.txt"
+if ! diff -u "$here/baremetal_expected.txt" "$work/out.txt"; then
+    echo "FAIL: the firmware's output differs from baremetal_expected.txt"
     exit 1
 fi
 echo "PASS: $(wc -l <"$work/out.txt") lines as expected"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# smoke.sh KILN DIR KERNEL... -- for each KERNEL, `kiln build -O2 DIR/KERNEL.wasm` and check
+# test_bench_smoke.sh KILN DIR KERNEL... -- for each KERNEL, `kiln build -O2 DIR/KERNEL.wasm` and check
 # that the executable prints exactly what DIR/KERNEL.native prints (the checksum line).
 set -euo pipefail
 kiln=$1 dir=$2
