@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# test_bench_smoke.sh KILN DIR KERNEL... -- for each KERNEL, `kiln build -O2 DIR/KERNEL.wasm` and check
-# that the executable prints exactly what DIR/KERNEL.native prints (the checksum line).
-set -euo pipefail
+# test_bench_smoke.sh KILN DIR KERNEL... -- for each KERNEL, `kiln build -O2 DIR/KERNEL.wasm`
+# and check that the executable prints exactly what DIR/KERNEL.native prints (the checksum
+# line).
+set -uo pipefail
+source "$(dirname "$0")/../lib/lib.sh"
 kiln=$1 dir=$2
 shift 2
-status=0
 for k in "$@"; do
-    "$kiln" build -O2 "$dir/$k.wasm" -o "$dir/$k.kiln"
+    if ! "$kiln" build -O2 "$dir/$k.wasm" -o "$dir/$k.kiln"; then
+        fail "$k: kiln build -O2 $dir/$k.wasm"
+        continue
+    fi
     want=$("$dir/$k.native")
     got=$("$dir/$k.kiln")
     if [[ $got == "$want" ]]; then
-        echo "ok: $got"
+        pass "$got"
     else
-        echo "FAIL: $k: kiln printed '$got', native printed '$want'" >&2
-        status=1
+        fail "$k: kiln printed '$got', native printed '$want'"
     fi
 done
-exit "$status"
+finish

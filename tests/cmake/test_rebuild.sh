@@ -9,23 +9,14 @@
 # `ninja -n -d explain` must also report no work after a build. The test touches PREFIX's
 # kiln program (ctest serialises it with the other users of PREFIX).
 set -uo pipefail
-
-generator=$1
-prefix=$2
-samples=$3
-work=$4
-KILN_TEST_CC=$5
-here=$(dirname "$0")
-# shellcheck source-path=SCRIPTDIR source=common.sh
-source "$here/common.sh"
-KILN_FIND=(-DCMAKE_PREFIX_PATH="$prefix")
-
-rm -rf "$work"
-mkdir -p "$work"
+source "$(dirname "$0")/../lib/lib.sh"
+generator=$1 prefix=$2 samples=$3 work=$4 KILN_TEST_CC=$5
+KILN_FIND=-DCMAKE_PREFIX_PATH=$prefix
+enter_work "$work"
 cp -R "$samples/multi-module" "$work/src"
 b="$work/build"
-configure_sample "$work/src" "$b" "$generator"
-build_sample "$b"
+cmake_configure "$work/src" "$b" "$generator"
+cmake_build "$b"
 
 # Build products newer than the marker, relative to the build directory, one per line.
 changed_products()
@@ -49,7 +40,7 @@ step()
     touch "$work/marker"
     sleep 0.2
     "$@"
-    build_sample "$b"
+    cmake_build "$b"
     local got
     got=$(changed_products)
     if [[ $got == "$expected" ]]; then
