@@ -70,20 +70,6 @@ static kiln_instance *new_basic(void)
     return inst;
 }
 
-static uint32_t f32_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-
-static uint64_t f64_bits(double f)
-{
-    uint64_t u;
-    memcpy(&u, &f, 8);
-    return u;
-}
-
 static void test_control(kiln_instance *b)
 {
     EXPECT_CALL(int64_t, 1, basic_fac(b, 0, &out_));

@@ -93,27 +93,6 @@ static void test_narrow(kiln_instance *in)
     }
 }
 
-static uint32_t f32_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-
-static float f32_of(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-static double f64_of(uint64_t u)
-{
-    double d;
-    memcpy(&d, &u, 8);
-    return d;
-}
-
 static void test_float_minmax(kiln_instance *in)
 {
     const float qnan = f32_of(0x7fc00000u), snan = f32_of(0x7fa00000u);

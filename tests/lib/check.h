@@ -10,7 +10,7 @@
  *   EXPECT_TRAP(call, want)                 a kiln_trap value, e.g. KILN_TRAP_NONE
  *   EXPECT_CALL(type, want, call)           an export's one result: call stores a TYPE through
  *                                           &out_, does not trap, and out_ equals want bit for
- *                                           bit
+ *                                           bit; f32_bits/f64_bits/f32_of/f64_of for floats
  */
 #ifndef KILN_TEST_CHECK_H
 #define KILN_TEST_CHECK_H
@@ -90,6 +90,20 @@ static inline bool check_trap(kiln_trap got, kiln_trap want, const char *file, i
     return check_tally(got == want || check_fail(file, line, "%s: got trap '%s', want '%s'", expr,
                                                  kiln_trap_message(got), kiln_trap_message(want)));
 }
+
+/* Floats by their bit patterns and back, for exact checks of NaN payloads and signed zeros. */
+typedef union check_bits32 {
+    float f;
+    uint32_t u;
+} check_bits32;
+typedef union check_bits64 {
+    double f;
+    uint64_t u;
+} check_bits64;
+#define f32_bits(x) ((check_bits32){.f = (x)}.u)
+#define f64_bits(x) ((check_bits64){.f = (x)}.u)
+#define f32_of(x)   ((check_bits32){.u = (x)}.f)
+#define f64_of(x)   ((check_bits64){.u = (x)}.f)
 
 /* Prints "ok: N checks" or "FAIL: F of N checks failed"; returns main's exit status. */
 static inline int check_finish(void)
