@@ -7,15 +7,7 @@
 
 #include "../lib/check.h"
 #include "workload.h"
-
-uint32_t wl_sha(uint32_t seed, uint32_t len);
-uint64_t wl_sort(uint32_t seed, uint32_t n, uint32_t order);
-uint64_t wl_matmul(uint32_t n);
-uint32_t wl_crc(uint32_t seed, uint32_t len);
-int64_t wl_divs(int64_t a, int64_t b);
-uint64_t wl_floats(uint32_t seed);
-uint32_t wl_ack(uint32_t m, uint32_t n);
-uint32_t wl_bytes(uint32_t seed);
+#include "workload_native.h"
 
 /* A result of the Wasm build (trap t, value got) against the native one. */
 static void check(const char *what, kiln_trap t, uint64_t got, uint64_t want)
