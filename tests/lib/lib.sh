@@ -1,5 +1,5 @@
 # shellcheck shell=sh disable=SC3043 # local: dash, bash and busybox sh have it
-# lib.sh -- the one helper library of Kiln's shell tests, sourced by every tests/*/*.sh
+# lib.sh -- the one helper library of Kiln's shell tests, sourced by every one of them
 # (`. "$(dirname "$0")/../lib/lib.sh"`). POSIX sh (plus `local`), so both the bash tests and
 # the ones ctest runs with sh (dash) can use it.
 #
@@ -8,8 +8,9 @@
 # SKIP_RETURN_CODE), die MESSAGE exits 1 at once. A case runs one command and compares its
 # exit status, stdout and stderr: exactly (check, with want_stdout/want_stderr set before it
 # from a here-document or file; default empty), by whole lines (contains), or by status and a
-# grep pattern on stderr (expect). The last case's output stays in $case_out and $case_err.
-# Setup: need_program, abspath, enter_work; cmake_configure/cmake_build for CMake projects.
+# grep pattern on stderr (expect); any_stdout/any_stderr leave a stream out. The last case's
+# output stays in $case_out and $case_err (stdout_has greps it). Setup: need_program, abspath,
+# enter_work; cmake_configure/cmake_build for CMake projects; die_log shows a failed step's log.
 
 lib_passed=0
 lib_failed=0
