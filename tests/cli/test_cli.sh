@@ -4,39 +4,19 @@
 # Usage: test_cli.sh KILN WAT2WASM SOURCE_DIR WORK_DIR VERSION
 # Modules are made at test time: wat2wasm assembles the .wat files next to this script, and
 # malformed ones are byte strings written with printf or truncated copies. Every case
-# compares the whole output with the text below (lib.sh prints a diff on a mismatch), so a
+# compares the whole output with the text below (tests/lib/lib.sh shows a diff), so a
 # change in wording, offsets or layout fails here until the expectation is updated on
 # purpose. Exits 77 (ctest: skipped) when wat2wasm is missing.
 set -uo pipefail
-
-kiln=$1
-wat2wasm=$2
-src=$3
-work=$4
-version=$5
-
-if ! [[ -x $wat2wasm ]]; then
-    echo "wat2wasm not found (Debian package wabt): skipping the CLI tests"
-    exit 77
-fi
-
+source "$(dirname "$0")/../lib/lib.sh"
+need_program "$2" "wat2wasm (Debian package wabt)"
 # Absolute paths: the cases run from inside the work directory.
-abs() { if [[ $1 == /* ]]; then echo "$1"; else echo "$PWD/$1"; fi; }
-if [[ $kiln == */* ]]; then kiln=$(abs "$kiln"); fi
-if [[ $wat2wasm == */* ]]; then wat2wasm=$(abs "$wat2wasm"); fi
-src=$(abs "$src")
-work=$(abs "$work")
-
-rm -rf "$work"
-mkdir -p "$work"
-cd "$work" || exit 1
-# shellcheck source=lib.sh
-source "$src/lib.sh"
-reset_wants
+kiln=$(abspath "$1") wat2wasm=$(abspath "$2") src=$(abspath "$3") version=$5
+enter_work "$4"
 
 # --- the modules -------------------------------------------------------------------------
-"$wat2wasm" --debug-names "$src/demo.wat" -o demo.wasm || exit 1
-"$wat2wasm" --no-check "$src/type_error.wat" -o type_error.wasm || exit 1
+"$wat2wasm" --debug-names "$src/demo.wat" -o demo.wasm || die "wat2wasm demo.wat"
+"$wat2wasm" --no-check "$src/type_error.wat" -o type_error.wasm || die "wat2wasm type_error.wat"
 head -c 150 demo.wasm >truncated.wasm          # cut inside the code section
 printf '\0asm\1\0\0\0' >empty_module.wasm      # the smallest valid module
 printf 'hello, world' >text.wasm               # no magic
@@ -54,7 +34,7 @@ kiln $version
 EOF
 check "--version" 0 "$kiln" --version
 
-want_stdout <<'EOF'
+cat >main_help.txt <<'EOF'
 Usage: kiln COMMAND [OPTIONS] [ARGS...]
 
 Kiln is an ahead-of-time WebAssembly toolchain: it turns .wasm modules into native
@@ -77,16 +57,16 @@ Run 'kiln help COMMAND' or 'kiln COMMAND --help' for a command's options.
 Exit status: 0 success, 1 a module is not valid or a file cannot be read,
 2 usage error.
 EOF
-cp "$work/.want_out" main_help.txt
+want_stdout <main_help.txt
 check "--help" 0 "$kiln" --help
 
-cp main_help.txt "$work/.want_out"
+want_stdout <main_help.txt
 check "-h" 0 "$kiln" -h
 
-cp main_help.txt "$work/.want_out"
+want_stdout <main_help.txt
 check "help without a command" 0 "$kiln" help
 
-cp main_help.txt "$work/.want_err"
+want_stderr <main_help.txt
 check "no arguments: help on stderr, status 2" 2 "$kiln"
 
 want_stderr <<'EOF'
@@ -116,9 +96,9 @@ check "help help" 0 "$kiln" help help
 
 # Per-command help: the same text both ways, and it starts with the usage line.
 "$kiln" validate --help >validate_help.txt
-cp validate_help.txt "$work/.want_out"
+want_stdout <validate_help.txt
 check "help validate = validate --help" 0 "$kiln" help validate
-cp validate_help.txt "$work/.want_out"
+want_stdout <validate_help.txt
 check "validate -h" 0 "$kiln" validate -h
 want_stdout <<'EOF'
 Usage: kiln validate [--json] [--verbose] FILE...
@@ -126,7 +106,7 @@ EOF
 check "validate help starts with its usage" 0 head -n 1 validate_help.txt
 
 "$kiln" inspect --help >inspect_help.txt
-cp inspect_help.txt "$work/.want_out"
+want_stdout <inspect_help.txt
 check "help inspect = inspect --help" 0 "$kiln" help inspect
 want_stdout <<'EOF'
 Usage: kiln inspect [--json] FILE

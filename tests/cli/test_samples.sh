@@ -2,38 +2,20 @@
 # test_samples.sh -- `kiln validate` and `kiln inspect` on the sample programs in samples/,
 # compiled by clang to wasm32-wasi at build time: real compiler output, with a name section.
 #
-# Usage: test_samples.sh KILN SAMPLES_BUILD_DIR SOURCE_DIR WORK_DIR
+# Usage: test_samples.sh KILN SAMPLES_BUILD_DIR WORK_DIR
 # Sizes and offsets depend on the clang and wasi-libc versions, so the inspect cases match
 # lines with regular expressions (exports, imports, names, signatures, the section table) and
 # check that the sections listed cover the whole file; the validate cases are exact.
 set -uo pipefail
-
-kiln=$1
-samples=$2
-src=$3
-work=$4
-
+source "$(dirname "$0")/../lib/lib.sh"
 # Absolute paths: the cases run from inside the work directory.
-abs() { if [[ $1 == /* ]]; then echo "$1"; else echo "$PWD/$1"; fi; }
-if [[ $kiln == */* ]]; then kiln=$(abs "$kiln"); fi
-samples=$(abs "$samples")
-src=$(abs "$src")
-work=$(abs "$work")
-
-rm -rf "$work"
-mkdir -p "$work"
-# shellcheck source=lib.sh
-source "$src/lib.sh"
-reset_wants
-
+kiln=$(abspath "$1") samples=$(abspath "$2")
+enter_work "$3"
 for sample in hello wc; do
-    if ! [[ -f $samples/$sample.wasm ]]; then
-        echo "FAIL $samples/$sample.wasm was not built (target kiln_samples)"
-        exit 1
-    fi
-    cp "$samples/$sample.wasm" "$work/"
+    [[ -f $samples/$sample.wasm ]] ||
+        die "$samples/$sample.wasm was not built (target kiln_samples)"
+    cp "$samples/$sample.wasm" .
 done
-cd "$work" || exit 1
 
 check "samples are valid" 0 "$kiln" validate hello.wasm wc.wasm
 

@@ -5,15 +5,8 @@
 #
 # Usage: test_install.sh KILN_BUILD_DIR PREFIX CC VERSION
 set -uo pipefail
-
-build=$1
-prefix=$2
-KILN_TEST_CC=$3
-version=$4
-here=$(dirname "$0")
-# shellcheck source-path=SCRIPTDIR source=common.sh
-source "$here/common.sh"
-
+source "$(dirname "$0")/../lib/lib.sh"
+build=$1 prefix=$2 KILN_TEST_CC=$3 version=$4
 rm -rf "$prefix"
 mkdir -p "$(dirname "$prefix")"
 log="$prefix.install.log"

@@ -6,27 +6,17 @@
 #
 # Usage: test_options.sh KILN_BUILD_DIR WORK_DIR CC WAT2WASM
 set -uo pipefail
-
-kiln_build=$1
-work=$2
-KILN_TEST_CC=$3
-wat2wasm=$4
-here=$(dirname "$0")
-# shellcheck source-path=SCRIPTDIR source=common.sh
-source "$here/common.sh"
-KILN_FIND=(-DKiln_DIR="$kiln_build")
-
-rm -rf "$work"
-mkdir -p "$work/src"
+source "$(dirname "$0")/../lib/lib.sh"
+kiln_build=$1 work=$2 KILN_TEST_CC=$3 wat2wasm=$4
+KILN_FIND=-DKiln_DIR=$kiln_build
+enter_work "$work"
 src="$work/src"
+mkdir "$src"
 cat >"$src/add.wat" <<'WAT'
 (module (func (export "add") (param i32 i32) (result i32)
   (i32.add (local.get 0) (local.get 1))))
 WAT
-if ! "$wat2wasm" "$src/add.wat" -o "$src/add.wasm"; then
-    echo "FAIL wat2wasm"
-    exit 1
-fi
+"$wat2wasm" "$src/add.wat" -o "$src/add.wasm" || die "wat2wasm add.wat"
 cat >"$src/host.c" <<'C'
 #include <stdio.h>
 
@@ -57,8 +47,8 @@ project_with()
 project_with 'add_wasm_module(adder SOURCES add.wasm PREFIX calc OPT 0)
 add_executable(host host.c)
 target_link_libraries(host PRIVATE adder)'
-configure_sample "$src" "$work/wasm" Ninja
-build_sample "$work/wasm"
+cmake_configure "$src" "$work/wasm" Ninja
+cmake_build "$work/wasm"
 if [[ -f $work/wasm/adder/calc.h ]] && [[ $("$work/wasm/host") == 42 ]]; then
     pass ".wasm source with PREFIX calc: adder/calc.h, calc_add() = 42"
 else
@@ -69,8 +59,8 @@ fi
 project_with 'add_wasm_module(adder SOURCES add.wasm PREFIX calc BOUNDS_CHECKS)
 add_executable(host host.c)
 target_link_libraries(host PRIVATE adder)'
-configure_sample "$src" "$work/bounds" Ninja
-build_sample "$work/bounds"
+cmake_configure "$src" "$work/bounds" Ninja
+cmake_build "$work/bounds"
 if grep -q -- '--bounds-checks' "$work/bounds/CMakeFiles/adder.kiln/calc.o.cmd" &&
     [[ $("$work/bounds/host") == 42 ]]; then
     pass "BOUNDS_CHECKS: compiled with --bounds-checks, calc_add() = 42"
@@ -113,10 +103,10 @@ cross()
     shift 2
     local build="$work/cross-$name"
     project_with 'add_wasm_module(adder SOURCES add.wat PREFIX calc)'
-    configure_sample "$src" "$build" Ninja -DCMAKE_SYSTEM_NAME=Linux \
+    cmake_configure "$src" "$build" Ninja -DCMAKE_SYSTEM_NAME=Linux \
         -DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY -DCMAKE_HAVE_PTHREAD_H=1 \
         -DCMAKE_HAVE_LIBC_PTHREAD=1 "$@"
-    build_sample "$build" adder
+    cmake_build "$build" adder
     local obj="$build/CMakeFiles/adder.kiln/calc.o"
     local kind
     kind=$(file -b "$obj")

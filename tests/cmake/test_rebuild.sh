@@ -9,23 +9,14 @@
 # `ninja -n -d explain` must also report no work after a build. The test touches PREFIX's
 # kiln program (ctest serialises it with the other users of PREFIX).
 set -uo pipefail
-
-generator=$1
-prefix=$2
-samples=$3
-work=$4
-KILN_TEST_CC=$5
-here=$(dirname "$0")
-# shellcheck source-path=SCRIPTDIR source=common.sh
-source "$here/common.sh"
-KILN_FIND=(-DCMAKE_PREFIX_PATH="$prefix")
-
-rm -rf "$work"
-mkdir -p "$work"
+source "$(dirname "$0")/../lib/lib.sh"
+generator=$1 prefix=$2 samples=$3 work=$4 KILN_TEST_CC=$5
+KILN_FIND=-DCMAKE_PREFIX_PATH=$prefix
+enter_work "$work"
 cp -R "$samples/multi-module" "$work/src"
 b="$work/build"
-configure_sample "$work/src" "$b" "$generator"
-build_sample "$b"
+cmake_configure "$work/src" "$b" "$generator"
+cmake_build "$b"
 
 # Build products newer than the marker, relative to the build directory, one per line.
 changed_products()
@@ -49,7 +40,7 @@ step()
     touch "$work/marker"
     sleep 0.2
     "$@"
-    build_sample "$b"
+    cmake_build "$b"
     local got
     got=$(changed_products)
     if [[ $got == "$expected" ]]; then
@@ -76,13 +67,17 @@ host='CMakeFiles/multi_host.dir/host.c.o'
 
 step "a no-op build rebuilds nothing" "" none
 
-step "touching stats.c rebuilds stats and its dependents only" "$host
+# What recompiling stats.c writes: the C object and its wasm, kiln compile's outputs, the
+# library and the host.
+stats_chain="$host
 CMakeFiles/stats.kiln/0_stats.o
 CMakeFiles/stats.kiln/stats.o
 CMakeFiles/stats.kiln/stats.wasm
 libstats.a
 multi_host
-stats/stats.h" touch "$work/src/stats.c"
+stats/stats.h"
+step "touching stats.c rebuilds stats and its dependents only" "$stats_chain" \
+    touch "$work/src/stats.c"
 
 step "touching geometry.wat rebuilds geometry and its dependents only" "$host
 CMakeFiles/geometry.kiln/geometry.o
@@ -97,13 +92,8 @@ geometry/geometry.h
 libgeometry.a
 multi_host" sed -i 's/geometry.wat OPT 3/geometry.wat OPT 1/' "$work/src/CMakeLists.txt"
 
-step "new COMPILE_OPTIONS for stats recompile stats.c" "$host
-CMakeFiles/stats.kiln/0_stats.o
-CMakeFiles/stats.kiln/stats.o
-CMakeFiles/stats.kiln/stats.wasm
-libstats.a
-multi_host
-stats/stats.h" sed -i 's/-std=c17 -Wall/-std=c17 -DKILN_TEST=1 -Wall/' "$work/src/CMakeLists.txt"
+step "new COMPILE_OPTIONS for stats recompile stats.c" "$stats_chain" \
+    sed -i 's/-std=c17 -Wall/-std=c17 -DKILN_TEST=1 -Wall/' "$work/src/CMakeLists.txt"
 
 step "a new kiln program recompiles every module, not the wasm" "$host
 CMakeFiles/geometry.kiln/geometry.o

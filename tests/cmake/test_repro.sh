@@ -5,27 +5,20 @@
 #
 # Usage: test_repro.sh KILN_BUILD_DIR SAMPLES_DIR WORK_DIR CC
 set -uo pipefail
-
-kiln_build=$1
-samples=$2
-work=$3
-KILN_TEST_CC=$4
-here=$(dirname "$0")
-# shellcheck source-path=SCRIPTDIR source=common.sh
-source "$here/common.sh"
-KILN_FIND=(-DKiln_DIR="$kiln_build")
-
-rm -rf "$work"
-mkdir -p "$work/copy-of-the-sources"
+source "$(dirname "$0")/../lib/lib.sh"
+kiln_build=$1 samples=$2 work=$3 KILN_TEST_CC=$4
+KILN_FIND=-DKiln_DIR=$kiln_build
+enter_work "$work"
+mkdir copy-of-the-sources
 a="$work/a"
 b="$work/second/build-directory-with-a-longer-name"
 # multi-module: a module from .wat and one from C.
 sample=multi-module
 cp -R "$samples/$sample" "$work/copy-of-the-sources/"
-configure_sample "$samples/$sample" "$a/$sample" Ninja
-configure_sample "$work/copy-of-the-sources/$sample" "$b/$sample" Ninja
-build_sample "$a/$sample"
-build_sample "$b/$sample"
+cmake_configure "$samples/$sample" "$a/$sample" Ninja
+cmake_configure "$work/copy-of-the-sources/$sample" "$b/$sample" Ninja
+cmake_build "$a/$sample"
+cmake_build "$b/$sample"
 compared=0
 while IFS= read -r f; do
     compared=$((compared + 1))

@@ -5,37 +5,27 @@
 #   build-tree: find_package(Kiln) through -DKiln_DIR=KILN_BUILD_DIR
 #   prefix:     find_package(Kiln) through -DCMAKE_PREFIX_PATH=PREFIX (after cmake --install)
 set -uo pipefail
-
-mode=$1
-where=$2
-samples=$3
-work=$4
-KILN_TEST_CC=$5
-here=$(dirname "$0")
-# shellcheck source-path=SCRIPTDIR source=common.sh
-source "$here/common.sh"
-
+source "$(dirname "$0")/../lib/lib.sh"
+mode=$1 where=$2 samples=$3 work=$4 KILN_TEST_CC=$5
 case $mode in
-build-tree) KILN_FIND=(-DKiln_DIR="$where") ;;
-prefix) KILN_FIND=(-DCMAKE_PREFIX_PATH="$where") ;;
+build-tree) KILN_FIND=-DKiln_DIR=$where ;;
+prefix) KILN_FIND=-DCMAKE_PREFIX_PATH=$where ;;
 *)
     echo "usage: $0 build-tree|prefix DIR SAMPLES_DIR WORK_DIR CC" >&2
     exit 2
     ;;
 esac
-
-rm -rf "$work"
-mkdir -p "$work"
+enter_work "$work"
 
 for sample in sandboxed-library multi-module pool hello wc; do
-    configure_sample "$samples/$sample" "$work/$sample" Ninja
+    cmake_configure "$samples/$sample" "$work/$sample" Ninja
     # The package really came from where it should.
     found=$(sed -n 's/^Kiln_DIR:[A-Z]*=//p' "$work/$sample/CMakeCache.txt")
     case $found in
     "$where"*) ;;
     *) fail "$sample: Kiln_DIR is '$found', not under $where" ;;
     esac
-    build_sample "$work/$sample"
+    cmake_build "$work/$sample"
     pass "$sample: configured and built ($mode)"
 done
 

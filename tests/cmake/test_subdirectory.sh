@@ -6,17 +6,10 @@
 #
 # Usage: test_subdirectory.sh KILN_SOURCE_DIR WORK_DIR CC
 set -uo pipefail
-
-kiln_src=$1
-work=$2
-KILN_TEST_CC=$3
-here=$(dirname "$0")
-# shellcheck source-path=SCRIPTDIR source=common.sh
-source "$here/common.sh"
-KILN_FIND=()
-
-rm -rf "$work"
-mkdir -p "$work/src"
+source "$(dirname "$0")/../lib/lib.sh"
+kiln_src=$1 work=$2 KILN_TEST_CC=$3 KILN_FIND=
+enter_work "$work"
+mkdir src
 cat >"$work/src/CMakeLists.txt" <<EOF_CMAKE
 cmake_minimum_required(VERSION 3.25)
 project(uses_kiln LANGUAGES C)
@@ -33,8 +26,8 @@ add_executable(pool_host "$kiln_src/samples/pool/host.c")
 target_link_libraries(pool_host PRIVATE counter)
 add_wasm_executable(hello SOURCES "$kiln_src/samples/hello/hello.c")
 EOF_CMAKE
-configure_sample "$work/src" "$work/build" Ninja
-build_sample "$work/build" pool_host hello
+cmake_configure "$work/src" "$work/build" Ninja
+cmake_build "$work/build" pool_host hello
 if out=$("$work/build/pool_host" 100) && [[ $out == "100 instances created"* ]]; then
     pass "add_subdirectory: add_wasm_module + host: $out"
 else

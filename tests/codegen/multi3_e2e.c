@@ -5,25 +5,16 @@
  * access past the end of memory traps before anything is written, as the Wasm body does (the
  * high half is stored first). The near misses must keep their own, different semantics,
  * checked against a C model of their instructions: were one recognised, it would store the
- * true product instead. Prints each failed check; exit status 1 if any.
+ * true product instead. Checks: tests/lib/check.h.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../lib/check.h"
 #include "multi3.h"
 
 typedef unsigned __int128 u128;
-
-static int failures;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            printf("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                        \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 #define M32      UINT64_C(0xffffffff)
 #define SENTINEL UINT64_C(0x5a5a5a5a5a5a5a5a)
@@ -53,7 +44,7 @@ typedef kiln_trap (*mul_fn)(kiln_instance *, int32_t, int64_t, int64_t, int64_t,
 static uint64_t load(kiln_instance *in, uint32_t addr)
 {
     int64_t v = 0;
-    CHECK(multi3_load(in, (int32_t)addr, &v) == KILN_TRAP_NONE);
+    EXPECT_TRAP(multi3_load(in, (int32_t)addr, &v), KILN_TRAP_NONE);
     return (uint64_t)v;
 }
 
@@ -61,7 +52,7 @@ static uint64_t load(kiln_instance *in, uint32_t addr)
 static void run(kiln_instance *in, mul_fn fn, uint32_t ret, u128 a, u128 b, uint64_t out[3])
 {
     for (uint32_t i = 0; i < 3; i++)
-        CHECK(multi3_store(in, (int32_t)(ret + 8 * i), (int64_t)SENTINEL) == KILN_TRAP_NONE);
+        EXPECT_TRAP(multi3_store(in, (int32_t)(ret + 8 * i), (int64_t)SENTINEL), KILN_TRAP_NONE);
     CHECK(fn(in, (int32_t)ret, (int64_t)(uint64_t)a, (int64_t)(uint64_t)(a >> 64),
              (int64_t)(uint64_t)b, (int64_t)(uint64_t)(b >> 64)) == KILN_TRAP_NONE);
     for (uint32_t i = 0; i < 3; i++)
@@ -78,13 +69,11 @@ static void check_pair(kiln_instance *in, u128 a, u128 b)
     uint64_t out[3];
 
     run(in, multi3_mul, 1000, a, b, out);
-    if (out[0] != (uint64_t)p || out[1] != (uint64_t)(p >> 64) || out[2] != SENTINEL) {
-        printf("mul(%016llx%016llx, %016llx%016llx) = %016llx%016llx, want %016llx%016llx\n",
-               (unsigned long long)a_hi, (unsigned long long)a_lo, (unsigned long long)b_hi,
-               (unsigned long long)b_lo, (unsigned long long)out[1], (unsigned long long)out[0],
-               (unsigned long long)(uint64_t)(p >> 64), (unsigned long long)(uint64_t)p);
-        failures++;
-    }
+    CHECK_MSG(out[0] == (uint64_t)p && out[1] == (uint64_t)(p >> 64) && out[2] == SENTINEL,
+              "mul(%016llx%016llx, %016llx%016llx) = %016llx%016llx, want %016llx%016llx",
+              (unsigned long long)a_hi, (unsigned long long)a_lo, (unsigned long long)b_hi,
+              (unsigned long long)b_lo, (unsigned long long)out[1], (unsigned long long)out[0],
+              (unsigned long long)(uint64_t)(p >> 64), (unsigned long long)(uint64_t)p);
     /* The model is the product for the real body (it checks the model). */
     uint64_t lo, hi;
     model(a_lo, a_hi, b_lo, b_hi, 32, &lo, &hi);
@@ -104,16 +93,18 @@ static void check_pair(kiln_instance *in, u128 a, u128 b)
         distinguished++;
 
     int64_t sum_lo = 0, sum_hi = 0;
-    CHECK(multi3_mul__add(in, (int64_t)a_lo, (int64_t)b_lo, (int64_t)a_hi, (int64_t)b_hi, &sum_lo,
-                          &sum_hi) == KILN_TRAP_NONE);
+    EXPECT_TRAP(multi3_mul__add(in, (int64_t)a_lo, (int64_t)b_lo, (int64_t)a_hi, (int64_t)b_hi,
+                                &sum_lo, &sum_hi),
+                KILN_TRAP_NONE);
     u128 sum = (u128)a_lo * b_lo + (u128)a_hi * b_hi;
     CHECK((uint64_t)sum_lo == (uint64_t)sum && (uint64_t)sum_hi == (uint64_t)(sum >> 64));
 
     /* Two products in a frame at 5000, read back through address facts. */
     u128 ab = (u128)a_lo * b_lo, cd = (u128)a_hi * b_hi;
     int64_t mixed = 0;
-    CHECK(multi3_mul__frame(in, 5000, (int64_t)a_lo, (int64_t)b_lo, (int64_t)a_hi, (int64_t)b_hi,
-                            &mixed) == KILN_TRAP_NONE);
+    EXPECT_TRAP(multi3_mul__frame(in, 5000, (int64_t)a_lo, (int64_t)b_lo, (int64_t)a_hi,
+                                  (int64_t)b_hi, &mixed),
+                KILN_TRAP_NONE);
     CHECK((uint64_t)mixed ==
           (((uint64_t)ab + (uint64_t)cd) ^ ((uint64_t)(ab >> 64) + (uint64_t)(cd >> 64))));
     CHECK(load(in, 5000) == (uint64_t)ab && load(in, 5008) == (uint64_t)(ab >> 64));
@@ -135,10 +126,8 @@ int main(void)
 {
     kiln_instance *in = NULL;
     kiln_status s = kiln_instance_new(&multi3_module, NULL, &in);
-    if (s != KILN_STATUS_OK) {
-        printf("instantiating multi3: %s\n", kiln_status_message(s));
-        return 1;
-    }
+    if (!CHECK_MSG(s == KILN_STATUS_OK, "instantiating multi3: %s", kiln_status_message(s)))
+        return check_finish();
 
     static const uint64_t edges[] = {0,
                                      1,
@@ -172,26 +161,25 @@ int main(void)
      * out traps before the low half is written (the high half is stored first). */
     uint64_t out[3];
     u128 a = ((u128)3 << 64) | 5, b = ((u128)7 << 64) | 11;
-    CHECK(multi3_store(in, 65520, (int64_t)SENTINEL) == KILN_TRAP_NONE);
-    CHECK(multi3_mul(in, 65520, 5, 3, 11, 7) == KILN_TRAP_NONE);
+    EXPECT_TRAP(multi3_store(in, 65520, (int64_t)SENTINEL), KILN_TRAP_NONE);
+    EXPECT_TRAP(multi3_mul(in, 65520, 5, 3, 11, 7), KILN_TRAP_NONE);
     CHECK(load(in, 65520) == 55 && load(in, 65528) == 3 * 11 + 5 * 7);
-    CHECK(multi3_store(in, 65524, (int64_t)SENTINEL) == KILN_TRAP_NONE);
-    CHECK(multi3_mul(in, 65524, 5, 3, 11, 7) == KILN_TRAP_MEMORY_OOB);
-    CHECK(load(in, 65524) == SENTINEL);
-    CHECK(multi3_mul(in, 65536, 5, 3, 11, 7) == KILN_TRAP_MEMORY_OOB);
-    CHECK(multi3_mul(in, (int32_t)(UINT32_MAX - 7), 5, 3, 11, 7) == KILN_TRAP_MEMORY_OOB);
-    CHECK(multi3_mul(in, -1, 5, 3, 11, 7) == KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(multi3_store(in, 65524, (int64_t)SENTINEL), KILN_TRAP_NONE);
+    EXPECT_TRAP(multi3_mul(in, 65524, 5, 3, 11, 7), KILN_TRAP_MEMORY_OOB);
+    EXPECT_UINT(load(in, 65524), SENTINEL);
+    EXPECT_TRAP(multi3_mul(in, 65536, 5, 3, 11, 7), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(multi3_mul(in, (int32_t)(UINT32_MAX - 7), 5, 3, 11, 7), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(multi3_mul(in, -1, 5, 3, 11, 7), KILN_TRAP_MEMORY_OOB);
     /* mul_frame's second product ends at p + 32: the last fit, then one byte too far. */
     int64_t mixed = 0;
-    CHECK(multi3_mul__frame(in, 65504, 5, 3, 11, 7, &mixed) == KILN_TRAP_NONE);
+    EXPECT_TRAP(multi3_mul__frame(in, 65504, 5, 3, 11, 7, &mixed), KILN_TRAP_NONE);
     CHECK(mixed == ((5 * 3 + 11 * 7) ^ 0));
     CHECK(load(in, 65520) == 77 && load(in, 65528) == 0);
-    CHECK(multi3_mul__frame(in, 65505, 5, 3, 11, 7, &mixed) == KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(multi3_mul__frame(in, 65505, 5, 3, 11, 7, &mixed), KILN_TRAP_MEMORY_OOB);
     /* The instance stays usable after the traps. */
     run(in, multi3_mul, 0, a, b, out);
     CHECK(out[0] == 55 && out[1] == 3 * 11 + 5 * 7 && out[2] == SENTINEL);
 
     kiln_instance_free(in);
-    printf("%s: %d failure%s\n", failures ? "FAIL" : "ok", failures, failures == 1 ? "" : "s");
-    return failures ? 1 : 0;
+    return check_finish();
 }

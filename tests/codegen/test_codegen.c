@@ -19,6 +19,8 @@
 
 #include "toolchain.h"
 
+#include "ir_text.h"
+
 static const char *fixture_dir = ".";
 
 /* ---- name mangling ---- */
@@ -187,20 +189,7 @@ static char *ir_of(const char *name, int opt, const char *triple)
     kiln_diag d;
     if (!compile_fixture(name, KILN_EMIT_LLVM, opt, triple, &res, &d))
         fail_msg("%s: %s", name, d.msg);
-    char *text = malloc(res.output_size + 1);
-    assert_non_null(text);
-    memcpy(text, res.output, res.output_size);
-    text[res.output_size] = '\0';
-    kiln_compile_result_free(&res);
-    return text;
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
+    return result_text(&res);
 }
 
 /* The text of function name's definition, up to the closing brace. */
@@ -221,12 +210,7 @@ static char *function_text(const char *ir, const char *name)
     assert_non_null(start);
     const char *end = strstr(start, "\n}\n");
     assert_non_null(end);
-    size_t n = (size_t)(end - start) + 2;
-    char *out = malloc(n + 1);
-    assert_non_null(out);
-    memcpy(out, start, n);
-    out[n] = '\0';
-    return out;
+    return text_copy(start, (size_t)(end - start) + 2);
 }
 
 /* The __multi3 idiom (lower.c): of fixtures/multi3.wat's functions only f0, compiler-rt's exact

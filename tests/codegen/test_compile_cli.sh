@@ -5,16 +5,11 @@
 # flags wherever the file sits.
 # Usage: test_compile_cli.sh KILN_CG WORKDIR WAT2WASM   (exit 77 = skipped: no wat2wasm)
 set -u
-KILN=$1
-WORK=$2
-WAT2WASM=${3:-}
-[ -n "$WAT2WASM" ] && [ -x "$WAT2WASM" ] || { echo "skipped: no wat2wasm"; exit 77; }
-
-. "$(dirname "$0")/cli_lib.sh"
-
-rm -rf "$WORK"
-mkdir -p "$WORK/sub"
-cd "$WORK" || exit 1
+. "$(dirname "$0")/../lib/lib.sh"
+KILN=$1 WAT2WASM=${3:-}
+need_program "$WAT2WASM" wat2wasm
+enter_work "$2"
+mkdir sub
 
 cat >mod.wat <<'EOF'
 (module
@@ -28,9 +23,9 @@ EOF
 cat >bad.wat <<'EOF'
 (module (func (result i32) (i64.const 0)))
 EOF
-"$WAT2WASM" mod.wat -o mod.wasm || exit 1
-"$WAT2WASM" simd.wat -o simd.wasm || exit 1
-"$WAT2WASM" --no-check bad.wat -o bad.wasm || exit 1
+"$WAT2WASM" mod.wat -o mod.wasm || die "wat2wasm mod.wat"
+"$WAT2WASM" simd.wat -o simd.wasm || die "wat2wasm simd.wat"
+"$WAT2WASM" --no-check bad.wat -o bad.wasm || die "wat2wasm bad.wat"
 printf '\000asm\001\000\000' >trunc.wasm
 
 # Usage errors: exit 2 and a pointer to the help.
@@ -43,7 +38,7 @@ expect 2 "--emit must be obj, asm or llvm" "$KILN" mod.wasm --emit exe
 expect 2 "--prefix must be a C identifier" "$KILN" mod.wasm --prefix 1abc
 expect 2 "kiln help compile" "$KILN" mod.wasm -O7
 expect 0 "" "$KILN" --help
-grep -q "Usage: kiln compile" out || fail "--help prints no usage"
+stdout_has "Usage: kiln compile" || fail "--help prints no usage"
 
 # Compile errors: exit 1, one FILE:0xOFFSET: error: MESSAGE line, no output file.
 expect 1 "^trunc.wasm:0x[0-9a-f]*: error: " "$KILN" trunc.wasm -o trunc.o
@@ -63,7 +58,7 @@ expect 0 "" "$KILN" mod.wasm
 expect 0 "" "$KILN" mod.wasm --emit asm
 grep -q "kiln_text" mod.s || fail "mod.s has no kiln_text section"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - -O0
-grep -q "define internal i32 @mod_f0" out || fail "-o - --emit llvm printed no IR"
+stdout_has "define internal i32 @mod_f0" || fail "-o - --emit llvm printed no IR"
 expect 0 "" "$KILN" mod.wasm -o a.o --header a.h --prefix my_mod
 grep -q "extern const kiln_module my_mod_module;" a.h || fail "a.h lacks my_mod_module"
 grep -q "static inline kiln_trap my_mod_get__x(kiln_instance \*inst, int32_t \*r0)" a.h ||
@@ -72,13 +67,13 @@ grep -q "static inline kiln_trap my_mod_get__x(kiln_instance \*inst, int32_t \*r
 # descriptor flag KILN_MODULE_BOUNDS_CHECKED (the i32 after the ABI version); 32-bit targets
 # get the checks without asking; the default has neither.
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - --bounds-checks
-grep -q "trap.memory_oob" out || fail "--bounds-checks: no trap.memory_oob block"
-grep -q "@mod_module = .*{ i32 1, i32 1," out || fail "--bounds-checks: descriptor flags not 1"
+stdout_has "trap.memory_oob" || fail "--bounds-checks: no trap.memory_oob block"
+stdout_has "@mod_module = .*{ i32 1, i32 1," || fail "--bounds-checks: descriptor flags not 1"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o -
-grep -q "trap.memory_oob" out && fail "guard pages: unexpected trap.memory_oob block"
-grep -q "@mod_module = .*{ i32 1, i32 0," out || fail "guard pages: descriptor flags not 0"
+stdout_has "trap.memory_oob" && fail "guard pages: unexpected trap.memory_oob block"
+stdout_has "@mod_module = .*{ i32 1, i32 0," || fail "guard pages: descriptor flags not 0"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - -O0 --target armv7-linux-gnueabihf
-grep -q "llvm.uadd.with.overflow.i32" out || fail "armv7: no overflow-checked bounds check"
+stdout_has "llvm.uadd.with.overflow.i32" || fail "armv7: no overflow-checked bounds check"
 expect 0 "" "$KILN" mod.wasm --target thumbv7m-none-eabi --bounds-checks -o mod-thumbv7m.o
 for t in aarch64-linux-gnu riscv64-linux-gnu armv7-linux-gnueabihf; do
     expect 0 "" "$KILN" mod.wasm --target $t --cpu generic -o "mod-$t.o"

@@ -4,18 +4,12 @@
 # abort), is an error naming the CPU and LLVM's reason, exit 1, no output file; known CPUs
 # compile. Usage: test_cpu.sh KILN WORKDIR WAT2WASM   (exit 77 = skipped: no wat2wasm)
 set -u
-KILN=$1
-WORK=$2
-WAT2WASM=${3:-}
-[ -n "$WAT2WASM" ] && [ -x "$WAT2WASM" ] || { echo "skipped: no wat2wasm"; exit 77; }
-
-. "$(dirname "$0")/cli_lib.sh"
-
-rm -rf "$WORK"
-mkdir -p "$WORK"
-cd "$WORK" || exit 1
+. "$(dirname "$0")/../lib/lib.sh"
+KILN=$1 WAT2WASM=${3:-}
+need_program "$WAT2WASM" wat2wasm
+enter_work "$2"
 echo '(module (func (export "f") (param f64) (result f64) (local.get 0)) (func (export "_start")))' >m.wat
-"$WAT2WASM" m.wat -o m.wasm || exit 1
+"$WAT2WASM" m.wat -o m.wasm || die "wat2wasm m.wat"
 
 expect 1 "^m.wasm: error: --cpu 'bogus' cannot be used for aarch64-linux-gnu: 'bogus' is not a recognized processor" \
     "$KILN" compile m.wasm --target aarch64-linux-gnu --cpu bogus -o a.o

@@ -14,8 +14,7 @@ WORK=$2
 PART=$3
 OPTS=$4
 shift 4
-
-. "$(dirname "$0")/cli_lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 READELF=
 for tool in llvm-readelf-19 llvm-readelf readelf; do
@@ -24,7 +23,7 @@ for tool in llvm-readelf-19 llvm-readelf readelf; do
         break
     fi
 done
-[ -n "$READELF" ] || { echo "FAIL: no llvm-readelf or readelf to read the objects"; exit 1; }
+[ -n "$READELF" ] || die "no llvm-readelf or readelf to read the objects"
 
 rm -rf "$WORK"
 mkdir -p "$WORK"

@@ -20,6 +20,8 @@
 
 #include "toolchain.h"
 
+#include "ir_text.h"
+
 #define X86_64 "x86_64-unknown-linux-gnu"
 
 static const char *wasm_path = "simd_edge.wasm";
@@ -40,12 +42,7 @@ static char *compile_text(kiln_emit_kind emit, int opt, const char *triple, cons
     kiln_diag d;
     if (!kiln_compile(&o, &res, &d))
         fail_msg("%s: %s", wasm_path, d.msg);
-    char *text = malloc(res.output_size + 1);
-    assert_non_null(text);
-    memcpy(text, res.output, res.output_size);
-    text[res.output_size] = '\0';
-    kiln_compile_result_free(&res);
-    return text;
+    return result_text(&res);
 }
 
 /* The function indices of simd_edge.wat's exports, in order. */
@@ -99,20 +96,7 @@ static char *body(const char *text, unsigned f, bool is_asm)
         fail_msg("no function %u", f);
     const char *end = strstr(start, tail);
     assert_non_null(end);
-    size_t n = (size_t)(end - start);
-    char *s = malloc(n + 1);
-    assert_non_null(s);
-    memcpy(s, start, n);
-    s[n] = '\0';
-    return s;
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
+    return text_copy(start, (size_t)(end - start));
 }
 
 /* Asserts that function f's -O0 IR contains each of the NULL-terminated needles. */

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workload_native.h"
+
 #ifdef __wasm__
 #define EXPORT(name) __attribute__((export_name(#name)))
 /* -nostdlib: the compiler may still call these for struct copies and loops. */
@@ -32,15 +34,6 @@ void *memset(void *dst, int c, size_t n)
 #else
 #define EXPORT(name)
 #endif
-
-uint32_t wl_sha(uint32_t seed, uint32_t len);
-uint64_t wl_sort(uint32_t seed, uint32_t n, uint32_t order);
-uint64_t wl_matmul(uint32_t n);
-uint32_t wl_crc(uint32_t seed, uint32_t len);
-int64_t wl_divs(int64_t a, int64_t b);
-uint64_t wl_floats(uint32_t seed);
-uint32_t wl_ack(uint32_t m, uint32_t n);
-uint32_t wl_bytes(uint32_t seed);
 
 static uint8_t buffer[1 << 16];
 static uint32_t rng_state;

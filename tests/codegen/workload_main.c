@@ -1,47 +1,32 @@
 /* workload_main.c -- runs workload.c twice, natively and as Wasm compiled by `kiln compile`
  * (prefix "workload"), and checks that every export returns exactly what the native code
- * does, for several arguments each. Exit status 1 on any difference or trap.
+ * does, for several arguments each. Exit status 1 on any difference or trap (tests/lib/check.h).
  */
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "../lib/check.h"
 #include "workload.h"
+#include "workload_native.h"
 
-uint32_t wl_sha(uint32_t seed, uint32_t len);
-uint64_t wl_sort(uint32_t seed, uint32_t n, uint32_t order);
-uint64_t wl_matmul(uint32_t n);
-uint32_t wl_crc(uint32_t seed, uint32_t len);
-int64_t wl_divs(int64_t a, int64_t b);
-uint64_t wl_floats(uint32_t seed);
-uint32_t wl_ack(uint32_t m, uint32_t n);
-uint32_t wl_bytes(uint32_t seed);
-
-static int failures;
-
+/* A result of the Wasm build (trap t, value got) against the native one. */
 static void check(const char *what, kiln_trap t, uint64_t got, uint64_t want)
 {
-    if (t != KILN_TRAP_NONE) {
-        printf("%s: trapped: %s\n", what, kiln_trap_message(t));
-        failures++;
-    } else if (got != want) {
-        printf("%s: wasm %" PRIx64 ", native %" PRIx64 "\n", what, got, want);
-        failures++;
-    }
+    if (CHECK_MSG(t == KILN_TRAP_NONE, "%s: trapped: %s", what, kiln_trap_message(t)))
+        CHECK_MSG(got == want, "%s: wasm %" PRIx64 ", native %" PRIx64, what, got, want);
 }
 
 int main(void)
 {
     kiln_instance *inst;
-    if (kiln_instance_new(&workload_module, NULL, &inst) != KILN_STATUS_OK) {
-        printf("instantiation failed: %s\n", kiln_last_error());
-        return 1;
-    }
+    if (!CHECK_MSG(kiln_instance_new(&workload_module, NULL, &inst) == KILN_STATUS_OK,
+                   "instantiation failed: %s", kiln_last_error()))
+        return check_finish();
     static const uint32_t seeds[] = {1, 42, 0xdeadbeef, 123456789};
     for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
         uint32_t s = seeds[i], r32;
-        uint64_t r64;
-        int32_t i32;
-        int64_t i64;
+        int32_t i32 = 0;
+        int64_t i64 = 0;
         kiln_trap t = workload_sha(inst, (int32_t)s, (int32_t)(s % 5000), &i32);
         check("sha", t, (uint32_t)i32, wl_sha(s, s % 5000));
         t = workload_sort(inst, (int32_t)s, (int32_t)(s % 4096), (int32_t)i, &i64);
@@ -60,9 +45,7 @@ int main(void)
         r32 = (uint32_t)i;
         t = workload_ack(inst, 2, (int32_t)(r32 + 3), &i32);
         check("ack", t, (uint32_t)i32, wl_ack(2, r32 + 3));
-        (void)r64;
     }
     kiln_instance_free(inst);
-    printf("%s: %d failure%s\n", failures ? "FAIL" : "ok", failures, failures == 1 ? "" : "s");
-    return failures ? 1 : 0;
+    return check_finish();
 }

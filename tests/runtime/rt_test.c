@@ -1,5 +1,5 @@
-/* rt_test.c -- shared helpers for the runtime tests (see rt_test.h): the vmctx layout the
- * compiler would choose, array entries (generated code, so in kiln_text), /proc RSS.
+/* rt_test.c -- shared helpers for the runtime tests (see rt_test.h): array entries (generated
+ * code, so in kiln_text), kiln_invoke with i32 arguments, /proc RSS.
  */
 #include <stdio.h>
 
@@ -15,51 +15,6 @@ void rt_arm(void)
 {
     assert_int_equal(kiln_runtime_init(), KILN_STATUS_OK);
     kiln_signal_rearm();
-}
-
-void rt_module_init(kiln_module_desc *m)
-{
-    memset(m, 0, sizeof *m);
-    m->abi_version = KILN_ABI_VERSION;
-    m->name = rt_str("test");
-    m->start = UINT32_MAX;
-    m->flags = RT_MODULE_FLAGS;
-    m->code_begin.p = __start_kiln_text;
-    m->code_end.p = __stop_kiln_text;
-}
-
-static uint32_t align_to(uint32_t n, uint32_t a)
-{
-    return (n + a - 1) & ~(a - 1);
-}
-
-void rt_layout(kiln_module_desc *m)
-{
-    const kiln_global_desc *globals = m->globals.p;
-    uint32_t global_imports = 0;
-    for (uint32_t i = 0; i < m->global_count; i++)
-        global_imports += globals[i].imported ? 1 : 0;
-    kiln_vmctx_layout *l = &m->layout;
-    uint32_t off = KILN_VMCTX_HEADER_SIZE;
-    l->imports = off;
-    off += m->func_import_count * (uint32_t)sizeof(kiln_import_slot);
-    l->tables = off;
-    off += m->table_count * 8u;
-    l->globals = off;
-    off += m->global_count * 8u;
-    off = align_to(off, 16);
-    l->global_cells = off;
-    off += (m->global_count - global_imports) * 16u;
-    l->sig_ids = off;
-    off += m->type_count * 4u;
-    off = align_to(off, 8);
-    l->funcrefs = off;
-    off += (m->func_count - m->func_import_count) * (uint32_t)sizeof(kiln_funcref);
-    l->elem_dropped = off;
-    off += m->elem_count;
-    l->data_dropped = off;
-    off += m->data_count;
-    l->size = align_to(off, 16);
 }
 
 long rt_rss_pages(void)

@@ -62,38 +62,22 @@ static kiln_trap host_poke(void *env, kiln_instance *caller, const kiln_val *arg
 }
 
 static const kiln_host_func host = {host_poke, NULL, 0, 0, NULL, NULL};
-static kiln_module_desc module;
-static kiln_functype_desc types[1];
-static kiln_func_desc funcs[F_COUNT];
-static kiln_import_desc imports[1];
-static kiln_memory_desc memories[1];
+static desc_builder module_desc;
 
 static kiln_instance *new_instance(void)
 {
-    rt_module_init(&module);
-    types[0] = rt_type(0, 0, NULL);
-    funcs[F_HOST] = rt_func((void *)gen_adapter, rt_entry_v_v, 0);
-    funcs[F_CALL_HOST] = rt_func((void *)gen_call_host, rt_entry_v_v, 0);
-    funcs[F_POKE] = rt_func((void *)gen_poke, rt_entry_v_v, 0);
-    funcs[F_OOB] = rt_func((void *)gen_oob, rt_entry_v_v, 0);
-    imports[0].module = rt_str("env");
-    imports[0].name = rt_str("poke");
-    imports[0].kind = KILN_KIND_FUNC;
-    memories[0].limits.min = 1;
-    module.type_count = 1;
-    module.types.p = types;
-    module.import_count = 1;
-    module.imports.p = imports;
-    module.func_count = F_COUNT;
-    module.func_import_count = 1;
-    module.funcs.p = funcs;
-    module.memory_count = 1;
-    module.memories.p = memories;
-    rt_layout(&module);
+    desc_builder *m = &module_desc;
+    desc_begin(m, "test");
+    uint32_t t_v_v = desc_type(m, 0, 0, NULL);
+    desc_import_func(m, "env", "poke", t_v_v, (void *)gen_adapter, rt_entry_v_v);
+    desc_func(m, (void *)gen_call_host, rt_entry_v_v, t_v_v);
+    desc_func(m, (void *)gen_poke, rt_entry_v_v, t_v_v);
+    desc_func(m, (void *)gen_oob, rt_entry_v_v, t_v_v);
+    desc_memory(m, rt_limits(1));
     kiln_import item = {"env", "poke", {.kind = KILN_KIND_HOST_FUNC, .of.host = &host}};
     kiln_imports list = {&item, 1};
     kiln_instance *inst = NULL;
-    assert_int_equal(kiln_instance_new(&module, &list, &inst), KILN_STATUS_OK);
+    assert_int_equal(kiln_instance_new(desc_end(m), &list, &inst), KILN_STATUS_OK);
     return inst;
 }
 

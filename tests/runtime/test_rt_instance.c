@@ -15,7 +15,7 @@ static const uint8_t types_v_i[1] = {KILN_TYPE_I32}; /* () -> i32 */
 
 /* ---- Module A ---- */
 
-enum { A_ADD1, A_START, A_READ16, A_FUNCS };
+enum { A_ADD1, A_START, A_READ16 };
 
 KILN_GEN static int32_t gen_add1(kiln_vmctx *vm, int32_t x)
 {
@@ -35,105 +35,54 @@ KILN_GEN static int32_t gen_read16(kiln_vmctx *vm)
     return v;
 }
 
-static kiln_module_desc mod_a;
-static kiln_functype_desc a_types[3];
-static kiln_func_desc a_funcs[A_FUNCS];
-static kiln_table_desc a_tables[1];
-static kiln_memory_desc a_memories[1];
-static kiln_global_desc a_globals[4];
-static kiln_export_desc a_exports[7];
-static kiln_elem_desc a_elems[3];
-static kiln_init_desc a_elem0[3], a_elem1[1], a_elem2[1];
-static kiln_data_desc a_datas[2];
-static char a_data0[] = "\x2a\0\0", a_data1[] = "hello";
+static desc_builder a_desc;
+static kiln_module_desc *mod_a;
 
 static void build_a(void)
 {
-    kiln_module_desc *m = &mod_a;
-    rt_module_init(m);
-    a_types[0] = rt_type(1, 1, rt_types_i_i);
-    a_types[1] = rt_type(0, 0, NULL);
-    a_types[2] = rt_type(0, 1, types_v_i);
-    a_funcs[A_ADD1] = rt_func((void *)gen_add1, rt_entry_i_i, 0);
-    a_funcs[A_START] = rt_func((void *)gen_start, rt_entry_v_v, 1);
-    a_funcs[A_READ16] = rt_func((void *)gen_read16, rt_entry_v_i, 2);
-    a_tables[0].elem_type = KILN_TYPE_FUNCREF;
-    a_tables[0].limits = (kiln_limits_desc){.min = 4, .max = 8, .has_max = 1};
-    a_memories[0].limits = (kiln_limits_desc){.min = 1, .max = 4, .has_max = 1};
-    a_globals[0].type = KILN_TYPE_I32;
-    a_globals[0].init = rt_init_i32(5);
-    a_globals[1].type = KILN_TYPE_I32;
-    a_globals[1].mut = 1;
-    a_globals[1].init = rt_init_i32(0);
-    a_globals[2].type = KILN_TYPE_FUNCREF;
-    a_globals[2].init = rt_init_func(A_ADD1);
-    a_globals[3].type = KILN_TYPE_EXTERNREF;
-    a_globals[3].init.kind = KILN_INIT_REF_NULL;
-    a_globals[3].init.type = KILN_TYPE_EXTERNREF;
-    a_exports[0] = rt_export("add1", KILN_KIND_FUNC, A_ADD1);
-    a_exports[1] = rt_export("mem", KILN_KIND_MEMORY, 0);
-    a_exports[2] = rt_export("tab", KILN_KIND_TABLE, 0);
-    a_exports[3] = rt_export("g5", KILN_KIND_GLOBAL, 0);
-    a_exports[4] = rt_export("gmut", KILN_KIND_GLOBAL, 1);
-    a_exports[5] = rt_export("gref", KILN_KIND_GLOBAL, 2);
-    a_exports[6] = rt_export("read16", KILN_KIND_FUNC, A_READ16);
-    a_elem0[0] = rt_init_func(A_ADD1);
-    a_elem0[1].kind = KILN_INIT_REF_NULL;
-    a_elem0[1].type = KILN_TYPE_FUNCREF;
-    a_elem0[2] = rt_init_func(A_READ16);
-    a_elem1[0] = rt_init_func(A_ADD1);
-    a_elem2[0] = rt_init_func(A_START);
-    a_elems[0] = (kiln_elem_desc){.mode = KILN_SEG_MODE_ACTIVE,
-                                  .elem_type = KILN_TYPE_FUNCREF,
-                                  .table = 0,
-                                  .count = 3,
-                                  .offset = rt_init_i32(1),
-                                  .items.p = a_elem0};
-    a_elems[1] = (kiln_elem_desc){.mode = KILN_SEG_MODE_PASSIVE,
-                                  .elem_type = KILN_TYPE_FUNCREF,
-                                  .count = 1,
-                                  .items.p = a_elem1};
-    a_elems[2] = (kiln_elem_desc){.mode = KILN_SEG_MODE_DECLARATIVE,
-                                  .elem_type = KILN_TYPE_FUNCREF,
-                                  .count = 1,
-                                  .items.p = a_elem2};
-    a_datas[0] = (kiln_data_desc){.mode = KILN_SEG_MODE_ACTIVE,
-                                  .memory = 0,
-                                  .size = 4,
-                                  .offset = rt_init_i32(16),
-                                  .bytes.p = a_data0};
-    a_datas[1] = (kiln_data_desc){.mode = KILN_SEG_MODE_PASSIVE, .size = 5, .bytes.p = a_data1};
-    m->type_count = 3;
-    m->types.p = a_types;
-    m->func_count = A_FUNCS;
-    m->funcs.p = a_funcs;
-    m->table_count = 1;
-    m->tables.p = a_tables;
-    m->memory_count = 1;
-    m->memories.p = a_memories;
-    m->global_count = 4;
-    m->globals.p = a_globals;
-    m->export_count = 7;
-    m->exports.p = a_exports;
-    m->elem_count = 3;
-    m->elems.p = a_elems;
-    m->data_count = 2;
-    m->datas.p = a_datas;
-    m->start = A_START;
-    rt_layout(m);
+    desc_builder *m = &a_desc;
+    desc_begin(m, "test");
+    uint32_t t_i_i = desc_type(m, 1, 1, rt_types_i_i);
+    uint32_t t_v_v = desc_type(m, 0, 0, NULL);
+    uint32_t t_v_i = desc_type(m, 0, 1, types_v_i);
+    desc_func(m, (void *)gen_add1, rt_entry_i_i, t_i_i);   /* A_ADD1 */
+    desc_func(m, (void *)gen_start, rt_entry_v_v, t_v_v);  /* A_START */
+    desc_func(m, (void *)gen_read16, rt_entry_v_i, t_v_i); /* A_READ16 */
+    desc_table(m, KILN_TYPE_FUNCREF, rt_limits_max(4, 8));
+    desc_memory(m, rt_limits_max(1, 4));
+    desc_global(m, KILN_TYPE_I32, false, rt_init_i32(5));
+    desc_global(m, KILN_TYPE_I32, true, rt_init_i32(0)); /* set to 77 by the start function */
+    desc_global(m, KILN_TYPE_FUNCREF, false, rt_init_func(A_ADD1));
+    desc_global(m, KILN_TYPE_EXTERNREF, false, rt_init_null(KILN_TYPE_EXTERNREF));
+    desc_export(m, "add1", KILN_KIND_FUNC, A_ADD1);
+    desc_export(m, "mem", KILN_KIND_MEMORY, 0);
+    desc_export(m, "tab", KILN_KIND_TABLE, 0);
+    desc_export(m, "g5", KILN_KIND_GLOBAL, 0);
+    desc_export(m, "gmut", KILN_KIND_GLOBAL, 1);
+    desc_export(m, "gref", KILN_KIND_GLOBAL, 2);
+    desc_export(m, "read16", KILN_KIND_FUNC, A_READ16);
+    desc_active_elem(m, rt_init_i32(1), 3,
+                     (kiln_init_desc[]){rt_init_func(A_ADD1), rt_init_null(KILN_TYPE_FUNCREF),
+                                        rt_init_func(A_READ16)});
+    desc_elem(m, KILN_SEG_MODE_PASSIVE, 1, (kiln_init_desc[]){rt_init_func(A_ADD1)});
+    desc_elem(m, KILN_SEG_MODE_DECLARATIVE, 1, (kiln_init_desc[]){rt_init_func(A_START)});
+    desc_active_data(m, rt_init_i32(16), "\x2a\0\0", 4); /* 42 at 16 */
+    desc_passive_data(m, "hello", 5);
+    desc_start(m, A_START);
+    mod_a = desc_end(m);
 }
 
 static kiln_instance *new_a(void)
 {
     kiln_instance *inst = NULL;
-    assert_int_equal(kiln_instance_new(&mod_a, NULL, &inst), KILN_STATUS_OK);
+    assert_int_equal(kiln_instance_new(mod_a, NULL, &inst), KILN_STATUS_OK);
     assert_non_null(inst);
     return inst;
 }
 
 /* ---- Module B: imports from A and the host ---- */
 
-enum { B_ADD1, B_MUL, B_CALL_ADD1, B_CALL_MUL, B_FUNCS };
+enum { B_ADD1, B_MUL, B_CALL_ADD1, B_CALL_MUL }; /* the first two are imports */
 
 KILN_GEN static int32_t gen_adapter_add1(kiln_vmctx *vm, int32_t x)
 {
@@ -166,88 +115,30 @@ KILN_GEN static int64_t gen_b_call_mul(kiln_vmctx *vm, int32_t a, int64_t b)
     return ((rt_fn_iI_I)slot->code.p)(slot->vmctx.p, a, b);
 }
 
-static kiln_module_desc mod_b;
-static kiln_functype_desc b_types[4];
-static kiln_func_desc b_funcs[B_FUNCS];
-static kiln_import_desc b_imports[6];
-static kiln_table_desc b_tables[1];
-static kiln_memory_desc b_memories[1];
-static kiln_global_desc b_globals[2];
-static kiln_elem_desc b_elems[1];
-static kiln_init_desc b_elem0[1];
-static kiln_data_desc b_datas[1];
-static char b_data0[] = "B";
 static const uint8_t types_I[1] = {KILN_TYPE_I64};
-
-static kiln_import_desc import_desc(const char *module, const char *name, uint8_t kind,
-                                    uint32_t index)
-{
-    kiln_import_desc d;
-    memset(&d, 0, sizeof d);
-    d.module = rt_str(module);
-    d.name = rt_str(name);
-    d.kind = kind;
-    d.index = index;
-    return d;
-}
+static desc_builder b_desc;
+static kiln_module_desc *mod_b;
 
 static void build_b(void)
 {
-    kiln_module_desc *m = &mod_b;
-    rt_module_init(m);
-    b_types[0] = rt_type(0, 0, NULL);
-    b_types[1] = rt_type(1, 0, types_I);
-    b_types[2] = rt_type(1, 1, rt_types_i_i);
-    b_types[3] = rt_type(2, 1, rt_types_iI_I);
-    b_funcs[B_ADD1] = rt_func((void *)gen_adapter_add1, rt_entry_i_i, 2);
-    b_funcs[B_MUL] = rt_func((void *)gen_adapter_mul, rt_entry_iI_I, 3);
-    b_funcs[B_CALL_ADD1] = rt_func((void *)gen_b_call_add1, rt_entry_i_i, 2);
-    b_funcs[B_CALL_MUL] = rt_func((void *)gen_b_call_mul, rt_entry_iI_I, 3);
-    b_imports[0] = import_desc("a", "add1", KILN_KIND_FUNC, 0);
-    b_imports[0].type_index = 2;
-    b_imports[1] = import_desc("host", "mul", KILN_KIND_FUNC, 1);
-    b_imports[1].type_index = 3;
-    b_imports[2] = import_desc("a", "mem", KILN_KIND_MEMORY, 0);
-    b_imports[2].limits.min = 1;
-    b_imports[3] = import_desc("a", "tab", KILN_KIND_TABLE, 0);
-    b_imports[3].type = KILN_TYPE_FUNCREF;
-    b_imports[3].limits.min = 2;
-    b_imports[4] = import_desc("a", "g5", KILN_KIND_GLOBAL, 0);
-    b_imports[4].type = KILN_TYPE_I32;
-    b_imports[5] = import_desc("a", "gmut", KILN_KIND_GLOBAL, 1);
-    b_imports[5].type = KILN_TYPE_I32;
-    b_imports[5].mut = 1;
-    b_tables[0] = (kiln_table_desc){.elem_type = KILN_TYPE_FUNCREF, .imported = 1};
-    b_memories[0].imported = 1;
-    b_globals[0] = (kiln_global_desc){.type = KILN_TYPE_I32, .imported = 1};
-    b_globals[1] = (kiln_global_desc){.type = KILN_TYPE_I32, .mut = 1, .imported = 1};
+    desc_builder *m = &b_desc;
+    desc_begin(m, "test");
+    desc_type(m, 0, 0, NULL); /* A's type 1; (i32) -> i32 is A's type 0 */
+    desc_type(m, 1, 0, types_I);
+    uint32_t t_i_i = desc_type(m, 1, 1, rt_types_i_i);
+    uint32_t t_iI_I = desc_type(m, 2, 1, rt_types_iI_I);
+    desc_import_func(m, "a", "add1", t_i_i, (void *)gen_adapter_add1, rt_entry_i_i);
+    desc_import_func(m, "host", "mul", t_iI_I, (void *)gen_adapter_mul, rt_entry_iI_I);
+    desc_import_memory(m, "a", "mem", rt_limits(1));
+    desc_import_table(m, "a", "tab", KILN_TYPE_FUNCREF, rt_limits(2));
+    desc_import_global(m, "a", "g5", KILN_TYPE_I32, false);
+    desc_import_global(m, "a", "gmut", KILN_TYPE_I32, true);
+    desc_func(m, (void *)gen_b_call_add1, rt_entry_i_i, t_i_i);  /* B_CALL_ADD1 */
+    desc_func(m, (void *)gen_b_call_mul, rt_entry_iI_I, t_iI_I); /* B_CALL_MUL */
     /* B's function 2 into A's table at 0; B's byte into A's memory at 100. */
-    b_elem0[0] = rt_init_func(B_CALL_ADD1);
-    b_elems[0] = (kiln_elem_desc){.mode = KILN_SEG_MODE_ACTIVE,
-                                  .elem_type = KILN_TYPE_FUNCREF,
-                                  .count = 1,
-                                  .offset = rt_init_i32(0),
-                                  .items.p = b_elem0};
-    b_datas[0] = (kiln_data_desc){
-        .mode = KILN_SEG_MODE_ACTIVE, .size = 1, .offset = rt_init_i32(100), .bytes.p = b_data0};
-    m->type_count = 4;
-    m->types.p = b_types;
-    m->import_count = 6;
-    m->imports.p = b_imports;
-    m->func_count = B_FUNCS;
-    m->func_import_count = 2;
-    m->funcs.p = b_funcs;
-    m->table_count = 1;
-    m->tables.p = b_tables;
-    m->memory_count = 1;
-    m->memories.p = b_memories;
-    m->global_count = 2;
-    m->globals.p = b_globals;
-    m->elem_count = 1;
-    m->elems.p = b_elems;
-    m->data_count = 1;
-    m->datas.p = b_datas;
-    rt_layout(m);
+    desc_active_elem(m, rt_init_i32(0), 1, (kiln_init_desc[]){rt_init_func(B_CALL_ADD1)});
+    desc_active_data(m, rt_init_i32(100), "B", 1);
+    mod_b = desc_end(m);
 }
 
 static kiln_instance *mul_caller;
@@ -292,9 +183,9 @@ static void test_instantiate_fills_vmctx(void **state)
     kiln_instance *inst = new_a();
     kiln_vmctx *vm = inst->vmctx;
     assert_true(((uintptr_t)vm & 15) == 0);
-    assert_ptr_equal(vm->module.p, &mod_a);
+    assert_ptr_equal(vm->module.p, mod_a);
     assert_ptr_equal(vm->instance.p, inst);
-    assert_ptr_equal(kiln_instance_module(inst), &mod_a);
+    assert_ptr_equal(kiln_instance_module(inst), mod_a);
     kiln_memory *mem = kiln_instance_memory(inst, 0);
     assert_non_null(mem);
     assert_null(kiln_instance_memory(inst, 1));
@@ -343,8 +234,8 @@ static void test_instantiate_fills_vmctx(void **state)
     assert_int_equal(rt_invoke_i(inst, A_READ16, 0, 0, 0, 0, &v), KILN_TRAP_NONE);
     assert_int_equal(v, 42);
 
-    kiln_instance_set_user(inst, &mod_a);
-    assert_ptr_equal(kiln_instance_user(inst), &mod_a);
+    kiln_instance_set_user(inst, mod_a);
+    assert_ptr_equal(kiln_instance_user(inst), mod_a);
     kiln_instance_free(inst);
     kiln_instance_free(NULL);
 }
@@ -399,7 +290,7 @@ static void test_link_across_instances_and_host(void **state)
     kiln_import items[8];
     kiln_imports list = {items, b_imports_from(a, items)};
     kiln_instance *b = NULL;
-    assert_int_equal(kiln_instance_new(&mod_b, &list, &b), KILN_STATUS_OK);
+    assert_int_equal(kiln_instance_new(mod_b, &list, &b), KILN_STATUS_OK);
 
     /* Canonical ids: B's types are in another order than A's. */
     uint32_t *ida = kiln_vm_sig_ids(a->vmctx), *idb = kiln_vm_sig_ids(b->vmctx);
@@ -458,51 +349,33 @@ static void test_link_across_instances_and_host(void **state)
     kiln_instance_free(a);
 }
 
-/* A module with exactly one import of the given description (and nothing else). */
+/* A module with exactly one import, "m" "x", of im's kind and type (and nothing else),
+ * instantiated with ext bound to "m" bind_name. */
 static kiln_status link_single(const kiln_import_desc *im, const kiln_functype_desc *ftype,
                                const kiln_extern *ext, const char *bind_name)
 {
-    static kiln_module_desc m;
-    static kiln_import_desc imports[1];
-    static kiln_functype_desc types[1];
-    static kiln_func_desc funcs[1];
-    static kiln_table_desc tables[1];
-    static kiln_memory_desc memories[1];
-    static kiln_global_desc globals[1];
-    rt_module_init(&m);
-    imports[0] = *im;
-    m.import_count = 1;
-    m.imports.p = imports;
+    static desc_builder m;
+    desc_begin(&m, "test");
     switch (im->kind) {
-    case KILN_KIND_FUNC:
-        types[0] = *ftype;
-        funcs[0] = rt_func((void *)gen_adapter_add1, rt_entry_i_i, 0);
-        m.type_count = 1;
-        m.types.p = types;
-        m.func_count = m.func_import_count = 1;
-        m.funcs.p = funcs;
-        break;
-    case KILN_KIND_TABLE:
-        tables[0] = (kiln_table_desc){.elem_type = im->type, .imported = 1, .limits = im->limits};
-        m.table_count = 1;
-        m.tables.p = tables;
-        break;
-    case KILN_KIND_MEMORY:
-        memories[0] = (kiln_memory_desc){.imported = 1, .limits = im->limits};
-        m.memory_count = 1;
-        m.memories.p = memories;
-        break;
-    case KILN_KIND_GLOBAL:
-        globals[0] = (kiln_global_desc){.type = im->type, .mut = im->mut, .imported = 1};
-        m.global_count = 1;
-        m.globals.p = globals;
+    case KILN_KIND_FUNC: {
+        uint32_t t = desc_type(&m, ftype->param_count, ftype->result_count, ftype->types.p);
+        desc_import_func(&m, "m", "x", t, (void *)gen_adapter_add1, rt_entry_i_i);
         break;
     }
-    rt_layout(&m);
+    case KILN_KIND_TABLE:
+        desc_import_table(&m, "m", "x", im->type, im->limits);
+        break;
+    case KILN_KIND_MEMORY:
+        desc_import_memory(&m, "m", "x", im->limits);
+        break;
+    case KILN_KIND_GLOBAL:
+        desc_import_global(&m, "m", "x", im->type, im->mut);
+        break;
+    }
     kiln_import item = {"m", bind_name, *ext};
     kiln_imports list = {&item, 1};
     kiln_instance *inst = NULL;
-    kiln_status s = kiln_instance_new(&m, &list, &inst);
+    kiln_status s = kiln_instance_new(desc_end(&m), &list, &inst);
     if (s == KILN_STATUS_OK)
         kiln_instance_free(inst);
     else
@@ -530,7 +403,7 @@ static void test_import_linking_errors(void **state)
     assert_int_equal(kiln_instance_export(a, "gmut", &gmut), KILN_STATUS_OK);
 
     /* Functions. */
-    kiln_import_desc f = import_desc("m", "x", KILN_KIND_FUNC, 0);
+    kiln_import_desc f = {.kind = KILN_KIND_FUNC};
     kiln_functype_desc t_i_i = rt_type(1, 1, rt_types_i_i), t_v_v = rt_type(0, 0, NULL);
     assert_int_equal(link_single(&f, &t_i_i, &add1, "x"), KILN_STATUS_OK);
     expect_link_error(link_single(&f, &t_i_i, &add1, "y"), "unknown import: \"m\" \"x\"");
@@ -545,7 +418,7 @@ static void test_import_linking_errors(void **state)
     expect_link_error(link_single(&f, &t_i_i, &null_func, "x"), "null function");
 
     /* Memories: A's is 1 page (max 4). */
-    kiln_import_desc m = import_desc("m", "x", KILN_KIND_MEMORY, 0);
+    kiln_import_desc m = {.kind = KILN_KIND_MEMORY};
     m.limits = (kiln_limits_desc){.min = 1};
     assert_int_equal(link_single(&m, NULL, &mem, "x"), KILN_STATUS_OK);
     m.limits = (kiln_limits_desc){.min = 2};
@@ -570,7 +443,7 @@ static void test_import_linking_errors(void **state)
     kiln_memory_free(hm);
 
     /* Tables: A's has 4 elements, max 8. */
-    kiln_import_desc t = import_desc("m", "x", KILN_KIND_TABLE, 0);
+    kiln_import_desc t = {.kind = KILN_KIND_TABLE};
     t.type = KILN_TYPE_FUNCREF;
     t.limits = (kiln_limits_desc){.min = 4, .max = 8, .has_max = 1};
     assert_int_equal(link_single(&t, NULL, &tab, "x"), KILN_STATUS_OK);
@@ -590,7 +463,7 @@ static void test_import_linking_errors(void **state)
     kiln_table_free(ht);
 
     /* Globals: type and mutability must match exactly. */
-    kiln_import_desc g = import_desc("m", "x", KILN_KIND_GLOBAL, 0);
+    kiln_import_desc g = {.kind = KILN_KIND_GLOBAL};
     g.type = KILN_TYPE_I32;
     assert_int_equal(link_single(&g, NULL, &g5, "x"), KILN_STATUS_OK);
     expect_link_error(link_single(&g, NULL, &gmut, "x"), "global type");
@@ -612,29 +485,29 @@ static void test_descriptor_errors(void **state)
     (void)state;
     rt_arm();
     kiln_instance *inst = NULL;
-    kiln_module_desc m = mod_a;
+    kiln_module_desc m = *mod_a;
     m.abi_version = KILN_ABI_VERSION + 1;
     assert_int_equal(kiln_instance_new(&m, NULL, &inst), KILN_STATUS_ABI);
-    m = mod_a;
+    m = *mod_a;
     m.layout.funcrefs = m.layout.size - 8; /* funcrefs would run past the end */
     assert_int_equal(kiln_instance_new(&m, NULL, &inst), KILN_STATUS_ARG);
     assert_non_null(strstr(kiln_last_error(), "invalid module descriptor"));
-    m = mod_a;
+    m = *mod_a;
     m.layout.size = 40;
     assert_int_equal(kiln_instance_new(&m, NULL, &inst), KILN_STATUS_ARG);
-    m = mod_a;
+    m = *mod_a;
     m.start = 99;
     assert_int_equal(kiln_instance_new(&m, NULL, &inst), KILN_STATUS_ARG);
-    m = mod_b; /* imports numbered out of order */
+    m = *mod_b; /* imports numbered out of order */
     kiln_import_desc imports[6];
-    memcpy(imports, b_imports, sizeof imports);
+    memcpy(imports, mod_b->imports.p, sizeof imports);
     imports[1].index = 0;
     m.imports.p = imports;
     assert_int_equal(kiln_instance_new(&m, NULL, &inst), KILN_STATUS_ARG);
     assert_int_equal(kiln_instance_new(NULL, NULL, &inst), KILN_STATUS_ARG);
-    assert_int_equal(kiln_instance_new(&mod_a, NULL, NULL), KILN_STATUS_ARG);
+    assert_int_equal(kiln_instance_new(mod_a, NULL, NULL), KILN_STATUS_ARG);
     /* Imports required but none given. */
-    assert_int_equal(kiln_instance_new(&mod_b, NULL, &inst), KILN_STATUS_LINK);
+    assert_int_equal(kiln_instance_new(mod_b, NULL, &inst), KILN_STATUS_LINK);
     assert_non_null(strstr(kiln_last_error(), "unknown import: \"a\" \"add1\""));
     assert_null(inst);
 }
@@ -646,70 +519,39 @@ KILN_GEN static void gen_trap_start(kiln_vmctx *vm)
     kiln_trap_raise(vm, KILN_TRAP_UNREACHABLE);
 }
 
-/* A module importing A's table and memory, with the given segments and start. */
-static kiln_status instantiate_segments(kiln_instance *a, kiln_elem_desc *elems,
-                                        uint32_t elem_count, kiln_data_desc *datas,
-                                        uint32_t data_count, bool trapping_start, kiln_trap *trap,
+/* A module importing A's table and memory ("a" "tab", "a" "mem"), with add1 and a function
+ * that traps (its start function if trapping_start); the caller adds the segments, then
+ * calls instantiate_segments. */
+enum { SEG_ADD1, SEG_TRAP };
+static desc_builder seg_desc;
+
+static desc_builder *segments_module(bool trapping_start)
+{
+    desc_builder *m = &seg_desc;
+    desc_begin(m, "test");
+    uint32_t t_i_i = desc_type(m, 1, 1, rt_types_i_i);
+    uint32_t t_v_v = desc_type(m, 0, 0, NULL);
+    desc_import_table(m, "a", "tab", KILN_TYPE_FUNCREF, rt_limits(0));
+    desc_import_memory(m, "a", "mem", rt_limits(0));
+    desc_func(m, (void *)gen_add1, rt_entry_i_i, t_i_i);       /* SEG_ADD1 */
+    desc_func(m, (void *)gen_trap_start, rt_entry_v_v, t_v_v); /* SEG_TRAP */
+    if (trapping_start)
+        desc_start(m, SEG_TRAP);
+    return m;
+}
+
+static kiln_status instantiate_segments(kiln_instance *a, desc_builder *m, kiln_trap *trap,
                                         kiln_pool *pool)
 {
-    static kiln_module_desc m;
-    static kiln_import_desc imports[2];
-    static kiln_functype_desc types[2];
-    static kiln_func_desc funcs[2];
-    static kiln_table_desc tables[1];
-    static kiln_memory_desc memories[1];
-    rt_module_init(&m);
-    imports[0] = import_desc("a", "tab", KILN_KIND_TABLE, 0);
-    imports[0].type = KILN_TYPE_FUNCREF;
-    imports[1] = import_desc("a", "mem", KILN_KIND_MEMORY, 0);
-    types[0] = rt_type(1, 1, rt_types_i_i);
-    types[1] = rt_type(0, 0, NULL);
-    funcs[0] = rt_func((void *)gen_add1, rt_entry_i_i, 0);
-    funcs[1] = rt_func((void *)gen_trap_start, rt_entry_v_v, 1);
-    tables[0] = (kiln_table_desc){.elem_type = KILN_TYPE_FUNCREF, .imported = 1};
-    memories[0].imported = 1;
-    m.import_count = 2;
-    m.imports.p = imports;
-    m.type_count = 2;
-    m.types.p = types;
-    m.func_count = 2;
-    m.funcs.p = funcs;
-    m.table_count = 1;
-    m.tables.p = tables;
-    m.memory_count = 1;
-    m.memories.p = memories;
-    m.elem_count = elem_count;
-    m.elems.p = elems;
-    m.data_count = data_count;
-    m.datas.p = datas;
-    m.start = trapping_start ? 1 : UINT32_MAX;
-    rt_layout(&m);
     kiln_import items[2] = {{"a", "tab", {0}}, {"a", "mem", {0}}};
     assert_int_equal(kiln_instance_export(a, "tab", &items[0].value), KILN_STATUS_OK);
     assert_int_equal(kiln_instance_export(a, "mem", &items[1].value), KILN_STATUS_OK);
     kiln_imports list = {items, 2};
     kiln_instance *inst = NULL;
-    kiln_status s = kiln_instance_new_in(pool, &m, &list, &inst, trap);
+    kiln_status s = kiln_instance_new_in(pool, desc_end(m), &list, &inst, trap);
     if (s == KILN_STATUS_OK)
         kiln_instance_free(inst);
     return s;
-}
-
-static kiln_elem_desc active_elem(int32_t offset, uint32_t count, const kiln_init_desc *items)
-{
-    return (kiln_elem_desc){.mode = KILN_SEG_MODE_ACTIVE,
-                            .elem_type = KILN_TYPE_FUNCREF,
-                            .count = count,
-                            .offset = rt_init_i32(offset),
-                            .items.p = (void *)(uintptr_t)items};
-}
-
-static kiln_data_desc active_data(int32_t offset, uint32_t size, const char *bytes)
-{
-    return (kiln_data_desc){.mode = KILN_SEG_MODE_ACTIVE,
-                            .size = size,
-                            .offset = rt_init_i32(offset),
-                            .bytes.p = (void *)(uintptr_t)bytes};
 }
 
 static void test_segments_trap_in_order_keeping_earlier_writes(void **state)
@@ -728,14 +570,17 @@ static void test_segments_trap_in_order_keeping_earlier_writes(void **state)
                                          {.kind = KILN_INIT_REF_FUNC, .type = KILN_TYPE_FUNCREF}};
 
     /* Zero-length segments exactly at the end are fine; one past it traps. */
-    kiln_elem_desc e1[1] = {active_elem(4, 0, f0)};
-    kiln_data_desc d1[1] = {active_data(65536, 0, "")};
-    assert_int_equal(instantiate_segments(a, e1, 1, d1, 1, false, &trap, pool), KILN_STATUS_OK);
-    e1[0] = active_elem(5, 0, f0);
-    assert_int_equal(instantiate_segments(a, e1, 1, NULL, 0, false, &trap, pool), KILN_STATUS_TRAP);
+    desc_builder *m = segments_module(false);
+    desc_active_elem(m, rt_init_i32(4), 0, f0);
+    desc_active_data(m, rt_init_i32(65536), "", 0);
+    assert_int_equal(instantiate_segments(a, m, &trap, pool), KILN_STATUS_OK);
+    m = segments_module(false);
+    desc_active_elem(m, rt_init_i32(5), 0, f0);
+    assert_int_equal(instantiate_segments(a, m, &trap, pool), KILN_STATUS_TRAP);
     assert_int_equal(trap, KILN_TRAP_TABLE_OOB);
-    d1[0] = active_data(65537, 0, "");
-    assert_int_equal(instantiate_segments(a, NULL, 0, d1, 1, false, &trap, pool), KILN_STATUS_TRAP);
+    m = segments_module(false);
+    desc_active_data(m, rt_init_i32(65537), "", 0);
+    assert_int_equal(instantiate_segments(a, m, &trap, pool), KILN_STATUS_TRAP);
     assert_int_equal(trap, KILN_TRAP_MEMORY_OOB);
     assert_non_null(strstr(kiln_last_error(), "out of bounds memory access"));
 
@@ -744,9 +589,11 @@ static void test_segments_trap_in_order_keeping_earlier_writes(void **state)
      * failing element segment are not applied. */
     elems[3] = NULL;
     mem[200] = 0;
-    kiln_elem_desc e2[2] = {active_elem(3, 1, f0), active_elem(3, 2, f0)};
-    kiln_data_desc d2[1] = {active_data(200, 1, "x")};
-    assert_int_equal(instantiate_segments(a, e2, 2, d2, 1, false, &trap, pool), KILN_STATUS_TRAP);
+    m = segments_module(false);
+    desc_active_elem(m, rt_init_i32(3), 1, f0);
+    desc_active_elem(m, rt_init_i32(3), 2, f0);
+    desc_active_data(m, rt_init_i32(200), "x", 1);
+    assert_int_equal(instantiate_segments(a, m, &trap, pool), KILN_STATUS_TRAP);
     assert_int_equal(trap, KILN_TRAP_TABLE_OOB);
     assert_non_null(elems[3]);
     assert_int_equal(mem[200], 0);
@@ -755,17 +602,18 @@ static void test_segments_trap_in_order_keeping_earlier_writes(void **state)
     assert_int_equal(res[0].of.i32, 8);
 
     /* Data segments in order: the first lands, the second is out of bounds. */
-    kiln_data_desc d3[3] = {active_data(200, 1, "x"), active_data(65535, 2, "yz"),
-                            active_data(300, 1, "w")};
-    assert_int_equal(instantiate_segments(a, NULL, 0, d3, 3, false, &trap, pool), KILN_STATUS_TRAP);
+    m = segments_module(false);
+    desc_active_data(m, rt_init_i32(200), "x", 1);
+    desc_active_data(m, rt_init_i32(65535), "yz", 2);
+    desc_active_data(m, rt_init_i32(300), "w", 1);
+    assert_int_equal(instantiate_segments(a, m, &trap, pool), KILN_STATUS_TRAP);
     assert_int_equal(trap, KILN_TRAP_MEMORY_OOB);
     assert_int_equal(mem[200], 'x');
     assert_int_equal(mem[65535], 0); /* nothing of the failing segment was written */
     assert_int_equal(mem[300], 0);
 
     /* A trapping start function. */
-    assert_int_equal(instantiate_segments(a, NULL, 0, NULL, 0, true, &trap, pool),
-                     KILN_STATUS_TRAP);
+    assert_int_equal(instantiate_segments(a, segments_module(true), &trap, pool), KILN_STATUS_TRAP);
     assert_int_equal(trap, KILN_TRAP_UNREACHABLE);
     assert_non_null(strstr(kiln_last_error(), "instantiation trapped: unreachable"));
 
@@ -790,9 +638,9 @@ static void test_pool_slots_limits_and_reuse(void **state)
     assert_int_equal(kiln_pool_new(&cfg, &pool), KILN_STATUS_OK);
     kiln_instance *i1, *i2, *i3;
     kiln_trap trap;
-    assert_int_equal(kiln_instance_new_in(pool, &mod_a, NULL, &i1, &trap), KILN_STATUS_OK);
-    assert_int_equal(kiln_instance_new_in(pool, &mod_a, NULL, &i2, &trap), KILN_STATUS_OK);
-    assert_int_equal(kiln_instance_new_in(pool, &mod_a, NULL, &i3, &trap),
+    assert_int_equal(kiln_instance_new_in(pool, mod_a, NULL, &i1, &trap), KILN_STATUS_OK);
+    assert_int_equal(kiln_instance_new_in(pool, mod_a, NULL, &i2, &trap), KILN_STATUS_OK);
+    assert_int_equal(kiln_instance_new_in(pool, mod_a, NULL, &i3, &trap),
                      KILN_STATUS_POOL_EXHAUSTED);
 
     /* Growth is capped by the pool (A declares max 4 pages, 8 elements). */
@@ -806,7 +654,7 @@ static void test_pool_slots_limits_and_reuse(void **state)
     base[0] = 0xAB;
     base[65536 + 5] = 0xCD;
     kiln_instance_free(i1);
-    assert_int_equal(kiln_instance_new_in(pool, &mod_a, NULL, &i3, &trap), KILN_STATUS_OK);
+    assert_int_equal(kiln_instance_new_in(pool, mod_a, NULL, &i3, &trap), KILN_STATUS_OK);
     if (sizeof(void *) >= 8)
         assert_ptr_equal(i3->vmctx->mem0_base.p, base);
     else /* bounds-checked memories (32-bit hosts) are not cached: a fresh one */
@@ -817,17 +665,17 @@ static void test_pool_slots_limits_and_reuse(void **state)
     assert_int_equal(base[65536 + 5], 0);
 
     /* Modules over the pool's limits. */
-    kiln_module_desc big = mod_a;
+    kiln_module_desc big = *mod_a;
     kiln_memory_desc mem3[1] = {{.limits = {.min = 3}}};
     big.memories.p = mem3;
     kiln_instance_free(i3);
     assert_int_equal(kiln_instance_new_in(pool, &big, NULL, &i3, &trap), KILN_STATUS_LIMIT);
-    big = mod_a;
+    big = *mod_a;
     kiln_table_desc tab7[1] = {{.elem_type = KILN_TYPE_FUNCREF, .limits = {.min = 7}}};
     big.tables.p = tab7;
     assert_int_equal(kiln_instance_new_in(pool, &big, NULL, &i3, &trap), KILN_STATUS_LIMIT);
     /* The failures gave their slots back, and the cached reservation survived them. */
-    assert_int_equal(kiln_instance_new_in(pool, &mod_a, NULL, &i3, &trap), KILN_STATUS_OK);
+    assert_int_equal(kiln_instance_new_in(pool, mod_a, NULL, &i3, &trap), KILN_STATUS_OK);
     if (sizeof(void *) >= 8)
         assert_ptr_equal(i3->vmctx->mem0_base.p, base);
 
@@ -836,7 +684,7 @@ static void test_pool_slots_limits_and_reuse(void **state)
     int32_t v = 0;
     assert_int_equal(rt_invoke_i(i2, A_READ16, 0, 0, 0, 0, &v), KILN_TRAP_NONE);
     assert_int_equal(v, 42);
-    assert_int_equal(kiln_instance_new_in(pool, &mod_a, NULL, &i1, &trap), KILN_STATUS_ARG);
+    assert_int_equal(kiln_instance_new_in(pool, mod_a, NULL, &i1, &trap), KILN_STATUS_ARG);
     kiln_instance_free(i2);
     kiln_instance_free(i3); /* the pool goes with it (ASan/LSan would see a leak) */
 }

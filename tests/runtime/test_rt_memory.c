@@ -74,65 +74,41 @@ KILN_GEN static int32_t gen_tgrow(kiln_vmctx *vm, int32_t delta, int32_t f)
     return (int32_t)kiln_table_grow(vm, 0, ref_of(vm, f), (uint32_t)delta);
 }
 
-static kiln_module_desc module;
-static kiln_functype_desc types[3];
-static kiln_func_desc funcs[F_COUNT];
-static kiln_memory_desc memories[1];
-static kiln_table_desc tables[2];
-static kiln_data_desc datas[1];
-static kiln_elem_desc elems[1];
-static kiln_init_desc elem_items[3];
-static char data0[] = "abcdefgh";
+static desc_builder module_desc;
+static kiln_module_desc *module;
 
 static void build_module(void)
 {
-    rt_module_init(&module);
-    types[0] = rt_type(3, 0, rt_types_iii);
-    types[1] = rt_type(1, 1, rt_types_i_i);
-    types[2] = rt_type(2, 1, rt_types_ii_i);
-    funcs[F_FILL] = rt_func((void *)gen_fill, rt_entry_iii_v, 0);
-    funcs[F_COPY] = rt_func((void *)gen_copy, rt_entry_iii_v, 0);
-    funcs[F_INIT] = rt_func((void *)gen_init, rt_entry_iii_v, 0);
-    funcs[F_DROP] = rt_func((void *)gen_drop, rt_entry_i_i, 1);
-    funcs[F_GROW] = rt_func((void *)gen_grow, rt_entry_i_i, 1);
-    funcs[F_TFILL] = rt_func((void *)gen_tfill, rt_entry_iii_v, 0);
-    funcs[F_TCOPY] = rt_func((void *)gen_tcopy, rt_entry_iii_v, 0);
-    funcs[F_TCOPY1] = rt_func((void *)gen_tcopy1, rt_entry_iii_v, 0);
-    funcs[F_TINIT] = rt_func((void *)gen_tinit, rt_entry_iii_v, 0);
-    funcs[F_EDROP] = rt_func((void *)gen_edrop, rt_entry_i_i, 1);
-    funcs[F_TGROW] = rt_func((void *)gen_tgrow, rt_entry_ii_i, 2);
-    memories[0].limits = (kiln_limits_desc){.min = 1, .max = 3, .has_max = 1};
-    tables[0] = (kiln_table_desc){.elem_type = KILN_TYPE_FUNCREF,
-                                  .limits = {.min = 4, .max = 6, .has_max = 1}};
-    tables[1] = (kiln_table_desc){.elem_type = KILN_TYPE_FUNCREF, .limits = {.min = 2}};
-    datas[0] = (kiln_data_desc){.mode = KILN_SEG_MODE_PASSIVE, .size = 8, .bytes.p = data0};
-    elem_items[0] = rt_init_func(F_FILL);
-    elem_items[1].kind = KILN_INIT_REF_NULL;
-    elem_items[1].type = KILN_TYPE_FUNCREF;
-    elem_items[2] = rt_init_func(F_COPY);
-    elems[0] = (kiln_elem_desc){.mode = KILN_SEG_MODE_PASSIVE,
-                                .elem_type = KILN_TYPE_FUNCREF,
-                                .count = 3,
-                                .items.p = elem_items};
-    module.type_count = 3;
-    module.types.p = types;
-    module.func_count = F_COUNT;
-    module.funcs.p = funcs;
-    module.memory_count = 1;
-    module.memories.p = memories;
-    module.table_count = 2;
-    module.tables.p = tables;
-    module.data_count = 1;
-    module.datas.p = datas;
-    module.elem_count = 1;
-    module.elems.p = elems;
-    rt_layout(&module);
+    desc_builder *m = &module_desc;
+    desc_begin(m, "test");
+    uint32_t t_iii_v = desc_type(m, 3, 0, rt_types_iii);
+    uint32_t t_i_i = desc_type(m, 1, 1, rt_types_i_i);
+    uint32_t t_ii_i = desc_type(m, 2, 1, rt_types_ii_i);
+    desc_func(m, (void *)gen_fill, rt_entry_iii_v, t_iii_v);
+    desc_func(m, (void *)gen_copy, rt_entry_iii_v, t_iii_v);
+    desc_func(m, (void *)gen_init, rt_entry_iii_v, t_iii_v);
+    desc_func(m, (void *)gen_drop, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_grow, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_tfill, rt_entry_iii_v, t_iii_v);
+    desc_func(m, (void *)gen_tcopy, rt_entry_iii_v, t_iii_v);
+    desc_func(m, (void *)gen_tcopy1, rt_entry_iii_v, t_iii_v);
+    desc_func(m, (void *)gen_tinit, rt_entry_iii_v, t_iii_v);
+    desc_func(m, (void *)gen_edrop, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_tgrow, rt_entry_ii_i, t_ii_i);
+    desc_memory(m, rt_limits_max(1, 3));
+    desc_table(m, KILN_TYPE_FUNCREF, rt_limits_max(4, 6));
+    desc_table(m, KILN_TYPE_FUNCREF, rt_limits(2));
+    desc_passive_data(m, "abcdefgh", 8);
+    desc_elem(m, KILN_SEG_MODE_PASSIVE, 3,
+              (kiln_init_desc[]){rt_init_func(F_FILL), rt_init_null(KILN_TYPE_FUNCREF),
+                                 rt_init_func(F_COPY)});
+    module = desc_end(m);
 }
 
 static kiln_instance *new_instance(void)
 {
     kiln_instance *inst = NULL;
-    assert_int_equal(kiln_instance_new(&module, NULL, &inst), KILN_STATUS_OK);
+    assert_int_equal(kiln_instance_new(module, NULL, &inst), KILN_STATUS_OK);
     return inst;
 }
 
@@ -212,9 +188,9 @@ static void test_bounds_checked_memory(void **state)
 {
     (void)state;
     rt_arm();
-    module.flags = KILN_MODULE_BOUNDS_CHECKED;
+    module->flags = KILN_MODULE_BOUNDS_CHECKED;
     kiln_instance *inst = new_instance();
-    module.flags = RT_MODULE_FLAGS;
+    module->flags = RT_MODULE_FLAGS;
     kiln_memory *mem = kiln_instance_memory(inst, 0);
     uint8_t *base = mem->base.p;
     assert_int_equal(mem->reserved, 3 * 65536); /* the declared maximum, no guard */
@@ -229,29 +205,19 @@ static void test_bounds_checked_memory(void **state)
     assert_int_equal(call3(inst, F_FILL, 3 * 65536 - 1, 7, 1), KILN_TRAP_NONE);
     assert_int_equal(base[3 * 65536 - 1], 7);
 
-    static kiln_import_desc import_desc;
-    static kiln_memory_desc import_mem;
-    static kiln_module_desc importer;
-    rt_module_init(&importer);
-    importer.flags = 0; /* compiled for guard pages */
-    import_desc = (kiln_import_desc){.module = rt_str("m"),
-                                     .name = rt_str("mem"),
-                                     .kind = KILN_KIND_MEMORY,
-                                     .limits = {.min = 1}};
-    import_mem = (kiln_memory_desc){.imported = 1, .limits = {.min = 1}};
-    importer.import_count = 1;
-    importer.imports.p = &import_desc;
-    importer.memory_count = 1;
-    importer.memories.p = &import_mem;
-    rt_layout(&importer);
+    static desc_builder importer_desc;
+    desc_begin(&importer_desc, "test");
+    desc_import_memory(&importer_desc, "m", "mem", rt_limits(1));
+    kiln_module_desc *importer = desc_end(&importer_desc);
+    importer->flags = 0; /* compiled for guard pages */
     kiln_import item = {"m", "mem", {.kind = KILN_KIND_MEMORY, .of.memory = mem}};
     kiln_imports imports = {&item, 1};
     kiln_instance *other = NULL;
-    assert_int_equal(kiln_instance_new(&importer, &imports, &other), KILN_STATUS_LINK);
+    assert_int_equal(kiln_instance_new(importer, &imports, &other), KILN_STATUS_LINK);
     assert_string_equal(kiln_last_error(), "memory without guard pages: \"m\" \"mem\": the "
                                            "importer was not compiled with --bounds-checks");
-    importer.flags = KILN_MODULE_BOUNDS_CHECKED;
-    assert_int_equal(kiln_instance_new(&importer, &imports, &other), KILN_STATUS_OK);
+    importer->flags = KILN_MODULE_BOUNDS_CHECKED;
+    assert_int_equal(kiln_instance_new(importer, &imports, &other), KILN_STATUS_OK);
     assert_ptr_equal(kiln_instance_memory(other, 0), mem);
     kiln_instance_free(other);
     kiln_instance_free(inst);
@@ -266,11 +232,11 @@ static void test_bounds_checked_memory_moves(void **state)
     rt_arm();
     size_t saved = kiln_checked_reserve_max;
     kiln_checked_reserve_max = 2 * 65536;
-    module.flags = KILN_MODULE_BOUNDS_CHECKED;
-    memories[0].limits = (kiln_limits_desc){.min = 1, .max = 20, .has_max = 1};
+    module->flags = KILN_MODULE_BOUNDS_CHECKED;
+    module_desc.memories[0].limits = rt_limits_max(1, 20);
     kiln_instance *inst = new_instance();
-    module.flags = RT_MODULE_FLAGS;
-    memories[0].limits = (kiln_limits_desc){.min = 1, .max = 3, .has_max = 1};
+    module->flags = RT_MODULE_FLAGS;
+    module_desc.memories[0].limits = rt_limits_max(1, 3);
     kiln_memory *mem = kiln_instance_memory(inst, 0);
     uint8_t *base = mem->base.p;
     assert_int_equal(mem->reserved, 2 * 65536);

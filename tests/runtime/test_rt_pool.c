@@ -80,84 +80,40 @@ KILN_GEN static int32_t gen_far_store(kiln_vmctx *vm, int32_t addr, int32_t valu
 
 static const uint8_t types_v_i[1] = {KILN_TYPE_I32};
 
-static kiln_module_desc mod_p;
-static kiln_functype_desc p_types[3];
-static kiln_func_desc p_funcs[P_FUNCS];
-static kiln_table_desc p_tables[1];
-static kiln_memory_desc p_memories[1];
-static kiln_global_desc p_globals[2];
-static kiln_export_desc p_exports[2];
-static kiln_elem_desc p_elems[1];
-static kiln_init_desc p_elem0[3];
-static kiln_data_desc p_datas[3];
-static char p_data0[] = "pool";
+static desc_builder p_desc;
+static kiln_module_desc *mod_p;
 static uint8_t p_data1[1024];
-static char p_data2[] = "passive";
-
-enum { T_I_I, T_II_I, T_V_I };
 
 static void build_p(void)
 {
-    kiln_module_desc *m = &mod_p;
-    rt_module_init(m);
-    m->name = rt_str("p");
-    p_types[T_I_I] = rt_type(1, 1, rt_types_i_i);
-    p_types[T_II_I] = rt_type(2, 1, rt_types_ii_i);
-    p_types[T_V_I] = rt_type(0, 1, types_v_i);
-    p_funcs[P_LOAD] = rt_func((void *)gen_load, rt_entry_i_i, T_I_I);
-    p_funcs[P_STORE] = rt_func((void *)gen_store, rt_entry_ii_i, T_II_I);
-    p_funcs[P_GROW] = rt_func((void *)gen_grow, rt_entry_i_i, T_I_I);
-    p_funcs[P_GGET] = rt_func((void *)gen_gget, rt_entry_v_i, T_V_I);
-    p_funcs[P_GSET] = rt_func((void *)gen_gset, rt_entry_i_i, T_I_I);
-    p_funcs[P_TGROW] = rt_func((void *)gen_tgrow, rt_entry_i_i, T_I_I);
-    p_funcs[P_FAR_LOAD] = rt_func((void *)gen_far_load, rt_entry_i_i, T_I_I);
-    p_funcs[P_FAR_STORE] = rt_func((void *)gen_far_store, rt_entry_ii_i, T_II_I);
-    p_tables[0].elem_type = KILN_TYPE_FUNCREF;
-    p_tables[0].limits = (kiln_limits_desc){.min = 4, .max = 8, .has_max = 1};
-    p_memories[0].limits = (kiln_limits_desc){.min = 1, .max = 4, .has_max = 1};
-    p_globals[0].type = KILN_TYPE_I32;
-    p_globals[0].init = rt_init_i32(5);
-    p_globals[1].type = KILN_TYPE_I32;
-    p_globals[1].mut = 1;
-    p_globals[1].init = rt_init_i32(7);
-    p_exports[0] = rt_export("load", KILN_KIND_FUNC, P_LOAD);
-    p_exports[1] = rt_export("mem", KILN_KIND_MEMORY, 0);
-    p_elem0[0] = rt_init_func(P_LOAD);
-    p_elem0[1].kind = KILN_INIT_REF_NULL;
-    p_elem0[1].type = KILN_TYPE_FUNCREF;
-    p_elem0[2] = rt_init_func(P_STORE);
-    p_elems[0] = (kiln_elem_desc){.mode = KILN_SEG_MODE_ACTIVE,
-                                  .elem_type = KILN_TYPE_FUNCREF,
-                                  .count = 3,
-                                  .offset = rt_init_i32(1),
-                                  .items.p = p_elem0};
+    desc_builder *m = &p_desc;
+    desc_begin(m, "p");
+    uint32_t t_i_i = desc_type(m, 1, 1, rt_types_i_i);
+    uint32_t t_ii_i = desc_type(m, 2, 1, rt_types_ii_i);
+    uint32_t t_v_i = desc_type(m, 0, 1, types_v_i);
+    desc_func(m, (void *)gen_load, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_store, rt_entry_ii_i, t_ii_i);
+    desc_func(m, (void *)gen_grow, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_gget, rt_entry_v_i, t_v_i);
+    desc_func(m, (void *)gen_gset, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_tgrow, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_far_load, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_far_store, rt_entry_ii_i, t_ii_i);
+    desc_table(m, KILN_TYPE_FUNCREF, rt_limits_max(4, 8));
+    desc_memory(m, rt_limits_max(1, 4));
+    desc_global(m, KILN_TYPE_I32, false, rt_init_i32(5));
+    desc_global(m, KILN_TYPE_I32, true, rt_init_i32(7));
+    desc_export(m, "load", KILN_KIND_FUNC, P_LOAD);
+    desc_export(m, "mem", KILN_KIND_MEMORY, 0);
+    desc_active_elem(m, rt_init_i32(1), 3,
+                     (kiln_init_desc[]){rt_init_func(P_LOAD), rt_init_null(KILN_TYPE_FUNCREF),
+                                        rt_init_func(P_STORE)});
     for (size_t i = 0; i < sizeof p_data1; i++)
         p_data1[i] = (uint8_t)(i * 7 + 1);
-    p_datas[0] = (kiln_data_desc){
-        .mode = KILN_SEG_MODE_ACTIVE, .size = 4, .offset = rt_init_i32(100), .bytes.p = p_data0};
-    p_datas[1] = (kiln_data_desc){.mode = KILN_SEG_MODE_PASSIVE, .size = 7, .bytes.p = p_data2};
-    /* Overlaps the first: later segments win. */
-    p_datas[2] = (kiln_data_desc){.mode = KILN_SEG_MODE_ACTIVE,
-                                  .size = sizeof p_data1,
-                                  .offset = rt_init_i32(102),
-                                  .bytes.p = p_data1};
-    m->type_count = 3;
-    m->types.p = p_types;
-    m->func_count = P_FUNCS;
-    m->funcs.p = p_funcs;
-    m->table_count = 1;
-    m->tables.p = p_tables;
-    m->memory_count = 1;
-    m->memories.p = p_memories;
-    m->global_count = 2;
-    m->globals.p = p_globals;
-    m->export_count = 2;
-    m->exports.p = p_exports;
-    m->elem_count = 1;
-    m->elems.p = p_elems;
-    m->data_count = 3;
-    m->datas.p = p_datas;
-    rt_layout(m);
+    desc_active_data(m, rt_init_i32(100), "pool", 4);
+    desc_passive_data(m, "passive", 7);
+    desc_active_data(m, rt_init_i32(102), p_data1, sizeof p_data1); /* overlaps: later wins */
+    mod_p = desc_end(m);
 }
 
 static int32_t call1(kiln_instance *inst, uint32_t func, int32_t a)
@@ -210,14 +166,14 @@ static void test_instantiate_reset_and_reuse(void **state)
     rt_arm();
     kiln_pool_config cfg = {.slots = 2, .max_memory_pages = 3};
     kiln_pool *pool = NULL;
-    assert_int_equal(kiln_module_pool_new(&mod_p, &cfg, &pool), KILN_STATUS_OK);
-    assert_ptr_equal(kiln_pool_module(pool), &mod_p);
+    assert_int_equal(kiln_module_pool_new(mod_p, &cfg, &pool), KILN_STATUS_OK);
+    assert_ptr_equal(kiln_pool_module(pool), mod_p);
     kiln_instance *a = NULL, *b = NULL, *c = NULL;
     kiln_trap trap = KILN_TRAP_HOST;
     assert_int_equal(kiln_pool_instantiate(pool, NULL, &a, &trap), KILN_STATUS_OK);
     assert_int_equal(trap, KILN_TRAP_NONE);
     assert_fresh_p(a);
-    assert_ptr_equal(kiln_instance_module(a), &mod_p);
+    assert_ptr_equal(kiln_instance_module(a), mod_p);
 
     /* Use everything: memory (and grow it), the global, the table (grown onto the heap). */
     uint8_t *base = a->vmctx->mem0_base.p;
@@ -263,10 +219,10 @@ static void test_instantiate_reset_and_reuse(void **state)
 
     /* kiln_instance_new_in on a module pool: only its module. */
     kiln_instance_free(c);
-    kiln_module_desc other = mod_p;
+    kiln_module_desc other = *mod_p;
     assert_int_equal(kiln_instance_new_in(pool, &other, NULL, &d, &trap), KILN_STATUS_ARG);
     assert_non_null(strstr(kiln_last_error(), "created for module \"p\""));
-    assert_int_equal(kiln_instance_new_in(pool, &mod_p, NULL, &d, &trap), KILN_STATUS_OK);
+    assert_int_equal(kiln_instance_new_in(pool, mod_p, NULL, &d, &trap), KILN_STATUS_OK);
     assert_ptr_equal(d, c);
     assert_fresh_p(d);
 
@@ -285,34 +241,34 @@ static void test_statuses_and_limits(void **state)
     kiln_pool *pool = NULL;
     kiln_instance *inst = NULL;
     assert_int_equal(kiln_module_pool_new(NULL, &cfg, &pool), KILN_STATUS_ARG);
-    assert_int_equal(kiln_module_pool_new(&mod_p, NULL, &pool), KILN_STATUS_ARG);
-    assert_int_equal(kiln_module_pool_new(&mod_p, &cfg, NULL), KILN_STATUS_ARG);
+    assert_int_equal(kiln_module_pool_new(mod_p, NULL, &pool), KILN_STATUS_ARG);
+    assert_int_equal(kiln_module_pool_new(mod_p, &cfg, NULL), KILN_STATUS_ARG);
     kiln_pool_config zero = {.slots = 0};
-    assert_int_equal(kiln_module_pool_new(&mod_p, &zero, &pool), KILN_STATUS_ARG);
+    assert_int_equal(kiln_module_pool_new(mod_p, &zero, &pool), KILN_STATUS_ARG);
     assert_int_equal(kiln_pool_instantiate(NULL, NULL, &inst, NULL), KILN_STATUS_ARG);
     assert_null(kiln_pool_module(NULL));
 
-    kiln_module_desc bad = mod_p;
+    kiln_module_desc bad = *mod_p;
     bad.abi_version = KILN_ABI_VERSION + 1;
     assert_int_equal(kiln_module_pool_new(&bad, &cfg, &pool), KILN_STATUS_ABI);
-    bad = mod_p;
+    bad = *mod_p;
     bad.start = P_FUNCS; /* checked once, at pool creation */
     assert_int_equal(kiln_module_pool_new(&bad, &cfg, &pool), KILN_STATUS_ARG);
     assert_non_null(strstr(kiln_last_error(), "start function"));
 
     /* The module's initial sizes against the pool's limits. */
     kiln_pool_config small = {.slots = 1, .max_memory_pages = 1, .max_table_elems = 3};
-    assert_int_equal(kiln_module_pool_new(&mod_p, &small, &pool), KILN_STATUS_LIMIT);
+    assert_int_equal(kiln_module_pool_new(mod_p, &small, &pool), KILN_STATUS_LIMIT);
     assert_non_null(strstr(kiln_last_error(), "table of 4 elements"));
     small.max_table_elems = 4;
-    assert_int_equal(kiln_module_pool_new(&mod_p, &small, &pool), KILN_STATUS_OK);
+    assert_int_equal(kiln_module_pool_new(mod_p, &small, &pool), KILN_STATUS_OK);
     assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst, NULL), KILN_STATUS_OK);
     assert_int_equal(call1(inst, P_GROW, 1), -1);
     assert_int_equal(call1(inst, P_TGROW, 1), -1);
     kiln_instance_free(inst);
     kiln_pool_free(pool);
     kiln_memory_desc mem2[1] = {{.limits = {.min = 2, .max = 4, .has_max = 1}}};
-    bad = mod_p;
+    bad = *mod_p;
     bad.memories.p = mem2;
     small.max_memory_pages = 1;
     assert_int_equal(kiln_module_pool_new(&bad, &small, &pool), KILN_STATUS_LIMIT);
@@ -320,7 +276,7 @@ static void test_statuses_and_limits(void **state)
 
     /* Address space: 20,000 guarded memories (160 TiB) cannot fit in 47 bits. */
     kiln_pool_config huge = {.slots = 20000};
-    assert_int_equal(kiln_module_pool_new(&mod_p, &huge, &pool), KILN_STATUS_NOMEM);
+    assert_int_equal(kiln_module_pool_new(mod_p, &huge, &pool), KILN_STATUS_NOMEM);
     assert_non_null(strstr(kiln_last_error(), "cannot reserve address space"));
 
     /* A pool of any module is not a module pool. */
@@ -339,7 +295,7 @@ static void test_slots_cannot_reach_each_other(void **state)
     rt_arm();
     kiln_pool_config cfg = {.slots = 3};
     kiln_pool *pool = NULL;
-    assert_int_equal(kiln_module_pool_new(&mod_p, &cfg, &pool), KILN_STATUS_OK);
+    assert_int_equal(kiln_module_pool_new(mod_p, &cfg, &pool), KILN_STATUS_OK);
     kiln_instance *inst[3];
     for (int i = 0; i < 3; i++)
         assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst[i], NULL), KILN_STATUS_OK);
@@ -392,55 +348,23 @@ static kiln_trap host_times(void *env, kiln_instance *caller, const kiln_val *ar
     return KILN_TRAP_NONE;
 }
 
-static kiln_module_desc mod_q;
-static kiln_functype_desc q_types[1];
-static kiln_func_desc q_funcs[Q_FUNCS];
-static kiln_import_desc q_imports[2];
-static kiln_memory_desc q_memories[1];
-static kiln_global_desc q_globals[1];
-static kiln_data_desc q_datas[1];
+static desc_builder q_desc;
+static kiln_module_desc *mod_q;
 static char q_data0[] = "abcd";
 
 static void build_q(void)
 {
-    kiln_module_desc *m = &mod_q;
-    rt_module_init(m);
-    q_types[0] = rt_type(1, 1, rt_types_i_i);
-    q_funcs[Q_TWICE] = rt_func((void *)gen_adapter_twice, rt_entry_i_i, 0);
-    q_funcs[Q_CALL_TWICE] = rt_func((void *)gen_call_twice, rt_entry_i_i, 0);
-    q_funcs[Q_LOAD] = rt_func((void *)gen_load, rt_entry_i_i, 0);
-    q_imports[0].module = rt_str("env");
-    q_imports[0].name = rt_str("times");
-    q_imports[0].kind = KILN_KIND_FUNC;
-    q_imports[0].index = 0;
-    q_imports[0].type_index = 0;
-    q_imports[1].module = rt_str("env");
-    q_imports[1].name = rt_str("offset");
-    q_imports[1].kind = KILN_KIND_GLOBAL;
-    q_imports[1].type = KILN_TYPE_I32;
-    q_imports[1].index = 0;
-    q_memories[0].limits = (kiln_limits_desc){.min = 1};
-    q_globals[0].type = KILN_TYPE_I32;
-    q_globals[0].imported = 1;
+    desc_builder *m = &q_desc;
+    desc_begin(m, "test");
+    uint32_t t_i_i = desc_type(m, 1, 1, rt_types_i_i);
+    desc_import_func(m, "env", "times", t_i_i, (void *)gen_adapter_twice, rt_entry_i_i);
+    desc_import_global(m, "env", "offset", KILN_TYPE_I32, false);
+    desc_func(m, (void *)gen_call_twice, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_load, rt_entry_i_i, t_i_i);
+    desc_memory(m, rt_limits(1));
     /* Data at an imported offset: applied per instance, with the bounds check. */
-    q_datas[0] = (kiln_data_desc){.mode = KILN_SEG_MODE_ACTIVE, .size = 4, .bytes.p = q_data0};
-    q_datas[0].offset.kind = KILN_INIT_GLOBAL;
-    q_datas[0].offset.type = KILN_TYPE_I32;
-    q_datas[0].offset.index = 0;
-    m->type_count = 1;
-    m->types.p = q_types;
-    m->import_count = 2;
-    m->imports.p = q_imports;
-    m->func_count = Q_FUNCS;
-    m->func_import_count = 1;
-    m->funcs.p = q_funcs;
-    m->memory_count = 1;
-    m->memories.p = q_memories;
-    m->global_count = 1;
-    m->globals.p = q_globals;
-    m->data_count = 1;
-    m->datas.p = q_datas;
-    rt_layout(m);
+    desc_active_data(m, rt_init_global(KILN_TYPE_I32, 0), q_data0, 4);
+    mod_q = desc_end(m);
 }
 
 static kiln_status instantiate_q(kiln_pool *pool, int32_t *factor, kiln_global_cell *offset,
@@ -464,7 +388,7 @@ static void test_imports_per_instance(void **state)
     rt_arm();
     kiln_pool_config cfg = {.slots = 2};
     kiln_pool *pool = NULL;
-    assert_int_equal(kiln_module_pool_new(&mod_q, &cfg, &pool), KILN_STATUS_OK);
+    assert_int_equal(kiln_module_pool_new(mod_q, &cfg, &pool), KILN_STATUS_OK);
     int32_t three = 3, five = 5;
     kiln_global_cell at200 = {.u.i32 = 200}, at300 = {.u.i32 = 300}, past = {.u.i32 = 65533};
     kiln_instance *a = NULL, *b = NULL, *c = NULL;
@@ -507,23 +431,14 @@ static void test_trapping_start_keeps_a_zombie(void **state)
 {
     (void)state;
     rt_arm();
-    static kiln_module_desc m;
-    static kiln_func_desc funcs[P_FUNCS + 1];
-    static kiln_functype_desc types[4];
-    m = mod_p;
-    memcpy(funcs, p_funcs, sizeof p_funcs);
-    memcpy(types, p_types, sizeof p_types);
-    types[3] = rt_type(0, 0, NULL);
-    funcs[P_FUNCS] = rt_func((void *)gen_trap_start, rt_entry_v_v, 3);
-    m.funcs.p = funcs;
-    m.func_count = P_FUNCS + 1;
-    m.types.p = types;
-    m.type_count = 4;
-    m.start = P_FUNCS;
-    rt_layout(&m);
+    static desc_builder z;
+    z = p_desc; /* module P, and a start function that traps */
+    uint32_t t_v_v = desc_type(&z, 0, 0, NULL);
+    desc_start(&z, desc_func(&z, (void *)gen_trap_start, rt_entry_v_v, t_v_v));
+    kiln_module_desc *m = desc_end(&z);
     kiln_pool_config cfg = {.slots = 2};
     kiln_pool *pool = NULL;
-    assert_int_equal(kiln_module_pool_new(&m, &cfg, &pool), KILN_STATUS_OK);
+    assert_int_equal(kiln_module_pool_new(m, &cfg, &pool), KILN_STATUS_OK);
     kiln_instance *inst = NULL;
     kiln_trap trap = KILN_TRAP_NONE;
     assert_int_equal(kiln_pool_instantiate(pool, NULL, &inst, &trap), KILN_STATUS_TRAP);
@@ -544,7 +459,7 @@ static void test_large_memory_reset_by_residency(void **state)
     rt_arm();
     static kiln_module_desc m;
     static kiln_memory_desc mem[1];
-    m = mod_p;
+    m = *mod_p;
     mem[0].limits = (kiln_limits_desc){.min = 8, .max = 9, .has_max = 1}; /* 512 KiB */
     m.memories.p = mem;
     kiln_pool_config cfg = {.slots = 1};
@@ -579,7 +494,7 @@ static void test_bounds_checked_slots_are_small(void **state)
     (void)state;
     rt_arm();
     static kiln_module_desc m;
-    m = mod_p;
+    m = *mod_p;
     m.flags |= KILN_MODULE_BOUNDS_CHECKED;
     kiln_pool_config cfg = {.slots = 3, .max_memory_pages = 2};
     kiln_pool *pool = NULL;
@@ -617,7 +532,7 @@ static void test_bounds_checked_memory_outgrows_slot(void **state)
     size_t saved = kiln_checked_reserve_max;
     kiln_checked_reserve_max = 2 * 65536;
     static kiln_module_desc m;
-    m = mod_p; /* memory: min 1, max 4 pages */
+    m = *mod_p; /* memory: min 1, max 4 pages */
     m.flags |= KILN_MODULE_BOUNDS_CHECKED;
     kiln_pool_config cfg = {.slots = 2};
     kiln_pool *pool = NULL;
@@ -702,7 +617,7 @@ static void test_threads_share_a_pool(void **state)
     rt_arm();
     kiln_pool_config cfg = {.slots = 4};
     kiln_pool *pool = NULL;
-    assert_int_equal(kiln_module_pool_new(&mod_p, &cfg, &pool), KILN_STATUS_OK);
+    assert_int_equal(kiln_module_pool_new(mod_p, &cfg, &pool), KILN_STATUS_OK);
     cycle_job jobs[4];
     pthread_t th[4];
     for (int i = 0; i < 4; i++) {
@@ -751,7 +666,7 @@ static void test_10000_live_instances(void **state)
     double t0 = seconds();
     kiln_pool_config cfg = {.slots = LIVE};
     kiln_pool *pool = NULL;
-    assert_int_equal(kiln_module_pool_new(&mod_p, &cfg, &pool), KILN_STATUS_OK);
+    assert_int_equal(kiln_module_pool_new(mod_p, &cfg, &pool), KILN_STATUS_OK);
     double t1 = seconds();
     kiln_instance **inst = calloc(LIVE, sizeof *inst);
     assert_non_null(inst);

@@ -125,43 +125,25 @@ static kiln_trap host_fn(void *env, kiln_instance *caller, const kiln_val *args,
 
 static int host_calls;
 static const kiln_host_func host = {host_fn, &host_calls, 1, 1, rt_types_i_i, rt_types_i_i + 1};
-static kiln_module_desc module;
-static kiln_functype_desc types[3];
-static kiln_func_desc funcs[F_COUNT];
-static kiln_import_desc imports[1];
-static kiln_memory_desc memories[1];
+static desc_builder module_desc;
+static kiln_module_desc *module;
 
 static void build_module(void)
 {
-    rt_module_init(&module);
-    types[0] = rt_type(1, 1, rt_types_i_i); /* (i32) -> i32 */
-    types[1] = rt_type(1, 0, rt_types_i);   /* (i32) -> () */
-    funcs[F_HOST] = rt_func((void *)gen_adapter_host, rt_entry_i_i, 0);
-    funcs[F_RAISE] = rt_func((void *)gen_raise, rt_entry_i_v, 1);
-    funcs[F_STORE] = rt_func((void *)gen_store, rt_entry_i_v, 1);
-    funcs[F_LOAD] = rt_func((void *)gen_load, rt_entry_i_i, 0);
-    funcs[F_RECURSE] = rt_func((void *)gen_recurse, rt_entry_i_i, 0);
-    funcs[F_RECURSE_RAW] = rt_func((void *)gen_recurse_raw, rt_entry_i_i, 0);
-    funcs[F_CALL_HOST] = rt_func((void *)gen_call_host, rt_entry_i_i, 0);
-    funcs[F_INNER] = rt_func((void *)gen_inner, rt_entry_i_i, 0);
-    imports[0].module = rt_str("env");
-    imports[0].name = rt_str("host");
-    imports[0].kind = KILN_KIND_FUNC;
-    imports[0].index = 0;
-    imports[0].type_index = 0;
-    memories[0].limits.min = 1;
-    memories[0].limits.max = 2;
-    memories[0].limits.has_max = 1;
-    module.type_count = 2;
-    module.types.p = types;
-    module.import_count = 1;
-    module.imports.p = imports;
-    module.func_count = F_COUNT;
-    module.func_import_count = 1;
-    module.funcs.p = funcs;
-    module.memory_count = 1;
-    module.memories.p = memories;
-    rt_layout(&module);
+    desc_builder *m = &module_desc;
+    desc_begin(m, "test");
+    uint32_t t_i_i = desc_type(m, 1, 1, rt_types_i_i);
+    uint32_t t_i_v = desc_type(m, 1, 0, rt_types_i);
+    desc_import_func(m, "env", "host", t_i_i, (void *)gen_adapter_host, rt_entry_i_i);
+    desc_func(m, (void *)gen_raise, rt_entry_i_v, t_i_v);
+    desc_func(m, (void *)gen_store, rt_entry_i_v, t_i_v);
+    desc_func(m, (void *)gen_load, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_recurse, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_recurse_raw, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_call_host, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_inner, rt_entry_i_i, t_i_i);
+    desc_memory(m, rt_limits_max(1, 2));
+    module = desc_end(m);
 }
 
 static kiln_instance *new_instance(kiln_pool *pool)
@@ -170,8 +152,8 @@ static kiln_instance *new_instance(kiln_pool *pool)
     kiln_imports list = {&item, 1};
     kiln_instance *inst = NULL;
     kiln_trap trap;
-    kiln_status s = pool != NULL ? kiln_instance_new_in(pool, &module, &list, &inst, &trap)
-                                 : kiln_instance_new(&module, &list, &inst);
+    kiln_status s = pool != NULL ? kiln_instance_new_in(pool, module, &list, &inst, &trap)
+                                 : kiln_instance_new(module, &list, &inst);
     assert_int_equal(s, KILN_STATUS_OK);
     assert_non_null(inst);
     return inst;

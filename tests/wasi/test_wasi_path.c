@@ -231,10 +231,9 @@ static void test_symlink_readlink(void **state)
 {
     wt *t = *state;
     assert_int_equal(symlink_at(t, "target/file", "l"), E_SUCCESS);
-    char host[600];
-    ssize_t n = 0;
+    char host[600], target[600];
     snprintf(host, sizeof host, "%s/l", t->sandbox);
-    n = readlink(host, host, sizeof host - 1);
+    ssize_t n = readlink(host, target, sizeof target - 1);
     assert_int_equal(n, 11);
     uint32_t len = wt_str(t, WT_PATH, "l");
     memset(t->mem + WT_BUF, '#', 32);

@@ -327,7 +327,8 @@ static void test_sock_accept(void **state)
     struct sockaddr_un addr;
     memset(&addr, 0, sizeof addr);
     addr.sun_family = AF_UNIX;
-    snprintf(addr.sun_path, sizeof addr.sun_path, "%s/sock", t->tmp);
+    int len = snprintf(addr.sun_path, sizeof addr.sun_path, "%s/sock", t->tmp);
+    assert_true(len > 0 && (size_t)len < sizeof addr.sun_path);
     assert_int_equal(bind(listener, (struct sockaddr *)&addr, sizeof addr), 0);
     assert_int_equal(listen(listener, 4), 0);
     setup_sockets(t, &listener, 1);

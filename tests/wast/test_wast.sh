@@ -1,42 +1,22 @@
 #!/usr/bin/env bash
 # test_wast.sh -- tests of the `kiln wast` runner itself: exact exit statuses and output.
 #
-# Usage: test_wast.sh KILN WAST2JSON SOURCE_DIR WORK_DIR CLI_LIB
+# Usage: test_wast.sh KILN WAST2JSON SOURCE_DIR WORK_DIR
 # altered.wast has deliberately wrong expectations: the runner must report exactly those
 # commands as failed, with the expected and actual values, and pass the rest (also at -O0 and
 # from wast2json's JSON). timeout.wast checks that a command that never returns costs one
 # failure and the script goes on with its state replayed. The rest covers usage errors, the
 # --skip-if-missing statuses and the scratch directory (removed, or kept with --keep).
-# Cases use tests/cli/lib.sh (CLI_LIB). Exits 77 (ctest: skipped) without wast2json.
+# Cases use tests/lib/lib.sh. Exits 77 (ctest: skipped) without wast2json.
 set -uo pipefail
-
-kiln=$1
-wast2json=$2
-src=$3
-work=$4
-cli_lib=$5
-
-if ! [[ -x $wast2json ]]; then
-    echo "wast2json not found (Debian package wabt): skipping the kiln wast tests"
-    exit 77
-fi
-
-abs() { if [[ $1 == /* ]]; then echo "$1"; else echo "$PWD/$1"; fi; }
-kiln=$(abs "$kiln")
-wast2json=$(abs "$wast2json")
-src=$(abs "$src")
-work=$(abs "$work")
-cli_lib=$(abs "$cli_lib")
-
-rm -rf "$work"
-mkdir -p "$work/tmp" "$work/json"
-cp "$src/altered.wast" "$src/timeout.wast" "$work/"
-cd "$work" || exit 1
+source "$(dirname "$0")/../lib/lib.sh"
+need_program "$2" "wast2json (Debian package wabt)"
+kiln=$(abspath "$1") wast2json=$(abspath "$2") src=$(abspath "$3")
+enter_work "$4"
+mkdir tmp json
+cp "$src/altered.wast" "$src/timeout.wast" .
 # Scratch directories go here, so the test can check that none is left behind.
-export TMPDIR=$work/tmp
-# shellcheck source=SCRIPTDIR/../cli/lib.sh
-source "$cli_lib"
-reset_wants
+export TMPDIR=$PWD/tmp
 
 # The one FAIL line per ";; WRONG" command of altered.wast, and the summary.
 altered_output() {
@@ -61,11 +41,9 @@ EOF
 wrong_lines=$(grep -n ';; WRONG$' altered.wast | cut -d: -f1 | tr '\n' ' ')
 expected_lines=$(altered_output | sed -n 's/^altered\.wast:\([0-9]*\): FAIL.*/\1/p' | tr '\n' ' ')
 if [[ $wrong_lines == "$expected_lines" ]]; then
-    echo "ok   altered.wast marks the lines the test expects"
-    passed=$((passed + 1))
+    pass "altered.wast marks the lines the test expects"
 else
-    echo "FAIL altered.wast: WRONG lines '$wrong_lines', expected failures '$expected_lines'"
-    fail_case "altered-lines"
+    fail "altered.wast: WRONG lines '$wrong_lines', expected failures '$expected_lines'"
 fi
 
 altered_output | want_stdout
@@ -76,7 +54,7 @@ check "altered -O0" 1 "$kiln" wast -O0 --wast2json "$wast2json" altered.wast
 
 # The same script as wast2json's JSON: modules are read beside the JSON, and the lines name
 # the source file wast2json recorded.
-"$wast2json" altered.wast -o json/altered.json || exit 1
+"$wast2json" altered.wast -o json/altered.json || die "wast2json altered.wast"
 altered_output | want_stdout
 check "altered from JSON" 1 "$kiln" wast json/altered.json
 
@@ -96,7 +74,7 @@ altered.wast:63: PASS: assert_return $V.id(v128:f32x4:nan (0x7fc00000),1 (0x3f80
 22 passed, 11 failed, 1 skipped
 EOF
 contains "altered -v" 1 "$kiln" wast -v --wast2json "$wast2json" altered.wast
-matches "altered -v: 34 command lines" '^34$' <(grep -c ': \(PASS\|FAIL\|SKIP\): ' "$work/.out")
+matches "altered -v: 34 command lines" '^34$' <(grep -c ': \(PASS\|FAIL\|SKIP\): ' "$case_out")
 
 want_stdout <<'EOF'
 timeout.wast:15: FAIL: action spin(): expected it to finish, got no result within 1 s (--timeout)
@@ -107,22 +85,18 @@ check "timeout: one failure each, state replayed" 1 \
     "$kiln" wast --timeout 1 --wast2json "$wast2json" timeout.wast
 
 if [[ -z $(ls -A "$TMPDIR") ]]; then
-    echo "ok   no scratch directory left behind"
-    passed=$((passed + 1))
+    pass "no scratch directory left behind"
 else
-    echo "FAIL scratch directories left behind: $(ls "$TMPDIR")"
-    fail_case "scratch-removed"
+    fail "scratch directories left behind: $(ls "$TMPDIR")"
 fi
 
 "$kiln" wast --keep --wast2json "$wast2json" timeout.wast --timeout 1 >/dev/null 2>keep.err
 kept=$(sed -n 's/^kiln wast: kept //p' keep.err)
 if [[ -n $kept && -f $kept/timeout.json && -f $kept/modules.so ]]; then
-    echo "ok   --keep keeps the JSON and the linked modules"
-    passed=$((passed + 1))
+    pass "--keep keeps the JSON and the linked modules"
     rm -rf "$kept"
 else
-    echo "FAIL --keep: stderr was: $(cat keep.err)"
-    fail_case "keep"
+    fail "--keep: stderr was: $(cat keep.err)"
 fi
 
 # --- usage errors and missing pieces -----------------------------------------------------

@@ -6,7 +6,7 @@
  * loop each come back as the right kiln_trap value, that the instance keeps working after
  * them, and that resident memory does not grow (measured from /proc/self/statm after a
  * warm-up). Then stack exhaustion on a thread with a 64 KiB stack must also be a clean trap.
- * Run by ctest as traps.loop, in the sanitizer build too.
+ * Run by ctest as traps.loop, in the sanitizer build too. Checks: tests/lib/check.h.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/check.h"
 #include "traps.h"
 
 #define ITERATIONS 100000
@@ -32,18 +33,6 @@
 #else
 #define MAX_GROWTH_KIB 1024
 #endif
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static long resident_kib(void)
 {
@@ -86,23 +75,23 @@ static void loop(kiln_instance *inst, const char *what, trap_fn fn, kiln_trap wa
             before = resident_kib();
         kiln_trap t = fn(inst, i);
         if (t != want && wrong++ < 5)
-            CHECK(0, "%s #%d: got trap %d (%s), want %d (%s)", what, i, t, kiln_trap_message(t),
-                  want, kiln_trap_message(want));
+            CHECK_MSG(false, "%s #%d: got trap %d (%s), want %d (%s)", what, i, t,
+                      kiln_trap_message(t), want, kiln_trap_message(want));
     }
     long after = resident_kib();
-    CHECK(before > 0 && after > 0, "%s: cannot read /proc/self/statm", what);
-    CHECK(after - before <= MAX_GROWTH_KIB, "%s: resident memory grew by %ld KiB over %d traps",
-          what, after - before, ITERATIONS - WARMUP);
+    CHECK_MSG(before > 0 && after > 0, "%s: cannot read /proc/self/statm", what);
+    CHECK_MSG(after - before <= MAX_GROWTH_KIB, "%s: resident memory grew by %ld KiB over %d traps",
+              what, after - before, ITERATIONS - WARMUP);
 
     /* The instance is still usable: memory, arithmetic and calls work. */
     int32_t v = 0;
-    CHECK(traps_store(inst, 100, 0x12345678) == KILN_TRAP_NONE, "%s: store after traps", what);
-    CHECK(traps_load(inst, 100, &v) == KILN_TRAP_NONE && v == 0x12345678,
-          "%s: load after traps gave %d", what, v);
-    CHECK(traps_div(inst, 42, 6, &v) == KILN_TRAP_NONE && v == 7, "%s: div after traps", what);
+    CHECK_MSG(traps_store(inst, 100, 0x12345678) == KILN_TRAP_NONE, "%s: store after traps", what);
+    CHECK_MSG(traps_load(inst, 100, &v) == KILN_TRAP_NONE && v == 0x12345678,
+              "%s: load after traps gave %d", what, v);
+    CHECK_MSG(traps_div(inst, 42, 6, &v) == KILN_TRAP_NONE && v == 7, "%s: div after traps", what);
     int64_t d = 0;
-    CHECK(traps_down(inst, 1000, &d) == KILN_TRAP_NONE && d == 1000, "%s: down(1000) = %lld", what,
-          (long long)d);
+    CHECK_MSG(traps_down(inst, 1000, &d) == KILN_TRAP_NONE && d == 1000, "%s: down(1000) = %lld",
+              what, (long long)d);
     printf("%s: %d traps, resident %+ld KiB\n", what, ITERATIONS, after - before);
 }
 
@@ -149,16 +138,15 @@ int main(void)
     /* 64 KiB, or the platform's minimum if larger (aarch64 glibc: 128 KiB). */
     long min = sysconf(_SC_THREAD_STACK_MIN);
     pthread_attr_setstacksize(&attr, min > 64 * 1024 ? (size_t)min : 64 * 1024);
-    CHECK(pthread_create(&th, &attr, small_stack_thread, inst) == 0, "pthread_create");
-    CHECK(pthread_join(th, &res) == 0, "pthread_join");
+    CHECK_MSG(pthread_create(&th, &attr, small_stack_thread, inst) == 0, "pthread_create");
+    CHECK_MSG(pthread_join(th, &res) == 0, "pthread_join");
     pthread_attr_destroy(&attr);
     const kiln_trap *t = res;
-    CHECK(t && t[0] == KILN_TRAP_STACK_EXHAUSTED, "64 KiB thread: got trap %d (%s)", t ? t[0] : -1,
-          t ? kiln_trap_message(t[0]) : "-");
-    CHECK(t && t[1] == KILN_TRAP_NONE, "64 KiB thread: the instance failed after the trap");
+    CHECK_MSG(t && t[0] == KILN_TRAP_STACK_EXHAUSTED, "64 KiB thread: got trap %d (%s)",
+              t ? (int)t[0] : -1, t ? kiln_trap_message(t[0]) : "-");
+    CHECK_MSG(t && t[1] == KILN_TRAP_NONE, "64 KiB thread: the instance failed after the trap");
 
     kiln_instance_free(inst);
     kiln_pool_free(pool);
-    printf("%s\n", failures ? "FAILED" : "ok");
-    return failures ? 1 : 0;
+    return check_finish();
 }

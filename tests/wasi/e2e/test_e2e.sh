@@ -1,56 +1,34 @@
 #!/usr/bin/env bash
 # test_e2e.sh KILN GUEST_DIR SRC_DIR WORK [SAMPLES_DIR]
 #
-# Runs the WASI guests built from tests/wasi_e2e/*.c (GUEST_DIR/NAME.wasm) through both
+# Runs the WASI guests built from tests/wasi/e2e/*.c (GUEST_DIR/NAME.wasm) through both
 # `kiln run` and executables made by `kiln build`, and compares stdout, stderr and the exit
 # status with SRC_DIR/expected/ exactly. Also: the sample programs, usage and input errors,
 # the compile cache (a corrupt entry is rebuilt) and reproducible builds.
 set -uo pipefail
-
-kiln=$1
-guests=$2
-src=$3
-work=$4
-samples=${5:-}
-
-rm -rf "$work"
-mkdir -p "$work/bin"
+source "$(dirname "$0")/../../lib/lib.sh"
 # Everything absolute: the checks change directories.
-kiln=$(realpath "$kiln")
-guests=$(realpath "$guests")
-src=$(realpath "$src")
-work=$(realpath "$work")
-[[ -z $samples ]] || samples=$(realpath "$samples")
-cd "$work" || exit 1
+kiln=$(abspath "$1") guests=$(abspath "$2") src=$(abspath "$3") samples=${5:+$(abspath "$5")}
+enter_work "$4"
+work=$PWD
+mkdir bin
 export XDG_CACHE_HOME=$work/cache
 unset KILN_E2E_A KILN_E2E_B KILN_E2E_UNSET
 
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-
-# expect NAME WANT_STATUS WANT_STDOUT_FILE WANT_STDERR_TEXT STDIN_TEXT -- COMMAND...
-expect() {
-    local name=$1 want_status=$2 want_out=$3 want_err=$4 input=$5
+# guest_case NAME STATUS STDOUT_FILE STDERR STDIN_TEXT -- COMMAND...: the exit status, stdout
+# as in STDOUT_FILE ("": not compared) and stderr exactly the line STDERR ("": empty, "*": not
+# compared), with STDIN_TEXT on stdin.
+guest_case() {
+    local name=$1 status=$2 out=$3 err=$4 input=$5
     shift 6
-    checks=$((checks + 1))
-    local status=0
-    printf '%s' "$input" | "$@" >"$work/out" 2>"$work/err" || status=$?
-    if [[ $status != "$want_status" ]]; then
-        fail "$name: exit status $status, want $want_status"
-        sed 's/^/  stderr: /' "$work/err" | head -n 5
-        return
+    if [[ -n $out ]]; then want_stdout <"$out"; else any_stdout; fi
+    if [[ $err == "*" ]]; then
+        any_stderr
+    elif [[ -n $err ]]; then
+        printf '%s\n' "$err" | want_stderr
     fi
-    if [[ -n $want_out ]] && ! diff -u "$want_out" "$work/out" >"$work/diff"; then
-        fail "$name: stdout differs"
-        head -n 20 "$work/diff"
-    fi
-    if [[ $want_err != "*" ]] && [[ "$(cat "$work/err")" != "$want_err" ]]; then
-        fail "$name: stderr is '$(cat "$work/err")', want '$want_err'"
-    fi
+    printf '%s' "$input" >"$work/stdin"
+    check_stdin "$name" "$status" "$work/stdin" "$@"
 }
 
 # Each guest both ways: `kiln run OPTS G.wasm ARGS` and `kiln build OPTS G.wasm -o bin/G`.
@@ -61,13 +39,13 @@ both() {
     local -a o
     read -r -a o <<<"$opts"
     prepare "$name"
-    expect "run $name" "$status" "$src/expected/$name.out" "$err" "$input" -- \
+    guest_case "run $name" "$status" "$src/expected/$name.out" "$err" "$input" -- \
         "$kiln" run "${o[@]}" "$guests/${name%%.*}.wasm" "$@"
     after "$name"
     local exe="$work/bin/$name"
     if "$kiln" build "${o[@]}" "$guests/${name%%.*}.wasm" -o "$exe" 2>"$work/build.err"; then
         prepare "$name"
-        expect "build $name" "$status" "$src/expected/$name.out" "$err" "$input" -- "$exe" "$@"
+        guest_case "build $name" "$status" "$src/expected/$name.out" "$err" "$input" -- "$exe" "$@"
         after "$name"
     else
         fail "build $name: $(cat "$work/build.err")"
@@ -131,11 +109,11 @@ else
 fi
 
 # --env NAME (run) and --inherit-env (build) pass the host's value.
-KILN_E2E_B=fixed expect "run --env NAME inherits" 7 "$src/expected/basics.out" "to stderr" \
+KILN_E2E_B=fixed guest_case "run --env NAME inherits" 7 "$src/expected/basics.out" "to stderr" \
     $'in put\n' -- "$kiln" run --env KILN_E2E_A=x --env KILN_E2E_B "$guests/basics.wasm" \
     "a b" c exit=7
 if "$kiln" build --inherit-env --env KILN_E2E_A=x "$guests/basics.wasm" -o bin/inherit; then
-    KILN_E2E_B=fixed expect "build --inherit-env" 7 "$src/expected/basics.out" "to stderr" \
+    KILN_E2E_B=fixed guest_case "build --inherit-env" 7 "$src/expected/basics.out" "to stderr" \
         $'in put\n' -- bin/inherit "a b" c exit=7
 else
     fail "build --inherit-env"
@@ -152,29 +130,29 @@ if [[ -n $samples && -f $samples/hello.wasm ]]; then
     mkdir -p wcdir
     printf 'hello world foo\nbar\n' >wcdir/in.txt
     want=$(printf '%8d %8d %8d  %s  %s' 2 4 20 594087ba /in.txt)
-    expect "run wc.wasm" 0 "" "" "" -- "$kiln" run --dir wcdir::/ "$samples/wc.wasm" /in.txt
-    [[ "$(cat out)" == "$want" ]] || fail "wc: '$(cat out)', want '$want'"
+    guest_case "run wc.wasm" 0 "" "" "" -- "$kiln" run --dir wcdir::/ "$samples/wc.wasm" /in.txt
+    [[ "$(cat "$case_out")" == "$want" ]] || fail "wc: '$(cat "$case_out")', want '$want'"
     "$kiln" build --dir wcdir::/ "$samples/wc.wasm" -o bin/wc || fail "build wc.wasm"
-    expect "build wc.wasm" 0 "" "" "" -- bin/wc /in.txt
-    [[ "$(cat out)" == "$want" ]] || fail "wc (built): '$(cat out)', want '$want'"
+    guest_case "build wc.wasm" 0 "" "" "" -- bin/wc /in.txt
+    [[ "$(cat "$case_out")" == "$want" ]] || fail "wc (built): '$(cat "$case_out")', want '$want'"
 fi
 
 # Errors.
-expect "run: missing file" 1 "" "*" "" -- "$kiln" run missing.wasm
-grep -q "missing.wasm" err || fail "run: missing file: no file name in '$(cat err)'"
-expect "run: bad --dir" 2 "" "*" "" -- "$kiln" run --dir ::x "$guests/misc.wasm"
-expect "run: --dir that does not exist" 125 "" "*" "" -- \
+guest_case "run: missing file" 1 "" "*" "" -- "$kiln" run missing.wasm
+grep -q "missing.wasm" "$case_err" || fail "run: missing file: no file name in '$(cat "$case_err")'"
+guest_case "run: bad --dir" 2 "" "*" "" -- "$kiln" run --dir ::x "$guests/misc.wasm"
+guest_case "run: --dir that does not exist" 125 "" "*" "" -- \
     "$kiln" run --dir "$work/nonexistent::/x" "$guests/misc.wasm"
-grep -q "nonexistent" err || fail "--dir nonexistent: '$(cat err)'"
-expect "run: no file" 2 "" "*" "" -- "$kiln" run
-expect "build: no -o" 2 "" "*" "" -- "$kiln" build "$guests/misc.wasm"
-expect "build: bad --env" 2 "" "*" "" -- "$kiln" build --env NOEQUALS "$guests/misc.wasm" -o x
-expect "build: unwritable -o" 1 "" "*" "" -- \
+grep -q "nonexistent" "$case_err" || fail "--dir nonexistent: '$(cat "$case_err")'"
+guest_case "run: no file" 2 "" "*" "" -- "$kiln" run
+guest_case "build: no -o" 2 "" "*" "" -- "$kiln" build "$guests/misc.wasm"
+guest_case "build: bad --env" 2 "" "*" "" -- "$kiln" build --env NOEQUALS "$guests/misc.wasm" -o x
+guest_case "build: unwritable -o" 1 "" "*" "" -- \
     "$kiln" build "$guests/misc.wasm" -o "$work/no/such/dir/app"
-expect "build: -o a directory" 1 "" "*" "" -- "$kiln" build "$guests/misc.wasm" -o "$work"
-expect "build: missing file" 1 "" "*" "" -- "$kiln" build missing.wasm -o x
+guest_case "build: -o a directory" 1 "" "*" "" -- "$kiln" build "$guests/misc.wasm" -o "$work"
+guest_case "build: missing file" 1 "" "*" "" -- "$kiln" build missing.wasm -o x
 printf 'not wasm' >bad.wasm
-expect "run: not a module" 1 "" "*" "" -- "$kiln" run bad.wasm
+guest_case "run: not a module" 1 "" "*" "" -- "$kiln" run bad.wasm
 
 # The cache: one entry per module + options; a corrupt entry is rebuilt.
 entries=$(find cache/kiln -name '*.so' | wc -l)
@@ -182,14 +160,14 @@ entries=$(find cache/kiln -name '*.so' | wc -l)
 for so in cache/kiln/*.so; do
     printf 'garbage' >"$so"
 done
-expect "run after the cache was corrupted" 42 "$src/expected/misc.out" "" "" -- \
+guest_case "run after the cache was corrupted" 42 "$src/expected/misc.out" "" "" -- \
     "$kiln" run "$guests/misc.wasm"
 rebuilt=$(find cache/kiln -name '*.so' -size +1k | wc -l)
 [[ $rebuilt == 1 ]] || fail "cache: $rebuilt entries rebuilt, want 1 (misc.wasm)"
 for so in cache/kiln/*.so; do
     : >"$so.sum"
 done
-expect "run after the checksums were emptied" 42 "$src/expected/misc.out" "" "" -- \
+guest_case "run after the checksums were emptied" 42 "$src/expected/misc.out" "" "" -- \
     "$kiln" run "$guests/misc.wasm"
 
 # Reproducible: the same inputs in other directories, another TMPDIR -> the same bytes.
@@ -199,8 +177,10 @@ cp "$guests/files.wasm" r2/b/c/files.wasm
 (cd r1 && "$kiln" build a/files.wasm -o app --dir sb::/sandbox --env A=1) || fail "repro build 1"
 (cd r2/b && TMPDIR=$work/tmp2 "$kiln" build c/files.wasm -o ../app --dir sb::/sandbox \
     --env A=1) || fail "repro build 2"
-checks=$((checks + 1))
-cmp -s r1/app r2/app || fail "kiln build is not reproducible"
+if cmp -s r1/app r2/app; then
+    pass "kiln build is reproducible"
+else
+    fail "kiln build is not reproducible"
+fi
 
-echo "$checks checks, $failures failures"
-[[ $failures == 0 ]]
+finish

@@ -1,4 +1,4 @@
-;; traps.wat -- the module tests/traps/trap_loop.c traps in a loop.
+;; traps.wat -- the module tests/runtime/trap_loop.c traps in a loop.
 (module
   (memory 1 1)
   (func (export "store") (param $addr i32) (param $v i32)
