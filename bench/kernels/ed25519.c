@@ -10,7 +10,7 @@ typedef struct {
 } fe;
 
 #define MASK51 ((1ull << 51) - 1)
-#ifndef ROUNDS /* tests/bench_smoke builds a shorter run */
+#ifndef ROUNDS /* bench.smoke (tests/cli) builds a shorter run */
 #define ROUNDS 40000
 #endif
 

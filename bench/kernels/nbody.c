@@ -3,7 +3,7 @@
 
 #include "bench.h"
 
-#ifndef STEPS /* tests/bench_smoke builds a shorter run */
+#ifndef STEPS /* bench.smoke (tests/cli) builds a shorter run */
 #define STEPS 6000000
 #endif
 #define PI            3.141592653589793
