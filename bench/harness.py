@@ -66,7 +66,7 @@ def find_first(paths):
 
 class Tools:
     def __init__(self, args):
-        self.kiln = os.path.join(args.build_dir, "toolchain", "kiln")
+        self.kiln = os.path.join(args.build_dir, "bin", "kiln")
         if not os.access(self.kiln, os.X_OK):
             raise BenchError(f"no kiln executable at {self.kiln} (build Kiln first)")
         for exe in (CC, "wasm2c", "node"):

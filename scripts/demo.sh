@@ -83,7 +83,7 @@ for sample in hello wc; do
 done
 ls -l hello.wasm wc.wasm
 
-export PATH="$root/$build/toolchain:$PATH"
+export PATH="$root/$build/bin:$PATH"
 
 step "kiln --version"
 show kiln --version

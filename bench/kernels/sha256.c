@@ -9,21 +9,8 @@
 
 static void sha256(const uint8_t *data, size_t len, uint8_t out[32])
 {
-    uint32_t st[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    size_t i = 0;
-    for (; i + 64 <= len; i += 64)
-        sha256_compress(st, data + i);
-    uint8_t tail[128] = {0};
-    size_t rest = len - i;
-    memcpy(tail, data + i, rest);
-    tail[rest] = 0x80;
-    size_t tail_len = rest + 9 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
-    for (int b = 0; b < 8; b++)
-        tail[tail_len - 1 - b] = (uint8_t)(bits >> (8 * b));
-    for (size_t t = 0; t < tail_len; t += 64)
-        sha256_compress(st, tail + t);
+    uint32_t st[8];
+    sha256_hash(st, data, len);
     for (int j = 0; j < 8; j++)
         for (int b = 0; b < 4; b++)
             out[4 * j + b] = (uint8_t)(st[j] >> (24 - 8 * b));

@@ -1,4 +1,5 @@
-/* sha256_compress.h -- the SHA-256 compression function (FIPS 180-4, 6.2.2), freestanding.
+/* sha256_compress.h -- SHA-256 (FIPS 180-4): the compression function and the padded hash
+ * of a whole message into the eight state words, freestanding (no C library).
  *
  * One copy for the sha256 benchmark kernel and the code generator's C workload test
  * (tests/codegen/workload.c), which compiles it without a C library.
@@ -6,6 +7,7 @@
 #ifndef KILN_BENCH_SHA256_COMPRESS_H
 #define KILN_BENCH_SHA256_COMPRESS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 static const uint32_t sha256_k[64] = {
@@ -58,6 +60,30 @@ static void sha256_compress(uint32_t st[8], const uint8_t *p)
     st[5] += f;
     st[6] += g;
     st[7] += h;
+}
+
+/* st = the hash of data[0, len): the initial state, every 64-byte block, then the padding
+ * (0x80, zeros, the length in bits, big-endian) in one or two more blocks. */
+static void sha256_hash(uint32_t st[8], const uint8_t *data, size_t len)
+{
+    static const uint32_t init[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    for (int j = 0; j < 8; j++)
+        st[j] = init[j];
+    size_t i = 0;
+    for (; i + 64 <= len; i += 64)
+        sha256_compress(st, data + i);
+    uint8_t tail[128] = {0};
+    size_t rest = len - i;
+    for (size_t t = 0; t < rest; t++)
+        tail[t] = data[i + t];
+    tail[rest] = 0x80;
+    size_t tail_len = rest + 9 <= 64 ? 64 : 128;
+    uint64_t bits = (uint64_t)len * 8;
+    for (int b = 0; b < 8; b++)
+        tail[tail_len - 1 - b] = (uint8_t)(bits >> (8 * b));
+    for (size_t t = 0; t < tail_len; t += 64)
+        sha256_compress(st, tail + t);
 }
 
 #endif

@@ -61,22 +61,8 @@ EXPORT(sha) uint32_t wl_sha(uint32_t seed, uint32_t len)
     if (len > sizeof buffer - 128)
         len = sizeof buffer - 128;
     fill(seed, len);
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    uint32_t full = len / 64 * 64;
-    for (uint32_t i = 0; i < full; i += 64)
-        sha256_compress(h, buffer + i);
-    uint8_t tail[128] = {0};
-    uint32_t rest = len - full;
-    for (uint32_t i = 0; i < rest; i++)
-        tail[i] = buffer[full + i];
-    tail[rest] = 0x80;
-    uint32_t tail_len = rest + 9 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
-    for (int i = 0; i < 8; i++)
-        tail[tail_len - 1 - i] = (uint8_t)(bits >> (8 * i));
-    for (uint32_t i = 0; i < tail_len; i += 64)
-        sha256_compress(h, tail + i);
+    uint32_t h[8];
+    sha256_hash(h, buffer, len);
     uint32_t x = 0;
     for (int i = 0; i < 8; i++)
         x = ror(x, 5) ^ h[i];
