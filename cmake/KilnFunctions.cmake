@@ -168,6 +168,63 @@ function(_kiln_find_wasm_cc)
   message(FATAL_ERROR "Kiln: ${why}")
 endfunction()
 
+# _kiln_wasm_from_c(<wasm> <work_dir> SOURCES file.c... [COMMAND] [NAME what]
+#                   [EXPORTS sym...] [COMPILE_OPTIONS opt...] [LINK_OPTIONS opt...])
+# C sources -> one wasm32-wasi module: each source compiled with -O2 into <work_dir>
+# (header dependencies from -MD), then linked into <wasm>. COMMAND keeps wasi-libc's _start
+# (a WASI program); without it the module has no entry point and no start files, and
+# exports what EXPORTS or export_name() say. Each step's command line is recorded beside
+# its output, so a step reruns when, and only when, its inputs or its options change.
+# add_wasm_module() uses it, and so do Kiln's own samples and tests.
+function(_kiln_wasm_from_c wasm work)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "COMMAND" "NAME"
+                        "SOURCES;EXPORTS;COMPILE_OPTIONS;LINK_OPTIONS")
+  _kiln_find_wasm_cc()
+  set(cc "${KILN_WASM_CC}" --target=wasm32-wasi ${_KILN_WASM_CC_FLAGS})
+  file(MAKE_DIRECTORY "${work}")
+  set(objects "")
+  set(index 0)
+  foreach(src IN LISTS arg_SOURCES)
+    cmake_path(ABSOLUTE_PATH src BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}" NORMALIZE)
+    cmake_path(GET src STEM stem)
+    set(obj "${work}/${index}_${stem}.o")
+    set(cmd ${cc} -O2 ${arg_COMPILE_OPTIONS} -MD -MF "${obj}.d" -c "${src}" -o "${obj}")
+    _kiln_write_if_changed("${obj}.cmd" "${cmd}\n")
+    cmake_path(RELATIVE_PATH src BASE_DIRECTORY "${CMAKE_SOURCE_DIR}" OUTPUT_VARIABLE rel)
+    add_custom_command(
+      OUTPUT "${obj}"
+      COMMAND ${cmd}
+      DEPENDS "${src}" "${obj}.cmd"
+      DEPFILE "${obj}.d"
+      COMMENT "Compiling ${rel} to wasm32-wasi"
+      VERBATIM COMMAND_EXPAND_LISTS)
+    list(APPEND objects "${obj}")
+    math(EXPR index "${index} + 1")
+  endforeach()
+  if(arg_COMMAND)
+    set(entry "")
+  else()
+    set(entry -nostartfiles -Wl,--no-entry)
+  endif()
+  set(exports "")
+  foreach(sym IN LISTS arg_EXPORTS)
+    list(APPEND exports "-Wl,--export=${sym}")
+  endforeach()
+  # No -O at link time: clang would run wasm-opt when binaryen is installed, and the output
+  # would depend on what else is on the machine.
+  set(cmd ${cc} ${entry} ${exports} ${objects} -o "${wasm}" ${arg_LINK_OPTIONS})
+  _kiln_write_if_changed("${wasm}.cmd" "${cmd}\n")
+  if(NOT arg_NAME)
+    cmake_path(GET wasm FILENAME arg_NAME)
+  endif()
+  add_custom_command(
+    OUTPUT "${wasm}"
+    COMMAND ${cmd}
+    DEPENDS ${objects} "${wasm}.cmd"
+    COMMENT "Linking ${arg_NAME}"
+    VERBATIM COMMAND_EXPAND_LISTS)
+endfunction()
+
 # add_wasm_module(<target> SOURCES ... [options]): docs/cmake.md.
 function(add_wasm_module target)
   set(flags BOUNDS_CHECKS WASI _KILN_COMMAND)
@@ -278,49 +335,15 @@ function(add_wasm_module target)
       COMMENT "Assembling wasm module ${rel}"
       VERBATIM COMMAND_EXPAND_LISTS)
   else()
-    _kiln_find_wasm_cc()
-    set(cc "${KILN_WASM_CC}" --target=wasm32-wasi ${_KILN_WASM_CC_FLAGS})
     set(wasm "${work}/${prefix}.wasm")
-    set(objects "")
-    set(index 0)
-    foreach(src IN LISTS c_in)
-      cmake_path(GET src STEM stem)
-      set(obj "${work}/${index}_${stem}.o")
-      set(cmd ${cc} -O2 ${arg_COMPILE_OPTIONS} -MD -MF "${obj}.d" -c "${src}" -o "${obj}")
-      _kiln_write_if_changed("${obj}.cmd" "${cmd}\n")
-      cmake_path(RELATIVE_PATH src BASE_DIRECTORY "${CMAKE_SOURCE_DIR}" OUTPUT_VARIABLE rel)
-      add_custom_command(
-        OUTPUT "${obj}"
-        COMMAND ${cmd}
-        DEPENDS "${src}" "${obj}.cmd"
-        DEPFILE "${obj}.d"
-        COMMENT "Compiling ${rel} to wasm32-wasi"
-        VERBATIM COMMAND_EXPAND_LISTS)
-      list(APPEND objects "${obj}")
-      math(EXPR index "${index} + 1")
-    endforeach()
-    # A command (add_wasm_executable) keeps wasi-libc's _start; a library module has no
-    # entry point and no start files, and exports what EXPORTS or export_name() say.
+    set(kind "")
     if(arg__KILN_COMMAND)
-      set(entry "")
-    else()
-      set(entry -nostartfiles -Wl,--no-entry)
+      set(kind COMMAND)
     endif()
-    set(exports "")
-    foreach(sym IN LISTS arg_EXPORTS)
-      list(APPEND exports "-Wl,--export=${sym}")
-    endforeach()
-    # No -O at link time: clang would run wasm-opt when binaryen is installed, and the output
-    # would depend on what else is on the machine.
-    set(cmd ${cc} ${entry} ${exports} ${objects} -o "${wasm}" -Wl,--strip-debug
-            ${arg_LINK_OPTIONS})
-    _kiln_write_if_changed("${wasm}.cmd" "${cmd}\n")
-    add_custom_command(
-      OUTPUT "${wasm}"
-      COMMAND ${cmd}
-      DEPENDS ${objects} "${wasm}.cmd"
-      COMMENT "Linking wasm module ${target}"
-      VERBATIM COMMAND_EXPAND_LISTS)
+    _kiln_wasm_from_c("${wasm}" "${work}" ${kind} NAME "wasm module ${target}"
+                      SOURCES ${c_in} EXPORTS ${arg_EXPORTS}
+                      COMPILE_OPTIONS ${arg_COMPILE_OPTIONS}
+                      LINK_OPTIONS -Wl,--strip-debug ${arg_LINK_OPTIONS})
   endif()
 
   # 2. kiln compile: the object and the header, in one step.

@@ -13,6 +13,7 @@
 #define KILN_BENCH_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,6 +58,15 @@ static inline uint64_t bench_rand(uint64_t *state)
     x ^= x >> 27;
     *state = x;
     return x * 0x2545f4914f6cdd1dull;
+}
+
+/* size bytes of bench_rand(seed) output in a fresh malloc'ed buffer; NULL if out of memory. */
+static inline uint8_t *bench_random_bytes(size_t size, uint64_t seed)
+{
+    uint8_t *buf = malloc(size);
+    for (size_t i = 0; buf && i < size; i++)
+        buf[i] = (uint8_t)bench_rand(&seed);
+    return buf;
 }
 
 #endif

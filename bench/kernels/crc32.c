@@ -32,12 +32,9 @@ int main(void)
     if (crc32(0, (const uint8_t *)"123456789", 9) != 0xcbf43926u)
         return 3;
     size_t size = BUF_SIZE * bench_one;
-    uint8_t *buf = malloc(size);
+    uint8_t *buf = bench_random_bytes(size, 99);
     if (!buf)
         return 2;
-    uint64_t seed = 99;
-    for (size_t i = 0; i < size; i++)
-        buf[i] = (uint8_t)bench_rand(&seed);
     uint64_t h = 0;
     uint32_t crc = 0;
     for (int r = 0; r < ROUNDS; r++) {
