@@ -1,7 +1,7 @@
 /* ir_text.h -- compiler output as text, for the codegen unit tests (test_codegen.c and
  * test_simd.c, which include it after <cmocka.h> and "toolchain.h"): the output of a
- * compilation as a string, a piece of it copied out (a function's IR or assembly), and how
- * often a needle occurs. Strings are malloc'd; the caller frees them. Allocation failures
+ * compilation as a string, a piece of it copied out (a function's IR or assembly), how
+ * often a needle occurs, and the options both compile with. Strings are malloc'd; the caller frees them. Allocation failures
  * fail the test.
  */
 #ifndef KILN_IR_TEXT_H
@@ -32,6 +32,19 @@ static inline size_t count(const char *hay, const char *needle)
     for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
         n++;
     return n;
+}
+
+/* The options the tests compile path's module with: emit, -O, triple (NULL: the host's),
+ * and LLVM's verifier on. */
+static inline void text_options(kiln_compile_options *o, const char *path, kiln_emit_kind emit,
+                                int opt, const char *triple)
+{
+    kiln_compile_options_init(o);
+    o->input_path = path;
+    o->emit = emit;
+    o->opt_level = opt;
+    o->triple = triple;
+    o->verify = true;
 }
 
 #endif

@@ -169,14 +169,9 @@ static bool compile_fixture(const char *name, kiln_emit_kind emit, int opt, cons
     size_t size;
     uint8_t *bytes = load_fixture(name, &size);
     kiln_compile_options o;
-    kiln_compile_options_init(&o);
-    o.input_path = name;
+    text_options(&o, name, emit, opt, triple);
     o.input = bytes;
     o.input_size = size;
-    o.emit = emit;
-    o.opt_level = opt;
-    o.triple = triple;
-    o.verify = true;
     o.want_header = true;
     bool ok = kiln_compile(&o, res, d);
     free(bytes);

@@ -31,13 +31,8 @@ static char *ir_o0;
 static char *compile_text(kiln_emit_kind emit, int opt, const char *triple, const char *cpu)
 {
     kiln_compile_options o;
-    kiln_compile_options_init(&o);
-    o.input_path = wasm_path;
-    o.emit = emit;
-    o.opt_level = opt;
-    o.triple = triple;
+    text_options(&o, wasm_path, emit, opt, triple);
     o.cpu = cpu;
-    o.verify = true;
     kiln_compile_result res;
     kiln_diag d;
     if (!kiln_compile(&o, &res, &d))
