@@ -612,8 +612,7 @@ void host_file_free(host_file *f);
 /* Writes data to path through a temporary file beside it (path.tmpPID) and rename(), so a
  * reader never sees a partial file and a failure leaves nothing behind. mode is open(2)'s. On
  * failure KILN_ERR_IO "cannot write PATH: REASON". */
-bool host_write_file(const char *path, const void *data, size_t size, unsigned mode,
-                     kiln_diag *d);
+bool host_write_file(const char *path, const void *data, size_t size, unsigned mode, kiln_diag *d);
 
 /* "a/b" into out; false if it does not fit. */
 bool host_path_join(char *out, size_t size, const char *a, const char *b);

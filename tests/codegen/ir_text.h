@@ -1,8 +1,8 @@
 /* ir_text.h -- compiler output as text, for the codegen unit tests (test_codegen.c and
  * test_simd.c, which include it after <cmocka.h> and "toolchain.h"): the output of a
  * compilation as a string, a piece of it copied out (a function's IR or assembly), how
- * often a needle occurs, and the options both compile with. Strings are malloc'd; the caller frees them. Allocation failures
- * fail the test.
+ * often a needle occurs, and the options both compile with. Strings are malloc'd; the caller frees
+ * them. Allocation failures fail the test.
  */
 #ifndef KILN_IR_TEXT_H
 #define KILN_IR_TEXT_H
