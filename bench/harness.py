@@ -27,7 +27,7 @@ CC = "clang-19"
 NATIVE_FLAGS = ["-O2"]
 WASM_FLAGS = ["--target=wasm32-wasi", "-O2"]
 # Engine order of one interleaved round; "kiln-bounds" is only present when kiln supports it.
-ALL_ENGINES = ["native", "kiln", "kiln-bounds", "wasm2c", "node"]
+ALL_ENGINES = ["native", "kiln", "kiln-nochecks", "kiln-bounds", "wasm2c", "node"]
 
 
 class BenchError(Exception):
@@ -183,6 +183,11 @@ def build_kernel(tools, engines, scratch, name):
         exe = os.path.join(d, name + ".kiln")
         run_checked([tools.kiln, "build", "-O2", wasm, "-o", exe], f"kiln build {name}")
         exes["kiln"] = [exe]
+    if "kiln-nochecks" in engines:
+        exe = os.path.join(d, name + ".kiln-nochecks")
+        run_checked([tools.kiln, "build", "-O2", "--no-interrupt-checks", wasm, "-o", exe],
+                    f"kiln build --no-interrupt-checks {name}")
+        exes["kiln-nochecks"] = [exe]
     if "kiln-bounds" in engines:
         exe = os.path.join(d, name + ".kiln-bounds")
         run_checked([tools.kiln, "build", "-O2", "--bounds-checks", wasm, "-o", exe],
@@ -243,7 +248,7 @@ def run_kernels(kernels, engines, runs, warmup):
 
 
 # Engines whose instructions callgrind counts (node's JIT would count the compiler too).
-INSTR_ENGINES = ("native", "kiln", "kiln-bounds", "wasm2c")
+INSTR_ENGINES = ("native", "kiln", "kiln-nochecks", "kiln-bounds", "wasm2c")
 
 
 def count_instructions(cmd, valgrind):
@@ -282,6 +287,24 @@ def add_paired_ratios(res):
         res["geomean_paired_ratio_to_native"] = {
             e: geomean([kr["engines"][e]["paired_ratio_median"] for kr in res["kernels"].values()])
             for e in engines}
+
+
+def interrupt_overhead(res, names):
+    """What the interruption checks cost: kiln (checks on, the default) against kiln-nochecks
+    (--no-interrupt-checks), per kernel the median over the rounds of the time ratio of the
+    pair run in the same round, and its geomean; with --instructions, the same for counts."""
+    per = {}
+    for k in names:
+        e = res["kernels"][k]["engines"]
+        per[k] = statistics.median([a / b for a, b in zip(e["kiln"]["samples_s"],
+                                                          e["kiln-nochecks"]["samples_s"])])
+    out = {"geomean_ratio": geomean(list(per.values())), "per_kernel": per,
+           "meaning": "kiln / kiln-nochecks: 1.02 = the checks cost 2%"}
+    instr = [res["kernels"][k].get("instructions") for k in names]
+    if all(i and "kiln" in i and "kiln-nochecks" in i for i in instr):
+        out["geomean_instruction_ratio"] = geomean(
+            [i["kiln"]["count"] / i["kiln-nochecks"]["count"] for i in instr])
+    return out
 
 
 def geomean(values):
@@ -470,6 +493,15 @@ def write_execution(lines, res, engines, wasm_engines):
         lines += ["", "Paired ratio: per kernel, the median over the rounds of (engine time / native time in "
                   "the same round); steadier than the ratio of medians when the machine is busy "
                   "(`paired_ratio_median` in latest.json)."]
+    io = res.get("interrupt_overhead")
+    if io:
+        worst = max(io["per_kernel"].items(), key=lambda kv: kv[1])
+        lines += ["", f"Interruption checks (kiln / kiln-nochecks, geomean of paired ratios): "
+                  f"{io['geomean_ratio']:.3f} (target <= 1.03); highest {worst[0]} "
+                  f"{worst[1]:.3f}" +
+                  (f"; instructions {io['geomean_instruction_ratio']:.3f}"
+                   if "geomean_instruction_ratio" in io else "") +
+                  " (`interrupt_overhead` in latest.json)"]
     if "kiln-bounds" in engines:
         lines += ["", f"kiln-bounds / kiln (geomean): {res['geomean_bounds_to_kiln']:.2f} "
                   f"(kiln-bounds: {res['config']['kiln-bounds']})"]
@@ -659,6 +691,7 @@ def main():
                       "native": f"{CC} {' '.join(NATIVE_FLAGS)}",
                       "wasm": f"{CC} {' '.join(WASM_FLAGS)} -c, then linked without -O",
                       "kiln": "kiln build -O2 (sealed executable)",
+                      "kiln-nochecks": "kiln build -O2 --no-interrupt-checks",
                       "kiln-bounds": "kiln build -O2 --bounds-checks",
                       "wasm2c": f"wasm2c -n kernel + {CC} -O2 with wasm-rt-impl.c (guard pages) + bench/wasm2c/wasi_shim.c",
                       "node": "node --no-warnings bench/node/run.mjs (node:wasi preview1)",
@@ -690,6 +723,8 @@ def main():
             add_instructions(res, kernels, engines, valgrind)
         res["geomean_ratio_to_native"] = {
             e: geomean([res["kernels"][k]["engines"][e]["ratio_to_native"] for k in names]) for e in engines}
+        if "kiln-nochecks" in engines:
+            res["interrupt_overhead"] = interrupt_overhead(res, names)
         if "kiln-bounds" in engines:
             res["geomean_bounds_to_kiln"] = geomean(
                 [res["kernels"][k]["engines"]["kiln-bounds"]["median_s"] / res["kernels"][k]["engines"]["kiln"]["median_s"]

@@ -37,6 +37,11 @@ void cli_print_diag(FILE *out, const kiln_diag *d, const char *file);
  * it used; *missing when VALUE is absent. False if argv[*i] is another option. */
 bool cli_option_value(int argc, char **argv, int *i, const char *name, const char **out,
                       bool *missing);
+/* "signal", "full" or "none" (--interrupt-checks); false for anything else. */
+bool cli_interrupt_mode(const char *name, kiln_interrupt_mode *out);
+/* A duration: a decimal number (fractions allowed) and a unit, ns, us, ms, s, m or h (none:
+ * seconds), as nanoseconds. False for anything else or more than 2^64 ns. */
+bool cli_duration(const char *text, uint64_t *out_ns);
 
 /*
  * json_writer.c -- a streaming JSON writer.
@@ -208,7 +213,9 @@ typedef struct cli_app_opts {
     bool inherit_env;
     bool dynamic; /* build: link the C library dynamically (default: static) */
     int opt_level;
-    bool bounds_checks; /* --bounds-checks */
+    bool bounds_checks;       /* --bounds-checks */
+    kiln_interrupt_mode interrupts; /* --interrupt-checks, --no-interrupt-checks */
+    uint64_t timeout_ns;      /* --timeout; 0 = none */
     const char *triple, *cpu;
     char *owned[CLI_MAX_DIRS + CLI_MAX_ENVS]; /* strings split or built here */
     size_t owned_count;

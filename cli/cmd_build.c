@@ -26,7 +26,8 @@
 
 const char cli_build_help[] =
     "Usage: kiln build FILE.wasm -o APP [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
-    "                  [--inherit-env] [-O0..-O3] [--target TRIPLE] [--cpu NAME]\n"
+    "                  [--inherit-env] [--timeout DURATION] [-O0..-O3] [--target TRIPLE]\n"
+    "                  [--cpu NAME]\n"
     "\n"
     "Compile a WASI command module (one that exports _start) and link it with the Kiln\n"
     "runtime and WASI libraries into one native executable. The executable passes its\n"
@@ -40,8 +41,14 @@ const char cli_build_help[] =
     "                       (default: HOST); repeatable\n"
     "  --env NAME=VALUE     set an environment variable for the guest; repeatable\n"
     "  --inherit-env        also pass APP's whole environment at run time (before --env)\n"
+    "  --timeout DURATION   stop the guest after DURATION (e.g. 500ms, 10s, 2m; a number\n"
+    "                       alone is seconds): APP prints 'kiln: timeout: ...' and exits\n"
+    "                       with status 124\n"
     "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
     "  --bounds-checks      explicit bounds checks instead of guard pages\n"
+    "  --interrupt-checks MODE  signal (default), full or none: how running calls can be\n"
+    "                       stopped (as kiln compile; none: no --timeout)\n"
+    "  --no-interrupt-checks  the same as --interrupt-checks none\n"
     "  --target TRIPLE      target triple of the module's code (default: the host's)\n"
     "  --cpu NAME           target CPU (default: generic; 'native' = this machine's)\n"
     "  --dynamic            link the C library dynamically (default: a static executable)\n"
@@ -51,7 +58,8 @@ const char cli_build_help[] =
     "APP is linked -static (no loader work at start-up, nothing needed at run time) unless\n"
     "--dynamic is given or Kiln was built with sanitizers.\n"
     "The same inputs and options give a byte-identical APP.\n"
-    "Exit status: 0 success, 1 the module cannot be compiled or linked, 2 usage error.\n";
+    "Exit status: 0 success, 1 the module cannot be compiled or linked, 2 usage error.\n"
+    "APP exits with the guest's status, 134 after a trap, 124 after --timeout.\n";
 
 /* ---- Options shared by build and run ---- */
 
@@ -154,6 +162,15 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
             o->opt_level = arg[2] - '0';
         } else if (strcmp(arg, "--bounds-checks") == 0) {
             o->bounds_checks = true;
+        } else if (strcmp(arg, "--no-interrupt-checks") == 0) {
+            o->interrupts = KILN_INTERRUPT_NONE;
+        } else if (cli_option_value(argc, argv, &i, "--interrupt-checks", &v, &missing)) {
+            if (missing)
+                return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
+            if (!cli_interrupt_mode(v, &o->interrupts))
+                return cli_usage_error(o->cmd,
+                                       "--interrupt-checks must be signal, full or none, not '%s'",
+                                       v);
         } else if (!run && strcmp(arg, "--inherit-env") == 0) {
             o->inherit_env = true;
         } else if (!run && strcmp(arg, "--dynamic") == 0) {
@@ -167,6 +184,14 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
             if ((st = add_dir(o, v)) != CLI_EXIT_OK)
                 return st;
+        } else if (cli_option_value(argc, argv, &i, "--timeout", &v, &missing)) {
+            if (missing)
+                return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
+            if (!cli_duration(v, &o->timeout_ns) || o->timeout_ns == 0)
+                return cli_usage_error(o->cmd,
+                                       "--timeout '%s': expected a duration such as 500ms, 10s "
+                                       "or 2m",
+                                       v);
         } else if (cli_option_value(argc, argv, &i, "--env", &v, &missing)) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
@@ -180,6 +205,9 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
             return cli_usage_error(o->cmd, "unknown option '%s'", arg);
         }
     }
+    if (o->timeout_ns && o->interrupts == KILN_INTERRUPT_NONE)
+        return cli_usage_error(o->cmd, "--timeout needs the interruption checks that "
+                                       "--no-interrupt-checks leaves out");
     if (!o->input)
         return cli_usage_error(o->cmd, "expected a FILE.wasm");
     if (!run && !o->output)
@@ -264,6 +292,7 @@ int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir)
     co.prefix = CLI_APP_PREFIX;
     co.opt_level = o->opt_level;
     co.bounds_checks = o->bounds_checks;
+    co.interrupts = o->interrupts;
     co.triple = o->triple;
     co.cpu = o->cpu;
     kiln_diag d;
@@ -318,11 +347,15 @@ static bool generate_main(const cli_app_opts *o, cli_buf *b)
                    "    kiln_wasi_config cfg;\n"
                    "    kiln_wasi_config_init(&cfg);\n"
                    "    cfg.preopens = %s;\n    cfg.preopen_count = %zu;\n"
-                   "    cfg.env = %s;\n    cfg.env_count = %zu;\n"
+                   "    cfg.env = %s;\n    cfg.env_count = %zu;\n",
+                   o->dir_count ? "dirs" : "0", o->dir_count, o->env_count ? "env" : "0",
+                   o->env_count);
+    if (o->timeout_ns)
+        cli_buf_printf(b, "    cfg.timeout_ns = %lluu;\n", (unsigned long long)o->timeout_ns);
+    cli_buf_printf(b,
                    "    return kiln_wasi_run_main_flags(&" CLI_APP_PREFIX
                    "_module, &cfg, KILN_WASI_MAIN_AT_EXIT%s, argc, argv);\n}\n",
-                   o->dir_count ? "dirs" : "0", o->dir_count, o->env_count ? "env" : "0",
-                   o->env_count, o->inherit_env ? " | KILN_WASI_MAIN_INHERIT_ENV" : "");
+                   o->inherit_env ? " | KILN_WASI_MAIN_INHERIT_ENV" : "");
     return !b->failed;
 }
 

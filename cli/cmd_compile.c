@@ -16,6 +16,7 @@
 const char cli_compile_help[] =
     "Usage: kiln compile FILE.wasm [-o OUT] [--header OUT.h] [--prefix NAME] [-O0..-O3]\n"
     "                    [--target TRIPLE] [--cpu NAME] [--emit obj|asm|llvm] [--bounds-checks]\n"
+    "                    [--interrupt-checks signal|full|none]\n"
     "                    [-j N] [--partition-size BYTES]\n"
     "\n"
     "Compile a WebAssembly module to a relocatable object that links with libkiln_runtime,\n"
@@ -33,6 +34,12 @@ const char cli_compile_help[] =
     "  --emit KIND       obj (default), asm, or llvm (optimised textual IR)\n"
     "  --bounds-checks   check every memory access explicitly instead of relying on guard\n"
     "                    pages (always on for 32-bit targets; needed for bare metal)\n"
+    "  --interrupt-checks MODE\n"
+    "                    how running calls can be stopped (kiln_instance_interrupt,\n"
+    "                    deadlines; docs/tasks.md): signal (default; checks at entries and\n"
+    "                    in loops that call, a signal stops the rest), full (checks in every\n"
+    "                    loop; the default for targets without an OS) or none (trusted code)\n"
+    "  --no-interrupt-checks  the same as --interrupt-checks none\n"
     "  -j N, --jobs N    threads compiling a large module's parts (default: the number of\n"
     "                    online cores); the output is the same for every N\n"
     "  --partition-size BYTES\n"
@@ -82,6 +89,7 @@ int cli_compile(int argc, char **argv)
     kiln_compile_options o;
     kiln_compile_options_init(&o);
     const char *input = NULL, *output = NULL, *emit = NULL, *jobs = NULL, *part_size = NULL;
+    const char *interrupts = NULL;
     bool only_files = false;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
@@ -110,11 +118,15 @@ int cli_compile(int argc, char **argv)
             jobs = argv[++i];
         } else if (strcmp(arg, "--bounds-checks") == 0) {
             o.bounds_checks = true;
+        } else if (strcmp(arg, "--no-interrupt-checks") == 0) {
+            o.interrupts = KILN_INTERRUPT_NONE;
         } else if (cli_option_value(argc, argv, &i, "--header", &o.header_path, &missing) ||
                    cli_option_value(argc, argv, &i, "--prefix", &o.prefix, &missing) ||
                    cli_option_value(argc, argv, &i, "--target", &o.triple, &missing) ||
                    cli_option_value(argc, argv, &i, "--cpu", &o.cpu, &missing) ||
                    cli_option_value(argc, argv, &i, "--emit", &emit, &missing) ||
+                   cli_option_value(argc, argv, &i, "--interrupt-checks", &interrupts,
+                                    &missing) ||
                    cli_option_value(argc, argv, &i, "--jobs", &jobs, &missing) ||
                    cli_option_value(argc, argv, &i, "--partition-size", &part_size, &missing)) {
             if (missing)
@@ -125,6 +137,9 @@ int cli_compile(int argc, char **argv)
     }
     if (!input)
         return cli_usage_error("compile", "expected a FILE to compile");
+    if (interrupts && !cli_interrupt_mode(interrupts, &o.interrupts))
+        return cli_usage_error("compile", "--interrupt-checks must be signal, full or none, not '%s'",
+                               interrupts);
     if (emit) {
         size_t k = 0;
         while (k < KILN_ARRAY_LEN(emit_names) && strcmp(emit, emit_names[k]) != 0)

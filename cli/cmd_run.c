@@ -22,8 +22,8 @@
 #endif
 
 const char cli_run_help[] =
-    "Usage: kiln run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [-O0..-O3]\n"
-    "                FILE.wasm [ARGS...]\n"
+    "Usage: kiln run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--timeout DURATION]\n"
+    "                [-O0..-O3] FILE.wasm [ARGS...]\n"
     "\n"
     "Compile a WASI command module (cached), load it into this process and call _start with\n"
     "the arguments FILE.wasm ARGS... The options are those of `wasmtime run`.\n"
@@ -33,14 +33,20 @@ const char cli_run_help[] =
     "                       (default: HOST); repeatable\n"
     "  --env NAME=VALUE     set an environment variable for the guest; --env NAME passes\n"
     "                       this process's NAME if set; repeatable\n"
+    "  --timeout DURATION   stop the guest after DURATION (e.g. 500ms, 10s, 2m; a number\n"
+    "                       alone is seconds): 'kiln: timeout: ...' and exit status 124\n"
     "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
     "  --bounds-checks      explicit bounds checks instead of guard pages\n"
+    "  --interrupt-checks MODE  signal (default), full or none: how running calls can be\n"
+    "                       stopped (as kiln compile; none: no --timeout)\n"
+    "  --no-interrupt-checks  the same as --interrupt-checks none\n"
     "  -h, --help           show this help\n"
     "\n"
     "Compiled modules are cached in $XDG_CACHE_HOME/kiln (default ~/.cache/kiln).\n"
     "Exit status: the guest's proc_exit code (0 when _start returns); 134 the guest trapped\n"
-    "('kiln: trap: MESSAGE' on stderr); 125 the module could not be started (a missing\n"
-    "import or directory); 1 the module cannot be compiled or loaded; 2 usage error.\n";
+    "('kiln: trap: MESSAGE' on stderr); 124 --timeout passed; 125 the module could not be\n"
+    "started (a missing import or directory); 1 the module cannot be compiled or loaded;\n"
+    "2 usage error.\n";
 
 /* ---- The cache ---- */
 
@@ -132,6 +138,9 @@ static int prepare_shared(const cli_app_opts *o, char *so_path, size_t size, cha
     hash_string(&h, opt);
     if (o->bounds_checks)
         hash_string(&h, "--bounds-checks");
+    char interrupts[32];
+    snprintf(interrupts, sizeof interrupts, "--interrupt-checks %d", (int)o->interrupts);
+    hash_string(&h, interrupts);
     hash_string(&h, "kiln " KILN_VERSION);
     char abi[16];
     snprintf(abi, sizeof abi, "abi %u", (unsigned)KILN_ABI_VERSION);
@@ -202,6 +211,7 @@ static int run_shared(const cli_app_opts *o, const char *so_path, int argc, char
     cfg.preopen_count = o->dir_count;
     cfg.env = o->envs;
     cfg.env_count = o->env_count;
+    cfg.timeout_ns = o->timeout_ns;
     fflush(stdout);
     fflush(stderr);
     /* kiln run exits with this status: the instance is left to the OS (no 8 GiB unmap). */

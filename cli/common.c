@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,4 +65,47 @@ bool cli_option_value(int argc, char **argv, int *i, const char *name, const cha
     }
     *out = argv[++*i];
     return true;
+}
+
+bool cli_duration(const char *text, uint64_t *out_ns)
+{
+    static const struct {
+        const char *unit;
+        double ns;
+    } units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
+                 {"", 1e9}};
+    size_t digits = strspn(text, "0123456789");
+    if (digits == 0 || (text[digits] == '.' && strspn(text + digits + 1, "0123456789") == 0))
+        return false; /* decimal only: no sign, exponent, hex or inf */
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno == ERANGE || end == text)
+        return false;
+    for (size_t i = 0; i < KILN_ARRAY_LEN(units); i++) {
+        if (strcmp(end, units[i].unit) != 0)
+            continue;
+        double ns = v * units[i].ns;
+        if (!(ns >= 0 && ns < 18446744073709551615.0))
+            return false;
+        *out_ns = (uint64_t)ns;
+        return true;
+    }
+    return false;
+}
+
+bool cli_interrupt_mode(const char *name, kiln_interrupt_mode *out)
+{
+    static const struct {
+        const char *name;
+        kiln_interrupt_mode mode;
+    } modes[] = {{"signal", KILN_INTERRUPT_SIGNAL},
+                 {"full", KILN_INTERRUPT_FULL},
+                 {"none", KILN_INTERRUPT_NONE}};
+    for (size_t i = 0; i < KILN_ARRAY_LEN(modes); i++)
+        if (strcmp(name, modes[i].name) == 0) {
+            *out = modes[i].mode;
+            return true;
+        }
+    return false;
 }

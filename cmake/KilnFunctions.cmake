@@ -7,9 +7,11 @@
 #
 #   add_wasm_module(<target> SOURCES <file.wasm | file.wat | file.c...>
 #                   [PREFIX name] [OPT 0-3] [CPU name] [TARGET triple] [BOUNDS_CHECKS] [WASI]
+#                   [NO_INTERRUPT_CHECKS]
 #                   [EXPORTS sym...] [COMPILE_OPTIONS opt...] [LINK_OPTIONS opt...])
 #   add_wasm_executable(<target> SOURCES ... [DIRS host[::guest]...] [ENV NAME=VALUE...]
-#                       [INHERIT_ENV] + the add_wasm_module options except WASI/EXPORTS)
+#                       [INHERIT_ENV] [TIMEOUT duration]
+#                       + the add_wasm_module options except WASI/EXPORTS)
 include_guard(GLOBAL)
 if(CMAKE_VERSION VERSION_LESS 3.20)
   message(FATAL_ERROR "Kiln's CMake functions need CMake 3.20 or newer (cmake_path, DEPFILE "
@@ -227,7 +229,7 @@ endfunction()
 
 # add_wasm_module(<target> SOURCES ... [options]): docs/cmake.md.
 function(add_wasm_module target)
-  set(flags BOUNDS_CHECKS WASI _KILN_COMMAND)
+  set(flags BOUNDS_CHECKS NO_INTERRUPT_CHECKS WASI _KILN_COMMAND)
   set(one PREFIX OPT CPU TARGET)
   set(multi SOURCES EXPORTS COMPILE_OPTIONS LINK_OPTIONS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${flags}" "${one}" "${multi}")
@@ -360,6 +362,9 @@ function(add_wasm_module target)
   if(arg_BOUNDS_CHECKS)
     list(APPEND cmd --bounds-checks)
   endif()
+  if(arg_NO_INTERRUPT_CHECKS)
+    list(APPEND cmd --no-interrupt-checks)
+  endif()
   _kiln_write_if_changed("${object}.cmd" "${cmd}\n")
   add_custom_command(
     OUTPUT "${object}" "${header}"
@@ -397,8 +402,8 @@ endfunction()
 # `kiln build`: the module (a WASI command) and a generated main() that calls
 # kiln_wasi_run_main_flags with the DIRS and ENV fixed here.
 function(add_wasm_executable target)
-  set(flags INHERIT_ENV BOUNDS_CHECKS)
-  set(one PREFIX OPT CPU TARGET)
+  set(flags INHERIT_ENV BOUNDS_CHECKS NO_INTERRUPT_CHECKS)
+  set(one PREFIX OPT CPU TARGET TIMEOUT)
   set(multi SOURCES DIRS ENV COMPILE_OPTIONS LINK_OPTIONS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${flags}" "${one}" "${multi}")
   set(fn add_wasm_executable)
@@ -406,8 +411,31 @@ function(add_wasm_executable target)
     message(FATAL_ERROR "${fn}(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
   set(module_args SOURCES ${arg_SOURCES} _KILN_COMMAND)
-  if(arg_BOUNDS_CHECKS)
-    list(APPEND module_args BOUNDS_CHECKS)
+  foreach(kw IN ITEMS BOUNDS_CHECKS NO_INTERRUPT_CHECKS)
+    if(arg_${kw})
+      list(APPEND module_args ${kw})
+    endif()
+  endforeach()
+  # TIMEOUT: a whole number and a unit (ns us ms s m h; none: seconds), as `kiln build
+  # --timeout`; the generated main() stops the guest after it (exit status 124).
+  set(timeout_ns "")
+  if(DEFINED arg_TIMEOUT)
+    if(NOT arg_TIMEOUT MATCHES "^([0-9]+)(ns|us|ms|s|m|h)?$")
+      message(FATAL_ERROR "${fn}(${target}): TIMEOUT '${arg_TIMEOUT}': expected a whole "
+                          "number and a unit, such as 500ms, 10s or 2m")
+    endif()
+    set(scale_ns 1) # ns
+    set(scale_us 1000)
+    set(scale_ms 1000000)
+    set(scale_s 1000000000)
+    set(scale_m 60000000000)
+    set(scale_h 3600000000000)
+    set(scale_ 1000000000)
+    math(EXPR timeout_ns "${CMAKE_MATCH_1} * ${scale_${CMAKE_MATCH_2}}")
+    if(timeout_ns LESS_EQUAL 0 OR arg_NO_INTERRUPT_CHECKS)
+      message(FATAL_ERROR "${fn}(${target}): TIMEOUT must be positive and needs the "
+                          "interruption checks NO_INTERRUPT_CHECKS leaves out")
+    endif()
   endif()
   foreach(kw IN ITEMS PREFIX OPT CPU TARGET)
     if(DEFINED arg_${kw})
@@ -471,6 +499,9 @@ function(add_wasm_executable target)
   endif()
   if(envs)
     string(APPEND src "    cfg.env = envs;\n    cfg.env_count = sizeof envs / sizeof envs[0];\n")
+  endif()
+  if(timeout_ns)
+    string(APPEND src "    cfg.timeout_ns = ${timeout_ns}u;\n")
   endif()
   set(flags "KILN_WASI_MAIN_AT_EXIT")
   if(arg_INHERIT_ENV)

@@ -147,6 +147,11 @@ KILN_API void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t 
         free(args);
     if (results != small_results)
         free(results);
+    /* A stop requested while the host ran (a blocking call, say) is taken on the way back
+     * rather than at the caller's next check, which may be a long straight run away. */
+    if (trap == KILN_TRAP_NONE && __atomic_load_n(&vmctx->interrupt, __ATOMIC_RELAXED) != 0 &&
+        (kiln_vm_instance(vmctx)->module->flags & KILN_MODULE_INTERRUPT_CHECKS))
+        trap = KILN_TRAP_INTERRUPTED;
     if (trap != KILN_TRAP_NONE) /* attributed to the import's adapter, our caller */
         kiln_trap_raise_from(vmctx, trap, __builtin_return_address(0));
 }

@@ -454,6 +454,7 @@ KILN_API void kiln_instance_free(kiln_instance *inst)
 {
     if (inst == NULL || inst->zombie)
         return;
+    kiln_deadline_forget(inst);
     kiln_pool_put(inst);
 }
 

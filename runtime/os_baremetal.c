@@ -120,3 +120,23 @@ KILN_API kiln_status kiln_runtime_init(void)
 {
     return KILN_STATUS_OK;
 }
+
+/* No threads: the embedder advances the epoch itself (from a timer interrupt, say). */
+bool kiln_os_ticker_start(uint64_t period_ns, void (*fn)(void *), void *arg)
+{
+    (void)period_ns;
+    (void)fn;
+    (void)arg;
+    return false;
+}
+
+void kiln_os_ticker_stop(void) {}
+
+/* No signals: modules for bare metal check every loop (KILN_INTERRUPT_FULL), and nothing
+ * needs ordering with a signal. */
+bool kiln_signal_barrier = true;
+
+void kiln_signal_interrupt(kiln_instance *inst)
+{
+    (void)inst;
+}

@@ -11,14 +11,16 @@
  * address range), a copy. Module pools also map their slot blocks here (kiln_os_map), ask
  * which pages an instance touched (mincore) and give large touched ranges back.
  * Calls nothing else in the runtime; os_baremetal.c replaces it on bare metal.
- * Called by signal_posix.c, memory.c and pool.c.
+ * Called by signal_posix.c, interrupt.c (the epoch ticker), memory.c and pool.c.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime_impl.h"
@@ -164,4 +166,52 @@ bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard)
     *hi = (uintptr_t)addr + size;
     *guard = guard_size;
     return true;
+}
+
+/* ---- The epoch ticker (interrupt.c) ---- */
+
+static struct {
+    pthread_t thread;
+    uint64_t period_ns;
+    void (*fn)(void *);
+    void *arg;
+    int stop; /* atomic */
+} ticker;
+
+static void *ticker_main(void *unused)
+{
+    (void)unused;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    while (!__atomic_load_n(&ticker.stop, __ATOMIC_ACQUIRE)) {
+        /* Absolute times: a late wake-up does not push every later tick back. */
+        uint64_t ns = (uint64_t)next.tv_nsec + ticker.period_ns;
+        next.tv_sec += (time_t)(ns / 1000000000u);
+        next.tv_nsec = (long)(ns % 1000000000u);
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+            ;
+        ticker.fn(ticker.arg);
+    }
+    return NULL;
+}
+
+bool kiln_os_ticker_start(uint64_t period_ns, void (*fn)(void *), void *arg)
+{
+    ticker.period_ns = period_ns;
+    ticker.fn = fn;
+    ticker.arg = arg;
+    __atomic_store_n(&ticker.stop, 0, __ATOMIC_RELEASE);
+    /* Signals are for the threads that run wasm: the ticker blocks them all. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    bool ok = pthread_create(&ticker.thread, NULL, ticker_main, NULL) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ok;
+}
+
+void kiln_os_ticker_stop(void)
+{
+    __atomic_store_n(&ticker.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(ticker.thread, NULL);
 }

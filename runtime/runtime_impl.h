@@ -7,8 +7,9 @@
  * (or the host), which must outlive the importer.
  *
  * Files, lowest first; each calls only files listed before it, never back up:
- *   os_posix.c | os_baremetal.c -> signal_posix.c -> trap.c -> sig.c -> memory.c, table.c
- *   -> module.c -> pool.c -> call.c -> instance.c        (runtime.c calls nothing)
+ *   os_posix.c | os_baremetal.c -> signal_posix.c -> interrupt.c -> trap.c -> sig.c
+ *   -> memory.c, table.c -> module.c -> pool.c -> call.c -> instance.c
+ *   (runtime.c calls nothing)
  * os_posix.c is the only caller of mmap/mprotect/munmap, signal_posix.c the only file that
  * knows signals and machine contexts (os_baremetal.c replaces both). The static inline
  * helpers below (vmctx views, kiln_eval_ref, kiln_unwind) call into no runtime file.
@@ -88,6 +89,27 @@ bool kiln_os_resident(void *p, size_t size, uint8_t *resident);
 bool kiln_os_discard(void *p, size_t size);
 /* The calling thread's usable stack [*lo, *hi) and its guard size (0 if unknown). */
 bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard);
+/* A thread calling fn(arg) every period_ns nanoseconds (on a monotonic clock, without
+ * drift) until kiln_os_ticker_stop, which joins it. One at a time; false if it cannot start
+ * (bare metal: never). */
+bool kiln_os_ticker_start(uint64_t period_ns, void (*fn)(void *), void *arg);
+void kiln_os_ticker_stop(void);
+
+/* ---- interrupt.c ---- */
+
+/* The check that raises KILN_TRAP_INTERRUPTED took the stop: clears vmctx->interrupt. */
+void kiln_interrupt_taken(kiln_vmctx *vmctx);
+/* inst is being freed: its deadline, if armed, is dropped. */
+void kiln_deadline_forget(kiln_instance *inst);
+
+/* ---- signal_posix.c (os_baremetal.c: no signals) ---- */
+
+/* Whether a stop request is ordered with kiln_enter's store of the running thread by the
+ * requester alone (a process-wide memory barrier, membarrier(2)); if not, kiln_enter fences. */
+extern bool kiln_signal_barrier;
+/* Sends the interrupt signal to the thread running a call of inst, if any, after its stop
+ * bits were set: the signal stops code that runs in wasm (docs/tasks.md). Async-signal-safe. */
+void kiln_signal_interrupt(kiln_instance *inst);
 
 /* ---- Per-thread state: signal_posix.c defines kiln_tls and sets threads up ---- */
 
@@ -115,6 +137,7 @@ typedef struct kiln_thread {
     stack_t prev_altstack; /* restored at thread exit */
     char error[256];       /* kiln_last_error() */
     uintptr_t trap_pc;     /* kiln_last_trap_pc(): where the latest trap was raised, or 0 */
+    uint32_t tid;          /* the kernel's thread id (the interrupt signal's target) */
 } kiln_thread;
 
 /* Defined by the platform layer (signal_posix.c, os_baremetal.c), which sets threads up;
@@ -273,6 +296,9 @@ struct kiln_instance {
     kiln_table_impl *own_tables;    /* [table_count], defined ones used */
     kiln_funcref *host_refs;        /* [func_import_count]: records for host-bound imports */
     size_t stack_budget;            /* the pool's stack_size, for kiln_enter */
+    uint64_t deadline;              /* the epoch at which calls stop (interrupt.c) */
+    uint32_t deadline_slot;         /* its index in interrupt.c's heap + 1; 0 = not armed */
+    uint32_t runner_tid;            /* (atomic) the thread running a call of it; 0 = none */
 };
 
 /* Typed views of the per-module area of vmctx (offsets from the descriptor's layout). */

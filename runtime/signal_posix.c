@@ -10,13 +10,26 @@
  * overflow can only be handled on another stack), freed by a pthread key destructor. A memory
  * fault leaves it before unwinding (context_redirect + trampoline: sigreturn restores the
  * mask, and sanitizers are slow to longjmp off an alternate stack); a stack overflow jumps
- * from it after unblocking the signal. Defines kiln_tls. Calls os_posix.c and the inline
- * kiln_unwind. Called by trap.c (thread set-up), memory.c, module.c, pool.c (registries).
+ * from it after unblocking the signal.
+ * Interruption (docs/tasks.md): kiln_signal_interrupt sends KILN_INTERRUPT_SIGNAL (SIGURG,
+ * ignored by default, so a stray one harms nothing) to the thread running the instance. If
+ * the innermost entry's instance has stop bits set and the PC is in generated code, the
+ * handler leaves through the trampoline with KILN_TRAP_INTERRUPTED; if the PC is elsewhere (a
+ * runtime helper, libc, a host function), it tries again a little later with a per-thread
+ * timer, backing off, until the stop is taken or the thread leaves wasm. A requester orders
+ * its stop bits with the runner's kiln_enter by membarrier(2) when the kernel offers it.
+ * Defines kiln_tls. Calls os_posix.c, interrupt.c (kiln_interrupt_taken) and the inline
+ * kiln_unwind. Called by trap.c (thread set-up), memory.c, module.c, pool.c (registries),
+ * interrupt.c (kiln_signal_interrupt).
  */
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "runtime_impl.h"
 
@@ -304,6 +317,111 @@ static void fault_handler(int sig, siginfo_t *info, void *uc)
     errno = saved_errno;
 }
 
+/* ---- Interruption ---- */
+
+#define KILN_INTERRUPT_SIGNAL SIGURG
+/* The retry timer's first delay and its longest (the delay doubles while a stop waits). */
+#define RETRY_FIRST_NS (50u * 1000u)
+#define RETRY_MAX_NS   (5u * 1000u * 1000u)
+
+bool kiln_signal_barrier;
+static struct sigaction prev_urg;
+static int retry_cookie; /* its address tells the retry timer's signals from others */
+
+/* The calling thread's retry timer (created by kiln_thread_setup). */
+static _Thread_local struct {
+    timer_t timer;
+    bool have;
+    uint32_t next_ns;
+} retry;
+
+static void retry_arm(void)
+{
+    if (!retry.have)
+        return;
+    if (retry.next_ns == 0)
+        retry.next_ns = RETRY_FIRST_NS;
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_nsec = (long)retry.next_ns;
+    timer_settime(retry.timer, 0, &its, NULL);
+    retry.next_ns = retry.next_ns * 2 > RETRY_MAX_NS ? RETRY_MAX_NS : retry.next_ns * 2;
+}
+
+static void retry_reset(void)
+{
+    if (!retry.have || retry.next_ns == 0)
+        return;
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    timer_settime(retry.timer, 0, &its, NULL);
+    retry.next_ns = 0;
+}
+
+void kiln_signal_interrupt(kiln_instance *inst)
+{
+    /* After this, the runner's store of its id (kiln_enter) is visible here, or its entry
+     * check will see the stop bits set before. */
+    if (kiln_signal_barrier)
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+    uint32_t tid = __atomic_load_n(&inst->runner_tid, __ATOMIC_SEQ_CST);
+    if (tid != 0)
+        syscall(SYS_tgkill, (long)getpid(), (long)tid, KILN_INTERRUPT_SIGNAL);
+}
+
+static void interrupt_handler(int sig, siginfo_t *info, void *uc)
+{
+    int saved_errno = errno;
+    kiln_thread *t = &kiln_tls;
+    bool ours = info != NULL && info->si_code == SI_TIMER &&
+                info->si_value.sival_ptr == &retry_cookie;
+    if (t->depth > 0 && t->top != NULL) {
+        kiln_vmctx *vm = t->top->vmctx;
+        if (__atomic_load_n(&vm->interrupt, __ATOMIC_RELAXED) != 0) {
+            ours = true;
+            uintptr_t pc, sp;
+            context_pc_sp(uc, &pc, &sp);
+            if (range_contains(&code_ranges, pc) && sp > t->limit &&
+                sp - t->limit >= KILN_REDIRECT_ROOM) {
+                t->trap_pc = pc;
+                kiln_interrupt_taken(vm);
+                retry_reset();
+                context_redirect(uc, unwind_trampoline, KILN_TRAP_INTERRUPTED);
+            } else {
+                retry_arm(); /* not in wasm code right now: again soon */
+            }
+        }
+    }
+    if (t->depth == 0)
+        retry_reset();
+    errno = saved_errno;
+    if (ours)
+        return;
+    /* Not Kiln's: the handler before ours, if there was one (SIGURG's default is to ignore). */
+    if (prev_urg.sa_flags & SA_SIGINFO)
+        prev_urg.sa_sigaction(sig, info, uc);
+    else if (prev_urg.sa_handler != SIG_DFL && prev_urg.sa_handler != SIG_IGN)
+        prev_urg.sa_handler(sig);
+    errno = saved_errno;
+}
+
+static bool install_interrupt(void)
+{
+    struct sigaction act;
+    memset(&act, 0, sizeof act);
+    act.sa_sigaction = interrupt_handler;
+    /* SA_RESTART: a host function's system call goes on where the signal found it. */
+    act.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&act.sa_mask);
+    if (sigaction(KILN_INTERRUPT_SIGNAL, NULL, &prev_urg) != 0 ||
+        sigaction(KILN_INTERRUPT_SIGNAL, &act, NULL) != 0)
+        return false;
+    /* Without it (an old kernel, a seccomp filter, an emulator), kiln_enter fences. */
+    kiln_signal_barrier =
+        syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+    return true;
+}
+
 /* ---- Process and thread setup ---- */
 
 _Thread_local kiln_thread kiln_tls;
@@ -323,6 +441,10 @@ static void thread_exit(void *arg)
         kiln_os_release(t->altstack, t->altstack_size);
         t->own_altstack = false;
         t->altstack = NULL;
+    }
+    if (retry.have) {
+        timer_delete(retry.timer);
+        retry.have = false;
     }
     t->ready = false;
 }
@@ -360,7 +482,7 @@ static void init_once_fn(void)
         init_status = KILN_STATUS_NOMEM;
         return;
     }
-    if (!install(SIGSEGV, &prev_segv) || !install(SIGBUS, &prev_bus))
+    if (!install(SIGSEGV, &prev_segv) || !install(SIGBUS, &prev_bus) || !install_interrupt())
         init_status = KILN_STATUS_LIMIT;
 }
 
@@ -379,6 +501,17 @@ void kiln_thread_setup(kiln_thread *t)
         t->stack_guard = 0;
     }
     t->stack_queried = true;
+    t->tid = (uint32_t)syscall(SYS_gettid);
+    if (!retry.have) {
+        /* The interrupt handler's retries, as the same signal to this thread. */
+        struct sigevent ev;
+        memset(&ev, 0, sizeof ev);
+        ev.sigev_notify = SIGEV_THREAD_ID;
+        ev.sigev_signo = KILN_INTERRUPT_SIGNAL;
+        ev.sigev_value.sival_ptr = &retry_cookie;
+        ev._sigev_un._tid = (pid_t)t->tid;
+        retry.have = timer_create(CLOCK_MONOTONIC, &ev, &retry.timer) == 0;
+    }
 
     stack_t cur;
     bool have = sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) &&

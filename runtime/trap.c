@@ -47,6 +47,14 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, v
     vmctx->stack_limit = t->limit;
     t->top = &entry;
     t->depth++;
+    /* Who runs the instance, for the interrupt signal (kiln_signal_interrupt). A request
+     * racing with this store must see it or be seen by the entry's check of the stop bits:
+     * the requester's membarrier orders both, or this fence does. */
+    kiln_instance *inst = kiln_vm_instance(vmctx);
+    uint32_t prev_runner = inst->runner_tid;
+    __atomic_store_n(&inst->runner_tid, t->tid, __ATOMIC_RELAXED);
+    if (!kiln_signal_barrier)
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
 
     kiln_trap trap = KILN_TRAP_NONE;
     int jumped = sigsetjmp(entry.jmp, 0);
@@ -56,6 +64,7 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, v
         trap = (kiln_trap)jumped;
 
     /* Nothing used here was modified between sigsetjmp and a siglongjmp back to it. */
+    __atomic_store_n(&inst->runner_tid, prev_runner, __ATOMIC_RELAXED);
     vmctx->stack_limit = entry.saved_limit;
     t->top = entry.prev;
     t->depth--;
@@ -64,7 +73,6 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, v
 
 void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc)
 {
-    (void)vmctx;
     kiln_thread *t = &kiln_tls;
     /* Generated code only runs under an entry; reaching here without one means the host
      * called generated code directly, bypassing kiln_invoke. There is nowhere to return. */
@@ -73,6 +81,8 @@ void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc)
     /* A return address: the call may be the last instruction of its function (trap blocks
      * end in a noreturn call), so step back into the call itself. */
     t->trap_pc = (uintptr_t)pc - 1;
+    if (trap == KILN_TRAP_INTERRUPTED)
+        kiln_interrupt_taken(vmctx); /* the stop is done: the next call runs */
     kiln_unwind(t, trap);
 }
 

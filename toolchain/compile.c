@@ -57,12 +57,18 @@ static bool generate_part(const kiln_compile_options *o, const wasm_module *m, c
         LLVMDisposeMessage(triple);
         td = LLVMCreateTargetDataLayout(tm);
         LLVMSetModuleDataLayout(mod, td);
-        ok = lower_module(mod, td, m, prefix, o->bounds_checks, part, o->alloc, d);
+        ok = lower_module(mod, td, m, prefix, o, part, d);
     }
     if (ok && verify_requested(o))
         ok = emit_verify(mod, d);
     if (ok)
         ok = emit_optimize(mod, tm, o->opt_level, d);
+    kiln_interrupt_mode interrupts = ok ? lower_interrupt_mode(o, LLVMGetTarget(mod)) : 0;
+    if (ok && interrupts != KILN_INTERRUPT_NONE) {
+        emit_interrupt_checks(mod, interrupts == KILN_INTERRUPT_FULL);
+        if (verify_requested(o))
+            ok = emit_verify(mod, d);
+    }
     if (ok)
         ok = emit_output(mod, tm, o->emit, out, out_size, d);
     if (td)

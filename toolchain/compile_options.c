@@ -13,6 +13,7 @@ void kiln_compile_options_init(kiln_compile_options *o)
     memset(o, 0, sizeof *o);
     o->opt_level = 2;
     o->emit = KILN_EMIT_OBJ;
+    o->interrupts = KILN_INTERRUPT_AUTO;
 }
 
 void kiln_compile_result_free(kiln_compile_result *r)

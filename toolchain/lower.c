@@ -554,6 +554,10 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
     c.type = &m->types[f->type_index];
     c.fn = u->funcs[func_index];
     c.vmctx = LLVMGetParam(c.fn, 0);
+    if (u->interrupts != KILN_INTERRUPT_NONE) /* interrupt.c adds checks after optimisation */
+        LLVMAddAttributeAtIndex(c.fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateStringAttribute(u->ctx, LOWER_CHECKS_ATTR,
+                                                          sizeof LOWER_CHECKS_ATTR - 1, "", 0));
 
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(u->ctx, c.fn, "entry");
     LLVMPositionBuilderAtEnd(c.b, entry);
@@ -691,8 +695,7 @@ static void init_metadata(lower_unit *u)
 }
 
 bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m, const char *prefix,
-                  bool bounds_checks, const lower_part *part, const kiln_allocator *alloc,
-                  kiln_diag *d)
+                  const kiln_compile_options *o, const lower_part *part, kiln_diag *d)
 {
     lower_unit u;
     memset(&u, 0, sizeof u);
@@ -705,9 +708,10 @@ bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m,
     u.diag = d;
     u.ptr_size = LLVMPointerSize(td);
     /* A 32-bit address space cannot hold the 8 GiB guard-page reservation. */
-    u.bounds_checks = bounds_checks || u.ptr_size < 8;
-    kiln_arena_init(&u.scratch, alloc);
-    kiln_arena_init(&u.arena, alloc);
+    u.bounds_checks = o->bounds_checks || u.ptr_size < 8;
+    u.interrupts = lower_interrupt_mode(o, LLVMGetTarget(mod));
+    kiln_arena_init(&u.scratch, o->alloc);
+    kiln_arena_init(&u.arena, o->alloc);
     u.b = LLVMCreateBuilderInContext(u.ctx);
 
     u.t_void = LLVMVoidTypeInContext(u.ctx);

@@ -111,6 +111,7 @@ typedef struct lower_unit {
     unsigned ptr_size;  /* 4 or 8 (kiln_ptr64 slots are always 8) */
     bool is_elf;        /* code goes to section kiln_text with __start_/__stop_ bounds */
     bool bounds_checks; /* explicit bounds checks (KILN_MODULE_BOUNDS_CHECKED) */
+    kiln_interrupt_mode interrupts; /* SIGNAL, FULL or NONE (resolved from AUTO) */
     bool bare_metal;    /* an OS-less triple (*-none-*): no unwind tables */
     char symbol[256];   /* lower_symbol()'s result */
 
@@ -164,6 +165,11 @@ typedef struct lower_addr_key {
 
 enum { LOWER_FACTS = 32, LOWER_GETS = 64, LOWER_ROOTS_MAX = 64 };
 
+/* String attributes of the functions interrupt.c gives interruption checks: wasm functions
+ * (checks on loop back-edges) and array entries (a check on entry). */
+#define LOWER_CHECKS_ATTR "kiln-interrupt-checks"
+#define LOWER_ENTRY_ATTR  "kiln-interrupt-entry"
+
 /* The text of the inline asm that makes a "root" copy of memory 0's base (lower_memory.c);
  * emit_optimize replaces every such copy by the base after the optimisation pipeline. */
 #define LOWER_ROOT_ASM "# kiln root"
@@ -211,10 +217,10 @@ typedef bool (*lower_fn)(lower_ctx *c, const wasm_instr *ins, int arg);
 
 /* ---- lower.c: the driver and helpers shared by the families ---- */
 
-/* Lowers part of a validated module into mod, whose target triple and data layout are set. */
+/* Lowers part of a validated module into mod, whose target triple and data layout are set,
+ * with o's bounds_checks, interrupt_checks and alloc. */
 bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m, const char *prefix,
-                  bool bounds_checks, const lower_part *part, const kiln_allocator *alloc,
-                  kiln_diag *d);
+                  const kiln_compile_options *o, const lower_part *part, kiln_diag *d);
 /* Whether objects for the (normalised) triple are ELF: a kiln_text section with
  * __start_/__stop_ bounds, and parts merged by `ld.lld -r`. */
 bool lower_triple_is_elf(const char *triple);
@@ -434,6 +440,15 @@ bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
 bool emit_verify(LLVMModuleRef mod, kiln_diag *d);
 /* The new pass manager's default<O0..O3> pipeline. */
 bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, kiln_diag *d);
+/* ---- interrupt.c ---- */
+
+/* Adds interruption checks (vmctx->interrupt) to the optimised IR: at the entry of every
+ * function marked LOWER_ENTRY_ATTR; in those marked LOWER_CHECKS_ATTR, on the back-edges of
+ * loops that call (full: of every loop, and at the entry of every function that calls). */
+void emit_interrupt_checks(LLVMModuleRef mod, bool full);
+/* The interruption mode o asks for on triple (AUTO resolved). */
+kiln_interrupt_mode lower_interrupt_mode(const kiln_compile_options *o, const char *triple);
+
 /* The object, assembly or textual IR, in a malloc'ed buffer owned by the caller. */
 bool emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, kiln_emit_kind kind, uint8_t **out,
                  size_t *out_size, kiln_diag *d);

@@ -217,6 +217,10 @@ static LLVMValueRef emit_entry(lower_unit *u, uint32_t type_index)
     LLVMTypeRef fty = LLVMFunctionType(u->t_void, p, 3, false);
     LLVMValueRef fn = LLVMAddFunction(u->mod, lower_symbol(u, "entry%u", type_index), fty);
     lower_function_attrs(u, fn);
+    if (u->interrupts != KILN_INTERRUPT_NONE) /* the check of every host->wasm call */
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateStringAttribute(u->ctx, LOWER_ENTRY_ATTR,
+                                                          sizeof LOWER_ENTRY_ATTR - 1, "", 0));
     LLVMPositionBuilderAtEnd(u->b, LLVMAppendBasicBlockInContext(u->ctx, fn, "entry"));
 
     LLVMValueRef array = LLVMGetParam(fn, 2);
@@ -737,7 +741,9 @@ bool lower_module_data(lower_unit *u)
     d_init_builder(&d, u);
     d_int(&d, offsetof(kiln_module_desc, abi_version), 4, KILN_ABI_VERSION);
     d_int(&d, offsetof(kiln_module_desc, flags), 4,
-          u->bounds_checks ? KILN_MODULE_BOUNDS_CHECKED : 0);
+          (u->bounds_checks ? KILN_MODULE_BOUNDS_CHECKED : 0) |
+              (u->interrupts != KILN_INTERRUPT_NONE ? KILN_MODULE_INTERRUPT_CHECKS : 0) |
+              (u->interrupts == KILN_INTERRUPT_FULL ? KILN_MODULE_INTERRUPT_FULL : 0));
     d_str(&d, offsetof(kiln_module_desc, name), u->prefix, (uint32_t)strlen(u->prefix));
     const kiln_vmctx_layout *l = &u->layout;
     const struct {

@@ -521,6 +521,16 @@ bool kiln_validate(const wasm_module *m, const kiln_allocator *alloc, kiln_diag 
  * LLVM-typed private header lower.h.
  */
 
+/* Where generated code checks vmctx->interrupt (kiln_instance_interrupt, deadlines). */
+typedef enum kiln_interrupt_mode {
+    KILN_INTERRUPT_AUTO = 0, /* FULL for targets without an OS (*-none-*), else SIGNAL */
+    KILN_INTERRUPT_SIGNAL,   /* at host->wasm entries and on the back-edges of loops that call:
+                                the runtime stops other code with a signal (docs/tasks.md) */
+    KILN_INTERRUPT_FULL,     /* on every loop back-edge and at the entry of every function that
+                                calls another as well: no signal needed (bare metal) */
+    KILN_INTERRUPT_NONE,     /* no checks: calls cannot be stopped (trusted code) */
+} kiln_interrupt_mode;
+
 typedef enum kiln_emit_kind {
     KILN_EMIT_OBJ,  /* relocatable object */
     KILN_EMIT_ASM,  /* assembly text */
@@ -550,6 +560,7 @@ typedef struct kiln_compile_options {
     uint32_t partition_size; /* bytes of function bodies per part; 0 = the default (64 KiB).
                                 Modules with more are compiled in parts merged by ld.lld -r */
     bool bounds_checks; /* explicit bounds checks instead of guard pages (docs/abi.md) */
+    kiln_interrupt_mode interrupts; /* default AUTO: running calls can be stopped */
     bool verify; /* LLVMVerifyModule after lowering; also on in debug builds and when the
                     environment has KILN_VERIFY=1 */
     const kiln_allocator *alloc; /* for the module and the lowering's arenas; NULL = libc */

@@ -62,7 +62,7 @@ static kiln_trap host_entry(void *env, kiln_instance *caller, const kiln_val *ar
 {
     const wasi_binding *b = env;
     const wasi_func_info *info = &wasi_funcs[b->index];
-    wasi_call call = {.wasi = b->wasi, .args = args, .trap = KILN_TRAP_NONE};
+    wasi_call call = {.wasi = b->wasi, .caller = caller, .args = args, .trap = KILN_TRAP_NONE};
     kiln_memory *mem = kiln_instance_memory(caller, 0);
     if (mem != NULL && mem->base.p != NULL) {
         call.mem = mem->base.p;

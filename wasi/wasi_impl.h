@@ -36,6 +36,8 @@
 #define WASI_MAX_SYMLINKS      40u   /* symlinks expanded in one resolution (Linux's MAXSYMLINKS) */
 #define WASI_IOV_BATCH         64u   /* iovecs copied from the guest per readv/writev */
 #define WASI_MAX_SUBSCRIPTIONS 4096u /* poll_oneoff subscriptions per call */
+/* poll_oneoff waits at most this long at a time, to notice a stop asked of its caller. */
+#define WASI_POLL_SLICE_NS (10u * 1000u * 1000u)
 #define WASI_DEFAULT_MAX_FDS   1024u
 
 /* ---- witx constants (wasi_snapshot_preview1 typenames.witx) ---- */
@@ -304,6 +306,7 @@ struct kiln_wasi {
 /* One host call: what every wasi_impl works with. */
 typedef struct wasi_call {
     struct kiln_wasi *wasi;
+    kiln_instance *caller; /* waits end early when kiln_instance_interrupted(caller) */
     uint8_t *mem; /* the caller's memory 0, or NULL (then size is 0) */
     uint64_t mem_size;
     const kiln_val *args;

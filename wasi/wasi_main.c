@@ -4,10 +4,15 @@
  * `kiln run` (which calls it on a dlopen'ed module). One instance in a pool of its own, so
  * a trap during instantiation (a start function, a segment out of bounds) is reported with
  * its kind. The exit status is the guest's proc_exit code, 0 when _start returns, or one of
- * the KILN_WASI_MAIN_EXIT_* statuses after a one-line message on stderr.
+ * the KILN_WASI_MAIN_EXIT_* statuses after a one-line message on stderr. A timeout is a
+ * watchdog thread that sleeps until it passes (or the run ends) and then interrupts the
+ * instance (kiln_instance_interrupt): the guest stops at its next interruption check.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "wasi_impl.h"
 #include "kiln/wasi_main.h"
@@ -56,14 +61,92 @@ static int trap_status(const kiln_module *module, kiln_trap t)
     return KILN_WASI_MAIN_EXIT_TRAP;
 }
 
+/* ---- The timeout's watchdog ---- */
+
+typedef struct watchdog {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    bool done;  /* the run is over: stand down */
+    bool fired; /* the timeout passed and the instance was interrupted */
+    kiln_instance *inst;
+    struct timespec until; /* CLOCK_MONOTONIC */
+} watchdog;
+
+static void *watchdog_main(void *arg)
+{
+    watchdog *w = arg;
+    pthread_mutex_lock(&w->lock);
+    int rc = 0;
+    while (!w->done && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&w->done_cond, &w->lock, &w->until);
+    if (!w->done) {
+        w->fired = true;
+        kiln_instance_interrupt(w->inst);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* Starts w for inst; false (the run goes on without a timeout) if a thread cannot start. */
+static bool watchdog_start(watchdog *w, kiln_instance *inst, uint64_t timeout_ns)
+{
+    w->inst = inst;
+    w->done = w->fired = false;
+    clock_gettime(CLOCK_MONOTONIC, &w->until);
+    uint64_t ns = (uint64_t)w->until.tv_nsec + timeout_ns % 1000000000u;
+    w->until.tv_sec += (time_t)(timeout_ns / 1000000000u + ns / 1000000000u);
+    w->until.tv_nsec = (long)(ns % 1000000000u);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    bool ok = pthread_mutex_init(&w->lock, NULL) == 0;
+    ok = ok && pthread_cond_init(&w->done_cond, &attr) == 0;
+    pthread_condattr_destroy(&attr);
+    return ok && pthread_create(&w->thread, NULL, watchdog_main, w) == 0;
+}
+
+/* Ends the watchdog; true if it fired. */
+static bool watchdog_stop(watchdog *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->done = true;
+    pthread_cond_signal(&w->done_cond);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->done_cond);
+    pthread_mutex_destroy(&w->lock);
+    return w->fired;
+}
+
+/* "kiln: timeout: the guest ran longer than 1.5s". */
+static int timeout_status(uint64_t ns)
+{
+    if (ns % 1000000u == 0)
+        fprintf(stderr, "kiln: timeout: the guest ran longer than %gs\n", (double)ns / 1e9);
+    else
+        fprintf(stderr, "kiln: timeout: the guest ran longer than %gms\n", (double)ns / 1e6);
+    return KILN_WASI_MAIN_EXIT_TIMEOUT;
+}
+
 /* Runs _start of an instantiated module; returns the exit status. */
-static int run_start(const kiln_module *module, kiln_instance *inst, const kiln_wasi *wasi)
+static int run_start(const kiln_module *module, kiln_instance *inst, const kiln_wasi *wasi,
+                     uint64_t timeout_ns)
 {
     kiln_extern start;
     if (kiln_instance_export(inst, "_start", &start) != KILN_STATUS_OK ||
         start.kind != KILN_KIND_FUNC)
         return start_error("the module has no function export \"_start\"", "not a WASI command");
+    if (timeout_ns != 0 && !(module->flags & KILN_MODULE_INTERRUPT_CHECKS))
+        return start_error("cannot stop the guest after its timeout",
+                           "the module was compiled with --no-interrupt-checks");
+    watchdog w;
+    bool timed = timeout_ns != 0 && watchdog_start(&w, inst, timeout_ns);
+    if (timeout_ns != 0 && !timed)
+        return start_error("cannot start the timeout's thread", NULL);
     kiln_trap t = kiln_call(inst, start.of.func, NULL, 0, NULL, 0);
+    if (timed && watchdog_stop(&w) && t == KILN_TRAP_INTERRUPTED)
+        return timeout_status(timeout_ns);
     if (t == KILN_TRAP_NONE)
         return 0;
     int code = 0;
@@ -135,7 +218,7 @@ KILN_API int kiln_wasi_run_main_flags(const kiln_module *module, const kiln_wasi
         status = start_error(kiln_status_message(s), kiln_last_error());
         goto done;
     }
-    status = run_start(module, inst, wasi);
+    status = run_start(module, inst, wasi, config->timeout_ns);
     if (flags & KILN_WASI_MAIN_AT_EXIT) {
         left_at_exit.wasi = wasi;
         left_at_exit.pool = pool;

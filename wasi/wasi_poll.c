@@ -8,6 +8,8 @@
  * unsupported clock or flag: EINVAL) are reported as an event carrying that error, and such
  * an event makes the call return at once. Otherwise ppoll(2) waits until an fd is ready or
  * the earliest deadline passes, and every subscription that is ready then gets an event.
+ * The wait is sliced (WASI_POLL_SLICE_NS) so that a stop asked of the calling instance
+ * (kiln_instance_interrupt, a deadline) ends it: poll_oneoff then returns EINTR.
  * fd_read events on regular files report the bytes left before end of file, elsewhere what
  * FIONREAD says; POLLHUP sets fd_readwrite_hangup.
  */
@@ -140,19 +142,21 @@ uint16_t wasi_poll_oneoff(wasi_call *c)
 
     uint32_t count = 0;
     while (count == 0) {
-        struct timespec ts, *timeout = NULL;
-        uint64_t now = now_ns(CLOCK_MONOTONIC);
-        if (immediate || (have_deadline && earliest <= now)) {
-            ts.tv_sec = 0;
-            ts.tv_nsec = 0;
-            timeout = &ts;
-        } else if (have_deadline) {
-            uint64_t wait = earliest - now;
-            ts.tv_sec = (time_t)(wait / 1000000000u);
-            ts.tv_nsec = (long)(wait % 1000000000u);
-            timeout = &ts;
+        /* A stop asked of the caller (kiln_instance_interrupt, a deadline) ends the wait: the
+         * guest sees EINTR and stops at its next check. Waits are sliced to notice it. */
+        if (c->caller != NULL && kiln_instance_interrupted(c->caller)) {
+            err = WASI_EINTR;
+            goto out_free;
         }
-        int r = ppoll(pfds, npfds, timeout, NULL);
+        struct timespec ts;
+        uint64_t now = now_ns(CLOCK_MONOTONIC);
+        uint64_t wait = immediate ? 0 : have_deadline ? (earliest > now ? earliest - now : 0)
+                                                      : UINT64_MAX;
+        if (wait > WASI_POLL_SLICE_NS)
+            wait = WASI_POLL_SLICE_NS;
+        ts.tv_sec = (time_t)(wait / 1000000000u);
+        ts.tv_nsec = (long)(wait % 1000000000u);
+        int r = ppoll(pfds, npfds, &ts, NULL);
         if (r < 0 && errno != EINTR) {
             err = wasi_errno();
             goto out_free;

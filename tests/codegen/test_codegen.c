@@ -333,6 +333,78 @@ static void test_vector_loop_roots(void **state)
     }
 }
 
+/* The optimised IR of fixture name compiled at opt for x86_64 with interruption mode. */
+static char *ir_with_interrupts(const char *name, int opt, kiln_interrupt_mode mode)
+{
+    size_t size;
+    uint8_t *bytes = load_fixture(name, &size);
+    kiln_compile_options o;
+    text_options(&o, name, KILN_EMIT_LLVM, opt, "x86_64-unknown-linux-gnu");
+    o.input = bytes;
+    o.input_size = size;
+    o.interrupts = mode;
+    kiln_compile_result res;
+    kiln_diag d;
+    if (!kiln_compile(&o, &res, &d))
+        fail_msg("%s: %s", name, d.msg);
+    free(bytes);
+    return result_text(&res);
+}
+
+/* Interruption checks (toolchain/interrupt.c), at -O0 where the fixture's loops and calls
+ * survive. Every mode but none checks at the array entries. The default (signal) mode checks
+ * only the back-edges of loops that call: f4's. Full mode checks every back-edge and the entry
+ * of every function that calls. */
+static void test_interrupt_checks(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *fn;
+        size_t edges, entries;      /* full mode */
+        size_t signal_edges;        /* signal mode (no function entries) */
+    } want[] = {{"checks_f0", 0, 0, 0}, {"checks_f1", 1, 0, 0}, {"checks_f2", 0, 1, 0},
+                {"checks_f3", 2, 0, 0}, {"checks_f4", 1, 1, 1}};
+    char *full = ir_with_interrupts("checks.wasm", 0, KILN_INTERRUPT_FULL);
+    char *signal = ir_with_interrupts("checks.wasm", 0, KILN_INTERRUPT_AUTO);
+    for (size_t i = 0; i < KILN_ARRAY_LEN(want); i++) {
+        char *f = function_text(full, want[i].fn);
+        assert_int_equal(count(f, "\ninterrupt.check"), want[i].edges);
+        assert_int_equal(count(f, "\ninterrupt.entry:"), want[i].entries);
+        assert_int_equal(count(f, "load volatile i32"), want[i].edges + want[i].entries);
+        assert_int_equal(count(f, "\ntrap.interrupted:"), want[i].edges + want[i].entries > 0);
+        free(f);
+        f = function_text(signal, want[i].fn);
+        assert_int_equal(count(f, "\ninterrupt.check"), want[i].signal_edges);
+        assert_int_equal(count(f, "\ninterrupt.entry:"), 0);
+        assert_int_equal(count(f, "load volatile i32"), want[i].signal_edges);
+        free(f);
+    }
+    /* The one array entry (every export has the signature (i32) -> i32) checks first. */
+    for (char *ir = full; ir; ir = ir == full ? signal : NULL) {
+        char *f = function_text(ir, "checks_entry0");
+        assert_true(strncmp(strchr(f, '\n') + 1, "interrupt.entry:", 16) == 0);
+        assert_int_equal(count(f, "load volatile i32"), 1);
+        free(f);
+    }
+    free(full);
+    free(signal);
+    /* Optimised, f4's loop keeps its check in full mode; in signal mode it has none: $leaf
+     * is inlined, so the loop no longer calls and a signal can always stop it. The checks
+     * are placed after optimisation for exactly this. */
+    for (int mode = KILN_INTERRUPT_SIGNAL; mode <= KILN_INTERRUPT_FULL; mode++) {
+        char *ir = ir_with_interrupts("checks.wasm", 2, (kiln_interrupt_mode)mode);
+        char *f = function_text(ir, "checks_f4");
+        assert_null(strstr(f, "@checks_f0("));
+        assert_int_equal(count(f, "load volatile i32"), mode == KILN_INTERRUPT_FULL);
+        free(f);
+        free(ir);
+    }
+    char *ir = ir_with_interrupts("checks.wasm", 0, KILN_INTERRUPT_NONE);
+    assert_null(strstr(ir, "interrupt."));
+    assert_null(strstr(ir, "load volatile"));
+    free(ir);
+}
+
 static void test_deterministic(void **state)
 {
     kiln_compile_result a, b;
@@ -410,7 +482,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_memory_base_hoisted), cmocka_unit_test(test_vector_loop_roots),
         cmocka_unit_test(test_deterministic),       cmocka_unit_test(test_cross_targets),
         cmocka_unit_test(test_simd_compiles),       cmocka_unit_test(test_bad_options),
-        cmocka_unit_test(test_multi3_idiom),
+        cmocka_unit_test(test_multi3_idiom),        cmocka_unit_test(test_interrupt_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

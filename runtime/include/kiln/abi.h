@@ -64,7 +64,7 @@ typedef enum kiln_trap {
     KILN_TRAP_STACK_EXHAUSTED,   /* "call stack exhausted" */
     KILN_TRAP_HOST,              /* a host function reported a failure */
     KILN_TRAP_EXIT,              /* WASI proc_exit unwinding; not an error */
-    KILN_TRAP_INTERRUPTED,       /* epoch/deadline interruption */
+    KILN_TRAP_INTERRUPTED,       /* "interrupted": kiln_instance_interrupt or a deadline */
     KILN_TRAP_COUNT
 } kiln_trap;
 
@@ -128,7 +128,10 @@ typedef struct kiln_vmctx {
     kiln_ptr64 memory0;     /* 0:  kiln_memory * of memory 0, or NULL */
     kiln_ptr64 mem0_base;   /* 8:  cached memory0->base (guard-page mode: never changes) */
     uint64_t stack_limit;   /* 16: lowest stack address wasm may use; checked in prologues */
-    uint64_t interrupt;     /* 24: non-zero asks generated code to stop at the next check */
+    uint32_t interrupt;     /* 24: non-zero asks generated code to stop at its next check: loop
+                               back-edges and entries of functions that call others, when
+                               compiled with KILN_MODULE_INTERRUPT_CHECKS; the trap clears it */
+    uint32_t reserved28;    /* 28 */
     kiln_ptr64 instance;    /* 32: the kiln_instance that owns this context */
     kiln_ptr64 module;      /* 40: const kiln_module_desc * */
     uint64_t reserved[2];   /* 48 */
@@ -277,7 +280,9 @@ typedef struct kiln_data_desc {
     kiln_ptr64 bytes; /* const uint8_t[size] */
 } kiln_data_desc;
 
-#define KILN_MODULE_BOUNDS_CHECKED 0x1u /* compiled with explicit bounds checks */
+#define KILN_MODULE_BOUNDS_CHECKED 0x1u   /* compiled with explicit bounds checks */
+#define KILN_MODULE_INTERRUPT_CHECKS 0x2u /* checks vmctx->interrupt (kiln_instance_interrupt) */
+#define KILN_MODULE_INTERRUPT_FULL 0x4u   /* ... on every loop: no interrupt signal needed */
 
 typedef struct kiln_module_desc {
     uint32_t abi_version; /* KILN_ABI_VERSION */

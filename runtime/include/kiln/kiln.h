@@ -182,6 +182,46 @@ kiln_trap kiln_call(kiln_instance *inst, const kiln_funcref *func, const kiln_va
  * array convention of kiln_array_fn. */
 kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_t *args_results);
 
+/* ---- Interruption: stopping a running call ---- */
+
+/* Asks the call running in inst to stop: generated code checks at every loop back-edge and
+ * at the entry of every function that calls another, so the call returns
+ * KILN_TRAP_INTERRUPTED within microseconds, and inst stays usable. The request stays pending
+ * until a check takes it: made while no call of inst runs, it stops inst's next call at its
+ * first check (kiln_instance_cancel_interrupt drops it). A call blocked in a host function
+ * stops when it is back in wasm code; code of another instance it called into runs on until
+ * it returns to inst's code. KILN_STATUS_ARG for NULL or a module compiled with
+ * --no-interrupt-checks. Safe from any thread and from a signal handler (one atomic OR). */
+kiln_status kiln_instance_interrupt(kiln_instance *inst);
+/* Drops a pending kiln_instance_interrupt request. NULL is ignored. */
+void kiln_instance_cancel_interrupt(kiln_instance *inst);
+/* Whether a stop (a request or a reached deadline) is pending for inst: a host function that
+ * waits (for I/O, a timer) should return early so the guest stops (WASI's poll_oneoff returns
+ * EINTR). False for NULL. Safe from any thread and from a signal handler. */
+bool kiln_instance_interrupted(const kiln_instance *inst);
+
+/* Deadlines count in epochs: a process-wide counter that starts at 0 and only grows when
+ * kiln_epoch_advance is called -- by the embedder, or by the runtime's ticker thread
+ * (kiln_epoch_ticker_start) -- so a deadline costs no clock read in generated code and no
+ * system call per call. */
+uint64_t kiln_epoch_now(void);
+/* Adds n to the epoch and stops, as kiln_instance_interrupt does, the calls of every
+ * instance whose deadline it reached. Returns the new epoch. Thread-safe (one mutex); not
+ * for signal handlers. */
+uint64_t kiln_epoch_advance(uint64_t n);
+/* Once the epoch reaches now + epochs, inst's running call stops with KILN_TRAP_INTERRUPTED
+ * -- or, if none runs, its next call -- as with kiln_instance_interrupt; the deadline is then
+ * spent. epochs 0 removes the deadline. Replaces an earlier deadline and forgets that one's
+ * stop if no call took it yet. Freeing inst removes its deadline. KILN_STATUS_ARG as for
+ * kiln_instance_interrupt, KILN_STATUS_NOMEM. Thread-safe. */
+kiln_status kiln_instance_set_deadline(kiln_instance *inst, uint64_t epochs);
+/* Starts (or restarts with a new period) a runtime thread that calls kiln_epoch_advance(1)
+ * every period_ns nanoseconds of the monotonic clock. KILN_STATUS_ARG for 0,
+ * KILN_STATUS_NOMEM if the thread cannot start (always on bare metal). */
+kiln_status kiln_epoch_ticker_start(uint64_t period_ns);
+/* Stops the ticker thread and waits for it. No effect if it is not running. */
+void kiln_epoch_ticker_stop(void);
+
 /* ---- Pools ---- */
 
 typedef struct kiln_pool_config {

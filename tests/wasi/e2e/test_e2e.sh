@@ -101,6 +101,14 @@ wrappers=$("$kiln" compile -O0 --emit llvm "$guests/strings.wasm" -o - |
 fast=$("$kiln" compile -O2 --bounds-checks --emit llvm "$guests/strings.wasm" -o - |
     grep -c '^libc\.fast:')
 [[ $fast == 0 ]] || fail "strings.wasm --bounds-checks: $fast libc fast paths, want 0"
+# --timeout stops a guest that loops or sleeps forever: status 124 and one line. A module
+# without interruption checks cannot have one.
+both spin 124 "kiln: timeout: the guest ran longer than 0.2s" "" "--timeout 200ms"
+both spin 124 "kiln: timeout: the guest ran longer than 0.25s" "" "--timeout=0.25s" sleep
+printf '%s\n' "kiln build: --timeout needs the interruption checks that --no-interrupt-checks leaves out" \
+    "Run 'kiln help build' for usage." | want_stderr
+check "build --timeout --no-interrupt-checks" 2 "$kiln" build --timeout 1s --no-interrupt-checks \
+    "$guests/spin.wasm" -o bin/none
 if [[ -f $guests/nameless.wasm ]]; then
     both nameless 134 'kiln: trap: integer divide by zero in function #1' "" "-O0"
     both nameless 134 'kiln: trap: unreachable in function "_start"' "" "-O0" x

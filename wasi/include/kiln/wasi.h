@@ -64,6 +64,9 @@ typedef struct kiln_wasi_config {
     int stdin_fd, stdout_fd, stderr_fd;
     uint32_t max_fds; /* size limit of the guest descriptor table; 0 = 1024 */
     uint32_t flags;   /* KILN_WASI_* */
+    /* kiln_wasi_run_main*: the guest is stopped after this many nanoseconds of running, with
+     * KILN_WASI_MAIN_EXIT_TIMEOUT; 0 = no limit. kiln_wasi_new ignores it. */
+    uint64_t timeout_ns;
 } kiln_wasi_config;
 
 /* Fills *config with the defaults: stdio = host descriptors 0, 1 and 2; no arguments,

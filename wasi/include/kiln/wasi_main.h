@@ -24,12 +24,16 @@ extern "C" {
 /* Exit statuses besides the guest's own proc_exit code (docs/run.md). */
 #define KILN_WASI_MAIN_EXIT_TRAP  134 /* the guest trapped (128 + SIGABRT, as wasmtime) */
 #define KILN_WASI_MAIN_EXIT_ERROR 125 /* the module could not be started (link, preopen, ...) */
+#define KILN_WASI_MAIN_EXIT_TIMEOUT 124 /* config->timeout_ns passed (as timeout(1)) */
 
 /* Instantiates module with the WASI imports made from config (its argv/argc are replaced by
  * argc/argv: argv[0] is the program name the guest sees), calls the export `_start` and
  * returns the process exit status: the guest's proc_exit code (truncated to 0..255 like any
  * exit status), 0 when _start returns, KILN_WASI_MAIN_EXIT_TRAP after printing
- * "kiln: trap: MESSAGE" to stderr, or KILN_WASI_MAIN_EXIT_ERROR after printing
+ * "kiln: trap: MESSAGE" to stderr, KILN_WASI_MAIN_EXIT_TIMEOUT after printing "kiln: timeout:
+ * the guest ran longer than DURATION" (config->timeout_ns: a thread interrupts the guest,
+ * kiln_instance_interrupt, which stops it in wasm code or when a host call returns; a guest
+ * sleeping in poll_oneoff wakes for it), or KILN_WASI_MAIN_EXIT_ERROR after printing
  * "kiln: error: MESSAGE". Flushes nothing of the host's stdio and never calls exit(). */
 int kiln_wasi_run_main(const kiln_module *module, const kiln_wasi_config *config, int argc,
                        char **argv);
