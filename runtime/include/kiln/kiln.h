@@ -188,7 +188,11 @@ typedef struct kiln_pool_config {
     uint32_t slots;            /* instances the pool can hold at once */
     uint64_t max_memory_pages; /* per instance; 0 = 65536 (4 GiB) */
     uint32_t max_table_elems;  /* per table; 0 = 10,000,000 */
-    size_t stack_size;         /* wasm stack budget per entry; 0 = 1 MiB less headroom */
+    size_t stack_size;         /* wasm stack budget per entry; 0 = 992 KiB */
+    /* Stack kept free below the wasm stack for host functions called from wasm and the
+     * runtime's helpers, counted from the bottom of the thread's stack; 0 = 128 KiB. A thread
+     * with less than twice this much stack keeps half of it (docs/abi.md, "Stack headroom"). */
+    size_t stack_headroom;
 } kiln_pool_config;
 
 /* A pool of config->slots instances of any modules (kiln_instance_new_in). A slot reserves
