@@ -280,6 +280,8 @@ struct kiln_instance {
     kiln_funcref *host_refs;        /* [func_import_count]: records for host-bound imports */
     size_t stack_budget;            /* for kiln_enter: the pool's stack_size or less */
     size_t stack_headroom;          /* for kiln_enter: the pool's, or the instance's own */
+    kiln_grow_fn on_grow;           /* kiln_instance_limits.on_grow, or NULL */
+    void *on_grow_env;
 };
 
 /* Typed views of the per-module area of vmctx (offsets from the descriptor's layout). */
@@ -357,6 +359,15 @@ static inline void *kiln_eval_ref(kiln_instance *inst, const kiln_init_desc *ini
 static inline size_t kiln_instance_stack_budget(const kiln_instance *inst)
 {
     return inst->stack_budget;
+}
+/* Whether the host lets inst's code grow memory or table `index` (kind) from current to
+ * requested (kiln_instance_limits.on_grow); memory.c and table.c ask once the size limits
+ * allow the growth. Inline: it calls only the host. */
+static inline bool kiln_grow_allowed(kiln_instance *inst, kiln_grow_kind kind, uint32_t index,
+                                     uint64_t current, uint64_t requested)
+{
+    return inst->on_grow == NULL ||
+           inst->on_grow(inst->on_grow_env, inst, kind, index, current, requested);
 }
 /* The host stack headroom entries into inst keep below the wasm stack (trap.c). */
 static inline size_t kiln_instance_stack_headroom(const kiln_instance *inst)
