@@ -67,7 +67,8 @@ KILN_API kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_
         kiln_set_error("kiln_invoke: function %u has no array entry", (unsigned)func_index);
         return KILN_TRAP_HOST;
     }
-    return kiln_enter(f->vmctx.p, kiln_instance_stack_budget(inst), entry, f->code.p, args_results);
+    return kiln_enter(f->vmctx.p, kiln_instance_stack_budget(inst),
+                      kiln_instance_stack_headroom(inst), entry, f->code.p, args_results);
 }
 
 KILN_API kiln_trap kiln_call(kiln_instance *inst, const kiln_funcref *func, const kiln_val *args,
@@ -110,6 +111,7 @@ KILN_API kiln_trap kiln_call(kiln_instance *inst, const kiln_funcref *func, cons
     for (uint32_t i = 0; i < np; i++)
         to_slot(&args[i], params[i], &buf[2 * i]);
     kiln_trap trap = kiln_enter(func->vmctx.p, kiln_instance_stack_budget(inst),
+                                kiln_instance_stack_headroom(inst),
                                 (kiln_array_fn)func->array_entry.p, func->code.p, buf);
     if (trap == KILN_TRAP_NONE)
         for (uint32_t i = 0; i < nr; i++)

@@ -8,9 +8,13 @@
  * one trapping with earlier writes kept; the start function; and what a trap leaves behind.
  * kiln_pool_instantiate is the same for a module pool minus what the pool did once (the slot
  * comes with its vmctx template, tables, memories and data image ready): link, funcrefs,
- * globals, finish. An instantiation that traps after it may have published references to
- * its own functions stays alive as a zombie until its pool is freed (the spec's linking
- * tests call them); any other failure returns the slot.
+ * globals, finish. kiln_instance_new_ex is either path with the host's per-instance limits
+ * (kiln_instance_limits): the smaller of the pool's and the instance's sizes and stack
+ * budget, checked against the initial sizes before anything is initialised; the grow
+ * callback is kept in the record for memory.c and table.c. An instantiation that traps
+ * after it may have published references to its own functions stays alive as a zombie until
+ * its pool is freed (the spec's linking tests call them); any other failure returns the
+ * slot.
  * Calls pool.c, module.c, memory.c, table.c, call.c and trap.c; called only by embedders.
  */
 #include <stdlib.h>
@@ -207,10 +211,84 @@ static void init_funcrefs(kiln_instance *inst)
     }
 }
 
-static kiln_status create_tables_and_memories(kiln_instance *inst)
+/* ---- Limits: the pool's, lowered by the instance's own (kiln_instance_limits) ---- */
+
+static uint64_t memory_cap(const kiln_pool *pool, const kiln_instance_limits *limits)
+{
+    uint64_t cap = pool->config.max_memory_pages;
+    if (limits != NULL && limits->max_memory_pages != 0 && limits->max_memory_pages < cap)
+        cap = limits->max_memory_pages;
+    return cap;
+}
+
+static uint32_t table_cap(const kiln_pool *pool, const kiln_instance_limits *limits)
+{
+    uint32_t cap = pool->config.max_table_elems;
+    if (limits != NULL && limits->max_table_elems != 0 && limits->max_table_elems < cap)
+        cap = limits->max_table_elems;
+    return cap;
+}
+
+/* The instance's stack and grow settings, and its own size limits checked against the
+ * module's initial sizes (the pool's were checked by the pool or are checked as the tables
+ * and memories are created), so that going over one is reported as this instance's limit. */
+static kiln_status apply_limits(kiln_instance *inst, const kiln_instance_limits *limits)
+{
+    if (limits == NULL)
+        return KILN_STATUS_OK;
+    if (limits->stack_size != 0 && limits->stack_size < inst->stack_budget)
+        inst->stack_budget = limits->stack_size;
+    if (limits->stack_headroom != 0)
+        inst->stack_headroom = limits->stack_headroom;
+    inst->on_grow = limits->on_grow;
+    inst->on_grow_env = limits->on_grow_env;
+    const kiln_module_desc *m = inst->module;
+    const kiln_memory_desc *memories = m->memories.p;
+    for (uint32_t i = 0; limits->max_memory_pages != 0 && i < m->memory_count; i++) {
+        if (!memories[i].imported && memories[i].limits.min > limits->max_memory_pages) {
+            kiln_set_error("memory %u of %llu pages is over the instance's limit of %llu pages",
+                           (unsigned)i, (unsigned long long)memories[i].limits.min,
+                           (unsigned long long)limits->max_memory_pages);
+            return KILN_STATUS_LIMIT;
+        }
+    }
+    const kiln_table_desc *tables = m->tables.p;
+    for (uint32_t i = 0; limits->max_table_elems != 0 && i < m->table_count; i++) {
+        if (!tables[i].imported && tables[i].limits.min > limits->max_table_elems) {
+            kiln_set_error("table %u of %llu elements is over the instance's limit of %u",
+                           (unsigned)i, (unsigned long long)tables[i].limits.min,
+                           (unsigned)limits->max_table_elems);
+            return KILN_STATUS_LIMIT;
+        }
+    }
+    return KILN_STATUS_OK;
+}
+
+/* Module pools: the slot's tables and memories come with the pool's growth limits; lowers
+ * them to the instance's. */
+static void lower_slot_limits(kiln_instance *inst, const kiln_instance_limits *limits)
 {
     const kiln_module_desc *m = inst->module;
-    const kiln_pool_config *cfg = &inst->pool->config;
+    const kiln_memory_desc *memories = m->memories.p;
+    for (uint32_t i = 0; limits->max_memory_pages != 0 && i < m->memory_count; i++) {
+        kiln_memory_impl *mem = &inst->own_memories[i];
+        if (!memories[i].imported && mem->limit_pages > limits->max_memory_pages)
+            mem->limit_pages = limits->max_memory_pages;
+    }
+    const kiln_table_desc *tables = m->tables.p;
+    for (uint32_t i = 0; limits->max_table_elems != 0 && i < m->table_count; i++) {
+        kiln_table_impl *t = &inst->own_tables[i];
+        if (!tables[i].imported && t->limit > limits->max_table_elems)
+            t->limit = limits->max_table_elems;
+    }
+}
+
+static kiln_status create_tables_and_memories(kiln_instance *inst,
+                                              const kiln_instance_limits *limits)
+{
+    const kiln_module_desc *m = inst->module;
+    uint64_t memory_pages = memory_cap(inst->pool, limits);
+    uint32_t table_elems = table_cap(inst->pool, limits);
     const kiln_table_desc *tables = m->tables.p;
     for (uint32_t i = 0; i < m->table_count; i++) {
         if (tables[i].imported)
@@ -218,7 +296,7 @@ static kiln_status create_tables_and_memories(kiln_instance *inst)
         kiln_table_impl *t = &inst->own_tables[i];
         kiln_status s =
             kiln_table_setup(t, tables[i].elem_type, tables[i].limits.min, tables[i].limits.has_max,
-                             tables[i].limits.max, cfg->max_table_elems);
+                             tables[i].limits.max, table_elems);
         if (s != KILN_STATUS_OK)
             return s;
         kiln_vm_tables(inst->vmctx)[i].p = t;
@@ -235,7 +313,7 @@ static kiln_status create_tables_and_memories(kiln_instance *inst)
             slot->reservation = NULL;
         const kiln_limits_desc *lim = &memories[i].limits;
         kiln_status s = kiln_memory_setup(&inst->own_memories[i], lim->min, lim->has_max, lim->max,
-                                          cfg->max_memory_pages, guarded, cached);
+                                          memory_pages, guarded, cached);
         if (s != KILN_STATUS_OK) {
             /* Limit errors come before the reservation is touched; a failed commit
              * released it. */
@@ -363,17 +441,50 @@ static kiln_status finish(kiln_instance *inst, const kiln_memory_image *image, k
     return KILN_STATUS_OK;
 }
 
-KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *module,
-                                          const kiln_imports *imports, kiln_instance **out,
+/* kiln_pool_instantiate with limits: the slot comes with its records laid out (pool.c). */
+static kiln_status instantiate_from_module_pool(kiln_pool *pool, const kiln_imports *imports,
+                                                const kiln_instance_limits *limits,
+                                                kiln_instance **out, kiln_trap *trap)
+{
+    const kiln_module_pool *mp = pool->module_pool;
+    kiln_instance *inst;
+    kiln_status s = kiln_pool_take(pool, mp->module, &inst);
+    if (s != KILN_STATUS_OK)
+        return s;
+    s = apply_limits(inst, limits);
+    if (s == KILN_STATUS_OK)
+        s = link_imports(inst, imports);
+    if (s != KILN_STATUS_OK) {
+        kiln_pool_put(inst);
+        return s;
+    }
+    if (limits != NULL)
+        lower_slot_limits(inst, limits);
+    init_funcrefs(inst);
+    init_memory0(inst);
+    init_globals(inst, mp->global_imports);
+    return finish(inst, &mp->image, out, trap);
+}
+
+KILN_API kiln_status kiln_instance_new_ex(kiln_pool *pool, const kiln_module *module,
+                                          const kiln_imports *imports,
+                                          const kiln_instance_limits *limits, kiln_instance **out,
                                           kiln_trap *trap)
 {
     if (trap != NULL)
         *trap = KILN_TRAP_NONE;
     kiln_clear_error();
-    if (pool == NULL || module == NULL || out == NULL ||
+    if (module == NULL || out == NULL ||
         (imports != NULL && imports->count != 0 && imports->items == NULL)) {
         kiln_set_error("kiln_instance_new: NULL argument");
         return KILN_STATUS_ARG;
+    }
+    if (pool == NULL) {
+        kiln_status s = kiln_default_pool(&pool);
+        if (s != KILN_STATUS_OK) {
+            kiln_set_error("cannot create the default pool");
+            return s;
+        }
     }
     if (pool->module_pool != NULL) {
         const kiln_module_desc *own = pool->module_pool->module;
@@ -382,7 +493,7 @@ KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *mo
                            (const char *)own->name.ptr.p);
             return KILN_STATUS_ARG;
         }
-        return kiln_pool_instantiate(pool, imports, out, trap);
+        return instantiate_from_module_pool(pool, imports, limits, out, trap);
     }
     /* A module pool's module was prepared when the pool was created. */
     uint32_t global_imports = 0;
@@ -393,12 +504,14 @@ KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *mo
     s = kiln_pool_take(pool, module, &inst);
     if (s != KILN_STATUS_OK)
         return s;
-    s = intern_types(inst);
+    s = apply_limits(inst, limits);
+    if (s == KILN_STATUS_OK)
+        s = intern_types(inst);
     if (s == KILN_STATUS_OK)
         s = link_imports(inst, imports);
     if (s == KILN_STATUS_OK) {
         init_funcrefs(inst);
-        s = create_tables_and_memories(inst);
+        s = create_tables_and_memories(inst, limits);
     }
     if (s != KILN_STATUS_OK) {
         kiln_pool_put(inst);
@@ -409,16 +522,23 @@ KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *mo
     return finish(inst, NULL, out, trap);
 }
 
+KILN_API kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *module,
+                                          const kiln_imports *imports, kiln_instance **out,
+                                          kiln_trap *trap)
+{
+    if (pool == NULL) {
+        if (trap != NULL)
+            *trap = KILN_TRAP_NONE;
+        kiln_set_error("kiln_instance_new: NULL argument");
+        return KILN_STATUS_ARG;
+    }
+    return kiln_instance_new_ex(pool, module, imports, NULL, out, trap);
+}
+
 KILN_API kiln_status kiln_instance_new(const kiln_module *module, const kiln_imports *imports,
                                        kiln_instance **out)
 {
-    kiln_pool *pool;
-    kiln_status s = kiln_default_pool(&pool);
-    if (s != KILN_STATUS_OK) {
-        kiln_set_error("cannot create the default pool");
-        return s;
-    }
-    return kiln_instance_new_in(pool, module, imports, out, NULL);
+    return kiln_instance_new_ex(NULL, module, imports, NULL, out, NULL);
 }
 
 KILN_API kiln_status kiln_pool_instantiate(kiln_pool *pool, const kiln_imports *imports,
@@ -434,20 +554,7 @@ KILN_API kiln_status kiln_pool_instantiate(kiln_pool *pool, const kiln_imports *
                            : "kiln_pool_instantiate: NULL argument");
         return KILN_STATUS_ARG;
     }
-    const kiln_module_pool *mp = pool->module_pool;
-    kiln_instance *inst;
-    kiln_status s = kiln_pool_take(pool, mp->module, &inst);
-    if (s != KILN_STATUS_OK)
-        return s;
-    s = link_imports(inst, imports);
-    if (s != KILN_STATUS_OK) {
-        kiln_pool_put(inst);
-        return s;
-    }
-    init_funcrefs(inst);
-    init_memory0(inst);
-    init_globals(inst, mp->global_imports);
-    return finish(inst, &mp->image, out, trap);
+    return instantiate_from_module_pool(pool, imports, NULL, out, trap);
 }
 
 KILN_API void kiln_instance_free(kiln_instance *inst)

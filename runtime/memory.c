@@ -6,8 +6,9 @@
  * offset + access size always lands inside the reservation, so an access past the committed
  * size faults and becomes "out of bounds memory access". Modules compiled with
  * --bounds-checks get bounds-checked memories instead (below). memory.grow returns -1 (as
- * u32; never traps or aborts) beyond the declared maximum, the pool's max_memory_pages, or
- * when the kernel refuses to commit. memory.copy/fill/init check the whole ranges in 64-bit
+ * u32; never traps or aborts) beyond the declared maximum, the pool's max_memory_pages or
+ * the instance's (kiln_instance_limits), when the instance's grow callback refuses, or when
+ * the kernel refuses to commit. memory.copy/fill/init check the whole ranges in 64-bit
  * arithmetic before writing anything (zero length exactly at the end is fine, one past traps).
  * Calls trap.c and the platform layer (os_*.c, signal_posix.c). Called by instance.c and
  * pool.c (set-up, teardown, module pools' reset), generated code and embedders.
@@ -311,7 +312,14 @@ static kiln_memory_impl *memory_of(kiln_vmctx *vmctx, uint32_t memory)
 
 KILN_API uint32_t kiln_memory_grow(kiln_vmctx *vmctx, uint32_t memory, uint32_t delta_pages)
 {
-    return kiln_memory_grow_impl(memory_of(vmctx, memory), delta_pages);
+    kiln_memory_impl *m = memory_of(vmctx, memory);
+    uint64_t old = m->pub.size / KILN_WASM_PAGE;
+    /* The host's say comes after the limit (a growth over it fails without asking). */
+    if (delta_pages != 0 && delta_pages <= m->limit_pages - old &&
+        !kiln_grow_allowed(kiln_vm_instance(vmctx), KILN_GROW_MEMORY, memory, old,
+                           old + delta_pages))
+        return UINT32_MAX;
+    return kiln_memory_grow_impl(m, delta_pages);
 }
 
 KILN_API void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t src,

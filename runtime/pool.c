@@ -159,6 +159,8 @@ static kiln_status pool_create(const kiln_pool_config *config, bool is_default, 
         pool->config.max_table_elems = KILN_DEFAULT_TABLE_ELEMS;
     if (pool->config.stack_size == 0)
         pool->config.stack_size = KILN_DEFAULT_STACK_BUDGET;
+    if (pool->config.stack_headroom == 0)
+        pool->config.stack_headroom = KILN_DEFAULT_STACK_HEADROOM;
     pool->is_default = is_default;
     pool->slots = calloc(config->slots, sizeof *pool->slots);
     pool->free_list = malloc((size_t)config->slots * sizeof *pool->free_list);
@@ -396,6 +398,7 @@ static kiln_instance *place_instance(kiln_pool *pool, uint32_t slot, const kiln_
     inst->slot = slot;
     inst->module = m;
     inst->stack_budget = pool->config.stack_size;
+    inst->stack_headroom = pool->config.stack_headroom;
     inst->vmctx = (kiln_vmctx *)(block + l->vmctx);
     inst->memories = (kiln_memory_impl **)(block + l->memory_ptrs);
     inst->own_memories = (kiln_memory_impl *)(block + l->memories);

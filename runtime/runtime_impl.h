@@ -51,10 +51,13 @@
 #define KILN_DEFAULT_POOL_SLOTS  16384u
 #define KILN_MAX_POOL_SLOTS      (1u << 20)
 #define KILN_DEFAULT_TABLE_ELEMS 10000000u
-/* Stack the host side keeps below the wasm limit (host functions called from wasm, the
- * runtime's own frames). Threads with small stacks get a quarter of their stack instead. */
-#define KILN_STACK_HEADROOM       (32u * 1024u)
-#define KILN_DEFAULT_STACK_BUDGET ((size_t)1024u * 1024u - KILN_STACK_HEADROOM)
+/* Stack kept below the wasm stack limit for host code (host functions called from wasm,
+ * grow callbacks, the runtime's own frames): kiln_pool_config.stack_headroom and
+ * kiln_instance_limits.stack_headroom, this when both are 0. A thread whose stack is smaller
+ * than twice the headroom keeps half of it (trap.c, docs/abi.md). */
+#define KILN_DEFAULT_STACK_HEADROOM ((size_t)128u * 1024u)
+/* kiln_pool_config.stack_size 0: 1 MiB less the 32 KiB headroom of earlier versions. */
+#define KILN_DEFAULT_STACK_BUDGET ((size_t)992u * 1024u)
 /* Per-thread alternate signal stack; an existing one at least MIN bytes large is kept. */
 #define KILN_ALTSTACK_SIZE (64u * 1024u)
 #define KILN_ALTSTACK_MIN  (16u * 1024u)
@@ -118,7 +121,8 @@ typedef struct kiln_entry {
     sigjmp_buf jmp;
     struct kiln_entry *prev;
     kiln_vmctx *vmctx;
-    uint64_t saved_limit; /* vmctx->stack_limit before this entry */
+    uint64_t saved_limit;  /* vmctx->stack_limit before this entry */
+    uint64_t saved_thread; /* kiln_thread.limit before this entry */
 } kiln_entry;
 
 /* Per-thread runtime state (zero-initialised TLS; ready after kiln_thread_setup). */
@@ -131,7 +135,7 @@ typedef struct kiln_thread {
     uintptr_t stack_lo;    /* lowest usable byte of the thread's stack, 0 if unknown */
     uintptr_t stack_hi;    /* one past the highest */
     size_t stack_guard;    /* guard size below stack_lo */
-    uint64_t limit;        /* the wasm stack limit of the current outermost entry */
+    uint64_t limit;        /* the wasm stack limit of the innermost entry */
     void *altstack;        /* our mapping (incl. a guard page), if own_altstack */
     size_t altstack_size;  /* its size */
     stack_t prev_altstack; /* restored at thread exit */
@@ -170,9 +174,11 @@ void kiln_signal_rearm(void);
 
 /* ---- trap.c ---- */
 
-/* Runs fn(vmctx, code, args_results) as a trap boundary; returns the trap or NONE. */
-kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, void *code,
-                     uint64_t *args_results);
+/* Runs fn(vmctx, code, args_results) as a trap boundary; returns the trap or NONE. The wasm
+ * stack limit is the entry's frame less stack_budget, never lower than the thread's stack
+ * bottom + stack_headroom (the outermost entry of a thread; nested entries only tighten it). */
+kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, size_t stack_headroom,
+                     kiln_array_fn fn, void *code, uint64_t *args_results);
 /* kiln_trap_raise for the runtime's helpers that generated code calls (memory.copy, table.get,
  * host calls ...): the trap is attributed to the helper's caller, pc (pass
  * __builtin_return_address(0) from the helper itself). */
@@ -295,7 +301,10 @@ struct kiln_instance {
     kiln_memory_impl *own_memories; /* [memory_count], defined ones used */
     kiln_table_impl *own_tables;    /* [table_count], defined ones used */
     kiln_funcref *host_refs;        /* [func_import_count]: records for host-bound imports */
-    size_t stack_budget;            /* the pool's stack_size, for kiln_enter */
+    size_t stack_budget;            /* for kiln_enter: the pool's stack_size or less */
+    size_t stack_headroom;          /* for kiln_enter: the pool's, or the instance's own */
+    kiln_grow_fn on_grow;           /* kiln_instance_limits.on_grow, or NULL */
+    void *on_grow_env;
     uint64_t deadline;              /* the epoch at which calls stop (interrupt.c) */
     uint32_t deadline_slot;         /* its index in interrupt.c's heap + 1; 0 = not armed */
     uint32_t runner_tid;            /* (atomic) the thread running a call of it; 0 = none */
@@ -372,10 +381,24 @@ static inline void *kiln_eval_ref(kiln_instance *inst, const kiln_init_desc *ini
         return NULL;
     }
 }
-/* The stack budget entries into inst get (its pool's stack_size). */
+/* The stack budget entries into inst get (its pool's stack_size, or its own if smaller). */
 static inline size_t kiln_instance_stack_budget(const kiln_instance *inst)
 {
     return inst->stack_budget;
+}
+/* Whether the host lets inst's code grow memory or table `index` (kind) from current to
+ * requested (kiln_instance_limits.on_grow); memory.c and table.c ask once the size limits
+ * allow the growth. Inline: it calls only the host. */
+static inline bool kiln_grow_allowed(kiln_instance *inst, kiln_grow_kind kind, uint32_t index,
+                                     uint64_t current, uint64_t requested)
+{
+    return inst->on_grow == NULL ||
+           inst->on_grow(inst->on_grow_env, inst, kind, index, current, requested);
+}
+/* The host stack headroom entries into inst keep below the wasm stack (trap.c). */
+static inline size_t kiln_instance_stack_headroom(const kiln_instance *inst)
+{
+    return inst->stack_headroom;
 }
 
 /* ---- pool.c ---- */

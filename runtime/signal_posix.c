@@ -1,16 +1,19 @@
-/* signal_posix.c -- turning guard-page faults of generated code into traps.
+/* signal_posix.c -- turning guard-page faults of generated code into traps, and stack
+ * overflows of host code that wasm called.
  *
  * kiln_runtime_init installs SIGSEGV/SIGBUS handlers once (SA_SIGINFO | SA_ONSTACK), recording
- * the previous ones. The handler claims a fault only if the thread is inside wasm, the PC is
- * in a registered range of generated code and the address is in a registered linear-memory
- * reservation (-> "out of bounds memory access") or the thread's stack guard (-> "call stack
- * exhausted"); everything else goes to the previous handler as the kernel would have run it
- * (see chain). Lookups read fixed arrays guarded per entry by a sequence counter, so the
- * handler never waits. Each thread entering wasm gets an alternate signal stack (a stack
- * overflow can only be handled on another stack), freed by a pthread key destructor. A memory
- * fault leaves it before unwinding (context_redirect + trampoline: sigreturn restores the
- * mask, and sanitizers are slow to longjmp off an alternate stack); a stack overflow jumps
- * from it after unblocking the signal.
+ * the previous ones. The handler claims a fault only if the thread is inside wasm and either
+ * the PC is in a registered range of generated code and the address is in a registered
+ * linear-memory reservation (-> "out of bounds memory access") or the thread's stack guard
+ * (-> "call stack exhausted"), or host code below the wasm stack limit ran off the bottom of
+ * the thread's stack (host_stack_overflow -> "call stack exhausted"); everything else goes to
+ * the previous handler as the kernel would have run it (see chain). Lookups read fixed arrays
+ * guarded per entry by a sequence counter, so the handler never waits. Each thread entering
+ * wasm gets an alternate signal stack (a stack overflow can only be handled on another
+ * stack), freed by a pthread key destructor. A memory fault leaves it before unwinding
+ * (context_redirect + trampoline: sigreturn restores the mask, and sanitizers are slow to
+ * longjmp off an alternate stack); a stack overflow jumps from it after unblocking the
+ * signal.
  * Interruption (docs/tasks.md): kiln_signal_interrupt sends KILN_INTERRUPT_SIGNAL (SIGURG,
  * ignored by default, so a stray one harms nothing) to the thread running the instance. If
  * the innermost entry's instance has stop bits set and the PC is in generated code, the
@@ -269,6 +272,38 @@ static bool in_stack_guard(const kiln_thread *t, uintptr_t addr)
     return addr >= low && addr < high;
 }
 
+/* Bytes below the stack pointer that code may touch without moving it (the x86-64 red zone
+ * is 128). */
+#define BELOW_SP_SLACK 256u
+
+/* Host code called from wasm (a host function, a grow callback, a runtime helper) ran out of
+ * stack: the thread is deeper than wasm may go (sp below the wasm limit, in the headroom)
+ * and addr lies below its usable stack, in the guard region, or in the frame of a stack
+ * pointer that itself left the stack (a frame larger than the guard, written from its lowest
+ * byte), by less than the stack's own size. */
+static bool host_stack_overflow(const kiln_thread *t, uintptr_t addr, uintptr_t sp)
+{
+    if (t->stack_lo == 0 || sp >= t->limit || addr >= t->stack_lo)
+        return false;
+    if (in_stack_guard(t, addr))
+        return true;
+    return sp < t->stack_lo && t->stack_lo - sp <= t->stack_hi - t->stack_lo &&
+           addr + BELOW_SP_SLACK >= sp;
+}
+
+/* Leaves the handler for the innermost entry, from the alternate stack: the faulting stack
+ * has no room for a trampoline. Unblocks the signal first (entries do not save the mask). */
+KILN_NORETURN static void unwind_from_handler(kiln_thread *t, int sig, uint32_t trap,
+                                              int saved_errno)
+{
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, sig);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+    errno = saved_errno;
+    kiln_unwind(t, trap);
+}
+
 /* Entered through context_redirect, on the thread's own stack with its own signal mask. */
 KILN_NORETURN static void unwind_trampoline(uint32_t trap)
 {
@@ -295,21 +330,16 @@ static void fault_handler(int sig, siginfo_t *info, void *uc)
                 errno = saved_errno;
                 return;
             }
-            uint32_t trap = KILN_TRAP_NONE;
             if (in_memory)
-                trap = KILN_TRAP_MEMORY_OOB;
-            else if (in_stack_guard(t, addr))
-                trap = KILN_TRAP_STACK_EXHAUSTED;
-            if (trap != KILN_TRAP_NONE) {
-                /* No room on the thread's stack: jump from here, after unblocking the signal
-                 * (entries do not save the mask). */
-                sigset_t unblock;
-                sigemptyset(&unblock);
-                sigaddset(&unblock, sig);
-                pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
-                errno = saved_errno;
-                kiln_unwind(t, trap);
-            }
+                unwind_from_handler(t, sig, KILN_TRAP_MEMORY_OOB, saved_errno);
+            if (in_stack_guard(t, addr))
+                unwind_from_handler(t, sig, KILN_TRAP_STACK_EXHAUSTED, saved_errno);
+        } else if (host_stack_overflow(t, addr, sp)) {
+            /* The host frames between the fault and the entry are abandoned, as a trap a
+             * host function raises abandons wasm frames: safe for code that holds no lock
+             * and owns nothing at that point (docs/abi.md, "Stack headroom"). */
+            t->trap_pc = 0;
+            unwind_from_handler(t, sig, KILN_TRAP_STACK_EXHAUSTED, saved_errno);
         }
     }
     errno = saved_errno;

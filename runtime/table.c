@@ -4,7 +4,8 @@
  * NULL is the null reference) with a size and a capacity. Generated code reads elems/size on
  * every table.get/set/call_indirect, so growth may move the array (realloc, capacity doubled
  * up to the growth cap). table.grow returns the old size or -1 (as u32) beyond the declared
- * maximum, beyond the pool's max_table_elems, or when allocation fails; it never traps.
+ * maximum, beyond the pool's or the instance's max_table_elems, when the instance's grow
+ * callback refuses, or when allocation fails; it never traps.
  * table.fill/copy/init check the whole range first and write nothing on "out of bounds table
  * access"; zero-length accesses at the end are fine, one past the end traps.
  * Tables of module pools start in an array inside their slot (inline_elems, capacity = the
@@ -114,7 +115,14 @@ uint32_t kiln_table_grow_impl(kiln_table_impl *t, void *init, uint32_t delta)
 
 KILN_API uint32_t kiln_table_grow(kiln_vmctx *vmctx, uint32_t table, void *init, uint32_t delta)
 {
-    return kiln_table_grow_impl(kiln_vm_table(vmctx, table), init, delta);
+    kiln_table_impl *t = kiln_vm_table(vmctx, table);
+    uint32_t old = t->pub.size;
+    /* The host's say comes after the limit (a growth over it fails without asking). */
+    if (delta != 0 && (uint64_t)old + delta <= t->limit &&
+        !kiln_grow_allowed(kiln_vm_instance(vmctx), KILN_GROW_TABLE, table, old,
+                           (uint64_t)old + delta))
+        return UINT32_MAX;
+    return kiln_table_grow_impl(t, init, delta);
 }
 
 KILN_API void kiln_table_fill(kiln_vmctx *vmctx, uint32_t table, uint32_t dst, void *value,

@@ -7,8 +7,10 @@
  * host function, which may handle it or return it to the outer wasm. sigsetjmp(buf, 0) saves
  * no signal mask (that is a system call per entry); the fault path restores it itself.
  * The outermost entry of a thread sets the wasm stack limit: SP - budget, raised to the
- * thread's stack bottom + headroom. Each entry stores it in the entered vmctx (restoring the
- * old value on return), where generated prologues compare it with their stack pointer.
+ * thread's stack bottom + headroom, so host code called from wasm always has that much stack
+ * (docs/abi.md, "Stack headroom"); a nested entry may only raise it (its own budget). Each
+ * entry stores it in the entered vmctx (restoring the old value on return), where generated
+ * prologues compare it with their stack pointer.
  * Calls signal_posix.c (kiln_thread_setup). Called by call.c (kiln_enter), by the files above
  * it for kiln_set_error, and by generated code (kiln_trap_raise).
  */
@@ -17,36 +19,44 @@
 
 #include "runtime_impl.h"
 
-static uint64_t thread_stack_limit(const kiln_thread *t, size_t budget)
+/* The wasm stack limit of an outermost entry whose frame is at sp: sp - budget, raised so
+ * that headroom bytes stay free at the bottom of the thread's stack for host code. A thread
+ * with less than twice that much stack keeps half of it: on a 64 KiB thread wasm still gets
+ * what the host left of the upper half. A stack the runtime does not know (bounds unknown,
+ * or sp outside them: a coroutine's) gets the budget alone. */
+static uint64_t thread_stack_limit(const kiln_thread *t, uintptr_t sp, size_t budget,
+                                   size_t headroom)
 {
-    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
     uintptr_t limit = sp > budget ? sp - budget : 0;
-    if (t->stack_lo != 0 && t->stack_hi > t->stack_lo) {
-        size_t headroom = (t->stack_hi - t->stack_lo) / 4;
-        if (headroom > KILN_STACK_HEADROOM)
-            headroom = KILN_STACK_HEADROOM;
-        if (limit < t->stack_lo + headroom)
-            limit = t->stack_lo + headroom;
+    if (t->stack_lo != 0 && t->stack_hi > t->stack_lo && sp >= t->stack_lo && sp < t->stack_hi) {
+        size_t half = (t->stack_hi - t->stack_lo) / 2;
+        size_t room = headroom < half ? headroom : half;
+        if (limit < t->stack_lo + room)
+            limit = t->stack_lo + room;
     }
     return limit;
 }
 
-kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, void *code,
-                     uint64_t *args_results)
+kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, size_t stack_headroom,
+                     kiln_array_fn fn, void *code, uint64_t *args_results)
 {
     kiln_thread *t = &kiln_tls;
-    if (t->depth == 0) {
-        if (!t->ready)
-            kiln_thread_setup(t);
-        t->limit = thread_stack_limit(t, stack_budget);
-    }
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
     kiln_entry entry;
     entry.prev = t->top;
     entry.vmctx = vmctx;
     entry.saved_limit = vmctx->stack_limit;
+    entry.saved_thread = t->limit;
+    if (t->depth == 0) {
+        if (!t->ready)
+            kiln_thread_setup(t);
+        t->limit = thread_stack_limit(t, sp, stack_budget, stack_headroom);
+    } else if (sp > stack_budget && sp - stack_budget > t->limit) {
+        /* A nested entry keeps its own budget, but never moves the limit down into the
+         * headroom the outermost entry reserved. */
+        t->limit = sp - stack_budget;
+    }
     vmctx->stack_limit = t->limit;
-    t->top = &entry;
-    t->depth++;
     /* Who runs the instance, for the interrupt signal (kiln_signal_interrupt). A request
      * racing with this store must see it or be seen by the entry's check of the stop bits:
      * the requester's membarrier orders both, or this fence does. */
@@ -58,14 +68,20 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, kiln_array_fn fn, v
 
     kiln_trap trap = KILN_TRAP_NONE;
     int jumped = sigsetjmp(entry.jmp, 0);
-    if (jumped == 0)
+    if (jumped == 0) {
+        /* Published only now: the signal handler may unwind to t->top from host code, and
+         * must never find an entry whose jmp_buf is not set yet. */
+        t->top = &entry;
+        t->depth++;
         fn(vmctx, code, args_results);
-    else
+    } else {
         trap = (kiln_trap)jumped;
+    }
 
     /* Nothing used here was modified between sigsetjmp and a siglongjmp back to it. */
     __atomic_store_n(&inst->runner_tid, prev_runner, __ATOMIC_RELAXED);
     vmctx->stack_limit = entry.saved_limit;
+    t->limit = entry.saved_thread;
     t->top = entry.prev;
     t->depth--;
     return trap;

@@ -477,7 +477,7 @@ static void multi3_store(lower_ctx *c, LLVMValueRef ret, LLVMValueRef const fact
 
 /* The body of a recognised __multi3. It makes no calls but the trap path's and needs no
  * frame (no locals survive mem2reg), so it has no stack check: the caller passed its own,
- * and the runtime keeps KILN_STACK_HEADROOM below the limit for such frames (docs/abi.md).
+ * and the runtime keeps a stack headroom below the limit for such frames (docs/abi.md).
  * Exported or called indirectly, it runs as this function. */
 static void lower_multi3(lower_ctx *c)
 {

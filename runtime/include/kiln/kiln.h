@@ -228,7 +228,11 @@ typedef struct kiln_pool_config {
     uint32_t slots;            /* instances the pool can hold at once */
     uint64_t max_memory_pages; /* per instance; 0 = 65536 (4 GiB) */
     uint32_t max_table_elems;  /* per table; 0 = 10,000,000 */
-    size_t stack_size;         /* wasm stack budget per entry; 0 = 1 MiB less headroom */
+    size_t stack_size;         /* wasm stack budget per entry; 0 = 992 KiB */
+    /* Stack kept free below the wasm stack for host functions called from wasm and the
+     * runtime's helpers, counted from the bottom of the thread's stack; 0 = 128 KiB. A thread
+     * with less than twice this much stack keeps half of it (docs/abi.md, "Stack headroom"). */
+    size_t stack_headroom;
 } kiln_pool_config;
 
 /* A pool of config->slots instances of any modules (kiln_instance_new_in). A slot reserves
@@ -259,6 +263,48 @@ const kiln_module *kiln_pool_module(const kiln_pool *pool);
 /* Every instance of the pool should have been freed; if some are alive, the pool is released
  * with the last of them. NULL is ignored. */
 void kiln_pool_free(kiln_pool *pool);
+
+/* ---- Per-instance limits (docs/limits.md) ---- */
+
+/* What a grow callback is asked about. */
+typedef enum kiln_grow_kind {
+    KILN_GROW_MEMORY, /* memory.grow; sizes in 64 KiB pages */
+    KILN_GROW_TABLE,  /* table.grow; sizes in elements */
+} kiln_grow_kind;
+
+/* Asked before every memory.grow and table.grow that inst's code runs (on its own memories
+ * and tables or imported ones; index in inst's index space) once the size limits allow it,
+ * before anything changes: current and requested are the sizes before and after. true lets
+ * the growth go ahead (it can still fail if the system is out of memory); false makes the
+ * instruction fail as the specification allows (it returns -1). Not asked for a growth by 0
+ * or one over a limit. Runs on inst's thread in the middle of its wasm code, on the stack
+ * headroom: it may look at inst (kiln_instance_memory, kiln_instance_user) but must not free
+ * it or leave with longjmp. */
+typedef bool (*kiln_grow_fn)(void *env, kiln_instance *inst, kiln_grow_kind kind, uint32_t index,
+                             uint64_t current, uint64_t requested);
+
+/* Limits the host sets on one instance, whatever its module declares. 0 (NULL) means the
+ * pool's; otherwise each size limit combines with its pool's and the smaller wins. Memory
+ * and table limits bound what the instance defines: a memory or table it imports keeps the
+ * limits its owner gave it. */
+typedef struct kiln_instance_limits {
+    uint64_t max_memory_pages; /* per memory; memory.grow past it returns -1 */
+    uint32_t max_table_elems;  /* per table; table.grow past it returns -1 */
+    size_t stack_size;         /* wasm stack budget per entry: KILN_TRAP_STACK_EXHAUSTED */
+    size_t stack_headroom;     /* replaces the pool's stack_headroom (not combined) */
+    kiln_grow_fn on_grow;      /* NULL: growth is bounded by the sizes alone */
+    void *on_grow_env;         /* on_grow's first argument; must outlive the instance */
+} kiln_instance_limits;
+
+/* kiln_instance_new_in (pool NULL: the default pool of kiln_instance_new; a module pool:
+ * module must be its module, as for kiln_pool_instantiate) with limits for this instance;
+ * limits NULL is kiln_instance_new_in itself. *limits is copied: it need not outlive the
+ * call. A memory or table whose initial size is over its limit fails with
+ * KILN_STATUS_LIMIT before anything is initialised, kiln_last_error() naming it. Thread-safe
+ * like kiln_instance_new_in; *out is set only on success (kiln_instance_free). */
+kiln_status kiln_instance_new_ex(kiln_pool *pool, const kiln_module *module,
+                                 const kiln_imports *imports, const kiln_instance_limits *limits,
+                                 kiln_instance **out, kiln_trap *trap);
 
 #ifdef __cplusplus
 }
