@@ -160,6 +160,8 @@ static kiln_status pool_create(const kiln_pool_config *config, bool is_default, 
         pool->config.max_table_elems = KILN_DEFAULT_TABLE_ELEMS;
     if (pool->config.stack_size == 0)
         pool->config.stack_size = KILN_DEFAULT_STACK_BUDGET;
+    if (pool->config.cached_memories == 0)
+        pool->config.cached_memories = KILN_DEFAULT_CACHED_MEMORIES;
     pool->is_default = is_default;
     pool->slots = calloc(config->slots, sizeof *pool->slots);
     pool->free_list = malloc((size_t)config->slots * sizeof *pool->free_list);
@@ -231,23 +233,39 @@ static kiln_status acquire(kiln_pool *pool, uint32_t *slot)
     } else {
         *slot = pool->free_list[--pool->free_count];
         pool->live++;
+        if (pool->slots[*slot].reservation != NULL)
+            pool->cached--;
     }
     pthread_mutex_unlock(&pool->lock);
     return s;
 }
 
 /* Gives a slot back: onto the free list if reusable, else out of service for good (a module
- * pool's slot whose memory could not be reset). Frees the pool if it was closing and this
- * was its last live slot. */
+ * pool's slot whose memory could not be reset). A memory reservation it holds (pools of any
+ * module) stays with it while fewer than config.cached_memories free slots hold one, and is
+ * released otherwise. Frees the pool if it was closing and this was its last live slot. */
 static void give_back(kiln_pool *pool, uint32_t slot, bool reusable)
 {
+    void *release = NULL;
     pthread_mutex_lock(&pool->lock);
-    pool->slots[slot].inst = NULL;
-    if (reusable)
+    kiln_slot *s = &pool->slots[slot];
+    s->inst = NULL;
+    if (reusable) {
         pool->free_list[pool->free_count++] = slot;
+        if (s->reservation != NULL && pool->cached < pool->config.cached_memories)
+            pool->cached++;
+        else if (s->reservation != NULL) {
+            release = s->reservation;
+            s->reservation = NULL;
+        }
+    }
     pool->live--;
     bool destroy = pool->closing && pool->live == pool->zombies;
     pthread_mutex_unlock(&pool->lock);
+    if (release != NULL) {
+        kiln_signal_remove_memory((uintptr_t)release);
+        kiln_os_release(release, KILN_MEMORY_RESERVATION);
+    }
     if (destroy)
         pool_destroy(pool);
 }

@@ -50,6 +50,8 @@
 #define KILN_DEFAULT_POOL_SLOTS  16384u
 #define KILN_MAX_POOL_SLOTS      (1u << 20)
 #define KILN_DEFAULT_TABLE_ELEMS 10000000u
+/* Freed instances' memory reservations a pool of any module keeps (kiln_pool_config). */
+#define KILN_DEFAULT_CACHED_MEMORIES 64u
 /* Stack the host side keeps below the wasm limit (host functions called from wasm, the
  * runtime's own frames). Threads with small stacks get a quarter of their stack instead. */
 #define KILN_STACK_HEADROOM       (32u * 1024u)
@@ -466,6 +468,7 @@ struct kiln_pool {
     uint32_t free_count;
     uint32_t live;    /* slots in use, zombies included */
     uint32_t zombies; /* slots held by zombies */
+    uint32_t cached;  /* pools of any module: free slots holding a memory reservation */
     bool closing;     /* kiln_pool_free was called with instances alive */
     bool is_default;
     kiln_module_pool *module_pool; /* module pools only; NULL for pools of any module */
