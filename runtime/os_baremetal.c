@@ -80,16 +80,27 @@ bool kiln_os_discard(void *p, size_t size)
 unsigned kiln_os_without;
 
 /* No files to map: module pools (which need kiln_os_map anyway) would copy. */
-bool kiln_os_image_new(size_t size, size_t offset, const void *bytes, size_t len,
-                       kiln_os_image *out)
+bool kiln_os_image_new(size_t size, kiln_os_image *out)
 {
     (void)size;
-    (void)offset;
-    (void)bytes;
-    (void)len;
     out->fd = -1;
     out->view = NULL;
     out->size = 0;
+    return false;
+}
+
+bool kiln_os_image_write(kiln_os_image *image, size_t offset, const void *bytes, size_t len)
+{
+    (void)image;
+    (void)offset;
+    (void)bytes;
+    (void)len;
+    return false;
+}
+
+bool kiln_os_image_seal(kiln_os_image *image)
+{
+    (void)image;
     return false;
 }
 

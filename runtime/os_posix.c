@@ -122,45 +122,55 @@ bool kiln_os_discard(void *p, size_t size)
 
 unsigned kiln_os_without;
 
-bool kiln_os_image_new(size_t size, size_t offset, const void *bytes, size_t len,
-                       kiln_os_image *out)
+bool kiln_os_image_new(size_t size, kiln_os_image *out)
 {
     out->fd = -1;
     out->view = NULL;
     out->size = 0;
     if (kiln_os_without & KILN_OS_NO_IMAGE)
         return false;
-#if defined(MFD_CLOEXEC) && defined(MFD_ALLOW_SEALING) && defined(F_ADD_SEALS)
+#if defined(MFD_CLOEXEC) && defined(MFD_ALLOW_SEALING)
     int fd = memfd_create("kiln-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
         return false;
-    bool ok = ftruncate(fd, (off_t)size) == 0;
-    for (size_t done = 0; ok && done < len;) {
-        ssize_t n = pwrite(fd, (const char *)bytes + done, len - done, (off_t)(offset + done));
+    out->fd = fd;
+    out->size = size;
+    return ftruncate(fd, (off_t)size) == 0;
+#else
+    (void)size;
+    return false;
+#endif
+}
+
+bool kiln_os_image_write(kiln_os_image *image, size_t offset, const void *bytes, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t n =
+            pwrite(image->fd, (const char *)bytes + done, len - done, (off_t)(offset + done));
         if (n < 0 && errno == EINTR)
             continue;
-        ok = n > 0;
-        done += ok ? (size_t)n : 0;
+        if (n <= 0)
+            return false;
+        done += (size_t)n;
     }
+    return true;
+}
+
+bool kiln_os_image_seal(kiln_os_image *image)
+{
     /* Sealed: nothing can change or truncate what the slots map (a truncated file would
      * turn their accesses into SIGBUS). The view is private and read-only: a shared mapping
      * of a write-sealed file is refused by kernels before 6.6. */
-    ok =
-        ok && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0;
-    void *view = ok ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-    if (view == MAP_FAILED) {
-        close(fd);
+#ifdef F_ADD_SEALS
+    if (fcntl(image->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) !=
+        0)
         return false;
-    }
-    out->fd = fd;
-    out->view = view;
-    out->size = size;
+    void *view = mmap(NULL, image->size, PROT_READ, MAP_PRIVATE, image->fd, 0);
+    if (view == MAP_FAILED)
+        return false;
+    image->view = view;
     return true;
 #else
-    (void)size;
-    (void)offset;
-    (void)bytes;
-    (void)len;
     return false;
 #endif
 }

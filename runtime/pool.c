@@ -592,11 +592,30 @@ static kiln_status prepare_image(kiln_memory_image *image, const kiln_module_des
         lo = start < lo ? start : lo;
         hi = start + d->size > hi ? start + d->size : hi;
     }
+    uint64_t file_size = (hi + KILN_WASM_PAGE - 1) / KILN_WASM_PAGE * KILN_WASM_PAGE;
+    if (file_size > SIZE_MAX)
+        return KILN_STATUS_OK; /* 4 GiB of data on a 32-bit host: applied per instance */
     image->present = true;
     image->datas = datas;
     image->data_count = m->data_count;
     if (hi == 0)
         return KILN_STATUS_OK;
+    image->lo = (uint32_t)lo;
+    image->hi = (uint32_t)hi;
+    /* Into the file segment by segment, in order (later ones overwrite earlier ones): the
+     * gaps between segments stay holes that take no memory. */
+    bool file = kiln_os_image_new((size_t)file_size, &image->file);
+    for (uint32_t i = 0; file && i < m->data_count; i++) {
+        const kiln_data_desc *d = &datas[i];
+        if (d->mode == KILN_SEG_MODE_ACTIVE && d->size != 0)
+            file = kiln_os_image_write(&image->file, (uint32_t)d->offset.value.u.i32, d->bytes.p,
+                                       d->size);
+    }
+    if (file && kiln_os_image_seal(&image->file)) {
+        image->bytes = image->file.view + lo;
+        return KILN_STATUS_OK;
+    }
+    kiln_os_image_free(&image->file);
     image->heap = calloc(1, (size_t)(hi - lo));
     if (image->heap == NULL)
         return KILN_STATUS_NOMEM;
@@ -605,16 +624,7 @@ static kiln_status prepare_image(kiln_memory_image *image, const kiln_module_des
         if (d->mode == KILN_SEG_MODE_ACTIVE && d->size != 0)
             memcpy(image->heap + ((uint32_t)d->offset.value.u.i32 - lo), d->bytes.p, d->size);
     }
-    image->lo = (uint32_t)lo;
-    image->hi = (uint32_t)hi;
     image->bytes = image->heap;
-    uint64_t file_size = (hi + KILN_WASM_PAGE - 1) / KILN_WASM_PAGE * KILN_WASM_PAGE;
-    if (kiln_os_image_new((size_t)file_size, (size_t)lo, image->heap, (size_t)(hi - lo),
-                          &image->file)) {
-        image->bytes = image->file.view + lo;
-        free(image->heap);
-        image->heap = NULL;
-    }
     return KILN_STATUS_OK;
 }
 

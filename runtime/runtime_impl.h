@@ -94,17 +94,21 @@ bool kiln_os_discard(void *p, size_t size);
 extern unsigned kiln_os_without;
 #define KILN_OS_NO_IMAGE   1u /* kiln_os_image_new fails: module pools copy their image */
 #define KILN_OS_NO_WRITTEN 2u /* kiln_os_written fails: resets discard and zero */
-/* A sealed in-memory file of size bytes (a multiple of the page size): len bytes at offset,
- * zeros elsewhere, and a read-only view of it. fd -1 when there is none. */
+/* An in-memory file of size bytes (a multiple of the page size), zero but for what was
+ * written into it, then sealed with a read-only view of it. fd -1 when there is none. */
 typedef struct kiln_os_image {
     int fd;
-    const uint8_t *view; /* size bytes, PROT_READ */
+    const uint8_t *view; /* size bytes, PROT_READ, once sealed */
     size_t size;
 } kiln_os_image;
-/* Makes *out (memfd_create on Linux); false where the platform has no such file or refuses
- * one (then the caller copies instead). kiln_os_image_free. */
-bool kiln_os_image_new(size_t size, size_t offset, const void *bytes, size_t len,
-                       kiln_os_image *out);
+/* Makes *out, all zeros (memfd_create on Linux); false where the platform has no such file or
+ * refuses one (then the caller copies instead). Fill it with kiln_os_image_write, then
+ * kiln_os_image_seal; kiln_os_image_free in any case. */
+bool kiln_os_image_new(size_t size, kiln_os_image *out);
+/* Writes len bytes at offset (offset + len <= size); false on failure. */
+bool kiln_os_image_write(kiln_os_image *image, size_t offset, const void *bytes, size_t len);
+/* Seals the file (no more writes, no resizing) and maps its view; false on failure. */
+bool kiln_os_image_seal(kiln_os_image *image);
 void kiln_os_image_free(kiln_os_image *image);
 /* Maps image copy-on-write, read/write, over [p, p+image->size) (which must be reserved):
  * reads see the image, writes go to private pages, kiln_os_discard brings the image back. */
