@@ -360,8 +360,9 @@ static void init_globals(kiln_instance *inst, uint32_t global_imports)
     }
 }
 
-/* Step 5: element segments, then data segments (spec 2.0 order). A module pool with a
- * prepared image of memory 0 copies it instead of the data segments (none can trap then). */
+/* Step 5: element segments, then data segments (spec 2.0 order). A module pool's slot with a
+ * prepared image of memory 0 holds it already (pool.c), and none of its data segments can
+ * trap: they only count as applied, and a trap in an element segment removes it again. */
 static kiln_trap apply_segments(kiln_instance *inst, const kiln_memory_image *image)
 {
     const kiln_module_desc *m = inst->module;
@@ -371,17 +372,19 @@ static kiln_trap apply_segments(kiln_instance *inst, const kiln_memory_image *im
             uint32_t offset = eval_offset(inst, &elems[i].offset);
             kiln_trap t =
                 kiln_table_init_checked(inst, elems[i].table, i, offset, 0, elems[i].count);
-            if (t != KILN_TRAP_NONE)
+            if (t != KILN_TRAP_NONE) {
+                /* The data segments never ran: a zombie's memory must not show them. */
+                if (image != NULL && image->present && image->hi > image->lo)
+                    memset((char *)inst->memories[0]->pub.base.p + image->lo, 0,
+                           image->hi - image->lo);
                 return t;
+            }
         }
         if (elems[i].mode != KILN_SEG_MODE_PASSIVE)
             kiln_vm_elem_dropped(inst->vmctx)[i] = 1;
     }
     const kiln_data_desc *datas = m->datas.p;
     if (image != NULL && image->present) {
-        if (image->hi > image->lo)
-            memcpy((char *)inst->memories[0]->pub.base.p + image->lo, image->bytes,
-                   image->hi - image->lo);
         uint8_t *dropped = kiln_vm_data_dropped(inst->vmctx);
         for (uint32_t i = 0; i < m->data_count; i++)
             dropped[i] = datas[i].mode == KILN_SEG_MODE_ACTIVE;

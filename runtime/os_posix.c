@@ -8,16 +8,21 @@
  * mapping-count limit when it would split an area), madvise(MADV_DONTNEED) + mprotect.
  * A bounds-checked memory that outgrows its reservation moves (kiln_os_move): mremap on
  * Linux, without copying; elsewhere, and out of a module pool's slot (which must keep its
- * address range), a copy. Module pools also map their slot blocks here (kiln_os_map), ask
- * which pages an instance touched (mincore) and give large touched ranges back.
+ * address range), a copy. Module pools also map their slot blocks here (kiln_os_map), keep
+ * their data image in a sealed memfd that slots map copy-on-write (kiln_os_image_*), ask which
+ * pages an instance wrote (PAGEMAP_SCAN; mincore for touched pages where that is missing) and
+ * give large touched ranges back.
  * Calls nothing else in the runtime; os_baremetal.c replaces it on bare metal.
  * Called by signal_posix.c, interrupt.c (the epoch ticker), memory.c and pool.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -113,6 +118,187 @@ bool kiln_os_resident(void *p, size_t size, uint8_t *resident)
 bool kiln_os_discard(void *p, size_t size)
 {
     return size == 0 || madvise(p, size, MADV_DONTNEED) == 0;
+}
+
+/* ---- Copy-on-write images ---- */
+
+unsigned kiln_os_without;
+
+bool kiln_os_image_new(size_t size, kiln_os_image *out)
+{
+    out->fd = -1;
+    out->view = NULL;
+    out->size = 0;
+    if (kiln_os_without & KILN_OS_NO_IMAGE)
+        return false;
+#if defined(MFD_CLOEXEC) && defined(MFD_ALLOW_SEALING)
+    int fd = memfd_create("kiln-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return false;
+    out->fd = fd;
+    out->size = size;
+    return ftruncate(fd, (off_t)size) == 0;
+#else
+    (void)size;
+    return false;
+#endif
+}
+
+bool kiln_os_image_write(kiln_os_image *image, size_t offset, const void *bytes, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t n =
+            pwrite(image->fd, (const char *)bytes + done, len - done, (off_t)(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += (size_t)n;
+    }
+    return true;
+}
+
+bool kiln_os_image_seal(kiln_os_image *image)
+{
+    /* Sealed: nothing can change or truncate what the slots map (a truncated file would
+     * turn their accesses into SIGBUS). The view is private and read-only: a shared mapping
+     * of a write-sealed file is refused by kernels before 6.6. */
+#ifdef F_ADD_SEALS
+    if (fcntl(image->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) !=
+        0)
+        return false;
+    void *view = mmap(NULL, image->size, PROT_READ, MAP_PRIVATE, image->fd, 0);
+    if (view == MAP_FAILED)
+        return false;
+    image->view = view;
+    return true;
+#else
+    return false;
+#endif
+}
+
+void kiln_os_image_free(kiln_os_image *image)
+{
+    if (image->view != NULL)
+        munmap((void *)(uintptr_t)image->view, image->size);
+    if (image->fd >= 0)
+        close(image->fd);
+    image->fd = -1;
+    image->view = NULL;
+    image->size = 0;
+}
+
+bool kiln_os_image_map(const kiln_os_image *image, void *p)
+{
+    if (image->fd < 0)
+        return false;
+    void *q = mmap(p, image->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, image->fd, 0);
+    return q != MAP_FAILED;
+}
+
+/* PAGEMAP_SCAN (Linux 6.7, include/uapi/linux/fs.h), declared here for older headers: one
+ * ioctl on /proc/self/pagemap lists the pages of a range by category. */
+struct kiln_page_region {
+    uint64_t start, end, categories;
+};
+struct kiln_pm_scan_arg {
+    uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+    uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+#define KILN_PAGEMAP_SCAN    _IOWR('f', 16, struct kiln_pm_scan_arg)
+#define KILN_PAGE_IS_FILE    (1u << 2)
+#define KILN_PAGE_IS_PRESENT (1u << 3)
+#define KILN_PAGE_IS_SWAPPED (1u << 4)
+#define KILN_PAGE_IS_PFNZERO (1u << 5)
+
+/* Lists the pages of [begin, end) that hold private data into regions[0..cap); returns their
+ * number, or -1 with errno. */
+static int scan_written(int fd, uintptr_t begin, uintptr_t end, struct kiln_page_region *regions,
+                        size_t cap, uintptr_t *walk_end)
+{
+    /* Present or swapped, and neither a page of the file (read, not written, in a private
+     * file mapping) nor the shared zero page (read, not written, in an anonymous one). */
+    struct kiln_pm_scan_arg arg = {
+        .size = sizeof arg,
+        .start = begin,
+        .end = end,
+        .vec = (uintptr_t)regions,
+        .vec_len = cap,
+        .category_inverted = KILN_PAGE_IS_FILE | KILN_PAGE_IS_PFNZERO,
+        .category_mask = KILN_PAGE_IS_FILE | KILN_PAGE_IS_PFNZERO,
+        .category_anyof_mask = KILN_PAGE_IS_PRESENT | KILN_PAGE_IS_SWAPPED,
+        .return_mask = KILN_PAGE_IS_FILE, /* never set in a match: adjacent pages merge */
+    };
+    int n = ioctl(fd, KILN_PAGEMAP_SCAN, &arg);
+    *walk_end = (uintptr_t)arg.walk_end;
+    return n;
+}
+
+/* The process's /proc/self/pagemap if it answers PAGEMAP_SCAN: -2 not tried yet, -1 no,
+ * else the descriptor. The file names the process that opened it, so a forked child drops
+ * its copy and opens its own on first use. */
+static atomic_int pagemap_fd = -2;
+static pthread_once_t pagemap_once = PTHREAD_ONCE_INIT;
+
+static void pagemap_forget(void)
+{
+    int fd = atomic_exchange(&pagemap_fd, -2);
+    if (fd >= 0)
+        close(fd);
+}
+
+static void pagemap_register_fork(void)
+{
+    pthread_atfork(NULL, NULL, pagemap_forget);
+}
+
+static int pagemap(void)
+{
+    int fd = atomic_load_explicit(&pagemap_fd, memory_order_acquire);
+    if (fd != -2)
+        return fd;
+    pthread_once(&pagemap_once, pagemap_register_fork);
+    int opened = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (opened >= 0) {
+        /* Probe with the page of this frame before anyone relies on it. */
+        uintptr_t page = (uintptr_t)kiln_os_page_size();
+        uintptr_t here = (uintptr_t)__builtin_frame_address(0) & ~(page - 1);
+        struct kiln_page_region region;
+        uintptr_t walk_end;
+        if (scan_written(opened, here, here + page, &region, 1, &walk_end) < 0) {
+            close(opened);
+            opened = -1;
+        }
+    }
+    int expected = -2;
+    if (!atomic_compare_exchange_strong(&pagemap_fd, &expected, opened)) {
+        if (opened >= 0)
+            close(opened); /* another thread was first */
+        return expected;
+    }
+    return opened;
+}
+
+bool kiln_os_written(void *p, size_t size, kiln_os_run *runs, size_t cap, size_t *count,
+                     void **next)
+{
+    int fd = (kiln_os_without & KILN_OS_NO_WRITTEN) ? -1 : pagemap();
+    if (fd < 0)
+        return false;
+    struct kiln_page_region regions[32];
+    if (cap > KILN_ARRAY_LEN(regions))
+        cap = KILN_ARRAY_LEN(regions);
+    uintptr_t walk_end;
+    int n = scan_written(fd, (uintptr_t)p, (uintptr_t)p + size, regions, cap, &walk_end);
+    if (n < 0 || walk_end <= (uintptr_t)p)
+        return false;
+    for (int i = 0; i < n; i++) {
+        runs[i].begin = (uintptr_t)regions[i].start;
+        runs[i].end = (uintptr_t)regions[i].end;
+    }
+    *count = (size_t)n;
+    *next = (void *)walk_end;
+    return true;
 }
 
 /* The main thread's stack without pthread_getattr_np, which reads /proc/self/maps for it

@@ -111,7 +111,8 @@ static void free_module_pool(kiln_pool *pool)
     free(mp->mem_strides);
     free(mp->elem_offsets);
     free(mp->vmctx_template);
-    free(mp->image.bytes);
+    kiln_os_image_free(&mp->image.file);
+    free(mp->image.heap);
     free(mp);
     pool->module_pool = NULL;
 }
@@ -161,6 +162,8 @@ static kiln_status pool_create(const kiln_pool_config *config, bool is_default, 
         pool->config.stack_size = KILN_DEFAULT_STACK_BUDGET;
     if (pool->config.stack_headroom == 0)
         pool->config.stack_headroom = KILN_DEFAULT_STACK_HEADROOM;
+    if (pool->config.cached_memories == 0)
+        pool->config.cached_memories = KILN_DEFAULT_CACHED_MEMORIES;
     pool->is_default = is_default;
     pool->slots = calloc(config->slots, sizeof *pool->slots);
     pool->free_list = malloc((size_t)config->slots * sizeof *pool->free_list);
@@ -232,23 +235,39 @@ static kiln_status acquire(kiln_pool *pool, uint32_t *slot)
     } else {
         *slot = pool->free_list[--pool->free_count];
         pool->live++;
+        if (pool->slots[*slot].reservation != NULL)
+            pool->cached--;
     }
     pthread_mutex_unlock(&pool->lock);
     return s;
 }
 
 /* Gives a slot back: onto the free list if reusable, else out of service for good (a module
- * pool's slot whose memory could not be reset). Frees the pool if it was closing and this
- * was its last live slot. */
+ * pool's slot whose memory could not be reset). A memory reservation it holds (pools of any
+ * module) stays with it while fewer than config.cached_memories free slots hold one, and is
+ * released otherwise. Frees the pool if it was closing and this was its last live slot. */
 static void give_back(kiln_pool *pool, uint32_t slot, bool reusable)
 {
+    void *release = NULL;
     pthread_mutex_lock(&pool->lock);
-    pool->slots[slot].inst = NULL;
-    if (reusable)
+    kiln_slot *s = &pool->slots[slot];
+    s->inst = NULL;
+    if (reusable) {
         pool->free_list[pool->free_count++] = slot;
+        if (s->reservation != NULL && pool->cached < pool->config.cached_memories)
+            pool->cached++;
+        else if (s->reservation != NULL) {
+            release = s->reservation;
+            s->reservation = NULL;
+        }
+    }
     pool->live--;
     bool destroy = pool->closing && pool->live == pool->zombies;
     pthread_mutex_unlock(&pool->lock);
+    if (release != NULL) {
+        kiln_signal_remove_memory((uintptr_t)release);
+        kiln_os_release(release, KILN_MEMORY_RESERVATION);
+    }
     if (destroy)
         pool_destroy(pool);
 }
@@ -276,25 +295,36 @@ static char *slot_memory_base(const kiln_module_pool *mp, uint32_t slot, uint32_
            mp->mem_offsets[memory];
 }
 
-/* A slot's first instance commits the initial pages of its memories; they stay committed. */
+/* A slot's first instance commits the initial pages of its memories; they stay committed,
+ * memory 0 holding the data image from then on: its file mapped copy-on-write over the first
+ * pages, or (no file, or the mapping failed) a copy. */
 static kiln_status commit_slot(kiln_pool *pool, uint32_t slot)
 {
     const kiln_module_pool *mp = pool->module_pool;
+    const kiln_memory_image *image = &mp->image;
     const kiln_memory_desc *memories = mp->module->memories.p;
+    kiln_slot *s = &pool->slots[slot];
     for (uint32_t i = 0; i < mp->module->memory_count; i++) {
         if (memories[i].imported)
             continue;
         char *base = slot_memory_base(mp, slot, i);
         uint64_t bytes = memories[i].limits.min * KILN_WASM_PAGE;
-        if (!kiln_os_commit(base, (size_t)bytes)) {
+        size_t mapped = 0;
+        if (i == 0 && image->file.fd >= 0 && kiln_os_image_map(&image->file, base))
+            mapped = image->file.size;
+        if (!kiln_os_commit(base + mapped, (size_t)bytes - mapped)) {
             /* Back to PROT_NONE: the slot stays uncommitted and may be retried. */
             kiln_os_decommit(base, (size_t)bytes);
             kiln_set_error("cannot commit %llu pages of linear memory",
                            (unsigned long long)memories[i].limits.min);
             return KILN_STATUS_NOMEM;
         }
+        if (i == 0)
+            s->mapped = mapped != 0;
     }
-    pool->slots[slot].committed = true;
+    if (image->present && !s->mapped)
+        kiln_memory_copy_image((uint8_t *)slot_memory_base(mp, slot, 0), image);
+    s->committed = true;
     return KILN_STATUS_OK;
 }
 
@@ -351,8 +381,9 @@ static void fill_slot_records(const kiln_pool *pool, kiln_instance *inst, char *
 }
 
 /* Returns a slot to its state between instances: tables back to their inline arrays,
- * memories zeroed to their initial size (memory.c: kiln_memory_reset). false if a memory
- * could not be reset; the slot must then not be reused. */
+ * memories back to their initial size and contents, the data image in memory 0 (memory.c:
+ * kiln_memory_reset). false if a memory could not be reset; the slot must then not be
+ * reused. */
 static bool reset_slot(kiln_pool *pool, kiln_instance *inst)
 {
     const kiln_module_desc *m = inst->module;
@@ -368,20 +399,23 @@ static bool reset_slot(kiln_pool *pool, kiln_instance *inst)
     kiln_slot *slot = &pool->slots[inst->slot];
     if (!slot->committed)
         return true;
-    /* Warm: reused often enough that keeping all its initial pages resident (and zeroing
-     * them with one memset) beats asking the kernel which ones were touched (mincore). With
-     * the LIFO free list, the slots a workload keeps cycling get warm; the others of a big
-     * pool keep only the pages their instances touched. */
+    /* Warm (where the kernel cannot say which pages were written): reused often enough that
+     * keeping all its initial pages resident (and zeroing them with one memset) beats asking
+     * the kernel which ones were touched (mincore). With the LIFO free list, the slots a
+     * workload keeps cycling get warm; the others of a big pool keep only the pages their
+     * instances touched. */
     bool warm = slot->resets >= KILN_POOL_WARM_RESETS;
     if (slot->resets < UINT32_MAX)
         slot->resets++;
     bool ok = true;
+    const kiln_memory_image *image = &pool->module_pool->image;
     const kiln_memory_desc *memories = m->memories.p;
     for (uint32_t i = 0; i < m->memory_count; i++) {
         if (memories[i].imported)
             continue;
+        bool data = i == 0 && image->present && image->hi > image->lo;
         ok &= kiln_memory_reset(&inst->own_memories[i], memories[i].limits.min * KILN_WASM_PAGE,
-                                warm);
+                                data ? image : NULL, data && slot->mapped, warm);
     }
     return ok;
 }
@@ -536,7 +570,9 @@ static kiln_status prepare_block_layout(kiln_module_pool *mp, const kiln_module_
 
 /* Memory 0's image, if every active data segment has a constant offset into a defined
  * memory 0 and fits its initial size (then none can trap). Otherwise instantiation applies
- * the segments one by one, with the spec's bounds checks. */
+ * the segments one by one, with the spec's bounds checks. The image goes into a file the
+ * slots map copy-on-write, covering the memory's wasm pages up to its end (within the initial
+ * size, as hi is); without one (kiln_os_image_new refused), slots copy it. */
 static kiln_status prepare_image(kiln_memory_image *image, const kiln_module_desc *m)
 {
     const kiln_memory_desc *memories = m->memories.p;
@@ -559,19 +595,39 @@ static kiln_status prepare_image(kiln_memory_image *image, const kiln_module_des
         lo = start < lo ? start : lo;
         hi = start + d->size > hi ? start + d->size : hi;
     }
+    uint64_t file_size = (hi + KILN_WASM_PAGE - 1) / KILN_WASM_PAGE * KILN_WASM_PAGE;
+    if (file_size > SIZE_MAX)
+        return KILN_STATUS_OK; /* 4 GiB of data on a 32-bit host: applied per instance */
     image->present = true;
+    image->datas = datas;
+    image->data_count = m->data_count;
     if (hi == 0)
         return KILN_STATUS_OK;
-    image->bytes = calloc(1, (size_t)(hi - lo));
-    if (image->bytes == NULL)
+    image->lo = (uint32_t)lo;
+    image->hi = (uint32_t)hi;
+    /* Into the file segment by segment, in order (later ones overwrite earlier ones): the
+     * gaps between segments stay holes that take no memory. */
+    bool file = kiln_os_image_new((size_t)file_size, &image->file);
+    for (uint32_t i = 0; file && i < m->data_count; i++) {
+        const kiln_data_desc *d = &datas[i];
+        if (d->mode == KILN_SEG_MODE_ACTIVE && d->size != 0)
+            file = kiln_os_image_write(&image->file, (uint32_t)d->offset.value.u.i32, d->bytes.p,
+                                       d->size);
+    }
+    if (file && kiln_os_image_seal(&image->file)) {
+        image->bytes = image->file.view + lo;
+        return KILN_STATUS_OK;
+    }
+    kiln_os_image_free(&image->file);
+    image->heap = calloc(1, (size_t)(hi - lo));
+    if (image->heap == NULL)
         return KILN_STATUS_NOMEM;
     for (uint32_t i = 0; i < m->data_count; i++) {
         const kiln_data_desc *d = &datas[i];
         if (d->mode == KILN_SEG_MODE_ACTIVE && d->size != 0)
-            memcpy(image->bytes + ((uint32_t)d->offset.value.u.i32 - lo), d->bytes.p, d->size);
+            memcpy(image->heap + ((uint32_t)d->offset.value.u.i32 - lo), d->bytes.p, d->size);
     }
-    image->lo = (uint32_t)lo;
-    image->hi = (uint32_t)hi;
+    image->bytes = image->heap;
     return KILN_STATUS_OK;
 }
 
@@ -681,6 +737,7 @@ static kiln_status prepare(kiln_pool *pool, const kiln_module_desc *m, uint32_t 
     pool->module_pool = mp;
     mp->module = m;
     mp->global_imports = global_imports;
+    mp->image.file.fd = -1;
     mp->vmctx_template = calloc(1, m->layout.size);
     if (mp->vmctx_template == NULL)
         return KILN_STATUS_NOMEM;

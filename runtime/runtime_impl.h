@@ -58,6 +58,8 @@
 #define KILN_DEFAULT_STACK_HEADROOM ((size_t)128u * 1024u)
 /* kiln_pool_config.stack_size 0: 1 MiB less the 32 KiB headroom of earlier versions. */
 #define KILN_DEFAULT_STACK_BUDGET ((size_t)992u * 1024u)
+/* Freed instances' memory reservations a pool of any module keeps (kiln_pool_config). */
+#define KILN_DEFAULT_CACHED_MEMORIES 64u
 /* Per-thread alternate signal stack; an existing one at least MIN bytes large is kept. */
 #define KILN_ALTSTACK_SIZE (64u * 1024u)
 #define KILN_ALTSTACK_MIN  (16u * 1024u)
@@ -88,8 +90,44 @@ void *kiln_os_map(size_t size);
 void *kiln_os_move(void *p, size_t used, size_t old_size, size_t new_size, bool keep_old);
 /* resident[i] = page i of [p, p+size) is in memory (mincore); false if the kernel refuses. */
 bool kiln_os_resident(void *p, size_t size, uint8_t *resident);
-/* Gives the pages of [p, p+size) back; they stay accessible and read as zero (MADV_DONTNEED). */
+/* Gives the pages of [p, p+size) back; they stay accessible and read as zero (MADV_DONTNEED),
+ * or, inside a kiln_os_image_map'ed range, as the image again. */
 bool kiln_os_discard(void *p, size_t size);
+/* Platform features the runtime behaves as if it lacked (KILN_OS_NO_*), so that tests
+ * exercise the fallbacks on any host. 0 unless a test sets it. */
+extern unsigned kiln_os_without;
+#define KILN_OS_NO_IMAGE   1u /* kiln_os_image_new fails: module pools copy their image */
+#define KILN_OS_NO_WRITTEN 2u /* kiln_os_written fails: resets discard and zero */
+/* An in-memory file of size bytes (a multiple of the page size), zero but for what was
+ * written into it, then sealed with a read-only view of it. fd -1 when there is none. */
+typedef struct kiln_os_image {
+    int fd;
+    const uint8_t *view; /* size bytes, PROT_READ, once sealed */
+    size_t size;
+} kiln_os_image;
+/* Makes *out, all zeros (memfd_create on Linux); false where the platform has no such file or
+ * refuses one (then the caller copies instead). Fill it with kiln_os_image_write, then
+ * kiln_os_image_seal; kiln_os_image_free in any case. */
+bool kiln_os_image_new(size_t size, kiln_os_image *out);
+/* Writes len bytes at offset (offset + len <= size); false on failure. */
+bool kiln_os_image_write(kiln_os_image *image, size_t offset, const void *bytes, size_t len);
+/* Seals the file (no more writes, no resizing) and maps its view; false on failure. */
+bool kiln_os_image_seal(kiln_os_image *image);
+void kiln_os_image_free(kiln_os_image *image);
+/* Maps image copy-on-write, read/write, over [p, p+image->size) (which must be reserved):
+ * reads see the image, writes go to private pages, kiln_os_discard brings the image back. */
+bool kiln_os_image_map(const kiln_os_image *image, void *p);
+/* A run of pages [begin, end). */
+typedef struct kiln_os_run {
+    uintptr_t begin, end;
+} kiln_os_run;
+/* The pages of [p, p+size) that hold private data: written since they were mapped, committed
+ * or discarded (pages only read still show the file or the zero page). Fills runs[0..*count)
+ * (at most cap) from p on and sets *next to where the walk stopped (p+size when done; call
+ * again from there otherwise). false if the kernel cannot tell (Linux before 6.7: no
+ * PAGEMAP_SCAN) or nothing was learnt. */
+bool kiln_os_written(void *p, size_t size, kiln_os_run *runs, size_t cap, size_t *count,
+                     void **next);
 /* The calling thread's usable stack [*lo, *hi) and its guard size (0 if unknown). */
 bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard);
 /* A thread calling fn(arg) every period_ns nanoseconds (on a monotonic clock, without
@@ -240,16 +278,48 @@ kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, u
 /* Decommits the memory; returns its still-registered reservation if keep (guard-page
  * memories only), else releases it and returns NULL. */
 void *kiln_memory_teardown(kiln_memory_impl *m, bool keep);
-/* Module pools: memories of at most this many initial bytes are reset with one memset once
- * their slot is warm; larger ones by the resident pages mincore reports. */
+/* Memory 0's initial contents, prepared by a module pool when every active data segment has
+ * a constant offset into the module's own memory 0 and fits its initial size: bytes
+ * [lo, hi) of the memory, the segments laid out in order, zeros elsewhere. A slot's memory
+ * holds it whenever no instance is using the slot (the slot's first use puts it there,
+ * every reset puts it back), so instantiation copies nothing and applies no data segment
+ * (none can trap). Where the platform has files in memory (memfd), the image lives in
+ * `file`, covering the memory's first file.size bytes (its wasm pages up to hi), and slots
+ * map it copy-on-write; elsewhere, or for a slot whose mapping failed, it is copied from
+ * bytes. */
+typedef struct kiln_memory_image {
+    bool present;
+    uint32_t lo, hi;
+    const uint8_t *bytes;        /* hi - lo bytes (the file's view or `heap`); NULL if hi == lo */
+    uint8_t *heap;               /* the laid-out segments when there is no file */
+    kiln_os_image file;          /* fd -1 if none */
+    const kiln_data_desc *datas; /* the module's data segments (for kiln_memory_copy_image) */
+    uint32_t data_count;
+} kiln_memory_image;
+
+/* Module pools: written (or, without kiln_os_written, touched) runs of at most this many
+ * bytes are rewritten at reset; longer ones are given back to the kernel (kiln_os_discard).
+ * Without kiln_os_written, memories of at most this many initial bytes are zeroed with one
+ * memset once their slot is warm. */
 #define KILN_POOL_MEMSET_MAX ((uint64_t)256u * 1024u)
 /* Module pools: a slot is warm from its this-many-th reset on (pool.c). */
 #define KILN_POOL_WARM_RESETS 8u
-/* Module pools: puts a slot's memory back to min_bytes committed and all zero (first back
- * into its slot if it grew out of it); warm: zero all
- * of it with memset (faulting in pages no instance touched), else only the resident pages.
- * false if the kernel refused to decommit the pages the memory had grown into. */
-bool kiln_memory_reset(kiln_memory_impl *m, uint64_t min_bytes, bool warm);
+/* Module pools: puts a slot's memory back to min_bytes committed, as a fresh instance finds
+ * it: image's bytes (NULL: none) and zeros elsewhere, first back into its slot if it grew out
+ * of it. mapped: the slot maps image->file over its first pages. With kiln_os_written only
+ * the pages instances wrote are rewritten (no system call but that one if none was);
+ * otherwise the image file's pages are discarded (back to the file) and the rest zeroed
+ * (warm: with one memset, else the pages mincore reports resident), then the image copied
+ * if not mapped. false if the kernel refused to decommit the pages the memory had grown
+ * into. */
+bool kiln_memory_reset(kiln_memory_impl *m, uint64_t min_bytes, const kiln_memory_image *image,
+                       bool mapped, bool warm);
+/* Copies the image's active data segments, in order, into a memory based at base that is
+ * zero where they go: only the bytes they cover (the pages between stay untouched). */
+void kiln_memory_copy_image(uint8_t *base, const kiln_memory_image *image);
+/* Writes the fresh contents (image's bytes where it has them, zeros elsewhere) into bytes
+ * [from, to) of a memory based at base. */
+void kiln_memory_restore(uint8_t *base, uint64_t from, uint64_t to, const kiln_memory_image *image);
 uint32_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages);
 kiln_trap kiln_memory_init_checked(kiln_instance *inst, uint32_t memory, uint32_t data,
                                    uint32_t dst, uint32_t src, uint32_t len);
@@ -409,6 +479,7 @@ typedef struct kiln_slot {
     size_t block_size;
     void *reservation; /* a cached, registered, decommitted memory reservation */
     bool committed;    /* module pools: the initial pages of its memories are read/write */
+    bool mapped;       /* module pools: memory 0 maps the data image's file (else a copy) */
     uint32_t resets;   /* module pools: instances freed from it (saturating) */
 } kiln_slot;
 
@@ -418,16 +489,6 @@ typedef struct kiln_slot {
 typedef struct kiln_block_layout {
     size_t vmctx, memory_ptrs, memories, tables, host, records_end;
 } kiln_block_layout;
-
-/* Memory 0's initial contents, prepared by a module pool when every active data segment has
- * a constant offset into the module's own memory 0 and fits its initial size: bytes
- * [lo, hi) of the memory, the segments laid out in order. Instantiation copies it instead
- * of applying the data segments (none of which can trap then). */
-typedef struct kiln_memory_image {
-    bool present;
-    uint32_t lo, hi;
-    uint8_t *bytes; /* hi - lo bytes; NULL if hi == lo */
-} kiln_memory_image;
 
 /* What a module pool prepares once for its module (kiln_module_pool_new). Each slot owns
  * block_size bytes of `blocks` and span bytes of address space in one of the chunks:
@@ -460,6 +521,7 @@ struct kiln_pool {
     uint32_t free_count;
     uint32_t live;    /* slots in use, zombies included */
     uint32_t zombies; /* slots held by zombies */
+    uint32_t cached;  /* pools of any module: free slots holding a memory reservation */
     bool closing;     /* kiln_pool_free was called with instances alive */
     bool is_default;
     kiln_module_pool *module_pool; /* module pools only; NULL for pools of any module */

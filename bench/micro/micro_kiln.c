@@ -6,13 +6,105 @@
  *   call         the empty export through the generated wrapper (kiln_invoke), and through
  *                kiln_call with a funcref (signature-checked, kiln_val arrays)
  *   trap         a call that executes `unreachable` and returns KILN_TRAP_UNREACHABLE
+ *   instantiate_4seg, cycle_4seg, instantiate_1mib, cycle_1mib
+ *                instantiate and cycle for the data-heavy modules of data_wat.py: four 1 KiB
+ *                segments spread over one page, and 1 MiB of data
  *
- * Every operation's status is checked; a failure exits with status 1.
+ * Every operation's status is checked, and every instance's data where the module has data
+ * outside the measured loops; a failure exits with status 1.
  */
+#include "data1mib.h"
+#include "data4seg.h"
 #include "micro.h"
 #include "micro_util.h"
 
 #define LIVE 64
+
+typedef kiln_trap (*empty_fn)(kiln_instance *inst);
+typedef kiln_trap (*read_fn)(kiln_instance *inst, int32_t at, int32_t *out);
+
+/* A data module: its exports and where data_wat.py put its segments. */
+typedef struct data_module {
+    const char *name;
+    const kiln_module *module;
+    empty_fn empty;
+    read_fn read;
+    uint32_t segments, first, stride, size;
+} data_module;
+
+/* Every segment's first and last byte, as data_wat.py wrote them. */
+static void check_data(const data_module *d, kiln_instance *inst)
+{
+    for (uint32_t k = 0; k < d->segments; k++) {
+        uint32_t at = d->first + k * d->stride;
+        int32_t first = -1, last = -1;
+        if (d->read(inst, (int32_t)at, &first) != KILN_TRAP_NONE ||
+            d->read(inst, (int32_t)(at + d->size - 1), &last) != KILN_TRAP_NONE ||
+            first != micro_data_byte(1 + k, 0) || last != micro_data_byte(1 + k, d->size - 1))
+            micro_fail("data segment not in place");
+    }
+}
+
+static void measure_data(const data_module *d)
+{
+    kiln_pool_config cfg = {.slots = 256};
+    kiln_pool *pool = NULL;
+    if (kiln_module_pool_new(d->module, &cfg, &pool) != KILN_STATUS_OK)
+        micro_fail(kiln_last_error());
+    kiln_instance *insts[LIVE];
+    double samples[MICRO_SAMPLES];
+    char name[64];
+    for (int round = 0; round < 32; round++) {
+        for (int i = 0; i < LIVE; i++)
+            if (kiln_pool_instantiate(pool, NULL, &insts[i], NULL) != KILN_STATUS_OK)
+                micro_fail(kiln_last_error());
+        for (int i = 0; i < LIVE; i++) {
+            if (round == 0)
+                check_data(d, insts[i]);
+            kiln_instance_free(insts[i]);
+        }
+    }
+
+    int failures = 0;
+    MICRO_MEASURE(
+        samples, LIVE, (void)0,
+        {
+            for (int i = 0; i < LIVE; i++)
+                failures += kiln_pool_instantiate(pool, NULL, &insts[i], NULL) != KILN_STATUS_OK;
+        },
+        {
+            for (int i = 0; i < LIVE; i++)
+                kiln_instance_free(insts[i]);
+        });
+    if (failures)
+        micro_fail("instantiate failed");
+    snprintf(name, sizeof name, "instantiate_%s", d->name);
+    micro_report(name, "kiln", LIVE, samples);
+
+    const long cycles = 500;
+    MICRO_MEASURE(
+        samples, cycles, (void)0,
+        {
+            for (long i = 0; i < cycles; i++) {
+                kiln_instance *inst = NULL;
+                failures += kiln_pool_instantiate(pool, NULL, &inst, NULL) != KILN_STATUS_OK;
+                failures += d->empty(inst) != KILN_TRAP_NONE;
+                kiln_instance_free(inst);
+            }
+        },
+        (void)0);
+    if (failures)
+        micro_fail("instantiate + call + free failed");
+    snprintf(name, sizeof name, "cycle_%s", d->name);
+    micro_report(name, "kiln", cycles, samples);
+
+    /* The slots the measurements cycled are still as fresh. */
+    if (kiln_pool_instantiate(pool, NULL, &insts[0], NULL) != KILN_STATUS_OK)
+        micro_fail(kiln_last_error());
+    check_data(d, insts[0]);
+    kiln_instance_free(insts[0]);
+    kiln_pool_free(pool);
+}
 
 int main(void)
 {
@@ -110,5 +202,10 @@ int main(void)
 
     kiln_instance_free(inst);
     kiln_pool_free(pool);
+
+    measure_data(&(data_module){"4seg", &data4seg_module, data4seg_empty, data4seg_read, 4, 1024,
+                                16384, 1024});
+    measure_data(&(data_module){"1mib", &data1mib_module, data1mib_empty, data1mib_read, 16, 1024,
+                                65536, 65536});
     return 0;
 }

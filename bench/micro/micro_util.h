@@ -9,9 +9,19 @@
 #ifndef MICRO_UTIL_H
 #define MICRO_UTIL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+/* Byte `index` of a data segment that data_wat.py generated with `seed` (its 32-bit LCG). */
+static inline int micro_data_byte(uint32_t seed, uint32_t index)
+{
+    uint32_t x = seed;
+    for (uint32_t i = 0; i <= index; i++)
+        x = x * 1664525u + 1013904223u;
+    return (int)(x >> 24);
+}
 
 #define MICRO_SAMPLES 51
 #define MICRO_WARMUP  5

@@ -3,12 +3,16 @@
 #
 # Builds the microbenchmarks against the Kiln build tree KILN_BUILD_DIR (in
 # KILN_BUILD_DIR/bench-micro), runs Kiln's and wasm2c's, and writes OUT.json:
-#   {"micro": {"instantiate": {"kiln": {"median_s": ..., "samples": [...], "batch": N}},
+#   {"micro": {"instantiate": {"kiln": {"median_s": ..., "samples": [...], "batch": N},
+#                              "wasm2c": ...},
 #              "cycle": {"kiln": ..., "wasm2c": ...},
 #              "call":  {"kiln": ..., "kiln_call": ..., "wasm2c": ...},
-#              "trap":  {"kiln": ..., "wasm2c": ...}}}
-# Samples are seconds per operation, one per timed batch (51 batches); median_s is their
-# median. Needs cmake, ninja (or make), clang-19 (or $CC), wat2wasm and wasm2c (Debian wabt).
+#              "trap":  {"kiln": ..., "wasm2c": ...},
+#              "instantiate_4seg", "cycle_4seg", "instantiate_1mib", "cycle_1mib":
+#                        {"kiln": ..., "wasm2c": ...}}}
+# (docs/bench.md says what each one measures). Samples are seconds per operation, one per
+# timed batch (51 batches); median_s is their median. Needs cmake, ninja (or make), clang-19
+# (or $CC), python3, wat2wasm and wasm2c (Debian wabt).
 set -euo pipefail
 
 if [ $# -ne 2 ]; then

@@ -8,7 +8,9 @@
  * shrunk back, globals and tables re-initialised), that slots are isolated from each other
  * even at the farthest address generated code can form, the status codes (exhausted, limits,
  * wrong module), per-instance imports with segments that cannot be pre-laid out, zombies,
- * large memories reset by residency, threads, and 10,000 live instances in one process.
+ * large memories reset by residency, data images (every byte of a reset slot, for a one-page
+ * and a 1 MiB image, mapped or copied, written pages known or not; a trap before the data
+ * segments), threads, and 10,000 live instances in one process.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -487,6 +489,229 @@ static void test_large_memory_reset_by_residency(void **state)
     kiln_pool_free(pool);
 }
 
+/* ---- Data images: a reset slot is a fresh one, byte for byte ----
+ *
+ * Module S: one page (max 3) with four 1 KiB data segments spread over it. Module L: 18
+ * pages (max 20) with 1 MiB of data from offset 1000 and a segment across its first page
+ * boundary (later wins), so that its image file covers 17 pages and the last page is
+ * anonymous memory. Both have P's load, store and grow. Every way of resetting is tried:
+ * the image mapped copy-on-write or copied, written pages found by the kernel or not
+ * (kiln_os_without). */
+
+enum { IMG_LOAD, IMG_STORE, IMG_GROW, IMG_FUNCS };
+
+typedef struct image_module {
+    desc_builder desc;
+    kiln_module_desc *m;
+    uint32_t pages;
+    uint8_t *fresh; /* pages * 64 KiB: what a fresh instance's memory 0 holds */
+} image_module;
+
+static image_module img_s, img_l;
+static uint8_t s_data[4][1024];
+static uint8_t *l_data; /* 1 MiB */
+static uint8_t l_patch[100];
+
+static void image_funcs(desc_builder *m)
+{
+    uint32_t t_i_i = desc_type(m, 1, 1, rt_types_i_i);
+    uint32_t t_ii_i = desc_type(m, 2, 1, rt_types_ii_i);
+    desc_func(m, (void *)gen_load, rt_entry_i_i, t_i_i);
+    desc_func(m, (void *)gen_store, rt_entry_ii_i, t_ii_i);
+    desc_func(m, (void *)gen_grow, rt_entry_i_i, t_i_i);
+}
+
+/* Appends an active data segment to im at offset and lays it into im->fresh. */
+static void image_data(image_module *im, uint32_t offset, const uint8_t *bytes, uint32_t size)
+{
+    desc_active_data(&im->desc, rt_init_i32((int32_t)offset), bytes, size);
+    memcpy(im->fresh + offset, bytes, size);
+}
+
+static void build_images(void)
+{
+    image_module *s = &img_s;
+    desc_begin(&s->desc, "s");
+    image_funcs(&s->desc);
+    desc_memory(&s->desc, rt_limits_max(1, 3));
+    s->pages = 1;
+    s->fresh = calloc(1, 65536);
+    assert_non_null(s->fresh);
+    for (uint32_t k = 0; k < 4; k++) {
+        for (uint32_t i = 0; i < sizeof s_data[k]; i++)
+            s_data[k][i] = (uint8_t)(i * 13 + k * 5 + 1);
+        image_data(s, 1024 + k * 16384, s_data[k], sizeof s_data[k]);
+    }
+    s->m = desc_end(&s->desc);
+
+    image_module *l = &img_l;
+    desc_begin(&l->desc, "l");
+    image_funcs(&l->desc);
+    desc_memory(&l->desc, rt_limits_max(18, 20));
+    l->pages = 18;
+    l->fresh = calloc(18, 65536);
+    l_data = malloc(1u << 20);
+    assert_non_null(l->fresh);
+    assert_non_null(l_data);
+    uint32_t x = 12345;
+    for (uint32_t i = 0; i < 1u << 20; i++) {
+        x = x * 1664525u + 1013904223u;
+        l_data[i] = (uint8_t)((x >> 24) | 1); /* never zero: a lost byte shows */
+    }
+    memset(l_patch, 0xA5, sizeof l_patch);
+    image_data(l, 1000, l_data, 1u << 20);
+    image_data(l, 4090, l_patch, sizeof l_patch);
+    l->m = desc_end(&l->desc);
+}
+
+/* Every byte of memory 0 as a fresh instance has it, at the initial size, and nothing past. */
+static void assert_fresh_memory(kiln_instance *inst, const image_module *im)
+{
+    kiln_memory *mem = kiln_instance_memory(inst, 0);
+    size_t size = (size_t)im->pages * 65536;
+    assert_int_equal(mem->size, size);
+    const uint8_t *base = mem->base.p;
+    if (memcmp(base, im->fresh, size) != 0)
+        for (size_t i = 0; i < size; i++)
+            if (base[i] != im->fresh[i])
+                fail_msg("byte %zu of a fresh instance is 0x%02x, not 0x%02x", i, base[i],
+                         im->fresh[i]);
+    int32_t v = 0;
+    assert_int_equal(rt_invoke_i(inst, IMG_LOAD, 1, (int32_t)size, 0, 0, &v), KILN_TRAP_MEMORY_OOB);
+}
+
+/* Writes where an instance can: image bytes (the first, the last, between segments), zero
+ * bytes in the image file's pages and in anonymous pages past it, in odd rounds a run longer
+ * than KILN_POOL_MEMSET_MAX (or the whole memory when smaller), and the pages memory.grow
+ * adds. */
+static void scribble(kiln_instance *inst, const image_module *im, int round)
+{
+    uint32_t size = im->pages * 65536;
+    uint8_t *base = kiln_instance_memory(inst, 0)->base.p;
+    const uint32_t at[] = {0, 1000, 1024, 4092, 17000, 50000, size / 2, size - 4096 - 3, size - 4};
+    for (size_t i = 0; i < KILN_ARRAY_LEN(at); i++)
+        call2(inst, IMG_STORE, (int32_t)at[i], (int32_t)(0x5EED0000u + (uint32_t)round));
+    if (round % 2) {
+        uint32_t run = size > 2 * KILN_POOL_MEMSET_MAX ? 2 * (uint32_t)KILN_POOL_MEMSET_MAX : size;
+        memset(base, 0xEE, run);
+        memset(base + size - run, 0xDD, run);
+    }
+    assert_int_equal(call1(inst, IMG_GROW, 2), (int32_t)im->pages);
+    assert_int_equal(call2(inst, IMG_STORE, (int32_t)size + 10, 77), 0);
+    assert_int_equal(call2(inst, IMG_STORE, (int32_t)(size + 2 * 65536 - 4), 78), 0);
+}
+
+static const char *without_name(unsigned without)
+{
+    static const char *names[] = {"mapped, written pages known", "mapped, written pages unknown",
+                                  "copied, written pages known", "copied, written pages unknown"};
+    return names[without & 3u];
+}
+
+static void check_resets(const image_module *im)
+{
+    static _Alignas(65536) uint8_t page[65536];
+    kiln_os_run run;
+    size_t count;
+    void *next;
+    print_message("# this kernel %s which pages were written\n",
+                  kiln_os_written(page, sizeof page, &run, 1, &count, &next) ? "says"
+                                                                             : "cannot say");
+    for (unsigned without = 0; without < 4; without++) {
+        kiln_os_without = without;
+        kiln_pool_config cfg = {.slots = 2};
+        kiln_pool *pool = NULL;
+        assert_int_equal(kiln_module_pool_new(im->m, &cfg, &pool), KILN_STATUS_OK);
+        /* More rounds than KILN_POOL_WARM_RESETS: cold slots, then warm ones. */
+        for (int round = 0; round < (int)KILN_POOL_WARM_RESETS + 3; round++) {
+            kiln_instance *a = NULL, *b = NULL;
+            assert_int_equal(kiln_pool_instantiate(pool, NULL, &a, NULL), KILN_STATUS_OK);
+            assert_int_equal(a->slot, 0); /* LIFO: always the same slot */
+            assert_int_equal(pool->slots[0].mapped, !(without & KILN_OS_NO_IMAGE));
+            assert_fresh_memory(a, im);
+            scribble(a, im, round);
+            /* The other slot maps the same image: it must not see a's writes. */
+            assert_int_equal(kiln_pool_instantiate(pool, NULL, &b, NULL), KILN_STATUS_OK);
+            assert_fresh_memory(b, im);
+            if (round % 3 == 0)
+                scribble(b, im, round + 1);
+            kiln_instance_free(b);
+            kiln_instance_free(a);
+        }
+        kiln_pool_free(pool);
+        print_message("# module %s: reset %s\n", (const char *)im->desc.m.name.ptr.p,
+                      without_name(without));
+    }
+    kiln_os_without = 0;
+}
+
+static void test_reset_restores_small_image(void **state)
+{
+    (void)state;
+    rt_arm();
+    check_resets(&img_s);
+}
+
+static void test_reset_restores_1mib_image(void **state)
+{
+    (void)state;
+    rt_arm();
+    check_resets(&img_l);
+}
+
+/* An element segment traps before the data segments run. The slot's memory holds the image
+ * already: a zombie (its references may have escaped through an imported table) must show
+ * zeros there, and a slot given back must be fresh for the next instance. */
+static void test_trap_before_data(void **state)
+{
+    (void)state;
+    rt_arm();
+    for (int imported_table = 0; imported_table < 2; imported_table++) {
+        static desc_builder t;
+        t = img_s.desc; /* S and its data */
+        uint32_t at = desc_import_global(&t, "env", "at", KILN_TYPE_I32, false);
+        if (imported_table)
+            desc_import_table(&t, "env", "tab", KILN_TYPE_FUNCREF, rt_limits(2));
+        else
+            desc_table(&t, KILN_TYPE_FUNCREF, rt_limits(2));
+        kiln_init_desc item = rt_init_func(IMG_LOAD);
+        desc_active_elem(&t, rt_init_global(KILN_TYPE_I32, at), 1, &item);
+        kiln_module_desc *m = desc_end(&t);
+        kiln_table *tab = NULL;
+        assert_int_equal(kiln_table_new(KILN_TYPE_FUNCREF, 2, UINT64_MAX, &tab), KILN_STATUS_OK);
+        kiln_global_cell offset = {.u.i32 = 1};
+        kiln_import items[2] = {{"env", "at", {.kind = KILN_KIND_GLOBAL}},
+                                {"env", "tab", {.kind = KILN_KIND_TABLE, .of.table = tab}}};
+        items[0].value.of.global = (kiln_host_global){KILN_TYPE_I32, 0, &offset};
+        kiln_imports list = {items, imported_table ? 2u : 1u};
+        kiln_pool_config cfg = {.slots = 1};
+        kiln_pool *pool = NULL;
+        assert_int_equal(kiln_module_pool_new(m, &cfg, &pool), KILN_STATUS_OK);
+        kiln_instance *inst = NULL;
+        kiln_trap trap = KILN_TRAP_NONE;
+        assert_int_equal(kiln_pool_instantiate(pool, &list, &inst, &trap), KILN_STATUS_OK);
+        assert_fresh_memory(inst, &img_s);
+        scribble(inst, &img_s, 1);
+        kiln_instance_free(inst);
+        offset.u.i32 = 2; /* one element at 2 of a 2-element table */
+        assert_int_equal(kiln_pool_instantiate(pool, &list, &inst, &trap), KILN_STATUS_TRAP);
+        assert_int_equal(trap, KILN_TRAP_TABLE_OOB);
+        if (imported_table) {
+            assert_int_equal(pool->zombies, 1);
+            const uint8_t *mem = pool->slots[0].inst->memories[0]->pub.base.p;
+            for (uint32_t i = 0; i < 65536; i++)
+                assert_int_equal(mem[i], 0);
+        } else {
+            offset.u.i32 = 1;
+            assert_int_equal(kiln_pool_instantiate(pool, &list, &inst, &trap), KILN_STATUS_OK);
+            assert_fresh_memory(inst, &img_s);
+            kiln_instance_free(inst);
+        }
+        kiln_pool_free(pool);
+        kiln_table_free(tab);
+    }
+}
+
 /* ---- Bounds-checked modules: slots only as large as the memory can grow ---- */
 
 static void test_bounds_checked_slots_are_small(void **state)
@@ -717,6 +942,7 @@ int main(void)
 {
     build_p();
     build_q();
+    build_images();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_instantiate_reset_and_reuse),
         cmocka_unit_test(test_statuses_and_limits),
@@ -724,6 +950,9 @@ int main(void)
         cmocka_unit_test(test_imports_per_instance),
         cmocka_unit_test(test_trapping_start_keeps_a_zombie),
         cmocka_unit_test(test_large_memory_reset_by_residency),
+        cmocka_unit_test(test_reset_restores_small_image),
+        cmocka_unit_test(test_reset_restores_1mib_image),
+        cmocka_unit_test(test_trap_before_data),
         cmocka_unit_test(test_bounds_checked_slots_are_small),
         cmocka_unit_test(test_bounds_checked_memory_outgrows_slot),
         cmocka_unit_test(test_threads_share_a_pool),

@@ -139,7 +139,8 @@ typedef struct kiln_imports {
 
 /* ---- Instances ---- */
 
-/* Instantiates module in the default pool (created on first use): binds imports by
+/* Instantiates module in the default pool (created on first use: 16,384 slots, keeping at
+ * most 64 freed memory reservations, see kiln_pool_config): binds imports by
  * (module, name), initialises memory/tables/globals from the segments and runs the start
  * function. imports may be NULL when the module has none (or they are sealed at link time).
  * On KILN_STATUS_TRAP, *trap (if non-NULL) says which trap. *out is set only on success;
@@ -233,11 +234,19 @@ typedef struct kiln_pool_config {
      * runtime's helpers, counted from the bottom of the thread's stack; 0 = 128 KiB. A thread
      * with less than twice this much stack keeps half of it (docs/abi.md, "Stack headroom"). */
     size_t stack_headroom;
+    /* Pools of any module: how many freed instances' memory reservations the pool keeps for
+     * its next instances (8 GiB of address space each for a guard-page memory); the others
+     * are released by kiln_instance_free. 0 = 64, UINT32_MAX = one per slot. Module pools
+     * reserve their memories once, at creation, and ignore it. */
+    uint32_t cached_memories;
 } kiln_pool_config;
 
-/* A pool of config->slots instances of any modules (kiln_instance_new_in). A slot reserves
- * its memory and allocates its records at its first use and keeps them for the next
- * instance. On success *out is the caller's: release it with kiln_pool_free. */
+/* A pool of config->slots instances of any modules (kiln_instance_new_in). A slot allocates
+ * its records at its first use and keeps them for the next instance. An instance reserves
+ * its memory unless its slot kept a freed instance's reservation: freed reservations are
+ * kept while the pool holds fewer than config->cached_memories of them and released
+ * otherwise (so a pool that once held thousands of instances does not keep their address
+ * space). On success *out is the caller's: release it with kiln_pool_free. */
 kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out);
 
 /* A pool of config->slots instances of one module, prepared once: the descriptor checked,
