@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,42 +66,31 @@ static bool parse(http_response *r)
     return true;
 }
 
-bool http_exchange(uint16_t port, const char *request, size_t len, int timeout_ms,
-                   http_response *out, char *err, size_t err_size)
+int http_send(uint16_t port, const char *request, size_t len, int timeout_ms, char *err,
+              size_t err_size)
 {
     int64_t deadline = now_ms() + timeout_ms;
-    out->size = 0;
-    out->status = 0;
-    out->body = NULL;
-    out->body_len = 0;
-    if (out->cap == 0) {
-        out->data = malloc(4096);
-        if (out->data == NULL)
-            return fail(err, err_size, "out of memory", 0);
-        out->cap = 4096;
-    }
-    out->data[0] = '\0';
-
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return fail(err, err_size, "socket", errno);
+    if (fd < 0) {
+        fail(err, err_size, "socket", errno);
+        return -1;
+    }
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = false;
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        if (errno != EINPROGRESS) {
-            fail(err, err_size, "connect", errno);
-            goto done;
-        }
-        int code = 0;
+        int code = errno;
         socklen_t code_len = sizeof code;
+        if (code != EINPROGRESS) {
+            fail(err, err_size, "connect", code);
+            goto failed;
+        }
         if (!wait_for(fd, POLLOUT, deadline)) {
             fail(err, err_size, "connect: timed out", 0);
-            goto done;
+            goto failed;
         }
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &code_len) != 0 || code != 0) {
             fail(err, err_size, "connect", code != 0 ? code : errno);
-            goto done;
+            goto failed;
         }
     }
     for (size_t sent = 0; sent < len;) {
@@ -111,12 +99,35 @@ bool http_exchange(uint16_t port, const char *request, size_t len, int timeout_m
             sent += (size_t)n;
         } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
             fail(err, err_size, "send", errno);
-            goto done;
+            goto failed;
         } else if (!wait_for(fd, POLLOUT, deadline)) {
             fail(err, err_size, "send: timed out", 0);
-            goto done;
+            goto failed;
         }
     }
+    return fd;
+failed:
+    close(fd);
+    return -1;
+}
+
+bool http_receive(int fd, int timeout_ms, http_response *out, char *err, size_t err_size)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    bool ok = false;
+    out->size = 0;
+    out->status = 0;
+    out->body = NULL;
+    out->body_len = 0;
+    if (out->cap == 0) {
+        out->data = malloc(4096);
+        if (out->data == NULL) {
+            fail(err, err_size, "out of memory", 0);
+            goto done;
+        }
+        out->cap = 4096;
+    }
+    out->data[0] = '\0';
     for (;;) {
         if (out->cap - out->size < 2048) {
             char *grown = realloc(out->data, out->cap * 2);
@@ -145,6 +156,18 @@ bool http_exchange(uint16_t port, const char *request, size_t len, int timeout_m
 done:
     close(fd);
     return ok;
+}
+
+bool http_exchange(uint16_t port, const char *request, size_t len, int timeout_ms,
+                   http_response *out, char *err, size_t err_size)
+{
+    int fd = http_send(port, request, len, timeout_ms, err, err_size);
+    if (fd < 0) {
+        out->size = 0;
+        out->status = 0;
+        return false;
+    }
+    return http_receive(fd, timeout_ms, out, err, err_size);
 }
 
 bool http_get(uint16_t port, const char *target, int timeout_ms, http_response *out, char *err,

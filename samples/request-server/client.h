@@ -19,10 +19,18 @@ typedef struct http_response {
     size_t body_len;
 } http_response;
 
-/* Connects to 127.0.0.1:port, sends the len bytes of request, reads until the server closes
- * the connection and parses the status line. Every step gives up after timeout_ms. On
- * failure returns false with a message in err (e.g. "connect: Connection refused",
- * "timed out", "no status line"); out keeps what was received. */
+/* Connects to 127.0.0.1:port and sends the len bytes of request, within timeout_ms. Returns
+ * the connected socket (non-blocking; http_receive reads and closes it), or -1 with a
+ * message in err (e.g. "connect: Connection refused", "send: timed out"). */
+int http_send(uint16_t port, const char *request, size_t len, int timeout_ms, char *err,
+              size_t err_size);
+
+/* Reads the response on fd until the server closes the connection, within timeout_ms, parses
+ * its status line and closes fd. On failure returns false with a message in err ("recv:
+ * timed out", "no status line"); out keeps what was received. */
+bool http_receive(int fd, int timeout_ms, http_response *out, char *err, size_t err_size);
+
+/* http_send then http_receive, each with timeout_ms. */
 bool http_exchange(uint16_t port, const char *request, size_t len, int timeout_ms,
                    http_response *out, char *err, size_t err_size);
 
