@@ -432,7 +432,7 @@ static void send_reply(int fd, const reply *r, bool head_only)
 {
     char head[512], timing[128] = "";
     if (r->ran)
-        snprintf(timing, sizeof timing, "Server-Timing: instantiate;dur=%.3f, handler;dur=%.3f\r\n",
+        snprintf(timing, sizeof timing, "Server-Timing: instantiate;dur=%.4f, handler;dur=%.4f\r\n",
                  r->instantiate_ms, r->handler_ms);
     int n = snprintf(head, sizeof head,
                      "HTTP/1.0 %d %s\r\n"
