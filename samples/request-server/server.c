@@ -313,7 +313,9 @@ static kiln_trap call_handler(server *srv, kiln_instance *inst, const char *targ
     memcpy(dst, target, target_len);
 
     /* The deadline counts epochs of 1 ms from now, plus one because the current epoch is
-     * already partly over: the handler gets at least deadline_ms. */
+     * already partly over. Epochs follow the clock closely but not exactly: after a late
+     * wake-up the ticker catches up with ticks in a burst, so a deadline set while it lagged
+     * comes early by that lag (a millisecond or two on a loaded machine). */
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     kiln_status s = kiln_instance_set_deadline(inst, (uint64_t)srv->opt.deadline_ms + 1);
