@@ -46,6 +46,9 @@ typedef struct options {
 typedef struct sample {
     double ms;
     int status; /* 0: no response (see error) */
+    /* From the response's Server-Timing header (request_server's), -1 without one: the
+     * server's time to take an instance from its pool, and the handler's call. */
+    double instantiate_ms, handler_ms;
 } sample;
 
 typedef struct run {
@@ -80,13 +83,32 @@ __attribute__((format(printf, 2, 3))) static void note_error(run *r, const char 
     pthread_mutex_unlock(&r->lock);
 }
 
+/* The value of metric name ("handler") in a Server-Timing header: "name;dur=MS, ...". */
+static double server_timing(const http_response *resp, const char *name)
+{
+    size_t len;
+    const char *v = http_header(resp, "Server-Timing", &len);
+    char key[64];
+    int n = snprintf(key, sizeof key, "%s;dur=", name);
+    for (const char *end = v + len; v != NULL && v + n <= end; v++)
+        if (memcmp(v, key, (size_t)n) == 0)
+            return strtod(v + n, NULL);
+    return -1;
+}
+
 /* One GET; the sample's status is 0 if there was no response. */
 static sample request(const options *opt, const char *target, http_response *resp, char *err,
                       size_t err_size)
 {
     double start = now_ms();
     bool ok = http_get(opt->port, target, opt->timeout_ms, resp, err, err_size);
-    return (sample){.ms = now_ms() - start, .status = ok ? resp->status : 0};
+    sample s = {.ms = now_ms() - start, .instantiate_ms = -1, .handler_ms = -1};
+    if (ok) {
+        s.status = resp->status;
+        s.instantiate_ms = server_timing(resp, "instantiate");
+        s.handler_ms = server_timing(resp, "handler");
+    }
+    return s;
 }
 
 static void *normal_main(void *arg)
@@ -138,33 +160,51 @@ static void *runaway_main(void *arg)
 
 /* ---- Statistics ---- */
 
-static int by_ms(const void *a, const void *b)
+static int by_value(const void *a, const void *b)
 {
-    double x = ((const sample *)a)->ms, y = ((const sample *)b)->ms;
+    double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 typedef struct summary {
+    size_t n;
     double p50, p90, p99, max, mean;
 } summary;
 
-/* Nearest-rank percentiles of the n samples (sorted in place). */
-static summary summarise(sample *s, size_t n)
+typedef enum field { LATENCY, INSTANTIATE, HANDLER } field;
+
+static double field_of(const sample *s, field f)
+{
+    return f == LATENCY ? s->ms : f == INSTANTIATE ? s->instantiate_ms : s->handler_ms;
+}
+
+/* Nearest-rank percentiles of field f of the n samples, leaving out negative values
+ * (unknown). */
+static summary summarise(const sample *s, size_t n, field f)
 {
     summary sum = {0};
-    if (n == 0)
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    if (v == NULL)
         return sum;
-    qsort(s, n, sizeof *s, by_ms);
     double total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += s[i].ms;
-#define RANK(p) s[(size_t)ceil((p) / 100.0 * (double)n) - 1].ms
-    sum.p50 = RANK(50);
-    sum.p90 = RANK(90);
-    sum.p99 = RANK(99);
+    for (size_t i = 0; i < n; i++) {
+        double x = field_of(&s[i], f);
+        if (x >= 0) {
+            v[sum.n++] = x;
+            total += x;
+        }
+    }
+    if (sum.n > 0) {
+        qsort(v, sum.n, sizeof *v, by_value);
+#define RANK(p) v[(size_t)ceil((p) / 100.0 * (double)sum.n) - 1]
+        sum.p50 = RANK(50);
+        sum.p90 = RANK(90);
+        sum.p99 = RANK(99);
 #undef RANK
-    sum.max = s[n - 1].ms;
-    sum.mean = total / (double)n;
+        sum.max = v[sum.n - 1];
+        sum.mean = total / (double)sum.n;
+    }
+    free(v);
     return sum;
 }
 
@@ -353,8 +393,10 @@ int main(int argc, char **argv)
     char statuses[200], runaway_statuses[200];
     status_counts(r.samples, opt.requests, opt.json, statuses, sizeof statuses);
     status_counts(r.runaway, r.runaway_count, opt.json, runaway_statuses, sizeof runaway_statuses);
-    summary normal = summarise(r.samples, opt.requests);
-    summary runaway = summarise(r.runaway, r.runaway_count);
+    summary normal = summarise(r.samples, opt.requests, LATENCY);
+    summary inst = summarise(r.samples, opt.requests, INSTANTIATE);
+    summary handler = summarise(r.samples, opt.requests, HANDLER);
+    summary runaway = summarise(r.runaway, r.runaway_count, LATENCY);
     double rps = (double)opt.requests / seconds;
     uint64_t errors = atomic_load(&r.errors);
     if (opt.json) {
@@ -363,6 +405,10 @@ int main(int argc, char **argv)
                "\"max\": %.4f, \"mean\": %.4f}, \"statuses\": {%s}, \"errors\": %" PRIu64,
                opt.requests, opt.connections, seconds, rps, normal.p50, normal.p90, normal.p99,
                normal.max, normal.mean, statuses, errors);
+        if (inst.n > 0)
+            printf(", \"server_timing_ms\": {\"instantiate\": {\"p50\": %.4f, \"p99\": %.4f}, "
+                   "\"handler\": {\"p50\": %.4f, \"p99\": %.4f}}",
+                   inst.p50, inst.p99, handler.p50, handler.p99);
         if (opt.runaway != NULL)
             printf(", \"runaway\": {\"target\": \"%s\", \"requests\": %zu, \"latency_ms\": "
                    "{\"p50\": %.4f, \"p99\": %.4f, \"max\": %.4f}, \"statuses\": {%s}}",
@@ -375,6 +421,10 @@ int main(int argc, char **argv)
                "statuses: %s\n",
                opt.requests, opt.connections, seconds, rps, normal.p50, normal.p90, normal.p99,
                normal.max, normal.mean, statuses);
+        if (inst.n > 0)
+            printf("server timing: instantiate p50 %.1f us, p99 %.1f us; handler p50 %.1f us, "
+                   "p99 %.1f us\n",
+                   inst.p50 * 1e3, inst.p99 * 1e3, handler.p50 * 1e3, handler.p99 * 1e3);
         if (opt.runaway != NULL)
             printf("runaway %s: %zu requests, latency p50 %.1f ms, max %.1f ms; statuses: %s\n",
                    opt.runaway, r.runaway_count, runaway.p50, runaway.max, runaway_statuses);
