@@ -81,7 +81,7 @@ request_server_run()
         --requests 3 '/hello?name=cmake' || status=1
     wait "$pid" || status=1
     cat "$out"
-    return $status
+    return "$status"
 }
 run "request-server: three requests, then a clean exit" \
     '^request_server: served 3 requests: 3 ok, 0 client errors' request_server_run
