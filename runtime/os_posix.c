@@ -370,12 +370,23 @@ static void *ticker_main(void *unused)
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     while (!__atomic_load_n(&ticker.stop, __ATOMIC_ACQUIRE)) {
-        /* Absolute times: a late wake-up does not push every later tick back. */
+        /* Absolute times, so the ticks keep their period on average; but a wake-up later
+         * than a whole period drops the missed ticks instead of catching up with a burst,
+         * which would end deadlines armed meanwhile early: an epoch never lasts less than
+         * the period (under load it lasts longer). */
         uint64_t ns = (uint64_t)next.tv_nsec + ticker.period_ns;
         next.tv_sec += (time_t)(ns / 1000000000u);
         next.tv_nsec = (long)(ns % 1000000000u);
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
             ;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        uint64_t late = (uint64_t)(now.tv_sec - next.tv_sec) * 1000000000u +
+                        (uint64_t)now.tv_nsec - (uint64_t)next.tv_nsec;
+        if ((now.tv_sec > next.tv_sec ||
+             (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) &&
+            late >= ticker.period_ns)
+            next = now;
         ticker.fn(ticker.arg);
     }
     return NULL;

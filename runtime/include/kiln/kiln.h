@@ -220,8 +220,12 @@ uint64_t kiln_epoch_advance(uint64_t n);
  * kiln_instance_interrupt, KILN_STATUS_NOMEM. Thread-safe. */
 kiln_status kiln_instance_set_deadline(kiln_instance *inst, uint64_t epochs);
 /* Starts (or restarts with a new period) a runtime thread that calls kiln_epoch_advance(1)
- * every period_ns nanoseconds of the monotonic clock. KILN_STATUS_ARG for 0,
- * KILN_STATUS_NOMEM if the thread cannot start (always on bare metal). */
+ * every period_ns nanoseconds of the monotonic clock. An epoch never lasts less than the
+ * period: a tick that comes more than a period late is not caught up with extra ticks (which
+ * would end deadlines armed meanwhile early), so under load epochs last longer. A deadline
+ * of n epochs therefore stops a call no sooner than (n - 1) periods after it was armed.
+ * KILN_STATUS_ARG for 0, KILN_STATUS_NOMEM if the thread cannot start (always on bare
+ * metal). */
 kiln_status kiln_epoch_ticker_start(uint64_t period_ns);
 /* Stops the ticker thread and waits for it. No effect if it is not running. */
 void kiln_epoch_ticker_stop(void);
