@@ -10,7 +10,7 @@
 #   --build-dir DIR      the Kiln build tree holding bin/kiln (default: build)
 #   --kiln PATH          the kiln program (default: BUILD_DIR/bin/kiln)
 #   --work DIR           where work files go (default: BUILD_DIR/fuzz-exec)
-#   --strict             count skipped seeds and dead-load runs as failures (ctest)
+#   --strict             count skipped seeds as failures (ctest)
 #   --skip-if-missing    exit 77 (skipped, for ctest) when wasm-opt, wast2json or python3 is
 #                        missing
 #
@@ -20,11 +20,9 @@
 # result and trap. Work files of a failing seed are kept (sN.wasm, sN.wast, sN.log,
 # sN-OLEVEL.out). ctest fuzz.exec runs a few fixed seeds; longer runs are for people: a
 # failure is a difference to investigate (binaryen 108, Debian 12's, has bugs of its own).
-# Known difference (docs/abi.md, "Known limitation"): with guard pages at -O1 and above, a
-# load whose value the optimiser proves unneeded is deleted, so binaryen traps and Kiln
-# returns a value (and later calls may then see other state); a run whose first failure is
-# such a missing trap is reported as "dead-load" when the seed passes with --bounds-checks.
-# Exit status: 0 if every seed passed (dead-load runs included unless --strict), 1 if any
+# Every difference is a failure: loads whose value is unused or partly used trap like the
+# others (docs/abi.md, "Every access happens as written").
+# Exit status: 0 if every seed passed (skipped seeds included unless --strict), 1 if any
 # failed, 2 usage (77: see --skip-if-missing).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
@@ -48,7 +46,7 @@ while [[ $# -gt 0 ]]; do
         --work) work=$2; shift 2 ;;
         --skip-if-missing) missing=77; shift ;;
         --strict) strict=1; shift ;;
-        -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "fuzz-exec.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -71,7 +69,7 @@ done
 conv=$root/tests/fuzz/fuzz_exec_wast.py
 mkdir -p "$work" && cd "$work" || exit 2
 
-passed=0 failed=0 skipped=0 deadload=0
+passed=0 failed=0 skipped=0
 for ((s = first; s <= last; s++)); do
     python3 -c "import random, sys; random.seed($s)
 sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(8000)))" >"s$s.bin"
@@ -94,13 +92,6 @@ sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(8000)))" >"s$
             rm -f "$out"
             continue
         fi
-        if [[ ${#bounds[@]} -eq 0 && $o != -O0 ]] &&
-            grep -m 1 FAIL "$out" | grep -q 'expected trap' &&
-            timeout 600 "$kiln" wast "$o" --bounds-checks "s$s.wast" >/dev/null 2>&1; then
-            echo "seed $s $o: dead-load: $(grep -c FAIL "$out") failure(s), the first a missing trap; none with --bounds-checks"
-            deadload=$((deadload + 1))
-            continue
-        fi
         echo "seed $s $o: FAILED: $(grep FAIL "$out" | head -n 1 | cut -c 1-240)"
         ok=0
     done
@@ -111,10 +102,10 @@ sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(8000)))" >"s$
         failed=$((failed + 1))
     fi
 done
-echo "fuzz-exec: seeds $first..$last: $passed passed ($deadload dead-load runs), $failed failed," \
+echo "fuzz-exec: seeds $first..$last: $passed passed, $failed failed," \
     "$skipped skipped; work files in $work"
-if ((strict && skipped + deadload > 0)); then
-    echo "fuzz-exec: --strict: skipped seeds and dead-load runs count as failures"
+if ((strict && skipped > 0)); then
+    echo "fuzz-exec: --strict: skipped seeds count as failures"
     exit 1
 fi
 ((failed == 0))

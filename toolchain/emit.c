@@ -5,7 +5,9 @@
  * the host CPU and its features). Code is position-independent so objects link into PIE
  * executables and shared libraries. Optimisation is the new pass manager's default<On>
  * pipeline through LLVMRunPasses, after which the "root" copies of memory bases that lowering
- * made for the loop vectoriser (lower_memory.c) are replaced by the bases themselves. Output goes
+ * made for the loop vectoriser (lower_memory.c) are replaced by the bases themselves, and the
+ * anchors that kept loads alive are removed, leaving accesses of Wasm memory volatile for code
+ * generation (settle_accesses). Output goes
  * to a malloc'ed buffer (object, assembly or textual IR); compile.c writes it to a file when asked.
  * LLVM's targets are registered once per process (call_once), so compilations on several threads
  * may start at the same time.
@@ -151,6 +153,84 @@ static void strip_roots(LLVMModuleRef mod)
             }
 }
 
+/* ---- Accesses of Wasm memory stay as written (guard-page mode) ---- */
+
+/* Whether tag (a !tbaa access tag) is lowering's "wasm memory" one: !{T, T, 0} with
+ * T = !{"wasm memory", root, 0}. Nodes are uniqued per context, so *memo remembers it. */
+static bool wasm_memory_tag(LLVMValueRef tag, LLVMValueRef *memo)
+{
+    if (tag == NULL)
+        return false;
+    if (*memo != NULL)
+        return tag == *memo;
+    if (LLVMGetMDNodeNumOperands(tag) != 3)
+        return false;
+    LLVMValueRef ops[3];
+    LLVMGetMDNodeOperands(tag, ops);
+    if (ops[0] == NULL || !LLVMIsAMDNode(ops[0]) || LLVMGetMDNodeNumOperands(ops[0]) < 1)
+        return false;
+    LLVMValueRef name;
+    LLVMGetMDNodeOperands(ops[0], &name); /* only the first of its three */
+    unsigned len = 0;
+    const char *text = name ? LLVMGetMDString(name, &len) : NULL;
+    if (text == NULL || len != 11 || memcmp(text, "wasm memory", 11) != 0)
+        return false;
+    *memo = tag;
+    return true;
+}
+
+/* Whether i is one of lowering's anchors (LOWER_KEEP_TAG) */
+static bool is_anchor(LLVMValueRef i, LLVMValueRef assume)
+{
+    if (!LLVMIsACallInst(i) || LLVMGetCalledValue(i) != assume || LLVMGetNumOperandBundles(i) != 1)
+        return false;
+    LLVMOperandBundleRef b = LLVMGetOperandBundleAtIndex(i, 0);
+    size_t len = 0;
+    const char *tag = LLVMGetOperandBundleTag(b, &len);
+    bool ours = len == sizeof LOWER_KEEP_TAG - 1 && memcmp(tag, LOWER_KEEP_TAG, len) == 0;
+    LLVMDisposeOperandBundle(b);
+    return ours;
+}
+
+/* After the pipeline, in each function lowered in guard-page mode (it has anchors): removes
+ * the anchors lowering put after each load of Wasm memory (LOWER_KEEP_TAG) and makes every
+ * access of Wasm memory volatile, so that code generation performs each exactly as written.
+ * With guard pages the access is the bounds check, and instruction selection would
+ * otherwise delete loads whose value is unused and narrow accesses to the bytes that matter
+ * (`i32.wrap_i64 (i64.load p)` reads 4 bytes, `x & 0xff` one, and a read-modify-write that
+ * changes one byte of a word reads and writes only that byte), while an access that crosses
+ * the end of memory must trap whatever part of it is used. The optimiser has done its work
+ * by now on plain accesses (the anchors kept it from deleting or narrowing loads); what
+ * volatile costs is in code generation only: a load is not folded into another
+ * instruction's operand, and accesses are not merged, narrowed or reordered with each
+ * other (docs/abi.md). */
+static void settle_accesses(LLVMModuleRef mod)
+{
+    unsigned kind = LLVMGetMDKindIDInContext(LLVMGetModuleContext(mod), "tbaa", 4);
+    LLVMValueRef assume = LLVMGetNamedFunction(mod, "llvm.assume");
+    if (assume == NULL || LLVMGetIntrinsicID(assume) != LLVMLookupIntrinsicID("llvm.assume", 11))
+        return;
+    LLVMValueRef memo = NULL;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+        size_t anchors = 0;
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb), next; i; i = next) {
+                next = LLVMGetNextInstruction(i);
+                if (is_anchor(i, assume)) {
+                    LLVMInstructionEraseFromParent(i);
+                    anchors++;
+                }
+            }
+        if (anchors == 0)
+            continue; /* no loads of Wasm memory, or bounds-checked ones */
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+                if ((LLVMIsALoadInst(i) || LLVMIsAStoreInst(i)) &&
+                    wasm_memory_tag(LLVMGetMetadata(i, kind), &memo))
+                    LLVMSetVolatile(i, true);
+    }
+}
+
 bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, kiln_diag *d)
 {
     static const char *const pipelines[] = {"default<O0>", "default<O1>", "default<O2>",
@@ -164,6 +244,7 @@ bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, ki
     LLVMDisposePassBuilderOptions(opts);
     if (!err) {
         strip_roots(mod);
+        settle_accesses(mod);
         return true;
     }
     char *msg = LLVMGetErrorMessage(err);

@@ -247,8 +247,19 @@ LLVMValueRef lower_load(lower_ctx *c, LLVMTypeRef t, LLVMValueRef ptr, lower_ali
     if (invariant)
         LLVMSetMetadata(v, c->u->md_invariant,
                         LLVMMetadataAsValue(c->u->ctx, LLVMMDNodeInContext2(c->u->ctx, NULL, 0)));
-    if (alias == ALIAS_MEMORY)
+    if (alias == ALIAS_MEMORY) {
         LLVMSetAlignment(v, 1); /* Wasm's alignment is a hint: accesses may be unaligned */
+        /* Guard-page mode: the access itself is the bounds check, so it must happen even if
+         * its value is never needed (LOWER_KEEP_TAG). Explicit checks trap on their own. */
+        if (!c->u->bounds_checks) {
+            LLVMOperandBundleRef keep =
+                LLVMCreateOperandBundle(LOWER_KEEP_TAG, sizeof LOWER_KEEP_TAG - 1, &v, 1);
+            LLVMValueRef yes = LLVMConstInt(c->u->t_i1, 1, false);
+            LLVMBuildCallWithOperandBundles(c->b, c->u->assume_type, c->u->assume, &yes, 1, &keep,
+                                            1, "");
+            LLVMDisposeOperandBundle(keep);
+        }
+    }
     return v;
 }
 
@@ -724,6 +735,9 @@ bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m,
     u.t_v128 = LLVMVectorType(u.t_i64, 2);
     u.t_ptr = LLVMPointerTypeInContext(u.ctx, 0);
     init_metadata(&u);
+    unsigned assume_id = LLVMLookupIntrinsicID("llvm.assume", 11);
+    u.assume = LLVMGetIntrinsicDeclaration(mod, assume_id, NULL, 0);
+    u.assume_type = LLVMIntrinsicGetType(u.ctx, assume_id, NULL, 0);
 
     bool ok = lower_layout(m, &u.layout, d) && lower_declare_functions(&u);
     for (uint32_t i = part->first; ok && i < part->end; i++) {

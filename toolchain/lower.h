@@ -112,8 +112,8 @@ typedef struct lower_unit {
     bool is_elf;        /* code goes to section kiln_text with __start_/__stop_ bounds */
     bool bounds_checks; /* explicit bounds checks (KILN_MODULE_BOUNDS_CHECKED) */
     kiln_interrupt_mode interrupts; /* SIGNAL, FULL or NONE (resolved from AUTO) */
-    bool bare_metal;    /* an OS-less triple (*-none-*): no unwind tables */
-    char symbol[256];   /* lower_symbol()'s result */
+    bool bare_metal;                /* an OS-less triple (*-none-*): no unwind tables */
+    char symbol[256];               /* lower_symbol()'s result */
 
     kiln_vmctx_layout layout;
 
@@ -126,11 +126,13 @@ typedef struct lower_unit {
     LLVMValueRef rt[RT_COUNT];
     LLVMValueRef code_begin, code_end; /* __start_/__stop_kiln_text */
 
+    LLVMValueRef assume; /* llvm.assume, for the keep-alive anchors of loads */
+    LLVMTypeRef assume_type;
     unsigned md_tbaa, md_invariant, md_prof;
     LLVMValueRef tbaa[ALIAS_COUNT];
-    LLVMValueRef unlikely; /* branch_weights for a branch to a trap block */
+    LLVMValueRef unlikely;                       /* branch_weights for a branch to a trap block */
     LLVMValueRef libc_entries[LOWER_LIBC_KINDS]; /* per lower_libc.c kind: lower_libc_entry's */
-    uint32_t libc_entry_funcs[LOWER_LIBC_KINDS];  /* ... and the function index it calls */
+    uint32_t libc_entry_funcs[LOWER_LIBC_KINDS]; /* ... and the function index it calls */
 } lower_unit;
 
 typedef enum lower_frame_kind {
@@ -173,6 +175,14 @@ enum { LOWER_FACTS = 32, LOWER_GETS = 64, LOWER_ROOTS_MAX = 64 };
 /* The text of the inline asm that makes a "root" copy of memory 0's base (lower_memory.c);
  * emit_optimize replaces every such copy by the base after the optimisation pipeline. */
 #define LOWER_ROOT_ASM "# kiln root"
+
+/* The operand bundle tag of the anchors that keep out-of-bounds loads trapping in guard-page
+ * mode: `call void @llvm.assume(i1 true) ["noundef"(T %loaded)]` after each load of Wasm
+ * memory (lower_load). The claim is true -- bytes of linear memory are never undef -- and
+ * it is a use LLVM keeps, so no optimisation deletes a load whose value turns out unneeded;
+ * emit_optimize removes the anchors after the pipeline and makes the loads that had no other
+ * use volatile (emit.c, docs/abi.md "Loads whose value is unused"). */
+#define LOWER_KEEP_TAG "noundef"
 
 typedef struct lower_ctx {
     lower_unit *u;

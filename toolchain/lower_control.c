@@ -112,37 +112,10 @@ static LLVMValueRef is_true(lower_ctx *c, LLVMValueRef i32)
     return LLVMBuildICmp(c->b, LLVMIntNE, i32, LLVMConstNull(c->u->t_i32), "");
 }
 
-/* A dropped value's loads must still trap when out of bounds, and LLVM deletes unused loads
- * (even at -O0, where instruction selection skips them): make the loads the value was
- * computed from volatile, following the operands of side-effect-free instructions (casts,
- * arithmetic, compares, selects, vector lanes) up to a few levels. Loads whose value is used
- * stay, unless optimisation proves the use unneeded: docs/abi.md. */
-static void keep_dropped_load(lower_ctx *c, LLVMValueRef v, unsigned depth)
-{
-    if (LLVMIsAInstruction(v) == NULL || depth > 8)
-        return;
-    if (LLVMIsALoadInst(v)) {
-        if (LLVMGetMetadata(v, c->u->md_tbaa) == c->u->tbaa[ALIAS_MEMORY])
-            LLVMSetVolatile(v, true);
-        return;
-    }
-    LLVMOpcode op = LLVMGetInstructionOpcode(v);
-    if (op == LLVMCall || op == LLVMPHI)
-        return; /* a call is kept on its own; a phi's inputs are used by it */
-    int n = LLVMGetNumOperands(v);
-    for (int i = 0; i < n; i++)
-        keep_dropped_load(c, LLVMGetOperand(v, (unsigned)i), depth + 1);
-}
-
 /* Values a branch, return or unreachable left on the stack of frame f are discarded at its
- * end (or else) as if dropped: `(f32.load ...) (block (return ...))` must still trap. */
+ * end (or else). Their loads still trap: every load of Wasm memory is anchored (lower_load). */
 static void drop_abandoned(lower_ctx *c, const lower_frame *f)
 {
-    if (c->sp > f->height) {
-        LLVMValueRef *v = lower_top(c, c->sp - f->height);
-        for (uint32_t i = 0; i < c->sp - f->height; i++)
-            keep_dropped_load(c, v[i], 0);
-    }
     c->sp = f->height;
 }
 
@@ -434,7 +407,7 @@ bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg)
 
 bool lower_drop(lower_ctx *c, const wasm_instr *ins, int arg)
 {
-    keep_dropped_load(c, lower_pop(c), 0);
+    lower_pop(c); /* its loads still trap: lower_load anchors them */
     return true;
 }
 

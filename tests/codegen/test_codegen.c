@@ -244,7 +244,7 @@ static void test_multi3_idiom(void **state)
     free(mul);
     char *frame = function_text(ir, "multi3_f9");
     assert_int_equal(count(frame, " = mul nuw i128 "), 2);
-    assert_int_equal(count(frame, "store i64 "), 4);
+    assert_int_equal(count(frame, "store volatile i64 "), 4);
     assert_int_equal(count(frame, " = load "), 2); /* vmctx: memory base, stack limit */
     free(frame);
     free(ir);
@@ -321,7 +321,7 @@ static void test_vector_loop_roots(void **state)
     char *axpy = function_text(ir, "vector_loop_f0");
     assert_int_equal(count(axpy, "icmp ult ptr"), 2);
     assert_int_equal(count(axpy, "fmul <4 x double>"), 1);
-    assert_int_equal(count(axpy, "store <4 x double>"), 1);
+    assert_int_equal(count(axpy, "store volatile <4 x double>"), 1);
     free(axpy);
     assert_null(strstr(ir, " asm "));
     free(ir);
@@ -331,6 +331,52 @@ static void test_vector_loop_roots(void **state)
         assert_null(strstr(ir, " asm "));
         free(ir);
     }
+}
+
+/* Accesses of Wasm memory in guard-page mode (toolchain/lower.c lower_load, emit.c
+ * settle_accesses): after the pipeline, at every level, no anchor is left, and every load
+ * and store in a function with loads is volatile, so code generation neither deletes the
+ * dropped load nor narrows the partly used one or the read-modify-write. Bounds-checked code
+ * gets neither anchors nor volatile accesses (its checks trap on their own).
+ * tests/wast/dead_loads.wast runs the same shapes. */
+static void test_exact_accesses(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *fn, *access;
+        size_t n;
+    } want[] = {{"exact_f0", "load volatile i64", 1},
+                {"exact_f1", "load volatile i64", 1},
+                {"exact_f2", "load volatile i32", 1},
+                {"exact_f2", "store volatile i32", 1}};
+    for (int opt = 0; opt <= 3; opt++) {
+        char *ir = ir_of("exact.wasm", opt, "x86_64-unknown-linux-gnu");
+        assert_null(strstr(ir, "call void @llvm.assume"));
+        for (size_t i = 0; i < KILN_ARRAY_LEN(want); i++) {
+            char *f = function_text(ir, want[i].fn);
+            assert_int_equal(count(f, want[i].access), want[i].n);
+            free(f);
+        }
+        free(ir);
+    }
+    size_t size;
+    uint8_t *bytes = load_fixture("exact.wasm", &size);
+    kiln_compile_options o;
+    text_options(&o, "exact.wasm", KILN_EMIT_LLVM, 2, "x86_64-unknown-linux-gnu");
+    o.input = bytes;
+    o.input_size = size;
+    o.bounds_checks = true;
+    kiln_compile_result res;
+    kiln_diag d;
+    assert_true(kiln_compile(&o, &res, &d));
+    char *ir = result_text(&res);
+    assert_null(strstr(ir, "llvm.assume"));
+    /* The only volatile loads are the array entries' interruption checks. */
+    assert_int_equal(count(ir, "load volatile"), count(ir, "%interrupt = load volatile i32"));
+    assert_null(strstr(ir, "store volatile"));
+    assert_non_null(strstr(ir, "trap.memory_oob"));
+    free(ir);
+    free(bytes);
 }
 
 /* The optimised IR of fixture name compiled at opt for x86_64 with interruption mode. */
@@ -360,10 +406,13 @@ static void test_interrupt_checks(void **state)
     (void)state;
     static const struct {
         const char *fn;
-        size_t edges, entries;      /* full mode */
-        size_t signal_edges;        /* signal mode (no function entries) */
-    } want[] = {{"checks_f0", 0, 0, 0}, {"checks_f1", 1, 0, 0}, {"checks_f2", 0, 1, 0},
-                {"checks_f3", 2, 0, 0}, {"checks_f4", 1, 1, 1}};
+        size_t edges, entries; /* full mode */
+        size_t signal_edges;   /* signal mode (no function entries) */
+    } want[] = {{"checks_f0", 0, 0, 0},
+                {"checks_f1", 1, 0, 0},
+                {"checks_f2", 0, 1, 0},
+                {"checks_f3", 2, 0, 0},
+                {"checks_f4", 1, 1, 1}};
     char *full = ir_with_interrupts("checks.wasm", 0, KILN_INTERRUPT_FULL);
     char *signal = ir_with_interrupts("checks.wasm", 0, KILN_INTERRUPT_AUTO);
     for (size_t i = 0; i < KILN_ARRAY_LEN(want); i++) {
@@ -483,6 +532,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_deterministic),       cmocka_unit_test(test_cross_targets),
         cmocka_unit_test(test_simd_compiles),       cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_multi3_idiom),        cmocka_unit_test(test_interrupt_checks),
+        cmocka_unit_test(test_exact_accesses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,11 @@
 ;; dead_loads.wast -- loads whose value is never used must still trap when out of bounds.
 ;; With guard pages the trap is the MMU's fault on the access itself, and LLVM deletes loads
-;; whose value is unused; toolchain/lower_control.c makes the loads a value was computed from
-;; volatile when the value is dropped or left on the stack by a branch, return or unreachable
-;; (as binaryen writes code). Each function is called in bounds (a result) and out of bounds
-;; (a trap). Run by ctest wast.dead_loads at -O0 and -O2, and with --bounds-checks. Not here:
-;; loads the optimiser finds unneeded (x - x of one load), which -O2 deletes (docs/abi.md).
+;; whose value is unused -- dropped, left on the stack by a branch, return or unreachable (as
+;; binaryen writes code), or found unneeded by the optimiser (x - x, x * 0, an if whose arms
+;; are empty, a store that a later one overwrites). Every load of Wasm memory is anchored by
+;; lowering and settled after the pipeline (toolchain/lower.c lower_load, toolchain/emit.c
+;; keep_loads; docs/abi.md). Each function is called in bounds (a result) and out of bounds (a
+;; trap). Run by ctest wast.dead_loads at -O0 and -O2, and with --bounds-checks.
 (module
   (memory 1)
   (data (i32.const 16) "\2a\00\00\00\00\00\00\00")
@@ -92,3 +93,118 @@
 (assert_trap (invoke "if_arm" (i32.const 0x40000000)) "out of bounds memory access")
 (assert_trap (invoke "then_unreachable" (i32.const 16)) "unreachable")
 (assert_trap (invoke "then_unreachable" (i32.const 0x40000000)) "out of bounds memory access")
+
+;; Loads that the optimiser finds unneeded.
+(module
+  (memory 1)
+  (data (i32.const 16) "\2a\00\00\00\07\00\00\00")
+
+  ;; x - x of one load is 0 whatever x is.
+  (func (export "self_sub") (param i32) (result i32)
+    (local i32)
+    (local.set 1 (i32.load (local.get 0)))
+    (i32.sub (local.get 1) (local.get 1)))
+
+  ;; x * 0 and x & 0.
+  (func (export "times_zero") (param i32) (result i64)
+    (i64.add (i64.mul (i64.load (local.get 0)) (i64.const 0))
+             (i64.and (i64.load offset=8 (local.get 0)) (i64.const 0))))
+
+  ;; The load only decides an if whose arms do nothing.
+  (func (export "empty_if") (param i32) (result i32)
+    (if (i32.load8_u (local.get 0)) (then) (else))
+    (i32.const 9))
+
+  ;; A select of two equal values.
+  (func (export "same_select") (param i32) (result i32)
+    (select (i32.const 10) (i32.const 10) (i32.load16_u (local.get 0))))
+
+  ;; The loaded value is stored, and the store is overwritten before anything reads it.
+  (func (export "overwritten") (param i32) (result i32)
+    (i32.store (i32.const 32) (i32.load (local.get 0)))
+    (i32.store (i32.const 32) (i32.const 11))
+    (i32.load (i32.const 32)))
+
+  ;; Loaded in a loop into a local that nothing reads afterwards (a dead cycle of phis).
+  (func (export "loop_dead") (param i32 i32) (result i32)
+    (local i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get 1)))
+        (local.set 2 (i32.add (local.get 2) (i32.load (local.get 0))))
+        (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+        (br $l)))
+    (i32.const 12))
+
+  ;; A vector load whose lanes are all replaced.
+  (func (export "lanes_replaced") (param i32) (result i32)
+    (i32x4.extract_lane 0
+      (i32x4.replace_lane 0 (v128.load (local.get 0)) (i32.const 13))))
+
+  ;; A comparison whose outcome is known: an unsigned value is never below 0.
+  (func (export "known_compare") (param i32) (result i32)
+    (i32.lt_u (i32.load (local.get 0)) (i32.const 0)))
+)
+
+(assert_return (invoke "self_sub" (i32.const 16)) (i32.const 0))
+(assert_trap (invoke "self_sub" (i32.const 65533)) "out of bounds memory access")
+(assert_trap (invoke "self_sub" (i32.const -1)) "out of bounds memory access")
+(assert_return (invoke "times_zero" (i32.const 16)) (i64.const 0))
+(assert_trap (invoke "times_zero" (i32.const 65524)) "out of bounds memory access")
+(assert_trap (invoke "times_zero" (i32.const 65536)) "out of bounds memory access")
+(assert_return (invoke "empty_if" (i32.const 65535)) (i32.const 9))
+(assert_trap (invoke "empty_if" (i32.const 65536)) "out of bounds memory access")
+(assert_return (invoke "same_select" (i32.const 16)) (i32.const 10))
+(assert_trap (invoke "same_select" (i32.const 65535)) "out of bounds memory access")
+(assert_return (invoke "overwritten" (i32.const 16)) (i32.const 11))
+(assert_trap (invoke "overwritten" (i32.const 65533)) "out of bounds memory access")
+(assert_return (invoke "loop_dead" (i32.const 16) (i32.const 3)) (i32.const 12))
+(assert_return (invoke "loop_dead" (i32.const 65536) (i32.const 0)) (i32.const 12))
+(assert_trap (invoke "loop_dead" (i32.const 65536) (i32.const 3)) "out of bounds memory access")
+(assert_return (invoke "lanes_replaced" (i32.const 16)) (i32.const 13))
+(assert_trap (invoke "lanes_replaced" (i32.const 65521)) "out of bounds memory access")
+(assert_return (invoke "known_compare" (i32.const 16)) (i32.const 0))
+(assert_trap (invoke "known_compare" (i32.const 65533)) "out of bounds memory access")
+
+;; A memory of 0 pages: every access traps, a splat whose value only decides an empty if too.
+(module
+  (memory 0)
+  (func (export "splat_if") (result i32)
+    (if (i32x4.extract_lane 1 (v128.load32_splat (i32.const 0))) (then))
+    (i32.const 14))
+  (func (export "narrow") (param i32) (result i32)
+    (drop (i64.load32_s offset=0 (local.get 0)))
+    (i32.const 15))
+)
+
+(assert_trap (invoke "splat_if") "out of bounds memory access")
+(assert_trap (invoke "narrow" (i32.const 0)) "out of bounds memory access")
+
+;; Accesses whose value is only partly used: code generation would read (and write back) only
+;; the bytes that matter, but an access that crosses the end of memory traps as a whole.
+(module
+  (memory 1)
+  (func (export "wrap") (param i32) (result i32)
+    (i32.wrap_i64 (i64.load (local.get 0))))
+  (func (export "lane0") (param i32) (result i32)
+    (i32x4.extract_lane 0 (v128.load (local.get 0))))
+  (func (export "low8") (param i32) (result i32)
+    (i32.and (i32.load (local.get 0)) (i32.const 255)))
+  (func (export "or1") (param i32)
+    (i32.store (local.get 0) (i32.or (i32.load (local.get 0)) (i32.const 1))))
+  (func (export "and_hi") (param i32)
+    (i64.store (local.get 0) (i64.and (i64.load (local.get 0)) (i64.const 0xffffffffffffff00))))
+  (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0)))
+)
+
+(assert_return (invoke "wrap" (i32.const 65528)) (i32.const 0))
+(assert_trap (invoke "wrap" (i32.const 65532)) "out of bounds memory access")
+(assert_return (invoke "lane0" (i32.const 65520)) (i32.const 0))
+(assert_trap (invoke "lane0" (i32.const 65532)) "out of bounds memory access")
+(assert_trap (invoke "low8" (i32.const 65535)) "out of bounds memory access")
+(assert_trap (invoke "or1" (i32.const 65534)) "out of bounds memory access")
+(assert_return (invoke "peek" (i32.const 65534)) (i32.const 0))
+(assert_return (invoke "or1" (i32.const 65532)))
+(assert_return (invoke "peek" (i32.const 65532)) (i32.const 1))
+(assert_trap (invoke "and_hi" (i32.const 65532)) "out of bounds memory access")
+(assert_return (invoke "peek" (i32.const 65532)) (i32.const 1))
