@@ -64,6 +64,7 @@ struct kiln_stacks {
     /* Free stacks: warm ones (pages kept) at free[0, warm), cold ones (given back) at
      * free[count - cold, count); slots [fresh, count) were never used (not committed). */
     uint32_t *free;
+    uint8_t *puts; /* [count]: times each stack came back (wrapping) */
     uint32_t warm, cold, fresh;
     uint32_t live;
     bool closing;
@@ -109,6 +110,7 @@ static void stacks_destroy(kiln_stacks *s)
     kiln_os_release(s->region, (size_t)s->count * s->stride);
     pthread_mutex_destroy(&s->lock);
     free(s->free);
+    free(s->puts);
     free(s);
 }
 
@@ -138,14 +140,17 @@ KILN_API kiln_status kiln_stacks_new(const kiln_stacks_config *config, kiln_stac
     }
     kiln_stacks *s = calloc(1, sizeof *s);
     uint32_t *free_slots = calloc(count, sizeof *free_slots);
-    char *region = s && free_slots ? kiln_os_reserve((size_t)count * stride) : NULL;
+    uint8_t *puts = calloc(count, 1);
+    char *region = s && free_slots && puts ? kiln_os_reserve((size_t)count * stride) : NULL;
     if (region == NULL) {
         kiln_set_error("kiln_stacks_new: cannot reserve %u stacks of %zu bytes", (unsigned)count,
                        size);
         free(s);
         free(free_slots);
+        free(puts);
         return KILN_STATUS_NOMEM;
     }
+    s->puts = puts;
     s->stack_size = size;
     s->guard = guard;
     s->stride = stride;
@@ -212,14 +217,41 @@ static kiln_status stacks_take(kiln_stacks *s, uint32_t *out)
     return status;
 }
 
-/* Gives a stack back: warm while fewer than cached_max free stacks are, with the pages below
- * its top KILN_TASK_WARM given back (a deep call left them resident); else all of it. */
-static void stacks_put(kiln_stacks *s, uint32_t slot)
+/* Whether the PROBE bytes below a stack's warm top hold anything but zeros: a call went
+ * deeper than KILN_TASK_WARM since the pages below were last given back (then they read as
+ * zeros, and reading them maps the kernel's zero page, which takes no memory). Every frame
+ * that crosses that line writes its return address or saved registers into them, unless it
+ * is larger than PROBE and leaves its top unwritten: the periodic trim catches those. Plain
+ * reads of memory the sanitizers may still think of as a dead frame's. */
+#define PROBE 1024u
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+__attribute__((no_sanitize("address", "thread")))
+#endif
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+__attribute__((no_sanitize_address, no_sanitize_thread))
+#endif
+static bool
+went_deep(const char *top)
+{
+    const uint64_t *p = (const uint64_t *)(const void *)(top - KILN_TASK_WARM - PROBE);
+    uint64_t any = 0;
+    for (size_t i = 0; i < PROBE / sizeof *p; i++)
+        any |= p[i];
+    return any != 0;
+}
+
+/* Gives a stack back: warm while fewer than cached_max free stacks are, else all of its
+ * memory goes back. A warm stack keeps its top KILN_TASK_WARM bytes; the pages below go back
+ * when the probe below that part shows a deeper call, after a stack overflow, and on every
+ * 32nd reuse of the slot (a frame that jumped over the probe). */
+static void stacks_put(kiln_stacks *s, uint32_t slot, bool overflowed)
 {
     char *lo = slot_lo(s, slot);
     pthread_mutex_lock(&s->lock);
     if (s->warm < s->cached_max) {
-        if (s->guard != 0 && s->stack_size > KILN_TASK_WARM)
+        if (s->guard != 0 && s->stack_size > KILN_TASK_WARM &&
+            (overflowed || (++s->puts[slot] & 31u) == 0 || went_deep(lo + s->stack_size)))
             kiln_os_discard(lo, s->stack_size - KILN_TASK_WARM);
         s->free[s->warm++] = slot;
     } else {
@@ -427,6 +459,8 @@ KILN_API kiln_status kiln_task_start(kiln_stacks *stacks, kiln_instance *inst,
     task->own.stack_guard = stacks->guard;
     task->sp = kiln_stack_prepare((void *)task->hi, task_main);
 #ifdef KILN_TSAN
+    /* A fiber per task: a finished task never returns from its first frames, so a fiber
+     * reused by the next task would keep their entries on its shadow call stack. */
     task->fiber = __tsan_create_fiber(0);
 #endif
     switch_in(t, task);
@@ -528,6 +562,7 @@ KILN_API kiln_status kiln_task_free(kiln_task *task)
 #ifdef KILN_TSAN
     __tsan_destroy_fiber(task->fiber);
 #endif
-    stacks_put(task->stacks, task->slot);
+    stacks_put(task->stacks, task->slot,
+               task->state == KILN_TASK_TRAPPED && task->trap == KILN_TRAP_STACK_EXHAUSTED);
     return KILN_STATUS_OK;
 }
