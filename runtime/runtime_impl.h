@@ -69,12 +69,13 @@
 /* Faults this far below a thread's lowest usable stack byte count as stack overflow. */
 #define KILN_STACK_GUARD_SLOP (64u * 1024u)
 /* Task stacks (task.c, docs/yield.md): the default usable size (wasm and host code), how
- * many a pool of stacks holds by default, how many freed stacks keep their pages, the guard
+ * many a pool of stacks holds by default (17 GiB of address space on 64-bit hosts, 272 MiB
+ * on 32-bit ones), how many freed stacks keep their pages, the guard
  * below each one (bytes of address space only: 64 KiB so that a host frame of up to that size
  * cannot jump over it into the next stack), and the part of a freed stack that stays warm
  * when the rest is given back. */
 #define KILN_TASK_STACK_SIZE  ((size_t)1u << 20)
-#define KILN_TASK_STACKS      16384u
+#define KILN_TASK_STACKS      (sizeof(void *) >= 8 ? 16384u : 256u)
 #define KILN_TASK_CACHED      64u
 #define KILN_TASK_STACK_GUARD ((size_t)64u * 1024u)
 #define KILN_TASK_WARM        ((size_t)64u * 1024u)

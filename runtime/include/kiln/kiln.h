@@ -245,7 +245,7 @@ typedef enum kiln_task_state {
 } kiln_task_state;
 
 typedef struct kiln_stacks_config {
-    uint32_t count; /* stacks, i.e. tasks that can be alive at once; 0 = 16,384 */
+    uint32_t count; /* stacks, i.e. tasks alive at once; 0 = 16,384 (256 on 32-bit hosts) */
     /* Usable bytes of each stack, for wasm and the host code it calls (rounded up to pages;
      * at least 16 KiB); 0 = 1 MiB. Each entry into wasm on it keeps the instance's
      * stack_headroom (or half the stack, if smaller) below its wasm stack limit. */
@@ -282,6 +282,7 @@ kiln_status kiln_task_start(kiln_stacks *stacks, kiln_instance *inst, const kiln
  * return becomes KILN_TRAP_INTERRUPTED. KILN_STATUS_ARG if task is NULL, not suspended, or
  * was started on another thread (nothing runs). */
 kiln_status kiln_task_resume(kiln_task *task, const kiln_val *value);
+/* Where the task stands (KILN_TASK_TRAPPED for NULL). */
 kiln_task_state kiln_task_get_state(const kiln_task *task);
 /* SUSPENDED: the value the task yielded (valid until it is resumed or freed); else NULL. */
 const kiln_val *kiln_task_yielded(const kiln_task *task);
