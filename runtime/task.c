@@ -224,15 +224,12 @@ static kiln_status stacks_take(kiln_stacks *s, uint32_t *out)
  * is larger than PROBE and leaves its top unwritten: the periodic trim catches those. Plain
  * reads of memory the sanitizers may still think of as a dead frame's. */
 #define PROBE 1024u
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-__attribute__((no_sanitize("address", "thread")))
+#if defined(KILN_ASAN) || defined(KILN_TSAN)
+#define UNSANITIZED __attribute__((no_sanitize_address, no_sanitize_thread))
+#else
+#define UNSANITIZED
 #endif
-#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-__attribute__((no_sanitize_address, no_sanitize_thread))
-#endif
-static bool
-went_deep(const char *top)
+UNSANITIZED static bool went_deep(const char *top)
 {
     const uint64_t *p = (const uint64_t *)(const void *)(top - KILN_TASK_WARM - PROBE);
     uint64_t any = 0;
