@@ -9,6 +9,7 @@
  * the guard, and the same one-stack pool serving the next task; an interrupt of a running
  * task from another thread and of a suspended one (taken when it resumes), and a deadline;
  * a yield from a host function's kiln_call into wasm (nested entries suspend together); a
+ * task started by a task's host function, both suspended at once, resumed and freed; a
  * yield outside any task (an error status, nothing suspends); freeing suspended tasks (the
  * host function sees KILN_STATUS_CANCELLED, no wasm runs again, the instance stays usable);
  * resident memory over 20 rounds of 1,000 tasks started, suspended and freed. Then 10,000
@@ -89,6 +90,8 @@ static size_t resident_bytes(void)
 /* ---- Host functions ---- */
 
 static int yields;           /* env.yield calls */
+static bool call_back_task;  /* env.call_back runs inner as a task of its own */
+static int32_t nested_yield; /* what that task yielded to env.call_back */
 static int cancelled_seen;   /* kiln_yield returned KILN_STATUS_CANCELLED */
 static kiln_trap inner_trap; /* what env.call_back's kiln_call returned */
 
@@ -111,7 +114,9 @@ static kiln_trap host_yield(void *env, kiln_instance *caller, const kiln_val *ar
     return KILN_TRAP_NONE;
 }
 
-/* env.call_back(x): inner(x) through kiln_call, nested in this host call. */
+/* env.call_back(x): inner(x) through kiln_call, nested in this host call; with
+ * call_back_task, inner(x) as a task started here (tasks nest): it yields x to us, we yield
+ * -1 to whoever runs our own task and resume inner with what we were resumed with. */
 static kiln_trap host_call_back(void *env, kiln_instance *caller, const kiln_val *args,
                                 kiln_val *results)
 {
@@ -119,6 +124,30 @@ static kiln_trap host_call_back(void *env, kiln_instance *caller, const kiln_val
     kiln_extern ex;
     if (kiln_instance_export(caller, "inner", &ex) != KILN_STATUS_OK)
         return KILN_TRAP_HOST;
+    if (call_back_task) {
+        kiln_task *b = NULL;
+        if (kiln_task_start(NULL, caller, ex.of.func, args, 1, &b) != KILN_STATUS_OK ||
+            kiln_task_get_state(b) != KILN_TASK_SUSPENDED) {
+            kiln_task_free(b);
+            return KILN_TRAP_HOST;
+        }
+        nested_yield = kiln_task_yielded(b)->of.i32;
+        kiln_val mine = {.type = KILN_TYPE_I32, .of.i32 = -1}, back;
+        memset(&back, 0, sizeof back);
+        if (kiln_yield(caller, &mine, &back) != KILN_STATUS_OK) {
+            kiln_task_free(b);
+            return KILN_TRAP_HOST;
+        }
+        size_t n = 0;
+        const kiln_val *r = NULL;
+        if (kiln_task_resume(b, &back) == KILN_STATUS_OK)
+            r = kiln_task_results(b, &n);
+        kiln_trap t = r != NULL && n == 1 ? KILN_TRAP_NONE : KILN_TRAP_HOST;
+        if (t == KILN_TRAP_NONE)
+            results[0].of.i32 = r[0].of.i32;
+        kiln_task_free(b);
+        return t;
+    }
     kiln_val r;
     inner_trap = kiln_call(caller, ex.of.func, args, 1, &r, 1);
     if (inner_trap != KILN_TRAP_NONE)
@@ -442,6 +471,31 @@ static void test_nested(kiln_instance *inst)
     expect_returned(task, 100042, __LINE__);
     EXPECT_INT(inner_trap, KILN_TRAP_NONE);
     kiln_task_free(task);
+    /* A task started by a host function of a task: both suspended at once, each resumed by
+     * the code that started it. */
+    call_back_task = true;
+    arg = i32v(8);
+    task = start(NULL, inst, "outer", &arg, 1);
+    if (task != NULL && expect_suspended(task, -1, __LINE__)) {
+        EXPECT_INT(nested_yield, 8);
+        CHECK(t->top == NULL && t->depth == 0 && t->task == NULL);
+        resume(task, 50);
+        expect_returned(task, 100100, __LINE__);
+    }
+    kiln_task_free(task);
+    /* Freeing the outer one while both are suspended: its host function sees the cancel and
+     * frees the inner one, which is cancelled in turn. */
+    arg = i32v(9);
+    int cancelled_before = cancelled_seen;
+    task = start(NULL, inst, "outer", &arg, 1);
+    if (task != NULL && expect_suspended(task, -1, __LINE__)) {
+        EXPECT_INT(kiln_task_free(task), KILN_STATUS_OK);
+        EXPECT_INT(cancelled_seen - cancelled_before, 1); /* inner's env.yield */
+        CHECK(t->top == NULL && t->depth == 0 && t->task == NULL);
+        CHECK(__atomic_load_n(&inst->runner_tid, __ATOMIC_RELAXED) == 0);
+    }
+    call_back_task = false;
+    expect_usable(inst, "nested tasks");
     /* A yield outside any task is an error status and suspends nothing: run(4, 2) as a
      * plain call gets -KILN_STATUS_ARG from each yield. */
     const kiln_funcref *run = export_func(inst, "run");
