@@ -4,7 +4,8 @@
 Builds every kernel of bench/kernels/ natively and for each engine, runs them interleaved,
 checks that every engine prints the native checksum, and writes bench/results/latest.{json,md,png}.
 Also: the compile time of a large module (bench/bigmodule/), the start-up time of a hello world
-(hyperfine), and the micro benchmarks of bench/micro/run.sh when that script exists.
+(hyperfine), the micro benchmarks of bench/micro/run.sh when that script exists, and the
+request-server sample under load (bench/server/run.py).
 Python 3 standard library only. docs/bench.md describes what is measured and how.
 """
 import argparse
@@ -464,6 +465,27 @@ def bench_micro(build_dir, scratch):
 
 
 # ---------------------------------------------------------------------------------------------
+# The request-server sample under load (bench/server/, owned by its own script)
+
+def bench_server(build_dir, scratch, quick):
+    script = os.path.join(BENCH_DIR, "server", "run.py")
+    out = os.path.join(scratch, "server.json")
+    if os.path.exists(out):
+        os.remove(out)
+    log("running bench/server/run.py")
+    cmd = [sys.executable, script, build_dir, out] + (["--runs", "1", "--requests", "2000"] if quick else [])
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sys.stderr.write(p.stdout)
+    if p.returncode != 0:
+        raise BenchError(f"bench/server/run.py failed (exit {p.returncode})")
+    try:
+        with open(out) as f:
+            return json.load(f)["server"]
+    except (OSError, ValueError, KeyError) as e:
+        raise BenchError(f"bench/server/run.py wrote no valid {out}: {e}")
+
+
+# ---------------------------------------------------------------------------------------------
 # Reports
 
 def fmt_s(s):
@@ -580,6 +602,25 @@ def write_markdown(path, res):
         for b, per in mi.items():
             lines.append(f"| {b} | " + " | ".join(fmt_s(per[e].get("median_s")) if e in per else "-"
                                                   for e in eng) + " |")
+    sv = res.get("server")
+    if sv:
+        c = sv["config"]
+        lines += ["", "## Request server", ""] + section_date(sv, res) + [
+                  f"samples/request-server on 127.0.0.1 (`{c['server']}`), driven by "
+                  f"`{c['load']}`: {c['connection']}; medians of {c['runs']} run(s) "
+                  "(bench/server/run.py). Latency: from connect() to the response's last byte; "
+                  "instance and handler: the server's Server-Timing (taking an instance from the pool, "
+                  "the handler's call).", "",
+                  "| scenario | requests/s | p50 | p90 | p99 | max | instance p50 / p99 | handler p50 | runaway requests |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for name, sc in sv["scenarios"].items():
+            rw = sc.get("runaway")
+            cut = f"{rw['requests']} `{rw['target']}` in all, 503 after {rw['p50_ms']:.1f} ms (p50)" if rw else ""
+            inst = (f"{sc['instantiate_us_p50']:.1f} / {sc['instantiate_us_p99']:.1f} µs"
+                    if "instantiate_us_p50" in sc else "-")
+            handler = f"{sc['handler_us_p50']:.1f} µs" if "handler_us_p50" in sc else "-"
+            lines.append(f"| {name} | {sc['rps']:,.0f} | {sc['p50_ms']:.3f} ms | {sc['p90_ms']:.3f} ms | "
+                         f"{sc['p99_ms']:.3f} ms | {sc['max_ms']:.2f} ms | {inst} | {handler} | {cut} |")
     t = res["tools"]
     lines += ["", "## Tools", ""] + [f"- {k}: {v}" for k, v in t.items()]
     lines += ["", "The CPU is shared (a 2-core VM); other processes running at the same time make the "
@@ -627,7 +668,8 @@ def main():
     ap.add_argument("--scratch", required=True, help="directory for everything built")
     ap.add_argument("--results", default=os.path.join(BENCH_DIR, "results"))
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--filter", default="", help="regex over kernel names (and 'compile', 'startup', 'micro')")
+    ap.add_argument("--filter", default="",
+                    help="regex over kernel names (and 'compile', 'startup', 'micro', 'server')")
     ap.add_argument("--quick", action="store_true", help="1 run everywhere, no warm-up (smoke test)")
     ap.add_argument("--startup-runs", type=int, default=100)
     ap.add_argument("--compile-runs", type=int, default=3)
@@ -637,7 +679,7 @@ def main():
                     help="also count each kernel's executed instructions under callgrind "
                          "(deterministic, unlike time on a shared machine; slow)")
     ap.add_argument("--merge", action="store_true",
-                    help="with a --filter that matches only sections (startup, compile, micro): "
+                    help="with a --filter that matches only sections (startup, compile, micro, server): "
                          "replace those sections of latest.json, dated, and rewrite latest.md")
     ap.add_argument("--report-only", action="store_true",
                     help="only write latest.md and latest.png again from RESULTS/latest.json")
@@ -672,8 +714,9 @@ def main():
     names = kernel_names(args.filter)
     if args.merge and (not args.filter or names):
         raise BenchError("--merge needs a --filter that matches no kernel (only the sections "
-                         "startup, compile, micro): kernels are compared within one full run")
-    sections = {s: (not args.filter or re.search(args.filter, s) is not None) for s in ("compile", "startup", "micro")}
+                         "startup, compile, micro, server): kernels are compared within one full run")
+    sections = {s: (not args.filter or re.search(args.filter, s) is not None)
+                for s in ("compile", "startup", "micro", "server")}
 
     res = {"schema": 1,
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -751,8 +794,10 @@ def main():
         micro = bench_micro(args.build_dir, args.scratch)
         if micro is not None:
             res["micro"] = micro
+    if sections["server"]:
+        res["server"] = bench_server(args.build_dir, args.scratch, args.quick)
 
-    for sec in ("compile", "startup"):  # (micro maps benchmark names only)
+    for sec in ("compile", "startup", "server"):  # (micro maps benchmark names only)
         if sec in res:
             res[sec]["date"] = res["date"]
     if args.merge:
@@ -760,7 +805,7 @@ def main():
         latest_path = os.path.join(args.results, "latest.json")
         with open(latest_path) as f:
             latest = json.load(f)
-        merged = [sec for sec in ("compile", "startup", "micro") if sec in res]
+        merged = [sec for sec in ("compile", "startup", "micro", "server") if sec in res]
         for sec in merged:
             latest[sec] = res[sec]
         with open(latest_path, "w") as f:
@@ -792,6 +837,9 @@ def main():
     if "startup" in res:
         st = res["startup"]
         log("start-up medians: " + ", ".join(f"{n} {fmt_s(e['median_s'])}" for n, e in st["engines"].items()))
+    if "server" in res:
+        log("request server: " + ", ".join(f"{n} {sc['rps']:.0f}/s p50 {sc['p50_ms']:.3f} ms p99 {sc['p99_ms']:.3f} ms"
+                                            for n, sc in res["server"]["scenarios"].items()))
     return 0
 
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # bench.sh -- build Kiln (Release) and run the benchmark suite of bench/ (docs/bench.md).
 #
-#   ./scripts/bench.sh                 5 interleaved runs of every kernel, compile, start-up, micro
+#   ./scripts/bench.sh                 5 interleaved runs of every kernel, compile, start-up, micro,
+#                                      server
 #   ./scripts/bench.sh --runs 9        more runs per kernel and engine
 #   ./scripts/bench.sh --filter 'sha|crc'   only the kernels (and sections: compile, startup,
-#                                      micro) whose name matches the regex
+#                                      micro, server) whose name matches the regex
 #   ./scripts/bench.sh --quick         1 run, no warm-up: a smoke test, not a measurement
 #   ./scripts/bench.sh --instructions  also count instructions under callgrind (deterministic)
 #   ./scripts/bench.sh --filter startup --merge
-#                                      re-measure sections only (startup, compile, micro) and
+#                                      re-measure sections only (startup, compile, micro, server) and
 #                                      replace them in latest.json / latest.md, dated
 #   --build-dir DIR                    Kiln build tree (default: build-bench/, configured with
 #                                      CMAKE_BUILD_TYPE=Release if missing); KILN_BENCH_BUILD_DIR too

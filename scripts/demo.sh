@@ -142,6 +142,45 @@ step "kiln run: compile (cached in ~/.cache/kiln), load and run in one step"
 show kiln run hello.wasm WebAssembly
 show kiln run --dir .::/work wc.wasm /work/words.txt
 
+step "samples/request-server: every request in a fresh instance, with a deadline and a memory cap"
+rs=$demo/request-server
+show_quiet cmake -S "$root/samples/request-server" -B "$rs" -G Ninja -DKiln_DIR="$root/$build" \
+    -DCMAKE_C_COMPILER=clang-19
+show_quiet cmake --build "$rs" -j2
+printf '$ request_server --port 0 --max-requests 6 &\n'
+"$rs/request_server" --port 0 --max-requests 6 >"$rs/server.out" 2>"$rs/server.log" &
+server_pid=$!
+port=""
+for _ in $(seq 100); do
+    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$rs/server.out")
+    [[ -n $port ]] && break
+    sleep 0.1
+done
+if [[ -z $port ]]; then
+    kill "$server_pid" 2>/dev/null || true
+    echo "demo.sh: the request server did not start (log: $rs/server.log)" >&2
+    exit 1
+fi
+cat "$rs/server.out"
+# GET TARGET: one request over bash's /dev/tcp (curl -i http://127.0.0.1:PORT/TARGET does the
+# same), showing the status line, the timings and the body.
+http_get() {
+    printf '$ GET http://127.0.0.1:%s%s\n' "$port" "$1"
+    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's
+    timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
+        printf "GET %s HTTP/1.0\r\n\r\n" "$2" >&3 && cat <&3' _ "$port" "$1" |
+        tr -d '\r' | grep -v '^Content-\|^Connection:\|^$' || true
+}
+http_get '/hello?name=Kiln'
+http_get '/fib?n=90'
+http_get /spin
+http_get /hog
+http_get /crash
+http_get '/hello?name=again'
+wait "$server_pid"
+echo "(the server exited with status $? after 6 requests; what it logged:)"
+cat "$rs/server.log"
+
 step "Done"
 echo "Modules are in $build/demo/. Run ./scripts/test.sh for the test suite."
 echo "kiln help lists the commands; docs/cli.md and docs/errors.md describe them."

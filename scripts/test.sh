@@ -3,7 +3,7 @@
 #
 #   ./scripts/test.sh                  build/ with clang-19 + Ninja, then ctest -j2; then
 #                                      build-gcc/ with Debian's cc (GCC) and the unit,
-#                                      runtime and wasi tests
+#                                      runtime, wasi and samples tests
 #   KILN_SANITIZE=1 ./scripts/test.sh  build-asan/ with -DKILN_SANITIZE=ON (ASan + UBSan)
 #   KILN_SANITIZE=thread ./scripts/test.sh
 #                                      build-tsan/ with -DKILN_SANITIZE=thread (TSan), a
@@ -61,7 +61,7 @@ if [[ ${KILN_TEST_GCC:-1} == 1 && ${KILN_SANITIZE:-0} == 0 && ${KILN_FUZZ:-0} ==
     echo "test.sh: configuring and building $gcc_build/ with cc (GCC)"
     CC=cc cmake -S . -B "$gcc_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKILN_WERROR=ON
     if cmake --build "$gcc_build" -j2; then
-        ctest --test-dir "$gcc_build" --output-on-failure -j2 -L "unit|runtime|wasi" || status=1
+        ctest --test-dir "$gcc_build" --output-on-failure -j2 -L "unit|runtime|wasi|samples" || status=1
     else
         echo "test.sh: the GCC build failed"
         status=1

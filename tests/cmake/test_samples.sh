@@ -17,7 +17,7 @@ prefix) KILN_FIND=-DCMAKE_PREFIX_PATH=$where ;;
 esac
 enter_work "$work"
 
-for sample in sandboxed-library multi-module pool hello wc; do
+for sample in sandboxed-library multi-module pool hello wc request-server; do
     cmake_configure "$samples/$sample" "$work/$sample" Ninja
     # The package really came from where it should.
     found=$(sed -n 's/^Kiln_DIR:[A-Z]*=//p' "$work/$sample/CMakeCache.txt")
@@ -63,5 +63,27 @@ wc_outside() { cd "$work" && ! ./wc/wc /etc/hostname; }
 run "wc: add_wasm_executable with DIRS" \
     "^ +[0-9]+ +[0-9]+ +$(wc -c <"$work/input.txt") +[0-9a-f]{8}  input.txt$" wc_inside
 run "wc: a path outside DIRS is not reachable" 'wc: /etc/hostname: ' wc_outside
+
+# request-server: the server on a free port for three requests from its load generator, then
+# it exits by itself (timeout: it never outlives a failed run). tests/samples runs the rest.
+# shellcheck disable=SC2317 # called through run()
+request_server_run()
+{
+    local out="$work/request-server.out" port="" status=0
+    timeout 60 "$work/request-server/request_server" --port 0 --max-requests 3 >"$out" 2>&1 &
+    local pid=$!
+    for _ in $(seq 300); do
+        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$out")
+        [[ -n $port ]] && break
+        sleep 0.1
+    done
+    [[ -n $port ]] && "$work/request-server/request_load" --port "$port" --connections 1 \
+        --requests 3 '/hello?name=cmake' || status=1
+    wait "$pid" || status=1
+    cat "$out"
+    return "$status"
+}
+run "request-server: three requests, then a clean exit" \
+    '^request_server: served 3 requests: 3 ok, 0 client errors' request_server_run
 
 finish

@@ -4,14 +4,15 @@
  * (prefix intr: a signal stops loops, checks sit at entries and in loops that call), in full
  * mode (prefix full: a check on every back-edge, no signal) and with --no-interrupt-checks
  * (prefix plain). For both interruptible builds, checks that a `loop br` stopped from
- * another thread returns KILN_TRAP_INTERRUPTED within 1 ms of the request, 1,000 times in a
- * row, counted in the running thread's CPU time (on a loaded machine the thread may wait for
+ * another thread, by kiln_instance_interrupt and by the epoch advance that reaches a
+ * deadline, returns KILN_TRAP_INTERRUPTED within 1 ms of the request, 1,000 times in a row
+ * each, counted in the running thread's CPU time (on a loaded machine the thread may wait for
  * a CPU for many milliseconds, which says nothing about Kiln; wall times are reported too);
- * that a recursion without any
- * loop stops too; that the instance computes normally afterwards; that a request made while
- * no call runs stops the next call, and a cancelled one does not; deadlines through manual
- * epochs and through the ticker thread; a request from a signal handler; a host import that
- * waits for the stop; and that a module without checks refuses requests. Checks:
+ * that a recursion without any loop stops too; that the instance computes normally
+ * afterwards; that a request made while no call runs stops the next call, and a cancelled one
+ * does not; deadlines through manual epochs and through the ticker thread; a request from a
+ * signal handler; a host import that waits for the stop; and that a module without checks
+ * refuses requests. Checks:
  * tests/lib/check.h. Run by ctest as runtime.interrupt.
  */
 #define _GNU_SOURCE
@@ -68,12 +69,13 @@ static void sleep_ns(uint64_t ns)
 
 typedef struct requester {
     kiln_instance *inst;
-    clockid_t caller_cpu; /* the calling thread's CPU-time clock */
-    uint64_t delay_ns;    /* after the call started */
-    int running;          /* atomic: the main thread is about to call */
-    uint64_t requested;   /* atomic: when the request was made */
+    clockid_t caller_cpu;   /* the calling thread's CPU-time clock */
+    uint64_t delay_ns;      /* after the call started */
+    int by_deadline;        /* stop by kiln_epoch_advance(1) (a 1-epoch deadline) instead */
+    int running;            /* atomic: the main thread is about to call */
+    uint64_t requested;     /* atomic: when the request was made */
     uint64_t requested_cpu; /* the caller's CPU time then */
-    int quit;             /* atomic */
+    int quit;               /* atomic */
     pthread_t thread;
 } requester;
 
@@ -93,7 +95,10 @@ static void *requester_main(void *arg)
                 return NULL;
         __atomic_store_n(&r->running, 0, __ATOMIC_RELAXED);
         sleep_ns(r->delay_ns);
-        kiln_instance_interrupt(r->inst);
+        if (r->by_deadline)
+            kiln_epoch_advance(1);
+        else
+            kiln_instance_interrupt(r->inst);
         r->requested_cpu = clock_ns(r->caller_cpu);
         __atomic_store_n(&r->requested, now_ns(), __ATOMIC_RELEASE);
     }
@@ -149,30 +154,40 @@ static void expect_count(kiln_instance *inst, int32_t n, const char *after)
 static void report(const char *what, uint64_t *ns, size_t n)
 {
     qsort(ns, n, sizeof *ns, compare_u64);
-    printf("%s, %s, %zu rounds: median %.1f us, p99 %.1f us, max %.1f us\n", cur->name, what,
-           n, ns[n / 2] / 1e3, ns[n * 99 / 100] / 1e3, ns[n - 1] / 1e3);
+    printf("%s, %s, %zu rounds: median %.1f us, p99 %.1f us, max %.1f us\n", cur->name, what, n,
+           ns[n / 2] / 1e3, ns[n * 99 / 100] / 1e3, ns[n - 1] / 1e3);
 }
 
 /* The bar: ROUNDS interruptions of `loop br` in a row, each answered within MAX_LATENCY_NS
  * of the running thread's CPU time. */
-static void test_latency(requester *r)
+static void test_latency(requester *r, int by_deadline)
 {
     static uint64_t cpu[ROUNDS], wall[ROUNDS];
+    const char *how = by_deadline ? "deadline" : "interrupt";
     int wrong = 0, slow = 0;
+    r->by_deadline = by_deadline;
     for (int i = 0; i < ROUNDS; i++) {
         kiln_trap t;
         r->delay_ns = 20000 + (uint64_t)(i % 10) * 10000; /* 20-110 us into the call */
+        if (by_deadline && kiln_instance_set_deadline(r->inst, 1) != KILN_STATUS_OK)
+            wrong++;
         cpu[i] = interrupted(r, call_spin, &t, &wall[i]);
         wrong += t != KILN_TRAP_INTERRUPTED;
         slow += cpu[i] > MAX_LATENCY_NS;
     }
-    CHECK_MSG(wrong == 0, "%s: %d of %d spin calls did not return KILN_TRAP_INTERRUPTED",
-              cur->name, wrong, ROUNDS);
-    report("interrupt latency in the caller's CPU time", cpu, ROUNDS);
-    report("interrupt latency in wall time", wall, ROUNDS);
-    CHECK_MSG(slow == 0, "%s: %d of %d interruptions took more than %u us of CPU time",
-              cur->name, slow, ROUNDS, MAX_LATENCY_NS / 1000);
-    expect_count(r->inst, 100, "1,000 interruptions");
+    r->by_deadline = 0;
+    CHECK_MSG(wrong == 0,
+              "%s: %d of %d spin calls stopped by %s did not return "
+              "KILN_TRAP_INTERRUPTED",
+              cur->name, wrong, ROUNDS, how);
+    char what[64];
+    snprintf(what, sizeof what, "%s latency in the caller's CPU time", how);
+    report(what, cpu, ROUNDS);
+    snprintf(what, sizeof what, "%s latency in wall time", how);
+    report(what, wall, ROUNDS);
+    CHECK_MSG(slow == 0, "%s: %d of %d stops by %s took more than %u us of CPU time", cur->name,
+              slow, ROUNDS, how, MAX_LATENCY_NS / 1000);
+    expect_count(r->inst, 100, "1,000 stops");
 }
 
 /* fib has no loop: in full mode the entry check of a function that calls stops it, in
@@ -207,8 +222,7 @@ static void test_host_wait(requester *r)
     r->delay_ns = 2000000;
     interrupted(r, call_sleep_on, &t, &wall);
     CHECK_MSG(t == KILN_TRAP_INTERRUPTED, "%s: sleep_on: %s", cur->name, kiln_trap_message(t));
-    CHECK_MSG(wall <= 1000000000u, "the waiting import noticed the stop after %.1f us",
-              wall / 1e3);
+    CHECK_MSG(wall <= 1000000000u, "the waiting import noticed the stop after %.1f us", wall / 1e3);
 }
 
 /* A request stays pending until a check takes it; a cancelled one is gone. */
@@ -278,8 +292,8 @@ static void test_deadlines(kiln_instance *inst)
     uint64_t t0 = now_ns();
     EXPECT_TRAP(cur->spin(inst), KILN_TRAP_INTERRUPTED);
     uint64_t elapsed = now_ns() - t0;
-    CHECK_MSG(elapsed >= 3000000u && elapsed <= 2000000000u,
-              "10 epochs of 0.5 ms took %.2f ms", elapsed / 1e6);
+    CHECK_MSG(elapsed >= 3000000u && elapsed <= 2000000000u, "10 epochs of 0.5 ms took %.2f ms",
+              elapsed / 1e6);
     kiln_epoch_ticker_stop();
     kiln_epoch_ticker_stop(); /* stopping twice is harmless */
     expect_count(inst, 10, "the ticker's deadline");
@@ -330,7 +344,9 @@ int main(void)
     static const uint8_t no_types[1];
     kiln_host_func wait_fn = {.fn = host_wait, .params = no_types, .results = no_types};
     kiln_import items[] = {
-        {.module = "env", .name = "wait", .value = {.kind = KILN_KIND_HOST_FUNC, .of.host = &wait_fn}},
+        {.module = "env",
+         .name = "wait",
+         .value = {.kind = KILN_KIND_HOST_FUNC, .of.host = &wait_fn}},
     };
     kiln_imports imports = {items, 1};
     for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
@@ -344,7 +360,8 @@ int main(void)
             return check_finish();
         if (!CHECK(pthread_create(&r.thread, NULL, requester_main, &r) == 0))
             return check_finish();
-        test_latency(&r);
+        test_latency(&r, 0);
+        test_latency(&r, 1);
         test_recursion(&r);
         test_host_wait(&r);
         __atomic_store_n(&r.quit, 1, __ATOMIC_RELEASE);

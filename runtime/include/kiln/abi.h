@@ -128,9 +128,10 @@ typedef struct kiln_vmctx {
     kiln_ptr64 memory0;     /* 0:  kiln_memory * of memory 0, or NULL */
     kiln_ptr64 mem0_base;   /* 8:  cached memory0->base (guard-page mode: never changes) */
     uint64_t stack_limit;   /* 16: lowest stack address wasm may use; checked in prologues */
-    uint32_t interrupt;     /* 24: non-zero asks generated code to stop at its next check: loop
-                               back-edges and entries of functions that call others, when
-                               compiled with KILN_MODULE_INTERRUPT_CHECKS; the trap clears it */
+    uint32_t interrupt;     /* 24: non-zero asks generated code to stop (KILN_TRAP_INTERRUPTED,
+                               which clears it) at its next check: entries and loops that
+                               call (KILN_MODULE_INTERRUPT_CHECKS: a signal does the rest), or
+                               every back-edge and calling function's entry (..._FULL) */
     uint32_t reserved28;    /* 28 */
     kiln_ptr64 instance;    /* 32: the kiln_instance that owns this context */
     kiln_ptr64 module;      /* 40: const kiln_module_desc * */

@@ -188,14 +188,17 @@ kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_t *args_r
 
 /* ---- Interruption: stopping a running call ---- */
 
-/* Asks the call running in inst to stop: generated code checks at every loop back-edge and
- * at the entry of every function that calls another, so the call returns
- * KILN_TRAP_INTERRUPTED within microseconds, and inst stays usable. The request stays pending
- * until a check takes it: made while no call of inst runs, it stops inst's next call at its
- * first check (kiln_instance_cancel_interrupt drops it). A call blocked in a host function
- * stops when it is back in wasm code; code of another instance it called into runs on until
- * it returns to inst's code. KILN_STATUS_ARG for NULL or a module compiled with
- * --no-interrupt-checks. Safe from any thread and from a signal handler (one atomic OR). */
+/* Asks the call running in inst to stop: it returns KILN_TRAP_INTERRUPTED within
+ * microseconds, and inst stays usable. How depends on the module's interruption mode
+ * (docs/tasks.md): in the default signal mode the running thread gets a signal (SIGURG) that
+ * stops code running in wasm where it is, and generated code checks at each entry and in
+ * loops that call; in full mode (bare metal) generated code checks on every loop back-edge
+ * and at the entry of every function that calls another. The request stays pending until a
+ * check takes it: made while no call of inst runs, it stops inst's next call at its start
+ * (kiln_instance_cancel_interrupt drops it). A call blocked in a host function stops when
+ * the host function returns (see kiln_instance_interrupted); code of another instance it
+ * called into runs on until it returns to inst's code. KILN_STATUS_ARG for NULL or a module
+ * compiled with --no-interrupt-checks. Safe from any thread and from a signal handler. */
 kiln_status kiln_instance_interrupt(kiln_instance *inst);
 /* Drops a pending kiln_instance_interrupt request. NULL is ignored. */
 void kiln_instance_cancel_interrupt(kiln_instance *inst);
