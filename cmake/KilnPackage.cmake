@@ -20,12 +20,12 @@ set_target_properties(kiln PROPERTIES EXPORT_NAME kiln
                       # libLLVM outside the default search path stays found when installed.
                       INSTALL_RPATH_USE_LINK_PATH ON)
 add_library(Kiln::runtime ALIAS kiln_runtime)
-# A sanitizer build's libraries call into the ASan/UBSan runtimes: whoever links them (the
+# A sanitizer build's libraries call into the sanitizer runtimes: whoever links them (the
 # package's users, kiln.pc's users) must link those runtimes too.
 set(KILN_PC_EXTRA_LIBS "")
 if(KILN_SANITIZE)
-  target_link_options(kiln_runtime INTERFACE -fsanitize=address,undefined)
-  set(KILN_PC_EXTRA_LIBS " -fsanitize=address,undefined")
+  target_link_options(kiln_runtime INTERFACE ${KILN_SANITIZE_LINK})
+  set(KILN_PC_EXTRA_LIBS " ${KILN_SANITIZE_LINK}")
 endif()
 add_library(Kiln::wasi ALIAS kiln_wasi)
 add_executable(Kiln::kiln ALIAS kiln)

@@ -149,6 +149,10 @@ KILN_API void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t 
         free(args);
     if (results != small_results)
         free(results);
+    /* A task being freed (kiln_task_free) unwinds through its host calls, whatever they
+     * return: the wasm code that called them must not run again. */
+    if (trap == KILN_TRAP_NONE && kiln_task_cancelling(&kiln_tls))
+        trap = KILN_TRAP_INTERRUPTED;
     /* A stop requested while the host ran (a blocking call, say) is taken on the way back
      * rather than at the caller's next check, which may be a long straight run away. */
     if (trap == KILN_TRAP_NONE && __atomic_load_n(&vmctx->interrupt, __ATOMIC_RELAXED) != 0 &&

@@ -136,6 +136,12 @@ bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard)
     return *lo != 0 && *hi > *lo;
 }
 
+/* No MMU: task stacks have no guard, the wasm stack limit alone keeps wasm on them. */
+size_t kiln_os_stack_guard(void)
+{
+    return 0;
+}
+
 _Thread_local kiln_thread kiln_tls;
 
 void kiln_thread_setup(kiln_thread *t)

@@ -354,6 +354,12 @@ bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard)
     return true;
 }
 
+size_t kiln_os_stack_guard(void)
+{
+    size_t page = kiln_os_page_size();
+    return (KILN_TASK_STACK_GUARD + page - 1) / page * page;
+}
+
 /* ---- The epoch ticker (interrupt.c) ---- */
 
 static struct {

@@ -8,8 +8,8 @@
  *
  * Files, lowest first; each calls only files listed before it, never back up:
  *   os_posix.c | os_baremetal.c -> signal_posix.c -> interrupt.c -> trap.c -> sig.c
- *   -> memory.c, table.c -> module.c -> pool.c -> call.c -> instance.c
- *   (runtime.c calls nothing)
+ *   -> memory.c, table.c -> module.c -> pool.c -> call.c -> task.c -> instance.c
+ *   (runtime.c calls nothing; stack_switch_ARCH.S, task.c's context switch, calls nothing)
  * os_posix.c is the only caller of mmap/mprotect/munmap, signal_posix.c the only file that
  * knows signals and machine contexts (os_baremetal.c replaces both). The static inline
  * helpers below (vmctx views, kiln_eval_ref, kiln_unwind) call into no runtime file.
@@ -68,6 +68,17 @@
 #define KILN_REDIRECT_ROOM (8u * 1024u)
 /* Faults this far below a thread's lowest usable stack byte count as stack overflow. */
 #define KILN_STACK_GUARD_SLOP (64u * 1024u)
+/* Task stacks (task.c, docs/yield.md): the default usable size (wasm and host code), how
+ * many a pool of stacks holds by default (17 GiB of address space on 64-bit hosts, 272 MiB
+ * on 32-bit ones), how many freed stacks keep their pages, the guard
+ * below each one (bytes of address space only: 64 KiB so that a host frame of up to that size
+ * cannot jump over it into the next stack), and the part of a freed stack that stays warm
+ * when the rest is given back. */
+#define KILN_TASK_STACK_SIZE  ((size_t)1u << 20)
+#define KILN_TASK_STACKS      (sizeof(void *) >= 8 ? 16384u : 256u)
+#define KILN_TASK_CACHED      64u
+#define KILN_TASK_STACK_GUARD ((size_t)64u * 1024u)
+#define KILN_TASK_WARM        ((size_t)64u * 1024u)
 /* Address ranges the signal handler recognises (fixed arrays, read lock-free). */
 #define KILN_MAX_CODE_RANGES   4096u
 #define KILN_MAX_MEMORY_RANGES 65536u
@@ -130,6 +141,10 @@ bool kiln_os_written(void *p, size_t size, kiln_os_run *runs, size_t cap, size_t
                      void **next);
 /* The calling thread's usable stack [*lo, *hi) and its guard size (0 if unknown). */
 bool kiln_os_thread_stack(uintptr_t *lo, uintptr_t *hi, size_t *guard);
+/* Bytes of PROT_NONE guard below each task stack (task.c): KILN_TASK_STACK_GUARD rounded to
+ * pages where an MMU catches overflows, 0 on bare metal (there the wasm stack limit alone
+ * protects: no pages to give back either). */
+size_t kiln_os_stack_guard(void);
 /* A thread calling fn(arg) every period_ns nanoseconds (on a monotonic clock, without
  * drift) until kiln_os_ticker_stop, which joins it. One at a time; false if it cannot start
  * (bare metal: never). */
@@ -163,10 +178,14 @@ typedef struct kiln_entry {
     uint64_t saved_thread; /* kiln_thread.limit before this entry */
 } kiln_entry;
 
-/* Per-thread runtime state (zero-initialised TLS; ready after kiln_thread_setup). */
+/* Per-thread runtime state (zero-initialised TLS; ready after kiln_thread_setup). The fields
+ * from top to task describe the stack the thread runs on: task.c swaps them (kiln_stack_ctx)
+ * whenever it switches the thread to a task's stack or back, so entries, the stack limit and
+ * the signal handler's view of the stack always belong to the running stack. */
 typedef struct kiln_thread {
     kiln_entry *top;       /* innermost entry, NULL outside wasm */
     uint32_t depth;        /* number of entries on this thread */
+    kiln_task *task;       /* the task whose stack the thread runs on, NULL on its own */
     bool ready;            /* kiln_thread_setup ran */
     bool own_altstack;     /* we installed the alternate signal stack */
     bool stack_queried;    /* stack_lo/hi/guard are known (or unknowable) */
@@ -185,6 +204,28 @@ typedef struct kiln_thread {
 /* Defined by the platform layer (signal_posix.c, os_baremetal.c), which sets threads up;
  * trap.c keeps its entries and the last error there. */
 extern _Thread_local kiln_thread kiln_tls;
+
+/* The part of kiln_thread that belongs to a stack (task.c saves and loads it). */
+typedef struct kiln_stack_ctx {
+    kiln_entry *top;
+    uint32_t depth;
+    kiln_task *task;
+    uintptr_t stack_lo, stack_hi;
+    size_t stack_guard;
+    uint64_t limit;
+} kiln_stack_ctx;
+
+/* What trap.c and call.c read of the running task (task.c owns the rest of the record). */
+typedef struct kiln_task_head {
+    bool cancelled; /* kiln_task_free is unwinding it: no wasm may run on it any more */
+} kiln_task_head;
+
+/* Whether the thread runs a task that is being cancelled: entries refuse to run wasm and
+ * host calls return with KILN_TRAP_INTERRUPTED (task.c, docs/yield.md). */
+static inline bool kiln_task_cancelling(const kiln_thread *t)
+{
+    return t->task != NULL && ((const kiln_task_head *)(const void *)t->task)->cancelled;
+}
 
 /* Unwinds to the innermost entry of the calling thread (which must exist). Inline: the
  * signal handler (signal_posix.c) unwinds with it too, and trap.c sits above that file. */
@@ -223,6 +264,17 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, size_t stack_headro
 KILN_NORETURN void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc);
 void kiln_set_error(const char *fmt, ...) KILN_PRINTF(1, 2);
 void kiln_clear_error(void);
+
+/* ---- stack_switch_ARCH.S (only where CMake found one: KILN_STACK_SWITCH) ---- */
+
+/* Saves the callee-saved registers on the current stack, stores its stack pointer in *from,
+ * switches to the stack pointer `to` (saved by an earlier switch, or laid out by
+ * kiln_stack_prepare) and restores the registers saved there: the switch that saved `to`
+ * returns arg. */
+void *kiln_stack_switch(void **from, void *to, void *arg);
+/* Lays out a first context below top (16-byte aligned): switching to the result calls
+ * fn(arg) there, in a frame that ends backtraces. fn must never return. */
+void *kiln_stack_prepare(void *top, void (*fn)(void *));
 
 /* ---- sig.c ---- */
 

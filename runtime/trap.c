@@ -41,6 +41,10 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, size_t stack_headro
                      kiln_array_fn fn, void *code, uint64_t *args_results)
 {
     kiln_thread *t = &kiln_tls;
+    /* A task being freed unwinds: its host functions may still call into wasm, which must
+     * not run again (task.c, docs/yield.md). */
+    if (kiln_task_cancelling(t))
+        return KILN_TRAP_INTERRUPTED;
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
     kiln_entry entry;
     entry.prev = t->top;
@@ -191,6 +195,10 @@ KILN_API const char *kiln_status_message(kiln_status s)
         return "module compiled for another runtime ABI version";
     case KILN_STATUS_NOT_FOUND:
         return "not found";
+    case KILN_STATUS_UNSUPPORTED:
+        return "not supported on this target";
+    case KILN_STATUS_CANCELLED:
+        return "the task is being freed";
     }
     return "unknown status";
 }

@@ -9,6 +9,10 @@
  *   instantiate_4seg, cycle_4seg, instantiate_1mib, cycle_1mib
  *                instantiate and cycle for the data-heavy modules of data_wat.py: four 1 KiB
  *                segments spread over one page, and 1 MiB of data
+ *   yield_resume a task's host import yields and the host resumes it (yield.wat's count):
+ *                two stack switches, the host call and its value conversions (docs/yield.md)
+ *   task         kiln_task_start of a call that returns at once (yield.wat's seven) +
+ *                kiln_task_free: a stack from the pool and back
  *
  * Every operation's status is checked, and every instance's data where the module has data
  * outside the measured loops; a failure exits with status 1.
@@ -17,6 +21,7 @@
 #include "data4seg.h"
 #include "micro.h"
 #include "micro_util.h"
+#include "yielder.h"
 
 #define LIVE 64
 
@@ -104,6 +109,71 @@ static void measure_data(const data_module *d)
     check_data(d, insts[0]);
     kiln_instance_free(insts[0]);
     kiln_pool_free(pool);
+}
+
+static kiln_trap host_yield(void *env, kiln_instance *caller, const kiln_val *args,
+                            kiln_val *results)
+{
+    (void)env;
+    kiln_val resumed;
+    if (kiln_yield(caller, &args[0], &resumed) != KILN_STATUS_OK)
+        return KILN_TRAP_HOST;
+    results[0] = resumed;
+    return KILN_TRAP_NONE;
+}
+
+static void measure_tasks(void)
+{
+    static const uint8_t i32[] = {KILN_TYPE_I32};
+    static const kiln_host_func yield_fn = {host_yield, NULL, 1, 1, i32, i32};
+    static const kiln_import items[] = {
+        {"env", "yield", {.kind = KILN_KIND_HOST_FUNC, .of.host = &yield_fn}},
+    };
+    static const kiln_imports imports = {items, 1};
+    kiln_instance *inst = NULL;
+    kiln_extern count, seven;
+    if (kiln_instance_new(&yielder_module, &imports, &inst) != KILN_STATUS_OK ||
+        kiln_instance_export(inst, "count", &count) != KILN_STATUS_OK ||
+        kiln_instance_export(inst, "seven", &seven) != KILN_STATUS_OK)
+        micro_fail(kiln_last_error());
+    double samples[MICRO_SAMPLES];
+    int failures = 0;
+
+    kiln_val n = {.type = KILN_TYPE_I32, .of.i32 = INT32_MAX};
+    kiln_task *task = NULL;
+    if (kiln_task_start(NULL, inst, count.of.func, &n, 1, &task) != KILN_STATUS_OK)
+        micro_fail(kiln_last_error());
+    const long resumes = 20000;
+    kiln_val one = {.type = KILN_TYPE_I32, .of.i32 = 1};
+    MICRO_MEASURE(
+        samples, resumes, (void)0,
+        {
+            for (long i = 0; i < resumes; i++)
+                failures += kiln_task_resume(task, &one) != KILN_STATUS_OK;
+        },
+        (void)0);
+    if (failures || kiln_task_get_state(task) != KILN_TASK_SUSPENDED)
+        micro_fail("yield/resume failed");
+    micro_report("yield_resume", "kiln", resumes, samples);
+    kiln_task_free(task);
+
+    const long tasks = 5000;
+    MICRO_MEASURE(
+        samples, tasks, (void)0,
+        {
+            for (long i = 0; i < tasks; i++) {
+                kiln_task *t = NULL;
+                failures +=
+                    kiln_task_start(NULL, inst, seven.of.func, NULL, 0, &t) != KILN_STATUS_OK ||
+                    kiln_task_results(t, NULL) == NULL || kiln_task_results(t, NULL)[0].of.i32 != 7;
+                kiln_task_free(t);
+            }
+        },
+        (void)0);
+    if (failures)
+        micro_fail("task start + finish failed");
+    micro_report("task", "kiln", tasks, samples);
+    kiln_instance_free(inst);
 }
 
 int main(void)
@@ -207,5 +277,6 @@ int main(void)
                                 16384, 1024});
     measure_data(&(data_module){"1mib", &data1mib_module, data1mib_empty, data1mib_read, 16, 1024,
                                 65536, 65536});
+    measure_tasks();
     return 0;
 }

@@ -19,6 +19,8 @@ find_program(KILN_CROSS_AR NAMES llvm-ar-19 llvm-ar REQUIRED)
 find_program(KILN_CROSS_RANLIB NAMES llvm-ranlib-19 llvm-ranlib REQUIRED)
 set(CMAKE_C_COMPILER "${KILN_CROSS_CC}")
 set(CMAKE_C_COMPILER_TARGET "${KILN_CROSS_TRIPLE}")
+set(CMAKE_ASM_COMPILER "${KILN_CROSS_CC}")
+set(CMAKE_ASM_COMPILER_TARGET "${KILN_CROSS_TRIPLE}")
 # binutils' ar would write archives without a symbol index for foreign objects.
 set(CMAKE_AR "${KILN_CROSS_AR}" CACHE FILEPATH "archiver for the target")
 set(CMAKE_RANLIB "${KILN_CROSS_RANLIB}" CACHE FILEPATH "ranlib for the target")

@@ -3,9 +3,10 @@
  *
  * Compiled against the host's cmocka.h (an architecture-independent header, copied into the
  * build tree), it implements what that header's macros call: _assert_true, _assert_int_equal,
- * _assert_memory_equal, _assert_string_equal and their _not_ forms, _fail, print_message,
- * print_error and _cmocka_run_group_tests. A failed assertion prints where and why, then
- * longjmps back to the runner, which runs the test's teardown and goes on with the next test;
+ * _assert_memory_equal, _assert_string_equal and their _not_ forms, _fail, _skip,
+ * print_message, print_error and _cmocka_run_group_tests. A failed assertion prints where and
+ * why, then longjmps back to the runner, which runs the test's teardown and goes on with the
+ * next test; skip() does the same and the test counts as skipped, neither passed nor failed;
  * the summary lines and the return value (the number of failed tests) are CMocka's. What it
  * leaves out: mocks, expected parameters, leak checks, test timeouts, and CMocka's own signal
  * handlers (a crash ends the test program, which ctest reports as failed).
@@ -23,6 +24,8 @@
 #include <cmocka.h>
 
 static jmp_buf *current_jmp;
+/* longjmp values: a failure, a skip. */
+enum { JUMP_FAILED = 1, JUMP_SKIPPED = 2 };
 
 void vprint_message(const char *const format, va_list args)
 {
@@ -56,8 +59,16 @@ void _fail(const char *const file, const int line)
 {
     print_error("[   LINE   ] --- %s:%d: Failure!\n", file, line);
     if (current_jmp != NULL)
-        longjmp(*current_jmp, 1);
+        longjmp(*current_jmp, JUMP_FAILED);
     print_error("[  ERROR   ] --- assertion outside a test\n");
+    _Exit(1);
+}
+
+void _skip(const char *const file, const int line)
+{
+    print_error("[  SKIPPED ] --- %s:%d\n", file, line);
+    if (current_jmp != NULL)
+        longjmp(*current_jmp, JUMP_SKIPPED);
     _Exit(1);
 }
 
@@ -127,13 +138,16 @@ void _assert_memory_not_equal(const void *const a, const void *const b, const si
     }
 }
 
-/* Runs one fixture or test body; false if it failed (an assertion or a non-zero fixture). */
-static bool run_part(CMFixtureFunction fixture, CMUnitTestFunction test, void **state)
+/* Runs one fixture or test body; false if it failed (an assertion or a non-zero fixture) or
+ * skipped itself (then *skipped). */
+static bool run_part(CMFixtureFunction fixture, CMUnitTestFunction test, void **state,
+                     bool *skipped)
 {
     jmp_buf jmp;
     jmp_buf *volatile saved = current_jmp;
     volatile bool ok = true;
-    if (setjmp(jmp) == 0) {
+    int jumped = setjmp(jmp);
+    if (jumped == 0) {
         current_jmp = &jmp;
         if (fixture != NULL)
             ok = fixture(state) == 0;
@@ -141,6 +155,8 @@ static bool run_part(CMFixtureFunction fixture, CMUnitTestFunction test, void **
             test(state);
     } else {
         ok = false;
+        if (jumped == JUMP_SKIPPED && skipped != NULL)
+            *skipped = true;
     }
     current_jmp = saved;
     return ok;
@@ -151,9 +167,9 @@ int _cmocka_run_group_tests(const char *group_name, const struct CMUnitTest *con
                             CMFixtureFunction group_teardown)
 {
     void *group_state = NULL;
-    size_t failed = 0, passed = 0;
+    size_t failed = 0, passed = 0, skipped = 0;
     print_message("[==========] %s: Running %zu test(s).\n", group_name, num_tests);
-    if (group_setup != NULL && !run_part(group_setup, NULL, &group_state)) {
+    if (group_setup != NULL && !run_part(group_setup, NULL, &group_state, NULL)) {
         print_error("[  ERROR   ] %s: group setup failed\n", group_name);
         return (int)num_tests;
     }
@@ -162,12 +178,16 @@ int _cmocka_run_group_tests(const char *group_name, const struct CMUnitTest *con
         const struct CMUnitTest *t = &tests[i];
         void *state = t->initial_state != NULL ? t->initial_state : group_state;
         print_message("[ RUN      ] %s\n", t->name);
-        bool ok = t->setup_func == NULL || run_part(t->setup_func, NULL, &state);
+        bool skip = false;
+        bool ok = t->setup_func == NULL || run_part(t->setup_func, NULL, &state, NULL);
         if (ok)
-            ok = run_part(NULL, t->test_func, &state);
-        if (t->teardown_func != NULL && !run_part(t->teardown_func, NULL, &state))
-            ok = false;
-        if (ok) {
+            ok = run_part(NULL, t->test_func, &state, &skip);
+        if (t->teardown_func != NULL && !run_part(t->teardown_func, NULL, &state, NULL))
+            ok = skip = false;
+        if (skip) {
+            skipped++;
+            print_message("[  SKIPPED ] %s\n", t->name);
+        } else if (ok) {
             passed++;
             print_message("[       OK ] %s\n", t->name);
         } else {
@@ -177,10 +197,12 @@ int _cmocka_run_group_tests(const char *group_name, const struct CMUnitTest *con
             print_message("[  FAILED  ] %s\n", t->name);
         }
     }
-    if (group_teardown != NULL && !run_part(group_teardown, NULL, &group_state))
+    if (group_teardown != NULL && !run_part(group_teardown, NULL, &group_state, NULL))
         print_error("[  ERROR   ] %s: group teardown failed\n", group_name);
     print_message("[==========] %s: %zu test(s) run.\n", group_name, num_tests);
     print_message("[  PASSED  ] %zu test(s).\n", passed);
+    if (skipped > 0)
+        print_message("[  SKIPPED ] %zu test(s).\n", skipped);
     if (failed > 0) {
         print_message("[  FAILED  ] %s: %zu test(s), listed below:\n", group_name, failed);
         for (size_t i = 0; i < num_tests && failures != NULL; i++)

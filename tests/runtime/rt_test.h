@@ -27,6 +27,28 @@
 
 extern char __start_kiln_text[], __stop_kiln_text[];
 
+/* ThreadSanitizer keeps most of the address space for its shadow and leaves applications
+ * about 12 TiB (x86-64): a test that reserves tens of TiB of 8 GiB guard-page memories skips
+ * itself under it, saying so (skipped, never passed). */
+#if defined(__SANITIZE_THREAD__)
+#define RT_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RT_UNDER_TSAN 1
+#endif
+#endif
+#ifdef RT_UNDER_TSAN
+#define RT_SKIP_UNDER_TSAN(what)                                                                   \
+    do {                                                                                           \
+        print_message("skipped under ThreadSanitizer: %s needs more address space than it "        \
+                      "leaves applications\n",                                                     \
+                      what);                                                                       \
+        skip();                                                                                    \
+    } while (0)
+#else
+#define RT_SKIP_UNDER_TSAN(what) ((void)0)
+#endif
+
 /* The prologue check the code generator emits. */
 #define RT_PROLOGUE(vm)                                                                            \
     do {                                                                                           \

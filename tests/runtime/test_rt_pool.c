@@ -885,6 +885,7 @@ static double seconds(void)
 static void test_10000_live_instances(void **state)
 {
     (void)state;
+    RT_SKIP_UNDER_TSAN("a module pool of 10,000 guard-page memories (80 TiB)");
     rt_arm();
     long page_kib = (long)kiln_os_page_size() / 1024;
     long rss_before = rt_rss_pages();

@@ -47,6 +47,9 @@ typedef enum kiln_status {
     KILN_STATUS_ARG,            /* a NULL or otherwise invalid argument */
     KILN_STATUS_ABI,            /* the module was compiled for another KILN_ABI_VERSION */
     KILN_STATUS_NOT_FOUND,      /* no export of that name/kind */
+    KILN_STATUS_UNSUPPORTED,    /* not available on this target (tasks without a stack switch) */
+    KILN_STATUS_CANCELLED,      /* kiln_yield: the task is being freed; return from the host
+                                   function */
 } kiln_status;
 
 /* "ok", "out of memory", ... */
@@ -229,6 +232,95 @@ kiln_status kiln_instance_set_deadline(kiln_instance *inst, uint64_t epochs);
 kiln_status kiln_epoch_ticker_start(uint64_t period_ns);
 /* Stops the ticker thread and waits for it. No effect if it is not running. */
 void kiln_epoch_ticker_stop(void);
+
+/* ---- Tasks: calls that can suspend (docs/yield.md) ---- */
+
+/* A task is one call of a wasm function that runs on a stack of its own, so that a host
+ * function it calls can suspend it (kiln_yield) and give control back to the host code that
+ * started or resumed it; that code resumes it later (kiln_task_resume) with a value, on the
+ * same thread. Any number of tasks can be suspended at once (one stack each). A task is
+ * bound to the thread that started it: it runs on that thread only. */
+typedef struct kiln_task kiln_task;
+/* A pool of stacks for tasks: address space reserved once, one guarded stack per task alive. */
+typedef struct kiln_stacks kiln_stacks;
+
+typedef enum kiln_task_state {
+    KILN_TASK_RUNNING,   /* on its stack now: seen only from code the task runs */
+    KILN_TASK_SUSPENDED, /* a host function called kiln_yield: kiln_task_yielded() */
+    KILN_TASK_RETURNED,  /* the call returned: kiln_task_results() */
+    KILN_TASK_TRAPPED,   /* the call trapped: kiln_task_trap() */
+} kiln_task_state;
+
+typedef struct kiln_stacks_config {
+    uint32_t count; /* stacks, i.e. tasks alive at once; 0 = 16,384 (256 on 32-bit hosts) */
+    /* Usable bytes of each stack, for wasm and the host code it calls (rounded up to pages;
+     * at least 16 KiB); 0 = 1 MiB. Each entry into wasm on it keeps the instance's
+     * stack_headroom (or half the stack, if smaller) below its wasm stack limit. */
+    size_t stack_size;
+    /* Freed stacks that keep their memory for the next tasks (the top 64 KiB of each; pages
+     * below are given back); the others give all of it back. 0 = 64, UINT32_MAX = all. */
+    uint32_t cached;
+} kiln_stacks_config;
+
+/* Reserves config->count stacks of address space, each above a 64 KiB PROT_NONE guard (no
+ * guard and one block from kiln_platform_memory_alloc on bare metal). Nothing is committed
+ * until a stack is first used. config NULL: the defaults. KILN_STATUS_ARG for a bad config,
+ * KILN_STATUS_NOMEM if the address space cannot be reserved. On success *out is the
+ * caller's: kiln_stacks_free. Thread-safe. */
+kiln_status kiln_stacks_new(const kiln_stacks_config *config, kiln_stacks **out);
+/* Releases the stacks; if tasks still use some, the pool goes with the last of them. NULL is
+ * ignored. */
+void kiln_stacks_free(kiln_stacks *stacks);
+
+/* Starts a call of func (a function of inst, or any funcref inst's code could call) with
+ * args on a stack of stacks (NULL: a default pool made at first use, with the defaults of
+ * kiln_stacks_config), and runs it until it returns, traps or yields. On KILN_STATUS_OK
+ * *out is the task, in state RETURNED, TRAPPED or SUSPENDED (kiln_task_get_state); free it
+ * with kiln_task_free. KILN_STATUS_ARG: NULL arguments, or args that do not match func's
+ * parameters (kiln_last_error says which); KILN_STATUS_POOL_EXHAUSTED: every stack is in
+ * use; KILN_STATUS_NOMEM; KILN_STATUS_UNSUPPORTED: the runtime has no stack switch for this
+ * target. May be called from a host function, also from one a task runs (tasks nest). */
+kiln_status kiln_task_start(kiln_stacks *stacks, kiln_instance *inst, const kiln_funcref *func,
+                            const kiln_val *args, size_t arg_count, kiln_task **out);
+/* Resumes a suspended task: the kiln_yield that suspended it returns KILN_STATUS_OK with
+ * *value (a zero value of type 0 if value is NULL) in its *resumed, and the task runs until
+ * it returns, traps or yields again. A stop requested for a suspended task's instance
+ * (kiln_instance_interrupt, a deadline) is taken as soon as it resumes: the host function's
+ * return becomes KILN_TRAP_INTERRUPTED. KILN_STATUS_ARG if task is NULL, not suspended, or
+ * was started on another thread (nothing runs). */
+kiln_status kiln_task_resume(kiln_task *task, const kiln_val *value);
+/* Where the task stands (KILN_TASK_TRAPPED for NULL). */
+kiln_task_state kiln_task_get_state(const kiln_task *task);
+/* SUSPENDED: the value the task yielded (valid until it is resumed or freed); else NULL. */
+const kiln_val *kiln_task_yielded(const kiln_task *task);
+/* TRAPPED: the trap; else KILN_TRAP_NONE. */
+kiln_trap kiln_task_trap(const kiln_task *task);
+/* RETURNED: the call's results (*count of them; valid until the task is freed); else NULL and
+ * 0. count may be NULL. */
+const kiln_val *kiln_task_results(const kiln_task *task, size_t *count);
+/* The instance the task was started with. */
+kiln_instance *kiln_task_instance(const kiln_task *task);
+/* Frees a task and gives its stack back. A suspended task is first cancelled, on the calling
+ * thread, which must be the task's: the kiln_yield it is suspended in returns
+ * KILN_STATUS_CANCELLED, and from then on every kiln_yield of the task returns that, every
+ * entry into wasm it makes returns KILN_TRAP_INTERRUPTED without running wasm, and every
+ * return of its host functions to wasm unwinds with KILN_TRAP_INTERRUPTED; so its host
+ * functions run their own cleanup on the way out, and no wasm code runs. KILN_STATUS_ARG
+ * (nothing freed) if the task is running, or suspended and started on another thread. NULL
+ * is ignored (KILN_STATUS_OK). */
+kiln_status kiln_task_free(kiln_task *task);
+
+/* Suspends the task the calling host function runs in: control goes back to the host code
+ * that started or last resumed the task, whose kiln_task_start or kiln_task_resume returns
+ * with the task SUSPENDED and *value (a zero value of type 0 if value is NULL) as its
+ * kiln_task_yielded. Returns when the task is resumed: KILN_STATUS_OK and the resume's value
+ * in *resumed (if not NULL). caller is the host function's caller argument.
+ * KILN_STATUS_ARG, without suspending anything, if caller is NULL or the calling code does
+ * not run in a task (a plain call such as kiln_call: there is no one to give control to);
+ * KILN_STATUS_CANCELLED if the task is being freed (kiln_task_free): return from the host
+ * function, the call unwinds. A host function may yield from a wasm call nested in the task
+ * (wasm -> host -> kiln_call -> wasm -> host -> kiln_yield): the whole task is suspended. */
+kiln_status kiln_yield(kiln_instance *caller, const kiln_val *value, kiln_val *resumed);
 
 /* ---- Pools ---- */
 
