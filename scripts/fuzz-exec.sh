@@ -14,7 +14,9 @@
 #   --skip-if-missing    exit 77 (skipped, for ctest) when wasm-opt, wast2json or python3 is
 #                        missing
 #
-# For each seed, `wasm-opt -ttf` turns 8000 pseudo-random bytes into a valid module, binaryen's
+# For each seed, `wasm-opt -ttf` turns 8000 pseudo-random bytes into a valid module (with
+# --denan: which NaN an operation returns is nondeterministic in Wasm, and binaryen's
+# interpreter and the hardware choose differently, which would show in memory), binaryen's
 # interpreter runs every export (`--fuzz-exec-before`), tests/fuzz/fuzz_exec_wast.py turns
 # what it printed into a spec script, and `kiln wast` compiles the module and checks every
 # result and trap. Work files of a failing seed are kept (sN.wasm, sN.wast, sN.log,
@@ -46,7 +48,7 @@ while [[ $# -gt 0 ]]; do
         --work) work=$2; shift 2 ;;
         --skip-if-missing) missing=77; shift ;;
         --strict) strict=1; shift ;;
-        -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "fuzz-exec.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -73,7 +75,7 @@ passed=0 failed=0 skipped=0
 for ((s = first; s <= last; s++)); do
     python3 -c "import random, sys; random.seed($s)
 sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(8000)))" >"s$s.bin"
-    if ! timeout 60 wasm-opt -ttf "s$s.bin" -o "s$s.wasm" "${features[@]}" >/dev/null 2>&1 ||
+    if ! timeout 60 wasm-opt -ttf "s$s.bin" --denan -o "s$s.wasm" "${features[@]}" >/dev/null 2>&1 ||
         ! timeout 60 wasm-opt "s$s.wasm" --fuzz-exec-before "${features[@]}" >"s$s.log" 2>&1; then
         echo "seed $s: skipped: wasm-opt failed"
         skipped=$((skipped + 1))

@@ -18,6 +18,7 @@
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Error.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
@@ -32,6 +33,13 @@ static void init_targets(void)
     LLVMInitializeAllTargetMCs();
     LLVMInitializeAllAsmPrinters();
     LLVMInitializeAllAsmParsers();
+    /* The x86 pass that turns cmov into branches moves a load feeding the cmov into the
+     * branch taken when its value is used, volatile or not; a Wasm load must happen on every
+     * path (settle_accesses). A cmov with a memory operand always reads it, so keeping the
+     * cmov keeps the access. The option is LLVM's, process-wide, and only exists when the
+     * x86 target does: every LLVM Kiln links has it. */
+    const char *const args[] = {"kiln", "-x86-cmov-converter=false"};
+    LLVMParseCommandLineOptions(2, args, NULL);
 }
 
 /* Copies an LLVM message into d (first line only: the diag holds one line). */

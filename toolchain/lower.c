@@ -239,6 +239,31 @@ LLVMValueRef lower_vmctx_ptr(lower_ctx *c, uint64_t offset)
     return LLVMBuildInBoundsGEP2(c->b, c->u->t_i8, c->vmctx, &idx, 1, "");
 }
 
+/* The innermost loop around the builder's position gets an llvm.sideeffect call at the top
+ * of its header, once (LOWER_KEEP_TAG). */
+static void keep_loop(lower_ctx *c)
+{
+    for (uint32_t d = c->depth; d > 0; d--) {
+        lower_frame *f = &c->frames[d - 1];
+        if (f->kind != FRAME_LOOP)
+            continue;
+        if (f->kept)
+            return;
+        LLVMBuilderRef b = LLVMCreateBuilderInContext(c->u->ctx);
+        LLVMValueRef first = LLVMGetFirstInstruction(f->loop_bb);
+        while (first && LLVMIsAPHINode(first))
+            first = LLVMGetNextInstruction(first);
+        if (first)
+            LLVMPositionBuilderBefore(b, first);
+        else
+            LLVMPositionBuilderAtEnd(b, f->loop_bb);
+        LLVMBuildCall2(b, c->u->sideeffect_type, c->u->sideeffect, NULL, 0, "");
+        LLVMDisposeBuilder(b);
+        f->kept = true;
+        return;
+    }
+}
+
 LLVMValueRef lower_load(lower_ctx *c, LLVMTypeRef t, LLVMValueRef ptr, lower_alias alias,
                         bool invariant)
 {
@@ -258,6 +283,7 @@ LLVMValueRef lower_load(lower_ctx *c, LLVMTypeRef t, LLVMValueRef ptr, lower_ali
             LLVMBuildCallWithOperandBundles(c->b, c->u->assume_type, c->u->assume, &yes, 1, &keep,
                                             1, "");
             LLVMDisposeOperandBundle(keep);
+            keep_loop(c);
         }
     }
     return v;
@@ -738,6 +764,9 @@ bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m,
     unsigned assume_id = LLVMLookupIntrinsicID("llvm.assume", 11);
     u.assume = LLVMGetIntrinsicDeclaration(mod, assume_id, NULL, 0);
     u.assume_type = LLVMIntrinsicGetType(u.ctx, assume_id, NULL, 0);
+    unsigned sideeffect_id = LLVMLookupIntrinsicID("llvm.sideeffect", 15);
+    u.sideeffect = LLVMGetIntrinsicDeclaration(mod, sideeffect_id, NULL, 0);
+    u.sideeffect_type = LLVMIntrinsicGetType(u.ctx, sideeffect_id, NULL, 0);
 
     bool ok = lower_layout(m, &u.layout, d) && lower_declare_functions(&u);
     for (uint32_t i = part->first; ok && i < part->end; i++) {

@@ -128,6 +128,8 @@ typedef struct lower_unit {
 
     LLVMValueRef assume; /* llvm.assume, for the keep-alive anchors of loads */
     LLVMTypeRef assume_type;
+    LLVMValueRef sideeffect; /* llvm.sideeffect, which keeps loops with anchored loads */
+    LLVMTypeRef sideeffect_type;
     unsigned md_tbaa, md_invariant, md_prof;
     LLVMValueRef tbaa[ALIAS_COUNT];
     LLVMValueRef unlikely;                       /* branch_weights for a branch to a trap block */
@@ -155,6 +157,7 @@ typedef struct lower_frame {
     LLVMValueRef *loop_phis;   /* loops: param_count phis at the top of loop_bb */
     LLVMBasicBlockRef else_bb; /* if: the else arm, until `else` is reached */
     LLVMValueRef *if_params;   /* if: the parameters, pushed again for the else arm */
+    bool kept;                 /* loops: llvm.sideeffect placed in the header (lower_load) */
 } lower_frame;
 
 /* An i32 value as address facts know it: a local's value between two writes (local is its
@@ -183,6 +186,11 @@ enum { LOWER_FACTS = 32, LOWER_GETS = 64, LOWER_ROOTS_MAX = 64 };
  * emit_optimize removes the anchors after the pipeline and makes the loads that had no other
  * use volatile (emit.c, docs/abi.md "Loads whose value is unused"). */
 #define LOWER_KEEP_TAG "noundef"
+/* Anchors are "droppable" uses to LLVM: a pass may drop them along with what it deletes. Loop
+ * deletion is the one that would take anchored loads with it (a loop whose only effects are
+ * a counter and a dropped load is replaced by its exit values), so the header of every loop
+ * with an anchored load also calls llvm.sideeffect, which no pass drops and the vectoriser
+ * accepts; code generation emits nothing for it. */
 
 typedef struct lower_ctx {
     lower_unit *u;

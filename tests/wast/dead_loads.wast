@@ -136,6 +136,29 @@
         (br $l)))
     (i32.const 12))
 
+  ;; A loop whose only effects are a global counter and a dropped load: LLVM would replace it
+  ;; by the counter's final value and delete it, load and all.
+  (global $budget (mut i32) (i32.const 0))
+  (func (export "counted") (param i32 i32) (result i32)
+    (global.set $budget (local.get 1))
+    (loop $l
+      (if (i32.eqz (global.get $budget)) (then (return (i32.const 16))))
+      (global.set $budget (i32.sub (global.get $budget) (i32.const 1)))
+      (drop (i32.load16_u offset=4 (local.get 0)))
+      (br $l))
+    (i32.const 0))
+
+  ;; A load of the same address ten times in a loop, whose last value only one branch uses:
+  ;; the optimiser hoists it before the loop and keeps it, and x86's code generator would
+  ;; move it into that branch (as the operand of a cmov turned into a jump).
+  (func (export "select_after_loop") (param i32 i32) (result i32)
+    (local i32 i32)
+    (loop $l
+      (local.set 2 (i32.load (local.get 0)))
+      (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 3) (i32.const 10))))
+    (if (result i32) (local.get 1) (then (local.get 2)) (else (i32.const 17))))
+
   ;; A vector load whose lanes are all replaced.
   (func (export "lanes_replaced") (param i32) (result i32)
     (i32x4.extract_lane 0
@@ -161,6 +184,13 @@
 (assert_return (invoke "loop_dead" (i32.const 16) (i32.const 3)) (i32.const 12))
 (assert_return (invoke "loop_dead" (i32.const 65536) (i32.const 0)) (i32.const 12))
 (assert_trap (invoke "loop_dead" (i32.const 65536) (i32.const 3)) "out of bounds memory access")
+(assert_return (invoke "counted" (i32.const 16) (i32.const 5)) (i32.const 16))
+(assert_return (invoke "counted" (i32.const -1) (i32.const 0)) (i32.const 16))
+(assert_trap (invoke "counted" (i32.const -1) (i32.const 5)) "out of bounds memory access")
+(assert_trap (invoke "counted" (i32.const 65532) (i32.const 1)) "out of bounds memory access")
+(assert_return (invoke "select_after_loop" (i32.const 16) (i32.const 1)) (i32.const 42))
+(assert_return (invoke "select_after_loop" (i32.const 16) (i32.const 0)) (i32.const 17))
+(assert_trap (invoke "select_after_loop" (i32.const 65534) (i32.const 0)) "out of bounds memory access")
 (assert_return (invoke "lanes_replaced" (i32.const 16)) (i32.const 13))
 (assert_trap (invoke "lanes_replaced" (i32.const 65521)) "out of bounds memory access")
 (assert_return (invoke "known_compare" (i32.const 16)) (i32.const 0))
