@@ -58,7 +58,8 @@ const char cli_build_help[] =
     "APP is linked -static (no loader work at start-up, nothing needed at run time) unless\n"
     "--dynamic is given or Kiln was built with sanitizers.\n"
     "The same inputs and options give a byte-identical APP.\n"
-    "Exit status: 0 success, 1 the module cannot be compiled or linked, 2 usage error.\n"
+    "Exit status: 0 success, 1 the module cannot be compiled or linked or is not a WASI\n"
+    "command (no function _start of type () -> ()), 2 usage error.\n"
     "APP exits with the guest's status, 134 after a trap, 124 after --timeout.\n";
 
 /* ---- Options shared by build and run ---- */
@@ -303,6 +304,46 @@ int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir)
     return CLI_EXIT_OK;
 }
 
+/* A WASI command exports a function "_start" of type () -> () (the WASI application ABI).
+ * An executable of anything else could only fail when it starts (status 125), so build
+ * refuses it here, before compiling: "FILE: error: not a WASI command: ...". A module that
+ * does not decode or validate is reported as kiln compile would. */
+static int check_command(const cli_app_opts *o, const host_file *f)
+{
+    wasm_module m;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    if (kiln_decode(&m, f->data, f->size, NULL, &d) && kiln_validate(&m, NULL, &d)) {
+        const wasm_export *start = NULL;
+        for (uint32_t i = 0; i < m.export_count && start == NULL; i++)
+            if (m.exports[i].name.len == 6 && memcmp(m.exports[i].name.ptr, "_start", 6) == 0)
+                start = &m.exports[i];
+        if (start == NULL)
+            kiln_diag_set(&d, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+                          "not a WASI command: the module exports no function \"_start\"");
+        else if (start->kind != WASM_EXTERN_FUNC)
+            kiln_diag_set(&d, KILN_ERR_UNSUPPORTED, start->offset,
+                          "not a WASI command: the export \"_start\" is a %s, not a function",
+                          wasm_externkind_name(start->kind));
+        else {
+            const wasm_functype *t = wasm_module_func_type(&m, start->index);
+            cli_buf type;
+            cli_buf_init(&type);
+            cli_buf_functype(&type, t);
+            if (t->param_count != 0 || t->result_count != 0)
+                kiln_diag_set(&d, KILN_ERR_UNSUPPORTED, start->offset,
+                              "not a WASI command: \"_start\" has type %.64s, not () -> ()",
+                              cli_buf_str(&type));
+            cli_buf_free(&type);
+        }
+    }
+    wasm_module_free(&m);
+    if (d.code == KILN_OK)
+        return CLI_EXIT_OK;
+    cli_print_diag(stderr, &d, o->input);
+    return CLI_EXIT_FAIL;
+}
+
 /* s as a C string literal: every byte outside a safe set as a 3-digit octal escape. */
 static void put_c_string(cli_buf *b, const char *s)
 {
@@ -427,12 +468,12 @@ static int do_build(cli_app_opts *o, int argc, char **argv)
         cli_print_diag(stderr, &d, o->input);
         return CLI_EXIT_FAIL;
     }
-    int st = CLI_EXIT_OK;
-    if (!absolute_output(o->cmd, o->output, out_path, sizeof out_path))
+    int st = check_command(o, &f);
+    if (st == CLI_EXIT_OK && !absolute_output(o->cmd, o->output, out_path, sizeof out_path))
         st = CLI_EXIT_FAIL;
-    else if (!find_cc(cc, sizeof cc))
+    else if (st == CLI_EXIT_OK && !find_cc(cc, sizeof cc))
         st = cli_app_fail(o->cmd, "no C compiler: set $CC or install cc or clang-19");
-    else if (!find_paths(&paths))
+    else if (st == CLI_EXIT_OK && !find_paths(&paths))
         st = cli_app_fail(o->cmd, "cannot find libkiln_runtime.a and libkiln_wasi.a (docs/run.md)");
     if (st != CLI_EXIT_OK) {
         host_file_free(&f);

@@ -97,6 +97,9 @@ static bool read_all(int fd, size_t hint, host_file *out, kiln_diag *d)
 
 bool host_read_file(const char *path, host_file *out, kiln_diag *d)
 {
+    /* A fresh diagnostic: callers declare one just for this call, and a stale function index
+     * would make "cannot open file" end in "(in function N)". */
+    kiln_diag_init(d);
     out->data = NULL;
     out->size = 0;
     bool is_stdin = strcmp(path, "-") == 0;
@@ -141,6 +144,7 @@ static bool write_fd(int fd, const uint8_t *p, size_t size)
 
 bool host_write_file(const char *path, const void *data, size_t size, unsigned mode, kiln_diag *d)
 {
+    kiln_diag_init(d);
     char tmp[HOST_PATH_SIZE + 32];
     if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s: path too long",

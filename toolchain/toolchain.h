@@ -615,14 +615,15 @@ typedef struct host_file {
     size_t size;   /* bytes, without that NUL */
 } host_file;
 
-/* Reads a whole file ("-" = standard input) of at most KILN_MAX_MODULE_SIZE bytes. On failure
+/* Reads a whole file ("-" = standard input) of at most KILN_MAX_MODULE_SIZE bytes. d is
+ * initialised first (like kiln_compile, it is the call's own diagnostic). On failure
  * out is empty and d says why: KILN_ERR_IO ("cannot open file: ...", "cannot read file: Is a
  * directory"), KILN_ERR_LIMIT or KILN_ERR_NOMEM. Release with host_file_free. */
 bool host_read_file(const char *path, host_file *out, kiln_diag *d);
 void host_file_free(host_file *f);
 /* Writes data to path through a temporary file beside it (path.tmpPID) and rename(), so a
- * reader never sees a partial file and a failure leaves nothing behind. mode is open(2)'s. On
- * failure KILN_ERR_IO "cannot write PATH: REASON". */
+ * reader never sees a partial file and a failure leaves nothing behind. mode is open(2)'s. d is
+ * initialised first. On failure KILN_ERR_IO "cannot write PATH: REASON". */
 bool host_write_file(const char *path, const void *data, size_t size, unsigned mode, kiln_diag *d);
 
 /* "a/b" into out; false if it does not fit. */

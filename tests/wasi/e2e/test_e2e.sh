@@ -146,8 +146,9 @@ if [[ -n $samples && -f $samples/hello.wasm ]]; then
 fi
 
 # Errors.
-guest_case "run: missing file" 1 "" "*" "" -- "$kiln" run missing.wasm
-grep -q "missing.wasm" "$case_err" || fail "run: missing file: no file name in '$(cat "$case_err")'"
+# A file that cannot be read: the file, the reason, nothing about functions.
+guest_case "run: missing file" 1 "" "missing.wasm: error: cannot open file: No such file or directory" \
+    "" -- "$kiln" run missing.wasm
 guest_case "run: bad --dir" 2 "" "*" "" -- "$kiln" run --dir ::x "$guests/misc.wasm"
 guest_case "run: --dir that does not exist" 125 "" "*" "" -- \
     "$kiln" run --dir "$work/nonexistent::/x" "$guests/misc.wasm"
@@ -158,9 +159,28 @@ guest_case "build: bad --env" 2 "" "*" "" -- "$kiln" build --env NOEQUALS "$gues
 guest_case "build: unwritable -o" 1 "" "*" "" -- \
     "$kiln" build "$guests/misc.wasm" -o "$work/no/such/dir/app"
 guest_case "build: -o a directory" 1 "" "*" "" -- "$kiln" build "$guests/misc.wasm" -o "$work"
-guest_case "build: missing file" 1 "" "*" "" -- "$kiln" build missing.wasm -o x
+guest_case "build: missing file" 1 "" \
+    "missing.wasm: error: cannot open file: No such file or directory" "" -- \
+    "$kiln" build missing.wasm -o x
 printf 'not wasm' >bad.wasm
 guest_case "run: not a module" 1 "" "*" "" -- "$kiln" run bad.wasm
+# build refuses what is not a WASI command (an executable of it could only exit with 125),
+# naming the file and, for a mistyped "_start", the offset of its export entry.
+printf '\0asm\1\0\0\0' >nostart.wasm
+guest_case "build: no _start" 1 "" \
+    'nostart.wasm: error: not a WASI command: the module exports no function "_start"' "" -- \
+    "$kiln" build nostart.wasm -o bin/nostart
+[[ ! -e bin/nostart ]] || fail "build: no _start: an executable was written"
+# (module (func (export "_start") (param i32)))
+printf '\0asm\1\0\0\0\1\5\1\x60\1\x7f\0\3\2\1\0\7\n\1\6_start\0\0\n\4\1\2\0\x0b' >start_i32.wasm
+guest_case "build: _start with a parameter" 1 "" \
+    'start_i32.wasm:0x16: error: not a WASI command: "_start" has type (i32) -> (), not () -> ()' \
+    "" -- "$kiln" build start_i32.wasm -o bin/start_i32
+# (module (memory (export "_start") 1))
+printf '\0asm\1\0\0\0\5\3\1\0\1\7\n\1\6_start\2\0' >start_memory.wasm
+guest_case "build: _start is a memory" 1 "" \
+    'start_memory.wasm:0x10: error: not a WASI command: the export "_start" is a memory, not a function' \
+    "" -- "$kiln" build start_memory.wasm -o bin/start_memory
 
 # The cache: one entry per module + options; a corrupt entry is rebuilt.
 entries=$(find cache/kiln -name '*.so' | wc -l)
