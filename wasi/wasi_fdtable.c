@@ -29,8 +29,7 @@ bool wasi_fdtable_init(kiln_wasi *w, uint32_t fd_count)
 
 void wasi_fd_release(wasi_fd *f)
 {
-    if (f->dir != NULL)
-        closedir(f->dir);
+    wasi_dirstream_free(f->dir);
     if (f->host >= 0)
         close(f->host);
     free(f->preopen_name);

@@ -267,6 +267,8 @@ enum { WASI_EVENT_CLOCK = 0, WASI_EVENT_FD_READ = 1, WASI_EVENT_FD_WRITE = 2 };
 
 /* ---- The context (wasi.c) ---- */
 
+typedef struct wasi_dirstream wasi_dirstream;
+
 /* One guest descriptor. host < 0: the slot is free. */
 typedef struct wasi_fd {
     int host;
@@ -275,10 +277,7 @@ typedef struct wasi_fd {
     uint64_t rights_base, rights_inheriting;
     char *preopen_name; /* guest_path of a preopen (malloc'd), else NULL */
     uint32_t preopen_name_len;
-    /* fd_readdir's stream, opened on first use; dir_cookie is the cookie of the entry it
-     * returns next. */
-    DIR *dir;
-    uint64_t dir_cookie;
+    wasi_dirstream *dir; /* fd_readdir's stream (wasi_dir.c), opened on first use */
 } wasi_fd;
 
 typedef struct wasi_binding {
@@ -502,6 +501,11 @@ bool wasi_use_openat2(const kiln_wasi *w);
 #define WASI_FUNC(name, params, results) wasi_impl wasi_##name;
 #include "wasi_funcs.def"
 #undef WASI_FUNC
+
+/* ---- wasi_dir.c ---- */
+
+/* Closes a descriptor's fd_readdir stream. NULL is ignored. */
+void wasi_dirstream_free(wasi_dirstream *s);
 
 /* ---- wasi_clock.c (for poll_oneoff) ---- */
 
