@@ -341,3 +341,63 @@ bool host_spawn(const char *dir, const char *const argv[], char *err, size_t err
         kiln_msg(err, err_size, "%s was killed by signal %d", argv[0], WTERMSIG(status));
     return false;
 }
+
+/* A buffered writer for response files. */
+typedef struct rsp_writer {
+    int fd;
+    bool ok;
+    size_t used;
+    char data[4096];
+} rsp_writer;
+
+static void rsp_put(rsp_writer *w, char c)
+{
+    if (w->used == sizeof w->data) {
+        w->ok = w->ok && write_fd(w->fd, (const uint8_t *)w->data, w->used);
+        w->used = 0;
+    }
+    w->data[w->used++] = c;
+}
+
+/* Writes argv[0..] to fd as a response file: each argument in double quotes, with '\\' and
+ * '"' escaped by a backslash, one per line (the GNU rules lld, clang and gcc read it by). */
+static bool write_response_file(int fd, const char *const argv[])
+{
+    rsp_writer w = {.fd = fd, .ok = true, .used = 0};
+    for (size_t i = 0; argv[i] != NULL; i++) {
+        rsp_put(&w, '"');
+        for (const char *p = argv[i]; *p; p++) {
+            if (*p == '\\' || *p == '"')
+                rsp_put(&w, '\\');
+            rsp_put(&w, *p);
+        }
+        rsp_put(&w, '"');
+        rsp_put(&w, '\n');
+    }
+    return w.ok && write_fd(fd, (const uint8_t *)w.data, w.used);
+}
+
+bool host_spawn_rsp(const char *dir, const char *const argv[], char *err, size_t err_size)
+{
+    char tmp[HOST_PATH_SIZE], rsp[HOST_PATH_SIZE + 16], at[HOST_PATH_SIZE + 17];
+    if (!host_make_temp_dir("kiln-args", tmp, sizeof tmp)) {
+        kiln_msg(err, err_size, "cannot create a temporary directory: %s", strerror(errno));
+        return false;
+    }
+    snprintf(rsp, sizeof rsp, "%s/args.rsp", tmp);
+    snprintf(at, sizeof at, "@%s", rsp);
+    int fd = open(rsp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && write_response_file(fd, argv + 1);
+    int e = errno;
+    if (fd >= 0 && close(fd) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok)
+        kiln_msg(err, err_size, "cannot write %s: %s", rsp, strerror(e));
+    else
+        ok = host_spawn(dir, (const char *const[]){argv[0], at, NULL}, err, err_size);
+    unlink(rsp);
+    rmdir(tmp);
+    return ok;
+}

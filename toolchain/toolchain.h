@@ -653,5 +653,11 @@ bool host_find_lld(char *out, size_t size);
  * waits. True if it exited with status 0, else false with the reason in err ("X exited with
  * status 1", "X was killed by signal 9", "cannot run X: ..."). */
 bool host_spawn(const char *dir, const char *const argv[], char *err, size_t err_size);
+/* host_spawn for a program that reads "@FILE" response files (ld.lld, clang, gcc): argv[1..]
+ * go into a response file in a fresh temporary directory (removed afterwards) and the program
+ * gets "@FILE" alone, so no number or length of arguments can reach execve's limit
+ * (E2BIG, "Argument list too long": ARG_MAX is a quarter of the stack limit, 2 MiB by
+ * default). */
+bool host_spawn_rsp(const char *dir, const char *const argv[], char *err, size_t err_size);
 
 #endif
