@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kiln/wasi.h"
 
 const char cli_build_help[] =
     "Usage: kiln build FILE.wasm -o APP [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
@@ -39,6 +40,10 @@ const char cli_build_help[] =
     "  --dir HOST[::GUEST]  give the guest the host directory HOST (opened when APP starts,\n"
     "                       relative to its working directory) under the name GUEST\n"
     "                       (default: HOST); repeatable\n"
+    "  --ro-dir HOST[::GUEST]  the same, read-only: the guest can create, change or\n"
+    "                       remove nothing there; repeatable\n"
+    "  --allow-special-fs   let the directories reach /proc, /sys and device files\n"
+    "                       (refused by default: they expose the host, not files)\n"
     "  --env NAME=VALUE     set an environment variable for the guest; repeatable\n"
     "  --inherit-env        also pass APP's whole environment at run time (before --env)\n"
     "  --timeout DURATION   stop the guest after DURATION (e.g. 500ms, 10s, 2m; a number\n"
@@ -89,8 +94,8 @@ int cli_app_fail(const char *cmd, const char *fmt, ...)
     return CLI_EXIT_FAIL;
 }
 
-/* "HOST" or "HOST::GUEST". */
-static int add_dir(cli_app_opts *o, const char *spec)
+/* "HOST" or "HOST::GUEST"; flags KILN_WASI_PREOPEN_*. */
+static int add_dir(cli_app_opts *o, const char *spec, uint32_t flags)
 {
     if (o->dir_count == CLI_MAX_DIRS)
         return cli_usage_error(o->cmd, "at most %d --dir options", CLI_MAX_DIRS);
@@ -103,6 +108,7 @@ static int add_dir(cli_app_opts *o, const char *spec)
     if (host == NULL)
         return cli_usage_error(o->cmd, "out of memory");
     o->dir_hosts[o->dir_count] = host;
+    o->dir_flags[o->dir_count] = flags;
     o->dir_guests[o->dir_count++] = guest;
     return CLI_EXIT_OK;
 }
@@ -183,8 +189,17 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
         } else if (cli_option_value(argc, argv, &i, "--dir", &v, &missing)) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
-            if ((st = add_dir(o, v)) != CLI_EXIT_OK)
+            if ((st = add_dir(o, v, 0)) != CLI_EXIT_OK)
                 return st;
+        } else if (cli_option_value(argc, argv, &i, "--ro-dir", &v, &missing)) {
+            if (missing)
+                return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
+            if ((st = add_dir(o, v, KILN_WASI_PREOPEN_READONLY)) != CLI_EXIT_OK)
+                return st;
+        } else if (strcmp(arg, "--allow-special-fs") == 0) {
+            o->allow_special_fs = true;
+        } else if (run && (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0)) {
+            o->verbose = true;
         } else if (cli_option_value(argc, argv, &i, "--timeout", &v, &missing)) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
@@ -214,6 +229,11 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
     if (!run && !o->output)
         return cli_usage_error(o->cmd, "expected -o APP");
     return -1;
+}
+
+uint32_t cli_app_dir_flags(const cli_app_opts *o, size_t i)
+{
+    return o->dir_flags[i] | (o->allow_special_fs ? KILN_WASI_PREOPEN_SPECIAL_FS : 0u);
 }
 
 /* ---- Where the libraries are ---- */
@@ -370,7 +390,7 @@ static bool generate_main(const cli_app_opts *o, cli_buf *b)
             put_c_string(b, o->dir_hosts[i]);
             cli_buf_printf(b, ", ");
             put_c_string(b, o->dir_guests[i]);
-            cli_buf_printf(b, ", 0},\n");
+            cli_buf_printf(b, ", 0x%xu},\n", (unsigned)cli_app_dir_flags(o, i));
         }
         cli_buf_printf(b, "};\n");
     }

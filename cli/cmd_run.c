@@ -22,8 +22,9 @@
 #endif
 
 const char cli_run_help[] =
-    "Usage: kiln run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--timeout DURATION]\n"
-    "                [-O0..-O3] FILE.wasm [ARGS...]\n"
+    "Usage: kiln run [--dir HOST[::GUEST]]... [--ro-dir HOST[::GUEST]]...\n"
+    "                [--env NAME[=VALUE]]... [--timeout DURATION] [-O0..-O3] [-v]\n"
+    "                FILE.wasm [ARGS...]\n"
     "\n"
     "Compile a WASI command module (cached), load it into this process and call _start with\n"
     "the arguments FILE.wasm ARGS... The options are those of `wasmtime run`.\n"
@@ -31,6 +32,12 @@ const char cli_run_help[] =
     "Options:\n"
     "  --dir HOST[::GUEST]  give the guest the host directory HOST under the name GUEST\n"
     "                       (default: HOST); repeatable\n"
+    "  --ro-dir HOST[::GUEST]  the same, read-only: the guest can create, change or\n"
+    "                       remove nothing there; repeatable\n"
+    "  --allow-special-fs   let the directories reach /proc, /sys and device files\n"
+    "                       (refused by default: they expose the host, not files)\n"
+    "  -v, --verbose        say on stderr why the sandbox refused or narrowed a request\n"
+    "                       (also KILN_WASI_VERBOSE=1 in the environment)\n"
     "  --env NAME=VALUE     set an environment variable for the guest; --env NAME passes\n"
     "                       this process's NAME if set; repeatable\n"
     "  --timeout DURATION   stop the guest after DURATION (e.g. 500ms, 10s, 2m; a number\n"
@@ -204,7 +211,9 @@ static int run_shared(const cli_app_opts *o, const char *so_path, int argc, char
         return cli_app_fail(o->cmd, "%s", err);
     kiln_wasi_preopen dirs[CLI_MAX_DIRS];
     for (size_t i = 0; i < o->dir_count; i++)
-        dirs[i] = (kiln_wasi_preopen){.host_path = o->dir_hosts[i], .guest_path = o->dir_guests[i]};
+        dirs[i] = (kiln_wasi_preopen){.host_path = o->dir_hosts[i],
+                                      .guest_path = o->dir_guests[i],
+                                      .flags = cli_app_dir_flags(o, i)};
     kiln_wasi_config cfg;
     kiln_wasi_config_init(&cfg);
     cfg.preopens = dirs;
@@ -212,6 +221,8 @@ static int run_shared(const cli_app_opts *o, const char *so_path, int argc, char
     cfg.env = o->envs;
     cfg.env_count = o->env_count;
     cfg.timeout_ns = o->timeout_ns;
+    if (o->verbose)
+        cfg.flags |= KILN_WASI_VERBOSE;
     fflush(stdout);
     fflush(stderr);
     /* kiln run exits with this status: the instance is left to the OS (no 8 GiB unmap). */

@@ -63,7 +63,7 @@ wasi_fd *wasi_fd_checked(kiln_wasi *w, uint32_t fd, uint64_t rights, uint16_t *e
         return NULL;
     }
     if ((f->rights_base & rights) != rights) {
-        *err = WASI_ENORIGHTS;
+        *err = wasi_refuse_rights(w, fd, rights & ~f->rights_base);
         return NULL;
     }
     return f;

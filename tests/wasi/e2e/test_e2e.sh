@@ -52,12 +52,18 @@ both() {
     fi
 }
 
-# files.wasm works in a fresh sandbox directory, with a file next to it it must not reach.
+# files.wasm works in a fresh sandbox directory, with a file next to it it must not reach;
+# rights.wasm in a fresh read-only one (--ro-dir ro::/ro) holding data.txt.
 prepare() {
     if [[ $1 == files ]]; then
         rm -rf "$work/case"
         mkdir -p "$work/case/sb"
         echo secret >"$work/case/outside.txt"
+        cd "$work/case" || exit 1
+    elif [[ $1 == rights ]]; then
+        rm -rf "$work/case"
+        mkdir -p "$work/case/ro"
+        echo "hello rust" >"$work/case/ro/data.txt"
         cd "$work/case" || exit 1
     fi
 }
@@ -67,12 +73,44 @@ after() {
         [[ "$(cat "$work/case/outside.txt")" == secret ]] || fail "files: outside.txt changed"
         [[ ! -e "$work/case/newdir" ]] || fail "files: a directory was created outside"
         [[ -z "$(ls -A "$work/case/sb")" ]] || fail "files: the sandbox is not empty"
+    elif [[ $1 == rights ]]; then
+        cd "$work" || exit 1
+        [[ "$(cat "$work/case/ro/data.txt")" == "hello rust" ]] || fail "rights: data.txt changed"
+        [[ "$(ls -A "$work/case/ro")" == data.txt ]] || fail "rights: the read-only directory changed"
     fi
 }
 
 both basics 7 "to stderr" $'in put\n' "--env KILN_E2E_A=x --env KILN_E2E_B=fixed" "a b" c exit=7
 both files 0 "" "" "--dir sb::/sandbox"
 both misc 42 "" "" ""
+# Rust's rights on a read-only preopen: File::open narrows them and reads; writing through
+# the descriptor, opening for writing and creating are ENOTCAPABLE (76; Rust:
+# PermissionDenied). -v (and KILN_WASI_VERBOSE=1 for a built executable) says why.
+both rights 0 "" "" "--ro-dir ro::/ro"
+rights_verbose() {
+    cat <<'EOF'
+kiln: wasi: path_open: "data.txt": opened without the rights fd 3 cannot hand on: path_create_directory, path_create_file, path_link_source, path_link_target, path_rename_source, path_rename_target, fd_filestat_set_times, path_symlink, path_remove_directory, path_unlink_file
+kiln: wasi: fd_write: fd 4 lacks the right fd_write: ENOTCAPABLE
+kiln: wasi: fd_filestat_set_times: fd 4 lacks the right fd_filestat_set_times: ENOTCAPABLE
+kiln: wasi: path_open: "data.txt": ENOTCAPABLE: fd 3 cannot hand on fd_write, fd_allocate, fd_filestat_set_size (read-only)
+kiln: wasi: path_open: fd 3 lacks the rights path_create_file, path_filestat_set_size: ENOTCAPABLE
+kiln: wasi: path_open: ".": opened without the rights fd 3 cannot hand on: path_create_directory, path_create_file, path_link_source, path_link_target, path_rename_source, path_rename_target, fd_filestat_set_times, path_symlink, path_remove_directory, path_unlink_file
+EOF
+}
+prepare rights
+rights_verbose | want_stderr
+guest_case "run -v rights" 0 "$src/expected/rights.out" "" "" -- \
+    "$kiln" run -v --ro-dir ro::/ro "$guests/rights.wasm"
+rights_verbose | want_stderr
+KILN_WASI_VERBOSE=1 guest_case "build rights, KILN_WASI_VERBOSE=1" 0 \
+    "$src/expected/rights.out" "" "" -- "$work/bin/rights"
+after rights
+# Host special files stay out of reach whatever is preopened: /proc and devices under "/" are
+# EACCES (2; /proc itself, opened for writing, EISDIR), a preopen of /proc is refused (125).
+both rights.special 0 "" "" "--dir /::/" special
+guest_case "run: --dir /proc" 125 "" \
+    'kiln: error: invalid argument: preopen "/proc": on procfs, which exposes the host'"'"'s kernel and processes, not files (allow it with KILN_WASI_PREOPEN_SPECIAL_FS, kiln run --allow-special-fs)' \
+    "" -- "$kiln" run --dir /proc::/proc "$guests/rights.wasm" special
 # Traps name the function: from the name section, else an export name, else its index
 # (crash is noinline; at -O2 the faulting load of oob.c is in main).
 both trap 134 'kiln: trap: unreachable in function "crash"' "" ""
