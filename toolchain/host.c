@@ -401,3 +401,129 @@ bool host_spawn_rsp(const char *dir, const char *const argv[], char *err, size_t
     rmdir(tmp);
     return ok;
 }
+
+/* ---- Private directories and files (kiln run's cache) ---- */
+
+host_dir_status host_open_private_dir(const char *path, int *out_fd, char *why, size_t why_size)
+{
+    *out_fd = -1;
+    kiln_msg(why, why_size, "%s", "");
+    /* mkdir -p with 0700 (the XDG base directory rule for directories it creates). */
+    char buf[HOST_PATH_SIZE];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf || path[0] != '/')
+        return HOST_DIR_MISSING;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return HOST_DIR_MISSING;
+        buf[i] = saved;
+    }
+    /* The directory itself is opened without following a symlink and checked on the
+     * descriptor, which every later step works relative to: swapping the path afterwards
+     * changes nothing. */
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ELOOP || e == ENOTDIR) {
+            struct stat lst;
+            bool link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+            kiln_msg(why, why_size, "%s", link ? "it is a symbolic link" : "it is not a directory");
+            return HOST_DIR_UNSAFE;
+        }
+        return HOST_DIR_MISSING;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return HOST_DIR_MISSING;
+    }
+    if (st.st_uid != geteuid()) {
+        kiln_msg(why, why_size, "it belongs to user %ju, not to you (%ju)", (uintmax_t)st.st_uid,
+                 (uintmax_t)geteuid());
+        close(fd);
+        return HOST_DIR_UNSAFE;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        kiln_msg(why, why_size, "other users can write to it (mode %04o)",
+                 (unsigned)(st.st_mode & 07777));
+        close(fd);
+        return HOST_DIR_UNSAFE;
+    }
+    /* Ours, and nobody else could ever write to it: what it holds is ours. Readable by
+     * others (0755, what older versions made): made private. */
+    if ((st.st_mode & 077) != 0 && fchmod(fd, st.st_mode & 0700) != 0) {
+        kiln_msg(why, why_size, "it cannot be made private (mode %04o): %s",
+                 (unsigned)(st.st_mode & 07777), strerror(errno));
+        close(fd);
+        return HOST_DIR_UNSAFE;
+    }
+    *out_fd = fd;
+    return HOST_DIR_OK;
+}
+
+int host_open_private_file(int dirfd, const char *name, struct stat *st)
+{
+    /* O_NONBLOCK: a FIFO or device planted under the name must not block the open. */
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_uid != geteuid() ||
+        (st->st_mode & (S_IWGRP | S_IWOTH))) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
+int host_create_private_file(int dirfd, const char *name, char *tmp, size_t tmp_size)
+{
+    static unsigned counter;
+    for (int tries = 0; tries < 100; tries++) {
+        int n = snprintf(tmp, tmp_size, "%s.tmp.%ld.%u", name, (long)getpid(), counter++);
+        if (n < 0 || (size_t)n >= tmp_size) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        int fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
+bool host_commit_private_file(int dirfd, int fd, const char *tmp, const char *name)
+{
+    if (fsync(fd) == 0 && renameat(dirfd, tmp, dirfd, name) == 0)
+        return true;
+    int e = errno;
+    unlinkat(dirfd, tmp, 0);
+    errno = e;
+    return false;
+}
+
+bool host_write_all(int fd, const void *data, size_t size)
+{
+    return write_fd(fd, data, size);
+}
+
+bool host_copy_fd(int from, int to)
+{
+    char buf[64 * 1024];
+    for (;;) {
+        ssize_t n = read(from, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return false;
+        if (n == 0)
+            return true;
+        if (!write_fd(to, (const uint8_t *)buf, (size_t)n))
+            return false;
+    }
+}

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "kiln_limits.h"
 
@@ -659,5 +660,33 @@ bool host_spawn(const char *dir, const char *const argv[], char *err, size_t err
  * (E2BIG, "Argument list too long": ARG_MAX is a quarter of the stack limit, 2 MiB by
  * default). */
 bool host_spawn_rsp(const char *dir, const char *const argv[], char *err, size_t err_size);
+
+/* Private directories and files: what only this user can have written (kiln run's cache). */
+typedef enum host_dir_status {
+    HOST_DIR_OK,      /* *out_fd is the directory, private and ours */
+    HOST_DIR_MISSING, /* it cannot be created or opened (a read-only home, ...) */
+    HOST_DIR_UNSAFE,  /* it exists but is not private: why says how */
+} host_dir_status;
+/* Opens the directory at the absolute path, creating it and its missing parents with mode
+ * 0700. It must not be a symlink, must belong to the effective user and must not be writable
+ * by group or others (HOST_DIR_UNSAFE otherwise, why: "other users can write to it (mode
+ * 0777)", ...); one readable by others is made 0700. Everything that follows should work
+ * relative to *out_fd (O_CLOEXEC), never the path. */
+host_dir_status host_open_private_dir(const char *path, int *out_fd, char *why, size_t why_size);
+/* Opens dirfd/name for reading without following a symlink and without blocking (O_NONBLOCK:
+ * a FIFO or device in its place), and accepts only a regular file of this user that group and
+ * others cannot write; *st is its fstat. -1 otherwise (errno ENOENT, or EINVAL for a file
+ * that is not acceptable). */
+int host_open_private_file(int dirfd, const char *name, struct stat *st);
+/* Creates a new file NAME.tmp.PID.N in dirfd, O_EXCL | O_NOFOLLOW, mode 0600, open for reading
+ * and writing; its name goes to tmp. -1 on failure (errno). */
+int host_create_private_file(int dirfd, const char *name, char *tmp, size_t tmp_size);
+/* fsync(fd), then renames dirfd/tmp to dirfd/name (atomically replacing whatever is there, a
+ * FIFO included). On failure tmp is removed and errno says why. */
+bool host_commit_private_file(int dirfd, int fd, const char *tmp, const char *name);
+/* Writes all of data to fd (EINTR and short writes handled). */
+bool host_write_all(int fd, const void *data, size_t size);
+/* Copies from's remaining bytes to to. */
+bool host_copy_fd(int from, int to);
 
 #endif
