@@ -552,9 +552,10 @@ typedef struct kiln_compile_options {
     int opt_level;           /* 0..3 */
     const char *triple;      /* NULL = the host's */
     const char *cpu;         /* NULL = "generic"; "native" = the host CPU and features (an
-                                error for another architecture); other names go to LLVM
-                                unchecked -- the kiln program tries them first in a child
-                                process (codegen_loader.c), as LLVM may abort on them */
+                                error for another architecture); any other name is tried
+                                first, once per process, in a child process (compile.c): a
+                                name LLVM does not know or a CPU that cannot run the triple
+                                is a KILN_ERR_LLVM diagnostic, never an abort */
     kiln_emit_kind emit;
     unsigned jobs;           /* threads compiling a large module's parts; 0 = the online
                                 cores. Never changes the output (docs/cli.md) */
@@ -576,9 +577,11 @@ typedef struct kiln_compile_result {
 
 /* Defaults: -O2, an object for the host, generic CPU, prefix from the file name. */
 void kiln_compile_options_init(kiln_compile_options *o);
-/* The whole pipeline: read -> decode -> validate -> lower -> verify -> optimise -> emit
- * (+ header). result may be NULL when only files are wanted. On failure returns false with d
- * set (any class) and leaves no partial output file behind.
+/* The whole pipeline: check the options (the triple and CPU included) -> read -> decode ->
+ * validate -> lower -> verify -> optimise -> emit (+ header). result may be NULL when only
+ * files are wanted. On failure returns false with d set (any class) and leaves no partial
+ * output file behind. An unknown triple or unusable CPU is KILN_ERR_LLVM before the input is
+ * read; checking a CPU forks a child process once per triple and CPU (see compile.c).
  * Thread-safe: every call has its own LLVM contexts. A large module is compiled in parts on
  * up to o->jobs threads, all joined before the call returns, and merged with ld.lld -r. The
  * output depends only on the input bytes and the options other than jobs (not on time, the
