@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # test_many_parts.sh -- a module compiled one function per part links, however many parts:
 # the parts are merged by `ld.lld -r` with its arguments in a response file (host_spawn_rsp).
 # Passing them on the command line failed with "Argument list too long" once the paths of
@@ -8,7 +8,7 @@
 # COUNT parts and its export must return COUNT through COUNT - 1 calls across parts.
 # Usage: test_many_parts.sh KILN_CG GEN_FUNCS CC RUNTIME_INCLUDE RUNTIME_LIB WORK COUNT [LDFLAG]
 set -u
-. "$(dirname "$0")/../lib/lib.sh"
+source "$(dirname "$0")/../lib/lib.sh"
 kiln=$(abspath "$1") gen=$(abspath "$2") cc=$3 include=$(abspath "$4") lib=$(abspath "$5")
 count=$7 ldflag=${8:-}
 enter_work "$6"

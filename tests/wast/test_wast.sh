@@ -105,7 +105,7 @@ fi
 # each parameter (as i64) times its position + 1, "echoN" returns its parameters. Then one
 # assert_return each, with the results worked out here, and one deliberately wrong.
 many_params() {
-    local n=$1 i t v params="" sum_body="" echo_body="" args="" echoed="" sum=0
+    local n=$1 i t v params="" sum_body="" echo_body="" args="" sum=0
     local -a types=(i32 i64 f32 f64)
     for ((i = 0; i < n; i++)); do
         t=${types[i % 4]}

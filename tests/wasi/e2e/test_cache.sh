@@ -90,7 +90,7 @@ mkdir -p c5/kiln && chmod 700 c5/kiln
 cp -p "$trap_so" "c5/kiln/$key.so"
 cp -p "$trap_so.sum" "c5/kiln/$key.so.sum"
 run_misc "swapped entry: rebuilt" "$work/c5"
-cmp -s c5/kiln/$key.so "$trap_so" && fail "swapped entry: still trap.wasm's"
+cmp -s "c5/kiln/$key.so" "$trap_so" && fail "swapped entry: still trap.wasm's"
 
 # Truncated (a partial copy), and rewritten in place with the same size: rebuilt.
 size=$(stat -c %s "$so")
@@ -99,7 +99,7 @@ run_misc "truncated entry: rebuilt" "$work/c1"
 [[ $(stat -c %s "$so") == "$size" ]] || fail "truncated entry: size $(stat -c %s "$so"), want $size"
 printf 'XXXX' | dd of="$so" bs=1 seek=$((size / 2)) conv=notrunc status=none
 run_misc "entry rewritten in place: rebuilt" "$work/c1"
-cmp -s "$so" c4/kiln/$key.so || fail "rewritten entry: not rebuilt"
+cmp -s "$so" "c4/kiln/$key.so" || fail "rewritten entry: not rebuilt"
 
 # A FIFO in place of the entry, or of its .sum: no hang, rebuilt into a regular file.
 rm -f "$so" && mkfifo "$so"
