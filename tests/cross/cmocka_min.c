@@ -3,10 +3,11 @@
  *
  * Compiled against the host's cmocka.h (an architecture-independent header, copied into the
  * build tree), it implements what that header's macros call: _assert_true, _assert_int_equal,
- * _assert_memory_equal, _assert_string_equal and their _not_ forms, _fail, print_message,
- * print_error and _cmocka_run_group_tests. A failed assertion prints where and why, then
- * longjmps back to the runner, which runs the test's teardown and goes on with the next test;
- * the summary lines and the return value (the number of failed tests) are CMocka's. What it
+ * _assert_memory_equal, _assert_string_equal and their _not_ forms, _fail, _skip,
+ * print_message, print_error and _cmocka_run_group_tests. A failed assertion prints where and
+ * why, then longjmps back to the runner, which runs the test's teardown and goes on with the
+ * next test; skip() leaves the same way and counts the test as skipped (neither passed nor
+ * failed); the summary lines and the return value (the number of failed tests) are CMocka's. What it
  * leaves out: mocks, expected parameters, leak checks, test timeouts, and CMocka's own signal
  * handlers (a crash ends the test program, which ctest reports as failed).
  */
@@ -52,11 +53,25 @@ void print_error(const char *const format, ...)
     va_end(ap);
 }
 
+/* How run_part's setjmp returns: a failure, or skip(). */
+enum { JMP_FAILED = 1, JMP_SKIPPED = 2 };
+static bool skipped;
+
+void _skip(const char *const file, const int line)
+{
+    (void)file;
+    (void)line;
+    skipped = true;
+    if (current_jmp != NULL)
+        longjmp(*current_jmp, JMP_SKIPPED);
+    abort();
+}
+
 void _fail(const char *const file, const int line)
 {
     print_error("[   LINE   ] --- %s:%d: Failure!\n", file, line);
     if (current_jmp != NULL)
-        longjmp(*current_jmp, 1);
+        longjmp(*current_jmp, JMP_FAILED);
     print_error("[  ERROR   ] --- assertion outside a test\n");
     _Exit(1);
 }
@@ -133,14 +148,19 @@ static bool run_part(CMFixtureFunction fixture, CMUnitTestFunction test, void **
     jmp_buf jmp;
     jmp_buf *volatile saved = current_jmp;
     volatile bool ok = true;
-    if (setjmp(jmp) == 0) {
+    switch (setjmp(jmp)) {
+    case 0:
         current_jmp = &jmp;
         if (fixture != NULL)
             ok = fixture(state) == 0;
         else
             test(state);
-    } else {
+        break;
+    case JMP_SKIPPED:
+        break; /* not a failure: `skipped` says what happened */
+    default:
         ok = false;
+        break;
     }
     current_jmp = saved;
     return ok;
@@ -151,7 +171,7 @@ int _cmocka_run_group_tests(const char *group_name, const struct CMUnitTest *con
                             CMFixtureFunction group_teardown)
 {
     void *group_state = NULL;
-    size_t failed = 0, passed = 0;
+    size_t failed = 0, passed = 0, skips = 0;
     print_message("[==========] %s: Running %zu test(s).\n", group_name, num_tests);
     if (group_setup != NULL && !run_part(group_setup, NULL, &group_state)) {
         print_error("[  ERROR   ] %s: group setup failed\n", group_name);
@@ -162,12 +182,17 @@ int _cmocka_run_group_tests(const char *group_name, const struct CMUnitTest *con
         const struct CMUnitTest *t = &tests[i];
         void *state = t->initial_state != NULL ? t->initial_state : group_state;
         print_message("[ RUN      ] %s\n", t->name);
+        skipped = false;
         bool ok = t->setup_func == NULL || run_part(t->setup_func, NULL, &state);
-        if (ok)
+        if (ok && !skipped)
             ok = run_part(NULL, t->test_func, &state);
+        bool was_skipped = skipped;
         if (t->teardown_func != NULL && !run_part(t->teardown_func, NULL, &state))
             ok = false;
-        if (ok) {
+        if (ok && was_skipped) {
+            skips++;
+            print_message("[  SKIPPED ] %s\n", t->name);
+        } else if (ok) {
             passed++;
             print_message("[       OK ] %s\n", t->name);
         } else {
@@ -181,6 +206,8 @@ int _cmocka_run_group_tests(const char *group_name, const struct CMUnitTest *con
         print_error("[  ERROR   ] %s: group teardown failed\n", group_name);
     print_message("[==========] %s: %zu test(s) run.\n", group_name, num_tests);
     print_message("[  PASSED  ] %zu test(s).\n", passed);
+    if (skips > 0)
+        print_message("[  SKIPPED ] %zu test(s).\n", skips);
     if (failed > 0) {
         print_message("[  FAILED  ] %s: %zu test(s), listed below:\n", group_name, failed);
         for (size_t i = 0; i < num_tests && failures != NULL; i++)
