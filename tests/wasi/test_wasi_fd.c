@@ -91,6 +91,37 @@ static void test_seek_tell(void **state)
     assert_int_equal(WT_CALL(t, "fd_seek", fd, 0, 0, WT_OUT), E_NOTCAPABLE);
 }
 
+/* Offsets past 4 GiB (a sparse file): exact on every host, 32-bit ones included (the
+ * library is built with 64-bit file offsets; a 32-bit off_t would wrap 6 GiB to 2 GiB). */
+static void test_offsets_past_4gib(void **state)
+{
+    wt *t = *state;
+    uint32_t fd = open_file(t, "sparse");
+    const uint64_t far = UINT64_C(6) << 30; /* 6 GiB */
+    uint32_t n = wt_str(t, WT_BUF, "far");
+    wt_iov(t, 0, WT_BUF, n);
+    assert_int_equal(WT_CALL(t, "fd_pwrite", fd, WT_IOVS, 1, far, WT_OUT), E_SUCCESS);
+    assert_int_equal(wt_u32(t, WT_OUT), 3);
+    assert_int_equal(WT_CALL(t, "fd_filestat_get", fd, WT_OUT2), E_SUCCESS);
+    assert_int_equal(wt_u64(t, WT_OUT2 + 32), far + 3);
+    assert_int_equal(WT_CALL(t, "fd_seek", fd, (int64_t)(far + 1), 0, WT_OUT), E_SUCCESS);
+    assert_int_equal(wt_u64(t, WT_OUT), far + 1);
+    assert_int_equal(WT_CALL(t, "fd_tell", fd, WT_OUT), E_SUCCESS);
+    assert_int_equal(wt_u64(t, WT_OUT), far + 1);
+    memset(t->mem + WT_BUF, 0, 8);
+    wt_iov(t, 0, WT_BUF, 8);
+    assert_int_equal(WT_CALL(t, "fd_read", fd, WT_IOVS, 1, WT_OUT), E_SUCCESS);
+    assert_int_equal(wt_u32(t, WT_OUT), 2);
+    assert_memory_equal(t->mem + WT_BUF, "ar", 2);
+    assert_int_equal(WT_CALL(t, "fd_filestat_set_size", fd, UINT64_C(5) << 30), E_SUCCESS);
+    struct stat st;
+    char path[600];
+    snprintf(path, sizeof path, "%s/sparse", t->sandbox);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true((uint64_t)st.st_size == UINT64_C(5) << 30);
+    assert_int_equal(WT_CALL(t, "fd_close", fd), E_SUCCESS);
+}
+
 static void test_pread_pwrite(void **state)
 {
     wt *t = *state;
@@ -649,6 +680,7 @@ int main(void)
         T(test_write_read_iovecs),
         T(test_seek_tell),
         T(test_pread_pwrite),
+        T(test_offsets_past_4gib),
         T(test_many_iovecs),
         T(test_iovec_bounds),
         T(test_filestat_and_setters),
