@@ -207,7 +207,10 @@ typedef struct cli_app_opts {
     const char *cmd; /* "build" or "run" */
     const char *input, *output;
     const char *dir_hosts[CLI_MAX_DIRS], *dir_guests[CLI_MAX_DIRS];
+    uint32_t dir_flags[CLI_MAX_DIRS]; /* KILN_WASI_PREOPEN_READONLY for --ro-dir */
     size_t dir_count;
+    bool allow_special_fs; /* --allow-special-fs: every directory gets PREOPEN_SPECIAL_FS */
+    bool verbose;          /* run -v: the sandbox's refusals on stderr (KILN_WASI_VERBOSE) */
     const char *envs[CLI_MAX_ENVS];
     size_t env_count;
     bool inherit_env;
@@ -226,6 +229,8 @@ typedef struct cli_app_opts {
  * them. Returns go's status, or the exit status of --help or a usage error. */
 int cli_app_main(const char *cmd, bool run, int argc, char **argv,
                  int (*go)(cli_app_opts *o, int argc, char **argv));
+/* The KILN_WASI_PREOPEN_* flags of directory i (--ro-dir, --allow-special-fs). */
+uint32_t cli_app_dir_flags(const cli_app_opts *o, size_t i);
 /* Prints "kiln CMD: error: MESSAGE" to stderr; returns CLI_EXIT_FAIL. */
 int cli_app_fail(const char *cmd, const char *fmt, ...) KILN_PRINTF(2, 3);
 /* Compiles the module in f (read from o->input) with prefix CLI_APP_PREFIX to DIR/app.o;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kiln/wasi.h"
 
 const char cli_build_help[] =
     "Usage: kiln build FILE.wasm -o APP [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
@@ -39,6 +40,10 @@ const char cli_build_help[] =
     "  --dir HOST[::GUEST]  give the guest the host directory HOST (opened when APP starts,\n"
     "                       relative to its working directory) under the name GUEST\n"
     "                       (default: HOST); repeatable\n"
+    "  --ro-dir HOST[::GUEST]  the same, read-only: the guest can create, change or\n"
+    "                       remove nothing there; repeatable\n"
+    "  --allow-special-fs   let the directories reach /proc, /sys and device files\n"
+    "                       (refused by default: they expose the host, not files)\n"
     "  --env NAME=VALUE     set an environment variable for the guest; repeatable\n"
     "  --inherit-env        also pass APP's whole environment at run time (before --env)\n"
     "  --timeout DURATION   stop the guest after DURATION (e.g. 500ms, 10s, 2m; a number\n"
@@ -58,7 +63,8 @@ const char cli_build_help[] =
     "APP is linked -static (no loader work at start-up, nothing needed at run time) unless\n"
     "--dynamic is given or Kiln was built with sanitizers.\n"
     "The same inputs and options give a byte-identical APP.\n"
-    "Exit status: 0 success, 1 the module cannot be compiled or linked, 2 usage error.\n"
+    "Exit status: 0 success, 1 the module cannot be compiled or linked or is not a WASI\n"
+    "command (no function _start of type () -> ()), 2 usage error.\n"
     "APP exits with the guest's status, 134 after a trap, 124 after --timeout.\n";
 
 /* ---- Options shared by build and run ---- */
@@ -88,8 +94,8 @@ int cli_app_fail(const char *cmd, const char *fmt, ...)
     return CLI_EXIT_FAIL;
 }
 
-/* "HOST" or "HOST::GUEST". */
-static int add_dir(cli_app_opts *o, const char *spec)
+/* "HOST" or "HOST::GUEST"; flags KILN_WASI_PREOPEN_*. */
+static int add_dir(cli_app_opts *o, const char *spec, uint32_t flags)
 {
     if (o->dir_count == CLI_MAX_DIRS)
         return cli_usage_error(o->cmd, "at most %d --dir options", CLI_MAX_DIRS);
@@ -102,6 +108,7 @@ static int add_dir(cli_app_opts *o, const char *spec)
     if (host == NULL)
         return cli_usage_error(o->cmd, "out of memory");
     o->dir_hosts[o->dir_count] = host;
+    o->dir_flags[o->dir_count] = flags;
     o->dir_guests[o->dir_count++] = guest;
     return CLI_EXIT_OK;
 }
@@ -182,8 +189,17 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
         } else if (cli_option_value(argc, argv, &i, "--dir", &v, &missing)) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
-            if ((st = add_dir(o, v)) != CLI_EXIT_OK)
+            if ((st = add_dir(o, v, 0)) != CLI_EXIT_OK)
                 return st;
+        } else if (cli_option_value(argc, argv, &i, "--ro-dir", &v, &missing)) {
+            if (missing)
+                return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
+            if ((st = add_dir(o, v, KILN_WASI_PREOPEN_READONLY)) != CLI_EXIT_OK)
+                return st;
+        } else if (strcmp(arg, "--allow-special-fs") == 0) {
+            o->allow_special_fs = true;
+        } else if (run && (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0)) {
+            o->verbose = true;
         } else if (cli_option_value(argc, argv, &i, "--timeout", &v, &missing)) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
@@ -213,6 +229,11 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
     if (!run && !o->output)
         return cli_usage_error(o->cmd, "expected -o APP");
     return -1;
+}
+
+uint32_t cli_app_dir_flags(const cli_app_opts *o, size_t i)
+{
+    return o->dir_flags[i] | (o->allow_special_fs ? KILN_WASI_PREOPEN_SPECIAL_FS : 0u);
 }
 
 /* ---- Where the libraries are ---- */
@@ -303,6 +324,46 @@ int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir)
     return CLI_EXIT_OK;
 }
 
+/* A WASI command exports a function "_start" of type () -> () (the WASI application ABI).
+ * An executable of anything else could only fail when it starts (status 125), so build
+ * refuses it here, before compiling: "FILE: error: not a WASI command: ...". A module that
+ * does not decode or validate is reported as kiln compile would. */
+static int check_command(const cli_app_opts *o, const host_file *f)
+{
+    wasm_module m;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    if (kiln_decode(&m, f->data, f->size, NULL, &d) && kiln_validate(&m, NULL, &d)) {
+        const wasm_export *start = NULL;
+        for (uint32_t i = 0; i < m.export_count && start == NULL; i++)
+            if (m.exports[i].name.len == 6 && memcmp(m.exports[i].name.ptr, "_start", 6) == 0)
+                start = &m.exports[i];
+        if (start == NULL)
+            kiln_diag_set(&d, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+                          "not a WASI command: the module exports no function \"_start\"");
+        else if (start->kind != WASM_EXTERN_FUNC)
+            kiln_diag_set(&d, KILN_ERR_UNSUPPORTED, start->offset,
+                          "not a WASI command: the export \"_start\" is a %s, not a function",
+                          wasm_externkind_name(start->kind));
+        else {
+            const wasm_functype *t = wasm_module_func_type(&m, start->index);
+            cli_buf type;
+            cli_buf_init(&type);
+            cli_buf_functype(&type, t);
+            if (t->param_count != 0 || t->result_count != 0)
+                kiln_diag_set(&d, KILN_ERR_UNSUPPORTED, start->offset,
+                              "not a WASI command: \"_start\" has type %.64s, not () -> ()",
+                              cli_buf_str(&type));
+            cli_buf_free(&type);
+        }
+    }
+    wasm_module_free(&m);
+    if (d.code == KILN_OK)
+        return CLI_EXIT_OK;
+    cli_print_diag(stderr, &d, o->input);
+    return CLI_EXIT_FAIL;
+}
+
 /* s as a C string literal: every byte outside a safe set as a 3-digit octal escape. */
 static void put_c_string(cli_buf *b, const char *s)
 {
@@ -329,7 +390,7 @@ static bool generate_main(const cli_app_opts *o, cli_buf *b)
             put_c_string(b, o->dir_hosts[i]);
             cli_buf_printf(b, ", ");
             put_c_string(b, o->dir_guests[i]);
-            cli_buf_printf(b, ", 0},\n");
+            cli_buf_printf(b, ", 0x%xu},\n", (unsigned)cli_app_dir_flags(o, i));
         }
         cli_buf_printf(b, "};\n");
     }
@@ -427,12 +488,12 @@ static int do_build(cli_app_opts *o, int argc, char **argv)
         cli_print_diag(stderr, &d, o->input);
         return CLI_EXIT_FAIL;
     }
-    int st = CLI_EXIT_OK;
-    if (!absolute_output(o->cmd, o->output, out_path, sizeof out_path))
+    int st = check_command(o, &f);
+    if (st == CLI_EXIT_OK && !absolute_output(o->cmd, o->output, out_path, sizeof out_path))
         st = CLI_EXIT_FAIL;
-    else if (!find_cc(cc, sizeof cc))
+    else if (st == CLI_EXIT_OK && !find_cc(cc, sizeof cc))
         st = cli_app_fail(o->cmd, "no C compiler: set $CC or install cc or clang-19");
-    else if (!find_paths(&paths))
+    else if (st == CLI_EXIT_OK && !find_paths(&paths))
         st = cli_app_fail(o->cmd, "cannot find libkiln_runtime.a and libkiln_wasi.a (docs/run.md)");
     if (st != CLI_EXIT_OK) {
         host_file_free(&f);

@@ -2,13 +2,17 @@
  * and run it (docs/run.md).
  *
  * The object is linked into a shared object (loader.c), kept in the cache ($XDG_CACHE_HOME/kiln
- * or ~/.cache/kiln) under a hash of the module bytes, the options, Kiln's version and ABI
- * version, with a checksum file beside it; an entry whose checksum does not match is rebuilt.
- * Then kiln_wasi_run_main_flags runs the module; its exit status is kiln's.
+ * or ~/.cache/kiln, a private directory) under a hash of the module bytes, the options, Kiln's
+ * version and ABI version, with a .sum file beside it that vouches for it; an entry that is
+ * not exactly what this user wrote is rebuilt (the cache section below says how, and why the
+ * check costs the same for every module size). Then kiln_wasi_run_main_flags runs the module;
+ * its exit status is kiln's.
  */
 #define _DEFAULT_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +26,9 @@
 #endif
 
 const char cli_run_help[] =
-    "Usage: kiln run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--timeout DURATION]\n"
-    "                [-O0..-O3] FILE.wasm [ARGS...]\n"
+    "Usage: kiln run [--dir HOST[::GUEST]]... [--ro-dir HOST[::GUEST]]...\n"
+    "                [--env NAME[=VALUE]]... [--timeout DURATION] [-O0..-O3] [-v]\n"
+    "                FILE.wasm [ARGS...]\n"
     "\n"
     "Compile a WASI command module (cached), load it into this process and call _start with\n"
     "the arguments FILE.wasm ARGS... The options are those of `wasmtime run`.\n"
@@ -31,6 +36,12 @@ const char cli_run_help[] =
     "Options:\n"
     "  --dir HOST[::GUEST]  give the guest the host directory HOST under the name GUEST\n"
     "                       (default: HOST); repeatable\n"
+    "  --ro-dir HOST[::GUEST]  the same, read-only: the guest can create, change or\n"
+    "                       remove nothing there; repeatable\n"
+    "  --allow-special-fs   let the directories reach /proc, /sys and device files\n"
+    "                       (refused by default: they expose the host, not files)\n"
+    "  -v, --verbose        say on stderr why the sandbox refused or narrowed a request\n"
+    "                       (also KILN_WASI_VERBOSE=1 in the environment)\n"
     "  --env NAME=VALUE     set an environment variable for the guest; --env NAME passes\n"
     "                       this process's NAME if set; repeatable\n"
     "  --timeout DURATION   stop the guest after DURATION (e.g. 500ms, 10s, 2m; a number\n"
@@ -48,26 +59,81 @@ const char cli_run_help[] =
     "started (a missing import or directory); 1 the module cannot be compiled or loaded;\n"
     "2 usage error.\n";
 
-/* ---- The cache ---- */
+/* ---- The cache ----
+ *
+ * Entries live in a private directory (host_open_private_dir: ours, mode 0700, not a symlink,
+ * checked on its descriptor) as KEY.so plus KEY.so.sum, both written here: created O_EXCL |
+ * O_NOFOLLOW with mode 0600, fsync'ed, renamed into place. Whoever cannot write the directory
+ * can neither plant nor swap an entry, so the warm check does not need to read the shared
+ * object: it opens both files without following symlinks or blocking (a FIFO in their place
+ * is a bad entry, not a hang), accepts only regular files of this user, and compares the
+ * .sum, written when the entry was made, with the .so's fstat (size, device, inode, mtime to
+ * the nanosecond) and a hash of its first and last 4 KiB. That costs the same for a 1 KiB
+ * and a 100 MB module, and still catches what can happen to a private file: truncation, a
+ * partial copy, an edit, replacement. Anything else is rebuilt and replaced. The shared
+ * object is loaded through /proc/self/fd of the descriptor that was checked.
+ */
 
-/* Two FNV-1a-64 streams with different bases: a 128-bit key for non-adversarial input. */
+/* A fast 128-bit hash (two 64-bit lanes over 16-byte blocks, then a murmur-style finaliser)
+ * for keys and entry checks. Not cryptographic: it names entries in a private directory,
+ * where only this user's own modules collide with each other. */
 typedef struct hash128 {
     uint64_t a, b;
+    uint64_t len;
+    uint8_t tail[16];
+    size_t tail_len;
 } hash128;
+
+#define HASH_K1 0x9e3779b97f4a7c15u
+#define HASH_K2 0xc2b2ae3d27d4eb4fu
+#define HASH_K3 0x165667b19e3779f9u
+#define HASH_K4 0xd6e8feb86659fd93u
+
+static uint64_t rotl64(uint64_t x, unsigned r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
 
 static void hash_init(hash128 *h)
 {
-    h->a = 0xcbf29ce484222325u;
-    h->b = 0x84222325cbf29ce4u;
+    h->a = HASH_K3;
+    h->b = HASH_K4;
+    h->len = 0;
+    h->tail_len = 0;
+}
+
+static void hash_block(hash128 *h, const uint8_t *p)
+{
+    h->a = rotl64(h->a ^ (load64(p) * HASH_K1), 31) * HASH_K2;
+    h->b = rotl64(h->b ^ (load64(p + 8) * HASH_K2), 29) * HASH_K1;
 }
 
 static void hash_bytes(hash128 *h, const void *data, size_t n)
 {
     const uint8_t *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h->a = (h->a ^ p[i]) * 0x100000001b3u;
-        h->b = (h->b ^ (uint8_t)(p[i] + 0x5b)) * 0x100000001b3u;
+    h->len += n;
+    if (h->tail_len != 0) {
+        size_t take = 16 - h->tail_len < n ? 16 - h->tail_len : n;
+        memcpy(h->tail + h->tail_len, p, take);
+        h->tail_len += take;
+        p += take;
+        n -= take;
+        if (h->tail_len < 16)
+            return;
+        hash_block(h, h->tail);
+        h->tail_len = 0;
     }
+    for (; n >= 16; p += 16, n -= 16)
+        hash_block(h, p);
+    memcpy(h->tail, p, n);
+    h->tail_len = n;
 }
 
 static void hash_string(hash128 *h, const char *s)
@@ -75,90 +141,247 @@ static void hash_string(hash128 *h, const char *s)
     hash_bytes(h, s, strlen(s) + 1);
 }
 
-/* $XDG_CACHE_HOME/kiln or ~/.cache/kiln, created if missing; false if there is none. */
-static bool cache_dir(char *out, size_t size)
+static uint64_t fmix64(uint64_t x)
 {
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (xdg && xdg[0] == '/')
-        n = snprintf(out, size, "%s/kiln", xdg);
-    else if (home && home[0] == '/')
-        n = snprintf(out, size, "%s/.cache/kiln", home);
-    else
-        return false;
-    return n < (int)size && host_make_dirs(out) && access(out, W_OK) == 0;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdu;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53u;
+    return x ^ (x >> 33);
 }
 
-static void sum_text(const host_file *f, char *out, size_t size)
+/* The hash as 32 hex digits. */
+static void hash_hex(const hash128 *h0, char out[33])
+{
+    hash128 h = *h0;
+    uint8_t last[16] = {0};
+    memcpy(last, h.tail, h.tail_len);
+    last[15] = (uint8_t)h.tail_len;
+    hash_block(&h, last);
+    uint64_t a = fmix64(h.a ^ h.len), b = fmix64(h.b ^ rotl64(h.len, 32));
+    a += b;
+    b += a;
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+}
+
+/* The options and versions that make an entry, after the module's bytes. */
+static void hash_options(hash128 *h, const cli_app_opts *o)
+{
+    char opt[64];
+    snprintf(opt, sizeof opt, "-O%d", o->opt_level);
+    hash_string(h, opt);
+    if (o->bounds_checks)
+        hash_string(h, "--bounds-checks");
+    snprintf(opt, sizeof opt, "--interrupt-checks %d", (int)o->interrupts);
+    hash_string(h, opt);
+    hash_string(h, "kiln " KILN_VERSION);
+    snprintf(opt, sizeof opt, "abi %u", (unsigned)KILN_ABI_VERSION);
+    hash_string(h, opt);
+    const char *base = strrchr(o->input, '/');
+    hash_string(h, base ? base + 1 : o->input); /* names the module in the object */
+}
+
+/* The key of a module read into memory. */
+static void key_of_bytes(const cli_app_opts *o, const host_file *f, char key[33])
 {
     hash128 h;
     hash_init(&h);
     hash_bytes(&h, f->data, f->size);
-    snprintf(out, size, "%016llx%016llx %zu\n", (unsigned long long)h.a, (unsigned long long)h.b,
-             f->size);
+    hash_options(&h, o);
+    hash_hex(&h, key);
 }
 
-/* True if so_path and its .sum file agree. */
-static bool cache_valid(const char *so_path, const char *sum_path)
+/* The key of a module file read in pieces (no copy of a large module in memory); false if it
+ * cannot be read that way (standard input, an error: the caller reads it whole). */
+static bool key_of_file(const cli_app_opts *o, char key[33])
 {
-    host_file so, sum;
-    kiln_diag d;
-    if (!host_read_file(so_path, &so, &d))
+    if (strcmp(o->input, "-") == 0)
         return false;
-    bool ok = false;
-    if (host_read_file(sum_path, &sum, &d)) {
-        char want[80];
-        sum_text(&so, want, sizeof want);
-        ok = sum.size == strlen(want) && memcmp(sum.data, want, sum.size) == 0;
-        host_file_free(&sum);
+    int fd = open(o->input, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    hash128 h;
+    hash_init(&h);
+    static uint8_t buf[1 << 20];
+    while (ok) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ok = n == 0;
+            break;
+        }
+        hash_bytes(&h, buf, (size_t)n);
     }
-    host_file_free(&so);
-    return ok;
+    close(fd);
+    if (!ok)
+        return false;
+    hash_options(&h, o);
+    hash_hex(&h, key);
+    return true;
+}
+
+typedef struct run_cache {
+    int dirfd; /* the private directory; -1: no cache */
+    char dir[HOST_PATH_SIZE];
+} run_cache;
+
+/* $XDG_CACHE_HOME/kiln (when absolute), else ~/.cache/kiln, opened private; a directory that
+ * is not private is not used, with one warning (docs/run.md). */
+static void cache_open(const cli_app_opts *o, run_cache *c)
+{
+    c->dirfd = -1;
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    int n;
+    if (xdg && xdg[0] == '/')
+        n = snprintf(c->dir, sizeof c->dir, "%s/kiln", xdg);
+    else if (home && home[0] == '/')
+        n = snprintf(c->dir, sizeof c->dir, "%s/.cache/kiln", home);
+    else
+        return;
+    if (n < 0 || (size_t)n >= sizeof c->dir)
+        return;
+    char why[256];
+    if (host_open_private_dir(c->dir, &c->dirfd, why, sizeof why) == HOST_DIR_UNSAFE)
+        fprintf(stderr,
+                "kiln %s: warning: not using the cache %s: %s; compiling in a temporary "
+                "directory instead (make it yours and private, chmod 700, or remove it)\n",
+                o->cmd, c->dir, why);
+}
+
+/* The .sum of an entry: its key and what fstat and the ends of the .so said when it was made. */
+static bool sum_text(int so_fd, const struct stat *st, const char *key, char *out, size_t size)
+{
+    uint8_t buf[4096];
+    hash128 h;
+    hash_init(&h);
+    off_t len = st->st_size, head = len < (off_t)sizeof buf ? len : (off_t)sizeof buf;
+    if (pread(so_fd, buf, (size_t)head, 0) != (ssize_t)head)
+        return false;
+    hash_bytes(&h, buf, (size_t)head);
+    if (len > head) {
+        off_t tail = len - head < (off_t)sizeof buf ? len - head : (off_t)sizeof buf;
+        if (pread(so_fd, buf, (size_t)tail, len - tail) != (ssize_t)tail)
+            return false;
+        hash_bytes(&h, buf, (size_t)tail);
+    }
+    char ends[33];
+    hash_hex(&h, ends);
+    int n = snprintf(out, size,
+                     "kiln cache entry %s\nsize %jd\ndevice %ju\ninode %ju\nmtime %jd.%09ld\n"
+                     "ends %s\n",
+                     key, (intmax_t)st->st_size, (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
+                     (intmax_t)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec, ends);
+    return n > 0 && (size_t)n < size;
+}
+
+/* The entry KEY.so as a descriptor, if it and its .sum are what this user wrote; else -1. */
+static int cache_lookup(const run_cache *c, const char *key)
+{
+    char so_name[64], sum_name[64];
+    snprintf(so_name, sizeof so_name, "%s.so", key);
+    snprintf(sum_name, sizeof sum_name, "%s.so.sum", key);
+    struct stat so_st, sum_st;
+    int so = host_open_private_file(c->dirfd, so_name, &so_st);
+    if (so < 0)
+        return -1;
+    int sum = host_open_private_file(c->dirfd, sum_name, &sum_st);
+    char want[512], got[512];
+    bool ok = sum >= 0 && sum_st.st_size < (off_t)sizeof got &&
+              sum_text(so, &so_st, key, want, sizeof want);
+    if (ok) {
+        ssize_t n = pread(sum, got, sizeof got - 1, 0);
+        ok = n == (ssize_t)strlen(want) && memcmp(got, want, (size_t)n) == 0;
+    }
+    if (sum >= 0)
+        close(sum);
+    if (!ok) {
+        close(so);
+        return -1;
+    }
+    return so;
+}
+
+/* Stores the shared object at built as the entry KEY; returns a descriptor of the stored
+ * .so (to load), or -1 if it could not be stored (the caller loads built itself). */
+static int cache_store(const run_cache *c, const char *key, const char *built)
+{
+    char so_name[64], sum_name[64], so_tmp[128], sum_tmp[128], sum[512];
+    snprintf(so_name, sizeof so_name, "%s.so", key);
+    snprintf(sum_name, sizeof sum_name, "%s.so.sum", key);
+    int in = open(built, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return -1;
+    int so = host_create_private_file(c->dirfd, so_name, so_tmp, sizeof so_tmp);
+    bool ok = so >= 0 && host_copy_fd(in, so);
+    close(in);
+    struct stat st;
+    ok = ok && fstat(so, &st) == 0 && sum_text(so, &st, key, sum, sizeof sum);
+    if (!ok) {
+        if (so >= 0) {
+            close(so);
+            unlinkat(c->dirfd, so_tmp, 0);
+        }
+        return -1;
+    }
+    /* The .so first, then the .sum that vouches for it: a crash in between leaves an entry
+     * without a matching .sum, which the next run rebuilds. */
+    int fd = -1;
+    if (host_commit_private_file(c->dirfd, so, so_tmp, so_name) &&
+        (fd = host_create_private_file(c->dirfd, sum_name, sum_tmp, sizeof sum_tmp)) >= 0) {
+        ok = host_write_all(fd, sum, strlen(sum)) &&
+             host_commit_private_file(c->dirfd, fd, sum_tmp, sum_name);
+        close(fd);
+        fsync(c->dirfd);
+        if (ok)
+            return so;
+    }
+    close(so);
+    return -1;
 }
 
 /* ---- Running ---- */
 
-/* Compiles and links the module into a shared object: the cached one when it is valid, else a
- * new one (stored in the cache when there is one). so_path receives its path; tmp_dir is set
- * (non-empty) when it lives in a temporary directory the caller removes. */
+/* A path dlopen reads the descriptor fd's file by: /proc/self/fd/N (the very file checked),
+ * or, without /proc, the entry's path in the private directory. */
+static void loadable_path(int fd, const run_cache *c, const char *key, char *out, size_t size)
+{
+    snprintf(out, size, "/proc/self/fd/%d", fd);
+    if (access(out, F_OK) != 0)
+        snprintf(out, size, "%s/%s.so", c->dir, key);
+}
+
+/* Compiles and links the module into a shared object: the cached one when there is a good
+ * entry, else a new one (stored in the cache when there is one). so_path receives the path
+ * to load; tmp_dir is set (non-empty) when it lives in a temporary directory the caller
+ * removes. */
 static int prepare_shared(const cli_app_opts *o, char *so_path, size_t size, char *tmp_dir)
 {
+    run_cache c;
+    cache_open(o, &c);
+    char key[33] = "", key2[33];
+    bool streamed = c.dirfd >= 0 && key_of_file(o, key);
+    int fd = streamed ? cache_lookup(&c, key) : -1;
+    if (fd >= 0) {
+        loadable_path(fd, &c, key, so_path, size); /* fd stays open: the process loads it */
+        return CLI_EXIT_OK;
+    }
     host_file f;
     kiln_diag d;
     if (!host_read_file(o->input, &f, &d)) {
         cli_print_diag(stderr, &d, o->input);
         return CLI_EXIT_FAIL;
     }
-    hash128 h;
-    hash_init(&h);
-    hash_bytes(&h, f.data, f.size);
-    char opt[16];
-    snprintf(opt, sizeof opt, "-O%d", o->opt_level);
-    hash_string(&h, opt);
-    if (o->bounds_checks)
-        hash_string(&h, "--bounds-checks");
-    char interrupts[32];
-    snprintf(interrupts, sizeof interrupts, "--interrupt-checks %d", (int)o->interrupts);
-    hash_string(&h, interrupts);
-    hash_string(&h, "kiln " KILN_VERSION);
-    char abi[16];
-    snprintf(abi, sizeof abi, "abi %u", (unsigned)KILN_ABI_VERSION);
-    hash_string(&h, abi);
-    const char *base = strrchr(o->input, '/');
-    hash_string(&h, base ? base + 1 : o->input); /* names the module in the object */
-
-    char dir[HOST_PATH_SIZE], sum_path[HOST_PATH_SIZE + 8];
-    bool cached = cache_dir(dir, sizeof dir);
-    if (cached) {
-        int n = snprintf(so_path, size, "%s/%016llx%016llx.so", dir, (unsigned long long)h.a,
-                         (unsigned long long)h.b);
-        int m = snprintf(sum_path, sizeof sum_path, "%s.sum", so_path);
-        cached = n >= 0 && (size_t)n < size && m >= 0 && (size_t)m < sizeof sum_path;
-        if (cached && cache_valid(so_path, sum_path)) {
-            host_file_free(&f);
-            return CLI_EXIT_OK;
-        }
+    /* The key of the bytes compiled (the file may have changed since it was hashed). */
+    key_of_bytes(o, &f, key2);
+    if (c.dirfd >= 0 && (!streamed || strcmp(key, key2) != 0) &&
+        (fd = cache_lookup(&c, key2)) >= 0) {
+        host_file_free(&f);
+        loadable_path(fd, &c, key2, so_path, size);
+        return CLI_EXIT_OK;
     }
 
     char linker[HOST_PATH_SIZE], err[HOST_PATH_SIZE + 256];
@@ -181,15 +404,9 @@ static int prepare_shared(const cli_app_opts *o, char *so_path, size_t size, cha
     const char *objects[] = {obj};
     if (!loader_link(linker, objects, 1, NULL, built, err, sizeof err))
         return cli_app_fail(o->cmd, "linking failed: %s", err);
-    host_file so;
-    if (cached && host_read_file(built, &so, &d)) {
-        char sum[80];
-        sum_text(&so, sum, sizeof sum);
-        bool stored = host_write_file(so_path, so.data, so.size, 0644, &d) &&
-                      host_write_file(sum_path, sum, strlen(sum), 0644, &d);
-        host_file_free(&so);
-        if (stored)
-            return CLI_EXIT_OK;
+    if (c.dirfd >= 0 && (fd = cache_store(&c, key2, built)) >= 0) {
+        loadable_path(fd, &c, key2, so_path, size);
+        return CLI_EXIT_OK;
     }
     snprintf(so_path, size, "%s", built); /* no cache: run the temporary one */
     return CLI_EXIT_OK;
@@ -204,7 +421,9 @@ static int run_shared(const cli_app_opts *o, const char *so_path, int argc, char
         return cli_app_fail(o->cmd, "%s", err);
     kiln_wasi_preopen dirs[CLI_MAX_DIRS];
     for (size_t i = 0; i < o->dir_count; i++)
-        dirs[i] = (kiln_wasi_preopen){.host_path = o->dir_hosts[i], .guest_path = o->dir_guests[i]};
+        dirs[i] = (kiln_wasi_preopen){.host_path = o->dir_hosts[i],
+                                      .guest_path = o->dir_guests[i],
+                                      .flags = cli_app_dir_flags(o, i)};
     kiln_wasi_config cfg;
     kiln_wasi_config_init(&cfg);
     cfg.preopens = dirs;
@@ -212,6 +431,8 @@ static int run_shared(const cli_app_opts *o, const char *so_path, int argc, char
     cfg.env = o->envs;
     cfg.env_count = o->env_count;
     cfg.timeout_ns = o->timeout_ns;
+    if (o->verbose)
+        cfg.flags |= KILN_WASI_VERBOSE;
     fflush(stdout);
     fflush(stderr);
     /* kiln run exits with this status: the instance is left to the OS (no 8 GiB unmap). */

@@ -34,7 +34,7 @@ bool loader_link(const char *linker, const char *const *objects, size_t count, c
     if (extra)
         argv[n++] = extra;
     argv[n] = NULL;
-    bool ok = host_spawn(NULL, argv, err, err_size);
+    bool ok = host_spawn_rsp(NULL, argv, err, err_size); /* any number of objects */
     free(argv);
     if (!ok)
         unlink(so_path); /* whatever the linker left is not a shared object to load */

@@ -1,6 +1,7 @@
 /* compile.c -- THE pipeline, one call after another:
  *
- *     read -> decode -> validate -> lower -> verify -> optimise -> emit (+ header)
+ *     check the target -> read -> decode -> validate -> lower -> verify -> optimise -> emit
+ *     (+ header)
  *
  * A large module's object is made in parts (partition.c): lower -> verify -> optimise -> emit
  * runs once per part, on worker threads, and `ld.lld -r` merges the parts' objects.
@@ -12,10 +13,16 @@
  * same bytes. The module is named after the input's file name (not its directory), since
  * ELF objects record it.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <llvm-c/ErrorHandling.h>
 #include <llvm-c/TargetMachine.h>
 
 #include "lower.h"
@@ -144,7 +151,150 @@ static bool generate(const kiln_compile_options *o, const wasm_module *m, const 
     return ok;
 }
 
+static bool compile_unchecked(const kiln_compile_options *o, kiln_compile_result *result,
+                              kiln_diag *d);
+
+/* ---- The target, checked before anything is compiled ----
+ *
+ * An unknown triple is an error from LLVMGetTargetFromTriple. A CPU name is harder: LLVM
+ * warns on stderr about a name it does not know and compiles for a generic CPU instead, and
+ * for a CPU that cannot run the target (i386 for x86-64, a 32-bit RISC-V core for riscv64)
+ * it reports a fatal error, which ends the process: a fatal-error handler cannot return to
+ * the caller. So a CPU other than "generic" and "native" is tried first, once per triple
+ * and CPU for the life of the process: a child process (fork) compiles a one-function module
+ * for them with its stderr in a pipe and LLVM's fatal-error handler installed to write the
+ * reason there and leave the child. A message or a failure in the child becomes this
+ * compilation's error; nothing is written and the caller's process goes on. The child only
+ * uses LLVM state of its own (a fresh context) and the targets registered before the fork. */
+
+static void fatal_in_child(const char *reason)
+{
+    static const char prefix[] = "LLVM ERROR: ";
+    if (write(STDERR_FILENO, prefix, sizeof prefix - 1) >= 0 &&
+        write(STDERR_FILENO, reason, strlen(reason)) >= 0)
+        (void)!write(STDERR_FILENO, "\n", 1);
+    _exit(3);
+}
+
+static bool probe_cpu(const char *triple, const char *cpu, kiln_diag *d)
+{
+    /* (module (func (param f64) (result f64) local.get 0)) */
+    static const uint8_t one_func[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06,
+                                       0x01, 0x60, 0x01, 0x7c, 0x01, 0x7c, 0x03, 0x02, 0x01, 0x00,
+                                       0x0a, 0x06, 0x01, 0x04, 0x00, 0x20, 0x00, 0x0b};
+    int fds[2];
+    if (pipe(fds) != 0)
+        return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot check --cpu: pipe: %s",
+                             strerror(errno));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot check --cpu: fork: %s",
+                             strerror(e));
+    }
+    if (pid == 0) {
+        struct rlimit no_core = {0, 0}; /* a crash here is an answer, not a core file */
+        setrlimit(RLIMIT_CORE, &no_core);
+        close(fds[0]);
+        dup2(fds[1], STDERR_FILENO);
+        LLVMInstallFatalErrorHandler(fatal_in_child);
+        kiln_compile_options o;
+        kiln_compile_options_init(&o);
+        o.input_path = "cpu-check.wasm";
+        o.input = one_func;
+        o.input_size = sizeof one_func;
+        o.opt_level = 0;
+        o.triple = triple;
+        o.cpu = cpu;
+        o.jobs = 1;
+        kiln_compile_result r;
+        kiln_diag cd;
+        kiln_diag_init(&cd);
+        bool ok = compile_unchecked(&o, &r, &cd);
+        if (!ok)
+            fprintf(stderr, "%s\n", cd.msg);
+        fflush(stderr);
+        _exit(ok ? 0 : 1);
+    }
+    close(fds[1]);
+    char out[1024];
+    size_t used = 0;
+    for (;;) {
+        ssize_t n = read(fds[0], out + used, sizeof out - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+        if (used == sizeof out - 1) { /* the first line is enough; drain the rest */
+            char sink[256];
+            while (read(fds[0], sink, sizeof sink) > 0)
+                ;
+            break;
+        }
+    }
+    out[used] = '\0';
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && used == 0)
+        return true;
+    out[strcspn(out, "\n")] = '\0';
+    char crashed[64];
+    snprintf(crashed, sizeof crashed, "the code generator was killed by signal %d",
+             WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    return kiln_diag_set(d, KILN_ERR_LLVM, KILN_NO_OFFSET,
+                         "--cpu '%.40s' cannot be used for %.60s: %.80s", cpu,
+                         triple ? triple : "this machine", out[0] ? out : crashed);
+}
+
+/* The last triple and CPU that passed, so a build of many modules probes once. */
+static pthread_mutex_t checked_lock = PTHREAD_MUTEX_INITIALIZER;
+static char checked[256];
+
+static bool check_target(const kiln_compile_options *o, kiln_diag *d)
+{
+    /* The triple: LLVM knows it (and so registers its targets before any fork). */
+    LLVMTargetMachineRef tm;
+    if (!emit_target_machine(o->triple, NULL, o->opt_level, &tm, d))
+        return false;
+    LLVMDisposeTargetMachine(tm);
+    const char *cpu = o->cpu;
+    if (cpu == NULL || strcmp(cpu, "generic") == 0 || strcmp(cpu, "native") == 0)
+        return true; /* emit_target_machine knows these (native: only for this machine) */
+    char key[sizeof checked];
+    int n = snprintf(key, sizeof key, "%s\n%s", o->triple ? o->triple : "", cpu);
+    if (n < 0 || (size_t)n >= sizeof key)
+        return kiln_diag_set(d, KILN_ERR_LLVM, KILN_NO_OFFSET, "--cpu '%.40s...' is too long", cpu);
+    pthread_mutex_lock(&checked_lock);
+    bool ok = strcmp(key, checked) == 0 || probe_cpu(o->triple, cpu, d);
+    if (ok)
+        memcpy(checked, key, (size_t)n + 1);
+    pthread_mutex_unlock(&checked_lock);
+    return ok;
+}
+
+/* ---- The pipeline ---- */
+
 bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, kiln_diag *d)
+{
+    kiln_diag_init(d);
+    if (result)
+        memset(result, 0, sizeof *result);
+    if (o->opt_level < 0 || o->opt_level > 3)
+        return kiln_diag_set(d, KILN_ERR_LIMIT, KILN_NO_OFFSET, "optimisation level %d not in 0-3",
+                             o->opt_level);
+    if (!check_target(o, d))
+        return false;
+    return compile_unchecked(o, result, d);
+}
+
+static bool compile_unchecked(const kiln_compile_options *o, kiln_compile_result *result,
+                              kiln_diag *d)
 {
     kiln_diag_init(d);
     kiln_compile_result res;

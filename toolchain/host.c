@@ -97,6 +97,9 @@ static bool read_all(int fd, size_t hint, host_file *out, kiln_diag *d)
 
 bool host_read_file(const char *path, host_file *out, kiln_diag *d)
 {
+    /* A fresh diagnostic: callers declare one just for this call, and a stale function index
+     * would make "cannot open file" end in "(in function N)". */
+    kiln_diag_init(d);
     out->data = NULL;
     out->size = 0;
     bool is_stdin = strcmp(path, "-") == 0;
@@ -141,6 +144,7 @@ static bool write_fd(int fd, const uint8_t *p, size_t size)
 
 bool host_write_file(const char *path, const void *data, size_t size, unsigned mode, kiln_diag *d)
 {
+    kiln_diag_init(d);
     char tmp[HOST_PATH_SIZE + 32];
     if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s: path too long",
@@ -336,4 +340,190 @@ bool host_spawn(const char *dir, const char *const argv[], char *err, size_t err
     else
         kiln_msg(err, err_size, "%s was killed by signal %d", argv[0], WTERMSIG(status));
     return false;
+}
+
+/* A buffered writer for response files. */
+typedef struct rsp_writer {
+    int fd;
+    bool ok;
+    size_t used;
+    char data[4096];
+} rsp_writer;
+
+static void rsp_put(rsp_writer *w, char c)
+{
+    if (w->used == sizeof w->data) {
+        w->ok = w->ok && write_fd(w->fd, (const uint8_t *)w->data, w->used);
+        w->used = 0;
+    }
+    w->data[w->used++] = c;
+}
+
+/* Writes argv[0..] to fd as a response file: each argument in double quotes, with '\\' and
+ * '"' escaped by a backslash, one per line (the GNU rules lld, clang and gcc read it by). */
+static bool write_response_file(int fd, const char *const argv[])
+{
+    rsp_writer w = {.fd = fd, .ok = true, .used = 0};
+    for (size_t i = 0; argv[i] != NULL; i++) {
+        rsp_put(&w, '"');
+        for (const char *p = argv[i]; *p; p++) {
+            if (*p == '\\' || *p == '"')
+                rsp_put(&w, '\\');
+            rsp_put(&w, *p);
+        }
+        rsp_put(&w, '"');
+        rsp_put(&w, '\n');
+    }
+    return w.ok && write_fd(fd, (const uint8_t *)w.data, w.used);
+}
+
+bool host_spawn_rsp(const char *dir, const char *const argv[], char *err, size_t err_size)
+{
+    char tmp[HOST_PATH_SIZE], rsp[HOST_PATH_SIZE + 16], at[HOST_PATH_SIZE + 17];
+    if (!host_make_temp_dir("kiln-args", tmp, sizeof tmp)) {
+        kiln_msg(err, err_size, "cannot create a temporary directory: %s", strerror(errno));
+        return false;
+    }
+    snprintf(rsp, sizeof rsp, "%s/args.rsp", tmp);
+    snprintf(at, sizeof at, "@%s", rsp);
+    int fd = open(rsp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && write_response_file(fd, argv + 1);
+    int e = errno;
+    if (fd >= 0 && close(fd) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok)
+        kiln_msg(err, err_size, "cannot write %s: %s", rsp, strerror(e));
+    else
+        ok = host_spawn(dir, (const char *const[]){argv[0], at, NULL}, err, err_size);
+    unlink(rsp);
+    rmdir(tmp);
+    return ok;
+}
+
+/* ---- Private directories and files (kiln run's cache) ---- */
+
+host_dir_status host_open_private_dir(const char *path, int *out_fd, char *why, size_t why_size)
+{
+    *out_fd = -1;
+    kiln_msg(why, why_size, "%s", "");
+    /* mkdir -p with 0700 (the XDG base directory rule for directories it creates). */
+    char buf[HOST_PATH_SIZE];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf || path[0] != '/')
+        return HOST_DIR_MISSING;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return HOST_DIR_MISSING;
+        buf[i] = saved;
+    }
+    /* The directory itself is opened without following a symlink and checked on the
+     * descriptor, which every later step works relative to: swapping the path afterwards
+     * changes nothing. */
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ELOOP || e == ENOTDIR) {
+            struct stat lst;
+            bool link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+            kiln_msg(why, why_size, "%s", link ? "it is a symbolic link" : "it is not a directory");
+            return HOST_DIR_UNSAFE;
+        }
+        return HOST_DIR_MISSING;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return HOST_DIR_MISSING;
+    }
+    if (st.st_uid != geteuid()) {
+        kiln_msg(why, why_size, "it belongs to user %ju, not to you (%ju)", (uintmax_t)st.st_uid,
+                 (uintmax_t)geteuid());
+        close(fd);
+        return HOST_DIR_UNSAFE;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        kiln_msg(why, why_size, "other users can write to it (mode %04o)",
+                 (unsigned)(st.st_mode & 07777));
+        close(fd);
+        return HOST_DIR_UNSAFE;
+    }
+    /* Ours, and nobody else could ever write to it: what it holds is ours. Readable by
+     * others (0755, what older versions made): made private. */
+    if ((st.st_mode & 077) != 0 && fchmod(fd, st.st_mode & 0700) != 0) {
+        kiln_msg(why, why_size, "it cannot be made private (mode %04o): %s",
+                 (unsigned)(st.st_mode & 07777), strerror(errno));
+        close(fd);
+        return HOST_DIR_UNSAFE;
+    }
+    *out_fd = fd;
+    return HOST_DIR_OK;
+}
+
+int host_open_private_file(int dirfd, const char *name, struct stat *st)
+{
+    /* O_NONBLOCK: a FIFO or device planted under the name must not block the open. */
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_uid != geteuid() ||
+        (st->st_mode & (S_IWGRP | S_IWOTH))) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
+int host_create_private_file(int dirfd, const char *name, char *tmp, size_t tmp_size)
+{
+    static unsigned counter;
+    for (int tries = 0; tries < 100; tries++) {
+        int n = snprintf(tmp, tmp_size, "%s.tmp.%ld.%u", name, (long)getpid(), counter++);
+        if (n < 0 || (size_t)n >= tmp_size) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        int fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
+bool host_commit_private_file(int dirfd, int fd, const char *tmp, const char *name)
+{
+    if (fsync(fd) == 0 && renameat(dirfd, tmp, dirfd, name) == 0)
+        return true;
+    int e = errno;
+    unlinkat(dirfd, tmp, 0);
+    errno = e;
+    return false;
+}
+
+bool host_write_all(int fd, const void *data, size_t size)
+{
+    return write_fd(fd, data, size);
+}
+
+bool host_copy_fd(int from, int to)
+{
+    char buf[64 * 1024];
+    for (;;) {
+        ssize_t n = read(from, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return false;
+        if (n == 0)
+            return true;
+        if (!write_fd(to, (const uint8_t *)buf, (size_t)n))
+            return false;
+    }
 }

@@ -149,30 +149,32 @@ bool part_merge(uint8_t *const *objects, const size_t *sizes, uint32_t count, ui
         return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET,
                              "cannot create a temporary directory: %s", strerror(errno));
 
-    /* argv: ld.lld -r -o merged.o p0.o ... p<count-1>.o NULL. The parts' objects go in part
-     * order; lld -r keeps input order, for sections and for symbols. */
+    /* ld.lld -r -o merged.o p0.o ... p<count-1>.o, run in dir on those relative names, its
+     * arguments in a response file: a module of 100,000 one-function parts would otherwise
+     * pass ~4 MB of paths, over execve's limit. The parts' objects go in part order; lld -r
+     * keeps input order, for sections and for symbols. */
+    enum { NAME_SIZE = 16 }; /* "p4294967295.o" */
     const char **argv = calloc((size_t)count + 5, sizeof *argv);
-    char *names = calloc(count, HOST_PATH_SIZE);
+    char *names = calloc(count, NAME_SIZE);
     bool ok = argv && names;
     if (!ok)
         kiln_diag_set(d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
     ok = ok && host_path_join(merged, sizeof merged, dir, "merged.o");
-    uint32_t written = 0;
-    for (; ok && written < count; written++) {
-        char *name = names + (size_t)written * HOST_PATH_SIZE;
-        char file[32];
-        snprintf(file, sizeof file, "p%u.o", written);
-        ok = host_path_join(name, HOST_PATH_SIZE, dir, file) &&
-             host_write_file(name, objects[written], sizes[written], 0666, d);
-        argv[4 + written] = name;
+    for (uint32_t i = 0; ok && i < count; i++) {
+        char *name = names + (size_t)i * NAME_SIZE;
+        char path[HOST_PATH_SIZE];
+        snprintf(name, NAME_SIZE, "p%u.o", i);
+        ok = host_path_join(path, sizeof path, dir, name) &&
+             host_write_file(path, objects[i], sizes[i], 0666, d);
+        argv[4 + i] = name;
     }
     if (ok) {
         argv[0] = lld;
         argv[1] = "-r";
         argv[2] = "-o";
-        argv[3] = merged;
+        argv[3] = "merged.o";
         char err[HOST_PATH_SIZE + 64];
-        ok = host_spawn(NULL, argv, err, sizeof err);
+        ok = host_spawn_rsp(dir, argv, err, sizeof err);
         if (!ok)
             kiln_diag_set(d, KILN_ERR_LLVM, KILN_NO_OFFSET, "merging the parts failed: %s", err);
     }

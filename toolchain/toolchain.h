@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "kiln_limits.h"
 
@@ -551,9 +552,10 @@ typedef struct kiln_compile_options {
     int opt_level;           /* 0..3 */
     const char *triple;      /* NULL = the host's */
     const char *cpu;         /* NULL = "generic"; "native" = the host CPU and features (an
-                                error for another architecture); other names go to LLVM
-                                unchecked -- the kiln program tries them first in a child
-                                process (codegen_loader.c), as LLVM may abort on them */
+                                error for another architecture); any other name is tried
+                                first, once per process, in a child process (compile.c): a
+                                name LLVM does not know or a CPU that cannot run the triple
+                                is a KILN_ERR_LLVM diagnostic, never an abort */
     kiln_emit_kind emit;
     unsigned jobs;           /* threads compiling a large module's parts; 0 = the online
                                 cores. Never changes the output (docs/cli.md) */
@@ -575,9 +577,11 @@ typedef struct kiln_compile_result {
 
 /* Defaults: -O2, an object for the host, generic CPU, prefix from the file name. */
 void kiln_compile_options_init(kiln_compile_options *o);
-/* The whole pipeline: read -> decode -> validate -> lower -> verify -> optimise -> emit
- * (+ header). result may be NULL when only files are wanted. On failure returns false with d
- * set (any class) and leaves no partial output file behind.
+/* The whole pipeline: check the options (the triple and CPU included) -> read -> decode ->
+ * validate -> lower -> verify -> optimise -> emit (+ header). result may be NULL when only
+ * files are wanted. On failure returns false with d set (any class) and leaves no partial
+ * output file behind. An unknown triple or unusable CPU is KILN_ERR_LLVM before the input is
+ * read; checking a CPU forks a child process once per triple and CPU (see compile.c).
  * Thread-safe: every call has its own LLVM contexts. A large module is compiled in parts on
  * up to o->jobs threads, all joined before the call returns, and merged with ld.lld -r. The
  * output depends only on the input bytes and the options other than jobs (not on time, the
@@ -615,14 +619,15 @@ typedef struct host_file {
     size_t size;   /* bytes, without that NUL */
 } host_file;
 
-/* Reads a whole file ("-" = standard input) of at most KILN_MAX_MODULE_SIZE bytes. On failure
+/* Reads a whole file ("-" = standard input) of at most KILN_MAX_MODULE_SIZE bytes. d is
+ * initialised first (like kiln_compile, it is the call's own diagnostic). On failure
  * out is empty and d says why: KILN_ERR_IO ("cannot open file: ...", "cannot read file: Is a
  * directory"), KILN_ERR_LIMIT or KILN_ERR_NOMEM. Release with host_file_free. */
 bool host_read_file(const char *path, host_file *out, kiln_diag *d);
 void host_file_free(host_file *f);
 /* Writes data to path through a temporary file beside it (path.tmpPID) and rename(), so a
- * reader never sees a partial file and a failure leaves nothing behind. mode is open(2)'s. On
- * failure KILN_ERR_IO "cannot write PATH: REASON". */
+ * reader never sees a partial file and a failure leaves nothing behind. mode is open(2)'s. d is
+ * initialised first. On failure KILN_ERR_IO "cannot write PATH: REASON". */
 bool host_write_file(const char *path, const void *data, size_t size, unsigned mode, kiln_diag *d);
 
 /* "a/b" into out; false if it does not fit. */
@@ -652,5 +657,39 @@ bool host_find_lld(char *out, size_t size);
  * waits. True if it exited with status 0, else false with the reason in err ("X exited with
  * status 1", "X was killed by signal 9", "cannot run X: ..."). */
 bool host_spawn(const char *dir, const char *const argv[], char *err, size_t err_size);
+/* host_spawn for a program that reads "@FILE" response files (ld.lld, clang, gcc): argv[1..]
+ * go into a response file in a fresh temporary directory (removed afterwards) and the program
+ * gets "@FILE" alone, so no number or length of arguments can reach execve's limit
+ * (E2BIG, "Argument list too long": ARG_MAX is a quarter of the stack limit, 2 MiB by
+ * default). */
+bool host_spawn_rsp(const char *dir, const char *const argv[], char *err, size_t err_size);
+
+/* Private directories and files: what only this user can have written (kiln run's cache). */
+typedef enum host_dir_status {
+    HOST_DIR_OK,      /* *out_fd is the directory, private and ours */
+    HOST_DIR_MISSING, /* it cannot be created or opened (a read-only home, ...) */
+    HOST_DIR_UNSAFE,  /* it exists but is not private: why says how */
+} host_dir_status;
+/* Opens the directory at the absolute path, creating it and its missing parents with mode
+ * 0700. It must not be a symlink, must belong to the effective user and must not be writable
+ * by group or others (HOST_DIR_UNSAFE otherwise, why: "other users can write to it (mode
+ * 0777)", ...); one readable by others is made 0700. Everything that follows should work
+ * relative to *out_fd (O_CLOEXEC), never the path. */
+host_dir_status host_open_private_dir(const char *path, int *out_fd, char *why, size_t why_size);
+/* Opens dirfd/name for reading without following a symlink and without blocking (O_NONBLOCK:
+ * a FIFO or device in its place), and accepts only a regular file of this user that group and
+ * others cannot write; *st is its fstat. -1 otherwise (errno ENOENT, or EINVAL for a file
+ * that is not acceptable). */
+int host_open_private_file(int dirfd, const char *name, struct stat *st);
+/* Creates a new file NAME.tmp.PID.N in dirfd, O_EXCL | O_NOFOLLOW, mode 0600, open for reading
+ * and writing; its name goes to tmp. -1 on failure (errno). */
+int host_create_private_file(int dirfd, const char *name, char *tmp, size_t tmp_size);
+/* fsync(fd), then renames dirfd/tmp to dirfd/name (atomically replacing whatever is there, a
+ * FIFO included). On failure tmp is removed and errno says why. */
+bool host_commit_private_file(int dirfd, int fd, const char *tmp, const char *name);
+/* Writes all of data to fd (EINTR and short writes handled). */
+bool host_write_all(int fd, const void *data, size_t size);
+/* Copies from's remaining bytes to to. */
+bool host_copy_fd(int from, int to);
 
 #endif

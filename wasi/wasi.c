@@ -56,6 +56,94 @@ KILN_API const char *kiln_wasi_snapshot(void)
     return "wasi_snapshot_preview1";
 }
 
+/* ---- KILN_WASI_VERBOSE ---- */
+
+void wasi_log(const kiln_wasi *w, const char *fmt, ...)
+{
+    if (!wasi_verbose(w))
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "kiln: wasi: %s: %s\n", w->calling ? w->calling : "wasi", line);
+}
+
+void wasi_quote(char *out, size_t size, const char *s, size_t len)
+{
+    size_t n = 0;
+    if (size < 8)
+        return;
+    out[n++] = '"';
+    for (size_t i = 0; i < len && n + 8 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+            out[n++] = (char)c;
+        else
+            n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
+        if (i == 199 && i + 1 < len) {
+            memcpy(out + n, "...", 3);
+            n += 3;
+            break;
+        }
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+}
+
+void wasi_rights_names(uint64_t mask, char *out, size_t size)
+{
+    static const char *const names[] = {
+        "fd_datasync",
+        "fd_read",
+        "fd_seek",
+        "fd_fdstat_set_flags",
+        "fd_sync",
+        "fd_tell",
+        "fd_write",
+        "fd_advise",
+        "fd_allocate",
+        "path_create_directory",
+        "path_create_file",
+        "path_link_source",
+        "path_link_target",
+        "path_open",
+        "fd_readdir",
+        "path_readlink",
+        "path_rename_source",
+        "path_rename_target",
+        "path_filestat_get",
+        "path_filestat_set_size",
+        "path_filestat_set_times",
+        "fd_filestat_get",
+        "fd_filestat_set_size",
+        "fd_filestat_set_times",
+        "path_symlink",
+        "path_remove_directory",
+        "path_unlink_file",
+        "poll_fd_readwrite",
+        "sock_shutdown",
+        "sock_accept",
+    };
+    size_t n = 0;
+    out[0] = '\0';
+    for (unsigned i = 0; i < WASI_ARRAY_LEN(names) && n < size; i++)
+        if (mask & (UINT64_C(1) << i))
+            n += (size_t)snprintf(out + n, size - n, "%s%s", n ? ", " : "", names[i]);
+}
+
+uint16_t wasi_refuse_rights(const kiln_wasi *w, uint32_t fd, uint64_t missing)
+{
+    if (wasi_verbose(w)) {
+        char names[768];
+        wasi_rights_names(missing, names, sizeof names);
+        bool one = (missing & (missing - 1)) == 0;
+        wasi_log(w, "fd %u lacks the right%s %s: ENOTCAPABLE", (unsigned)fd, one ? "" : "s", names);
+    }
+    return WASI_ENORIGHTS;
+}
+
 /* Every import enters here: env is the row's wasi_binding. */
 static kiln_trap host_entry(void *env, kiln_instance *caller, const kiln_val *args,
                             kiln_val *results)
@@ -68,7 +156,9 @@ static kiln_trap host_entry(void *env, kiln_instance *caller, const kiln_val *ar
         call.mem = mem->base.p;
         call.mem_size = mem->size;
     }
+    b->wasi->calling = info->name;
     uint16_t err = info->impl(&call);
+    b->wasi->calling = NULL;
     if (call.trap != KILN_TRAP_NONE)
         return call.trap;
     if (info->results[0] != '\0')
@@ -158,9 +248,22 @@ static kiln_status add_preopen(kiln_wasi *w, uint32_t fd, const kiln_wasi_preope
         set_error("preopen \"%s\": guest path too long", p->guest_path);
         return KILN_STATUS_ARG;
     }
+    if (p->flags & ~(KILN_WASI_PREOPEN_READONLY | KILN_WASI_PREOPEN_SPECIAL_FS)) {
+        set_error("preopen \"%s\": unknown flags 0x%x", p->host_path, (unsigned)p->flags);
+        return KILN_STATUS_ARG;
+    }
     int host = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (host < 0) {
         set_error("preopen \"%s\": %s", p->host_path, strerror(errno));
+        return KILN_STATUS_ARG;
+    }
+    bool special_ok = p->flags & KILN_WASI_PREOPEN_SPECIAL_FS;
+    const char *special = special_ok ? NULL : wasi_special_file(host);
+    if (special != NULL) {
+        close(host);
+        set_error("preopen \"%s\": on %s, which exposes the host's kernel and processes, not "
+                  "files (allow it with KILN_WASI_PREOPEN_SPECIAL_FS, kiln run --allow-special-fs)",
+                  p->host_path, special);
         return KILN_STATUS_ARG;
     }
     char *name = malloc(name_len + 1);
@@ -183,6 +286,7 @@ static kiln_status add_preopen(kiln_wasi *w, uint32_t fd, const kiln_wasi_preope
     f->rights_inheriting = inheriting;
     f->preopen_name = name;
     f->preopen_name_len = (uint32_t)name_len;
+    f->special_ok = special_ok;
     return KILN_STATUS_OK;
 }
 

@@ -8,19 +8,98 @@
  * Cookies are positions: 0 is ".", 1 is "..", 2 + i is the i-th other entry the kernel
  * returns, and d_next is the cookie of the next record (wasmtime numbers them the same way).
  * "." and ".." are synthesized, both with the directory's own inode number, so the parent of
- * a preopen is not even named by inode. Each descriptor keeps an open directory stream (on a
- * descriptor of its own, so fd_seek cannot disturb it) and the cookie it is at: reading on
- * from where the last call stopped costs nothing; an earlier cookie rewinds and skips.
+ * a preopen is not even named by inode. Each descriptor keeps a stream of its own (a
+ * descriptor of its own, so fd_seek cannot disturb it, and a buffer of getdents64 records)
+ * and the cookie of the entry it returns next: reading on from where the last call stopped
+ * costs nothing; an earlier cookie rewinds (lseek to 0) and skips.
+ *
+ * The stream reads getdents64 itself rather than readdir/telldir/seekdir: a file system's
+ * directory offsets are 64-bit values (ext4 hashes), which a 32-bit host's readdir cannot
+ * return without _FILE_OFFSET_BITS=64 (EOVERFLOW) and whose telldir cannot hold them in a
+ * long. Only counts are kept here, so cookies mean the same on every host; an entry that does
+ * not fit the guest's buffer simply stays at the head of the stream's buffer.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "wasi_impl.h"
 
-static uint8_t dirent_type(DIR *dir, const struct dirent *de)
+#define DIR_BUF_SIZE (32u * 1024u) /* getdents64 records read at a time */
+
+/* linux_dirent64: d_ino u64 @0, d_off s64 @8, d_reclen u16 @16, d_type u8 @18, d_name @19. */
+#define DENT_RECLEN_AT 16u
+#define DENT_TYPE_AT   18u
+#define DENT_NAME_AT   19u
+
+struct wasi_dirstream {
+    int fd;
+    uint64_t cookie; /* of the entry at buf[pos] (or the next one read) */
+    size_t len, pos; /* bytes of records in buf, and where the next one starts */
+    uint8_t buf[DIR_BUF_SIZE];
+};
+
+void wasi_dirstream_free(wasi_dirstream *s)
 {
-    switch (de->d_type) {
+    if (s == NULL)
+        return;
+    close(s->fd);
+    free(s);
+}
+
+/* One entry of the stream's buffer, in place. */
+typedef struct dir_entry {
+    uint64_t ino;
+    uint8_t type; /* DT_* */
+    const char *name;
+    uint16_t reclen;
+} dir_entry;
+
+/* The entry at the head of the stream, other than "." and "..", without consuming it; false
+ * at the end (*err = ESUCCESS) or on failure (*err set). */
+static bool peek_entry(wasi_dirstream *s, dir_entry *e, uint16_t *err)
+{
+    *err = WASI_ESUCCESS;
+    for (;;) {
+        if (s->pos >= s->len) {
+            long n = syscall(SYS_getdents64, s->fd, s->buf, sizeof s->buf);
+            if (n < 0) {
+                *err = wasi_errno();
+                return false;
+            }
+            s->len = (size_t)n;
+            s->pos = 0;
+            if (n == 0)
+                return false;
+        }
+        const uint8_t *rec = s->buf + s->pos;
+        uint16_t reclen;
+        memcpy(&reclen, rec + DENT_RECLEN_AT, sizeof reclen);
+        if (reclen <= DENT_NAME_AT || reclen > s->len - s->pos) {
+            *err = WASI_EIO; /* not what the kernel writes */
+            return false;
+        }
+        memcpy(&e->ino, rec, sizeof e->ino);
+        e->type = rec[DENT_TYPE_AT];
+        e->name = (const char *)rec + DENT_NAME_AT; /* NUL-terminated within reclen */
+        e->reclen = reclen;
+        if (strcmp(e->name, ".") != 0 && strcmp(e->name, "..") != 0)
+            return true;
+        s->pos += reclen; /* synthesized instead */
+    }
+}
+
+static void consume_entry(wasi_dirstream *s, const dir_entry *e)
+{
+    s->pos += e->reclen;
+    s->cookie++;
+}
+
+static uint8_t dirent_type(int dirfd, const dir_entry *de)
+{
+    switch (de->type) {
     case DT_REG:
         return WASI_FILETYPE_REGULAR_FILE;
     case DT_DIR:
@@ -38,54 +117,45 @@ static uint8_t dirent_type(DIR *dir, const struct dirent *de)
     default: {
         /* DT_UNKNOWN: some file systems leave the type to a stat. */
         struct stat st;
-        if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        if (fstatat(dirfd, de->name, &st, AT_SYMLINK_NOFOLLOW) != 0)
             return WASI_FILETYPE_UNKNOWN;
         return wasi_filetype_of_mode(st.st_mode);
     }
     }
 }
 
-/* The next entry other than "." and "..", or NULL at the end (*err set on failure). */
-static struct dirent *next_entry(DIR *dir, uint16_t *err)
-{
-    for (;;) {
-        errno = 0;
-        struct dirent *de = readdir(dir);
-        if (de == NULL) {
-            *err = errno != 0 ? wasi_errno() : WASI_ESUCCESS;
-            return NULL;
-        }
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-            return de;
-    }
-}
-
 /* Opens the stream on first use and positions it at cookie (>= 2). */
 static uint16_t seek_stream(wasi_fd *f, uint64_t cookie)
 {
-    if (f->dir == NULL) {
-        int fd = openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-            return wasi_errno();
-        f->dir = fdopendir(fd);
-        if (f->dir == NULL) {
+    wasi_dirstream *s = f->dir;
+    if (s == NULL) {
+        s = malloc(sizeof *s);
+        if (s == NULL)
+            return WASI_ENOMEM;
+        s->fd = openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->fd < 0) {
             uint16_t err = wasi_errno();
-            close(fd);
+            free(s);
             return err;
         }
-        f->dir_cookie = 2;
+        s->cookie = 2;
+        s->len = s->pos = 0;
+        f->dir = s;
     }
     /* Cookie 2 starts the listing afresh: rewind even when the stream is already there (it
      * may be at its end), so entries created since the last listing are seen. */
-    if (cookie < f->dir_cookie || cookie == 2) {
-        rewinddir(f->dir);
-        f->dir_cookie = 2;
+    if (cookie < s->cookie || cookie == 2) {
+        if (lseek(s->fd, 0, SEEK_SET) < 0)
+            return wasi_errno();
+        s->cookie = 2;
+        s->len = s->pos = 0;
     }
     uint16_t err = WASI_ESUCCESS;
-    while (f->dir_cookie < cookie) {
-        if (next_entry(f->dir, &err) == NULL)
+    dir_entry e;
+    while (s->cookie < cookie) {
+        if (!peek_entry(s, &e, &err))
             return err; /* past the end: nothing to return */
-        f->dir_cookie++;
+        consume_entry(s, &e);
     }
     return WASI_ESUCCESS;
 }
@@ -138,24 +208,22 @@ uint16_t wasi_fd_readdir(wasi_call *c)
             return wasi_store_u32(c, out, used);
     if ((err = seek_stream(f, cookie > 2 ? cookie : 2)) != WASI_ESUCCESS)
         return err;
-    if (f->dir_cookie < cookie) /* the cookie is past the end */
+    wasi_dirstream *s = f->dir;
+    if (s->cookie < cookie) /* the cookie is past the end */
         return wasi_store_u32(c, out, used);
     for (;;) {
-        long where = telldir(f->dir);
-        struct dirent *de = next_entry(f->dir, &err);
-        if (de == NULL) {
+        dir_entry e;
+        if (!peek_entry(s, &e, &err)) {
             if (err != WASI_ESUCCESS && used == 0)
                 return err;
             break;
         }
-        if (!put_record(c, buf, buf_len, &used, f->dir_cookie + 1, (uint64_t)de->d_ino,
-                        dirent_type(f->dir, de), de->d_name)) {
-            /* Cut short: stay on this entry, so the next call (from its cookie) needs no
-             * rewind. */
-            seekdir(f->dir, where);
+        /* An entry cut short stays at the head of the stream, so the next call (from its
+         * cookie) needs no rewind. */
+        if (!put_record(c, buf, buf_len, &used, s->cookie + 1, e.ino, dirent_type(s->fd, &e),
+                        e.name))
             break;
-        }
-        f->dir_cookie++;
+        consume_entry(s, &e);
     }
     return wasi_store_u32(c, out, used);
 }

@@ -94,7 +94,7 @@ uint16_t wasi_fd_seek(wasi_call *c)
     if (f == NULL)
         return err;
     if ((f->rights_base & (right | WASI_RIGHT_FD_SEEK)) == 0)
-        return WASI_ENORIGHTS;
+        return wasi_refuse_rights(c->wasi, wasi_arg32(c, 0), right);
     int how;
     switch (whence) {
     case WASI_WHENCE_SET:

@@ -29,8 +29,7 @@ bool wasi_fdtable_init(kiln_wasi *w, uint32_t fd_count)
 
 void wasi_fd_release(wasi_fd *f)
 {
-    if (f->dir != NULL)
-        closedir(f->dir);
+    wasi_dirstream_free(f->dir);
     if (f->host >= 0)
         close(f->host);
     free(f->preopen_name);
@@ -64,7 +63,7 @@ wasi_fd *wasi_fd_checked(kiln_wasi *w, uint32_t fd, uint64_t rights, uint16_t *e
         return NULL;
     }
     if ((f->rights_base & rights) != rights) {
-        *err = WASI_ENORIGHTS;
+        *err = wasi_refuse_rights(w, fd, rights & ~f->rights_base);
         return NULL;
     }
     return f;

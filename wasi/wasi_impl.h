@@ -267,6 +267,8 @@ enum { WASI_EVENT_CLOCK = 0, WASI_EVENT_FD_READ = 1, WASI_EVENT_FD_WRITE = 2 };
 
 /* ---- The context (wasi.c) ---- */
 
+typedef struct wasi_dirstream wasi_dirstream;
+
 /* One guest descriptor. host < 0: the slot is free. */
 typedef struct wasi_fd {
     int host;
@@ -274,11 +276,10 @@ typedef struct wasi_fd {
     uint16_t sync_flags; /* DSYNC/RSYNC/SYNC as opened (Linux cannot report RSYNC back) */
     uint64_t rights_base, rights_inheriting;
     char *preopen_name; /* guest_path of a preopen (malloc'd), else NULL */
+    bool special_ok;    /* may reach special file systems and devices (KILN_WASI_PREOPEN_SPECIAL_FS
+                           of the preopen it comes from) */
     uint32_t preopen_name_len;
-    /* fd_readdir's stream, opened on first use; dir_cookie is the cookie of the entry it
-     * returns next. */
-    DIR *dir;
-    uint64_t dir_cookie;
+    wasi_dirstream *dir; /* fd_readdir's stream (wasi_dir.c), opened on first use */
 } wasi_fd;
 
 typedef struct wasi_binding {
@@ -295,6 +296,7 @@ struct kiln_wasi {
     uint32_t fd_count; /* slots allocated */
     uint32_t max_fds;
     uint32_t flags; /* KILN_WASI_* */
+    const char *calling; /* the preview1 function running, for KILN_WASI_VERBOSE's lines */
     bool exited;
     int exit_code;
     kiln_host_func *host; /* one per function */
@@ -403,6 +405,23 @@ static inline uint16_t wasi_store_u64(const wasi_call *c, uint32_t ptr, uint64_t
     return wasi_mem_write(c, ptr, b, 8);
 }
 
+/* ---- wasi.c: what KILN_WASI_VERBOSE prints ---- */
+
+/* Whether w logs the sandbox's refusals (KILN_WASI_VERBOSE). */
+static inline bool wasi_verbose(const kiln_wasi *w)
+{
+    return w != NULL && (w->flags & KILN_WASI_VERBOSE);
+}
+/* "kiln: wasi: FUNCTION: MESSAGE" on stderr when w is verbose. */
+void wasi_log(const kiln_wasi *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A guest string for a log line: at most 200 bytes, quoted, every byte that is not printable
+ * ASCII written \xHH (the guest chose it). */
+void wasi_quote(char *out, size_t size, const char *s, size_t len);
+/* The witx names of the rights in mask, ", "-separated, into out. */
+void wasi_rights_names(uint64_t mask, char *out, size_t size);
+/* Logs that guest descriptor fd lacks the rights in missing; returns ENOTCAPABLE. */
+uint16_t wasi_refuse_rights(const kiln_wasi *w, uint32_t fd, uint64_t missing);
+
 /* ---- wasi_errno.c ---- */
 
 /* The WASI errno for a host errno value (EIO for anything unknown). */
@@ -471,6 +490,7 @@ typedef struct wasi_path {
     int dirfd; /* owned: close with wasi_path_done */
     char name[256 + 1];
     bool trailing_slash;
+    const char *special; /* after EACCES for a special file system: its wasi_special_file */
 } wasi_path;
 
 /* How the last component is treated: never followed (unlink, rename, readlink, ...),
@@ -478,16 +498,24 @@ typedef struct wasi_path {
 enum { WASI_NOFOLLOW = 0, WASI_FOLLOW = 1, WASI_FOLLOW_IF_SLASH = 2 };
 
 /* Copies the guest path [ptr, ptr+len) out of memory and resolves it beneath the directory
- * descriptor base_fd: every component but the last is resolved with symlinks expanded (and
- * the last as follow says), never leaving base_fd's tree (EPERM: absolute paths, ".." above
- * the base, a symlink to an absolute path or out of the tree, a magic link). Errors: EFAULT,
- * ENOENT (empty path), EINVAL (NUL inside), EILSEQ (not UTF-8), ENAMETOOLONG, ELOOP (more
- * than 40 symlinks), ENOTDIR, ENOMEM, and the host's. */
-uint16_t wasi_resolve(const wasi_call *c, int base_fd, uint32_t ptr, uint32_t len, int follow,
-                      wasi_path *out);
-/* The same for a host string of len bytes, choosing openat2 or the walk explicitly. */
-uint16_t wasi_resolve_bytes(int base_fd, const char *path, size_t len, int follow, bool use_openat2,
+ * descriptor dir: every component but the last is resolved with symlinks expanded (and
+ * the last as follow says), never leaving dir's tree (EPERM: absolute paths, ".." above
+ * the base, a symlink to an absolute path or out of the tree, a magic link). Unless
+ * dir->special_ok, the directory it ends in must not be on a special file system (EACCES,
+ * wasi_special_file). Errors: EFAULT, ENOENT (empty path), EINVAL (NUL inside), EILSEQ (not
+ * UTF-8), ENAMETOOLONG, ELOOP (more than 40 symlinks), ENOTDIR, ENOMEM, and the host's. */
+uint16_t wasi_resolve(const wasi_call *c, const wasi_fd *dir, uint32_t ptr, uint32_t len,
+                      int follow, wasi_path *out);
+/* How wasi_resolve_bytes resolves: with openat2 (else the walk), and whether the directory it
+ * ends in may be on a special file system. */
+enum { WASI_RESOLVE_OPENAT2 = 0x1, WASI_RESOLVE_SPECIAL_OK = 0x2 };
+/* The same for a host string of len bytes beneath base_fd, how = WASI_RESOLVE_* flags. */
+uint16_t wasi_resolve_bytes(int base_fd, const char *path, size_t len, int follow, unsigned how,
                             wasi_path *out);
+/* What makes fd special, when it is: a file system that exposes the host's kernel or
+ * processes rather than files ("procfs", "sysfs", "debugfs", ..., by fstatfs's f_type) or a
+ * device file ("a character device", "a block device"); NULL for anything else. */
+const char *wasi_special_file(int fd);
 void wasi_path_done(wasi_path *p);
 /* RFC 3629 UTF-8 (paths must be UTF-8: EILSEQ otherwise, as wasmtime). */
 bool wasi_utf8_valid(const unsigned char *s, size_t n);
@@ -502,6 +530,11 @@ bool wasi_use_openat2(const kiln_wasi *w);
 #define WASI_FUNC(name, params, results) wasi_impl wasi_##name;
 #include "wasi_funcs.def"
 #undef WASI_FUNC
+
+/* ---- wasi_dir.c ---- */
+
+/* Closes a descriptor's fd_readdir stream. NULL is ignored. */
+void wasi_dirstream_free(wasi_dirstream *s);
 
 /* ---- wasi_clock.c (for poll_oneoff) ---- */
 

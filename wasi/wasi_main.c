@@ -173,6 +173,9 @@ KILN_API int kiln_wasi_run_main_flags(const kiln_module *module, const kiln_wasi
     kiln_wasi_config cfg = *config;
     cfg.argv = (const char *const *)argv;
     cfg.argc = (size_t)argc;
+    const char *verbose = getenv("KILN_WASI_VERBOSE");
+    if (verbose != NULL && strcmp(verbose, "1") == 0)
+        cfg.flags |= KILN_WASI_VERBOSE;
 
     const char **env = NULL;
     if (inherit_env) {

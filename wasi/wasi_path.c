@@ -31,7 +31,7 @@ static wasi_fd *dir_get(wasi_call *c, uint32_t fd, uint64_t rights, uint16_t *er
         return NULL;
     }
     if ((f->rights_base & rights) != rights) {
-        *err = WASI_ENORIGHTS;
+        *err = wasi_refuse_rights(c->wasi, fd, rights & ~f->rights_base);
         return NULL;
     }
     return f;
@@ -45,8 +45,7 @@ static uint16_t dir_path(wasi_call *c, uint64_t rights, unsigned path_arg, int m
     wasi_fd *dir = dir_get(c, wasi_arg32(c, 0), rights, &err);
     if (dir == NULL)
         return err;
-    return wasi_resolve(c, dir->host, wasi_arg32(c, path_arg), wasi_arg32(c, path_arg + 1), mode,
-                        p);
+    return wasi_resolve(c, dir, wasi_arg32(c, path_arg), wasi_arg32(c, path_arg + 1), mode, p);
 }
 
 /* What a trailing '/' demands of the entry a non-following operation acts on. */
@@ -76,6 +75,21 @@ static int follow_mode(uint32_t lookupflags)
     return (lookupflags & WASI_LOOKUP_SYMLINK_FOLLOW) ? WASI_FOLLOW : WASI_FOLLOW_IF_SLASH;
 }
 
+/* EACCES for a path that leads to a special file (wasi_special_file), said in verbose mode. */
+static uint16_t refuse_special(const wasi_call *c, uint32_t path, uint32_t path_len,
+                               const char *what)
+{
+    if (wasi_verbose(c->wasi)) {
+        char quoted[1024];
+        wasi_quote(quoted, sizeof quoted, (const char *)wasi_mem_at(c, path), path_len);
+        wasi_log(c->wasi,
+                 "%s: EACCES: it is %s%s, which exposes the host, not a file "
+                 "(--allow-special-fs)",
+                 quoted, what[0] == 'a' ? "" : "on ", what);
+    }
+    return WASI_EACCES;
+}
+
 /* path_open(fd, dirflags, path, oflags, fs_rights_base, fs_rights_inheriting, fdflags)
  *   -> (errno, fd) */
 uint16_t wasi_path_open(wasi_call *c)
@@ -96,16 +110,35 @@ uint16_t wasi_path_open(wasi_call *c)
     wasi_fd *dir = dir_get(c, wasi_arg32(c, 0), needed, &err);
     if (dir == NULL)
         return err;
-    /* Everything the new descriptor gets must be inheritable from the directory. */
-    uint64_t wanted = base | inheriting;
+    /* What the new descriptor gets is what it asks for and the directory can hand on. The
+     * rights that decide how the host file is opened (read, write) or that fdflags ask of the
+     * kernel must all be there (ENOTCAPABLE: a write-open under a read-only directory fails
+     * here, not at the first write); the others are narrowed, as wasmtime does: Rust's std
+     * asks for every right, path_create_file and fd_filestat_set_times included, when it opens
+     * a file for reading, and must still read under a read-only preopen. */
+    uint64_t essential = base & (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ALLOCATE |
+                                 WASI_RIGHT_FD_FILESTAT_SET_SIZE);
     if (fdflags & WASI_FDFLAG_DSYNC)
-        wanted |= WASI_RIGHT_FD_DATASYNC;
+        essential |= WASI_RIGHT_FD_DATASYNC;
     if (fdflags & (WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC))
-        wanted |= WASI_RIGHT_FD_SYNC;
-    if (wanted & ~dir->rights_inheriting)
+        essential |= WASI_RIGHT_FD_SYNC;
+    if (essential & ~dir->rights_inheriting) {
+        if (wasi_verbose(c->wasi)) {
+            char names[768], quoted[1024] = "a path";
+            wasi_rights_names(essential & ~dir->rights_inheriting, names, sizeof names);
+            if (path_len != 0 && wasi_mem_ok(c, path, path_len))
+                wasi_quote(quoted, sizeof quoted, (const char *)wasi_mem_at(c, path), path_len);
+            wasi_log(c->wasi, "%s: ENOTCAPABLE: fd %u cannot hand on %s%s", quoted,
+                     (unsigned)wasi_arg32(c, 0), names,
+                     (dir->rights_inheriting & WASI_RIGHT_FD_WRITE) ? "" : " (read-only)");
+        }
         return WASI_ENORIGHTS;
+    }
     if (!wasi_mem_ok(c, out, 4))
         return WASI_EFAULT;
+    uint64_t dropped = (base | inheriting) & ~dir->rights_inheriting;
+    base &= dir->rights_inheriting;
+    inheriting &= dir->rights_inheriting;
 
     bool read = base & (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_READDIR);
     /* fd_datasync needs no writable host descriptor (fdatasync works on a read-only one), so
@@ -137,8 +170,8 @@ uint16_t wasi_path_open(wasi_call *c)
     /* creat|excl never follows a final symlink (POSIX: EEXIST even if it dangles). */
     bool excl = (oflags & (WASI_O_CREAT | WASI_O_EXCL)) == (WASI_O_CREAT | WASI_O_EXCL);
     wasi_path p;
-    err = wasi_resolve(c, dir->host, path, path_len,
-                       excl ? WASI_FOLLOW_IF_SLASH : follow_mode(dirflags), &p);
+    err = wasi_resolve(c, dir, path, path_len, excl ? WASI_FOLLOW_IF_SLASH : follow_mode(dirflags),
+                       &p);
     if (err != WASI_ESUCCESS)
         return err;
     if (p.trailing_slash) {
@@ -148,17 +181,41 @@ uint16_t wasi_path_open(wasi_call *c)
         }
         flags = (flags & ~O_ACCMODE) | O_DIRECTORY | O_RDONLY;
     }
+    /* Device files are refused before they are opened (opening one can act: a tape rewinds,
+     * a watchdog arms); what the open gave is checked again, and for its file system (a mount
+     * point such as "proc" of a "/" preopen resolves to a directory outside procfs). */
+    struct stat st;
+    bool special_ok = dir->special_ok;
+    if (!special_ok && fstatat(p.dirfd, p.name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+        wasi_path_done(&p);
+        return refuse_special(c, path, path_len,
+                              S_ISCHR(st.st_mode) ? "a character device" : "a block device");
+    }
     int host = openat(p.dirfd, p.name, flags, 0666);
     err = host < 0 ? wasi_errno() : WASI_ESUCCESS;
     wasi_path_done(&p);
     if (host < 0)
         return err;
+    const char *special = special_ok ? NULL : wasi_special_file(host);
+    if (special != NULL) {
+        close(host);
+        return refuse_special(c, path, path_len, special);
+    }
+    if (dropped != 0 && wasi_verbose(c->wasi)) {
+        char names[768], quoted[1024];
+        wasi_rights_names(dropped, names, sizeof names);
+        wasi_quote(quoted, sizeof quoted, (const char *)wasi_mem_at(c, path), path_len);
+        wasi_log(c->wasi, "%s: opened without the rights fd %u cannot hand on: %s", quoted,
+                 (unsigned)wasi_arg32(c, 0), names);
+    }
     uint8_t type = wasi_filetype_of_fd(host);
     uint64_t rights = base & wasi_rights_for(host, type);
     uint32_t fd;
     err = wasi_fd_insert(c->wasi, host, type, rights, inheriting, &fd);
     if (err != WASI_ESUCCESS)
         return err;
+    c->wasi->fds[fd].special_ok = special_ok;
     c->wasi->fds[fd].sync_flags =
         (uint16_t)(fdflags & (WASI_FDFLAG_DSYNC | WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC));
     return wasi_store_u32(c, out, fd);
@@ -190,8 +247,8 @@ uint16_t wasi_path_filestat_get(wasi_call *c)
     if (!wasi_mem_ok(c, out, WASI_FILESTAT_SIZE))
         return WASI_EFAULT;
     wasi_path p;
-    if ((err = wasi_resolve(c, dir->host, wasi_arg32(c, 2), wasi_arg32(c, 3), follow_mode(flags),
-                            &p)) != 0)
+    if ((err = wasi_resolve(c, dir, wasi_arg32(c, 2), wasi_arg32(c, 3), follow_mode(flags), &p)) !=
+        0)
         return err;
     struct stat st;
     if (fstatat(p.dirfd, p.name, &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -242,11 +299,10 @@ uint16_t wasi_path_link(wasi_call *c)
         return err;
     wasi_path from, to;
     int follow = (old_flags & WASI_LOOKUP_SYMLINK_FOLLOW) ? WASI_FOLLOW : WASI_NOFOLLOW;
-    if ((err = wasi_resolve(c, old_dir->host, wasi_arg32(c, 2), wasi_arg32(c, 3), follow, &from)) !=
-        0)
+    if ((err = wasi_resolve(c, old_dir, wasi_arg32(c, 2), wasi_arg32(c, 3), follow, &from)) != 0)
         return err;
-    if ((err = wasi_resolve(c, new_dir->host, wasi_arg32(c, 5), wasi_arg32(c, 6), WASI_NOFOLLOW,
-                            &to)) != 0) {
+    if ((err = wasi_resolve(c, new_dir, wasi_arg32(c, 5), wasi_arg32(c, 6), WASI_NOFOLLOW, &to)) !=
+        0) {
         wasi_path_done(&from);
         return err;
     }
@@ -271,8 +327,7 @@ uint16_t wasi_path_readlink(wasi_call *c)
     if (!wasi_mem_ok(c, buf, buf_len) || !wasi_mem_ok(c, out, 4))
         return WASI_EFAULT;
     wasi_path p;
-    if ((err = wasi_resolve(c, dir->host, wasi_arg32(c, 1), wasi_arg32(c, 2), WASI_NOFOLLOW, &p)) !=
-        0)
+    if ((err = wasi_resolve(c, dir, wasi_arg32(c, 1), wasi_arg32(c, 2), WASI_NOFOLLOW, &p)) != 0)
         return err;
     char *target = malloc(WASI_PATH_MAX);
     ssize_t n = -1;
@@ -316,11 +371,11 @@ uint16_t wasi_path_rename(wasi_call *c)
     if (new_dir == NULL)
         return err;
     wasi_path from, to;
-    if ((err = wasi_resolve(c, old_dir->host, wasi_arg32(c, 1), wasi_arg32(c, 2), WASI_NOFOLLOW,
+    if ((err = wasi_resolve(c, old_dir, wasi_arg32(c, 1), wasi_arg32(c, 2), WASI_NOFOLLOW,
                             &from)) != 0)
         return err;
-    if ((err = wasi_resolve(c, new_dir->host, wasi_arg32(c, 4), wasi_arg32(c, 5), WASI_NOFOLLOW,
-                            &to)) != 0) {
+    if ((err = wasi_resolve(c, new_dir, wasi_arg32(c, 4), wasi_arg32(c, 5), WASI_NOFOLLOW, &to)) !=
+        0) {
         wasi_path_done(&from);
         return err;
     }
@@ -364,8 +419,8 @@ uint16_t wasi_path_symlink(wasi_call *c)
     else if (text[0] == '/')
         err = WASI_EESCAPE;
     wasi_path p;
-    if (err == WASI_ESUCCESS && (err = wasi_resolve(c, dir->host, wasi_arg32(c, 3),
-                                                    wasi_arg32(c, 4), WASI_NOFOLLOW, &p)) == 0) {
+    if (err == WASI_ESUCCESS &&
+        (err = wasi_resolve(c, dir, wasi_arg32(c, 3), wasi_arg32(c, 4), WASI_NOFOLLOW, &p)) == 0) {
         if ((err = trailing_check(&p, TRAIL_NEW_OTHER)) == 0 &&
             symlinkat(text, p.dirfd, p.name) != 0)
             err = wasi_errno();

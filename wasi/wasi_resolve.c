@@ -11,11 +11,15 @@
  * When the operation follows the last component, that is done here too (readlinkat, then
  * resolve again), so every operation acts on (directory fd, plain name) with *at() calls that
  * never follow symlinks. Nothing is resolved relative to the process's working directory.
+ * Unless the preopen allows it, the directory a path ends in must not be on a special file
+ * system (procfs, sysfs, ...: wasi_special_file, by fstatfs of that directory's descriptor).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -329,12 +333,51 @@ static int open_dir(resolver *r, size_t len, bool use_openat2, uint16_t *err)
     return walk_dir(r, err);
 }
 
-uint16_t wasi_resolve_bytes(int base_fd, const char *path, size_t len, int follow, bool use_openat2,
+/* ---- Special files: what a path must not reach (docs/wasi.md, "Special files") ---- */
+
+/* File systems whose files are the host's kernel and processes rather than data: reading or
+ * writing them is a way out of any sandbox (/proc/self/mem writes this process's memory,
+ * /proc/self/environ and maps read its secrets, /sys and /sys/kernel/debug change the
+ * kernel). By fstatfs f_type (linux/magic.h), so neither a path nor a bind mount hides them.
+ * devtmpfs reports tmpfs's type: device files are refused by their st_mode instead. */
+static const struct {
+    unsigned long magic;
+    const char *name;
+} special_fs[] = {
+    {0x9fa0, "procfs"},       {0x62656572, "sysfs"},       {0x64626720, "debugfs"},
+    {0x74726163, "tracefs"},  {0x73636673, "securityfs"},  {0xf97cff8c, "selinuxfs"},
+    {0x43415d53, "smackfs"},  {0x27e0eb, "cgroupfs"},      {0x63677270, "cgroup2fs"},
+    {0xcafe4a11, "bpffs"},    {0x6165676c, "pstorefs"},    {0xde5e81e4, "efivarfs"},
+    {0x62656570, "configfs"}, {0x42494e4d, "binfmt_misc"}, {0x1cd1, "devpts"},
+    {0x65735543, "fusectl"},  {0x6e736673, "nsfs"},
+};
+
+const char *wasi_special_file(int fd)
+{
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0)
+        return "a file system that cannot be identified";
+    for (size_t i = 0; i < WASI_ARRAY_LEN(special_fs); i++)
+        if ((unsigned long)fs.f_type == special_fs[i].magic)
+            return special_fs[i].name;
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return "a file that cannot be identified";
+    if (S_ISCHR(st.st_mode))
+        return "a character device";
+    if (S_ISBLK(st.st_mode))
+        return "a block device";
+    return NULL;
+}
+
+uint16_t wasi_resolve_bytes(int base_fd, const char *path, size_t len, int follow, unsigned how,
                             wasi_path *out)
 {
+    bool use_openat2 = how & WASI_RESOLVE_OPENAT2;
     out->dirfd = -1;
     out->name[0] = '\0';
     out->trailing_slash = false;
+    out->special = NULL;
     if (len == 0)
         return WASI_ENOENT;
     if (len > WASI_PATH_MAX - 1)
@@ -411,11 +454,18 @@ uint16_t wasi_resolve_bytes(int base_fd, const char *path, size_t len, int follo
         break;
     }
     free(r);
+    const char *special =
+        out->dirfd >= 0 && !(how & WASI_RESOLVE_SPECIAL_OK) ? wasi_special_file(out->dirfd) : NULL;
+    if (special != NULL) {
+        wasi_path_done(out); /* a directory in /proc, /sys, ...: nothing there is a file */
+        out->special = special;
+        return WASI_EACCES;
+    }
     return out->dirfd >= 0 ? WASI_ESUCCESS : err;
 }
 
-uint16_t wasi_resolve(const wasi_call *c, int base_fd, uint32_t ptr, uint32_t len, int follow,
-                      wasi_path *out)
+uint16_t wasi_resolve(const wasi_call *c, const wasi_fd *dir, uint32_t ptr, uint32_t len,
+                      int follow, wasi_path *out)
 {
     out->dirfd = -1;
     if (!wasi_mem_ok(c, ptr, len))
@@ -429,7 +479,17 @@ uint16_t wasi_resolve(const wasi_call *c, int base_fd, uint32_t ptr, uint32_t le
         return WASI_ENOMEM;
     if (len != 0)
         memcpy(copy, wasi_mem_at(c, ptr), len);
-    uint16_t err = wasi_resolve_bytes(base_fd, copy, len, follow, wasi_use_openat2(c->wasi), out);
+    unsigned how = (wasi_use_openat2(c->wasi) ? WASI_RESOLVE_OPENAT2 : 0u) |
+                   (dir->special_ok ? WASI_RESOLVE_SPECIAL_OK : 0u);
+    uint16_t err = wasi_resolve_bytes(dir->host, copy, len, follow, how, out);
+    if (out->special != NULL && wasi_verbose(c->wasi)) {
+        char quoted[1024];
+        wasi_quote(quoted, sizeof quoted, copy, len);
+        wasi_log(c->wasi,
+                 "%s: EACCES: it lies on %s, which exposes the host's kernel and "
+                 "processes, not files (--allow-special-fs)",
+                 quoted, out->special);
+    }
     free(copy);
     return err;
 }

@@ -26,7 +26,7 @@ static wasi_fd *sock_get(wasi_call *c, uint32_t fd, uint64_t rights, uint16_t *e
         return NULL;
     }
     if ((f->rights_base & rights) != rights) {
-        *err = WASI_ENORIGHTS;
+        *err = wasi_refuse_rights(c->wasi, fd, rights & ~f->rights_base);
         return NULL;
     }
     return f;

@@ -86,7 +86,10 @@ typedef struct wast_value {
     uint64_t lo, hi;
 } wast_value;
 
-#define WAST_MAX_VALUES 256 /* arguments or results of one call */
+/* Arguments and results of one call: as many as a function type may have (the decoder's
+ * limits, docs/limits.md), so every function Kiln compiles can be invoked. */
+#define WAST_MAX_ARGS    KILN_MAX_PARAMS
+#define WAST_MAX_RESULTS KILN_MAX_RESULTS
 
 typedef enum wast_status {
     WAST_OK,
@@ -103,7 +106,7 @@ typedef struct wast_result {
     const char *trap; /* WAST_TRAP: the trap's message in the spec's wording (static) */
     bool exhausted;   /* WAST_TRAP: it is call stack exhaustion */
     size_t count;
-    wast_value values[WAST_MAX_VALUES];
+    wast_value values[WAST_MAX_RESULTS];
 } wast_result;
 
 /* Creates the host: an instance pool, and spectest's memory (1..2 pages), table (funcref

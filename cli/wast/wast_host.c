@@ -434,12 +434,17 @@ wast_status wast_host_invoke(wast_host *h, kiln_instance *instance, const char *
         format_types(msg, msg_size, types, sig->param_count);
         return WAST_ERROR;
     }
-    if (sig->param_count > WAST_MAX_VALUES || sig->result_count > WAST_MAX_VALUES) {
-        kiln_msg(msg, msg_size, "\"%s\" has more than %d parameters or results", field,
-                 WAST_MAX_VALUES);
+    if (sig->result_count > WAST_MAX_RESULTS) {
+        kiln_msg(msg, msg_size, "\"%s\" has more than %u results", field, WAST_MAX_RESULTS);
         return WAST_ERROR;
     }
-    kiln_val kargs[WAST_MAX_VALUES], kresults[WAST_MAX_VALUES];
+    /* Up to 1,000 values each way: on the heap, not on the stack the call runs on. */
+    kiln_val *kargs = calloc(arg_count + sig->result_count + 1, sizeof *kargs);
+    if (kargs == NULL) {
+        kiln_msg(msg, msg_size, "out of memory");
+        return WAST_ERROR;
+    }
+    kiln_val *kresults = kargs + arg_count;
     for (size_t i = 0; i < arg_count; i++)
         value_to_kiln(&args[i], &kargs[i]);
     kiln_trap trap = kiln_call(inst, e.of.func, kargs, arg_count, kresults, sig->result_count);
@@ -448,6 +453,7 @@ wast_status wast_host_invoke(wast_host *h, kiln_instance *instance, const char *
         out->exhausted = trap == KILN_TRAP_STACK_EXHAUSTED;
         if (trap == KILN_TRAP_HOST && kiln_last_error()[0] != '\0')
             kiln_msg(msg, msg_size, "%s", kiln_last_error());
+        free(kargs);
         return WAST_TRAP;
     }
     out->count = sig->result_count;
@@ -455,6 +461,7 @@ wast_status wast_host_invoke(wast_host *h, kiln_instance *instance, const char *
         kresults[i].type = types[sig->param_count + i];
         value_from_kiln(&kresults[i], &out->values[i]);
     }
+    free(kargs);
     return WAST_OK;
 }
 

@@ -282,7 +282,11 @@ static void describe(const json_value *cmd, char *out, size_t size)
         else
             cli_buf_printf(&b, " %s", filename);
     }
-    snprintf(out, size, "%s", b.failed ? "(out of memory)" : cli_buf_str(&b));
+    const char *text = b.failed ? "(out of memory)" : cli_buf_str(&b);
+    if (strlen(text) < size)
+        snprintf(out, size, "%s", text);
+    else /* a call with hundreds of arguments: its start, and a mark that it was cut */
+        snprintf(out, size, "%.*s ...", (int)(size - 5), text);
     cli_buf_free(&b);
 }
 
@@ -816,21 +820,28 @@ static bool run_action(runner *r, const command *c, wast_status *status, wast_re
     }
     const json_value *args = json_get(action, "args");
     size_t n = json_len(args);
-    if (n > WAST_MAX_VALUES) {
-        fail(r, c, "more than %d arguments", WAST_MAX_VALUES);
+    if (n > WAST_MAX_ARGS) {
+        fail(r, c, "%zu arguments: no function takes more than %u (KILN_MAX_PARAMS)", n,
+             WAST_MAX_ARGS);
         return false;
     }
-    wast_value values[WAST_MAX_VALUES];
+    wast_value *values = calloc(n + 1, sizeof *values);
+    if (values == NULL) {
+        fail(r, c, "out of memory");
+        return false;
+    }
     for (size_t i = 0; i < n; i++) {
         wast_script_value v;
         char err[128];
         if (!wast_parse_value(json_at(args, i), false, &v, err, sizeof(err))) {
             fail(r, c, "argument %zu: %s", i, err);
+            free(values);
             return false;
         }
         values[i] = v.v;
     }
     *status = wast_host_invoke(r->host, m->inst, field, field_len, values, n, out, msg, msg_size);
+    free(values);
     return true;
 }
 
@@ -851,40 +862,50 @@ static void cmd_assert_return(runner *r, const command *c)
 {
     const json_value *expected = json_get(c->json, "expected");
     size_t want_count = json_len(expected);
-    if (want_count > WAST_MAX_VALUES) {
-        fail(r, c, "more than %d expected results", WAST_MAX_VALUES);
+    if (want_count > WAST_MAX_RESULTS) {
+        fail(r, c, "%zu expected results: no function returns more than %u (KILN_MAX_RESULTS)",
+             want_count, WAST_MAX_RESULTS);
         return;
     }
-    wast_script_value wants[WAST_MAX_VALUES];
-    wast_value want_values[WAST_MAX_VALUES];
+    /* Up to 1,000 values (and the results, 24 KiB): on the heap. */
+    wast_script_value *wants = calloc(want_count + 1, sizeof *wants);
+    wast_value *want_values = calloc(want_count + 1, sizeof *want_values);
+    wast_result *out = malloc(sizeof *out);
+    if (wants == NULL || want_values == NULL || out == NULL) {
+        fail(r, c, "out of memory");
+        goto done;
+    }
     for (size_t i = 0; i < want_count; i++) {
         char err[128];
         if (!wast_parse_value(json_at(expected, i), true, &wants[i], err, sizeof(err))) {
             fail(r, c, "expected result %zu: %s", i, err);
-            return;
+            goto done;
         }
         want_values[i] = wants[i].v;
     }
     wast_status status = WAST_ERROR;
-    wast_result out;
     char msg[512] = "";
-    if (!run_action(r, c, &status, &out, msg, sizeof(msg)))
-        return;
-    bool ok = status == WAST_OK && out.count == want_count;
+    if (!run_action(r, c, &status, out, msg, sizeof(msg)))
+        goto done;
+    bool ok = status == WAST_OK && out->count == want_count;
     for (size_t i = 0; ok && i < want_count; i++)
-        ok = wast_value_matches(&wants[i], &out.values[i]);
+        ok = wast_value_matches(&wants[i], &out->values[i]);
     if (ok) {
         pass(r, c);
-        return;
+        goto done;
     }
     cli_buf want, got;
     cli_buf_init(&want);
     cli_buf_init(&got);
     wast_format_values(&want, want_values, wants, want_count, true);
-    format_outcome(&got, status, &out, wants, want_count, msg);
+    format_outcome(&got, status, out, wants, want_count, msg);
     fail(r, c, "expected %s, got %s", cli_buf_str(&want), cli_buf_str(&got));
     cli_buf_free(&want);
     cli_buf_free(&got);
+done:
+    free(wants);
+    free(want_values);
+    free(out);
 }
 
 /* assert_trap (the message must match) and assert_exhaustion (the trap must be call stack

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -521,6 +522,72 @@ static void test_bad_options(void **state)
     kiln_compile_result_free(&res);
 }
 
+/* The compile options are checked by the library before anything is compiled: an unknown
+ * triple, a CPU LLVM does not know, and one that cannot run the target (where LLVM would end
+ * the process with a fatal error) are each a diagnostic, nothing is written, and this process
+ * goes on compiling. */
+static void test_target_checked(void **state)
+{
+    (void)state;
+    char out[256];
+    snprintf(out, sizeof out, "%s/target-check.o", fixture_dir);
+    remove(out);
+    kiln_compile_options o;
+    kiln_compile_options_init(&o);
+    o.input_path = "empty.wasm";
+    o.input = (const uint8_t *)"\0asm\1\0\0\0";
+    o.input_size = 8;
+    o.output_path = out;
+    kiln_compile_result res;
+    kiln_diag d;
+    static const struct {
+        const char *triple, *cpu, *message;
+    } bad[] = {
+        {"nosucharch-linux-gnu", NULL,
+         "unknown target: No available targets are compatible with triple "
+         "\"nosucharch-unknown-linux-gnu\""},
+        {"x86_64-linux-gnu", "bogus",
+         "--cpu 'bogus' cannot be used for x86_64-linux-gnu: 'bogus' is not a recognized "
+         "processor for this target (ignoring processor)"},
+        {"x86_64-linux-gnu", "i386",
+         "--cpu 'i386' cannot be used for x86_64-linux-gnu: LLVM ERROR: 64-bit code requested "
+         "on a subtarget that doesn't support it!"},
+        {"riscv64-linux-gnu", "sifive-e31",
+         "--cpu 'sifive-e31' cannot be used for riscv64-linux-gnu: LLVM ERROR: RV64 target "
+         "requires an RV64 CPU"},
+        {"aarch64-linux-gnu", "cortex-m3",
+         "--cpu 'cortex-m3' cannot be used for aarch64-linux-gnu: 'cortex-m3' is not a "
+         "recognized processor for this target (ignoring processor)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o.triple = bad[i].triple;
+        o.cpu = bad[i].cpu;
+        assert_false(kiln_compile(&o, &res, &d));
+        assert_int_equal(d.code, KILN_ERR_LLVM);
+        assert_int_equal(d.offset, KILN_NO_OFFSET);
+        assert_string_equal(d.msg, bad[i].message);
+        assert_null(res.output);
+        assert_int_equal(access(out, F_OK), -1);
+    }
+    /* Usable CPUs compile, twice (the second time from the remembered answer). */
+    static const struct {
+        const char *triple, *cpu;
+    } good[] = {{"x86_64-linux-gnu", "x86-64-v3"},
+                {"x86_64-linux-gnu", "x86-64-v3"},
+                {"aarch64-linux-gnu", "cortex-a72"},
+                {"riscv64-linux-gnu", "sifive-u74"}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        o.triple = good[i].triple;
+        o.cpu = good[i].cpu;
+        if (!kiln_compile(&o, &res, &d))
+            fail_msg("%s --cpu %s: %s", good[i].triple, good[i].cpu, d.msg);
+        assert_true(res.output_size > 0);
+        kiln_compile_result_free(&res);
+        assert_int_equal(access(out, F_OK), 0);
+        remove(out);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -533,6 +600,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_simd_compiles),       cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_multi3_idiom),        cmocka_unit_test(test_interrupt_checks),
         cmocka_unit_test(test_exact_accesses),
+        cmocka_unit_test(test_target_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,8 @@
 #!/bin/sh
-# test_cpu.sh -- the kiln program's check of --cpu (cli/codegen_loader.c): a CPU name
-# LLVM does not know, or one that cannot run the target (i386 for x86-64, where LLVM would
-# abort), is an error naming the CPU and LLVM's reason, exit 1, no output file; known CPUs
-# compile. Usage: test_cpu.sh KILN WORKDIR WAT2WASM   (exit 77 = skipped: no wat2wasm)
+# test_cpu.sh -- the check of --cpu (kiln_compile, toolchain/compile.c) through the kiln
+# program: a CPU name LLVM does not know, or one that cannot run the target (i386 for x86-64,
+# where LLVM would abort), is an error naming the CPU and LLVM's reason, exit 1, no output
+# file; known CPUs compile. Usage: test_cpu.sh KILN WORKDIR WAT2WASM   (exit 77 = skipped: no wat2wasm)
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
 KILN=$1 WAT2WASM=${3:-}

@@ -91,6 +91,37 @@ static void test_seek_tell(void **state)
     assert_int_equal(WT_CALL(t, "fd_seek", fd, 0, 0, WT_OUT), E_NOTCAPABLE);
 }
 
+/* Offsets past 4 GiB (a sparse file): exact on every host, 32-bit ones included (the
+ * library is built with 64-bit file offsets; a 32-bit off_t would wrap 6 GiB to 2 GiB). */
+static void test_offsets_past_4gib(void **state)
+{
+    wt *t = *state;
+    uint32_t fd = open_file(t, "sparse");
+    const uint64_t far = UINT64_C(6) << 30; /* 6 GiB */
+    uint32_t n = wt_str(t, WT_BUF, "far");
+    wt_iov(t, 0, WT_BUF, n);
+    assert_int_equal(WT_CALL(t, "fd_pwrite", fd, WT_IOVS, 1, far, WT_OUT), E_SUCCESS);
+    assert_int_equal(wt_u32(t, WT_OUT), 3);
+    assert_int_equal(WT_CALL(t, "fd_filestat_get", fd, WT_OUT2), E_SUCCESS);
+    assert_int_equal(wt_u64(t, WT_OUT2 + 32), far + 3);
+    assert_int_equal(WT_CALL(t, "fd_seek", fd, (int64_t)(far + 1), 0, WT_OUT), E_SUCCESS);
+    assert_int_equal(wt_u64(t, WT_OUT), far + 1);
+    assert_int_equal(WT_CALL(t, "fd_tell", fd, WT_OUT), E_SUCCESS);
+    assert_int_equal(wt_u64(t, WT_OUT), far + 1);
+    memset(t->mem + WT_BUF, 0, 8);
+    wt_iov(t, 0, WT_BUF, 8);
+    assert_int_equal(WT_CALL(t, "fd_read", fd, WT_IOVS, 1, WT_OUT), E_SUCCESS);
+    assert_int_equal(wt_u32(t, WT_OUT), 2);
+    assert_memory_equal(t->mem + WT_BUF, "ar", 2);
+    assert_int_equal(WT_CALL(t, "fd_filestat_set_size", fd, UINT64_C(5) << 30), E_SUCCESS);
+    struct stat st;
+    char path[600];
+    snprintf(path, sizeof path, "%s/sparse", t->sandbox);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true((uint64_t)st.st_size == UINT64_C(5) << 30);
+    assert_int_equal(WT_CALL(t, "fd_close", fd), E_SUCCESS);
+}
+
 static void test_pread_pwrite(void **state)
 {
     wt *t = *state;
@@ -558,6 +589,71 @@ static void test_readdir_small_buffers(void **state)
     assert_int_equal(wt_u32(t, WT_OUT), 0);
 }
 
+/* A directory larger than the stream's 32 KiB of getdents64 records: 1,500 entries of 48-byte
+ * names (~100 KiB of records), read through a 1,000-byte buffer from each d_next, then
+ * cookies out of order (after the end, backwards, forwards): each cookie names the same entry
+ * every time, on every host (cookies are counts, never directory offsets). */
+#define MANY 1500
+
+static void test_readdir_many_entries(void **state)
+{
+    wt *t = *state;
+    wt_mkdir(t, "sandbox/m");
+    for (int i = 0; i < MANY; i++) {
+        char path[96];
+        snprintf(path, sizeof path, "sandbox/m/entry-%04d-%039d", i, i);
+        wt_write_file(t, path, "");
+    }
+    uint32_t fd;
+    assert_int_equal(wt_open(t, "m", O_DIRECTORY_W, 0, &fd), E_SUCCESS);
+    static char names[MANY + 2][64];
+    static bool seen[MANY];
+    memset(seen, 0, sizeof seen);
+    uint64_t cookie = 0;
+    int n = 0, calls = 0;
+    for (;;) {
+        assert_int_equal(WT_CALL(t, "fd_readdir", fd, WT_BUF, 1000, cookie, WT_OUT), E_SUCCESS);
+        uint32_t used = wt_u32(t, WT_OUT);
+        entry got[16];
+        int k = parse_dirents(t, WT_BUF, used, got, 16);
+        calls++;
+        for (int i = 0; i < k; i++) {
+            assert_int_equal(got[i].next, cookie + (uint64_t)i + 1);
+            snprintf(names[n], sizeof names[n], "%s", got[i].name);
+            if (n >= 2) {
+                int id = atoi(got[i].name + 6);
+                assert_true(id >= 0 && id < MANY);
+                assert_false(seen[id]);
+                seen[id] = true;
+            }
+            n++;
+        }
+        if (used < 1000)
+            break;
+        assert_true(k > 0);
+        cookie = got[k - 1].next;
+    }
+    assert_int_equal(n, MANY + 2);
+    assert_true(calls > 60);
+    /* Out of order: each cookie gives the entry it gave in the listing. */
+    static const uint64_t order[] = {1400, 3, 1501, 700, 701, 2, 1000, 1499};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        assert_int_equal(WT_CALL(t, "fd_readdir", fd, WT_BUF, 200, order[i], WT_OUT), E_SUCCESS);
+        entry got[4];
+        assert_true(parse_dirents(t, WT_BUF, wt_u32(t, WT_OUT), got, 4) >= 1);
+        assert_string_equal(got[0].name, names[order[i]]);
+        assert_int_equal(got[0].next, order[i] + 1);
+    }
+    /* The last entry, and the end. */
+    assert_int_equal(WT_CALL(t, "fd_readdir", fd, WT_BUF, 4096, MANY + 1, WT_OUT), E_SUCCESS);
+    entry last[2];
+    assert_int_equal(parse_dirents(t, WT_BUF, wt_u32(t, WT_OUT), last, 2), 1);
+    assert_string_equal(last[0].name, names[MANY + 1]);
+    assert_int_equal(WT_CALL(t, "fd_readdir", fd, WT_BUF, 4096, MANY + 2, WT_OUT), E_SUCCESS);
+    assert_int_equal(wt_u32(t, WT_OUT), 0);
+    assert_int_equal(WT_CALL(t, "fd_close", fd), E_SUCCESS);
+}
+
 static void test_readdir_errors(void **state)
 {
     wt *t = *state;
@@ -584,6 +680,7 @@ int main(void)
         T(test_write_read_iovecs),
         T(test_seek_tell),
         T(test_pread_pwrite),
+        T(test_offsets_past_4gib),
         T(test_many_iovecs),
         T(test_iovec_bounds),
         T(test_filestat_and_setters),
@@ -595,6 +692,7 @@ int main(void)
         T(test_readdir_sees_new_entries),
         T(test_reopen_dir_with_own_rights),
         T(test_readdir_small_buffers),
+        T(test_readdir_many_entries),
         T(test_readdir_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "wasi_impl.h"
@@ -249,13 +250,15 @@ static void test_mutations_refused(void **state)
     assert_secret_intact(t);
 }
 
-/* A preopened /proc: magic links (root, cwd, exe, fd/N) never lead anywhere. */
+/* A preopened /proc, allowed (KILN_WASI_PREOPEN_SPECIAL_FS): magic links (root, cwd, exe,
+ * fd/N) still never lead anywhere. */
 static void test_proc_magic_links(void **state)
 {
     wt *t = *state;
     kiln_wasi_config cfg;
     wt_default_config(t, &cfg);
-    kiln_wasi_preopen proc = {.host_path = "/proc", .guest_path = "/proc"};
+    kiln_wasi_preopen proc = {
+        .host_path = "/proc", .guest_path = "/proc", .flags = KILN_WASI_PREOPEN_SPECIAL_FS};
     cfg.preopens = &proc;
     assert_int_equal(wt_rewasi(t, &cfg), KILN_STATUS_OK);
     char secret[600], fdpath[64], dirpath[64];
@@ -339,6 +342,112 @@ static const struct {
 };
 
 /* Both strategies give the same directory (by inode), name and errno for every path. */
+/* ---- Special files: /proc, /sys, devices (docs/wasi.md) ---- */
+
+static bool host_fs_is(const char *path, unsigned long magic)
+{
+    struct statfs fs;
+    return statfs(path, &fs) == 0 && (unsigned long)fs.f_type == magic;
+}
+
+/* A preopen of "/" (without KILN_WASI_PREOPEN_SPECIAL_FS): nothing in /proc, /sys or a device
+ * file can be opened, read or written, whichever way the path goes; files elsewhere work. */
+static void test_special_files_from_root(void **state)
+{
+    wt *t = *state;
+    kiln_wasi_config cfg;
+    wt_default_config(t, &cfg);
+    if (!host_fs_is("/proc", 0x9fa0))
+        skip(); /* no procfs mounted here: nothing to refuse */
+    /* The root, spelled "/proc/.." because qemu-user -L (the cross tests) opens the target's
+     * sysroot for "/" itself, which has no proc. */
+    kiln_wasi_preopen root = {.host_path = "/proc/..", .guest_path = "/"};
+    cfg.preopens = &root;
+    assert_int_equal(wt_rewasi(t, &cfg), KILN_STATUS_OK);
+    uint32_t len = wt_str(t, WT_PATH, "proc");
+    assert_int_equal(WT_CALL(t, "path_filestat_get", WT_SANDBOX_FD, 0, WT_PATH, len, WT_OUT),
+                     E_SUCCESS);
+    const char *const refused[] = {
+        "proc/self/mem",
+        "proc/self/environ",
+        "proc/self/maps",
+        "proc/self/status",
+        "proc/self/cmdline",
+        "proc/1/environ",
+        "proc/sys/kernel/hostname",
+        "proc/./self/mem",
+        "tmp/../proc/self/mem",
+        "proc/thread-self/mem",
+        "dev/null",
+        "dev/zero",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        uint32_t fd, got = wt_open(t, refused[i], 0, FOLLOW, &fd); /* read and write rights */
+        if (got != E_ACCES)
+            fail_msg("path_open(\"/%s\") = %u, expected EACCES (%s)", refused[i], got,
+                     t->walk ? "walk" : "openat2");
+    }
+    /* The mount point itself, as a directory; and lookups whose directory is in /proc. */
+    uint32_t fd;
+    assert_int_equal(wt_open(t, "proc", O_DIRECTORY_W, FOLLOW, &fd), E_ACCES);
+    assert_int_equal(wt_open(t, "proc/self", O_DIRECTORY_W, FOLLOW, &fd), E_ACCES);
+    len = wt_str(t, WT_PATH, "proc/self/status");
+    assert_int_equal(WT_CALL(t, "path_filestat_get", WT_SANDBOX_FD, FOLLOW, WT_PATH, len, WT_OUT),
+                     E_ACCES);
+    len = wt_str(t, WT_PATH, "proc/self");
+    assert_int_equal(WT_CALL(t, "path_readlink", WT_SANDBOX_FD, WT_PATH, len, WT_BUF, 64, WT_OUT),
+                     E_ACCES);
+    if (host_fs_is("/sys", 0x62656572)) {
+        assert_int_equal(wt_open(t, "sys", O_DIRECTORY_W, FOLLOW, &fd), E_ACCES);
+        assert_int_equal(wt_open(t, "sys/kernel/uevent_helper", 0, FOLLOW, &fd), E_ACCES);
+    }
+    /* An ordinary file, by its host path from "/", and through /proc and back out. */
+    char path[700];
+    snprintf(path, sizeof path, "%s/file", t->sandbox + 1);
+    assert_int_equal(wt_open(t, path, 0, FOLLOW, &fd), E_SUCCESS);
+    wt_iov(t, 0, WT_BUF, 6);
+    assert_int_equal(WT_CALL(t, "fd_read", fd, WT_IOVS, 1, WT_OUT), E_SUCCESS);
+    assert_memory_equal(t->mem + WT_BUF, "inside", 6);
+    assert_int_equal(WT_CALL(t, "fd_close", fd), E_SUCCESS);
+    snprintf(path, sizeof path, "proc/..%s/file", t->sandbox);
+    assert_int_equal(wt_open(t, path, 0, FOLLOW, &fd), E_SUCCESS);
+    assert_int_equal(WT_CALL(t, "fd_close", fd), E_SUCCESS);
+    len = wt_str(t, WT_PATH, path);
+    assert_int_equal(WT_CALL(t, "path_filestat_get", WT_SANDBOX_FD, FOLLOW, WT_PATH, len, WT_OUT),
+                     E_SUCCESS);
+}
+
+/* A preopen on a special file system is refused when the context is made (the guest would
+ * hold a descriptor into it), with a message; with KILN_WASI_PREOPEN_SPECIAL_FS it is given. */
+static void test_special_preopen_refused(void **state)
+{
+    wt *t = *state;
+    if (!host_fs_is("/proc", 0x9fa0))
+        skip();
+    kiln_wasi_config cfg;
+    wt_default_config(t, &cfg);
+    kiln_wasi_preopen dir = {.host_path = "/proc", .guest_path = "/proc"};
+    cfg.preopens = &dir;
+    assert_int_equal(wt_rewasi(t, &cfg), KILN_STATUS_ARG);
+    assert_string_equal(kiln_wasi_last_error(),
+                        "preopen \"/proc\": on procfs, which exposes the host's kernel and "
+                        "processes, not files (allow it with KILN_WASI_PREOPEN_SPECIAL_FS, kiln "
+                        "run --allow-special-fs)");
+    dir.host_path = "/proc/self/fd";
+    assert_int_equal(wt_rewasi(t, &cfg), KILN_STATUS_ARG);
+    dir.host_path = "/proc";
+    dir.flags = KILN_WASI_PREOPEN_SPECIAL_FS;
+    assert_int_equal(wt_rewasi(t, &cfg), KILN_STATUS_OK);
+    uint32_t fd;
+    assert_int_equal(wt_open(t, "self/status", 0, FOLLOW, &fd), E_SUCCESS);
+    /* Descriptors opened through it inherit the permission. */
+    assert_int_equal(wt_open(t, "self", O_DIRECTORY_W, FOLLOW, &fd), E_SUCCESS);
+    uint32_t len = wt_str(t, WT_PATH, "status");
+    assert_int_equal(WT_CALL(t, "path_filestat_get", fd, FOLLOW, WT_PATH, len, WT_OUT), E_SUCCESS);
+    dir.flags = 0x4; /* unknown */
+    assert_int_equal(wt_rewasi(t, &cfg), KILN_STATUS_ARG);
+}
+
 static void test_resolver_both_strategies(void **state)
 {
     wt *t = *state;
@@ -351,8 +460,8 @@ static void test_resolver_both_strategies(void **state)
         for (size_t i = 0; i < sizeof resolve_cases / sizeof resolve_cases[0]; i++) {
             const char *p = resolve_cases[i].path;
             wasi_path out;
-            uint16_t err =
-                wasi_resolve_bytes(base, p, strlen(p), resolve_cases[i].follow, use_openat2, &out);
+            uint16_t err = wasi_resolve_bytes(base, p, strlen(p), resolve_cases[i].follow,
+                                              use_openat2 ? WASI_RESOLVE_OPENAT2 : 0u, &out);
             if (err != resolve_cases[i].err)
                 fail_msg("resolve(\"%s\", %d, %s) = %u, expected %u", p, resolve_cases[i].follow,
                          use_openat2 ? "openat2" : "walk", err, resolve_cases[i].err);
@@ -382,7 +491,7 @@ static void test_walk_dotdot_deep(void **state)
     int base = open(t->sandbox, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     assert_true(base >= 0);
     wasi_path out;
-    assert_int_equal(wasi_resolve_bytes(base, "a/b/../../file", 14, WASI_NOFOLLOW, false, &out), 0);
+    assert_int_equal(wasi_resolve_bytes(base, "a/b/../../file", 14, WASI_NOFOLLOW, 0, &out), 0);
     assert_string_equal(out.name, "file");
     wasi_path_done(&out);
     char path[2048] = "";
@@ -390,8 +499,9 @@ static void test_walk_dotdot_deep(void **state)
         strcat(path, "a/b/../../");
     strcat(path, "a/b/../file");
     for (int strategy = 0; strategy < 2; strategy++) {
-        assert_int_equal(
-            wasi_resolve_bytes(base, path, strlen(path), WASI_NOFOLLOW, strategy == 0, &out), 0);
+        assert_int_equal(wasi_resolve_bytes(base, path, strlen(path), WASI_NOFOLLOW,
+                                            strategy == 0 ? WASI_RESOLVE_OPENAT2 : 0u, &out),
+                         0);
         assert_string_equal(out.name, "file");
         struct stat st;
         assert_int_equal(fstat(out.dirfd, &st), 0);
@@ -403,8 +513,7 @@ static void test_walk_dotdot_deep(void **state)
     for (int i = 0; i < 100; i++)
         strcat(path, "a/b/../../");
     strcat(path, "../x");
-    assert_int_equal(wasi_resolve_bytes(base, path, strlen(path), WASI_NOFOLLOW, false, &out),
-                     E_PERM);
+    assert_int_equal(wasi_resolve_bytes(base, path, strlen(path), WASI_NOFOLLOW, 0, &out), E_PERM);
     close(base);
 }
 
@@ -435,6 +544,8 @@ int main(void)
         T(test_final_links_without_follow),
         T(test_mutations_refused),
         T(test_proc_magic_links),
+        T(test_special_files_from_root),
+        T(test_special_preopen_refused),
         cmocka_unit_test_setup_teardown(test_resolver_both_strategies, setup_tree, wt_teardown),
         cmocka_unit_test_setup_teardown(test_walk_dotdot_deep, setup_tree, wt_teardown),
         cmocka_unit_test_setup_teardown(test_strategy_switch, setup_tree, wt_teardown),

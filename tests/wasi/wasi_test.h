@@ -99,6 +99,7 @@ void wt_symlink(wt *t, const char *target, const char *rel);
 enum {
     E_SUCCESS = 0,
     E_2BIG = 1,
+    E_ACCES = 2,
     E_BADF = 8,
     E_EXIST = 20,
     E_FAULT = 21,

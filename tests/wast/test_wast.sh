@@ -99,6 +99,53 @@ else
     fail "--keep: stderr was: $(cat keep.err)"
 fi
 
+# --- calls as wide as a function type may be (KILN_MAX_PARAMS, KILN_MAX_RESULTS: 1,000) ----
+# many_params N writes a module with two functions of N parameters cycling i32, i64, f32,
+# f64 (values -500..499, floats integral so every sum is exact): "wsumN" returns the sum of
+# each parameter (as i64) times its position + 1, "echoN" returns its parameters. Then one
+# assert_return each, with the results worked out here, and one deliberately wrong.
+many_params() {
+    local n=$1 i t v params="" sum_body="" echo_body="" args="" sum=0
+    local -a types=(i32 i64 f32 f64)
+    for ((i = 0; i < n; i++)); do
+        t=${types[i % 4]}
+        v=$(((i * 37) % 1000 - 500))
+        params+=" $t"
+        args+=" ($t.const $v)"
+        sum=$((sum + v * (i + 1)))
+        case $t in
+        i32) sum_body+=" (local.get $i) (i64.extend_i32_s)" ;;
+        i64) sum_body+=" (local.get $i)" ;;
+        f32) sum_body+=" (local.get $i) (i64.trunc_f32_s)" ;;
+        f64) sum_body+=" (local.get $i) (i64.trunc_f64_s)" ;;
+        esac
+        sum_body+=" (i64.const $((i + 1))) (i64.mul)"
+        ((i > 0)) && sum_body+=" (i64.add)"
+        echo_body+=" (local.get $i)"
+    done
+    printf '(module\n  (func (export "wsum%d") (param%s) (result i64)%s)\n' "$n" "$params" "$sum_body"
+    printf '  (func (export "echo%d") (param%s) (result%s)%s))\n' "$n" "$params" "$params" "$echo_body"
+    printf '(assert_return (invoke "wsum%d"%s) (i64.const %d))\n' "$n" "$args" "$sum"
+    printf '(assert_return (invoke "echo%d"%s)%s)\n' "$n" "$args" "$args"
+    printf '(assert_return (invoke "wsum%d"%s) (i64.const %d))\n' "$n" "$args" $((sum + 1))
+    echo "$sum" >"wide$n.sum"
+}
+for n in 400 1000; do
+    many_params "$n" >"wide$n.wast"
+    printf 'wide%d.wast:6: FAIL: assert_return wsum%d(' "$n" "$n" >wide.want
+    # The failure line names the call by its first arguments, then " ...".
+    "$kiln" wast --wast2json "$wast2json" "wide$n.wast" >wide.out 2>wide.err
+    status=$?
+    sum=$(cat "wide$n.sum")
+    if [[ $status == 1 && $(tail -1 wide.out) == "3 passed, 1 failed, 0 skipped" &&
+        $(wc -l <wide.out) == 2 && $(head -1 wide.out) == "$(cat wide.want)"* &&
+        $(head -1 wide.out) == *" ...: expected i64:$((sum + 1)), got i64:$sum" && ! -s wide.err ]]; then
+        pass "$n parameters and results: 2 passed, the wrong sum reported"
+    else
+        fail "$n parameters: status $status, stdout $(head -c 300 wide.out) ... $(tail -c 200 wide.out), stderr $(cat wide.err)"
+    fi
+done
+
 # --- usage errors and missing pieces -----------------------------------------------------
 want_stderr <<'EOF'
 kiln wast: expected a FILE.wast or FILE.json

@@ -35,6 +35,11 @@ typedef struct kiln_wasi kiln_wasi;
 
 /* kiln_wasi_preopen.flags */
 #define KILN_WASI_PREOPEN_READONLY 0x1u /* no rights that create, change or remove anything */
+/* Let paths beneath this directory reach special files: file systems that expose the host's
+ * kernel and processes (procfs, sysfs, debugfs, cgroupfs, ...) and device files. Without it
+ * (the default) such a path is EACCES and a preopen on one is refused (docs/wasi.md):
+ * /proc/self/mem is the host process's own memory. Magic links stay refused either way. */
+#define KILN_WASI_PREOPEN_SPECIAL_FS 0x2u
 
 /* A host directory the guest sees as a pre-opened descriptor (fd 3, 4, ... in order). */
 typedef struct kiln_wasi_preopen {
@@ -47,6 +52,11 @@ typedef struct kiln_wasi_preopen {
 /* Resolve paths with the component-by-component walk even where openat2(RESOLVE_BENEATH)
  * exists (e.g. under seccomp filters that fail openat2 with EPERM instead of ENOSYS). */
 #define KILN_WASI_NO_OPENAT2 0x1u
+/* Say on stderr, one "kiln: wasi: ..." line each, whenever the sandbox refuses a request (a
+ * missing right, a special file) or narrows the rights path_open asked for. For finding out
+ * why a guest fails; kiln_wasi_run_main* also sets it when the host's environment has
+ * KILN_WASI_VERBOSE=1. */
+#define KILN_WASI_VERBOSE 0x2u
 
 typedef struct kiln_wasi_config {
     const char *const *argv; /* argc NUL-terminated strings; argv[0] is the program name */
@@ -76,7 +86,8 @@ void kiln_wasi_config_init(kiln_wasi_config *config);
 /* Creates a WASI context from config (which, and whose strings, need not outlive the call:
  * everything is copied). Opens every preopen's host_path as a directory and duplicates the
  * stdio and socket descriptors (close-on-exec). Returns KILN_STATUS_ARG for a NULL or invalid
- * argument or a preopen that cannot be opened as a directory, KILN_STATUS_NOMEM when an
+ * argument, a preopen that cannot be opened as a directory or (without
+ * KILN_WASI_PREOPEN_SPECIAL_FS) is on a special file system, KILN_STATUS_NOMEM when an
  * allocation fails, KILN_STATUS_LIMIT when the descriptors do not fit max_fds;
  * kiln_wasi_last_error() then says why. *out is set only on success; release it with
  * kiln_wasi_free after every instance using its imports is freed. */

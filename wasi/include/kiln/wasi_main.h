@@ -34,7 +34,9 @@ extern "C" {
  * the guest ran longer than DURATION" (config->timeout_ns: a thread interrupts the guest,
  * kiln_instance_interrupt, which stops it in wasm code or when a host call returns; a guest
  * sleeping in poll_oneoff wakes for it), or KILN_WASI_MAIN_EXIT_ERROR after printing
- * "kiln: error: MESSAGE". Flushes nothing of the host's stdio and never calls exit(). */
+ * "kiln: error: MESSAGE". Flushes nothing of the host's stdio and never calls exit(). With
+ * KILN_WASI_VERBOSE=1 in the host's environment, config->flags gets KILN_WASI_VERBOSE
+ * (kiln/wasi.h). */
 int kiln_wasi_run_main(const kiln_module *module, const kiln_wasi_config *config, int argc,
                        char **argv);
 
