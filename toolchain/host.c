@@ -145,6 +145,25 @@ static bool write_fd(int fd, const uint8_t *p, size_t size)
 bool host_write_file(const char *path, const void *data, size_t size, unsigned mode, kiln_diag *d)
 {
     kiln_diag_init(d);
+    /* Something that is not a regular file (/dev/null, a FIFO, a terminal) is written to in
+     * place: renaming a temporary file over it would replace it, and /dev/null with it when
+     * run as root. A directory is an error, as open() says. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        int fd = S_ISDIR(st.st_mode) ? -1 : open(path, O_WRONLY | O_CLOEXEC);
+        if (S_ISDIR(st.st_mode))
+            errno = EISDIR;
+        bool ok = fd >= 0 && write_fd(fd, data, size);
+        int err = errno;
+        if (fd >= 0 && close(fd) != 0 && ok) {
+            ok = false;
+            err = errno;
+        }
+        if (!ok)
+            kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s: %s", path,
+                          strerror(err));
+        return ok;
+    }
     char tmp[HOST_PATH_SIZE + 32];
     if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return kiln_diag_set(d, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s: path too long",

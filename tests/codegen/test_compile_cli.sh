@@ -124,4 +124,18 @@ WAT
 expect 0 "" "$KILN" minmax.wasm --target armv7a-linux-gnueabihf -O2 -o minmax-arm.o
 expect 0 "" "$KILN" minmax.wasm --target armv7a-linux-gnueabihf -O0 -o minmax-arm0.o
 
+# Outputs that are not regular files are written in place, never replaced by a rename:
+# /dev/null stays the device (a root user's rename would have replaced it), a FIFO gets the
+# object, and a directory is an error naming it.
+expect 0 "" "$KILN" mod.wasm -o /dev/null --header /dev/null
+[ -c /dev/null ] || fail "kiln compile -o /dev/null replaced /dev/null"
+mkfifo out.fifo || fail "mkfifo"
+timeout 60 cat out.fifo >fifo.o &
+expect 0 "" "$KILN" mod.wasm -o out.fifo
+wait
+expect 0 "" "$KILN" mod.wasm -o plain.o
+cmp -s fifo.o plain.o || fail "the object written to a FIFO differs from the file's"
+mkdir -p outdir
+expect 1 "^mod.wasm: error: cannot write outdir: Is a directory$" "$KILN" mod.wasm -o outdir
+
 finish
