@@ -28,7 +28,7 @@ CC = "clang-19"
 NATIVE_FLAGS = ["-O2"]
 WASM_FLAGS = ["--target=wasm32-wasi", "-O2"]
 # Engine order of one interleaved round; "kiln-bounds" is only present when kiln supports it.
-ALL_ENGINES = ["native", "kiln", "kiln-nochecks", "kiln-bounds", "wasm2c", "node"]
+ALL_ENGINES = ["native", "kiln", "kiln-nochecks", "kiln-relaxed", "kiln-bounds", "wasm2c", "node"]
 
 
 class BenchError(Exception):
@@ -189,6 +189,11 @@ def build_kernel(tools, engines, scratch, name):
         run_checked([tools.kiln, "build", "-O2", "--no-interrupt-checks", wasm, "-o", exe],
                     f"kiln build --no-interrupt-checks {name}")
         exes["kiln-nochecks"] = [exe]
+    if "kiln-relaxed" in engines:
+        exe = os.path.join(d, name + ".kiln-relaxed")
+        run_checked([tools.kiln, "build", "-O2", "--relaxed-dead-loads", wasm, "-o", exe],
+                    f"kiln build --relaxed-dead-loads {name}")
+        exes["kiln-relaxed"] = [exe]
     if "kiln-bounds" in engines:
         exe = os.path.join(d, name + ".kiln-bounds")
         run_checked([tools.kiln, "build", "-O2", "--bounds-checks", wasm, "-o", exe],
@@ -249,7 +254,7 @@ def run_kernels(kernels, engines, runs, warmup):
 
 
 # Engines whose instructions callgrind counts (node's JIT would count the compiler too).
-INSTR_ENGINES = ("native", "kiln", "kiln-nochecks", "kiln-bounds", "wasm2c")
+INSTR_ENGINES = ("native", "kiln", "kiln-nochecks", "kiln-relaxed", "kiln-bounds", "wasm2c")
 
 
 def count_instructions(cmd, valgrind):
@@ -290,21 +295,20 @@ def add_paired_ratios(res):
             for e in engines}
 
 
-def interrupt_overhead(res, names):
-    """What the interruption checks cost: kiln (checks on, the default) against kiln-nochecks
-    (--no-interrupt-checks), per kernel the median over the rounds of the time ratio of the
-    pair run in the same round, and its geomean; with --instructions, the same for counts."""
+def pair_cost(res, names, baseline, meaning):
+    """What a feature of the default kiln costs against the baseline engine built without it:
+    per kernel the median over the rounds of the time ratio kiln / baseline of the pair run in
+    the same round, and its geomean; with --instructions, the same for counts."""
     per = {}
     for k in names:
         e = res["kernels"][k]["engines"]
         per[k] = statistics.median([a / b for a, b in zip(e["kiln"]["samples_s"],
-                                                          e["kiln-nochecks"]["samples_s"])])
-    out = {"geomean_ratio": geomean(list(per.values())), "per_kernel": per,
-           "meaning": "kiln / kiln-nochecks: 1.02 = the checks cost 2%"}
+                                                          e[baseline]["samples_s"])])
+    out = {"geomean_ratio": geomean(list(per.values())), "per_kernel": per, "meaning": meaning}
     instr = [res["kernels"][k].get("instructions") for k in names]
-    if all(i and "kiln" in i and "kiln-nochecks" in i for i in instr):
+    if all(i and "kiln" in i and baseline in i for i in instr):
         out["geomean_instruction_ratio"] = geomean(
-            [i["kiln"]["count"] / i["kiln-nochecks"]["count"] for i in instr])
+            [i["kiln"]["count"] / i[baseline]["count"] for i in instr])
     return out
 
 
@@ -524,6 +528,15 @@ def write_execution(lines, res, engines, wasm_engines):
                   (f"; instructions {io['geomean_instruction_ratio']:.3f}"
                    if "geomean_instruction_ratio" in io else "") +
                   " (`interrupt_overhead` in latest.json)"]
+    el = res.get("exact_loads_cost")
+    if el:
+        worst = max(el["per_kernel"].items(), key=lambda kv: kv[1])
+        lines += ["", f"Exact traps of unused loads (kiln / kiln-relaxed, geomean of paired "
+                  f"ratios): {el['geomean_ratio']:.3f} (target <= 1.01); highest {worst[0]} "
+                  f"{worst[1]:.3f}" +
+                  (f"; instructions {el['geomean_instruction_ratio']:.3f}"
+                   if "geomean_instruction_ratio" in el else "") +
+                  " (`exact_loads_cost` in latest.json)"]
     if "kiln-bounds" in engines:
         lines += ["", f"kiln-bounds / kiln (geomean): {res['geomean_bounds_to_kiln']:.2f} "
                   f"(kiln-bounds: {res['config']['kiln-bounds']})"]
@@ -735,6 +748,7 @@ def main():
                       "wasm": f"{CC} {' '.join(WASM_FLAGS)} -c, then linked without -O",
                       "kiln": "kiln build -O2 (sealed executable)",
                       "kiln-nochecks": "kiln build -O2 --no-interrupt-checks",
+                      "kiln-relaxed": "kiln build -O2 --relaxed-dead-loads",
                       "kiln-bounds": "kiln build -O2 --bounds-checks",
                       "wasm2c": f"wasm2c -n kernel + {CC} -O2 with wasm-rt-impl.c (guard pages) + bench/wasm2c/wasi_shim.c",
                       "node": "node --no-warnings bench/node/run.mjs (node:wasi preview1)",
@@ -767,7 +781,12 @@ def main():
         res["geomean_ratio_to_native"] = {
             e: geomean([res["kernels"][k]["engines"][e]["ratio_to_native"] for k in names]) for e in engines}
         if "kiln-nochecks" in engines:
-            res["interrupt_overhead"] = interrupt_overhead(res, names)
+            res["interrupt_overhead"] = pair_cost(
+                res, names, "kiln-nochecks", "kiln / kiln-nochecks: 1.02 = the checks cost 2%")
+        if "kiln-relaxed" in engines:
+            res["exact_loads_cost"] = pair_cost(
+                res, names, "kiln-relaxed",
+                "kiln / kiln-relaxed: 1.01 = keeping every out-of-bounds load trapping costs 1%")
         if "kiln-bounds" in engines:
             res["geomean_bounds_to_kiln"] = geomean(
                 [res["kernels"][k]["engines"]["kiln-bounds"]["median_s"] / res["kernels"][k]["engines"]["kiln"]["median_s"]

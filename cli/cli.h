@@ -216,9 +216,10 @@ typedef struct cli_app_opts {
     bool inherit_env;
     bool dynamic; /* build: link the C library dynamically (default: static) */
     int opt_level;
-    bool bounds_checks;       /* --bounds-checks */
+    bool bounds_checks;             /* --bounds-checks */
+    bool relaxed_dead_loads;        /* --relaxed-dead-loads */
     kiln_interrupt_mode interrupts; /* --interrupt-checks, --no-interrupt-checks */
-    uint64_t timeout_ns;      /* --timeout; 0 = none */
+    uint64_t timeout_ns;            /* --timeout; 0 = none */
     const char *triple, *cpu;
     char *owned[CLI_MAX_DIRS + CLI_MAX_ENVS]; /* strings split or built here */
     size_t owned_count;

@@ -51,6 +51,8 @@ const char cli_build_help[] =
     "                       with status 124\n"
     "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
     "  --bounds-checks      explicit bounds checks instead of guard pages\n"
+    "  --relaxed-dead-loads an out-of-bounds load whose value is never used may not\n"
+    "                       trap (not conformant; measures what exact traps cost)\n"
     "  --interrupt-checks MODE  signal (default), full or none: how running calls can be\n"
     "                       stopped (as kiln compile; none: no --timeout)\n"
     "  --no-interrupt-checks  the same as --interrupt-checks none\n"
@@ -169,15 +171,16 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
             o->opt_level = arg[2] - '0';
         } else if (strcmp(arg, "--bounds-checks") == 0) {
             o->bounds_checks = true;
+        } else if (strcmp(arg, "--relaxed-dead-loads") == 0) {
+            o->relaxed_dead_loads = true;
         } else if (strcmp(arg, "--no-interrupt-checks") == 0) {
             o->interrupts = KILN_INTERRUPT_NONE;
         } else if (cli_option_value(argc, argv, &i, "--interrupt-checks", &v, &missing)) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
             if (!cli_interrupt_mode(v, &o->interrupts))
-                return cli_usage_error(o->cmd,
-                                       "--interrupt-checks must be signal, full or none, not '%s'",
-                                       v);
+                return cli_usage_error(
+                    o->cmd, "--interrupt-checks must be signal, full or none, not '%s'", v);
         } else if (!run && strcmp(arg, "--inherit-env") == 0) {
             o->inherit_env = true;
         } else if (!run && strcmp(arg, "--dynamic") == 0) {
@@ -313,6 +316,7 @@ int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir)
     co.prefix = CLI_APP_PREFIX;
     co.opt_level = o->opt_level;
     co.bounds_checks = o->bounds_checks;
+    co.relaxed_dead_loads = o->relaxed_dead_loads;
     co.interrupts = o->interrupts;
     co.triple = o->triple;
     co.cpu = o->cpu;

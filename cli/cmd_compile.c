@@ -34,6 +34,9 @@ const char cli_compile_help[] =
     "  --emit KIND       obj (default), asm, or llvm (optimised textual IR)\n"
     "  --bounds-checks   check every memory access explicitly instead of relying on guard\n"
     "                    pages (always on for 32-bit targets; needed for bare metal)\n"
+    "  --relaxed-dead-loads\n"
+    "                    an out-of-bounds load whose value is never used may not trap\n"
+    "                    (not conformant; measures what exact traps cost, docs/abi.md)\n"
     "  --interrupt-checks MODE\n"
     "                    how running calls can be stopped (kiln_instance_interrupt,\n"
     "                    deadlines; docs/tasks.md): signal (default; checks at entries and\n"
@@ -118,6 +121,8 @@ int cli_compile(int argc, char **argv)
             jobs = argv[++i];
         } else if (strcmp(arg, "--bounds-checks") == 0) {
             o.bounds_checks = true;
+        } else if (strcmp(arg, "--relaxed-dead-loads") == 0) {
+            o.relaxed_dead_loads = true;
         } else if (strcmp(arg, "--no-interrupt-checks") == 0) {
             o.interrupts = KILN_INTERRUPT_NONE;
         } else if (cli_option_value(argc, argv, &i, "--header", &o.header_path, &missing) ||
@@ -125,8 +130,7 @@ int cli_compile(int argc, char **argv)
                    cli_option_value(argc, argv, &i, "--target", &o.triple, &missing) ||
                    cli_option_value(argc, argv, &i, "--cpu", &o.cpu, &missing) ||
                    cli_option_value(argc, argv, &i, "--emit", &emit, &missing) ||
-                   cli_option_value(argc, argv, &i, "--interrupt-checks", &interrupts,
-                                    &missing) ||
+                   cli_option_value(argc, argv, &i, "--interrupt-checks", &interrupts, &missing) ||
                    cli_option_value(argc, argv, &i, "--jobs", &jobs, &missing) ||
                    cli_option_value(argc, argv, &i, "--partition-size", &part_size, &missing)) {
             if (missing)
@@ -138,8 +142,8 @@ int cli_compile(int argc, char **argv)
     if (!input)
         return cli_usage_error("compile", "expected a FILE to compile");
     if (interrupts && !cli_interrupt_mode(interrupts, &o.interrupts))
-        return cli_usage_error("compile", "--interrupt-checks must be signal, full or none, not '%s'",
-                               interrupts);
+        return cli_usage_error(
+            "compile", "--interrupt-checks must be signal, full or none, not '%s'", interrupts);
     if (emit) {
         size_t k = 0;
         while (k < KILN_ARRAY_LEN(emit_names) && strcmp(emit, emit_names[k]) != 0)

@@ -276,7 +276,7 @@ LLVMValueRef lower_load(lower_ctx *c, LLVMTypeRef t, LLVMValueRef ptr, lower_ali
         LLVMSetAlignment(v, 1); /* Wasm's alignment is a hint: accesses may be unaligned */
         /* Guard-page mode: the access itself is the bounds check, so it must happen even if
          * its value is never needed (LOWER_KEEP_TAG). Explicit checks trap on their own. */
-        if (!c->u->bounds_checks) {
+        if (!c->u->bounds_checks && !c->u->relaxed_dead_loads) {
             LLVMOperandBundleRef keep =
                 LLVMCreateOperandBundle(LOWER_KEEP_TAG, sizeof LOWER_KEEP_TAG - 1, &v, 1);
             LLVMValueRef yes = LLVMConstInt(c->u->t_i1, 1, false);
@@ -746,6 +746,7 @@ bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m,
     u.ptr_size = LLVMPointerSize(td);
     /* A 32-bit address space cannot hold the 8 GiB guard-page reservation. */
     u.bounds_checks = o->bounds_checks || u.ptr_size < 8;
+    u.relaxed_dead_loads = o->relaxed_dead_loads;
     u.interrupts = lower_interrupt_mode(o, LLVMGetTarget(mod));
     kiln_arena_init(&u.scratch, o->alloc);
     kiln_arena_init(&u.arena, o->alloc);

@@ -106,11 +106,12 @@ typedef struct lower_unit {
     const char *prefix;
     const lower_part *part;
     kiln_diag *diag;
-    kiln_arena scratch; /* per function; reset after each */
-    kiln_arena arena;   /* per compilation */
-    unsigned ptr_size;  /* 4 or 8 (kiln_ptr64 slots are always 8) */
-    bool is_elf;        /* code goes to section kiln_text with __start_/__stop_ bounds */
-    bool bounds_checks; /* explicit bounds checks (KILN_MODULE_BOUNDS_CHECKED) */
+    kiln_arena scratch;      /* per function; reset after each */
+    kiln_arena arena;        /* per compilation */
+    unsigned ptr_size;       /* 4 or 8 (kiln_ptr64 slots are always 8) */
+    bool is_elf;             /* code goes to section kiln_text with __start_/__stop_ bounds */
+    bool bounds_checks;      /* explicit bounds checks (KILN_MODULE_BOUNDS_CHECKED) */
+    bool relaxed_dead_loads; /* no anchors on loads (kiln_compile_options) */
     kiln_interrupt_mode interrupts; /* SIGNAL, FULL or NONE (resolved from AUTO) */
     bool bare_metal;                /* an OS-less triple (*-none-*): no unwind tables */
     char symbol[256];               /* lower_symbol()'s result */

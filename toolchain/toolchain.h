@@ -24,7 +24,7 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define KILN_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#define KILN_NORETURN __attribute__((noreturn))
+#define KILN_NORETURN          __attribute__((noreturn))
 #else
 #define KILN_PRINTF(fmt, args)
 #define KILN_NORETURN
@@ -53,7 +53,7 @@ typedef enum kiln_err {
 } kiln_err;
 
 #define KILN_NO_OFFSET SIZE_MAX
-#define KILN_NO_FUNC UINT32_MAX
+#define KILN_NO_FUNC   UINT32_MAX
 
 typedef struct kiln_diag {
     kiln_err code;
@@ -98,7 +98,7 @@ void *kiln_arena_alloc(kiln_arena *a, size_t size, size_t align); /* zeroed; NUL
 void *kiln_arena_array(kiln_arena *a, size_t n, size_t elem, size_t align); /* checks n*elem */
 void kiln_arena_reset(kiln_arena *a); /* frees all but the first chunk, which is kept for reuse */
 void kiln_arena_free(kiln_arena *a);
-#define ARENA_NEW(a, T) ((T *)kiln_arena_alloc((a), sizeof(T), _Alignof(T)))
+#define ARENA_NEW(a, T)      ((T *)kiln_arena_alloc((a), sizeof(T), _Alignof(T)))
 #define ARENA_ARRAY(a, T, n) ((T *)kiln_arena_array((a), (n), sizeof(T), _Alignof(T)))
 
 /*
@@ -117,9 +117,18 @@ typedef struct kiln_reader {
 } kiln_reader;
 
 void rd_init(kiln_reader *r, const uint8_t *bytes, size_t size, kiln_diag *diag);
-static inline size_t rd_offset(const kiln_reader *r) { return (size_t)(r->p - r->base); }
-static inline size_t rd_left(const kiln_reader *r) { return (size_t)(r->end - r->p); }
-static inline bool rd_done(const kiln_reader *r) { return r->p == r->end; }
+static inline size_t rd_offset(const kiln_reader *r)
+{
+    return (size_t)(r->p - r->base);
+}
+static inline size_t rd_left(const kiln_reader *r)
+{
+    return (size_t)(r->end - r->p);
+}
+static inline bool rd_done(const kiln_reader *r)
+{
+    return r->p == r->end;
+}
 /* Records code at the current offset. Returns false. */
 bool rd_fail(kiln_reader *r, kiln_err code, const char *fmt, ...) KILN_PRINTF(3, 4);
 /* Like rd_fail at an explicit offset. */
@@ -152,32 +161,32 @@ bool kiln_utf8_valid(const uint8_t *s, size_t n);
 
 typedef enum wasm_imm {
     IMM_NONE,
-    IMM_BLOCK,        /* blocktype (block, loop, if) */
-    IMM_LABEL,        /* br, br_if: labelidx */
-    IMM_BR_TABLE,     /* vec(labelidx) labelidx */
-    IMM_FUNC,         /* call, ref.func: funcidx */
-    IMM_CALL_INDIRECT,/* typeidx tableidx */
-    IMM_LOCAL,        /* local.get/set/tee */
-    IMM_GLOBAL,       /* global.get/set */
-    IMM_TABLE,        /* table.get/set/size/grow/fill: tableidx */
-    IMM_TABLE_COPY,   /* tableidx(dst) tableidx(src) */
-    IMM_TABLE_INIT,   /* elemidx tableidx */
-    IMM_ELEM,         /* elem.drop: elemidx */
-    IMM_MEMARG,       /* align offset */
-    IMM_MEMORY,       /* memory.size/grow/fill: a zero byte (memory index 0) */
-    IMM_MEMORY_COPY,  /* two zero bytes */
-    IMM_MEMORY_INIT,  /* dataidx, zero byte */
-    IMM_DATA,         /* data.drop: dataidx */
-    IMM_I32,          /* i32.const: s32 */
-    IMM_I64,          /* i64.const: s64 */
-    IMM_F32,          /* f32.const: 4 bytes */
-    IMM_F64,          /* f64.const: 8 bytes */
-    IMM_V128,         /* v128.const: 16 bytes */
-    IMM_SHUFFLE,      /* i8x16.shuffle: 16 lane indices */
-    IMM_LANE,         /* extract/replace_lane: one lane index byte */
-    IMM_MEMARG_LANE,  /* v128.loadN_lane/storeN_lane: memarg + lane index byte */
-    IMM_SELECT_T,     /* select t*: vec(valtype) */
-    IMM_REFTYPE,      /* ref.null t */
+    IMM_BLOCK,         /* blocktype (block, loop, if) */
+    IMM_LABEL,         /* br, br_if: labelidx */
+    IMM_BR_TABLE,      /* vec(labelidx) labelidx */
+    IMM_FUNC,          /* call, ref.func: funcidx */
+    IMM_CALL_INDIRECT, /* typeidx tableidx */
+    IMM_LOCAL,         /* local.get/set/tee */
+    IMM_GLOBAL,        /* global.get/set */
+    IMM_TABLE,         /* table.get/set/size/grow/fill: tableidx */
+    IMM_TABLE_COPY,    /* tableidx(dst) tableidx(src) */
+    IMM_TABLE_INIT,    /* elemidx tableidx */
+    IMM_ELEM,          /* elem.drop: elemidx */
+    IMM_MEMARG,        /* align offset */
+    IMM_MEMORY,        /* memory.size/grow/fill: a zero byte (memory index 0) */
+    IMM_MEMORY_COPY,   /* two zero bytes */
+    IMM_MEMORY_INIT,   /* dataidx, zero byte */
+    IMM_DATA,          /* data.drop: dataidx */
+    IMM_I32,           /* i32.const: s32 */
+    IMM_I64,           /* i64.const: s64 */
+    IMM_F32,           /* f32.const: 4 bytes */
+    IMM_F64,           /* f64.const: 8 bytes */
+    IMM_V128,          /* v128.const: 16 bytes */
+    IMM_SHUFFLE,       /* i8x16.shuffle: 16 lane indices */
+    IMM_LANE,          /* extract/replace_lane: one lane index byte */
+    IMM_MEMARG_LANE,   /* v128.loadN_lane/storeN_lane: memarg + lane index byte */
+    IMM_SELECT_T,      /* select t*: vec(valtype) */
+    IMM_REFTYPE,       /* ref.null t */
 } wasm_imm;
 
 /* Operand/result letters used in the table's in/out columns:
@@ -355,11 +364,11 @@ typedef struct wasm_data {
 } wasm_data;
 
 typedef struct wasm_section {
-    uint8_t id;        /* 0 = custom */
-    wasm_str name;     /* custom sections only */
-    size_t offset;     /* of the section id byte */
-    size_t content;    /* of the first content byte */
-    size_t size;       /* content bytes */
+    uint8_t id;     /* 0 = custom */
+    wasm_str name;  /* custom sections only */
+    size_t offset;  /* of the section id byte */
+    size_t content; /* of the first content byte */
+    size_t size;    /* content bytes */
 } wasm_section;
 
 typedef struct wasm_namemap_entry {
@@ -465,8 +474,8 @@ typedef struct wasm_instr {
         } block;
         uint32_t index; /* label, func, local, global, table, elem, data */
         struct {
-            uint32_t count;      /* targets, not counting the default */
-            uint32_t *targets;   /* count entries, allocated in the scratch arena */
+            uint32_t count;    /* targets, not counting the default */
+            uint32_t *targets; /* count entries, allocated in the scratch arena */
             uint32_t default_target;
         } br_table;
         struct {
@@ -495,7 +504,7 @@ typedef struct wasm_instr {
         uint8_t v128[16]; /* v128.const bytes, or i8x16.shuffle lane indices */
         uint8_t lane;
         struct {
-            uint32_t count; /* number of types in the vector (valid only if 1) */
+            uint32_t count;    /* number of types in the vector (valid only if 1) */
             wasm_valtype type; /* the first type */
         } select;
         wasm_valtype reftype;
@@ -561,7 +570,10 @@ typedef struct kiln_compile_options {
                                 cores. Never changes the output (docs/cli.md) */
     uint32_t partition_size; /* bytes of function bodies per part; 0 = the default (64 KiB).
                                 Modules with more are compiled in parts merged by ld.lld -r */
-    bool bounds_checks; /* explicit bounds checks instead of guard pages (docs/abi.md) */
+    bool bounds_checks;      /* explicit bounds checks instead of guard pages (docs/abi.md) */
+    bool relaxed_dead_loads; /* guard-page mode: an out-of-bounds load whose value is never
+                                used may be deleted and not trap. Not conformant; for
+                                measuring what exact traps cost (docs/abi.md) */
     kiln_interrupt_mode interrupts; /* default AUTO: running calls can be stopped */
     bool verify; /* LLVMVerifyModule after lowering; also on in debug builds and when the
                     environment has KILN_VERIFY=1 */
