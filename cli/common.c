@@ -72,8 +72,8 @@ bool cli_duration(const char *text, uint64_t *out_ns)
     static const struct {
         const char *unit;
         double ns;
-    } units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
-                 {"", 1e9}};
+    } units[] = {{"ns", 1},   {"us", 1e3},   {"ms", 1e6}, {"s", 1e9},
+                 {"m", 60e9}, {"h", 3600e9}, {"", 1e9}};
     size_t digits = strspn(text, "0123456789");
     if (digits == 0 || (text[digits] == '.' && strspn(text + digits + 1, "0123456789") == 0))
         return false; /* decimal only: no sign, exponent, hex or inf */

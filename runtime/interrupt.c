@@ -69,7 +69,7 @@ void kiln_interrupt_taken(kiln_vmctx *vmctx)
 /* ---- Epochs and deadlines ---- */
 
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t epoch; /* under heap_lock: no 64-bit atomics on every target (Cortex-M3) */
+static uint64_t epoch;       /* under heap_lock: no 64-bit atomics on every target (Cortex-M3) */
 static kiln_instance **heap; /* a min-heap on deadline; inst->deadline_slot = index + 1 */
 static size_t heap_count, heap_cap;
 

@@ -387,8 +387,8 @@ static void *ticker_main(void *unused)
             ;
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        uint64_t late = (uint64_t)(now.tv_sec - next.tv_sec) * 1000000000u +
-                        (uint64_t)now.tv_nsec - (uint64_t)next.tv_nsec;
+        uint64_t late = (uint64_t)(now.tv_sec - next.tv_sec) * 1000000000u + (uint64_t)now.tv_nsec -
+                        (uint64_t)next.tv_nsec;
         if ((now.tv_sec > next.tv_sec ||
              (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) &&
             late >= ticker.period_ns)

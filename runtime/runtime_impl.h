@@ -427,9 +427,9 @@ struct kiln_instance {
     size_t stack_headroom;          /* for kiln_enter: the pool's, or the instance's own */
     kiln_grow_fn on_grow;           /* kiln_instance_limits.on_grow, or NULL */
     void *on_grow_env;
-    uint64_t deadline;              /* the epoch at which calls stop (interrupt.c) */
-    uint32_t deadline_slot;         /* its index in interrupt.c's heap + 1; 0 = not armed */
-    uint32_t runner_tid;            /* (atomic) the thread running a call of it; 0 = none */
+    uint64_t deadline;      /* the epoch at which calls stop (interrupt.c) */
+    uint32_t deadline_slot; /* its index in interrupt.c's heap + 1; 0 = not armed */
+    uint32_t runner_tid;    /* (atomic) the thread running a call of it; 0 = none */
 };
 
 /* Typed views of the per-module area of vmctx (offsets from the descriptor's layout). */

@@ -403,8 +403,8 @@ static void interrupt_handler(int sig, siginfo_t *info, void *uc)
 {
     int saved_errno = errno;
     kiln_thread *t = &kiln_tls;
-    bool ours = info != NULL && info->si_code == SI_TIMER &&
-                info->si_value.sival_ptr == &retry_cookie;
+    bool ours =
+        info != NULL && info->si_code == SI_TIMER && info->si_value.sival_ptr == &retry_cookie;
     if (t->depth > 0 && t->top != NULL) {
         kiln_vmctx *vm = t->top->vmctx;
         if (__atomic_load_n(&vm->interrupt, __ATOMIC_RELAXED) != 0) {

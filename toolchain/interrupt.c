@@ -51,10 +51,9 @@ static LLVMBasicBlockRef trap_block(checker *k)
 /* At the builder's position: if (vmctx->interrupt) goto trap.interrupted; else goto next. */
 static void build_check(checker *k, LLVMBasicBlockRef next)
 {
-    LLVMValueRef at = LLVMBuildGEP2(k->b, LLVMInt8TypeInContext(k->ctx), k->vmctx,
-                                    (LLVMValueRef[]){LLVMConstInt(k->i64, KILN_VMCTX_INTERRUPT,
-                                                                  false)},
-                                    1, "");
+    LLVMValueRef at =
+        LLVMBuildGEP2(k->b, LLVMInt8TypeInContext(k->ctx), k->vmctx,
+                      (LLVMValueRef[]){LLVMConstInt(k->i64, KILN_VMCTX_INTERRUPT, false)}, 1, "");
     LLVMValueRef word = LLVMBuildLoad2(k->b, k->i32, at, "interrupt");
     LLVMSetVolatile(word, true);
     LLVMSetAlignment(word, 4);
@@ -335,8 +334,7 @@ static LLVMValueRef declare_raise(LLVMModuleRef mod, const checker *k)
 {
     LLVMTypeRef params[2] = {k->ptr, k->i32};
     LLVMValueRef raise = LLVMAddFunction(
-        mod, "kiln_trap_raise",
-        LLVMFunctionType(LLVMVoidTypeInContext(k->ctx), params, 2, false));
+        mod, "kiln_trap_raise", LLVMFunctionType(LLVMVoidTypeInContext(k->ctx), params, 2, false));
     static const char *const attrs[] = {"nounwind", "noreturn", "cold"};
     for (size_t i = 0; i < KILN_ARRAY_LEN(attrs); i++) {
         unsigned kind = LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i]));
@@ -364,10 +362,10 @@ void emit_interrupt_checks(LLVMModuleRef mod, bool full)
     for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
         if (LLVMCountBasicBlocks(fn) == 0)
             continue;
-        bool wasm = LLVMGetStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                                  LOWER_CHECKS_ATTR, sizeof LOWER_CHECKS_ATTR - 1);
-        bool entry = LLVMGetStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                                   LOWER_ENTRY_ATTR, sizeof LOWER_ENTRY_ATTR - 1);
+        bool wasm = LLVMGetStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LOWER_CHECKS_ATTR,
+                                                  sizeof LOWER_CHECKS_ATTR - 1);
+        bool entry = LLVMGetStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LOWER_ENTRY_ATTR,
+                                                   sizeof LOWER_ENTRY_ATTR - 1);
         if (!wasm && !entry)
             continue;
         if (!k.raise)

@@ -9,26 +9,26 @@
 #ifndef KILN_TOOLCHAIN_LIMITS_H
 #define KILN_TOOLCHAIN_LIMITS_H
 
-#define KILN_MAX_MODULE_SIZE (1024u * 1024u * 1024u) /* bytes of one .wasm file */
-#define KILN_MAX_TYPES 1000000u
-#define KILN_MAX_FUNCTIONS 1000000u   /* imported + defined */
-#define KILN_MAX_IMPORTS 100000u
-#define KILN_MAX_EXPORTS 100000u
-#define KILN_MAX_GLOBALS 1000000u
-#define KILN_MAX_DATA_SEGMENTS 100000u
-#define KILN_MAX_ELEM_SEGMENTS 10000000u
+#define KILN_MAX_MODULE_SIZE       (1024u * 1024u * 1024u) /* bytes of one .wasm file */
+#define KILN_MAX_TYPES             1000000u
+#define KILN_MAX_FUNCTIONS         1000000u /* imported + defined */
+#define KILN_MAX_IMPORTS           100000u
+#define KILN_MAX_EXPORTS           100000u
+#define KILN_MAX_GLOBALS           1000000u
+#define KILN_MAX_DATA_SEGMENTS     100000u
+#define KILN_MAX_ELEM_SEGMENTS     10000000u
 #define KILN_MAX_ELEM_SEGMENT_SIZE 10000000u /* entries of one element segment */
-#define KILN_MAX_TABLES 100000u
-#define KILN_MAX_MEMORIES 1u       /* Wasm 2.0: at most one memory (a validation rule too) */
-#define KILN_MAX_PARAMS 1000u      /* of one function type */
-#define KILN_MAX_RESULTS 1000u     /* of one function type */
-#define KILN_MAX_LOCALS 50000u     /* declared locals of one function, parameters excluded */
-#define KILN_MAX_FUNCTION_SIZE 7654321u /* bytes of one function body */
-#define KILN_MAX_BR_TABLE_SIZE 65520u   /* targets of one br_table */
-#define KILN_MAX_NESTING 10000u         /* nested blocks/loops/ifs in one function */
-#define KILN_MAX_OPERAND_STACK 100000u  /* operand stack height in one function */
-#define KILN_MAX_NAME_SIZE 100000u      /* bytes of one import/export/custom-section name */
-#define KILN_MAX_SECTIONS 100000u       /* sections of all kinds, custom ones included */
-#define KILN_MAX_SELECT_TYPES 1000u     /* types in `select t*` (only 1 is valid) */
+#define KILN_MAX_TABLES            100000u
+#define KILN_MAX_MEMORIES          1u     /* Wasm 2.0: at most one memory (a validation rule too) */
+#define KILN_MAX_PARAMS            1000u  /* of one function type */
+#define KILN_MAX_RESULTS           1000u  /* of one function type */
+#define KILN_MAX_LOCALS            50000u /* declared locals of one function, parameters excluded */
+#define KILN_MAX_FUNCTION_SIZE     7654321u /* bytes of one function body */
+#define KILN_MAX_BR_TABLE_SIZE     65520u   /* targets of one br_table */
+#define KILN_MAX_NESTING           10000u   /* nested blocks/loops/ifs in one function */
+#define KILN_MAX_OPERAND_STACK     100000u  /* operand stack height in one function */
+#define KILN_MAX_NAME_SIZE         100000u  /* bytes of one import/export/custom-section name */
+#define KILN_MAX_SECTIONS          100000u  /* sections of all kinds, custom ones included */
+#define KILN_MAX_SELECT_TYPES      1000u    /* types in `select t*` (only 1 is valid) */
 
 #endif

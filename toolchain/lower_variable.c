@@ -78,8 +78,7 @@ LLVMValueRef lower_table_record(lower_ctx *c, uint32_t t)
 static LLVMValueRef table_size(lower_ctx *c, LLVMValueRef table)
 {
     lower_unit *u = c->u;
-    return lower_load(c, u->t_i32,
-                      lower_gep(c, table, lower_i64(u, offsetof(kiln_table, size))),
+    return lower_load(c, u->t_i32, lower_gep(c, table, lower_i64(u, offsetof(kiln_table, size))),
                       ALIAS_VMCTX, false);
 }
 

@@ -37,8 +37,8 @@
 #define WASI_IOV_BATCH         64u   /* iovecs copied from the guest per readv/writev */
 #define WASI_MAX_SUBSCRIPTIONS 4096u /* poll_oneoff subscriptions per call */
 /* poll_oneoff waits at most this long at a time, to notice a stop asked of its caller. */
-#define WASI_POLL_SLICE_NS (10u * 1000u * 1000u)
-#define WASI_DEFAULT_MAX_FDS   1024u
+#define WASI_POLL_SLICE_NS   (10u * 1000u * 1000u)
+#define WASI_DEFAULT_MAX_FDS 1024u
 
 /* ---- witx constants (wasi_snapshot_preview1 typenames.witx) ---- */
 
@@ -295,7 +295,7 @@ struct kiln_wasi {
     wasi_fd *fds;
     uint32_t fd_count; /* slots allocated */
     uint32_t max_fds;
-    uint32_t flags; /* KILN_WASI_* */
+    uint32_t flags;      /* KILN_WASI_* */
     const char *calling; /* the preview1 function running, for KILN_WASI_VERBOSE's lines */
     bool exited;
     int exit_code;
@@ -309,7 +309,7 @@ struct kiln_wasi {
 typedef struct wasi_call {
     struct kiln_wasi *wasi;
     kiln_instance *caller; /* waits end early when kiln_instance_interrupted(caller) */
-    uint8_t *mem; /* the caller's memory 0, or NULL (then size is 0) */
+    uint8_t *mem;          /* the caller's memory 0, or NULL (then size is 0) */
     uint64_t mem_size;
     const kiln_val *args;
     kiln_trap trap; /* proc_exit sets KILN_TRAP_EXIT */

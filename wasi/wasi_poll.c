@@ -150,8 +150,9 @@ uint16_t wasi_poll_oneoff(wasi_call *c)
         }
         struct timespec ts;
         uint64_t now = now_ns(CLOCK_MONOTONIC);
-        uint64_t wait = immediate ? 0 : have_deadline ? (earliest > now ? earliest - now : 0)
-                                                      : UINT64_MAX;
+        uint64_t wait = immediate       ? 0
+                        : have_deadline ? (earliest > now ? earliest - now : 0)
+                                        : UINT64_MAX;
         if (wait > WASI_POLL_SLICE_NS)
             wait = WASI_POLL_SLICE_NS;
         ts.tv_sec = (time_t)(wait / 1000000000u);

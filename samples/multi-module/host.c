@@ -37,8 +37,7 @@ int main(void)
         failures++;
     if (geometry_area2(geo, 0, 0, 4, 0, 0, 3, &area) != KILN_TRAP_NONE || area != 12)
         failures++;
-    printf("mean length %.2f over %d points, triangle area %lld/2\n", m, (int)n,
-           (long long)area);
+    printf("mean length %.2f over %d points, triangle area %lld/2\n", m, (int)n, (long long)area);
 
     /* A trap in one module leaves both usable. */
     int64_t r = 0;

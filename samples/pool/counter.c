@@ -14,4 +14,7 @@ EXPORT("add") int64_t add(int64_t amount)
     return total;
 }
 
-EXPORT("calls") int32_t get_calls(void) { return calls; }
+EXPORT("calls") int32_t get_calls(void)
+{
+    return calls;
+}

@@ -57,8 +57,7 @@ static uint8_t *guest_bytes(kiln_instance *inst, int32_t addr, size_t size)
 }
 
 /* Copies the patch into the guest and applies it: the trap, and *records on success. */
-static kiln_trap run_patch(kiln_instance *inst, const uint8_t *bytes, size_t size,
-                           int32_t *records)
+static kiln_trap run_patch(kiln_instance *inst, const uint8_t *bytes, size_t size, int32_t *records)
 {
     int32_t addr = 0, cap = 0;
     kiln_trap t;
@@ -78,10 +77,10 @@ static const char canary[] = "host memory intact";
 
 int main(void)
 {
-    static const uint8_t good[] = {
-        'W', 0, 0, 0, 0, 13, 0, 'H', 'e', 'l', 'l', 'o', ',', ' ', 'w', 'o', 'r', 'l', 'd', '!',
-        'F', 5, 0, 0, 0, 1, 0, ';', /* "Hello; world!" */
-        'E'};
+    static const uint8_t good[] = {'W', 0,   0,   0,   0,   13,  0,   'H', 'e', 'l',
+                                   'l', 'o', ',', ' ', 'w', 'o', 'r', 'l', 'd', '!',
+                                   'F', 5,   0,   0,   0,   1,   0,   ';', /* "Hello; world!" */
+                                   'E'};
     /* Writes 4 bytes at target + 0x40000000: far outside the module's memory. */
     static const uint8_t hostile[] = {'W', 0, 0, 0, 0x40, 4, 0, 0xde, 0xad, 0xbe, 0xef, 'E'};
     char copy[sizeof canary];
@@ -114,8 +113,7 @@ int main(void)
     if (t == KILN_TRAP_MEMORY_OOB) {
         printf("  trapped: %s; the host carries on\n", kiln_trap_message(t));
     } else {
-        fprintf(stderr, "FAIL: hostile patch: expected a trap, got \"%s\"\n",
-                kiln_trap_message(t));
+        fprintf(stderr, "FAIL: hostile patch: expected a trap, got \"%s\"\n", kiln_trap_message(t));
         failures++;
     }
     /* A trapped instance may hold a half-applied patch: throw it away, start a fresh one. */

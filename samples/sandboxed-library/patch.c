@@ -25,16 +25,28 @@ static uint8_t patch[BUFFER_SIZE];
 /* Where the host puts the patch and reads the result (addresses in linear memory). Export
  * names without '_' keep the generated wrappers short: "input" -> patch_input, while
  * "patch_buffer" would be patch_patch__buffer (docs/abi.md, name mangling). */
-EXPORT("target") uint8_t *target_buffer(void) { return target; }
-EXPORT("input") uint8_t *input_buffer(void) { return patch; }
-EXPORT("capacity") uint32_t capacity(void) { return BUFFER_SIZE; }
+EXPORT("target") uint8_t *target_buffer(void)
+{
+    return target;
+}
+EXPORT("input") uint8_t *input_buffer(void)
+{
+    return patch;
+}
+EXPORT("capacity") uint32_t capacity(void)
+{
+    return BUFFER_SIZE;
+}
 
 static uint32_t read_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint32_t read_u16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t read_u16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
 
 /* Applies the patch_length bytes at input(); returns the number of records applied,
  * or -1 if the patch is malformed (truncated, unknown record, too long). */

@@ -121,7 +121,7 @@ static void test_imports_link_into_module(void **state)
         types[i].result_count = (uint32_t)nr;
         types[i].types.p = types_buf[i];
         memset(&imports[i], 0, sizeof imports[i]);
-        imports[i].module.ptr.p = (void *)(uintptr_t) "wasi_snapshot_preview1";
+        imports[i].module.ptr.p = (void *)(uintptr_t)"wasi_snapshot_preview1";
         imports[i].module.len = 22;
         imports[i].name.ptr.p = (void *)(uintptr_t)expected_sigs[i].name;
         imports[i].name.len = (uint32_t)strlen(expected_sigs[i].name);

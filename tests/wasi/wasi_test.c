@@ -22,7 +22,7 @@ static void build_module(void)
 {
     memset(&module, 0, sizeof module);
     module.abi_version = KILN_ABI_VERSION;
-    module.name.ptr.p = (void *)(uintptr_t) "wasi_test";
+    module.name.ptr.p = (void *)(uintptr_t)"wasi_test";
     module.name.len = 9;
     module.start = UINT32_MAX;
     /* 32-bit targets always compile with bounds checks and have no guard-page memories. */

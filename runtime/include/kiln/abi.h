@@ -125,26 +125,26 @@ typedef struct kiln_global_cell {
 
 /* The fixed header of every instance context. Offsets are ABI (checked below). */
 typedef struct kiln_vmctx {
-    kiln_ptr64 memory0;     /* 0:  kiln_memory * of memory 0, or NULL */
-    kiln_ptr64 mem0_base;   /* 8:  cached memory0->base (guard-page mode: never changes) */
-    uint64_t stack_limit;   /* 16: lowest stack address wasm may use; checked in prologues */
-    uint32_t interrupt;     /* 24: non-zero asks generated code to stop (KILN_TRAP_INTERRUPTED,
-                               which clears it) at its next check: entries and loops that
-                               call (KILN_MODULE_INTERRUPT_CHECKS: a signal does the rest), or
-                               every back-edge and calling function's entry (..._FULL) */
-    uint32_t reserved28;    /* 28 */
-    kiln_ptr64 instance;    /* 32: the kiln_instance that owns this context */
-    kiln_ptr64 module;      /* 40: const kiln_module_desc * */
-    uint64_t reserved[2];   /* 48 */
+    kiln_ptr64 memory0;   /* 0:  kiln_memory * of memory 0, or NULL */
+    kiln_ptr64 mem0_base; /* 8:  cached memory0->base (guard-page mode: never changes) */
+    uint64_t stack_limit; /* 16: lowest stack address wasm may use; checked in prologues */
+    uint32_t interrupt;   /* 24: non-zero asks generated code to stop (KILN_TRAP_INTERRUPTED,
+                             which clears it) at its next check: entries and loops that
+                             call (KILN_MODULE_INTERRUPT_CHECKS: a signal does the rest), or
+                             every back-edge and calling function's entry (..._FULL) */
+    uint32_t reserved28;  /* 28 */
+    kiln_ptr64 instance;  /* 32: the kiln_instance that owns this context */
+    kiln_ptr64 module;    /* 40: const kiln_module_desc * */
+    uint64_t reserved[2]; /* 48 */
     /* 64: the per-module area described by kiln_module_desc.layout */
 } kiln_vmctx;
 
-#define KILN_VMCTX_MEMORY0 0u
-#define KILN_VMCTX_MEM0_BASE 8u
+#define KILN_VMCTX_MEMORY0     0u
+#define KILN_VMCTX_MEM0_BASE   8u
 #define KILN_VMCTX_STACK_LIMIT 16u
-#define KILN_VMCTX_INTERRUPT 24u
-#define KILN_VMCTX_INSTANCE 32u
-#define KILN_VMCTX_MODULE 40u
+#define KILN_VMCTX_INTERRUPT   24u
+#define KILN_VMCTX_INSTANCE    32u
+#define KILN_VMCTX_MODULE      40u
 #define KILN_VMCTX_HEADER_SIZE 64u
 
 /* One imported function's slot in vmctx: the callee and the context to pass it. Bound to
@@ -159,15 +159,15 @@ typedef struct kiln_import_slot {
 
 /* Where the per-module parts of vmctx are, in bytes from the start of vmctx. */
 typedef struct kiln_vmctx_layout {
-    uint32_t size;        /* total bytes of vmctx, header included, multiple of 16 */
-    uint32_t imports;     /* kiln_import_slot[func_import_count] */
-    uint32_t tables;      /* kiln_ptr64 (kiln_table *)[table_count] */
-    uint32_t globals;     /* kiln_ptr64 (kiln_global_cell *)[global_count]: every global */
-    uint32_t global_cells;/* kiln_global_cell[defined global count]: the defined ones */
-    uint32_t sig_ids;     /* uint32_t[type_count]: canonical signature id per type index */
-    uint32_t funcrefs;    /* kiln_funcref[func_count - func_import_count]: defined funcs */
-    uint32_t elem_dropped;/* uint8_t[elem_count] */
-    uint32_t data_dropped;/* uint8_t[data_count] */
+    uint32_t size;         /* total bytes of vmctx, header included, multiple of 16 */
+    uint32_t imports;      /* kiln_import_slot[func_import_count] */
+    uint32_t tables;       /* kiln_ptr64 (kiln_table *)[table_count] */
+    uint32_t globals;      /* kiln_ptr64 (kiln_global_cell *)[global_count]: every global */
+    uint32_t global_cells; /* kiln_global_cell[defined global count]: the defined ones */
+    uint32_t sig_ids;      /* uint32_t[type_count]: canonical signature id per type index */
+    uint32_t funcrefs;     /* kiln_funcref[func_count - func_import_count]: defined funcs */
+    uint32_t elem_dropped; /* uint8_t[elem_count] */
+    uint32_t data_dropped; /* uint8_t[data_count] */
 } kiln_vmctx_layout;
 
 /* ---- The module descriptor: constant data the compiler emits as `P_module`. ----
@@ -177,8 +177,8 @@ typedef struct kiln_vmctx_layout {
 
 /* A constant expression (Wasm 2.0: exactly one instruction before `end`). */
 enum {
-    KILN_INIT_CONST = 0,   /* value holds the constant (t.const) */
-    KILN_INIT_GLOBAL = 1,  /* global.get index */
+    KILN_INIT_CONST = 0,  /* value holds the constant (t.const) */
+    KILN_INIT_GLOBAL = 1, /* global.get index */
     KILN_INIT_REF_NULL = 2,
     KILN_INIT_REF_FUNC = 3, /* ref.func index */
 };
@@ -212,11 +212,11 @@ enum { KILN_KIND_FUNC = 0, KILN_KIND_TABLE = 1, KILN_KIND_MEMORY = 2, KILN_KIND_
 
 typedef struct kiln_import_desc {
     kiln_str_desc module, name;
-    uint8_t kind;      /* KILN_KIND_* */
-    uint8_t type;      /* tables: element type; globals: value type */
-    uint8_t mut;       /* globals */
+    uint8_t kind; /* KILN_KIND_* */
+    uint8_t type; /* tables: element type; globals: value type */
+    uint8_t mut;  /* globals */
     uint8_t reserved;
-    uint32_t index;    /* index in its index space */
+    uint32_t index;      /* index in its index space */
     uint32_t type_index; /* functions */
     uint32_t reserved2;
     kiln_limits_desc limits; /* tables and memories */
@@ -234,7 +234,7 @@ typedef struct kiln_func_desc {
     kiln_ptr64 array_entry; /* kiln_array_fn for its signature */
     uint32_t type_index;
     uint32_t reserved;
-    kiln_str_desc name;     /* from the name section, or empty */
+    kiln_str_desc name; /* from the name section, or empty */
 } kiln_func_desc;
 
 typedef struct kiln_table_desc {
@@ -281,9 +281,9 @@ typedef struct kiln_data_desc {
     kiln_ptr64 bytes; /* const uint8_t[size] */
 } kiln_data_desc;
 
-#define KILN_MODULE_BOUNDS_CHECKED 0x1u   /* compiled with explicit bounds checks */
+#define KILN_MODULE_BOUNDS_CHECKED   0x1u /* compiled with explicit bounds checks */
 #define KILN_MODULE_INTERRUPT_CHECKS 0x2u /* checks vmctx->interrupt (kiln_instance_interrupt) */
-#define KILN_MODULE_INTERRUPT_FULL 0x4u   /* ... on every loop: no interrupt signal needed */
+#define KILN_MODULE_INTERRUPT_FULL   0x4u /* ... on every loop: no interrupt signal needed */
 
 typedef struct kiln_module_desc {
     uint32_t abi_version; /* KILN_ABI_VERSION */
@@ -295,15 +295,15 @@ typedef struct kiln_module_desc {
     uint32_t elem_count, data_count;
     uint32_t start; /* function index, or UINT32_MAX */
     uint32_t reserved;
-    kiln_ptr64 types;   /* const kiln_functype_desc[type_count] */
-    kiln_ptr64 imports; /* const kiln_import_desc[import_count] */
-    kiln_ptr64 funcs;   /* const kiln_func_desc[func_count] */
-    kiln_ptr64 tables;  /* const kiln_table_desc[table_count] */
-    kiln_ptr64 memories;/* const kiln_memory_desc[memory_count] */
-    kiln_ptr64 globals; /* const kiln_global_desc[global_count] */
-    kiln_ptr64 exports; /* const kiln_export_desc[export_count] */
-    kiln_ptr64 elems;   /* const kiln_elem_desc[elem_count] */
-    kiln_ptr64 datas;   /* const kiln_data_desc[data_count] */
+    kiln_ptr64 types;    /* const kiln_functype_desc[type_count] */
+    kiln_ptr64 imports;  /* const kiln_import_desc[import_count] */
+    kiln_ptr64 funcs;    /* const kiln_func_desc[func_count] */
+    kiln_ptr64 tables;   /* const kiln_table_desc[table_count] */
+    kiln_ptr64 memories; /* const kiln_memory_desc[memory_count] */
+    kiln_ptr64 globals;  /* const kiln_global_desc[global_count] */
+    kiln_ptr64 exports;  /* const kiln_export_desc[export_count] */
+    kiln_ptr64 elems;    /* const kiln_elem_desc[elem_count] */
+    kiln_ptr64 datas;    /* const kiln_data_desc[data_count] */
     /* [code_begin, code_end) holds all of the module's generated code: the signal handler
      * claims a fault only when the faulting PC is inside a registered range. */
     kiln_ptr64 code_begin, code_end;
@@ -322,12 +322,11 @@ void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t *args_res
 /* memory.grow: returns the old size in pages, or -1 (as uint32) on failure. */
 uint32_t kiln_memory_grow(kiln_vmctx *vmctx, uint32_t memory, uint32_t delta_pages);
 /* memory.init / data.drop (bulk memory); trap on out-of-bounds. */
-void kiln_memory_init(kiln_vmctx *vmctx, uint32_t memory, uint32_t data, uint32_t dst,
-                      uint32_t src, uint32_t len);
+void kiln_memory_init(kiln_vmctx *vmctx, uint32_t memory, uint32_t data, uint32_t dst, uint32_t src,
+                      uint32_t len);
 void kiln_data_drop(kiln_vmctx *vmctx, uint32_t data);
 /* memory.copy / memory.fill with the spec's bounds rules (checked before any byte moves). */
-void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t src,
-                      uint32_t len);
+void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t src, uint32_t len);
 void kiln_memory_fill(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t value,
                       uint32_t len);
 
@@ -336,8 +335,8 @@ uint32_t kiln_table_grow(kiln_vmctx *vmctx, uint32_t table, void *init, uint32_t
 void kiln_table_fill(kiln_vmctx *vmctx, uint32_t table, uint32_t dst, void *value, uint32_t len);
 void kiln_table_copy(kiln_vmctx *vmctx, uint32_t dst_table, uint32_t src_table, uint32_t dst,
                      uint32_t src, uint32_t len);
-void kiln_table_init(kiln_vmctx *vmctx, uint32_t table, uint32_t elem, uint32_t dst,
-                     uint32_t src, uint32_t len);
+void kiln_table_init(kiln_vmctx *vmctx, uint32_t table, uint32_t elem, uint32_t dst, uint32_t src,
+                     uint32_t len);
 void kiln_elem_drop(kiln_vmctx *vmctx, uint32_t elem);
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L

@@ -126,7 +126,7 @@ typedef struct kiln_extern {
         const kiln_host_func *host; /* KILN_KIND_HOST_FUNC */
         kiln_table *table;
         kiln_memory *memory;
-        kiln_host_global global;    /* also what a global export yields */
+        kiln_host_global global; /* also what a global export yields */
     } of;
 } kiln_extern;
 
@@ -153,8 +153,7 @@ kiln_status kiln_instance_new(const kiln_module *module, const kiln_imports *imp
 /* The same in a given pool; for a module pool (kiln_module_pool_new) module must be the
  * pool's module, and this is kiln_pool_instantiate. */
 kiln_status kiln_instance_new_in(kiln_pool *pool, const kiln_module *module,
-                                 const kiln_imports *imports, kiln_instance **out,
-                                 kiln_trap *trap);
+                                 const kiln_imports *imports, kiln_instance **out, kiln_trap *trap);
 /* Returns the slot to its pool. NULL is ignored. */
 void kiln_instance_free(kiln_instance *inst);
 

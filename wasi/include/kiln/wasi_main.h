@@ -22,8 +22,8 @@ extern "C" {
 #endif
 
 /* Exit statuses besides the guest's own proc_exit code (docs/run.md). */
-#define KILN_WASI_MAIN_EXIT_TRAP  134 /* the guest trapped (128 + SIGABRT, as wasmtime) */
-#define KILN_WASI_MAIN_EXIT_ERROR 125 /* the module could not be started (link, preopen, ...) */
+#define KILN_WASI_MAIN_EXIT_TRAP    134 /* the guest trapped (128 + SIGABRT, as wasmtime) */
+#define KILN_WASI_MAIN_EXIT_ERROR   125 /* the module could not be started (link, preopen, ...) */
 #define KILN_WASI_MAIN_EXIT_TIMEOUT 124 /* config->timeout_ns passed (as timeout(1)) */
 
 /* Instantiates module with the WASI imports made from config (its argv/argc are replaced by
