@@ -218,6 +218,7 @@ typedef struct cli_app_opts {
     int opt_level;
     bool bounds_checks;             /* --bounds-checks */
     bool relaxed_dead_loads;        /* --relaxed-dead-loads */
+    bool no_address_facts;          /* --no-address-facts */
     kiln_interrupt_mode interrupts; /* --interrupt-checks, --no-interrupt-checks */
     uint64_t timeout_ns;            /* --timeout; 0 = none */
     const char *triple, *cpu;

@@ -51,6 +51,8 @@ const char cli_build_help[] =
     "                       with status 124\n"
     "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
     "  --bounds-checks      explicit bounds checks instead of guard pages\n"
+    "  --no-address-facts   exact address wrapping in 4 GiB memories, at a cost in\n"
+    "                       speed (docs/abi.md)\n"
     "  --relaxed-dead-loads an out-of-bounds load whose value is never used may not\n"
     "                       trap (not conformant; measures what exact traps cost)\n"
     "  --interrupt-checks MODE  signal (default), full or none: how running calls can be\n"
@@ -173,6 +175,8 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
             o->bounds_checks = true;
         } else if (strcmp(arg, "--relaxed-dead-loads") == 0) {
             o->relaxed_dead_loads = true;
+        } else if (strcmp(arg, "--no-address-facts") == 0) {
+            o->no_address_facts = true;
         } else if (strcmp(arg, "--no-interrupt-checks") == 0) {
             o->interrupts = KILN_INTERRUPT_NONE;
         } else if (cli_option_value(argc, argv, &i, "--interrupt-checks", &v, &missing)) {
@@ -317,6 +321,7 @@ int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir)
     co.opt_level = o->opt_level;
     co.bounds_checks = o->bounds_checks;
     co.relaxed_dead_loads = o->relaxed_dead_loads;
+    co.no_address_facts = o->no_address_facts;
     co.interrupts = o->interrupts;
     co.triple = o->triple;
     co.cpu = o->cpu;

@@ -34,6 +34,9 @@ const char cli_compile_help[] =
     "  --emit KIND       obj (default), asm, or llvm (optimised textual IR)\n"
     "  --bounds-checks   check every memory access explicitly instead of relying on guard\n"
     "                    pages (always on for 32-bit targets; needed for bare metal)\n"
+    "  --no-address-facts\n"
+    "                    exact address wrapping in memories of 65,536 pages (4 GiB), at\n"
+    "                    a cost in speed (docs/abi.md, \"Memory and aliasing\")\n"
     "  --relaxed-dead-loads\n"
     "                    an out-of-bounds load whose value is never used may not trap\n"
     "                    (not conformant; measures what exact traps cost, docs/abi.md)\n"
@@ -123,6 +126,8 @@ int cli_compile(int argc, char **argv)
             o.bounds_checks = true;
         } else if (strcmp(arg, "--relaxed-dead-loads") == 0) {
             o.relaxed_dead_loads = true;
+        } else if (strcmp(arg, "--no-address-facts") == 0) {
+            o.no_address_facts = true;
         } else if (strcmp(arg, "--no-interrupt-checks") == 0) {
             o.interrupts = KILN_INTERRUPT_NONE;
         } else if (cli_option_value(argc, argv, &i, "--header", &o.header_path, &missing) ||

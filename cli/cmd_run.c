@@ -48,6 +48,8 @@ const char cli_run_help[] =
     "                       alone is seconds): 'kiln: timeout: ...' and exit status 124\n"
     "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
     "  --bounds-checks      explicit bounds checks instead of guard pages\n"
+    "  --no-address-facts   exact address wrapping in 4 GiB memories, at a cost in\n"
+    "                       speed (docs/abi.md)\n"
     "  --relaxed-dead-loads an out-of-bounds load whose value is never used may not\n"
     "                       trap (not conformant; measures what exact traps cost)\n"
     "  --interrupt-checks MODE  signal (default), full or none: how running calls can be\n"
@@ -176,6 +178,8 @@ static void hash_options(hash128 *h, const cli_app_opts *o)
         hash_string(h, "--bounds-checks");
     if (o->relaxed_dead_loads)
         hash_string(h, "--relaxed-dead-loads");
+    if (o->no_address_facts)
+        hash_string(h, "--no-address-facts");
     snprintf(opt, sizeof opt, "--interrupt-checks %d", (int)o->interrupts);
     hash_string(h, opt);
     hash_string(h, "kiln " KILN_VERSION);

@@ -18,24 +18,22 @@
 
 #include "runtime_impl.h"
 
-uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, bool guarded)
+uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages)
 {
     uint64_t limit = has_max ? max : KILN_MAX_PAGES;
     if (limit > cap_pages)
         limit = cap_pages;
-    if (guarded && limit > KILN_GUARDED_MAX_PAGES)
-        limit = KILN_GUARDED_MAX_PAGES;
     return limit;
 }
 
 kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t cap_pages,
-                              bool guarded, uint64_t *out_limit)
+                              uint64_t *out_limit)
 {
     if (min > KILN_MAX_PAGES || (has_max && (max < min || max > KILN_MAX_PAGES))) {
         kiln_set_error("invalid memory limits");
         return KILN_STATUS_ARG;
     }
-    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages, guarded);
+    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages);
     if (min > limit) {
         kiln_set_error("memory of %llu pages is over the limit of %llu pages",
                        (unsigned long long)min, (unsigned long long)limit);
@@ -136,7 +134,7 @@ kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, u
 {
     memset(m, 0, sizeof *m);
     uint64_t limit;
-    kiln_status s = kiln_memory_check(min, has_max, max, cap_pages, guarded, &limit);
+    kiln_status s = kiln_memory_check(min, has_max, max, cap_pages, &limit);
     if (s == KILN_STATUS_OK)
         s = guarded ? reserve_guarded(m, cached) : reserve_checked(m, min, limit);
     if (s != KILN_STATUS_OK)

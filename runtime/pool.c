@@ -372,8 +372,7 @@ static void fill_slot_records(const kiln_pool *pool, kiln_instance *inst, char *
         mem->pub.size = lim->min * KILN_WASM_PAGE;
         mem->pub.max_pages = lim->has_max ? lim->max : KILN_MAX_PAGES;
         mem->pub.reserved = mp->mem_strides[i];
-        mem->limit_pages = kiln_memory_limit(lim->has_max, lim->max, cfg->max_memory_pages,
-                                             !(m->flags & KILN_MODULE_BOUNDS_CHECKED));
+        mem->limit_pages = kiln_memory_limit(lim->has_max, lim->max, cfg->max_memory_pages);
         mem->decl_max = lim->max;
         mem->has_max = lim->has_max != 0;
         inst->memories[i] = mem;
@@ -525,9 +524,8 @@ static kiln_status check_limits(const kiln_pool *pool, const kiln_module_desc *m
             continue;
         const kiln_limits_desc *lim = &memories[i].limits;
         uint64_t limit;
-        kiln_status s =
-            kiln_memory_check(lim->min, lim->has_max, lim->max, pool->config.max_memory_pages,
-                              !(m->flags & KILN_MODULE_BOUNDS_CHECKED), &limit);
+        kiln_status s = kiln_memory_check(lim->min, lim->has_max, lim->max,
+                                          pool->config.max_memory_pages, &limit);
         if (s != KILN_STATUS_OK)
             return s;
     }
@@ -671,7 +669,7 @@ static kiln_status reserve_slots(kiln_pool *pool, kiln_module_pool *mp, const ki
         if (!guarded) {
             const kiln_limits_desc *lim = &memories[i].limits;
             uint64_t limit =
-                kiln_memory_limit(lim->has_max, lim->max, pool->config.max_memory_pages, false);
+                kiln_memory_limit(lim->has_max, lim->max, pool->config.max_memory_pages);
             /* The growth limit on 64-bit hosts; on 32-bit ones a memory that outgrows this
              * moves out of its slot until the slot is reset (memory.c). */
             stride = kiln_checked_capacity(memories[i].limits.min, limit);

@@ -40,11 +40,6 @@
 
 #define KILN_WASM_PAGE 65536u
 #define KILN_MAX_PAGES 65536u /* 32-bit memories: 4 GiB */
-/* Guard-page memories stop one page short of 4 GiB: generated code relies on an access at
- * zext(v) that succeeded proving v + C cannot wrap for C < 64 KiB ("address facts",
- * toolchain/lower_memory.c). The spec lets memory.grow fail and instantiation run into
- * implementation limits. */
-#define KILN_GUARDED_MAX_PAGES 65535u
 /* 4 GiB addressable + 4 GiB guard: zext(i32 addr) + u32 offset + access size stays inside. */
 /* On a 32-bit host this is 0: there are no guard-page memories there (memory.c). */
 #define KILN_MEMORY_RESERVATION  ((size_t)(UINT64_C(8) << 30))
@@ -312,14 +307,13 @@ extern size_t kiln_checked_reserve_max;
 /* Bytes a bounds-checked memory of min pages growing to limit pages reserves up front: a
  * multiple of 64 KiB, or one OS page if the limit is 0. May exceed SIZE_MAX on 32-bit. */
 uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages);
-/* A memory's growth limit in pages: its maximum (65,536 without one), capped by cap_pages and,
- * for guard-page memories, by KILN_GUARDED_MAX_PAGES. */
-uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, bool guarded);
+/* A memory's growth limit in pages: its maximum (65,536 without one), capped by cap_pages. */
+uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages);
 /* The limits of a memory the runtime creates: KILN_STATUS_ARG if they are not valid memory
  * limits, KILN_STATUS_LIMIT (with the same error text everywhere) if min is over the growth
  * limit; else OK with the growth limit in *out_limit. */
 kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t cap_pages,
-                              bool guarded, uint64_t *out_limit);
+                              uint64_t *out_limit);
 /* Checks the limits (kiln_memory_check), reserves address space and commits min pages.
  * guarded: an 8 GiB reservation registered with the signal handler, or `cached` (a registered
  * one a pool slot kept) when not NULL. Else bounds-checked: kiln_checked_capacity reserved, no

@@ -747,6 +747,7 @@ bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m,
     /* A 32-bit address space cannot hold the 8 GiB guard-page reservation. */
     u.bounds_checks = o->bounds_checks || u.ptr_size < 8;
     u.relaxed_dead_loads = o->relaxed_dead_loads;
+    u.address_facts = !o->no_address_facts;
     u.interrupts = lower_interrupt_mode(o, LLVMGetTarget(mod));
     kiln_arena_init(&u.scratch, o->alloc);
     kiln_arena_init(&u.arena, o->alloc);

@@ -18,15 +18,19 @@
  * sum, so `p[1]` after `p[0]` is an access at zext(p + 4), which LLVM cannot relate to
  * zext(p) -- the sum might wrap -- and which therefore gets no displacement, no adjacency
  * with p[0] and no vectorisation. But once an access at zext(p) has run, p is below the
- * memory size, and a guard-page memory never exceeds KILN_GUARDED_MAX_PAGES = 65535 pages
- * (the runtime refuses to grow or instantiate past 4 GiB - 64 KiB), so p + C cannot wrap for
- * 0 < C < 64 KiB. So, within one basic block, after an access at zext(p): an access at
- * zext(p + C) is emitted as base + (zext(p) + C), and so is one at zext(p + C1 + C2 ...) with
+ * memory size, so p + C cannot wrap for 0 < C < 64 KiB in a memory below 65,536 pages. So
+ * (unless --no-address-facts), within one basic block, after an access at zext(p): an access
+ * at zext(p + C) is emitted as base + (zext(p) + C), and so is one at zext(p + C1 + C2 ...) with
  * C = C1 + C2 ... < 64 KiB (clang writes (p + 144) + 8), and an i32.add p, C gets nuw (pointer
  * increments become non-wrapping induction variables for SCEV). This is exact on every
- * execution that reaches it, not speculation; without an earlier access p + C wraps as Wasm
- * says (tests/wast/addr_fold.wast). "p" is an SSA value, or a local between two writes (the
- * loads of two local.get are different values that mem2reg makes one).
+ * execution that reaches it in a memory below 4 GiB, not speculation; without an earlier
+ * access p + C wraps as Wasm says (tests/wast/addr_fold.wast). In a memory of 65,536 pages p
+ * may be one of its last C bytes: a folded access that wrapped then starts at base + 2^32 +
+ * ..., in the guard, and traps instead of reaching the bottom of the memory (fail-safe,
+ * docs/abi.md; exact with --no-address-facts). A fold is made only while offset + C < 2^32,
+ * so every access still starts below base + 8 GiB - 1, inside the reservation. "p" is an SSA
+ * value, or a local between two writes (the loads of two local.get are different values that
+ * mem2reg makes one).
  *
  * Roots (guard-page mode): LLVM's loop vectoriser checks at run time that the arrays a loop
  * reads and writes do not overlap, grouping the accesses by the object they point into. All
@@ -162,7 +166,8 @@ static uint64_t small_step(LLVMValueRef r)
 
 void lower_fact_add(lower_ctx *c, LLVMValueRef add, LLVMValueRef l, LLVMValueRef r)
 {
-    if (c->mem_base != NULL && LLVMIsAInstruction(add) && small_step(r) != 0 && fact_accessed(c, l))
+    if (c->u->address_facts && c->mem_base != NULL && LLVMIsAInstruction(add) &&
+        small_step(r) != 0 && fact_accessed(c, l))
         LLVMSetNUW(add, 1);
 }
 
@@ -259,9 +264,11 @@ LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t o
             break;
         steps += step;
         v = LLVMGetOperand(v, 0);
-        if (fact_accessed(c, v)) {
+        /* offset + steps < 2^32: the access starts below base + 8 GiB - 1 even when p is the
+         * last byte of a 4 GiB memory, inside the reservation (see the top). */
+        if (u->address_facts && offset + steps <= UINT32_MAX && fact_accessed(c, v)) {
             wide = v;
-            offset += steps; /* < 2^32 + 2^16: still inside the 8 GiB reservation */
+            offset += steps;
             break;
         }
     }

@@ -571,6 +571,9 @@ typedef struct kiln_compile_options {
     uint32_t partition_size; /* bytes of function bodies per part; 0 = the default (64 KiB).
                                 Modules with more are compiled in parts merged by ld.lld -r */
     bool bounds_checks;      /* explicit bounds checks instead of guard pages (docs/abi.md) */
+    bool no_address_facts;   /* guard-page mode: no address facts (docs/abi.md): an address
+                                p + C that wraps past 4 GiB in a memory of 65,536 pages
+                                wraps as the spec says instead of trapping; costs speed */
     bool relaxed_dead_loads; /* guard-page mode: an out-of-bounds load whose value is never
                                 used may be deleted and not trap. Not conformant; for
                                 measuring what exact traps cost (docs/abi.md) */

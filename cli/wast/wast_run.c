@@ -49,6 +49,7 @@ const char cli_wast_help[] =
     "Options:\n"
     "  -O0 -O1 -O2 -O3     optimisation level for the modules (default -O2)\n"
     "  --bounds-checks     compile the modules with explicit bounds checks\n"
+    "  --no-address-facts  compile the modules without address facts (docs/abi.md)\n"
     "  --keep              keep the scratch directory (JSON, modules, objects) and print it\n"
     "  -v, --verbose       also print a line for every passed and skipped command\n"
     "  --wast2json PATH    the wast2json program (default: wast2json on PATH)\n"
@@ -89,6 +90,7 @@ typedef struct wast_options {
     int opt_level;
     bool keep, verbose, isolate, skip_if_missing;
     bool bounds_checks;    /* compile with --bounds-checks */
+    bool no_address_facts; /* compile with --no-address-facts */
     const char *wast2json; /* name or path */
     const char *linker;    /* NULL: ld.lld-19, then ld.lld */
     const char *link_lib;  /* --link-lib FILE: an archive linked into every shared object */
@@ -435,6 +437,7 @@ static void compile_module(runner *r, const json_value *cmd, unsigned ordinal, c
     co.prefix = prefix;
     co.opt_level = r->o->opt_level;
     co.bounds_checks = r->o->bounds_checks;
+    co.no_address_facts = r->o->no_address_facts;
     co.triple = r->o->target;
     co.cpu = r->o->cpu;
     kiln_diag d;
@@ -1156,6 +1159,8 @@ static int parse_args(int argc, char **argv, wast_options *o)
             o->keep = true;
         } else if (strcmp(a, "--bounds-checks") == 0) {
             o->bounds_checks = true;
+        } else if (strcmp(a, "--no-address-facts") == 0) {
+            o->no_address_facts = true;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             o->verbose = true;
         } else if (strcmp(a, "--no-isolate") == 0) {

@@ -145,22 +145,29 @@ static void test_memory_grow_size_and_max(void **state)
     base[3 * 65536 - 1] = 1; /* the new pages are writable */
     kiln_instance_free(inst);
 
-    /* A guard-page memory without a maximum grows to 65535 pages (KILN_GUARDED_MAX_PAGES:
-     * the last 64 KiB below 4 GiB stay out of reach, see toolchain/lower_memory.c), no further. */
+    /* A guard-page memory without a maximum grows to 65,536 pages (4 GiB: every i32 address),
+     * no further; its last byte is usable. */
     kiln_memory *hm;
     assert_int_equal(kiln_memory_new(1, UINT64_MAX, &hm), KILN_STATUS_OK);
     kiln_memory_impl *impl = (kiln_memory_impl *)hm;
     if (sizeof(void *) >= 8) {
-        assert_int_equal(kiln_memory_grow_impl(impl, 65535), UINT32_MAX);
+        assert_int_equal(kiln_memory_grow_impl(impl, 65536), UINT32_MAX);
         assert_int_equal(hm->size, 65536);
         assert_int_equal(kiln_memory_grow_impl(impl, 65534), 1);
         assert_int_equal(hm->size, (UINT64_C(1) << 32) - 65536);
+        assert_int_equal(kiln_memory_grow_impl(impl, 2), UINT32_MAX);
+        assert_int_equal(kiln_memory_grow_impl(impl, 1), 65535u);
+        assert_int_equal(hm->size, UINT64_C(1) << 32);
         assert_int_equal(kiln_memory_grow_impl(impl, 1), UINT32_MAX);
-        ((volatile uint8_t *)hm->base.p)[UINT32_MAX - 65536] = 7;
-        assert_int_equal(kiln_memory_grow_impl(impl, 0), 65535u);
+        ((volatile uint8_t *)hm->base.p)[UINT32_MAX] = 7;
+        assert_int_equal(((volatile uint8_t *)hm->base.p)[UINT32_MAX], 7);
+        assert_int_equal(kiln_memory_grow_impl(impl, 0), 65536u);
         kiln_memory_free(hm);
         hm = NULL;
-        assert_int_equal(kiln_memory_new(65536, UINT64_MAX, &hm), KILN_STATUS_LIMIT);
+        assert_int_equal(kiln_memory_new(65536, UINT64_MAX, &hm), KILN_STATUS_OK);
+        assert_int_equal(hm->size, UINT64_C(1) << 32);
+        kiln_memory_free(hm);
+        hm = NULL;
         assert_int_equal(kiln_memory_new(65535, 65535, &hm), KILN_STATUS_OK);
     } else {
         /* 32-bit host: a bounds-checked memory reserving 16 MiB; 4 GiB does not fit, 32 MiB

@@ -1,8 +1,8 @@
 ;; addr_fold.wast -- the address arithmetic that address facts (toolchain/lower_memory.c)
 ;; widen, against Wasm's 32-bit semantics. After an access at zext(p) succeeded, p + C
 ;; (C < 64 KiB) cannot wrap and is computed in 64 bits; without such an access, or when it
-;; traps, the i32 sum must wrap (or trap) exactly as the spec says. Run by ctest wast.addr_fold at -O2 and -O0, with
-;; guard pages (--bounds-checks memories have no 65535-page limit).
+;; traps, the i32 sum must wrap (or trap) exactly as the spec says. Run by ctest wast.addr_fold
+;; at -O2 and -O0, with guard pages.
 (module
   (memory 1)
   (data (i32.const 0) "\01\00\00\00\02\00\00\00\03\00\00\00\04\00\00\00")
@@ -83,6 +83,8 @@
 (assert_return (invoke "minus4" (i32.const 8)) (i32.const 5))
 (assert_trap (invoke "minus4" (i32.const 2)) "out of bounds memory access")
 
-;; Guard-page memories stop at 65535 pages (memory.grow may fail; the spec allows it).
-(assert_return (invoke "grow" (i32.const 65535)) (i32.const -1))
-(assert_return (invoke "grow" (i32.const 0)) (i32.const 1))
+;; Memories grow to 65,536 pages (4 GiB); what address facts do there: address_facts_4gib.wast.
+(assert_return (invoke "grow" (i32.const 65536)) (i32.const -1))
+(assert_return (invoke "grow" (i32.const 65535)) (i32.const 1))
+(assert_return (invoke "grow" (i32.const 0)) (i32.const 65536))
+(assert_return (invoke "sum3" (i32.const 65520)) (i32.const 18))
