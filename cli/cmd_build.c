@@ -157,10 +157,10 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
                     break;
                 arg = argv[i];
             }
-            if (run) {
+            if (run) { /* the guest's arguments follow; the checks below still apply */
                 o->input = arg;
                 *rest = i;
-                return -1;
+                break;
             }
             if (o->input)
                 return cli_usage_error(o->cmd, "expected one FILE, got '%s' and '%s'", o->input,

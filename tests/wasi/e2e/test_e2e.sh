@@ -147,6 +147,10 @@ printf '%s\n' "kiln build: --timeout needs the interruption checks that --no-int
     "Run 'kiln help build' for usage." | want_stderr
 check "build --timeout --no-interrupt-checks" 2 "$kiln" build --timeout 1s --no-interrupt-checks \
     "$guests/spin.wasm" -o bin/none
+printf '%s\n' "kiln run: --timeout needs the interruption checks that --no-interrupt-checks leaves out" \
+    "Run 'kiln help run' for usage." | want_stderr
+check "run --timeout --no-interrupt-checks" 2 "$kiln" run --no-interrupt-checks --timeout 1s \
+    "$guests/spin.wasm"
 if [[ -f $guests/nameless.wasm ]]; then
     both nameless 134 'kiln: trap: integer divide by zero in function #1' "" "-O0"
     both nameless 134 'kiln: trap: unreachable in function "_start"' "" "-O0" x
