@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build pkg-config
+  clang-format-19                       # the source style (.clang-format), checked by ctest style.format
   llvm-19-dev lld-19 clang-19           # the code generator (LLVM C API), the linker, and the C compiler
   libclang-rt-19-dev                    # ASan/UBSan/libFuzzer runtimes for KILN_SANITIZE / KILN_FUZZ
   libclang-rt-19-dev-wasm32 wasi-libc   # clang-19 --target=wasm32-wasi for tests and samples
