@@ -220,8 +220,8 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
             if ((st = add_env(o, v, run)) != CLI_EXIT_OK)
                 return st;
-        } else if (!run && (cli_option_value(argc, argv, &i, "--target", &o->triple, &missing) ||
-                            cli_option_value(argc, argv, &i, "--cpu", &o->cpu, &missing))) {
+        } else if ((!run && cli_option_value(argc, argv, &i, "--target", &o->triple, &missing)) ||
+                   cli_option_value(argc, argv, &i, "--cpu", &o->cpu, &missing)) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
         } else {

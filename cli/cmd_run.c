@@ -47,6 +47,8 @@ const char cli_run_help[] =
     "  --timeout DURATION   stop the guest after DURATION (e.g. 500ms, 10s, 2m; a number\n"
     "                       alone is seconds): 'kiln: timeout: ...' and exit status 124\n"
     "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
+    "  --cpu NAME           target CPU (default: generic; 'native' = this machine's CPU and\n"
+    "                       features, part of the cache key)\n"
     "  --bounds-checks      explicit bounds checks instead of guard pages\n"
     "  --no-address-facts   exact address wrapping in 4 GiB memories, at a cost in\n"
     "                       speed (docs/abi.md)\n"
@@ -182,6 +184,15 @@ static void hash_options(hash128 *h, const cli_app_opts *o)
         hash_string(h, "--no-address-facts");
     snprintf(opt, sizeof opt, "--interrupt-checks %d", (int)o->interrupts);
     hash_string(h, opt);
+    /* --cpu native: the key holds what "native" means on this machine, so a cache shared by
+     * machines with other CPUs (a home directory on NFS) never hands one the other's code. */
+    hash_string(h, "--cpu");
+    hash_string(h, o->cpu ? o->cpu : "generic");
+    if (o->cpu != NULL && strcmp(o->cpu, "native") == 0) {
+        char cpu[4096];
+        host_cpu_key(cpu, sizeof cpu);
+        hash_string(h, cpu);
+    }
     hash_string(h, "kiln " KILN_VERSION);
     snprintf(opt, sizeof opt, "abi %u", (unsigned)KILN_ABI_VERSION);
     hash_string(h, opt);

@@ -28,6 +28,66 @@
 
 extern char **environ;
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+void host_cpu_key(char *out, size_t cap)
+{
+    /* (leaf, subleaf) pairs: vendor and maximum; family, model, stepping and the first
+     * features; structured extended features; XSAVE state; the extended range. */
+    static const unsigned leaves[][2] = {{0, 0},           {1, 0},          {7, 0},
+                                         {7, 1},           {0xd, 1},        {0x80000000u, 0},
+                                         {0x80000001u, 0}, {0x80000008u, 0}};
+    size_t n = 0;
+    unsigned max = __get_cpuid_max(0, NULL), max_ext = __get_cpuid_max(0x80000000u, NULL);
+    for (size_t i = 0; i < sizeof leaves / sizeof leaves[0]; i++) {
+        unsigned a = 0, b = 0, c = 0, d = 0;
+        unsigned leaf = leaves[i][0];
+        if (leaf < 0x80000000u ? leaf <= max : leaf <= max_ext)
+            __cpuid_count(leaf, leaves[i][1], a, b, c, d);
+        if (leaf == 1)
+            b &= 0x0000ffffu; /* not the APIC id and logical count: they vary by core */
+        int k = snprintf(out + n, n < cap ? cap - n : 0, "%x.%x:%x,%x,%x,%x ", leaf, leaves[i][1],
+                         a, b, c, d);
+        n += k > 0 ? (size_t)k : 0;
+    }
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (max >= 1)
+        __cpuid(1, a, b, c, d);
+    unsigned xcr0 = 0;
+    if (c & (1u << 27)) { /* OSXSAVE: the OS says which register state it saves */
+        unsigned lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        xcr0 = lo;
+    }
+    snprintf(out + n, n < cap ? cap - n : 0, "xcr0:%x", xcr0);
+}
+#else
+#include <strings.h>
+#include <sys/auxv.h>
+
+void host_cpu_key(char *out, size_t cap)
+{
+    const char *platform = (const char *)getauxval(AT_PLATFORM);
+    int k = snprintf(out, cap, "%lx %lx %s", (unsigned long)getauxval(AT_HWCAP),
+                     (unsigned long)getauxval(AT_HWCAP2), platform ? platform : "");
+    size_t n = k > 0 ? (size_t)k : 0;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f == NULL)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f) != NULL && line[0] != '\n') {
+        /* Identification, not speed: "CPU implementer", "CPU part", "isa", "uarch" ... */
+        if (strncmp(line, "cpu MHz", 7) == 0 || strncasecmp(line, "bogomips", 8) == 0 ||
+            strncmp(line, "processor", 9) == 0)
+            continue;
+        k = snprintf(out + n, n < cap ? cap - n : 0, "|%s", line);
+        n += k > 0 ? (size_t)k : 0;
+    }
+    fclose(f);
+}
+#endif
+
 /* ---- Files ---- */
 
 static bool io_error(kiln_diag *d, const char *what, int err)

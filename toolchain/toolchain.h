@@ -649,6 +649,12 @@ bool host_write_file(const char *path, const void *data, size_t size, unsigned m
 bool host_path_join(char *out, size_t size, const char *a, const char *b);
 bool host_is_dir(const char *path);
 bool host_is_file(const char *path); /* a regular file (after symbolic links) */
+/* Text that names what `--cpu native` compiles for on this machine, without loading LLVM (a
+ * cache key, not a CPU name): on x86 the CPUID leaves LLVM reads the model and features from
+ * and the register state the OS enables (XGETBV); elsewhere the kernel's hardware
+ * capabilities (AT_HWCAP, AT_HWCAP2, AT_PLATFORM) and the first processor's identification
+ * lines in /proc/cpuinfo. Machines whose text differs may get different code. */
+void host_cpu_key(char *out, size_t cap);
 /* The directory of the running program (/proc/self/exe), without a trailing '/'. */
 bool host_exe_dir(char *out, size_t size);
 /* mkdir -p; true if path is a directory afterwards. */
