@@ -77,6 +77,8 @@ size_t wat_string(const wat_token *tok, uint8_t *out);
 bool wat_nat_u64(const wat_token *tok, uint64_t *out); /* false on overflow / not a nat */
 /* The same for text that is not a token of its own: the N of "offset=N" and "align=N". */
 bool wat_nat_text(const char *s, size_t n, uint64_t *out);
+/* Whether s[0..n) is a number literal, and of which kind. */
+bool wat_num_syntax(const char *s, size_t n, bool *is_int, bool *is_nat);
 bool wat_int(const wat_token *tok, unsigned bits, uint64_t *out);
 /* Float literals (integers too) as f32 or f64 bits, rounded to nearest even. False when
  * the value rounds to infinity (it is not inf), or a nan payload is 0 or too wide. */

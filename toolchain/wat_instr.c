@@ -157,6 +157,20 @@ static bool block_type(wat_parser *ps, wat_buf *b)
     return true;
 }
 
+/* The u32 of "offset=N" / "align=N" (prefix bytes before N): a keyword whose N is not a
+ * nat is unknown to the reference interpreter's lexer ("unknown operator"); a nat too large
+ * is "i32 constant out of range". */
+static bool attr_value(wat_parser *ps, size_t prefix, uint64_t *out)
+{
+    const wat_token *t = cur(ps);
+    bool is_int, is_nat;
+    if (!wat_num_syntax(t->text + prefix, t->len - prefix, &is_int, &is_nat) || !is_int || !is_nat)
+        return wat_fail(ps->d, t, "unknown operator");
+    if (!wat_nat_text(t->text + prefix, t->len - prefix, out) || *out > UINT32_MAX)
+        return wat_fail(ps->d, t, "i32 constant out of range");
+    return true;
+}
+
 /* memarg ::= ('offset=' u32)? ('align=' u32)? */
 static bool memarg(wat_parser *ps, uint16_t op, wat_buf *b)
 {
@@ -167,16 +181,16 @@ static bool memarg(wat_parser *ps, uint16_t op, wat_buf *b)
     uint64_t offset = 0;
     if (cur(ps)->kind == WAT_KEYWORD && cur(ps)->len > 7 &&
         memcmp(cur(ps)->text, "offset=", 7) == 0) {
-        if (!wat_nat_text(cur(ps)->text + 7, cur(ps)->len - 7, &offset) || offset > UINT32_MAX)
-            return wat_fail(ps->d, cur(ps), "i32 constant out of range");
+        if (!attr_value(ps, 7, &offset))
+            return false;
         if (!wat_advance(ps))
             return false;
     }
     if (cur(ps)->kind == WAT_KEYWORD && cur(ps)->len > 6 &&
         memcmp(cur(ps)->text, "align=", 6) == 0) {
         uint64_t align;
-        if (!wat_nat_text(cur(ps)->text + 6, cur(ps)->len - 6, &align) || align > UINT32_MAX)
-            return wat_fail(ps->d, cur(ps), "i32 constant out of range");
+        if (!attr_value(ps, 6, &align))
+            return false;
         if (align == 0 || (align & (align - 1)) != 0)
             return wat_fail(ps->d, cur(ps), "alignment must be a power of two");
         align_log2 = 0;
@@ -514,6 +528,14 @@ static bool plain_op(wat_parser *ps, uint16_t op, wat_buf *b)
 
 static bool instr_seq(wat_parser *ps, wat_buf *b);
 
+/* An else with nothing after it is left out, as wat2wasm does (the same meaning, a byte
+ * less): at is where the else opcode went. */
+static void drop_empty_else(wat_buf *b, size_t at)
+{
+    if (!b->failed && b->len == at + 1)
+        b->len = at;
+}
+
 /* block/loop/if in plain form, at the keyword. */
 static bool plain_block(wat_parser *ps, uint16_t op, wat_buf *b)
 {
@@ -525,9 +547,11 @@ static bool plain_block(wat_parser *ps, uint16_t op, wat_buf *b)
     if (op == WASM_OP_IF && is_kw(ps, "else")) {
         if (!wat_advance(ps) || !closing_label(ps))
             return false;
+        size_t at = b->len;
         put_op(b, WASM_OP_ELSE);
         if (!instr_seq(ps, b))
             return false;
+        drop_empty_else(b, at);
     }
     if (!is_kw(ps, "end"))
         return wat_unexpected(ps);
@@ -569,13 +593,28 @@ static bool folded_if(wat_parser *ps, wat_buf *b)
     if (!wat_advance(ps) || !wat_advance(ps) || !seq_to_rpar(ps, b))
         return false;
     if (wat_peek_field(ps, "else")) {
+        size_t at = b->len;
         put_op(b, WASM_OP_ELSE);
         if (!wat_advance(ps) || !wat_advance(ps) || !seq_to_rpar(ps, b))
             return false;
+        drop_empty_else(b, at);
     }
     put_op(b, WASM_OP_END);
     ps->label_depth--;
     return wat_expect_rpar(ps);
+}
+
+/* Keywords of the module grammar that cannot start an instruction. */
+static bool is_field_keyword(const wat_token *t)
+{
+    static const char *const words[] = {"param",  "result", "type",    "local",  "then",
+                                        "export", "import", "item",    "offset", "elem",
+                                        "data",   "table",  "memory",  "global", "func",
+                                        "mut",    "module", "declare", "start"};
+    for (size_t i = 0; i < KILN_ARRAY_LEN(words); i++)
+        if (wat_is_keyword(t, words[i]))
+            return true;
+    return false;
 }
 
 /* foldedinstr at "(". */
@@ -587,6 +626,8 @@ static bool folded(wat_parser *ps, wat_buf *b)
                              KILN_MAX_TEXT_DEPTH);
     if (!wat_advance(ps))
         return false;
+    if (is_field_keyword(cur(ps)))
+        return wat_unexpected(ps); /* (param ...) after the body began, ... */
     uint16_t op;
     if (!lookup_op(ps, &op))
         return false;

@@ -342,6 +342,15 @@ static bool number_syntax(const char *s, size_t n, bool *is_int, bool *is_nat)
     return p == end;
 }
 
+/* "nan:1", "inf_": a malformed float, not a keyword (so "unknown operator" wherever met). */
+static bool looks_numeric(const char *s, size_t n)
+{
+    if ((n == 13 && memcmp(s, "nan:canonical", 13) == 0) ||
+        (n == 14 && memcmp(s, "nan:arithmetic", 14) == 0))
+        return false; /* keywords of scripts (result patterns) */
+    return (n > 3 && (memcmp(s, "nan", 3) == 0 || memcmp(s, "inf", 3) == 0));
+}
+
 /* Tokens other than parentheses must be followed by a space, a parenthesis, a comment or
  * the end: "(data\"a\")" and "\"a\"\"b\"" are one unknown token each, as in the reference
  * interpreter's lexer. */
@@ -473,7 +482,7 @@ bool wat_next(wat_lexer *lx)
         }
     } else if (number_syntax(t->text, t->len, &t->is_int, &t->is_nat)) {
         t->kind = WAT_NUM;
-    } else if (c >= 'a' && c <= 'z') {
+    } else if (c >= 'a' && c <= 'z' && !looks_numeric(t->text, t->len)) {
         t->kind = WAT_KEYWORD;
     } else {
         t->kind = WAT_RESERVED;
@@ -645,4 +654,9 @@ bool wat_nat_text(const char *s, size_t n, uint64_t *out)
         return false;
     bool hex = n > 2 && s[1] == 'x';
     return num_value(s + (hex ? 2 : 0), s + n, hex, out);
+}
+
+bool wat_num_syntax(const char *s, size_t n, bool *is_int, bool *is_nat)
+{
+    return number_syntax(s, n, is_int, is_nat);
 }

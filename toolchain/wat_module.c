@@ -322,6 +322,8 @@ static bool params_results(wat_parser *ps, bool bind, bool allow_names, wat_buf 
         if (!wat_expect_rpar(ps))
             return false;
     }
+    if (wat_peek_field(ps, "param")) /* a parameter after a result */
+        return wat_advance(ps) && wat_unexpected(ps);
     if (params->failed || results->failed)
         return fail_nomem(ps);
     if (params->len > KILN_MAX_PARAMS || results->len > KILN_MAX_RESULTS)
@@ -1205,6 +1207,7 @@ static bool emit_field(wat_parser *ps, wat_sections *s, bool *has_start)
 static bool each_field(wat_parser *ps, const wat_lexer *start, bool in_module, wat_sections *s)
 {
     ps->lx = *start;
+    ps->lx.d = ps->d;
     int first_def = -1;
     bool has_start = false;
     for (;;) {
@@ -1224,16 +1227,53 @@ static bool each_field(wat_parser *ps, const wat_lexer *start, bool in_module, w
     }
 }
 
+/* The earliest of two errors in the text (a one-pass parser would have met it first). */
+static void earliest(kiln_diag *d, const kiln_diag *a, const kiln_diag *b)
+{
+    const kiln_diag *first = a;
+    if (b->code != KILN_OK && (a->code == KILN_OK || b->offset < a->offset))
+        first = b;
+    kiln_err code = d->code;
+    if (code == KILN_OK)
+        *d = *first;
+}
+
 static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_module, wat_buf *out)
 {
-    if (!each_field(ps, start, in_module, NULL))
+    kiln_diag *real = ps->d;
+    kiln_diag first;
+    kiln_diag_init(&first);
+    ps->d = &first;
+    bool ok = each_field(ps, start, in_module, NULL);
+    ps->d = real;
+    if (!ok) {
+        /* Pass 1 only skims bodies: an error inside one before this point must win, so run
+         * pass 2 as far as it gets and report whichever error comes first in the text. */
+        kiln_diag second;
+        kiln_diag_init(&second);
+        if (first.code == KILN_ERR_MALFORMED) {
+            wat_sections s;
+            memset(&s, 0, sizeof s);
+            ps->d = &second;
+            ps->explicit_types = ps->type_count;
+            for (int i = WAT_SPACE_FUNC; i < WAT_SPACE_COUNT; i++)
+                ps->counts[i] = 0;
+            each_field(ps, start, in_module, &s);
+            ps->d = real;
+            for (int i = 0; i < SEC_COUNT; i++)
+                wat_buf_free(&s.buf[i]);
+            if (second.code != KILN_ERR_MALFORMED)
+                kiln_diag_init(&second);
+        }
+        earliest(real, &first, &second);
         return false;
+    }
     ps->explicit_types = ps->type_count;
     for (int i = WAT_SPACE_FUNC; i < WAT_SPACE_COUNT; i++)
         ps->counts[i] = 0;
     wat_sections s;
     memset(&s, 0, sizeof s);
-    bool ok = each_field(ps, start, in_module, &s);
+    ok = each_field(ps, start, in_module, &s);
     if (ok) {
         /* The type section, from the table. */
         wat_buf *t = &s.buf[SEC_TYPE];
