@@ -441,4 +441,46 @@ text.wasm:0x0: error: magic header not detected
 EOF
 check "inspect: not a module" 1 "$kiln" inspect text.wasm
 
+
+# --- module text: kiln reads .wat itself ---------------------------------------------------
+# Text is told apart by its content (not "\0asm", first token "("), not by its name.
+printf '(module\n  (func (result i32)\n    (i32.const 0x1_0000_0000)))\n' >bad_const.wat
+printf '(module (func $f) (func $f))' >duplicate.wasm # text, despite its name
+cp "$src/type_error.wat" type_error_text.wasm
+
+check "text: a valid module" 0 "$kiln" validate "$src/demo.wat"
+
+want_stderr <<'EOF'
+type_error_text.wasm:0x25: error: type mismatch: end expects i32 but got i64 (in function 1)
+EOF
+check "text: the same bytes as wat2wasm, so the same offset" 1 "$kiln" validate type_error_text.wasm
+
+want_stderr <<'EOF'
+bad_const.wat:3:16: error: constant out of range
+duplicate.wasm:1:25: error: duplicate func
+EOF
+check "text: malformed text at line:column" 1 "$kiln" validate bad_const.wat duplicate.wasm
+
+want_stdout <<'EOF'
+{"file":"bad_const.wat","valid":false,"class":"malformed","offset":44,"line":3,"column":16,"message":"constant out of range"}
+EOF
+check "text: json has line and column" 1 "$kiln" validate --json bad_const.wat
+
+check_stdin "text: standard input" 0 "$src/demo.wat" "$kiln" validate -
+
+want_stderr <<'EOF'
+bad_const.wat:3:16: error: constant out of range
+EOF
+check "text: inspect of malformed text shows only the error" 1 "$kiln" inspect bad_const.wat
+
+want_stdout <<'EOF'
+Types (2):
+  0  (i32) -> i32
+  1  () -> i32
+EOF
+want_stderr <<'EOF'
+type_error_text.wasm:0x25: error: type mismatch: end expects i32 but got i64 (in function 1)
+EOF
+contains "text: inspect shows the binary encoding" 1 "$kiln" inspect type_error_text.wasm
+
 finish
