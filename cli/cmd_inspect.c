@@ -65,8 +65,8 @@ int cli_inspect(int argc, char **argv)
     wasm_module m;
     uint8_t *converted = NULL;
     bool read = host_read_file(path, &file, &in.error);
-    if (read && !kiln_module_input(file.data, file.size, &in.bytes, &in.size, &converted,
-                                   &in.error)) {
+    if (read &&
+        !kiln_module_input(file.data, file.size, &in.bytes, &in.size, &converted, &in.error)) {
         host_file_free(&file);
         read = false; /* malformed text: nothing to show but the error */
     }
