@@ -1167,10 +1167,13 @@ static bool emit_field(wat_parser *ps, wat_sections *s, bool *has_start)
     wat_token kw = *cur(ps);
     if (!wat_advance(ps))
         return false;
-    if (wat_is_keyword(&kw, "type")) {
-        while (cur(ps)->kind != WAT_RPAR)
+    if (wat_is_keyword(&kw, "type")) { /* read in pass 1 */
+        while (cur(ps)->kind != WAT_RPAR) {
+            if (cur(ps)->kind == WAT_EOF)
+                return wat_unexpected(ps);
             if (!(cur(ps)->kind == WAT_LPAR ? skip_balanced(ps) : wat_advance(ps)))
                 return false;
+        }
         return wat_advance(ps);
     }
     if (wat_is_keyword(&kw, "import"))
