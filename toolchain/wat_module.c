@@ -720,7 +720,6 @@ static bool func_body(wat_parser *ps, wat_sections *s)
     uint32_t group_count = 0, run = 0;
     wasm_valtype run_type = 0;
     bool ok = true;
-    uint64_t declared = 0;
     while (ok && wat_peek_field(ps, "local")) {
         ok = wat_advance(ps) && wat_advance(ps);
         wat_token id = *cur(ps);
@@ -742,7 +741,6 @@ static bool func_body(wat_parser *ps, wat_sections *s)
                 }
             }
             ps->local_count++;
-            declared++;
             if (run && vt == run_type) {
                 run++;
             } else {
