@@ -157,7 +157,7 @@ typedef struct wat_parser {
     uint32_t counts[WAT_SPACE_COUNT]; /* entries in each index space so far */
     wat_functype *types;              /* explicit types, then the implicit ones */
     wat_names sigs;                   /* signature -> its first index in types */
-    uint32_t type_count, type_cap, explicit_types;
+    uint32_t type_count, type_cap;
     /* The function being read. */
     wat_names locals;
     uint32_t local_count; /* parameters + locals */

@@ -68,7 +68,15 @@ static bool lex_fail_at(wat_lexer *lx, const char *p, const char *msg)
     wat_token t = {0};
     t.offset = (size_t)(p - lx->base);
     t.line = lx->line;
-    t.column = (uint32_t)(p - lx->line_start) + 1;
+    const char *line_start = lx->line_start;
+    if (p < line_start) { /* the start of a comment or annotation lines above */
+        for (const char *q = p; q < lx->line_start; q++)
+            t.line -= *q == '\n';
+        line_start = p;
+        while (line_start > lx->base && line_start[-1] != '\n')
+            line_start--;
+    }
+    t.column = (uint32_t)(p - line_start) + 1;
     return wat_fail(lx->d, &t, "%s", msg);
 }
 

@@ -36,7 +36,8 @@
  * (shortest LEB128s, consecutive locals of one type grouped, element segment flags, a data
  * count section only when a body uses memory.init or data.drop, no name section), so the
  * output is byte-identical to wast2json's for the spec suite (tests/spec/spec_wat.c).
- * Entry point: kiln_wat_to_wasm, called by kiln_load_module (the CLI and kiln_compile).
+ * Entry points (toolchain.h): kiln_wat_to_wasm; kiln_is_wat and kiln_module_input, which the
+ * CLI (validate, inspect) and kiln_compile call on every input.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -1231,12 +1232,9 @@ static bool each_field(wat_parser *ps, const wat_lexer *start, bool in_module, w
 /* The earliest of two errors in the text (a one-pass parser would have met it first). */
 static void earliest(kiln_diag *d, const kiln_diag *a, const kiln_diag *b)
 {
-    const kiln_diag *first = a;
-    if (b->code != KILN_OK && (a->code == KILN_OK || b->offset < a->offset))
-        first = b;
-    kiln_err code = d->code;
-    if (code == KILN_OK)
-        *d = *first;
+    bool b_first = b->code != KILN_OK && (a->code == KILN_OK || b->offset < a->offset);
+    if (d->code == KILN_OK)
+        *d = b_first ? *b : *a;
 }
 
 static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_module, wat_buf *out)
@@ -1256,7 +1254,6 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
             wat_sections s;
             memset(&s, 0, sizeof s);
             ps->d = &second;
-            ps->explicit_types = ps->type_count;
             for (int i = WAT_SPACE_FUNC; i < WAT_SPACE_COUNT; i++)
                 ps->counts[i] = 0;
             each_field(ps, start, in_module, &s);
@@ -1269,7 +1266,6 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
         earliest(real, &first, &second);
         return false;
     }
-    ps->explicit_types = ps->type_count;
     for (int i = WAT_SPACE_FUNC; i < WAT_SPACE_COUNT; i++)
         ps->counts[i] = 0;
     wat_sections s;
@@ -1298,14 +1294,12 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
         }
         wat_put_section(out, SEC_ELEM, &s.buf[SEC_ELEM], s.count[SEC_ELEM], false);
         if (ps->uses_data_index && ps->counts[WAT_SPACE_DATA] > 0) {
-            wat_buf empty = {0};
             wat_put_byte(out, SEC_DATACOUNT);
             wat_buf n = {0};
             wat_put_u32(&n, ps->counts[WAT_SPACE_DATA]);
             wat_put_u32(out, (uint32_t)n.len);
             wat_put_bytes(out, n.data, n.len);
             wat_buf_free(&n);
-            wat_buf_free(&empty);
         }
         wat_put_section(out, SEC_CODE, &s.buf[SEC_CODE], s.count[SEC_CODE], false);
         wat_put_section(out, SEC_DATA, &s.buf[SEC_DATA], s.count[SEC_DATA], false);

@@ -114,6 +114,8 @@ static void test_lex_errors(void **state)
 {
     (void)state;
     expect_lex_error("(; never closed", "unclosed comment", 1, 1);
+    expect_lex_error("x\n  (; one\n(; two ;)\n", "unclosed comment", 2, 3);
+    expect_lex_error("\n (@ann\n \"x\"", "unclosed annotation", 2, 2);
     expect_lex_error("x \"abc", "unclosed string literal", 1, 3);
     expect_lex_error("\"a\\qb\"", "illegal escape", 1, 3);
     expect_lex_error("\"\\u{d800}\"", "illegal escape", 1, 2);
