@@ -40,7 +40,8 @@ typedef struct validate_opts {
     bool verbose;
 } validate_opts;
 
-/* Reads (converting module text to binary), decodes and validates one file; fills d and returns false on any failure. */
+/* Reads (converting module text to binary), decodes and validates one file; fills d and returns
+ * false on any failure. */
 static bool check_file(const char *path, kiln_diag *d)
 {
     host_file file;
@@ -58,6 +59,8 @@ static bool check_file(const char *path, kiln_diag *d)
     if (ok)
         ok = kiln_validate(&m, NULL, d);
     wasm_module_free(&m);
+    if (!ok && converted)
+        kiln_wat_locate(file.data, file.size, d); /* the instruction's line:column in text */
     free(converted);
     host_file_free(&file);
     return ok;

@@ -338,6 +338,8 @@ static bool compile_unchecked(const kiln_compile_options *o, kiln_compile_result
     bool ok = kiln_decode(&m, bytes, size, o->alloc, d);
     if (ok)
         ok = kiln_validate(&m, o->alloc, d);
+    if (!ok && converted) /* the failing instruction's line:column in the text */
+        kiln_wat_locate(o->input ? o->input : owned.data, o->input ? o->input_size : owned.size, d);
     if (ok)
         ok = generate(o, &m, prefix, base_name(path), &res, d);
     if (ok && (o->header_path || o->want_header))

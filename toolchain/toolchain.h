@@ -57,10 +57,11 @@ typedef enum kiln_err {
 
 typedef struct kiln_diag {
     kiln_err code;
-    size_t offset;       /* byte offset in the input; KILN_NO_OFFSET if not about the input */
-    uint32_t func_index; /* function index (imports counted); KILN_NO_FUNC outside bodies */
-    uint32_t line, column; /* text input (the text format): 1-based position; 0 otherwise */
-    char msg[192];       /* lower-case, no trailing period; the spec's wording first */
+    size_t offset;         /* byte offset in the input; KILN_NO_OFFSET if not about the input */
+    uint32_t func_index;   /* function index (imports counted); KILN_NO_FUNC outside bodies */
+    uint32_t line, column; /* module text: 1-based position (offset is then in the text); 0 for
+                              binary input and errors without a place in the text */
+    char msg[192];         /* lower-case, no trailing period; the spec's wording first */
 } kiln_diag;
 
 void kiln_diag_init(kiln_diag *d);
@@ -533,14 +534,20 @@ bool dec_instr(kiln_reader *r, kiln_arena *scratch, wasm_instr *out);
  * type errors are left to kiln_validate. Thread-safe; text is never modified. */
 bool kiln_wat_to_wasm(const uint8_t *text, size_t size, uint8_t **out, size_t *out_size,
                       kiln_diag *d);
+/* For an error the decoder or validator found in the conversion of text (d->offset is in the
+ * binary encoding): if that offset is where an instruction's opcode was written, sets
+ * d->offset to the instruction's token in text and d->line/d->column to its position, and
+ * returns true. Other errors (about entries, not instructions) keep their binary offset.
+ * It converts text again, recording positions: call it on the error path only. */
+bool kiln_wat_locate(const uint8_t *text, size_t size, kiln_diag *d);
 /* True if bytes look like module text: they do not start with "\0asm" and their first
  * token (after white space and comments) is "(". */
 bool kiln_is_wat(const uint8_t *bytes, size_t size);
 /* The module bytes of an input that is binary or text: *bytes is input itself (*owned NULL)
  * or its conversion (*owned, malloc'ed: free() it after the module is released). False
  * with d set when text does not convert. */
-bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes,
-                       size_t *bytes_size, uint8_t **owned, kiln_diag *d);
+bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes, size_t *bytes_size,
+                       uint8_t **owned, kiln_diag *d);
 
 /*
  * validate.c

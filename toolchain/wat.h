@@ -91,13 +91,24 @@ bool wat_is_keyword(const wat_token *tok, const char *s);
  * wat_encode.c
  */
 
+/* Where an instruction's bytes came from: data[at] was written for the token at text. */
+typedef struct wat_mark {
+    size_t at, text;
+} wat_mark;
+
 typedef struct wat_buf {
     uint8_t *data; /* malloc'ed */
     size_t len, cap;
-    bool failed; /* an allocation failed or the size passed KILN_MAX_MODULE_SIZE */
+    bool failed;     /* an allocation failed or the size passed KILN_MAX_MODULE_SIZE */
+    wat_mark *marks; /* sorted by at; only when the parser tracks positions */
+    size_t mark_count, mark_cap;
 } wat_buf;
 
 void wat_buf_free(wat_buf *b);
+/* Records that the next byte written comes from the text at text_offset. */
+void wat_mark_here(wat_buf *b, size_t text_offset);
+/* Appends src's bytes and its marks (shifted). */
+void wat_put_buf(wat_buf *dst, const wat_buf *src);
 void wat_put_byte(wat_buf *b, uint8_t byte);
 void wat_put_bytes(wat_buf *b, const void *bytes, size_t n);
 void wat_put_u32(wat_buf *b, uint32_t v); /* unsigned LEB128, shortest form */
@@ -167,6 +178,7 @@ typedef struct wat_parser {
     bool uses_data_index; /* memory.init or data.drop seen: write a data count section */
     wat_names ops;        /* instruction name -> wasm_op, built per reader */
     unsigned quote_depth; /* (module quote ...) inside quoted text */
+    bool track;           /* record wat_marks (kiln_wat_locate) */
 } wat_parser;
 
 /* The current token; advance; expect. Each failing function returns false with d set. */

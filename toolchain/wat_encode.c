@@ -21,8 +21,48 @@
 void wat_buf_free(wat_buf *b)
 {
     free(b->data);
+    free(b->marks);
     b->data = NULL;
+    b->marks = NULL;
     b->len = b->cap = 0;
+    b->mark_count = b->mark_cap = 0;
+}
+
+static bool add_mark(wat_buf *b, size_t at, size_t text)
+{
+    if (b->mark_count == b->mark_cap) {
+        size_t cap = b->mark_cap ? b->mark_cap * 2 : 16;
+        wat_mark *grown =
+            cap > SIZE_MAX / sizeof *grown ? NULL : realloc(b->marks, cap * sizeof *grown);
+        if (!grown) {
+            b->failed = true;
+            return false;
+        }
+        b->marks = grown;
+        b->mark_cap = cap;
+    }
+    b->marks[b->mark_count].at = at;
+    b->marks[b->mark_count].text = text;
+    b->mark_count++;
+    return true;
+}
+
+void wat_mark_here(wat_buf *b, size_t text_offset)
+{
+    if (!b->failed)
+        add_mark(b, b->len, text_offset);
+}
+
+void wat_put_buf(wat_buf *dst, const wat_buf *src)
+{
+    if (src->failed) {
+        dst->failed = true;
+        return;
+    }
+    size_t base = dst->len;
+    wat_put_bytes(dst, src->data, src->len);
+    for (size_t i = 0; i < src->mark_count && !dst->failed; i++)
+        add_mark(dst, base + src->marks[i].at, src->marks[i].text);
 }
 
 static bool reserve(wat_buf *b, size_t n)
@@ -128,7 +168,7 @@ void wat_put_section(wat_buf *b, uint8_t id, const wat_buf *src, uint32_t count,
     wat_put_byte(b, id);
     wat_put_u32(b, (uint32_t)(head.len + src->len));
     wat_put_bytes(b, head.data, head.len);
-    wat_put_bytes(b, src->data, src->len);
+    wat_put_buf(b, src);
     wat_buf_free(&head);
 }
 

@@ -42,8 +42,11 @@ bool wat_ops_init(wat_parser *ps)
     return true;
 }
 
-static void put_op(wat_buf *b, uint16_t op)
+/* The opcode of op, written for the token at text (a mark, when positions are tracked). */
+static void put_op(wat_parser *ps, wat_buf *b, uint16_t op, size_t text)
 {
+    if (ps->track)
+        wat_mark_here(b, text);
     const wasm_opinfo *info = &wasm_ops[op];
     if (info->prefix) {
         wat_put_byte(b, info->prefix);
@@ -496,6 +499,7 @@ static bool lookup_op(wat_parser *ps, uint16_t *op)
  * the typed select. */
 static bool plain_op(wat_parser *ps, uint16_t op, wat_buf *b)
 {
+    size_t at = cur(ps)->offset;
     if (!wat_advance(ps))
         return false;
     if (op == WASM_OP_SELECT && wat_peek_field(ps, "result")) {
@@ -515,14 +519,14 @@ static bool plain_op(wat_parser *ps, uint16_t op, wat_buf *b)
             ok = ok && wat_expect_rpar(ps);
         }
         if (ok) {
-            put_op(b, WASM_OP_SELECT_T);
+            put_op(ps, b, WASM_OP_SELECT_T, at);
             wat_put_u32(b, count);
             wat_put_bytes(b, types.data, types.len);
         }
         wat_buf_free(&types);
         return ok;
     }
-    put_op(b, op);
+    put_op(ps, b, op, at);
     return immediates(ps, op, b);
 }
 
@@ -530,34 +534,39 @@ static bool instr_seq(wat_parser *ps, wat_buf *b);
 
 /* An else with nothing after it is left out, as wat2wasm does (the same meaning, a byte
  * less): at is where the else opcode went. */
-static void drop_empty_else(wat_buf *b, size_t at)
+static void drop_empty_else(wat_buf *b, size_t at, size_t marks)
 {
-    if (!b->failed && b->len == at + 1)
+    if (!b->failed && b->len == at + 1) {
         b->len = at;
+        b->mark_count = marks;
+    }
 }
 
 /* block/loop/if in plain form, at the keyword. */
 static bool plain_block(wat_parser *ps, uint16_t op, wat_buf *b)
 {
+    size_t at = cur(ps)->offset;
     if (!wat_advance(ps) || !push_label(ps, true))
         return false;
-    put_op(b, op);
+    put_op(ps, b, op, at);
     if (!block_type(ps, b) || !instr_seq(ps, b))
         return false;
     if (op == WASM_OP_IF && is_kw(ps, "else")) {
+        size_t else_at = cur(ps)->offset;
         if (!wat_advance(ps) || !closing_label(ps))
             return false;
-        size_t at = b->len;
-        put_op(b, WASM_OP_ELSE);
+        size_t len = b->len, marks = b->mark_count;
+        put_op(ps, b, WASM_OP_ELSE, else_at);
         if (!instr_seq(ps, b))
             return false;
-        drop_empty_else(b, at);
+        drop_empty_else(b, len, marks);
     }
     if (!is_kw(ps, "end"))
         return wat_unexpected(ps);
+    size_t end_at = cur(ps)->offset;
     if (!wat_advance(ps) || !closing_label(ps))
         return false;
-    put_op(b, WASM_OP_END);
+    put_op(ps, b, WASM_OP_END, end_at);
     ps->label_depth--;
     return true;
 }
@@ -572,19 +581,17 @@ static bool seq_to_rpar(wat_parser *ps, wat_buf *b)
     return wat_expect_rpar(ps);
 }
 
-static bool folded_if(wat_parser *ps, wat_buf *b)
+static bool folded_if(wat_parser *ps, wat_buf *b, size_t at)
 {
     if (!push_label(ps, true))
         return false;
     wat_buf head = {0};
-    put_op(&head, WASM_OP_IF);
+    put_op(ps, &head, WASM_OP_IF, at);
     bool ok = block_type(ps, &head);
     /* The condition: folded instructions before (then ...). */
     while (ok && cur(ps)->kind == WAT_LPAR && !wat_peek_field(ps, "then"))
         ok = folded(ps, b);
-    wat_put_bytes(b, head.data, head.len);
-    if (head.failed)
-        b->failed = true;
+    wat_put_buf(b, &head);
     wat_buf_free(&head);
     if (!ok)
         return false;
@@ -593,13 +600,13 @@ static bool folded_if(wat_parser *ps, wat_buf *b)
     if (!wat_advance(ps) || !wat_advance(ps) || !seq_to_rpar(ps, b))
         return false;
     if (wat_peek_field(ps, "else")) {
-        size_t at = b->len;
-        put_op(b, WASM_OP_ELSE);
+        size_t len = b->len, marks = b->mark_count;
+        put_op(ps, b, WASM_OP_ELSE, cur(ps)->offset);
         if (!wat_advance(ps) || !wat_advance(ps) || !seq_to_rpar(ps, b))
             return false;
-        drop_empty_else(b, at);
+        drop_empty_else(b, len, marks);
     }
-    put_op(b, WASM_OP_END);
+    put_op(ps, b, WASM_OP_END, cur(ps)->offset); /* at the if's ")" */
     ps->label_depth--;
     return wat_expect_rpar(ps);
 }
@@ -633,16 +640,18 @@ static bool folded(wat_parser *ps, wat_buf *b)
         return false;
     ps->depth++;
     bool ok;
+    size_t at = cur(ps)->offset;
     if (op == WASM_OP_BLOCK || op == WASM_OP_LOOP) {
         ok = wat_advance(ps) && push_label(ps, true);
         if (ok) {
-            put_op(b, op);
-            ok = block_type(ps, b) && seq_to_rpar(ps, b);
-            put_op(b, WASM_OP_END);
+            put_op(ps, b, op, at);
+            ok = block_type(ps, b) && instr_seq(ps, b);
+            put_op(ps, b, WASM_OP_END, cur(ps)->offset); /* at the block's ")" */
+            ok = ok && wat_expect_rpar(ps);
             ps->label_depth--;
         }
     } else if (op == WASM_OP_IF) {
-        ok = wat_advance(ps) && folded_if(ps, b);
+        ok = wat_advance(ps) && folded_if(ps, b, at);
     } else if (op == WASM_OP_ELSE || op == WASM_OP_END) {
         ok = wat_unexpected(ps);
     } else {
@@ -651,9 +660,7 @@ static bool folded(wat_parser *ps, wat_buf *b)
         while (ok && cur(ps)->kind == WAT_LPAR)
             ok = folded(ps, b);
         ok = ok && wat_expect_rpar(ps);
-        wat_put_bytes(b, self.data, self.len);
-        if (self.failed)
-            b->failed = true;
+        wat_put_buf(b, &self);
         wat_buf_free(&self);
     }
     ps->depth--;
@@ -699,15 +706,16 @@ bool wat_expr(wat_parser *ps, wat_buf *body)
     ps->label_depth = 0;
     if (!wat_instrs(ps, body))
         return false;
-    put_op(body, WASM_OP_END);
+    put_op(ps, body, WASM_OP_END, cur(ps)->offset);
     return true;
 }
 
 bool wat_folded_instr(wat_parser *ps, wat_buf *body)
 {
     ps->label_depth = 0;
+    size_t at = cur(ps)->offset;
     if (!folded(ps, body))
         return false;
-    put_op(body, WASM_OP_END);
+    put_op(ps, body, WASM_OP_END, at);
     return true;
 }

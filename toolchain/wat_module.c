@@ -768,6 +768,8 @@ static bool func_body(wat_parser *ps, wat_sections *s)
         ok = wat_instrs(ps, &body);
     }
     if (ok) {
+        if (ps->track)
+            wat_mark_here(&body, cur(ps)->offset); /* the function's end: its ")" */
         wat_put_byte(&body, 0x0B);
         wat_buf head = {0};
         wat_put_u32(&head, group_count);
@@ -779,7 +781,7 @@ static bool func_body(wat_parser *ps, wat_sections *s)
             wat_put_u32(code, (uint32_t)size);
             wat_put_bytes(code, head.data, head.len);
             wat_put_bytes(code, groups.data, groups.len);
-            wat_put_bytes(code, body.data, body.len);
+            wat_put_buf(code, &body);
             s->count[SEC_CODE]++;
         }
         wat_buf_free(&head);
@@ -858,9 +860,7 @@ static bool elem_item_expr(wat_parser *ps, elem_items *it)
             wat_put_u32(&it->funcs, x);
         else
             it->all_funcs = false;
-        wat_put_bytes(&it->exprs, e.data, e.len);
-        if (e.failed)
-            it->exprs.failed = true;
+        wat_put_buf(&it->exprs, &e);
         it->count++;
     }
     wat_buf_free(&e);
@@ -907,12 +907,12 @@ static void put_elem(wat_sections *s, wasm_segmode mode, uint32_t table, const w
     if (flags & 2 && !(flags & 1))
         wat_put_u32(b, table);
     if (!(flags & 1))
-        wat_put_bytes(b, offset->data, offset->len);
+        wat_put_buf(b, offset);
     if (flags & 3)
         wat_put_byte(b, exprs ? type : 0x00);
     wat_put_u32(b, it->count);
     const wat_buf *items = exprs ? &it->exprs : &it->funcs;
-    wat_put_bytes(b, items->data, items->len);
+    wat_put_buf(b, items);
     if (offset->failed || items->failed)
         b->failed = true;
     s->count[SEC_ELEM]++;
@@ -1314,7 +1314,7 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
     return ok;
 }
 
-static bool convert(const char *text, size_t size, unsigned quote_depth, wat_buf *out,
+static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, wat_buf *out,
                     kiln_diag *d);
 
 /* After "(module id?": binary or quote strings, or fields. */
@@ -1345,7 +1345,8 @@ static bool module_body(wat_parser *ps, wat_buf *out)
             if (ps->quote_depth >= 8)
                 ok = wat_fail(ps->d, &kw, "nesting too deep: module quote");
             else
-                ok = convert((const char *)all.data, all.len, ps->quote_depth + 1, out, ps->d);
+                ok = convert((const char *)all.data, all.len, ps->quote_depth + 1, false, out,
+                             ps->d); /* positions in quoted text are not the file's */
         }
         wat_buf_free(&all);
         wat_buf_free(&tmp);
@@ -1359,7 +1360,8 @@ static bool module_body(wat_parser *ps, wat_buf *out)
     return cur(ps)->kind == WAT_EOF ? true : wat_unexpected(ps);
 }
 
-static bool convert(const char *text, size_t size, unsigned quote_depth, wat_buf *out, kiln_diag *d)
+static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, wat_buf *out,
+                    kiln_diag *d)
 {
     kiln_arena arena;
     kiln_arena_init(&arena, NULL);
@@ -1371,6 +1373,7 @@ static bool convert(const char *text, size_t size, unsigned quote_depth, wat_buf
         ps->d = d;
         ps->arena = &arena;
         ps->quote_depth = quote_depth;
+        ps->track = track;
         ps->labels = ARENA_ARRAY(&arena, wat_label, KILN_MAX_NESTING);
         ok = ps->labels != NULL ? wat_ops_init(ps) : fail_nomem(ps);
     }
@@ -1399,7 +1402,7 @@ bool kiln_wat_to_wasm(const uint8_t *text, size_t size, uint8_t **out, size_t *o
     *out = NULL;
     *out_size = 0;
     wat_buf b = {0};
-    if (!convert((const char *)text, size, 0, &b, d)) {
+    if (!convert((const char *)text, size, 0, false, &b, d)) {
         wat_buf_free(&b);
         return false;
     }
@@ -1439,5 +1442,46 @@ bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes,
     if (!kiln_wat_to_wasm(input, size, owned, bytes_size, d))
         return false;
     *bytes = *owned;
+    return true;
+}
+
+bool kiln_wat_locate(const uint8_t *text, size_t size, kiln_diag *d)
+{
+    if (d->offset == KILN_NO_OFFSET || d->line != 0)
+        return false;
+    wat_buf b = {0};
+    kiln_diag scratch;
+    kiln_diag_init(&scratch);
+    bool found = false;
+    size_t at = 0;
+    if (convert((const char *)text, size, 0, true, &b, &scratch) && !b.failed) {
+        /* The marks are sorted by binary offset: binary search for an exact one. */
+        size_t lo = 0, hi = b.mark_count;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (b.marks[mid].at < d->offset)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < b.mark_count && b.marks[lo].at == d->offset) {
+            found = true;
+            at = b.marks[lo].text;
+        }
+    }
+    wat_buf_free(&b);
+    if (!found || at > size)
+        return false;
+    uint32_t line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < at; i++) {
+        if (text[i] == '\n') {
+            line++;
+            line_start = i + 1;
+        }
+    }
+    d->offset = at;
+    d->line = line;
+    d->column = (uint32_t)(at - line_start) + 1;
     return true;
 }

@@ -451,9 +451,10 @@ cp "$src/type_error.wat" type_error_text.wasm
 check "text: a valid module" 0 "$kiln" validate "$src/demo.wat"
 
 want_stderr <<'EOF'
-type_error_text.wasm:0x25: error: type mismatch: end expects i32 but got i64 (in function 1)
+type_error_text.wasm:7:16: error: type mismatch: end expects i32 but got i64 (in function 1)
 EOF
-check "text: the same bytes as wat2wasm, so the same offset" 1 "$kiln" validate type_error_text.wasm
+check "text: a validation error at the instruction's line:column" 1 \
+    "$kiln" validate type_error_text.wasm
 
 want_stderr <<'EOF'
 bad_const.wat:3:16: error: constant out of range
@@ -481,6 +482,7 @@ EOF
 want_stderr <<'EOF'
 type_error_text.wasm:0x25: error: type mismatch: end expects i32 but got i64 (in function 1)
 EOF
-contains "text: inspect shows the binary encoding" 1 "$kiln" inspect type_error_text.wasm
+contains "text: inspect shows the binary encoding, and its offsets" 1 \
+    "$kiln" inspect type_error_text.wasm
 
 finish

@@ -37,6 +37,7 @@ typedef struct options {
 typedef struct counts {
     long identical, equivalent, skipped, failed;
     long rejected, message_match;
+    long invalid, located; /* assert_invalid errors, and those kiln_wat_locate placed */
 } counts;
 
 /* A module's text inside the .wast: the "module" keyword at or after the command's line
@@ -111,9 +112,9 @@ static bool decode_validate(const uint8_t *bytes, size_t size, kiln_diag *d)
 static void check_module_command(const options *o, const char *display, uint64_t line,
                                  const char *wast, size_t wast_size, const size_t *lines,
                                  size_t line_count, const char *json_dir, const char *filename,
-                                 counts *c)
+                                 bool invalid, counts *c)
 {
-    size_t start, end;
+    size_t start = 0, end = 0;
     bool binary = false, whole;
     if (!find_module(wast, wast_size, lines, line_count, line, &start, &end, &binary, &whole)) {
         printf("%s:%llu: FAIL: no (module ...) found at this line\n", display,
@@ -146,6 +147,7 @@ static void check_module_command(const options *o, const char *display, uint64_t
         converted = kiln_wat_to_wasm((const uint8_t *)module, end - start + 1, &got, &got_size, &d);
     }
     free(module);
+    module = NULL;
     if (!converted) {
         char msg[512];
         kiln_diag_format(&d, NULL, msg, sizeof msg);
@@ -155,6 +157,19 @@ static void check_module_command(const options *o, const char *display, uint64_t
         c->failed++;
     } else if (got_size == want.size && memcmp(got, want.data, got_size) == 0) {
         c->identical++;
+        kiln_diag dv;
+        if (invalid && !decode_validate(got, got_size, &dv)) {
+            /* Where the validator's error is in the text: the instruction's line:column. */
+            c->invalid++;
+            if (whole) {
+                c->located += kiln_wat_locate((const uint8_t *)wast, wast_size, &dv);
+            } else if ((module = malloc(end - start + 1)) != NULL) {
+                module[0] = '(';
+                memcpy(module + 1, wast + start, end - start);
+                c->located += kiln_wat_locate((const uint8_t *)module, end - start + 1, &dv);
+                free(module);
+            }
+        }
     } else {
         size_t at = 0;
         while (at < got_size && at < want.size && got[at] == want.data[at])
@@ -295,7 +310,8 @@ static void check_file(const options *o, const char *dir, const char *file, coun
                 c.failed++;
             } else if (module) {
                 check_module_command(o, file, line, (const char *)text.data, text.size, lines,
-                                     line_count, json_dir, filename, &c);
+                                     line_count, json_dir, filename,
+                                     strcmp(type, "assert_invalid") == 0, &c);
             } else if (is_text) {
                 check_malformed_text(o, file, line, json_dir, filename, json_get_str(cmd, "text"),
                                      &c);
@@ -318,6 +334,8 @@ static void check_file(const options *o, const char *dir, const char *file, coun
     total->skipped += c.skipped;
     total->rejected += c.rejected;
     total->message_match += c.message_match;
+    total->invalid += c.invalid;
+    total->located += c.located;
 }
 
 static int compare_names(const void *a, const void *b)
@@ -416,6 +434,9 @@ int main(int argc, char **argv)
                total.identical + total.equivalent);
         total.failed++;
     }
+    printf("invalid modules: %ld validation errors, %ld of them placed at a line:column of the "
+           "text\n",
+           total.invalid, total.located);
     printf("%ld passed, %ld failed, %ld skipped\n",
            total.identical + total.equivalent + total.rejected, total.failed, total.skipped);
     return total.failed ? 1 : 0;

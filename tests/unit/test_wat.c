@@ -565,6 +565,43 @@ static void test_text_detection(void **state)
     assert_string_equal(msg, "x.wat:2:3: error: unexpected token");
 }
 
+/* Validation errors in converted text, mapped back to the instruction's line:column. */
+static void test_locate_validation_errors(void **state)
+{
+    (void)state;
+    static const char text[] = "(module\n"
+                               "  (func (result i32)\n"
+                               "    (i32.add (i32.const 1) (i64.const 2))))\n";
+    uint8_t *out;
+    size_t size;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    assert_true(kiln_wat_to_wasm((const uint8_t *)text, sizeof text - 1, &out, &size, &d));
+    wasm_module m;
+    assert_true(kiln_decode(&m, out, size, NULL, &d));
+    assert_false(kiln_validate(&m, NULL, &d));
+    wasm_module_free(&m);
+    free(out);
+    assert_string_equal(d.msg, "type mismatch: i32.add expects i32 but got i64");
+    assert_true(kiln_wat_locate((const uint8_t *)text, sizeof text - 1, &d));
+    assert_int_equal(d.line, 3);
+    assert_int_equal(d.column, 6); /* the folded i32.add, written after its operands */
+    assert_int_equal(d.offset, 34);
+
+    /* Not an instruction (a bad export index): the binary offset stays. */
+    static const char text2[] = "(module (export \"f\" (func 3)))";
+    kiln_diag_init(&d);
+    assert_true(kiln_wat_to_wasm((const uint8_t *)text2, sizeof text2 - 1, &out, &size, &d));
+    assert_true(kiln_decode(&m, out, size, NULL, &d));
+    assert_false(kiln_validate(&m, NULL, &d));
+    wasm_module_free(&m);
+    free(out);
+    size_t binary_offset = d.offset;
+    assert_false(kiln_wat_locate((const uint8_t *)text2, sizeof text2 - 1, &d));
+    assert_int_equal(d.offset, binary_offset);
+    assert_int_equal(d.line, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -584,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_errors_lanes_and_ends),
         cmocka_unit_test(test_hostile_inputs),
         cmocka_unit_test(test_text_detection),
+        cmocka_unit_test(test_locate_validation_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
