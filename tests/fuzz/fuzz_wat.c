@@ -4,7 +4,8 @@
  * a hang or a huge allocation: the reader bounds its recursion (KILN_MAX_TEXT_DEPTH) and its
  * output (KILN_MAX_MODULE_SIZE). Checked beyond that: a malformed-text diagnostic always has
  * a line and column inside the input and formats into any buffer; what the reader produces
- * goes on through kiln_decode and kiln_validate, as every caller does. kiln_is_wat and
+ * goes on through kiln_decode and kiln_validate, as every caller does, and their errors through
+ * kiln_wat_locate (again a position inside the input). kiln_is_wat and
  * kiln_module_input are driven by the same bytes.
  * Built with -fsanitize=fuzzer when KILN_FUZZ=ON (seed it with tests/fuzz/corpus-wat/ and the
  * spec suite's .wast files); the same function is linked into fuzz_wat_replay, which runs
@@ -30,7 +31,7 @@ static void check_diag(const kiln_diag *d, const uint8_t *data, size_t size)
         if (!memchr(buf, '\0', sizes[i]))
             abort(); /* not NUL-terminated within the given size */
     }
-    if (d->code == KILN_ERR_MALFORMED && d->line != 0) {
+    if (d->line != 0) {
         /* The position is inside the input (or just past its end). */
         size_t lines = 1;
         for (size_t i = 0; i < size; i++)
@@ -49,11 +50,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (kiln_wat_to_wasm(data, size, &out, &out_size, &d)) {
         wasm_module m;
         kiln_diag_init(&d);
-        if (kiln_decode(&m, out, out_size, NULL, &d))
-            sink += kiln_validate(&m, NULL, &d);
+        bool valid = kiln_decode(&m, out, out_size, NULL, &d) && kiln_validate(&m, NULL, &d);
         wasm_module_free(&m);
         free(out);
-        check_diag(&d, out, 0);
+        /* A decode or validation error placed back in the text must lie inside it. */
+        if (!valid && kiln_wat_locate(data, size, &d))
+            check_diag(&d, data, size);
+        sink += valid;
     } else {
         if (d.code == KILN_OK)
             abort(); /* a failure without a diagnostic */
