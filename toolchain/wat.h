@@ -210,6 +210,8 @@ bool wat_typeuse(wat_parser *ps, bool bind_params, bool allow_param_names, wat_t
 /* A block type: wat_typeuse, but [] -> [] and [] -> [t] written inline are short forms and
  * never add a type. */
 bool wat_blocktype(wat_parser *ps, wat_typeref *out);
+/* The first type equal to params -> results, appended when there is none; UINT32_MAX (d set)
+ * on allocation failure or past KILN_MAX_TYPES. */
 uint32_t wat_find_or_add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
                               const wasm_valtype *results, uint32_t nr);
 
