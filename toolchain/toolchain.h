@@ -535,9 +535,10 @@ bool dec_instr(kiln_reader *r, kiln_arena *scratch, wasm_instr *out);
 bool kiln_wat_to_wasm(const uint8_t *text, size_t size, uint8_t **out, size_t *out_size,
                       kiln_diag *d);
 /* For an error the decoder or validator found in the conversion of text (d->offset is in the
- * binary encoding): if that offset is where an instruction's opcode was written, sets
- * d->offset to the instruction's token in text and d->line/d->column to its position, and
- * returns true. Other errors (about entries, not instructions) keep their binary offset.
+ * binary encoding): if that offset is where an instruction's opcode or a section entry was
+ * written, sets d->offset to the token it came from (the instruction's name, the field's
+ * keyword) and d->line/d->column to its position, and returns true. Otherwise (bytes given
+ * by (module binary ...) or (module quote ...), a section header) d is left as it is.
  * It converts text again, recording positions: call it on the error path only. */
 bool kiln_wat_locate(const uint8_t *text, size_t size, kiln_diag *d);
 /* True if bytes look like module text: they do not start with "\0asm" and their first

@@ -179,6 +179,7 @@ typedef struct wat_parser {
     wat_names ops;        /* instruction name -> wasm_op, built per reader */
     unsigned quote_depth; /* (module quote ...) inside quoted text */
     bool track;           /* record wat_marks (kiln_wat_locate) */
+    size_t field_at;      /* text offset of the module field being written */
 } wat_parser;
 
 /* The current token; advance; expect. Each failing function returns false with d set. */

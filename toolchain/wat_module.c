@@ -81,6 +81,14 @@ static const wat_token *cur(wat_parser *ps)
     return &ps->lx.tok;
 }
 
+/* An entry of section b starts here, for the field or abbreviation at text (see
+ * kiln_wat_locate: the validator reports entries by their first byte). */
+static void mark_entry(wat_parser *ps, wat_buf *b, size_t text)
+{
+    if (ps->track)
+        wat_mark_here(b, text);
+}
+
 bool wat_advance(wat_parser *ps)
 {
     return wat_next(&ps->lx);
@@ -644,6 +652,7 @@ static bool global_type(wat_parser *ps, wat_buf *b)
 static bool inline_exports(wat_parser *ps, wat_sections *s, uint8_t kind, uint32_t index)
 {
     while (wat_peek_field(ps, "export")) {
+        mark_entry(ps, &s->buf[SEC_EXPORT], cur(ps)->offset);
         if (!wat_advance(ps) || !wat_advance(ps))
             return false;
         if (!put_name(ps, &s->buf[SEC_EXPORT]))
@@ -660,6 +669,7 @@ static bool inline_exports(wat_parser *ps, wat_sections *s, uint8_t kind, uint32
 /* '(' 'import' name name ')' as the start of an import entry. */
 static bool inline_import(wat_parser *ps, wat_sections *s)
 {
+    mark_entry(ps, &s->buf[SEC_IMPORT], cur(ps)->offset);
     if (!wat_advance(ps) || !wat_advance(ps))
         return false;
     if (!put_name(ps, &s->buf[SEC_IMPORT]) || !put_name(ps, &s->buf[SEC_IMPORT]))
@@ -698,6 +708,7 @@ static bool import_desc(wat_parser *ps, wat_sections *s, int space)
 /* (import "m" "n" (kind id? desc)) at the keyword import. */
 static bool import_field(wat_parser *ps, wat_sections *s)
 {
+    mark_entry(ps, &s->buf[SEC_IMPORT], ps->field_at);
     if (!put_name(ps, &s->buf[SEC_IMPORT]) || !put_name(ps, &s->buf[SEC_IMPORT]))
         return false;
     s->count[SEC_IMPORT]++;
@@ -806,6 +817,7 @@ static bool func_field(wat_parser *ps, wat_sections *s)
     wat_typeref tu;
     if (!wat_typeuse(ps, true, true, &tu))
         return false;
+    mark_entry(ps, &s->buf[SEC_FUNC], ps->field_at);
     wat_put_u32(&s->buf[SEC_FUNC], tu.type_index);
     s->count[SEC_FUNC]++;
     return func_body(ps, s) && wat_expect_rpar(ps);
@@ -965,6 +977,8 @@ static bool table_field(wat_parser *ps, wat_sections *s)
         ok = ok && wat_expect_rpar(ps) && wat_expect_rpar(ps);
         if (ok) {
             wat_buf *b = &s->buf[SEC_TABLE];
+            mark_entry(ps, b, ps->field_at);
+            mark_entry(ps, &s->buf[SEC_ELEM], ps->field_at);
             wat_put_byte(b, rt);
             wat_put_byte(b, 1);
             wat_put_u32(b, it.count);
@@ -980,6 +994,7 @@ static bool table_field(wat_parser *ps, wat_sections *s)
         elem_items_free(&it);
         return ok;
     }
+    mark_entry(ps, &s->buf[SEC_TABLE], ps->field_at);
     if (!table_type(ps, &s->buf[SEC_TABLE]))
         return false;
     s->count[SEC_TABLE]++;
@@ -1033,11 +1048,13 @@ static bool memory_field(wat_parser *ps, wat_sections *s)
             } while (seg.data[i++] & 0x80);
             uint32_t pages = (uint32_t)((size + 65535) / 65536);
             wat_buf *m = &s->buf[SEC_MEMORY];
+            mark_entry(ps, m, ps->field_at);
             wat_put_byte(m, 1);
             wat_put_u32(m, pages);
             wat_put_u32(m, pages);
             s->count[SEC_MEMORY]++;
             wat_buf *d = &s->buf[SEC_DATA];
+            mark_entry(ps, d, ps->field_at);
             wat_put_byte(d, index == 0 ? 0 : 2);
             if (index != 0)
                 wat_put_u32(d, index);
@@ -1050,6 +1067,7 @@ static bool memory_field(wat_parser *ps, wat_sections *s)
         wat_buf_free(&seg);
         return ok;
     }
+    mark_entry(ps, &s->buf[SEC_MEMORY], ps->field_at);
     if (!limits(ps, &s->buf[SEC_MEMORY]))
         return false;
     s->count[SEC_MEMORY]++;
@@ -1065,6 +1083,7 @@ static bool global_field(wat_parser *ps, wat_sections *s)
         return false;
     if (wat_peek_field(ps, "import"))
         return inline_import(ps, s) && import_desc(ps, s, WAT_SPACE_GLOBAL) && wat_expect_rpar(ps);
+    mark_entry(ps, &s->buf[SEC_GLOBAL], ps->field_at);
     if (!global_type(ps, &s->buf[SEC_GLOBAL]))
         return false;
     ps->locals = (wat_names){0};
@@ -1078,6 +1097,7 @@ static bool global_field(wat_parser *ps, wat_sections *s)
 static bool export_field(wat_parser *ps, wat_sections *s)
 {
     wat_buf *b = &s->buf[SEC_EXPORT];
+    mark_entry(ps, b, ps->field_at);
     if (!put_name(ps, b) || !wat_expect_lpar(ps))
         return false;
     int space = space_of_keyword(cur(ps));
@@ -1122,8 +1142,10 @@ static bool elem_field(wat_parser *ps, wat_sections *s)
     elem_items it = {0};
     wasm_valtype type;
     ok = ok && elem_list(ps, &it, &type) && wat_expect_rpar(ps);
-    if (ok)
+    if (ok) {
+        mark_entry(ps, &s->buf[SEC_ELEM], ps->field_at);
         put_elem(s, mode, table, &offset, type, &it);
+    }
     elem_items_free(&it);
     wat_buf_free(&offset);
     return ok;
@@ -1135,6 +1157,7 @@ static bool data_field(wat_parser *ps, wat_sections *s)
     if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
         return false;
     wat_buf *b = &s->buf[SEC_DATA];
+    mark_entry(ps, b, ps->field_at);
     bool ok = true;
     if (cur(ps)->kind == WAT_STRING || cur(ps)->kind == WAT_RPAR) {
         wat_put_byte(b, 1);
@@ -1164,6 +1187,7 @@ static bool data_field(wat_parser *ps, wat_sections *s)
 static bool emit_field(wat_parser *ps, wat_sections *s, bool *has_start)
 {
     wat_token kw = *cur(ps);
+    ps->field_at = kw.offset; /* the field's keyword: where its entries come from */
     if (!wat_advance(ps))
         return false;
     if (wat_is_keyword(&kw, "type")) { /* read in pass 1 */
@@ -1198,6 +1222,7 @@ static bool emit_field(wat_parser *ps, wat_sections *s, bool *has_start)
         uint32_t x;
         if (!wat_index(ps, WAT_SPACE_FUNC, &x))
             return false;
+        mark_entry(ps, &s->buf[SEC_START], kw.offset);
         wat_put_u32(&s->buf[SEC_START], x);
         return wat_expect_rpar(ps);
     }
@@ -1290,7 +1315,7 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
         if (s.buf[SEC_START].len) {
             wat_put_byte(out, SEC_START);
             wat_put_u32(out, (uint32_t)s.buf[SEC_START].len);
-            wat_put_bytes(out, s.buf[SEC_START].data, s.buf[SEC_START].len);
+            wat_put_buf(out, &s.buf[SEC_START]);
         }
         wat_put_section(out, SEC_ELEM, &s.buf[SEC_ELEM], s.count[SEC_ELEM], false);
         if (ps->uses_data_index && ps->counts[WAT_SPACE_DATA] > 0) {

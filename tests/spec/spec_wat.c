@@ -166,7 +166,11 @@ static void check_module_command(const options *o, const char *display, uint64_t
             } else if ((module = malloc(end - start + 1)) != NULL) {
                 module[0] = '(';
                 memcpy(module + 1, wast + start, end - start);
-                c->located += kiln_wat_locate((const uint8_t *)module, end - start + 1, &dv);
+                bool placed = kiln_wat_locate((const uint8_t *)module, end - start + 1, &dv);
+                c->located += placed;
+                if (!placed && o->verbose)
+                    printf("%s:%llu: note: not placed: 0x%zx %s\n", display,
+                           (unsigned long long)line, dv.offset, dv.msg);
                 free(module);
             }
         }
@@ -360,6 +364,8 @@ int main(int argc, char **argv)
             o.work = argv[++i];
         else if (strcmp(argv[i], "--keep") == 0)
             o.keep = true;
+        else if (strcmp(argv[i], "--verbose") == 0)
+            o.verbose = true;
         else if (strcmp(argv[i], "--strict-messages") == 0)
             o.strict_messages = true;
         else if (strcmp(argv[i], "--expect-identical") == 0 && i + 1 < argc)

@@ -588,16 +588,29 @@ static void test_locate_validation_errors(void **state)
     assert_int_equal(d.column, 6); /* the folded i32.add, written after its operands */
     assert_int_equal(d.offset, 34);
 
-    /* Not an instruction (a bad export index): the binary offset stays. */
-    static const char text2[] = "(module (export \"f\" (func 3)))";
+    /* An entry (an export of a function that does not exist): the export's field. */
+    static const char text2[] = "(module\n  (func)\n  (export \"f\" (func 3)))";
     kiln_diag_init(&d);
     assert_true(kiln_wat_to_wasm((const uint8_t *)text2, sizeof text2 - 1, &out, &size, &d));
     assert_true(kiln_decode(&m, out, size, NULL, &d));
     assert_false(kiln_validate(&m, NULL, &d));
     wasm_module_free(&m);
     free(out);
+    assert_true(kiln_wat_locate((const uint8_t *)text2, sizeof text2 - 1, &d));
+    assert_int_equal(d.line, 3);
+    assert_int_equal(d.column, 4); /* the keyword export */
+
+    /* Bytes given as (module binary ...) have no place in the text: the offset stays. */
+    static const char text3[] = "(module binary \"\\00asm\\01\\00\\00\\00\" "
+                                "\"\\07\\05\\01\\01f\\00\\03\")";
+    kiln_diag_init(&d);
+    assert_true(kiln_wat_to_wasm((const uint8_t *)text3, sizeof text3 - 1, &out, &size, &d));
+    assert_true(kiln_decode(&m, out, size, NULL, &d));
+    assert_false(kiln_validate(&m, NULL, &d));
+    wasm_module_free(&m);
+    free(out);
     size_t binary_offset = d.offset;
-    assert_false(kiln_wat_locate((const uint8_t *)text2, sizeof text2 - 1, &d));
+    assert_false(kiln_wat_locate((const uint8_t *)text3, sizeof text3 - 1, &d));
     assert_int_equal(d.offset, binary_offset);
     assert_int_equal(d.line, 0);
 }
