@@ -39,6 +39,7 @@
  * Entry points (toolchain.h): kiln_wat_to_wasm; kiln_is_wat and kiln_module_input, which the
  * CLI (validate, inspect) and kiln_compile call on every input.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1342,6 +1343,20 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
 static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, wat_buf *out,
                     kiln_diag *d);
 
+/* An error inside the strings of (module quote ...): its line and column are in the quoted
+ * text, which is not the file's, so the error is placed at the quote keyword and the quoted
+ * position goes into the message. */
+static void quoted_position(kiln_diag *d, const wat_token *quote)
+{
+    const char *nul = memchr(d->msg, '\0', sizeof d->msg);
+    size_t n = nul ? (size_t)(nul - d->msg) : sizeof d->msg - 1;
+    snprintf(d->msg + n, sizeof d->msg - n, " (quoted text %u:%u)", (unsigned)d->line,
+             (unsigned)d->column);
+    d->offset = quote->offset;
+    d->line = quote->line;
+    d->column = quote->column;
+}
+
 /* After "(module id?": binary or quote strings, or fields. */
 static bool module_body(wat_parser *ps, wat_buf *out)
 {
@@ -1372,6 +1387,8 @@ static bool module_body(wat_parser *ps, wat_buf *out)
             else
                 ok = convert((const char *)all.data, all.len, ps->quote_depth + 1, false, out,
                              ps->d); /* positions in quoted text are not the file's */
+            if (!ok && ps->d->line != 0)
+                quoted_position(ps->d, &kw);
         }
         wat_buf_free(&all);
         wat_buf_free(&tmp);

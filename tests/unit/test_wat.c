@@ -473,6 +473,8 @@ static void test_errors_lanes_and_ends(void **state)
     expect_error("(func (i8x16.shuffle 0 1 2) drop)", "invalid lane length", 1, 26);
     expect_error("(module (func)", "unexpected end", 1, 15);
     expect_error("(module (func)) (func)", "unexpected token", 1, 17);
+    expect_error("(module\n  quote \"(func\" \" (i32.frob))\")",
+                 "unknown operator (quoted text 1:8)", 2, 3);
     expect_error("(module\n  (func\n    (i32.const 0)\n    (local.get $x)))", "unknown local", 4,
                  16);
 }
