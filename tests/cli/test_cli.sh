@@ -41,8 +41,8 @@ Kiln is an ahead-of-time WebAssembly toolchain: it turns .wasm modules into nati
 objects that link statically with a small runtime.
 
 Commands:
-  compile    compile a .wasm module to a native object and a C header
-  validate   check that .wasm files are well-formed and valid
+  compile    compile a module (.wasm or .wat) to a native object and a C header
+  validate   check that modules (.wasm or .wat) are well-formed and valid
   inspect    show what a module contains: sections, imports, functions, exports ...
   wast       run a WebAssembly spec test script against compiled code
   build      build a native executable from a WASI command module
