@@ -57,6 +57,8 @@ typedef struct wat_lexer {
     wat_token tok; /* the current token (after wat_next) */
 } wat_lexer;
 
+/* arena receives the names of $"..." ids; NULL for a look-ahead copy, whose escaped ids
+ * then have no name (so peeking at a huge $"..." costs no allocation). */
 void wat_lex_init(wat_lexer *lx, const char *text, size_t size, kiln_arena *arena, kiln_diag *d);
 /* Reads the next token into lx->tok. False (with d set) on a lexical error: an unclosed
  * string or comment, a bad escape, bytes that are not UTF-8 in a string or comment, an

@@ -391,6 +391,7 @@ static bool immediates(wat_parser *ps, uint16_t op, wat_buf *b)
         kiln_diag scratch;
         kiln_diag_init(&scratch);
         ahead.d = &scratch;
+        ahead.arena = NULL; /* a look-ahead: no names decoded */
         x = 0;
         if (!is_index_token(t))
             return wat_unexpected(ps);

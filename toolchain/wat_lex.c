@@ -459,6 +459,9 @@ bool wat_next(wat_lexer *lx)
             return false;
         t->kind = WAT_ID;
         t->len = (size_t)(lx->p - t->text);
+        t->id_escaped = true;
+        if (!lx->arena) /* a look-ahead: the name is not needed (see wat_lex_init) */
+            return check_separated(lx, t);
         uint8_t *name = ARENA_ARRAY(lx->arena, uint8_t, t->len);
         if (!name)
             return kiln_diag_set(lx->d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory: names");
@@ -469,7 +472,6 @@ bool wat_next(wat_lexer *lx)
             return wat_fail(lx->d, t, "malformed UTF-8 encoding");
         t->name = (const char *)name;
         t->name_len = n;
-        t->id_escaped = true;
         return check_separated(lx, t);
     }
     if (!is_idchar((unsigned char)c)) {

@@ -123,6 +123,7 @@ bool wat_peek_field(wat_parser *ps, const char *kw)
     kiln_diag scratch;
     kiln_diag_init(&scratch);
     copy.d = &scratch; /* an error here is found again when the parser gets there */
+    copy.arena = NULL; /* no names decoded for a look-ahead */
     return wat_next(&copy) && wat_is_keyword(&copy.tok, kw);
 }
 
