@@ -534,6 +534,12 @@ bool dec_instr(kiln_reader *r, kiln_arena *scratch, wasm_instr *out);
  * type errors are left to kiln_validate. Thread-safe; text is never modified. */
 bool kiln_wat_to_wasm(const uint8_t *text, size_t size, uint8_t **out, size_t *out_size,
                       kiln_diag *d);
+/* The same with every allocation through alloc (NULL = the C library): *out then comes from
+ * alloc too (release it with alloc->realloc(alloc->ud, *out, 0)). A failed allocation is
+ * KILN_ERR_NOMEM "out of memory: ...", with nothing leaked. Number literals longer than 127
+ * bytes are still copied through the C library's malloc. */
+bool kiln_wat_to_wasm_with(const uint8_t *text, size_t size, const kiln_allocator *alloc,
+                           uint8_t **out, size_t *out_size, kiln_diag *d);
 /* For an error the decoder or validator found in the conversion of text (d->offset is in the
  * binary encoding): if that offset is where an instruction's opcode or a section entry was
  * written, sets d->offset to the token it came from (the instruction's name, the field's

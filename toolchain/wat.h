@@ -104,7 +104,11 @@ typedef struct wat_buf {
     bool failed;     /* an allocation failed or the size passed KILN_MAX_MODULE_SIZE */
     wat_mark *marks; /* sorted by at; only when the parser tracks positions */
     size_t mark_count, mark_cap;
+    const kiln_allocator *alloc; /* for data and marks; NULL = the C library */
 } wat_buf;
+
+/* An empty buffer on the parser's allocator. */
+#define WAT_BUF(ps) ((wat_buf){.alloc = (ps)->alloc})
 
 void wat_buf_free(wat_buf *b);
 /* Records that the next byte written comes from the text at text_offset. */
@@ -176,12 +180,13 @@ typedef struct wat_parser {
     uint32_t local_count; /* parameters + locals */
     wat_label *labels;    /* KILN_MAX_NESTING entries */
     uint32_t label_depth;
-    unsigned depth;       /* parentheses nested in the instruction being read */
-    bool uses_data_index; /* memory.init or data.drop seen: write a data count section */
-    wat_names ops;        /* instruction name -> wasm_op, built per reader */
-    unsigned quote_depth; /* (module quote ...) inside quoted text */
-    bool track;           /* record wat_marks (kiln_wat_locate) */
-    size_t field_at;      /* text offset of the module field being written */
+    unsigned depth;              /* parentheses nested in the instruction being read */
+    bool uses_data_index;        /* memory.init or data.drop seen: write a data count section */
+    wat_names ops;               /* instruction name -> wasm_op, built per reader */
+    unsigned quote_depth;        /* (module quote ...) inside quoted text */
+    bool track;                  /* record wat_marks (kiln_wat_locate) */
+    const kiln_allocator *alloc; /* the caller's, for the arena and every buffer */
+    size_t field_at;             /* text offset of the module field being written */
 } wat_parser;
 
 /* The current token; advance; expect. Each failing function returns false with d set. */

@@ -18,10 +18,24 @@
 
 #include "wat.h"
 
+/* realloc semantics through the buffer's allocator (size 0 frees). */
+static void *buf_realloc(const wat_buf *b, void *ptr, size_t size)
+{
+    if (b->alloc)
+        return b->alloc->realloc(b->alloc->ud, ptr, size);
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, size);
+}
+
 void wat_buf_free(wat_buf *b)
 {
-    free(b->data);
-    free(b->marks);
+    if (b->data)
+        buf_realloc(b, b->data, 0);
+    if (b->marks)
+        buf_realloc(b, b->marks, 0);
     b->data = NULL;
     b->marks = NULL;
     b->len = b->cap = 0;
@@ -33,7 +47,7 @@ static bool add_mark(wat_buf *b, size_t at, size_t text)
     if (b->mark_count == b->mark_cap) {
         size_t cap = b->mark_cap ? b->mark_cap * 2 : 16;
         wat_mark *grown =
-            cap > SIZE_MAX / sizeof *grown ? NULL : realloc(b->marks, cap * sizeof *grown);
+            cap > SIZE_MAX / sizeof *grown ? NULL : buf_realloc(b, b->marks, cap * sizeof *grown);
         if (!grown) {
             b->failed = true;
             return false;
@@ -78,7 +92,7 @@ static bool reserve(wat_buf *b, size_t n)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + n)
         cap *= 2;
-    uint8_t *grown = realloc(b->data, cap);
+    uint8_t *grown = buf_realloc(b, b->data, cap);
     if (!grown) {
         b->failed = true;
         return false;
@@ -158,7 +172,7 @@ void wat_put_section(wat_buf *b, uint8_t id, const wat_buf *src, uint32_t count,
     }
     if (count == 0 && !always)
         return;
-    wat_buf head = {0};
+    wat_buf head = {.alloc = b->alloc};
     wat_put_u32(&head, count);
     if (head.failed || src->len > UINT32_MAX - head.len) {
         b->failed = true;

@@ -318,7 +318,7 @@ static bool immediates(wat_parser *ps, uint16_t op, wat_buf *b)
         wat_put_u32(b, x);
         return true;
     case IMM_BR_TABLE: {
-        wat_buf labels = {0};
+        wat_buf labels = WAT_BUF(ps);
         uint32_t count = 0, last = 0;
         bool ok = true;
         do {
@@ -336,9 +336,7 @@ static bool immediates(wat_parser *ps, uint16_t op, wat_buf *b)
         } while (ok && is_index_token(cur(ps)));
         if (ok) {
             wat_put_u32(b, count - 1);
-            wat_put_bytes(b, labels.data, labels.len);
-            if (labels.failed)
-                b->failed = true;
+            wat_put_buf(b, &labels);
             wat_put_u32(b, last);
         }
         wat_buf_free(&labels);
@@ -504,7 +502,7 @@ static bool plain_op(wat_parser *ps, uint16_t op, wat_buf *b)
     if (!wat_advance(ps))
         return false;
     if (op == WASM_OP_SELECT && wat_peek_field(ps, "result")) {
-        wat_buf types = {0};
+        wat_buf types = WAT_BUF(ps);
         uint32_t count = 0;
         bool ok = true;
         while (ok && wat_peek_field(ps, "result")) {
@@ -522,7 +520,7 @@ static bool plain_op(wat_parser *ps, uint16_t op, wat_buf *b)
         if (ok) {
             put_op(ps, b, WASM_OP_SELECT_T, at);
             wat_put_u32(b, count);
-            wat_put_bytes(b, types.data, types.len);
+            wat_put_buf(b, &types);
         }
         wat_buf_free(&types);
         return ok;
@@ -586,7 +584,7 @@ static bool folded_if(wat_parser *ps, wat_buf *b, size_t at)
 {
     if (!push_label(ps, true))
         return false;
-    wat_buf head = {0};
+    wat_buf head = WAT_BUF(ps);
     put_op(ps, &head, WASM_OP_IF, at);
     bool ok = block_type(ps, &head);
     /* The condition: folded instructions before (then ...). */
@@ -656,7 +654,7 @@ static bool folded(wat_parser *ps, wat_buf *b)
     } else if (op == WASM_OP_ELSE || op == WASM_OP_END) {
         ok = wat_unexpected(ps);
     } else {
-        wat_buf self = {0};
+        wat_buf self = WAT_BUF(ps);
         ok = plain_op(ps, op, &self);
         while (ok && cur(ps)->kind == WAT_LPAR)
             ok = folded(ps, b);

@@ -67,6 +67,13 @@ typedef struct wat_sections {
     uint32_t count[SEC_COUNT];
 } wat_sections;
 
+static void sections_init(const wat_parser *ps, wat_sections *s)
+{
+    memset(s, 0, sizeof *s);
+    for (int i = 0; i < SEC_COUNT; i++)
+        s->buf[i].alloc = ps->alloc;
+}
+
 static const char *const space_names[WAT_SPACE_COUNT] = {
     [WAT_SPACE_TYPE] = "type",     [WAT_SPACE_FUNC] = "func",     [WAT_SPACE_TABLE] = "table",
     [WAT_SPACE_MEMORY] = "memory", [WAT_SPACE_GLOBAL] = "global", [WAT_SPACE_ELEM] = "elem",
@@ -202,7 +209,7 @@ static bool string_bytes(wat_parser *ps, wat_buf *tmp)
 /* name ::= string, valid UTF-8; written as vec(byte). */
 static bool put_name(wat_parser *ps, wat_buf *b)
 {
-    wat_buf tmp = {0};
+    wat_buf tmp = WAT_BUF(ps);
     bool ok = string_bytes(ps, &tmp);
     if (ok && !kiln_utf8_valid(tmp.data, tmp.len))
         ok = wat_fail(ps->d, cur(ps), "malformed UTF-8 encoding");
@@ -369,7 +376,7 @@ static bool typeuse(wat_parser *ps, bool bind_params, bool allow_param_names, bo
             return false;
         out->has_type = true;
     }
-    wat_buf params = {0}, results = {0};
+    wat_buf params = WAT_BUF(ps), results = WAT_BUF(ps);
     bool ok = params_results(ps, bind_params, allow_param_names, &params, &results);
     out->has_inline = params.len || results.len;
     if (ok && out->has_type && out->type_index >= ps->type_count) {
@@ -445,7 +452,7 @@ static bool collect_type(wat_parser *ps)
         return false;
     if (!wat_expect_lpar(ps) || !expect_keyword(ps, "func"))
         return false;
-    wat_buf params = {0}, results = {0};
+    wat_buf params = WAT_BUF(ps), results = WAT_BUF(ps);
     bool ok = params_results(ps, false, true, &params, &results) && wat_expect_rpar(ps) &&
               wat_expect_rpar(ps);
     uint32_t index;
@@ -618,14 +625,14 @@ static bool limits(wat_parser *ps, wat_buf *b)
 /* tabletype ::= limits reftype; written reftype, limits. */
 static bool table_type(wat_parser *ps, wat_buf *b)
 {
-    wat_buf lim = {0};
+    wat_buf lim = WAT_BUF(ps);
     bool ok = limits(ps, &lim);
     wasm_valtype rt = 0;
     if (ok && !wat_reftype_kw(cur(ps), &rt))
         ok = wat_unexpected(ps);
     if (ok) {
         wat_put_byte(b, rt);
-        wat_put_bytes(b, lim.data, lim.len);
+        wat_put_buf(b, &lim);
         ok = wat_advance(ps);
     }
     wat_buf_free(&lim);
@@ -730,7 +737,7 @@ static bool import_field(wat_parser *ps, wat_sections *s)
 /* The locals and body of a defined function into a code entry. */
 static bool func_body(wat_parser *ps, wat_sections *s)
 {
-    wat_buf groups = {0}, body = {0};
+    wat_buf groups = WAT_BUF(ps), body = WAT_BUF(ps);
     uint32_t group_count = 0, run = 0;
     wasm_valtype run_type = 0;
     bool ok = true;
@@ -784,7 +791,7 @@ static bool func_body(wat_parser *ps, wat_sections *s)
         if (ps->track)
             wat_mark_here(&body, cur(ps)->offset); /* the function's end: its ")" */
         wat_put_byte(&body, 0x0B);
-        wat_buf head = {0};
+        wat_buf head = WAT_BUF(ps);
         wat_put_u32(&head, group_count);
         size_t size = head.len + groups.len + body.len;
         if (size > UINT32_MAX || head.failed || groups.failed || body.failed) {
@@ -849,7 +856,7 @@ static bool elem_item_index(wat_parser *ps, elem_items *it)
 /* elemexpr ::= '(' 'item' expr ')' | foldedinstr */
 static bool elem_item_expr(wat_parser *ps, elem_items *it)
 {
-    wat_buf e = {0};
+    wat_buf e = WAT_BUF(ps);
     bool ok;
     if (wat_peek_field(ps, "item"))
         ok = wat_advance(ps) && wat_advance(ps) && wat_expr(ps, &e) && wat_expect_rpar(ps);
@@ -966,7 +973,7 @@ static bool table_field(wat_parser *ps, wat_sections *s)
             return wat_unexpected(ps);
         if (!wat_advance(ps) || !wat_advance(ps))
             return false;
-        elem_items it = {0};
+        elem_items it = {.funcs = WAT_BUF(ps), .exprs = WAT_BUF(ps)};
         it.all_funcs = true;
         bool ok = true;
         if (cur(ps)->kind == WAT_LPAR) {
@@ -987,7 +994,7 @@ static bool table_field(wat_parser *ps, wat_sections *s)
             wat_put_u32(b, it.count);
             s->count[SEC_TABLE]++;
             static const uint8_t zero[] = {0x41, 0x00, 0x0B}; /* i32.const 0 end */
-            wat_buf off = {0};
+            wat_buf off = WAT_BUF(ps);
             wat_put_bytes(&off, zero, sizeof zero);
             put_elem(s, WASM_SEG_ACTIVE, index, &off, rt, &it);
             ps->counts[WAT_SPACE_ELEM]++;
@@ -1006,7 +1013,7 @@ static bool table_field(wat_parser *ps, wat_sections *s)
 /* The strings of a data segment, concatenated, as vec(byte). */
 static bool data_strings(wat_parser *ps, wat_buf *b)
 {
-    wat_buf all = {0}, tmp = {0};
+    wat_buf all = WAT_BUF(ps), tmp = WAT_BUF(ps);
     bool ok = true;
     while (ok && cur(ps)->kind == WAT_STRING) {
         ok = string_bytes(ps, &tmp);
@@ -1017,8 +1024,11 @@ static bool data_strings(wat_parser *ps, wat_buf *b)
     }
     if (ok && (all.failed || all.len > UINT32_MAX))
         ok = fail_nomem(ps);
-    if (ok)
+    if (ok) {
         wat_put_name(b, all.data, all.len);
+        if (b->failed) /* the memory abbreviation reads the length back */
+            ok = fail_nomem(ps);
+    }
     wat_buf_free(&all);
     wat_buf_free(&tmp);
     return ok;
@@ -1037,7 +1047,7 @@ static bool memory_field(wat_parser *ps, wat_sections *s)
         /* (data string*): min = max = the pages the bytes need, an active segment at 0. */
         if (!wat_advance(ps) || !wat_advance(ps))
             return false;
-        wat_buf seg = {0};
+        wat_buf seg = WAT_BUF(ps);
         bool ok = data_strings(ps, &seg) && wat_expect_rpar(ps) && wat_expect_rpar(ps);
         if (ok) {
             /* seg = vec(byte): its length prefix gives the size. */
@@ -1062,7 +1072,7 @@ static bool memory_field(wat_parser *ps, wat_sections *s)
                 wat_put_u32(d, index);
             static const uint8_t zero[] = {0x41, 0x00, 0x0B};
             wat_put_bytes(d, zero, sizeof zero);
-            wat_put_bytes(d, seg.data, seg.len);
+            wat_put_buf(d, &seg);
             s->count[SEC_DATA]++;
             ps->counts[WAT_SPACE_DATA]++;
         }
@@ -1125,7 +1135,7 @@ static bool elem_field(wat_parser *ps, wat_sections *s)
         return false;
     wasm_segmode mode = WASM_SEG_PASSIVE;
     uint32_t table = 0;
-    wat_buf offset = {0};
+    wat_buf offset = WAT_BUF(ps);
     bool ok = true;
     if (wat_is_keyword(cur(ps), "declare")) {
         mode = WASM_SEG_DECLARATIVE;
@@ -1141,7 +1151,7 @@ static bool elem_field(wat_parser *ps, wat_sections *s)
         ps->local_count = 0;
         ok = ok && offset_expr(ps, &offset);
     }
-    elem_items it = {0};
+    elem_items it = {.funcs = WAT_BUF(ps), .exprs = WAT_BUF(ps)};
     wasm_valtype type;
     ok = ok && elem_list(ps, &it, &type) && wat_expect_rpar(ps);
     if (ok) {
@@ -1279,7 +1289,7 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
         kiln_diag_init(&second);
         if (first.code == KILN_ERR_MALFORMED) {
             wat_sections s;
-            memset(&s, 0, sizeof s);
+            sections_init(ps, &s);
             ps->d = &second;
             for (int i = WAT_SPACE_FUNC; i < WAT_SPACE_COUNT; i++)
                 ps->counts[i] = 0;
@@ -1296,7 +1306,7 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
     for (int i = WAT_SPACE_FUNC; i < WAT_SPACE_COUNT; i++)
         ps->counts[i] = 0;
     wat_sections s;
-    memset(&s, 0, sizeof s);
+    sections_init(ps, &s);
     ok = each_field(ps, start, in_module, &s);
     if (ok) {
         /* The type section, from the table. */
@@ -1322,10 +1332,10 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
         wat_put_section(out, SEC_ELEM, &s.buf[SEC_ELEM], s.count[SEC_ELEM], false);
         if (ps->uses_data_index && ps->counts[WAT_SPACE_DATA] > 0) {
             wat_put_byte(out, SEC_DATACOUNT);
-            wat_buf n = {0};
+            wat_buf n = WAT_BUF(ps);
             wat_put_u32(&n, ps->counts[WAT_SPACE_DATA]);
             wat_put_u32(out, (uint32_t)n.len);
-            wat_put_bytes(out, n.data, n.len);
+            wat_put_buf(out, &n);
             wat_buf_free(&n);
         }
         wat_put_section(out, SEC_CODE, &s.buf[SEC_CODE], s.count[SEC_CODE], false);
@@ -1366,7 +1376,7 @@ static bool module_body(wat_parser *ps, wat_buf *out)
         wat_token kw = *cur(ps);
         if (!wat_advance(ps))
             return false;
-        wat_buf all = {0}, tmp = {0};
+        wat_buf all = WAT_BUF(ps), tmp = WAT_BUF(ps);
         bool ok = true;
         while (ok && cur(ps)->kind == WAT_STRING) {
             ok = string_bytes(ps, &tmp);
@@ -1407,7 +1417,7 @@ static bool convert(const char *text, size_t size, unsigned quote_depth, bool tr
                     kiln_diag *d)
 {
     kiln_arena arena;
-    kiln_arena_init(&arena, NULL);
+    kiln_arena_init(&arena, out->alloc); /* the caller's allocator, which out carries */
     wat_parser *ps = ARENA_NEW(&arena, wat_parser);
     bool ok = ps != NULL;
     if (!ok)
@@ -1417,6 +1427,7 @@ static bool convert(const char *text, size_t size, unsigned quote_depth, bool tr
         ps->arena = &arena;
         ps->quote_depth = quote_depth;
         ps->track = track;
+        ps->alloc = out->alloc;
         ps->labels = ARENA_ARRAY(&arena, wat_label, KILN_MAX_NESTING);
         ok = ps->labels != NULL ? wat_ops_init(ps) : fail_nomem(ps);
     }
@@ -1442,9 +1453,15 @@ static bool convert(const char *text, size_t size, unsigned quote_depth, bool tr
 bool kiln_wat_to_wasm(const uint8_t *text, size_t size, uint8_t **out, size_t *out_size,
                       kiln_diag *d)
 {
+    return kiln_wat_to_wasm_with(text, size, NULL, out, out_size, d);
+}
+
+bool kiln_wat_to_wasm_with(const uint8_t *text, size_t size, const kiln_allocator *alloc,
+                           uint8_t **out, size_t *out_size, kiln_diag *d)
+{
     *out = NULL;
     *out_size = 0;
-    wat_buf b = {0};
+    wat_buf b = {.alloc = alloc};
     if (!convert((const char *)text, size, 0, false, &b, d)) {
         wat_buf_free(&b);
         return false;

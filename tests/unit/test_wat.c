@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "test_alloc.h"
 #include "wat.h"
 
 /* One token of text, lexed alone. */
@@ -617,6 +618,54 @@ static void test_locate_validation_errors(void **state)
     assert_int_equal(d.line, 0);
 }
 
+/* Failing the N-th allocation, for every N: "out of memory", never a crash or a leak. */
+static void test_nomem_at_every_allocation(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "(module (type $t (func (param i32))) (import \"a\" \"b\" (func $i (type $t)))\n"
+        " (table $tab funcref (elem $f)) (memory (data \"x\")) (global $g (mut i32) (i32.const "
+        "0))\n"
+        " (func $f (export \"f\") (param $p i32) (result i32) (local $\"l\" f64)\n"
+        "   (block $b (result i32) (br_table $b 0 (i32.const 1) (local.get $p))))\n"
+        " (elem (table $tab) (i32.const 0) funcref (ref.func $f)) (data \"y\")\n"
+        " (func (memory.init 1 (i32.const 0) (i32.const 0) (i32.const 1))"
+        " (drop (block (param i32) (result i32) (local.get 0)))))";
+    uint8_t *want;
+    size_t want_size;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    assert_true(kiln_wat_to_wasm((const uint8_t *)text, sizeof text - 1, &want, &want_size, &d));
+    size_t n;
+    for (n = 1;; n++) {
+        counting_allocator ca;
+        counting_init(&ca, n);
+        uint8_t *out;
+        size_t size;
+        kiln_diag_init(&d);
+        bool ok = kiln_wat_to_wasm_with((const uint8_t *)text, sizeof text - 1, &ca.base, &out,
+                                        &size, &d);
+        if (ok) {
+            /* Either the failure point was never reached, or what failed was not needed (an
+             * element list is built both ways and one is dropped): the bytes are right. */
+            assert_int_equal(size, want_size);
+            assert_memory_equal(out, want, size);
+            ca.base.realloc(ca.base.ud, out, 0);
+        } else {
+            assert_int_equal(d.code, KILN_ERR_NOMEM);
+            assert_int_equal(d.offset, KILN_NO_OFFSET);
+            assert_int_equal(strncmp(d.msg, "out of memory", 13), 0);
+            assert_null(out);
+        }
+        assert_int_equal(ca.live, 0);
+        if (ca.calls < n)
+            break;
+        assert_true(n < 10000);
+    }
+    free(want);
+    assert_true(n > 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -637,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_hostile_inputs),
         cmocka_unit_test(test_text_detection),
         cmocka_unit_test(test_locate_validation_errors),
+        cmocka_unit_test(test_nomem_at_every_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
