@@ -6,6 +6,7 @@
  * the error (on stderr in text mode, as an "error" member in JSON), and the exit status is 1.
  * An unreadable file has nothing to show, so it gets only the error.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -16,7 +17,8 @@ const char cli_inspect_help[] =
     "Show what the WebAssembly module FILE contains: its sections (offsets, sizes, custom\n"
     "section names), types, imports, functions (signature, code size, locals, names from\n"
     "the name section), tables, memories, globals (with their initialisers), exports, the\n"
-    "start function, and element and data segments. FILE '-' reads standard input.\n"
+    "start function, and element and data segments. FILE '-' reads standard input. Module\n"
+    "text (.wat, told apart by its content) is shown as its binary encoding.\n"
     "\n"
     "The module is also validated. If it fails to decode or validate, what could be decoded\n"
     "is still shown, followed by the error (FILE:0xOFFSET: error: MESSAGE on standard error,\n"
@@ -61,11 +63,15 @@ int cli_inspect(int argc, char **argv)
 
     host_file file;
     wasm_module m;
+    uint8_t *converted = NULL;
     bool read = host_read_file(path, &file, &in.error);
+    if (read &&
+        !kiln_module_input(file.data, file.size, &in.bytes, &in.size, &converted, &in.error)) {
+        host_file_free(&file);
+        read = false; /* malformed text: nothing to show but the error */
+    }
     if (read) {
-        in.bytes = file.data;
-        in.size = file.size;
-        in.decoded = kiln_decode(&m, file.data, file.size, NULL, &in.error);
+        in.decoded = kiln_decode(&m, in.bytes, in.size, NULL, &in.error);
         in.m = &m;
         if (in.decoded)
             kiln_validate(&m, NULL, &in.error);
@@ -81,6 +87,7 @@ int cli_inspect(int argc, char **argv)
 
     if (read) {
         wasm_module_free(&m);
+        free(converted);
         host_file_free(&file);
     }
     return in.error.code == KILN_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;

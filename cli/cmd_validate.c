@@ -7,6 +7,7 @@
  * its own line of stdout. Exit status: 0 if every file is valid, 1 if any is not, 2 for a bad
  * command line. docs/cli.md and docs/errors.md describe the output for users.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -14,8 +15,9 @@
 const char cli_validate_help[] =
     "Usage: kiln validate [--json] [--verbose] FILE...\n"
     "\n"
-    "Check that each FILE is a well-formed and valid WebAssembly 2.0 binary module within\n"
-    "Kiln's implementation limits (docs/limits.md). FILE '-' reads standard input.\n"
+    "Check that each FILE is a well-formed and valid WebAssembly 2.0 module within Kiln's\n"
+    "implementation limits (docs/limits.md): a binary module, or module text (.wat, told\n"
+    "apart by its content). FILE '-' reads standard input.\n"
     "\n"
     "Options:\n"
     "  --json         print one JSON object per file, one per line, on standard output:\n"
@@ -27,7 +29,7 @@ const char cli_validate_help[] =
     "  --             treat every later argument as a FILE\n"
     "\n"
     "Without --json, each failing file gets one line on standard error:\n"
-    "  FILE:0xOFFSET: error: MESSAGE\n"
+    "  FILE:0xOFFSET: error: MESSAGE       (FILE:LINE:COLUMN for malformed text)\n"
     "Error classes: malformed (does not decode), invalid (fails validation), limit (over an\n"
     "implementation limit), unsupported, io (cannot read the file), nomem.\n"
     "\n"
@@ -38,17 +40,28 @@ typedef struct validate_opts {
     bool verbose;
 } validate_opts;
 
-/* Reads, decodes and validates one file; fills d and returns false on any failure. */
+/* Reads (converting module text to binary), decodes and validates one file; fills d and returns
+ * false on any failure. */
 static bool check_file(const char *path, kiln_diag *d)
 {
     host_file file;
     if (!host_read_file(path, &file, d))
         return false;
+    const uint8_t *bytes;
+    size_t size;
+    uint8_t *converted;
+    if (!kiln_module_input(file.data, file.size, &bytes, &size, &converted, d)) {
+        host_file_free(&file);
+        return false;
+    }
     wasm_module m;
-    bool ok = kiln_decode(&m, file.data, file.size, NULL, d);
+    bool ok = kiln_decode(&m, bytes, size, NULL, d);
     if (ok)
         ok = kiln_validate(&m, NULL, d);
     wasm_module_free(&m);
+    if (!ok && converted)
+        kiln_wat_locate(file.data, file.size, d); /* the instruction's line:column in text */
+    free(converted);
     host_file_free(&file);
     return ok;
 }

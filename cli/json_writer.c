@@ -173,6 +173,10 @@ void cli_json_diag_members(cli_json *j, const kiln_diag *d)
         cli_json_kv_uint(j, "offset", d->offset);
     if (d->func_index != KILN_NO_FUNC)
         cli_json_kv_uint(j, "function", d->func_index);
+    if (d->line != 0) { /* module text */
+        cli_json_kv_uint(j, "line", d->line);
+        cli_json_kv_uint(j, "column", d->column);
+    }
     const char *nul = memchr(d->msg, '\0', sizeof d->msg);
     cli_json_kv_string(j, "message", d->msg, nul ? (size_t)(nul - d->msg) : sizeof d->msg);
 }

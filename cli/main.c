@@ -27,9 +27,9 @@ typedef struct cli_command {
 } cli_command;
 
 static const cli_command commands[] = {
-    {"compile", "compile a .wasm module to a native object and a C header", cli_compile_help,
-     cli_compile},
-    {"validate", "check that .wasm files are well-formed and valid", cli_validate_help,
+    {"compile", "compile a module (.wasm or .wat) to a native object and a C header",
+     cli_compile_help, cli_compile},
+    {"validate", "check that modules (.wasm or .wat) are well-formed and valid", cli_validate_help,
      cli_validate},
     {"inspect", "show what a module contains: sections, imports, functions, exports ...",
      cli_inspect_help, cli_inspect},

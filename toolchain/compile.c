@@ -329,15 +329,23 @@ static bool compile_unchecked(const kiln_compile_options *o, kiln_compile_result
         size = owned.size;
     }
 
+    uint8_t *converted; /* module text, converted to its binary encoding */
+    if (!kiln_module_input(bytes, size, &bytes, &size, &converted, d)) {
+        host_file_free(&owned);
+        return false;
+    }
     wasm_module m;
     bool ok = kiln_decode(&m, bytes, size, o->alloc, d);
     if (ok)
         ok = kiln_validate(&m, o->alloc, d);
+    if (!ok && converted) /* the failing instruction's line:column in the text */
+        kiln_wat_locate(o->input ? o->input : owned.data, o->input ? o->input_size : owned.size, d);
     if (ok)
         ok = generate(o, &m, prefix, base_name(path), &res, d);
     if (ok && (o->header_path || o->want_header))
         ok = kiln_header_generate(&m, prefix, base_name(path), &res.header, &res.header_size, d);
     wasm_module_free(&m);
+    free(converted);
     host_file_free(&owned);
 
     if (ok && o->output_path)

@@ -17,6 +17,8 @@ void kiln_diag_init(kiln_diag *d)
     d->code = KILN_OK;
     d->offset = KILN_NO_OFFSET;
     d->func_index = KILN_NO_FUNC;
+    d->line = 0;
+    d->column = 0;
     d->msg[0] = '\0';
 }
 
@@ -67,7 +69,8 @@ const char *kiln_err_class(kiln_err code)
     return "unknown";
 }
 
-/* "FILE:0xOFFSET: error: MESSAGE (in function N)". The offset part is left out when the error
+/* "FILE:0xOFFSET: error: MESSAGE (in function N)", or "FILE:LINE:COLUMN: ..." for module
+ * text (line != 0). The offset part is left out when the error
  * is not about a byte of the input ("FILE: error: MESSAGE"), the file part when file is NULL.
  * Returns what snprintf returns: the length the full text needs, so truncation is detectable. */
 int kiln_diag_format(const kiln_diag *d, const char *file, char *buf, size_t size)
@@ -76,6 +79,13 @@ int kiln_diag_format(const kiln_diag *d, const char *file, char *buf, size_t siz
     if (d->func_index != KILN_NO_FUNC)
         snprintf(func, sizeof func, " (in function %u)", (unsigned)d->func_index);
     bool has_offset = d->offset != KILN_NO_OFFSET;
+    if (d->line != 0) {
+        if (file)
+            return snprintf(buf, size, "%s:%u:%u: error: %s%s", file, (unsigned)d->line,
+                            (unsigned)d->column, d->msg, func);
+        return snprintf(buf, size, "%u:%u: error: %s%s", (unsigned)d->line, (unsigned)d->column,
+                        d->msg, func);
+    }
     if (file && has_offset)
         return snprintf(buf, size, "%s:0x%zx: error: %s%s", file, d->offset, d->msg, func);
     if (file)

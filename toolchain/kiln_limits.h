@@ -29,6 +29,7 @@
 #define KILN_MAX_OPERAND_STACK     100000u  /* operand stack height in one function */
 #define KILN_MAX_NAME_SIZE         100000u  /* bytes of one import/export/custom-section name */
 #define KILN_MAX_SECTIONS          100000u  /* sections of all kinds, custom ones included */
+#define KILN_MAX_TEXT_DEPTH        1000u    /* folded instructions nested in the text format */
 #define KILN_MAX_SELECT_TYPES      1000u    /* types in `select t*` (only 1 is valid) */
 
 #endif

@@ -57,9 +57,11 @@ typedef enum kiln_err {
 
 typedef struct kiln_diag {
     kiln_err code;
-    size_t offset;       /* byte offset in the input; KILN_NO_OFFSET if not about the input */
-    uint32_t func_index; /* function index (imports counted); KILN_NO_FUNC outside bodies */
-    char msg[192];       /* lower-case, no trailing period; the spec's wording first */
+    size_t offset;         /* byte offset in the input; KILN_NO_OFFSET if not about the input */
+    uint32_t func_index;   /* function index (imports counted); KILN_NO_FUNC outside bodies */
+    uint32_t line, column; /* module text: 1-based position (offset is then in the text); 0 for
+                              binary input and errors without a place in the text */
+    char msg[192];         /* lower-case, no trailing period; the spec's wording first */
 } kiln_diag;
 
 void kiln_diag_init(kiln_diag *d);
@@ -68,7 +70,8 @@ bool kiln_diag_set(kiln_diag *d, kiln_err code, size_t offset, const char *fmt, 
     KILN_PRINTF(4, 5);
 /* "malformed", "invalid", ... as used in the CLI's text and JSON output. */
 const char *kiln_err_class(kiln_err code);
-/* Prints "FILE:0xOFFSET: error: MESSAGE" (+ " (in function N)") to a string. */
+/* Prints "FILE:0xOFFSET: error: MESSAGE" (+ " (in function N)") to a string, or
+ * "FILE:LINE:COLUMN: error: MESSAGE" for an error in module text. */
 int kiln_diag_format(const kiln_diag *d, const char *file, char *buf, size_t size);
 /* Formats a one-line message into out[size], cut short if it does not fit: for messages,
  * where a cut is harmless, never for paths (check snprintf's result for those). A NULL out
@@ -515,6 +518,43 @@ typedef struct wasm_instr {
  * after each function). Errors: "illegal opcode 0xNN", "unexpected end", "integer too large",
  * "zero byte expected", "malformed reference type", ... */
 bool dec_instr(kiln_reader *r, kiln_arena *scratch, wasm_instr *out);
+
+/*
+ * wat_lex.c, wat_module.c, wat_instr.c, wat_encode.c -- the text format (wat.h inside).
+ */
+
+/* Converts module text (a "(module ...)", "(module binary ...)", "(module quote ...)" or a
+ * bare list of module fields; WebAssembly 2.0) to the module's binary encoding, which the
+ * caller then decodes and validates like any .wasm. On success *out is malloc'ed (release
+ * with free()) and holds *out_size bytes. On failure returns false with d set: class
+ * malformed with the reference interpreter's wording ("unexpected token", "unknown
+ * operator", "constant out of range", "unknown label", ...) and d->line/d->column (1-based;
+ * columns count bytes) as well as d->offset (bytes into text); limit when the text nests
+ * deeper than KILN_MAX_TEXT_DEPTH; nomem. Checks only what the text format itself says:
+ * type errors are left to kiln_validate. Thread-safe; text is never modified. */
+bool kiln_wat_to_wasm(const uint8_t *text, size_t size, uint8_t **out, size_t *out_size,
+                      kiln_diag *d);
+/* The same with every allocation through alloc (NULL = the C library): *out then comes from
+ * alloc too (release it with alloc->realloc(alloc->ud, *out, 0)). A failed allocation is
+ * KILN_ERR_NOMEM "out of memory: ...", with nothing leaked. Number literals longer than 127
+ * bytes are still copied through the C library's malloc. */
+bool kiln_wat_to_wasm_with(const uint8_t *text, size_t size, const kiln_allocator *alloc,
+                           uint8_t **out, size_t *out_size, kiln_diag *d);
+/* For an error the decoder or validator found in the conversion of text (d->offset is in the
+ * binary encoding): if that offset is where an instruction's opcode or a section entry was
+ * written, sets d->offset to the token it came from (the instruction's name, the field's
+ * keyword) and d->line/d->column to its position, and returns true. Otherwise (bytes given
+ * by (module binary ...) or (module quote ...), a section header) d is left as it is.
+ * It converts text again, recording positions: call it on the error path only. */
+bool kiln_wat_locate(const uint8_t *text, size_t size, kiln_diag *d);
+/* True if bytes look like module text: they do not start with "\0asm" and their first
+ * token (after white space and comments) is "(". */
+bool kiln_is_wat(const uint8_t *bytes, size_t size);
+/* The module bytes of an input that is binary or text: *bytes is input itself (*owned NULL)
+ * or its conversion (*owned, malloc'ed: free() it after the module is released). False
+ * with d set when text does not convert. */
+bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes, size_t *bytes_size,
+                       uint8_t **owned, kiln_diag *d);
 
 /*
  * validate.c

@@ -41,8 +41,8 @@ Kiln is an ahead-of-time WebAssembly toolchain: it turns .wasm modules into nati
 objects that link statically with a small runtime.
 
 Commands:
-  compile    compile a .wasm module to a native object and a C header
-  validate   check that .wasm files are well-formed and valid
+  compile    compile a module (.wasm or .wat) to a native object and a C header
+  validate   check that modules (.wasm or .wat) are well-formed and valid
   inspect    show what a module contains: sections, imports, functions, exports ...
   wast       run a WebAssembly spec test script against compiled code
   build      build a native executable from a WASI command module
@@ -440,5 +440,49 @@ want_stderr <<'EOF'
 text.wasm:0x0: error: magic header not detected
 EOF
 check "inspect: not a module" 1 "$kiln" inspect text.wasm
+
+
+# --- module text: kiln reads .wat itself ---------------------------------------------------
+# Text is told apart by its content (not "\0asm", first token "("), not by its name.
+printf '(module\n  (func (result i32)\n    (i32.const 0x1_0000_0000)))\n' >bad_const.wat
+printf '(module (func $f) (func $f))' >duplicate.wasm # text, despite its name
+cp "$src/type_error.wat" type_error_text.wasm
+
+check "text: a valid module" 0 "$kiln" validate "$src/demo.wat"
+
+want_stderr <<'EOF'
+type_error_text.wasm:7:16: error: type mismatch: end expects i32 but got i64 (in function 1)
+EOF
+check "text: a validation error at the instruction's line:column" 1 \
+    "$kiln" validate type_error_text.wasm
+
+want_stderr <<'EOF'
+bad_const.wat:3:16: error: constant out of range
+duplicate.wasm:1:25: error: duplicate func
+EOF
+check "text: malformed text at line:column" 1 "$kiln" validate bad_const.wat duplicate.wasm
+
+want_stdout <<'EOF'
+{"file":"bad_const.wat","valid":false,"class":"malformed","offset":44,"line":3,"column":16,"message":"constant out of range"}
+EOF
+check "text: json has line and column" 1 "$kiln" validate --json bad_const.wat
+
+check_stdin "text: standard input" 0 "$src/demo.wat" "$kiln" validate -
+
+want_stderr <<'EOF'
+bad_const.wat:3:16: error: constant out of range
+EOF
+check "text: inspect of malformed text shows only the error" 1 "$kiln" inspect bad_const.wat
+
+want_stdout <<'EOF'
+Types (2):
+  0  (i32) -> i32
+  1  () -> i32
+EOF
+want_stderr <<'EOF'
+type_error_text.wasm:0x25: error: type mismatch: end expects i32 but got i64 (in function 1)
+EOF
+contains "text: inspect shows the binary encoding, and its offsets" 1 \
+    "$kiln" inspect type_error_text.wasm
 
 finish

@@ -138,4 +138,19 @@ cmp -s fifo.o plain.o || fail "the object written to a FIFO differs from the fil
 mkdir -p outdir
 expect 1 "^mod.wasm: error: cannot write outdir: Is a directory$" "$KILN" mod.wasm -o outdir
 
+
+# Module text compiles as itself: the same object and header as wat2wasm's bytes (module text
+# is told apart by content, so a binary named .wat and text named .wasm work too), and
+# malformed text is reported at line:column with nothing left behind.
+mkdir -p text bin
+cp mod.wat text/m.wat
+cp mod.wasm bin/m.wat
+expect 0 "" "$KILN" text/m.wat -o text/m.o --header text/m.h
+expect 0 "" "$KILN" bin/m.wat -o bin/m.o --header bin/m.h
+cmp -s text/m.o bin/m.o || fail "module text compiles to another object than its binary"
+cmp -s text/m.h bin/m.h || fail "module text gives another header than its binary"
+printf '(module\n  (func (result i32)\n    (i32.const 1) (i32.bogus)))\n' >badtext.wasm
+expect 1 "^badtext.wasm:3:20: error: unknown operator$" "$KILN" badtext.wasm -o badtext.o
+[ ! -e badtext.o ] || fail "malformed text left an object behind"
+
 finish

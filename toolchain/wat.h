@@ -1,0 +1,235 @@
+/* wat.h -- the text-format reader's private header (wat_lex.c, wat_encode.c, wat_instr.c,
+ * wat_module.c, and the unit tests of the lexer).
+ *
+ * The reader turns module text into the module's binary encoding, so that the decoder and
+ * validator serve both inputs (docs/text-format.md). Its one public entry point,
+ * kiln_wat_to_wasm, is declared in toolchain.h. The pieces, in the order a module goes
+ * through them:
+ *   wat_lex.c     tokens on demand (no token array): the lexer is a small value, so a parser
+ *                 looks ahead or goes back by copying it; number and string conversion;
+ *   wat_module.c  the module grammar (fields and all their abbreviations), in two passes:
+ *                 the first collects names and explicit types, the second writes sections;
+ *   wat_instr.c   instructions, plain and folded, driven by opcodes.def's names;
+ *   wat_encode.c  growable byte buffers with LEB128 writers, and the name tables.
+ * Errors are kiln_diag records of class malformed with the reference interpreter's wording
+ * and the token's line and column.
+ */
+#ifndef KILN_TOOLCHAIN_WAT_H
+#define KILN_TOOLCHAIN_WAT_H
+
+#include "toolchain.h"
+
+/*
+ * wat_lex.c
+ */
+
+typedef enum wat_tok_kind {
+    WAT_EOF,
+    WAT_LPAR,     /* ( */
+    WAT_RPAR,     /* ) */
+    WAT_KEYWORD,  /* starts with a-z and is not a number: "module", "i32.add", "offset=8" */
+    WAT_ID,       /* $name or $"name": name/name_len hold the name without the '$' */
+    WAT_NUM,      /* a well-formed integer or float literal, inf and nan forms included */
+    WAT_STRING,   /* "...": the literal as written (decode with wat_string) */
+    WAT_RESERVED, /* any other run of idchars (malformed numbers like 1_ or 0x): an error
+                     wherever the parser meets one ("unknown operator") */
+} wat_tok_kind;
+
+typedef struct wat_token {
+    uint8_t kind;     /* wat_tok_kind */
+    bool is_int;      /* WAT_NUM: an integer (no fraction, exponent, inf or nan) */
+    bool is_nat;      /* WAT_NUM: an unsigned integer (no sign) */
+    bool id_escaped;  /* WAT_ID: written $"..." (name points into the reader's arena) */
+    const char *text; /* the token as written */
+    size_t len;
+    const char *name; /* WAT_ID: the name without '$' */
+    size_t name_len;
+    size_t offset;         /* of the first byte */
+    uint32_t line, column; /* 1-based; columns count bytes */
+} wat_token;
+
+typedef struct wat_lexer {
+    const char *base, *p, *end;
+    uint32_t line;
+    const char *line_start;
+    kiln_arena *arena; /* for escaped ids */
+    kiln_diag *d;
+    wat_token tok; /* the current token (after wat_next) */
+} wat_lexer;
+
+/* arena receives the names of $"..." ids; NULL for a look-ahead copy, whose escaped ids
+ * then have no name (so peeking at a huge $"..." costs no allocation). */
+void wat_lex_init(wat_lexer *lx, const char *text, size_t size, kiln_arena *arena, kiln_diag *d);
+/* Reads the next token into lx->tok. False (with d set) on a lexical error: an unclosed
+ * string or comment, a bad escape, bytes that are not UTF-8 in a string or comment, an
+ * illegal character. Whitespace, comments and annotations (@id ...) are skipped. */
+bool wat_next(wat_lexer *lx);
+
+/* Records a malformed-text error at tok. Returns false. */
+bool wat_fail(kiln_diag *d, const wat_token *tok, const char *fmt, ...) KILN_PRINTF(3, 4);
+
+/* The decoded bytes of a WAT_STRING token. out must hold tok->len bytes (a string never
+ * decodes to more than it is written with). Returns the decoded length. The token was
+ * checked by the lexer, so this cannot fail. */
+size_t wat_string(const wat_token *tok, uint8_t *out);
+
+/* Integer literals. nat: digits or 0x hexdigits with single '_' between digits.
+ * wat_int: sign? nat, into a value of bits (32 or 64) bits: anything from -2^(bits-1) to
+ * 2^bits - 1, stored as its two's complement. False when out of range or not an integer. */
+bool wat_nat_u64(const wat_token *tok, uint64_t *out); /* false on overflow / not a nat */
+/* The same for text that is not a token of its own: the N of "offset=N" and "align=N". */
+bool wat_nat_text(const char *s, size_t n, uint64_t *out);
+/* Whether s[0..n) is a number literal, and of which kind. */
+bool wat_num_syntax(const char *s, size_t n, bool *is_int, bool *is_nat);
+bool wat_int(const wat_token *tok, unsigned bits, uint64_t *out);
+/* Float literals (integers too) as f32 or f64 bits, rounded to nearest even. False when
+ * the value rounds to infinity (it is not inf), or a nan payload is 0 or too wide. */
+bool wat_f32(const wat_token *tok, uint32_t *out);
+bool wat_f64(const wat_token *tok, uint64_t *out);
+/* tok is the keyword s. */
+bool wat_is_keyword(const wat_token *tok, const char *s);
+
+/*
+ * wat_encode.c
+ */
+
+/* Where an instruction's bytes came from: data[at] was written for the token at text. */
+typedef struct wat_mark {
+    size_t at, text;
+} wat_mark;
+
+typedef struct wat_buf {
+    uint8_t *data; /* malloc'ed */
+    size_t len, cap;
+    bool failed;     /* an allocation failed or the size passed KILN_MAX_MODULE_SIZE */
+    wat_mark *marks; /* sorted by at; only when the parser tracks positions */
+    size_t mark_count, mark_cap;
+    const kiln_allocator *alloc; /* for data and marks; NULL = the C library */
+} wat_buf;
+
+/* An empty buffer on the parser's allocator. */
+#define WAT_BUF(ps) ((wat_buf){.alloc = (ps)->alloc})
+
+void wat_buf_free(wat_buf *b);
+/* Records that the next byte written comes from the text at text_offset. */
+void wat_mark_here(wat_buf *b, size_t text_offset);
+/* Appends src's bytes and its marks (shifted). */
+void wat_put_buf(wat_buf *dst, const wat_buf *src);
+void wat_put_byte(wat_buf *b, uint8_t byte);
+void wat_put_bytes(wat_buf *b, const void *bytes, size_t n);
+void wat_put_u32(wat_buf *b, uint32_t v); /* unsigned LEB128, shortest form */
+void wat_put_s32(wat_buf *b, int32_t v);  /* signed LEB128, shortest form */
+void wat_put_s64(wat_buf *b, int64_t v);
+void wat_put_u32le(wat_buf *b, uint32_t v);
+void wat_put_u64le(wat_buf *b, uint64_t v);
+/* A vec(byte): the length, then the bytes. */
+void wat_put_name(wat_buf *b, const uint8_t *bytes, size_t n);
+/* A section: id, the size, then the content of src (nothing when src is empty and
+ * !always). */
+void wat_put_section(wat_buf *b, uint8_t id, const wat_buf *src, uint32_t count, bool always);
+
+/* Names of one index space: $name -> index. An open-addressing table in an arena. */
+typedef struct wat_names {
+    struct wat_name_slot *slots;
+    uint32_t cap, used;
+} wat_names;
+
+/* Adds name -> index. False if the name is there already (*old = its index) or on
+ * allocation failure (*old = UINT32_MAX). */
+bool wat_names_add(wat_names *n, kiln_arena *a, const char *name, size_t len, uint32_t index,
+                   uint32_t *old);
+/* The index of name, or UINT32_MAX. */
+uint32_t wat_names_get(const wat_names *n, const char *name, size_t len);
+
+/*
+ * wat_module.c and wat_instr.c share the parser state.
+ */
+
+typedef struct wat_functype {
+    uint32_t param_count, result_count;
+    wasm_valtype *types; /* params then results */
+} wat_functype;
+
+enum {
+    WAT_SPACE_TYPE,
+    WAT_SPACE_FUNC,
+    WAT_SPACE_TABLE,
+    WAT_SPACE_MEMORY,
+    WAT_SPACE_GLOBAL,
+    WAT_SPACE_ELEM,
+    WAT_SPACE_DATA,
+    WAT_SPACE_COUNT
+};
+
+typedef struct wat_label {
+    const char *name; /* NULL for none */
+    size_t len;
+} wat_label;
+
+typedef struct wat_parser {
+    wat_lexer lx;
+    kiln_diag *d;
+    kiln_arena *arena;
+    wat_names names[WAT_SPACE_COUNT];
+    uint32_t counts[WAT_SPACE_COUNT]; /* entries in each index space so far */
+    wat_functype *types;              /* explicit types, then the implicit ones */
+    wat_names sigs;                   /* signature -> its first index in types */
+    uint32_t type_count, type_cap;
+    /* The function being read. */
+    wat_names locals;
+    uint32_t local_count; /* parameters + locals */
+    wat_label *labels;    /* KILN_MAX_NESTING entries */
+    uint32_t label_depth;
+    unsigned depth;              /* parentheses nested in the instruction being read */
+    bool uses_data_index;        /* memory.init or data.drop seen: write a data count section */
+    wat_names ops;               /* instruction name -> wasm_op, built per reader */
+    unsigned quote_depth;        /* (module quote ...) inside quoted text */
+    bool track;                  /* record wat_marks (kiln_wat_locate) */
+    const kiln_allocator *alloc; /* the caller's, for the arena and every buffer */
+    size_t field_at;             /* text offset of the module field being written */
+} wat_parser;
+
+/* The current token; advance; expect. Each failing function returns false with d set. */
+bool wat_advance(wat_parser *ps);
+bool wat_expect_lpar(wat_parser *ps);
+bool wat_expect_rpar(wat_parser *ps);
+/* "unexpected token" (or "unknown operator" for a reserved token, "unexpected end" at EOF). */
+bool wat_unexpected(wat_parser *ps);
+/* The next token after the current one is keyword kw, i.e. the input is at "( kw". */
+bool wat_peek_field(wat_parser *ps, const char *kw);
+
+bool wat_valtype(wat_parser *ps, wasm_valtype *out);        /* at the keyword; advances */
+bool wat_reftype_kw(const wat_token *t, wasm_valtype *out); /* funcref | externref */
+/* An index: a u32 nat or an $id of space (space -1: a nat only). */
+bool wat_index(wat_parser *ps, int space, uint32_t *out);
+/* typeuse ::= ('(' 'type' x ')')? ('(' 'param' ... ')')* ('(' 'result' ... ')')*, resolved
+ * to a type index: x, after checking that the inline types match it ("inline function
+ * type"), or the first type equal to the inline ones, appended when there is none.
+ * bind_params: parameter names become locals (function definitions); allow_param_names
+ * false: a named parameter is "unexpected token" (blocks, call_indirect). */
+typedef struct wat_typeref {
+    uint32_t type_index;
+    bool has_type; /* (type x) given */
+    bool has_inline;
+    bool is_short;      /* blocks only: no (type x), no params, at most one result: */
+    uint8_t short_type; /* 0x40 or the result's value type; type_index is unset */
+} wat_typeref;
+bool wat_typeuse(wat_parser *ps, bool bind_params, bool allow_param_names, wat_typeref *out);
+/* A block type: wat_typeuse, but [] -> [] and [] -> [t] written inline are short forms and
+ * never add a type. */
+bool wat_blocktype(wat_parser *ps, wat_typeref *out);
+/* The first type equal to params -> results, appended when there is none; UINT32_MAX (d set)
+ * on allocation failure or past KILN_MAX_TYPES. */
+uint32_t wat_find_or_add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
+                              const wasm_valtype *results, uint32_t nr);
+
+/* instr* up to the closing ")" (not consumed) into body. */
+bool wat_instrs(wat_parser *ps, wat_buf *body);
+/* A constant expression as instructions up to ")" plus the final end. */
+bool wat_expr(wat_parser *ps, wat_buf *body);
+/* One folded instruction "( op ... )" at "(": for offset and elem item abbreviations. */
+bool wat_folded_instr(wat_parser *ps, wat_buf *body);
+/* Builds the name -> op table. */
+bool wat_ops_init(wat_parser *ps);
+
+#endif

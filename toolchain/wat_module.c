@@ -1,0 +1,1547 @@
+/* wat_module.c -- modules in the text format: WebAssembly 2.0, section 6.6, -> binary bytes.
+ *
+ *   module  ::= '(' 'module' id? field* ')' | field*          (a file of fields alone)
+ *             | '(' 'module' id? 'binary' string* ')'           (the bytes as they are)
+ *             | '(' 'module' id? 'quote' string* ')'            (the strings, as module text)
+ *   field   ::= type | import | func | table | memory | global | export | start | elem | data
+ *   type    ::= '(' 'type' id? '(' 'func' ('(' 'param' id? t ')' | '(' 'param' t* ')')*
+ *                                          ('(' 'result' t* ')')* ')' ')'
+ *   import  ::= '(' 'import' name name '(' ('func' id? typeuse | 'table' id? tabletype
+ *                                         | 'memory' id? limits | 'global' id? globaltype) ')' ')'
+ *   func    ::= '(' 'func' id? inline-export* ('(' 'import' name name ')' typeuse
+ *                                            | typeuse local* instr*) ')'
+ *   table   ::= '(' 'table' id? inline-export* ('(' 'import' name name ')' tabletype
+ *                          | tabletype | reftype '(' 'elem' (funcidx* | elemexpr*) ')') ')'
+ *   memory  ::= '(' 'memory' id? inline-export* ('(' 'import' name name ')' limits
+ *                          | limits | '(' 'data' string* ')') ')'
+ *   global  ::= '(' 'global' id? inline-export* ('(' 'import' name name ')' globaltype
+ *                          | globaltype expr) ')'
+ *   export  ::= '(' 'export' name '(' ('func'|'table'|'memory'|'global') idx ')' ')'
+ *   start   ::= '(' 'start' funcidx ')'
+ *   elem    ::= '(' 'elem' id? (elemlist                                          passive
+ *                             | 'declare' elemlist                                declarative
+ *                             | ('(' 'table' x ')' | x)? offset (elemlist | funcidx*)) ')'
+ *   elemlist ::= reftype elemexpr* | 'func' funcidx*
+ *   elemexpr ::= '(' 'item' expr ')' | foldedinstr
+ *   data    ::= '(' 'data' id? (string* | ('(' 'memory' x ')' | x)? offset string*) ')'
+ *   offset  ::= '(' 'offset' expr ')' | foldedinstr
+ *
+ * Two passes over the fields. The first reads every explicit type and gives every named
+ * function, table, memory, global, element and data segment its index (references may point
+ * forward); it also checks that imports come before definitions and that no name is defined
+ * twice. The second writes each field into its section's buffer, in text order; implicit
+ * types (a typeuse with no (type x), a block type with parameters or several results) are
+ * appended after the explicit ones in the order they occur, as the spec says and wat2wasm
+ * does. Encoding choices follow wat2wasm 1.0.32 wherever the binary format leaves a choice
+ * (shortest LEB128s, consecutive locals of one type grouped, element segment flags, a data
+ * count section only when a body uses memory.init or data.drop, no name section), so the
+ * output is byte-identical to wast2json's for the spec suite (tests/spec/spec_wat.c).
+ * Entry points (toolchain.h): kiln_wat_to_wasm; kiln_is_wat and kiln_module_input, which the
+ * CLI (validate, inspect) and kiln_compile call on every input.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wat.h"
+
+enum {
+    SEC_CUSTOM,
+    SEC_TYPE,
+    SEC_IMPORT,
+    SEC_FUNC,
+    SEC_TABLE,
+    SEC_MEMORY,
+    SEC_GLOBAL,
+    SEC_EXPORT,
+    SEC_START,
+    SEC_ELEM,
+    SEC_CODE,
+    SEC_DATA,
+    SEC_DATACOUNT,
+    SEC_COUNT
+};
+
+typedef struct wat_sections {
+    wat_buf buf[SEC_COUNT];
+    uint32_t count[SEC_COUNT];
+} wat_sections;
+
+static void sections_init(const wat_parser *ps, wat_sections *s)
+{
+    memset(s, 0, sizeof *s);
+    for (int i = 0; i < SEC_COUNT; i++)
+        s->buf[i].alloc = ps->alloc;
+}
+
+static const char *const space_names[WAT_SPACE_COUNT] = {
+    [WAT_SPACE_TYPE] = "type",     [WAT_SPACE_FUNC] = "func",     [WAT_SPACE_TABLE] = "table",
+    [WAT_SPACE_MEMORY] = "memory", [WAT_SPACE_GLOBAL] = "global", [WAT_SPACE_ELEM] = "elem",
+    [WAT_SPACE_DATA] = "data"};
+
+static bool fail_nomem(wat_parser *ps)
+{
+    return kiln_diag_set(ps->d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory: text module");
+}
+
+static const wat_token *cur(wat_parser *ps)
+{
+    return &ps->lx.tok;
+}
+
+/* An entry of section b starts here, for the field or abbreviation at text (see
+ * kiln_wat_locate: the validator reports entries by their first byte). */
+static void mark_entry(wat_parser *ps, wat_buf *b, size_t text)
+{
+    if (ps->track)
+        wat_mark_here(b, text);
+}
+
+bool wat_advance(wat_parser *ps)
+{
+    return wat_next(&ps->lx);
+}
+
+bool wat_unexpected(wat_parser *ps)
+{
+    const wat_token *t = cur(ps);
+    if (t->kind == WAT_EOF)
+        return wat_fail(ps->d, t, "unexpected end");
+    if (t->kind == WAT_RESERVED)
+        return wat_fail(ps->d, t, "unknown operator");
+    return wat_fail(ps->d, t, "unexpected token");
+}
+
+bool wat_expect_lpar(wat_parser *ps)
+{
+    return cur(ps)->kind == WAT_LPAR ? wat_advance(ps) : wat_unexpected(ps);
+}
+
+bool wat_expect_rpar(wat_parser *ps)
+{
+    return cur(ps)->kind == WAT_RPAR ? wat_advance(ps) : wat_unexpected(ps);
+}
+
+bool wat_peek_field(wat_parser *ps, const char *kw)
+{
+    if (cur(ps)->kind != WAT_LPAR)
+        return false;
+    wat_lexer copy = ps->lx;
+    kiln_diag scratch;
+    kiln_diag_init(&scratch);
+    copy.d = &scratch; /* an error here is found again when the parser gets there */
+    copy.arena = NULL; /* no names decoded for a look-ahead */
+    return wat_next(&copy) && wat_is_keyword(&copy.tok, kw);
+}
+
+static bool expect_keyword(wat_parser *ps, const char *kw)
+{
+    return wat_is_keyword(cur(ps), kw) ? wat_advance(ps) : wat_unexpected(ps);
+}
+
+bool wat_reftype_kw(const wat_token *t, wasm_valtype *out)
+{
+    if (wat_is_keyword(t, "funcref"))
+        *out = WASM_VT_FUNCREF;
+    else if (wat_is_keyword(t, "externref"))
+        *out = WASM_VT_EXTERNREF;
+    else
+        return false;
+    return true;
+}
+
+bool wat_valtype(wat_parser *ps, wasm_valtype *out)
+{
+    static const struct {
+        const char *name;
+        wasm_valtype type;
+    } types[] = {{"i32", WASM_VT_I32},
+                 {"i64", WASM_VT_I64},
+                 {"f32", WASM_VT_F32},
+                 {"f64", WASM_VT_F64},
+                 {"v128", WASM_VT_V128}};
+    for (size_t i = 0; i < KILN_ARRAY_LEN(types); i++) {
+        if (wat_is_keyword(cur(ps), types[i].name)) {
+            *out = types[i].type;
+            return wat_advance(ps);
+        }
+    }
+    if (wat_reftype_kw(cur(ps), out))
+        return wat_advance(ps);
+    return wat_unexpected(ps);
+}
+
+bool wat_index(wat_parser *ps, int space, uint32_t *out)
+{
+    const wat_token *t = cur(ps);
+    if (t->kind == WAT_ID && space >= 0) {
+        uint32_t i = wat_names_get(&ps->names[space], t->name, t->name_len);
+        if (i == UINT32_MAX)
+            return wat_fail(ps->d, t, "unknown %s $%.*s", space_names[space],
+                            (int)(t->name_len > 64 ? 64 : t->name_len), t->name);
+        *out = i;
+        return wat_advance(ps);
+    }
+    if (t->kind == WAT_NUM && t->is_nat) {
+        uint64_t v;
+        if (!wat_nat_u64(t, &v) || v > UINT32_MAX)
+            return wat_fail(ps->d, t, "constant out of range");
+        *out = (uint32_t)v;
+        return wat_advance(ps);
+    }
+    return wat_unexpected(ps);
+}
+
+/* The bytes of a string token, decoded into tmp (replacing its contents). */
+static bool string_bytes(wat_parser *ps, wat_buf *tmp)
+{
+    const wat_token *t = cur(ps);
+    if (t->kind != WAT_STRING)
+        return wat_unexpected(ps);
+    tmp->len = 0;
+    wat_put_bytes(tmp, t->text, t->len); /* reserve, then decode in place */
+    if (tmp->failed)
+        return fail_nomem(ps);
+    tmp->len = wat_string(t, tmp->data);
+    return true;
+}
+
+/* name ::= string, valid UTF-8; written as vec(byte). */
+static bool put_name(wat_parser *ps, wat_buf *b)
+{
+    wat_buf tmp = WAT_BUF(ps);
+    bool ok = string_bytes(ps, &tmp);
+    if (ok && !kiln_utf8_valid(tmp.data, tmp.len))
+        ok = wat_fail(ps->d, cur(ps), "malformed UTF-8 encoding");
+    if (ok) {
+        wat_put_name(b, tmp.data, tmp.len);
+        ok = wat_advance(ps);
+    }
+    wat_buf_free(&tmp);
+    return ok;
+}
+
+/*
+ * Types
+ */
+
+/* The key of a function type in the type table: param count (4 bytes), then the types. */
+static bool type_key(wat_parser *ps, const wasm_valtype *params, uint32_t np,
+                     const wasm_valtype *results, uint32_t nr, char **key, size_t *len)
+{
+    size_t n = 4 + (size_t)np + nr;
+    char *k = ARENA_ARRAY(ps->arena, char, n);
+    if (!k)
+        return fail_nomem(ps);
+    memcpy(k, &np, 4);
+    if (np)
+        memcpy(k + 4, params, np);
+    if (nr)
+        memcpy(k + 4 + np, results, nr);
+    *key = k;
+    *len = n;
+    return true;
+}
+
+/* Appends a type (explicit or implicit); *out = its index. Keeps the first index of each
+ * signature in ps->sigs, so that implicit type uses find the smallest equal type. */
+static bool add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
+                     const wasm_valtype *results, uint32_t nr, uint32_t *out)
+{
+    if (ps->type_count >= KILN_MAX_TYPES)
+        return kiln_diag_set(ps->d, KILN_ERR_LIMIT, cur(ps)->offset, "too many types: more than %u",
+                             KILN_MAX_TYPES);
+    if (ps->type_count == ps->type_cap) {
+        uint32_t cap = ps->type_cap ? ps->type_cap * 2 : 16;
+        wat_functype *grown = ARENA_ARRAY(ps->arena, wat_functype, cap);
+        if (!grown)
+            return fail_nomem(ps);
+        if (ps->type_count)
+            memcpy(grown, ps->types, ps->type_count * sizeof *grown);
+        ps->types = grown;
+        ps->type_cap = cap;
+    }
+    char *key;
+    size_t len;
+    if (!type_key(ps, params, np, results, nr, &key, &len))
+        return false;
+    wat_functype *ft = &ps->types[ps->type_count];
+    ft->param_count = np;
+    ft->result_count = nr;
+    ft->types = (wasm_valtype *)key + 4;
+    uint32_t old;
+    if (!wat_names_add(&ps->sigs, ps->arena, key, len, ps->type_count, &old) && old == UINT32_MAX)
+        return fail_nomem(ps);
+    *out = ps->type_count++;
+    return true;
+}
+
+uint32_t wat_find_or_add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
+                              const wasm_valtype *results, uint32_t nr)
+{
+    char *key;
+    size_t len;
+    if (!type_key(ps, params, np, results, nr, &key, &len))
+        return UINT32_MAX;
+    uint32_t i = wat_names_get(&ps->sigs, key, len);
+    if (i != UINT32_MAX)
+        return i;
+    if (!add_type(ps, params, np, results, nr, &i))
+        return UINT32_MAX;
+    return i;
+}
+
+/* ('(' 'param' ...')')* ('(' 'result' ... ')')* into params and results (one byte per
+ * type). bind: parameter names become locals. */
+static bool params_results(wat_parser *ps, bool bind, bool allow_names, wat_buf *params,
+                           wat_buf *results)
+{
+    while (wat_peek_field(ps, "param")) {
+        if (!wat_advance(ps) || !wat_advance(ps))
+            return false;
+        if (cur(ps)->kind == WAT_ID) {
+            if (!allow_names)
+                return wat_unexpected(ps);
+            wat_token id = *cur(ps);
+            wasm_valtype vt;
+            if (!wat_advance(ps) || !wat_valtype(ps, &vt))
+                return false;
+            wat_put_byte(params, vt);
+            if (bind) {
+                uint32_t old;
+                if (!wat_names_add(&ps->locals, ps->arena, id.name, id.name_len, ps->local_count,
+                                   &old))
+                    return old == UINT32_MAX ? fail_nomem(ps)
+                                             : wat_fail(ps->d, &id, "duplicate local");
+                ps->local_count++;
+            }
+        } else {
+            while (cur(ps)->kind == WAT_KEYWORD) {
+                wasm_valtype vt;
+                if (!wat_valtype(ps, &vt))
+                    return false;
+                wat_put_byte(params, vt);
+                if (bind)
+                    ps->local_count++;
+            }
+        }
+        if (!wat_expect_rpar(ps))
+            return false;
+    }
+    while (wat_peek_field(ps, "result")) {
+        if (!wat_advance(ps) || !wat_advance(ps))
+            return false;
+        while (cur(ps)->kind == WAT_KEYWORD) {
+            wasm_valtype vt;
+            if (!wat_valtype(ps, &vt))
+                return false;
+            wat_put_byte(results, vt);
+        }
+        if (!wat_expect_rpar(ps))
+            return false;
+    }
+    if (wat_peek_field(ps, "param")) /* a parameter after a result */
+        return wat_advance(ps) && wat_unexpected(ps);
+    if (params->failed || results->failed)
+        return fail_nomem(ps);
+    if (params->len > KILN_MAX_PARAMS || results->len > KILN_MAX_RESULTS)
+        return kiln_diag_set(ps->d, KILN_ERR_LIMIT, cur(ps)->offset,
+                             "too many parameters or results: more than %u", KILN_MAX_PARAMS);
+    return true;
+}
+
+static bool typeuse(wat_parser *ps, bool bind_params, bool allow_param_names, bool block,
+                    wat_typeref *out);
+
+bool wat_typeuse(wat_parser *ps, bool bind_params, bool allow_param_names, wat_typeref *out)
+{
+    return typeuse(ps, bind_params, allow_param_names, false, out);
+}
+
+bool wat_blocktype(wat_parser *ps, wat_typeref *out)
+{
+    return typeuse(ps, false, false, true, out);
+}
+
+static bool typeuse(wat_parser *ps, bool bind_params, bool allow_param_names, bool block,
+                    wat_typeref *out)
+{
+    memset(out, 0, sizeof *out);
+    wat_token type_tok = *cur(ps);
+    if (wat_peek_field(ps, "type")) {
+        if (!wat_advance(ps) || !wat_advance(ps))
+            return false;
+        type_tok = *cur(ps);
+        if (!wat_index(ps, WAT_SPACE_TYPE, &out->type_index) || !wat_expect_rpar(ps))
+            return false;
+        out->has_type = true;
+    }
+    wat_buf params = WAT_BUF(ps), results = WAT_BUF(ps);
+    bool ok = params_results(ps, bind_params, allow_param_names, &params, &results);
+    out->has_inline = params.len || results.len;
+    if (ok && out->has_type && out->type_index >= ps->type_count) {
+        /* No such type: with inline types there is nothing to check them against; without,
+         * the index is written as it is and kiln_validate reports it. */
+        if (out->has_inline)
+            ok = wat_fail(ps->d, &type_tok, "unknown type");
+    } else if (ok && out->has_type) {
+        const wat_functype *ft = &ps->types[out->type_index];
+        if (out->has_inline &&
+            (ft->param_count != params.len || ft->result_count != results.len ||
+             (params.len && memcmp(ft->types, params.data, params.len) != 0) ||
+             (results.len && memcmp(ft->types + ft->param_count, results.data, results.len))))
+            ok = wat_fail(ps->d, &type_tok, "inline function type");
+        if (ok && bind_params && !out->has_inline)
+            ps->local_count += ft->param_count;
+    } else if (ok && block && params.len == 0 && results.len <= 1) {
+        out->is_short = true;
+        out->short_type = results.len ? results.data[0] : 0x40;
+    } else if (ok) {
+        out->type_index = wat_find_or_add_type(ps, params.data, (uint32_t)params.len, results.data,
+                                               (uint32_t)results.len);
+        ok = out->type_index != UINT32_MAX;
+    }
+    wat_buf_free(&params);
+    wat_buf_free(&results);
+    return ok;
+}
+
+/*
+ * Pass 1: names, explicit types, the order of imports.
+ */
+
+/* Skips from "(" to just after its ")". */
+static bool skip_balanced(wat_parser *ps)
+{
+    size_t depth = 0;
+    do {
+        if (cur(ps)->kind == WAT_EOF)
+            return wat_unexpected(ps);
+        if (cur(ps)->kind == WAT_LPAR)
+            depth++;
+        else if (cur(ps)->kind == WAT_RPAR)
+            depth--;
+        if (!wat_advance(ps))
+            return false;
+    } while (depth > 0);
+    return true;
+}
+
+/* Gives the next index of space to the field; its $id, if any, names it. */
+static bool define(wat_parser *ps, int space, const wat_token *id)
+{
+    uint32_t index = ps->counts[space];
+    if (index == UINT32_MAX)
+        return kiln_diag_set(ps->d, KILN_ERR_LIMIT, cur(ps)->offset, "too many %ss",
+                             space_names[space]);
+    ps->counts[space]++;
+    if (id && id->kind == WAT_ID) {
+        uint32_t old;
+        if (!wat_names_add(&ps->names[space], ps->arena, id->name, id->name_len, index, &old))
+            return old == UINT32_MAX ? fail_nomem(ps)
+                                     : wat_fail(ps->d, id, "duplicate %s", space_names[space]);
+    }
+    return true;
+}
+
+/* (type id? (func ...)) */
+static bool collect_type(wat_parser *ps)
+{
+    wat_token id = *cur(ps);
+    if (id.kind == WAT_ID && !wat_advance(ps))
+        return false;
+    if (!wat_expect_lpar(ps) || !expect_keyword(ps, "func"))
+        return false;
+    wat_buf params = WAT_BUF(ps), results = WAT_BUF(ps);
+    bool ok = params_results(ps, false, true, &params, &results) && wat_expect_rpar(ps) &&
+              wat_expect_rpar(ps);
+    uint32_t index;
+    if (ok)
+        ok = add_type(ps, params.data, (uint32_t)params.len, results.data, (uint32_t)results.len,
+                      &index);
+    wat_buf_free(&params);
+    wat_buf_free(&results);
+    if (ok && id.kind == WAT_ID) {
+        uint32_t old;
+        if (!wat_names_add(&ps->names[WAT_SPACE_TYPE], ps->arena, id.name, id.name_len, index,
+                           &old))
+            ok = old == UINT32_MAX ? fail_nomem(ps) : wat_fail(ps->d, &id, "duplicate type");
+    }
+    ps->counts[WAT_SPACE_TYPE] = ps->type_count;
+    return ok;
+}
+
+static int space_of_keyword(const wat_token *t)
+{
+    if (wat_is_keyword(t, "func"))
+        return WAT_SPACE_FUNC;
+    if (wat_is_keyword(t, "table"))
+        return WAT_SPACE_TABLE;
+    if (wat_is_keyword(t, "memory"))
+        return WAT_SPACE_MEMORY;
+    if (wat_is_keyword(t, "global"))
+        return WAT_SPACE_GLOBAL;
+    return -1;
+}
+
+static const char *const def_names[WAT_SPACE_COUNT] = {[WAT_SPACE_FUNC] = "function",
+                                                       [WAT_SPACE_TABLE] = "table",
+                                                       [WAT_SPACE_MEMORY] = "memory",
+                                                       [WAT_SPACE_GLOBAL] = "global"};
+
+/* An import of space after a definition is malformed ("import after function"). */
+static bool check_import_order(wat_parser *ps, int first_def, const wat_token *at)
+{
+    if (first_def >= 0)
+        return wat_fail(ps->d, at, "import after %s", def_names[first_def]);
+    return true;
+}
+
+/* One field, at its keyword, for pass 1. */
+static bool collect_field(wat_parser *ps, int *first_def)
+{
+    wat_token kw = *cur(ps);
+    if (wat_is_keyword(&kw, "type")) {
+        if (!wat_advance(ps) || !collect_type(ps))
+            return false;
+        return true;
+    }
+    int space = space_of_keyword(&kw);
+    if (wat_is_keyword(&kw, "import")) {
+        if (!check_import_order(ps, *first_def, &kw))
+            return false;
+        /* import "m" "n" ( kind id? */
+        if (!wat_advance(ps))
+            return false;
+        for (int i = 0; i < 2; i++) {
+            if (cur(ps)->kind != WAT_STRING)
+                return wat_unexpected(ps);
+            if (!wat_advance(ps))
+                return false;
+        }
+        if (!wat_expect_lpar(ps))
+            return false;
+        space = space_of_keyword(cur(ps));
+        if (space < 0)
+            return wat_unexpected(ps);
+        if (!wat_advance(ps) || !define(ps, space, cur(ps)))
+            return false;
+        /* Skip to the description's ")"; the import's own follows below. */
+        while (cur(ps)->kind != WAT_RPAR) {
+            if (cur(ps)->kind == WAT_EOF)
+                return wat_unexpected(ps);
+            if (!(cur(ps)->kind == WAT_LPAR ? skip_balanced(ps) : wat_advance(ps)))
+                return false;
+        }
+        if (!wat_advance(ps))
+            return false;
+    } else if (space >= 0) {
+        if (!wat_advance(ps))
+            return false;
+        if (!define(ps, space, cur(ps)))
+            return false;
+        if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+            return false;
+        bool imported = false;
+        for (;;) {
+            wasm_valtype rt;
+            if (space == WAT_SPACE_TABLE && wat_reftype_kw(cur(ps), &rt)) {
+                if (!wat_advance(ps))
+                    return false;
+                continue;
+            }
+            if (cur(ps)->kind != WAT_LPAR)
+                break;
+            if (wat_peek_field(ps, "import")) {
+                imported = true;
+                if (!check_import_order(ps, *first_def, cur(ps)))
+                    return false;
+            } else if (space == WAT_SPACE_TABLE && wat_peek_field(ps, "elem")) {
+                if (!define(ps, WAT_SPACE_ELEM, NULL))
+                    return false;
+            } else if (space == WAT_SPACE_MEMORY && wat_peek_field(ps, "data")) {
+                if (!define(ps, WAT_SPACE_DATA, NULL))
+                    return false;
+            }
+            if (!skip_balanced(ps))
+                return false;
+        }
+        if (!imported && *first_def < 0)
+            *first_def = space;
+    } else if (wat_is_keyword(&kw, "elem") || wat_is_keyword(&kw, "data")) {
+        if (!wat_advance(ps))
+            return false;
+        if (!define(ps, wat_is_keyword(&kw, "elem") ? WAT_SPACE_ELEM : WAT_SPACE_DATA, cur(ps)))
+            return false;
+    } else if (!wat_is_keyword(&kw, "export") && !wat_is_keyword(&kw, "start")) {
+        return wat_unexpected(ps);
+    }
+    /* Skip to the field's ")". */
+    while (cur(ps)->kind != WAT_RPAR) {
+        if (cur(ps)->kind == WAT_EOF)
+            return wat_unexpected(ps);
+        if (cur(ps)->kind == WAT_LPAR) {
+            if (!skip_balanced(ps))
+                return false;
+        } else if (!wat_advance(ps)) {
+            return false;
+        }
+    }
+    return wat_advance(ps);
+}
+
+/*
+ * Pass 2: the sections.
+ */
+
+/* limits ::= u32 u32? */
+static bool limits(wat_parser *ps, wat_buf *b)
+{
+    uint64_t min, max = 0;
+    const wat_token *t = cur(ps);
+    if (t->kind != WAT_NUM || !t->is_nat || !t->is_int)
+        return wat_unexpected(ps);
+    if (!wat_nat_u64(t, &min) || min > UINT32_MAX)
+        return wat_fail(ps->d, t, "i32 constant out of range");
+    if (!wat_advance(ps))
+        return false;
+    t = cur(ps);
+    bool has_max = t->kind == WAT_NUM;
+    if (has_max) {
+        if (!t->is_nat || !t->is_int)
+            return wat_unexpected(ps);
+        if (!wat_nat_u64(t, &max) || max > UINT32_MAX)
+            return wat_fail(ps->d, t, "i32 constant out of range");
+        if (!wat_advance(ps))
+            return false;
+    }
+    wat_put_byte(b, has_max ? 1 : 0);
+    wat_put_u32(b, (uint32_t)min);
+    if (has_max)
+        wat_put_u32(b, (uint32_t)max);
+    return true;
+}
+
+/* tabletype ::= limits reftype; written reftype, limits. */
+static bool table_type(wat_parser *ps, wat_buf *b)
+{
+    wat_buf lim = WAT_BUF(ps);
+    bool ok = limits(ps, &lim);
+    wasm_valtype rt = 0;
+    if (ok && !wat_reftype_kw(cur(ps), &rt))
+        ok = wat_unexpected(ps);
+    if (ok) {
+        wat_put_byte(b, rt);
+        wat_put_buf(b, &lim);
+        ok = wat_advance(ps);
+    }
+    wat_buf_free(&lim);
+    return ok;
+}
+
+/* globaltype ::= valtype | '(' 'mut' valtype ')' */
+static bool global_type(wat_parser *ps, wat_buf *b)
+{
+    wasm_valtype vt;
+    if (wat_peek_field(ps, "mut")) {
+        if (!wat_advance(ps) || !wat_advance(ps) || !wat_valtype(ps, &vt) || !wat_expect_rpar(ps))
+            return false;
+        wat_put_byte(b, vt);
+        wat_put_byte(b, 1);
+        return true;
+    }
+    if (!wat_valtype(ps, &vt))
+        return false;
+    wat_put_byte(b, vt);
+    wat_put_byte(b, 0);
+    return true;
+}
+
+/* '(' 'export' name ')' for an entity of kind at index. */
+static bool inline_exports(wat_parser *ps, wat_sections *s, uint8_t kind, uint32_t index)
+{
+    while (wat_peek_field(ps, "export")) {
+        mark_entry(ps, &s->buf[SEC_EXPORT], cur(ps)->offset);
+        if (!wat_advance(ps) || !wat_advance(ps))
+            return false;
+        if (!put_name(ps, &s->buf[SEC_EXPORT]))
+            return false;
+        wat_put_byte(&s->buf[SEC_EXPORT], kind);
+        wat_put_u32(&s->buf[SEC_EXPORT], index);
+        s->count[SEC_EXPORT]++;
+        if (!wat_expect_rpar(ps))
+            return false;
+    }
+    return true;
+}
+
+/* '(' 'import' name name ')' as the start of an import entry. */
+static bool inline_import(wat_parser *ps, wat_sections *s)
+{
+    mark_entry(ps, &s->buf[SEC_IMPORT], cur(ps)->offset);
+    if (!wat_advance(ps) || !wat_advance(ps))
+        return false;
+    if (!put_name(ps, &s->buf[SEC_IMPORT]) || !put_name(ps, &s->buf[SEC_IMPORT]))
+        return false;
+    s->count[SEC_IMPORT]++;
+    return wat_expect_rpar(ps);
+}
+
+/* The import descriptions after the kind keyword and id. */
+static bool import_desc(wat_parser *ps, wat_sections *s, int space)
+{
+    wat_buf *b = &s->buf[SEC_IMPORT];
+    switch (space) {
+    case WAT_SPACE_FUNC: {
+        ps->local_count = 0;
+        ps->locals = (wat_names){0};
+        wat_typeref tu;
+        if (!wat_typeuse(ps, false, true, &tu))
+            return false;
+        wat_put_byte(b, WASM_EXTERN_FUNC);
+        wat_put_u32(b, tu.type_index);
+        return true;
+    }
+    case WAT_SPACE_TABLE:
+        wat_put_byte(b, WASM_EXTERN_TABLE);
+        return table_type(ps, b);
+    case WAT_SPACE_MEMORY:
+        wat_put_byte(b, WASM_EXTERN_MEMORY);
+        return limits(ps, b);
+    default:
+        wat_put_byte(b, WASM_EXTERN_GLOBAL);
+        return global_type(ps, b);
+    }
+}
+
+/* (import "m" "n" (kind id? desc)) at the keyword import. */
+static bool import_field(wat_parser *ps, wat_sections *s)
+{
+    mark_entry(ps, &s->buf[SEC_IMPORT], ps->field_at);
+    if (!put_name(ps, &s->buf[SEC_IMPORT]) || !put_name(ps, &s->buf[SEC_IMPORT]))
+        return false;
+    s->count[SEC_IMPORT]++;
+    if (!wat_expect_lpar(ps))
+        return false;
+    int space = space_of_keyword(cur(ps));
+    if (space < 0)
+        return wat_unexpected(ps);
+    ps->counts[space]++;
+    if (!wat_advance(ps))
+        return false;
+    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+        return false;
+    return import_desc(ps, s, space) && wat_expect_rpar(ps) && wat_expect_rpar(ps);
+}
+
+/* The locals and body of a defined function into a code entry. */
+static bool func_body(wat_parser *ps, wat_sections *s)
+{
+    wat_buf groups = WAT_BUF(ps), body = WAT_BUF(ps);
+    uint32_t group_count = 0, run = 0;
+    wasm_valtype run_type = 0;
+    bool ok = true;
+    while (ok && wat_peek_field(ps, "local")) {
+        ok = wat_advance(ps) && wat_advance(ps);
+        wat_token id = *cur(ps);
+        bool named = ok && id.kind == WAT_ID;
+        if (named)
+            ok = wat_advance(ps);
+        while (ok && cur(ps)->kind == WAT_KEYWORD) {
+            wasm_valtype vt;
+            ok = wat_valtype(ps, &vt);
+            if (!ok)
+                break;
+            if (named) {
+                uint32_t old;
+                if (!wat_names_add(&ps->locals, ps->arena, id.name, id.name_len, ps->local_count,
+                                   &old)) {
+                    ok = old == UINT32_MAX ? fail_nomem(ps)
+                                           : wat_fail(ps->d, &id, "duplicate local");
+                    break;
+                }
+            }
+            ps->local_count++;
+            if (run && vt == run_type) {
+                run++;
+            } else {
+                if (run) {
+                    wat_put_u32(&groups, run);
+                    wat_put_byte(&groups, run_type);
+                    group_count++;
+                }
+                run = 1;
+                run_type = vt;
+            }
+            if (named)
+                break; /* (local $x t): one type */
+        }
+        ok = ok && wat_expect_rpar(ps);
+    }
+    if (ok && run) {
+        wat_put_u32(&groups, run);
+        wat_put_byte(&groups, run_type);
+        group_count++;
+    }
+    if (ok) {
+        ps->label_depth = 0;
+        ok = wat_instrs(ps, &body);
+    }
+    if (ok) {
+        if (ps->track)
+            wat_mark_here(&body, cur(ps)->offset); /* the function's end: its ")" */
+        wat_put_byte(&body, 0x0B);
+        wat_buf head = WAT_BUF(ps);
+        wat_put_u32(&head, group_count);
+        size_t size = head.len + groups.len + body.len;
+        if (size > UINT32_MAX || head.failed || groups.failed || body.failed) {
+            ok = fail_nomem(ps);
+        } else {
+            wat_buf *code = &s->buf[SEC_CODE];
+            wat_put_u32(code, (uint32_t)size);
+            wat_put_bytes(code, head.data, head.len);
+            wat_put_bytes(code, groups.data, groups.len);
+            wat_put_buf(code, &body);
+            s->count[SEC_CODE]++;
+        }
+        wat_buf_free(&head);
+    }
+    wat_buf_free(&groups);
+    wat_buf_free(&body);
+    return ok;
+}
+
+static bool func_field(wat_parser *ps, wat_sections *s)
+{
+    uint32_t index = ps->counts[WAT_SPACE_FUNC]++;
+    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+        return false;
+    if (!inline_exports(ps, s, WASM_EXTERN_FUNC, index))
+        return false;
+    ps->locals = (wat_names){0};
+    ps->local_count = 0;
+    if (wat_peek_field(ps, "import")) {
+        return inline_import(ps, s) && import_desc(ps, s, WAT_SPACE_FUNC) && wat_expect_rpar(ps);
+    }
+    wat_typeref tu;
+    if (!wat_typeuse(ps, true, true, &tu))
+        return false;
+    mark_entry(ps, &s->buf[SEC_FUNC], ps->field_at);
+    wat_put_u32(&s->buf[SEC_FUNC], tu.type_index);
+    s->count[SEC_FUNC]++;
+    return func_body(ps, s) && wat_expect_rpar(ps);
+}
+
+/* An element list's items, both as function indices (valid only if every item is one, or a
+ * lone ref.func) and as expressions. */
+typedef struct elem_items {
+    wat_buf funcs, exprs;
+    uint32_t count;
+    bool all_funcs;
+} elem_items;
+
+static bool elem_item_index(wat_parser *ps, elem_items *it)
+{
+    uint32_t x;
+    if (!wat_index(ps, WAT_SPACE_FUNC, &x))
+        return false;
+    wat_put_u32(&it->funcs, x);
+    wat_put_byte(&it->exprs, 0xD2);
+    wat_put_u32(&it->exprs, x);
+    wat_put_byte(&it->exprs, 0x0B);
+    it->count++;
+    return true;
+}
+
+/* elemexpr ::= '(' 'item' expr ')' | foldedinstr */
+static bool elem_item_expr(wat_parser *ps, elem_items *it)
+{
+    wat_buf e = WAT_BUF(ps);
+    bool ok;
+    if (wat_peek_field(ps, "item"))
+        ok = wat_advance(ps) && wat_advance(ps) && wat_expr(ps, &e) && wat_expect_rpar(ps);
+    else
+        ok = wat_folded_instr(ps, &e);
+    if (ok) {
+        /* A lone ref.func x: 0xD2 leb 0x0B. */
+        bool is_ref_func = e.len >= 3 && e.data[0] == 0xD2 && e.data[e.len - 1] == 0x0B;
+        uint32_t x = 0;
+        if (is_ref_func) {
+            size_t i = 1;
+            unsigned shift = 0;
+            while (i < e.len - 1 && (e.data[i] & 0x80) && shift < 28) {
+                x |= (uint32_t)(e.data[i] & 0x7F) << shift;
+                shift += 7;
+                i++;
+            }
+            x |= (uint32_t)(e.data[i] & 0x7F) << shift;
+            is_ref_func = i + 2 == e.len && !(e.data[i] & 0x80);
+        }
+        if (is_ref_func)
+            wat_put_u32(&it->funcs, x);
+        else
+            it->all_funcs = false;
+        wat_put_buf(&it->exprs, &e);
+        it->count++;
+    }
+    wat_buf_free(&e);
+    return ok;
+}
+
+/* elemlist ::= reftype elemexpr* | 'func' funcidx* ; or (legacy) funcidx* alone. */
+static bool elem_list(wat_parser *ps, elem_items *it, wasm_valtype *type)
+{
+    it->all_funcs = true;
+    *type = WASM_VT_FUNCREF;
+    if (wat_is_keyword(cur(ps), "func") || (cur(ps)->kind != WAT_KEYWORD)) {
+        if (wat_is_keyword(cur(ps), "func") && !wat_advance(ps))
+            return false;
+        while (cur(ps)->kind == WAT_ID || cur(ps)->kind == WAT_NUM)
+            if (!elem_item_index(ps, it))
+                return false;
+        return true;
+    }
+    if (!wat_reftype_kw(cur(ps), type))
+        return wat_unexpected(ps);
+    if (!wat_advance(ps))
+        return false;
+    while (cur(ps)->kind == WAT_LPAR)
+        if (!elem_item_expr(ps, it))
+            return false;
+    return true;
+}
+
+/* Writes an element segment the way wat2wasm chooses its flags. */
+static void put_elem(wat_sections *s, wasm_segmode mode, uint32_t table, const wat_buf *offset,
+                     wasm_valtype type, const elem_items *it)
+{
+    wat_buf *b = &s->buf[SEC_ELEM];
+    bool exprs = !(it->all_funcs && type == WASM_VT_FUNCREF);
+    uint8_t flags = exprs ? 4 : 0;
+    if (mode == WASM_SEG_PASSIVE)
+        flags |= 1;
+    else if (mode == WASM_SEG_DECLARATIVE)
+        flags |= 3;
+    else if (table != 0 || (exprs && type != WASM_VT_FUNCREF))
+        flags |= 2;
+    wat_put_byte(b, flags);
+    if (flags & 2 && !(flags & 1))
+        wat_put_u32(b, table);
+    if (!(flags & 1))
+        wat_put_buf(b, offset);
+    if (flags & 3)
+        wat_put_byte(b, exprs ? type : 0x00);
+    wat_put_u32(b, it->count);
+    const wat_buf *items = exprs ? &it->exprs : &it->funcs;
+    wat_put_buf(b, items);
+    if (offset->failed || items->failed)
+        b->failed = true;
+    s->count[SEC_ELEM]++;
+}
+
+static void elem_items_free(elem_items *it)
+{
+    wat_buf_free(&it->funcs);
+    wat_buf_free(&it->exprs);
+}
+
+/* offset ::= '(' 'offset' expr ')' | foldedinstr */
+static bool offset_expr(wat_parser *ps, wat_buf *b)
+{
+    if (cur(ps)->kind != WAT_LPAR)
+        return wat_unexpected(ps);
+    if (wat_peek_field(ps, "offset"))
+        return wat_advance(ps) && wat_advance(ps) && wat_expr(ps, b) && wat_expect_rpar(ps);
+    return wat_folded_instr(ps, b);
+}
+
+static bool table_field(wat_parser *ps, wat_sections *s)
+{
+    uint32_t index = ps->counts[WAT_SPACE_TABLE]++;
+    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+        return false;
+    if (!inline_exports(ps, s, WASM_EXTERN_TABLE, index))
+        return false;
+    if (wat_peek_field(ps, "import"))
+        return inline_import(ps, s) && import_desc(ps, s, WAT_SPACE_TABLE) && wat_expect_rpar(ps);
+    wasm_valtype rt;
+    if (wat_reftype_kw(cur(ps), &rt)) {
+        /* reftype (elem ...): a table just large enough, and an active segment at 0. */
+        if (!wat_advance(ps))
+            return false;
+        if (!wat_peek_field(ps, "elem"))
+            return wat_unexpected(ps);
+        if (!wat_advance(ps) || !wat_advance(ps))
+            return false;
+        elem_items it = {.funcs = WAT_BUF(ps), .exprs = WAT_BUF(ps)};
+        it.all_funcs = true;
+        bool ok = true;
+        if (cur(ps)->kind == WAT_LPAR) {
+            while (ok && cur(ps)->kind == WAT_LPAR)
+                ok = elem_item_expr(ps, &it);
+        } else {
+            while (ok && (cur(ps)->kind == WAT_ID || cur(ps)->kind == WAT_NUM))
+                ok = elem_item_index(ps, &it);
+        }
+        ok = ok && wat_expect_rpar(ps) && wat_expect_rpar(ps);
+        if (ok) {
+            wat_buf *b = &s->buf[SEC_TABLE];
+            mark_entry(ps, b, ps->field_at);
+            mark_entry(ps, &s->buf[SEC_ELEM], ps->field_at);
+            wat_put_byte(b, rt);
+            wat_put_byte(b, 1);
+            wat_put_u32(b, it.count);
+            wat_put_u32(b, it.count);
+            s->count[SEC_TABLE]++;
+            static const uint8_t zero[] = {0x41, 0x00, 0x0B}; /* i32.const 0 end */
+            wat_buf off = WAT_BUF(ps);
+            wat_put_bytes(&off, zero, sizeof zero);
+            put_elem(s, WASM_SEG_ACTIVE, index, &off, rt, &it);
+            ps->counts[WAT_SPACE_ELEM]++;
+            wat_buf_free(&off);
+        }
+        elem_items_free(&it);
+        return ok;
+    }
+    mark_entry(ps, &s->buf[SEC_TABLE], ps->field_at);
+    if (!table_type(ps, &s->buf[SEC_TABLE]))
+        return false;
+    s->count[SEC_TABLE]++;
+    return wat_expect_rpar(ps);
+}
+
+/* The strings of a data segment, concatenated, as vec(byte). */
+static bool data_strings(wat_parser *ps, wat_buf *b)
+{
+    wat_buf all = WAT_BUF(ps), tmp = WAT_BUF(ps);
+    bool ok = true;
+    while (ok && cur(ps)->kind == WAT_STRING) {
+        ok = string_bytes(ps, &tmp);
+        if (ok) {
+            wat_put_bytes(&all, tmp.data, tmp.len);
+            ok = wat_advance(ps);
+        }
+    }
+    if (ok && (all.failed || all.len > UINT32_MAX))
+        ok = fail_nomem(ps);
+    if (ok) {
+        wat_put_name(b, all.data, all.len);
+        if (b->failed) /* the memory abbreviation reads the length back */
+            ok = fail_nomem(ps);
+    }
+    wat_buf_free(&all);
+    wat_buf_free(&tmp);
+    return ok;
+}
+
+static bool memory_field(wat_parser *ps, wat_sections *s)
+{
+    uint32_t index = ps->counts[WAT_SPACE_MEMORY]++;
+    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+        return false;
+    if (!inline_exports(ps, s, WASM_EXTERN_MEMORY, index))
+        return false;
+    if (wat_peek_field(ps, "import"))
+        return inline_import(ps, s) && import_desc(ps, s, WAT_SPACE_MEMORY) && wat_expect_rpar(ps);
+    if (wat_peek_field(ps, "data")) {
+        /* (data string*): min = max = the pages the bytes need, an active segment at 0. */
+        if (!wat_advance(ps) || !wat_advance(ps))
+            return false;
+        wat_buf seg = WAT_BUF(ps);
+        bool ok = data_strings(ps, &seg) && wat_expect_rpar(ps) && wat_expect_rpar(ps);
+        if (ok) {
+            /* seg = vec(byte): its length prefix gives the size. */
+            uint64_t size = 0;
+            unsigned shift = 0;
+            size_t i = 0;
+            do {
+                size |= (uint64_t)(seg.data[i] & 0x7F) << shift;
+                shift += 7;
+            } while (seg.data[i++] & 0x80);
+            uint32_t pages = (uint32_t)((size + 65535) / 65536);
+            wat_buf *m = &s->buf[SEC_MEMORY];
+            mark_entry(ps, m, ps->field_at);
+            wat_put_byte(m, 1);
+            wat_put_u32(m, pages);
+            wat_put_u32(m, pages);
+            s->count[SEC_MEMORY]++;
+            wat_buf *d = &s->buf[SEC_DATA];
+            mark_entry(ps, d, ps->field_at);
+            wat_put_byte(d, index == 0 ? 0 : 2);
+            if (index != 0)
+                wat_put_u32(d, index);
+            static const uint8_t zero[] = {0x41, 0x00, 0x0B};
+            wat_put_bytes(d, zero, sizeof zero);
+            wat_put_buf(d, &seg);
+            s->count[SEC_DATA]++;
+            ps->counts[WAT_SPACE_DATA]++;
+        }
+        wat_buf_free(&seg);
+        return ok;
+    }
+    mark_entry(ps, &s->buf[SEC_MEMORY], ps->field_at);
+    if (!limits(ps, &s->buf[SEC_MEMORY]))
+        return false;
+    s->count[SEC_MEMORY]++;
+    return wat_expect_rpar(ps);
+}
+
+static bool global_field(wat_parser *ps, wat_sections *s)
+{
+    uint32_t index = ps->counts[WAT_SPACE_GLOBAL]++;
+    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+        return false;
+    if (!inline_exports(ps, s, WASM_EXTERN_GLOBAL, index))
+        return false;
+    if (wat_peek_field(ps, "import"))
+        return inline_import(ps, s) && import_desc(ps, s, WAT_SPACE_GLOBAL) && wat_expect_rpar(ps);
+    mark_entry(ps, &s->buf[SEC_GLOBAL], ps->field_at);
+    if (!global_type(ps, &s->buf[SEC_GLOBAL]))
+        return false;
+    ps->locals = (wat_names){0};
+    ps->local_count = 0;
+    if (!wat_expr(ps, &s->buf[SEC_GLOBAL]))
+        return false;
+    s->count[SEC_GLOBAL]++;
+    return wat_expect_rpar(ps);
+}
+
+static bool export_field(wat_parser *ps, wat_sections *s)
+{
+    wat_buf *b = &s->buf[SEC_EXPORT];
+    mark_entry(ps, b, ps->field_at);
+    if (!put_name(ps, b) || !wat_expect_lpar(ps))
+        return false;
+    int space = space_of_keyword(cur(ps));
+    if (space < 0)
+        return wat_unexpected(ps);
+    uint32_t x;
+    if (!wat_advance(ps) || !wat_index(ps, space, &x))
+        return false;
+    static const uint8_t kinds[WAT_SPACE_COUNT] = {[WAT_SPACE_FUNC] = WASM_EXTERN_FUNC,
+                                                   [WAT_SPACE_TABLE] = WASM_EXTERN_TABLE,
+                                                   [WAT_SPACE_MEMORY] = WASM_EXTERN_MEMORY,
+                                                   [WAT_SPACE_GLOBAL] = WASM_EXTERN_GLOBAL};
+    wat_put_byte(b, kinds[space]);
+    wat_put_u32(b, x);
+    s->count[SEC_EXPORT]++;
+    return wat_expect_rpar(ps) && wat_expect_rpar(ps);
+}
+
+static bool elem_field(wat_parser *ps, wat_sections *s)
+{
+    ps->counts[WAT_SPACE_ELEM]++;
+    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+        return false;
+    wasm_segmode mode = WASM_SEG_PASSIVE;
+    uint32_t table = 0;
+    wat_buf offset = WAT_BUF(ps);
+    bool ok = true;
+    if (wat_is_keyword(cur(ps), "declare")) {
+        mode = WASM_SEG_DECLARATIVE;
+        ok = wat_advance(ps);
+    } else if (cur(ps)->kind == WAT_LPAR || cur(ps)->kind == WAT_NUM || cur(ps)->kind == WAT_ID) {
+        mode = WASM_SEG_ACTIVE;
+        if (wat_peek_field(ps, "table"))
+            ok = wat_advance(ps) && wat_advance(ps) && wat_index(ps, WAT_SPACE_TABLE, &table) &&
+                 wat_expect_rpar(ps);
+        else if (cur(ps)->kind != WAT_LPAR)
+            ok = wat_index(ps, WAT_SPACE_TABLE, &table);
+        ps->locals = (wat_names){0};
+        ps->local_count = 0;
+        ok = ok && offset_expr(ps, &offset);
+    }
+    elem_items it = {.funcs = WAT_BUF(ps), .exprs = WAT_BUF(ps)};
+    wasm_valtype type;
+    ok = ok && elem_list(ps, &it, &type) && wat_expect_rpar(ps);
+    if (ok) {
+        mark_entry(ps, &s->buf[SEC_ELEM], ps->field_at);
+        put_elem(s, mode, table, &offset, type, &it);
+    }
+    elem_items_free(&it);
+    wat_buf_free(&offset);
+    return ok;
+}
+
+static bool data_field(wat_parser *ps, wat_sections *s)
+{
+    ps->counts[WAT_SPACE_DATA]++;
+    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+        return false;
+    wat_buf *b = &s->buf[SEC_DATA];
+    mark_entry(ps, b, ps->field_at);
+    bool ok = true;
+    if (cur(ps)->kind == WAT_STRING || cur(ps)->kind == WAT_RPAR) {
+        wat_put_byte(b, 1);
+    } else {
+        uint32_t memory = 0;
+        if (wat_peek_field(ps, "memory"))
+            ok = wat_advance(ps) && wat_advance(ps) && wat_index(ps, WAT_SPACE_MEMORY, &memory) &&
+                 wat_expect_rpar(ps);
+        else if (cur(ps)->kind != WAT_LPAR)
+            ok = wat_index(ps, WAT_SPACE_MEMORY, &memory);
+        if (!ok)
+            return false;
+        wat_put_byte(b, memory == 0 ? 0 : 2);
+        if (memory != 0)
+            wat_put_u32(b, memory);
+        ps->locals = (wat_names){0};
+        ps->local_count = 0;
+        ok = offset_expr(ps, b);
+    }
+    ok = ok && data_strings(ps, b) && wat_expect_rpar(ps);
+    if (ok)
+        s->count[SEC_DATA]++;
+    return ok;
+}
+
+/* One field, at its keyword, for pass 2. */
+static bool emit_field(wat_parser *ps, wat_sections *s, bool *has_start)
+{
+    wat_token kw = *cur(ps);
+    ps->field_at = kw.offset; /* the field's keyword: where its entries come from */
+    if (!wat_advance(ps))
+        return false;
+    if (wat_is_keyword(&kw, "type")) { /* read in pass 1 */
+        while (cur(ps)->kind != WAT_RPAR) {
+            if (cur(ps)->kind == WAT_EOF)
+                return wat_unexpected(ps);
+            if (!(cur(ps)->kind == WAT_LPAR ? skip_balanced(ps) : wat_advance(ps)))
+                return false;
+        }
+        return wat_advance(ps);
+    }
+    if (wat_is_keyword(&kw, "import"))
+        return import_field(ps, s);
+    if (wat_is_keyword(&kw, "func"))
+        return func_field(ps, s);
+    if (wat_is_keyword(&kw, "table"))
+        return table_field(ps, s);
+    if (wat_is_keyword(&kw, "memory"))
+        return memory_field(ps, s);
+    if (wat_is_keyword(&kw, "global"))
+        return global_field(ps, s);
+    if (wat_is_keyword(&kw, "export"))
+        return export_field(ps, s);
+    if (wat_is_keyword(&kw, "elem"))
+        return elem_field(ps, s);
+    if (wat_is_keyword(&kw, "data"))
+        return data_field(ps, s);
+    if (wat_is_keyword(&kw, "start")) {
+        if (*has_start)
+            return wat_fail(ps->d, &kw, "multiple start sections");
+        *has_start = true;
+        uint32_t x;
+        if (!wat_index(ps, WAT_SPACE_FUNC, &x))
+            return false;
+        mark_entry(ps, &s->buf[SEC_START], kw.offset);
+        wat_put_u32(&s->buf[SEC_START], x);
+        return wat_expect_rpar(ps);
+    }
+    return wat_fail(ps->d, &kw, "unexpected token");
+}
+
+/* Runs pass fn over the fields from the lexer position start until ")" (in_module) or the
+ * end of the input. */
+static bool each_field(wat_parser *ps, const wat_lexer *start, bool in_module, wat_sections *s)
+{
+    ps->lx = *start;
+    ps->lx.d = ps->d;
+    int first_def = -1;
+    bool has_start = false;
+    for (;;) {
+        const wat_token *t = cur(ps);
+        if (in_module && t->kind == WAT_RPAR)
+            return true;
+        if (!in_module && t->kind == WAT_EOF)
+            return true;
+        if (t->kind != WAT_LPAR)
+            return wat_unexpected(ps);
+        if (!wat_advance(ps))
+            return false;
+        if (cur(ps)->kind != WAT_KEYWORD)
+            return wat_unexpected(ps);
+        if (!(s ? emit_field(ps, s, &has_start) : collect_field(ps, &first_def)))
+            return false;
+    }
+}
+
+/* The earliest of two errors in the text (a one-pass parser would have met it first). */
+static void earliest(kiln_diag *d, const kiln_diag *a, const kiln_diag *b)
+{
+    bool b_first = b->code != KILN_OK && (a->code == KILN_OK || b->offset < a->offset);
+    if (d->code == KILN_OK)
+        *d = b_first ? *b : *a;
+}
+
+static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_module, wat_buf *out)
+{
+    kiln_diag *real = ps->d;
+    kiln_diag first;
+    kiln_diag_init(&first);
+    ps->d = &first;
+    bool ok = each_field(ps, start, in_module, NULL);
+    ps->d = real;
+    if (!ok) {
+        /* Pass 1 only skims bodies: an error inside one before this point must win, so run
+         * pass 2 as far as it gets and report whichever error comes first in the text. */
+        kiln_diag second;
+        kiln_diag_init(&second);
+        if (first.code == KILN_ERR_MALFORMED) {
+            wat_sections s;
+            sections_init(ps, &s);
+            ps->d = &second;
+            for (int i = WAT_SPACE_FUNC; i < WAT_SPACE_COUNT; i++)
+                ps->counts[i] = 0;
+            each_field(ps, start, in_module, &s);
+            ps->d = real;
+            for (int i = 0; i < SEC_COUNT; i++)
+                wat_buf_free(&s.buf[i]);
+            if (second.code != KILN_ERR_MALFORMED)
+                kiln_diag_init(&second);
+        }
+        earliest(real, &first, &second);
+        return false;
+    }
+    for (int i = WAT_SPACE_FUNC; i < WAT_SPACE_COUNT; i++)
+        ps->counts[i] = 0;
+    wat_sections s;
+    sections_init(ps, &s);
+    ok = each_field(ps, start, in_module, &s);
+    if (ok) {
+        /* The type section, from the table. */
+        wat_buf *t = &s.buf[SEC_TYPE];
+        for (uint32_t i = 0; i < ps->type_count; i++) {
+            const wat_functype *ft = &ps->types[i];
+            wat_put_byte(t, 0x60);
+            wat_put_name(t, ft->types, ft->param_count);
+            wat_put_name(t, ft->types + ft->param_count, ft->result_count);
+        }
+        s.count[SEC_TYPE] = ps->type_count;
+        static const uint8_t header[] = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
+        wat_put_bytes(out, header, sizeof header);
+        static const uint8_t order[] = {SEC_TYPE,   SEC_IMPORT, SEC_FUNC,  SEC_TABLE,
+                                        SEC_MEMORY, SEC_GLOBAL, SEC_EXPORT};
+        for (size_t i = 0; i < KILN_ARRAY_LEN(order); i++)
+            wat_put_section(out, order[i], &s.buf[order[i]], s.count[order[i]], false);
+        if (s.buf[SEC_START].len) {
+            wat_put_byte(out, SEC_START);
+            wat_put_u32(out, (uint32_t)s.buf[SEC_START].len);
+            wat_put_buf(out, &s.buf[SEC_START]);
+        }
+        wat_put_section(out, SEC_ELEM, &s.buf[SEC_ELEM], s.count[SEC_ELEM], false);
+        if (ps->uses_data_index && ps->counts[WAT_SPACE_DATA] > 0) {
+            wat_put_byte(out, SEC_DATACOUNT);
+            wat_buf n = WAT_BUF(ps);
+            wat_put_u32(&n, ps->counts[WAT_SPACE_DATA]);
+            wat_put_u32(out, (uint32_t)n.len);
+            wat_put_buf(out, &n);
+            wat_buf_free(&n);
+        }
+        wat_put_section(out, SEC_CODE, &s.buf[SEC_CODE], s.count[SEC_CODE], false);
+        wat_put_section(out, SEC_DATA, &s.buf[SEC_DATA], s.count[SEC_DATA], false);
+        for (int i = 0; i < SEC_COUNT; i++)
+            if (s.buf[i].failed)
+                out->failed = true;
+        if (out->failed)
+            ok = fail_nomem(ps);
+    }
+    for (int i = 0; i < SEC_COUNT; i++)
+        wat_buf_free(&s.buf[i]);
+    return ok;
+}
+
+static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, wat_buf *out,
+                    kiln_diag *d);
+
+/* An error inside the strings of (module quote ...): its line and column are in the quoted
+ * text, which is not the file's, so the error is placed at the quote keyword and the quoted
+ * position goes into the message. */
+static void quoted_position(kiln_diag *d, const wat_token *quote)
+{
+    const char *nul = memchr(d->msg, '\0', sizeof d->msg);
+    size_t n = nul ? (size_t)(nul - d->msg) : sizeof d->msg - 1;
+    snprintf(d->msg + n, sizeof d->msg - n, " (quoted text %u:%u)", (unsigned)d->line,
+             (unsigned)d->column);
+    d->offset = quote->offset;
+    d->line = quote->line;
+    d->column = quote->column;
+}
+
+/* After "(module id?": binary or quote strings, or fields. */
+static bool module_body(wat_parser *ps, wat_buf *out)
+{
+    bool binary = wat_is_keyword(cur(ps), "binary");
+    if (binary || wat_is_keyword(cur(ps), "quote")) {
+        wat_token kw = *cur(ps);
+        if (!wat_advance(ps))
+            return false;
+        wat_buf all = WAT_BUF(ps), tmp = WAT_BUF(ps);
+        bool ok = true;
+        while (ok && cur(ps)->kind == WAT_STRING) {
+            ok = string_bytes(ps, &tmp);
+            if (ok) {
+                wat_put_bytes(&all, tmp.data, tmp.len);
+                ok = wat_advance(ps);
+            }
+        }
+        ok = ok && wat_expect_rpar(ps);
+        if (ok && cur(ps)->kind != WAT_EOF)
+            ok = wat_unexpected(ps);
+        if (ok && all.failed)
+            ok = fail_nomem(ps);
+        if (ok && binary) {
+            wat_put_bytes(out, all.data, all.len);
+        } else if (ok) {
+            if (ps->quote_depth >= 8)
+                ok = wat_fail(ps->d, &kw, "nesting too deep: module quote");
+            else
+                ok = convert((const char *)all.data, all.len, ps->quote_depth + 1, false, out,
+                             ps->d); /* positions in quoted text are not the file's */
+            if (!ok && ps->d->line != 0)
+                quoted_position(ps->d, &kw);
+        }
+        wat_buf_free(&all);
+        wat_buf_free(&tmp);
+        return ok;
+    }
+    wat_lexer start = ps->lx;
+    if (!convert_fields(ps, &start, true, out))
+        return false;
+    if (!wat_expect_rpar(ps))
+        return false;
+    return cur(ps)->kind == WAT_EOF ? true : wat_unexpected(ps);
+}
+
+static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, wat_buf *out,
+                    kiln_diag *d)
+{
+    kiln_arena arena;
+    kiln_arena_init(&arena, out->alloc); /* the caller's allocator, which out carries */
+    wat_parser *ps = ARENA_NEW(&arena, wat_parser);
+    bool ok = ps != NULL;
+    if (!ok)
+        kiln_diag_set(d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory: text module");
+    if (ok) {
+        ps->d = d;
+        ps->arena = &arena;
+        ps->quote_depth = quote_depth;
+        ps->track = track;
+        ps->alloc = out->alloc;
+        ps->labels = ARENA_ARRAY(&arena, wat_label, KILN_MAX_NESTING);
+        ok = ps->labels != NULL ? wat_ops_init(ps) : fail_nomem(ps);
+    }
+    if (ok) {
+        wat_lex_init(&ps->lx, text, size, &arena, d);
+        ok = wat_advance(ps);
+    }
+    if (ok) {
+        if (cur(ps)->kind == WAT_LPAR && wat_peek_field(ps, "module")) {
+            ok = wat_advance(ps) && wat_advance(ps);
+            if (ok && cur(ps)->kind == WAT_ID)
+                ok = wat_advance(ps);
+            ok = ok && module_body(ps, out);
+        } else {
+            wat_lexer start = ps->lx;
+            ok = convert_fields(ps, &start, false, out);
+        }
+    }
+    kiln_arena_free(&arena);
+    return ok;
+}
+
+bool kiln_wat_to_wasm(const uint8_t *text, size_t size, uint8_t **out, size_t *out_size,
+                      kiln_diag *d)
+{
+    return kiln_wat_to_wasm_with(text, size, NULL, out, out_size, d);
+}
+
+bool kiln_wat_to_wasm_with(const uint8_t *text, size_t size, const kiln_allocator *alloc,
+                           uint8_t **out, size_t *out_size, kiln_diag *d)
+{
+    *out = NULL;
+    *out_size = 0;
+    wat_buf b = {.alloc = alloc};
+    if (!convert((const char *)text, size, 0, false, &b, d)) {
+        wat_buf_free(&b);
+        return false;
+    }
+    if (b.failed) {
+        wat_buf_free(&b);
+        return kiln_diag_set(d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory: text module");
+    }
+    *out = b.data;
+    *out_size = b.len;
+    return true;
+}
+
+bool kiln_is_wat(const uint8_t *bytes, size_t size)
+{
+    if (size >= 4 && memcmp(bytes, "\0asm", 4) == 0)
+        return false;
+    kiln_arena arena;
+    kiln_arena_init(&arena, NULL);
+    kiln_diag d;
+    kiln_diag_init(&d);
+    wat_lexer lx;
+    wat_lex_init(&lx, (const char *)bytes, size, &arena, &d);
+    bool text = wat_next(&lx) && lx.tok.kind == WAT_LPAR;
+    kiln_arena_free(&arena);
+    return text;
+}
+
+bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes, size_t *bytes_size,
+                       uint8_t **owned, kiln_diag *d)
+{
+    *owned = NULL;
+    if (!kiln_is_wat(input, size)) {
+        *bytes = input;
+        *bytes_size = size;
+        return true;
+    }
+    if (!kiln_wat_to_wasm(input, size, owned, bytes_size, d))
+        return false;
+    *bytes = *owned;
+    return true;
+}
+
+bool kiln_wat_locate(const uint8_t *text, size_t size, kiln_diag *d)
+{
+    if (d->offset == KILN_NO_OFFSET || d->line != 0)
+        return false;
+    wat_buf b = {0};
+    kiln_diag scratch;
+    kiln_diag_init(&scratch);
+    bool found = false;
+    size_t at = 0;
+    if (convert((const char *)text, size, 0, true, &b, &scratch) && !b.failed) {
+        /* The marks are sorted by binary offset: binary search for an exact one. */
+        size_t lo = 0, hi = b.mark_count;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (b.marks[mid].at < d->offset)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < b.mark_count && b.marks[lo].at == d->offset) {
+            found = true;
+            at = b.marks[lo].text;
+        }
+    }
+    wat_buf_free(&b);
+    if (!found || at > size)
+        return false;
+    uint32_t line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < at; i++) {
+        if (text[i] == '\n') {
+            line++;
+            line_start = i + 1;
+        }
+    }
+    d->offset = at;
+    d->line = line;
+    d->column = (uint32_t)(at - line_start) + 1;
+    return true;
+}
