@@ -340,9 +340,14 @@ int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir)
 static int check_command(const cli_app_opts *o, const host_file *f)
 {
     wasm_module m;
+    memset(&m, 0, sizeof m);
     kiln_diag d;
     kiln_diag_init(&d);
-    if (kiln_decode(&m, f->data, f->size, NULL, &d) && kiln_validate(&m, NULL, &d)) {
+    const uint8_t *bytes;
+    size_t size;
+    uint8_t *converted = NULL;
+    if (kiln_module_input(f->data, f->size, &bytes, &size, &converted, &d) &&
+        kiln_decode(&m, bytes, size, NULL, &d) && kiln_validate(&m, NULL, &d)) {
         const wasm_export *start = NULL;
         for (uint32_t i = 0; i < m.export_count && start == NULL; i++)
             if (m.exports[i].name.len == 6 && memcmp(m.exports[i].name.ptr, "_start", 6) == 0)
@@ -367,6 +372,9 @@ static int check_command(const cli_app_opts *o, const host_file *f)
         }
     }
     wasm_module_free(&m);
+    if (d.code != KILN_OK && converted)
+        kiln_wat_locate(f->data, f->size, &d); /* the line:column in the module text */
+    free(converted);
     if (d.code == KILN_OK)
         return CLI_EXIT_OK;
     cli_print_diag(stderr, &d, o->input);

@@ -223,6 +223,19 @@ printf '\0asm\1\0\0\0\5\3\1\0\1\7\n\1\6_start\2\0' >start_memory.wasm
 guest_case "build: _start is a memory" 1 "" \
     'start_memory.wasm:0x10: error: not a WASI command: the export "_start" is a memory, not a function' \
     "" -- "$kiln" build start_memory.wasm -o bin/start_memory
+# Module text: build and run read it as compile does; errors point at line:column.
+printf '(module (func (export "_start")) (memory (export "memory") 1))\n' >start.wat
+guest_case "build: module text" 0 "" "" "" -- "$kiln" build start.wat -o bin/start_wat
+guest_case "the executable built from text" 0 "" "" "" -- bin/start_wat
+guest_case "run: module text" 0 "" "" "" -- "$kiln" run start.wat
+printf '(module\n  (func (export "_start") (param i32)))\n' >start_i32.wat
+guest_case "build: text _start with a parameter" 1 "" \
+    'start_i32.wat:2:9: error: not a WASI command: "_start" has type (i32) -> (), not () -> ()' \
+    "" -- "$kiln" build start_i32.wat -o bin/start_i32_wat
+printf '(module\n  (func (export "_start")\n    i32.const 1))\n' >extra.wat
+guest_case "build: invalid text" 1 "" \
+    'extra.wat:3:16: error: type mismatch: 1 extra value(s) at the end of the function (in function 0)' \
+    "" -- "$kiln" build extra.wat -o bin/extra
 
 # The cache: one entry per module + options; a corrupt entry is rebuilt.
 entries=$(find cache/kiln -name '*.so' | wc -l)
