@@ -23,7 +23,8 @@ set(KILN_EXECUTABLE "" CACHE FILEPATH
 set(KILN_WASM_CC "" CACHE FILEPATH
     "clang used to compile C sources to wasm32-wasi (empty: clang-19 or clang on PATH)")
 set(KILN_WASI_SYSROOT "" CACHE PATH "WASI sysroot for C sources (empty: probe)")
-set(KILN_WAT2WASM "" CACHE FILEPATH "wat2wasm for .wat sources (empty: search PATH)")
+set(KILN_WAT2WASM "" CACHE FILEPATH
+    "wat2wasm for .wat sources (empty: kiln compile reads them; PATH's with COMPILE_OPTIONS)")
 
 # Writes content to path only when it differs, so the file's time stamp changes exactly when
 # its content does: custom commands that depend on it rerun when their options change, also
@@ -315,6 +316,8 @@ function(add_wasm_module target)
   # 1. The wasm module.
   if(wasm_in)
     set(wasm "${wasm_in}")
+  elseif(wat_in AND NOT KILN_WAT2WASM AND NOT arg_COMPILE_OPTIONS)
+    set(wasm "${wat_in}") # kiln compile reads module text itself
   elseif(wat_in)
     if(KILN_WAT2WASM)
       set(wat2wasm "${KILN_WAT2WASM}")

@@ -81,7 +81,6 @@ step "touching stats.c rebuilds stats and its dependents only" "$stats_chain" \
 
 step "touching geometry.wat rebuilds geometry and its dependents only" "$host
 CMakeFiles/geometry.kiln/geometry.o
-CMakeFiles/geometry.kiln/geometry.wasm
 geometry/geometry.h
 libgeometry.a
 multi_host" touch "$work/src/geometry.wat"
