@@ -634,7 +634,7 @@ static bool folded(wat_parser *ps, wat_buf *b)
         return false;
     if (is_field_keyword(cur(ps)))
         return wat_unexpected(ps); /* (param ...) after the body began, ... */
-    uint16_t op;
+    uint16_t op = 0;
     if (!lookup_op(ps, &op))
         return false;
     ps->depth++;
@@ -680,7 +680,7 @@ static bool instr_seq(wat_parser *ps, wat_buf *b)
                 return false;
             continue;
         }
-        uint16_t op;
+        uint16_t op = 0;
         if (!lookup_op(ps, &op))
             return false;
         bool ok = op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_IF

@@ -617,7 +617,7 @@ bool wat_f32(const wat_token *tok, uint32_t *out)
 {
     if (tok->kind != WAT_NUM)
         return false;
-    uint64_t bits;
+    uint64_t bits = 0;
     bool ok;
     if (special_float(tok, 23, &bits, &ok)) {
         *out = (uint32_t)bits;
@@ -639,7 +639,7 @@ bool wat_f64(const wat_token *tok, uint64_t *out)
 {
     if (tok->kind != WAT_NUM)
         return false;
-    uint64_t bits;
+    uint64_t bits = 0;
     bool ok;
     if (special_float(tok, 52, &bits, &ok)) {
         *out = bits;

@@ -261,8 +261,8 @@ static bool add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
         ps->types = grown;
         ps->type_cap = cap;
     }
-    char *key;
-    size_t len;
+    char *key = NULL;
+    size_t len = 0;
     if (!type_key(ps, params, np, results, nr, &key, &len))
         return false;
     wat_functype *ft = &ps->types[ps->type_count];
@@ -279,8 +279,8 @@ static bool add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
 uint32_t wat_find_or_add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
                               const wasm_valtype *results, uint32_t nr)
 {
-    char *key;
-    size_t len;
+    char *key = NULL;
+    size_t len = 0;
     if (!type_key(ps, params, np, results, nr, &key, &len))
         return UINT32_MAX;
     uint32_t i = wat_names_get(&ps->sigs, key, len);
@@ -842,7 +842,7 @@ typedef struct elem_items {
 
 static bool elem_item_index(wat_parser *ps, elem_items *it)
 {
-    uint32_t x;
+    uint32_t x = 0;
     if (!wat_index(ps, WAT_SPACE_FUNC, &x))
         return false;
     wat_put_u32(&it->funcs, x);
