@@ -35,6 +35,17 @@ bool wast_ends_with(const char *s, const char *suffix);
 bool wast_run_wast2json(const char *wast2json, bool enable_all, const char *wast, const char *json,
                         char *err, size_t err_size);
 
+/*
+ * wast_text.c
+ */
+
+/* Reads the spec script at wast_path itself (no wast2json) and writes what wast2json would:
+ * json_path with the commands, and the modules beside it (NAME.N.wasm where NAME is
+ * json_path's name without .json; a module text the reader rejects as NAME.N.wat, its
+ * command carrying "text_error" and "text_error_at"). False with "FILE:LINE:COLUMN: message"
+ * in err when the script is not one (json_path is then not written). */
+bool wast_text_convert(const char *wast_path, const char *json_path, char *err, size_t err_size);
+
 /* A loaded wast2json script. */
 typedef struct wast_script {
     kiln_arena arena; /* owns the JSON tree */

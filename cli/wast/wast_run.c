@@ -92,6 +92,7 @@ typedef struct wast_options {
     bool bounds_checks;    /* compile with --bounds-checks */
     bool no_address_facts; /* compile with --no-address-facts */
     const char *wast2json; /* name or path */
+    bool via_wast2json;    /* a .wast goes through wast2json, not wast_text.c */
     const char *linker;    /* NULL: ld.lld-19, then ld.lld */
     const char *link_lib;  /* --link-lib FILE: an archive linked into every shared object */
     unsigned timeout;      /* seconds per command; 0 = none */
@@ -603,6 +604,13 @@ static inst_outcome instantiate(runner *r, const command *c, unsigned ordinal, w
         kiln_msg(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
         return INST_FAILED;
     }
+    const char *text_error = json_get_str(c->json, "text_error");
+    if (text && text_error) {
+        const char *at = json_get_str(c->json, "text_error_at");
+        fail(r, c, "expected a module, got malformed text: %s: %s", at ? at : "?", text_error);
+        kiln_msg(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
+        return INST_FAILED;
+    }
     if (text) {
         skip(r, c, SKIP_TEXT, "text-format module");
         *kind = SKIP_TEXT;
@@ -744,6 +752,23 @@ static void cmd_invalid_or_malformed(runner *r, const command *c, wast_expect wa
     char err[400];
     if (!wast_command_module(c->json, &filename, &text, err, sizeof(err))) {
         fail(r, c, "%s", err);
+        return;
+    }
+    const char *text_error = json_get_str(c->json, "text_error");
+    if (text && text_error) {
+        /* The text reader rejected it (wast_text.c). As the reference interpreter's runner
+         * checks: the message must start with the expected text. */
+        const char *at = json_get_str(c->json, "text_error_at");
+        const char *expected = json_get_str(c->json, "text");
+        if (want == WAST_EXPECT_MALFORMED && expected &&
+            strncmp(text_error, expected, strlen(expected)) == 0)
+            pass(r, c);
+        else if (want == WAST_EXPECT_MALFORMED)
+            fail(r, c, "expected malformed \"%s\", got malformed \"%s\" at %s",
+                 expected ? expected : "", text_error, at ? at : "?");
+        else
+            fail(r, c, "expected %s, got malformed text: %s: %s", wast_expect_name(want),
+                 at ? at : "?", text_error);
         return;
     }
     if (text) {
@@ -1167,6 +1192,8 @@ static int parse_args(int argc, char **argv, wast_options *o)
             o->isolate = false;
         } else if (strcmp(a, "--skip-if-missing") == 0) {
             o->skip_if_missing = true;
+        } else if (strcmp(a, "--via-wast2json") == 0) {
+            o->via_wast2json = true;
         } else if (strcmp(a, "--prepare-only") == 0) {
             o->prepare_only = true;
         } else if (cli_option_value(argc, argv, &i, "--wast2json", &o->wast2json, &missing) ||
@@ -1283,7 +1310,7 @@ static int run_script(const wast_options *o)
         return missing(o, o->linker ? "the linker given with --linker was not found"
                                     : "no ld.lld-19 or ld.lld on PATH (install lld)");
     bool is_wast = wast_ends_with(o->file, ".wast");
-    if (is_wast && !host_find_program(o->wast2json, wast2json, sizeof(wast2json))) {
+    if (is_wast && o->via_wast2json && !host_find_program(o->wast2json, wast2json, sizeof(wast2json))) {
         char what[HOST_PATH_SIZE + 64];
         snprintf(what, sizeof(what), "wast2json not found (\"%s\"; install wabt)", o->wast2json);
         return missing(o, what);
@@ -1319,8 +1346,14 @@ static int run_script(const wast_options *o)
         char name[HOST_PATH_SIZE];
         snprintf(name, sizeof(name), "%.*s.json", (int)(strlen(base) - 5), base);
         snprintf(json_dir, sizeof(json_dir), "%s", work);
-        if (!host_path_join(json, sizeof(json), work, name) ||
-            !wast_run_wast2json(wast2json, false, o->file, json, err, sizeof(err))) {
+        bool converted = host_path_join(json, sizeof(json), work, name);
+        if (!converted)
+            kiln_msg(err, sizeof(err), "path too long: %s", work);
+        else if (o->via_wast2json)
+            converted = wast_run_wast2json(wast2json, false, o->file, json, err, sizeof(err));
+        else
+            converted = wast_text_convert(o->file, json, err, sizeof(err));
+        if (!converted) {
             fprintf(stderr, "kiln wast: %s\n", err);
             goto cleanup;
         }
