@@ -1310,7 +1310,8 @@ static int run_script(const wast_options *o)
         return missing(o, o->linker ? "the linker given with --linker was not found"
                                     : "no ld.lld-19 or ld.lld on PATH (install lld)");
     bool is_wast = wast_ends_with(o->file, ".wast");
-    if (is_wast && o->via_wast2json && !host_find_program(o->wast2json, wast2json, sizeof(wast2json))) {
+    if (is_wast && o->via_wast2json &&
+        !host_find_program(o->wast2json, wast2json, sizeof(wast2json))) {
         char what[HOST_PATH_SIZE + 64];
         snprintf(what, sizeof(what), "wast2json not found (\"%s\"; install wabt)", o->wast2json);
         return missing(o, what);

@@ -10,7 +10,7 @@
  *
  * The grammar read (WebAssembly 2.0 spec scripts, interpreter/README.md of the spec):
  *
- *   script    ::= cmd*  |  modulefield*            (a bare module: the whole file is one)
+ *   script    ::= cmd*  |  modulefield*   (fields at the top: the whole file is one module)
  *   cmd       ::= module | register | action | assertion
  *   module    ::= '(' 'module' $id? modulefield* ')'
  *               | '(' 'module' $id? 'binary' string* ')'
@@ -66,8 +66,7 @@ typedef struct script_reader {
 } script_reader;
 
 /* "FILE:LINE:COLUMN: message" at tok into r->err. Returns false. */
-static bool fail_at(script_reader *r, const wat_token *tok, const char *fmt, ...)
-    KILN_PRINTF(3, 4);
+static bool fail_at(script_reader *r, const wat_token *tok, const char *fmt, ...) KILN_PRINTF(3, 4);
 
 static bool fail_at(script_reader *r, const wat_token *tok, const char *fmt, ...)
 {
@@ -76,8 +75,8 @@ static bool fail_at(script_reader *r, const wat_token *tok, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    kiln_msg(r->err, r->err_size, "%s:%" PRIu32 ":%" PRIu32 ": %s", r->path, tok->line,
-             tok->column, msg);
+    kiln_msg(r->err, r->err_size, "%s:%" PRIu32 ":%" PRIu32 ": %s", r->path, tok->line, tok->column,
+             msg);
     return false;
 }
 
@@ -86,8 +85,8 @@ static bool next(script_reader *r)
 {
     if (wat_next(&r->lx))
         return true;
-    kiln_msg(r->err, r->err_size, "%s:%" PRIu32 ":%" PRIu32 ": %s", r->path, r->d.line,
-             r->d.column, r->d.msg);
+    kiln_msg(r->err, r->err_size, "%s:%" PRIu32 ":%" PRIu32 ": %s", r->path, r->d.line, r->d.column,
+             r->d.msg);
     return false;
 }
 
@@ -293,8 +292,8 @@ static bool read_v128(script_reader *r, bool result)
         const char *shape, *lane;
         char kind;
         unsigned bits;
-    } shapes[] = {{"i8x16", "i8", 'i', 8},    {"i16x8", "i16", 'i', 16}, {"i32x4", "i32", 'i', 32},
-                  {"i64x2", "i64", 'i', 64},  {"f32x4", "f32", 'f', 32}, {"f64x2", "f64", 'f', 64}};
+    } shapes[] = {{"i8x16", "i8", 'i', 8},   {"i16x8", "i16", 'i', 16}, {"i32x4", "i32", 'i', 32},
+                  {"i64x2", "i64", 'i', 64}, {"f32x4", "f32", 'f', 32}, {"f64x2", "f64", 'f', 64}};
     const wat_token *t = &r->lx.tok;
     size_t k = 0;
     while (k < KILN_ARRAY_LEN(shapes) && !is_kw(t, shapes[k].shape))
@@ -541,14 +540,26 @@ static bool read_script(script_reader *r)
         wat_token kw = peek(r);
         if (kw.kind != WAT_KEYWORD)
             return unexpected(r, "a command");
-        static const char *const commands[] = {
-            "module",          "register",         "invoke",         "get",
-            "assert_return",   "assert_trap",      "assert_exhaustion", "assert_malformed",
-            "assert_invalid",  "assert_unlinkable", "assert_uninstantiable"};
+        static const char *const commands[] = {"module",
+                                               "register",
+                                               "invoke",
+                                               "get",
+                                               "assert_return",
+                                               "assert_trap",
+                                               "assert_exhaustion",
+                                               "assert_malformed",
+                                               "assert_invalid",
+                                               "assert_unlinkable",
+                                               "assert_uninstantiable"};
         size_t k = 0;
         while (k < KILN_ARRAY_LEN(commands) && !is_kw(&kw, commands[k]))
             k++;
-        if (k == KILN_ARRAY_LEN(commands) && first) {
+        static const char *const fields[] = {"type",   "import", "func",  "table", "memory",
+                                             "global", "export", "start", "elem",  "data"};
+        size_t f = 0;
+        while (f < KILN_ARRAY_LEN(fields) && !is_kw(&kw, fields[f]))
+            f++;
+        if (k == KILN_ARRAY_LEN(commands) && first && f < KILN_ARRAY_LEN(fields)) {
             /* "(func ...": module fields at the top level, the whole script one module */
             begin_command(r, "module", &kw);
             if (!read_module(r, true))
@@ -556,9 +567,10 @@ static bool read_script(script_reader *r)
             fputc('}', r->out);
             return true;
         }
-        bool ok = k < KILN_ARRAY_LEN(commands) && (k == 2 || k == 3)
-                      ? read_action_command(r, &kw)
-                      : read_command(r, &kw);
+        if (k == KILN_ARRAY_LEN(commands))
+            return fail_at(r, &kw, "unknown command \"%.*s\"", (int)(kw.len > 40 ? 40 : kw.len),
+                           kw.text);
+        bool ok = k == 2 || k == 3 ? read_action_command(r, &kw) : read_command(r, &kw);
         if (!ok)
             return false;
     }
