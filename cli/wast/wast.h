@@ -1,7 +1,8 @@
 /* wast.h -- the spec-script runner behind `kiln wast` (and, for its script half, tests/spec).
  *
- * A spec script (.wast) is converted by wabt's wast2json into a JSON command list plus one
- * file per module. Four files share this header:
+ * A spec script (.wast) becomes a JSON command list plus one file per module, written by
+ * wast_text.c (the direct route) or by wabt's wast2json. Five files share this header:
+ *   wast_text.c    reads a .wast itself and writes wast2json's JSON and module files;
  *   wast_script.c  loads the JSON, finds each command's module file and classifies a binary
  *                  module as valid, invalid or malformed (also used by tests/spec);
  *   wast_run.c     the command: options, wast2json, compiling and linking the modules

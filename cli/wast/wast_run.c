@@ -1,18 +1,20 @@
 /* wast_run.c -- `kiln wast FILE.wast|FILE.json [-O0..-O3] [--keep] [-v]`: runs a spec script.
  *
- * A .wast is converted by wast2json into a scratch directory; a .json is read where it is.
+ * A .wast is read by wast_text.c (or, with --via-wast2json, converted by wast2json), which
+ * writes NAME.json and the module files into a scratch directory; a .json is read where it is.
  * Every binary module is compiled up front into WORK/mN.o (N counts the script's binary
  * modules) and one ld.lld run links them all into WORK/modules.so (a run per module would
  * dominate the time; if the batch link fails, each module gets its own mN.so). The commands
  * then run in order against wast_host.c, which instantiates the modules and calls exports.
  * Results are compared bit for bit (nan:canonical / nan:arithmetic patterns), traps by message
  * (either one a prefix of the other), assert_invalid / assert_malformed by the classification
- * shared with tests/spec (wast_script.c). Text-format and unsupported modules, and commands
- * needing a missing module, are skipped with the reason, never passed. Isolation: a forked
- * child runs the commands and records the running one in memory shared with the parent; if it
- * dies (a crash in generated code or the compiler, or --timeout), the parent reports that
- * command as failed and a new child silently replays the commands already reported (nothing
- * is recompiled) and goes on after them, leaving the failed command out.
+ * shared with tests/spec (wast_script.c), and a text module the direct route's reader rejected
+ * by its message ("text_error"). Text modules without one (wast2json's), unsupported modules,
+ * and commands needing a missing module, are skipped with the reason, never passed. Isolation:
+ * a forked child runs the commands and records the running one in memory shared with the
+ * parent; if it dies (a crash in generated code or the compiler, or --timeout), the parent
+ * reports that command as failed and a new child silently replays the commands already
+ * reported (nothing is recompiled) and goes on after them, leaving the failed command out.
  * Cross targets (docs/cross.md): `--prepare-only --work DIR [--target T]` stops after compiling
  * and linking, recording in DIR/mN.why the outcome of each module that did not compile; a kiln
  * built for T without its code generator then runs `kiln wast DIR/NAME.json --work DIR` under
@@ -40,9 +42,10 @@ const char cli_wast_help[] =
     "Usage: kiln wast FILE.wast|FILE.json [-O0..-O3] [--keep] [-v] [options]\n"
     "       kiln wast FILE.wast --work DIR --prepare-only [--target TRIPLE] [options]\n"
     "\n"
-    "Run a WebAssembly spec test script against compiled code. A .wast file is converted\n"
-    "with wast2json first; a .json file (wast2json's output) is read with the modules beside\n"
-    "it. Every binary module is compiled with kiln, linked into a shared object with ld.lld\n"
+    "Run a WebAssembly spec test script against compiled code. A .wast file is read by kiln\n"
+    "itself (or, with --via-wast2json, converted by wast2json); a .json file (wast2json's\n"
+    "output) is read with the modules beside it. Every binary module is compiled with kiln,\n"
+    "linked into a shared object with ld.lld\n"
     "and loaded into this process, with the spec's 'spectest' host module and the modules\n"
     "registered by the script as imports.\n"
     "\n"
@@ -52,7 +55,9 @@ const char cli_wast_help[] =
     "  --no-address-facts  compile the modules without address facts (docs/abi.md)\n"
     "  --keep              keep the scratch directory (JSON, modules, objects) and print it\n"
     "  -v, --verbose       also print a line for every passed and skipped command\n"
-    "  --wast2json PATH    the wast2json program (default: wast2json on PATH)\n"
+    "  --via-wast2json     convert a .wast with wast2json rather than reading it directly\n"
+    "  --wast2json PATH    the wast2json program of --via-wast2json (default: wast2json on\n"
+    "                      PATH)\n"
     "  --linker PATH       the linker (default: ld.lld-19 or ld.lld on PATH)\n"
     "  --link-lib FILE     also link FILE (e.g. the target's libgcc.a, for the helpers\n"
     "                      generated code calls on 32-bit targets) into the shared objects\n"
@@ -77,8 +82,9 @@ const char cli_wast_help[] =
     "\n"
     "Each failure is one line on standard output:\n"
     "  FILE.wast:LINE: FAIL: WHAT: expected X, got Y\n"
-    "and the last line is 'N passed, N failed, N skipped'. Text-format modules, modules Kiln\n"
-    "does not support (SIMD) and the commands that use them are skipped, never passed.\n"
+    "and the last line is 'N passed, N failed, N skipped'. Modules kiln does not support and\n"
+    "the commands that use them are skipped, never passed (through wast2json, so are text\n"
+    "modules).\n"
     "Exit status: 0 no failures, 1 failures, 2 usage or I/O error (e.g. wast2json missing),\n"
     "77 with --skip-if-missing when something needed is missing.\n";
 
@@ -886,6 +892,67 @@ static void format_outcome(cli_buf *b, wast_status status, const wast_result *ou
                            false);
 }
 
+/* One expected result: a value, or with (either ...) the values any one of which will do. */
+typedef struct want_alts {
+    size_t first, count; /* a range of the alternatives array */
+} want_alts;
+
+/* Parses expected result j into alts[*n...] (one value, or each of an "either"'s "values"),
+ * recording the range in *w. False with the reason in err. */
+static bool parse_expected(const json_value *j, wast_script_value *alts, size_t *n, size_t cap,
+                           want_alts *w, char *err, size_t err_size)
+{
+    const char *type = json_get_str(j, "type");
+    bool either = type && strcmp(type, "either") == 0;
+    const json_value *values = either ? json_get(j, "values") : NULL;
+    size_t count = either ? json_len(values) : 1;
+    if (either && count == 0) {
+        kiln_msg(err, err_size, "an either without values");
+        return false;
+    }
+    if (count > cap - *n) {
+        kiln_msg(err, err_size, "too many alternatives");
+        return false;
+    }
+    w->first = *n;
+    w->count = count;
+    for (size_t k = 0; k < count; k++)
+        if (!wast_parse_value(either ? json_at(values, k) : j, true, &alts[(*n)++], err, err_size))
+            return false;
+    return true;
+}
+
+/* The alternatives an expected result has: 1, or an "either"'s count (0 if it is empty). */
+static size_t alternatives(const json_value *j)
+{
+    const char *type = json_get_str(j, "type");
+    return type && strcmp(type, "either") == 0 ? json_len(json_get(j, "values")) : 1;
+}
+
+/* "i32:1", "either(i32:1 | i32:2)"; several results as "[a, b]". */
+static void format_wants(cli_buf *b, const wast_script_value *alts, const want_alts *w,
+                         size_t count)
+{
+    if (count != 1)
+        cli_buf_put(b, "[", 1);
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            cli_buf_put(b, ", ", 2);
+        if (w[i].count > 1)
+            cli_buf_put(b, "either(", 7);
+        for (size_t k = 0; k < w[i].count; k++) {
+            const wast_script_value *a = &alts[w[i].first + k];
+            if (k)
+                cli_buf_put(b, " | ", 3);
+            wast_format_value(b, &a->v, a, true);
+        }
+        if (w[i].count > 1)
+            cli_buf_put(b, ")", 1);
+    }
+    if (count != 1)
+        cli_buf_put(b, "]", 1);
+}
+
 static void cmd_assert_return(runner *r, const command *c)
 {
     const json_value *expected = json_get(c->json, "expected");
@@ -895,29 +962,40 @@ static void cmd_assert_return(runner *r, const command *c)
              want_count, WAST_MAX_RESULTS);
         return;
     }
-    /* Up to 1,000 values (and the results, 24 KiB): on the heap. */
+    size_t alt_cap = 0;
+    for (size_t i = 0; i < want_count; i++)
+        alt_cap += alternatives(json_at(expected, i));
+    /* Up to 1,000 values (and the results, 24 KiB): on the heap. wants[i] is the first
+     * alternative of result i: the lane shape in which a v128 result is shown. */
+    wast_script_value *alts = calloc(alt_cap + 1, sizeof *alts);
     wast_script_value *wants = calloc(want_count + 1, sizeof *wants);
-    wast_value *want_values = calloc(want_count + 1, sizeof *want_values);
+    want_alts *ranges = calloc(want_count + 1, sizeof *ranges);
     wast_result *out = malloc(sizeof *out);
-    if (wants == NULL || want_values == NULL || out == NULL) {
+    if (alts == NULL || wants == NULL || ranges == NULL || out == NULL) {
         fail(r, c, "out of memory");
         goto done;
     }
+    size_t n = 0;
     for (size_t i = 0; i < want_count; i++) {
         char err[128];
-        if (!wast_parse_value(json_at(expected, i), true, &wants[i], err, sizeof(err))) {
+        if (!parse_expected(json_at(expected, i), alts, &n, alt_cap, &ranges[i], err,
+                            sizeof(err))) {
             fail(r, c, "expected result %zu: %s", i, err);
             goto done;
         }
-        want_values[i] = wants[i].v;
+        wants[i] = alts[ranges[i].first];
     }
     wast_status status = WAST_ERROR;
     char msg[512] = "";
     if (!run_action(r, c, &status, out, msg, sizeof(msg)))
         goto done;
     bool ok = status == WAST_OK && out->count == want_count;
-    for (size_t i = 0; ok && i < want_count; i++)
-        ok = wast_value_matches(&wants[i], &out->values[i]);
+    for (size_t i = 0; ok && i < want_count; i++) {
+        bool any = false;
+        for (size_t k = 0; !any && k < ranges[i].count; k++)
+            any = wast_value_matches(&alts[ranges[i].first + k], &out->values[i]);
+        ok = any;
+    }
     if (ok) {
         pass(r, c);
         goto done;
@@ -925,14 +1003,15 @@ static void cmd_assert_return(runner *r, const command *c)
     cli_buf want, got;
     cli_buf_init(&want);
     cli_buf_init(&got);
-    wast_format_values(&want, want_values, wants, want_count, true);
+    format_wants(&want, alts, ranges, want_count);
     format_outcome(&got, status, out, wants, want_count, msg);
     fail(r, c, "expected %s, got %s", cli_buf_str(&want), cli_buf_str(&got));
     cli_buf_free(&want);
     cli_buf_free(&got);
 done:
+    free(alts);
     free(wants);
-    free(want_values);
+    free(ranges);
     free(out);
 }
 

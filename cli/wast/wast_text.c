@@ -34,11 +34,11 @@
  *               | '(' ('f32'|'f64') '.const' ('nan:canonical'|'nan:arithmetic') ')'
  *               | '(' 'v128.const' ('f32x4'|'f64x2') (num|'nan:canonical'|'nan:arithmetic')* ')'
  *               | '(' 'ref.func' ')' | '(' 'ref.extern' ')'  (any non-null reference)
+ *               | '(' 'either' result+ ')'       (any one of them; not nested)
  *
- * `(either ...)` results and `module definition` / `module instance` (Wasm 3.0 scripts) are
- * reported as unsupported. Every error is "FILE:LINE:COLUMN: message"; nesting inside
- * commands is bounded by the grammar above, and a module's parentheses are counted without
- * recursion (the reader itself bounds their depth).
+ * `module definition` / `module instance` (Wasm 3.0 scripts) are reported as unsupported. Every
+ * error is "FILE:LINE:COLUMN: message"; nesting inside commands is bounded by the grammar above,
+ * and a module's parentheses are counted without recursion (the reader itself bounds their depth).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -320,8 +320,9 @@ static bool read_v128(script_reader *r, bool result)
     return true;
 }
 
-/* const, or with result true a result pattern; at its "(", leaves after its ")". */
-static bool read_value(script_reader *r, bool result)
+/* const, or with result true a result pattern (with either true, (either ...) too); at its
+ * "(", leaves after its ")". */
+static bool read_value(script_reader *r, bool result, bool either)
 {
     if (r->lx.tok.kind != WAT_LPAR)
         return unexpected(r, result ? "a result" : "an argument");
@@ -369,8 +370,18 @@ static bool read_value(script_reader *r, bool result)
         }
     } else if (is_kw(&op, "ref.func") && result) {
         fputs("{\"type\": \"funcref\"}", r->out);
-    } else if (is_kw(&op, "either") && result) {
-        return fail_at(r, &op, "(either ...) results are not supported");
+    } else if (is_kw(&op, "either") && either) {
+        fputs("{\"type\": \"either\", \"values\": [", r->out);
+        size_t i = 0;
+        for (; t->kind != WAT_RPAR; i++) {
+            if (i)
+                fputs(", ", r->out);
+            if (!read_value(r, true, false))
+                return false;
+        }
+        if (i == 0)
+            return fail_at(r, &op, "(either) needs at least one result");
+        fputs("]}", r->out);
     } else {
         return fail_at(r, &op, "unexpected \"%.*s\", expected %s", (int)(op.len > 40 ? 40 : op.len),
                        op.text, result ? "a result" : "a constant");
@@ -410,7 +421,7 @@ static bool read_action(script_reader *r)
         for (size_t i = 0; t->kind != WAT_RPAR; i++) {
             if (i)
                 fputs(", ", r->out);
-            if (!read_value(r, false))
+            if (!read_value(r, false, false))
                 return false;
         }
         fputc(']', r->out);
@@ -492,7 +503,7 @@ static bool read_command(script_reader *r, const wat_token *kw)
         for (size_t i = 0; t->kind != WAT_RPAR; i++) {
             if (i)
                 fputs(", ", r->out);
-            if (!read_value(r, true))
+            if (!read_value(r, true, true))
                 return false;
         }
         fputs("]}", r->out);

@@ -165,6 +165,28 @@ nested.wast:1: FAIL: module nested.0.wat: expected a module, got malformed text:
 EOF
 check "direct: nesting past the reader's limit" 1 "$kiln" wast nested.wast
 
+# (either ...): any one alternative passes; a failure shows them all.
+cat >either.wast <<'EOF'
+(module
+  (func (export "one") (result i32) (i32.const 1))
+  (func (export "nan") (result f32) (f32.const nan:0x400001))
+  (func (export "two") (result i32 i64) (i32.const 2) (i64.const 3)))
+(assert_return (invoke "one") (either (i32.const 0) (i32.const 1)))
+(assert_return (invoke "nan") (either (f32.const 1) (f32.const nan:arithmetic)))
+(assert_return (invoke "two") (i32.const 2) (either (i64.const 4) (i64.const 5)))
+(assert_return (invoke "one") (either (i32.const 7)))
+EOF
+want_stdout <<'EOF'
+either.wast:7: FAIL: assert_return two(): expected [i32:2, either(i64:4 | i64:5)], got [i32:2, i64:3]
+either.wast:8: FAIL: assert_return one(): expected i32:7, got i32:1
+3 passed, 2 failed, 0 skipped
+EOF
+check "direct: either" 1 "$kiln" wast either.wast
+script_error either_empty '(assert_return (invoke "f") (either))' \
+    '1:30: (either) needs at least one result'
+script_error either_nested '(assert_return (invoke "f") (either (either (i32.const 1))))' \
+    '1:38: unexpected "either", expected a result'
+
 # --prepare-only leaves DIR/NAME.json and the module files for a later run from the JSON.
 any_stdout
 check "direct: --prepare-only" 0 "$kiln" wast --prepare-only --work prep altered.wast
