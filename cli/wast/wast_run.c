@@ -169,7 +169,8 @@ typedef struct runner {
     size_t resume_at;              /* commands before this index are replayed without reporting */
     const size_t *crashed;         /* commands that crashed or timed out: not run again */
     size_t crashed_count;
-    bool quiet; /* replaying */
+    bool quiet;          /* replaying */
+    bool check_messages; /* assert_invalid messages too: modules converted by wast_text.c */
 } runner;
 
 /* The command being run. */
@@ -792,6 +793,16 @@ static void cmd_invalid_or_malformed(runner *r, const command *c, wast_expect wa
     wast_check check;
     wast_check_module(f.data, f.size, want, &check);
     host_file_free(&f);
+    /* A module Kiln's reader converted (the direct route) is also judged by the validator's
+     * message, which must start with the expected text, as the reference interpreter's runner
+     * checks. Not wast2json's: its bytes differ from the text in places (no data count
+     * section, the untyped select for `select (result)`), which changes the message. */
+    const char *expected = json_get_str(c->json, "text");
+    if (r->check_messages && check.matches && want == WAST_EXPECT_INVALID && expected &&
+        strncmp(check.diag.msg, expected, strlen(expected)) != 0) {
+        fail(r, c, "expected invalid \"%s\", got invalid \"%s\"", expected, check.diag.msg);
+        return;
+    }
     if (check.matches) {
         pass(r, c);
         return;
@@ -1468,6 +1479,7 @@ static int run_script(const wast_options *o)
     r.work_dir = work;
     r.linker = linker[0] ? linker : NULL;
     r.commands = script.commands;
+    r.check_messages = json_get_str(script.root, "converter") != NULL;
     r.tally = tally;
     if (o->prepare_only) {
         exit_status = prepare_only(&r);

@@ -7,6 +7,8 @@
  * module the reader rejects is written as text (NAME.N.wat, "module_type": "text") with the
  * reader's message in "text_error" and its place in "text_error_at": an assert_malformed
  * passes when that message starts with the expected text, as the reference runner checks.
+ * The top-level "converter": "kiln wast" says the modules are Kiln's own conversions, so the
+ * runner holds assert_invalid to the expected message too.
  *
  * The grammar read (WebAssembly 2.0 spec scripts, interpreter/README.md of the spec):
  *
@@ -631,6 +633,7 @@ bool wast_text_convert(const char *wast_path, const char *json_path, char *err, 
     } else {
         fputs("{\"source_filename\": ", r.out);
         json_write_string(r.out, wast_path, strlen(wast_path));
+        fputs(", \"converter\": \"kiln wast\"", r.out);
         fputs(",\n \"commands\": [", r.out);
         ok = read_script(&r);
         fputs("]}\n", r.out);

@@ -165,6 +165,21 @@ nested.wast:1: FAIL: module nested.0.wat: expected a module, got malformed text:
 EOF
 check "direct: nesting past the reader's limit" 1 "$kiln" wast nested.wast
 
+# assert_invalid: the validator's message must start with the expected text on the direct
+# route (Kiln's own conversion); through wast2json only the class is checked.
+printf '%s\n' '(assert_invalid (module (func (result i32) (i64.const 0))) "type mismatch")' \
+    '(assert_invalid (module (func (result i32) (i64.const 0))) "unknown type")' >invalid.wast
+want_stdout <<'EOF'
+invalid.wast:2: FAIL: assert_invalid invalid.1.wasm: expected invalid "unknown type", got invalid "type mismatch: end expects i32 but got i64"
+1 passed, 1 failed, 0 skipped
+EOF
+check "direct: assert_invalid checks the message" 1 "$kiln" wast invalid.wast
+want_stdout <<'EOF'
+2 passed, 0 failed, 0 skipped
+EOF
+check "via wast2json: assert_invalid checks the class" 0 \
+    "$kiln" wast --via-wast2json --wast2json "$wast2json" invalid.wast
+
 # (either ...): any one alternative passes; a failure shows them all.
 cat >either.wast <<'EOF'
 (module
