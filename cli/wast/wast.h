@@ -1,7 +1,8 @@
 /* wast.h -- the spec-script runner behind `kiln wast` (and, for its script half, tests/spec).
  *
- * A spec script (.wast) is converted by wabt's wast2json into a JSON command list plus one
- * file per module. Four files share this header:
+ * A spec script (.wast) becomes a JSON command list plus one file per module, written by
+ * wast_text.c (the direct route) or by wabt's wast2json. Five files share this header:
+ *   wast_text.c    reads a .wast itself and writes wast2json's JSON and module files;
  *   wast_script.c  loads the JSON, finds each command's module file and classifies a binary
  *                  module as valid, invalid or malformed (also used by tests/spec);
  *   wast_run.c     the command: options, wast2json, compiling and linking the modules
@@ -34,6 +35,18 @@ bool wast_ends_with(const char *s, const char *suffix);
 /* `wast2json [--enable-all] WAST -o JSON`; the module files land beside JSON. */
 bool wast_run_wast2json(const char *wast2json, bool enable_all, const char *wast, const char *json,
                         char *err, size_t err_size);
+
+/*
+ * wast_text.c
+ */
+
+/* Reads the spec script at wast_path itself (no wast2json) and writes what wast2json would:
+ * json_path with the commands, and the modules beside it (NAME.N.wasm where NAME is
+ * json_path's name without .json; a module text the reader rejects as NAME.N.wat, its
+ * command carrying "text_error" and "text_error_at"; the top level has "converter": "kiln
+ * wast"). False with "FILE:LINE:COLUMN: message"
+ * in err when the script is not one (json_path is then not written). */
+bool wast_text_convert(const char *wast_path, const char *json_path, char *err, size_t err_size);
 
 /* A loaded wast2json script. */
 typedef struct wast_script {

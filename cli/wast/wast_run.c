@@ -1,18 +1,20 @@
 /* wast_run.c -- `kiln wast FILE.wast|FILE.json [-O0..-O3] [--keep] [-v]`: runs a spec script.
  *
- * A .wast is converted by wast2json into a scratch directory; a .json is read where it is.
+ * A .wast is read by wast_text.c (or, with --via-wast2json, converted by wast2json), which
+ * writes NAME.json and the module files into a scratch directory; a .json is read where it is.
  * Every binary module is compiled up front into WORK/mN.o (N counts the script's binary
  * modules) and one ld.lld run links them all into WORK/modules.so (a run per module would
  * dominate the time; if the batch link fails, each module gets its own mN.so). The commands
  * then run in order against wast_host.c, which instantiates the modules and calls exports.
  * Results are compared bit for bit (nan:canonical / nan:arithmetic patterns), traps by message
  * (either one a prefix of the other), assert_invalid / assert_malformed by the classification
- * shared with tests/spec (wast_script.c). Text-format and unsupported modules, and commands
- * needing a missing module, are skipped with the reason, never passed. Isolation: a forked
- * child runs the commands and records the running one in memory shared with the parent; if it
- * dies (a crash in generated code or the compiler, or --timeout), the parent reports that
- * command as failed and a new child silently replays the commands already reported (nothing
- * is recompiled) and goes on after them, leaving the failed command out.
+ * shared with tests/spec (wast_script.c), and a text module the direct route's reader rejected
+ * by its message ("text_error"). Text modules without one (wast2json's), unsupported modules,
+ * and commands needing a missing module, are skipped with the reason, never passed. Isolation:
+ * a forked child runs the commands and records the running one in memory shared with the
+ * parent; if it dies (a crash in generated code or the compiler, or --timeout), the parent
+ * reports that command as failed and a new child silently replays the commands already
+ * reported (nothing is recompiled) and goes on after them, leaving the failed command out.
  * Cross targets (docs/cross.md): `--prepare-only --work DIR [--target T]` stops after compiling
  * and linking, recording in DIR/mN.why the outcome of each module that did not compile; a kiln
  * built for T without its code generator then runs `kiln wast DIR/NAME.json --work DIR` under
@@ -40,9 +42,10 @@ const char cli_wast_help[] =
     "Usage: kiln wast FILE.wast|FILE.json [-O0..-O3] [--keep] [-v] [options]\n"
     "       kiln wast FILE.wast --work DIR --prepare-only [--target TRIPLE] [options]\n"
     "\n"
-    "Run a WebAssembly spec test script against compiled code. A .wast file is converted\n"
-    "with wast2json first; a .json file (wast2json's output) is read with the modules beside\n"
-    "it. Every binary module is compiled with kiln, linked into a shared object with ld.lld\n"
+    "Run a WebAssembly spec test script against compiled code. A .wast file is read by kiln\n"
+    "itself (or, with --via-wast2json, converted by wast2json); a .json file (wast2json's\n"
+    "output) is read with the modules beside it. Every binary module is compiled with kiln,\n"
+    "linked into a shared object with ld.lld\n"
     "and loaded into this process, with the spec's 'spectest' host module and the modules\n"
     "registered by the script as imports.\n"
     "\n"
@@ -52,7 +55,9 @@ const char cli_wast_help[] =
     "  --no-address-facts  compile the modules without address facts (docs/abi.md)\n"
     "  --keep              keep the scratch directory (JSON, modules, objects) and print it\n"
     "  -v, --verbose       also print a line for every passed and skipped command\n"
-    "  --wast2json PATH    the wast2json program (default: wast2json on PATH)\n"
+    "  --via-wast2json     convert a .wast with wast2json rather than reading it directly\n"
+    "  --wast2json PATH    the wast2json program of --via-wast2json (default: wast2json on\n"
+    "                      PATH)\n"
     "  --linker PATH       the linker (default: ld.lld-19 or ld.lld on PATH)\n"
     "  --link-lib FILE     also link FILE (e.g. the target's libgcc.a, for the helpers\n"
     "                      generated code calls on 32-bit targets) into the shared objects\n"
@@ -77,8 +82,9 @@ const char cli_wast_help[] =
     "\n"
     "Each failure is one line on standard output:\n"
     "  FILE.wast:LINE: FAIL: WHAT: expected X, got Y\n"
-    "and the last line is 'N passed, N failed, N skipped'. Text-format modules, modules Kiln\n"
-    "does not support (SIMD) and the commands that use them are skipped, never passed.\n"
+    "and the last line is 'N passed, N failed, N skipped'. Modules kiln does not support and\n"
+    "the commands that use them are skipped, never passed (through wast2json, so are text\n"
+    "modules).\n"
     "Exit status: 0 no failures, 1 failures, 2 usage or I/O error (e.g. wast2json missing),\n"
     "77 with --skip-if-missing when something needed is missing.\n";
 
@@ -92,6 +98,7 @@ typedef struct wast_options {
     bool bounds_checks;    /* compile with --bounds-checks */
     bool no_address_facts; /* compile with --no-address-facts */
     const char *wast2json; /* name or path */
+    bool via_wast2json;    /* a .wast goes through wast2json, not wast_text.c */
     const char *linker;    /* NULL: ld.lld-19, then ld.lld */
     const char *link_lib;  /* --link-lib FILE: an archive linked into every shared object */
     unsigned timeout;      /* seconds per command; 0 = none */
@@ -162,7 +169,8 @@ typedef struct runner {
     size_t resume_at;              /* commands before this index are replayed without reporting */
     const size_t *crashed;         /* commands that crashed or timed out: not run again */
     size_t crashed_count;
-    bool quiet; /* replaying */
+    bool quiet;          /* replaying */
+    bool check_messages; /* assert_invalid messages too: modules converted by wast_text.c */
 } runner;
 
 /* The command being run. */
@@ -603,6 +611,13 @@ static inst_outcome instantiate(runner *r, const command *c, unsigned ordinal, w
         kiln_msg(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
         return INST_FAILED;
     }
+    const char *text_error = json_get_str(c->json, "text_error");
+    if (text && text_error) {
+        const char *at = json_get_str(c->json, "text_error_at");
+        fail(r, c, "expected a module, got malformed text: %s: %s", at ? at : "?", text_error);
+        kiln_msg(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
+        return INST_FAILED;
+    }
     if (text) {
         skip(r, c, SKIP_TEXT, "text-format module");
         *kind = SKIP_TEXT;
@@ -746,6 +761,23 @@ static void cmd_invalid_or_malformed(runner *r, const command *c, wast_expect wa
         fail(r, c, "%s", err);
         return;
     }
+    const char *text_error = json_get_str(c->json, "text_error");
+    if (text && text_error) {
+        /* The text reader rejected it (wast_text.c). As the reference interpreter's runner
+         * checks: the message must start with the expected text. */
+        const char *at = json_get_str(c->json, "text_error_at");
+        const char *expected = json_get_str(c->json, "text");
+        if (want == WAST_EXPECT_MALFORMED && expected &&
+            strncmp(text_error, expected, strlen(expected)) == 0)
+            pass(r, c);
+        else if (want == WAST_EXPECT_MALFORMED)
+            fail(r, c, "expected malformed \"%s\", got malformed \"%s\" at %s",
+                 expected ? expected : "", text_error, at ? at : "?");
+        else
+            fail(r, c, "expected %s, got malformed text: %s: %s", wast_expect_name(want),
+                 at ? at : "?", text_error);
+        return;
+    }
     if (text) {
         skip(r, c, SKIP_TEXT, "text-format module");
         return;
@@ -761,6 +793,16 @@ static void cmd_invalid_or_malformed(runner *r, const command *c, wast_expect wa
     wast_check check;
     wast_check_module(f.data, f.size, want, &check);
     host_file_free(&f);
+    /* A module Kiln's reader converted (the direct route) is also judged by the validator's
+     * message, which must start with the expected text, as the reference interpreter's runner
+     * checks. Not wast2json's: its bytes differ from the text in places (no data count
+     * section, the untyped select for `select (result)`), which changes the message. */
+    const char *expected = json_get_str(c->json, "text");
+    if (r->check_messages && check.matches && want == WAST_EXPECT_INVALID && expected &&
+        strncmp(check.diag.msg, expected, strlen(expected)) != 0) {
+        fail(r, c, "expected invalid \"%s\", got invalid \"%s\"", expected, check.diag.msg);
+        return;
+    }
     if (check.matches) {
         pass(r, c);
         return;
@@ -861,6 +903,67 @@ static void format_outcome(cli_buf *b, wast_status status, const wast_result *ou
                            false);
 }
 
+/* One expected result: a value, or with (either ...) the values any one of which will do. */
+typedef struct want_alts {
+    size_t first, count; /* a range of the alternatives array */
+} want_alts;
+
+/* Parses expected result j into alts[*n...] (one value, or each of an "either"'s "values"),
+ * recording the range in *w. False with the reason in err. */
+static bool parse_expected(const json_value *j, wast_script_value *alts, size_t *n, size_t cap,
+                           want_alts *w, char *err, size_t err_size)
+{
+    const char *type = json_get_str(j, "type");
+    bool either = type && strcmp(type, "either") == 0;
+    const json_value *values = either ? json_get(j, "values") : NULL;
+    size_t count = either ? json_len(values) : 1;
+    if (either && count == 0) {
+        kiln_msg(err, err_size, "an either without values");
+        return false;
+    }
+    if (count > cap - *n) {
+        kiln_msg(err, err_size, "too many alternatives");
+        return false;
+    }
+    w->first = *n;
+    w->count = count;
+    for (size_t k = 0; k < count; k++)
+        if (!wast_parse_value(either ? json_at(values, k) : j, true, &alts[(*n)++], err, err_size))
+            return false;
+    return true;
+}
+
+/* The alternatives an expected result has: 1, or an "either"'s count (0 if it is empty). */
+static size_t alternatives(const json_value *j)
+{
+    const char *type = json_get_str(j, "type");
+    return type && strcmp(type, "either") == 0 ? json_len(json_get(j, "values")) : 1;
+}
+
+/* "i32:1", "either(i32:1 | i32:2)"; several results as "[a, b]". */
+static void format_wants(cli_buf *b, const wast_script_value *alts, const want_alts *w,
+                         size_t count)
+{
+    if (count != 1)
+        cli_buf_put(b, "[", 1);
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            cli_buf_put(b, ", ", 2);
+        if (w[i].count > 1)
+            cli_buf_put(b, "either(", 7);
+        for (size_t k = 0; k < w[i].count; k++) {
+            const wast_script_value *a = &alts[w[i].first + k];
+            if (k)
+                cli_buf_put(b, " | ", 3);
+            wast_format_value(b, &a->v, a, true);
+        }
+        if (w[i].count > 1)
+            cli_buf_put(b, ")", 1);
+    }
+    if (count != 1)
+        cli_buf_put(b, "]", 1);
+}
+
 static void cmd_assert_return(runner *r, const command *c)
 {
     const json_value *expected = json_get(c->json, "expected");
@@ -870,29 +973,40 @@ static void cmd_assert_return(runner *r, const command *c)
              want_count, WAST_MAX_RESULTS);
         return;
     }
-    /* Up to 1,000 values (and the results, 24 KiB): on the heap. */
+    size_t alt_cap = 0;
+    for (size_t i = 0; i < want_count; i++)
+        alt_cap += alternatives(json_at(expected, i));
+    /* Up to 1,000 values (and the results, 24 KiB): on the heap. wants[i] is the first
+     * alternative of result i: the lane shape in which a v128 result is shown. */
+    wast_script_value *alts = calloc(alt_cap + 1, sizeof *alts);
     wast_script_value *wants = calloc(want_count + 1, sizeof *wants);
-    wast_value *want_values = calloc(want_count + 1, sizeof *want_values);
+    want_alts *ranges = calloc(want_count + 1, sizeof *ranges);
     wast_result *out = malloc(sizeof *out);
-    if (wants == NULL || want_values == NULL || out == NULL) {
+    if (alts == NULL || wants == NULL || ranges == NULL || out == NULL) {
         fail(r, c, "out of memory");
         goto done;
     }
+    size_t n = 0;
     for (size_t i = 0; i < want_count; i++) {
         char err[128];
-        if (!wast_parse_value(json_at(expected, i), true, &wants[i], err, sizeof(err))) {
+        if (!parse_expected(json_at(expected, i), alts, &n, alt_cap, &ranges[i], err,
+                            sizeof(err))) {
             fail(r, c, "expected result %zu: %s", i, err);
             goto done;
         }
-        want_values[i] = wants[i].v;
+        wants[i] = alts[ranges[i].first];
     }
     wast_status status = WAST_ERROR;
     char msg[512] = "";
     if (!run_action(r, c, &status, out, msg, sizeof(msg)))
         goto done;
     bool ok = status == WAST_OK && out->count == want_count;
-    for (size_t i = 0; ok && i < want_count; i++)
-        ok = wast_value_matches(&wants[i], &out->values[i]);
+    for (size_t i = 0; ok && i < want_count; i++) {
+        bool any = false;
+        for (size_t k = 0; !any && k < ranges[i].count; k++)
+            any = wast_value_matches(&alts[ranges[i].first + k], &out->values[i]);
+        ok = any;
+    }
     if (ok) {
         pass(r, c);
         goto done;
@@ -900,14 +1014,15 @@ static void cmd_assert_return(runner *r, const command *c)
     cli_buf want, got;
     cli_buf_init(&want);
     cli_buf_init(&got);
-    wast_format_values(&want, want_values, wants, want_count, true);
+    format_wants(&want, alts, ranges, want_count);
     format_outcome(&got, status, out, wants, want_count, msg);
     fail(r, c, "expected %s, got %s", cli_buf_str(&want), cli_buf_str(&got));
     cli_buf_free(&want);
     cli_buf_free(&got);
 done:
+    free(alts);
     free(wants);
-    free(want_values);
+    free(ranges);
     free(out);
 }
 
@@ -1167,6 +1282,8 @@ static int parse_args(int argc, char **argv, wast_options *o)
             o->isolate = false;
         } else if (strcmp(a, "--skip-if-missing") == 0) {
             o->skip_if_missing = true;
+        } else if (strcmp(a, "--via-wast2json") == 0) {
+            o->via_wast2json = true;
         } else if (strcmp(a, "--prepare-only") == 0) {
             o->prepare_only = true;
         } else if (cli_option_value(argc, argv, &i, "--wast2json", &o->wast2json, &missing) ||
@@ -1283,7 +1400,8 @@ static int run_script(const wast_options *o)
         return missing(o, o->linker ? "the linker given with --linker was not found"
                                     : "no ld.lld-19 or ld.lld on PATH (install lld)");
     bool is_wast = wast_ends_with(o->file, ".wast");
-    if (is_wast && !host_find_program(o->wast2json, wast2json, sizeof(wast2json))) {
+    if (is_wast && o->via_wast2json &&
+        !host_find_program(o->wast2json, wast2json, sizeof(wast2json))) {
         char what[HOST_PATH_SIZE + 64];
         snprintf(what, sizeof(what), "wast2json not found (\"%s\"; install wabt)", o->wast2json);
         return missing(o, what);
@@ -1319,8 +1437,14 @@ static int run_script(const wast_options *o)
         char name[HOST_PATH_SIZE];
         snprintf(name, sizeof(name), "%.*s.json", (int)(strlen(base) - 5), base);
         snprintf(json_dir, sizeof(json_dir), "%s", work);
-        if (!host_path_join(json, sizeof(json), work, name) ||
-            !wast_run_wast2json(wast2json, false, o->file, json, err, sizeof(err))) {
+        bool converted = host_path_join(json, sizeof(json), work, name);
+        if (!converted)
+            kiln_msg(err, sizeof(err), "path too long: %s", work);
+        else if (o->via_wast2json)
+            converted = wast_run_wast2json(wast2json, false, o->file, json, err, sizeof(err));
+        else
+            converted = wast_text_convert(o->file, json, err, sizeof(err));
+        if (!converted) {
             fprintf(stderr, "kiln wast: %s\n", err);
             goto cleanup;
         }
@@ -1355,6 +1479,7 @@ static int run_script(const wast_options *o)
     r.work_dir = work;
     r.linker = linker[0] ? linker : NULL;
     r.commands = script.commands;
+    r.check_messages = json_get_str(script.root, "converter") != NULL;
     r.tally = tally;
     if (o->prepare_only) {
         exit_status = prepare_only(&r);

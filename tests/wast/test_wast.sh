@@ -47,10 +47,10 @@ else
 fi
 
 altered_output | want_stdout
-check "altered -O2 (default)" 1 "$kiln" wast --wast2json "$wast2json" altered.wast
+check "altered -O2 (default)" 1 "$kiln" wast --via-wast2json --wast2json "$wast2json" altered.wast
 
 altered_output | want_stdout
-check "altered -O0" 1 "$kiln" wast -O0 --wast2json "$wast2json" altered.wast
+check "altered -O0" 1 "$kiln" wast -O0 --via-wast2json --wast2json "$wast2json" altered.wast
 
 # The same script as wast2json's JSON: modules are read beside the JSON, and the lines name
 # the source file wast2json recorded.
@@ -73,7 +73,7 @@ altered.wast:58: PASS: module $V (altered.6.wasm)
 altered.wast:63: PASS: assert_return $V.id(v128:f32x4:nan (0x7fc00000),1 (0x3f800000),2 (0x40000000),3 (0x40400000))
 22 passed, 11 failed, 1 skipped
 EOF
-contains "altered -v" 1 "$kiln" wast -v --wast2json "$wast2json" altered.wast
+contains "altered -v" 1 "$kiln" wast -v --via-wast2json --wast2json "$wast2json" altered.wast
 matches "altered -v: 34 command lines" '^34$' <(grep -c ': \(PASS\|FAIL\|SKIP\): ' "$case_out")
 
 want_stdout <<'EOF'
@@ -98,6 +98,115 @@ if [[ -n $kept && -f $kept/timeout.json && -f $kept/modules.so ]]; then
 else
     fail "--keep: stderr was: $(cat keep.err)"
 fi
+
+# --- the direct route: kiln reads the script itself (cli/wast/wast_text.c) ------------------
+# The same failures; the text module of assert_malformed now runs (its message matches).
+direct_altered_output() {
+    altered_output | grep -v '^skipped:' |
+        sed 's/^22 passed, 11 failed, 1 skipped$/23 passed, 11 failed, 0 skipped/'
+}
+direct_altered_output | want_stdout
+check "altered, direct" 1 "$kiln" wast altered.wast
+
+want_stdout <<'EOF'
+altered.wast:53: PASS: assert_malformed altered.3.wat
+EOF
+contains "altered -v, direct: assert_malformed on text runs" 1 "$kiln" wast -v altered.wast
+
+# Text modules the reader rejects: an assert_malformed passes only with a message that starts
+# with the expected text; elsewhere a rejected module is a failure, and its users are skipped.
+cat >messages.wast <<'EOF'
+(module (func (export "f") (result i32) (i32.const 1)))
+(assert_malformed (module quote "(func (i32.const))") "unexpected token")
+(assert_malformed (module quote "(func (i32.const))") "unknown operator")
+(assert_malformed (module quote "(func (i32.const 1) drop)") "unexpected token")
+(assert_invalid (module quote "(func (i32.const))") "type mismatch")
+(assert_malformed (module binary "\00asm\02\00\00\00") "unknown binary version")
+(module quote "(func $f (unreachable)" " (unknown))")
+(assert_return (invoke "f") (i32.const 1))
+EOF
+want_stdout <<'EOF'
+messages.wast:3: FAIL: assert_malformed messages.2.wat: expected malformed "unknown operator", got malformed "unexpected token (quoted text 1:17)" at 3:27
+messages.wast:4: FAIL: assert_malformed messages.3.wasm: expected malformed, got valid
+messages.wast:5: FAIL: assert_invalid messages.4.wat: expected invalid, got malformed text: 5:25: unexpected token (quoted text 1:17)
+messages.wast:7: FAIL: module messages.6.wat: expected a module, got malformed text: 7:9: unknown operator (quoted text 1:25)
+skipped: 1 using a module that failed
+3 passed, 4 failed, 1 skipped
+EOF
+check "direct: text modules the reader rejects" 1 "$kiln" wast messages.wast
+
+# Scripts that are not scripts: one FILE:LINE:COLUMN message each, status 2, never a crash.
+script_error() { # NAME TEXT MESSAGE
+    printf '%s\n' "$2" >"$1.wast"
+    printf 'kiln wast: %s.wast:%s\n' "$1" "$3" | want_stderr
+    check "direct: script error: $1" 2 "$kiln" wast "$1.wast"
+}
+script_error unclosed '(module (func)' '1:1: unclosed module (no ")" before the end of the script)'
+script_error range '(assert_return (invoke "f") (i32.const 4294967296))' \
+    '1:40: constant out of range'
+script_error arg '(assert_return (invoke "f" (i32.const 1) (foo)))' \
+    '1:43: unexpected "foo", expected a constant'
+script_error token 'xyz' '1:1: unexpected token "xyz", expected a command'
+script_error command '(module) (bogus)' '1:11: unknown command "bogus"'
+script_error eof '(register "x" $M' '2:1: unexpected end of script, expected ")"'
+script_error string '(register "x' '1:11: unclosed string literal'
+script_error lanes '(assert_return (invoke "f") (v128.const i32x4 1 2 3))' \
+    '1:52: wrong number of lane literals'
+script_error nan '(assert_return (invoke "f" (f32.const nan:canonical)))' \
+    '1:39: unexpected token "nan:canonical", expected a number'
+script_error definition '(module definition $x)' \
+    '1:9: module definition is not supported (a Wasm 3.0 script)'
+deep=$(printf '(block %.0s' $(seq 5000))
+script_error deep "(module $deep" '1:1: unclosed module (no ")" before the end of the script)'
+printf '(module (func %s%s))\n' "$deep" "$(printf ')%.0s' $(seq 5000))" >nested.wast
+want_stdout <<'EOF'
+nested.wast:1: FAIL: module nested.0.wat: expected a module, got malformed text: 1:1: nesting too deep: more than 1000 folded instructions
+0 passed, 1 failed, 0 skipped
+EOF
+check "direct: nesting past the reader's limit" 1 "$kiln" wast nested.wast
+
+# assert_invalid: the validator's message must start with the expected text on the direct
+# route (Kiln's own conversion); through wast2json only the class is checked.
+printf '%s\n' '(assert_invalid (module (func (result i32) (i64.const 0))) "type mismatch")' \
+    '(assert_invalid (module (func (result i32) (i64.const 0))) "unknown type")' >invalid.wast
+want_stdout <<'EOF'
+invalid.wast:2: FAIL: assert_invalid invalid.1.wasm: expected invalid "unknown type", got invalid "type mismatch: end expects i32 but got i64"
+1 passed, 1 failed, 0 skipped
+EOF
+check "direct: assert_invalid checks the message" 1 "$kiln" wast invalid.wast
+want_stdout <<'EOF'
+2 passed, 0 failed, 0 skipped
+EOF
+check "via wast2json: assert_invalid checks the class" 0 \
+    "$kiln" wast --via-wast2json --wast2json "$wast2json" invalid.wast
+
+# (either ...): any one alternative passes; a failure shows them all.
+cat >either.wast <<'EOF'
+(module
+  (func (export "one") (result i32) (i32.const 1))
+  (func (export "nan") (result f32) (f32.const nan:0x400001))
+  (func (export "two") (result i32 i64) (i32.const 2) (i64.const 3)))
+(assert_return (invoke "one") (either (i32.const 0) (i32.const 1)))
+(assert_return (invoke "nan") (either (f32.const 1) (f32.const nan:arithmetic)))
+(assert_return (invoke "two") (i32.const 2) (either (i64.const 4) (i64.const 5)))
+(assert_return (invoke "one") (either (i32.const 7)))
+EOF
+want_stdout <<'EOF'
+either.wast:7: FAIL: assert_return two(): expected [i32:2, either(i64:4 | i64:5)], got [i32:2, i64:3]
+either.wast:8: FAIL: assert_return one(): expected i32:7, got i32:1
+3 passed, 2 failed, 0 skipped
+EOF
+check "direct: either" 1 "$kiln" wast either.wast
+script_error either_empty '(assert_return (invoke "f") (either))' \
+    '1:30: (either) needs at least one result'
+script_error either_nested '(assert_return (invoke "f") (either (either (i32.const 1))))' \
+    '1:38: unexpected "either", expected a result'
+
+# --prepare-only leaves DIR/NAME.json and the module files for a later run from the JSON.
+any_stdout
+check "direct: --prepare-only" 0 "$kiln" wast --prepare-only --work prep altered.wast
+direct_altered_output | want_stdout
+check "direct: the JSON --prepare-only wrote" 1 "$kiln" wast --work prep prep/altered.json
 
 # --- calls as wide as a function type may be (KILN_MAX_PARAMS, KILN_MAX_RESULTS: 1,000) ----
 # many_params N writes a module with two functions of N parameters cycling i32, i64, f32,
@@ -190,13 +299,13 @@ check "missing file, --skip-if-missing" 77 "$kiln" wast --skip-if-missing missin
 want_stderr <<'EOF'
 kiln wast: wast2json not found ("/nonexistent/wast2json"; install wabt)
 EOF
-check "no wast2json" 2 "$kiln" wast --wast2json /nonexistent/wast2json altered.wast
+check "no wast2json" 2 "$kiln" wast --via-wast2json --wast2json /nonexistent/wast2json altered.wast
 
 want_stdout <<'EOF'
 kiln wast: SKIP: wast2json not found ("/nonexistent/wast2json"; install wabt)
 EOF
 check "no wast2json, --skip-if-missing" 77 \
-    "$kiln" wast --skip-if-missing --wast2json /nonexistent/wast2json altered.wast
+    "$kiln" wast --skip-if-missing --via-wast2json --wast2json /nonexistent/wast2json altered.wast
 
 want_stderr <<'EOF'
 kiln wast: the linker given with --linker was not found
