@@ -389,6 +389,30 @@ static void put_memarg(printer *p, const wasm_instr *ins)
     }
 }
 
+/* select t*: the decoder keeps the first type only, so the vector is read again from the
+ * bytes after the opcode. Any count is printed (one (result) with all of them), so even the
+ * invalid ones, 0 or more than 1, read back as they were. */
+static void put_select_types(printer *p, const wasm_instr *ins)
+{
+    kiln_diag scratch;
+    kiln_diag_init(&scratch);
+    kiln_reader r;
+    rd_init(&r, p->m->bytes, p->m->size, &scratch);
+    r.p = p->m->bytes + ins->offset + 1;
+    uint32_t n;
+    if (!rd_u32(&r, &n, "select type count"))
+        return;
+    puts_(&p->out, " (result");
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t t;
+        if (!rd_u8(&r, &t, "select type"))
+            break;
+        puts_(&p->out, " ");
+        put_valtype(&p->out, t);
+    }
+    puts_(&p->out, ")");
+}
+
 /* One instruction's name and immediates (not the indentation or the line end). */
 static void put_instr(printer *p, const wasm_instr *ins)
 {
@@ -481,13 +505,7 @@ static void put_instr(printer *p, const wasm_instr *ins)
         putf(b, " %u", (unsigned)ins->u.memarg.lane);
         break;
     case IMM_SELECT_T:
-        if (ins->u.select.count == 1) {
-            puts_(b, " (result ");
-            put_valtype(b, ins->u.select.type);
-            puts_(b, ")");
-        } else {
-            putf(b, " (; %u types ;)", (unsigned)ins->u.select.count);
-        }
+        put_select_types(p, ins);
         break;
     case IMM_REFTYPE:
         if (ins->u.reftype == WASM_VT_FUNCREF)

@@ -32,11 +32,11 @@
 typedef struct options {
     const char *suite, *work;
     bool keep, verbose;
-    long expect_identical, expect_stable; /* -1: not checked */
+    long expect_identical, expect_stable, expect_invalid; /* -1: not checked */
 } options;
 
 typedef struct counts {
-    long identical, stable, same, skipped, failed; /* same: stable, printed as before */
+    long identical, stable, same, invalid, skipped, failed; /* same: stable, printed as before */
 } counts;
 
 static bool decode_validate(const uint8_t *bytes, size_t size, kiln_diag *d)
@@ -146,8 +146,9 @@ static void check_module(const options *o, const char *file, uint64_t line, cons
         c->failed++;
         return;
     }
-    if (!decode_validate(b1.data, b1.size, &d)) {
-        c->skipped++; /* not valid: nothing to round-trip */
+    bool valid = decode_validate(b1.data, b1.size, &d);
+    if (!valid && d.code != KILN_ERR_INVALID) {
+        c->skipped++; /* does not decode: nothing to print */
         host_file_free(&b1);
         return;
     }
@@ -156,7 +157,15 @@ static void check_module(const options *o, const char *file, uint64_t line, cons
     size_t text1_size = 0, text2_size = 0, text3_size = 0, b2_size = 0, b3_size = 0, b4_size = 0;
     uint8_t *b2 = NULL, *b3 = NULL, *b4 = NULL;
     bool ok = round_trip(b1.data, b1.size, &text1, &text1_size, &b2, &b2_size, why, sizeof why);
-    if (ok && b2_size == b1.size && memcmp(b2, b1.data, b1.size) == 0) {
+    bool same_bytes = ok && b2_size == b1.size && memcmp(b2, b1.data, b1.size) == 0;
+    if (ok && !valid) {
+        /* Invalid modules of the suite all come from text: they must come back as they are. */
+        if (same_bytes)
+            c->invalid++;
+        else
+            kiln_msg(why, sizeof why, "an invalid module does not read back to its bytes");
+        ok = same_bytes;
+    } else if (same_bytes) {
         c->identical++;
     } else if (ok) {
         size_t at = 0;
@@ -261,6 +270,7 @@ static void check_file(const options *o, const char *dir, const char *file, coun
     total->identical += c.identical;
     total->stable += c.stable;
     total->same += c.same;
+    total->invalid += c.invalid;
     total->failed += c.failed;
     total->skipped += c.skipped;
 }
@@ -273,13 +283,16 @@ static int compare_names(const void *a, const void *b)
 static void usage(FILE *f)
 {
     fputs("usage: spec_print [--work DIR] [--keep] [--verbose] [--expect-identical N]\n"
-          "                  [--expect-stable N] TESTSUITE [FILE.wast...]\n",
+          "                  [--expect-stable N] [--expect-invalid N] TESTSUITE [FILE.wast...]\n",
           f);
 }
 
 int main(int argc, char **argv)
 {
-    options o = {.work = "spec-print-work", .expect_identical = -1, .expect_stable = -1};
+    options o = {.work = "spec-print-work",
+                 .expect_identical = -1,
+                 .expect_stable = -1,
+                 .expect_invalid = -1};
     const char *pos[64];
     int npos = 0;
     for (int i = 1; i < argc; i++) {
@@ -293,6 +306,8 @@ int main(int argc, char **argv)
             o.expect_identical = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--expect-stable") == 0 && i + 1 < argc)
             o.expect_stable = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--expect-invalid") == 0 && i + 1 < argc)
+            o.expect_invalid = strtol(argv[++i], NULL, 10);
         else if (argv[i][0] == '-' && argv[i][1]) {
             usage(stderr);
             return 2;
@@ -349,20 +364,26 @@ int main(int argc, char **argv)
         free(names[i]);
     }
     free(names);
-    printf("total: %ld modules round-tripped: %ld identical, %ld stable (%ld of them printed as "
-           "the same text as their second binary); %ld skipped (not valid)\n",
-           total.identical + total.stable, total.identical, total.stable, total.same,
+    printf("total: %ld valid modules round-tripped: %ld identical, %ld stable (%ld of them printed "
+           "as the same text as their second binary); %ld invalid modules identical; %ld skipped "
+           "(not decoded)\n",
+           total.identical + total.stable, total.identical, total.stable, total.same, total.invalid,
            total.skipped);
     if (o.expect_identical >= 0 && total.identical != o.expect_identical) {
         printf("FAIL: expected %ld identical modules, got %ld\n", o.expect_identical,
                total.identical);
         total.failed++;
     }
+    if (o.expect_invalid >= 0 && total.invalid != o.expect_invalid) {
+        printf("FAIL: expected %ld invalid modules identical, got %ld\n", o.expect_invalid,
+               total.invalid);
+        total.failed++;
+    }
     if (o.expect_stable >= 0 && total.stable != o.expect_stable) {
         printf("FAIL: expected %ld stable modules, got %ld\n", o.expect_stable, total.stable);
         total.failed++;
     }
-    printf("%ld passed, %ld failed, %ld skipped\n", total.identical + total.stable, total.failed,
-           total.skipped);
+    printf("%ld passed, %ld failed, %ld skipped\n", total.identical + total.stable + total.invalid,
+           total.failed, total.skipped);
     return total.failed ? 1 : 0;
 }
