@@ -379,6 +379,8 @@ static void put_memarg(printer *p, const wasm_instr *ins)
     uint32_t natural = 0;
     while ((1u << natural) < wasm_ops[ins->op].size)
         natural++;
+    if (ma->memory != 0) /* multi-memory (Wasm 3.0), when the decoder keeps one */
+        putf(&p->out, " %u", (unsigned)ma->memory);
     if (ma->offset)
         putf(&p->out, " offset=%llu", (unsigned long long)ma->offset);
     if (ma->align != natural) {
