@@ -1,7 +1,8 @@
-/* cmd_inspect.c -- `kiln inspect [--json] FILE`: what a module contains.
+/* cmd_inspect.c -- `kiln inspect [--json | --wat] FILE`: what a module contains.
  *
  * Reads and decodes the module, validates it if it decoded, then hands everything to one of
- * two views: inspect_text.c (for people) or inspect_json.c (one JSON document). A
+ * three views: inspect_text.c (for people), inspect_json.c (one JSON document) or
+ * kiln_wat_print (toolchain/wat_print.c: the module as text; only for a module that decoded). A
  * module that fails is still shown: whatever the decoder filled in before it stopped, then
  * the error (on stderr in text mode, as an "error" member in JSON), and the exit status is 1.
  * An unreadable file has nothing to show, so it gets only the error.
@@ -12,7 +13,7 @@
 #include "cli.h"
 
 const char cli_inspect_help[] =
-    "Usage: kiln inspect [--json] FILE\n"
+    "Usage: kiln inspect [--json | --wat] FILE\n"
     "\n"
     "Show what the WebAssembly module FILE contains: its sections (offsets, sizes, custom\n"
     "section names), types, imports, functions (signature, code size, locals, names from\n"
@@ -26,15 +27,36 @@ const char cli_inspect_help[] =
     "\n"
     "Options:\n"
     "  --json      print one JSON document instead of text (schema in docs/cli.md)\n"
+    "  --wat       print the module as WebAssembly text (docs/text-format.md, Printing);\n"
+    "              a module that does not decode prints nothing but the error\n"
     "  -h, --help  show this help\n"
     "  --          treat the next argument as FILE even if it starts with '-'\n"
     "\n"
     "Exit status: 0 for a valid module, 1 for an invalid or unreadable one, 2 for a usage\n"
     "error.\n";
 
+/* --wat: the text of a module that decoded (even if it is not valid); nothing otherwise. */
+static bool inspect_wat(cli_inspection *in)
+{
+    if (!in->decoded)
+        return true;
+    char *text;
+    size_t size;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    if (!kiln_wat_print(in->m, &text, &size, &d)) {
+        if (in->error.code == KILN_OK)
+            in->error = d;
+        return true;
+    }
+    fwrite(text, 1, size, stdout);
+    free(text);
+    return true;
+}
+
 int cli_inspect(int argc, char **argv)
 {
-    bool json = false;
+    bool json = false, wat = false;
     const char *path = NULL;
     bool options_done = false;
     for (int i = 0; i < argc; i++) {
@@ -47,6 +69,8 @@ int cli_inspect(int argc, char **argv)
             options_done = true;
         } else if (strcmp(a, "--json") == 0) {
             json = true;
+        } else if (strcmp(a, "--wat") == 0) {
+            wat = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(cli_inspect_help, stdout);
             return CLI_EXIT_OK;
@@ -56,6 +80,8 @@ int cli_inspect(int argc, char **argv)
     }
     if (!path)
         return cli_usage_error("inspect", "no input file");
+    if (json && wat)
+        return cli_usage_error("inspect", "--json and --wat cannot be combined");
 
     cli_inspection in = {0};
     in.file = cli_display_name(path);
@@ -77,7 +103,11 @@ int cli_inspect(int argc, char **argv)
             kiln_validate(&m, NULL, &in.error);
     }
 
-    bool printed = json ? cli_inspect_json(&in, stdout) : cli_inspect_text(&in, stdout);
+    bool printed;
+    if (wat)
+        printed = inspect_wat(&in);
+    else
+        printed = json ? cli_inspect_json(&in, stdout) : cli_inspect_text(&in, stdout);
     if (!printed && in.error.code == KILN_OK)
         kiln_diag_set(&in.error, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
     if (in.error.code != KILN_OK && (!json || !printed)) {

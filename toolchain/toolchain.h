@@ -566,6 +566,17 @@ bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes,
 bool kiln_validate(const wasm_module *m, const kiln_allocator *alloc, kiln_diag *d);
 
 /*
+ * wat_print.c -- a decoded module as WebAssembly text (docs/text-format.md, "Printing").
+ */
+
+/* Writes m (decoded by kiln_decode; it need not be valid) as module text that
+ * kiln_wat_to_wasm reads back: every section but the custom ones (listed in comments), names
+ * from the name section where they can be ids, floats with all their bits. On success *out is
+ * malloc'ed and NUL-terminated (release with free()) and holds *out_size bytes. False with d
+ * set when out of memory. Thread-safe; m is not modified. */
+bool kiln_wat_print(const wasm_module *m, char **out, size_t *out_size, kiln_diag *d);
+
+/*
  * compile.c, compile_options.c, header.c -- code generation as the rest of the toolchain,
  * the kiln program and the tests see it. lower*.c, emit.c and partition.c share the
  * LLVM-typed private header lower.h.

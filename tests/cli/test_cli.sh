@@ -109,7 +109,7 @@ check "validate help starts with its usage" 0 head -n 1 validate_help.txt
 want_stdout <inspect_help.txt
 check "help inspect = inspect --help" 0 "$kiln" help inspect
 want_stdout <<'EOF'
-Usage: kiln inspect [--json] FILE
+Usage: kiln inspect [--json | --wat] FILE
 EOF
 check "inspect help starts with its usage" 0 head -n 1 inspect_help.txt
 
