@@ -28,6 +28,7 @@ void rd_init(kiln_reader *r, const uint8_t *bytes, size_t size, kiln_diag *diag)
     r->p = bytes;
     r->end = bytes + size;
     r->diag = diag;
+    r->multi_memory = false;
 }
 
 static bool vfail_at(kiln_reader *r, size_t offset, kiln_err code, const char *fmt, va_list ap)
@@ -55,6 +56,21 @@ bool rd_fail_at(kiln_reader *r, size_t offset, kiln_err code, const char *fmt, .
     va_start(ap, fmt);
     vfail_at(r, offset, code, fmt, ap);
     va_end(ap);
+    return false;
+}
+
+bool rd_unsupported(kiln_reader *r, size_t offset, const char *feature, const char *fmt, ...)
+{
+    if (r->diag->code != KILN_OK)
+        return false;
+    char what[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    kiln_diag_set(r->diag, KILN_ERR_UNSUPPORTED, offset, "unsupported feature: %s (%s)", feature,
+                  what);
+    r->diag->feature = feature;
     return false;
 }
 
@@ -236,6 +252,7 @@ bool rd_sub(kiln_reader *r, size_t len, kiln_reader *out, const char *what)
     out->p = r->p;
     out->end = r->p + len;
     out->diag = r->diag;
+    out->multi_memory = r->multi_memory;
     r->p += len;
     return true;
 }

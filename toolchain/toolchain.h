@@ -55,6 +55,21 @@ typedef enum kiln_err {
 #define KILN_NO_OFFSET SIZE_MAX
 #define KILN_NO_FUNC   UINT32_MAX
 
+/* The WebAssembly 3.0 features Kiln recognises but does not compile. Their names are the
+ * proposals' (and the future --disable-FEATURE options'); modules using them are rejected with
+ * KILN_ERR_UNSUPPORTED "unsupported feature: NAME (what was met)". */
+#define KILN_FEATURE_GC                  "gc"
+#define KILN_FEATURE_EXCEPTIONS          "exceptions"
+#define KILN_FEATURE_TAIL_CALL           "tail-call"
+#define KILN_FEATURE_FUNCTION_REFERENCES "function-references"
+#define KILN_FEATURE_MULTI_MEMORY        "multi-memory"
+#define KILN_FEATURE_MEMORY64            "memory64"
+#define KILN_FEATURE_EXTENDED_CONST      "extended-const"
+#define KILN_FEATURE_RELAXED_SIMD        "relaxed-simd"
+#define KILN_FEATURE_THREADS             "threads"
+#define KILN_FEATURE_CUSTOM_PAGE_SIZES   "custom-page-sizes"
+#define KILN_FEATURE_WIDE_ARITHMETIC     "wide-arithmetic"
+
 typedef struct kiln_diag {
     kiln_err code;
     size_t offset;         /* byte offset in the input; KILN_NO_OFFSET if not about the input */
@@ -62,6 +77,10 @@ typedef struct kiln_diag {
     uint32_t line, column; /* module text: 1-based position (offset is then in the text); 0 for
                               binary input and errors without a place in the text */
     char msg[192];         /* lower-case, no trailing period; the spec's wording first */
+    const char *feature;   /* the Wasm 3.0 feature met (a KILN_FEATURE_* name), else NULL:
+                              always set for KILN_ERR_UNSUPPORTED from the decoder and the
+                              validator, and set for KILN_ERR_INVALID where Wasm 2.0 and 3.0
+                              disagree about the same bytes (see docs/limits.md) */
 } kiln_diag;
 
 void kiln_diag_init(kiln_diag *d);
@@ -117,6 +136,8 @@ typedef struct kiln_reader {
     const uint8_t *p;
     const uint8_t *end; /* end of the current section / body / sub-range */
     kiln_diag *diag;
+    bool multi_memory; /* the module has more than one memory: dec_instr reads the memory
+                          index immediates as Wasm 3.0 does (u32) instead of a zero byte */
 } kiln_reader;
 
 void rd_init(kiln_reader *r, const uint8_t *bytes, size_t size, kiln_diag *diag);
@@ -136,6 +157,10 @@ static inline bool rd_done(const kiln_reader *r)
 bool rd_fail(kiln_reader *r, kiln_err code, const char *fmt, ...) KILN_PRINTF(3, 4);
 /* Like rd_fail at an explicit offset. */
 bool rd_fail_at(kiln_reader *r, size_t offset, kiln_err code, const char *fmt, ...)
+    KILN_PRINTF(4, 5);
+/* KILN_ERR_UNSUPPORTED "unsupported feature: FEATURE (WHAT)" at offset, with diag->feature set;
+ * WHAT says what was met ("return_call", "tag section"). Returns false. */
+bool rd_unsupported(kiln_reader *r, size_t offset, const char *feature, const char *fmt, ...)
     KILN_PRINTF(4, 5);
 
 bool rd_u8(kiln_reader *r, uint8_t *out, const char *what);
