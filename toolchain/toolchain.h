@@ -589,6 +589,12 @@ bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes,
  * (class KILN_ERR_INVALID, the offset of the offending instruction or entry, and the
  * function index for body errors). alloc may be NULL. */
 bool kiln_validate(const wasm_module *m, const kiln_allocator *alloc, kiln_diag *d);
+/* kiln_validate for the compiler. Where Wasm 2.0 and 3.0 disagree about the same bytes (two
+ * memories; global.get of a defined global in a constant expression), kiln_validate gives
+ * 2.0's verdict, as the 2.0 spec tests require (invalid, with d->feature naming the 3.0
+ * feature); this one reports what keeps Kiln from compiling the module: KILN_ERR_UNSUPPORTED
+ * "unsupported feature: NAME (what was met)". Everything else is the same. */
+bool kiln_validate_to_compile(const wasm_module *m, const kiln_allocator *alloc, kiln_diag *d);
 
 /*
  * compile.c, compile_options.c, header.c -- code generation as the rest of the toolchain,

@@ -753,6 +753,52 @@ static void test_validate_wasm3_features(void **state)
                    KILN_FEATURE_MULTI_MEMORY);
 }
 
+/* The same modules through kiln_validate_to_compile: the feature is what is unsupported. */
+static void test_validate_to_compile(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t id;
+        uint8_t content[16];
+        size_t len, at;
+        const char *msg;
+    } cases[] = {
+        {5, {0x02, 0x00, 0x01, 0x00, 0x01}, 5, 3, "unsupported feature: multi-memory (2 memories)"},
+        {6,
+         {0x02, I32, 0x00, I32_CONST, 0, END, I32, 0x00, 0x23, 0x00, END},
+         11,
+         8,
+         "unsupported feature: gc (global.get 0 of a defined global in global initializer)"},
+    };
+    for (size_t i = 0; i < KILN_ARRAY_LEN(cases); i++) {
+        wmod w;
+        begin(&w);
+        add_section(&w, cases[i].id, cases[i].content, cases[i].len);
+        wasm_module m;
+        kiln_diag d;
+        assert_true(kiln_decode(&m, w.b, w.n, NULL, &d));
+        assert_false(kiln_validate_to_compile(&m, NULL, &d));
+        assert_string_equal(d.msg, cases[i].msg);
+        assert_int_equal(d.code, KILN_ERR_UNSUPPORTED);
+        assert_int_equal(d.offset, w.sec_at[cases[i].id] + cases[i].at);
+        assert_non_null(d.feature);
+        wasm_module_free(&m);
+        free(w.b);
+    }
+    /* Anything else is as kiln_validate says. */
+    wmod w;
+    begin(&w);
+    SECTION(&w, 6, 0x01, I32, 0x00, I32_CONST, 0, 0x67 /* i32.clz */, END);
+    wasm_module m;
+    kiln_diag d;
+    assert_true(kiln_decode(&m, w.b, w.n, NULL, &d));
+    assert_false(kiln_validate_to_compile(&m, NULL, &d));
+    assert_int_equal(d.code, KILN_ERR_INVALID);
+    assert_null(d.feature);
+    wasm_module_free(&m);
+    free(w.b);
+}
+
 static void test_validate_elem_segments(void **state)
 {
     (void)state;
@@ -1041,6 +1087,7 @@ int main(void)
         cmocka_unit_test(test_validate_ref_func_declaration),
         cmocka_unit_test(test_validate_const_exprs),
         cmocka_unit_test(test_validate_wasm3_features),
+        cmocka_unit_test(test_validate_to_compile),
         cmocka_unit_test(test_validate_elem_segments),
         cmocka_unit_test(test_validate_exports),
         cmocka_unit_test(test_validate_start_function),
