@@ -94,6 +94,7 @@ static kiln_reader probe(const kiln_reader *r, kiln_diag *scratch)
     kiln_diag_init(scratch);
     kiln_reader p = *r;
     p.diag = scratch;
+    p.later = NULL;
     return p;
 }
 
@@ -145,15 +146,16 @@ static bool is_reftype3(uint8_t b)
 }
 
 /* reftype ::= 0x64 ht:heaptype | 0x63 ht:heaptype | absheaptype (abbreviation), with b (read
- * at offset at) where a value or reference type is. Reports it as unsupported if it decodes;
- * else the Wasm 2.0 error "malformed KIND 0xBB: what". Returns false. */
-static bool reftype3_fail(kiln_reader *r, size_t at, uint8_t b, const char *kind, const char *what)
+ * at offset at) where a value or reference type is. Reports it as unsupported if it decodes
+ * (returning what rd_unsupported_later does); else the Wasm 2.0 error "malformed KIND 0xBB:
+ * what" (false). */
+static bool reftype3(kiln_reader *r, size_t at, uint8_t b, const char *kind, const char *what)
 {
     if (b != 0x63 && b != 0x64) {
         /* the abbreviations of the bottom types are spelt nullref, nullexternref, ... */
         static const char *const bottoms[] = {"null", "nullextern", "nullfunc", "nullexn"};
         const char *name = b >= 0x71 ? bottoms[b - 0x71] : abs_heaptype_name(b);
-        return rd_unsupported(r, at, abs_heaptype_feature(b), "%sref: %s", name, what);
+        return rd_unsupported_later(r, at, abs_heaptype_feature(b), "%sref: %s", name, what);
     }
     kiln_diag scratch;
     kiln_reader p = probe(r, &scratch);
@@ -164,10 +166,10 @@ static bool reftype3_fail(kiln_reader *r, size_t at, uint8_t b, const char *kind
     r->p = p.p;
     const char *null = b == 0x63 ? "null " : "";
     if (abs)
-        return rd_unsupported(r, at, abs_heaptype_feature(abs), "(ref %s%s): %s", null,
-                              abs_heaptype_name(abs), what);
-    return rd_unsupported(r, at, KILN_FEATURE_FUNCTION_REFERENCES, "(ref %s%u): %s", null,
-                          (unsigned)index, what);
+        return rd_unsupported_later(r, at, abs_heaptype_feature(abs), "(ref %s%s): %s", null,
+                                    abs_heaptype_name(abs), what);
+    return rd_unsupported_later(r, at, KILN_FEATURE_FUNCTION_REFERENCES, "(ref %s%u): %s", null,
+                                (unsigned)index, what);
 }
 
 // valtype ::= 0x7F | 0x7E | 0x7D | 0x7C | 0x7B | 0x70 | 0x6F   (3.0 reference types: above)
@@ -179,7 +181,7 @@ static bool read_valtype(kiln_reader *r, wasm_valtype *out, const char *what)
     if (!rd_u8(r, &b, what))
         return false;
     if (is_reftype3(b))
-        return reftype3_fail(r, at, b, "value type", what);
+        return reftype3(r, at, b, "value type", what);
     if (!is_valtype(b))
         return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed value type 0x%02x: %s", b, what);
     *out = b;
@@ -191,10 +193,11 @@ static bool read_reftype(kiln_reader *r, wasm_valtype *out, const char *what)
 {
     size_t at = rd_offset(r);
     uint8_t b;
+    *out = WASM_VT_UNKNOWN; /* also for a 3.0 reference type */
     if (!rd_u8(r, &b, what))
         return false;
     if (is_reftype3(b))
-        return reftype3_fail(r, at, b, "reference type", what);
+        return reftype3(r, at, b, "reference type", what);
     if (!wasm_valtype_is_ref(b))
         return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed reference type 0x%02x: %s", b,
                           what);
@@ -219,9 +222,10 @@ static bool read_ref_null_type(kiln_reader *r, wasm_valtype *out)
         return read_reftype(r, out, "ref.null type"); /* the 2.0 error */
     r->p = p.p;
     if (abs)
-        return rd_unsupported(r, at, abs_heaptype_feature(abs), "ref.null %s",
-                              abs_heaptype_name(abs));
-    return rd_unsupported(r, at, KILN_FEATURE_FUNCTION_REFERENCES, "ref.null %u", (unsigned)index);
+        return rd_unsupported_later(r, at, abs_heaptype_feature(abs), "ref.null %s",
+                                    abs_heaptype_name(abs));
+    return rd_unsupported_later(r, at, KILN_FEATURE_FUNCTION_REFERENCES, "ref.null %u",
+                                (unsigned)index);
 }
 
 // resulttype ::= vec(valtype)
@@ -350,9 +354,12 @@ static bool read_functype(dec_ctx *c, kiln_reader *r, wasm_functype *out)
         kiln_diag scratch;
         kiln_reader p = probe(r, &scratch);
         p.p = r->base + at;
-        for (size_t i = 0; i < KILN_ARRAY_LEN(gc_forms); i++)
-            if (form == gc_forms[i].form && skip_rectype(&p))
-                return rd_unsupported(r, at, KILN_FEATURE_GC, "%s", gc_forms[i].what);
+        for (size_t i = 0; i < KILN_ARRAY_LEN(gc_forms); i++) {
+            if (form == gc_forms[i].form && skip_rectype(&p)) {
+                r->p = p.p;
+                return rd_unsupported_later(r, at, KILN_FEATURE_GC, "%s", gc_forms[i].what);
+            }
+        }
         /* The reference interpreter reads the form as a signed LEB128 byte. */
         if (form & 0x80)
             return rd_fail(r, KILN_ERR_MALFORMED,
@@ -366,39 +373,50 @@ static bool read_functype(dec_ctx *c, kiln_reader *r, wasm_functype *out)
 }
 
 /* Wasm 3.0 and proposal limits: flag bit 0 max, bit 1 shared (threads; memories), bit 2
- * 64-bit index type (memory64, for tables too), bit 3 custom page size (custom-page-sizes;
+ * 64-bit address type (memory64, for tables too), bit 3 custom page size (custom-page-sizes;
  * memories). lim ::= flags n:u32|u64 m?:u32|u64 (p:u32 log2 page size if bit 3).
- * flag (> 1) was read at at. True if the whole limits decode: the feature is then reported
- * (unsupported); false with nothing recorded if not (the 2.0 error stands). */
-static bool limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory)
+ * flag (> 1) was read at at. 0 if the limits do not decode so (nothing recorded: the 2.0
+ * error stands); else the feature is reported, and the result is 1 if reading goes on
+ * (rd_unsupported_later), -1 if not. */
+static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_limits *out)
 {
     uint8_t known = memory ? 0x0F : 0x05;
     if (flag & ~known)
-        return false;
+        return 0;
     if ((flag & 3) == 2) /* shared without a maximum: invalid with threads too */
-        return false;
+        return 0;
     kiln_diag scratch;
     kiln_reader p = probe(r, &scratch);
-    uint64_t n;
-    uint32_t n32;
+    uint64_t min, max = 0;
+    uint32_t n32, page_size;
     bool i64 = flag & 4;
-    if (!(i64 ? rd_u64(&p, &n, "limits minimum") : rd_u32(&p, &n32, "limits minimum")))
-        return false;
+    if (!(i64 ? rd_u64(&p, &min, "limits minimum") : rd_u32(&p, &n32, "limits minimum")))
+        return 0;
+    if (!i64)
+        min = n32;
     if ((flag & 1) &&
-        !(i64 ? rd_u64(&p, &n, "limits maximum") : rd_u32(&p, &n32, "limits maximum")))
-        return false;
-    if ((flag & 8) && !rd_u32(&p, &n32, "page size"))
-        return false;
+        !(i64 ? rd_u64(&p, &max, "limits maximum") : rd_u32(&p, &n32, "limits maximum")))
+        return 0;
+    if ((flag & 1) && !i64)
+        max = n32;
+    if ((flag & 8) && !rd_u32(&p, &page_size, "page size"))
+        return 0;
     r->p = p.p;
+    out->min = min;
+    out->max = max;
+    out->has_max = flag & 1;
+    out->is64 = i64;
+    bool later;
     if (i64)
-        rd_unsupported(r, at, KILN_FEATURE_MEMORY64, "64-bit %s, limits flag 0x%02x",
-                       memory ? "memory" : "table", flag);
+        later = rd_unsupported_later(r, at, KILN_FEATURE_MEMORY64, "64-bit %s, limits flag 0x%02x",
+                                     memory ? "memory" : "table", flag);
     else if (flag & 2)
-        rd_unsupported(r, at, KILN_FEATURE_THREADS, "shared memory, limits flag 0x%02x", flag);
+        later = rd_unsupported_later(r, at, KILN_FEATURE_THREADS,
+                                     "shared memory, limits flag 0x%02x", flag);
     else
-        rd_unsupported(r, at, KILN_FEATURE_CUSTOM_PAGE_SIZES,
-                       "custom page size, limits flag 0x%02x", flag);
-    return true;
+        later = rd_unsupported_later(r, at, KILN_FEATURE_CUSTOM_PAGE_SIZES,
+                                     "custom page size, limits flag 0x%02x", flag);
+    return later ? 1 : -1;
 }
 
 // limits ::= 0x00 n:u32 | 0x01 n:u32 m:u32   (3.0 flags: above)
@@ -410,8 +428,11 @@ static bool read_limits(kiln_reader *r, wasm_limits *out, const char *what)
     if (!rd_u8(r, &flag, "limits flag"))
         return false;
     size_t at = rd_offset(r) - 1;
-    if (flag > 1 && !(flag & 0x80) && limits3(r, at, flag, strcmp(what, "memory") == 0))
-        return false;
+    if (flag > 1 && !(flag & 0x80)) {
+        int read3 = limits3(r, at, flag, strcmp(what, "memory") == 0, out);
+        if (read3 != 0)
+            return read3 > 0;
+    }
     if ((flag & 0x7f) > 1)
         return rd_fail_at(r, at, KILN_ERR_MALFORMED, "integer too large: %s limits flag 0x%02x",
                           what, flag);
@@ -426,6 +447,7 @@ static bool read_limits(kiln_reader *r, wasm_limits *out, const char *what)
     out->min = min;
     out->max = max;
     out->has_max = flag == 1;
+    out->is64 = false;
     return true;
 }
 
@@ -470,7 +492,7 @@ static bool read_blocktype(kiln_reader *r, wasm_instr *out)
     if ((b & 0xC0) == 0x40) { /* a one-byte negative s33: must be a value type */
         r->p++;
         if (is_reftype3(b))
-            return reftype3_fail(r, at, b, "value type", "block type");
+            return reftype3(r, at, b, "value type", "block type");
         if (!is_valtype(b))
             return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed value type 0x%02x: block type",
                               b);
@@ -494,8 +516,8 @@ static bool read_blocktype(kiln_reader *r, wasm_instr *out)
 static bool check_memory_index(kiln_reader *r, size_t ins_offset, uint32_t memory)
 {
     if (memory != 0 && r->multi_memory)
-        return rd_unsupported(r, ins_offset, KILN_FEATURE_MULTI_MEMORY, "memory index %u",
-                              (unsigned)memory);
+        return rd_unsupported_later(r, ins_offset, KILN_FEATURE_MULTI_MEMORY, "memory index %u",
+                                    (unsigned)memory);
     return true;
 }
 
@@ -519,6 +541,8 @@ static bool read_memarg(kiln_reader *r, size_t ins_offset, wasm_memarg *out)
             !check_memory_index(r, ins_offset, out->memory))
             return false;
     }
+    if (r->memory64) /* Wasm 3.0 reads a u64 (a module with a 64-bit memory is unsupported) */
+        return rd_u64(r, &out->offset, "memarg offset");
     if (!rd_u32(r, &offset, "memarg offset"))
         return false;
     out->offset = offset;
@@ -959,17 +983,19 @@ static bool read_type_section(dec_ctx *c, kiln_reader *r)
     return true;
 }
 
-/* tagtype ::= 0x00 x:typeidx (Wasm 3.0, exceptions), after a kind byte at r->p - 1. True
- * if it decodes: r then stays at the kind byte's end (the feature is reported there);
- * false with nothing recorded if not. */
+/* tagtype ::= 0x00 x:typeidx (Wasm 3.0, exceptions). True if it decodes (r is then past
+ * it); false with nothing read or recorded if not. */
 static bool read_tagtype(kiln_reader *r)
 {
     kiln_diag scratch;
     kiln_reader p = probe(r, &scratch);
     uint8_t attribute;
     uint32_t type_index;
-    return rd_u8(&p, &attribute, "tag attribute") && attribute == 0 &&
-           rd_u32(&p, &type_index, "tag type index");
+    if (!rd_u8(&p, &attribute, "tag attribute") || attribute != 0 ||
+        !rd_u32(&p, &type_index, "tag type index"))
+        return false;
+    r->p = p.p;
+    return true;
 }
 
 // import ::= mod:name nm:name d:importdesc
@@ -990,12 +1016,12 @@ static bool read_import(kiln_reader *r, wasm_import *im)
         return read_limits(r, &im->u.memory.limits, "memory");
     case WASM_EXTERN_GLOBAL:
         return read_globaltype(r, &im->u.global);
-    case 4:
-        /* Wasm 3.0 (exceptions): tag ::= 0x00 x:typeidx */
+    case 4: { /* Wasm 3.0 (exceptions): a tag, in no index space Kiln keeps */
+        size_t at = rd_offset(r) - 1;
         if (read_tagtype(r))
-            return rd_unsupported(r, rd_offset(r) - 1, KILN_FEATURE_EXCEPTIONS, "tag import");
-        return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "malformed import kind 0x%02x",
-                          im->kind);
+            return rd_unsupported_later(r, at, KILN_FEATURE_EXCEPTIONS, "tag import");
+        return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed import kind 0x%02x", im->kind);
+    }
     default:
         return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "malformed import kind 0x%02x",
                           im->kind);
@@ -1029,8 +1055,10 @@ static bool read_import_section(dec_ctx *c, kiln_reader *r)
         case WASM_EXTERN_MEMORY:
             m->memory_import_count++;
             break;
-        default:
+        case WASM_EXTERN_GLOBAL:
             m->global_import_count++;
+            break;
+        default: /* a tag (Wasm 3.0) */
             break;
         }
     }
@@ -1065,8 +1093,8 @@ static bool read_table(dec_ctx *c, kiln_reader *r, wasm_tabletype *out)
         wasm_expr init;
         if (!read_tabletype(r, out) || !read_const_expr(c, r, &init))
             return false;
-        return rd_unsupported(r, at, KILN_FEATURE_FUNCTION_REFERENCES,
-                              "table with an initialiser expression");
+        return rd_unsupported_later(r, at, KILN_FEATURE_FUNCTION_REFERENCES,
+                                    "table with an initialiser expression");
     }
     return read_tabletype(r, out);
 }
@@ -1143,11 +1171,13 @@ static bool read_export(kiln_reader *r, wasm_export *ex)
         !rd_u8(r, &ex->kind, "export kind"))
         return false;
     if (ex->kind == 4) { /* Wasm 3.0 (exceptions): a tag index */
+        size_t at = rd_offset(r) - 1;
         kiln_diag scratch;
         kiln_reader p = probe(r, &scratch);
-        uint32_t index;
-        if (rd_u32(&p, &index, "export index"))
-            return rd_unsupported(r, rd_offset(r) - 1, KILN_FEATURE_EXCEPTIONS, "tag export");
+        if (rd_u32(&p, &ex->index, "export index")) {
+            r->p = p.p;
+            return rd_unsupported_later(r, at, KILN_FEATURE_EXCEPTIONS, "tag export");
+        }
     }
     if (ex->kind > WASM_EXTERN_GLOBAL)
         return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "malformed export kind 0x%02x",
@@ -1341,7 +1371,11 @@ static bool read_code(dec_ctx *c, kiln_reader *r, uint32_t i)
     if (!rd_sub(r, size, &body, "function body"))
         return false;
     wasm_expr expr;
-    if (!read_locals(c, &body, f) || !walk_expr(c, &body, true, func_index, &expr)) {
+    bool had_later = r->later && r->later->code != KILN_OK;
+    bool ok = read_locals(c, &body, f) && walk_expr(c, &body, true, func_index, &expr);
+    if (r->later && !had_later && r->later->code != KILN_OK)
+        r->later->func_index = func_index;
+    if (!ok) {
         if (c->d->code != KILN_ERR_NOMEM)
             c->d->func_index = func_index;
         return false;
@@ -1361,7 +1395,14 @@ static bool read_code_section(dec_ctx *c, kiln_reader *r)
         return false;
     c->code_count = n;
     const wasm_module *m = c->m;
-    r->multi_memory = (m->memories ? m->memory_count : m->memory_import_count) > 1;
+    uint32_t memories = m->memories ? m->memory_count : m->memory_import_count;
+    r->multi_memory = memories > 1;
+    for (uint32_t i = 0; i < m->import_count; i++)
+        if (m->imports[i].kind == WASM_EXTERN_MEMORY && m->imports[i].u.memory.limits.is64)
+            r->memory64 = true;
+    for (uint32_t i = 0; m->memories && i < m->memory_count; i++)
+        if (m->memories[i].type.limits.is64)
+            r->memory64 = true;
     for (uint32_t i = 0; i < n; i++)
         if (!read_code(c, r, i))
             return false;
@@ -1690,7 +1731,8 @@ static bool read_section(dec_ctx *c, kiln_reader *r)
         ok = read_data_count_section(c, &sub);
         break;
     case 13:
-        ok = rd_unsupported(&sub, at, KILN_FEATURE_EXCEPTIONS, "tag section");
+        sub.p = sub.end; /* is_tag_section read it */
+        ok = rd_unsupported_later(&sub, at, KILN_FEATURE_EXCEPTIONS, "tag section");
         break;
     }
     if (!ok)
@@ -1777,7 +1819,17 @@ bool kiln_decode(wasm_module *m, const uint8_t *bytes, size_t size, const kiln_a
     kiln_reader r;
     rd_init(&r, bytes, m->size, d);
     c->module_end = r.end;
-    return decode_module(c, &r);
+    /* Wasm 3.0 constructs that decode completely are reported after the whole module has
+     * decoded, so that a malformed byte after one still makes the module malformed. */
+    kiln_diag later;
+    kiln_diag_init(&later);
+    r.later = &later;
+    bool ok = decode_module(c, &r);
+    if (later.code != KILN_OK && (ok || d->code == KILN_ERR_UNSUPPORTED)) {
+        *d = later; /* the first Wasm 3.0 construct, before an unsupported instruction too */
+        return false;
+    }
+    return ok;
 }
 
 void wasm_module_free(wasm_module *m)

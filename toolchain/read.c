@@ -29,6 +29,8 @@ void rd_init(kiln_reader *r, const uint8_t *bytes, size_t size, kiln_diag *diag)
     r->end = bytes + size;
     r->diag = diag;
     r->multi_memory = false;
+    r->memory64 = false;
+    r->later = NULL;
 }
 
 static bool vfail_at(kiln_reader *r, size_t offset, kiln_err code, const char *fmt, va_list ap)
@@ -59,19 +61,36 @@ bool rd_fail_at(kiln_reader *r, size_t offset, kiln_err code, const char *fmt, .
     return false;
 }
 
+static void vunsupported(kiln_diag *d, size_t offset, const char *feature, const char *fmt,
+                         va_list ap) KILN_PRINTF(4, 0);
+
+static void vunsupported(kiln_diag *d, size_t offset, const char *feature, const char *fmt,
+                         va_list ap)
+{
+    if (d->code != KILN_OK)
+        return;
+    char what[128];
+    vsnprintf(what, sizeof what, fmt, ap);
+    kiln_diag_set(d, KILN_ERR_UNSUPPORTED, offset, "unsupported feature: %s (%s)", feature, what);
+    d->feature = feature;
+}
+
 bool rd_unsupported(kiln_reader *r, size_t offset, const char *feature, const char *fmt, ...)
 {
-    if (r->diag->code != KILN_OK)
-        return false;
-    char what[128];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    vunsupported(r->diag, offset, feature, fmt, ap);
     va_end(ap);
-    kiln_diag_set(r->diag, KILN_ERR_UNSUPPORTED, offset, "unsupported feature: %s (%s)", feature,
-                  what);
-    r->diag->feature = feature;
     return false;
+}
+
+bool rd_unsupported_later(kiln_reader *r, size_t offset, const char *feature, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vunsupported(r->later ? r->later : r->diag, offset, feature, fmt, ap);
+    va_end(ap);
+    return r->later != NULL;
 }
 
 bool rd_u8(kiln_reader *r, uint8_t *out, const char *what)
@@ -253,6 +272,8 @@ bool rd_sub(kiln_reader *r, size_t len, kiln_reader *out, const char *what)
     out->end = r->p + len;
     out->diag = r->diag;
     out->multi_memory = r->multi_memory;
+    out->memory64 = r->memory64;
+    out->later = r->later;
     r->p += len;
     return true;
 }

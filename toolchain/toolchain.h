@@ -138,6 +138,10 @@ typedef struct kiln_reader {
     kiln_diag *diag;
     bool multi_memory; /* the module has more than one memory: dec_instr reads the memory
                           index immediates as Wasm 3.0 does (u32) instead of a zero byte */
+    bool memory64;     /* the module has a 64-bit memory: memarg offsets are u64 (Wasm 3.0) */
+    kiln_diag *later;  /* NULL, or where rd_unsupported_later records a Wasm 3.0 construct
+                          read completely (the first one), so that decoding goes on and a
+                          malformed byte after it still wins, as the spec's order requires */
 } kiln_reader;
 
 void rd_init(kiln_reader *r, const uint8_t *bytes, size_t size, kiln_diag *diag);
@@ -161,6 +165,10 @@ bool rd_fail_at(kiln_reader *r, size_t offset, kiln_err code, const char *fmt, .
 /* KILN_ERR_UNSUPPORTED "unsupported feature: FEATURE (WHAT)" at offset, with diag->feature set;
  * WHAT says what was met ("return_call", "tag section"). Returns false. */
 bool rd_unsupported(kiln_reader *r, size_t offset, const char *feature, const char *fmt, ...)
+    KILN_PRINTF(4, 5);
+/* The same for a construct the caller has read completely: with r->later set it is recorded
+ * there instead (unless something is already) and true is returned, so reading goes on. */
+bool rd_unsupported_later(kiln_reader *r, size_t offset, const char *feature, const char *fmt, ...)
     KILN_PRINTF(4, 5);
 
 bool rd_u8(kiln_reader *r, uint8_t *out, const char *what);
@@ -281,6 +289,7 @@ typedef struct wasm_functype {
 typedef struct wasm_limits {
     uint64_t min, max; /* max meaningful only if has_max */
     bool has_max;
+    bool is64; /* a 64-bit address type (Wasm 3.0 memory64; such a module is unsupported) */
 } wasm_limits;
 
 typedef struct wasm_tabletype {

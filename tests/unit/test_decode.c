@@ -1319,12 +1319,12 @@ static void test_wasm3_instructions_unsupported(void **state)
         {{0xfc, 0x16}, 2, 0, UNSUP "wide-arithmetic (i64.mul_wide_u)", "wide-arithmetic"},
         {{0xd0, 0x6e}, 2, 1, UNSUP "gc (ref.null any)", "gc"},
         {{0xd0, 0x00}, 2, 1, UNSUP "function-references (ref.null 0)", "function-references"},
-        {{0x02, 0x64, 0x70},
-         3,
+        {{0x02, 0x64, 0x70, 0x0b},
+         4,
          1,
          UNSUP "function-references ((ref func): block type)",
          "function-references"},
-        {{0x02, 0x63, 0x6e}, 3, 1, UNSUP "gc ((ref null any): block type)", "gc"},
+        {{0x02, 0x63, 0x6e, 0x0b}, 4, 1, UNSUP "gc ((ref null any): block type)", "gc"},
         {{0x1c, 0x01, 0x6a}, 3, 2, UNSUP "gc (arrayref: select type)", "gc"},
     };
     for (size_t i = 0; i < KILN_ARRAY_LEN(cases); i++) {
@@ -1397,6 +1397,53 @@ static void test_wasm3_memory_indices(void **state)
     wb_reset(&mod);
     at = two_memories_module(&mod, load_flags128, sizeof load_flags128, false);
     expect_decode_error(&mod, KILN_ERR_MALFORMED, at + 4, "malformed memop flags 0x80");
+    wb_free(&mod);
+}
+
+/* A 3.0 construct that is read completely does not stop decoding: a malformed byte after it
+ * makes the module malformed, as the spec's decode-then-validate order requires. */
+static void test_wasm3_malformed_after_wins(void **state)
+{
+    (void)state;
+    /* A 64-bit memory, then an i32.load whose u64 offset has an unused bit set. */
+    static const uint8_t load[] = {0x00, 0x42, 0x00, 0x28, 0x02, 0xff, 0xff, 0xff, 0xff,
+                                   0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x1a, 0x0b};
+    wasm_builder mod = {0};
+    wb_header(&mod);
+    add_void_type(&mod);
+    WB_SECTION(&mod, 3, 0x01, 0x00);
+    WB_SECTION(&mod, 5, 0x01, 0x04, 0x00);
+    wb_byte(&mod, 10);
+    wb_u32(&mod, (uint32_t)(sizeof load + 2));
+    wb_byte(&mod, 0x01);
+    wb_byte(&mod, (uint8_t)sizeof load);
+    size_t at = mod.len;
+    wb_raw(&mod, load, sizeof load);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, at + 14, "integer too large: memarg offset");
+    /* With the offset 2^64 - 1 it decodes: the memory is what is unsupported. */
+    mod.data[at + 14] = 0x01;
+    expect_decode_error(&mod, KILN_ERR_UNSUPPORTED, 21,
+                        UNSUP "memory64 (64-bit memory, limits flag 0x04)");
+    /* A tag import, then a malformed export kind. */
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_SECTION(&mod, 2, 0x01, 0x00, 0x00, 0x04, 0x00, 0x00);
+    WB_SECTION(&mod, 7, 0x01, 0x00, 0x05, 0x00);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, 20, "malformed export kind 0x05");
+    /* A typed reference local, then an opcode unknown in every version. */
+    wb_reset(&mod);
+    at = ONE_FUNC(&mod, 0x01, 0x01, 0x64, 0x70, 0x27, 0x0b);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, at + 4, "illegal opcode 0x27");
+    /* ... or a 3.0 instruction: the first 3.0 construct is the one reported. */
+    wb_reset(&mod);
+    at = ONE_FUNC(&mod, 0x01, 0x01, 0x64, 0x70, 0x12, 0x00, 0x0b);
+    wasm_module m;
+    kiln_diag d;
+    assert_false(decode(&mod, &m, &d));
+    expect_error(&d, KILN_ERR_UNSUPPORTED, at + 2,
+                 UNSUP "function-references ((ref func): local type)");
+    assert_int_equal(d.func_index, 0);
+    wasm_module_free(&m);
     wb_free(&mod);
 }
 
@@ -1820,6 +1867,7 @@ int main(void)
         cmocka_unit_test(test_wasm3_tag_section),
         cmocka_unit_test(test_wasm3_instructions_unsupported),
         cmocka_unit_test(test_wasm3_memory_indices),
+        cmocka_unit_test(test_wasm3_malformed_after_wins),
         cmocka_unit_test(test_malformed_segments),
         cmocka_unit_test(test_custom_section_name_must_be_utf8),
         cmocka_unit_test(test_malformed_name_section_is_ignored),
