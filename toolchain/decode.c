@@ -510,9 +510,9 @@ static bool read_blocktype(kiln_reader *r, wasm_instr *out)
     return true;
 }
 
-/* A memory index other than 0, read at at by the instruction at ins_offset: only a module
- * with several memories (multi-memory) can use one validly. Without them it is left to the
- * validator ("unknown memory 1"). */
+/* The memory index immediate of the instruction at ins_offset. One other than 0 is the
+ * multi-memory feature in a module with several memories; in a module without them it is
+ * left to the validator ("unknown memory 1"). */
 static bool check_memory_index(kiln_reader *r, size_t ins_offset, uint32_t memory)
 {
     if (memory != 0 && r->multi_memory)
