@@ -347,7 +347,7 @@ static int check_command(const cli_app_opts *o, const host_file *f)
     size_t size;
     uint8_t *converted = NULL;
     if (kiln_module_input(f->data, f->size, &bytes, &size, &converted, &d) &&
-        kiln_decode(&m, bytes, size, NULL, &d) && kiln_validate(&m, NULL, &d)) {
+        kiln_decode(&m, bytes, size, NULL, &d) && kiln_validate_to_compile(&m, NULL, &d)) {
         const wasm_export *start = NULL;
         for (uint32_t i = 0; i < m.export_count && start == NULL; i++)
             if (m.exports[i].name.len == 6 && memcmp(m.exports[i].name.ptr, "_start", 6) == 0)

@@ -179,4 +179,6 @@ void cli_json_diag_members(cli_json *j, const kiln_diag *d)
     }
     const char *nul = memchr(d->msg, '\0', sizeof d->msg);
     cli_json_kv_string(j, "message", d->msg, nul ? (size_t)(nul - d->msg) : sizeof d->msg);
+    if (d->feature) /* the Wasm 3.0 feature met (docs/errors.md) */
+        cli_json_kv_cstring(j, "feature", d->feature);
 }

@@ -20,6 +20,7 @@ void kiln_diag_init(kiln_diag *d)
     d->line = 0;
     d->column = 0;
     d->msg[0] = '\0';
+    d->feature = NULL;
 }
 
 bool kiln_diag_set(kiln_diag *d, kiln_err code, size_t offset, const char *fmt, ...)

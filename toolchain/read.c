@@ -28,6 +28,9 @@ void rd_init(kiln_reader *r, const uint8_t *bytes, size_t size, kiln_diag *diag)
     r->p = bytes;
     r->end = bytes + size;
     r->diag = diag;
+    r->multi_memory = false;
+    r->memory64 = false;
+    r->later = NULL;
 }
 
 static bool vfail_at(kiln_reader *r, size_t offset, kiln_err code, const char *fmt, va_list ap)
@@ -56,6 +59,38 @@ bool rd_fail_at(kiln_reader *r, size_t offset, kiln_err code, const char *fmt, .
     vfail_at(r, offset, code, fmt, ap);
     va_end(ap);
     return false;
+}
+
+static void vunsupported(kiln_diag *d, size_t offset, const char *feature, const char *fmt,
+                         va_list ap) KILN_PRINTF(4, 0);
+
+static void vunsupported(kiln_diag *d, size_t offset, const char *feature, const char *fmt,
+                         va_list ap)
+{
+    if (d->code != KILN_OK)
+        return;
+    char what[128];
+    vsnprintf(what, sizeof what, fmt, ap);
+    kiln_diag_set(d, KILN_ERR_UNSUPPORTED, offset, "unsupported feature: %s (%s)", feature, what);
+    d->feature = feature;
+}
+
+bool rd_unsupported(kiln_reader *r, size_t offset, const char *feature, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vunsupported(r->diag, offset, feature, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool rd_unsupported_later(kiln_reader *r, size_t offset, const char *feature, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vunsupported(r->later ? r->later : r->diag, offset, feature, fmt, ap);
+    va_end(ap);
+    return r->later != NULL;
 }
 
 bool rd_u8(kiln_reader *r, uint8_t *out, const char *what)
@@ -236,6 +271,9 @@ bool rd_sub(kiln_reader *r, size_t len, kiln_reader *out, const char *what)
     out->p = r->p;
     out->end = r->p + len;
     out->diag = r->diag;
+    out->multi_memory = r->multi_memory;
+    out->memory64 = r->memory64;
+    out->later = r->later;
     r->p += len;
     return true;
 }

@@ -55,6 +55,21 @@ typedef enum kiln_err {
 #define KILN_NO_OFFSET SIZE_MAX
 #define KILN_NO_FUNC   UINT32_MAX
 
+/* The WebAssembly 3.0 features Kiln recognises but does not compile. Their names are the
+ * proposals' (and the future --disable-FEATURE options'); modules using them are rejected with
+ * KILN_ERR_UNSUPPORTED "unsupported feature: NAME (what was met)". */
+#define KILN_FEATURE_GC                  "gc"
+#define KILN_FEATURE_EXCEPTIONS          "exceptions"
+#define KILN_FEATURE_TAIL_CALL           "tail-call"
+#define KILN_FEATURE_FUNCTION_REFERENCES "function-references"
+#define KILN_FEATURE_MULTI_MEMORY        "multi-memory"
+#define KILN_FEATURE_MEMORY64            "memory64"
+#define KILN_FEATURE_EXTENDED_CONST      "extended-const"
+#define KILN_FEATURE_RELAXED_SIMD        "relaxed-simd"
+#define KILN_FEATURE_THREADS             "threads"
+#define KILN_FEATURE_CUSTOM_PAGE_SIZES   "custom-page-sizes"
+#define KILN_FEATURE_WIDE_ARITHMETIC     "wide-arithmetic"
+
 typedef struct kiln_diag {
     kiln_err code;
     size_t offset;         /* byte offset in the input; KILN_NO_OFFSET if not about the input */
@@ -62,6 +77,10 @@ typedef struct kiln_diag {
     uint32_t line, column; /* module text: 1-based position (offset is then in the text); 0 for
                               binary input and errors without a place in the text */
     char msg[192];         /* lower-case, no trailing period; the spec's wording first */
+    const char *feature;   /* the Wasm 3.0 feature met (a KILN_FEATURE_* name), else NULL:
+                              always set for KILN_ERR_UNSUPPORTED from the decoder and the
+                              validator, and set for KILN_ERR_INVALID where Wasm 2.0 and 3.0
+                              disagree about the same bytes (see docs/limits.md) */
 } kiln_diag;
 
 void kiln_diag_init(kiln_diag *d);
@@ -117,6 +136,12 @@ typedef struct kiln_reader {
     const uint8_t *p;
     const uint8_t *end; /* end of the current section / body / sub-range */
     kiln_diag *diag;
+    bool multi_memory; /* the module has more than one memory: dec_instr reads the memory
+                          index immediates as Wasm 3.0 does (u32) instead of a zero byte */
+    bool memory64;     /* the module has a 64-bit memory: memarg offsets are u64 (Wasm 3.0) */
+    kiln_diag *later;  /* NULL, or where rd_unsupported_later records a Wasm 3.0 construct
+                          read completely (the first one), so that decoding goes on and a
+                          malformed byte after it still wins, as the spec's order requires */
 } kiln_reader;
 
 void rd_init(kiln_reader *r, const uint8_t *bytes, size_t size, kiln_diag *diag);
@@ -136,6 +161,14 @@ static inline bool rd_done(const kiln_reader *r)
 bool rd_fail(kiln_reader *r, kiln_err code, const char *fmt, ...) KILN_PRINTF(3, 4);
 /* Like rd_fail at an explicit offset. */
 bool rd_fail_at(kiln_reader *r, size_t offset, kiln_err code, const char *fmt, ...)
+    KILN_PRINTF(4, 5);
+/* KILN_ERR_UNSUPPORTED "unsupported feature: FEATURE (WHAT)" at offset, with diag->feature set;
+ * WHAT says what was met ("return_call", "tag section"). Returns false. */
+bool rd_unsupported(kiln_reader *r, size_t offset, const char *feature, const char *fmt, ...)
+    KILN_PRINTF(4, 5);
+/* The same for a construct the caller has read completely: with r->later set it is recorded
+ * there instead (unless something is already) and true is returned, so reading goes on. */
+bool rd_unsupported_later(kiln_reader *r, size_t offset, const char *feature, const char *fmt, ...)
     KILN_PRINTF(4, 5);
 
 bool rd_u8(kiln_reader *r, uint8_t *out, const char *what);
@@ -256,6 +289,7 @@ typedef struct wasm_functype {
 typedef struct wasm_limits {
     uint64_t min, max; /* max meaningful only if has_max */
     bool has_max;
+    bool is64; /* a 64-bit address type (Wasm 3.0 memory64; such a module is unsupported) */
 } wasm_limits;
 
 typedef struct wasm_tabletype {
@@ -564,6 +598,12 @@ bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes,
  * (class KILN_ERR_INVALID, the offset of the offending instruction or entry, and the
  * function index for body errors). alloc may be NULL. */
 bool kiln_validate(const wasm_module *m, const kiln_allocator *alloc, kiln_diag *d);
+/* kiln_validate for the compiler. Where Wasm 2.0 and 3.0 disagree about the same bytes (two
+ * memories; global.get of a defined global in a constant expression), kiln_validate gives
+ * 2.0's verdict, as the 2.0 spec tests require (invalid, with d->feature naming the 3.0
+ * feature); this one reports what keeps Kiln from compiling the module: KILN_ERR_UNSUPPORTED
+ * "unsupported feature: NAME (what was met)". Everything else is the same. */
+bool kiln_validate_to_compile(const wasm_module *m, const kiln_allocator *alloc, kiln_diag *d);
 
 /*
  * wat_print.c -- a decoded module as WebAssembly text (docs/text-format.md, "Printing").

@@ -645,8 +645,8 @@ static void test_function_and_code_counts(void **state)
     /* Bodies without a function section: still decoded (an illegal opcode in the second
      * one wins over the count mismatch, as in the spec). */
     wb_header(&mod);
-    WB_SECTION(&mod, 10, 0x02, 0x02, 0x00, 0x0b, 0x03, 0x00, 0x06, 0x0b);
-    expect_decode_error(&mod, KILN_ERR_MALFORMED, 16, "illegal opcode 0x06");
+    WB_SECTION(&mod, 10, 0x02, 0x02, 0x00, 0x0b, 0x03, 0x00, 0x27, 0x0b);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, 16, "illegal opcode 0x27");
     wb_free(&mod);
     wb_header(&mod);
     WB_SECTION(&mod, 10, 0x01, 0x02, 0x00, 0x0b);
@@ -1002,15 +1002,18 @@ static void test_body_illegal_opcodes(void **state)
         size_t len;
         const char *msg;
     } cases[] = {
-        {{0x06}, 1, "illegal opcode 0x06"},
+        /* unknown in every version, Wasm 3.0 and the proposals included */
+        {{0x16}, 1, "illegal opcode 0x16"},
         {{0x27}, 1, "illegal opcode 0x27"},
         {{0xc5}, 1, "illegal opcode 0xc5"},
-        {{0xd3}, 1, "illegal opcode 0xd3"},
+        {{0xd7}, 1, "illegal opcode 0xd7"},
         {{0xff}, 1, "illegal opcode 0xff"},
         {{0xfc, 0x12}, 2, "illegal opcode 0xfc 0x12"},
         {{0xfc, 0xa0, 0x01}, 3, "illegal opcode 0xfc 0xa0"},
-        {{0xfd, 0x80, 0x02}, 3, "illegal opcode 0xfd 0x100"},
-        {{0xfe, 0x00}, 2, "illegal opcode 0xfe"},
+        {{0xfd, 0x94, 0x02}, 3, "illegal opcode 0xfd 0x114"},
+        {{0xfb, 0x1f}, 2, "illegal opcode 0xfb"},
+        {{0xfe, 0x04}, 2, "illegal opcode 0xfe"},
+        {{0xfe, 0x4f}, 2, "illegal opcode 0xfe"},
     };
     for (size_t i = 0; i < KILN_ARRAY_LEN(cases); i++) {
         wasm_builder body = {0}, mod = {0};
@@ -1036,15 +1039,15 @@ static void test_malformed_wins_over_invalid(void **state)
     /* i32.add on an empty stack (a type error the validator would report first), then an
      * illegal opcode: decoding sees the whole module first, so it is malformed. */
     wasm_builder mod = {0};
-    size_t at = ONE_FUNC(&mod, 0x00, 0x6a, 0x1a, 0x42, 0x00, 0x0a, 0x0b);
+    size_t at = ONE_FUNC(&mod, 0x00, 0x6a, 0x1a, 0x42, 0x00, 0x27, 0x0b);
     wasm_module m;
     kiln_diag d;
     assert_false(decode(&mod, &m, &d));
-    expect_error(&d, KILN_ERR_MALFORMED, at + 5, "illegal opcode 0x0a");
+    expect_error(&d, KILN_ERR_MALFORMED, at + 5, "illegal opcode 0x27");
     assert_int_equal(d.func_index, 0);
     char text[256];
     kiln_diag_format(&d, "t.wasm", text, sizeof text);
-    assert_string_equal(text, "t.wasm:0x1b: error: illegal opcode 0x0a (in function 0)");
+    assert_string_equal(text, "t.wasm:0x1b: error: illegal opcode 0x27 (in function 0)");
     wasm_module_free(&m);
     wb_free(&mod);
 }
@@ -1073,9 +1076,9 @@ static void test_body_errors_name_the_function(void **state)
 
     /* Errors outside bodies carry no function. */
     wb_header(&mod);
-    WB_SECTION(&mod, 6, 0x01, 0x7f, 0x00, 0x06, 0x0b);
+    WB_SECTION(&mod, 6, 0x01, 0x7f, 0x00, 0x27, 0x0b);
     assert_false(decode(&mod, &m, &d));
-    expect_error(&d, KILN_ERR_MALFORMED, 13, "illegal opcode 0x06");
+    expect_error(&d, KILN_ERR_MALFORMED, 13, "illegal opcode 0x27");
     assert_int_equal(d.func_index, KILN_NO_FUNC);
     wasm_module_free(&m);
     wb_free(&mod);
@@ -1093,7 +1096,7 @@ typedef struct entry_case {
     const char *msg;
 } entry_case;
 
-static void run_entry_cases(const entry_case *cases, size_t n)
+static void run_entry_cases_as(const entry_case *cases, size_t n, kiln_err code)
 {
     for (size_t i = 0; i < n; i++) {
         wasm_builder mod = {0};
@@ -1102,9 +1105,14 @@ static void run_entry_cases(const entry_case *cases, size_t n)
         wb_u32(&mod, (uint32_t)cases[i].len);
         size_t content = mod.len;
         wb_raw(&mod, cases[i].content, cases[i].len);
-        expect_decode_error(&mod, KILN_ERR_MALFORMED, content + cases[i].offset, cases[i].msg);
+        expect_decode_error(&mod, code, content + cases[i].offset, cases[i].msg);
         wb_free(&mod);
     }
+}
+
+static void run_entry_cases(const entry_case *cases, size_t n)
+{
+    run_entry_cases_as(cases, n, KILN_ERR_MALFORMED);
 }
 
 static void test_malformed_types_and_limits(void **state)
@@ -1123,7 +1131,10 @@ static void test_malformed_types_and_limits(void **state)
         {4, {0x01, 0x70, 0x81, 0x00, 0x00, 0x00}, 6, 3,
          "integer representation too long: table limits flag"},
         {5, {0x01, 0x02}, 2, 1, "integer too large: memory limits flag 0x02"},
-        {5, {0x01, 0x03, 0x00, 0x00}, 4, 1, "integer too large: memory limits flag 0x03"},
+        {5, {0x01, 0x03, 0x00}, 3, 1, "integer too large: memory limits flag 0x03"},
+        {5, {0x01, 0x10, 0x00}, 3, 1, "integer too large: memory limits flag 0x10"},
+        {5, {0x01, 0x08, 0x00}, 3, 1, "integer too large: memory limits flag 0x08"},
+        {4, {0x01, 0x70, 0x08, 0x00, 0x00}, 5, 2, "integer too large: table limits flag 0x08"},
         {5, {0x01, 0x81, 0x00, 0x00, 0x00}, 5, 2,
          "integer representation too long: memory limits flag"},
         {5, {0x01, 0x80, 0x00, 0x00}, 4, 2,
@@ -1154,16 +1165,286 @@ static void test_malformed_imports_and_exports(void **state)
         {2, {0x01, 0x00, 0x02, 0xc3, 0x28, 0x00, 0x00}, 7, 2,
          "malformed UTF-8 encoding: import field name"},
         {2, {0x01, 0x00, 0x00, 0x03, 0x7f, 0x02}, 6, 5, "malformed mutability 0x02"},
-        {2, {0x01, 0x00, 0x00, 0x01, 0x6e, 0x00, 0x00}, 7, 4,
-         "malformed reference type 0x6e: table element type"},
+        {2, {0x01, 0x00, 0x00, 0x01, 0x80, 0x00, 0x00}, 7, 4,
+         "malformed reference type 0x80: table element type"},
+        {2, {0x01, 0x00, 0x00, 0x01, 0x63, 0x40, 0x00, 0x00}, 8, 4,
+         "malformed reference type 0x63: table element type"},
         {2, {0x02, 0x00, 0x00, 0x00, 0x00}, 5, 5, END ": import module name"},
-        {7, {0x01, 0x00, 0x04, 0x00}, 4, 2, "malformed export kind 0x04"},
+        {7, {0x01, 0x00, 0x05, 0x00}, 4, 2, "malformed export kind 0x05"},
+        {7, {0x01, 0x00, 0x04}, 3, 2, "malformed export kind 0x04"},
         {7, {0x01, 0x05, 0xed, 0xa0, 0x00}, 5, 1, "length out of bounds: export name"},
         {7, {0x01, 0x03, 0xed, 0xa0, 0x80, 0x00, 0x00}, 7, 1,
          "malformed UTF-8 encoding: export name"},
     };
     // clang-format on
     run_entry_cases(cases, KILN_ARRAY_LEN(cases));
+}
+
+/*
+ * Wasm 3.0 features: recognised where they decode completely, reported as unsupported
+ */
+
+#define UNSUP "unsupported feature: "
+
+static void test_wasm3_section_entries_unsupported(void **state)
+{
+    (void)state;
+    // clang-format off
+    static const entry_case cases[] = {
+        /* gc type definitions */
+        {1, {0x01, 0x5e, 0x7f, 0x00}, 4, 1, UNSUP "gc (array type)"},
+        {1, {0x01, 0x5f, 0x02, 0x78, 0x01, 0x6e, 0x00}, 7, 1, UNSUP "gc (struct type)"},
+        {1, {0x01, 0x4e, 0x01, 0x60, 0x00, 0x00}, 6, 1, UNSUP "gc (recursive type group)"},
+        {1, {0x01, 0x50, 0x00, 0x60, 0x00, 0x00}, 6, 1, UNSUP "gc (subtype)"},
+        {1, {0x01, 0x4f, 0x01, 0x00, 0x5f, 0x00}, 6, 1, UNSUP "gc (final subtype)"},
+        /* reference types */
+        {1, {0x01, 0x60, 0x01, 0x64, 0x70, 0x00}, 6, 3,
+         UNSUP "function-references ((ref func): parameter count)"},
+        {1, {0x01, 0x60, 0x00, 0x01, 0x63, 0x05}, 6, 4,
+         UNSUP "function-references ((ref null 5): result count)"},
+        {1, {0x01, 0x60, 0x01, 0x6e, 0x00}, 5, 3, UNSUP "gc (anyref: parameter count)"},
+        {1, {0x01, 0x60, 0x01, 0x63, 0x6c, 0x00}, 6, 3,
+         UNSUP "gc ((ref null i31): parameter count)"},
+        {1, {0x01, 0x60, 0x01, 0x69, 0x00}, 5, 3, UNSUP "exceptions (exnref: parameter count)"},
+        {6, {0x01, 0x74, 0x00, 0xd0, 0x74, 0x0b}, 6, 1,
+         UNSUP "exceptions (nullexnref: global type)"},
+        {9, {0x01, 0x05, 0x64, 0x70, 0x00}, 5, 2,
+         UNSUP "function-references ((ref func): element segment type)"},
+        /* tags */
+        {2, {0x01, 0x00, 0x00, 0x04, 0x00, 0x00}, 6, 3, UNSUP "exceptions (tag import)"},
+        {7, {0x01, 0x00, 0x04, 0x00}, 4, 2, UNSUP "exceptions (tag export)"},
+        /* limits */
+        {2, {0x01, 0x00, 0x00, 0x02, 0x04, 0x01}, 6, 4,
+         UNSUP "memory64 (64-bit memory, limits flag 0x04)"},
+        {4, {0x01, 0x70, 0x05, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10}, 9, 2,
+         UNSUP "memory64 (64-bit table, limits flag 0x05)"},
+        {5, {0x01, 0x03, 0x00, 0x01}, 4, 1, UNSUP "threads (shared memory, limits flag 0x03)"},
+        {5, {0x01, 0x08, 0x01, 0x00}, 4, 1,
+         UNSUP "custom-page-sizes (custom page size, limits flag 0x08)"},
+        /* a table with an initialiser */
+        {4, {0x01, 0x40, 0x00, 0x70, 0x00, 0x01, 0xd0, 0x70, 0x0b}, 9, 1,
+         UNSUP "function-references (table with an initialiser expression)"},
+    };
+    /* The same constructs when they do not decode completely: Wasm 2.0's error stands. */
+    static const entry_case broken[] = {
+        {1, {0x01, 0x5e, 0x78, 0x02}, 4, 1, "malformed function type 0x5e"},
+        {1, {0x01, 0x4e, 0x01, 0x61}, 4, 1, "malformed function type 0x4e"},
+        {2, {0x01, 0x00, 0x00, 0x04, 0x01, 0x00}, 6, 3, "malformed import kind 0x04"},
+        {2, {0x01, 0x00, 0x00, 0x04, 0x00}, 5, 3, "malformed import kind 0x04"},
+        {5, {0x01, 0x02, 0x00}, 3, 1, "integer too large: memory limits flag 0x02"},
+        {5, {0x01, 0x04}, 2, 1, "integer too large: memory limits flag 0x04"},
+        {6, {0x01, 0x63, 0x7f, 0x00, 0xd0, 0x70, 0x0b}, 7, 1,
+         "malformed value type 0x63: global type"},
+        {4, {0x01, 0x40, 0x01, 0x70, 0x00, 0x00}, 6, 1,
+         "malformed reference type 0x40: table element type"},
+    };
+    // clang-format on
+    run_entry_cases_as(cases, KILN_ARRAY_LEN(cases), KILN_ERR_UNSUPPORTED);
+    run_entry_cases(broken, KILN_ARRAY_LEN(broken));
+
+    /* d->feature names the feature, as the message does. */
+    wasm_builder mod = {0};
+    wb_header(&mod);
+    WB_SECTION(&mod, 1, 0x01, 0x5e, 0x7f, 0x00);
+    wasm_module m;
+    kiln_diag d;
+    assert_false(decode(&mod, &m, &d));
+    assert_string_equal(d.feature, KILN_FEATURE_GC);
+    wasm_module_free(&m);
+    wb_free(&mod);
+}
+
+static void test_wasm3_tag_section(void **state)
+{
+    (void)state;
+    wasm_builder mod = {0};
+    wb_header(&mod);
+    add_void_type(&mod);
+    WB_SECTION(&mod, 13, 0x01, 0x00, 0x00); /* one tag of type 0 */
+    expect_decode_error(&mod, KILN_ERR_UNSUPPORTED, 14, UNSUP "exceptions (tag section)");
+    /* Its place is between memory and global. */
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_SECTION(&mod, 6, 0x00);
+    WB_SECTION(&mod, 13, 0x00);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, 11, ORDER ": tag section after global section");
+    /* Not a whole tag section: the id is unknown, as in Wasm 2.0. */
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_SECTION(&mod, 13, 0x01, 0x01, 0x00);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, 8, "malformed section id 13");
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_BYTES(&mod, 0x0d, 0x00);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, 8, "malformed section id 13");
+    wb_free(&mod);
+}
+
+static void test_wasm3_instructions_unsupported(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t bytes[5];
+        size_t len, at; /* the error's offset from the instruction */
+        const char *msg, *feature;
+    } cases[] = {
+        {{0x12, 0x00}, 2, 0, UNSUP "tail-call (return_call)", KILN_FEATURE_TAIL_CALL},
+        {{0x13, 0x00, 0x00}, 3, 0, UNSUP "tail-call (return_call_indirect)", "tail-call"},
+        {{0x14, 0x00}, 2, 0, UNSUP "function-references (call_ref)", "function-references"},
+        {{0x15, 0x00}, 2, 0, UNSUP "tail-call (return_call_ref)", "tail-call"},
+        {{0x06, 0x40}, 2, 0, UNSUP "exceptions (try)", "exceptions"},
+        {{0x08, 0x00}, 2, 0, UNSUP "exceptions (throw)", "exceptions"},
+        {{0x0a}, 1, 0, UNSUP "exceptions (throw_ref)", "exceptions"},
+        {{0x18, 0x00}, 2, 0, UNSUP "exceptions (delegate)", "exceptions"},
+        {{0x1f, 0x40, 0x00}, 3, 0, UNSUP "exceptions (try_table)", "exceptions"},
+        {{0xd3}, 1, 0, UNSUP "gc (ref.eq)", "gc"},
+        {{0xd4}, 1, 0, UNSUP "function-references (ref.as_non_null)", "function-references"},
+        {{0xd5, 0x00}, 2, 0, UNSUP "function-references (br_on_null)", "function-references"},
+        {{0xd6, 0x00}, 2, 0, UNSUP "function-references (br_on_non_null)", "function-references"},
+        {{0xfb, 0x00, 0x00}, 3, 0, UNSUP "gc (struct.new)", "gc"},
+        {{0xfb, 0x1c}, 2, 0, UNSUP "gc (ref.i31)", "gc"},
+        {{0xfe, 0x03, 0x00}, 3, 0, UNSUP "threads (atomic.fence)", "threads"},
+        {{0xfe, 0x10, 0x02, 0x00},
+         4,
+         0,
+         UNSUP "threads (atomic memory instruction 0xfe 0x10)",
+         "threads"},
+        {{0xfd, 0x80, 0x02}, 3, 0, UNSUP "relaxed-simd (i8x16.relaxed_swizzle)", "relaxed-simd"},
+        {{0xfd, 0x93, 0x02},
+         3,
+         0,
+         UNSUP "relaxed-simd (i32x4.relaxed_dot_i8x16_i7x16_add_s)",
+         "relaxed-simd"},
+        {{0xfc, 0x13}, 2, 0, UNSUP "wide-arithmetic (i64.add128)", "wide-arithmetic"},
+        {{0xfc, 0x16}, 2, 0, UNSUP "wide-arithmetic (i64.mul_wide_u)", "wide-arithmetic"},
+        {{0xd0, 0x6e}, 2, 1, UNSUP "gc (ref.null any)", "gc"},
+        {{0xd0, 0x00}, 2, 1, UNSUP "function-references (ref.null 0)", "function-references"},
+        {{0x02, 0x64, 0x70, 0x0b},
+         4,
+         1,
+         UNSUP "function-references ((ref func): block type)",
+         "function-references"},
+        {{0x02, 0x63, 0x6e, 0x0b}, 4, 1, UNSUP "gc ((ref null any): block type)", "gc"},
+        {{0x1c, 0x01, 0x6a}, 3, 2, UNSUP "gc (arrayref: select type)", "gc"},
+    };
+    for (size_t i = 0; i < KILN_ARRAY_LEN(cases); i++) {
+        wasm_builder body = {0}, mod = {0};
+        wb_byte(&body, 0x00);
+        wb_raw(&body, cases[i].bytes, cases[i].len);
+        wb_byte(&body, 0x0b);
+        size_t at = one_func_module(&mod, body.data, body.len, false, false);
+        wasm_module m;
+        kiln_diag d;
+        assert_false(decode(&mod, &m, &d));
+        expect_error(&d, KILN_ERR_UNSUPPORTED, at + 1 + cases[i].at, cases[i].msg);
+        assert_string_equal(d.feature, cases[i].feature);
+        assert_int_equal(d.func_index, 0);
+        wasm_module_free(&m);
+        wb_free(&mod);
+        wb_free(&body);
+    }
+    /* A local of a 3.0 type. */
+    wasm_builder mod = {0};
+    size_t at = ONE_FUNC(&mod, 0x01, 0x01, 0x6d, 0x0b);
+    expect_decode_error(&mod, KILN_ERR_UNSUPPORTED, at + 2, UNSUP "gc (eqref: local type)");
+    wb_free(&mod);
+}
+
+/* A module with two memories and one function whose body is `body`. */
+static size_t two_memories_module(wasm_builder *mod, const uint8_t *body, size_t n, bool two)
+{
+    wb_header(mod);
+    add_void_type(mod);
+    WB_SECTION(mod, 3, 0x01, 0x00);
+    if (two)
+        WB_SECTION(mod, 5, 0x02, 0x00, 0x01, 0x00, 0x01);
+    else
+        WB_SECTION(mod, 5, 0x01, 0x00, 0x01);
+    wb_byte(mod, 10);
+    wb_u32(mod, (uint32_t)(n + 2));
+    wb_byte(mod, 0x01);
+    wb_byte(mod, (uint8_t)n);
+    size_t at = mod->len;
+    wb_raw(mod, body, n);
+    return at;
+}
+
+static void test_wasm3_memory_indices(void **state)
+{
+    (void)state;
+    /* memory.size 1: with several memories a memory index, else Wasm 2.0's zero byte. */
+    static const uint8_t size1[] = {0x00, 0x3f, 0x01, 0x1a, 0x0b};
+    wasm_builder mod = {0};
+    size_t at = two_memories_module(&mod, size1, sizeof size1, true);
+    expect_decode_error(&mod, KILN_ERR_UNSUPPORTED, at + 1, UNSUP "multi-memory (memory index 1)");
+    wb_reset(&mod);
+    at = two_memories_module(&mod, size1, sizeof size1, false);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, at + 2, "zero byte expected: memory index");
+    /* memarg flag bit 6: a memory index follows the alignment. */
+    static const uint8_t load_mem1[] = {0x00, 0x41, 0x00, 0x28, 0x42, 0x01, 0x00, 0x1a, 0x0b};
+    wb_reset(&mod);
+    at = two_memories_module(&mod, load_mem1, sizeof load_mem1, true);
+    expect_decode_error(&mod, KILN_ERR_UNSUPPORTED, at + 3, UNSUP "multi-memory (memory index 1)");
+    static const uint8_t load_mem0[] = {0x00, 0x41, 0x00, 0x28, 0x42, 0x00, 0x00, 0x1a, 0x0b};
+    wb_reset(&mod);
+    at = two_memories_module(&mod, load_mem0, sizeof load_mem0, false);
+    wasm_module m;
+    kiln_diag d;
+    assert_true(decode(&mod, &m, &d)); /* memory 0, spelt the 3.0 way: decodes */
+    wasm_module_free(&m);
+    /* Flags of 2^7 and more are malformed. */
+    static const uint8_t load_flags128[] = {0x00, 0x41, 0x00, 0x28, 0x80, 0x01, 0x00, 0x1a, 0x0b};
+    wb_reset(&mod);
+    at = two_memories_module(&mod, load_flags128, sizeof load_flags128, false);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, at + 4, "malformed memop flags 0x80");
+    wb_free(&mod);
+}
+
+/* A 3.0 construct that is read completely does not stop decoding: a malformed byte after it
+ * makes the module malformed, as the spec's decode-then-validate order requires. */
+static void test_wasm3_malformed_after_wins(void **state)
+{
+    (void)state;
+    /* A 64-bit memory, then an i32.load whose u64 offset has an unused bit set. */
+    static const uint8_t load[] = {0x00, 0x42, 0x00, 0x28, 0x02, 0xff, 0xff, 0xff, 0xff,
+                                   0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x1a, 0x0b};
+    wasm_builder mod = {0};
+    wb_header(&mod);
+    add_void_type(&mod);
+    WB_SECTION(&mod, 3, 0x01, 0x00);
+    WB_SECTION(&mod, 5, 0x01, 0x04, 0x00);
+    wb_byte(&mod, 10);
+    wb_u32(&mod, (uint32_t)(sizeof load + 2));
+    wb_byte(&mod, 0x01);
+    wb_byte(&mod, (uint8_t)sizeof load);
+    size_t at = mod.len;
+    wb_raw(&mod, load, sizeof load);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, at + 14, "integer too large: memarg offset");
+    /* With the offset 2^64 - 1 it decodes: the memory is what is unsupported. */
+    mod.data[at + 14] = 0x01;
+    expect_decode_error(&mod, KILN_ERR_UNSUPPORTED, 21,
+                        UNSUP "memory64 (64-bit memory, limits flag 0x04)");
+    /* A tag import, then a malformed export kind. */
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_SECTION(&mod, 2, 0x01, 0x00, 0x00, 0x04, 0x00, 0x00);
+    WB_SECTION(&mod, 7, 0x01, 0x00, 0x05, 0x00);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, 20, "malformed export kind 0x05");
+    /* A typed reference local, then an opcode unknown in every version. */
+    wb_reset(&mod);
+    at = ONE_FUNC(&mod, 0x01, 0x01, 0x64, 0x70, 0x27, 0x0b);
+    expect_decode_error(&mod, KILN_ERR_MALFORMED, at + 4, "illegal opcode 0x27");
+    /* ... or a 3.0 instruction: the first 3.0 construct is the one reported. */
+    wb_reset(&mod);
+    at = ONE_FUNC(&mod, 0x01, 0x01, 0x64, 0x70, 0x12, 0x00, 0x0b);
+    wasm_module m;
+    kiln_diag d;
+    assert_false(decode(&mod, &m, &d));
+    expect_error(&d, KILN_ERR_UNSUPPORTED, at + 2,
+                 UNSUP "function-references ((ref func): local type)");
+    assert_int_equal(d.func_index, 0);
+    wasm_module_free(&m);
+    wb_free(&mod);
 }
 
 static void test_malformed_segments(void **state)
@@ -1582,6 +1863,11 @@ int main(void)
         cmocka_unit_test(test_body_errors_name_the_function),
         cmocka_unit_test(test_malformed_types_and_limits),
         cmocka_unit_test(test_malformed_imports_and_exports),
+        cmocka_unit_test(test_wasm3_section_entries_unsupported),
+        cmocka_unit_test(test_wasm3_tag_section),
+        cmocka_unit_test(test_wasm3_instructions_unsupported),
+        cmocka_unit_test(test_wasm3_memory_indices),
+        cmocka_unit_test(test_wasm3_malformed_after_wins),
         cmocka_unit_test(test_malformed_segments),
         cmocka_unit_test(test_custom_section_name_must_be_utf8),
         cmocka_unit_test(test_malformed_name_section_is_ignored),

@@ -655,9 +655,9 @@ static void test_validate_const_exprs(void **state)
 {
     (void)state;
     wmod w;
-    /* (global i32 (i32.add (i32.const 0) (i32.const 0))) */
+    /* (global i32 (i32.clz (i32.const 0) (i32.const 0))) */
     begin(&w);
-    SECTION(&w, 6, 0x01, I32, 0x00, I32_CONST, 0, I32_CONST, 0, I32_ADD, END);
+    SECTION(&w, 6, 0x01, I32, 0x00, I32_CONST, 0, I32_CONST, 0, 0x67 /* i32.clz */, END);
     expect_invalid_module(&w, w.sec_at[6] + 7, "constant expression required");
     /* (global i32 (i32.const 0)) (global i32 (global.get 0)): only imported globals */
     begin(&w);
@@ -694,6 +694,109 @@ static void test_validate_const_exprs(void **state)
     begin(&w);
     SECTION(&w, 9, 0x01, 0x05, FUNCREF, 0x01, 0xD2, 0x03, END);
     expect_invalid_module(&w, w.sec_at[9] + 4, "unknown function 3");
+}
+
+/* The exact error (class, offset, message, feature) for module w. */
+static void expect_feature(wmod *w, kiln_err code, size_t offset, const char *msg,
+                           const char *feature)
+{
+    kiln_diag d = run(w, NULL);
+    free(w->b);
+    assert_string_equal(d.msg, msg);
+    assert_int_equal(d.code, code);
+    assert_int_equal(d.offset, offset);
+    assert_int_equal(d.func_index, KILN_NO_FUNC);
+    assert_non_null(d.feature);
+    assert_string_equal(d.feature, feature);
+}
+
+static void test_validate_wasm3_features(void **state)
+{
+    (void)state;
+    wmod w;
+    /* extended-const: (global i32 (i32.add (i32.const 0) (i32.const 0))) */
+    begin(&w);
+    SECTION(&w, 6, 0x01, I32, 0x00, I32_CONST, 0, I32_CONST, 0, I32_ADD, END);
+    expect_feature(&w, KILN_ERR_UNSUPPORTED, w.sec_at[6] + 7,
+                   "unsupported feature: extended-const (i32.add in global initializer)",
+                   KILN_FEATURE_EXTENDED_CONST);
+    /* (data (i32.mul (i32.const 0) (i32.const 0))) */
+    begin(&w);
+    SECTION(&w, 5, 0x01, 0x00, 0x01);
+    SECTION(&w, 11, 0x01, 0x00, I32_CONST, 0, I32_CONST, 0, 0x6C, END, 0x00);
+    expect_feature(&w, KILN_ERR_UNSUPPORTED, w.sec_at[11] + 6,
+                   "unsupported feature: extended-const (i32.mul in data offset)",
+                   KILN_FEATURE_EXTENDED_CONST);
+    /* In an expression of another type it is no extended constant: i64.add in an i32 global. */
+    begin(&w);
+    SECTION(&w, 6, 0x01, I32, 0x00, I64_CONST, 0, I64_CONST, 0, 0x7C, END);
+    expect_invalid_module(&w, w.sec_at[6] + 7, "constant expression required: i64.add");
+    /* global.get of an earlier immutable defined global: gc in Wasm 3.0, and "unknown global"
+     * (the 2.0 spec tests' verdict) in Wasm 2.0. */
+    begin(&w);
+    SECTION(&w, 6, 0x02, I32, 0x00, I32_CONST, 0, END, I32, 0x00, 0x23, 0x00, END);
+    expect_feature(&w, KILN_ERR_INVALID, w.sec_at[6] + 8,
+                   "unknown global 0 (valid in Wasm 3.0: unsupported feature gc)", KILN_FEATURE_GC);
+    /* ... but not of itself or a later one, nor of a mutable one. */
+    begin(&w);
+    SECTION(&w, 6, 0x02, I32, 0x00, 0x23, 0x01, END, I32, 0x00, I32_CONST, 0, END);
+    expect_invalid_module(&w, w.sec_at[6] + 3, "unknown global 1");
+    begin(&w);
+    SECTION(&w, 6, 0x02, I32, 0x01, I32_CONST, 0, END, I32, 0x00, 0x23, 0x00, END);
+    expect_invalid_module(&w, w.sec_at[6] + 8, "unknown global 0");
+    /* Two memories: multi-memory in Wasm 3.0, invalid in 2.0 (as its spec tests say). */
+    begin(&w);
+    SECTION(&w, 5, 0x02, 0x00, 0x01, 0x00, 0x01);
+    expect_feature(&w, KILN_ERR_INVALID, w.sec_at[5] + 3,
+                   "multiple memories: 2 memories, at most 1 (valid in Wasm 3.0: unsupported "
+                   "feature multi-memory)",
+                   KILN_FEATURE_MULTI_MEMORY);
+}
+
+/* The same modules through kiln_validate_to_compile: the feature is what is unsupported. */
+static void test_validate_to_compile(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t id;
+        uint8_t content[16];
+        size_t len, at;
+        const char *msg;
+    } cases[] = {
+        {5, {0x02, 0x00, 0x01, 0x00, 0x01}, 5, 3, "unsupported feature: multi-memory (2 memories)"},
+        {6,
+         {0x02, I32, 0x00, I32_CONST, 0, END, I32, 0x00, 0x23, 0x00, END},
+         11,
+         8,
+         "unsupported feature: gc (global.get 0 of a defined global in global initializer)"},
+    };
+    for (size_t i = 0; i < KILN_ARRAY_LEN(cases); i++) {
+        wmod w;
+        begin(&w);
+        add_section(&w, cases[i].id, cases[i].content, cases[i].len);
+        wasm_module m;
+        kiln_diag d;
+        assert_true(kiln_decode(&m, w.b, w.n, NULL, &d));
+        assert_false(kiln_validate_to_compile(&m, NULL, &d));
+        assert_string_equal(d.msg, cases[i].msg);
+        assert_int_equal(d.code, KILN_ERR_UNSUPPORTED);
+        assert_int_equal(d.offset, w.sec_at[cases[i].id] + cases[i].at);
+        assert_non_null(d.feature);
+        wasm_module_free(&m);
+        free(w.b);
+    }
+    /* Anything else is as kiln_validate says. */
+    wmod w;
+    begin(&w);
+    SECTION(&w, 6, 0x01, I32, 0x00, I32_CONST, 0, 0x67 /* i32.clz */, END);
+    wasm_module m;
+    kiln_diag d;
+    assert_true(kiln_decode(&m, w.b, w.n, NULL, &d));
+    assert_false(kiln_validate_to_compile(&m, NULL, &d));
+    assert_int_equal(d.code, KILN_ERR_INVALID);
+    assert_null(d.feature);
+    wasm_module_free(&m);
+    free(w.b);
 }
 
 static void test_validate_elem_segments(void **state)
@@ -983,6 +1086,8 @@ int main(void)
         cmocka_unit_test(test_validate_tables),
         cmocka_unit_test(test_validate_ref_func_declaration),
         cmocka_unit_test(test_validate_const_exprs),
+        cmocka_unit_test(test_validate_wasm3_features),
+        cmocka_unit_test(test_validate_to_compile),
         cmocka_unit_test(test_validate_elem_segments),
         cmocka_unit_test(test_validate_exports),
         cmocka_unit_test(test_validate_start_function),
