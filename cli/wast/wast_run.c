@@ -114,6 +114,8 @@ typedef enum skip_kind {
     SKIP_UNSUPPORTED, /* a module the compiler does not support, or a command using one */
     SKIP_DEPENDENT,   /* a command using a module that failed */
     SKIP_COMMAND,     /* a command kind this runner does not know */
+    SKIP_VALUE,       /* a value compiled code cannot hold (a GC or host reference) */
+    SKIP_CUSTOM,      /* assert_*_custom: custom annotations, which Kiln does not interpret */
     SKIP_KIND_COUNT
 } skip_kind;
 
@@ -122,6 +124,8 @@ static const char *const skip_kind_names[SKIP_KIND_COUNT] = {
     [SKIP_UNSUPPORTED] = "unsupported by the compiler",
     [SKIP_DEPENDENT] = "using a module that failed",
     [SKIP_COMMAND] = "unknown command kinds",
+    [SKIP_VALUE] = "values the runner cannot represent",
+    [SKIP_CUSTOM] = "custom annotations (not interpreted)",
 };
 
 /* The counts, in memory shared with the parent when the commands run in a child. */
@@ -150,6 +154,17 @@ typedef struct module_rec {
     char why[240];       /* ... for this reason */
 } module_rec;
 
+/* A module a module_instance command can instantiate: every `module` command defines one
+ * (named like it), a `module definition` only that. */
+typedef struct def_rec {
+    const char *name;      /* "$M", or NULL */
+    const json_value *cmd; /* the module command (its file) */
+    unsigned ordinal;      /* mN: its compiled module, if available */
+    bool available;        /* else commands instantiating it are skipped (or failed) ... */
+    skip_kind why_kind;    /* ... as this kind ... */
+    char why[240];         /* ... for this reason */
+} def_rec;
+
 typedef struct runner {
     const wast_options *o;
     const char *display;  /* the script's name in messages */
@@ -161,7 +176,9 @@ typedef struct runner {
     wast_tally *tally;
     module_rec *modules;
     size_t module_count, module_cap;
-    size_t current;                /* index into modules of the current module; SIZE_MAX if none */
+    size_t current; /* index into modules of the current module; SIZE_MAX if none */
+    def_rec *defs;  /* the module definitions, in script order */
+    size_t def_count, def_cap;
     unsigned next_ordinal;         /* binary modules seen so far: the next one is mN */
     compiled *compiled;            /* per ordinal (prepare_modules) */
     unsigned module_total;         /* entries of compiled */
@@ -252,7 +269,8 @@ static void describe(const json_value *cmd, char *out, size_t size)
     cli_buf b;
     cli_buf_init(&b);
     const char *type = json_get_str(cmd, "type");
-    cli_buf_printf(&b, "%s", type ? type : "command");
+    bool instance_cmd = type && strcmp(type, "module_instance") == 0;
+    cli_buf_printf(&b, "%s", instance_cmd ? "module instance" : type ? type : "command");
     const json_value *action = json_get(cmd, "action");
     const char *filename = json_get_str(cmd, "filename");
     const char *name = json_get_str(cmd, "name");
@@ -283,10 +301,23 @@ static void describe(const json_value *cmd, char *out, size_t size)
             }
             cli_buf_put(&b, ")", 1);
         }
+    } else if (instance_cmd || json_get(cmd, "instance")) {
+        /* module_instance, or assert_unlinkable / assert_uninstantiable of a definition */
+        const json_value *of = instance_cmd ? cmd : json_get(cmd, "instance");
+        const char *module = json_get_str(of, "module");
+        const char *instance = json_get_str(of, "instance");
+        cli_buf_printf(&b, "%s%s%s of %s", instance_cmd ? "" : " (module instance",
+                       instance ? " " : "", instance ? instance : "",
+                       module ? module : "the latest module");
+        if (!instance_cmd)
+            cli_buf_put(&b, ")", 1);
     } else if (type && strcmp(type, "register") == 0) {
         cli_buf_printf(&b, " %s as \"%s\"", name ? name : "(current module)",
                        json_get_str(cmd, "as") ? json_get_str(cmd, "as") : "?");
     } else if (filename) {
+        const json_value *definition = json_get(cmd, "definition");
+        if (definition && definition->kind == JSON_TRUE)
+            cli_buf_printf(&b, " definition");
         if (name)
             cli_buf_printf(&b, " %s (%s)", name, filename);
         else
@@ -335,6 +366,34 @@ static module_rec *find_module(runner *r, const char *name)
     for (size_t i = r->module_count; i-- > 0;)
         if (r->modules[i].name && strcmp(r->modules[i].name, name) == 0)
             return &r->modules[i];
+    return NULL;
+}
+
+/* Records a module definition (from cmd, compiled as mORDINAL); NULL if out of memory. */
+static def_rec *add_def(runner *r, const json_value *cmd, unsigned ordinal)
+{
+    if (r->def_count == r->def_cap) {
+        size_t cap = r->def_cap ? r->def_cap * 2 : 32;
+        def_rec *p = realloc(r->defs, cap * sizeof(*p));
+        if (p == NULL)
+            return NULL;
+        r->defs = p;
+        r->def_cap = cap;
+    }
+    def_rec *d = &r->defs[r->def_count++];
+    memset(d, 0, sizeof(*d));
+    d->name = json_get_str(cmd, "name");
+    d->cmd = cmd;
+    d->ordinal = ordinal;
+    return d;
+}
+
+/* The definition a command names ("$M"), or the latest one; NULL if there is none. */
+static def_rec *find_def(runner *r, const char *name)
+{
+    for (size_t i = r->def_count; i-- > 0;)
+        if (name == NULL || (r->defs[i].name && strcmp(r->defs[i].name, name) == 0))
+            return &r->defs[i];
     return NULL;
 }
 
@@ -594,26 +653,25 @@ typedef enum inst_outcome {
     INST_FAILED,  /* c was reported as failed (bad output, compile or link error) */
 } inst_outcome;
 
-/* Loads and instantiates the module of a module / assert_unlinkable / assert_uninstantiable
- * command. INST_RAN: *status is the instantiation's (WAST_OK with *inst set; on
- * WAST_UNAVAILABLE *dep is the module it needs, or NULL) and msg its message. Otherwise c has
+/* Loads the compiled module of the module command mod (c's JSON, or for module_instance
+ * and its assertions the definition's command). INST_RAN: *module is it. Otherwise c has
  * been reported, and *kind and msg say why for the commands that would use the module. */
-static inst_outcome instantiate(runner *r, const command *c, unsigned ordinal, wast_status *status,
-                                kiln_instance **inst, const module_rec **dep, skip_kind *kind,
-                                char *msg, size_t msg_size)
+static inst_outcome load_command_module(runner *r, const command *c, const json_value *mod,
+                                        unsigned ordinal, const kiln_module **module,
+                                        skip_kind *kind, char *msg, size_t msg_size)
 {
     const char *filename;
     bool text;
     char err[400];
     *kind = SKIP_DEPENDENT;
-    if (!wast_command_module(c->json, &filename, &text, err, sizeof(err))) {
+    if (!wast_command_module(mod, &filename, &text, err, sizeof(err))) {
         fail(r, c, "%s", err);
         kiln_msg(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
         return INST_FAILED;
     }
-    const char *text_error = json_get_str(c->json, "text_error");
+    const char *text_error = json_get_str(mod, "text_error");
     if (text && text_error) {
-        const char *at = json_get_str(c->json, "text_error_at");
+        const char *at = json_get_str(mod, "text_error_at");
         fail(r, c, "expected a module, got malformed text: %s: %s", at ? at : "?", text_error);
         kiln_msg(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
         return INST_FAILED;
@@ -624,8 +682,7 @@ static inst_outcome instantiate(runner *r, const command *c, unsigned ordinal, w
         kiln_msg(msg, msg_size, "module at line %" PRIu64 " is a text-format module", c->line);
         return INST_SKIPPED;
     }
-    const kiln_module *module;
-    load_result lr = load_module(r, ordinal, &module, err, sizeof(err));
+    load_result lr = load_module(r, ordinal, module, err, sizeof(err));
     if (lr == LOAD_UNSUPPORTED) {
         skip(r, c, SKIP_UNSUPPORTED, "%s", err);
         *kind = SKIP_UNSUPPORTED;
@@ -637,6 +694,21 @@ static inst_outcome instantiate(runner *r, const command *c, unsigned ordinal, w
         kiln_msg(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
         return INST_FAILED;
     }
+    return INST_RAN;
+}
+
+/* Loads (load_command_module) and instantiates the module of a module / assert_unlinkable /
+ * assert_uninstantiable command, mod as there. INST_RAN: *status is the instantiation's
+ * (WAST_OK with *inst set; on WAST_UNAVAILABLE *dep is the module it needs, or NULL) and msg
+ * its message. Otherwise as load_command_module. */
+static inst_outcome instantiate(runner *r, const command *c, const json_value *mod,
+                                unsigned ordinal, wast_status *status, kiln_instance **inst,
+                                const module_rec **dep, skip_kind *kind, char *msg, size_t msg_size)
+{
+    const kiln_module *module;
+    inst_outcome o = load_command_module(r, c, mod, ordinal, &module, kind, msg, msg_size);
+    if (o != INST_RAN)
+        return o;
     size_t tag = 0;
     *status = wast_host_instantiate(r->host, module, inst, &tag, msg, msg_size);
     *dep = NULL;
@@ -655,7 +727,11 @@ static bool trap_matches(const char *got, const char *want)
 
 /* ---- commands ---- */
 
-static void cmd_module(runner *r, const command *c, unsigned ordinal)
+/* Instantiates the module of the module command mod (mORDINAL) as a new current instance
+ * named name (module, module_instance). Returns whether the module loaded (def is then
+ * available to module_instance); if not, *kind and why say why. */
+static bool instantiate_as(runner *r, const command *c, const char *name, const json_value *mod,
+                           unsigned ordinal, skip_kind *kind, char *why, size_t why_size)
 {
     /* The current module, if unnamed and unregistered, can no longer be named by any command:
      * free it (if nothing can hold its functions), so that its pool slot is reused. */
@@ -666,26 +742,28 @@ static void cmd_module(runner *r, const command *c, unsigned ordinal)
             old->inst = NULL;
         }
     }
-    module_rec *m = add_module(r, json_get_str(c->json, "name"));
+    module_rec *m = add_module(r, name);
     if (m == NULL) {
         fail(r, c, "out of memory");
         r->current = SIZE_MAX;
-        return;
+        *kind = SKIP_DEPENDENT;
+        kiln_msg(why, why_size, "out of memory");
+        return false;
     }
     wast_status status = WAST_ERROR;
     kiln_instance *inst = NULL;
     const module_rec *dep = NULL;
-    skip_kind kind;
     char msg[512];
-    if (instantiate(r, c, ordinal, &status, &inst, &dep, &kind, msg, sizeof(msg)) != INST_RAN) {
-        set_unavailable(m, kind, "%s", msg);
-        return;
+    if (instantiate(r, c, mod, ordinal, &status, &inst, &dep, kind, msg, sizeof(msg)) != INST_RAN) {
+        set_unavailable(m, *kind, "%s", msg);
+        kiln_msg(why, why_size, "%s", msg);
+        return false;
     }
     switch (status) {
     case WAST_OK:
         m->inst = inst;
         pass(r, c);
-        return;
+        return true;
     case WAST_UNAVAILABLE:
         if (dep) {
             skip_dependent(r, c, dep);
@@ -694,7 +772,7 @@ static void cmd_module(runner *r, const command *c, unsigned ordinal)
             fail(r, c, "expected a module, got %s", msg);
             set_unavailable(m, SKIP_DEPENDENT, "module at line %" PRIu64 " failed", c->line);
         }
-        return;
+        return true;
     case WAST_LINK:
         fail(r, c, "expected a module, got link error: %s", msg);
         break;
@@ -706,8 +784,66 @@ static void cmd_module(runner *r, const command *c, unsigned ordinal)
         break;
     }
     set_unavailable(m, SKIP_DEPENDENT, "module at line %" PRIu64 " failed", c->line);
+    return true;
 }
 
+/* module: defines a module and (without "definition": true) instantiates it. A definition
+ * passes when it compiles and loads; it is instantiated by module_instance commands. */
+static void cmd_module(runner *r, const command *c, unsigned ordinal)
+{
+    def_rec *d = add_def(r, c->json, ordinal);
+    if (d == NULL) {
+        fail(r, c, "out of memory");
+        return;
+    }
+    skip_kind kind = SKIP_DEPENDENT;
+    char why[sizeof d->why];
+    bool loaded;
+    const json_value *definition = json_get(c->json, "definition");
+    if (definition && definition->kind == JSON_TRUE) {
+        const kiln_module *module;
+        loaded = load_command_module(r, c, c->json, ordinal, &module, &kind, why, sizeof(why)) ==
+                 INST_RAN;
+        if (loaded)
+            pass(r, c);
+    } else {
+        loaded = instantiate_as(r, c, json_get_str(c->json, "name"), c->json, ordinal, &kind, why,
+                                sizeof(why));
+    }
+    d->available = loaded;
+    d->why_kind = kind;
+    snprintf(d->why, sizeof(d->why), "%s", loaded ? "" : why);
+}
+
+/* module_instance: instantiates a defined module (the named one, or the latest) as a new
+ * instance, named or not. */
+static void cmd_module_instance(runner *r, const command *c)
+{
+    const char *module = json_get_str(c->json, "module");
+    def_rec *d = find_def(r, module);
+    skip_kind kind;
+    char why[240];
+    if (d == NULL) {
+        module_rec *m = add_module(r, json_get_str(c->json, "instance"));
+        if (m)
+            set_unavailable(m, SKIP_DEPENDENT, "module instance at line %" PRIu64 " failed",
+                            c->line);
+        fail(r, c, "expected a module %s to instantiate, got none", module ? module : "defined");
+        return;
+    }
+    if (!d->available) {
+        module_rec *m = add_module(r, json_get_str(c->json, "instance"));
+        if (m)
+            set_unavailable(m, d->why_kind, "%s", d->why);
+        skip(r, c, d->why_kind, "%s", d->why);
+        return;
+    }
+    instantiate_as(r, c, json_get_str(c->json, "instance"), d->cmd, d->ordinal, &kind, why,
+                   sizeof(why));
+}
+
+/* assert_unlinkable / assert_uninstantiable: of the command's own module, or with an
+ * "instance" object of a defined one. */
 static void cmd_unlinkable_or_uninstantiable(runner *r, const command *c, unsigned ordinal,
                                              bool unlinkable)
 {
@@ -716,7 +852,24 @@ static void cmd_unlinkable_or_uninstantiable(runner *r, const command *c, unsign
     const module_rec *dep = NULL;
     skip_kind kind;
     char msg[512];
-    if (instantiate(r, c, ordinal, &status, &inst, &dep, &kind, msg, sizeof(msg)) != INST_RAN)
+    const json_value *mod = c->json;
+    const json_value *instance = json_get(c->json, "instance");
+    if (instance) {
+        const char *module = json_get_str(instance, "module");
+        def_rec *d = find_def(r, module);
+        if (d == NULL) {
+            fail(r, c, "expected a module %s to instantiate, got none",
+                 module ? module : "defined");
+            return;
+        }
+        if (!d->available) {
+            skip(r, c, d->why_kind, "%s", d->why);
+            return;
+        }
+        mod = d->cmd;
+        ordinal = d->ordinal;
+    }
+    if (instantiate(r, c, mod, ordinal, &status, &inst, &dep, &kind, msg, sizeof(msg)) != INST_RAN)
         return;
     const char *text = json_get_str(c->json, "text");
     char want[300];
@@ -883,6 +1036,12 @@ static bool run_action(runner *r, const command *c, wast_status *status, wast_re
             free(values);
             return false;
         }
+        if (v.unsupported) {
+            skip(r, c, SKIP_VALUE, "argument %zu: compiled code holds no %s", i,
+                 wast_type_name(v.v.type));
+            free(values);
+            return false;
+        }
         values[i] = v.v;
     }
     *status = wast_host_invoke(r->host, m->inst, field, field_len, values, n, out, msg, msg_size);
@@ -1011,6 +1170,15 @@ static void cmd_assert_return(runner *r, const command *c)
         pass(r, c);
         goto done;
     }
+    /* A result pattern compiled code cannot produce (a GC or host reference) matches nothing
+     * here: the command cannot be decided, unless another alternative matched. */
+    for (size_t k = 0; k < n; k++) {
+        if (alts[k].unsupported) {
+            skip(r, c, SKIP_VALUE, "expected result: compiled code holds no %s",
+                 wast_type_name(alts[k].v.type));
+            goto done;
+        }
+    }
     cli_buf want, got;
     cli_buf_init(&want);
     cli_buf_init(&got);
@@ -1049,6 +1217,22 @@ static void cmd_assert_trap(runner *r, const command *c, bool exhaustion)
     cli_buf_free(&got);
 }
 
+/* assert_exception: Kiln compiles no exception handling, so a module that throws is not
+ * available and the command is skipped with it; any outcome of a call that runs fails. */
+static void cmd_assert_exception(runner *r, const command *c)
+{
+    wast_status status = WAST_ERROR;
+    wast_result out;
+    char msg[512] = "";
+    if (!run_action(r, c, &status, &out, msg, sizeof(msg)))
+        return;
+    cli_buf got;
+    cli_buf_init(&got);
+    format_outcome(&got, status, &out, NULL, 0, msg);
+    fail(r, c, "expected an exception, got %s", cli_buf_str(&got));
+    cli_buf_free(&got);
+}
+
 static void cmd_action(runner *r, const command *c)
 {
     wast_status status = WAST_ERROR;
@@ -1080,8 +1264,14 @@ static void run_command(runner *r, size_t index)
 
     if (is_crashed(r, index)) {
         /* Reported by the parent when it crashed; a module it was is not available. */
-        if (strcmp(type, "module") == 0) {
-            module_rec *m = add_module(r, json_get_str(c.json, "name"));
+        const json_value *definition = json_get(c.json, "definition");
+        bool is_def = definition && definition->kind == JSON_TRUE;
+        if (strcmp(type, "module") == 0 || strcmp(type, "module_instance") == 0) {
+            def_rec *d = type[6] == '\0' ? add_def(r, c.json, ordinal) : NULL;
+            if (d)
+                snprintf(d->why, sizeof(d->why), "module at line %" PRIu64 " crashed", c.line);
+            module_rec *m =
+                is_def ? NULL : add_module(r, json_get_str(c.json, type[6] ? "instance" : "name"));
             if (m)
                 set_unavailable(m, SKIP_DEPENDENT, "module at line %" PRIu64 " crashed", c.line);
         }
@@ -1089,6 +1279,8 @@ static void run_command(runner *r, size_t index)
     }
     if (strcmp(type, "module") == 0)
         cmd_module(r, &c, ordinal);
+    else if (strcmp(type, "module_instance") == 0)
+        cmd_module_instance(r, &c);
     else if (strcmp(type, "register") == 0)
         cmd_register(r, &c);
     else if (strcmp(type, "assert_return") == 0)
@@ -1099,6 +1291,8 @@ static void run_command(runner *r, size_t index)
         cmd_assert_trap(r, &c, true);
     else if (strcmp(type, "action") == 0)
         cmd_action(r, &c);
+    else if (strcmp(type, "assert_exception") == 0)
+        cmd_assert_exception(r, &c);
     else if (strcmp(type, "assert_unlinkable") == 0)
         cmd_unlinkable_or_uninstantiable(r, &c, ordinal, true);
     else if (strcmp(type, "assert_uninstantiable") == 0)
@@ -1109,6 +1303,9 @@ static void run_command(runner *r, size_t index)
         cmd_invalid_or_malformed(r, &c, WAST_EXPECT_INVALID);
     else if (strcmp(type, "assert_malformed") == 0)
         cmd_invalid_or_malformed(r, &c, WAST_EXPECT_MALFORMED);
+    else if (strcmp(type, "assert_malformed_custom") == 0 ||
+             strcmp(type, "assert_invalid_custom") == 0)
+        skip(r, &c, SKIP_CUSTOM, "Kiln ignores annotations (@custom, @name, branch hints)");
     else
         skip(r, &c, SKIP_COMMAND, "unknown command \"%s\"", type);
 }
@@ -1120,6 +1317,7 @@ static bool run_commands(runner *r)
     char msg[512];
     r->current = SIZE_MAX;
     r->next_ordinal = 0;
+    r->def_count = 0;
     if (!host_path_join(r->batch_so, sizeof(r->batch_so), r->work_dir, "modules.so")) {
         fprintf(stderr, "kiln wast: path too long: %s\n", r->work_dir);
         return false;
@@ -1149,6 +1347,9 @@ static bool run_commands(runner *r)
     free(r->modules);
     r->modules = NULL;
     r->module_count = r->module_cap = 0;
+    free(r->defs);
+    r->defs = NULL;
+    r->def_count = r->def_cap = 0;
     free(r->compiled);
     r->compiled = NULL;
     return true;
