@@ -149,6 +149,8 @@ typedef struct compiled {
 typedef struct module_rec {
     const char *name;    /* "$M" from the script, or NULL */
     bool registered;     /* a register command named it */
+    bool stale;          /* its state may differ from the script's: a module that imports
+                          * from it was not instantiated here (see taint_imported) ... */
     kiln_instance *inst; /* NULL: the module is not available ... */
     skip_kind why_kind;  /* ... and commands using it are skipped as this kind ... */
     char why[240];       /* ... for this reason */
@@ -179,6 +181,11 @@ typedef struct runner {
     size_t current; /* index into modules of the current module; SIZE_MAX if none */
     def_rec *defs;  /* the module definitions, in script order */
     size_t def_count, def_cap;
+    struct registration {
+        const char *as; /* the module name imports use */
+        size_t module;  /* index into modules */
+    } *regs;            /* register commands, in script order (later ones win) */
+    size_t reg_count, reg_cap;
     unsigned next_ordinal;         /* binary modules seen so far: the next one is mN */
     compiled *compiled;            /* per ordinal (prepare_modules) */
     unsigned module_total;         /* entries of compiled */
@@ -725,6 +732,194 @@ static bool trap_matches(const char *got, const char *want)
     return strncmp(got, want, n) == 0;
 }
 
+/* ---- state shared through imports ---- */
+
+/* A module the script instantiates may change the instances it imports from (data and elem
+ * segments into their memories and tables, a start function calling them). When Kiln does
+ * not instantiate such a module (unsupported, failed, or instantiated where the script
+ * expects a trap), those instances are marked stale: later commands on them are skipped, not
+ * judged on a state the script did not intend. A module imports from an instance by the name
+ * it was registered under; an instance that imports from a stale one is stale too. */
+
+/* Moves *p past a LEB128 number (at most 10 bytes). */
+static bool skip_leb(const uint8_t **p, const uint8_t *end)
+{
+    for (int i = 0; i < 10 && *p < end; i++)
+        if (!(*(*p)++ & 0x80))
+            return true;
+    return false;
+}
+
+static bool read_u32(const uint8_t **p, const uint8_t *end, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (unsigned shift = 0; shift < 35 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        v |= (uint32_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A value type: one byte, or (ref null? ht) with its heap type. */
+static bool skip_valtype(const uint8_t **p, const uint8_t *end)
+{
+    if (*p >= end)
+        return false;
+    uint8_t b = *(*p)++;
+    return b == 0x63 || b == 0x64 ? skip_leb(p, end) : true;
+}
+
+static bool skip_limits(const uint8_t **p, const uint8_t *end)
+{
+    if (*p >= end)
+        return false;
+    uint8_t flags = *(*p)++;
+    return skip_leb(p, end) && (!(flags & 1) || skip_leb(p, end));
+}
+
+/* Calls each(r, name, len, ctx) for the module name of every import of wasm (the module
+ * file of mod). False if the file cannot be read or its import section not parsed. */
+static bool for_each_import(runner *r, const json_value *mod,
+                            void (*each)(runner *, const uint8_t *, size_t, void *), void *ctx)
+{
+    const char *filename;
+    bool text;
+    char path[HOST_PATH_SIZE];
+    host_file f;
+    kiln_diag d;
+    if (!wast_command_module(mod, &filename, &text, NULL, 0) || text ||
+        !host_path_join(path, sizeof(path), r->json_dir, filename) || !host_read_file(path, &f, &d))
+        return false;
+    const uint8_t *p = f.data, *end = f.data + f.size;
+    bool ok = f.size >= 8;
+    p += ok ? 8 : 0;
+    while (ok && p < end) {
+        uint8_t id = *p++;
+        uint32_t size;
+        if (!read_u32(&p, end, &size) || size > (size_t)(end - p)) {
+            ok = false;
+            break;
+        }
+        const uint8_t *next = p + size;
+        if (id != 2) {
+            p = next;
+            continue;
+        }
+        uint32_t count;
+        ok = read_u32(&p, next, &count);
+        for (uint32_t i = 0; ok && i < count; i++) {
+            uint32_t len, field_len;
+            ok = read_u32(&p, next, &len) && len <= (size_t)(next - p);
+            if (!ok)
+                break;
+            const uint8_t *name = p;
+            p += len;
+            ok = read_u32(&p, next, &field_len) && field_len < (size_t)(next - p);
+            if (!ok)
+                break;
+            p += field_len;
+            uint8_t kind = *p++;
+            switch (kind) {
+            case 0: /* func: type index */
+                ok = skip_leb(&p, next);
+                break;
+            case 1: /* table: reference type, limits */
+                ok = skip_valtype(&p, next) && skip_limits(&p, next);
+                break;
+            case 2: /* memory: limits */
+                ok = skip_limits(&p, next);
+                break;
+            case 3: /* global: value type, mutability */
+                ok = skip_valtype(&p, next) && p++ < next;
+                break;
+            case 4: /* tag: attribute, type index */
+                ok = p++ < next && skip_leb(&p, next);
+                break;
+            default:
+                ok = false;
+                break;
+            }
+            if (ok)
+                each(r, name, len, ctx);
+        }
+        break; /* one import section */
+    }
+    host_file_free(&f);
+    return ok;
+}
+
+/* The instance registered (last) under the name name[0..len), or NULL. */
+static module_rec *registered_as(runner *r, const uint8_t *name, size_t len)
+{
+    for (size_t i = r->reg_count; i-- > 0;)
+        if (strlen(r->regs[i].as) == len && memcmp(r->regs[i].as, name, len) == 0)
+            return &r->modules[r->regs[i].module];
+    return NULL;
+}
+
+typedef struct taint_ctx {
+    const char *stale; /* for mark_from_stale: the reason of a stale instance imported */
+    char why[240];
+} taint_ctx;
+
+static void mark_stale(module_rec *m, const taint_ctx *t)
+{
+    if (m->inst == NULL || m->stale)
+        return;
+    m->stale = true;
+    m->why_kind = SKIP_DEPENDENT;
+    snprintf(m->why, sizeof(m->why), "%s", t->why);
+}
+
+static void taint_one(runner *r, const uint8_t *name, size_t len, void *ctx)
+{
+    module_rec *m = registered_as(r, name, len);
+    if (m)
+        mark_stale(m, ctx);
+}
+
+/* The module of c (its command mod) was not instantiated as the script intends: marks the
+ * registered instances it imports from stale (all of them if its imports are unknown, e.g.
+ * a text module). */
+static void taint_imported(runner *r, const command *c, const json_value *mod)
+{
+    taint_ctx t = {0};
+    snprintf(t.why, sizeof(t.why),
+             "its state may differ: the module at line %" PRIu64
+             " that imports from it was not instantiated as the script expects",
+             c->line);
+    if (r->reg_count == 0 || for_each_import(r, mod, taint_one, &t))
+        return;
+    for (size_t i = 0; i < r->reg_count; i++)
+        mark_stale(&r->modules[r->regs[i].module], &t);
+}
+
+static void find_stale(runner *r, const uint8_t *name, size_t len, void *ctx)
+{
+    module_rec *m = registered_as(r, name, len);
+    taint_ctx *t = ctx;
+    if (m && m->stale && t->stale == NULL)
+        t->stale = m->why;
+}
+
+/* A new instance m (of the module command mod) that imports from a stale instance is stale
+ * too. */
+static void inherit_stale(runner *r, module_rec *m, const json_value *mod)
+{
+    taint_ctx t = {0};
+    if (r->reg_count == 0)
+        return;
+    for_each_import(r, mod, find_stale, &t);
+    if (t.stale) {
+        snprintf(t.why, sizeof(t.why), "%s", t.stale);
+        mark_stale(m, &t);
+    }
+}
+
 /* ---- commands ---- */
 
 /* Instantiates the module of the module command mod (mORDINAL) as a new current instance
@@ -757,11 +952,15 @@ static bool instantiate_as(runner *r, const command *c, const char *name, const 
     if (instantiate(r, c, mod, ordinal, &status, &inst, &dep, kind, msg, sizeof(msg)) != INST_RAN) {
         set_unavailable(m, *kind, "%s", msg);
         kiln_msg(why, why_size, "%s", msg);
+        taint_imported(r, c, mod);
         return false;
     }
+    if (status != WAST_OK)
+        taint_imported(r, c, mod);
     switch (status) {
     case WAST_OK:
         m->inst = inst;
+        inherit_stale(r, m, mod);
         pass(r, c);
         return true;
     case WAST_UNAVAILABLE:
@@ -869,9 +1068,15 @@ static void cmd_unlinkable_or_uninstantiable(runner *r, const command *c, unsign
         mod = d->cmd;
         ordinal = d->ordinal;
     }
-    if (instantiate(r, c, mod, ordinal, &status, &inst, &dep, &kind, msg, sizeof(msg)) != INST_RAN)
+    if (instantiate(r, c, mod, ordinal, &status, &inst, &dep, &kind, msg, sizeof(msg)) !=
+        INST_RAN) {
+        if (!unlinkable) /* it would have changed what it imports before its trap */
+            taint_imported(r, c, mod);
         return;
+    }
     const char *text = json_get_str(c->json, "text");
+    if (!unlinkable && !(status == WAST_TRAP && text && trap_matches(msg, text)))
+        taint_imported(r, c, mod);
     char want[300];
     if (unlinkable)
         snprintf(want, sizeof(want), "link error");
@@ -980,6 +1185,18 @@ static void cmd_register(runner *r, const command *c)
         return;
     }
     m->registered = true;
+    if (r->reg_count == r->reg_cap) {
+        size_t cap = r->reg_cap ? r->reg_cap * 2 : 16;
+        struct registration *p = realloc(r->regs, cap * sizeof(*p));
+        if (p == NULL) {
+            fail(r, c, "out of memory");
+            return;
+        }
+        r->regs = p;
+        r->reg_cap = cap;
+    }
+    r->regs[r->reg_count].as = as;
+    r->regs[r->reg_count++].module = (size_t)(m - r->modules);
     if (!wast_host_register(r->host, as, m->inst, (size_t)(m - r->modules)))
         fail(r, c, "out of memory");
     /* Registering is not a test of its own: nothing is counted on success. */
@@ -1004,7 +1221,7 @@ static bool run_action(runner *r, const command *c, wast_status *status, wast_re
         fail(r, c, "expected a module to run it in, got none");
         return false;
     }
-    if (m->inst == NULL) {
+    if (m->inst == NULL || m->stale) {
         skip_dependent(r, c, m);
         return false;
     }

@@ -236,8 +236,9 @@ wast3_wrong.wast:14: FAIL: assert_return null(): expected funcref:non-null, got 
 wast3_wrong.wast:16: FAIL: assert_unlinkable (module instance of $M): expected link error, got a module
 wast3_wrong.wast:17: FAIL: assert_uninstantiable (module instance of $M): expected trap "unreachable", got a module
 wast3_wrong.wast:18: FAIL: module definition $Bad (wast3_wrong.2.wasm): expected a module, got compile error: wast3_wrong.2.wasm:0x1a: error: type mismatch: end expects i32 but got i64 (in function 0)
-skipped: 3 using a module that failed, 1 values the runner cannot represent
-3 passed, 8 failed, 4 skipped
+wast3_wrong.wast:27: FAIL: assert_uninstantiable wast3_wrong.4.wasm: expected trap "unreachable", got a module
+skipped: 5 using a module that failed, 1 values the runner cannot represent
+7 passed, 9 failed, 6 skipped
 EOF
 }
 wast3_wrong_output | want_stdout
@@ -247,6 +248,9 @@ wast3_wrong.wast:8: SKIP: assert_return $X.one(): module instance at line 7 fail
 wast3_wrong.wast:15: SKIP: assert_return null(): expected result: compiled code holds no structref
 wast3_wrong.wast:19: SKIP: module instance of $Bad: module at line 18 failed
 wast3_wrong.wast:20: SKIP: assert_return func(): module at line 18 failed
+wast3_wrong.wast:28: SKIP: assert_return $S.load(): its state may differ: the module at line 27 that imports from it was not instantiated as the script expects
+wast3_wrong.wast:30: SKIP: assert_return $T.load(): its state may differ: the module at line 27 that imports from it was not instantiated as the script expects
+wast3_wrong.wast:32: PASS: assert_return $V.load()
 EOF
 contains "direct: Wasm 3.0 commands, wrong expectations, -v" 1 "$kiln" wast -v wast3_wrong.wast
 # The JSON the direct route writes runs the same way (the module files beside it).

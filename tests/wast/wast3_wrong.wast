@@ -18,3 +18,15 @@
 (module definition $Bad (func (result i32) (i64.const 0)))
 (module instance $Bad)
 (assert_return (invoke "func") (ref.func))
+;; A module the script expects to trap changes the memory it imports when it does not: the
+;; instance it imports from, and instances importing from that, are stale afterwards.
+(module $S
+  (memory (export "mem") 1)
+  (func (export "load") (result i32) (i32.load8_u (i32.const 0))))
+(register "S" $S)
+(assert_trap (module (import "S" "mem" (memory 1)) (data (i32.const 0) "\2a")) "unreachable")
+(assert_return (invoke $S "load") (i32.const 0))
+(module $T (import "S" "mem" (memory 1)) (func (export "load") (result i32) (i32.load8_u (i32.const 0))))
+(assert_return (invoke $T "load") (i32.const 0))
+(module $V (func (export "load") (result i32) (i32.const 0)))
+(assert_return (invoke $V "load") (i32.const 0))
