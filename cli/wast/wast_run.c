@@ -862,7 +862,8 @@ static module_rec *registered_as(runner *r, const uint8_t *name, size_t len)
 }
 
 typedef struct taint_ctx {
-    const char *stale; /* for mark_from_stale: the reason of a stale instance imported */
+    const module_rec *stale; /* for find_stale: a stale instance imported */
+    skip_kind kind;
     char why[240];
 } taint_ctx;
 
@@ -871,7 +872,7 @@ static void mark_stale(module_rec *m, const taint_ctx *t)
     if (m->inst == NULL || m->stale)
         return;
     m->stale = true;
-    m->why_kind = SKIP_DEPENDENT;
+    m->why_kind = t->kind;
     snprintf(m->why, sizeof(m->why), "%s", t->why);
 }
 
@@ -882,16 +883,18 @@ static void taint_one(runner *r, const uint8_t *name, size_t len, void *ctx)
         mark_stale(m, ctx);
 }
 
-/* The module of c (its command mod) was not instantiated as the script intends: marks the
- * registered instances it imports from stale (all of them if its imports are unknown, e.g.
- * a text module). */
-static void taint_imported(runner *r, const command *c, const json_value *mod)
+/* The module of c (its command mod) was not instantiated as the script intends, because of
+ * kind (SKIP_DEPENDENT: it failed): marks the registered instances it imports from stale
+ * (all of them if its imports are unknown, e.g. a text module). */
+static void taint_imported(runner *r, const command *c, const json_value *mod, skip_kind kind)
 {
-    taint_ctx t = {0};
+    taint_ctx t = {.kind = kind};
     snprintf(t.why, sizeof(t.why),
-             "its state may differ: the module at line %" PRIu64
-             " that imports from it was not instantiated as the script expects",
-             c->line);
+             "its state may differ: the module at line %" PRIu64 " that imports from it %s",
+             c->line,
+             kind == SKIP_UNSUPPORTED ? "is not supported"
+             : kind == SKIP_TEXT      ? "is a text-format module"
+                                      : "was not instantiated as the script expects");
     if (r->reg_count == 0 || for_each_import(r, mod, taint_one, &t))
         return;
     for (size_t i = 0; i < r->reg_count; i++)
@@ -903,7 +906,7 @@ static void find_stale(runner *r, const uint8_t *name, size_t len, void *ctx)
     module_rec *m = registered_as(r, name, len);
     taint_ctx *t = ctx;
     if (m && m->stale && t->stale == NULL)
-        t->stale = m->why;
+        t->stale = m;
 }
 
 /* A new instance m (of the module command mod) that imports from a stale instance is stale
@@ -915,7 +918,8 @@ static void inherit_stale(runner *r, module_rec *m, const json_value *mod)
         return;
     for_each_import(r, mod, find_stale, &t);
     if (t.stale) {
-        snprintf(t.why, sizeof(t.why), "%s", t.stale);
+        t.kind = t.stale->why_kind;
+        snprintf(t.why, sizeof(t.why), "%s", t.stale->why);
         mark_stale(m, &t);
     }
 }
@@ -952,11 +956,12 @@ static bool instantiate_as(runner *r, const command *c, const char *name, const 
     if (instantiate(r, c, mod, ordinal, &status, &inst, &dep, kind, msg, sizeof(msg)) != INST_RAN) {
         set_unavailable(m, *kind, "%s", msg);
         kiln_msg(why, why_size, "%s", msg);
-        taint_imported(r, c, mod);
+        taint_imported(r, c, mod, *kind);
         return false;
     }
     if (status != WAST_OK)
-        taint_imported(r, c, mod);
+        taint_imported(r, c, mod,
+                       status == WAST_UNAVAILABLE && dep ? dep->why_kind : SKIP_DEPENDENT);
     switch (status) {
     case WAST_OK:
         m->inst = inst;
@@ -1071,12 +1076,13 @@ static void cmd_unlinkable_or_uninstantiable(runner *r, const command *c, unsign
     if (instantiate(r, c, mod, ordinal, &status, &inst, &dep, &kind, msg, sizeof(msg)) !=
         INST_RAN) {
         if (!unlinkable) /* it would have changed what it imports before its trap */
-            taint_imported(r, c, mod);
+            taint_imported(r, c, mod, kind);
         return;
     }
     const char *text = json_get_str(c->json, "text");
     if (!unlinkable && !(status == WAST_TRAP && text && trap_matches(msg, text)))
-        taint_imported(r, c, mod);
+        taint_imported(r, c, mod,
+                       status == WAST_UNAVAILABLE && dep ? dep->why_kind : SKIP_DEPENDENT);
     char want[300];
     if (unlinkable)
         snprintf(want, sizeof(want), "link error");
