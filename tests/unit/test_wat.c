@@ -139,6 +139,11 @@ static void test_lex_errors(void **state)
     expect_lex_error("\"a\"\"b\" c", "unknown operator \"a\"\"b\"", 1, 1);
     expect_lex_error("{", "unknown operator {", 1, 1);
     expect_lex_error("x ,", "unknown operator ,", 1, 3);
+    /* a long one is cut after 64 bytes */
+    expect_lex_error(
+        "(x 0123456789012345678901234567890123456789012345678901234567890123456789\"s\")",
+        "unknown operator 0123456789012345678901234567890123456789012345678901234567890123...", 1,
+        4);
     /* ids: a '$' without a well-formed name is an empty identifier (id.wast) */
     expect_lex_error("$\"\"", "empty identifier", 1, 1);
     expect_lex_error("(func $)", "empty identifier", 1, 7);
