@@ -3,8 +3,11 @@
  * wast2json writes every number as the decimal of its bit pattern and a v128 as lanes of a
  * given shape; expected floats may be the patterns nan:canonical / nan:arithmetic (per lane
  * in a v128). Results are compared bit for bit, except where a pattern allows any NaN of its
- * kind; a reference result without a value accepts any non-null reference. Failures print
- * both sides, floats with their bits. Used by wast_run.c.
+ * kind; a reference result without a value accepts any non-null reference. Wasm 3.0's
+ * references (anyref ... nullexnref, hostref, ref: docs/cli.md#wast) parse too: a null
+ * result of those matches any null, the rest are "unsupported" values compiled code cannot
+ * hold, which the runner skips. Failures print both sides, floats with their bits. Used by
+ * wast_run.c.
  */
 #include <inttypes.h>
 #include <stdio.h>
