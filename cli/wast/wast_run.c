@@ -10,7 +10,12 @@
  * (either one a prefix of the other), assert_invalid / assert_malformed by the classification
  * shared with tests/spec (wast_script.c), and a text module the direct route's reader rejected
  * by its message ("text_error"). Text modules without one (wast2json's), unsupported modules,
- * and commands needing a missing module, are skipped with the reason, never passed. Isolation:
+ * and commands needing a missing module, are skipped with the reason, never passed; so are
+ * commands with values compiled code cannot hold (GC and host references), the *_custom
+ * assertions (annotations are not interpreted), and commands on instances a module that was
+ * not instantiated would have changed (stale instances). Module definitions are compiled
+ * like modules and instantiated by module_instance commands, as often as the script says.
+ * Isolation:
  * a forked child runs the commands and records the running one in memory shared with the
  * parent; if it dies (a crash in generated code or the compiler, or --timeout), the parent
  * reports that command as failed and a new child silently replays the commands already
