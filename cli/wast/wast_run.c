@@ -1492,17 +1492,20 @@ static void run_command(runner *r, size_t index)
 
     if (is_crashed(r, index)) {
         /* Reported by the parent when it crashed; a module it was is not available. */
+        bool is_module = strcmp(type, "module") == 0;
+        bool is_instance = strcmp(type, "module_instance") == 0;
         const json_value *definition = json_get(c.json, "definition");
-        bool is_def = definition && definition->kind == JSON_TRUE;
-        if (strcmp(type, "module") == 0 || strcmp(type, "module_instance") == 0) {
-            def_rec *d = type[6] == '\0' ? add_def(r, c.json, ordinal) : NULL;
-            if (d)
-                snprintf(d->why, sizeof(d->why), "module at line %" PRIu64 " crashed", c.line);
-            module_rec *m =
-                is_def ? NULL : add_module(r, json_get_str(c.json, type[6] ? "instance" : "name"));
-            if (m)
-                set_unavailable(m, SKIP_DEPENDENT, "module at line %" PRIu64 " crashed", c.line);
+        bool is_def = is_module && definition && definition->kind == JSON_TRUE;
+        def_rec *d = is_module ? add_def(r, c.json, ordinal) : NULL;
+        if (d) {
+            d->why_kind = SKIP_DEPENDENT;
+            snprintf(d->why, sizeof(d->why), "module at line %" PRIu64 " crashed", c.line);
         }
+        module_rec *m = (is_module && !is_def) || is_instance
+                            ? add_module(r, json_get_str(c.json, is_module ? "name" : "instance"))
+                            : NULL;
+        if (m)
+            set_unavailable(m, SKIP_DEPENDENT, "module at line %" PRIu64 " crashed", c.line);
         return;
     }
     if (strcmp(type, "module") == 0)

@@ -260,6 +260,25 @@ check "direct: --prepare-only, Wasm 3.0 commands" 0 \
 wast3_wrong_output | want_stdout
 check "direct: the JSON of Wasm 3.0 commands" 1 "$kiln" wast --work prep3 prep3/wast3_wrong.json
 
+# A module instance that does not finish costs one failure; its users are skipped.
+cat >instance_timeout.wast <<'EOF'
+(module definition $M
+  (func $start (loop (br 0)))
+  (start $start)
+  (func (export "f") (result i32) (i32.const 7)))
+(module instance $I $M)
+(assert_return (invoke $I "f") (i32.const 7))
+(module $N (func (export "g") (result i32) (i32.const 8)))
+(assert_return (invoke "g") (i32.const 8))
+EOF
+want_stdout <<'EOF'
+instance_timeout.wast:5: FAIL: module instance $I of $M: expected it to finish, got no result within 1 s (--timeout)
+skipped: 1 using a module that failed
+3 passed, 1 failed, 1 skipped
+EOF
+check "direct: a module instance that does not finish" 1 \
+    "$kiln" wast --timeout 1 instance_timeout.wast
+
 # --prepare-only leaves DIR/NAME.json and the module files for a later run from the JSON.
 any_stdout
 check "direct: --prepare-only" 0 "$kiln" wast --prepare-only --work prep altered.wast
