@@ -13,7 +13,7 @@
  * The grammar read (WebAssembly 3.0 spec scripts, interpreter/README.md of the spec):
  *
  *   script    ::= cmd*  |  modulefield*   (fields at the top: the whole file is one module)
- *   cmd       ::= module | instance | register | action | assertion
+ *   cmd       ::= module | instance | register | action | assertion | meta
  *   module    ::= '(' 'module' 'definition'? $id? modulefield* ')'
  *               | '(' 'module' 'definition'? $id? 'binary' string* ')'
  *               | '(' 'module' 'definition'? $id? 'quote' string* ')'
@@ -43,6 +43,9 @@
  *               | '(' ('ref'|'ref.func'|'ref.extern'|'ref.eq'|'ref.i31'|'ref.struct'
  *                     |'ref.array'|'ref.exn') ')'     (any non-null reference of the kind)
  *               | '(' 'either' result+ ')'       (any one of them; not nested)
+ *   meta      ::= '(' 'script' $id? cmd* ')'        (its commands run as at the top)
+ *               | '(' 'output' $id? string? ')'    (skipped)
+ *               | '(' 'input' $id? string ')'      (not supported: an error)
  *
  * The JSON is wast2json's, extended for what Wasm 3.0 scripts add (docs/cli.md#wast):
  * "definition": true on a module command; "module_instance" commands with "instance" and
@@ -706,14 +709,49 @@ static bool read_action_command(script_reader *r, const wat_token *kw)
     return true;
 }
 
+/* The meta commands (script, input, output) at "(" with keyword kw: `(script $id? cmd*)`
+ * names its commands, which run as if at the top (*depth counts the open ones; the caller
+ * reads them and their ")"); `(output $id? string?)` writes a module out in the reference
+ * interpreter and is skipped here; `(input ...)` (reading another file) is not supported. */
+static bool read_meta(script_reader *r, const wat_token *kw, unsigned *depth)
+{
+    if (is_kw(kw, "input"))
+        return fail_at(r, kw, "(input ...) is not supported");
+    if (!next(r) || !next(r)) /* "(" keyword */
+        return false;
+    const wat_token *t = &r->lx.tok;
+    if (t->kind == WAT_ID && !next(r))
+        return false;
+    if (is_kw(kw, "script")) {
+        ++*depth;
+        return true;
+    }
+    if (t->kind == WAT_STRING && !next(r))
+        return false;
+    return expect(r, WAT_RPAR, "\")\"");
+}
+
 static bool read_script(script_reader *r)
 {
     if (!next(r))
         return false;
-    for (bool first = true; r->lx.tok.kind != WAT_EOF; first = false) {
+    unsigned scripts = 0; /* open (script ...) commands */
+    for (bool first = true; r->lx.tok.kind != WAT_EOF || scripts > 0; first = false) {
+        if (r->lx.tok.kind == WAT_RPAR && scripts > 0) {
+            scripts--;
+            if (!next(r))
+                return false;
+            continue;
+        }
         if (r->lx.tok.kind != WAT_LPAR)
             return unexpected(r, "a command");
         wat_token kw = peek(r);
+        if (kw.kind == WAT_KEYWORD &&
+            (is_kw(&kw, "script") || is_kw(&kw, "input") || is_kw(&kw, "output"))) {
+            if (!read_meta(r, &kw, &scripts))
+                return false;
+            continue;
+        }
         if (kw.kind != WAT_KEYWORD)
             return unexpected(r, "a command");
         static const char *const commands[] = {"module",
@@ -733,8 +771,8 @@ static bool read_script(script_reader *r)
         size_t k = 0;
         while (k < KILN_ARRAY_LEN(commands) && !is_kw(&kw, commands[k]))
             k++;
-        static const char *const fields[] = {"type",   "import", "func",  "table", "memory",
-                                             "global", "export", "start", "elem",  "data"};
+        static const char *const fields[] = {"type",   "rec", "import", "func",  "table", "memory",
+                                             "global", "tag", "export", "start", "elem",  "data"};
         size_t f = 0;
         while (f < KILN_ARRAY_LEN(fields) && !is_kw(&kw, fields[f]))
             f++;

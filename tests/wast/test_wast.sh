@@ -206,6 +206,23 @@ script_error either_empty '(assert_return (invoke "f") (either))' \
 script_error either_nested '(assert_return (invoke "f") (either (either (i32.const 1))))' \
     '1:38: unexpected "either", expected a result'
 
+# Meta commands: (script ...) groups commands that run as at the top, (output ...) is skipped.
+cat >meta.wast <<'EOF'
+(script $s
+  (module (func (export "f") (result i32) (i32.const 1)))
+  (assert_return (invoke "f") (i32.const 2)))
+(output $s "s.wasm")
+(output)
+(assert_return (invoke "f") (i32.const 1))
+EOF
+want_stdout <<'EOF'
+meta.wast:3: FAIL: assert_return f(): expected i32:2, got i32:1
+2 passed, 1 failed, 0 skipped
+EOF
+check "direct: script and output" 1 "$kiln" wast meta.wast
+script_error input '(input "other.wast")' '1:2: (input ...) is not supported'
+script_error unclosed_script '(script (module)' '2:1: unexpected end of script, expected a command'
+
 # --- Wasm 3.0 scripts: module definitions and instances, assert_exception, the *_custom
 # assertions, GC and host reference values (wast3.wast passes; wast3_wrong.wast fails) ---
 cp "$src/wast3.wast" "$src/wast3_wrong.wast" .
