@@ -588,7 +588,12 @@ bool wat_next(wat_lexer *lx)
             t->len = 1;
             return wat_fail(lx->d, t, "unknown operator");
         }
-        return lex_fail_at(lx, lx->p, "unknown operator");
+        /* What else is no token, in the reference interpreter's wording. */
+        if ((unsigned char)c >= 0x80)
+            return lex_fail_at(lx, lx->p, "misplaced unicode character");
+        if ((unsigned char)c < 0x20)
+            return lex_fail_at(lx, lx->p, "misplaced control character");
+        return lex_fail_at(lx, lx->p, "malformed UTF-8 encoding"); /* DEL */
     }
     while (lx->p < lx->end && is_idchar((unsigned char)*lx->p))
         lx->p++;

@@ -144,6 +144,11 @@ static void test_lex_errors(void **state)
         "(x 0123456789012345678901234567890123456789012345678901234567890123456789\"s\")",
         "unknown operator 0123456789012345678901234567890123456789012345678901234567890123...", 1,
         4);
+    /* characters that start no token */
+    expect_lex_error("x \x01", "misplaced control character", 1, 3);
+    expect_lex_error("x \xc3\xa9", "misplaced unicode character", 1, 3);
+    expect_lex_error("x \x7f", "malformed UTF-8 encoding", 1, 3);
+    expect_lex_error("x \xc3", "malformed UTF-8 encoding", 1, 3);
     /* ids: a '$' without a well-formed name is an empty identifier (id.wast) */
     expect_lex_error("$\"\"", "empty identifier", 1, 1);
     expect_lex_error("(func $)", "empty identifier", 1, 7);
