@@ -47,6 +47,9 @@ void wat_lex_init(wat_lexer *lx, const char *text, size_t size, kiln_arena *aren
     lx->tok.kind = WAT_EOF;
 }
 
+/* How much of an unknown token a message shows. */
+#define UNKNOWN_NAME_MAX 64
+
 bool wat_fail(kiln_diag *d, const wat_token *tok, const char *fmt, ...)
 {
     if (d->code != KILN_OK)
@@ -56,6 +59,12 @@ bool wat_fail(kiln_diag *d, const wat_token *tok, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* The reference interpreter's lexer names what it does not know ("unknown operator
+     * get_local"): so does every "unknown operator" at a token with text. */
+    if (strcmp(fmt, "unknown operator") == 0 && tok->text && tok->len > 0)
+        snprintf(msg, sizeof msg, "unknown operator %.*s%s",
+                 (int)(tok->len > UNKNOWN_NAME_MAX ? UNKNOWN_NAME_MAX : tok->len), tok->text,
+                 tok->len > UNKNOWN_NAME_MAX ? "..." : "");
     kiln_diag_set(d, KILN_ERR_MALFORMED, tok->offset, "%s", msg);
     d->line = tok->line;
     d->column = tok->column;
@@ -359,14 +368,157 @@ static bool looks_numeric(const char *s, size_t n)
     return (n > 3 && (memcmp(s, "nan", 3) == 0 || memcmp(s, "inf", 3) == 0));
 }
 
+/* The end of a reserved token at p: idchars and strings, ((idchar | string)+ in the
+ * reference interpreter's lexer; a string here is anything up to its closing quote on the
+ * line, for naming the token only). */
+static const char *reserved_end(const char *p, const char *end)
+{
+    while (p < end) {
+        if (is_idchar((unsigned char)*p)) {
+            p++;
+        } else if (*p == '"') {
+            const char *q = p + 1;
+            while (q < end && *q != '"' && *q != '\n')
+                q += *q == '\\' && q + 1 < end ? 2 : 1;
+            if (q >= end || *q != '"')
+                break;
+            p = q + 1;
+        } else {
+            break;
+        }
+    }
+    return p;
+}
+
 /* Tokens other than parentheses must be followed by a space, a parenthesis, a comment or
  * the end: "(data\"a\")" and "\"a\"\"b\"" are one unknown token each, as in the reference
  * interpreter's lexer. */
 static bool check_separated(wat_lexer *lx, const wat_token *t)
 {
-    if (lx->p < lx->end && (*lx->p == '"' || is_idchar((unsigned char)*lx->p)))
-        return wat_fail(lx->d, t, "unknown operator");
+    if (lx->p < lx->end && (*lx->p == '"' || is_idchar((unsigned char)*lx->p))) {
+        wat_token run = *t; /* the message names the whole run, as the reference's lexer */
+        run.len = (size_t)(reserved_end(t->text, lx->end) - t->text);
+        return wat_fail(lx->d, &run, "unknown operator");
+    }
     return true;
+}
+
+/* Skips a line comment at ";;": it ends before a newline or a carriage return (a lone CR
+ * ends a line for the reference interpreter). */
+static bool skip_line_comment(wat_lexer *lx)
+{
+    while (lx->p < lx->end && *lx->p != '\n' && *lx->p != '\r') {
+        size_t n = utf8_len(lx->p, lx->end);
+        if (n == 0)
+            return lex_fail_at(lx, lx->p, "malformed UTF-8 encoding");
+        lx->p += n;
+    }
+    return true;
+}
+
+/* $"..." at p ('$' then '"'): checks it and moves past it. An empty or unclosed one is an
+ * "empty identifier" (the reference interpreter's lexer then matches the '$' alone); name, if
+ * given (lx->arena set), receives the decoded name. */
+static bool scan_string_id(wat_lexer *lx, wat_token *t)
+{
+    const char *dollar = lx->p;
+    kiln_diag saved = *lx->d;
+    lx->p++;
+    if (!scan_string(lx)) {
+        *lx->d = saved;
+        return lex_fail_at(lx, dollar, "empty identifier");
+    }
+    if (lx->p - dollar == 3) /* $"" */
+        return lex_fail_at(lx, dollar, "empty identifier");
+    if (t == NULL || !lx->arena)
+        return true;
+    t->len = (size_t)(lx->p - t->text);
+    uint8_t *name = ARENA_ARRAY(lx->arena, uint8_t, t->len);
+    if (!name)
+        return kiln_diag_set(lx->d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory: names");
+    size_t n = wat_string(t, name);
+    if (!kiln_utf8_valid(name, n))
+        return wat_fail(lx->d, t, "malformed UTF-8 encoding");
+    t->name = (const char *)name;
+    t->name_len = n;
+    return true;
+}
+
+/* Skips an annotation at "(@" (the annotations proposal, as Wasm 3.0's text format has it):
+ *   annot ::= '(@' (idchar+ | string) annotitem* ')'
+ *   annotitem ::= any token but unbalanced parentheses | '(' annotitem* ')'
+ * with spaces and comments between; the id must not be empty and a string id must be UTF-8.
+ * Inside, only ASCII outside strings and comments, and no control characters ("illegal
+ * character"); ids, strings and comments are checked as elsewhere. */
+static bool skip_annotation(wat_lexer *lx)
+{
+    const char *start = lx->p;
+    lx->p += 2;
+    if (lx->p < lx->end && *lx->p == '"') {
+        const char *id = lx->p;
+        kiln_diag saved = *lx->d;
+        if (!scan_string(lx)) { /* the reference's lexer then matches "(@" alone */
+            *lx->d = saved;
+            return lex_fail_at(lx, start, "empty annotation id");
+        }
+        if (lx->p - id == 2)
+            return lex_fail_at(lx, start, "empty annotation id");
+        if (lx->arena) {
+            wat_token t = {0};
+            t.kind = WAT_STRING;
+            t.text = id;
+            t.len = (size_t)(lx->p - id);
+            uint8_t *name = ARENA_ARRAY(lx->arena, uint8_t, t.len);
+            if (!name)
+                return kiln_diag_set(lx->d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory: names");
+            if (!kiln_utf8_valid(name, wat_string(&t, name)))
+                return lex_fail_at(lx, id, "malformed UTF-8 encoding");
+        }
+    } else if (lx->p < lx->end && is_idchar((unsigned char)*lx->p)) {
+        while (lx->p < lx->end && is_idchar((unsigned char)*lx->p))
+            lx->p++;
+    } else {
+        return lex_fail_at(lx, start, "empty annotation id");
+    }
+    unsigned depth = 1;
+    while (lx->p < lx->end) {
+        unsigned char c = (unsigned char)*lx->p;
+        if (c == ' ' || c == '\t' || c == '\r') {
+            lx->p++;
+        } else if (c == '\n') {
+            lx->p++;
+            newline(lx, lx->p);
+        } else if (c == ';' && lx->end - lx->p >= 2 && lx->p[1] == ';') {
+            if (!skip_line_comment(lx))
+                return false;
+        } else if (c == '(' && lx->end - lx->p >= 2 && lx->p[1] == ';') {
+            if (!skip_block_comment(lx))
+                return false;
+        } else if (c == '(') {
+            lx->p++;
+            depth++;
+        } else if (c == ')') {
+            lx->p++;
+            if (--depth == 0)
+                return true;
+        } else if (c == '"') {
+            if (!scan_string(lx))
+                return false;
+        } else if (c == '$' && (lx->end - lx->p < 2 ||
+                                (lx->p[1] != '"' && !is_idchar((unsigned char)lx->p[1])))) {
+            return lex_fail_at(lx, lx->p, "empty identifier");
+        } else if (c == '$' && lx->p[1] == '"') {
+            if (!scan_string_id(lx, NULL))
+                return false;
+        } else if (is_idchar(c) || (c != 0 && strchr(",;[]{}", (int)c))) {
+            lx->p++;
+        } else if (c >= 0x80 && utf8_len(lx->p, lx->end) == 0) {
+            return lex_fail_at(lx, lx->p, "malformed UTF-8 encoding");
+        } else {
+            return lex_fail_at(lx, lx->p, "illegal character");
+        }
+    }
+    return lex_fail_at(lx, start, "unclosed annotation");
 }
 
 bool wat_next(wat_lexer *lx)
@@ -380,12 +532,8 @@ bool wat_next(wat_lexer *lx)
             lx->p++;
         }
         if (lx->end - lx->p >= 2 && lx->p[0] == ';' && lx->p[1] == ';') {
-            while (lx->p < lx->end && *lx->p != '\n') {
-                size_t n = utf8_len(lx->p, lx->end);
-                if (n == 0)
-                    return lex_fail_at(lx, lx->p, "malformed UTF-8 encoding");
-                lx->p += n;
-            }
+            if (!skip_line_comment(lx))
+                return false;
             continue;
         }
         if (lx->end - lx->p >= 2 && lx->p[0] == '(' && lx->p[1] == ';') {
@@ -393,38 +541,9 @@ bool wat_next(wat_lexer *lx)
                 return false;
             continue;
         }
-        if (lx->end - lx->p >= 3 && lx->p[0] == '(' && lx->p[1] == '@' &&
-            is_idchar((unsigned char)lx->p[2])) {
-            /* An annotation: skip to its closing parenthesis. */
-            const char *start = lx->p;
-            unsigned depth = 0;
-            while (lx->p < lx->end) {
-                char c = *lx->p;
-                if (c == '"') {
-                    if (!scan_string(lx))
-                        return false;
-                    continue;
-                }
-                if (c == '\n')
-                    newline(lx, lx->p + 1);
-                if (c == ';' && lx->end - lx->p >= 2 && lx->p[1] == ';') {
-                    while (lx->p < lx->end && *lx->p != '\n')
-                        lx->p++;
-                    continue;
-                }
-                if (c == '(' && lx->end - lx->p >= 2 && lx->p[1] == ';') {
-                    if (!skip_block_comment(lx))
-                        return false;
-                    continue;
-                }
-                lx->p++;
-                if (c == '(')
-                    depth++;
-                else if (c == ')' && --depth == 0)
-                    break;
-            }
-            if (depth != 0)
-                return lex_fail_at(lx, start, "unclosed annotation");
+        if (lx->end - lx->p >= 2 && lx->p[0] == '(' && lx->p[1] == '@') {
+            if (!skip_annotation(lx))
+                return false;
             continue;
         }
         break;
@@ -454,37 +573,34 @@ bool wat_next(wat_lexer *lx)
         return check_separated(lx, t);
     }
     if (c == '$' && lx->end - lx->p >= 2 && lx->p[1] == '"') {
-        lx->p++;
-        if (!scan_string(lx))
-            return false;
         t->kind = WAT_ID;
-        t->len = (size_t)(lx->p - t->text);
         t->id_escaped = true;
-        if (!lx->arena) /* a look-ahead: the name is not needed (see wat_lex_init) */
-            return check_separated(lx, t);
-        uint8_t *name = ARENA_ARRAY(lx->arena, uint8_t, t->len);
-        if (!name)
-            return kiln_diag_set(lx->d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory: names");
-        size_t n = wat_string(t, name);
-        if (n == 0)
-            return wat_fail(lx->d, t, "empty identifier");
-        if (!kiln_utf8_valid(name, n))
-            return wat_fail(lx->d, t, "malformed UTF-8 encoding");
-        t->name = (const char *)name;
-        t->name_len = n;
+        if (!scan_string_id(lx, t)) /* with no arena (a look-ahead) the name is not needed */
+            return false;
+        t->len = (size_t)(lx->p - t->text);
         return check_separated(lx, t);
     }
     if (!is_idchar((unsigned char)c)) {
         if ((unsigned char)c >= 0x80 && utf8_len(lx->p, lx->end) == 0)
             return lex_fail_at(lx, lx->p, "malformed UTF-8 encoding");
-        return lex_fail_at(lx, lx->p, "unknown operator");
+        if (c != 0 && strchr(",;[]{}", c)) { /* a reserved token of its own */
+            t->kind = WAT_RESERVED;
+            t->len = 1;
+            return wat_fail(lx->d, t, "unknown operator");
+        }
+        /* What else is no token, in the reference interpreter's wording. */
+        if ((unsigned char)c >= 0x80)
+            return lex_fail_at(lx, lx->p, "misplaced unicode character");
+        if ((unsigned char)c < 0x20)
+            return lex_fail_at(lx, lx->p, "misplaced control character");
+        return lex_fail_at(lx, lx->p, "malformed UTF-8 encoding"); /* DEL */
     }
     while (lx->p < lx->end && is_idchar((unsigned char)*lx->p))
         lx->p++;
     t->len = (size_t)(lx->p - t->text);
     if (c == '$') {
         if (t->len == 1) {
-            t->kind = WAT_RESERVED;
+            return wat_fail(lx->d, t, "empty identifier");
         } else {
             t->kind = WAT_ID;
             t->name = t->text + 1;

@@ -162,9 +162,18 @@ wast_status wast_host_get(wast_host *h, kiln_instance *inst, const char *field, 
 typedef enum wast_nan { WAST_NAN_NONE, WAST_NAN_CANONICAL, WAST_NAN_ARITHMETIC } wast_nan;
 
 /* A value from the script: an argument, or an expected result with its patterns. */
+/* Pseudo type codes of script values that are no Wasm value type: "ref" (a null of a defined
+ * or unnamed heap type, or the pattern (ref)) and "hostref" (ref.host N). The other
+ * references keep their Wasm codes (anyref 0x6e, ..., nullexnref 0x74). */
+#define WAST_TYPE_REF     0x01
+#define WAST_TYPE_HOSTREF 0x02
+
 typedef struct wast_script_value {
     wast_value v;
     bool any_ref;       /* a reference result given without a value: any non-null one */
+    bool any_null;      /* a null result of a Wasm 3.0 heap type: any null reference */
+    bool unsupported;   /* a value the runner cannot pass or check (a GC or host reference):
+                         * commands with one are skipped */
     unsigned lane_bits; /* v128: 8, 16, 32 or 64 */
     bool lane_float;    /* v128: f32 or f64 lanes */
     uint8_t nan[16];    /* wast_nan; f32/f64: nan[0]; v128 float lanes: one per lane */
@@ -173,7 +182,11 @@ typedef struct wast_script_value {
 /* "i32", ..., "externref" for a KILN_TYPE_* code; "?" for others. */
 const char *wast_type_name(uint8_t type);
 /* Parses a wast2json value ({"type": "i32", "value": "4294967295"}, v128 lanes, NaN patterns
- * when expected is true, references). False with the reason in err. */
+ * when expected is true, references). A reference value compiled code cannot hold (Kiln runs
+ * Wasm 2.0: funcref and externref) parses with unsupported set. As arguments, the nulls of
+ * nofunc and noextern are funcref and externref nulls; as results, a null of any heap type
+ * but func and extern matches every null reference (the reference interpreter's null
+ * pattern). False with the reason in err. */
 bool wast_parse_value(const json_value *j, bool expected, wast_script_value *out, char *err,
                       size_t err_size);
 /* Whether got is what want expects: the same bits, or a NaN of the pattern's kind. */

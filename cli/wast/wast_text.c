@@ -10,37 +10,52 @@
  * The top-level "converter": "kiln wast" says the modules are Kiln's own conversions, so the
  * runner holds assert_invalid to the expected message too.
  *
- * The grammar read (WebAssembly 2.0 spec scripts, interpreter/README.md of the spec):
+ * The grammar read (WebAssembly 3.0 spec scripts, interpreter/README.md of the spec):
  *
  *   script    ::= cmd*  |  modulefield*   (fields at the top: the whole file is one module)
- *   cmd       ::= module | register | action | assertion
- *   module    ::= '(' 'module' $id? modulefield* ')'
- *               | '(' 'module' $id? 'binary' string* ')'
- *               | '(' 'module' $id? 'quote' string* ')'
+ *   cmd       ::= module | instance | register | action | assertion | meta
+ *   module    ::= '(' 'module' 'definition'? $id? modulefield* ')'
+ *               | '(' 'module' 'definition'? $id? 'binary' string* ')'
+ *               | '(' 'module' 'definition'? $id? 'quote' string* ')'
+ *   instance  ::= '(' 'module' 'instance' $inst? $def? ')'  (one name alone is $def)
  *   register  ::= '(' 'register' string $id? ')'
  *   action    ::= '(' 'invoke' $id? string const* ')'
  *               | '(' 'get' $id? string ')'
  *   assertion ::= '(' 'assert_return' action result* ')'
+ *               | '(' 'assert_exception' action ')'
  *               | '(' 'assert_trap' action string ')'
- *               | '(' 'assert_trap' module string ')'          (-> assert_uninstantiable)
+ *               | '(' 'assert_trap' (module|instance) string ')'   (-> assert_uninstantiable)
  *               | '(' 'assert_exhaustion' action string ')'
  *               | '(' 'assert_malformed' module string ')'
  *               | '(' 'assert_invalid' module string ')'
- *               | '(' 'assert_unlinkable' module string ')'
+ *               | '(' 'assert_unlinkable' (module|instance) string ')'
  *               | '(' 'assert_uninstantiable' module string ')'
+ *               | '(' 'assert_malformed_custom' module string ')'
+ *               | '(' 'assert_invalid_custom' module string ')'
  *   const     ::= '(' ('i32'|'i64'|'f32'|'f64') '.const' num ')'
  *               | '(' 'v128.const' shape num* ')'
- *               | '(' 'ref.null' ('func'|'extern') ')'
- *               | '(' 'ref.extern' nat ')'
+ *               | '(' 'ref.null' heaptype ')'         (func, extern, any, ..., noexn, $t, N)
+ *               | '(' 'ref.extern' nat ')' | '(' 'ref.host' nat ')'
  *   result    ::= const
  *               | '(' ('f32'|'f64') '.const' ('nan:canonical'|'nan:arithmetic') ')'
  *               | '(' 'v128.const' ('f32x4'|'f64x2') (num|'nan:canonical'|'nan:arithmetic')* ')'
- *               | '(' 'ref.func' ')' | '(' 'ref.extern' ')'  (any non-null reference)
+ *               | '(' 'ref.null' ')'                  (any null reference)
+ *               | '(' ('ref'|'ref.func'|'ref.extern'|'ref.eq'|'ref.i31'|'ref.struct'
+ *                     |'ref.array'|'ref.exn') ')'     (any non-null reference of the kind)
  *               | '(' 'either' result+ ')'       (any one of them; not nested)
+ *   meta      ::= '(' 'script' $id? cmd* ')'        (its commands run as at the top)
+ *               | '(' 'output' $id? string? ')'    (skipped)
+ *               | '(' 'input' $id? string ')'      (not supported: an error)
  *
- * `module definition` / `module instance` (Wasm 3.0 scripts) are reported as unsupported. Every
- * error is "FILE:LINE:COLUMN: message"; nesting inside commands is bounded by the grammar above,
- * and a module's parentheses are counted without recursion (the reader itself bounds their depth).
+ * The JSON is wast2json's, extended for what Wasm 3.0 scripts add (docs/cli.md#wast):
+ * "definition": true on a module command; "module_instance" commands with "instance" and
+ * "module" names; an "instance" object instead of a module file in assert_unlinkable /
+ * assert_uninstantiable; "assert_exception" and the *_custom assertions; value types
+ * "anyref", "eqref", "i31ref", "structref", "arrayref", "exnref", "nullref", "nullfuncref",
+ * "nullexternref", "nullexnref", "hostref" (ref.host N), and "ref" (a null of a defined or
+ * unnamed heap type, or the pattern (ref)). Every error is "FILE:LINE:COLUMN: message";
+ * nesting inside commands is bounded by the grammar above, and a module's parentheses are
+ * counted without recursion (the reader itself bounds their depth).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -108,17 +123,27 @@ static bool expect(script_reader *r, uint8_t kind, const char *wanted)
     return next(r);
 }
 
-/* The token after the current one, without moving. */
-static wat_token peek(const script_reader *r)
+/* The n-th token after the current one (1: the next), without moving. */
+static wat_token peek_n(const script_reader *r, unsigned n)
 {
     wat_lexer copy = r->lx;
     copy.arena = NULL;
     kiln_diag d;
     kiln_diag_init(&d);
     copy.d = &d;
-    if (!wat_next(&copy))
-        copy.tok.kind = WAT_RESERVED;
+    for (unsigned i = 0; i < n; i++) {
+        if (!wat_next(&copy)) {
+            copy.tok.kind = WAT_RESERVED;
+            break;
+        }
+    }
     return copy.tok;
+}
+
+/* The token after the current one, without moving. */
+static wat_token peek(const script_reader *r)
+{
+    return peek_n(r, 1);
 }
 
 static bool is_kw(const wat_token *t, const char *kw)
@@ -179,26 +204,34 @@ static bool write_module_file(script_reader *r, const wat_token *at, const char 
 
 /* module, at "(" followed by "module" (or, with whole, the whole script as one module):
  * converts it and writes the "name", "filename", "module_type" (and for a rejected text,
- * "text_error") members of the current command. */
+ * "text_error") members of the current command, and "definition": true for
+ * `(module definition ...)` (compiled, not instantiated). The text given to the reader is the
+ * module's own, with the script's keyword `definition` blanked out (so positions stay those of the
+ * script). */
 static bool read_module(script_reader *r, bool whole)
 {
     wat_token open = r->lx.tok;
     size_t start = whole ? 0 : open.offset, end = r->size;
-    wat_token name = {0};
-    bool named = false;
+    wat_token name = {0}, def = {0};
+    bool named = false, is_def = false;
     if (!whole) {
         if (!next(r)) /* "module" */
             return false;
         if (!next(r))
             return false;
-        if (r->lx.tok.kind == WAT_ID) {
-            name = r->lx.tok;
+        const wat_token *t = &r->lx.tok;
+        if (is_kw(t, "definition")) {
+            def = *t;
+            is_def = true;
+            if (!next(r))
+                return false;
+        }
+        if (t->kind == WAT_ID) {
+            name = *t;
             named = true;
         }
-        const wat_token *t = &r->lx.tok;
-        if (t->kind == WAT_KEYWORD && (is_kw(t, "definition") || is_kw(t, "instance")))
-            return fail_at(r, t, "module %.*s is not supported (a Wasm 3.0 script)", (int)t->len,
-                           t->text);
+        if (is_kw(t, "instance"))
+            return fail_at(r, t, "unexpected \"instance\", expected a module");
         /* Count parentheses to the module's ")": the reader checks what is inside. */
         size_t depth = 1;
         for (;;) {
@@ -219,17 +252,29 @@ static bool read_module(script_reader *r, bool whole)
         fputs(", \"name\": ", r->out);
         put_id(r, &name);
     }
+    if (is_def)
+        fputs(", \"definition\": true", r->out);
+    const char *text = r->text + start;
+    char *copy = NULL;
+    if (is_def) {
+        copy = malloc(end - start);
+        if (copy == NULL)
+            return fail_at(r, &open, "out of memory");
+        memcpy(copy, text, end - start);
+        memset(copy + (def.offset - start), ' ', def.len);
+        text = copy;
+    }
     uint8_t *wasm = NULL;
     size_t wasm_size = 0;
     kiln_diag d;
     kiln_diag_init(&d);
     char file[HOST_PATH_SIZE];
-    bool converted =
-        kiln_wat_to_wasm((const uint8_t *)r->text + start, end - start, &wasm, &wasm_size, &d);
+    bool converted = kiln_wat_to_wasm((const uint8_t *)text, end - start, &wasm, &wasm_size, &d);
     bool ok;
     if (converted) {
         ok = write_module_file(r, &open, "wasm", wasm, wasm_size, file, sizeof(file));
         free(wasm);
+        free(copy);
         if (!ok)
             return false;
         fputs(", \"filename\": ", r->out);
@@ -237,6 +282,7 @@ static bool read_module(script_reader *r, bool whole)
         fputs(", \"module_type\": \"binary\"", r->out);
         return true;
     }
+    free(copy);
     if (d.code == KILN_ERR_NOMEM)
         return fail_at(r, &open, "%s", d.msg);
     if (!write_module_file(r, &open, "wat", r->text + start, end - start, file, sizeof(file)))
@@ -250,6 +296,31 @@ static bool read_module(script_reader *r, bool whole)
     json_write_string(r->out, d.msg, strlen(d.msg));
     fprintf(r->out, ", \"text_error_at\": \"%" PRIu32 ":%" PRIu32 "\"", line, column);
     return true;
+}
+
+/* instance ::= '(' 'module' 'instance' $inst? $def? ')', at "(": writes the "instance" and
+ * "module" members (one name alone is the module's, as in the reference interpreter). */
+static bool read_instance(script_reader *r)
+{
+    if (!next(r) || !next(r) || !next(r)) /* "(" "module" "instance" */
+        return false;
+    const wat_token *t = &r->lx.tok;
+    wat_token names[2];
+    size_t n = 0;
+    while (n < 2 && t->kind == WAT_ID) {
+        names[n++] = *t;
+        if (!next(r))
+            return false;
+    }
+    if (n == 2) {
+        fputs(", \"instance\": ", r->out);
+        put_id(r, &names[0]);
+    }
+    if (n > 0) {
+        fputs(", \"module\": ", r->out);
+        put_id(r, &names[n - 1]);
+    }
+    return expect(r, WAT_RPAR, "\")\"");
 }
 
 /* ---- values ---- */
@@ -322,6 +393,69 @@ static bool read_v128(script_reader *r, bool result)
     return true;
 }
 
+/* The reference type a heap type's null has, by the heap type's keyword: the text format's
+ * abbreviations (nofunc -> nullfuncref, ...). */
+static const struct {
+    const char *heap, *type;
+} null_types[] = {
+    {"func", "funcref"},
+    {"extern", "externref"},
+    {"any", "anyref"},
+    {"eq", "eqref"},
+    {"i31", "i31ref"},
+    {"struct", "structref"},
+    {"array", "arrayref"},
+    {"exn", "exnref"},
+    {"none", "nullref"},
+    {"nofunc", "nullfuncref"},
+    {"noextern", "nullexternref"},
+    {"noexn", "nullexnref"},
+};
+
+/* '(' 'ref.null' heaptype? ')' after "ref.null": {"type": T, "value": "null"}, T from
+ * null_types; a defined type ($t or an index) or, in a result, no heap type at all is
+ * {"type": "ref", "value": "null"} (with "heap_type" for a defined type). */
+static bool read_null(script_reader *r, bool result)
+{
+    const wat_token *t = &r->lx.tok;
+    if (t->kind == WAT_RPAR && result) {
+        fputs("{\"type\": \"ref\", \"value\": \"null\"}", r->out);
+        return true;
+    }
+    if (t->kind == WAT_ID || (t->kind == WAT_NUM && t->is_nat)) {
+        fputs("{\"type\": \"ref\", \"value\": \"null\", \"heap_type\": ", r->out);
+        if (t->kind == WAT_ID)
+            put_id(r, t);
+        else
+            json_write_string(r->out, t->text, t->len);
+        fputc('}', r->out);
+        return next(r);
+    }
+    for (size_t k = 0; k < KILN_ARRAY_LEN(null_types); k++) {
+        if (is_kw(t, null_types[k].heap)) {
+            fprintf(r->out, "{\"type\": \"%s\", \"value\": \"null\"}", null_types[k].type);
+            return next(r);
+        }
+    }
+    return unexpected(r, "a heap type");
+}
+
+/* The JSON type of a result pattern for any non-null reference of a kind: (ref.func),
+ * (ref.struct), ..., (ref) for any but a function; NULL if op is none. (ref.extern) is read
+ * with ref.extern N. */
+static const char *ref_pattern(const wat_token *op)
+{
+    static const struct {
+        const char *op, *type;
+    } patterns[] = {{"ref", "ref"},        {"ref.func", "funcref"},     {"ref.eq", "eqref"},
+                    {"ref.i31", "i31ref"}, {"ref.struct", "structref"}, {"ref.array", "arrayref"},
+                    {"ref.exn", "exnref"}};
+    for (size_t k = 0; k < KILN_ARRAY_LEN(patterns); k++)
+        if (is_kw(op, patterns[k].op))
+            return patterns[k].type;
+    return NULL;
+}
+
 /* const, or with result true a result pattern (with either true, (either ...) too); at its
  * "(", leaves after its ")". */
 static bool read_value(script_reader *r, bool result, bool either)
@@ -353,25 +487,22 @@ static bool read_value(script_reader *r, bool result, bool either)
         if (!read_v128(r, result))
             return false;
     } else if (is_kw(&op, "ref.null")) {
-        const char *type = is_kw(t, "func") ? "funcref" : is_kw(t, "extern") ? "externref" : NULL;
-        if (type == NULL)
-            return unexpected(r, "func or extern");
-        fprintf(r->out, "{\"type\": \"%s\", \"value\": \"null\"}", type);
-        if (!next(r))
+        if (!read_null(r, result))
             return false;
-    } else if (is_kw(&op, "ref.extern")) {
+    } else if (is_kw(&op, "ref.extern") || is_kw(&op, "ref.host")) {
+        const char *type = is_kw(&op, "ref.extern") ? "externref" : "hostref";
         uint64_t n = 0;
-        if (t->kind == WAT_RPAR && result) {
+        if (t->kind == WAT_RPAR && result && type[0] == 'e') {
             fputs("{\"type\": \"externref\"}", r->out);
         } else {
             if (t->kind != WAT_NUM || !t->is_nat || !wat_nat_u64(t, &n) || n > UINT32_MAX)
                 return unexpected(r, "a host reference number (0 to 4294967295)");
-            fprintf(r->out, "{\"type\": \"externref\", \"value\": \"%" PRIu64 "\"}", n);
+            fprintf(r->out, "{\"type\": \"%s\", \"value\": \"%" PRIu64 "\"}", type, n);
             if (!next(r))
                 return false;
         }
-    } else if (is_kw(&op, "ref.func") && result) {
-        fputs("{\"type\": \"funcref\"}", r->out);
+    } else if (result && ref_pattern(&op) != NULL) {
+        fprintf(r->out, "{\"type\": \"%s\"}", ref_pattern(&op));
     } else if (is_kw(&op, "either") && either) {
         fputs("{\"type\": \"either\", \"values\": [", r->out);
         size_t i = 0;
@@ -444,12 +575,31 @@ static bool read_message(script_reader *r)
     return next(r) && expect(r, WAT_RPAR, "\")\"");
 }
 
-/* The module of an assertion, at "(": it must be "(module". */
-static bool read_assert_module(script_reader *r)
+/* Whether the current "(" opens `(module instance ...)`. */
+static bool at_instance(const script_reader *r)
+{
+    wat_token kw = peek(r), second = peek_n(r, 2);
+    return r->lx.tok.kind == WAT_LPAR && is_kw(&kw, "module") && is_kw(&second, "instance");
+}
+
+/* The module of an assertion, at "(": it must be "(module". With instance, also
+ * `(module instance ...)` (assert_unlinkable, assert_trap), written as an "instance" object
+ * with the "module" to instantiate; a module definition is not one to instantiate. */
+static bool read_assert_module(script_reader *r, bool instance)
 {
     wat_token kw = peek(r);
     if (r->lx.tok.kind != WAT_LPAR || !is_kw(&kw, "module"))
         return unexpected(r, "a module");
+    if (instance && at_instance(r)) {
+        fputs(", \"instance\": {\"type\": \"module_instance\"", r->out);
+        if (!read_instance(r))
+            return false;
+        fputc('}', r->out);
+        return true;
+    }
+    wat_token def = peek_n(r, 2);
+    if (instance && is_kw(&def, "definition"))
+        return fail_at(r, &def, "misplaced module definition");
     return read_module(r, false);
 }
 
@@ -457,6 +607,13 @@ static bool read_assert_module(script_reader *r)
 static bool read_command(script_reader *r, const wat_token *kw)
 {
     wat_token at = *kw;
+    if (is_kw(kw, "module") && at_instance(r)) {
+        begin_command(r, "module_instance", &at);
+        if (!read_instance(r))
+            return false;
+        fputc('}', r->out);
+        return true;
+    }
     if (is_kw(kw, "module")) {
         begin_command(r, "module", &at);
         if (!read_module(r, false))
@@ -490,7 +647,7 @@ static bool read_command(script_reader *r, const wat_token *kw)
         wat_token k = peek(r);
         bool on_module = t->kind == WAT_LPAR && is_kw(&k, "module");
         begin_command(r, on_module ? "assert_uninstantiable" : "assert_trap", &at);
-        if (on_module ? !read_module(r, false) : !read_action(r))
+        if (on_module ? !read_assert_module(r, true) : !read_action(r))
             return false;
         if (!read_message(r))
             return false;
@@ -518,13 +675,22 @@ static bool read_command(script_reader *r, const wat_token *kw)
         fputc('}', r->out);
         return true;
     }
-    static const char *const module_asserts[] = {"assert_malformed", "assert_invalid",
-                                                 "assert_unlinkable", "assert_uninstantiable"};
+    if (is_kw(&at, "assert_exception")) {
+        begin_command(r, "assert_exception", &at);
+        if (!read_action(r))
+            return false;
+        fputc('}', r->out);
+        return expect(r, WAT_RPAR, "\")\"");
+    }
+    static const char *const module_asserts[] = {
+        "assert_malformed",      "assert_invalid",          "assert_unlinkable",
+        "assert_uninstantiable", "assert_malformed_custom", "assert_invalid_custom"};
     for (size_t k = 0; k < KILN_ARRAY_LEN(module_asserts); k++) {
         if (!is_kw(&at, module_asserts[k]))
             continue;
         begin_command(r, module_asserts[k], &at);
-        if (!read_assert_module(r) || !read_message(r))
+        bool instance = k == 2 || k == 3; /* assert_unlinkable, assert_uninstantiable */
+        if (!read_assert_module(r, instance) || !read_message(r))
             return false;
         fputc('}', r->out);
         return true;
@@ -543,14 +709,49 @@ static bool read_action_command(script_reader *r, const wat_token *kw)
     return true;
 }
 
+/* The meta commands (script, input, output) at "(" with keyword kw: `(script $id? cmd*)`
+ * names its commands, which run as if at the top (*depth counts the open ones; the caller
+ * reads them and their ")"); `(output $id? string?)` writes a module out in the reference
+ * interpreter and is skipped here; `(input ...)` (reading another file) is not supported. */
+static bool read_meta(script_reader *r, const wat_token *kw, unsigned *depth)
+{
+    if (is_kw(kw, "input"))
+        return fail_at(r, kw, "(input ...) is not supported");
+    if (!next(r) || !next(r)) /* "(" keyword */
+        return false;
+    const wat_token *t = &r->lx.tok;
+    if (t->kind == WAT_ID && !next(r))
+        return false;
+    if (is_kw(kw, "script")) {
+        ++*depth;
+        return true;
+    }
+    if (t->kind == WAT_STRING && !next(r))
+        return false;
+    return expect(r, WAT_RPAR, "\")\"");
+}
+
 static bool read_script(script_reader *r)
 {
     if (!next(r))
         return false;
-    for (bool first = true; r->lx.tok.kind != WAT_EOF; first = false) {
+    unsigned scripts = 0; /* open (script ...) commands */
+    for (bool first = true; r->lx.tok.kind != WAT_EOF || scripts > 0; first = false) {
+        if (r->lx.tok.kind == WAT_RPAR && scripts > 0) {
+            scripts--;
+            if (!next(r))
+                return false;
+            continue;
+        }
         if (r->lx.tok.kind != WAT_LPAR)
             return unexpected(r, "a command");
         wat_token kw = peek(r);
+        if (kw.kind == WAT_KEYWORD &&
+            (is_kw(&kw, "script") || is_kw(&kw, "input") || is_kw(&kw, "output"))) {
+            if (!read_meta(r, &kw, &scripts))
+                return false;
+            continue;
+        }
         if (kw.kind != WAT_KEYWORD)
             return unexpected(r, "a command");
         static const char *const commands[] = {"module",
@@ -563,12 +764,15 @@ static bool read_script(script_reader *r)
                                                "assert_malformed",
                                                "assert_invalid",
                                                "assert_unlinkable",
-                                               "assert_uninstantiable"};
+                                               "assert_uninstantiable",
+                                               "assert_exception",
+                                               "assert_malformed_custom",
+                                               "assert_invalid_custom"};
         size_t k = 0;
         while (k < KILN_ARRAY_LEN(commands) && !is_kw(&kw, commands[k]))
             k++;
-        static const char *const fields[] = {"type",   "import", "func",  "table", "memory",
-                                             "global", "export", "start", "elem",  "data"};
+        static const char *const fields[] = {"type",   "rec", "import", "func",  "table", "memory",
+                                             "global", "tag", "export", "start", "elem",  "data"};
         size_t f = 0;
         while (f < KILN_ARRAY_LEN(fields) && !is_kw(&kw, fields[f]))
             f++;

@@ -3,8 +3,11 @@
  * wast2json writes every number as the decimal of its bit pattern and a v128 as lanes of a
  * given shape; expected floats may be the patterns nan:canonical / nan:arithmetic (per lane
  * in a v128). Results are compared bit for bit, except where a pattern allows any NaN of its
- * kind; a reference result without a value accepts any non-null reference. Failures print
- * both sides, floats with their bits. Used by wast_run.c.
+ * kind; a reference result without a value accepts any non-null reference. Wasm 3.0's
+ * references (anyref ... nullexnref, hostref, ref: docs/cli.md#wast) parse too: a null
+ * result of those matches any null, the rest are "unsupported" values compiled code cannot
+ * hold, which the runner skips. Failures print both sides, floats with their bits. Used by
+ * wast_run.c.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,6 +28,19 @@ static const struct {
     {"v128", KILN_TYPE_V128},
     {"funcref", KILN_TYPE_FUNCREF},
     {"externref", KILN_TYPE_EXTERNREF},
+    /* Wasm 3.0 references: parsed, never held by Kiln's code (wast_parse_value) */
+    {"anyref", 0x6e},
+    {"eqref", 0x6d},
+    {"i31ref", 0x6c},
+    {"structref", 0x6b},
+    {"arrayref", 0x6a},
+    {"exnref", 0x69},
+    {"nullref", 0x71},
+    {"nullexternref", 0x72},
+    {"nullfuncref", 0x73},
+    {"nullexnref", 0x74},
+    {"ref", WAST_TYPE_REF},
+    {"hostref", WAST_TYPE_HOSTREF},
 };
 
 const char *wast_type_name(uint8_t type)
@@ -124,6 +140,47 @@ static bool parse_v128(const json_value *j, wast_script_value *out, bool expecte
     return true;
 }
 
+/* A reference value of type out->v.type, text its "value" (NULL if none); see
+ * wast_parse_value. */
+static bool parse_ref(const char *type, const char *text, bool expected, wast_script_value *out,
+                      char *err, size_t err_size)
+{
+    uint8_t t = out->v.type;
+    bool null = text && strcmp(text, "null") == 0;
+    uint64_t n = 0;
+    if (t == KILN_TYPE_FUNCREF || t == KILN_TYPE_EXTERNREF) {
+        if (null)
+            return true;
+        if (!text && expected) {
+            out->any_ref = true;
+            return true;
+        }
+        if (t == KILN_TYPE_EXTERNREF && text && parse_bits(text, 32, &n)) {
+            out->v.lo = n + 1; /* non-null, and distinct per N */
+            return true;
+        }
+    } else if (t == WAST_TYPE_HOSTREF) {
+        if (text && parse_bits(text, 32, &n)) {
+            out->v.lo = n + 1;
+            out->unsupported = true;
+            return true;
+        }
+    } else if (null && expected) {
+        out->any_null = true;
+        return true;
+    } else if (null && (t == 0x73 || t == 0x72)) {
+        /* (ref.null nofunc) / (ref.null noextern): nulls that compiled code can take */
+        out->v.type = t == 0x73 ? KILN_TYPE_FUNCREF : KILN_TYPE_EXTERNREF;
+        return true;
+    } else if (null || (!text && expected)) {
+        out->any_ref = !null;
+        out->unsupported = true;
+        return true;
+    }
+    kiln_msg(err, err_size, "bad %s value \"%s\"", type, text ? text : "(none)");
+    return false;
+}
+
 /* Parses {"type": T, "value": V}. Patterns (nan:*, references without a value) are only
  * allowed in expected results. A script's `ref.extern N` becomes the host pointer N + 1. */
 bool wast_parse_value(const json_value *j, bool expected, wast_script_value *out, char *err,
@@ -143,22 +200,10 @@ bool wast_parse_value(const json_value *j, bool expected, wast_script_value *out
         return parse_v128(j, out, expected, err, err_size);
     const char *text = json_get_str(j, "value");
     switch (out->v.type) {
-    case KILN_TYPE_FUNCREF:
-    case KILN_TYPE_EXTERNREF: {
-        uint64_t n;
-        if (text && strcmp(text, "null") == 0)
-            return true;
-        if (!text && expected) {
-            out->any_ref = true;
-            return true;
-        }
-        if (out->v.type == KILN_TYPE_EXTERNREF && text && parse_bits(text, 32, &n)) {
-            out->v.lo = n + 1; /* non-null, and distinct per N */
-            return true;
-        }
-        break;
-    }
-    default: {
+    case KILN_TYPE_I32:
+    case KILN_TYPE_I64:
+    case KILN_TYPE_F32:
+    case KILN_TYPE_F64: {
         unsigned bits = out->v.type == KILN_TYPE_I32 || out->v.type == KILN_TYPE_F32 ? 32 : 64;
         bool is_float = out->v.type == KILN_TYPE_F32 || out->v.type == KILN_TYPE_F64;
         wast_nan nan = text && expected && is_float ? parse_nan(text) : WAST_NAN_NONE;
@@ -170,6 +215,8 @@ bool wast_parse_value(const json_value *j, bool expected, wast_script_value *out
             return true;
         break;
     }
+    default:
+        return parse_ref(type, text, expected, out, err, err_size);
     }
     kiln_msg(err, err_size, "bad %s value \"%s\"", type, text ? text : "(none)");
     return false;
@@ -189,9 +236,17 @@ static bool float_matches(uint64_t bits, unsigned width, wast_nan nan, uint64_t 
     }
 }
 
+/* Whether type is a reference type compiled code has. */
+static bool is_ref_type(uint8_t type)
+{
+    return type == KILN_TYPE_FUNCREF || type == KILN_TYPE_EXTERNREF;
+}
+
 bool wast_value_matches(const wast_script_value *want, const wast_value *got)
 {
-    if (want->v.type != got->type)
+    if (want->any_null)
+        return is_ref_type(got->type) && got->lo == 0;
+    if (want->unsupported || want->v.type != got->type)
         return false;
     switch (got->type) {
     case KILN_TYPE_I32:
@@ -276,6 +331,7 @@ void wast_format_value(cli_buf *b, const wast_value *v, const wast_script_value 
         break;
     }
     case KILN_TYPE_EXTERNREF:
+    case WAST_TYPE_HOSTREF:
         if (show_patterns && want && want->any_ref)
             cli_buf_printf(b, "non-null");
         else if (v->lo == 0)
@@ -285,7 +341,7 @@ void wast_format_value(cli_buf *b, const wast_value *v, const wast_script_value 
         else
             cli_buf_printf(b, "host pointer");
         break;
-    default: /* funcref: the pointer means nothing to a reader */
+    default: /* funcref (the pointer means nothing to a reader), the references of Wasm 3.0 */
         if ((show_patterns && want && want->any_ref) || v->lo != 0)
             cli_buf_printf(b, "non-null");
         else

@@ -73,7 +73,8 @@ static void test_lex_token_kinds(void **state)
     assert_int_equal(kind_of(".5"), WAT_RESERVED);
     assert_int_equal(kind_of("0drop"), WAT_RESERVED);
     assert_int_equal(kind_of("nan:1"), WAT_RESERVED);
-    assert_int_equal(kind_of("$"), WAT_RESERVED);
+    /* A line comment ends at a carriage return too (comments.wast). */
+    assert_int_equal(kind_of(";; c\r)"), WAT_RPAR);
 }
 
 static void test_lex_positions_and_annotations(void **state)
@@ -94,6 +95,16 @@ static void test_lex_positions_and_annotations(void **state)
     assert_int_equal(l.lx.tok.kind, WAT_ID);
     assert_int_equal(l.lx.tok.name_len, 3);
     assert_memory_equal(l.lx.tok.name, "a b", 3);
+    lex_free(&l);
+
+    /* Annotations of any content (annotations.wast): string ids, reserved tokens, nested
+     * parentheses and annotations, comments, ids; then the token after them. */
+    lex1(&l, "(@a , ; ] [ }} }x{ ({) (@x y) (@) (; ) ;) \")\" $x $\"y\" 0x 8q)\n"
+             "(@\"a b\" x-y$yz\"aa\"-2 ;; bla)\n)\n(@a\t\r\n) i32");
+    assert_true(l.ok);
+    assert_int_equal(l.lx.tok.kind, WAT_KEYWORD);
+    assert_int_equal(l.lx.tok.line, 5);
+    assert_int_equal(l.lx.tok.column, 3);
     lex_free(&l);
 }
 
@@ -123,10 +134,43 @@ static void test_lex_errors(void **state)
     expect_lex_error("\"\\u{110000}\"", "illegal escape", 1, 2);
     expect_lex_error("\"\x80\"", "malformed UTF-8 encoding", 1, 2);
     expect_lex_error("\n  \"tab\there\"", "illegal control character in string", 2, 7);
-    expect_lex_error("(data\"a\")", "unknown operator", 1, 2);
-    expect_lex_error("\"a\"\"b\"", "unknown operator", 1, 1);
+    /* Unknown tokens are named, as by the reference interpreter's lexer. */
+    expect_lex_error("(data\"a\")", "unknown operator data\"a\"", 1, 2);
+    expect_lex_error("\"a\"\"b\" c", "unknown operator \"a\"\"b\"", 1, 1);
+    expect_lex_error("{", "unknown operator {", 1, 1);
+    expect_lex_error("x ,", "unknown operator ,", 1, 3);
+    /* a long one is cut after 64 bytes */
+    expect_lex_error(
+        "(x 0123456789012345678901234567890123456789012345678901234567890123456789\"s\")",
+        "unknown operator 0123456789012345678901234567890123456789012345678901234567890123...", 1,
+        4);
+    /* characters that start no token */
+    expect_lex_error("x \x01", "misplaced control character", 1, 3);
+    expect_lex_error("x \xc3\xa9", "misplaced unicode character", 1, 3);
+    expect_lex_error("x \x7f", "malformed UTF-8 encoding", 1, 3);
+    expect_lex_error("x \xc3", "malformed UTF-8 encoding", 1, 3);
+    /* ids: a '$' without a well-formed name is an empty identifier (id.wast) */
     expect_lex_error("$\"\"", "empty identifier", 1, 1);
-    expect_lex_error("{", "unknown operator", 1, 1);
+    expect_lex_error("(func $)", "empty identifier", 1, 7);
+    expect_lex_error("(func $ \"a\")", "empty identifier", 1, 7);
+    expect_lex_error("(func $\"a\nb\")", "empty identifier", 1, 7);
+    expect_lex_error("(func $\"a\tb\")", "empty identifier", 1, 7);
+    expect_lex_error("(func $\"\\ef\")", "malformed UTF-8 encoding", 1, 7);
+    /* annotations (annotations.wast) */
+    expect_lex_error("(@)", "empty annotation id", 1, 1);
+    expect_lex_error(" (@ x)", "empty annotation id", 1, 2);
+    expect_lex_error("(@(@a)x)", "empty annotation id", 1, 1);
+    expect_lex_error("(@\"\")", "empty annotation id", 1, 1);
+    expect_lex_error("(@\"\n\")", "empty annotation id", 1, 1);
+    expect_lex_error("(@\"\\ef\")", "malformed UTF-8 encoding", 1, 3);
+    expect_lex_error("(@a \x01)", "illegal character", 1, 5);
+    expect_lex_error("(@a \x7f)", "illegal character", 1, 5);
+    expect_lex_error("(@a Hei\xc3\x9f)", "illegal character", 1, 8);
+    expect_lex_error("(@a\n \x80)", "malformed UTF-8 encoding", 2, 2);
+    expect_lex_error("(@a $)", "empty identifier", 1, 5);
+    expect_lex_error("(@a $\"\")", "empty identifier", 1, 5);
+    expect_lex_error("(@a \"x)", "unclosed string literal", 1, 5);
+    expect_lex_error("(@a (b) ;; c)", "unclosed annotation", 1, 1);
 }
 
 static void test_lex_string_escapes(void **state)
@@ -447,11 +491,11 @@ static void test_errors(void **state)
     expect_error("(func (f32.const 1e39) drop)", "constant out of range", 1, 18);
     expect_error("(memory 1) (func (drop (i32.load align=3 (i32.const 0))))",
                  "alignment must be a power of two", 1, 34);
-    expect_error("(memory 1) (func (drop (i32.load offset=-1 (i32.const 0))))", "unknown operator",
-                 1, 34);
+    expect_error("(memory 1) (func (drop (i32.load offset=-1 (i32.const 0))))",
+                 "unknown operator offset=-1", 1, 34);
     expect_error("(memory 1) (func (drop (i32.load offset=4294967296 (i32.const 0))))",
                  "i32 constant out of range", 1, 34);
-    expect_error("(func (i32.frob))", "unknown operator", 1, 8);
+    expect_error("(func (i32.frob))", "unknown operator i32.frob", 1, 8);
     expect_error("(func (nop) (result i32))", "unexpected token", 1, 14);
     expect_error("(func (result i32) (param i32))", "unexpected token", 1, 21);
     expect_error("(func) (import \"\" \"\" (func))", "import after function", 1, 9);
@@ -475,7 +519,7 @@ static void test_errors_lanes_and_ends(void **state)
     expect_error("(module (func)", "unexpected end", 1, 15);
     expect_error("(module (func)) (func)", "unexpected token", 1, 17);
     expect_error("(module\n  quote \"(func\" \" (i32.frob))\")",
-                 "unknown operator (quoted text 1:8)", 2, 3);
+                 "unknown operator i32.frob (quoted text 1:8)", 2, 3);
     expect_error("(module\n  (func\n    (i32.const 0)\n    (local.get $x)))", "unknown local", 4,
                  16);
 }

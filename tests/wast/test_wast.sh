@@ -129,7 +129,7 @@ want_stdout <<'EOF'
 messages.wast:3: FAIL: assert_malformed messages.2.wat: expected malformed "unknown operator", got malformed "unexpected token (quoted text 1:17)" at 3:27
 messages.wast:4: FAIL: assert_malformed messages.3.wasm: expected malformed, got valid
 messages.wast:5: FAIL: assert_invalid messages.4.wat: expected invalid, got malformed text: 5:25: unexpected token (quoted text 1:17)
-messages.wast:7: FAIL: module messages.6.wat: expected a module, got malformed text: 7:9: unknown operator (quoted text 1:25)
+messages.wast:7: FAIL: module messages.6.wat: expected a module, got malformed text: 7:9: unknown operator unknown (quoted text 1:25)
 skipped: 1 using a module that failed
 3 passed, 4 failed, 1 skipped
 EOF
@@ -154,8 +154,12 @@ script_error lanes '(assert_return (invoke "f") (v128.const i32x4 1 2 3))' \
     '1:52: wrong number of lane literals'
 script_error nan '(assert_return (invoke "f" (f32.const nan:canonical)))' \
     '1:39: unexpected token "nan:canonical", expected a number'
-script_error definition '(module definition $x)' \
-    '1:9: module definition is not supported (a Wasm 3.0 script)'
+script_error definition '(assert_unlinkable (module definition $x) "x")' \
+    '1:28: misplaced module definition'
+script_error heaptype '(assert_return (invoke "f" (ref.null bogus)))' \
+    '1:38: unexpected token "bogus", expected a heap type'
+script_error hostref '(assert_return (invoke "f") (ref.host))' \
+    '1:38: unexpected token ")", expected a host reference number (0 to 4294967295)'
 deep=$(printf '(block %.0s' $(seq 5000))
 script_error deep "(module $deep" '1:1: unclosed module (no ")" before the end of the script)'
 printf '(module (func %s%s))\n' "$deep" "$(printf ')%.0s' $(seq 5000))" >nested.wast
@@ -201,6 +205,96 @@ script_error either_empty '(assert_return (invoke "f") (either))' \
     '1:30: (either) needs at least one result'
 script_error either_nested '(assert_return (invoke "f") (either (either (i32.const 1))))' \
     '1:38: unexpected "either", expected a result'
+
+# Meta commands: (script ...) groups commands that run as at the top, (output ...) is skipped.
+cat >meta.wast <<'EOF'
+(script $s
+  (module (func (export "f") (result i32) (i32.const 1)))
+  (assert_return (invoke "f") (i32.const 2)))
+(output $s "s.wasm")
+(output)
+(assert_return (invoke "f") (i32.const 1))
+EOF
+want_stdout <<'EOF'
+meta.wast:3: FAIL: assert_return f(): expected i32:2, got i32:1
+2 passed, 1 failed, 0 skipped
+EOF
+check "direct: script and output" 1 "$kiln" wast meta.wast
+script_error input '(input "other.wast")' '1:2: (input ...) is not supported'
+script_error unclosed_script '(script (module)' '2:1: unexpected end of script, expected a command'
+
+# --- Wasm 3.0 scripts: module definitions and instances, assert_exception, the *_custom
+# assertions, GC and host reference values (wast3.wast passes; wast3_wrong.wast fails) ---
+cp "$src/wast3.wast" "$src/wast3_wrong.wast" .
+want_stdout <<'EOF'
+skipped: 7 values the runner cannot represent, 2 custom annotations (not interpreted)
+36 passed, 0 failed, 9 skipped
+EOF
+check "direct: Wasm 3.0 commands" 0 "$kiln" wast wast3.wast
+want_stdout <<'EOF'
+wast3.wast:10: PASS: module instance $I1 of $M
+wast3.wast:25: PASS: module instance of the latest module
+wast3.wast:32: PASS: assert_unlinkable (module instance of $Imp)
+wast3.wast:34: PASS: assert_uninstantiable (module instance of $Oob)
+wast3.wast:56: SKIP: assert_return id_extern(hostref:1): argument 0: compiled code holds no hostref
+wast3.wast:58: SKIP: assert_return func(): expected result: compiled code holds no structref
+wast3.wast:65: SKIP: assert_malformed_custom wast3.8.wasm: Kiln ignores annotations (@custom, @name, branch hints)
+EOF
+contains "direct: Wasm 3.0 commands, -v" 0 "$kiln" wast -v wast3.wast
+matches "direct: Wasm 3.0 commands, -v: 45 command lines" '^45$' \
+    <(grep -c ': \(PASS\|FAIL\|SKIP\): ' "$case_out")
+wast3_wrong_output() {
+    cat <<'EOF'
+wast3_wrong.wast:5: FAIL: assert_return $I.one(): expected i32:2, got i32:1
+wast3_wrong.wast:6: FAIL: assert_exception $I.one(): expected an exception, got i32:1
+wast3_wrong.wast:7: FAIL: module instance $X of $Nope: expected a module $Nope to instantiate, got none
+wast3_wrong.wast:13: FAIL: assert_return func(): expected ref:null, got funcref:non-null
+wast3_wrong.wast:14: FAIL: assert_return null(): expected funcref:non-null, got funcref:null
+wast3_wrong.wast:16: FAIL: assert_unlinkable (module instance of $M): expected link error, got a module
+wast3_wrong.wast:17: FAIL: assert_uninstantiable (module instance of $M): expected trap "unreachable", got a module
+wast3_wrong.wast:18: FAIL: module definition $Bad (wast3_wrong.2.wasm): expected a module, got compile error: wast3_wrong.2.wasm:0x1a: error: type mismatch: end expects i32 but got i64 (in function 0)
+wast3_wrong.wast:27: FAIL: assert_uninstantiable wast3_wrong.4.wasm: expected trap "unreachable", got a module
+skipped: 5 using a module that failed, 1 values the runner cannot represent
+7 passed, 9 failed, 6 skipped
+EOF
+}
+wast3_wrong_output | want_stdout
+check "direct: Wasm 3.0 commands, wrong expectations" 1 "$kiln" wast wast3_wrong.wast
+want_stdout <<'EOF'
+wast3_wrong.wast:8: SKIP: assert_return $X.one(): module instance at line 7 failed
+wast3_wrong.wast:15: SKIP: assert_return null(): expected result: compiled code holds no structref
+wast3_wrong.wast:19: SKIP: module instance of $Bad: module at line 18 failed
+wast3_wrong.wast:20: SKIP: assert_return func(): module at line 18 failed
+wast3_wrong.wast:28: SKIP: assert_return $S.load(): its state may differ: the module at line 27 that imports from it was not instantiated as the script expects
+wast3_wrong.wast:30: SKIP: assert_return $T.load(): its state may differ: the module at line 27 that imports from it was not instantiated as the script expects
+wast3_wrong.wast:32: PASS: assert_return $V.load()
+EOF
+contains "direct: Wasm 3.0 commands, wrong expectations, -v" 1 "$kiln" wast -v wast3_wrong.wast
+# The JSON the direct route writes runs the same way (the module files beside it).
+any_stdout
+check "direct: --prepare-only, Wasm 3.0 commands" 0 \
+    "$kiln" wast --prepare-only --work prep3 wast3_wrong.wast
+wast3_wrong_output | want_stdout
+check "direct: the JSON of Wasm 3.0 commands" 1 "$kiln" wast --work prep3 prep3/wast3_wrong.json
+
+# A module instance that does not finish costs one failure; its users are skipped.
+cat >instance_timeout.wast <<'EOF'
+(module definition $M
+  (func $start (loop (br 0)))
+  (start $start)
+  (func (export "f") (result i32) (i32.const 7)))
+(module instance $I $M)
+(assert_return (invoke $I "f") (i32.const 7))
+(module $N (func (export "g") (result i32) (i32.const 8)))
+(assert_return (invoke "g") (i32.const 8))
+EOF
+want_stdout <<'EOF'
+instance_timeout.wast:5: FAIL: module instance $I of $M: expected it to finish, got no result within 1 s (--timeout)
+skipped: 1 using a module that failed
+3 passed, 1 failed, 1 skipped
+EOF
+check "direct: a module instance that does not finish" 1 \
+    "$kiln" wast --timeout 1 instance_timeout.wast
 
 # --prepare-only leaves DIR/NAME.json and the module files for a later run from the JSON.
 any_stdout
