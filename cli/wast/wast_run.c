@@ -1167,8 +1167,19 @@ static void cmd_invalid_or_malformed(runner *r, const command *c, wast_expect wa
      * checks. Not wast2json's: its bytes differ from the text in places (no data count
      * section, the untyped select for `select (result)`), which changes the message. */
     const char *expected = json_get_str(c->json, "text");
-    if (r->check_messages && check.matches && want == WAST_EXPECT_INVALID && expected &&
-        strncmp(check.diag.msg, expected, strlen(expected)) != 0) {
+    bool message_differs = r->check_messages && check.matches && want == WAST_EXPECT_INVALID &&
+                           expected && strncmp(check.diag.msg, expected, strlen(expected)) != 0;
+    /* A Wasm 3.0 feature Kiln does not compile stands in the way: the decoder stopped there
+     * (unsupported), or 2.0's verdict on a construct 3.0 allows (invalid, feature set) is not
+     * the error the script is about. Kiln cannot judge the module: skipped, as its commands. */
+    if (!check.valid && check.diag.feature != NULL &&
+        (check.diag.code == KILN_ERR_UNSUPPORTED || message_differs)) {
+        char why[400];
+        kiln_diag_format(&check.diag, filename, why, sizeof(why));
+        skip(r, c, SKIP_UNSUPPORTED, "%s", why);
+        return;
+    }
+    if (message_differs) {
         fail(r, c, "expected invalid \"%s\", got invalid \"%s\"", expected, check.diag.msg);
         return;
     }
