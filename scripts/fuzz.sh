@@ -1,12 +1,20 @@
 #!/bin/sh
-# fuzz.sh -- fuzz kiln_decode + kiln_validate with libFuzzer (target tests/fuzz/fuzz_validate.c).
+# fuzz.sh -- fuzz Kiln's readers with libFuzzer: kiln_decode + kiln_validate (target
+# tests/fuzz/fuzz_validate.c), the text reader (fuzz_wat.c) or the spec-script reader
+# (fuzz_wast.c).
 #
 # Usage: scripts/fuzz.sh [SECONDS]           run for SECONDS (default 600), from anywhere
+#   FUZZ_TARGET=validate|wat|wast   which reader (default validate)
 #   CC=clang-19        the compiler (must be clang: libFuzzer)
 #   FUZZ_JOBS=1        parallel fuzzing processes; 1 (default) fuzzes in this process, N > 1
 #                      passes -jobs=N -workers=N (logs in build-fuzz/fuzz/fuzz-*.log)
 #   KILN_TESTSUITE=... the spec test suite (default: ../shared/testsuite beside the checkout)
 #
+# For wat and wast the seeds are tests/fuzz/corpus-wat/*.wat (corpus-wast/*.wast) and the
+# spec suite's .wast files of at most 64 KiB (core/, core-3.0/), the working directory is
+# build-fuzz/fuzz-wat/ (fuzz-wast/), and findings are saved as .hex files into corpus-wat/
+# (corpus-wast/), which ctest fuzz.replay_wat (fuzz.replay_wast) runs. The rest of this text
+# describes the validate target.
 # It configures build-fuzz/ with -DKILN_FUZZ=ON (libFuzzer + ASan + UBSan), writes the text
 # corpus tests/fuzz/corpus/*.hex as binary seeds to build-fuzz/fuzz/seeds/ (via fuzz_replay
 # --unhex, so a bad .hex file stops the run), adds every .wasm of at most 64 KiB that wast2json

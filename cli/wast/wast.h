@@ -47,6 +47,11 @@ bool wast_run_wast2json(const char *wast2json, bool enable_all, const char *wast
  * wast"). False with "FILE:LINE:COLUMN: message"
  * in err when the script is not one (json_path is then not written). */
 bool wast_text_convert(const char *wast_path, const char *json_path, char *err, size_t err_size);
+/* The same for a script in memory: the JSON to out, the module files NAME.N.wasm/.wat (NAME
+ * = stem) into dir, or nowhere when dir is NULL (the JSON still names them); display names
+ * the script in messages. */
+bool wast_text_read(const uint8_t *text, size_t size, const char *display, const char *dir,
+                    const char *stem, FILE *out, char *err, size_t err_size);
 
 /* A loaded wast2json script. */
 typedef struct wast_script {

@@ -74,7 +74,7 @@ typedef struct script_reader {
     size_t size;
     const char *path; /* the .wast, in messages */
     FILE *out;        /* the JSON */
-    const char *dir;  /* where the module files go */
+    const char *dir;  /* where the module files go; NULL: none are written */
     const char *stem; /* NAME of NAME.N.wasm */
     unsigned files;   /* module files written */
     bool first;       /* no command written yet */
@@ -193,7 +193,11 @@ static bool write_module_file(script_reader *r, const wat_token *at, const char 
 {
     char path[HOST_PATH_SIZE];
     int n = snprintf(file, file_size, "%s.%u.%s", r->stem, r->files++, ext);
-    if (n < 0 || (size_t)n >= file_size || !host_path_join(path, sizeof(path), r->dir, file))
+    if (n < 0 || (size_t)n >= file_size)
+        return fail_at(r, at, "path too long for the module file in %s", r->dir ? r->dir : "");
+    if (r->dir == NULL)
+        return true; /* wast_text_read without module files */
+    if (!host_path_join(path, sizeof(path), r->dir, file))
         return fail_at(r, at, "path too long for the module file in %s", r->dir);
     kiln_diag d;
     kiln_diag_init(&d);
@@ -794,6 +798,33 @@ static bool read_script(script_reader *r)
     return true;
 }
 
+bool wast_text_read(const uint8_t *text, size_t size, const char *display, const char *dir,
+                    const char *stem, FILE *out, char *err, size_t err_size)
+{
+    script_reader r;
+    memset(&r, 0, sizeof(r));
+    kiln_arena_init(&r.arena, NULL);
+    kiln_diag_init(&r.d);
+    r.text = (const char *)text;
+    r.size = size;
+    r.path = display;
+    r.dir = dir;
+    r.stem = stem;
+    r.first = true;
+    r.err = err;
+    r.err_size = err_size;
+    r.out = out;
+    wat_lex_init(&r.lx, r.text, r.size, &r.arena, &r.d);
+    fputs("{\"source_filename\": ", r.out);
+    json_write_string(r.out, display, strlen(display));
+    fputs(", \"converter\": \"kiln wast\"", r.out);
+    fputs(",\n \"commands\": [", r.out);
+    bool ok = read_script(&r);
+    fputs("]}\n", r.out);
+    kiln_arena_free(&r.arena);
+    return ok;
+}
+
 bool wast_text_convert(const char *wast_path, const char *json_path, char *err, size_t err_size)
 {
     host_file f;
@@ -815,33 +846,15 @@ bool wast_text_convert(const char *wast_path, const char *json_path, char *err, 
         base_len -= 5;
     snprintf(stem, sizeof(stem), "%.*s", (int)base_len, base);
 
-    script_reader r;
-    memset(&r, 0, sizeof(r));
-    kiln_arena_init(&r.arena, NULL);
-    kiln_diag_init(&r.d);
-    r.text = (const char *)f.data;
-    r.size = f.size;
-    r.path = wast_path;
-    r.dir = dir;
-    r.stem = stem;
-    r.first = true;
-    r.err = err;
-    r.err_size = err_size;
-    wat_lex_init(&r.lx, r.text, r.size, &r.arena, &r.d);
     char tmp[HOST_PATH_SIZE + 16];
     snprintf(tmp, sizeof(tmp), "%s.tmp", json_path);
-    r.out = fopen(tmp, "w");
+    FILE *out = fopen(tmp, "w");
     bool ok = false;
-    if (r.out == NULL) {
+    if (out == NULL) {
         kiln_msg(err, err_size, "cannot write %s", tmp);
     } else {
-        fputs("{\"source_filename\": ", r.out);
-        json_write_string(r.out, wast_path, strlen(wast_path));
-        fputs(", \"converter\": \"kiln wast\"", r.out);
-        fputs(",\n \"commands\": [", r.out);
-        ok = read_script(&r);
-        fputs("]}\n", r.out);
-        if (fclose(r.out) != 0 && ok) {
+        ok = wast_text_read(f.data, f.size, wast_path, dir, stem, out, err, err_size);
+        if (fclose(out) != 0 && ok) {
             kiln_msg(err, err_size, "cannot write %s", tmp);
             ok = false;
         }
@@ -852,7 +865,6 @@ bool wast_text_convert(const char *wast_path, const char *json_path, char *err, 
         if (!ok)
             remove(tmp);
     }
-    kiln_arena_free(&r.arena);
     host_file_free(&f);
     return ok;
 }
