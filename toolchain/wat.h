@@ -17,6 +17,7 @@
 #ifndef KILN_TOOLCHAIN_WAT_H
 #define KILN_TOOLCHAIN_WAT_H
 
+#include "opcodes3.h"
 #include "toolchain.h"
 
 /*
@@ -118,7 +119,8 @@ void wat_put_buf(wat_buf *dst, const wat_buf *src);
 void wat_put_byte(wat_buf *b, uint8_t byte);
 void wat_put_bytes(wat_buf *b, const void *bytes, size_t n);
 void wat_put_u32(wat_buf *b, uint32_t v); /* unsigned LEB128, shortest form */
-void wat_put_s32(wat_buf *b, int32_t v);  /* signed LEB128, shortest form */
+void wat_put_u64(wat_buf *b, uint64_t v);
+void wat_put_s32(wat_buf *b, int32_t v); /* signed LEB128, shortest form */
 void wat_put_s64(wat_buf *b, int64_t v);
 void wat_put_u32le(wat_buf *b, uint32_t v);
 void wat_put_u64le(wat_buf *b, uint64_t v);
@@ -145,10 +147,30 @@ uint32_t wat_names_get(const wat_names *n, const char *name, size_t len);
  * wat_module.c and wat_instr.c share the parser state.
  */
 
-typedef struct wat_functype {
-    uint32_t param_count, result_count;
-    wasm_valtype *types; /* params then results */
-} wat_functype;
+/* A value type (or storage type, or heap type) as its binary encoding: one byte for the
+ * number, vector and abbreviated reference types, 0x63/0x64 and a heap type for (ref ...),
+ * the heap type a byte or a type index as s33 (at most 5 bytes). */
+typedef struct wat_vt {
+    uint8_t len;
+    uint8_t b[7];
+} wat_vt;
+
+/* One defined type: func, struct or array, with its sub/final clause. Types live in rec
+ * groups; a type outside (rec ...) is a group of its own. */
+typedef struct wat_type {
+    uint8_t kind; /* 0x60 func, 0x5F struct, 0x5E array */
+    bool final;   /* no (sub ...), or (sub final ...) */
+    uint32_t super_count;
+    const uint32_t *supers;
+    uint32_t param_count, result_count; /* func: the counts; struct: fields in param_count */
+    const uint8_t *params, *results;    /* func: the encodings of the types */
+    size_t params_len, results_len;
+    const uint8_t *body; /* the comptype's encoding, from the kind byte on */
+    size_t body_len;
+    uint32_t group_size; /* types in its rec group when this is the group's first */
+    bool group_first;
+    wat_names fields; /* struct field names -> field index */
+} wat_type;
 
 enum {
     WAT_SPACE_TYPE,
@@ -158,6 +180,7 @@ enum {
     WAT_SPACE_GLOBAL,
     WAT_SPACE_ELEM,
     WAT_SPACE_DATA,
+    WAT_SPACE_TAG,
     WAT_SPACE_COUNT
 };
 
@@ -172,9 +195,14 @@ typedef struct wat_parser {
     kiln_arena *arena;
     wat_names names[WAT_SPACE_COUNT];
     uint32_t counts[WAT_SPACE_COUNT]; /* entries in each index space so far */
-    wat_functype *types;              /* explicit types, then the implicit ones */
-    wat_names sigs;                   /* signature -> its first index in types */
+    wat_type *types;                  /* explicit types, then the implicit ones */
+    wat_names sigs;                   /* func type encoding -> its first plain index */
     uint32_t type_count, type_cap;
+    uint32_t *empty_recs;     /* (rec) with no types: the type index they stand before */
+    uint32_t empty_rec_count; /* (they are written as empty groups) */
+    bool in_rec;              /* pass 1: inside (rec ...) */
+    uint8_t *memory64;        /* pass 1: per memory index, 1 for an i64 memory (memarg */
+    uint32_t memory64_cap;    /* offsets up to u64); memories past the cap are i32 */
     /* The function being read. */
     wat_names locals;
     uint32_t local_count; /* parameters + locals */
@@ -198,8 +226,16 @@ bool wat_unexpected(wat_parser *ps);
 /* The next token after the current one is keyword kw, i.e. the input is at "( kw". */
 bool wat_peek_field(wat_parser *ps, const char *kw);
 
-bool wat_valtype(wat_parser *ps, wasm_valtype *out);        /* at the keyword; advances */
-bool wat_reftype_kw(const wat_token *t, wasm_valtype *out); /* funcref | externref */
+/* valtype ::= numtype | vectype | reftype; reftype ::= '(' 'ref' 'null'? heaptype ')' or an
+ * abbreviation (funcref, anyref, ...). Advance past the type. */
+bool wat_valtype(wat_parser *ps, wat_vt *out);
+bool wat_reftype(wat_parser *ps, wat_vt *out);
+/* heaptype ::= func | extern | any | ... | typeidx; written as its byte or s33. */
+bool wat_heaptype(wat_parser *ps, wat_vt *out);
+/* The input is at a value type / reference type (a keyword that is one, or "(ref"). */
+bool wat_at_valtype(wat_parser *ps);
+bool wat_at_reftype(wat_parser *ps);
+void wat_put_vt(wat_buf *b, const wat_vt *vt);
 /* An index: a u32 nat or an $id of space (space -1: a nat only). */
 bool wat_index(wat_parser *ps, int space, uint32_t *out);
 /* typeuse ::= ('(' 'type' x ')')? ('(' 'param' ... ')')* ('(' 'result' ... ')')*, resolved
@@ -211,17 +247,18 @@ typedef struct wat_typeref {
     uint32_t type_index;
     bool has_type; /* (type x) given */
     bool has_inline;
-    bool is_short;      /* blocks only: no (type x), no params, at most one result: */
-    uint8_t short_type; /* 0x40 or the result's value type; type_index is unset */
+    bool is_short;   /* blocks only: no (type x), no params, at most one result: */
+    wat_vt short_vt; /* 0x40 or the result's value type; type_index is unset */
 } wat_typeref;
 bool wat_typeuse(wat_parser *ps, bool bind_params, bool allow_param_names, wat_typeref *out);
 /* A block type: wat_typeuse, but [] -> [] and [] -> [t] written inline are short forms and
  * never add a type. */
 bool wat_blocktype(wat_parser *ps, wat_typeref *out);
-/* The first type equal to params -> results, appended when there is none; UINT32_MAX (d set)
- * on allocation failure or past KILN_MAX_TYPES. */
-uint32_t wat_find_or_add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
-                              const wasm_valtype *results, uint32_t nr);
+/* The first plain func type (final, no supertypes, alone in its rec group) equal to
+ * params -> results (encodings, with their counts), appended when there is none;
+ * UINT32_MAX (d set) on allocation failure or past KILN_MAX_TYPES. */
+uint32_t wat_find_or_add_type(wat_parser *ps, const wat_buf *params, uint32_t np,
+                              const wat_buf *results, uint32_t nr);
 
 /* instr* up to the closing ")" (not consumed) into body. */
 bool wat_instrs(wat_parser *ps, wat_buf *body);
