@@ -579,8 +579,9 @@ static bool lookup_op(wat_parser *ps, uint16_t *op)
     if (t->kind != WAT_KEYWORD)
         return wat_unexpected(ps);
     uint32_t i = wat_names_get(&ps->ops, t->text, t->len);
-    if (i == UINT32_MAX)
-        return wat_fail(ps->d, t, "unknown operator");
+    if (i == UINT32_MAX) /* the name too, as the reference interpreter says it */
+        return wat_fail(ps->d, t, "unknown operator %.*s", (int)(t->len > 64 ? 64 : t->len),
+                        t->text);
     *op = (uint16_t)i;
     return true;
 }
@@ -887,7 +888,8 @@ static bool plain_try(wat_parser *ps, wat_buf *b)
     put_op(ps, b, OP3(TRY), at);
     if (!block_type(ps, b) || !instr_seq(ps, b))
         return false;
-    for (;;) {
+    bool caught = false; /* delegate only without catches */
+    for (;; caught = true) {
         bool all = is_kw(ps, "catch_all");
         if (!all && !is_kw(ps, "catch"))
             break;
@@ -903,7 +905,7 @@ static bool plain_try(wat_parser *ps, wat_buf *b)
         if (!instr_seq(ps, b))
             return false;
     }
-    if (is_kw(ps, "delegate"))
+    if (!caught && is_kw(ps, "delegate"))
         return delegate(ps, b);
     if (!is_kw(ps, "end"))
         return wat_unexpected(ps);
@@ -929,7 +931,8 @@ static bool folded_try(wat_parser *ps, wat_buf *b, size_t at)
         return wat_advance(ps) && wat_unexpected(ps);
     if (!wat_advance(ps) || !wat_advance(ps) || !seq_to_rpar(ps, b))
         return false;
-    for (;;) {
+    bool caught = false; /* delegate only without catches */
+    for (;; caught = true) {
         bool all = wat_peek_field(ps, "catch_all");
         if (!all && !wat_peek_field(ps, "catch"))
             break;
@@ -947,7 +950,7 @@ static bool folded_try(wat_parser *ps, wat_buf *b, size_t at)
         if (!seq_to_rpar(ps, b))
             return false;
     }
-    if (wat_peek_field(ps, "delegate"))
+    if (!caught && wat_peek_field(ps, "delegate"))
         return wat_advance(ps) && delegate(ps, b) && wat_expect_rpar(ps) && wat_expect_rpar(ps);
     put_op(ps, b, WASM_OP_END, cur(ps)->offset); /* at the try's ")" */
     ps->label_depth--;

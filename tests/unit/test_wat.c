@@ -451,7 +451,7 @@ static void test_errors(void **state)
                  1, 34);
     expect_error("(memory 1) (func (drop (i32.load offset=4294967296 (i32.const 0))))",
                  "i32 constant out of range", 1, 34);
-    expect_error("(func (i32.frob))", "unknown operator", 1, 8);
+    expect_error("(func (i32.frob))", "unknown operator i32.frob", 1, 8);
     expect_error("(func (nop) (result i32))", "unexpected token", 1, 14);
     expect_error("(func (result i32) (param i32))", "unexpected token", 1, 21);
     expect_error("(func) (import \"\" \"\" (func))", "import after function", 1, 9);
@@ -475,7 +475,7 @@ static void test_errors_lanes_and_ends(void **state)
     expect_error("(module (func)", "unexpected end", 1, 15);
     expect_error("(module (func)) (func)", "unexpected token", 1, 17);
     expect_error("(module\n  quote \"(func\" \" (i32.frob))\")",
-                 "unknown operator (quoted text 1:8)", 2, 3);
+                 "unknown operator i32.frob (quoted text 1:8)", 2, 3);
     expect_error("(module\n  (func\n    (i32.const 0)\n    (local.get $x)))", "unknown local", 4,
                  16);
 }

@@ -129,7 +129,7 @@ want_stdout <<'EOF'
 messages.wast:3: FAIL: assert_malformed messages.2.wat: expected malformed "unknown operator", got malformed "unexpected token (quoted text 1:17)" at 3:27
 messages.wast:4: FAIL: assert_malformed messages.3.wasm: expected malformed, got valid
 messages.wast:5: FAIL: assert_invalid messages.4.wat: expected invalid, got malformed text: 5:25: unexpected token (quoted text 1:17)
-messages.wast:7: FAIL: module messages.6.wat: expected a module, got malformed text: 7:9: unknown operator (quoted text 1:25)
+messages.wast:7: FAIL: module messages.6.wat: expected a module, got malformed text: 7:9: unknown operator unknown (quoted text 1:25)
 skipped: 1 using a module that failed
 3 passed, 4 failed, 1 skipped
 EOF
