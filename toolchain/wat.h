@@ -213,9 +213,19 @@ typedef struct wat_parser {
     wat_names ops;               /* instruction name -> wasm_op, built per reader */
     unsigned quote_depth;        /* (module quote ...) inside quoted text */
     bool track;                  /* record wat_marks (kiln_wat_locate) */
+    bool wasm3;                  /* the 3.0 suite's ranges and wording (wat_to_wasm) */
     const kiln_allocator *alloc; /* the caller's, for the arena and every buffer */
     size_t field_at;             /* text offset of the module field being written */
 } wat_parser;
+
+/* kiln_wat_to_wasm_with, and where the 2.0 and 3.0 spec suites disagree about the text
+ * (the reference interpreter changed), wasm3 picks 3.0's side: limits of i32 memories and
+ * tables, memarg offsets and alignments are read as u64 and written for the validator to
+ * reject ("memory size", "offset out of range", ...) instead of "i32 constant out of range";
+ * a lane index above 255 is "i8 constant out of range", not "malformed lane index". For
+ * callers that know a script is a 3.0 one (kiln wast); the 2.0 behaviour is the default. */
+bool wat_to_wasm(const uint8_t *text, size_t size, const kiln_allocator *alloc, bool wasm3,
+                 uint8_t **out, size_t *out_size, kiln_diag *d);
 
 /* The current token; advance; expect. Each failing function returns false with d set. */
 bool wat_advance(wat_parser *ps);

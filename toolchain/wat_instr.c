@@ -197,7 +197,10 @@ static bool attr_value(wat_parser *ps, size_t prefix, uint64_t *out)
     bool is_int, is_nat;
     if (!wat_num_syntax(t->text + prefix, t->len - prefix, &is_int, &is_nat) || !is_int || !is_nat)
         return wat_fail(ps->d, t, "unknown operator");
-    if (!wat_nat_text(t->text + prefix, t->len - prefix, out) || *out > UINT32_MAX)
+    if (!wat_nat_text(t->text + prefix, t->len - prefix, out))
+        return wat_fail(ps->d, t,
+                        ps->wasm3 ? "constant out of range" : "i32 constant out of range");
+    if (*out > UINT32_MAX && !ps->wasm3)
         return wat_fail(ps->d, t, "i32 constant out of range");
     return true;
 }
@@ -239,7 +242,7 @@ static bool memarg(wat_parser *ps, uint16_t op, wat_buf *b, bool lane)
     }
     if (has_mem && !wat_index(ps, WAT_SPACE_MEMORY, &mem))
         return false;
-    bool is64 = mem < ps->memory64_cap && ps->memory64[mem];
+    bool is64 = (mem < ps->memory64_cap && ps->memory64[mem]) || ps->wasm3;
     uint32_t size = wasm_ops[op].size;
     uint32_t align_log2 = 0;
     while ((1u << align_log2) < size)
@@ -297,7 +300,7 @@ static bool lane_index(wat_parser *ps, wat_buf *b)
     if (t->kind != WAT_NUM || !t->is_nat || !t->is_int)
         return wat_unexpected(ps);
     if (!wat_nat_u64(t, &v) || v > 255)
-        return wat_fail(ps->d, t, "malformed lane index");
+        return wat_fail(ps->d, t, ps->wasm3 ? "i8 constant out of range" : "malformed lane index");
     wat_put_byte(b, (uint8_t)v);
     return wat_advance(ps);
 }
@@ -377,7 +380,8 @@ static bool shuffle(wat_parser *ps, wat_buf *b)
     for (unsigned i = 0; i < 16; i++) {
         uint64_t v;
         if (!wat_nat_u64(&toks[i], &v) || v > 255)
-            return wat_fail(ps->d, &toks[i], "malformed lane index");
+            return wat_fail(ps->d, &toks[i],
+                            ps->wasm3 ? "i8 constant out of range" : "malformed lane index");
         wat_put_byte(b, (uint8_t)v);
     }
     return true;

@@ -927,7 +927,7 @@ static bool limits(wat_parser *ps, wat_buf *b)
     bool is64 = wat_is_keyword(cur(ps), "i64");
     if ((is64 || wat_is_keyword(cur(ps), "i32")) && !wat_advance(ps))
         return false;
-    uint64_t lim = is64 ? UINT64_MAX : UINT32_MAX;
+    uint64_t lim = is64 || ps->wasm3 ? UINT64_MAX : UINT32_MAX;
     uint64_t min, max = 0;
     const wat_token *t = cur(ps);
     if (t->kind != WAT_NUM || !t->is_nat || !t->is_int)
@@ -1813,8 +1813,8 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
     return ok;
 }
 
-static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, wat_buf *out,
-                    kiln_diag *d);
+static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, bool wasm3,
+                    wat_buf *out, kiln_diag *d);
 
 /* An error inside the strings of (module quote ...): its line and column are in the quoted
  * text, which is not the file's, so the error is placed at the quote keyword and the quoted
@@ -1858,8 +1858,8 @@ static bool module_body(wat_parser *ps, wat_buf *out)
             if (ps->quote_depth >= 8)
                 ok = wat_fail(ps->d, &kw, "nesting too deep: module quote");
             else
-                ok = convert((const char *)all.data, all.len, ps->quote_depth + 1, false, out,
-                             ps->d); /* positions in quoted text are not the file's */
+                ok = convert((const char *)all.data, all.len, ps->quote_depth + 1, false, ps->wasm3,
+                             out, ps->d); /* positions in quoted text are not the file's */
             if (!ok && ps->d->line != 0)
                 quoted_position(ps->d, &kw);
         }
@@ -1875,8 +1875,8 @@ static bool module_body(wat_parser *ps, wat_buf *out)
     return cur(ps)->kind == WAT_EOF ? true : wat_unexpected(ps);
 }
 
-static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, wat_buf *out,
-                    kiln_diag *d)
+static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, bool wasm3,
+                    wat_buf *out, kiln_diag *d)
 {
     kiln_arena arena;
     kiln_arena_init(&arena, out->alloc); /* the caller's allocator, which out carries */
@@ -1888,6 +1888,7 @@ static bool convert(const char *text, size_t size, unsigned quote_depth, bool tr
         ps->d = d;
         ps->arena = &arena;
         ps->quote_depth = quote_depth;
+        ps->wasm3 = wasm3;
         ps->track = track;
         ps->alloc = out->alloc;
         ps->labels = ARENA_ARRAY(&arena, wat_label, KILN_MAX_NESTING);
@@ -1921,10 +1922,16 @@ bool kiln_wat_to_wasm(const uint8_t *text, size_t size, uint8_t **out, size_t *o
 bool kiln_wat_to_wasm_with(const uint8_t *text, size_t size, const kiln_allocator *alloc,
                            uint8_t **out, size_t *out_size, kiln_diag *d)
 {
+    return wat_to_wasm(text, size, alloc, false, out, out_size, d);
+}
+
+bool wat_to_wasm(const uint8_t *text, size_t size, const kiln_allocator *alloc, bool wasm3,
+                 uint8_t **out, size_t *out_size, kiln_diag *d)
+{
     *out = NULL;
     *out_size = 0;
     wat_buf b = {.alloc = alloc};
-    if (!convert((const char *)text, size, 0, false, &b, d)) {
+    if (!convert((const char *)text, size, 0, false, wasm3, &b, d)) {
         wat_buf_free(&b);
         return false;
     }
@@ -1976,7 +1983,7 @@ bool kiln_wat_locate(const uint8_t *text, size_t size, kiln_diag *d)
     kiln_diag_init(&scratch);
     bool found = false;
     size_t at = 0;
-    if (convert((const char *)text, size, 0, true, &b, &scratch) && !b.failed) {
+    if (convert((const char *)text, size, 0, true, false, &b, &scratch) && !b.failed) {
         /* The marks are sorted by binary offset: binary search for an exact one. */
         size_t lo = 0, hi = b.mark_count;
         while (lo < hi) {

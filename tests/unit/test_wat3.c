@@ -347,6 +347,47 @@ static void test_errors3(void **state)
     expect_error("(func (i32.frob))", "unknown operator i32.frob", 1, 8);
 }
 
+/* wat_to_wasm(wasm3): the 3.0 suite's side where it and the 2.0 suite disagree. */
+static void test_wasm3_ranges(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "(memory 0x1_0000_0000)\n"
+        "(func (drop (i32.load offset=4294967296 align=0x8000_0000_0000_0000\n"
+        "                        (i32.const 0))))";
+    // clang-format off
+    static const uint8_t want[] = {
+        HEADER,
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+        0x03, 0x02, 0x01, 0x00,
+        0x05, 0x07, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10,  /* min 2^32: the validator's */
+        0x0a, 0x0e, 0x01, 0x0c, 0x00,
+        0x41, 0x00, 0x28, 0x3f, 0x80, 0x80, 0x80, 0x80, 0x10, 0x1a, 0x0b, /* 2^63, 2^32 */
+    };
+    // clang-format on
+    uint8_t *out;
+    size_t size;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    assert_true(wat_to_wasm((const uint8_t *)text, strlen(text), NULL, true, &out, &size, &d));
+    assert_int_equal(size, sizeof want);
+    assert_memory_equal(out, want, sizeof want);
+    free(out);
+    /* The 2.0 default rejects the same text. */
+    assert_false(wat_to_wasm((const uint8_t *)text, strlen(text), NULL, false, &out, &size, &d));
+    assert_string_equal(d.msg, "i32 constant out of range");
+    assert_int_equal(d.column, 9);
+
+    static const char lane[] = "(module quote \"(func (result i32) (i32x4.extract_lane 256\"\n"
+                               "  \"(v128.const i32x4 0 0 0 0)))\")";
+    kiln_diag_init(&d);
+    assert_false(wat_to_wasm((const uint8_t *)lane, strlen(lane), NULL, true, &out, &size, &d));
+    assert_string_equal(d.msg, "i8 constant out of range (quoted text 1:40)");
+    kiln_diag_init(&d);
+    assert_false(wat_to_wasm((const uint8_t *)lane, strlen(lane), NULL, false, &out, &size, &d));
+    assert_string_equal(d.msg, "malformed lane index (quoted text 1:40)");
+}
+
 /* opcodes3.def's counts, as its header comment gives them. */
 static void test_opcodes3_table(void **state)
 {
@@ -381,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_gc_and_reference_instructions),
         cmocka_unit_test(test_legacy_try_forms),
         cmocka_unit_test(test_errors3),
+        cmocka_unit_test(test_wasm3_ranges),
         cmocka_unit_test(test_opcodes3_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
