@@ -199,6 +199,33 @@ bool wat_at_valtype(wat_parser *ps)
     return cur(ps)->kind == WAT_KEYWORD || wat_peek_field(ps, "ref");
 }
 
+/* Where a type should be: a keyword the reference interpreter's lexer does not know at all
+ * (no instruction, no word of the grammar: anyfunc) is "unknown operator NAME" there;
+ * anything else "unexpected token". */
+static bool not_a_type(wat_parser *ps)
+{
+    static const char *const words[] = {
+        "i32",    "i64",    "f32",        "f64",     "v128",    "i8",        "i16",
+        "null",   "ref",    "mut",        "param",   "result",  "local",     "type",
+        "module", "import", "export",     "table",   "memory",  "global",    "elem",
+        "data",   "start",  "offset",     "item",    "declare", "then",      "sub",
+        "final",  "rec",    "field",      "tag",     "do",      "catch_ref", "catch_all_ref",
+        "binary", "quote",  "definition", "instance"};
+    const wat_token *t = cur(ps);
+    if (t->kind != WAT_KEYWORD || wat_names_get(&ps->ops, t->text, t->len) != UINT32_MAX ||
+        wat_at_reftype(ps))
+        return wat_unexpected(ps);
+    for (size_t i = 0; i < KILN_ARRAY_LEN(words); i++)
+        if (wat_is_keyword(t, words[i]))
+            return wat_unexpected(ps);
+    for (size_t i = 0; i < KILN_ARRAY_LEN(abstract_types); i++)
+        if (wat_is_keyword(t, abstract_types[i].heap))
+            return wat_unexpected(ps);
+    if (memchr(t->text, '=', t->len)) /* offset=, align= */
+        return wat_unexpected(ps);
+    return wat_fail(ps->d, t, "unknown operator %.*s", (int)(t->len > 64 ? 64 : t->len), t->text);
+}
+
 bool wat_reftype(wat_parser *ps, wat_vt *out)
 {
     out->len = 0;
@@ -209,7 +236,7 @@ bool wat_reftype(wat_parser *ps, wat_vt *out)
         }
     }
     if (!wat_peek_field(ps, "ref"))
-        return wat_unexpected(ps);
+        return not_a_type(ps);
     if (!wat_advance(ps) || !wat_advance(ps))
         return false;
     bool null = wat_is_keyword(cur(ps), "null");

@@ -345,6 +345,11 @@ static void test_errors3(void **state)
     expect_error("(memory 1) (func (drop (i32.load $m (i32.const 0))))", "unknown memory $m", 1,
                  34);
     expect_error("(func (i32.frob))", "unknown operator i32.frob", 1, 8);
+    /* A word no part of the grammar where a type should be, as the reference lexer says it;
+     * a known word there stays "unexpected token". */
+    expect_error("(global $g anyfunc (ref.null func))", "unknown operator anyfunc", 1, 12);
+    expect_error("(global $g func (ref.null func))", "unexpected token", 1, 12);
+    expect_error("(func (param i32 nop))", "unexpected token", 1, 18);
 }
 
 /* wat_to_wasm(wasm3): the 3.0 suite's side where it and the 2.0 suite disagree. */
