@@ -892,11 +892,12 @@ static bool plain_try(wat_parser *ps, wat_buf *b)
     put_op(ps, b, OP3(TRY), at);
     if (!block_type(ps, b) || !instr_seq(ps, b))
         return false;
-    bool caught = false; /* delegate only without catches */
+    bool caught = false, caught_all = false; /* delegate only without catches; catch_all last */
     for (;; caught = true) {
         bool all = is_kw(ps, "catch_all");
-        if (!all && !is_kw(ps, "catch"))
+        if ((!all && !is_kw(ps, "catch")) || caught_all)
             break;
+        caught_all = all;
         put_op(ps, b, all ? OP3(CATCH_ALL) : OP3(CATCH), cur(ps)->offset);
         if (!wat_advance(ps))
             return false;
@@ -935,11 +936,12 @@ static bool folded_try(wat_parser *ps, wat_buf *b, size_t at)
         return wat_advance(ps) && wat_unexpected(ps);
     if (!wat_advance(ps) || !wat_advance(ps) || !seq_to_rpar(ps, b))
         return false;
-    bool caught = false; /* delegate only without catches */
+    bool caught = false, caught_all = false; /* delegate only without catches; catch_all last */
     for (;; caught = true) {
         bool all = wat_peek_field(ps, "catch_all");
-        if (!all && !wat_peek_field(ps, "catch"))
+        if ((!all && !wat_peek_field(ps, "catch")) || caught_all)
             break;
+        caught_all = all;
         if (!wat_advance(ps))
             return false;
         put_op(ps, b, all ? OP3(CATCH_ALL) : OP3(CATCH), cur(ps)->offset);

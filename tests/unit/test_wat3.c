@@ -338,6 +338,8 @@ static void test_errors3(void **state)
     expect_error("(func try catch_all end catch_all)", "unexpected token", 1, 25);
     expect_error("(func (try (do) (catch_all) (delegate 0)))", "unexpected token", 1, 29);
     expect_error("(func try catch_all delegate 0)", "unexpected token", 1, 21);
+    expect_error("(func (try (do) (catch_all) (catch_all)))", "unexpected token", 1, 29);
+    expect_error("(func try catch_all catch 0 end)", "unexpected token", 1, 21);
     expect_error("(func (try (catch_all)))", "unexpected token", 1, 13);
     expect_error("(type (sub $x (func)))", "unknown type $x", 1, 12);
     expect_error("(type (array i32 i64))", "unexpected token", 1, 18);
