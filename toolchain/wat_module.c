@@ -763,18 +763,31 @@ static bool collect_rec(wat_parser *ps)
 
 /* Pass 0: the names of the types, (type $t ...) alone or in (rec ...), so that a type can
  * refer to any other by name. At the field's keyword; skips the field. */
+/* A type's index and name for pass 0. A duplicate name goes to ps->type_dup (the first
+ * one) and the pass goes on, so that the names after it are known to pass 1 too. */
+static bool name_type(wat_parser *ps, const wat_token *id)
+{
+    if (id->kind == WAT_ID &&
+        wat_names_get(&ps->names[WAT_SPACE_TYPE], id->name, id->name_len) != UINT32_MAX) {
+        if (ps->type_dup->code == KILN_OK)
+            wat_fail(ps->type_dup, id, "duplicate type");
+        return define(ps, WAT_SPACE_TYPE, NULL);
+    }
+    return define(ps, WAT_SPACE_TYPE, id);
+}
+
 static bool name_types(wat_parser *ps)
 {
     wat_token kw = *cur(ps);
     if (!wat_advance(ps))
         return false;
     if (wat_is_keyword(&kw, "type")) {
-        if (!define(ps, WAT_SPACE_TYPE, cur(ps)))
+        if (!name_type(ps, cur(ps)))
             return false;
     } else if (wat_is_keyword(&kw, "rec")) {
         while (wat_peek_field(ps, "type")) {
             wat_lexer save = ps->lx;
-            if (!wat_advance(ps) || !wat_advance(ps) || !define(ps, WAT_SPACE_TYPE, cur(ps)))
+            if (!wat_advance(ps) || !wat_advance(ps) || !name_type(ps, cur(ps)))
                 return false;
             ps->lx = save;
             if (!skip_balanced(ps))
@@ -1775,8 +1788,15 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
     kiln_diag first;
     kiln_diag_init(&first);
     ps->d = &first;
+    kiln_diag dup;
+    kiln_diag_init(&dup);
+    ps->type_dup = &dup;
     bool ok = each_field(ps, start, in_module, NULL, true) &&
               each_field(ps, start, in_module, NULL, false);
+    if (dup.code != KILN_OK && (ok || dup.offset < first.offset)) {
+        ok = false;
+        first = dup;
+    }
     ps->d = real;
     if (!ok) {
         /* Pass 1 only skims bodies: an error inside one before this point must win, so run

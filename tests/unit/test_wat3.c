@@ -324,6 +324,9 @@ static void test_errors3(void **state)
     (void)state;
     expect_error("(type $s (struct (field $x i32) (field $x i64)))", "duplicate field", 1, 40);
     expect_error("(rec (type $a (func))) (type $a (func))", "duplicate type", 1, 30);
+    /* A duplicate does not hide the names after it (no "unknown type $b" first). */
+    expect_error("(func (type $b)) (type $a (func)) (type $a (func)) (type $b (func))",
+                 "duplicate type", 1, 41);
     expect_error("(type (struct (field i32)))\n"
                  "(func (param (ref null 0)) (drop (struct.get 0 $y (local.get 0))))",
                  "unknown field $y", 2, 48);
