@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "test_alloc.h"
 #include "wat.h"
 
 /* Converts text; on success compares with want. */
@@ -398,6 +399,51 @@ static void test_wasm3_ranges(void **state)
     assert_string_equal(d.msg, "malformed lane index (quoted text 1:40)");
 }
 
+/* Every allocation of the 3.0 paths failing in turn: a clean KILN_ERR_NOMEM, nothing leaked,
+ * or the right bytes. */
+static void test_nomem_3(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "(module (rec (type $s (sub (struct (field $x i32) (field (mut i8)))))\n"
+        "             (type $t (sub final $s (struct (field $x i32) (field (mut i8))))))\n"
+        " (rec) (type $a (array (ref null $s))) (tag $e (param i32))\n"
+        " (memory $m i64 (data \"x\")) (memory $n 1) (table 2 (ref null func) (ref.func $f))\n"
+        " (func $f (param $p (ref null $t)) (result i32)\n"
+        "   (drop (struct.get $t $x (local.get $p)))\n"
+        "   (block $o (try_table (catch $e $o) (throw $e (i32.const 1))) (unreachable))\n"
+        "   (i32.load8_u $n offset=4 (i32.const 0))))";
+    uint8_t *want;
+    size_t want_size;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    assert_true(kiln_wat_to_wasm((const uint8_t *)text, sizeof text - 1, &want, &want_size, &d));
+    size_t n;
+    for (n = 1;; n++) {
+        counting_allocator ca;
+        counting_init(&ca, n);
+        uint8_t *out;
+        size_t size;
+        kiln_diag_init(&d);
+        bool ok = kiln_wat_to_wasm_with((const uint8_t *)text, sizeof text - 1, &ca.base, &out,
+                                        &size, &d);
+        if (ok) {
+            assert_int_equal(size, want_size);
+            assert_memory_equal(out, want, size);
+            ca.base.realloc(ca.base.ud, out, 0);
+        } else {
+            assert_int_equal(d.code, KILN_ERR_NOMEM);
+            assert_null(out);
+        }
+        assert_int_equal(ca.live, 0);
+        if (ca.calls < n)
+            break;
+        assert_true(n < 10000);
+    }
+    free(want);
+    assert_true(n > 10);
+}
+
 /* opcodes3.def's counts, as its header comment gives them. */
 static void test_opcodes3_table(void **state)
 {
@@ -433,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_legacy_try_forms),
         cmocka_unit_test(test_errors3),
         cmocka_unit_test(test_wasm3_ranges),
+        cmocka_unit_test(test_nomem_3),
         cmocka_unit_test(test_opcodes3_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
