@@ -7,9 +7,10 @@
  * through them:
  *   wat_lex.c     tokens on demand (no token array): the lexer is a small value, so a parser
  *                 looks ahead or goes back by copying it; number and string conversion;
- *   wat_module.c  the module grammar (fields and all their abbreviations), in two passes:
- *                 the first collects names and explicit types, the second writes sections;
- *   wat_instr.c   instructions, plain and folded, driven by opcodes.def's names;
+ *   wat_module.c  the module grammar (fields and all their abbreviations), in three passes:
+ *                 type names; then names and explicit types; then the sections;
+ *   wat_instr.c   instructions, plain and folded, driven by opcodes.def's and opcodes3.def's
+ *                 names;
  *   wat_encode.c  growable byte buffers with LEB128 writers, and the name tables.
  * Errors are kiln_diag records of class malformed with the reference interpreter's wording
  * and the token's line and column.

@@ -1,19 +1,27 @@
-/* wat_instr.c -- instructions in the text format: WebAssembly 2.0, section 6.5.
+/* wat_instr.c -- instructions in the text format: WebAssembly 3.0, section 6.5.
  *
  *   instr        ::= plaininstr | blockinstr | foldedinstr
  *   blockinstr   ::= ('block' | 'loop') label blocktype instr* 'end' id?
  *                  | 'if' label blocktype instr* ('else' id? instr*)? 'end' id?
+ *                  | 'try_table' label blocktype catch* instr* 'end' id?
+ *                  | 'try' label blocktype instr* ('catch' tagidx instr*)* ('catch_all' instr*)?
+ *                        'end' id?   |   'try' label blocktype instr* 'delegate' labelidx
  *   foldedinstr  ::= '(' plaininstr foldedinstr* ')'
  *                  | '(' ('block' | 'loop') label blocktype instr* ')'
  *                  | '(' 'if' label blocktype foldedinstr* '(' 'then' instr* ')'
  *                        ('(' 'else' instr* ')')? ')'
+ *                  | '(' 'try_table' label blocktype catch* instr* ')'
+ *                  | '(' 'try' label blocktype '(' 'do' instr* ')' ('(' 'catch' tagidx instr* ')')*
+ *                        ('(' 'catch_all' instr* ')')? ')'  |  ... '(' 'delegate' labelidx ')' ')'
+ *   catch        ::= '(' ('catch' | 'catch_ref') tagidx labelidx ')'
+ *                  | '(' ('catch_all' | 'catch_all_ref') labelidx ')'   (labels outside the block)
  *   blocktype    ::= typeuse   (no parameter names; [] -> [] and [] -> [t] use the short
  *                               forms 0x40 / t, as wat2wasm writes them, even after (type x))
- *   memarg       ::= ('offset=' u32)? ('align=' u32)?   (align a power of two; default: the
- *                               access size, from opcodes.def's size column)
- * Plain instructions are looked up by name in a table built from opcodes.def (the one opcode
- * table); the immediates follow the table's imm column. A folded instruction writes its
- * operands first, then itself, so its opcode and immediates are collected in a scratch
+ *   memarg       ::= memidx? ('offset=' u64)? ('align=' u32)?   (align a power of two;
+ *                               default: the access size, from opcodes.def's size column)
+ * Plain instructions are looked up by name in a table built from opcodes.def (2.0) and
+ * opcodes3.def (the 3.0 rows); the immediates follow the tables' imm columns. A folded instruction
+ * writes its operands first, then itself, so its opcode and immediates are collected in a scratch
  * buffer while the operands are read.
  *
  * Folded instructions recurse; the depth is bounded by KILN_MAX_TEXT_DEPTH (class limit).

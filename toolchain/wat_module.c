@@ -1,22 +1,26 @@
-/* wat_module.c -- modules in the text format: WebAssembly 2.0, section 6.6, -> binary bytes.
+/* wat_module.c -- modules in the text format: WebAssembly 3.0, section 6.6, -> binary bytes.
  *
  *   module  ::= '(' 'module' id? field* ')' | field*          (a file of fields alone)
  *             | '(' 'module' id? 'binary' string* ')'           (the bytes as they are)
  *             | '(' 'module' id? 'quote' string* ')'            (the strings, as module text)
- *   field   ::= type | import | func | table | memory | global | export | start | elem | data
- *   type    ::= '(' 'type' id? '(' 'func' ('(' 'param' id? t ')' | '(' 'param' t* ')')*
- *                                          ('(' 'result' t* ')')* ')' ')'
- *   import  ::= '(' 'import' name name '(' ('func' id? typeuse | 'table' id? tabletype
- *                                         | 'memory' id? limits | 'global' id? globaltype) ')' ')'
- *   func    ::= '(' 'func' id? inline-export* ('(' 'import' name name ')' typeuse
- *                                            | typeuse local* instr*) ')'
+ *   field   ::= type | rec | import | func | table | memory | tag | global | export | start
+ *             | elem | data
+ *   rec     ::= '(' 'rec' type* ')'
+ *   type    ::= '(' 'type' id? subtype ')'
+ *   subtype ::= comptype | '(' 'sub' 'final'? typeidx* comptype ')'
+ *   comptype ::= '(' 'func' ('(' 'param' id? t ')' | '(' 'param' t* ')')* ('(' 'result' t* ')')*
+ * ')' | '(' 'struct' ('(' 'field' id? fieldtype ')' | '(' 'field' fieldtype* ')')* ')' | '('
+ * 'array' fieldtype ')' import  ::= '(' 'import' name name '(' ('func' id? typeuse | 'table' id?
+ * tabletype | 'memory' id? memtype | 'global' id? globaltype | 'tag' id? typeuse) ')' ')' func ::=
+ * '(' 'func' id? inline-export* ('(' 'import' name name ')' typeuse | typeuse local* instr*) ')'
  *   table   ::= '(' 'table' id? inline-export* ('(' 'import' name name ')' tabletype
- *                          | tabletype | reftype '(' 'elem' (funcidx* | elemexpr*) ')') ')'
- *   memory  ::= '(' 'memory' id? inline-export* ('(' 'import' name name ')' limits
- *                          | limits | '(' 'data' string* ')') ')'
+ *                          | tabletype expr? | addrtype? reftype '(' 'elem' ... ')') ')'
+ *   memory  ::= '(' 'memory' id? inline-export* ('(' 'import' name name ')' memtype
+ *                          | memtype | addrtype? '(' 'data' string* ')') ')'
+ *   tag     ::= '(' 'tag' id? inline-export* ('(' 'import' name name ')')? typeuse ')'
  *   global  ::= '(' 'global' id? inline-export* ('(' 'import' name name ')' globaltype
  *                          | globaltype expr) ')'
- *   export  ::= '(' 'export' name '(' ('func'|'table'|'memory'|'global') idx ')' ')'
+ *   export  ::= '(' 'export' name '(' ('func'|'table'|'memory'|'global'|'tag') idx ')' ')'
  *   start   ::= '(' 'start' funcidx ')'
  *   elem    ::= '(' 'elem' id? (elemlist                                          passive
  *                             | 'declare' elemlist                                declarative
@@ -25,19 +29,27 @@
  *   elemexpr ::= '(' 'item' expr ')' | foldedinstr
  *   data    ::= '(' 'data' id? (string* | ('(' 'memory' x ')' | x)? offset string*) ')'
  *   offset  ::= '(' 'offset' expr ')' | foldedinstr
+ *   memtype ::= addrtype? limits      tabletype ::= addrtype? limits reftype
+ *   addrtype ::= 'i32' | 'i64'
+ * Value types are kept as their encodings (wat_vt): (ref null? heaptype) and the
+ * abbreviations (funcref, anyref, ...), a type index written as s33.
  *
- * Two passes over the fields. The first reads every explicit type and gives every named
- * function, table, memory, global, element and data segment its index (references may point
- * forward); it also checks that imports come before definitions and that no name is defined
- * twice. The second writes each field into its section's buffer, in text order; implicit
- * types (a typeuse with no (type x), a block type with parameters or several results) are
- * appended after the explicit ones in the order they occur, as the spec says and wat2wasm
- * does. Encoding choices follow wat2wasm 1.0.32 wherever the binary format leaves a choice
- * (shortest LEB128s, consecutive locals of one type grouped, element segment flags, a data
- * count section only when a body uses memory.init or data.drop, no name section), so the
- * output is byte-identical to wast2json's for the spec suite (tests/spec/spec_wat.c).
+ * Three passes over the fields. Pass 0 gives every type its index and name (types refer to
+ * each other in any order). Pass 1 reads every explicit type definition (rec groups, field
+ * names) and gives every named function, table, memory, tag, global, element and data
+ * segment its index (references may point forward); it also checks that imports come before
+ * definitions and that no name is defined twice. Pass 2 writes each field into its section's
+ * buffer, in text order; implicit types (a typeuse with no (type x), a block type with
+ * parameters or several results) are appended after the explicit ones in the order they
+ * occur: an implicit use matches the first final func type without supertypes alone in its
+ * rec group, as the reference interpreter does. Encoding choices follow wat2wasm 1.0.32
+ * wherever the binary format leaves a choice (shortest LEB128s, consecutive locals of one
+ * type grouped, element segment flags, a data count section only when a body uses a data
+ * index, no name section), so the output is byte-identical to wast2json's for the 2.0 spec
+ * suite (tests/spec/spec_wat.c); for 3.0 types, the reference interpreter's (a rec group of
+ * one and a final type without supertypes are the bare type).
  * Entry points (toolchain.h): kiln_wat_to_wasm; kiln_is_wat and kiln_module_input, which the
- * CLI (validate, inspect) and kiln_compile call on every input.
+ * CLI (validate, inspect) and kiln_compile call on every input; wat_to_wasm (wat.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
