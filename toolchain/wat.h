@@ -199,12 +199,12 @@ typedef struct wat_parser {
     wat_type *types;                  /* explicit types, then the implicit ones */
     wat_names sigs;                   /* func type encoding -> its first plain index */
     uint32_t type_count, type_cap;
-    uint32_t *empty_recs;     /* (rec) with no types: the type index they stand before */
-    uint32_t empty_rec_count; /* (they are written as empty groups) */
-    bool in_rec;              /* pass 1: inside (rec ...) */
-    kiln_diag *type_dup;      /* pass 0: the first duplicate type name */
-    uint8_t *memory64;        /* pass 1: per memory index, 1 for an i64 memory (memarg */
-    uint32_t memory64_cap;    /* offsets up to u64); memories past the cap are i32 */
+    uint32_t *empty_recs; /* (rec) with no types: the type index they stand before */
+    uint32_t empty_rec_count, empty_rec_cap; /* (written as empty groups) */
+    bool in_rec;                             /* pass 1: inside (rec ...) */
+    kiln_diag *type_dup;                     /* pass 0: the first duplicate type name */
+    uint8_t *memory64;     /* pass 1: per memory index, 1 for an i64 memory (memarg */
+    uint32_t memory64_cap; /* offsets up to u64); memories past the cap are i32 */
     /* The function being read. */
     wat_names locals;
     uint32_t local_count; /* parameters + locals */

@@ -711,9 +711,12 @@ static bool sub_type(wat_parser *ps, wat_type *t)
     if (ok) {
         t->final = final;
         t->super_count = n;
-        t->supers = (const uint32_t *)(const void *)arena_copy(ps, supers.data, supers.len);
-        if (!t->supers || supers.failed)
+        uint32_t *copy = ARENA_ARRAY(ps->arena, uint32_t, n ? n : 1);
+        if (!copy || supers.failed)
             ok = fail_nomem(ps);
+        else if (n)
+            memcpy(copy, supers.data, (size_t)n * sizeof *copy);
+        t->supers = copy;
     }
     wat_buf_free(&supers);
     return ok;
@@ -751,13 +754,20 @@ static bool collect_rec(wat_parser *ps)
     uint32_t n = ps->type_count - start;
     if (n == 0) {
         /* An empty group: no type, but an entry of the type section. */
-        uint32_t *grown = ARENA_ARRAY(ps->arena, uint32_t, ps->empty_rec_count + 1);
-        if (!grown)
-            return fail_nomem(ps);
-        if (ps->empty_rec_count)
-            memcpy(grown, ps->empty_recs, ps->empty_rec_count * sizeof *grown);
-        grown[ps->empty_rec_count++] = start;
-        ps->empty_recs = grown;
+        if (ps->empty_rec_count == ps->empty_rec_cap) {
+            if (ps->empty_rec_cap >= KILN_MAX_TYPES)
+                return kiln_diag_set(ps->d, KILN_ERR_LIMIT, cur(ps)->offset,
+                                     "too many types: more than %u", KILN_MAX_TYPES);
+            uint32_t cap = ps->empty_rec_cap ? ps->empty_rec_cap * 2 : 8;
+            uint32_t *grown = ARENA_ARRAY(ps->arena, uint32_t, cap);
+            if (!grown)
+                return fail_nomem(ps);
+            if (ps->empty_rec_count)
+                memcpy(grown, ps->empty_recs, ps->empty_rec_count * sizeof *grown);
+            ps->empty_recs = grown;
+            ps->empty_rec_cap = cap;
+        }
+        ps->empty_recs[ps->empty_rec_count++] = start;
         return true;
     }
     wat_type *first = &ps->types[start];
