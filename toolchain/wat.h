@@ -7,9 +7,10 @@
  * through them:
  *   wat_lex.c     tokens on demand (no token array): the lexer is a small value, so a parser
  *                 looks ahead or goes back by copying it; number and string conversion;
- *   wat_module.c  the module grammar (fields and all their abbreviations), in two passes:
- *                 the first collects names and explicit types, the second writes sections;
- *   wat_instr.c   instructions, plain and folded, driven by opcodes.def's names;
+ *   wat_module.c  the module grammar (fields and all their abbreviations), in three passes:
+ *                 type names; then names and explicit types; then the sections;
+ *   wat_instr.c   instructions, plain and folded, driven by opcodes.def's and opcodes3.def's
+ *                 names;
  *   wat_encode.c  growable byte buffers with LEB128 writers, and the name tables.
  * Errors are kiln_diag records of class malformed with the reference interpreter's wording
  * and the token's line and column.
@@ -17,6 +18,7 @@
 #ifndef KILN_TOOLCHAIN_WAT_H
 #define KILN_TOOLCHAIN_WAT_H
 
+#include "opcodes3.h"
 #include "toolchain.h"
 
 /*
@@ -118,7 +120,8 @@ void wat_put_buf(wat_buf *dst, const wat_buf *src);
 void wat_put_byte(wat_buf *b, uint8_t byte);
 void wat_put_bytes(wat_buf *b, const void *bytes, size_t n);
 void wat_put_u32(wat_buf *b, uint32_t v); /* unsigned LEB128, shortest form */
-void wat_put_s32(wat_buf *b, int32_t v);  /* signed LEB128, shortest form */
+void wat_put_u64(wat_buf *b, uint64_t v);
+void wat_put_s32(wat_buf *b, int32_t v); /* signed LEB128, shortest form */
 void wat_put_s64(wat_buf *b, int64_t v);
 void wat_put_u32le(wat_buf *b, uint32_t v);
 void wat_put_u64le(wat_buf *b, uint64_t v);
@@ -145,10 +148,30 @@ uint32_t wat_names_get(const wat_names *n, const char *name, size_t len);
  * wat_module.c and wat_instr.c share the parser state.
  */
 
-typedef struct wat_functype {
-    uint32_t param_count, result_count;
-    wasm_valtype *types; /* params then results */
-} wat_functype;
+/* A value type (or storage type, or heap type) as its binary encoding: one byte for the
+ * number, vector and abbreviated reference types, 0x63/0x64 and a heap type for (ref ...),
+ * the heap type a byte or a type index as s33 (at most 5 bytes). */
+typedef struct wat_vt {
+    uint8_t len;
+    uint8_t b[7];
+} wat_vt;
+
+/* One defined type: func, struct or array, with its sub/final clause. Types live in rec
+ * groups; a type outside (rec ...) is a group of its own. */
+typedef struct wat_type {
+    uint8_t kind; /* 0x60 func, 0x5F struct, 0x5E array */
+    bool final;   /* no (sub ...), or (sub final ...) */
+    uint32_t super_count;
+    const uint32_t *supers;
+    uint32_t param_count, result_count; /* func: the counts; struct: fields in param_count */
+    const uint8_t *params, *results;    /* func: the encodings of the types */
+    size_t params_len, results_len;
+    const uint8_t *body; /* the comptype's encoding, from the kind byte on */
+    size_t body_len;
+    uint32_t group_size; /* types in its rec group when this is the group's first */
+    bool group_first;
+    wat_names fields; /* struct field names -> field index */
+} wat_type;
 
 enum {
     WAT_SPACE_TYPE,
@@ -158,6 +181,7 @@ enum {
     WAT_SPACE_GLOBAL,
     WAT_SPACE_ELEM,
     WAT_SPACE_DATA,
+    WAT_SPACE_TAG,
     WAT_SPACE_COUNT
 };
 
@@ -172,9 +196,15 @@ typedef struct wat_parser {
     kiln_arena *arena;
     wat_names names[WAT_SPACE_COUNT];
     uint32_t counts[WAT_SPACE_COUNT]; /* entries in each index space so far */
-    wat_functype *types;              /* explicit types, then the implicit ones */
-    wat_names sigs;                   /* signature -> its first index in types */
+    wat_type *types;                  /* explicit types, then the implicit ones */
+    wat_names sigs;                   /* func type encoding -> its first plain index */
     uint32_t type_count, type_cap;
+    uint32_t *empty_recs; /* (rec) with no types: the type index they stand before */
+    uint32_t empty_rec_count, empty_rec_cap; /* (written as empty groups) */
+    bool in_rec;                             /* pass 1: inside (rec ...) */
+    kiln_diag *type_dup;                     /* pass 0: the first duplicate type name */
+    uint8_t *memory64;     /* pass 1: per memory index, 1 for an i64 memory (memarg */
+    uint32_t memory64_cap; /* offsets up to u64); memories past the cap are i32 */
     /* The function being read. */
     wat_names locals;
     uint32_t local_count; /* parameters + locals */
@@ -185,9 +215,19 @@ typedef struct wat_parser {
     wat_names ops;               /* instruction name -> wasm_op, built per reader */
     unsigned quote_depth;        /* (module quote ...) inside quoted text */
     bool track;                  /* record wat_marks (kiln_wat_locate) */
+    bool wasm3;                  /* the 3.0 suite's ranges and wording (wat_to_wasm) */
     const kiln_allocator *alloc; /* the caller's, for the arena and every buffer */
     size_t field_at;             /* text offset of the module field being written */
 } wat_parser;
+
+/* kiln_wat_to_wasm_with, and where the 2.0 and 3.0 spec suites disagree about the text
+ * (the reference interpreter changed), wasm3 picks 3.0's side: limits of i32 memories and
+ * tables, memarg offsets and alignments are read as u64 and written for the validator to
+ * reject ("memory size", "offset out of range", ...) instead of "i32 constant out of range";
+ * a lane index above 255 is "i8 constant out of range", not "malformed lane index". For
+ * callers that know a script is a 3.0 one (kiln wast); the 2.0 behaviour is the default. */
+bool wat_to_wasm(const uint8_t *text, size_t size, const kiln_allocator *alloc, bool wasm3,
+                 uint8_t **out, size_t *out_size, kiln_diag *d);
 
 /* The current token; advance; expect. Each failing function returns false with d set. */
 bool wat_advance(wat_parser *ps);
@@ -198,8 +238,16 @@ bool wat_unexpected(wat_parser *ps);
 /* The next token after the current one is keyword kw, i.e. the input is at "( kw". */
 bool wat_peek_field(wat_parser *ps, const char *kw);
 
-bool wat_valtype(wat_parser *ps, wasm_valtype *out);        /* at the keyword; advances */
-bool wat_reftype_kw(const wat_token *t, wasm_valtype *out); /* funcref | externref */
+/* valtype ::= numtype | vectype | reftype; reftype ::= '(' 'ref' 'null'? heaptype ')' or an
+ * abbreviation (funcref, anyref, ...). Advance past the type. */
+bool wat_valtype(wat_parser *ps, wat_vt *out);
+bool wat_reftype(wat_parser *ps, wat_vt *out);
+/* heaptype ::= func | extern | any | ... | typeidx; written as its byte or s33. */
+bool wat_heaptype(wat_parser *ps, wat_vt *out);
+/* The input is at a value type / reference type (a keyword that is one, or "(ref"). */
+bool wat_at_valtype(wat_parser *ps);
+bool wat_at_reftype(wat_parser *ps);
+void wat_put_vt(wat_buf *b, const wat_vt *vt);
 /* An index: a u32 nat or an $id of space (space -1: a nat only). */
 bool wat_index(wat_parser *ps, int space, uint32_t *out);
 /* typeuse ::= ('(' 'type' x ')')? ('(' 'param' ... ')')* ('(' 'result' ... ')')*, resolved
@@ -211,17 +259,18 @@ typedef struct wat_typeref {
     uint32_t type_index;
     bool has_type; /* (type x) given */
     bool has_inline;
-    bool is_short;      /* blocks only: no (type x), no params, at most one result: */
-    uint8_t short_type; /* 0x40 or the result's value type; type_index is unset */
+    bool is_short;   /* blocks only: no (type x), no params, at most one result: */
+    wat_vt short_vt; /* 0x40 or the result's value type; type_index is unset */
 } wat_typeref;
 bool wat_typeuse(wat_parser *ps, bool bind_params, bool allow_param_names, wat_typeref *out);
 /* A block type: wat_typeuse, but [] -> [] and [] -> [t] written inline are short forms and
  * never add a type. */
 bool wat_blocktype(wat_parser *ps, wat_typeref *out);
-/* The first type equal to params -> results, appended when there is none; UINT32_MAX (d set)
- * on allocation failure or past KILN_MAX_TYPES. */
-uint32_t wat_find_or_add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
-                              const wasm_valtype *results, uint32_t nr);
+/* The first plain func type (final, no supertypes, alone in its rec group) equal to
+ * params -> results (encodings, with their counts), appended when there is none;
+ * UINT32_MAX (d set) on allocation failure or past KILN_MAX_TYPES. */
+uint32_t wat_find_or_add_type(wat_parser *ps, const wat_buf *params, uint32_t np,
+                              const wat_buf *results, uint32_t nr);
 
 /* instr* up to the closing ")" (not consumed) into body. */
 bool wat_instrs(wat_parser *ps, wat_buf *body);

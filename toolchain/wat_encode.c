@@ -125,6 +125,15 @@ void wat_put_u32(wat_buf *b, uint32_t v)
     } while (v);
 }
 
+void wat_put_u64(wat_buf *b, uint64_t v)
+{
+    do {
+        uint8_t byte = v & 0x7F;
+        v >>= 7;
+        wat_put_byte(b, v ? (uint8_t)(byte | 0x80) : byte);
+    } while (v);
+}
+
 void wat_put_s64(wat_buf *b, int64_t v)
 {
     for (;;) {

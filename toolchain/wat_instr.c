@@ -1,19 +1,27 @@
-/* wat_instr.c -- instructions in the text format: WebAssembly 2.0, section 6.5.
+/* wat_instr.c -- instructions in the text format: WebAssembly 3.0, section 6.5.
  *
  *   instr        ::= plaininstr | blockinstr | foldedinstr
  *   blockinstr   ::= ('block' | 'loop') label blocktype instr* 'end' id?
  *                  | 'if' label blocktype instr* ('else' id? instr*)? 'end' id?
+ *                  | 'try_table' label blocktype catch* instr* 'end' id?
+ *                  | 'try' label blocktype instr* ('catch' tagidx instr*)* ('catch_all' instr*)?
+ *                        'end' id?   |   'try' label blocktype instr* 'delegate' labelidx
  *   foldedinstr  ::= '(' plaininstr foldedinstr* ')'
  *                  | '(' ('block' | 'loop') label blocktype instr* ')'
  *                  | '(' 'if' label blocktype foldedinstr* '(' 'then' instr* ')'
  *                        ('(' 'else' instr* ')')? ')'
+ *                  | '(' 'try_table' label blocktype catch* instr* ')'
+ *                  | '(' 'try' label blocktype '(' 'do' instr* ')' ('(' 'catch' tagidx instr* ')')*
+ *                        ('(' 'catch_all' instr* ')')? ')'  |  ... '(' 'delegate' labelidx ')' ')'
+ *   catch        ::= '(' ('catch' | 'catch_ref') tagidx labelidx ')'
+ *                  | '(' ('catch_all' | 'catch_all_ref') labelidx ')'   (labels outside the block)
  *   blocktype    ::= typeuse   (no parameter names; [] -> [] and [] -> [t] use the short
  *                               forms 0x40 / t, as wat2wasm writes them, even after (type x))
- *   memarg       ::= ('offset=' u32)? ('align=' u32)?   (align a power of two; default: the
- *                               access size, from opcodes.def's size column)
- * Plain instructions are looked up by name in a table built from opcodes.def (the one opcode
- * table); the immediates follow the table's imm column. A folded instruction writes its
- * operands first, then itself, so its opcode and immediates are collected in a scratch
+ *   memarg       ::= memidx? ('offset=' u64)? ('align=' u32)?   (align a power of two;
+ *                               default: the access size, from opcodes.def's size column)
+ * Plain instructions are looked up by name in a table built from opcodes.def (2.0) and
+ * opcodes3.def (the 3.0 rows); the immediates follow the tables' imm columns. A folded instruction
+ * writes its operands first, then itself, so its opcode and immediates are collected in a scratch
  * buffer while the operands are read.
  *
  * Folded instructions recurse; the depth is bounded by KILN_MAX_TEXT_DEPTH (class limit).
@@ -29,13 +37,28 @@ static bool fail_nomem(wat_parser *ps)
     return kiln_diag_set(ps->d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory: text module");
 }
 
+/* The 3.0 instructions of opcodes3.def; the reader numbers them WASM_OP_COUNT + their
+ * wasm_op3, after opcodes.def's. */
+static const struct {
+    const char *name;
+    uint8_t prefix;
+    uint16_t code;
+    uint8_t imm; /* wasm_imm3 */
+} ops3[WASM_OP3_COUNT] = {
+#define OP3(id, name, prefix, code, imm, feature) {name, prefix, code, imm},
+#include "opcodes3.def"
+#undef OP3
+};
+
+#define OP3(x) ((uint16_t)(WASM_OP_COUNT + WASM_OP3_##x))
+
 bool wat_ops_init(wat_parser *ps)
 {
-    for (uint32_t op = 0; op < WASM_OP_COUNT; op++) {
+    for (uint32_t op = 0; op < WASM_OP_COUNT + WASM_OP3_COUNT; op++) {
         if (op == WASM_OP_SELECT_T) /* "select" with (result t) */
             continue;
-        const char *name = wasm_ops[op].name;
-        uint32_t old;
+        const char *name = op < WASM_OP_COUNT ? wasm_ops[op].name : ops3[op - WASM_OP_COUNT].name;
+        uint32_t old; /* a second row of one name (ref.test null) is not entered */
         if (!wat_names_add(&ps->ops, ps->arena, name, strlen(name), op, &old) && old == UINT32_MAX)
             return fail_nomem(ps);
     }
@@ -47,12 +70,13 @@ static void put_op(wat_parser *ps, wat_buf *b, uint16_t op, size_t text)
 {
     if (ps->track)
         wat_mark_here(b, text);
-    const wasm_opinfo *info = &wasm_ops[op];
-    if (info->prefix) {
-        wat_put_byte(b, info->prefix);
-        wat_put_u32(b, info->code);
+    uint8_t prefix = op < WASM_OP_COUNT ? wasm_ops[op].prefix : ops3[op - WASM_OP_COUNT].prefix;
+    uint32_t code = op < WASM_OP_COUNT ? wasm_ops[op].code : ops3[op - WASM_OP_COUNT].code;
+    if (prefix) {
+        wat_put_byte(b, prefix);
+        wat_put_u32(b, code);
     } else {
-        wat_put_byte(b, (uint8_t)info->code);
+        wat_put_byte(b, (uint8_t)code);
     }
 }
 
@@ -80,6 +104,18 @@ static bool push_label(wat_parser *ps, bool allow_name)
         l->len = cur(ps)->name_len;
         return wat_advance(ps);
     }
+    return true;
+}
+
+/* Pushes a label named by id (an $id token, or anything else for none). */
+static bool push_named_label(wat_parser *ps, const wat_token *id)
+{
+    if (ps->label_depth >= KILN_MAX_NESTING)
+        return kiln_diag_set(ps->d, KILN_ERR_LIMIT, cur(ps)->offset,
+                             "nesting too deep: more than %u blocks", KILN_MAX_NESTING);
+    wat_label *l = &ps->labels[ps->label_depth++];
+    l->name = id->kind == WAT_ID ? id->name : NULL;
+    l->len = id->kind == WAT_ID ? id->name_len : 0;
     return true;
 }
 
@@ -143,18 +179,18 @@ static bool block_type(wat_parser *ps, wat_buf *b)
     if (!wat_blocktype(ps, &tu))
         return false;
     if (tu.is_short) {
-        wat_put_byte(b, tu.short_type);
+        wat_put_vt(b, &tu.short_vt);
         return true;
     }
     if (tu.type_index >= ps->type_count) { /* an unknown (type x): kiln_validate says so */
         wat_put_s64(b, tu.type_index);
         return true;
     }
-    const wat_functype *ft = &ps->types[tu.type_index];
-    if (ft->param_count == 0 && ft->result_count == 0)
+    const wat_type *ft = &ps->types[tu.type_index];
+    if (ft->kind == 0x60 && ft->param_count == 0 && ft->result_count == 0)
         wat_put_byte(b, 0x40);
-    else if (ft->param_count == 0 && ft->result_count == 1)
-        wat_put_byte(b, ft->types[0]);
+    else if (ft->kind == 0x60 && ft->param_count == 0 && ft->result_count == 1)
+        wat_put_bytes(b, ft->results, ft->results_len);
     else
         wat_put_s64(b, tu.type_index);
     return true;
@@ -169,28 +205,70 @@ static bool attr_value(wat_parser *ps, size_t prefix, uint64_t *out)
     bool is_int, is_nat;
     if (!wat_num_syntax(t->text + prefix, t->len - prefix, &is_int, &is_nat) || !is_int || !is_nat)
         return wat_fail(ps->d, t, "unknown operator");
-    if (!wat_nat_text(t->text + prefix, t->len - prefix, out) || *out > UINT32_MAX)
+    if (!wat_nat_text(t->text + prefix, t->len - prefix, out))
+        return wat_fail(ps->d, t,
+                        ps->wasm3 ? "constant out of range" : "i32 constant out of range");
+    if (*out > UINT32_MAX && !ps->wasm3)
         return wat_fail(ps->d, t, "i32 constant out of range");
     return true;
 }
 
-/* memarg ::= ('offset=' u32)? ('align=' u32)? */
-static bool memarg(wat_parser *ps, uint16_t op, wat_buf *b)
+/* A look-ahead copy of the lexer (errors and names discarded). */
+static bool peek_next(wat_parser *ps, wat_token *next)
 {
+    wat_lexer ahead = ps->lx;
+    kiln_diag scratch;
+    kiln_diag_init(&scratch);
+    ahead.d = &scratch;
+    ahead.arena = NULL;
+    if (!wat_next(&ahead))
+        return false;
+    *next = ahead.tok;
+    return true;
+}
+
+static bool is_attr(const wat_token *t, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return t->kind == WAT_KEYWORD && t->len > n && memcmp(t->text, prefix, n) == 0;
+}
+
+/* memarg ::= memidx? ('offset=' u64)? ('align=' u32)?  Written align (| 0x40 with a memory
+ * index other than 0, then the index), offset. lane: a lane index follows, so a number is a
+ * memory index only when another number or an attribute follows it. An offset above u32 is
+ * for i64 memories only (the 2.0 suite's "i32 constant out of range" otherwise). */
+static bool memarg(wat_parser *ps, uint16_t op, wat_buf *b, bool lane)
+{
+    uint32_t mem = 0;
+    const wat_token *t = cur(ps);
+    bool has_mem = t->kind == WAT_ID;
+    if (t->kind == WAT_NUM && t->is_nat) {
+        wat_token next;
+        has_mem = !lane ||
+                  (peek_next(ps, &next) &&
+                   (next.kind == WAT_NUM || is_attr(&next, "offset=") || is_attr(&next, "align=")));
+    }
+    if (has_mem && !wat_index(ps, WAT_SPACE_MEMORY, &mem))
+        return false;
+    bool is64 = (mem < ps->memory64_cap && ps->memory64[mem]) || ps->wasm3;
     uint32_t size = wasm_ops[op].size;
     uint32_t align_log2 = 0;
     while ((1u << align_log2) < size)
         align_log2++;
     uint64_t offset = 0;
-    if (cur(ps)->kind == WAT_KEYWORD && cur(ps)->len > 7 &&
-        memcmp(cur(ps)->text, "offset=", 7) == 0) {
-        if (!attr_value(ps, 7, &offset))
-            return false;
+    if (is_attr(cur(ps), "offset=")) {
+        t = cur(ps);
+        bool is_int, is_nat;
+        if (!wat_num_syntax(t->text + 7, t->len - 7, &is_int, &is_nat) || !is_int || !is_nat)
+            return wat_fail(ps->d, t, "unknown operator");
+        if (!wat_nat_text(t->text + 7, t->len - 7, &offset))
+            return wat_fail(ps->d, t, is64 ? "constant out of range" : "i32 constant out of range");
+        if (!is64 && offset > UINT32_MAX)
+            return wat_fail(ps->d, t, "i32 constant out of range");
         if (!wat_advance(ps))
             return false;
     }
-    if (cur(ps)->kind == WAT_KEYWORD && cur(ps)->len > 6 &&
-        memcmp(cur(ps)->text, "align=", 6) == 0) {
+    if (is_attr(cur(ps), "align=")) {
         uint64_t align;
         if (!attr_value(ps, 6, &align))
             return false;
@@ -202,8 +280,23 @@ static bool memarg(wat_parser *ps, uint16_t op, wat_buf *b)
         if (!wat_advance(ps))
             return false;
     }
-    wat_put_u32(b, align_log2);
-    wat_put_u32(b, (uint32_t)offset);
+    if (mem != 0) {
+        wat_put_u32(b, align_log2 | 0x40);
+        wat_put_u32(b, mem);
+    } else {
+        wat_put_u32(b, align_log2);
+    }
+    wat_put_u64(b, offset);
+    return true;
+}
+
+/* memidx? (memory.size, memory.grow, memory.fill): written as the index. */
+static bool opt_memory(wat_parser *ps, wat_buf *b)
+{
+    uint32_t x = 0;
+    if (is_index_token(cur(ps)) && !wat_index(ps, WAT_SPACE_MEMORY, &x))
+        return false;
+    wat_put_u32(b, x);
     return true;
 }
 
@@ -215,7 +308,7 @@ static bool lane_index(wat_parser *ps, wat_buf *b)
     if (t->kind != WAT_NUM || !t->is_nat || !t->is_int)
         return wat_unexpected(ps);
     if (!wat_nat_u64(t, &v) || v > 255)
-        return wat_fail(ps->d, t, "malformed lane index");
+        return wat_fail(ps->d, t, ps->wasm3 ? "i8 constant out of range" : "malformed lane index");
     wat_put_byte(b, (uint8_t)v);
     return wat_advance(ps);
 }
@@ -295,7 +388,8 @@ static bool shuffle(wat_parser *ps, wat_buf *b)
     for (unsigned i = 0; i < 16; i++) {
         uint64_t v;
         if (!wat_nat_u64(&toks[i], &v) || v > 255)
-            return wat_fail(ps->d, &toks[i], "malformed lane index");
+            return wat_fail(ps->d, &toks[i],
+                            ps->wasm3 ? "i8 constant out of range" : "malformed lane index");
         wat_put_byte(b, (uint8_t)v);
     }
     return true;
@@ -409,21 +503,31 @@ static bool immediates(wat_parser *ps, uint16_t op, wat_buf *b)
         wat_put_u32(b, x);
         return true;
     case IMM_MEMARG:
-        return memarg(ps, op, b);
+        return memarg(ps, op, b, false);
     case IMM_MEMORY:
-        wat_put_byte(b, 0);
-        return true;
+        return opt_memory(ps, b);
     case IMM_MEMORY_COPY:
-        wat_put_byte(b, 0);
-        wat_put_byte(b, 0);
-        return true;
-    case IMM_MEMORY_INIT:
+        if (!is_index_token(t)) {
+            wat_put_byte(b, 0);
+            wat_put_byte(b, 0);
+            return true;
+        }
+        return opt_memory(ps, b) && opt_memory(ps, b);
+    case IMM_MEMORY_INIT: {
+        /* memory.init x? y: with one index it is the data segment (memory 0). */
         ps->uses_data_index = true;
-        if (!wat_index(ps, WAT_SPACE_DATA, &x))
+        wat_token next;
+        x = 0;
+        if (!is_index_token(t))
+            return wat_unexpected(ps);
+        if (peek_next(ps, &next) && is_index_token(&next) && !wat_index(ps, WAT_SPACE_MEMORY, &x))
             return false;
+        if (!wat_index(ps, WAT_SPACE_DATA, &y))
+            return false;
+        wat_put_u32(b, y);
         wat_put_u32(b, x);
-        wat_put_byte(b, 0);
         return true;
+    }
     case IMM_DATA:
         ps->uses_data_index = true;
         if (!wat_index(ps, WAT_SPACE_DATA, &x))
@@ -466,17 +570,16 @@ static bool immediates(wat_parser *ps, uint16_t op, wat_buf *b)
     case IMM_LANE:
         return lane_index(ps, b);
     case IMM_MEMARG_LANE:
-        return memarg(ps, op, b) && lane_index(ps, b);
+        return memarg(ps, op, b, true) && lane_index(ps, b);
     case IMM_SELECT_T:
         return false; /* "select" is looked up as SELECT; see plain_op */
-    case IMM_REFTYPE:
-        if (is_kw(ps, "func"))
-            wat_put_byte(b, WASM_VT_FUNCREF);
-        else if (is_kw(ps, "extern"))
-            wat_put_byte(b, WASM_VT_EXTERNREF);
-        else
-            return wat_unexpected(ps);
-        return wat_advance(ps);
+    case IMM_REFTYPE: {
+        wat_vt ht;
+        if (!wat_heaptype(ps, &ht))
+            return false;
+        wat_put_vt(b, &ht);
+        return true;
+    }
     }
     return wat_unexpected(ps);
 }
@@ -488,9 +591,125 @@ static bool lookup_op(wat_parser *ps, uint16_t *op)
     if (t->kind != WAT_KEYWORD)
         return wat_unexpected(ps);
     uint32_t i = wat_names_get(&ps->ops, t->text, t->len);
-    if (i == UINT32_MAX)
-        return wat_fail(ps->d, t, "unknown operator");
+    if (i == UINT32_MAX) /* the name too, as the reference interpreter says it */
+        return wat_fail(ps->d, t, "unknown operator %.*s", (int)(t->len > 64 ? 64 : t->len),
+                        t->text);
     *op = (uint16_t)i;
+    return true;
+}
+
+/* A reference type as the immediate of ref.test, ref.cast, br_on_cast: its heap type into
+ * b; *nullable says whether it was (ref null ...) or an abbreviation. */
+static bool cast_type(wat_parser *ps, wat_buf *b, bool *nullable)
+{
+    wat_vt rt;
+    if (!wat_reftype(ps, &rt))
+        return false;
+    bool full = rt.b[0] == 0x63 || rt.b[0] == 0x64;
+    *nullable = !full || rt.b[0] == 0x63;
+    wat_put_bytes(b, rt.b + (full ? 1 : 0), rt.len - (full ? 1u : 0u));
+    return true;
+}
+
+/* The immediates of a 3.0 instruction (not a block, not ref.test/ref.cast) into b. */
+static bool immediates3(wat_parser *ps, uint16_t op, wat_buf *b)
+{
+    const wat_token *t = cur(ps);
+    uint32_t x, y;
+    switch ((wasm_imm3)ops3[op - WASM_OP_COUNT].imm) {
+    case IMM3_NONE:
+        return true;
+    case IMM3_FUNC:
+        if (!wat_index(ps, WAT_SPACE_FUNC, &x))
+            return false;
+        wat_put_u32(b, x);
+        return true;
+    case IMM3_CALL_INDIRECT: {
+        x = 0;
+        if (is_index_token(t) && !wat_index(ps, WAT_SPACE_TABLE, &x))
+            return false;
+        wat_typeref tu;
+        if (!wat_typeuse(ps, false, false, &tu))
+            return false;
+        wat_put_u32(b, tu.type_index);
+        wat_put_u32(b, x);
+        return true;
+    }
+    case IMM3_TYPE:
+    case IMM3_TYPE_TYPE:
+    case IMM3_TYPE_FIELD:
+    case IMM3_TYPE_COUNT:
+    case IMM3_TYPE_DATA:
+    case IMM3_TYPE_ELEM:
+        if (!wat_index(ps, WAT_SPACE_TYPE, &x))
+            return false;
+        wat_put_u32(b, x);
+        break;
+    case IMM3_LABEL:
+        if (!label_index(ps, &x))
+            return false;
+        wat_put_u32(b, x);
+        return true;
+    case IMM3_TAG:
+        if (!wat_index(ps, WAT_SPACE_TAG, &x))
+            return false;
+        wat_put_u32(b, x);
+        return true;
+    case IMM3_BR_ON_CAST: {
+        wat_buf types = WAT_BUF(ps);
+        bool null1 = false, null2 = false;
+        bool ok =
+            label_index(ps, &x) && cast_type(ps, &types, &null1) && cast_type(ps, &types, &null2);
+        if (ok) {
+            wat_put_byte(b, (uint8_t)((null1 ? 1 : 0) | (null2 ? 2 : 0)));
+            wat_put_u32(b, x);
+            wat_put_buf(b, &types);
+        }
+        wat_buf_free(&types);
+        return ok;
+    }
+    case IMM3_HEAPTYPE:
+    case IMM3_BLOCK:
+    case IMM3_TRY_TABLE:
+        return wat_unexpected(ps); /* handled by the callers */
+    }
+    /* The second immediate of the type-indexed ones. */
+    t = cur(ps);
+    switch ((wasm_imm3)ops3[op - WASM_OP_COUNT].imm) {
+    case IMM3_TYPE_TYPE:
+        if (!wat_index(ps, WAT_SPACE_TYPE, &y))
+            return false;
+        break;
+    case IMM3_TYPE_FIELD:
+        if (t->kind == WAT_ID) {
+            y = x < ps->type_count ? wat_names_get(&ps->types[x].fields, t->name, t->name_len)
+                                   : UINT32_MAX;
+            if (y == UINT32_MAX)
+                return wat_fail(ps->d, t, "unknown field $%.*s",
+                                (int)(t->name_len > 64 ? 64 : t->name_len), t->name);
+            if (!wat_advance(ps))
+                return false;
+        } else if (!wat_index(ps, -1, &y)) {
+            return false;
+        }
+        break;
+    case IMM3_TYPE_COUNT:
+        if (!wat_index(ps, -1, &y))
+            return false;
+        break;
+    case IMM3_TYPE_DATA:
+        ps->uses_data_index = true;
+        if (!wat_index(ps, WAT_SPACE_DATA, &y))
+            return false;
+        break;
+    case IMM3_TYPE_ELEM:
+        if (!wat_index(ps, WAT_SPACE_ELEM, &y))
+            return false;
+        break;
+    default:
+        return true;
+    }
+    wat_put_u32(b, y);
     return true;
 }
 
@@ -507,11 +726,11 @@ static bool plain_op(wat_parser *ps, uint16_t op, wat_buf *b)
         bool ok = true;
         while (ok && wat_peek_field(ps, "result")) {
             ok = wat_advance(ps) && wat_advance(ps);
-            while (ok && cur(ps)->kind == WAT_KEYWORD) {
-                wasm_valtype vt;
+            while (ok && wat_at_valtype(ps)) {
+                wat_vt vt;
                 ok = wat_valtype(ps, &vt);
                 if (ok) {
-                    wat_put_byte(&types, vt);
+                    wat_put_vt(&types, &vt);
                     count++;
                 }
             }
@@ -525,7 +744,21 @@ static bool plain_op(wat_parser *ps, uint16_t op, wat_buf *b)
         wat_buf_free(&types);
         return ok;
     }
+    if (op == OP3(REF_TEST) || op == OP3(REF_CAST)) {
+        /* ref.test / ref.cast reftype: the nullable form is the next opcode */
+        wat_buf ht = WAT_BUF(ps);
+        bool nullable = false;
+        bool ok = cast_type(ps, &ht, &nullable);
+        if (ok) {
+            put_op(ps, b, (uint16_t)(op + (nullable ? 1 : 0)), at);
+            wat_put_buf(b, &ht);
+        }
+        wat_buf_free(&ht);
+        return ok;
+    }
     put_op(ps, b, op, at);
+    if (op >= WASM_OP_COUNT)
+        return immediates3(ps, op, b);
     return immediates(ps, op, b);
 }
 
@@ -577,6 +810,164 @@ static bool seq_to_rpar(wat_parser *ps, wat_buf *b)
 {
     if (!instr_seq(ps, b))
         return false;
+    return wat_expect_rpar(ps);
+}
+
+/* catch ::= '(' 'catch' tagidx labelidx ')' | '(' 'catch_ref' tagidx labelidx ')'
+ *         | '(' 'catch_all' labelidx ')' | '(' 'catch_all_ref' labelidx ')'
+ * of a try_table, written vec(catch). The labels are those outside the try_table (its own
+ * label is pushed after its catches). */
+static bool catch_clauses(wat_parser *ps, wat_buf *b)
+{
+    static const char *const kinds[] = {"catch", "catch_ref", "catch_all", "catch_all_ref"};
+    wat_buf list = WAT_BUF(ps);
+    uint32_t n = 0;
+    bool ok = true;
+    for (;;) {
+        int k = -1;
+        for (int i = 0; i < 4 && k < 0; i++)
+            if (wat_peek_field(ps, kinds[i]))
+                k = i;
+        if (k < 0)
+            break;
+        uint32_t x = 0, l = 0;
+        ok = wat_advance(ps) && wat_advance(ps);
+        if (ok && k < 2)
+            ok = wat_index(ps, WAT_SPACE_TAG, &x);
+        ok = ok && label_index(ps, &l) && wat_expect_rpar(ps);
+        if (!ok)
+            break;
+        wat_put_byte(&list, (uint8_t)k);
+        if (k < 2)
+            wat_put_u32(&list, x);
+        wat_put_u32(&list, l);
+        n++;
+    }
+    if (ok) {
+        wat_put_u32(b, n);
+        wat_put_buf(b, &list);
+    }
+    wat_buf_free(&list);
+    return ok;
+}
+
+/* try_table label blocktype catch* (after the keyword): the head, then the label pushed. */
+static bool try_table_head(wat_parser *ps, wat_buf *b, size_t at)
+{
+    wat_token id = *cur(ps);
+    if (id.kind == WAT_ID && !wat_advance(ps))
+        return false;
+    put_op(ps, b, OP3(TRY_TABLE), at);
+    return block_type(ps, b) && catch_clauses(ps, b) && push_named_label(ps, &id);
+}
+
+/* try_table label blocktype catch* instr* 'end' id?, at the keyword. */
+static bool plain_try_table(wat_parser *ps, wat_buf *b)
+{
+    size_t at = cur(ps)->offset;
+    if (!wat_advance(ps) || !try_table_head(ps, b, at) || !instr_seq(ps, b))
+        return false;
+    if (!is_kw(ps, "end"))
+        return wat_unexpected(ps);
+    size_t end_at = cur(ps)->offset;
+    if (!wat_advance(ps) || !closing_label(ps))
+        return false;
+    put_op(ps, b, WASM_OP_END, end_at);
+    ps->label_depth--;
+    return true;
+}
+
+/* 'delegate' labelidx ends a legacy try: the label is resolved outside the try. */
+static bool delegate(wat_parser *ps, wat_buf *b)
+{
+    put_op(ps, b, OP3(DELEGATE), cur(ps)->offset);
+    ps->label_depth--;
+    uint32_t l;
+    if (!wat_advance(ps) || !label_index(ps, &l))
+        return false;
+    wat_put_u32(b, l);
+    return true;
+}
+
+/* Legacy exceptions, at the keyword:
+ *   'try' label blocktype instr* ('catch' tagidx instr*)* ('catch_all' instr*)? 'end' id?
+ *   'try' label blocktype instr* 'delegate' labelidx */
+static bool plain_try(wat_parser *ps, wat_buf *b)
+{
+    size_t at = cur(ps)->offset;
+    if (!wat_advance(ps) || !push_label(ps, true))
+        return false;
+    put_op(ps, b, OP3(TRY), at);
+    if (!block_type(ps, b) || !instr_seq(ps, b))
+        return false;
+    bool caught = false, caught_all = false; /* delegate only without catches; catch_all last */
+    for (;; caught = true) {
+        bool all = is_kw(ps, "catch_all");
+        if ((!all && !is_kw(ps, "catch")) || caught_all)
+            break;
+        caught_all = all;
+        put_op(ps, b, all ? OP3(CATCH_ALL) : OP3(CATCH), cur(ps)->offset);
+        if (!wat_advance(ps))
+            return false;
+        uint32_t x;
+        if (!all) {
+            if (!wat_index(ps, WAT_SPACE_TAG, &x))
+                return false;
+            wat_put_u32(b, x);
+        }
+        if (!instr_seq(ps, b))
+            return false;
+    }
+    if (!caught && is_kw(ps, "delegate"))
+        return delegate(ps, b);
+    if (!is_kw(ps, "end"))
+        return wat_unexpected(ps);
+    size_t end_at = cur(ps)->offset;
+    if (!wat_advance(ps) || !closing_label(ps))
+        return false;
+    put_op(ps, b, WASM_OP_END, end_at);
+    ps->label_depth--;
+    return true;
+}
+
+/* '(' 'try' label blocktype '(' 'do' instr* ')' ('(' 'catch' tagidx instr* ')')*
+ *     ('(' 'catch_all' instr* ')')? ')'  or  ... '(' 'do' instr* ')' '(' 'delegate' l ')' ')'
+ * after the keyword. */
+static bool folded_try(wat_parser *ps, wat_buf *b, size_t at)
+{
+    if (!push_label(ps, true))
+        return false;
+    put_op(ps, b, OP3(TRY), at);
+    if (!block_type(ps, b))
+        return false;
+    if (!wat_peek_field(ps, "do"))
+        return wat_advance(ps) && wat_unexpected(ps);
+    if (!wat_advance(ps) || !wat_advance(ps) || !seq_to_rpar(ps, b))
+        return false;
+    bool caught = false, caught_all = false; /* delegate only without catches; catch_all last */
+    for (;; caught = true) {
+        bool all = wat_peek_field(ps, "catch_all");
+        if ((!all && !wat_peek_field(ps, "catch")) || caught_all)
+            break;
+        caught_all = all;
+        if (!wat_advance(ps))
+            return false;
+        put_op(ps, b, all ? OP3(CATCH_ALL) : OP3(CATCH), cur(ps)->offset);
+        if (!wat_advance(ps))
+            return false;
+        uint32_t x;
+        if (!all) {
+            if (!wat_index(ps, WAT_SPACE_TAG, &x))
+                return false;
+            wat_put_u32(b, x);
+        }
+        if (!seq_to_rpar(ps, b))
+            return false;
+    }
+    if (!caught && wat_peek_field(ps, "delegate"))
+        return wat_advance(ps) && delegate(ps, b) && wat_expect_rpar(ps) && wat_expect_rpar(ps);
+    put_op(ps, b, WASM_OP_END, cur(ps)->offset); /* at the try's ")" */
+    ps->label_depth--;
     return wat_expect_rpar(ps);
 }
 
@@ -651,7 +1042,17 @@ static bool folded(wat_parser *ps, wat_buf *b)
         }
     } else if (op == WASM_OP_IF) {
         ok = wat_advance(ps) && folded_if(ps, b, at);
-    } else if (op == WASM_OP_ELSE || op == WASM_OP_END) {
+    } else if (op == OP3(TRY_TABLE)) {
+        ok = wat_advance(ps) && try_table_head(ps, b, at) && instr_seq(ps, b);
+        if (ok) {
+            put_op(ps, b, WASM_OP_END, cur(ps)->offset); /* at the try_table's ")" */
+            ps->label_depth--;
+            ok = wat_expect_rpar(ps);
+        }
+    } else if (op == OP3(TRY)) {
+        ok = wat_advance(ps) && folded_try(ps, b, at);
+    } else if (op == WASM_OP_ELSE || op == WASM_OP_END || op == OP3(CATCH) ||
+               op == OP3(CATCH_ALL) || op == OP3(DELEGATE)) {
         ok = wat_unexpected(ps);
     } else {
         wat_buf self = WAT_BUF(ps);
@@ -673,7 +1074,8 @@ static bool instr_seq(wat_parser *ps, wat_buf *b)
         if (b->failed)
             return fail_nomem(ps);
         const wat_token *t = cur(ps);
-        if (t->kind == WAT_RPAR || t->kind == WAT_EOF || is_kw(ps, "end") || is_kw(ps, "else"))
+        if (t->kind == WAT_RPAR || t->kind == WAT_EOF || is_kw(ps, "end") || is_kw(ps, "else") ||
+            is_kw(ps, "catch") || is_kw(ps, "catch_all") || is_kw(ps, "delegate"))
             return true;
         if (t->kind == WAT_LPAR) {
             if (!folded(ps, b))
@@ -685,7 +1087,9 @@ static bool instr_seq(wat_parser *ps, wat_buf *b)
             return false;
         bool ok = op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_IF
                       ? plain_block(ps, op, b)
-                      : plain_op(ps, op, b);
+                  : op == OP3(TRY_TABLE) ? plain_try_table(ps, b)
+                  : op == OP3(TRY)       ? plain_try(ps, b)
+                                         : plain_op(ps, op, b);
         if (!ok)
             return false;
     }

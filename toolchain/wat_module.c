@@ -1,22 +1,26 @@
-/* wat_module.c -- modules in the text format: WebAssembly 2.0, section 6.6, -> binary bytes.
+/* wat_module.c -- modules in the text format: WebAssembly 3.0, section 6.6, -> binary bytes.
  *
  *   module  ::= '(' 'module' id? field* ')' | field*          (a file of fields alone)
  *             | '(' 'module' id? 'binary' string* ')'           (the bytes as they are)
  *             | '(' 'module' id? 'quote' string* ')'            (the strings, as module text)
- *   field   ::= type | import | func | table | memory | global | export | start | elem | data
- *   type    ::= '(' 'type' id? '(' 'func' ('(' 'param' id? t ')' | '(' 'param' t* ')')*
- *                                          ('(' 'result' t* ')')* ')' ')'
- *   import  ::= '(' 'import' name name '(' ('func' id? typeuse | 'table' id? tabletype
- *                                         | 'memory' id? limits | 'global' id? globaltype) ')' ')'
- *   func    ::= '(' 'func' id? inline-export* ('(' 'import' name name ')' typeuse
- *                                            | typeuse local* instr*) ')'
+ *   field   ::= type | rec | import | func | table | memory | tag | global | export | start
+ *             | elem | data
+ *   rec     ::= '(' 'rec' type* ')'
+ *   type    ::= '(' 'type' id? subtype ')'
+ *   subtype ::= comptype | '(' 'sub' 'final'? typeidx* comptype ')'
+ *   comptype ::= '(' 'func' ('(' 'param' id? t ')' | '(' 'param' t* ')')* ('(' 'result' t* ')')*
+ * ')' | '(' 'struct' ('(' 'field' id? fieldtype ')' | '(' 'field' fieldtype* ')')* ')' | '('
+ * 'array' fieldtype ')' import  ::= '(' 'import' name name '(' ('func' id? typeuse | 'table' id?
+ * tabletype | 'memory' id? memtype | 'global' id? globaltype | 'tag' id? typeuse) ')' ')' func ::=
+ * '(' 'func' id? inline-export* ('(' 'import' name name ')' typeuse | typeuse local* instr*) ')'
  *   table   ::= '(' 'table' id? inline-export* ('(' 'import' name name ')' tabletype
- *                          | tabletype | reftype '(' 'elem' (funcidx* | elemexpr*) ')') ')'
- *   memory  ::= '(' 'memory' id? inline-export* ('(' 'import' name name ')' limits
- *                          | limits | '(' 'data' string* ')') ')'
+ *                          | tabletype expr? | addrtype? reftype '(' 'elem' ... ')') ')'
+ *   memory  ::= '(' 'memory' id? inline-export* ('(' 'import' name name ')' memtype
+ *                          | memtype | addrtype? '(' 'data' string* ')') ')'
+ *   tag     ::= '(' 'tag' id? inline-export* ('(' 'import' name name ')')? typeuse ')'
  *   global  ::= '(' 'global' id? inline-export* ('(' 'import' name name ')' globaltype
  *                          | globaltype expr) ')'
- *   export  ::= '(' 'export' name '(' ('func'|'table'|'memory'|'global') idx ')' ')'
+ *   export  ::= '(' 'export' name '(' ('func'|'table'|'memory'|'global'|'tag') idx ')' ')'
  *   start   ::= '(' 'start' funcidx ')'
  *   elem    ::= '(' 'elem' id? (elemlist                                          passive
  *                             | 'declare' elemlist                                declarative
@@ -25,19 +29,27 @@
  *   elemexpr ::= '(' 'item' expr ')' | foldedinstr
  *   data    ::= '(' 'data' id? (string* | ('(' 'memory' x ')' | x)? offset string*) ')'
  *   offset  ::= '(' 'offset' expr ')' | foldedinstr
+ *   memtype ::= addrtype? limits      tabletype ::= addrtype? limits reftype
+ *   addrtype ::= 'i32' | 'i64'
+ * Value types are kept as their encodings (wat_vt): (ref null? heaptype) and the
+ * abbreviations (funcref, anyref, ...), a type index written as s33.
  *
- * Two passes over the fields. The first reads every explicit type and gives every named
- * function, table, memory, global, element and data segment its index (references may point
- * forward); it also checks that imports come before definitions and that no name is defined
- * twice. The second writes each field into its section's buffer, in text order; implicit
- * types (a typeuse with no (type x), a block type with parameters or several results) are
- * appended after the explicit ones in the order they occur, as the spec says and wat2wasm
- * does. Encoding choices follow wat2wasm 1.0.32 wherever the binary format leaves a choice
- * (shortest LEB128s, consecutive locals of one type grouped, element segment flags, a data
- * count section only when a body uses memory.init or data.drop, no name section), so the
- * output is byte-identical to wast2json's for the spec suite (tests/spec/spec_wat.c).
+ * Three passes over the fields. Pass 0 gives every type its index and name (types refer to
+ * each other in any order). Pass 1 reads every explicit type definition (rec groups, field
+ * names) and gives every named function, table, memory, tag, global, element and data
+ * segment its index (references may point forward); it also checks that imports come before
+ * definitions and that no name is defined twice. Pass 2 writes each field into its section's
+ * buffer, in text order; implicit types (a typeuse with no (type x), a block type with
+ * parameters or several results) are appended after the explicit ones in the order they
+ * occur: an implicit use matches the first final func type without supertypes alone in its
+ * rec group, as the reference interpreter does. Encoding choices follow wat2wasm 1.0.32
+ * wherever the binary format leaves a choice (shortest LEB128s, consecutive locals of one
+ * type grouped, element segment flags, a data count section only when a body uses a data
+ * index, no name section), so the output is byte-identical to wast2json's for the 2.0 spec
+ * suite (tests/spec/spec_wat.c); for 3.0 types, the reference interpreter's (a rec group of
+ * one and a final type without supertypes are the bare type).
  * Entry points (toolchain.h): kiln_wat_to_wasm; kiln_is_wat and kiln_module_input, which the
- * CLI (validate, inspect) and kiln_compile call on every input.
+ * CLI (validate, inspect) and kiln_compile call on every input; wat_to_wasm (wat.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +71,7 @@ enum {
     SEC_CODE,
     SEC_DATA,
     SEC_DATACOUNT,
+    SEC_TAG,
     SEC_COUNT
 };
 
@@ -77,7 +90,7 @@ static void sections_init(const wat_parser *ps, wat_sections *s)
 static const char *const space_names[WAT_SPACE_COUNT] = {
     [WAT_SPACE_TYPE] = "type",     [WAT_SPACE_FUNC] = "func",     [WAT_SPACE_TABLE] = "table",
     [WAT_SPACE_MEMORY] = "memory", [WAT_SPACE_GLOBAL] = "global", [WAT_SPACE_ELEM] = "elem",
-    [WAT_SPACE_DATA] = "data"};
+    [WAT_SPACE_DATA] = "data",     [WAT_SPACE_TAG] = "tag"};
 
 static bool fail_nomem(wat_parser *ps)
 {
@@ -134,41 +147,138 @@ bool wat_peek_field(wat_parser *ps, const char *kw)
     return wat_next(&copy) && wat_is_keyword(&copy.tok, kw);
 }
 
-static bool expect_keyword(wat_parser *ps, const char *kw)
+/* The abstract heap types and the reference type abbreviations, with their bytes. */
+static const struct {
+    const char *heap, *ref;
+    uint8_t byte;
+} abstract_types[] = {{"func", "funcref", 0x70},       {"extern", "externref", 0x6F},
+                      {"any", "anyref", 0x6E},         {"eq", "eqref", 0x6D},
+                      {"i31", "i31ref", 0x6C},         {"struct", "structref", 0x6B},
+                      {"array", "arrayref", 0x6A},     {"none", "nullref", 0x71},
+                      {"nofunc", "nullfuncref", 0x73}, {"noextern", "nullexternref", 0x72},
+                      {"exn", "exnref", 0x69},         {"noexn", "nullexnref", 0x74}};
+
+static void vt_byte(wat_vt *vt, uint8_t byte)
 {
-    return wat_is_keyword(cur(ps), kw) ? wat_advance(ps) : wat_unexpected(ps);
+    vt->b[vt->len++] = byte;
 }
 
-bool wat_reftype_kw(const wat_token *t, wasm_valtype *out)
+/* A type index as s33 (non-negative: at most 5 bytes). */
+static void vt_index(wat_vt *vt, uint32_t x)
 {
-    if (wat_is_keyword(t, "funcref"))
-        *out = WASM_VT_FUNCREF;
-    else if (wat_is_keyword(t, "externref"))
-        *out = WASM_VT_EXTERNREF;
-    else
-        return false;
-    return true;
+    uint64_t v = x;
+    for (;;) {
+        uint8_t byte = v & 0x7F;
+        v >>= 7;
+        bool done = v == 0 && !(byte & 0x40);
+        vt_byte(vt, done ? byte : (uint8_t)(byte | 0x80));
+        if (done)
+            return;
+    }
 }
 
-bool wat_valtype(wat_parser *ps, wasm_valtype *out)
+void wat_put_vt(wat_buf *b, const wat_vt *vt)
 {
-    static const struct {
-        const char *name;
-        wasm_valtype type;
-    } types[] = {{"i32", WASM_VT_I32},
-                 {"i64", WASM_VT_I64},
-                 {"f32", WASM_VT_F32},
-                 {"f64", WASM_VT_F64},
-                 {"v128", WASM_VT_V128}};
-    for (size_t i = 0; i < KILN_ARRAY_LEN(types); i++) {
-        if (wat_is_keyword(cur(ps), types[i].name)) {
-            *out = types[i].type;
+    wat_put_bytes(b, vt->b, vt->len);
+}
+
+bool wat_heaptype(wat_parser *ps, wat_vt *out)
+{
+    out->len = 0;
+    for (size_t i = 0; i < KILN_ARRAY_LEN(abstract_types); i++) {
+        if (wat_is_keyword(cur(ps), abstract_types[i].heap)) {
+            vt_byte(out, abstract_types[i].byte);
             return wat_advance(ps);
         }
     }
-    if (wat_reftype_kw(cur(ps), out))
-        return wat_advance(ps);
-    return wat_unexpected(ps);
+    uint32_t x;
+    if (!wat_index(ps, WAT_SPACE_TYPE, &x))
+        return false;
+    vt_index(out, x);
+    return true;
+}
+
+bool wat_at_reftype(wat_parser *ps)
+{
+    for (size_t i = 0; i < KILN_ARRAY_LEN(abstract_types); i++)
+        if (wat_is_keyword(cur(ps), abstract_types[i].ref))
+            return true;
+    return wat_peek_field(ps, "ref");
+}
+
+bool wat_at_valtype(wat_parser *ps)
+{
+    return cur(ps)->kind == WAT_KEYWORD || wat_peek_field(ps, "ref");
+}
+
+/* Where a type should be: a keyword the reference interpreter's lexer does not know at all
+ * (no instruction, no word of the grammar: anyfunc) is "unknown operator NAME" there;
+ * anything else "unexpected token". */
+static bool not_a_type(wat_parser *ps)
+{
+    static const char *const words[] = {
+        "i32",    "i64",    "f32",        "f64",     "v128",    "i8",        "i16",
+        "null",   "ref",    "mut",        "param",   "result",  "local",     "type",
+        "module", "import", "export",     "table",   "memory",  "global",    "elem",
+        "data",   "start",  "offset",     "item",    "declare", "then",      "sub",
+        "final",  "rec",    "field",      "tag",     "do",      "catch_ref", "catch_all_ref",
+        "binary", "quote",  "definition", "instance"};
+    const wat_token *t = cur(ps);
+    if (t->kind != WAT_KEYWORD || wat_names_get(&ps->ops, t->text, t->len) != UINT32_MAX ||
+        wat_at_reftype(ps))
+        return wat_unexpected(ps);
+    for (size_t i = 0; i < KILN_ARRAY_LEN(words); i++)
+        if (wat_is_keyword(t, words[i]))
+            return wat_unexpected(ps);
+    for (size_t i = 0; i < KILN_ARRAY_LEN(abstract_types); i++)
+        if (wat_is_keyword(t, abstract_types[i].heap))
+            return wat_unexpected(ps);
+    if (memchr(t->text, '=', t->len)) /* offset=, align= */
+        return wat_unexpected(ps);
+    return wat_fail(ps->d, t, "unknown operator %.*s", (int)(t->len > 64 ? 64 : t->len), t->text);
+}
+
+bool wat_reftype(wat_parser *ps, wat_vt *out)
+{
+    out->len = 0;
+    for (size_t i = 0; i < KILN_ARRAY_LEN(abstract_types); i++) {
+        if (wat_is_keyword(cur(ps), abstract_types[i].ref)) {
+            vt_byte(out, abstract_types[i].byte);
+            return wat_advance(ps);
+        }
+    }
+    if (!wat_peek_field(ps, "ref"))
+        return not_a_type(ps);
+    if (!wat_advance(ps) || !wat_advance(ps))
+        return false;
+    bool null = wat_is_keyword(cur(ps), "null");
+    if (null && !wat_advance(ps))
+        return false;
+    wat_vt ht;
+    if (!wat_heaptype(ps, &ht) || !wat_expect_rpar(ps))
+        return false;
+    /* (ref null abstract) is written as its abbreviation's byte. */
+    if (!(null && ht.len == 1 && ht.b[0] >= 0x69))
+        vt_byte(out, null ? 0x63 : 0x64);
+    memcpy(out->b + out->len, ht.b, ht.len);
+    out->len = (uint8_t)(out->len + ht.len);
+    return true;
+}
+
+bool wat_valtype(wat_parser *ps, wat_vt *out)
+{
+    static const struct {
+        const char *name;
+        uint8_t byte;
+    } types[] = {{"i32", 0x7F}, {"i64", 0x7E}, {"f32", 0x7D}, {"f64", 0x7C}, {"v128", 0x7B}};
+    for (size_t i = 0; i < KILN_ARRAY_LEN(types); i++) {
+        if (wat_is_keyword(cur(ps), types[i].name)) {
+            out->len = 1;
+            out->b[0] = types[i].byte;
+            return wat_advance(ps);
+        }
+    }
+    return wat_reftype(ps, out);
 }
 
 bool wat_index(wat_parser *ps, int space, uint32_t *out)
@@ -225,35 +335,34 @@ static bool put_name(wat_parser *ps, wat_buf *b)
  * Types
  */
 
-/* The key of a function type in the type table: param count (4 bytes), then the types. */
-static bool type_key(wat_parser *ps, const wasm_valtype *params, uint32_t np,
-                     const wasm_valtype *results, uint32_t nr, char **key, size_t *len)
+/* A copy of b's bytes in the arena (b may be empty). */
+static const uint8_t *arena_copy(wat_parser *ps, const uint8_t *bytes, size_t n)
 {
-    size_t n = 4 + (size_t)np + nr;
-    char *k = ARENA_ARRAY(ps->arena, char, n);
-    if (!k)
-        return fail_nomem(ps);
-    memcpy(k, &np, 4);
-    if (np)
-        memcpy(k + 4, params, np);
-    if (nr)
-        memcpy(k + 4 + np, results, nr);
-    *key = k;
-    *len = n;
-    return true;
+    uint8_t *c = ARENA_ARRAY(ps->arena, uint8_t, n ? n : 1);
+    if (c && n)
+        memcpy(c, bytes, n);
+    return c;
 }
 
-/* Appends a type (explicit or implicit); *out = its index. Keeps the first index of each
- * signature in ps->sigs, so that implicit type uses find the smallest equal type. */
-static bool add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
-                     const wasm_valtype *results, uint32_t nr, uint32_t *out)
+/* Whether type i is a plain func type: final, no supertypes, alone in its rec group (the
+ * only kind an implicit type use matches). */
+static bool plain_func(const wat_type *t)
+{
+    return t->kind == 0x60 && t->final && t->super_count == 0 && t->group_first &&
+           t->group_size == 1;
+}
+
+/* Appends a type (explicit or implicit); *out = its index. A plain func type's encoding goes
+ * into ps->sigs (first index wins), so that implicit type uses find the smallest equal
+ * one; a type in a rec group is entered by end_rec_group once the group is complete. */
+static bool add_type(wat_parser *ps, const wat_type *t, uint32_t *out)
 {
     if (ps->type_count >= KILN_MAX_TYPES)
         return kiln_diag_set(ps->d, KILN_ERR_LIMIT, cur(ps)->offset, "too many types: more than %u",
                              KILN_MAX_TYPES);
     if (ps->type_count == ps->type_cap) {
         uint32_t cap = ps->type_cap ? ps->type_cap * 2 : 16;
-        wat_functype *grown = ARENA_ARRAY(ps->arena, wat_functype, cap);
+        wat_type *grown = ARENA_ARRAY(ps->arena, wat_type, cap);
         if (!grown)
             return fail_nomem(ps);
         if (ps->type_count)
@@ -261,41 +370,71 @@ static bool add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
         ps->types = grown;
         ps->type_cap = cap;
     }
-    char *key = NULL;
-    size_t len = 0;
-    if (!type_key(ps, params, np, results, nr, &key, &len))
-        return false;
-    wat_functype *ft = &ps->types[ps->type_count];
-    ft->param_count = np;
-    ft->result_count = nr;
-    ft->types = (wasm_valtype *)key + 4;
-    uint32_t old;
-    if (!wat_names_add(&ps->sigs, ps->arena, key, len, ps->type_count, &old) && old == UINT32_MAX)
-        return fail_nomem(ps);
+    ps->types[ps->type_count] = *t;
+    if (plain_func(t)) {
+        uint32_t old;
+        if (!wat_names_add(&ps->sigs, ps->arena, (const char *)t->body, t->body_len, ps->type_count,
+                           &old) &&
+            old == UINT32_MAX)
+            return fail_nomem(ps);
+    }
     *out = ps->type_count++;
     return true;
 }
 
-uint32_t wat_find_or_add_type(wat_parser *ps, const wasm_valtype *params, uint32_t np,
-                              const wasm_valtype *results, uint32_t nr)
+/* The func type params -> results as a wat_type (its encoding in the arena). */
+static bool func_type_of(wat_parser *ps, const wat_buf *params, uint32_t np, const wat_buf *results,
+                         uint32_t nr, wat_type *t)
 {
-    char *key = NULL;
-    size_t len = 0;
-    if (!type_key(ps, params, np, results, nr, &key, &len))
+    memset(t, 0, sizeof *t);
+    wat_buf body = WAT_BUF(ps);
+    wat_put_byte(&body, 0x60);
+    wat_put_u32(&body, np);
+    size_t p_at = body.len;
+    wat_put_bytes(&body, params->data, params->len);
+    wat_put_u32(&body, nr);
+    size_t r_at = body.len;
+    wat_put_bytes(&body, results->data, results->len);
+    const uint8_t *copy = body.failed ? NULL : arena_copy(ps, body.data, body.len);
+    size_t len = body.len;
+    wat_buf_free(&body);
+    if (!copy)
+        return fail_nomem(ps);
+    t->kind = 0x60;
+    t->final = true;
+    t->group_first = true;
+    t->group_size = 1;
+    t->param_count = np;
+    t->result_count = nr;
+    t->params = copy + p_at;
+    t->params_len = params->len;
+    t->results = copy + r_at;
+    t->results_len = results->len;
+    t->body = copy;
+    t->body_len = len;
+    return true;
+}
+
+uint32_t wat_find_or_add_type(wat_parser *ps, const wat_buf *params, uint32_t np,
+                              const wat_buf *results, uint32_t nr)
+{
+    wat_type t;
+    if (!func_type_of(ps, params, np, results, nr, &t))
         return UINT32_MAX;
-    uint32_t i = wat_names_get(&ps->sigs, key, len);
+    uint32_t i = wat_names_get(&ps->sigs, (const char *)t.body, t.body_len);
     if (i != UINT32_MAX)
         return i;
-    if (!add_type(ps, params, np, results, nr, &i))
+    if (!add_type(ps, &t, &i))
         return UINT32_MAX;
     return i;
 }
 
-/* ('(' 'param' ...')')* ('(' 'result' ... ')')* into params and results (one byte per
- * type). bind: parameter names become locals. */
+/* ('(' 'param' ...')')* ('(' 'result' ... ')')* into params and results (encodings; *np and
+ * *nr count the types). bind: parameter names become locals. */
 static bool params_results(wat_parser *ps, bool bind, bool allow_names, wat_buf *params,
-                           wat_buf *results)
+                           uint32_t *np, wat_buf *results, uint32_t *nr)
 {
+    *np = *nr = 0;
     while (wat_peek_field(ps, "param")) {
         if (!wat_advance(ps) || !wat_advance(ps))
             return false;
@@ -303,10 +442,11 @@ static bool params_results(wat_parser *ps, bool bind, bool allow_names, wat_buf 
             if (!allow_names)
                 return wat_unexpected(ps);
             wat_token id = *cur(ps);
-            wasm_valtype vt;
+            wat_vt vt;
             if (!wat_advance(ps) || !wat_valtype(ps, &vt))
                 return false;
-            wat_put_byte(params, vt);
+            wat_put_vt(params, &vt);
+            (*np)++;
             if (bind) {
                 uint32_t old;
                 if (!wat_names_add(&ps->locals, ps->arena, id.name, id.name_len, ps->local_count,
@@ -316,11 +456,12 @@ static bool params_results(wat_parser *ps, bool bind, bool allow_names, wat_buf 
                 ps->local_count++;
             }
         } else {
-            while (cur(ps)->kind == WAT_KEYWORD) {
-                wasm_valtype vt;
+            while (wat_at_valtype(ps)) {
+                wat_vt vt;
                 if (!wat_valtype(ps, &vt))
                     return false;
-                wat_put_byte(params, vt);
+                wat_put_vt(params, &vt);
+                (*np)++;
                 if (bind)
                     ps->local_count++;
             }
@@ -331,11 +472,12 @@ static bool params_results(wat_parser *ps, bool bind, bool allow_names, wat_buf 
     while (wat_peek_field(ps, "result")) {
         if (!wat_advance(ps) || !wat_advance(ps))
             return false;
-        while (cur(ps)->kind == WAT_KEYWORD) {
-            wasm_valtype vt;
+        while (wat_at_valtype(ps)) {
+            wat_vt vt;
             if (!wat_valtype(ps, &vt))
                 return false;
-            wat_put_byte(results, vt);
+            wat_put_vt(results, &vt);
+            (*nr)++;
         }
         if (!wat_expect_rpar(ps))
             return false;
@@ -344,7 +486,7 @@ static bool params_results(wat_parser *ps, bool bind, bool allow_names, wat_buf 
         return wat_advance(ps) && wat_unexpected(ps);
     if (params->failed || results->failed)
         return fail_nomem(ps);
-    if (params->len > KILN_MAX_PARAMS || results->len > KILN_MAX_RESULTS)
+    if (*np > KILN_MAX_PARAMS || *nr > KILN_MAX_RESULTS)
         return kiln_diag_set(ps->d, KILN_ERR_LIMIT, cur(ps)->offset,
                              "too many parameters or results: more than %u", KILN_MAX_PARAMS);
     return true;
@@ -377,28 +519,34 @@ static bool typeuse(wat_parser *ps, bool bind_params, bool allow_param_names, bo
         out->has_type = true;
     }
     wat_buf params = WAT_BUF(ps), results = WAT_BUF(ps);
-    bool ok = params_results(ps, bind_params, allow_param_names, &params, &results);
-    out->has_inline = params.len || results.len;
+    uint32_t np = 0, nr = 0;
+    bool ok = params_results(ps, bind_params, allow_param_names, &params, &np, &results, &nr);
+    out->has_inline = np || nr;
     if (ok && out->has_type && out->type_index >= ps->type_count) {
         /* No such type: with inline types there is nothing to check them against; without,
          * the index is written as it is and kiln_validate reports it. */
         if (out->has_inline)
             ok = wat_fail(ps->d, &type_tok, "unknown type");
     } else if (ok && out->has_type) {
-        const wat_functype *ft = &ps->types[out->type_index];
+        const wat_type *ft = &ps->types[out->type_index];
         if (out->has_inline &&
-            (ft->param_count != params.len || ft->result_count != results.len ||
-             (params.len && memcmp(ft->types, params.data, params.len) != 0) ||
-             (results.len && memcmp(ft->types + ft->param_count, results.data, results.len))))
+            (ft->kind != 0x60 || ft->param_count != np || ft->result_count != nr ||
+             ft->params_len != params.len || ft->results_len != results.len ||
+             (params.len && memcmp(ft->params, params.data, params.len) != 0) ||
+             (results.len && memcmp(ft->results, results.data, results.len) != 0)))
             ok = wat_fail(ps->d, &type_tok, "inline function type");
-        if (ok && bind_params && !out->has_inline)
+        if (ok && bind_params && !out->has_inline && ft->kind == 0x60)
             ps->local_count += ft->param_count;
-    } else if (ok && block && params.len == 0 && results.len <= 1) {
+    } else if (ok && block && np == 0 && nr <= 1) {
         out->is_short = true;
-        out->short_type = results.len ? results.data[0] : 0x40;
+        out->short_vt.len = 1;
+        out->short_vt.b[0] = 0x40;
+        if (nr == 1) {
+            out->short_vt.len = (uint8_t)results.len;
+            memcpy(out->short_vt.b, results.data, results.len);
+        }
     } else if (ok) {
-        out->type_index = wat_find_or_add_type(ps, params.data, (uint32_t)params.len, results.data,
-                                               (uint32_t)results.len);
+        out->type_index = wat_find_or_add_type(ps, &params, np, &results, nr);
         ok = out->type_index != UINT32_MAX;
     }
     wat_buf_free(&params);
@@ -444,31 +592,237 @@ static bool define(wat_parser *ps, int space, const wat_token *id)
     return true;
 }
 
-/* (type id? (func ...)) */
+/* storagetype ::= valtype | 'i8' | 'i16' */
+static bool storage_type(wat_parser *ps, wat_buf *b)
+{
+    if (wat_is_keyword(cur(ps), "i8") || wat_is_keyword(cur(ps), "i16")) {
+        wat_put_byte(b, wat_is_keyword(cur(ps), "i8") ? 0x78 : 0x77);
+        return wat_advance(ps);
+    }
+    wat_vt vt;
+    if (!wat_valtype(ps, &vt))
+        return false;
+    wat_put_vt(b, &vt);
+    return true;
+}
+
+/* fieldtype ::= storagetype | '(' 'mut' storagetype ')'; written type, mutability. */
+static bool field_type(wat_parser *ps, wat_buf *b)
+{
+    if (wat_peek_field(ps, "mut")) {
+        if (!wat_advance(ps) || !wat_advance(ps) || !storage_type(ps, b) || !wat_expect_rpar(ps))
+            return false;
+        wat_put_byte(b, 1);
+        return true;
+    }
+    if (!storage_type(ps, b))
+        return false;
+    wat_put_byte(b, 0);
+    return true;
+}
+
+/* comptype ::= '(' 'func' (param)* (result)* ')'
+ *            | '(' 'struct' ('(' 'field' id fieldtype ')' | '(' 'field' fieldtype* ')')* ')'
+ *            | '(' 'array' fieldtype ')'
+ * into t (kind, encoding, func counts, field names). */
+static bool comp_type(wat_parser *ps, wat_type *t)
+{
+    if (!wat_expect_lpar(ps))
+        return false;
+    wat_buf body = WAT_BUF(ps), fields = WAT_BUF(ps);
+    bool ok = true;
+    if (wat_is_keyword(cur(ps), "func")) {
+        wat_buf params = WAT_BUF(ps), results = WAT_BUF(ps);
+        uint32_t np, nr;
+        ok = wat_advance(ps) && params_results(ps, false, true, &params, &np, &results, &nr) &&
+             func_type_of(ps, &params, np, &results, nr, t);
+        wat_buf_free(&params);
+        wat_buf_free(&results);
+    } else if (wat_is_keyword(cur(ps), "struct")) {
+        memset(t, 0, sizeof *t);
+        t->kind = 0x5F;
+        ok = wat_advance(ps);
+        uint32_t count = 0;
+        while (ok && wat_peek_field(ps, "field")) {
+            ok = wat_advance(ps) && wat_advance(ps);
+            if (ok && cur(ps)->kind == WAT_ID) {
+                wat_token id = *cur(ps);
+                uint32_t old;
+                if (!wat_names_add(&t->fields, ps->arena, id.name, id.name_len, count, &old))
+                    ok = old == UINT32_MAX ? fail_nomem(ps)
+                                           : wat_fail(ps->d, &id, "duplicate field");
+                ok = ok && wat_advance(ps) && field_type(ps, &fields);
+                count++;
+            } else {
+                while (ok && cur(ps)->kind != WAT_RPAR) {
+                    ok = field_type(ps, &fields);
+                    count++;
+                }
+            }
+            ok = ok && wat_expect_rpar(ps);
+        }
+        wat_put_byte(&body, 0x5F);
+        wat_put_u32(&body, count);
+        wat_put_buf(&body, &fields);
+        t->param_count = count;
+    } else if (wat_is_keyword(cur(ps), "array")) {
+        memset(t, 0, sizeof *t);
+        t->kind = 0x5E;
+        wat_put_byte(&body, 0x5E);
+        ok = wat_advance(ps) && field_type(ps, &body);
+    } else {
+        ok = wat_unexpected(ps);
+    }
+    if (ok && t->kind != 0x60) {
+        t->body = body.failed ? NULL : arena_copy(ps, body.data, body.len);
+        t->body_len = body.len;
+        if (!t->body)
+            ok = fail_nomem(ps);
+    }
+    wat_buf_free(&body);
+    wat_buf_free(&fields);
+    return ok && wat_expect_rpar(ps);
+}
+
+/* subtype ::= comptype | '(' 'sub' 'final'? typeidx* comptype ')' */
+static bool sub_type(wat_parser *ps, wat_type *t)
+{
+    if (!wat_peek_field(ps, "sub")) {
+        if (!comp_type(ps, t))
+            return false;
+        t->final = true;
+        return true;
+    }
+    if (!wat_advance(ps) || !wat_advance(ps))
+        return false;
+    bool final = wat_is_keyword(cur(ps), "final");
+    if (final && !wat_advance(ps))
+        return false;
+    wat_buf supers = WAT_BUF(ps);
+    uint32_t n = 0;
+    bool ok = true;
+    while (ok && (cur(ps)->kind == WAT_ID || cur(ps)->kind == WAT_NUM)) {
+        uint32_t x;
+        ok = wat_index(ps, WAT_SPACE_TYPE, &x);
+        wat_put_bytes(&supers, &x, sizeof x);
+        n++;
+    }
+    ok = ok && comp_type(ps, t) && wat_expect_rpar(ps);
+    if (ok) {
+        t->final = final;
+        t->super_count = n;
+        uint32_t *copy = ARENA_ARRAY(ps->arena, uint32_t, n ? n : 1);
+        if (!copy || supers.failed)
+            ok = fail_nomem(ps);
+        else if (n)
+            memcpy(copy, supers.data, (size_t)n * sizeof *copy);
+        t->supers = copy;
+    }
+    wat_buf_free(&supers);
+    return ok;
+}
+
+/* type ::= '(' 'type' id? subtype ')', after the keyword (the name was given in pass 0). */
 static bool collect_type(wat_parser *ps)
 {
-    wat_token id = *cur(ps);
-    if (id.kind == WAT_ID && !wat_advance(ps))
+    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
         return false;
-    if (!wat_expect_lpar(ps) || !expect_keyword(ps, "func"))
+    wat_type t;
+    memset(&t, 0, sizeof t);
+    if (!sub_type(ps, &t) || !wat_expect_rpar(ps))
         return false;
-    wat_buf params = WAT_BUF(ps), results = WAT_BUF(ps);
-    bool ok = params_results(ps, false, true, &params, &results) && wat_expect_rpar(ps) &&
-              wat_expect_rpar(ps);
+    t.group_first = !ps->in_rec;
+    t.group_size = ps->in_rec ? 0 : 1;
     uint32_t index;
-    if (ok)
-        ok = add_type(ps, params.data, (uint32_t)params.len, results.data, (uint32_t)results.len,
-                      &index);
-    wat_buf_free(&params);
-    wat_buf_free(&results);
-    if (ok && id.kind == WAT_ID) {
-        uint32_t old;
-        if (!wat_names_add(&ps->names[WAT_SPACE_TYPE], ps->arena, id.name, id.name_len, index,
-                           &old))
-            ok = old == UINT32_MAX ? fail_nomem(ps) : wat_fail(ps->d, &id, "duplicate type");
+    return add_type(ps, &t, &index);
+}
+
+/* rec ::= '(' 'rec' type* ')', after the keyword. */
+static bool collect_rec(wat_parser *ps)
+{
+    uint32_t start = ps->type_count;
+    ps->in_rec = true;
+    while (wat_peek_field(ps, "type")) {
+        if (!wat_advance(ps) || !wat_advance(ps) || !collect_type(ps)) {
+            ps->in_rec = false;
+            return false;
+        }
     }
-    ps->counts[WAT_SPACE_TYPE] = ps->type_count;
-    return ok;
+    ps->in_rec = false;
+    if (!wat_expect_rpar(ps))
+        return false;
+    uint32_t n = ps->type_count - start;
+    if (n == 0) {
+        /* An empty group: no type, but an entry of the type section. */
+        if (ps->empty_rec_count == ps->empty_rec_cap) {
+            if (ps->empty_rec_cap >= KILN_MAX_TYPES)
+                return kiln_diag_set(ps->d, KILN_ERR_LIMIT, cur(ps)->offset,
+                                     "too many types: more than %u", KILN_MAX_TYPES);
+            uint32_t cap = ps->empty_rec_cap ? ps->empty_rec_cap * 2 : 8;
+            uint32_t *grown = ARENA_ARRAY(ps->arena, uint32_t, cap);
+            if (!grown)
+                return fail_nomem(ps);
+            if (ps->empty_rec_count)
+                memcpy(grown, ps->empty_recs, ps->empty_rec_count * sizeof *grown);
+            ps->empty_recs = grown;
+            ps->empty_rec_cap = cap;
+        }
+        ps->empty_recs[ps->empty_rec_count++] = start;
+        return true;
+    }
+    wat_type *first = &ps->types[start];
+    first->group_first = true;
+    first->group_size = n;
+    if (plain_func(first)) { /* (rec (type (func ...))) is a plain type too */
+        uint32_t old;
+        if (!wat_names_add(&ps->sigs, ps->arena, (const char *)first->body, first->body_len, start,
+                           &old) &&
+            old == UINT32_MAX)
+            return fail_nomem(ps);
+    }
+    return true;
+}
+
+/* Pass 0: the names of the types, (type $t ...) alone or in (rec ...), so that a type can
+ * refer to any other by name. At the field's keyword; skips the field. */
+/* A type's index and name for pass 0. A duplicate name goes to ps->type_dup (the first
+ * one) and the pass goes on, so that the names after it are known to pass 1 too. */
+static bool name_type(wat_parser *ps, const wat_token *id)
+{
+    if (id->kind == WAT_ID &&
+        wat_names_get(&ps->names[WAT_SPACE_TYPE], id->name, id->name_len) != UINT32_MAX) {
+        if (ps->type_dup->code == KILN_OK)
+            wat_fail(ps->type_dup, id, "duplicate type");
+        return define(ps, WAT_SPACE_TYPE, NULL);
+    }
+    return define(ps, WAT_SPACE_TYPE, id);
+}
+
+static bool name_types(wat_parser *ps)
+{
+    wat_token kw = *cur(ps);
+    if (!wat_advance(ps))
+        return false;
+    if (wat_is_keyword(&kw, "type")) {
+        if (!name_type(ps, cur(ps)))
+            return false;
+    } else if (wat_is_keyword(&kw, "rec")) {
+        while (wat_peek_field(ps, "type")) {
+            wat_lexer save = ps->lx;
+            if (!wat_advance(ps) || !wat_advance(ps) || !name_type(ps, cur(ps)))
+                return false;
+            ps->lx = save;
+            if (!skip_balanced(ps))
+                return false;
+        }
+    }
+    while (cur(ps)->kind != WAT_RPAR) {
+        if (cur(ps)->kind == WAT_EOF)
+            return wat_unexpected(ps);
+        if (!(cur(ps)->kind == WAT_LPAR ? skip_balanced(ps) : wat_advance(ps)))
+            return false;
+    }
+    return wat_advance(ps);
 }
 
 static int space_of_keyword(const wat_token *t)
@@ -481,13 +835,38 @@ static int space_of_keyword(const wat_token *t)
         return WAT_SPACE_MEMORY;
     if (wat_is_keyword(t, "global"))
         return WAT_SPACE_GLOBAL;
+    if (wat_is_keyword(t, "tag"))
+        return WAT_SPACE_TAG;
     return -1;
 }
 
 static const char *const def_names[WAT_SPACE_COUNT] = {[WAT_SPACE_FUNC] = "function",
                                                        [WAT_SPACE_TABLE] = "table",
                                                        [WAT_SPACE_MEMORY] = "memory",
-                                                       [WAT_SPACE_GLOBAL] = "global"};
+                                                       [WAT_SPACE_GLOBAL] = "global",
+                                                       [WAT_SPACE_TAG] = "tag"};
+
+/* Memory index is an i64 memory: its memargs' offsets may be u64. */
+static bool set_memory64(wat_parser *ps, uint32_t index)
+{
+    if (index >= ps->memory64_cap) {
+        uint32_t cap = ps->memory64_cap ? ps->memory64_cap : 8;
+        while (cap <= index && cap < UINT32_MAX / 2)
+            cap *= 2;
+        if (cap <= index)
+            return true; /* absurd counts: the decoder's limits report them */
+        uint8_t *grown = ARENA_ARRAY(ps->arena, uint8_t, cap);
+        if (!grown)
+            return fail_nomem(ps);
+        memset(grown, 0, cap);
+        if (ps->memory64_cap)
+            memcpy(grown, ps->memory64, ps->memory64_cap);
+        ps->memory64 = grown;
+        ps->memory64_cap = cap;
+    }
+    ps->memory64[index] = 1;
+    return true;
+}
 
 /* An import of space after a definition is malformed ("import after function"). */
 static bool check_import_order(wat_parser *ps, int first_def, const wat_token *at)
@@ -501,11 +880,10 @@ static bool check_import_order(wat_parser *ps, int first_def, const wat_token *a
 static bool collect_field(wat_parser *ps, int *first_def)
 {
     wat_token kw = *cur(ps);
-    if (wat_is_keyword(&kw, "type")) {
-        if (!wat_advance(ps) || !collect_type(ps))
-            return false;
-        return true;
-    }
+    if (wat_is_keyword(&kw, "type"))
+        return wat_advance(ps) && collect_type(ps);
+    if (wat_is_keyword(&kw, "rec"))
+        return wat_advance(ps) && collect_rec(ps);
     int space = space_of_keyword(&kw);
     if (wat_is_keyword(&kw, "import")) {
         if (!check_import_order(ps, *first_def, &kw))
@@ -526,6 +904,11 @@ static bool collect_field(wat_parser *ps, int *first_def)
             return wat_unexpected(ps);
         if (!wat_advance(ps) || !define(ps, space, cur(ps)))
             return false;
+        if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+            return false;
+        if (space == WAT_SPACE_MEMORY && wat_is_keyword(cur(ps), "i64") &&
+            !set_memory64(ps, ps->counts[space] - 1))
+            return false;
         /* Skip to the description's ")"; the import's own follows below. */
         while (cur(ps)->kind != WAT_RPAR) {
             if (cur(ps)->kind == WAT_EOF)
@@ -543,9 +926,14 @@ static bool collect_field(wat_parser *ps, int *first_def)
         if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
             return false;
         bool imported = false;
+        uint32_t index = ps->counts[space] - 1;
         for (;;) {
-            wasm_valtype rt;
-            if (space == WAT_SPACE_TABLE && wat_reftype_kw(cur(ps), &rt)) {
+            if ((space == WAT_SPACE_TABLE || space == WAT_SPACE_MEMORY) &&
+                cur(ps)->kind == WAT_KEYWORD) {
+                /* i64, a reference type, ...: (elem ...) or (data ...) may follow */
+                if (space == WAT_SPACE_MEMORY && wat_is_keyword(cur(ps), "i64") &&
+                    !set_memory64(ps, index))
+                    return false;
                 if (!wat_advance(ps))
                     return false;
                 continue;
@@ -594,15 +982,20 @@ static bool collect_field(wat_parser *ps, int *first_def)
  * Pass 2: the sections.
  */
 
-/* limits ::= u32 u32? */
+/* addrtype? limits, with limits ::= n m?: i32 (the default) takes u32s, i64 u64s. Written
+ * flags (bit 0: a maximum, bit 2: i64), min, max? */
 static bool limits(wat_parser *ps, wat_buf *b)
 {
+    bool is64 = wat_is_keyword(cur(ps), "i64");
+    if ((is64 || wat_is_keyword(cur(ps), "i32")) && !wat_advance(ps))
+        return false;
+    uint64_t lim = is64 || ps->wasm3 ? UINT64_MAX : UINT32_MAX;
     uint64_t min, max = 0;
     const wat_token *t = cur(ps);
     if (t->kind != WAT_NUM || !t->is_nat || !t->is_int)
         return wat_unexpected(ps);
-    if (!wat_nat_u64(t, &min) || min > UINT32_MAX)
-        return wat_fail(ps->d, t, "i32 constant out of range");
+    if (!wat_nat_u64(t, &min) || min > lim)
+        return wat_fail(ps->d, t, is64 ? "constant out of range" : "i32 constant out of range");
     if (!wat_advance(ps))
         return false;
     t = cur(ps);
@@ -610,30 +1003,26 @@ static bool limits(wat_parser *ps, wat_buf *b)
     if (has_max) {
         if (!t->is_nat || !t->is_int)
             return wat_unexpected(ps);
-        if (!wat_nat_u64(t, &max) || max > UINT32_MAX)
-            return wat_fail(ps->d, t, "i32 constant out of range");
+        if (!wat_nat_u64(t, &max) || max > lim)
+            return wat_fail(ps->d, t, is64 ? "constant out of range" : "i32 constant out of range");
         if (!wat_advance(ps))
             return false;
     }
-    wat_put_byte(b, has_max ? 1 : 0);
-    wat_put_u32(b, (uint32_t)min);
+    wat_put_byte(b, (uint8_t)((has_max ? 1 : 0) | (is64 ? 4 : 0)));
+    wat_put_u64(b, min);
     if (has_max)
-        wat_put_u32(b, (uint32_t)max);
+        wat_put_u64(b, max);
     return true;
 }
 
-/* tabletype ::= limits reftype; written reftype, limits. */
-static bool table_type(wat_parser *ps, wat_buf *b)
+/* tabletype ::= addrtype? limits reftype; written reftype, limits. *rt = the reftype. */
+static bool table_type(wat_parser *ps, wat_buf *b, wat_vt *rt)
 {
     wat_buf lim = WAT_BUF(ps);
-    bool ok = limits(ps, &lim);
-    wasm_valtype rt = 0;
-    if (ok && !wat_reftype_kw(cur(ps), &rt))
-        ok = wat_unexpected(ps);
+    bool ok = limits(ps, &lim) && wat_reftype(ps, rt);
     if (ok) {
-        wat_put_byte(b, rt);
+        wat_put_vt(b, rt);
         wat_put_buf(b, &lim);
-        ok = wat_advance(ps);
     }
     wat_buf_free(&lim);
     return ok;
@@ -642,17 +1031,17 @@ static bool table_type(wat_parser *ps, wat_buf *b)
 /* globaltype ::= valtype | '(' 'mut' valtype ')' */
 static bool global_type(wat_parser *ps, wat_buf *b)
 {
-    wasm_valtype vt;
+    wat_vt vt;
     if (wat_peek_field(ps, "mut")) {
         if (!wat_advance(ps) || !wat_advance(ps) || !wat_valtype(ps, &vt) || !wat_expect_rpar(ps))
             return false;
-        wat_put_byte(b, vt);
+        wat_put_vt(b, &vt);
         wat_put_byte(b, 1);
         return true;
     }
     if (!wat_valtype(ps, &vt))
         return false;
-    wat_put_byte(b, vt);
+    wat_put_vt(b, &vt);
     wat_put_byte(b, 0);
     return true;
 }
@@ -702,12 +1091,25 @@ static bool import_desc(wat_parser *ps, wat_sections *s, int space)
         wat_put_u32(b, tu.type_index);
         return true;
     }
-    case WAT_SPACE_TABLE:
+    case WAT_SPACE_TABLE: {
         wat_put_byte(b, WASM_EXTERN_TABLE);
-        return table_type(ps, b);
+        wat_vt rt;
+        return table_type(ps, b, &rt);
+    }
     case WAT_SPACE_MEMORY:
         wat_put_byte(b, WASM_EXTERN_MEMORY);
         return limits(ps, b);
+    case WAT_SPACE_TAG: {
+        ps->local_count = 0;
+        ps->locals = (wat_names){0};
+        wat_typeref tu;
+        if (!wat_typeuse(ps, false, true, &tu))
+            return false;
+        wat_put_byte(b, 4); /* tag: attribute 0 (exception), type index */
+        wat_put_byte(b, 0);
+        wat_put_u32(b, tu.type_index);
+        return true;
+    }
     default:
         wat_put_byte(b, WASM_EXTERN_GLOBAL);
         return global_type(ps, b);
@@ -739,7 +1141,7 @@ static bool func_body(wat_parser *ps, wat_sections *s)
 {
     wat_buf groups = WAT_BUF(ps), body = WAT_BUF(ps);
     uint32_t group_count = 0, run = 0;
-    wasm_valtype run_type = 0;
+    wat_vt run_type = {0};
     bool ok = true;
     while (ok && wat_peek_field(ps, "local")) {
         ok = wat_advance(ps) && wat_advance(ps);
@@ -747,8 +1149,8 @@ static bool func_body(wat_parser *ps, wat_sections *s)
         bool named = ok && id.kind == WAT_ID;
         if (named)
             ok = wat_advance(ps);
-        while (ok && cur(ps)->kind == WAT_KEYWORD) {
-            wasm_valtype vt;
+        while (ok && wat_at_valtype(ps)) {
+            wat_vt vt;
             ok = wat_valtype(ps, &vt);
             if (!ok)
                 break;
@@ -762,12 +1164,12 @@ static bool func_body(wat_parser *ps, wat_sections *s)
                 }
             }
             ps->local_count++;
-            if (run && vt == run_type) {
+            if (run && vt.len == run_type.len && memcmp(vt.b, run_type.b, vt.len) == 0) {
                 run++;
             } else {
                 if (run) {
                     wat_put_u32(&groups, run);
-                    wat_put_byte(&groups, run_type);
+                    wat_put_vt(&groups, &run_type);
                     group_count++;
                 }
                 run = 1;
@@ -780,7 +1182,7 @@ static bool func_body(wat_parser *ps, wat_sections *s)
     }
     if (ok && run) {
         wat_put_u32(&groups, run);
-        wat_put_byte(&groups, run_type);
+        wat_put_vt(&groups, &run_type);
         group_count++;
     }
     if (ok) {
@@ -888,12 +1290,15 @@ static bool elem_item_expr(wat_parser *ps, elem_items *it)
     return ok;
 }
 
-/* elemlist ::= reftype elemexpr* | 'func' funcidx* ; or (legacy) funcidx* alone. */
-static bool elem_list(wat_parser *ps, elem_items *it, wasm_valtype *type)
+/* elemlist ::= reftype elemexpr* | 'func' funcidx* ; or (legacy) funcidx* alone. A func list
+ * has type funcref here (its element kind byte is 0 either way). */
+static bool elem_list(wat_parser *ps, elem_items *it, wat_vt *type)
 {
     it->all_funcs = true;
-    *type = WASM_VT_FUNCREF;
-    if (wat_is_keyword(cur(ps), "func") || (cur(ps)->kind != WAT_KEYWORD)) {
+    type->len = 1;
+    type->b[0] = 0x70;
+    if (!wat_at_reftype(ps) &&
+        (wat_is_keyword(cur(ps), "func") || (cur(ps)->kind != WAT_KEYWORD))) {
         if (wat_is_keyword(cur(ps), "func") && !wat_advance(ps))
             return false;
         while (cur(ps)->kind == WAT_ID || cur(ps)->kind == WAT_NUM)
@@ -901,9 +1306,7 @@ static bool elem_list(wat_parser *ps, elem_items *it, wasm_valtype *type)
                 return false;
         return true;
     }
-    if (!wat_reftype_kw(cur(ps), type))
-        return wat_unexpected(ps);
-    if (!wat_advance(ps))
+    if (!wat_reftype(ps, type))
         return false;
     while (cur(ps)->kind == WAT_LPAR)
         if (!elem_item_expr(ps, it))
@@ -911,26 +1314,37 @@ static bool elem_list(wat_parser *ps, elem_items *it, wasm_valtype *type)
     return true;
 }
 
-/* Writes an element segment the way wat2wasm chooses its flags. */
+static bool is_funcref(const wat_vt *t)
+{
+    return t->len == 1 && t->b[0] == 0x70;
+}
+
+/* Writes an element segment the way wat2wasm chooses its flags; a (ref func) list of
+ * ref.func items is written as indices, as the reference interpreter does. */
 static void put_elem(wat_sections *s, wasm_segmode mode, uint32_t table, const wat_buf *offset,
-                     wasm_valtype type, const elem_items *it)
+                     const wat_vt *type, const elem_items *it)
 {
     wat_buf *b = &s->buf[SEC_ELEM];
-    bool exprs = !(it->all_funcs && type == WASM_VT_FUNCREF);
+    bool ref_func = type->len == 2 && type->b[0] == 0x64 && type->b[1] == 0x70;
+    bool exprs = !(it->all_funcs && (is_funcref(type) || ref_func));
     uint8_t flags = exprs ? 4 : 0;
     if (mode == WASM_SEG_PASSIVE)
         flags |= 1;
     else if (mode == WASM_SEG_DECLARATIVE)
         flags |= 3;
-    else if (table != 0 || (exprs && type != WASM_VT_FUNCREF))
+    else if (table != 0 || (exprs && !is_funcref(type)))
         flags |= 2;
     wat_put_byte(b, flags);
     if (flags & 2 && !(flags & 1))
         wat_put_u32(b, table);
     if (!(flags & 1))
         wat_put_buf(b, offset);
-    if (flags & 3)
-        wat_put_byte(b, exprs ? type : 0x00);
+    if (flags & 3) {
+        if (exprs)
+            wat_put_vt(b, type);
+        else
+            wat_put_byte(b, 0x00);
+    }
     wat_put_u32(b, it->count);
     const wat_buf *items = exprs ? &it->exprs : &it->funcs;
     wat_put_buf(b, items);
@@ -955,6 +1369,18 @@ static bool offset_expr(wat_parser *ps, wat_buf *b)
     return wat_folded_instr(ps, b);
 }
 
+/* Whether expr (ending in 0x0B) is exactly ref.null of the heap type of rt. */
+static bool is_ref_null_of(const wat_buf *expr, const wat_vt *rt)
+{
+    const uint8_t *ht = rt->b + (rt->len > 1 ? 1 : 0);
+    size_t n = rt->len > 1 ? rt->len - 1u : 1;
+    return expr->len == n + 2 && expr->data[0] == 0xD0 && memcmp(expr->data + 1, ht, n) == 0 &&
+           expr->data[expr->len - 1] == 0x0B;
+}
+
+/* table ::= '(' 'table' id? export* ('(' 'import' ..')' tabletype
+ *                                   | tabletype expr?
+ *                                   | addrtype? reftype '(' 'elem' ...')') ')' */
 static bool table_field(wat_parser *ps, wat_sections *s)
 {
     uint32_t index = ps->counts[WAT_SPACE_TABLE]++;
@@ -964,10 +1390,14 @@ static bool table_field(wat_parser *ps, wat_sections *s)
         return false;
     if (wat_peek_field(ps, "import"))
         return inline_import(ps, s) && import_desc(ps, s, WAT_SPACE_TABLE) && wat_expect_rpar(ps);
-    wasm_valtype rt;
-    if (wat_reftype_kw(cur(ps), &rt)) {
+    wat_lexer at_type = ps->lx;
+    bool is64 = wat_is_keyword(cur(ps), "i64");
+    if ((is64 || wat_is_keyword(cur(ps), "i32")) && !wat_advance(ps))
+        return false;
+    wat_vt rt;
+    if (wat_at_reftype(ps)) {
         /* reftype (elem ...): a table just large enough, and an active segment at 0. */
-        if (!wat_advance(ps))
+        if (!wat_reftype(ps, &rt))
             return false;
         if (!wat_peek_field(ps, "elem"))
             return wat_unexpected(ps);
@@ -988,26 +1418,50 @@ static bool table_field(wat_parser *ps, wat_sections *s)
             wat_buf *b = &s->buf[SEC_TABLE];
             mark_entry(ps, b, ps->field_at);
             mark_entry(ps, &s->buf[SEC_ELEM], ps->field_at);
-            wat_put_byte(b, rt);
-            wat_put_byte(b, 1);
+            wat_put_vt(b, &rt);
+            wat_put_byte(b, is64 ? 5 : 1);
             wat_put_u32(b, it.count);
             wat_put_u32(b, it.count);
             s->count[SEC_TABLE]++;
-            static const uint8_t zero[] = {0x41, 0x00, 0x0B}; /* i32.const 0 end */
+            /* i32.const 0 end, or i64.const 0 end */
+            const uint8_t zero[] = {is64 ? 0x42 : 0x41, 0x00, 0x0B};
             wat_buf off = WAT_BUF(ps);
             wat_put_bytes(&off, zero, sizeof zero);
-            put_elem(s, WASM_SEG_ACTIVE, index, &off, rt, &it);
+            put_elem(s, WASM_SEG_ACTIVE, index, &off, &rt, &it);
             ps->counts[WAT_SPACE_ELEM]++;
             wat_buf_free(&off);
         }
         elem_items_free(&it);
         return ok;
     }
-    mark_entry(ps, &s->buf[SEC_TABLE], ps->field_at);
-    if (!table_type(ps, &s->buf[SEC_TABLE]))
-        return false;
-    s->count[SEC_TABLE]++;
-    return wat_expect_rpar(ps);
+    ps->lx = at_type;
+    wat_buf tt = WAT_BUF(ps), init = WAT_BUF(ps);
+    bool ok = table_type(ps, &tt, &rt);
+    if (ok && cur(ps)->kind != WAT_RPAR) {
+        /* An initialiser: written 0x40 0x00 tabletype expr, unless it is the ref.null the
+         * table has anyway. */
+        ps->locals = (wat_names){0};
+        ps->local_count = 0;
+        ok = wat_expr(ps, &init);
+    }
+    if (ok) {
+        wat_buf *b = &s->buf[SEC_TABLE];
+        mark_entry(ps, b, ps->field_at);
+        if (init.len && !is_ref_null_of(&init, &rt)) {
+            wat_put_byte(b, 0x40);
+            wat_put_byte(b, 0x00);
+            wat_put_buf(b, &tt);
+            wat_put_buf(b, &init);
+        } else {
+            wat_put_buf(b, &tt);
+        }
+        s->count[SEC_TABLE]++;
+        if (init.failed)
+            b->failed = true;
+    }
+    wat_buf_free(&tt);
+    wat_buf_free(&init);
+    return ok && wat_expect_rpar(ps);
 }
 
 /* The strings of a data segment, concatenated, as vec(byte). */
@@ -1043,6 +1497,12 @@ static bool memory_field(wat_parser *ps, wat_sections *s)
         return false;
     if (wat_peek_field(ps, "import"))
         return inline_import(ps, s) && import_desc(ps, s, WAT_SPACE_MEMORY) && wat_expect_rpar(ps);
+    wat_lexer at_type = ps->lx;
+    bool is64 = wat_is_keyword(cur(ps), "i64");
+    if ((is64 || wat_is_keyword(cur(ps), "i32")) && !wat_advance(ps))
+        return false;
+    if (!wat_peek_field(ps, "data"))
+        ps->lx = at_type;
     if (wat_peek_field(ps, "data")) {
         /* (data string*): min = max = the pages the bytes need, an active segment at 0. */
         if (!wat_advance(ps) || !wat_advance(ps))
@@ -1061,7 +1521,7 @@ static bool memory_field(wat_parser *ps, wat_sections *s)
             uint32_t pages = (uint32_t)((size + 65535) / 65536);
             wat_buf *m = &s->buf[SEC_MEMORY];
             mark_entry(ps, m, ps->field_at);
-            wat_put_byte(m, 1);
+            wat_put_byte(m, is64 ? 5 : 1);
             wat_put_u32(m, pages);
             wat_put_u32(m, pages);
             s->count[SEC_MEMORY]++;
@@ -1070,7 +1530,7 @@ static bool memory_field(wat_parser *ps, wat_sections *s)
             wat_put_byte(d, index == 0 ? 0 : 2);
             if (index != 0)
                 wat_put_u32(d, index);
-            static const uint8_t zero[] = {0x41, 0x00, 0x0B};
+            const uint8_t zero[] = {is64 ? 0x42 : 0x41, 0x00, 0x0B};
             wat_put_bytes(d, zero, sizeof zero);
             wat_put_buf(d, &seg);
             s->count[SEC_DATA]++;
@@ -1121,7 +1581,8 @@ static bool export_field(wat_parser *ps, wat_sections *s)
     static const uint8_t kinds[WAT_SPACE_COUNT] = {[WAT_SPACE_FUNC] = WASM_EXTERN_FUNC,
                                                    [WAT_SPACE_TABLE] = WASM_EXTERN_TABLE,
                                                    [WAT_SPACE_MEMORY] = WASM_EXTERN_MEMORY,
-                                                   [WAT_SPACE_GLOBAL] = WASM_EXTERN_GLOBAL};
+                                                   [WAT_SPACE_GLOBAL] = WASM_EXTERN_GLOBAL,
+                                                   [WAT_SPACE_TAG] = 4};
     wat_put_byte(b, kinds[space]);
     wat_put_u32(b, x);
     s->count[SEC_EXPORT]++;
@@ -1140,7 +1601,8 @@ static bool elem_field(wat_parser *ps, wat_sections *s)
     if (wat_is_keyword(cur(ps), "declare")) {
         mode = WASM_SEG_DECLARATIVE;
         ok = wat_advance(ps);
-    } else if (cur(ps)->kind == WAT_LPAR || cur(ps)->kind == WAT_NUM || cur(ps)->kind == WAT_ID) {
+    } else if ((cur(ps)->kind == WAT_LPAR && !wat_peek_field(ps, "ref")) ||
+               cur(ps)->kind == WAT_NUM || cur(ps)->kind == WAT_ID) {
         mode = WASM_SEG_ACTIVE;
         if (wat_peek_field(ps, "table"))
             ok = wat_advance(ps) && wat_advance(ps) && wat_index(ps, WAT_SPACE_TABLE, &table) &&
@@ -1152,11 +1614,11 @@ static bool elem_field(wat_parser *ps, wat_sections *s)
         ok = ok && offset_expr(ps, &offset);
     }
     elem_items it = {.funcs = WAT_BUF(ps), .exprs = WAT_BUF(ps)};
-    wasm_valtype type;
+    wat_vt type;
     ok = ok && elem_list(ps, &it, &type) && wat_expect_rpar(ps);
     if (ok) {
         mark_entry(ps, &s->buf[SEC_ELEM], ps->field_at);
-        put_elem(s, mode, table, &offset, type, &it);
+        put_elem(s, mode, table, &offset, &type, &it);
     }
     elem_items_free(&it);
     wat_buf_free(&offset);
@@ -1195,6 +1657,28 @@ static bool data_field(wat_parser *ps, wat_sections *s)
     return ok;
 }
 
+/* tag ::= '(' 'tag' id? export* ('(' 'import' name name ')')? typeuse ')' */
+static bool tag_field(wat_parser *ps, wat_sections *s)
+{
+    uint32_t index = ps->counts[WAT_SPACE_TAG]++;
+    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+        return false;
+    if (!inline_exports(ps, s, 4, index))
+        return false;
+    if (wat_peek_field(ps, "import"))
+        return inline_import(ps, s) && import_desc(ps, s, WAT_SPACE_TAG) && wat_expect_rpar(ps);
+    ps->locals = (wat_names){0};
+    ps->local_count = 0;
+    wat_typeref tu;
+    if (!wat_typeuse(ps, false, true, &tu))
+        return false;
+    mark_entry(ps, &s->buf[SEC_TAG], ps->field_at);
+    wat_put_byte(&s->buf[SEC_TAG], 0);
+    wat_put_u32(&s->buf[SEC_TAG], tu.type_index);
+    s->count[SEC_TAG]++;
+    return wat_expect_rpar(ps);
+}
+
 /* One field, at its keyword, for pass 2. */
 static bool emit_field(wat_parser *ps, wat_sections *s, bool *has_start)
 {
@@ -1202,7 +1686,7 @@ static bool emit_field(wat_parser *ps, wat_sections *s, bool *has_start)
     ps->field_at = kw.offset; /* the field's keyword: where its entries come from */
     if (!wat_advance(ps))
         return false;
-    if (wat_is_keyword(&kw, "type")) { /* read in pass 1 */
+    if (wat_is_keyword(&kw, "type") || wat_is_keyword(&kw, "rec")) { /* read in pass 1 */
         while (cur(ps)->kind != WAT_RPAR) {
             if (cur(ps)->kind == WAT_EOF)
                 return wat_unexpected(ps);
@@ -1227,6 +1711,8 @@ static bool emit_field(wat_parser *ps, wat_sections *s, bool *has_start)
         return elem_field(ps, s);
     if (wat_is_keyword(&kw, "data"))
         return data_field(ps, s);
+    if (wat_is_keyword(&kw, "tag"))
+        return tag_field(ps, s);
     if (wat_is_keyword(&kw, "start")) {
         if (*has_start)
             return wat_fail(ps->d, &kw, "multiple start sections");
@@ -1243,7 +1729,8 @@ static bool emit_field(wat_parser *ps, wat_sections *s, bool *has_start)
 
 /* Runs pass fn over the fields from the lexer position start until ")" (in_module) or the
  * end of the input. */
-static bool each_field(wat_parser *ps, const wat_lexer *start, bool in_module, wat_sections *s)
+static bool each_field(wat_parser *ps, const wat_lexer *start, bool in_module, wat_sections *s,
+                       bool names_only)
 {
     ps->lx = *start;
     ps->lx.d = ps->d;
@@ -1261,8 +1748,51 @@ static bool each_field(wat_parser *ps, const wat_lexer *start, bool in_module, w
             return false;
         if (cur(ps)->kind != WAT_KEYWORD)
             return wat_unexpected(ps);
-        if (!(s ? emit_field(ps, s, &has_start) : collect_field(ps, &first_def)))
+        bool ok = names_only ? name_types(ps)
+                  : s        ? emit_field(ps, s, &has_start)
+                             : collect_field(ps, &first_def);
+        if (!ok)
             return false;
+    }
+}
+
+/* subtype: the comptype alone when final without supertypes, else 0x4F (final) or 0x50,
+ * vec(typeidx), comptype. */
+static void put_subtype(wat_buf *b, const wat_type *t)
+{
+    if (!t->final || t->super_count) {
+        wat_put_byte(b, t->final ? 0x4F : 0x50);
+        wat_put_u32(b, t->super_count);
+        for (uint32_t k = 0; k < t->super_count; k++)
+            wat_put_u32(b, t->supers[k]);
+    }
+    wat_put_bytes(b, t->body, t->body_len);
+}
+
+/* The type section from the table: one entry per rec group, a group of one as its subtype
+ * alone, others 0x4E vec(subtype); empty (rec) groups where they stood. */
+static void write_types(wat_parser *ps, wat_sections *s)
+{
+    wat_buf *b = &s->buf[SEC_TYPE];
+    uint32_t e = 0;
+    for (uint32_t i = 0; i <= ps->type_count; i++) {
+        for (; e < ps->empty_rec_count && ps->empty_recs[e] == i; e++) {
+            wat_put_byte(b, 0x4E);
+            wat_put_byte(b, 0x00);
+            s->count[SEC_TYPE]++;
+        }
+        if (i == ps->type_count || !ps->types[i].group_first)
+            continue;
+        const wat_type *t = &ps->types[i];
+        s->count[SEC_TYPE]++;
+        if (t->group_size == 1) {
+            put_subtype(b, t);
+            continue;
+        }
+        wat_put_byte(b, 0x4E);
+        wat_put_u32(b, t->group_size);
+        for (uint32_t k = 0; k < t->group_size; k++)
+            put_subtype(b, &ps->types[i + k]);
     }
 }
 
@@ -1280,7 +1810,15 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
     kiln_diag first;
     kiln_diag_init(&first);
     ps->d = &first;
-    bool ok = each_field(ps, start, in_module, NULL);
+    kiln_diag dup;
+    kiln_diag_init(&dup);
+    ps->type_dup = &dup;
+    bool ok = each_field(ps, start, in_module, NULL, true) &&
+              each_field(ps, start, in_module, NULL, false);
+    if (dup.code != KILN_OK && (ok || dup.offset < first.offset)) {
+        ok = false;
+        first = dup;
+    }
     ps->d = real;
     if (!ok) {
         /* Pass 1 only skims bodies: an error inside one before this point must win, so run
@@ -1293,7 +1831,7 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
             ps->d = &second;
             for (int i = WAT_SPACE_FUNC; i < WAT_SPACE_COUNT; i++)
                 ps->counts[i] = 0;
-            each_field(ps, start, in_module, &s);
+            each_field(ps, start, in_module, &s, false);
             ps->d = real;
             for (int i = 0; i < SEC_COUNT; i++)
                 wat_buf_free(&s.buf[i]);
@@ -1307,21 +1845,14 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
         ps->counts[i] = 0;
     wat_sections s;
     sections_init(ps, &s);
-    ok = each_field(ps, start, in_module, &s);
+    ok = each_field(ps, start, in_module, &s, false);
+    if (ok)
+        write_types(ps, &s);
     if (ok) {
-        /* The type section, from the table. */
-        wat_buf *t = &s.buf[SEC_TYPE];
-        for (uint32_t i = 0; i < ps->type_count; i++) {
-            const wat_functype *ft = &ps->types[i];
-            wat_put_byte(t, 0x60);
-            wat_put_name(t, ft->types, ft->param_count);
-            wat_put_name(t, ft->types + ft->param_count, ft->result_count);
-        }
-        s.count[SEC_TYPE] = ps->type_count;
         static const uint8_t header[] = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
         wat_put_bytes(out, header, sizeof header);
-        static const uint8_t order[] = {SEC_TYPE,   SEC_IMPORT, SEC_FUNC,  SEC_TABLE,
-                                        SEC_MEMORY, SEC_GLOBAL, SEC_EXPORT};
+        static const uint8_t order[] = {SEC_TYPE,   SEC_IMPORT, SEC_FUNC,   SEC_TABLE,
+                                        SEC_MEMORY, SEC_TAG,    SEC_GLOBAL, SEC_EXPORT};
         for (size_t i = 0; i < KILN_ARRAY_LEN(order); i++)
             wat_put_section(out, order[i], &s.buf[order[i]], s.count[order[i]], false);
         if (s.buf[SEC_START].len) {
@@ -1351,8 +1882,8 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
     return ok;
 }
 
-static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, wat_buf *out,
-                    kiln_diag *d);
+static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, bool wasm3,
+                    wat_buf *out, kiln_diag *d);
 
 /* An error inside the strings of (module quote ...): its line and column are in the quoted
  * text, which is not the file's, so the error is placed at the quote keyword and the quoted
@@ -1396,8 +1927,8 @@ static bool module_body(wat_parser *ps, wat_buf *out)
             if (ps->quote_depth >= 8)
                 ok = wat_fail(ps->d, &kw, "nesting too deep: module quote");
             else
-                ok = convert((const char *)all.data, all.len, ps->quote_depth + 1, false, out,
-                             ps->d); /* positions in quoted text are not the file's */
+                ok = convert((const char *)all.data, all.len, ps->quote_depth + 1, false, ps->wasm3,
+                             out, ps->d); /* positions in quoted text are not the file's */
             if (!ok && ps->d->line != 0)
                 quoted_position(ps->d, &kw);
         }
@@ -1413,8 +1944,8 @@ static bool module_body(wat_parser *ps, wat_buf *out)
     return cur(ps)->kind == WAT_EOF ? true : wat_unexpected(ps);
 }
 
-static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, wat_buf *out,
-                    kiln_diag *d)
+static bool convert(const char *text, size_t size, unsigned quote_depth, bool track, bool wasm3,
+                    wat_buf *out, kiln_diag *d)
 {
     kiln_arena arena;
     kiln_arena_init(&arena, out->alloc); /* the caller's allocator, which out carries */
@@ -1426,6 +1957,7 @@ static bool convert(const char *text, size_t size, unsigned quote_depth, bool tr
         ps->d = d;
         ps->arena = &arena;
         ps->quote_depth = quote_depth;
+        ps->wasm3 = wasm3;
         ps->track = track;
         ps->alloc = out->alloc;
         ps->labels = ARENA_ARRAY(&arena, wat_label, KILN_MAX_NESTING);
@@ -1459,10 +1991,16 @@ bool kiln_wat_to_wasm(const uint8_t *text, size_t size, uint8_t **out, size_t *o
 bool kiln_wat_to_wasm_with(const uint8_t *text, size_t size, const kiln_allocator *alloc,
                            uint8_t **out, size_t *out_size, kiln_diag *d)
 {
+    return wat_to_wasm(text, size, alloc, false, out, out_size, d);
+}
+
+bool wat_to_wasm(const uint8_t *text, size_t size, const kiln_allocator *alloc, bool wasm3,
+                 uint8_t **out, size_t *out_size, kiln_diag *d)
+{
     *out = NULL;
     *out_size = 0;
     wat_buf b = {.alloc = alloc};
-    if (!convert((const char *)text, size, 0, false, &b, d)) {
+    if (!convert((const char *)text, size, 0, false, wasm3, &b, d)) {
         wat_buf_free(&b);
         return false;
     }
@@ -1514,7 +2052,7 @@ bool kiln_wat_locate(const uint8_t *text, size_t size, kiln_diag *d)
     kiln_diag_init(&scratch);
     bool found = false;
     size_t at = 0;
-    if (convert((const char *)text, size, 0, true, &b, &scratch) && !b.failed) {
+    if (convert((const char *)text, size, 0, true, false, &b, &scratch) && !b.failed) {
         /* The marks are sorted by binary offset: binary search for an exact one. */
         size_t lo = 0, hi = b.mark_count;
         while (lo < hi) {
