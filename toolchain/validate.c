@@ -39,7 +39,7 @@ typedef struct validator {
     uint32_t func_index;     /* of the body being checked; KILN_NO_FUNC outside bodies */
     uint32_t const_globals;  /* globals a Wasm 3.0 constant expression may read: those
                                 before the global being initialised, all for segments */
-    bool to_compile;         /* kiln_validate_to_compile: see fail_wasm3 */
+    bool to_compile;         /* kiln_validate_to_compile: judged by 3.0 (fail_wasm3, wording) */
     const wasm_instr *ins;   /* the instruction being checked, for offsets and messages */
 
     wasm_valtype *vals;
@@ -1044,7 +1044,10 @@ static bool check_variable(validator *v, const wasm_instr *ins)
         if (ins->u.index >= m->global_count)
             return fail_instr(v, "unknown global %u", ins->u.index);
         if (!m->globals[ins->u.index].type.mut)
-            return fail_instr(v, "global is immutable: global.set %u", ins->u.index);
+            return fail_instr(v,
+                              v->to_compile ? "immutable global: global.set %u"
+                                            : "global is immutable: global.set %u",
+                              ins->u.index);
         return pop_val(v, m->globals[ins->u.index].type.type, NULL);
     }
 }

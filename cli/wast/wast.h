@@ -46,12 +46,14 @@ bool wast_run_wast2json(const char *wast2json, bool enable_all, const char *wast
  * command carrying "text_error" and "text_error_at"; the top level has "converter": "kiln
  * wast"). False with "FILE:LINE:COLUMN: message"
  * in err when the script is not one (json_path is then not written). */
-bool wast_text_convert(const char *wast_path, const char *json_path, char *err, size_t err_size);
+bool wast_text_convert(const char *wast_path, const char *json_path, bool wasm3, char *err,
+                       size_t err_size);
 /* The same for a script in memory: the JSON to out, the module files NAME.N.wasm/.wat (NAME
  * = stem) into dir, or nowhere when dir is NULL (the JSON still names them); display names
- * the script in messages. */
+ * the script in messages. wasm3: where the 2.0 and 3.0 specs disagree about a module's text,
+ * read it as 3.0 does (wat_to_wasm); else as 2.0. */
 bool wast_text_read(const uint8_t *text, size_t size, const char *display, const char *dir,
-                    const char *stem, FILE *out, char *err, size_t err_size);
+                    const char *stem, FILE *out, bool wasm3, char *err, size_t err_size);
 
 /* A loaded wast2json script. */
 typedef struct wast_script {
@@ -91,7 +93,11 @@ typedef struct wast_check {
  * makes the spec's invalid modules (memory_init.wast:190, 227) malformed; when want is invalid
  * and decoding says "data count section required", the check is repeated with an empty data
  * count section inserted, and patched is set. */
-void wast_check_module(const uint8_t *wasm, size_t size, wast_expect want, wast_check *out);
+/* wasm3: judge by the 3.0 spec's rules (kiln_validate_to_compile: a construct valid in 3.0
+ * but not compiled by Kiln is unsupported, messages in 3.0's wording); else by 2.0's
+ * (kiln_validate). */
+void wast_check_module(const uint8_t *wasm, size_t size, wast_expect want, bool wasm3,
+                       wast_check *out);
 
 /*
  * wast_host.c

@@ -60,6 +60,9 @@ const char cli_wast_help[] =
     "  --no-address-facts  compile the modules without address facts (docs/abi.md)\n"
     "  --keep              keep the scratch directory (JSON, modules, objects) and print it\n"
     "  -v, --verbose       also print a line for every passed and skipped command\n"
+    "  --spec 2.0|3.0      where the 2.0 and 3.0 specs disagree about the same module (its\n"
+    "                      text's ranges, several memories, a message's wording), give the\n"
+    "                      answers of this version (default 2.0; 3.0 for the 3.0 suite)\n"
     "  --via-wast2json     convert a .wast with wast2json rather than reading it directly\n"
     "  --wast2json PATH    the wast2json program of --via-wast2json (default: wast2json on\n"
     "                      PATH)\n"
@@ -104,6 +107,7 @@ typedef struct wast_options {
     bool no_address_facts; /* compile with --no-address-facts */
     const char *wast2json; /* name or path */
     bool via_wast2json;    /* a .wast goes through wast2json, not wast_text.c */
+    bool wasm3;            /* --spec 3.0: 3.0's answers where 2.0 and 3.0 disagree */
     const char *linker;    /* NULL: ld.lld-19, then ld.lld */
     const char *link_lib;  /* --link-lib FILE: an archive linked into every shared object */
     unsigned timeout;      /* seconds per command; 0 = none */
@@ -1160,7 +1164,7 @@ static void cmd_invalid_or_malformed(runner *r, const command *c, wast_expect wa
         return;
     }
     wast_check check;
-    wast_check_module(f.data, f.size, want, &check);
+    wast_check_module(f.data, f.size, want, r->o->wasm3, &check);
     host_file_free(&f);
     /* A module Kiln's reader converted (the direct route) is also judged by the validator's
      * message, which must start with the expected text, as the reference interpreter's runner
@@ -1699,7 +1703,7 @@ static bool parse_unsigned(const char *s, unsigned *out)
 static int parse_args(int argc, char **argv, wast_options *o)
 {
     bool options_done = false, missing = false;
-    const char *timeout = NULL;
+    const char *timeout = NULL, *spec = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (options_done || a[0] != '-' || a[1] == '\0') {
@@ -1735,9 +1739,15 @@ static int parse_args(int argc, char **argv, wast_options *o)
                    cli_option_value(argc, argv, &i, "--timeout", &timeout, &missing) ||
                    cli_option_value(argc, argv, &i, "--target", &o->target, &missing) ||
                    cli_option_value(argc, argv, &i, "--cpu", &o->cpu, &missing) ||
-                   cli_option_value(argc, argv, &i, "--work", &o->work, &missing)) {
+                   cli_option_value(argc, argv, &i, "--work", &o->work, &missing) ||
+                   cli_option_value(argc, argv, &i, "--spec", &spec, &missing)) {
             if (missing)
                 return cli_usage_error("wast", "option '%s' needs a value", a);
+            if (spec && strcmp(spec, "2.0") != 0 && strcmp(spec, "3.0") != 0)
+                return cli_usage_error("wast", "bad --spec '%s' (2.0 or 3.0)", spec);
+            if (spec)
+                o->wasm3 = strcmp(spec, "3.0") == 0;
+            spec = NULL;
             if (timeout && !parse_unsigned(timeout, &o->timeout))
                 return cli_usage_error("wast", "bad --timeout '%s'", timeout);
             timeout = NULL;
@@ -1886,7 +1896,7 @@ static int run_script(const wast_options *o)
         else if (o->via_wast2json)
             converted = wast_run_wast2json(wast2json, false, o->file, json, err, sizeof(err));
         else
-            converted = wast_text_convert(o->file, json, err, sizeof(err));
+            converted = wast_text_convert(o->file, json, o->wasm3, err, sizeof(err));
         if (!converted) {
             fprintf(stderr, "kiln wast: %s\n", err);
             goto cleanup;

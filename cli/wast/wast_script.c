@@ -106,11 +106,12 @@ const char *wast_expect_name(wast_expect e)
 }
 
 /* Decodes and validates wasm; returns true if valid, else false with d set. */
-static bool decode_and_validate(const uint8_t *wasm, size_t size, kiln_diag *d)
+static bool decode_and_validate(const uint8_t *wasm, size_t size, bool wasm3, kiln_diag *d)
 {
     wasm_module m;
     kiln_diag_init(d);
-    bool ok = kiln_decode(&m, wasm, size, NULL, d) && kiln_validate(&m, NULL, d);
+    bool ok = kiln_decode(&m, wasm, size, NULL, d) &&
+              (wasm3 ? kiln_validate_to_compile(&m, NULL, d) : kiln_validate(&m, NULL, d));
     wasm_module_free(&m);
     return ok;
 }
@@ -159,17 +160,18 @@ static uint8_t *add_data_count(const uint8_t *wasm, size_t size, size_t *out_siz
     return out;
 }
 
-void wast_check_module(const uint8_t *wasm, size_t size, wast_expect want, wast_check *out)
+void wast_check_module(const uint8_t *wasm, size_t size, wast_expect want, bool wasm3,
+                       wast_check *out)
 {
     memset(out, 0, sizeof(*out));
-    out->valid = decode_and_validate(wasm, size, &out->diag);
+    out->valid = decode_and_validate(wasm, size, wasm3, &out->diag);
     static const char dc_required[] = "data count section required";
     if (!out->valid && want == WAST_EXPECT_INVALID && out->diag.code == KILN_ERR_MALFORMED &&
         strncmp(out->diag.msg, dc_required, strlen(dc_required)) == 0) {
         size_t patched_size;
         uint8_t *copy = add_data_count(wasm, size, &patched_size);
         if (copy) {
-            out->valid = decode_and_validate(copy, patched_size, &out->diag);
+            out->valid = decode_and_validate(copy, patched_size, wasm3, &out->diag);
             out->patched = true;
             free(copy);
         }

@@ -78,6 +78,7 @@ typedef struct script_reader {
     const char *stem; /* NAME of NAME.N.wasm */
     unsigned files;   /* module files written */
     bool first;       /* no command written yet */
+    bool wasm3;       /* module text read as the 3.0 spec reads it (wat_to_wasm) */
     char *err;
     size_t err_size;
 } script_reader;
@@ -273,7 +274,8 @@ static bool read_module(script_reader *r, bool whole)
     kiln_diag d;
     kiln_diag_init(&d);
     char file[HOST_PATH_SIZE];
-    bool converted = kiln_wat_to_wasm((const uint8_t *)text, end - start, &wasm, &wasm_size, &d);
+    bool converted =
+        wat_to_wasm((const uint8_t *)text, end - start, NULL, r->wasm3, &wasm, &wasm_size, &d);
     bool ok;
     if (converted) {
         ok = write_module_file(r, &open, "wasm", wasm, wasm_size, file, sizeof(file));
@@ -799,7 +801,7 @@ static bool read_script(script_reader *r)
 }
 
 bool wast_text_read(const uint8_t *text, size_t size, const char *display, const char *dir,
-                    const char *stem, FILE *out, char *err, size_t err_size)
+                    const char *stem, FILE *out, bool wasm3, char *err, size_t err_size)
 {
     script_reader r;
     memset(&r, 0, sizeof(r));
@@ -814,6 +816,7 @@ bool wast_text_read(const uint8_t *text, size_t size, const char *display, const
     r.err = err;
     r.err_size = err_size;
     r.out = out;
+    r.wasm3 = wasm3;
     wat_lex_init(&r.lx, r.text, r.size, &r.arena, &r.d);
     fputs("{\"source_filename\": ", r.out);
     json_write_string(r.out, display, strlen(display));
@@ -825,7 +828,8 @@ bool wast_text_read(const uint8_t *text, size_t size, const char *display, const
     return ok;
 }
 
-bool wast_text_convert(const char *wast_path, const char *json_path, char *err, size_t err_size)
+bool wast_text_convert(const char *wast_path, const char *json_path, bool wasm3, char *err,
+                       size_t err_size)
 {
     host_file f;
     kiln_diag d;
@@ -853,7 +857,7 @@ bool wast_text_convert(const char *wast_path, const char *json_path, char *err, 
     if (out == NULL) {
         kiln_msg(err, err_size, "cannot write %s", tmp);
     } else {
-        ok = wast_text_read(f.data, f.size, wast_path, dir, stem, out, err, err_size);
+        ok = wast_text_read(f.data, f.size, wast_path, dir, stem, out, wasm3, err, err_size);
         if (fclose(out) != 0 && ok) {
             kiln_msg(err, err_size, "cannot write %s", tmp);
             ok = false;

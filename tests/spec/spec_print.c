@@ -231,7 +231,7 @@ static void check_file(const options *o, const char *dir, const char *file, coun
     host_empty_dir(json_dir);
     char err[HOST_PATH_SIZE + 100];
     wast_script script;
-    if (!wast_text_convert(wast, json, err, sizeof err)) {
+    if (!wast_text_convert(wast, json, false, err, sizeof err)) {
         printf("%s: FAIL: %s\n", file, err);
         total->failed++;
         return;

@@ -136,7 +136,7 @@ static void check_module(const options *o, const char *display, uint64_t line, c
     }
 
     wast_check r;
-    wast_check_module(file.data, file.size, want, &r);
+    wast_check_module(file.data, file.size, want, false, &r);
     const kiln_diag *d = &r.diag;
     char diag[512];
     if (!r.valid)
