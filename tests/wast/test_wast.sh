@@ -227,7 +227,7 @@ script_error unclosed_script '(script (module)' '2:1: unexpected end of script, 
 # assertions, GC and host reference values (wast3.wast passes; wast3_wrong.wast fails) ---
 cp "$src/wast3.wast" "$src/wast3_wrong.wast" .
 want_stdout <<'EOF'
-skipped: 2 unsupported by the compiler, 7 values the runner cannot represent, 2 custom annotations (not interpreted)
+skipped: 2 unsupported by the compiler, 7 values the runner cannot represent, 2 unsupported custom annotations (optional in the spec)
 37 passed, 0 failed, 11 skipped
 EOF
 check "direct: Wasm 3.0 commands" 0 "$kiln" wast wast3.wast
@@ -238,7 +238,7 @@ wast3.wast:32: PASS: assert_unlinkable (module instance of $Imp)
 wast3.wast:34: PASS: assert_uninstantiable (module instance of $Oob)
 wast3.wast:56: SKIP: assert_return id_extern(hostref:1): argument 0: compiled code holds no hostref
 wast3.wast:58: SKIP: assert_return func(): expected result: compiled code holds no structref
-wast3.wast:65: SKIP: assert_malformed_custom wast3.8.wasm: Kiln ignores annotations (@custom, @name, branch hints)
+wast3.wast:65: SKIP: assert_malformed_custom wast3.8.wasm: unsupported feature: custom-annotations (Kiln ignores @custom, @name and branch hints, which the spec leaves optional)
 wast3.wast:74: SKIP: assert_invalid wast3.11.wasm: wast3.11.wasm:0x18: error: multiple memories: 2 memories, at most 1 (valid in Wasm 3.0: unsupported feature multi-memory)
 wast3.wast:76: SKIP: assert_invalid wast3.12.wasm: wast3.12.wasm:0x18: error: unsupported feature: tail-call (return_call) (in function 0)
 wast3.wast:81: PASS: assert_invalid wast3.13.wasm
@@ -298,6 +298,32 @@ skipped: 1 using a module that failed
 EOF
 check "direct: a module instance that does not finish" 1 \
     "$kiln" wast --timeout 1 instance_timeout.wast
+
+# --spec: where Wasm 2.0 and 3.0 disagree about the same module, one version's answers.
+cat >versions.wast <<'EOF'
+(assert_malformed (module quote "(func (i8x16.extract_lane_s 256 (v128.const i64x2 0 0)) drop)")
+  "malformed lane index")
+(assert_malformed (module quote "(memory 0x1_0000_0000)") "i32 constant out of range")
+(assert_invalid (module (global i32 (i32.const 0)) (func (global.set 0 (i32.const 1))))
+  "global is immutable")
+(assert_invalid (module (memory 1) (memory 1)) "multiple memories")
+EOF
+want_stdout <<'EOF'
+4 passed, 0 failed, 0 skipped
+EOF
+check "--spec 2.0 (the default): 2.0's answers" 0 "$kiln" wast versions.wast
+want_stdout <<'EOF'
+versions.wast:1: FAIL: assert_malformed versions.0.wat: expected malformed "malformed lane index", got malformed "i8 constant out of range (quoted text 1:29)" at 1:27
+versions.wast:4: FAIL: assert_invalid versions.2.wasm: expected invalid "global is immutable", got invalid "immutable global: global.set 0"
+skipped: 1 unsupported by the compiler
+1 passed, 2 failed, 1 skipped
+EOF
+check "--spec 3.0: 3.0's answers" 1 "$kiln" wast --spec 3.0 versions.wast
+want_stderr <<'EOF'
+kiln wast: bad --spec '2.1' (2.0 or 3.0)
+Run 'kiln help wast' for usage.
+EOF
+check "--spec with another version" 2 "$kiln" wast --spec 2.1 versions.wast
 
 # --prepare-only leaves DIR/NAME.json and the module files for a later run from the JSON.
 any_stdout
