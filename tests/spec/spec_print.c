@@ -1,6 +1,7 @@
 /* spec_print.c -- the module printer (kiln_wat_print) against the spec test suite's modules.
  *
- * For each .wast file of TESTSUITE/core (or the FILEs given), in sorted order, the script is
+ * For each .wast file of TESTSUITE/core (--folder F: TESTSUITE/F; or the FILEs given), in sorted
+ * order, the script is
  * read by Kiln's own script reader (wast_text_convert, the route of `kiln wast`), which
  * writes every module it converts as WORK/NAME/NAME.N.wasm. Every one of them that decodes
  * and validates (the modules of module, assert_unlinkable and assert_uninstantiable commands;
@@ -19,6 +20,8 @@
  * failed, N skipped` (skipped: modules that are not valid, which have nothing to round-trip). Exit
  * 0 if nothing failed and the counts are the expected ones, 1 otherwise, 2 on a usage error, 77
  * when the test suite is missing (ctest's SKIP_RETURN_CODE): never a pass without having run.
+ * --spec 3.0 reads and judges the modules as `kiln wast --spec 3.0` does (the 3.0 suite): a
+ * module using a 3.0 feature Kiln does not compile is skipped with those that do not decode.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -28,22 +31,28 @@
 #include <string.h>
 
 #include "wast.h"
+#include "wat.h"
 
 typedef struct options {
-    const char *suite, *work;
+    const char *suite, *work, *folder;
     bool keep, verbose;
-    long expect_identical, expect_stable, expect_invalid; /* -1: not checked */
+    long expect_identical, expect_stable, expect_invalid, expect_invalid_other; /* -1: any */
 } options;
 
 typedef struct counts {
     long identical, stable, same, invalid, skipped, failed; /* same: stable, printed as before */
+    long invalid_other; /* invalid, read back in another encoding with the same error */
 } counts;
+
+/* --spec 3.0: modules judged by the 3.0 spec's rules (wast_check_module). */
+static bool wasm3;
 
 static bool decode_validate(const uint8_t *bytes, size_t size, kiln_diag *d)
 {
     wasm_module m;
     kiln_diag_init(d);
-    bool ok = kiln_decode(&m, bytes, size, NULL, d) && kiln_validate(&m, NULL, d);
+    bool ok = kiln_decode(&m, bytes, size, NULL, d) &&
+              (wasm3 ? kiln_validate_to_compile(&m, NULL, d) : kiln_validate(&m, NULL, d));
     wasm_module_free(&m);
     return ok;
 }
@@ -65,7 +74,7 @@ static bool round_trip(const uint8_t *bytes, size_t size, char **text, size_t *t
         ok = false;
     }
     wasm_module_free(&m);
-    if (ok && !kiln_wat_to_wasm((const uint8_t *)*text, *text_size, out, out_size, &d)) {
+    if (ok && !wat_to_wasm((const uint8_t *)*text, *text_size, NULL, wasm3, out, out_size, &d)) {
         kiln_msg(why, why_size, "printed text not read back: %u:%u: %s", (unsigned)d.line,
                  (unsigned)d.column, d.msg);
         ok = false;
@@ -159,11 +168,21 @@ static void check_module(const options *o, const char *file, uint64_t line, cons
     bool ok = round_trip(b1.data, b1.size, &text1, &text1_size, &b2, &b2_size, why, sizeof why);
     bool same_bytes = ok && b2_size == b1.size && memcmp(b2, b1.data, b1.size) == 0;
     if (ok && !valid) {
-        /* Invalid modules of the suite all come from text: they must come back as they are. */
-        if (same_bytes)
+        /* An invalid module must come back as it is, or, where its binary says something the
+         * text cannot (a memory index 0 given in a memarg's flags: 3.0's binary modules), in
+         * another encoding that is invalid with the same message. */
+        kiln_diag d2;
+        if (same_bytes) {
             c->invalid++;
-        else
+        } else if (!decode_validate(b2, b2_size, &d2) && d2.code == d.code &&
+                   strcmp(d2.msg, d.msg) == 0) {
+            c->invalid_other++;
+            printf("%s:%llu: invalid, read back in another encoding: %s\n", file,
+                   (unsigned long long)line, d.msg);
+            same_bytes = true;
+        } else {
             kiln_msg(why, sizeof why, "an invalid module does not read back to its bytes");
+        }
         ok = same_bytes;
     } else if (same_bytes) {
         c->identical++;
@@ -231,7 +250,7 @@ static void check_file(const options *o, const char *dir, const char *file, coun
     host_empty_dir(json_dir);
     char err[HOST_PATH_SIZE + 100];
     wast_script script;
-    if (!wast_text_convert(wast, json, false, err, sizeof err)) {
+    if (!wast_text_convert(wast, json, wasm3, err, sizeof err)) {
         printf("%s: FAIL: %s\n", file, err);
         total->failed++;
         return;
@@ -271,6 +290,7 @@ static void check_file(const options *o, const char *dir, const char *file, coun
     total->stable += c.stable;
     total->same += c.same;
     total->invalid += c.invalid;
+    total->invalid_other += c.invalid_other;
     total->failed += c.failed;
     total->skipped += c.skipped;
 }
@@ -283,16 +303,20 @@ static int compare_names(const void *a, const void *b)
 static void usage(FILE *f)
 {
     fputs("usage: spec_print [--work DIR] [--keep] [--verbose] [--expect-identical N]\n"
-          "                  [--expect-stable N] [--expect-invalid N] TESTSUITE [FILE.wast...]\n",
+          "                  [--expect-stable N] [--expect-invalid N] [--expect-invalid-other N]\n"
+          "                  [--folder F] [--spec 3.0]\n"
+          "                  TESTSUITE [FILE.wast...]\n",
           f);
 }
 
 int main(int argc, char **argv)
 {
     options o = {.work = "spec-print-work",
+                 .folder = "core",
                  .expect_identical = -1,
                  .expect_stable = -1,
-                 .expect_invalid = -1};
+                 .expect_invalid = -1,
+                 .expect_invalid_other = -1};
     const char *pos[64];
     int npos = 0;
     for (int i = 1; i < argc; i++) {
@@ -300,6 +324,11 @@ int main(int argc, char **argv)
             o.work = argv[++i];
         else if (strcmp(argv[i], "--keep") == 0)
             o.keep = true;
+        else if (strcmp(argv[i], "--folder") == 0 && i + 1 < argc)
+            o.folder = argv[++i];
+        else if (strcmp(argv[i], "--spec") == 0 && i + 1 < argc &&
+                 strcmp(argv[i + 1], "3.0") == 0 && ++i)
+            wasm3 = true;
         else if (strcmp(argv[i], "--verbose") == 0)
             o.verbose = true;
         else if (strcmp(argv[i], "--expect-identical") == 0 && i + 1 < argc)
@@ -308,6 +337,8 @@ int main(int argc, char **argv)
             o.expect_stable = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--expect-invalid") == 0 && i + 1 < argc)
             o.expect_invalid = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--expect-invalid-other") == 0 && i + 1 < argc)
+            o.expect_invalid_other = strtol(argv[++i], NULL, 10);
         else if (argv[i][0] == '-' && argv[i][1]) {
             usage(stderr);
             return 2;
@@ -320,9 +351,9 @@ int main(int argc, char **argv)
     }
     o.suite = pos[0];
     char dir[HOST_PATH_SIZE];
-    if (!host_path_join(dir, sizeof dir, o.suite, "core") || !host_is_dir(dir)) {
-        printf("spec_print: SKIP: test suite folder %s/core not found (set KILN_TESTSUITE)\n",
-               o.suite);
+    if (!host_path_join(dir, sizeof dir, o.suite, o.folder) || !host_is_dir(dir)) {
+        printf("spec_print: SKIP: test suite folder %s/%s not found (set KILN_TESTSUITE)\n",
+               o.suite, o.folder);
         return WAST_EXIT_SKIP;
     }
     char **names = NULL;
@@ -365,10 +396,10 @@ int main(int argc, char **argv)
     }
     free(names);
     printf("total: %ld valid modules round-tripped: %ld identical, %ld stable (%ld of them printed "
-           "as the same text as their second binary); %ld invalid modules identical; %ld skipped "
-           "(not decoded)\n",
+           "as the same text as their second binary); %ld invalid modules identical, %ld in "
+           "another encoding; %ld skipped (not decoded)\n",
            total.identical + total.stable, total.identical, total.stable, total.same, total.invalid,
-           total.skipped);
+           total.invalid_other, total.skipped);
     if (o.expect_identical >= 0 && total.identical != o.expect_identical) {
         printf("FAIL: expected %ld identical modules, got %ld\n", o.expect_identical,
                total.identical);
@@ -379,11 +410,17 @@ int main(int argc, char **argv)
                total.invalid);
         total.failed++;
     }
+    if (o.expect_invalid_other >= 0 && total.invalid_other != o.expect_invalid_other) {
+        printf("FAIL: expected %ld invalid modules in another encoding, got %ld\n",
+               o.expect_invalid_other, total.invalid_other);
+        total.failed++;
+    }
     if (o.expect_stable >= 0 && total.stable != o.expect_stable) {
         printf("FAIL: expected %ld stable modules, got %ld\n", o.expect_stable, total.stable);
         total.failed++;
     }
-    printf("%ld passed, %ld failed, %ld skipped\n", total.identical + total.stable + total.invalid,
-           total.failed, total.skipped);
+    printf("%ld passed, %ld failed, %ld skipped\n",
+           total.identical + total.stable + total.invalid + total.invalid_other, total.failed,
+           total.skipped);
     return total.failed ? 1 : 0;
 }
