@@ -95,6 +95,7 @@ static kiln_reader probe(const kiln_reader *r, kiln_diag *scratch)
     kiln_reader p = *r;
     p.diag = scratch;
     p.later = NULL;
+    p.wasm2 = NULL;
     return p;
 }
 
@@ -420,6 +421,8 @@ static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_li
 }
 
 // limits ::= 0x00 n:u32 | 0x01 n:u32 m:u32   (3.0 flags: above)
+/* Wasm 3.0 reads n and m as u64 for 32-bit tables and memories too (the validator bounds
+ * them): rd_u32_u64 keeps such a value and records the 2.0 error in r->wasm2. */
 static bool read_limits(kiln_reader *r, wasm_limits *out, const char *what)
 {
     /* The flag is a one-bit LEB128 integer to the reference interpreter: a flag byte above 1
@@ -439,10 +442,10 @@ static bool read_limits(kiln_reader *r, wasm_limits *out, const char *what)
     if (flag & 0x80)
         return rd_fail(r, KILN_ERR_MALFORMED, "integer representation too long: %s limits flag",
                        what);
-    uint32_t min, max = 0;
-    if (!rd_u32(r, &min, "limits minimum"))
+    uint64_t min, max = 0;
+    if (!rd_u32_u64(r, &min, "limits minimum"))
         return false;
-    if (flag && !rd_u32(r, &max, "limits maximum"))
+    if (flag && !rd_u32_u64(r, &max, "limits maximum"))
         return false;
     out->min = min;
     out->max = max;
@@ -524,11 +527,11 @@ static bool check_memory_index(kiln_reader *r, size_t ins_offset, uint32_t memor
 /* memarg ::= a:u32 o:u32                  (a < 2^6)
  *          | a:u32 x:memidx o:u32         (2^6 <= a < 2^7: Wasm 3.0, alignment a - 2^6)
  * Flags of 2^7 and more are malformed in Wasm 3.0 (in 2.0 they were an alignment the
- * validator rejected). */
+ * validator rejected). Wasm 3.0 reads o as a u64 for every memory (rd_u32_u64; past 32 bits
+ * a 32-bit memory's offset is invalid: "offset out of range"). */
 static bool read_memarg(kiln_reader *r, size_t ins_offset, wasm_memarg *out)
 {
     size_t at = rd_offset(r);
-    uint32_t offset;
     out->memory = 0;
     if (!rd_u32(r, &out->align, "memarg alignment"))
         return false;
@@ -541,12 +544,9 @@ static bool read_memarg(kiln_reader *r, size_t ins_offset, wasm_memarg *out)
             !check_memory_index(r, ins_offset, out->memory))
             return false;
     }
-    if (r->memory64) /* Wasm 3.0 reads a u64 (a module with a 64-bit memory is unsupported) */
+    if (r->memory64) /* a module with a 64-bit memory is unsupported: no 2.0 verdict */
         return rd_u64(r, &out->offset, "memarg offset");
-    if (!rd_u32(r, &offset, "memarg offset"))
-        return false;
-    out->offset = offset;
-    return true;
+    return rd_u32_u64(r, &out->offset, "memarg offset");
 }
 
 /* The memory index of memory.size/grow/fill/init/copy: a single 0x00 byte in Wasm 2.0, a
@@ -1372,9 +1372,12 @@ static bool read_code(dec_ctx *c, kiln_reader *r, uint32_t i)
         return false;
     wasm_expr expr;
     bool had_later = r->later && r->later->code != KILN_OK;
+    bool had_wasm2 = r->wasm2 && r->wasm2->code != KILN_OK;
     bool ok = read_locals(c, &body, f) && walk_expr(c, &body, true, func_index, &expr);
     if (r->later && !had_later && r->later->code != KILN_OK)
         r->later->func_index = func_index;
+    if (r->wasm2 && !had_wasm2 && r->wasm2->code != KILN_OK)
+        r->wasm2->func_index = func_index;
     if (!ok) {
         if (c->d->code != KILN_ERR_NOMEM)
             c->d->func_index = func_index;
@@ -1807,6 +1810,7 @@ bool kiln_decode(wasm_module *m, const uint8_t *bytes, size_t size, const kiln_a
     memset(m, 0, sizeof *m);
     kiln_arena_init(&m->arena, alloc);
     kiln_diag_init(&m->name_section_error);
+    kiln_diag_init(&m->wasm2_malformed);
     kiln_diag_init(d);
     m->bytes = bytes;
     m->size = bytes ? size : 0;
@@ -1824,6 +1828,7 @@ bool kiln_decode(wasm_module *m, const uint8_t *bytes, size_t size, const kiln_a
     kiln_diag later;
     kiln_diag_init(&later);
     r.later = &later;
+    r.wasm2 = &m->wasm2_malformed;
     bool ok = decode_module(c, &r);
     if (later.code != KILN_OK && (ok || d->code == KILN_ERR_UNSUPPORTED)) {
         *d = later; /* the first Wasm 3.0 construct, before an unsupported instruction too */

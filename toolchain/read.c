@@ -31,6 +31,7 @@ void rd_init(kiln_reader *r, const uint8_t *bytes, size_t size, kiln_diag *diag)
     r->multi_memory = false;
     r->memory64 = false;
     r->later = NULL;
+    r->wasm2 = NULL;
 }
 
 static bool vfail_at(kiln_reader *r, size_t offset, kiln_err code, const char *fmt, va_list ap)
@@ -161,6 +162,31 @@ bool rd_u64(kiln_reader *r, uint64_t *out, const char *what)
     return read_leb(r, 64, false, out, what);
 }
 
+bool rd_u32_u64(kiln_reader *r, uint64_t *out, const char *what)
+{
+    kiln_diag as_u32, as_u64;
+    kiln_diag_init(&as_u32);
+    kiln_diag_init(&as_u64);
+    kiln_reader p32 = *r, p64 = *r;
+    p32.diag = &as_u32;
+    p64.diag = &as_u64;
+    uint32_t v32;
+    if (rd_u32(&p32, &v32, what)) {
+        r->p = p32.p;
+        *out = v32;
+        return true;
+    }
+    if (!rd_u64(&p64, out, what)) {
+        if (r->diag->code == KILN_OK)
+            *r->diag = as_u32; /* malformed in both versions: the error a u32 read gives */
+        return false;
+    }
+    r->p = p64.p;
+    if (r->wasm2 && r->wasm2->code == KILN_OK)
+        *r->wasm2 = as_u32;
+    return true;
+}
+
 bool rd_s32(kiln_reader *r, int32_t *out, const char *what)
 {
     uint64_t v;
@@ -274,6 +300,7 @@ bool rd_sub(kiln_reader *r, size_t len, kiln_reader *out, const char *what)
     out->multi_memory = r->multi_memory;
     out->memory64 = r->memory64;
     out->later = r->later;
+    out->wasm2 = r->wasm2;
     r->p += len;
     return true;
 }

@@ -142,6 +142,8 @@ typedef struct kiln_reader {
     kiln_diag *later;  /* NULL, or where rd_unsupported_later records a Wasm 3.0 construct
                           read completely (the first one), so that decoding goes on and a
                           malformed byte after it still wins, as the spec's order requires */
+    kiln_diag *wasm2;  /* NULL, or where rd_u32_u64 records the first integer Wasm 2.0 finds
+                          malformed (a u32 there) but Wasm 3.0 reads (a u64): reading goes on */
 } kiln_reader;
 
 void rd_init(kiln_reader *r, const uint8_t *bytes, size_t size, kiln_diag *diag);
@@ -178,6 +180,11 @@ bool rd_u64(kiln_reader *r, uint64_t *out, const char *what); /* unsigned LEB128
 bool rd_s32(kiln_reader *r, int32_t *out, const char *what);  /* signed LEB128, <= 5 bytes */
 bool rd_s33(kiln_reader *r, int64_t *out, const char *what);  /* signed LEB128, <= 5 bytes */
 bool rd_s64(kiln_reader *r, int64_t *out, const char *what);  /* signed LEB128, <= 10 bytes */
+/* A u32 in Wasm 2.0 and a u64 in 3.0 (memory64 made limits and memarg offsets u64 for every
+ * address type; a 32-bit memory or table is then invalid past 32 bits, see validate.c). A u64
+ * that is no valid u32 (a value past 32 bits, or 6..10 bytes) is read, and the u32 error is
+ * recorded in r->wasm2 if set; an invalid u64 fails with the u32 error, as a u32 read would. */
+bool rd_u32_u64(kiln_reader *r, uint64_t *out, const char *what);
 bool rd_f32(kiln_reader *r, uint32_t *out_bits, const char *what);
 bool rd_f64(kiln_reader *r, uint64_t *out_bits, const char *what);
 /* name ::= vec(byte) that is valid UTF-8 ("malformed UTF-8 encoding"). */
@@ -467,6 +474,13 @@ typedef struct wasm_module {
     uint32_t local_name_count;
     wasm_local_names *local_names; /* sorted by func_index */
     kiln_diag name_section_error;
+
+    /* Where Wasm 2.0 finds the module malformed but 3.0 decodes it: the first limits minimum or
+     * maximum or memarg offset that is no valid u32 ("integer too large: limits minimum" or
+     * "integer representation too long: ...", the offset and function of the 2.0 error), else
+     * KILN_OK. kiln_validate reports it first; kiln_validate_to_compile judges the values by
+     * 3.0 (memory size, table size, "offset out of range"). */
+    kiln_diag wasm2_malformed;
 
     kiln_arena arena; /* owns everything above except bytes */
 } wasm_module;

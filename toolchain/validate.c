@@ -911,6 +911,11 @@ static bool check_memarg(validator *v, const wasm_memarg *mem, uint32_t natural)
     if (mem->align >= 32 || (1u << mem->align) > natural)
         return fail_instr(v, "alignment must not be larger than natural: 2^%u > %u for %s",
                           mem->align, natural, op_name(v));
+    /* Only Wasm 3.0 reads such an offset (a u64; kiln_validate has reported it as malformed
+     * already); every memory here has 32-bit addresses (a 64-bit one is unsupported). */
+    if (mem->offset > UINT32_MAX)
+        return fail_instr(v, "offset out of range: %llu > 2^32-1 for %s",
+                          (unsigned long long)mem->offset, op_name(v));
     return true;
 }
 
@@ -1252,6 +1257,14 @@ static bool validate(const wasm_module *m, const kiln_allocator *alloc, bool to_
                      kiln_diag *d)
 {
     validator v = {.m = m, .d = d, .func_index = KILN_NO_FUNC, .to_compile = to_compile};
+    /* Integers Wasm 2.0 finds malformed and 3.0 reads (limits and memarg offsets past 32 bits
+     * or in more than 5 bytes): 2.0 stops decoding there, before any validation. By 3.0 a
+     * value past 32 bits fails check_limits or check_memarg below. */
+    if (!to_compile && m->wasm2_malformed.code != KILN_OK) {
+        if (d->code == KILN_OK)
+            *d = m->wasm2_malformed;
+        return false;
+    }
     kiln_arena_init(&v.module_arena, alloc);
     kiln_arena_init(&v.scratch, alloc);
     bool ok = false;

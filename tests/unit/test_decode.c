@@ -1139,8 +1139,14 @@ static void test_malformed_types_and_limits(void **state)
          "integer representation too long: memory limits flag"},
         {5, {0x01, 0x80, 0x00, 0x00}, 4, 2,
          "integer representation too long: memory limits flag"},
-        {5, {0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10}, 7, 6,
+        /* Wasm 3.0 reads a u64 (test_limits_and_offsets_u64); malformed beyond it too, with
+         * the error of Wasm 2.0's u32 read. */
+        {5, {0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}, 12, 6,
          "integer too large: limits minimum"},
+        {5, {0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, 13, 7,
+         "integer representation too long: limits minimum"},
+        {4, {0x01, 0x70, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
+         14, 9, "integer representation too long: limits maximum"},
         {5, {0x01, 0x01, 0x00}, 3, 3, END ": limits maximum"},
         {6, {0x01, 0x7f, 0x02, 0x41, 0x00, 0x0b}, 6, 2, "malformed mutability 0x02"},
         {6, {0x01, 0x7f, 0xff, 0x41, 0x00, 0x0b}, 6, 2, "malformed mutability 0xff"},
@@ -1150,6 +1156,63 @@ static void test_malformed_types_and_limits(void **state)
     };
     // clang-format on
     run_entry_cases(cases, KILN_ARRAY_LEN(cases));
+}
+
+/* Limits and memarg offsets are u32 in Wasm 2.0 and u64 in 3.0: a value that is no valid u32
+ * decodes, and the first such value's 2.0 error is kept in wasm2_malformed. */
+static void test_limits_and_offsets_u64(void **state)
+{
+    (void)state;
+    wasm_module m;
+    kiln_diag d;
+    /* A table of max 2^32 + 1, then a memory of min 2^32 in 6 bytes and max 1 in 6 bytes. */
+    wasm_builder mod = {0};
+    wb_header(&mod);
+    WB_SECTION(&mod, 4, 0x01, 0x70, 0x01, 0x00, 0x81, 0x80, 0x80, 0x80, 0x10);
+    size_t table = mod.len - 9;
+    WB_SECTION(&mod, 5, 0x01, 0x01, 0x80, 0x80, 0x80, 0x80, 0x90, 0x00, 0x81, 0x80, 0x80, 0x80,
+               0x80, 0x00);
+    assert_true(decode(&mod, &m, &d));
+    assert_true(m.tables[0].type.limits.min == 0);
+    assert_true(m.tables[0].type.limits.max == UINT64_C(0x100000001));
+    assert_true(m.memories[0].type.limits.min == UINT64_C(0x100000000));
+    assert_true(m.memories[0].type.limits.max == 1);
+    expect_error(&m.wasm2_malformed, KILN_ERR_MALFORMED, table + 8,
+                 "integer too large: limits maximum");
+    assert_int_equal(m.wasm2_malformed.func_index, KILN_NO_FUNC);
+    wasm_module_free(&m);
+    wb_free(&mod);
+
+    /* Only an over-long encoding: "integer representation too long" at its sixth byte. */
+    wb_header(&mod);
+    WB_SECTION(&mod, 5, 0x01, 0x00, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00);
+    size_t memory = mod.len - 8;
+    assert_true(decode(&mod, &m, &d));
+    assert_true(m.memories[0].type.limits.min == 1);
+    expect_error(&m.wasm2_malformed, KILN_ERR_MALFORMED, memory + 7,
+                 "integer representation too long: limits minimum");
+    wasm_module_free(&m);
+    wb_free(&mod);
+
+    /* A memarg offset of 2^32 in function 0: the error names the function. */
+    static const uint8_t body[] = {0x00, 0x41, 0x00, 0x28, 0x02, 0x80,
+                                   0x80, 0x80, 0x80, 0x10, 0x1a, 0x0b};
+    size_t at = one_func_module(&mod, body, sizeof body, true, false);
+    assert_true(decode(&mod, &m, &d));
+    expect_error(&m.wasm2_malformed, KILN_ERR_MALFORMED, at + 9,
+                 "integer too large: memarg offset");
+    assert_int_equal(m.wasm2_malformed.func_index, 0);
+    wasm_module_free(&m);
+    wb_free(&mod);
+
+    /* Nothing to record in a module Wasm 2.0 reads. */
+    wb_header(&mod);
+    WB_SECTION(&mod, 5, 0x01, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f);
+    assert_true(decode(&mod, &m, &d));
+    assert_true(m.memories[0].type.limits.max == UINT32_MAX);
+    assert_int_equal(m.wasm2_malformed.code, KILN_OK);
+    wasm_module_free(&m);
+    wb_free(&mod);
 }
 
 static void test_malformed_imports_and_exports(void **state)
@@ -1677,9 +1740,20 @@ static void test_dec_instr_memory_immediates(void **state)
     assert_int_equal(f.ins.op, WASM_OP_I32_LOAD);
     assert_int_equal(f.ins.u.memarg.mem.align, 2);
     assert_true(f.ins.u.memarg.mem.offset == UINT32_MAX);
-    /* Wasm 2.0 offsets are u32. */
-    assert_false(INSTR(&f, NULL, 0x28, 0x02, 0x80, 0x80, 0x80, 0x80, 0x10));
+    /* Offsets are u64 as in Wasm 3.0 (2.0's u32 error goes to r.wasm2 when that is set; the
+     * validator bounds the value) ... */
+    assert_true(INSTR(&f, NULL, 0x28, 0x02, 0x80, 0x80, 0x80, 0x80, 0x10));
+    assert_true(f.ins.u.memarg.mem.offset == UINT64_C(0x100000000));
+    assert_true(
+        INSTR(&f, NULL, 0x28, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01));
+    assert_true(f.ins.u.memarg.mem.offset == UINT64_MAX);
+    /* ... beyond a u64 they are malformed, with the error of 2.0's u32 read. */
+    assert_false(
+        INSTR(&f, NULL, 0x28, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02));
     expect_error(&f.d, KILN_ERR_MALFORMED, 6, "integer too large: memarg offset");
+    assert_false(INSTR(&f, NULL, 0x28, 0x02, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                       0x80, 0x00));
+    expect_error(&f.d, KILN_ERR_MALFORMED, 7, "integer representation too long: memarg offset");
     assert_false(INSTR(&f, NULL, 0x36, 0x82, 0x80, 0x80, 0x80, 0x80, 0x00, 0x00));
     expect_error(&f.d, KILN_ERR_MALFORMED, 6, "integer representation too long: memarg alignment");
 
@@ -1862,6 +1936,7 @@ int main(void)
         cmocka_unit_test(test_malformed_wins_over_invalid),
         cmocka_unit_test(test_body_errors_name_the_function),
         cmocka_unit_test(test_malformed_types_and_limits),
+        cmocka_unit_test(test_limits_and_offsets_u64),
         cmocka_unit_test(test_malformed_imports_and_exports),
         cmocka_unit_test(test_wasm3_section_entries_unsupported),
         cmocka_unit_test(test_wasm3_tag_section),

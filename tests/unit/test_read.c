@@ -312,6 +312,63 @@ static void test_rd_64_bit_leb(void **state)
     expect_error(&f.d, KILN_ERR_MALFORMED, 10, "integer representation too long: i64 constant");
 }
 
+/* rd_u32_u64: a u64 that Wasm 2.0 reads as a u32. */
+static void test_rd_u32_u64(void **state)
+{
+    (void)state;
+    reader_fixture f;
+    kiln_diag wasm2;
+    uint64_t v;
+    /* A valid u32 records nothing. */
+    static const uint8_t u32_max[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x01};
+    kiln_reader *r = OPEN(&f, u32_max);
+    kiln_diag_init(&wasm2);
+    r->wasm2 = &wasm2;
+    assert_true(rd_u32_u64(r, &v, "limits minimum"));
+    assert_true(v == UINT32_MAX);
+    assert_int_equal(rd_offset(r), 5);
+    assert_int_equal(wasm2.code, KILN_OK);
+    /* 2^32, after a byte: read, and the u32 error recorded; the first one stays. */
+    static const uint8_t two[] = {0x00, 0x80, 0x80, 0x80, 0x80, 0x10,
+                                  0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
+    r = OPEN(&f, two);
+    r->wasm2 = &wasm2;
+    r->p++;
+    assert_true(rd_u32_u64(r, &v, "limits minimum"));
+    assert_true(v == UINT64_C(0x100000000));
+    assert_int_equal(rd_offset(r), 6);
+    expect_error(&wasm2, KILN_ERR_MALFORMED, 5, "integer too large: limits minimum");
+    assert_true(rd_u32_u64(r, &v, "limits maximum")); /* 0 in 6 bytes */
+    assert_true(v == 0);
+    assert_true(rd_done(r));
+    expect_error(&wasm2, KILN_ERR_MALFORMED, 5, "integer too large: limits minimum");
+    assert_int_equal(f.d.code, KILN_OK);
+    /* Without r->wasm2 nothing is recorded. */
+    r = OPEN(&f, two);
+    r->p++;
+    assert_true(rd_u32_u64(r, &v, "memarg offset"));
+    assert_int_equal(f.d.code, KILN_OK);
+    /* No u64 either: the u32 error, and r stays. */
+    static const uint8_t large[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
+    r = OPEN(&f, large);
+    kiln_diag_init(&wasm2);
+    r->wasm2 = &wasm2;
+    assert_false(rd_u32_u64(r, &v, "memarg offset"));
+    expect_error(&f.d, KILN_ERR_MALFORMED, 4, "integer too large: memarg offset");
+    assert_int_equal(rd_offset(r), 0);
+    assert_int_equal(wasm2.code, KILN_OK);
+    static const uint8_t long11[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                     0x80, 0x80, 0x80, 0x80, 0x00};
+    assert_false(rd_u32_u64(OPEN(&f, long11), &v, "memarg offset"));
+    expect_error(&f.d, KILN_ERR_MALFORMED, 5, "integer representation too long: memarg offset");
+    static const uint8_t cut[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
+    assert_false(rd_u32_u64(OPEN(&f, cut), &v, "limits maximum"));
+    expect_error(&f.d, KILN_ERR_MALFORMED, 5, "integer representation too long: limits maximum");
+    static const uint8_t short1[] = {0x80};
+    assert_false(rd_u32_u64(OPEN(&f, short1), &v, "limits maximum"));
+    expect_error(&f.d, KILN_ERR_MALFORMED, 1, END ": limits maximum");
+}
+
 static void test_rd_floats_little_endian(void **state)
 {
     (void)state;
@@ -700,6 +757,7 @@ int main(void)
         cmocka_unit_test(test_rd_s32_values_and_sign_bits),
         cmocka_unit_test(test_rd_s33_block_type_range),
         cmocka_unit_test(test_rd_64_bit_leb),
+        cmocka_unit_test(test_rd_u32_u64),
         cmocka_unit_test(test_rd_floats_little_endian),
         cmocka_unit_test(test_rd_u8_and_bytes),
         cmocka_unit_test(test_rd_fail_records_first_error),

@@ -889,6 +889,130 @@ static void test_validate_memories(void **state)
     expect_invalid_module(&w, w.sec_at[5] + 1, "multiple memories");
 }
 
+/* Decodes w (which must succeed), checks it with kiln_validate or kiln_validate_to_compile and
+ * expects exactly this class, offset, function and message; frees w->b if done. */
+static void expect_view(wmod *w, bool to_compile, kiln_err code, size_t offset, uint32_t func_index,
+                        const char *msg, bool done)
+{
+    wasm_module m;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    assert_true(kiln_decode(&m, w->b, w->n, NULL, &d));
+    bool ok = to_compile ? kiln_validate_to_compile(&m, NULL, &d) : kiln_validate(&m, NULL, &d);
+    wasm_module_free(&m);
+    if (done)
+        free(w->b);
+    if (ok != (code == KILN_OK) || d.code != code ||
+        (code != KILN_OK &&
+         (d.offset != offset || d.func_index != func_index || strcmp(d.msg, msg) != 0)))
+        fail_msg("%s: expected %s at 0x%zx in function %d, \"%s\"; got %s at 0x%zx in "
+                 "function %d, \"%s\"",
+                 to_compile ? "to compile" : "Wasm 2.0", kiln_err_class(code), offset,
+                 (int)func_index, msg ? msg : "", kiln_err_class(d.code), d.offset,
+                 (int)d.func_index, d.msg);
+    assert_null(d.feature);
+}
+
+/* Limits and memarg offsets: u32 in Wasm 2.0, u64 in 3.0, where a 32-bit memory or table is
+ * invalid past 32 bits. kiln_validate says malformed as 2.0's decoder did (the same offset
+ * and words); kiln_validate_to_compile gives 3.0's verdict. */
+static void test_validate_u32_in_wasm2_u64_in_wasm3(void **state)
+{
+    (void)state;
+    static const char mem_size[] = "memory size must be at most 65536 pages (4GiB)";
+    wmod w;
+    /* (memory 0x1_0000_0000) */
+    begin(&w);
+    SECTION(&w, 5, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10);
+    expect_view(&w, false, KILN_ERR_MALFORMED, w.sec_at[5] + 6, KILN_NO_FUNC,
+                "integer too large: limits minimum", false);
+    expect_view(&w, true, KILN_ERR_INVALID, w.sec_at[5] + 1, KILN_NO_FUNC, mem_size, true);
+    /* (memory 0 0x1_0000_0000) */
+    begin(&w);
+    SECTION(&w, 5, 0x01, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10);
+    expect_view(&w, false, KILN_ERR_MALFORMED, w.sec_at[5] + 7, KILN_NO_FUNC,
+                "integer too large: limits maximum", false);
+    expect_view(&w, true, KILN_ERR_INVALID, w.sec_at[5] + 1, KILN_NO_FUNC, mem_size, true);
+    /* (memory (import "" "") 0x1_0000_0000) */
+    begin(&w);
+    SECTION(&w, 2, 0x01, 0x00, 0x00, 0x02, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10);
+    expect_view(&w, false, KILN_ERR_MALFORMED, w.sec_at[2] + 9, KILN_NO_FUNC,
+                "integer too large: limits minimum", false);
+    expect_view(&w, true, KILN_ERR_INVALID, w.sec_at[2] + 1, KILN_NO_FUNC, mem_size, true);
+    /* (table 0x1_0000_0000 funcref); (table (import "" "") 0 0x1_0000_0000 funcref) */
+    begin(&w);
+    SECTION(&w, 4, 0x01, FUNCREF, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10);
+    expect_view(&w, false, KILN_ERR_MALFORMED, w.sec_at[4] + 7, KILN_NO_FUNC,
+                "integer too large: limits minimum", false);
+    expect_view(&w, true, KILN_ERR_INVALID, w.sec_at[4] + 1, KILN_NO_FUNC,
+                "table size must be at most 2^32-1", true);
+    begin(&w);
+    SECTION(&w, 2, 0x01, 0x00, 0x00, 0x01, FUNCREF, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10);
+    expect_view(&w, false, KILN_ERR_MALFORMED, w.sec_at[2] + 11, KILN_NO_FUNC,
+                "integer too large: limits maximum", false);
+    expect_view(&w, true, KILN_ERR_INVALID, w.sec_at[2] + 1, KILN_NO_FUNC,
+                "table size must be at most 2^32-1", true);
+    /* (table 0 0xffff_ffff funcref) is valid in both. */
+    begin(&w);
+    SECTION(&w, 4, 0x01, FUNCREF, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f);
+    expect_view(&w, false, KILN_OK, 0, 0, NULL, false);
+    expect_view(&w, true, KILN_OK, 0, 0, NULL, true);
+    /* (memory 1) written in 6 bytes: malformed in 2.0, valid in 3.0. */
+    begin(&w);
+    SECTION(&w, 5, 0x01, 0x00, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00);
+    expect_view(&w, false, KILN_ERR_MALFORMED, w.sec_at[5] + 7, KILN_NO_FUNC,
+                "integer representation too long: limits minimum", false);
+    expect_view(&w, true, KILN_OK, 0, 0, NULL, true);
+
+    /* (func (drop (i32.load offset=0x1_0000_0000 (i32.const 0)))) */
+    begin(&w);
+    one_func_header(&w, 0, 0);
+    SECTION(&w, 5, 0x01, 0x00, 0x01);
+    CODE1(&w, 0x00, I32_CONST, 0x00, 0x28, 0x02, 0x80, 0x80, 0x80, 0x80, 0x10, DROP, END);
+    expect_view(&w, false, KILN_ERR_MALFORMED, AT(&w, 0, 9), 0, "integer too large: memarg offset",
+                false);
+    expect_view(&w, true, KILN_ERR_INVALID, AT(&w, 0, 3), 0,
+                "offset out of range: 4294967296 > 2^32-1 for i32.load", true);
+    /* v128.store offset=0xffff_ffff_ffff_ffff */
+    begin(&w);
+    one_func_header(&w, 0, 0);
+    SECTION(&w, 5, 0x01, 0x00, 0x01);
+    CODE1(&w, 0x00, I32_CONST, 0x00, 0xFD, 0x0C, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+          0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFD, 0x0B, 0x04, 0xff, 0xff, 0xff, 0xff,
+          0xff, 0xff, 0xff, 0xff, 0xff, 0x01, END);
+    expect_view(&w, false, KILN_ERR_MALFORMED, AT(&w, 0, 28), 0, "integer too large: memarg offset",
+                false);
+    expect_view(&w, true, KILN_ERR_INVALID, AT(&w, 0, 21), 0,
+                "offset out of range: 18446744073709551615 > 2^32-1 for v128.store", true);
+    /* The alignment is checked first (align.wast): align=2^63 offset=2^64-1. */
+    begin(&w);
+    one_func_header(&w, 0, 0);
+    SECTION(&w, 5, 0x01, 0x00, 0x01);
+    CODE1(&w, 0x00, I32_CONST, 0x00, 0x28, 0x3f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+          0xff, 0x01, DROP, END);
+    expect_view(&w, false, KILN_ERR_MALFORMED, AT(&w, 0, 9), 0, "integer too large: memarg offset",
+                false);
+    expect_view(&w, true, KILN_ERR_INVALID, AT(&w, 0, 3), 0,
+                "alignment must not be larger than natural: 2^63 > 4 for i32.load", true);
+    /* Offset 0xffff_ffff is the largest in both. */
+    begin(&w);
+    one_func_header(&w, 0, 0);
+    SECTION(&w, 5, 0x01, 0x00, 0x01);
+    CODE1(&w, 0x00, I32_CONST, 0x00, 0x28, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, DROP, END);
+    expect_view(&w, false, KILN_OK, 0, 0, NULL, false);
+    expect_view(&w, true, KILN_OK, 0, 0, NULL, true);
+
+    /* The first such value is 2.0's error, before any validation error (here: the body's type
+     * mismatch and a memory of 65537 pages); 3.0 validates in its own order. */
+    begin(&w);
+    one_func_header(&w, 0, 0);
+    SECTION(&w, 5, 0x01, 0x00, 0x81, 0x80, 0x04);
+    CODE1(&w, 0x00, I32_CONST, 0x00, 0x28, 0x02, 0x80, 0x80, 0x80, 0x80, 0x10, END);
+    expect_view(&w, false, KILN_ERR_MALFORMED, AT(&w, 0, 9), 0, "integer too large: memarg offset",
+                false);
+    expect_view(&w, true, KILN_ERR_INVALID, w.sec_at[5] + 1, KILN_NO_FUNC, mem_size, true);
+}
+
 static void test_validate_func_index_counts_imports(void **state)
 {
     (void)state;
@@ -1092,6 +1216,7 @@ int main(void)
         cmocka_unit_test(test_validate_exports),
         cmocka_unit_test(test_validate_start_function),
         cmocka_unit_test(test_validate_memories),
+        cmocka_unit_test(test_validate_u32_in_wasm2_u64_in_wasm3),
         cmocka_unit_test(test_validate_func_index_counts_imports),
         cmocka_unit_test(test_validate_operand_stack_limit),
         cmocka_unit_test(test_validate_nesting_limit),
