@@ -970,7 +970,7 @@ static bool read_type_section(dec_ctx *c, kiln_reader *r)
     uint32_t n;
     if (!rd_count(r, &n, 1, KILN_MAX_TYPES, "type count"))
         return false;
-    uint32_t cap = vec_capacity(r, n, 3); /* 0x60 0x00 0x00 */
+    uint32_t cap = vec_capacity(r, n, 2); /* 0x60 0x00 0x00; 3.0: struct 0x5f 0x00, rec 0x4e 0x00 */
     m->types = ALLOC_ARRAY(c, wasm_functype, cap, "types");
     if (!m->types)
         return false;
