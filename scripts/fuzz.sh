@@ -10,8 +10,9 @@
 #                      passes -jobs=N -workers=N (logs in build-fuzz/fuzz/fuzz-*.log)
 #   KILN_TESTSUITE=... the spec test suite (default: ../shared/testsuite beside the checkout)
 #
-# For wat and wast the seeds are tests/fuzz/corpus-wat/*.wat (corpus-wast/*.wast) and the
-# spec suite's .wast files of at most 64 KiB (core/, core-3.0/), the working directory is
+# For wat and wast the seeds are tests/fuzz/corpus-wat/*.wat (corpus-wast/*.wast) and, from
+# the spec suite's scripts (core/, core-3.0/), every module of text (scripts/wast-modules.awk)
+# or the scripts themselves, each of at most 64 KiB; the working directory is
 # build-fuzz/fuzz-wat/ (fuzz-wast/), and findings are saved as .hex files into corpus-wat/
 # (corpus-wast/), which ctest fuzz.replay_wat (fuzz.replay_wast) runs. The rest of this text
 # describes the validate target.
@@ -34,6 +35,14 @@ case $seconds in
     exit 2
     ;;
 esac
+target=${FUZZ_TARGET:-validate}
+case $target in
+validate | wat | wast) ;;
+*)
+    echo "$0: FUZZ_TARGET must be validate, wat or wast" >&2
+    exit 2
+    ;;
+esac
 jobs=${FUZZ_JOBS:-1}
 case $jobs in
 '' | *[!0-9]* | 0)
@@ -50,6 +59,58 @@ CC=${CC:-clang-19}
 export CC
 
 cmake -S "$root" -B "$build" -G Ninja -DKILN_FUZZ=ON >/dev/null
+if [ "$target" != validate ]; then
+    # The text readers: seeds are text, findings go to corpus-TARGET/ as .hex files.
+    work=$build/fuzz-$target
+    corpus=$root/tests/fuzz/corpus-$target
+    ninja -C "$build" -j2 "fuzz_$target" "fuzz_${target}_replay"
+    rm -rf "$work/seeds"
+    mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts"
+    cp "$corpus"/*."$target" "$work/seeds/"
+    # The spec suite's scripts: whole (wast), or each module of text in them (wat).
+    for wast in "$suite"/core/*.wast "$suite"/core-3.0/*.wast "$suite"/core-3.0/*/*.wast; do
+        [ -f "$wast" ] || continue
+        name=spec-$(basename "$(dirname "$wast")")-$(basename "$wast" .wast)
+        if [ "$target" = wat ]; then
+            awk -v PREFIX="$work/seeds/$name" -f "$root/scripts/wast-modules.awk" "$wast"
+        else
+            cp "$wast" "$work/seeds/$name.wast"
+        fi
+    done
+    find "$work/seeds" -type f -size +64k -delete
+    echo "$0: $(ls "$work/seeds" | wc -l) seeds, $(ls "$work/corpus" | wc -l) corpus inputs," \
+        "fuzzing fuzz_$target for $seconds s"
+    set -- -max_len=65536 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$work/artifacts/"
+    if [ "$jobs" -gt 1 ]; then
+        set -- "$@" -jobs="$jobs" -workers="$jobs"
+    fi
+    status=0
+    (cd "$work" && "$build/tests/fuzz/fuzz_$target" "$@" "$work/corpus" "$work/seeds") || status=$?
+    saved=0
+    for input in "$work"/artifacts/crash-* "$work"/artifacts/leak-* "$work"/artifacts/timeout-* \
+        "$work"/artifacts/oom-* "$work"/artifacts/slow-unit-*; do
+        [ -f "$input" ] || continue
+        base=$(basename "$input")
+        kind=${base%-*}
+        hash=$(printf '%.12s' "${base##*-}")
+        out=$corpus/regress-$kind-$hash.hex
+        [ -e "$out" ] && continue
+        {
+            echo "# $kind found by scripts/fuzz.sh on $(date -u +%Y-%m-%d): TODO say what it exercises"
+            od -An -v -tx1 "$input" | sed 's/^ *//'
+        } >"$out"
+        echo "$0: saved $out"
+        saved=$((saved + 1))
+    done
+    if [ "$saved" -gt 0 ] || [ "$status" -ne 0 ]; then
+        echo "$0: fuzzer exit status $status, $saved new regression file(s)" >&2
+        exit 1
+    fi
+    echo "$0: no crash in $seconds s (fuzz_$target)"
+    exit 0
+fi
+
 ninja -C "$build" -j2 fuzz_validate fuzz_replay
 
 rm -rf "$work/seeds" "$work/spec"
