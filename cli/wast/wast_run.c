@@ -1552,8 +1552,9 @@ static void run_command(runner *r, size_t index)
         cmd_invalid_or_malformed(r, &c, WAST_EXPECT_MALFORMED);
     else if (strcmp(type, "assert_malformed_custom") == 0 ||
              strcmp(type, "assert_invalid_custom") == 0)
-        skip(r, &c, SKIP_CUSTOM, "unsupported feature: custom-annotations (Kiln ignores @custom, "
-                                  "@name and branch hints, which the spec leaves optional)");
+        skip(r, &c, SKIP_CUSTOM,
+             "unsupported feature: custom-annotations (Kiln ignores @custom, "
+             "@name and branch hints, which the spec leaves optional)");
     else
         skip(r, &c, SKIP_COMMAND, "unknown command \"%s\"", type);
 }
