@@ -329,8 +329,8 @@ static bool compile_unchecked(const kiln_compile_options *o, kiln_compile_result
         size = owned.size;
     }
 
-    uint8_t *converted; /* module text, converted to its binary encoding */
-    if (!kiln_module_input(bytes, size, &bytes, &size, &converted, d)) {
+    uint8_t *converted; /* module text, converted to its binary encoding (on o->alloc) */
+    if (!kiln_module_input_with(bytes, size, o->alloc, &bytes, &size, &converted, d)) {
         host_file_free(&owned);
         return false;
     }
@@ -345,7 +345,10 @@ static bool compile_unchecked(const kiln_compile_options *o, kiln_compile_result
     if (ok && (o->header_path || o->want_header))
         ok = kiln_header_generate(&m, prefix, base_name(path), &res.header, &res.header_size, d);
     wasm_module_free(&m);
-    free(converted);
+    if (converted && o->alloc)
+        o->alloc->realloc(o->alloc->ud, converted, 0);
+    else
+        free(converted);
     host_file_free(&owned);
 
     if (ok && o->output_path)

@@ -601,6 +601,11 @@ bool kiln_is_wat(const uint8_t *bytes, size_t size);
 /* The module bytes of an input that is binary or text: *bytes is input itself (*owned NULL)
  * or its conversion (*owned, malloc'ed: free() it after the module is released). False
  * with d set when text does not convert. */
+/* The same with the conversion's allocations through alloc (NULL = the C library): *owned
+ * then comes from alloc (release it with alloc->realloc(alloc->ud, *owned, 0)). */
+bool kiln_module_input_with(const uint8_t *input, size_t size, const kiln_allocator *alloc,
+                            const uint8_t **bytes, size_t *bytes_size, uint8_t **owned,
+                            kiln_diag *d);
 bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes, size_t *bytes_size,
                        uint8_t **owned, kiln_diag *d);
 

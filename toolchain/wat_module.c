@@ -2028,8 +2028,9 @@ bool kiln_is_wat(const uint8_t *bytes, size_t size)
     return text;
 }
 
-bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes, size_t *bytes_size,
-                       uint8_t **owned, kiln_diag *d)
+bool kiln_module_input_with(const uint8_t *input, size_t size, const kiln_allocator *alloc,
+                            const uint8_t **bytes, size_t *bytes_size, uint8_t **owned,
+                            kiln_diag *d)
 {
     *owned = NULL;
     if (!kiln_is_wat(input, size)) {
@@ -2037,10 +2038,16 @@ bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes,
         *bytes_size = size;
         return true;
     }
-    if (!kiln_wat_to_wasm(input, size, owned, bytes_size, d))
+    if (!kiln_wat_to_wasm_with(input, size, alloc, owned, bytes_size, d))
         return false;
     *bytes = *owned;
     return true;
+}
+
+bool kiln_module_input(const uint8_t *input, size_t size, const uint8_t **bytes, size_t *bytes_size,
+                       uint8_t **owned, kiln_diag *d)
+{
+    return kiln_module_input_with(input, size, NULL, bytes, bytes_size, owned, d);
 }
 
 bool kiln_wat_locate(const uint8_t *text, size_t size, kiln_diag *d)

@@ -605,18 +605,87 @@ static void test_target_checked(void **state)
     }
 }
 
+/* An allocator that counts its live blocks and refuses the fail_at-th request (0: none). */
+typedef struct counted {
+    kiln_allocator base;
+    size_t calls, live, fail_at;
+} counted;
+
+static void *counted_realloc(void *ud, void *ptr, size_t size)
+{
+    counted *a = ud;
+    if (size == 0) {
+        if (ptr)
+            a->live--;
+        free(ptr);
+        return NULL;
+    }
+    if (++a->calls == a->fail_at)
+        return NULL;
+    void *p = realloc(ptr, size);
+    if (p && !ptr)
+        a->live++;
+    return p;
+}
+
+/* Module text compiled with the caller's allocator: the conversion's buffers come from it too
+ * (none from the C library behind its back), all are given back, and a refused one is a clean
+ * out-of-memory error. */
+static void test_text_input_allocator(void **state)
+{
+    (void)state;
+    static const char wat[] = "(module (func (export \"add\") (param i32 i32) (result i32)\n"
+                              "  (i32.add (local.get 0) (local.get 1))))";
+    kiln_compile_options o;
+    text_options(&o, "add.wat", KILN_EMIT_OBJ, 1, "x86_64-unknown-linux-gnu");
+    o.input = (const uint8_t *)wat;
+    o.input_size = sizeof wat - 1;
+    counted a = {.base = {counted_realloc, &a}};
+    o.alloc = &a.base;
+    kiln_compile_result res;
+    kiln_diag d;
+    if (!kiln_compile(&o, &res, &d))
+        fail_msg("%s", d.msg);
+    assert_true(res.output_size > 0);
+    kiln_compile_result_free(&res);
+    assert_int_equal(a.live, 0);
+    size_t text_calls = a.calls;
+    /* The same module as binary: fewer requests, by the reader's. */
+    uint8_t *wasm;
+    size_t wasm_size;
+    assert_true(kiln_wat_to_wasm((const uint8_t *)wat, sizeof wat - 1, &wasm, &wasm_size, &d));
+    o.input = wasm;
+    o.input_size = wasm_size;
+    a = (counted){.base = {counted_realloc, &a}};
+    if (!kiln_compile(&o, &res, &d))
+        fail_msg("%s", d.msg);
+    kiln_compile_result_free(&res);
+    free(wasm);
+    assert_int_equal(a.live, 0);
+    assert_true(a.calls > 0);
+    assert_true(text_calls > a.calls);
+    o.input = (const uint8_t *)wat;
+    o.input_size = sizeof wat - 1;
+    /* The first request is the text reader's: refused, compilation stops cleanly. */
+    a = (counted){.base = {counted_realloc, &a}, .fail_at = 1};
+    assert_false(kiln_compile(&o, &res, &d));
+    assert_int_equal(d.code, KILN_ERR_NOMEM);
+    assert_int_equal(a.live, 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
         fixture_dir = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mangle_examples),     cmocka_unit_test(test_mangle_injective),
-        cmocka_unit_test(test_prefix_from_path),    cmocka_unit_test(test_ir_families),
-        cmocka_unit_test(test_memory_base_hoisted), cmocka_unit_test(test_vector_loop_roots),
-        cmocka_unit_test(test_deterministic),       cmocka_unit_test(test_cross_targets),
-        cmocka_unit_test(test_simd_compiles),       cmocka_unit_test(test_bad_options),
-        cmocka_unit_test(test_multi3_idiom),        cmocka_unit_test(test_interrupt_checks),
-        cmocka_unit_test(test_exact_accesses),      cmocka_unit_test(test_target_checked),
+        cmocka_unit_test(test_mangle_examples),      cmocka_unit_test(test_mangle_injective),
+        cmocka_unit_test(test_prefix_from_path),     cmocka_unit_test(test_ir_families),
+        cmocka_unit_test(test_memory_base_hoisted),  cmocka_unit_test(test_vector_loop_roots),
+        cmocka_unit_test(test_deterministic),        cmocka_unit_test(test_cross_targets),
+        cmocka_unit_test(test_simd_compiles),        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_multi3_idiom),         cmocka_unit_test(test_interrupt_checks),
+        cmocka_unit_test(test_exact_accesses),       cmocka_unit_test(test_target_checked),
+        cmocka_unit_test(test_text_input_allocator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
