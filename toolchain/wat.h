@@ -171,6 +171,8 @@ typedef struct wat_type {
     uint32_t group_size; /* types in its rec group when this is the group's first */
     bool group_first;
     wat_names fields; /* struct field names -> field index */
+    size_t text_at;   /* its "type" keyword (kiln_wat_locate); implicit types: their use */
+    size_t rec_at;    /* a rec group's first type: the group's "rec" keyword */
 } wat_type;
 
 enum {

@@ -404,6 +404,7 @@ static bool func_type_of(wat_parser *ps, const wat_buf *params, uint32_t np, con
     t->final = true;
     t->group_first = true;
     t->group_size = 1;
+    t->text_at = cur(ps)->offset; /* an implicit type: where it is used */
     t->param_count = np;
     t->result_count = nr;
     t->params = copy + p_at;
@@ -722,8 +723,9 @@ static bool sub_type(wat_parser *ps, wat_type *t)
     return ok;
 }
 
-/* type ::= '(' 'type' id? subtype ')', after the keyword (the name was given in pass 0). */
-static bool collect_type(wat_parser *ps)
+/* type ::= '(' 'type' id? subtype ')', after the keyword at kw_at (the name was given in
+ * pass 0). */
+static bool collect_type(wat_parser *ps, size_t kw_at)
 {
     if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
         return false;
@@ -731,19 +733,25 @@ static bool collect_type(wat_parser *ps)
     memset(&t, 0, sizeof t);
     if (!sub_type(ps, &t) || !wat_expect_rpar(ps))
         return false;
+    t.text_at = kw_at;
     t.group_first = !ps->in_rec;
     t.group_size = ps->in_rec ? 0 : 1;
     uint32_t index;
     return add_type(ps, &t, &index);
 }
 
-/* rec ::= '(' 'rec' type* ')', after the keyword. */
-static bool collect_rec(wat_parser *ps)
+/* rec ::= '(' 'rec' type* ')', after the keyword at kw_at. */
+static bool collect_rec(wat_parser *ps, size_t kw_at)
 {
     uint32_t start = ps->type_count;
     ps->in_rec = true;
     while (wat_peek_field(ps, "type")) {
-        if (!wat_advance(ps) || !wat_advance(ps) || !collect_type(ps)) {
+        if (!wat_advance(ps)) {
+            ps->in_rec = false;
+            return false;
+        }
+        size_t type_at = cur(ps)->offset;
+        if (!wat_advance(ps) || !collect_type(ps, type_at)) {
             ps->in_rec = false;
             return false;
         }
@@ -772,6 +780,7 @@ static bool collect_rec(wat_parser *ps)
     }
     wat_type *first = &ps->types[start];
     first->group_first = true;
+    first->rec_at = kw_at;
     first->group_size = n;
     if (plain_func(first)) { /* (rec (type (func ...))) is a plain type too */
         uint32_t old;
@@ -881,9 +890,9 @@ static bool collect_field(wat_parser *ps, int *first_def)
 {
     wat_token kw = *cur(ps);
     if (wat_is_keyword(&kw, "type"))
-        return wat_advance(ps) && collect_type(ps);
+        return wat_advance(ps) && collect_type(ps, kw.offset);
     if (wat_is_keyword(&kw, "rec"))
-        return wat_advance(ps) && collect_rec(ps);
+        return wat_advance(ps) && collect_rec(ps, kw.offset);
     int space = space_of_keyword(&kw);
     if (wat_is_keyword(&kw, "import")) {
         if (!check_import_order(ps, *first_def, &kw))
@@ -1758,8 +1767,9 @@ static bool each_field(wat_parser *ps, const wat_lexer *start, bool in_module, w
 
 /* subtype: the comptype alone when final without supertypes, else 0x4F (final) or 0x50,
  * vec(typeidx), comptype. */
-static void put_subtype(wat_buf *b, const wat_type *t)
+static void put_subtype(wat_parser *ps, wat_buf *b, const wat_type *t)
 {
+    mark_entry(ps, b, t->text_at);
     if (!t->final || t->super_count) {
         wat_put_byte(b, t->final ? 0x4F : 0x50);
         wat_put_u32(b, t->super_count);
@@ -1786,13 +1796,14 @@ static void write_types(wat_parser *ps, wat_sections *s)
         const wat_type *t = &ps->types[i];
         s->count[SEC_TYPE]++;
         if (t->group_size == 1) {
-            put_subtype(b, t);
+            put_subtype(ps, b, t);
             continue;
         }
+        mark_entry(ps, b, t->rec_at);
         wat_put_byte(b, 0x4E);
         wat_put_u32(b, t->group_size);
         for (uint32_t k = 0; k < t->group_size; k++)
-            put_subtype(b, &ps->types[i + k]);
+            put_subtype(ps, b, &ps->types[i + k]);
     }
 }
 

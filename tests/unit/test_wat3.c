@@ -467,6 +467,36 @@ static void test_opcodes3_table(void **state)
     assert_int_equal(plain + gc + simd, WASM_OP3_COUNT);
 }
 
+/* The unsupported-feature error of a 3.0 type definition, placed back in the text: a type
+ * at its "type" keyword, a rec group at its "rec" keyword. */
+static void locate_unsupported(const char *text, uint32_t line, uint32_t column, const char *msg)
+{
+    uint8_t *out;
+    size_t size;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    assert_true(kiln_wat_to_wasm((const uint8_t *)text, strlen(text), &out, &size, &d));
+    wasm_module m;
+    bool valid = kiln_decode(&m, out, size, NULL, &d) && kiln_validate(&m, NULL, &d);
+    wasm_module_free(&m);
+    free(out);
+    assert_false(valid);
+    assert_int_equal(d.code, KILN_ERR_UNSUPPORTED);
+    assert_string_equal(d.msg, msg);
+    assert_true(kiln_wat_locate((const uint8_t *)text, strlen(text), &d));
+    assert_int_equal(d.line, line);
+    assert_int_equal(d.column, column);
+}
+
+static void test_locate_types(void **state)
+{
+    (void)state;
+    locate_unsupported("(module\n  (type (func))\n  (type $s (struct (field i32))))", 3, 4,
+                       "unsupported feature: gc (struct type)");
+    locate_unsupported("(module\n  (rec\n    (type $a (func))\n    (type $b (array i8))))", 2, 4,
+                       "unsupported feature: gc (recursive type group)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_wasm3_ranges),
         cmocka_unit_test(test_nomem_3),
         cmocka_unit_test(test_opcodes3_table),
+        cmocka_unit_test(test_locate_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
