@@ -375,7 +375,7 @@ static bool read_functype(dec_ctx *c, kiln_reader *r, wasm_functype *out)
 
 /* Wasm 3.0 and proposal limits: flag bit 0 max, bit 1 shared (threads; memories), bit 2
  * 64-bit address type (memory64, for tables too), bit 3 custom page size (custom-page-sizes;
- * memories). lim ::= flags n:u32|u64 m?:u32|u64 (p:u32 log2 page size if bit 3).
+ * memories). lim ::= flags n:u64 m?:u64 (p:u32 log2 page size if bit 3).
  * flag (> 1) was read at at. 0 if the limits do not decode so (nothing recorded: the 2.0
  * error stands); else the feature is reported, and the result is 1 if reading goes on
  * (rd_unsupported_later), -1 if not. */
@@ -384,22 +384,17 @@ static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_li
     uint8_t known = memory ? 0x0F : 0x05;
     if (flag & ~known)
         return 0;
-    if ((flag & 3) == 2) /* shared without a maximum: invalid with threads too */
-        return 0;
+    /* Shared without a maximum (0x02) decodes with threads; its validation rejects it. */
     kiln_diag scratch;
     kiln_reader p = probe(r, &scratch);
     uint64_t min, max = 0;
-    uint32_t n32, page_size;
+    uint32_t page_size;
     bool i64 = flag & 4;
-    if (!(i64 ? rd_u64(&p, &min, "limits minimum") : rd_u32(&p, &n32, "limits minimum")))
+    /* n and m are u64s for 32-bit memories too, as in Wasm 3.0 (the validator bounds them) */
+    if (!rd_u64(&p, &min, "limits minimum"))
         return 0;
-    if (!i64)
-        min = n32;
-    if ((flag & 1) &&
-        !(i64 ? rd_u64(&p, &max, "limits maximum") : rd_u32(&p, &n32, "limits maximum")))
+    if ((flag & 1) && !rd_u64(&p, &max, "limits maximum"))
         return 0;
-    if ((flag & 1) && !i64)
-        max = n32;
     if ((flag & 8) && !rd_u32(&p, &page_size, "page size"))
         return 0;
     r->p = p.p;
