@@ -384,7 +384,8 @@ static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_li
     uint8_t known = memory ? 0x0F : 0x05;
     if (flag & ~known)
         return 0;
-    /* Shared without a maximum (0x02) decodes with threads; its validation rejects it. */
+    if ((flag & 3) == 2) /* shared without a maximum: read_limits' 2.0 error stands */
+        return 0;
     kiln_diag scratch;
     kiln_reader p = probe(r, &scratch);
     uint64_t min, max = 0;
@@ -431,9 +432,17 @@ static bool read_limits(kiln_reader *r, wasm_limits *out, const char *what)
         if (read3 != 0)
             return read3 > 0;
     }
-    if ((flag & 0x7f) > 1)
-        return rd_fail_at(r, at, KILN_ERR_MALFORMED, "integer too large: %s limits flag 0x%02x",
-                          what, flag);
+    if ((flag & 0x7f) > 1) {
+        rd_fail_at(r, at, KILN_ERR_MALFORMED, "integer too large: %s limits flag 0x%02x", what,
+                   flag);
+        /* 0x02, a shared memory without a maximum: malformed in 2.0 and 3.0 (their suites say
+         * so), decoded by the threads proposal, whose validation rejects it. The feature is
+         * named so that a script about threads can tell (docs/errors.md). */
+        if (flag == 2 && strcmp(what, "memory") == 0 && r->diag->code == KILN_ERR_MALFORMED &&
+            r->diag->feature == NULL)
+            r->diag->feature = KILN_FEATURE_THREADS;
+        return false;
+    }
     if (flag & 0x80)
         return rd_fail(r, KILN_ERR_MALFORMED, "integer representation too long: %s limits flag",
                        what);

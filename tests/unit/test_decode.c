@@ -1315,6 +1315,23 @@ static void test_wasm3_section_entries_unsupported(void **state)
     assert_false(decode(&mod, &m, &d));
     assert_string_equal(d.feature, KILN_FEATURE_GC);
     wasm_module_free(&m);
+    /* A shared memory without a maximum stays malformed, naming threads, which decodes it;
+     * a table's flag 0x02 means nothing anywhere. */
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_SECTION(&mod, 5, 0x01, 0x02, 0x00);
+    assert_false(decode(&mod, &m, &d));
+    assert_int_equal(d.code, KILN_ERR_MALFORMED);
+    assert_string_equal(d.msg, "integer too large: memory limits flag 0x02");
+    assert_string_equal(d.feature, KILN_FEATURE_THREADS);
+    wasm_module_free(&m);
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_SECTION(&mod, 4, 0x01, 0x70, 0x02, 0x00);
+    assert_false(decode(&mod, &m, &d));
+    assert_int_equal(d.code, KILN_ERR_MALFORMED);
+    assert_null(d.feature);
+    wasm_module_free(&m);
     wb_free(&mod);
 }
 
