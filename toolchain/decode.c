@@ -378,7 +378,7 @@ static bool read_functype(dec_ctx *c, kiln_reader *r, wasm_functype *out)
  * memories). lim ::= flags n:u64 m?:u64 (p:u32 log2 page size if bit 3).
  * flag (> 1) was read at at. 0 if the limits do not decode so (nothing recorded: the 2.0
  * error stands); else the feature is reported, and the result is 1 if reading goes on
- * (rd_unsupported_later), -1 if not. */
+ * (rd_unsupported_later), -1 if not (also after a page size past 2^63: malformed). */
 static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_limits *out)
 {
     uint8_t known = memory ? 0x0F : 0x05;
@@ -396,9 +396,16 @@ static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_li
         return 0;
     if ((flag & 1) && !rd_u64(&p, &max, "limits maximum"))
         return 0;
+    size_t page_at = rd_offset(&p);
     if ((flag & 8) && !rd_u32(&p, &page_size, "page size"))
         return 0;
     r->p = p.p;
+    /* A page of 2^p bytes must fit in a u64: past that, malformed in the proposal too. */
+    if ((flag & 8) && page_size >= 64) {
+        rd_fail_at(r, page_at, KILN_ERR_MALFORMED, "invalid custom page size: 2^%u bytes",
+                   (unsigned)page_size);
+        return -1;
+    }
     out->min = min;
     out->max = max;
     out->has_max = flag & 1;

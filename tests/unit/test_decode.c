@@ -1297,6 +1297,9 @@ static void test_wasm3_section_entries_unsupported(void **state)
         {2, {0x01, 0x00, 0x00, 0x04, 0x00}, 5, 3, "malformed import kind 0x04"},
         {5, {0x01, 0x02, 0x00}, 3, 1, "integer too large: memory limits flag 0x02"},
         {5, {0x01, 0x04}, 2, 1, "integer too large: memory limits flag 0x04"},
+        /* a page of 2^64 bytes or more: malformed with custom-page-sizes too */
+        {5, {0x01, 0x08, 0x00, 0x40}, 4, 3, "invalid custom page size: 2^64 bytes"},
+        {5, {0x01, 0x09, 0x00, 0x01, 0x41}, 5, 4, "invalid custom page size: 2^65 bytes"},
         {6, {0x01, 0x63, 0x7f, 0x00, 0xd0, 0x70, 0x0b}, 7, 1,
          "malformed value type 0x63: global type"},
         {4, {0x01, 0x40, 0x01, 0x70, 0x00, 0x00}, 6, 1,
