@@ -24,6 +24,11 @@ typedef enum wasm_imm3 {
     IMM3_BR_ON_CAST,
     IMM3_BLOCK,
     IMM3_TRY_TABLE,
+    IMM3_MEMARG1,
+    IMM3_MEMARG2,
+    IMM3_MEMARG4,
+    IMM3_MEMARG8,
+    IMM3_ZERO,
 } wasm_imm3;
 
 typedef enum wasm_op3 {

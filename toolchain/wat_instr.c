@@ -237,7 +237,7 @@ static bool is_attr(const wat_token *t, const char *prefix)
  * index other than 0, then the index), offset. lane: a lane index follows, so a number is a
  * memory index only when another number or an attribute follows it. An offset above u32 is
  * for i64 memories only (the 2.0 suite's "i32 constant out of range" otherwise). */
-static bool memarg(wat_parser *ps, uint16_t op, wat_buf *b, bool lane)
+static bool memarg(wat_parser *ps, uint32_t size, wat_buf *b, bool lane)
 {
     uint32_t mem = 0;
     const wat_token *t = cur(ps);
@@ -251,7 +251,6 @@ static bool memarg(wat_parser *ps, uint16_t op, wat_buf *b, bool lane)
     if (has_mem && !wat_index(ps, WAT_SPACE_MEMORY, &mem))
         return false;
     bool is64 = (mem < ps->memory64_cap && ps->memory64[mem]) || ps->wasm3;
-    uint32_t size = wasm_ops[op].size;
     uint32_t align_log2 = 0;
     while ((1u << align_log2) < size)
         align_log2++;
@@ -503,7 +502,7 @@ static bool immediates(wat_parser *ps, uint16_t op, wat_buf *b)
         wat_put_u32(b, x);
         return true;
     case IMM_MEMARG:
-        return memarg(ps, op, b, false);
+        return memarg(ps, wasm_ops[op].size, b, false);
     case IMM_MEMORY:
         return opt_memory(ps, b);
     case IMM_MEMORY_COPY:
@@ -570,7 +569,7 @@ static bool immediates(wat_parser *ps, uint16_t op, wat_buf *b)
     case IMM_LANE:
         return lane_index(ps, b);
     case IMM_MEMARG_LANE:
-        return memarg(ps, op, b, true) && lane_index(ps, b);
+        return memarg(ps, wasm_ops[op].size, b, true) && lane_index(ps, b);
     case IMM_SELECT_T:
         return false; /* "select" is looked up as SELECT; see plain_op */
     case IMM_REFTYPE: {
@@ -668,6 +667,14 @@ static bool immediates3(wat_parser *ps, uint16_t op, wat_buf *b)
         wat_buf_free(&types);
         return ok;
     }
+    case IMM3_MEMARG1:
+    case IMM3_MEMARG2:
+    case IMM3_MEMARG4:
+    case IMM3_MEMARG8:
+        return memarg(ps, 1u << (ops3[op - WASM_OP_COUNT].imm - IMM3_MEMARG1), b, false);
+    case IMM3_ZERO:
+        wat_put_byte(b, 0);
+        return true;
     case IMM3_HEAPTYPE:
     case IMM3_BLOCK:
     case IMM3_TRY_TABLE:

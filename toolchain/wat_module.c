@@ -213,16 +213,17 @@ bool wat_at_valtype(wat_parser *ps)
 
 /* Where a type should be: a keyword the reference interpreter's lexer does not know at all
  * (no instruction, no word of the grammar: anyfunc) is "unknown operator NAME" there;
- * anything else "unexpected token". */
+ * anything else "unexpected token" (shared and pagesize: words of the threads and
+ * custom-page-sizes grammars). */
 static bool not_a_type(wat_parser *ps)
 {
     static const char *const words[] = {
-        "i32",    "i64",    "f32",        "f64",     "v128",    "i8",        "i16",
-        "null",   "ref",    "mut",        "param",   "result",  "local",     "type",
-        "module", "import", "export",     "table",   "memory",  "global",    "elem",
-        "data",   "start",  "offset",     "item",    "declare", "then",      "sub",
-        "final",  "rec",    "field",      "tag",     "do",      "catch_ref", "catch_all_ref",
-        "binary", "quote",  "definition", "instance"};
+        "i32",    "i64",    "f32",        "f64",      "v128",    "i8",        "i16",
+        "null",   "ref",    "mut",        "param",    "result",  "local",     "type",
+        "module", "import", "export",     "table",    "memory",  "global",    "elem",
+        "data",   "start",  "offset",     "item",     "declare", "then",      "sub",
+        "final",  "rec",    "field",      "tag",      "do",      "catch_ref", "catch_all_ref",
+        "binary", "quote",  "definition", "instance", "shared",  "pagesize"};
     const wat_token *t = cur(ps);
     if (t->kind != WAT_KEYWORD || wat_names_get(&ps->ops, t->text, t->len) != UINT32_MAX ||
         wat_at_reftype(ps))
@@ -991,20 +992,46 @@ static bool collect_field(wat_parser *ps, int *first_def)
  * Pass 2: the sections.
  */
 
-/* addrtype? limits, with limits ::= n m?: i32 (the default) takes u32s, i64 u64s. Written
- * flags (bit 0: a maximum, bit 2: i64), min, max? */
-static bool limits(wat_parser *ps, wat_buf *b)
+/* pagetype ::= '(' 'pagesize' n ')' (custom-page-sizes), at the "(": *log2 = log2 n. n must be
+ * a power of two that the reference interpreter's integers hold (below 2^62); anything else
+ * is its "invalid custom page size". */
+static bool page_size(wat_parser *ps, uint32_t *log2)
+{
+    wat_token at = *cur(ps);
+    if (!wat_advance(ps) || !wat_advance(ps))
+        return false;
+    const wat_token *t = cur(ps);
+    if (t->kind != WAT_NUM || !t->is_nat || !t->is_int)
+        return wat_unexpected(ps);
+    uint64_t n;
+    if (!wat_nat_u64(t, &n) || n == 0 || n >= (uint64_t)1 << 62 || (n & (n - 1)) != 0)
+        return wat_fail(ps->d, &at, "invalid custom page size");
+    *log2 = 0;
+    while (((uint64_t)1 << *log2) < n)
+        (*log2)++;
+    return wat_advance(ps) && wat_expect_rpar(ps);
+}
+
+/* addrtype? limits, with limits ::= n m?: i32 (the default) takes u32s, i64 u64s (3.0: u64s
+ * for both, the reference interpreter's "i64 constant out of range" past them). A memory's
+ * may be followed by 'shared' (threads) and a pagetype (custom-page-sizes). Written flags
+ * (bit 0: a maximum, bit 1: shared, bit 2: i64, bit 3: a page size), min, max?, log2 page
+ * size?. */
+static bool limits(wat_parser *ps, wat_buf *b, bool memory)
 {
     bool is64 = wat_is_keyword(cur(ps), "i64");
     if ((is64 || wat_is_keyword(cur(ps), "i32")) && !wat_advance(ps))
         return false;
     uint64_t lim = is64 || ps->wasm3 ? UINT64_MAX : UINT32_MAX;
+    const char *range = ps->wasm3 ? "i64 constant out of range"
+                        : is64    ? "constant out of range"
+                                  : "i32 constant out of range";
     uint64_t min, max = 0;
     const wat_token *t = cur(ps);
     if (t->kind != WAT_NUM || !t->is_nat || !t->is_int)
         return wat_unexpected(ps);
     if (!wat_nat_u64(t, &min) || min > lim)
-        return wat_fail(ps->d, t, is64 ? "constant out of range" : "i32 constant out of range");
+        return wat_fail(ps->d, t, "%s", range);
     if (!wat_advance(ps))
         return false;
     t = cur(ps);
@@ -1013,14 +1040,24 @@ static bool limits(wat_parser *ps, wat_buf *b)
         if (!t->is_nat || !t->is_int)
             return wat_unexpected(ps);
         if (!wat_nat_u64(t, &max) || max > lim)
-            return wat_fail(ps->d, t, is64 ? "constant out of range" : "i32 constant out of range");
+            return wat_fail(ps->d, t, "%s", range);
         if (!wat_advance(ps))
             return false;
     }
-    wat_put_byte(b, (uint8_t)((has_max ? 1 : 0) | (is64 ? 4 : 0)));
+    bool shared = memory && wat_is_keyword(cur(ps), "shared");
+    if (shared && !wat_advance(ps))
+        return false;
+    uint32_t log2 = 0;
+    bool has_page = memory && wat_peek_field(ps, "pagesize");
+    if (has_page && !page_size(ps, &log2))
+        return false;
+    wat_put_byte(
+        b, (uint8_t)((has_max ? 1 : 0) | (shared ? 2 : 0) | (is64 ? 4 : 0) | (has_page ? 8 : 0)));
     wat_put_u64(b, min);
     if (has_max)
         wat_put_u64(b, max);
+    if (has_page)
+        wat_put_u32(b, log2);
     return true;
 }
 
@@ -1028,7 +1065,7 @@ static bool limits(wat_parser *ps, wat_buf *b)
 static bool table_type(wat_parser *ps, wat_buf *b, wat_vt *rt)
 {
     wat_buf lim = WAT_BUF(ps);
-    bool ok = limits(ps, &lim) && wat_reftype(ps, rt);
+    bool ok = limits(ps, &lim, false) && wat_reftype(ps, rt);
     if (ok) {
         wat_put_vt(b, rt);
         wat_put_buf(b, &lim);
@@ -1107,7 +1144,7 @@ static bool import_desc(wat_parser *ps, wat_sections *s, int space)
     }
     case WAT_SPACE_MEMORY:
         wat_put_byte(b, WASM_EXTERN_MEMORY);
-        return limits(ps, b);
+        return limits(ps, b, true);
     case WAT_SPACE_TAG: {
         ps->local_count = 0;
         ps->locals = (wat_names){0};
@@ -1510,10 +1547,15 @@ static bool memory_field(wat_parser *ps, wat_sections *s)
     bool is64 = wat_is_keyword(cur(ps), "i64");
     if ((is64 || wat_is_keyword(cur(ps), "i32")) && !wat_advance(ps))
         return false;
+    uint32_t log2 = 16;
+    bool has_page = wat_peek_field(ps, "pagesize");
+    if (has_page && !page_size(ps, &log2))
+        return false;
     if (!wat_peek_field(ps, "data"))
         ps->lx = at_type;
     if (wat_peek_field(ps, "data")) {
-        /* (data string*): min = max = the pages the bytes need, an active segment at 0. */
+        /* pagetype? (data string*): min = max = the pages the bytes need, an active segment
+         * at 0. */
         if (!wat_advance(ps) || !wat_advance(ps))
             return false;
         wat_buf seg = WAT_BUF(ps);
@@ -1527,12 +1569,14 @@ static bool memory_field(wat_parser *ps, wat_sections *s)
                 size |= (uint64_t)(seg.data[i] & 0x7F) << shift;
                 shift += 7;
             } while (seg.data[i++] & 0x80);
-            uint32_t pages = (uint32_t)((size + 65535) / 65536);
+            uint64_t pages = (size >> log2) + ((size & (((uint64_t)1 << log2) - 1)) != 0);
             wat_buf *m = &s->buf[SEC_MEMORY];
             mark_entry(ps, m, ps->field_at);
-            wat_put_byte(m, is64 ? 5 : 1);
-            wat_put_u32(m, pages);
-            wat_put_u32(m, pages);
+            wat_put_byte(m, (uint8_t)((is64 ? 5 : 1) | (has_page ? 8 : 0)));
+            wat_put_u64(m, pages);
+            wat_put_u64(m, pages);
+            if (has_page)
+                wat_put_u32(m, log2);
             s->count[SEC_MEMORY]++;
             wat_buf *d = &s->buf[SEC_DATA];
             mark_entry(ps, d, ps->field_at);
@@ -1549,7 +1593,7 @@ static bool memory_field(wat_parser *ps, wat_sections *s)
         return ok;
     }
     mark_entry(ps, &s->buf[SEC_MEMORY], ps->field_at);
-    if (!limits(ps, &s->buf[SEC_MEMORY]))
+    if (!limits(ps, &s->buf[SEC_MEMORY], true))
         return false;
     s->count[SEC_MEMORY]++;
     return wat_expect_rpar(ps);

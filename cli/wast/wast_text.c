@@ -13,7 +13,7 @@
  * The grammar read (WebAssembly 3.0 spec scripts, interpreter/README.md of the spec):
  *
  *   script    ::= cmd*  |  modulefield*   (fields at the top: the whole file is one module)
- *   cmd       ::= module | instance | register | action | assertion | meta
+ *   cmd       ::= module | instance | register | action | assertion | thread | wait | meta
  *   module    ::= '(' 'module' 'definition'? $id? modulefield* ')'
  *               | '(' 'module' 'definition'? $id? 'binary' string* ')'
  *               | '(' 'module' 'definition'? $id? 'quote' string* ')'
@@ -43,6 +43,10 @@
  *               | '(' ('ref'|'ref.func'|'ref.extern'|'ref.eq'|'ref.i31'|'ref.struct'
  *                     |'ref.array'|'ref.exn') ')'     (any non-null reference of the kind)
  *               | '(' 'either' result+ ')'       (any one of them; not nested)
+ *   thread    ::= '(' 'thread' $id? shared* cmd* ')'    (threads proposal; not run: each
+ *                                                       of its commands is skipped)
+ *   shared    ::= '(' 'shared' '(' 'module' $id ')' ')'
+ *   wait      ::= '(' 'wait' $id ')'                    (skipped)
  *   meta      ::= '(' 'script' $id? cmd* ')'        (its commands run as at the top)
  *               | '(' 'output' $id? string? ')'    (skipped)
  *               | '(' 'input' $id? string ')'      (not supported: an error)
@@ -53,9 +57,10 @@
  * assert_uninstantiable; "assert_exception" and the *_custom assertions; value types
  * "anyref", "eqref", "i31ref", "structref", "arrayref", "exnref", "nullref", "nullfuncref",
  * "nullexternref", "nullexnref", "hostref" (ref.host N), and "ref" (a null of a defined or
- * unnamed heap type, or the pattern (ref)). Every error is "FILE:LINE:COLUMN: message";
- * nesting inside commands is bounded by the grammar above, and a module's parentheses are
- * counted without recursion (the reader itself bounds their depth).
+ * unnamed heap type, or the pattern (ref)); "thread" commands with "name", "shared" (module
+ * names) and their "commands" nested, and "wait" commands with "thread". Every error is
+ * "FILE:LINE:COLUMN: message"; nesting inside commands is bounded by the grammar above, and a
+ * module's parentheses are counted without recursion (the reader itself bounds their depth).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -737,6 +742,109 @@ static bool read_meta(script_reader *r, const wat_token *kw, unsigned *depth)
     return expect(r, WAT_RPAR, "\")\"");
 }
 
+/* A command that is neither meta, thread nor wait, at its "(" (keyword kw); known: kw is one
+ * of read_script's commands. */
+static bool read_plain_command(script_reader *r, const wat_token *kw, bool known)
+{
+    if (!known)
+        return fail_at(r, kw, "unknown command \"%.*s\"", (int)(kw->len > 40 ? 40 : kw->len),
+                       kw->text);
+    if (is_kw(kw, "invoke") || is_kw(kw, "get"))
+        return read_action_command(r, kw);
+    return read_command(r, kw);
+}
+
+/* The command keywords read_plain_command takes. */
+static bool is_plain_command(const wat_token *kw)
+{
+    static const char *const commands[] = {"module",
+                                           "register",
+                                           "invoke",
+                                           "get",
+                                           "assert_return",
+                                           "assert_trap",
+                                           "assert_exhaustion",
+                                           "assert_malformed",
+                                           "assert_invalid",
+                                           "assert_unlinkable",
+                                           "assert_uninstantiable",
+                                           "assert_exception",
+                                           "assert_malformed_custom",
+                                           "assert_invalid_custom"};
+    for (size_t k = 0; k < KILN_ARRAY_LEN(commands); k++)
+        if (is_kw(kw, commands[k]))
+            return true;
+    return false;
+}
+
+/* The threads proposal's commands (its interpreter/README.md), at "(" with keyword kw:
+ *   '(' 'thread' $id? ('(' 'shared' '(' 'module' $id ')' ')')* cmd* ')'
+ *   '(' 'wait' $id ')'
+ * written {"type": "thread", "name", "shared": [names], "commands": [...]} and
+ * {"type": "wait", "thread"}. Kiln does not compile threads: the runner skips a thread's
+ * commands and the wait. A thread's commands are the plain ones and wait (no nested thread,
+ * no meta); its modules are converted as any others. */
+static bool read_thread_or_wait(script_reader *r, const wat_token *kw)
+{
+    wat_token at = *kw;
+    bool wait = is_kw(kw, "wait");
+    begin_command(r, wait ? "wait" : "thread", &at);
+    if (!next(r) || !next(r)) /* "(" keyword */
+        return false;
+    const wat_token *t = &r->lx.tok;
+    if (wait) {
+        if (t->kind != WAT_ID)
+            return unexpected(r, "the thread's name");
+        fputs(", \"thread\": ", r->out);
+        put_id(r, t);
+        fputc('}', r->out);
+        return next(r) && expect(r, WAT_RPAR, "\")\"");
+    }
+    if (t->kind == WAT_ID) {
+        fputs(", \"name\": ", r->out);
+        put_id(r, t);
+        if (!next(r))
+            return false;
+    }
+    fputs(", \"shared\": [", r->out);
+    for (bool first = true; t->kind == WAT_LPAR; first = false) {
+        wat_token k = peek(r);
+        if (!is_kw(&k, "shared"))
+            break;
+        /* ( shared ( module $id ) ) */
+        if (!next(r) || !next(r) || !expect(r, WAT_LPAR, "\"(module\""))
+            return false;
+        if (!is_kw(t, "module"))
+            return unexpected(r, "\"module\"");
+        if (!next(r))
+            return false;
+        if (t->kind != WAT_ID)
+            return unexpected(r, "the shared module's name");
+        if (!first)
+            fputs(", ", r->out);
+        put_id(r, t);
+        if (!next(r) || !expect(r, WAT_RPAR, "\")\"") || !expect(r, WAT_RPAR, "\")\""))
+            return false;
+    }
+    fputs("], \"commands\": [", r->out);
+    bool outer_first = r->first;
+    r->first = true;
+    while (t->kind != WAT_RPAR) {
+        if (t->kind != WAT_LPAR)
+            return unexpected(r, "a command or \")\"");
+        wat_token k = peek(r);
+        if (k.kind != WAT_KEYWORD)
+            return unexpected(r, "a command");
+        bool ok = is_kw(&k, "wait") ? read_thread_or_wait(r, &k)
+                                    : read_plain_command(r, &k, is_plain_command(&k));
+        if (!ok)
+            return false;
+    }
+    r->first = outer_first;
+    fputs("]}", r->out);
+    return next(r);
+}
+
 static bool read_script(script_reader *r)
 {
     if (!next(r))
@@ -760,6 +868,11 @@ static bool read_script(script_reader *r)
         }
         if (kw.kind != WAT_KEYWORD)
             return unexpected(r, "a command");
+        if (is_kw(&kw, "thread") || is_kw(&kw, "wait")) {
+            if (!read_thread_or_wait(r, &kw))
+                return false;
+            continue;
+        }
         static const char *const commands[] = {"module",
                                                "register",
                                                "invoke",
@@ -790,11 +903,7 @@ static bool read_script(script_reader *r)
             fputc('}', r->out);
             return true;
         }
-        if (k == KILN_ARRAY_LEN(commands))
-            return fail_at(r, &kw, "unknown command \"%.*s\"", (int)(kw.len > 40 ? 40 : kw.len),
-                           kw.text);
-        bool ok = k == 2 || k == 3 ? read_action_command(r, &kw) : read_command(r, &kw);
-        if (!ok)
+        if (!read_plain_command(r, &kw, k < KILN_ARRAY_LEN(commands)))
             return false;
     }
     return true;

@@ -1297,6 +1297,9 @@ static void test_wasm3_section_entries_unsupported(void **state)
         {2, {0x01, 0x00, 0x00, 0x04, 0x00}, 5, 3, "malformed import kind 0x04"},
         {5, {0x01, 0x02, 0x00}, 3, 1, "integer too large: memory limits flag 0x02"},
         {5, {0x01, 0x04}, 2, 1, "integer too large: memory limits flag 0x04"},
+        /* a page of 2^64 bytes or more: malformed with custom-page-sizes too */
+        {5, {0x01, 0x08, 0x00, 0x40}, 4, 3, "invalid custom page size: 2^64 bytes"},
+        {5, {0x01, 0x09, 0x00, 0x01, 0x41}, 5, 4, "invalid custom page size: 2^65 bytes"},
         {6, {0x01, 0x63, 0x7f, 0x00, 0xd0, 0x70, 0x0b}, 7, 1,
          "malformed value type 0x63: global type"},
         {4, {0x01, 0x40, 0x01, 0x70, 0x00, 0x00}, 6, 1,
@@ -1314,6 +1317,23 @@ static void test_wasm3_section_entries_unsupported(void **state)
     kiln_diag d;
     assert_false(decode(&mod, &m, &d));
     assert_string_equal(d.feature, KILN_FEATURE_GC);
+    wasm_module_free(&m);
+    /* A shared memory without a maximum stays malformed, naming threads, which decodes it;
+     * a table's flag 0x02 means nothing anywhere. */
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_SECTION(&mod, 5, 0x01, 0x02, 0x00);
+    assert_false(decode(&mod, &m, &d));
+    assert_int_equal(d.code, KILN_ERR_MALFORMED);
+    assert_string_equal(d.msg, "integer too large: memory limits flag 0x02");
+    assert_string_equal(d.feature, KILN_FEATURE_THREADS);
+    wasm_module_free(&m);
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_SECTION(&mod, 4, 0x01, 0x70, 0x02, 0x00);
+    assert_false(decode(&mod, &m, &d));
+    assert_int_equal(d.code, KILN_ERR_MALFORMED);
+    assert_null(d.feature);
     wasm_module_free(&m);
     wb_free(&mod);
 }

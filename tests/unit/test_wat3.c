@@ -1,7 +1,8 @@
 /* test_wat3.c -- unit tests for the text reader's WebAssembly 3.0 grammar: reference and
  * heap types, type definitions (struct, array, sub, rec), tags, i64 memories and tables,
  * table initialisers, typed element segments, multiple memories, and the instructions of
- * opcodes3.def (tail calls, typed function references, GC, exceptions, relaxed SIMD).
+ * opcodes3.def (tail calls, typed function references, GC, exceptions, relaxed SIMD), and the
+ * proposals threads, custom-page-sizes and wide-arithmetic.
  *
  * Expected module bytes are written out by hand, section by section. Those wat2wasm 1.0.39
  * can read (tags, exceptions, memory64, multi-memory, relaxed SIMD, tail calls) were checked
@@ -444,27 +445,135 @@ static void test_nomem_3(void **state)
     assert_true(n > 10);
 }
 
+/* Proposals beside 3.0 that Kiln reads but does not compile: threads (shared memories, the
+ * 0xFE atomic instructions), custom-page-sizes ((pagesize n): limits flag 0x08, then log2 n)
+ * and wide-arithmetic (0xFC 19..22). The encodings follow the proposals' overviews. */
+static void test_threads_page_sizes_wide_arithmetic(void **state)
+{
+    (void)state;
+    // clang-format off
+    static const uint8_t shared32[] = {HEADER, 0x05, 0x04, 0x01, 0x03, 0x01, 0x02};
+    static const uint8_t shared64[] = {HEADER, 0x05, 0x04, 0x01, 0x07, 0x01, 0x02};
+    static const uint8_t page1[] = {HEADER, 0x05, 0x04, 0x01, 0x08, 0x00, 0x00};
+    static const uint8_t shared_page[] = {HEADER, 0x05, 0x05, 0x01, 0x0b, 0x01, 0x02, 0x10};
+    static const uint8_t page_data[] = {
+        HEADER,
+        0x05, 0x05, 0x01, 0x09, 0x03, 0x03, 0x00,   /* min = max = 3 pages of 1 byte */
+        0x0b, 0x09, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x03, 0x78, 0x79, 0x7a,
+    };
+    static const uint8_t import_shared[] = {
+        HEADER, 0x02, 0x09, 0x01, 0x01, 0x6d, 0x01, 0x6e, 0x02, 0x03, 0x01, 0x02};
+    // clang-format on
+    expect_bytes("(memory 1 2 shared)", shared32, sizeof shared32);
+    expect_bytes("(memory i64 1 2 shared)", shared64, sizeof shared64);
+    expect_bytes("(memory 0 (pagesize 1))", page1, sizeof page1);
+    expect_bytes("(memory 1 2 shared (pagesize 65536))", shared_page, sizeof shared_page);
+    expect_bytes("(memory (pagesize 1) (data \"xyz\"))", page_data, sizeof page_data);
+    expect_bytes("(import \"m\" \"n\" (memory 1 2 shared))", import_shared, sizeof import_shared);
+
+    static const char atomics[] =
+        "(memory 1 1 shared)\n"
+        "(func (param i32) (result i32)\n"
+        "  (i32.atomic.rmw.cmpxchg offset=8 (local.get 0) (i32.const 1) (i32.const 2))\n"
+        "  atomic.fence\n"
+        "  (memory.atomic.notify (local.get 0) (i32.const 1)) i32.add\n"
+        "  (i64.atomic.load8_u align=1 (local.get 0)) i32.wrap_i64 i32.add)";
+    // clang-format off
+    static const uint8_t atomics_want[] = {
+        HEADER,
+        0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+        0x03, 0x02, 0x01, 0x00,
+        0x05, 0x04, 0x01, 0x03, 0x01, 0x01,
+        0x0a, 0x22, 0x01, 0x20, 0x00,
+        0x20, 0x00, 0x41, 0x01, 0x41, 0x02, 0xfe, 0x48, 0x02, 0x08, /* cmpxchg: align 4 */
+        0xfe, 0x03, 0x00,                                           /* atomic.fence 0x00 */
+        0x20, 0x00, 0x41, 0x01, 0xfe, 0x00, 0x02, 0x00, 0x6a,       /* notify */
+        0x20, 0x00, 0xfe, 0x14, 0x00, 0x00, 0xa7, 0x6a,             /* load8_u */
+        0x0b,
+    };
+    // clang-format on
+    expect_bytes(atomics, atomics_want, sizeof atomics_want);
+
+    /* A memory index: align | 0x40, then the index. */
+    static const char multi[] =
+        "(memory 1) (memory $b 1 1 shared)\n"
+        "(func (drop (i64.atomic.rmw32.xchg_u $b offset=4 (i32.const 0) (i64.const 5))))";
+    // clang-format off
+    static const uint8_t multi_want[] = {
+        HEADER,
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+        0x03, 0x02, 0x01, 0x00,
+        0x05, 0x06, 0x02, 0x00, 0x01, 0x03, 0x01, 0x01,
+        0x0a, 0x0e, 0x01, 0x0c, 0x00,
+        0x41, 0x00, 0x42, 0x05, 0xfe, 0x47, 0x42, 0x01, 0x04, 0x1a, 0x0b,
+    };
+    // clang-format on
+    expect_bytes(multi, multi_want, sizeof multi_want);
+
+    static const char wide[] =
+        "(func (param i64 i64 i64 i64) (result i64 i64)\n"
+        "  (i64.add128 (local.get 0) (local.get 1) (local.get 2) (local.get 3)))";
+    // clang-format off
+    static const uint8_t wide_want[] = {
+        HEADER,
+        0x01, 0x0a, 0x01, 0x60, 0x04, 0x7e, 0x7e, 0x7e, 0x7e, 0x02, 0x7e, 0x7e,
+        0x03, 0x02, 0x01, 0x00,
+        0x0a, 0x0e, 0x01, 0x0c, 0x00,
+        0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0x20, 0x03, 0xfc, 0x13, 0x0b,
+    };
+    // clang-format on
+    expect_bytes(wide, wide_want, sizeof wide_want);
+
+    /* Errors: the reference interpreters' wording, at the "(" of (pagesize n). */
+    expect_error("(memory 0 (pagesize 3))", "invalid custom page size", 1, 11);
+    expect_error("(memory 0 (pagesize 0))", "invalid custom page size", 1, 11);
+    expect_error("(memory (pagesize 0) (data))", "invalid custom page size", 1, 9);
+    expect_error("(memory 0 (pagesize 0x4000_0000_0000_0000))", "invalid custom page size", 1, 11);
+    expect_error("(memory 0 (pagesize $p))", "unexpected token", 1, 21);
+    expect_error("(memory 1 shared 2)", "unexpected token", 1, 18);
+    expect_error("(table 1 2 shared funcref)", "unexpected token", 1, 12);
+    expect_error("(func atomic.fence 0)", "unexpected token", 1, 20);
+    expect_error("(memory 1 1 shared) (func (drop (i32.atomic.load align=3 (i32.const 0))))",
+                 "alignment must be a power of two", 1, 50);
+    expect_error("(func i64.add129)", "unknown operator i64.add129", 1, 7);
+    /* 3.0 reads limits as u64s: past them, its "i64 constant out of range". */
+    static const char big[] = "(memory 0x1_0000_0000_0000_0000 (pagesize 1))";
+    uint8_t *out = NULL;
+    size_t size = 0;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    assert_false(wat_to_wasm((const uint8_t *)big, strlen(big), NULL, true, &out, &size, &d));
+    assert_string_equal(d.msg, "i64 constant out of range");
+    assert_int_equal(d.column, 9);
+}
+
 /* opcodes3.def's counts, as its header comment gives them. */
 static void test_opcodes3_table(void **state)
 {
     (void)state;
-    unsigned plain = 0, gc = 0, simd = 0;
+    unsigned plain = 0, gc = 0, misc = 0, simd = 0, atomic = 0;
 #define OP3(id, name, prefix, code, imm, feature)                                                  \
     do {                                                                                           \
         if ((prefix) == 0)                                                                         \
             plain++;                                                                               \
         else if ((prefix) == 0xFB)                                                                 \
             gc++;                                                                                  \
+        else if ((prefix) == 0xFC)                                                                 \
+            misc++;                                                                                \
         else if ((prefix) == 0xFD)                                                                 \
             simd++;                                                                                \
+        else if ((prefix) == 0xFE)                                                                 \
+            atomic++;                                                                              \
         assert_true(strlen(name) > 0 && strlen(feature) > 0);                                      \
     } while (0);
 #include "opcodes3.def"
 #undef OP3
     assert_int_equal(plain, 16);
     assert_int_equal(gc, 31);
+    assert_int_equal(misc, 4);
     assert_int_equal(simd, 20);
-    assert_int_equal(plain + gc + simd, WASM_OP3_COUNT);
+    assert_int_equal(atomic, 67);
+    assert_int_equal(plain + gc + misc + simd + atomic, WASM_OP3_COUNT);
 }
 
 /* The unsupported-feature error of a 3.0 type definition, placed back in the text: a type
@@ -510,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_errors3),
         cmocka_unit_test(test_wasm3_ranges),
         cmocka_unit_test(test_nomem_3),
+        cmocka_unit_test(test_threads_page_sizes_wide_arithmetic),
         cmocka_unit_test(test_opcodes3_table),
         cmocka_unit_test(test_locate_types),
     };

@@ -223,6 +223,42 @@ check "direct: script and output" 1 "$kiln" wast meta.wast
 script_error input '(input "other.wast")' '1:2: (input ...) is not supported'
 script_error unclosed_script '(script (module)' '2:1: unexpected end of script, expected a command'
 
+# The threads proposal's (thread ...) and (wait ...): read, never run; each of a thread's
+# commands and each wait is skipped as an unsupported feature, the rest runs as usual.
+cat >threads.wast <<'EOF'
+(module $M (memory (export "m") 1 1)
+  (func (export "f") (result i32) (i32.const 1)))
+(thread $T1 (shared (module $M))
+  (register "m" $M)
+  (module (import "m" "m" (memory 1 1 shared))
+    (func (export "g") (result i32) (i32.atomic.load (i32.const 0))))
+  (assert_return (invoke "g") (i32.const 1))
+  (wait $T2))
+(thread $T2 (assert_return (invoke $M "f") (i32.const 2)))
+(thread)
+(wait $T1)
+(wait $T2)
+(assert_return (invoke "f") (i32.const 1))
+EOF
+want_stdout <<'EOF'
+threads.wast:1: PASS: module $M (threads.0.wasm)
+threads.wast:4: SKIP: register $M as "m": unsupported feature: threads (a command of thread $T1)
+threads.wast:5: SKIP: module threads.1.wasm: unsupported feature: threads (a command of thread $T1)
+threads.wast:7: SKIP: assert_return g(): unsupported feature: threads (a command of thread $T1)
+threads.wast:8: SKIP: wait: unsupported feature: threads (a command of thread $T1)
+threads.wast:9: SKIP: assert_return $M.f(): unsupported feature: threads (a command of thread $T2)
+threads.wast:11: SKIP: wait: unsupported feature: threads (waits for thread $T1)
+threads.wast:12: SKIP: wait: unsupported feature: threads (waits for thread $T2)
+threads.wast:13: PASS: assert_return f()
+skipped: 7 unsupported by the compiler
+2 passed, 0 failed, 7 skipped
+EOF
+check "direct: thread and wait" 0 "$kiln" wast -v threads.wast
+script_error thread_nested '(thread $A (thread $B))' '1:13: unknown command "thread"'
+script_error thread_shared '(thread $A (shared (func)))' \
+    '1:21: unexpected token "func", expected "module"'
+script_error wait_name '(wait)' "1:6: unexpected token \")\", expected the thread's name"
+
 # --- Wasm 3.0 scripts: module definitions and instances, assert_exception, the *_custom
 # assertions, GC and host reference values (wast3.wast passes; wast3_wrong.wast fails) ---
 cp "$src/wast3.wast" "$src/wast3_wrong.wast" .
