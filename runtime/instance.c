@@ -188,6 +188,13 @@ static uint32_t eval_offset(kiln_instance *inst, const kiln_init_desc *init)
 {
     if (init->kind == KILN_INIT_GLOBAL)
         return (uint32_t)((kiln_global_cell *)kiln_vm_globals(inst->vmctx)[init->index].p)->u.i32;
+    if (init->kind == KILN_INIT_EXPR) {
+        kiln_global_cell cell; /* checked when the module was (kiln_module_check) */
+        if (!kiln_init_expr(inst->module, init, inst->module->global_count,
+                            kiln_vm_globals(inst->vmctx), &cell))
+            return UINT32_MAX;
+        return (uint32_t)cell.u.i32;
+    }
     return (uint32_t)init->value.u.i32;
 }
 
@@ -350,6 +357,10 @@ static void init_globals(kiln_instance *inst, uint32_t global_imports)
             break;
         case KILN_INIT_GLOBAL:
             *cell = *(const kiln_global_cell *)ptrs[init->index].p;
+            break;
+        case KILN_INIT_EXPR: /* checked when the module was: reads globals below i */
+            if (!kiln_init_expr(m, init, i, ptrs, cell))
+                memset(cell, 0, sizeof *cell);
             break;
         default:
             memset(cell, 0, sizeof *cell);

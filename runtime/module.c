@@ -9,6 +9,8 @@
  * Calls signal_posix.c (or os_baremetal.c), sig.c and trap.c. Called by instance.c before a
  * module's instance in a pool of any module, and by pool.c when a module pool is created.
  */
+#include <string.h>
+
 #include "runtime_impl.h"
 
 static bool is_value_type(uint8_t t)
@@ -52,6 +54,95 @@ static bool str_ok(const kiln_str_desc *s)
     return s->len == 0 || s->ptr.p != NULL;
 }
 
+/* A LEB128 of at most bits bits from [*p, end): false if it runs past end or is longer than
+ * the encoding allows (the compiler copied validated bytes; this only keeps a broken
+ * descriptor from reading astray). */
+static bool leb(const uint8_t **p, const uint8_t *end, unsigned bits, bool is_signed, uint64_t *out)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    for (;;) {
+        if (*p == end || shift >= bits + 7)
+            return false;
+        uint8_t b = *(*p)++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+            break;
+    }
+    if (is_signed && shift < 64 && (v >> (shift - 1)) & 1)
+        v |= ~(uint64_t)0 << shift;
+    *out = v;
+    return true;
+}
+
+bool kiln_init_expr(const kiln_module_desc *m, const kiln_init_desc *init, uint32_t global_limit,
+                    const kiln_ptr64 *globals, kiln_global_cell *out)
+{
+    const kiln_global_desc *gd = m->globals.p;
+    const uint8_t *p = init->expr.p, *end = p + init->index;
+    uint64_t stack[KILN_INIT_EXPR_MAX_DEPTH];
+    uint8_t types[KILN_INIT_EXPR_MAX_DEPTH];
+    uint32_t depth = 0;
+    if (p == NULL || (init->type != KILN_TYPE_I32 && init->type != KILN_TYPE_I64))
+        return false;
+    while (p < end) {
+        uint8_t op = *p++;
+        uint64_t v;
+        uint8_t t;
+        switch (op) {
+        case 0x0B: /* end: the last byte, one value of the expression's type left */
+            if (p != end || depth != 1 || types[0] != init->type)
+                return false;
+            if (out) {
+                memset(out, 0, sizeof *out);
+                if (init->type == KILN_TYPE_I32)
+                    out->u.i32 = (int32_t)(uint32_t)stack[0];
+                else
+                    out->u.i64 = (int64_t)stack[0];
+            }
+            return true;
+        case 0x41: /* i32.const */
+        case 0x42: /* i64.const */
+        case 0x23: /* global.get */
+            if (depth == KILN_INIT_EXPR_MAX_DEPTH)
+                return false;
+            if (op == 0x23) {
+                if (!leb(&p, end, 32, false, &v) || v >= global_limit)
+                    return false;
+                t = gd[v].type;
+                if ((t != KILN_TYPE_I32 && t != KILN_TYPE_I64) || gd[v].mut)
+                    return false;
+                v = globals
+                        ? (t == KILN_TYPE_I32
+                               ? (uint64_t)(uint32_t)((const kiln_global_cell *)globals[v].p)->u.i32
+                               : (uint64_t)((const kiln_global_cell *)globals[v].p)->u.i64)
+                        : 0;
+            } else {
+                t = op == 0x41 ? KILN_TYPE_I32 : KILN_TYPE_I64;
+                if (!leb(&p, end, op == 0x41 ? 32 : 64, true, &v))
+                    return false;
+            }
+            stack[depth] = v;
+            types[depth++] = t;
+            break;
+        default: {
+            /* i32.add/sub/mul 0x6A-0x6C, i64.add/sub/mul 0x7C-0x7E */
+            bool i32 = op >= 0x6A && op <= 0x6C, i64 = op >= 0x7C && op <= 0x7E;
+            t = i32 ? KILN_TYPE_I32 : KILN_TYPE_I64;
+            if ((!i32 && !i64) || depth < 2 || types[depth - 1] != t || types[depth - 2] != t)
+                return false;
+            uint64_t a = stack[depth - 2], b = stack[depth - 1];
+            unsigned k = i32 ? op - 0x6A : op - 0x7C;
+            v = k == 0 ? a + b : k == 1 ? a - b : a * b;
+            stack[--depth - 1] = i32 ? (uint32_t)v : v;
+            break;
+        }
+        }
+    }
+    return false; /* no end */
+}
+
 /* A constant expression producing type; globals it reads must be below global_limit. */
 static bool init_ok(const kiln_module_desc *m, const kiln_init_desc *init, uint8_t type,
                     uint32_t global_limit)
@@ -66,6 +157,8 @@ static bool init_ok(const kiln_module_desc *m, const kiln_init_desc *init, uint8
         return is_ref_type(type);
     case KILN_INIT_REF_FUNC:
         return type == KILN_TYPE_FUNCREF && init->index < m->func_count;
+    case KILN_INIT_EXPR:
+        return init->type == type && kiln_init_expr(m, init, global_limit, NULL, NULL);
     }
     return false;
 }

@@ -481,6 +481,14 @@ static inline const kiln_funcref *kiln_instance_funcref(kiln_instance *inst, uin
         return kiln_vm_imports(inst->vmctx)[func_index].ref.p;
     return &kiln_vm_funcrefs(inst->vmctx)[func_index - imported];
 }
+/* module.c: an extended constant expression (KILN_INIT_EXPR) over the global cells globals
+ * (vmctx's pointers; NULL: check only, nothing evaluated or written): true with *out set (if
+ * out) when init is well formed: globals read below global_limit, immutable, i32 or i64,
+ * operands of each operation's type, at most KILN_INIT_EXPR_MAX_DEPTH deep, one value of
+ * init->type left at the end. */
+bool kiln_init_expr(const kiln_module_desc *m, const kiln_init_desc *init, uint32_t global_limit,
+                    const kiln_ptr64 *globals, kiln_global_cell *out);
+
 /* Evaluates a constant expression of reference type (ref.func, ref.null, global.get) over
  * inst's vmctx. Inline: table.c evaluates element segment items with it at table.init and
  * instance.c global initialisers; neither calls the other for it. */

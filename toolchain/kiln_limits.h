@@ -31,5 +31,8 @@
 #define KILN_MAX_SECTIONS          100000u  /* sections of all kinds, custom ones included */
 #define KILN_MAX_TEXT_DEPTH        1000u    /* folded instructions nested in the text format */
 #define KILN_MAX_SELECT_TYPES      1000u    /* types in `select t*` (only 1 is valid) */
+#define KILN_MAX_CONST_EXPR_DEPTH                                                                  \
+    256u /* operands on the stack of a constant expression                                         \
+            (extended ones); = KILN_INIT_EXPR_MAX_DEPTH */
 
 #endif

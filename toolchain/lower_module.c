@@ -369,8 +369,91 @@ static void d_limits(desc *d, size_t at, const wasm_limits *l)
 typedef struct init_value {
     uint8_t kind;
     uint32_t index;
-    uint64_t lo, hi; /* the value cell, little-endian */
+    uint64_t lo, hi;     /* the value cell, little-endian */
+    const uint8_t *expr; /* KILN_INIT_EXPR: the expression's bytes (index of them) */
 } init_value;
+
+_Static_assert(KILN_MAX_CONST_EXPR_DEPTH == KILN_INIT_EXPR_MAX_DEPTH,
+               "the validator admits what the runtime evaluates");
+
+/* An extended constant expression (Wasm 3.0: i32/i64 add, sub and mul over constants and
+ * globals; validated): folded into a constant when it reads no global, else left for the
+ * runtime to evaluate (KILN_INIT_EXPR, its bytes as they are). */
+static bool decode_extended_init(lower_unit *u, wasm_expr e, init_value *out)
+{
+    const wasm_module *m = u->m;
+    kiln_reader r;
+    rd_init(&r, m->bytes, m->size, u->diag);
+    r.p = m->bytes + e.offset;
+    r.end = r.p + e.size;
+    uint64_t stack[KILN_INIT_EXPR_MAX_DEPTH];
+    uint32_t depth = 0;
+    bool reads_global = false;
+    for (;;) {
+        wasm_instr ins;
+        if (!dec_instr(&r, &u->scratch, &ins))
+            return false;
+        if (ins.op == WASM_OP_END)
+            break;
+        bool push = ins.op == WASM_OP_I32_CONST || ins.op == WASM_OP_I64_CONST ||
+                    ins.op == WASM_OP_GLOBAL_GET;
+        if (push && depth == KILN_INIT_EXPR_MAX_DEPTH)
+            return kiln_diag_set(u->diag, KILN_ERR_LIMIT, ins.offset,
+                                 "constant expression deeper than %u operands",
+                                 KILN_INIT_EXPR_MAX_DEPTH);
+        if (!push && depth < 2)
+            return kiln_diag_set(u->diag, KILN_ERR_INVALID, ins.offset,
+                                 "type mismatch: %s in a constant expression",
+                                 wasm_ops[ins.op].name);
+        uint64_t a = depth >= 2 ? stack[depth - 2] : 0, b = depth >= 1 ? stack[depth - 1] : 0;
+        switch (ins.op) {
+        case WASM_OP_I32_CONST:
+            stack[depth++] = (uint32_t)ins.u.i32;
+            break;
+        case WASM_OP_I64_CONST:
+            stack[depth++] = (uint64_t)ins.u.i64;
+            break;
+        case WASM_OP_GLOBAL_GET:
+            reads_global = true;
+            stack[depth++] = 0;
+            break;
+        case WASM_OP_I32_ADD:
+            stack[--depth - 1] = (uint32_t)(a + b);
+            break;
+        case WASM_OP_I32_SUB:
+            stack[--depth - 1] = (uint32_t)(a - b);
+            break;
+        case WASM_OP_I32_MUL:
+            stack[--depth - 1] = (uint32_t)(a * b);
+            break;
+        case WASM_OP_I64_ADD:
+            stack[--depth - 1] = a + b;
+            break;
+        case WASM_OP_I64_SUB:
+            stack[--depth - 1] = a - b;
+            break;
+        case WASM_OP_I64_MUL:
+            stack[--depth - 1] = a * b;
+            break;
+        default:
+            return kiln_diag_set(u->diag, KILN_ERR_UNSUPPORTED, ins.offset,
+                                 "constant expression with %s is not supported",
+                                 wasm_ops[ins.op].name);
+        }
+    }
+    if (depth != 1)
+        return kiln_diag_set(u->diag, KILN_ERR_INVALID, e.offset,
+                             "type mismatch: a constant expression leaves %u values", depth);
+    if (reads_global) {
+        out->kind = KILN_INIT_EXPR;
+        out->expr = m->bytes + e.offset;
+        out->index = (uint32_t)e.size;
+    } else {
+        out->kind = KILN_INIT_CONST;
+        out->lo = stack[0];
+    }
+    return true;
+}
 
 static bool decode_init(lower_unit *u, wasm_expr e, init_value *out)
 {
@@ -383,6 +466,11 @@ static bool decode_init(lower_unit *u, wasm_expr e, init_value *out)
     memset(out, 0, sizeof *out);
     if (!dec_instr(&r, &u->scratch, &ins))
         return false;
+    wasm_instr next;
+    if (!dec_instr(&r, &u->scratch, &next))
+        return false;
+    if (next.op != WASM_OP_END) /* more than one instruction: Wasm 3.0's extended form */
+        return decode_extended_init(u, e, out);
     switch (ins.op) {
     case WASM_OP_I32_CONST:
         out->kind = KILN_INIT_CONST;
@@ -430,6 +518,8 @@ static void d_init_value(desc *d, size_t at, const init_value *v, wasm_valtype t
     d_int(d, at + offsetof(kiln_init_desc, kind), 1, v->kind);
     d_int(d, at + offsetof(kiln_init_desc, type), 1, type);
     d_int(d, at + offsetof(kiln_init_desc, index), 4, v->index);
+    d_ptr(d, at + offsetof(kiln_init_desc, expr),
+          v->expr ? bytes_const(d->u, "init", v->expr, v->index, false) : NULL);
     d_int(d, at + offsetof(kiln_init_desc, value), 8, v->lo);
     d_int(d, at + offsetof(kiln_init_desc, value) + 8, 8, v->hi);
 }

@@ -427,15 +427,25 @@ static bool const_instr_type(validator *v, const wasm_instr *ins, wasm_valtype w
     }
 }
 
+/* i32/i64 add, sub, mul: the operations of Wasm 3.0's extended constant expressions. */
+static bool is_extended_const_op(uint16_t op)
+{
+    return op == WASM_OP_I32_ADD || op == WASM_OP_I32_SUB || op == WASM_OP_I32_MUL ||
+           op == WASM_OP_I64_ADD || op == WASM_OP_I64_SUB || op == WASM_OP_I64_MUL;
+}
+
 /* A constant expression of type want (what names it in messages): constant instructions
- * only, leaving exactly one value of type want. */
+ * only, leaving exactly one value of type want. Judged by 3.0 (to_compile), the extended
+ * operations take their two operands from the expression's stack (at most
+ * KILN_MAX_CONST_EXPR_DEPTH deep, the runtime's bound: class limit beyond). */
 static bool check_const_expr(validator *v, wasm_expr e, wasm_valtype want, const char *what)
 {
     kiln_reader r;
     open_expr(v, e, &r);
-    uint32_t count = 0;
+    wasm_valtype stack[KILN_MAX_CONST_EXPR_DEPTH];
+    uint32_t depth = 0;
     wasm_valtype got = WASM_VT_UNKNOWN;
-    size_t second_offset = e.offset;
+    size_t extra_offset = e.offset;
     wasm_instr ins;
     v->ins = &ins;
     for (;;) {
@@ -443,20 +453,34 @@ static bool check_const_expr(validator *v, wasm_expr e, wasm_valtype want, const
             return note_decode_failure(v);
         if (ins.op == WASM_OP_END)
             break;
+        if (v->to_compile && is_extended_const_op(ins.op)) {
+            wasm_valtype t = *wasm_ops[ins.op].in == 'i' ? WASM_VT_I32 : WASM_VT_I64;
+            if (depth < 2 || stack[depth - 1] != t || stack[depth - 2] != t)
+                return fail_instr(v, "type mismatch: %s expects two %s operands in %s", op_name(v),
+                                  wasm_valtype_name(t), what);
+            depth--;
+            continue;
+        }
         if (!const_instr_type(v, &ins, want, what, &got))
             return false;
-        if (++count == 2)
-            second_offset = ins.offset;
+        if (depth == KILN_MAX_CONST_EXPR_DEPTH)
+            return fail_at(v, ins.offset, KILN_ERR_LIMIT,
+                           "constant expression deeper than %u operands in %s",
+                           KILN_MAX_CONST_EXPR_DEPTH, what);
+        stack[depth++] = got;
+        if (depth == 2)
+            extra_offset = ins.offset;
     }
     v->ins = NULL;
     kiln_arena_reset(&v->scratch);
-    if (count == 0)
+    if (depth == 0)
         return fail_at(v, e.offset, KILN_ERR_INVALID, "type mismatch: %s expects %s but is empty",
                        what, wasm_valtype_name(want));
-    if (count > 1)
-        return fail_at(v, second_offset, KILN_ERR_INVALID,
-                       "type mismatch: %s leaves %u values, expected one %s", what, count,
+    if (depth > 1)
+        return fail_at(v, extra_offset, KILN_ERR_INVALID,
+                       "type mismatch: %s leaves %u values, expected one %s", what, depth,
                        wasm_valtype_name(want));
+    got = stack[0];
     if (got != want)
         return fail_at(v, e.offset, KILN_ERR_INVALID, "type mismatch: %s expects %s but got %s",
                        what, wasm_valtype_name(want), wasm_valtype_name(got));

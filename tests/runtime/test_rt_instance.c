@@ -791,6 +791,94 @@ static void test_signature_ids_across_chunks(void **state)
     assert_false(kiln_sig_get(ids[N - 1] + 1, &np, &p, &nr, &r));
 }
 
+/* An extended constant expression (KILN_INIT_EXPR) over an imported global, as the compiler
+ * leaves one that reads a global: evaluated at instantiation; a malformed one is refused
+ * when the module is checked, never evaluated. */
+static kiln_status expr_module(const uint8_t *expr, uint32_t len, uint8_t type, int64_t *value)
+{
+    desc_builder m;
+    desc_begin(&m, "test");
+    desc_import_global(&m, "h", "g", KILN_TYPE_I32, false);
+    desc_import_global(&m, "h", "m", KILN_TYPE_I32, true);
+    kiln_init_desc init = {.kind = KILN_INIT_EXPR, .type = type, .index = len};
+    init.expr.p = (void *)(uintptr_t)expr;
+    uint32_t g = desc_global(&m, type, false, init);
+    desc_export(&m, "x", KILN_KIND_GLOBAL, g);
+    kiln_global_cell gcell = {.u.i32 = 7}, mcell = {.u.i32 = 1};
+    kiln_import items[2] = {
+        {"h", "g", {.kind = KILN_KIND_GLOBAL, .of.global = {KILN_TYPE_I32, 0, &gcell}}},
+        {"h", "m", {.kind = KILN_KIND_GLOBAL, .of.global = {KILN_TYPE_I32, 1, &mcell}}}};
+    kiln_imports list = {items, 2};
+    kiln_instance *inst = NULL;
+    kiln_status s = kiln_instance_new(desc_end(&m), &list, &inst);
+    if (s == KILN_STATUS_OK) {
+        kiln_extern e;
+        assert_int_equal(kiln_instance_export(inst, "x", &e), KILN_STATUS_OK);
+        *value = type == KILN_TYPE_I32 ? e.of.global.cell->u.i32 : e.of.global.cell->u.i64;
+        kiln_instance_free(inst);
+    }
+    return s;
+}
+
+static void test_extended_const_expr(void **state)
+{
+    (void)state;
+    rt_arm();
+    int64_t v = 0;
+    /* global.get 0, i32.const 10, i32.mul, i32.const -3, i32.add: 7 * 10 - 3 */
+    static const uint8_t ok[] = {0x23, 0x00, 0x41, 0x0a, 0x6c, 0x41, 0x7d, 0x6a, 0x0b};
+    assert_int_equal(expr_module(ok, sizeof ok, KILN_TYPE_I32, &v), KILN_STATUS_OK);
+    assert_int_equal(v, 67);
+    /* i64: i64.const 2^40, i64.const 1, i64.sub */
+    static const uint8_t ok64[] = {0x42, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                   0x20, 0x42, 0x01, 0x7d, 0x0b};
+    assert_int_equal(expr_module(ok64, sizeof ok64, KILN_TYPE_I64, &v), KILN_STATUS_OK);
+    assert_int_equal(v, (INT64_C(1) << 40) - 1);
+    static const struct {
+        const char *why;
+        uint8_t bytes[8];
+        uint32_t len;
+    } bad[] = {
+        {"the mutable global", {0x23, 0x01, 0x0b}, 3},
+        {"a global past the limit", {0x23, 0x05, 0x0b}, 3},
+        {"an i64 operation on i32s", {0x23, 0x00, 0x41, 0x01, 0x7c, 0x0b}, 6},
+        {"one operand", {0x23, 0x00, 0x6a, 0x0b}, 4},
+        {"two values left", {0x23, 0x00, 0x41, 0x01, 0x0b}, 5},
+        {"no end", {0x23, 0x00, 0x41, 0x01, 0x6a}, 5},
+        {"bytes after end", {0x23, 0x00, 0x0b, 0x01}, 4},
+        {"an instruction of no constant expression", {0x23, 0x00, 0x45, 0x0b}, 4},
+        {"a truncated LEB128", {0x41, 0x80}, 2},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        kiln_status s = expr_module(bad[i].bytes, bad[i].len, KILN_TYPE_I32, &v);
+        if (s != KILN_STATUS_ARG)
+            fail_msg("%s: status %d", bad[i].why, (int)s);
+        assert_non_null(strstr(kiln_last_error(), "invalid module descriptor"));
+    }
+    /* Deeper than KILN_INIT_EXPR_MAX_DEPTH operands. */
+    static uint8_t deep[2 * (KILN_INIT_EXPR_MAX_DEPTH + 1) + KILN_INIT_EXPR_MAX_DEPTH + 1];
+    size_t n = 0;
+    for (int k = 0; k <= KILN_INIT_EXPR_MAX_DEPTH; k++) {
+        deep[n++] = 0x41;
+        deep[n++] = 0x01;
+    }
+    for (int k = 0; k < KILN_INIT_EXPR_MAX_DEPTH; k++)
+        deep[n++] = 0x6a;
+    deep[n++] = 0x0b;
+    assert_int_equal(expr_module(deep, (uint32_t)n, KILN_TYPE_I32, &v), KILN_STATUS_ARG);
+    /* One less is fine: 256 ones added up. */
+    n = 0;
+    for (int k = 0; k < KILN_INIT_EXPR_MAX_DEPTH; k++) {
+        deep[n++] = 0x41;
+        deep[n++] = 0x01;
+    }
+    for (int k = 1; k < KILN_INIT_EXPR_MAX_DEPTH; k++)
+        deep[n++] = 0x6a;
+    deep[n++] = 0x0b;
+    assert_int_equal(expr_module(deep, (uint32_t)n, KILN_TYPE_I32, &v), KILN_STATUS_OK);
+    assert_int_equal(v, KILN_INIT_EXPR_MAX_DEPTH);
+}
+
 int main(void)
 {
     build_a();
@@ -805,6 +893,7 @@ int main(void)
         cmocka_unit_test(test_pool_slots_limits_and_reuse),
         cmocka_unit_test(test_signature_ids_are_canonical),
         cmocka_unit_test(test_signature_ids_across_chunks),
+        cmocka_unit_test(test_extended_const_expr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -799,6 +799,68 @@ static void test_validate_to_compile(void **state)
     free(w.b);
 }
 
+/* One global's initializer (content of a one-global section) through the 3.0 view. */
+static kiln_diag validate_global_3(const uint8_t *content, size_t len, size_t *section_at)
+{
+    wmod w;
+    begin(&w);
+    add_section(&w, 6, content, len);
+    wasm_module m;
+    kiln_diag d;
+    assert_true(kiln_decode(&m, w.b, w.n, NULL, &d));
+    kiln_diag_init(&d);
+    kiln_validate_to_compile(&m, NULL, &d);
+    wasm_module_free(&m);
+    *section_at = w.sec_at[6];
+    free(w.b);
+    return d;
+}
+
+/* Extended constant expressions (Wasm 3.0), which Kiln compiles: valid through
+ * kiln_validate_to_compile, operand types and the stack checked. */
+static void test_validate_extended_const(void **state)
+{
+    (void)state;
+    size_t at;
+    /* (global i32 (i32.sub (i32.mul (i32.const 20) (i32.const 2)) (i32.const 2))) */
+    static const uint8_t ok[] = {0x01, I32,  0x00,      I32_CONST, 20,   I32_CONST,
+                                 2,    0x6C, I32_CONST, 2,         0x6B, END};
+    kiln_diag d = validate_global_3(ok, sizeof ok, &at);
+    assert_int_equal(d.code, KILN_OK);
+    /* i64.add of an i32 and an i64 */
+    static const uint8_t mixed[] = {0x01, I64, 0x00, I32_CONST, 1, I64_CONST, 2, 0x7C, END};
+    d = validate_global_3(mixed, sizeof mixed, &at);
+    assert_int_equal(d.code, KILN_ERR_INVALID);
+    assert_string_equal(d.msg,
+                        "type mismatch: i64.add expects two i64 operands in global initializer");
+    assert_int_equal(d.offset, at + 7);
+    /* i32.add with one operand */
+    static const uint8_t one[] = {0x01, I32, 0x00, I32_CONST, 1, 0x6A, END};
+    d = validate_global_3(one, sizeof one, &at);
+    assert_int_equal(d.code, KILN_ERR_INVALID);
+    assert_int_equal(d.offset, at + 5);
+    /* two values left */
+    static const uint8_t two[] = {0x01, I32, 0x00, I32_CONST, 1, I32_CONST, 2, END};
+    d = validate_global_3(two, sizeof two, &at);
+    assert_int_equal(d.code, KILN_ERR_INVALID);
+    assert_string_equal(d.msg,
+                        "type mismatch: global initializer leaves 2 values, expected one i32");
+    /* deeper than KILN_MAX_CONST_EXPR_DEPTH operands: class limit, at the operand too many */
+    uint8_t deep[4 + 2 * (KILN_MAX_CONST_EXPR_DEPTH + 1)];
+    size_t n = 0;
+    deep[n++] = 0x01;
+    deep[n++] = I32;
+    deep[n++] = 0x00;
+    for (unsigned k = 0; k <= KILN_MAX_CONST_EXPR_DEPTH; k++) {
+        deep[n++] = I32_CONST;
+        deep[n++] = 1;
+    }
+    deep[n++] = END;
+    d = validate_global_3(deep, n, &at);
+    assert_int_equal(d.code, KILN_ERR_LIMIT);
+    assert_int_equal(d.offset, at + 3 + 2 * KILN_MAX_CONST_EXPR_DEPTH);
+}
+
 static void test_validate_elem_segments(void **state)
 {
     (void)state;
@@ -1212,6 +1274,7 @@ int main(void)
         cmocka_unit_test(test_validate_const_exprs),
         cmocka_unit_test(test_validate_wasm3_features),
         cmocka_unit_test(test_validate_to_compile),
+        cmocka_unit_test(test_validate_extended_const),
         cmocka_unit_test(test_validate_elem_segments),
         cmocka_unit_test(test_validate_exports),
         cmocka_unit_test(test_validate_start_function),

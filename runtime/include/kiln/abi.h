@@ -175,19 +175,26 @@ typedef struct kiln_vmctx_layout {
  * the compiler emits it as plain data without target struct rules. Strings are UTF-8 with
  * an explicit length (and a NUL after them for convenience). */
 
-/* A constant expression (Wasm 2.0: exactly one instruction before `end`). */
+/* A constant expression. Wasm 2.0's single instructions are kinds 0-3; an extended constant
+ * expression (Wasm 3.0: i32/i64 add, sub, mul over constants and globals) that reads a
+ * global is KILN_INIT_EXPR, evaluated at instantiation (the compiler folds those that read
+ * none into KILN_INIT_CONST). */
 enum {
     KILN_INIT_CONST = 0,  /* value holds the constant (t.const) */
     KILN_INIT_GLOBAL = 1, /* global.get index */
     KILN_INIT_REF_NULL = 2,
     KILN_INIT_REF_FUNC = 3, /* ref.func index */
+    KILN_INIT_EXPR = 4,     /* expr: index bytes of the expression in the binary encoding,
+                               `end` included (kiln_init_expr) */
 };
+/* The deepest operand stack of a KILN_INIT_EXPR (deeper ones are refused when compiled). */
+#define KILN_INIT_EXPR_MAX_DEPTH 256
 typedef struct kiln_init_desc {
     uint8_t kind;
     uint8_t type; /* value type of the result */
     uint8_t reserved[2];
     uint32_t index;
-    uint64_t reserved2;
+    kiln_ptr64 expr; /* KILN_INIT_EXPR: const uint8_t * */
     kiln_global_cell value;
 } kiln_init_desc;
 
