@@ -320,6 +320,7 @@ bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
 /* ---- lower_numeric.c ---- */
 bool lower_const(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_binop(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_wide(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_fneg(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_icmp(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_fcmp(lower_ctx *c, const wasm_instr *ins, int arg);

@@ -123,6 +123,33 @@ bool lower_binop(lower_ctx *c, const wasm_instr *ins, int arg)
     return true;
 }
 
+/* Wide arithmetic: a 128-bit integer is two i64s, low half first. i64.add128/sub128 (arg
+ * LLVMAdd/LLVMSub) join each pair into an i128; i64.mul_wide_s/u (arg LLVMSExt/LLVMZExt)
+ * widen both operands. The i128 result is split back: the low half, then the high one. LLVM
+ * lowers the i128 operations to add/adc, sub/sbb and one widening multiply (x86-64 mul/imul,
+ * aarch64 mul + umulh/smulh). */
+bool lower_wide(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    LLVMTypeRef t128 = LLVMIntTypeInContext(c->u->ctx, 128);
+    LLVMValueRef shift = LLVMConstInt(t128, 64, false);
+    LLVMValueRef r;
+    if (ins->op == WASM_OP_I64_ADD128 || ins->op == WASM_OP_I64_SUB128) {
+        LLVMValueRef halves[4]; /* lo1 hi1 lo2 hi2 */
+        for (int i = 3; i >= 0; i--)
+            halves[i] = LLVMBuildZExt(c->b, lower_pop(c), t128, "");
+        LLVMValueRef a = LLVMBuildOr(c->b, halves[0], LLVMBuildShl(c->b, halves[1], shift, ""), "");
+        LLVMValueRef b = LLVMBuildOr(c->b, halves[2], LLVMBuildShl(c->b, halves[3], shift, ""), "");
+        r = LLVMBuildBinOp(c->b, (LLVMOpcode)arg, a, b, "");
+    } else {
+        LLVMValueRef b = LLVMBuildCast(c->b, (LLVMOpcode)arg, lower_pop(c), t128, "");
+        LLVMValueRef a = LLVMBuildCast(c->b, (LLVMOpcode)arg, lower_pop(c), t128, "");
+        r = LLVMBuildMul(c->b, a, b, "");
+    }
+    lower_push(c, LLVMBuildTrunc(c->b, r, c->u->t_i64, ""));
+    lower_push(c, LLVMBuildTrunc(c->b, LLVMBuildLShr(c->b, r, shift, ""), c->u->t_i64, ""));
+    return true;
+}
+
 bool lower_fneg(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_push(c, LLVMBuildFNeg(c->b, lower_pop(c), ""));

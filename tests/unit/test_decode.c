@@ -1399,8 +1399,6 @@ static void test_wasm3_instructions_unsupported(void **state)
          0,
          UNSUP "relaxed-simd (i32x4.relaxed_dot_i8x16_i7x16_add_s)",
          "relaxed-simd"},
-        {{0xfc, 0x13}, 2, 0, UNSUP "wide-arithmetic (i64.add128)", "wide-arithmetic"},
-        {{0xfc, 0x16}, 2, 0, UNSUP "wide-arithmetic (i64.mul_wide_u)", "wide-arithmetic"},
         {{0xd0, 0x6e}, 2, 1, UNSUP "gc (ref.null any)", "gc"},
         {{0xd0, 0x00}, 2, 1, UNSUP "function-references (ref.null 0)", "function-references"},
         {{0x02, 0x64, 0x70, 0x0b},
