@@ -716,7 +716,6 @@ static const op3 ops3[] = {
     {0, 0xD5, 0xD5, KILN_FEATURE_FUNCTION_REFERENCES, "br_on_null"},
     {0, 0xD6, 0xD6, KILN_FEATURE_FUNCTION_REFERENCES, "br_on_non_null"},
     {0xFB, 0x00, 0x1E, KILN_FEATURE_GC, NULL},
-    {0xFD, 0x100, 0x113, KILN_FEATURE_RELAXED_SIMD, NULL},
     {0xFE, 0x00, 0x00, KILN_FEATURE_THREADS, "memory.atomic.notify"},
     {0xFE, 0x01, 0x01, KILN_FEATURE_THREADS, "memory.atomic.wait32"},
     {0xFE, 0x02, 0x02, KILN_FEATURE_THREADS, "memory.atomic.wait64"},

@@ -384,6 +384,8 @@ bool lower_simd_q15mulr(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_simd_extmul(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_simd_extadd(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_simd_dot(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_relaxed_madd(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_simd_relaxed_dot(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_simd_narrow(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_simd_extend(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_simd_fminmax(lower_ctx *c, const wasm_instr *ins, int arg);

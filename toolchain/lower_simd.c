@@ -556,6 +556,64 @@ bool lower_simd_dot(lower_ctx *c, const wasm_instr *ins, int arg)
     return true;
 }
 
+/* relaxed madd/nmadd (arg: SIMD_ARG(shape, negate)): a * b + c, or -(a * b) + c, rounded
+ * twice. The spec allows fused or not; unfused gives the same result on every target (the
+ * IR has no contract flag, so LLVM never fuses them). */
+bool lower_simd_relaxed_madd(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    LLVMTypeRef t = shape_type(c->u, shape_of(arg));
+    LLVMValueRef z = pop_as(c, t);
+    LLVMValueRef y = pop_as(c, t);
+    LLVMValueRef x = pop_as(c, t);
+    LLVMValueRef p = LLVMBuildFMul(c->b, x, y, "");
+    if (param_of(arg))
+        p = LLVMBuildFNeg(c->b, p, "");
+    push_v128(c, LLVMBuildFAdd(c->b, p, z, ""));
+    return true;
+}
+
+/* relaxed dot products: each pair of adjacent i8 lanes of a times those of b, b's lanes taken
+ * as signed (the spec leaves b's top bit's meaning open), added with signed saturation into
+ * an i16 lane; for i32x4.relaxed_dot_i8x16_i7x16_add_s (arg's shape SH_I32) adjacent i16
+ * lanes are then added into i32 lanes, plus c's. Within the range the spec defines (b's
+ * lanes below 128) every allowed result is this one. */
+bool lower_simd_relaxed_dot(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    lower_unit *u = c->u;
+    bool add = shape_of(arg) == SH_I32;
+    LLVMTypeRef t32 = shape_type(u, SH_I32);
+    LLVMValueRef acc = add ? pop_as(c, t32) : NULL;
+    LLVMTypeRef src = shape_type(u, SH_I8);
+    LLVMTypeRef wide = vec_type(u, u->t_i32, 8);
+    LLVMValueRef b = pop_as(c, src);
+    LLVMValueRef a = pop_as(c, src);
+    LLVMValueRef p[2];
+    for (unsigned k = 0; k < 2; k++) {
+        LLVMValueRef x = LLVMBuildSExt(c->b, lanes_of(c, a, k, 2, 8), wide, "");
+        LLVMValueRef y = LLVMBuildSExt(c->b, lanes_of(c, b, k, 2, 8), wide, "");
+        p[k] = LLVMBuildMul(c->b, x, y, "");
+    }
+    LLVMValueRef sum = LLVMBuildAdd(c->b, p[0], p[1], "");
+    LLVMValueRef lows[8], highs[8];
+    for (unsigned i = 0; i < 8; i++) {
+        lows[i] = LLVMConstInt(u->t_i32, (unsigned long long)-32768, true);
+        highs[i] = LLVMConstInt(u->t_i32, 32767, true);
+    }
+    LLVMValueRef min = LLVMConstVector(lows, 8), max = LLVMConstVector(highs, 8);
+    sum = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, sum, min, ""), min, sum, "");
+    sum = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGT, sum, max, ""), max, sum, "");
+    LLVMValueRef d16 = LLVMBuildTrunc(c->b, sum, shape_type(u, SH_I16), "");
+    if (!add) {
+        push_v128(c, d16);
+        return true;
+    }
+    LLVMValueRef q[2];
+    for (unsigned k = 0; k < 2; k++)
+        q[k] = LLVMBuildSExt(c->b, lanes_of(c, d16, k, 2, 4), t32, "");
+    push_v128(c, LLVMBuildAdd(c->b, LLVMBuildAdd(c->b, q[0], q[1], ""), acc, ""));
+    return true;
+}
+
 /* narrow: a's lanes then b's (signed, twice the width), each clamped to the narrow lane's
  * signed or unsigned range, then truncated. arg's shape is the result's. */
 bool lower_simd_narrow(lower_ctx *c, const wasm_instr *ins, int arg)

@@ -28,9 +28,9 @@ const wasm_opinfo wasm_ops[WASM_OP_COUNT] = {
 #undef OP
 };
 
-/* 0xFC codes run 0..17 and 0xFD codes 0..255 in Wasm 2.0. Relaxed SIMD (0xFD 0x100 and up)
- * and any later addition fall outside the maps and are unknown, as they should be. */
-enum { OP_MAP_FC_SIZE = 32, OP_MAP_FD_SIZE = 256 };
+/* 0xFC codes run 0..22 (0-17 Wasm 2.0, 19-22 wide arithmetic) and 0xFD codes 0..0x113
+ * (0x100-0x113 relaxed SIMD); anything later falls outside the maps and is unknown. */
+enum { OP_MAP_FC_SIZE = 32, OP_MAP_FD_SIZE = 0x120 };
 
 static const struct {
     uint16_t single[256];
