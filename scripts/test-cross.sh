@@ -8,7 +8,7 @@
 #   KILN_CROSS_BUILD=dir    the cross build directory (default build-cross-TARGET/)
 #   KILN_CROSS_SPEC=0       leave out the spec suite step
 #   KILN_CROSS_SPEC_MATCH=g only the spec scripts whose name matches the glob g (e.g. 'i32')
-#   KILN_CROSS_SIMD=0|1     leave out / run the simd_* scripts (default: aarch64 only)
+#   KILN_CROSS_SIMD=0|1     leave out / run the simd_* scripts (default: run, every target)
 #
 # Steps: install what is missing (scripts/install-deps.sh, then the cross compiler's C library
 # and qemu-user), build the host kiln if needed, configure and build the runtime-only tree
@@ -30,9 +30,9 @@ case $target in
 aarch64)
     triple=aarch64-linux-gnu gnu=aarch64-linux-gnu deb=arm64 qemu=qemu-aarch64 simd=1 ;;
 riscv64)
-    triple=riscv64-linux-gnu gnu=riscv64-linux-gnu deb=riscv64 qemu=qemu-riscv64 simd=0 ;;
+    triple=riscv64-linux-gnu gnu=riscv64-linux-gnu deb=riscv64 qemu=qemu-riscv64 simd=1 ;;
 armv7)
-    triple=armv7a-linux-gnueabihf gnu=arm-linux-gnueabihf deb=armhf qemu=qemu-arm simd=0 ;;
+    triple=armv7a-linux-gnueabihf gnu=arm-linux-gnueabihf deb=armhf qemu=qemu-arm simd=1 ;;
 *) usage ;;
 esac
 sysroot=/usr/$gnu

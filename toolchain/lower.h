@@ -321,6 +321,8 @@ bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
 bool lower_const(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_binop(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_wide(lower_ctx *c, const wasm_instr *ins, int arg);
+/* f64 (or f64x2) min/max without llvm.minimum/maximum, for 32-bit targets (lower_numeric.c). */
+LLVMValueRef lower_minmax_by_hand(lower_ctx *c, bool min, LLVMValueRef a, LLVMValueRef b);
 bool lower_fneg(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_icmp(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_fcmp(lower_ctx *c, const wasm_instr *ins, int arg);

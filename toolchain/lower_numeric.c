@@ -220,11 +220,14 @@ bool lower_binary_intr(lower_ctx *c, const wasm_instr *ins, int arg)
 /* f64 min/max on 32-bit targets, without llvm.minimum/maximum: llc-19's expansion of those
  * for 32-bit ARM compares the bits as an i64 and cannot select the compare. NaN if either is
  * NaN; otherwise the smaller (larger) one, and for equal operands the OR (AND) of their bits,
- * which makes min(-0, +0) = -0 and max(-0, +0) = +0. */
-static LLVMValueRef minmax_by_hand(lower_ctx *c, bool min, LLVMValueRef a, LLVMValueRef b)
+ * which makes min(-0, +0) = -0 and max(-0, +0) = +0. Scalars and f64x2 vectors alike
+ * (lower_simd_fminmax). */
+LLVMValueRef lower_minmax_by_hand(lower_ctx *c, bool min, LLVMValueRef a, LLVMValueRef b)
 {
     LLVMBuilderRef bld = c->b;
-    LLVMTypeRef ti = c->u->t_i64, tf = LLVMTypeOf(a);
+    LLVMTypeRef tf = LLVMTypeOf(a), ti = c->u->t_i64;
+    if (LLVMGetTypeKind(tf) == LLVMVectorTypeKind)
+        ti = LLVMVectorType(ti, LLVMGetVectorSize(tf));
     LLVMValueRef ia = LLVMBuildBitCast(bld, a, ti, ""), ib = LLVMBuildBitCast(bld, b, ti, "");
     LLVMValueRef bits = min ? LLVMBuildOr(bld, ia, ib, "") : LLVMBuildAnd(bld, ia, ib, "");
     LLVMValueRef r = LLVMBuildBitCast(bld, bits, tf, "");
@@ -242,7 +245,7 @@ bool lower_minmax(lower_ctx *c, const wasm_instr *ins, int arg)
     LLVMTypeRef t = LLVMTypeOf(args[0]);
     LLVMValueRef r;
     if (c->u->ptr_size < 8 && t == c->u->t_f64)
-        r = minmax_by_hand(c, (lower_intr)arg == INTR_MINIMUM, args[0], args[1]);
+        r = lower_minmax_by_hand(c, (lower_intr)arg == INTR_MINIMUM, args[0], args[1]);
     else
         r = lower_call_intr(c, (lower_intr)arg, &t, 1, args, 2);
     lower_push(c, quiet_nan(c, r));
