@@ -410,6 +410,10 @@ static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_li
     out->max = max;
     out->has_max = flag & 1;
     out->is64 = i64;
+    /* A page size given as the default one, 64 KiB (the text's (pagesize 65536)): an ordinary
+     * memory, which Kiln compiles. */
+    if ((flag & ~1) == 8 && page_size == 16)
+        return 1;
     bool later;
     if (i64)
         later = rd_unsupported_later(r, at, KILN_FEATURE_MEMORY64, "64-bit %s, limits flag 0x%02x",

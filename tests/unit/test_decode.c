@@ -1318,6 +1318,16 @@ static void test_wasm3_section_entries_unsupported(void **state)
     assert_false(decode(&mod, &m, &d));
     assert_string_equal(d.feature, KILN_FEATURE_GC);
     wasm_module_free(&m);
+    /* A page size given as the default (2^16 bytes) is an ordinary memory: it decodes. */
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_SECTION(&mod, 5, 0x01, 0x09, 0x01, 0x02, 0x10);
+    assert_true(decode(&mod, &m, &d));
+    assert_int_equal(m.memory_count, 1);
+    assert_int_equal(m.memories[0].type.limits.min, 1);
+    assert_int_equal(m.memories[0].type.limits.max, 2);
+    assert_true(m.memories[0].type.limits.has_max);
+    wasm_module_free(&m);
     /* A shared memory without a maximum stays malformed, naming threads, which decodes it;
      * a table's flag 0x02 means nothing anywhere. */
     wb_reset(&mod);
