@@ -873,29 +873,13 @@ static bool read_script(script_reader *r)
                 return false;
             continue;
         }
-        static const char *const commands[] = {"module",
-                                               "register",
-                                               "invoke",
-                                               "get",
-                                               "assert_return",
-                                               "assert_trap",
-                                               "assert_exhaustion",
-                                               "assert_malformed",
-                                               "assert_invalid",
-                                               "assert_unlinkable",
-                                               "assert_uninstantiable",
-                                               "assert_exception",
-                                               "assert_malformed_custom",
-                                               "assert_invalid_custom"};
-        size_t k = 0;
-        while (k < KILN_ARRAY_LEN(commands) && !is_kw(&kw, commands[k]))
-            k++;
+        bool known = is_plain_command(&kw);
         static const char *const fields[] = {"type",   "rec", "import", "func",  "table", "memory",
                                              "global", "tag", "export", "start", "elem",  "data"};
         size_t f = 0;
         while (f < KILN_ARRAY_LEN(fields) && !is_kw(&kw, fields[f]))
             f++;
-        if (k == KILN_ARRAY_LEN(commands) && first && f < KILN_ARRAY_LEN(fields)) {
+        if (!known && first && f < KILN_ARRAY_LEN(fields)) {
             /* "(func ...": module fields at the top level, the whole script one module */
             begin_command(r, "module", &kw);
             if (!read_module(r, true))
@@ -903,7 +887,7 @@ static bool read_script(script_reader *r)
             fputc('}', r->out);
             return true;
         }
-        if (!read_plain_command(r, &kw, k < KILN_ARRAY_LEN(commands)))
+        if (!read_plain_command(r, &kw, known))
             return false;
     }
     return true;
