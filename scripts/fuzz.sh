@@ -78,59 +78,29 @@ if [ "$target" != validate ]; then
         fi
     done
     find "$work/seeds" -type f -size +64k -delete
-    echo "$0: $(ls "$work/seeds" | wc -l) seeds, $(ls "$work/corpus" | wc -l) corpus inputs," \
-        "fuzzing fuzz_$target for $seconds s"
-    set -- -max_len=65536 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 -artifact_prefix="$work/artifacts/"
-    if [ "$jobs" -gt 1 ]; then
-        set -- "$@" -jobs="$jobs" -workers="$jobs"
-    fi
-    status=0
-    (cd "$work" && "$build/tests/fuzz/fuzz_$target" "$@" "$work/corpus" "$work/seeds") || status=$?
-    saved=0
-    for input in "$work"/artifacts/crash-* "$work"/artifacts/leak-* "$work"/artifacts/timeout-* \
-        "$work"/artifacts/oom-* "$work"/artifacts/slow-unit-*; do
-        [ -f "$input" ] || continue
-        base=$(basename "$input")
-        kind=${base%-*}
-        hash=$(printf '%.12s' "${base##*-}")
-        out=$corpus/regress-$kind-$hash.hex
-        [ -e "$out" ] && continue
-        {
-            echo "# $kind found by scripts/fuzz.sh on $(date -u +%Y-%m-%d): TODO say what it exercises"
-            od -An -v -tx1 "$input" | sed 's/^ *//'
-        } >"$out"
-        echo "$0: saved $out"
-        saved=$((saved + 1))
-    done
-    if [ "$saved" -gt 0 ] || [ "$status" -ne 0 ]; then
-        echo "$0: fuzzer exit status $status, $saved new regression file(s)" >&2
-        exit 1
-    fi
-    echo "$0: no crash in $seconds s (fuzz_$target)"
-    exit 0
-fi
-
-ninja -C "$build" -j2 fuzz_validate fuzz_replay
-
-rm -rf "$work/seeds" "$work/spec"
-mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts"
-"$build/tests/fuzz/fuzz_replay" --unhex "$work/seeds" "$root/tests/fuzz/corpus"
-
-if command -v wast2json >/dev/null 2>&1 && [ -d "$suite/core" ]; then
-    mkdir -p "$work/spec"
-    for wast in "$suite"/core/*.wast; do
-        name=$(basename "$wast" .wast)
-        wast2json "$wast" -o "$work/spec/$name.json" ||
-            echo "$0: warning: wast2json failed on $wast" >&2
-    done
-    find "$work/spec" -name '*.wasm' -size -65537c -exec cp -t "$work/seeds/" {} +
-    rm -rf "$work/spec"
 else
-    echo "$0: note: no wast2json or no $suite/core; seeding from tests/fuzz/corpus only" >&2
+    corpus=$root/tests/fuzz/corpus
+    ninja -C "$build" -j2 fuzz_validate fuzz_replay
+
+    rm -rf "$work/seeds" "$work/spec"
+    mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts"
+    "$build/tests/fuzz/fuzz_replay" --unhex "$work/seeds" "$corpus"
+
+    if command -v wast2json >/dev/null 2>&1 && [ -d "$suite/core" ]; then
+        mkdir -p "$work/spec"
+        for wast in "$suite"/core/*.wast; do
+            name=$(basename "$wast" .wast)
+            wast2json "$wast" -o "$work/spec/$name.json" ||
+                echo "$0: warning: wast2json failed on $wast" >&2
+        done
+        find "$work/spec" -name '*.wasm' -size -65537c -exec cp -t "$work/seeds/" {} +
+        rm -rf "$work/spec"
+    else
+        echo "$0: note: no wast2json or no $suite/core; seeding from tests/fuzz/corpus only" >&2
+    fi
 fi
 echo "$0: $(ls "$work/seeds" | wc -l) seeds, $(ls "$work/corpus" | wc -l) corpus inputs," \
-    "fuzzing for $seconds s"
+    "fuzzing fuzz_$target for $seconds s"
 
 set -- -max_len=65536 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$work/artifacts/"
@@ -138,7 +108,7 @@ if [ "$jobs" -gt 1 ]; then
     set -- "$@" -jobs="$jobs" -workers="$jobs"
 fi
 status=0
-(cd "$work" && "$build/tests/fuzz/fuzz_validate" "$@" "$work/corpus" "$work/seeds") || status=$?
+(cd "$work" && "$build/tests/fuzz/fuzz_$target" "$@" "$work/corpus" "$work/seeds") || status=$?
 
 saved=0
 for input in "$work"/artifacts/crash-* "$work"/artifacts/leak-* "$work"/artifacts/timeout-* \
@@ -147,7 +117,7 @@ for input in "$work"/artifacts/crash-* "$work"/artifacts/leak-* "$work"/artifact
     base=$(basename "$input")
     kind=${base%-*}
     hash=$(printf '%.12s' "${base##*-}")
-    out=$root/tests/fuzz/corpus/regress-$kind-$hash.hex
+    out=$corpus/regress-$kind-$hash.hex
     [ -e "$out" ] && continue
     {
         echo "# $kind found by scripts/fuzz.sh on $(date -u +%Y-%m-%d): TODO say what it exercises"
@@ -161,4 +131,4 @@ if [ "$saved" -gt 0 ] || [ "$status" -ne 0 ]; then
     echo "$0: fuzzer exit status $status, $saved new regression file(s)" >&2
     exit 1
 fi
-echo "$0: no crash in $seconds s"
+echo "$0: no crash in $seconds s (fuzz_$target)"
