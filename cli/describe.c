@@ -167,9 +167,7 @@ void cli_buf_expr(cli_buf *b, const wasm_module *m, wasm_expr e)
     kiln_diag d;
     kiln_diag_init(&d);
     kiln_reader r;
-    rd_init(&r, m->bytes, m->size, &d);
-    r.p = m->bytes + e.offset;
-    r.end = r.p + e.size;
+    wasm_expr_reader(&r, m, e, &d);
     kiln_arena scratch;
     kiln_arena_init(&scratch, NULL);
     size_t start = b->len;

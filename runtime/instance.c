@@ -161,6 +161,8 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
                 mem->pub.reserved != KILN_MEMORY_RESERVATION)
                 return link_error("memory without guard pages", im,
                                   "the importer was not compiled with --bounds-checks");
+            if (mem->is64 != (im->limits.is64 != 0))
+                return incompatible(im, "memory address type");
             if (!limits_match(mem->pub.size / KILN_WASM_PAGE, mem->has_max, mem->decl_max,
                               &im->limits))
                 return incompatible(im, "memory limits");
@@ -184,18 +186,21 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
 
 /* ---- vmctx contents ---- */
 
-static uint32_t eval_offset(kiln_instance *inst, const kiln_init_desc *init)
+/* A segment's offset: an i32 (zero-extended) or, for a 64-bit memory, an i64. */
+static uint64_t eval_offset(kiln_instance *inst, const kiln_init_desc *init)
 {
-    if (init->kind == KILN_INIT_GLOBAL)
-        return (uint32_t)((kiln_global_cell *)kiln_vm_globals(inst->vmctx)[init->index].p)->u.i32;
-    if (init->kind == KILN_INIT_EXPR) {
-        kiln_global_cell cell; /* checked when the module was (kiln_module_check) */
+    kiln_global_cell cell;
+    if (init->kind == KILN_INIT_GLOBAL) {
+        cell = *(kiln_global_cell *)kiln_vm_globals(inst->vmctx)[init->index].p;
+    } else if (init->kind == KILN_INIT_EXPR) {
+        /* checked when the module was (kiln_module_check) */
         if (!kiln_init_expr(inst->module, init, inst->module->global_count,
                             kiln_vm_globals(inst->vmctx), &cell))
-            return UINT32_MAX;
-        return (uint32_t)cell.u.i32;
+            return UINT64_MAX;
+    } else {
+        cell = init->value;
     }
-    return (uint32_t)init->value.u.i32;
+    return init->type == KILN_TYPE_I64 ? (uint64_t)cell.u.i64 : (uint32_t)cell.u.i32;
 }
 
 static kiln_status intern_types(kiln_instance *inst)
@@ -328,18 +333,24 @@ static kiln_status create_tables_and_memories(kiln_instance *inst,
                 slot->reservation = cached;
             return s;
         }
+        inst->own_memories[i].is64 = lim->is64;
         inst->memories[i] = &inst->own_memories[i];
     }
     return KILN_STATUS_OK;
 }
 
-/* Memory 0 (defined or imported) in the vmctx header, where generated code reads it. */
-static void init_memory0(kiln_instance *inst)
+/* Memory 0 (defined or imported) in the vmctx header, and every memory in the per-module
+ * array, where generated code reads them. */
+static void init_memories(kiln_instance *inst)
 {
-    if (inst->module->memory_count != 0) {
+    const kiln_module_desc *m = inst->module;
+    if (m->memory_count != 0) {
         inst->vmctx->memory0.p = &inst->memories[0]->pub;
         inst->vmctx->mem0_base = inst->memories[0]->pub.base;
     }
+    kiln_ptr64 *records = (kiln_ptr64 *)((char *)inst->vmctx + m->layout.memories);
+    for (uint32_t i = 0; i < m->memory_count; i++)
+        records[i].p = &inst->memories[i]->pub;
 }
 
 static void init_globals(kiln_instance *inst, uint32_t global_imports)
@@ -380,9 +391,11 @@ static kiln_trap apply_segments(kiln_instance *inst, const kiln_memory_image *im
     const kiln_elem_desc *elems = m->elems.p;
     for (uint32_t i = 0; i < m->elem_count; i++) {
         if (elems[i].mode == KILN_SEG_MODE_ACTIVE) {
-            uint32_t offset = eval_offset(inst, &elems[i].offset);
-            kiln_trap t =
-                kiln_table_init_checked(inst, elems[i].table, i, offset, 0, elems[i].count);
+            uint64_t offset = eval_offset(inst, &elems[i].offset);
+            kiln_trap t = offset > UINT32_MAX
+                              ? KILN_TRAP_TABLE_OOB
+                              : kiln_table_init_checked(inst, elems[i].table, i, (uint32_t)offset,
+                                                        0, elems[i].count);
             if (t != KILN_TRAP_NONE) {
                 /* The data segments never ran: a zombie's memory must not show them. */
                 if (image != NULL && image->present && image->hi > image->lo)
@@ -404,7 +417,7 @@ static kiln_trap apply_segments(kiln_instance *inst, const kiln_memory_image *im
     for (uint32_t i = 0; i < m->data_count; i++) {
         if (datas[i].mode != KILN_SEG_MODE_ACTIVE)
             continue;
-        uint32_t offset = eval_offset(inst, &datas[i].offset);
+        uint64_t offset = eval_offset(inst, &datas[i].offset);
         kiln_trap t = kiln_memory_init_checked(inst, datas[i].memory, i, offset, 0, datas[i].size);
         if (t != KILN_TRAP_NONE)
             return t;
@@ -475,7 +488,7 @@ static kiln_status instantiate_from_module_pool(kiln_pool *pool, const kiln_impo
     if (limits != NULL)
         lower_slot_limits(inst, limits);
     init_funcrefs(inst);
-    init_memory0(inst);
+    init_memories(inst);
     init_globals(inst, mp->global_imports);
     return finish(inst, &mp->image, out, trap);
 }
@@ -531,7 +544,7 @@ KILN_API kiln_status kiln_instance_new_ex(kiln_pool *pool, const kiln_module *mo
         kiln_pool_put(inst);
         return s;
     }
-    init_memory0(inst);
+    init_memories(inst);
     init_globals(inst, global_imports);
     return finish(inst, NULL, out, trap);
 }

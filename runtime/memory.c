@@ -5,8 +5,10 @@
  * growing commits more with mprotect. The base never moves, and zext(i32 address) + u32
  * offset + access size always lands inside the reservation, so an access past the committed
  * size faults and becomes "out of bounds memory access". Modules compiled with
- * --bounds-checks get bounds-checked memories instead (below). memory.grow returns -1 (as
- * u32; never traps or aborts) beyond the declared maximum, the pool's max_memory_pages or
+ * --bounds-checks get bounds-checked memories instead (below); so does every access to a
+ * 64-bit memory (memory64), which the generated code checks in any mode, and whose memory is
+ * otherwise an ordinary one of at most 65,536 pages. memory.grow returns -1 (as
+ * u64; never traps or aborts) beyond the declared maximum, the pool's max_memory_pages or
  * the instance's (kiln_instance_limits), when the instance's grow callback refuses, or when
  * the kernel refuses to commit. memory.copy/fill/init check the whole ranges in 64-bit
  * arithmetic before writing anything (zero length exactly at the end is fine, one past traps).
@@ -29,8 +31,14 @@ uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages)
 kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t cap_pages,
                               uint64_t *out_limit)
 {
-    if (min > KILN_MAX_PAGES || (has_max && (max < min || max > KILN_MAX_PAGES))) {
+    /* A 64-bit memory may declare a maximum up to 2^48 pages; it grows to KILN_MAX_PAGES. */
+    if (has_max && (max < min || max > ((uint64_t)1 << 48))) {
         kiln_set_error("invalid memory limits");
+        return KILN_STATUS_ARG;
+    }
+    if (min > KILN_MAX_PAGES) {
+        kiln_set_error("memory of %llu pages: Kiln's memories hold at most %u pages (4 GiB)",
+                       (unsigned long long)min, (unsigned)KILN_MAX_PAGES);
         return KILN_STATUS_ARG;
     }
     uint64_t limit = kiln_memory_limit(has_max, max, cap_pages);
@@ -145,7 +153,7 @@ kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, u
         return KILN_STATUS_NOMEM;
     }
     m->pub.size = min * KILN_WASM_PAGE;
-    m->pub.max_pages = has_max ? max : KILN_MAX_PAGES;
+    m->pub.max_pages = has_max && max < KILN_MAX_PAGES ? max : KILN_MAX_PAGES;
     m->limit_pages = limit;
     m->decl_max = max;
     m->has_max = has_max;
@@ -359,22 +367,22 @@ static bool move_memory(kiln_memory_impl *m, uint64_t need)
     }
 }
 
-uint32_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages)
+uint64_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages)
 {
     uint64_t old = m->pub.size / KILN_WASM_PAGE;
     if (delta_pages == 0)
-        return (uint32_t)old;
+        return old;
     if (delta_pages > m->limit_pages - old)
-        return UINT32_MAX;
+        return UINT64_MAX;
     /* Guard-page reservations (8 GiB) always hold the limit; bounds-checked ones may not. */
     if ((old + delta_pages) * KILN_WASM_PAGE > m->pub.reserved &&
         !move_memory(m, (old + delta_pages) * KILN_WASM_PAGE))
-        return UINT32_MAX;
+        return UINT64_MAX;
     char *base = m->pub.base.p;
     if (!kiln_os_commit(base + m->pub.size, delta_pages * KILN_WASM_PAGE))
-        return UINT32_MAX;
+        return UINT64_MAX;
     m->pub.size = (old + delta_pages) * KILN_WASM_PAGE;
-    return (uint32_t)old;
+    return old;
 }
 
 static kiln_memory_impl *memory_of(kiln_vmctx *vmctx, uint32_t memory)
@@ -382,7 +390,7 @@ static kiln_memory_impl *memory_of(kiln_vmctx *vmctx, uint32_t memory)
     return kiln_vm_instance(vmctx)->memories[memory];
 }
 
-KILN_API uint32_t kiln_memory_grow(kiln_vmctx *vmctx, uint32_t memory, uint32_t delta_pages)
+KILN_API uint64_t kiln_memory_grow(kiln_vmctx *vmctx, uint32_t memory, uint64_t delta_pages)
 {
     kiln_memory_impl *m = memory_of(vmctx, memory);
     uint64_t old = m->pub.size / KILN_WASM_PAGE;
@@ -390,47 +398,54 @@ KILN_API uint32_t kiln_memory_grow(kiln_vmctx *vmctx, uint32_t memory, uint32_t 
     if (delta_pages != 0 && delta_pages <= m->limit_pages - old &&
         !kiln_grow_allowed(kiln_vm_instance(vmctx), KILN_GROW_MEMORY, memory, old,
                            old + delta_pages))
-        return UINT32_MAX;
+        return UINT64_MAX;
     return kiln_memory_grow_impl(m, delta_pages);
 }
 
-KILN_API void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t src,
-                               uint32_t len)
+/* Whether [at, at + len) lies inside a memory of size bytes (no wrap-around in u64). */
+static bool in_bounds(uint64_t at, uint64_t len, uint64_t size)
 {
-    kiln_memory_impl *m = memory_of(vmctx, memory);
-    uint64_t size = m->pub.size;
-    if ((uint64_t)dst + len > size || (uint64_t)src + len > size)
-        kiln_trap_raise_from(vmctx, KILN_TRAP_MEMORY_OOB, __builtin_return_address(0));
-    char *base = m->pub.base.p;
-    if (len != 0)
-        memmove(base + dst, base + src, len);
+    return at <= size && len <= size - at;
 }
 
-KILN_API void kiln_memory_fill(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t value,
-                               uint32_t len)
+KILN_API void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t dst_memory, uint32_t src_memory,
+                               uint64_t dst, uint64_t src, uint64_t len)
+{
+    kiln_memory_impl *d = memory_of(vmctx, dst_memory);
+    kiln_memory_impl *s = memory_of(vmctx, src_memory);
+    if (!in_bounds(dst, len, d->pub.size) || !in_bounds(src, len, s->pub.size))
+        kiln_trap_raise_from(vmctx, KILN_TRAP_MEMORY_OOB, __builtin_return_address(0));
+    /* In bounds: every value fits the host's size_t. */
+    if (len != 0)
+        memmove((char *)d->pub.base.p + (size_t)dst, (char *)s->pub.base.p + (size_t)src,
+                (size_t)len);
+}
+
+KILN_API void kiln_memory_fill(kiln_vmctx *vmctx, uint32_t memory, uint64_t dst, uint32_t value,
+                               uint64_t len)
 {
     kiln_memory_impl *m = memory_of(vmctx, memory);
-    if ((uint64_t)dst + len > m->pub.size)
+    if (!in_bounds(dst, len, m->pub.size))
         kiln_trap_raise_from(vmctx, KILN_TRAP_MEMORY_OOB, __builtin_return_address(0));
     if (len != 0)
-        memset((char *)m->pub.base.p + dst, (int)(value & 0xFFu), len);
+        memset((char *)m->pub.base.p + (size_t)dst, (int)(value & 0xFFu), (size_t)len);
 }
 
 kiln_trap kiln_memory_init_checked(kiln_instance *inst, uint32_t memory, uint32_t data,
-                                   uint32_t dst, uint32_t src, uint32_t len)
+                                   uint64_t dst, uint32_t src, uint32_t len)
 {
     const kiln_data_desc *seg = (const kiln_data_desc *)inst->module->datas.p + data;
     /* A dropped segment behaves as an empty one. */
     uint64_t seg_size = kiln_vm_data_dropped(inst->vmctx)[data] ? 0 : seg->size;
     kiln_memory_impl *m = inst->memories[memory];
-    if ((uint64_t)src + len > seg_size || (uint64_t)dst + len > m->pub.size)
+    if (!in_bounds(src, len, seg_size) || !in_bounds(dst, len, m->pub.size))
         return KILN_TRAP_MEMORY_OOB;
     if (len != 0)
-        memcpy((char *)m->pub.base.p + dst, (const uint8_t *)seg->bytes.p + src, len);
+        memcpy((char *)m->pub.base.p + (size_t)dst, (const uint8_t *)seg->bytes.p + src, len);
     return KILN_TRAP_NONE;
 }
 
-KILN_API void kiln_memory_init(kiln_vmctx *vmctx, uint32_t memory, uint32_t data, uint32_t dst,
+KILN_API void kiln_memory_init(kiln_vmctx *vmctx, uint32_t memory, uint32_t data, uint64_t dst,
                                uint32_t src, uint32_t len)
 {
     kiln_trap trap = kiln_memory_init_checked(kiln_vm_instance(vmctx), memory, data, dst, src, len);

@@ -13,6 +13,13 @@
 
 #include "runtime_impl.h"
 
+/* The most pages a memory's type may declare: 65,536 (4 GiB) with 32-bit addresses, 2^48
+ * (2^64 bytes) with 64-bit ones. Instantiation holds both to KILN_MAX_PAGES (memory.c). */
+static uint64_t memory_pages_max(const kiln_limits_desc *l)
+{
+    return l->is64 ? (uint64_t)1 << 48 : KILN_MAX_PAGES;
+}
+
 static bool is_value_type(uint8_t t)
 {
     switch (t) {
@@ -244,9 +251,10 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
     }
     for (uint32_t i = 0; i < m->memory_count; i++) {
         if (memories[i].imported != (i < counts[KILN_KIND_MEMORY]) ||
-            memories[i].limits.min > KILN_MAX_PAGES ||
-            (memories[i].limits.has_max && (memories[i].limits.max < memories[i].limits.min ||
-                                            memories[i].limits.max > KILN_MAX_PAGES)))
+            memories[i].limits.min > memory_pages_max(&memories[i].limits) ||
+            (memories[i].limits.has_max &&
+             (memories[i].limits.max < memories[i].limits.min ||
+              memories[i].limits.max > memory_pages_max(&memories[i].limits))))
             return bad("memory");
     }
     uint32_t global_imports = counts[KILN_KIND_GLOBAL];
@@ -286,7 +294,11 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
             return bad("data segment");
         if (d->mode == KILN_SEG_MODE_ACTIVE &&
             (d->memory >= m->memory_count ||
-             !init_ok(m, &d->offset, KILN_TYPE_I32, m->global_count)))
+             !init_ok(m, &d->offset,
+                      ((const kiln_memory_desc *)m->memories.p)[d->memory].limits.is64
+                          ? KILN_TYPE_I64
+                          : KILN_TYPE_I32,
+                      m->global_count)))
             return bad("active data segment");
     }
     if (m->start != UINT32_MAX && m->start >= m->func_count)
@@ -301,7 +313,8 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
         !area_ok(l->size, l->funcrefs, m->func_count - m->func_import_count, sizeof(kiln_funcref),
                  8) ||
         !area_ok(l->size, l->elem_dropped, m->elem_count, 1, 1) ||
-        !area_ok(l->size, l->data_dropped, m->data_count, 1, 1))
+        !area_ok(l->size, l->data_dropped, m->data_count, 1, 1) ||
+        !area_ok(l->size, l->memories, m->memory_count, sizeof(kiln_ptr64), 8))
         return bad("vmctx layout");
     *global_imports_out = global_imports;
     return KILN_STATUS_OK;

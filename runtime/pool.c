@@ -370,11 +370,12 @@ static void fill_slot_records(const kiln_pool *pool, kiln_instance *inst, char *
         memset(mem, 0, sizeof *mem);
         mem->pub.base.p = slot_memory_base(mp, inst->slot, i);
         mem->pub.size = lim->min * KILN_WASM_PAGE;
-        mem->pub.max_pages = lim->has_max ? lim->max : KILN_MAX_PAGES;
+        mem->pub.max_pages = lim->has_max && lim->max < KILN_MAX_PAGES ? lim->max : KILN_MAX_PAGES;
         mem->pub.reserved = mp->mem_strides[i];
         mem->limit_pages = kiln_memory_limit(lim->has_max, lim->max, cfg->max_memory_pages);
         mem->decl_max = lim->max;
         mem->has_max = lim->has_max != 0;
+        mem->is64 = lim->is64 != 0;
         inst->memories[i] = mem;
     }
 }
@@ -585,8 +586,9 @@ static kiln_status prepare_image(kiln_memory_image *image, const kiln_module_des
             continue;
         if (d->memory != 0 || d->offset.kind != KILN_INIT_CONST)
             return KILN_STATUS_OK;
-        uint64_t start = (uint32_t)d->offset.value.u.i32;
-        if (start + d->size > min_bytes)
+        uint64_t start = d->offset.type == KILN_TYPE_I64 ? (uint64_t)d->offset.value.u.i64
+                                                         : (uint32_t)d->offset.value.u.i32;
+        if (d->size > min_bytes || start > min_bytes - d->size)
             return KILN_STATUS_OK;
         if (d->size == 0)
             continue;

@@ -290,6 +290,7 @@ typedef struct kiln_memory_impl {
     uint64_t decl_max;    /* declared maximum, meaningful if has_max */
     bool has_max;
     bool host_owned; /* created by kiln_memory_new */
+    bool is64;       /* 64-bit addresses (memory64): importers must say so too */
     /* Bounds-checked memories may move when they grow past pub.reserved (memory.c).
      * own_mapping: [base, base+reserved) is this memory's own reservation (released or
      * moved with it). A module pool's memory that grew out of its slot keeps the slot's
@@ -366,9 +367,9 @@ void kiln_memory_copy_image(uint8_t *base, const kiln_memory_image *image);
 /* Writes the fresh contents (image's bytes where it has them, zeros elsewhere) into bytes
  * [from, to) of a memory based at base. */
 void kiln_memory_restore(uint8_t *base, uint64_t from, uint64_t to, const kiln_memory_image *image);
-uint32_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages);
+uint64_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages);
 kiln_trap kiln_memory_init_checked(kiln_instance *inst, uint32_t memory, uint32_t data,
-                                   uint32_t dst, uint32_t src, uint32_t len);
+                                   uint64_t dst, uint32_t src, uint32_t len);
 
 /* ---- table.c ---- */
 

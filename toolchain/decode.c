@@ -411,19 +411,20 @@ static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_li
     out->has_max = flag & 1;
     out->is64 = i64;
     /* A page size given as the default one, 64 KiB (the text's (pagesize 65536)): an ordinary
-     * memory, which Kiln compiles. */
-    if ((flag & ~1) == 8 && page_size == 16)
+     * memory. Kiln compiles those and 64-bit memories (memory64); not yet 64-bit tables. */
+    uint8_t rest = (flag & 8) && page_size == 16 ? (uint8_t)(flag & ~8) : flag;
+    if ((rest & ~5) == 0 && memory)
         return 1;
     bool later;
-    if (i64)
-        later = rd_unsupported_later(r, at, KILN_FEATURE_MEMORY64, "64-bit %s, limits flag 0x%02x",
-                                     memory ? "memory" : "table", flag);
-    else if (flag & 2)
+    if (rest & 2)
         later = rd_unsupported_later(r, at, KILN_FEATURE_THREADS,
                                      "shared memory, limits flag 0x%02x", flag);
-    else
+    else if (rest & 8)
         later = rd_unsupported_later(r, at, KILN_FEATURE_CUSTOM_PAGE_SIZES,
                                      "custom page size, limits flag 0x%02x", flag);
+    else
+        later = rd_unsupported_later(r, at, KILN_FEATURE_MEMORY64,
+                                     "64-bit table, limits flag 0x%02x", flag);
     return later ? 1 : -1;
 }
 
@@ -528,23 +529,12 @@ static bool read_blocktype(kiln_reader *r, wasm_instr *out)
     return true;
 }
 
-/* The memory index immediate of the instruction at ins_offset. One other than 0 is the
- * multi-memory feature in a module with several memories; in a module without them it is
- * left to the validator ("unknown memory 1"). */
-static bool check_memory_index(kiln_reader *r, size_t ins_offset, uint32_t memory)
-{
-    if (memory != 0 && r->multi_memory)
-        return rd_unsupported_later(r, ins_offset, KILN_FEATURE_MULTI_MEMORY, "memory index %u",
-                                    (unsigned)memory);
-    return true;
-}
-
 /* memarg ::= a:u32 o:u32                  (a < 2^6)
  *          | a:u32 x:memidx o:u32         (2^6 <= a < 2^7: Wasm 3.0, alignment a - 2^6)
  * Flags of 2^7 and more are malformed in Wasm 3.0 (in 2.0 they were an alignment the
  * validator rejected). Wasm 3.0 reads o as a u64 for every memory (rd_u32_u64; past 32 bits
  * a 32-bit memory's offset is invalid: "offset out of range"). */
-static bool read_memarg(kiln_reader *r, size_t ins_offset, wasm_memarg *out)
+static bool read_memarg(kiln_reader *r, wasm_memarg *out)
 {
     size_t at = rd_offset(r);
     out->memory = 0;
@@ -555,24 +545,23 @@ static bool read_memarg(kiln_reader *r, size_t ins_offset, wasm_memarg *out)
                           (unsigned)out->align);
     if (out->align >= 64) {
         out->align -= 64;
-        if (!rd_u32(r, &out->memory, "memory index") ||
-            !check_memory_index(r, ins_offset, out->memory))
+        if (!rd_u32(r, &out->memory, "memory index"))
             return false;
     }
-    if (r->memory64) /* a module with a 64-bit memory is unsupported: no 2.0 verdict */
+    if (r->memory64) /* a module with a 64-bit memory: offsets are u64 (no 2.0 verdict) */
         return rd_u64(r, &out->offset, "memarg offset");
     return rd_u32_u64(r, &out->offset, "memarg offset");
 }
 
 /* The memory index of memory.size/grow/fill/init/copy: a single 0x00 byte in Wasm 2.0, a
- * u32 in 3.0 (read so only when the module has several memories, r->multi_memory). */
-static bool read_zero_byte(kiln_reader *r, size_t ins_offset, const char *what)
+ * u32 in 3.0 (read so only when the module has several memories, r->multi_memory, so that
+ * the 2.0 suite's "zero byte expected" holds for one memory). */
+static bool read_memory_index(kiln_reader *r, uint32_t *out, const char *what)
 {
-    if (r->multi_memory) {
-        uint32_t memory;
-        return rd_u32(r, &memory, what) && check_memory_index(r, ins_offset, memory);
-    }
+    if (r->multi_memory)
+        return rd_u32(r, out, what);
     uint8_t b;
+    *out = 0;
     if (!rd_u8(r, &b, what))
         return false;
     if (b != 0)
@@ -654,17 +643,15 @@ static bool read_immediates(kiln_reader *r, kiln_arena *scratch, uint8_t imm, wa
     case IMM_ELEM:
         return rd_u32(r, &out->u.index, "element segment index");
     case IMM_MEMARG:
-        return read_memarg(r, out->offset, &out->u.memarg.mem);
+        return read_memarg(r, &out->u.memarg.mem);
     case IMM_MEMORY:
-        return read_zero_byte(r, out->offset, "memory index");
+        return read_memory_index(r, &out->u.index, "memory index");
     case IMM_MEMORY_COPY:
-        out->u.memory_copy.dst = out->u.memory_copy.src = 0;
-        return read_zero_byte(r, out->offset, "memory index") &&
-               read_zero_byte(r, out->offset, "memory index");
+        return read_memory_index(r, &out->u.memory_copy.dst, "memory index") &&
+               read_memory_index(r, &out->u.memory_copy.src, "memory index");
     case IMM_MEMORY_INIT:
-        out->u.memory_init.memory = 0;
         return rd_u32(r, &out->u.memory_init.data, "data segment index") &&
-               read_zero_byte(r, out->offset, "memory index");
+               read_memory_index(r, &out->u.memory_init.memory, "memory index");
     case IMM_DATA:
         return rd_u32(r, &out->u.index, "data segment index");
     case IMM_I32:
@@ -684,8 +671,7 @@ static bool read_immediates(kiln_reader *r, kiln_arena *scratch, uint8_t imm, wa
     case IMM_LANE:
         return rd_u8(r, &out->u.lane, "lane index");
     case IMM_MEMARG_LANE:
-        return read_memarg(r, out->offset, &out->u.memarg.mem) &&
-               rd_u8(r, &out->u.memarg.lane, "lane index");
+        return read_memarg(r, &out->u.memarg.mem) && rd_u8(r, &out->u.memarg.lane, "lane index");
     case IMM_SELECT_T:
         return read_select_types(r, out);
     case IMM_REFTYPE:
@@ -1400,6 +1386,30 @@ static bool read_code(dec_ctx *c, kiln_reader *r, uint32_t i)
     return true;
 }
 
+/* How instructions read memory immediates in m (kiln_reader.multi_memory, .memory64). In the
+ * code section, m->memories is NULL when the module defines no memory (imports only). */
+static void set_memory_flags(kiln_reader *r, const wasm_module *m)
+{
+    uint32_t memories = m->memories ? m->memory_count : m->memory_import_count;
+    r->multi_memory = memories > 1;
+    r->memory64 = false;
+    for (uint32_t i = 0; i < m->import_count; i++)
+        if (m->imports[i].kind == WASM_EXTERN_MEMORY && m->imports[i].u.memory.limits.is64)
+            r->memory64 = true;
+    for (uint32_t i = 0; m->memories && i < m->memory_count; i++)
+        if (m->memories[i].type.limits.is64)
+            r->memory64 = true;
+}
+
+void wasm_expr_reader(kiln_reader *r, const wasm_module *m, wasm_expr e, kiln_diag *d)
+{
+    KILN_ASSERT(e.offset <= m->size && e.size <= m->size - e.offset);
+    rd_init(r, m->bytes, m->size, d);
+    set_memory_flags(r, m);
+    r->p = m->bytes + e.offset;
+    r->end = r->p + e.size;
+}
+
 // codesec ::= code*:section_10(vec(code))
 static bool read_code_section(dec_ctx *c, kiln_reader *r)
 {
@@ -1407,15 +1417,7 @@ static bool read_code_section(dec_ctx *c, kiln_reader *r)
     if (!rd_count(r, &n, 1, KILN_MAX_FUNCTIONS, "function body count"))
         return false;
     c->code_count = n;
-    const wasm_module *m = c->m;
-    uint32_t memories = m->memories ? m->memory_count : m->memory_import_count;
-    r->multi_memory = memories > 1;
-    for (uint32_t i = 0; i < m->import_count; i++)
-        if (m->imports[i].kind == WASM_EXTERN_MEMORY && m->imports[i].u.memory.limits.is64)
-            r->memory64 = true;
-    for (uint32_t i = 0; m->memories && i < m->memory_count; i++)
-        if (m->memories[i].type.limits.is64)
-            r->memory64 = true;
+    set_memory_flags(r, c->m);
     for (uint32_t i = 0; i < n; i++)
         if (!read_code(c, r, i))
             return false;

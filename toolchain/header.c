@@ -187,6 +187,32 @@ static void hb_decl(hbuf *b, const char *type, const char *stars, const char *na
     hb_printf(b, ", %s%s%s%s%u", type, sep, stars, name, i);
 }
 
+/* An exported memory M: PREFIX_M_memory(inst), its kiln_memory record (base, size). A
+ * function's mangled name never contains "_m" (its underscores come as "__" or "_x"), so
+ * the suffix cannot collide with a function wrapper. */
+static void emit_memory_accessor(hbuf *b, const wasm_module *m, const wasm_export *e,
+                                 const char *prefix)
+{
+    size_t mlen = kiln_mangle_name(e->name.ptr, e->name.len, NULL, 0);
+    char *mangled = malloc(mlen + 1);
+    if (!mangled) {
+        b->failed = true;
+        return;
+    }
+    kiln_mangle_name(e->name.ptr, e->name.len, mangled, mlen + 1);
+    const wasm_limits *l = &m->memories[e->index].type.limits;
+    hb_put(b, "\n/* export \"", 12);
+    hb_comment_name(b, e->name.ptr, e->name.len);
+    hb_printf(b, "\": memory %u (%s addresses) */\n", e->index, l->is64 ? "64-bit" : "32-bit");
+    hb_printf(b,
+              "static inline kiln_memory *%s_%s_memory(kiln_instance *inst)\n"
+              "{\n"
+              "    return kiln_instance_memory(inst, %uu);\n"
+              "}\n",
+              prefix, mangled, e->index);
+    free(mangled);
+}
+
 static void emit_wrapper(hbuf *b, const wasm_module *m, const wasm_export *e, const char *prefix)
 {
     const wasm_functype *ft = wasm_module_func_type(m, e->index);
@@ -245,7 +271,8 @@ bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *
               " * wrapper %s_E(inst, parameters..., result pointers...) returning KILN_TRAP_NONE\n"
               " * or the trap; results are written only when nothing trapped. E is the export\n"
               " * name with [A-Za-z0-9] kept, '_' as \"__\" and other bytes as \"_xHH\"\n"
-              " * (docs/abi.md).\n"
+              " * (docs/abi.md). Each exported memory M has %s_M_memory(inst), its\n"
+              " * kiln_memory (base and size in bytes).\n"
               " */\n"
               "#ifndef %s_KILN_MODULE_H\n"
               "#define %s_KILN_MODULE_H\n"
@@ -260,10 +287,13 @@ bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *
               "#endif\n"
               "\n"
               "extern const kiln_module %s_module;\n",
-              prefix, prefix, prefix, prefix, prefix);
-    for (uint32_t i = 0; i < m->export_count; i++)
+              prefix, prefix, prefix, prefix, prefix, prefix);
+    for (uint32_t i = 0; i < m->export_count; i++) {
         if (m->exports[i].kind == WASM_EXTERN_FUNC)
             emit_wrapper(&b, m, &m->exports[i], prefix);
+        else if (m->exports[i].kind == WASM_EXTERN_MEMORY)
+            emit_memory_accessor(&b, m, &m->exports[i], prefix);
+    }
     hb_printf(&b, "\n"
                   "#ifdef __cplusplus\n"
                   "}\n"

@@ -61,18 +61,18 @@ static const char *const intr_names[INTR_COUNT] = {
 };
 
 /* abi.h's runtime functions. sig: result letter, then parameters:
- * v = void, p = pointer, i = i32. */
+ * v = void, p = pointer, i = i32, I = i64. */
 static const struct {
     const char *name;
     const char *sig;
 } rt_funcs[RT_COUNT] = {
     [RT_TRAP_RAISE] = {"kiln_trap_raise", "vpi"},
     [RT_HOST_CALL] = {"kiln_host_call", "vpip"},
-    [RT_MEMORY_GROW] = {"kiln_memory_grow", "ipii"},
-    [RT_MEMORY_INIT] = {"kiln_memory_init", "vpiiiii"},
+    [RT_MEMORY_GROW] = {"kiln_memory_grow", "IpiI"},
+    [RT_MEMORY_INIT] = {"kiln_memory_init", "vpiiIii"},
     [RT_DATA_DROP] = {"kiln_data_drop", "vpi"},
-    [RT_MEMORY_COPY] = {"kiln_memory_copy", "vpiiii"},
-    [RT_MEMORY_FILL] = {"kiln_memory_fill", "vpiiii"},
+    [RT_MEMORY_COPY] = {"kiln_memory_copy", "vpiiIII"},
+    [RT_MEMORY_FILL] = {"kiln_memory_fill", "vpiIiI"},
     [RT_TABLE_GROW] = {"kiln_table_grow", "ipipi"},
     [RT_TABLE_FILL] = {"kiln_table_fill", "vpiipi"},
     [RT_TABLE_COPY] = {"kiln_table_copy", "vpiiiii"},
@@ -160,6 +160,8 @@ static LLVMTypeRef sig_letter_type(const lower_unit *u, char letter)
         return u->t_ptr;
     case 'i':
         return u->t_i32;
+    case 'I':
+        return u->t_i64;
     default:
         KILN_ASSERT(!"bad runtime signature letter");
     }
@@ -376,11 +378,15 @@ static bool grow_array(kiln_arena *a, void **arr, uint32_t *cap, uint32_t need, 
     return true;
 }
 
-/* Memory 0's base (guard-page mode) or its record and base/size slots (bounds-checked mode). */
+/* Memory 0's base (guard-page mode) or its record and base/size slots (bounds-checked mode).
+ * A 64-bit memory 0 and the other memories are reached through their records at each access
+ * (lower_memory.c: generic_address). */
 static void lower_memory_setup(lower_ctx *c)
 {
     lower_unit *u = c->u;
-    if (u->m->memory_count > 0 && u->bounds_checks) {
+    if (u->m->memory_count == 0 || wasm_memory_is64(u->m, 0))
+        return;
+    if (u->bounds_checks) {
         /* The base may move when memory grows: kept in slots, reloaded after calls. */
         LLVMTypeRef size_type = u->ptr_size == 8 ? u->t_i64 : u->t_i32;
         c->mem_base_slot = LLVMBuildAlloca(c->b, u->t_ptr, "");
@@ -388,7 +394,7 @@ static void lower_memory_setup(lower_ctx *c)
         c->mem_record =
             lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEMORY0), ALIAS_VMCTX, true);
         lower_memory_reload(c);
-    } else if (u->m->memory_count > 0) {
+    } else {
         c->mem_base =
             lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEM0_BASE), ALIAS_VMCTX, true);
     }
@@ -609,9 +615,7 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
     lower_libc_fast_path(&c, f);
 
     kiln_reader r;
-    rd_init(&r, m->bytes, m->size, u->diag);
-    r.p = m->bytes + f->body.offset;
-    r.end = r.p + f->body.size;
+    wasm_expr_reader(&r, m, f->body, u->diag);
 
     bool ok = grow_array(&u->scratch, (void **)&c.frames, &c.frame_cap, 16, sizeof(lower_frame)) &&
               grow_array(&u->scratch, (void **)&c.stack, &c.stack_cap, 64, sizeof(LLVMValueRef));
@@ -675,6 +679,8 @@ bool lower_layout(const wasm_module *m, kiln_vmctx_layout *out, kiln_diag *d)
     off += (uint64_t)m->table_count * sizeof(kiln_ptr64);
     out->globals = (uint32_t)off;
     off += (uint64_t)m->global_count * sizeof(kiln_ptr64);
+    out->memories = (uint32_t)off;
+    off += (uint64_t)m->memory_count * sizeof(kiln_ptr64);
     out->sig_ids = (uint32_t)off;
     off += (uint64_t)m->type_count * sizeof(uint32_t);
     out->elem_dropped = (uint32_t)off;

@@ -274,10 +274,15 @@ LLVMValueRef lower_gep(lower_ctx *c, LLVMValueRef base, LLVMValueRef byte_offset
 /* The operand an identity-foldable float operation equals (lower_numeric.c). */
 LLVMValueRef lower_float_identity(LLVMOpcode op, bool f32, LLVMValueRef l, bool lc, uint64_t lk,
                                   LLVMValueRef r, bool rc, uint64_t rk, bool *negate);
-/* The address of a size-byte linear-memory access: base + zext(addr) + offset, after the
- * bounds check in bounds-checked mode (lower_memory.c). */
+/* The address of a size-byte access to memory 0 (32-bit, whose base or record the function
+ * keeps): base + zext(addr) + offset, after the bounds check in bounds-checked mode
+ * (lower_memory.c). */
 LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset,
                                      unsigned size);
+/* The same for the memory and offset of a memarg, any memory: every access to a 64-bit memory
+ * is bounds-checked, in either mode. */
+LLVMValueRef lower_memarg_address(lower_ctx *c, const wasm_memarg *mem, LLVMValueRef addr,
+                                  unsigned size);
 /* Bounds-checked mode: memory 0's base and size, loaded into the function's slots (in the
  * prologue, and again after anything that may grow or move memory: calls, memory.grow). */
 void lower_memory_reload(lower_ctx *c);

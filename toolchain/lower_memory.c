@@ -279,13 +279,76 @@ LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t o
     return lower_gep(c, root_base(c, wide), ea);
 }
 
+/* Memory mem's kiln_memory record: vmctx's array of them never changes. */
+static LLVMValueRef memory_record(lower_ctx *c, uint32_t mem)
+{
+    lower_unit *u = c->u;
+    uint64_t at = mem == 0 ? KILN_VMCTX_MEMORY0 : u->layout.memories + (uint64_t)mem * 8u;
+    return lower_load(c, u->t_ptr, lower_vmctx_ptr(c, at), ALIAS_VMCTX, true);
+}
+
+static LLVMValueRef record_field(lower_ctx *c, LLVMValueRef record, LLVMTypeRef t, size_t field,
+                                 bool invariant)
+{
+    return lower_load(c, t, lower_gep(c, record, lower_i64(c->u, field)), ALIAS_VMCTX, invariant);
+}
+
+/* An access to a memory the function keeps nothing of (one but memory 0, or a 64-bit one):
+ * base and size come from its record at each access. They are loads in the vmctx alias
+ * class, so LLVM reuses them until a call (which may grow the memory) and hoists them out of
+ * loops without calls. A 32-bit memory in guard-page mode needs no check (its reservation
+ * covers every 33-bit sum, as memory 0's) and its base never moves. Everything else is
+ * checked in u64: zext(addr) or the 64-bit addr, + offset + size <= size in bytes, with the
+ * sums' overflow (only a 64-bit address can overflow) out of bounds. */
+static LLVMValueRef generic_address(lower_ctx *c, uint32_t mem, LLVMValueRef addr, uint64_t offset,
+                                    unsigned size)
+{
+    lower_unit *u = c->u;
+    LLVMValueRef record = memory_record(c, mem);
+    bool is64 = wasm_memory_is64(u->m, mem);
+    if (!is64 && !u->bounds_checks) {
+        LLVMValueRef base = record_field(c, record, u->t_ptr, offsetof(kiln_memory, base), true);
+        LLVMValueRef ea = LLVMBuildZExt(c->b, addr, u->t_i64, "");
+        if (offset != 0)
+            ea = LLVMBuildNUWAdd(c->b, ea, lower_i64(u, offset), ""); /* both < 2^33 */
+        return lower_gep(c, base, ea);
+    }
+    LLVMValueRef bytes = record_field(c, record, u->t_i64, offsetof(kiln_memory, size), false);
+    LLVMValueRef a = is64 ? addr : LLVMBuildZExt(c->b, addr, u->t_i64, "");
+    LLVMValueRef oob;
+    if (offset > UINT64_MAX - size) {
+        oob = LLVMConstInt(u->t_i1, 1, false); /* no memory reaches that far */
+    } else {
+        LLVMTypeRef t = u->t_i64;
+        LLVMValueRef args[2] = {a, lower_i64(u, offset + size)};
+        LLVMValueRef sum = lower_call_intr(c, INTR_UADD_OVF, &t, 1, args, 2);
+        LLVMValueRef end = LLVMBuildExtractValue(c->b, sum, 0, "");
+        LLVMValueRef wrapped = LLVMBuildExtractValue(c->b, sum, 1, "");
+        oob = LLVMBuildOr(c->b, wrapped, LLVMBuildICmp(c->b, LLVMIntUGT, end, bytes, ""), "");
+    }
+    lower_trap_if(c, oob, KILN_TRAP_MEMORY_OOB);
+    /* In bounds: addr + offset did not wrap and fits the host's pointer. */
+    LLVMValueRef ea = offset ? LLVMBuildNUWAdd(c->b, a, lower_i64(u, offset), "") : a;
+    if (u->ptr_size < 8)
+        ea = LLVMBuildTrunc(c->b, ea, u->t_i32, "");
+    LLVMValueRef base = record_field(c, record, u->t_ptr, offsetof(kiln_memory, base), false);
+    return lower_gep(c, base, ea);
+}
+
+LLVMValueRef lower_memarg_address(lower_ctx *c, const wasm_memarg *mem, LLVMValueRef addr,
+                                  unsigned size)
+{
+    if (mem->memory == 0 && (c->mem_base != NULL || c->mem_record != NULL))
+        return lower_effective_address(c, addr, mem->offset, size);
+    return generic_address(c, mem->memory, addr, mem->offset, size);
+}
+
 bool lower_load_op(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     const wasm_opinfo *info = &wasm_ops[ins->op];
     LLVMTypeRef t = lower_letter_type(u, info->out[0]);
-    LLVMValueRef ptr =
-        lower_effective_address(c, lower_pop(c), ins->u.memarg.mem.offset, info->size);
+    LLVMValueRef ptr = lower_memarg_address(c, &ins->u.memarg.mem, lower_pop(c), info->size);
     if (arg == LOAD_PLAIN) {
         lower_push(c, lower_load(c, t, ptr, ALIAS_MEMORY, false));
         return true;
@@ -302,8 +365,7 @@ bool lower_store_op(lower_ctx *c, const wasm_instr *ins, int arg)
     lower_unit *u = c->u;
     const wasm_opinfo *info = &wasm_ops[ins->op];
     LLVMValueRef v = lower_pop(c);
-    LLVMValueRef ptr =
-        lower_effective_address(c, lower_pop(c), ins->u.memarg.mem.offset, info->size);
+    LLVMValueRef ptr = lower_memarg_address(c, &ins->u.memarg.mem, lower_pop(c), info->size);
     LLVMTypeRef t = LLVMTypeOf(v);
     if (LLVMGetTypeKind(t) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(t) > info->size * 8u)
         v = LLVMBuildTrunc(c->b, v, LLVMIntTypeInContext(u->ctx, info->size * 8u), "");
@@ -314,31 +376,40 @@ bool lower_store_op(lower_ctx *c, const wasm_instr *ins, int arg)
 LLVMValueRef lower_memory0_bytes(lower_ctx *c)
 {
     lower_unit *u = c->u;
-    LLVMValueRef mem =
-        lower_load(c, u->t_ptr, lower_vmctx_ptr(c, KILN_VMCTX_MEMORY0), ALIAS_VMCTX, true);
-    return lower_load(c, u->t_i64, lower_gep(c, mem, lower_i64(u, offsetof(kiln_memory, size))),
-                      ALIAS_VMCTX, false);
+    return record_field(c, memory_record(c, 0), u->t_i64, offsetof(kiln_memory, size), false);
+}
+
+/* An address-typed operand of a bulk instruction as the runtime takes it: u64. */
+static LLVMValueRef address_u64(lower_ctx *c, LLVMValueRef v)
+{
+    return LLVMTypeOf(v) == c->u->t_i64 ? v : LLVMBuildZExt(c->b, v, c->u->t_i64, "");
 }
 
 bool lower_memory_size(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
-    LLVMValueRef bytes = lower_memory0_bytes(c);
+    uint32_t mem = ins->u.index;
+    LLVMValueRef bytes =
+        record_field(c, memory_record(c, mem), u->t_i64, offsetof(kiln_memory, size), false);
     LLVMValueRef pages = LLVMBuildLShr(c->b, bytes, lower_i64(u, 16), "");
-    lower_push(c, LLVMBuildTrunc(c->b, pages, u->t_i32, ""));
+    lower_push(c, wasm_memory_is64(u->m, mem) ? pages : LLVMBuildTrunc(c->b, pages, u->t_i32, ""));
     return true;
 }
 
 bool lower_memory_grow(lower_ctx *c, const wasm_instr *ins, int arg)
 {
-    LLVMValueRef args[3] = {c->vmctx, lower_i32(c->u, 0), lower_pop(c)};
-    lower_push(c, lower_rt_call(c, RT_MEMORY_GROW, args, 3));
+    lower_unit *u = c->u;
+    uint32_t mem = ins->u.index;
+    LLVMValueRef args[3] = {c->vmctx, lower_i32(u, mem), address_u64(c, lower_pop(c))};
+    LLVMValueRef old = lower_rt_call(c, RT_MEMORY_GROW, args, 3);
+    /* A 32-bit memory's failure, UINT64_MAX, truncates to -1. */
+    lower_push(c, wasm_memory_is64(u->m, mem) ? old : LLVMBuildTrunc(c->b, old, u->t_i32, ""));
     lower_memory_reload(c); /* the base may have moved */
     return true;
 }
 
-/* The bulk memory and table instructions: the runtime function fn gets vmctx, the index
- * immediates imms[0..n), then the instruction's three operands in stack order (a
+/* The bulk memory and table instructions on tables: the runtime function fn gets vmctx, the
+ * index immediates imms[0..n), then the instruction's three operands in stack order (a
  * destination, a source or value, a length). */
 void lower_bulk_call(lower_ctx *c, lower_rt fn, const uint32_t *imms, unsigned n)
 {
@@ -355,8 +426,14 @@ void lower_bulk_call(lower_ctx *c, lower_rt fn, const uint32_t *imms, unsigned n
 
 bool lower_memory_init(lower_ctx *c, const wasm_instr *ins, int arg)
 {
-    const uint32_t imms[2] = {ins->u.memory_init.memory, ins->u.memory_init.data};
-    lower_bulk_call(c, RT_MEMORY_INIT, imms, 2);
+    LLVMValueRef args[6];
+    args[0] = c->vmctx;
+    args[1] = lower_i32(c->u, ins->u.memory_init.memory);
+    args[2] = lower_i32(c->u, ins->u.memory_init.data);
+    args[5] = lower_pop(c);                 /* length: i32 */
+    args[4] = lower_pop(c);                 /* offset in the segment: i32 */
+    args[3] = address_u64(c, lower_pop(c)); /* destination */
+    lower_rt_call(c, RT_MEMORY_INIT, args, 6);
     return true;
 }
 
@@ -369,14 +446,25 @@ bool lower_data_drop(lower_ctx *c, const wasm_instr *ins, int arg)
 
 bool lower_memory_copy(lower_ctx *c, const wasm_instr *ins, int arg)
 {
-    const uint32_t memory = 0;
-    lower_bulk_call(c, RT_MEMORY_COPY, &memory, 1);
+    LLVMValueRef args[6];
+    args[0] = c->vmctx;
+    args[1] = lower_i32(c->u, ins->u.memory_copy.dst);
+    args[2] = lower_i32(c->u, ins->u.memory_copy.src);
+    args[5] = address_u64(c, lower_pop(c));
+    args[4] = address_u64(c, lower_pop(c));
+    args[3] = address_u64(c, lower_pop(c));
+    lower_rt_call(c, RT_MEMORY_COPY, args, 6);
     return true;
 }
 
 bool lower_memory_fill(lower_ctx *c, const wasm_instr *ins, int arg)
 {
-    const uint32_t memory = 0;
-    lower_bulk_call(c, RT_MEMORY_FILL, &memory, 1);
+    LLVMValueRef args[5];
+    args[0] = c->vmctx;
+    args[1] = lower_i32(c->u, ins->u.index);
+    args[4] = address_u64(c, lower_pop(c)); /* length */
+    args[3] = lower_pop(c);                 /* byte value: i32 */
+    args[2] = address_u64(c, lower_pop(c)); /* destination */
+    lower_rt_call(c, RT_MEMORY_FILL, args, 5);
     return true;
 }

@@ -363,6 +363,7 @@ static void d_limits(desc *d, size_t at, const wasm_limits *l)
     d_int(d, at + offsetof(kiln_limits_desc, min), 8, l->min);
     d_int(d, at + offsetof(kiln_limits_desc, max), 8, l->has_max ? l->max : 0);
     d_int(d, at + offsetof(kiln_limits_desc, has_max), 1, l->has_max);
+    d_int(d, at + offsetof(kiln_limits_desc, is64), 1, l->is64);
 }
 
 /* A constant expression, decoded into kiln_init_desc fields. */
@@ -383,9 +384,7 @@ static bool decode_extended_init(lower_unit *u, wasm_expr e, init_value *out)
 {
     const wasm_module *m = u->m;
     kiln_reader r;
-    rd_init(&r, m->bytes, m->size, u->diag);
-    r.p = m->bytes + e.offset;
-    r.end = r.p + e.size;
+    wasm_expr_reader(&r, m, e, u->diag);
     uint64_t stack[KILN_INIT_EXPR_MAX_DEPTH];
     uint32_t depth = 0;
     bool reads_global = false;
@@ -459,9 +458,7 @@ static bool decode_init(lower_unit *u, wasm_expr e, init_value *out)
 {
     const wasm_module *m = u->m;
     kiln_reader r;
-    rd_init(&r, m->bytes, m->size, u->diag);
-    r.p = m->bytes + e.offset;
-    r.end = r.p + e.size;
+    wasm_expr_reader(&r, m, e, u->diag);
     wasm_instr ins;
     memset(out, 0, sizeof *out);
     if (!dec_instr(&r, &u->scratch, &ins))
@@ -795,7 +792,8 @@ static bool emit_datas(lower_unit *u, LLVMValueRef *out)
         d_int(&d, offsetof(kiln_data_desc, memory), 4, s->mode == WASM_SEG_ACTIVE ? s->memory : 0);
         d_int(&d, offsetof(kiln_data_desc, size), 4, s->size);
         if (s->mode == WASM_SEG_ACTIVE &&
-            !d_init_expr(&d, offsetof(kiln_data_desc, offset), s->offset_expr, WASM_VT_I32))
+            !d_init_expr(&d, offsetof(kiln_data_desc, offset), s->offset_expr,
+                         wasm_memory_is64(m, s->memory) ? WASM_VT_I64 : WASM_VT_I32))
             return false;
         d_ptr(&d, offsetof(kiln_data_desc, bytes),
               bytes_const(u, lower_symbol(u, "data%u", i), s->bytes, s->size, false));
@@ -849,6 +847,7 @@ bool lower_module_data(lower_unit *u)
         {offsetof(kiln_module_desc, layout.funcrefs), l->funcrefs},
         {offsetof(kiln_module_desc, layout.elem_dropped), l->elem_dropped},
         {offsetof(kiln_module_desc, layout.data_dropped), l->data_dropped},
+        {offsetof(kiln_module_desc, layout.memories), l->memories},
         {offsetof(kiln_module_desc, type_count), m->type_count},
         {offsetof(kiln_module_desc, import_count), m->import_count},
         {offsetof(kiln_module_desc, func_count), m->func_count},

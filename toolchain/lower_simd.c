@@ -127,7 +127,7 @@ bool lower_v128_memory(lower_ctx *c, const wasm_instr *ins, int arg)
     LLVMValueRef v = NULL;
     if (kind == VLOAD_LANE || kind == VSTORE_LANE || kind == VSTORE)
         v = lower_pop(c);
-    LLVMValueRef ptr = lower_effective_address(c, lower_pop(c), ins->u.memarg.mem.offset, size);
+    LLVMValueRef ptr = lower_memarg_address(c, &ins->u.memarg.mem, lower_pop(c), size);
     switch (kind) {
     case VLOAD_PLAIN:
         lower_push(c, lower_load(c, u->t_v128, ptr, ALIAS_MEMORY, false));

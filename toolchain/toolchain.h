@@ -296,7 +296,7 @@ typedef struct wasm_functype {
 typedef struct wasm_limits {
     uint64_t min, max; /* max meaningful only if has_max */
     bool has_max;
-    bool is64; /* a 64-bit address type (Wasm 3.0 memory64; such a module is unsupported) */
+    bool is64; /* a 64-bit address type (Wasm 3.0 memory64; a 64-bit table is unsupported) */
 } wasm_limits;
 
 typedef struct wasm_tabletype {
@@ -485,6 +485,12 @@ typedef struct wasm_module {
     kiln_arena arena; /* owns everything above except bytes */
 } wasm_module;
 
+/* Whether memory index mem (< memory_count, imports counted) has 64-bit addresses. */
+static inline bool wasm_memory_is64(const wasm_module *m, uint32_t mem)
+{
+    return m->memories[mem].type.limits.is64;
+}
+
 /* Looks up the name-section name of a function; returns false if it has none. */
 bool wasm_module_func_name(const wasm_module *m, uint32_t func_index, wasm_str *out);
 /* The type of function index f (imports counted). f must be < func_count. */
@@ -502,6 +508,11 @@ const wasm_functype *wasm_module_func_type(const wasm_module *m, uint32_t f);
 bool kiln_decode(wasm_module *m, const uint8_t *bytes, size_t size, const kiln_allocator *alloc,
                  kiln_diag *d);
 void wasm_module_free(wasm_module *m);
+
+/* A reader over expression e of decoded module m (a function body or a constant expression),
+ * set to read memory immediates as m's memories require (several memories, 64-bit ones).
+ * Every re-reading of instructions goes through it. */
+void wasm_expr_reader(kiln_reader *r, const wasm_module *m, wasm_expr e, kiln_diag *d);
 
 /* One decoded instruction. dec_instr reads the opcode and its immediates; it checks the
  * binary format only (LEB rules, zero bytes, known opcodes, value-type encodings), never

@@ -19,7 +19,8 @@
 
 #include "toolchain.h"
 
-#define MAX_PAGES 65536u /* 4 GiB of 64 KiB pages */
+#define MAX_PAGES   65536u              /* 4 GiB of 64 KiB pages */
+#define MAX_PAGES64 ((uint64_t)1 << 48) /* 2^64 bytes of 64 KiB pages (memory64) */
 
 typedef struct ctrl_frame {
     uint16_t op;      /* WASM_OP_BLOCK, _LOOP, _IF or _ELSE; a function body is a BLOCK */
@@ -225,10 +226,7 @@ static bool is_declared_ref(const validator *v, uint32_t f)
 /* A reader over expression e (a body or a constant expression). */
 static void open_expr(validator *v, wasm_expr e, kiln_reader *out)
 {
-    KILN_ASSERT(e.offset <= v->m->size && e.size <= v->m->size - e.offset);
-    rd_init(out, v->m->bytes, v->m->size, v->d);
-    out->p = v->m->bytes + e.offset;
-    out->end = out->p + e.size;
+    wasm_expr_reader(out, v->m, e, v->d);
 }
 
 /* The offset of entry `index` of the first section with this id, found by re-reading the
@@ -295,6 +293,9 @@ static bool check_table_type(validator *v, const wasm_tabletype *t, size_t offse
 
 static bool check_memory_type(validator *v, const wasm_memtype *t, size_t offset)
 {
+    if (t->limits.is64) /* memory64: 2^64 bytes at most */
+        return check_limits(v, &t->limits, MAX_PAGES64, "memory size must be at most 2^48 pages",
+                            offset);
     return check_limits(v, &t->limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)",
                         offset);
 }
@@ -342,7 +343,8 @@ static bool check_declarations(validator *v)
         if (!check_memory_type(v, &m->memories[i].type,
                                entry_offset(v, 5, i - m->memory_import_count, KILN_NO_OFFSET)))
             return false;
-    if (m->memory_count > 1) {
+    /* Wasm 3.0 (multi-memory) allows any number of memories; 2.0 at most one. */
+    if (m->memory_count > 1 && !v->to_compile) {
         size_t offset = KILN_NO_OFFSET;
         if (m->memory_import_count > 1) {
             uint32_t seen = 0;
@@ -540,7 +542,8 @@ static bool check_datas(validator *v)
             continue;
         if (seg->memory >= m->memory_count)
             return fail_at(v, seg->offset, KILN_ERR_INVALID, "unknown memory %u", seg->memory);
-        if (!check_const_expr(v, seg->offset_expr, WASM_VT_I32, "data offset"))
+        wasm_valtype at = wasm_memory_is64(m, seg->memory) ? WASM_VT_I64 : WASM_VT_I32;
+        if (!check_const_expr(v, seg->offset_expr, at, "data offset"))
             return false;
     }
     return true;
@@ -936,8 +939,8 @@ static bool check_memarg(validator *v, const wasm_memarg *mem, uint32_t natural)
         return fail_instr(v, "alignment must not be larger than natural: 2^%u > %u for %s",
                           mem->align, natural, op_name(v));
     /* Only Wasm 3.0 reads such an offset (a u64; kiln_validate has reported it as malformed
-     * already); every memory here has 32-bit addresses (a 64-bit one is unsupported). */
-    if (mem->offset > UINT32_MAX)
+     * already); a 64-bit memory takes any u64. */
+    if (mem->offset > UINT32_MAX && !wasm_memory_is64(v->m, mem->memory))
         return fail_instr(v, "offset out of range: %llu > 2^32-1 for %s",
                           (unsigned long long)mem->offset, op_name(v));
     return true;
@@ -971,10 +974,13 @@ static bool check_immediates(validator *v, const wasm_instr *ins)
                 return false;
         return true;
     case IMM_MEMORY:
+        return check_memory_index(v, ins->u.index);
     case IMM_MEMORY_COPY:
-        return check_memory_index(v, 0); /* 2.0: the memory immediates are zero bytes */
+        return check_memory_index(v, ins->u.memory_copy.dst) &&
+               check_memory_index(v, ins->u.memory_copy.src);
     case IMM_MEMORY_INIT:
-        return check_memory_index(v, 0) && check_data_index(v, ins->u.memory_init.data);
+        return check_memory_index(v, ins->u.memory_init.memory) &&
+               check_data_index(v, ins->u.memory_init.data);
     case IMM_DATA:
         return check_data_index(v, ins->u.index);
     case IMM_ELEM:
@@ -1214,15 +1220,69 @@ static bool check_special(validator *v, const wasm_instr *ins)
     }
 }
 
+/* The table's letters assume 32-bit memories. For a 64-bit one (memory64), the address
+ * operands and page counts are i64: a load's or store's address, memory.size's result and
+ * memory.grow's operand and result, memory.fill's destination and length, memory.init's
+ * destination, memory.copy's destination (of its destination memory), source (of its source
+ * memory) and length (i64 only when both are 64-bit). Rewrites the copies in and out (the
+ * row's strings, at most 3 letters each). */
+static void address_letters(const wasm_module *m, const wasm_instr *ins, char in[4], char out[4])
+{
+    switch (wasm_ops[ins->op].imm) {
+    case IMM_MEMARG:
+    case IMM_MEMARG_LANE:
+        if (wasm_memory_is64(m, ins->u.memarg.mem.memory))
+            in[0] = 'I';
+        break;
+    case IMM_MEMORY:
+        if (!wasm_memory_is64(m, ins->u.index))
+            break;
+        for (char *p = in; *p; p++)
+            if (ins->op != WASM_OP_MEMORY_FILL || p != in + 1)
+                *p = 'I';
+        if (out[0])
+            out[0] = 'I';
+        break;
+    case IMM_MEMORY_COPY: {
+        bool d = wasm_memory_is64(m, ins->u.memory_copy.dst);
+        bool s = wasm_memory_is64(m, ins->u.memory_copy.src);
+        in[0] = d ? 'I' : 'i';
+        in[1] = s ? 'I' : 'i';
+        in[2] = d && s ? 'I' : 'i';
+        break;
+    }
+    case IMM_MEMORY_INIT:
+        if (wasm_memory_is64(m, ins->u.memory_init.memory))
+            in[0] = 'I';
+        break;
+    default:
+        break;
+    }
+}
+
 static bool check_instr(validator *v, const wasm_instr *ins)
 {
     const wasm_opinfo *info = &wasm_ops[ins->op];
     v->ins = ins;
     if (!check_immediates(v, ins))
         return false;
-    if (info->in)
-        return check_signature(v, info);
-    return check_special(v, ins);
+    if (!info->in)
+        return check_special(v, ins);
+    uint8_t imm = info->imm;
+    if ((imm == IMM_MEMARG || imm == IMM_MEMARG_LANE || imm == IMM_MEMORY ||
+         imm == IMM_MEMORY_COPY || imm == IMM_MEMORY_INIT) &&
+        v->m->memory_count > 0) {
+        wasm_opinfo typed = *info;
+        char in[4] = {0}, out[4] = {0};
+        KILN_ASSERT(strlen(info->in) < sizeof in && strlen(info->out) < sizeof out);
+        memcpy(in, info->in, strlen(info->in));
+        memcpy(out, info->out, strlen(info->out));
+        address_letters(v->m, ins, in, out);
+        typed.in = in;
+        typed.out = out;
+        return check_signature(v, &typed);
+    }
+    return check_signature(v, info);
 }
 
 /* Prepares the locals of function f: cumulative group ends for local_type's search. */

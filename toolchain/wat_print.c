@@ -379,7 +379,7 @@ static void put_memarg(printer *p, const wasm_instr *ins)
     uint32_t natural = 0;
     while ((1u << natural) < wasm_ops[ins->op].size)
         natural++;
-    if (ma->memory != 0) /* multi-memory (Wasm 3.0), when the decoder keeps one */
+    if (ma->memory != 0) /* multi-memory (Wasm 3.0) */
         putf(&p->out, " %u", (unsigned)ma->memory);
     if (ma->offset)
         putf(&p->out, " offset=%llu", (unsigned long long)ma->offset);
@@ -423,8 +423,14 @@ static void put_instr(printer *p, const wasm_instr *ins)
     puts_(b, info->name);
     switch ((wasm_imm)info->imm) {
     case IMM_NONE:
-    case IMM_MEMORY:
+        break;
+    case IMM_MEMORY: /* memory indices other than 0: multi-memory (Wasm 3.0) */
+        if (ins->u.index != 0)
+            putf(b, " %u", (unsigned)ins->u.index);
+        break;
     case IMM_MEMORY_COPY:
+        if (ins->u.memory_copy.dst != 0 || ins->u.memory_copy.src != 0)
+            putf(b, " %u %u", (unsigned)ins->u.memory_copy.dst, (unsigned)ins->u.memory_copy.src);
         break;
     case IMM_BLOCK:
         if (ins->u.block.kind == WASM_BT_VALUE) {
@@ -470,6 +476,8 @@ static void put_instr(printer *p, const wasm_instr *ins)
         put_memarg(p, ins);
         break;
     case IMM_MEMORY_INIT:
+        if (ins->u.memory_init.memory != 0)
+            putf(b, " %u", (unsigned)ins->u.memory_init.memory);
         putf(b, " %u", (unsigned)ins->u.memory_init.data);
         break;
     case IMM_I32:
@@ -531,9 +539,7 @@ static bool put_expr(printer *p, wasm_expr e, bool lines, unsigned level, bool w
     if (e.offset > m->size || e.size > m->size - e.offset)
         return kiln_diag_set(p->d, KILN_ERR_MALFORMED, e.offset, "expression out of range");
     kiln_reader r;
-    rd_init(&r, m->bytes, m->size, p->d);
-    r.p = m->bytes + e.offset;
-    r.end = r.p + e.size;
+    wasm_expr_reader(&r, m, e, p->d);
     uint32_t depth = 0;
     bool first = true;
     while (!rd_done(&r)) {
@@ -581,9 +587,7 @@ static bool expr_is_plain(const printer *p, wasm_expr e)
     kiln_diag scratch_diag;
     kiln_diag_init(&scratch_diag);
     kiln_reader r;
-    rd_init(&r, m->bytes, m->size, &scratch_diag);
-    r.p = m->bytes + e.offset;
-    r.end = r.p + e.size;
+    wasm_expr_reader(&r, m, e, &scratch_diag);
     while (!rd_done(&r)) {
         wasm_instr ins;
         if (!dec_instr(&r, NULL, &ins))
@@ -599,6 +603,8 @@ static bool expr_is_plain(const printer *p, wasm_expr e)
 
 static void put_limits(pbuf *b, const wasm_limits *l)
 {
+    if (l->is64) /* the address type (memory64) */
+        puts_(b, " i64");
     putf(b, " %llu", (unsigned long long)l->min);
     if (l->has_max)
         putf(b, " %llu", (unsigned long long)l->max);

@@ -90,6 +90,8 @@ void rt_layout(kiln_module_desc *m)
     off += m->table_count * 8u;
     l->globals = off;
     off += m->global_count * 8u;
+    l->memories = off;
+    off += m->memory_count * 8u;
     off = align_to(off, 16);
     l->global_cells = off;
     off += (m->global_count - global_imports) * 16u;

@@ -33,7 +33,7 @@ KILN_GEN static void gen_fill(kiln_vmctx *vm, int32_t d, int32_t v, int32_t n)
 }
 KILN_GEN static void gen_copy(kiln_vmctx *vm, int32_t d, int32_t s, int32_t n)
 {
-    kiln_memory_copy(vm, 0, (uint32_t)d, (uint32_t)s, (uint32_t)n);
+    kiln_memory_copy(vm, 0, 0, (uint32_t)d, (uint32_t)s, (uint32_t)n);
 }
 KILN_GEN static void gen_init(kiln_vmctx *vm, int32_t d, int32_t s, int32_t n)
 {
@@ -151,14 +151,14 @@ static void test_memory_grow_size_and_max(void **state)
     assert_int_equal(kiln_memory_new(1, UINT64_MAX, &hm), KILN_STATUS_OK);
     kiln_memory_impl *impl = (kiln_memory_impl *)hm;
     if (sizeof(void *) >= 8) {
-        assert_int_equal(kiln_memory_grow_impl(impl, 65536), UINT32_MAX);
+        assert_int_equal(kiln_memory_grow_impl(impl, 65536), UINT64_MAX);
         assert_int_equal(hm->size, 65536);
         assert_int_equal(kiln_memory_grow_impl(impl, 65534), 1);
         assert_int_equal(hm->size, (UINT64_C(1) << 32) - 65536);
-        assert_int_equal(kiln_memory_grow_impl(impl, 2), UINT32_MAX);
+        assert_int_equal(kiln_memory_grow_impl(impl, 2), UINT64_MAX);
         assert_int_equal(kiln_memory_grow_impl(impl, 1), 65535u);
         assert_int_equal(hm->size, UINT64_C(1) << 32);
-        assert_int_equal(kiln_memory_grow_impl(impl, 1), UINT32_MAX);
+        assert_int_equal(kiln_memory_grow_impl(impl, 1), UINT64_MAX);
         ((volatile uint8_t *)hm->base.p)[UINT32_MAX] = 7;
         assert_int_equal(((volatile uint8_t *)hm->base.p)[UINT32_MAX], 7);
         assert_int_equal(kiln_memory_grow_impl(impl, 0), 65536u);
@@ -173,7 +173,7 @@ static void test_memory_grow_size_and_max(void **state)
         /* 32-bit host: a bounds-checked memory reserving 16 MiB; 4 GiB does not fit, 32 MiB
          * does (the memory moves). */
         assert_int_equal(hm->reserved, 16u << 20);
-        assert_int_equal(kiln_memory_grow_impl(impl, 65535), UINT32_MAX);
+        assert_int_equal(kiln_memory_grow_impl(impl, 65535), UINT64_MAX);
         ((volatile uint8_t *)hm->base.p)[65535] = 7;
         assert_int_equal(kiln_memory_grow_impl(impl, 511), 1);
         assert_int_equal(hm->size, 32u << 20);

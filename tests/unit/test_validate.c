@@ -763,7 +763,6 @@ static void test_validate_to_compile(void **state)
         size_t len, at;
         const char *msg;
     } cases[] = {
-        {5, {0x02, 0x00, 0x01, 0x00, 0x01}, 5, 3, "unsupported feature: multi-memory (2 memories)"},
         {6,
          {0x02, I32, 0x00, I32_CONST, 0, END, I32, 0x00, 0x23, 0x00, END},
          11,
@@ -785,8 +784,22 @@ static void test_validate_to_compile(void **state)
         wasm_module_free(&m);
         free(w.b);
     }
-    /* Anything else is as kiln_validate says. */
+    /* Two memories: invalid in 2.0, valid (multi-memory) to the compiler. */
     wmod w;
+    begin(&w);
+    SECTION(&w, 5, 0x02, 0x00, 0x01, 0x00, 0x01);
+    {
+        wasm_module m2;
+        kiln_diag d2;
+        assert_true(kiln_decode(&m2, w.b, w.n, NULL, &d2));
+        assert_true(kiln_validate_to_compile(&m2, NULL, &d2));
+        assert_false(kiln_validate(&m2, NULL, &d2));
+        assert_string_equal(d2.msg, "multiple memories: 2 memories, at most 1 (valid in Wasm 3.0: "
+                                    "unsupported feature multi-memory)");
+        wasm_module_free(&m2);
+    }
+    free(w.b);
+    /* Anything else is as kiln_validate says. */
     begin(&w);
     SECTION(&w, 6, 0x01, I32, 0x00, I32_CONST, 0, 0x67 /* i32.clz */, END);
     wasm_module m;

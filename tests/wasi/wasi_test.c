@@ -34,8 +34,8 @@ static void build_module(void)
     module.memories.p = memories;
     kiln_vmctx_layout *l = &module.layout;
     l->imports = l->tables = l->globals = l->global_cells = l->sig_ids = l->funcrefs =
-        l->elem_dropped = l->data_dropped = KILN_VMCTX_HEADER_SIZE;
-    l->size = KILN_VMCTX_HEADER_SIZE;
+        l->elem_dropped = l->data_dropped = l->memories = KILN_VMCTX_HEADER_SIZE;
+    l->size = KILN_VMCTX_HEADER_SIZE + 16u; /* the memories array: one pointer */
 }
 
 void wt_default_config(wt *t, kiln_wasi_config *cfg)

@@ -28,7 +28,7 @@ custom-page-sizes/binary                   3.0  127 passed, 0 failed, 0 skipped
 custom-page-sizes/custom-page-sizes-invalid 3.0 3 passed, 0 failed, 19 skipped
 custom-page-sizes/custom-page-sizes        3.0  9 passed, 0 failed, 35 skipped
 custom-page-sizes/memory_max               3.0  3 passed, 0 failed, 3 skipped
-custom-page-sizes/memory_max_i64           3.0  1 passed, 0 failed, 5 skipped
+custom-page-sizes/memory_max_i64           3.0  4 passed, 0 failed, 2 skipped
 threads/atomic                             2.0  0 passed, 0 failed, 297 skipped
 threads/exports                            2.0  82 passed, 0 failed, 6 skipped
 threads/imports                            2.0  145 passed, 3 failed, 2 skipped

@@ -352,8 +352,8 @@ want_stdout <<'EOF'
 versions.wast:1: FAIL: assert_malformed versions.0.wat: expected malformed "malformed lane index", got malformed "i8 constant out of range (quoted text 1:29)" at 1:27
 versions.wast:3: FAIL: assert_malformed versions.1.wasm: expected malformed, got invalid: versions.1.wasm:0xb: error: memory size must be at most 65536 pages (4GiB)
 versions.wast:4: FAIL: assert_invalid versions.2.wasm: expected invalid "global is immutable", got invalid "immutable global: global.set 0"
-skipped: 1 unsupported by the compiler
-0 passed, 3 failed, 1 skipped
+versions.wast:6: FAIL: assert_invalid versions.3.wasm: expected invalid, got valid
+0 passed, 4 failed, 0 skipped
 EOF
 check "--spec 3.0: 3.0's answers" 1 "$kiln" wast --spec 3.0 versions.wast
 want_stderr <<'EOF'

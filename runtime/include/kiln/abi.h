@@ -14,8 +14,9 @@
  *    (kiln_ptr64), so a compiler running on x86-64 lays out vmctx for a 32-bit ARM target
  *    without knowing the target's struct rules. Little-endian targets only.
  *  - Memory 0 is reached through vmctx->memory0 (a kiln_memory record that may belong to
- *    another instance when the memory is imported). With guard pages the base never moves,
- *    so generated code loads it once per function.
+ *    another instance when the memory is imported), every memory (0 included) through the
+ *    per-module array at layout.memories. With guard pages a 32-bit memory's base never
+ *    moves, so generated code loads it once per function.
  *  - Traps: generated code calls kiln_trap_raise (noreturn), which unwinds to the innermost
  *    host->wasm entry. Faults in guarded memory are turned into the same trap by the runtime's
  *    signal handler.
@@ -30,7 +31,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 1u
+#define KILN_ABI_VERSION 2u
 
 /* Pointer-sized values in a fixed 8-byte slot (see above). */
 typedef union kiln_ptr64 {
@@ -95,7 +96,7 @@ typedef void (*kiln_array_fn)(struct kiln_vmctx *vmctx, void *code, uint64_t *ar
 typedef struct kiln_memory {
     kiln_ptr64 base;    /* never moves while the memory lives (guard-page mode) */
     uint64_t size;      /* bytes accessible now: pages * 65536 */
-    uint64_t max_pages; /* declared maximum, or 65536 */
+    uint64_t max_pages; /* declared maximum (capped at 65536), or 65536 */
     uint64_t reserved;  /* bytes of address space reserved at base (incl. guard) */
 } kiln_memory;
 
@@ -168,6 +169,8 @@ typedef struct kiln_vmctx_layout {
     uint32_t funcrefs;     /* kiln_funcref[func_count - func_import_count]: defined funcs */
     uint32_t elem_dropped; /* uint8_t[elem_count] */
     uint32_t data_dropped; /* uint8_t[data_count] */
+    uint32_t memories;     /* kiln_ptr64 (kiln_memory *)[memory_count] */
+    uint32_t reserved;
 } kiln_vmctx_layout;
 
 /* ---- The module descriptor: constant data the compiler emits as `P_module`. ----
@@ -212,7 +215,8 @@ typedef struct kiln_functype_desc {
 typedef struct kiln_limits_desc {
     uint64_t min, max;
     uint8_t has_max;
-    uint8_t reserved[7];
+    uint8_t is64; /* memories: 64-bit addresses (memory64) */
+    uint8_t reserved[6];
 } kiln_limits_desc;
 
 enum { KILN_KIND_FUNC = 0, KILN_KIND_TABLE = 1, KILN_KIND_MEMORY = 2, KILN_KIND_GLOBAL = 3 };
@@ -326,16 +330,21 @@ __attribute__((noreturn)) void kiln_trap_raise(kiln_vmctx *vmctx, uint32_t trap)
  * back, and raises the host's trap if it returned one. */
 void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t *args_results);
 
-/* memory.grow: returns the old size in pages, or -1 (as uint32) on failure. */
-uint32_t kiln_memory_grow(kiln_vmctx *vmctx, uint32_t memory, uint32_t delta_pages);
+/* Memory indices count imports. Addresses and lengths are u64 for every memory (generated
+ * code zero-extends a 32-bit memory's operands). */
+/* memory.grow: returns the old size in pages, or UINT64_MAX on failure (a 32-bit memory's
+ * code truncates it to -1). */
+uint64_t kiln_memory_grow(kiln_vmctx *vmctx, uint32_t memory, uint64_t delta_pages);
 /* memory.init / data.drop (bulk memory); trap on out-of-bounds. */
-void kiln_memory_init(kiln_vmctx *vmctx, uint32_t memory, uint32_t data, uint32_t dst, uint32_t src,
+void kiln_memory_init(kiln_vmctx *vmctx, uint32_t memory, uint32_t data, uint64_t dst, uint32_t src,
                       uint32_t len);
 void kiln_data_drop(kiln_vmctx *vmctx, uint32_t data);
-/* memory.copy / memory.fill with the spec's bounds rules (checked before any byte moves). */
-void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t src, uint32_t len);
-void kiln_memory_fill(kiln_vmctx *vmctx, uint32_t memory, uint32_t dst, uint32_t value,
-                      uint32_t len);
+/* memory.copy (from memory src_memory to dst_memory, which may be the same) / memory.fill
+ * with the spec's bounds rules (checked before any byte moves). */
+void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t dst_memory, uint32_t src_memory, uint64_t dst,
+                      uint64_t src, uint64_t len);
+void kiln_memory_fill(kiln_vmctx *vmctx, uint32_t memory, uint64_t dst, uint32_t value,
+                      uint64_t len);
 
 /* Table instructions beyond get/set/size, which generated code does inline. */
 uint32_t kiln_table_grow(kiln_vmctx *vmctx, uint32_t table, void *init, uint32_t delta);
