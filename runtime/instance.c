@@ -147,6 +147,8 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
             kiln_table_impl *t = (kiln_table_impl *)ext->of.table;
             if (t->pub.elem_type != im->type)
                 return incompatible(im, "element type");
+            if (t->is64 != (im->limits.is64 != 0))
+                return incompatible(im, "table address type");
             if (!limits_match(t->pub.size, t->has_max, t->decl_max, &im->limits))
                 return incompatible(im, "table limits");
             kiln_vm_tables(vm)[im->index].p = t;
@@ -311,6 +313,7 @@ static kiln_status create_tables_and_memories(kiln_instance *inst,
                              tables[i].limits.max, table_elems);
         if (s != KILN_STATUS_OK)
             return s;
+        t->is64 = tables[i].limits.is64 != 0;
         kiln_vm_tables(inst->vmctx)[i].p = t;
     }
     const kiln_memory_desc *memories = m->memories.p;

@@ -460,7 +460,7 @@ KILN_API void kiln_data_drop(kiln_vmctx *vmctx, uint32_t data)
 
 /* ---- Host-owned memories (kiln.h) ---- */
 
-KILN_API kiln_status kiln_memory_new(uint64_t min_pages, uint64_t max_pages, kiln_memory **out)
+static kiln_status memory_new(uint64_t min_pages, uint64_t max_pages, bool is64, kiln_memory **out)
 {
     if (out == NULL)
         return KILN_STATUS_ARG;
@@ -479,8 +479,19 @@ KILN_API kiln_status kiln_memory_new(uint64_t min_pages, uint64_t max_pages, kil
         return s;
     }
     m->host_owned = true;
+    m->is64 = is64;
     *out = &m->pub;
     return KILN_STATUS_OK;
+}
+
+KILN_API kiln_status kiln_memory_new(uint64_t min_pages, uint64_t max_pages, kiln_memory **out)
+{
+    return memory_new(min_pages, max_pages, false, out);
+}
+
+KILN_API kiln_status kiln_memory_new64(uint64_t min_pages, uint64_t max_pages, kiln_memory **out)
+{
+    return memory_new(min_pages, max_pages, true, out);
 }
 
 KILN_API void kiln_memory_free(kiln_memory *memory)

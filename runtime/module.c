@@ -244,9 +244,11 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
         return bad("function import count");
     for (uint32_t i = 0; i < m->table_count; i++) {
         if (tables[i].imported != (i < counts[KILN_KIND_TABLE]) ||
-            !is_ref_type(tables[i].elem_type) || tables[i].limits.min > UINT32_MAX ||
+            !is_ref_type(tables[i].elem_type) ||
+            (!tables[i].limits.is64 && tables[i].limits.min > UINT32_MAX) ||
             (tables[i].limits.has_max &&
-             (tables[i].limits.max < tables[i].limits.min || tables[i].limits.max > UINT32_MAX)))
+             (tables[i].limits.max < tables[i].limits.min ||
+              (!tables[i].limits.is64 && tables[i].limits.max > UINT32_MAX))))
             return bad("table");
     }
     for (uint32_t i = 0; i < m->memory_count; i++) {
@@ -280,7 +282,8 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
             return bad("element segment");
         if (e->mode == KILN_SEG_MODE_ACTIVE &&
             (e->table >= m->table_count || tables[e->table].elem_type != e->elem_type ||
-             !init_ok(m, &e->offset, KILN_TYPE_I32, m->global_count)))
+             !init_ok(m, &e->offset, tables[e->table].limits.is64 ? KILN_TYPE_I64 : KILN_TYPE_I32,
+                      m->global_count)))
             return bad("active element segment");
         const kiln_init_desc *items = e->items.p;
         for (uint32_t j = 0; j < e->count; j++)

@@ -354,11 +354,12 @@ static void fill_slot_records(const kiln_pool *pool, kiln_instance *inst, char *
         }
         t->pub.size = min;
         t->pub.capacity = min;
-        t->pub.max = lim->has_max ? (uint32_t)lim->max : UINT32_MAX;
+        t->pub.max = lim->has_max && lim->max < UINT32_MAX ? (uint32_t)lim->max : UINT32_MAX;
         t->pub.elem_type = tables[i].elem_type;
         t->limit = (uint32_t)(limit < cfg->max_table_elems ? limit : cfg->max_table_elems);
-        t->decl_max = (uint32_t)lim->max;
+        t->decl_max = lim->max;
         t->has_max = lim->has_max != 0;
+        t->is64 = lim->is64 != 0;
         kiln_vm_tables(vm)[i].p = t;
     }
     const kiln_memory_desc *memories = m->memories.p;

@@ -376,9 +376,11 @@ kiln_trap kiln_memory_init_checked(kiln_instance *inst, uint32_t memory, uint32_
 typedef struct kiln_table_impl {
     kiln_table pub;
     uint32_t limit;    /* growth cap: min(declared max, pool limit) */
-    uint32_t decl_max; /* declared maximum, meaningful if has_max */
+    uint64_t decl_max; /* declared maximum, meaningful if has_max (a 64-bit table's may be
+                          past 2^32; it grows to 2^32 - 1 at most) */
     bool has_max;
     bool host_owned;     /* created by kiln_table_new */
+    bool is64;           /* 64-bit indices (memory64's table64): importers must say so too */
     void **inline_elems; /* module pools: the slot's own array (not freed); else NULL */
 } kiln_table_impl;
 

@@ -21,10 +21,16 @@
 kiln_status kiln_table_check(uint8_t elem_type, uint64_t min, bool has_max, uint64_t max,
                              uint32_t cap, uint32_t *out_limit)
 {
-    if ((elem_type != KILN_TYPE_FUNCREF && elem_type != KILN_TYPE_EXTERNREF) || min > UINT32_MAX ||
-        (has_max && (max < min || max > UINT32_MAX))) {
+    /* A 64-bit table may declare any maximum; every table grows to 2^32 - 1 at most. */
+    if ((elem_type != KILN_TYPE_FUNCREF && elem_type != KILN_TYPE_EXTERNREF) ||
+        (has_max && max < min)) {
         kiln_set_error("invalid table type");
         return KILN_STATUS_ARG;
+    }
+    if (min > UINT32_MAX) {
+        kiln_set_error("table of %llu elements: Kiln's tables hold at most 2^32 - 1",
+                       (unsigned long long)min);
+        return KILN_STATUS_LIMIT;
     }
     uint64_t limit = has_max ? max : UINT32_MAX;
     if (limit > cap)
@@ -55,10 +61,10 @@ kiln_status kiln_table_setup(kiln_table_impl *t, uint8_t elem_type, uint64_t min
     }
     t->pub.size = (uint32_t)min;
     t->pub.capacity = (uint32_t)min;
-    t->pub.max = has_max ? (uint32_t)max : UINT32_MAX;
+    t->pub.max = has_max && max < UINT32_MAX ? (uint32_t)max : UINT32_MAX;
     t->pub.elem_type = elem_type;
     t->limit = limit;
-    t->decl_max = (uint32_t)max;
+    t->decl_max = max;
     t->has_max = has_max;
     return KILN_STATUS_OK;
 }
@@ -182,7 +188,8 @@ KILN_API void kiln_elem_drop(kiln_vmctx *vmctx, uint32_t elem)
 
 /* ---- Host-owned tables (kiln.h) ---- */
 
-KILN_API kiln_status kiln_table_new(uint8_t elem_type, uint32_t min, uint64_t max, kiln_table **out)
+static kiln_status table_new(uint8_t elem_type, uint32_t min, uint64_t max, bool is64,
+                             kiln_table **out)
 {
     if (out == NULL)
         return KILN_STATUS_ARG;
@@ -196,8 +203,20 @@ KILN_API kiln_status kiln_table_new(uint8_t elem_type, uint32_t min, uint64_t ma
         return s;
     }
     t->host_owned = true;
+    t->is64 = is64;
     *out = &t->pub;
     return KILN_STATUS_OK;
+}
+
+KILN_API kiln_status kiln_table_new(uint8_t elem_type, uint32_t min, uint64_t max, kiln_table **out)
+{
+    return table_new(elem_type, min, max, false, out);
+}
+
+KILN_API kiln_status kiln_table_new64(uint8_t elem_type, uint32_t min, uint64_t max,
+                                      kiln_table **out)
+{
+    return table_new(elem_type, min, max, true, out);
 }
 
 KILN_API void kiln_table_free(kiln_table *table)

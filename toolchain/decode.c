@@ -411,20 +411,17 @@ static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_li
     out->has_max = flag & 1;
     out->is64 = i64;
     /* A page size given as the default one, 64 KiB (the text's (pagesize 65536)): an ordinary
-     * memory. Kiln compiles those and 64-bit memories (memory64); not yet 64-bit tables. */
+     * memory. Kiln compiles those and 64-bit memories and tables (memory64). */
     uint8_t rest = (flag & 8) && page_size == 16 ? (uint8_t)(flag & ~8) : flag;
-    if ((rest & ~5) == 0 && memory)
+    if ((rest & ~5) == 0)
         return 1;
     bool later;
     if (rest & 2)
         later = rd_unsupported_later(r, at, KILN_FEATURE_THREADS,
                                      "shared memory, limits flag 0x%02x", flag);
-    else if (rest & 8)
+    else
         later = rd_unsupported_later(r, at, KILN_FEATURE_CUSTOM_PAGE_SIZES,
                                      "custom page size, limits flag 0x%02x", flag);
-    else
-        later = rd_unsupported_later(r, at, KILN_FEATURE_MEMORY64,
-                                     "64-bit table, limits flag 0x%02x", flag);
     return later ? 1 : -1;
 }
 

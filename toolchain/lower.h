@@ -421,6 +421,10 @@ bool lower_ref_is_null(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_ref_func(lower_ctx *c, const wasm_instr *ins, int arg);
 /* The wasm_table record of table t, and the funcref record ref.func f yields. */
 LLVMValueRef lower_table_record(lower_ctx *c, uint32_t t);
+/* Whether index (i32, or i64 for a 64-bit table) is out of a table of size (i32) elements. */
+LLVMValueRef lower_table_index_oob(lower_ctx *c, LLVMValueRef index, LLVMValueRef size);
+/* The address of element index (in bounds) of the element array elems. */
+LLVMValueRef lower_table_elem(lower_ctx *c, LLVMValueRef elems, LLVMValueRef index);
 LLVMValueRef lower_funcref(lower_ctx *c, uint32_t f);
 
 /* ---- lower_module.c: everything outside function bodies ---- */

@@ -382,11 +382,9 @@ bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg)
     LLVMValueRef size =
         lower_load(c, u->t_i32, lower_gep(c, table, lower_i64(u, offsetof(kiln_table, size))),
                    ALIAS_VMCTX, false);
-    lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntUGE, index, size, ""), KILN_TRAP_UNDEFINED_ELEMENT);
+    lower_trap_if(c, lower_table_index_oob(c, index, size), KILN_TRAP_UNDEFINED_ELEMENT);
     LLVMValueRef elems = lower_load(c, u->t_ptr, table, ALIAS_VMCTX, false);
-    LLVMValueRef slot = lower_gep(c, elems,
-                                  LLVMBuildShl(c->b, LLVMBuildZExt(c->b, index, u->t_i64, ""),
-                                               lower_i64(u, u->ptr_size == 8 ? 3 : 2), ""));
+    LLVMValueRef slot = lower_table_elem(c, elems, index);
     LLVMValueRef ref = lower_load(c, u->t_ptr, slot, ALIAS_TABLE, false);
     lower_trap_if(c, LLVMBuildIsNull(c->b, ref, ""), KILN_TRAP_UNINITIALIZED);
     /* Canonical signature ids: equal signatures have equal ids across every module. */

@@ -82,17 +82,58 @@ static LLVMValueRef table_size(lower_ctx *c, LLVMValueRef table)
                       ALIAS_VMCTX, false);
 }
 
+LLVMValueRef lower_table_index_oob(lower_ctx *c, LLVMValueRef index, LLVMValueRef size)
+{
+    if (LLVMTypeOf(index) == c->u->t_i64) /* a 64-bit table: size < 2^32 */
+        size = LLVMBuildZExt(c->b, size, c->u->t_i64, "");
+    return LLVMBuildICmp(c->b, LLVMIntUGE, index, size, "");
+}
+
+LLVMValueRef lower_table_elem(lower_ctx *c, LLVMValueRef elems, LLVMValueRef index)
+{
+    lower_unit *u = c->u;
+    LLVMValueRef off = LLVMBuildShl(c->b, LLVMBuildZExtOrBitCast(c->b, index, u->t_i64, ""),
+                                    lower_i64(u, u->ptr_size == 8 ? 3 : 2), "");
+    return lower_gep(c, elems, off);
+}
+
 /* The element slot of index in table t, after the bounds check. */
 static LLVMValueRef table_slot(lower_ctx *c, uint32_t t, LLVMValueRef index)
 {
     lower_unit *u = c->u;
     LLVMValueRef table = lower_table_record(c, t);
-    lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntUGE, index, table_size(c, table), ""),
+    lower_trap_if(c, lower_table_index_oob(c, index, table_size(c, table)), KILN_TRAP_TABLE_OOB);
+    return lower_table_elem(c, lower_load(c, u->t_ptr, table, ALIAS_VMCTX, false), index);
+}
+
+static bool table_is64(const lower_ctx *c, uint32_t t)
+{
+    return c->u->m->tables[t].type.limits.is64;
+}
+
+/* An operand of a 64-bit table's bulk instruction (a destination, source or length) as the
+ * runtime's u32: past 2^32 - 1 it is out of bounds (no table is that large), so trap. */
+static LLVMValueRef table_operand(lower_ctx *c, LLVMValueRef v)
+{
+    lower_unit *u = c->u;
+    if (LLVMTypeOf(v) != u->t_i64)
+        return v;
+    lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntUGT, v, lower_i64(u, UINT32_MAX), ""),
                   KILN_TRAP_TABLE_OOB);
-    LLVMValueRef elems = lower_load(c, u->t_ptr, table, ALIAS_VMCTX, false);
-    LLVMValueRef off = LLVMBuildShl(c->b, LLVMBuildZExt(c->b, index, u->t_i64, ""),
-                                    lower_i64(u, u->ptr_size == 8 ? 3 : 2), "");
-    return lower_gep(c, elems, off);
+    return LLVMBuildTrunc(c->b, v, u->t_i32, "");
+}
+
+/* The three operands of table.fill/copy/init, narrowed (table_operand), back on the stack. */
+static void narrow_table_operands(lower_ctx *c)
+{
+    LLVMValueRef n = table_operand(c, lower_pop(c));
+    LLVMValueRef s = lower_pop(c);
+    LLVMValueRef d = table_operand(c, lower_pop(c));
+    if (LLVMGetTypeKind(LLVMTypeOf(s)) == LLVMIntegerTypeKind)
+        s = table_operand(c, s);
+    lower_push(c, d);
+    lower_push(c, s);
+    lower_push(c, n);
 }
 
 bool lower_table_get(lower_ctx *c, const wasm_instr *ins, int arg)
@@ -112,8 +153,39 @@ bool lower_table_set(lower_ctx *c, const wasm_instr *ins, int arg)
 
 bool lower_table_size(lower_ctx *c, const wasm_instr *ins, int arg)
 {
-    lower_push(c, table_size(c, lower_table_record(c, ins->u.index)));
+    LLVMValueRef size = table_size(c, lower_table_record(c, ins->u.index));
+    if (table_is64(c, ins->u.index))
+        size = LLVMBuildZExt(c->b, size, c->u->t_i64, "");
+    lower_push(c, size);
     return true;
+}
+
+/* table.grow of a 64-bit table: a delta past 2^32 - 1 fails (-1) without calling the
+ * runtime; else the runtime's u32 result, with its failure UINT32_MAX as -1. */
+static LLVMValueRef grow_table64(lower_ctx *c, LLVMValueRef *args)
+{
+    lower_unit *u = c->u;
+    LLVMValueRef delta = args[3];
+    LLVMBasicBlockRef call_bb = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "table.grow");
+    LLVMBasicBlockRef join_bb = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "table.grown");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(c->b);
+    LLVMValueRef minus1 = LLVMConstInt(u->t_i64, UINT64_MAX, false);
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntUGT, delta, lower_i64(u, UINT32_MAX), ""),
+                    join_bb, call_bb);
+    LLVMPositionBuilderAtEnd(c->b, call_bb);
+    args[3] = LLVMBuildTrunc(c->b, delta, u->t_i32, "");
+    LLVMValueRef r = lower_rt_call(c, RT_TABLE_GROW, args, 4);
+    LLVMValueRef failed = LLVMBuildICmp(c->b, LLVMIntEQ, r, lower_i32(u, UINT32_MAX), "");
+    LLVMValueRef r64 =
+        LLVMBuildSelect(c->b, failed, minus1, LLVMBuildZExt(c->b, r, u->t_i64, ""), "");
+    LLVMBasicBlockRef called = LLVMGetInsertBlock(c->b);
+    LLVMBuildBr(c->b, join_bb);
+    LLVMPositionBuilderAtEnd(c->b, join_bb);
+    LLVMValueRef phi = LLVMBuildPhi(c->b, u->t_i64, "");
+    LLVMValueRef values[2] = {minus1, r64};
+    LLVMBasicBlockRef blocks[2] = {from, called};
+    LLVMAddIncoming(phi, values, blocks, 2);
+    return phi;
 }
 
 bool lower_table_grow(lower_ctx *c, const wasm_instr *ins, int arg)
@@ -121,12 +193,16 @@ bool lower_table_grow(lower_ctx *c, const wasm_instr *ins, int arg)
     LLVMValueRef delta = lower_pop(c);
     LLVMValueRef init = lower_pop(c);
     LLVMValueRef args[4] = {c->vmctx, lower_i32(c->u, ins->u.index), init, delta};
-    lower_push(c, lower_rt_call(c, RT_TABLE_GROW, args, 4));
+    if (table_is64(c, ins->u.index))
+        lower_push(c, grow_table64(c, args));
+    else
+        lower_push(c, lower_rt_call(c, RT_TABLE_GROW, args, 4));
     return true;
 }
 
 bool lower_table_fill(lower_ctx *c, const wasm_instr *ins, int arg)
 {
+    narrow_table_operands(c);
     lower_bulk_call(c, RT_TABLE_FILL, &ins->u.index, 1);
     return true;
 }
@@ -134,6 +210,7 @@ bool lower_table_fill(lower_ctx *c, const wasm_instr *ins, int arg)
 bool lower_table_copy(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     const uint32_t imms[2] = {ins->u.table_copy.dst, ins->u.table_copy.src};
+    narrow_table_operands(c);
     lower_bulk_call(c, RT_TABLE_COPY, imms, 2);
     return true;
 }
@@ -141,6 +218,7 @@ bool lower_table_copy(lower_ctx *c, const wasm_instr *ins, int arg)
 bool lower_table_init(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     const uint32_t imms[2] = {ins->u.table_init.table, ins->u.table_init.elem};
+    narrow_table_operands(c);
     lower_bulk_call(c, RT_TABLE_INIT, imms, 2);
     return true;
 }

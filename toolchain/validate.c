@@ -286,8 +286,16 @@ static bool check_limits(validator *v, const wasm_limits *l, uint64_t range, con
     return true;
 }
 
+/* The address type of table t: i64 for a 64-bit table (memory64), else i32. */
+static wasm_valtype table_at(const wasm_module *m, uint32_t t)
+{
+    return m->tables[t].type.limits.is64 ? WASM_VT_I64 : WASM_VT_I32;
+}
+
 static bool check_table_type(validator *v, const wasm_tabletype *t, size_t offset)
 {
+    if (t->limits.is64) /* any u64 */
+        return check_limits(v, &t->limits, UINT64_MAX, "", offset);
     return check_limits(v, &t->limits, UINT32_MAX, "table size must be at most 2^32-1", offset);
 }
 
@@ -522,7 +530,7 @@ static bool check_elems(validator *v)
             continue;
         if (el->table >= m->table_count)
             return fail_at(v, el->offset, KILN_ERR_INVALID, "unknown table %u", el->table);
-        if (!check_const_expr(v, el->offset_expr, WASM_VT_I32, "element offset"))
+        if (!check_const_expr(v, el->offset_expr, table_at(m, el->table), "element offset"))
             return false;
         wasm_valtype table_type = m->tables[el->table].type.elem;
         if (table_type != el->type)
@@ -1099,7 +1107,10 @@ static bool check_table_op(validator *v, const wasm_instr *ins)
             return fail_instr(v, "type mismatch: table.copy from %s table %u to %s table %u",
                               wasm_valtype_name(m->tables[src].type.elem), src,
                               wasm_valtype_name(m->tables[dst].type.elem), dst);
-        return pop_i32s(v, 3);
+        /* the length is i64 only when both tables are 64-bit */
+        wasm_valtype d = table_at(m, dst), s = table_at(m, src);
+        return pop_val(v, d == WASM_VT_I64 && s == WASM_VT_I64 ? WASM_VT_I64 : WASM_VT_I32, NULL) &&
+               pop_val(v, s, NULL) && pop_val(v, d, NULL);
     }
     case WASM_OP_TABLE_INIT: {
         uint32_t table = ins->u.table_init.table, elem = ins->u.table_init.elem;
@@ -1109,7 +1120,7 @@ static bool check_table_op(validator *v, const wasm_instr *ins)
             return fail_instr(v, "type mismatch: table.init of %s segment %u into %s table %u",
                               wasm_valtype_name(m->elems[elem].type), elem,
                               wasm_valtype_name(m->tables[table].type.elem), table);
-        return pop_i32s(v, 3);
+        return pop_i32s(v, 2) && pop_val(v, table_at(m, table), NULL);
     }
     default:
         break;
@@ -1117,18 +1128,18 @@ static bool check_table_op(validator *v, const wasm_instr *ins)
     if (!check_table_index(v, ins->u.index))
         return false;
     wasm_valtype t = m->tables[ins->u.index].type.elem;
+    wasm_valtype at = table_at(m, ins->u.index);
     switch (ins->op) {
     case WASM_OP_TABLE_GET:
-        return pop_val(v, WASM_VT_I32, NULL) && push_val(v, t);
+        return pop_val(v, at, NULL) && push_val(v, t);
     case WASM_OP_TABLE_SET:
-        return pop_val(v, t, NULL) && pop_val(v, WASM_VT_I32, NULL);
+        return pop_val(v, t, NULL) && pop_val(v, at, NULL);
     case WASM_OP_TABLE_SIZE:
-        return push_val(v, WASM_VT_I32);
+        return push_val(v, at);
     case WASM_OP_TABLE_GROW:
-        return pop_val(v, WASM_VT_I32, NULL) && pop_val(v, t, NULL) && push_val(v, WASM_VT_I32);
+        return pop_val(v, at, NULL) && pop_val(v, t, NULL) && push_val(v, at);
     default: /* WASM_OP_TABLE_FILL */
-        return pop_val(v, WASM_VT_I32, NULL) && pop_val(v, t, NULL) &&
-               pop_val(v, WASM_VT_I32, NULL);
+        return pop_val(v, at, NULL) && pop_val(v, t, NULL) && pop_val(v, at, NULL);
     }
 }
 
@@ -1174,7 +1185,7 @@ static bool check_special(validator *v, const wasm_instr *ins)
                               wasm_valtype_name(m->tables[table].type.elem), table);
         if (type >= m->type_count)
             return fail_instr(v, "unknown type %u", type);
-        return pop_val(v, WASM_VT_I32, NULL) && check_call(v, &m->types[type]);
+        return pop_val(v, table_at(m, table), NULL) && check_call(v, &m->types[type]);
     }
     case WASM_OP_DROP:
         return pop_val(v, WASM_VT_UNKNOWN, NULL);

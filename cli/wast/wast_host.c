@@ -35,6 +35,7 @@ struct wast_host {
     kiln_pool *pool;
     kiln_memory *memory; /* spectest.memory */
     kiln_table *table;   /* spectest.table */
+    kiln_table *table64; /* spectest.table64 (3.0: i64 10 20 funcref) */
     kiln_global_cell global_i32, global_i64, global_f32, global_f64;
     registration *registered;
     size_t registered_count, registered_cap;
@@ -130,6 +131,11 @@ static bool spectest_export(wast_host *h, const char *name, kiln_extern *out)
         out->of.table = h->table;
         return true;
     }
+    if (strcmp(name, "table64") == 0) {
+        out->kind = KILN_KIND_TABLE;
+        out->of.table = h->table64;
+        return true;
+    }
     return false;
 }
 
@@ -148,6 +154,8 @@ bool wast_host_new(wast_host **out, char *msg, size_t msg_size)
         s = kiln_memory_new(1, 2, &h->memory);
     if (s == KILN_STATUS_OK)
         s = kiln_table_new(KILN_TYPE_FUNCREF, 10, 20, &h->table);
+    if (s == KILN_STATUS_OK)
+        s = kiln_table_new64(KILN_TYPE_FUNCREF, 10, 20, &h->table64);
     if (s != KILN_STATUS_OK) {
         kiln_msg(msg, msg_size, "cannot set up the runtime: %s (%s)", kiln_status_message(s),
                  kiln_last_error());
@@ -173,6 +181,7 @@ void wast_host_free(wast_host *h)
         kiln_pool_free(h->pool); /* also releases instances that trapped in their start */
     kiln_memory_free(h->memory);
     kiln_table_free(h->table);
+    kiln_table_free(h->table64);
     for (size_t i = 0; i < h->registered_count; i++)
         free(h->registered[i].name);
     free(h->registered);

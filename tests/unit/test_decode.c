@@ -1278,8 +1278,6 @@ static void test_wasm3_section_entries_unsupported(void **state)
         {2, {0x01, 0x00, 0x00, 0x04, 0x00, 0x00}, 6, 3, UNSUP "exceptions (tag import)"},
         {7, {0x01, 0x00, 0x04, 0x00}, 4, 2, UNSUP "exceptions (tag export)"},
         /* limits */
-        {4, {0x01, 0x70, 0x05, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10}, 9, 2,
-         UNSUP "memory64 (64-bit table, limits flag 0x05)"},
         {5, {0x01, 0x03, 0x00, 0x01}, 4, 1, UNSUP "threads (shared memory, limits flag 0x03)"},
         {5, {0x01, 0x08, 0x01, 0x00}, 4, 1,
          UNSUP "custom-page-sizes (custom page size, limits flag 0x08)"},
@@ -1515,7 +1513,8 @@ static void test_wasm3_malformed_after_wins(void **state)
         assert_true(m64.memories[0].type.limits.is64);
         wasm_module_free(&m64);
     }
-    /* A 64-bit table, then the same malformed offset: still malformed. */
+    /* A 64-bit table with a 64-bit memory, then the same malformed offset: malformed; with
+     * a good offset it decodes. */
     wb_reset(&mod);
     wb_header(&mod);
     add_void_type(&mod);
@@ -1530,8 +1529,14 @@ static void test_wasm3_malformed_after_wins(void **state)
     wb_raw(&mod, load, sizeof load);
     expect_decode_error(&mod, KILN_ERR_MALFORMED, at + 14, "integer too large: memarg offset");
     mod.data[at + 14] = 0x01;
-    expect_decode_error(&mod, KILN_ERR_UNSUPPORTED, 22,
-                        UNSUP "memory64 (64-bit table, limits flag 0x04)");
+    {
+        wasm_module m64;
+        kiln_diag d64;
+        assert_true(decode(&mod, &m64, &d64));
+        assert_true(m64.tables[0].type.limits.is64);
+        assert_int_equal(m64.tables[0].type.limits.min, 0);
+        wasm_module_free(&m64);
+    }
     /* A tag import, then a malformed export kind. */
     wb_reset(&mod);
     wb_header(&mod);

@@ -163,6 +163,10 @@ void kiln_instance_free(kiln_instance *inst);
 kiln_status kiln_memory_new(uint64_t min_pages, uint64_t max_pages, kiln_memory **out);
 void kiln_memory_free(kiln_memory *memory);
 kiln_status kiln_table_new(uint8_t elem_type, uint32_t min, uint64_t max, kiln_table **out);
+/* The same with 64-bit addresses (memory64), for imports declared `i64`: a memory holds at
+ * most 65,536 pages and a table 2^32 - 1 elements whatever their declared maximum. */
+kiln_status kiln_memory_new64(uint64_t min_pages, uint64_t max_pages, kiln_memory **out);
+kiln_status kiln_table_new64(uint8_t elem_type, uint32_t min, uint64_t max, kiln_table **out);
 void kiln_table_free(kiln_table *table);
 
 /* Looks up an export by name. */
