@@ -1119,7 +1119,9 @@ static bool read_memory_section(dec_ctx *c, kiln_reader *r)
 {
     wasm_module *m = c->m;
     uint32_t n;
-    if (!rd_count(r, &n, 1, UINT32_MAX, "memory count"))
+    uint32_t limit =
+        KILN_MAX_MEMORIES > m->memory_import_count ? KILN_MAX_MEMORIES - m->memory_import_count : 0;
+    if (!rd_count(r, &n, 1, limit, "memory count"))
         return false;
     uint32_t cap = vec_capacity(r, n, 2); /* flag, minimum */
     if (!alloc_memories(c, cap))

@@ -19,9 +19,9 @@
 #define KILN_MAX_ELEM_SEGMENTS     10000000u
 #define KILN_MAX_ELEM_SEGMENT_SIZE 10000000u /* entries of one element segment */
 #define KILN_MAX_TABLES            100000u
-#define KILN_MAX_MEMORIES          1u     /* Wasm 2.0: at most one memory (a validation rule too) */
-#define KILN_MAX_PARAMS            1000u  /* of one function type */
-#define KILN_MAX_RESULTS           1000u  /* of one function type */
+#define KILN_MAX_MEMORIES          100000u /* imported + defined (multi-memory; 2.0 allows one) */
+#define KILN_MAX_PARAMS            1000u   /* of one function type */
+#define KILN_MAX_RESULTS           1000u   /* of one function type */
 #define KILN_MAX_LOCALS            50000u /* declared locals of one function, parameters excluded */
 #define KILN_MAX_FUNCTION_SIZE     7654321u /* bytes of one function body */
 #define KILN_MAX_BR_TABLE_SIZE     65520u   /* targets of one br_table */

@@ -844,6 +844,21 @@ static void test_limits_are_class_limit(void **state)
                         "type count 1000001 exceeds the implementation limit of 1000000");
     wb_free(&mod);
     wb_free(&s);
+    /* Too many memories (multi-memory): imports count against the limit too. */
+    wasm_builder imp = {0}, mem = {0};
+    wb_header(&mod);
+    WB_BYTES(&imp, 0x01, 0x01, 'm', 0x01, 'x', 0x02, 0x00, 0x00); /* one memory import */
+    wb_section(&mod, 2, &imp);
+    wb_u32(&mem, KILN_MAX_MEMORIES);
+    for (uint32_t i = 0; i < KILN_MAX_MEMORIES; i++)
+        WB_BYTES(&mem, 0x00, 0x00);
+    size_t count_at = mod.len + 1 + 3; /* the count, after the id and a 3-byte size */
+    wb_section(&mod, 5, &mem);
+    expect_decode_error(&mod, KILN_ERR_LIMIT, count_at,
+                        "memory count 100000 exceeds the implementation limit of 99999");
+    wb_free(&mod);
+    wb_free(&imp);
+    wb_free(&mem);
 }
 
 /*
