@@ -32,7 +32,7 @@ kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t
                               uint64_t *out_limit)
 {
     /* A 64-bit memory may declare a maximum up to 2^48 pages; it grows to KILN_MAX_PAGES. */
-    if (has_max && (max < min || max > ((uint64_t)1 << 48))) {
+    if (has_max && (max < min || max > KILN_MAX_PAGES64)) {
         kiln_set_error("invalid memory limits");
         return KILN_STATUS_ARG;
     }

@@ -17,7 +17,7 @@
  * (2^64 bytes) with 64-bit ones. Instantiation holds both to KILN_MAX_PAGES (memory.c). */
 static uint64_t memory_pages_max(const kiln_limits_desc *l)
 {
-    return l->is64 ? (uint64_t)1 << 48 : KILN_MAX_PAGES;
+    return l->is64 ? KILN_MAX_PAGES64 : KILN_MAX_PAGES;
 }
 
 static bool is_value_type(uint8_t t)

@@ -39,7 +39,9 @@
 /* ---- Limits and sizes ---- */
 
 #define KILN_WASM_PAGE 65536u
-#define KILN_MAX_PAGES 65536u /* 32-bit memories: 4 GiB */
+#define KILN_MAX_PAGES 65536u /* 32-bit memories: 4 GiB; what any memory grows to */
+/* The most pages a 64-bit memory may declare (2^64 bytes); it still grows to KILN_MAX_PAGES. */
+#define KILN_MAX_PAGES64 ((uint64_t)1 << 48)
 /* 4 GiB addressable + 4 GiB guard: zext(i32 addr) + u32 offset + access size stays inside. */
 /* On a 32-bit host this is 0: there are no guard-page memories there (memory.c). */
 #define KILN_MEMORY_RESERVATION  ((size_t)(UINT64_C(8) << 30))

@@ -251,8 +251,6 @@ LLVMTypeRef lower_valtype(const lower_unit *u, wasm_valtype t);
 LLVMTypeRef lower_letter_type(const lower_unit *u, char letter); /* opcodes.def in/out */
 LLVMValueRef lower_rt_decl(lower_unit *u, lower_rt fn);
 LLVMValueRef lower_rt_call(lower_ctx *c, lower_rt fn, LLVMValueRef *args, unsigned n);
-/* memory.init/copy/fill, table.fill/copy/init: fn(vmctx, imms..., three popped operands). */
-void lower_bulk_call(lower_ctx *c, lower_rt fn, const uint32_t *imms, unsigned n);
 LLVMValueRef lower_intrinsic(lower_unit *u, lower_intr id, LLVMTypeRef *types, unsigned n,
                              LLVMTypeRef *out_type);
 LLVMValueRef lower_call_intr(lower_ctx *c, lower_intr id, LLVMTypeRef *types, unsigned ntypes,

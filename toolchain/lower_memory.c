@@ -408,22 +408,6 @@ bool lower_memory_grow(lower_ctx *c, const wasm_instr *ins, int arg)
     return true;
 }
 
-/* The bulk memory and table instructions on tables: the runtime function fn gets vmctx, the
- * index immediates imms[0..n), then the instruction's three operands in stack order (a
- * destination, a source or value, a length). */
-void lower_bulk_call(lower_ctx *c, lower_rt fn, const uint32_t *imms, unsigned n)
-{
-    LLVMValueRef args[6];
-    KILN_ASSERT(n <= 2);
-    args[0] = c->vmctx;
-    for (unsigned i = 0; i < n; i++)
-        args[1 + i] = lower_i32(c->u, imms[i]);
-    args[n + 3] = lower_pop(c);
-    args[n + 2] = lower_pop(c);
-    args[n + 1] = lower_pop(c);
-    lower_rt_call(c, fn, args, n + 4);
-}
-
 bool lower_memory_init(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef args[6];

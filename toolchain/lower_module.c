@@ -770,7 +770,7 @@ static bool emit_elems(lower_unit *u, LLVMValueRef *out)
         d_int(&d, offsetof(kiln_elem_desc, count), 4, e->count);
         if (e->mode == WASM_SEG_ACTIVE &&
             !d_init_expr(&d, offsetof(kiln_elem_desc, offset), e->offset_expr,
-                         m->tables[e->table].type.limits.is64 ? WASM_VT_I64 : WASM_VT_I32))
+                         wasm_table_is64(m, e->table) ? WASM_VT_I64 : WASM_VT_I32))
             return false;
         d_ptr(&d, offsetof(kiln_elem_desc, items), items);
         a.elems[i] = d_end(&d, sizeof(kiln_elem_desc));

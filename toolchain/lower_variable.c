@@ -5,7 +5,8 @@
  * imported one through its pointer in layout.globals. Immutable globals never change after
  * instantiation, so their loads are invariant. Tables: table.get/set/size are inline (the
  * wasm_table record via layout.tables, a bounds check that traps "out of bounds table
- * access", then the 8-byte element slot); grow/fill/copy/init/elem.drop call the runtime.
+ * access", then the 8-byte element slot); grow/fill/copy/init/elem.drop call the runtime
+ * (with u32 operands: a 64-bit table's are narrowed first, table_operand).
  * A funcref is a pointer to a kiln_funcref record: in vmctx for defined functions, the
  * import slot's `ref` for imported ones. Null is the null pointer.
  */
@@ -106,11 +107,6 @@ static LLVMValueRef table_slot(lower_ctx *c, uint32_t t, LLVMValueRef index)
     return lower_table_elem(c, lower_load(c, u->t_ptr, table, ALIAS_VMCTX, false), index);
 }
 
-static bool table_is64(const lower_ctx *c, uint32_t t)
-{
-    return c->u->m->tables[t].type.limits.is64;
-}
-
 /* An operand of a 64-bit table's bulk instruction (a destination, source or length) as the
  * runtime's u32: past 2^32 - 1 it is out of bounds (no table is that large), so trap. */
 static LLVMValueRef table_operand(lower_ctx *c, LLVMValueRef v)
@@ -123,14 +119,13 @@ static LLVMValueRef table_operand(lower_ctx *c, LLVMValueRef v)
     return LLVMBuildTrunc(c->b, v, u->t_i32, "");
 }
 
-/* The three operands of table.fill/copy/init, narrowed (table_operand), back on the stack. */
+/* The three operands of table.fill/copy/init, narrowed (table_operand: only i64 ones change,
+ * never fill's reference or init's i32 segment offset), back on the stack. */
 static void narrow_table_operands(lower_ctx *c)
 {
     LLVMValueRef n = table_operand(c, lower_pop(c));
-    LLVMValueRef s = lower_pop(c);
+    LLVMValueRef s = table_operand(c, lower_pop(c));
     LLVMValueRef d = table_operand(c, lower_pop(c));
-    if (LLVMGetTypeKind(LLVMTypeOf(s)) == LLVMIntegerTypeKind)
-        s = table_operand(c, s);
     lower_push(c, d);
     lower_push(c, s);
     lower_push(c, n);
@@ -154,7 +149,7 @@ bool lower_table_set(lower_ctx *c, const wasm_instr *ins, int arg)
 bool lower_table_size(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef size = table_size(c, lower_table_record(c, ins->u.index));
-    if (table_is64(c, ins->u.index))
+    if (wasm_table_is64(c->u->m, ins->u.index))
         size = LLVMBuildZExt(c->b, size, c->u->t_i64, "");
     lower_push(c, size);
     return true;
@@ -193,17 +188,33 @@ bool lower_table_grow(lower_ctx *c, const wasm_instr *ins, int arg)
     LLVMValueRef delta = lower_pop(c);
     LLVMValueRef init = lower_pop(c);
     LLVMValueRef args[4] = {c->vmctx, lower_i32(c->u, ins->u.index), init, delta};
-    if (table_is64(c, ins->u.index))
+    if (wasm_table_is64(c->u->m, ins->u.index))
         lower_push(c, grow_table64(c, args));
     else
         lower_push(c, lower_rt_call(c, RT_TABLE_GROW, args, 4));
     return true;
 }
 
+/* The bulk table instructions: the runtime function fn gets vmctx, the index immediates
+ * imms[0..n), then the instruction's three operands in stack order (a destination, a source
+ * or value, a length). (The bulk memory ones, lower_memory.c, pass u64 addresses.) */
+static void bulk_call(lower_ctx *c, lower_rt fn, const uint32_t *imms, unsigned n)
+{
+    LLVMValueRef args[6];
+    KILN_ASSERT(n <= 2);
+    args[0] = c->vmctx;
+    for (unsigned i = 0; i < n; i++)
+        args[1 + i] = lower_i32(c->u, imms[i]);
+    args[n + 3] = lower_pop(c);
+    args[n + 2] = lower_pop(c);
+    args[n + 1] = lower_pop(c);
+    lower_rt_call(c, fn, args, n + 4);
+}
+
 bool lower_table_fill(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     narrow_table_operands(c);
-    lower_bulk_call(c, RT_TABLE_FILL, &ins->u.index, 1);
+    bulk_call(c, RT_TABLE_FILL, &ins->u.index, 1);
     return true;
 }
 
@@ -211,7 +222,7 @@ bool lower_table_copy(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     const uint32_t imms[2] = {ins->u.table_copy.dst, ins->u.table_copy.src};
     narrow_table_operands(c);
-    lower_bulk_call(c, RT_TABLE_COPY, imms, 2);
+    bulk_call(c, RT_TABLE_COPY, imms, 2);
     return true;
 }
 
@@ -219,7 +230,7 @@ bool lower_table_init(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     const uint32_t imms[2] = {ins->u.table_init.table, ins->u.table_init.elem};
     narrow_table_operands(c);
-    lower_bulk_call(c, RT_TABLE_INIT, imms, 2);
+    bulk_call(c, RT_TABLE_INIT, imms, 2);
     return true;
 }
 

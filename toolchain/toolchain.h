@@ -491,6 +491,12 @@ static inline bool wasm_memory_is64(const wasm_module *m, uint32_t mem)
     return m->memories[mem].type.limits.is64;
 }
 
+/* Whether table index t (< table_count, imports counted) has 64-bit indices (table64). */
+static inline bool wasm_table_is64(const wasm_module *m, uint32_t t)
+{
+    return m->tables[t].type.limits.is64;
+}
+
 /* Looks up the name-section name of a function; returns false if it has none. */
 bool wasm_module_func_name(const wasm_module *m, uint32_t func_index, wasm_str *out);
 /* The type of function index f (imports counted). f must be < func_count. */

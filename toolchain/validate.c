@@ -289,7 +289,7 @@ static bool check_limits(validator *v, const wasm_limits *l, uint64_t range, con
 /* The address type of table t: i64 for a 64-bit table (memory64), else i32. */
 static wasm_valtype table_at(const wasm_module *m, uint32_t t)
 {
-    return m->tables[t].type.limits.is64 ? WASM_VT_I64 : WASM_VT_I32;
+    return wasm_table_is64(m, t) ? WASM_VT_I64 : WASM_VT_I32;
 }
 
 static bool check_table_type(validator *v, const wasm_tabletype *t, size_t offset)
