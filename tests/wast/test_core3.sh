@@ -2,8 +2,9 @@
 # test_core3.sh -- every script of the WebAssembly 3.0 core suite (SUITE/core-3.0/*.wast,
 # legacy/ and custom/) through `kiln wast`, read directly by Kiln's text reader.
 #
-# Usage: test_core3.sh KILN SUITE WORK_DIR OPT [PASSED SKIPPED]
-# Kiln compiles WebAssembly 2.0; modules using a 3.0 feature are rejected with "unsupported
+# Usage: test_core3.sh KILN SUITE WORK_DIR OPT [PASSED SKIPPED [COMPILE_OPTION...]]
+# COMPILE_OPTIONs (e.g. --bounds-checks) go to every `kiln wast` run.
+# Modules using a 3.0 feature Kiln does not compile yet are rejected with "unsupported
 # feature: NAME", and the commands using them are reported as skipped (so are the assertions
 # about custom annotations, which the spec leaves optional). So each script must
 #   - be read to the end (a summary line: no parse failure, no crash),
@@ -17,20 +18,23 @@
 set -uo pipefail
 source "$(dirname "$0")/../lib/lib.sh"
 [[ $# -ge 4 ]] || die "usage: test_core3.sh KILN SUITE WORK_DIR OPT [PASSED SKIPPED]"
-kiln=$(abspath "$1") suite=$2 opt=$4 want_passed=${5:-} want_skipped=${6:-}
+kiln=$(abspath "$1") suite=$2 work=$3 opt=$4 want_passed=${5:-} want_skipped=${6:-}
+shift $(($# < 6 ? $# : 6))
+extra="$*" # compile options, word-split below (none contains spaces)
 if ! compgen -G "$suite/core-3.0/*.wast" >/dev/null; then
     echo "SKIP: no test suite at $suite/core-3.0"
     exit 77
 fi
 suite=$(abspath "$suite")
-enter_work "$3"
+enter_work "$work"
 
 # One log per script, named after its path below core-3.0 (legacy/throw -> legacy.throw).
-export kiln opt
+export kiln opt extra
 run_one() {
     local rel=${1#*/core-3.0/}
     local log=${rel%.wast}
-    "$kiln" wast --spec 3.0 -v "-O$opt" "$1" >"${log//\//.}.log" 2>&1
+    # shellcheck disable=SC2086 # extra: options, split on purpose
+    "$kiln" wast --spec 3.0 -v "-O$opt" $extra "$1" >"${log//\//.}.log" 2>&1
 }
 export -f run_one
 find "$suite/core-3.0" -name '*.wast' | sort >scripts.txt
