@@ -28,6 +28,7 @@ CC = "clang-19"
 NATIVE_FLAGS = ["-O2"]
 WASM_FLAGS = ["--target=wasm32-wasi", "-O2"]
 # Engine order of one interleaved round; "kiln-bounds" is only present when kiln supports it.
+# "kiln-baseline" (another build of Kiln, --baseline-kiln) joins after "kiln" when asked for.
 ALL_ENGINES = ["native", "kiln", "kiln-nochecks", "kiln-relaxed", "kiln-bounds", "wasm2c", "node"]
 
 
@@ -88,6 +89,11 @@ class Tools:
         self.wasm2c_includes = ["-I" + os.path.dirname(impl), "-I" + os.path.dirname(hdr)]
         self.sysroot_flags = self.probe_wasi_sysroot(args.scratch)
         self.build_dir = args.build_dir
+        self.baseline = None
+        if args.baseline_kiln:
+            self.baseline = os.path.abspath(args.baseline_kiln)
+            if not os.access(self.baseline, os.X_OK):
+                raise BenchError(f"--baseline-kiln: no executable at {self.baseline}")
 
     @staticmethod
     def probe_wasi_sysroot(scratch):
@@ -184,6 +190,10 @@ def build_kernel(tools, engines, scratch, name):
         exe = os.path.join(d, name + ".kiln")
         run_checked([tools.kiln, "build", "-O2", wasm, "-o", exe], f"kiln build {name}")
         exes["kiln"] = [exe]
+    if "kiln-baseline" in engines:
+        exe = os.path.join(d, name + ".kiln-baseline")
+        run_checked([tools.baseline, "build", "-O2", wasm, "-o", exe], f"baseline kiln build {name}")
+        exes["kiln-baseline"] = [exe]
     if "kiln-nochecks" in engines:
         exe = os.path.join(d, name + ".kiln-nochecks")
         run_checked([tools.kiln, "build", "-O2", "--no-interrupt-checks", wasm, "-o", exe],
@@ -254,7 +264,7 @@ def run_kernels(kernels, engines, runs, warmup):
 
 
 # Engines whose instructions callgrind counts (node's JIT would count the compiler too).
-INSTR_ENGINES = ("native", "kiln", "kiln-nochecks", "kiln-relaxed", "kiln-bounds", "wasm2c")
+INSTR_ENGINES = ("native", "kiln", "kiln-baseline", "kiln-nochecks", "kiln-relaxed", "kiln-bounds", "wasm2c")
 
 
 def count_instructions(cmd, valgrind):
@@ -527,6 +537,15 @@ def write_execution(lines, res, engines, wasm_engines):
         lines += ["", "Paired ratio: per kernel, the median over the rounds of (engine time / native time in "
                   "the same round); steadier than the ratio of medians when the machine is busy "
                   "(`paired_ratio_median` in latest.json)."]
+    bl = res.get("baseline_ratio")
+    if bl:
+        worst = max(bl["per_kernel"].items(), key=lambda kv: kv[1])
+        lines += ["", f"Against the baseline build (kiln / kiln-baseline, geomean of paired ratios): "
+                  f"{bl['geomean_ratio']:.3f}; highest {worst[0]} {worst[1]:.3f}; per kernel: " +
+                  ", ".join(f"{k} {v:.3f}" for k, v in bl["per_kernel"].items()) +
+                  (f"; instructions {bl['geomean_instruction_ratio']:.3f}"
+                   if "geomean_instruction_ratio" in bl else "") +
+                  " (`baseline_ratio` in latest.json)"]
     io = res.get("interrupt_overhead")
     if io:
         worst = max(io["per_kernel"].items(), key=lambda kv: kv[1])
@@ -548,7 +567,7 @@ def write_execution(lines, res, engines, wasm_engines):
     if "kiln-bounds" in engines:
         lines += ["", f"kiln-bounds / kiln (geomean): {res['geomean_bounds_to_kiln']:.2f} "
                   f"(kiln-bounds: {res['config']['kiln-bounds']})"]
-    if "kiln" in g and "wasm2c" in g:
+    if "kiln" in g and "wasm2c" in g and "node" in g:
         slower_than_node = [k for k, kr in res["kernels"].items()
                             if kr["engines"]["kiln"]["median_s"] >= kr["engines"]["node"]["median_s"]]
         lines += ["", "Targets: "
@@ -698,6 +717,11 @@ def main():
     ap.add_argument("--compile-runs", type=int, default=3)
     ap.add_argument("--functions", type=int, default=3400, help="functions of the large module")
     ap.add_argument("--jobs", type=int, default=2, help="parallel builds of the kernels")
+    ap.add_argument("--baseline-kiln", default="",
+                    help="another kiln executable (e.g. a build of an earlier commit): engine "
+                         "kiln-baseline, and kiln / kiln-baseline per kernel")
+    ap.add_argument("--engines", default="",
+                    help="comma-separated subset of the engines to run (native is always run)")
     ap.add_argument("--instructions", action="store_true",
                     help="also count each kernel's executed instructions under callgrind "
                          "(deterministic, unlike time on a shared machine; slow)")
@@ -733,6 +757,14 @@ def main():
 
     tools = Tools(args)
     engines = list(ALL_ENGINES)
+    if tools.baseline:
+        engines.insert(engines.index("kiln") + 1, "kiln-baseline")
+    if args.engines:
+        wanted = set(args.engines.split(",")) | {"native"}
+        unknown = wanted - set(engines)
+        if unknown:
+            raise BenchError(f"--engines: unknown {', '.join(sorted(unknown))} (known: {', '.join(engines)})")
+        engines = [e for e in engines if e in wanted]
     log(f"engines: {', '.join(engines)}")
     names = kernel_names(args.filter)
     if args.merge and (not args.filter or names):
@@ -757,6 +789,8 @@ def main():
                       "native": f"{CC} {' '.join(NATIVE_FLAGS)}",
                       "wasm": f"{CC} {' '.join(WASM_FLAGS)} -c, then linked without -O",
                       "kiln": "kiln build -O2 (sealed executable)",
+                      "kiln-baseline": (f"{tools.baseline} build -O2 ({tool_version([tools.baseline, '--version'])})"
+                                        if tools.baseline else "absent"),
                       "kiln-nochecks": "kiln build -O2 --no-interrupt-checks",
                       "kiln-relaxed": "kiln build -O2 --relaxed-dead-loads",
                       "kiln-bounds": "kiln build -O2 --bounds-checks",
@@ -790,6 +824,9 @@ def main():
             add_instructions(res, kernels, engines, valgrind)
         res["geomean_ratio_to_native"] = {
             e: geomean([res["kernels"][k]["engines"][e]["ratio_to_native"] for k in names]) for e in engines}
+        if "kiln-baseline" in engines:
+            res["baseline_ratio"] = pair_cost(
+                res, names, "kiln-baseline", "kiln / kiln-baseline: 1.01 = this build is 1% slower")
         if "kiln-nochecks" in engines:
             res["interrupt_overhead"] = pair_cost(
                 res, names, "kiln-nochecks", "kiln / kiln-nochecks: 1.02 = the checks cost 2%")
@@ -807,9 +844,9 @@ def main():
             why = []
             if e["kiln"]["ratio_to_native"] > 1.10:
                 why.append(f"{e['kiln']['ratio_to_native']:.2f}x native")
-            if e["kiln"]["median_s"] > e["wasm2c"]["median_s"]:
+            if "wasm2c" in e and e["kiln"]["median_s"] > e["wasm2c"]["median_s"]:
                 why.append(f"slower than wasm2c ({e['wasm2c']['ratio_to_native']:.2f}x)")
-            if e["kiln"]["median_s"] > e["node"]["median_s"]:
+            if "node" in e and e["kiln"]["median_s"] > e["node"]["median_s"]:
                 why.append(f"slower than node ({e['node']['ratio_to_native']:.2f}x)")
             if why:
                 flags.append(f"{k}: kiln {', '.join(why)}")

@@ -14,6 +14,12 @@
 #   --build-dir DIR                    Kiln build tree (default: build-bench/, configured with
 #                                      CMAKE_BUILD_TYPE=Release if missing); KILN_BENCH_BUILD_DIR too
 #   --startup-runs N, --compile-runs N passed to bench/harness.py
+#   --baseline-kiln PATH               also build every kernel with another kiln (e.g. bin/kiln of
+#                                      an earlier commit's build tree): engine kiln-baseline and
+#                                      the ratio kiln / kiln-baseline per kernel
+#   --engines LIST                     only these engines (comma-separated; native always runs)
+#   --results DIR                      write latest.* there instead of bench/results/ (a partial or
+#                                      comparison run that must not replace the published figures)
 #
 # Writes bench/results/latest.json, latest.md and latest.png; everything built goes to
 # BUILD_DIR/bench-scratch/. Exit status: 0, or 1 when anything fails to build or an engine
@@ -29,11 +35,11 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --build-dir) build=$2; shift 2 ;;
         --build-dir=*) build=${1#*=}; shift ;;
-        --runs|--filter|--startup-runs|--compile-runs|--functions)
+        --runs|--filter|--startup-runs|--compile-runs|--functions|--baseline-kiln|--engines|--results)
             harness_args+=("$1" "$2"); shift 2 ;;
-        --runs=*|--filter=*|--startup-runs=*|--compile-runs=*|--functions=*|--quick|--merge|--instructions)
+        --runs=*|--filter=*|--startup-runs=*|--compile-runs=*|--functions=*|--baseline-kiln=*|--engines=*|--results=*|--quick|--merge|--instructions)
             harness_args+=("$1"); shift ;;
-        -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
