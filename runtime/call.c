@@ -20,6 +20,16 @@
 
 #define SMALL_VALUES 16u
 
+#if defined(__riscv) || defined(__arm__)
+/* abi.h: the Wasm parameters that miss the argument registers of riscv64 and 32-bit ARM, per
+ * thread (one thread on bare metal). 16-byte aligned for v128 slots. */
+#ifdef KILN_BAREMETAL
+KILN_API _Alignas(16) unsigned char kiln_spill_area[KILN_SPILL_AREA_SIZE];
+#else
+KILN_API _Alignas(16) _Thread_local unsigned char kiln_spill_area[KILN_SPILL_AREA_SIZE];
+#endif
+#endif
+
 /* Copies a value of type between an array slot and kiln_val.of (a union, so every member
  * starts at offset 0): as many bytes as the type has, each size a constant (one move). */
 static void copy_value(void *dst, const void *src, uint8_t type)

@@ -691,8 +691,6 @@ static const op3 ops3[] = {
     {0, 0x08, 0x08, KILN_FEATURE_EXCEPTIONS, "throw"},
     {0, 0x09, 0x09, KILN_FEATURE_EXCEPTIONS, "rethrow"},
     {0, 0x0A, 0x0A, KILN_FEATURE_EXCEPTIONS, "throw_ref"},
-    {0, 0x12, 0x12, KILN_FEATURE_TAIL_CALL, "return_call"},
-    {0, 0x13, 0x13, KILN_FEATURE_TAIL_CALL, "return_call_indirect"},
     {0, 0x14, 0x14, KILN_FEATURE_FUNCTION_REFERENCES, "call_ref"},
     {0, 0x15, 0x15, KILN_FEATURE_TAIL_CALL, "return_call_ref"},
     {0, 0x18, 0x18, KILN_FEATURE_EXCEPTIONS, "delegate"},

@@ -12,6 +12,7 @@
  * LLVM's targets are registered once per process (call_once), so compilations on several threads
  * may start at the same time.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
@@ -108,10 +109,28 @@ bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
         cpu = host_cpu;
         features = host_features;
     }
+    /* 32-bit ARM Linux: thread-local data (the spill area, lower_abi.c) through TPIDRURO, as
+     * clang does for ARMv6K and later, rather than __aeabi_read_tp, which glibc keeps to
+     * itself. */
+    char arm_features[256];
+    if ((strncmp(norm, "arm", 3) == 0 || strncmp(norm, "thumb", 5) == 0) &&
+        strstr(norm, "-linux") != NULL) {
+        snprintf(arm_features, sizeof arm_features, "%s%s+read-tp-tpidruro", features,
+                 *features ? "," : "");
+        features = arm_features;
+    }
     static const LLVMCodeGenOptLevel levels[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
                                                  LLVMCodeGenLevelDefault,
                                                  LLVMCodeGenLevelAggressive};
     LLVMCodeGenOptLevel level = levels[opt_level < 0 ? 0 : opt_level > 3 ? 3 : opt_level];
+    /* At -O0, 32-bit ARM's fast instruction selector stops the process at the first call
+     * with the Wasm functions' tailcc convention ("Unsupported calling convention") instead
+     * of leaving it to the full selector, and aarch64's (GlobalISel) passes wrong stack
+     * arguments in a tailcc tail call: both select instructions as at -O1 (lower_abi.c). */
+    if (level == LLVMCodeGenLevelNone &&
+        (strncmp(norm, "arm", 3) == 0 || strncmp(norm, "thumb", 5) == 0 ||
+         strncmp(norm, "aarch64", 7) == 0))
+        level = LLVMCodeGenLevelLess;
     LLVMTargetMachineOptionsRef tmo = LLVMCreateTargetMachineOptions();
     LLVMTargetMachineOptionsSetCPU(tmo, cpu);
     LLVMTargetMachineOptionsSetFeatures(tmo, features);

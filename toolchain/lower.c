@@ -432,7 +432,7 @@ static bool lower_prologue(lower_ctx *c, const wasm_func *f)
     }
     for (uint32_t i = 0; i < n; i++) {
         LLVMValueRef init = i < ft->param_count
-                                ? LLVMGetParam(c->fn, i + 1)
+                                ? lower_param(u, c->b, c->fn, f->type_index, i)
                                 : LLVMConstNull(lower_valtype(u, c->local_types[i]));
         LLVMBuildStore(c->b, init, c->locals[i]);
     }

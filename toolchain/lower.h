@@ -97,6 +97,19 @@ typedef struct lower_part {
 
 #define LOWER_LIBC_KINDS 4 /* lower_libc.c: none, memcpy, memset, memcmp */
 
+/* The LLVM signature of a Wasm function type (lower_abi.c, docs/abi.md "Functions"):
+ * RET (ptr vmctx, [ptr results,] the parameters that are passed in registers). */
+typedef struct lower_sig {
+    LLVMTypeRef fn;      /* the function type */
+    LLVMTypeRef ret;     /* its return type: the one result, or void */
+    LLVMTypeRef results; /* several results: the struct the results pointer points to */
+    LLVMTypeRef key;     /* RESULTS (ptr, PARAMS...): equal exactly for equal Wasm types */
+    uint32_t *spill;     /* riscv64: per parameter, 0 (a register) or 1 + its offset in
+                            kiln_spill_area; NULL when every parameter is in a register */
+    uint32_t spill_size; /* bytes of kiln_spill_area the type uses */
+    unsigned first;      /* LLVM index of the first Wasm parameter: 1, or 2 after results */
+} lower_sig;
+
 typedef struct lower_unit {
     LLVMContextRef ctx;
     LLVMModuleRef mod;
@@ -115,16 +128,18 @@ typedef struct lower_unit {
     bool address_facts;      /* guard-page mode folds and nuw adds (lower_memory.c) */
     kiln_interrupt_mode interrupts; /* SIGNAL, FULL or NONE (resolved from AUTO) */
     bool bare_metal;                /* an OS-less triple (*-none-*): no unwind tables */
-    char symbol[256];               /* lower_symbol()'s result */
+    unsigned wasm_cc;  /* LLVM calling convention of Wasm functions (lower_abi.c): tailcc, or
+                        * ccc where LLVM 19 has no tailcc (riscv64) */
+    unsigned arg_regs; /* where Wasm calls put arguments (lower_abi.c ARGS_*) */
+    char symbol[256];  /* lower_symbol()'s result */
 
     kiln_vmctx_layout layout;
 
     LLVMTypeRef t_void, t_i1, t_i8, t_i32, t_i64, t_f32, t_f64, t_v128, t_ptr;
-    LLVMTypeRef *func_types; /* per type index: RESULT (ptr vmctx, params...) */
-    LLVMTypeRef *ret_types;  /* per type index: void, the one result, or a literal struct */
-    LLVMValueRef *funcs;     /* per function index: the defined function or import adapter;
-                                NULL until lower_func declares one from another part */
-    LLVMValueRef *entries;   /* per type index: its array entry, or NULL if unused */
+    struct lower_sig *sigs; /* per type index: its LLVM signature (lower_abi.c) */
+    LLVMValueRef *funcs;    /* per function index: the defined function or import adapter;
+                               NULL until lower_func declares one from another part */
+    LLVMValueRef *entries;  /* per type index: its array entry, or NULL if unused */
     LLVMValueRef rt[RT_COUNT];
     LLVMValueRef code_begin, code_end; /* __start_/__stop_kiln_text */
 
@@ -316,9 +331,28 @@ bool lower_drop(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_select(lower_ctx *c, const wasm_instr *ins, int arg);
 /* Opens the function-body frame (called by the driver before the first instruction). */
 bool lower_func_frame(lower_ctx *c);
-/* Calls fn of type index type_index with the top values as arguments; pushes the results. */
+/* Calls fn of type index type_index with the top values as arguments; pushes the results,
+ * or, as a tail call (return_call), returns them. */
 bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
-                     LLVMValueRef callee_vmctx);
+                     LLVMValueRef callee_vmctx, bool tail);
+
+/* lower_abi.c: the calling convention of Wasm functions. */
+/* Fills u->sigs and u->wasm_cc. */
+bool lower_signatures(lower_unit *u);
+/* Gives fn (a function of some Wasm type) the Wasm calling convention. */
+void lower_set_wasm_cc(const lower_unit *u, LLVMValueRef fn);
+/* Wasm parameter i of fn, of type type_index. In fn's entry, before it calls anything. */
+LLVMValueRef lower_param(lower_unit *u, LLVMBuilderRef b, LLVMValueRef fn, uint32_t type_index,
+                         uint32_t i);
+/* Returns the results vals from fn, of type type_index. */
+void lower_ret(lower_unit *u, LLVMBuilderRef b, LLVMValueRef fn, uint32_t type_index,
+               LLVMValueRef *vals);
+/* At b in caller (of type caller_type): calls callee (of type type_index, Wasm arguments
+ * args) with vmctx. An ordinary call stores the results in results[]; a tail call returns
+ * them from caller (the two types' results are equal) and ends the block. */
+bool lower_call_wasm(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, uint32_t type_index,
+                     uint32_t caller_type, LLVMValueRef callee, LLVMValueRef vmctx,
+                     LLVMValueRef *args, bool tail, LLVMValueRef *results);
 
 /* ---- lower_numeric.c ---- */
 bool lower_const(lower_ctx *c, const wasm_instr *ins, int arg);

@@ -217,18 +217,9 @@ bool lower_else(lower_ctx *c, const wasm_instr *ins, int arg)
     return true;
 }
 
-static void build_return(lower_ctx *c, LLVMValueRef *vals, uint32_t n)
+static void build_return(lower_ctx *c, LLVMValueRef *vals)
 {
-    if (n == 0) {
-        LLVMBuildRetVoid(c->b);
-    } else if (n == 1) {
-        LLVMBuildRet(c->b, vals[0]);
-    } else {
-        LLVMValueRef agg = LLVMGetUndef(c->u->ret_types[c->u->m->funcs[c->func_index].type_index]);
-        for (uint32_t i = 0; i < n; i++)
-            agg = LLVMBuildInsertValue(c->b, agg, vals[i], i, "");
-        LLVMBuildRet(c->b, agg);
-    }
+    lower_ret(c->u, c->b, c->fn, c->u->m->funcs[c->func_index].type_index, vals);
 }
 
 bool lower_end(lower_ctx *c, const wasm_instr *ins, int arg)
@@ -264,7 +255,7 @@ bool lower_end(lower_ctx *c, const wasm_instr *ins, int arg)
             lower_push(c, f->end_phis[i]);
         c->unreachable = false;
         if (f->kind == FRAME_FUNC)
-            build_return(c, lower_top(c, f->result_count), f->result_count);
+            build_return(c, lower_top(c, f->result_count));
     }
     c->depth--;
     return true;
@@ -320,38 +311,31 @@ bool lower_br_table(lower_ctx *c, const wasm_instr *ins, int arg)
 }
 
 bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
-                     LLVMValueRef callee_vmctx)
+                     LLVMValueRef callee_vmctx, bool tail)
 {
     lower_unit *u = c->u;
     const wasm_functype *ft = &u->m->types[type_index];
     uint32_t n = ft->param_count;
-    LLVMValueRef small[16];
-    LLVMValueRef *args = small;
-    if (n + 1 > KILN_ARRAY_LEN(small)) {
-        args = ARENA_ARRAY(&u->scratch, LLVMValueRef, n + 1);
-        if (!args)
-            return out_of_memory(c);
-    }
-    args[0] = callee_vmctx;
-    memcpy(args + 1, lower_top(c, n), n * sizeof(LLVMValueRef));
+    LLVMValueRef *args = lower_top(c, n);
     c->sp -= n;
-    LLVMValueRef call = LLVMBuildCall2(c->b, u->func_types[type_index], callee, args, n + 1, "");
-    /* Every Wasm call uses stack: runaway recursion must exhaust it and trap, never become a
-     * loop through tail-recursion elimination. */
-    LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
-    lower_memory_reload(c); /* bounds-checked: the callee may have grown (moved) memory */
-    if (ft->result_count == 1) {
-        lower_push(c, call);
-    } else {
-        for (uint32_t i = 0; i < ft->result_count; i++)
-            lower_push(c, LLVMBuildExtractValue(c->b, call, i, ""));
+    /* The results land where the arguments were: the driver made room for them. */
+    if (!lower_call_wasm(u, c->b, c->fn, type_index, u->m->funcs[c->func_index].type_index, callee,
+                         callee_vmctx, args, tail, c->stack + c->sp))
+        return false;
+    if (tail) {
+        c->unreachable = true;
+        return true;
     }
+    lower_memory_reload(c); /* bounds-checked: the callee may have grown (moved) memory */
+    c->sp += ft->result_count;
     return true;
 }
 
+/* call and, with arg 1, return_call. */
 bool lower_call(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
+    bool tail = arg != 0;
     uint32_t f = ins->u.index;
     uint32_t type_index = u->m->funcs[f].type_index;
     if (f < u->m->func_import_count) {
@@ -363,19 +347,27 @@ bool lower_call(lower_ctx *c, const wasm_instr *ins, int arg)
         LLVMValueRef vm =
             lower_load(c, u->t_ptr, lower_vmctx_ptr(c, slot + offsetof(kiln_import_slot, vmctx)),
                        ALIAS_VMCTX, true);
-        return lower_emit_call(c, type_index, code, vm);
+        return lower_emit_call(c, type_index, code, vm, tail);
     }
     if (lower_is_multi3(u, &u->m->funcs[f])) {
         lower_multi3_call(c);
+        if (tail) { /* no results: return_call's caller has none either */
+            lower_ret(u, c->b, c->fn, u->m->funcs[c->func_index].type_index, NULL);
+            c->unreachable = true;
+        }
         return true;
     }
-    LLVMValueRef libc = lower_libc_entry(u, f);
-    return lower_emit_call(c, type_index, libc ? libc : lower_func(u, f), c->vmctx);
+    /* A tail call goes to the function itself: the entry's test in front of it would leave
+     * the call out of tail position. */
+    LLVMValueRef libc = tail ? NULL : lower_libc_entry(u, f);
+    return lower_emit_call(c, type_index, libc ? libc : lower_func(u, f), c->vmctx, tail);
 }
 
+/* call_indirect and, with arg 1, return_call_indirect. */
 bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
+    bool tail = arg != 0;
     uint32_t type_index = ins->u.call_indirect.type_index;
     LLVMValueRef index = lower_pop(c);
     LLVMValueRef table = lower_table_record(c, ins->u.call_indirect.table);
@@ -400,7 +392,7 @@ bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg)
     LLVMValueRef vm =
         lower_load(c, u->t_ptr, lower_gep(c, ref, lower_i64(u, offsetof(kiln_funcref, vmctx))),
                    ALIAS_VMCTX, false);
-    return lower_emit_call(c, type_index, code, vm);
+    return lower_emit_call(c, type_index, code, vm, tail);
 }
 
 bool lower_drop(lower_ctx *c, const wasm_instr *ins, int arg)

@@ -283,9 +283,10 @@ LLVMValueRef lower_libc_entry(lower_unit *u, uint32_t f)
     if (kind == LIBC_NONE)
         return NULL;
     static const char *const names[] = {"", "memcpy", "memset", "memcmp"};
-    LLVMTypeRef ft = u->func_types[m->funcs[f].type_index];
+    LLVMTypeRef ft = u->sigs[m->funcs[f].type_index].fn;
     LLVMValueRef fn = LLVMAddFunction(u->mod, lower_symbol(u, "%s_entry%u", names[kind], f), ft);
     lower_function_attrs(u, fn);
+    lower_set_wasm_cc(u, fn);
     LLVMAddAttributeAtIndex(
         fn, LLVMAttributeFunctionIndex,
         LLVMCreateEnumAttribute(u->ctx, LLVMGetEnumAttributeKindForName("alwaysinline", 12), 0));
@@ -302,7 +303,8 @@ LLVMValueRef lower_libc_entry(lower_unit *u, uint32_t f)
     LLVMPositionBuilderAtEnd(b, call);
     LLVMValueRef args[4] = {LLVMGetParam(fn, 0), LLVMGetParam(fn, 1), LLVMGetParam(fn, 2), n32};
     LLVMValueRef r = LLVMBuildCall2(b, ft, callee, args, 4, "");
-    LLVMSetTailCallKind(r, LLVMTailCallKindNoTail); /* as every Wasm call (lower_emit_call) */
+    LLVMSetInstructionCallConv(r, u->wasm_cc);
+    LLVMSetTailCallKind(r, LLVMTailCallKindNoTail); /* as every Wasm call (lower_call_wasm) */
     LLVMBuildRet(b, r);
     LLVMDisposeBuilder(b);
     u->libc_entries[kind] = fn;

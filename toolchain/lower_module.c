@@ -78,30 +78,12 @@ bool lower_declare_functions(lower_unit *u)
     const wasm_module *m = u->m;
     u->is_elf = lower_triple_is_elf(LLVMGetTarget(u->mod));
     u->bare_metal = strstr(LLVMGetTarget(u->mod), "-none") != NULL; /* thumbv7m-none-eabi */
-    u->func_types = ARENA_ARRAY(&u->arena, LLVMTypeRef, m->type_count ? m->type_count : 1);
-    u->ret_types = ARENA_ARRAY(&u->arena, LLVMTypeRef, m->type_count ? m->type_count : 1);
     u->entries = ARENA_ARRAY(&u->arena, LLVMValueRef, m->type_count ? m->type_count : 1);
     u->funcs = ARENA_ARRAY(&u->arena, LLVMValueRef, m->func_count ? m->func_count : 1);
-    if (!u->func_types || !u->ret_types || !u->entries || !u->funcs)
+    if (!u->entries || !u->funcs)
         return out_of_memory(u);
-
-    LLVMTypeRef params[KILN_MAX_PARAMS + 1];
-    LLVMTypeRef results[KILN_MAX_RESULTS];
-    for (uint32_t t = 0; t < m->type_count; t++) {
-        const wasm_functype *ft = &m->types[t];
-        KILN_ASSERT(ft->param_count <= KILN_MAX_PARAMS && ft->result_count <= KILN_MAX_RESULTS);
-        params[0] = u->t_ptr;
-        for (uint32_t i = 0; i < ft->param_count; i++)
-            params[i + 1] = lower_valtype(u, ft->params[i]);
-        for (uint32_t i = 0; i < ft->result_count; i++)
-            results[i] = lower_valtype(u, ft->results[i]);
-        LLVMTypeRef ret = ft->result_count == 0 ? u->t_void
-                          : ft->result_count == 1
-                              ? results[0]
-                              : LLVMStructTypeInContext(u->ctx, results, ft->result_count, false);
-        u->ret_types[t] = ret;
-        u->func_types[t] = LLVMFunctionType(ret, params, ft->param_count + 1, false);
-    }
+    if (!lower_signatures(u))
+        return false;
 
     /* A split module declares only its part's functions here, and the others as they are
      * called (lower_func): unused declarations of hidden symbols would still reach the
@@ -113,8 +95,9 @@ bool lower_declare_functions(lower_unit *u)
         if (part->split && !here)
             continue;
         const char *name = lower_symbol(u, imported ? "import%u" : "f%u", f);
-        LLVMValueRef fn = LLVMAddFunction(u->mod, name, u->func_types[m->funcs[f].type_index]);
+        LLVMValueRef fn = LLVMAddFunction(u->mod, name, u->sigs[m->funcs[f].type_index].fn);
         lower_function_attrs(u, fn);
+        lower_set_wasm_cc(u, fn);
         if (part->split && !imported) {
             LLVMSetLinkage(fn, LLVMExternalLinkage);
             LLVMSetVisibility(fn, LLVMHiddenVisibility);
@@ -130,8 +113,9 @@ LLVMValueRef lower_func(lower_unit *u, uint32_t f)
         return u->funcs[f];
     /* Defined in another part; adapters are in the descriptor's part, which declares them. */
     KILN_ASSERT(u->part->split && f >= u->m->func_import_count);
-    LLVMValueRef fn = LLVMAddFunction(u->mod, lower_symbol(u, "f%u", f),
-                                      u->func_types[u->m->funcs[f].type_index]);
+    LLVMValueRef fn =
+        LLVMAddFunction(u->mod, lower_symbol(u, "f%u", f), u->sigs[u->m->funcs[f].type_index].fn);
+    lower_set_wasm_cc(u, fn);
     LLVMSetLinkage(fn, LLVMExternalLinkage);
     LLVMSetVisibility(fn, LLVMHiddenVisibility);
     add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
@@ -165,18 +149,6 @@ static void store_slot(lower_unit *u, LLVMValueRef v, LLVMValueRef array, uint32
     LLVMSetAlignment(LLVMBuildStore(u->b, v, slot_ptr(u, array, i)), 8);
 }
 
-/* The results of call (of type ft) as values. */
-static void unpack_results(lower_unit *u, const wasm_functype *ft, LLVMValueRef call,
-                           LLVMValueRef array)
-{
-    if (ft->result_count == 1) {
-        store_slot(u, call, array, 0);
-        return;
-    }
-    for (uint32_t i = 0; i < ft->result_count; i++)
-        store_slot(u, LLVMBuildExtractValue(u->b, call, i, ""), array, i);
-}
-
 static bool emit_adapter(lower_unit *u, uint32_t f)
 {
     const wasm_module *m = u->m;
@@ -190,23 +162,23 @@ static bool emit_adapter(lower_unit *u, uint32_t f)
     LLVMValueRef array = LLVMBuildAlloca(u->b, array_type, "args");
     LLVMSetAlignment(array, 16);
     for (uint32_t i = 0; i < ft->param_count; i++)
-        store_slot(u, LLVMGetParam(fn, i + 1), array, i);
+        store_slot(u, lower_param(u, u->b, fn, type_index, i), array, i);
 
     LLVMValueRef host_call = lower_rt_decl(u, RT_HOST_CALL);
     LLVMValueRef args[3] = {LLVMGetParam(fn, 0), lower_i32(u, f), array};
     LLVMBuildCall2(u->b, LLVMGlobalGetValueType(host_call), host_call, args, 3, "");
 
-    if (ft->result_count == 0) {
-        LLVMBuildRetVoid(u->b);
-    } else if (ft->result_count == 1) {
-        LLVMBuildRet(u->b, load_slot(u, lower_valtype(u, ft->results[0]), array, 0));
-    } else {
-        LLVMValueRef agg = LLVMGetUndef(u->ret_types[type_index]);
-        for (uint32_t i = 0; i < ft->result_count; i++)
-            agg = LLVMBuildInsertValue(
-                u->b, agg, load_slot(u, lower_valtype(u, ft->results[i]), array, i), i, "");
-        LLVMBuildRet(u->b, agg);
+    LLVMValueRef small[16];
+    LLVMValueRef *results = small;
+    if (ft->result_count > KILN_ARRAY_LEN(small)) {
+        results = ARENA_ARRAY(&u->scratch, LLVMValueRef, ft->result_count);
+        if (!results)
+            return out_of_memory(u);
     }
+    for (uint32_t i = 0; i < ft->result_count; i++)
+        results[i] = load_slot(u, lower_valtype(u, ft->results[i]), array, i);
+    lower_ret(u, u->b, fn, type_index, results);
+    kiln_arena_reset(&u->scratch);
     return true;
 }
 
@@ -224,20 +196,21 @@ static LLVMValueRef emit_entry(lower_unit *u, uint32_t type_index)
     LLVMPositionBuilderAtEnd(u->b, LLVMAppendBasicBlockInContext(u->ctx, fn, "entry"));
 
     LLVMValueRef array = LLVMGetParam(fn, 2);
+    uint32_t most = ft->param_count > ft->result_count ? ft->param_count : ft->result_count;
     LLVMValueRef small[16];
-    LLVMValueRef *args = small;
-    if (ft->param_count + 1 > KILN_ARRAY_LEN(small)) {
-        args = ARENA_ARRAY(&u->scratch, LLVMValueRef, ft->param_count + 1);
-        if (!args)
+    LLVMValueRef *vals = small;
+    if (most > KILN_ARRAY_LEN(small)) {
+        vals = ARENA_ARRAY(&u->scratch, LLVMValueRef, most);
+        if (!vals)
             return NULL;
     }
-    args[0] = LLVMGetParam(fn, 0);
     for (uint32_t i = 0; i < ft->param_count; i++)
-        args[i + 1] = load_slot(u, lower_valtype(u, ft->params[i]), array, i);
-    LLVMValueRef call = LLVMBuildCall2(u->b, u->func_types[type_index], LLVMGetParam(fn, 1), args,
-                                       ft->param_count + 1, "");
-    if (ft->result_count > 0)
-        unpack_results(u, ft, call, array);
+        vals[i] = load_slot(u, lower_valtype(u, ft->params[i]), array, i);
+    if (!lower_call_wasm(u, u->b, fn, type_index, type_index, LLVMGetParam(fn, 1),
+                         LLVMGetParam(fn, 0), vals, false, vals))
+        return NULL;
+    for (uint32_t i = 0; i < ft->result_count; i++)
+        store_slot(u, vals[i], array, i);
     LLVMBuildRetVoid(u->b);
     kiln_arena_reset(&u->scratch);
     return fn;
@@ -265,7 +238,7 @@ static LLVMValueRef entry_for(lower_unit *u, entry_map *map, uint32_t type_index
 {
     if (u->entries[type_index])
         return u->entries[type_index];
-    LLVMTypeRef key = u->func_types[type_index];
+    LLVMTypeRef key = u->sigs[type_index].key;
     uint32_t i = hash_ptr(key) & map->mask;
     while (map->keys[i] && map->keys[i] != key)
         i = (i + 1) & map->mask;

@@ -909,6 +909,22 @@ static bool check_call(validator *v, const wasm_functype *ft)
     return push_vals(v, ft->results, ft->result_count);
 }
 
+/* return_call, return_call_indirect: the callee's results become the function's, so they
+ * must be the same types; then, as return, the rest of the block is unreachable. */
+static bool check_return_call(validator *v, const char *what, const wasm_functype *ft)
+{
+    const wasm_functype *self = v->func_type;
+    if (!same_types(ft->results, ft->result_count, self->results, self->result_count))
+        return fail_instr(v,
+                          "type mismatch: %s to a function whose results differ from the "
+                          "caller's",
+                          what);
+    if (!pop_vals(v, ft->params, ft->param_count))
+        return false;
+    mark_unreachable(v);
+    return true;
+}
+
 /* "unknown table 3": an index immediate outside its index space. */
 static bool check_index(validator *v, uint32_t index, uint32_t count, const char *space)
 {
@@ -1176,16 +1192,26 @@ static bool check_special(validator *v, const wasm_instr *ins)
         if (ins->u.index >= m->func_count)
             return fail_instr(v, "unknown function %u", ins->u.index);
         return check_call(v, func_type_of(v, ins->u.index));
-    case WASM_OP_CALL_INDIRECT: {
+    case WASM_OP_RETURN_CALL:
+        if (ins->u.index >= m->func_count)
+            return fail_instr(v, "unknown function %u", ins->u.index);
+        return check_return_call(v, "return_call", func_type_of(v, ins->u.index));
+    case WASM_OP_CALL_INDIRECT:
+    case WASM_OP_RETURN_CALL_INDIRECT: {
+        const char *what = wasm_ops[ins->op].name;
         uint32_t table = ins->u.call_indirect.table, type = ins->u.call_indirect.type_index;
         if (!check_table_index(v, table))
             return false;
         if (m->tables[table].type.elem != WASM_VT_FUNCREF)
-            return fail_instr(v, "type mismatch: call_indirect through %s table %u",
+            return fail_instr(v, "type mismatch: %s through %s table %u", what,
                               wasm_valtype_name(m->tables[table].type.elem), table);
         if (type >= m->type_count)
             return fail_instr(v, "unknown type %u", type);
-        return pop_val(v, table_at(m, table), NULL) && check_call(v, &m->types[type]);
+        if (!pop_val(v, table_at(m, table), NULL))
+            return false;
+        if (ins->op == WASM_OP_RETURN_CALL_INDIRECT)
+            return check_return_call(v, what, &m->types[type]);
+        return check_call(v, &m->types[type]);
     }
     case WASM_OP_DROP:
         return pop_val(v, WASM_VT_UNKNOWN, NULL);

@@ -220,8 +220,8 @@ static void test_multi3_idiom(void **state)
     (void)state;
     char *ir = ir_of("multi3.wasm", 0, NULL);
     assert_int_equal(count(ir, " = mul i128 "), 6);
-    assert_int_equal(count(ir, "call void @multi3_f0("), 0);
-    assert_int_equal(count(ir, "call void @multi3_f1("), 1);
+    assert_int_equal(count(ir, "call tailcc void @multi3_f0("), 0);
+    assert_int_equal(count(ir, "call tailcc void @multi3_f1("), 1);
     char *f0 = function_text(ir, "multi3_f0");
     assert_non_null(strstr(f0, " = mul i128 "));
     assert_null(strstr(f0, "llvm.stacksave"));

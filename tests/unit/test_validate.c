@@ -609,6 +609,66 @@ static void test_validate_tables(void **state)
                    "funcref");
 }
 
+/* return_call / return_call_indirect (0x12, 0x13): the callee's results must be exactly the
+ * caller's; the rest of the block is unreachable, as after return. */
+static void test_validate_return_call(void **state)
+{
+    (void)state;
+    wmod w;
+    /* Two types: 0 [] -> [i32] (function 0), 1 [] -> [i64] (function 1). */
+    static const uint8_t types[] = {0x02, 0x60, 0x00, 0x01, I32, 0x60, 0x00, 0x01, I64};
+    /* function 0 (-> i32): return_call 0, then nothing: valid (unreachable after it). */
+    begin(&w);
+    one_func_header(&w, 1, I32);
+    CODE1(&w, 0x00, 0x12, 0x00, END);
+    expect_valid(&w);
+    /* ... a drop after it takes from the polymorphic stack; an i64 left for the end is wrong. */
+    begin(&w);
+    one_func_header(&w, 1, I32);
+    CODE1(&w, 0x00, 0x12, 0x00, DROP, END);
+    expect_valid(&w);
+    begin(&w);
+    one_func_header(&w, 1, I32);
+    CODE1(&w, 0x00, 0x12, 0x00, 0x42, 0x00, END);
+    expect_invalid(&w, AT(&w, 0, 5), 0, "type mismatch: end expects i32 but got i64");
+    /* function 0 (-> i32) return_calls function 1 (-> i64) */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x02, 0x00, 0x01);
+    add_code(&w, 2,
+             (const wbytes[]){{BYTES(0x00, 0x12, 0x01, END)}, {BYTES(0x00, 0x42, 0x00, END)}});
+    expect_invalid(&w, AT(&w, 0, 1), 0,
+                   "type mismatch: return_call to a function whose results differ from the "
+                   "caller's");
+    /* function 0 return_call_indirects type 1 through table 0 */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x00);
+    SECTION(&w, 4, 0x01, FUNCREF, 0x00, 0x01);
+    CODE1(&w, 0x00, I32_CONST, 0, 0x13, 0x01, 0x00, END);
+    expect_invalid(&w, AT(&w, 0, 3), 0,
+                   "type mismatch: return_call_indirect to a function whose results differ");
+    /* ... type 0 is fine; through an externref table it is not */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x00);
+    SECTION(&w, 4, 0x01, FUNCREF, 0x00, 0x01);
+    CODE1(&w, 0x00, I32_CONST, 0, 0x13, 0x00, 0x00, END);
+    expect_valid(&w);
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x00);
+    SECTION(&w, 4, 0x01, EXTERNREF, 0x00, 0x01);
+    CODE1(&w, 0x00, I32_CONST, 0, 0x13, 0x00, 0x00, END);
+    expect_invalid(&w, AT(&w, 0, 3), 0,
+                   "type mismatch: return_call_indirect through externref table 0");
+    /* return_call of an unknown function */
+    begin(&w);
+    one_func_header(&w, 0, 0);
+    CODE1(&w, 0x00, 0x12, 0x05, END);
+    expect_invalid(&w, AT(&w, 0, 1), 0, "unknown function 5");
+}
+
 static void test_validate_ref_func_declaration(void **state)
 {
     (void)state;
@@ -1283,6 +1343,7 @@ int main(void)
         cmocka_unit_test(test_validate_lane_index),
         cmocka_unit_test(test_validate_bulk_memory),
         cmocka_unit_test(test_validate_tables),
+        cmocka_unit_test(test_validate_return_call),
         cmocka_unit_test(test_validate_ref_func_declaration),
         cmocka_unit_test(test_validate_const_exprs),
         cmocka_unit_test(test_validate_wasm3_features),

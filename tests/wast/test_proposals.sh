@@ -121,8 +121,8 @@ proposals/relaxed-simd/i8x16_relaxed_swizzle 3.0  6 passed, 0 failed, 0 skipped
 proposals/relaxed-simd/relaxed_laneselect    3.0  12 passed, 0 failed, 0 skipped
 proposals/relaxed-simd/relaxed_madd_nmadd    3.0  19 passed, 0 failed, 0 skipped
 proposals/relaxed-simd/relaxed_min_max       3.0  25 passed, 0 failed, 0 skipped
-proposals/tail-call/return_call              3.0  0 passed, 0 failed, 44 skipped
-proposals/tail-call/return_call_indirect     3.0  12 passed, 0 failed, 63 skipped
+proposals/tail-call/return_call              3.0  44 passed, 0 failed, 0 skipped
+proposals/tail-call/return_call_indirect     3.0  75 passed, 0 failed, 0 skipped
 proposals/threads/atomic                     3.0  0 passed, 0 failed, 297 skipped
 proposals/threads/exports                    3.0  82 passed, 0 failed, 6 skipped
 proposals/threads/imports                    2.0  145 passed, 3 failed, 2 skipped

@@ -72,10 +72,10 @@
 ;; not judged. Two memories (multi-memory) and a type mismatch: Wasm 2.0's verdict, "multiple
 ;; memories", is not the error the script is about.
 (assert_invalid (module (memory 1) (memory 1) (func (result i32) (i64.const 0))) "type mismatch")
-;; return_call (tail-call), as bytes: the decoder stops there.
+;; call_ref (function-references), as bytes: the decoder stops there.
 (assert_invalid
   (module binary "\00asm\01\00\00\00" "\01\05\01\60\00\01\7f" "\03\02\01\00"
-                 "\0a\06\01\04\00\12\00\0b")
+                 "\0a\06\01\04\00\14\00\0b")
   "type mismatch")
 ;; Where the script asks for 2.0's verdict, it is given.
 (assert_invalid (module (memory 1) (memory 1)) "multiple memories")

@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 2u
+#define KILN_ABI_VERSION 3u
 
 /* Pointer-sized values in a fixed 8-byte slot (see above). */
 typedef union kiln_ptr64 {
@@ -329,6 +329,12 @@ __attribute__((noreturn)) void kiln_trap_raise(kiln_vmctx *vmctx, uint32_t trap)
  * converts the 16-byte-per-value array to kiln_val, calls the host, converts the results
  * back, and raises the host's trap if it returned one. */
 void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t *args_results);
+
+/* riscv64 and 32-bit ARM (docs/abi.md, "Functions"): `kiln_spill_area`, an array of this
+ * many bytes (thread-local; a plain array on bare metal) that holds the parameters of a Wasm
+ * call that do not fit the argument registers: written by the caller, read by the callee at
+ * its entry, so that every call -- and so every tail call -- passes arguments in registers. */
+#define KILN_SPILL_AREA_SIZE 16384u
 
 /* Memory indices count imports. Addresses and lengths are u64 for every memory (generated
  * code zero-extends a 32-bit memory's operands). */
