@@ -8,7 +8,8 @@
  * deadline, returns KILN_TRAP_INTERRUPTED within 1 ms of the request, 1,000 times in a row
  * each, counted in the running thread's CPU time (on a loaded machine the thread may wait for
  * a CPU for many milliseconds, which says nothing about Kiln; wall times are reported too);
- * that a recursion without any loop stops too; that the instance computes normally
+ * that a recursion without any loop stops too, and so does an endless cycle of tail calls
+ * (constant stack, no loop in the Wasm); that the instance computes normally
  * afterwards; that a request made while no call runs stops the next call, and a cancelled one
  * does not; deadlines through manual epochs and through the ticker thread; a request from a
  * signal handler; a host import that waits for the stop; and that a module without checks
@@ -39,11 +40,12 @@ typedef struct variant {
     kiln_trap (*fib)(kiln_instance *, int32_t, int32_t *);
     kiln_trap (*count)(kiln_instance *, int32_t, int32_t *);
     kiln_trap (*sleep_on)(kiln_instance *);
+    kiln_trap (*tail_spin)(kiln_instance *);
 } variant;
 
 static const variant variants[] = {
-    {"signal mode", &intr_module, intr_spin, intr_fib, intr_count, intr_sleep__on},
-    {"full mode", &full_module, full_spin, full_fib, full_count, full_sleep__on},
+    {"signal mode", &intr_module, intr_spin, intr_fib, intr_count, intr_sleep__on, intr_tail__spin},
+    {"full mode", &full_module, full_spin, full_fib, full_count, full_sleep__on, full_tail__spin},
 };
 static const variant *cur; /* the one under test */
 
@@ -132,6 +134,11 @@ static kiln_trap call_fib(kiln_instance *inst)
     return cur->fib(inst, 45, &r);
 }
 
+static kiln_trap call_tail_spin(kiln_instance *inst)
+{
+    return cur->tail_spin(inst);
+}
+
 static kiln_trap call_sleep_on(kiln_instance *inst)
 {
     return cur->sleep_on(inst);
@@ -202,6 +209,20 @@ static void test_recursion(requester *r)
     CHECK_MSG(ns <= MAX_LATENCY_NS, "%s: fib stopped %.1f us of CPU time after the request",
               cur->name, ns / 1e3);
     expect_count(r->inst, 1000, "an interrupted recursion");
+}
+
+/* Tail calls that never end: a jump each, no frame, no loop in the Wasm (in full mode the
+ * entry check of a function that calls, in signal mode the signal). */
+static void test_tail_cycle(requester *r)
+{
+    kiln_trap t;
+    uint64_t wall;
+    r->delay_ns = 5000000;
+    uint64_t ns = interrupted(r, call_tail_spin, &t, &wall);
+    CHECK_MSG(t == KILN_TRAP_INTERRUPTED, "%s: tail_spin: %s", cur->name, kiln_trap_message(t));
+    CHECK_MSG(ns <= MAX_LATENCY_NS, "%s: tail_spin stopped %.1f us of CPU time after the request",
+              cur->name, ns / 1e3);
+    expect_count(r->inst, 1000, "an interrupted cycle of tail calls");
 }
 
 /* A host import waiting for the stop, as WASI's poll_oneoff does. */
@@ -363,6 +384,7 @@ int main(void)
         test_latency(&r, 0);
         test_latency(&r, 1);
         test_recursion(&r);
+        test_tail_cycle(&r);
         test_host_wait(&r);
         __atomic_store_n(&r.quit, 1, __ATOMIC_RELEASE);
         pthread_join(r.thread, NULL);
