@@ -39,6 +39,9 @@ bool cli_option_value(int argc, char **argv, int *i, const char *name, const cha
                       bool *missing);
 /* "signal", "full" or "none" (--interrupt-checks); false for anything else. */
 bool cli_interrupt_mode(const char *name, kiln_interrupt_mode *out);
+/* --disable-FEATURE: false if arg is another option; else adds FEATURE's KILN_FEAT_* bit to
+ * *bits, or sets *status to a usage error of cmd for an unknown feature. */
+bool cli_disable_option(const char *cmd, const char *arg, uint32_t *bits, int *status);
 /* A duration: a decimal number (fractions allowed) and a unit, ns, us, ms, s, m or h (none:
  * seconds), as nanoseconds. False for anything else or more than 2^64 ns. */
 bool cli_duration(const char *text, uint64_t *out_ns);
@@ -220,6 +223,7 @@ typedef struct cli_app_opts {
     bool relaxed_dead_loads;        /* --relaxed-dead-loads */
     bool no_address_facts;          /* --no-address-facts */
     kiln_interrupt_mode interrupts; /* --interrupt-checks, --no-interrupt-checks */
+    uint32_t disabled_features;     /* --disable-FEATURE (KILN_FEAT_* bits) */
     uint64_t timeout_ns;            /* --timeout; 0 = none */
     const char *triple, *cpu;
     char *owned[CLI_MAX_DIRS + CLI_MAX_ENVS]; /* strings split or built here */

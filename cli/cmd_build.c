@@ -58,6 +58,7 @@ const char cli_build_help[] =
     "  --interrupt-checks MODE  signal (default), full or none: how running calls can be\n"
     "                       stopped (as kiln compile; none: no --timeout)\n"
     "  --no-interrupt-checks  the same as --interrupt-checks none\n"
+    "  --disable-FEATURE    refuse the module if it uses FEATURE (as kiln compile)\n"
     "  --target TRIPLE      target triple of the module's code (default: the host's)\n"
     "  --cpu NAME           target CPU (default: generic; 'native' = this machine's)\n"
     "  --dynamic            link the C library dynamically (default: a static executable)\n"
@@ -179,6 +180,9 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
             o->no_address_facts = true;
         } else if (strcmp(arg, "--no-interrupt-checks") == 0) {
             o->interrupts = KILN_INTERRUPT_NONE;
+        } else if (cli_disable_option(o->cmd, arg, &o->disabled_features, &st)) {
+            if (st != CLI_EXIT_OK)
+                return st;
         } else if (cli_option_value(argc, argv, &i, "--interrupt-checks", &v, &missing)) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
@@ -323,6 +327,7 @@ int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir)
     co.relaxed_dead_loads = o->relaxed_dead_loads;
     co.no_address_facts = o->no_address_facts;
     co.interrupts = o->interrupts;
+    co.disabled_features = o->disabled_features;
     co.triple = o->triple;
     co.cpu = o->cpu;
     kiln_diag d;

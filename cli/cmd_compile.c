@@ -17,7 +17,7 @@ const char cli_compile_help[] =
     "Usage: kiln compile FILE.wasm [-o OUT] [--header OUT.h] [--prefix NAME] [-O0..-O3]\n"
     "                    [--target TRIPLE] [--cpu NAME] [--emit obj|asm|llvm] [--bounds-checks]\n"
     "                    [--interrupt-checks signal|full|none]\n"
-    "                    [-j N] [--partition-size BYTES]\n"
+    "                    [-j N] [--partition-size BYTES] [--disable-FEATURE...]\n"
     "\n"
     "Compile a WebAssembly module to a relocatable object that links with libkiln_runtime,\n"
     "and optionally a C header to call its exports. FILE is a binary module or module text\n"
@@ -47,6 +47,10 @@ const char cli_compile_help[] =
     "                    in loops that call, a signal stops the rest), full (checks in every\n"
     "                    loop; the default for targets without an OS) or none (trusted code)\n"
     "  --no-interrupt-checks  the same as --interrupt-checks none\n"
+    "  --disable-FEATURE refuse modules that use FEATURE, a compiled WebAssembly 3.0 feature\n"
+    "                    (all are on by default): tail-call, multi-memory, memory64,\n"
+    "                    extended-const, relaxed-simd, wide-arithmetic; the module is\n"
+    "                    'unsupported' at the first use (docs/limits.md)\n"
     "  -j N, --jobs N    threads compiling a large module's parts (default: the number of\n"
     "                    online cores); the output is the same for every N\n"
     "  --partition-size BYTES\n"
@@ -98,6 +102,7 @@ int cli_compile(int argc, char **argv)
     const char *input = NULL, *output = NULL, *emit = NULL, *jobs = NULL, *part_size = NULL;
     const char *interrupts = NULL;
     bool only_files = false;
+    int status = CLI_EXIT_OK;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         bool missing = false;
@@ -131,6 +136,9 @@ int cli_compile(int argc, char **argv)
             o.no_address_facts = true;
         } else if (strcmp(arg, "--no-interrupt-checks") == 0) {
             o.interrupts = KILN_INTERRUPT_NONE;
+        } else if (cli_disable_option("compile", arg, &o.disabled_features, &status)) {
+            if (status != CLI_EXIT_OK)
+                return status;
         } else if (cli_option_value(argc, argv, &i, "--header", &o.header_path, &missing) ||
                    cli_option_value(argc, argv, &i, "--prefix", &o.prefix, &missing) ||
                    cli_option_value(argc, argv, &i, "--target", &o.triple, &missing) ||
@@ -191,7 +199,6 @@ int cli_compile(int argc, char **argv)
         cli_print_diag(stderr, &d, input);
         return CLI_EXIT_FAIL;
     }
-    int status = CLI_EXIT_OK;
     if (to_stdout) {
         if (fwrite(res.output, 1, res.output_size, stdout) != res.output_size)
             status = CLI_EXIT_FAIL;

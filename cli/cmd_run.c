@@ -57,6 +57,7 @@ const char cli_run_help[] =
     "  --interrupt-checks MODE  signal (default), full or none: how running calls can be\n"
     "                       stopped (as kiln compile; none: no --timeout)\n"
     "  --no-interrupt-checks  the same as --interrupt-checks none\n"
+    "  --disable-FEATURE    refuse the module if it uses FEATURE (as kiln compile)\n"
     "  -h, --help           show this help\n"
     "\n"
     "Compiled modules are cached in $XDG_CACHE_HOME/kiln (default ~/.cache/kiln).\n"
@@ -184,6 +185,10 @@ static void hash_options(hash128 *h, const cli_app_opts *o)
         hash_string(h, "--no-address-facts");
     snprintf(opt, sizeof opt, "--interrupt-checks %d", (int)o->interrupts);
     hash_string(h, opt);
+    if (o->disabled_features) {
+        snprintf(opt, sizeof opt, "--disable %#x", (unsigned)o->disabled_features);
+        hash_string(h, opt);
+    }
     /* --cpu native: the key holds what "native" means on this machine, so a cache shared by
      * machines with other CPUs (a home directory on NFS) never hands one the other's code. */
     hash_string(h, "--cpu");

@@ -94,6 +94,21 @@ bool cli_duration(const char *text, uint64_t *out_ns)
     return false;
 }
 
+bool cli_disable_option(const char *cmd, const char *arg, uint32_t *bits, int *status)
+{
+    static const char prefix[] = "--disable-";
+    if (strncmp(arg, prefix, sizeof prefix - 1) != 0)
+        return false;
+    uint32_t bit;
+    *status = CLI_EXIT_OK;
+    if (kiln_feature_bit(arg + sizeof prefix - 1, &bit))
+        *bits |= bit;
+    else
+        *status = cli_usage_error(cmd, "unknown feature in '%s' (features: %s)", arg,
+                                  kiln_feature_names());
+    return true;
+}
+
 bool cli_interrupt_mode(const char *name, kiln_interrupt_mode *out)
 {
     static const struct {

@@ -338,6 +338,8 @@ static bool compile_unchecked(const kiln_compile_options *o, kiln_compile_result
     bool ok = kiln_decode(&m, bytes, size, o->alloc, d);
     if (ok)
         ok = kiln_validate_to_compile(&m, o->alloc, d);
+    if (ok)
+        ok = kiln_check_features(&m, o->disabled_features, o->alloc, d);
     if (!ok && converted) /* the failing instruction's line:column in the text */
         kiln_wat_locate(o->input ? o->input : owned.data, o->input ? o->input_size : owned.size, d);
     if (ok)

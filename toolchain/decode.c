@@ -909,6 +909,7 @@ static bool alloc_tables(dec_ctx *c, uint32_t defined)
             continue;
         m->tables[k].type = m->imports[i].u.table;
         m->tables[k].imported = true;
+        m->tables[k].offset = m->imports[i].offset;
         k++;
     }
     return true;
@@ -927,6 +928,7 @@ static bool alloc_memories(dec_ctx *c, uint32_t defined)
             continue;
         m->memories[k].type = m->imports[i].u.memory;
         m->memories[k].imported = true;
+        m->memories[k].offset = m->imports[i].offset;
         k++;
     }
     return true;
@@ -1104,6 +1106,7 @@ static bool read_table_section(dec_ctx *c, kiln_reader *r)
         return false;
     for (uint32_t i = 0; i < n; i++) {
         KILN_ASSERT(i < cap);
+        m->tables[m->table_import_count + i].offset = rd_offset(r);
         if (!read_table(c, r, &m->tables[m->table_import_count + i].type))
             return false;
     }
@@ -1126,6 +1129,7 @@ static bool read_memory_section(dec_ctx *c, kiln_reader *r)
         return false;
     for (uint32_t i = 0; i < n; i++) {
         KILN_ASSERT(i < cap);
+        m->memories[m->memory_import_count + i].offset = rd_offset(r);
         if (!read_limits(r, &m->memories[m->memory_import_count + i].type.limits, "memory"))
             return false;
     }

@@ -55,9 +55,9 @@ typedef enum kiln_err {
 #define KILN_NO_OFFSET SIZE_MAX
 #define KILN_NO_FUNC   UINT32_MAX
 
-/* The WebAssembly 3.0 features Kiln recognises but does not compile. Their names are the
- * proposals' (and the future --disable-FEATURE options'); modules using them are rejected with
- * KILN_ERR_UNSUPPORTED "unsupported feature: NAME (what was met)". */
+/* The WebAssembly 3.0 features Kiln recognises. Their names are the proposals' and those of
+ * `kiln compile --disable-NAME`; modules using one Kiln does not compile (or one disabled)
+ * are rejected with KILN_ERR_UNSUPPORTED "unsupported feature: NAME (what was met)". */
 #define KILN_FEATURE_GC                  "gc"
 #define KILN_FEATURE_EXCEPTIONS          "exceptions"
 #define KILN_FEATURE_TAIL_CALL           "tail-call"
@@ -69,6 +69,18 @@ typedef enum kiln_err {
 #define KILN_FEATURE_THREADS             "threads"
 #define KILN_FEATURE_CUSTOM_PAGE_SIZES   "custom-page-sizes"
 #define KILN_FEATURE_WIDE_ARITHMETIC     "wide-arithmetic"
+
+/* kiln_compile_options.disabled_features: the compiled features a module may be refused
+ * for (features.c). KILN_FEAT_NOT_COMPILED stands for the ones Kiln rejects anyway. */
+enum {
+    KILN_FEAT_TAIL_CALL = 1u << 0,
+    KILN_FEAT_MULTI_MEMORY = 1u << 1,
+    KILN_FEAT_MEMORY64 = 1u << 2,
+    KILN_FEAT_EXTENDED_CONST = 1u << 3,
+    KILN_FEAT_RELAXED_SIMD = 1u << 4,
+    KILN_FEAT_WIDE_ARITHMETIC = 1u << 5,
+    KILN_FEAT_NOT_COMPILED = 1u << 31,
+};
 
 typedef struct kiln_diag {
     kiln_err code;
@@ -367,11 +379,13 @@ typedef struct wasm_func {
 typedef struct wasm_table {
     wasm_tabletype type;
     bool imported;
+    size_t offset; /* of its type in the table section, or of its import entry */
 } wasm_table;
 
 typedef struct wasm_memory {
     wasm_memtype type;
     bool imported;
+    size_t offset; /* of its type in the memory section, or of its import entry */
 } wasm_memory;
 
 typedef struct wasm_global {
@@ -707,6 +721,8 @@ typedef struct kiln_compile_options {
     kiln_interrupt_mode interrupts; /* default AUTO: running calls can be stopped */
     bool verify; /* LLVMVerifyModule after lowering; also on in debug builds and when the
                     environment has KILN_VERIFY=1 */
+    uint32_t disabled_features;  /* KILN_FEAT_* bits: a module using one is refused as
+                                    unsupported (--disable-NAME; features.c) */
     const kiln_allocator *alloc; /* for the module and the lowering's arenas; NULL = libc */
 } kiln_compile_options;
 
@@ -716,6 +732,16 @@ typedef struct kiln_compile_result {
     char *header; /* NUL-terminated (malloc), if want_header */
     size_t header_size;
 } kiln_compile_result;
+
+/* features.c: the KILN_FEAT_* bit of a feature name; false for an unknown name. */
+bool kiln_feature_bit(const char *name, uint32_t *bit);
+/* The names kiln_feature_bit knows, for messages. */
+const char *kiln_feature_names(void);
+/* The first use in m (decoded and validated) of a feature in disabled (KILN_FEAT_* bits):
+ * KILN_ERR_UNSUPPORTED "unsupported feature: NAME (what): disabled by --disable-NAME" at its
+ * byte, d->feature set. True when there is none. */
+bool kiln_check_features(const wasm_module *m, uint32_t disabled, const kiln_allocator *alloc,
+                         kiln_diag *d);
 
 /* Defaults: -O2, an object for the host, generic CPU, prefix from the file name. */
 void kiln_compile_options_init(kiln_compile_options *o);

@@ -49,6 +49,29 @@ expect 1 "^bad.wasm:0x[0-9a-f]*: error: type mismatch: .* (in function 0)$" \
 # SIMD compiles (it used to be the example of a compile error).
 expect 0 "" "$KILN" simd.wasm -o simd.o --header simd.h
 [ -s simd.o ] && [ -s simd.h ] || fail "simd.wasm: no simd.o or simd.h"
+# --disable-FEATURE: the first use of a compiled 3.0 feature is refused as unsupported, at
+# its byte (checked against the bytes: return_call's 0x12 at 0x17, the second memory's limits
+# at 0xd, i64.mul's 0x7e at 0x11); the other features and those never compiled change nothing.
+printf '(module (func $f (return_call $f)))' >tail.wat
+printf '(module (memory 1) (memory i64 1))' >mems.wat
+printf '(module (global i64 (i64.mul (i64.const 2) (i64.const 3))))' >ext.wat
+"$WAT2WASM" --enable-tail-call tail.wat -o tail.wasm || die "wat2wasm tail.wat"
+"$WAT2WASM" --enable-multi-memory --enable-memory64 mems.wat -o mems.wasm || die "wat2wasm mems.wat"
+"$WAT2WASM" --enable-extended-const ext.wat -o ext.wasm || die "wat2wasm ext.wat"
+expect 1 "^tail.wasm:0x17: error: unsupported feature: tail-call (return_call): disabled by --disable-tail-call (in function 0)$" \
+    "$KILN" tail.wasm -o tail.o --disable-tail-call
+[ ! -e tail.o ] || fail "a refused module left tail.o"
+expect 1 "^mems.wasm:0xd: error: unsupported feature: multi-memory (a second memory): disabled by --disable-multi-memory$" \
+    "$KILN" mems.wasm -o mems.o --disable-multi-memory
+expect 1 "^mems.wasm:0xd: error: unsupported feature: memory64 (a 64-bit memory): disabled by --disable-memory64$" \
+    "$KILN" mems.wasm -o mems.o --disable-memory64
+expect 1 "^ext.wasm:0x11: error: unsupported feature: extended-const (i64.mul): disabled by --disable-extended-const$" \
+    "$KILN" ext.wasm -o ext.o --disable-extended-const
+expect 1 "^tail.wat:1:19: error: unsupported feature: tail-call (return_call)" \
+    "$KILN" tail.wat -o tail.o --disable-tail-call
+expect 0 "" "$KILN" tail.wasm -o tail.o --disable-memory64 --disable-relaxed-simd --disable-gc
+expect 0 "" "$KILN" mems.wasm -o mems.o --disable-tail-call --disable-extended-const
+expect 2 "unknown feature in '--disable-bogus'" "$KILN" tail.wasm --disable-bogus
 expect 1 "^missing.wasm: error: cannot open file: No such file or directory$" "$KILN" missing.wasm
 expect 1 "^mod.wasm: error: unknown target: " "$KILN" mod.wasm --target nosuch-arch-linux
 

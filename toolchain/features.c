@@ -1,0 +1,160 @@
+/* features.c -- `kiln compile --disable-FEATURE`: rejecting a compiled Wasm 3.0 feature.
+ *
+ * Every feature is on by default, as in the 3.0 spec. A user who must not accept one (a
+ * runtime policy, a peer engine that lacks it) names it; kiln_check_features then walks a
+ * decoded and validated module and reports the first use of a disabled feature as
+ * KILN_ERR_UNSUPPORTED "unsupported feature: NAME (what): disabled by --disable-NAME", at the
+ * byte where it is met, with d->feature set, as the decoder does for the features Kiln does
+ * not compile. Uses, per feature:
+ *   tail-call         return_call, return_call_indirect
+ *   multi-memory      a second memory (imported or defined)
+ *   memory64          a memory or table with a 64-bit address type
+ *   extended-const    i32/i64 add, sub, mul in a constant expression
+ *   relaxed-simd      the 0xFD instructions 0x100-0x113
+ *   wide-arithmetic   i64.add128, i64.sub128, i64.mul_wide_s/u
+ * The features Kiln does not compile yet (gc, exceptions, function-references, threads,
+ * custom-page-sizes) are rejected whatever the options; disabling them is accepted and
+ * changes nothing.
+ */
+#include <string.h>
+
+#include "toolchain.h"
+
+static const struct {
+    const char *name;
+    uint32_t bit;
+} features[] = {
+    {KILN_FEATURE_TAIL_CALL, KILN_FEAT_TAIL_CALL},
+    {KILN_FEATURE_MULTI_MEMORY, KILN_FEAT_MULTI_MEMORY},
+    {KILN_FEATURE_MEMORY64, KILN_FEAT_MEMORY64},
+    {KILN_FEATURE_EXTENDED_CONST, KILN_FEAT_EXTENDED_CONST},
+    {KILN_FEATURE_RELAXED_SIMD, KILN_FEAT_RELAXED_SIMD},
+    {KILN_FEATURE_WIDE_ARITHMETIC, KILN_FEAT_WIDE_ARITHMETIC},
+    {KILN_FEATURE_GC, KILN_FEAT_NOT_COMPILED},
+    {KILN_FEATURE_EXCEPTIONS, KILN_FEAT_NOT_COMPILED},
+    {KILN_FEATURE_FUNCTION_REFERENCES, KILN_FEAT_NOT_COMPILED},
+    {KILN_FEATURE_THREADS, KILN_FEAT_NOT_COMPILED},
+    {KILN_FEATURE_CUSTOM_PAGE_SIZES, KILN_FEAT_NOT_COMPILED},
+};
+
+bool kiln_feature_bit(const char *name, uint32_t *bit)
+{
+    for (size_t i = 0; i < KILN_ARRAY_LEN(features); i++)
+        if (strcmp(features[i].name, name) == 0) {
+            *bit = features[i].bit;
+            return true;
+        }
+    return false;
+}
+
+const char *kiln_feature_names(void)
+{
+    return "tail-call, multi-memory, memory64, extended-const, relaxed-simd, wide-arithmetic "
+           "(and gc, exceptions, function-references, threads, custom-page-sizes, which Kiln "
+           "does not compile yet)";
+}
+
+static const char *name_of(uint32_t bit)
+{
+    for (size_t i = 0; i < KILN_ARRAY_LEN(features); i++)
+        if (features[i].bit == bit)
+            return features[i].name;
+    return "?";
+}
+
+static bool disabled_use(kiln_diag *d, uint32_t bit, size_t offset, uint32_t func, const char *what)
+{
+    const char *name = name_of(bit);
+    kiln_diag_set(d, KILN_ERR_UNSUPPORTED, offset,
+                  "unsupported feature: %s (%s): disabled by --disable-%s", name, what, name);
+    d->feature = name;
+    d->func_index = func;
+    return false;
+}
+
+/* The feature an instruction of a function body belongs to, if it is one that can be
+ * disabled; 0 otherwise. */
+static uint32_t instr_feature(const wasm_instr *ins)
+{
+    switch (ins->op) {
+    case WASM_OP_RETURN_CALL:
+    case WASM_OP_RETURN_CALL_INDIRECT:
+        return KILN_FEAT_TAIL_CALL;
+    case WASM_OP_I64_ADD128:
+    case WASM_OP_I64_SUB128:
+    case WASM_OP_I64_MUL_WIDE_S:
+    case WASM_OP_I64_MUL_WIDE_U:
+        return KILN_FEAT_WIDE_ARITHMETIC;
+    default:
+        break;
+    }
+    const wasm_opinfo *info = &wasm_ops[ins->op];
+    if (info->prefix == 0xFD && info->code >= 0x100 && info->code <= 0x113)
+        return KILN_FEAT_RELAXED_SIMD;
+    return 0;
+}
+
+/* Walks the instructions of e (a body when func != KILN_NO_FUNC, else a constant expression):
+ * the first one of a disabled feature fails. */
+static bool check_expr(const wasm_module *m, wasm_expr e, uint32_t func, uint32_t disabled,
+                       kiln_arena *scratch, kiln_diag *d)
+{
+    kiln_reader r;
+    wasm_expr_reader(&r, m, e, d); /* a body's range starts after its locals */
+    while (!rd_done(&r)) {
+        wasm_instr ins;
+        if (!dec_instr(&r, scratch, &ins))
+            return false;
+        uint32_t bit = instr_feature(&ins);
+        bool extended =
+            func == KILN_NO_FUNC &&
+            (ins.op == WASM_OP_I32_ADD || ins.op == WASM_OP_I32_SUB || ins.op == WASM_OP_I32_MUL ||
+             ins.op == WASM_OP_I64_ADD || ins.op == WASM_OP_I64_SUB || ins.op == WASM_OP_I64_MUL);
+        if (extended)
+            bit = KILN_FEAT_EXTENDED_CONST;
+        if (bit & disabled)
+            return disabled_use(d, bit, ins.offset, func, wasm_ops[ins.op].name);
+    }
+    kiln_arena_reset(scratch);
+    return true;
+}
+
+bool kiln_check_features(const wasm_module *m, uint32_t disabled, const kiln_allocator *alloc,
+                         kiln_diag *d)
+{
+    disabled &= ~(uint32_t)KILN_FEAT_NOT_COMPILED;
+    if (!disabled)
+        return true;
+    if ((disabled & KILN_FEAT_MULTI_MEMORY) && m->memory_count > 1)
+        return disabled_use(d, KILN_FEAT_MULTI_MEMORY, m->memories[1].offset, KILN_NO_FUNC,
+                            "a second memory");
+    if (disabled & KILN_FEAT_MEMORY64) {
+        for (uint32_t i = 0; i < m->memory_count; i++)
+            if (m->memories[i].type.limits.is64)
+                return disabled_use(d, KILN_FEAT_MEMORY64, m->memories[i].offset, KILN_NO_FUNC,
+                                    "a 64-bit memory");
+        for (uint32_t i = 0; i < m->table_count; i++)
+            if (m->tables[i].type.limits.is64)
+                return disabled_use(d, KILN_FEAT_MEMORY64, m->tables[i].offset, KILN_NO_FUNC,
+                                    "a 64-bit table");
+    }
+    kiln_arena scratch;
+    kiln_arena_init(&scratch, alloc);
+    bool ok = true;
+    for (uint32_t i = m->global_import_count; ok && i < m->global_count; i++)
+        ok = check_expr(m, m->globals[i].init, KILN_NO_FUNC, disabled, &scratch, d);
+    for (uint32_t i = 0; ok && i < m->elem_count; i++) {
+        const wasm_elem *e = &m->elems[i];
+        if (e->mode == WASM_SEG_ACTIVE)
+            ok = check_expr(m, e->offset_expr, KILN_NO_FUNC, disabled, &scratch, d);
+        for (uint32_t k = 0; ok && e->exprs && k < e->count; k++)
+            ok = check_expr(m, e->exprs[k], KILN_NO_FUNC, disabled, &scratch, d);
+    }
+    for (uint32_t i = 0; ok && i < m->data_seg_count; i++)
+        if (m->datas[i].mode == WASM_SEG_ACTIVE)
+            ok = check_expr(m, m->datas[i].offset_expr, KILN_NO_FUNC, disabled, &scratch, d);
+    for (uint32_t f = m->func_import_count; ok && f < m->func_count; f++)
+        ok = check_expr(m, m->funcs[f].body, f, disabled, &scratch, d);
+    kiln_arena_free(&scratch);
+    return ok;
+}
