@@ -6,15 +6,17 @@
 #   KILN_HOST_BUILD=dir     the native build whose kiln compiles the modules (default build/)
 #   KILN_HOST_KILN=path     use this host kiln instead (nothing is built natively)
 #   KILN_CROSS_BUILD=dir    the cross build directory (default build-cross-TARGET/)
-#   KILN_CROSS_SPEC=0       leave out the spec suite step
+#   KILN_CROSS_SPEC=0       leave out the spec suite steps
+#   KILN_CROSS_SPEC3=0      leave out the 3.0 suite step (spec3)
 #   KILN_CROSS_SPEC_MATCH=g only the spec scripts whose name matches the glob g (e.g. 'i32')
 #   KILN_CROSS_SIMD=0|1     leave out / run the simd_* scripts (default: run, every target)
 #
 # Steps: install what is missing (scripts/install-deps.sh, then the cross compiler's C library
 # and qemu-user), build the host kiln if needed, configure and build the runtime-only tree
 # for TARGET with cmake/toolchains/TRIPLE.cmake, run its ctest (runtime, wasi, traps and the
-# samples hello and wc, each under qemu), then the core spec suite under qemu. Every step
-# prints one result line; the exit status is 0 only if no step failed. Non-interactive.
+# samples hello and wc, each under qemu), then the 2.0 and 3.0 core spec suites under qemu.
+# Every step prints one result line; the exit status is 0 only if no step failed.
+# Non-interactive.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
@@ -119,27 +121,32 @@ else
     step_result ctest FAIL "$(grep -E '^[0-9]+% tests passed' "$log" || echo "see $log")"
 fi
 
-# ---- 5. the core spec suite under qemu ----
+# ---- 5. the spec suites under qemu ----
 # The host kiln compiles each script's modules for TRIPLE and links them into a directory
 # (`kiln wast X.wast --target TRIPLE --prepare-only --work DIR`); the kiln built for the target
 # (no code generator) runs the commands under qemu on what is there (`kiln wast DIR/X.json
-# --work DIR`). Without a target kiln, or a host kiln without --prepare-only, the step is
+# --work DIR`). Without a target kiln, or a host kiln without --prepare-only, the steps are
 # reported as skipped, never as passed. Two scripts run at a time (2 cores): under qemu most
 # of the time goes to setting up 8 GiB memory reservations (docs/cross.md).
-spec_one() { # WAST DIR -> DIR/result: "PASSED FAILED SKIPPED", or a reason; DIR/seconds
+# Step spec: the 2.0 core suite (core/). Step spec3 (--spec 3.0): the scripts of the 3.0 core
+# suite (core-3.0/, legacy/ included) and Kiln's own 3.0 scripts (tests/wast/tail_calls.wast:
+# real tail calls on every target); KILN_CROSS_SPEC3=0 leaves it out.
+spec_one() { # WAST DIR FLAGS... -> DIR/result: "PASSED FAILED SKIPPED", or a reason; DIR/seconds
     local wast=$1 dir=$2 name line flags=() start=$SECONDS
+    shift 2
     name=$(basename "$wast" .wast)
     [[ $target == armv7 ]] && flags=(--bounds-checks)
     # Generated code calls libgcc's helpers where the CPU has no instruction (armv7: 64-bit
     # division, float <-> 64-bit int): link the target's libgcc.a into the shared objects.
     [[ $target == armv7 && -n $libgcc ]] && flags+=(--link-lib "$libgcc")
     mkdir -p "$dir"
-    if ! "$host_kiln" wast "$wast" --target "$triple" "${flags[@]}" --prepare-only \
+    if ! "$host_kiln" wast "$wast" --target "$triple" "${flags[@]}" "$@" --prepare-only \
         --work "$dir" >"$dir/prepare.log" 2>&1; then
         echo "preparing failed (see $dir/prepare.log)" >"$dir/result"
         return
     fi
-    "$qemu" -L "$sysroot" "$cross_kiln" wast "$dir/$name.json" --work "$dir" >"$dir/run.log" 2>&1
+    "$qemu" -L "$sysroot" "$cross_kiln" wast "$dir/$name.json" "$@" --work "$dir" \
+        >"$dir/run.log" 2>&1
     line=$(tail -1 "$dir/run.log")
     if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
         echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]}" >"$dir/result"
@@ -149,36 +156,41 @@ spec_one() { # WAST DIR -> DIR/result: "PASSED FAILED SKIPPED", or a reason; DIR
     echo $((SECONDS - start)) >"$dir/seconds"
 }
 
-spec_step() {
+# Whether the spec steps can run at all; prints why not.
+spec_ready() {
     cross_kiln=$(cd "$cross_build" && pwd)/bin/kiln
-    if [[ ${KILN_CROSS_SPEC:-1} == 0 ]]; then
-        step_result spec skip "KILN_CROSS_SPEC=0"
-        return
-    fi
     if [[ ! -x $cross_kiln ]]; then
-        step_result spec skip "no $cross_kiln (the cross build has no kiln program)"
-        return
+        echo "no $cross_kiln (the cross build has no kiln program)"
+        return 1
     fi
     if ! "$host_kiln" help wast 2>/dev/null | grep -q -- '--prepare-only'; then
-        step_result spec skip "$host_kiln has no kiln wast --prepare-only (an older kiln)"
-        return
+        echo "$host_kiln has no kiln wast --prepare-only (an older kiln)"
+        return 1
     fi
-    local suite=${KILN_TESTSUITE:-$root/../shared/testsuite}
-    if ! compgen -G "$suite/core/*.wast" >/dev/null; then
-        step_result spec skip "no spec test suite at $suite (set KILN_TESTSUITE)"
-        return
-    fi
-    local work=$cross_build/spec passed=0 bad=0 skipped=0 scripts=0 running=0 wast name r
-    local start=$SECONDS
-    rm -rf "$work" && mkdir -p "$work"
     libgcc=$("$gnu-gcc" -print-libgcc-file-name 2>/dev/null)
     [[ -f $libgcc ]] || libgcc=
-    for wast in "$suite"/core/*.wast; do
+    return 0
+}
+
+# spec_run STEP WORK FLAGS -- WAST...: every script (two at a time), one result line.
+spec_run() {
+    local step=$1 work=$2 flags=() passed=0 bad=0 skipped=0 scripts=0 running=0 wast name r
+    local start=$SECONDS
+    shift 2
+    while [[ $1 != -- ]]; do
+        flags+=("$1")
+        shift
+    done
+    shift
+    rm -rf "$work" && mkdir -p "$work"
+    for wast in "$@"; do
         name=$(basename "$wast" .wast)
         [[ $name == simd_* && ${KILN_CROSS_SIMD:-$simd} == 0 ]] && continue
         # shellcheck disable=SC2053 # a glob on purpose
         [[ $name == ${KILN_CROSS_SPEC_MATCH:-*} ]] || continue
-        spec_one "$wast" "$work/$name" &
+        # Scripts of one name in two folders (core-3.0/ and legacy/) get their own directory.
+        [[ -e $work/$name ]] && name=$name.$(basename "$(dirname "$wast")")
+        spec_one "$wast" "$work/$name" "${flags[@]}" &
         running=$((running + 1))
         if ((running >= 2)); then
             wait -n
@@ -187,6 +199,7 @@ spec_step() {
     done
     wait
     for r in "$work"/*/result; do
+        [[ -e $r ]] || continue
         name=$(basename "$(dirname "$r")")
         scripts=$((scripts + 1))
         read -r p f s rest <"$r"
@@ -194,18 +207,44 @@ spec_step() {
             passed=$((passed + p)) bad=$((bad + f)) skipped=$((skipped + s))
             ((f > 0)) && grep FAIL "$work/$name/run.log" | head -20
         else
-            echo "test-cross: spec: $name: $(cat "$r")"
+            echo "test-cross: $step: $name: $(cat "$r")"
             bad=$((bad + 1))
         fi
     done
-    echo "test-cross: spec: slowest scripts (seconds):" \
+    echo "test-cross: $step: slowest scripts (seconds):" \
         "$(for r in "$work"/*/seconds; do echo "$(basename "$(dirname "$r")") $(cat "$r")"; done |
             sort -k2 -n -r | head -5 | tr '\n' ' ')"
     local status=ok
     [[ $bad != 0 ]] && status=FAIL
     ((scripts == 0)) && status=FAIL # a glob that matches nothing is not a pass
-    step_result spec "$status" \
+    step_result "$step" "$status" \
         "$scripts scripts: $passed passed, $bad failed, $skipped skipped ($((SECONDS - start)) s)"
+}
+
+spec_step() {
+    local suite=${KILN_TESTSUITE:-$root/../shared/testsuite} why
+    if [[ ${KILN_CROSS_SPEC:-1} == 0 ]]; then
+        step_result spec skip "KILN_CROSS_SPEC=0"
+        return
+    fi
+    if ! why=$(spec_ready); then
+        step_result spec skip "$why"
+        return
+    fi
+    spec_ready >/dev/null
+    if ! compgen -G "$suite/core/*.wast" >/dev/null; then
+        step_result spec skip "no spec test suite at $suite (set KILN_TESTSUITE)"
+    else
+        spec_run spec "$cross_build/spec" -- "$suite"/core/*.wast
+    fi
+    if [[ ${KILN_CROSS_SPEC3:-1} == 0 ]]; then
+        step_result spec3 skip "KILN_CROSS_SPEC3=0"
+    elif ! compgen -G "$suite/core-3.0/*.wast" >/dev/null; then
+        step_result spec3 skip "no 3.0 suite at $suite/core-3.0 (set KILN_TESTSUITE)"
+    else
+        spec_run spec3 "$cross_build/spec3" --spec 3.0 -- "$root"/tests/wast/tail_calls.wast \
+            "$suite"/core-3.0/*.wast "$suite"/core-3.0/legacy/*.wast
+    fi
 }
 spec_step
 
