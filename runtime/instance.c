@@ -165,7 +165,9 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
                                   "the importer was not compiled with --bounds-checks");
             if (mem->is64 != (im->limits.is64 != 0))
                 return incompatible(im, "memory address type");
-            if (!limits_match(mem->pub.size / KILN_WASM_PAGE, mem->has_max, mem->decl_max,
+            if (mem->page_log2 != kiln_desc_page_log2(&im->limits))
+                return incompatible(im, "memory page size");
+            if (!limits_match(mem->pub.size >> mem->page_log2, mem->has_max, mem->decl_max,
                               &im->limits))
                 return incompatible(im, "memory limits");
             inst->memories[im->index] = mem;
@@ -259,7 +261,10 @@ static kiln_status apply_limits(kiln_instance *inst, const kiln_instance_limits 
     const kiln_module_desc *m = inst->module;
     const kiln_memory_desc *memories = m->memories.p;
     for (uint32_t i = 0; limits->max_memory_pages != 0 && i < m->memory_count; i++) {
-        if (!memories[i].imported && memories[i].limits.min > limits->max_memory_pages) {
+        /* The limit counts 64 KiB pages; a memory of 1-byte pages is compared in bytes. */
+        const kiln_limits_desc *lim = &memories[i].limits;
+        if (!memories[i].imported && (lim->min << kiln_desc_page_log2(lim)) >
+                                         limits->max_memory_pages * (uint64_t)KILN_WASM_PAGE) {
             kiln_set_error("memory %u of %llu pages is over the instance's limit of %llu pages",
                            (unsigned)i, (unsigned long long)memories[i].limits.min,
                            (unsigned long long)limits->max_memory_pages);
@@ -286,8 +291,9 @@ static void lower_slot_limits(kiln_instance *inst, const kiln_instance_limits *l
     const kiln_memory_desc *memories = m->memories.p;
     for (uint32_t i = 0; limits->max_memory_pages != 0 && i < m->memory_count; i++) {
         kiln_memory_impl *mem = &inst->own_memories[i];
-        if (!memories[i].imported && mem->limit_pages > limits->max_memory_pages)
-            mem->limit_pages = limits->max_memory_pages;
+        uint64_t cap = kiln_cap_pages(limits->max_memory_pages, mem->page_log2);
+        if (!memories[i].imported && mem->limit_pages > cap)
+            mem->limit_pages = cap;
     }
     const kiln_table_desc *tables = m->tables.p;
     for (uint32_t i = 0; limits->max_table_elems != 0 && i < m->table_count; i++) {
@@ -328,7 +334,7 @@ static kiln_status create_tables_and_memories(kiln_instance *inst,
             slot->reservation = NULL;
         const kiln_limits_desc *lim = &memories[i].limits;
         kiln_status s = kiln_memory_setup(&inst->own_memories[i], lim->min, lim->has_max, lim->max,
-                                          memory_pages, guarded, cached);
+                                          memory_pages, kiln_desc_page_log2(lim), guarded, cached);
         if (s != KILN_STATUS_OK) {
             /* Limit errors come before the reservation is touched; a failed commit
              * released it. */

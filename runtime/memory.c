@@ -20,28 +20,30 @@
 
 #include "runtime_impl.h"
 
-uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages)
+uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, unsigned page_log2)
 {
-    uint64_t limit = has_max ? max : KILN_MAX_PAGES;
-    if (limit > cap_pages)
-        limit = cap_pages;
+    uint64_t limit = has_max ? max : kiln_max_pages(page_log2);
+    uint64_t cap = kiln_cap_pages(cap_pages, page_log2);
+    if (limit > cap)
+        limit = cap;
     return limit;
 }
 
 kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t cap_pages,
-                              uint64_t *out_limit)
+                              unsigned page_log2, uint64_t *out_limit)
 {
-    /* A 64-bit memory may declare a maximum up to 2^48 pages; it grows to KILN_MAX_PAGES. */
-    if (has_max && (max < min || max > KILN_MAX_PAGES64)) {
+    /* A 64-bit memory may declare a maximum up to 2^64 bytes; it grows to 4 GiB. */
+    uint64_t declarable = page_log2 == 16 ? KILN_MAX_PAGES64 : UINT64_MAX;
+    if ((page_log2 != 16 && page_log2 != 0) || (has_max && (max < min || max > declarable))) {
         kiln_set_error("invalid memory limits");
         return KILN_STATUS_ARG;
     }
-    if (min > KILN_MAX_PAGES) {
-        kiln_set_error("memory of %llu pages: Kiln's memories hold at most %u pages (4 GiB)",
-                       (unsigned long long)min, (unsigned)KILN_MAX_PAGES);
+    if (min > kiln_max_pages(page_log2)) {
+        kiln_set_error("memory of %llu pages of %llu bytes: Kiln's memories hold at most 4 GiB",
+                       (unsigned long long)min, (unsigned long long)1 << page_log2);
         return KILN_STATUS_ARG;
     }
-    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages);
+    uint64_t limit = kiln_memory_limit(has_max, max, cap_pages, page_log2);
     if (min > limit) {
         kiln_set_error("memory of %llu pages is over the limit of %llu pages",
                        (unsigned long long)min, (unsigned long long)limit);
@@ -71,20 +73,23 @@ size_t kiln_checked_reserve_max = SIZE_MAX; /* the firmware's allocator: no movi
 size_t kiln_checked_reserve_max = sizeof(size_t) >= 8 ? SIZE_MAX : (size_t)16u << 20;
 #endif
 
-uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages)
+uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages, unsigned page_log2)
 {
-    uint64_t limit = limit_pages * KILN_WASM_PAGE;
+    uint64_t limit = limit_pages << page_log2;
     uint64_t bytes = limit;
     if (limit > kiln_checked_reserve_max) {
         uint64_t floor = (uint64_t)kiln_checked_reserve_max / KILN_WASM_PAGE * KILN_WASM_PAGE;
-        bytes = min_pages * KILN_WASM_PAGE;
+        bytes = min_pages << page_log2;
         if (bytes < floor)
             bytes = floor;
         if (bytes == 0)
             bytes = KILN_WASM_PAGE < limit ? KILN_WASM_PAGE : limit;
     }
-    /* At least one OS page, so that a zero-page memory still has a distinct base. */
-    return bytes != 0 ? bytes : kiln_os_page_size();
+    /* Whole OS pages (1-byte pages reserve what they may reach, rounded up), at least one,
+     * so that a zero-page memory still has a distinct base. */
+    uint64_t os_page = kiln_os_page_size();
+    bytes = (bytes + os_page - 1) / os_page * os_page;
+    return bytes != 0 ? bytes : os_page;
 }
 
 /* An 8 GiB guard-page reservation registered with the signal handler: `cached` (a slot's,
@@ -116,14 +121,14 @@ static kiln_status reserve_guarded(kiln_memory_impl *m, void *cached)
 
 /* A bounds-checked memory's own reservation of kiln_checked_capacity bytes: no guard region,
  * not registered with the signal handler. */
-static kiln_status reserve_checked(kiln_memory_impl *m, uint64_t min, uint64_t limit)
+static kiln_status reserve_checked(kiln_memory_impl *m, uint64_t min, uint64_t limit,
+                                   unsigned page_log2)
 {
-    uint64_t bytes = kiln_checked_capacity(min, limit);
+    uint64_t bytes = kiln_checked_capacity(min, limit, page_log2);
     if (bytes > SIZE_MAX) {
-        kiln_set_error("a memory of %s%llu pages does not fit this host's address space; "
+        kiln_set_error("a memory of %s%llu bytes does not fit this host's address space; "
                        "give it a maximum or lower the pool's max_memory_pages",
-                       bytes == limit * KILN_WASM_PAGE ? "up to " : "",
-                       (unsigned long long)(bytes / KILN_WASM_PAGE));
+                       bytes >= limit << page_log2 ? "up to " : "", (unsigned long long)bytes);
         return KILN_STATUS_LIMIT;
     }
     void *base = kiln_os_reserve((size_t)bytes);
@@ -138,22 +143,23 @@ static kiln_status reserve_checked(kiln_memory_impl *m, uint64_t min, uint64_t l
 }
 
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                              uint64_t cap_pages, bool guarded, void *cached)
+                              uint64_t cap_pages, unsigned page_log2, bool guarded, void *cached)
 {
     memset(m, 0, sizeof *m);
     uint64_t limit;
-    kiln_status s = kiln_memory_check(min, has_max, max, cap_pages, &limit);
+    kiln_status s = kiln_memory_check(min, has_max, max, cap_pages, page_log2, &limit);
     if (s == KILN_STATUS_OK)
-        s = guarded ? reserve_guarded(m, cached) : reserve_checked(m, min, limit);
+        s = guarded ? reserve_guarded(m, cached) : reserve_checked(m, min, limit, page_log2);
     if (s != KILN_STATUS_OK)
         return s;
-    if (!kiln_os_commit(m->pub.base.p, (size_t)(min * KILN_WASM_PAGE))) {
+    if (!kiln_os_commit(m->pub.base.p, (size_t)(min << page_log2))) {
         kiln_memory_teardown(m, false); /* releases the reservation, cached or not */
         kiln_set_error("cannot commit %llu pages of linear memory", (unsigned long long)min);
         return KILN_STATUS_NOMEM;
     }
-    m->pub.size = min * KILN_WASM_PAGE;
-    m->pub.max_pages = has_max && max < KILN_MAX_PAGES ? max : KILN_MAX_PAGES;
+    m->pub.size = min << page_log2;
+    m->pub.max_pages = has_max && max < kiln_max_pages(page_log2) ? max : kiln_max_pages(page_log2);
+    m->page_log2 = (uint8_t)page_log2;
     m->limit_pages = limit;
     m->decl_max = max;
     m->has_max = has_max;
@@ -338,13 +344,16 @@ bool kiln_memory_reset(kiln_memory_impl *m, uint64_t min_bytes, const kiln_memor
  * and the slot kept for kiln_memory_reset. */
 static bool move_memory(kiln_memory_impl *m, uint64_t need)
 {
-    uint64_t limit = m->limit_pages * KILN_WASM_PAGE;
+    uint64_t limit = m->limit_pages << m->page_log2;
     uint64_t want = m->pub.reserved * 2;
     want = (want + KILN_WASM_PAGE - 1) / KILN_WASM_PAGE * KILN_WASM_PAGE;
     if (want < need)
         want = need;
     if (want > limit)
         want = limit;
+    uint64_t os_page = kiln_os_page_size(); /* 1-byte pages: whole OS pages */
+    want = (want + os_page - 1) / os_page * os_page;
+    need = (need + os_page - 1) / os_page * os_page;
     for (;;) {
         if (want <= SIZE_MAX) {
             void *p = kiln_os_move(m->pub.base.p, (size_t)m->pub.size, (size_t)m->pub.reserved,
@@ -369,19 +378,22 @@ static bool move_memory(kiln_memory_impl *m, uint64_t need)
 
 uint64_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages)
 {
-    uint64_t old = m->pub.size / KILN_WASM_PAGE;
+    unsigned log2 = m->page_log2;
+    uint64_t old = m->pub.size >> log2;
     if (delta_pages == 0)
         return old;
     if (delta_pages > m->limit_pages - old)
         return UINT64_MAX;
+    uint64_t bytes = (old + delta_pages) << log2;
     /* Guard-page reservations (8 GiB) always hold the limit; bounds-checked ones may not. */
-    if ((old + delta_pages) * KILN_WASM_PAGE > m->pub.reserved &&
-        !move_memory(m, (old + delta_pages) * KILN_WASM_PAGE))
+    if (bytes > m->pub.reserved && !move_memory(m, bytes))
         return UINT64_MAX;
+    /* From the OS page the old end is in (1-byte pages end anywhere). */
+    uint64_t from = m->pub.size / kiln_os_page_size() * kiln_os_page_size();
     char *base = m->pub.base.p;
-    if (!kiln_os_commit(base + m->pub.size, delta_pages * KILN_WASM_PAGE))
+    if (!kiln_os_commit(base + from, (size_t)(bytes - from)))
         return UINT64_MAX;
-    m->pub.size = (old + delta_pages) * KILN_WASM_PAGE;
+    m->pub.size = bytes;
     return old;
 }
 
@@ -393,7 +405,7 @@ static kiln_memory_impl *memory_of(kiln_vmctx *vmctx, uint32_t memory)
 KILN_API uint64_t kiln_memory_grow(kiln_vmctx *vmctx, uint32_t memory, uint64_t delta_pages)
 {
     kiln_memory_impl *m = memory_of(vmctx, memory);
-    uint64_t old = m->pub.size / KILN_WASM_PAGE;
+    uint64_t old = m->pub.size >> m->page_log2;
     /* The host's say comes after the limit (a growth over it fails without asking). */
     if (delta_pages != 0 && delta_pages <= m->limit_pages - old &&
         !kiln_grow_allowed(kiln_vm_instance(vmctx), KILN_GROW_MEMORY, memory, old,
@@ -472,7 +484,7 @@ static kiln_status memory_new(uint64_t min_pages, uint64_t max_pages, bool is64,
         return KILN_STATUS_NOMEM;
     bool has_max = max_pages != UINT64_MAX;
     /* A 32-bit host runs only bounds-checked modules: give them a memory they can import. */
-    s = kiln_memory_setup(m, min_pages, has_max, has_max ? max_pages : 0, KILN_MAX_PAGES,
+    s = kiln_memory_setup(m, min_pages, has_max, has_max ? max_pages : 0, KILN_MAX_PAGES, 16,
                           sizeof(size_t) >= 8, NULL);
     if (s != KILN_STATUS_OK) {
         free(m);

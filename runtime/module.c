@@ -17,6 +17,8 @@
  * (2^64 bytes) with 64-bit ones. Instantiation holds both to KILN_MAX_PAGES (memory.c). */
 static uint64_t memory_pages_max(const kiln_limits_desc *l)
 {
+    if (kiln_desc_page_log2(l) == 0) /* 1-byte pages (custom-page-sizes): 2^32 - 1, or any u64 */
+        return l->is64 ? UINT64_MAX : UINT32_MAX;
     return l->is64 ? KILN_MAX_PAGES64 : KILN_MAX_PAGES;
 }
 
@@ -253,6 +255,7 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
     }
     for (uint32_t i = 0; i < m->memory_count; i++) {
         if (memories[i].imported != (i < counts[KILN_KIND_MEMORY]) ||
+            memories[i].limits.one_byte_pages > 1 ||
             memories[i].limits.min > memory_pages_max(&memories[i].limits) ||
             (memories[i].limits.has_max &&
              (memories[i].limits.max < memories[i].limits.min ||

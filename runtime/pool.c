@@ -308,7 +308,7 @@ static kiln_status commit_slot(kiln_pool *pool, uint32_t slot)
         if (memories[i].imported)
             continue;
         char *base = slot_memory_base(mp, slot, i);
-        uint64_t bytes = memories[i].limits.min * KILN_WASM_PAGE;
+        uint64_t bytes = memories[i].limits.min << kiln_desc_page_log2(&memories[i].limits);
         size_t mapped = 0;
         if (i == 0 && image->file.fd >= 0 && kiln_os_image_map(&image->file, base))
             mapped = image->file.size;
@@ -370,10 +370,13 @@ static void fill_slot_records(const kiln_pool *pool, kiln_instance *inst, char *
         kiln_memory_impl *mem = &inst->own_memories[i];
         memset(mem, 0, sizeof *mem);
         mem->pub.base.p = slot_memory_base(mp, inst->slot, i);
-        mem->pub.size = lim->min * KILN_WASM_PAGE;
-        mem->pub.max_pages = lim->has_max && lim->max < KILN_MAX_PAGES ? lim->max : KILN_MAX_PAGES;
+        uint64_t most = kiln_max_pages(kiln_desc_page_log2(lim));
+        mem->pub.size = lim->min << kiln_desc_page_log2(lim);
+        mem->pub.max_pages = lim->has_max && lim->max < most ? lim->max : most;
         mem->pub.reserved = mp->mem_strides[i];
-        mem->limit_pages = kiln_memory_limit(lim->has_max, lim->max, cfg->max_memory_pages);
+        mem->page_log2 = kiln_desc_page_log2(lim);
+        mem->limit_pages = kiln_memory_limit(lim->has_max, lim->max, cfg->max_memory_pages,
+                                             kiln_desc_page_log2(lim));
         mem->decl_max = lim->max;
         mem->has_max = lim->has_max != 0;
         mem->is64 = lim->is64 != 0;
@@ -415,7 +418,8 @@ static bool reset_slot(kiln_pool *pool, kiln_instance *inst)
         if (memories[i].imported)
             continue;
         bool data = i == 0 && image->present && image->hi > image->lo;
-        ok &= kiln_memory_reset(&inst->own_memories[i], memories[i].limits.min * KILN_WASM_PAGE,
+        ok &= kiln_memory_reset(&inst->own_memories[i],
+                                memories[i].limits.min << kiln_desc_page_log2(&memories[i].limits),
                                 data ? image : NULL, data && slot->mapped, warm);
     }
     return ok;
@@ -526,8 +530,9 @@ static kiln_status check_limits(const kiln_pool *pool, const kiln_module_desc *m
             continue;
         const kiln_limits_desc *lim = &memories[i].limits;
         uint64_t limit;
-        kiln_status s = kiln_memory_check(lim->min, lim->has_max, lim->max,
-                                          pool->config.max_memory_pages, &limit);
+        kiln_status s =
+            kiln_memory_check(lim->min, lim->has_max, lim->max, pool->config.max_memory_pages,
+                              kiln_desc_page_log2(lim), &limit);
         if (s != KILN_STATUS_OK)
             return s;
     }
@@ -576,7 +581,9 @@ static kiln_status prepare_block_layout(kiln_module_pool *mp, const kiln_module_
 static kiln_status prepare_image(kiln_memory_image *image, const kiln_module_desc *m)
 {
     const kiln_memory_desc *memories = m->memories.p;
-    if (m->memory_count == 0 || memories[0].imported)
+    /* Memories of 1-byte pages end anywhere in an OS page: applied per instance. */
+    if (m->memory_count == 0 || memories[0].imported ||
+        kiln_desc_page_log2(&memories[0].limits) != 16)
         return KILN_STATUS_OK;
     uint64_t min_bytes = memories[0].limits.min * KILN_WASM_PAGE;
     const kiln_data_desc *datas = m->datas.p;
@@ -671,11 +678,11 @@ static kiln_status reserve_slots(kiln_pool *pool, kiln_module_pool *mp, const ki
         uint64_t stride = KILN_MEMORY_RESERVATION;
         if (!guarded) {
             const kiln_limits_desc *lim = &memories[i].limits;
-            uint64_t limit =
-                kiln_memory_limit(lim->has_max, lim->max, pool->config.max_memory_pages);
+            uint64_t limit = kiln_memory_limit(
+                lim->has_max, lim->max, pool->config.max_memory_pages, kiln_desc_page_log2(lim));
             /* The growth limit on 64-bit hosts; on 32-bit ones a memory that outgrows this
              * moves out of its slot until the slot is reset (memory.c). */
-            stride = kiln_checked_capacity(memories[i].limits.min, limit);
+            stride = kiln_checked_capacity(memories[i].limits.min, limit, kiln_desc_page_log2(lim));
             stride = stride < page ? page : (stride + page - 1) / page * page;
         }
         if (stride == 0 || stride > SIZE_MAX - mp->span) {

@@ -42,6 +42,25 @@
 #define KILN_MAX_PAGES 65536u /* 32-bit memories: 4 GiB; what any memory grows to */
 /* The most pages a 64-bit memory may declare (2^64 bytes); it still grows to KILN_MAX_PAGES. */
 #define KILN_MAX_PAGES64 ((uint64_t)1 << 48)
+/* Memories with custom page sizes count pages of 2^page_log2 bytes: 16 (64 KiB, the default)
+ * or 0 (1 byte). Limits of the embedder (kiln_pool_config, kiln_instance_limits) stay in
+ * 64 KiB pages. */
+/* The most pages of 2^page_log2 bytes a memory grows to: 4 GiB of 64 KiB pages, 2^32 - 1 of
+ * 1-byte ones (what a 32-bit memory.size can return). */
+static inline uint64_t kiln_max_pages(unsigned page_log2)
+{
+    return page_log2 == 16 ? KILN_MAX_PAGES : UINT32_MAX;
+}
+/* log2 of the page size of a memory described by l: 0 or 16. */
+static inline unsigned kiln_desc_page_log2(const kiln_limits_desc *l)
+{
+    return l->one_byte_pages ? 0u : 16u;
+}
+/* cap64k (64 KiB pages) in pages of 2^page_log2 bytes, at most kiln_max_pages. */
+static inline uint64_t kiln_cap_pages(uint64_t cap64k, unsigned page_log2)
+{
+    return cap64k >= KILN_MAX_PAGES ? kiln_max_pages(page_log2) : cap64k << (16 - page_log2);
+}
 /* 4 GiB addressable + 4 GiB guard: zext(i32 addr) + u32 offset + access size stays inside. */
 /* On a 32-bit host this is 0: there are no guard-page memories there (memory.c). */
 #define KILN_MEMORY_RESERVATION  ((size_t)(UINT64_C(8) << 30))
@@ -291,8 +310,9 @@ typedef struct kiln_memory_impl {
     uint64_t limit_pages; /* growth cap: min(declared max, pool limit, 65536) */
     uint64_t decl_max;    /* declared maximum, meaningful if has_max */
     bool has_max;
-    bool host_owned; /* created by kiln_memory_new */
-    bool is64;       /* 64-bit addresses (memory64): importers must say so too */
+    bool host_owned;   /* created by kiln_memory_new */
+    bool is64;         /* 64-bit addresses (memory64): importers must say so too */
+    uint8_t page_log2; /* pages of 2^page_log2 bytes (16, or 0); importers must agree */
     /* Bounds-checked memories may move when they grow past pub.reserved (memory.c).
      * own_mapping: [base, base+reserved) is this memory's own reservation (released or
      * moved with it). A module pool's memory that grew out of its slot keeps the slot's
@@ -307,23 +327,24 @@ typedef struct kiln_memory_impl {
  * it. SIZE_MAX (always reserve the limit) on 64-bit hosts and bare metal, 16 MiB on 32-bit
  * POSIX hosts. A variable so that tests can exercise moving growth on any host. */
 extern size_t kiln_checked_reserve_max;
-/* Bytes a bounds-checked memory of min pages growing to limit pages reserves up front: a
- * multiple of 64 KiB, or one OS page if the limit is 0. May exceed SIZE_MAX on 32-bit. */
-uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages);
-/* A memory's growth limit in pages: its maximum (65,536 without one), capped by cap_pages. */
-uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages);
+/* Bytes a bounds-checked memory of min pages growing to limit pages (of 2^page_log2 bytes)
+ * reserves up front: a multiple of the OS page, at least one. May exceed SIZE_MAX on 32-bit. */
+uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages, unsigned page_log2);
+/* A memory's growth limit in its pages: its maximum (4 GiB without one), capped by cap_pages
+ * (64 KiB pages). */
+uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, unsigned page_log2);
 /* The limits of a memory the runtime creates: KILN_STATUS_ARG if they are not valid memory
  * limits, KILN_STATUS_LIMIT (with the same error text everywhere) if min is over the growth
  * limit; else OK with the growth limit in *out_limit. */
 kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t cap_pages,
-                              uint64_t *out_limit);
+                              unsigned page_log2, uint64_t *out_limit);
 /* Checks the limits (kiln_memory_check), reserves address space and commits min pages.
  * guarded: an 8 GiB reservation registered with the signal handler, or `cached` (a registered
  * one a pool slot kept) when not NULL. Else bounds-checked: kiln_checked_capacity reserved, no
  * guard region, not registered, moving when it grows past its reservation. Argument and limit
  * errors come before the reservation is touched; a failed commit releases it, cached or not. */
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                              uint64_t cap_pages, bool guarded, void *cached);
+                              uint64_t cap_pages, unsigned page_log2, bool guarded, void *cached);
 /* Decommits the memory; returns its still-registered reservation if keep (guard-page
  * memories only), else releases it and returns NULL. */
 void *kiln_memory_teardown(kiln_memory_impl *m, bool keep);

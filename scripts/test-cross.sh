@@ -129,8 +129,9 @@ fi
 # reported as skipped, never as passed. Two scripts run at a time (2 cores): under qemu most
 # of the time goes to setting up 8 GiB memory reservations (docs/cross.md).
 # Step spec: the 2.0 core suite (core/). Step spec3 (--spec 3.0): the scripts of the 3.0 core
-# suite (core-3.0/, legacy/ included) and Kiln's own 3.0 scripts (tests/wast/tail_calls.wast:
-# real tail calls on every target); KILN_CROSS_SPEC3=0 leaves it out.
+# suite (core-3.0/, legacy/ included), of proposals-2026/custom-page-sizes/, and Kiln's own
+# 3.0 scripts (tests/wast/tail_calls.wast: real tail calls on every target; page_sizes.wast:
+# memories of 1-byte pages); KILN_CROSS_SPEC3=0 leaves it out.
 spec_one() { # WAST DIR FLAGS... -> DIR/result: "PASSED FAILED SKIPPED", or a reason; DIR/seconds
     local wast=$1 dir=$2 name line flags=() start=$SECONDS
     shift 2
@@ -190,6 +191,7 @@ spec_run() {
         [[ $name == ${KILN_CROSS_SPEC_MATCH:-*} ]] || continue
         # Scripts of one name in two folders (core-3.0/ and legacy/) get their own directory.
         [[ -e $work/$name ]] && name=$name.$(basename "$(dirname "$wast")")
+        mkdir -p "$work/$name"
         spec_one "$wast" "$work/$name" "${flags[@]}" &
         running=$((running + 1))
         if ((running >= 2)); then
@@ -243,6 +245,7 @@ spec_step() {
         step_result spec3 skip "no 3.0 suite at $suite/core-3.0 (set KILN_TESTSUITE)"
     else
         spec_run spec3 "$cross_build/spec3" --spec 3.0 -- "$root"/tests/wast/tail_calls.wast \
+            "$root"/tests/wast/page_sizes.wast "$suite"/proposals-2026/custom-page-sizes/*.wast \
             "$suite"/core-3.0/*.wast "$suite"/core-3.0/legacy/*.wast
     fi
 }

@@ -410,19 +410,14 @@ static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_li
     out->max = max;
     out->has_max = flag & 1;
     out->is64 = i64;
-    /* A page size given as the default one, 64 KiB (the text's (pagesize 65536)): an ordinary
-     * memory. Kiln compiles those and 64-bit memories and tables (memory64). */
-    uint8_t rest = (flag & 8) && page_size == 16 ? (uint8_t)(flag & ~8) : flag;
-    if ((rest & ~5) == 0)
+    out->page_log2 = (flag & 8) ? (uint8_t)page_size : 16; /* validate.c allows 0 and 16 */
+    /* Kiln compiles 64-bit memories and tables (memory64) and custom page sizes. */
+    if ((flag & 2) == 0)
         return 1;
-    bool later;
-    if (rest & 2)
-        later = rd_unsupported_later(r, at, KILN_FEATURE_THREADS,
-                                     "shared memory, limits flag 0x%02x", flag);
-    else
-        later = rd_unsupported_later(r, at, KILN_FEATURE_CUSTOM_PAGE_SIZES,
-                                     "custom page size, limits flag 0x%02x", flag);
-    return later ? 1 : -1;
+    return rd_unsupported_later(r, at, KILN_FEATURE_THREADS, "shared memory, limits flag 0x%02x",
+                                flag)
+               ? 1
+               : -1;
 }
 
 // limits ::= 0x00 n:u32 | 0x01 n:u32 m:u32   (3.0 flags: above)
@@ -464,6 +459,7 @@ static bool read_limits(kiln_reader *r, wasm_limits *out, const char *what)
     out->max = max;
     out->has_max = flag == 1;
     out->is64 = false;
+    out->page_log2 = 16;
     return true;
 }
 

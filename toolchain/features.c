@@ -12,9 +12,9 @@
  *   extended-const    i32/i64 add, sub, mul in a constant expression
  *   relaxed-simd      the 0xFD instructions 0x100-0x113
  *   wide-arithmetic   i64.add128, i64.sub128, i64.mul_wide_s/u
- * The features Kiln does not compile yet (gc, exceptions, function-references, threads,
- * custom-page-sizes) are rejected whatever the options; disabling them is accepted and
- * changes nothing.
+ *   custom-page-sizes a memory of 1-byte pages (one declared with 64 KiB pages is ordinary)
+ * The features Kiln does not compile yet (gc, exceptions, function-references, threads) are
+ * rejected whatever the options; disabling them is accepted and changes nothing.
  */
 #include <string.h>
 
@@ -30,11 +30,11 @@ static const struct {
     {KILN_FEATURE_EXTENDED_CONST, KILN_FEAT_EXTENDED_CONST},
     {KILN_FEATURE_RELAXED_SIMD, KILN_FEAT_RELAXED_SIMD},
     {KILN_FEATURE_WIDE_ARITHMETIC, KILN_FEAT_WIDE_ARITHMETIC},
+    {KILN_FEATURE_CUSTOM_PAGE_SIZES, KILN_FEAT_CUSTOM_PAGE_SIZES},
     {KILN_FEATURE_GC, KILN_FEAT_NOT_COMPILED},
     {KILN_FEATURE_EXCEPTIONS, KILN_FEAT_NOT_COMPILED},
     {KILN_FEATURE_FUNCTION_REFERENCES, KILN_FEAT_NOT_COMPILED},
     {KILN_FEATURE_THREADS, KILN_FEAT_NOT_COMPILED},
-    {KILN_FEATURE_CUSTOM_PAGE_SIZES, KILN_FEAT_NOT_COMPILED},
 };
 
 bool kiln_feature_bit(const char *name, uint32_t *bit)
@@ -49,8 +49,8 @@ bool kiln_feature_bit(const char *name, uint32_t *bit)
 
 const char *kiln_feature_names(void)
 {
-    return "tail-call, multi-memory, memory64, extended-const, relaxed-simd, wide-arithmetic "
-           "(and gc, exceptions, function-references, threads, custom-page-sizes, which Kiln "
+    return "tail-call, multi-memory, memory64, extended-const, relaxed-simd, wide-arithmetic, "
+           "custom-page-sizes (and gc, exceptions, function-references, threads, which Kiln "
            "does not compile yet)";
 }
 
@@ -138,6 +138,11 @@ bool kiln_check_features(const wasm_module *m, uint32_t disabled, const kiln_all
                 return disabled_use(d, KILN_FEAT_MEMORY64, m->tables[i].offset, KILN_NO_FUNC,
                                     "a 64-bit table");
     }
+    if (disabled & KILN_FEAT_CUSTOM_PAGE_SIZES)
+        for (uint32_t i = 0; i < m->memory_count; i++)
+            if (m->memories[i].type.limits.page_log2 != 16)
+                return disabled_use(d, KILN_FEAT_CUSTOM_PAGE_SIZES, m->memories[i].offset,
+                                    KILN_NO_FUNC, "a memory of 1-byte pages");
     kiln_arena scratch;
     kiln_arena_init(&scratch, alloc);
     bool ok = true;

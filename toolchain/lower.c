@@ -384,7 +384,7 @@ static bool grow_array(kiln_arena *a, void **arr, uint32_t *cap, uint32_t need, 
 static void lower_memory_setup(lower_ctx *c)
 {
     lower_unit *u = c->u;
-    if (u->m->memory_count == 0 || wasm_memory_is64(u->m, 0))
+    if (u->m->memory_count == 0 || !wasm_memory_is_plain(u->m, 0))
         return;
     if (u->bounds_checks) {
         /* The base may move when memory grows: kept in slots, reloaded after calls. */
@@ -485,7 +485,7 @@ bool lower_is_multi3(const lower_unit *u, const wasm_func *f)
     const wasm_module *m = u->m;
     const wasm_functype *ft = &m->types[f->type_index];
     /* 32-bit targets have no 64x64->128 multiply: the plain lowering is as good there. */
-    if (u->ptr_size != 8 || m->memory_count == 0)
+    if (u->ptr_size != 8 || m->memory_count == 0 || !wasm_memory_is_plain(m, 0))
         return false;
     if (ft->param_count != 5 || ft->result_count != 0 ||
         memcmp(ft->params, params, sizeof params) != 0)

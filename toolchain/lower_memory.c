@@ -293,11 +293,13 @@ static LLVMValueRef record_field(lower_ctx *c, LLVMValueRef record, LLVMTypeRef 
     return lower_load(c, t, lower_gep(c, record, lower_i64(c->u, field)), ALIAS_VMCTX, invariant);
 }
 
-/* An access to a memory the function keeps nothing of (one but memory 0, or a 64-bit one):
- * base and size come from its record at each access. They are loads in the vmctx alias
- * class, so LLVM reuses them until a call (which may grow the memory) and hoists them out of
- * loops without calls. A 32-bit memory in guard-page mode needs no check (its reservation
- * covers every 33-bit sum, as memory 0's) and its base never moves. Everything else is
+/* An access to a memory the function keeps nothing of (one but memory 0, a 64-bit one, or
+ * one of 1-byte pages): base and size come from its record at each access. They are loads in
+ * the vmctx alias class, so LLVM reuses them until a call (which may grow the memory) and
+ * hoists them out of loops without calls. A 32-bit memory of 64 KiB pages in guard-page mode
+ * needs no check (its reservation covers every 33-bit sum, as memory 0's, and its size is
+ * whole host pages) and its base never moves. One of 1-byte pages ends anywhere in a host
+ * page, where no guard can stop an access past its size: it is checked. Everything else is
  * checked in u64: zext(addr) or the 64-bit addr, + offset + size <= size in bytes, with the
  * sums' overflow (only a 64-bit address can overflow) out of bounds. */
 static LLVMValueRef generic_address(lower_ctx *c, uint32_t mem, LLVMValueRef addr, uint64_t offset,
@@ -306,7 +308,7 @@ static LLVMValueRef generic_address(lower_ctx *c, uint32_t mem, LLVMValueRef add
     lower_unit *u = c->u;
     LLVMValueRef record = memory_record(c, mem);
     bool is64 = wasm_memory_is64(u->m, mem);
-    if (!is64 && !u->bounds_checks) {
+    if (wasm_memory_is_plain(u->m, mem) && !u->bounds_checks) {
         LLVMValueRef base = record_field(c, record, u->t_ptr, offsetof(kiln_memory, base), true);
         LLVMValueRef ea = LLVMBuildZExt(c->b, addr, u->t_i64, "");
         if (offset != 0)
@@ -391,7 +393,8 @@ bool lower_memory_size(lower_ctx *c, const wasm_instr *ins, int arg)
     uint32_t mem = ins->u.index;
     LLVMValueRef bytes =
         record_field(c, memory_record(c, mem), u->t_i64, offsetof(kiln_memory, size), false);
-    LLVMValueRef pages = LLVMBuildLShr(c->b, bytes, lower_i64(u, 16), "");
+    LLVMValueRef pages =
+        LLVMBuildLShr(c->b, bytes, lower_i64(u, wasm_memory_page_log2(u->m, mem)), "");
     lower_push(c, wasm_memory_is64(u->m, mem) ? pages : LLVMBuildTrunc(c->b, pages, u->t_i32, ""));
     return true;
 }

@@ -79,6 +79,7 @@ enum {
     KILN_FEAT_EXTENDED_CONST = 1u << 3,
     KILN_FEAT_RELAXED_SIMD = 1u << 4,
     KILN_FEAT_WIDE_ARITHMETIC = 1u << 5,
+    KILN_FEAT_CUSTOM_PAGE_SIZES = 1u << 6,
     KILN_FEAT_NOT_COMPILED = 1u << 31,
 };
 
@@ -308,7 +309,10 @@ typedef struct wasm_functype {
 typedef struct wasm_limits {
     uint64_t min, max; /* max meaningful only if has_max */
     bool has_max;
-    bool is64; /* a 64-bit address type (Wasm 3.0 memory64; a 64-bit table is unsupported) */
+    bool is64;         /* a 64-bit address type (Wasm 3.0 memory64, memories and tables) */
+    uint8_t page_log2; /* memories: log2 of the page size, 16 (64 KiB, the default) or any
+                          value below 64 the binary gave (custom-page-sizes); the validator
+                          allows 16 and 0 (1-byte pages). Tables: 16 */
 } wasm_limits;
 
 typedef struct wasm_tabletype {
@@ -317,7 +321,7 @@ typedef struct wasm_tabletype {
 } wasm_tabletype;
 
 typedef struct wasm_memtype {
-    wasm_limits limits; /* in 64 KiB pages */
+    wasm_limits limits; /* in pages of 2^limits.page_log2 bytes */
 } wasm_memtype;
 
 typedef struct wasm_globaltype {
@@ -503,6 +507,19 @@ typedef struct wasm_module {
 static inline bool wasm_memory_is64(const wasm_module *m, uint32_t mem)
 {
     return m->memories[mem].type.limits.is64;
+}
+
+/* log2 of memory mem's page size: 16 (64 KiB), or 0 (1 byte: custom-page-sizes). */
+static inline unsigned wasm_memory_page_log2(const wasm_module *m, uint32_t mem)
+{
+    return m->memories[mem].type.limits.page_log2;
+}
+
+/* Whether memory mem is a 32-bit one of 64 KiB pages: the only kind guard pages can cover
+ * (its accessible size is always a multiple of the host's page), so memory 0's fast paths. */
+static inline bool wasm_memory_is_plain(const wasm_module *m, uint32_t mem)
+{
+    return !wasm_memory_is64(m, mem) && wasm_memory_page_log2(m, mem) == 16;
 }
 
 /* Whether table index t (< table_count, imports counted) has 64-bit indices (table64). */

@@ -301,11 +301,16 @@ static bool check_table_type(validator *v, const wasm_tabletype *t, size_t offse
 
 static bool check_memory_type(validator *v, const wasm_memtype *t, size_t offset)
 {
-    if (t->limits.is64) /* memory64: 2^64 bytes at most */
-        return check_limits(v, &t->limits, MAX_PAGES64, "memory size must be at most 2^48 pages",
-                            offset);
-    return check_limits(v, &t->limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)",
-                        offset);
+    const wasm_limits *l = &t->limits;
+    if (l->page_log2 != 16 && l->page_log2 != 0) /* custom-page-sizes: 1 byte or 64 KiB */
+        return fail_at(v, offset, KILN_ERR_INVALID, "invalid custom page size: 2^%u bytes",
+                       (unsigned)l->page_log2);
+    if (l->page_log2 == 0) /* 1-byte pages: what memory.size can return */
+        return check_limits(v, l, l->is64 ? UINT64_MAX : UINT32_MAX,
+                            "memory size must be at most 2^32-1 bytes", offset);
+    if (l->is64) /* memory64: 2^64 bytes at most */
+        return check_limits(v, l, MAX_PAGES64, "memory size must be at most 2^48 pages", offset);
+    return check_limits(v, l, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)", offset);
 }
 
 static bool check_imports(validator *v)

@@ -1294,8 +1294,6 @@ static void test_wasm3_section_entries_unsupported(void **state)
         {7, {0x01, 0x00, 0x04, 0x00}, 4, 2, UNSUP "exceptions (tag export)"},
         /* limits */
         {5, {0x01, 0x03, 0x00, 0x01}, 4, 1, UNSUP "threads (shared memory, limits flag 0x03)"},
-        {5, {0x01, 0x08, 0x01, 0x00}, 4, 1,
-         UNSUP "custom-page-sizes (custom page size, limits flag 0x08)"},
         /* a table with an initialiser */
         {4, {0x01, 0x40, 0x00, 0x70, 0x00, 0x01, 0xd0, 0x70, 0x0b}, 9, 1,
          UNSUP "function-references (table with an initialiser expression)"},
@@ -1338,6 +1336,19 @@ static void test_wasm3_section_entries_unsupported(void **state)
     assert_int_equal(m.memories[0].type.limits.min, 1);
     assert_int_equal(m.memories[0].type.limits.max, 2);
     assert_true(m.memories[0].type.limits.has_max);
+    assert_int_equal(m.memories[0].type.limits.page_log2, 16);
+    wasm_module_free(&m);
+    /* Other page sizes decode (custom-page-sizes); the validator allows 1 byte only. */
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_SECTION(&mod, 5, 0x02, 0x08, 0x14, 0x00, 0x08, 0x01, 0x0c);
+    assert_true(decode(&mod, &m, &d));
+    assert_int_equal(m.memory_count, 2);
+    assert_int_equal(m.memories[0].type.limits.min, 20);
+    assert_int_equal(m.memories[0].type.limits.page_log2, 0);
+    assert_int_equal(m.memories[0].offset, 11);
+    assert_int_equal(m.memories[1].type.limits.page_log2, 12);
+    assert_int_equal(m.memories[1].offset, 14);
     wasm_module_free(&m);
     /* A shared memory without a maximum stays malformed, naming threads, which decodes it;
      * a table's flag 0x02 means nothing anywhere. */

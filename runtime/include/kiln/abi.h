@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 3u
+#define KILN_ABI_VERSION 4u
 
 /* Pointer-sized values in a fixed 8-byte slot (see above). */
 typedef union kiln_ptr64 {
@@ -95,8 +95,8 @@ typedef void (*kiln_array_fn)(struct kiln_vmctx *vmctx, void *code, uint64_t *ar
  * instance points at the same record, so growth is seen by every user. */
 typedef struct kiln_memory {
     kiln_ptr64 base;    /* never moves while the memory lives (guard-page mode) */
-    uint64_t size;      /* bytes accessible now: pages * 65536 */
-    uint64_t max_pages; /* declared maximum (capped at 65536), or 65536 */
+    uint64_t size;      /* bytes accessible now: pages * the page size (64 KiB, or 1 byte) */
+    uint64_t max_pages; /* declared maximum (capped at 4 GiB of pages), or 4 GiB of pages */
     uint64_t reserved;  /* bytes of address space reserved at base (incl. guard) */
 } kiln_memory;
 
@@ -215,8 +215,10 @@ typedef struct kiln_functype_desc {
 typedef struct kiln_limits_desc {
     uint64_t min, max;
     uint8_t has_max;
-    uint8_t is64; /* memories: 64-bit addresses (memory64) */
-    uint8_t reserved[6];
+    uint8_t is64;           /* memories: 64-bit addresses (memory64) */
+    uint8_t one_byte_pages; /* memories: 1 if their pages are 1 byte (custom-page-sizes),
+                               0 for 64 KiB pages; min and max count such pages */
+    uint8_t reserved[5];
 } kiln_limits_desc;
 
 enum { KILN_KIND_FUNC = 0, KILN_KIND_TABLE = 1, KILN_KIND_MEMORY = 2, KILN_KIND_GLOBAL = 3 };

@@ -379,7 +379,7 @@ void kiln_pool_free(kiln_pool *pool);
 
 /* What a grow callback is asked about. */
 typedef enum kiln_grow_kind {
-    KILN_GROW_MEMORY, /* memory.grow; sizes in 64 KiB pages */
+    KILN_GROW_MEMORY, /* memory.grow; sizes in the memory's pages (64 KiB, or 1 byte) */
     KILN_GROW_TABLE,  /* table.grow; sizes in elements */
 } kiln_grow_kind;
 
