@@ -129,7 +129,7 @@ fi
 # reported as skipped, never as passed. Two scripts run at a time (2 cores): under qemu most
 # of the time goes to setting up 8 GiB memory reservations (docs/cross.md).
 # Step spec: the 2.0 core suite (core/). Step spec3 (--spec 3.0): the scripts of the 3.0 core
-# suite (core-3.0/, legacy/ included), of proposals-2026/custom-page-sizes/, and Kiln's own
+# suite (core-3.0/, legacy/ included) and of proposals-2026/custom-page-sizes/, and Kiln's own
 # 3.0 scripts (tests/wast/tail_calls.wast: real tail calls on every target; page_sizes.wast:
 # memories of 1-byte pages); KILN_CROSS_SPEC3=0 leaves it out.
 spec_one() { # WAST DIR FLAGS... -> DIR/result: "PASSED FAILED SKIPPED", or a reason; DIR/seconds

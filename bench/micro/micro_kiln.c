@@ -13,6 +13,11 @@
  *                two stack switches, the host call and its value conversions (docs/yield.md)
  *   task         kiln_task_start of a call that returns at once (yield.wat's seven) +
  *                kiln_task_free: a stack from the pool and back
+ *   access_sum_KIND, access_hist_KIND
+ *                access.wat.in's loops (one round over 256 KiB: a load per word; a byte
+ *                histogram, a load and a data-dependent load and store per byte) in a memory of
+ *                each KIND: i32 (guard pages, the default), checked (--bounds-checks), i64
+ *                (memory64) and bytes (1-byte pages); every kind must compute the same sums
  *
  * Every operation's status is checked, and every instance's data where the module has data
  * outside the measured loops; a failure exits with status 1.
@@ -21,6 +26,10 @@
 #include "data4seg.h"
 #include "micro.h"
 #include "micro_util.h"
+#include "access_bytes.h"
+#include "access_checked.h"
+#include "access_i32.h"
+#include "access_i64.h"
 #include "yielder.h"
 
 #define LIVE 64
@@ -109,6 +118,58 @@ static void measure_data(const data_module *d)
     check_data(d, insts[0]);
     kiln_instance_free(insts[0]);
     kiln_pool_free(pool);
+}
+
+/* One memory kind of access.wat.in. */
+typedef struct access_module {
+    const char *name;
+    const kiln_module *module;
+    kiln_trap (*fill)(kiln_instance *);
+    kiln_trap (*sum)(kiln_instance *, int32_t, int32_t *);
+    kiln_trap (*hist)(kiln_instance *, int32_t, int32_t *);
+} access_module;
+
+static void measure_access(void)
+{
+    static const access_module kinds[] = {
+        {"i32", &access_i32_module, access_i32_fill, access_i32_sum, access_i32_hist},
+        {"checked", &access_checked_module, access_checked_fill, access_checked_sum,
+         access_checked_hist},
+        {"i64", &access_i64_module, access_i64_fill, access_i64_sum, access_i64_hist},
+        {"bytes", &access_bytes_module, access_bytes_fill, access_bytes_sum, access_bytes_hist},
+    };
+    int32_t want_sum = 0, want_hist = 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        const access_module *a = &kinds[k];
+        kiln_instance *inst = NULL;
+        int32_t sum = 0, hist = 0;
+        if (kiln_instance_new(a->module, NULL, &inst) != KILN_STATUS_OK)
+            micro_fail(kiln_last_error());
+        if (a->fill(inst) != KILN_TRAP_NONE || a->sum(inst, 1, &sum) != KILN_TRAP_NONE ||
+            a->hist(inst, 1, &hist) != KILN_TRAP_NONE)
+            micro_fail("access: a call trapped");
+        if (k == 0) {
+            want_sum = sum;
+            want_hist = hist;
+        } else if (sum != want_sum || hist != want_hist) {
+            micro_fail("access: memory kinds compute different results");
+        }
+        double samples[MICRO_SAMPLES];
+        char name[64];
+        int failures = 0;
+        const int rounds = 16; /* 4 MiB of loads per call */
+        MICRO_MEASURE(
+            samples, rounds, (void)0, { failures += a->sum(inst, rounds, &sum) != 0; }, (void)0);
+        snprintf(name, sizeof name, "access_sum_%s", a->name);
+        micro_report(name, "kiln", rounds, samples);
+        MICRO_MEASURE(
+            samples, rounds, (void)0, { failures += a->hist(inst, rounds, &hist) != 0; }, (void)0);
+        snprintf(name, sizeof name, "access_hist_%s", a->name);
+        micro_report(name, "kiln", rounds, samples);
+        if (failures)
+            micro_fail("access: a call trapped");
+        kiln_instance_free(inst);
+    }
 }
 
 static kiln_trap host_yield(void *env, kiln_instance *caller, const kiln_val *args,
@@ -278,5 +339,6 @@ int main(void)
     measure_data(&(data_module){"1mib", &data1mib_module, data1mib_empty, data1mib_read, 16, 1024,
                                 65536, 65536});
     measure_tasks();
+    measure_access();
     return 0;
 }
