@@ -408,8 +408,18 @@ static bool const_instr_type(validator *v, const wasm_instr *ins, wasm_valtype w
         *out = WASM_VT_FUNCREF;
         return true;
     case WASM_OP_GLOBAL_GET:
-        /* 2.0: constant expressions see only the imported globals. Wasm 3.0 (gc) lets
-         * them read earlier immutable defined globals too (and segments any immutable one). */
+        /* 2.0: constant expressions see only the imported globals. Wasm 3.0 lets them read
+         * earlier immutable defined globals too (and segments any immutable one): the
+         * compiler takes those (the runtime evaluates them in order at instantiation), the
+         * 2.0 view keeps 2.0's verdict. */
+        if (ins->u.index >= m->global_import_count && ins->u.index < v->const_globals &&
+            v->to_compile) {
+            if (m->globals[ins->u.index].type.mut)
+                return fail_instr(v, "constant expression required: global %u is mutable",
+                                  ins->u.index);
+            *out = m->globals[ins->u.index].type.type;
+            return true;
+        }
         if (ins->u.index >= m->global_import_count && ins->u.index < v->const_globals &&
             !m->globals[ins->u.index].type.mut) {
             char met[80];

@@ -813,36 +813,45 @@ static void test_validate_wasm3_features(void **state)
                    KILN_FEATURE_MULTI_MEMORY);
 }
 
-/* The same modules through kiln_validate_to_compile: the feature is what is unsupported. */
+/* The same modules through kiln_validate_to_compile, which judges by Wasm 3.0. */
 static void test_validate_to_compile(void **state)
 {
     (void)state;
-    static const struct {
-        uint8_t id;
-        uint8_t content[16];
-        size_t len, at;
-        const char *msg;
-    } cases[] = {
-        {6,
-         {0x02, I32, 0x00, I32_CONST, 0, END, I32, 0x00, 0x23, 0x00, END},
-         11,
-         8,
-         "unsupported feature: gc (global.get 0 of a defined global in global initializer)"},
-    };
-    for (size_t i = 0; i < KILN_ARRAY_LEN(cases); i++) {
+    /* A global initializer reading an earlier immutable defined global: invalid in 2.0
+     * ("unknown global"), valid to the compiler (Wasm 3.0); a later one, itself or a mutable
+     * one stays invalid either way. */
+    {
         wmod w;
         begin(&w);
-        add_section(&w, cases[i].id, cases[i].content, cases[i].len);
+        SECTION(&w, 6, 0x02, I32, 0x00, I32_CONST, 0, END, I32, 0x00, 0x23, 0x00, END);
         wasm_module m;
         kiln_diag d;
         assert_true(kiln_decode(&m, w.b, w.n, NULL, &d));
-        assert_false(kiln_validate_to_compile(&m, NULL, &d));
-        assert_string_equal(d.msg, cases[i].msg);
-        assert_int_equal(d.code, KILN_ERR_UNSUPPORTED);
-        assert_int_equal(d.offset, w.sec_at[cases[i].id] + cases[i].at);
-        assert_non_null(d.feature);
+        assert_true(kiln_validate_to_compile(&m, NULL, &d));
+        assert_false(kiln_validate(&m, NULL, &d));
+        assert_int_equal(d.offset, w.sec_at[6] + 8);
+        assert_string_equal(d.msg, "unknown global 0 (valid in Wasm 3.0: unsupported feature gc)");
         wasm_module_free(&m);
         free(w.b);
+        static const uint8_t bad[][12] = {
+            {0x02, I32, 0x00, 0x23, 0x01, END, I32, 0x00, I32_CONST, 0, END},
+            {0x01, I32, 0x00, 0x23, 0x00, END},
+            {0x02, I32, 0x01, I32_CONST, 0, END, I32, 0x00, 0x23, 0x00, END},
+        };
+        static const size_t bad_len[] = {11, 6, 11}, bad_at[] = {3, 3, 8};
+        static const char *const bad_msg[] = {"unknown global 1", "unknown global 0",
+                                              "constant expression required: global 0 is mutable"};
+        for (size_t k = 0; k < KILN_ARRAY_LEN(bad); k++) {
+            begin(&w);
+            add_section(&w, 6, bad[k], bad_len[k]);
+            assert_true(kiln_decode(&m, w.b, w.n, NULL, &d));
+            assert_false(kiln_validate_to_compile(&m, NULL, &d));
+            assert_int_equal(d.code, KILN_ERR_INVALID);
+            assert_int_equal(d.offset, w.sec_at[6] + bad_at[k]);
+            assert_string_equal(d.msg, bad_msg[k]);
+            wasm_module_free(&m);
+            free(w.b);
+        }
     }
     /* Two memories: invalid in 2.0, valid (multi-memory) to the compiler. */
     wmod w;
