@@ -117,6 +117,8 @@ both trap 134 'kiln: trap: unreachable in function "crash"' "" ""
 both oob 134 'kiln: trap: out of bounds memory access in function "main"' "" ""
 # wasi-libc's memcpy/memset/memcmp: native fast path (guard pages) and musl's loops
 # (--bounds-checks) print the same; a copy across the end of memory traps inside memcpy.
+both tails 0 "" "" ""
+both tails 0 "" "" "--bounds-checks"
 both strings 0 "" "" ""
 both strings 0 "" "" "--bounds-checks"
 both strings.oob 134 'kiln: trap: out of bounds memory access in function "memcpy"' "" "" oob
