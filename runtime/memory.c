@@ -157,8 +157,9 @@ kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, u
         kiln_set_error("cannot commit %llu pages of linear memory", (unsigned long long)min);
         return KILN_STATUS_NOMEM;
     }
+    uint64_t most = kiln_max_pages(page_log2);
     m->pub.size = min << page_log2;
-    m->pub.max_pages = has_max && max < kiln_max_pages(page_log2) ? max : kiln_max_pages(page_log2);
+    m->pub.max_pages = has_max && max < most ? max : most;
     m->page_log2 = (uint8_t)page_log2;
     m->limit_pages = limit;
     m->decl_max = max;

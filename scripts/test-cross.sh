@@ -157,15 +157,15 @@ spec_one() { # WAST DIR FLAGS... -> DIR/result: "PASSED FAILED SKIPPED", or a re
     echo $((SECONDS - start)) >"$dir/seconds"
 }
 
-# Whether the spec steps can run at all; prints why not.
+# Whether the spec steps can run at all (sets cross_kiln and libgcc); else sets why.
 spec_ready() {
     cross_kiln=$(cd "$cross_build" && pwd)/bin/kiln
     if [[ ! -x $cross_kiln ]]; then
-        echo "no $cross_kiln (the cross build has no kiln program)"
+        why="no $cross_kiln (the cross build has no kiln program)"
         return 1
     fi
     if ! "$host_kiln" help wast 2>/dev/null | grep -q -- '--prepare-only'; then
-        echo "$host_kiln has no kiln wast --prepare-only (an older kiln)"
+        why="$host_kiln has no kiln wast --prepare-only (an older kiln)"
         return 1
     fi
     libgcc=$("$gnu-gcc" -print-libgcc-file-name 2>/dev/null)
@@ -229,11 +229,10 @@ spec_step() {
         step_result spec skip "KILN_CROSS_SPEC=0"
         return
     fi
-    if ! why=$(spec_ready); then
+    if ! spec_ready; then
         step_result spec skip "$why"
         return
     fi
-    spec_ready >/dev/null
     if ! compgen -G "$suite/core/*.wast" >/dev/null; then
         step_result spec skip "no spec test suite at $suite (set KILN_TESTSUITE)"
     else

@@ -113,8 +113,8 @@ bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
      * clang does for ARMv6K and later, rather than __aeabi_read_tp, which glibc keeps to
      * itself. */
     char arm_features[256];
-    if ((strncmp(norm, "arm", 3) == 0 || strncmp(norm, "thumb", 5) == 0) &&
-        strstr(norm, "-linux") != NULL) {
+    bool arm = strncmp(norm, "arm", 3) == 0 || strncmp(norm, "thumb", 5) == 0;
+    if (arm && strstr(norm, "-linux") != NULL) {
         snprintf(arm_features, sizeof arm_features, "%s%s+read-tp-tpidruro", features,
                  *features ? "," : "");
         features = arm_features;
@@ -127,9 +127,7 @@ bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
      * with the Wasm functions' tailcc convention ("Unsupported calling convention") instead
      * of leaving it to the full selector, and aarch64's (GlobalISel) passes wrong stack
      * arguments in a tailcc tail call: both select instructions as at -O1 (lower_abi.c). */
-    if (level == LLVMCodeGenLevelNone &&
-        (strncmp(norm, "arm", 3) == 0 || strncmp(norm, "thumb", 5) == 0 ||
-         strncmp(norm, "aarch64", 7) == 0))
+    if (level == LLVMCodeGenLevelNone && (arm || strncmp(norm, "aarch64", 7) == 0))
         level = LLVMCodeGenLevelLess;
     LLVMTargetMachineOptionsRef tmo = LLVMCreateTargetMachineOptions();
     LLVMTargetMachineOptionsSetCPU(tmo, cpu);

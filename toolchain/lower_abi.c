@@ -99,6 +99,12 @@ static bool take_reg(const lower_unit *u, regs *r, wasm_valtype t)
     }
 }
 
+/* Bytes (and alignment) of a parameter's slot in the spill area. */
+static unsigned spill_bytes(wasm_valtype t)
+{
+    return t == WASM_VT_V128 ? 16 : 8;
+}
+
 /* Which parameters of a register-only target miss the registers: they go through
  * kiln_spill_area. */
 static bool plan_spills(lower_unit *u, const wasm_functype *ft, lower_sig *s)
@@ -115,7 +121,7 @@ static bool plan_spills(lower_unit *u, const wasm_functype *ft, lower_sig *s)
                 return nomem(u);
             memset(s->spill, 0, ft->param_count * sizeof *s->spill);
         }
-        uint32_t size = t == WASM_VT_V128 ? 16 : 8;
+        uint32_t size = spill_bytes(t);
         off = (off + size - 1) & ~(size - 1);
         s->spill[i] = off + 1;
         off += size;
@@ -214,12 +220,14 @@ LLVMValueRef lower_param(lower_unit *u, LLVMBuilderRef b, LLVMValueRef fn, uint3
         wasm_valtype t = u->m->types[type_index].params[i];
         LLVMValueRef v =
             LLVMBuildLoad2(b, lower_valtype(u, t), spill_slot(u, b, s->spill[i] - 1), "");
-        LLVMSetAlignment(v, t == WASM_VT_V128 ? 16 : 8);
+        LLVMSetAlignment(v, spill_bytes(t));
         return v;
     }
+    if (!s->spill) /* every parameter in a register, in order */
+        return LLVMGetParam(fn, s->first + i);
     unsigned n = s->first;
     for (uint32_t k = 0; k < i; k++)
-        n += !s->spill || !s->spill[k];
+        n += !s->spill[k];
     return LLVMGetParam(fn, n);
 }
 
@@ -276,7 +284,7 @@ bool lower_call_wasm(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, uint3
     for (uint32_t i = 0; i < ft->param_count; i++) {
         if (s->spill && s->spill[i]) {
             LLVMValueRef st = LLVMBuildStore(b, args[i], spill_slot(u, b, s->spill[i] - 1));
-            LLVMSetAlignment(st, ft->params[i] == WASM_VT_V128 ? 16 : 8);
+            LLVMSetAlignment(st, spill_bytes(ft->params[i]));
         } else {
             out[n++] = args[i];
         }

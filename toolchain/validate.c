@@ -116,22 +116,19 @@ static bool fail_unsupported(validator *v, size_t offset, const char *feature, c
     return false;
 }
 
-/* Bytes Wasm 3.0 gives a meaning (feature; what: what was met) where Wasm 2.0 makes the
- * module invalid with the message fmt, and the 2.0 spec tests pin that verdict. kiln_validate
- * judges by 2.0: class invalid, the 2.0 message followed by "(valid in Wasm 3.0)", and
- * d->feature set. The compiler (kiln_validate_to_compile) judges such bytes by 3.0 before
- * they get here (several memories, defined globals in constant expressions); one it did not
- * would be "unsupported feature: FEATURE (WHAT)". */
-static bool fail_wasm3(validator *v, size_t offset, const char *feature, const char *what,
-                       const char *fmt, ...) KILN_PRINTF(5, 6);
+/* Bytes Wasm 3.0 gives a meaning (feature) where Wasm 2.0 makes the module invalid with the
+ * message fmt, and the 2.0 spec tests pin that verdict: kiln_validate's view only (the
+ * compiler, kiln_validate_to_compile, judges them by 3.0 and compiles them: several
+ * memories, defined globals in constant expressions). Class invalid, the 2.0 message followed
+ * by "(valid in Wasm 3.0)", d->feature set. */
+static bool fail_wasm3(validator *v, size_t offset, const char *feature, const char *fmt, ...)
+    KILN_PRINTF(4, 5);
 
-static bool fail_wasm3(validator *v, size_t offset, const char *feature, const char *what,
-                       const char *fmt, ...)
+static bool fail_wasm3(validator *v, size_t offset, const char *feature, const char *fmt, ...)
 {
+    KILN_ASSERT(!v->to_compile);
     if (v->d->code != KILN_OK)
         return false;
-    if (v->to_compile)
-        return fail_unsupported(v, offset, feature, "%s", what);
     char msg[sizeof v->d->msg];
     va_list ap;
     va_start(ap, fmt);
@@ -357,21 +354,9 @@ static bool check_declarations(validator *v)
                                entry_offset(v, 5, i - m->memory_import_count, KILN_NO_OFFSET)))
             return false;
     /* Wasm 3.0 (multi-memory) allows any number of memories; 2.0 at most one. */
-    if (m->memory_count > 1 && !v->to_compile) {
-        size_t offset = KILN_NO_OFFSET;
-        if (m->memory_import_count > 1) {
-            uint32_t seen = 0;
-            for (uint32_t i = 0; i < m->import_count && offset == KILN_NO_OFFSET; i++)
-                if (m->imports[i].kind == WASM_EXTERN_MEMORY && seen++ == 1)
-                    offset = m->imports[i].offset;
-        } else {
-            offset = entry_offset(v, 5, 1 - m->memory_import_count, KILN_NO_OFFSET);
-        }
-        char what[48];
-        snprintf(what, sizeof what, "%u memories", m->memory_count);
-        return fail_wasm3(v, offset, KILN_FEATURE_MULTI_MEMORY, what,
+    if (m->memory_count > 1 && !v->to_compile) /* at the second one (entry or import) */
+        return fail_wasm3(v, m->memories[1].offset, KILN_FEATURE_MULTI_MEMORY,
                           "multiple memories: %u memories, at most 1", m->memory_count);
-    }
     return true;
 }
 
@@ -407,34 +392,23 @@ static bool const_instr_type(validator *v, const wasm_instr *ins, wasm_valtype w
         mark_ref(v, ins->u.index);
         *out = WASM_VT_FUNCREF;
         return true;
-    case WASM_OP_GLOBAL_GET:
+    case WASM_OP_GLOBAL_GET: {
         /* 2.0: constant expressions see only the imported globals. Wasm 3.0 lets them read
          * earlier immutable defined globals too (and segments any immutable one): the
          * compiler takes those (the runtime evaluates them in order at instantiation), the
          * 2.0 view keeps 2.0's verdict. */
-        if (ins->u.index >= m->global_import_count && ins->u.index < v->const_globals &&
-            v->to_compile) {
-            if (m->globals[ins->u.index].type.mut)
-                return fail_instr(v, "constant expression required: global %u is mutable",
-                                  ins->u.index);
-            *out = m->globals[ins->u.index].type.type;
-            return true;
+        uint32_t g = ins->u.index;
+        bool visible = g < m->global_import_count || (v->to_compile && g < v->const_globals);
+        if (!visible) {
+            if (g < v->const_globals && !m->globals[g].type.mut)
+                return fail_wasm3(v, ins->offset, KILN_FEATURE_GC, "unknown global %u", g);
+            return fail_instr(v, "unknown global %u", g);
         }
-        if (ins->u.index >= m->global_import_count && ins->u.index < v->const_globals &&
-            !m->globals[ins->u.index].type.mut) {
-            char met[80];
-            snprintf(met, sizeof met, "global.get %u of a defined global in %s", ins->u.index,
-                     what);
-            return fail_wasm3(v, ins->offset, KILN_FEATURE_GC, met, "unknown global %u",
-                              ins->u.index);
-        }
-        if (ins->u.index >= m->global_import_count)
-            return fail_instr(v, "unknown global %u", ins->u.index);
-        if (m->globals[ins->u.index].type.mut)
-            return fail_instr(v, "constant expression required: global %u is mutable",
-                              ins->u.index);
-        *out = m->globals[ins->u.index].type.type;
+        if (m->globals[g].type.mut)
+            return fail_instr(v, "constant expression required: global %u is mutable", g);
+        *out = m->globals[g].type.type;
         return true;
+    }
     case WASM_OP_I32_ADD:
     case WASM_OP_I32_SUB:
     case WASM_OP_I32_MUL:

@@ -197,32 +197,19 @@ static void test_latency(requester *r, int by_deadline)
     expect_count(r->inst, 100, "1,000 stops");
 }
 
-/* fib has no loop: in full mode the entry check of a function that calls stops it, in
- * signal mode the signal. */
-static void test_recursion(requester *r)
+/* Code with no loop in the Wasm, stopped 5 ms into the call (in full mode by the entry check
+ * of a function that calls, in signal mode by the signal): call runs it, name says which. */
+static void test_no_loop(requester *r, kiln_trap (*call)(kiln_instance *), const char *name,
+                         const char *what)
 {
     kiln_trap t;
     uint64_t wall;
     r->delay_ns = 5000000;
-    uint64_t ns = interrupted(r, call_fib, &t, &wall);
-    CHECK_MSG(t == KILN_TRAP_INTERRUPTED, "%s: fib: %s", cur->name, kiln_trap_message(t));
-    CHECK_MSG(ns <= MAX_LATENCY_NS, "%s: fib stopped %.1f us of CPU time after the request",
-              cur->name, ns / 1e3);
-    expect_count(r->inst, 1000, "an interrupted recursion");
-}
-
-/* Tail calls that never end: a jump each, no frame, no loop in the Wasm (in full mode the
- * entry check of a function that calls, in signal mode the signal). */
-static void test_tail_cycle(requester *r)
-{
-    kiln_trap t;
-    uint64_t wall;
-    r->delay_ns = 5000000;
-    uint64_t ns = interrupted(r, call_tail_spin, &t, &wall);
-    CHECK_MSG(t == KILN_TRAP_INTERRUPTED, "%s: tail_spin: %s", cur->name, kiln_trap_message(t));
-    CHECK_MSG(ns <= MAX_LATENCY_NS, "%s: tail_spin stopped %.1f us of CPU time after the request",
-              cur->name, ns / 1e3);
-    expect_count(r->inst, 1000, "an interrupted cycle of tail calls");
+    uint64_t ns = interrupted(r, call, &t, &wall);
+    CHECK_MSG(t == KILN_TRAP_INTERRUPTED, "%s: %s: %s", cur->name, name, kiln_trap_message(t));
+    CHECK_MSG(ns <= MAX_LATENCY_NS, "%s: %s stopped %.1f us of CPU time after the request",
+              cur->name, name, ns / 1e3);
+    expect_count(r->inst, 1000, what);
 }
 
 /* A host import waiting for the stop, as WASI's poll_oneoff does. */
@@ -383,8 +370,9 @@ int main(void)
             return check_finish();
         test_latency(&r, 0);
         test_latency(&r, 1);
-        test_recursion(&r);
-        test_tail_cycle(&r);
+        /* fib: doubly recursive; tail_spin: tail calls that never end, a jump each. */
+        test_no_loop(&r, call_fib, "fib", "an interrupted recursion");
+        test_no_loop(&r, call_tail_spin, "tail_spin", "an interrupted cycle of tail calls");
         test_host_wait(&r);
         __atomic_store_n(&r.quit, 1, __ATOMIC_RELEASE);
         pthread_join(r.thread, NULL);

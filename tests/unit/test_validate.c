@@ -609,14 +609,26 @@ static void test_validate_tables(void **state)
                    "funcref");
 }
 
+/* Two types, 0 [] -> [i32] and 1 [] -> [i64] (return_call's tests). */
+static const uint8_t return_call_types[] = {0x02, 0x60, 0x00, 0x01, I32, 0x60, 0x00, 0x01, I64};
+
+/* Function 0 (type 0) doing `return_call_indirect (type type) (i32.const 0)` through a table
+ * of elem_type. */
+static void return_call_indirect_module(wmod *w, uint8_t elem_type, uint8_t type)
+{
+    begin(w);
+    add_section(w, 1, return_call_types, sizeof return_call_types);
+    SECTION(w, 3, 0x01, 0x00);
+    SECTION(w, 4, 0x01, elem_type, 0x00, 0x01);
+    CODE1(w, 0x00, I32_CONST, 0, 0x13, type, 0x00, END);
+}
+
 /* return_call / return_call_indirect (0x12, 0x13): the callee's results must be exactly the
  * caller's; the rest of the block is unreachable, as after return. */
 static void test_validate_return_call(void **state)
 {
     (void)state;
     wmod w;
-    /* Two types: 0 [] -> [i32] (function 0), 1 [] -> [i64] (function 1). */
-    static const uint8_t types[] = {0x02, 0x60, 0x00, 0x01, I32, 0x60, 0x00, 0x01, I64};
     /* function 0 (-> i32): return_call 0, then nothing: valid (unreachable after it). */
     begin(&w);
     one_func_header(&w, 1, I32);
@@ -633,7 +645,7 @@ static void test_validate_return_call(void **state)
     expect_invalid(&w, AT(&w, 0, 5), 0, "type mismatch: end expects i32 but got i64");
     /* function 0 (-> i32) return_calls function 1 (-> i64) */
     begin(&w);
-    add_section(&w, 1, types, sizeof types);
+    add_section(&w, 1, return_call_types, sizeof return_call_types);
     SECTION(&w, 3, 0x02, 0x00, 0x01);
     add_code(&w, 2,
              (const wbytes[]){{BYTES(0x00, 0x12, 0x01, END)}, {BYTES(0x00, 0x42, 0x00, END)}});
@@ -641,25 +653,13 @@ static void test_validate_return_call(void **state)
                    "type mismatch: return_call to a function whose results differ from the "
                    "caller's");
     /* function 0 return_call_indirects type 1 through table 0 */
-    begin(&w);
-    add_section(&w, 1, types, sizeof types);
-    SECTION(&w, 3, 0x01, 0x00);
-    SECTION(&w, 4, 0x01, FUNCREF, 0x00, 0x01);
-    CODE1(&w, 0x00, I32_CONST, 0, 0x13, 0x01, 0x00, END);
+    return_call_indirect_module(&w, FUNCREF, 1);
     expect_invalid(&w, AT(&w, 0, 3), 0,
                    "type mismatch: return_call_indirect to a function whose results differ");
     /* ... type 0 is fine; through an externref table it is not */
-    begin(&w);
-    add_section(&w, 1, types, sizeof types);
-    SECTION(&w, 3, 0x01, 0x00);
-    SECTION(&w, 4, 0x01, FUNCREF, 0x00, 0x01);
-    CODE1(&w, 0x00, I32_CONST, 0, 0x13, 0x00, 0x00, END);
+    return_call_indirect_module(&w, FUNCREF, 0);
     expect_valid(&w);
-    begin(&w);
-    add_section(&w, 1, types, sizeof types);
-    SECTION(&w, 3, 0x01, 0x00);
-    SECTION(&w, 4, 0x01, EXTERNREF, 0x00, 0x01);
-    CODE1(&w, 0x00, I32_CONST, 0, 0x13, 0x00, 0x00, END);
+    return_call_indirect_module(&w, EXTERNREF, 0);
     expect_invalid(&w, AT(&w, 0, 3), 0,
                    "type mismatch: return_call_indirect through externref table 0");
     /* return_call of an unknown function */
