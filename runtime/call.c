@@ -8,6 +8,9 @@
  * the array and calls kiln_host_call, which converts them to kiln_val, calls the host function
  * with the calling instance, converts the results back, or raises the trap the host returned.
  * Up to 16 values use stack buffers; more are allocated (failure raises KILN_TRAP_HOST).
+ * Reference values crossing from the host are checked against the reference words of the
+ * canonical signature (sig.c): a typed or non-null parameter refuses a null or a function of
+ * another type (kiln_call, kiln_task_start), and so does a host function's result (a trap).
  * Array slots: numbers little-endian at offset 0, references as a pointer at offset 0, v128
  * in all 16 bytes; unused bytes are zero.
  * Calls trap.c and sig.c. Called by instance.c (the start function), generated code and
@@ -65,6 +68,56 @@ static void from_slot(const uint64_t *slot, uint8_t type, kiln_val *v)
     copy_value(&v->of, slot, type);
 }
 
+/* The reference a value of a reference kind holds (NULL: null). */
+static const void *ref_value(const kiln_val *v)
+{
+    return v->type == KILN_TYPE_FUNCREF ? (const void *)v->of.funcref : v->of.externref;
+}
+
+/* Why value does not fit canonical word (kiln_ref_fits said it does not). */
+static const char *misfit(const void *value, uint32_t word)
+{
+    if (value == NULL)
+        return "null";
+    uint32_t heap = word & KILN_REF_HEAP;
+    return heap >= KILN_HEAP_TYPE ? "a function of another type" : "not null";
+}
+
+bool kiln_check_ref_args(const char *who, uint32_t sig, const kiln_val *args, uint32_t count)
+{
+    const uint32_t *refs = kiln_sig_refs(sig);
+    for (uint32_t i = 0; refs != NULL && i < count; i++) {
+        if (refs[i] == 0 || kiln_ref_fits(ref_value(&args[i]), refs[i]))
+            continue;
+        char name[KILN_REF_NAME_SIZE];
+        kiln_set_error("%s: argument %u has the wrong type: %s for %s", who, (unsigned)i,
+                       misfit(ref_value(&args[i]), refs[i]),
+                       kiln_ref_name(args[i].type, refs[i], true, name));
+        return false;
+    }
+    return true;
+}
+
+/* A host function's results for an import whose type has reference words: each must fit its
+ * word (wasm code relies on a non-null or typed result without checking it). */
+static bool host_results_fit(kiln_vmctx *vmctx, uint32_t import_index, const kiln_val *results,
+                             uint32_t param_count, uint32_t result_count)
+{
+    const kiln_funcref *self = kiln_vm_imports(vmctx)[import_index].ref.p;
+    const uint32_t *refs = self != NULL ? kiln_sig_refs(self->sig) : NULL;
+    for (uint32_t i = 0; refs != NULL && i < result_count; i++) {
+        uint32_t word = refs[param_count + i];
+        if (word == 0 || kiln_ref_fits(ref_value(&results[i]), word))
+            continue;
+        char name[KILN_REF_NAME_SIZE];
+        kiln_set_error("host function for import %u: result %u has the wrong type: %s for %s",
+                       (unsigned)import_index, (unsigned)i, misfit(ref_value(&results[i]), word),
+                       kiln_ref_name(results[i].type, word, true, name));
+        return false;
+    }
+    return true;
+}
+
 KILN_API kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_t *args_results)
 {
     if (inst == NULL || func_index >= inst->module->func_count) {
@@ -106,6 +159,8 @@ KILN_API kiln_trap kiln_call(kiln_instance *inst, const kiln_funcref *func, cons
             return KILN_TRAP_HOST;
         }
     }
+    if (!kiln_check_ref_args("kiln_call", func->sig, args, np))
+        return KILN_TRAP_HOST;
     size_t n = np > nr ? np : nr;
     uint64_t small[2 * SMALL_VALUES];
     uint64_t *buf = small;
@@ -151,6 +206,9 @@ KILN_API void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t 
             results[i].type = h->results[i];
         }
         trap = h->fn(h->env, kiln_vm_instance(vmctx), args, results);
+        if (trap == KILN_TRAP_NONE &&
+            !host_results_fit(vmctx, import_index, results, h->param_count, h->result_count))
+            trap = KILN_TRAP_HOST;
         if (trap == KILN_TRAP_NONE)
             for (uint32_t i = 0; i < h->result_count; i++)
                 to_slot(&results[i], h->results[i], &args_results[2 * i]);

@@ -3,20 +3,23 @@
  * kiln_instance_new_in follows the spec's instantiation (Wasm 2.0, 4.5.4): prepare the module
  * (module.c), take a slot (pool.c), intern signatures, link imports by (module, name) with
  * the spec's import matching -> KILN_STATUS_LINK with "unknown import"/"incompatible import
- * type", fill funcrefs, create tables and memories, initialise globals, then the one tail
- * both paths share (finish): element then data segments, each checked as a whole, a failing
- * one trapping with earlier writes kept; the start function; and what a trap leaves behind.
+ * type" (reference types, Wasm 3.0, compared by canonical words: equal for tables and mutable
+ * globals, a subtype for immutable ones), fill funcrefs, create tables and memories,
+ * initialise globals, then defined tables from their initialisers, then the one tail both
+ * paths share (finish): element then data segments, each checked as a whole, a failing one
+ * trapping with earlier writes kept; the start function; and what a trap leaves behind.
  * kiln_pool_instantiate is the same for a module pool minus what the pool did once (the slot
  * comes with its vmctx template, tables, memories and data image ready): link, funcrefs,
- * globals, finish. kiln_instance_new_ex is either path with the host's per-instance limits
- * (kiln_instance_limits): the smaller of the pool's and the instance's sizes and stack
- * budget, checked against the initial sizes before anything is initialised; the grow
+ * globals, table initialisers, finish. kiln_instance_new_ex is either path with the host's
+ * per-instance limits (kiln_instance_limits): the smaller of the pool's and the instance's sizes
+ * and stack budget, checked against the initial sizes before anything is initialised; the grow
  * callback is kept in the record for memory.c and table.c. An instantiation that traps
  * after it may have published references to its own functions stays alive as a zombie until
  * its pool is freed (the spec's linking tests call them); any other failure returns the
  * slot.
  * Calls pool.c, module.c, memory.c, table.c, call.c and trap.c; called only by embedders.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +61,17 @@ static kiln_status link_error(const char *what, const kiln_import_desc *im, cons
 static kiln_status incompatible(const kiln_import_desc *im, const char *why)
 {
     return link_error("incompatible import type", im, why);
+}
+
+/* "incompatible import type": what (table element type, global type) differs: the import's
+ * type (its descriptor's type index) vs the export's (canonical ids). */
+static kiln_status ref_mismatch(const kiln_import_desc *im, const char *what, uint8_t kind,
+                                uint32_t word)
+{
+    char want[KILN_REF_NAME_SIZE], have[KILN_REF_NAME_SIZE], why[128];
+    snprintf(why, sizeof why, "%s %s vs %s", what, kiln_ref_name(im->type, im->ref, false, want),
+             kiln_ref_name(kind, word, true, have));
+    return incompatible(im, why);
 }
 
 /* Limits subtyping (spec 4.5.2.3): the exporter's current size must be at least the import's
@@ -145,8 +159,10 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
             if (ext->kind != KILN_KIND_TABLE || ext->of.table == NULL)
                 return incompatible(im, "not a table");
             kiln_table_impl *t = (kiln_table_impl *)ext->of.table;
-            if (t->pub.elem_type != im->type)
-                return incompatible(im, "element type");
+            /* Tables are mutable: element types must be equal, not just compatible. */
+            if (t->pub.elem_type != im->type ||
+                t->pub.elem_ref != kiln_ref_canon(im->ref, kiln_vm_sig_ids(vm)))
+                return ref_mismatch(im, "table element type", t->pub.elem_type, t->pub.elem_ref);
             if (t->is64 != (im->limits.is64 != 0))
                 return incompatible(im, "table address type");
             if (!limits_match(t->pub.size, t->has_max, t->decl_max, &im->limits))
@@ -174,10 +190,17 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
             break;
         }
         case KILN_KIND_GLOBAL: {
-            if (ext->kind != KILN_KIND_GLOBAL || ext->of.global.cell == NULL)
+            const kiln_host_global *g = &ext->of.global;
+            if (ext->kind != KILN_KIND_GLOBAL || g->cell == NULL)
                 return incompatible(im, "not a global");
-            if (ext->of.global.type != im->type || (ext->of.global.mut != 0) != (im->mut != 0))
+            if (g->type != im->type || (g->mut != 0) != (im->mut != 0))
                 return incompatible(im, "global type");
+            /* A mutable global's type must be equal (it is read and written), an immutable
+             * one's a subtype of the import's (it is only read). */
+            uint32_t want = kiln_ref_canon(im->ref, kiln_vm_sig_ids(vm));
+            uint32_t have = kiln_ref_norm(g->ref);
+            if (have != want && (im->mut || !kiln_ref_subtype(g->type, have, want)))
+                return ref_mismatch(im, "global type", g->type, have);
             kiln_vm_globals(vm)[im->index].p = ext->of.global.cell;
             break;
         }
@@ -320,6 +343,7 @@ static kiln_status create_tables_and_memories(kiln_instance *inst,
         if (s != KILN_STATUS_OK)
             return s;
         t->is64 = tables[i].limits.is64 != 0;
+        t->pub.elem_ref = kiln_ref_canon(tables[i].elem_ref, kiln_vm_sig_ids(inst->vmctx));
         kiln_vm_tables(inst->vmctx)[i].p = t;
     }
     const kiln_memory_desc *memories = m->memories.p;
@@ -388,6 +412,23 @@ static void init_globals(kiln_instance *inst, uint32_t global_imports)
             break;
         }
         ptrs[i].p = cell;
+    }
+}
+
+/* Defined tables with an initialiser (Wasm 3.0) hold its value in every element: evaluated
+ * once globals and funcrefs are set, before the element segments (spec order). */
+static void init_tables(kiln_instance *inst)
+{
+    const kiln_module_desc *m = inst->module;
+    const kiln_table_desc *tables = m->tables.p;
+    for (uint32_t i = 0; i < m->table_count; i++) {
+        if (tables[i].imported || !tables[i].has_init)
+            continue;
+        kiln_table_impl *t = &inst->own_tables[i];
+        void *value = kiln_eval_ref(inst, &tables[i].init);
+        void **elems = t->pub.elems.p;
+        for (uint32_t j = 0; j < t->pub.size; j++)
+            elems[j] = value;
     }
 }
 
@@ -499,6 +540,7 @@ static kiln_status instantiate_from_module_pool(kiln_pool *pool, const kiln_impo
     init_funcrefs(inst);
     init_memories(inst);
     init_globals(inst, mp->global_imports);
+    init_tables(inst);
     return finish(inst, &mp->image, out, trap);
 }
 
@@ -555,6 +597,7 @@ KILN_API kiln_status kiln_instance_new_ex(kiln_pool *pool, const kiln_module *mo
     }
     init_memories(inst);
     init_globals(inst, global_imports);
+    init_tables(inst);
     return finish(inst, NULL, out, trap);
 }
 
@@ -636,6 +679,7 @@ KILN_API kiln_status kiln_instance_export_n(kiln_instance *inst, const char *nam
             out->of.global.type = g->type;
             out->of.global.mut = g->mut;
             out->of.global.cell = kiln_vm_globals(inst->vmctx)[e->index].p;
+            out->of.global.ref = kiln_ref_canon(g->ref, kiln_vm_sig_ids(inst->vmctx));
             break;
         }
         }

@@ -4,11 +4,16 @@
  * count, index, type, constant expression and vmctx offset is checked before anything is
  * written through it, so a broken one is KILN_STATUS_ARG ("invalid module descriptor: ..."),
  * not a wild write, and a descriptor for another ABI is KILN_STATUS_ABI. Its code range is
- * registered with the signal handler (faults there are traps) and its signatures are
- * interned into the process-wide ids call_indirect compares.
+ * registered with the signal handler (faults there are traps) and its function types are
+ * interned, one recursion group at a time, into the process-wide ids call_indirect compares
+ * (sig.c). Reference words are checked for shape here (heap of the value's kind, type index
+ * in range, a function type naming only its own or earlier groups); whether a ref.func or a
+ * global fits a typed slot needs canonical ids and is the compiler validator's job.
  * Calls signal_posix.c (or os_baremetal.c), sig.c and trap.c. Called by instance.c before a
  * module's instance in a pool of any module, and by pool.c when a module pool is created.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime_impl.h"
@@ -40,6 +45,38 @@ static bool is_value_type(uint8_t t)
 static bool is_ref_type(uint8_t t)
 {
     return t == KILN_TYPE_FUNCREF || t == KILN_TYPE_EXTERNREF;
+}
+
+/* A reference word (abi.h) for a value of kind: 0 for numbers; for references 0 or a heap of
+ * the kind's hierarchy, a type index below type_limit. */
+static bool ref_ok(uint8_t kind, uint32_t word, uint32_t type_limit)
+{
+    if (!is_ref_type(kind) || word == 0)
+        return word == 0;
+    uint32_t heap = word & KILN_REF_HEAP;
+    switch (heap) {
+    case KILN_HEAP_FUNC:
+    case KILN_HEAP_NOFUNC:
+        return kind == KILN_TYPE_FUNCREF;
+    case KILN_HEAP_EXTERN:
+    case KILN_HEAP_NOEXTERN:
+        return kind == KILN_TYPE_EXTERNREF;
+    }
+    return heap >= KILN_HEAP_TYPE && kind == KILN_TYPE_FUNCREF &&
+           heap - KILN_HEAP_TYPE < type_limit;
+}
+
+/* The recursion group of type i: [*first, *first + *size); group_size 0 is a group of its own
+ * (hand-written descriptors with the fields zeroed). */
+static void group_of(const kiln_functype_desc *types, uint32_t i, uint32_t *first, uint32_t *size)
+{
+    if (types[i].group_size == 0) {
+        *first = i;
+        *size = 1;
+    } else {
+        *first = types[i].group;
+        *size = types[i].group_size;
+    }
 }
 
 static kiln_status bad(const char *what)
@@ -172,6 +209,19 @@ static bool init_ok(const kiln_module_desc *m, const kiln_init_desc *init, uint8
     return false;
 }
 
+/* What init_ok cannot see of a constant expression init_ok accepted for a slot of reference
+ * word `word`: a null (ref.null, or a nullable global) where null is excluded. Whether a
+ * ref.func or global.get has the right heap needs canonical ids; the compiler's validator
+ * checked it. */
+static bool init_fits(const kiln_module_desc *m, const kiln_init_desc *init, uint32_t word)
+{
+    if (!(word & KILN_REF_NON_NULL))
+        return true;
+    if (init->kind == KILN_INIT_GLOBAL)
+        return (((const kiln_global_desc *)m->globals.p)[init->index].ref & KILN_REF_NON_NULL) != 0;
+    return init->kind != KILN_INIT_REF_NULL;
+}
+
 static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out)
 {
     if (m->abi_version != KILN_ABI_VERSION) {
@@ -192,14 +242,32 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
         return bad("function import count");
 
     const kiln_functype_desc *types = m->types.p;
-    for (uint32_t i = 0; i < m->type_count; i++) {
-        uint64_t n = (uint64_t)types[i].param_count + types[i].result_count;
-        if (n != 0 && types[i].types.p == NULL)
-            return bad("function type without types");
-        const uint8_t *t = types[i].types.p;
-        for (uint64_t j = 0; j < n; j++)
-            if (!is_value_type(t[j]))
-                return bad("value type");
+    for (uint32_t i = 0; i < m->type_count;) {
+        /* A group starts at i and names itself from each member. */
+        uint32_t first, size;
+        group_of(types, i, &first, &size);
+        if (first != i || size > m->type_count - i)
+            return bad("recursion group");
+        for (uint32_t k = i + 1; k < i + size; k++) {
+            uint32_t f, n;
+            group_of(types, k, &f, &n);
+            if (f != first || n != size)
+                return bad("recursion group");
+        }
+        for (uint32_t end = i + size; i < end; i++) {
+            uint64_t n = (uint64_t)types[i].param_count + types[i].result_count;
+            if (n != 0 && types[i].types.p == NULL)
+                return bad("function type without types");
+            const uint8_t *t = types[i].types.p;
+            const uint32_t *refs = types[i].refs.p;
+            for (uint64_t j = 0; j < n; j++) {
+                if (!is_value_type(t[j]))
+                    return bad("value type");
+                /* Types name earlier groups or their own, never a later one. */
+                if (refs != NULL && !ref_ok(t[j], refs[j], end))
+                    return bad("reference type in a function type");
+            }
+        }
     }
     const kiln_func_desc *funcs = m->funcs.p;
     for (uint32_t i = 0; i < m->func_count; i++) {
@@ -228,7 +296,8 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
             break;
         case KILN_KIND_TABLE:
             if (im->index >= m->table_count || !tables[im->index].imported ||
-                tables[im->index].elem_type != im->type)
+                tables[im->index].elem_type != im->type || tables[im->index].elem_ref != im->ref ||
+                !ref_ok(im->type, im->ref, m->type_count))
                 return bad("table import");
             break;
         case KILN_KIND_MEMORY:
@@ -237,7 +306,8 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
             break;
         case KILN_KIND_GLOBAL:
             if (im->index >= m->global_count || !globals[im->index].imported ||
-                globals[im->index].type != im->type || globals[im->index].mut != im->mut)
+                globals[im->index].type != im->type || globals[im->index].mut != im->mut ||
+                globals[im->index].ref != im->ref || !ref_ok(im->type, im->ref, m->type_count))
                 return bad("global import");
             break;
         }
@@ -250,8 +320,17 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
             (!tables[i].limits.is64 && tables[i].limits.min > UINT32_MAX) ||
             (tables[i].limits.has_max &&
              (tables[i].limits.max < tables[i].limits.min ||
-              (!tables[i].limits.is64 && tables[i].limits.max > UINT32_MAX))))
+              (!tables[i].limits.is64 && tables[i].limits.max > UINT32_MAX))) ||
+            !ref_ok(tables[i].elem_type, tables[i].elem_ref, m->type_count))
             return bad("table");
+        /* A defined table of a non-nullable type needs its initialiser (Wasm 3.0). */
+        const kiln_table_desc *t = &tables[i];
+        bool init_good = t->has_init ? !t->imported && t->has_init == 1 &&
+                                           init_ok(m, &t->init, t->elem_type, m->global_count) &&
+                                           init_fits(m, &t->init, t->elem_ref)
+                                     : t->imported || !(t->elem_ref & KILN_REF_NON_NULL);
+        if (!init_good)
+            return bad("table initializer");
     }
     for (uint32_t i = 0; i < m->memory_count; i++) {
         if (memories[i].imported != (i < counts[KILN_KIND_MEMORY]) ||
@@ -264,9 +343,11 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
     }
     uint32_t global_imports = counts[KILN_KIND_GLOBAL];
     for (uint32_t i = 0; i < m->global_count; i++) {
-        if (globals[i].imported != (i < global_imports) || !is_value_type(globals[i].type))
+        if (globals[i].imported != (i < global_imports) || !is_value_type(globals[i].type) ||
+            !ref_ok(globals[i].type, globals[i].ref, m->type_count))
             return bad("global");
-        if (i >= global_imports && !init_ok(m, &globals[i].init, globals[i].type, i))
+        if (i >= global_imports && (!init_ok(m, &globals[i].init, globals[i].type, i) ||
+                                    !init_fits(m, &globals[i].init, globals[i].ref)))
             return bad("global initializer");
     }
 
@@ -281,7 +362,7 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
     for (uint32_t i = 0; i < m->elem_count; i++) {
         const kiln_elem_desc *e = &elems[i];
         if (e->mode > KILN_SEG_MODE_DECLARATIVE || !is_ref_type(e->elem_type) ||
-            (e->count && !e->items.p))
+            !ref_ok(e->elem_type, e->ref, m->type_count) || (e->count && !e->items.p))
             return bad("element segment");
         if (e->mode == KILN_SEG_MODE_ACTIVE &&
             (e->table >= m->table_count || tables[e->table].elem_type != e->elem_type ||
@@ -290,7 +371,8 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
             return bad("active element segment");
         const kiln_init_desc *items = e->items.p;
         for (uint32_t j = 0; j < e->count; j++)
-            if (!init_ok(m, &items[j], e->elem_type, m->global_count))
+            if (!init_ok(m, &items[j], e->elem_type, m->global_count) ||
+                !init_fits(m, &items[j], e->ref))
                 return bad("element segment item");
     }
     const kiln_data_desc *datas = m->datas.p;
@@ -344,17 +426,81 @@ kiln_status kiln_module_prepare(const kiln_module_desc *m, uint32_t *global_impo
     return KILN_STATUS_OK;
 }
 
+/* Member k of the group at first: its kinds and key words (sig.c: a type of the group by its
+ * position in it, an earlier one by its canonical id in ids) in words[], which has room for
+ * its params and results; refs NULL if it has no reference word. */
+static void key_member(const kiln_functype_desc *t, uint32_t first, const uint32_t *ids,
+                       uint32_t *words, kiln_sig_member *out)
+{
+    const uint8_t *kinds = t->types.p;
+    const uint32_t *refs = t->refs.p;
+    uint32_t n = t->param_count + t->result_count;
+    out->param_count = t->param_count;
+    out->result_count = t->result_count;
+    out->params = kinds;
+    out->results = kinds ? kinds + t->param_count : NULL;
+    out->refs = NULL;
+    for (uint32_t j = 0; refs != NULL && j < n; j++) {
+        uint32_t w = refs[j], heap = w & KILN_REF_HEAP;
+        if (heap >= KILN_HEAP_TYPE && heap - KILN_HEAP_TYPE >= first)
+            w = (w & KILN_REF_NON_NULL) | KILN_SIG_REL | (heap - first);
+        else
+            w = kiln_ref_canon(w, ids);
+        words[j] = w;
+        if (w != 0)
+            out->refs = words;
+    }
+}
+
+/* Interns the group of size types at first into ids[first..]: key words in small buffers
+ * unless the group is large. */
+static kiln_status intern_group(const kiln_functype_desc *types, uint32_t first, uint32_t size,
+                                uint32_t *ids)
+{
+    kiln_sig_member small_members[8];
+    uint32_t small_words[256];
+    uint64_t word_count = 0;
+    for (uint32_t k = first; k < first + size; k++)
+        word_count += (uint64_t)types[k].param_count + types[k].result_count;
+    kiln_sig_member *members = small_members;
+    uint32_t *words = small_words;
+    if (size > KILN_ARRAY_LEN(small_members))
+        members = malloc((size_t)size * sizeof *members);
+    if (word_count > KILN_ARRAY_LEN(small_words))
+        words = word_count <= SIZE_MAX / sizeof *words ? malloc((size_t)word_count * sizeof *words)
+                                                       : NULL;
+    kiln_status s = KILN_STATUS_NOMEM;
+    bool allocated = members != NULL && words != NULL;
+    if (allocated) {
+        uint32_t *w = words;
+        for (uint32_t k = 0; k < size; k++) {
+            key_member(&types[first + k], first, ids, w, &members[k]);
+            w += types[first + k].param_count + types[first + k].result_count;
+        }
+        s = kiln_sig_intern_group(size, members, ids + first);
+    }
+    if (members != small_members)
+        free(members);
+    if (words != small_words)
+        free(words);
+    if (s != KILN_STATUS_OK) {
+        char why[160];
+        snprintf(why, sizeof why, "%s", allocated ? kiln_last_error() : "out of memory");
+        kiln_set_error("cannot intern function type %u: %s", (unsigned)first, why);
+    }
+    return s;
+}
+
 kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *ids)
 {
     const kiln_functype_desc *types = m->types.p;
-    for (uint32_t i = 0; i < m->type_count; i++) {
-        const uint8_t *t = types[i].types.p;
-        ids[i] = kiln_sig_intern(types[i].param_count, t, types[i].result_count,
-                                 t ? t + types[i].param_count : NULL);
-        if (ids[i] == 0) {
-            kiln_set_error("cannot intern function signature %u", (unsigned)i);
-            return KILN_STATUS_NOMEM;
-        }
+    for (uint32_t i = 0; i < m->type_count;) {
+        uint32_t first, size; /* checked (check): first == i, a whole group follows */
+        group_of(types, i, &first, &size);
+        kiln_status s = intern_group(types, i, size, ids);
+        if (s != KILN_STATUS_OK)
+            return s;
+        i += size;
     }
     return KILN_STATUS_OK;
 }

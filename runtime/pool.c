@@ -356,6 +356,7 @@ static void fill_slot_records(const kiln_pool *pool, kiln_instance *inst, char *
         t->pub.capacity = min;
         t->pub.max = lim->has_max && lim->max < UINT32_MAX ? (uint32_t)lim->max : UINT32_MAX;
         t->pub.elem_type = tables[i].elem_type;
+        t->pub.elem_ref = kiln_ref_canon(tables[i].elem_ref, kiln_vm_sig_ids(vm));
         t->limit = (uint32_t)(limit < cfg->max_table_elems ? limit : cfg->max_table_elems);
         t->decl_max = lim->max;
         t->has_max = lim->has_max != 0;

@@ -301,6 +301,83 @@ uint32_t kiln_sig_intern(uint32_t param_count, const uint8_t *params, uint32_t r
 /* The signature of id; false if id was never issued. Lock-free. */
 bool kiln_sig_get(uint32_t id, uint32_t *param_count, const uint8_t **params,
                   uint32_t *result_count, const uint8_t **results);
+/* One function type of a recursion group, as interning keys it: kinds and, when any is not
+ * 0, one key word per parameter then result. A key word is a canonical reference word
+ * (abi.h; 0 for numbers and for plain funcref/externref) except that a typed heap naming
+ * the member k of its own group is KILN_SIG_REL | (KILN_HEAP_TYPE + k), the non-null bit
+ * kept; a typed heap naming an earlier type is KILN_HEAP_TYPE + its canonical id. */
+typedef struct kiln_sig_member {
+    uint32_t param_count, result_count;
+    const uint8_t *params, *results; /* KILN_TYPE_* */
+    const uint32_t *refs;            /* [param_count + result_count] key words, or NULL */
+} kiln_sig_member;
+#define KILN_SIG_REL 0x40000000u
+/* Interns a recursion group of count types: ids[k] is member k's canonical id. Groups with
+ * equal keys get the same ids (a group's are consecutive); a group of one without words gets
+ * kiln_sig_intern's id. KILN_STATUS_ARG for a malformed key (a REL word past the group, an
+ * ABS id not issued), KILN_STATUS_LIMIT over the id limit, KILN_STATUS_NOMEM; each with
+ * kiln_set_error. Thread-safe. */
+kiln_status kiln_sig_intern_group(uint32_t count, const kiln_sig_member *members, uint32_t *ids);
+/* The canonical reference words of id's params then results, or NULL if all are 0 (or id
+ * was never issued). Lock-free. */
+const uint32_t *kiln_sig_refs(uint32_t id);
+
+/* Canonical reference words (abi.h): a descriptor's module-relative word with its type index
+ * replaced by that type's canonical id (ids: the module's, from kiln_module_intern), and
+ * (ref null func) / (ref null extern) written as 0 whichever way it was spelled (the heap
+ * codes equal the type bytes: kiln_ref_norm). Inline: instance.c, pool.c and module.c use
+ * them. */
+static inline uint32_t kiln_ref_norm(uint32_t word)
+{
+    return word == KILN_HEAP_FUNC || word == KILN_HEAP_EXTERN ? 0 : word;
+}
+static inline uint32_t kiln_ref_canon(uint32_t word, const uint32_t *ids)
+{
+    uint32_t heap = word & KILN_REF_HEAP;
+    if (heap < KILN_HEAP_TYPE)
+        return kiln_ref_norm(word);
+    return (word & KILN_REF_NON_NULL) | (KILN_HEAP_TYPE + ids[heap - KILN_HEAP_TYPE]);
+}
+/* Whether a value of canonical word sub (kind: its KILN_TYPE_FUNCREF/EXTERNREF byte) may be
+ * used where canonical word super is expected: nullability (non-null <: nullable) and heap
+ * (nofunc <: a function type <: func; noextern <: extern). */
+static inline bool kiln_ref_subtype(uint8_t kind, uint32_t sub, uint32_t super)
+{
+    if (sub == 0)
+        sub = kind; /* (ref null func/extern): the heap codes equal the type bytes */
+    if (super == 0)
+        super = kind;
+    if ((super & KILN_REF_NON_NULL) && !(sub & KILN_REF_NON_NULL))
+        return false;
+    uint32_t hs = sub & KILN_REF_HEAP, hp = super & KILN_REF_HEAP;
+    if (hs == hp)
+        return true;
+    switch (hp) {
+    case KILN_HEAP_FUNC:
+        return hs == KILN_HEAP_NOFUNC || hs >= KILN_HEAP_TYPE;
+    case KILN_HEAP_EXTERN:
+        return hs == KILN_HEAP_NOEXTERN;
+    default:
+        return hp >= KILN_HEAP_TYPE && hs == KILN_HEAP_NOFUNC;
+    }
+}
+/* Whether a reference value (a const kiln_funcref * for funcref kinds, else an opaque host
+ * pointer; NULL = null) fits the canonical word: not null if the word says so, a typed heap
+ * only a funcref of that signature, nofunc/noextern only null. */
+static inline bool kiln_ref_fits(const void *value, uint32_t word)
+{
+    if (value == NULL)
+        return !(word & KILN_REF_NON_NULL);
+    uint32_t heap = word & KILN_REF_HEAP;
+    if (heap == KILN_HEAP_NOFUNC || heap == KILN_HEAP_NOEXTERN)
+        return false;
+    return heap < KILN_HEAP_TYPE || ((const kiln_funcref *)value)->sig == heap - KILN_HEAP_TYPE;
+}
+/* A reference type for error messages, in buf (KILN_REF_NAME_SIZE bytes): "funcref",
+ * "(ref extern)", "(ref null nofunc)", "(ref 3)" for a descriptor's type index 3, or, when
+ * canonical, "(ref null sig#12)" for canonical signature id 12. */
+#define KILN_REF_NAME_SIZE 32u
+const char *kiln_ref_name(uint8_t kind, uint32_t word, bool canonical, char *buf);
 
 /* ---- memory.c ---- */
 
@@ -624,5 +701,12 @@ kiln_status kiln_pool_take(kiln_pool *pool, const kiln_module_desc *m, kiln_inst
 void kiln_pool_put(kiln_instance *inst);
 /* Keeps inst in its slot as a zombie until the pool is freed. */
 void kiln_pool_keep_zombie(kiln_instance *inst);
+
+/* ---- call.c ---- */
+
+/* Whether args[0..count) (of the right kinds) fit the reference words of signature sig's
+ * parameters (kiln_ref_fits); if not, sets the error "<who>: argument N has the wrong type:
+ * ...". For kiln_call and kiln_task_start. */
+bool kiln_check_ref_args(const char *who, uint32_t sig, const kiln_val *args, uint32_t count);
 
 #endif

@@ -412,6 +412,8 @@ KILN_API kiln_status kiln_task_start(kiln_stacks *stacks, kiln_instance *inst,
             return KILN_STATUS_ARG;
         }
     }
+    if (!kiln_check_ref_args("kiln_task_start", func->sig, args, np))
+        return KILN_STATUS_ARG;
     if (stacks == NULL) {
         pthread_once(&default_once, default_init);
         if (default_status != KILN_STATUS_OK)

@@ -168,6 +168,8 @@ KILN_API const char *kiln_trap_message(kiln_trap t)
         [KILN_TRAP_HOST] = "host function failed",
         [KILN_TRAP_EXIT] = "exit",
         [KILN_TRAP_INTERRUPTED] = "interrupted",
+        [KILN_TRAP_NULL_FUNC_REF] = "null function reference",
+        [KILN_TRAP_NULL_REF] = "null reference",
     };
     if ((unsigned)t >= KILN_TRAP_COUNT)
         return "unknown trap";

@@ -151,6 +151,36 @@ uint32_t desc_type(desc_builder *b, uint32_t params, uint32_t results, const uin
     return i;
 }
 
+uint32_t desc_type_refs(desc_builder *b, uint32_t params, uint32_t results, const uint8_t *types,
+                        const uint32_t *refs)
+{
+    uint32_t i = desc_type(b, params, results, types);
+    b->types[i].refs.p = (void *)(uintptr_t)refs;
+    return i;
+}
+
+void desc_rec_group(desc_builder *b, uint32_t first, uint32_t size)
+{
+    for (uint32_t i = first; i < first + size; i++) {
+        b->types[i].group = first;
+        b->types[i].group_size = size;
+    }
+}
+
+void desc_import_ref(desc_builder *b, uint32_t ref)
+{
+    if (b->m.import_count == 0) {
+        fprintf(stderr, "desc_builder: desc_import_ref without an import\n");
+        abort();
+    }
+    kiln_import_desc *d = &b->imports[b->m.import_count - 1];
+    d->ref = ref;
+    if (d->kind == KILN_KIND_TABLE)
+        b->tables[d->index].elem_ref = ref;
+    else if (d->kind == KILN_KIND_GLOBAL)
+        b->globals[d->index].ref = ref;
+}
+
 /* Appends the import (module, name, kind, index in its index space). */
 static kiln_import_desc *add_import(desc_builder *b, const char *module, const char *name,
                                     uint8_t kind, uint32_t index)

@@ -50,6 +50,15 @@ kiln_module_desc *desc_end(desc_builder *b);
 /* A function type: params then results in types[] (which must outlive the module). */
 uint32_t desc_type(desc_builder *b, uint32_t params, uint32_t results, const uint8_t *types);
 
+/* Typed references (Wasm 3.0): a function type with reference words refs[params + results]
+ * (module-relative, abi.h; must outlive the module), types [first, first + size) made one
+ * recursion group, and the reference word of the latest import (and of the table or global
+ * it imports). */
+uint32_t desc_type_refs(desc_builder *b, uint32_t params, uint32_t results, const uint8_t *types,
+                        const uint32_t *refs);
+void desc_rec_group(desc_builder *b, uint32_t first, uint32_t size);
+void desc_import_ref(desc_builder *b, uint32_t ref);
+
 /* Imports. A function import's descriptor holds the module's generated adapter for it (code
  * called when the import is bound to a host function) and the array entry of its type. */
 uint32_t desc_import_func(desc_builder *b, const char *module, const char *name, uint32_t type,

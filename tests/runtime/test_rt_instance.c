@@ -473,7 +473,7 @@ static void test_import_linking_errors(void **state)
     g.type = KILN_TYPE_I64;
     expect_link_error(link_single(&g, NULL, &gmut, "x"), "global type");
     kiln_global_cell cell = {.u.i64 = 9};
-    kiln_extern hg = {.kind = KILN_KIND_GLOBAL, .of.global = {KILN_TYPE_I64, 1, &cell}};
+    kiln_extern hg = {.kind = KILN_KIND_GLOBAL, .of.global = {KILN_TYPE_I64, 1, &cell, 0}};
     assert_int_equal(link_single(&g, NULL, &hg, "x"), KILN_STATUS_OK);
     expect_link_error(link_single(&g, NULL, &add1, "x"), "not a global");
 
@@ -806,8 +806,8 @@ static kiln_status expr_module(const uint8_t *expr, uint32_t len, uint8_t type, 
     desc_export(&m, "x", KILN_KIND_GLOBAL, g);
     kiln_global_cell gcell = {.u.i32 = 7}, mcell = {.u.i32 = 1};
     kiln_import items[2] = {
-        {"h", "g", {.kind = KILN_KIND_GLOBAL, .of.global = {KILN_TYPE_I32, 0, &gcell}}},
-        {"h", "m", {.kind = KILN_KIND_GLOBAL, .of.global = {KILN_TYPE_I32, 1, &mcell}}}};
+        {"h", "g", {.kind = KILN_KIND_GLOBAL, .of.global = {KILN_TYPE_I32, 0, &gcell, 0}}},
+        {"h", "m", {.kind = KILN_KIND_GLOBAL, .of.global = {KILN_TYPE_I32, 1, &mcell, 0}}}};
     kiln_imports list = {items, 2};
     kiln_instance *inst = NULL;
     kiln_status s = kiln_instance_new(desc_end(&m), &list, &inst);

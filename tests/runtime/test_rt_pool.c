@@ -379,7 +379,7 @@ static kiln_status instantiate_q(kiln_pool *pool, int32_t *factor, kiln_global_c
     *h = (kiln_host_func){host_times, factor, 1, 1, i32, i32};
     kiln_import items[2] = {{"env", "times", {.kind = KILN_KIND_HOST_FUNC, .of.host = h}},
                             {"env", "offset", {.kind = KILN_KIND_GLOBAL}}};
-    items[1].value.of.global = (kiln_host_global){KILN_TYPE_I32, 0, offset};
+    items[1].value.of.global = (kiln_host_global){KILN_TYPE_I32, 0, offset, 0};
     kiln_imports list = {items, 2};
     return kiln_pool_instantiate(pool, &list, out, trap);
 }
@@ -682,7 +682,7 @@ static void test_trap_before_data(void **state)
         kiln_global_cell offset = {.u.i32 = 1};
         kiln_import items[2] = {{"env", "at", {.kind = KILN_KIND_GLOBAL}},
                                 {"env", "tab", {.kind = KILN_KIND_TABLE, .of.table = tab}}};
-        items[0].value.of.global = (kiln_host_global){KILN_TYPE_I32, 0, &offset};
+        items[0].value.of.global = (kiln_host_global){KILN_TYPE_I32, 0, &offset, 0};
         kiln_imports list = {items, imported_table ? 2u : 1u};
         kiln_pool_config cfg = {.slots = 1};
         kiln_pool *pool = NULL;

@@ -185,6 +185,8 @@ static void test_every_explicit_trap_kind(void **state)
         "host function failed",
         "exit",
         "interrupted",
+        "null function reference",
+        "null reference",
     };
     kiln_instance *inst = new_instance(NULL);
     for (int t = 1; t < KILN_TRAP_COUNT; t++) {

@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 4u
+#define KILN_ABI_VERSION 5u
 
 /* Pointer-sized values in a fixed 8-byte slot (see above). */
 typedef union kiln_ptr64 {
@@ -50,6 +50,26 @@ enum {
     KILN_TYPE_EXTERNREF = 0x6F,
 };
 
+/* Typed references (Wasm 3.0 function references). A reference-typed value's type byte is
+ * KILN_TYPE_FUNCREF or KILN_TYPE_EXTERNREF (its representation: a const kiln_funcref * or
+ * an opaque host pointer); where the descriptor can say more it adds a reference word:
+ *   0                          the type byte alone: (ref null func) / (ref null extern)
+ *   KILN_REF_NON_NULL | heap   (ref heap), null excluded
+ *   heap                       (ref null heap)
+ * heap is KILN_HEAP_FUNC, _EXTERN, _NOFUNC, _NOEXTERN, or KILN_HEAP_TYPE + x for the
+ * module's type index x (a function type). Inside a descriptor x is module-relative; the
+ * runtime's canonical words (kiln_table.elem_ref) use KILN_HEAP_TYPE + the canonical
+ * signature id instead. */
+#define KILN_REF_NON_NULL 0x80000000u
+#define KILN_REF_HEAP     0x7FFFFFFFu /* mask */
+enum {
+    KILN_HEAP_EXTERN = 0x6F,
+    KILN_HEAP_FUNC = 0x70,
+    KILN_HEAP_NOEXTERN = 0x72,
+    KILN_HEAP_NOFUNC = 0x73,
+    KILN_HEAP_TYPE = 0x100,
+};
+
 /* Traps. Values are ABI: generated code passes them to kiln_trap_raise. */
 typedef enum kiln_trap {
     KILN_TRAP_NONE = 0,
@@ -66,6 +86,8 @@ typedef enum kiln_trap {
     KILN_TRAP_HOST,              /* a host function reported a failure */
     KILN_TRAP_EXIT,              /* WASI proc_exit unwinding; not an error */
     KILN_TRAP_INTERRUPTED,       /* "interrupted": kiln_instance_interrupt or a deadline */
+    KILN_TRAP_NULL_FUNC_REF,     /* "null function reference" (call_ref on null) */
+    KILN_TRAP_NULL_REF,          /* "null reference" (ref.as_non_null on null) */
     KILN_TRAP_COUNT
 } kiln_trap;
 
@@ -109,6 +131,8 @@ typedef struct kiln_table {
     uint32_t capacity;
     uint8_t elem_type; /* KILN_TYPE_FUNCREF or KILN_TYPE_EXTERNREF */
     uint8_t reserved[3];
+    uint32_t elem_ref; /* canonical reference word of the element type (0: elem_type alone) */
+    uint32_t reserved2;
 } kiln_table;
 
 /* A global's storage. 16 bytes so every value type fits; numbers are little-endian at
@@ -209,7 +233,11 @@ typedef struct kiln_str_desc {
 
 typedef struct kiln_functype_desc {
     uint32_t param_count, result_count;
-    kiln_ptr64 types; /* const uint8_t *: params then results, KILN_TYPE_* */
+    kiln_ptr64 types;    /* const uint8_t *: params then results, KILN_TYPE_* */
+    kiln_ptr64 refs;     /* const uint32_t *: the reference word of each param then result (0
+                            for numbers), or NULL when every word is 0 */
+    uint32_t group;      /* index of the first type of its recursion group */
+    uint32_t group_size; /* types in that group (1: a type defined on its own) */
 } kiln_functype_desc;
 
 typedef struct kiln_limits_desc {
@@ -229,9 +257,9 @@ typedef struct kiln_import_desc {
     uint8_t type; /* tables: element type; globals: value type */
     uint8_t mut;  /* globals */
     uint8_t reserved;
-    uint32_t index;      /* index in its index space */
-    uint32_t type_index; /* functions */
-    uint32_t reserved2;
+    uint32_t index;          /* index in its index space */
+    uint32_t type_index;     /* functions */
+    uint32_t ref;            /* tables, globals: reference word of type (module-relative) */
     kiln_limits_desc limits; /* tables and memories */
 } kiln_import_desc;
 
@@ -253,8 +281,11 @@ typedef struct kiln_func_desc {
 typedef struct kiln_table_desc {
     uint8_t elem_type;
     uint8_t imported;
-    uint8_t reserved[6];
+    uint8_t has_init; /* defined tables: elements start as init, not null */
+    uint8_t reserved;
+    uint32_t elem_ref; /* reference word of the element type (module-relative) */
     kiln_limits_desc limits;
+    kiln_init_desc init; /* has_init: the table's initialiser expression (Wasm 3.0) */
 } kiln_table_desc;
 
 typedef struct kiln_memory_desc {
@@ -267,7 +298,8 @@ typedef struct kiln_global_desc {
     uint8_t type;
     uint8_t mut;
     uint8_t imported;
-    uint8_t reserved[5];
+    uint8_t reserved;
+    uint32_t ref;        /* reference word of type (module-relative) */
     kiln_init_desc init; /* defined globals */
 } kiln_global_desc;
 
@@ -279,7 +311,7 @@ typedef struct kiln_elem_desc {
     uint8_t reserved[2];
     uint32_t table;
     uint32_t count;
-    uint32_t reserved2;
+    uint32_t ref; /* reference word of the segment's type (module-relative) */
     kiln_init_desc offset;
     kiln_ptr64 items; /* const kiln_init_desc[count] */
 } kiln_elem_desc;
@@ -370,7 +402,7 @@ _Static_assert(sizeof(kiln_ptr64) == 8, "kiln_ptr64");
 _Static_assert(_Alignof(kiln_ptr64) == 8 && _Alignof(uint64_t) == 8, "64-bit field alignment");
 _Static_assert(sizeof(kiln_funcref) == 32, "kiln_funcref");
 _Static_assert(sizeof(kiln_memory) == 32, "kiln_memory");
-_Static_assert(sizeof(kiln_table) == 24, "kiln_table");
+_Static_assert(sizeof(kiln_table) == 32, "kiln_table");
 _Static_assert(sizeof(kiln_global_cell) == 16, "kiln_global_cell");
 _Static_assert(sizeof(kiln_import_slot) == 32, "kiln_import_slot");
 _Static_assert(sizeof(kiln_vmctx) == KILN_VMCTX_HEADER_SIZE, "kiln_vmctx header");

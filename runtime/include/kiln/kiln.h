@@ -113,6 +113,13 @@ typedef struct kiln_host_global {
     uint8_t type; /* KILN_TYPE_* */
     uint8_t mut;
     kiln_global_cell *cell;
+    /* A reference type's canonical reference word (abi.h): 0 for numbers and plain
+     * funcref/externref; else KILN_REF_NON_NULL and/or a heap, a function type's heap being
+     * KILN_HEAP_TYPE + its canonical signature id (a funcref's `sig`). An import of the global
+     * takes it if the types are equal, or, for an immutable global, if this type is a subtype
+     * of the import's. Exported globals report theirs. The host keeps the cell's value of
+     * that type. */
+    uint32_t ref;
 } kiln_host_global;
 
 /* An import binds to a host function: kiln_extern.kind for of.host. */
