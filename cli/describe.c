@@ -147,12 +147,14 @@ static void buf_instr(cli_buf *b, const wasm_instr *ins)
     case IMM_DATA:
         cli_buf_printf(b, " %lu", (unsigned long)ins->u.index);
         break;
-    case IMM_REFTYPE:
-        cli_buf_printf(b, " %s",
-                       ins->u.reftype == WASM_VT_FUNCREF     ? "func"
-                       : ins->u.reftype == WASM_VT_EXTERNREF ? "extern"
-                                                             : "?");
+    case IMM_REFTYPE: {
+        uint32_t h = wasm_ref_heap(ins->u.reftype);
+        if (wasm_heap_is_type(h))
+            cli_buf_printf(b, " %lu", (unsigned long)(h - WASM_HT_TYPE));
+        else
+            cli_buf_printf(b, " %s", wasm_heap_name(h));
         break;
+    }
     default:
         break;
     }

@@ -146,13 +146,36 @@ static bool is_reftype3(uint8_t b)
     return b == 0x63 || b == 0x64 || (abs_heaptype_name(b) && b != 0x70 && b != 0x6F);
 }
 
+/* The abstract heap types Kiln compiles: func, extern and their bottoms nofunc, noextern. */
+static bool abs_heaptype_compiled(uint8_t b)
+{
+    return b == WASM_HT_FUNC || b == WASM_HT_EXTERN || b == WASM_HT_NOFUNC || b == WASM_HT_NOEXTERN;
+}
+
+/* The heap-type part of a wasm_valtype: an abstract type's byte, or WASM_HT_TYPE + index
+ * (an index too large for the encoding becomes the largest one, which no module has, so
+ * that the validator's "unknown type" still reports it). */
+static uint32_t heap_of(uint8_t abs, uint32_t index)
+{
+    if (abs)
+        return abs;
+    uint32_t most = WASM_VT_HEAP - WASM_HT_TYPE;
+    return WASM_HT_TYPE + (index < most ? index : most);
+}
+
 /* reftype ::= 0x64 ht:heaptype | 0x63 ht:heaptype | absheaptype (abbreviation), with b (read
- * at offset at) where a value or reference type is. Reports it as unsupported if it decodes
- * (returning what rd_unsupported_later does); else the Wasm 2.0 error "malformed KIND 0xBB:
- * what" (false). */
-static bool reftype3(kiln_reader *r, size_t at, uint8_t b, const char *kind, const char *what)
+ * at offset at) where a value or reference type is. Sets *out for the reference types Kiln
+ * compiles (typed function references); reports the others (gc, exceptions) as unsupported
+ * if they decode (returning what rd_unsupported_later does); else the Wasm 2.0 error
+ * "malformed KIND 0xBB: what" (false). */
+static bool reftype3(kiln_reader *r, size_t at, uint8_t b, const char *kind, const char *what,
+                     wasm_valtype *out)
 {
     if (b != 0x63 && b != 0x64) {
+        if (abs_heaptype_compiled(b)) {
+            *out = wasm_ref(b, true);
+            return true;
+        }
         /* the abbreviations of the bottom types are spelt nullref, nullexternref, ... */
         static const char *const bottoms[] = {"null", "nullextern", "nullfunc", "nullexn"};
         const char *name = b >= 0x71 ? bottoms[b - 0x71] : abs_heaptype_name(b);
@@ -166,14 +189,14 @@ static bool reftype3(kiln_reader *r, size_t at, uint8_t b, const char *kind, con
         return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed %s 0x%02x: %s", kind, b, what);
     r->p = p.p;
     const char *null = b == 0x63 ? "null " : "";
-    if (abs)
+    if (abs && !abs_heaptype_compiled(abs))
         return rd_unsupported_later(r, at, abs_heaptype_feature(abs), "(ref %s%s): %s", null,
                                     abs_heaptype_name(abs), what);
-    return rd_unsupported_later(r, at, KILN_FEATURE_FUNCTION_REFERENCES, "(ref %s%u): %s", null,
-                                (unsigned)index, what);
+    *out = wasm_ref(heap_of(abs, index), b == 0x63);
+    return true;
 }
 
-// valtype ::= 0x7F | 0x7E | 0x7D | 0x7C | 0x7B | 0x70 | 0x6F   (3.0 reference types: above)
+// valtype ::= 0x7F | 0x7E | 0x7D | 0x7C | 0x7B | reftype (3.0 reference types: above)
 static bool read_valtype(kiln_reader *r, wasm_valtype *out, const char *what)
 {
     size_t at = rd_offset(r);
@@ -182,23 +205,28 @@ static bool read_valtype(kiln_reader *r, wasm_valtype *out, const char *what)
     if (!rd_u8(r, &b, what))
         return false;
     if (is_reftype3(b))
-        return reftype3(r, at, b, "value type", what);
+        return reftype3(r, at, b, "value type", what, out);
     if (!is_valtype(b))
         return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed value type 0x%02x: %s", b, what);
     *out = b;
     return true;
 }
 
-// reftype ::= 0x70 | 0x6F   (3.0 reference types: above)
+bool dec_valtype(kiln_reader *r, wasm_valtype *out, const char *what)
+{
+    return read_valtype(r, out, what);
+}
+
+// reftype ::= 0x70 | 0x6F | 3.0 reference types (above)
 static bool read_reftype(kiln_reader *r, wasm_valtype *out, const char *what)
 {
     size_t at = rd_offset(r);
     uint8_t b;
-    *out = WASM_VT_UNKNOWN; /* also for a 3.0 reference type */
+    *out = WASM_VT_UNKNOWN; /* also for an unsupported 3.0 reference type */
     if (!rd_u8(r, &b, what))
         return false;
     if (is_reftype3(b))
-        return reftype3(r, at, b, "reference type", what);
+        return reftype3(r, at, b, "reference type", what, out);
     if (!wasm_valtype_is_ref(b))
         return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed reference type 0x%02x: %s", b,
                           what);
@@ -206,8 +234,9 @@ static bool read_reftype(kiln_reader *r, wasm_valtype *out, const char *what)
     return true;
 }
 
-/* ref.null ht: 0x70 and 0x6F are Wasm 2.0's reftype; other heap types are 3.0 (an abstract
- * one of gc or exceptions, or a type index: function-references). */
+/* ref.null ht: (ref null ht). 0x70 and 0x6F are Wasm 2.0's reftype; other heap types are
+ * 3.0: nofunc, noextern and type indices Kiln compiles, the rest (gc, exceptions) it reports
+ * as unsupported. */
 static bool read_ref_null_type(kiln_reader *r, wasm_valtype *out)
 {
     size_t at = rd_offset(r);
@@ -222,11 +251,11 @@ static bool read_ref_null_type(kiln_reader *r, wasm_valtype *out)
     if (rd_done(r) || !read_heaptype(&p, &abs, &index))
         return read_reftype(r, out, "ref.null type"); /* the 2.0 error */
     r->p = p.p;
-    if (abs)
+    if (abs && !abs_heaptype_compiled(abs))
         return rd_unsupported_later(r, at, abs_heaptype_feature(abs), "ref.null %s",
                                     abs_heaptype_name(abs));
-    return rd_unsupported_later(r, at, KILN_FEATURE_FUNCTION_REFERENCES, "ref.null %u",
-                                (unsigned)index);
+    *out = wasm_ref(heap_of(abs, index), true);
+    return true;
 }
 
 // resulttype ::= vec(valtype)
@@ -503,12 +532,12 @@ static bool read_blocktype(kiln_reader *r, wasm_instr *out)
     }
     if ((b & 0xC0) == 0x40) { /* a one-byte negative s33: must be a value type */
         r->p++;
+        out->u.block.kind = WASM_BT_VALUE;
         if (is_reftype3(b))
-            return reftype3(r, at, b, "value type", "block type");
+            return reftype3(r, at, b, "value type", "block type", &out->u.block.value);
         if (!is_valtype(b))
             return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed value type 0x%02x: block type",
                               b);
-        out->u.block.kind = WASM_BT_VALUE;
         out->u.block.value = b;
         return true;
     }
@@ -621,6 +650,8 @@ static bool read_immediates(kiln_reader *r, kiln_arena *scratch, uint8_t imm, wa
     case IMM_CALL_INDIRECT:
         return rd_u32(r, &out->u.call_indirect.type_index, "type index") &&
                rd_u32(r, &out->u.call_indirect.table, "table index");
+    case IMM_TYPE:
+        return rd_u32(r, &out->u.index, "type index");
     case IMM_LOCAL:
         return rd_u32(r, &out->u.index, "local index");
     case IMM_GLOBAL:
@@ -687,15 +718,10 @@ static const op3 ops3[] = {
     {0, 0x08, 0x08, KILN_FEATURE_EXCEPTIONS, "throw"},
     {0, 0x09, 0x09, KILN_FEATURE_EXCEPTIONS, "rethrow"},
     {0, 0x0A, 0x0A, KILN_FEATURE_EXCEPTIONS, "throw_ref"},
-    {0, 0x14, 0x14, KILN_FEATURE_FUNCTION_REFERENCES, "call_ref"},
-    {0, 0x15, 0x15, KILN_FEATURE_TAIL_CALL, "return_call_ref"},
     {0, 0x18, 0x18, KILN_FEATURE_EXCEPTIONS, "delegate"},
     {0, 0x19, 0x19, KILN_FEATURE_EXCEPTIONS, "catch_all"},
     {0, 0x1F, 0x1F, KILN_FEATURE_EXCEPTIONS, "try_table"},
     {0, 0xD3, 0xD3, KILN_FEATURE_GC, "ref.eq"},
-    {0, 0xD4, 0xD4, KILN_FEATURE_FUNCTION_REFERENCES, "ref.as_non_null"},
-    {0, 0xD5, 0xD5, KILN_FEATURE_FUNCTION_REFERENCES, "br_on_null"},
-    {0, 0xD6, 0xD6, KILN_FEATURE_FUNCTION_REFERENCES, "br_on_non_null"},
     {0xFB, 0x00, 0x1E, KILN_FEATURE_GC, NULL},
     {0xFE, 0x00, 0x00, KILN_FEATURE_THREADS, "memory.atomic.notify"},
     {0xFE, 0x01, 0x01, KILN_FEATURE_THREADS, "memory.atomic.wait32"},
@@ -965,6 +991,7 @@ static bool read_type_section(dec_ctx *c, kiln_reader *r)
         return false;
     for (uint32_t i = 0; i < n; i++) {
         KILN_ASSERT(i < cap);
+        m->types[i].offset = rd_offset(r);
         if (!read_functype(c, r, &m->types[i]))
             return false;
     }
@@ -1072,20 +1099,15 @@ static bool read_function_section(dec_ctx *c, kiln_reader *r)
 }
 
 /* table ::= tt:tabletype | 0x40 0x00 tt:tabletype e:expr   (the second form is Wasm 3.0,
- * function-references: a table with an initialiser; a 3.0 construct in tt or e is reported
- * first, else the form itself) */
-static bool read_table(dec_ctx *c, kiln_reader *r, wasm_tabletype *out)
+ * function-references: a table whose elements start as e's value, not null) */
+static bool read_table(dec_ctx *c, kiln_reader *r, wasm_table *out)
 {
-    size_t at = rd_offset(r);
     if (rd_left(r) >= 2 && r->p[0] == 0x40 && r->p[1] == 0x00) {
         r->p += 2;
-        wasm_expr init;
-        if (!read_tabletype(r, out) || !read_const_expr(c, r, &init))
-            return false;
-        return rd_unsupported_later(r, at, KILN_FEATURE_FUNCTION_REFERENCES,
-                                    "table with an initialiser expression");
+        out->has_init = true;
+        return read_tabletype(r, &out->type) && read_const_expr(c, r, &out->init);
     }
-    return read_tabletype(r, out);
+    return read_tabletype(r, &out->type);
 }
 
 // tablesec ::= tab*:section_4(vec(tabletype))
@@ -1103,7 +1125,7 @@ static bool read_table_section(dec_ctx *c, kiln_reader *r)
     for (uint32_t i = 0; i < n; i++) {
         KILN_ASSERT(i < cap);
         m->tables[m->table_import_count + i].offset = rd_offset(r);
-        if (!read_table(c, r, &m->tables[m->table_import_count + i].type))
+        if (!read_table(c, r, &m->tables[m->table_import_count + i]))
             return false;
     }
     m->table_count = m->table_import_count + n;
@@ -1206,7 +1228,7 @@ static bool read_start_section(dec_ctx *c, kiln_reader *r)
     return rd_u32(r, &c->m->start, "start function index");
 }
 
-// elemkind ::= 0x00 (funcref)
+// elemkind ::= 0x00 ((ref func): Wasm 3.0 types the function indices' ref.func so)
 static bool read_elemkind(kiln_reader *r, wasm_valtype *out)
 {
     uint8_t b;
@@ -1215,7 +1237,7 @@ static bool read_elemkind(kiln_reader *r, wasm_valtype *out)
     if (b != 0)
         return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED, "malformed element kind 0x%02x",
                           b);
-    *out = WASM_VT_FUNCREF;
+    *out = wasm_ref(WASM_HT_FUNC, false);
     return true;
 }
 
@@ -1239,7 +1261,7 @@ static bool read_elem(dec_ctx *c, kiln_reader *r, wasm_elem *el)
         return rd_fail_at(r, el->offset, KILN_ERR_MALFORMED, "malformed elements segment kind %u",
                           (unsigned)flags);
     bool passive_or_declarative = flags & 1, explicit_table = flags & 2, exprs = flags & 4;
-    el->type = WASM_VT_FUNCREF;
+    el->type = exprs ? WASM_VT_FUNCREF : wasm_ref(WASM_HT_FUNC, false);
     if (passive_or_declarative) {
         el->mode = explicit_table ? WASM_SEG_DECLARATIVE : WASM_SEG_PASSIVE;
     } else {

@@ -6,16 +6,22 @@
  * KILN_ERR_UNSUPPORTED "unsupported feature: NAME (what): disabled by --disable-NAME", at the
  * byte where it is met, with d->feature set, as the decoder does for the features Kiln does
  * not compile. Uses, per feature:
- *   tail-call         return_call, return_call_indirect
+ *   tail-call         return_call, return_call_indirect, return_call_ref
+ *   function-references
+ *                     a reference type other than funcref and externref (in a type, import,
+ *                     table, global, element segment of expressions, local, block type,
+ *                     select or ref.null), a table initialiser, call_ref,
+ *                     return_call_ref, ref.as_non_null, br_on_null, br_on_non_null
  *   multi-memory      a second memory (imported or defined)
  *   memory64          a memory or table with a 64-bit address type
  *   extended-const    i32/i64 add, sub, mul in a constant expression
  *   relaxed-simd      the 0xFD instructions 0x100-0x113
  *   wide-arithmetic   i64.add128, i64.sub128, i64.mul_wide_s/u
  *   custom-page-sizes a memory of 1-byte pages (one declared with 64 KiB pages is ordinary)
- * The features Kiln does not compile yet (gc, exceptions, function-references, threads) are
+ * The features Kiln does not compile yet (gc, exceptions, threads) are
  * rejected whatever the options; disabling them is accepted and changes nothing.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "toolchain.h"
@@ -33,7 +39,7 @@ static const struct {
     {KILN_FEATURE_CUSTOM_PAGE_SIZES, KILN_FEAT_CUSTOM_PAGE_SIZES},
     {KILN_FEATURE_GC, KILN_FEAT_NOT_COMPILED},
     {KILN_FEATURE_EXCEPTIONS, KILN_FEAT_NOT_COMPILED},
-    {KILN_FEATURE_FUNCTION_REFERENCES, KILN_FEAT_NOT_COMPILED},
+    {KILN_FEATURE_FUNCTION_REFERENCES, KILN_FEAT_FUNCTION_REFERENCES},
     {KILN_FEATURE_THREADS, KILN_FEAT_NOT_COMPILED},
 };
 
@@ -50,7 +56,7 @@ bool kiln_feature_bit(const char *name, uint32_t *bit)
 const char *kiln_feature_names(void)
 {
     return "tail-call, multi-memory, memory64, extended-const, relaxed-simd, wide-arithmetic, "
-           "custom-page-sizes (and gc, exceptions, function-references, threads, which Kiln "
+           "custom-page-sizes, function-references (and gc, exceptions, threads, which Kiln "
            "does not compile yet)";
 }
 
@@ -72,14 +78,37 @@ static bool disabled_use(kiln_diag *d, uint32_t bit, size_t offset, uint32_t fun
     return false;
 }
 
-/* The feature an instruction of a function body belongs to, if it is one that can be
- * disabled; 0 otherwise. */
+/* Whether t is a Wasm 3.0 reference type: a typed function reference. */
+static bool is_typed_ref(wasm_valtype t)
+{
+    return wasm_valtype_is_ref(t) && (t & WASM_VT_REF);
+}
+
+/* The features an instruction of a function body belongs to, of those that can be
+ * disabled; 0 if none. */
 static uint32_t instr_feature(const wasm_instr *ins)
 {
     switch (ins->op) {
     case WASM_OP_RETURN_CALL:
     case WASM_OP_RETURN_CALL_INDIRECT:
         return KILN_FEAT_TAIL_CALL;
+    case WASM_OP_RETURN_CALL_REF:
+        return KILN_FEAT_TAIL_CALL | KILN_FEAT_FUNCTION_REFERENCES;
+    case WASM_OP_CALL_REF:
+    case WASM_OP_REF_AS_NON_NULL:
+    case WASM_OP_BR_ON_NULL:
+    case WASM_OP_BR_ON_NON_NULL:
+        return KILN_FEAT_FUNCTION_REFERENCES;
+    case WASM_OP_BLOCK:
+    case WASM_OP_LOOP:
+    case WASM_OP_IF:
+        return ins->u.block.kind == WASM_BT_VALUE && is_typed_ref(ins->u.block.value)
+                   ? KILN_FEAT_FUNCTION_REFERENCES
+                   : 0;
+    case WASM_OP_SELECT_T:
+        return is_typed_ref(ins->u.select.type) ? KILN_FEAT_FUNCTION_REFERENCES : 0;
+    case WASM_OP_REF_NULL:
+        return is_typed_ref(ins->u.reftype) ? KILN_FEAT_FUNCTION_REFERENCES : 0;
     case WASM_OP_I64_ADD128:
     case WASM_OP_I64_SUB128:
     case WASM_OP_I64_MUL_WIDE_S:
@@ -113,9 +142,62 @@ static bool check_expr(const wasm_module *m, wasm_expr e, uint32_t func, uint32_
         if (extended)
             bit = KILN_FEAT_EXTENDED_CONST;
         if (bit & disabled)
-            return disabled_use(d, bit, ins.offset, func, wasm_ops[ins.op].name);
+            return disabled_use(
+                d, bit & disabled & KILN_FEAT_TAIL_CALL ? KILN_FEAT_TAIL_CALL : bit & disabled,
+                ins.offset, func, wasm_ops[ins.op].name);
     }
     kiln_arena_reset(scratch);
+    return true;
+}
+
+static bool typed_use(kiln_diag *d, size_t offset, uint32_t func, const char *where, wasm_valtype t)
+{
+    char what[96];
+    snprintf(what, sizeof what, "%s %s", wasm_valtype_name(t), where);
+    return disabled_use(d, KILN_FEAT_FUNCTION_REFERENCES, offset, func, what);
+}
+
+/* The module-level uses of typed function references: their types anywhere outside bodies
+ * (a segment of function indices is (ref func) in Wasm 3.0 but no use: 2.0 wrote it so
+ * too), table initialisers, and the types of locals. */
+static bool check_typed_refs(const wasm_module *m, kiln_diag *d)
+{
+    for (uint32_t i = 0; i < m->type_count; i++) {
+        const wasm_functype *ft = &m->types[i];
+        for (uint32_t k = 0; k < ft->param_count + ft->result_count; k++) {
+            wasm_valtype t = k < ft->param_count ? ft->params[k] : ft->results[k - ft->param_count];
+            if (is_typed_ref(t))
+                return typed_use(d, ft->offset, KILN_NO_FUNC, "in a function type", t);
+        }
+    }
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        const wasm_import *im = &m->imports[i];
+        if (im->kind == WASM_EXTERN_TABLE && is_typed_ref(im->u.table.elem))
+            return typed_use(d, im->offset, KILN_NO_FUNC, "table import", im->u.table.elem);
+        if (im->kind == WASM_EXTERN_GLOBAL && is_typed_ref(im->u.global.type))
+            return typed_use(d, im->offset, KILN_NO_FUNC, "global import", im->u.global.type);
+    }
+    for (uint32_t i = m->table_import_count; i < m->table_count; i++) {
+        const wasm_table *t = &m->tables[i];
+        if (is_typed_ref(t->type.elem))
+            return typed_use(d, t->offset, KILN_NO_FUNC, "table", t->type.elem);
+        if (t->has_init)
+            return disabled_use(d, KILN_FEAT_FUNCTION_REFERENCES, t->offset, KILN_NO_FUNC,
+                                "a table initialiser");
+    }
+    for (uint32_t i = m->global_import_count; i < m->global_count; i++)
+        if (is_typed_ref(m->globals[i].type.type))
+            return typed_use(d, m->globals[i].init.offset, KILN_NO_FUNC, "global",
+                             m->globals[i].type.type);
+    for (uint32_t i = 0; i < m->elem_count; i++)
+        if (m->elems[i].exprs && is_typed_ref(m->elems[i].type))
+            return typed_use(d, m->elems[i].offset, KILN_NO_FUNC, "element segment",
+                             m->elems[i].type);
+    for (uint32_t f = m->func_import_count; f < m->func_count; f++)
+        for (uint32_t g = 0; g < m->funcs[f].local_group_count; g++)
+            if (is_typed_ref(m->funcs[f].local_groups[g].type))
+                return typed_use(d, m->funcs[f].code_offset, f, "local",
+                                 m->funcs[f].local_groups[g].type);
     return true;
 }
 
@@ -138,6 +220,8 @@ bool kiln_check_features(const wasm_module *m, uint32_t disabled, const kiln_all
                 return disabled_use(d, KILN_FEAT_MEMORY64, m->tables[i].offset, KILN_NO_FUNC,
                                     "a 64-bit table");
     }
+    if ((disabled & KILN_FEAT_FUNCTION_REFERENCES) && !check_typed_refs(m, d))
+        return false;
     if (disabled & KILN_FEAT_CUSTOM_PAGE_SIZES)
         for (uint32_t i = 0; i < m->memory_count; i++)
             if (m->memories[i].type.limits.page_log2 != 16)
@@ -146,6 +230,9 @@ bool kiln_check_features(const wasm_module *m, uint32_t disabled, const kiln_all
     kiln_arena scratch;
     kiln_arena_init(&scratch, alloc);
     bool ok = true;
+    for (uint32_t i = m->table_import_count; ok && i < m->table_count; i++)
+        if (m->tables[i].has_init)
+            ok = check_expr(m, m->tables[i].init, KILN_NO_FUNC, disabled, &scratch, d);
     for (uint32_t i = m->global_import_count; ok && i < m->global_count; i++)
         ok = check_expr(m, m->globals[i].init, KILN_NO_FUNC, disabled, &scratch, d);
     for (uint32_t i = 0; ok && i < m->elem_count; i++) {

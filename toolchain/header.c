@@ -161,7 +161,7 @@ static void hb_comment_name(hbuf *b, const char *s, size_t n)
 
 static const char *c_type(wasm_valtype t)
 {
-    switch (t) {
+    switch (wasm_valtype_repr(t)) {
     case WASM_VT_I32:
         return "int32_t";
     case WASM_VT_I64:

@@ -86,7 +86,7 @@ static const struct {
 
 LLVMTypeRef lower_valtype(const lower_unit *u, wasm_valtype t)
 {
-    switch (t) {
+    switch (wasm_valtype_repr(t)) {
     case WASM_VT_I32:
         return u->t_i32;
     case WASM_VT_I64:
@@ -555,6 +555,8 @@ static uint32_t pushes_needed(const lower_ctx *c, const wasm_instr *ins)
         return m->types[m->funcs[ins->u.index].type_index].result_count;
     case WASM_OP_CALL_INDIRECT:
         return m->types[ins->u.call_indirect.type_index].result_count;
+    case WASM_OP_CALL_REF:
+        return m->types[ins->u.index].result_count;
     case WASM_OP_LOOP:
         return ins->u.block.kind == WASM_BT_TYPE ? m->types[ins->u.block.type_index].param_count
                                                  : 0;

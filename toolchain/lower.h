@@ -327,6 +327,8 @@ bool lower_call(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_is_multi3(const lower_unit *u, const wasm_func *f);
 void lower_multi3_call(lower_ctx *c);
 bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_call_ref(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_br_on_null(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_drop(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_select(lower_ctx *c, const wasm_instr *ins, int arg);
 /* Opens the function-body frame (called by the driver before the first instruction). */
@@ -450,6 +452,7 @@ bool lower_table_init(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_elem_drop(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_ref_null(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_ref_is_null(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_ref_as_non_null(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_ref_func(lower_ctx *c, const wasm_instr *ins, int arg);
 /* The wasm_table record of table t, and the funcref record ref.func f yields. */
 LLVMValueRef lower_table_record(lower_ctx *c, uint32_t t);

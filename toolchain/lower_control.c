@@ -286,6 +286,31 @@ bool lower_br_if(lower_ctx *c, const wasm_instr *ins, int arg)
     return true;
 }
 
+/* br_on_null: branch with the values below the reference if it is null, else keep it.
+ * br_on_non_null: branch with the values and the reference if it is not null, else drop it. */
+bool lower_br_on_null(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    bool on_null = ins->op == WASM_OP_BR_ON_NULL;
+    LLVMValueRef ref = lower_top(c, 1)[0];
+    if (on_null)
+        c->sp--;
+    lower_frame *f = label_frame(c, ins->u.index);
+    LLVMBasicBlockRef cont =
+        lower_new_block(c, on_null ? "br_on_null.cont" : "br_on_non_null.cont");
+    label_incoming(c, f);
+    LLVMValueRef is_null = LLVMBuildIsNull(c->b, ref, "");
+    if (on_null) {
+        LLVMBuildCondBr(c->b, is_null, label_block(f), cont);
+        LLVMPositionBuilderAtEnd(c->b, cont);
+        lower_push(c, ref);
+    } else {
+        LLVMBuildCondBr(c->b, is_null, cont, label_block(f));
+        LLVMPositionBuilderAtEnd(c->b, cont);
+        c->sp--;
+    }
+    return true;
+}
+
 bool lower_br_table(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     LLVMValueRef index = lower_pop(c);
@@ -393,6 +418,20 @@ bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg)
         lower_load(c, u->t_ptr, lower_gep(c, ref, lower_i64(u, offsetof(kiln_funcref, vmctx))),
                    ALIAS_VMCTX, false);
     return lower_emit_call(c, type_index, code, vm, tail);
+}
+
+/* call_ref and, with arg 1, return_call_ref: the validator typed the reference with the
+ * callee's type, so there is no signature to check, only null. */
+bool lower_call_ref(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    lower_unit *u = c->u;
+    LLVMValueRef ref = lower_pop(c);
+    lower_trap_if(c, LLVMBuildIsNull(c->b, ref, ""), KILN_TRAP_NULL_FUNC_REF);
+    LLVMValueRef code = lower_load(c, u->t_ptr, ref, ALIAS_VMCTX, false);
+    LLVMValueRef vm =
+        lower_load(c, u->t_ptr, lower_gep(c, ref, lower_i64(u, offsetof(kiln_funcref, vmctx))),
+                   ALIAS_VMCTX, false);
+    return lower_emit_call(c, ins->u.index, code, vm, arg != 0);
 }
 
 bool lower_drop(lower_ctx *c, const wasm_instr *ins, int arg)

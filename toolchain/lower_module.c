@@ -324,6 +324,27 @@ static LLVMValueRef bytes_const(lower_unit *u, const char *name, const void *byt
     return private_const(u, name, LLVMConstStringInContext2(u->ctx, bytes, n, !nul), 1);
 }
 
+/* The descriptor's two views of a value type (kiln/abi.h): the type byte (a reference's
+ * representation, funcref or externref) and the reference word (0 for all but Wasm 3.0's
+ * typed references; the heap numbering is the runtime's). */
+static uint8_t type_byte(wasm_valtype t)
+{
+    return (uint8_t)wasm_valtype_repr(t);
+}
+
+static uint32_t ref_word(wasm_valtype t)
+{
+    if (!wasm_valtype_is_ref(t) || t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF)
+        return 0;
+    return (wasm_ref_nullable(t) ? 0 : KILN_REF_NON_NULL) | wasm_ref_heap(t);
+}
+_Static_assert((unsigned)WASM_HT_FUNC == KILN_HEAP_FUNC &&
+                   (unsigned)WASM_HT_EXTERN == KILN_HEAP_EXTERN &&
+                   (unsigned)WASM_HT_NOFUNC == KILN_HEAP_NOFUNC &&
+                   (unsigned)WASM_HT_NOEXTERN == KILN_HEAP_NOEXTERN &&
+                   (unsigned)WASM_HT_TYPE == KILN_HEAP_TYPE,
+               "heap type numbering");
+
 /* kiln_str_desc: pointer to a NUL-terminated copy, and the length. */
 static void d_str(desc *d, size_t at, const char *s, uint32_t len)
 {
@@ -487,7 +508,7 @@ static bool decode_init(lower_unit *u, wasm_expr e, init_value *out)
 static void d_init_value(desc *d, size_t at, const init_value *v, wasm_valtype type)
 {
     d_int(d, at + offsetof(kiln_init_desc, kind), 1, v->kind);
-    d_int(d, at + offsetof(kiln_init_desc, type), 1, type);
+    d_int(d, at + offsetof(kiln_init_desc, type), 1, type_byte(type));
     d_int(d, at + offsetof(kiln_init_desc, index), 4, v->index);
     d_ptr(d, at + offsetof(kiln_init_desc, expr),
           v->expr ? bytes_const(d->u, "init", v->expr, v->index, false) : NULL);
@@ -535,16 +556,29 @@ static bool emit_types(lower_unit *u, LLVMValueRef *out)
     for (uint32_t t = 0; t < m->type_count; t++) {
         const wasm_functype *ft = &m->types[t];
         uint8_t codes[KILN_MAX_PARAMS + KILN_MAX_RESULTS];
+        uint8_t refs[4 * (KILN_MAX_PARAMS + KILN_MAX_RESULTS)]; /* little-endian words */
         uint32_t n = 0;
-        for (uint32_t i = 0; i < ft->param_count; i++)
-            codes[n++] = ft->params[i];
-        for (uint32_t i = 0; i < ft->result_count; i++)
-            codes[n++] = ft->results[i];
+        bool typed = false;
+        for (uint32_t i = 0; i < ft->param_count + ft->result_count; i++) {
+            wasm_valtype vt =
+                i < ft->param_count ? ft->params[i] : ft->results[i - ft->param_count];
+            uint32_t word = ref_word(vt);
+            typed = typed || word != 0;
+            for (int k = 0; k < 4; k++)
+                refs[4 * n + k] = (uint8_t)(word >> 8 * k);
+            codes[n++] = type_byte(vt);
+        }
         desc d;
         d_init_builder(&d, u);
         d_int(&d, offsetof(kiln_functype_desc, param_count), 4, ft->param_count);
         d_int(&d, offsetof(kiln_functype_desc, result_count), 4, ft->result_count);
         d_ptr(&d, offsetof(kiln_functype_desc, types), bytes_const(u, "sig", codes, n, false));
+        if (typed)
+            d_ptr(&d, offsetof(kiln_functype_desc, refs),
+                  private_const(u, "sig_refs",
+                                LLVMConstStringInContext2(u->ctx, (char *)refs, 4 * n, true), 4));
+        d_int(&d, offsetof(kiln_functype_desc, group), 4, t); /* every type its own group */
+        d_int(&d, offsetof(kiln_functype_desc, group_size), 4, 1);
         a.elems[t] = d_end(&d, sizeof(kiln_functype_desc));
     }
     *out = array_end(u, &a, "types");
@@ -565,7 +599,8 @@ static bool emit_imports(lower_unit *u, LLVMValueRef *out)
         d_str(&d, offsetof(kiln_import_desc, module), im->module.ptr, im->module.len);
         d_str(&d, offsetof(kiln_import_desc, name), im->name.ptr, im->name.len);
         d_int(&d, offsetof(kiln_import_desc, kind), 1, im->kind);
-        uint8_t type = 0, mut = 0;
+        wasm_valtype type = 0;
+        uint8_t mut = 0;
         uint32_t type_index = 0;
         const wasm_limits *limits = NULL;
         switch (im->kind) {
@@ -584,10 +619,11 @@ static bool emit_imports(lower_unit *u, LLVMValueRef *out)
             mut = im->u.global.mut;
             break;
         }
-        d_int(&d, offsetof(kiln_import_desc, type), 1, type);
+        d_int(&d, offsetof(kiln_import_desc, type), 1, type_byte(type));
         d_int(&d, offsetof(kiln_import_desc, mut), 1, mut);
         d_int(&d, offsetof(kiln_import_desc, index), 4, next[im->kind & 3]++);
         d_int(&d, offsetof(kiln_import_desc, type_index), 4, type_index);
+        d_int(&d, offsetof(kiln_import_desc, ref), 4, ref_word(type));
         if (limits)
             d_limits(&d, offsetof(kiln_import_desc, limits), limits);
         a.elems[i] = d_end(&d, sizeof(kiln_import_desc));
@@ -638,9 +674,15 @@ static bool emit_tables(lower_unit *u, LLVMValueRef *out)
     for (uint32_t t = 0; t < m->table_count; t++) {
         desc d;
         d_init_builder(&d, u);
-        d_int(&d, offsetof(kiln_table_desc, elem_type), 1, m->tables[t].type.elem);
-        d_int(&d, offsetof(kiln_table_desc, imported), 1, m->tables[t].imported);
-        d_limits(&d, offsetof(kiln_table_desc, limits), &m->tables[t].type.limits);
+        const wasm_table *tab = &m->tables[t];
+        d_int(&d, offsetof(kiln_table_desc, elem_type), 1, type_byte(tab->type.elem));
+        d_int(&d, offsetof(kiln_table_desc, imported), 1, tab->imported);
+        d_int(&d, offsetof(kiln_table_desc, has_init), 1, tab->has_init);
+        d_int(&d, offsetof(kiln_table_desc, elem_ref), 4, ref_word(tab->type.elem));
+        d_limits(&d, offsetof(kiln_table_desc, limits), &tab->type.limits);
+        if (tab->has_init &&
+            !d_init_expr(&d, offsetof(kiln_table_desc, init), tab->init, tab->type.elem))
+            return false;
         a.elems[t] = d_end(&d, sizeof(kiln_table_desc));
     }
     *out = array_end(u, &a, "tables");
@@ -674,9 +716,10 @@ static bool emit_globals(lower_unit *u, LLVMValueRef *out)
         const wasm_global *g = &m->globals[i];
         desc d;
         d_init_builder(&d, u);
-        d_int(&d, offsetof(kiln_global_desc, type), 1, g->type.type);
+        d_int(&d, offsetof(kiln_global_desc, type), 1, type_byte(g->type.type));
         d_int(&d, offsetof(kiln_global_desc, mut), 1, g->type.mut);
         d_int(&d, offsetof(kiln_global_desc, imported), 1, g->imported);
+        d_int(&d, offsetof(kiln_global_desc, ref), 4, ref_word(g->type.type));
         if (!g->imported &&
             !d_init_expr(&d, offsetof(kiln_global_desc, init), g->init, g->type.type))
             return false;
@@ -739,9 +782,10 @@ static bool emit_elems(lower_unit *u, LLVMValueRef *out)
         desc d;
         d_init_builder(&d, u);
         d_int(&d, offsetof(kiln_elem_desc, mode), 1, e->mode);
-        d_int(&d, offsetof(kiln_elem_desc, elem_type), 1, e->type);
+        d_int(&d, offsetof(kiln_elem_desc, elem_type), 1, type_byte(e->type));
         d_int(&d, offsetof(kiln_elem_desc, table), 4, e->mode == WASM_SEG_ACTIVE ? e->table : 0);
         d_int(&d, offsetof(kiln_elem_desc, count), 4, e->count);
+        d_int(&d, offsetof(kiln_elem_desc, ref), 4, ref_word(e->type));
         if (e->mode == WASM_SEG_ACTIVE &&
             !d_init_expr(&d, offsetof(kiln_elem_desc, offset), e->offset_expr,
                          wasm_table_is64(m, e->table) ? WASM_VT_I64 : WASM_VT_I32))

@@ -254,6 +254,13 @@ bool lower_ref_is_null(lower_ctx *c, const wasm_instr *ins, int arg)
     return true;
 }
 
+bool lower_ref_as_non_null(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    LLVMValueRef v = lower_top(c, 1)[0];
+    lower_trap_if(c, LLVMBuildIsNull(c->b, v, ""), KILN_TRAP_NULL_REF);
+    return true;
+}
+
 LLVMValueRef lower_funcref(lower_ctx *c, uint32_t f)
 {
     lower_unit *u = c->u;

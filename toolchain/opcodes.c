@@ -11,6 +11,9 @@
  * A code past the end of its map is an "exceeds array bounds" error, and two rows with
  * one encoding are an initializer-overrides warning (-Wextra, an error with -Werror).
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "toolchain.h"
 
 _Static_assert(WASM_OP_COUNT < UINT16_MAX, "the maps store WASM_OP_x + 1 in a uint16_t");
@@ -89,6 +92,36 @@ const char *wasm_valtype_name(wasm_valtype t)
     case WASM_VT_EXTERNREF:
         return "externref";
     default:
+        break;
+    }
+    if (!(t & WASM_VT_REF))
+        return "?";
+    static _Thread_local char ring[8][40];
+    static _Thread_local unsigned next;
+    char *buf = ring[next++ % 8];
+    uint32_t h = wasm_ref_heap(t);
+    const char *null = wasm_ref_nullable(t) ? "null " : "";
+    if (wasm_heap_is_type(h))
+        snprintf(buf, sizeof ring[0], "(ref %s%u)", null, (unsigned)(h - WASM_HT_TYPE));
+    else if (strcmp(wasm_heap_name(h), "?") != 0)
+        snprintf(buf, sizeof ring[0], "(ref %s%s)", null, wasm_heap_name(h));
+    else
+        return "?";
+    return buf;
+}
+
+const char *wasm_heap_name(uint32_t h)
+{
+    switch (h) {
+    case WASM_HT_FUNC:
+        return "func";
+    case WASM_HT_EXTERN:
+        return "extern";
+    case WASM_HT_NOFUNC:
+        return "nofunc";
+    case WASM_HT_NOEXTERN:
+        return "noextern";
+    default:
         return "?";
     }
 }
@@ -97,11 +130,6 @@ bool wasm_valtype_is_num(wasm_valtype t)
 {
     return t == WASM_VT_I32 || t == WASM_VT_I64 || t == WASM_VT_F32 || t == WASM_VT_F64 ||
            t == WASM_VT_V128;
-}
-
-bool wasm_valtype_is_ref(wasm_valtype t)
-{
-    return t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF;
 }
 
 const char *wasm_externkind_name(uint8_t kind)

@@ -80,6 +80,7 @@ enum {
     KILN_FEAT_RELAXED_SIMD = 1u << 4,
     KILN_FEAT_WIDE_ARITHMETIC = 1u << 5,
     KILN_FEAT_CUSTOM_PAGE_SIZES = 1u << 6,
+    KILN_FEAT_FUNCTION_REFERENCES = 1u << 7,
     KILN_FEAT_NOT_COMPILED = 1u << 31,
 };
 
@@ -222,6 +223,7 @@ typedef enum wasm_imm {
     IMM_BR_TABLE,      /* vec(labelidx) labelidx */
     IMM_FUNC,          /* call, ref.func: funcidx */
     IMM_CALL_INDIRECT, /* typeidx tableidx */
+    IMM_TYPE,          /* call_ref, return_call_ref: typeidx */
     IMM_LOCAL,         /* local.get/set/tee */
     IMM_GLOBAL,        /* global.get/set */
     IMM_TABLE,         /* table.get/set/size/grow/fill: tableidx */
@@ -279,7 +281,14 @@ uint16_t wasm_op_lookup(uint8_t prefix, uint32_t code);
  * module.h-like part: the decoded module (decode.c fills it, validate.c checks it).
  */
 
-typedef uint8_t wasm_valtype;
+/* A value type. Numbers, v128 and Wasm 2.0's funcref/externref are their binary bytes;
+ * the other reference types of Wasm 3.0 (typed function references) are
+ * WASM_VT_REF | [WASM_VT_NULLABLE] | heap, where heap is an abstract heap type's byte
+ * (WASM_HT_*) or WASM_HT_TYPE + a type index. (ref null func) and (ref null extern) are
+ * always spelt WASM_VT_FUNCREF and WASM_VT_EXTERNREF (wasm_ref makes sure), so equal types
+ * are equal values. The heap and nullability bits are the runtime's reference word
+ * (kiln/abi.h, KILN_REF_*) with the nullability inverted. */
+typedef uint32_t wasm_valtype;
 enum {
     WASM_VT_UNKNOWN = 0x00, /* validator only: the bottom type of unreachable code */
     WASM_VT_I32 = 0x7F,
@@ -290,10 +299,67 @@ enum {
     WASM_VT_FUNCREF = 0x70,
     WASM_VT_EXTERNREF = 0x6F,
 };
-const char *wasm_valtype_name(wasm_valtype t); /* "i32", ..., "funcref"; "?" for others */
-bool wasm_valtype_is_num(wasm_valtype t);      /* i32 i64 f32 f64, and v128 too (the spec
-                                                  calls v128 a vector type) */
-bool wasm_valtype_is_ref(wasm_valtype t);
+#define WASM_VT_REF      0x80000000u
+#define WASM_VT_NULLABLE 0x40000000u
+#define WASM_VT_HEAP     0x3FFFFFFFu /* mask */
+enum {
+    WASM_HT_EXTERN = 0x6F,
+    WASM_HT_FUNC = 0x70,
+    WASM_HT_NOEXTERN = 0x72,
+    WASM_HT_NOFUNC = 0x73,
+    WASM_HT_TYPE = 0x100, /* + a type index */
+};
+/* The reference type (ref [null] heap). */
+static inline wasm_valtype wasm_ref(uint32_t heap, bool nullable)
+{
+    if (nullable && (heap == WASM_HT_FUNC || heap == WASM_HT_EXTERN))
+        return heap;
+    return WASM_VT_REF | (nullable ? WASM_VT_NULLABLE : 0) | heap;
+}
+static inline bool wasm_valtype_is_ref(wasm_valtype t)
+{
+    return t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF || (t & WASM_VT_REF);
+}
+/* For a reference type: its heap type and whether it admits null. */
+static inline uint32_t wasm_ref_heap(wasm_valtype t)
+{
+    return t & WASM_VT_REF ? t & WASM_VT_HEAP : t;
+}
+static inline bool wasm_ref_nullable(wasm_valtype t)
+{
+    return t & WASM_VT_REF ? (t & WASM_VT_NULLABLE) != 0 : true;
+}
+/* Whether heap type h is a concrete type index (then h - WASM_HT_TYPE). */
+static inline bool wasm_heap_is_type(uint32_t h)
+{
+    return h >= WASM_HT_TYPE;
+}
+/* Whether reference type t holds function references (func, nofunc, a type index) rather
+ * than external ones: what it is represented as (a const kiln_funcref *, or a host pointer). */
+static inline bool wasm_ref_is_func(wasm_valtype t)
+{
+    uint32_t h = wasm_ref_heap(t);
+    return h == WASM_HT_FUNC || h == WASM_HT_NOFUNC || wasm_heap_is_type(h);
+}
+/* The 2.0 type of t's representation: t itself for numbers, funcref or externref for refs. */
+static inline wasm_valtype wasm_valtype_repr(wasm_valtype t)
+{
+    if (!wasm_valtype_is_ref(t))
+        return t;
+    return wasm_ref_is_func(t) ? WASM_VT_FUNCREF : WASM_VT_EXTERNREF;
+}
+/* Whether a local of type t has a default value (numbers, nullable references). */
+static inline bool wasm_valtype_defaultable(wasm_valtype t)
+{
+    return !wasm_valtype_is_ref(t) || wasm_ref_nullable(t);
+}
+/* "i32", ..., "funcref", "(ref null 3)", "(ref func)"; "?" for others. Composite names are
+ * built in a small per-thread ring of buffers: valid until 8 more such names are made. */
+const char *wasm_valtype_name(wasm_valtype t);
+/* "func", "extern", "nofunc", "noextern" for an abstract heap type; "?" for others. */
+const char *wasm_heap_name(uint32_t heap);
+bool wasm_valtype_is_num(wasm_valtype t); /* i32 i64 f32 f64, and v128 too (the spec
+                                             calls v128 a vector type) */
 
 typedef struct wasm_str {
     const char *ptr; /* points into the input; not NUL-terminated */
@@ -304,6 +370,7 @@ typedef struct wasm_functype {
     uint32_t param_count, result_count;
     wasm_valtype *params;  /* param_count entries */
     wasm_valtype *results; /* result_count entries */
+    size_t offset;         /* of its entry in the type section */
 } wasm_functype;
 
 typedef struct wasm_limits {
@@ -316,7 +383,7 @@ typedef struct wasm_limits {
 } wasm_limits;
 
 typedef struct wasm_tabletype {
-    wasm_valtype elem; /* funcref or externref */
+    wasm_valtype elem; /* a reference type */
     wasm_limits limits;
 } wasm_tabletype;
 
@@ -383,7 +450,9 @@ typedef struct wasm_func {
 typedef struct wasm_table {
     wasm_tabletype type;
     bool imported;
-    size_t offset; /* of its type in the table section, or of its import entry */
+    bool has_init;  /* defined tables: elements start as init's value (Wasm 3.0), not null */
+    wasm_expr init; /* if has_init */
+    size_t offset;  /* of its type in the table section, or of its import entry */
 } wasm_table;
 
 typedef struct wasm_memory {
@@ -550,6 +619,10 @@ void wasm_module_free(wasm_module *m);
  * set to read memory immediates as m's memories require (several memories, 64-bit ones).
  * Every re-reading of instructions goes through it. */
 void wasm_expr_reader(kiln_reader *r, const wasm_module *m, wasm_expr e, kiln_diag *d);
+
+/* Reads one value type (any encoding the decoder accepts; WASM_VT_UNKNOWN for a 3.0 one it
+ * reports as unsupported), what naming it in errors. */
+bool dec_valtype(kiln_reader *r, wasm_valtype *out, const char *what);
 
 /* One decoded instruction. dec_instr reads the opcode and its immediates; it checks the
  * binary format only (LEB rules, zero bytes, known opcodes, value-type encodings), never

@@ -29,6 +29,7 @@ typedef struct ctrl_frame {
     uint32_t param_count, result_count;
     const wasm_valtype *params, *results; /* into m->types or the static singletons */
     uint32_t br_table_stamp;              /* last br_table that checked this label */
+    uint32_t init_height;                 /* v->init_count when the frame was entered */
 } ctrl_frame;
 
 typedef struct validator {
@@ -37,6 +38,7 @@ typedef struct validator {
     kiln_arena module_arena; /* lives as long as kiln_validate: the declared-refs set */
     kiln_arena scratch;      /* reset after each function and each module-level check */
     uint8_t *refs;           /* bit set over function indices: C.refs */
+    uint32_t *canon;         /* per type index: the first equivalent type's index */
     uint32_t func_index;     /* of the body being checked; KILN_NO_FUNC outside bodies */
     uint32_t const_globals;  /* globals a Wasm 3.0 constant expression may read: those
                                 before the global being initialised, all for segments */
@@ -53,6 +55,12 @@ typedef struct validator {
     const wasm_functype *func_type;
     uint64_t local_total;
     uint64_t *group_ends; /* cumulative local count after each group, parameters included */
+    /* Locals without a default (non-nullable references) must be set before they are read;
+     * NULL when the function has none. local_set[x] is 1 once x holds a value (always for
+     * the others); init_stack lists the locals set since, frames keep its height. */
+    uint8_t *local_set;
+    uint32_t *init_stack;
+    uint32_t init_count;
 } validator;
 
 /*
@@ -199,9 +207,133 @@ static wasm_valtype letter_type(char c)
     }
 }
 
-static bool same_types(const wasm_valtype *a, uint32_t na, const wasm_valtype *b, uint32_t nb)
+/*
+ * Types: validity, equivalence and subtyping (Wasm 3.0 with typed function references)
+ */
+
+/* The heap of a value type as type i's equivalence key sees it: a reference to i itself is
+ * SELF, one to an earlier type that type's class (canon), so equivalent types get equal keys
+ * (every type is its own recursion group). */
+#define HEAP_SELF 0xFFu
+static wasm_valtype key_of(const validator *v, wasm_valtype t, uint32_t i)
 {
-    return na == nb && (na == 0 || memcmp(a, b, na) == 0);
+    if (!wasm_valtype_is_ref(t) || !wasm_heap_is_type(wasm_ref_heap(t)))
+        return t;
+    uint32_t j = wasm_ref_heap(t) - WASM_HT_TYPE;
+    return (t & ~WASM_VT_HEAP) | (j == i ? HEAP_SELF : WASM_HT_TYPE + v->canon[j]);
+}
+
+static uint32_t hash_type(const validator *v, uint32_t i)
+{
+    const wasm_functype *ft = &v->m->types[i];
+    uint32_t h = 2166136261u ^ ft->param_count; /* FNV-1a over the key's words */
+    h = (h * 16777619u) ^ ft->result_count;
+    for (uint32_t k = 0; k < ft->param_count; k++)
+        h = (h * 16777619u) ^ key_of(v, ft->params[k], i);
+    for (uint32_t k = 0; k < ft->result_count; k++)
+        h = (h * 16777619u) ^ key_of(v, ft->results[k], i);
+    return h * 16777619u;
+}
+
+static bool same_key(const validator *v, uint32_t a, uint32_t b)
+{
+    const wasm_functype *fa = &v->m->types[a], *fb = &v->m->types[b];
+    if (fa->param_count != fb->param_count || fa->result_count != fb->result_count)
+        return false;
+    for (uint32_t k = 0; k < fa->param_count; k++)
+        if (key_of(v, fa->params[k], a) != key_of(v, fb->params[k], b))
+            return false;
+    for (uint32_t k = 0; k < fa->result_count; k++)
+        if (key_of(v, fa->results[k], a) != key_of(v, fb->results[k], b))
+            return false;
+    return true;
+}
+
+/* Value type t is valid with limit types defined: a type index it names is < limit. */
+static bool check_valtype(validator *v, wasm_valtype t, uint32_t limit, size_t offset)
+{
+    if (!wasm_valtype_is_ref(t) || !wasm_heap_is_type(wasm_ref_heap(t)))
+        return true;
+    uint32_t j = wasm_ref_heap(t) - WASM_HT_TYPE;
+    if (j >= limit)
+        return fail_at(v, offset, KILN_ERR_INVALID, "unknown type %u", j);
+    return true;
+}
+
+/* Every type's values name only types defined so far (itself included: a type is its own
+ * recursion group), and canon[] classes equivalent types (a hash set over the keys). */
+static bool check_types(validator *v)
+{
+    const wasm_module *m = v->m;
+    uint32_t n = m->type_count;
+    v->canon = ARENA_ARRAY(&v->module_arena, uint32_t, n ? n : 1);
+    uint32_t cap = 16;
+    while (cap < 2u * (uint64_t)n)
+        cap *= 2;
+    uint32_t *slots = ARENA_ARRAY(&v->scratch, uint32_t, cap); /* type index + 1; 0 = empty */
+    if (!v->canon || !slots)
+        return fail_nomem(v, "type classes");
+    for (uint32_t i = 0; i < n; i++) {
+        const wasm_functype *ft = &m->types[i];
+        for (uint32_t k = 0; k < ft->param_count + ft->result_count; k++) {
+            wasm_valtype t = k < ft->param_count ? ft->params[k] : ft->results[k - ft->param_count];
+            if (!check_valtype(v, t, i + 1, ft->offset))
+                return false;
+        }
+        v->canon[i] = i;
+        for (uint32_t h = hash_type(v, i) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+            if (!slots[h]) {
+                slots[h] = i + 1;
+                break;
+            }
+            if (same_key(v, slots[h] - 1, i)) {
+                v->canon[i] = v->canon[slots[h] - 1];
+                break;
+            }
+        }
+    }
+    kiln_arena_reset(&v->scratch);
+    return true;
+}
+
+/* Heap type a matches b (a <: b): nofunc <: every type index <: func, noextern <: extern,
+ * equivalent type indices match. */
+static bool heap_matches(const validator *v, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return true;
+    if (wasm_heap_is_type(b))
+        return a == WASM_HT_NOFUNC ||
+               (wasm_heap_is_type(a) && v->canon[a - WASM_HT_TYPE] == v->canon[b - WASM_HT_TYPE]);
+    if (b == WASM_HT_FUNC)
+        return a == WASM_HT_NOFUNC || wasm_heap_is_type(a);
+    if (b == WASM_HT_EXTERN)
+        return a == WASM_HT_NOEXTERN;
+    return false;
+}
+
+/* Value type a matches b (a <: b); WASM_VT_UNKNOWN (unreachable code's bottom) matches all. */
+static bool matches(const validator *v, wasm_valtype a, wasm_valtype b)
+{
+    if (a == b || a == WASM_VT_UNKNOWN)
+        return true;
+    if (!wasm_valtype_is_ref(a) || !wasm_valtype_is_ref(b))
+        return false;
+    if (wasm_ref_nullable(a) && !wasm_ref_nullable(b))
+        return false;
+    return heap_matches(v, wasm_ref_heap(a), wasm_ref_heap(b));
+}
+
+/* Every type of a matches the one of b at its position. */
+static bool types_match(const validator *v, const wasm_valtype *a, uint32_t na,
+                        const wasm_valtype *b, uint32_t nb)
+{
+    if (na != nb)
+        return false;
+    for (uint32_t i = 0; i < na; i++)
+        if (!matches(v, a[i], b[i]))
+            return false;
+    return true;
 }
 
 static const wasm_functype *func_type_of(const validator *v, uint32_t f)
@@ -291,6 +423,8 @@ static wasm_valtype table_at(const wasm_module *m, uint32_t t)
 
 static bool check_table_type(validator *v, const wasm_tabletype *t, size_t offset)
 {
+    if (!check_valtype(v, t->elem, v->m->type_count, offset))
+        return false;
     if (t->limits.is64) /* any u64 */
         return check_limits(v, &t->limits, UINT64_MAX, "", offset);
     return check_limits(v, &t->limits, UINT32_MAX, "table size must be at most 2^32-1", offset);
@@ -330,11 +464,15 @@ static bool check_imports(validator *v)
                 return false;
             break;
         default:
+            if (!check_valtype(v, im->u.global.type, m->type_count, im->offset))
+                return false;
             break;
         }
     }
     return true;
 }
+
+static bool check_const_expr(validator *v, wasm_expr e, wasm_valtype want, const char *what);
 
 /* Type indices of defined functions (imported ones are checked with the imports), then
  * tables and memories, and the 2.0 rule of at most one memory. */
@@ -345,10 +483,20 @@ static bool check_declarations(validator *v)
         if (m->funcs[f].type_index >= m->type_count)
             return fail_at(v, entry_offset(v, 3, f - m->func_import_count, m->funcs[f].code_offset),
                            KILN_ERR_INVALID, "unknown type %u", m->funcs[f].type_index);
-    for (uint32_t t = m->table_import_count; t < m->table_count; t++)
-        if (!check_table_type(v, &m->tables[t].type,
-                              entry_offset(v, 4, t - m->table_import_count, KILN_NO_OFFSET)))
+    for (uint32_t t = m->table_import_count; t < m->table_count; t++) {
+        const wasm_table *tab = &m->tables[t];
+        if (!check_table_type(v, &tab->type, tab->offset))
             return false;
+        /* Wasm 3.0: a table of non-nullable references needs an initialiser, which sees
+         * the imported globals only (the table section comes before the global one) */
+        if (!tab->has_init && !wasm_valtype_defaultable(tab->type.elem))
+            return fail_at(v, tab->offset, KILN_ERR_INVALID,
+                           "type mismatch: table %u of %s has no initialiser", t,
+                           wasm_valtype_name(tab->type.elem));
+        v->const_globals = m->global_import_count;
+        if (tab->has_init && !check_const_expr(v, tab->init, tab->type.elem, "table initializer"))
+            return false;
+    }
     for (uint32_t i = m->memory_import_count; i < m->memory_count; i++)
         if (!check_memory_type(v, &m->memories[i].type,
                                entry_offset(v, 5, i - m->memory_import_count, KILN_NO_OFFSET)))
@@ -384,13 +532,15 @@ static bool const_instr_type(validator *v, const wasm_instr *ins, wasm_valtype w
         *out = WASM_VT_V128;
         return true;
     case WASM_OP_REF_NULL:
+        if (!check_valtype(v, ins->u.reftype, m->type_count, ins->offset))
+            return false;
         *out = ins->u.reftype;
         return true;
     case WASM_OP_REF_FUNC:
         if (ins->u.index >= m->func_count)
             return fail_instr(v, "unknown function %u", ins->u.index);
         mark_ref(v, ins->u.index);
-        *out = WASM_VT_FUNCREF;
+        *out = wasm_ref(WASM_HT_TYPE + m->funcs[ins->u.index].type_index, false);
         return true;
     case WASM_OP_GLOBAL_GET: {
         /* 2.0: constant expressions see only the imported globals. Wasm 3.0 lets them read
@@ -480,7 +630,7 @@ static bool check_const_expr(validator *v, wasm_expr e, wasm_valtype want, const
                        "type mismatch: %s leaves %u values, expected one %s", what, depth,
                        wasm_valtype_name(want));
     got = stack[0];
-    if (got != want)
+    if (!matches(v, got, want))
         return fail_at(v, e.offset, KILN_ERR_INVALID, "type mismatch: %s expects %s but got %s",
                        what, wasm_valtype_name(want), wasm_valtype_name(got));
     return true;
@@ -491,6 +641,8 @@ static bool check_globals(validator *v)
     const wasm_module *m = v->m;
     for (uint32_t g = m->global_import_count; g < m->global_count; g++) {
         v->const_globals = g;
+        if (!check_valtype(v, m->globals[g].type.type, m->type_count, m->globals[g].init.offset))
+            return false;
         if (!check_const_expr(v, m->globals[g].init, m->globals[g].type.type, "global initializer"))
             return false;
     }
@@ -503,6 +655,8 @@ static bool check_elems(validator *v)
     const wasm_module *m = v->m;
     for (uint32_t i = 0; i < m->elem_count; i++) {
         const wasm_elem *el = &m->elems[i];
+        if (!check_valtype(v, el->type, m->type_count, el->offset))
+            return false;
         if (el->func_indices) {
             for (uint32_t k = 0; k < el->count; k++) {
                 if (el->func_indices[k] >= m->func_count)
@@ -522,7 +676,7 @@ static bool check_elems(validator *v)
         if (!check_const_expr(v, el->offset_expr, table_at(m, el->table), "element offset"))
             return false;
         wasm_valtype table_type = m->tables[el->table].type.elem;
-        if (table_type != el->type)
+        if (!matches(v, el->type, table_type))
             return fail_at(v, el->offset, KILN_ERR_INVALID,
                            "type mismatch: element segment %u of %s for table %u of %s", i,
                            wasm_valtype_name(el->type), el->table, wasm_valtype_name(table_type));
@@ -627,7 +781,7 @@ static bool grow_vals(validator *v)
     if (!vals)
         return fail_nomem(v, "operand stack");
     if (v->val_count)
-        memcpy(vals, v->vals, v->val_count);
+        memcpy(vals, v->vals, v->val_count * sizeof *vals);
     v->vals = vals;
     v->val_cap = cap;
     return true;
@@ -668,7 +822,7 @@ static inline bool pop_val(validator *v, wasm_valtype want, wasm_valtype *out)
             return fail_pop(v, want, "nothing");
     } else {
         got = v->vals[--v->val_count];
-        if (got != want && got != WASM_VT_UNKNOWN && want != WASM_VT_UNKNOWN)
+        if (got != want && want != WASM_VT_UNKNOWN && !matches(v, got, want))
             return fail_pop(v, want, wasm_valtype_name(got));
     }
     if (out)
@@ -698,7 +852,7 @@ static bool peek_vals(validator *v, const wasm_valtype *types, uint32_t n)
             return fail_pop(v, want, "nothing");
         }
         wasm_valtype got = v->vals[v->val_count - 1 - i];
-        if (got != want && got != WASM_VT_UNKNOWN)
+        if (!matches(v, got, want))
             return fail_pop(v, want, wasm_valtype_name(got));
     }
     return true;
@@ -729,7 +883,8 @@ static bool push_ctrl(validator *v, uint16_t op, const wasm_valtype *params, uin
                       .param_count = param_count,
                       .result_count = result_count,
                       .params = params,
-                      .results = results};
+                      .results = results,
+                      .init_height = v->init_count};
     return push_vals(v, params, param_count);
 }
 
@@ -745,6 +900,9 @@ static bool pop_ctrl(validator *v, ctrl_frame *out)
                           v->ctrl_count == 1 ? "function" : wasm_ops[f->op].name);
     *out = *f;
     v->ctrl_count--;
+    /* locals set inside the frame are unset again after it (Wasm 3.0's local init rule) */
+    while (v->init_count > f->init_height)
+        v->local_set[v->init_stack[--v->init_count]] = 0;
     return true;
 }
 
@@ -786,7 +944,14 @@ static bool read_blocktype(validator *v, const wasm_instr *ins, const wasm_funct
     *single = NULL;
     if (ins->u.block.kind == WASM_BT_VALUE) {
         *single = single_type(ins->u.block.value);
-        KILN_ASSERT(*single != NULL);
+        if (!*single) { /* a Wasm 3.0 reference type: a copy in the function's arena */
+            wasm_valtype *copy = ARENA_ARRAY(&v->scratch, wasm_valtype, 1);
+            if (!copy)
+                return fail_nomem(v, "block type");
+            *copy = ins->u.block.value;
+            *single = copy;
+            return check_valtype(v, *copy, v->m->type_count, ins->offset);
+        }
     } else if (ins->u.block.kind == WASM_BT_TYPE) {
         if (ins->u.block.type_index >= v->m->type_count)
             return fail_instr(v, "unknown type %u", ins->u.block.type_index);
@@ -826,7 +991,7 @@ static bool check_end(validator *v)
     if (!pop_ctrl(v, &f))
         return false;
     /* An if without else has an empty else branch, which must turn params into results. */
-    if (f.op == WASM_OP_IF && !same_types(f.params, f.param_count, f.results, f.result_count))
+    if (f.op == WASM_OP_IF && !types_match(v, f.params, f.param_count, f.results, f.result_count))
         return fail_instr(v, "type mismatch: if without else must have equal parameter and "
                              "result types");
     if (v->ctrl_count == 0)
@@ -903,7 +1068,7 @@ static bool check_call(validator *v, const wasm_functype *ft)
 static bool check_return_call(validator *v, const char *what, const wasm_functype *ft)
 {
     const wasm_functype *self = v->func_type;
-    if (!same_types(ft->results, ft->result_count, self->results, self->result_count))
+    if (!types_match(v, ft->results, ft->result_count, self->results, self->result_count))
         return fail_instr(v,
                           "type mismatch: %s to a function whose results differ from the "
                           "caller's",
@@ -1031,7 +1196,8 @@ static bool check_select(validator *v, const wasm_instr *ins)
             return fail_instr(v, "invalid result arity: select has %u types, expected 1",
                               ins->u.select.count);
         wasm_valtype t = ins->u.select.type;
-        return pop_val(v, WASM_VT_I32, NULL) && pop_val(v, t, NULL) && pop_val(v, t, NULL) &&
+        return check_valtype(v, t, v->m->type_count, ins->offset) &&
+               pop_val(v, WASM_VT_I32, NULL) && pop_val(v, t, NULL) && pop_val(v, t, NULL) &&
                push_val(v, t);
     }
     wasm_valtype t1, t2;
@@ -1073,17 +1239,33 @@ static bool local_type(validator *v, uint32_t x, wasm_valtype *out)
     return true;
 }
 
+/* local.set/tee x: x holds a value until the end of the current frame. */
+static bool set_local(validator *v, uint32_t x)
+{
+    if (v->local_set && !v->local_set[x]) {
+        v->local_set[x] = 1;
+        v->init_stack[v->init_count++] = x;
+    }
+    return true;
+}
+
 static bool check_variable(validator *v, const wasm_instr *ins)
 {
     const wasm_module *m = v->m;
     wasm_valtype t;
     switch (ins->op) {
     case WASM_OP_LOCAL_GET:
-        return local_type(v, ins->u.index, &t) && push_val(v, t);
+        if (!local_type(v, ins->u.index, &t))
+            return false;
+        if (v->local_set && !v->local_set[ins->u.index])
+            return fail_instr(v, "uninitialized local %u: local.get before any local.set",
+                              ins->u.index);
+        return push_val(v, t);
     case WASM_OP_LOCAL_SET:
-        return local_type(v, ins->u.index, &t) && pop_val(v, t, NULL);
+        return local_type(v, ins->u.index, &t) && pop_val(v, t, NULL) && set_local(v, ins->u.index);
     case WASM_OP_LOCAL_TEE:
-        return local_type(v, ins->u.index, &t) && pop_val(v, t, NULL) && push_val(v, t);
+        return local_type(v, ins->u.index, &t) && pop_val(v, t, NULL) &&
+               set_local(v, ins->u.index) && push_val(v, t);
     case WASM_OP_GLOBAL_GET:
         if (ins->u.index >= m->global_count)
             return fail_instr(v, "unknown global %u", ins->u.index);
@@ -1100,6 +1282,48 @@ static bool check_variable(validator *v, const wasm_instr *ins)
     }
 }
 
+/* Pops a reference of any type (*out may be NULL; WASM_VT_UNKNOWN in unreachable code). */
+static bool pop_ref(validator *v, wasm_valtype *out)
+{
+    wasm_valtype t;
+    if (!pop_val(v, WASM_VT_UNKNOWN, &t))
+        return false;
+    if (t != WASM_VT_UNKNOWN && !wasm_valtype_is_ref(t))
+        return fail_instr(v, "type mismatch: %s expects a reference but got %s", op_name(v),
+                          wasm_valtype_name(t));
+    if (out)
+        *out = t;
+    return true;
+}
+
+/* br_on_null l: [t* (ref null ht)] -> [t* (ref ht)], branching with t* on null.
+ * br_on_non_null l: [t* (ref null ht)] -> [t*], branching with t* (ref ht) otherwise; l's
+ * last label type must be a reference that (ref ht) matches. */
+static bool check_br_on_null(validator *v, const wasm_instr *ins)
+{
+    wasm_valtype t;
+    if (!pop_ref(v, &t))
+        return false;
+    const ctrl_frame *f = label_frame(v, ins->u.index);
+    if (!f)
+        return false;
+    const wasm_valtype *types;
+    uint32_t count;
+    label_types(f, &types, &count);
+    wasm_valtype non_null = t == WASM_VT_UNKNOWN ? t : wasm_ref(wasm_ref_heap(t), false);
+    if (ins->op == WASM_OP_BR_ON_NULL)
+        return pop_vals(v, types, count) && push_vals(v, types, count) && push_val(v, non_null);
+    if (count == 0 || !wasm_valtype_is_ref(types[count - 1]))
+        return fail_instr(v,
+                          "type mismatch: br_on_non_null to label %u, whose types do not "
+                          "end with a reference",
+                          ins->u.index);
+    if (!matches(v, non_null, types[count - 1]))
+        return fail_instr(v, "type mismatch: br_on_non_null expects %s but got %s",
+                          wasm_valtype_name(types[count - 1]), wasm_valtype_name(t));
+    return pop_vals(v, types, count - 1) && push_vals(v, types, count - 1);
+}
+
 static bool check_table_op(validator *v, const wasm_instr *ins)
 {
     const wasm_module *m = v->m;
@@ -1108,7 +1332,7 @@ static bool check_table_op(validator *v, const wasm_instr *ins)
         uint32_t dst = ins->u.table_copy.dst, src = ins->u.table_copy.src;
         if (!check_table_index(v, dst) || !check_table_index(v, src))
             return false;
-        if (m->tables[dst].type.elem != m->tables[src].type.elem)
+        if (!matches(v, m->tables[src].type.elem, m->tables[dst].type.elem))
             return fail_instr(v, "type mismatch: table.copy from %s table %u to %s table %u",
                               wasm_valtype_name(m->tables[src].type.elem), src,
                               wasm_valtype_name(m->tables[dst].type.elem), dst);
@@ -1121,7 +1345,7 @@ static bool check_table_op(validator *v, const wasm_instr *ins)
         uint32_t table = ins->u.table_init.table, elem = ins->u.table_init.elem;
         if (!check_table_index(v, table) || !check_elem_index(v, elem))
             return false;
-        if (m->tables[table].type.elem != m->elems[elem].type)
+        if (!matches(v, m->elems[elem].type, m->tables[table].type.elem))
             return fail_instr(v, "type mismatch: table.init of %s segment %u into %s table %u",
                               wasm_valtype_name(m->elems[elem].type), elem,
                               wasm_valtype_name(m->tables[table].type.elem), table);
@@ -1191,7 +1415,7 @@ static bool check_special(validator *v, const wasm_instr *ins)
         uint32_t table = ins->u.call_indirect.table, type = ins->u.call_indirect.type_index;
         if (!check_table_index(v, table))
             return false;
-        if (m->tables[table].type.elem != WASM_VT_FUNCREF)
+        if (!matches(v, m->tables[table].type.elem, WASM_VT_FUNCREF))
             return fail_instr(v, "type mismatch: %s through %s table %u", what,
                               wasm_valtype_name(m->tables[table].type.elem), table);
         if (type >= m->type_count)
@@ -1222,16 +1446,30 @@ static bool check_special(validator *v, const wasm_instr *ins)
     case WASM_OP_TABLE_INIT:
         return check_table_op(v, ins);
     case WASM_OP_REF_NULL:
-        return push_val(v, ins->u.reftype);
-    case WASM_OP_REF_IS_NULL: {
+        return check_valtype(v, ins->u.reftype, m->type_count, ins->offset) &&
+               push_val(v, ins->u.reftype);
+    case WASM_OP_REF_AS_NON_NULL: {
         wasm_valtype t;
-        if (!pop_val(v, WASM_VT_UNKNOWN, &t))
+        if (!pop_ref(v, &t))
             return false;
-        if (t != WASM_VT_UNKNOWN && !wasm_valtype_is_ref(t))
-            return fail_instr(v, "type mismatch: ref.is_null expects a reference but got %s",
-                              wasm_valtype_name(t));
-        return push_val(v, WASM_VT_I32);
+        return push_val(v, t == WASM_VT_UNKNOWN ? t : wasm_ref(wasm_ref_heap(t), false));
     }
+    case WASM_OP_BR_ON_NULL:
+    case WASM_OP_BR_ON_NON_NULL:
+        return check_br_on_null(v, ins);
+    case WASM_OP_CALL_REF:
+    case WASM_OP_RETURN_CALL_REF: {
+        uint32_t x = ins->u.index;
+        if (x >= m->type_count)
+            return fail_instr(v, "unknown type %u", x);
+        if (!pop_val(v, wasm_ref(WASM_HT_TYPE + x, true), NULL))
+            return false;
+        if (ins->op == WASM_OP_RETURN_CALL_REF)
+            return check_return_call(v, "return_call_ref", &m->types[x]);
+        return check_call(v, &m->types[x]);
+    }
+    case WASM_OP_REF_IS_NULL:
+        return pop_ref(v, NULL) && push_val(v, WASM_VT_I32);
     case WASM_OP_REF_FUNC:
         if (ins->u.index >= m->func_count)
             return fail_instr(v, "unknown function %u", ins->u.index);
@@ -1240,7 +1478,7 @@ static bool check_special(validator *v, const wasm_instr *ins)
                               "undeclared function reference: function %u is in no element "
                               "segment, export or global initializer",
                               ins->u.index);
-        return push_val(v, WASM_VT_FUNCREF);
+        return push_val(v, wasm_ref(WASM_HT_TYPE + m->funcs[ins->u.index].type_index, false));
     default:
         return fail_instr(v, "validator does not handle %s", op_name(v));
     }
@@ -1328,6 +1566,30 @@ static bool setup_locals(validator *v, uint32_t f)
         }
     }
     v->local_total = total;
+    /* locals without a default: local_set tracks them (unknown types: "unknown type") */
+    v->local_set = NULL;
+    v->init_stack = NULL;
+    v->init_count = 0;
+    uint32_t undefaulted = 0;
+    for (uint32_t g = 0; g < fn->local_group_count; g++) {
+        if (!check_valtype(v, fn->local_groups[g].type, v->m->type_count, fn->body.offset))
+            return false;
+        if (!wasm_valtype_defaultable(fn->local_groups[g].type))
+            undefaulted += fn->local_groups[g].count;
+    }
+    if (undefaulted) {
+        v->local_set = ARENA_ARRAY(&v->scratch, uint8_t, total);
+        v->init_stack = ARENA_ARRAY(&v->scratch, uint32_t, undefaulted);
+        if (!v->local_set || !v->init_stack)
+            return fail_nomem(v, "local initialisation");
+        memset(v->local_set, 1, total);
+        uint64_t x = v->func_type->param_count;
+        for (uint32_t g = 0; g < fn->local_group_count; g++) {
+            if (!wasm_valtype_defaultable(fn->local_groups[g].type))
+                memset(v->local_set + x, 0, fn->local_groups[g].count);
+            x += fn->local_groups[g].count;
+        }
+    }
     return true;
 }
 
@@ -1383,8 +1645,8 @@ static bool validate(const wasm_module *m, const kiln_allocator *alloc, bool to_
         fail_nomem(&v, "declared function references");
         goto out_free;
     }
-    if (!check_imports(&v) || !check_declarations(&v) || !check_globals(&v) || !check_elems(&v) ||
-        !check_datas(&v) || !check_start(&v) || !check_exports(&v))
+    if (!check_types(&v) || !check_imports(&v) || !check_declarations(&v) || !check_globals(&v) ||
+        !check_elems(&v) || !check_datas(&v) || !check_start(&v) || !check_exports(&v))
         goto out_free;
     for (uint32_t f = m->func_import_count; f < m->func_count; f++)
         if (!check_body(&v, f))

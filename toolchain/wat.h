@@ -204,7 +204,8 @@ typedef struct wat_parser {
     uint32_t *empty_recs; /* (rec) with no types: the type index they stand before */
     uint32_t empty_rec_count, empty_rec_cap; /* (written as empty groups) */
     bool in_rec;                             /* pass 1: inside (rec ...) */
-    kiln_diag *type_dup;                     /* pass 0: the first duplicate type name */
+    bool typed_tables;     /* pass 1 met a table (defined or imported) of a (ref ...) type */
+    kiln_diag *type_dup;   /* pass 0: the first duplicate type name */
     uint8_t *memory64;     /* pass 1: per memory index, 1 for an i64 memory (memarg */
     uint32_t memory64_cap; /* offsets up to u64); memories past the cap are i32 */
     /* The function being read. */

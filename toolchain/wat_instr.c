@@ -440,6 +440,11 @@ static bool immediates(wat_parser *ps, uint16_t op, wat_buf *b)
             return false;
         wat_put_u32(b, x);
         return true;
+    case IMM_TYPE:
+        if (!wat_index(ps, WAT_SPACE_TYPE, &x))
+            return false;
+        wat_put_u32(b, x);
+        return true;
     case IMM_CALL_INDIRECT: {
         x = 0;
         if (is_index_token(t) && !wat_index(ps, WAT_SPACE_TABLE, &x))

@@ -886,6 +886,18 @@ static bool check_import_order(wat_parser *ps, int first_def, const wat_token *a
     return true;
 }
 
+/* A table's (ref ...) element type in pass 1: reads it, and notes a type other than
+ * (ref null func) and (ref null extern) (written funcref and externref) for put_elem. */
+static bool note_table_type(wat_parser *ps)
+{
+    wat_vt vt;
+    if (!wat_reftype(ps, &vt))
+        return false;
+    if (vt.len != 1)
+        ps->typed_tables = true;
+    return true;
+}
+
 /* One field, at its keyword, for pass 1. */
 static bool collect_field(wat_parser *ps, int *first_def)
 {
@@ -923,6 +935,11 @@ static bool collect_field(wat_parser *ps, int *first_def)
         while (cur(ps)->kind != WAT_RPAR) {
             if (cur(ps)->kind == WAT_EOF)
                 return wat_unexpected(ps);
+            if (space == WAT_SPACE_TABLE && wat_peek_field(ps, "ref")) {
+                if (!note_table_type(ps))
+                    return false;
+                continue;
+            }
             if (!(cur(ps)->kind == WAT_LPAR ? skip_balanced(ps) : wat_advance(ps)))
                 return false;
         }
@@ -950,6 +967,11 @@ static bool collect_field(wat_parser *ps, int *first_def)
             }
             if (cur(ps)->kind != WAT_LPAR)
                 break;
+            if (space == WAT_SPACE_TABLE && wat_peek_field(ps, "ref")) {
+                if (!note_table_type(ps))
+                    return false;
+                continue;
+            }
             if (wat_peek_field(ps, "import")) {
                 imported = true;
                 if (!check_import_order(ps, *first_def, cur(ps)))
@@ -979,6 +1001,11 @@ static bool collect_field(wat_parser *ps, int *first_def)
         if (cur(ps)->kind == WAT_EOF)
             return wat_unexpected(ps);
         if (cur(ps)->kind == WAT_LPAR) {
+            if (space == WAT_SPACE_TABLE && wat_peek_field(ps, "ref")) {
+                if (!note_table_type(ps))
+                    return false;
+                continue;
+            }
             if (!skip_balanced(ps))
                 return false;
         } else if (!wat_advance(ps)) {
@@ -1347,6 +1374,9 @@ static bool elem_list(wat_parser *ps, elem_items *it, wat_vt *type)
         (wat_is_keyword(cur(ps), "func") || (cur(ps)->kind != WAT_KEYWORD))) {
         if (wat_is_keyword(cur(ps), "func") && !wat_advance(ps))
             return false;
+        type->len = 2; /* func x* stands for (ref func) (ref.func x)* */
+        type->b[0] = 0x64;
+        type->b[1] = 0x70;
         while (cur(ps)->kind == WAT_ID || cur(ps)->kind == WAT_NUM)
             if (!elem_item_index(ps, it))
                 return false;
@@ -1365,14 +1395,17 @@ static bool is_funcref(const wat_vt *t)
     return t->len == 1 && t->b[0] == 0x70;
 }
 
-/* Writes an element segment the way wat2wasm chooses its flags; a (ref func) list of
- * ref.func items is written as indices, as the reference interpreter does. */
-static void put_elem(wat_sections *s, wasm_segmode mode, uint32_t table, const wat_buf *offset,
-                     const wat_vt *type, const elem_items *it)
+/* Writes an element segment the way wat2wasm chooses its flags; a list of ref.func items is
+ * written as indices when its type is (ref func), as the reference interpreter does, and
+ * when it is funcref as wat2wasm does -- unless the module has a table of a (ref ...) type:
+ * indices make the segment's type (ref func) (Wasm 3.0), which such a table could tell
+ * from the funcref written. */
+static void put_elem(const wat_parser *ps, wat_sections *s, wasm_segmode mode, uint32_t table,
+                     const wat_buf *offset, const wat_vt *type, const elem_items *it)
 {
     wat_buf *b = &s->buf[SEC_ELEM];
     bool ref_func = type->len == 2 && type->b[0] == 0x64 && type->b[1] == 0x70;
-    bool exprs = !(it->all_funcs && (is_funcref(type) || ref_func));
+    bool exprs = !(it->all_funcs && (ref_func || (is_funcref(type) && !ps->typed_tables)));
     uint8_t flags = exprs ? 4 : 0;
     if (mode == WASM_SEG_PASSIVE)
         flags |= 1;
@@ -1473,7 +1506,7 @@ static bool table_field(wat_parser *ps, wat_sections *s)
             const uint8_t zero[] = {is64 ? 0x42 : 0x41, 0x00, 0x0B};
             wat_buf off = WAT_BUF(ps);
             wat_put_bytes(&off, zero, sizeof zero);
-            put_elem(s, WASM_SEG_ACTIVE, index, &off, &rt, &it);
+            put_elem(ps, s, WASM_SEG_ACTIVE, index, &off, &rt, &it);
             ps->counts[WAT_SPACE_ELEM]++;
             wat_buf_free(&off);
         }
@@ -1671,7 +1704,7 @@ static bool elem_field(wat_parser *ps, wat_sections *s)
     ok = ok && elem_list(ps, &it, &type) && wat_expect_rpar(ps);
     if (ok) {
         mark_entry(ps, &s->buf[SEC_ELEM], ps->field_at);
-        put_elem(s, mode, table, &offset, &type, &it);
+        put_elem(ps, s, mode, table, &offset, &type, &it);
     }
     elem_items_free(&it);
     wat_buf_free(&offset);

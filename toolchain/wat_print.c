@@ -268,7 +268,7 @@ static void put_valtype(pbuf *b, wasm_valtype t)
 {
     const char *name = wasm_valtype_name(t);
     if (strcmp(name, "?") == 0)
-        putf(b, "(; type 0x%02x ;)", (unsigned)t);
+        putf(b, "(; type 0x%x ;)", (unsigned)t);
     else
         puts_(b, name);
 }
@@ -406,8 +406,8 @@ static void put_select_types(printer *p, const wasm_instr *ins)
         return;
     puts_(&p->out, " (result");
     for (uint32_t i = 0; i < n; i++) {
-        uint8_t t;
-        if (!rd_u8(&r, &t, "select type"))
+        wasm_valtype t;
+        if (!dec_valtype(&r, &t, "select type"))
             break;
         puts_(&p->out, " ");
         put_valtype(&p->out, t);
@@ -456,6 +456,9 @@ static void put_instr(printer *p, const wasm_instr *ins)
     case IMM_FUNC:
         puts_(b, " ");
         put_func_ref(p, ins->u.index);
+        break;
+    case IMM_TYPE:
+        putf(b, " %u", (unsigned)ins->u.index);
         break;
     case IMM_CALL_INDIRECT:
         if (ins->u.call_indirect.table != 0)
@@ -517,14 +520,17 @@ static void put_instr(printer *p, const wasm_instr *ins)
     case IMM_SELECT_T:
         put_select_types(p, ins);
         break;
-    case IMM_REFTYPE:
-        if (ins->u.reftype == WASM_VT_FUNCREF)
-            puts_(b, " func");
-        else if (ins->u.reftype == WASM_VT_EXTERNREF)
-            puts_(b, " extern");
+    case IMM_REFTYPE: { /* ref.null's heap type */
+        uint32_t h = wasm_ref_heap(ins->u.reftype);
+        if (wasm_heap_is_type(h))
+            putf(b, " %u", (unsigned)(h - WASM_HT_TYPE));
+        else if (h == WASM_HT_FUNC || h == WASM_HT_EXTERN || h == WASM_HT_NOFUNC ||
+                 h == WASM_HT_NOEXTERN)
+            putf(b, " %s", wasm_heap_name(h));
         else
             putf(b, " (; type 0x%02x ;)", (unsigned)ins->u.reftype);
         break;
+    }
     default:
         break;
     }
@@ -849,8 +855,14 @@ static bool print_module(printer *p)
             return false;
     for (uint32_t t = m->table_import_count; t < m->table_count; t++) {
         indent(b, 1);
+        const wasm_table *tab = &m->tables[t];
         putf(b, "(table (;%u;)", (unsigned)t);
-        put_tabletype(b, &m->tables[t].type);
+        put_tabletype(b, &tab->type);
+        if (tab->has_init) { /* Wasm 3.0: the elements' initial value */
+            puts_(b, " ");
+            if (!put_expr(p, tab->init, false, 0, expr_is_plain(p, tab->init)))
+                return false;
+        }
         puts_(b, ")\n");
     }
     for (uint32_t i = m->memory_import_count; i < m->memory_count; i++) {

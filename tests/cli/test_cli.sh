@@ -296,7 +296,7 @@ Exports (4):
 Start function: 2 (init)
 
 Element segments (1):
-  0  active  table 0  offset i32.const 0  2 funcref  func 1 2
+  0  active  table 0  offset i32.const 0  2 (ref func)  func 1 2
 
 Data segments (2):
   0  active   memory 0  offset i32.const 16  6 bytes  "hello\n"
@@ -360,7 +360,7 @@ want_stdout <<'EOF'
   ],
   "start": 2,
   "elements": [
-    {"index": 0, "mode": "active", "table": 0, "offset": "i32.const 0", "type": "funcref", "count": 2, "functions": [1, 2]}
+    {"index": 0, "mode": "active", "table": 0, "offset": "i32.const 0", "type": "(ref func)", "count": 2, "functions": [1, 2]}
   ],
   "data": [
     {"index": 0, "mode": "active", "memory": 0, "offset": "i32.const 16", "size": 6},
@@ -400,7 +400,7 @@ want_stdout <<'EOF'
   type      0x000a  0x0018    14  3 types
   element   0x0086  0x008e     8  1 segment
      1     0  (i32, i32) -> i32     -       -  export "add", "plus"
-  0  active  table 0  offset i32.const 0  2 funcref  func 1 2
+  0  active  table 0  offset i32.const 0  2 (ref func)  func 1 2
 EOF
 want_stderr <<'EOF'
 truncated.wasm:0x8f: error: length out of bounds: section size

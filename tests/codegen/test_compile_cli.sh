@@ -72,6 +72,13 @@ expect 1 "^tail.wat:1:19: error: unsupported feature: tail-call (return_call)" \
 printf '(module\n  (memory 1)\n  (memory 20 (pagesize 1)))' >pages.wat
 expect 1 "^pages.wat:3:4: error: unsupported feature: custom-page-sizes (a memory of 1-byte pages): disabled by --disable-custom-page-sizes$" \
     "$KILN" pages.wat -o pages.o --disable-custom-page-sizes
+printf '(module (type $t (func))\n  (func $f (type $t) (call_ref $t (ref.func $f)))\n  (elem declare func $f))' >fref.wat
+expect 1 "^fref.wat:2:23: error: unsupported feature: function-references (call_ref): disabled by --disable-function-references (in function 0)$" \
+    "$KILN" fref.wat -o fref.o --disable-function-references
+printf '(module (func (local (ref extern))))' >flocal.wat
+expect 1 "^flocal.wat:0x15: error: unsupported feature: function-references ((ref extern) local): disabled by --disable-function-references (in function 0)$" \
+    "$KILN" flocal.wat -o flocal.o --disable-function-references
+expect 0 "" "$KILN" fref.wat -o fref.o --disable-tail-call
 expect 0 "" "$KILN" tail.wasm -o tail.o --disable-memory64 --disable-relaxed-simd --disable-gc
 expect 0 "" "$KILN" mems.wasm -o mems.o --disable-tail-call --disable-extended-const
 expect 2 "unknown feature in '--disable-bogus'" "$KILN" tail.wasm --disable-bogus
@@ -95,12 +102,12 @@ grep -q "static inline kiln_trap my_mod_get__x(kiln_instance \*inst, int32_t \*r
 # by default (KILN_MODULE_INTERRUPT_CHECKS, 2) and off with --no-interrupt-checks.
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - --bounds-checks
 stdout_has "trap.memory_oob" || fail "--bounds-checks: no trap.memory_oob block"
-stdout_has "@mod_module = .*{ i32 4, i32 3," || fail "--bounds-checks: descriptor flags not 3"
+stdout_has "@mod_module = .*{ i32 5, i32 3," || fail "--bounds-checks: descriptor flags not 3"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o -
 stdout_has "trap.memory_oob" && fail "guard pages: unexpected trap.memory_oob block"
-stdout_has "@mod_module = .*{ i32 4, i32 2," || fail "guard pages: descriptor flags not 2"
+stdout_has "@mod_module = .*{ i32 5, i32 2," || fail "guard pages: descriptor flags not 2"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - --no-interrupt-checks
-stdout_has "@mod_module = .*{ i32 4, i32 0," || fail "--no-interrupt-checks: descriptor flags not 0"
+stdout_has "@mod_module = .*{ i32 5, i32 0," || fail "--no-interrupt-checks: descriptor flags not 0"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - -O0 --target armv7-linux-gnueabihf
 stdout_has "llvm.uadd.with.overflow.i32" || fail "armv7: no overflow-checked bounds check"
 expect 0 "" "$KILN" mod.wasm --target thumbv7m-none-eabi --bounds-checks -o mod-thumbv7m.o

@@ -350,15 +350,18 @@ static void test_decode_full_module(void **state)
     assert_int_equal(m.start_offset, m.sections[8].content);
 
     assert_int_equal(m.elem_count, 8);
-    static const struct {
-        uint8_t mode, type;
+    /* function indices are (ref func) in Wasm 3.0, expressions name their type */
+    const wasm_valtype REF_FUNC = wasm_ref(WASM_HT_FUNC, false);
+    const struct {
+        uint8_t mode;
+        wasm_valtype type;
         uint32_t table, count;
         bool exprs;
     } el[] = {
-        {WASM_SEG_ACTIVE, WASM_VT_FUNCREF, 0, 2, false},
-        {WASM_SEG_PASSIVE, WASM_VT_FUNCREF, 0, 1, false},
-        {WASM_SEG_ACTIVE, WASM_VT_FUNCREF, 1, 1, false},
-        {WASM_SEG_DECLARATIVE, WASM_VT_FUNCREF, 0, 0, false},
+        {WASM_SEG_ACTIVE, REF_FUNC, 0, 2, false},
+        {WASM_SEG_PASSIVE, REF_FUNC, 0, 1, false},
+        {WASM_SEG_ACTIVE, REF_FUNC, 1, 1, false},
+        {WASM_SEG_DECLARATIVE, REF_FUNC, 0, 0, false},
         {WASM_SEG_ACTIVE, WASM_VT_FUNCREF, 0, 1, true},
         {WASM_SEG_PASSIVE, WASM_VT_EXTERNREF, 0, 2, true},
         {WASM_SEG_ACTIVE, WASM_VT_FUNCREF, 1, 0, true},
@@ -1276,27 +1279,20 @@ static void test_wasm3_section_entries_unsupported(void **state)
         {1, {0x01, 0x4e, 0x01, 0x60, 0x00, 0x00}, 6, 1, UNSUP "gc (recursive type group)"},
         {1, {0x01, 0x50, 0x00, 0x60, 0x00, 0x00}, 6, 1, UNSUP "gc (subtype)"},
         {1, {0x01, 0x4f, 0x01, 0x00, 0x5f, 0x00}, 6, 1, UNSUP "gc (final subtype)"},
-        /* reference types */
-        {1, {0x01, 0x60, 0x01, 0x64, 0x70, 0x00}, 6, 3,
-         UNSUP "function-references ((ref func): parameter count)"},
-        {1, {0x01, 0x60, 0x00, 0x01, 0x63, 0x05}, 6, 4,
-         UNSUP "function-references ((ref null 5): result count)"},
+        /* reference types (the typed function references decode: test_typed_refs_decode) */
         {1, {0x01, 0x60, 0x01, 0x6e, 0x00}, 5, 3, UNSUP "gc (anyref: parameter count)"},
         {1, {0x01, 0x60, 0x01, 0x63, 0x6c, 0x00}, 6, 3,
          UNSUP "gc ((ref null i31): parameter count)"},
         {1, {0x01, 0x60, 0x01, 0x69, 0x00}, 5, 3, UNSUP "exceptions (exnref: parameter count)"},
         {6, {0x01, 0x74, 0x00, 0xd0, 0x74, 0x0b}, 6, 1,
          UNSUP "exceptions (nullexnref: global type)"},
-        {9, {0x01, 0x05, 0x64, 0x70, 0x00}, 5, 2,
-         UNSUP "function-references ((ref func): element segment type)"},
+        {9, {0x01, 0x05, 0x64, 0x6b, 0x00}, 5, 2,
+         UNSUP "gc ((ref struct): element segment type)"},
         /* tags */
         {2, {0x01, 0x00, 0x00, 0x04, 0x00, 0x00}, 6, 3, UNSUP "exceptions (tag import)"},
         {7, {0x01, 0x00, 0x04, 0x00}, 4, 2, UNSUP "exceptions (tag export)"},
         /* limits */
         {5, {0x01, 0x03, 0x00, 0x01}, 4, 1, UNSUP "threads (shared memory, limits flag 0x03)"},
-        /* a table with an initialiser */
-        {4, {0x01, 0x40, 0x00, 0x70, 0x00, 0x01, 0xd0, 0x70, 0x0b}, 9, 1,
-         UNSUP "function-references (table with an initialiser expression)"},
     };
     /* The same constructs when they do not decode completely: Wasm 2.0's error stands. */
     static const entry_case broken[] = {
@@ -1396,6 +1392,64 @@ static void test_wasm3_tag_section(void **state)
     wb_free(&mod);
 }
 
+/* Wasm 3.0's typed function references decode: value types carry the heap type and
+ * nullability (wasm_ref), the instructions their immediates, a table its initialiser. */
+static void test_typed_refs_decode(void **state)
+{
+    (void)state;
+    wasm_builder mod = {0};
+    wb_header(&mod);
+    /* type 0: (func (param (ref func) (ref null 0) nullfuncref) (result (ref extern))) */
+    WB_SECTION(&mod, 1, 0x01, 0x60, 0x03, 0x64, 0x70, 0x63, 0x00, 0x73, 0x01, 0x64, 0x6f);
+    WB_SECTION(&mod, 3, 0x01, 0x00);
+    /* table: 0x40 0x00 (ref 0) min 1, initialised with ref.func 0 */
+    WB_SECTION(&mod, 4, 0x01, 0x40, 0x00, 0x64, 0x00, 0x00, 0x01, 0xd2, 0x00, 0x0b);
+    /* elem: declarative, function indices: (ref func) */
+    WB_SECTION(&mod, 9, 0x01, 0x03, 0x00, 0x01, 0x00);
+    /* body: local (ref null extern)... call_ref 0, return_call_ref 0, ref.as_non_null,
+     * br_on_null 0, br_on_non_null 0, ref.null 0, unreachable */
+    WB_SECTION(&mod, 10, 0x01, 0x13, 0x01, 0x01, 0x63, 0x6f, 0x14, 0x00, 0x15, 0x00, 0xd4, 0xd5,
+               0x00, 0xd6, 0x00, 0xd0, 0x00, 0xd0, 0x72, 0x00, 0x0b);
+    wasm_module m;
+    kiln_diag d;
+    assert_true(decode(&mod, &m, &d));
+    const wasm_functype *ft = &m.types[0];
+    assert_int_equal(ft->param_count, 3);
+    assert_int_equal(ft->params[0], wasm_ref(WASM_HT_FUNC, false));
+    assert_int_equal(ft->params[1], WASM_VT_REF | WASM_VT_NULLABLE | (WASM_HT_TYPE + 0));
+    assert_int_equal(ft->params[2], wasm_ref(WASM_HT_NOFUNC, true));
+    assert_int_equal(ft->results[0], WASM_VT_REF | WASM_HT_EXTERN);
+    assert_string_equal(wasm_valtype_name(ft->params[1]), "(ref null 0)");
+    assert_string_equal(wasm_valtype_name(ft->results[0]), "(ref extern)");
+    assert_true(m.tables[0].has_init);
+    assert_int_equal(m.tables[0].type.elem, wasm_ref(WASM_HT_TYPE + 0, false));
+    assert_int_equal(m.bytes[m.tables[0].init.offset], 0xd2);
+    assert_int_equal(m.elems[0].type, wasm_ref(WASM_HT_FUNC, false));
+    assert_int_equal(m.funcs[0].local_groups[0].type, WASM_VT_EXTERNREF); /* (ref null extern) */
+    static const struct {
+        uint16_t op;
+        uint32_t index;
+    } want[] = {{WASM_OP_CALL_REF, 0},
+                {WASM_OP_RETURN_CALL_REF, 0},
+                {WASM_OP_REF_AS_NON_NULL, 0},
+                {WASM_OP_BR_ON_NULL, 0},
+                {WASM_OP_BR_ON_NON_NULL, 0}};
+    kiln_reader r;
+    wasm_expr_reader(&r, &m, m.funcs[0].body, &d);
+    wasm_instr ins;
+    for (size_t i = 0; i < KILN_ARRAY_LEN(want); i++) {
+        assert_true(dec_instr(&r, NULL, &ins));
+        assert_int_equal(ins.op, want[i].op);
+        assert_int_equal(ins.u.index, want[i].index);
+    }
+    assert_true(dec_instr(&r, NULL, &ins));
+    assert_int_equal(ins.u.reftype, WASM_VT_REF | WASM_VT_NULLABLE | (WASM_HT_TYPE + 0));
+    assert_true(dec_instr(&r, NULL, &ins));
+    assert_int_equal(ins.u.reftype, wasm_ref(WASM_HT_NOEXTERN, true));
+    wasm_module_free(&m);
+    wb_free(&mod);
+}
+
 static void test_wasm3_instructions_unsupported(void **state)
 {
     (void)state;
@@ -1404,17 +1458,12 @@ static void test_wasm3_instructions_unsupported(void **state)
         size_t len, at; /* the error's offset from the instruction */
         const char *msg, *feature;
     } cases[] = {
-        {{0x14, 0x00}, 2, 0, UNSUP "function-references (call_ref)", "function-references"},
-        {{0x15, 0x00}, 2, 0, UNSUP "tail-call (return_call_ref)", KILN_FEATURE_TAIL_CALL},
         {{0x06, 0x40}, 2, 0, UNSUP "exceptions (try)", "exceptions"},
         {{0x08, 0x00}, 2, 0, UNSUP "exceptions (throw)", "exceptions"},
         {{0x0a}, 1, 0, UNSUP "exceptions (throw_ref)", "exceptions"},
         {{0x18, 0x00}, 2, 0, UNSUP "exceptions (delegate)", "exceptions"},
         {{0x1f, 0x40, 0x00}, 3, 0, UNSUP "exceptions (try_table)", "exceptions"},
         {{0xd3}, 1, 0, UNSUP "gc (ref.eq)", "gc"},
-        {{0xd4}, 1, 0, UNSUP "function-references (ref.as_non_null)", "function-references"},
-        {{0xd5, 0x00}, 2, 0, UNSUP "function-references (br_on_null)", "function-references"},
-        {{0xd6, 0x00}, 2, 0, UNSUP "function-references (br_on_non_null)", "function-references"},
         {{0xfb, 0x00, 0x00}, 3, 0, UNSUP "gc (struct.new)", "gc"},
         {{0xfb, 0x1c}, 2, 0, UNSUP "gc (ref.i31)", "gc"},
         {{0xfe, 0x03, 0x00}, 3, 0, UNSUP "threads (atomic.fence)", "threads"},
@@ -1424,12 +1473,12 @@ static void test_wasm3_instructions_unsupported(void **state)
          UNSUP "threads (atomic memory instruction 0xfe 0x10)",
          "threads"},
         {{0xd0, 0x6e}, 2, 1, UNSUP "gc (ref.null any)", "gc"},
-        {{0xd0, 0x00}, 2, 1, UNSUP "function-references (ref.null 0)", "function-references"},
-        {{0x02, 0x64, 0x70, 0x0b},
+        {{0xd0, 0x69}, 2, 1, UNSUP "exceptions (ref.null exn)", "exceptions"},
+        {{0x02, 0x64, 0x74, 0x0b},
          4,
          1,
-         UNSUP "function-references ((ref func): block type)",
-         "function-references"},
+         UNSUP "exceptions ((ref noexn): block type)",
+         "exceptions"},
         {{0x02, 0x63, 0x6e, 0x0b}, 4, 1, UNSUP "gc ((ref null any): block type)", "gc"},
         {{0x1c, 0x01, 0x6a}, 3, 2, UNSUP "gc (arrayref: select type)", "gc"},
     };
@@ -1555,14 +1604,13 @@ static void test_wasm3_malformed_after_wins(void **state)
     wb_reset(&mod);
     size_t at = ONE_FUNC(&mod, 0x01, 0x01, 0x64, 0x70, 0x27, 0x0b);
     expect_decode_error(&mod, KILN_ERR_MALFORMED, at + 4, "illegal opcode 0x27");
-    /* ... or a 3.0 instruction: the first 3.0 construct is the one reported. */
+    /* A gc local, then a 3.0 instruction: the first 3.0 construct is the one reported. */
     wb_reset(&mod);
-    at = ONE_FUNC(&mod, 0x01, 0x01, 0x64, 0x70, 0x12, 0x00, 0x0b);
+    at = ONE_FUNC(&mod, 0x01, 0x01, 0x6d, 0x06, 0x40, 0x0b, 0x0b);
     wasm_module m;
     kiln_diag d;
     assert_false(decode(&mod, &m, &d));
-    expect_error(&d, KILN_ERR_UNSUPPORTED, at + 2,
-                 UNSUP "function-references ((ref func): local type)");
+    expect_error(&d, KILN_ERR_UNSUPPORTED, at + 2, UNSUP "gc (eqref: local type)");
     assert_int_equal(d.func_index, 0);
     wasm_module_free(&m);
     wb_free(&mod);
@@ -1998,6 +2046,7 @@ int main(void)
         cmocka_unit_test(test_malformed_imports_and_exports),
         cmocka_unit_test(test_wasm3_section_entries_unsupported),
         cmocka_unit_test(test_wasm3_tag_section),
+        cmocka_unit_test(test_typed_refs_decode),
         cmocka_unit_test(test_wasm3_instructions_unsupported),
         cmocka_unit_test(test_wasm3_memory_indices),
         cmocka_unit_test(test_wasm3_malformed_after_wins),

@@ -23,7 +23,8 @@
 #include "toolchain.h"
 
 enum {
-    SINGLE_BYTE_OPS = 185, /* 183 + return_call, return_call_indirect */
+    SINGLE_BYTE_OPS = 190, /* 183 + return_call(_indirect, _ref), call_ref, ref.as_non_null,
+                              br_on_null, br_on_non_null */
     FC_OPS = 22,
     FD_OPS = 256, /* 236 fixed-width + 20 relaxed */
 };
@@ -45,11 +46,13 @@ static const struct {
     uint8_t first, last;
 } single_byte_ranges[] = {
     {0x00, 0x05}, /* unreachable nop block loop if else */
-    {0x0B, 0x13}, /* end br br_if br_table return call call_indirect return_call(_indirect) */
+    {0x0B, 0x15}, /* end br br_if br_table return call call_indirect return_call(_indirect)
+                     call_ref return_call_ref */
     {0x1A, 0x1C}, /* drop select select t* */
     {0x20, 0x26}, /* local.* global.* table.get table.set */
     {0x28, 0xC4}, /* loads, stores, memory.size/grow, consts, numeric, sign extension */
     {0xD0, 0xD2}, /* ref.null ref.is_null ref.func */
+    {0xD4, 0xD6}, /* ref.as_non_null br_on_null br_on_non_null */
 };
 
 static bool is_single_byte_op(uint32_t code)
@@ -162,8 +165,7 @@ static void test_op_lookup_rejects_unknown_codes(void **state)
 {
     (void)state;
     assert_int_equal(wasm_op_lookup(0, 0x06), WASM_OP_COUNT); /* try (exceptions) */
-    assert_int_equal(wasm_op_lookup(0, 0x14), WASM_OP_COUNT); /* call_ref (function refs) */
-    assert_int_equal(wasm_op_lookup(0, 0x15), WASM_OP_COUNT); /* return_call_ref */
+    assert_int_equal(wasm_op_lookup(0, 0x1F), WASM_OP_COUNT); /* try_table (exceptions) */
     assert_int_equal(wasm_op_lookup(0, 0x27), WASM_OP_COUNT);
     assert_int_equal(wasm_op_lookup(0, 0xC5), WASM_OP_COUNT);
     assert_int_equal(wasm_op_lookup(0, 0xD3), WASM_OP_COUNT); /* ref.eq (GC) */

@@ -276,7 +276,7 @@ wast3.wast:56: SKIP: assert_return id_extern(hostref:1): argument 0: compiled co
 wast3.wast:58: SKIP: assert_return func(): expected result: compiled code holds no structref
 wast3.wast:65: SKIP: assert_malformed_custom wast3.8.wasm: unsupported feature: custom-annotations (Kiln ignores @custom, @name and branch hints, which the spec leaves optional)
 wast3.wast:74: SKIP: assert_invalid wast3.11.wasm: wast3.11.wasm:0x18: error: multiple memories: 2 memories, at most 1 (valid in Wasm 3.0)
-wast3.wast:76: SKIP: assert_invalid wast3.12.wasm: wast3.12.wasm:0x18: error: unsupported feature: function-references (call_ref) (in function 0)
+wast3.wast:76: SKIP: assert_invalid wast3.12.wasm: wast3.12.wasm:0x18: error: unsupported feature: exceptions (try_table) (in function 0)
 wast3.wast:81: PASS: assert_invalid wast3.13.wasm
 EOF
 contains "direct: Wasm 3.0 commands, -v" 0 "$kiln" wast -v wast3.wast
