@@ -145,6 +145,7 @@ static void buf_instr(cli_buf *b, const wasm_instr *ins)
     case IMM_TABLE:
     case IMM_ELEM:
     case IMM_DATA:
+    case IMM_TAG:
         cli_buf_printf(b, " %lu", (unsigned long)ins->u.index);
         break;
     case IMM_REFTYPE: {

@@ -19,7 +19,9 @@
 #define MSG_END   "unexpected end of section or function"
 #define MSG_ORDER "unexpected content after last section"
 
-enum { FRAME_BLOCK, FRAME_IF, FRAME_ELSE }; /* what a nested block is, for `else` */
+/* What a nested block is, for else, catch, catch_all and delegate (legacy exceptions: try's
+ * body may be followed by catch clauses, then at most one catch_all, or by delegate). */
+enum { FRAME_BLOCK, FRAME_IF, FRAME_ELSE, FRAME_TRY, FRAME_CATCH, FRAME_CATCH_ALL };
 
 typedef struct dec_ctx {
     wasm_module *m;
@@ -146,10 +148,12 @@ static bool is_reftype3(uint8_t b)
     return b == 0x63 || b == 0x64 || (abs_heaptype_name(b) && b != 0x70 && b != 0x6F);
 }
 
-/* The abstract heap types Kiln compiles: func, extern and their bottoms nofunc, noextern. */
+/* The abstract heap types Kiln decodes: func, extern, exn and their bottoms nofunc,
+ * noextern, noexn (GC's any, eq, i31, struct, array, none are reported as unsupported). */
 static bool abs_heaptype_compiled(uint8_t b)
 {
-    return b == WASM_HT_FUNC || b == WASM_HT_EXTERN || b == WASM_HT_NOFUNC || b == WASM_HT_NOEXTERN;
+    return b == WASM_HT_FUNC || b == WASM_HT_EXTERN || b == WASM_HT_NOFUNC ||
+           b == WASM_HT_NOEXTERN || b == WASM_HT_EXN || b == WASM_HT_NOEXN;
 }
 
 /* The heap-type part of a wasm_valtype: an abstract type's byte, or WASM_HT_TYPE + index
@@ -616,6 +620,42 @@ static bool read_br_table(kiln_reader *r, kiln_arena *scratch, wasm_instr *out)
     return rd_u32(r, &out->u.br_table.default_target, "br_table default target");
 }
 
+// try_table ::= 0x1F bt:blocktype c*:vec(catch)
+// catch ::= 0x00 x:tagidx l:labelidx | 0x01 x l | 0x02 l | 0x03 l
+static bool read_try_table(kiln_reader *r, kiln_arena *scratch, wasm_instr *out)
+{
+    if (!read_blocktype(r, out))
+        return false;
+    uint32_t n;
+    if (!rd_count(r, &n, 2, KILN_MAX_BR_TABLE_SIZE, "catch count"))
+        return false;
+    wasm_catch *catches = NULL;
+    if (scratch && n) {
+        catches = ARENA_ARRAY(scratch, wasm_catch, n);
+        if (!catches)
+            return kiln_diag_set(r->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+                                 "out of memory: try_table catches");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        size_t at = rd_offset(r);
+        uint8_t kind;
+        uint32_t tag = 0, label;
+        if (!rd_u8(r, &kind, "catch kind"))
+            return false;
+        if (kind > WASM_CATCH_ALL_REF)
+            return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed catch clause 0x%02x", kind);
+        if (kind <= WASM_CATCH_REF && !rd_u32(r, &tag, "catch tag index"))
+            return false;
+        if (!rd_u32(r, &label, "catch label"))
+            return false;
+        if (catches)
+            catches[i] = (wasm_catch){.kind = kind, .tag = tag, .label = label};
+    }
+    out->u.block.catch_count = n;
+    out->u.block.catches = catches;
+    return true;
+}
+
 // select t* ::= 0x1C t*:vec(valtype)
 static bool read_select_types(kiln_reader *r, wasm_instr *out)
 {
@@ -700,6 +740,10 @@ static bool read_immediates(kiln_reader *r, kiln_arena *scratch, uint8_t imm, wa
         return read_select_types(r, out);
     case IMM_REFTYPE:
         return read_ref_null_type(r, &out->u.reftype);
+    case IMM_TAG:
+        return rd_u32(r, &out->u.index, "tag index");
+    case IMM_TRY_TABLE:
+        return read_try_table(r, scratch, out);
     }
     kiln_die(__FILE__, __LINE__, "opcodes.def names an immediate kind decode.c does not know");
 }
@@ -713,14 +757,6 @@ typedef struct op3 {
 } op3;
 
 static const op3 ops3[] = {
-    {0, 0x06, 0x06, KILN_FEATURE_EXCEPTIONS, "try"},
-    {0, 0x07, 0x07, KILN_FEATURE_EXCEPTIONS, "catch"},
-    {0, 0x08, 0x08, KILN_FEATURE_EXCEPTIONS, "throw"},
-    {0, 0x09, 0x09, KILN_FEATURE_EXCEPTIONS, "rethrow"},
-    {0, 0x0A, 0x0A, KILN_FEATURE_EXCEPTIONS, "throw_ref"},
-    {0, 0x18, 0x18, KILN_FEATURE_EXCEPTIONS, "delegate"},
-    {0, 0x19, 0x19, KILN_FEATURE_EXCEPTIONS, "catch_all"},
-    {0, 0x1F, 0x1F, KILN_FEATURE_EXCEPTIONS, "try_table"},
     {0, 0xD3, 0xD3, KILN_FEATURE_GC, "ref.eq"},
     {0xFB, 0x00, 0x1E, KILN_FEATURE_GC, NULL},
     {0xFE, 0x00, 0x00, KILN_FEATURE_THREADS, "memory.atomic.notify"},
@@ -860,17 +896,38 @@ static bool walk_expr(dec_ctx *c, kiln_reader *r, bool is_body, uint32_t func_in
         if (!dec_instr(r, NULL, &ins))
             return false;
         uint8_t byte = r->base[ins.offset];
-        if (byte == 0x02 || byte == 0x03 || byte == 0x04) {
+        uint8_t *top = depth ? &c->frames[depth - 1] : NULL;
+        if (is_body && c->m->exception_use.offset == KILN_NO_OFFSET &&
+            wasm_instr_uses_exceptions(&ins)) {
+            c->m->exception_use.offset = ins.offset;
+            c->m->exception_use.func = func_index;
+            c->m->exception_use.what = wasm_ops[ins.op].name;
+        }
+        if (ins.op == WASM_OP_BLOCK || ins.op == WASM_OP_LOOP || ins.op == WASM_OP_IF ||
+            ins.op == WASM_OP_TRY || ins.op == WASM_OP_TRY_TABLE) {
             if (depth == KILN_MAX_NESTING)
                 return rd_fail_at(r, ins.offset, KILN_ERR_LIMIT,
                                   "blocks nested deeper than the limit of %u (KILN_MAX_NESTING)",
                                   KILN_MAX_NESTING);
-            c->frames[depth++] = byte == 0x04 ? FRAME_IF : FRAME_BLOCK;
+            c->frames[depth++] = ins.op == WASM_OP_IF    ? FRAME_IF
+                                 : ins.op == WASM_OP_TRY ? FRAME_TRY
+                                                         : FRAME_BLOCK;
         } else if (byte == 0x05) {
-            if (depth == 0 || c->frames[depth - 1] != FRAME_IF)
+            if (!top || *top != FRAME_IF)
                 return rd_fail_at(r, ins.offset, KILN_ERR_MALFORMED,
                                   "END opcode expected: else outside an if");
-            c->frames[depth - 1] = FRAME_ELSE;
+            *top = FRAME_ELSE;
+        } else if (ins.op == WASM_OP_CATCH || ins.op == WASM_OP_CATCH_ALL) {
+            if (!top || (*top != FRAME_TRY && *top != FRAME_CATCH))
+                return rd_fail_at(r, ins.offset, KILN_ERR_MALFORMED,
+                                  "END opcode expected: %s outside a try or after catch_all",
+                                  wasm_ops[ins.op].name);
+            *top = ins.op == WASM_OP_CATCH ? FRAME_CATCH : FRAME_CATCH_ALL;
+        } else if (ins.op == WASM_OP_DELEGATE) {
+            if (!top || *top != FRAME_TRY)
+                return rd_fail_at(r, ins.offset, KILN_ERR_MALFORMED,
+                                  "END opcode expected: delegate outside a try or after a catch");
+            depth--; /* delegate ends the try */
         } else if (byte == 0x0B) {
             if (depth == 0)
                 break;
@@ -1000,15 +1057,14 @@ static bool read_type_section(dec_ctx *c, kiln_reader *r)
 }
 
 /* tagtype ::= 0x00 x:typeidx (Wasm 3.0, exceptions). True if it decodes (r is then past
- * it); false with nothing read or recorded if not. */
-static bool read_tagtype(kiln_reader *r)
+ * it, *type_index set); false with nothing read or recorded if not. */
+static bool read_tagtype(kiln_reader *r, uint32_t *type_index)
 {
     kiln_diag scratch;
     kiln_reader p = probe(r, &scratch);
     uint8_t attribute;
-    uint32_t type_index;
     if (!rd_u8(&p, &attribute, "tag attribute") || attribute != 0 ||
-        !rd_u32(&p, &type_index, "tag type index"))
+        !rd_u32(&p, type_index, "tag type index"))
         return false;
     r->p = p.p;
     return true;
@@ -1032,10 +1088,10 @@ static bool read_import(kiln_reader *r, wasm_import *im)
         return read_limits(r, &im->u.memory.limits, "memory");
     case WASM_EXTERN_GLOBAL:
         return read_globaltype(r, &im->u.global);
-    case 4: { /* Wasm 3.0 (exceptions): a tag, in no index space Kiln keeps */
+    case WASM_EXTERN_TAG: { /* Wasm 3.0 (exceptions); a truncated one is 2.0's error */
         size_t at = rd_offset(r) - 1;
-        if (read_tagtype(r))
-            return rd_unsupported_later(r, at, KILN_FEATURE_EXCEPTIONS, "tag import");
+        if (read_tagtype(r, &im->u.type_index))
+            return true;
         return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed import kind 0x%02x", im->kind);
     }
     default:
@@ -1074,7 +1130,8 @@ static bool read_import_section(dec_ctx *c, kiln_reader *r)
         case WASM_EXTERN_GLOBAL:
             m->global_import_count++;
             break;
-        default: /* a tag (Wasm 3.0) */
+        default: /* WASM_EXTERN_TAG (Wasm 3.0) */
+            m->tag_import_count++;
             break;
         }
     }
@@ -1155,6 +1212,45 @@ static bool read_memory_section(dec_ctx *c, kiln_reader *r)
     return true;
 }
 
+static bool alloc_tags(dec_ctx *c, uint32_t defined)
+{
+    wasm_module *m = c->m;
+    m->tag_count = m->tag_import_count + defined;
+    m->tags = ALLOC_ARRAY(c, wasm_tag, m->tag_count ? m->tag_count : 1, "tags");
+    if (!m->tags)
+        return false;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        if (m->imports[i].kind != WASM_EXTERN_TAG)
+            continue;
+        m->tags[k].type_index = m->imports[i].u.type_index;
+        m->tags[k].imported = true;
+        m->tags[k].offset = m->imports[i].offset;
+        k++;
+    }
+    return true;
+}
+
+/* tagsec ::= tag*:section_13(vec(tag)); tag ::= 0x00 x:typeidx (Wasm 3.0, exceptions;
+ * is_tag_section made sure it decodes) */
+static bool read_tag_section(dec_ctx *c, kiln_reader *r)
+{
+    wasm_module *m = c->m;
+    uint32_t n;
+    if (!rd_count(r, &n, 1, KILN_MAX_TAGS, "tag count"))
+        return false;
+    if (!alloc_tags(c, vec_capacity(r, n, 2)))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        wasm_tag *t = &m->tags[m->tag_import_count + i];
+        t->offset = rd_offset(r);
+        if (!read_tagtype(r, &t->type_index))
+            return rd_fail(r, KILN_ERR_MALFORMED, "malformed tag");
+    }
+    m->tag_count = m->tag_import_count + n;
+    return true;
+}
+
 // globalsec ::= glob*:section_6(vec(global)); global ::= gt:globaltype e:expr
 static bool read_global_section(dec_ctx *c, kiln_reader *r)
 {
@@ -1185,13 +1281,12 @@ static bool read_export(kiln_reader *r, wasm_export *ex)
     if (!rd_name(r, &ex->name.ptr, &ex->name.len, "export name") ||
         !rd_u8(r, &ex->kind, "export kind"))
         return false;
-    if (ex->kind == 4) { /* Wasm 3.0 (exceptions): a tag index */
-        size_t at = rd_offset(r) - 1;
+    if (ex->kind == WASM_EXTERN_TAG) { /* Wasm 3.0 (exceptions); truncated: 2.0's error */
         kiln_diag scratch;
         kiln_reader p = probe(r, &scratch);
         if (rd_u32(&p, &ex->index, "export index")) {
             r->p = p.p;
-            return rd_unsupported_later(r, at, KILN_FEATURE_EXCEPTIONS, "tag export");
+            return true;
         }
     }
     if (ex->kind > WASM_EXTERN_GLOBAL)
@@ -1765,8 +1860,7 @@ static bool read_section(dec_ctx *c, kiln_reader *r)
         ok = read_data_count_section(c, &sub);
         break;
     case 13:
-        sub.p = sub.end; /* is_tag_section read it */
-        ok = rd_unsupported_later(&sub, at, KILN_FEATURE_EXCEPTIONS, "tag section");
+        ok = read_tag_section(c, &sub);
         break;
     }
     if (!ok)
@@ -1810,6 +1904,8 @@ static bool finish_module(dec_ctx *c, kiln_reader *r)
         return false;
     if (!m->globals && !alloc_globals(c, 0))
         return false;
+    if (!m->tags && !alloc_tags(c, 0))
+        return false;
     return true;
 }
 
@@ -1842,6 +1938,7 @@ bool kiln_decode(wasm_module *m, const uint8_t *bytes, size_t size, const kiln_a
     kiln_arena_init(&m->arena, alloc);
     kiln_diag_init(&m->name_section_error);
     kiln_diag_init(&m->wasm2_malformed);
+    m->exception_use.offset = KILN_NO_OFFSET;
     kiln_diag_init(d);
     m->bytes = bytes;
     m->size = bytes ? size : 0;

@@ -18,8 +18,10 @@
  *   relaxed-simd      the 0xFD instructions 0x100-0x113
  *   wide-arithmetic   i64.add128, i64.sub128, i64.mul_wide_s/u
  *   custom-page-sizes a memory of 1-byte pages (one declared with 64 KiB pages is ordinary)
- * The features Kiln does not compile yet (gc, exceptions, threads) are
- * rejected whatever the options; disabling them is accepted and changes nothing.
+ * The features Kiln does not compile yet (gc, threads) are rejected by the decoder whatever
+ * the options; disabling them is accepted and changes nothing. Exceptions are decoded and
+ * validated but not compiled: kiln_check_features refuses their first use whatever the
+ * options.
  */
 #include <stdio.h>
 #include <string.h>
@@ -68,24 +70,39 @@ static const char *name_of(uint32_t bit)
     return "?";
 }
 
-static bool disabled_use(kiln_diag *d, uint32_t bit, size_t offset, uint32_t func, const char *what)
+/* Exceptions are decoded and validated but not compiled: their uses are refused whatever
+ * the options, as "unsupported feature: exceptions (what)". An internal bit beside the
+ * KILN_FEAT_* ones. */
+#define FEAT_EXCEPTIONS (1u << 30)
+
+/* Refuses the use of feature bit (one of them) at offset: "...: disabled by
+ * --disable-NAME" for a compiled feature, plain "unsupported feature" for exceptions. */
+static bool refuse_use(kiln_diag *d, uint32_t bit, size_t offset, uint32_t func, const char *what)
 {
-    const char *name = name_of(bit);
-    kiln_diag_set(d, KILN_ERR_UNSUPPORTED, offset,
-                  "unsupported feature: %s (%s): disabled by --disable-%s", name, what, name);
+    const char *name = bit == FEAT_EXCEPTIONS ? KILN_FEATURE_EXCEPTIONS : name_of(bit);
+    if (bit == FEAT_EXCEPTIONS)
+        kiln_diag_set(d, KILN_ERR_UNSUPPORTED, offset, "unsupported feature: %s (%s)", name, what);
+    else
+        kiln_diag_set(d, KILN_ERR_UNSUPPORTED, offset,
+                      "unsupported feature: %s (%s): disabled by --disable-%s", name, what, name);
     d->feature = name;
     d->func_index = func;
     return false;
 }
 
-/* Whether t is a Wasm 3.0 reference type: a typed function reference. */
-static bool is_typed_ref(wasm_valtype t)
+/* The feature a value type belongs to, of the ones checked here: a typed function
+ * reference (function-references), an exception reference (exceptions); 0 otherwise. */
+static uint32_t type_feature(wasm_valtype t)
 {
-    return wasm_valtype_is_ref(t) && (t & WASM_VT_REF);
+    if (!wasm_valtype_is_ref(t))
+        return 0;
+    if (wasm_ref_is_exn(t))
+        return FEAT_EXCEPTIONS;
+    return t & WASM_VT_REF ? KILN_FEAT_FUNCTION_REFERENCES : 0;
 }
 
-/* The features an instruction of a function body belongs to, of those that can be
- * disabled; 0 if none. */
+/* The features an instruction of a function body belongs to, of those checked here; 0 if
+ * none. */
 static uint32_t instr_feature(const wasm_instr *ins)
 {
     switch (ins->op) {
@@ -99,16 +116,23 @@ static uint32_t instr_feature(const wasm_instr *ins)
     case WASM_OP_BR_ON_NULL:
     case WASM_OP_BR_ON_NON_NULL:
         return KILN_FEAT_FUNCTION_REFERENCES;
+    case WASM_OP_TRY:
+    case WASM_OP_CATCH:
+    case WASM_OP_THROW:
+    case WASM_OP_RETHROW:
+    case WASM_OP_THROW_REF:
+    case WASM_OP_DELEGATE:
+    case WASM_OP_CATCH_ALL:
+    case WASM_OP_TRY_TABLE:
+        return FEAT_EXCEPTIONS;
     case WASM_OP_BLOCK:
     case WASM_OP_LOOP:
     case WASM_OP_IF:
-        return ins->u.block.kind == WASM_BT_VALUE && is_typed_ref(ins->u.block.value)
-                   ? KILN_FEAT_FUNCTION_REFERENCES
-                   : 0;
+        return ins->u.block.kind == WASM_BT_VALUE ? type_feature(ins->u.block.value) : 0;
     case WASM_OP_SELECT_T:
-        return is_typed_ref(ins->u.select.type) ? KILN_FEAT_FUNCTION_REFERENCES : 0;
+        return type_feature(ins->u.select.type);
     case WASM_OP_REF_NULL:
-        return is_typed_ref(ins->u.reftype) ? KILN_FEAT_FUNCTION_REFERENCES : 0;
+        return type_feature(ins->u.reftype);
     case WASM_OP_I64_ADD128:
     case WASM_OP_I64_SUB128:
     case WASM_OP_I64_MUL_WIDE_S:
@@ -124,8 +148,8 @@ static uint32_t instr_feature(const wasm_instr *ins)
 }
 
 /* Walks the instructions of e (a body when func != KILN_NO_FUNC, else a constant expression):
- * the first one of a disabled feature fails. */
-static bool check_expr(const wasm_module *m, wasm_expr e, uint32_t func, uint32_t disabled,
+ * the first one of a checked feature (in checked) fails. */
+static bool check_expr(const wasm_module *m, wasm_expr e, uint32_t func, uint32_t checked,
                        kiln_arena *scratch, kiln_diag *d)
 {
     kiln_reader r;
@@ -134,70 +158,88 @@ static bool check_expr(const wasm_module *m, wasm_expr e, uint32_t func, uint32_
         wasm_instr ins;
         if (!dec_instr(&r, scratch, &ins))
             return false;
-        uint32_t bit = instr_feature(&ins);
+        uint32_t bits = instr_feature(&ins);
         bool extended =
             func == KILN_NO_FUNC &&
             (ins.op == WASM_OP_I32_ADD || ins.op == WASM_OP_I32_SUB || ins.op == WASM_OP_I32_MUL ||
              ins.op == WASM_OP_I64_ADD || ins.op == WASM_OP_I64_SUB || ins.op == WASM_OP_I64_MUL);
         if (extended)
-            bit = KILN_FEAT_EXTENDED_CONST;
-        if (bit & disabled)
-            return disabled_use(
-                d, bit & disabled & KILN_FEAT_TAIL_CALL ? KILN_FEAT_TAIL_CALL : bit & disabled,
-                ins.offset, func, wasm_ops[ins.op].name);
+            bits = KILN_FEAT_EXTENDED_CONST;
+        bits &= checked;
+        if (bits) /* return_call_ref: tail-call first */
+            return refuse_use(d, bits & -bits, ins.offset, func, wasm_ops[ins.op].name);
     }
     kiln_arena_reset(scratch);
     return true;
 }
 
-static bool typed_use(kiln_diag *d, size_t offset, uint32_t func, const char *where, wasm_valtype t)
+static bool type_use(kiln_diag *d, uint32_t checked, wasm_valtype t, size_t offset, uint32_t func,
+                     const char *where)
 {
+    uint32_t bit = type_feature(t) & checked;
+    if (!bit)
+        return true;
     char what[96];
     snprintf(what, sizeof what, "%s %s", wasm_valtype_name(t), where);
-    return disabled_use(d, KILN_FEAT_FUNCTION_REFERENCES, offset, func, what);
+    return refuse_use(d, bit, offset, func, what);
 }
 
-/* The module-level uses of typed function references: their types anywhere outside bodies
- * (a segment of function indices is (ref func) in Wasm 3.0 but no use: 2.0 wrote it so
- * too), table initialisers, and the types of locals. */
-static bool check_typed_refs(const wasm_module *m, kiln_diag *d)
+/* The module-level uses of typed function references and exceptions (in checked): their
+ * types anywhere outside bodies (a segment of function indices is (ref func) in Wasm 3.0
+ * but no use: 2.0 wrote it so too), table initialisers, tags, and the types of locals. */
+static bool check_module_uses(const wasm_module *m, uint32_t checked, kiln_diag *d)
 {
+    if (checked & FEAT_EXCEPTIONS) {
+        for (uint32_t i = 0; i < m->import_count; i++)
+            if (m->imports[i].kind == WASM_EXTERN_TAG)
+                return refuse_use(d, FEAT_EXCEPTIONS, m->imports[i].offset, KILN_NO_FUNC,
+                                  "tag import");
+        if (m->tag_count > m->tag_import_count)
+            return refuse_use(d, FEAT_EXCEPTIONS, m->tags[m->tag_import_count].offset, KILN_NO_FUNC,
+                              "tag section");
+        for (uint32_t i = 0; i < m->export_count; i++)
+            if (m->exports[i].kind == WASM_EXTERN_TAG)
+                return refuse_use(d, FEAT_EXCEPTIONS, m->exports[i].offset, KILN_NO_FUNC,
+                                  "tag export");
+    }
     for (uint32_t i = 0; i < m->type_count; i++) {
         const wasm_functype *ft = &m->types[i];
         for (uint32_t k = 0; k < ft->param_count + ft->result_count; k++) {
             wasm_valtype t = k < ft->param_count ? ft->params[k] : ft->results[k - ft->param_count];
-            if (is_typed_ref(t))
-                return typed_use(d, ft->offset, KILN_NO_FUNC, "in a function type", t);
+            if (!type_use(d, checked, t, ft->offset, KILN_NO_FUNC, "in a function type"))
+                return false;
         }
     }
     for (uint32_t i = 0; i < m->import_count; i++) {
         const wasm_import *im = &m->imports[i];
-        if (im->kind == WASM_EXTERN_TABLE && is_typed_ref(im->u.table.elem))
-            return typed_use(d, im->offset, KILN_NO_FUNC, "table import", im->u.table.elem);
-        if (im->kind == WASM_EXTERN_GLOBAL && is_typed_ref(im->u.global.type))
-            return typed_use(d, im->offset, KILN_NO_FUNC, "global import", im->u.global.type);
+        if (im->kind == WASM_EXTERN_TABLE &&
+            !type_use(d, checked, im->u.table.elem, im->offset, KILN_NO_FUNC, "table import"))
+            return false;
+        if (im->kind == WASM_EXTERN_GLOBAL &&
+            !type_use(d, checked, im->u.global.type, im->offset, KILN_NO_FUNC, "global import"))
+            return false;
     }
     for (uint32_t i = m->table_import_count; i < m->table_count; i++) {
         const wasm_table *t = &m->tables[i];
-        if (is_typed_ref(t->type.elem))
-            return typed_use(d, t->offset, KILN_NO_FUNC, "table", t->type.elem);
-        if (t->has_init)
-            return disabled_use(d, KILN_FEAT_FUNCTION_REFERENCES, t->offset, KILN_NO_FUNC,
-                                "a table initialiser");
+        if (!type_use(d, checked, t->type.elem, t->offset, KILN_NO_FUNC, "table"))
+            return false;
+        if (t->has_init && (checked & KILN_FEAT_FUNCTION_REFERENCES))
+            return refuse_use(d, KILN_FEAT_FUNCTION_REFERENCES, t->offset, KILN_NO_FUNC,
+                              "a table initialiser");
     }
     for (uint32_t i = m->global_import_count; i < m->global_count; i++)
-        if (is_typed_ref(m->globals[i].type.type))
-            return typed_use(d, m->globals[i].init.offset, KILN_NO_FUNC, "global",
-                             m->globals[i].type.type);
+        if (!type_use(d, checked, m->globals[i].type.type, m->globals[i].init.offset, KILN_NO_FUNC,
+                      "global"))
+            return false;
     for (uint32_t i = 0; i < m->elem_count; i++)
-        if (m->elems[i].exprs && is_typed_ref(m->elems[i].type))
-            return typed_use(d, m->elems[i].offset, KILN_NO_FUNC, "element segment",
-                             m->elems[i].type);
+        if (m->elems[i].exprs && !type_use(d, checked, m->elems[i].type, m->elems[i].offset,
+                                           KILN_NO_FUNC, "element segment"))
+            return false;
     for (uint32_t f = m->func_import_count; f < m->func_count; f++)
         for (uint32_t g = 0; g < m->funcs[f].local_group_count; g++)
-            if (is_typed_ref(m->funcs[f].local_groups[g].type))
-                return typed_use(d, m->funcs[f].code_offset, f, "local",
-                                 m->funcs[f].local_groups[g].type);
+            if (!type_use(d, checked, m->funcs[f].local_groups[g].type, m->funcs[f].code_offset, f,
+                          "local"))
+                return false;
     return true;
 }
 
@@ -205,28 +247,36 @@ bool kiln_check_features(const wasm_module *m, uint32_t disabled, const kiln_all
                          kiln_diag *d)
 {
     disabled &= ~(uint32_t)KILN_FEAT_NOT_COMPILED;
+    /* Exceptions, whatever the options: the decoder noted the first instruction in a body
+     * (m->exception_use), the rest is module-level and cheap. */
+    if (!check_module_uses(m, FEAT_EXCEPTIONS, d))
+        return false;
+    if (m->exception_use.offset != KILN_NO_OFFSET)
+        return refuse_use(d, FEAT_EXCEPTIONS, m->exception_use.offset, m->exception_use.func,
+                          m->exception_use.what);
     if (!disabled)
         return true;
     if ((disabled & KILN_FEAT_MULTI_MEMORY) && m->memory_count > 1)
-        return disabled_use(d, KILN_FEAT_MULTI_MEMORY, m->memories[1].offset, KILN_NO_FUNC,
-                            "a second memory");
+        return refuse_use(d, KILN_FEAT_MULTI_MEMORY, m->memories[1].offset, KILN_NO_FUNC,
+                          "a second memory");
     if (disabled & KILN_FEAT_MEMORY64) {
         for (uint32_t i = 0; i < m->memory_count; i++)
             if (m->memories[i].type.limits.is64)
-                return disabled_use(d, KILN_FEAT_MEMORY64, m->memories[i].offset, KILN_NO_FUNC,
-                                    "a 64-bit memory");
+                return refuse_use(d, KILN_FEAT_MEMORY64, m->memories[i].offset, KILN_NO_FUNC,
+                                  "a 64-bit memory");
         for (uint32_t i = 0; i < m->table_count; i++)
             if (m->tables[i].type.limits.is64)
-                return disabled_use(d, KILN_FEAT_MEMORY64, m->tables[i].offset, KILN_NO_FUNC,
-                                    "a 64-bit table");
+                return refuse_use(d, KILN_FEAT_MEMORY64, m->tables[i].offset, KILN_NO_FUNC,
+                                  "a 64-bit table");
     }
-    if ((disabled & KILN_FEAT_FUNCTION_REFERENCES) && !check_typed_refs(m, d))
+    if ((disabled & KILN_FEAT_FUNCTION_REFERENCES) &&
+        !check_module_uses(m, KILN_FEAT_FUNCTION_REFERENCES, d))
         return false;
     if (disabled & KILN_FEAT_CUSTOM_PAGE_SIZES)
         for (uint32_t i = 0; i < m->memory_count; i++)
             if (m->memories[i].type.limits.page_log2 != 16)
-                return disabled_use(d, KILN_FEAT_CUSTOM_PAGE_SIZES, m->memories[i].offset,
-                                    KILN_NO_FUNC, "a memory of 1-byte pages");
+                return refuse_use(d, KILN_FEAT_CUSTOM_PAGE_SIZES, m->memories[i].offset,
+                                  KILN_NO_FUNC, "a memory of 1-byte pages");
     kiln_arena scratch;
     kiln_arena_init(&scratch, alloc);
     bool ok = true;
@@ -249,4 +299,9 @@ bool kiln_check_features(const wasm_module *m, uint32_t disabled, const kiln_all
         ok = check_expr(m, m->funcs[f].body, f, disabled, &scratch, d);
     kiln_arena_free(&scratch);
     return ok;
+}
+
+bool wasm_instr_uses_exceptions(const wasm_instr *ins)
+{
+    return instr_feature(ins) == FEAT_EXCEPTIONS;
 }

@@ -15,6 +15,7 @@
 #define KILN_MAX_IMPORTS           100000u
 #define KILN_MAX_EXPORTS           100000u
 #define KILN_MAX_GLOBALS           1000000u
+#define KILN_MAX_TAGS              1000000u /* exceptions: tags, imports counted */
 #define KILN_MAX_DATA_SEGMENTS     100000u
 #define KILN_MAX_ELEM_SEGMENTS     10000000u
 #define KILN_MAX_ELEM_SEGMENT_SIZE 10000000u /* entries of one element segment */

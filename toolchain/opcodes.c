@@ -91,6 +91,8 @@ const char *wasm_valtype_name(wasm_valtype t)
         return "funcref";
     case WASM_VT_EXTERNREF:
         return "externref";
+    case WASM_VT_EXNREF:
+        return "exnref";
     default:
         break;
     }
@@ -121,6 +123,10 @@ const char *wasm_heap_name(uint32_t h)
         return "nofunc";
     case WASM_HT_NOEXTERN:
         return "noextern";
+    case WASM_HT_EXN:
+        return "exn";
+    case WASM_HT_NOEXN:
+        return "noexn";
     default:
         return "?";
     }
@@ -143,6 +149,8 @@ const char *wasm_externkind_name(uint8_t kind)
         return "memory";
     case WASM_EXTERN_GLOBAL:
         return "global";
+    case WASM_EXTERN_TAG:
+        return "tag";
     default:
         return "?";
     }

@@ -245,6 +245,8 @@ typedef enum wasm_imm {
     IMM_MEMARG_LANE,   /* v128.loadN_lane/storeN_lane: memarg + lane index byte */
     IMM_SELECT_T,      /* select t*: vec(valtype) */
     IMM_REFTYPE,       /* ref.null t */
+    IMM_TAG,           /* throw, catch (legacy): tagidx */
+    IMM_TRY_TABLE,     /* try_table: blocktype vec(catch) */
 } wasm_imm;
 
 /* Operand/result letters used in the table's in/out columns:
@@ -298,27 +300,31 @@ enum {
     WASM_VT_V128 = 0x7B,
     WASM_VT_FUNCREF = 0x70,
     WASM_VT_EXTERNREF = 0x6F,
+    WASM_VT_EXNREF = 0x69, /* (ref null exn): exceptions */
 };
 #define WASM_VT_REF      0x80000000u
 #define WASM_VT_NULLABLE 0x40000000u
 #define WASM_VT_HEAP     0x3FFFFFFFu /* mask */
 enum {
+    WASM_HT_EXN = 0x69,
     WASM_HT_EXTERN = 0x6F,
     WASM_HT_FUNC = 0x70,
     WASM_HT_NOEXTERN = 0x72,
     WASM_HT_NOFUNC = 0x73,
+    WASM_HT_NOEXN = 0x74,
     WASM_HT_TYPE = 0x100, /* + a type index */
 };
 /* The reference type (ref [null] heap). */
 static inline wasm_valtype wasm_ref(uint32_t heap, bool nullable)
 {
-    if (nullable && (heap == WASM_HT_FUNC || heap == WASM_HT_EXTERN))
+    if (nullable && (heap == WASM_HT_FUNC || heap == WASM_HT_EXTERN || heap == WASM_HT_EXN))
         return heap;
     return WASM_VT_REF | (nullable ? WASM_VT_NULLABLE : 0) | heap;
 }
 static inline bool wasm_valtype_is_ref(wasm_valtype t)
 {
-    return t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF || (t & WASM_VT_REF);
+    return t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF || t == WASM_VT_EXNREF ||
+           (t & WASM_VT_REF);
 }
 /* For a reference type: its heap type and whether it admits null. */
 static inline uint32_t wasm_ref_heap(wasm_valtype t)
@@ -341,12 +347,20 @@ static inline bool wasm_ref_is_func(wasm_valtype t)
     uint32_t h = wasm_ref_heap(t);
     return h == WASM_HT_FUNC || h == WASM_HT_NOFUNC || wasm_heap_is_type(h);
 }
-/* The 2.0 type of t's representation: t itself for numbers, funcref or externref for refs. */
+/* Whether reference type t holds exception references (exn, noexn). */
+static inline bool wasm_ref_is_exn(wasm_valtype t)
+{
+    uint32_t h = wasm_ref_heap(t);
+    return h == WASM_HT_EXN || h == WASM_HT_NOEXN;
+}
+/* The type of t's representation: t itself for numbers; funcref, externref or exnref for refs. */
 static inline wasm_valtype wasm_valtype_repr(wasm_valtype t)
 {
     if (!wasm_valtype_is_ref(t))
         return t;
-    return wasm_ref_is_func(t) ? WASM_VT_FUNCREF : WASM_VT_EXTERNREF;
+    return wasm_ref_is_func(t)  ? WASM_VT_FUNCREF
+           : wasm_ref_is_exn(t) ? WASM_VT_EXNREF
+                                : WASM_VT_EXTERNREF;
 }
 /* Whether a local of type t has a default value (numbers, nullable references). */
 static inline bool wasm_valtype_defaultable(wasm_valtype t)
@@ -401,6 +415,7 @@ typedef enum wasm_externkind {
     WASM_EXTERN_TABLE = 1,
     WASM_EXTERN_MEMORY = 2,
     WASM_EXTERN_GLOBAL = 3,
+    WASM_EXTERN_TAG = 4, /* Wasm 3.0: exceptions */
 } wasm_externkind;
 const char *wasm_externkind_name(uint8_t kind); /* "func", "table", "memory", "global" */
 
@@ -415,7 +430,7 @@ typedef struct wasm_import {
     wasm_str module, name;
     uint8_t kind; /* wasm_externkind */
     union {
-        uint32_t type_index; /* func */
+        uint32_t type_index; /* func, tag */
         wasm_tabletype table;
         wasm_memtype memory;
         wasm_globaltype global;
@@ -460,6 +475,13 @@ typedef struct wasm_memory {
     bool imported;
     size_t offset; /* of its type in the memory section, or of its import entry */
 } wasm_memory;
+
+/* A tag (exceptions): the type of the values an exception carries. */
+typedef struct wasm_tag {
+    uint32_t type_index; /* a function type with no results */
+    bool imported;
+    size_t offset; /* of its entry in the tag section, or of its import entry */
+} wasm_tag;
 
 typedef struct wasm_global {
     wasm_globaltype type;
@@ -535,6 +557,8 @@ typedef struct wasm_module {
     wasm_memory *memories;
     uint32_t global_count, global_import_count;
     wasm_global *globals;
+    uint32_t tag_count, tag_import_count; /* exceptions (Wasm 3.0) */
+    wasm_tag *tags;
 
     uint32_t export_count;
     wasm_export *exports;
@@ -568,6 +592,14 @@ typedef struct wasm_module {
      * KILN_OK. kiln_validate reports it first; kiln_validate_to_compile judges the values by
      * 3.0 (memory size, table size, "offset out of range"). */
     kiln_diag wasm2_malformed;
+
+    /* The first instruction in a function body that belongs to exceptions (Wasm 3.0, decoded
+     * and validated, not compiled), as the decoder met it: offset KILN_NO_OFFSET if none. */
+    struct {
+        size_t offset;
+        uint32_t func;
+        const char *what; /* the instruction's name */
+    } exception_use;
 
     kiln_arena arena; /* owns everything above except bytes */
 } wasm_module;
@@ -635,6 +667,19 @@ typedef struct wasm_memarg {
     uint32_t memory; /* always 0 in Wasm 2.0 */
 } wasm_memarg;
 
+/* A try_table catch clause: catch x l, catch_ref x l, catch_all l, catch_all_ref l. */
+typedef enum wasm_catch_kind {
+    WASM_CATCH = 0,
+    WASM_CATCH_REF = 1,
+    WASM_CATCH_ALL = 2,
+    WASM_CATCH_ALL_REF = 3,
+} wasm_catch_kind;
+typedef struct wasm_catch {
+    uint8_t kind; /* wasm_catch_kind */
+    uint32_t tag; /* CATCH, CATCH_REF */
+    uint32_t label;
+} wasm_catch;
+
 typedef struct wasm_instr {
     uint16_t op;   /* wasm_op */
     size_t offset; /* of the first opcode byte (the prefix for 0xFC/0xFD) */
@@ -643,6 +688,8 @@ typedef struct wasm_instr {
             uint8_t kind; /* wasm_blocktype_kind */
             wasm_valtype value;
             uint32_t type_index;
+            uint32_t catch_count; /* try_table: its catch clauses, allocated in the scratch */
+            wasm_catch *catches;  /* arena (NULL when read without one) */
         } block;
         uint32_t index; /* label, func, local, global, table, elem, data */
         struct {
@@ -682,6 +729,10 @@ typedef struct wasm_instr {
         wasm_valtype reftype;
     } u;
 } wasm_instr;
+
+/* features.c: whether an instruction belongs to exceptions (its opcode, or an exnref
+ * block, select or ref.null type). */
+bool wasm_instr_uses_exceptions(const wasm_instr *ins);
 
 /* Reads one instruction at r. scratch receives br_table targets (may be reset by the caller
  * after each function). Errors: "illegal opcode 0xNN", "unexpected end", "integer too large",

@@ -297,7 +297,7 @@ static bool check_types(validator *v)
 }
 
 /* Heap type a matches b (a <: b): nofunc <: every type index <: func, noextern <: extern,
- * equivalent type indices match. */
+ * noexn <: exn, equivalent type indices match. */
 static bool heap_matches(const validator *v, uint32_t a, uint32_t b)
 {
     if (a == b)
@@ -309,6 +309,8 @@ static bool heap_matches(const validator *v, uint32_t a, uint32_t b)
         return a == WASM_HT_NOFUNC || wasm_heap_is_type(a);
     if (b == WASM_HT_EXTERN)
         return a == WASM_HT_NOEXTERN;
+    if (b == WASM_HT_EXN)
+        return a == WASM_HT_NOEXN;
     return false;
 }
 
@@ -444,6 +446,18 @@ static bool check_memory_type(validator *v, const wasm_memtype *t, size_t offset
     return check_limits(v, l, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)", offset);
 }
 
+/* A tag's type: a function type without results (exceptions). */
+static bool check_tag_type(validator *v, uint32_t type_index, size_t offset)
+{
+    if (type_index >= v->m->type_count)
+        return fail_at(v, offset, KILN_ERR_INVALID, "unknown type %u", type_index);
+    if (v->m->types[type_index].result_count != 0)
+        return fail_at(v, offset, KILN_ERR_INVALID,
+                       "non-empty tag result type: type %u has %u results", type_index,
+                       v->m->types[type_index].result_count);
+    return true;
+}
+
 static bool check_imports(validator *v)
 {
     const wasm_module *m = v->m;
@@ -463,8 +477,12 @@ static bool check_imports(validator *v)
             if (!check_memory_type(v, &im->u.memory, im->offset))
                 return false;
             break;
-        default:
+        case WASM_EXTERN_GLOBAL:
             if (!check_valtype(v, im->u.global.type, m->type_count, im->offset))
+                return false;
+            break;
+        default: /* WASM_EXTERN_TAG */
+            if (!check_tag_type(v, im->u.type_index, im->offset))
                 return false;
             break;
         }
@@ -500,6 +518,9 @@ static bool check_declarations(validator *v)
     for (uint32_t i = m->memory_import_count; i < m->memory_count; i++)
         if (!check_memory_type(v, &m->memories[i].type,
                                entry_offset(v, 5, i - m->memory_import_count, KILN_NO_OFFSET)))
+            return false;
+    for (uint32_t i = m->tag_import_count; i < m->tag_count; i++)
+        if (!check_tag_type(v, m->tags[i].type_index, m->tags[i].offset))
             return false;
     /* Wasm 3.0 (multi-memory) allows any number of memories; 2.0 at most one. */
     if (m->memory_count > 1 && !v->to_compile) /* at the second one (entry or import) */
@@ -729,7 +750,7 @@ static uint32_t hash_name(wasm_str s)
 static bool check_exports(validator *v)
 {
     const wasm_module *m = v->m;
-    static const char *const unknown[] = {"function", "table", "memory", "global"};
+    static const char *const unknown[] = {"function", "table", "memory", "global", "tag"};
     uint32_t cap = 16;
     while (cap < 2u * (uint64_t)m->export_count)
         cap *= 2;
@@ -741,8 +762,9 @@ static bool check_exports(validator *v)
         uint32_t limit = ex->kind == WASM_EXTERN_FUNC     ? m->func_count
                          : ex->kind == WASM_EXTERN_TABLE  ? m->table_count
                          : ex->kind == WASM_EXTERN_MEMORY ? m->memory_count
-                                                          : m->global_count;
-        KILN_ASSERT(ex->kind <= WASM_EXTERN_GLOBAL);
+                         : ex->kind == WASM_EXTERN_GLOBAL ? m->global_count
+                                                          : m->tag_count;
+        KILN_ASSERT(ex->kind <= WASM_EXTERN_TAG);
         if (ex->index >= limit)
             return fail_at(v, ex->offset, KILN_ERR_INVALID, "unknown %s %u", unknown[ex->kind],
                            ex->index);
@@ -830,11 +852,42 @@ static inline bool pop_val(validator *v, wasm_valtype want, wasm_valtype *out)
     return true;
 }
 
-static bool pop_vals(validator *v, const wasm_valtype *types, uint32_t n)
+/* "[t1 t2 ...]" into buf: the reference interpreter's way of writing a stack. Long lists
+ * keep their end (the top of a stack), after "...". */
+static void put_types(char *buf, size_t size, const wasm_valtype *types, uint32_t n, bool more)
 {
-    for (uint32_t i = n; i-- > 0;)
-        if (!pop_val(v, types[i], NULL))
+    uint32_t first = n > 6 ? n - 6 : 0;
+    size_t len = (size_t)snprintf(buf, size, "[%s", more || first ? "..." : "");
+    for (uint32_t i = first; i < n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", len > 1 ? " " : "",
+                                type_name(types[i]));
+    if (len < size)
+        snprintf(buf + len, size - len, "]");
+}
+
+/* "type mismatch: WHO requires [types] but stack has [the frame's values] (op)": the
+ * reference interpreter's message for a sequence of operands or a block's results. */
+static bool fail_requires(validator *v, const char *who, const wasm_valtype *types, uint32_t n)
+{
+    const ctrl_frame *f = &v->ctrls[v->ctrl_count - 1];
+    char want[64], has[64];
+    put_types(want, sizeof want, types, n, false);
+    put_types(has, sizeof has, v->vals + f->height, v->val_count - f->height, f->unreachable);
+    return fail_instr(v, "type mismatch: %s requires %s but stack has %s (%s)", who, want, has,
+                      op_name(v));
+}
+
+/* Whether the top of the stack matches types (the unreachable rest matches anything). */
+static bool top_matches(const validator *v, const wasm_valtype *types, uint32_t n)
+{
+    const ctrl_frame *f = &v->ctrls[v->ctrl_count - 1];
+    uint32_t avail = v->val_count - f->height;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i >= avail)
+            return f->unreachable;
+        if (!matches(v, v->vals[v->val_count - 1 - i], types[n - 1 - i]))
             return false;
+    }
     return true;
 }
 
@@ -842,19 +895,16 @@ static bool pop_vals(validator *v, const wasm_valtype *types, uint32_t n)
  * push_vals(pop_vals(types)), used for the targets of br_table. */
 static bool peek_vals(validator *v, const wasm_valtype *types, uint32_t n)
 {
+    return top_matches(v, types, n) || fail_requires(v, "instruction", types, n);
+}
+
+static bool pop_vals(validator *v, const wasm_valtype *types, uint32_t n)
+{
+    if (!peek_vals(v, types, n))
+        return false;
     const ctrl_frame *f = &v->ctrls[v->ctrl_count - 1];
     uint32_t avail = v->val_count - f->height;
-    for (uint32_t i = 0; i < n; i++) {
-        wasm_valtype want = types[n - 1 - i];
-        if (i >= avail) {
-            if (f->unreachable)
-                return true; /* the rest pops as WASM_VT_UNKNOWN */
-            return fail_pop(v, want, "nothing");
-        }
-        wasm_valtype got = v->vals[v->val_count - 1 - i];
-        if (!matches(v, got, want))
-            return fail_pop(v, want, wasm_valtype_name(got));
-    }
+    v->val_count -= n < avail ? n : avail;
     return true;
 }
 
@@ -892,12 +942,10 @@ static bool push_ctrl(validator *v, uint16_t op, const wasm_valtype *params, uin
 static bool pop_ctrl(validator *v, ctrl_frame *out)
 {
     const ctrl_frame *f = &v->ctrls[v->ctrl_count - 1];
+    if (v->val_count - f->height > f->result_count) /* extra values: the whole block's */
+        return fail_requires(v, "block", f->results, f->result_count);
     if (!pop_vals(v, f->results, f->result_count))
         return false;
-    if (v->val_count != f->height)
-        return fail_instr(v, "type mismatch: %u extra value(s) at the end of the %s",
-                          v->val_count - f->height,
-                          v->ctrl_count == 1 ? "function" : wasm_ops[f->op].name);
     *out = *f;
     v->ctrl_count--;
     /* locals set inside the frame are unset again after it (Wasm 3.0's local init rule) */
@@ -1296,6 +1344,93 @@ static bool pop_ref(validator *v, wasm_valtype *out)
     return true;
 }
 
+/* The type of tag x, or NULL after "unknown tag". */
+static const wasm_functype *tag_type(validator *v, uint32_t x)
+{
+    if (x >= v->m->tag_count) {
+        fail_instr(v, "unknown tag %u", x);
+        return NULL;
+    }
+    return &v->m->types[v->m->tags[x].type_index];
+}
+
+/* The values a try_table catch clause hands its label: the tag's parameters (catch,
+ * catch_ref), then a (ref exn) (catch_ref, catch_all_ref); they must match the label's
+ * types. Labels count from the try_table's context (its own frame is not pushed yet). */
+static bool check_catch(validator *v, const wasm_catch *c)
+{
+    static const wasm_valtype ref_exn = WASM_VT_REF | WASM_HT_EXN;
+    const wasm_valtype *params = NULL;
+    uint32_t n = 0;
+    if (c->kind == WASM_CATCH || c->kind == WASM_CATCH_REF) {
+        const wasm_functype *ft = tag_type(v, c->tag);
+        if (!ft)
+            return false;
+        params = ft->params;
+        n = ft->param_count;
+    }
+    const ctrl_frame *f = label_frame(v, c->label);
+    if (!f)
+        return false;
+    const wasm_valtype *types;
+    uint32_t count;
+    label_types(f, &types, &count);
+    bool ref = c->kind == WASM_CATCH_REF || c->kind == WASM_CATCH_ALL_REF;
+    bool ok = count == n + ref;
+    for (uint32_t i = 0; ok && i < n; i++)
+        ok = matches(v, params[i], types[i]);
+    if (ok && ref)
+        ok = matches(v, ref_exn, types[n]);
+    if (!ok)
+        return fail_instr(v,
+                          "type mismatch: try_table catch clause for label %u: the label takes "
+                          "%u value(s) of other types",
+                          c->label, count);
+    return true;
+}
+
+static bool check_try_table(validator *v, const wasm_instr *ins)
+{
+    for (uint32_t i = 0; i < ins->u.block.catch_count; i++)
+        if (!check_catch(v, &ins->u.block.catches[i]))
+            return false;
+    return check_block(v, ins);
+}
+
+/* Legacy exceptions: catch x / catch_all end the try's body (or the previous handler) as
+ * else ends an if's; the handler starts with the tag's parameters. delegate l ends the try
+ * and names a label outside it; rethrow l names an enclosing catch or catch_all. */
+static bool check_legacy(validator *v, const wasm_instr *ins)
+{
+    ctrl_frame f;
+    switch (ins->op) {
+    case WASM_OP_CATCH: {
+        const wasm_functype *ft = tag_type(v, ins->u.index);
+        if (!ft || !pop_ctrl(v, &f))
+            return false;
+        return push_ctrl(v, WASM_OP_CATCH, ft->params, ft->param_count, f.results, f.result_count);
+    }
+    case WASM_OP_CATCH_ALL:
+        if (!pop_ctrl(v, &f))
+            return false;
+        return push_ctrl(v, WASM_OP_CATCH_ALL, NULL, 0, f.results, f.result_count);
+    case WASM_OP_DELEGATE:
+        if (!pop_ctrl(v, &f) || !label_frame(v, ins->u.index))
+            return false;
+        return push_vals(v, f.results, f.result_count);
+    default: { /* WASM_OP_RETHROW */
+        const ctrl_frame *l = label_frame(v, ins->u.index);
+        if (!l)
+            return false;
+        if (l->op != WASM_OP_CATCH && l->op != WASM_OP_CATCH_ALL)
+            return fail_instr(v, "invalid rethrow label %u: not a catch or catch_all block",
+                              ins->u.index);
+        mark_unreachable(v);
+        return true;
+    }
+    }
+}
+
 /* br_on_null l: [t* (ref null ht)] -> [t* (ref ht)], branching with t* on null.
  * br_on_non_null l: [t* (ref null ht)] -> [t*], branching with t* (ref ht) otherwise; l's
  * last label type must be a reference that (ref ht) matches. */
@@ -1385,7 +1520,27 @@ static bool check_special(validator *v, const wasm_instr *ins)
     case WASM_OP_BLOCK:
     case WASM_OP_LOOP:
     case WASM_OP_IF:
+    case WASM_OP_TRY:
         return check_block(v, ins);
+    case WASM_OP_TRY_TABLE:
+        return check_try_table(v, ins);
+    case WASM_OP_CATCH:
+    case WASM_OP_CATCH_ALL:
+    case WASM_OP_DELEGATE:
+    case WASM_OP_RETHROW:
+        return check_legacy(v, ins);
+    case WASM_OP_THROW: {
+        const wasm_functype *ft = tag_type(v, ins->u.index);
+        if (!ft || !pop_vals(v, ft->params, ft->param_count))
+            return false;
+        mark_unreachable(v);
+        return true;
+    }
+    case WASM_OP_THROW_REF:
+        if (!pop_val(v, WASM_VT_EXNREF, NULL))
+            return false;
+        mark_unreachable(v);
+        return true;
     case WASM_OP_ELSE:
         return check_else(v);
     case WASM_OP_END:

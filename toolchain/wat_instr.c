@@ -57,6 +57,10 @@ bool wat_ops_init(wat_parser *ps)
     for (uint32_t op = 0; op < WASM_OP_COUNT + WASM_OP3_COUNT; op++) {
         if (op == WASM_OP_SELECT_T) /* "select" with (result t) */
             continue;
+        /* the structured exception instructions are read by the opcodes3.def rows (below) */
+        if (op == WASM_OP_TRY || op == WASM_OP_CATCH || op == WASM_OP_CATCH_ALL ||
+            op == WASM_OP_DELEGATE || op == WASM_OP_TRY_TABLE)
+            continue;
         const char *name = op < WASM_OP_COUNT ? wasm_ops[op].name : ops3[op - WASM_OP_COUNT].name;
         uint32_t old; /* a second row of one name (ref.test null) is not entered */
         if (!wat_names_add(&ps->ops, ps->arena, name, strlen(name), op, &old) && old == UINT32_MAX)
@@ -404,7 +408,7 @@ static bool immediates(wat_parser *ps, uint16_t op, wat_buf *b)
     case IMM_NONE:
         return true;
     case IMM_BLOCK:
-        return false; /* handled by the callers */
+        return false; /* handled by the callers (try: the opcodes3.def row) */
     case IMM_LABEL:
         if (!label_index(ps, &x))
             return false;
@@ -445,6 +449,13 @@ static bool immediates(wat_parser *ps, uint16_t op, wat_buf *b)
             return false;
         wat_put_u32(b, x);
         return true;
+    case IMM_TAG:
+        if (!wat_index(ps, WAT_SPACE_TAG, &x))
+            return false;
+        wat_put_u32(b, x);
+        return true;
+    case IMM_TRY_TABLE:
+        return false; /* never looked up: the opcodes3.def row is read */
     case IMM_CALL_INDIRECT: {
         x = 0;
         if (is_index_token(t) && !wat_index(ps, WAT_SPACE_TABLE, &x))

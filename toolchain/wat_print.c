@@ -415,6 +415,17 @@ static void put_select_types(printer *p, const wasm_instr *ins)
     puts_(&p->out, ")");
 }
 
+static void put_blocktype(pbuf *b, const wasm_instr *ins)
+{
+    if (ins->u.block.kind == WASM_BT_VALUE) {
+        puts_(b, " (result ");
+        put_valtype(b, ins->u.block.value);
+        puts_(b, ")");
+    } else if (ins->u.block.kind == WASM_BT_TYPE) {
+        putf(b, " (type %u)", (unsigned)ins->u.block.type_index);
+    }
+}
+
 /* One instruction's name and immediates (not the indentation or the line end). */
 static void put_instr(printer *p, const wasm_instr *ins)
 {
@@ -433,21 +444,29 @@ static void put_instr(printer *p, const wasm_instr *ins)
             putf(b, " %u %u", (unsigned)ins->u.memory_copy.dst, (unsigned)ins->u.memory_copy.src);
         break;
     case IMM_BLOCK:
-        if (ins->u.block.kind == WASM_BT_VALUE) {
-            puts_(b, " (result ");
-            put_valtype(b, ins->u.block.value);
-            puts_(b, ")");
-        } else if (ins->u.block.kind == WASM_BT_TYPE) {
-            putf(b, " (type %u)", (unsigned)ins->u.block.type_index);
-        }
+        put_blocktype(b, ins);
         break;
     case IMM_LABEL:
     case IMM_GLOBAL:
     case IMM_TABLE:
     case IMM_ELEM:
     case IMM_DATA:
+    case IMM_TAG:
         putf(b, " %u", (unsigned)ins->u.index);
         break;
+    case IMM_TRY_TABLE: { /* blocktype, then the catch clauses */
+        static const char *const kinds[] = {"catch", "catch_ref", "catch_all", "catch_all_ref"};
+        wasm_instr bt = *ins;
+        put_blocktype(b, &bt);
+        for (uint32_t i = 0; i < ins->u.block.catch_count && ins->u.block.catches; i++) {
+            const wasm_catch *c = &ins->u.block.catches[i];
+            putf(b, " (%s", kinds[c->kind]);
+            if (c->kind == WASM_CATCH || c->kind == WASM_CATCH_REF)
+                putf(b, " %u", (unsigned)c->tag);
+            putf(b, " %u)", (unsigned)c->label);
+        }
+        break;
+    }
     case IMM_BR_TABLE:
         for (uint32_t i = 0; i < ins->u.br_table.count && ins->u.br_table.targets; i++)
             putf(b, " %u", (unsigned)ins->u.br_table.targets[i]);
@@ -556,12 +575,14 @@ static bool put_expr(printer *p, wasm_expr e, bool lines, unsigned level, bool w
         if (op == WASM_OP_END && depth == 0 && rd_done(&r))
             break; /* the expression's own end */
         unsigned at = level + depth;
-        if (op == WASM_OP_END || op == WASM_OP_ELSE) {
+        bool closes = op == WASM_OP_END || op == WASM_OP_DELEGATE;
+        if (closes || op == WASM_OP_ELSE || op == WASM_OP_CATCH || op == WASM_OP_CATCH_ALL) {
             if (depth > 0)
                 at--;
-            if (op == WASM_OP_END && depth > 0)
+            if (closes && depth > 0)
                 depth--;
-        } else if (op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_IF) {
+        } else if (op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_IF ||
+                   op == WASM_OP_TRY || op == WASM_OP_TRY_TABLE) {
             depth++;
         }
         if (lines) {
@@ -601,7 +622,9 @@ static bool expr_is_plain(const printer *p, wasm_expr e)
         uint16_t op = ins.op;
         if (op == WASM_OP_END)
             return rd_done(&r);
-        if (op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_IF || op == WASM_OP_ELSE)
+        if (op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_IF || op == WASM_OP_ELSE ||
+            op == WASM_OP_TRY || op == WASM_OP_TRY_TABLE || op == WASM_OP_CATCH ||
+            op == WASM_OP_CATCH_ALL || op == WASM_OP_DELEGATE)
             return false;
     }
     return false;
@@ -641,7 +664,7 @@ static void put_str(pbuf *b, wasm_str s)
 static void put_imports(printer *p)
 {
     const wasm_module *m = p->m;
-    uint32_t counts[4] = {0};
+    uint32_t counts[5] = {0};
     for (uint32_t i = 0; i < m->import_count; i++) {
         const wasm_import *im = &m->imports[i];
         indent(&p->out, 1);
@@ -651,7 +674,7 @@ static void put_imports(printer *p)
         put_str(&p->out, im->name);
         puts_(&p->out, " (");
         puts_(&p->out, wasm_externkind_name(im->kind));
-        uint32_t index = im->kind < 4 ? counts[im->kind]++ : 0;
+        uint32_t index = im->kind <= WASM_EXTERN_TAG ? counts[im->kind]++ : 0;
         switch (im->kind) {
         case WASM_EXTERN_FUNC: {
             const wasm_str *name = names_get(&p->funcs, index);
@@ -674,6 +697,10 @@ static void put_imports(printer *p)
         case WASM_EXTERN_GLOBAL:
             putf(&p->out, " (;%u;)", (unsigned)index);
             put_globaltype(&p->out, &im->u.global);
+            break;
+        case WASM_EXTERN_TAG:
+            putf(&p->out, " (;%u;) (type %u)", (unsigned)index, (unsigned)im->u.type_index);
+            put_signature(p, im->u.type_index, false);
             break;
         default:
             break;
@@ -869,6 +896,12 @@ static bool print_module(printer *p)
         indent(b, 1);
         putf(b, "(memory (;%u;)", (unsigned)i);
         put_limits(b, &m->memories[i].type.limits);
+        puts_(b, ")\n");
+    }
+    for (uint32_t t = m->tag_import_count; t < m->tag_count; t++) {
+        indent(b, 1);
+        putf(b, "(tag (;%u;) (type %u)", (unsigned)t, (unsigned)m->tags[t].type_index);
+        put_signature(p, m->tags[t].type_index, false);
         puts_(b, ")\n");
     }
     for (uint32_t g = m->global_import_count; g < m->global_count; g++) {

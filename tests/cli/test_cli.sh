@@ -160,7 +160,7 @@ EOF
 check "truncated module" 1 "$kiln" validate truncated.wasm
 
 want_stderr <<'EOF'
-type_error.wasm:0x25: error: type mismatch: end expects i32 but got i64 (in function 1)
+type_error.wasm:0x25: error: type mismatch: instruction requires [i32] but stack has [i64] (end) (in function 1)
 EOF
 check "type error" 1 "$kiln" validate type_error.wasm
 
@@ -208,7 +208,7 @@ EOF
 check "json: malformed" 1 "$kiln" validate --json truncated.wasm
 
 want_stdout <<'EOF'
-{"file":"type_error.wasm","valid":false,"class":"invalid","offset":37,"function":1,"message":"type mismatch: end expects i32 but got i64"}
+{"file":"type_error.wasm","valid":false,"class":"invalid","offset":37,"function":1,"message":"type mismatch: instruction requires [i32] but stack has [i64] (end)"}
 EOF
 check "json: invalid, with the function index" 1 "$kiln" validate --json type_error.wasm
 
@@ -390,7 +390,7 @@ Functions (2: 0 imported, 2 defined; code 8 bytes):
      1     1  () -> i32        4       0
 EOF
 want_stderr <<'EOF'
-type_error.wasm:0x25: error: type mismatch: end expects i32 but got i64 (in function 1)
+type_error.wasm:0x25: error: type mismatch: instruction requires [i32] but stack has [i64] (end) (in function 1)
 EOF
 check "inspect: invalid module" 1 "$kiln" inspect type_error.wasm
 
@@ -451,7 +451,7 @@ cp "$src/type_error.wat" type_error_text.wasm
 check "text: a valid module" 0 "$kiln" validate "$src/demo.wat"
 
 want_stderr <<'EOF'
-type_error_text.wasm:7:16: error: type mismatch: end expects i32 but got i64 (in function 1)
+type_error_text.wasm:7:16: error: type mismatch: instruction requires [i32] but stack has [i64] (end) (in function 1)
 EOF
 check "text: a validation error at the instruction's line:column" 1 \
     "$kiln" validate type_error_text.wasm
@@ -480,7 +480,7 @@ Types (2):
   1  () -> i32
 EOF
 want_stderr <<'EOF'
-type_error_text.wasm:0x25: error: type mismatch: end expects i32 but got i64 (in function 1)
+type_error_text.wasm:0x25: error: type mismatch: instruction requires [i32] but stack has [i64] (end) (in function 1)
 EOF
 contains "text: inspect shows the binary encoding, and its offsets" 1 \
     "$kiln" inspect type_error_text.wasm

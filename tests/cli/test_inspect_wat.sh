@@ -190,7 +190,7 @@ want_stdout <<'EOF'
 )
 EOF
 want_stderr <<'EOF'
-invalid.wat:0x1a: error: type mismatch: end expects i32 but got i64 (in function 0)
+invalid.wat:0x1a: error: type mismatch: instruction requires [i32] but stack has [i64] (end) (in function 0)
 EOF
 check "--wat: invalid module: text and error" 1 "$kiln" inspect --wat invalid.wat
 

@@ -1283,14 +1283,8 @@ static void test_wasm3_section_entries_unsupported(void **state)
         {1, {0x01, 0x60, 0x01, 0x6e, 0x00}, 5, 3, UNSUP "gc (anyref: parameter count)"},
         {1, {0x01, 0x60, 0x01, 0x63, 0x6c, 0x00}, 6, 3,
          UNSUP "gc ((ref null i31): parameter count)"},
-        {1, {0x01, 0x60, 0x01, 0x69, 0x00}, 5, 3, UNSUP "exceptions (exnref: parameter count)"},
-        {6, {0x01, 0x74, 0x00, 0xd0, 0x74, 0x0b}, 6, 1,
-         UNSUP "exceptions (nullexnref: global type)"},
         {9, {0x01, 0x05, 0x64, 0x6b, 0x00}, 5, 2,
          UNSUP "gc ((ref struct): element segment type)"},
-        /* tags */
-        {2, {0x01, 0x00, 0x00, 0x04, 0x00, 0x00}, 6, 3, UNSUP "exceptions (tag import)"},
-        {7, {0x01, 0x00, 0x04, 0x00}, 4, 2, UNSUP "exceptions (tag export)"},
         /* limits */
         {5, {0x01, 0x03, 0x00, 0x01}, 4, 1, UNSUP "threads (shared memory, limits flag 0x03)"},
     };
@@ -1373,7 +1367,13 @@ static void test_wasm3_tag_section(void **state)
     wb_header(&mod);
     add_void_type(&mod);
     WB_SECTION(&mod, 13, 0x01, 0x00, 0x00); /* one tag of type 0 */
-    expect_decode_error(&mod, KILN_ERR_UNSUPPORTED, 14, UNSUP "exceptions (tag section)");
+    wasm_module m;
+    kiln_diag d;
+    assert_true(decode(&mod, &m, &d));
+    assert_int_equal(m.tag_count, 1);
+    assert_int_equal(m.tags[0].type_index, 0);
+    assert_int_equal(m.tags[0].offset, 17);
+    wasm_module_free(&m);
     /* Its place is between memory and global. */
     wb_reset(&mod);
     wb_header(&mod);
@@ -1389,6 +1389,87 @@ static void test_wasm3_tag_section(void **state)
     wb_header(&mod);
     WB_BYTES(&mod, 0x0d, 0x00);
     expect_decode_error(&mod, KILN_ERR_MALFORMED, 8, "malformed section id 13");
+    wb_free(&mod);
+}
+
+/* Exceptions decode (the compiler refuses them, features.c): tags imported, defined and
+ * exported, exnref, try_table's catch clauses, the legacy try structure; and the decoder
+ * notes the first exception instruction of the bodies. */
+static void test_exceptions_decode(void **state)
+{
+    (void)state;
+    wasm_builder mod = {0};
+    wb_header(&mod);
+    WB_SECTION(&mod, 1, 0x01, 0x60, 0x01, 0x7f, 0x00);                 /* (i32) -> () */
+    WB_SECTION(&mod, 2, 0x01, 0x01, 'm', 0x01, 't', 0x04, 0x00, 0x00); /* tag import */
+    WB_SECTION(&mod, 3, 0x01, 0x00);
+    WB_SECTION(&mod, 13, 0x01, 0x00, 0x00);           /* tag 1 */
+    WB_SECTION(&mod, 7, 0x01, 0x01, 'e', 0x04, 0x01); /* export tag 1 */
+    /* body: local exnref; block; try_table (catch 1 0) (catch_all_ref 0) end; end;
+     * try; catch 0; catch_all; end; try; delegate 0; end */
+    WB_SECTION(&mod, 10, 0x01, 0x1a, 0x01, 0x01, 0x69, 0x02, 0x40, 0x1f, 0x40, 0x02, 0x00, 0x01,
+               0x00, 0x03, 0x00, 0x0b, 0x0b, 0x06, 0x40, 0x07, 0x00, 0x19, 0x0b, 0x06, 0x40, 0x18,
+               0x00, 0x0b);
+    wasm_module m;
+    kiln_diag d;
+    assert_true(decode(&mod, &m, &d));
+    assert_int_equal(m.tag_import_count, 1);
+    assert_int_equal(m.tag_count, 2);
+    assert_true(m.tags[0].imported);
+    assert_int_equal(m.exports[0].kind, WASM_EXTERN_TAG);
+    assert_int_equal(m.exports[0].index, 1);
+    assert_int_equal(m.funcs[0].local_groups[0].type, WASM_VT_EXNREF);
+    assert_string_equal(m.exception_use.what, "try_table");
+    assert_int_equal(m.exception_use.func, 0);
+    assert_int_equal(m.bytes[m.exception_use.offset], 0x1f);
+    kiln_reader r;
+    wasm_expr_reader(&r, &m, m.funcs[0].body, &d);
+    wasm_instr ins;
+    kiln_arena scratch;
+    kiln_arena_init(&scratch, NULL);
+    assert_true(dec_instr(&r, &scratch, &ins)); /* block */
+    assert_true(dec_instr(&r, &scratch, &ins));
+    assert_int_equal(ins.op, WASM_OP_TRY_TABLE);
+    assert_int_equal(ins.u.block.catch_count, 2);
+    assert_int_equal(ins.u.block.catches[0].kind, WASM_CATCH);
+    assert_int_equal(ins.u.block.catches[0].tag, 1);
+    assert_int_equal(ins.u.block.catches[0].label, 0);
+    assert_int_equal(ins.u.block.catches[1].kind, WASM_CATCH_ALL_REF);
+    assert_int_equal(ins.u.block.catches[1].label, 0);
+    kiln_arena_free(&scratch);
+    wasm_module_free(&m);
+
+    /* The legacy structure: catch only in a try, nothing after catch_all, delegate only
+     * before any catch. */
+    static const struct {
+        uint8_t bytes[8];
+        size_t len, at;
+        const char *msg;
+    } bad[] = {
+        {{0x02, 0x40, 0x07, 0x00, 0x0b},
+         5,
+         2,
+         "END opcode expected: catch outside a try or after catch_all"},
+        {{0x06, 0x40, 0x19, 0x19, 0x0b},
+         5,
+         3,
+         "END opcode expected: catch_all outside a try or after catch_all"},
+        {{0x06, 0x40, 0x07, 0x00, 0x18, 0x00},
+         6,
+         4,
+         "END opcode expected: delegate outside a try or after a catch"},
+        {{0x1f, 0x40, 0x01, 0x04, 0x00, 0x0b}, 6, 3, "malformed catch clause 0x04"},
+    };
+    for (size_t i = 0; i < KILN_ARRAY_LEN(bad); i++) {
+        wasm_builder body = {0}, one = {0};
+        wb_byte(&body, 0x00);
+        wb_raw(&body, bad[i].bytes, bad[i].len);
+        wb_byte(&body, 0x0b);
+        size_t at = one_func_module(&one, body.data, body.len, false, false);
+        expect_decode_error(&one, KILN_ERR_MALFORMED, at + 1 + bad[i].at, bad[i].msg);
+        wb_free(&one);
+        wb_free(&body);
+    }
     wb_free(&mod);
 }
 
@@ -1458,11 +1539,6 @@ static void test_wasm3_instructions_unsupported(void **state)
         size_t len, at; /* the error's offset from the instruction */
         const char *msg, *feature;
     } cases[] = {
-        {{0x06, 0x40}, 2, 0, UNSUP "exceptions (try)", "exceptions"},
-        {{0x08, 0x00}, 2, 0, UNSUP "exceptions (throw)", "exceptions"},
-        {{0x0a}, 1, 0, UNSUP "exceptions (throw_ref)", "exceptions"},
-        {{0x18, 0x00}, 2, 0, UNSUP "exceptions (delegate)", "exceptions"},
-        {{0x1f, 0x40, 0x00}, 3, 0, UNSUP "exceptions (try_table)", "exceptions"},
         {{0xd3}, 1, 0, UNSUP "gc (ref.eq)", "gc"},
         {{0xfb, 0x00, 0x00}, 3, 0, UNSUP "gc (struct.new)", "gc"},
         {{0xfb, 0x1c}, 2, 0, UNSUP "gc (ref.i31)", "gc"},
@@ -1473,12 +1549,7 @@ static void test_wasm3_instructions_unsupported(void **state)
          UNSUP "threads (atomic memory instruction 0xfe 0x10)",
          "threads"},
         {{0xd0, 0x6e}, 2, 1, UNSUP "gc (ref.null any)", "gc"},
-        {{0xd0, 0x69}, 2, 1, UNSUP "exceptions (ref.null exn)", "exceptions"},
-        {{0x02, 0x64, 0x74, 0x0b},
-         4,
-         1,
-         UNSUP "exceptions ((ref noexn): block type)",
-         "exceptions"},
+        {{0x02, 0x64, 0x6b, 0x0b}, 4, 1, UNSUP "gc ((ref struct): block type)", "gc"},
         {{0x02, 0x63, 0x6e, 0x0b}, 4, 1, UNSUP "gc ((ref null any): block type)", "gc"},
         {{0x1c, 0x01, 0x6a}, 3, 2, UNSUP "gc (arrayref: select type)", "gc"},
     };
@@ -2047,6 +2118,7 @@ int main(void)
         cmocka_unit_test(test_wasm3_section_entries_unsupported),
         cmocka_unit_test(test_wasm3_tag_section),
         cmocka_unit_test(test_typed_refs_decode),
+        cmocka_unit_test(test_exceptions_decode),
         cmocka_unit_test(test_wasm3_instructions_unsupported),
         cmocka_unit_test(test_wasm3_memory_indices),
         cmocka_unit_test(test_wasm3_malformed_after_wins),

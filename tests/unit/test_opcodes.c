@@ -23,8 +23,9 @@
 #include "toolchain.h"
 
 enum {
-    SINGLE_BYTE_OPS = 190, /* 183 + return_call(_indirect, _ref), call_ref, ref.as_non_null,
-                              br_on_null, br_on_non_null */
+    SINGLE_BYTE_OPS = 198, /* 183 + return_call(_indirect, _ref), call_ref, ref.as_non_null,
+                              br_on_null, br_on_non_null, try, catch, throw, rethrow,
+                              throw_ref, delegate, catch_all, try_table */
     FC_OPS = 22,
     FD_OPS = 256, /* 236 fixed-width + 20 relaxed */
 };
@@ -45,10 +46,12 @@ static const uint32_t fd_gaps[] = {0x9A, 0xA2, 0xA5, 0xA6, 0xAF, 0xB0, 0xB2, 0xB
 static const struct {
     uint8_t first, last;
 } single_byte_ranges[] = {
-    {0x00, 0x05}, /* unreachable nop block loop if else */
+    {0x00, 0x0A}, /* unreachable nop block loop if else try catch throw rethrow throw_ref */
     {0x0B, 0x15}, /* end br br_if br_table return call call_indirect return_call(_indirect)
                      call_ref return_call_ref */
+    {0x18, 0x19}, /* delegate catch_all */
     {0x1A, 0x1C}, /* drop select select t* */
+    {0x1F, 0x1F}, /* try_table */
     {0x20, 0x26}, /* local.* global.* table.get table.set */
     {0x28, 0xC4}, /* loads, stores, memory.size/grow, consts, numeric, sign extension */
     {0xD0, 0xD2}, /* ref.null ref.is_null ref.func */
@@ -164,8 +167,8 @@ static void test_op_lookup_knows_exactly_the_compiled_codes(void **state)
 static void test_op_lookup_rejects_unknown_codes(void **state)
 {
     (void)state;
-    assert_int_equal(wasm_op_lookup(0, 0x06), WASM_OP_COUNT); /* try (exceptions) */
-    assert_int_equal(wasm_op_lookup(0, 0x1F), WASM_OP_COUNT); /* try_table (exceptions) */
+    assert_int_equal(wasm_op_lookup(0, 0x1E), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0, 0x17), WASM_OP_COUNT);
     assert_int_equal(wasm_op_lookup(0, 0x27), WASM_OP_COUNT);
     assert_int_equal(wasm_op_lookup(0, 0xC5), WASM_OP_COUNT);
     assert_int_equal(wasm_op_lookup(0, 0xD3), WASM_OP_COUNT); /* ref.eq (GC) */
@@ -513,6 +516,14 @@ static void test_valtype_names_and_classes(void **state)
     assert_string_equal(wasm_valtype_name(WASM_VT_V128), "v128");
     assert_string_equal(wasm_valtype_name(WASM_VT_FUNCREF), "funcref");
     assert_string_equal(wasm_valtype_name(WASM_VT_EXTERNREF), "externref");
+    assert_string_equal(wasm_valtype_name(WASM_VT_EXNREF), "exnref");
+    assert_string_equal(wasm_valtype_name(wasm_ref(WASM_HT_NOEXN, true)), "(ref null noexn)");
+    assert_string_equal(wasm_valtype_name(wasm_ref(WASM_HT_TYPE + 7, false)), "(ref 7)");
+    assert_string_equal(wasm_valtype_name(wasm_ref(WASM_HT_FUNC, false)), "(ref func)");
+    assert_int_equal(wasm_ref(WASM_HT_FUNC, true), WASM_VT_FUNCREF); /* one spelling */
+    assert_int_equal(wasm_valtype_repr(wasm_ref(WASM_HT_TYPE + 7, false)), WASM_VT_FUNCREF);
+    assert_int_equal(wasm_valtype_repr(wasm_ref(WASM_HT_NOEXTERN, true)), WASM_VT_EXTERNREF);
+    assert_int_equal(wasm_valtype_repr(wasm_ref(WASM_HT_NOEXN, false)), WASM_VT_EXNREF);
     assert_string_equal(wasm_valtype_name(WASM_VT_UNKNOWN), "?");
     assert_string_equal(wasm_valtype_name(0x40), "?"); /* the empty block type */
     assert_string_equal(wasm_valtype_name(0x7A), "?");
@@ -520,7 +531,7 @@ static void test_valtype_names_and_classes(void **state)
     for (unsigned t = 0; t < 256; t++) {
         bool num = t == WASM_VT_I32 || t == WASM_VT_I64 || t == WASM_VT_F32 || t == WASM_VT_F64 ||
                    t == WASM_VT_V128;
-        bool ref = t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF;
+        bool ref = t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF || t == WASM_VT_EXNREF;
         assert_int_equal(wasm_valtype_is_num((wasm_valtype)t), num);
         assert_int_equal(wasm_valtype_is_ref((wasm_valtype)t), ref);
     }
@@ -533,7 +544,8 @@ static void test_extern_names(void **state)
     assert_string_equal(wasm_externkind_name(WASM_EXTERN_TABLE), "table");
     assert_string_equal(wasm_externkind_name(WASM_EXTERN_MEMORY), "memory");
     assert_string_equal(wasm_externkind_name(WASM_EXTERN_GLOBAL), "global");
-    assert_string_equal(wasm_externkind_name(4), "?"); /* tag (exceptions), not Wasm 2.0 */
+    assert_string_equal(wasm_externkind_name(4), "tag"); /* exceptions (Wasm 3.0) */
+    assert_string_equal(wasm_externkind_name(5), "?");
     assert_string_equal(wasm_externkind_name(0xFF), "?");
 }
 

@@ -213,14 +213,14 @@ static void test_validate_function_result(void **state)
     begin(&w);
     one_func_header(&w, 1, I32);
     CODE1(&w, 0x00, END);
-    expect_invalid(&w, AT(&w, 0, 1), 0, "type mismatch: end expects i32 but got nothing");
+    expect_invalid(&w, AT(&w, 0, 1), 0,
+                   "type mismatch: instruction requires [i32] but stack has [] (end)");
     /* An extra value at the end of a [] -> [] function. */
     begin(&w);
     one_func_header(&w, 0, 0);
     CODE1(&w, 0x00, I32_CONST, 0x00, END);
     expect_invalid(&w, AT(&w, 0, 3), 0,
-                   "type mismatch: 1 extra value(s) at the end of the "
-                   "function");
+                   "type mismatch: block requires [] but stack has [i32] (end)");
 }
 
 static void test_validate_unreachable_polymorphism(void **state)
@@ -299,7 +299,8 @@ static void test_validate_multi_value_blocks(void **state)
     begin(&w);
     multi_value_header(&w);
     CODE1(&w, 0x00, I32_CONST, 1, 0x02, 0x01, I32_ADD, END, END);
-    expect_invalid(&w, AT(&w, 0, 3), 0, "type mismatch: block expects i32 but got nothing");
+    expect_invalid(&w, AT(&w, 0, 3), 0,
+                   "type mismatch: instruction requires [i32 i32] but stack has [i32] (block)");
     /* The block's params are not visible outside it: block (type 2) drop i32.const 0 end. */
     begin(&w);
     multi_value_header(&w);
@@ -336,7 +337,8 @@ static void test_validate_block_result_after_unreachable(void **state)
     begin(&w);
     one_func_header(&w, 1, I32);
     CODE1(&w, 0x00, 0x02, I32, 0x00, I64_CONST, 0, END, END);
-    expect_invalid(&w, AT(&w, 0, 6), 0, "type mismatch: end expects i32 but got i64");
+    expect_invalid(&w, AT(&w, 0, 6), 0,
+                   "type mismatch: instruction requires [i32] but stack has [... i64] (end)");
     /* block (result i32) br 0 i32.const 0 end: values after br are checked against the end */
     begin(&w);
     one_func_header(&w, 1, I32);
@@ -366,7 +368,8 @@ static void test_validate_br_table(void **state)
     one_func_header(&w, 0, 0);
     CODE1(&w, 0x00, 0x02, F64, 0x02, F32, 0x43, 0, 0, 0, 0, I32_CONST, 1, 0x0E, 0x02, 0x00, 0x01,
           0x01, END, DROP, 0x44, 0, 0, 0, 0, 0, 0, 0, 0, END, DROP, END);
-    expect_invalid(&w, AT(&w, 0, 12), 0, "type mismatch: br_table expects f64 but got f32");
+    expect_invalid(&w, AT(&w, 0, 12), 0,
+                   "type mismatch: instruction requires [f64] but stack has [f32] (br_table)");
     /* Unknown label in the targets. */
     begin(&w);
     one_func_header(&w, 0, 0);
@@ -429,7 +432,8 @@ static void test_validate_local_groups(void **state)
     SECTION(&w, 1, 0x01, 0x60, 0x01, I32, 0x01, I64);
     SECTION(&w, 3, 0x01, 0x00);
     CODE1(&w, 0x02, 0x02, F32, 0x01, I64, 0x20, 0x02, END);
-    expect_invalid(&w, AT(&w, 0, 7), 0, "type mismatch: end expects i64 but got f32");
+    expect_invalid(&w, AT(&w, 0, 7), 0,
+                   "type mismatch: instruction requires [i64] but stack has [f32] (end)");
 }
 
 static void test_validate_select(void **state)
@@ -642,7 +646,8 @@ static void test_validate_return_call(void **state)
     begin(&w);
     one_func_header(&w, 1, I32);
     CODE1(&w, 0x00, 0x12, 0x00, 0x42, 0x00, END);
-    expect_invalid(&w, AT(&w, 0, 5), 0, "type mismatch: end expects i32 but got i64");
+    expect_invalid(&w, AT(&w, 0, 5), 0,
+                   "type mismatch: instruction requires [i32] but stack has [... i64] (end)");
     /* function 0 (-> i32) return_calls function 1 (-> i64) */
     begin(&w);
     add_section(&w, 1, return_call_types, sizeof return_call_types);

@@ -72,10 +72,10 @@
 ;; not judged. Two memories (multi-memory) and a type mismatch: Wasm 2.0's verdict, "multiple
 ;; memories", is not the error the script is about.
 (assert_invalid (module (memory 1) (memory 1) (func (result i32) (i64.const 0))) "type mismatch")
-;; try_table (exceptions), as bytes: the decoder stops there.
+;; ref.i31 (gc), as bytes: the decoder stops there.
 (assert_invalid
   (module binary "\00asm\01\00\00\00" "\01\05\01\60\00\01\7f" "\03\02\01\00"
-                 "\0a\08\01\06\00\1f\40\00\0b\0b")
+                 "\0a\08\01\06\00\41\00\fb\1c\0b")
   "type mismatch")
 ;; Where the script asks for 2.0's verdict, it is given.
 (assert_invalid (module (memory 1) (memory 1)) "multiple memories")

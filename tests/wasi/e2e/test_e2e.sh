@@ -236,7 +236,7 @@ guest_case "build: text _start with a parameter" 1 "" \
     "" -- "$kiln" build start_i32.wat -o bin/start_i32_wat
 printf '(module\n  (func (export "_start")\n    i32.const 1))\n' >extra.wat
 guest_case "build: invalid text" 1 "" \
-    'extra.wat:3:16: error: type mismatch: 1 extra value(s) at the end of the function (in function 0)' \
+    'extra.wat:3:16: error: type mismatch: block requires [] but stack has [i32] (end) (in function 0)' \
     "" -- "$kiln" build extra.wat -o bin/extra
 
 # The cache: one entry per module + options; a corrupt entry is rebuilt.
