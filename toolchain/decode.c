@@ -1035,7 +1035,70 @@ static bool alloc_globals(dec_ctx *c, uint32_t defined)
  * Sections
  */
 
-// typesec ::= ft*:section_1(vec(functype))
+/* Whether a recursion group follows (at 0x4E) whose members are all function types, plain
+ * (0x60) or final without supertypes (0x4F 0x00 0x60): the groups Kiln compiles (types that
+ * name each other). Reads a probe; records nothing. */
+static bool is_func_rec_group(const kiln_reader *r)
+{
+    kiln_diag scratch;
+    kiln_reader p = probe(r, &scratch);
+    uint8_t b;
+    uint32_t n, supers;
+    if (!rd_u8(&p, &b, "rec") || b != 0x4E || !rd_u32(&p, &n, "recursive type count"))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!rd_done(&p) && *p.p == 0x4F) {
+            p.p++;
+            if (!rd_u32(&p, &supers, "supertype count") || supers != 0)
+                return false;
+        }
+        if (rd_done(&p) || *p.p != 0x60 || !skip_comptype(&p))
+            return false;
+    }
+    return true;
+}
+
+/* Room for one more type in m->types (grown geometrically in the module arena). */
+static bool type_room(dec_ctx *c, uint32_t *cap)
+{
+    wasm_module *m = c->m;
+    if (m->type_count < *cap)
+        return true;
+    uint32_t grown_cap = *cap ? *cap * 2 : 8;
+    wasm_functype *grown = ALLOC_ARRAY(c, wasm_functype, grown_cap, "types");
+    if (!grown)
+        return false;
+    if (m->type_count)
+        memcpy(grown, m->types, m->type_count * sizeof *grown);
+    m->types = grown;
+    *cap = grown_cap;
+    return true;
+}
+
+/* One type (a subtype): plain, or final without supertypes (0x4F 0x00), at index
+ * m->type_count of the group that starts at group. */
+static bool read_member(dec_ctx *c, kiln_reader *r, uint32_t group, uint32_t *cap)
+{
+    wasm_module *m = c->m;
+    if (m->type_count == KILN_MAX_TYPES)
+        return rd_fail(r, KILN_ERR_LIMIT, "more types than the limit of %u (KILN_MAX_TYPES)",
+                       KILN_MAX_TYPES);
+    if (!type_room(c, cap))
+        return false;
+    wasm_functype *ft = &m->types[m->type_count];
+    memset(ft, 0, sizeof *ft);
+    ft->offset = rd_offset(r);
+    ft->group = group;
+    if (rd_left(r) >= 3 && r->p[0] == 0x4F && r->p[1] == 0x00 && r->p[2] == 0x60)
+        r->p += 2; /* sub final (func ...): the same type as (func ...) */
+    if (!read_functype(c, r, ft))
+        return false;
+    m->type_count++;
+    return true;
+}
+
+// typesec ::= rt*:section_1(vec(rectype))
+// rectype ::= 0x4E st*:vec(subtype) | st:subtype   (subtypes of function types: above)
 static bool read_type_section(dec_ctx *c, kiln_reader *r)
 {
     wasm_module *m = c->m;
@@ -1043,16 +1106,24 @@ static bool read_type_section(dec_ctx *c, kiln_reader *r)
     if (!rd_count(r, &n, 1, KILN_MAX_TYPES, "type count"))
         return false;
     uint32_t cap = vec_capacity(r, n, 2); /* 0x60 0x00 0x00; 3.0: struct 0x5f 0x00, rec 0x4e 0x00 */
-    m->types = ALLOC_ARRAY(c, wasm_functype, cap, "types");
+    m->types = ALLOC_ARRAY(c, wasm_functype, cap ? cap : 1, "types");
     if (!m->types)
         return false;
     for (uint32_t i = 0; i < n; i++) {
-        KILN_ASSERT(i < cap);
-        m->types[i].offset = rd_offset(r);
-        if (!read_functype(c, r, &m->types[i]))
+        uint32_t group = m->type_count, size = 1;
+        if (is_func_rec_group(r)) {
+            r->p++;
+            if (!rd_u32(r, &size, "recursive type count"))
+                return false;
+            for (uint32_t k = 0; k < size; k++)
+                if (!read_member(c, r, group, &cap))
+                    return false;
+        } else if (!read_member(c, r, group, &cap)) {
             return false;
+        }
+        for (uint32_t k = group; k < m->type_count; k++)
+            m->types[k].group_size = size;
     }
-    m->type_count = n;
     return true;
 }
 

@@ -577,8 +577,8 @@ static bool emit_types(lower_unit *u, LLVMValueRef *out)
             d_ptr(&d, offsetof(kiln_functype_desc, refs),
                   private_const(u, "sig_refs",
                                 LLVMConstStringInContext2(u->ctx, (char *)refs, 4 * n, true), 4));
-        d_int(&d, offsetof(kiln_functype_desc, group), 4, t); /* every type its own group */
-        d_int(&d, offsetof(kiln_functype_desc, group_size), 4, 1);
+        d_int(&d, offsetof(kiln_functype_desc, group), 4, ft->group);
+        d_int(&d, offsetof(kiln_functype_desc, group_size), 4, ft->group_size);
         a.elems[t] = d_end(&d, sizeof(kiln_functype_desc));
     }
     *out = array_end(u, &a, "types");

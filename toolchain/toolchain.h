@@ -385,6 +385,8 @@ typedef struct wasm_functype {
     wasm_valtype *params;  /* param_count entries */
     wasm_valtype *results; /* result_count entries */
     size_t offset;         /* of its entry in the type section */
+    uint32_t group;        /* its recursion group: the types [group, group + group_size), */
+    uint32_t group_size;   /* which may name each other; 1 for a type defined on its own */
 } wasm_functype;
 
 typedef struct wasm_limits {

@@ -211,41 +211,53 @@ static wasm_valtype letter_type(char c)
  * Types: validity, equivalence and subtyping (Wasm 3.0 with typed function references)
  */
 
-/* The heap of a value type as type i's equivalence key sees it: a reference to i itself is
- * SELF, one to an earlier type that type's class (canon), so equivalent types get equal keys
- * (every type is its own recursion group). */
-#define HEAP_SELF 0xFFu
-static wasm_valtype key_of(const validator *v, wasm_valtype t, uint32_t i)
+/* The heap of a value type as its recursion group's equivalence key sees it: a reference to
+ * a member of the group (starting at group) is its position (REL), one to an earlier type
+ * that type's class (canon), so equivalent groups get equal keys (Wasm 3.0's iso-recursive
+ * equivalence). */
+#define HEAP_REL 0x3F000000u
+static wasm_valtype key_of(const validator *v, wasm_valtype t, uint32_t group)
 {
     if (!wasm_valtype_is_ref(t) || !wasm_heap_is_type(wasm_ref_heap(t)))
         return t;
     uint32_t j = wasm_ref_heap(t) - WASM_HT_TYPE;
-    return (t & ~WASM_VT_HEAP) | (j == i ? HEAP_SELF : WASM_HT_TYPE + v->canon[j]);
+    return (t & ~WASM_VT_HEAP) | (j >= group ? HEAP_REL + (j - group) : WASM_HT_TYPE + v->canon[j]);
 }
 
-static uint32_t hash_type(const validator *v, uint32_t i)
+static uint32_t hash_group(const validator *v, uint32_t group)
 {
-    const wasm_functype *ft = &v->m->types[i];
-    uint32_t h = 2166136261u ^ ft->param_count; /* FNV-1a over the key's words */
-    h = (h * 16777619u) ^ ft->result_count;
-    for (uint32_t k = 0; k < ft->param_count; k++)
-        h = (h * 16777619u) ^ key_of(v, ft->params[k], i);
-    for (uint32_t k = 0; k < ft->result_count; k++)
-        h = (h * 16777619u) ^ key_of(v, ft->results[k], i);
+    const wasm_functype *types = v->m->types;
+    uint32_t size = types[group].group_size;
+    uint32_t h = 2166136261u ^ size; /* FNV-1a over the key's words */
+    for (uint32_t i = group; i < group + size; i++) {
+        const wasm_functype *ft = &types[i];
+        h = (h * 16777619u) ^ ft->param_count;
+        h = (h * 16777619u) ^ ft->result_count;
+        for (uint32_t k = 0; k < ft->param_count; k++)
+            h = (h * 16777619u) ^ key_of(v, ft->params[k], group);
+        for (uint32_t k = 0; k < ft->result_count; k++)
+            h = (h * 16777619u) ^ key_of(v, ft->results[k], group);
+    }
     return h * 16777619u;
 }
 
-static bool same_key(const validator *v, uint32_t a, uint32_t b)
+static bool same_group(const validator *v, uint32_t a, uint32_t b)
 {
-    const wasm_functype *fa = &v->m->types[a], *fb = &v->m->types[b];
-    if (fa->param_count != fb->param_count || fa->result_count != fb->result_count)
+    const wasm_functype *types = v->m->types;
+    uint32_t size = types[a].group_size;
+    if (types[b].group_size != size)
         return false;
-    for (uint32_t k = 0; k < fa->param_count; k++)
-        if (key_of(v, fa->params[k], a) != key_of(v, fb->params[k], b))
+    for (uint32_t i = 0; i < size; i++) {
+        const wasm_functype *fa = &types[a + i], *fb = &types[b + i];
+        if (fa->param_count != fb->param_count || fa->result_count != fb->result_count)
             return false;
-    for (uint32_t k = 0; k < fa->result_count; k++)
-        if (key_of(v, fa->results[k], a) != key_of(v, fb->results[k], b))
-            return false;
+        for (uint32_t k = 0; k < fa->param_count; k++)
+            if (key_of(v, fa->params[k], a) != key_of(v, fb->params[k], b))
+                return false;
+        for (uint32_t k = 0; k < fa->result_count; k++)
+            if (key_of(v, fa->results[k], a) != key_of(v, fb->results[k], b))
+                return false;
+    }
     return true;
 }
 
@@ -260,8 +272,9 @@ static bool check_valtype(validator *v, wasm_valtype t, uint32_t limit, size_t o
     return true;
 }
 
-/* Every type's values name only types defined so far (itself included: a type is its own
- * recursion group), and canon[] classes equivalent types (a hash set over the keys). */
+/* Every type's values name only types defined so far and the members of its own recursion
+ * group, and canon[] classes equivalent types: member k of a group is equivalent to member
+ * k of an equivalent group (a hash set over the groups' keys). */
 static bool check_types(validator *v)
 {
     const wasm_module *m = v->m;
@@ -270,24 +283,29 @@ static bool check_types(validator *v)
     uint32_t cap = 16;
     while (cap < 2u * (uint64_t)n)
         cap *= 2;
-    uint32_t *slots = ARENA_ARRAY(&v->scratch, uint32_t, cap); /* type index + 1; 0 = empty */
+    uint32_t *slots = ARENA_ARRAY(&v->scratch, uint32_t, cap); /* first type + 1; 0 = empty */
     if (!v->canon || !slots)
         return fail_nomem(v, "type classes");
-    for (uint32_t i = 0; i < n; i++) {
-        const wasm_functype *ft = &m->types[i];
-        for (uint32_t k = 0; k < ft->param_count + ft->result_count; k++) {
-            wasm_valtype t = k < ft->param_count ? ft->params[k] : ft->results[k - ft->param_count];
-            if (!check_valtype(v, t, i + 1, ft->offset))
-                return false;
+    for (uint32_t g = 0; g < n; g += m->types[g].group_size ? m->types[g].group_size : 1) {
+        uint32_t end = g + (m->types[g].group_size ? m->types[g].group_size : 1);
+        for (uint32_t i = g; i < end; i++) {
+            const wasm_functype *ft = &m->types[i];
+            for (uint32_t k = 0; k < ft->param_count + ft->result_count; k++) {
+                wasm_valtype t =
+                    k < ft->param_count ? ft->params[k] : ft->results[k - ft->param_count];
+                if (!check_valtype(v, t, end, ft->offset))
+                    return false;
+            }
+            v->canon[i] = i;
         }
-        v->canon[i] = i;
-        for (uint32_t h = hash_type(v, i) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+        for (uint32_t h = hash_group(v, g) & (cap - 1);; h = (h + 1) & (cap - 1)) {
             if (!slots[h]) {
-                slots[h] = i + 1;
+                slots[h] = g + 1;
                 break;
             }
-            if (same_key(v, slots[h] - 1, i)) {
-                v->canon[i] = v->canon[slots[h] - 1];
+            if (same_group(v, slots[h] - 1, g)) {
+                for (uint32_t i = g; i < end; i++)
+                    v->canon[i] = v->canon[slots[h] - 1 + (i - g)];
                 break;
             }
         }

@@ -871,10 +871,19 @@ static bool print_module(printer *p)
     }
     puts_(b, "\n");
     for (uint32_t t = 0; t < m->type_count; t++) {
-        indent(b, 1);
+        /* a recursion group of several types (of one: a plain type, the same type) */
+        bool group = m->types[t].group_size > 1;
+        if (group && m->types[t].group == t) {
+            indent(b, 1);
+            puts_(b, "(rec\n");
+        }
+        indent(b, group ? 2 : 1);
         putf(b, "(type (;%u;) (func", (unsigned)t);
         put_signature(p, t, false);
-        puts_(b, "))\n");
+        puts_(b, "))");
+        if (group && t + 1 == m->types[t].group + m->types[t].group_size)
+            puts_(b, ")");
+        puts_(b, "\n");
     }
     put_imports(p);
     for (uint32_t f = m->func_import_count; f < m->func_count; f++)

@@ -1276,7 +1276,10 @@ static void test_wasm3_section_entries_unsupported(void **state)
         /* gc type definitions */
         {1, {0x01, 0x5e, 0x7f, 0x00}, 4, 1, UNSUP "gc (array type)"},
         {1, {0x01, 0x5f, 0x02, 0x78, 0x01, 0x6e, 0x00}, 7, 1, UNSUP "gc (struct type)"},
-        {1, {0x01, 0x4e, 0x01, 0x60, 0x00, 0x00}, 6, 1, UNSUP "gc (recursive type group)"},
+        {1, {0x01, 0x4e, 0x02, 0x60, 0x00, 0x00, 0x5f, 0x00}, 8, 1,
+         UNSUP "gc (recursive type group)"},
+        {1, {0x01, 0x4e, 0x01, 0x50, 0x00, 0x60, 0x00, 0x00}, 8, 1,
+         UNSUP "gc (recursive type group)"},
         {1, {0x01, 0x50, 0x00, 0x60, 0x00, 0x00}, 6, 1, UNSUP "gc (subtype)"},
         {1, {0x01, 0x4f, 0x01, 0x00, 0x5f, 0x00}, 6, 1, UNSUP "gc (final subtype)"},
         /* reference types (the typed function references decode: test_typed_refs_decode) */
@@ -1470,6 +1473,34 @@ static void test_exceptions_decode(void **state)
         wb_free(&one);
         wb_free(&body);
     }
+    wb_free(&mod);
+}
+
+/* Recursion groups of function types decode (plain members and final ones without
+ * supertypes); every type records its group. */
+static void test_rec_groups_decode(void **state)
+{
+    (void)state;
+    wasm_builder mod = {0};
+    wb_header(&mod);
+    /* (type (func)) (rec (type (func (param (ref null 2)))) (sub final (func (param (ref 1)))))
+     * (rec) */
+    WB_SECTION(&mod, 1, 0x03, 0x60, 0x00, 0x00, 0x4e, 0x02, 0x60, 0x01, 0x63, 0x02, 0x00, 0x4f,
+               0x00, 0x60, 0x01, 0x64, 0x01, 0x00, 0x4e, 0x00);
+    wasm_module m;
+    kiln_diag d;
+    assert_true(decode(&mod, &m, &d));
+    assert_int_equal(m.type_count, 3);
+    assert_int_equal(m.types[0].group, 0);
+    assert_int_equal(m.types[0].group_size, 1);
+    assert_int_equal(m.types[1].group, 1);
+    assert_int_equal(m.types[1].group_size, 2);
+    assert_int_equal(m.types[2].group, 1);
+    assert_int_equal(m.types[2].group_size, 2);
+    assert_int_equal(m.types[1].params[0], wasm_ref(WASM_HT_TYPE + 2, true));
+    assert_int_equal(m.types[2].params[0], wasm_ref(WASM_HT_TYPE + 1, false));
+    assert_true(kiln_validate_to_compile(&m, NULL, &d));
+    wasm_module_free(&m);
     wb_free(&mod);
 }
 
@@ -2119,6 +2150,7 @@ int main(void)
         cmocka_unit_test(test_wasm3_tag_section),
         cmocka_unit_test(test_typed_refs_decode),
         cmocka_unit_test(test_exceptions_decode),
+        cmocka_unit_test(test_rec_groups_decode),
         cmocka_unit_test(test_wasm3_instructions_unsupported),
         cmocka_unit_test(test_wasm3_memory_indices),
         cmocka_unit_test(test_wasm3_malformed_after_wins),

@@ -136,3 +136,44 @@
 (assert_invalid
   (module (type $t (func)) (table 1 (ref $t)))
   "type mismatch")
+
+;; Recursion groups: types that name each other are equal to another module's types when
+;; their groups are equal member by member (iso-recursive): the member's position counts, not
+;; its name; the same members in another order are other types.
+(module $R1
+  (rec (type $a (func (param (ref null $b)) (result i32)))
+       (type $b (func (param (ref null $a)) (result i32))))
+  (table (export "rt") 2 funcref)
+  (elem (i32.const 0) func $fa $fb)
+  (func $fa (type $a) (i32.const 1))
+  (func $fb (type $b) (i32.const 2))
+)
+(register "R1" $R1)
+(module $R2
+  (rec (type $a2 (func (param (ref null $b2)) (result i32)))
+       (type $b2 (func (param (ref null $a2)) (result i32))))
+  ;; The same group spelt the other way round: $b3 is member 0 (as $a2), $a3 member 1 (as $b2).
+  (rec (type $b3 (func (param (ref null $a3)) (result i32)))
+       (type $a3 (func (param (ref null $b3)) (result i32))))
+  (import "R1" "rt" (table 2 funcref))
+  (func (export "call_a") (result i32) (call_indirect (type $a2) (ref.null $b2) (i32.const 0)))
+  (func (export "call_b") (result i32) (call_indirect (type $b2) (ref.null $a2) (i32.const 1)))
+  (func (export "call_b3") (result i32) (call_indirect (type $b3) (ref.null $a3) (i32.const 0)))
+  (func (export "call_a3") (result i32) (call_indirect (type $a3) (ref.null $b3) (i32.const 0)))
+)
+(assert_return (invoke "call_a") (i32.const 1))
+(assert_return (invoke "call_b") (i32.const 2))
+(assert_return (invoke "call_b3") (i32.const 1))
+(assert_trap (invoke "call_a3") "indirect call type mismatch")
+;; A group of one is a type defined on its own.
+(module
+  (rec (type $f (func (result i32))))
+  (import "R1" "rt" (table 2 funcref))
+  (rec (type $a4 (func (param (ref null $b4)) (result i32)))
+       (type $b4 (func (param (ref null $a4)) (result i32))))
+  (func (export "call_a4") (result i32) (call_indirect (type $a4) (ref.null $b4) (i32.const 0)))
+)
+(assert_return (invoke "call_a4") (i32.const 1))
+(assert_invalid
+  (module (type $t (func (param (ref $u)))) (type $u (func)))
+  "unknown type")
