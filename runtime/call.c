@@ -13,6 +13,7 @@
  * another type (kiln_call, kiln_task_start), and so does a host function's result (a trap).
  * Array slots: numbers little-endian at offset 0, references as a pointer at offset 0, v128
  * in all 16 bytes; unused bytes are zero.
+ * kiln_exn_values converts an exception's values (the same slots) for the host.
  * Calls trap.c and sig.c. Called by instance.c (the start function), generated code and
  * embedders.
  */
@@ -49,7 +50,7 @@ static void copy_value(void *dst, const void *src, uint8_t type)
     case KILN_TYPE_V128:
         memcpy(dst, src, 16);
         break;
-    default: /* funcref, externref */
+    default: /* funcref, externref, exnref */
         memcpy(dst, src, sizeof(void *));
         break;
     }
@@ -184,6 +185,20 @@ KILN_API kiln_trap kiln_call(kiln_instance *inst, const kiln_funcref *func, cons
     if (buf != small)
         free(buf);
     return trap;
+}
+
+KILN_API size_t kiln_exn_values(const kiln_exn *exn, kiln_val *values, size_t capacity)
+{
+    uint32_t np, nr;
+    const uint8_t *params, *rtypes;
+    const kiln_tag *tag = exn != NULL ? exn->tag.p : NULL;
+    if (tag == NULL || !kiln_sig_get(tag->sig, &np, &params, &nr, &rtypes))
+        return 0;
+    /* The tag's type fixed the count when the exception was made (exn.c). */
+    uint32_t count = exn->count < np ? exn->count : np;
+    for (uint32_t i = 0; i < count && i < capacity; i++)
+        from_slot(&exn->values[2 * i], params[i], &values[i]);
+    return count;
 }
 
 KILN_API void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t *args_results)

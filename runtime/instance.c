@@ -4,13 +4,14 @@
  * (module.c), take a slot (pool.c), intern signatures, link imports by (module, name) with
  * the spec's import matching -> KILN_STATUS_LINK with "unknown import"/"incompatible import
  * type" (reference types, Wasm 3.0, compared by canonical words: equal for tables and mutable
- * globals, a subtype for immutable ones), fill funcrefs, create tables and memories,
- * initialise globals, then defined tables from their initialisers, then the one tail both
- * paths share (finish): element then data segments, each checked as a whole, a failing one
- * trapping with earlier writes kept; the start function; and what a trap leaves behind.
+ * globals, a subtype for immutable ones; tags by equal canonical signature ids), fill funcrefs
+ * and the defined tags' records, create tables and memories, initialise globals, then
+ * defined tables from their initialisers, then the one tail both paths share (finish):
+ * element then data segments, each checked as a whole, a failing one trapping with earlier
+ * writes kept; the start function; and what a trap leaves behind.
  * kiln_pool_instantiate is the same for a module pool minus what the pool did once (the slot
  * comes with its vmctx template, tables, memories and data image ready): link, funcrefs,
- * globals, table initialisers, finish. kiln_instance_new_ex is either path with the host's
+ * tags, globals, table initialisers, finish. kiln_instance_new_ex is either path with the host's
  * per-instance limits (kiln_instance_limits): the smaller of the pool's and the instance's sizes
  * and stack budget, checked against the initial sizes before anything is initialised; the grow
  * callback is kept in the record for memory.c and table.c. An instantiation that traps
@@ -204,6 +205,14 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
             kiln_vm_globals(vm)[im->index].p = ext->of.global.cell;
             break;
         }
+        case KILN_KIND_TAG:
+            /* Tags match when their types are equivalent: equal canonical ids. */
+            if (ext->kind != KILN_KIND_TAG || ext->of.tag == NULL)
+                return incompatible(im, "not a tag");
+            if (ext->of.tag->sig != kiln_vm_sig_ids(vm)[im->type_index])
+                return incompatible(im, "tag type");
+            kiln_vm_tags(vm)[im->index].p = (void *)(uintptr_t)ext->of.tag;
+            break;
         }
         if (s != KILN_STATUS_OK)
             return s;
@@ -247,6 +256,26 @@ static void init_funcrefs(kiln_instance *inst)
         r->vmctx.p = inst->vmctx;
         r->array_entry = funcs[i].array_entry;
         r->sig = ids[funcs[i].type_index];
+    }
+}
+
+/* The defined tags: one record each in vmctx (a new tag per instance: its address is its
+ * identity), after the imported ones in the pointer array throw and catch clauses read. */
+static void init_tags(kiln_instance *inst)
+{
+    const kiln_module_desc *m = inst->module;
+    const kiln_tag_desc *tags = m->tags.p;
+    kiln_ptr64 *ptrs = kiln_vm_tags(inst->vmctx);
+    kiln_tag *records = kiln_vm_tag_records(inst->vmctx);
+    const uint32_t *ids = kiln_vm_sig_ids(inst->vmctx);
+    uint32_t defined = 0;
+    for (uint32_t i = 0; i < m->tag_count; i++) {
+        if (tags[i].imported)
+            continue;
+        kiln_tag *r = &records[defined++];
+        r->sig = ids[tags[i].type_index];
+        r->reserved = 0;
+        ptrs[i].p = r;
     }
 }
 
@@ -538,6 +567,7 @@ static kiln_status instantiate_from_module_pool(kiln_pool *pool, const kiln_impo
     if (limits != NULL)
         lower_slot_limits(inst, limits);
     init_funcrefs(inst);
+    init_tags(inst);
     init_memories(inst);
     init_globals(inst, mp->global_imports);
     init_tables(inst);
@@ -589,6 +619,7 @@ KILN_API kiln_status kiln_instance_new_ex(kiln_pool *pool, const kiln_module *mo
         s = link_imports(inst, imports);
     if (s == KILN_STATUS_OK) {
         init_funcrefs(inst);
+        init_tags(inst);
         s = create_tables_and_memories(inst, limits);
     }
     if (s != KILN_STATUS_OK) {
@@ -682,6 +713,9 @@ KILN_API kiln_status kiln_instance_export_n(kiln_instance *inst, const char *nam
             out->of.global.ref = kiln_ref_canon(g->ref, kiln_vm_sig_ids(inst->vmctx));
             break;
         }
+        case KILN_KIND_TAG:
+            out->of.tag = kiln_vm_tags(inst->vmctx)[e->index].p;
+            break;
         }
         return KILN_STATUS_OK;
     }

@@ -37,6 +37,7 @@ static bool is_value_type(uint8_t t)
     case KILN_TYPE_V128:
     case KILN_TYPE_FUNCREF:
     case KILN_TYPE_EXTERNREF:
+    case KILN_TYPE_EXNREF:
         return true;
     }
     return false;
@@ -44,7 +45,13 @@ static bool is_value_type(uint8_t t)
 
 static bool is_ref_type(uint8_t t)
 {
-    return t == KILN_TYPE_FUNCREF || t == KILN_TYPE_EXTERNREF;
+    return t == KILN_TYPE_FUNCREF || t == KILN_TYPE_EXTERNREF || t == KILN_TYPE_EXNREF;
+}
+
+/* What an import or export may be: KILN_KIND_FUNC/TABLE/MEMORY/GLOBAL/TAG. */
+static bool is_extern_kind(uint8_t kind)
+{
+    return kind <= KILN_KIND_GLOBAL || kind == KILN_KIND_TAG;
 }
 
 /* A reference word (abi.h) for a value of kind: 0 for numbers; for references 0 or a heap of
@@ -61,6 +68,9 @@ static bool ref_ok(uint8_t kind, uint32_t word, uint32_t type_limit)
     case KILN_HEAP_EXTERN:
     case KILN_HEAP_NOEXTERN:
         return kind == KILN_TYPE_EXTERNREF;
+    case KILN_HEAP_EXN:
+    case KILN_HEAP_NOEXN:
+        return kind == KILN_TYPE_EXNREF;
     }
     return heap >= KILN_HEAP_TYPE && kind == KILN_TYPE_FUNCREF &&
            heap - KILN_HEAP_TYPE < type_limit;
@@ -236,7 +246,7 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
         (m->func_count && !m->funcs.p) || (m->table_count && !m->tables.p) ||
         (m->memory_count && !m->memories.p) || (m->global_count && !m->globals.p) ||
         (m->export_count && !m->exports.p) || (m->elem_count && !m->elems.p) ||
-        (m->data_count && !m->datas.p))
+        (m->data_count && !m->datas.p) || (m->tag_count && !m->tags.p))
         return bad("missing array");
     if (m->func_import_count > m->func_count)
         return bad("function import count");
@@ -280,13 +290,14 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
     const kiln_table_desc *tables = m->tables.p;
     const kiln_memory_desc *memories = m->memories.p;
     const kiln_global_desc *globals = m->globals.p;
-    uint32_t counts[4] = {0, 0, 0, 0}; /* imports per KILN_KIND_* */
+    const kiln_tag_desc *tags = m->tags.p;
+    uint32_t counts[KILN_KIND_TAG + 1] = {0}; /* imports per KILN_KIND_* */
     const kiln_import_desc *imports = m->imports.p;
     for (uint32_t i = 0; i < m->import_count; i++) {
         const kiln_import_desc *im = &imports[i];
         if (!str_ok(&im->module) || !str_ok(&im->name))
             return bad("import name");
-        if (im->kind > KILN_KIND_GLOBAL || im->index != counts[im->kind]++)
+        if (!is_extern_kind(im->kind) || im->index != counts[im->kind]++)
             return bad("import index");
         switch (im->kind) {
         case KILN_KIND_FUNC:
@@ -309,6 +320,11 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
                 globals[im->index].type != im->type || globals[im->index].mut != im->mut ||
                 globals[im->index].ref != im->ref || !ref_ok(im->type, im->ref, m->type_count))
                 return bad("global import");
+            break;
+        case KILN_KIND_TAG:
+            if (im->index >= m->tag_count || !tags[im->index].imported ||
+                im->type_index >= m->type_count || tags[im->index].type_index != im->type_index)
+                return bad("tag import");
             break;
         }
     }
@@ -351,10 +367,20 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
             return bad("global initializer");
     }
 
+    /* A tag's type is a function type without results (its parameters are what it
+     * carries). */
+    uint32_t tag_imports = counts[KILN_KIND_TAG];
+    for (uint32_t i = 0; i < m->tag_count; i++) {
+        if (tags[i].imported != (i < tag_imports) || tags[i].type_index >= m->type_count ||
+            types[tags[i].type_index].result_count != 0)
+            return bad("tag");
+    }
+
     const kiln_export_desc *exports = m->exports.p;
-    const uint32_t limits[4] = {m->func_count, m->table_count, m->memory_count, m->global_count};
+    const uint32_t limits[KILN_KIND_TAG + 1] = {
+        m->func_count, m->table_count, m->memory_count, m->global_count, 0, m->tag_count};
     for (uint32_t i = 0; i < m->export_count; i++) {
-        if (!str_ok(&exports[i].name) || exports[i].kind > KILN_KIND_GLOBAL ||
+        if (!str_ok(&exports[i].name) || !is_extern_kind(exports[i].kind) ||
             exports[i].index >= limits[exports[i].kind])
             return bad("export");
     }
@@ -402,7 +428,10 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
                  8) ||
         !area_ok(l->size, l->elem_dropped, m->elem_count, 1, 1) ||
         !area_ok(l->size, l->data_dropped, m->data_count, 1, 1) ||
-        !area_ok(l->size, l->memories, m->memory_count, sizeof(kiln_ptr64), 8))
+        !area_ok(l->size, l->memories, m->memory_count, sizeof(kiln_ptr64), 8) ||
+        !area_ok(l->size, l->tags, m->tag_count, sizeof(kiln_ptr64), 8) ||
+        !area_ok(l->size, l->tag_records, m->tag_count - tag_imports, sizeof(kiln_tag),
+                 _Alignof(kiln_tag)))
         return bad("vmctx layout");
     *global_imports_out = global_imports;
     return KILN_STATUS_OK;

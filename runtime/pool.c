@@ -10,7 +10,9 @@
  * (kiln_pool_put) frees or resets what the instance used. Instances that trapped after
  * publishing references stay as zombies until the pool is freed; kiln_pool_free with live
  * instances defers the release to the last one.
- * Calls module.c, memory.c, table.c, trap.c and the platform layer (os_*.c, signal_posix.c).
+ * Exceptions an instance owns (exnref values, exn.c) go when it leaves its slot.
+ * Calls module.c, exn.c, memory.c, table.c, trap.c and the platform layer (os_*.c,
+ * signal_posix.c).
  * Called by instance.c (take, put, zombies, the default pool) and by embedders.
  */
 #include <stdlib.h>
@@ -121,6 +123,8 @@ static void pool_destroy(kiln_pool *pool)
 {
     for (uint32_t i = 0; i < pool->config.slots; i++) {
         kiln_slot *slot = &pool->slots[i];
+        if (slot->inst != NULL) /* a zombie */
+            kiln_exn_release(slot->inst);
         if (slot->inst != NULL && pool->module_pool != NULL)
             free_module_zombie(slot->inst);
         else if (slot->inst != NULL) /* a zombie */
@@ -512,6 +516,7 @@ void kiln_pool_put(kiln_instance *inst)
 {
     kiln_pool *pool = inst->pool;
     uint32_t slot = inst->slot;
+    kiln_exn_release(inst);
     if (pool->module_pool != NULL) {
         give_back(pool, slot, reset_slot(pool, inst));
         return;

@@ -8,7 +8,7 @@
  *
  * Files, lowest first; each calls only files listed before it, never back up:
  *   os_posix.c | os_baremetal.c -> signal_posix.c -> interrupt.c -> trap.c -> sig.c
- *   -> memory.c, table.c -> module.c -> pool.c -> call.c -> task.c -> instance.c
+ *   -> memory.c, table.c -> module.c -> exn.c -> pool.c -> call.c -> task.c -> instance.c
  *   (runtime.c calls nothing; stack_switch_ARCH.S, task.c's context switch, calls nothing)
  * os_posix.c is the only caller of mmap/mprotect/munmap, signal_posix.c the only file that
  * knows signals and machine contexts (os_baremetal.c replaces both). The static inline
@@ -214,6 +214,8 @@ typedef struct kiln_thread {
     stack_t prev_altstack; /* restored at thread exit */
     char error[256];       /* kiln_last_error() */
     uintptr_t trap_pc;     /* kiln_last_trap_pc(): where the latest trap was raised, or 0 */
+    void *last_exn;        /* kiln_last_exception()'s allocation (exn.c), or NULL: freed by
+                              the thread's next entry (kiln_enter) and at its exit */
     uint32_t tid;          /* the kernel's thread id (the interrupt signal's target) */
 } kiln_thread;
 
@@ -324,12 +326,12 @@ const uint32_t *kiln_sig_refs(uint32_t id);
 
 /* Canonical reference words (abi.h): a descriptor's module-relative word with its type index
  * replaced by that type's canonical id (ids: the module's, from kiln_module_intern), and
- * (ref null func) / (ref null extern) written as 0 whichever way it was spelled (the heap
- * codes equal the type bytes: kiln_ref_norm). Inline: instance.c, pool.c and module.c use
- * them. */
+ * (ref null func) / (ref null extern) / (ref null exn) written as 0 whichever way it was
+ * spelled (the heap codes equal the type bytes: kiln_ref_norm). Inline: instance.c, pool.c and
+ * module.c use them. */
 static inline uint32_t kiln_ref_norm(uint32_t word)
 {
-    return word == KILN_HEAP_FUNC || word == KILN_HEAP_EXTERN ? 0 : word;
+    return word == KILN_HEAP_FUNC || word == KILN_HEAP_EXTERN || word == KILN_HEAP_EXN ? 0 : word;
 }
 static inline uint32_t kiln_ref_canon(uint32_t word, const uint32_t *ids)
 {
@@ -338,13 +340,13 @@ static inline uint32_t kiln_ref_canon(uint32_t word, const uint32_t *ids)
         return kiln_ref_norm(word);
     return (word & KILN_REF_NON_NULL) | (KILN_HEAP_TYPE + ids[heap - KILN_HEAP_TYPE]);
 }
-/* Whether a value of canonical word sub (kind: its KILN_TYPE_FUNCREF/EXTERNREF byte) may be
- * used where canonical word super is expected: nullability (non-null <: nullable) and heap
- * (nofunc <: a function type <: func; noextern <: extern). */
+/* Whether a value of canonical word sub (kind: its KILN_TYPE_FUNCREF/EXTERNREF/EXNREF byte)
+ * may be used where canonical word super is expected: nullability (non-null <: nullable) and
+ * heap (nofunc <: a function type <: func; noextern <: extern; noexn <: exn). */
 static inline bool kiln_ref_subtype(uint8_t kind, uint32_t sub, uint32_t super)
 {
     if (sub == 0)
-        sub = kind; /* (ref null func/extern): the heap codes equal the type bytes */
+        sub = kind; /* (ref null func/extern/exn): the heap codes equal the type bytes */
     if (super == 0)
         super = kind;
     if ((super & KILN_REF_NON_NULL) && !(sub & KILN_REF_NON_NULL))
@@ -357,19 +359,21 @@ static inline bool kiln_ref_subtype(uint8_t kind, uint32_t sub, uint32_t super)
         return hs == KILN_HEAP_NOFUNC || hs >= KILN_HEAP_TYPE;
     case KILN_HEAP_EXTERN:
         return hs == KILN_HEAP_NOEXTERN;
+    case KILN_HEAP_EXN:
+        return hs == KILN_HEAP_NOEXN;
     default:
         return hp >= KILN_HEAP_TYPE && hs == KILN_HEAP_NOFUNC;
     }
 }
 /* Whether a reference value (a const kiln_funcref * for funcref kinds, else an opaque host
  * pointer; NULL = null) fits the canonical word: not null if the word says so, a typed heap
- * only a funcref of that signature, nofunc/noextern only null. */
+ * only a funcref of that signature, nofunc/noextern/noexn only null. */
 static inline bool kiln_ref_fits(const void *value, uint32_t word)
 {
     if (value == NULL)
         return !(word & KILN_REF_NON_NULL);
     uint32_t heap = word & KILN_REF_HEAP;
-    if (heap == KILN_HEAP_NOFUNC || heap == KILN_HEAP_NOEXTERN)
+    if (heap == KILN_HEAP_NOFUNC || heap == KILN_HEAP_NOEXTERN || heap == KILN_HEAP_NOEXN)
         return false;
     return heap < KILN_HEAP_TYPE || ((const kiln_funcref *)value)->sig == heap - KILN_HEAP_TYPE;
 }
@@ -527,6 +531,8 @@ struct kiln_instance {
     uint64_t deadline;      /* the epoch at which calls stop (interrupt.c) */
     uint32_t deadline_slot; /* its index in interrupt.c's heap + 1; 0 = not armed */
     uint32_t runner_tid;    /* (atomic) the thread running a call of it; 0 = none */
+    uint32_t exn_count;     /* exceptions in exns */
+    void *exns;             /* the exceptions it owns (exnref values, exn.c), a list */
 };
 
 /* Typed views of the per-module area of vmctx (offsets from the descriptor's layout). */
@@ -569,6 +575,14 @@ static inline uint8_t *kiln_vm_elem_dropped(kiln_vmctx *vm)
 static inline uint8_t *kiln_vm_data_dropped(kiln_vmctx *vm)
 {
     return (uint8_t *)vm + kiln_vm_module(vm)->layout.data_dropped;
+}
+static inline kiln_ptr64 *kiln_vm_tags(kiln_vmctx *vm)
+{
+    return (kiln_ptr64 *)((char *)vm + kiln_vm_module(vm)->layout.tags);
+}
+static inline kiln_tag *kiln_vm_tag_records(kiln_vmctx *vm)
+{
+    return (kiln_tag *)((char *)vm + kiln_vm_module(vm)->layout.tag_records);
 }
 static inline kiln_table_impl *kiln_vm_table(kiln_vmctx *vm, uint32_t index)
 {
@@ -627,6 +641,21 @@ static inline size_t kiln_instance_stack_headroom(const kiln_instance *inst)
 {
     return inst->stack_headroom;
 }
+
+/* ---- exn.c ---- */
+
+/* Exceptions an instance owns at once (caught as exnref values, freed with the instance):
+ * catching one more as a reference traps with KILN_TRAP_HOST. */
+#define KILN_MAX_OWNED_EXNS 65536u
+/* Whether this build raises exceptions (a DWARF unwinder: KILN_EXN_DWARF); elsewhere throw
+ * traps with KILN_TRAP_HOST. */
+extern const bool kiln_exn_unwinds;
+/* Frees the exceptions inst owns: its slot is being reset or freed (pool.c). */
+void kiln_exn_release(kiln_instance *inst);
+/* The landing pad covering ip in a function starting at func_start whose LSDA (the
+ * .gcc_except_table format: lpstart, type table and call-site encodings, call-site table) is
+ * at lsda; 0 if no call site covers ip or its entry has no landing pad. */
+uintptr_t kiln_lsda_landing_pad(const uint8_t *lsda, uintptr_t func_start, uintptr_t ip);
 
 /* ---- pool.c ---- */
 
@@ -693,13 +722,13 @@ kiln_status kiln_default_pool(kiln_pool **out);
  * first use). Imports, funcrefs, globals and segments are the caller's. On success the slot
  * goes back with kiln_pool_put or stays as a zombie (kiln_pool_keep_zombie). */
 kiln_status kiln_pool_take(kiln_pool *pool, const kiln_module_desc *m, kiln_instance **out);
-/* Returns inst's slot to its pool: a module pool's slot is reset (tables back to their inline
- * arrays, memories zeroed to their initial size; a slot whose memory cannot be reset is
- * retired), a pool of any module frees the instance's tables and memories, keeping one
- * memory reservation for the slot. Frees the pool if it was closing and this was its last
- * live slot. */
+/* Returns inst's slot to its pool, freeing the exceptions inst owns (kiln_exn_release): a
+ * module pool's slot is reset (tables back to their inline arrays, memories zeroed to their
+ * initial size; a slot whose memory cannot be reset is retired), a pool of any module frees
+ * the instance's tables and memories, keeping one memory reservation for the slot. Frees the
+ * pool if it was closing and this was its last live slot. */
 void kiln_pool_put(kiln_instance *inst);
-/* Keeps inst in its slot as a zombie until the pool is freed. */
+/* Keeps inst in its slot as a zombie (and the exceptions it owns) until the pool is freed. */
 void kiln_pool_keep_zombie(kiln_instance *inst);
 
 /* ---- call.c ---- */

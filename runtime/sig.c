@@ -342,10 +342,12 @@ const char *kiln_ref_name(uint8_t kind, uint32_t word, bool canonical, char *buf
     bool null = !(word & KILN_REF_NON_NULL);
     const char *name = heap == KILN_HEAP_FUNC       ? "func"
                        : heap == KILN_HEAP_EXTERN   ? "extern"
+                       : heap == KILN_HEAP_EXN      ? "exn"
                        : heap == KILN_HEAP_NOFUNC   ? "nofunc"
                        : heap == KILN_HEAP_NOEXTERN ? "noextern"
+                       : heap == KILN_HEAP_NOEXN    ? "noexn"
                                                     : NULL;
-    if (null && (heap == KILN_HEAP_FUNC || heap == KILN_HEAP_EXTERN))
+    if (null && (heap == KILN_HEAP_FUNC || heap == KILN_HEAP_EXTERN || heap == KILN_HEAP_EXN))
         snprintf(buf, KILN_REF_NAME_SIZE, "%sref", name);
     else if (name != NULL)
         snprintf(buf, KILN_REF_NAME_SIZE, "(ref %s%s)", null ? "null " : "", name);

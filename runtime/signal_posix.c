@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <linux/membarrier.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -476,6 +477,8 @@ static void thread_exit(void *arg)
         timer_delete(retry.timer);
         retry.have = false;
     }
+    free(t->last_exn); /* kiln_last_exception's (exn.c) */
+    t->last_exn = NULL;
     t->ready = false;
 }
 

@@ -10,12 +10,14 @@
  * thread's stack bottom + headroom, so host code called from wasm always has that much stack
  * (docs/abi.md, "Stack headroom"); a nested entry may only raise it (its own budget). Each
  * entry stores it in the entered vmctx (restoring the old value on return), where generated
- * prologues compare it with their stack pointer.
+ * prologues compare it with their stack pointer. An uncaught Wasm exception leaves through
+ * the same path (exn.c); each entry first frees the thread's last one (kiln_last_exception).
  * Calls signal_posix.c (kiln_thread_setup). Called by call.c (kiln_enter), by the files above
  * it for kiln_set_error, and by generated code (kiln_trap_raise).
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "runtime_impl.h"
 
@@ -41,6 +43,11 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, size_t stack_headro
                      kiln_array_fn fn, void *code, uint64_t *args_results)
 {
     kiln_thread *t = &kiln_tls;
+    /* kiln_last_exception is valid until the thread's next call into wasm: this one. */
+    if (t->last_exn != NULL) {
+        free(t->last_exn);
+        t->last_exn = NULL;
+    }
     /* A task being freed unwinds: its host functions may still call into wasm, which must
      * not run again (task.c, docs/yield.md). */
     if (kiln_task_cancelling(t))
@@ -170,6 +177,8 @@ KILN_API const char *kiln_trap_message(kiln_trap t)
         [KILN_TRAP_INTERRUPTED] = "interrupted",
         [KILN_TRAP_NULL_FUNC_REF] = "null function reference",
         [KILN_TRAP_NULL_REF] = "null reference",
+        [KILN_TRAP_NULL_EXN_REF] = "null exception reference",
+        [KILN_TRAP_EXCEPTION] = "uncaught exception",
     };
     if ((unsigned)t >= KILN_TRAP_COUNT)
         return "unknown trap";

@@ -79,9 +79,12 @@ static uint32_t align_to(uint32_t n, uint32_t a)
 void rt_layout(kiln_module_desc *m)
 {
     const kiln_global_desc *globals = m->globals.p;
-    uint32_t global_imports = 0;
+    const kiln_tag_desc *tags = m->tags.p;
+    uint32_t global_imports = 0, tag_imports = 0;
     for (uint32_t i = 0; i < m->global_count; i++)
         global_imports += globals[i].imported ? 1 : 0;
+    for (uint32_t i = 0; i < m->tag_count; i++)
+        tag_imports += tags[i].imported ? 1 : 0;
     kiln_vmctx_layout *l = &m->layout;
     uint32_t off = KILN_VMCTX_HEADER_SIZE;
     l->imports = off;
@@ -92,6 +95,10 @@ void rt_layout(kiln_module_desc *m)
     off += m->global_count * 8u;
     l->memories = off;
     off += m->memory_count * 8u;
+    l->tags = off;
+    off += m->tag_count * 8u;
+    l->tag_records = off;
+    off += (m->tag_count - tag_imports) * (uint32_t)sizeof(kiln_tag);
     off = align_to(off, 16);
     l->global_cells = off;
     off += (m->global_count - global_imports) * 16u;
@@ -136,6 +143,7 @@ kiln_module_desc *desc_end(desc_builder *b)
     m->exports.p = b->exports;
     m->elems.p = b->elems;
     m->datas.p = b->datas;
+    m->tags.p = b->tags;
     for (uint32_t i = 0, item = 0; i < m->elem_count; i++) {
         b->elems[i].items.p = &b->items[item];
         item += b->elems[i].count;
@@ -247,6 +255,14 @@ uint32_t desc_import_global(desc_builder *b, const char *module, const char *nam
     return i;
 }
 
+uint32_t desc_import_tag(desc_builder *b, const char *module, const char *name, uint32_t type)
+{
+    uint32_t i = next_import(b, KILN_KIND_TAG, &b->m.tag_count, "tags");
+    b->tags[i] = (kiln_tag_desc){.type_index = type, .imported = 1};
+    add_import(b, module, name, KILN_KIND_TAG, i)->type_index = type;
+    return i;
+}
+
 uint32_t desc_func(desc_builder *b, void *code, kiln_array_fn entry, uint32_t type)
 {
     uint32_t i = next(&b->m.func_count, DESC_MAX, "functions");
@@ -273,6 +289,13 @@ uint32_t desc_global(desc_builder *b, uint8_t type, bool mut, kiln_init_desc ini
 {
     uint32_t i = next(&b->m.global_count, DESC_MAX, "globals");
     b->globals[i] = (kiln_global_desc){.type = type, .mut = mut, .init = init_value};
+    return i;
+}
+
+uint32_t desc_tag(desc_builder *b, uint32_t type)
+{
+    uint32_t i = next(&b->m.tag_count, DESC_MAX, "tags");
+    b->tags[i] = (kiln_tag_desc){.type_index = type};
     return i;
 }
 

@@ -36,9 +36,10 @@ typedef struct desc_builder {
     kiln_export_desc exports[DESC_MAX];
     kiln_elem_desc elems[DESC_MAX];
     kiln_data_desc datas[DESC_MAX];
+    kiln_tag_desc tags[DESC_MAX];
     kiln_init_desc items[DESC_MAX_ITEMS]; /* the element segments' items */
     uint32_t item_count;
-    uint32_t kind_imports[4]; /* imports per KILN_KIND_* */
+    uint32_t kind_imports[KILN_KIND_TAG + 1]; /* imports per KILN_KIND_* */
 } desc_builder;
 
 /* An empty module named name (the prefix the compiler was given). */
@@ -69,12 +70,15 @@ uint32_t desc_import_memory(desc_builder *b, const char *module, const char *nam
                             kiln_limits_desc limits);
 uint32_t desc_import_global(desc_builder *b, const char *module, const char *name, uint8_t type,
                             bool mut);
+/* A tag (exceptions) of function type `type` (no results). */
+uint32_t desc_import_tag(desc_builder *b, const char *module, const char *name, uint32_t type);
 
 /* Definitions. */
 uint32_t desc_func(desc_builder *b, void *code, kiln_array_fn entry, uint32_t type);
 uint32_t desc_table(desc_builder *b, uint8_t elem_type, kiln_limits_desc limits);
 uint32_t desc_memory(desc_builder *b, kiln_limits_desc limits);
 uint32_t desc_global(desc_builder *b, uint8_t type, bool mut, kiln_init_desc init);
+uint32_t desc_tag(desc_builder *b, uint32_t type);
 uint32_t desc_export(desc_builder *b, const char *name, uint8_t kind, uint32_t index);
 void desc_start(desc_builder *b, uint32_t func);
 

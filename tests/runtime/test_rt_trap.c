@@ -187,6 +187,8 @@ static void test_every_explicit_trap_kind(void **state)
         "interrupted",
         "null function reference",
         "null reference",
+        "null exception reference",
+        "uncaught exception",
     };
     kiln_instance *inst = new_instance(NULL);
     for (int t = 1; t < KILN_TRAP_COUNT; t++) {

@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 5u
+#define KILN_ABI_VERSION 6u
 
 /* Pointer-sized values in a fixed 8-byte slot (see above). */
 typedef union kiln_ptr64 {
@@ -48,6 +48,7 @@ enum {
     KILN_TYPE_V128 = 0x7B,
     KILN_TYPE_FUNCREF = 0x70,
     KILN_TYPE_EXTERNREF = 0x6F,
+    KILN_TYPE_EXNREF = 0x69, /* exceptions: a kiln_exn * */
 };
 
 /* Typed references (Wasm 3.0 function references). A reference-typed value's type byte is
@@ -63,10 +64,12 @@ enum {
 #define KILN_REF_NON_NULL 0x80000000u
 #define KILN_REF_HEAP     0x7FFFFFFFu /* mask */
 enum {
+    KILN_HEAP_EXN = 0x69,
     KILN_HEAP_EXTERN = 0x6F,
     KILN_HEAP_FUNC = 0x70,
     KILN_HEAP_NOEXTERN = 0x72,
     KILN_HEAP_NOFUNC = 0x73,
+    KILN_HEAP_NOEXN = 0x74,
     KILN_HEAP_TYPE = 0x100,
 };
 
@@ -88,6 +91,9 @@ typedef enum kiln_trap {
     KILN_TRAP_INTERRUPTED,       /* "interrupted": kiln_instance_interrupt or a deadline */
     KILN_TRAP_NULL_FUNC_REF,     /* "null function reference" (call_ref on null) */
     KILN_TRAP_NULL_REF,          /* "null reference" (ref.as_non_null on null) */
+    KILN_TRAP_NULL_EXN_REF,      /* "null exception reference" (throw_ref of null) */
+    KILN_TRAP_EXCEPTION,         /* "uncaught exception": a Wasm exception reached the
+                                    host->wasm entry (kiln_last_exception says which) */
     KILN_TRAP_COUNT
 } kiln_trap;
 
@@ -108,6 +114,26 @@ typedef struct kiln_funcref {
     uint32_t sig;           /* canonical signature id, process-wide (kiln_sig_intern) */
     uint32_t reserved;
 } kiln_funcref;
+
+/* A tag (exceptions): what throw names and a catch clause compares. One record per
+ * (instance, defined tag); an imported tag is its exporter's record, so a tag's identity is
+ * its record's address. */
+typedef struct kiln_tag {
+    uint32_t sig; /* canonical signature id of the tag's type (its parameters; no results) */
+    uint32_t reserved;
+} kiln_tag;
+
+/* An exception, as generated code sees it (an exnref points here). The runtime allocates it,
+ * with the unwinder's header in front of it (runtime-private, target-specific). */
+typedef struct kiln_exn {
+    kiln_ptr64 tag;   /* const kiln_tag * */
+    uint32_t count;   /* values */
+    uint32_t flags;   /* runtime-private */
+    kiln_ptr64 owner; /* runtime-private */
+    uint64_t reserved;
+    uint64_t values[]; /* count values, 16 bytes each (as kiln_array_fn's array) */
+} kiln_exn;
+#define KILN_EXN_VALUES 32u /* offsetof(kiln_exn, values) */
 
 /* A generic call: args_results holds the parameters on entry and the results on return,
  * 16 bytes per value (so a v128 fits), in order. */
@@ -194,6 +220,8 @@ typedef struct kiln_vmctx_layout {
     uint32_t elem_dropped; /* uint8_t[elem_count] */
     uint32_t data_dropped; /* uint8_t[data_count] */
     uint32_t memories;     /* kiln_ptr64 (kiln_memory *)[memory_count] */
+    uint32_t tags;         /* kiln_ptr64 (const kiln_tag *)[tag_count]: every tag, imports first */
+    uint32_t tag_records;  /* kiln_tag[tag_count - tag imports]: the defined tags */
     uint32_t reserved;
 } kiln_vmctx_layout;
 
@@ -249,7 +277,14 @@ typedef struct kiln_limits_desc {
     uint8_t reserved[5];
 } kiln_limits_desc;
 
-enum { KILN_KIND_FUNC = 0, KILN_KIND_TABLE = 1, KILN_KIND_MEMORY = 2, KILN_KIND_GLOBAL = 3 };
+/* KILN_KIND_TAG is 5: 4 is kiln.h's KILN_KIND_HOST_FUNC. */
+enum {
+    KILN_KIND_FUNC = 0,
+    KILN_KIND_TABLE = 1,
+    KILN_KIND_MEMORY = 2,
+    KILN_KIND_GLOBAL = 3,
+    KILN_KIND_TAG = 5,
+};
 
 typedef struct kiln_import_desc {
     kiln_str_desc module, name;
@@ -258,7 +293,7 @@ typedef struct kiln_import_desc {
     uint8_t mut;  /* globals */
     uint8_t reserved;
     uint32_t index;          /* index in its index space */
-    uint32_t type_index;     /* functions */
+    uint32_t type_index;     /* functions, tags */
     uint32_t ref;            /* tables, globals: reference word of type (module-relative) */
     kiln_limits_desc limits; /* tables and memories */
 } kiln_import_desc;
@@ -316,6 +351,12 @@ typedef struct kiln_elem_desc {
     kiln_ptr64 items; /* const kiln_init_desc[count] */
 } kiln_elem_desc;
 
+typedef struct kiln_tag_desc {
+    uint32_t type_index; /* its type: a function type without results */
+    uint8_t imported;
+    uint8_t reserved[3];
+} kiln_tag_desc;
+
 typedef struct kiln_data_desc {
     uint8_t mode;
     uint8_t reserved[3];
@@ -338,8 +379,8 @@ typedef struct kiln_module_desc {
     uint32_t type_count, import_count, func_count, func_import_count;
     uint32_t table_count, memory_count, global_count, export_count;
     uint32_t elem_count, data_count;
-    uint32_t start; /* function index, or UINT32_MAX */
-    uint32_t reserved;
+    uint32_t start;      /* function index, or UINT32_MAX */
+    uint32_t tag_count;  /* imports first */
     kiln_ptr64 types;    /* const kiln_functype_desc[type_count] */
     kiln_ptr64 imports;  /* const kiln_import_desc[import_count] */
     kiln_ptr64 funcs;    /* const kiln_func_desc[func_count] */
@@ -352,9 +393,32 @@ typedef struct kiln_module_desc {
     /* [code_begin, code_end) holds all of the module's generated code: the signal handler
      * claims a fault only when the faulting PC is inside a registered range. */
     kiln_ptr64 code_begin, code_end;
+    kiln_ptr64 tags; /* const kiln_tag_desc[tag_count] */
 } kiln_module_desc;
 
 /* ---- Runtime functions generated code calls. All take the calling vmctx first. ---- */
+
+/* Exceptions (Wasm 3.0), on targets whose C library unwinds with DWARF call frame
+ * information (x86-64, aarch64, riscv64 Linux): a function that catches has landing pads
+ * and kiln_eh_personality as its personality routine; a throw unwinds (forced, phase 2 only)
+ * to the innermost landing pad of the current host->wasm entry, or to the entry itself
+ * (KILN_TRAP_EXCEPTION). Generated code reads kiln_exn's tag and values. */
+/* throw: a new exception of tag carrying values (16 bytes each, as many as the tag's type
+ * has parameters). */
+__attribute__((noreturn)) void kiln_throw(kiln_vmctx *vmctx, const kiln_tag *tag,
+                                          const uint64_t *values);
+/* throw_ref: raises exn again; NULL traps KILN_TRAP_NULL_EXN_REF. */
+__attribute__((noreturn)) void kiln_throw_ref(kiln_vmctx *vmctx, kiln_exn *exn);
+/* In a landing pad: the exception behind the unwinder's header (landingpad's pointer). */
+kiln_exn *kiln_exn_get(void *header);
+/* After a catch clause took what it needs: as_ref keeps exn alive as an exnref value
+ * (catch_ref, catch_all_ref: it lives until the instance of vmctx is freed, unless already
+ * owned); else (catch, catch_all) exn is done with and freed unless an exnref refers to it. */
+void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t as_ref);
+/* The personality routine of generated functions that catch (the unwinder's calling
+ * convention; declared here so that generated code names it). */
+int kiln_eh_personality(int version, int actions, uint64_t exception_class, void *header,
+                        void *context);
 
 /* Unwinds to the innermost host->wasm entry with the given trap. */
 __attribute__((noreturn)) void kiln_trap_raise(kiln_vmctx *vmctx, uint32_t trap);
@@ -405,6 +469,8 @@ _Static_assert(sizeof(kiln_memory) == 32, "kiln_memory");
 _Static_assert(sizeof(kiln_table) == 32, "kiln_table");
 _Static_assert(sizeof(kiln_global_cell) == 16, "kiln_global_cell");
 _Static_assert(sizeof(kiln_import_slot) == 32, "kiln_import_slot");
+_Static_assert(sizeof(kiln_tag) == 8, "kiln_tag");
+_Static_assert(sizeof(kiln_exn) == KILN_EXN_VALUES, "kiln_exn header");
 _Static_assert(sizeof(kiln_vmctx) == KILN_VMCTX_HEADER_SIZE, "kiln_vmctx header");
 _Static_assert(offsetof(kiln_vmctx, stack_limit) == KILN_VMCTX_STACK_LIMIT, "stack_limit");
 _Static_assert(offsetof(kiln_vmctx, interrupt) == KILN_VMCTX_INTERRUPT, "interrupt");

@@ -88,7 +88,7 @@ typedef struct kiln_val {
         double f64;
         kiln_v128 v128;
         const kiln_funcref *funcref; /* NULL = ref.null func */
-        void *externref;             /* NULL = ref.null extern */
+        void *externref;             /* NULL = ref.null extern; also exnref (kiln_exn *) */
     } of;
 } kiln_val;
 
@@ -127,10 +127,11 @@ typedef struct kiln_host_global {
 
 /* Something an import binds to, or an export yields. */
 typedef struct kiln_extern {
-    uint8_t kind; /* KILN_KIND_FUNC/TABLE/MEMORY/GLOBAL, or KILN_KIND_HOST_FUNC */
+    uint8_t kind; /* KILN_KIND_FUNC/TABLE/MEMORY/GLOBAL/TAG, or KILN_KIND_HOST_FUNC */
     union {
         const kiln_funcref *func;   /* KILN_KIND_FUNC: an instance's function */
         const kiln_host_func *host; /* KILN_KIND_HOST_FUNC */
+        const kiln_tag *tag;        /* KILN_KIND_TAG: an instance's tag (exceptions) */
         kiln_table *table;
         kiln_memory *memory;
         kiln_host_global global; /* also what a global export yields */
@@ -195,6 +196,42 @@ kiln_trap kiln_call(kiln_instance *inst, const kiln_funcref *func, const kiln_va
 /* The typed wrappers' entry: calls function func_index of inst with the 16-byte-per-value
  * array convention of kiln_array_fn. */
 kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_t *args_results);
+
+/* ---- Exceptions (Wasm 3.0) ---- */
+
+/* A Wasm exception that no try_table of the call catches unwinds to the call's entry, which
+ * returns KILN_TRAP_EXCEPTION ("uncaught exception"); the exception itself is then the
+ * calling thread's last exception. A host function called by wasm that gets
+ * KILN_TRAP_EXCEPTION from a call and returns it makes its wasm caller trap with it (wasm
+ * cannot catch it there); kiln_last_exception still names the exception.
+ *
+ * Exceptions live until nothing can reach them. One that wasm caught with catch or catch_all
+ * is freed when caught. One caught with catch_ref or catch_all_ref is an exnref value:
+ * the instance whose code first caught it that way owns it and frees it when the instance is
+ * freed (kiln_instance_free, a pool slot's reset, or the pool's end for a zombie). So an
+ * exnref must not outlive that instance: not in another instance's table or global, nor in
+ * the host's hands. An instance owns at most 65,536 exceptions: one more catch_ref traps with
+ * KILN_TRAP_HOST (kiln_last_error says why).
+ *
+ * Exceptions unwind with the C library's DWARF unwinder (x86-64, aarch64, riscv64 Linux:
+ * _Unwind_* from libgcc_s, or libgcc_eh in a static executable; the compiler drivers link
+ * it). On 32-bit ARM and bare metal, throw traps with KILN_TRAP_HOST ("exceptions are not
+ * supported on this target"). */
+
+/* The calling thread's latest uncaught exception: the one behind the latest
+ * KILN_TRAP_EXCEPTION, or NULL (none since the thread's latest call into wasm, or out of
+ * memory recording it). Its tag is the record of the instance that defined the tag: compare
+ * it with a tag export's kiln_extern.of.tag (valid while that instance lives); its values are
+ * count 16-byte slots in the array convention of kiln_invoke (kiln_exn_values converts
+ * them). Owned by the runtime and valid until the thread's next call into wasm (kiln_call,
+ * kiln_invoke, a typed wrapper, an instantiation running a start function, a task start),
+ * which frees it. It is not an exnref: never pass it to wasm. */
+const kiln_exn *kiln_last_exception(void);
+/* Exception exn's values as kiln_val (types from its tag's type): writes the first
+ * min(count, capacity) into values (which may be NULL if capacity is 0) and returns count, the
+ * number of values the exception carries. 0 for NULL. An exnref value is of.externref with
+ * type KILN_TYPE_EXNREF. */
+size_t kiln_exn_values(const kiln_exn *exn, kiln_val *values, size_t capacity);
 
 /* ---- Interruption: stopping a running call ---- */
 

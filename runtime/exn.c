@@ -1,0 +1,471 @@
+/* exn.c -- Wasm exceptions (3.0: throw, throw_ref, try_table) on the platform's unwinder.
+ *
+ * A throw allocates an exception: the unwinder's header (struct _Unwind_Exception, private
+ * to this file), then the kiln_exn generated code reads (its tag, then its values, 16 bytes
+ * each), and raises it with _Unwind_ForcedUnwind: phase 2 only, with a stop function that lets
+ * the unwinder walk the frames of the current host->wasm activation and ends the walk at its
+ * entry. The frames are the activation's while their canonical frame address (CFA) lies below
+ * the innermost kiln_entry (kiln_tls.top), which lives in kiln_enter's own frame: the stack
+ * grows down, so a frame called from kiln_enter has its CFA at or below that record and
+ * kiln_enter's frame, the first one outside, above it. For each frame inside, the unwinder
+ * calls the frame's personality: generated functions that catch name kiln_eh_personality,
+ * which reads the function's LSDA (the .gcc_except_table LLVM emits) and sends the unwinder to
+ * the landing pad covering the call, if any. A landing pad catches every exception, compares
+ * its tag with each catch clause's itself, and either takes a clause (kiln_exn_caught) or
+ * resumes unwinding (_Unwind_Resume, which goes on with the same stop function: libgcc keeps
+ * it in the header's private fields). Reaching the entry (or the end of the stack, or a frame
+ * without unwind information) means nothing caught it: the stop function records it as the
+ * thread's last exception (kiln_last_exception) and leaves through the trap path
+ * (kiln_unwind, a siglongjmp to the entry, as glibc's thread cancellation leaves its stop
+ * function) with KILN_TRAP_EXCEPTION. Nothing costs anything until a throw: no setjmp per
+ * try_table, and traps keep their own path.
+ *
+ * Lifetimes. An exception caught by catch or catch_all is freed by kiln_exn_caught once the
+ * landing pad has copied its values. One caught by catch_ref or catch_all_ref becomes an
+ * exnref value: it is marked exposed and owned by the instance whose code caught it first (a
+ * list in the instance), which frees it when it is freed or its pool slot is reset
+ * (kiln_exn_release); once exposed it is never freed earlier, since any number of exnref
+ * values (locals, globals, tables, other instances) may refer to it. So an exnref must not
+ * outlive the instance that first caught it as a reference. An instance owns at most
+ * KILN_MAX_OWNED_EXNS exceptions: a catch_ref beyond that traps (KILN_TRAP_HOST) rather than
+ * let a loop eat memory. An uncaught exception that nobody refers to moves to the thread
+ * (kiln_tls.last_exn); an exposed one is copied there. The next entry into wasm on the thread
+ * frees it (kiln_enter), and so does the thread's exit.
+ *
+ * Targets: DWARF call frame information and libgcc's unwinder ABI (x86-64, aarch64, riscv64
+ * Linux), KILN_EXN_DWARF set by CMake. 32-bit ARM (EHABI: another personality ABI) and bare
+ * metal (no unwinder) get entry points that trap with KILN_TRAP_HOST ("exceptions are not
+ * supported on this target"); the compiler refuses exceptions for those targets anyway. The
+ * LSDA reader is plain byte parsing and built everywhere (unit-tested on any host).
+ *
+ * Calls trap.c (errors, traps) and sig.c (the tag's signature). Called by generated code,
+ * pool.c (kiln_exn_release), and embedders (kiln_last_exception).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime_impl.h"
+
+/* ---- The LSDA (.gcc_except_table): which landing pad covers a call ---- */
+
+/* DWARF exception-header pointer encodings (LSB: how the value is stored; then how it is
+ * applied). */
+enum {
+    PE_ABSPTR = 0x00,
+    PE_ULEB128 = 0x01,
+    PE_UDATA2 = 0x02,
+    PE_UDATA4 = 0x03,
+    PE_UDATA8 = 0x04,
+    PE_SLEB128 = 0x09,
+    PE_SDATA2 = 0x0A,
+    PE_SDATA4 = 0x0B,
+    PE_SDATA8 = 0x0C,
+    PE_PCREL = 0x10,
+    PE_INDIRECT = 0x80,
+    PE_OMIT = 0xFF,
+};
+
+/* An LEB128 number at *p (the LSDA's encodings; LLVM wrote it, within its section). */
+static uint64_t read_leb(const uint8_t **p, bool is_signed)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+    do {
+        b = *(*p)++;
+        if (shift < 64)
+            v |= (uint64_t)(b & 0x7F) << shift;
+        shift += 7;
+    } while (b & 0x80);
+    if (is_signed && shift < 64 && (b & 0x40))
+        v |= ~(uint64_t)0 << shift;
+    return v;
+}
+
+static uint64_t read_uleb(const uint8_t **p)
+{
+    return read_leb(p, false);
+}
+
+static int64_t read_sleb(const uint8_t **p)
+{
+    return (int64_t)read_leb(p, true);
+}
+
+/* A value of encoding enc at *p (unaligned, little- or big-endian as the target): false for
+ * the encodings an LSDA written by LLVM or GCC never uses here (text-, data- and
+ * function-relative, aligned). pc-relative values are relative to their own address. */
+static bool read_encoded(const uint8_t **p, uint8_t enc, uintptr_t *out)
+{
+    const uint8_t *at = *p;
+    uint64_t v;
+    switch (enc & 0x0F) {
+    case PE_ABSPTR: {
+        uintptr_t u;
+        memcpy(&u, at, sizeof u);
+        *p += sizeof u;
+        v = u;
+        break;
+    }
+    case PE_ULEB128:
+        v = read_uleb(p);
+        break;
+    case PE_SLEB128:
+        v = (uint64_t)read_sleb(p);
+        break;
+    case PE_UDATA2:
+    case PE_SDATA2: {
+        uint16_t u;
+        memcpy(&u, at, 2);
+        *p += 2;
+        v = (enc & 0x0F) == PE_SDATA2 ? (uint64_t)(int64_t)(int16_t)u : u;
+        break;
+    }
+    case PE_UDATA4:
+    case PE_SDATA4: {
+        uint32_t u;
+        memcpy(&u, at, 4);
+        *p += 4;
+        v = (enc & 0x0F) == PE_SDATA4 ? (uint64_t)(int64_t)(int32_t)u : u;
+        break;
+    }
+    case PE_UDATA8:
+    case PE_SDATA8:
+        memcpy(&v, at, 8);
+        *p += 8;
+        break;
+    default:
+        return false;
+    }
+    switch (enc & 0x70) {
+    case 0:
+        break;
+    case PE_PCREL:
+        v += (uintptr_t)at;
+        break;
+    default:
+        return false;
+    }
+    uintptr_t r = (uintptr_t)v;
+    if ((enc & PE_INDIRECT) && r != 0)
+        memcpy(&r, (const void *)r, sizeof r);
+    *out = r;
+    return true;
+}
+
+/* LSDA ::= lpstart_enc:u8 [lpstart] ttype_enc:u8 [ttype_offset:uleb128]
+ *          cs_enc:u8 cs_length:uleb128 call_site{cs_length bytes} action_table type_table
+ * call_site ::= start len landing_pad (each cs_enc) action:uleb128
+ * Call sites are offsets from the function's start, sorted by start; landing pads offsets
+ * from LPStart (the function's start unless given), 0 for none. */
+uintptr_t kiln_lsda_landing_pad(const uint8_t *lsda, uintptr_t func_start, uintptr_t ip)
+{
+    const uint8_t *p = lsda;
+    uintptr_t lpstart = func_start;
+    uint8_t enc = *p++;
+    if (enc != PE_OMIT && !read_encoded(&p, enc, &lpstart))
+        return 0;
+    enc = *p++;
+    if (enc != PE_OMIT)
+        (void)read_uleb(&p); /* the type table: catch clauses are the landing pad's own */
+    uint8_t cs_enc = *p++;
+    uint64_t cs_length = read_uleb(&p);
+    const uint8_t *end = p + cs_length;
+    while (p < end) {
+        uintptr_t start, len, pad;
+        if (!read_encoded(&p, cs_enc, &start) || !read_encoded(&p, cs_enc, &len) ||
+            !read_encoded(&p, cs_enc, &pad))
+            return 0;
+        (void)read_uleb(&p); /* action: the landing pad catches everything itself */
+        if (ip < func_start + start)
+            return 0; /* sorted: no later entry covers ip */
+        if (ip - (func_start + start) < len)
+            return pad != 0 ? lpstart + pad : 0;
+    }
+    return 0;
+}
+
+#ifdef KILN_EXN_DWARF
+
+#include <unwind.h>
+
+/* ThreadSanitizer keeps a shadow call stack that instrumented functions push on entry and pop
+ * on return (longjmp is intercepted and resets it); an exception caught in a landing pad
+ * leaves the frames it unwound through without returning, so the functions that throw stay
+ * uninstrumented (they touch no shared memory). */
+#if defined(__has_attribute)
+#if __has_attribute(disable_sanitizer_instrumentation)
+#define KILN_UNWOUND __attribute__((disable_sanitizer_instrumentation))
+#endif
+#endif
+#ifndef KILN_UNWOUND
+#define KILN_UNWOUND
+#endif
+
+/* The unwinder's exception class of Kiln's exceptions: "KILNWASM" (vendor, language). */
+#define KILN_EXN_CLASS UINT64_C(0x4B494C4E5741534D)
+/* kiln_exn.flags: an exnref value may refer to it (caught as a reference): only its owner's
+ * release frees it. */
+#define EXN_EXPOSED 1u
+
+/* What precedes every kiln_exn: the unwinder's header and this file's bookkeeping. */
+typedef struct exn_head {
+    struct _Unwind_Exception uw; /* what the unwinder and landing pads see */
+    struct exn_head *next;       /* the owner's list (kiln_instance.exns) */
+    uintptr_t pc;                /* where it was last thrown: kiln_last_trap_pc if uncaught */
+} exn_head;
+/* The kiln_exn's offset in its allocation: 16-byte aligned, so are its values (v128). */
+#define EXN_AT ((sizeof(exn_head) + 15) & ~(size_t)15)
+_Static_assert(_Alignof(exn_head) <= _Alignof(max_align_t), "malloc aligns the header");
+_Static_assert(_Alignof(max_align_t) >= 16, "malloc aligns kiln_exn's v128 values");
+
+const bool kiln_exn_unwinds = true;
+
+static kiln_exn *exn_of(exn_head *h)
+{
+    return (kiln_exn *)((char *)h + EXN_AT);
+}
+
+static exn_head *head_of(kiln_exn *e)
+{
+    return (exn_head *)((char *)e - EXN_AT);
+}
+
+/* A new exception of count values: the header and kiln_exn zeroed but for its count, the
+ * values left for the caller to fill; NULL if out of memory. */
+static exn_head *exn_alloc(uint32_t count)
+{
+    size_t size = EXN_AT + sizeof(kiln_exn);
+    if (count > (SIZE_MAX - size) / 16)
+        return NULL;
+    exn_head *h = malloc(size + (size_t)count * 16);
+    if (h == NULL)
+        return NULL;
+    memset(h, 0, size);
+    exn_of(h)->count = count;
+    return h;
+}
+
+/* h reached the entry of the activation uncaught: it becomes the thread's last exception
+ * (moved if nothing refers to it, else copied; none if the copy cannot be allocated) and the
+ * entry returns KILN_TRAP_EXCEPTION. */
+KILN_NORETURN static void uncaught(kiln_thread *t, exn_head *h)
+{
+    kiln_exn *e = exn_of(h);
+    t->trap_pc = h->pc;
+    if (t->last_exn != h) {
+        free(t->last_exn);
+        t->last_exn = NULL;
+    }
+    if (!(e->flags & EXN_EXPOSED)) {
+        t->last_exn = h;
+    } else {
+        exn_head *copy = exn_alloc(e->count);
+        if (copy != NULL) {
+            exn_of(copy)->tag = e->tag;
+            if (e->count != 0)
+                memcpy(exn_of(copy)->values, e->values, (size_t)e->count * 16);
+            copy->pc = h->pc;
+        }
+        t->last_exn = copy;
+    }
+    kiln_unwind(t, KILN_TRAP_EXCEPTION);
+}
+
+/* The stop function of every Kiln throw: let the unwinder go on (and run the frame's
+ * personality) while the frame belongs to the current activation; past it, the exception is
+ * uncaught. */
+static _Unwind_Reason_Code stop(int version, _Unwind_Action actions,
+                                _Unwind_Exception_Class exception_class,
+                                struct _Unwind_Exception *header, struct _Unwind_Context *context,
+                                void *param)
+{
+    (void)version;
+    (void)exception_class;
+    (void)param;
+    kiln_thread *t = &kiln_tls;
+    if (!(actions & _UA_END_OF_STACK) && _Unwind_GetCFA(context) <= (uintptr_t)t->top)
+        return _URC_NO_REASON;
+    uncaught(t, (exn_head *)header);
+}
+
+/* Raises h (new, or caught before and thrown again by throw_ref) in the current activation. */
+KILN_NORETURN KILN_UNWOUND static void raise_exn(exn_head *h)
+{
+    kiln_thread *t = &kiln_tls;
+    /* Generated code only runs under an entry (see kiln_trap_raise_from). */
+    if (t->top == NULL)
+        __builtin_trap();
+    memset(&h->uw, 0, sizeof h->uw);
+    h->uw.exception_class = KILN_EXN_CLASS;
+    _Unwind_ForcedUnwind(&h->uw, stop, NULL);
+    /* Only if the unwinder could not start (no unwind information for this very frame). */
+    uncaught(t, h);
+}
+
+KILN_API KILN_UNWOUND void kiln_throw(kiln_vmctx *vmctx, const kiln_tag *tag,
+                                      const uint64_t *values)
+{
+    const void *pc = __builtin_return_address(0);
+    uint32_t params, results;
+    const uint8_t *param_types, *result_types;
+    if (tag == NULL || !kiln_sig_get(tag->sig, &params, &param_types, &results, &result_types)) {
+        kiln_set_error("throw: not a tag");
+        kiln_trap_raise_from(vmctx, KILN_TRAP_HOST, pc);
+    }
+    exn_head *h = exn_alloc(params);
+    if (h == NULL) {
+        kiln_set_error("throw: out of memory for an exception of %u values", (unsigned)params);
+        kiln_trap_raise_from(vmctx, KILN_TRAP_HOST, pc);
+    }
+    kiln_exn *e = exn_of(h);
+    e->tag.p = (void *)(uintptr_t)tag;
+    if (params != 0)
+        memcpy(e->values, values, (size_t)params * 16);
+    h->pc = (uintptr_t)pc - 1; /* into the call (see kiln_trap_raise_from) */
+    raise_exn(h);
+}
+
+KILN_API KILN_UNWOUND void kiln_throw_ref(kiln_vmctx *vmctx, kiln_exn *exn)
+{
+    const void *pc = __builtin_return_address(0);
+    if (exn == NULL)
+        kiln_trap_raise_from(vmctx, KILN_TRAP_NULL_EXN_REF, pc);
+    exn_head *h = head_of(exn);
+    h->pc = (uintptr_t)pc - 1;
+    raise_exn(h);
+}
+
+KILN_API kiln_exn *kiln_exn_get(void *header)
+{
+    return exn_of(header);
+}
+
+KILN_API void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t as_ref)
+{
+    exn_head *h = head_of(exn);
+    if (!as_ref) {
+        if (!(exn->flags & EXN_EXPOSED))
+            free(h);
+        return;
+    }
+    if (exn->flags & EXN_EXPOSED)
+        return; /* owned since it was first caught as a reference */
+    kiln_instance *inst = kiln_vm_instance(vmctx);
+    if (inst->exn_count >= KILN_MAX_OWNED_EXNS) {
+        free(h);
+        kiln_set_error("an instance holds at most %u caught exception references (exnref) "
+                       "until it is freed",
+                       KILN_MAX_OWNED_EXNS);
+        kiln_trap_raise_from(vmctx, KILN_TRAP_HOST, __builtin_return_address(0));
+    }
+    exn->flags |= EXN_EXPOSED;
+    exn->owner.p = inst;
+    h->next = inst->exns;
+    inst->exns = h;
+    inst->exn_count++;
+}
+
+void kiln_exn_release(kiln_instance *inst)
+{
+    for (exn_head *h = inst->exns, *next; h != NULL; h = next) {
+        next = h->next;
+        free(h);
+    }
+    inst->exns = NULL;
+    inst->exn_count = 0;
+}
+
+KILN_API int kiln_eh_personality(int version, int actions, uint64_t exception_class, void *header,
+                                 void *context)
+{
+    struct _Unwind_Context *ctx = context;
+    if (version != 1 || header == NULL || ctx == NULL)
+        return _URC_FATAL_PHASE1_ERROR;
+    /* Kiln raises only forced unwinds (phase 2); other languages' exceptions, and unwinds
+     * such as thread cancellation, pass through wasm frames. */
+    if (exception_class != KILN_EXN_CLASS || !(actions & _UA_CLEANUP_PHASE))
+        return _URC_CONTINUE_UNWIND;
+    const uint8_t *lsda = _Unwind_GetLanguageSpecificData(ctx);
+    if (lsda == NULL)
+        return _URC_CONTINUE_UNWIND;
+    int before = 0;
+    uintptr_t ip = _Unwind_GetIPInfo(ctx, &before);
+    if (!before)
+        ip--; /* a return address: the call is the instruction before it */
+    uintptr_t pad = kiln_lsda_landing_pad(lsda, _Unwind_GetRegionStart(ctx), ip);
+    if (pad == 0)
+        return _URC_CONTINUE_UNWIND;
+    /* landingpad { ptr, i32 }: the header, and a selector generated code ignores. */
+    _Unwind_SetGR(ctx, __builtin_eh_return_data_regno(0), (_Unwind_Word)(uintptr_t)header);
+    _Unwind_SetGR(ctx, __builtin_eh_return_data_regno(1), 1);
+    _Unwind_SetIP(ctx, pad);
+    return _URC_INSTALL_CONTEXT;
+}
+
+KILN_API const kiln_exn *kiln_last_exception(void)
+{
+    exn_head *h = kiln_tls.last_exn;
+    return h != NULL ? exn_of(h) : NULL;
+}
+
+#else /* no DWARF unwinder: 32-bit ARM (EHABI), bare metal */
+
+const bool kiln_exn_unwinds = false;
+
+KILN_NORETURN static void unsupported(kiln_vmctx *vmctx, const void *pc)
+{
+    kiln_set_error("exceptions are not supported on this target");
+    kiln_trap_raise_from(vmctx, KILN_TRAP_HOST, pc);
+}
+
+KILN_API void kiln_throw(kiln_vmctx *vmctx, const kiln_tag *tag, const uint64_t *values)
+{
+    (void)tag;
+    (void)values;
+    unsupported(vmctx, __builtin_return_address(0));
+}
+
+KILN_API void kiln_throw_ref(kiln_vmctx *vmctx, kiln_exn *exn)
+{
+    if (exn == NULL)
+        kiln_trap_raise_from(vmctx, KILN_TRAP_NULL_EXN_REF, __builtin_return_address(0));
+    unsupported(vmctx, __builtin_return_address(0));
+}
+
+/* No exception is ever raised here: the two below are never reached. */
+KILN_API kiln_exn *kiln_exn_get(void *header)
+{
+    return header;
+}
+
+KILN_API void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t as_ref)
+{
+    (void)vmctx;
+    (void)exn;
+    (void)as_ref;
+}
+
+void kiln_exn_release(kiln_instance *inst)
+{
+    inst->exns = NULL;
+    inst->exn_count = 0;
+}
+
+KILN_API int kiln_eh_personality(int version, int actions, uint64_t exception_class, void *header,
+                                 void *context)
+{
+    (void)version;
+    (void)actions;
+    (void)exception_class;
+    (void)header;
+    (void)context;
+    return 8; /* _URC_CONTINUE_UNWIND */
+}
+
+KILN_API const kiln_exn *kiln_last_exception(void)
+{
+    return NULL;
+}
+
+#endif
