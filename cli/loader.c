@@ -17,8 +17,9 @@
 bool loader_link(const char *linker, const char *const *objects, size_t count, const char *extra,
                  const char *so_path, char *err, size_t err_size)
 {
-    /* linker -shared --build-id=none -o SO objects... [extra] NULL */
-    const char **argv = calloc(count + 7, sizeof *argv);
+    /* linker -shared --build-id=none --eh-frame-hdr -o SO objects... [extra] NULL: the
+     * header indexes the unwind tables, which Wasm exceptions unwind with (abi.h) */
+    const char **argv = calloc(count + 8, sizeof *argv);
     if (argv == NULL) {
         kiln_msg(err, err_size, "out of memory");
         return false;
@@ -27,6 +28,7 @@ bool loader_link(const char *linker, const char *const *objects, size_t count, c
     argv[n++] = linker;
     argv[n++] = "-shared";
     argv[n++] = "--build-id=none";
+    argv[n++] = "--eh-frame-hdr";
     argv[n++] = "-o";
     argv[n++] = so_path;
     for (size_t i = 0; i < count; i++)

@@ -18,10 +18,12 @@
  *   relaxed-simd      the 0xFD instructions 0x100-0x113
  *   wide-arithmetic   i64.add128, i64.sub128, i64.mul_wide_s/u
  *   custom-page-sizes a memory of 1-byte pages (one declared with 64 KiB pages is ordinary)
+ *   exceptions        a tag (imported, defined, exported), an exnref type anywhere, try_table,
+ *                     throw, throw_ref
  * The features Kiln does not compile yet (gc, threads) are rejected by the decoder whatever
- * the options; disabling them is accepted and changes nothing. Exceptions are decoded and
- * validated but not compiled: kiln_check_features refuses their first use whatever the
- * options.
+ * the options; disabling them is accepted and changes nothing. The legacy exception
+ * instructions (try, catch, catch_all, delegate, rethrow) are decoded and validated but not
+ * compiled yet: kiln_check_features refuses the first one whatever the options.
  */
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +42,7 @@ static const struct {
     {KILN_FEATURE_WIDE_ARITHMETIC, KILN_FEAT_WIDE_ARITHMETIC},
     {KILN_FEATURE_CUSTOM_PAGE_SIZES, KILN_FEAT_CUSTOM_PAGE_SIZES},
     {KILN_FEATURE_GC, KILN_FEAT_NOT_COMPILED},
-    {KILN_FEATURE_EXCEPTIONS, KILN_FEAT_NOT_COMPILED},
+    {KILN_FEATURE_EXCEPTIONS, KILN_FEAT_EXCEPTIONS},
     {KILN_FEATURE_FUNCTION_REFERENCES, KILN_FEAT_FUNCTION_REFERENCES},
     {KILN_FEATURE_THREADS, KILN_FEAT_NOT_COMPILED},
 };
@@ -58,7 +60,7 @@ bool kiln_feature_bit(const char *name, uint32_t *bit)
 const char *kiln_feature_names(void)
 {
     return "tail-call, multi-memory, memory64, extended-const, relaxed-simd, wide-arithmetic, "
-           "custom-page-sizes, function-references (and gc, exceptions, threads, which Kiln "
+           "custom-page-sizes, function-references, exceptions (and gc, threads, which Kiln "
            "does not compile yet)";
 }
 
@@ -70,21 +72,15 @@ static const char *name_of(uint32_t bit)
     return "?";
 }
 
-/* Exceptions are decoded and validated but not compiled: their uses are refused whatever
- * the options, as "unsupported feature: exceptions (what)". An internal bit beside the
- * KILN_FEAT_* ones. */
-#define FEAT_EXCEPTIONS (1u << 30)
+#define FEAT_EXCEPTIONS KILN_FEAT_EXCEPTIONS
 
 /* Refuses the use of feature bit (one of them) at offset: "...: disabled by
- * --disable-NAME" for a compiled feature, plain "unsupported feature" for exceptions. */
+ * --disable-NAME". */
 static bool refuse_use(kiln_diag *d, uint32_t bit, size_t offset, uint32_t func, const char *what)
 {
-    const char *name = bit == FEAT_EXCEPTIONS ? KILN_FEATURE_EXCEPTIONS : name_of(bit);
-    if (bit == FEAT_EXCEPTIONS)
-        kiln_diag_set(d, KILN_ERR_UNSUPPORTED, offset, "unsupported feature: %s (%s)", name, what);
-    else
-        kiln_diag_set(d, KILN_ERR_UNSUPPORTED, offset,
-                      "unsupported feature: %s (%s): disabled by --disable-%s", name, what, name);
+    const char *name = name_of(bit);
+    kiln_diag_set(d, KILN_ERR_UNSUPPORTED, offset,
+                  "unsupported feature: %s (%s): disabled by --disable-%s", name, what, name);
     d->feature = name;
     d->func_index = func;
     return false;
@@ -247,15 +243,21 @@ bool kiln_check_features(const wasm_module *m, uint32_t disabled, const kiln_all
                          kiln_diag *d)
 {
     disabled &= ~(uint32_t)KILN_FEAT_NOT_COMPILED;
-    /* Exceptions, whatever the options: the decoder noted the first instruction in a body
-     * (m->exception_use), the rest is module-level and cheap. */
-    if (!check_module_uses(m, FEAT_EXCEPTIONS, d))
+    /* The legacy exception instructions, whatever the options (the decoder noted the first
+     * one): decoded and validated, not compiled yet. */
+    const struct wasm_use *legacy = &m->legacy_exception_use;
+    if (legacy->offset != KILN_NO_OFFSET) {
+        kiln_diag_set(d, KILN_ERR_UNSUPPORTED, legacy->offset,
+                      "unsupported feature: %s (%s: legacy exception handling)",
+                      KILN_FEATURE_EXCEPTIONS, legacy->what);
+        d->feature = KILN_FEATURE_EXCEPTIONS;
+        d->func_index = legacy->func;
         return false;
-    if (m->exception_use.offset != KILN_NO_OFFSET)
-        return refuse_use(d, FEAT_EXCEPTIONS, m->exception_use.offset, m->exception_use.func,
-                          m->exception_use.what);
+    }
     if (!disabled)
         return true;
+    if ((disabled & KILN_FEAT_EXCEPTIONS) && !check_module_uses(m, FEAT_EXCEPTIONS, d))
+        return false;
     if ((disabled & KILN_FEAT_MULTI_MEMORY) && m->memory_count > 1)
         return refuse_use(d, KILN_FEAT_MULTI_MEMORY, m->memories[1].offset, KILN_NO_FUNC,
                           "a second memory");

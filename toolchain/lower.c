@@ -78,6 +78,10 @@ static const struct {
     [RT_TABLE_COPY] = {"kiln_table_copy", "vpiiiii"},
     [RT_TABLE_INIT] = {"kiln_table_init", "vpiiiii"},
     [RT_ELEM_DROP] = {"kiln_elem_drop", "vpi"},
+    [RT_THROW] = {"kiln_throw", "vppp"},
+    [RT_THROW_REF] = {"kiln_throw_ref", "vpp"},
+    [RT_EXN_GET] = {"kiln_exn_get", "pp"},
+    [RT_EXN_CAUGHT] = {"kiln_exn_caught", "vppi"},
 };
 
 /*
@@ -99,6 +103,7 @@ LLVMTypeRef lower_valtype(const lower_unit *u, wasm_valtype t)
         return u->t_v128;
     case WASM_VT_FUNCREF:
     case WASM_VT_EXTERNREF:
+    case WASM_VT_EXNREF:
         return u->t_ptr;
     default:
         KILN_ASSERT(!"unknown value type");
@@ -181,9 +186,10 @@ LLVMValueRef lower_rt_decl(lower_unit *u, lower_rt id)
     LLVMTypeRef fty = LLVMFunctionType(sig_letter_type(u, sig[0]), params, n, false);
     LLVMValueRef fn = LLVMAddFunction(u->mod, rt_funcs[id].name, fty);
     unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
-    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                            LLVMCreateEnumAttribute(u->ctx, nounwind, 0));
-    if (id == RT_TRAP_RAISE) {
+    if (id != RT_THROW && id != RT_THROW_REF) /* the two that raise exceptions */
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(u->ctx, nounwind, 0));
+    if (id == RT_TRAP_RAISE || id == RT_THROW || id == RT_THROW_REF) {
         /* Never returns: trap blocks end in `unreachable`, and are cold. */
         static const char *const attrs[] = {"noreturn", "cold"};
         for (size_t i = 0; i < KILN_ARRAY_LEN(attrs); i++) {
@@ -683,6 +689,10 @@ bool lower_layout(const wasm_module *m, kiln_vmctx_layout *out, kiln_diag *d)
     off += (uint64_t)m->global_count * sizeof(kiln_ptr64);
     out->memories = (uint32_t)off;
     off += (uint64_t)m->memory_count * sizeof(kiln_ptr64);
+    out->tags = (uint32_t)off;
+    off += (uint64_t)m->tag_count * sizeof(kiln_ptr64);
+    out->tag_records = (uint32_t)off;
+    off += (uint64_t)(m->tag_count - m->tag_import_count) * sizeof(kiln_tag);
     out->sig_ids = (uint32_t)off;
     off += (uint64_t)m->type_count * sizeof(uint32_t);
     out->elem_dropped = (uint32_t)off;

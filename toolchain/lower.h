@@ -69,6 +69,10 @@ typedef enum lower_rt {
     RT_TABLE_COPY,
     RT_TABLE_INIT,
     RT_ELEM_DROP,
+    RT_THROW,
+    RT_THROW_REF,
+    RT_EXN_GET,
+    RT_EXN_CAUGHT,
     RT_COUNT
 } lower_rt;
 
@@ -128,6 +132,7 @@ typedef struct lower_unit {
     bool address_facts;      /* guard-page mode folds and nuw adds (lower_memory.c) */
     kiln_interrupt_mode interrupts; /* SIGNAL, FULL or NONE (resolved from AUTO) */
     bool bare_metal;                /* an OS-less triple (*-none-*): no unwind tables */
+    bool exceptions;   /* the module uses exceptions: wasm functions may unwind (not nounwind) */
     unsigned wasm_cc;  /* LLVM calling convention of Wasm functions (lower_abi.c): tailcc, or
                         * ccc where LLVM 19 has no tailcc (riscv64) */
     unsigned arg_regs; /* where Wasm calls put arguments (lower_abi.c ARGS_*) */
@@ -166,15 +171,20 @@ typedef enum lower_frame_kind {
 typedef struct lower_frame {
     uint8_t kind; /* lower_frame_kind */
     uint32_t param_count, result_count;
-    uint32_t height;           /* value stack height below the frame's parameters */
-    LLVMBasicBlockRef end_bb;  /* continuation after `end` (not for loops) */
-    LLVMValueRef *end_phis;    /* result_count phis at the top of end_bb */
-    uint32_t end_preds;        /* edges into end_bb so far */
-    LLVMBasicBlockRef loop_bb; /* loops: the header, target of branches to the label */
-    LLVMValueRef *loop_phis;   /* loops: param_count phis at the top of loop_bb */
-    LLVMBasicBlockRef else_bb; /* if: the else arm, until `else` is reached */
-    LLVMValueRef *if_params;   /* if: the parameters, pushed again for the else arm */
-    bool kept;                 /* loops: llvm.sideeffect placed in the header (lower_load) */
+    uint32_t height;            /* value stack height below the frame's parameters */
+    LLVMBasicBlockRef end_bb;   /* continuation after `end` (not for loops) */
+    LLVMValueRef *end_phis;     /* result_count phis at the top of end_bb */
+    uint32_t end_preds;         /* edges into end_bb so far */
+    LLVMBasicBlockRef loop_bb;  /* loops: the header, target of branches to the label */
+    LLVMValueRef *loop_phis;    /* loops: param_count phis at the top of loop_bb */
+    LLVMBasicBlockRef else_bb;  /* if: the else arm, until `else` is reached */
+    LLVMValueRef *if_params;    /* if: the parameters, pushed again for the else arm */
+    const wasm_catch *catches;  /* try_table: its catch clauses (labels count from the frame */
+    uint32_t catch_count;       /* below), and its landing pad, made for the first call in */
+    LLVMBasicBlockRef lpad;     /* it that may throw; NULL while there is none */
+    LLVMBasicBlockRef dispatch; /* try_table: the tag tests, entered with the landingpad's */
+    LLVMValueRef dispatch_lp;   /* value (a phi: its own pad's, or an inner try_table's) */
+    bool kept;                  /* loops: llvm.sideeffect placed in the header (lower_load) */
 } lower_frame;
 
 /* An i32 value as address facts know it: a local's value between two writes (local is its
@@ -328,6 +338,8 @@ bool lower_is_multi3(const lower_unit *u, const wasm_func *f);
 void lower_multi3_call(lower_ctx *c);
 bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_call_ref(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_try_table(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_throw(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_br_on_null(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_drop(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_select(lower_ctx *c, const wasm_instr *ins, int arg);
@@ -351,10 +363,20 @@ void lower_ret(lower_unit *u, LLVMBuilderRef b, LLVMValueRef fn, uint32_t type_i
                LLVMValueRef *vals);
 /* At b in caller (of type caller_type): calls callee (of type type_index, Wasm arguments
  * args) with vmctx. An ordinary call stores the results in results[]; a tail call returns
- * them from caller (the two types' results are equal) and ends the block. */
+ * them from caller (the two types' results are equal) and ends the block. With unwind (an
+ * ordinary call inside a try_table), the call is an invoke whose exceptions land there, and
+ * b continues in a new block. */
 bool lower_call_wasm(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, uint32_t type_index,
                      uint32_t caller_type, LLVMValueRef callee, LLVMValueRef vmctx,
-                     LLVMValueRef *args, bool tail, LLVMValueRef *results);
+                     LLVMValueRef *args, bool tail, LLVMBasicBlockRef unwind,
+                     LLVMValueRef *results);
+/* Calls fn (of type fty) at c's position: an invoke when the position is inside a try_table
+ * (lower_control.c), so that an exception lands in its handlers. */
+LLVMValueRef lower_call_may_throw(lower_ctx *c, LLVMTypeRef fty, LLVMValueRef fn,
+                                  LLVMValueRef *args, unsigned n);
+/* The landing pad for calls at c's position: the innermost enclosing try_table's (made on
+ * first use), or NULL outside try_table. */
+LLVMBasicBlockRef lower_unwind_dest(lower_ctx *c);
 
 /* ---- lower_numeric.c ---- */
 bool lower_const(lower_ctx *c, const wasm_instr *ins, int arg);

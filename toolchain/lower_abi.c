@@ -265,7 +265,7 @@ static LLVMValueRef entry_alloca(lower_unit *u, LLVMValueRef fn, LLVMTypeRef t)
 
 bool lower_call_wasm(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, uint32_t type_index,
                      uint32_t caller_type, LLVMValueRef callee, LLVMValueRef vmctx,
-                     LLVMValueRef *args, bool tail, LLVMValueRef *results)
+                     LLVMValueRef *args, bool tail, LLVMBasicBlockRef unwind, LLVMValueRef *results)
 {
     const wasm_functype *ft = &u->m->types[type_index];
     const lower_sig *s = &u->sigs[type_index];
@@ -289,7 +289,14 @@ bool lower_call_wasm(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, uint3
             out[n++] = args[i];
         }
     }
-    LLVMValueRef call = LLVMBuildCall2(b, s->fn, callee, out, n, "");
+    LLVMValueRef call;
+    if (unwind && !tail) {
+        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(u->ctx, caller, "invoke.cont");
+        call = LLVMBuildInvoke2(b, s->fn, callee, out, n, next, unwind, "");
+        LLVMPositionBuilderAtEnd(b, next);
+    } else {
+        call = LLVMBuildCall2(b, s->fn, callee, out, n, "");
+    }
     LLVMSetInstructionCallConv(call, u->wasm_cc);
     if (tail) {
         /* The callee's results are the caller's: return them as they come. */
@@ -303,7 +310,8 @@ bool lower_call_wasm(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, uint3
     }
     /* Every other Wasm call uses stack: runaway recursion must exhaust it and trap, never
      * become a loop through tail-recursion elimination. */
-    LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+    if (!unwind)
+        LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
     if (ft->result_count == 1) {
         results[0] = call;
     } else if (buf) {

@@ -86,19 +86,29 @@ static LLVMBasicBlockRef label_block(const lower_frame *f)
     return f->kind == FRAME_LOOP ? f->loop_bb : f->end_bb;
 }
 
-/* Adds the values a branch from the current block to f's label carries (the top of the
- * stack) to the label's phis. Call once per CFG edge. */
-static void label_incoming(lower_ctx *c, lower_frame *f)
+/* The number of values a branch to f's label carries. */
+static uint32_t label_arity(const lower_frame *f)
+{
+    return f->kind == FRAME_LOOP ? f->param_count : f->result_count;
+}
+
+/* Adds vals (label_arity of them), carried by a branch from the current block to f's label,
+ * to the label's phis. Call once per CFG edge. */
+static void label_incoming_vals(lower_ctx *c, lower_frame *f, LLVMValueRef *vals)
 {
     LLVMBasicBlockRef from = LLVMGetInsertBlock(c->b);
     bool loop = f->kind == FRAME_LOOP;
-    uint32_t n = loop ? f->param_count : f->result_count;
     LLVMValueRef *phis = loop ? f->loop_phis : f->end_phis;
-    LLVMValueRef *vals = lower_top(c, n);
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < label_arity(f); i++)
         LLVMAddIncoming(phis[i], &vals[i], &from, 1);
     if (!loop)
         f->end_preds++;
+}
+
+/* The same for the values on top of the stack. */
+static void label_incoming(lower_ctx *c, lower_frame *f)
+{
+    label_incoming_vals(c, f, lower_top(c, label_arity(f)));
 }
 
 static void branch_to(lower_ctx *c, lower_frame *f)
@@ -345,7 +355,8 @@ bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
     c->sp -= n;
     /* The results land where the arguments were: the driver made room for them. */
     if (!lower_call_wasm(u, c->b, c->fn, type_index, u->m->funcs[c->func_index].type_index, callee,
-                         callee_vmctx, args, tail, c->stack + c->sp))
+                         callee_vmctx, args, tail, tail ? NULL : lower_unwind_dest(c),
+                         c->stack + c->sp))
         return false;
     if (tail) {
         c->unreachable = true;
@@ -432,6 +443,211 @@ bool lower_call_ref(lower_ctx *c, const wasm_instr *ins, int arg)
         lower_load(c, u->t_ptr, lower_gep(c, ref, lower_i64(u, offsetof(kiln_funcref, vmctx))),
                    ALIAS_VMCTX, false);
     return lower_emit_call(c, ins->u.index, code, vm, arg != 0);
+}
+
+/*
+ * Exceptions (abi.h): a try_table with catch clauses turns the calls inside it into invokes
+ * whose landing pad compares the exception's tag with each clause's in order and branches to
+ * the clause's label with the exception's values (and, for catch_ref and catch_all_ref, the
+ * exception itself); no match resumes unwinding. Nothing costs anything until a throw.
+ */
+
+bool lower_try_table(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    if (!lower_block(c, ins, arg))
+        return false;
+    lower_frame *f = label_frame(c, 0);
+    f->catches = ins->u.block.catches;
+    f->catch_count = ins->u.block.catch_count;
+    return true;
+}
+
+/* A pointer into vmctx's tag array: tag x's record (as the landing pad and throw compare). */
+static LLVMValueRef tag_record(lower_ctx *c, uint32_t x)
+{
+    lower_unit *u = c->u;
+    return lower_load(c, u->t_ptr,
+                      lower_vmctx_ptr(c, u->layout.tags + (uint64_t)x * sizeof(kiln_ptr64)),
+                      ALIAS_VMCTX, true);
+}
+
+static LLVMValueRef personality(lower_unit *u)
+{
+    const char *name = "kiln_eh_personality";
+    LLVMValueRef fn = LLVMGetNamedFunction(u->mod, name);
+    if (fn)
+        return fn;
+    LLVMTypeRef params[] = {u->t_i32, u->t_i32, u->t_i64, u->t_ptr, u->t_ptr};
+    return LLVMAddFunction(u->mod, name, LLVMFunctionType(u->t_i32, params, 5, false));
+}
+
+/* The innermost try_table frame with catch clauses below index fi (which encloses it), or
+ * UINT32_MAX. */
+static uint32_t enclosing_try(const lower_ctx *c, uint32_t fi)
+{
+    for (uint32_t i = fi; i-- > 0;)
+        if (c->frames[i].catch_count > 0)
+            return i;
+    return UINT32_MAX;
+}
+
+static bool build_dispatch(lower_ctx *c, uint32_t fi);
+
+/* Adds an edge carrying lp from the current block to frame fi's tag tests (made on first
+ * use) and branches there. */
+static bool to_dispatch(lower_ctx *c, uint32_t fi, LLVMValueRef lp)
+{
+    lower_frame *f = &c->frames[fi];
+    if (!f->dispatch && !build_dispatch(c, fi))
+        return false;
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(c->b);
+    LLVMAddIncoming(f->dispatch_lp, &lp, &from, 1);
+    LLVMBuildBr(c->b, f->dispatch);
+    return true;
+}
+
+/* The tag tests of try_table frame fi: each clause in order, then, when none matches, the
+ * enclosing try_table's tests in the same function, or (outermost) resume. */
+static bool build_dispatch(lower_ctx *c, uint32_t fi)
+{
+    lower_unit *u = c->u;
+    const wasm_module *m = u->m;
+    lower_frame *f = &c->frames[fi];
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(c->b);
+    f->dispatch = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "catch.dispatch");
+    LLVMPositionBuilderAtEnd(c->b, f->dispatch);
+    LLVMTypeRef fields[] = {u->t_ptr, u->t_i32};
+    LLVMValueRef lp = f->dispatch_lp =
+        LLVMBuildPhi(c->b, LLVMStructTypeInContext(u->ctx, fields, 2, false), "lp");
+    LLVMValueRef header = LLVMBuildExtractValue(c->b, lp, 0, "");
+    LLVMValueRef exn = lower_rt_call(c, RT_EXN_GET, &header, 1);
+    LLVMValueRef tag = LLVMBuildLoad2(c->b, u->t_ptr, exn, "tag");
+    bool all = false;
+    for (uint32_t k = 0; k < f->catch_count && !all; k++) {
+        const wasm_catch *cl = &f->catches[k];
+        lower_frame *target = &c->frames[fi - 1 - cl->label]; /* labels from outside */
+        LLVMBasicBlockRef take = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "catch");
+        LLVMBasicBlockRef next = NULL;
+        all = cl->kind == WASM_CATCH_ALL || cl->kind == WASM_CATCH_ALL_REF;
+        if (all) {
+            LLVMBuildBr(c->b, take);
+        } else {
+            next = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "catch.next");
+            LLVMValueRef want = tag_record(c, cl->tag);
+            LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, tag, want, ""), take, next);
+        }
+        LLVMPositionBuilderAtEnd(c->b, take);
+        bool ref = cl->kind == WASM_CATCH_REF || cl->kind == WASM_CATCH_ALL_REF;
+        const wasm_functype *ft = all ? NULL : &m->types[m->tags[cl->tag].type_index];
+        uint32_t n = (ft ? ft->param_count : 0) + ref;
+        LLVMValueRef *vals = n ? ARENA_ARRAY(&u->scratch, LLVMValueRef, n) : NULL;
+        if (n && !vals)
+            return out_of_memory(c);
+        for (uint32_t i = 0; ft && i < ft->param_count; i++)
+            vals[i] = LLVMBuildLoad2(c->b, lower_valtype(u, ft->params[i]),
+                                     lower_gep(c, exn, lower_i64(u, KILN_EXN_VALUES + 16 * i)), "");
+        if (ref)
+            vals[n - 1] = exn;
+        LLVMValueRef args[] = {c->vmctx, exn, lower_i32(u, ref)};
+        lower_rt_call(c, RT_EXN_CAUGHT, args, 3);
+        label_incoming_vals(c, target, vals);
+        LLVMBuildBr(c->b, label_block(target));
+        if (next) /* the next clause starts where this one's tag did not match */
+            LLVMPositionBuilderAtEnd(c->b, next);
+    }
+    if (!all) {
+        uint32_t outer = enclosing_try(c, fi);
+        if (outer == UINT32_MAX)
+            LLVMBuildResume(c->b, lp);
+        else if (!to_dispatch(c, outer, lp))
+            return false;
+    }
+    LLVMPositionBuilderAtEnd(c->b, saved);
+    return true;
+}
+
+/* The landing pad of try_table frame fi: it takes every Kiln exception and goes to the
+ * frame's tag tests. */
+static bool build_lpad(lower_ctx *c, uint32_t fi)
+{
+    lower_unit *u = c->u;
+    lower_frame *f = &c->frames[fi];
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(c->b);
+    f->lpad = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "lpad");
+    LLVMPositionBuilderAtEnd(c->b, f->lpad);
+    LLVMTypeRef fields[] = {u->t_ptr, u->t_i32};
+    LLVMValueRef lp = LLVMBuildLandingPad(c->b, LLVMStructTypeInContext(u->ctx, fields, 2, false),
+                                          personality(u), 1, "");
+    LLVMAddClause(lp, LLVMConstNull(u->t_ptr)); /* catches everything: the tags are tested */
+    /* ... and is a cleanup too: else LLVM takes the resume after the tests for unreachable (a
+     * catching landing pad cannot resume, for C++) and deletes it with the tests */
+    LLVMSetCleanup(lp, 1);
+    bool ok = to_dispatch(c, fi, lp);
+    LLVMPositionBuilderAtEnd(c->b, saved);
+    return ok;
+}
+
+LLVMBasicBlockRef lower_unwind_dest(lower_ctx *c)
+{
+    for (uint32_t i = c->depth; i-- > 0;) {
+        lower_frame *f = &c->frames[i];
+        if (f->catch_count == 0) /* not a try_table, or one that catches nothing */
+            continue;
+        if (!f->lpad && !build_lpad(c, i))
+            return NULL;
+        return f->lpad;
+    }
+    return NULL;
+}
+
+LLVMValueRef lower_call_may_throw(lower_ctx *c, LLVMTypeRef fty, LLVMValueRef fn,
+                                  LLVMValueRef *args, unsigned n)
+{
+    LLVMBasicBlockRef unwind = lower_unwind_dest(c);
+    if (!unwind)
+        return LLVMBuildCall2(c->b, fty, fn, args, n, "");
+    LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(c->u->ctx, c->fn, "invoke.cont");
+    LLVMValueRef call = LLVMBuildInvoke2(c->b, fty, fn, args, n, next, unwind, "");
+    LLVMPositionBuilderAtEnd(c->b, next);
+    return call;
+}
+
+/* throw x: the tag's parameters go to the runtime in 16-byte slots; throw_ref: the exnref. */
+bool lower_throw(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    lower_unit *u = c->u;
+    const wasm_module *m = u->m;
+    LLVMValueRef fn;
+    if (ins->op == WASM_OP_THROW_REF) {
+        LLVMValueRef exn = lower_pop(c);
+        fn = lower_rt_decl(u, RT_THROW_REF);
+        LLVMValueRef args[] = {c->vmctx, exn};
+        lower_call_may_throw(c, LLVMGlobalGetValueType(fn), fn, args, 2);
+    } else {
+        const wasm_functype *ft = &m->types[m->tags[ins->u.index].type_index];
+        uint32_t n = ft->param_count;
+        LLVMValueRef buf = LLVMConstNull(u->t_ptr);
+        if (n) {
+            LLVMBuilderRef eb = LLVMCreateBuilderInContext(u->ctx);
+            LLVMPositionBuilderBefore(eb, LLVMGetFirstInstruction(c->entry_bb));
+            buf = LLVMBuildArrayAlloca(eb, u->t_i64, lower_i32(u, 2 * n), "throw.values");
+            LLVMSetAlignment(buf, 16);
+            LLVMDisposeBuilder(eb);
+            LLVMValueRef *vals = lower_top(c, n);
+            for (uint32_t i = 0; i < n; i++) {
+                LLVMValueRef st = LLVMBuildStore(c->b, vals[i],
+                                                 lower_gep(c, buf, lower_i64(u, 16 * (uint64_t)i)));
+                LLVMSetAlignment(st, 8);
+            }
+            c->sp -= n;
+        }
+        fn = lower_rt_decl(u, RT_THROW);
+        LLVMValueRef args[] = {c->vmctx, tag_record(c, ins->u.index), buf};
+        lower_call_may_throw(c, LLVMGlobalGetValueType(fn), fn, args, 3);
+    }
+    LLVMBuildUnreachable(c->b);
+    c->unreachable = true;
+    return true;
 }
 
 bool lower_drop(lower_ctx *c, const wasm_instr *ins, int arg)

@@ -59,7 +59,8 @@ void lower_function_attrs(lower_unit *u, LLVMValueRef fn)
     LLVMSetUnnamedAddress(fn, LLVMLocalUnnamedAddr);
     if (u->is_elf)
         LLVMSetSection(fn, "kiln_text"); /* the fault handler's code range (abi.h) */
-    add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+    if (!u->exceptions)                  /* else a Wasm exception may unwind through any function */
+        add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
     /* Unwind tables for debuggers and profilers; not on bare metal, where ARM's would pull
      * in libgcc's unwinder (__aeabi_unwind_cpp_pr0) that firmware does not link. */
     if (!u->bare_metal)
@@ -78,6 +79,20 @@ bool lower_declare_functions(lower_unit *u)
     const wasm_module *m = u->m;
     u->is_elf = lower_triple_is_elf(LLVMGetTarget(u->mod));
     u->bare_metal = strstr(LLVMGetTarget(u->mod), "-none") != NULL; /* thumbv7m-none-eabi */
+    u->exceptions = m->tag_count > 0 || m->exception_use.offset != KILN_NO_OFFSET;
+    if (u->exceptions) {
+        /* Generated code unwinds with the C library's DWARF unwinder (abi.h): 32-bit ARM
+         * unwinds with its own tables (EHABI), bare metal has no unwinder. */
+        const char *t = LLVMGetTarget(u->mod);
+        bool arm32 = strncmp(t, "arm", 3) == 0 || strncmp(t, "thumb", 5) == 0;
+        if (arm32 || u->bare_metal) {
+            kiln_diag_set(u->diag, KILN_ERR_UNSUPPORTED,
+                          m->tag_count ? m->tags[0].offset : m->exception_use.offset,
+                          "unsupported feature: exceptions (not on target %s)", t);
+            u->diag->feature = KILN_FEATURE_EXCEPTIONS;
+            return false;
+        }
+    }
     u->entries = ARENA_ARRAY(&u->arena, LLVMValueRef, m->type_count ? m->type_count : 1);
     u->funcs = ARENA_ARRAY(&u->arena, LLVMValueRef, m->func_count ? m->func_count : 1);
     if (!u->entries || !u->funcs)
@@ -118,7 +133,8 @@ LLVMValueRef lower_func(lower_unit *u, uint32_t f)
     lower_set_wasm_cc(u, fn);
     LLVMSetLinkage(fn, LLVMExternalLinkage);
     LLVMSetVisibility(fn, LLVMHiddenVisibility);
-    add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+    if (!u->exceptions)
+        add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
     add_fn_attr(u, fn, 1, "nonnull", 0);
     add_fn_attr(u, fn, 1, "noundef", 0);
     u->funcs[f] = fn;
@@ -207,7 +223,7 @@ static LLVMValueRef emit_entry(lower_unit *u, uint32_t type_index)
     for (uint32_t i = 0; i < ft->param_count; i++)
         vals[i] = load_slot(u, lower_valtype(u, ft->params[i]), array, i);
     if (!lower_call_wasm(u, u->b, fn, type_index, type_index, LLVMGetParam(fn, 1),
-                         LLVMGetParam(fn, 0), vals, false, vals))
+                         LLVMGetParam(fn, 0), vals, false, NULL, vals))
         return NULL;
     for (uint32_t i = 0; i < ft->result_count; i++)
         store_slot(u, vals[i], array, i);
@@ -585,20 +601,26 @@ static bool emit_types(lower_unit *u, LLVMValueRef *out)
     return true;
 }
 
+/* A wasm extern kind as the descriptor spells it (kiln/abi.h: tags are KILN_KIND_TAG). */
+static uint8_t desc_kind(uint8_t kind)
+{
+    return kind == WASM_EXTERN_TAG ? KILN_KIND_TAG : kind;
+}
+
 static bool emit_imports(lower_unit *u, LLVMValueRef *out)
 {
     const wasm_module *m = u->m;
     desc_array a;
     if (!array_begin(u, &a, m->import_count))
         return false;
-    uint32_t next[4] = {0, 0, 0, 0}; /* next index in each index space */
+    uint32_t next[5] = {0, 0, 0, 0, 0}; /* next index in each index space */
     for (uint32_t i = 0; i < m->import_count; i++) {
         const wasm_import *im = &m->imports[i];
         desc d;
         d_init_builder(&d, u);
         d_str(&d, offsetof(kiln_import_desc, module), im->module.ptr, im->module.len);
         d_str(&d, offsetof(kiln_import_desc, name), im->name.ptr, im->name.len);
-        d_int(&d, offsetof(kiln_import_desc, kind), 1, im->kind);
+        d_int(&d, offsetof(kiln_import_desc, kind), 1, desc_kind(im->kind));
         wasm_valtype type = 0;
         uint8_t mut = 0;
         uint32_t type_index = 0;
@@ -614,6 +636,9 @@ static bool emit_imports(lower_unit *u, LLVMValueRef *out)
         case WASM_EXTERN_MEMORY:
             limits = &im->u.memory.limits;
             break;
+        case WASM_EXTERN_TAG:
+            type_index = im->u.type_index;
+            break;
         default:
             type = im->u.global.type;
             mut = im->u.global.mut;
@@ -621,7 +646,7 @@ static bool emit_imports(lower_unit *u, LLVMValueRef *out)
         }
         d_int(&d, offsetof(kiln_import_desc, type), 1, type_byte(type));
         d_int(&d, offsetof(kiln_import_desc, mut), 1, mut);
-        d_int(&d, offsetof(kiln_import_desc, index), 4, next[im->kind & 3]++);
+        d_int(&d, offsetof(kiln_import_desc, index), 4, next[im->kind]++);
         d_int(&d, offsetof(kiln_import_desc, type_index), 4, type_index);
         d_int(&d, offsetof(kiln_import_desc, ref), 4, ref_word(type));
         if (limits)
@@ -729,6 +754,23 @@ static bool emit_globals(lower_unit *u, LLVMValueRef *out)
     return true;
 }
 
+static bool emit_tags(lower_unit *u, LLVMValueRef *out)
+{
+    const wasm_module *m = u->m;
+    desc_array a;
+    if (!array_begin(u, &a, m->tag_count))
+        return false;
+    for (uint32_t i = 0; i < m->tag_count; i++) {
+        desc d;
+        d_init_builder(&d, u);
+        d_int(&d, offsetof(kiln_tag_desc, type_index), 4, m->tags[i].type_index);
+        d_int(&d, offsetof(kiln_tag_desc, imported), 1, m->tags[i].imported);
+        a.elems[i] = d_end(&d, sizeof(kiln_tag_desc));
+    }
+    *out = array_end(u, &a, "tags");
+    return true;
+}
+
 static bool emit_exports(lower_unit *u, LLVMValueRef *out)
 {
     const wasm_module *m = u->m;
@@ -740,7 +782,7 @@ static bool emit_exports(lower_unit *u, LLVMValueRef *out)
         desc d;
         d_init_builder(&d, u);
         d_str(&d, offsetof(kiln_export_desc, name), e->name.ptr, e->name.len);
-        d_int(&d, offsetof(kiln_export_desc, kind), 1, e->kind);
+        d_int(&d, offsetof(kiln_export_desc, kind), 1, desc_kind(e->kind));
         d_int(&d, offsetof(kiln_export_desc, index), 4, e->index);
         a.elems[i] = d_end(&d, sizeof(kiln_export_desc));
     }
@@ -838,10 +880,11 @@ bool lower_module_data(lower_unit *u)
             return false;
 
     LLVMValueRef types = NULL, imports = NULL, funcs = NULL, tables = NULL, memories = NULL,
-                 globals = NULL, exports = NULL, elems = NULL, datas = NULL;
+                 globals = NULL, exports = NULL, elems = NULL, datas = NULL, tags = NULL;
     if (!emit_types(u, &types) || !emit_imports(u, &imports) || !emit_funcs(u, &funcs) ||
         !emit_tables(u, &tables) || !emit_memories(u, &memories) || !emit_globals(u, &globals) ||
-        !emit_exports(u, &exports) || !emit_elems(u, &elems) || !emit_datas(u, &datas))
+        !emit_exports(u, &exports) || !emit_elems(u, &elems) || !emit_datas(u, &datas) ||
+        !emit_tags(u, &tags))
         return false;
 
     desc d;
@@ -867,6 +910,8 @@ bool lower_module_data(lower_unit *u)
         {offsetof(kiln_module_desc, layout.elem_dropped), l->elem_dropped},
         {offsetof(kiln_module_desc, layout.data_dropped), l->data_dropped},
         {offsetof(kiln_module_desc, layout.memories), l->memories},
+        {offsetof(kiln_module_desc, layout.tags), l->tags},
+        {offsetof(kiln_module_desc, layout.tag_records), l->tag_records},
         {offsetof(kiln_module_desc, type_count), m->type_count},
         {offsetof(kiln_module_desc, import_count), m->import_count},
         {offsetof(kiln_module_desc, func_count), m->func_count},
@@ -878,6 +923,7 @@ bool lower_module_data(lower_unit *u)
         {offsetof(kiln_module_desc, elem_count), m->elem_count},
         {offsetof(kiln_module_desc, data_count), m->data_seg_count},
         {offsetof(kiln_module_desc, start), m->has_start ? m->start : UINT32_MAX},
+        {offsetof(kiln_module_desc, tag_count), m->tag_count},
     };
     for (size_t i = 0; i < KILN_ARRAY_LEN(words); i++)
         d_int(&d, words[i].at, 4, words[i].v);
@@ -895,6 +941,7 @@ bool lower_module_data(lower_unit *u)
         d_ptr(&d, offsetof(kiln_module_desc, code_begin), section_bound(u, "__start_kiln_text"));
         d_ptr(&d, offsetof(kiln_module_desc, code_end), section_bound(u, "__stop_kiln_text"));
     }
+    d_ptr(&d, offsetof(kiln_module_desc, tags), tags);
     LLVMValueRef init = d_end(&d, sizeof(kiln_module_desc));
 
     LLVMValueRef g = LLVMAddGlobal(u->mod, LLVMTypeOf(init), lower_symbol(u, "module"));

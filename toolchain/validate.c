@@ -890,7 +890,8 @@ static bool fail_requires(validator *v, const char *who, const wasm_valtype *typ
     const ctrl_frame *f = &v->ctrls[v->ctrl_count - 1];
     char want[64], has[64];
     put_types(want, sizeof want, types, n, false);
-    put_types(has, sizeof has, v->vals + f->height, v->val_count - f->height, f->unreachable);
+    uint32_t avail = v->val_count - f->height;
+    put_types(has, sizeof has, avail ? v->vals + f->height : NULL, avail, f->unreachable);
     return fail_instr(v, "type mismatch: %s requires %s but stack has %s (%s)", who, want, has,
                       op_name(v));
 }

@@ -129,6 +129,7 @@ typedef struct wast_host wast_host;
 typedef struct wast_result {
     const char *trap; /* WAST_TRAP: the trap's message in the spec's wording (static) */
     bool exhausted;   /* WAST_TRAP: it is call stack exhaustion */
+    bool exception;   /* WAST_TRAP: an uncaught Wasm exception (assert_exception) */
     size_t count;
     wast_value values[WAST_MAX_RESULTS];
 } wast_result;

@@ -460,6 +460,7 @@ wast_status wast_host_invoke(wast_host *h, kiln_instance *instance, const char *
     if (trap != KILN_TRAP_NONE) {
         out->trap = kiln_trap_message(trap);
         out->exhausted = trap == KILN_TRAP_STACK_EXHAUSTED;
+        out->exception = trap == KILN_TRAP_EXCEPTION;
         if (trap == KILN_TRAP_HOST && kiln_last_error()[0] != '\0')
             kiln_msg(msg, msg_size, "%s", kiln_last_error());
         free(kargs);

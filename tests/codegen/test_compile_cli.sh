@@ -79,6 +79,17 @@ printf '(module (func (local (ref extern))))' >flocal.wat
 expect 1 "^flocal.wat:0x15: error: unsupported feature: function-references ((ref extern) local): disabled by --disable-function-references (in function 0)$" \
     "$KILN" flocal.wat -o flocal.o --disable-function-references
 expect 0 "" "$KILN" fref.wat -o fref.o --disable-tail-call
+# Exceptions: --disable-exceptions refuses a tag; the legacy instructions are refused as not
+# compiled; 32-bit ARM and bare metal have no DWARF unwinder for them.
+printf '(module (tag $e) (func (throw $e)))' >tag.wat
+printf '(module (func (try (do) (catch_all))))' >legacy.wat
+expect 1 "^tag.wat:1:10: error: unsupported feature: exceptions (tag section): disabled by --disable-exceptions$" \
+    "$KILN" tag.wat -o tag.o --disable-exceptions
+expect 0 "" "$KILN" tag.wat -o tag.o
+expect 1 "^legacy.wat:1:16: error: unsupported feature: exceptions (try: legacy exception handling) (in function 0)$" \
+    "$KILN" legacy.wat -o legacy.o
+expect 1 "^tag.wat:0x15: error: unsupported feature: exceptions (not on target armv7-unknown-linux-gnueabihf)$" \
+    "$KILN" tag.wat -o tag.o --target armv7-linux-gnueabihf
 expect 0 "" "$KILN" tail.wasm -o tail.o --disable-memory64 --disable-relaxed-simd --disable-gc
 expect 0 "" "$KILN" mems.wasm -o mems.o --disable-tail-call --disable-extended-const
 expect 2 "unknown feature in '--disable-bogus'" "$KILN" tail.wasm --disable-bogus
@@ -102,12 +113,12 @@ grep -q "static inline kiln_trap my_mod_get__x(kiln_instance \*inst, int32_t \*r
 # by default (KILN_MODULE_INTERRUPT_CHECKS, 2) and off with --no-interrupt-checks.
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - --bounds-checks
 stdout_has "trap.memory_oob" || fail "--bounds-checks: no trap.memory_oob block"
-stdout_has "@mod_module = .*{ i32 5, i32 3," || fail "--bounds-checks: descriptor flags not 3"
+stdout_has "@mod_module = .*{ i32 6, i32 3," || fail "--bounds-checks: descriptor flags not 3"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o -
 stdout_has "trap.memory_oob" && fail "guard pages: unexpected trap.memory_oob block"
-stdout_has "@mod_module = .*{ i32 5, i32 2," || fail "guard pages: descriptor flags not 2"
+stdout_has "@mod_module = .*{ i32 6, i32 2," || fail "guard pages: descriptor flags not 2"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - --no-interrupt-checks
-stdout_has "@mod_module = .*{ i32 5, i32 0," || fail "--no-interrupt-checks: descriptor flags not 0"
+stdout_has "@mod_module = .*{ i32 6, i32 0," || fail "--no-interrupt-checks: descriptor flags not 0"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - -O0 --target armv7-linux-gnueabihf
 stdout_has "llvm.uadd.with.overflow.i32" || fail "armv7: no overflow-checked bounds check"
 expect 0 "" "$KILN" mod.wasm --target thumbv7m-none-eabi --bounds-checks -o mod-thumbv7m.o

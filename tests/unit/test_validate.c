@@ -26,7 +26,7 @@
 typedef struct wmod {
     uint8_t *b;
     size_t n, cap;
-    size_t sec_at[13]; /* offset of each section's content, by id */
+    size_t sec_at[14]; /* offset of each section's content, by id */
     size_t body_at[4]; /* offset of each code body's first byte (its locals vector) */
 } wmod;
 
@@ -1336,6 +1336,115 @@ static void test_validate_feature_module(void **state)
     expect_valid(&w);
 }
 
+/*
+ * Wasm 3.0: typed function references and exceptions
+ */
+
+static void test_validate_typed_refs(void **state)
+{
+    (void)state;
+    wmod w;
+    /* type 0 (i32) -> i32, type 1 () -> ()  function 0 of type 1 */
+    static const uint8_t types[] = {0x02, 0x60, 0x01, I32, 0x01, I32, 0x60, 0x00, 0x00};
+    /* call_ref 0 on a (ref null 1): the reference has the wrong type */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    CODE1(&w, 0x00, I32_CONST, 0x00, 0xd0, 0x01, 0x14, 0x00, DROP, END);
+    expect_invalid(&w, AT(&w, 0, 5), 0,
+                   "type mismatch: call_ref expects (ref null 0) but got (ref null 1)");
+    /* ... on a (ref null 0): valid (the null traps at run time) */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    CODE1(&w, 0x00, I32_CONST, 0x00, 0xd0, 0x00, 0x14, 0x00, DROP, END);
+    expect_valid(&w);
+    /* a non-nullable local read before it is set */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    CODE1(&w, 0x01, 0x01, 0x64, 0x00, 0x20, 0x00, DROP, END);
+    expect_invalid(&w, AT(&w, 0, 4), 0, "uninitialized local 0");
+    /* br_on_non_null to a label without a reference result */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    CODE1(&w, 0x00, 0xd0, 0x70, 0xd6, 0x00, END);
+    expect_invalid(&w, AT(&w, 0, 3), 0, "type mismatch: br_on_non_null to label 0");
+    /* a type naming a later type outside its group */
+    begin(&w);
+    SECTION(&w, 1, 0x02, 0x60, 0x01, 0x63, 0x01, 0x00, 0x60, 0x00, 0x00);
+    expect_invalid_module(&w, w.sec_at[1] + 1, "unknown type 1");
+}
+
+static void test_validate_exceptions(void **state)
+{
+    (void)state;
+    wmod w;
+    /* types: 0 (i32) -> (), 1 () -> (), 2 () -> (i32) */
+    static const uint8_t types[] = {0x03, 0x60, 0x01, I32,  0x00, 0x60,
+                                    0x00, 0x00, 0x60, 0x00, 0x01, I32};
+    /* a tag whose type has results */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 13, 0x01, 0x00, 0x02);
+    expect_invalid_module(&w, w.sec_at[13] + 1, "non-empty tag result type");
+    /* throw 0 (param i32) with an i64 */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    SECTION(&w, 13, 0x01, 0x00, 0x00);
+    CODE1(&w, 0x00, I64_CONST, 0x00, 0x08, 0x00, END);
+    expect_invalid(&w, AT(&w, 0, 3), 0,
+                   "type mismatch: instruction requires [i32] but stack has [i64] (throw)");
+    /* throw of an unknown tag */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    CODE1(&w, 0x00, 0x08, 0x00, END);
+    expect_invalid(&w, AT(&w, 0, 1), 0, "unknown tag 0");
+    /* try_table (catch 0 0) to a block that takes nothing: the tag's i32 does not fit */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    SECTION(&w, 13, 0x01, 0x00, 0x00);
+    CODE1(&w, 0x00, 0x02, 0x40, 0x1f, 0x40, 0x01, 0x00, 0x00, 0x00, END, END, END);
+    expect_invalid(&w, AT(&w, 0, 3), 0, "type mismatch: try_table catch clause for label 0");
+    /* ... to a block of (result i32): valid; catch_ref needs an exnref after it */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    SECTION(&w, 13, 0x01, 0x00, 0x00);
+    CODE1(&w, 0x00, 0x02, I32, 0x1f, 0x40, 0x01, 0x00, 0x00, 0x00, END, I32_CONST, 0x00, END, DROP,
+          END);
+    expect_valid(&w);
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    SECTION(&w, 13, 0x01, 0x00, 0x00);
+    CODE1(&w, 0x00, 0x02, I32, 0x1f, 0x40, 0x01, 0x01, 0x00, 0x00, END, I32_CONST, 0x00, END, DROP,
+          END);
+    expect_invalid(&w, AT(&w, 0, 3), 0, "type mismatch: try_table catch clause for label 0");
+    /* throw_ref of an i32 */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    CODE1(&w, 0x00, I32_CONST, 0x00, 0x0a, END);
+    expect_invalid(&w, AT(&w, 0, 3), 0, "type mismatch: throw_ref expects exnref but got i32");
+    /* legacy rethrow 0 inside a plain block: not a catch */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    CODE1(&w, 0x00, 0x02, 0x40, 0x09, 0x00, END, END);
+    expect_invalid(&w, AT(&w, 0, 3), 0, "invalid rethrow label 0");
+    /* try ... catch_all ... rethrow 0 end: valid */
+    begin(&w);
+    add_section(&w, 1, types, sizeof types);
+    SECTION(&w, 3, 0x01, 0x01);
+    CODE1(&w, 0x00, 0x06, 0x40, 0x19, 0x09, 0x00, END, END);
+    expect_valid(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1356,6 +1465,8 @@ int main(void)
         cmocka_unit_test(test_validate_bulk_memory),
         cmocka_unit_test(test_validate_tables),
         cmocka_unit_test(test_validate_return_call),
+        cmocka_unit_test(test_validate_typed_refs),
+        cmocka_unit_test(test_validate_exceptions),
         cmocka_unit_test(test_validate_ref_func_declaration),
         cmocka_unit_test(test_validate_const_exprs),
         cmocka_unit_test(test_validate_wasm3_features),

@@ -44,11 +44,11 @@ proposals-2026/threads/memory                2.0  79 passed, 0 failed, 3 skipped
 proposals-2026/wide-arithmetic/wide-arithmetic 3.0  109 passed, 0 failed, 0 skipped
 proposals/exception-handling/binary          3.0  112 passed, 0 failed, 0 skipped
 proposals/exception-handling/exports         3.0  97 passed, 0 failed, 0 skipped
-proposals/exception-handling/imports         2.0  100 passed, 0 failed, 85 skipped
+proposals/exception-handling/imports         2.0  185 passed, 0 failed, 0 skipped
 proposals/exception-handling/rethrow         3.0  3 passed, 0 failed, 13 skipped
-proposals/exception-handling/tag             3.0  1 passed, 0 failed, 2 skipped
+proposals/exception-handling/tag             3.0  3 passed, 0 failed, 0 skipped
 proposals/exception-handling/throw           3.0  3 passed, 0 failed, 8 skipped
-proposals/exception-handling/try_catch       3.0  8 passed, 0 failed, 32 skipped
+proposals/exception-handling/try_catch       3.0  9 passed, 0 failed, 31 skipped
 proposals/exception-handling/try_delegate    3.0  5 passed, 0 failed, 18 skipped
 proposals/extended-const/data                3.0  63 passed, 2 failed, 0 skipped
 proposals/extended-const/elem                3.0  106 passed, 2 failed, 0 skipped
