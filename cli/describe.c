@@ -16,7 +16,7 @@ const char *cli_section_name(uint8_t id)
 {
     static const char *const names[] = {
         "custom", "type",  "import",  "function", "table", "memory",    "global",
-        "export", "start", "element", "code",     "data",  "datacount",
+        "export", "start", "element", "code",     "data",  "datacount", "tag",
     };
     return id < KILN_ARRAY_LEN(names) ? names[id] : "unknown";
 }

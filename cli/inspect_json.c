@@ -96,6 +96,9 @@ static void imports(cli_json *j, const wasm_module *m)
             cli_json_kv_cstring(j, "type", wasm_valtype_name(imp->u.global.type));
             cli_json_kv_bool(j, "mutable", imp->u.global.mut);
             break;
+        case WASM_EXTERN_TAG:
+            cli_json_kv_uint(j, "type", imp->u.type_index);
+            break;
         default:
             break;
         }
@@ -161,6 +164,21 @@ static void memories(cli_json *j, const wasm_module *m)
         cli_json_kv_uint(j, "index", i);
         kv_limits(j, &m->memories[i].type.limits);
         cli_json_kv_bool(j, "imported", m->memories[i].imported);
+        cli_json_object_end(j);
+    }
+    cli_json_array_end(j);
+}
+
+/* Tags (exceptions): each one's type index. */
+static void tags(cli_json *j, const wasm_module *m)
+{
+    cli_json_key(j, "tags");
+    cli_json_array(j, false);
+    for (uint32_t i = 0; m->tags && i < m->tag_count; i++) {
+        cli_json_object(j, true);
+        cli_json_kv_uint(j, "index", i);
+        cli_json_kv_uint(j, "type", m->tags[i].type_index);
+        cli_json_kv_bool(j, "imported", m->tags[i].imported);
         cli_json_object_end(j);
     }
     cli_json_array_end(j);
@@ -295,6 +313,7 @@ bool cli_inspect_json(const cli_inspection *in, FILE *out)
         functions(&j, m);
         tables(&j, m);
         memories(&j, m);
+        tags(&j, m);
         globals(&j, m, &scratch);
         exports(&j, m);
         if (m->has_start)

@@ -20,11 +20,11 @@ typedef struct text_view {
     int hex_digits; /* of offsets */
     /* Per extern kind: index -> the import entry that defines it (imports come first in each
      * index space), and index -> first export of it, chained through export_next. */
-    uint32_t import_count[4];
-    uint32_t *import_entry[4];
+    uint32_t import_count[5];
+    uint32_t *import_entry[5];
     uint32_t *import_index; /* import entry -> its index in its own index space */
-    uint32_t space[4];
-    uint32_t *export_first[4];
+    uint32_t space[5];
+    uint32_t *export_first[5];
     uint32_t *export_next;
     bool func_names; /* the name section names at least one function: show a name column */
     bool failed;
@@ -54,15 +54,15 @@ static void view_init(text_view *v, const cli_inspection *in)
         v->hex_digits++;
 
     for (uint32_t i = 0; m->imports && i < m->import_count; i++)
-        if (m->imports[i].kind < 4)
+        if (m->imports[i].kind <= WASM_EXTERN_TAG)
             v->import_count[m->imports[i].kind]++;
-    uint32_t next[4] = {0};
-    for (int k = 0; k < 4; k++)
+    uint32_t next[5] = {0};
+    for (int k = 0; k <= WASM_EXTERN_TAG; k++)
         v->import_entry[k] = alloc_entries(v, v->import_count[k]);
     v->import_index = alloc_entries(v, m->imports ? m->import_count : 0);
     for (uint32_t i = 0; !v->failed && m->imports && i < m->import_count; i++) {
         uint8_t k = m->imports[i].kind;
-        if (k < 4) {
+        if (k <= WASM_EXTERN_TAG) {
             v->import_index[i] = next[k];
             v->import_entry[k][next[k]++] = i;
         }
@@ -72,14 +72,15 @@ static void view_init(text_view *v, const cli_inspection *in)
     v->space[WASM_EXTERN_TABLE] = m->tables ? m->table_count : 0;
     v->space[WASM_EXTERN_MEMORY] = m->memories ? m->memory_count : 0;
     v->space[WASM_EXTERN_GLOBAL] = m->globals ? m->global_count : 0;
-    for (int k = 0; k < 4; k++)
+    v->space[WASM_EXTERN_TAG] = m->tags ? m->tag_count : 0;
+    for (int k = 0; k <= WASM_EXTERN_TAG; k++)
         v->export_first[k] = alloc_entries(v, v->space[k]);
     uint32_t export_count = m->exports ? m->export_count : 0;
     v->export_next = alloc_entries(v, export_count);
     /* Backwards, so that each chain lists a thing's exports in file order. */
     for (uint32_t i = export_count; !v->failed && i-- > 0;) {
         const wasm_export *e = &m->exports[i];
-        if (e->kind < 4 && e->index < v->space[e->kind]) {
+        if (e->kind <= WASM_EXTERN_TAG && e->index < v->space[e->kind]) {
             v->export_next[i] = v->export_first[e->kind][e->index];
             v->export_first[e->kind][e->index] = i;
         }
@@ -88,7 +89,7 @@ static void view_init(text_view *v, const cli_inspection *in)
 
 static void view_free(text_view *v)
 {
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k <= WASM_EXTERN_TAG; k++) {
         free(v->import_entry[k]);
         free(v->export_first[k]);
     }
@@ -196,6 +197,9 @@ static void section_row(cli_table *t, const void *ctx, size_t row)
     case 12:
         n = m->data_count, one = "segment", many = "segments";
         break;
+    case 13:
+        n = defined(m->tag_count, m->tag_import_count), one = "tag", many = "tags";
+        break;
     default:
         return;
     }
@@ -234,6 +238,10 @@ static void import_row(cli_table *t, const void *ctx, size_t row)
     case WASM_EXTERN_GLOBAL:
         cli_buf_printf(b, "%s%s", imp->u.global.mut ? "mut " : "",
                        wasm_valtype_name(imp->u.global.type));
+        break;
+    case WASM_EXTERN_TAG:
+        cli_buf_printf(b, "type %lu ", (unsigned long)imp->u.type_index);
+        cli_buf_functype(b, cli_type(m, imp->u.type_index));
         break;
     default:
         break;
@@ -294,6 +302,17 @@ static void memory_row(cli_table *t, const void *ctx, size_t row)
     cli_buf_limits(b, &mem->type.limits);
     cli_buf_put(b, " pages", 6);
     buf_notes(cli_table_next(t), v, WASM_EXTERN_MEMORY, (uint32_t)row);
+}
+
+static void tag_row(cli_table *t, const void *ctx, size_t row)
+{
+    const text_view *v = ctx;
+    uint32_t type = v->m->tags[row].type_index;
+    cli_table_cell(t, "%zu", row);
+    cli_buf *b = cli_table_next(t);
+    cli_buf_printf(b, "type %lu ", (unsigned long)type);
+    cli_buf_functype(b, cli_type(v->m, type));
+    buf_notes(cli_table_next(t), v, WASM_EXTERN_TAG, (uint32_t)row);
 }
 
 static void global_row(cli_table *t, const void *ctx, size_t row)
@@ -460,6 +479,7 @@ bool cli_inspect_text(const cli_inspection *in, FILE *out)
         }
         ok = ok && block(out, "Tables", m->tables ? m->table_count : 0, "rlll", 0, table_row, &v) &&
              block(out, "Memories", m->memories ? m->memory_count : 0, "rll", 0, memory_row, &v) &&
+             block(out, "Tags", m->tags ? m->tag_count : 0, "rll", 0, tag_row, &v) &&
              block(out, "Globals", m->globals ? m->global_count : 0, "rlll", 0, global_row, &v) &&
              block(out, "Exports", m->exports ? m->export_count : 0, "lll", 0, export_row, &v);
         if (ok && m->has_start) {

@@ -347,6 +347,7 @@ want_stdout <<'EOF'
   "memories": [
     {"index": 0, "min": 1, "max": 4, "imported": false}
   ],
+  "tags": [],
   "globals": [
     {"index": 0, "type": "i32", "mutable": false, "imported": true},
     {"index": 1, "type": "i32", "mutable": true, "imported": false, "init": "i32.const 42"},
@@ -484,5 +485,22 @@ type_error_text.wasm:0x25: error: type mismatch: instruction requires [i32] but 
 EOF
 contains "text: inspect shows the binary encoding, and its offsets" 1 \
     "$kiln" inspect type_error_text.wasm
+
+# Tags (exceptions): the tag section, tag imports and exports, text and JSON.
+printf '(module (import "m" "t" (tag (param i32))) (tag (export "b") (param i64 f32)))\n' >tags.wat
+want_stdout <<'EOF'
+  tag      0x0020  0x0023     3  1 tag
+  m.t  tag 0  type 0 (i32) -> ()
+Tags (2):
+  0  type 0 (i32) -> ()       import m.t
+  1  type 1 (i64, f32) -> ()  export "b"
+  "b"  tag 1
+EOF
+contains "tags: inspect lists them" 0 "$kiln" inspect tags.wat
+want_stdout <<'EOF'
+    {"index": 0, "type": 0, "imported": true},
+    {"index": 1, "type": 1, "imported": false}
+EOF
+contains "tags: inspect --json lists them" 0 "$kiln" inspect --json tags.wat
 
 finish
