@@ -133,6 +133,7 @@ typedef struct lower_unit {
     kiln_interrupt_mode interrupts; /* SIGNAL, FULL or NONE (resolved from AUTO) */
     bool bare_metal;                /* an OS-less triple (*-none-*): no unwind tables */
     bool exceptions;   /* the module uses exceptions: wasm functions may unwind (not nounwind) */
+    bool arm32;        /* a 32-bit ARM triple (lower_signatures) */
     unsigned wasm_cc;  /* LLVM calling convention of Wasm functions (lower_abi.c): tailcc, or
                         * ccc where LLVM 19 has no tailcc (riscv64) */
     unsigned arg_regs; /* where Wasm calls put arguments (lower_abi.c ARGS_*) */
@@ -370,6 +371,13 @@ bool lower_call_wasm(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, uint3
                      uint32_t caller_type, LLVMValueRef callee, LLVMValueRef vmctx,
                      LLVMValueRef *args, bool tail, LLVMBasicBlockRef unwind,
                      LLVMValueRef *results);
+/* At b in caller: a call of fn (of type fty), or with unwind an invoke whose exceptions land
+ * there, b continuing in a new block. */
+LLVMValueRef lower_build_call(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, LLVMTypeRef fty,
+                              LLVMValueRef fn, LLVMValueRef *args, unsigned n,
+                              LLVMBasicBlockRef unwind);
+/* An alloca of t at the start of fn's entry block (a static one: LLVM colours its slot). */
+LLVMValueRef lower_entry_alloca(lower_unit *u, LLVMValueRef fn, LLVMTypeRef t, const char *name);
 /* Calls fn (of type fty) at c's position: an invoke when the position is inside a try_table
  * (lower_control.c), so that an exception lands in its handlers. */
 LLVMValueRef lower_call_may_throw(lower_ctx *c, LLVMTypeRef fty, LLVMValueRef fn,

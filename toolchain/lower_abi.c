@@ -142,6 +142,7 @@ bool lower_signatures(lower_unit *u)
                   : !arm                     ? ARGS_ANYWHERE
                   : strstr(triple, "eabihf") ? ARGS_ARM_HARD
                                              : ARGS_ARM_SOFT;
+    u->arm32 = arm;
     u->sigs = ARENA_ARRAY(&u->arena, lower_sig, m->type_count ? m->type_count : 1);
     LLVMTypeRef *params = ARENA_ARRAY(&u->arena, LLVMTypeRef, KILN_MAX_PARAMS + 2);
     LLVMTypeRef *results = ARENA_ARRAY(&u->arena, LLVMTypeRef, KILN_MAX_RESULTS);
@@ -248,8 +249,7 @@ void lower_ret(lower_unit *u, LLVMBuilderRef b, LLVMValueRef fn, uint32_t type_i
     LLVMBuildRetVoid(b);
 }
 
-/* An alloca at the start of fn's entry block (a static one: LLVM colours its slot). */
-static LLVMValueRef entry_alloca(lower_unit *u, LLVMValueRef fn, LLVMTypeRef t)
+LLVMValueRef lower_entry_alloca(lower_unit *u, LLVMValueRef fn, LLVMTypeRef t, const char *name)
 {
     LLVMBuilderRef eb = LLVMCreateBuilderInContext(u->ctx);
     LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(fn);
@@ -258,9 +258,21 @@ static LLVMValueRef entry_alloca(lower_unit *u, LLVMValueRef fn, LLVMTypeRef t)
         LLVMPositionBuilderBefore(eb, first);
     else
         LLVMPositionBuilderAtEnd(eb, entry);
-    LLVMValueRef a = LLVMBuildAlloca(eb, t, "results");
+    LLVMValueRef a = LLVMBuildAlloca(eb, t, name);
     LLVMDisposeBuilder(eb);
     return a;
+}
+
+LLVMValueRef lower_build_call(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, LLVMTypeRef fty,
+                              LLVMValueRef fn, LLVMValueRef *args, unsigned n,
+                              LLVMBasicBlockRef unwind)
+{
+    if (!unwind)
+        return LLVMBuildCall2(b, fty, fn, args, n, "");
+    LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(u->ctx, caller, "invoke.cont");
+    LLVMValueRef call = LLVMBuildInvoke2(b, fty, fn, args, n, next, unwind, "");
+    LLVMPositionBuilderAtEnd(b, next);
+    return call;
 }
 
 bool lower_call_wasm(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, uint32_t type_index,
@@ -280,7 +292,8 @@ bool lower_call_wasm(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, uint3
     out[n++] = vmctx;
     LLVMValueRef buf = NULL;
     if (s->results)
-        out[n++] = buf = tail ? LLVMGetParam(caller, 1) : entry_alloca(u, caller, s->results);
+        out[n++] = buf =
+            tail ? LLVMGetParam(caller, 1) : lower_entry_alloca(u, caller, s->results, "results");
     for (uint32_t i = 0; i < ft->param_count; i++) {
         if (s->spill && s->spill[i]) {
             LLVMValueRef st = LLVMBuildStore(b, args[i], spill_slot(u, b, s->spill[i] - 1));
@@ -289,14 +302,7 @@ bool lower_call_wasm(lower_unit *u, LLVMBuilderRef b, LLVMValueRef caller, uint3
             out[n++] = args[i];
         }
     }
-    LLVMValueRef call;
-    if (unwind && !tail) {
-        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(u->ctx, caller, "invoke.cont");
-        call = LLVMBuildInvoke2(b, s->fn, callee, out, n, next, unwind, "");
-        LLVMPositionBuilderAtEnd(b, next);
-    } else {
-        call = LLVMBuildCall2(b, s->fn, callee, out, n, "");
-    }
+    LLVMValueRef call = lower_build_call(u, b, caller, s->fn, callee, out, n, tail ? NULL : unwind);
     LLVMSetInstructionCallConv(call, u->wasm_cc);
     if (tail) {
         /* The callee's results are the caller's: return them as they come. */

@@ -603,13 +603,7 @@ LLVMBasicBlockRef lower_unwind_dest(lower_ctx *c)
 LLVMValueRef lower_call_may_throw(lower_ctx *c, LLVMTypeRef fty, LLVMValueRef fn,
                                   LLVMValueRef *args, unsigned n)
 {
-    LLVMBasicBlockRef unwind = lower_unwind_dest(c);
-    if (!unwind)
-        return LLVMBuildCall2(c->b, fty, fn, args, n, "");
-    LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(c->u->ctx, c->fn, "invoke.cont");
-    LLVMValueRef call = LLVMBuildInvoke2(c->b, fty, fn, args, n, next, unwind, "");
-    LLVMPositionBuilderAtEnd(c->b, next);
-    return call;
+    return lower_build_call(c->u, c->b, c->fn, fty, fn, args, n, lower_unwind_dest(c));
 }
 
 /* throw x: the tag's parameters go to the runtime in 16-byte slots; throw_ref: the exnref. */
@@ -628,11 +622,9 @@ bool lower_throw(lower_ctx *c, const wasm_instr *ins, int arg)
         uint32_t n = ft->param_count;
         LLVMValueRef buf = LLVMConstNull(u->t_ptr);
         if (n) {
-            LLVMBuilderRef eb = LLVMCreateBuilderInContext(u->ctx);
-            LLVMPositionBuilderBefore(eb, LLVMGetFirstInstruction(c->entry_bb));
-            buf = LLVMBuildArrayAlloca(eb, u->t_i64, lower_i32(u, 2 * n), "throw.values");
+            buf = lower_entry_alloca(u, c->fn, LLVMArrayType2(u->t_i64, 2 * (uint64_t)n),
+                                     "throw.values");
             LLVMSetAlignment(buf, 16);
-            LLVMDisposeBuilder(eb);
             LLVMValueRef *vals = lower_top(c, n);
             for (uint32_t i = 0; i < n; i++) {
                 LLVMValueRef st = LLVMBuildStore(c->b, vals[i],

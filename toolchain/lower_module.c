@@ -80,25 +80,21 @@ bool lower_declare_functions(lower_unit *u)
     u->is_elf = lower_triple_is_elf(LLVMGetTarget(u->mod));
     u->bare_metal = strstr(LLVMGetTarget(u->mod), "-none") != NULL; /* thumbv7m-none-eabi */
     u->exceptions = m->tag_count > 0 || m->exception_use.offset != KILN_NO_OFFSET;
-    if (u->exceptions) {
-        /* Generated code unwinds with the C library's DWARF unwinder (abi.h): 32-bit ARM
-         * unwinds with its own tables (EHABI), bare metal has no unwinder. */
-        const char *t = LLVMGetTarget(u->mod);
-        bool arm32 = strncmp(t, "arm", 3) == 0 || strncmp(t, "thumb", 5) == 0;
-        if (arm32 || u->bare_metal) {
-            kiln_diag_set(u->diag, KILN_ERR_UNSUPPORTED,
-                          m->tag_count ? m->tags[0].offset : m->exception_use.offset,
-                          "unsupported feature: exceptions (not on target %s)", t);
-            u->diag->feature = KILN_FEATURE_EXCEPTIONS;
-            return false;
-        }
-    }
     u->entries = ARENA_ARRAY(&u->arena, LLVMValueRef, m->type_count ? m->type_count : 1);
     u->funcs = ARENA_ARRAY(&u->arena, LLVMValueRef, m->func_count ? m->func_count : 1);
     if (!u->entries || !u->funcs)
         return out_of_memory(u);
     if (!lower_signatures(u))
         return false;
+    /* Generated code unwinds with the C library's DWARF unwinder (abi.h): 32-bit ARM unwinds
+     * with its own tables (EHABI), bare metal has no unwinder. */
+    if (u->exceptions && (u->arm32 || u->bare_metal)) {
+        kiln_diag_set(u->diag, KILN_ERR_UNSUPPORTED,
+                      m->tag_count ? m->tags[0].offset : m->exception_use.offset,
+                      "unsupported feature: exceptions (not on target %s)", LLVMGetTarget(u->mod));
+        u->diag->feature = KILN_FEATURE_EXCEPTIONS;
+        return false;
+    }
 
     /* A split module declares only its part's functions here, and the others as they are
      * called (lower_func): unused declarations of hidden symbols would still reach the

@@ -456,8 +456,7 @@ static void put_instr(printer *p, const wasm_instr *ins)
         break;
     case IMM_TRY_TABLE: { /* blocktype, then the catch clauses */
         static const char *const kinds[] = {"catch", "catch_ref", "catch_all", "catch_all_ref"};
-        wasm_instr bt = *ins;
-        put_blocktype(b, &bt);
+        put_blocktype(b, ins);
         for (uint32_t i = 0; i < ins->u.block.catch_count && ins->u.block.catches; i++) {
             const wasm_catch *c = &ins->u.block.catches[i];
             putf(b, " (%s", kinds[c->kind]);
