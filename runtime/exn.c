@@ -28,7 +28,12 @@
  * values (locals, globals, tables, other instances) may refer to it. So an exnref must not
  * outlive the instance that first caught it as a reference. An instance owns at most
  * KILN_MAX_OWNED_EXNS exceptions: a catch_ref beyond that traps (KILN_TRAP_HOST) rather than
- * let a loop eat memory. An uncaught exception that nobody refers to moves to the thread
+ * let a loop eat memory. A legacy catch or catch_all holds its exception while the handler
+ * runs (it may rethrow it): the generated code drops it when the handler is left, normally or
+ * by unwinding (kiln_exn_drop), and the last holder frees it unless it is the exception
+ * unwinding (a rethrow) or an exnref refers to it; the held ones are listed in the entry of
+ * the activation (kiln_entry.held), which frees them if the activation traps (kiln_enter).
+ * An uncaught exception that nobody refers to moves to the thread
  * (kiln_tls.last_exn); an exposed one is copied there. The next entry into wasm on the thread
  * frees it (kiln_enter), and so does the thread's exit.
  *
@@ -211,7 +216,10 @@ uintptr_t kiln_lsda_landing_pad(const uint8_t *lsda, uintptr_t func_start, uintp
 /* What precedes every kiln_exn: the unwinder's header and this file's bookkeeping. */
 typedef struct exn_head {
     struct _Unwind_Exception uw; /* what the unwinder and landing pads see */
-    struct exn_head *next;       /* the owner's list (kiln_instance.exns) */
+    struct exn_head *next;       /* exposed: the owner's list (kiln_instance.exns); else held:
+                                    the holding entry's list (kiln_entry.held) */
+    struct exn_head **link;      /* held and not exposed: the pointer to this one in that list */
+    uint32_t holds;              /* legacy handlers holding it (KILN_EXN_HOLD, kiln_exn_drop) */
     uintptr_t pc;                /* where it was last thrown: kiln_last_trap_pc if uncaught */
 } exn_head;
 /* The kiln_exn's offset in its allocation: 16-byte aligned, so are its values (v128). */
@@ -341,11 +349,35 @@ KILN_API kiln_exn *kiln_exn_get(void *header)
     return exn_of(header);
 }
 
-KILN_API void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t as_ref)
+/* Takes held h out of its entry's list (it stays held: holds is unchanged). */
+static void unlink_held(exn_head *h)
+{
+    *h->link = h->next;
+    if (h->next != NULL)
+        h->next->link = h->link;
+    h->next = NULL;
+    h->link = NULL;
+}
+
+KILN_API void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t how)
 {
     exn_head *h = head_of(exn);
-    if (!as_ref) {
-        if (!(exn->flags & EXN_EXPOSED))
+    if (how == KILN_EXN_HOLD) {
+        /* The first holder puts it in the list of the activation's entry, which frees what
+         * is still held if the activation traps (kiln_exn_free_held). Holders nest within
+         * one function (a handler's rethrow caught inside the handler). */
+        if (h->holds++ == 0 && !(exn->flags & EXN_EXPOSED)) {
+            kiln_entry *entry = kiln_tls.top;
+            h->next = entry->held;
+            if (h->next != NULL)
+                h->next->link = &h->next;
+            h->link = &entry->held;
+            entry->held = h;
+        }
+        return;
+    }
+    if (how == KILN_EXN_CATCH) {
+        if (!(exn->flags & EXN_EXPOSED) && h->holds == 0)
             free(h);
         return;
     }
@@ -353,17 +385,39 @@ KILN_API void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t as_ref)
         return; /* owned since it was first caught as a reference */
     kiln_instance *inst = kiln_vm_instance(vmctx);
     if (inst->exn_count >= KILN_MAX_OWNED_EXNS) {
-        free(h);
+        if (h->holds == 0)
+            free(h);
         kiln_set_error("an instance holds at most %u caught exception references (exnref) "
                        "until it is freed",
                        KILN_MAX_OWNED_EXNS);
         kiln_trap_raise_from(vmctx, KILN_TRAP_HOST, __builtin_return_address(0));
     }
+    if (h->holds != 0) /* from now on the instance frees it, not its holders */
+        unlink_held(h);
     exn->flags |= EXN_EXPOSED;
     exn->owner.p = inst;
     h->next = inst->exns;
     inst->exns = h;
     inst->exn_count++;
+}
+
+KILN_API void kiln_exn_drop(kiln_exn *exn, kiln_exn *inflight)
+{
+    exn_head *h = head_of(exn);
+    if (h->holds == 0 || --h->holds != 0 || (exn->flags & EXN_EXPOSED))
+        return;
+    unlink_held(h);
+    if (exn != inflight)
+        free(h);
+}
+
+void kiln_exn_free_held(kiln_entry *entry)
+{
+    for (exn_head *h = entry->held, *next; h != NULL; h = next) {
+        next = h->next;
+        free(h);
+    }
+    entry->held = NULL;
 }
 
 void kiln_exn_release(kiln_instance *inst)
@@ -439,11 +493,22 @@ KILN_API kiln_exn *kiln_exn_get(void *header)
     return header;
 }
 
-KILN_API void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t as_ref)
+KILN_API void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t how)
 {
     (void)vmctx;
     (void)exn;
-    (void)as_ref;
+    (void)how;
+}
+
+KILN_API void kiln_exn_drop(kiln_exn *exn, kiln_exn *inflight)
+{
+    (void)exn;
+    (void)inflight;
+}
+
+void kiln_exn_free_held(kiln_entry *entry)
+{
+    entry->held = NULL;
 }
 
 void kiln_exn_release(kiln_instance *inst)

@@ -192,6 +192,8 @@ typedef struct kiln_entry {
     kiln_vmctx *vmctx;
     uint64_t saved_limit;  /* vmctx->stack_limit before this entry */
     uint64_t saved_thread; /* kiln_thread.limit before this entry */
+    struct exn_head *held; /* exceptions legacy handlers of this activation hold (exn.c):
+                              freed if it traps */
 } kiln_entry;
 
 /* Per-thread runtime state (zero-initialised TLS; ready after kiln_thread_setup). The fields
@@ -652,6 +654,8 @@ static inline size_t kiln_instance_stack_headroom(const kiln_instance *inst)
 extern const bool kiln_exn_unwinds;
 /* Frees the exceptions inst owns: its slot is being reset or freed (pool.c). */
 void kiln_exn_release(kiln_instance *inst);
+/* Frees the exceptions legacy handlers of entry's activation still hold: it trapped. */
+void kiln_exn_free_held(kiln_entry *entry);
 /* The landing pad covering ip in a function starting at func_start whose LSDA (the
  * .gcc_except_table format: lpstart, type table and call-site encodings, call-site table) is
  * at lsda; 0 if no call site covers ip or its entry has no landing pad. */

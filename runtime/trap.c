@@ -58,6 +58,7 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, size_t stack_headro
     entry.vmctx = vmctx;
     entry.saved_limit = vmctx->stack_limit;
     entry.saved_thread = t->limit;
+    entry.held = NULL;
     if (t->depth == 0) {
         if (!t->ready)
             kiln_thread_setup(t);
@@ -87,6 +88,8 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, size_t stack_headro
         fn(vmctx, code, args_results);
     } else {
         trap = (kiln_trap)jumped;
+        if (entry.held != NULL) /* a trap left legacy handlers that held exceptions */
+            kiln_exn_free_held(&entry);
     }
 
     /* Nothing used here was modified between sigsetjmp and a siglongjmp back to it. */

@@ -112,6 +112,7 @@ enum {
     F_RETHROW,
     F_TRAP_IN_TRY,
     F_LOOP,
+    F_HOLD,
 };
 
 static const uint8_t kinds_b[2] = {KILN_TYPE_I64, KILN_TYPE_I32};
@@ -127,6 +128,8 @@ struct test_state {
     kiln_exn *exn2;            /* F_RETHROW: what its second catch took */
     int inner_ran;             /* F_NESTED: the inner try_table returned (it must not) */
     uint32_t loops;            /* F_LOOP */
+    int scenario;              /* F_HOLD: which hold_* below */
+    int frees[4];              /* F_HOLD: the watched exception's frees at each step */
 };
 static struct test_state st;
 
@@ -227,6 +230,43 @@ RT_GEN static int32_t gen_loop(kiln_vmctx *vm)
     return sum;
 }
 
+/* Legacy handlers (KILN_EXN_HOLD, kiln_exn_drop), as generated code calls them: catches a's
+ * exception as held, then plays one scenario, noting the frees after each step. */
+enum { HOLD_NESTED, HOLD_RETHROWN, HOLD_TRAP, HOLD_AS_REF, HOLD_CAUGHT_AGAIN };
+
+RT_GEN static int32_t gen_hold(kiln_vmctx *vm)
+{
+    int32_t v = rt_exn_try(vm, gen_throw_a, tag_of(vm, TAG_A), KILN_EXN_HOLD, &st.exn);
+    kiln_exn *e = st.exn;
+    watch(e);
+    switch (st.scenario) {
+    case HOLD_NESTED: /* held again by an inner handler, dropped by both: the last frees */
+        kiln_exn_caught(vm, e, KILN_EXN_HOLD);
+        kiln_exn_drop(e, NULL);
+        st.frees[0] = watched_frees;
+        kiln_exn_drop(e, NULL);
+        break;
+    case HOLD_RETHROWN: /* the handler is left by rethrowing it: not freed, caught later */
+        kiln_exn_drop(e, e);
+        st.frees[0] = watched_frees;
+        kiln_exn_caught(vm, e, KILN_EXN_CATCH);
+        break;
+    case HOLD_TRAP: /* the activation's entry frees what its handlers held */
+        kiln_trap_raise(vm, KILN_TRAP_UNREACHABLE);
+    case HOLD_AS_REF: /* caught as an exnref while held: the instance owns it from then on */
+        kiln_exn_caught(vm, e, KILN_EXN_REF);
+        kiln_exn_drop(e, NULL);
+        break;
+    default: /* HOLD_CAUGHT_AGAIN: a plain catch inside the handler leaves it to the holder */
+        kiln_exn_caught(vm, e, KILN_EXN_CATCH);
+        st.frees[0] = watched_frees;
+        kiln_exn_drop(e, NULL);
+        break;
+    }
+    st.frees[1] = watched_frees;
+    return v;
+}
+
 static kiln_module_desc *module_x(desc_builder *b)
 {
     desc_begin(b, "x");
@@ -251,6 +291,7 @@ static kiln_module_desc *module_x(desc_builder *b)
         [F_RETHROW] = (void *)gen_rethrow,
         [F_TRAP_IN_TRY] = (void *)gen_trap_in_try,
         [F_LOOP] = (void *)gen_loop,
+        [F_HOLD] = (void *)gen_hold,
     };
     for (size_t i = 0; i < KILN_ARRAY_LEN(code); i++)
         desc_func(b, code[i], rt_entry_v_i, T_V_I);
@@ -938,6 +979,52 @@ static void test_throw_catch_loop_keeps_memory_flat(void **state)
     kiln_instance_free(x);
 }
 
+static void test_held_exceptions_freed_once(void **state)
+{
+    (void)state;
+    REQUIRE_UNWINDER();
+    REQUIRE_TRY();
+    rt_arm();
+    desc_builder b;
+    kiln_instance *x = new_x(&b);
+    int32_t r = 0;
+    static const struct {
+        int scenario;
+        int trap, first, last; /* the trap, the frees after the first and the last step */
+    } cases[] = {
+        {HOLD_NESTED, KILN_TRAP_NONE, 0, 1},
+        {HOLD_RETHROWN, KILN_TRAP_NONE, 0, 1},
+        {HOLD_AS_REF, KILN_TRAP_NONE, 0, 0},
+        {HOLD_CAUGHT_AGAIN, KILN_TRAP_NONE, 0, 1},
+    };
+    for (size_t i = 0; i < KILN_ARRAY_LEN(cases); i++) {
+        st = (struct test_state){.scenario = cases[i].scenario};
+        assert_int_equal(run(x, F_HOLD, &r), cases[i].trap);
+        assert_int_equal(r, 7);
+        assert_int_equal(st.frees[0], cases[i].first);
+        assert_int_equal(st.frees[1], cases[i].last);
+    }
+    /* The exnref one is the instance's: freed with it. */
+    assert_int_equal(x->exn_count, 1);
+    st = (struct test_state){.scenario = HOLD_AS_REF};
+    assert_int_equal(run(x, F_HOLD, &r), KILN_TRAP_NONE);
+    assert_int_equal(x->exn_count, 2);
+    assert_int_equal(watched_frees, 0);
+    kiln_instance_free(x);
+    assert_int_equal(watched_frees, 1);
+
+    /* A trap in the handler: kiln_enter frees what it held, once. */
+    x = new_x(&b);
+    st = (struct test_state){.scenario = HOLD_TRAP};
+    assert_int_equal(run(x, F_HOLD, NULL), KILN_TRAP_UNREACHABLE);
+    assert_int_equal(watched_frees, 1);
+    assert_null(kiln_last_exception());
+    assert_int_equal(x->exn_count, 0);
+    kiln_instance_free(x);
+    assert_int_equal(watched_frees, 1);
+    watch(NULL);
+}
+
 /* Tasks (their own stacks, docs/yield.md): an exception unwinds to the task's entry. */
 static void test_exceptions_in_tasks(void **state)
 {
@@ -1046,6 +1133,7 @@ int main(void)
         cmocka_unit_test(test_catch_ref_and_throw_ref),
         cmocka_unit_test(test_traps_skip_landing_pads),
         cmocka_unit_test(test_throw_catch_loop_keeps_memory_flat),
+        cmocka_unit_test(test_held_exceptions_freed_once),
         cmocka_unit_test(test_exceptions_in_tasks),
         cmocka_unit_test(test_threads_throw_concurrently),
     };

@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 6u
+#define KILN_ABI_VERSION 7u
 
 /* Pointer-sized values in a fixed 8-byte slot (see above). */
 typedef union kiln_ptr64 {
@@ -411,10 +411,19 @@ __attribute__((noreturn)) void kiln_throw(kiln_vmctx *vmctx, const kiln_tag *tag
 __attribute__((noreturn)) void kiln_throw_ref(kiln_vmctx *vmctx, kiln_exn *exn);
 /* In a landing pad: the exception behind the unwinder's header (landingpad's pointer). */
 kiln_exn *kiln_exn_get(void *header);
-/* After a catch clause took what it needs: as_ref keeps exn alive as an exnref value
- * (catch_ref, catch_all_ref: it lives until the instance of vmctx is freed, unless already
- * owned); else (catch, catch_all) exn is done with and freed unless an exnref refers to it. */
-void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t as_ref);
+/* After a catch clause took what it needs, how the code goes on holding exn: */
+#define KILN_EXN_CATCH 0u /* catch, catch_all: done with; freed unless something holds it */
+#define KILN_EXN_REF                                                                               \
+    1u /* catch_ref, catch_all_ref: an exnref value, alive until the instance                      \
+          of vmctx is freed (unless some instance already owns it) */
+#define KILN_EXN_HOLD                                                                              \
+    2u /* legacy catch, catch_all: held by the handler (which may rethrow                          \
+          it) until kiln_exn_drop; freed if the activation traps first */
+void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t how);
+/* A legacy handler that holds exn is left: normally (inflight NULL), or by unwinding with
+ * the exception inflight, which may be exn itself (rethrow). The last holder frees exn unless
+ * it is inflight or an exnref refers to it. */
+void kiln_exn_drop(kiln_exn *exn, kiln_exn *inflight);
 /* The personality routine of generated functions that catch (the unwinder's calling
  * convention; declared here so that generated code names it). */
 int kiln_eh_personality(int version, int actions, uint64_t exception_class, void *header,
