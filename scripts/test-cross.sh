@@ -131,8 +131,9 @@ fi
 # Step spec: the 2.0 core suite (core/). Step spec3 (--spec 3.0): the scripts of the 3.0 core
 # suite (core-3.0/, legacy/ included) and of proposals-2026/custom-page-sizes/, and Kiln's own
 # 3.0 scripts (tests/wast/tail_calls.wast: real tail calls on every target; page_sizes.wast:
-# memories of 1-byte pages; func_refs.wast: typed function references; exceptions.wast:
-# not on armv7, where the compiler refuses exceptions); KILN_CROSS_SPEC3=0 leaves it out.
+# memories of 1-byte pages; func_refs.wast: typed function references; exceptions.wast and
+# legacy_exceptions.wast: not on armv7, where the compiler refuses exceptions);
+# KILN_CROSS_SPEC3=0 leaves it out.
 spec_one() { # WAST DIR FLAGS... -> DIR/result: "PASSED FAILED SKIPPED", or a reason; DIR/seconds
     local wast=$1 dir=$2 name line flags=() start=$SECONDS
     shift 2
@@ -246,7 +247,7 @@ spec_step() {
     else
         spec_run spec3 "$cross_build/spec3" --spec 3.0 -- "$root"/tests/wast/tail_calls.wast \
             "$root"/tests/wast/page_sizes.wast "$root"/tests/wast/func_refs.wast \
-            "$root"/tests/wast/exceptions.wast \
+            "$root"/tests/wast/exceptions.wast "$root"/tests/wast/legacy_exceptions.wast \
             "$suite"/proposals-2026/custom-page-sizes/*.wast \
             "$suite"/core-3.0/*.wast "$suite"/core-3.0/legacy/*.wast
     fi

@@ -897,15 +897,9 @@ static bool walk_expr(dec_ctx *c, kiln_reader *r, bool is_body, uint32_t func_in
             return false;
         uint8_t byte = r->base[ins.offset];
         uint8_t *top = depth ? &c->frames[depth - 1] : NULL;
-        if (is_body && c->m->legacy_exception_use.offset == KILN_NO_OFFSET &&
-            wasm_instr_uses_exceptions(&ins)) {
-            struct wasm_use use = {ins.offset, func_index, wasm_ops[ins.op].name};
-            if (c->m->exception_use.offset == KILN_NO_OFFSET)
-                c->m->exception_use = use;
-            if (ins.op == WASM_OP_TRY || ins.op == WASM_OP_CATCH || ins.op == WASM_OP_CATCH_ALL ||
-                ins.op == WASM_OP_DELEGATE || ins.op == WASM_OP_RETHROW)
-                c->m->legacy_exception_use = use;
-        }
+        if (is_body && c->m->exception_use.offset == KILN_NO_OFFSET &&
+            wasm_instr_uses_exceptions(&ins))
+            c->m->exception_use = (struct wasm_use){ins.offset, func_index, wasm_ops[ins.op].name};
         if (ins.op == WASM_OP_BLOCK || ins.op == WASM_OP_LOOP || ins.op == WASM_OP_IF ||
             ins.op == WASM_OP_TRY || ins.op == WASM_OP_TRY_TABLE) {
             if (depth == KILN_MAX_NESTING)
@@ -2013,7 +2007,6 @@ bool kiln_decode(wasm_module *m, const uint8_t *bytes, size_t size, const kiln_a
     kiln_diag_init(&m->name_section_error);
     kiln_diag_init(&m->wasm2_malformed);
     m->exception_use.offset = KILN_NO_OFFSET;
-    m->legacy_exception_use.offset = KILN_NO_OFFSET;
     kiln_diag_init(d);
     m->bytes = bytes;
     m->size = bytes ? size : 0;

@@ -19,11 +19,10 @@
  *   wide-arithmetic   i64.add128, i64.sub128, i64.mul_wide_s/u
  *   custom-page-sizes a memory of 1-byte pages (one declared with 64 KiB pages is ordinary)
  *   exceptions        a tag (imported, defined, exported), an exnref type anywhere, try_table,
- *                     throw, throw_ref
+ *                     throw, throw_ref, and the legacy try, catch, catch_all, delegate,
+ *                     rethrow
  * The features Kiln does not compile yet (gc, threads) are rejected by the decoder whatever
- * the options; disabling them is accepted and changes nothing. The legacy exception
- * instructions (try, catch, catch_all, delegate, rethrow) are decoded and validated but not
- * compiled yet: kiln_check_features refuses the first one whatever the options.
+ * the options; disabling them is accepted and changes nothing.
  */
 #include <stdio.h>
 #include <string.h>
@@ -243,17 +242,6 @@ bool kiln_check_features(const wasm_module *m, uint32_t disabled, const kiln_all
                          kiln_diag *d)
 {
     disabled &= ~(uint32_t)KILN_FEAT_NOT_COMPILED;
-    /* The legacy exception instructions, whatever the options (the decoder noted the first
-     * one): decoded and validated, not compiled yet. */
-    const struct wasm_use *legacy = &m->legacy_exception_use;
-    if (legacy->offset != KILN_NO_OFFSET) {
-        kiln_diag_set(d, KILN_ERR_UNSUPPORTED, legacy->offset,
-                      "unsupported feature: %s (%s: legacy exception handling)",
-                      KILN_FEATURE_EXCEPTIONS, legacy->what);
-        d->feature = KILN_FEATURE_EXCEPTIONS;
-        d->func_index = legacy->func;
-        return false;
-    }
     if (!disabled)
         return true;
     if ((disabled & KILN_FEAT_EXCEPTIONS) && !check_module_uses(m, FEAT_EXCEPTIONS, d))

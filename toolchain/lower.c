@@ -82,6 +82,7 @@ static const struct {
     [RT_THROW_REF] = {"kiln_throw_ref", "vpp"},
     [RT_EXN_GET] = {"kiln_exn_get", "pp"},
     [RT_EXN_CAUGHT] = {"kiln_exn_caught", "vppi"},
+    [RT_EXN_DROP] = {"kiln_exn_drop", "vpp"},
 };
 
 /*
@@ -566,7 +567,10 @@ static uint32_t pushes_needed(const lower_ctx *c, const wasm_instr *ins)
     case WASM_OP_LOOP:
         return ins->u.block.kind == WASM_BT_TYPE ? m->types[ins->u.block.type_index].param_count
                                                  : 0;
+    case WASM_OP_CATCH: /* the tag's parameters, pushed after the stack is cut back */
+        return m->types[m->tags[ins->u.index].type_index].param_count;
     case WASM_OP_ELSE:
+    case WASM_OP_DELEGATE:
     case WASM_OP_END: {
         const lower_frame *f = &c->frames[c->depth - 1];
         return f->param_count + f->result_count; /* pushed after the stack is cut back */
@@ -642,15 +646,20 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
             return lower_unsupported(&c, &ins);
         if (c.unreachable) {
             /* Dead code: only the nesting matters, until this frame's else or end. */
-            if (ins.op == WASM_OP_BLOCK || ins.op == WASM_OP_LOOP || ins.op == WASM_OP_IF) {
+            bool ends = ins.op == WASM_OP_END || ins.op == WASM_OP_DELEGATE;
+            if (ins.op == WASM_OP_BLOCK || ins.op == WASM_OP_LOOP || ins.op == WASM_OP_IF ||
+                ins.op == WASM_OP_TRY || ins.op == WASM_OP_TRY_TABLE) {
                 c.dead_depth++;
                 continue;
             }
-            if (ins.op == WASM_OP_END && c.dead_depth > 0) {
+            if (ends && c.dead_depth > 0) {
                 c.dead_depth--;
                 continue;
             }
-            if (ins.op != WASM_OP_END && !(ins.op == WASM_OP_ELSE && c.dead_depth == 0))
+            /* else, catch and catch_all start live code again if their frame is reachable */
+            bool splits =
+                ins.op == WASM_OP_ELSE || ins.op == WASM_OP_CATCH || ins.op == WASM_OP_CATCH_ALL;
+            if (!ends && !(splits && c.dead_depth == 0))
                 continue;
         }
         if (!grow_array(&u->scratch, (void **)&c.stack, &c.stack_cap,

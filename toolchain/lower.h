@@ -73,6 +73,7 @@ typedef enum lower_rt {
     RT_THROW_REF,
     RT_EXN_GET,
     RT_EXN_CAUGHT,
+    RT_EXN_DROP,
     RT_COUNT
 } lower_rt;
 
@@ -172,21 +173,34 @@ typedef enum lower_frame_kind {
 typedef struct lower_frame {
     uint8_t kind; /* lower_frame_kind */
     uint32_t param_count, result_count;
-    uint32_t height;            /* value stack height below the frame's parameters */
-    LLVMBasicBlockRef end_bb;   /* continuation after `end` (not for loops) */
-    LLVMValueRef *end_phis;     /* result_count phis at the top of end_bb */
-    uint32_t end_preds;         /* edges into end_bb so far */
-    LLVMBasicBlockRef loop_bb;  /* loops: the header, target of branches to the label */
-    LLVMValueRef *loop_phis;    /* loops: param_count phis at the top of loop_bb */
-    LLVMBasicBlockRef else_bb;  /* if: the else arm, until `else` is reached */
-    LLVMValueRef *if_params;    /* if: the parameters, pushed again for the else arm */
-    const wasm_catch *catches;  /* try_table: its catch clauses (labels count from the frame */
-    uint32_t catch_count;       /* below), and its landing pad, made for the first call in */
-    LLVMBasicBlockRef lpad;     /* it that may throw; NULL while there is none */
-    LLVMBasicBlockRef dispatch; /* try_table: the tag tests, entered with the landingpad's */
-    LLVMValueRef dispatch_lp;   /* value (a phi: its own pad's, or an inner try_table's) */
-    bool kept;                  /* loops: llvm.sideeffect placed in the header (lower_load) */
+    uint32_t height;           /* value stack height below the frame's parameters */
+    LLVMBasicBlockRef end_bb;  /* continuation after `end` (not for loops) */
+    LLVMValueRef *end_phis;    /* result_count phis at the top of end_bb */
+    uint32_t end_preds;        /* edges into end_bb so far */
+    LLVMBasicBlockRef loop_bb; /* loops: the header, target of branches to the label */
+    LLVMValueRef *loop_phis;   /* loops: param_count phis at the top of loop_bb */
+    LLVMBasicBlockRef else_bb; /* if: the else arm, until `else` is reached */
+    LLVMValueRef *if_params;   /* if: the parameters, pushed again for the else arm */
+    /* Exceptions (lower_control.c): what the frame does with an exception thrown inside. */
+    uint8_t eh;                     /* lower_eh */
+    const wasm_catch *catches;      /* try_table: its catch clauses (labels count from the frame */
+    uint32_t catch_count;           /* below) */
+    LLVMBasicBlockRef lpad;         /* the landing pad of the calls in the try_table's or try's */
+                                    /* body, made for the first one; NULL while there is none */
+    LLVMBasicBlockRef dispatch;     /* ... its tag tests, entered with the landingpad's value */
+    LLVMValueRef dispatch_lp;       /* (a phi: its own pad's, or an inner frame's) */
+    LLVMValueRef exn, tag;          /* try: the exception and its tag, in dispatch */
+    LLVMBasicBlockRef next_test;    /* try: where the next catch's tag test goes, or NULL */
+    LLVMValueRef held;              /* in a handler: the exception it holds (NULL: unreachable) */
+    LLVMBasicBlockRef cleanup_lpad; /* in a handler: the landing pad of its calls, and */
+    LLVMBasicBlockRef cleanup;      /* what it leads to (drop held, then go outward), entered */
+    LLVMValueRef cleanup_lp;        /* with the landingpad's value (a phi) */
+    bool kept;                      /* loops: llvm.sideeffect placed in the header (lower_load) */
 } lower_frame;
+
+/* lower_frame.eh: a try_table with catch clauses, a legacy try while in its body, and one
+ * while in a catch or catch_all handler. */
+typedef enum lower_eh { EH_NONE, EH_TRY_TABLE, EH_TRY, EH_CATCH } lower_eh;
 
 /* An i32 value as address facts know it: a local's value between two writes (local is its
  * index), or any other SSA value (local == UINT32_MAX), within one basic block. */
@@ -340,6 +354,10 @@ void lower_multi3_call(lower_ctx *c);
 bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_call_ref(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_try_table(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_try(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_catch(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_delegate(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_rethrow(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_throw(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_br_on_null(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_drop(lower_ctx *c, const wasm_instr *ins, int arg);

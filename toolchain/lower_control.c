@@ -111,10 +111,38 @@ static void label_incoming(lower_ctx *c, lower_frame *f)
     label_incoming_vals(c, f, lower_top(c, label_arity(f)));
 }
 
+static uint32_t frame_index(const lower_ctx *c, const lower_frame *f)
+{
+    return (uint32_t)(f - c->frames);
+}
+
+static void drop_held(lower_ctx *c, uint32_t from);
+static bool holds_any(const lower_ctx *c, uint32_t from);
+
+/* A branch from the current block to f's label, which leaves the frames above f (and f, if
+ * it is not a loop): handlers among them drop the exceptions they hold. */
 static void branch_to(lower_ctx *c, lower_frame *f)
 {
+    drop_held(c, frame_index(c, f));
     label_incoming(c, f);
     LLVMBuildBr(c->b, label_block(f));
+}
+
+/* The block a conditional branch from the current block to f's label goes to, with the
+ * values on top of the stack: the label's own, or one that first drops the exceptions of the
+ * handlers the branch leaves. */
+static LLVMBasicBlockRef edge_to(lower_ctx *c, lower_frame *f)
+{
+    if (!holds_any(c, frame_index(c, f))) {
+        label_incoming(c, f);
+        return label_block(f);
+    }
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(c->b);
+    LLVMBasicBlockRef leave = LLVMAppendBasicBlockInContext(c->u->ctx, c->fn, "leave");
+    LLVMPositionBuilderAtEnd(c->b, leave);
+    branch_to(c, f);
+    LLVMPositionBuilderAtEnd(c->b, saved);
+    return leave;
 }
 
 static LLVMValueRef is_true(lower_ctx *c, LLVMValueRef i32)
@@ -232,9 +260,15 @@ static void build_return(lower_ctx *c, LLVMValueRef *vals)
     lower_ret(c->u, c->b, c->fn, c->u->m->funcs[c->func_index].type_index, vals);
 }
 
+static bool close_dispatch(lower_ctx *c, uint32_t fi, uint32_t target);
+
 bool lower_end(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_frame *f = label_frame(c, 0);
+    /* A legacy try: an exception none of its catches took goes outward. */
+    if ((f->eh == EH_TRY || f->eh == EH_CATCH) && f->next_test &&
+        !close_dispatch(c, c->depth - 1, c->depth - 2))
+        return false;
     if (f->kind == FRAME_LOOP) {
         /* A loop's label is its start: the results simply stay on the stack. */
         if (c->unreachable)
@@ -290,8 +324,7 @@ bool lower_br_if(lower_ctx *c, const wasm_instr *ins, int arg)
     LLVMValueRef cond = lower_pop(c);
     lower_frame *f = label_frame(c, ins->u.index);
     LLVMBasicBlockRef cont = lower_new_block(c, "br_if.cont");
-    label_incoming(c, f);
-    LLVMBuildCondBr(c->b, is_true(c, cond), label_block(f), cont);
+    LLVMBuildCondBr(c->b, is_true(c, cond), edge_to(c, f), cont);
     LLVMPositionBuilderAtEnd(c->b, cont);
     return true;
 }
@@ -307,14 +340,14 @@ bool lower_br_on_null(lower_ctx *c, const wasm_instr *ins, int arg)
     lower_frame *f = label_frame(c, ins->u.index);
     LLVMBasicBlockRef cont =
         lower_new_block(c, on_null ? "br_on_null.cont" : "br_on_non_null.cont");
-    label_incoming(c, f);
+    LLVMBasicBlockRef taken = edge_to(c, f);
     LLVMValueRef is_null = LLVMBuildIsNull(c->b, ref, "");
     if (on_null) {
-        LLVMBuildCondBr(c->b, is_null, label_block(f), cont);
+        LLVMBuildCondBr(c->b, is_null, taken, cont);
         LLVMPositionBuilderAtEnd(c->b, cont);
         lower_push(c, ref);
     } else {
-        LLVMBuildCondBr(c->b, is_null, cont, label_block(f));
+        LLVMBuildCondBr(c->b, is_null, cont, taken);
         LLVMPositionBuilderAtEnd(c->b, cont);
         c->sp--;
     }
@@ -329,17 +362,14 @@ bool lower_br_table(lower_ctx *c, const wasm_instr *ins, int arg)
     uint32_t cases = 0;
     for (uint32_t i = 0; i < ins->u.br_table.count; i++)
         cases += ins->u.br_table.targets[i] != def;
-    LLVMValueRef sw = LLVMBuildSwitch(c->b, index, label_block(fd), cases);
-    label_incoming(c, fd);
+    LLVMValueRef sw = LLVMBuildSwitch(c->b, index, edge_to(c, fd), cases);
     /* One incoming value per switch edge, as LLVM requires; cases that go to the default
      * label are left to the default edge. */
     for (uint32_t i = 0; i < ins->u.br_table.count; i++) {
         uint32_t label = ins->u.br_table.targets[i];
         if (label == def)
             continue;
-        lower_frame *f = label_frame(c, label);
-        LLVMAddCase(sw, lower_i32(c->u, i), label_block(f));
-        label_incoming(c, f);
+        LLVMAddCase(sw, lower_i32(c->u, i), edge_to(c, label_frame(c, label)));
     }
     c->unreachable = true;
     return true;
@@ -353,6 +383,8 @@ bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
     uint32_t n = ft->param_count;
     LLVMValueRef *args = lower_top(c, n);
     c->sp -= n;
+    if (tail) /* the call leaves every handler */
+        drop_held(c, 0);
     /* The results land where the arguments were: the driver made room for them. */
     if (!lower_call_wasm(u, c->b, c->fn, type_index, u->m->funcs[c->func_index].type_index, callee,
                          callee_vmctx, args, tail, tail ? NULL : lower_unwind_dest(c),
@@ -388,6 +420,7 @@ bool lower_call(lower_ctx *c, const wasm_instr *ins, int arg)
     if (lower_is_multi3(u, &u->m->funcs[f])) {
         lower_multi3_call(c);
         if (tail) { /* no results: return_call's caller has none either */
+            drop_held(c, 0);
             lower_ret(u, c->b, c->fn, u->m->funcs[c->func_index].type_index, NULL);
             c->unreachable = true;
         }
@@ -446,10 +479,21 @@ bool lower_call_ref(lower_ctx *c, const wasm_instr *ins, int arg)
 }
 
 /*
- * Exceptions (abi.h): a try_table with catch clauses turns the calls inside it into invokes
- * whose landing pad compares the exception's tag with each clause's in order and branches to
- * the clause's label with the exception's values (and, for catch_ref and catch_all_ref, the
- * exception itself); no match resumes unwinding. Nothing costs anything until a throw.
+ * Exceptions (abi.h). Calls inside a frame that handles exceptions are invokes whose landing
+ * pad leads to the frame's handling; every other call stays a call, so nothing costs
+ * anything until a throw. Three kinds of frame handle them (lower_eh):
+ *  - a try_table with catch clauses: its tag tests compare the exception's tag with each
+ *    clause's in order and branch to the clause's label with the exception's values (and the
+ *    exception itself for catch_ref, catch_all_ref);
+ *  - a legacy try, in its body: the same tests, one added by each catch as lowering reaches
+ *    it, each going to the handler code that follows the catch, which holds the exception
+ *    (a handler may rethrow it) until it is left;
+ *  - a legacy try in a handler: its calls' landing pad drops the held exception (the runtime
+ *    frees it unless it is the one unwinding: a rethrow) and goes on outward. Every normal
+ *    way out of a handler (its end, a branch out, a tail call) drops it too.
+ * An exception no test of a frame takes goes outward: to the next such frame in the same
+ * function (route), or the landing pad resumes unwinding in the caller. delegate l sends the
+ * exceptions of its try's body to the frame at label l, as if thrown there.
  */
 
 bool lower_try_table(lower_ctx *c, const wasm_instr *ins, int arg)
@@ -459,6 +503,16 @@ bool lower_try_table(lower_ctx *c, const wasm_instr *ins, int arg)
     lower_frame *f = label_frame(c, 0);
     f->catches = ins->u.block.catches;
     f->catch_count = ins->u.block.catch_count;
+    if (f->catch_count > 0)
+        f->eh = EH_TRY_TABLE;
+    return true;
+}
+
+bool lower_try(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    if (!lower_block(c, ins, arg))
+        return false;
+    label_frame(c, 0)->eh = EH_TRY;
     return true;
 }
 
@@ -481,108 +535,185 @@ static LLVMValueRef personality(lower_unit *u)
     return LLVMAddFunction(u->mod, name, LLVMFunctionType(u->t_i32, params, 5, false));
 }
 
-/* The innermost try_table frame with catch clauses below index fi (which encloses it), or
- * UINT32_MAX. */
-static uint32_t enclosing_try(const lower_ctx *c, uint32_t fi)
+static LLVMTypeRef lp_type(lower_unit *u)
 {
-    for (uint32_t i = fi; i-- > 0;)
-        if (c->frames[i].catch_count > 0)
-            return i;
-    return UINT32_MAX;
+    LLVMTypeRef fields[] = {u->t_ptr, u->t_i32};
+    return LLVMStructTypeInContext(u->ctx, fields, 2, false);
+}
+
+/* Whether frame f does something with exceptions thrown inside it at this point. */
+static bool handles(const lower_frame *f)
+{
+    return f->eh == EH_TRY_TABLE || f->eh == EH_TRY || (f->eh == EH_CATCH && f->held);
 }
 
 static bool build_dispatch(lower_ctx *c, uint32_t fi);
+static bool build_cleanup(lower_ctx *c, uint32_t fi);
 
-/* Adds an edge carrying lp from the current block to frame fi's tag tests (made on first
- * use) and branches there. */
-static bool to_dispatch(lower_ctx *c, uint32_t fi, LLVMValueRef lp)
+/* Adds an edge carrying lp from the current block to what frame fi does with exceptions
+ * (made on first use) and branches there. */
+static bool to_handling(lower_ctx *c, uint32_t fi, LLVMValueRef lp)
 {
     lower_frame *f = &c->frames[fi];
-    if (!f->dispatch && !build_dispatch(c, fi))
-        return false;
     LLVMBasicBlockRef from = LLVMGetInsertBlock(c->b);
-    LLVMAddIncoming(f->dispatch_lp, &lp, &from, 1);
-    LLVMBuildBr(c->b, f->dispatch);
+    if (f->eh == EH_CATCH) {
+        if (!f->cleanup && !build_cleanup(c, fi))
+            return false;
+        LLVMAddIncoming(f->cleanup_lp, &lp, &from, 1);
+        LLVMBuildBr(c->b, f->cleanup);
+    } else {
+        if (!f->dispatch && !build_dispatch(c, fi))
+            return false;
+        LLVMAddIncoming(f->dispatch_lp, &lp, &from, 1);
+        LLVMBuildBr(c->b, f->dispatch);
+    }
     return true;
 }
 
-/* The tag tests of try_table frame fi: each clause in order, then, when none matches, the
- * enclosing try_table's tests in the same function, or (outermost) resume. */
+/* Sends the exception of landingpad value lp, at the current position, to the innermost of
+ * frames [0, count) that handles exceptions, or resumes unwinding in the caller. */
+static bool route(lower_ctx *c, uint32_t count, LLVMValueRef lp)
+{
+    for (uint32_t i = count; i-- > 0;)
+        if (handles(&c->frames[i]))
+            return to_handling(c, i, lp);
+    LLVMBuildResume(c->b, lp);
+    return true;
+}
+
+/* Opens the dispatch block of frame fi: the landingpad value's phi, the exception, its tag. */
+static void open_dispatch(lower_ctx *c, lower_frame *f)
+{
+    lower_unit *u = c->u;
+    f->dispatch = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "catch.dispatch");
+    LLVMPositionBuilderAtEnd(c->b, f->dispatch);
+    f->dispatch_lp = LLVMBuildPhi(c->b, lp_type(u), "lp");
+    LLVMValueRef header = LLVMBuildExtractValue(c->b, f->dispatch_lp, 0, "");
+    f->exn = lower_rt_call(c, RT_EXN_GET, &header, 1);
+    f->tag = LLVMBuildLoad2(c->b, u->t_ptr, f->exn, "tag");
+}
+
+/* Adds to the tag tests of frame f (positioned at their end) the test of catch clause kind
+ * (any for catch_all) with tag x, and returns the block the clause's code starts in, where
+ * the builder is left; the tests go on at f->next_test (NULL after a catch-all). */
+static LLVMBasicBlockRef add_test(lower_ctx *c, lower_frame *f, bool all, uint32_t x)
+{
+    lower_unit *u = c->u;
+    LLVMBasicBlockRef take = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "catch");
+    f->next_test = NULL;
+    if (all) {
+        LLVMBuildBr(c->b, take);
+    } else {
+        f->next_test = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "catch.next");
+        LLVMValueRef want = tag_record(c, x);
+        LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, f->tag, want, ""), take, f->next_test);
+    }
+    LLVMPositionBuilderAtEnd(c->b, take);
+    return take;
+}
+
+/* The values of tag x's exception exn, loaded into vals (the tag's parameter count). */
+static void load_values(lower_ctx *c, LLVMValueRef exn, uint32_t x, LLVMValueRef *vals)
+{
+    lower_unit *u = c->u;
+    const wasm_functype *ft = &u->m->types[u->m->tags[x].type_index];
+    for (uint32_t i = 0; i < ft->param_count; i++)
+        vals[i] = LLVMBuildLoad2(c->b, lower_valtype(u, ft->params[i]),
+                                 lower_gep(c, exn, lower_i64(u, KILN_EXN_VALUES + 16 * i)), "");
+}
+
+static void exn_caught(lower_ctx *c, LLVMValueRef exn, uint32_t how)
+{
+    LLVMValueRef args[] = {c->vmctx, exn, lower_i32(c->u, how)};
+    lower_rt_call(c, RT_EXN_CAUGHT, args, 3);
+}
+
+/* The dispatch of frame fi: a try_table's tests are all known now, a legacy try's are added
+ * by its catches (lower_catch) and closed at its end or delegate (close_dispatch). */
 static bool build_dispatch(lower_ctx *c, uint32_t fi)
 {
     lower_unit *u = c->u;
     const wasm_module *m = u->m;
     lower_frame *f = &c->frames[fi];
     LLVMBasicBlockRef saved = LLVMGetInsertBlock(c->b);
-    f->dispatch = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "catch.dispatch");
-    LLVMPositionBuilderAtEnd(c->b, f->dispatch);
-    LLVMTypeRef fields[] = {u->t_ptr, u->t_i32};
-    LLVMValueRef lp = f->dispatch_lp =
-        LLVMBuildPhi(c->b, LLVMStructTypeInContext(u->ctx, fields, 2, false), "lp");
-    LLVMValueRef header = LLVMBuildExtractValue(c->b, lp, 0, "");
-    LLVMValueRef exn = lower_rt_call(c, RT_EXN_GET, &header, 1);
-    LLVMValueRef tag = LLVMBuildLoad2(c->b, u->t_ptr, exn, "tag");
-    bool all = false;
-    for (uint32_t k = 0; k < f->catch_count && !all; k++) {
+    open_dispatch(c, f);
+    f->next_test = f->dispatch;
+    if (f->eh == EH_TRY) {
+        LLVMPositionBuilderAtEnd(c->b, saved);
+        return true;
+    }
+    for (uint32_t k = 0; k < f->catch_count && f->next_test; k++) {
         const wasm_catch *cl = &f->catches[k];
         lower_frame *target = &c->frames[fi - 1 - cl->label]; /* labels from outside */
-        LLVMBasicBlockRef take = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "catch");
-        LLVMBasicBlockRef next = NULL;
-        all = cl->kind == WASM_CATCH_ALL || cl->kind == WASM_CATCH_ALL_REF;
-        if (all) {
-            LLVMBuildBr(c->b, take);
-        } else {
-            next = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "catch.next");
-            LLVMValueRef want = tag_record(c, cl->tag);
-            LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, tag, want, ""), take, next);
-        }
-        LLVMPositionBuilderAtEnd(c->b, take);
+        bool all = cl->kind == WASM_CATCH_ALL || cl->kind == WASM_CATCH_ALL_REF;
         bool ref = cl->kind == WASM_CATCH_REF || cl->kind == WASM_CATCH_ALL_REF;
-        const wasm_functype *ft = all ? NULL : &m->types[m->tags[cl->tag].type_index];
-        uint32_t n = (ft ? ft->param_count : 0) + ref;
+        add_test(c, f, all, cl->tag);
+        uint32_t n = (all ? 0 : m->types[m->tags[cl->tag].type_index].param_count) + ref;
         LLVMValueRef *vals = n ? ARENA_ARRAY(&u->scratch, LLVMValueRef, n) : NULL;
         if (n && !vals)
             return out_of_memory(c);
-        for (uint32_t i = 0; ft && i < ft->param_count; i++)
-            vals[i] = LLVMBuildLoad2(c->b, lower_valtype(u, ft->params[i]),
-                                     lower_gep(c, exn, lower_i64(u, KILN_EXN_VALUES + 16 * i)), "");
+        if (!all)
+            load_values(c, f->exn, cl->tag, vals);
         if (ref)
-            vals[n - 1] = exn;
-        LLVMValueRef args[] = {c->vmctx, exn, lower_i32(u, ref)};
-        lower_rt_call(c, RT_EXN_CAUGHT, args, 3);
+            vals[n - 1] = f->exn;
+        exn_caught(c, f->exn, ref ? KILN_EXN_REF : KILN_EXN_CATCH);
         label_incoming_vals(c, target, vals);
         LLVMBuildBr(c->b, label_block(target));
-        if (next) /* the next clause starts where this one's tag did not match */
-            LLVMPositionBuilderAtEnd(c->b, next);
+        if (f->next_test) /* the next clause starts where this one's tag did not match */
+            LLVMPositionBuilderAtEnd(c->b, f->next_test);
     }
-    if (!all) {
-        uint32_t outer = enclosing_try(c, fi);
-        if (outer == UINT32_MAX)
-            LLVMBuildResume(c->b, lp);
-        else if (!to_dispatch(c, outer, lp))
-            return false;
-    }
+    bool ok = !f->next_test || route(c, fi, f->dispatch_lp);
+    f->next_test = NULL;
     LLVMPositionBuilderAtEnd(c->b, saved);
-    return true;
+    return ok;
 }
 
-/* The landing pad of try_table frame fi: it takes every Kiln exception and goes to the
- * frame's tag tests. */
-static bool build_lpad(lower_ctx *c, uint32_t fi)
+/* Ends the tag tests of legacy try frame fi, if still open: an exception no catch took goes
+ * to the frame at index target (delegate), or outward (end). */
+static bool close_dispatch(lower_ctx *c, uint32_t fi, uint32_t target)
+{
+    lower_frame *f = &c->frames[fi];
+    if (!f->next_test)
+        return true;
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(c->b);
+    LLVMPositionBuilderAtEnd(c->b, f->next_test);
+    f->next_test = NULL;
+    bool ok = route(c, target + 1, f->dispatch_lp);
+    LLVMPositionBuilderAtEnd(c->b, saved);
+    return ok;
+}
+
+/* What an exception thrown in a handler of frame fi does on its way out: the handler drops
+ * the exception it holds, then the exception goes outward. */
+static bool build_cleanup(lower_ctx *c, uint32_t fi)
 {
     lower_unit *u = c->u;
     lower_frame *f = &c->frames[fi];
     LLVMBasicBlockRef saved = LLVMGetInsertBlock(c->b);
-    f->lpad = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "lpad");
-    LLVMPositionBuilderAtEnd(c->b, f->lpad);
-    LLVMTypeRef fields[] = {u->t_ptr, u->t_i32};
-    LLVMValueRef lp = LLVMBuildLandingPad(c->b, LLVMStructTypeInContext(u->ctx, fields, 2, false),
-                                          personality(u), 1, "");
+    f->cleanup = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "catch.cleanup");
+    LLVMPositionBuilderAtEnd(c->b, f->cleanup);
+    f->cleanup_lp = LLVMBuildPhi(c->b, lp_type(u), "lp");
+    LLVMValueRef header = LLVMBuildExtractValue(c->b, f->cleanup_lp, 0, "");
+    LLVMValueRef args[] = {f->held, lower_rt_call(c, RT_EXN_GET, &header, 1)};
+    lower_rt_call(c, RT_EXN_DROP, args, 2);
+    bool ok = route(c, fi, f->cleanup_lp);
+    LLVMPositionBuilderAtEnd(c->b, saved);
+    return ok;
+}
+
+/* A landing pad (stored in *out) that takes every Kiln exception to frame fi's handling. */
+static bool build_lpad(lower_ctx *c, uint32_t fi, LLVMBasicBlockRef *out)
+{
+    lower_unit *u = c->u;
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(c->b);
+    *out = LLVMAppendBasicBlockInContext(u->ctx, c->fn, "lpad");
+    LLVMPositionBuilderAtEnd(c->b, *out);
+    LLVMValueRef lp = LLVMBuildLandingPad(c->b, lp_type(u), personality(u), 1, "");
     LLVMAddClause(lp, LLVMConstNull(u->t_ptr)); /* catches everything: the tags are tested */
     /* ... and is a cleanup too: else LLVM takes the resume after the tests for unreachable (a
      * catching landing pad cannot resume, for C++) and deletes it with the tests */
     LLVMSetCleanup(lp, 1);
-    bool ok = to_dispatch(c, fi, lp);
+    bool ok = to_handling(c, fi, lp);
     LLVMPositionBuilderAtEnd(c->b, saved);
     return ok;
 }
@@ -591,13 +722,93 @@ LLVMBasicBlockRef lower_unwind_dest(lower_ctx *c)
 {
     for (uint32_t i = c->depth; i-- > 0;) {
         lower_frame *f = &c->frames[i];
-        if (f->catch_count == 0) /* not a try_table, or one that catches nothing */
+        if (!handles(f))
             continue;
-        if (!f->lpad && !build_lpad(c, i))
+        LLVMBasicBlockRef *pad = f->eh == EH_CATCH ? &f->cleanup_lpad : &f->lpad;
+        if (!*pad && !build_lpad(c, i, pad))
             return NULL;
-        return f->lpad;
+        return *pad;
     }
     return NULL;
+}
+
+/* Drops the exceptions held by the handlers among frames [from, depth), which the code at
+ * the current position leaves normally. */
+static void drop_held(lower_ctx *c, uint32_t from)
+{
+    for (uint32_t i = c->depth; i-- > from;) {
+        lower_frame *f = &c->frames[i];
+        if (f->eh == EH_CATCH && f->held) {
+            LLVMValueRef args[] = {f->held, LLVMConstNull(c->u->t_ptr)};
+            lower_rt_call(c, RT_EXN_DROP, args, 2);
+        }
+    }
+}
+
+static bool holds_any(const lower_ctx *c, uint32_t from)
+{
+    for (uint32_t i = from; i < c->depth; i++)
+        if (c->frames[i].eh == EH_CATCH && c->frames[i].held)
+            return true;
+    return false;
+}
+
+/* catch x and catch_all: the previous part of the try (its body or a handler) ends as an if's
+ * then arm does at else; the handler starts where the new tag test takes the exception,
+ * holding it, with catch x's values. Without a dispatch (no call in the body may throw)
+ * nothing reaches the handler. */
+bool lower_catch(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    lower_frame *f = label_frame(c, 0);
+    KILN_ASSERT(f->eh == EH_TRY || f->eh == EH_CATCH);
+    if (!c->unreachable)
+        branch_to(c, f);
+    c->sp = f->height;
+    f->eh = EH_CATCH;
+    f->held = NULL;
+    f->cleanup_lpad = NULL; /* handlers share no landing pad: */
+    f->cleanup = NULL;      /* each drops what it holds */
+    if (!f->next_test) {
+        c->unreachable = true;
+        return true;
+    }
+    bool all = ins->op == WASM_OP_CATCH_ALL;
+    LLVMPositionBuilderAtEnd(c->b, f->next_test);
+    LLVMBasicBlockRef take = add_test(c, f, all, all ? 0 : ins->u.index);
+    LLVMMoveBasicBlockAfter(take, LLVMGetLastBasicBlock(c->fn));
+    if (!all) {
+        const wasm_module *m = c->u->m;
+        load_values(c, f->exn, ins->u.index, c->stack + c->sp);
+        c->sp += m->types[m->tags[ins->u.index].type_index].param_count;
+    }
+    exn_caught(c, f->exn, KILN_EXN_HOLD);
+    f->held = f->exn;
+    c->unreachable = false;
+    return true;
+}
+
+/* delegate l: the try ends; exceptions of its body go to the frame at label l (counted from
+ * outside the try) as if thrown there. */
+bool lower_delegate(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    uint32_t fi = c->depth - 1;
+    KILN_ASSERT(ins->u.index < fi);
+    if (!close_dispatch(c, fi, fi - 1 - ins->u.index))
+        return false;
+    return lower_end(c, ins, arg);
+}
+
+/* rethrow l: the exception the handler at label l holds, raised again. */
+bool lower_rethrow(lower_ctx *c, const wasm_instr *ins, int arg)
+{
+    lower_frame *f = label_frame(c, ins->u.index);
+    KILN_ASSERT(f->eh == EH_CATCH && f->held);
+    LLVMValueRef fn = lower_rt_decl(c->u, RT_THROW_REF);
+    LLVMValueRef args[] = {c->vmctx, f->held};
+    lower_call_may_throw(c, LLVMGlobalGetValueType(fn), fn, args, 2);
+    LLVMBuildUnreachable(c->b);
+    c->unreachable = true;
+    return true;
 }
 
 LLVMValueRef lower_call_may_throw(lower_ctx *c, LLVMTypeRef fty, LLVMValueRef fn,

@@ -596,14 +596,14 @@ typedef struct wasm_module {
      * 3.0 (memory size, table size, "offset out of range"). */
     kiln_diag wasm2_malformed;
 
-    /* The first instruction in a function body that belongs to exceptions (Wasm 3.0), and
-     * the first of the legacy ones (try, catch, catch_all, delegate, rethrow: decoded and
-     * validated, not compiled yet), as the decoder met them: offset KILN_NO_OFFSET if none. */
+    /* The first instruction in a function body that belongs to exceptions (Wasm 3.0, or
+     * the legacy try, catch, catch_all, delegate, rethrow), as the decoder met it: offset
+     * KILN_NO_OFFSET if none. */
     struct wasm_use {
         size_t offset;
         uint32_t func;
         const char *what; /* the instruction's name */
-    } exception_use, legacy_exception_use;
+    } exception_use;
 
     kiln_arena arena; /* owns everything above except bytes */
 } wasm_module;

@@ -79,15 +79,18 @@ printf '(module (func (local (ref extern))))' >flocal.wat
 expect 1 "^flocal.wat:0x15: error: unsupported feature: function-references ((ref extern) local): disabled by --disable-function-references (in function 0)$" \
     "$KILN" flocal.wat -o flocal.o --disable-function-references
 expect 0 "" "$KILN" fref.wat -o fref.o --disable-tail-call
-# Exceptions: --disable-exceptions refuses a tag; the legacy instructions are refused as not
-# compiled; 32-bit ARM and bare metal have no DWARF unwinder for them.
+# Exceptions: --disable-exceptions refuses a tag and the legacy instructions; 32-bit ARM and
+# bare metal have no DWARF unwinder for them.
 printf '(module (tag $e) (func (throw $e)))' >tag.wat
 printf '(module (func (try (do) (catch_all))))' >legacy.wat
 expect 1 "^tag.wat:1:10: error: unsupported feature: exceptions (tag section): disabled by --disable-exceptions$" \
     "$KILN" tag.wat -o tag.o --disable-exceptions
 expect 0 "" "$KILN" tag.wat -o tag.o
-expect 1 "^legacy.wat:1:16: error: unsupported feature: exceptions (try: legacy exception handling) (in function 0)$" \
-    "$KILN" legacy.wat -o legacy.o
+expect 0 "" "$KILN" legacy.wat -o legacy.o
+expect 1 "^legacy.wat:1:16: error: unsupported feature: exceptions (try): disabled by --disable-exceptions (in function 0)$" \
+    "$KILN" legacy.wat -o legacy.o --disable-exceptions
+expect 1 "^legacy.wat:0x17: error: unsupported feature: exceptions (not on target armv7-unknown-linux-gnueabihf)$" \
+    "$KILN" legacy.wat -o legacy.o --target armv7-linux-gnueabihf
 expect 1 "^tag.wat:0x15: error: unsupported feature: exceptions (not on target armv7-unknown-linux-gnueabihf)$" \
     "$KILN" tag.wat -o tag.o --target armv7-linux-gnueabihf
 expect 0 "" "$KILN" tail.wasm -o tail.o --disable-memory64 --disable-relaxed-simd --disable-gc

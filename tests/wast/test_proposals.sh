@@ -5,9 +5,8 @@
 # through `kiln wast`, read directly by Kiln's text reader.
 #
 # Usage: test_proposals.sh KILN SUITE WORK_DIR OPT
-# Each command must pass or be skipped as an unsupported feature (threads, exceptions and the
-# typed references return_call_ref needs, so far), and each script's totals must be exactly
-# those pinned below
+# Each command must pass or be skipped as an unsupported feature (threads, so far), and each
+# script's totals must be exactly those pinned below
 # (a script that silently lost commands, or a skip that became a pass, fails). A script runs
 # with the --spec whose answers it was written for: the proposals' folders predate parts of
 # Wasm 3.0 (threads/memory.wast wants 2.0's "i32 constant out of range" for 32-bit limits past
@@ -45,11 +44,11 @@ proposals-2026/wide-arithmetic/wide-arithmetic 3.0  109 passed, 0 failed, 0 skip
 proposals/exception-handling/binary          3.0  112 passed, 0 failed, 0 skipped
 proposals/exception-handling/exports         3.0  97 passed, 0 failed, 0 skipped
 proposals/exception-handling/imports         2.0  185 passed, 0 failed, 0 skipped
-proposals/exception-handling/rethrow         3.0  3 passed, 0 failed, 13 skipped
+proposals/exception-handling/rethrow         3.0  16 passed, 0 failed, 0 skipped
 proposals/exception-handling/tag             3.0  3 passed, 0 failed, 0 skipped
-proposals/exception-handling/throw           3.0  3 passed, 0 failed, 8 skipped
-proposals/exception-handling/try_catch       3.0  9 passed, 0 failed, 31 skipped
-proposals/exception-handling/try_delegate    3.0  5 passed, 0 failed, 18 skipped
+proposals/exception-handling/throw           3.0  11 passed, 0 failed, 0 skipped
+proposals/exception-handling/try_catch       3.0  40 passed, 0 failed, 0 skipped
+proposals/exception-handling/try_delegate    3.0  23 passed, 0 failed, 0 skipped
 proposals/extended-const/data                3.0  63 passed, 2 failed, 0 skipped
 proposals/extended-const/elem                3.0  106 passed, 2 failed, 0 skipped
 proposals/extended-const/global              2.0  114 passed, 0 failed, 0 skipped
