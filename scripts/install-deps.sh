@@ -10,6 +10,7 @@ packages=(
   llvm-19-dev lld-19 clang-19           # the code generator (LLVM C API), the linker, and the C compiler
   libclang-rt-19-dev                    # ASan/UBSan/libFuzzer runtimes for KILN_SANITIZE / KILN_FUZZ
   libclang-rt-19-dev-wasm32 wasi-libc   # clang-19 --target=wasm32-wasi for tests and samples
+  libc++-19-dev-wasm32 libc++abi-19-dev-wasm32  # C++ guests with exceptions (tests/cxx)
   wabt                                  # wast2json / wat2wasm for the spec suite and .wat tests
   binaryen python3                      # wasm-opt: optional pre-optimisation and fuzzing (fuzz.exec)
   libcmocka-dev                         # unit tests
