@@ -38,6 +38,7 @@ static bool is_value_type(uint8_t t)
     case KILN_TYPE_FUNCREF:
     case KILN_TYPE_EXTERNREF:
     case KILN_TYPE_EXNREF:
+    case KILN_TYPE_ANYREF:
         return true;
     }
     return false;
@@ -45,7 +46,8 @@ static bool is_value_type(uint8_t t)
 
 static bool is_ref_type(uint8_t t)
 {
-    return t == KILN_TYPE_FUNCREF || t == KILN_TYPE_EXTERNREF || t == KILN_TYPE_EXNREF;
+    return t == KILN_TYPE_FUNCREF || t == KILN_TYPE_EXTERNREF || t == KILN_TYPE_EXNREF ||
+           t == KILN_TYPE_ANYREF;
 }
 
 /* What an import or export may be: KILN_KIND_FUNC/TABLE/MEMORY/GLOBAL/TAG. */
@@ -71,6 +73,13 @@ static bool ref_ok(uint8_t kind, uint32_t word, uint32_t type_limit)
     case KILN_HEAP_EXN:
     case KILN_HEAP_NOEXN:
         return kind == KILN_TYPE_EXNREF;
+    case KILN_HEAP_ANY:
+    case KILN_HEAP_EQ:
+    case KILN_HEAP_I31:
+    case KILN_HEAP_STRUCT:
+    case KILN_HEAP_ARRAY:
+    case KILN_HEAP_NONE:
+        return kind == KILN_TYPE_ANYREF;
     }
     return heap >= KILN_HEAP_TYPE && kind == KILN_TYPE_FUNCREF &&
            heap - KILN_HEAP_TYPE < type_limit;

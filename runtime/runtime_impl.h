@@ -333,7 +333,10 @@ const uint32_t *kiln_sig_refs(uint32_t id);
  * module.c use them. */
 static inline uint32_t kiln_ref_norm(uint32_t word)
 {
-    return word == KILN_HEAP_FUNC || word == KILN_HEAP_EXTERN || word == KILN_HEAP_EXN ? 0 : word;
+    return word == KILN_HEAP_FUNC || word == KILN_HEAP_EXTERN || word == KILN_HEAP_EXN ||
+                   word == KILN_HEAP_ANY
+               ? 0
+               : word;
 }
 static inline uint32_t kiln_ref_canon(uint32_t word, const uint32_t *ids)
 {
@@ -342,9 +345,10 @@ static inline uint32_t kiln_ref_canon(uint32_t word, const uint32_t *ids)
         return kiln_ref_norm(word);
     return (word & KILN_REF_NON_NULL) | (KILN_HEAP_TYPE + ids[heap - KILN_HEAP_TYPE]);
 }
-/* Whether a value of canonical word sub (kind: its KILN_TYPE_FUNCREF/EXTERNREF/EXNREF byte)
- * may be used where canonical word super is expected: nullability (non-null <: nullable) and
- * heap (nofunc <: a function type <: func; noextern <: extern; noexn <: exn). */
+/* Whether a value of canonical word sub (kind: its KILN_TYPE_FUNCREF/EXTERNREF/EXNREF/ANYREF
+ * byte) may be used where canonical word super is expected: nullability (non-null <:
+ * nullable) and heap (nofunc <: a function type <: func; noextern <: extern; noexn <: exn;
+ * none <: i31, struct, array <: eq <: any). */
 static inline bool kiln_ref_subtype(uint8_t kind, uint32_t sub, uint32_t super)
 {
     if (sub == 0)
@@ -363,19 +367,31 @@ static inline bool kiln_ref_subtype(uint8_t kind, uint32_t sub, uint32_t super)
         return hs == KILN_HEAP_NOEXTERN;
     case KILN_HEAP_EXN:
         return hs == KILN_HEAP_NOEXN;
+    case KILN_HEAP_ANY:
+        return hs == KILN_HEAP_EQ || hs == KILN_HEAP_I31 || hs == KILN_HEAP_STRUCT ||
+               hs == KILN_HEAP_ARRAY || hs == KILN_HEAP_NONE;
+    case KILN_HEAP_EQ:
+        return hs == KILN_HEAP_I31 || hs == KILN_HEAP_STRUCT || hs == KILN_HEAP_ARRAY ||
+               hs == KILN_HEAP_NONE;
+    case KILN_HEAP_I31:
+    case KILN_HEAP_STRUCT:
+    case KILN_HEAP_ARRAY:
+        return hs == KILN_HEAP_NONE;
     default:
         return hp >= KILN_HEAP_TYPE && hs == KILN_HEAP_NOFUNC;
     }
 }
 /* Whether a reference value (a const kiln_funcref * for funcref kinds, else an opaque host
  * pointer; NULL = null) fits the canonical word: not null if the word says so, a typed heap
- * only a funcref of that signature, nofunc/noextern/noexn only null. */
+ * only a funcref of that signature, nofunc/noextern/noexn/none only null, and GC's other
+ * heap types nothing but null either (Kiln has no GC objects). */
 static inline bool kiln_ref_fits(const void *value, uint32_t word)
 {
     if (value == NULL)
         return !(word & KILN_REF_NON_NULL);
     uint32_t heap = word & KILN_REF_HEAP;
-    if (heap == KILN_HEAP_NOFUNC || heap == KILN_HEAP_NOEXTERN || heap == KILN_HEAP_NOEXN)
+    if (heap == KILN_HEAP_NOFUNC || heap == KILN_HEAP_NOEXTERN || heap == KILN_HEAP_NOEXN ||
+        heap == KILN_HEAP_NONE || (heap >= KILN_HEAP_ARRAY && heap <= KILN_HEAP_ANY))
         return false;
     return heap < KILN_HEAP_TYPE || ((const kiln_funcref *)value)->sig == heap - KILN_HEAP_TYPE;
 }

@@ -346,8 +346,15 @@ const char *kiln_ref_name(uint8_t kind, uint32_t word, bool canonical, char *buf
                        : heap == KILN_HEAP_NOFUNC   ? "nofunc"
                        : heap == KILN_HEAP_NOEXTERN ? "noextern"
                        : heap == KILN_HEAP_NOEXN    ? "noexn"
+                       : heap == KILN_HEAP_ANY      ? "any"
+                       : heap == KILN_HEAP_EQ       ? "eq"
+                       : heap == KILN_HEAP_I31      ? "i31"
+                       : heap == KILN_HEAP_STRUCT   ? "struct"
+                       : heap == KILN_HEAP_ARRAY    ? "array"
+                       : heap == KILN_HEAP_NONE     ? "none"
                                                     : NULL;
-    if (null && (heap == KILN_HEAP_FUNC || heap == KILN_HEAP_EXTERN || heap == KILN_HEAP_EXN))
+    if (null && (heap == KILN_HEAP_FUNC || heap == KILN_HEAP_EXTERN || heap == KILN_HEAP_EXN ||
+                 heap == KILN_HEAP_ANY))
         snprintf(buf, KILN_REF_NAME_SIZE, "%sref", name);
     else if (name != NULL)
         snprintf(buf, KILN_REF_NAME_SIZE, "(ref %s%s)", null ? "null " : "", name);

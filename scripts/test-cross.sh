@@ -132,7 +132,8 @@ fi
 # suite (core-3.0/, legacy/ included) and of proposals-2026/custom-page-sizes/, and Kiln's own
 # 3.0 scripts (tests/wast/tail_calls.wast: real tail calls on every target; page_sizes.wast:
 # memories of 1-byte pages; func_refs.wast: typed function references; exceptions.wast and
-# legacy_exceptions.wast: not on armv7, where the compiler refuses exceptions);
+# legacy_exceptions.wast: not on armv7, where the compiler refuses exceptions; gc_types.wast:
+# GC's abstract heap types);
 # KILN_CROSS_SPEC3=0 leaves it out.
 spec_one() { # WAST DIR FLAGS... -> DIR/result: "PASSED FAILED SKIPPED", or a reason; DIR/seconds
     local wast=$1 dir=$2 name line flags=() start=$SECONDS
@@ -248,6 +249,7 @@ spec_step() {
         spec_run spec3 "$cross_build/spec3" --spec 3.0 -- "$root"/tests/wast/tail_calls.wast \
             "$root"/tests/wast/page_sizes.wast "$root"/tests/wast/func_refs.wast \
             "$root"/tests/wast/exceptions.wast "$root"/tests/wast/legacy_exceptions.wast \
+            "$root"/tests/wast/gc_types.wast \
             "$suite"/proposals-2026/custom-page-sizes/*.wast \
             "$suite"/core-3.0/*.wast "$suite"/core-3.0/legacy/*.wast
     fi

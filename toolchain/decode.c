@@ -111,17 +111,6 @@ static const char *abs_heaptype_name(uint8_t b)
     return b >= 0x69 && b <= 0x74 ? names[b - 0x69] : NULL;
 }
 
-/* The feature an abstract heap type belongs to: exn/noexn to exceptions, func/extern (in a
- * typed reference) to function-references, the rest to gc. */
-static const char *abs_heaptype_feature(uint8_t b)
-{
-    if (b == 0x69 || b == 0x74)
-        return KILN_FEATURE_EXCEPTIONS;
-    if (b == 0x70 || b == 0x6F)
-        return KILN_FEATURE_FUNCTION_REFERENCES;
-    return KILN_FEATURE_GC;
-}
-
 /* heaptype ::= ht:absheaptype | x:s33 (if x >= 0, a type index). *abs is the abstract heap
  * type's byte, or 0 for a type index (*index). */
 static bool read_heaptype(kiln_reader *r, uint8_t *abs, uint32_t *index)
@@ -148,14 +137,6 @@ static bool is_reftype3(uint8_t b)
     return b == 0x63 || b == 0x64 || (abs_heaptype_name(b) && b != 0x70 && b != 0x6F);
 }
 
-/* The abstract heap types Kiln decodes: func, extern, exn and their bottoms nofunc,
- * noextern, noexn (GC's any, eq, i31, struct, array, none are reported as unsupported). */
-static bool abs_heaptype_compiled(uint8_t b)
-{
-    return b == WASM_HT_FUNC || b == WASM_HT_EXTERN || b == WASM_HT_NOFUNC ||
-           b == WASM_HT_NOEXTERN || b == WASM_HT_EXN || b == WASM_HT_NOEXN;
-}
-
 /* The heap-type part of a wasm_valtype: an abstract type's byte, or WASM_HT_TYPE + index
  * (an index too large for the encoding becomes the largest one, which no module has, so
  * that the validator's "unknown type" still reports it). */
@@ -168,22 +149,16 @@ static uint32_t heap_of(uint8_t abs, uint32_t index)
 }
 
 /* reftype ::= 0x64 ht:heaptype | 0x63 ht:heaptype | absheaptype (abbreviation), with b (read
- * at offset at) where a value or reference type is. Sets *out for the reference types Kiln
- * compiles (typed function references); reports the others (gc, exceptions) as unsupported
- * if they decode (returning what rd_unsupported_later does); else the Wasm 2.0 error
- * "malformed KIND 0xBB: what" (false). */
+ * at offset at) where a value or reference type is: every abstract heap type decodes (GC's
+ * any, eq, i31, struct, array and none are types whose only value is null in Kiln, which
+ * reports the instructions that make others, and struct and array types, as unsupported);
+ * else the Wasm 2.0 error "malformed KIND 0xBB: what" (false). */
 static bool reftype3(kiln_reader *r, size_t at, uint8_t b, const char *kind, const char *what,
                      wasm_valtype *out)
 {
     if (b != 0x63 && b != 0x64) {
-        if (abs_heaptype_compiled(b)) {
-            *out = wasm_ref(b, true);
-            return true;
-        }
-        /* the abbreviations of the bottom types are spelt nullref, nullexternref, ... */
-        static const char *const bottoms[] = {"null", "nullextern", "nullfunc", "nullexn"};
-        const char *name = b >= 0x71 ? bottoms[b - 0x71] : abs_heaptype_name(b);
-        return rd_unsupported_later(r, at, abs_heaptype_feature(b), "%sref: %s", name, what);
+        *out = wasm_ref(b, true);
+        return true;
     }
     kiln_diag scratch;
     kiln_reader p = probe(r, &scratch);
@@ -192,10 +167,6 @@ static bool reftype3(kiln_reader *r, size_t at, uint8_t b, const char *kind, con
     if (!read_heaptype(&p, &abs, &index))
         return rd_fail_at(r, at, KILN_ERR_MALFORMED, "malformed %s 0x%02x: %s", kind, b, what);
     r->p = p.p;
-    const char *null = b == 0x63 ? "null " : "";
-    if (abs && !abs_heaptype_compiled(abs))
-        return rd_unsupported_later(r, at, abs_heaptype_feature(abs), "(ref %s%s): %s", null,
-                                    abs_heaptype_name(abs), what);
     *out = wasm_ref(heap_of(abs, index), b == 0x63);
     return true;
 }
@@ -239,11 +210,9 @@ static bool read_reftype(kiln_reader *r, wasm_valtype *out, const char *what)
 }
 
 /* ref.null ht: (ref null ht). 0x70 and 0x6F are Wasm 2.0's reftype; other heap types are
- * 3.0: nofunc, noextern and type indices Kiln compiles, the rest (gc, exceptions) it reports
- * as unsupported. */
+ * 3.0's. */
 static bool read_ref_null_type(kiln_reader *r, wasm_valtype *out)
 {
-    size_t at = rd_offset(r);
     if (!rd_done(r) && (*r->p == 0x70 || *r->p == 0x6F)) {
         *out = *r->p++;
         return true;
@@ -255,9 +224,6 @@ static bool read_ref_null_type(kiln_reader *r, wasm_valtype *out)
     if (rd_done(r) || !read_heaptype(&p, &abs, &index))
         return read_reftype(r, out, "ref.null type"); /* the 2.0 error */
     r->p = p.p;
-    if (abs && !abs_heaptype_compiled(abs))
-        return rd_unsupported_later(r, at, abs_heaptype_feature(abs), "ref.null %s",
-                                    abs_heaptype_name(abs));
     *out = wasm_ref(heap_of(abs, index), true);
     return true;
 }

@@ -40,7 +40,7 @@ static const struct {
     {KILN_FEATURE_RELAXED_SIMD, KILN_FEAT_RELAXED_SIMD},
     {KILN_FEATURE_WIDE_ARITHMETIC, KILN_FEAT_WIDE_ARITHMETIC},
     {KILN_FEATURE_CUSTOM_PAGE_SIZES, KILN_FEAT_CUSTOM_PAGE_SIZES},
-    {KILN_FEATURE_GC, KILN_FEAT_NOT_COMPILED},
+    {KILN_FEATURE_GC, KILN_FEAT_GC},
     {KILN_FEATURE_EXCEPTIONS, KILN_FEAT_EXCEPTIONS},
     {KILN_FEATURE_FUNCTION_REFERENCES, KILN_FEAT_FUNCTION_REFERENCES},
     {KILN_FEATURE_THREADS, KILN_FEAT_NOT_COMPILED},
@@ -93,6 +93,8 @@ static uint32_t type_feature(wasm_valtype t)
         return 0;
     if (wasm_ref_is_exn(t))
         return FEAT_EXCEPTIONS;
+    if (wasm_ref_is_any(t))
+        return KILN_FEAT_GC;
     return t & WASM_VT_REF ? KILN_FEAT_FUNCTION_REFERENCES : 0;
 }
 
@@ -261,6 +263,8 @@ bool kiln_check_features(const wasm_module *m, uint32_t disabled, const kiln_all
     }
     if ((disabled & KILN_FEAT_FUNCTION_REFERENCES) &&
         !check_module_uses(m, KILN_FEAT_FUNCTION_REFERENCES, d))
+        return false;
+    if ((disabled & KILN_FEAT_GC) && !check_module_uses(m, KILN_FEAT_GC, d))
         return false;
     if (disabled & KILN_FEAT_CUSTOM_PAGE_SIZES)
         for (uint32_t i = 0; i < m->memory_count; i++)

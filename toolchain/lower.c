@@ -105,6 +105,7 @@ LLVMTypeRef lower_valtype(const lower_unit *u, wasm_valtype t)
     case WASM_VT_FUNCREF:
     case WASM_VT_EXTERNREF:
     case WASM_VT_EXNREF:
+    case WASM_VT_ANYREF:
         return u->t_ptr;
     default:
         KILN_ASSERT(!"unknown value type");

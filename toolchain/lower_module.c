@@ -350,12 +350,16 @@ static uint32_t ref_word(wasm_valtype t)
         return 0;
     return (wasm_ref_nullable(t) ? 0 : KILN_REF_NON_NULL) | wasm_ref_heap(t);
 }
-_Static_assert((unsigned)WASM_HT_FUNC == KILN_HEAP_FUNC &&
-                   (unsigned)WASM_HT_EXTERN == KILN_HEAP_EXTERN &&
-                   (unsigned)WASM_HT_NOFUNC == KILN_HEAP_NOFUNC &&
-                   (unsigned)WASM_HT_NOEXTERN == KILN_HEAP_NOEXTERN &&
-                   (unsigned)WASM_HT_TYPE == KILN_HEAP_TYPE,
-               "heap type numbering");
+_Static_assert(
+    (unsigned)WASM_HT_FUNC == KILN_HEAP_FUNC && (unsigned)WASM_HT_EXTERN == KILN_HEAP_EXTERN &&
+        (unsigned)WASM_HT_NOFUNC == KILN_HEAP_NOFUNC &&
+        (unsigned)WASM_HT_NOEXTERN == KILN_HEAP_NOEXTERN &&
+        (unsigned)WASM_HT_EXN == KILN_HEAP_EXN && (unsigned)WASM_HT_NOEXN == KILN_HEAP_NOEXN &&
+        (unsigned)WASM_HT_ANY == KILN_HEAP_ANY && (unsigned)WASM_HT_EQ == KILN_HEAP_EQ &&
+        (unsigned)WASM_HT_I31 == KILN_HEAP_I31 && (unsigned)WASM_HT_STRUCT == KILN_HEAP_STRUCT &&
+        (unsigned)WASM_HT_ARRAY == KILN_HEAP_ARRAY && (unsigned)WASM_HT_NONE == KILN_HEAP_NONE &&
+        (unsigned)WASM_VT_ANYREF == KILN_TYPE_ANYREF && (unsigned)WASM_HT_TYPE == KILN_HEAP_TYPE,
+    "heap type numbering");
 
 /* kiln_str_desc: pointer to a NUL-terminated copy, and the length. */
 static void d_str(desc *d, size_t at, const char *s, uint32_t len)

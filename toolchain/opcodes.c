@@ -93,6 +93,8 @@ const char *wasm_valtype_name(wasm_valtype t)
         return "externref";
     case WASM_VT_EXNREF:
         return "exnref";
+    case WASM_VT_ANYREF:
+        return "anyref";
     default:
         break;
     }
@@ -127,6 +129,18 @@ const char *wasm_heap_name(uint32_t h)
         return "exn";
     case WASM_HT_NOEXN:
         return "noexn";
+    case WASM_HT_ANY:
+        return "any";
+    case WASM_HT_EQ:
+        return "eq";
+    case WASM_HT_I31:
+        return "i31";
+    case WASM_HT_STRUCT:
+        return "struct";
+    case WASM_HT_ARRAY:
+        return "array";
+    case WASM_HT_NONE:
+        return "none";
     default:
         return "?";
     }

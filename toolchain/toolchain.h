@@ -82,6 +82,7 @@ enum {
     KILN_FEAT_CUSTOM_PAGE_SIZES = 1u << 6,
     KILN_FEAT_FUNCTION_REFERENCES = 1u << 7,
     KILN_FEAT_EXCEPTIONS = 1u << 8,
+    KILN_FEAT_GC = 1u << 9, /* the part compiled: the abstract heap types any, eq, ..., none */
     KILN_FEAT_NOT_COMPILED = 1u << 31,
 };
 
@@ -287,10 +288,11 @@ uint16_t wasm_op_lookup(uint8_t prefix, uint32_t code);
 /* A value type. Numbers, v128 and Wasm 2.0's funcref/externref are their binary bytes;
  * the other reference types of Wasm 3.0 (typed function references) are
  * WASM_VT_REF | [WASM_VT_NULLABLE] | heap, where heap is an abstract heap type's byte
- * (WASM_HT_*) or WASM_HT_TYPE + a type index. (ref null func) and (ref null extern) are
- * always spelt WASM_VT_FUNCREF and WASM_VT_EXTERNREF (wasm_ref makes sure), so equal types
- * are equal values. The heap and nullability bits are the runtime's reference word
- * (kiln/abi.h, KILN_REF_*) with the nullability inverted. */
+ * (WASM_HT_*) or WASM_HT_TYPE + a type index. (ref null func), (ref null extern), (ref null
+ * exn) and (ref null any) are always spelt WASM_VT_FUNCREF, WASM_VT_EXTERNREF, WASM_VT_EXNREF
+ * and WASM_VT_ANYREF (wasm_ref makes sure), so equal types are equal values. The heap and
+ * nullability bits are the runtime's reference word (kiln/abi.h, KILN_REF_*) with the nullability
+ * inverted. */
 typedef uint32_t wasm_valtype;
 enum {
     WASM_VT_UNKNOWN = 0x00, /* validator only: the bottom type of unreachable code */
@@ -302,14 +304,22 @@ enum {
     WASM_VT_FUNCREF = 0x70,
     WASM_VT_EXTERNREF = 0x6F,
     WASM_VT_EXNREF = 0x69, /* (ref null exn): exceptions */
+    WASM_VT_ANYREF = 0x6E, /* (ref null any): GC's hierarchy, whose values are all null in
+                              Kiln (no GC instruction is compiled) */
 };
 #define WASM_VT_REF      0x80000000u
 #define WASM_VT_NULLABLE 0x40000000u
 #define WASM_VT_HEAP     0x3FFFFFFFu /* mask */
 enum {
     WASM_HT_EXN = 0x69,
+    WASM_HT_ARRAY = 0x6A,
+    WASM_HT_STRUCT = 0x6B,
+    WASM_HT_I31 = 0x6C,
+    WASM_HT_EQ = 0x6D,
+    WASM_HT_ANY = 0x6E,
     WASM_HT_EXTERN = 0x6F,
     WASM_HT_FUNC = 0x70,
+    WASM_HT_NONE = 0x71,
     WASM_HT_NOEXTERN = 0x72,
     WASM_HT_NOFUNC = 0x73,
     WASM_HT_NOEXN = 0x74,
@@ -318,14 +328,15 @@ enum {
 /* The reference type (ref [null] heap). */
 static inline wasm_valtype wasm_ref(uint32_t heap, bool nullable)
 {
-    if (nullable && (heap == WASM_HT_FUNC || heap == WASM_HT_EXTERN || heap == WASM_HT_EXN))
+    if (nullable && (heap == WASM_HT_FUNC || heap == WASM_HT_EXTERN || heap == WASM_HT_EXN ||
+                     heap == WASM_HT_ANY))
         return heap;
     return WASM_VT_REF | (nullable ? WASM_VT_NULLABLE : 0) | heap;
 }
 static inline bool wasm_valtype_is_ref(wasm_valtype t)
 {
     return t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF || t == WASM_VT_EXNREF ||
-           (t & WASM_VT_REF);
+           t == WASM_VT_ANYREF || (t & WASM_VT_REF);
 }
 /* For a reference type: its heap type and whether it admits null. */
 static inline uint32_t wasm_ref_heap(wasm_valtype t)
@@ -354,13 +365,21 @@ static inline bool wasm_ref_is_exn(wasm_valtype t)
     uint32_t h = wasm_ref_heap(t);
     return h == WASM_HT_EXN || h == WASM_HT_NOEXN;
 }
-/* The type of t's representation: t itself for numbers; funcref, externref or exnref for refs. */
+/* Whether reference type t is in GC's hierarchy (any, eq, i31, struct, array, none). */
+static inline bool wasm_ref_is_any(wasm_valtype t)
+{
+    uint32_t h = wasm_ref_heap(t);
+    return (h >= WASM_HT_ARRAY && h <= WASM_HT_ANY) || h == WASM_HT_NONE;
+}
+/* The type of t's representation: t itself for numbers; funcref, externref, exnref or anyref
+ * for refs. */
 static inline wasm_valtype wasm_valtype_repr(wasm_valtype t)
 {
     if (!wasm_valtype_is_ref(t))
         return t;
     return wasm_ref_is_func(t)  ? WASM_VT_FUNCREF
            : wasm_ref_is_exn(t) ? WASM_VT_EXNREF
+           : wasm_ref_is_any(t) ? WASM_VT_ANYREF
                                 : WASM_VT_EXTERNREF;
 }
 /* Whether a local of type t has a default value (numbers, nullable references). */

@@ -315,7 +315,7 @@ static bool check_types(validator *v)
 }
 
 /* Heap type a matches b (a <: b): nofunc <: every type index <: func, noextern <: extern,
- * noexn <: exn, equivalent type indices match. */
+ * noexn <: exn, none <: i31, struct, array <: eq <: any, equivalent type indices match. */
 static bool heap_matches(const validator *v, uint32_t a, uint32_t b)
 {
     if (a == b)
@@ -329,6 +329,14 @@ static bool heap_matches(const validator *v, uint32_t a, uint32_t b)
         return a == WASM_HT_NOEXTERN;
     if (b == WASM_HT_EXN)
         return a == WASM_HT_NOEXN;
+    /* GC's abstract hierarchy: none <: i31, struct, array <: eq <: any */
+    if (b == WASM_HT_ANY)
+        return a == WASM_HT_EQ || a == WASM_HT_I31 || a == WASM_HT_STRUCT || a == WASM_HT_ARRAY ||
+               a == WASM_HT_NONE;
+    if (b == WASM_HT_EQ)
+        return a == WASM_HT_I31 || a == WASM_HT_STRUCT || a == WASM_HT_ARRAY || a == WASM_HT_NONE;
+    if (b == WASM_HT_I31 || b == WASM_HT_STRUCT || b == WASM_HT_ARRAY)
+        return a == WASM_HT_NONE;
     return false;
 }
 

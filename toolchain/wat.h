@@ -11,7 +11,8 @@
  *                 type names; then names and explicit types; then the sections;
  *   wat_instr.c   instructions, plain and folded, driven by opcodes.def's and opcodes3.def's
  *                 names;
- *   wat_encode.c  growable byte buffers with LEB128 writers, and the name tables.
+ *   wat_encode.c  growable byte buffers with LEB128 writers, and the name tables;
+ *   wat_annot.c   the annotations it interprets: @custom sections, @name names, branch hints.
  * Errors are kiln_diag records of class malformed with the reference interpreter's wording
  * and the token's line and column.
  */
@@ -47,8 +48,28 @@ typedef struct wat_token {
     const char *name; /* WAT_ID: the name without '$' */
     size_t name_len;
     size_t offset;         /* of the first byte */
+    size_t space_at;       /* where the space before it (comments, annotations) begins */
     uint32_t line, column; /* 1-based; columns count bytes */
 } wat_token;
+
+/* The annotations the reader interprets (wat_module.c); any other (@id ...) is skipped. */
+enum { WAT_ANNOT_CUSTOM, WAT_ANNOT_NAME, WAT_ANNOT_BRANCH_HINT, WAT_ANNOT_KIND_COUNT };
+
+/* One interpreted annotation, as the lexer met it outside any other. */
+typedef struct wat_annot {
+    uint8_t kind;          /* WAT_ANNOT_* */
+    bool claimed;          /* a place of the grammar took it (else it is misplaced) */
+    size_t at, body;       /* its "(@", and the end of its id (where its items begin) */
+    size_t line_start;     /* the offset of the first byte of at's line */
+    uint32_t line, column; /* of at */
+} wat_annot;
+
+/* The interpreted annotations of a text, in text order (an array in an arena). */
+typedef struct wat_annots {
+    wat_annot *list;
+    uint32_t count, cap;
+    bool failed; /* out of memory: some are missing */
+} wat_annots;
 
 typedef struct wat_lexer {
     const char *base, *p, *end;
@@ -56,7 +77,9 @@ typedef struct wat_lexer {
     const char *line_start;
     kiln_arena *arena; /* for escaped ids */
     kiln_diag *d;
-    wat_token tok; /* the current token (after wat_next) */
+    wat_token tok;      /* the current token (after wat_next) */
+    wat_annots *annots; /* NULL, or where @custom, @name and @metadata.code.branch_hint
+                           annotations are recorded (in the arena) as they are skipped */
 } wat_lexer;
 
 /* arena receives the names of $"..." ids; NULL for a look-ahead copy, whose escaped ids
@@ -95,7 +118,8 @@ bool wat_is_keyword(const wat_token *tok, const char *s);
  * wat_encode.c
  */
 
-/* Where an instruction's bytes came from: data[at] was written for the token at text. */
+/* Where an instruction's bytes came from: data[at] was written for the token at text. Also
+ * a branch hint: the instruction at data[at] has hint value text (0 or 1). */
 typedef struct wat_mark {
     size_t at, text;
 } wat_mark;
@@ -106,6 +130,8 @@ typedef struct wat_buf {
     bool failed;     /* an allocation failed or the size passed KILN_MAX_MODULE_SIZE */
     wat_mark *marks; /* sorted by at; only when the parser tracks positions */
     size_t mark_count, mark_cap;
+    wat_mark *hints; /* branch hints of the instructions in data, sorted by at */
+    size_t hint_count, hint_cap;
     const kiln_allocator *alloc; /* for data and marks; NULL = the C library */
 } wat_buf;
 
@@ -115,7 +141,9 @@ typedef struct wat_buf {
 void wat_buf_free(wat_buf *b);
 /* Records that the next byte written comes from the text at text_offset. */
 void wat_mark_here(wat_buf *b, size_t text_offset);
-/* Appends src's bytes and its marks (shifted). */
+/* Records that the next byte written is an instruction with branch hint value. */
+void wat_hint_here(wat_buf *b, uint8_t value);
+/* Appends src's bytes, its marks and its hints (shifted). */
 void wat_put_buf(wat_buf *dst, const wat_buf *src);
 void wat_put_byte(wat_buf *b, uint8_t byte);
 void wat_put_bytes(wat_buf *b, const void *bytes, size_t n);
@@ -187,6 +215,42 @@ enum {
     WAT_SPACE_COUNT
 };
 
+/* Name subsections (the name section's, with the extended-name-section proposal's ids). */
+enum {
+    WAT_NAME_MODULE = 0,
+    WAT_NAME_FUNC = 1,
+    WAT_NAME_LOCAL = 2,
+    WAT_NAME_TYPE = 4,
+    WAT_NAME_TABLE = 5,
+    WAT_NAME_MEMORY = 6,
+    WAT_NAME_GLOBAL = 7,
+    WAT_NAME_ELEM = 8,
+    WAT_NAME_DATA = 9,
+    WAT_NAME_TAG = 11,
+    WAT_NAME_SUBSECTIONS = 12
+};
+
+/* The places a custom section can be put before or after (@custom's placement): the sections
+ * in binary order between first and last. */
+enum {
+    WAT_PLACE_FIRST,
+    WAT_PLACE_TYPE,
+    WAT_PLACE_IMPORT,
+    WAT_PLACE_FUNC,
+    WAT_PLACE_TABLE,
+    WAT_PLACE_MEMORY,
+    WAT_PLACE_TAG,
+    WAT_PLACE_GLOBAL,
+    WAT_PLACE_EXPORT,
+    WAT_PLACE_START,
+    WAT_PLACE_ELEM,
+    WAT_PLACE_DATACOUNT,
+    WAT_PLACE_CODE,
+    WAT_PLACE_DATA,
+    WAT_PLACE_LAST,
+    WAT_PLACE_COUNT
+};
+
 typedef struct wat_label {
     const char *name; /* NULL for none */
     size_t len;
@@ -221,6 +285,20 @@ typedef struct wat_parser {
     bool wasm3;                  /* the 3.0 suite's ranges and wording (wat_to_wasm) */
     const kiln_allocator *alloc; /* the caller's, for the arena and every buffer */
     size_t field_at;             /* text offset of the module field being written */
+    /* Annotations (wat_annot.c), read by pass 2: */
+    wat_annots annots;          /* the interpreted ones in the text, found before pass 0 */
+    kiln_diag annot_error;      /* the first malformed one (reported once the module is read) */
+    kiln_diag hint_error;       /* the first branch hint not on an if or br_if (invalid) */
+    bool in_body;               /* reading a function's instructions: branch hints apply */
+    uint8_t next_hint;          /* 0, or 1 + the hint of the next if or br_if written */
+    struct wat_custom *customs; /* @custom sections, in text order */
+    uint32_t custom_count, custom_cap;
+    wat_buf name_entries[WAT_NAME_SUBSECTIONS]; /* name subsections' entries, in index order */
+    uint32_t name_counts[WAT_NAME_SUBSECTIONS];
+    wat_buf local_names; /* the function being read: local index, name */
+    uint32_t local_name_count;
+    wat_buf hints; /* the branch hint section's entries: function, vec(hint) */
+    uint32_t hint_funcs;
 } wat_parser;
 
 /* kiln_wat_to_wasm_with, and where the 2.0 and 3.0 spec suites disagree about the text
@@ -283,5 +361,37 @@ bool wat_expr(wat_parser *ps, wat_buf *body);
 bool wat_folded_instr(wat_parser *ps, wat_buf *body);
 /* Builds the name -> op table. */
 bool wat_ops_init(wat_parser *ps);
+
+/*
+ * wat_annot.c: the annotations the reader interprets. Each is taken by the place of the
+ * grammar it stands in (pass 2): one left over is misplaced. Their errors wait until the
+ * module has been read (wat_annots_check), as the reference interpreter reports them.
+ * Functions returning bool fail only when out of memory.
+ */
+
+/* Finds the interpreted annotations of text (ps->annots), before the passes. */
+bool wat_annots_scan(wat_parser *ps, const char *text, size_t size);
+/* At a module field's "(" or the module's end, t: the @custom annotations before t, and when
+ * first (before the first field) the module's @name. */
+bool wat_module_annots(wat_parser *ps, const wat_token *t, bool first);
+/* After a definition's keyword and id: its @name, the entry index of subsection sub. */
+bool wat_name_annot(wat_parser *ps, int sub, uint32_t index);
+/* The local names of the function just read (func index), and its branch hints: those of body
+ * (prefix: the bytes of the code entry before body, after its size), and any other branch hint
+ * in the function's text [from, to) is on no instruction ("invalid target"). */
+bool wat_func_annots(wat_parser *ps, uint32_t func, const wat_buf *body, size_t prefix, size_t from,
+                     size_t to);
+/* At an instruction's first token t (its keyword, or "(" when folded), op: a branch hint
+ * before it is kept for op's opcode (ps->next_hint), which must be if or br_if. */
+void wat_branch_hint(wat_parser *ps, const wat_token *t, uint16_t op);
+/* Once the module is read: the first error of its annotations, if any (d set, false). */
+bool wat_annots_check(wat_parser *ps);
+/* Writes the custom sections at place (2 * WAT_PLACE_* + 1 for after, + 0 for before); the
+ * name section; the metadata.code.branch_hint section. */
+void wat_put_customs(wat_parser *ps, wat_buf *out, unsigned place);
+void wat_put_name_section(wat_parser *ps, wat_buf *out);
+void wat_put_hint_section(wat_parser *ps, wat_buf *out);
+/* Frees the buffers of the annotation state. */
+void wat_annots_free(wat_parser *ps);
 
 #endif

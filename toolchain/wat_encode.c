@@ -36,35 +36,52 @@ void wat_buf_free(wat_buf *b)
         buf_realloc(b, b->data, 0);
     if (b->marks)
         buf_realloc(b, b->marks, 0);
+    if (b->hints)
+        buf_realloc(b, b->hints, 0);
     b->data = NULL;
     b->marks = NULL;
+    b->hints = NULL;
     b->len = b->cap = 0;
     b->mark_count = b->mark_cap = 0;
+    b->hint_count = b->hint_cap = 0;
 }
 
-static bool add_mark(wat_buf *b, size_t at, size_t text)
+/* Appends (at, text) to one of b's mark lists (marks or hints, with its count and cap). */
+static bool add_to(wat_buf *b, wat_mark **list, size_t *count, size_t *cap, size_t at, size_t text)
 {
-    if (b->mark_count == b->mark_cap) {
-        size_t cap = b->mark_cap ? b->mark_cap * 2 : 16;
-        wat_mark *grown =
-            cap > SIZE_MAX / sizeof *grown ? NULL : buf_realloc(b, b->marks, cap * sizeof *grown);
+    if (*count == *cap) {
+        size_t grown_cap = *cap ? *cap * 2 : 16;
+        wat_mark *grown = grown_cap > SIZE_MAX / sizeof *grown
+                              ? NULL
+                              : buf_realloc(b, *list, grown_cap * sizeof *grown);
         if (!grown) {
             b->failed = true;
             return false;
         }
-        b->marks = grown;
-        b->mark_cap = cap;
+        *list = grown;
+        *cap = grown_cap;
     }
-    b->marks[b->mark_count].at = at;
-    b->marks[b->mark_count].text = text;
-    b->mark_count++;
+    (*list)[*count].at = at;
+    (*list)[*count].text = text;
+    (*count)++;
     return true;
+}
+
+static bool add_mark(wat_buf *b, size_t at, size_t text)
+{
+    return add_to(b, &b->marks, &b->mark_count, &b->mark_cap, at, text);
 }
 
 void wat_mark_here(wat_buf *b, size_t text_offset)
 {
     if (!b->failed)
         add_mark(b, b->len, text_offset);
+}
+
+void wat_hint_here(wat_buf *b, uint8_t value)
+{
+    if (!b->failed)
+        add_to(b, &b->hints, &b->hint_count, &b->hint_cap, b->len, value);
 }
 
 void wat_put_buf(wat_buf *dst, const wat_buf *src)
@@ -77,6 +94,9 @@ void wat_put_buf(wat_buf *dst, const wat_buf *src)
     wat_put_bytes(dst, src->data, src->len);
     for (size_t i = 0; i < src->mark_count && !dst->failed; i++)
         add_mark(dst, base + src->marks[i].at, src->marks[i].text);
+    for (size_t i = 0; i < src->hint_count && !dst->failed; i++)
+        add_to(dst, &dst->hints, &dst->hint_count, &dst->hint_cap, base + src->hints[i].at,
+               src->hints[i].text);
 }
 
 static bool reserve(wat_buf *b, size_t n)

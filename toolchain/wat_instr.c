@@ -24,6 +24,8 @@
  * writes its operands first, then itself, so its opcode and immediates are collected in a scratch
  * buffer while the operands are read.
  *
+ * A branch hint annotation before an instruction's first token goes with its opcode
+ * (wat_branch_hint, put_op).
  * Folded instructions recurse; the depth is bounded by KILN_MAX_TEXT_DEPTH (class limit).
  * Labels live in a stack of KILN_MAX_NESTING entries: plain blocks nest without recursion.
  * Called by wat_module.c for function bodies, global initialisers and segment offsets.
@@ -69,11 +71,16 @@ bool wat_ops_init(wat_parser *ps)
     return true;
 }
 
-/* The opcode of op, written for the token at text (a mark, when positions are tracked). */
+/* The opcode of op, written for the token at text (a mark, when positions are tracked), with
+ * the branch hint wat_branch_hint kept for it. */
 static void put_op(wat_parser *ps, wat_buf *b, uint16_t op, size_t text)
 {
     if (ps->track)
         wat_mark_here(b, text);
+    if (ps->next_hint) {
+        wat_hint_here(b, (uint8_t)(ps->next_hint - 1));
+        ps->next_hint = 0;
+    }
     uint8_t prefix = op < WASM_OP_COUNT ? wasm_ops[op].prefix : ops3[op - WASM_OP_COUNT].prefix;
     uint32_t code = op < WASM_OP_COUNT ? wasm_ops[op].code : ops3[op - WASM_OP_COUNT].code;
     if (prefix) {
@@ -1044,6 +1051,7 @@ static bool folded(wat_parser *ps, wat_buf *b)
         return kiln_diag_set(ps->d, KILN_ERR_LIMIT, cur(ps)->offset,
                              "nesting too deep: more than %u folded instructions",
                              KILN_MAX_TEXT_DEPTH);
+    wat_token open = *cur(ps);
     if (!wat_advance(ps))
         return false;
     if (is_field_keyword(cur(ps)))
@@ -1051,6 +1059,7 @@ static bool folded(wat_parser *ps, wat_buf *b)
     uint16_t op = 0;
     if (!lookup_op(ps, &op))
         return false;
+    wat_branch_hint(ps, &open, op);
     ps->depth++;
     bool ok;
     size_t at = cur(ps)->offset;
@@ -1108,6 +1117,7 @@ static bool instr_seq(wat_parser *ps, wat_buf *b)
         uint16_t op = 0;
         if (!lookup_op(ps, &op))
             return false;
+        wat_branch_hint(ps, t, op);
         bool ok = op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_IF
                       ? plain_block(ps, op, b)
                   : op == OP3(TRY_TABLE) ? plain_try_table(ps, b)

@@ -10,7 +10,9 @@
  *                           | 'inf' | 'nan' | 'nan:0x' hexnum )
  *   string   ::= '"' (char | '\' ('t'|'n'|'r'|'"'|'\''|'\\'|hh|'u{' hexnum '}'))* '"'
  *   space    ::= ' ' | tab | newline | cr | ';;' ... newline | '(;' ... ';)' (nested)
- * Annotations "(@id ...)" are skipped like comments (balanced parentheses, strings inside).
+ * Annotations "(@id ...)" are skipped like comments (balanced parentheses, strings inside);
+ * a lexer given a wat_annots records those the reader interprets (@custom, @name,
+ * @metadata.code.branch_hint) as it skips them, for wat_annot.c.
  *
  * A token is a maximal run of idchars, so "0drop" and "1_" are one token each; a run that is
  * neither a keyword, an id nor a well-formed number is WAT_RESERVED, which the parser reports
@@ -45,6 +47,7 @@ void wat_lex_init(wat_lexer *lx, const char *text, size_t size, kiln_arena *aren
     lx->d = d;
     memset(&lx->tok, 0, sizeof lx->tok);
     lx->tok.kind = WAT_EOF;
+    lx->annots = NULL;
 }
 
 /* How much of an unknown token a message shows. */
@@ -444,15 +447,61 @@ static bool scan_string_id(wat_lexer *lx, wat_token *t)
     return true;
 }
 
+/* The kind of an annotation whose id is id[0..n) (decoded), or -1 for one the reader skips. */
+static int annotation_kind(const char *id, size_t n)
+{
+    static const char *const ids[WAT_ANNOT_KIND_COUNT] = {[WAT_ANNOT_CUSTOM] = "custom",
+                                                          [WAT_ANNOT_NAME] = "name",
+                                                          [WAT_ANNOT_BRANCH_HINT] =
+                                                              "metadata.code.branch_hint"};
+    for (int k = 0; k < WAT_ANNOT_KIND_COUNT; k++)
+        if (strlen(ids[k]) == n && memcmp(ids[k], id, n) == 0)
+            return k;
+    return -1;
+}
+
+/* Records an annotation of kind at start (its "(@"), whose items begin at body. */
+static void record_annotation(wat_lexer *lx, int kind, const char *start, const char *body)
+{
+    wat_annots *a = lx->annots;
+    if (a->failed)
+        return;
+    if (a->count == a->cap) {
+        uint32_t cap = a->cap ? a->cap * 2 : 8;
+        wat_annot *grown =
+            cap > a->cap && lx->arena ? ARENA_ARRAY(lx->arena, wat_annot, cap) : NULL;
+        if (!grown) {
+            a->failed = true;
+            return;
+        }
+        if (a->count)
+            memcpy(grown, a->list, a->count * sizeof *grown);
+        a->list = grown;
+        a->cap = cap;
+    }
+    wat_annot *r = &a->list[a->count++];
+    memset(r, 0, sizeof *r);
+    r->kind = (uint8_t)kind;
+    r->at = (size_t)(start - lx->base);
+    r->body = (size_t)(body - lx->base);
+    r->line = lx->line;
+    r->line_start = (size_t)(lx->line_start - lx->base);
+    r->column = (uint32_t)(start - lx->line_start) + 1;
+}
+
 /* Skips an annotation at "(@" (the annotations proposal, as Wasm 3.0's text format has it):
  *   annot ::= '(@' (idchar+ | string) annotitem* ')'
  *   annotitem ::= any token but unbalanced parentheses | '(' annotitem* ')'
  * with spaces and comments between; the id must not be empty and a string id must be UTF-8.
  * Inside, only ASCII outside strings and comments, and no control characters ("illegal
- * character"); ids, strings and comments are checked as elsewhere. */
+ * character"); ids, strings and comments are checked as elsewhere. With lx->annots, one of
+ * the kinds the reader interprets is recorded there (its items are read by wat_annot.c). */
 static bool skip_annotation(wat_lexer *lx)
 {
     const char *start = lx->p;
+    int kind = -1;
+    uint32_t line = lx->line;
+    const char *line_start = lx->line_start;
     lx->p += 2;
     if (lx->p < lx->end && *lx->p == '"') {
         const char *id = lx->p;
@@ -471,15 +520,20 @@ static bool skip_annotation(wat_lexer *lx)
             uint8_t *name = ARENA_ARRAY(lx->arena, uint8_t, t.len);
             if (!name)
                 return kiln_diag_set(lx->d, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory: names");
-            if (!kiln_utf8_valid(name, wat_string(&t, name)))
+            size_t n = wat_string(&t, name);
+            if (!kiln_utf8_valid(name, n))
                 return lex_fail_at(lx, id, "malformed UTF-8 encoding");
+            kind = annotation_kind((const char *)name, n);
         }
     } else if (lx->p < lx->end && is_idchar((unsigned char)*lx->p)) {
+        const char *id = lx->p;
         while (lx->p < lx->end && is_idchar((unsigned char)*lx->p))
             lx->p++;
+        kind = annotation_kind(id, (size_t)(lx->p - id));
     } else {
         return lex_fail_at(lx, start, "empty annotation id");
     }
+    const char *body = lx->p;
     unsigned depth = 1;
     while (lx->p < lx->end) {
         unsigned char c = (unsigned char)*lx->p;
@@ -499,8 +553,19 @@ static bool skip_annotation(wat_lexer *lx)
             depth++;
         } else if (c == ')') {
             lx->p++;
-            if (--depth == 0)
-                return true;
+            if (--depth > 0)
+                continue;
+            if (kind >= 0 && lx->annots) {
+                /* recorded at its own line, which the lines inside have moved past */
+                uint32_t end_line = lx->line;
+                const char *end_line_start = lx->line_start;
+                lx->line = line;
+                lx->line_start = line_start;
+                record_annotation(lx, kind, start, body);
+                lx->line = end_line;
+                lx->line_start = end_line_start;
+            }
+            return true;
         } else if (c == '"') {
             if (!scan_string(lx))
                 return false;
@@ -524,6 +589,7 @@ static bool skip_annotation(wat_lexer *lx)
 bool wat_next(wat_lexer *lx)
 {
     wat_token *t = &lx->tok;
+    size_t space_at = (size_t)(lx->p - lx->base);
     for (;;) {
         while (lx->p < lx->end &&
                (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\n' || *lx->p == '\r')) {
@@ -551,6 +617,7 @@ bool wat_next(wat_lexer *lx)
 
     memset(t, 0, sizeof *t);
     t->offset = (size_t)(lx->p - lx->base);
+    t->space_at = space_at;
     t->line = lx->line;
     t->column = (uint32_t)(lx->p - lx->line_start) + 1;
     t->text = lx->p;

@@ -45,9 +45,11 @@
  * rec group, as the reference interpreter does. Encoding choices follow wat2wasm 1.0.32
  * wherever the binary format leaves a choice (shortest LEB128s, consecutive locals of one
  * type grouped, element segment flags, a data count section only when a body uses a data
- * index, no name section), so the output is byte-identical to wast2json's for the 2.0 spec
- * suite (tests/spec/spec_wat.c); for 3.0 types, the reference interpreter's (a rec group of
- * one and a final type without supertypes are the bare type).
+ * index, no name section unless @name annotations ask for one), so the output is
+ * byte-identical to wast2json's for the 2.0 spec suite (tests/spec/spec_wat.c); for 3.0 types,
+ * the reference interpreter's (a rec group of one and a final type without supertypes are the
+ * bare type). Custom sections from @custom annotations go around the sections where they ask
+ * (wat_annot.c).
  * Entry points (toolchain.h): kiln_wat_to_wasm; kiln_is_wat and kiln_module_input, which the
  * CLI (validate, inspect) and kiln_compile call on every input; wat_to_wasm (wat.h).
  */
@@ -445,7 +447,9 @@ static bool params_results(wat_parser *ps, bool bind, bool allow_names, wat_buf 
                 return wat_unexpected(ps);
             wat_token id = *cur(ps);
             wat_vt vt;
-            if (!wat_advance(ps) || !wat_valtype(ps, &vt))
+            if (!wat_advance(ps) ||
+                (bind && !wat_name_annot(ps, WAT_NAME_LOCAL, ps->local_count)) ||
+                !wat_valtype(ps, &vt))
                 return false;
             wat_put_vt(params, &vt);
             (*np)++;
@@ -458,6 +462,8 @@ static bool params_results(wat_parser *ps, bool bind, bool allow_names, wat_buf 
                 ps->local_count++;
             }
         } else {
+            if (bind && !wat_name_annot(ps, WAT_NAME_LOCAL, ps->local_count))
+                return false;
             while (wat_at_valtype(ps)) {
                 wat_vt vt;
                 if (!wat_valtype(ps, &vt))
@@ -729,6 +735,8 @@ static bool sub_type(wat_parser *ps, wat_type *t)
 static bool collect_type(wat_parser *ps, size_t kw_at)
 {
     if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+        return false;
+    if (!wat_name_annot(ps, WAT_NAME_TYPE, ps->type_count))
         return false;
     wat_type t;
     memset(&t, 0, sizeof t);
@@ -1189,6 +1197,21 @@ static bool import_desc(wat_parser *ps, wat_sections *s, int space)
     }
 }
 
+/* The name subsection of each index space. */
+static const uint8_t name_subsection[WAT_SPACE_COUNT] = {
+    [WAT_SPACE_TYPE] = WAT_NAME_TYPE,     [WAT_SPACE_FUNC] = WAT_NAME_FUNC,
+    [WAT_SPACE_TABLE] = WAT_NAME_TABLE,   [WAT_SPACE_MEMORY] = WAT_NAME_MEMORY,
+    [WAT_SPACE_GLOBAL] = WAT_NAME_GLOBAL, [WAT_SPACE_ELEM] = WAT_NAME_ELEM,
+    [WAT_SPACE_DATA] = WAT_NAME_DATA,     [WAT_SPACE_TAG] = WAT_NAME_TAG};
+
+/* After a definition's keyword: its id, if any, and its @name. */
+static bool def_id(wat_parser *ps, int space, uint32_t index)
+{
+    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+        return false;
+    return wat_name_annot(ps, name_subsection[space], index);
+}
+
 /* (import "m" "n" (kind id? desc)) at the keyword import. */
 static bool import_field(wat_parser *ps, wat_sections *s)
 {
@@ -1201,16 +1224,19 @@ static bool import_field(wat_parser *ps, wat_sections *s)
     int space = space_of_keyword(cur(ps));
     if (space < 0)
         return wat_unexpected(ps);
-    ps->counts[space]++;
+    uint32_t index = ps->counts[space]++;
     if (!wat_advance(ps))
         return false;
     if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
         return false;
+    if (!wat_name_annot(ps, name_subsection[space], index))
+        return false;
     return import_desc(ps, s, space) && wat_expect_rpar(ps) && wat_expect_rpar(ps);
 }
 
-/* The locals and body of a defined function into a code entry. */
-static bool func_body(wat_parser *ps, wat_sections *s)
+/* The locals and body of defined function func into a code entry; its text begins at from
+ * (the keyword) and ends at the current ")" once read. */
+static bool func_body(wat_parser *ps, wat_sections *s, uint32_t func, size_t from)
 {
     wat_buf groups = WAT_BUF(ps), body = WAT_BUF(ps);
     uint32_t group_count = 0, run = 0;
@@ -1222,6 +1248,7 @@ static bool func_body(wat_parser *ps, wat_sections *s)
         bool named = ok && id.kind == WAT_ID;
         if (named)
             ok = wat_advance(ps);
+        ok = ok && wat_name_annot(ps, WAT_NAME_LOCAL, ps->local_count);
         while (ok && wat_at_valtype(ps)) {
             wat_vt vt;
             ok = wat_valtype(ps, &vt);
@@ -1260,7 +1287,9 @@ static bool func_body(wat_parser *ps, wat_sections *s)
     }
     if (ok) {
         ps->label_depth = 0;
+        ps->in_body = true;
         ok = wat_instrs(ps, &body);
+        ps->in_body = false;
     }
     if (ok) {
         if (ps->track)
@@ -1278,6 +1307,7 @@ static bool func_body(wat_parser *ps, wat_sections *s)
             wat_put_bytes(code, groups.data, groups.len);
             wat_put_buf(code, &body);
             s->count[SEC_CODE]++;
+            ok = wat_func_annots(ps, func, &body, head.len + groups.len, from, cur(ps)->offset);
         }
         wat_buf_free(&head);
     }
@@ -1289,7 +1319,7 @@ static bool func_body(wat_parser *ps, wat_sections *s)
 static bool func_field(wat_parser *ps, wat_sections *s)
 {
     uint32_t index = ps->counts[WAT_SPACE_FUNC]++;
-    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+    if (!def_id(ps, WAT_SPACE_FUNC, index))
         return false;
     if (!inline_exports(ps, s, WASM_EXTERN_FUNC, index))
         return false;
@@ -1304,7 +1334,7 @@ static bool func_field(wat_parser *ps, wat_sections *s)
     mark_entry(ps, &s->buf[SEC_FUNC], ps->field_at);
     wat_put_u32(&s->buf[SEC_FUNC], tu.type_index);
     s->count[SEC_FUNC]++;
-    return func_body(ps, s) && wat_expect_rpar(ps);
+    return func_body(ps, s, index, ps->field_at) && wat_expect_rpar(ps);
 }
 
 /* An element list's items, both as function indices (valid only if every item is one, or a
@@ -1463,7 +1493,7 @@ static bool is_ref_null_of(const wat_buf *expr, const wat_vt *rt)
 static bool table_field(wat_parser *ps, wat_sections *s)
 {
     uint32_t index = ps->counts[WAT_SPACE_TABLE]++;
-    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+    if (!def_id(ps, WAT_SPACE_TABLE, index))
         return false;
     if (!inline_exports(ps, s, WASM_EXTERN_TABLE, index))
         return false;
@@ -1570,7 +1600,7 @@ static bool data_strings(wat_parser *ps, wat_buf *b)
 static bool memory_field(wat_parser *ps, wat_sections *s)
 {
     uint32_t index = ps->counts[WAT_SPACE_MEMORY]++;
-    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+    if (!def_id(ps, WAT_SPACE_MEMORY, index))
         return false;
     if (!inline_exports(ps, s, WASM_EXTERN_MEMORY, index))
         return false;
@@ -1635,7 +1665,7 @@ static bool memory_field(wat_parser *ps, wat_sections *s)
 static bool global_field(wat_parser *ps, wat_sections *s)
 {
     uint32_t index = ps->counts[WAT_SPACE_GLOBAL]++;
-    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+    if (!def_id(ps, WAT_SPACE_GLOBAL, index))
         return false;
     if (!inline_exports(ps, s, WASM_EXTERN_GLOBAL, index))
         return false;
@@ -1677,8 +1707,7 @@ static bool export_field(wat_parser *ps, wat_sections *s)
 
 static bool elem_field(wat_parser *ps, wat_sections *s)
 {
-    ps->counts[WAT_SPACE_ELEM]++;
-    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+    if (!def_id(ps, WAT_SPACE_ELEM, ps->counts[WAT_SPACE_ELEM]++))
         return false;
     wasm_segmode mode = WASM_SEG_PASSIVE;
     uint32_t table = 0;
@@ -1713,8 +1742,7 @@ static bool elem_field(wat_parser *ps, wat_sections *s)
 
 static bool data_field(wat_parser *ps, wat_sections *s)
 {
-    ps->counts[WAT_SPACE_DATA]++;
-    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+    if (!def_id(ps, WAT_SPACE_DATA, ps->counts[WAT_SPACE_DATA]++))
         return false;
     wat_buf *b = &s->buf[SEC_DATA];
     mark_entry(ps, b, ps->field_at);
@@ -1747,7 +1775,7 @@ static bool data_field(wat_parser *ps, wat_sections *s)
 static bool tag_field(wat_parser *ps, wat_sections *s)
 {
     uint32_t index = ps->counts[WAT_SPACE_TAG]++;
-    if (cur(ps)->kind == WAT_ID && !wat_advance(ps))
+    if (!def_id(ps, WAT_SPACE_TAG, index))
         return false;
     if (!inline_exports(ps, s, 4, index))
         return false;
@@ -1822,8 +1850,10 @@ static bool each_field(wat_parser *ps, const wat_lexer *start, bool in_module, w
     ps->lx.d = ps->d;
     int first_def = -1;
     bool has_start = false;
-    for (;;) {
+    for (bool first = true;; first = false) {
         const wat_token *t = cur(ps);
+        if (s && !wat_module_annots(ps, t, first)) /* @custom between fields, the @name first */
+            return false;
         if (in_module && t->kind == WAT_RPAR)
             return true;
         if (!in_module && t->kind == WAT_EOF)
@@ -1884,6 +1914,36 @@ static void write_types(wat_parser *ps, wat_sections *s)
     }
 }
 
+/* The section of a place (none for first and last), if it has content. */
+static void put_section_at(wat_parser *ps, wat_sections *s, wat_buf *out, unsigned place)
+{
+    static const uint8_t ids[WAT_PLACE_COUNT] = {
+        [WAT_PLACE_TYPE] = SEC_TYPE,     [WAT_PLACE_IMPORT] = SEC_IMPORT,
+        [WAT_PLACE_FUNC] = SEC_FUNC,     [WAT_PLACE_TABLE] = SEC_TABLE,
+        [WAT_PLACE_MEMORY] = SEC_MEMORY, [WAT_PLACE_TAG] = SEC_TAG,
+        [WAT_PLACE_GLOBAL] = SEC_GLOBAL, [WAT_PLACE_EXPORT] = SEC_EXPORT,
+        [WAT_PLACE_START] = SEC_START,   [WAT_PLACE_ELEM] = SEC_ELEM,
+        [WAT_PLACE_CODE] = SEC_CODE,     [WAT_PLACE_DATA] = SEC_DATA};
+    if (place == WAT_PLACE_START) {
+        if (s->buf[SEC_START].len) {
+            wat_put_byte(out, SEC_START);
+            wat_put_u32(out, (uint32_t)s->buf[SEC_START].len);
+            wat_put_buf(out, &s->buf[SEC_START]);
+        }
+    } else if (place == WAT_PLACE_DATACOUNT) {
+        if (ps->uses_data_index && ps->counts[WAT_SPACE_DATA] > 0) {
+            wat_put_byte(out, SEC_DATACOUNT);
+            wat_buf n = WAT_BUF(ps);
+            wat_put_u32(&n, ps->counts[WAT_SPACE_DATA]);
+            wat_put_u32(out, (uint32_t)n.len);
+            wat_put_buf(out, &n);
+            wat_buf_free(&n);
+        }
+    } else if (ids[place] != SEC_CUSTOM) {
+        wat_put_section(out, ids[place], &s->buf[ids[place]], s->count[ids[place]], false);
+    }
+}
+
 /* The earliest of two errors in the text (a one-pass parser would have met it first). */
 static void earliest(kiln_diag *d, const kiln_diag *a, const kiln_diag *b)
 {
@@ -1933,32 +1993,23 @@ static bool convert_fields(wat_parser *ps, const wat_lexer *start, bool in_modul
         ps->counts[i] = 0;
     wat_sections s;
     sections_init(ps, &s);
-    ok = each_field(ps, start, in_module, &s, false);
+    ok = each_field(ps, start, in_module, &s, false) && wat_annots_check(ps);
     if (ok)
         write_types(ps, &s);
     if (ok) {
         static const uint8_t header[] = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
         wat_put_bytes(out, header, sizeof header);
-        static const uint8_t order[] = {SEC_TYPE,   SEC_IMPORT, SEC_FUNC,   SEC_TABLE,
-                                        SEC_MEMORY, SEC_TAG,    SEC_GLOBAL, SEC_EXPORT};
-        for (size_t i = 0; i < KILN_ARRAY_LEN(order); i++)
-            wat_put_section(out, order[i], &s.buf[order[i]], s.count[order[i]], false);
-        if (s.buf[SEC_START].len) {
-            wat_put_byte(out, SEC_START);
-            wat_put_u32(out, (uint32_t)s.buf[SEC_START].len);
-            wat_put_buf(out, &s.buf[SEC_START]);
+        /* Each place: the custom sections before it, its section, those after it. The
+         * branch hints go first before the code, the names last after the data. */
+        for (unsigned place = 0; place < WAT_PLACE_COUNT; place++) {
+            if (place == WAT_PLACE_CODE)
+                wat_put_hint_section(ps, out);
+            wat_put_customs(ps, out, 2 * place);
+            put_section_at(ps, &s, out, place);
+            wat_put_customs(ps, out, 2 * place + 1);
+            if (place == WAT_PLACE_DATA)
+                wat_put_name_section(ps, out);
         }
-        wat_put_section(out, SEC_ELEM, &s.buf[SEC_ELEM], s.count[SEC_ELEM], false);
-        if (ps->uses_data_index && ps->counts[WAT_SPACE_DATA] > 0) {
-            wat_put_byte(out, SEC_DATACOUNT);
-            wat_buf n = WAT_BUF(ps);
-            wat_put_u32(&n, ps->counts[WAT_SPACE_DATA]);
-            wat_put_u32(out, (uint32_t)n.len);
-            wat_put_buf(out, &n);
-            wat_buf_free(&n);
-        }
-        wat_put_section(out, SEC_CODE, &s.buf[SEC_CODE], s.count[SEC_CODE], false);
-        wat_put_section(out, SEC_DATA, &s.buf[SEC_DATA], s.count[SEC_DATA], false);
         for (int i = 0; i < SEC_COUNT; i++)
             if (s.buf[i].failed)
                 out->failed = true;
@@ -2009,6 +2060,7 @@ static bool module_body(wat_parser *ps, wat_buf *out)
             ok = wat_unexpected(ps);
         if (ok && all.failed)
             ok = fail_nomem(ps);
+        ok = ok && wat_annots_check(ps); /* none of the outer text's is in place */
         if (ok && binary) {
             wat_put_bytes(out, all.data, all.len);
         } else if (ok) {
@@ -2051,6 +2103,8 @@ static bool convert(const char *text, size_t size, unsigned quote_depth, bool tr
         ps->labels = ARENA_ARRAY(&arena, wat_label, KILN_MAX_NESTING);
         ok = ps->labels != NULL ? wat_ops_init(ps) : fail_nomem(ps);
     }
+    if (ok)
+        ok = wat_annots_scan(ps, text, size);
     if (ok) {
         wat_lex_init(&ps->lx, text, size, &arena, d);
         ok = wat_advance(ps);
@@ -2066,6 +2120,8 @@ static bool convert(const char *text, size_t size, unsigned quote_depth, bool tr
             ok = convert_fields(ps, &start, false, out);
         }
     }
+    if (ps)
+        wat_annots_free(ps);
     kiln_arena_free(&arena);
     return ok;
 }
@@ -2098,6 +2154,8 @@ bool wat_to_wasm(const uint8_t *text, size_t size, const kiln_allocator *alloc, 
     }
     *out = b.data;
     *out_size = b.len;
+    b.data = NULL; /* the caller's now; the branch hints that came with the code go */
+    wat_buf_free(&b);
     return true;
 }
 

@@ -542,8 +542,7 @@ static void put_instr(printer *p, const wasm_instr *ins)
         uint32_t h = wasm_ref_heap(ins->u.reftype);
         if (wasm_heap_is_type(h))
             putf(b, " %u", (unsigned)(h - WASM_HT_TYPE));
-        else if (h == WASM_HT_FUNC || h == WASM_HT_EXTERN || h == WASM_HT_NOFUNC ||
-                 h == WASM_HT_NOEXTERN)
+        else if (strcmp(wasm_heap_name(h), "?") != 0)
             putf(b, " %s", wasm_heap_name(h));
         else
             putf(b, " (; type 0x%02x ;)", (unsigned)ins->u.reftype);

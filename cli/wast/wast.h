@@ -43,8 +43,9 @@ bool wast_run_wast2json(const char *wast2json, bool enable_all, const char *wast
 /* Reads the spec script at wast_path itself (no wast2json) and writes what wast2json would:
  * json_path with the commands, and the modules beside it (NAME.N.wasm where NAME is
  * json_path's name without .json; a module text the reader rejects as NAME.N.wat, its
- * command carrying "text_error" and "text_error_at"; the top level has "converter": "kiln
- * wast"). False with "FILE:LINE:COLUMN: message"
+ * command carrying "text_error" and "text_error_at", and "text_error_class": "invalid" when
+ * the reader's verdict is invalid; the top level has "converter": "kiln wast"). False with
+ * "FILE:LINE:COLUMN: message"
  * in err when the script is not one (json_path is then not written). */
 bool wast_text_convert(const char *wast_path, const char *json_path, bool wasm3, char *err,
                        size_t err_size);

@@ -11,10 +11,12 @@
  * shared with tests/spec (wast_script.c), and a text module the direct route's reader rejected
  * by its message ("text_error"). Text modules without one (wast2json's), unsupported modules,
  * and commands needing a missing module, are skipped with the reason, never passed; so are
- * commands with values compiled code cannot hold (GC and host references), the *_custom
- * assertions (annotations are not interpreted), and commands on instances a module that was
- * not instantiated would have changed (stale instances). Module definitions are compiled
- * like modules and instantiated by module_instance commands, as often as the script says.
+ * commands with values compiled code cannot hold (GC and host references), and commands on
+ * instances a module that was not instantiated would have changed (stale instances). The
+ * *_custom assertions are judged as assert_malformed / assert_invalid: the text reader
+ * interprets @custom, @name and branch hint annotations (its "invalid" verdicts, for a branch
+ * hint on another instruction, come as "text_error_class": "invalid"). Module definitions are
+ * compiled like modules and instantiated by module_instance commands, as often as the script says.
  * Isolation:
  * a forked child runs the commands and records the running one in memory shared with the
  * parent; if it dies (a crash in generated code or the compiler, or --timeout), the parent
@@ -124,8 +126,6 @@ typedef enum skip_kind {
     SKIP_DEPENDENT,   /* a command using a module that failed */
     SKIP_COMMAND,     /* a command kind this runner does not know */
     SKIP_VALUE,       /* a value compiled code cannot hold (a GC or host reference) */
-    SKIP_CUSTOM,      /* assert_*_custom: custom annotations, optional in the spec, which
-                         Kiln does not interpret */
     SKIP_KIND_COUNT
 } skip_kind;
 
@@ -135,7 +135,6 @@ static const char *const skip_kind_names[SKIP_KIND_COUNT] = {
     [SKIP_DEPENDENT] = "using a module that failed",
     [SKIP_COMMAND] = "unknown command kinds",
     [SKIP_VALUE] = "values the runner cannot represent",
-    [SKIP_CUSTOM] = "unsupported custom annotations (optional in the spec)",
 };
 
 /* The counts, in memory shared with the parent when the commands run in a child. */
@@ -670,6 +669,14 @@ typedef enum inst_outcome {
     INST_FAILED,  /* c was reported as failed (bad output, compile or link error) */
 } inst_outcome;
 
+/* The class of a text module's "text_error": malformed, or invalid when wast_text.c wrote
+ * "text_error_class": "invalid". */
+static wast_expect text_error_class(const json_value *mod)
+{
+    const char *cls = json_get_str(mod, "text_error_class");
+    return cls && strcmp(cls, "invalid") == 0 ? WAST_EXPECT_INVALID : WAST_EXPECT_MALFORMED;
+}
+
 /* Loads the compiled module of the module command mod (c's JSON, or for module_instance
  * and its assertions the definition's command). INST_RAN: *module is it. Otherwise c has
  * been reported, and *kind and msg say why for the commands that would use the module. */
@@ -689,7 +696,8 @@ static inst_outcome load_command_module(runner *r, const command *c, const json_
     const char *text_error = json_get_str(mod, "text_error");
     if (text && text_error) {
         const char *at = json_get_str(mod, "text_error_at");
-        fail(r, c, "expected a module, got malformed text: %s: %s", at ? at : "?", text_error);
+        fail(r, c, "expected a module, got %s text: %s: %s",
+             wast_expect_name(text_error_class(mod)), at ? at : "?", text_error);
         kiln_msg(msg, msg_size, "module at line %" PRIu64 " failed", c->line);
         return INST_FAILED;
     }
@@ -1137,19 +1145,20 @@ static void cmd_invalid_or_malformed(runner *r, const command *c, wast_expect wa
     }
     const char *text_error = json_get_str(c->json, "text_error");
     if (text && text_error) {
-        /* The text reader rejected it (wast_text.c). As the reference interpreter's runner
-         * checks: the message must start with the expected text. */
+        /* The text reader rejected it (wast_text.c): malformed, or invalid for what only the
+         * reader checks (a branch hint annotation on another instruction). As the reference
+         * interpreter's runner checks: the message must start with the expected text. */
         const char *at = json_get_str(c->json, "text_error_at");
         const char *expected = json_get_str(c->json, "text");
-        if (want == WAST_EXPECT_MALFORMED && expected &&
-            strncmp(text_error, expected, strlen(expected)) == 0)
+        wast_expect got = text_error_class(c->json);
+        if (want == got && expected && strncmp(text_error, expected, strlen(expected)) == 0)
             pass(r, c);
-        else if (want == WAST_EXPECT_MALFORMED)
-            fail(r, c, "expected malformed \"%s\", got malformed \"%s\" at %s",
-                 expected ? expected : "", text_error, at ? at : "?");
+        else if (want == got)
+            fail(r, c, "expected %s \"%s\", got %s \"%s\" at %s", wast_expect_name(want),
+                 expected ? expected : "", wast_expect_name(got), text_error, at ? at : "?");
         else
-            fail(r, c, "expected %s, got malformed text: %s: %s", wast_expect_name(want),
-                 at ? at : "?", text_error);
+            fail(r, c, "expected %s, got %s text: %s: %s", wast_expect_name(want),
+                 wast_expect_name(got), at ? at : "?", text_error);
         return;
     }
     if (text) {
@@ -1591,11 +1600,10 @@ static void run_command(runner *r, size_t index)
     else if (strcmp(type, "wait") == 0)
         skip(r, &c, SKIP_UNSUPPORTED, "unsupported feature: threads (waits for thread %s)",
              json_get_str(c.json, "thread") ? json_get_str(c.json, "thread") : "?");
-    else if (strcmp(type, "assert_malformed_custom") == 0 ||
-             strcmp(type, "assert_invalid_custom") == 0)
-        skip(r, &c, SKIP_CUSTOM,
-             "unsupported feature: custom-annotations (Kiln ignores @custom, "
-             "@name and branch hints, which the spec leaves optional)");
+    else if (strcmp(type, "assert_malformed_custom") == 0)
+        cmd_invalid_or_malformed(r, &c, WAST_EXPECT_MALFORMED);
+    else if (strcmp(type, "assert_invalid_custom") == 0)
+        cmd_invalid_or_malformed(r, &c, WAST_EXPECT_INVALID);
     else
         skip(r, &c, SKIP_COMMAND, "unknown command \"%s\"", type);
 }

@@ -5,8 +5,10 @@
  * command list, and one file per module beside it (NAME.N.wasm), so that wast_run.c runs both
  * routes the same way and `--prepare-only --work DIR` leaves DIR/NAME.json for a later run. A
  * module the reader rejects is written as text (NAME.N.wat, "module_type": "text") with the
- * reader's message in "text_error" and its place in "text_error_at": an assert_malformed
- * passes when that message starts with the expected text, as the reference runner checks.
+ * reader's message in "text_error" and its place in "text_error_at" (and "text_error_class":
+ * "invalid" when the reader's verdict is invalid, not malformed: a branch hint annotation on
+ * another instruction): an assert_malformed (assert_invalid) passes when that message starts
+ * with the expected text, as the reference runner checks.
  * The top-level "converter": "kiln wast" says the modules are Kiln's own conversions, so the
  * runner holds assert_invalid to the expected message too.
  *
@@ -306,6 +308,8 @@ static bool read_module(script_reader *r, bool whole)
     fputs(", \"module_type\": \"text\", \"text_error\": ", r->out);
     json_write_string(r->out, d.msg, strlen(d.msg));
     fprintf(r->out, ", \"text_error_at\": \"%" PRIu32 ":%" PRIu32 "\"", line, column);
+    if (d.code == KILN_ERR_INVALID) /* a branch hint on another instruction */
+        fputs(", \"text_error_class\": \"invalid\"", r->out);
     return true;
 }
 

@@ -168,9 +168,17 @@ static bool parse_ref(const char *type, const char *text, bool expected, wast_sc
     } else if (null && expected) {
         out->any_null = true;
         return true;
-    } else if (null && (t == 0x73 || t == 0x72)) {
-        /* (ref.null nofunc) / (ref.null noextern): nulls that compiled code can take */
-        out->v.type = t == 0x73 ? KILN_TYPE_FUNCREF : KILN_TYPE_EXTERNREF;
+    } else if (null && (t == 0x73 || t == 0x72 || t == 0x74 || t == KILN_TYPE_EXNREF)) {
+        /* (ref.null nofunc) / (ref.null noextern) / (ref.null [no]exn): nulls that compiled
+         * code can take */
+        out->v.type = t == 0x73   ? KILN_TYPE_FUNCREF
+                      : t == 0x72 ? KILN_TYPE_EXTERNREF
+                                  : KILN_TYPE_EXNREF;
+        return true;
+    } else if (null && ((t >= 0x6a && t <= 0x6e) || t == 0x71)) {
+        /* (ref.null any), eq, i31, struct, array, none: GC's hierarchy, whose only value
+         * compiled code has is null */
+        out->v.type = KILN_TYPE_ANYREF;
         return true;
     } else if (null || (!text && expected)) {
         out->any_ref = !null;
@@ -239,7 +247,8 @@ static bool float_matches(uint64_t bits, unsigned width, wast_nan nan, uint64_t 
 /* Whether type is a reference type compiled code has. */
 static bool is_ref_type(uint8_t type)
 {
-    return type == KILN_TYPE_FUNCREF || type == KILN_TYPE_EXTERNREF;
+    return type == KILN_TYPE_FUNCREF || type == KILN_TYPE_EXTERNREF || type == KILN_TYPE_EXNREF ||
+           type == KILN_TYPE_ANYREF;
 }
 
 bool wast_value_matches(const wast_script_value *want, const wast_value *got)

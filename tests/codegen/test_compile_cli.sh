@@ -91,6 +91,11 @@ expect 1 "^legacy.wat:1:16: error: unsupported feature: exceptions (try): disabl
     "$KILN" legacy.wat -o legacy.o --disable-exceptions
 expect 1 "^legacy.wat:0x17: error: unsupported feature: exceptions (not on target armv7-unknown-linux-gnueabihf)$" \
     "$KILN" legacy.wat -o legacy.o --target armv7-linux-gnueabihf
+# GC's abstract heap types compile (null is their only value); --disable-gc refuses them.
+printf '(module (func (result anyref) (ref.null none)))' >anyref.wat
+expect 0 "" "$KILN" anyref.wat -o anyref.o
+expect 1 "^anyref.wat:1:31: error: unsupported feature: gc (anyref in a function type): disabled by --disable-gc$" \
+    "$KILN" anyref.wat -o anyref.o --disable-gc
 expect 1 "^tag.wat:0x15: error: unsupported feature: exceptions (not on target armv7-unknown-linux-gnueabihf)$" \
     "$KILN" tag.wat -o tag.o --target armv7-linux-gnueabihf
 expect 0 "" "$KILN" tail.wasm -o tail.o --disable-memory64 --disable-relaxed-simd --disable-gc

@@ -1282,12 +1282,6 @@ static void test_wasm3_section_entries_unsupported(void **state)
          UNSUP "gc (recursive type group)"},
         {1, {0x01, 0x50, 0x00, 0x60, 0x00, 0x00}, 6, 1, UNSUP "gc (subtype)"},
         {1, {0x01, 0x4f, 0x01, 0x00, 0x5f, 0x00}, 6, 1, UNSUP "gc (final subtype)"},
-        /* reference types (the typed function references decode: test_typed_refs_decode) */
-        {1, {0x01, 0x60, 0x01, 0x6e, 0x00}, 5, 3, UNSUP "gc (anyref: parameter count)"},
-        {1, {0x01, 0x60, 0x01, 0x63, 0x6c, 0x00}, 6, 3,
-         UNSUP "gc ((ref null i31): parameter count)"},
-        {9, {0x01, 0x05, 0x64, 0x6b, 0x00}, 5, 2,
-         UNSUP "gc ((ref struct): element segment type)"},
         /* limits */
         {5, {0x01, 0x03, 0x00, 0x01}, 4, 1, UNSUP "threads (shared memory, limits flag 0x03)"},
     };
@@ -1579,10 +1573,6 @@ static void test_wasm3_instructions_unsupported(void **state)
          0,
          UNSUP "threads (atomic memory instruction 0xfe 0x10)",
          "threads"},
-        {{0xd0, 0x6e}, 2, 1, UNSUP "gc (ref.null any)", "gc"},
-        {{0x02, 0x64, 0x6b, 0x0b}, 4, 1, UNSUP "gc ((ref struct): block type)", "gc"},
-        {{0x02, 0x63, 0x6e, 0x0b}, 4, 1, UNSUP "gc ((ref null any): block type)", "gc"},
-        {{0x1c, 0x01, 0x6a}, 3, 2, UNSUP "gc (arrayref: select type)", "gc"},
     };
     for (size_t i = 0; i < KILN_ARRAY_LEN(cases); i++) {
         wasm_builder body = {0}, mod = {0};
@@ -1600,10 +1590,54 @@ static void test_wasm3_instructions_unsupported(void **state)
         wb_free(&mod);
         wb_free(&body);
     }
-    /* A local of a 3.0 type. */
+}
+
+/* GC's abstract heap types (any, eq, i31, struct, array, none) decode wherever a reference
+ * type may be, anyref spelt WASM_VT_ANYREF; their values are all null in Kiln. */
+static void test_gc_abstract_types_decode(void **state)
+{
+    (void)state;
     wasm_builder mod = {0};
-    size_t at = ONE_FUNC(&mod, 0x01, 0x01, 0x6d, 0x0b);
-    expect_decode_error(&mod, KILN_ERR_UNSUPPORTED, at + 2, UNSUP "gc (eqref: local type)");
+    wasm_module m;
+    kiln_diag d;
+    wb_header(&mod);
+    WB_SECTION(&mod, 1, 0x02, 0x60, 0x01, 0x6e, 0x00, 0x60, 0x01, 0x63, 0x6c, 0x01, 0x64, 0x71);
+    WB_SECTION(&mod, 9, 0x01, 0x05, 0x64, 0x6b, 0x00);
+    assert_true(decode(&mod, &m, &d));
+    assert_int_equal(m.types[0].params[0], WASM_VT_ANYREF);
+    assert_int_equal(m.types[0].params[0], wasm_ref(WASM_HT_ANY, true));
+    assert_int_equal(m.types[1].params[0], wasm_ref(WASM_HT_I31, true));
+    assert_int_equal(m.types[1].results[0], wasm_ref(WASM_HT_NONE, false));
+    assert_int_equal(m.elems[0].type, wasm_ref(WASM_HT_STRUCT, false));
+    wasm_module_free(&m);
+    wb_free(&mod);
+
+    static const struct {
+        uint8_t bytes[5];
+        size_t len;
+    } bodies[] = {
+        {{0xd0, 0x6e, 0x1a}, 3},       /* ref.null any, drop */
+        {{0x02, 0x64, 0x6b, 0x0b}, 4}, /* block (result (ref struct)) */
+        {{0x02, 0x63, 0x6d, 0x0b}, 4}, /* block (result (ref null eq)) */
+        {{0x1c, 0x01, 0x6a}, 3},       /* select (result arrayref) */
+    };
+    for (size_t i = 0; i < KILN_ARRAY_LEN(bodies); i++) {
+        wasm_builder body = {0};
+        wb_reset(&mod);
+        wb_byte(&body, 0x00);
+        wb_raw(&body, bodies[i].bytes, bodies[i].len);
+        wb_byte(&body, 0x0b);
+        one_func_module(&mod, body.data, body.len, false, false);
+        assert_true(decode(&mod, &m, &d));
+        wasm_module_free(&m);
+        wb_free(&body);
+    }
+    /* A local of type eqref. */
+    wb_reset(&mod);
+    ONE_FUNC(&mod, 0x01, 0x01, 0x6d, 0x0b);
+    assert_true(decode(&mod, &m, &d));
+    assert_int_equal(m.funcs[0].local_groups[0].type, wasm_ref(WASM_HT_EQ, true));
+    wasm_module_free(&m);
     wb_free(&mod);
 }
 
@@ -1706,13 +1740,13 @@ static void test_wasm3_malformed_after_wins(void **state)
     wb_reset(&mod);
     size_t at = ONE_FUNC(&mod, 0x01, 0x01, 0x64, 0x70, 0x27, 0x0b);
     expect_decode_error(&mod, KILN_ERR_MALFORMED, at + 4, "illegal opcode 0x27");
-    /* A gc local, then a 3.0 instruction: the first 3.0 construct is the one reported. */
+    /* A gc instruction, then a threads one: the first unsupported construct is reported. */
     wb_reset(&mod);
-    at = ONE_FUNC(&mod, 0x01, 0x01, 0x6d, 0x06, 0x40, 0x0b, 0x0b);
+    at = ONE_FUNC(&mod, 0x00, 0xfb, 0x1c, 0xfe, 0x03, 0x00, 0x0b);
     wasm_module m;
     kiln_diag d;
     assert_false(decode(&mod, &m, &d));
-    expect_error(&d, KILN_ERR_UNSUPPORTED, at + 2, UNSUP "gc (eqref: local type)");
+    expect_error(&d, KILN_ERR_UNSUPPORTED, at + 1, UNSUP "gc (ref.i31)");
     assert_int_equal(d.func_index, 0);
     wasm_module_free(&m);
     wb_free(&mod);
@@ -2152,6 +2186,7 @@ int main(void)
         cmocka_unit_test(test_exceptions_decode),
         cmocka_unit_test(test_rec_groups_decode),
         cmocka_unit_test(test_wasm3_instructions_unsupported),
+        cmocka_unit_test(test_gc_abstract_types_decode),
         cmocka_unit_test(test_wasm3_memory_indices),
         cmocka_unit_test(test_wasm3_malformed_after_wins),
         cmocka_unit_test(test_malformed_segments),

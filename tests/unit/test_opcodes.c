@@ -524,6 +524,13 @@ static void test_valtype_names_and_classes(void **state)
     assert_int_equal(wasm_valtype_repr(wasm_ref(WASM_HT_TYPE + 7, false)), WASM_VT_FUNCREF);
     assert_int_equal(wasm_valtype_repr(wasm_ref(WASM_HT_NOEXTERN, true)), WASM_VT_EXTERNREF);
     assert_int_equal(wasm_valtype_repr(wasm_ref(WASM_HT_NOEXN, false)), WASM_VT_EXNREF);
+    assert_int_equal(wasm_ref(WASM_HT_ANY, true), WASM_VT_ANYREF);
+    assert_int_equal(wasm_valtype_repr(wasm_ref(WASM_HT_NONE, false)), WASM_VT_ANYREF);
+    assert_int_equal(wasm_valtype_repr(wasm_ref(WASM_HT_I31, true)), WASM_VT_ANYREF);
+    assert_int_equal(wasm_valtype_repr(wasm_ref(WASM_HT_STRUCT, false)), WASM_VT_ANYREF);
+    assert_string_equal(wasm_valtype_name(WASM_VT_ANYREF), "anyref");
+    assert_string_equal(wasm_valtype_name(wasm_ref(WASM_HT_EQ, false)), "(ref eq)");
+    assert_string_equal(wasm_valtype_name(wasm_ref(WASM_HT_NONE, true)), "(ref null none)");
     assert_string_equal(wasm_valtype_name(WASM_VT_UNKNOWN), "?");
     assert_string_equal(wasm_valtype_name(0x40), "?"); /* the empty block type */
     assert_string_equal(wasm_valtype_name(0x7A), "?");
@@ -531,7 +538,8 @@ static void test_valtype_names_and_classes(void **state)
     for (unsigned t = 0; t < 256; t++) {
         bool num = t == WASM_VT_I32 || t == WASM_VT_I64 || t == WASM_VT_F32 || t == WASM_VT_F64 ||
                    t == WASM_VT_V128;
-        bool ref = t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF || t == WASM_VT_EXNREF;
+        bool ref = t == WASM_VT_FUNCREF || t == WASM_VT_EXTERNREF || t == WASM_VT_EXNREF ||
+                   t == WASM_VT_ANYREF;
         assert_int_equal(wasm_valtype_is_num((wasm_valtype)t), num);
         assert_int_equal(wasm_valtype_is_ref((wasm_valtype)t), ref);
     }

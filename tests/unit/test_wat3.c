@@ -400,6 +400,8 @@ static void test_wasm3_ranges(void **state)
     assert_string_equal(d.msg, "malformed lane index (quoted text 1:40)");
 }
 
+static void expect_nomem_safe(const char *text);
+
 /* Every allocation of the 3.0 paths failing in turn: a clean KILN_ERR_NOMEM, nothing leaked,
  * or the right bytes. */
 static void test_nomem_3(void **state)
@@ -414,11 +416,19 @@ static void test_nomem_3(void **state)
         "   (drop (struct.get $t $x (local.get $p)))\n"
         "   (block $o (try_table (catch $e $o) (throw $e (i32.const 1))) (unreachable))\n"
         "   (i32.load8_u $n offset=4 (i32.const 0))))";
+    expect_nomem_safe(text);
+}
+
+/* Fails the reader's N-th allocation for N = 1, 2, ... until it succeeds: every failure is
+ * "out of memory" with nothing leaked, and the success gives the same bytes. */
+static void expect_nomem_safe(const char *text)
+{
     uint8_t *want;
     size_t want_size;
+    size_t text_size = strlen(text);
     kiln_diag d;
     kiln_diag_init(&d);
-    assert_true(kiln_wat_to_wasm((const uint8_t *)text, sizeof text - 1, &want, &want_size, &d));
+    assert_true(kiln_wat_to_wasm((const uint8_t *)text, text_size, &want, &want_size, &d));
     size_t n;
     for (n = 1;; n++) {
         counting_allocator ca;
@@ -426,8 +436,8 @@ static void test_nomem_3(void **state)
         uint8_t *out;
         size_t size;
         kiln_diag_init(&d);
-        bool ok = kiln_wat_to_wasm_with((const uint8_t *)text, sizeof text - 1, &ca.base, &out,
-                                        &size, &d);
+        bool ok =
+            kiln_wat_to_wasm_with((const uint8_t *)text, text_size, &ca.base, &out, &size, &d);
         if (ok) {
             assert_int_equal(size, want_size);
             assert_memory_equal(out, want, size);
@@ -443,6 +453,124 @@ static void test_nomem_3(void **state)
     }
     free(want);
     assert_true(n > 10);
+}
+
+/* The annotations the reader interprets (wat_annot.c): @custom sections at their places,
+ * @name names in the name section, branch hints in metadata.code.branch_hint. The bytes follow
+ * the annotations proposal's overview (custom and name annotations, the extended-name-section
+ * subsection ids) and the branch-hinting proposal's section format (offsets from the first
+ * byte of the function's local declarations). */
+static void test_annotations(void **state)
+{
+    (void)state;
+    /* Custom sections: (before first), after a section, before one that is not there
+     * (code is), the default (after last); a nested known annotation inside an unknown one
+     * is skipped with it. */
+    static const char customs[] = "(module\n"
+                                  "  (@custom \"a\" (before first) \"1\")\n"
+                                  "  (type (func))\n"
+                                  "  (@custom \"d\" \"\\ff\")\n"
+                                  "  (@custom \"b\" (after type) \"2\")\n"
+                                  "  (@x (@custom \"ignored\"))\n"
+                                  "  (func (type 0))\n"
+                                  "  (@custom \"c\" (before code)))";
+    // clang-format off
+    static const uint8_t customs_want[] = {
+        HEADER,
+        0x00, 0x03, 0x01, 'a', '1',             /* before first */
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,     /* type */
+        0x00, 0x03, 0x01, 'b', '2',             /* after type */
+        0x03, 0x02, 0x01, 0x00,                 /* function */
+        0x00, 0x02, 0x01, 'c',                  /* before code */
+        0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,     /* code */
+        0x00, 0x03, 0x01, 'd', 0xff,            /* after last */
+    };
+    // clang-format on
+    expect_bytes(customs, customs_want, sizeof customs_want);
+
+    /* Branch hints on a folded br_if and a plain if of function 1 (an import is 0). */
+    static const char hints[] =
+        "(module\n"
+        "  (import \"m\" \"f\" (func))\n"
+        "  (func $f (param i32) (local i32)\n"
+        "    (@metadata.code.branch_hint \"\\01\") (br_if 0 (local.get 0))\n"
+        "    local.get 0\n"
+        "    (@metadata.code.branch_hint \"\\00\") if end))";
+    // clang-format off
+    static const uint8_t hints_want[] = {
+        HEADER,
+        0x01, 0x08, 0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7f, 0x00,
+        0x02, 0x07, 0x01, 0x01, 'm', 0x01, 'f', 0x00, 0x00,
+        0x03, 0x02, 0x01, 0x01,
+        0x00, 0x23, 0x19, 'm', 'e', 't', 'a', 'd', 'a', 't', 'a', '.', 'c', 'o', 'd', 'e', '.',
+        'b', 'r', 'a', 'n', 'c', 'h', '_', 'h', 'i', 'n', 't',
+        0x01,                                   /* one function */
+        0x01, 0x02,                             /* function 1, two hints */
+        0x05, 0x01, 0x01,                       /* br_if at 5: likely */
+        0x09, 0x01, 0x00,                       /* if at 9: unlikely */
+        0x0a, 0x0f, 0x01, 0x0d,
+        0x01, 0x01, 0x7f,                       /* offsets 0..2: the locals */
+        0x20, 0x00, 0x0d, 0x00, 0x20, 0x00, 0x04, 0x40, 0x0b, 0x0b,
+    };
+    // clang-format on
+    expect_bytes(hints, hints_want, sizeof hints_want);
+
+    /* Names: module, function, parameter and local, global (subsection 7); the $ids are not
+     * written. */
+    static const char names[] = "(module (@name \"M\")\n"
+                                "  (func $f (@name \"F\") (param $p (@name \"P\") i32)\n"
+                                "    (local (@name \"L\") i64))\n"
+                                "  (global (@name \"G\") i32 (i32.const 0)))";
+    // clang-format off
+    static const uint8_t names_want[] = {
+        HEADER,
+        0x01, 0x05, 0x01, 0x60, 0x01, 0x7f, 0x00,
+        0x03, 0x02, 0x01, 0x00,
+        0x06, 0x06, 0x01, 0x7f, 0x00, 0x41, 0x00, 0x0b,
+        0x0a, 0x06, 0x01, 0x04, 0x01, 0x01, 0x7e, 0x0b,
+        0x00, 0x20, 0x04, 'n', 'a', 'm', 'e',
+        0x00, 0x02, 0x01, 'M',
+        0x01, 0x04, 0x01, 0x00, 0x01, 'F',
+        0x02, 0x09, 0x01, 0x00, 0x02, 0x00, 0x01, 'P', 0x01, 0x01, 'L',
+        0x07, 0x04, 0x01, 0x00, 0x01, 'G',
+    };
+    // clang-format on
+    expect_bytes(names, names_want, sizeof names_want);
+    expect_nomem_safe(customs);
+    expect_nomem_safe(hints);
+    expect_nomem_safe(names);
+
+    /* Malformed: reported once the module is read, the earliest in the text. */
+    expect_error("(module (@custom \"x\" (after funcs)))",
+                 "@custom annotation: malformed section kind", 1, 29);
+    expect_error("(module (@custom \"x\" (at func)))", "@custom annotation: malformed placement", 1,
+                 22);
+    expect_error("(module (@custom \"x\" \"y\" (after func)))",
+                 "@custom annotation: unexpected token", 1, 26);
+    expect_error("(module (@custom))", "@custom annotation: missing section name", 1, 17);
+    expect_error("(module (func (@custom \"x\")))", "misplaced @custom annotation", 1, 15);
+    expect_error("(module (@name \"a\") (@name \"b\"))", "@name annotation: multiple module", 1,
+                 21);
+    expect_error("(module (func) (@name \"M\"))", "misplaced @name annotation", 1, 16);
+    expect_error("(module\n  (func\n    (@metadata.code.branch_hint \"\\01\")\n"
+                 "    (@metadata.code.branch_hint \"\\01\") (br_if 0 (i32.const 1))))",
+                 "@metadata.code.branch_hint annotation: duplicate annotation", 4, 5);
+    expect_error("(module (global i32 (@metadata.code.branch_hint \"\\00\") (i32.const 0)))",
+                 "@metadata.code.branch_hint annotation: not in a function", 1, 21);
+    expect_error("(module (func (@metadata.code.branch_hint \"\\02\") (br_if 0 (i32.const 1))))",
+                 "@metadata.code.branch_hint annotation: malformed hint", 1, 43);
+
+    /* Invalid (the module is well-formed): a hint on another instruction. */
+    static const char target[] = "(module (func (@metadata.code.branch_hint \"\\01\") nop))";
+    uint8_t *out = NULL;
+    size_t size = 0;
+    kiln_diag d;
+    kiln_diag_init(&d);
+    assert_false(kiln_wat_to_wasm((const uint8_t *)target, strlen(target), &out, &size, &d));
+    assert_int_equal(d.code, KILN_ERR_INVALID);
+    assert_string_equal(d.msg, "@metadata.code.branch_hint annotation: invalid target");
+    assert_int_equal(d.line, 1);
+    assert_int_equal(d.column, 15);
 }
 
 /* Proposals beside 3.0 that Kiln reads but does not compile: threads (shared memories, the
@@ -622,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_threads_page_sizes_wide_arithmetic),
         cmocka_unit_test(test_opcodes3_table),
         cmocka_unit_test(test_locate_types),
+        cmocka_unit_test(test_annotations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,8 +5,7 @@
 # Usage: test_core3.sh KILN SUITE WORK_DIR OPT [PASSED SKIPPED [COMPILE_OPTION...]]
 # COMPILE_OPTIONs (e.g. --bounds-checks) go to every `kiln wast` run.
 # Modules using a 3.0 feature Kiln does not compile yet are rejected with "unsupported
-# feature: NAME", and the commands using them are reported as skipped (so are the assertions
-# about custom annotations, which the spec leaves optional). So each script must
+# feature: NAME", and the commands using them are reported as skipped. So each script must
 #   - be read to the end (a summary line: no parse failure, no crash),
 #   - have 0 failed commands,
 #   - skip only for that reason ("unsupported by the compiler"), never for text modules,
@@ -55,8 +54,7 @@ while read -r wast; do
     read -r p f s <<<"$summary"
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
     # The skip reasons line: "skipped: N unsupported by the compiler, M using a module ...";
-    # the reasons that count: "unsupported by the compiler" and "unsupported custom
-    # annotations" (the spec's optional @custom, @name and branch hints).
+    # the reason that counts: "unsupported by the compiler".
     unsupported=$(grep '^skipped:' "$log" | tail -1 | tr ',' '\n' |
         sed -n 's/^[a-z: ]*\([0-9][0-9]*\) unsupported .*$/\1/p' | awk '{ n += $1 } END { print n + 0 }')
     if ((f != 0 || s != ${unsupported:-0})); then

@@ -260,11 +260,12 @@ script_error thread_shared '(thread $A (shared (func)))' \
 script_error wait_name '(wait)' "1:6: unexpected token \")\", expected the thread's name"
 
 # --- Wasm 3.0 scripts: module definitions and instances, assert_exception, the *_custom
-# assertions, GC and host reference values (wast3.wast passes; wast3_wrong.wast fails) ---
+# assertions (judged: the reader interprets @custom, @name and branch hints), GC and host
+# reference values (wast3.wast passes; wast3_wrong.wast fails) ---
 cp "$src/wast3.wast" "$src/wast3_wrong.wast" .
 want_stdout <<'EOF'
-skipped: 2 unsupported by the compiler, 7 values the runner cannot represent, 2 unsupported custom annotations (optional in the spec)
-37 passed, 0 failed, 11 skipped
+skipped: 2 unsupported by the compiler, 6 values the runner cannot represent
+40 passed, 0 failed, 8 skipped
 EOF
 check "direct: Wasm 3.0 commands" 0 "$kiln" wast wast3.wast
 want_stdout <<'EOF'
@@ -274,7 +275,8 @@ wast3.wast:32: PASS: assert_unlinkable (module instance of $Imp)
 wast3.wast:34: PASS: assert_uninstantiable (module instance of $Oob)
 wast3.wast:56: SKIP: assert_return id_extern(hostref:1): argument 0: compiled code holds no hostref
 wast3.wast:58: SKIP: assert_return func(): expected result: compiled code holds no structref
-wast3.wast:65: SKIP: assert_malformed_custom wast3.8.wasm: unsupported feature: custom-annotations (Kiln ignores @custom, @name and branch hints, which the spec leaves optional)
+wast3.wast:65: PASS: assert_malformed_custom wast3.8.wat
+wast3.wast:66: PASS: assert_invalid_custom wast3.9.wat
 wast3.wast:74: SKIP: assert_invalid wast3.11.wasm: wast3.11.wasm:0x18: error: multiple memories: 2 memories, at most 1 (valid in Wasm 3.0)
 wast3.wast:76: SKIP: assert_invalid wast3.12.wasm: wast3.12.wasm:0x1a: error: unsupported feature: gc (ref.i31) (in function 0)
 wast3.wast:81: PASS: assert_invalid wast3.13.wasm
@@ -293,8 +295,11 @@ wast3_wrong.wast:16: FAIL: assert_unlinkable (module instance of $M): expected l
 wast3_wrong.wast:17: FAIL: assert_uninstantiable (module instance of $M): expected trap "unreachable", got a module
 wast3_wrong.wast:18: FAIL: module definition $Bad (wast3_wrong.2.wasm): expected a module, got compile error: wast3_wrong.2.wasm:0x1a: error: type mismatch: instruction requires [i32] but stack has [i64] (end) (in function 0)
 wast3_wrong.wast:27: FAIL: assert_uninstantiable wast3_wrong.4.wasm: expected trap "unreachable", got a module
+wast3_wrong.wast:34: FAIL: assert_malformed_custom wast3_wrong.7.wasm: expected malformed, got valid
+wast3_wrong.wast:35: FAIL: assert_malformed_custom wast3_wrong.8.wat: expected malformed, got invalid text: 35:40: @metadata.code.branch_hint annotation: invalid target
+wast3_wrong.wast:36: FAIL: assert_invalid_custom wast3_wrong.9.wat: expected invalid, got malformed text: 36:39: misplaced @name annotation
 skipped: 5 using a module that failed, 1 values the runner cannot represent
-7 passed, 9 failed, 6 skipped
+7 passed, 12 failed, 6 skipped
 EOF
 }
 wast3_wrong_output | want_stdout

@@ -40,7 +40,7 @@
   (func (export "null_func") (result funcref) (ref.null func))
   (func (export "func") (result funcref) (ref.func $f))
   (func (export "id_func") (param funcref) (result funcref) (local.get 0))
-  (func (export "id_extern") (param externref) (result externref) (local.get 0)))
+  (func (export "id_extern") (param externref) (result externref) (local.get 0)) (func (export "id_any") (param anyref) (result anyref) (local.get 0)))
 (assert_return (invoke "null_func") (ref.null))
 (assert_return (invoke "null_func") (ref.null func))
 (assert_return (invoke "null_func") (ref.null nofunc))
@@ -54,16 +54,16 @@
 (assert_return (invoke "id_extern" (ref.extern 1)) (either (ref.struct) (ref.extern 1)))
 ;; Values compiled code cannot hold: skipped.
 (assert_return (invoke "id_extern" (ref.host 1)) (ref.host 1))
-(assert_return (invoke "id_extern" (ref.null any)) (ref.null any))
+(assert_return (invoke "id_any" (ref.null any)) (ref.null any)) ;; but null anyref it holds
 (assert_return (invoke "func") (ref.struct))
 (assert_return (invoke "func") (either (ref.i31) (ref.array)))
 (assert_return (invoke "func") (ref))
 (assert_return (invoke "func") (ref.eq))
 (assert_return (invoke "func") (ref.exn))
 
-;; Custom annotations are not interpreted: their assertions are skipped.
+;; Custom annotations are interpreted: their assertions are judged like the others.
 (assert_malformed_custom (module quote "(@custom)") "@custom annotation: missing section name")
-(assert_invalid_custom (module (@custom "x" (after func)) (func)) "whatever")
+(assert_invalid_custom (module (func (@metadata.code.branch_hint "\01") nop)) "@metadata.code.branch_hint annotation: invalid target")
 (module (@name "annotated") (@a x (y "z") ;; annotations of any shape are ignored
   ) (func (export "ok") (result i32) (@a) (i32.const 1)))
 (assert_return (invoke "ok") (i32.const 1))

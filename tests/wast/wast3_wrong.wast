@@ -30,3 +30,7 @@
 (assert_return (invoke $T "load") (i32.const 0))
 (module $V (func (export "load") (result i32) (i32.const 0)))
 (assert_return (invoke $V "load") (i32.const 0))
+;; Custom annotations: a well-formed one, a branch hint on the wrong instruction, a misplaced name.
+(assert_malformed_custom (module quote "(@custom \"x\" (after func))") "@custom annotation")
+(assert_malformed_custom (module (func (@metadata.code.branch_hint "\00") nop)) "@metadata.code.branch_hint annotation: invalid target")
+(assert_invalid_custom (module (func) (@name "M")) "misplaced @name annotation")

@@ -49,15 +49,19 @@ enum {
     KILN_TYPE_FUNCREF = 0x70,
     KILN_TYPE_EXTERNREF = 0x6F,
     KILN_TYPE_EXNREF = 0x69, /* exceptions: a kiln_exn * */
+    KILN_TYPE_ANYREF = 0x6E, /* GC's hierarchy (any, eq, i31, struct, array, none): always
+                                NULL, Kiln compiles no instruction that makes another value */
 };
 
 /* Typed references (Wasm 3.0 function references). A reference-typed value's type byte is
- * KILN_TYPE_FUNCREF or KILN_TYPE_EXTERNREF (its representation: a const kiln_funcref * or
- * an opaque host pointer); where the descriptor can say more it adds a reference word:
- *   0                          the type byte alone: (ref null func) / (ref null extern)
+ * KILN_TYPE_FUNCREF, _EXTERNREF, _EXNREF or _ANYREF (its representation: a const
+ * kiln_funcref *, an opaque host pointer, a kiln_exn *, always NULL); where the descriptor
+ * can say more it adds a reference word:
+ *   0                          the type byte alone: (ref null func) / (ref null extern) / ...
  *   KILN_REF_NON_NULL | heap   (ref heap), null excluded
  *   heap                       (ref null heap)
- * heap is KILN_HEAP_FUNC, _EXTERN, _NOFUNC, _NOEXTERN, or KILN_HEAP_TYPE + x for the
+ * heap is an abstract heap type of the byte's hierarchy (KILN_HEAP_FUNC, _NOFUNC; _EXTERN,
+ * _NOEXTERN; _EXN, _NOEXN; _ANY, _EQ, _I31, _STRUCT, _ARRAY, _NONE), or KILN_HEAP_TYPE + x for the
  * module's type index x (a function type). Inside a descriptor x is module-relative; the
  * runtime's canonical words (kiln_table.elem_ref) use KILN_HEAP_TYPE + the canonical
  * signature id instead. */
@@ -65,8 +69,14 @@ enum {
 #define KILN_REF_HEAP     0x7FFFFFFFu /* mask */
 enum {
     KILN_HEAP_EXN = 0x69,
+    KILN_HEAP_ARRAY = 0x6A,
+    KILN_HEAP_STRUCT = 0x6B,
+    KILN_HEAP_I31 = 0x6C,
+    KILN_HEAP_EQ = 0x6D,
+    KILN_HEAP_ANY = 0x6E,
     KILN_HEAP_EXTERN = 0x6F,
     KILN_HEAP_FUNC = 0x70,
+    KILN_HEAP_NONE = 0x71,
     KILN_HEAP_NOEXTERN = 0x72,
     KILN_HEAP_NOFUNC = 0x73,
     KILN_HEAP_NOEXN = 0x74,
