@@ -13,8 +13,14 @@
  * another type (kiln_call, kiln_task_start), and so does a host function's result (a trap).
  * Array slots: numbers little-endian at offset 0, references as a pointer at offset 0, v128
  * in all 16 bytes; unused bytes are zero.
- * kiln_exn_values converts an exception's values (the same slots) for the host.
- * Calls trap.c and sig.c. Called by instance.c (the start function), generated code and
+ * kiln_exn_values converts an exception's values (the same slots) for the host, and
+ * kiln_host_throw the other way: it stages a new exception (exn.c) in the entry of the
+ * activation whose host function runs (kiln_entry.thrown), and when that function returns
+ * KILN_TRAP_EXCEPTION kiln_host_call raises it from its own frame at the import's call site,
+ * or, if nothing was staged, the exception that a call into wasm the host function made ended
+ * with (the thread's last one, recorded since the host function started). The host
+ * function's frames are gone by then: unwinding never crosses host code.
+ * Calls trap.c, sig.c and exn.c. Called by instance.c (the start function), generated code and
  * embedders.
  */
 #include <stdlib.h>
@@ -201,11 +207,108 @@ KILN_API size_t kiln_exn_values(const kiln_exn *exn, kiln_val *values, size_t ca
     return count;
 }
 
-KILN_API void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t *args_results)
+/* A value type's name for kiln_host_throw's errors. */
+static const char *type_name(uint8_t type)
 {
+    switch (type) {
+    case KILN_TYPE_I32:
+        return "i32";
+    case KILN_TYPE_I64:
+        return "i64";
+    case KILN_TYPE_F32:
+        return "f32";
+    case KILN_TYPE_F64:
+        return "f64";
+    case KILN_TYPE_V128:
+        return "v128";
+    case KILN_TYPE_FUNCREF:
+        return "funcref";
+    case KILN_TYPE_EXTERNREF:
+        return "externref";
+    case KILN_TYPE_EXNREF:
+        return "exnref";
+    case KILN_TYPE_ANYREF:
+        return "anyref";
+    default:
+        return "no value type";
+    }
+}
+
+KILN_API kiln_trap kiln_host_throw(const kiln_tag *tag, const kiln_val *values, size_t count)
+{
+    if (!kiln_exn_unwinds) {
+        kiln_set_error("exceptions are not supported on this target");
+        return KILN_TRAP_HOST;
+    }
+    /* The activation whose host function runs: kiln_host_call takes what it staged. */
+    kiln_entry *entry = kiln_tls.top;
+    if (entry == NULL || !entry->in_host) {
+        kiln_set_error("kiln_host_throw: not called from a host function");
+        return KILN_TRAP_HOST;
+    }
+    uint32_t np, nr;
+    const uint8_t *params, *rtypes;
+    if (tag == NULL || !kiln_sig_get(tag->sig, &np, &params, &nr, &rtypes) || nr != 0) {
+        kiln_set_error("kiln_host_throw: not a tag");
+        return KILN_TRAP_HOST;
+    }
+    if (count != np) {
+        kiln_set_error("kiln_host_throw: the tag takes %u values, not %zu", (unsigned)np, count);
+        return KILN_TRAP_HOST;
+    }
+    if (count != 0 && values == NULL) {
+        kiln_set_error("kiln_host_throw: NULL values");
+        return KILN_TRAP_HOST;
+    }
+    for (uint32_t i = 0; i < np; i++) {
+        if (values[i].type != params[i]) {
+            kiln_set_error("kiln_host_throw: value %u has type %s, the tag's is %s", (unsigned)i,
+                           type_name(values[i].type), type_name(params[i]));
+            return KILN_TRAP_HOST;
+        }
+        if (params[i] == KILN_TYPE_ANYREF && values[i].of.externref != NULL) {
+            kiln_set_error("kiln_host_throw: value %u: an anyref is always null (Kiln has no GC "
+                           "objects)",
+                           (unsigned)i);
+            return KILN_TRAP_HOST;
+        }
+    }
+    /* An instance's tag may have typed or non-null reference parameters. */
+    if (!kiln_check_ref_args("kiln_host_throw", tag->sig, values, np))
+        return KILN_TRAP_HOST;
+    kiln_exn *exn = kiln_exn_new(tag, np);
+    if (exn == NULL) {
+        kiln_set_error("kiln_host_throw: out of memory for an exception of %u values",
+                       (unsigned)np);
+        return KILN_TRAP_HOST;
+    }
+    for (uint32_t i = 0; i < np; i++)
+        to_slot(&values[i], params[i], &exn->values[2 * i]);
+    kiln_exn_free(entry->thrown); /* a second throw replaces the first */
+    entry->thrown = exn;
+    return KILN_TRAP_EXCEPTION;
+}
+
+/* What a host function that returned KILN_TRAP_EXCEPTION throws into its wasm caller: what it
+ * staged (kiln_host_throw), else the exception one of its calls into wasm ended with (the
+ * thread's last exception, if recorded since serial); NULL if neither. The caller owns it. */
+static kiln_exn *host_exception(kiln_thread *t, kiln_exn *thrown, uint32_t serial)
+{
+    if (thrown != NULL)
+        return thrown;
+    return t->exn_serial != serial ? kiln_exn_take_last() : NULL;
+}
+
+KILN_API KILN_UNWOUND_TSAN void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index,
+                                               uint64_t *args_results)
+{
+    const void *site = __builtin_return_address(0);
     const kiln_host_func *h = kiln_vm_imports(vmctx)[import_index].host.p;
     if (h == NULL)
-        kiln_trap_raise_from(vmctx, KILN_TRAP_HOST, __builtin_return_address(0));
+        kiln_trap_raise_from(vmctx, KILN_TRAP_HOST, site);
+    kiln_thread *t = &kiln_tls;
+    kiln_entry *entry = t->top; /* generated code runs under an entry */
+    kiln_exn *thrown = NULL;
     kiln_val small_args[SMALL_VALUES], small_results[SMALL_VALUES];
     kiln_val *args = small_args, *results = small_results;
     if (h->param_count > SMALL_VALUES)
@@ -220,7 +323,24 @@ KILN_API void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t 
             memset(&results[i], 0, sizeof results[i]);
             results[i].type = h->results[i];
         }
+        /* One host function runs per activation at a time: wasm it calls runs under an
+         * entry of its own. */
+        uint32_t serial = t->exn_serial;
+        entry->in_host = true;
         trap = h->fn(h->env, kiln_vm_instance(vmctx), args, results);
+        entry->in_host = false;
+        thrown = entry->thrown;
+        entry->thrown = NULL;
+        if (trap == KILN_TRAP_EXCEPTION) {
+            thrown = host_exception(t, thrown, serial);
+            if (thrown == NULL) {
+                kiln_set_error("host function for import %u returned KILN_TRAP_EXCEPTION "
+                               "without an exception to throw (none staged by "
+                               "kiln_host_throw, none from its calls into wasm)",
+                               (unsigned)import_index);
+                trap = KILN_TRAP_HOST;
+            }
+        }
         if (trap == KILN_TRAP_NONE &&
             !host_results_fit(vmctx, import_index, results, h->param_count, h->result_count))
             trap = KILN_TRAP_HOST;
@@ -234,13 +354,21 @@ KILN_API void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t 
         free(results);
     /* A task being freed (kiln_task_free) unwinds through its host calls, whatever they
      * return: the wasm code that called them must not run again. */
-    if (trap == KILN_TRAP_NONE && kiln_task_cancelling(&kiln_tls))
-        trap = KILN_TRAP_INTERRUPTED;
+    if ((trap == KILN_TRAP_NONE || trap == KILN_TRAP_EXCEPTION) && kiln_task_cancelling(t))
+        trap = KILN_TRAP_INTERRUPTED; /* an exception would run the caller's handlers */
+    if (trap != KILN_TRAP_EXCEPTION) {
+        kiln_exn_free(thrown); /* staged but not raised: the host function returned another */
+    } else {
+        /* Raised from this frame, at the import's call site: the unwinding starts below the
+         * host function's frames, which are gone (and may have no unwind tables). Handlers
+         * around the call catch it as if the call had been a throw. */
+        kiln_exn_raise_at(thrown, site);
+    }
     /* A stop requested while the host ran (a blocking call, say) is taken on the way back
      * rather than at the caller's next check, which may be a long straight run away. */
     if (trap == KILN_TRAP_NONE && __atomic_load_n(&vmctx->interrupt, __ATOMIC_RELAXED) != 0 &&
         (kiln_vm_instance(vmctx)->module->flags & KILN_MODULE_INTERRUPT_CHECKS))
         trap = KILN_TRAP_INTERRUPTED;
     if (trap != KILN_TRAP_NONE) /* attributed to the import's adapter, our caller */
-        kiln_trap_raise_from(vmctx, trap, __builtin_return_address(0));
+        kiln_trap_raise_from(vmctx, trap, site);
 }

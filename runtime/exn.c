@@ -37,15 +37,27 @@
  * (kiln_tls.last_exn); an exposed one is copied there. The next entry into wasm on the thread
  * frees it (kiln_enter), and so does the thread's exit.
  *
+ * The host's side (docs/exceptions.md). A host tag (kiln_tag_new) is a kiln_tag of its own,
+ * with the canonical type a module's tag of the same parameters gets, so tag imports link to
+ * it and compare its address like any exporter's record. A host function throws by staging
+ * an exception (kiln_exn_new, filled by call.c's kiln_host_throw) that kiln_host_call raises
+ * at the import's call site when the host function has returned (kiln_exn_raise_at), or
+ * frees (kiln_exn_free) if it returned something else; an exception a nested call into wasm
+ * ended with is taken from the thread (kiln_exn_take_last: an exposed one's copy) and raised
+ * there the same way. A raise from kiln_host_call's frame is a throw from the import's call.
+ *
  * Targets: DWARF call frame information and libgcc's unwinder ABI (x86-64, aarch64, riscv64
  * Linux), KILN_EXN_DWARF set by CMake. 32-bit ARM (EHABI: another personality ABI) and bare
  * metal (no unwinder) get entry points that trap with KILN_TRAP_HOST ("exceptions are not
- * supported on this target"); the compiler refuses exceptions for those targets anyway. The
+ * supported on this target"); the compiler refuses exceptions for those targets anyway, and
+ * kiln_host_throw fails there with that message (host tags still work). The
  * LSDA reader is plain byte parsing and built everywhere (unit-tested on any host).
  *
  * Calls trap.c (errors, traps) and sig.c (the tag's signature). Called by generated code,
- * pool.c (kiln_exn_release), and embedders (kiln_last_exception).
+ * pool.c (kiln_exn_release), call.c (host throws) and embedders (kiln_last_exception,
+ * kiln_tag_new).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,22 +202,73 @@ uintptr_t kiln_lsda_landing_pad(const uint8_t *lsda, uintptr_t func_start, uintp
     return 0;
 }
 
+/* ---- Host-defined tags (any target: a tag is its canonical type and its address) ---- */
+
+/* The value types a kiln_val carries: a host tag's parameters are these, nullable and
+ * abstract for references (a typed or non-null reference word has no byte to say it;
+ * KILN_TYPE_ANYREF is (ref null any)). */
+static bool plain_value_type(uint8_t type)
+{
+    switch (type) {
+    case KILN_TYPE_I32:
+    case KILN_TYPE_I64:
+    case KILN_TYPE_F32:
+    case KILN_TYPE_F64:
+    case KILN_TYPE_V128:
+    case KILN_TYPE_FUNCREF:
+    case KILN_TYPE_EXTERNREF:
+    case KILN_TYPE_EXNREF:
+    case KILN_TYPE_ANYREF:
+        return true;
+    default:
+        return false;
+    }
+}
+
+KILN_API kiln_status kiln_tag_new(const uint8_t *params, uint32_t param_count, kiln_tag **out)
+{
+    if (out == NULL || (param_count != 0 && params == NULL)) {
+        kiln_set_error("kiln_tag_new: NULL argument");
+        return KILN_STATUS_ARG;
+    }
+    for (uint32_t i = 0; i < param_count; i++) {
+        if (!plain_value_type(params[i])) {
+            kiln_set_error("kiln_tag_new: parameter %u: 0x%02x is not a value type", (unsigned)i,
+                           (unsigned)params[i]);
+            return KILN_STATUS_ARG;
+        }
+    }
+    /* The id a module's tag type of the same parameters gets (a type on its own, without
+     * reference words: module.c), so that its imports link to this tag. */
+    kiln_sig_member type = {param_count, 0, params, NULL, NULL};
+    uint32_t sig;
+    kiln_status s = kiln_sig_intern_group(1, &type, &sig);
+    if (s != KILN_STATUS_OK) {
+        char why[160];
+        snprintf(why, sizeof why, "%s", kiln_last_error());
+        kiln_set_error("kiln_tag_new: %s", why);
+        return s;
+    }
+    kiln_tag *tag = malloc(sizeof *tag);
+    if (tag == NULL) {
+        kiln_set_error("kiln_tag_new: out of memory");
+        return KILN_STATUS_NOMEM;
+    }
+    tag->sig = sig;
+    tag->reserved = KILN_TAG_HOST;
+    *out = tag;
+    return KILN_STATUS_OK;
+}
+
+KILN_API void kiln_tag_free(kiln_tag *tag)
+{
+    if (tag != NULL && tag->reserved == KILN_TAG_HOST)
+        free(tag);
+}
+
 #ifdef KILN_EXN_DWARF
 
 #include <unwind.h>
-
-/* ThreadSanitizer keeps a shadow call stack that instrumented functions push on entry and pop
- * on return (longjmp is intercepted and resets it); an exception caught in a landing pad
- * leaves the frames it unwound through without returning, so the functions that throw stay
- * uninstrumented (they touch no shared memory). */
-#if defined(__has_attribute)
-#if __has_attribute(disable_sanitizer_instrumentation)
-#define KILN_UNWOUND __attribute__((disable_sanitizer_instrumentation))
-#endif
-#endif
-#ifndef KILN_UNWOUND
-#define KILN_UNWOUND
-#endif
 
 /* The unwinder's exception class of Kiln's exceptions: "KILNWASM" (vendor, language). */
 #define KILN_EXN_CLASS UINT64_C(0x4B494C4E5741534D)
@@ -261,6 +324,7 @@ KILN_NORETURN static void uncaught(kiln_thread *t, exn_head *h)
 {
     kiln_exn *e = exn_of(h);
     t->trap_pc = h->pc;
+    t->exn_serial++;
     if (t->last_exn != h) {
         free(t->last_exn);
         t->last_exn = NULL;
@@ -347,6 +411,35 @@ KILN_API KILN_UNWOUND void kiln_throw_ref(kiln_vmctx *vmctx, kiln_exn *exn)
 KILN_API kiln_exn *kiln_exn_get(void *header)
 {
     return exn_of(header);
+}
+
+kiln_exn *kiln_exn_new(const kiln_tag *tag, uint32_t count)
+{
+    exn_head *h = exn_alloc(count);
+    if (h == NULL)
+        return NULL;
+    exn_of(h)->tag.p = (void *)(uintptr_t)tag;
+    return exn_of(h);
+}
+
+void kiln_exn_free(kiln_exn *exn)
+{
+    if (exn != NULL)
+        free(head_of(exn));
+}
+
+kiln_exn *kiln_exn_take_last(void)
+{
+    exn_head *h = kiln_tls.last_exn;
+    kiln_tls.last_exn = NULL;
+    return h != NULL ? exn_of(h) : NULL;
+}
+
+KILN_UNWOUND void kiln_exn_raise_at(kiln_exn *exn, const void *pc)
+{
+    exn_head *h = head_of(exn);
+    h->pc = (uintptr_t)pc - 1; /* into the call (see kiln_trap_raise_from) */
+    raise_exn(h);
 }
 
 /* Takes held h out of its entry's list (it stays held: holds is unchanged). */
@@ -485,6 +578,34 @@ KILN_API void kiln_throw_ref(kiln_vmctx *vmctx, kiln_exn *exn)
     if (exn == NULL)
         kiln_trap_raise_from(vmctx, KILN_TRAP_NULL_EXN_REF, __builtin_return_address(0));
     unsupported(vmctx, __builtin_return_address(0));
+}
+
+kiln_exn *kiln_exn_new(const kiln_tag *tag, uint32_t count)
+{
+    (void)tag;
+    (void)count;
+    return NULL;
+}
+
+void kiln_exn_free(kiln_exn *exn)
+{
+    (void)exn;
+}
+
+kiln_exn *kiln_exn_take_last(void)
+{
+    return NULL;
+}
+
+/* Never reached (kiln_exn_new and kiln_exn_take_last give nothing to raise): a trap if it
+ * were. */
+void kiln_exn_raise_at(kiln_exn *exn, const void *pc)
+{
+    (void)exn;
+    kiln_thread *t = &kiln_tls;
+    t->trap_pc = (uintptr_t)pc - 1;
+    kiln_set_error("exceptions are not supported on this target");
+    kiln_unwind(t, KILN_TRAP_HOST);
 }
 
 /* No exception is ever raised here: the two below are never reached. */

@@ -36,6 +36,32 @@
 
 #define KILN_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Runtime functions a Wasm exception unwinds through without returning (exn.c raises it).
+ * ThreadSanitizer keeps a shadow call stack that instrumented functions push on entry and pop
+ * on return (longjmp is intercepted and resets it); a function left by unwinding never pops,
+ * so these stay uninstrumented (they touch no shared memory). KILN_UNWOUND_TSAN is the same
+ * for call.c's kiln_host_call (which raises a host function's exception at the import's call
+ * site) under ThreadSanitizer only: it keeps its AddressSanitizer instrumentation, which its
+ * stack bookkeeping across task stack switches needs (runtime.yield). */
+#if defined(__has_attribute)
+#if __has_attribute(disable_sanitizer_instrumentation)
+#define KILN_UNWOUND __attribute__((disable_sanitizer_instrumentation))
+#endif
+#endif
+#ifndef KILN_UNWOUND
+#define KILN_UNWOUND
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define KILN_UNWOUND_TSAN KILN_UNWOUND
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KILN_UNWOUND_TSAN KILN_UNWOUND
+#endif
+#endif
+#ifndef KILN_UNWOUND_TSAN
+#define KILN_UNWOUND_TSAN
+#endif
+
 /* ---- Limits and sizes ---- */
 
 #define KILN_WASM_PAGE 65536u
@@ -194,6 +220,9 @@ typedef struct kiln_entry {
     uint64_t saved_thread; /* kiln_thread.limit before this entry */
     struct exn_head *held; /* exceptions legacy handlers of this activation hold (exn.c):
                               freed if it traps */
+    bool in_host;          /* a host function this activation called runs (kiln_host_call) */
+    kiln_exn *thrown;      /* what that host function staged with kiln_host_throw (call.c):
+                              kiln_host_call raises or frees it when the function returns */
 } kiln_entry;
 
 /* Per-thread runtime state (zero-initialised TLS; ready after kiln_thread_setup). The fields
@@ -218,6 +247,9 @@ typedef struct kiln_thread {
     uintptr_t trap_pc;     /* kiln_last_trap_pc(): where the latest trap was raised, or 0 */
     void *last_exn;        /* kiln_last_exception()'s allocation (exn.c), or NULL: freed by
                               the thread's next entry (kiln_enter) and at its exit */
+    uint32_t exn_serial;   /* uncaught exceptions recorded in last_exn so far (wrapping):
+                              kiln_host_call tells one its host function's calls ended with
+                              from an older one */
     uint32_t tid;          /* the kernel's thread id (the interrupt signal's target) */
 } kiln_thread;
 
@@ -672,6 +704,23 @@ extern const bool kiln_exn_unwinds;
 void kiln_exn_release(kiln_instance *inst);
 /* Frees the exceptions legacy handlers of entry's activation still hold: it trapped. */
 void kiln_exn_free_held(kiln_entry *entry);
+/* kiln_tag.reserved of a tag made by kiln_tag_new (0 in an instance's records): only those
+ * are freed by kiln_tag_free. Generated code never reads the field. */
+#define KILN_TAG_HOST 1u
+/* A new exception of tag with count values, not raised: its values are the caller's to fill
+ * (16-byte slots, as kiln_throw's); kiln_exn_raise_at raises it, kiln_exn_free frees it.
+ * NULL if out of memory, and always where exceptions do not unwind (kiln_exn_unwinds). */
+kiln_exn *kiln_exn_new(const kiln_tag *tag, uint32_t count);
+/* Frees an exception from kiln_exn_new or kiln_exn_take_last that was never raised. NULL is
+ * ignored. */
+void kiln_exn_free(kiln_exn *exn);
+/* The calling thread's last exception (kiln_last_exception), taken from the thread: it is
+ * the caller's now (kiln_exn_raise_at or kiln_exn_free). NULL if there is none. */
+kiln_exn *kiln_exn_take_last(void);
+/* Raises exn (from kiln_exn_new or kiln_exn_take_last) in the current activation as if the
+ * generated code that called the runtime helper at return address pc had thrown it: its
+ * landing pads, then outward to the entry (kiln_host_call, at an import's call site). */
+KILN_NORETURN void kiln_exn_raise_at(kiln_exn *exn, const void *pc);
 /* The landing pad covering ip in a function starting at func_start whose LSDA (the
  * .gcc_except_table format: lpstart, type table and call-site encodings, call-site table) is
  * at lsda; 0 if no call site covers ip or its entry has no landing pad. */

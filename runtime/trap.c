@@ -59,6 +59,8 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, size_t stack_headro
     entry.saved_limit = vmctx->stack_limit;
     entry.saved_thread = t->limit;
     entry.held = NULL;
+    entry.in_host = false;
+    entry.thrown = NULL;
     if (t->depth == 0) {
         if (!t->ready)
             kiln_thread_setup(t);

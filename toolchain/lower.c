@@ -188,7 +188,9 @@ LLVMValueRef lower_rt_decl(lower_unit *u, lower_rt id)
     LLVMTypeRef fty = LLVMFunctionType(sig_letter_type(u, sig[0]), params, n, false);
     LLVMValueRef fn = LLVMAddFunction(u->mod, rt_funcs[id].name, fty);
     unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
-    if (id != RT_THROW && id != RT_THROW_REF) /* the two that raise exceptions */
+    /* The ones that raise exceptions: throw, throw_ref, and a host function's call, which
+     * raises what the host function threw (kiln_host_throw) or let through. */
+    if (id != RT_THROW && id != RT_THROW_REF && id != RT_HOST_CALL)
         LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
                                 LLVMCreateEnumAttribute(u->ctx, nounwind, 0));
     if (id == RT_TRAP_RAISE || id == RT_THROW || id == RT_THROW_REF) {

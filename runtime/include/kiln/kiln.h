@@ -95,8 +95,10 @@ typedef struct kiln_val {
 /* ---- Imports ---- */
 
 /* A host function. On KILN_TRAP_NONE the results are taken; any other value traps the
- * calling wasm code with that trap (use KILN_TRAP_HOST for host errors). caller is the
- * instance whose code called the import (its memory: kiln_instance_memory(caller, 0)). */
+ * calling wasm code with that trap (use KILN_TRAP_HOST for host errors), except
+ * KILN_TRAP_EXCEPTION, which throws a Wasm exception at the call instead (kiln_host_throw).
+ * caller is the instance whose code called the import (its memory:
+ * kiln_instance_memory(caller, 0)). */
 typedef kiln_trap (*kiln_host_fn)(void *env, kiln_instance *caller, const kiln_val *args,
                                   kiln_val *results);
 
@@ -131,7 +133,8 @@ typedef struct kiln_extern {
     union {
         const kiln_funcref *func;   /* KILN_KIND_FUNC: an instance's function */
         const kiln_host_func *host; /* KILN_KIND_HOST_FUNC */
-        const kiln_tag *tag;        /* KILN_KIND_TAG: an instance's tag (exceptions) */
+        const kiln_tag *tag;        /* KILN_KIND_TAG: an instance's tag, or the host's
+                                       (kiln_tag_new): exceptions */
         kiln_table *table;
         kiln_memory *memory;
         kiln_host_global global; /* also what a global export yields */
@@ -201,9 +204,11 @@ kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_t *args_r
 
 /* A Wasm exception that no try_table of the call catches unwinds to the call's entry, which
  * returns KILN_TRAP_EXCEPTION ("uncaught exception"); the exception itself is then the
- * calling thread's last exception. A host function called by wasm that gets
- * KILN_TRAP_EXCEPTION from a call and returns it makes its wasm caller trap with it (wasm
- * cannot catch it there); kiln_last_exception still names the exception.
+ * calling thread's last exception. The host throws into wasm from a host function
+ * (kiln_host_throw), with a tag of its own (kiln_tag_new) or an instance's. A host function
+ * called by wasm that gets KILN_TRAP_EXCEPTION from a call into wasm and returns it passes
+ * the exception on: it is thrown again at the import's call site, where the handlers of its
+ * wasm caller may catch it (docs/exceptions.md).
  *
  * Exceptions live until nothing can reach them. One that wasm caught with catch or catch_all
  * is freed when caught. One caught with catch_ref or catch_all_ref is an exnref value:
@@ -218,10 +223,50 @@ kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_t *args_r
  * it). On 32-bit ARM and bare metal, throw traps with KILN_TRAP_HOST ("exceptions are not
  * supported on this target"). */
 
+/* A tag of the host: the type (params) -> () of param_count KILN_TYPE_* value types (a
+ * reference type byte means its nullable abstract type: funcref is (ref null func); typed
+ * and non-null references cannot be said here). Its canonical type is the one a module's tag
+ * of the same parameters has (declared on its own, not in a recursion group with other
+ * types), so it binds to any number of instances' tag imports of that type
+ * (kiln_extern{.kind = KILN_KIND_TAG, .of.tag = tag}); they compare tags by address, so
+ * an exception thrown with it, by the host or by any of them, is caught by catch clauses
+ * naming their import of it. It must outlive every instance importing it, and every
+ * exception of it the host still looks at. KILN_STATUS_ARG (kiln_last_error says why) for
+ * NULL out, NULL params with param_count > 0, or a byte that is not a KILN_TYPE_* value
+ * type; KILN_STATUS_NOMEM or KILN_STATUS_LIMIT if the type cannot be interned. *out is set
+ * only on success: release it with kiln_tag_free. Thread-safe; works on every target (only
+ * throwing needs an unwinder). */
+kiln_status kiln_tag_new(const uint8_t *params, uint32_t param_count, kiln_tag **out);
+/* Frees a tag from kiln_tag_new. NULL and instances' tags are ignored. */
+void kiln_tag_free(kiln_tag *tag);
+
+/* Throws a Wasm exception of tag (the host's or an instance's) carrying values into the wasm
+ * code that called the running host function: call it from a kiln_host_fn and return what it
+ * returns. It checks values against the tag's type: count, each value's type, and for an
+ * instance's tag with typed or non-null reference parameters each reference (an anyref
+ * must be null); on a mismatch
+ * it returns KILN_TRAP_HOST with kiln_last_error saying what (e.g. "kiln_host_throw: value 1
+ * has type i32, the tag's is i64"), as it does when out of memory, outside a host function
+ * called by wasm ("kiln_host_throw: not called from a host function"), and on targets
+ * without exceptions ("exceptions are not supported on this target": 32-bit ARM, bare
+ * metal). Otherwise it copies the values into a new exception, stages it for the calling
+ * host function (a second call replaces the first) and returns KILN_TRAP_EXCEPTION; when the
+ * host function returns that, the exception is thrown at the import's call site, as if the
+ * call had executed `throw`: the caller's try_table and legacy handlers may catch it, and if
+ * nothing does it reaches the host->wasm entry as any uncaught exception. A staged
+ * exception is freed if the host function returns anything else. The host function returns
+ * before the exception unwinds, so host frames are never unwound. */
+kiln_trap kiln_host_throw(const kiln_tag *tag, const kiln_val *values, size_t count);
+
 /* The calling thread's latest uncaught exception: the one behind the latest
  * KILN_TRAP_EXCEPTION, or NULL (none since the thread's latest call into wasm, or out of
- * memory recording it). Its tag is the record of the instance that defined the tag: compare
- * it with a tag export's kiln_extern.of.tag (valid while that instance lives); its values are
+ * memory recording it, or a host function passed it on to its wasm caller). Its tag is the
+ * record of the instance that defined the tag, or the host's tag: compare it with a tag
+ * export's kiln_extern.of.tag (valid while that instance lives) or a kiln_tag_new tag; a
+ * host function that returns KILN_TRAP_EXCEPTION after its call into wasm ended with this
+ * exception, without staging another (kiln_host_throw), has it thrown again at its import's
+ * call site (then it is no longer the last exception; one an exnref refers to is passed on
+ * as a copy: the same tag and values, another exnref if caught as one). Its values are
  * count 16-byte slots in the array convention of kiln_invoke (kiln_exn_values converts
  * them). Owned by the runtime and valid until the thread's next call into wasm (kiln_call,
  * kiln_invoke, a typed wrapper, an instantiation running a start function, a task start),
