@@ -47,11 +47,14 @@
  * there the same way. A raise from kiln_host_call's frame is a throw from the import's call.
  *
  * Targets: DWARF call frame information and libgcc's unwinder ABI (x86-64, aarch64, riscv64
- * Linux), KILN_EXN_DWARF set by CMake. 32-bit ARM (EHABI: another personality ABI) and bare
- * metal (no unwinder) get entry points that trap with KILN_TRAP_HOST ("exceptions are not
- * supported on this target"); the compiler refuses exceptions for those targets anyway, and
- * kiln_host_throw fails there with that message (host tags still work). The
- * LSDA reader is plain byte parsing and built everywhere (unit-tested on any host).
+ * Linux), KILN_EXN_DWARF set by CMake; 32-bit ARM Linux's unwinder (the ARM EHABI: exception
+ * index tables, and a personality routine of another signature that unwinds its frame itself),
+ * KILN_EXN_EHABI. Both raise the same way (_Unwind_ForcedUnwind with the stop function),
+ * resume with _Unwind_Resume and read the same LSDA. Bare metal (no unwinder) gets entry
+ * points that trap with KILN_TRAP_HOST ("exceptions are not supported on this target"); the
+ * compiler refuses exceptions for it anyway, and kiln_host_throw fails there with that
+ * message (host tags still work). The LSDA reader is plain byte parsing and built everywhere
+ * (unit-tested on any host).
  *
  * Calls trap.c (errors, traps) and sig.c (the tag's signature). Called by generated code,
  * pool.c (kiln_exn_release), call.c (host throws) and embedders (kiln_last_exception,
@@ -266,12 +269,14 @@ KILN_API void kiln_tag_free(kiln_tag *tag)
         free(tag);
 }
 
-#ifdef KILN_EXN_DWARF
+#if defined(KILN_EXN_DWARF) || defined(KILN_EXN_EHABI)
 
 #include <unwind.h>
 
-/* The unwinder's exception class of Kiln's exceptions: "KILNWASM" (vendor, language). */
-#define KILN_EXN_CLASS UINT64_C(0x4B494C4E5741534D)
+/* The unwinder's exception class of Kiln's exceptions: "KILNWASM" (vendor, language); the
+ * EHABI spells it as 8 characters. */
+#define KILN_EXN_CLASS      UINT64_C(0x4B494C4E5741534D)
+#define KILN_EXN_CLASS_TEXT "KILNWASM"
 /* kiln_exn.flags: an exnref value may refer to it (caught as a reference): only its owner's
  * release frees it. */
 #define EXN_EXPOSED 1u
@@ -288,7 +293,12 @@ typedef struct exn_head {
 /* The kiln_exn's offset in its allocation: 16-byte aligned, so are its values (v128). */
 #define EXN_AT ((sizeof(exn_head) + 15) & ~(size_t)15)
 _Static_assert(_Alignof(exn_head) <= _Alignof(max_align_t), "malloc aligns the header");
+#ifdef KILN_EXN_EHABI
+/* 32-bit ARM aligns v128 to 8 bytes (LLVM's and the AAPCS's data layout), as malloc does. */
+_Static_assert(_Alignof(max_align_t) >= 8, "malloc aligns kiln_exn's v128 values");
+#else
 _Static_assert(_Alignof(max_align_t) >= 16, "malloc aligns kiln_exn's v128 values");
+#endif
 
 const bool kiln_exn_unwinds = true;
 
@@ -344,11 +354,21 @@ KILN_NORETURN static void uncaught(kiln_thread *t, exn_head *h)
     kiln_unwind(t, KILN_TRAP_EXCEPTION);
 }
 
+/* The stop function's exception class parameter. libgcc's EHABI unwinder passes a pointer to
+ * the class's 8 characters (GCC's unwind.h: char[8]); clang's unwind.h declares a uint64_t,
+ * which would move the arguments after it to other registers. */
+#if defined(KILN_EXN_EHABI) && !defined(__ARM_EABI_UNWINDER__)
+typedef char *stop_class;
+#define STOP_FN(f) ((_Unwind_Stop_Fn)(void (*)(void))(f))
+#else
+typedef _Unwind_Exception_Class stop_class;
+#define STOP_FN(f) (f)
+#endif
+
 /* The stop function of every Kiln throw: let the unwinder go on (and run the frame's
  * personality) while the frame belongs to the current activation; past it, the exception is
  * uncaught. */
-static _Unwind_Reason_Code stop(int version, _Unwind_Action actions,
-                                _Unwind_Exception_Class exception_class,
+static _Unwind_Reason_Code stop(int version, _Unwind_Action actions, stop_class exception_class,
                                 struct _Unwind_Exception *header, struct _Unwind_Context *context,
                                 void *param)
 {
@@ -369,8 +389,12 @@ KILN_NORETURN KILN_UNWOUND static void raise_exn(exn_head *h)
     if (t->top == NULL)
         __builtin_trap();
     memset(&h->uw, 0, sizeof h->uw);
+#ifdef KILN_EXN_EHABI
+    memcpy(&h->uw.exception_class, KILN_EXN_CLASS_TEXT, sizeof h->uw.exception_class);
+#else
     h->uw.exception_class = KILN_EXN_CLASS;
-    _Unwind_ForcedUnwind(&h->uw, stop, NULL);
+#endif
+    _Unwind_ForcedUnwind(&h->uw, STOP_FN(stop), NULL);
     /* Only if the unwinder could not start (no unwind information for this very frame). */
     uncaught(t, h);
 }
@@ -523,6 +547,54 @@ void kiln_exn_release(kiln_instance *inst)
     inst->exn_count = 0;
 }
 
+#ifdef KILN_EXN_EHABI
+
+/* GCC's unwind.h declares these; clang's, which spells the exception class as a uint64_t
+ * (hence the memcpy and memcmp on its address), does not. The unwinder is libgcc's either
+ * way. */
+#ifndef UNWIND_POINTER_REG
+#define UNWIND_POINTER_REG 12
+#endif
+#ifndef __ARM_EABI_UNWINDER__
+_Unwind_Reason_Code __gnu_unwind_frame(_Unwind_Control_Block *ucbp,
+                                       struct _Unwind_Context *context);
+#endif
+
+/* The EHABI's personality routine: called per frame with the unwinder's state, it finds the
+ * landing pad as the DWARF one below does (the LSDA follows the frame's unwind opcodes in its
+ * exception table entry), and otherwise unwinds the frame itself (__gnu_unwind_frame). Only
+ * Kiln's forced unwinds stop at a landing pad; a resume (_Unwind_Resume after a landing pad
+ * that matched no clause) goes on outward. */
+KILN_API int kiln_eh_personality(int state, void *header, void *context)
+{
+    _Unwind_Control_Block *ucbp = header;
+    struct _Unwind_Context *ctx = context;
+    if (ucbp == NULL || ctx == NULL)
+        return _URC_FAILURE;
+    if ((state & _US_ACTION_MASK) == _US_UNWIND_FRAME_STARTING && (state & _US_FORCE_UNWIND) &&
+        memcmp(&ucbp->exception_class, KILN_EXN_CLASS_TEXT, sizeof ucbp->exception_class) == 0) {
+        /* _Unwind_GetLanguageSpecificData and _Unwind_GetRegionStart find the frame's entry
+         * through the control block, which they expect in this register. */
+        _Unwind_SetGR(ctx, UNWIND_POINTER_REG, (_Unwind_Word)(uintptr_t)ucbp);
+        const uint8_t *lsda = _Unwind_GetLanguageSpecificData(ctx);
+        /* a return address: the call is the instruction before it */
+        uintptr_t ip = (uintptr_t)_Unwind_GetIP(ctx) - 1;
+        uintptr_t pad =
+            lsda != NULL ? kiln_lsda_landing_pad(lsda, _Unwind_GetRegionStart(ctx), ip) : 0;
+        if (pad != 0) {
+            _Unwind_SetGR(ctx, 0, (_Unwind_Word)(uintptr_t)ucbp);
+            _Unwind_SetGR(ctx, 1, 1);
+            _Unwind_SetIP(ctx, pad);
+            return _URC_INSTALL_CONTEXT;
+        }
+    }
+    if (__gnu_unwind_frame(ucbp, ctx) != _URC_OK)
+        return _URC_FAILURE;
+    return _URC_CONTINUE_UNWIND;
+}
+
+#else
+
 KILN_API int kiln_eh_personality(int version, int actions, uint64_t exception_class, void *header,
                                  void *context)
 {
@@ -550,13 +622,15 @@ KILN_API int kiln_eh_personality(int version, int actions, uint64_t exception_cl
     return _URC_INSTALL_CONTEXT;
 }
 
+#endif
+
 KILN_API const kiln_exn *kiln_last_exception(void)
 {
     exn_head *h = kiln_tls.last_exn;
     return h != NULL ? exn_of(h) : NULL;
 }
 
-#else /* no DWARF unwinder: 32-bit ARM (EHABI), bare metal */
+#else /* no unwinder: bare metal */
 
 const bool kiln_exn_unwinds = false;
 
@@ -638,6 +712,16 @@ void kiln_exn_release(kiln_instance *inst)
     inst->exn_count = 0;
 }
 
+/* Never called (no unwinder); its signature is the one abi.h declares for the target. */
+#if defined(__arm__) && defined(__ARM_EABI__) && !defined(__ARM_DWARF_EH__)
+KILN_API int kiln_eh_personality(int state, void *header, void *context)
+{
+    (void)state;
+    (void)header;
+    (void)context;
+    return 9; /* _URC_FAILURE */
+}
+#else
 KILN_API int kiln_eh_personality(int version, int actions, uint64_t exception_class, void *header,
                                  void *context)
 {
@@ -648,6 +732,7 @@ KILN_API int kiln_eh_personality(int version, int actions, uint64_t exception_cl
     (void)context;
     return 8; /* _URC_CONTINUE_UNWIND */
 }
+#endif
 
 KILN_API const kiln_exn *kiln_last_exception(void)
 {

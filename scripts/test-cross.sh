@@ -132,8 +132,8 @@ fi
 # suite (core-3.0/, legacy/ included) and of proposals-2026/custom-page-sizes/, and Kiln's own
 # 3.0 scripts (tests/wast/tail_calls.wast: real tail calls on every target; page_sizes.wast:
 # memories of 1-byte pages; func_refs.wast: typed function references; exceptions.wast and
-# legacy_exceptions.wast: not on armv7, where the compiler refuses exceptions; gc_types.wast:
-# GC's abstract heap types);
+# legacy_exceptions.wast: exceptions on each target's unwinder, the EHABI's on armv7;
+# gc_types.wast: GC's abstract heap types);
 # KILN_CROSS_SPEC3=0 leaves it out.
 spec_one() { # WAST DIR FLAGS... -> DIR/result: "PASSED FAILED SKIPPED", or a reason; DIR/seconds
     local wast=$1 dir=$2 name line flags=() start=$SECONDS

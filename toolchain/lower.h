@@ -134,7 +134,6 @@ typedef struct lower_unit {
     kiln_interrupt_mode interrupts; /* SIGNAL, FULL or NONE (resolved from AUTO) */
     bool bare_metal;                /* an OS-less triple (*-none-*): no unwind tables */
     bool exceptions;   /* the module uses exceptions: wasm functions may unwind (not nounwind) */
-    bool arm32;        /* a 32-bit ARM triple (lower_signatures) */
     unsigned wasm_cc;  /* LLVM calling convention of Wasm functions (lower_abi.c): tailcc, or
                         * ccc where LLVM 19 has no tailcc (riscv64) */
     unsigned arg_regs; /* where Wasm calls put arguments (lower_abi.c ARGS_*) */

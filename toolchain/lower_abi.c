@@ -142,7 +142,6 @@ bool lower_signatures(lower_unit *u)
                   : !arm                     ? ARGS_ANYWHERE
                   : strstr(triple, "eabihf") ? ARGS_ARM_HARD
                                              : ARGS_ARM_SOFT;
-    u->arm32 = arm;
     u->sigs = ARENA_ARRAY(&u->arena, lower_sig, m->type_count ? m->type_count : 1);
     LLVMTypeRef *params = ARENA_ARRAY(&u->arena, LLVMTypeRef, KILN_MAX_PARAMS + 2);
     LLVMTypeRef *results = ARENA_ARRAY(&u->arena, LLVMTypeRef, KILN_MAX_RESULTS);

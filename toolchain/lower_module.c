@@ -86,9 +86,9 @@ bool lower_declare_functions(lower_unit *u)
         return out_of_memory(u);
     if (!lower_signatures(u))
         return false;
-    /* Generated code unwinds with the C library's DWARF unwinder (abi.h): 32-bit ARM unwinds
-     * with its own tables (EHABI), bare metal has no unwinder. */
-    if (u->exceptions && (u->arm32 || u->bare_metal)) {
+    /* Generated code unwinds with the C library's unwinder (abi.h: DWARF call frame
+     * information, or the ARM EHABI's tables on 32-bit ARM); bare metal has none. */
+    if (u->exceptions && u->bare_metal) {
         kiln_diag_set(u->diag, KILN_ERR_UNSUPPORTED,
                       m->tag_count ? m->tags[0].offset : m->exception_use.offset,
                       "unsupported feature: exceptions (not on target %s)", LLVMGetTarget(u->mod));

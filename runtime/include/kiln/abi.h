@@ -408,8 +408,9 @@ typedef struct kiln_module_desc {
 
 /* ---- Runtime functions generated code calls. All take the calling vmctx first. ---- */
 
-/* Exceptions (Wasm 3.0), on targets whose C library unwinds with DWARF call frame
- * information (x86-64, aarch64, riscv64 Linux): a function that catches has landing pads
+/* Exceptions (Wasm 3.0), on targets whose C library has an unwinder (DWARF call frame
+ * information: x86-64, aarch64, riscv64 Linux; the ARM EHABI's exception index tables:
+ * 32-bit ARM Linux): a function that catches has landing pads
  * and kiln_eh_personality as its personality routine; a throw unwinds (forced, phase 2 only)
  * to the innermost landing pad of the current host->wasm entry, or to the entry itself
  * (KILN_TRAP_EXCEPTION). Generated code reads kiln_exn's tag and values. */
@@ -421,14 +422,15 @@ __attribute__((noreturn)) void kiln_throw(kiln_vmctx *vmctx, const kiln_tag *tag
 __attribute__((noreturn)) void kiln_throw_ref(kiln_vmctx *vmctx, kiln_exn *exn);
 /* In a landing pad: the exception behind the unwinder's header (landingpad's pointer). */
 kiln_exn *kiln_exn_get(void *header);
-/* After a catch clause took what it needs, how the code goes on holding exn: */
-#define KILN_EXN_CATCH 0u /* catch, catch_all: done with; freed unless something holds it */
-#define KILN_EXN_REF                                                                               \
-    1u /* catch_ref, catch_all_ref: an exnref value, alive until the instance                      \
-          of vmctx is freed (unless some instance already owns it) */
-#define KILN_EXN_HOLD                                                                              \
-    2u /* legacy catch, catch_all: held by the handler (which may rethrow                          \
-          it) until kiln_exn_drop; freed if the activation traps first */
+/* After a catch clause took what it needs, how the code goes on holding exn:
+ *   KILN_EXN_CATCH  catch, catch_all: done with; freed unless something holds it
+ *   KILN_EXN_REF    catch_ref, catch_all_ref: an exnref value, alive until the instance of
+ *                   vmctx is freed (unless some instance already owns it)
+ *   KILN_EXN_HOLD   legacy catch, catch_all: held by the handler (which may rethrow it)
+ *                   until kiln_exn_drop; freed if the activation traps first */
+#define KILN_EXN_CATCH 0u
+#define KILN_EXN_REF   1u
+#define KILN_EXN_HOLD  2u
 void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t how);
 /* A legacy handler that holds exn is left: normally (inflight NULL), or by unwinding with
  * the exception inflight, which may be exn itself (rethrow). The last holder frees exn unless
@@ -436,8 +438,12 @@ void kiln_exn_caught(kiln_vmctx *vmctx, kiln_exn *exn, uint32_t how);
 void kiln_exn_drop(kiln_exn *exn, kiln_exn *inflight);
 /* The personality routine of generated functions that catch (the unwinder's calling
  * convention; declared here so that generated code names it). */
+#if defined(__arm__) && defined(__ARM_EABI__) && !defined(__ARM_DWARF_EH__)
+int kiln_eh_personality(int state, void *header, void *context); /* the EHABI's */
+#else
 int kiln_eh_personality(int version, int actions, uint64_t exception_class, void *header,
                         void *context);
+#endif
 
 /* Unwinds to the innermost host->wasm entry with the given trap. */
 __attribute__((noreturn)) void kiln_trap_raise(kiln_vmctx *vmctx, uint32_t trap);
