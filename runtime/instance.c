@@ -729,6 +729,13 @@ KILN_API kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index)
     return &inst->memories[index]->pub;
 }
 
+KILN_API const kiln_tag *kiln_instance_tag(kiln_instance *inst, uint32_t index)
+{
+    if (inst == NULL || index >= inst->module->tag_count)
+        return NULL;
+    return kiln_vm_tags(inst->vmctx)[index].p;
+}
+
 KILN_API const kiln_module *kiln_instance_module(const kiln_instance *inst)
 {
     return inst != NULL ? inst->module : NULL;

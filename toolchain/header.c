@@ -213,6 +213,35 @@ static void emit_memory_accessor(hbuf *b, const wasm_module *m, const wasm_expor
     free(mangled);
 }
 
+/* An exported tag T: PREFIX_T_tag(inst), the tag's record, which the host throws with
+ * (kiln_host_throw) and compares kiln_last_exception()->tag with. "_t" never occurs in a
+ * mangled name either. */
+static void emit_tag_accessor(hbuf *b, const wasm_module *m, const wasm_export *e,
+                              const char *prefix)
+{
+    size_t mlen = kiln_mangle_name(e->name.ptr, e->name.len, NULL, 0);
+    char *mangled = malloc(mlen + 1);
+    if (!mangled) {
+        b->failed = true;
+        return;
+    }
+    kiln_mangle_name(e->name.ptr, e->name.len, mangled, mlen + 1);
+    const wasm_functype *ft = &m->types[m->tags[e->index].type_index];
+    hb_put(b, "\n/* export \"", 12);
+    hb_comment_name(b, e->name.ptr, e->name.len);
+    hb_printf(b, "\": tag %u (", e->index);
+    for (uint32_t i = 0; i < ft->param_count; i++)
+        hb_printf(b, "%s%s", i ? " " : "", wasm_valtype_name(ft->params[i]));
+    hb_printf(b,
+              ") */\n"
+              "static inline const kiln_tag *%s_%s_tag(kiln_instance *inst)\n"
+              "{\n"
+              "    return kiln_instance_tag(inst, %uu);\n"
+              "}\n",
+              prefix, mangled, e->index);
+    free(mangled);
+}
+
 static void emit_wrapper(hbuf *b, const wasm_module *m, const wasm_export *e, const char *prefix)
 {
     const wasm_functype *ft = wasm_module_func_type(m, e->index);
@@ -272,7 +301,8 @@ bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *
               " * or the trap; results are written only when nothing trapped. E is the export\n"
               " * name with [A-Za-z0-9] kept, '_' as \"__\" and other bytes as \"_xHH\"\n"
               " * (docs/abi.md). Each exported memory M has %s_M_memory(inst), its\n"
-              " * kiln_memory (base and size in bytes).\n"
+              " * kiln_memory (base and size in bytes), and each exported tag T has\n"
+              " * %s_T_tag(inst), its record (kiln_host_throw, kiln_last_exception).\n"
               " */\n"
               "#ifndef %s_KILN_MODULE_H\n"
               "#define %s_KILN_MODULE_H\n"
@@ -287,12 +317,14 @@ bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *
               "#endif\n"
               "\n"
               "extern const kiln_module %s_module;\n",
-              prefix, prefix, prefix, prefix, prefix, prefix);
+              prefix, prefix, prefix, prefix, prefix, prefix, prefix);
     for (uint32_t i = 0; i < m->export_count; i++) {
         if (m->exports[i].kind == WASM_EXTERN_FUNC)
             emit_wrapper(&b, m, &m->exports[i], prefix);
         else if (m->exports[i].kind == WASM_EXTERN_MEMORY)
             emit_memory_accessor(&b, m, &m->exports[i], prefix);
+        else if (m->exports[i].kind == WASM_EXTERN_TAG)
+            emit_tag_accessor(&b, m, &m->exports[i], prefix);
     }
     hb_printf(&b, "\n"
                   "#ifdef __cplusplus\n"

@@ -180,6 +180,12 @@ int main(void)
     kiln_instance *x = insts[0], *y = insts[1];
     const kiln_tag *x_wt = export_tag(x, "wt"), *y_wt = export_tag(y, "wt");
     CHECK(x_wt != NULL && y_wt != NULL && x_wt != y_wt);
+    /* The header's accessor and kiln_instance_tag give the same records; tag 0 is the
+     * imported host tag, whatever instance imports it. */
+    CHECK(exceptions_wt_tag(x) == x_wt && exceptions_wt_tag(y) == y_wt);
+    CHECK(kiln_instance_tag(x, 0) == host_tag && kiln_instance_tag(y, 0) == host_tag);
+    CHECK(kiln_instance_tag(x, 1) == x_wt);
+    CHECK(kiln_instance_tag(x, 2) == NULL && kiln_instance_tag(NULL, 0) == NULL);
 
     /* A tag of another type does not bind to the import. */
     kiln_tag *other = NULL;

@@ -187,6 +187,10 @@ kiln_status kiln_instance_export_n(kiln_instance *inst, const char *name, size_t
                                    kiln_extern *out);
 /* Memory index 0..n-1 of the instance (imported or defined), or NULL. */
 kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index);
+/* Tag index 0..n-1 of the instance (imported: the exporter's or the host's record; defined:
+ * the instance's own), or NULL: what a catch clause on the tag compares, what
+ * kiln_host_throw takes and what kiln_last_exception()->tag is. */
+const kiln_tag *kiln_instance_tag(kiln_instance *inst, uint32_t index);
 const kiln_module *kiln_instance_module(const kiln_instance *inst);
 /* Host data attached to an instance (e.g. its WASI context). */
 void kiln_instance_set_user(kiln_instance *inst, void *user);
