@@ -5,7 +5,7 @@
 # program is Kiln::kiln (or the path in KILN_EXECUTABLE), the libraries Kiln::runtime and
 # Kiln::wasi. Nothing sets global flags.
 #
-#   add_wasm_module(<target> SOURCES <file.wasm | file.wat | file.c...>
+#   add_wasm_module(<target> SOURCES <file.wasm | file.wat | file.c/.cpp...>
 #                   [PREFIX name] [OPT 0-3] [CPU name] [TARGET triple] [BOUNDS_CHECKS] [WASI]
 #                   [NO_INTERRUPT_CHECKS]
 #                   [EXPORTS sym...] [COMPILE_OPTIONS opt...] [LINK_OPTIONS opt...])
@@ -173,8 +173,9 @@ endfunction()
 
 # _kiln_wasm_from_c(<wasm> <work_dir> SOURCES file.c... [COMMAND] [NAME what]
 #                   [EXPORTS sym...] [COMPILE_OPTIONS opt...] [LINK_OPTIONS opt...])
-# C sources -> one wasm32-wasi module: each source compiled with -O2 into <work_dir>
-# (header dependencies from -MD), then linked into <wasm>. COMMAND keeps wasi-libc's _start
+# C and C++ sources -> one wasm32-wasi module: each source compiled with -O2 into <work_dir>
+# (header dependencies from -MD; clang takes the language from the extension), then linked
+# into <wasm>, with libc++ and libc++abi if a source is C++ (as clang++ links). COMMAND keeps wasi-libc's _start
 # (a WASI program); without it the module has no entry point and no start files, and
 # exports what EXPORTS or export_name() say. Each step's command line is recorded beside
 # its output, so a step reruns when, and only when, its inputs or its options change.
@@ -186,6 +187,7 @@ function(_kiln_wasm_from_c wasm work)
   set(cc "${KILN_WASM_CC}" --target=wasm32-wasi ${_KILN_WASM_CC_FLAGS})
   file(MAKE_DIRECTORY "${work}")
   set(objects "")
+  set(cxx_libs "")
   set(index 0)
   foreach(src IN LISTS arg_SOURCES)
     cmake_path(ABSOLUTE_PATH src BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}" NORMALIZE)
@@ -203,6 +205,10 @@ function(_kiln_wasm_from_c wasm work)
       VERBATIM COMMAND_EXPAND_LISTS)
     list(APPEND objects "${obj}")
     math(EXPR index "${index} + 1")
+    _kiln_is_cxx("${src}" is_cxx)
+    if(is_cxx)
+      set(cxx_libs -lc++ -lc++abi)
+    endif()
   endforeach()
   if(arg_COMMAND)
     set(entry "")
@@ -215,7 +221,7 @@ function(_kiln_wasm_from_c wasm work)
   endforeach()
   # No -O at link time: clang would run wasm-opt when binaryen is installed, and the output
   # would depend on what else is on the machine.
-  set(cmd ${cc} ${entry} ${exports} ${objects} -o "${wasm}" ${arg_LINK_OPTIONS})
+  set(cmd ${cc} ${entry} ${exports} ${objects} -o "${wasm}" ${arg_LINK_OPTIONS} ${cxx_libs})
   _kiln_write_if_changed("${wasm}.cmd" "${cmd}\n")
   if(NOT arg_NAME)
     cmake_path(GET wasm FILENAME arg_NAME)
@@ -226,6 +232,17 @@ function(_kiln_wasm_from_c wasm work)
     DEPENDS ${objects} "${wasm}.cmd"
     COMMENT "Linking ${arg_NAME}"
     VERBATIM COMMAND_EXPAND_LISTS)
+endfunction()
+
+# Whether src is a C++ source, by its extension (what clang goes by).
+function(_kiln_is_cxx src out)
+  cmake_path(GET src EXTENSION LAST_ONLY ext)
+  string(TOLOWER "${ext}" lower)
+  if(ext STREQUAL ".C" OR lower MATCHES "^\\.(cc|cpp|cxx|c\\+\\+)$")
+    set(${out} TRUE PARENT_SCOPE)
+  else()
+    set(${out} FALSE PARENT_SCOPE)
+  endif()
 endfunction()
 
 # add_wasm_module(<target> SOURCES ... [options]): docs/cmake.md.
@@ -258,7 +275,7 @@ function(add_wasm_module target)
     message(FATAL_ERROR "${fn}(${target}): OPT must be 0, 1, 2 or 3, not '${arg_OPT}'")
   endif()
 
-  # Classify the sources: one .wasm, one .wat, or any number of C files.
+  # Classify the sources: one .wasm, one .wat, or any number of C and C++ files.
   set(wasm_in "")
   set(wat_in "")
   set(c_in "")
@@ -271,10 +288,11 @@ function(add_wasm_module target)
       list(APPEND wasm_in "${abs}")
     elseif(ext STREQUAL ".wat")
       list(APPEND wat_in "${abs}")
-    elseif(ext STREQUAL ".c")
+    elseif(ext MATCHES "^\\.(c|cc|cpp|cxx|c\\+\\+)$")
       list(APPEND c_in "${abs}")
     else()
-      message(FATAL_ERROR "${fn}(${target}): '${src}': SOURCES are .wasm, .wat or .c files")
+      message(FATAL_ERROR "${fn}(${target}): '${src}': SOURCES are .wasm, .wat, or C and C++ "
+                          "(.c, .cc, .cpp, .cxx) files")
     endif()
   endforeach()
   list(LENGTH wasm_in n_wasm)

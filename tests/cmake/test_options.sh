@@ -90,8 +90,8 @@ expect_error "bad PREFIX" "PREFIX '1x' is not a C identifier" \
     'add_wasm_module(m SOURCES add.wasm PREFIX 1x)'
 expect_error "two kinds of source" 'one module per target' \
     'add_wasm_module(m SOURCES add.wasm add.wat)'
-expect_error "unknown source" 'SOURCES are .wasm, .wat or .c files' \
-    'add_wasm_module(m SOURCES host.cpp)'
+expect_error "unknown source" 'SOURCES are .wasm, .wat, or C and C\+\+' \
+    'add_wasm_module(m SOURCES host.rs)'
 expect_error "no SOURCES" 'SOURCES is required' 'add_wasm_module(m OPT 1)'
 
 # Cross-compiling: only the module targets are built (no target sysroot here), so the C

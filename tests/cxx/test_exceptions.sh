@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# test_exceptions.sh KILN NATIVE WORK WASM...
+# test_exceptions.sh KILN NATIVE WORK EXE WASM...
 #
 # NATIVE (exceptions.cpp built with the host's C++ exceptions) gives the reference: its stdout
 # and exit status, which must be 0 with its own checks passed. Each WASM (the same program for
 # wasm32-wasi with legacy Wasm exceptions and eh_runtime.c) must print exactly that stdout,
 # nothing on stderr, and exit with that status, both under `kiln run` and as the executable
-# `kiln build` makes. A difference is shown as a diff.
+# `kiln build` makes; so must EXE, the program add_wasm_executable() built. A difference is
+# shown as a diff.
 set -uo pipefail
 source "$(dirname "$0")/../lib/lib.sh"
 kiln=$(abspath "$1") native=$(abspath "$2")
-work=$3
-shift 3
+work=$3 exe=$(abspath "$4")
+shift 4
 guests=()
 for wasm in "$@"; do
     guests+=("$(abspath "$wasm")")
@@ -28,6 +29,8 @@ if [[ $status != 0 || -s native.err ]] || ! grep -qx "done: 0 failures.*" native
 fi
 pass "native reference ($(wc -l <native.out) lines)"
 
+want_stdout <native.out
+check "add_wasm_executable $(basename "$exe")" "$status" "$exe"
 for wasm in "${guests[@]}"; do
     name=$(basename "$wasm" .wasm)
     want_stdout <native.out
