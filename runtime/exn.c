@@ -207,27 +207,6 @@ uintptr_t kiln_lsda_landing_pad(const uint8_t *lsda, uintptr_t func_start, uintp
 
 /* ---- Host-defined tags (any target: a tag is its canonical type and its address) ---- */
 
-/* The value types a kiln_val carries: a host tag's parameters are these, nullable and
- * abstract for references (a typed or non-null reference word has no byte to say it;
- * KILN_TYPE_ANYREF is (ref null any)). */
-static bool plain_value_type(uint8_t type)
-{
-    switch (type) {
-    case KILN_TYPE_I32:
-    case KILN_TYPE_I64:
-    case KILN_TYPE_F32:
-    case KILN_TYPE_F64:
-    case KILN_TYPE_V128:
-    case KILN_TYPE_FUNCREF:
-    case KILN_TYPE_EXTERNREF:
-    case KILN_TYPE_EXNREF:
-    case KILN_TYPE_ANYREF:
-        return true;
-    default:
-        return false;
-    }
-}
-
 KILN_API kiln_status kiln_tag_new(const uint8_t *params, uint32_t param_count, kiln_tag **out)
 {
     if (out == NULL || (param_count != 0 && params == NULL)) {
@@ -235,7 +214,9 @@ KILN_API kiln_status kiln_tag_new(const uint8_t *params, uint32_t param_count, k
         return KILN_STATUS_ARG;
     }
     for (uint32_t i = 0; i < param_count; i++) {
-        if (!plain_value_type(params[i])) {
+        /* the value types a kiln_val carries: references nullable and abstract (a typed or
+         * non-null reference word has no byte to say it) */
+        if (!kiln_is_value_type(params[i])) {
             kiln_set_error("kiln_tag_new: parameter %u: 0x%02x is not a value type", (unsigned)i,
                            (unsigned)params[i]);
             return KILN_STATUS_ARG;
@@ -409,17 +390,14 @@ KILN_API KILN_UNWOUND void kiln_throw(kiln_vmctx *vmctx, const kiln_tag *tag,
         kiln_set_error("throw: not a tag");
         kiln_trap_raise_from(vmctx, KILN_TRAP_HOST, pc);
     }
-    exn_head *h = exn_alloc(params);
-    if (h == NULL) {
+    kiln_exn *e = kiln_exn_new(tag, params);
+    if (e == NULL) {
         kiln_set_error("throw: out of memory for an exception of %u values", (unsigned)params);
         kiln_trap_raise_from(vmctx, KILN_TRAP_HOST, pc);
     }
-    kiln_exn *e = exn_of(h);
-    e->tag.p = (void *)(uintptr_t)tag;
     if (params != 0)
         memcpy(e->values, values, (size_t)params * 16);
-    h->pc = (uintptr_t)pc - 1; /* into the call (see kiln_trap_raise_from) */
-    raise_exn(h);
+    kiln_exn_raise_at(e, pc);
 }
 
 KILN_API KILN_UNWOUND void kiln_throw_ref(kiln_vmctx *vmctx, kiln_exn *exn)
@@ -427,9 +405,7 @@ KILN_API KILN_UNWOUND void kiln_throw_ref(kiln_vmctx *vmctx, kiln_exn *exn)
     const void *pc = __builtin_return_address(0);
     if (exn == NULL)
         kiln_trap_raise_from(vmctx, KILN_TRAP_NULL_EXN_REF, pc);
-    exn_head *h = head_of(exn);
-    h->pc = (uintptr_t)pc - 1;
-    raise_exn(h);
+    kiln_exn_raise_at(exn, pc);
 }
 
 KILN_API kiln_exn *kiln_exn_get(void *header)

@@ -27,29 +27,6 @@ static uint64_t memory_pages_max(const kiln_limits_desc *l)
     return l->is64 ? KILN_MAX_PAGES64 : KILN_MAX_PAGES;
 }
 
-static bool is_value_type(uint8_t t)
-{
-    switch (t) {
-    case KILN_TYPE_I32:
-    case KILN_TYPE_I64:
-    case KILN_TYPE_F32:
-    case KILN_TYPE_F64:
-    case KILN_TYPE_V128:
-    case KILN_TYPE_FUNCREF:
-    case KILN_TYPE_EXTERNREF:
-    case KILN_TYPE_EXNREF:
-    case KILN_TYPE_ANYREF:
-        return true;
-    }
-    return false;
-}
-
-static bool is_ref_type(uint8_t t)
-{
-    return t == KILN_TYPE_FUNCREF || t == KILN_TYPE_EXTERNREF || t == KILN_TYPE_EXNREF ||
-           t == KILN_TYPE_ANYREF;
-}
-
 /* What an import or export may be: KILN_KIND_FUNC/TABLE/MEMORY/GLOBAL/TAG. */
 static bool is_extern_kind(uint8_t kind)
 {
@@ -60,7 +37,7 @@ static bool is_extern_kind(uint8_t kind)
  * the kind's hierarchy, a type index below type_limit. */
 static bool ref_ok(uint8_t kind, uint32_t word, uint32_t type_limit)
 {
-    if (!is_ref_type(kind) || word == 0)
+    if (!kiln_is_ref_type(kind) || word == 0)
         return word == 0;
     uint32_t heap = word & KILN_REF_HEAP;
     switch (heap) {
@@ -215,11 +192,11 @@ static bool init_ok(const kiln_module_desc *m, const kiln_init_desc *init, uint8
     const kiln_global_desc *globals = m->globals.p;
     switch (init->kind) {
     case KILN_INIT_CONST:
-        return !is_ref_type(type);
+        return !kiln_is_ref_type(type);
     case KILN_INIT_GLOBAL:
         return init->index < global_limit && globals[init->index].type == type;
     case KILN_INIT_REF_NULL:
-        return is_ref_type(type);
+        return kiln_is_ref_type(type);
     case KILN_INIT_REF_FUNC:
         return type == KILN_TYPE_FUNCREF && init->index < m->func_count;
     case KILN_INIT_EXPR:
@@ -280,7 +257,7 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
             const uint8_t *t = types[i].types.p;
             const uint32_t *refs = types[i].refs.p;
             for (uint64_t j = 0; j < n; j++) {
-                if (!is_value_type(t[j]))
+                if (!kiln_is_value_type(t[j]))
                     return bad("value type");
                 /* Types name earlier groups or their own, never a later one. */
                 if (refs != NULL && !ref_ok(t[j], refs[j], end))
@@ -341,7 +318,7 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
         return bad("function import count");
     for (uint32_t i = 0; i < m->table_count; i++) {
         if (tables[i].imported != (i < counts[KILN_KIND_TABLE]) ||
-            !is_ref_type(tables[i].elem_type) ||
+            !kiln_is_ref_type(tables[i].elem_type) ||
             (!tables[i].limits.is64 && tables[i].limits.min > UINT32_MAX) ||
             (tables[i].limits.has_max &&
              (tables[i].limits.max < tables[i].limits.min ||
@@ -368,7 +345,7 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
     }
     uint32_t global_imports = counts[KILN_KIND_GLOBAL];
     for (uint32_t i = 0; i < m->global_count; i++) {
-        if (globals[i].imported != (i < global_imports) || !is_value_type(globals[i].type) ||
+        if (globals[i].imported != (i < global_imports) || !kiln_is_value_type(globals[i].type) ||
             !ref_ok(globals[i].type, globals[i].ref, m->type_count))
             return bad("global");
         if (i >= global_imports && (!init_ok(m, &globals[i].init, globals[i].type, i) ||
@@ -396,7 +373,7 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
     const kiln_elem_desc *elems = m->elems.p;
     for (uint32_t i = 0; i < m->elem_count; i++) {
         const kiln_elem_desc *e = &elems[i];
-        if (e->mode > KILN_SEG_MODE_DECLARATIVE || !is_ref_type(e->elem_type) ||
+        if (e->mode > KILN_SEG_MODE_DECLARATIVE || !kiln_is_ref_type(e->elem_type) ||
             !ref_ok(e->elem_type, e->ref, m->type_count) || (e->count && !e->items.p))
             return bad("element segment");
         if (e->mode == KILN_SEG_MODE_ACTIVE &&

@@ -358,6 +358,18 @@ kiln_status kiln_sig_intern_group(uint32_t count, const kiln_sig_member *members
  * was never issued). Lock-free. */
 const uint32_t *kiln_sig_refs(uint32_t id);
 
+/* The value types a kiln_val (and a descriptor) carries, and the reference ones among them. */
+static inline bool kiln_is_ref_type(uint8_t t)
+{
+    return t == KILN_TYPE_FUNCREF || t == KILN_TYPE_EXTERNREF || t == KILN_TYPE_EXNREF ||
+           t == KILN_TYPE_ANYREF;
+}
+static inline bool kiln_is_value_type(uint8_t t)
+{
+    return t == KILN_TYPE_I32 || t == KILN_TYPE_I64 || t == KILN_TYPE_F32 || t == KILN_TYPE_F64 ||
+           t == KILN_TYPE_V128 || kiln_is_ref_type(t);
+}
+
 /* Canonical reference words (abi.h): a descriptor's module-relative word with its type index
  * replaced by that type's canonical id (ids: the module's, from kiln_module_intern), and
  * (ref null func) / (ref null extern) / (ref null exn) written as 0 whichever way it was

@@ -22,9 +22,7 @@ kiln_status kiln_table_check(uint8_t elem_type, uint64_t min, bool has_max, uint
                              uint32_t cap, uint32_t *out_limit)
 {
     /* A 64-bit table may declare any maximum; every table grows to 2^32 - 1 at most. */
-    if ((elem_type != KILN_TYPE_FUNCREF && elem_type != KILN_TYPE_EXTERNREF &&
-         elem_type != KILN_TYPE_EXNREF && elem_type != KILN_TYPE_ANYREF) ||
-        (has_max && max < min)) {
+    if (!kiln_is_ref_type(elem_type) || (has_max && max < min)) {
         kiln_set_error("invalid table type");
         return KILN_STATUS_ARG;
     }

@@ -187,19 +187,29 @@ static void hb_decl(hbuf *b, const char *type, const char *stars, const char *na
     hb_printf(b, ", %s%s%s%s%u", type, sep, stars, name, i);
 }
 
+/* Export e's name as a C identifier (kiln_mangle_name), allocated; NULL (b failed) if out of
+ * memory. */
+static char *mangled_name(hbuf *b, const wasm_export *e)
+{
+    size_t mlen = kiln_mangle_name(e->name.ptr, e->name.len, NULL, 0);
+    char *mangled = malloc(mlen + 1);
+    if (!mangled) {
+        b->failed = true;
+        return NULL;
+    }
+    kiln_mangle_name(e->name.ptr, e->name.len, mangled, mlen + 1);
+    return mangled;
+}
+
 /* An exported memory M: PREFIX_M_memory(inst), its kiln_memory record (base, size). A
  * function's mangled name never contains "_m" (its underscores come as "__" or "_x"), so
  * the suffix cannot collide with a function wrapper. */
 static void emit_memory_accessor(hbuf *b, const wasm_module *m, const wasm_export *e,
                                  const char *prefix)
 {
-    size_t mlen = kiln_mangle_name(e->name.ptr, e->name.len, NULL, 0);
-    char *mangled = malloc(mlen + 1);
-    if (!mangled) {
-        b->failed = true;
+    char *mangled = mangled_name(b, e);
+    if (!mangled)
         return;
-    }
-    kiln_mangle_name(e->name.ptr, e->name.len, mangled, mlen + 1);
     const wasm_limits *l = &m->memories[e->index].type.limits;
     hb_put(b, "\n/* export \"", 12);
     hb_comment_name(b, e->name.ptr, e->name.len);
@@ -219,13 +229,9 @@ static void emit_memory_accessor(hbuf *b, const wasm_module *m, const wasm_expor
 static void emit_tag_accessor(hbuf *b, const wasm_module *m, const wasm_export *e,
                               const char *prefix)
 {
-    size_t mlen = kiln_mangle_name(e->name.ptr, e->name.len, NULL, 0);
-    char *mangled = malloc(mlen + 1);
-    if (!mangled) {
-        b->failed = true;
+    char *mangled = mangled_name(b, e);
+    if (!mangled)
         return;
-    }
-    kiln_mangle_name(e->name.ptr, e->name.len, mangled, mlen + 1);
     const wasm_functype *ft = &m->types[m->tags[e->index].type_index];
     hb_put(b, "\n/* export \"", 12);
     hb_comment_name(b, e->name.ptr, e->name.len);
@@ -245,13 +251,9 @@ static void emit_tag_accessor(hbuf *b, const wasm_module *m, const wasm_export *
 static void emit_wrapper(hbuf *b, const wasm_module *m, const wasm_export *e, const char *prefix)
 {
     const wasm_functype *ft = wasm_module_func_type(m, e->index);
-    size_t mlen = kiln_mangle_name(e->name.ptr, e->name.len, NULL, 0);
-    char *mangled = malloc(mlen + 1);
-    if (!mangled) {
-        b->failed = true;
+    char *mangled = mangled_name(b, e);
+    if (!mangled)
         return;
-    }
-    kiln_mangle_name(e->name.ptr, e->name.len, mangled, mlen + 1);
 
     hb_put(b, "\n/* export \"", 12);
     hb_comment_name(b, e->name.ptr, e->name.len);

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "rt_test.h"
+#include "rt_exn_test.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define RT_UNDER_ASAN 1
@@ -26,76 +26,6 @@
 #ifndef RT_UNDER_ASAN
 #define RT_UNDER_ASAN 0
 #endif
-
-/* Generated code is not instrumented, and the functions here that exceptions unwind through
- * must not be under ThreadSanitizer (exn.c, KILN_UNWOUND): all of them are left alone. */
-#if defined(__has_attribute)
-#if __has_attribute(disable_sanitizer_instrumentation)
-#define RT_GEN KILN_GEN __attribute__((disable_sanitizer_instrumentation))
-#endif
-#endif
-#ifndef RT_GEN
-#define RT_GEN KILN_GEN
-#endif
-
-/* ---- Watching the runtime free one exception ---- */
-
-void __real_free(void *p);
-void __wrap_free(void *p);
-
-static uintptr_t watched; /* the block of a kiln_exn */
-static int watched_frees;
-
-void __wrap_free(void *p)
-{
-    if (p != NULL && (uintptr_t)p == watched)
-        watched_frees++;
-    __real_free(p);
-}
-
-/* Counts the frees of exn's block, which starts with the unwinder's header: kiln_exn_get
- * tells how far after it the kiln_exn lies. */
-static void watch(const void *exn)
-{
-    uintptr_t at = (uintptr_t)kiln_exn_get((void *)(uintptr_t)4096) - 4096;
-    watched = exn != NULL ? (uintptr_t)exn - at : 0;
-    watched_frees = 0;
-}
-
-/* ---- The landing pads (exn_try.ll) ---- */
-
-typedef int32_t (*rt_body)(kiln_vmctx *);
-
-#ifdef RT_EXN_TRY
-int32_t rt_exn_try(kiln_vmctx *vm, rt_body body, const kiln_tag *tag, uint32_t as_ref,
-                   kiln_exn **out);
-#define REQUIRE_TRY()                 ((void)0)
-#define REQUIRE_TRY_OR(with, without) (with)
-#else
-static int32_t rt_exn_try(kiln_vmctx *vm, rt_body body, const kiln_tag *tag, uint32_t as_ref,
-                          kiln_exn **out)
-{
-    (void)tag;
-    (void)as_ref;
-    *out = NULL;
-    return body(vm);
-}
-#define REQUIRE_TRY_OR(with, without) (without)
-#define REQUIRE_TRY()                                                                              \
-    do {                                                                                           \
-        print_message("skipped: no landing pads in this build (exn_try.ll needs clang and a "      \
-                      "DWARF unwinder)\n");                                                        \
-        skip();                                                                                    \
-    } while (0)
-#endif
-
-#define REQUIRE_UNWINDER()                                                                         \
-    do {                                                                                           \
-        if (!kiln_exn_unwinds) {                                                                   \
-            print_message("skipped: exceptions are not supported on this target\n");               \
-            skip();                                                                                \
-        }                                                                                          \
-    } while (0)
 
 /* ---- Module X ---- */
 
