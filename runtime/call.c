@@ -193,6 +193,35 @@ KILN_API kiln_trap kiln_call(kiln_instance *inst, const kiln_funcref *func, cons
     return trap;
 }
 
+KILN_API kiln_status kiln_funcref_type(const kiln_funcref *func, uint32_t *param_count,
+                                       const uint8_t **params, uint32_t *result_count,
+                                       const uint8_t **results, uint32_t *nullable_params)
+{
+    uint32_t np, nr;
+    const uint8_t *ptypes, *rtypes;
+    if (func == NULL || !kiln_sig_get(func->sig, &np, &ptypes, &nr, &rtypes)) {
+        kiln_set_error("kiln_funcref_type: not a function reference");
+        return KILN_STATUS_ARG;
+    }
+    if (param_count)
+        *param_count = np;
+    if (params)
+        *params = ptypes;
+    if (result_count)
+        *result_count = nr;
+    if (results)
+        *results = rtypes;
+    if (nullable_params) {
+        const uint32_t *words = kiln_sig_refs(func->sig); /* NULL: all plain */
+        uint32_t mask = UINT32_MAX;
+        for (uint32_t i = 0; words != NULL && i < np && i < 32; i++)
+            if (words[i] & KILN_REF_NON_NULL)
+                mask &= ~(UINT32_C(1) << i);
+        *nullable_params = mask;
+    }
+    return KILN_STATUS_OK;
+}
+
 KILN_API size_t kiln_exn_values(const kiln_exn *exn, kiln_val *values, size_t capacity)
 {
     uint32_t np, nr;

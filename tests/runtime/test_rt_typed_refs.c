@@ -2,7 +2,8 @@
  * recursion groups (iso-recursive equivalence across modules), descriptor checks of
  * reference words and groups, import matching of typed tables and globals (equality,
  * subtyping of immutable globals), kiln_call's and host results' checks of typed and
- * non-null references, and table initialisers in both instantiation paths.
+ * non-null references, kiln_funcref_type, and table initialisers in both instantiation
+ * paths.
  *
  * Module E (the exporter) has type 0 = (func (result i32)) and type 1 =
  * (func (param (ref 0)) (result i32)), functions seven : 0 and take : 1, a table
@@ -461,6 +462,34 @@ static void test_kiln_call_checks_typed_arguments(void **state)
     kiln_instance_free(e);
 }
 
+/* kiln_funcref_type: the kinds kiln_call takes, and which parameters have a default. */
+static void test_funcref_type_reports_kinds_and_nullability(void **state)
+{
+    (void)state;
+    rt_arm();
+    kiln_instance *e = new_e();
+    const kiln_funcref *seven = export_of(e, "seven").of.func;
+    const kiln_funcref *take = export_of(e, "take").of.func;
+    uint32_t np = 99, nr = 99, nullable = 0;
+    const uint8_t *params = NULL, *results = NULL;
+    assert_int_equal(kiln_funcref_type(take, &np, &params, &nr, &results, &nullable),
+                     KILN_STATUS_OK);
+    assert_int_equal(np, 1);
+    assert_int_equal(params[0], KILN_TYPE_FUNCREF);
+    assert_int_equal(nr, 1);
+    assert_int_equal(results[0], KILN_TYPE_I32);
+    assert_int_equal(nullable, UINT32_MAX - 1); /* (ref 0): parameter 0 has no default */
+    assert_int_equal(kiln_funcref_type(seven, &np, NULL, &nr, NULL, &nullable), KILN_STATUS_OK);
+    assert_int_equal(np, 0);
+    assert_int_equal(nr, 1);
+    assert_int_equal(nullable, UINT32_MAX);
+    assert_int_equal(kiln_funcref_type(NULL, &np, NULL, NULL, NULL, NULL), KILN_STATUS_ARG);
+    assert_string_equal(kiln_last_error(), "kiln_funcref_type: not a function reference");
+    kiln_funcref bogus = {.sig = UINT32_MAX};
+    assert_int_equal(kiln_funcref_type(&bogus, NULL, NULL, NULL, NULL, NULL), KILN_STATUS_ARG);
+    kiln_instance_free(e);
+}
+
 /* Module H imports "host" "mk" : (func (result (ref 0))) with 0 = (func (result i32)) and
  * calls what it returns, trusting the type. */
 enum { H_MK, H_CALL_MK };
@@ -587,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_bad_reference_words_and_groups),
         cmocka_unit_test(test_typed_table_and_global_imports),
         cmocka_unit_test(test_kiln_call_checks_typed_arguments),
+        cmocka_unit_test(test_funcref_type_reports_kinds_and_nullability),
         cmocka_unit_test(test_host_results_checked_against_typed_results),
         cmocka_unit_test(test_table_initialisers_fill_tables),
     };

@@ -200,6 +200,14 @@ void *kiln_instance_user(const kiln_instance *inst);
  * trap if args do not match). results must have room for the function's results. */
 kiln_trap kiln_call(kiln_instance *inst, const kiln_funcref *func, const kiln_val *args,
                     size_t arg_count, kiln_val *results, size_t result_count);
+/* The type of function reference func: its parameter and result KILN_TYPE_* bytes (a
+ * reference type as its abstract type's byte, as kiln_call takes it), valid for the life of
+ * the process. *nullable_params, if not NULL, gets a bit mask whose bit i (i < 32) is clear
+ * when parameter i is a non-null reference, which has no default value. KILN_STATUS_ARG for
+ * NULL or a pointer that is no function reference. Out-pointers may be NULL. Lock-free. */
+kiln_status kiln_funcref_type(const kiln_funcref *func, uint32_t *param_count,
+                              const uint8_t **params, uint32_t *result_count,
+                              const uint8_t **results, uint32_t *nullable_params);
 /* The typed wrappers' entry: calls function func_index of inst with the 16-byte-per-value
  * array convention of kiln_array_fn. */
 kiln_trap kiln_invoke(kiln_instance *inst, uint32_t func_index, uint64_t *args_results);
