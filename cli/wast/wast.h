@@ -141,6 +141,19 @@ bool wast_host_new(wast_host **out, char *msg, size_t msg_size);
 /* Frees every instance, the pool and spectest's memory and table. NULL is ignored. */
 void wast_host_free(wast_host *h);
 
+/* A host module of the embedding program's own, consulted before "spectest" and the
+ * registered names: kiln wast has none; a test driver linking the runner (tests/fuzz's
+ * fuzz_exec_host, which supplies binaryen's "fuzzing-support") sets one before cli_wast.
+ * resolve fills *out for import d (module and name as C strings) and returns true, or
+ * returns false to leave the import to spectest and the registrations. */
+typedef struct wast_provider {
+    bool (*resolve)(void *env, const char *module, const char *name, const kiln_import_desc *d,
+                    kiln_extern *out);
+    void *env;
+} wast_provider;
+/* Process-wide; NULL removes it. */
+void wast_set_provider(const wast_provider *p);
+
 /* Instantiates a loaded module with imports resolved by (module, name): "spectest", or the
  * exports of a registered instance. On WAST_LINK msg has the runtime's reason, on WAST_TRAP
  * the trap's message, on WAST_UNAVAILABLE *tag is the tag registered for the missing name. */

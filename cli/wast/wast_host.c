@@ -141,6 +141,13 @@ static bool spectest_export(wast_host *h, const char *name, kiln_extern *out)
 
 /* ---- the host ---- */
 
+static const wast_provider *provider;
+
+void wast_set_provider(const wast_provider *p)
+{
+    provider = p;
+}
+
 bool wast_host_new(wast_host **out, char *msg, size_t msg_size)
 {
     wast_host *h = calloc(1, sizeof(*h));
@@ -246,7 +253,9 @@ wast_status wast_host_instantiate(wast_host *h, const kiln_module *m, kiln_insta
             continue; /* unresolvable: the runtime reports it */
         kiln_extern value;
         bool found = false;
-        if (strcmp(mod, "spectest") == 0) {
+        if (provider && provider->resolve(provider->env, mod, name, &descs[i], &value)) {
+            found = true;
+        } else if (strcmp(mod, "spectest") == 0) {
             found = spectest_export(h, name, &value);
         } else {
             const registration *r = find_registered(h, mod);
