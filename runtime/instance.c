@@ -4,9 +4,10 @@
  * (module.c), take a slot (pool.c), intern signatures, link imports by (module, name) with
  * the spec's import matching -> KILN_STATUS_LINK with "unknown import"/"incompatible import
  * type" (reference types, Wasm 3.0, compared by canonical words: equal for tables and mutable
- * globals, a subtype for immutable ones; tags by equal canonical signature ids), fill funcrefs
- * and the defined tags' records, create tables and memories, initialise globals, then
- * defined tables from their initialisers, then the one tail both paths share (finish):
+ * globals, a subtype for immutable ones; tags by equal canonical signature ids; memories shared
+ * exactly when the import says so, threads), fill funcrefs and the defined tags' records,
+ * create tables and memories, initialise globals, then defined tables from their
+ * initialisers, then the one tail both paths share (finish):
  * element then data segments, each checked as a whole, a failing one trapping with earlier
  * writes kept; the start function; and what a trap leaves behind.
  * kiln_pool_instantiate is the same for a module pool minus what the pool did once (the slot
@@ -184,7 +185,15 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
                 return incompatible(im, "memory address type");
             if (mem->page_log2 != kiln_desc_page_log2(&im->limits))
                 return incompatible(im, "memory page size");
-            if (!limits_match(mem->pub.size >> mem->page_log2, mem->has_max, mem->decl_max,
+            /* Threads: a shared import takes only a shared memory, an unshared one only an
+             * unshared memory. */
+            if (mem->shared != (im->limits.shared != 0))
+                return incompatible(im, mem->shared
+                                            ? "memory sharing: the memory is shared, the import "
+                                              "is not"
+                                            : "memory sharing: the import is shared, the memory "
+                                              "is not");
+            if (!limits_match(kiln_memory_size(mem) >> mem->page_log2, mem->has_max, mem->decl_max,
                               &im->limits))
                 return incompatible(im, "memory limits");
             inst->memories[im->index] = mem;
@@ -386,8 +395,9 @@ static kiln_status create_tables_and_memories(kiln_instance *inst,
         if (guarded)
             slot->reservation = NULL;
         const kiln_limits_desc *lim = &memories[i].limits;
-        kiln_status s = kiln_memory_setup(&inst->own_memories[i], lim->min, lim->has_max, lim->max,
-                                          memory_pages, kiln_desc_page_log2(lim), guarded, cached);
+        kiln_status s =
+            kiln_memory_setup(&inst->own_memories[i], lim->min, lim->has_max, lim->max,
+                              memory_pages, kiln_desc_page_log2(lim), lim->shared, guarded, cached);
         if (s != KILN_STATUS_OK) {
             /* Limit errors come before the reservation is touched; a failed commit
              * released it. */

@@ -11,8 +11,12 @@
  * instance whose deadline has come, so a check costs one load and a branch whatever the
  * policy. A request stays pending until a check takes it, like a signal: set while no call
  * runs, it stops the next call at its first check (kiln_instance_cancel_interrupt drops it).
- * Calls os_posix.c / os_baremetal.c (the ticker); called by trap.c (kiln_interrupt_taken),
- * instance.c (kiln_deadline_forget) and embedders.
+ * A thread of the instance parked in memory.atomic.wait (wait.c) is woken to take the stop:
+ * it checks the bits after registering as a waiter, so setting them then waking it loses
+ * nothing (docs/threads.md).
+ * Calls os_posix.c / os_baremetal.c (the ticker, unparking); called by trap.c
+ * (kiln_interrupt_taken), wait.c (kiln_interrupt_wake), instance.c (kiln_deadline_forget) and
+ * embedders.
  */
 #include <stdlib.h>
 
@@ -23,11 +27,23 @@ enum {
     KILN_STOP_DEADLINE = 2u, /* the epoch reached the deadline */
 };
 
-/* Sets stop bits; then, unless every loop of the module checks them, signals the thread
- * running it (the signal stops code that has no checks). */
+void kiln_interrupt_wake(kiln_instance *inst)
+{
+    /* A parked thread read the word before it looked at its wait and parks only while the
+     * word still holds that value: after this bump it returns at once, or is woken. */
+    __atomic_fetch_add(&inst->wait_word, 1, __ATOMIC_SEQ_CST);
+    kiln_os_unpark(&inst->wait_word);
+}
+
+/* Sets stop bits; wakes a thread of inst parked in memory.atomic.wait; then, unless every
+ * loop of the module checks them, signals the thread running it (the signal stops code that
+ * has no checks). The waiter counts itself (inst->waiting) before it looks at the bits, so a
+ * waiter this does not see finds them set (both sequentially consistent). */
 static void stop_set(kiln_instance *inst, uint32_t bits)
 {
     __atomic_fetch_or(&inst->vmctx->interrupt, bits, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&inst->waiting, __ATOMIC_SEQ_CST) != 0)
+        kiln_interrupt_wake(inst);
     if (!(inst->module->flags & KILN_MODULE_INTERRUPT_FULL))
         kiln_signal_interrupt(inst);
 }

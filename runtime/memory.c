@@ -12,6 +12,10 @@
  * the instance's (kiln_instance_limits), when the instance's grow callback refuses, or when
  * the kernel refuses to commit. memory.copy/fill/init check the whole ranges in 64-bit
  * arithmetic before writing anything (zero length exactly at the end is fine, one past traps).
+ * Shared memories (threads, docs/threads.md) never move: guard-page ones by construction,
+ * bounds-checked ones by reserving their whole limit up front. They grow under a lock, so
+ * that threads growing one at once each get their own old size, and publish the new size
+ * with a release store, which their readers load with acquire ordering (kiln_memory_size).
  * Calls trap.c and the platform layer (os_*.c, signal_posix.c). Called by instance.c and
  * pool.c (set-up, teardown, module pools' reset), generated code and embedders.
  */
@@ -73,11 +77,14 @@ size_t kiln_checked_reserve_max = SIZE_MAX; /* the firmware's allocator: no movi
 size_t kiln_checked_reserve_max = sizeof(size_t) >= 8 ? SIZE_MAX : (size_t)16u << 20;
 #endif
 
-uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages, unsigned page_log2)
+uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages, unsigned page_log2,
+                               bool shared)
 {
     uint64_t limit = limit_pages << page_log2;
     uint64_t bytes = limit;
-    if (limit > kiln_checked_reserve_max) {
+    /* Other threads hold a shared memory's base: it never moves, so it has room for its limit
+     * from the start. */
+    if (limit > kiln_checked_reserve_max && !shared) {
         uint64_t floor = (uint64_t)kiln_checked_reserve_max / KILN_WASM_PAGE * KILN_WASM_PAGE;
         bytes = min_pages << page_log2;
         if (bytes < floor)
@@ -122,9 +129,16 @@ static kiln_status reserve_guarded(kiln_memory_impl *m, void *cached)
 /* A bounds-checked memory's own reservation of kiln_checked_capacity bytes: no guard region,
  * not registered with the signal handler. */
 static kiln_status reserve_checked(kiln_memory_impl *m, uint64_t min, uint64_t limit,
-                                   unsigned page_log2)
+                                   unsigned page_log2, bool shared)
 {
-    uint64_t bytes = kiln_checked_capacity(min, limit, page_log2);
+    uint64_t bytes = kiln_checked_capacity(min, limit, page_log2, shared);
+    if (bytes > SIZE_MAX && shared) {
+        kiln_set_error("a shared memory reserves all it may grow to, %llu bytes, which does not "
+                       "fit this host's address space; give it a smaller maximum or lower the "
+                       "pool's max_memory_pages",
+                       (unsigned long long)bytes);
+        return KILN_STATUS_LIMIT;
+    }
     if (bytes > SIZE_MAX) {
         kiln_set_error("a memory of %s%llu bytes does not fit this host's address space; "
                        "give it a maximum or lower the pool's max_memory_pages",
@@ -132,6 +146,12 @@ static kiln_status reserve_checked(kiln_memory_impl *m, uint64_t min, uint64_t l
         return KILN_STATUS_LIMIT;
     }
     void *base = kiln_os_reserve((size_t)bytes);
+    if (base == NULL && shared) {
+        kiln_set_error("cannot reserve %llu bytes for a shared memory (it never moves, so it "
+                       "reserves all it may grow to)",
+                       (unsigned long long)bytes);
+        return KILN_STATUS_NOMEM;
+    }
     if (base == NULL) {
         kiln_set_error("cannot reserve %llu bytes for a linear memory", (unsigned long long)bytes);
         return KILN_STATUS_NOMEM;
@@ -143,13 +163,15 @@ static kiln_status reserve_checked(kiln_memory_impl *m, uint64_t min, uint64_t l
 }
 
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                              uint64_t cap_pages, unsigned page_log2, bool guarded, void *cached)
+                              uint64_t cap_pages, unsigned page_log2, bool shared, bool guarded,
+                              void *cached)
 {
     memset(m, 0, sizeof *m);
     uint64_t limit;
     kiln_status s = kiln_memory_check(min, has_max, max, cap_pages, page_log2, &limit);
     if (s == KILN_STATUS_OK)
-        s = guarded ? reserve_guarded(m, cached) : reserve_checked(m, min, limit, page_log2);
+        s = guarded ? reserve_guarded(m, cached)
+                    : reserve_checked(m, min, limit, page_log2, shared);
     if (s != KILN_STATUS_OK)
         return s;
     if (!kiln_os_commit(m->pub.base.p, (size_t)(min << page_log2))) {
@@ -164,6 +186,7 @@ kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, u
     m->limit_pages = limit;
     m->decl_max = max;
     m->has_max = has_max;
+    m->shared = shared;
     return KILN_STATUS_OK;
 }
 
@@ -394,7 +417,8 @@ uint64_t kiln_memory_grow_impl(kiln_memory_impl *m, uint64_t delta_pages)
     char *base = m->pub.base.p;
     if (!kiln_os_commit(base + from, (size_t)(bytes - from)))
         return UINT64_MAX;
-    m->pub.size = bytes;
+    /* The pages are committed before any thread can see the size that covers them. */
+    kiln_memory_publish_size(m, bytes);
     return old;
 }
 
@@ -403,9 +427,49 @@ static kiln_memory_impl *memory_of(kiln_vmctx *vmctx, uint32_t memory)
     return kiln_vm_instance(vmctx)->memories[memory];
 }
 
+/* Shared memories grow under one of these locks, the one their record's address picks: a
+ * lock per memory in effect (two memories rarely share one, and growth is rare), with nothing
+ * to set up or tear down wherever a record is made (instances, pool slots, the host). Bare
+ * metal's locks are no-ops (one thread). */
+#define GROW_LOCKS 16u
+static pthread_mutex_t grow_locks[GROW_LOCKS];
+static pthread_once_t grow_locks_once = PTHREAD_ONCE_INIT;
+
+static void grow_locks_init(void)
+{
+    for (unsigned i = 0; i < GROW_LOCKS; i++)
+        pthread_mutex_init(&grow_locks[i], NULL);
+}
+
+static pthread_mutex_t *grow_lock(const kiln_memory_impl *m)
+{
+    pthread_once(&grow_locks_once, grow_locks_init);
+    return &grow_locks[((uintptr_t)m / sizeof(kiln_ptr64)) % GROW_LOCKS];
+}
+
+/* memory.grow of a shared memory: the size read, the host asked and the memory grown as one
+ * step, so that concurrent growers each get a distinct old size and the sizes add up. */
+static uint64_t grow_shared(kiln_instance *inst, uint32_t memory, kiln_memory_impl *m,
+                            uint64_t delta_pages)
+{
+    pthread_mutex_t *lock = grow_lock(m);
+    pthread_mutex_lock(lock);
+    uint64_t old = m->pub.size >> m->page_log2;
+    uint64_t result;
+    if (delta_pages != 0 && delta_pages <= m->limit_pages - old &&
+        !kiln_grow_allowed(inst, KILN_GROW_MEMORY, memory, old, old + delta_pages))
+        result = UINT64_MAX;
+    else
+        result = kiln_memory_grow_impl(m, delta_pages);
+    pthread_mutex_unlock(lock);
+    return result;
+}
+
 KILN_API uint64_t kiln_memory_grow(kiln_vmctx *vmctx, uint32_t memory, uint64_t delta_pages)
 {
     kiln_memory_impl *m = memory_of(vmctx, memory);
+    if (m->shared)
+        return grow_shared(kiln_vm_instance(vmctx), memory, m, delta_pages);
     uint64_t old = m->pub.size >> m->page_log2;
     /* The host's say comes after the limit (a growth over it fails without asking). */
     if (delta_pages != 0 && delta_pages <= m->limit_pages - old &&
@@ -426,7 +490,7 @@ KILN_API void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t dst_memory, uint32_t 
 {
     kiln_memory_impl *d = memory_of(vmctx, dst_memory);
     kiln_memory_impl *s = memory_of(vmctx, src_memory);
-    if (!in_bounds(dst, len, d->pub.size) || !in_bounds(src, len, s->pub.size))
+    if (!in_bounds(dst, len, kiln_memory_size(d)) || !in_bounds(src, len, kiln_memory_size(s)))
         kiln_trap_raise_from(vmctx, KILN_TRAP_MEMORY_OOB, __builtin_return_address(0));
     /* In bounds: every value fits the host's size_t. */
     if (len != 0)
@@ -438,7 +502,7 @@ KILN_API void kiln_memory_fill(kiln_vmctx *vmctx, uint32_t memory, uint64_t dst,
                                uint64_t len)
 {
     kiln_memory_impl *m = memory_of(vmctx, memory);
-    if (!in_bounds(dst, len, m->pub.size))
+    if (!in_bounds(dst, len, kiln_memory_size(m)))
         kiln_trap_raise_from(vmctx, KILN_TRAP_MEMORY_OOB, __builtin_return_address(0));
     if (len != 0)
         memset((char *)m->pub.base.p + (size_t)dst, (int)(value & 0xFFu), (size_t)len);
@@ -451,7 +515,7 @@ kiln_trap kiln_memory_init_checked(kiln_instance *inst, uint32_t memory, uint32_
     /* A dropped segment behaves as an empty one. */
     uint64_t seg_size = kiln_vm_data_dropped(inst->vmctx)[data] ? 0 : seg->size;
     kiln_memory_impl *m = inst->memories[memory];
-    if (!in_bounds(src, len, seg_size) || !in_bounds(dst, len, m->pub.size))
+    if (!in_bounds(src, len, seg_size) || !in_bounds(dst, len, kiln_memory_size(m)))
         return KILN_TRAP_MEMORY_OOB;
     if (len != 0)
         memcpy((char *)m->pub.base.p + (size_t)dst, (const uint8_t *)seg->bytes.p + src, len);
@@ -473,7 +537,8 @@ KILN_API void kiln_data_drop(kiln_vmctx *vmctx, uint32_t data)
 
 /* ---- Host-owned memories (kiln.h) ---- */
 
-static kiln_status memory_new(uint64_t min_pages, uint64_t max_pages, bool is64, kiln_memory **out)
+static kiln_status memory_new(uint64_t min_pages, uint64_t max_pages, bool is64, bool shared,
+                              kiln_memory **out)
 {
     if (out == NULL)
         return KILN_STATUS_ARG;
@@ -486,7 +551,7 @@ static kiln_status memory_new(uint64_t min_pages, uint64_t max_pages, bool is64,
     bool has_max = max_pages != UINT64_MAX;
     /* A 32-bit host runs only bounds-checked modules: give them a memory they can import. */
     s = kiln_memory_setup(m, min_pages, has_max, has_max ? max_pages : 0, KILN_MAX_PAGES, 16,
-                          sizeof(size_t) >= 8, NULL);
+                          shared, sizeof(size_t) >= 8, NULL);
     if (s != KILN_STATUS_OK) {
         free(m);
         return s;
@@ -499,12 +564,35 @@ static kiln_status memory_new(uint64_t min_pages, uint64_t max_pages, bool is64,
 
 KILN_API kiln_status kiln_memory_new(uint64_t min_pages, uint64_t max_pages, kiln_memory **out)
 {
-    return memory_new(min_pages, max_pages, false, out);
+    return memory_new(min_pages, max_pages, false, false, out);
 }
 
 KILN_API kiln_status kiln_memory_new64(uint64_t min_pages, uint64_t max_pages, kiln_memory **out)
 {
-    return memory_new(min_pages, max_pages, true, out);
+    return memory_new(min_pages, max_pages, true, false, out);
+}
+
+KILN_API kiln_status kiln_memory_new_shared(uint64_t min_pages, uint64_t max_pages,
+                                            kiln_memory **out)
+{
+    kiln_clear_error();
+    if (out == NULL) {
+        kiln_set_error("kiln_memory_new_shared: NULL argument");
+        return KILN_STATUS_ARG;
+    }
+    /* The threads proposal's rule: a shared memory has a maximum (and a 32-bit one at most
+     * 65,536 pages). */
+    if (max_pages == UINT64_MAX) {
+        kiln_set_error("kiln_memory_new_shared: a shared memory needs a maximum");
+        return KILN_STATUS_ARG;
+    }
+    if (max_pages > KILN_MAX_PAGES || min_pages > max_pages) {
+        kiln_set_error("kiln_memory_new_shared: invalid memory limits: min %llu, max %llu "
+                       "pages (at most 65536)",
+                       (unsigned long long)min_pages, (unsigned long long)max_pages);
+        return KILN_STATUS_ARG;
+    }
+    return memory_new(min_pages, max_pages, false, true, out);
 }
 
 KILN_API void kiln_memory_free(kiln_memory *memory)

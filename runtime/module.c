@@ -27,6 +27,12 @@ static uint64_t memory_pages_max(const kiln_limits_desc *l)
     return l->is64 ? KILN_MAX_PAGES64 : KILN_MAX_PAGES;
 }
 
+/* A memory's shared flag (threads): 0 or 1, and a shared memory has a maximum. */
+static bool sharing_ok(const kiln_limits_desc *l)
+{
+    return l->shared <= 1 && (!l->shared || l->has_max);
+}
+
 /* What an import or export may be: KILN_KIND_FUNC/TABLE/MEMORY/GLOBAL/TAG. */
 static bool is_extern_kind(uint8_t kind)
 {
@@ -298,7 +304,8 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
                 return bad("table import");
             break;
         case KILN_KIND_MEMORY:
-            if (im->index >= m->memory_count || !memories[im->index].imported)
+            if (im->index >= m->memory_count || !memories[im->index].imported ||
+                !sharing_ok(&im->limits) || im->limits.shared != memories[im->index].limits.shared)
                 return bad("memory import");
             break;
         case KILN_KIND_GLOBAL:
@@ -340,7 +347,8 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
             memories[i].limits.min > memory_pages_max(&memories[i].limits) ||
             (memories[i].limits.has_max &&
              (memories[i].limits.max < memories[i].limits.min ||
-              memories[i].limits.max > memory_pages_max(&memories[i].limits))))
+              memories[i].limits.max > memory_pages_max(&memories[i].limits))) ||
+            !sharing_ok(&memories[i].limits))
             return bad("memory");
     }
     uint32_t global_imports = counts[KILN_KIND_GLOBAL];

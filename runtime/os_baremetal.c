@@ -6,7 +6,8 @@
  * come from generated code's explicit checks and unwind with longjmp (baremetal_compat.h).
  * "Reserving" a linear memory takes its whole growth limit from the firmware's
  * kiln_platform_memory_alloc (kiln/baremetal.h) at once; committing pages only zeroes them.
- * The signal-handler registries have nothing to register. One thread of execution.
+ * The signal-handler registries have nothing to register. One thread of execution: nothing
+ * could unpark a parked thread (memory.atomic.wait, wait.c: docs/threads.md).
  * Calls nothing else in the runtime; called where os_posix.c and signal_posix.c would be.
  */
 #include <string.h>
@@ -196,4 +197,25 @@ bool kiln_signal_barrier = true;
 void kiln_signal_interrupt(kiln_instance *inst)
 {
     (void)inst;
+}
+
+/* One thread of execution: no one to unpark a parked thread, and no clock the runtime knows.
+ * wait.c does not park here (kiln_os_threads); these only complete the interface. */
+const bool kiln_os_threads = false;
+
+uint64_t kiln_os_now_ns(void)
+{
+    return 0;
+}
+
+void kiln_os_park(uint32_t *word, uint32_t expected, int64_t timeout_ns)
+{
+    (void)word;
+    (void)expected;
+    (void)timeout_ns;
+}
+
+void kiln_os_unpark(uint32_t *word)
+{
+    (void)word;
 }

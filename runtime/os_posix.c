@@ -11,12 +11,15 @@
  * address range), a copy. Module pools also map their slot blocks here (kiln_os_map), keep
  * their data image in a sealed memfd that slots map copy-on-write (kiln_os_image_*), ask which
  * pages an instance wrote (PAGEMAP_SCAN; mincore for touched pages where that is missing) and
- * give large touched ranges back.
+ * give large touched ranges back. Threads waiting in memory.atomic.wait park on a futex word
+ * (kiln_os_park; wait.c, docs/threads.md).
  * Calls nothing else in the runtime; os_baremetal.c replaces it on bare metal.
- * Called by signal_posix.c, interrupt.c (the epoch ticker), memory.c and pool.c.
+ * Called by signal_posix.c, interrupt.c (the epoch ticker, waking parked threads), memory.c,
+ * pool.c and wait.c.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -25,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -417,4 +421,51 @@ void kiln_os_ticker_stop(void)
 {
     __atomic_store_n(&ticker.stop, 1, __ATOMIC_RELEASE);
     pthread_join(ticker.thread, NULL);
+}
+
+/* ---- Parking threads (wait.c) ---- */
+
+const bool kiln_os_threads = true;
+
+uint64_t kiln_os_now_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* futex(2) on a process-private word. A 32-bit target built with a 64-bit time_t
+ * (_TIME_BITS=64) passes its struct timespec to futex_time64, which expects that layout. */
+static long futex(uint32_t *word, int op, uint32_t value, const struct timespec *timeout)
+{
+#ifdef SYS_futex_time64
+    if (sizeof(time_t) > sizeof(long))
+        return syscall(SYS_futex_time64, word, op | FUTEX_PRIVATE_FLAG, value, timeout, NULL, 0);
+#endif
+    return syscall(SYS_futex, word, op | FUTEX_PRIVATE_FLAG, value, timeout, NULL, 0);
+}
+
+void kiln_os_park(uint32_t *word, uint32_t expected, int64_t timeout_ns)
+{
+    /* FUTEX_WAIT's timeout is relative, on CLOCK_MONOTONIC. It returns at once (EAGAIN) if
+     * *word != expected, 0 when woken (or spuriously), EINTR on a signal, ETIMEDOUT: every
+     * case is the caller's to sort out. */
+    struct timespec ts;
+    /* At most a day at a time (a 32-bit time_t holds that): the caller parks again. */
+    if (timeout_ns > (int64_t)86400 * 1000000000)
+        timeout_ns = (int64_t)86400 * 1000000000;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+        ts.tv_nsec = (long)(timeout_ns % 1000000000);
+    }
+    int saved_errno = errno;
+    futex(word, FUTEX_WAIT, expected, timeout_ns >= 0 ? &ts : NULL);
+    errno = saved_errno;
+}
+
+void kiln_os_unpark(uint32_t *word)
+{
+    int saved_errno = errno; /* from a signal handler too (kiln_instance_interrupt) */
+    futex(word, FUTEX_WAKE, INT32_MAX, NULL);
+    errno = saved_errno;
 }

@@ -10,7 +10,9 @@
  * (kiln_pool_put) frees or resets what the instance used. Instances that trapped after
  * publishing references stay as zombies until the pool is freed; kiln_pool_free with live
  * instances defers the release to the last one.
- * Exceptions an instance owns (exnref values, exn.c) go when it leaves its slot.
+ * Exceptions an instance owns (exnref values, exn.c) go when it leaves its slot. Shared
+ * memories (threads) work in both kinds of pool: a module pool's slot has room for a shared
+ * memory's whole limit, so it never moves (docs/threads.md).
  * Calls module.c, exn.c, memory.c, table.c, trap.c and the platform layer (os_*.c,
  * signal_posix.c).
  * Called by instance.c (take, put, zombies, the default pool) and by embedders.
@@ -385,6 +387,7 @@ static void fill_slot_records(const kiln_pool *pool, kiln_instance *inst, char *
         mem->decl_max = lim->max;
         mem->has_max = lim->has_max != 0;
         mem->is64 = lim->is64 != 0;
+        mem->shared = lim->shared != 0;
         inst->memories[i] = mem;
     }
 }
@@ -686,9 +689,11 @@ static kiln_status reserve_slots(kiln_pool *pool, kiln_module_pool *mp, const ki
             const kiln_limits_desc *lim = &memories[i].limits;
             uint64_t limit = kiln_memory_limit(
                 lim->has_max, lim->max, pool->config.max_memory_pages, kiln_desc_page_log2(lim));
-            /* The growth limit on 64-bit hosts; on 32-bit ones a memory that outgrows this
-             * moves out of its slot until the slot is reset (memory.c). */
-            stride = kiln_checked_capacity(memories[i].limits.min, limit, kiln_desc_page_log2(lim));
+            /* The growth limit on 64-bit hosts, and for shared memories (which never move);
+             * on 32-bit ones another memory that outgrows this moves out of its slot until
+             * the slot is reset (memory.c). */
+            stride = kiln_checked_capacity(memories[i].limits.min, limit, kiln_desc_page_log2(lim),
+                                           lim->shared);
             stride = stride < page ? page : (stride + page - 1) / page * page;
         }
         if (stride == 0 || stride > SIZE_MAX - mp->span) {

@@ -8,7 +8,8 @@
  *
  * Files, lowest first; each calls only files listed before it, never back up:
  *   os_posix.c | os_baremetal.c -> signal_posix.c -> interrupt.c -> trap.c -> sig.c
- *   -> memory.c, table.c -> module.c -> exn.c -> pool.c -> call.c -> task.c -> instance.c
+ *   -> memory.c, table.c, wait.c -> module.c -> exn.c -> pool.c -> call.c -> task.c
+ *   -> instance.c
  *   (runtime.c calls nothing; stack_switch_ARCH.S, task.c's context switch, calls nothing)
  * os_posix.c is the only caller of mmap/mprotect/munmap, signal_posix.c the only file that
  * knows signals and machine contexts (os_baremetal.c replaces both). The static inline
@@ -192,6 +193,17 @@ size_t kiln_os_stack_guard(void);
  * (bare metal: never). */
 bool kiln_os_ticker_start(uint64_t period_ns, void (*fn)(void *), void *arg);
 void kiln_os_ticker_stop(void);
+/* Parking threads (wait.c: memory.atomic.wait/notify), futex-style. kiln_os_threads: whether
+ * another thread can ever unpark one (false on bare metal: one thread of execution, and
+ * kiln_os_park returns at once). kiln_os_now_ns: a monotonic clock in nanoseconds
+ * (CLOCK_MONOTONIC; 0 on bare metal). kiln_os_park blocks the calling thread while
+ * *word == expected, until kiln_os_unpark(word) or timeout_ns nanoseconds (< 0: no limit);
+ * it may also return early (a signal, spuriously), so callers look at their condition again.
+ * kiln_os_unpark wakes every thread parked on word; async-signal-safe. */
+extern const bool kiln_os_threads;
+uint64_t kiln_os_now_ns(void);
+void kiln_os_park(uint32_t *word, uint32_t expected, int64_t timeout_ns);
+void kiln_os_unpark(uint32_t *word);
 
 /* ---- interrupt.c ---- */
 
@@ -199,6 +211,10 @@ void kiln_os_ticker_stop(void);
 void kiln_interrupt_taken(kiln_vmctx *vmctx);
 /* inst is being freed: its deadline, if armed, is dropped. */
 void kiln_deadline_forget(kiln_instance *inst);
+/* Wakes the thread of inst parked in memory.atomic.wait (wait.c), if one is, to look at its
+ * wait again (notified? stopped?): bumps inst->wait_word and unparks it. Async-signal-safe.
+ * Stop requests and deadlines call it when inst->waiting says a thread waits. */
+void kiln_interrupt_wake(kiln_instance *inst);
 
 /* ---- signal_posix.c (os_baremetal.c: no signals) ---- */
 
@@ -455,6 +471,8 @@ typedef struct kiln_memory_impl {
     bool has_max;
     bool host_owned;   /* created by kiln_memory_new */
     bool is64;         /* 64-bit addresses (memory64): importers must say so too */
+    bool shared;       /* shared (threads): never moves, grows under a lock, can be waited
+                          on; importers must say so too (docs/threads.md) */
     uint8_t page_log2; /* pages of 2^page_log2 bytes (16, or 0); importers must agree */
     /* Bounds-checked memories may move when they grow past pub.reserved (memory.c).
      * own_mapping: [base, base+reserved) is this memory's own reservation (released or
@@ -465,14 +483,41 @@ typedef struct kiln_memory_impl {
     uint64_t home_reserved, home_size;
 } kiln_memory_impl;
 
+/* pub.size of a memory other threads may be using: a shared memory's grows while other
+ * threads read it, so memory.grow publishes it with a release store and its readers (the
+ * runtime's helpers, generated code) load it with acquire ordering (docs/threads.md). Bare
+ * metal has one thread and, on Cortex-M, no 64-bit atomics: plain accesses there. */
+#ifdef KILN_BAREMETAL
+static inline uint64_t kiln_memory_size(const kiln_memory_impl *m)
+{
+    return m->pub.size;
+}
+static inline void kiln_memory_publish_size(kiln_memory_impl *m, uint64_t bytes)
+{
+    m->pub.size = bytes;
+}
+#else
+static inline uint64_t kiln_memory_size(const kiln_memory_impl *m)
+{
+    return __atomic_load_n(&m->pub.size, __ATOMIC_ACQUIRE);
+}
+static inline void kiln_memory_publish_size(kiln_memory_impl *m, uint64_t bytes)
+{
+    __atomic_store_n(&m->pub.size, bytes, __ATOMIC_RELEASE);
+}
+#endif
+
 /* Bounds-checked memories whose growth limit is at most this many bytes reserve all of it
  * (and never move); larger ones reserve max(initial size, this) and move when they outgrow
  * it. SIZE_MAX (always reserve the limit) on 64-bit hosts and bare metal, 16 MiB on 32-bit
  * POSIX hosts. A variable so that tests can exercise moving growth on any host. */
 extern size_t kiln_checked_reserve_max;
 /* Bytes a bounds-checked memory of min pages growing to limit pages (of 2^page_log2 bytes)
- * reserves up front: a multiple of the OS page, at least one. May exceed SIZE_MAX on 32-bit. */
-uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages, unsigned page_log2);
+ * reserves up front: a multiple of the OS page, at least one. A shared memory reserves its
+ * whole limit whatever kiln_checked_reserve_max says: it must never move. May exceed SIZE_MAX
+ * on 32-bit. */
+uint64_t kiln_checked_capacity(uint64_t min_pages, uint64_t limit_pages, unsigned page_log2,
+                               bool shared);
 /* A memory's growth limit in its pages: its maximum (4 GiB without one), capped by cap_pages
  * (64 KiB pages). */
 uint64_t kiln_memory_limit(bool has_max, uint64_t max, uint64_t cap_pages, unsigned page_log2);
@@ -484,10 +529,12 @@ kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t
 /* Checks the limits (kiln_memory_check), reserves address space and commits min pages.
  * guarded: an 8 GiB reservation registered with the signal handler, or `cached` (a registered
  * one a pool slot kept) when not NULL. Else bounds-checked: kiln_checked_capacity reserved, no
- * guard region, not registered, moving when it grows past its reservation. Argument and limit
- * errors come before the reservation is touched; a failed commit releases it, cached or not. */
+ * guard region, not registered, moving when it grows past its reservation (never if shared:
+ * it reserves its whole limit, or fails). Argument and limit errors come before the
+ * reservation is touched; a failed commit releases it, cached or not. */
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
-                              uint64_t cap_pages, unsigned page_log2, bool guarded, void *cached);
+                              uint64_t cap_pages, unsigned page_log2, bool shared, bool guarded,
+                              void *cached);
 /* Decommits the memory; returns its still-registered reservation if keep (guard-page
  * memories only), else releases it and returns NULL. */
 void *kiln_memory_teardown(kiln_memory_impl *m, bool keep);
@@ -593,6 +640,9 @@ struct kiln_instance {
     uint64_t deadline;      /* the epoch at which calls stop (interrupt.c) */
     uint32_t deadline_slot; /* its index in interrupt.c's heap + 1; 0 = not armed */
     uint32_t runner_tid;    /* (atomic) the thread running a call of it; 0 = none */
+    uint32_t wait_word;     /* (atomic) the futex word its thread parks on in
+                               memory.atomic.wait (wait.c): bumped to wake it */
+    uint32_t waiting;       /* (atomic) its threads in memory.atomic.wait (0 or 1) */
     uint32_t exn_count;     /* exceptions in exns */
     void *exns;             /* the exceptions it owns (exnref values, exn.c), a list */
 };

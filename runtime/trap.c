@@ -184,6 +184,8 @@ KILN_API const char *kiln_trap_message(kiln_trap t)
         [KILN_TRAP_NULL_REF] = "null reference",
         [KILN_TRAP_NULL_EXN_REF] = "null exception reference",
         [KILN_TRAP_EXCEPTION] = "uncaught exception",
+        [KILN_TRAP_UNALIGNED_ATOMIC] = "unaligned atomic",
+        [KILN_TRAP_UNSHARED_WAIT] = "expected shared memory",
     };
     if ((unsigned)t >= KILN_TRAP_COUNT)
         return "unknown trap";

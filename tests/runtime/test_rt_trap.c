@@ -189,6 +189,8 @@ static void test_every_explicit_trap_kind(void **state)
         "null reference",
         "null exception reference",
         "uncaught exception",
+        "unaligned atomic",
+        "expected shared memory",
     };
     kiln_instance *inst = new_instance(NULL);
     for (int t = 1; t < KILN_TRAP_COUNT; t++) {

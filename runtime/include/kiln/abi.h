@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 7u
+#define KILN_ABI_VERSION 8u
 
 /* Pointer-sized values in a fixed 8-byte slot (see above). */
 typedef union kiln_ptr64 {
@@ -104,6 +104,10 @@ typedef enum kiln_trap {
     KILN_TRAP_NULL_EXN_REF,      /* "null exception reference" (throw_ref of null) */
     KILN_TRAP_EXCEPTION,         /* "uncaught exception": a Wasm exception reached the
                                     host->wasm entry (kiln_last_exception says which) */
+    KILN_TRAP_UNALIGNED_ATOMIC,  /* "unaligned atomic": an atomic access whose effective
+                                    address is not a multiple of its size (threads) */
+    KILN_TRAP_UNSHARED_WAIT,     /* "expected shared memory": memory.atomic.wait32/64 on a
+                                    memory that is not shared */
     KILN_TRAP_COUNT
 } kiln_trap;
 
@@ -284,7 +288,8 @@ typedef struct kiln_limits_desc {
     uint8_t is64;           /* memories: 64-bit addresses (memory64) */
     uint8_t one_byte_pages; /* memories: 1 if their pages are 1 byte (custom-page-sizes),
                                0 for 64 KiB pages; min and max count such pages */
-    uint8_t reserved[5];
+    uint8_t shared;         /* memories: 1 if shared (threads; has_max is then 1) */
+    uint8_t reserved[4];
 } kiln_limits_desc;
 
 /* KILN_KIND_TAG is 5: 4 is kiln.h's KILN_KIND_HOST_FUNC. */
@@ -474,6 +479,21 @@ void kiln_memory_copy(kiln_vmctx *vmctx, uint32_t dst_memory, uint32_t src_memor
                       uint64_t src, uint64_t len);
 void kiln_memory_fill(kiln_vmctx *vmctx, uint32_t memory, uint64_t dst, uint32_t value,
                       uint64_t len);
+
+/* Threads. Generated code checks bounds and alignment (KILN_TRAP_UNALIGNED_ATOMIC) and
+ * does atomic loads, stores, read-modify-writes and fences inline (sequentially
+ * consistent); wait and notify park and wake threads in the runtime. ptr is the host address
+ * of the checked, aligned access in memory `memory` of vmctx's instance; timeout_ns < 0
+ * waits forever. wait: 0 woken by a notify, 1 the value at ptr was not expected ("not-equal"),
+ * 2 timed out; traps KILN_TRAP_UNSHARED_WAIT if the memory is not shared, and
+ * KILN_TRAP_INTERRUPTED if the instance is interrupted while it waits. notify: wakes up to
+ * count threads waiting on ptr (any instance sharing the memory), returns how many; 0 for a
+ * memory that is not shared. A shared memory's size is read with acquire ordering. */
+uint32_t kiln_atomic_wait32(kiln_vmctx *vmctx, uint32_t memory, void *ptr, uint32_t expected,
+                            int64_t timeout_ns);
+uint32_t kiln_atomic_wait64(kiln_vmctx *vmctx, uint32_t memory, void *ptr, uint64_t expected,
+                            int64_t timeout_ns);
+uint32_t kiln_atomic_notify(kiln_vmctx *vmctx, uint32_t memory, void *ptr, uint32_t count);
 
 /* Table instructions beyond get/set/size, which generated code does inline. */
 uint32_t kiln_table_grow(kiln_vmctx *vmctx, uint32_t table, void *init, uint32_t delta);

@@ -13,7 +13,9 @@
  * Every creation function returns a kiln_status and never aborts: resource exhaustion is
  * reported. Traps are values (kiln_trap), never signals or longjmps the host sees. Entry
  * points are re-entrant (wasm -> host -> wasm nests) and instances on different threads run
- * concurrently; one instance must not be entered from two threads at once.
+ * concurrently; one instance must not be entered from two threads at once. Threads share
+ * memory through a shared memory (threads proposal) that each thread's instance defines or
+ * imports (docs/threads.md).
  */
 #ifndef KILN_KILN_H
 #define KILN_KILN_H
@@ -179,6 +181,17 @@ kiln_status kiln_table_new(uint8_t elem_type, uint32_t min, uint64_t max, kiln_t
 kiln_status kiln_memory_new64(uint64_t min_pages, uint64_t max_pages, kiln_memory **out);
 kiln_status kiln_table_new64(uint8_t elem_type, uint32_t min, uint64_t max, kiln_table **out);
 void kiln_table_free(kiln_table *table);
+/* A shared memory (threads proposal) of 64 KiB pages and 32-bit addresses, for imports
+ * declared `shared` (e.g. the spec tests' spectest.shared_memory: 1, 2); only those take it.
+ * It never moves: with guard pages (64-bit hosts) like any memory, and on 32-bit hosts it
+ * reserves max_pages up front. Instances on any threads may use it at once: memory.grow is
+ * atomic (each of two concurrent growths gets its own old size), and memory.atomic.wait and
+ * notify work across every instance importing it. KILN_STATUS_ARG (kiln_last_error says why)
+ * for NULL out, max_pages UINT64_MAX (a shared memory has a maximum), min_pages > max_pages or
+ * max_pages > 65536; KILN_STATUS_LIMIT if its maximum does not fit the address space (32-bit
+ * hosts), KILN_STATUS_NOMEM if it cannot be reserved. *out is set only on success; free it
+ * with kiln_memory_free after every instance importing it. Thread-safe. */
+kiln_status kiln_memory_new_shared(uint64_t min_pages, uint64_t max_pages, kiln_memory **out);
 
 /* Looks up an export by name. */
 kiln_status kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out);
@@ -302,7 +315,10 @@ size_t kiln_exn_values(const kiln_exn *exn, kiln_val *values, size_t capacity);
  * (kiln_instance_cancel_interrupt drops it). A call blocked in a host function stops when
  * the host function returns (see kiln_instance_interrupted); code of another instance it
  * called into runs on until it returns to inst's code. KILN_STATUS_ARG for NULL or a module
- * compiled with --no-interrupt-checks. Safe from any thread and from a signal handler. */
+ * compiled with --no-interrupt-checks. A thread of inst waiting in memory.atomic.wait
+ * (threads) is woken and returns KILN_TRAP_INTERRUPTED too, also when the request came
+ * before the wait began; so does a deadline (docs/threads.md). Safe from any thread and from
+ * a signal handler. */
 kiln_status kiln_instance_interrupt(kiln_instance *inst);
 /* Drops a pending kiln_instance_interrupt request. NULL is ignored. */
 void kiln_instance_cancel_interrupt(kiln_instance *inst);
@@ -491,7 +507,9 @@ typedef enum kiln_grow_kind {
  * instruction fail as the specification allows (it returns -1). Not asked for a growth by 0
  * or one over a limit. Runs on inst's thread in the middle of its wasm code, on the stack
  * headroom: it may look at inst (kiln_instance_memory, kiln_instance_user) but must not free
- * it or leave with longjmp. */
+ * it or leave with longjmp. For a shared memory it runs holding the memory's growth lock
+ * (other threads' memory.grow of it wait): it must not grow a shared memory itself, e.g. by
+ * calling wasm code that does. */
 typedef bool (*kiln_grow_fn)(void *env, kiln_instance *inst, kiln_grow_kind kind, uint32_t index,
                              uint64_t current, uint64_t requested);
 
