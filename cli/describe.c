@@ -69,6 +69,8 @@ void cli_buf_limits(cli_buf *b, const wasm_limits *l)
     cli_buf_printf(b, "min %llu", (unsigned long long)l->min);
     if (l->has_max)
         cli_buf_printf(b, " max %llu", (unsigned long long)l->max);
+    if (l->shared)
+        cli_buf_printf(b, " shared");
 }
 
 /* A float of width 32 or 64 from its bits, as the text format prints it: nan, nan:0xPAYLOAD

@@ -27,6 +27,8 @@ static void kv_limits(cli_json *j, const wasm_limits *l)
     cli_json_kv_uint(j, "min", l->min);
     if (l->has_max)
         cli_json_kv_uint(j, "max", l->max);
+    if (l->shared)
+        cli_json_kv_bool(j, "shared", true);
 }
 
 static void valtypes(cli_json *j, const char *key, const wasm_valtype *t, uint32_t n)

@@ -375,10 +375,9 @@ static bool read_functype(dec_ctx *c, kiln_reader *r, wasm_functype *out)
 /* Wasm 3.0 and proposal limits: flag bit 0 max, bit 1 shared (threads; memories), bit 2
  * 64-bit address type (memory64, for tables too), bit 3 custom page size (custom-page-sizes;
  * memories). lim ::= flags n:u64 m?:u64 (p:u32 log2 page size if bit 3).
- * flag (> 1) was read at at. 0 if the limits do not decode so (nothing recorded: the 2.0
- * error stands); else the feature is reported, and the result is 1 if reading goes on
- * (rd_unsupported_later), -1 if not (also after a page size past 2^63: malformed). */
-static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_limits *out)
+ * flag (> 1) was read already. 0 if the limits do not decode so (nothing recorded: the 2.0
+ * error stands); 1 if they did, -1 after a page size past 2^63 (malformed, recorded). */
+static int limits3(kiln_reader *r, uint8_t flag, bool memory, wasm_limits *out)
 {
     uint8_t known = memory ? 0x0F : 0x05;
     if (flag & ~known)
@@ -410,13 +409,8 @@ static int limits3(kiln_reader *r, size_t at, uint8_t flag, bool memory, wasm_li
     out->has_max = flag & 1;
     out->is64 = i64;
     out->page_log2 = (flag & 8) ? (uint8_t)page_size : 16; /* validate.c allows 0 and 16 */
-    /* Kiln compiles 64-bit memories and tables (memory64) and custom page sizes. */
-    if ((flag & 2) == 0)
-        return 1;
-    return rd_unsupported_later(r, at, KILN_FEATURE_THREADS, "shared memory, limits flag 0x%02x",
-                                flag)
-               ? 1
-               : -1;
+    out->shared = (flag & 2) != 0;                         /* threads (a maximum is there: above) */
+    return 1;
 }
 
 // limits ::= 0x00 n:u32 | 0x01 n:u32 m:u32   (3.0 flags: above)
@@ -431,18 +425,19 @@ static bool read_limits(kiln_reader *r, wasm_limits *out, const char *what)
         return false;
     size_t at = rd_offset(r) - 1;
     if (flag > 1 && !(flag & 0x80)) {
-        int read3 = limits3(r, at, flag, strcmp(what, "memory") == 0, out);
+        int read3 = limits3(r, flag, strcmp(what, "memory") == 0, out);
         if (read3 != 0)
             return read3 > 0;
     }
     if ((flag & 0x7f) > 1) {
         rd_fail_at(r, at, KILN_ERR_MALFORMED, "integer too large: %s limits flag 0x%02x", what,
                    flag);
-        /* 0x02, a shared memory without a maximum: malformed in 2.0 and 3.0 (their suites say
-         * so), decoded by the threads proposal, whose validation rejects it. The feature is
-         * named so that a script about threads can tell (docs/errors.md). */
-        if (flag == 2 && strcmp(what, "memory") == 0 && r->diag->code == KILN_ERR_MALFORMED &&
-            r->diag->feature == NULL)
+        /* 0x02 (0x06 with 64-bit addresses), a shared memory without a maximum: malformed in
+         * 2.0 and 3.0 (the 2.0 suite says so), decoded by the threads proposal, whose
+         * validation rejects it ("shared memory must have maximum"). The feature is named so
+         * that a script about threads can tell (docs/errors.md). */
+        if ((flag & 0x7b) == 2 && strcmp(what, "memory") == 0 &&
+            r->diag->code == KILN_ERR_MALFORMED && r->diag->feature == NULL)
             r->diag->feature = KILN_FEATURE_THREADS;
         return false;
     }
@@ -458,6 +453,7 @@ static bool read_limits(kiln_reader *r, wasm_limits *out, const char *what)
     out->max = max;
     out->has_max = flag == 1;
     out->is64 = false;
+    out->shared = false;
     out->page_log2 = 16;
     return true;
 }
@@ -710,6 +706,15 @@ static bool read_immediates(kiln_reader *r, kiln_arena *scratch, uint8_t imm, wa
         return rd_u32(r, &out->u.index, "tag index");
     case IMM_TRY_TABLE:
         return read_try_table(r, scratch, out);
+    case IMM_ZERO: {
+        uint8_t zero;
+        if (!rd_u8(r, &zero, "atomic.fence's reserved byte"))
+            return false;
+        if (zero != 0)
+            return rd_fail_at(r, rd_offset(r) - 1, KILN_ERR_MALFORMED,
+                              "zero byte expected: atomic.fence's reserved byte is 0x%02x", zero);
+        return true;
+    }
     }
     kiln_die(__FILE__, __LINE__, "opcodes.def names an immediate kind decode.c does not know");
 }
@@ -725,11 +730,6 @@ typedef struct op3 {
 static const op3 ops3[] = {
     {0, 0xD3, 0xD3, KILN_FEATURE_GC, "ref.eq"},
     {0xFB, 0x00, 0x1E, KILN_FEATURE_GC, NULL},
-    {0xFE, 0x00, 0x00, KILN_FEATURE_THREADS, "memory.atomic.notify"},
-    {0xFE, 0x01, 0x01, KILN_FEATURE_THREADS, "memory.atomic.wait32"},
-    {0xFE, 0x02, 0x02, KILN_FEATURE_THREADS, "memory.atomic.wait64"},
-    {0xFE, 0x03, 0x03, KILN_FEATURE_THREADS, "atomic.fence"},
-    {0xFE, 0x10, 0x4E, KILN_FEATURE_THREADS, NULL},
 };
 
 static const char *const gc_op_names[0x1F] = {
@@ -742,27 +742,6 @@ static const char *const gc_op_names[0x1F] = {
     "br_on_cast",      "br_on_cast_fail",    "any.convert_extern", "extern.convert_any",
     "ref.i31",         "i31.get_s",          "i31.get_u"};
 
-static const char *const relaxed_op_names[0x14] = {"i8x16.relaxed_swizzle",
-                                                   "i32x4.relaxed_trunc_f32x4_s",
-                                                   "i32x4.relaxed_trunc_f32x4_u",
-                                                   "i32x4.relaxed_trunc_f64x2_s_zero",
-                                                   "i32x4.relaxed_trunc_f64x2_u_zero",
-                                                   "f32x4.relaxed_madd",
-                                                   "f32x4.relaxed_nmadd",
-                                                   "f64x2.relaxed_madd",
-                                                   "f64x2.relaxed_nmadd",
-                                                   "i8x16.relaxed_laneselect",
-                                                   "i16x8.relaxed_laneselect",
-                                                   "i32x4.relaxed_laneselect",
-                                                   "i64x2.relaxed_laneselect",
-                                                   "f32x4.relaxed_min",
-                                                   "f32x4.relaxed_max",
-                                                   "f64x2.relaxed_min",
-                                                   "f64x2.relaxed_max",
-                                                   "i16x8.relaxed_q15mulr_s",
-                                                   "i16x8.relaxed_dot_i8x16_i7x16_s",
-                                                   "i32x4.relaxed_dot_i8x16_i7x16_add_s"};
-
 /* An opcode Wasm 2.0 does not have, at offset at: unsupported if it is one of ops3[], else
  * the 2.0 error "illegal opcode". Returns false. */
 static bool unknown_opcode(kiln_reader *r, size_t at, uint8_t prefix, uint32_t code)
@@ -773,12 +752,7 @@ static bool unknown_opcode(kiln_reader *r, size_t at, uint8_t prefix, uint32_t c
             continue;
         if (o->name)
             return rd_unsupported(r, at, o->feature, "%s", o->name);
-        if (prefix == 0xFB)
-            return rd_unsupported(r, at, o->feature, "%s", gc_op_names[code]);
-        if (prefix == 0xFD)
-            return rd_unsupported(r, at, o->feature, "%s", relaxed_op_names[code - 0x100]);
-        return rd_unsupported(r, at, o->feature, "atomic memory instruction 0x%02x 0x%02x", prefix,
-                              (unsigned)code);
+        return rd_unsupported(r, at, o->feature, "%s", gc_op_names[code]); /* 0xFB */
     }
     if (prefix)
         return rd_fail_at(r, at, KILN_ERR_MALFORMED, "illegal opcode 0x%02x 0x%02x", prefix,
@@ -787,7 +761,7 @@ static bool unknown_opcode(kiln_reader *r, size_t at, uint8_t prefix, uint32_t c
 }
 
 /* instr ::= opcode:byte immediates | 0xFC sub:u32 immediates | 0xFD sub:u32 immediates
- * (Wasm 3.0 adds 0xFB and, with threads, 0xFE: recognised, unknown_opcode)
+ * | 0xFE sub:u32 immediates (threads) (and Wasm 3.0's 0xFB, GC: recognised, unknown_opcode)
  * scratch may be NULL: br_table targets are then read and checked but not stored
  * (u.br_table.targets = NULL), which is what the decoder's structure pass does. */
 bool dec_instr(kiln_reader *r, kiln_arena *scratch, wasm_instr *out)
@@ -814,7 +788,7 @@ bool dec_instr(kiln_reader *r, kiln_arena *scratch, wasm_instr *out)
             r->p = p.p;
         }
     }
-    uint16_t op = prefix == 0xFB || prefix == 0xFE ? WASM_OP_COUNT : wasm_op_lookup(prefix, code);
+    uint16_t op = prefix == 0xFB ? WASM_OP_COUNT : wasm_op_lookup(prefix, code);
     if (op >= WASM_OP_COUNT) {
         if (prefix == 0xFB || prefix == 0xFE) {
             bool known = false;

@@ -21,8 +21,9 @@
  *   exceptions        a tag (imported, defined, exported), an exnref type anywhere, try_table,
  *                     throw, throw_ref, and the legacy try, catch, catch_all, delegate,
  *                     rethrow
- * The features Kiln does not compile yet (gc, threads) are rejected by the decoder whatever
- * the options; disabling them is accepted and changes nothing.
+ *   threads           a shared memory (imported or defined), the 0xFE instructions (atomic
+ *                     accesses, wait, notify, fence)
+ * The part of gc Kiln does not compile is rejected by the decoder whatever the options.
  */
 #include <stdio.h>
 #include <string.h>
@@ -43,7 +44,7 @@ static const struct {
     {KILN_FEATURE_GC, KILN_FEAT_GC},
     {KILN_FEATURE_EXCEPTIONS, KILN_FEAT_EXCEPTIONS},
     {KILN_FEATURE_FUNCTION_REFERENCES, KILN_FEAT_FUNCTION_REFERENCES},
-    {KILN_FEATURE_THREADS, KILN_FEAT_NOT_COMPILED},
+    {KILN_FEATURE_THREADS, KILN_FEAT_THREADS},
 };
 
 bool kiln_feature_bit(const char *name, uint32_t *bit)
@@ -59,8 +60,8 @@ bool kiln_feature_bit(const char *name, uint32_t *bit)
 const char *kiln_feature_names(void)
 {
     return "tail-call, multi-memory, memory64, extended-const, relaxed-simd, wide-arithmetic, "
-           "custom-page-sizes, function-references, exceptions (and gc, threads, which Kiln "
-           "does not compile yet)";
+           "custom-page-sizes, function-references, exceptions, threads (and gc, which Kiln "
+           "compiles only in part)";
 }
 
 static const char *name_of(uint32_t bit)
@@ -141,6 +142,8 @@ static uint32_t instr_feature(const wasm_instr *ins)
     const wasm_opinfo *info = &wasm_ops[ins->op];
     if (info->prefix == 0xFD && info->code >= 0x100 && info->code <= 0x113)
         return KILN_FEAT_RELAXED_SIMD;
+    if (info->prefix == 0xFE)
+        return KILN_FEAT_THREADS;
     return 0;
 }
 
@@ -266,6 +269,11 @@ bool kiln_check_features(const wasm_module *m, uint32_t disabled, const kiln_all
         return false;
     if ((disabled & KILN_FEAT_GC) && !check_module_uses(m, KILN_FEAT_GC, d))
         return false;
+    if (disabled & KILN_FEAT_THREADS)
+        for (uint32_t i = 0; i < m->memory_count; i++)
+            if (m->memories[i].type.limits.shared)
+                return refuse_use(d, KILN_FEAT_THREADS, m->memories[i].offset, KILN_NO_FUNC,
+                                  "a shared memory");
     if (disabled & KILN_FEAT_CUSTOM_PAGE_SIZES)
         for (uint32_t i = 0; i < m->memory_count; i++)
             if (m->memories[i].type.limits.page_log2 != 16)

@@ -213,7 +213,8 @@ static void emit_memory_accessor(hbuf *b, const wasm_module *m, const wasm_expor
     const wasm_limits *l = &m->memories[e->index].type.limits;
     hb_put(b, "\n/* export \"", 12);
     hb_comment_name(b, e->name.ptr, e->name.len);
-    hb_printf(b, "\": memory %u (%s addresses) */\n", e->index, l->is64 ? "64-bit" : "32-bit");
+    hb_printf(b, "\": memory %u (%s addresses%s) */\n", e->index, l->is64 ? "64-bit" : "32-bit",
+              l->shared ? ", shared" : "");
     hb_printf(b,
               "static inline kiln_memory *%s_%s_memory(kiln_instance *inst)\n"
               "{\n"

@@ -83,6 +83,9 @@ static const struct {
     [RT_EXN_GET] = {"kiln_exn_get", "pp"},
     [RT_EXN_CAUGHT] = {"kiln_exn_caught", "vppi"},
     [RT_EXN_DROP] = {"kiln_exn_drop", "vpp"},
+    [RT_ATOMIC_WAIT32] = {"kiln_atomic_wait32", "ipipiI"},
+    [RT_ATOMIC_WAIT64] = {"kiln_atomic_wait64", "ipipII"},
+    [RT_ATOMIC_NOTIFY] = {"kiln_atomic_notify", "ipipi"},
 };
 
 /*
@@ -395,6 +398,9 @@ static void lower_memory_setup(lower_ctx *c)
 {
     lower_unit *u = c->u;
     if (u->m->memory_count == 0 || !wasm_memory_is_plain(u->m, 0))
+        return;
+    /* A shared memory's size changes under other threads: bounds checks read it each time. */
+    if (u->bounds_checks && wasm_memory_is_shared(u->m, 0))
         return;
     if (u->bounds_checks) {
         /* The base may move when memory grows: kept in slots, reloaded after calls. */

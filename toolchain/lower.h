@@ -74,6 +74,9 @@ typedef enum lower_rt {
     RT_EXN_GET,
     RT_EXN_CAUGHT,
     RT_EXN_DROP,
+    RT_ATOMIC_WAIT32,
+    RT_ATOMIC_WAIT64,
+    RT_ATOMIC_NOTIFY,
     RT_COUNT
 } lower_rt;
 
@@ -438,6 +441,15 @@ bool lower_memory_init(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_data_drop(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_memory_copy(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_memory_fill(lower_ctx *c, const wasm_instr *ins, int arg);
+
+/* ---- lower_atomic.c: the 0xFE family (threads) ---- */
+bool lower_atomic_load(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_atomic_store(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_atomic_rmw(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_atomic_cmpxchg(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_atomic_wait(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_atomic_notify(lower_ctx *c, const wasm_instr *ins, int arg);
+bool lower_atomic_fence(lower_ctx *c, const wasm_instr *ins, int arg);
 
 /* ---- lower_simd.c: the 0xFD family ----
  * A row's arg is SIMD_ARG(shape, x): the lane shape the v128 operands are viewed as, and the

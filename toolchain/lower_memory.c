@@ -293,6 +293,19 @@ static LLVMValueRef record_field(lower_ctx *c, LLVMValueRef record, LLVMTypeRef 
     return lower_load(c, t, lower_gep(c, record, lower_i64(c->u, field)), ALIAS_VMCTX, invariant);
 }
 
+/* A memory's size in bytes now. Another thread may grow a shared memory at any moment: its
+ * size is read with acquire ordering (pairing with the runtime's release store), so the new
+ * bytes' zeroes are visible before an access the new size admits. */
+static LLVMValueRef memory_bytes(lower_ctx *c, LLVMValueRef record, uint32_t mem)
+{
+    LLVMValueRef v = record_field(c, record, c->u->t_i64, offsetof(kiln_memory, size), false);
+    if (wasm_memory_is_shared(c->u->m, mem)) {
+        LLVMSetOrdering(v, LLVMAtomicOrderingAcquire);
+        LLVMSetAlignment(v, 8);
+    }
+    return v;
+}
+
 /* An access to a memory the function keeps nothing of (one but memory 0, a 64-bit one, or
  * one of 1-byte pages): base and size come from its record at each access. They are loads in
  * the vmctx alias class, so LLVM reuses them until a call (which may grow the memory) and
@@ -319,8 +332,9 @@ static LLVMValueRef generic_address(lower_ctx *c, uint32_t mem, LLVMValueRef add
      * only if the check passed, so LLVM could not hoist it out of a loop (the record is not
      * known to be dereferenceable) and reloaded the base at every access, 5x slower in a
      * histogram loop (bench/micro access_hist_i64). */
-    LLVMValueRef base = record_field(c, record, u->t_ptr, offsetof(kiln_memory, base), false);
-    LLVMValueRef bytes = record_field(c, record, u->t_i64, offsetof(kiln_memory, size), false);
+    LLVMValueRef base = record_field(c, record, u->t_ptr, offsetof(kiln_memory, base),
+                                     wasm_memory_is_shared(u->m, mem)); /* never moves */
+    LLVMValueRef bytes = memory_bytes(c, record, mem);
     LLVMValueRef a = is64 ? addr : LLVMBuildZExt(c->b, addr, u->t_i64, "");
     LLVMValueRef oob;
     if (offset > UINT64_MAX - size) {
@@ -395,8 +409,7 @@ bool lower_memory_size(lower_ctx *c, const wasm_instr *ins, int arg)
 {
     lower_unit *u = c->u;
     uint32_t mem = ins->u.index;
-    LLVMValueRef bytes =
-        record_field(c, memory_record(c, mem), u->t_i64, offsetof(kiln_memory, size), false);
+    LLVMValueRef bytes = memory_bytes(c, memory_record(c, mem), mem);
     LLVMValueRef pages =
         LLVMBuildLShr(c->b, bytes, lower_i64(u, wasm_memory_page_log2(u->m, mem)), "");
     lower_push(c, wasm_memory_is64(u->m, mem) ? pages : LLVMBuildTrunc(c->b, pages, u->t_i32, ""));

@@ -375,6 +375,7 @@ static void d_limits(desc *d, size_t at, const wasm_limits *l)
     d_int(d, at + offsetof(kiln_limits_desc, has_max), 1, l->has_max);
     d_int(d, at + offsetof(kiln_limits_desc, is64), 1, l->is64);
     d_int(d, at + offsetof(kiln_limits_desc, one_byte_pages), 1, l->page_log2 == 0);
+    d_int(d, at + offsetof(kiln_limits_desc, shared), 1, l->shared);
 }
 
 /* A constant expression, decoded into kiln_init_desc fields. */

@@ -32,17 +32,20 @@ const wasm_opinfo wasm_ops[WASM_OP_COUNT] = {
 };
 
 /* 0xFC codes run 0..22 (0-17 Wasm 2.0, 19-22 wide arithmetic) and 0xFD codes 0..0x113
- * (0x100-0x113 relaxed SIMD); anything later falls outside the maps and is unknown. */
-enum { OP_MAP_FC_SIZE = 32, OP_MAP_FD_SIZE = 0x120 };
+ * (0x100-0x113 relaxed SIMD), 0xFE codes 0..0x4E (threads); anything later falls outside
+ * the maps and is unknown. */
+enum { OP_MAP_FC_SIZE = 32, OP_MAP_FD_SIZE = 0x120, OP_MAP_FE_SIZE = 0x50 };
 
 static const struct {
     uint16_t single[256];
     uint16_t fc[OP_MAP_FC_SIZE];
     uint16_t fd[OP_MAP_FD_SIZE];
+    uint16_t fe[OP_MAP_FE_SIZE];
 } op_map = {
 #define OP_MAP_0    single
 #define OP_MAP_0xFC fc
 #define OP_MAP_0xFD fd
+#define OP_MAP_0xFE fe
 
 #define OP(ID, NAME, PREFIX, CODE, IMM, IN, OUT, SIZE) .OP_MAP_##PREFIX[CODE] = WASM_OP_##ID + 1,
 #include "opcodes.def"
@@ -50,6 +53,7 @@ static const struct {
 #undef OP_MAP_0
 #undef OP_MAP_0xFC
 #undef OP_MAP_0xFD
+#undef OP_MAP_0xFE
 };
 
 uint16_t wasm_op_lookup(uint8_t prefix, uint32_t code)
@@ -67,6 +71,10 @@ uint16_t wasm_op_lookup(uint8_t prefix, uint32_t code)
     case 0xFD:
         if (code < KILN_ARRAY_LEN(op_map.fd))
             entry = op_map.fd[code];
+        break;
+    case 0xFE:
+        if (code < KILN_ARRAY_LEN(op_map.fe))
+            entry = op_map.fe[code];
         break;
     default:
         break;

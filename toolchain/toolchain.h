@@ -83,6 +83,7 @@ enum {
     KILN_FEAT_FUNCTION_REFERENCES = 1u << 7,
     KILN_FEAT_EXCEPTIONS = 1u << 8,
     KILN_FEAT_GC = 1u << 9, /* the part compiled: the abstract heap types any, eq, ..., none */
+    KILN_FEAT_THREADS = 1u << 10,
     KILN_FEAT_NOT_COMPILED = 1u << 31,
 };
 
@@ -249,6 +250,7 @@ typedef enum wasm_imm {
     IMM_REFTYPE,       /* ref.null t */
     IMM_TAG,           /* throw, catch (legacy): tagidx */
     IMM_TRY_TABLE,     /* try_table: blocktype vec(catch) */
+    IMM_ZERO,          /* atomic.fence: a reserved zero byte */
 } wasm_imm;
 
 /* Operand/result letters used in the table's in/out columns:
@@ -413,6 +415,7 @@ typedef struct wasm_limits {
     uint64_t min, max; /* max meaningful only if has_max */
     bool has_max;
     bool is64;         /* a 64-bit address type (Wasm 3.0 memory64, memories and tables) */
+    bool shared;       /* memories: shared between threads (threads; needs a maximum) */
     uint8_t page_log2; /* memories: log2 of the page size, 16 (64 KiB, the default) or any
                           value below 64 the binary gave (custom-page-sizes); the validator
                           allows 16 and 0 (1-byte pages). Tables: 16 */
@@ -644,6 +647,13 @@ static inline unsigned wasm_memory_page_log2(const wasm_module *m, uint32_t mem)
 static inline bool wasm_memory_is_plain(const wasm_module *m, uint32_t mem)
 {
     return !wasm_memory_is64(m, mem) && wasm_memory_page_log2(m, mem) == 16;
+}
+
+/* Whether memory mem is shared between threads (threads): it never moves, and other threads
+ * may grow it at any time, so a bounds check reads its current size. */
+static inline bool wasm_memory_is_shared(const wasm_module *m, uint32_t mem)
+{
+    return m->memories[mem].type.limits.shared;
 }
 
 /* Whether table index t (< table_count, imports counted) has 64-bit indices (table64). */

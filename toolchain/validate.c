@@ -464,6 +464,8 @@ static bool check_memory_type(validator *v, const wasm_memtype *t, size_t offset
     if (l->page_log2 != 16 && l->page_log2 != 0) /* custom-page-sizes: 1 byte or 64 KiB */
         return fail_at(v, offset, KILN_ERR_INVALID, "invalid custom page size: 2^%u bytes",
                        (unsigned)l->page_log2);
+    if (l->shared && !l->has_max) /* threads: so that it never has to move */
+        return fail_at(v, offset, KILN_ERR_INVALID, "shared memory must have maximum");
     if (l->page_log2 == 0) /* 1-byte pages: what memory.size can return */
         return check_limits(v, l, l->is64 ? UINT64_MAX : UINT32_MAX,
                             "memory size must be at most 2^32-1 bytes", offset);
@@ -1188,6 +1190,11 @@ static bool check_memarg(validator *v, const wasm_memarg *mem, uint32_t natural)
 {
     if (!check_memory_index(v, mem->memory))
         return false;
+    if (wasm_ops[v->ins->op].prefix == 0xFE && (mem->align >= 32 || (1u << mem->align) != natural))
+        return fail_instr(v,
+                          "alignment must be exactly natural for atomic accesses: 2^%u != %u "
+                          "for %s",
+                          mem->align < 32 ? mem->align : 32, natural, op_name(v));
     if (mem->align >= 32 || (1u << mem->align) > natural)
         return fail_instr(v, "alignment must not be larger than natural: 2^%u > %u for %s",
                           mem->align, natural, op_name(v));

@@ -414,6 +414,9 @@ static bool immediates(wat_parser *ps, uint16_t op, wat_buf *b)
     switch ((wasm_imm)wasm_ops[op].imm) {
     case IMM_NONE:
         return true;
+    case IMM_ZERO: /* atomic.fence's reserved byte: nothing in the text */
+        wat_put_byte(b, 0);
+        return true;
     case IMM_BLOCK:
         return false; /* handled by the callers (try: the opcodes3.def row) */
     case IMM_LABEL:

@@ -635,6 +635,8 @@ static void put_limits(pbuf *b, const wasm_limits *l)
     putf(b, " %llu", (unsigned long long)l->min);
     if (l->has_max)
         putf(b, " %llu", (unsigned long long)l->max);
+    if (l->shared) /* threads */
+        puts_(b, " shared");
 }
 
 static void put_tabletype(pbuf *b, const wasm_tabletype *t)

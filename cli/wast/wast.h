@@ -135,8 +135,9 @@ typedef struct wast_result {
     wast_value values[WAST_MAX_RESULTS];
 } wast_result;
 
-/* Creates the host: an instance pool, and spectest's memory (1..2 pages), table (funcref
- * 10..20) and globals (666, 666, 666.6f, 666.6). False with a message on failure. */
+/* Creates the host: an instance pool, and spectest's memory (1..2 pages), shared_memory
+ * (shared, 1..2 pages), table (funcref 10..20) and globals (666, 666, 666.6f, 666.6). False
+ * with a message on failure. */
 bool wast_host_new(wast_host **out, char *msg, size_t msg_size);
 /* Frees every instance, the pool and spectest's memory and table. NULL is ignored. */
 void wast_host_free(wast_host *h);

@@ -33,9 +33,10 @@ typedef struct registration {
 
 struct wast_host {
     kiln_pool *pool;
-    kiln_memory *memory; /* spectest.memory */
-    kiln_table *table;   /* spectest.table */
-    kiln_table *table64; /* spectest.table64 (3.0: i64 10 20 funcref) */
+    kiln_memory *memory;        /* spectest.memory */
+    kiln_memory *shared_memory; /* spectest.shared_memory (threads: shared 1..2 pages) */
+    kiln_table *table;          /* spectest.table */
+    kiln_table *table64;        /* spectest.table64 (3.0: i64 10 20 funcref) */
     kiln_global_cell global_i32, global_i64, global_f32, global_f64;
     registration *registered;
     size_t registered_count, registered_cap;
@@ -126,6 +127,11 @@ static bool spectest_export(wast_host *h, const char *name, kiln_extern *out)
         out->of.memory = h->memory;
         return true;
     }
+    if (strcmp(name, "shared_memory") == 0) {
+        out->kind = KILN_KIND_MEMORY;
+        out->of.memory = h->shared_memory;
+        return true;
+    }
     if (strcmp(name, "table") == 0) {
         out->kind = KILN_KIND_TABLE;
         out->of.table = h->table;
@@ -160,6 +166,8 @@ bool wast_host_new(wast_host **out, char *msg, size_t msg_size)
     if (s == KILN_STATUS_OK)
         s = kiln_memory_new(1, 2, &h->memory);
     if (s == KILN_STATUS_OK)
+        s = kiln_memory_new_shared(1, 2, &h->shared_memory);
+    if (s == KILN_STATUS_OK)
         s = kiln_table_new(KILN_TYPE_FUNCREF, 10, 20, &h->table);
     if (s == KILN_STATUS_OK)
         s = kiln_table_new64(KILN_TYPE_FUNCREF, 10, 20, &h->table64);
@@ -187,6 +195,7 @@ void wast_host_free(wast_host *h)
     if (h->pool)
         kiln_pool_free(h->pool); /* also releases instances that trapped in their start */
     kiln_memory_free(h->memory);
+    kiln_memory_free(h->shared_memory);
     kiln_table_free(h->table);
     kiln_table_free(h->table64);
     for (size_t i = 0; i < h->registered_count; i++)

@@ -1282,8 +1282,6 @@ static void test_wasm3_section_entries_unsupported(void **state)
          UNSUP "gc (recursive type group)"},
         {1, {0x01, 0x50, 0x00, 0x60, 0x00, 0x00}, 6, 1, UNSUP "gc (subtype)"},
         {1, {0x01, 0x4f, 0x01, 0x00, 0x5f, 0x00}, 6, 1, UNSUP "gc (final subtype)"},
-        /* limits */
-        {5, {0x01, 0x03, 0x00, 0x01}, 4, 1, UNSUP "threads (shared memory, limits flag 0x03)"},
     };
     /* The same constructs when they do not decode completely: Wasm 2.0's error stands. */
     static const entry_case broken[] = {
@@ -1336,6 +1334,19 @@ static void test_wasm3_section_entries_unsupported(void **state)
     assert_int_equal(m.memories[0].offset, 11);
     assert_int_equal(m.memories[1].type.limits.page_log2, 12);
     assert_int_equal(m.memories[1].offset, 14);
+    wasm_module_free(&m);
+    /* Shared memories (threads): flag 0x03, and 0x07 with 64-bit addresses. */
+    wb_reset(&mod);
+    wb_header(&mod);
+    WB_SECTION(&mod, 5, 0x02, 0x03, 0x01, 0x04, 0x07, 0x00, 0x02);
+    assert_true(decode(&mod, &m, &d));
+    assert_int_equal(m.memory_count, 2);
+    assert_true(m.memories[0].type.limits.shared);
+    assert_false(m.memories[0].type.limits.is64);
+    assert_int_equal(m.memories[0].type.limits.max, 4);
+    assert_true(m.memories[1].type.limits.shared);
+    assert_true(m.memories[1].type.limits.is64);
+    assert_int_equal(m.memories[1].type.limits.max, 2);
     wasm_module_free(&m);
     /* A shared memory without a maximum stays malformed, naming threads, which decodes it;
      * a table's flag 0x02 means nothing anywhere. */
@@ -1567,12 +1578,6 @@ static void test_wasm3_instructions_unsupported(void **state)
         {{0xd3}, 1, 0, UNSUP "gc (ref.eq)", "gc"},
         {{0xfb, 0x00, 0x00}, 3, 0, UNSUP "gc (struct.new)", "gc"},
         {{0xfb, 0x1c}, 2, 0, UNSUP "gc (ref.i31)", "gc"},
-        {{0xfe, 0x03, 0x00}, 3, 0, UNSUP "threads (atomic.fence)", "threads"},
-        {{0xfe, 0x10, 0x02, 0x00},
-         4,
-         0,
-         UNSUP "threads (atomic memory instruction 0xfe 0x10)",
-         "threads"},
     };
     for (size_t i = 0; i < KILN_ARRAY_LEN(cases); i++) {
         wasm_builder body = {0}, mod = {0};
@@ -1589,6 +1594,55 @@ static void test_wasm3_instructions_unsupported(void **state)
         wasm_module_free(&m);
         wb_free(&mod);
         wb_free(&body);
+    }
+}
+
+/* The threads proposal's 0xFE instructions decode with their memargs; atomic.fence's byte
+ * must be 0; a code the proposal does not assign is an illegal opcode, as in 2.0. */
+static void test_threads_instructions_decode(void **state)
+{
+    (void)state;
+    static const uint8_t body[] = {0x00, 0xfe, 0x03, 0x00,             /* atomic.fence */
+                                   0x41, 0x00, 0xfe, 0x10, 0x02, 0x08, /* i32.atomic.load */
+                                   0x1a, 0x0b};
+    wasm_builder mod = {0};
+    size_t at = one_func_module(&mod, body, sizeof body, false, false);
+    wasm_module m;
+    kiln_diag d;
+    assert_true(decode(&mod, &m, &d));
+    kiln_reader r;
+    wasm_expr_reader(&r, &m, m.funcs[0].body, &d);
+    wasm_instr ins;
+    assert_true(dec_instr(&r, NULL, &ins));
+    assert_int_equal(ins.op, WASM_OP_ATOMIC_FENCE);
+    assert_true(dec_instr(&r, NULL, &ins));
+    assert_true(dec_instr(&r, NULL, &ins));
+    assert_int_equal(ins.op, WASM_OP_I32_ATOMIC_LOAD);
+    assert_int_equal(ins.u.memarg.mem.align, 2);
+    assert_int_equal(ins.u.memarg.mem.offset, 8);
+    wasm_module_free(&m);
+    wb_free(&mod);
+
+    static const struct {
+        uint8_t bytes[3];
+        size_t at; /* the error's offset from the instruction */
+        const char *msg;
+    } bad[] = {
+        {{0xfe, 0x03, 0x01}, 2, "zero byte expected: atomic.fence's reserved byte is 0x01"},
+        {{0xfe, 0x04, 0x00}, 0, "illegal opcode 0xfe"},
+        {{0xfe, 0x4f, 0x00}, 0, "illegal opcode 0xfe"},
+    };
+    for (size_t i = 0; i < KILN_ARRAY_LEN(bad); i++) {
+        wasm_builder b = {0}, mb = {0};
+        wb_byte(&b, 0x00);
+        wb_raw(&b, bad[i].bytes, 3);
+        wb_byte(&b, 0x0b);
+        at = one_func_module(&mb, b.data, b.len, false, false);
+        assert_false(decode(&mb, &m, &d));
+        expect_error(&d, KILN_ERR_MALFORMED, at + 1 + bad[i].at, bad[i].msg);
+        wasm_module_free(&m);
+        wb_free(&mb);
+        wb_free(&b);
     }
 }
 
@@ -2186,6 +2240,7 @@ int main(void)
         cmocka_unit_test(test_exceptions_decode),
         cmocka_unit_test(test_rec_groups_decode),
         cmocka_unit_test(test_wasm3_instructions_unsupported),
+        cmocka_unit_test(test_threads_instructions_decode),
         cmocka_unit_test(test_gc_abstract_types_decode),
         cmocka_unit_test(test_wasm3_memory_indices),
         cmocka_unit_test(test_wasm3_malformed_after_wins),

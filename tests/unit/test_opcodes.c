@@ -28,6 +28,7 @@ enum {
                               throw_ref, delegate, catch_all, try_table */
     FC_OPS = 22,
     FD_OPS = 256, /* 236 fixed-width + 20 relaxed */
+    FE_OPS = 67,  /* threads: notify, wait32, wait64, fence, 63 atomic accesses */
 };
 
 /* The ids as spelled in opcodes.def, to check them against the names. */
@@ -142,7 +143,8 @@ static void test_op_counts_per_prefix(void **state)
     assert_int_equal(count_rows(0), SINGLE_BYTE_OPS);
     assert_int_equal(count_rows(0xFC), FC_OPS);
     assert_int_equal(count_rows(0xFD), FD_OPS);
-    assert_int_equal(WASM_OP_COUNT, SINGLE_BYTE_OPS + FC_OPS + FD_OPS);
+    assert_int_equal(count_rows(0xFE), FE_OPS);
+    assert_int_equal(WASM_OP_COUNT, SINGLE_BYTE_OPS + FC_OPS + FD_OPS + FE_OPS);
     assert_int_equal(KILN_ARRAY_LEN(fd_gaps), 256 - (FD_OPS - 20));
 }
 
@@ -154,6 +156,7 @@ static void test_op_lookup_knows_exactly_the_compiled_codes(void **state)
         bool single = code < 256 && is_single_byte_op(code);
         bool fc = code < 18 || (code >= 19 && code <= 22);
         bool fd = (code < 256 && !is_fd_gap(code)) || (code >= 0x100 && code <= 0x113);
+        bool fe = code <= 0x03 || (code >= 0x10 && code <= 0x4E);
         if (single != (wasm_op_lookup(0, code) != WASM_OP_COUNT))
             fail_msg("single-byte 0x%02X: expected %s", (unsigned)code,
                      single ? "an op" : "unknown");
@@ -161,6 +164,8 @@ static void test_op_lookup_knows_exactly_the_compiled_codes(void **state)
             fail_msg("0xFC %u: expected %s", code, fc ? "an op" : "unknown");
         if (fd != (wasm_op_lookup(0xFD, code) != WASM_OP_COUNT))
             fail_msg("0xFD 0x%02X: expected %s", code, fd ? "an op" : "unknown");
+        if (fe != (wasm_op_lookup(0xFE, code) != WASM_OP_COUNT))
+            fail_msg("0xFE 0x%02X: expected %s", code, fe ? "an op" : "unknown");
     }
 }
 
@@ -188,7 +193,14 @@ static void test_op_lookup_rejects_unknown_codes(void **state)
     assert_int_equal(wasm_op_lookup(0xFD, 0x113), WASM_OP_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S);
     assert_int_equal(wasm_op_lookup(0xFD, 0x114), WASM_OP_COUNT); /* past relaxed SIMD */
     assert_int_equal(wasm_op_lookup(0xFD, UINT32_MAX), WASM_OP_COUNT);
-    assert_int_equal(wasm_op_lookup(0xFE, 0x00), WASM_OP_COUNT); /* memory.atomic.notify */
+    assert_int_equal(wasm_op_lookup(0xFE, 0x00), WASM_OP_MEMORY_ATOMIC_NOTIFY);
+    assert_int_equal(wasm_op_lookup(0xFE, 0x03), WASM_OP_ATOMIC_FENCE);
+    assert_int_equal(wasm_op_lookup(0xFE, 0x04), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0xFE, 0x0F), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0xFE, 0x10), WASM_OP_I32_ATOMIC_LOAD);
+    assert_int_equal(wasm_op_lookup(0xFE, 0x4E), WASM_OP_I64_ATOMIC_RMW32_CMPXCHG_U);
+    assert_int_equal(wasm_op_lookup(0xFE, 0x4F), WASM_OP_COUNT);
+    assert_int_equal(wasm_op_lookup(0xFE, UINT32_MAX), WASM_OP_COUNT);
     assert_int_equal(wasm_op_lookup(0xFB, 0x00), WASM_OP_COUNT); /* struct.new (GC) */
     assert_int_equal(wasm_op_lookup(0x41, 0x00), WASM_OP_COUNT); /* not a prefix */
 }
@@ -410,6 +422,8 @@ static void test_op_types_follow_names(void **state)
     for (size_t i = 0; i < WASM_OP_COUNT; i++) {
         const wasm_opinfo *op = &wasm_ops[i];
         char in[4], out[2];
+        if (op->prefix == 0xFE)
+            continue; /* test_atomic_rows */
         if (op->prefix == 0xFC && op->code >= 19) {
             /* Wide arithmetic: i64 pairs, from the spec of the proposal. */
             bool two = op->code <= 20; /* add128, sub128: two 128-bit operands */
@@ -462,6 +476,75 @@ static unsigned lanes_from_name(const char *name)
     return (unsigned)strtoul(strchr(name, 'x') + 1, NULL, 10);
 }
 
+/* The threads rows (0xFE), from their names: "T.atomic.loadN_u" reads N bits into a T (the
+ * full width without N), "T.atomic.storeN" writes a T's low N bits, "T.atomic.rmwN.OP_u"
+ * takes and returns a T (cmpxchg takes two), every one with a memarg; wait32/64 take the
+ * address, the expected value and an i64 timeout, notify the address and a count. */
+static void test_atomic_rows(void **state)
+{
+    (void)state;
+    size_t rows = 0;
+    for (size_t i = 0; i < WASM_OP_COUNT; i++) {
+        const wasm_opinfo *op = &wasm_ops[i];
+        if (op->prefix != 0xFE)
+            continue;
+        rows++;
+        const char *name = op->name;
+        if (strncmp(name, "memory.atomic.", 14) == 0 || strcmp(name, "atomic.fence") == 0) {
+            static const struct {
+                const char *name, *in, *out;
+                uint8_t size, imm;
+            } fixed[] = {{"memory.atomic.notify", "ii", "i", 4, IMM_MEMARG},
+                         {"memory.atomic.wait32", "iiI", "i", 4, IMM_MEMARG},
+                         {"memory.atomic.wait64", "iII", "i", 8, IMM_MEMARG},
+                         {"atomic.fence", "", "", 0, IMM_ZERO}};
+            bool found = false;
+            for (size_t k = 0; k < KILN_ARRAY_LEN(fixed); k++) {
+                if (strcmp(name, fixed[k].name) != 0)
+                    continue;
+                found = true;
+                assert_string_equal(op->in, fixed[k].in);
+                assert_string_equal(op->out, fixed[k].out);
+                assert_int_equal(op->size, fixed[k].size);
+                assert_int_equal(op->imm, fixed[k].imm);
+                assert_int_equal(op->code, k);
+            }
+            assert_true(found);
+            continue;
+        }
+        assert_true(strncmp(name + 3, ".atomic.", 8) == 0);
+        char t = name[1] == '6' ? 'I' : 'i';
+        unsigned full = t == 'I' ? 8 : 4;
+        const char *what = name + 11;
+        const char *digits = what + (strncmp(what, "load", 4) == 0    ? 4
+                                     : strncmp(what, "store", 5) == 0 ? 5
+                                                                      : 3); /* rmw */
+        unsigned bits = (unsigned)strtoul(digits, NULL, 10);
+        unsigned size = bits ? bits / 8 : full;
+        char in[4] = "i", out[2] = "";
+        if (strncmp(what, "load", 4) == 0) {
+            out[0] = t;
+        } else if (strncmp(what, "store", 5) == 0) {
+            in[1] = t;
+        } else {
+            assert_true(strncmp(what, "rmw", 3) == 0);
+            in[1] = t;
+            if (strstr(what, ".cmpxchg") != NULL)
+                in[2] = t;
+            out[0] = t;
+        }
+        /* A narrow form says so: _u for loads and read-modify-writes. */
+        assert_int_equal(bits != 0 && strncmp(what, "store", 5) != 0,
+                         name[strlen(name) - 2] == '_' && name[strlen(name) - 1] == 'u');
+        if (strcmp(op->in, in) != 0 || strcmp(op->out, out) != 0 || op->size != size)
+            fail_msg("%s: \"%s\" -> \"%s\" size %u, expected \"%s\" -> \"%s\" size %u", name,
+                     op->in, op->out, (unsigned)op->size, in, out, size);
+        assert_int_equal(op->imm, IMM_MEMARG);
+        assert_true(op->code >= 0x10 && op->code <= 0x4E);
+    }
+    assert_int_equal(rows, FE_OPS);
+}
+
 static void test_op_size_column(void **state)
 {
     (void)state;
@@ -469,6 +552,8 @@ static void test_op_size_column(void **state)
     for (size_t i = 0; i < WASM_OP_COUNT; i++) {
         const wasm_opinfo *op = &wasm_ops[i];
         const char *dot = strchr(op->name, '.');
+        if (op->prefix == 0xFE)
+            continue; /* test_atomic_rows */
         bool is_access =
             dot && (strncmp(dot + 1, "load", 4) == 0 || (strncmp(dot + 1, "store", 5) == 0));
         switch (op->imm) {
@@ -571,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_op_types_use_only_known_letters),
         cmocka_unit_test(test_op_types_follow_names),
         cmocka_unit_test(test_op_size_column),
+        cmocka_unit_test(test_atomic_rows),
         cmocka_unit_test(test_valtype_names_and_classes),
         cmocka_unit_test(test_extern_names),
     };

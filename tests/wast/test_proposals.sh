@@ -5,7 +5,7 @@
 # through `kiln wast`, read directly by Kiln's text reader.
 #
 # Usage: test_proposals.sh KILN SUITE WORK_DIR OPT
-# Each command must pass or be skipped as an unsupported feature (threads, so far), and each
+# Each command must pass (or be skipped as an unsupported feature, none so far), and each
 # script's totals must be exactly those pinned below
 # (a script that silently lost commands, or a skip that became a pass, fails). A script runs
 # with the --spec whose answers it was written for: the proposals' folders predate parts of
@@ -36,10 +36,10 @@ proposals-2026/custom-page-sizes/custom-page-sizes-invalid 3.0  22 passed, 0 fai
 proposals-2026/custom-page-sizes/custom-page-sizes 3.0  44 passed, 0 failed, 0 skipped
 proposals-2026/custom-page-sizes/memory_max  3.0  6 passed, 0 failed, 0 skipped
 proposals-2026/custom-page-sizes/memory_max_i64 3.0  6 passed, 0 failed, 0 skipped
-proposals-2026/threads/atomic                2.0  0 passed, 0 failed, 297 skipped
-proposals-2026/threads/exports               2.0  82 passed, 0 failed, 6 skipped
-proposals-2026/threads/imports               2.0  145 passed, 3 failed, 2 skipped
-proposals-2026/threads/memory                2.0  79 passed, 0 failed, 3 skipped
+proposals-2026/threads/atomic                2.0  297 passed, 0 failed, 0 skipped
+proposals-2026/threads/exports               2.0  88 passed, 0 failed, 0 skipped
+proposals-2026/threads/imports               2.0  147 passed, 3 failed, 0 skipped
+proposals-2026/threads/memory                2.0  82 passed, 0 failed, 0 skipped
 proposals-2026/wide-arithmetic/wide-arithmetic 3.0  109 passed, 0 failed, 0 skipped
 proposals/exception-handling/binary          3.0  112 passed, 0 failed, 0 skipped
 proposals/exception-handling/exports         3.0  97 passed, 0 failed, 0 skipped
@@ -125,10 +125,10 @@ proposals/relaxed-simd/relaxed_madd_nmadd    3.0  19 passed, 0 failed, 0 skipped
 proposals/relaxed-simd/relaxed_min_max       3.0  25 passed, 0 failed, 0 skipped
 proposals/tail-call/return_call              3.0  44 passed, 0 failed, 0 skipped
 proposals/tail-call/return_call_indirect     3.0  75 passed, 0 failed, 0 skipped
-proposals/threads/atomic                     3.0  0 passed, 0 failed, 297 skipped
-proposals/threads/exports                    3.0  82 passed, 0 failed, 6 skipped
-proposals/threads/imports                    2.0  145 passed, 3 failed, 2 skipped
-proposals/threads/memory                     2.0  79 passed, 0 failed, 3 skipped"
+proposals/threads/atomic                     3.0  297 passed, 0 failed, 0 skipped
+proposals/threads/exports                    3.0  88 passed, 0 failed, 0 skipped
+proposals/threads/imports                    2.0  147 passed, 3 failed, 0 skipped
+proposals/threads/memory                     2.0  82 passed, 0 failed, 0 skipped"
 known_failures="proposals-2026/threads/imports.wast:309: FAIL: assert_invalid imports.47.wasm: expected invalid, got valid
 proposals-2026/threads/imports.wast:313: FAIL: assert_invalid imports.48.wasm: expected invalid, got valid
 proposals-2026/threads/imports.wast:317: FAIL: assert_invalid imports.49.wasm: expected invalid, got valid
