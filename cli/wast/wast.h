@@ -150,6 +150,9 @@ void wast_host_free(wast_host *h);
 typedef struct wast_provider {
     bool (*resolve)(void *env, const char *module, const char *name, const kiln_import_desc *d,
                     kiln_extern *out);
+    /* Called when inst has been instantiated (its start function, if any, has returned);
+     * may be NULL. */
+    void (*instantiated)(void *env, kiln_instance *inst);
     void *env;
 } wast_provider;
 /* Process-wide; NULL removes it. */

@@ -287,6 +287,8 @@ wast_status wast_host_instantiate(wast_host *h, const kiln_module *m, kiln_insta
         if (s == KILN_STATUS_OK) {
             h->instances[h->instance_count++] = inst;
             *out = inst;
+            if (provider && provider->instantiated)
+                provider->instantiated(provider->env, inst);
         } else if (s == KILN_STATUS_LINK) {
             kiln_msg(msg, msg_size, "%s", kiln_last_error());
             status = WAST_LINK;

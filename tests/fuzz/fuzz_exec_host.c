@@ -23,8 +23,11 @@
  *   sleep(ms, id)             returns id
  *   tags wasmtag (i32) and jstag (externref)
  * and "__fuzz_import" supplies the immutable externref globals -ttf imports, with binaryen's
- * payload (the sum of the bytes of module and name, mod 251). An externref payload N is the
- * host pointer N + 1, which is how `kiln wast` passes a script's (ref.extern N).
+ * payload (the sum of the bytes of module and name, mod 251). While a module is being
+ * instantiated (its start function runs) its exports do not exist yet, for JS as for
+ * binaryen: table-get, table-set, call-export and call-export-catch throw the JS exception. An
+ * externref payload N is the host pointer N + 1, which is how `kiln wast` passes a script's
+ * (ref.extern N).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -40,6 +43,31 @@
 static FILE *log_file;
 static kiln_tag *wasmtag, *jstag;
 static kiln_global_cell extern_globals[PAYLOADS];
+/* Instances whose instantiation has finished: their exports can be reached. */
+static kiln_instance **ready;
+static size_t ready_count, ready_cap;
+
+static void instantiated(void *env, kiln_instance *inst)
+{
+    (void)env;
+    if (ready_count == ready_cap) {
+        size_t cap = ready_cap ? 2 * ready_cap : 16;
+        kiln_instance **p = realloc(ready, cap * sizeof(*p));
+        if (p == NULL)
+            return; /* then its exports stay unreachable: a difference, reported */
+        ready = p;
+        ready_cap = cap;
+    }
+    ready[ready_count++] = inst;
+}
+
+static bool is_ready(const kiln_instance *inst)
+{
+    for (size_t i = 0; i < ready_count; i++)
+        if (ready[i] == inst)
+            return true;
+    return false;
+}
 
 static void *extern_ref(uint32_t payload)
 {
@@ -110,8 +138,8 @@ static kiln_trap throw_fn(void *env, kiln_instance *caller, const kiln_val *args
 static kiln_table *exported_table(kiln_instance *caller)
 {
     kiln_extern e;
-    if (kiln_instance_export(caller, "table", &e) != KILN_STATUS_OK || e.kind != KILN_KIND_TABLE ||
-        e.of.table->elem_type != KILN_TYPE_FUNCREF)
+    if (!is_ready(caller) || kiln_instance_export(caller, "table", &e) != KILN_STATUS_OK ||
+        e.kind != KILN_KIND_TABLE || e.of.table->elem_type != KILN_TYPE_FUNCREF)
         return NULL;
     return e.of.table;
 }
@@ -182,7 +210,7 @@ static js_outcome call_as_js(kiln_instance *caller, const kiln_funcref *f, kiln_
 static const kiln_funcref *export_at(kiln_instance *caller, int32_t index)
 {
     const kiln_module *m = kiln_instance_module(caller);
-    if (index < 0 || (uint32_t)index >= m->export_count)
+    if (!is_ready(caller) || index < 0 || (uint32_t)index >= m->export_count)
         return NULL;
     const kiln_export_desc *d = &((const kiln_export_desc *)m->exports.p)[index];
     kiln_extern e;
@@ -335,12 +363,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "fuzz_exec_host: cannot make the tags: %s\n", kiln_last_error());
         return 2;
     }
-    static const wast_provider provider = {resolve, NULL};
+    static const wast_provider provider = {resolve, instantiated, NULL};
     wast_set_provider(&provider);
     int status = cli_wast(argc - 1, argv + 1);
     if (log_file)
         fclose(log_file);
     kiln_tag_free(wasmtag);
     kiln_tag_free(jstag);
+    free(ready);
     return status;
 }
