@@ -158,25 +158,33 @@ typedef struct wast_provider {
 /* Process-wide; NULL removes it. */
 void wast_set_provider(const wast_provider *p);
 
+/* The host functions below are thread-safe: the script's threads (wast_run.c) share one
+ * host, and no lock is held while wasm runs. wast_host_new, wast_host_free and
+ * wast_set_provider are not: no other thread may use the host then. */
+
 /* Instantiates a loaded module with imports resolved by (module, name): "spectest", or the
  * exports of a registered instance. On WAST_LINK msg has the runtime's reason, on WAST_TRAP
  * the trap's message, on WAST_UNAVAILABLE *tag is the tag registered for the missing name. */
 wast_status wast_host_instantiate(wast_host *h, const kiln_module *module, kiln_instance **out,
-                                  size_t *tag, char *msg, size_t msg_size);
+                                  const void **tag, char *msg, size_t msg_size);
 
-/* Makes inst's exports importable under module name `as` (later registrations of a name win).
- * inst may be NULL for a module that is not available; importing from it then gives
- * WAST_UNAVAILABLE with tag. False if out of memory. */
-bool wast_host_register(wast_host *h, const char *as, kiln_instance *inst, size_t tag);
+/* Makes inst's exports importable under module name `as` (later registrations of a name win),
+ * for every thread. inst may be NULL for a module that is not available; importing from it
+ * then gives WAST_UNAVAILABLE with tag (the caller's, e.g. its record of the module). False
+ * if out of memory. */
+bool wast_host_register(wast_host *h, const char *as, kiln_instance *inst, const void *tag);
 
 /* Frees inst, which no later command can name (neither current nor named in the script),
  * unless it is registered or imported a table, a global or another instance's function (its
- * functions may then be referenced elsewhere). Its pool slot is reused. NULL is ignored. */
+ * functions may then be referenced elsewhere). Its pool slot is reused. NULL is ignored. Only
+ * for an instance no other thread can reach: one its thread's commands created and never
+ * shared or registered. */
 void wast_host_release(wast_host *h, kiln_instance *inst);
 
 /* Calls the exported function field (field_len bytes, NUL bytes allowed) with args (types must
  * match its parameters exactly). WAST_OK: out holds the results; WAST_TRAP: out->trap says which;
- * WAST_ERROR: msg says why it could not be called. */
+ * WAST_ERROR: msg says why it could not be called, among others that another thread is
+ * calling inst now (an instance is entered by one thread at a time, kiln.h). */
 wast_status wast_host_invoke(wast_host *h, kiln_instance *inst, const char *field, size_t field_len,
                              const wast_value *args, size_t arg_count, wast_result *out, char *msg,
                              size_t msg_size);

@@ -14,7 +14,16 @@
  * wast_host_release: an instance no command can name any more, that imported no table, no
  * global and no function of another instance, cannot be reached, and is freed so that its
  * pool slot (and the slot's 8 GiB memory reservation, costly under an emulator) is reused.
+ * Threads (the script's `thread` commands, wast_run.c) use one host at once: a mutex guards
+ * the registrations, the instance list and the list of instances being called, and is never
+ * held while wasm runs (an instantiation's start function, a call), since a thread blocked in
+ * memory.atomic.wait would otherwise keep its notifier out. The pool needs no lock of ours:
+ * kiln_instance_new_in and kiln_instance_free take and return slots under the pool's own
+ * mutex (runtime/pool.c), and signatures are interned under one too (runtime/sig.c). An
+ * instance runs on one thread at a time (kiln.h: its stack limit lives in its vmctx), so
+ * wast_host_invoke refuses to call an instance another thread is calling.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +37,7 @@
 typedef struct registration {
     char *name;
     kiln_instance *inst; /* NULL: the module is not available */
-    size_t tag;
+    const void *tag;
 } registration;
 
 struct wast_host {
@@ -38,10 +47,13 @@ struct wast_host {
     kiln_table *table;          /* spectest.table */
     kiln_table *table64;        /* spectest.table64 (3.0: i64 10 20 funcref) */
     kiln_global_cell global_i32, global_i64, global_f32, global_f64;
+    pthread_mutex_t lock; /* registered, instances, calling; never held while wasm runs */
     registration *registered;
     size_t registered_count, registered_cap;
     kiln_instance **instances; /* every live instance, in creation order */
     size_t instance_count, instance_cap;
+    kiln_instance **calling; /* the instances a wast_host_invoke is calling now */
+    size_t calling_count, calling_cap;
 };
 
 static bool grow(void **array, size_t *cap, size_t count, size_t elem)
@@ -157,7 +169,8 @@ void wast_set_provider(const wast_provider *p)
 bool wast_host_new(wast_host **out, char *msg, size_t msg_size)
 {
     wast_host *h = calloc(1, sizeof(*h));
-    if (h == NULL) {
+    if (h == NULL || pthread_mutex_init(&h->lock, NULL) != 0) {
+        free(h);
         kiln_msg(msg, msg_size, "out of memory");
         return false;
     }
@@ -202,6 +215,8 @@ void wast_host_free(wast_host *h)
         free(h->registered[i].name);
     free(h->registered);
     free(h->instances);
+    free(h->calling);
+    pthread_mutex_destroy(&h->lock);
     free(h);
 }
 
@@ -214,17 +229,22 @@ static const registration *find_registered(const wast_host *h, const char *name)
     return NULL;
 }
 
-bool wast_host_register(wast_host *h, const char *as, kiln_instance *inst, size_t tag)
+bool wast_host_register(wast_host *h, const char *as, kiln_instance *inst, const void *tag)
 {
-    if (!grow((void **)&h->registered, &h->registered_cap, h->registered_count,
-              sizeof(*h->registered)))
-        return false;
     char *name = malloc(strlen(as) + 1);
     if (name == NULL)
         return false;
     memcpy(name, as, strlen(as) + 1);
-    h->registered[h->registered_count++] = (registration){.name = name, .inst = inst, .tag = tag};
-    return true;
+    pthread_mutex_lock(&h->lock);
+    bool ok = grow((void **)&h->registered, &h->registered_cap, h->registered_count,
+                   sizeof(*h->registered));
+    if (ok)
+        h->registered[h->registered_count++] =
+            (registration){.name = name, .inst = inst, .tag = tag};
+    pthread_mutex_unlock(&h->lock);
+    if (!ok)
+        free(name);
+    return ok;
 }
 
 /* A descriptor string as a C string; false if it does not fit or holds a NUL byte (such a
@@ -240,13 +260,12 @@ static bool desc_string(const kiln_str_desc *s, char *out, size_t size)
 }
 
 wast_status wast_host_instantiate(wast_host *h, const kiln_module *m, kiln_instance **out,
-                                  size_t *tag, char *msg, size_t msg_size)
+                                  const void **tag, char *msg, size_t msg_size)
 {
     uint32_t n = m->import_count;
     kiln_import *items = calloc(n ? n : 1, sizeof(*items));
     char(*names)[2][NAME_SIZE] = calloc(n ? n : 1, sizeof(*names));
-    if (items == NULL || names == NULL ||
-        !grow((void **)&h->instances, &h->instance_cap, h->instance_count, sizeof(*h->instances))) {
+    if (items == NULL || names == NULL) {
         free(items);
         free(names);
         kiln_msg(msg, msg_size, "out of memory");
@@ -255,6 +274,9 @@ wast_status wast_host_instantiate(wast_host *h, const kiln_module *m, kiln_insta
     const kiln_import_desc *descs = m->imports.p;
     size_t count = 0;
     wast_status status = WAST_OK;
+    /* The imports are resolved under the lock (a registered instance is never freed, so its
+     * exports stay valid); instantiating runs the start function, without it. */
+    pthread_mutex_lock(&h->lock);
     for (uint32_t i = 0; i < n && status == WAST_OK; i++) {
         char *mod = names[count][0], *name = names[count][1];
         if (!desc_string(&descs[i].module, mod, NAME_SIZE) ||
@@ -279,13 +301,26 @@ wast_status wast_host_instantiate(wast_host *h, const kiln_module *m, kiln_insta
         if (found)
             items[count++] = (kiln_import){.module = mod, .name = name, .value = value};
     }
+    pthread_mutex_unlock(&h->lock);
     if (status == WAST_OK) {
         kiln_imports imports = {items, count};
         kiln_instance *inst = NULL;
         kiln_trap trap = KILN_TRAP_NONE;
         kiln_status s = kiln_instance_new_in(h->pool, m, &imports, &inst, &trap);
+        bool listed = false;
         if (s == KILN_STATUS_OK) {
-            h->instances[h->instance_count++] = inst;
+            pthread_mutex_lock(&h->lock);
+            listed = grow((void **)&h->instances, &h->instance_cap, h->instance_count,
+                          sizeof(*h->instances));
+            if (listed)
+                h->instances[h->instance_count++] = inst;
+            pthread_mutex_unlock(&h->lock);
+        }
+        if (s == KILN_STATUS_OK && !listed) {
+            kiln_instance_free(inst);
+            kiln_msg(msg, msg_size, "out of memory");
+            status = WAST_ERROR;
+        } else if (s == KILN_STATUS_OK) {
             *out = inst;
             if (provider && provider->instantiated)
                 provider->instantiated(provider->env, inst);
@@ -321,18 +356,24 @@ void wast_host_release(wast_host *h, kiln_instance *instance)
             (d->kind == KILN_KIND_FUNC && !spectest))
             return;
     }
+    bool found = false;
+    pthread_mutex_lock(&h->lock);
     for (size_t i = 0; i < h->registered_count; i++)
         if (h->registered[i].inst == inst)
-            return;
+            goto out_unlock;
     for (size_t i = h->instance_count; i-- > 0;) {
         if (h->instances[i] == inst) {
             memmove(&h->instances[i], &h->instances[i + 1],
                     (h->instance_count - i - 1) * sizeof(*h->instances));
             h->instance_count--;
-            kiln_instance_free(inst);
-            return;
+            found = true;
+            break;
         }
     }
+out_unlock:
+    pthread_mutex_unlock(&h->lock);
+    if (found)
+        kiln_instance_free(inst);
 }
 
 /* ---- values ---- */
@@ -435,13 +476,41 @@ static void format_types(char *buf, size_t size, const uint8_t *types, uint32_t 
         snprintf(buf + len, size - len, ")");
 }
 
-wast_status wast_host_invoke(wast_host *h, kiln_instance *instance, const char *field,
-                             size_t field_len, const wast_value *args, size_t arg_count,
-                             wast_result *out, char *msg, size_t msg_size)
+/* Marks inst as being called: NULL, or why it cannot be (another thread is calling it). */
+static const char *begin_call(wast_host *h, kiln_instance *inst)
 {
-    (void)h;
-    kiln_instance *inst = instance;
-    memset(out, 0, sizeof(*out));
+    const char *why = NULL;
+    pthread_mutex_lock(&h->lock);
+    for (size_t i = 0; i < h->calling_count && why == NULL; i++)
+        if (h->calling[i] == inst)
+            why = "the instance is being called on another thread (an instance runs on one "
+                  "thread at a time)";
+    if (why == NULL &&
+        !grow((void **)&h->calling, &h->calling_cap, h->calling_count, sizeof(*h->calling)))
+        why = "out of memory";
+    if (why == NULL)
+        h->calling[h->calling_count++] = inst;
+    pthread_mutex_unlock(&h->lock);
+    return why;
+}
+
+static void end_call(wast_host *h, kiln_instance *inst)
+{
+    pthread_mutex_lock(&h->lock);
+    for (size_t i = 0; i < h->calling_count; i++) {
+        if (h->calling[i] == inst) {
+            h->calling[i] = h->calling[--h->calling_count];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* wast_host_invoke's call, once inst is marked as being called. */
+static wast_status call_export(kiln_instance *inst, const char *field, size_t field_len,
+                               const wast_value *args, size_t arg_count, wast_result *out,
+                               char *msg, size_t msg_size)
+{
     kiln_extern e;
     if (kiln_instance_export_n(inst, field, field_len, &e) != KILN_STATUS_OK ||
         e.kind != KILN_KIND_FUNC) {
@@ -493,6 +562,21 @@ wast_status wast_host_invoke(wast_host *h, kiln_instance *instance, const char *
     }
     free(kargs);
     return WAST_OK;
+}
+
+wast_status wast_host_invoke(wast_host *h, kiln_instance *inst, const char *field, size_t field_len,
+                             const wast_value *args, size_t arg_count, wast_result *out, char *msg,
+                             size_t msg_size)
+{
+    memset(out, 0, sizeof(*out));
+    const char *why = begin_call(h, inst);
+    if (why) {
+        kiln_msg(msg, msg_size, "%s", why);
+        return WAST_ERROR;
+    }
+    wast_status status = call_export(inst, field, field_len, args, arg_count, out, msg, msg_size);
+    end_call(h, inst);
+    return status;
 }
 
 wast_status wast_host_get(wast_host *h, kiln_instance *instance, const char *field,

@@ -17,11 +17,15 @@
  * interprets @custom, @name and branch hint annotations (its "invalid" verdicts, for a branch
  * hint on another instruction, come as "text_error_class": "invalid"). Module definitions are
  * compiled like modules and instantiated by module_instance commands, as often as the script says.
+ * The threads proposal's (thread ...) commands run their commands on host threads, each in a
+ * scope of its own, and (wait ...) joins them (see "threads" below); a thread's modules are
+ * compiled with the others, numbered where the thread command stands.
  * Isolation:
  * a forked child runs the commands and records the running one in memory shared with the
  * parent; if it dies (a crash in generated code or the compiler, or --timeout), the parent
  * reports that command as failed and a new child silently replays the commands already
  * reported (nothing is recompiled) and goes on after them, leaving the failed command out.
+ * The threads running when it died are left out too (the shared memory says which).
  * Cross targets (docs/cross.md): `--prepare-only --work DIR [--target T]` stops after compiling
  * and linking, recording in DIR/mN.why the outcome of each module that did not compile; a kiln
  * built for T without its code generator then runs `kiln wast DIR/NAME.json --work DIR` under
@@ -32,6 +36,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +45,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -71,7 +77,8 @@ const char cli_wast_help[] =
     "  --linker PATH       the linker (default: ld.lld-19 or ld.lld on PATH)\n"
     "  --link-lib FILE     also link FILE (e.g. the target's libgcc.a, for the helpers\n"
     "                      generated code calls on 32-bit targets) into the shared objects\n"
-    "  --timeout SECONDS   fail a command that runs longer (default 120; 0 = no limit)\n"
+    "  --timeout SECONDS   fail a command, or a wait for a thread, that runs longer\n"
+    "                      (default 120; 0 = no limit)\n"
     "  --no-isolate        run the commands in this process (for a debugger); a crash in\n"
     "                      generated code then ends the run\n"
     "  --skip-if-missing   exit with status 77 (a skipped test for ctest) when FILE,\n"
@@ -126,6 +133,7 @@ typedef enum skip_kind {
     SKIP_DEPENDENT,   /* a command using a module that failed */
     SKIP_COMMAND,     /* a command kind this runner does not know */
     SKIP_VALUE,       /* a value compiled code cannot hold (a GC or host reference) */
+    SKIP_THREAD,      /* a wait for a thread the death of an earlier child stopped */
     SKIP_KIND_COUNT
 } skip_kind;
 
@@ -135,15 +143,21 @@ static const char *const skip_kind_names[SKIP_KIND_COUNT] = {
     [SKIP_DEPENDENT] = "using a module that failed",
     [SKIP_COMMAND] = "unknown command kinds",
     [SKIP_VALUE] = "values the runner cannot represent",
+    [SKIP_THREAD] = "waits for threads a crash or a timeout stopped",
 };
 
-/* The counts, in memory shared with the parent when the commands run in a child. */
+/* The counts, in memory shared with the parent when the commands run in a child. The
+ * script's threads update them under the runner's lock (script_threads.lock). */
 typedef struct wast_tally {
     long passed, failed, skipped;
     long skips[SKIP_KIND_COUNT];
-    long current;  /* index of the command running (or being compiled) now; -1 if none */
-    size_t done;   /* commands 0..done-1 have run and been reported */
-    bool finished; /* every command ran */
+    long current;         /* index of the top-level command the script's main thread runs (or
+                           * compiles) now; -1 if none */
+    size_t done;          /* commands 0..done-1 have run and been reported */
+    bool finished;        /* every command ran */
+    size_t command_count; /* entries of running */
+    uint32_t running[];   /* per top-level command: its threads running now (a thread
+                           * command's, and its nested threads') */
 } wast_tally;
 
 typedef enum load_result { LOAD_OK, LOAD_UNSUPPORTED, LOAD_FAILED } load_result;
@@ -176,6 +190,13 @@ typedef struct def_rec {
     char why[240];         /* ... for this reason */
 } def_rec;
 
+typedef struct script_thread script_thread;
+typedef struct script_threads script_threads;
+
+/* The state of a run. A script thread runs its commands with a runner of its own: a copy of
+ * the script's, sharing everything that is not the scope (options, host, tally, compiled
+ * modules, the list of threads), with a scope of its own (modules, definitions,
+ * registrations for staleness, ordinals, replaying or not). */
 typedef struct runner {
     const wast_options *o;
     const char *display;  /* the script's name in messages */
@@ -185,15 +206,15 @@ typedef struct runner {
     const json_value *commands;
     wast_host *host;
     wast_tally *tally;
-    module_rec *modules;
+    module_rec **modules; /* the modules of this scope (the script, or a thread) */
     size_t module_count, module_cap;
     size_t current; /* index into modules of the current module; SIZE_MAX if none */
     def_rec *defs;  /* the module definitions, in script order */
     size_t def_count, def_cap;
     struct registration {
-        const char *as; /* the module name imports use */
-        size_t module;  /* index into modules */
-    } *regs;            /* register commands, in script order (later ones win) */
+        const char *as;     /* the module name imports use */
+        module_rec *module; /* one of modules */
+    } *regs;                /* register commands, in script order (later ones win) */
     size_t reg_count, reg_cap;
     unsigned next_ordinal;         /* binary modules seen so far: the next one is mN */
     compiled *compiled;            /* per ordinal (prepare_modules) */
@@ -202,9 +223,42 @@ typedef struct runner {
     size_t resume_at;              /* commands before this index are replayed without reporting */
     const size_t *crashed;         /* commands that crashed or timed out: not run again */
     size_t crashed_count;
-    bool quiet;          /* replaying */
-    bool check_messages; /* assert_invalid messages too: modules converted by wast_text.c */
+    bool quiet;              /* replaying */
+    bool check_messages;     /* assert_invalid messages too: modules converted by wast_text.c */
+    size_t top;              /* the top-level command being run (a thread's: its own) */
+    script_thread *thread;   /* the thread running this scope; NULL for the script's */
+    script_threads *threads; /* the script's threads and the lock for reporting */
 } runner;
+
+/* A `thread` command's thread: a host thread running its commands in a scope of its own. */
+struct script_thread {
+    const char *name;       /* "$T", or NULL */
+    const json_value *json; /* the thread command */
+    uint64_t line;          /* its line */
+    size_t top;             /* the top-level command it belongs to */
+    runner scope;           /* its state: see runner */
+    pthread_t id;           /* if started */
+    bool started;           /* its host thread was created */
+    bool dead;              /* replaying: it ran when an earlier child died; not run again */
+    /* Under the lock: */
+    bool done;                   /* its commands have run (or it was never started) */
+    bool waited;                 /* a wait (or the end of the script) took it */
+    uint64_t waited_line;        /* that wait's line */
+    bool abandoned;              /* a wait gave up on it: it reports nothing more, runs no more
+                                  * commands and its call is interrupted */
+    uint64_t running_line;       /* the line of the command it runs */
+    kiln_instance *running_inst; /* the instance it is calling, or NULL */
+    script_thread *next;         /* in script_threads, in the order they were started */
+};
+
+/* The script's threads (names are scoped to the script, not to a thread) and the lock that
+ * orders reporting and the tally. */
+struct script_threads {
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* a thread finished (CLOCK_MONOTONIC) */
+    script_thread *first, *last;
+    bool stuck; /* a thread did not stop when told: the host cannot be freed */
+};
 
 /* The command being run. */
 typedef struct command {
@@ -229,26 +283,47 @@ static void report(runner *r, const command *c, const char *verdict, const char 
     putchar('\n');
 }
 
-static void pass(runner *r, const command *c)
+/* Takes the reporting lock, unless nothing is to be reported: replaying, or a thread a wait
+ * gave up on. */
+static bool begin_report(runner *r)
 {
     if (r->quiet)
+        return false;
+    pthread_mutex_lock(&r->threads->lock);
+    if (r->thread && r->thread->abandoned) {
+        pthread_mutex_unlock(&r->threads->lock);
+        return false;
+    }
+    return true;
+}
+
+static void end_report(runner *r)
+{
+    pthread_mutex_unlock(&r->threads->lock);
+}
+
+static void pass(runner *r, const command *c)
+{
+    if (!begin_report(r))
         return;
     r->tally->passed++;
     if (r->o->verbose)
         printf("%s:%" PRIu64 ": PASS: %s\n", r->display, c->line, c->what);
+    end_report(r);
 }
 
 static void fail(runner *r, const command *c, const char *fmt, ...) KILN_PRINTF(3, 4);
 
 static void fail(runner *r, const command *c, const char *fmt, ...)
 {
-    if (r->quiet)
+    if (!begin_report(r))
         return;
     r->tally->failed++;
     va_list ap;
     va_start(ap, fmt);
     report(r, c, "FAIL", fmt, ap);
     va_end(ap);
+    end_report(r);
 }
 
 static void skip(runner *r, const command *c, skip_kind kind, const char *fmt, ...)
@@ -256,7 +331,7 @@ static void skip(runner *r, const command *c, skip_kind kind, const char *fmt, .
 
 static void skip(runner *r, const command *c, skip_kind kind, const char *fmt, ...)
 {
-    if (r->quiet)
+    if (!begin_report(r))
         return;
     r->tally->skipped++;
     r->tally->skips[kind]++;
@@ -266,6 +341,7 @@ static void skip(runner *r, const command *c, skip_kind kind, const char *fmt, .
         report(r, c, "SKIP", fmt, ap);
         va_end(ap);
     }
+    end_report(r);
 }
 
 /* ---- describing commands ---- */
@@ -330,6 +406,11 @@ static void describe(const json_value *cmd, char *out, size_t size)
     } else if (type && strcmp(type, "register") == 0) {
         cli_buf_printf(&b, " %s as \"%s\"", name ? name : "(current module)",
                        json_get_str(cmd, "as") ? json_get_str(cmd, "as") : "?");
+    } else if (type && strcmp(type, "wait") == 0) {
+        cli_buf_printf(&b, " %s", json_get_str(cmd, "thread") ? json_get_str(cmd, "thread") : "?");
+    } else if (type && strcmp(type, "thread") == 0) {
+        if (name)
+            cli_buf_printf(&b, " %s", name);
     } else if (filename) {
         const json_value *definition = json_get(cmd, "definition");
         if (definition && definition->kind == JSON_TRUE)
@@ -357,31 +438,51 @@ static bool is_crashed(const runner *r, size_t index)
     return false;
 }
 
+/* Adds a module record (each its own allocation: a registration's tag points at it, from
+ * any thread, until the end of the run) as the current module. NULL if out of memory. */
 static module_rec *add_module(runner *r, const char *name)
 {
     if (r->module_count == r->module_cap) {
         size_t cap = r->module_cap ? r->module_cap * 2 : 32;
-        module_rec *p = realloc(r->modules, cap * sizeof(*p));
+        module_rec **p = realloc(r->modules, cap * sizeof(*p));
         if (p == NULL)
             return NULL;
         r->modules = p;
         r->module_cap = cap;
     }
-    module_rec *m = &r->modules[r->module_count];
-    memset(m, 0, sizeof(*m));
+    module_rec *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return NULL;
     m->name = name;
+    r->modules[r->module_count] = m;
     r->current = r->module_count++;
     return m;
+}
+
+/* Frees r's module records, definitions and registrations. */
+static void free_scope(runner *r)
+{
+    for (size_t i = 0; i < r->module_count; i++)
+        free(r->modules[i]);
+    free(r->modules);
+    r->modules = NULL;
+    r->module_count = r->module_cap = 0;
+    free(r->defs);
+    r->defs = NULL;
+    r->def_count = r->def_cap = 0;
+    free(r->regs);
+    r->regs = NULL;
+    r->reg_count = r->reg_cap = 0;
 }
 
 /* The module a command names ("$M"), or the current one; NULL if there is none. */
 static module_rec *find_module(runner *r, const char *name)
 {
     if (name == NULL)
-        return r->current == SIZE_MAX ? NULL : &r->modules[r->current];
+        return r->current == SIZE_MAX ? NULL : r->modules[r->current];
     for (size_t i = r->module_count; i-- > 0;)
-        if (r->modules[i].name && strcmp(r->modules[i].name, name) == 0)
-            return &r->modules[i];
+        if (r->modules[i]->name && strcmp(r->modules[i]->name, name) == 0)
+            return r->modules[i];
     return NULL;
 }
 
@@ -449,6 +550,27 @@ static bool loads_binary_module(const json_value *cmd)
                    strcmp(type, "assert_uninstantiable") == 0))
         return false;
     return wast_command_module(cmd, &filename, &text, NULL, 0) && !text;
+}
+
+static bool is_type(const json_value *cmd, const char *type)
+{
+    const char *t = json_get_str(cmd, "type");
+    return t && strcmp(t, type) == 0;
+}
+
+/* The ordinals cmd takes: 1 for a command that loads a binary module; for a thread, those of
+ * its commands (nested threads' too). A thread's modules are numbered where the thread
+ * command stands, in the order of its commands, depth-first: prepare_modules numbers them so,
+ * and run_command reserves the block when it reaches the thread command. */
+static unsigned ordinals_of(const json_value *cmd)
+{
+    if (!is_type(cmd, "thread"))
+        return loads_binary_module(cmd);
+    const json_value *cmds = json_get(cmd, "commands");
+    unsigned n = 0;
+    for (size_t i = 0; i < json_len(cmds); i++)
+        n += ordinals_of(json_at(cmds, i));
+    return n;
 }
 
 /* The first line of WORK/mN.why, the outcome --prepare-only recorded for a module that did not
@@ -545,7 +667,46 @@ static void compile_module(runner *r, const json_value *cmd, unsigned ordinal, c
     }
 }
 
-/* Compiles every binary module of the script, then links all the objects into one shared
+/* The objects prepare_modules compiled so far. */
+typedef struct prepared {
+    const char **linked; /* the paths of those that compiled */
+    size_t linked_count;
+    char (*objects)[HOST_PATH_SIZE]; /* per ordinal: its path */
+    unsigned ordinal;                /* the next module's */
+} prepared;
+
+/* Compiles the binary module of cmd, or those of a thread's commands, for top-level command
+ * top (charged with a compiler crash). */
+static void prepare_command(runner *r, const json_value *cmd, size_t top, prepared *p)
+{
+    if (is_type(cmd, "thread")) {
+        const json_value *cmds = json_get(cmd, "commands");
+        for (size_t i = 0; i < json_len(cmds); i++)
+            prepare_command(r, json_at(cmds, i), top, p);
+        return;
+    }
+    if (!loads_binary_module(cmd))
+        return;
+    unsigned ordinal = p->ordinal++;
+    compiled *c = &r->compiled[ordinal];
+    if (is_crashed(r, top)) {
+        kiln_msg(c->why, sizeof(c->why), "crashed");
+        c->result = LOAD_FAILED;
+        return;
+    }
+    r->tally->current = (long)top;
+    bool timed = r->o->isolate && !r->o->prepare_only && r->o->timeout;
+    if (timed)
+        alarm(r->o->timeout);
+    compile_module(r, cmd, ordinal, c);
+    if (timed)
+        alarm(0);
+    if (c->result == LOAD_OK && module_path(r, ordinal, ".o", p->objects[ordinal], HOST_PATH_SIZE))
+        p->linked[p->linked_count++] = p->objects[ordinal];
+}
+
+/* Compiles every binary module of the script (threads' too, numbered as ordinals_of says),
+ * then links all the objects into one shared
  * object: one linker run per module would cost more than everything else together (ld.lld
  * takes ~0.1 s to start, const.wast has 402 modules). Each module keeps its own symbol
  * prefix, so the objects link together. If that link fails, load_module falls back to one
@@ -556,7 +717,7 @@ static bool prepare_modules(runner *r)
     size_t n = json_len(r->commands);
     unsigned count = 0;
     for (size_t i = 0; i < n; i++)
-        count += loads_binary_module(json_at(r->commands, i));
+        count += ordinals_of(json_at(r->commands, i));
     r->compiled = calloc(count ? count : 1, sizeof(*r->compiled));
     /* the objects that compiled, and their paths */
     const char **linked = calloc(count ? count : 1, sizeof(*linked));
@@ -568,34 +729,13 @@ static bool prepare_modules(runner *r)
         return false;
     }
     r->module_total = count;
-    size_t linked_count = 0;
-    unsigned ordinal = 0;
-    for (size_t i = 0; i < n; i++) {
-        const json_value *cmd = json_at(r->commands, i);
-        if (!loads_binary_module(cmd))
-            continue;
-        compiled *c = &r->compiled[ordinal];
-        if (is_crashed(r, i)) {
-            kiln_msg(c->why, sizeof(c->why), "crashed");
-            c->result = LOAD_FAILED;
-            ordinal++;
-            continue;
-        }
-        r->tally->current = (long)i;
-        bool timed = r->o->isolate && !r->o->prepare_only && r->o->timeout;
-        if (timed)
-            alarm(r->o->timeout);
-        compile_module(r, cmd, ordinal, c);
-        if (timed)
-            alarm(0);
-        if (c->result == LOAD_OK && module_path(r, ordinal, ".o", objects[ordinal], HOST_PATH_SIZE))
-            linked[linked_count++] = objects[ordinal];
-        ordinal++;
-    }
+    prepared p = {.linked = linked, .objects = objects};
+    for (size_t i = 0; i < n; i++)
+        prepare_command(r, json_at(r->commands, i), i, &p);
     r->tally->current = -1;
     char err[HOST_PATH_SIZE + 64];
-    if (linked_count > 0 && r->linker && !file_exists(r->batch_so) &&
-        !loader_link(r->linker, linked, linked_count, r->o->link_lib, r->batch_so, err,
+    if (p.linked_count > 0 && r->linker && !file_exists(r->batch_so) &&
+        !loader_link(r->linker, linked, p.linked_count, r->o->link_lib, r->batch_so, err,
                      sizeof(err)))
         fprintf(stderr, "kiln wast: linking all modules failed (%s); linking them one by one\n",
                 err);
@@ -734,11 +874,11 @@ static inst_outcome instantiate(runner *r, const command *c, const json_value *m
     inst_outcome o = load_command_module(r, c, mod, ordinal, &module, kind, msg, msg_size);
     if (o != INST_RAN)
         return o;
-    size_t tag = 0;
+    const void *tag = NULL;
     *status = wast_host_instantiate(r->host, module, inst, &tag, msg, msg_size);
     *dep = NULL;
-    if (*status == WAST_UNAVAILABLE && tag < r->module_count)
-        *dep = &r->modules[tag];
+    if (*status == WAST_UNAVAILABLE)
+        *dep = tag; /* the module_rec of the registration, maybe another thread's */
     return INST_RAN;
 }
 
@@ -875,7 +1015,7 @@ static module_rec *registered_as(runner *r, const uint8_t *name, size_t len)
 {
     for (size_t i = r->reg_count; i-- > 0;)
         if (strlen(r->regs[i].as) == len && memcmp(r->regs[i].as, name, len) == 0)
-            return &r->modules[r->regs[i].module];
+            return r->regs[i].module;
     return NULL;
 }
 
@@ -916,7 +1056,7 @@ static void taint_imported(runner *r, const command *c, const json_value *mod, s
     if (r->reg_count == 0 || for_each_import(r, mod, taint_one, &t))
         return;
     for (size_t i = 0; i < r->reg_count; i++)
-        mark_stale(&r->modules[r->regs[i].module], &t);
+        mark_stale(r->regs[i].module, &t);
 }
 
 static void find_stale(runner *r, const uint8_t *name, size_t len, void *ctx)
@@ -953,7 +1093,7 @@ static bool instantiate_as(runner *r, const command *c, const char *name, const 
     /* The current module, if unnamed and unregistered, can no longer be named by any command:
      * free it (if nothing can hold its functions), so that its pool slot is reused. */
     if (r->current != SIZE_MAX) {
-        module_rec *old = &r->modules[r->current];
+        module_rec *old = r->modules[r->current];
         if (old->name == NULL && !old->registered && old->inst) {
             wast_host_release(r->host, old->inst);
             old->inst = NULL;
@@ -1249,10 +1389,26 @@ static void cmd_register(runner *r, const command *c)
         r->reg_cap = cap;
     }
     r->regs[r->reg_count].as = as;
-    r->regs[r->reg_count++].module = (size_t)(m - r->modules);
-    if (!wast_host_register(r->host, as, m->inst, (size_t)(m - r->modules)))
+    r->regs[r->reg_count++].module = m;
+    if (!wast_host_register(r->host, as, m->inst, m))
         fail(r, c, "out of memory");
     /* Registering is not a test of its own: nothing is counted on success. */
+}
+
+/* A thread records the instance it calls, so that a wait giving up on it can interrupt the
+ * call (kiln_instance_interrupt: a memory.atomic.wait nobody notifies, a loop). After the
+ * call, a stop request that came too late to stop it is dropped, so the instance's next call
+ * (another thread's) is not stopped for it. */
+static void set_calling(runner *r, kiln_instance *inst)
+{
+    script_thread *t = r->thread;
+    if (t == NULL)
+        return;
+    pthread_mutex_lock(&r->threads->lock);
+    if (inst == NULL && t->abandoned && t->running_inst)
+        kiln_instance_cancel_interrupt(t->running_inst);
+    t->running_inst = inst;
+    pthread_mutex_unlock(&r->threads->lock);
 }
 
 /* Runs the action of an action / assert_* command. Returns false (after reporting c as failed
@@ -1314,7 +1470,9 @@ static bool run_action(runner *r, const command *c, wast_status *status, wast_re
         }
         values[i] = v.v;
     }
+    set_calling(r, m->inst);
     *status = wast_host_invoke(r->host, m->inst, field, field_len, values, n, out, msg, msg_size);
+    set_calling(r, NULL);
     free(values);
     return true;
 }
@@ -1525,41 +1683,320 @@ static void cmd_action(runner *r, const command *c)
     cli_buf_free(&got);
 }
 
-/* (thread $T (shared (module $M))* cmd*) of the threads proposal: Kiln compiles no threads,
- * so each of its commands (nested threads' too) is skipped, none run. */
-static void cmd_thread(runner *r, const command *c)
+/* ---- threads ---- */
+
+/* The threads proposal's commands (its interpreter/README.md):
+ *   (thread $T? (shared (module $M))* cmd*)  starts a host thread that runs cmd* in order,
+ *       concurrently with the commands after it, in a scope of its own (runner): its own
+ *       module names, definitions and current module, the shared modules visible under their
+ *       names (the same instances). Registrations are global (wast_host's registry); thread
+ *       names are the script's.
+ *   (wait $T)  waits for thread $T: a failure for a thread unknown or waited already. The
+ *       threads no wait took are waited for at the end of the script.
+ * A thread's commands are reported like the others (under the lock). A wait gives up after
+ * --timeout seconds (isolated runs with a timeout): it fails, naming the line the thread was
+ * running; the thread then reports nothing more and runs no further command, and its call
+ * is interrupted (kiln_instance_interrupt: a memory.atomic.wait nobody notifies, a loop). A
+ * thread that still does not stop (e.g. a start function looping) is left running: the
+ * script goes on, and the process then ends without freeing the host. */
+
+#define THREAD_STACK_SIZE ((size_t)8 << 20) /* as a main thread's, whatever ulimit -s says */
+#define STOP_GRACE        2                 /* seconds an interrupted thread has to stop */
+
+/* A time seconds from now on CLOCK_MONOTONIC, the clock of script_threads.changed. */
+static struct timespec deadline_in(unsigned seconds)
 {
-    const json_value *cmds = json_get(c->json, "commands");
-    const char *name = json_get_str(c->json, "name");
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)seconds;
+    return ts;
+}
+
+/* Waits, holding the lock, until t is done or deadline (if not NULL) has passed. */
+static void wait_done(script_threads *ts, script_thread *t, const struct timespec *deadline)
+{
+    int rc = 0;
+    while (!t->done && rc != ETIMEDOUT)
+        rc = deadline ? pthread_cond_timedwait(&ts->changed, &ts->lock, deadline)
+                      : pthread_cond_wait(&ts->changed, &ts->lock);
+}
+
+static script_threads *new_threads(void)
+{
+    script_threads *ts = calloc(1, sizeof(*ts));
+    if (ts == NULL)
+        return NULL;
+    pthread_condattr_t attr;
+    if (pthread_mutex_init(&ts->lock, NULL) != 0) {
+        free(ts);
+        return NULL;
+    }
+    bool ok = pthread_condattr_init(&attr) == 0;
+    if (ok) {
+        ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+             pthread_cond_init(&ts->changed, &attr) == 0;
+        pthread_condattr_destroy(&attr);
+    }
+    if (!ok) {
+        pthread_mutex_destroy(&ts->lock);
+        free(ts);
+        return NULL;
+    }
+    return ts;
+}
+
+/* Frees the threads' records and scopes: every thread has been joined. */
+static void free_threads(script_threads *ts)
+{
+    for (script_thread *t = ts->first, *next; t; t = next) {
+        next = t->next;
+        free_scope(&t->scope);
+        free(t);
+    }
+    pthread_cond_destroy(&ts->changed);
+    pthread_mutex_destroy(&ts->lock);
+    free(ts);
+}
+
+static void run_command(runner *r, const json_value *json, bool crashed);
+
+/* A thread: runs the commands of its thread command in its scope, stopping early if a wait
+ * gave up on it. */
+static void *run_thread(void *arg)
+{
+    script_thread *t = arg;
+    runner *r = &t->scope;
+    const json_value *cmds = json_get(t->json, "commands");
     for (size_t i = 0; i < json_len(cmds); i++) {
-        command inner;
-        inner.json = json_at(cmds, i);
-        inner.type = json_get_str(inner.json, "type");
-        inner.line = 0;
-        json_get_u64(inner.json, "line", &inner.line);
-        describe(inner.json, inner.what, sizeof(inner.what));
-        if (inner.type && strcmp(inner.type, "thread") == 0)
-            cmd_thread(r, &inner);
-        else
-            skip(r, &inner, SKIP_UNSUPPORTED,
-                 "unsupported feature: threads (a command of thread %s)",
-                 name ? name : "without a name");
+        const json_value *cmd = json_at(cmds, i);
+        uint64_t line = 0;
+        json_get_u64(cmd, "line", &line);
+        pthread_mutex_lock(&r->threads->lock);
+        bool stop = t->abandoned;
+        t->running_line = line;
+        pthread_mutex_unlock(&r->threads->lock);
+        if (stop)
+            break;
+        run_command(r, cmd, false);
+    }
+    pthread_mutex_lock(&r->threads->lock);
+    t->done = true;
+    r->tally->running[t->top]--;
+    pthread_cond_broadcast(&r->threads->changed);
+    pthread_mutex_unlock(&r->threads->lock);
+    return NULL;
+}
+
+/* Makes the modules c shares, (shared (module $M)), visible in s under their names: copies
+ * of r's records (the same instances) and of their definitions (a module definition alone
+ * can be shared too: the thread may instantiate it). */
+static void share_modules(runner *r, const command *c, runner *s)
+{
+    const json_value *shared = json_get(c->json, "shared");
+    for (size_t i = 0; i < json_len(shared); i++) {
+        const json_value *v = json_at(shared, i);
+        const char *name = v && v->kind == JSON_STRING ? v->u.str.ptr : NULL;
+        module_rec *m = name ? find_module(r, name) : NULL;
+        def_rec *d = name ? find_def(r, name) : NULL;
+        if (m == NULL && d == NULL) {
+            fail(r, c, "expected a module %s to share, got none", name ? name : "?");
+            continue;
+        }
+        module_rec *copy = m ? add_module(s, m->name) : NULL;
+        def_rec *def_copy = d ? add_def(s, d->cmd, d->ordinal) : NULL;
+        if ((m && copy == NULL) || (d && def_copy == NULL)) {
+            fail(r, c, "out of memory");
+            break;
+        }
+        if (m)
+            *copy = *m;
+        if (d)
+            *def_copy = *d;
+    }
+    s->current = SIZE_MAX; /* no current module: it is not shared */
+}
+
+/* thread: starts its thread, whose modules take the ordinals from first_ordinal on. dead:
+ * replaying, it was running when an earlier child died; it is only recorded, so that its
+ * wait is skipped. */
+static void cmd_thread(runner *r, const command *c, unsigned first_ordinal, bool dead)
+{
+    script_thread *t = calloc(1, sizeof(*t));
+    if (t == NULL) {
+        fail(r, c, "out of memory");
+        return;
+    }
+    t->name = json_get_str(c->json, "name");
+    t->json = c->json;
+    t->line = c->line;
+    t->top = r->top;
+    t->dead = dead;
+    runner *s = &t->scope;
+    *s = *r;
+    s->modules = NULL;
+    s->module_count = s->module_cap = 0;
+    s->current = SIZE_MAX;
+    s->defs = NULL;
+    s->def_count = s->def_cap = 0;
+    s->regs = NULL; /* staleness (taint_imported) is tracked per scope: none inherited */
+    s->reg_count = s->reg_cap = 0;
+    s->next_ordinal = first_ordinal;
+    s->thread = t;
+    if (!dead)
+        share_modules(r, c, s);
+
+    script_threads *ts = r->threads;
+    int err = 0;
+    if (!dead) {
+        pthread_mutex_lock(&ts->lock);
+        r->tally->running[t->top]++;
+        pthread_mutex_unlock(&ts->lock);
+        pthread_attr_t attr;
+        err = pthread_attr_init(&attr);
+        if (err == 0) {
+            err = pthread_attr_setstacksize(&attr, THREAD_STACK_SIZE);
+            if (err == 0)
+                err = pthread_create(&t->id, &attr, run_thread, t);
+            pthread_attr_destroy(&attr);
+        }
+    }
+    /* Listed once whether it runs is known, so that a wait knows whether to join it. */
+    pthread_mutex_lock(&ts->lock);
+    t->started = !dead && err == 0;
+    if (!t->started) {
+        t->done = true;
+        if (!dead)
+            r->tally->running[t->top]--;
+    }
+    if (ts->last)
+        ts->last->next = t;
+    else
+        ts->first = t;
+    ts->last = t;
+    pthread_mutex_unlock(&ts->lock);
+    if (err)
+        fail(r, c, "expected a thread, got none: cannot start one: %s", strerror(err));
+}
+
+/* Waits for t, which a wait (c) took or, at_end, the end of the script (c: t's own command),
+ * and joins it. If t does not finish within the timeout, c fails and t is stopped (see
+ * above). */
+static void join_thread(runner *r, script_thread *t, const command *c, bool at_end)
+{
+    script_threads *ts = r->threads;
+    unsigned timeout = r->o->isolate ? r->o->timeout : 0;
+    pthread_mutex_lock(&ts->lock);
+    struct timespec deadline = deadline_in(timeout);
+    wait_done(ts, t, timeout ? &deadline : NULL);
+    bool finished = t->done;
+    uint64_t line = t->running_line;
+    if (!finished) {
+        t->abandoned = true;
+        if (t->running_inst)
+            kiln_instance_interrupt(t->running_inst);
+        deadline = deadline_in(STOP_GRACE);
+        wait_done(ts, t, &deadline);
+        if (!t->done)
+            ts->stuck = true;
+    }
+    bool joinable = t->done && t->started;
+    t->started = false; /* joined below: never again */
+    pthread_mutex_unlock(&ts->lock);
+    if (!finished && at_end)
+        fail(r, c,
+             "expected it to finish (no wait took it), got no result within %u s (--timeout) "
+             "after the end of the script: it was running the command at line %" PRIu64,
+             timeout, line);
+    else if (!finished)
+        fail(r, c,
+             "expected thread %s to finish, got no result within %u s (--timeout): it was "
+             "running the command at line %" PRIu64,
+             t->name, timeout, line);
+    if (joinable)
+        pthread_join(t->id, NULL);
+}
+
+/* wait: waits for the newest thread of that name. Nothing is counted when it finishes (the
+ * thread's commands are). */
+static void cmd_wait(runner *r, const command *c)
+{
+    const char *name = json_get_str(c->json, "thread");
+    script_threads *ts = r->threads;
+    script_thread *t = NULL;
+    pthread_mutex_lock(&ts->lock);
+    for (script_thread *i = ts->first; i; i = i->next)
+        if (name && i->name && strcmp(i->name, name) == 0)
+            t = i;
+    bool waited = t && t->waited;
+    uint64_t waited_line = t ? t->waited_line : 0;
+    if (t && !waited) {
+        t->waited = true;
+        t->waited_line = c->line;
+    }
+    pthread_mutex_unlock(&ts->lock);
+    if (t == NULL)
+        fail(r, c, "expected a thread %s to wait for, got none", name ? name : "?");
+    else if (waited)
+        fail(r, c,
+             "expected a thread %s to wait for, got none: the wait at line %" PRIu64 " took it",
+             name, waited_line);
+    else if (t->dead)
+        skip(r, c, SKIP_THREAD,
+             "thread %s at line %" PRIu64 " was stopped when the process running the script "
+             "died",
+             name, t->line);
+    else
+        join_thread(r, t, c, false);
+}
+
+/* At the end of the script: waits for the threads no wait took, in the order they started
+ * (threads they started come after them). */
+static void join_remaining(runner *r)
+{
+    script_threads *ts = r->threads;
+    pthread_mutex_lock(&ts->lock);
+    script_thread *t = ts->first;
+    pthread_mutex_unlock(&ts->lock);
+    while (t) {
+        pthread_mutex_lock(&ts->lock);
+        bool take = !t->waited && !t->dead;
+        t->waited = true;
+        pthread_mutex_unlock(&ts->lock);
+        if (take) {
+            command c;
+            c.json = t->json;
+            c.type = "thread";
+            c.line = t->line;
+            describe(t->json, c.what, sizeof(c.what));
+            r->quiet = t->scope.quiet;
+            join_thread(r, t, &c, true);
+        }
+        pthread_mutex_lock(&ts->lock);
+        t = t->next;
+        pthread_mutex_unlock(&ts->lock);
     }
 }
 
-static void run_command(runner *r, size_t index)
+/* ---- running the script ---- */
+
+static void run_command(runner *r, const json_value *json, bool crashed)
 {
     command c;
-    c.json = json_at(r->commands, index);
+    c.json = json;
     c.type = json_get_str(c.json, "type");
     c.line = 0;
     json_get_u64(c.json, "line", &c.line);
     describe(c.json, c.what, sizeof(c.what));
     unsigned ordinal = loads_binary_module(c.json) ? r->next_ordinal++ : 0;
     const char *type = c.type ? c.type : "";
+    bool is_thread = strcmp(type, "thread") == 0;
+    unsigned first_ordinal = r->next_ordinal;
+    if (is_thread)
+        r->next_ordinal += ordinals_of(c.json);
 
-    if (is_crashed(r, index)) {
-        /* Reported by the parent when it crashed; a module it was is not available. */
+    if (crashed) {
+        /* Reported by the parent when it crashed; a module it was is not available, a thread
+         * it was does not run again. */
         bool is_module = strcmp(type, "module") == 0;
         bool is_instance = strcmp(type, "module_instance") == 0;
         const json_value *definition = json_get(c.json, "definition");
@@ -1574,6 +2011,8 @@ static void run_command(runner *r, size_t index)
                             : NULL;
         if (m)
             set_unavailable(m, SKIP_DEPENDENT, "module at line %" PRIu64 " crashed", c.line);
+        if (is_thread)
+            cmd_thread(r, &c, first_ordinal, true);
         return;
     }
     if (strcmp(type, "module") == 0)
@@ -1596,17 +2035,16 @@ static void run_command(runner *r, size_t index)
         cmd_unlinkable_or_uninstantiable(r, &c, ordinal, true);
     else if (strcmp(type, "assert_uninstantiable") == 0)
         cmd_unlinkable_or_uninstantiable(r, &c, ordinal, false);
+    else if (is_thread)
+        cmd_thread(r, &c, first_ordinal, false);
+    else if (strcmp(type, "wait") == 0)
+        cmd_wait(r, &c);
     else if (r->quiet)
         return; /* validation leaves no state behind: nothing to replay */
     else if (strcmp(type, "assert_invalid") == 0)
         cmd_invalid_or_malformed(r, &c, WAST_EXPECT_INVALID);
     else if (strcmp(type, "assert_malformed") == 0)
         cmd_invalid_or_malformed(r, &c, WAST_EXPECT_MALFORMED);
-    else if (strcmp(type, "thread") == 0)
-        cmd_thread(r, &c);
-    else if (strcmp(type, "wait") == 0)
-        skip(r, &c, SKIP_UNSUPPORTED, "unsupported feature: threads (waits for thread %s)",
-             json_get_str(c.json, "thread") ? json_get_str(c.json, "thread") : "?");
     else if (strcmp(type, "assert_malformed_custom") == 0)
         cmd_invalid_or_malformed(r, &c, WAST_EXPECT_MALFORMED);
     else if (strcmp(type, "assert_invalid_custom") == 0)
@@ -1633,28 +2071,39 @@ static bool run_commands(runner *r)
         fprintf(stderr, "kiln wast: %s\n", msg);
         return false;
     }
+    r->threads = new_threads();
+    if (r->threads == NULL) {
+        fprintf(stderr, "kiln wast: out of memory\n");
+        wast_host_free(r->host);
+        return false;
+    }
     size_t n = json_len(r->commands);
     for (size_t i = 0; i < n; i++) {
+        const json_value *cmd = json_at(r->commands, i);
         r->quiet = i < r->resume_at;
+        r->top = i;
         r->tally->current = (long)i;
-        if (r->o->isolate && r->o->timeout)
+        /* a wait times itself out (join_thread) */
+        bool timed = r->o->isolate && r->o->timeout && !is_type(cmd, "wait");
+        if (timed)
             alarm(r->o->timeout);
-        run_command(r, i);
-        if (r->o->isolate)
+        run_command(r, cmd, is_crashed(r, i));
+        if (timed)
             alarm(0);
         fflush(stdout);
         r->tally->done = i + 1;
     }
     r->tally->current = -1;
+    join_remaining(r);
+    fflush(stdout);
     r->tally->finished = true;
+    if (r->threads->stuck) /* a thread still runs, maybe in an instance: free nothing */
+        return true;
     wast_host_free(r->host);
     r->host = NULL;
-    free(r->modules);
-    r->modules = NULL;
-    r->module_count = r->module_cap = 0;
-    free(r->defs);
-    r->defs = NULL;
-    r->def_count = r->def_cap = 0;
+    free_threads(r->threads);
+    r->threads = NULL;
+    free_scope(r);
     free(r->compiled);
     r->compiled = NULL;
     return true;
@@ -1683,6 +2132,7 @@ static bool run_isolated(runner *r)
         r->tally->current = -1;
         r->tally->done = resume;
         r->tally->finished = false;
+        memset(r->tally->running, 0, r->tally->command_count * sizeof(r->tally->running[0]));
         r->resume_at = resume;
         r->crashed = crashed;
         r->crashed_count = crashed_count;
@@ -1717,22 +2167,50 @@ static bool run_isolated(runner *r)
             snprintf(got, sizeof(got), "no result within %u s (--timeout)", r->o->timeout);
         else
             snprintf(got, sizeof(got), "a crash (signal %d, %s)", sig, strsignal(sig));
-        if (k < 0 || (size_t)k < resume) {
+        /* The script's threads that were running are not run again (their waits are skipped):
+         * replaying them could repeat the death, and what they reported stays reported. The
+         * death is charged to the command the script ran, or else to the first of them. */
+        size_t thread_count = 0, first_thread = 0;
+        cli_buf lines;
+        cli_buf_init(&lines);
+        for (size_t i = 0; i < r->tally->command_count && ok; i++) {
+            if (r->tally->running[i] == 0 || is_crashed(r, i))
+                continue;
+            uint64_t line = 0;
+            json_get_u64(json_at(r->commands, i), "line", &line);
+            cli_buf_printf(&lines, "%s%" PRIu64, thread_count ? ", " : "", line);
+            if (thread_count++ == 0)
+                first_thread = i;
+            ok = add_crashed(&crashed, &crashed_count, i);
+            r->crashed = crashed;
+            r->crashed_count = crashed_count;
+        }
+        bool charge_command = k >= 0 && (size_t)k >= resume && !is_crashed(r, (size_t)k);
+        if (ok && !charge_command && thread_count == 0) {
             printf("%s: FAIL: expected the script to run, got %s %s; the rest of the script "
                    "was not run\n",
                    r->display, got, k < 0 ? "outside the commands" : "while replaying");
             r->tally->failed++;
+            cli_buf_free(&lines);
             break;
         }
+        size_t charged = charge_command ? (size_t)k : first_thread;
         command c;
-        c.json = json_at(r->commands, (size_t)k);
+        c.json = json_at(r->commands, charged);
         c.line = 0;
         json_get_u64(c.json, "line", &c.line);
         describe(c.json, c.what, sizeof(c.what));
-        printf("%s:%" PRIu64 ": FAIL: %s: expected it to finish, got %s\n", r->display, c.line,
-               c.what, got);
-        r->tally->failed++;
-        if (!add_crashed(&crashed, &crashed_count, (size_t)k)) {
+        if (ok && charge_command && thread_count)
+            printf("%s:%" PRIu64 ": FAIL: %s: expected it to finish, got %s while the %s %s ran\n",
+                   r->display, c.line, c.what, got,
+                   thread_count > 1 ? "threads at lines" : "thread at line", cli_buf_str(&lines));
+        else if (ok)
+            printf("%s:%" PRIu64 ": FAIL: %s: expected it to finish, got %s\n", r->display, c.line,
+                   c.what, got);
+        cli_buf_free(&lines);
+        if (ok)
+            r->tally->failed++;
+        if (!ok || (charge_command && !add_crashed(&crashed, &crashed_count, charged))) {
             fprintf(stderr, "kiln wast: out of memory\n");
             ok = false;
             break;
@@ -1976,13 +2454,16 @@ static int run_script(const wast_options *o)
     }
 
     /* The counts live in shared memory so the parent sees a crashed child's counts. */
+    size_t command_count = json_len(script.commands);
+    size_t tally_size = sizeof(wast_tally) + command_count * sizeof(uint32_t);
     wast_tally *tally =
-        mmap(NULL, sizeof(*tally), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        mmap(NULL, tally_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (tally == MAP_FAILED) {
         fprintf(stderr, "kiln wast: mmap: %s\n", strerror(errno));
         goto cleanup;
     }
-    memset(tally, 0, sizeof(*tally));
+    memset(tally, 0, tally_size);
+    tally->command_count = command_count;
     runner r;
     memset(&r, 0, sizeof(r));
     r.o = o;
@@ -1995,7 +2476,7 @@ static int run_script(const wast_options *o)
     r.tally = tally;
     if (o->prepare_only) {
         exit_status = prepare_only(&r);
-        munmap(tally, sizeof(*tally));
+        munmap(tally, tally_size);
         goto cleanup;
     }
     bool ran = o->isolate ? run_isolated(&r) : run_commands(&r);
@@ -2003,7 +2484,7 @@ static int run_script(const wast_options *o)
         print_summary(tally);
         exit_status = tally->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     }
-    munmap(tally, sizeof(*tally));
+    munmap(tally, tally_size);
 
 cleanup:
     wast_script_free(&script);

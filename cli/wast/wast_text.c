@@ -45,10 +45,10 @@
  *               | '(' ('ref'|'ref.func'|'ref.extern'|'ref.eq'|'ref.i31'|'ref.struct'
  *                     |'ref.array'|'ref.exn') ')'     (any non-null reference of the kind)
  *               | '(' 'either' result+ ')'       (any one of them; not nested)
- *   thread    ::= '(' 'thread' $id? shared* cmd* ')'    (threads proposal; not run: each
- *                                                       of its commands is skipped)
+ *   thread    ::= '(' 'thread' $id? shared* cmd* ')'    (threads proposal; its commands
+ *                                                       run on a host thread)
  *   shared    ::= '(' 'shared' '(' 'module' $id ')' ')'
- *   wait      ::= '(' 'wait' $id ')'                    (skipped)
+ *   wait      ::= '(' 'wait' $id ')'                    (joins the thread)
  *   meta      ::= '(' 'script' $id? cmd* ')'        (its commands run as at the top)
  *               | '(' 'output' $id? string? ')'    (skipped)
  *               | '(' 'input' $id? string ')'      (not supported: an error)
@@ -785,9 +785,9 @@ static bool is_plain_command(const wat_token *kw)
  *   '(' 'thread' $id? ('(' 'shared' '(' 'module' $id ')' ')')* cmd* ')'
  *   '(' 'wait' $id ')'
  * written {"type": "thread", "name", "shared": [names], "commands": [...]} and
- * {"type": "wait", "thread"}. Kiln does not compile threads: the runner skips a thread's
- * commands and the wait. A thread's commands are the plain ones and wait (no nested thread,
- * no meta); its modules are converted as any others. */
+ * {"type": "wait", "thread"}; the runner runs each thread on a host thread (wast_run.c). A
+ * thread's commands are the plain ones and wait (no nested thread, no meta); its modules are
+ * converted as any others. */
 static bool read_thread_or_wait(script_reader *r, const wat_token *kw)
 {
     wat_token at = *kw;

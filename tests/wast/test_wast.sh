@@ -5,7 +5,9 @@
 # altered.wast has deliberately wrong expectations: the runner must report exactly those
 # commands as failed, with the expected and actual values, and pass the rest (also at -O0 and
 # from wast2json's JSON). timeout.wast checks that a command that never returns costs one
-# failure and the script goes on with its state replayed. The rest covers usage errors, the
+# failure and the script goes on with its state replayed. The threads proposal's thread and
+# wait commands: scopes, the failures of wait, threads that do not finish (interrupted, or
+# left running) and a timeout while a thread runs. The rest covers usage errors, the
 # --skip-if-missing statuses and the scratch directory (removed, or kept with --keep).
 # Cases use tests/lib/lib.sh. Exits 77 (ctest: skipped) without wast2json.
 set -uo pipefail
@@ -223,37 +225,137 @@ check "direct: script and output" 1 "$kiln" wast meta.wast
 script_error input '(input "other.wast")' '1:2: (input ...) is not supported'
 script_error unclosed_script '(script (module)' '2:1: unexpected end of script, expected a command'
 
-# The threads proposal's (thread ...) and (wait ...): read, never run; each of a thread's
-# commands and each wait is skipped as an unsupported feature, the rest runs as usual.
+# The threads proposal's (thread ...) and (wait ...) run on host threads. Scopes: $In is
+# T1's, registrations are global; a FAIL inside a thread carries its line; a thread waited
+# twice, a thread never started and a module not there to share are failures; a thread no
+# wait takes is waited for at the end (T2: its FAIL comes last). The FAIL lines come in
+# script order: each thread's are printed before the wait for it returns.
 cat >threads.wast <<'EOF'
-(module $M (memory (export "m") 1 1)
+(module $M (memory (export "m") 1 1 shared)
   (func (export "f") (result i32) (i32.const 1)))
 (thread $T1 (shared (module $M))
   (register "m" $M)
-  (module (import "m" "m" (memory 1 1 shared))
+  (module $In (import "m" "m" (memory 1 1 shared))
     (func (export "g") (result i32) (i32.atomic.load (i32.const 0))))
   (assert_return (invoke "g") (i32.const 1))
-  (wait $T2))
-(thread $T2 (assert_return (invoke $M "f") (i32.const 2)))
-(thread)
+  (assert_return (invoke $M "f") (either (i32.const 2) (i32.const 3))))
 (wait $T1)
-(wait $T2)
+(wait $T1)
+(wait $T3)
+(assert_return (invoke $In "g") (i32.const 0))
+(module (import "m" "m" (memory 1 1 shared))
+  (func (export "h") (result i32) (i32.atomic.load (i32.const 0))))
+(assert_return (invoke "h") (i32.const 0))
+(thread $T2 (shared (module $Zip)) (assert_return (invoke $M "f") (i32.const 1)))
+EOF
+want_stdout <<'EOF'
+threads.wast:7: FAIL: assert_return g(): expected i32:1, got i32:0
+threads.wast:8: FAIL: assert_return $M.f(): expected either(i32:2 | i32:3), got i32:1
+threads.wast:10: FAIL: wait $T1: expected a thread $T1 to wait for, got none: the wait at line 9 took it
+threads.wast:11: FAIL: wait $T3: expected a thread $T3 to wait for, got none
+threads.wast:12: FAIL: assert_return $In.g(): expected a module to run it in, got none
+threads.wast:16: FAIL: thread $T2: expected a module $Zip to share, got none
+threads.wast:16: FAIL: assert_return $M.f(): expected a module to run it in, got none
+4 passed, 7 failed, 0 skipped
+EOF
+check "direct: thread and wait" 1 "$kiln" wast threads.wast
+want_stdout <<'EOF'
+threads.wast:5: PASS: module $In (threads.1.wasm)
+threads.wast:15: PASS: assert_return h()
+EOF
+contains "direct: thread and wait, -v" 1 "$kiln" wast -v threads.wast
+
+# A wait gives up after --timeout: the thread's call is interrupted (a wait nobody notifies,
+# a loop), it reports nothing more and runs no further command, and the script goes on
+# (nobody waits at 0 any more). A thread no wait takes that does not finish fails at the end.
+cat >thread_timeout.wast <<'EOF'
+(module $M (memory (export "m") 1 1 shared))
+(register "m" $M)
+(thread $Hang
+  (module (import "m" "m" (memory 1 1 shared))
+    (func (export "wait") (result i32) (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))
+  (assert_return (invoke "wait") (i32.const 0))
+  (assert_return (invoke "wait") (i32.const 0)))
+(thread $Spin
+  (module (func (export "spin") (loop (br 0))))
+  (invoke "spin"))
+(wait $Hang)
+(module (import "m" "m" (memory 1 1 shared))
+  (func (export "notify") (result i32) (memory.atomic.notify (i32.const 0) (i32.const 1))))
+(assert_return (invoke "notify") (i32.const 0))
+EOF
+want_stdout <<'EOF'
+thread_timeout.wast:11: FAIL: wait $Hang: expected thread $Hang to finish, got no result within 1 s (--timeout): it was running the command at line 6
+thread_timeout.wast:8: FAIL: thread $Spin: expected it to finish (no wait took it), got no result within 1 s (--timeout) after the end of the script: it was running the command at line 10
+5 passed, 2 failed, 0 skipped
+EOF
+check "direct: threads that do not finish" 1 "$kiln" wast --timeout 1 thread_timeout.wast
+
+# A thread that cannot be interrupted (its module's start function loops) is left running:
+# the script ends all the same.
+cat >thread_stuck.wast <<'EOF'
+(thread $S (module (func $s (loop (br 0))) (start $s)))
+(module (func (export "f") (result i32) (i32.const 1)))
 (assert_return (invoke "f") (i32.const 1))
 EOF
 want_stdout <<'EOF'
-threads.wast:1: PASS: module $M (threads.0.wasm)
-threads.wast:4: SKIP: register $M as "m": unsupported feature: threads (a command of thread $T1)
-threads.wast:5: SKIP: module threads.1.wasm: unsupported feature: threads (a command of thread $T1)
-threads.wast:7: SKIP: assert_return g(): unsupported feature: threads (a command of thread $T1)
-threads.wast:8: SKIP: wait: unsupported feature: threads (a command of thread $T1)
-threads.wast:9: SKIP: assert_return $M.f(): unsupported feature: threads (a command of thread $T2)
-threads.wast:11: SKIP: wait: unsupported feature: threads (waits for thread $T1)
-threads.wast:12: SKIP: wait: unsupported feature: threads (waits for thread $T2)
-threads.wast:13: PASS: assert_return f()
-skipped: 7 unsupported by the compiler
-2 passed, 0 failed, 7 skipped
+thread_stuck.wast:1: FAIL: thread $S: expected it to finish (no wait took it), got no result within 1 s (--timeout) after the end of the script: it was running the command at line 1
+2 passed, 1 failed, 0 skipped
 EOF
-check "direct: thread and wait" 0 "$kiln" wast -v threads.wast
+check "direct: a thread that cannot be stopped" 1 "$kiln" wast --timeout 1 thread_stuck.wast
+
+# A command of the script that does not finish while a thread runs: the failure names the
+# thread, which is not run again when the script is replayed; its wait is skipped.
+cat >thread_replay.wast <<'EOF'
+(module $M (memory (export "m") 1 1 shared))
+(register "m" $M)
+(thread $W
+  (module (import "m" "m" (memory 1 1 shared))
+    (func (export "w") (result i32) (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))
+  (assert_return (invoke "w") (i32.const 0)))
+(module (func (export "spin") (loop (br 0))))
+(invoke "spin")
+(wait $W)
+(assert_return (invoke "spin") (i32.const 0))
+EOF
+want_stdout <<'EOF'
+thread_replay.wast:8: FAIL: action spin(): expected it to finish, got no result within 1 s (--timeout) while the thread at line 3 ran
+thread_replay.wast:10: FAIL: assert_return spin(): expected it to finish, got no result within 1 s (--timeout)
+skipped: 1 waits for threads a crash or a timeout stopped
+3 passed, 2 failed, 1 skipped
+EOF
+check "direct: a timeout while a thread runs" 1 "$kiln" wast --timeout 1 thread_replay.wast
+want_stdout <<'EOF'
+thread_replay.wast:9: SKIP: wait $W: thread $W at line 3 was stopped when the process running the script died
+EOF
+contains "direct: a timeout while a thread runs, -v" 1 "$kiln" wast -v --timeout 1 thread_replay.wast
+
+# An instance runs on one thread at a time: calling one that a thread is calling fails.
+cat >thread_busy.wast <<'EOF'
+(module $M (memory (export "m") 1 1 shared)
+  (func (export "hold") (result i32)
+    (i32.atomic.store (i32.const 0) (i32.const 1))
+    (loop $spin (br_if $spin (i32.eqz (i32.atomic.load (i32.const 4)))))
+    (i32.const 7))
+  (func (export "f") (result i32) (i32.const 1)))
+(register "m" $M)
+(thread $T (shared (module $M)) (assert_return (invoke $M "hold") (i32.const 7)))
+(module $C (import "m" "m" (memory 1 1 shared))
+  (func (export "held") (loop $spin (br_if $spin (i32.eqz (i32.atomic.load (i32.const 0))))))
+  (func (export "release") (i32.atomic.store (i32.const 4) (i32.const 1))))
+(invoke $C "held")
+(assert_return (invoke $M "f") (i32.const 1))
+(invoke $C "release")
+(wait $T)
+(assert_return (invoke $M "f") (i32.const 1))
+EOF
+want_stdout <<'EOF'
+thread_busy.wast:13: FAIL: assert_return $M.f(): expected i32:1, got error: the instance is being called on another thread (an instance runs on one thread at a time)
+6 passed, 1 failed, 0 skipped
+EOF
+check "direct: an instance another thread is calling" 1 "$kiln" wast thread_busy.wast
+
+# Thread syntax errors: no nested thread, shared names a module, wait names a thread.
 script_error thread_nested '(thread $A (thread $B))' '1:13: unknown command "thread"'
 script_error thread_shared '(thread $A (shared (func)))' \
     '1:21: unexpected token "func", expected "module"'
