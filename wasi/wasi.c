@@ -58,6 +58,10 @@ KILN_API const char *kiln_wasi_snapshot(void)
 
 /* ---- KILN_WASI_VERBOSE ---- */
 
+/* The preview1 function this thread is running, for KILN_WASI_VERBOSE's lines (per thread:
+ * the instances of a wasi-threads program share one kiln_wasi). */
+static _Thread_local const char *calling;
+
 void wasi_log(const kiln_wasi *w, const char *fmt, ...)
 {
     if (!wasi_verbose(w))
@@ -67,7 +71,7 @@ void wasi_log(const kiln_wasi *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "kiln: wasi: %s: %s\n", w->calling ? w->calling : "wasi", line);
+    fprintf(stderr, "kiln: wasi: %s: %s\n", calling ? calling : "wasi", line);
 }
 
 void wasi_quote(char *out, size_t size, const char *s, size_t len)
@@ -154,11 +158,17 @@ static kiln_trap host_entry(void *env, kiln_instance *caller, const kiln_val *ar
     kiln_memory *mem = kiln_instance_memory(caller, 0);
     if (mem != NULL && mem->base.p != NULL) {
         call.mem = mem->base.p;
-        call.mem_size = mem->size;
+        /* A shared memory (wasi-threads) grows under other threads: its size is published
+         * with a release store (docs/threads.md). It never shrinks, so this size stays
+         * valid for the whole call. */
+        call.mem_size = __atomic_load_n(&mem->size, __ATOMIC_ACQUIRE);
     }
-    b->wasi->calling = info->name;
+    const char *outer = calling;
+    uint32_t mark = wasi_fd_held_mark();
+    calling = info->name;
     uint16_t err = info->impl(&call);
-    b->wasi->calling = NULL;
+    calling = outer;
+    wasi_fd_put_held(b->wasi, mark);
     if (call.trap != KILN_TRAP_NONE)
         return call.trap;
     if (info->results[0] != '\0')
@@ -228,8 +238,12 @@ static kiln_status add_host_fd(kiln_wasi *w, uint32_t fd, int host, const char *
         return KILN_STATUS_ARG;
     }
     uint8_t type = wasi_filetype_of_fd(dup_fd);
-    wasi_fd *f = &w->fds[fd];
-    f->host = dup_fd;
+    wasi_fd *f = wasi_fd_slot_init(w, fd, dup_fd);
+    if (f == NULL) {
+        close(dup_fd);
+        set_error("out of memory");
+        return KILN_STATUS_NOMEM;
+    }
     f->filetype = type;
     f->rights_base = wasi_rights_for(dup_fd, type);
     f->rights_inheriting =
@@ -279,8 +293,13 @@ static kiln_status add_preopen(kiln_wasi *w, uint32_t fd, const kiln_wasi_preope
         base &= ~WASI_RIGHTS_MUTATING;
         inheriting &= ~WASI_RIGHTS_MUTATING;
     }
-    wasi_fd *f = &w->fds[fd];
-    f->host = host;
+    wasi_fd *f = wasi_fd_slot_init(w, fd, host);
+    if (f == NULL) {
+        close(host);
+        free(name);
+        set_error("out of memory");
+        return KILN_STATUS_NOMEM;
+    }
     f->filetype = WASI_FILETYPE_DIRECTORY;
     f->rights_base = base;
     f->rights_inheriting = inheriting;
@@ -351,6 +370,7 @@ KILN_API kiln_status kiln_wasi_new(const kiln_wasi_config *config, kiln_wasi **o
     }
     w->max_fds = max_fds;
     w->flags = config->flags;
+    pthread_mutex_init(&w->fd_lock, NULL);
     kiln_status st = KILN_STATUS_OK;
     if (!pack_strings(config->argv, config->argc, "argv", &w->args_buf, &w->argc, &w->args_size,
                       &st) ||
@@ -395,6 +415,7 @@ KILN_API void kiln_wasi_free(kiln_wasi *w)
     free(w->imports);
     free(w->bindings);
     free(w->types);
+    pthread_mutex_destroy(&w->fd_lock);
     free(w);
 }
 
@@ -409,7 +430,8 @@ KILN_API kiln_status kiln_wasi_imports(kiln_wasi *w, kiln_imports *out)
 
 KILN_API bool kiln_wasi_exit_code(const kiln_wasi *w, int *out)
 {
-    if (w == NULL || !w->exited)
+    /* exit_code is written once, before exited is set (release). */
+    if (w == NULL || !__atomic_load_n(&w->exited, __ATOMIC_ACQUIRE))
         return false;
     if (out != NULL)
         *out = w->exit_code;
@@ -475,8 +497,13 @@ uint16_t wasi_environ_sizes_get(wasi_call *c)
  * it (wasmtime traps for codes >= 126; the embedder decides what to do with those). */
 uint16_t wasi_proc_exit(wasi_call *c)
 {
-    c->wasi->exited = true;
-    c->wasi->exit_code = (int)wasi_arg32(c, 0);
+    kiln_wasi *w = c->wasi;
+    pthread_mutex_lock(&w->fd_lock);
+    if (!__atomic_load_n(&w->exited, __ATOMIC_RELAXED)) { /* threads: the first one wins */
+        w->exit_code = (int)wasi_arg32(c, 0);
+        __atomic_store_n(&w->exited, true, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&w->fd_lock);
     c->trap = KILN_TRAP_EXIT;
     return WASI_ESUCCESS;
 }

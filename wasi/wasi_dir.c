@@ -184,15 +184,10 @@ static bool put_record(const wasi_call *c, uint32_t buf, uint32_t buf_len, uint3
     return n == WASI_DIRENT_SIZE && m == name_len;
 }
 
-/* fd_readdir(fd, buf, buf_len, cookie) -> (errno, size) */
-uint16_t wasi_fd_readdir(wasi_call *c)
+/* fd_readdir on f, holding its dir_lock. */
+static uint16_t readdir_locked(wasi_call *c, wasi_fd *f)
 {
     uint16_t err;
-    wasi_fd *f = wasi_fd_checked(c->wasi, wasi_arg32(c, 0), WASI_RIGHT_FD_READDIR, &err);
-    if (f == NULL)
-        return err;
-    if (f->filetype != WASI_FILETYPE_DIRECTORY)
-        return WASI_ENOTDIR;
     uint32_t buf = wasi_arg32(c, 1), buf_len = wasi_arg32(c, 2), out = wasi_arg32(c, 4);
     uint64_t cookie = wasi_arg64(c, 3);
     if (!wasi_mem_ok(c, buf, buf_len) || !wasi_mem_ok(c, out, 4))
@@ -226,4 +221,20 @@ uint16_t wasi_fd_readdir(wasi_call *c)
         consume_entry(s, &e);
     }
     return wasi_store_u32(c, out, used);
+}
+
+/* fd_readdir(fd, buf, buf_len, cookie) -> (errno, size). A descriptor's stream is used by
+ * one thread at a time (wasi-threads). */
+uint16_t wasi_fd_readdir(wasi_call *c)
+{
+    uint16_t err;
+    wasi_fd *f = wasi_fd_checked(c->wasi, wasi_arg32(c, 0), WASI_RIGHT_FD_READDIR, &err);
+    if (f == NULL)
+        return err;
+    if (f->filetype != WASI_FILETYPE_DIRECTORY)
+        return WASI_ENOTDIR;
+    pthread_mutex_lock(&f->dir_lock);
+    err = readdir_locked(c, f);
+    pthread_mutex_unlock(&f->dir_lock);
+    return err;
 }

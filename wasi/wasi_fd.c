@@ -58,27 +58,13 @@ uint16_t wasi_timestamps(uint64_t atim, uint64_t mtim, uint32_t fst_flags, struc
 /* fd_close(fd) -> errno. Preopens can be closed too (as in wasmtime). */
 uint16_t wasi_fd_close(wasi_call *c)
 {
-    wasi_fd *f = wasi_fd_get(c->wasi, wasi_arg32(c, 0));
-    if (f == NULL)
-        return WASI_EBADF;
-    wasi_fd_release(f);
-    return WASI_ESUCCESS;
+    return wasi_fd_close_slot(c->wasi, wasi_arg32(c, 0));
 }
 
 /* fd_renumber(fd, to) -> errno: to is closed and fd moves there. Both must be open. */
 uint16_t wasi_fd_renumber(wasi_call *c)
 {
-    kiln_wasi *w = c->wasi;
-    uint32_t from = wasi_arg32(c, 0), to = wasi_arg32(c, 1);
-    if (wasi_fd_get(w, from) == NULL || wasi_fd_get(w, to) == NULL)
-        return WASI_EBADF;
-    if (from == to)
-        return WASI_ESUCCESS;
-    wasi_fd_release(&w->fds[to]);
-    w->fds[to] = w->fds[from];
-    memset(&w->fds[from], 0, sizeof w->fds[from]);
-    w->fds[from].host = -1;
-    return WASI_ESUCCESS;
+    return wasi_fd_renumber_slot(c->wasi, wasi_arg32(c, 0), wasi_arg32(c, 1));
 }
 
 /* fd_seek(fd, offset: filedelta, whence) -> (errno, filesize). fd_tell's right is enough for
@@ -93,7 +79,9 @@ uint16_t wasi_fd_seek(wasi_call *c)
     wasi_fd *f = wasi_fd_checked(c->wasi, wasi_arg32(c, 0), 0, &err);
     if (f == NULL)
         return err;
-    if ((f->rights_base & (right | WASI_RIGHT_FD_SEEK)) == 0)
+    uint64_t base;
+    wasi_fd_rights(c->wasi, f, &base, NULL);
+    if ((base & (right | WASI_RIGHT_FD_SEEK)) == 0)
         return wasi_refuse_rights(c->wasi, wasi_arg32(c, 0), right);
     int how;
     switch (whence) {
@@ -152,10 +140,12 @@ uint16_t wasi_fd_fdstat_get(wasi_call *c)
         flags |= WASI_FDFLAG_NONBLOCK;
     uint8_t rec[WASI_FDSTAT_SIZE];
     memset(rec, 0, sizeof rec);
+    uint64_t base, inheriting;
+    wasi_fd_rights(c->wasi, f, &base, &inheriting);
     rec[0] = f->filetype;
     wasi_put_u16(rec + 2, flags);
-    wasi_put_u64(rec + 8, f->rights_base);
-    wasi_put_u64(rec + 16, f->rights_inheriting);
+    wasi_put_u64(rec + 8, base);
+    wasi_put_u64(rec + 16, inheriting);
     return wasi_mem_write(c, out, rec, sizeof rec);
 }
 
@@ -194,10 +184,9 @@ uint16_t wasi_fd_fdstat_set_rights(wasi_call *c)
     uint64_t base = wasi_arg64(c, 1), inheriting = wasi_arg64(c, 2);
     if ((base | inheriting) & ~WASI_RIGHTS_ALL)
         return WASI_EINVAL;
-    if ((base & ~f->rights_base) || (inheriting & ~f->rights_inheriting))
-        return WASI_ENORIGHTS;
-    f->rights_base = base;
-    f->rights_inheriting = inheriting;
+    uint16_t err = wasi_fd_set_rights(c->wasi, f, base, inheriting);
+    if (err != WASI_ESUCCESS)
+        return err;
     return WASI_ESUCCESS;
 }
 

@@ -13,6 +13,7 @@
 #define KILN_WASI_IMPL_H
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -269,11 +270,13 @@ enum { WASI_EVENT_CLOCK = 0, WASI_EVENT_FD_READ = 1, WASI_EVENT_FD_WRITE = 2 };
 
 typedef struct wasi_dirstream wasi_dirstream;
 
-/* One guest descriptor. host < 0: the slot is free. */
+/* One guest descriptor: an entry of the table (wasi_fdtable.c), reference-counted. */
 typedef struct wasi_fd {
-    int host;
-    uint8_t filetype;    /* WASI_FILETYPE_* */
-    uint16_t sync_flags; /* DSYNC/RSYNC/SYNC as opened (Linux cannot report RSYNC back) */
+    int host;                 /* owned; closed when the last reference goes */
+    uint32_t refs;            /* the table's slot and the host calls using it (under fd_lock) */
+    pthread_mutex_t dir_lock; /* fd_readdir's stream */
+    uint8_t filetype;         /* WASI_FILETYPE_* */
+    uint16_t sync_flags;      /* DSYNC/RSYNC/SYNC as opened (Linux cannot report RSYNC back) */
     uint64_t rights_base, rights_inheriting;
     char *preopen_name; /* guest_path of a preopen (malloc'd), else NULL */
     bool special_ok;    /* may reach special file systems and devices (KILN_WASI_PREOPEN_SPECIAL_FS
@@ -292,12 +295,15 @@ struct kiln_wasi {
     char *args_buf, *env_buf;
     uint32_t argc, env_count;
     uint32_t args_size, env_size;
-    wasi_fd *fds;
+    /* The descriptor table: fd_count slots, NULL when free. Every instance of a program
+     * (wasi-threads) shares it: guarded by fd_lock, which also guards the entries' refs and
+     * rights and the exit state below. */
+    wasi_fd **fds;
     uint32_t fd_count; /* slots allocated */
     uint32_t max_fds;
-    uint32_t flags;      /* KILN_WASI_* */
-    const char *calling; /* the preview1 function running, for KILN_WASI_VERBOSE's lines */
-    bool exited;
+    uint32_t flags; /* KILN_WASI_* */
+    pthread_mutex_t fd_lock;
+    bool exited; /* the first proc_exit's code wins */
     int exit_code;
     kiln_host_func *host; /* one per function */
     kiln_import *imports; /* one per function */
@@ -431,16 +437,29 @@ uint16_t wasi_errno(void);
 
 /* ---- wasi_fdtable.c ---- */
 
-/* The descriptor fd of the guest, or NULL (EBADF). */
+/* The descriptor fd of the guest, or NULL (EBADF). The entry stays valid (its host
+ * descriptor open) until the current host call returns, whatever other threads do. */
 wasi_fd *wasi_fd_get(kiln_wasi *w, uint32_t fd);
 /* The descriptor if it exists and has every right in rights; else NULL with *err = EBADF or
- * ENOTCAPABLE. */
+ * ENOTCAPABLE. Valid as wasi_fd_get's. */
 wasi_fd *wasi_fd_checked(kiln_wasi *w, uint32_t fd, uint64_t rights, uint16_t *err);
-/* Takes ownership of host (closing it on failure) and puts it in the lowest free slot. */
-uint16_t wasi_fd_insert(kiln_wasi *w, int host, uint8_t filetype, uint64_t base,
-                        uint64_t inheriting, uint32_t *out_fd);
-/* Closes the host descriptor (and readdir stream) and frees the slot. */
-void wasi_fd_release(wasi_fd *f);
+/* f's rights, read under the table's lock (fd_fdstat_set_rights may change them). */
+void wasi_fd_rights(kiln_wasi *w, const wasi_fd *f, uint64_t *base, uint64_t *inheriting);
+/* Narrows f's rights (ENOTCAPABLE if that would add any), under the table's lock. */
+uint16_t wasi_fd_set_rights(kiln_wasi *w, wasi_fd *f, uint64_t base, uint64_t inheriting);
+/* Takes ownership of host (closing it on failure) and puts it in the lowest free slot, with
+ * filetype, sync_flags, rights and special_ok taken from init. */
+uint16_t wasi_fd_insert(kiln_wasi *w, int host, const wasi_fd *init, uint32_t *out_fd);
+/* fd_close and fd_renumber on the table: EBADF if a slot is free. The host descriptor is
+ * closed once no host call uses its entry any more. */
+uint16_t wasi_fd_close_slot(kiln_wasi *w, uint32_t fd);
+uint16_t wasi_fd_renumber_slot(kiln_wasi *w, uint32_t from, uint32_t to);
+/* The references the calling thread's host calls hold (a mark), and their release down to
+ * a mark: host_entry brackets every call with them. */
+uint32_t wasi_fd_held_mark(void);
+void wasi_fd_put_held(kiln_wasi *w, uint32_t mark);
+/* kiln_wasi_new only (one thread): a new entry for host in the free slot fd. */
+wasi_fd *wasi_fd_slot_init(kiln_wasi *w, uint32_t fd, int host);
 /* The WASI filetype of a host descriptor / of a stat result. */
 uint8_t wasi_filetype_of_fd(int host);
 uint8_t wasi_filetype_of_mode(mode_t mode);

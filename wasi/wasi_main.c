@@ -1,12 +1,24 @@
 /* wasi_main.c -- kiln_wasi_run_main: a WASI command module as a process (kiln/wasi_main.h).
  *
  * Shared by the executables `kiln build` links (their generated main() calls it) and by
- * `kiln run` (which calls it on a dlopen'ed module). One instance in a pool of its own, so
- * a trap during instantiation (a start function, a segment out of bounds) is reported with
- * its kind. The exit status is the guest's proc_exit code, 0 when _start returns, or one of
- * the KILN_WASI_MAIN_EXIT_* statuses after a one-line message on stderr. A timeout is a
- * watchdog thread that sleeps until it passes (or the run ends) and then interrupts the
- * instance (kiln_instance_interrupt): the guest stops at its next interruption check.
+ * `kiln run` (which calls it on a dlopen'ed module). The main instance lives in a pool of the
+ * run's own, so a trap during instantiation (a start function, a segment out of bounds) is
+ * reported with its kind. The exit status is the guest's proc_exit code, 0 when _start
+ * returns, or one of the KILN_WASI_MAIN_EXIT_* statuses after a one-line message on stderr.
+ * A timeout is a watchdog thread that sleeps until it passes (or the run ends) and then
+ * interrupts the guest (kiln_instance_interrupt): it stops at its next interruption check.
+ *
+ * wasi-threads (docs/threads.md): a module that imports its memory (shared, with a maximum:
+ * wasm-ld --import-memory --shared-memory) gets one made here (kiln_memory_new_shared from
+ * the import's limits), and one that imports "wasi" "thread-spawn" gets the function below.
+ * thread-spawn(arg) instantiates the module again, in the same pool, with the same imports
+ * (the shared memory, the one kiln_wasi every instance shares, thread-spawn), starts a
+ * detached host thread that calls the new instance's wasi_thread_start(tid, arg), and
+ * returns tid (1, 2, ...; never reused; < 2^29) or a negative WASI errno. The run is a
+ * process: the first of these ends it, with its status, and interrupts every other
+ * instance: _start returning or trapping, any thread's proc_exit or trap, the timeout.
+ * Threads are not joined when _start returns (as in wasi-threads); without
+ * KILN_WASI_MAIN_AT_EXIT they are interrupted and waited for before anything is freed.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -61,15 +73,309 @@ static int trap_status(const kiln_module *module, kiln_trap t)
     return KILN_WASI_MAIN_EXIT_TRAP;
 }
 
+/* ---- The process: its instances and how it ends ---- */
+
+#define MAX_THREADS       1024u             /* spawned threads alive at once */
+#define MAX_TID           ((1u << 29) - 1)  /* wasi-threads: tids are below 2^29 */
+#define THREAD_STACK_SIZE ((size_t)4 << 20) /* host stack of a spawned thread */
+
+/* How the run ended: the first of these wins (proc.end). */
+enum { END_NONE, END_MAIN, END_THREAD, END_TIMEOUT };
+
+typedef struct proc proc;
+
+typedef struct proc_thread {
+    proc *p;
+    kiln_instance *inst;
+    const kiln_funcref *start; /* the instance's wasi_thread_start */
+    uint32_t tid, arg;
+    struct proc_thread *prev, *next;
+} proc_thread;
+
+struct proc {
+    const kiln_module *module;
+    kiln_wasi *wasi;
+    kiln_imports imports; /* what every instance gets */
+    kiln_import *items;   /* imports.items when the module imports more than WASI */
+    char *memory_names;   /* the memory import's module and name, NUL-terminated */
+    kiln_memory *memory;  /* the shared memory made for the module's import, or NULL */
+    kiln_pool *pool;
+    bool spawns; /* imports "wasi" "thread-spawn" */
+    kiln_host_func spawn;
+    uint8_t spawn_types[2];
+    pthread_mutex_t lock; /* guards what follows */
+    pthread_cond_t idle;  /* live became 0 */
+    kiln_instance *main_inst;
+    proc_thread *threads; /* spawned threads whose instance is alive */
+    uint32_t live;        /* spawned threads not yet finished (or being started) */
+    uint32_t next_tid;
+    int end;    /* END_* */
+    int status; /* the exit status, once end != END_NONE */
+};
+
+/* Ends the run (if it has not ended) with status: every instance but the main thread's, for
+ * END_MAIN, is interrupted, so it stops at its next check. Under p->lock. */
+static void end_locked(proc *p, int end, int status)
+{
+    if (p->end != END_NONE)
+        return;
+    p->end = end;
+    p->status = status;
+    if (end != END_MAIN && p->main_inst != NULL)
+        kiln_instance_interrupt(p->main_inst);
+    for (proc_thread *t = p->threads; t != NULL; t = t->next)
+        kiln_instance_interrupt(t->inst);
+}
+
+/* The exit status of a call that ended with t (not interrupted); prints a trap's line. */
+static int status_of(proc *p, kiln_trap t)
+{
+    int code = 0;
+    if (t == KILN_TRAP_NONE)
+        return 0;
+    if (t == KILN_TRAP_EXIT && kiln_wasi_exit_code(p->wasi, &code))
+        return (int)((unsigned)code & 0xffu);
+    return trap_status(p->module, t);
+}
+
+static void *thread_main(void *arg)
+{
+    proc_thread *t = arg;
+    proc *p = t->p;
+    kiln_val args[2] = {{.type = KILN_TYPE_I32, .of.i32 = (int32_t)t->tid},
+                        {.type = KILN_TYPE_I32, .of.i32 = (int32_t)t->arg}};
+    kiln_trap trap = kiln_call(t->inst, t->start, args, 2, NULL, 0);
+    pthread_mutex_lock(&p->lock);
+    /* proc_exit or a trap ends the process; so does an interruption nobody asked for. An
+     * interruption because the run ended already is that end. */
+    if (trap != KILN_TRAP_NONE && p->end == END_NONE)
+        end_locked(p, END_THREAD, status_of(p, trap));
+    if (t->prev != NULL)
+        t->prev->next = t->next;
+    else
+        p->threads = t->next;
+    if (t->next != NULL)
+        t->next->prev = t->prev;
+    pthread_mutex_unlock(&p->lock);
+    kiln_instance_free(t->inst);
+    free(t);
+    pthread_mutex_lock(&p->lock);
+    if (--p->live == 0)
+        pthread_cond_broadcast(&p->idle);
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* The instance's wasi_thread_start, of type (i32, i32) -> (), or NULL. */
+static const kiln_funcref *thread_start_of(kiln_instance *inst)
+{
+    kiln_extern e;
+    uint32_t np, nr;
+    const uint8_t *params;
+    if (kiln_instance_export(inst, "wasi_thread_start", &e) != KILN_STATUS_OK ||
+        e.kind != KILN_KIND_FUNC ||
+        kiln_funcref_type(e.of.func, &np, &params, &nr, NULL, NULL) != KILN_STATUS_OK || np != 2 ||
+        nr != 0 || params[0] != KILN_TYPE_I32 || params[1] != KILN_TYPE_I32)
+        return NULL;
+    return e.of.func;
+}
+
+/* thread-spawn(start_arg): the new thread's tid, or a negative WASI errno. */
+static int32_t spawn(proc *p, uint32_t arg)
+{
+    pthread_mutex_lock(&p->lock);
+    bool ok = p->end == END_NONE && p->live < MAX_THREADS && p->next_tid <= MAX_TID;
+    uint32_t tid = ok ? p->next_tid++ : 0;
+    if (ok)
+        p->live++; /* taken now, so the limit holds while the instance is made */
+    pthread_mutex_unlock(&p->lock);
+    if (!ok)
+        return -WASI_EAGAIN;
+
+    int32_t err = -WASI_ENOMEM;
+    proc_thread *t = calloc(1, sizeof *t);
+    kiln_trap trap = KILN_TRAP_NONE;
+    kiln_status s = t == NULL
+                        ? KILN_STATUS_NOMEM
+                        : kiln_instance_new_in(p->pool, p->module, &p->imports, &t->inst, &trap);
+    if (s == KILN_STATUS_OK && (t->start = thread_start_of(t->inst)) == NULL) {
+        err = -WASI_ENOSYS; /* checked on the main instance: cannot happen */
+        s = KILN_STATUS_NOT_FOUND;
+    }
+    if (s == KILN_STATUS_POOL_EXHAUSTED || s == KILN_STATUS_LIMIT)
+        err = -WASI_EAGAIN;
+    if (s == KILN_STATUS_OK) {
+        t->p = p;
+        t->tid = tid;
+        t->arg = arg;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, THREAD_STACK_SIZE);
+        pthread_mutex_lock(&p->lock);
+        /* Listed before it starts, under the lock: an end from now on interrupts it. */
+        if (p->end == END_NONE) {
+            t->next = p->threads;
+            if (p->threads != NULL)
+                p->threads->prev = t;
+            p->threads = t;
+            pthread_t thread;
+            if (pthread_create(&thread, &attr, thread_main, t) == 0) {
+                pthread_mutex_unlock(&p->lock);
+                pthread_attr_destroy(&attr);
+                return (int32_t)tid;
+            }
+            p->threads = t->next;
+            if (t->next != NULL)
+                t->next->prev = NULL;
+        }
+        err = -WASI_EAGAIN;
+        pthread_mutex_unlock(&p->lock);
+        pthread_attr_destroy(&attr);
+    }
+    if (t != NULL)
+        kiln_instance_free(t->inst);
+    free(t);
+    pthread_mutex_lock(&p->lock);
+    if (--p->live == 0)
+        pthread_cond_broadcast(&p->idle);
+    pthread_mutex_unlock(&p->lock);
+    return err;
+}
+
+/* "wasi" "thread-spawn": (param i32) (result i32). */
+static kiln_trap thread_spawn(void *env, kiln_instance *caller, const kiln_val *args,
+                              kiln_val *results)
+{
+    (void)caller;
+    results[0].type = KILN_TYPE_I32;
+    results[0].of.i32 = spawn(env, (uint32_t)args[0].of.i32);
+    return KILN_TRAP_NONE;
+}
+
+/* An import name for a message: at most 40 bytes of it, every byte that is not printable
+ * ASCII written \xHH (the module chose it). */
+static void printable(const kiln_str_desc *s, char *out, size_t size)
+{
+    const unsigned char *p = s->ptr.p;
+    size_t n = 0;
+    for (uint32_t i = 0; i < s->len && i < 40 && n + 5 < size; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
+            out[n++] = (char)p[i];
+        else
+            n += (size_t)snprintf(out + n, size - n, "\\x%02x", p[i]);
+    }
+    out[n] = '\0';
+}
+
+static bool str_is(const kiln_str_desc *s, const char *want)
+{
+    return s->len == strlen(want) && memcmp(s->ptr.p, want, s->len) == 0;
+}
+
+/* The imports of the module beyond WASI: its memory and thread-spawn (wasi-threads).
+ * Returns 0, or KILN_WASI_MAIN_EXIT_ERROR after a message. */
+static int proc_imports(proc *p)
+{
+    kiln_imports wasi;
+    kiln_status s = kiln_wasi_imports(p->wasi, &wasi);
+    if (s != KILN_STATUS_OK)
+        return start_error(kiln_status_message(s), kiln_last_error());
+    p->imports = wasi;
+    const kiln_import_desc *im = p->module->imports.p;
+    const kiln_import_desc *memory = NULL;
+    for (uint32_t i = 0; i < p->module->import_count; i++) {
+        if (im[i].kind == KILN_KIND_MEMORY) {
+            if (memory != NULL)
+                return start_error("the module imports more than one memory", NULL);
+            memory = &im[i];
+        } else if (im[i].kind == KILN_KIND_FUNC && str_is(&im[i].module, "wasi") &&
+                   str_is(&im[i].name, "thread-spawn")) {
+            p->spawns = true;
+        }
+    }
+    if (memory == NULL && !p->spawns)
+        return 0;
+    char what[256];
+    if (memory != NULL) {
+        char module_name[64], name[64];
+        printable(&memory->module, module_name, sizeof module_name);
+        printable(&memory->name, name, sizeof name);
+        snprintf(what, sizeof what, "the module imports its memory (\"%s\" \"%s\")", module_name,
+                 name);
+        const kiln_limits_desc *l = &memory->limits;
+        if (!l->shared)
+            return start_error(what, "it is not shared; only a wasi-threads program's shared "
+                                     "memory is made by the host (wasm-ld --import-memory "
+                                     "--shared-memory)");
+        if (!l->has_max)
+            return start_error(what, "a shared memory needs a maximum (wasm-ld --max-memory)");
+        if (l->is64 || l->one_byte_pages)
+            return start_error(what, "only 32-bit memories of 64 KiB pages can be made for it");
+        if ((s = kiln_memory_new_shared(l->min, l->max, &p->memory)) != KILN_STATUS_OK)
+            return start_error(what, kiln_last_error());
+    } else {
+        return start_error("the module imports \"wasi\" \"thread-spawn\" but not its memory",
+                           "wasi-threads instances share an imported memory (wasm-ld "
+                           "--import-memory --shared-memory)");
+    }
+    size_t n = wasi.count + 2;
+    p->items = calloc(n, sizeof *p->items);
+    char *names = malloc(memory->module.len + memory->name.len + 2);
+    p->memory_names = names;
+    if (names == NULL || p->items == NULL)
+        return start_error("out of memory", NULL);
+    memcpy(p->items, wasi.items, wasi.count * sizeof *p->items);
+    n = wasi.count;
+    memcpy(names, memory->module.ptr.p, memory->module.len);
+    names[memory->module.len] = '\0';
+    char *name = names + memory->module.len + 1;
+    memcpy(name, memory->name.ptr.p, memory->name.len);
+    name[memory->name.len] = '\0';
+    p->items[n++] = (kiln_import){names, name, {.kind = KILN_KIND_MEMORY, .of.memory = p->memory}};
+    if (p->spawns) {
+        p->spawn_types[0] = p->spawn_types[1] = KILN_TYPE_I32;
+        p->spawn = (kiln_host_func){.fn = thread_spawn,
+                                    .env = p,
+                                    .param_count = 1,
+                                    .result_count = 1,
+                                    .params = &p->spawn_types[0],
+                                    .results = &p->spawn_types[1]};
+        p->items[n++] = (kiln_import){
+            "wasi", "thread-spawn", {.kind = KILN_KIND_HOST_FUNC, .of.host = &p->spawn}};
+    }
+    p->imports.items = p->items;
+    p->imports.count = n;
+    return 0;
+}
+
+/* Frees what the run made, once no spawned thread runs (it waits for them: they were
+ * interrupted when the run ended). */
+static void proc_free(proc *p)
+{
+    pthread_mutex_lock(&p->lock);
+    end_locked(p, END_MAIN, 0); /* a no-op unless the run never started */
+    while (p->live != 0)
+        pthread_cond_wait(&p->idle, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    kiln_instance_free(p->main_inst);
+    kiln_pool_free(p->pool);
+    kiln_memory_free(p->memory);
+    free(p->memory_names);
+    free(p->items);
+    kiln_wasi_free(p->wasi);
+    pthread_cond_destroy(&p->idle);
+    pthread_mutex_destroy(&p->lock);
+}
+
 /* ---- The timeout's watchdog ---- */
 
 typedef struct watchdog {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t done_cond;
-    bool done;  /* the run is over: stand down */
-    bool fired; /* the timeout passed and the instance was interrupted */
-    kiln_instance *inst;
+    bool done; /* the run is over: stand down */
+    proc *p;
     struct timespec until; /* CLOCK_MONOTONIC */
 } watchdog;
 
@@ -81,18 +387,19 @@ static void *watchdog_main(void *arg)
     while (!w->done && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&w->done_cond, &w->lock, &w->until);
     if (!w->done) {
-        w->fired = true;
-        kiln_instance_interrupt(w->inst);
+        pthread_mutex_lock(&w->p->lock);
+        end_locked(w->p, END_TIMEOUT, KILN_WASI_MAIN_EXIT_TIMEOUT);
+        pthread_mutex_unlock(&w->p->lock);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
-/* Starts w for inst; false (the run goes on without a timeout) if a thread cannot start. */
-static bool watchdog_start(watchdog *w, kiln_instance *inst, uint64_t timeout_ns)
+/* Starts w for the run; false (the run goes on without a timeout) if a thread cannot start. */
+static bool watchdog_start(watchdog *w, proc *p, uint64_t timeout_ns)
 {
-    w->inst = inst;
-    w->done = w->fired = false;
+    w->p = p;
+    w->done = false;
     clock_gettime(CLOCK_MONOTONIC, &w->until);
     uint64_t ns = (uint64_t)w->until.tv_nsec + timeout_ns % 1000000000u;
     w->until.tv_sec += (time_t)(timeout_ns / 1000000000u + ns / 1000000000u);
@@ -106,8 +413,8 @@ static bool watchdog_start(watchdog *w, kiln_instance *inst, uint64_t timeout_ns
     return ok && pthread_create(&w->thread, NULL, watchdog_main, w) == 0;
 }
 
-/* Ends the watchdog; true if it fired. */
-static bool watchdog_stop(watchdog *w)
+/* Ends the watchdog. */
+static void watchdog_stop(watchdog *w)
 {
     pthread_mutex_lock(&w->lock);
     w->done = true;
@@ -116,7 +423,6 @@ static bool watchdog_stop(watchdog *w)
     pthread_join(w->thread, NULL);
     pthread_cond_destroy(&w->done_cond);
     pthread_mutex_destroy(&w->lock);
-    return w->fired;
 }
 
 /* "kiln: timeout: the guest ran longer than 1.5s". */
@@ -129,38 +435,49 @@ static int timeout_status(uint64_t ns)
     return KILN_WASI_MAIN_EXIT_TIMEOUT;
 }
 
-/* Runs _start of an instantiated module; returns the exit status. */
-static int run_start(const kiln_module *module, kiln_instance *inst, const kiln_wasi *wasi,
-                     uint64_t timeout_ns)
+/* Runs _start of the instantiated module on this thread; returns the exit status. */
+static int run_start(proc *p, uint64_t timeout_ns)
 {
+    kiln_instance *inst = p->main_inst;
     kiln_extern start;
     if (kiln_instance_export(inst, "_start", &start) != KILN_STATUS_OK ||
         start.kind != KILN_KIND_FUNC)
         return start_error("the module has no function export \"_start\"", "not a WASI command");
-    if (timeout_ns != 0 && !(module->flags & KILN_MODULE_INTERRUPT_CHECKS))
+    if (timeout_ns != 0 && !(p->module->flags & KILN_MODULE_INTERRUPT_CHECKS))
         return start_error("cannot stop the guest after its timeout",
                            "the module was compiled with --no-interrupt-checks");
+    if (p->spawns && !(p->module->flags & KILN_MODULE_INTERRUPT_CHECKS))
+        return start_error("cannot run a wasi-threads module compiled with "
+                           "--no-interrupt-checks",
+                           "a thread's exit or trap must stop the others");
+    if (p->spawns && thread_start_of(inst) == NULL)
+        return start_error("the module imports \"wasi\" \"thread-spawn\" but has no function "
+                           "export \"wasi_thread_start\" of type (i32, i32) -> ()",
+                           NULL);
     watchdog w;
-    bool timed = timeout_ns != 0 && watchdog_start(&w, inst, timeout_ns);
+    bool timed = timeout_ns != 0 && watchdog_start(&w, p, timeout_ns);
     if (timeout_ns != 0 && !timed)
         return start_error("cannot start the timeout's thread", NULL);
     kiln_trap t = kiln_call(inst, start.of.func, NULL, 0, NULL, 0);
-    if (timed && watchdog_stop(&w) && t == KILN_TRAP_INTERRUPTED)
-        return timeout_status(timeout_ns);
-    if (t == KILN_TRAP_NONE)
-        return 0;
-    int code = 0;
-    if (t == KILN_TRAP_EXIT && kiln_wasi_exit_code(wasi, &code))
-        return (int)((unsigned)code & 0xffu);
-    return trap_status(module, t);
+    if (timed)
+        watchdog_stop(&w);
+    pthread_mutex_lock(&p->lock);
+    int status;
+    if (p->end == END_THREAD) {
+        status = p->status; /* another thread's exit or trap came first */
+    } else if (p->end == END_TIMEOUT && t == KILN_TRAP_INTERRUPTED) {
+        status = timeout_status(timeout_ns);
+    } else {
+        p->end = END_NONE; /* a timeout the guest finished before noticing: its own status */
+        end_locked(p, END_MAIN, status_of(p, t));
+        status = p->status;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return status;
 }
 
 /* What a KILN_WASI_MAIN_AT_EXIT run leaves to the OS, kept reachable. */
-static struct {
-    kiln_wasi *wasi;
-    kiln_pool *pool;
-    kiln_instance *inst;
-} left_at_exit;
+static proc left_at_exit;
 
 KILN_API int kiln_wasi_run_main_flags(const kiln_module *module, const kiln_wasi_config *config,
                                       unsigned flags, int argc, char **argv)
@@ -194,44 +511,45 @@ KILN_API int kiln_wasi_run_main_flags(const kiln_module *module, const kiln_wasi
     }
 
     int status;
-    kiln_wasi *wasi = NULL;
-    kiln_pool *pool = NULL;
-    kiln_instance *inst = NULL;
-    kiln_status s = kiln_wasi_new(&cfg, &wasi);
+    proc *p = (flags & KILN_WASI_MAIN_AT_EXIT) ? &left_at_exit : &(proc){0};
+    memset(p, 0, sizeof *p);
+    p->module = module;
+    p->next_tid = 1;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->idle, NULL);
+    kiln_status s = kiln_wasi_new(&cfg, &p->wasi);
     free(env); /* kiln_wasi_new copied the strings */
-    if (s != KILN_STATUS_OK)
-        return start_error(kiln_status_message(s), kiln_wasi_last_error());
-    kiln_imports imports;
-    kiln_pool_config pc = {.slots = 1};
-    if ((s = kiln_wasi_imports(wasi, &imports)) != KILN_STATUS_OK ||
-        (s = kiln_pool_new(&pc, &pool)) != KILN_STATUS_OK) {
+    if (s != KILN_STATUS_OK) {
+        status = start_error(kiln_status_message(s), kiln_wasi_last_error());
+        goto done;
+    }
+    if ((status = proc_imports(p)) != 0)
+        goto done;
+    /* Threads: a slot per instance alive at once. A slot's records are made at first use. */
+    kiln_pool_config pc = {.slots = p->spawns ? MAX_THREADS + 1 : 1};
+    if ((s = kiln_pool_new(&pc, &p->pool)) != KILN_STATUS_OK) {
         status = start_error(kiln_status_message(s), kiln_last_error());
         goto done;
     }
     kiln_trap t = KILN_TRAP_NONE;
-    s = kiln_instance_new_in(pool, module, &imports, &inst, &t);
+    kiln_instance *inst = NULL;
+    s = kiln_instance_new_in(p->pool, module, &p->imports, &inst, &t);
     if (s == KILN_STATUS_TRAP) {
-        int code = 0;
-        status = t == KILN_TRAP_EXIT && kiln_wasi_exit_code(wasi, &code)
-                     ? (int)((unsigned)code & 0xffu)
-                     : trap_status(module, t);
+        status = status_of(p, t);
         goto done;
     }
     if (s != KILN_STATUS_OK) {
         status = start_error(kiln_status_message(s), kiln_last_error());
         goto done;
     }
-    status = run_start(module, inst, wasi, config->timeout_ns);
-    if (flags & KILN_WASI_MAIN_AT_EXIT) {
-        left_at_exit.wasi = wasi;
-        left_at_exit.pool = pool;
-        left_at_exit.inst = inst;
-        return status;
-    }
+    pthread_mutex_lock(&p->lock);
+    p->main_inst = inst;
+    pthread_mutex_unlock(&p->lock);
+    status = run_start(p, config->timeout_ns);
+    if (flags & KILN_WASI_MAIN_AT_EXIT)
+        return status; /* spawned threads were interrupted; the process ends now */
 done:
-    kiln_instance_free(inst);
-    kiln_pool_free(pool);
-    kiln_wasi_free(wasi);
+    proc_free(p);
     return status;
 }
 

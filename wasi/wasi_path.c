@@ -30,8 +30,10 @@ static wasi_fd *dir_get(wasi_call *c, uint32_t fd, uint64_t rights, uint16_t *er
         *err = WASI_ENOTDIR;
         return NULL;
     }
-    if ((f->rights_base & rights) != rights) {
-        *err = wasi_refuse_rights(c->wasi, fd, rights & ~f->rights_base);
+    uint64_t base;
+    wasi_fd_rights(c->wasi, f, &base, NULL);
+    if ((base & rights) != rights) {
+        *err = wasi_refuse_rights(c->wasi, fd, rights & ~base);
         return NULL;
     }
     return f;
@@ -110,6 +112,8 @@ uint16_t wasi_path_open(wasi_call *c)
     wasi_fd *dir = dir_get(c, wasi_arg32(c, 0), needed, &err);
     if (dir == NULL)
         return err;
+    uint64_t dir_base, dir_inheriting;
+    wasi_fd_rights(c->wasi, dir, &dir_base, &dir_inheriting);
     /* What the new descriptor gets is what it asks for and the directory can hand on. The
      * rights that decide how the host file is opened (read, write) or that fdflags ask of the
      * kernel must all be there (ENOTCAPABLE: a write-open under a read-only directory fails
@@ -122,23 +126,23 @@ uint16_t wasi_path_open(wasi_call *c)
         essential |= WASI_RIGHT_FD_DATASYNC;
     if (fdflags & (WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC))
         essential |= WASI_RIGHT_FD_SYNC;
-    if (essential & ~dir->rights_inheriting) {
+    if (essential & ~dir_inheriting) {
         if (wasi_verbose(c->wasi)) {
             char names[768], quoted[1024] = "a path";
-            wasi_rights_names(essential & ~dir->rights_inheriting, names, sizeof names);
+            wasi_rights_names(essential & ~dir_inheriting, names, sizeof names);
             if (path_len != 0 && wasi_mem_ok(c, path, path_len))
                 wasi_quote(quoted, sizeof quoted, (const char *)wasi_mem_at(c, path), path_len);
             wasi_log(c->wasi, "%s: ENOTCAPABLE: fd %u cannot hand on %s%s", quoted,
                      (unsigned)wasi_arg32(c, 0), names,
-                     (dir->rights_inheriting & WASI_RIGHT_FD_WRITE) ? "" : " (read-only)");
+                     (dir_inheriting & WASI_RIGHT_FD_WRITE) ? "" : " (read-only)");
         }
         return WASI_ENORIGHTS;
     }
     if (!wasi_mem_ok(c, out, 4))
         return WASI_EFAULT;
-    uint64_t dropped = (base | inheriting) & ~dir->rights_inheriting;
-    base &= dir->rights_inheriting;
-    inheriting &= dir->rights_inheriting;
+    uint64_t dropped = (base | inheriting) & ~dir_inheriting;
+    base &= dir_inheriting;
+    inheriting &= dir_inheriting;
 
     bool read = base & (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_READDIR);
     /* fd_datasync needs no writable host descriptor (fdatasync works on a read-only one), so
@@ -211,13 +215,18 @@ uint16_t wasi_path_open(wasi_call *c)
     }
     uint8_t type = wasi_filetype_of_fd(host);
     uint64_t rights = base & wasi_rights_for(host, type);
+    wasi_fd init = {
+        .filetype = type,
+        .sync_flags =
+            (uint16_t)(fdflags & (WASI_FDFLAG_DSYNC | WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC)),
+        .rights_base = rights,
+        .rights_inheriting = inheriting,
+        .special_ok = special_ok,
+    };
     uint32_t fd;
-    err = wasi_fd_insert(c->wasi, host, type, rights, inheriting, &fd);
+    err = wasi_fd_insert(c->wasi, host, &init, &fd);
     if (err != WASI_ESUCCESS)
         return err;
-    c->wasi->fds[fd].special_ok = special_ok;
-    c->wasi->fds[fd].sync_flags =
-        (uint16_t)(fdflags & (WASI_FDFLAG_DSYNC | WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC));
     return wasi_store_u32(c, out, fd);
 }
 

@@ -25,8 +25,10 @@ static wasi_fd *sock_get(wasi_call *c, uint32_t fd, uint64_t rights, uint16_t *e
         *err = WASI_ENOTSOCK;
         return NULL;
     }
-    if ((f->rights_base & rights) != rights) {
-        *err = wasi_refuse_rights(c->wasi, fd, rights & ~f->rights_base);
+    uint64_t base;
+    wasi_fd_rights(c->wasi, f, &base, NULL);
+    if ((base & rights) != rights) {
+        *err = wasi_refuse_rights(c->wasi, fd, rights & ~base);
         return NULL;
     }
     return f;
@@ -67,8 +69,9 @@ uint16_t wasi_sock_accept(wasi_call *c)
     if (host < 0)
         return wasi_errno();
     uint8_t type = wasi_filetype_of_fd(host);
+    wasi_fd init = {.filetype = type, .rights_base = WASI_RIGHTS_SOCKET & ~WASI_RIGHT_SOCK_ACCEPT};
     uint32_t fd;
-    err = wasi_fd_insert(c->wasi, host, type, WASI_RIGHTS_SOCKET & ~WASI_RIGHT_SOCK_ACCEPT, 0, &fd);
+    err = wasi_fd_insert(c->wasi, host, &init, &fd);
     if (err != WASI_ESUCCESS)
         return err;
     return wasi_store_u32(c, out, fd);

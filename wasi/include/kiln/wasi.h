@@ -11,8 +11,10 @@
  *   if (prog__start(inst) == KILN_TRAP_EXIT) kiln_wasi_exit_code(wasi, &code);
  *
  * A kiln_wasi is one guest's world: arguments, environment, and a descriptor table of its own
- * reaching only the configured stdio, preopened directories and sockets (docs/wasi.md). Not
- * thread-safe: use it from one thread at a time.
+ * reaching only the configured stdio, preopened directories and sockets (docs/wasi.md). Its
+ * imports may be called from several threads at once (the instances of one wasi-threads
+ * program share one kiln_wasi: docs/threads.md); kiln_wasi_new, kiln_wasi_free and
+ * kiln_wasi_imports are calls of one thread, before the first instance and after the last.
  */
 #ifndef KILN_WASI_H
 #define KILN_WASI_H

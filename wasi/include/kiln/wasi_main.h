@@ -36,7 +36,12 @@ extern "C" {
  * sleeping in poll_oneoff wakes for it), or KILN_WASI_MAIN_EXIT_ERROR after printing
  * "kiln: error: MESSAGE". Flushes nothing of the host's stdio and never calls exit(). With
  * KILN_WASI_VERBOSE=1 in the host's environment, config->flags gets KILN_WASI_VERBOSE
- * (kiln/wasi.h). */
+ * (kiln/wasi.h).
+ * wasi-threads (docs/threads.md): a module importing a shared memory gets one made from the
+ * import's limits, and one importing "wasi" "thread-spawn" runs each thread it spawns on a
+ * host thread of its own, in an instance of its own; the first _start return, proc_exit,
+ * trap or timeout on any thread gives the status and stops the other threads (waited for
+ * before returning, unless KILN_WASI_MAIN_AT_EXIT). */
 int kiln_wasi_run_main(const kiln_module *module, const kiln_wasi_config *config, int argc,
                        char **argv);
 
