@@ -247,10 +247,17 @@ spec_step() {
     elif ! compgen -G "$suite/core-3.0/*.wast" >/dev/null; then
         step_result spec3 skip "no 3.0 suite at $suite/core-3.0 (set KILN_TESTSUITE)"
     else
+        # threads_mp.wast counts store-buffering outcomes over 1,000 rounds: not under
+        # qemu-aarch64, whose translation orders an stlr before a later ldar (LLVM's seq_cst
+        # store and load, which the ARMv8 model orders) only with barriers that an x86 host's
+        # store buffer does not honour, so the forbidden outcome shows up under emulation
+        # (about 1 round in 1,000). riscv64 and armv7 use full fences: they run it.
+        local threads_scripts=("$root"/tests/wast/threads.wast "$root"/tests/wast/threads_wait.wast)
+        [[ $target == aarch64 ]] || threads_scripts+=("$root"/tests/wast/threads_mp.wast)
         spec_run spec3 "$cross_build/spec3" --spec 3.0 -- "$root"/tests/wast/tail_calls.wast \
             "$root"/tests/wast/page_sizes.wast "$root"/tests/wast/func_refs.wast \
             "$root"/tests/wast/exceptions.wast "$root"/tests/wast/legacy_exceptions.wast \
-            "$root"/tests/wast/gc_types.wast "$root"/tests/wast/threads*.wast \
+            "$root"/tests/wast/gc_types.wast "${threads_scripts[@]}" \
             "$suite"/proposals-2026/custom-page-sizes/*.wast \
             "$suite"/core-3.0/*.wast "$suite"/core-3.0/legacy/*.wast
     fi

@@ -5,7 +5,7 @@
 #
 #   bench/threads/speedup.sh [--kiln PATH] [--runs N] [--log2 K] [--rounds R] [--threads T]
 #
-#   --kiln PATH   kiln to build with (default: build-wasi/bin/kiln, else build/bin/kiln)
+#   --kiln PATH   kiln to build with (default: build/bin/kiln, what scripts/test.sh builds)
 #   --runs N      runs of each (default 9)
 #   --log2 K      2^K values (default 24: 64 MiB)
 #   --rounds R    times each thread sums its chunk (default 16), so that the sum, which
@@ -30,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 if [[ -z $kiln ]]; then
-    for k in build-wasi/bin/kiln build/bin/kiln; do
+    for k in build/bin/kiln; do
         [[ -x $k ]] && { kiln=$k; break; }
     done
 fi
