@@ -1191,9 +1191,7 @@ static bool check_memarg(validator *v, const wasm_memarg *mem, uint32_t natural)
     if (!check_memory_index(v, mem->memory))
         return false;
     if (wasm_ops[v->ins->op].prefix == 0xFE && (mem->align >= 32 || (1u << mem->align) != natural))
-        return fail_instr(v,
-                          "alignment must be exactly natural for atomic accesses: 2^%u != %u "
-                          "for %s",
+        return fail_instr(v, "atomic alignment must be natural: 2^%u != %u for %s",
                           mem->align < 32 ? mem->align : 32, natural, op_name(v));
     if (mem->align >= 32 || (1u << mem->align) > natural)
         return fail_instr(v, "alignment must not be larger than natural: 2^%u > %u for %s",

@@ -166,13 +166,14 @@ void wast_set_provider(const wast_provider *p);
  * exports of a registered instance. On WAST_LINK msg has the runtime's reason, on WAST_TRAP
  * the trap's message, on WAST_UNAVAILABLE *tag is the tag registered for the missing name. */
 wast_status wast_host_instantiate(wast_host *h, const kiln_module *module, kiln_instance **out,
-                                  const void **tag, char *msg, size_t msg_size);
+                                  const void **tag, const void *scope, char *msg, size_t msg_size);
 
 /* Makes inst's exports importable under module name `as` (later registrations of a name win),
  * for every thread. inst may be NULL for a module that is not available; importing from it
  * then gives WAST_UNAVAILABLE with tag (the caller's, e.g. its record of the module). False
  * if out of memory. */
-bool wast_host_register(wast_host *h, const char *as, kiln_instance *inst, const void *tag);
+bool wast_host_register(wast_host *h, const char *as, kiln_instance *inst, const void *tag,
+                        const void *scope);
 
 /* Frees inst, which no later command can name (neither current nor named in the script),
  * unless it is registered or imported a table, a global or another instance's function (its

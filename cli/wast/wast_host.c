@@ -38,6 +38,7 @@ typedef struct registration {
     char *name;
     kiln_instance *inst; /* NULL: the module is not available */
     const void *tag;
+    const void *scope; /* the script thread that registered it (NULL: the script itself) */
 } registration;
 
 struct wast_host {
@@ -221,15 +222,19 @@ void wast_host_free(wast_host *h)
 }
 
 /* The newest registration of name, or NULL. */
-static const registration *find_registered(const wast_host *h, const char *name)
+/* The newest registration of name in scope: each script thread has a registry of its own,
+ * which starts empty (the threads proposal's interpreter: a thread imports only what it
+ * registered itself). */
+static const registration *find_registered(const wast_host *h, const char *name, const void *scope)
 {
     for (size_t i = h->registered_count; i-- > 0;)
-        if (strcmp(h->registered[i].name, name) == 0)
+        if (h->registered[i].scope == scope && strcmp(h->registered[i].name, name) == 0)
             return &h->registered[i];
     return NULL;
 }
 
-bool wast_host_register(wast_host *h, const char *as, kiln_instance *inst, const void *tag)
+bool wast_host_register(wast_host *h, const char *as, kiln_instance *inst, const void *tag,
+                        const void *scope)
 {
     char *name = malloc(strlen(as) + 1);
     if (name == NULL)
@@ -240,7 +245,7 @@ bool wast_host_register(wast_host *h, const char *as, kiln_instance *inst, const
                    sizeof(*h->registered));
     if (ok)
         h->registered[h->registered_count++] =
-            (registration){.name = name, .inst = inst, .tag = tag};
+            (registration){.name = name, .inst = inst, .tag = tag, .scope = scope};
     pthread_mutex_unlock(&h->lock);
     if (!ok)
         free(name);
@@ -260,7 +265,7 @@ static bool desc_string(const kiln_str_desc *s, char *out, size_t size)
 }
 
 wast_status wast_host_instantiate(wast_host *h, const kiln_module *m, kiln_instance **out,
-                                  const void **tag, char *msg, size_t msg_size)
+                                  const void **tag, const void *scope, char *msg, size_t msg_size)
 {
     uint32_t n = m->import_count;
     kiln_import *items = calloc(n ? n : 1, sizeof(*items));
@@ -289,7 +294,7 @@ wast_status wast_host_instantiate(wast_host *h, const kiln_module *m, kiln_insta
         } else if (strcmp(mod, "spectest") == 0) {
             found = spectest_export(h, name, &value);
         } else {
-            const registration *r = find_registered(h, mod);
+            const registration *r = find_registered(h, mod, scope);
             if (r && r->inst == NULL) {
                 *tag = r->tag;
                 kiln_msg(msg, msg_size, "imports from \"%s\", which is not available", mod);

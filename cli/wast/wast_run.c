@@ -875,7 +875,7 @@ static inst_outcome instantiate(runner *r, const command *c, const json_value *m
     if (o != INST_RAN)
         return o;
     const void *tag = NULL;
-    *status = wast_host_instantiate(r->host, module, inst, &tag, msg, msg_size);
+    *status = wast_host_instantiate(r->host, module, inst, &tag, r->thread, msg, msg_size);
     *dep = NULL;
     if (*status == WAST_UNAVAILABLE)
         *dep = tag; /* the module_rec of the registration, maybe another thread's */
@@ -1390,7 +1390,7 @@ static void cmd_register(runner *r, const command *c)
     }
     r->regs[r->reg_count].as = as;
     r->regs[r->reg_count++].module = m;
-    if (!wast_host_register(r->host, as, m->inst, m))
+    if (!wast_host_register(r->host, as, m->inst, m, r->thread))
         fail(r, c, "out of memory");
     /* Registering is not a test of its own: nothing is counted on success. */
 }
@@ -1689,8 +1689,9 @@ static void cmd_action(runner *r, const command *c)
  *   (thread $T? (shared (module $M))* cmd*)  starts a host thread that runs cmd* in order,
  *       concurrently with the commands after it, in a scope of its own (runner): its own
  *       module names, definitions and current module, the shared modules visible under their
- *       names (the same instances). Registrations are global (wast_host's registry); thread
- *       names are the script's.
+ *       names (the same instances). Registrations are the scope's own (wast_host keys them by
+ *       the registering thread; a thread's registry starts empty); thread names are the
+ *       script's.
  *   (wait $T)  waits for thread $T: a failure for a thread unknown or waited already. The
  *       threads no wait took are waited for at the end of the script.
  * A thread's commands are reported like the others (under the lock). A wait gives up after

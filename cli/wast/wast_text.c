@@ -86,6 +86,7 @@ typedef struct script_reader {
     unsigned files;   /* module files written */
     bool first;       /* no command written yet */
     bool wasm3;       /* module text read as the 3.0 spec reads it (wat_to_wasm) */
+    unsigned threads; /* (thread ...) commands open around the one being read */
     char *err;
     size_t err_size;
 } script_reader;
@@ -786,8 +787,9 @@ static bool is_plain_command(const wat_token *kw)
  *   '(' 'wait' $id ')'
  * written {"type": "thread", "name", "shared": [names], "commands": [...]} and
  * {"type": "wait", "thread"}; the runner runs each thread on a host thread (wast_run.c). A
- * thread's commands are the plain ones and wait (no nested thread, no meta); its modules are
- * converted as any others. */
+ * thread's commands are the plain ones, wait and threads nested in it (at most
+ * MAX_THREAD_NESTING deep), no meta command; its modules are converted as any others. */
+#define MAX_THREAD_NESTING 64
 static bool read_thread_or_wait(script_reader *r, const wat_token *kw)
 {
     wat_token at = *kw;
@@ -833,17 +835,22 @@ static bool read_thread_or_wait(script_reader *r, const wat_token *kw)
     fputs("], \"commands\": [", r->out);
     bool outer_first = r->first;
     r->first = true;
+    if (r->threads == MAX_THREAD_NESTING)
+        return fail_at(r, &at, "threads nested deeper than %u", MAX_THREAD_NESTING);
+    r->threads++;
     while (t->kind != WAT_RPAR) {
         if (t->kind != WAT_LPAR)
             return unexpected(r, "a command or \")\"");
         wat_token k = peek(r);
         if (k.kind != WAT_KEYWORD)
             return unexpected(r, "a command");
-        bool ok = is_kw(&k, "wait") ? read_thread_or_wait(r, &k)
-                                    : read_plain_command(r, &k, is_plain_command(&k));
+        bool ok = is_kw(&k, "wait") || is_kw(&k, "thread")
+                      ? read_thread_or_wait(r, &k)
+                      : read_plain_command(r, &k, is_plain_command(&k));
         if (!ok)
             return false;
     }
+    r->threads--;
     r->first = outer_first;
     fputs("]}", r->out);
     return next(r);

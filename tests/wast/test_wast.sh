@@ -226,7 +226,8 @@ script_error input '(input "other.wast")' '1:2: (input ...) is not supported'
 script_error unclosed_script '(script (module)' '2:1: unexpected end of script, expected a command'
 
 # The threads proposal's (thread ...) and (wait ...) run on host threads. Scopes: $In is
-# T1's, registrations are global; a FAIL inside a thread carries its line; a thread waited
+# T1's, and so is T1's registration of "m" (the script registers it itself before line 13:
+# each registry starts empty); a FAIL inside a thread carries its line; a thread waited
 # twice, a thread never started and a module not there to share are failures; a thread no
 # wait takes is waited for at the end (T2: its FAIL comes last). The FAIL lines come in
 # script order: each thread's are printed before the wait for it returns.
@@ -242,7 +243,7 @@ cat >threads.wast <<'EOF'
 (wait $T1)
 (wait $T1)
 (wait $T3)
-(assert_return (invoke $In "g") (i32.const 0))
+(assert_return (invoke $In "g") (i32.const 0)) (register "m" $M)
 (module (import "m" "m" (memory 1 1 shared))
   (func (export "h") (result i32) (i32.atomic.load (i32.const 0))))
 (assert_return (invoke "h") (i32.const 0))
@@ -271,7 +272,7 @@ contains "direct: thread and wait, -v" 1 "$kiln" wast -v threads.wast
 cat >thread_timeout.wast <<'EOF'
 (module $M (memory (export "m") 1 1 shared))
 (register "m" $M)
-(thread $Hang
+(thread $Hang (shared (module $M)) (register "m" $M)
   (module (import "m" "m" (memory 1 1 shared))
     (func (export "wait") (result i32) (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))
   (assert_return (invoke "wait") (i32.const 0))
@@ -309,7 +310,7 @@ check "direct: a thread that cannot be stopped" 1 "$kiln" wast --timeout 1 threa
 cat >thread_replay.wast <<'EOF'
 (module $M (memory (export "m") 1 1 shared))
 (register "m" $M)
-(thread $W
+(thread $W (shared (module $M)) (register "m" $M)
   (module (import "m" "m" (memory 1 1 shared))
     (func (export "w") (result i32) (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))
   (assert_return (invoke "w") (i32.const 0)))
@@ -355,8 +356,14 @@ thread_busy.wast:13: FAIL: assert_return $M.f(): expected i32:1, got error: the 
 EOF
 check "direct: an instance another thread is calling" 1 "$kiln" wast thread_busy.wast
 
-# Thread syntax errors: no nested thread, shared names a module, wait names a thread.
-script_error thread_nested '(thread $A (thread $B))' '1:13: unknown command "thread"'
+# Thread syntax errors: threads nested deeper than 64, shared names a module, wait names a
+# thread. 64 deep is fine.
+script_error thread_nested "$(printf '(thread %.0s' {1..65})$(printf ')%.0s' {1..65})" \
+    '1:514: threads nested deeper than 64'
+printf '(thread %.0s' {1..64} >thread_nested64.wast
+printf ')%.0s' {1..64} >>thread_nested64.wast
+echo '0 passed, 0 failed, 0 skipped' | want_stdout
+check "direct: threads nested 64 deep" 0 "$kiln" wast thread_nested64.wast
 script_error thread_shared '(thread $A (shared (func)))' \
     '1:21: unexpected token "func", expected "module"'
 script_error wait_name '(wait)' "1:6: unexpected token \")\", expected the thread's name"

@@ -169,10 +169,10 @@
 (assert_invalid (module (memory i64 1 shared)) "shared memory must have maximum")
 (assert_invalid
   (module (memory 1 1 shared) (func (drop (i32.atomic.load align=2 (i32.const 0)))))
-  "alignment must be exactly natural")
+  "atomic alignment must be natural")
 (assert_invalid
   (module (memory 1 1 shared) (func (drop (i64.atomic.rmw8.add_u align=2 (i32.const 0) (i64.const 0)))))
-  "alignment must be exactly natural")
+  "atomic alignment must be natural")
 (assert_invalid
   (module (memory 1 1 shared) (func (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i32.const 0)))))
   "type mismatch")

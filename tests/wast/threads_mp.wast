@@ -5,7 +5,8 @@
 ;; (LB) litmus tests whose forbidden outcomes `either` leaves out; and SB repeated 1000
 ;; times behind a spin barrier, counting the forbidden outcome (it must never happen).
 ;; Results are stored as value + 1, so a thread that did not run never passes for one that
-;; read 0. Registrations made in a thread are seen by the main script after the wait.
+;; read 0. Each thread has a registry of its own, which starts empty: it registers what it
+;; imports, and so does the script.
 
 (module $Mem (memory (export "shared") 1 1 shared))
 
@@ -32,6 +33,7 @@
 (wait $Reader)
 (wait $Writer)
 
+(register "mem" $Mem)
 (module $Check
   (memory (import "mem" "shared") 1 1 shared)
   (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))
@@ -44,7 +46,8 @@
 (module $Pp (memory (export "pp") 1 1 shared))
 (register "pp" $Pp)
 
-(thread $Odd
+(thread $Odd (shared (module $Pp))
+  (register "pp" $Pp)
   (module
     (memory (import "pp" "pp") 1 1 shared)
     (func (export "run") (result i32)
@@ -58,7 +61,8 @@
       (local.get $i)))
   (assert_return (invoke "run") (i32.const 2000)))
 
-(thread $Even
+(thread $Even (shared (module $Pp))
+  (register "pp" $Pp)
   (module
     (memory (import "pp" "pp") 1 1 shared)
     (func (export "run") (result i32)
@@ -103,6 +107,7 @@
 (wait $T1)
 (wait $T2)
 
+(register "sb" $SB)
 (module $SBCheck
   (memory (import "sb" "shared") 1 1 shared)
   (func (export "check") (result i32)
@@ -134,6 +139,7 @@
 (wait $T2)
 (wait $T1)
 
+(register "lb" $LB)
 (module $LBCheck
   (memory (import "lb" "shared") 1 1 shared)
   (func (export "check") (result i32)
@@ -191,10 +197,12 @@
     (i32.add (i32.add (call $rounds (i32.const 12)) (call $rounds (i32.const 21)))
              (call $rounds (i32.const 22)))))
 
-(thread $A (shared (module $SBRound))
+(thread $A (shared (module $SBMem)) (shared (module $SBRound))
+  (register "sbloop" $SBMem)
   (module instance $SBRound)
   (assert_return (invoke "run1") (i32.const 1000)))
-(thread $B (shared (module $SBRound))
+(thread $B (shared (module $SBMem)) (shared (module $SBRound))
+  (register "sbloop" $SBMem)
   (module instance $SBRound)
   (assert_return (invoke "run2") (i32.const 1000)))
 (wait $A)
@@ -203,3 +211,21 @@
 (assert_return (invoke $SBCount "rounds" (i32.const 11)) (i32.const 0))
 (assert_return (invoke $SBCount "allowed") (i32.const 1000))
 (assert_return (invoke $SBCount "rounds" (i32.const 0)) (i32.const 0))
+
+;; Nested threads: $Outer starts $Inner and waits for it, then sees its store; $Inner shares
+;; the module $Outer was given.
+(module $NMem (memory (export "shared") 1 1 shared))
+(thread $Outer (shared (module $NMem))
+  (register "n" $NMem)
+  (thread $Inner (shared (module $NMem))
+    (register "n" $NMem)
+    (module (memory (import "n" "shared") 1 1 shared)
+      (func (export "put") (i32.atomic.store (i32.const 0) (i32.const 7))))
+    (invoke "put"))
+  (wait $Inner)
+  (module (memory (import "n" "shared") 1 1 shared)
+    (func (export "get") (result i32) (i32.atomic.load (i32.const 0))))
+  (assert_return (invoke "get") (i32.const 7)))
+(wait $Outer)
+;; The threads registered "n" in their own registries, not the script's.
+(assert_unlinkable (module (memory (import "n" "shared") 1 1 shared)) "unknown import")

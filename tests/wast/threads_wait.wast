@@ -55,10 +55,12 @@
     (memory.atomic.notify (local.get $addr) (local.get $count))))
 
 ;; wait32 between two threads
-(thread $T1 (shared (module $Waiter))
+(thread $T1 (shared (module $Mem)) (shared (module $Waiter))
+  (register "mem" $Mem)
   (module instance $Waiter)
   (assert_return (invoke "wait32" (i32.const 0)) (i32.const 0)))
-(thread $T2 (shared (module $Notifier))
+(thread $T2 (shared (module $Mem)) (shared (module $Notifier))
+  (register "mem" $Mem)
   (module instance $Notifier)
   ;; nobody is woken by a count of 0, whether the waiter is queued yet or not
   (assert_return (invoke "notify" (i32.const 0) (i32.const 0)) (i32.const 0))
@@ -69,7 +71,8 @@
 ;; wait64, the main script notifying
 (module instance $W $Waiter)
 (assert_return (invoke $W "reset"))
-(thread $T64 (shared (module $Waiter))
+(thread $T64 (shared (module $Mem)) (shared (module $Waiter))
+  (register "mem" $Mem)
   (module instance $Waiter)
   (assert_return (invoke "wait64" (i32.const 8)) (i32.const 0)))
 (module instance $N $Notifier)
@@ -78,10 +81,12 @@
 
 ;; two waiters on one address, woken by notifies of count 2
 (assert_return (invoke $W "reset"))
-(thread $A (shared (module $Waiter))
+(thread $A (shared (module $Mem)) (shared (module $Waiter))
+  (register "mem" $Mem)
   (module instance $Waiter)
   (assert_return (invoke "wait32" (i32.const 16)) (i32.const 0)))
-(thread $B (shared (module $Waiter))
+(thread $B (shared (module $Mem)) (shared (module $Waiter))
+  (register "mem" $Mem)
   (module instance $Waiter)
   (assert_return (invoke "wait32" (i32.const 16)) (i32.const 0)))
 (assert_return (invoke $N "wake_all" (i32.const 16) (i32.const 2)) (i32.const 2))
@@ -91,7 +96,8 @@
 (assert_return (invoke $N "notify" (i32.const 16) (i32.const 2)) (i32.const 0))
 
 ;; timeouts and values that differ, in a thread: 2 and 1
-(thread $Timed (shared (module $Waiter))
+(thread $Timed (shared (module $Mem)) (shared (module $Waiter))
+  (register "mem" $Mem)
   (module instance $Waiter)
   (assert_return (invoke "wait_timeout" (i32.const 24) (i64.const 10000000)) (i32.const 2))
   (assert_return (invoke "wait_timeout" (i32.const 24) (i64.const 0)) (i32.const 2))
@@ -110,10 +116,12 @@
   (func (export "notify") (result i32)
     (loop $spin (br_if $spin (i32.eqz (i32.atomic.load (i32.const 4)))))
     (memory.atomic.notify (i32.const 32) (i32.const 1))))
-(thread $R1 (shared (module $Racer))
+(thread $R1 (shared (module $Mem)) (shared (module $Racer))
+  (register "mem" $Mem)
   (module instance $Racer)
   (assert_return (invoke "wait") (either (i32.const 0) (i32.const 2))))
-(thread $R2 (shared (module $Racer))
+(thread $R2 (shared (module $Mem)) (shared (module $Racer))
+  (register "mem" $Mem)
   (module instance $Racer)
   (assert_return (invoke "notify") (either (i32.const 0) (i32.const 1))))
 (wait $R1)
