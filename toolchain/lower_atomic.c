@@ -61,12 +61,19 @@ static LLVMValueRef widen(lower_ctx *c, const wasm_instr *ins, LLVMValueRef v)
     return LLVMTypeOf(v) == t ? v : LLVMBuildZExt(c->b, v, t, "");
 }
 
-/* The common attributes of an atomic memory instruction: the memory's alias class, the
- * natural alignment the check established, sequential consistency. */
-static void mark(lower_ctx *c, LLVMValueRef inst, unsigned size)
+/* What every access here carries: the memory's alias class and the natural alignment the
+ * check established. */
+static void tag_access(lower_ctx *c, LLVMValueRef inst, unsigned size)
 {
     LLVMSetMetadata(inst, c->u->md_tbaa, c->u->tbaa[ALIAS_MEMORY]);
     LLVMSetAlignment(inst, size);
+}
+
+/* An atomic load or store: tagged, sequentially consistent (atomicrmw and cmpxchg take their
+ * ordering when built). */
+static void mark(lower_ctx *c, LLVMValueRef inst, unsigned size)
+{
+    tag_access(c, inst, size);
     LLVMSetOrdering(inst, LLVMAtomicOrderingSequentiallyConsistent);
 }
 
@@ -100,8 +107,7 @@ bool lower_atomic_rmw(lower_ctx *c, const wasm_instr *ins, int arg)
     LLVMValueRef ptr = atomic_address(c, ins, lower_pop(c), size);
     LLVMValueRef old = LLVMBuildAtomicRMW(c->b, (LLVMAtomicRMWBinOp)arg, ptr, wrap(c, v, size),
                                           LLVMAtomicOrderingSequentiallyConsistent, false);
-    LLVMSetMetadata(old, c->u->md_tbaa, c->u->tbaa[ALIAS_MEMORY]);
-    LLVMSetAlignment(old, size);
+    tag_access(c, old, size);
     lower_push(c, widen(c, ins, old));
     return true;
 }
@@ -116,8 +122,7 @@ bool lower_atomic_cmpxchg(lower_ctx *c, const wasm_instr *ins, int arg)
     LLVMValueRef pair = LLVMBuildAtomicCmpXchg(
         c->b, ptr, wrap(c, expected, size), wrap(c, replacement, size),
         LLVMAtomicOrderingSequentiallyConsistent, LLVMAtomicOrderingSequentiallyConsistent, false);
-    LLVMSetMetadata(pair, c->u->md_tbaa, c->u->tbaa[ALIAS_MEMORY]);
-    LLVMSetAlignment(pair, size);
+    tag_access(c, pair, size);
     lower_push(c, widen(c, ins, LLVMBuildExtractValue(c->b, pair, 0, "")));
     return true;
 }
@@ -128,8 +133,7 @@ static void touch(lower_ctx *c, LLVMValueRef ptr, unsigned size)
     if (c->u->bounds_checks)
         return;
     LLVMValueRef v = LLVMBuildLoad2(c->b, access_type(c, size), ptr, "");
-    LLVMSetMetadata(v, c->u->md_tbaa, c->u->tbaa[ALIAS_MEMORY]);
-    LLVMSetAlignment(v, size);
+    tag_access(c, v, size);
     LLVMSetVolatile(v, true);
 }
 

@@ -138,6 +138,27 @@ static int status_of(proc *p, kiln_trap t)
     return trap_status(p->module, t);
 }
 
+/* Takes t out of p->threads (p->lock held). */
+static void unlist_thread(proc *p, proc_thread *t)
+{
+    if (t->prev != NULL)
+        t->prev->next = t->next;
+    else
+        p->threads = t->next;
+    if (t->next != NULL)
+        t->next->prev = t->prev;
+}
+
+/* A spawned thread (or an attempt at one) is over: one fewer live, and the last wakes whoever
+ * waits for the threads to stop. Takes p->lock. */
+static void thread_gone(proc *p)
+{
+    pthread_mutex_lock(&p->lock);
+    if (--p->live == 0)
+        pthread_cond_broadcast(&p->idle);
+    pthread_mutex_unlock(&p->lock);
+}
+
 static void *thread_main(void *arg)
 {
     proc_thread *t = arg;
@@ -150,19 +171,11 @@ static void *thread_main(void *arg)
      * interruption because the run ended already is that end. */
     if (trap != KILN_TRAP_NONE && p->end == END_NONE)
         end_locked(p, END_THREAD, status_of(p, trap));
-    if (t->prev != NULL)
-        t->prev->next = t->next;
-    else
-        p->threads = t->next;
-    if (t->next != NULL)
-        t->next->prev = t->prev;
+    unlist_thread(p, t);
     pthread_mutex_unlock(&p->lock);
     kiln_instance_free(t->inst);
     free(t);
-    pthread_mutex_lock(&p->lock);
-    if (--p->live == 0)
-        pthread_cond_broadcast(&p->idle);
-    pthread_mutex_unlock(&p->lock);
+    thread_gone(p);
     return NULL;
 }
 
@@ -225,9 +238,7 @@ static int32_t spawn(proc *p, uint32_t arg)
                 pthread_attr_destroy(&attr);
                 return (int32_t)tid;
             }
-            p->threads = t->next;
-            if (t->next != NULL)
-                t->next->prev = NULL;
+            unlist_thread(p, t);
         }
         err = -WASI_EAGAIN;
         pthread_mutex_unlock(&p->lock);
@@ -236,10 +247,7 @@ static int32_t spawn(proc *p, uint32_t arg)
     if (t != NULL)
         kiln_instance_free(t->inst);
     free(t);
-    pthread_mutex_lock(&p->lock);
-    if (--p->live == 0)
-        pthread_cond_broadcast(&p->idle);
-    pthread_mutex_unlock(&p->lock);
+    thread_gone(p);
     return err;
 }
 
