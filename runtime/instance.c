@@ -197,6 +197,8 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
                               &im->limits))
                 return incompatible(im, "memory limits");
             inst->memories[im->index] = mem;
+            if (mem->counted) /* held while this instance lives (docs/threads.md) */
+                kiln_memory_retain_impl(mem);
             break;
         }
         case KILN_KIND_GLOBAL: {
@@ -353,7 +355,7 @@ static void lower_slot_limits(kiln_instance *inst, const kiln_instance_limits *l
     for (uint32_t i = 0; limits->max_memory_pages != 0 && i < m->memory_count; i++) {
         kiln_memory_impl *mem = &inst->own_memories[i];
         uint64_t cap = kiln_cap_pages(limits->max_memory_pages, mem->page_log2);
-        if (!memories[i].imported && mem->limit_pages > cap)
+        if (!memories[i].imported && !memories[i].limits.shared && mem->limit_pages > cap)
             mem->limit_pages = cap;
     }
     const kiln_table_desc *tables = m->tables.p;
@@ -390,6 +392,13 @@ static kiln_status create_tables_and_memories(kiln_instance *inst,
     for (uint32_t i = 0; i < m->memory_count; i++) {
         if (memories[i].imported)
             continue;
+        if (memories[i].limits.shared) { /* an object of its own, never the slot's */
+            kiln_status s = kiln_memory_new_counted(&memories[i].limits, memory_pages, guarded,
+                                                    &inst->memories[i]);
+            if (s != KILN_STATUS_OK)
+                return s;
+            continue;
+        }
         /* Bounds-checked memories have their own reservations, never the slot's (memory.c). */
         void *cached = guarded ? slot->reservation : NULL;
         if (guarded)
@@ -407,6 +416,24 @@ static kiln_status create_tables_and_memories(kiln_instance *inst,
         }
         inst->own_memories[i].is64 = lim->is64;
         inst->memories[i] = &inst->own_memories[i];
+    }
+    return KILN_STATUS_OK;
+}
+
+/* Module pools: the shared memories the module defines, objects of their own (not in the
+ * slot: they may outlive the instance, docs/threads.md), with the instance's growth limit. */
+static kiln_status create_shared_memories(kiln_instance *inst, const kiln_instance_limits *limits)
+{
+    const kiln_module_desc *m = inst->module;
+    const kiln_memory_desc *memories = m->memories.p;
+    bool guarded = !(m->flags & KILN_MODULE_BOUNDS_CHECKED);
+    for (uint32_t i = 0; i < m->memory_count; i++) {
+        if (memories[i].imported || !memories[i].limits.shared)
+            continue;
+        kiln_status s = kiln_memory_new_counted(&memories[i].limits, memory_cap(inst->pool, limits),
+                                                guarded, &inst->memories[i]);
+        if (s != KILN_STATUS_OK)
+            return s;
     }
     return KILN_STATUS_OK;
 }
@@ -570,6 +597,8 @@ static kiln_status instantiate_from_module_pool(kiln_pool *pool, const kiln_impo
     s = apply_limits(inst, limits);
     if (s == KILN_STATUS_OK)
         s = link_imports(inst, imports);
+    if (s == KILN_STATUS_OK)
+        s = create_shared_memories(inst, limits);
     if (s != KILN_STATUS_OK) {
         kiln_pool_put(inst);
         return s;

@@ -545,10 +545,20 @@ static kiln_status memory_new(uint64_t min_pages, uint64_t max_pages, bool is64,
     kiln_status s = kiln_runtime_init();
     if (s != KILN_STATUS_OK)
         return s;
+    bool has_max = max_pages != UINT64_MAX;
+    if (shared) { /* counted: instances importing it keep it alive (docs/threads.md) */
+        kiln_limits_desc lim = {.min = min_pages, .max = max_pages, .has_max = 1, .shared = 1};
+        kiln_memory_impl *m = NULL;
+        s = kiln_memory_new_counted(&lim, KILN_MAX_PAGES, sizeof(size_t) >= 8, &m);
+        if (s != KILN_STATUS_OK)
+            return s;
+        m->host_owned = true;
+        *out = &m->pub;
+        return KILN_STATUS_OK;
+    }
     kiln_memory_impl *m = malloc(sizeof *m);
     if (m == NULL)
         return KILN_STATUS_NOMEM;
-    bool has_max = max_pages != UINT64_MAX;
     /* A 32-bit host runs only bounds-checked modules: give them a memory they can import. */
     s = kiln_memory_setup(m, min_pages, has_max, has_max ? max_pages : 0, KILN_MAX_PAGES, 16,
                           shared, sizeof(size_t) >= 8, NULL);
@@ -601,7 +611,106 @@ KILN_API void kiln_memory_free(kiln_memory *memory)
         return;
     kiln_memory_impl *m = (kiln_memory_impl *)memory;
     if (!m->host_owned)
-        return; /* an instance's memory: freed with the instance */
+        return;       /* an instance's memory: freed with the instance */
+    if (m->counted) { /* the creator's reference; importers may keep it alive */
+        kiln_memory_release_impl(m);
+        return;
+    }
     kiln_memory_teardown(m, false);
     free(m);
+}
+
+KILN_API kiln_status kiln_memory_retain(kiln_memory *memory)
+{
+    kiln_clear_error();
+    kiln_memory_impl *m = (kiln_memory_impl *)memory;
+    if (m == NULL || !m->counted) {
+        kiln_set_error(m == NULL ? "kiln_memory_retain: NULL argument"
+                                 : "kiln_memory_retain: only shared memories are "
+                                   "reference-counted; an unshared one lives as long as its "
+                                   "instance or until kiln_memory_free");
+        return KILN_STATUS_ARG;
+    }
+    kiln_memory_retain_impl(m);
+    return KILN_STATUS_OK;
+}
+
+KILN_API void kiln_memory_release(kiln_memory *memory)
+{
+    kiln_memory_impl *m = (kiln_memory_impl *)memory;
+    if (m != NULL && m->counted)
+        kiln_memory_release_impl(m);
+}
+
+/* ---- Shared memories' lifetime ----
+ *
+ * A shared memory is its own heap object with a reference count: the instance defining it,
+ * every instance importing it and every host handle (kiln_memory_new_shared, kiln_memory_retain)
+ * hold one, and the last to let go tears it down. So freeing the instance that defined it
+ * changes nothing for the others: a thread blocked in memory.atomic.wait on it stays blocked
+ * until a notify from any remaining holder, its instance's interruption or its timeout, and
+ * its contents stay. Counts change with relaxed increments and acquire-release decrements:
+ * whoever drops the last reference sees every access the others made before dropping theirs. */
+
+kiln_status kiln_memory_new_counted(const kiln_limits_desc *lim, uint64_t cap_pages, bool guarded,
+                                    kiln_memory_impl **out)
+{
+    kiln_memory_impl *m = malloc(sizeof *m);
+    if (m == NULL) {
+        kiln_set_error("out of memory for a shared memory's record");
+        return KILN_STATUS_NOMEM;
+    }
+    kiln_status s = kiln_memory_setup(m, lim->min, lim->has_max, lim->max, cap_pages,
+                                      kiln_desc_page_log2(lim), true, guarded, NULL);
+    if (s != KILN_STATUS_OK) {
+        free(m);
+        return s;
+    }
+    m->is64 = lim->is64 != 0;
+    m->counted = true;
+    m->refs = 1;
+    *out = m;
+    return KILN_STATUS_OK;
+}
+
+/* Bare metal has one thread and, on Cortex-M0, no atomic read-modify-write: plain counts. */
+#ifdef KILN_BAREMETAL
+void kiln_memory_retain_impl(kiln_memory_impl *m)
+{
+    m->refs++;
+}
+
+static bool drop_ref(kiln_memory_impl *m)
+{
+    return --m->refs == 0;
+}
+#else
+void kiln_memory_retain_impl(kiln_memory_impl *m)
+{
+    __atomic_fetch_add(&m->refs, 1, __ATOMIC_RELAXED);
+}
+
+static bool drop_ref(kiln_memory_impl *m)
+{
+    return __atomic_fetch_sub(&m->refs, 1, __ATOMIC_ACQ_REL) == 1;
+}
+#endif
+
+void kiln_memory_release_impl(kiln_memory_impl *m)
+{
+    if (!drop_ref(m))
+        return;
+    kiln_memory_teardown(m, false);
+    free(m);
+}
+
+void kiln_instance_release_memories(kiln_instance *inst)
+{
+    for (uint32_t i = 0; i < inst->module->memory_count; i++) {
+        kiln_memory_impl *m = inst->memories[i];
+        if (m != NULL && m->counted) {
+            inst->memories[i] = NULL;
+            kiln_memory_release_impl(m);
+        }
+    }
 }

@@ -10,9 +10,9 @@
  * (kiln_pool_put) frees or resets what the instance used. Instances that trapped after
  * publishing references stay as zombies until the pool is freed; kiln_pool_free with live
  * instances defers the release to the last one.
- * Exceptions an instance owns (exnref values, exn.c) go when it leaves its slot. Shared
- * memories (threads) work in both kinds of pool: a module pool's slot has room for a shared
- * memory's whole limit, so it never moves (docs/threads.md).
+ * Exceptions an instance owns (exnref values, exn.c) go when it leaves its slot, and so do its
+ * references to shared memories (threads): those are never a slot's but objects of their
+ * own, which may outlive the instance that defined them (memory.c, docs/threads.md).
  * Calls module.c, exn.c, memory.c, table.c, trap.c and the platform layer (os_*.c,
  * signal_posix.c).
  * Called by instance.c (take, put, zombies, the default pool) and by embedders.
@@ -62,15 +62,17 @@ static void free_tables(kiln_instance *inst)
 }
 
 /* Pools of any module: frees the tables and memories an instance defines, but for one
- * memory reservation the slot keeps if keep_reservation. */
+ * memory reservation the slot keeps if keep_reservation; drops its references to shared
+ * memories. */
 static void free_instance(kiln_instance *inst, bool keep_reservation)
 {
     free_tables(inst);
+    kiln_instance_release_memories(inst);
     const kiln_module_desc *m = inst->module;
     const kiln_memory_desc *memories = m->memories.p;
     kiln_slot *slot = &inst->pool->slots[inst->slot];
     for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported)
+        if (memories[i].imported || memories[i].limits.shared)
             continue;
         bool keep = keep_reservation && slot->reservation == NULL;
         void *reservation = kiln_memory_teardown(&inst->own_memories[i], keep);
@@ -84,11 +86,12 @@ static void free_instance(kiln_instance *inst, bool keep_reservation)
 static void free_module_zombie(kiln_instance *inst)
 {
     free_tables(inst);
+    kiln_instance_release_memories(inst);
     const kiln_module_desc *m = inst->module;
     const kiln_memory_desc *memories = m->memories.p;
     for (uint32_t i = 0; i < m->memory_count; i++) {
         kiln_memory_impl *mem = &inst->own_memories[i];
-        if (!memories[i].imported && mem->home != NULL) {
+        if (!memories[i].imported && !memories[i].limits.shared && mem->home != NULL) {
             kiln_os_release(mem->pub.base.p, (size_t)mem->pub.reserved);
             mem->pub.base.p = mem->home;
             mem->home = NULL;
@@ -311,7 +314,7 @@ static kiln_status commit_slot(kiln_pool *pool, uint32_t slot)
     const kiln_memory_desc *memories = mp->module->memories.p;
     kiln_slot *s = &pool->slots[slot];
     for (uint32_t i = 0; i < mp->module->memory_count; i++) {
-        if (memories[i].imported)
+        if (memories[i].imported || memories[i].limits.shared)
             continue;
         char *base = slot_memory_base(mp, slot, i);
         uint64_t bytes = memories[i].limits.min << kiln_desc_page_log2(&memories[i].limits);
@@ -370,8 +373,10 @@ static void fill_slot_records(const kiln_pool *pool, kiln_instance *inst, char *
         kiln_vm_tables(vm)[i].p = t;
     }
     const kiln_memory_desc *memories = m->memories.p;
+    /* Imports and shared memories (objects of their own, instance.c) come later. */
+    memset(inst->memories, 0, (size_t)m->memory_count * sizeof *inst->memories);
     for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported)
+        if (memories[i].imported || memories[i].limits.shared)
             continue;
         const kiln_limits_desc *lim = &memories[i].limits;
         kiln_memory_impl *mem = &inst->own_memories[i];
@@ -387,7 +392,6 @@ static void fill_slot_records(const kiln_pool *pool, kiln_instance *inst, char *
         mem->decl_max = lim->max;
         mem->has_max = lim->has_max != 0;
         mem->is64 = lim->is64 != 0;
-        mem->shared = lim->shared != 0;
         inst->memories[i] = mem;
     }
 }
@@ -423,7 +427,7 @@ static bool reset_slot(kiln_pool *pool, kiln_instance *inst)
     const kiln_memory_image *image = &pool->module_pool->image;
     const kiln_memory_desc *memories = m->memories.p;
     for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported)
+        if (memories[i].imported || memories[i].limits.shared)
             continue;
         bool data = i == 0 && image->present && image->hi > image->lo;
         ok &= kiln_memory_reset(&inst->own_memories[i],
@@ -521,6 +525,7 @@ void kiln_pool_put(kiln_instance *inst)
     uint32_t slot = inst->slot;
     kiln_exn_release(inst);
     if (pool->module_pool != NULL) {
+        kiln_instance_release_memories(inst);
         give_back(pool, slot, reset_slot(pool, inst));
         return;
     }
@@ -591,7 +596,8 @@ static kiln_status prepare_image(kiln_memory_image *image, const kiln_module_des
 {
     const kiln_memory_desc *memories = m->memories.p;
     /* Memories of 1-byte pages end anywhere in an OS page: applied per instance. */
-    if (m->memory_count == 0 || memories[0].imported ||
+    /* A shared memory is not the slot's (instance.c): its segments are applied per instance. */
+    if (m->memory_count == 0 || memories[0].imported || memories[0].limits.shared ||
         kiln_desc_page_log2(&memories[0].limits) != 16)
         return KILN_STATUS_OK;
     uint64_t min_bytes = memories[0].limits.min * KILN_WASM_PAGE;
@@ -682,18 +688,17 @@ static kiln_status reserve_slots(kiln_pool *pool, kiln_module_pool *mp, const ki
     }
     size_t page = kiln_os_page_size();
     for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported)
+        if (memories[i].imported || memories[i].limits.shared)
             continue;
         uint64_t stride = KILN_MEMORY_RESERVATION;
         if (!guarded) {
             const kiln_limits_desc *lim = &memories[i].limits;
             uint64_t limit = kiln_memory_limit(
                 lim->has_max, lim->max, pool->config.max_memory_pages, kiln_desc_page_log2(lim));
-            /* The growth limit on 64-bit hosts, and for shared memories (which never move);
-             * on 32-bit ones another memory that outgrows this moves out of its slot until
-             * the slot is reset (memory.c). */
+            /* The growth limit on 64-bit hosts; on 32-bit ones a memory that outgrows this
+             * moves out of its slot until the slot is reset (memory.c). */
             stride = kiln_checked_capacity(memories[i].limits.min, limit, kiln_desc_page_log2(lim),
-                                           lim->shared);
+                                           false);
             stride = stride < page ? page : (stride + page - 1) / page * page;
         }
         if (stride == 0 || stride > SIZE_MAX - mp->span) {

@@ -473,6 +473,10 @@ typedef struct kiln_memory_impl {
     bool is64;         /* 64-bit addresses (memory64): importers must say so too */
     bool shared;       /* shared (threads): never moves, grows under a lock, can be waited
                           on; importers must say so too (docs/threads.md) */
+    bool counted;      /* a shared memory's own heap object, freed with its last reference:
+                          its defining instance, each importer and each host handle hold one
+                          (kiln_memory_new_counted) */
+    uint32_t refs;     /* (atomic) references held, if counted */
     uint8_t page_log2; /* pages of 2^page_log2 bytes (16, or 0); importers must agree */
     /* Bounds-checked memories may move when they grow past pub.reserved (memory.c).
      * own_mapping: [base, base+reserved) is this memory's own reservation (released or
@@ -535,6 +539,20 @@ kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
                               uint64_t cap_pages, unsigned page_log2, bool shared, bool guarded,
                               void *cached);
+/* A shared memory as an object of its own, with one reference (its creator's): limits lim,
+ * growth capped by cap_pages, guard pages or bounds-checked, its own reservation. Shared
+ * memories never live in a pool's slots: another instance or the host may keep using one
+ * (and threads wait on it) after the instance that defined it is freed, so it lives until
+ * its last reference goes (docs/threads.md). */
+kiln_status kiln_memory_new_counted(const kiln_limits_desc *lim, uint64_t cap_pages, bool guarded,
+                                    kiln_memory_impl **out);
+/* Takes / drops a reference to a counted memory; the last drop tears it down and frees it.
+ * Any thread. */
+void kiln_memory_retain_impl(kiln_memory_impl *m);
+void kiln_memory_release_impl(kiln_memory_impl *m);
+/* Drops the references an instance holds on counted memories (the shared ones it defines or
+ * imports) and clears them from inst->memories; safe on a partly built instance. */
+void kiln_instance_release_memories(kiln_instance *inst);
 /* Decommits the memory; returns its still-registered reservation if keep (guard-page
  * memories only), else releases it and returns NULL. */
 void *kiln_memory_teardown(kiln_memory_impl *m, bool keep);

@@ -489,8 +489,9 @@ static void test_shared_reservation_failure(void **state)
     kiln_pool_free(pool);
 }
 
-/* Module pools: a slot's shared memory (with its data image) works, grows in place and is
- * reset between instances; bounds-checked, its slot holds its whole limit. */
+/* Module pools: a shared memory the module defines is not the slot's but an object of its
+ * own (it may outlive the instance): its data segments are applied, it grows in place and the
+ * slot's next instance gets a fresh one; bounds-checked, it reserves its whole limit. */
 static void test_shared_memory_in_module_pool(void **state)
 {
     (void)state;
@@ -527,11 +528,12 @@ static void test_shared_memory_in_module_pool(void **state)
         assert_ptr_equal(mem->base.p, base);
         base[4 * PAGE - 1] = 7;
         base[16] = 'j';
+        assert_int_equal(((kiln_memory_impl *)mem)->refs, 1);
         kiln_instance_free(a);
-        /* The slot again, back to one page and the image. */
+        /* The slot again: a fresh memory of one page with the segments. */
         assert_int_equal(kiln_pool_instantiate(pool, NULL, &a, &trap), KILN_STATUS_OK);
         mem = kiln_instance_memory(a, 0);
-        assert_ptr_equal(mem->base.p, base);
+        base = mem->base.p;
         assert_int_equal(mem->size, PAGE);
         assert_memory_equal(base + 16, "hello", 5);
         assert_int_equal(grow(a, 3), 1);
@@ -814,6 +816,153 @@ static void test_interrupt_wakes_waiter(void **state)
     kiln_memory_free(mem);
 }
 
+/* ---- Shared memories outliving their instances ---- */
+
+/* Whether [p, p + one page) is mapped (mincore fails with ENOMEM where it is not). */
+static bool mapped(const void *p)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char vec;
+    return mincore((void *)((uintptr_t)p & ~(uintptr_t)(page - 1)), page, &vec) == 0;
+}
+
+static uint32_t refs_of(const kiln_memory *mem)
+{
+    return __atomic_load_n(&((const kiln_memory_impl *)mem)->refs, __ATOMIC_ACQUIRE);
+}
+
+/* The instance that defined a shared memory is freed while a thread of another instance
+ * waits on it (both kinds of pool, guard pages and bounds-checked): the waiter stays parked,
+ * a notify through a third instance wakes it with 0, the memory keeps its contents and still
+ * grows; a host reference (kiln_memory_retain) keeps it past every instance, and binds it to a
+ * new one; the last release unmaps it. A module pool's slot is reused at once, with a fresh
+ * memory, while the old one lives on. */
+static void test_free_definer_while_waiting(void **state)
+{
+    (void)state;
+    rt_arm();
+    static desc_builder bc_owner_desc, bc_user_desc;
+    bc_owner_desc = owner_desc;
+    kiln_module_desc *bc_owner = desc_end(&bc_owner_desc);
+    bc_owner->flags = FLAGS | KILN_MODULE_BOUNDS_CHECKED;
+    bc_user_desc = user_desc;
+    kiln_module_desc *bc_user = desc_end(&bc_user_desc);
+    bc_user->flags = FLAGS | KILN_MODULE_BOUNDS_CHECKED;
+    for (int variant = 0; variant < 4; variant++) {
+        bool checked = variant & 1, module_pool = variant & 2;
+        if (!checked && sizeof(void *) < 8)
+            continue; /* guard pages: 64-bit hosts only */
+        const kiln_module_desc *o = checked ? bc_owner : owner;
+        const kiln_module_desc *u = checked ? bc_user : user;
+        kiln_pool *pool = NULL;
+        kiln_pool_config config = {.slots = 1};
+        kiln_instance *definer = NULL;
+        if (module_pool) {
+            assert_int_equal(kiln_module_pool_new(o, &config, &pool), KILN_STATUS_OK);
+            assert_int_equal(kiln_pool_instantiate(pool, NULL, &definer, NULL), KILN_STATUS_OK);
+        } else {
+            assert_int_equal(kiln_instance_new(o, NULL, &definer), KILN_STATUS_OK);
+        }
+        kiln_extern ext;
+        assert_int_equal(kiln_instance_export(definer, "mem", &ext), KILN_STATUS_OK);
+        kiln_memory *mem = ext.of.memory;
+        uint8_t *base = mem->base.p;
+        kiln_instance *waiter = new_user(u, mem), *notifier = new_user(u, mem);
+        assert_int_equal(refs_of(mem), 3);
+        base[100] = 42;
+
+        waiter_job j;
+        start_waiter(&j, waiter, 64, 0, -1);
+        await_parked(waiter);
+        kiln_instance_free(definer);
+        assert_int_equal(refs_of(mem), 2);
+        assert_true(mapped(base));
+        assert_int_equal(base[100], 42);
+        assert_int_equal(grow(notifier, 1), 1);
+        assert_int_equal(mem->size, 2 * PAGE);
+        if (module_pool) { /* the slot again, with a memory of its own */
+            assert_int_equal(kiln_pool_instantiate(pool, NULL, &definer, NULL), KILN_STATUS_OK);
+            kiln_memory *fresh = kiln_instance_memory(definer, 0);
+            assert_ptr_not_equal(fresh, mem);
+            assert_int_equal(fresh->size, PAGE);
+            assert_int_equal(((uint8_t *)fresh->base.p)[100], 0);
+            assert_int_equal(notify(definer, 64, 1), 0); /* not the waiter's memory */
+            kiln_instance_free(definer);
+        }
+        sleep_ms(5);
+        assert_false(job_done(&j)); /* nothing woke it */
+        assert_int_equal(notify(notifier, 64, 1), 1);
+        join_waiter(&j);
+        assert_int_equal(j.trap, KILN_TRAP_NONE);
+        assert_int_equal(j.result, 0);
+
+        /* A host reference keeps it past every instance and binds it to a new one. */
+        assert_int_equal(kiln_memory_retain(mem), KILN_STATUS_OK);
+        assert_int_equal(refs_of(mem), 3);
+        kiln_instance_free(waiter);
+        kiln_instance_free(notifier);
+        assert_int_equal(refs_of(mem), 1);
+        assert_true(mapped(base));
+        base[2 * PAGE - 1] = 9;
+        kiln_instance *late = new_user(u, mem);
+        assert_int_equal(grow(late, 0), 2);
+        int32_t r = -1;
+        assert_int_equal(wait32(late, 100, 42, 0, &r), KILN_TRAP_NONE);
+        assert_int_equal(r, 2); /* equal: timed out at once */
+        kiln_instance_free(late);
+        assert_int_equal(refs_of(mem), 1);
+        kiln_memory_release(mem);
+        assert_false(mapped(base));
+        kiln_pool_free(pool);
+    }
+}
+
+/* kiln_memory_retain/release: unshared memories are not counted; kiln_memory_free drops a
+ * host-made shared memory's own reference, so instances importing it may outlive it; a
+ * failed instantiation gives back the references it took. */
+static void test_shared_memory_references(void **state)
+{
+    (void)state;
+    rt_arm();
+    assert_int_equal(kiln_memory_retain(NULL), KILN_STATUS_ARG);
+    assert_string_equal(kiln_last_error(), "kiln_memory_retain: NULL argument");
+    kiln_memory *unshared = NULL;
+    assert_int_equal(kiln_memory_new(1, 1, &unshared), KILN_STATUS_OK);
+    assert_int_equal(kiln_memory_retain(unshared), KILN_STATUS_ARG);
+    assert_string_equal(kiln_last_error(),
+                        "kiln_memory_retain: only shared memories are reference-counted; an "
+                        "unshared one lives as long as its instance or until kiln_memory_free");
+    kiln_memory_release(unshared); /* ignored */
+    kiln_memory_release(NULL);
+    kiln_memory_free(unshared);
+
+    kiln_memory *mem = new_shared(1, 2);
+    uint8_t *base = mem->base.p;
+    assert_int_equal(refs_of(mem), 1);
+    kiln_instance *a = new_user(user, mem);
+    assert_int_equal(refs_of(mem), 2);
+    kiln_memory_free(mem); /* the host's reference; a keeps it */
+    assert_int_equal(refs_of(mem), 1);
+    assert_true(mapped(base));
+    assert_int_equal(grow(a, 1), 1);
+    base[2 * PAGE - 1] = 1;
+
+    /* An instantiation that fails after linking the memory (the second import is missing)
+     * leaves the count as it was. */
+    static desc_builder two_desc;
+    desc_begin(&two_desc, "two");
+    desc_import_memory(&two_desc, "env", "mem", shared_limits(0, 65536));
+    desc_import_memory(&two_desc, "env", "other", shared_limits(0, 65536));
+    kiln_module_desc *two = desc_end(&two_desc);
+    two->flags = FLAGS;
+    kiln_instance *b = NULL;
+    assert_int_equal(instantiate(two, mem, &b), KILN_STATUS_LINK);
+    assert_null(b);
+    assert_int_equal(refs_of(mem), 1);
+    kiln_instance_free(a); /* the last reference */
+    assert_false(mapped(base));
+}
+
 int main(void)
 {
     build_modules();
@@ -829,6 +978,8 @@ int main(void)
         cmocka_unit_test(test_notify_fifo_and_count),
         cmocka_unit_test(test_unshared_memory),
         cmocka_unit_test(test_interrupt_wakes_waiter),
+        cmocka_unit_test(test_free_definer_while_waiting),
+        cmocka_unit_test(test_shared_memory_references),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -189,9 +189,22 @@ void kiln_table_free(kiln_table *table);
  * notify work across every instance importing it. KILN_STATUS_ARG (kiln_last_error says why)
  * for NULL out, max_pages UINT64_MAX (a shared memory has a maximum), min_pages > max_pages or
  * max_pages > 65536; KILN_STATUS_LIMIT if its maximum does not fit the address space (32-bit
- * hosts), KILN_STATUS_NOMEM if it cannot be reserved. *out is set only on success; free it
- * with kiln_memory_free after every instance importing it. Thread-safe. */
+ * hosts), KILN_STATUS_NOMEM if it cannot be reserved. *out is set only on success.
+ * Thread-safe.
+ * Shared memories are reference-counted: the one made here starts with the host's reference,
+ * which kiln_memory_free drops; every instance importing it (and one defining a shared memory)
+ * holds another while it lives, so the memory goes with the last of them, in any order. */
 kiln_status kiln_memory_new_shared(uint64_t min_pages, uint64_t max_pages, kiln_memory **out);
+/* Takes a reference to a shared memory (one an instance defines or imports, e.g. from
+ * kiln_instance_export), so that it stays usable, and can be bound to new instances, after the
+ * instance it came from is freed; drop it with kiln_memory_release. Freeing an instance never
+ * disturbs other holders of its shared memory: a thread blocked in memory.atomic.wait on it
+ * in another instance keeps waiting until notified, interrupted or timed out
+ * (docs/threads.md). KILN_STATUS_ARG for NULL or an unshared memory (that one lives exactly
+ * as long as its instance, or until kiln_memory_free). Thread-safe, as is release. */
+kiln_status kiln_memory_retain(kiln_memory *memory);
+/* Drops a reference taken with kiln_memory_retain; NULL and unshared memories are ignored. */
+void kiln_memory_release(kiln_memory *memory);
 
 /* Looks up an export by name. */
 kiln_status kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out);
