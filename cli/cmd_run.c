@@ -199,6 +199,11 @@ static void hash_options(hash128 *h, const cli_app_opts *o)
         hash_string(h, cpu);
     }
     hash_string(h, "kiln " KILN_VERSION);
+    /* The code generator's own identity: a rebuilt one of the same version (a developer's
+     * tree, a reinstalled package) compiles afresh. */
+    char identity[4096 + 128];
+    if (kiln_codegen_identity(identity, sizeof identity))
+        hash_string(h, identity);
     snprintf(opt, sizeof opt, "abi %u", (unsigned)KILN_ABI_VERSION);
     hash_string(h, opt);
     const char *base = strrchr(o->input, '/');

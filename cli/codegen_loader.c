@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codegen_plugin.h"
@@ -71,6 +72,26 @@ static void load(void)
     loaded = try_open(exe, KILN_CODEGEN_PLUGIN_FILE);
     if (loaded == NULL)
         loaded = try_open(exe, "../" KILN_INSTALL_LIBDIR "/kiln/" KILN_CODEGEN_PLUGIN_FILE);
+}
+
+bool kiln_codegen_identity(char *buf, size_t size)
+{
+    char exe[PATH_MAX], path[PATH_MAX + 64];
+    if (!host_exe_dir(exe, sizeof exe))
+        return false;
+    const char *rel[2] = {KILN_CODEGEN_PLUGIN_FILE,
+                          "../" KILN_INSTALL_LIBDIR "/kiln/" KILN_CODEGEN_PLUGIN_FILE};
+    for (int i = 0; i < 2; i++) {
+        struct stat st;
+        int n = snprintf(path, sizeof path, "%s/%s", exe, rel[i]);
+        if (n < 0 || (size_t)n >= sizeof path || stat(path, &st) != 0)
+            continue;
+        n = snprintf(buf, size, "%s %llu %llu %lld %lld.%09ld", path, (unsigned long long)st.st_dev,
+                     (unsigned long long)st.st_ino, (long long)st.st_size,
+                     (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+        return n > 0 && (size_t)n < size;
+    }
+    return false;
 }
 
 bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, kiln_diag *d)

@@ -930,6 +930,11 @@ void kiln_compile_options_init(kiln_compile_options *o);
  * thread count, paths other than the file name, or the machine when triple and cpu are
  * given). */
 bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, kiln_diag *d);
+/* The kiln program only (cli/codegen_loader.c): the identity of the code generator plugin it
+ * would load (path, device, inode, size, modification time), without loading it, for keys of
+ * cached compilations (a rebuilt or reinstalled code generator, even of the same version,
+ * never reuses the old one's objects). false if there is none. */
+bool kiln_codegen_identity(char *buf, size_t size);
 void kiln_compile_result_free(kiln_compile_result *r);
 
 /* The one mangling rule for export names in C identifiers (docs/abi.md): bytes [A-Za-z0-9]
