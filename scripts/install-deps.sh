@@ -14,6 +14,8 @@ packages=(
   wabt                                  # wast2json / wat2wasm for the spec suite and .wat tests
   binaryen python3                      # wasm-opt: optional pre-optimisation and fuzzing (fuzz.exec)
   libcmocka-dev                         # unit tests
+  clang-16 libclang-rt-16-dev-wasm32    # another toolchain's wasm code and compiler-rt (codegen.mul128)
+  rustc libstd-rust-dev-wasm32          # Rust for wasm32-wasi (codegen.mul128.rust)
   zlib1g-dev libzstd-dev libxml2-dev libffi-dev libedit-dev libncurses-dev  # LLVM's CMake package links these
   gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm  # the bare-metal sample and its test
 )

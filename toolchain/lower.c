@@ -6,12 +6,12 @@
  * are allocas in the entry block (mem2reg promotes them); the entry block also loads memory
  * 0's base once (invariant: in guard-page mode it never moves; bounds-checked mode keeps base
  * and size in two more allocas, reloaded after calls and memory.grow) and checks the stack pointer
- * against vmctx->stack_limit. A function with compiler-rt's __multi3 body is lowered as one
- * `mul i128` instead ("Idiom" below). Each instruction dispatches through lower_table[], built
- * from lower.def; instructions in unreachable code are skipped, counting only nesting. Trap blocks
- * are created lazily, one per trap kind per function, and moved to the end of the function.
- * Called by compile.c through lower_module(), once per part of the module (partition.c); the
- * module must have passed kiln_validate.
+ * against vmctx->stack_limit. A function proven to be a 64x64->128 multiply helper (__multi3) is
+ * lowered as one `mul i128` instead ("Idiom" below). Each instruction dispatches through
+ * lower_table[], built from lower.def; instructions in unreachable code are skipped, counting only
+ * nesting. Trap blocks are created lazily, one per trap kind per function, and moved to the end of
+ * the function. Called by compile.c through lower_module(), once per part of the module
+ * (partition.c); the module must have passed kiln_validate.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -466,56 +466,34 @@ static bool lower_prologue(lower_ctx *c, const wasm_func *f)
 }
 
 /*
- * Idiom: compiler-rt's __multi3
+ * Idiom: 64x64->128 multiply helpers (__multi3)
  *
- * WebAssembly has no 64x64->128 multiply, so clang lowers `unsigned __int128` products to calls
- * of compiler-rt's __multi3(ret, a_lo, a_hi, b_lo, b_hi), which stores the low 128 bits of
+ * WebAssembly has no 64x64->128 multiply, so compilers lower `unsigned __int128` products to
+ * calls of a helper, __multi3(ret, a_lo, a_hi, b_lo, b_hi), which stores the low 128 bits of
  * (a_hi:a_lo) * (b_hi:b_lo) at ret (low half) and ret + 8 (high half), computed from 32-bit
  * halves with 64-bit multiplies. LLVM inlines that body but never sees the one `mul i128`
  * behind it (ed25519: 166 imulq in Kiln's code, 40 mulq in clang's native build). A function
- * whose type and body are byte for byte the ones below is lowered as that `mul i128` instead.
- * The match is on the body alone (the name section is untrusted and not consulted): any other
- * encoding, even an equivalent one, is lowered normally. The stores keep their order and their
- * checks: high half first (it traps before anything is written when ret + 16 is out of bounds,
- * as the original does), then the low half.
+ * that idiom_mul128.c proves computes that product, whatever toolchain built it and however
+ * it is encoded (the name section is untrusted and not consulted), is lowered as that
+ * `mul i128` instead. The stores keep their order, addresses and offsets, so traps are the
+ * same: clang's compiler-rt stores the high half first (it traps before anything is written
+ * when ret + 16 is out of bounds), and so does the replacement.
  */
 
-/* Type (i32, i64, i64, i64, i64) -> (), locals (local i64), then these instructions: the
- * body clang-19 emits for __multi3 in wasi-libc's libclang_rt.builtins-wasm32.a (Debian's
- * libclang-rt-19-dev-wasm32). Params: 0 ret, 1 a_lo, 2 a_hi, 3 b_lo, 4 b_hi; local 5. */
-static const uint8_t multi3_code[] = {
-    0x20, 0x00, 0x20, 0x04, 0x20, 0x01, 0x7e, 0x20, 0x02, 0x20, 0x03, 0x7e, 0x7c, 0x20, 0x03,
-    0x42, 0x20, 0x88, 0x22, 0x02, 0x20, 0x01, 0x42, 0x20, 0x88, 0x22, 0x04, 0x7e, 0x7c, 0x20,
-    0x03, 0x42, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x83, 0x22, 0x03, 0x20, 0x01, 0x42, 0xff, 0xff,
-    0xff, 0xff, 0x0f, 0x83, 0x22, 0x01, 0x7e, 0x22, 0x05, 0x42, 0x20, 0x88, 0x20, 0x03, 0x20,
-    0x04, 0x7e, 0x7c, 0x22, 0x03, 0x42, 0x20, 0x88, 0x7c, 0x20, 0x03, 0x42, 0xff, 0xff, 0xff,
-    0xff, 0x0f, 0x83, 0x20, 0x02, 0x20, 0x01, 0x7e, 0x7c, 0x22, 0x01, 0x42, 0x20, 0x88, 0x7c,
-    0x37, 0x03, 0x08, 0x20, 0x00, 0x20, 0x01, 0x42, 0x20, 0x86, 0x20, 0x05, 0x42, 0xff, 0xff,
-    0xff, 0xff, 0x0f, 0x83, 0x84, 0x37, 0x03, 0x00, 0x0b,
-};
-
-bool lower_is_multi3(const lower_unit *u, const wasm_func *f)
+const lower_mul128 *lower_mul128_of(lower_unit *u, uint32_t f)
 {
-    static const wasm_valtype params[5] = {WASM_VT_I32, WASM_VT_I64, WASM_VT_I64, WASM_VT_I64,
-                                           WASM_VT_I64};
-    const wasm_module *m = u->m;
-    const wasm_functype *ft = &m->types[f->type_index];
     /* 32-bit targets have no 64x64->128 multiply: the plain lowering is as good there. */
-    if (u->ptr_size != 8 || m->memory_count == 0 || !wasm_memory_is_plain(m, 0))
-        return false;
-    if (ft->param_count != 5 || ft->result_count != 0 ||
-        memcmp(ft->params, params, sizeof params) != 0)
-        return false;
-    if (f->local_group_count != 1 || f->local_groups[0].count != 1 ||
-        f->local_groups[0].type != WASM_VT_I64)
-        return false;
-    return f->body.size == sizeof multi3_code &&
-           memcmp(m->bytes + f->body.offset, multi3_code, sizeof multi3_code) == 0;
+    if (u->ptr_size != 8)
+        return NULL;
+    lower_mul128_cache *e = &u->mul128[f];
+    if (e->state == 0)
+        e->state = lower_mul128_match(u->m, &u->m->funcs[f], &e->plan) ? 2 : 1;
+    return e->state == 2 ? &e->plan : NULL;
 }
 
-/* Stores the low 128 bits of (a_hi:a_lo) * (b_hi:b_lo) at ret, as __multi3 does: the high half
- * at ret + 8 first, then the low half at ret. */
-static void multi3_store(lower_ctx *c, LLVMValueRef ret, LLVMValueRef const factors[4])
+/* Stores the low 128 bits of (a_hi:a_lo) * (b_hi:b_lo) as the plan's two stores do. */
+static void mul128_store(lower_ctx *c, const lower_mul128 *plan, LLVMValueRef ret,
+                         LLVMValueRef const factors[4])
 {
     lower_unit *u = c->u;
     LLVMTypeRef t_i128 = LLVMIntTypeInContext(u->ctx, 128);
@@ -527,38 +505,45 @@ static void multi3_store(lower_ctx *c, LLVMValueRef ret, LLVMValueRef const fact
         wide[i] = LLVMBuildOr(c->b, LLVMBuildShl(c->b, hi, sixty_four, ""), lo, "");
     }
     LLVMValueRef product = LLVMBuildMul(c->b, wide[0], wide[1], "");
-    LLVMValueRef lo = LLVMBuildTrunc(c->b, product, u->t_i64, "");
-    LLVMValueRef hi =
-        LLVMBuildTrunc(c->b, LLVMBuildLShr(c->b, product, sixty_four, ""), u->t_i64, "");
-    lower_store(c, hi, lower_effective_address(c, ret, 8, 8), ALIAS_MEMORY);
-    lower_store(c, lo, lower_effective_address(c, ret, 0, 8), ALIAS_MEMORY);
+    LLVMValueRef halves[2] = {
+        LLVMBuildTrunc(c->b, product, u->t_i64, ""),
+        LLVMBuildTrunc(c->b, LLVMBuildLShr(c->b, product, sixty_four, ""), u->t_i64, ""),
+    };
+    for (unsigned i = 0; i < 2; i++) {
+        LLVMValueRef addr = ret;
+        if (plan->add[i] != 0)
+            addr =
+                LLVMBuildAdd(c->b, ret, LLVMConstInt(u->t_i32, (uint32_t)plan->add[i], false), "");
+        lower_store(c, halves[plan->half[i]], lower_effective_address(c, addr, plan->offset[i], 8),
+                    ALIAS_MEMORY);
+    }
 }
 
-/* The body of a recognised __multi3. It makes no calls but the trap path's and needs no
+/* The body of a recognised multiply. It makes no calls but the trap path's and needs no
  * frame (no locals survive mem2reg), so it has no stack check: the caller passed its own,
  * and the runtime keeps a stack headroom below the limit for such frames (docs/abi.md).
  * Exported or called indirectly, it runs as this function. */
-static void lower_multi3(lower_ctx *c)
+static void lower_mul128_body(lower_ctx *c, const lower_mul128 *plan)
 {
     lower_memory_setup(c);
     LLVMValueRef factors[4];
     for (unsigned i = 0; i < 4; i++)
         factors[i] = LLVMGetParam(c->fn, 2 + i);
-    multi3_store(c, LLVMGetParam(c->fn, 1), factors);
+    mul128_store(c, plan, LLVMGetParam(c->fn, 1), factors);
     LLVMBuildRetVoid(c->b);
 }
 
-/* A direct call of a recognised __multi3, expanded in place: its stores then take part in
+/* A direct call of a recognised multiply, expanded in place: its stores then take part in
  * the caller's address facts (lower_memory.c), so ret + 8 is the same address whether the
  * store or a later load computed it, and LLVM forwards the product from store to load
  * instead of reading it back from the Wasm stack. A trap in it (ret out of bounds) is
  * reported in the caller, as it already was once LLVM inlined the function at -O1 and up. */
-void lower_multi3_call(lower_ctx *c)
+void lower_mul128_call(lower_ctx *c, const lower_mul128 *plan)
 {
     LLVMValueRef *args = lower_top(c, 5);
     LLVMValueRef ret = args[0], factors[4] = {args[1], args[2], args[3], args[4]};
     c->sp -= 5;
-    multi3_store(c, ret, factors);
+    mul128_store(c, plan, ret, factors);
 }
 
 /* The most values ins can push, so the driver can make room before calling its handler
@@ -626,8 +611,9 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(u->ctx, c.fn, "entry");
     LLVMPositionBuilderAtEnd(c.b, entry);
     c.entry_bb = entry;
-    if (lower_is_multi3(u, f)) {
-        lower_multi3(&c);
+    const lower_mul128 *mul128 = lower_mul128_of(u, func_index);
+    if (mul128 != NULL) {
+        lower_mul128_body(&c, mul128);
         place_trap_blocks(&c);
         return true;
     }

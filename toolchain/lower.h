@@ -118,6 +118,24 @@ typedef struct lower_sig {
     unsigned first;      /* LLVM index of the first Wasm parameter: 1, or 2 after results */
 } lower_sig;
 
+/* A function proven to store the low 128 bits of the product (a_hi:a_lo) * (b_hi:b_lo) of
+ * its parameters (ret, a_lo, a_hi, b_lo, b_hi) at ret (low half) and ret + 8 (high half)
+ * (idiom_mul128.c): its two i64 stores in their order, each to ret + add[i] (an i32 add,
+ * wrapping; none if 0) with memarg offset offset[i], storing half[i] (0 low, 1 high). */
+typedef struct lower_mul128 {
+    uint8_t half[2];
+    int32_t add[2];
+    uint64_t offset[2];
+} lower_mul128;
+/* Whether f computes that multiply, proven whatever its encoding; *out is its store plan. */
+bool lower_mul128_match(const wasm_module *m, const wasm_func *f, lower_mul128 *out);
+
+/* Per function of a unit: whether lower_mul128_match was asked (state) and its answer. */
+typedef struct lower_mul128_cache {
+    uint8_t state; /* 0 not asked, 1 no, 2 yes */
+    lower_mul128 plan;
+} lower_mul128_cache;
+
 typedef struct lower_unit {
     LLVMContextRef ctx;
     LLVMModuleRef mod;
@@ -161,6 +179,7 @@ typedef struct lower_unit {
     LLVMValueRef unlikely;                       /* branch_weights for a branch to a trap block */
     LLVMValueRef libc_entries[LOWER_LIBC_KINDS]; /* per lower_libc.c kind: lower_libc_entry's */
     uint32_t libc_entry_funcs[LOWER_LIBC_KINDS]; /* ... and the function index it calls */
+    lower_mul128_cache *mul128;                  /* per function index (lower_mul128_of) */
 } lower_unit;
 
 typedef enum lower_frame_kind {
@@ -349,10 +368,11 @@ bool lower_br_if(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_br_table(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_return(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_call(lower_ctx *c, const wasm_instr *ins, int arg);
-/* compiler-rt's __multi3 (lower.c, "Idiom"): whether f is its exact body; a direct call of it,
- * expanded in place (pops its five arguments). */
-bool lower_is_multi3(const lower_unit *u, const wasm_func *f);
-void lower_multi3_call(lower_ctx *c);
+/* A 64x64->128 multiply helper (__multi3 of any toolchain, lower.c "Idiom"): whether function
+ * f (an index) computes one (on 64-bit targets; decided once per unit, idiom_mul128.c); a
+ * direct call of it, expanded in place (pops its five arguments). */
+const lower_mul128 *lower_mul128_of(lower_unit *u, uint32_t f);
+void lower_mul128_call(lower_ctx *c, const lower_mul128 *plan);
 bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_call_ref(lower_ctx *c, const wasm_instr *ins, int arg);
 bool lower_try_table(lower_ctx *c, const wasm_instr *ins, int arg);

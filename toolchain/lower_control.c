@@ -417,8 +417,9 @@ bool lower_call(lower_ctx *c, const wasm_instr *ins, int arg)
                        ALIAS_VMCTX, true);
         return lower_emit_call(c, type_index, code, vm, tail);
     }
-    if (lower_is_multi3(u, &u->m->funcs[f])) {
-        lower_multi3_call(c);
+    const lower_mul128 *mul128 = lower_mul128_of(u, f);
+    if (mul128 != NULL) {
+        lower_mul128_call(c, mul128);
         if (tail) { /* no results: return_call's caller has none either */
             drop_held(c, 0);
             lower_ret(u, c->b, c->fn, u->m->funcs[c->func_index].type_index, NULL);

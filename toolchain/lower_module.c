@@ -82,7 +82,8 @@ bool lower_declare_functions(lower_unit *u)
     u->exceptions = m->tag_count > 0 || m->exception_use.offset != KILN_NO_OFFSET;
     u->entries = ARENA_ARRAY(&u->arena, LLVMValueRef, m->type_count ? m->type_count : 1);
     u->funcs = ARENA_ARRAY(&u->arena, LLVMValueRef, m->func_count ? m->func_count : 1);
-    if (!u->entries || !u->funcs)
+    u->mul128 = ARENA_ARRAY(&u->arena, lower_mul128_cache, m->func_count ? m->func_count : 1);
+    if (!u->entries || !u->funcs || !u->mul128)
         return out_of_memory(u);
     if (!lower_signatures(u))
         return false;

@@ -3,7 +3,8 @@
  * low 128 bits of (a_hi:a_lo) * (b_hi:b_lo), stored low half at ret and high half at ret + 8,
  * for edge operands and a sweep of pseudo-random ones, checked against unsigned __int128; an
  * access past the end of memory traps before anything is written, as the Wasm body does (the
- * high half is stored first). The near misses must keep their own, different semantics,
+ * high half is stored first). near_local (the product in another encoding, recognised too)
+ * must give the product; the other near misses must keep their own, different semantics,
  * checked against a C model of their instructions: were one recognised, it would store the
  * true product instead. Checks: tests/lib/check.h.
  */
