@@ -29,7 +29,12 @@ NATIVE_FLAGS = ["-O2"]
 WASM_FLAGS = ["--target=wasm32-wasi", "-O2"]
 # Engine order of one interleaved round; "kiln-bounds" is only present when kiln supports it.
 # "kiln-baseline" (another build of Kiln, --baseline-kiln) joins after "kiln" when asked for.
-ALL_ENGINES = ["native", "kiln", "kiln-nochecks", "kiln-relaxed", "kiln-bounds", "wasm2c", "node"]
+# "kiln-clang16": the same kernel compiled to wasm by another toolchain (clang-16 and its own
+# compiler-rt), then kiln build -O2: Kiln on code it was not tuned on; present when clang-16
+# can build for wasm32-wasi.
+ALL_ENGINES = ["native", "kiln", "kiln-clang16", "kiln-nochecks", "kiln-relaxed", "kiln-bounds",
+               "wasm2c", "node"]
+CC2 = "clang-16"
 
 
 class BenchError(Exception):
@@ -88,12 +93,27 @@ class Tools:
             raise BenchError("wasm-rt.h not found (Debian package wabt)")
         self.wasm2c_includes = ["-I" + os.path.dirname(impl), "-I" + os.path.dirname(hdr)]
         self.sysroot_flags = self.probe_wasi_sysroot(args.scratch)
+        self.cc2 = self.probe_cc2()
         self.build_dir = args.build_dir
         self.baseline = None
         if args.baseline_kiln:
             self.baseline = os.path.abspath(args.baseline_kiln)
             if not os.access(self.baseline, os.X_OK):
                 raise BenchError(f"--baseline-kiln: no executable at {self.baseline}")
+
+    def probe_cc2(self):
+        """Whether the second toolchain (CC2, its wasm32 compiler-rt, wasi-libc, wasm-ld) is
+        there; sets what wasm_compile_cc2 needs."""
+        self.wasm_ld = shutil.which("wasm-ld-19") or shutil.which("wasm-ld")
+        if not shutil.which(CC2) or not self.wasm_ld:
+            return False
+        self.cc2_sysroot_flags = ["--sysroot=/usr"]
+        p = subprocess.run([CC2, "--target=wasm32-wasi", *self.cc2_sysroot_flags, "-print-libgcc-file-name"],
+                           capture_output=True, text=True)
+        self.cc2_runtime = p.stdout.strip()
+        self.wasi_libdir = "/usr/lib/wasm32-wasi"
+        return (p.returncode == 0 and os.path.exists(self.cc2_runtime) and
+                os.path.exists(os.path.join(self.wasi_libdir, "crt1-command.o")))
 
     @staticmethod
     def probe_wasi_sysroot(scratch):
@@ -160,6 +180,15 @@ def wasm_compile(tools, src, wasm, extra=()):
                 f"wasm link {src}")
 
 
+def wasm_compile_cc2(tools, src, wasm):
+    """C -> wasm32-wasi with the second toolchain (CC2 and its own compiler-rt), linked by
+    wasm-ld directly (no wasm-opt, and CC2's own wasm-ld may be absent)."""
+    obj = wasm[:-5] + ".o"
+    run_checked([CC2, *WASM_FLAGS, *tools.cc2_sysroot_flags, "-c", src, "-o", obj], f"{CC2} compile {src}")
+    run_checked([tools.wasm_ld, "-L", tools.wasi_libdir, os.path.join(tools.wasi_libdir, "crt1-command.o"),
+                 obj, "-lc", tools.cc2_runtime, "-o", wasm, "--strip-debug"], f"{CC2} link {src}")
+
+
 def build_wasm2c_exe(tools, wasm, outdir, exe):
     os.makedirs(outdir, exist_ok=True)
     csrc = os.path.join(outdir, "kernel.c")
@@ -190,6 +219,12 @@ def build_kernel(tools, engines, scratch, name):
         exe = os.path.join(d, name + ".kiln")
         run_checked([tools.kiln, "build", "-O2", wasm, "-o", exe], f"kiln build {name}")
         exes["kiln"] = [exe]
+    if "kiln-clang16" in engines:
+        wasm2 = os.path.join(d, name + ".clang16.wasm")
+        wasm_compile_cc2(tools, src, wasm2)
+        exe = os.path.join(d, name + ".kiln-clang16")
+        run_checked([tools.kiln, "build", "-O2", wasm2, "-o", exe], f"kiln build {name} (clang-16)")
+        exes["kiln-clang16"] = [exe]
     if "kiln-baseline" in engines:
         exe = os.path.join(d, name + ".kiln-baseline")
         run_checked([tools.baseline, "build", "-O2", wasm, "-o", exe], f"baseline kiln build {name}")
@@ -264,7 +299,7 @@ def run_kernels(kernels, engines, runs, warmup):
 
 
 # Engines whose instructions callgrind counts (node's JIT would count the compiler too).
-INSTR_ENGINES = ("native", "kiln", "kiln-baseline", "kiln-nochecks", "kiln-relaxed", "kiln-bounds", "wasm2c")
+INSTR_ENGINES = ("native", "kiln", "kiln-clang16", "kiln-baseline", "kiln-nochecks", "kiln-relaxed", "kiln-bounds", "wasm2c")
 
 
 def count_instructions(cmd, valgrind):
@@ -757,6 +792,9 @@ def main():
 
     tools = Tools(args)
     engines = list(ALL_ENGINES)
+    if not tools.cc2:
+        log(f"{CC2} cannot build wasm32-wasi here (clang-16, libclang-rt-16-dev-wasm32): no kiln-clang16")
+        engines.remove("kiln-clang16")
     if tools.baseline:
         engines.insert(engines.index("kiln") + 1, "kiln-baseline")
     if args.engines:
@@ -777,6 +815,7 @@ def main():
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
            "machine": machine_info(),
            "tools": {"clang": tool_version([CC, "--version"]),
+                     "clang16": tool_version([CC2, "--version"]) if tools.cc2 else "absent",
                      "kiln": tool_version([tools.kiln, "--version"]) + f" ({args.build_dir})",
                      "kiln_cmake_build_type": cmake_build_type(args.build_dir),
                      "wasm2c": "wabt " + tool_version(["wasm2c", "--version"]),
@@ -789,6 +828,8 @@ def main():
                       "native": f"{CC} {' '.join(NATIVE_FLAGS)}",
                       "wasm": f"{CC} {' '.join(WASM_FLAGS)} -c, then linked without -O",
                       "kiln": "kiln build -O2 (sealed executable)",
+                      "kiln-clang16": (f"{CC2} {' '.join(WASM_FLAGS)} -c + its compiler-rt, wasm-ld without "
+                                       "-O; kiln build -O2" if tools.cc2 else "absent"),
                       "kiln-baseline": (f"{tools.baseline} build -O2 ({tool_version([tools.baseline, '--version'])})"
                                         if tools.baseline else "absent"),
                       "kiln-nochecks": "kiln build -O2 --no-interrupt-checks",
