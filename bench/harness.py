@@ -180,11 +180,12 @@ def wasm_compile(tools, src, wasm, extra=()):
                 f"wasm link {src}")
 
 
-def wasm_compile_cc2(tools, src, wasm):
+def wasm_compile_cc2(tools, src, wasm, extra=()):
     """C -> wasm32-wasi with the second toolchain (CC2 and its own compiler-rt), linked by
     wasm-ld directly (no wasm-opt, and CC2's own wasm-ld may be absent)."""
     obj = wasm[:-5] + ".o"
-    run_checked([CC2, *WASM_FLAGS, *tools.cc2_sysroot_flags, "-c", src, "-o", obj], f"{CC2} compile {src}")
+    run_checked([CC2, *WASM_FLAGS, *tools.cc2_sysroot_flags, *extra, "-c", src, "-o", obj],
+                f"{CC2} compile {src}")
     run_checked([tools.wasm_ld, "-L", tools.wasi_libdir, os.path.join(tools.wasi_libdir, "crt1-command.o"),
                  obj, "-lc", tools.cc2_runtime, "-o", wasm, "--strip-debug"], f"{CC2} link {src}")
 
@@ -205,8 +206,20 @@ def kernel_names(regex):
     return names
 
 
+def kernel_wasm_flags(src):
+    """Extra flags a kernel asks for in a 'bench-wasm-flags:' comment (e.g. -msimd128 for
+    one written with vector types, which compile to SSE natively without any flag)."""
+    with open(src) as f:
+        for line in f:
+            m = re.search(r"bench-wasm-flags:(.*)", line)
+            if m:
+                return m.group(1).split()
+    return []
+
+
 def build_kernel(tools, engines, scratch, name):
     src = os.path.join(BENCH_DIR, "kernels", name + ".c")
+    extra = kernel_wasm_flags(src)
     d = os.path.join(scratch, "kernels", name)
     os.makedirs(d, exist_ok=True)
     exes = {}
@@ -214,14 +227,20 @@ def build_kernel(tools, engines, scratch, name):
     run_checked([CC, *NATIVE_FLAGS, src, "-o", native, "-lm"], f"native build {name}")
     exes["native"] = [native]
     wasm = os.path.join(d, name + ".wasm")
-    wasm_compile(tools, src, wasm)
+    wasm_compile(tools, src, wasm, extra)
     if "kiln" in engines:
         exe = os.path.join(d, name + ".kiln")
         run_checked([tools.kiln, "build", "-O2", wasm, "-o", exe], f"kiln build {name}")
         exes["kiln"] = [exe]
+    for e in engines:
+        if e.startswith("kiln@"):
+            exe = os.path.join(d, name + "." + e.replace("@", "-cpu-"))
+            run_checked([tools.kiln, "build", "-O2", "--cpu", e[5:], wasm, "-o", exe],
+                        f"kiln build --cpu {e[5:]} {name}")
+            exes[e] = [exe]
     if "kiln-clang16" in engines:
         wasm2 = os.path.join(d, name + ".clang16.wasm")
-        wasm_compile_cc2(tools, src, wasm2)
+        wasm_compile_cc2(tools, src, wasm2, extra)
         exe = os.path.join(d, name + ".kiln-clang16")
         run_checked([tools.kiln, "build", "-O2", wasm2, "-o", exe], f"kiln build {name} (clang-16)")
         exes["kiln-clang16"] = [exe]
@@ -246,8 +265,12 @@ def build_kernel(tools, engines, scratch, name):
         exes["kiln-bounds"] = [exe]
     if "wasm2c" in engines:
         exe = os.path.join(d, name + ".wasm2c")
-        build_wasm2c_exe(tools, wasm, os.path.join(d, "wasm2c"), exe)
-        exes["wasm2c"] = [exe]
+        try:
+            build_wasm2c_exe(tools, wasm, os.path.join(d, "wasm2c"), exe)
+            exes["wasm2c"] = [exe]
+        except BenchError as e:
+            # Debian's wabt 1.0.32 aborts on some SIMD modules: the kernel says n/a there.
+            log(f"{name}: wasm2c cannot build it, left out ({str(e).splitlines()[0][:120]})")
     if "node" in engines:
         exes["node"] = ["node", "--no-warnings", os.path.join(BENCH_DIR, "node", "run.mjs"), wasm]
     return name, exes, os.path.getsize(wasm)
@@ -283,6 +306,8 @@ def run_kernels(kernels, engines, runs, warmup):
     if warmup:
         for k, exes in kernels.items():
             for e in engines:
+                if e not in exes:  # an engine that cannot build this kernel (n/a)
+                    continue
                 t, rc, out, err = timed_run(exes[e])
                 verify(k, e, rc, out, err, expected[k])
     for r in range(runs):
@@ -290,6 +315,8 @@ def run_kernels(kernels, engines, runs, warmup):
         for k, exes in kernels.items():
             line = []
             for e in engines:
+                if e not in exes:
+                    continue
                 t, rc, out, err = timed_run(exes[e])
                 verify(k, e, rc, out, err, expected[k])
                 samples[k][e].append(t)
@@ -322,13 +349,14 @@ def count_instructions(cmd, valgrind):
 
 def add_instructions(res, kernels, engines, valgrind):
     for k, exes in kernels.items():
-        counts = {e: count_instructions(exes[e], valgrind) for e in INSTR_ENGINES if e in engines}
+        counts = {e: count_instructions(exes[e], valgrind) for e in INSTR_ENGINES if e in engines and e in exes}
         res["kernels"][k]["instructions"] = {
             e: {"count": n, "ratio_to_native": n / counts["native"]} for e, n in counts.items()}
         log(f"  {k:13s} instructions " + "  ".join(f"{e} {n / counts['native']:.3f}"
                                                    for e, n in counts.items()))
     res["geomean_instructions_to_native"] = {
-        e: geomean([kr["instructions"][e]["ratio_to_native"] for kr in res["kernels"].values()])
+        e: geomean([kr["instructions"][e]["ratio_to_native"] for kr in res["kernels"].values()
+                    if e in kr["instructions"]])
         for e in INSTR_ENGINES if e in engines}
 
 
@@ -340,11 +368,14 @@ def add_paired_ratios(res):
     for kr in res["kernels"].values():
         nat = kr["engines"]["native"]["samples_s"]
         for e in engines:
+            if e not in kr["engines"]:
+                continue
             kr["engines"][e]["paired_ratio_median"] = statistics.median(
                 [a / b for a, b in zip(kr["engines"][e]["samples_s"], nat)])
     if res["kernels"]:
         res["geomean_paired_ratio_to_native"] = {
-            e: geomean([kr["engines"][e]["paired_ratio_median"] for kr in res["kernels"].values()])
+            e: geomean([kr["engines"][e]["paired_ratio_median"] for kr in res["kernels"].values()
+                        if e in kr["engines"]])
             for e in engines}
 
 
@@ -559,8 +590,9 @@ def fmt_s(s):
 
 def write_execution(lines, res, engines, wasm_engines):
     for k, kr in res["kernels"].items():
-        cells = [fmt_s(kr["engines"][e]["median_s"]) for e in engines]
-        cells += [f"{kr['engines'][e]['ratio_to_native']:.2f}" for e in wasm_engines]
+        cells = [fmt_s(kr["engines"][e]["median_s"]) if e in kr["engines"] else "n/a" for e in engines]
+        cells += [f"{kr['engines'][e]['ratio_to_native']:.2f}" if e in kr["engines"] else "n/a"
+                  for e in wasm_engines]
         lines.append(f"| {k} | " + " | ".join(cells) + " |")
     g = res["geomean_ratio_to_native"]
     lines.append("| **geomean** | " + " | ".join("" for _ in engines) + " | " +
@@ -712,9 +744,11 @@ def write_chart(path, res, gnuplot, scratch):
     with open(dat, "w") as f:
         f.write("kernel " + " ".join(engines) + "\n")
         for k, kr in res["kernels"].items():
-            f.write(k + " " + " ".join(f"{kr['engines'][e]['ratio_to_native']:.4f}" for e in engines) + "\n")
+            f.write(k + " " + " ".join(f"{kr['engines'][e]['ratio_to_native']:.4f}" if e in kr["engines"]
+                                       else "NaN" for e in engines) + "\n")
         f.write("geomean " + " ".join(f"{res['geomean_ratio_to_native'][e]:.4f}" for e in engines) + "\n")
-    ymax = max(max(kr["engines"][e]["ratio_to_native"] for e in engines) for kr in res["kernels"].values())
+    ymax = max(max(kr["engines"][e]["ratio_to_native"] for e in engines if e in kr["engines"])
+               for kr in res["kernels"].values())
     script = f"""
 set terminal pngcairo size 1400,600 font "sans,10"
 set output "{path}"
@@ -755,6 +789,9 @@ def main():
     ap.add_argument("--baseline-kiln", default="",
                     help="another kiln executable (e.g. a build of an earlier commit): engine "
                          "kiln-baseline, and kiln / kiln-baseline per kernel")
+    ap.add_argument("--kiln-cpus", default="",
+                    help="also build every kernel with kiln build --cpu C for each C of this "
+                         "comma-separated list: engines kiln@C (e.g. generic,x86-64-v2,native)")
     ap.add_argument("--engines", default="",
                     help="comma-separated subset of the engines to run (native is always run)")
     ap.add_argument("--instructions", action="store_true",
@@ -803,6 +840,9 @@ def main():
         if unknown:
             raise BenchError(f"--engines: unknown {', '.join(sorted(unknown))} (known: {', '.join(engines)})")
         engines = [e for e in engines if e in wanted]
+    at = engines.index("kiln") + 1 if "kiln" in engines else 1
+    for i, cpu in enumerate(c for c in args.kiln_cpus.split(",") if c):
+        engines.insert(at + i, "kiln@" + cpu)
     log(f"engines: {', '.join(engines)}")
     names = kernel_names(args.filter)
     if args.merge and (not args.filter or names):
@@ -853,6 +893,8 @@ def main():
             nat = statistics.median(samples[k]["native"])
             kr = {"checksum": outputs[k].strip(), "wasm_bytes": sizes[k], "engines": {}}
             for e in engines:
+                if not samples[k][e]:  # n/a: the engine could not build this kernel
+                    continue
                 med = statistics.median(samples[k][e])
                 kr["engines"][e] = {"median_s": med, "samples_s": samples[k][e], "ratio_to_native": med / nat}
             res["kernels"][k] = kr
@@ -864,7 +906,8 @@ def main():
             log("counting instructions with callgrind (one run per kernel and engine)")
             add_instructions(res, kernels, engines, valgrind)
         res["geomean_ratio_to_native"] = {
-            e: geomean([res["kernels"][k]["engines"][e]["ratio_to_native"] for k in names]) for e in engines}
+            e: geomean([res["kernels"][k]["engines"][e]["ratio_to_native"] for k in names
+                        if e in res["kernels"][k]["engines"]]) for e in engines}
         if "kiln-baseline" in engines:
             res["baseline_ratio"] = pair_cost(
                 res, names, "kiln-baseline", "kiln / kiln-baseline: 1.01 = this build is 1% slower")

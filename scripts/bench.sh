@@ -17,6 +17,8 @@
 #   --baseline-kiln PATH               also build every kernel with another kiln (e.g. bin/kiln of
 #                                      an earlier commit's build tree): engine kiln-baseline and
 #                                      the ratio kiln / kiln-baseline per kernel
+#   --kiln-cpus LIST                   also kiln build --cpu C for each C of LIST: engines kiln@C
+#                                      (e.g. generic,x86-64-v2,x86-64-v3,native)
 #   --engines LIST                     only these engines (comma-separated; native always runs)
 #   --results DIR                      write latest.* there instead of bench/results/ (a partial or
 #                                      comparison run that must not replace the published figures)
@@ -35,11 +37,11 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --build-dir) build=$2; shift 2 ;;
         --build-dir=*) build=${1#*=}; shift ;;
-        --runs|--filter|--startup-runs|--compile-runs|--functions|--baseline-kiln|--engines|--results)
+        --runs|--filter|--startup-runs|--compile-runs|--functions|--baseline-kiln|--kiln-cpus|--engines|--results)
             harness_args+=("$1" "$2"); shift 2 ;;
-        --runs=*|--filter=*|--startup-runs=*|--compile-runs=*|--functions=*|--baseline-kiln=*|--engines=*|--results=*|--quick|--merge|--instructions)
+        --runs=*|--filter=*|--startup-runs=*|--compile-runs=*|--functions=*|--baseline-kiln=*|--kiln-cpus=*|--engines=*|--results=*|--quick|--merge|--instructions)
             harness_args+=("$1"); shift ;;
-        -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
