@@ -232,6 +232,14 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
             return cli_usage_error(o->cmd, "unknown option '%s'", arg);
         }
     }
+    /* kiln run compiles on the machine that runs the code: for its CPU, unless told
+     * otherwise (the cache key holds what "native" means here). On x86-64 and aarch64, where
+     * LLVM reads the CPU and its features reliably; 32-bit ARM and riscv64 keep their port's
+     * baseline, whose float ABI a CPU LLVM cannot identify (an emulator's) would lose. */
+#if defined(__x86_64__) || defined(__aarch64__)
+    if (run && o->cpu == NULL)
+        o->cpu = "native";
+#endif
     if (o->timeout_ns && o->interrupts == KILN_INTERRUPT_NONE)
         return cli_usage_error(o->cmd, "--timeout needs the interruption checks that "
                                        "--no-interrupt-checks leaves out");

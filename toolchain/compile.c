@@ -68,8 +68,10 @@ static bool generate_part(const kiln_compile_options *o, const wasm_module *m, c
     }
     if (ok && verify_requested(o))
         ok = emit_verify(mod, d);
-    if (ok)
+    if (ok) {
+        emit_tuning(mod, o->cpu);
         ok = emit_optimize(mod, tm, o->opt_level, d);
+    }
     kiln_interrupt_mode interrupts = ok ? lower_interrupt_mode(o, LLVMGetTarget(mod)) : 0;
     if (ok && interrupts != KILN_INTERRUPT_NONE) {
         emit_interrupt_checks(mod, interrupts == KILN_INTERRUPT_FULL);

@@ -78,6 +78,12 @@ bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
     const char *features = "";
     /* Debian's riscv64 ABI (an explicit --cpu other than generic must have F and D) */
     const char *abi = strncmp(norm, "riscv64", 7) == 0 ? "lp64d" : NULL;
+    /* No --cpu: x86-64 code for the x86-64-v2 level (SSE4.2, POPCNT: every x86-64 CPU since
+     * 2009, the baseline of today's distributions; docs/cli.md has the measurements), every
+     * other port its Debian baseline. */
+    bool x86_64 = strncmp(norm, "x86_64", 6) == 0;
+    if (!cpu && x86_64)
+        cpu = "x86-64-v2";
     if (!cpu || strcmp(cpu, "generic") == 0) {
         /* The Debian baseline of each port, as clang-19 chooses it, so objects link with the
          * C code of the host program (same float ABI: riscv64 lp64d, armhf VFP registers;
@@ -254,6 +260,20 @@ static void settle_accesses(LLVMModuleRef mod)
                     wasm_memory_tag(LLVMGetMetadata(i, kind), &memo))
                     LLVMSetVolatile(i, true);
     }
+}
+
+void emit_tuning(LLVMModuleRef mod, const char *cpu)
+{
+    bool x86_64 = strncmp(LLVMGetTarget(mod), "x86_64", 6) == 0;
+    if (!x86_64 || (cpu != NULL && strncmp(cpu, "x86-64-v", 8) != 0))
+        return;
+    LLVMContextRef ctx = LLVMGetModuleContext(mod);
+    static const char key[] = "tune-cpu", value[] = "generic";
+    LLVMAttributeRef tune =
+        LLVMCreateStringAttribute(ctx, key, sizeof key - 1, value, sizeof value - 1);
+    for (LLVMValueRef f = LLVMGetFirstFunction(mod); f; f = LLVMGetNextFunction(f))
+        if (!LLVMIsDeclaration(f))
+            LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, tune);
 }
 
 bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, kiln_diag *d)

@@ -580,13 +580,19 @@ void lower_fact_add(lower_ctx *c, LLVMValueRef add, LLVMValueRef l, LLVMValueRef
 
 /* ---- emit.c: target machine, verification, optimisation, output ---- */
 
-/* A target machine for triple (NULL = the host's) and cpu (NULL = "generic"; "native" = the
+/* A target machine for triple (NULL = the host's) and cpu (NULL = "x86-64-v2" for x86-64,
+ * the port's baseline elsewhere; "generic" = the baseline, SSE2 on x86-64; "native" = the
  * host CPU and its features), position-independent code, at -O opt_level (0-3). */
 bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
                          LLVMTargetMachineRef *out, kiln_diag *d);
 /* LLVMVerifyModule; KILN_ERR_LLVM with the verifier's first line on failure. */
 bool emit_verify(LLVMModuleRef mod, kiln_diag *d);
 /* The new pass manager's default<O0..O3> pipeline. */
+/* x86-64 code for a microarchitecture level (x86-64-v2, the default; -v3, -v4) names an
+ * instruction set, not a CPU: its functions get tune-cpu "generic", as clang's
+ * -march=x86-64-vN does, instead of the level's own model's tuning (which turns rotates into
+ * SHLD, microcoded on AMD: SHA-256 ran 1.9x slower). cpu: as given (NULL: the default). */
+void emit_tuning(LLVMModuleRef mod, const char *cpu);
 bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, kiln_diag *d);
 /* ---- interrupt.c ---- */
 

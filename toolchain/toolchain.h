@@ -875,7 +875,8 @@ typedef struct kiln_compile_options {
     const char *prefix;      /* NULL = kiln_prefix_from_path(input_path) */
     int opt_level;           /* 0..3 */
     const char *triple;      /* NULL = the host's */
-    const char *cpu;         /* NULL = "generic"; "native" = the host CPU and features (an
+    const char *cpu;         /* NULL = "x86-64-v2" on x86-64, else the port's baseline;
+                                "generic" = the baseline; "native" = the host CPU and features (an
                                 error for another architecture); any other name is tried
                                 first, once per process, in a child process (compile.c): a
                                 name LLVM does not know or a CPU that cannot run the triple
