@@ -199,8 +199,33 @@ def build_wasm2c_exe(tools, wasm, outdir, exe):
                 f"wasm2c build {wasm}")
 
 
+def find_rustc():
+    """A rustc with the wasm32-wasi standard library (Debian: rustc, libstd-rust-dev-wasm32),
+    or None; the same one builds the native twin, so both come from one compiler."""
+    for r in ("/usr/bin/rustc", shutil.which("rustc")):
+        if not r or not os.access(r, os.X_OK):
+            continue
+        p = subprocess.run([r, "--print", "target-libdir", "--target", "wasm32-wasi"],
+                           capture_output=True, text=True)
+        if p.returncode == 0 and os.path.isdir(p.stdout.strip()):
+            return r
+    return None
+
+
+RUSTC = find_rustc()
+RUST_FLAGS = ["-O", "-C", "strip=debuginfo"]
+
+
 def kernel_names(regex):
-    names = sorted(f[:-2] for f in os.listdir(os.path.join(BENCH_DIR, "kernels")) if f.endswith(".c"))
+    """The kernels: bench/kernels/NAME.c, and NAME.rs when a rustc for wasm32-wasi is there."""
+    files = os.listdir(os.path.join(BENCH_DIR, "kernels"))
+    names = sorted(f[:-2] for f in files if f.endswith(".c"))
+    rust = sorted(f[:-3] for f in files if f.endswith(".rs"))
+    if rust and not RUSTC:
+        log("no rustc with the wasm32-wasi standard library (rustc, libstd-rust-dev-wasm32): "
+            "the Rust kernels are left out: " + ", ".join(rust))
+    elif rust:
+        names = sorted(names + rust)
     if regex:
         names = [n for n in names if re.search(regex, n)]
     return names
@@ -219,15 +244,22 @@ def kernel_wasm_flags(src):
 
 def build_kernel(tools, engines, scratch, name):
     src = os.path.join(BENCH_DIR, "kernels", name + ".c")
-    extra = kernel_wasm_flags(src)
+    rust = not os.path.exists(src)
+    if rust:
+        src = os.path.join(BENCH_DIR, "kernels", name + ".rs")
+    extra = [] if rust else kernel_wasm_flags(src)
     d = os.path.join(scratch, "kernels", name)
     os.makedirs(d, exist_ok=True)
     exes = {}
     native = os.path.join(d, name + ".native")
-    run_checked([CC, *NATIVE_FLAGS, src, "-o", native, "-lm"], f"native build {name}")
-    exes["native"] = [native]
     wasm = os.path.join(d, name + ".wasm")
-    wasm_compile(tools, src, wasm, extra)
+    if rust:  # rustc -O natively and for wasm32-wasi (its own wasm-ld link: no wasm-opt)
+        run_checked([RUSTC, *RUST_FLAGS, src, "-o", native], f"native build {name}")
+        run_checked([RUSTC, *RUST_FLAGS, "--target", "wasm32-wasi", src, "-o", wasm], f"wasm build {name}")
+    else:
+        run_checked([CC, *NATIVE_FLAGS, src, "-o", native, "-lm"], f"native build {name}")
+        wasm_compile(tools, src, wasm, extra)
+    exes["native"] = [native]
     if "kiln" in engines:
         exe = os.path.join(d, name + ".kiln")
         run_checked([tools.kiln, "build", "-O2", wasm, "-o", exe], f"kiln build {name}")
@@ -238,7 +270,7 @@ def build_kernel(tools, engines, scratch, name):
             run_checked([tools.kiln, "build", "-O2", "--cpu", e[5:], wasm, "-o", exe],
                         f"kiln build --cpu {e[5:]} {name}")
             exes[e] = [exe]
-    if "kiln-clang16" in engines:
+    if "kiln-clang16" in engines and not rust:  # n/a for Rust kernels
         wasm2 = os.path.join(d, name + ".clang16.wasm")
         wasm_compile_cc2(tools, src, wasm2, extra)
         exe = os.path.join(d, name + ".kiln-clang16")
@@ -596,11 +628,11 @@ def write_execution(lines, res, engines, wasm_engines):
         lines.append(f"| {k} | " + " | ".join(cells) + " |")
     g = res["geomean_ratio_to_native"]
     lines.append("| **geomean** | " + " | ".join("" for _ in engines) + " | " +
-                 " | ".join(f"**{g[e]:.2f}**" for e in wasm_engines) + " |")
+                 " | ".join(f"**{g[e]:.2f}**" if g[e] is not None else "n/a" for e in wasm_engines) + " |")
     gp = res.get("geomean_paired_ratio_to_native")
     if gp:
         lines.append("| geomean of paired ratios | " + " | ".join("" for _ in engines) + " | " +
-                     " | ".join(f"{gp[e]:.2f}" for e in wasm_engines) + " |")
+                     " | ".join(f"{gp[e]:.2f}" if gp[e] is not None else "n/a" for e in wasm_engines) + " |")
         lines += ["", "Paired ratio: per kernel, the median over the rounds of (engine time / native time in "
                   "the same round); steadier than the ratio of medians when the machine is busy "
                   "(`paired_ratio_median` in latest.json)."]
@@ -746,7 +778,9 @@ def write_chart(path, res, gnuplot, scratch):
         for k, kr in res["kernels"].items():
             f.write(k + " " + " ".join(f"{kr['engines'][e]['ratio_to_native']:.4f}" if e in kr["engines"]
                                        else "NaN" for e in engines) + "\n")
-        f.write("geomean " + " ".join(f"{res['geomean_ratio_to_native'][e]:.4f}" for e in engines) + "\n")
+        f.write("geomean " + " ".join(f"{res['geomean_ratio_to_native'][e]:.4f}"
+                                      if res['geomean_ratio_to_native'][e] is not None else "NaN"
+                                      for e in engines) + "\n")
     ymax = max(max(kr["engines"][e]["ratio_to_native"] for e in engines if e in kr["engines"])
                for kr in res["kernels"].values())
     script = f"""
@@ -855,6 +889,7 @@ def main():
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
            "machine": machine_info(),
            "tools": {"clang": tool_version([CC, "--version"]),
+                     "rustc": tool_version([RUSTC, "--version"]) if RUSTC else "absent",
                      "clang16": tool_version([CC2, "--version"]) if tools.cc2 else "absent",
                      "kiln": tool_version([tools.kiln, "--version"]) + f" ({args.build_dir})",
                      "kiln_cmake_build_type": cmake_build_type(args.build_dir),
@@ -867,6 +902,8 @@ def main():
            "config": {"runs": args.runs, "quick": args.quick, "filter": args.filter, "engines": engines,
                       "native": f"{CC} {' '.join(NATIVE_FLAGS)}",
                       "wasm": f"{CC} {' '.join(WASM_FLAGS)} -c, then linked without -O",
+                      "rust": (f"{RUSTC} {' '.join(RUST_FLAGS)} natively and with --target wasm32-wasi"
+                               if RUSTC else "absent"),
                       "kiln": "kiln build -O2 (sealed executable)",
                       "kiln-clang16": (f"{CC2} {' '.join(WASM_FLAGS)} -c + its compiler-rt, wasm-ld without "
                                        "-O; kiln build -O2" if tools.cc2 else "absent"),
@@ -981,7 +1018,7 @@ def main():
     log(f"wrote {json_path} and {md_path}")
     if names:
         g = res["geomean_ratio_to_native"]
-        log("geomean / native: " + ", ".join(f"{e} {g[e]:.3f}" for e in engines if e != "native"))
+        log("geomean / native: " + ", ".join(f"{e} {g[e]:.3f}" for e in engines if e != "native" and g[e] is not None))
         for f in res["flags"]:
             log("  " + f)
     if "compile" in res:

@@ -1,7 +1,9 @@
 /* wasi_shim.c -- the smallest WASI preview1 host that runs the benchmark kernels under wasm2c.
  *
- * The kernels (bench/kernels/) import only fd_write and proc_exit, so that is all this
- * implements; anything else is a link error, on purpose. It is compiled together with the
+ * The kernels (bench/kernels/) import only fd_write and proc_exit, and the Rust ones also
+ * environ_sizes_get and environ_get (Rust's standard library reads the environment at start:
+ * here an empty one), so that is all this implements; anything else is a link error, on
+ * purpose. It is compiled together with the
  * wasm2c output of one kernel, generated with `wasm2c -n kernel` (so its header is kernel.h
  * and its symbols Z_kernel...), and with wabt's wasm-rt-impl.c in its default configuration:
  * WASM_RT_MEMCHECK_SIGNAL_HANDLER=1, i.e. guard pages and no software bounds checks.
@@ -60,6 +62,24 @@ u32 Z_wasi_snapshot_preview1Z_fd_write(struct Z_wasi_snapshot_preview1_instance_
         total += len;
     }
     memcpy(mem->data + nwritten, &total, 4);
+    return WASI_ESUCCESS;
+}
+
+u32 Z_wasi_snapshot_preview1Z_environ_sizes_get(struct Z_wasi_snapshot_preview1_instance_t *wasi,
+                                                u32 count, u32 size)
+{
+    wasm_rt_memory_t *mem = wasi->memory;
+    if (!in_bounds(mem, count, 4) || !in_bounds(mem, size, 4))
+        return WASI_EFAULT;
+    memset(mem->data + count, 0, 4);
+    memset(mem->data + size, 0, 4);
+    return WASI_ESUCCESS;
+}
+
+u32 Z_wasi_snapshot_preview1Z_environ_get(struct Z_wasi_snapshot_preview1_instance_t *wasi,
+                                          u32 environ, u32 buf)
+{
+    (void)wasi, (void)environ, (void)buf; /* no variables: nothing to write */
     return WASI_ESUCCESS;
 }
 
