@@ -219,6 +219,7 @@ typedef struct cli_app_opts {
     bool inherit_env;
     bool dynamic; /* build: link the C library dynamically (default: static) */
     int opt_level;
+    int size_level;                 /* -Os 1, -Oz 2 */
     bool bounds_checks;             /* --bounds-checks */
     bool relaxed_dead_loads;        /* --relaxed-dead-loads */
     bool no_address_facts;          /* --no-address-facts */

@@ -49,7 +49,7 @@ const char cli_build_help[] =
     "  --timeout DURATION   stop the guest after DURATION (e.g. 500ms, 10s, 2m; a number\n"
     "                       alone is seconds): APP prints 'kiln: timeout: ...' and exits\n"
     "                       with status 124\n"
-    "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
+    "  -O0 -O1 -O2 -O3      optimisation level (default -O2); -Os, -Oz: smaller code\n"
     "  --bounds-checks      explicit bounds checks instead of guard pages\n"
     "  --no-address-facts   exact address wrapping in 4 GiB memories, at a cost in\n"
     "                       speed (docs/abi.md)\n"
@@ -172,6 +172,10 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
             return CLI_EXIT_OK;
         } else if (arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && arg[3] == '\0') {
             o->opt_level = arg[2] - '0';
+            o->size_level = 0;
+        } else if (strcmp(arg, "-Os") == 0 || strcmp(arg, "-Oz") == 0) {
+            o->opt_level = 2;
+            o->size_level = arg[2] == 's' ? 1 : 2;
         } else if (strcmp(arg, "--bounds-checks") == 0) {
             o->bounds_checks = true;
         } else if (strcmp(arg, "--relaxed-dead-loads") == 0) {
@@ -331,6 +335,7 @@ int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir)
     co.output_path = obj;
     co.prefix = CLI_APP_PREFIX;
     co.opt_level = o->opt_level;
+    co.size_level = o->size_level;
     co.bounds_checks = o->bounds_checks;
     co.relaxed_dead_loads = o->relaxed_dead_loads;
     co.no_address_facts = o->no_address_facts;

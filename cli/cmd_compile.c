@@ -30,6 +30,7 @@ const char cli_compile_help[] =
     "                    PREFIX_EXPORT per exported function (docs/abi.md)\n"
     "  --prefix NAME     symbol prefix, a C identifier; default: FILE's stem, sanitised\n"
     "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
+    "  -Os, -Oz          optimise for size (-Oz: smallest; for flash-bound firmware)\n"
     "  --target TRIPLE   target triple (default: the host's)\n"
     "  --cpu NAME        target CPU (default: generic; 'native' = this machine's CPU)\n"
     "  --emit KIND       obj (default), asm, or llvm (optimised textual IR)\n"
@@ -122,6 +123,10 @@ int cli_compile(int argc, char **argv)
             output = argv[++i];
         } else if (arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && arg[3] == '\0') {
             o.opt_level = arg[2] - '0';
+            o.size_level = 0;
+        } else if (strcmp(arg, "-Os") == 0 || strcmp(arg, "-Oz") == 0) {
+            o.opt_level = 2;
+            o.size_level = arg[2] == 's' ? 1 : 2;
         } else if (strncmp(arg, "-j", 2) == 0 && arg[2] != '\0') {
             jobs = arg + 2;
         } else if (strcmp(arg, "-j") == 0) {

@@ -46,7 +46,7 @@ const char cli_run_help[] =
     "                       this process's NAME if set; repeatable\n"
     "  --timeout DURATION   stop the guest after DURATION (e.g. 500ms, 10s, 2m; a number\n"
     "                       alone is seconds): 'kiln: timeout: ...' and exit status 124\n"
-    "  -O0 -O1 -O2 -O3      optimisation level (default -O2)\n"
+    "  -O0 -O1 -O2 -O3      optimisation level (default -O2); -Os, -Oz: smaller code\n"
     "  --cpu NAME           target CPU (default on x86-64 and aarch64: native, this\n"
     "                       machine's CPU and features, part of the cache key; elsewhere\n"
     "                       the port's baseline; e.g. x86-64-v2, generic)\n"
@@ -178,6 +178,10 @@ static void hash_options(hash128 *h, const cli_app_opts *o)
     char opt[64];
     snprintf(opt, sizeof opt, "-O%d", o->opt_level);
     hash_string(h, opt);
+    if (o->size_level) { /* -Os, -Oz; keys of speed builds stay as they were */
+        snprintf(opt, sizeof opt, "size %d", o->size_level);
+        hash_string(h, opt);
+    }
     if (o->bounds_checks)
         hash_string(h, "--bounds-checks");
     if (o->relaxed_dead_loads)

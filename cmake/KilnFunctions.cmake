@@ -6,7 +6,7 @@
 # Kiln::wasi. Nothing sets global flags.
 #
 #   add_wasm_module(<target> SOURCES <file.wasm | file.wat | file.c/.cpp...>
-#                   [PREFIX name] [OPT 0-3] [CPU name] [TARGET triple] [BOUNDS_CHECKS] [WASI]
+#                   [PREFIX name] [OPT 0-3|s|z] [CPU name] [TARGET triple] [BOUNDS_CHECKS] [WASI]
 #                   [NO_INTERRUPT_CHECKS]
 #                   [EXPORTS sym...] [COMPILE_OPTIONS opt...] [LINK_OPTIONS opt...])
 #   add_wasm_executable(<target> SOURCES ... [DIRS host[::guest]...] [ENV NAME=VALUE...]
@@ -271,8 +271,8 @@ function(add_wasm_module target)
   endif()
   if(NOT DEFINED arg_OPT)
     set(arg_OPT 2)
-  elseif(NOT arg_OPT MATCHES "^[0-3]$")
-    message(FATAL_ERROR "${fn}(${target}): OPT must be 0, 1, 2 or 3, not '${arg_OPT}'")
+  elseif(NOT arg_OPT MATCHES "^[0-3sz]$")
+    message(FATAL_ERROR "${fn}(${target}): OPT must be 0, 1, 2, 3, s or z, not '${arg_OPT}'")
   endif()
 
   # Classify the sources: one .wasm, one .wat, or any number of C and C++ files.

@@ -70,7 +70,8 @@ static bool generate_part(const kiln_compile_options *o, const wasm_module *m, c
         ok = emit_verify(mod, d);
     if (ok) {
         emit_tuning(mod, o->cpu);
-        ok = emit_optimize(mod, tm, o->opt_level, d);
+        emit_size_attributes(mod, o->size_level);
+        ok = emit_optimize(mod, tm, o->size_level ? -o->size_level : o->opt_level, d);
     }
     kiln_interrupt_mode interrupts = ok ? lower_interrupt_mode(o, LLVMGetTarget(mod)) : 0;
     if (ok && interrupts != KILN_INTERRUPT_NONE) {
@@ -290,6 +291,10 @@ bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, ki
     if (o->opt_level < 0 || o->opt_level > 3)
         return kiln_diag_set(d, KILN_ERR_LIMIT, KILN_NO_OFFSET, "optimisation level %d not in 0-3",
                              o->opt_level);
+    if (o->size_level < 0 || o->size_level > 2 || (o->size_level && o->opt_level != 2))
+        return kiln_diag_set(d, KILN_ERR_LIMIT, KILN_NO_OFFSET,
+                             "size level %d with -O%d: -Os and -Oz are 1 and 2 at -O2",
+                             o->size_level, o->opt_level);
     if (!check_target(o, d))
         return false;
     return compile_unchecked(o, result, d);

@@ -276,15 +276,33 @@ void emit_tuning(LLVMModuleRef mod, const char *cpu)
             LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, tune);
 }
 
+void emit_size_attributes(LLVMModuleRef mod, int size_level)
+{
+    if (size_level <= 0)
+        return;
+    LLVMContextRef ctx = LLVMGetModuleContext(mod);
+    LLVMAttributeRef optsize =
+        LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("optsize", 7), 0);
+    LLVMAttributeRef minsize =
+        LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("minsize", 7), 0);
+    for (LLVMValueRef f = LLVMGetFirstFunction(mod); f; f = LLVMGetNextFunction(f)) {
+        if (LLVMIsDeclaration(f))
+            continue;
+        LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, optsize);
+        if (size_level >= 2)
+            LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, minsize);
+    }
+}
+
 bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, kiln_diag *d)
 {
-    static const char *const pipelines[] = {"default<O0>", "default<O1>", "default<O2>",
-                                            "default<O3>"};
+    static const char *const pipelines[] = {"default<Oz>", "default<Os>", "default<O0>",
+                                            "default<O1>", "default<O2>", "default<O3>"};
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
     LLVMErrorRef err = LLVMRunPasses(mod,
-                                     pipelines[opt_level < 0   ? 0
-                                               : opt_level > 3 ? 3
-                                                               : opt_level],
+                                     pipelines[2 + (opt_level < -2  ? -2
+                                                    : opt_level > 3 ? 3
+                                                                    : opt_level)],
                                      tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (!err) {

@@ -593,6 +593,11 @@ bool emit_verify(LLVMModuleRef mod, kiln_diag *d);
  * -march=x86-64-vN does, instead of the level's own model's tuning (which turns rotates into
  * SHLD, microcoded on AMD: SHA-256 ran 1.9x slower). cpu: as given (NULL: the default). */
 void emit_tuning(LLVMModuleRef mod, const char *cpu);
+/* -Os (size_level 1) and -Oz (2): optsize, and for -Oz minsize too, on every defined
+ * function, so that instruction selection and the later passes choose smaller code as well. */
+void emit_size_attributes(LLVMModuleRef mod, int size_level);
+/* The new pass manager's default<O0..O3> pipeline (opt_level 0-3), or default<Os> / <Oz>
+ * (opt_level -1 / -2). */
 bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, kiln_diag *d);
 /* ---- interrupt.c ---- */
 

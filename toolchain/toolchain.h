@@ -874,6 +874,7 @@ typedef struct kiln_compile_options {
     bool want_header;        /* also return the header in the result */
     const char *prefix;      /* NULL = kiln_prefix_from_path(input_path) */
     int opt_level;           /* 0..3 */
+    int size_level;          /* 0: speed; 1: -Os, 2: -Oz (code size first; opt_level 2) */
     const char *triple;      /* NULL = the host's */
     const char *cpu;         /* NULL = "x86-64-v2" on x86-64, else the port's baseline;
                                 "generic" = the baseline; "native" = the host CPU and features (an

@@ -566,6 +566,19 @@ static void test_bad_options(void **state)
     assert_true(kiln_compile(&o, &res, &d));
     assert_true(res.output_size > 0);
     kiln_compile_result_free(&res);
+    /* A size level (-Os 1, -Oz 2) is an -O2 variant: with another level, or out of range, it
+     * is refused before anything is compiled. */
+    o.size_level = 2;
+    assert_true(kiln_compile(&o, &res, &d));
+    kiln_compile_result_free(&res);
+    o.opt_level = 3;
+    assert_false(kiln_compile(&o, &res, &d));
+    assert_int_equal(d.code, KILN_ERR_LIMIT);
+    assert_string_equal(d.msg, "size level 2 with -O3: -Os and -Oz are 1 and 2 at -O2");
+    o.opt_level = 2;
+    o.size_level = 3;
+    assert_false(kiln_compile(&o, &res, &d));
+    assert_int_equal(d.code, KILN_ERR_LIMIT);
 }
 
 /* The compile options are checked by the library before anything is compiled: an unknown
