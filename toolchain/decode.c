@@ -837,6 +837,8 @@ static bool walk_expr(dec_ctx *c, kiln_reader *r, bool is_body, uint32_t func_in
             return false;
         uint8_t byte = r->base[ins.offset];
         uint8_t *top = depth ? &c->frames[depth - 1] : NULL;
+        if (is_body && ins.op == WASM_OP_TABLE_GROW)
+            c->m->table_grow_used = true;
         if (is_body && c->m->exception_use.offset == KILN_NO_OFFSET &&
             wasm_instr_uses_exceptions(&ins))
             c->m->exception_use = (struct wasm_use){ins.offset, func_index, wasm_ops[ins.op].name};

@@ -180,6 +180,8 @@ typedef struct lower_unit {
     LLVMValueRef libc_entries[LOWER_LIBC_KINDS]; /* per lower_libc.c kind: lower_libc_entry's */
     uint32_t libc_entry_funcs[LOWER_LIBC_KINDS]; /* ... and the function index it calls */
     lower_mul128_cache *mul128;                  /* per function index (lower_mul128_of) */
+    bool *table_fixed; /* per table: its size and elements array never change while an
+                          instance runs (lower_declare_functions): loads of them invariant */
 } lower_unit;
 
 typedef enum lower_frame_kind {

@@ -441,27 +441,32 @@ bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg)
     uint32_t type_index = ins->u.call_indirect.type_index;
     LLVMValueRef index = lower_pop(c);
     LLVMValueRef table = lower_table_record(c, ins->u.call_indirect.table);
+    /* A table that cannot grow (u->table_fixed) has the same size and elements array for the
+     * whole call: LLVM may load them once, outside the loop that dispatches. */
+    bool fixed = u->table_fixed[ins->u.call_indirect.table];
     LLVMValueRef size =
         lower_load(c, u->t_i32, lower_gep(c, table, lower_i64(u, offsetof(kiln_table, size))),
-                   ALIAS_VMCTX, false);
+                   ALIAS_VMCTX, fixed);
     lower_trap_if(c, lower_table_index_oob(c, index, size), KILN_TRAP_UNDEFINED_ELEMENT);
-    LLVMValueRef elems = lower_load(c, u->t_ptr, table, ALIAS_VMCTX, false);
+    LLVMValueRef elems = lower_load(c, u->t_ptr, table, ALIAS_VMCTX, fixed);
     LLVMValueRef slot = lower_table_elem(c, elems, index);
     LLVMValueRef ref = lower_load(c, u->t_ptr, slot, ALIAS_TABLE, false);
     lower_trap_if(c, LLVMBuildIsNull(c->b, ref, ""), KILN_TRAP_UNINITIALIZED);
-    /* Canonical signature ids: equal signatures have equal ids across every module. */
+    /* Canonical signature ids: equal signatures have equal ids across every module. A
+     * function reference record is written once, at instantiation (runtime/instance.c), so
+     * its fields are invariant. */
     LLVMValueRef sig =
         lower_load(c, u->t_i32, lower_gep(c, ref, lower_i64(u, offsetof(kiln_funcref, sig))),
-                   ALIAS_VMCTX, false);
+                   ALIAS_VMCTX, true);
     LLVMValueRef want =
         lower_load(c, u->t_i32,
                    lower_vmctx_ptr(c, u->layout.sig_ids + (uint64_t)type_index * sizeof(uint32_t)),
                    ALIAS_VMCTX, true);
     lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntNE, sig, want, ""), KILN_TRAP_INDIRECT_TYPE);
-    LLVMValueRef code = lower_load(c, u->t_ptr, ref, ALIAS_VMCTX, false);
+    LLVMValueRef code = lower_load(c, u->t_ptr, ref, ALIAS_VMCTX, true);
     LLVMValueRef vm =
         lower_load(c, u->t_ptr, lower_gep(c, ref, lower_i64(u, offsetof(kiln_funcref, vmctx))),
-                   ALIAS_VMCTX, false);
+                   ALIAS_VMCTX, true);
     return lower_emit_call(c, type_index, code, vm, tail);
 }
 

@@ -83,8 +83,17 @@ bool lower_declare_functions(lower_unit *u)
     u->entries = ARENA_ARRAY(&u->arena, LLVMValueRef, m->type_count ? m->type_count : 1);
     u->funcs = ARENA_ARRAY(&u->arena, LLVMValueRef, m->func_count ? m->func_count : 1);
     u->mul128 = ARENA_ARRAY(&u->arena, lower_mul128_cache, m->func_count ? m->func_count : 1);
-    if (!u->entries || !u->funcs || !u->mul128)
+    u->table_fixed = ARENA_ARRAY(&u->arena, bool, m->table_count ? m->table_count : 1);
+    if (!u->entries || !u->funcs || !u->mul128 || !u->table_fixed)
         return out_of_memory(u);
+    /* A table grows only by table.grow in this module, or, when it is shared (imported or
+     * exported), by any other module or the host: without either, its size and elements
+     * array are fixed for the instance's life. */
+    for (uint32_t t = 0; t < m->table_count; t++)
+        u->table_fixed[t] = !m->table_grow_used && !m->tables[t].imported;
+    for (uint32_t e = 0; e < m->export_count; e++)
+        if (m->exports[e].kind == WASM_EXTERN_TABLE)
+            u->table_fixed[m->exports[e].index] = false;
     if (!lower_signatures(u))
         return false;
     /* Generated code unwinds with the C library's unwinder (abi.h: DWARF call frame

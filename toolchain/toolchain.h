@@ -626,6 +626,9 @@ typedef struct wasm_module {
         uint32_t func;
         const char *what; /* the instruction's name */
     } exception_use;
+    /* Some function body has a table.grow (the decoder saw it): without one, a table this
+     * module defines and does not export keeps its size and elements array (lower.c). */
+    bool table_grow_used;
 
     kiln_arena arena; /* owns everything above except bytes */
 } wasm_module;
