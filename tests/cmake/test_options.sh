@@ -55,6 +55,18 @@ else
     fail ".wasm source with PREFIX calc"
 fi
 
+# OPT z: the module is compiled with -Oz (code size first) and still works.
+project_with 'add_wasm_module(adder SOURCES add.wasm PREFIX calc OPT z)
+add_executable(host host.c)
+target_link_libraries(host PRIVATE adder)'
+cmake_configure "$src" "$work/oz" Ninja
+cmake_build "$work/oz"
+if grep -q -- '-Oz' "$work/oz/CMakeFiles/adder.kiln/calc.o.cmd" && [[ $("$work/oz/host") == 42 ]]; then
+    pass "OPT z: compiled with -Oz, calc_add() = 42"
+else
+    fail "OPT z: $(cat "$work/oz/CMakeFiles/adder.kiln/calc.o.cmd" 2>/dev/null | head -c 300)"
+fi
+
 # BOUNDS_CHECKS: the module is compiled with --bounds-checks and still works.
 project_with 'add_wasm_module(adder SOURCES add.wasm PREFIX calc BOUNDS_CHECKS)
 add_executable(host host.c)
@@ -85,7 +97,8 @@ expect_error()
         pass "$name: $(grep -Eo "$want" "$log" | head -n 1)"
     fi
 }
-expect_error "OPT 4" 'OPT must be 0, 1, 2 or 3' 'add_wasm_module(m SOURCES add.wasm OPT 4)'
+expect_error "OPT 4" 'OPT must be 0, 1, 2, 3, s or z' 'add_wasm_module(m SOURCES add.wasm OPT 4)'
+expect_error "OPT s2" 'OPT must be 0, 1, 2, 3, s or z' 'add_wasm_module(m SOURCES add.wasm OPT s2)'
 expect_error "bad PREFIX" "PREFIX '1x' is not a C identifier" \
     'add_wasm_module(m SOURCES add.wasm PREFIX 1x)'
 expect_error "two kinds of source" 'one module per target' \
