@@ -114,7 +114,9 @@ step_result build ok "$cross_build/runtime/libkiln_runtime.a, $cross_build/wasi/
 # ---- 4. runtime, WASI, trap and sample tests under qemu ----
 log=$cross_build/ctest.log
 start=$SECONDS
-if ctest --test-dir "$cross_build" --output-on-failure -j2 >"$log" 2>&1; then
+# Latency bars (runtime.interrupt: every stop within 1 ms of CPU time) are the hardware's;
+# under qemu-user code and signal delivery run ~10x slower and less evenly, so they scale.
+if KILN_TEST_TIME_SCALE=10 ctest --test-dir "$cross_build" --output-on-failure -j2 >"$log" 2>&1; then
     step_result ctest ok "$(grep -E '^[0-9]+% tests passed' "$log") ($((SECONDS - start)) s)"
 else
     tail -40 "$log"

@@ -50,8 +50,13 @@ static const variant variants[] = {
 static const variant *cur; /* the one under test */
 
 #define ROUNDS 1000
-/* The bar: every one of ROUNDS requests is answered within this long. */
-#define MAX_LATENCY_NS 1000000u
+/* The bar: every one of ROUNDS requests is answered within this long, on the hardware. Under
+ * an emulator (qemu-user: scripts/test-cross.sh sets KILN_TEST_TIME_SCALE=10) code and signal
+ * delivery run an order of magnitude slower and less evenly, so the bar scales with it:
+ * there the test checks that stopping works, and the latency figures are the hardware's. */
+#define MAX_LATENCY_BASE_NS 1000000u
+static uint64_t max_latency_ns = MAX_LATENCY_BASE_NS;
+#define MAX_LATENCY_NS max_latency_ns
 
 static uint64_t now_ns(void)
 {
@@ -193,7 +198,7 @@ static void test_latency(requester *r, int by_deadline)
     snprintf(what, sizeof what, "%s latency in wall time", how);
     report(what, wall, ROUNDS);
     CHECK_MSG(slow == 0, "%s: %d of %d stops by %s took more than %u us of CPU time", cur->name,
-              slow, ROUNDS, how, MAX_LATENCY_NS / 1000);
+              slow, ROUNDS, how, (unsigned)(MAX_LATENCY_NS / 1000));
     expect_count(r->inst, 100, "1,000 stops");
 }
 
@@ -357,6 +362,12 @@ int main(void)
          .value = {.kind = KILN_KIND_HOST_FUNC, .of.host = &wait_fn}},
     };
     kiln_imports imports = {items, 1};
+    const char *scale = getenv("KILN_TEST_TIME_SCALE");
+    if (scale != NULL && atoi(scale) > 1) {
+        max_latency_ns = MAX_LATENCY_BASE_NS * (uint64_t)atoi(scale);
+        printf("latency bar scaled by KILN_TEST_TIME_SCALE=%d: %u us\n", atoi(scale),
+               (unsigned)(max_latency_ns / 1000));
+    }
     for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
         cur = &variants[i];
         kiln_instance *inst;
