@@ -249,8 +249,8 @@ spec_run() {
         echo "test-cross: $step: $pinned of $expected pinned failures seen"
         status=FAIL
     fi
-    step_result "$step" "$status" "$scripts scripts: $passed passed, $bad failed, $skipped" \
-        "skipped$pinned_text ($((SECONDS - start)) s)"
+    step_result "$step" "$status" \
+        "$scripts scripts: $passed passed, $bad failed, $skipped skipped$pinned_text ($((SECONDS - start)) s)"
 }
 
 # spec_pins (set for one spec_run call): failures it does not count as failed, as
