@@ -172,7 +172,8 @@ void kiln_instance_free(kiln_instance *inst);
 
 /* Host-owned memories and tables, to bind to imports (e.g. the spec tests' "spectest"
  * module). max_pages/max == UINT64_MAX means no maximum. The host frees them after every
- * instance importing them; kiln_*_free ignores NULL and instances' own memories/tables. */
+ * instance importing them (shared memories excepted: kiln_memory_new_shared below);
+ * kiln_*_free ignores NULL and instances' own memories/tables. */
 kiln_status kiln_memory_new(uint64_t min_pages, uint64_t max_pages, kiln_memory **out);
 void kiln_memory_free(kiln_memory *memory);
 kiln_status kiln_table_new(uint8_t elem_type, uint32_t min, uint64_t max, kiln_table **out);
