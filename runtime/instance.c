@@ -355,7 +355,7 @@ static void lower_slot_limits(kiln_instance *inst, const kiln_instance_limits *l
     for (uint32_t i = 0; limits->max_memory_pages != 0 && i < m->memory_count; i++) {
         kiln_memory_impl *mem = &inst->own_memories[i];
         uint64_t cap = kiln_cap_pages(limits->max_memory_pages, mem->page_log2);
-        if (!memories[i].imported && !memories[i].limits.shared && mem->limit_pages > cap)
+        if (kiln_memory_in_slot(&memories[i]) && mem->limit_pages > cap)
             mem->limit_pages = cap;
     }
     const kiln_table_desc *tables = m->tables.p;
@@ -364,6 +364,25 @@ static void lower_slot_limits(kiln_instance *inst, const kiln_instance_limits *l
         if (!tables[i].imported && t->limit > limits->max_table_elems)
             t->limit = limits->max_table_elems;
     }
+}
+
+/* Both kinds of pool: the shared memories the module defines, objects of their own (not in
+ * the slot: they may outlive the instance, docs/threads.md), with the instance's growth
+ * limit. */
+static kiln_status create_shared_memories(kiln_instance *inst, const kiln_instance_limits *limits)
+{
+    const kiln_module_desc *m = inst->module;
+    const kiln_memory_desc *memories = m->memories.p;
+    bool guarded = !(m->flags & KILN_MODULE_BOUNDS_CHECKED);
+    for (uint32_t i = 0; i < m->memory_count; i++) {
+        if (memories[i].imported || !memories[i].limits.shared)
+            continue;
+        kiln_status s = kiln_memory_new_counted(&memories[i].limits, memory_cap(inst->pool, limits),
+                                                guarded, &inst->memories[i]);
+        if (s != KILN_STATUS_OK)
+            return s;
+    }
+    return KILN_STATUS_OK;
 }
 
 static kiln_status create_tables_and_memories(kiln_instance *inst,
@@ -390,15 +409,8 @@ static kiln_status create_tables_and_memories(kiln_instance *inst,
     kiln_slot *slot = &inst->pool->slots[inst->slot];
     bool guarded = !(m->flags & KILN_MODULE_BOUNDS_CHECKED);
     for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported)
+        if (!kiln_memory_in_slot(&memories[i]))
             continue;
-        if (memories[i].limits.shared) { /* an object of its own, never the slot's */
-            kiln_status s = kiln_memory_new_counted(&memories[i].limits, memory_pages, guarded,
-                                                    &inst->memories[i]);
-            if (s != KILN_STATUS_OK)
-                return s;
-            continue;
-        }
         /* Bounds-checked memories have their own reservations, never the slot's (memory.c). */
         void *cached = guarded ? slot->reservation : NULL;
         if (guarded)
@@ -406,7 +418,7 @@ static kiln_status create_tables_and_memories(kiln_instance *inst,
         const kiln_limits_desc *lim = &memories[i].limits;
         kiln_status s =
             kiln_memory_setup(&inst->own_memories[i], lim->min, lim->has_max, lim->max,
-                              memory_pages, kiln_desc_page_log2(lim), lim->shared, guarded, cached);
+                              memory_pages, kiln_desc_page_log2(lim), false, guarded, cached);
         if (s != KILN_STATUS_OK) {
             /* Limit errors come before the reservation is touched; a failed commit
              * released it. */
@@ -417,25 +429,7 @@ static kiln_status create_tables_and_memories(kiln_instance *inst,
         inst->own_memories[i].is64 = lim->is64;
         inst->memories[i] = &inst->own_memories[i];
     }
-    return KILN_STATUS_OK;
-}
-
-/* Module pools: the shared memories the module defines, objects of their own (not in the
- * slot: they may outlive the instance, docs/threads.md), with the instance's growth limit. */
-static kiln_status create_shared_memories(kiln_instance *inst, const kiln_instance_limits *limits)
-{
-    const kiln_module_desc *m = inst->module;
-    const kiln_memory_desc *memories = m->memories.p;
-    bool guarded = !(m->flags & KILN_MODULE_BOUNDS_CHECKED);
-    for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported || !memories[i].limits.shared)
-            continue;
-        kiln_status s = kiln_memory_new_counted(&memories[i].limits, memory_cap(inst->pool, limits),
-                                                guarded, &inst->memories[i]);
-        if (s != KILN_STATUS_OK)
-            return s;
-    }
-    return KILN_STATUS_OK;
+    return create_shared_memories(inst, limits);
 }
 
 /* Memory 0 (defined or imported) in the vmctx header, and every memory in the per-module

@@ -72,7 +72,7 @@ static void free_instance(kiln_instance *inst, bool keep_reservation)
     const kiln_memory_desc *memories = m->memories.p;
     kiln_slot *slot = &inst->pool->slots[inst->slot];
     for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported || memories[i].limits.shared)
+        if (!kiln_memory_in_slot(&memories[i]))
             continue;
         bool keep = keep_reservation && slot->reservation == NULL;
         void *reservation = kiln_memory_teardown(&inst->own_memories[i], keep);
@@ -91,7 +91,7 @@ static void free_module_zombie(kiln_instance *inst)
     const kiln_memory_desc *memories = m->memories.p;
     for (uint32_t i = 0; i < m->memory_count; i++) {
         kiln_memory_impl *mem = &inst->own_memories[i];
-        if (!memories[i].imported && !memories[i].limits.shared && mem->home != NULL) {
+        if (kiln_memory_in_slot(&memories[i]) && mem->home != NULL) {
             kiln_os_release(mem->pub.base.p, (size_t)mem->pub.reserved);
             mem->pub.base.p = mem->home;
             mem->home = NULL;
@@ -314,7 +314,7 @@ static kiln_status commit_slot(kiln_pool *pool, uint32_t slot)
     const kiln_memory_desc *memories = mp->module->memories.p;
     kiln_slot *s = &pool->slots[slot];
     for (uint32_t i = 0; i < mp->module->memory_count; i++) {
-        if (memories[i].imported || memories[i].limits.shared)
+        if (!kiln_memory_in_slot(&memories[i]))
             continue;
         char *base = slot_memory_base(mp, slot, i);
         uint64_t bytes = memories[i].limits.min << kiln_desc_page_log2(&memories[i].limits);
@@ -376,7 +376,7 @@ static void fill_slot_records(const kiln_pool *pool, kiln_instance *inst, char *
     /* Imports and shared memories (objects of their own, instance.c) come later. */
     memset(inst->memories, 0, (size_t)m->memory_count * sizeof *inst->memories);
     for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported || memories[i].limits.shared)
+        if (!kiln_memory_in_slot(&memories[i]))
             continue;
         const kiln_limits_desc *lim = &memories[i].limits;
         kiln_memory_impl *mem = &inst->own_memories[i];
@@ -427,7 +427,7 @@ static bool reset_slot(kiln_pool *pool, kiln_instance *inst)
     const kiln_memory_image *image = &pool->module_pool->image;
     const kiln_memory_desc *memories = m->memories.p;
     for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported || memories[i].limits.shared)
+        if (!kiln_memory_in_slot(&memories[i]))
             continue;
         bool data = i == 0 && image->present && image->hi > image->lo;
         ok &= kiln_memory_reset(&inst->own_memories[i],
@@ -597,7 +597,7 @@ static kiln_status prepare_image(kiln_memory_image *image, const kiln_module_des
     const kiln_memory_desc *memories = m->memories.p;
     /* Memories of 1-byte pages end anywhere in an OS page: applied per instance. */
     /* A shared memory is not the slot's (instance.c): its segments are applied per instance. */
-    if (m->memory_count == 0 || memories[0].imported || memories[0].limits.shared ||
+    if (m->memory_count == 0 || !kiln_memory_in_slot(&memories[0]) ||
         kiln_desc_page_log2(&memories[0].limits) != 16)
         return KILN_STATUS_OK;
     uint64_t min_bytes = memories[0].limits.min * KILN_WASM_PAGE;
@@ -688,7 +688,7 @@ static kiln_status reserve_slots(kiln_pool *pool, kiln_module_pool *mp, const ki
     }
     size_t page = kiln_os_page_size();
     for (uint32_t i = 0; i < m->memory_count; i++) {
-        if (memories[i].imported || memories[i].limits.shared)
+        if (!kiln_memory_in_slot(&memories[i]))
             continue;
         uint64_t stride = KILN_MEMORY_RESERVATION;
         if (!guarded) {

@@ -539,6 +539,12 @@ kiln_status kiln_memory_check(uint64_t min, bool has_max, uint64_t max, uint64_t
 kiln_status kiln_memory_setup(kiln_memory_impl *m, uint64_t min, bool has_max, uint64_t max,
                               uint64_t cap_pages, unsigned page_log2, bool shared, bool guarded,
                               void *cached);
+/* Whether a memory of a module is one its instances define and keep with their slot:
+ * neither imported nor shared (shared memories are objects of their own, below). */
+static inline bool kiln_memory_in_slot(const kiln_memory_desc *d)
+{
+    return !d->imported && !d->limits.shared;
+}
 /* A shared memory as an object of its own, with one reference (its creator's): limits lim,
  * growth capped by cap_pages, guard pages or bounds-checked, its own reservation. Shared
  * memories never live in a pool's slots: another instance or the host may keep using one

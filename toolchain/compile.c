@@ -69,8 +69,7 @@ static bool generate_part(const kiln_compile_options *o, const wasm_module *m, c
     if (ok && verify_requested(o))
         ok = emit_verify(mod, d);
     if (ok) {
-        emit_tuning(mod, o->cpu);
-        emit_size_attributes(mod, o->size_level);
+        emit_function_attributes(mod, o->cpu, o->size_level);
         ok = emit_optimize(mod, tm, o->size_level ? -o->size_level : o->opt_level, d);
     }
     kiln_interrupt_mode interrupts = ok ? lower_interrupt_mode(o, LLVMGetTarget(mod)) : 0;

@@ -262,36 +262,26 @@ static void settle_accesses(LLVMModuleRef mod)
     }
 }
 
-void emit_tuning(LLVMModuleRef mod, const char *cpu)
+void emit_function_attributes(LLVMModuleRef mod, const char *cpu, int size_level)
 {
-    bool x86_64 = strncmp(LLVMGetTarget(mod), "x86_64", 6) == 0;
-    if (!x86_64 || (cpu != NULL && strncmp(cpu, "x86-64-v", 8) != 0))
+    /* x86-64 levels (cpu NULL is x86-64-v2 there) are tuned for no CPU in particular. */
+    bool tune = strncmp(LLVMGetTarget(mod), "x86_64", 6) == 0 &&
+                (cpu == NULL || strncmp(cpu, "x86-64-v", 8) == 0);
+    if (!tune && size_level <= 0)
         return;
     LLVMContextRef ctx = LLVMGetModuleContext(mod);
     static const char key[] = "tune-cpu", value[] = "generic";
-    LLVMAttributeRef tune =
-        LLVMCreateStringAttribute(ctx, key, sizeof key - 1, value, sizeof value - 1);
+    LLVMAttributeRef attrs[3];
+    unsigned n = 0;
+    if (tune)
+        attrs[n++] = LLVMCreateStringAttribute(ctx, key, sizeof key - 1, value, sizeof value - 1);
+    if (size_level >= 1)
+        attrs[n++] = LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("optsize", 7), 0);
+    if (size_level >= 2)
+        attrs[n++] = LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("minsize", 7), 0);
     for (LLVMValueRef f = LLVMGetFirstFunction(mod); f; f = LLVMGetNextFunction(f))
-        if (!LLVMIsDeclaration(f))
-            LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, tune);
-}
-
-void emit_size_attributes(LLVMModuleRef mod, int size_level)
-{
-    if (size_level <= 0)
-        return;
-    LLVMContextRef ctx = LLVMGetModuleContext(mod);
-    LLVMAttributeRef optsize =
-        LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("optsize", 7), 0);
-    LLVMAttributeRef minsize =
-        LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("minsize", 7), 0);
-    for (LLVMValueRef f = LLVMGetFirstFunction(mod); f; f = LLVMGetNextFunction(f)) {
-        if (LLVMIsDeclaration(f))
-            continue;
-        LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, optsize);
-        if (size_level >= 2)
-            LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, minsize);
-    }
+        for (unsigned i = 0; i < n && !LLVMIsDeclaration(f); i++)
+            LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, attrs[i]);
 }
 
 bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, kiln_diag *d)

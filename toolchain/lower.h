@@ -590,14 +590,13 @@ bool emit_target_machine(const char *triple, const char *cpu, int opt_level,
 /* LLVMVerifyModule; KILN_ERR_LLVM with the verifier's first line on failure. */
 bool emit_verify(LLVMModuleRef mod, kiln_diag *d);
 /* The new pass manager's default<O0..O3> pipeline. */
-/* x86-64 code for a microarchitecture level (x86-64-v2, the default; -v3, -v4) names an
- * instruction set, not a CPU: its functions get tune-cpu "generic", as clang's
+/* Function attributes every defined function gets, before optimisation. cpu as given (NULL:
+ * the default): x86-64 code for a microarchitecture level (x86-64-v2, the default; -v3, -v4)
+ * names an instruction set, not a CPU, so it gets tune-cpu "generic", as clang's
  * -march=x86-64-vN does, instead of the level's own model's tuning (which turns rotates into
- * SHLD, microcoded on AMD: SHA-256 ran 1.9x slower). cpu: as given (NULL: the default). */
-void emit_tuning(LLVMModuleRef mod, const char *cpu);
-/* -Os (size_level 1) and -Oz (2): optsize, and for -Oz minsize too, on every defined
- * function, so that instruction selection and the later passes choose smaller code as well. */
-void emit_size_attributes(LLVMModuleRef mod, int size_level);
+ * SHLD, microcoded on AMD: SHA-256 ran 1.9x slower). size_level 1 (-Os) adds optsize, 2 (-Oz)
+ * optsize and minsize, so instruction selection and the machine passes choose smaller code. */
+void emit_function_attributes(LLVMModuleRef mod, const char *cpu, int size_level);
 /* The new pass manager's default<O0..O3> pipeline (opt_level 0-3), or default<Os> / <Oz>
  * (opt_level -1 / -2). */
 bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, kiln_diag *d);
