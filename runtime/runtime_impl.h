@@ -99,6 +99,10 @@ static inline uint64_t kiln_cap_pages(uint64_t cap64k, unsigned page_log2)
  * kiln_instance_limits.stack_headroom, this when both are 0. A thread whose stack is smaller
  * than twice the headroom keeps half of it (trap.c, docs/abi.md). */
 #define KILN_DEFAULT_STACK_HEADROOM ((size_t)128u * 1024u)
+/* The least headroom kept, whatever the configuration asks (still at most half the stack):
+ * small wasm functions that call no wasm code have no stack check of their own and run their
+ * frame in it (toolchain/lower.c, lower_leaf_check; docs/abi.md). */
+#define KILN_MIN_STACK_HEADROOM ((size_t)16u * 1024u)
 /* kiln_pool_config.stack_size 0: 1 MiB less the 32 KiB headroom of earlier versions. */
 #define KILN_DEFAULT_STACK_BUDGET ((size_t)992u * 1024u)
 /* Freed instances' memory reservations a pool of any module keeps (kiln_pool_config). */

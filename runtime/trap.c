@@ -22,16 +22,18 @@
 #include "runtime_impl.h"
 
 /* The wasm stack limit of an outermost entry whose frame is at sp: sp - budget, raised so
- * that headroom bytes stay free at the bottom of the thread's stack for host code. A thread
- * with less than twice that much stack keeps half of it: on a 64 KiB thread wasm still gets
- * what the host left of the upper half. A stack the runtime does not know (bounds unknown,
- * or sp outside them: a coroutine's) gets the budget alone. */
+ * that headroom bytes (at least KILN_MIN_STACK_HEADROOM) stay free at the bottom of the thread's
+ * stack for host code. A thread with less than twice that much stack keeps half of it: on a 64 KiB
+ * thread wasm still gets what the host left of the upper half. A stack the runtime does not know
+ * (bounds unknown, or sp outside them: a coroutine's) gets the budget alone. */
 static uint64_t thread_stack_limit(const kiln_thread *t, uintptr_t sp, size_t budget,
                                    size_t headroom)
 {
     uintptr_t limit = sp > budget ? sp - budget : 0;
     if (t->stack_lo != 0 && t->stack_hi > t->stack_lo && sp >= t->stack_lo && sp < t->stack_hi) {
         size_t half = (t->stack_hi - t->stack_lo) / 2;
+        if (headroom < KILN_MIN_STACK_HEADROOM)
+            headroom = KILN_MIN_STACK_HEADROOM;
         size_t room = headroom < half ? headroom : half;
         if (limit < t->stack_lo + room)
             limit = t->stack_lo + room;

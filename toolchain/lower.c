@@ -461,8 +461,35 @@ static bool lower_prologue(lower_ctx *c, const wasm_func *f)
     LLVMValueRef sp_int = LLVMBuildPtrToInt(c->b, sp, u->t_i64, "");
     LLVMValueRef limit =
         lower_load(c, u->t_i64, lower_vmctx_ptr(c, KILN_VMCTX_STACK_LIMIT), ALIAS_VMCTX, false);
-    lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntULT, sp_int, limit, ""), KILN_TRAP_STACK_EXHAUSTED);
+    c->stack_check = LLVMBuildICmp(c->b, LLVMIntULT, sp_int, limit, "");
+    lower_trap_if(c, c->stack_check, KILN_TRAP_STACK_EXHAUSTED);
     return true;
+}
+
+/* A function that calls no wasm code and whose body is at most this many bytes runs without
+ * the prologue's stack check: it cannot recurse, so its frame is the only stack it takes below
+ * its caller's checked one, and a frame of code this small stays far inside the headroom the
+ * runtime keeps below the limit (at least KILN_MIN_STACK_HEADROOM, 16 KiB, docs/abi.md).
+ * Calls into the host (imports, runtime helpers) run in that headroom anyway. The small
+ * functions that object-oriented code calls by the million (accessors, methods) then need no
+ * frame at all: no check, no trap path to align the stack for. */
+#define LEAF_BODY_MAX 1024u
+
+static void lower_leaf_check(lower_ctx *c, const wasm_func *f)
+{
+    if (c->calls_wasm || f->body.size > LEAF_BODY_MAX || c->stack_check == NULL)
+        return;
+    /* The check folds away; the optimiser deletes its loads and the trap block if nothing
+     * else uses it. */
+    LLVMValueRef cmp = c->stack_check;
+    LLVMReplaceAllUsesWith(cmp, LLVMConstInt(LLVMInt1TypeInContext(c->u->ctx), 0, false));
+    LLVMValueRef sp_int = LLVMGetOperand(cmp, 0), limit = LLVMGetOperand(cmp, 1);
+    LLVMInstructionEraseFromParent(cmp);
+    LLVMValueRef sp = LLVMGetOperand(sp_int, 0);
+    LLVMInstructionEraseFromParent(sp_int);
+    LLVMInstructionEraseFromParent(sp); /* llvm.stacksave: DCE would keep it */
+    LLVMInstructionEraseFromParent(limit);
+    c->stack_check = NULL;
 }
 
 /*
@@ -666,6 +693,7 @@ static bool lower_body(lower_unit *u, uint32_t func_index)
             return false;
     }
 
+    lower_leaf_check(&c, f);
     place_trap_blocks(&c);
     return true;
 }
@@ -718,6 +746,17 @@ bool lower_layout(const wasm_module *m, kiln_vmctx_layout *out, kiln_diag *d)
 static LLVMValueRef md_value(lower_unit *u, LLVMMetadataRef *mds, size_t n)
 {
     return LLVMMetadataAsValue(u->ctx, LLVMMDNodeInContext2(u->ctx, mds, n));
+}
+
+void lower_mark_dereferenceable(lower_ctx *c, LLVMValueRef load, uint64_t bytes)
+{
+    lower_unit *u = c->u;
+    LLVMMetadataRef size = LLVMValueAsMetadata(LLVMConstInt(u->t_i64, bytes, false));
+    LLVMMetadataRef align = LLVMValueAsMetadata(LLVMConstInt(u->t_i64, 8, false));
+    LLVMSetMetadata(load, LLVMGetMDKindIDInContext(u->ctx, "dereferenceable", 15),
+                    md_value(u, &size, 1));
+    LLVMSetMetadata(load, LLVMGetMDKindIDInContext(u->ctx, "align", 5), md_value(u, &align, 1));
+    LLVMSetMetadata(load, LLVMGetMDKindIDInContext(u->ctx, "nonnull", 7), md_value(u, NULL, 0));
 }
 
 static void init_metadata(lower_unit *u)

@@ -290,6 +290,11 @@ typedef struct lower_ctx {
     lower_frame *frames;
     uint32_t depth, frame_cap;
 
+    /* The prologue's stack check (its comparison), and whether the body calls wasm code: a
+     * small function that does not loses the check (lower.c, lower_leaf_check). */
+    LLVMValueRef stack_check;
+    bool calls_wasm;
+
     bool unreachable;    /* the current position is dead until the frame's else/end */
     uint32_t dead_depth; /* blocks opened inside dead code */
     LLVMBasicBlockRef trap_bb[KILN_TRAP_COUNT];
@@ -328,6 +333,8 @@ LLVMValueRef *lower_top(lower_ctx *c, uint32_t n);
 
 /* A pointer to vmctx + offset, and typed loads/stores through such pointers. */
 LLVMValueRef lower_vmctx_ptr(lower_ctx *c, uint64_t offset);
+/* Marks a load of a pointer as never null and pointing at bytes readable ones, 8-aligned. */
+void lower_mark_dereferenceable(lower_ctx *c, LLVMValueRef load, uint64_t bytes);
 LLVMValueRef lower_load(lower_ctx *c, LLVMTypeRef t, LLVMValueRef ptr, lower_alias alias,
                         bool invariant);
 LLVMValueRef lower_store(lower_ctx *c, LLVMValueRef v, LLVMValueRef ptr, lower_alias alias);
@@ -556,6 +563,7 @@ bool lower_module_data(lower_unit *u);
 /* The symbol name PREFIX_suffix, in u->symbol (valid until the next call; LLVM copies it). */
 const char *lower_symbol(lower_unit *u, const char *fmt, ...) KILN_PRINTF(2, 3);
 /* Applies the attributes and section every generated function gets. */
+void lower_vmctx_attrs(lower_unit *u, LLVMValueRef fn);
 void lower_function_attrs(lower_unit *u, LLVMValueRef fn);
 
 /* ---- lower_libc.c: wasi-libc's memcpy, memset and memcmp ---- */

@@ -383,6 +383,7 @@ bool lower_emit_call(lower_ctx *c, uint32_t type_index, LLVMValueRef callee,
     uint32_t n = ft->param_count;
     LLVMValueRef *args = lower_top(c, n);
     c->sp -= n;
+    c->calls_wasm = true;
     if (tail) /* the call leaves every handler */
         drop_held(c, 0);
     /* The results land where the arguments were: the driver made room for them. */
@@ -443,10 +444,15 @@ bool lower_call_indirect(lower_ctx *c, const wasm_instr *ins, int arg)
     LLVMValueRef table = lower_table_record(c, ins->u.call_indirect.table);
     /* A table that cannot grow (u->table_fixed) has the same size and elements array for the
      * whole call: LLVM may load them once, outside the loop that dispatches. */
-    bool fixed = u->table_fixed[ins->u.call_indirect.table];
+    uint32_t t = ins->u.call_indirect.table;
+    bool fixed = u->table_fixed[t];
+    /* Such a table keeps the size it was created with, its declared minimum. */
+    const wasm_limits *limits = &u->m->tables[t].type.limits;
     LLVMValueRef size =
-        lower_load(c, u->t_i32, lower_gep(c, table, lower_i64(u, offsetof(kiln_table, size))),
-                   ALIAS_VMCTX, fixed);
+        fixed && limits->min <= UINT32_MAX
+            ? lower_i32(u, (uint32_t)limits->min)
+            : lower_load(c, u->t_i32, lower_gep(c, table, lower_i64(u, offsetof(kiln_table, size))),
+                         ALIAS_VMCTX, fixed);
     lower_trap_if(c, lower_table_index_oob(c, index, size), KILN_TRAP_UNDEFINED_ELEMENT);
     LLVMValueRef elems = lower_load(c, u->t_ptr, table, ALIAS_VMCTX, fixed);
     LLVMValueRef slot = lower_table_elem(c, elems, index);

@@ -65,8 +65,19 @@ void lower_function_attrs(lower_unit *u, LLVMValueRef fn)
      * in libgcc's unwinder (__aeabi_unwind_cpp_pr0) that firmware does not link. */
     if (!u->bare_metal)
         add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "uwtable", 2 /* async */);
+    lower_vmctx_attrs(u, fn);
+}
+
+/* vmctx, every wasm function's first parameter, is never null and always the whole of its
+ * instance's context (abi.h): the optimiser may then load invariant fields of it (table
+ * records, signature ids) ahead of the branch that first needs them, e.g. out of a loop that
+ * dispatches through call_indirect only on some iterations. */
+void lower_vmctx_attrs(lower_unit *u, LLVMValueRef fn)
+{
     add_fn_attr(u, fn, 1, "nonnull", 0);
     add_fn_attr(u, fn, 1, "noundef", 0);
+    add_fn_attr(u, fn, 1, "dereferenceable", u->layout.size);
+    add_fn_attr(u, fn, 1, "align", 8);
 }
 
 static bool out_of_memory(lower_unit *u)
@@ -141,8 +152,7 @@ LLVMValueRef lower_func(lower_unit *u, uint32_t f)
     LLVMSetVisibility(fn, LLVMHiddenVisibility);
     if (!u->exceptions)
         add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
-    add_fn_attr(u, fn, 1, "nonnull", 0);
-    add_fn_attr(u, fn, 1, "noundef", 0);
+    lower_vmctx_attrs(u, fn);
     u->funcs[f] = fn;
     return fn;
 }

@@ -71,9 +71,12 @@ bool lower_global_set(lower_ctx *c, const wasm_instr *ins, int arg)
 LLVMValueRef lower_table_record(lower_ctx *c, uint32_t t)
 {
     lower_unit *u = c->u;
-    return lower_load(c, u->t_ptr,
-                      lower_vmctx_ptr(c, u->layout.tables + (uint64_t)t * sizeof(kiln_ptr64)),
-                      ALIAS_VMCTX, true);
+    LLVMValueRef record = lower_load(
+        c, u->t_ptr, lower_vmctx_ptr(c, u->layout.tables + (uint64_t)t * sizeof(kiln_ptr64)),
+        ALIAS_VMCTX, true);
+    /* Every table's record exists for the instance's life: its fields may be loaded early. */
+    lower_mark_dereferenceable(c, record, sizeof(kiln_table));
+    return record;
 }
 
 static LLVMValueRef table_size(lower_ctx *c, LLVMValueRef table)

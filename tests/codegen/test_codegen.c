@@ -209,13 +209,42 @@ static char *function_text(const char *ir, const char *name)
     return text_copy(start, (size_t)(end - start) + 2);
 }
 
+/* Stack checks (lower.c, lower_leaf_check): fixtures/leaf.wat's small functions that call no
+ * wasm code (f1 a loop over memory, f7 memory.grow) have none, at -O0 as at -O2; every function
+ * that calls (f2 the host, f3 directly, f4 through the table, f5 a tail call of itself) and
+ * the leaf of more than 1,024 bytes (f6) compare the stack pointer with the limit and trap. */
+static void test_leaf_checks(void **state)
+{
+    (void)state;
+    static const struct {
+        int func;
+        bool checked;
+    } want[] = {{1, false}, {2, true}, {3, true}, {4, true}, {5, true}, {6, true}, {7, false}};
+    for (int opt = 0; opt <= 2; opt += 2) {
+        char *ir = ir_of("leaf.wasm", opt, NULL);
+        for (size_t i = 0; i < KILN_ARRAY_LEN(want); i++) {
+            char name[32];
+            snprintf(name, sizeof name, "leaf_f%d", want[i].func);
+            char *f = function_text(ir, name);
+            bool checked = strstr(f, "llvm.stacksave") != NULL;
+            if (checked != want[i].checked)
+                fail_msg("-O%d %s: stack check %s", opt, name, checked ? "present" : "missing");
+            /* The check's trap is the only way this fixture traps with code 10. */
+            if (opt == 2)
+                assert_int_equal(strstr(f, "i32 10)") != NULL, want[i].checked);
+            free(f);
+        }
+        free(ir);
+    }
+}
+
 /* The multiply idiom (lower.c, idiom_mul128.c): of fixtures/multi3.wat's functions f0
  * (compiler-rt's body) and f3 (the same product with another local) are proven products and
- * become one `mul i128` each (with no stack check); the near misses f1 (a wrong shift) and f2
- * (the high half at ret + 16) are lowered instruction by instruction. Direct calls of f0 and
- * f3 are expanded in place at every -O level (f4 mul and f7 near_local: one product each, f8
- * mul_add and f9 mul_frame: two), calls of f1 and f2 stay calls. At -O2 every load of
- * mul_frame is forwarded from a product's store (address facts across the expanded calls).
+ * become one `mul i128` each; the near misses f1 (a wrong shift) and f2 (the high half at
+ * ret + 16) are lowered instruction by instruction (none has a stack check: they call nothing).
+ * Direct calls of f0 and f3 are expanded in place at every -O level (f4 mul and f7 near_local: one
+ * product each, f8 mul_add and f9 mul_frame: two), calls of f1 and f2 stay calls. At -O2 every load
+ * of mul_frame is forwarded from a product's store (address facts across the expanded calls).
  * 32-bit targets keep the plain lowering. */
 static void test_multi3_idiom(void **state)
 {
@@ -240,7 +269,7 @@ static void test_multi3_idiom(void **state)
         snprintf(name, sizeof name, "multi3_f%d", i);
         char *f = function_text(ir, name);
         assert_null(strstr(f, "i128"));
-        assert_non_null(strstr(f, "llvm.stacksave"));
+        assert_null(strstr(f, "llvm.stacksave")); /* a small leaf (test_leaf_checks) */
         assert_int_equal(count(f, " = mul i64 "), 6);
         free(f);
     }
@@ -254,7 +283,7 @@ static void test_multi3_idiom(void **state)
     char *frame = function_text(ir, "multi3_f9");
     assert_int_equal(count(frame, " = mul nuw i128 "), 2);
     assert_int_equal(count(frame, "store volatile i64 "), 4);
-    assert_int_equal(count(frame, " = load "), 2); /* vmctx: memory base, stack limit */
+    assert_int_equal(count(frame, " = load "), 1); /* vmctx: the memory base (a leaf: no check) */
     free(frame);
     free(ir);
 
@@ -720,14 +749,14 @@ int main(int argc, char **argv)
     if (argc > 1)
         fixture_dir = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mangle_examples),      cmocka_unit_test(test_mangle_injective),
-        cmocka_unit_test(test_prefix_from_path),     cmocka_unit_test(test_ir_families),
-        cmocka_unit_test(test_memory_base_hoisted),  cmocka_unit_test(test_vector_loop_roots),
-        cmocka_unit_test(test_deterministic),        cmocka_unit_test(test_cross_targets),
-        cmocka_unit_test(test_simd_compiles),        cmocka_unit_test(test_bad_options),
-        cmocka_unit_test(test_multi3_idiom),         cmocka_unit_test(test_interrupt_checks),
-        cmocka_unit_test(test_exact_accesses),       cmocka_unit_test(test_target_checked),
-        cmocka_unit_test(test_text_input_allocator),
+        cmocka_unit_test(test_mangle_examples),     cmocka_unit_test(test_mangle_injective),
+        cmocka_unit_test(test_prefix_from_path),    cmocka_unit_test(test_ir_families),
+        cmocka_unit_test(test_memory_base_hoisted), cmocka_unit_test(test_vector_loop_roots),
+        cmocka_unit_test(test_deterministic),       cmocka_unit_test(test_cross_targets),
+        cmocka_unit_test(test_simd_compiles),       cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_multi3_idiom),        cmocka_unit_test(test_leaf_checks),
+        cmocka_unit_test(test_interrupt_checks),    cmocka_unit_test(test_exact_accesses),
+        cmocka_unit_test(test_target_checked),      cmocka_unit_test(test_text_input_allocator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,6 +126,23 @@ __attribute__((noinline)) static kiln_trap big_fn(void *env, kiln_instance *call
     return KILN_TRAP_NONE;
 }
 
+/* A host function with a 12 KB frame, written from the top down: fits the least headroom the
+ * runtime keeps (KILN_MIN_STACK_HEADROOM, 16 KiB), whatever smaller one is configured. */
+#define MID_FRAME (12u * 1000u)
+
+__attribute__((noinline)) static kiln_trap mid_fn(void *env, kiln_instance *caller,
+                                                  const kiln_val *args, kiln_val *results)
+{
+    (void)env;
+    (void)caller;
+    volatile char frame[MID_FRAME];
+    for (size_t i = MID_FRAME; i-- > 0;)
+        frame[i] = (char)i;
+    int32_t x = args[0].of.i32;
+    results[0].of.i32 = x + 1 + frame[(uint32_t)x % MID_FRAME] - (char)((uint32_t)x % MID_FRAME);
+    return KILN_TRAP_NONE;
+}
+
 /* env.deep: host code recursing n levels deep in frames of 1 KiB (a host function with a
  * recursion bug, when n is large). Returns n. */
 __attribute__((noinline)) static int32_t host_recurse(int32_t n)
@@ -162,6 +179,7 @@ static kiln_instance *nest_target;
 static int bottom_up = 1;
 static const kiln_host_func big = {big_fn, NULL, 1, 1, rt_types_i_i, rt_types_i_i + 1};
 static const kiln_host_func big_up = {big_fn, &bottom_up, 1, 1, rt_types_i_i, rt_types_i_i + 1};
+static const kiln_host_func mid = {mid_fn, NULL, 1, 1, rt_types_i_i, rt_types_i_i + 1};
 static const kiln_host_func deep = {deep_fn, NULL, 1, 1, rt_types_i_i, rt_types_i_i + 1};
 static const kiln_host_func nest = {nest_fn, &nest_target, 1, 1, rt_types_i_i, rt_types_i_i + 1};
 static desc_builder module_desc;
@@ -302,6 +320,33 @@ static void test_host_frame_over_small_headroom_traps(void **state)
         assert_int_equal(res.probe, KILN_TRAP_STACK_EXHAUSTED);
         assert_true(res.depth > 100);
         assert_int_equal(res.dive, KILN_TRAP_STACK_EXHAUSTED);
+        assert_int_equal(res.after, KILN_TRAP_NONE);
+        assert_int_equal(res.after_value, 4);
+    }
+    kiln_instance_free(insts[0]);
+    kiln_instance_free(insts[1]);
+    kiln_pool_free(pool);
+}
+
+/* A headroom configured below 16 KiB keeps 16 KiB (docs/abi.md, "Stack headroom": small wasm
+ * functions that call no wasm code run there without a check of their own): a 12 KB host frame
+ * at the deepest depth runs. With 2 KiB honoured it would run into the guard page and trap. */
+static void test_headroom_has_a_minimum(void **state)
+{
+    (void)state;
+    rt_arm();
+    kiln_pool_config cfg = {.slots = 1, .stack_headroom = 2 * 1024};
+    kiln_pool *pool;
+    assert_int_equal(kiln_pool_new(&cfg, &pool), KILN_STATUS_OK);
+    kiln_instance_limits limits = {.stack_headroom = 1024};
+    kiln_instance *insts[2] = {new_instance_with(pool, &mid), NULL};
+    assert_int_equal(instantiate(NULL, &limits, &mid, &insts[1]), KILN_STATUS_OK);
+    for (int i = 0; i < 2; i++) {
+        dive_result res = dive_on_thread(insts[i], 256 * 1024, 0);
+        assert_int_equal(res.probe, KILN_TRAP_STACK_EXHAUSTED);
+        assert_true(res.depth > 100);
+        assert_int_equal(res.dive, KILN_TRAP_NONE);
+        assert_int_equal(res.value, res.depth + 1);
         assert_int_equal(res.after, KILN_TRAP_NONE);
         assert_int_equal(res.after_value, 4);
     }
@@ -687,6 +732,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_host_import_at_deepest_depth_on_256k_thread),
         cmocka_unit_test(test_host_frame_over_small_headroom_traps),
+        cmocka_unit_test(test_headroom_has_a_minimum),
         cmocka_unit_test(test_host_frame_skipping_the_guard_traps),
         cmocka_unit_test(test_runaway_host_recursion_traps),
         cmocka_unit_test(test_memory_limit_per_instance),

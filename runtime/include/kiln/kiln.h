@@ -464,8 +464,10 @@ typedef struct kiln_pool_config {
     uint32_t max_table_elems;  /* per table; 0 = 10,000,000 */
     size_t stack_size;         /* wasm stack budget per entry; 0 = 992 KiB */
     /* Stack kept free below the wasm stack for host functions called from wasm and the
-     * runtime's helpers, counted from the bottom of the thread's stack; 0 = 128 KiB. A thread
-     * with less than twice this much stack keeps half of it (docs/abi.md, "Stack headroom"). */
+     * runtime's helpers, counted from the bottom of the thread's stack; 0 = 128 KiB, and at
+     * least 16 KiB (small wasm functions that call no wasm code run there without a stack
+     * check of their own). A thread with less than twice this much stack keeps half of it
+     * (docs/abi.md, "Stack headroom"). */
     size_t stack_headroom;
     /* Pools of any module: how many freed instances' memory reservations the pool keeps for
      * its next instances (8 GiB of address space each for a guard-page memory); the others
