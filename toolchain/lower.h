@@ -281,7 +281,7 @@ typedef struct lower_ctx {
     /* Guard-page address facts (lower_memory.c): the i32 addresses accessed so far in the
      * current basic block, and which local (at which version) recent local.get values read. */
     lower_addr_key facts[LOWER_FACTS];
-    uint32_t fact_count, fact_next;
+    uint32_t fact_count; /* facts[0 .. fact_count), least recently used first */
     lower_addr_key gets[LOWER_GETS];
     uint32_t get_next;
 
@@ -604,6 +604,9 @@ bool emit_verify(LLVMModuleRef mod, kiln_diag *d);
  * -march=x86-64-vN does, instead of the level's own model's tuning (which turns rotates into
  * SHLD, microcoded on AMD: SHA-256 ran 1.9x slower). size_level 1 (-Os) adds optsize, 2 (-Oz)
  * optsize and minsize, so instruction selection and the machine passes choose smaller code. */
+/* idiom_carry.c: 128-bit sums written in 64-bit halves with their carries, rebuilt as i128
+ * adds (64-bit targets, after the pipeline). Returns how many trees it rebuilt. */
+unsigned idiom_carry_chains(LLVMModuleRef mod);
 void emit_function_attributes(LLVMModuleRef mod, const char *cpu, int size_level);
 /* The new pass manager's default<O0..O3> pipeline (opt_level 0-3), or default<Os> / <Oz>
  * (opt_level -1 / -2). */

@@ -123,30 +123,41 @@ static bool key_equal(const lower_addr_key *a, const lower_addr_key *b)
     return a->local == UINT32_MAX ? a->value == b->value : a->version == b->version;
 }
 
-static bool fact_known(const lower_ctx *c, const lower_addr_key *k)
+/* The facts are kept most recently used last: a hit moves its entry to the end, and a new
+ * fact displaces the least recently used when all LOWER_FACTS are taken. So the address
+ * every access of a frame is relative to (clang's stack frame pointer in a function that
+ * writes 25 products to its frame, ed25519's field multiply) stays known however many
+ * derived addresses pass through, and its accesses keep one form that LLVM can match (store
+ * to load forwarding needs the store's address and the load's to be the same expression). */
+static bool fact_touch(lower_ctx *c, const lower_addr_key *k)
 {
-    for (uint32_t i = 0; i < c->fact_count; i++)
-        if (key_equal(&c->facts[i], k))
+    for (uint32_t i = c->fact_count; i-- > 0;)
+        if (key_equal(&c->facts[i], k)) {
+            lower_addr_key hit = c->facts[i];
+            memmove(&c->facts[i], &c->facts[i + 1], (c->fact_count - 1 - i) * sizeof hit);
+            c->facts[c->fact_count - 1] = hit;
             return true;
+        }
     return false;
 }
 
-/* Whether an access at zext(v) ran earlier in the current block. */
-static bool fact_accessed(const lower_ctx *c, LLVMValueRef v)
+/* Whether an access at zext(v) ran earlier in the current block (a hit counts as a use). */
+static bool fact_accessed(lower_ctx *c, LLVMValueRef v)
 {
     lower_addr_key k = fact_key(c, v);
-    return fact_known(c, &k);
+    return fact_touch(c, &k);
 }
 
 static void fact_record(lower_ctx *c, LLVMValueRef v)
 {
     lower_addr_key k = fact_key(c, v);
-    if (fact_known(c, &k))
+    if (fact_touch(c, &k))
         return;
-    c->facts[c->fact_next] = k;
-    c->fact_next = (c->fact_next + 1) % LOWER_FACTS;
-    if (c->fact_count < LOWER_FACTS)
-        c->fact_count++;
+    if (c->fact_count == LOWER_FACTS) {
+        memmove(&c->facts[0], &c->facts[1], (LOWER_FACTS - 1) * sizeof k);
+        c->fact_count--;
+    }
+    c->facts[c->fact_count++] = k;
 }
 
 void lower_fact_local(lower_ctx *c, LLVMValueRef v, uint32_t i)
