@@ -7,7 +7,8 @@
  * pipeline through LLVMRunPasses, after which the "root" copies of memory bases that lowering
  * made for the loop vectoriser (lower_memory.c) are replaced by the bases themselves, and the
  * anchors that kept loads alive are removed, leaving accesses of Wasm memory volatile for code
- * generation (settle_accesses). Output goes
+ * generation (settle_accesses); on 64-bit targets, 128-bit sums written in 64-bit halves are
+ * rebuilt as i128 adds first (idiom_carry.c). Output goes
  * to a malloc'ed buffer (object, assembly or textual IR); compile.c writes it to a file when asked.
  * LLVM's targets are registered once per process (call_once), so compilations on several threads
  * may start at the same time.
@@ -297,6 +298,8 @@ bool emit_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level, ki
     LLVMDisposePassBuilderOptions(opts);
     if (!err) {
         strip_roots(mod);
+        if (opt_level != 0 && LLVMPointerSize(LLVMGetModuleDataLayout(mod)) == 8)
+            idiom_carry_chains(mod);
         settle_accesses(mod);
         return true;
     }
