@@ -16,7 +16,7 @@
 const char cli_compile_help[] =
     "Usage: kiln compile FILE.wasm [-o OUT] [--header OUT.h] [--prefix NAME] [-O0..-O3]\n"
     "                    [--target TRIPLE] [--cpu NAME] [--emit obj|asm|llvm] [--bounds-checks]\n"
-    "                    [--interrupt-checks signal|full|none]\n"
+    "                    [--interrupt-checks signal|full|none] [--sealed-imports LIST]\n"
     "                    [-j N] [--partition-size BYTES] [--disable-FEATURE...]\n"
     "\n"
     "Compile a WebAssembly module to a relocatable object that links with libkiln_runtime,\n"
@@ -29,6 +29,11 @@ const char cli_compile_help[] =
     "  --header OUT.h    also write the C header: PREFIX_module and one typed wrapper\n"
     "                    PREFIX_EXPORT per exported function (docs/abi.md)\n"
     "  --prefix NAME     symbol prefix, a C identifier; default: FILE's stem, sanitised\n"
+    "  --sealed-imports LIST\n"
+    "                    bind the function imports of these modules at link time: the\n"
+    "                    object calls the C function PREFIX_import_MODULE_NAME the header\n"
+    "                    declares. LIST: module names separated by ',', '*' for all,\n"
+    "                    -NAME to leave NAME out again (e.g. '*,-wasi_snapshot_preview1')\n"
     "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
     "  -Os, -Oz          optimise for size (-Oz: smallest; for flash-bound firmware)\n"
     "  --target TRIPLE   target triple (default: the host's)\n"
@@ -146,6 +151,8 @@ int cli_compile(int argc, char **argv)
                 return status;
         } else if (cli_option_value(argc, argv, &i, "--header", &o.header_path, &missing) ||
                    cli_option_value(argc, argv, &i, "--prefix", &o.prefix, &missing) ||
+                   cli_option_value(argc, argv, &i, "--sealed-imports", &o.sealed_imports,
+                                    &missing) ||
                    cli_option_value(argc, argv, &i, "--target", &o.triple, &missing) ||
                    cli_option_value(argc, argv, &i, "--cpu", &o.cpu, &missing) ||
                    cli_option_value(argc, argv, &i, "--emit", &emit, &missing) ||

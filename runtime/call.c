@@ -269,9 +269,11 @@ KILN_API kiln_trap kiln_host_throw(const kiln_tag *tag, const kiln_val *values, 
         kiln_set_error("exceptions are not supported on this target");
         return KILN_TRAP_HOST;
     }
-    /* The activation whose host function runs: kiln_host_call takes what it staged. */
+    /* The activation whose host function (or sealed import) runs: kiln_host_call or
+     * kiln_sealed_return takes what it staged. Host code runs under an entry only when wasm
+     * called it. */
     kiln_entry *entry = kiln_tls.top;
-    if (entry == NULL || !entry->in_host) {
+    if (entry == NULL) {
         kiln_set_error("kiln_host_throw: not called from a host function");
         return KILN_TRAP_HOST;
     }
@@ -355,6 +357,8 @@ KILN_API KILN_UNWOUND_TSAN void kiln_host_call(kiln_vmctx *vmctx, uint32_t impor
         /* One host function runs per activation at a time: wasm it calls runs under an
          * entry of its own. */
         uint32_t serial = t->exn_serial;
+        kiln_exn_free(entry->thrown); /* a sealed import staged it but did not throw it */
+        entry->thrown = NULL;
         entry->in_host = true;
         trap = h->fn(h->env, kiln_vm_instance(vmctx), args, results);
         entry->in_host = false;
@@ -400,4 +404,31 @@ KILN_API KILN_UNWOUND_TSAN void kiln_host_call(kiln_vmctx *vmctx, uint32_t impor
         trap = KILN_TRAP_INTERRUPTED;
     if (trap != KILN_TRAP_NONE) /* attributed to the import's adapter, our caller */
         kiln_trap_raise_from(vmctx, trap, site);
+}
+
+KILN_API KILN_UNWOUND_TSAN void kiln_sealed_return(kiln_vmctx *vmctx, uint32_t trap)
+{
+    const void *site = __builtin_return_address(0);
+    kiln_thread *t = &kiln_tls;
+    kiln_entry *entry = t->top; /* generated code runs under an entry */
+    kiln_exn *thrown = entry->thrown;
+    entry->thrown = NULL;
+    if (trap == KILN_TRAP_EXCEPTION) {
+        /* Staged by kiln_host_throw, else passed on from a call into wasm that ended with it:
+         * a sealed call keeps no serial, so the thread's last exception is taken. */
+        if (thrown == NULL)
+            thrown = kiln_exn_take_last();
+        if (thrown == NULL) {
+            kiln_set_error("sealed import returned KILN_TRAP_EXCEPTION without an exception "
+                           "to throw (none staged by kiln_host_throw, none from its calls "
+                           "into wasm)");
+            trap = KILN_TRAP_HOST;
+        } else if (kiln_task_cancelling(t)) {
+            trap = KILN_TRAP_INTERRUPTED; /* as kiln_host_call: no handler may run */
+        } else {
+            kiln_exn_raise_at(thrown, site);
+        }
+    }
+    kiln_exn_free(thrown); /* staged but not raised: the function returned another trap */
+    kiln_trap_raise_from(vmctx, trap, site);
 }

@@ -105,6 +105,25 @@ static kiln_status link_function(kiln_instance *inst, const kiln_import_desc *im
     const kiln_func_desc *fd = (const kiln_func_desc *)m->funcs.p + im->index;
     uint32_t sig = kiln_vm_sig_ids(vm)[im->type_index];
     kiln_import_slot *slot = &kiln_vm_imports(vm)[im->index];
+    if (im->sealed) { /* its adapter calls the C function it was linked with */
+        if (fd->code.p == NULL) {
+            kiln_set_error("invalid module descriptor: no adapter for sealed import %u",
+                           (unsigned)im->index);
+            return KILN_STATUS_ARG;
+        }
+        kiln_funcref *ref = &inst->host_refs[im->index];
+        ref->code = fd->code;
+        ref->vmctx.p = vm;
+        ref->array_entry = fd->array_entry;
+        ref->sig = sig;
+        slot->code = fd->code;
+        slot->vmctx.p = vm;
+        slot->ref.p = ref;
+        slot->host.p = NULL;
+        return KILN_STATUS_OK;
+    }
+    if (ext == NULL)
+        return link_error("unknown import", im, "");
     if (ext->kind == KILN_KIND_HOST_FUNC) {
         const kiln_host_func *h = ext->of.host;
         if (h == NULL || h->fn == NULL)
@@ -141,22 +160,64 @@ static kiln_status link_function(kiln_instance *inst, const kiln_import_desc *im
     return KILN_STATUS_OK;
 }
 
+/* Every import neither sealed nor in imports, named in one error: `unknown import: "m" "n"`
+ * for one, `unknown imports: "m" "n", "m" "n2"` for several (at most 4,000 bytes of them,
+ * then ", ..."). KILN_STATUS_OK if there is none. */
+static kiln_status check_unknown(const kiln_module_desc *m, const kiln_imports *imports)
+{
+    const kiln_import_desc *descs = m->imports.p;
+    char list[4096];
+    size_t len = 0;
+    uint32_t count = 0;
+    const kiln_import_desc *first = NULL;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        const kiln_import_desc *im = &descs[i];
+        if ((im->kind == KILN_KIND_FUNC && im->sealed) || find_import(imports, im) != NULL)
+            continue;
+        if (count++ == 0)
+            first = im;
+        if (len < 4000) {
+            int n =
+                snprintf(list + len, sizeof list - len, "%s\"%.*s\" \"%.*s\"",
+                         count > 1 ? ", " : "", (int)im->module.len, (const char *)im->module.ptr.p,
+                         (int)im->name.len, (const char *)im->name.ptr.p);
+            len = n < 0 ? len : len + (size_t)n < sizeof list ? len + (size_t)n : sizeof list - 1;
+        } else if (len < sizeof list - 6) {
+            memcpy(list + len, ", ...", 6);
+            len = sizeof list - 1;
+        }
+    }
+    if (count == 0)
+        return KILN_STATUS_OK;
+    if (count == 1)
+        return link_error("unknown import", first, "");
+    kiln_set_error("unknown imports: %s", list);
+    return KILN_STATUS_LINK;
+}
+
 static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports)
 {
     const kiln_module_desc *m = inst->module;
     const kiln_import_desc *descs = m->imports.p;
     kiln_vmctx *vm = inst->vmctx;
+    vm->import_env.p = NULL;
+    kiln_status s = check_unknown(m, imports);
+    if (s != KILN_STATUS_OK)
+        return s;
     for (uint32_t i = 0; i < m->import_count; i++) {
         const kiln_import_desc *im = &descs[i];
+        if (im->kind == KILN_KIND_FUNC) {
+            const kiln_import *item = im->sealed ? NULL : find_import(imports, im);
+            s = link_function(inst, im, item != NULL ? &item->value : NULL);
+            if (s != KILN_STATUS_OK)
+                return s;
+            continue;
+        }
         const kiln_import *item = find_import(imports, im);
         if (item == NULL)
             return link_error("unknown import", im, "");
         const kiln_extern *ext = &item->value;
-        kiln_status s = KILN_STATUS_OK;
         switch (im->kind) {
-        case KILN_KIND_FUNC:
-            s = link_function(inst, im, ext);
-            break;
         case KILN_KIND_TABLE: {
             if (ext->kind != KILN_KIND_TABLE || ext->of.table == NULL)
                 return incompatible(im, "not a table");
@@ -225,8 +286,6 @@ static kiln_status link_imports(kiln_instance *inst, const kiln_imports *imports
             kiln_vm_tags(vm)[im->index].p = (void *)(uintptr_t)ext->of.tag;
             break;
         }
-        if (s != KILN_STATUS_OK)
-            return s;
     }
     return KILN_STATUS_OK;
 }
@@ -772,6 +831,70 @@ KILN_API const kiln_tag *kiln_instance_tag(kiln_instance *inst, uint32_t index)
 KILN_API const kiln_module *kiln_instance_module(const kiln_instance *inst)
 {
     return inst != NULL ? inst->module : NULL;
+}
+
+KILN_API kiln_status kiln_imports_concat(const kiln_imports *const *lists, size_t count,
+                                         kiln_imports *out)
+{
+    if (out != NULL) {
+        out->items = NULL;
+        out->count = 0;
+    }
+    if (out == NULL || (count != 0 && lists == NULL)) {
+        kiln_set_error("kiln_imports_concat: NULL argument");
+        return KILN_STATUS_ARG;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (lists[i] == NULL)
+            continue;
+        if (lists[i]->count != 0 && lists[i]->items == NULL) {
+            kiln_set_error("kiln_imports_concat: list %zu has %zu items at NULL", i,
+                           lists[i]->count);
+            return KILN_STATUS_ARG;
+        }
+        if (lists[i]->count > SIZE_MAX / sizeof(kiln_import) - total) {
+            kiln_set_error("kiln_imports_concat: too many imports");
+            return KILN_STATUS_NOMEM;
+        }
+        total += lists[i]->count;
+    }
+    if (total == 0)
+        return KILN_STATUS_OK;
+    kiln_import *items = malloc(total * sizeof *items);
+    if (items == NULL) {
+        kiln_set_error("kiln_imports_concat: out of memory for %zu imports", total);
+        return KILN_STATUS_NOMEM;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        if (lists[i] != NULL && lists[i]->count != 0) {
+            memcpy(items + n, lists[i]->items, lists[i]->count * sizeof *items);
+            n += lists[i]->count;
+        }
+    out->items = items;
+    out->count = total;
+    return KILN_STATUS_OK;
+}
+
+KILN_API void kiln_imports_free(kiln_imports *list)
+{
+    if (list == NULL)
+        return;
+    free((void *)(uintptr_t)list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+KILN_API void kiln_instance_set_import_env(kiln_instance *inst, void *env)
+{
+    if (inst != NULL)
+        inst->vmctx->import_env.p = env;
+}
+
+KILN_API void *kiln_instance_import_env(const kiln_instance *inst)
+{
+    return inst != NULL ? inst->vmctx->import_env.p : NULL;
 }
 
 KILN_API void kiln_instance_set_user(kiln_instance *inst, void *user)

@@ -96,6 +96,9 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, size_t stack_headro
             kiln_exn_free_held(&entry);
     }
 
+    /* Staged by a sealed import that then returned no exception (call.c). */
+    if (entry.thrown != NULL)
+        kiln_exn_free(entry.thrown);
     /* Nothing used here was modified between sigsetjmp and a siglongjmp back to it. */
     __atomic_store_n(&inst->runner_tid, prev_runner, __ATOMIC_RELAXED);
     vmctx->stack_limit = entry.saved_limit;

@@ -351,7 +351,8 @@ static bool compile_unchecked(const kiln_compile_options *o, kiln_compile_result
     if (ok)
         ok = generate(o, &m, prefix, base_name(path), &res, d);
     if (ok && (o->header_path || o->want_header))
-        ok = kiln_header_generate(&m, prefix, base_name(path), &res.header, &res.header_size, d);
+        ok = kiln_header_generate(&m, prefix, base_name(path), o->sealed_imports, &res.header,
+                                  &res.header_size, d);
     wasm_module_free(&m);
     if (converted && o->alloc)
         o->alloc->realloc(o->alloc->ud, converted, 0);

@@ -28,30 +28,78 @@ static void put(char *out, size_t cap, size_t *n, char ch)
     (*n)++;
 }
 
-size_t kiln_mangle_name(const char *name, size_t len, char *out, size_t cap)
+/* Appends name mangled to out at *n (see kiln_mangle_name): escape_first writes the first
+ * byte as "_xHH" whatever it is. */
+static void mangle_into(const char *name, size_t len, bool escape_first, char *out, size_t cap,
+                        size_t *n)
 {
     static const char hex[] = "0123456789abcdef";
-    /* "module" alone would give PREFIX_module, the descriptor: escape its first byte. The
-     * escape is unambiguous, since letters are otherwise never escaped. */
-    bool reserved = len == 6 && memcmp(name, "module", 6) == 0;
-    size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)name[i];
-        if (is_alnum(ch) && !(reserved && i == 0)) {
-            put(out, cap, &n, (char)ch);
-        } else if (ch == '_') {
-            put(out, cap, &n, '_');
-            put(out, cap, &n, '_');
+        if (is_alnum(ch) && !(escape_first && i == 0)) {
+            put(out, cap, n, (char)ch);
+        } else if (ch == '_' && !(escape_first && i == 0)) {
+            put(out, cap, n, '_');
+            put(out, cap, n, '_');
         } else {
-            put(out, cap, &n, '_');
-            put(out, cap, &n, 'x');
-            put(out, cap, &n, hex[ch >> 4]);
-            put(out, cap, &n, hex[ch & 15]);
+            put(out, cap, n, '_');
+            put(out, cap, n, 'x');
+            put(out, cap, n, hex[ch >> 4]);
+            put(out, cap, n, hex[ch & 15]);
         }
     }
+}
+
+static size_t finish(char *out, size_t cap, size_t n)
+{
     if (cap > 0)
         out[n < cap ? n : cap - 1] = '\0';
     return n;
+}
+
+size_t kiln_mangle_name(const char *name, size_t len, char *out, size_t cap)
+{
+    /* "module" alone would give PREFIX_module, the descriptor, and a mangled name starting
+     * "import_" could be a sealed import's PREFIX_import_M_N: escape their first byte. The
+     * escape is unambiguous, since letters are otherwise never escaped. */
+    bool reserved =
+        (len == 6 && memcmp(name, "module", 6) == 0) ||
+        (len > 6 && memcmp(name, "import", 6) == 0 && !is_alnum((unsigned char)name[6]));
+    size_t n = 0;
+    mangle_into(name, len, reserved, out, cap, &n);
+    return finish(out, cap, n);
+}
+
+size_t kiln_import_symbol(const char *prefix, const char *module, size_t module_len,
+                          const char *name, size_t name_len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = prefix; *p; p++)
+        put(out, cap, &n, *p);
+    for (const char *p = "_import_"; *p; p++)
+        put(out, cap, &n, *p);
+    mangle_into(module, module_len, false, out, cap, &n);
+    put(out, cap, &n, '_');
+    /* Every '_' of a mangled name starts "__" or "_xHH", so the separator is the '_' that
+     * starts neither, provided N does not start with '_' itself. */
+    mangle_into(name, name_len, name_len > 0 && name[0] == '_', out, cap, &n);
+    return finish(out, cap, n);
+}
+
+bool kiln_import_sealed(const char *list, const char *module, size_t len)
+{
+    bool sealed = false;
+    for (const char *p = list; p != NULL && *p != '\0';) {
+        const char *end = strchr(p, ',');
+        size_t item = end ? (size_t)(end - p) : strlen(p);
+        bool remove = item > 0 && p[0] == '-';
+        const char *word = p + remove;
+        size_t wlen = item - remove;
+        if ((wlen == 1 && word[0] == '*') || (wlen == len && memcmp(word, module, len) == 0))
+            sealed = !remove;
+        p = end ? end + 1 : p + item;
+    }
+    return sealed;
 }
 
 void kiln_prefix_from_path(const char *path, char *out, size_t cap)
@@ -288,8 +336,48 @@ static void emit_wrapper(hbuf *b, const wasm_module *m, const wasm_export *e, co
     free(mangled);
 }
 
+/* A function import's C prototype: the function a sealed import calls (docs/abi.md "Sealed
+ * imports"). v128 values go by pointer, which every target's C convention passes alike. */
+static void emit_import_prototype(hbuf *b, const wasm_module *m, const wasm_import *im,
+                                  uint32_t func_index, const char *prefix, const char *sealed)
+{
+    const wasm_functype *ft = &m->types[im->u.type_index];
+    size_t slen = kiln_import_symbol(prefix, im->module.ptr, im->module.len, im->name.ptr,
+                                     im->name.len, NULL, 0);
+    char *symbol = malloc(slen + 1);
+    if (!symbol) {
+        b->failed = true;
+        return;
+    }
+    kiln_import_symbol(prefix, im->module.ptr, im->module.len, im->name.ptr, im->name.len, symbol,
+                       slen + 1);
+    hb_put(b, "\n/* import \"", 12);
+    hb_comment_name(b, im->module.ptr, im->module.len);
+    hb_put(b, "\" \"", 3);
+    hb_comment_name(b, im->name.ptr, im->name.len);
+    hb_printf(b, "\": function %u (", func_index);
+    for (uint32_t i = 0; i < ft->param_count; i++)
+        hb_printf(b, "%s%s", i ? ", " : "", wasm_valtype_name(ft->params[i]));
+    hb_put(b, ") -> (", 6);
+    for (uint32_t i = 0; i < ft->result_count; i++)
+        hb_printf(b, "%s%s", i ? ", " : "", wasm_valtype_name(ft->results[i]));
+    hb_printf(b, "),\n   %s */\n",
+              kiln_import_sealed(sealed, im->module.ptr, im->module.len)
+                  ? "sealed: the object calls this function, which the program must define"
+                  : "not sealed: bound at instantiation (kiln_imports); define this to seal it");
+    hb_printf(b, "kiln_trap %s(kiln_instance *caller, void *env", symbol);
+    for (uint32_t i = 0; i < ft->param_count; i++) {
+        bool v128 = wasm_valtype_repr(ft->params[i]) == WASM_VT_V128;
+        hb_decl(b, v128 ? "const kiln_v128" : c_type(ft->params[i]), v128 ? "*" : "", "p", i);
+    }
+    for (uint32_t i = 0; i < ft->result_count; i++)
+        hb_decl(b, c_type(ft->results[i]), "*", "r", i);
+    hb_put(b, ");\n", 3);
+    free(symbol);
+}
+
 bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *source_name,
-                          char **out, size_t *out_size, kiln_diag *d)
+                          const char *sealed_imports, char **out, size_t *out_size, kiln_diag *d)
 {
     hbuf b = {NULL, 0, 0, false};
     *out = NULL;
@@ -306,6 +394,11 @@ bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *
               " * (docs/abi.md). Each exported memory M has %s_M_memory(inst), its\n"
               " * kiln_memory (base and size in bytes), and each exported tag T has\n"
               " * %s_T_tag(inst), its record (kiln_host_throw, kiln_last_exception).\n"
+              " * Each function import has a prototype %s_import_M_N(caller, env, parameters...,\n"
+              " * result pointers...), M and N its module and name mangled the same way (a\n"
+              " * leading '_' of N as \"_x5f\"): a sealed import (kiln compile --sealed-imports)\n"
+              " * calls it directly; env is the instance's kiln_instance_import_env. Return\n"
+              " * KILN_TRAP_NONE, or a trap to raise in the caller (docs/abi.md).\n"
               " */\n"
               "#ifndef %s_KILN_MODULE_H\n"
               "#define %s_KILN_MODULE_H\n"
@@ -320,7 +413,7 @@ bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *
               "#endif\n"
               "\n"
               "extern const kiln_module %s_module;\n",
-              prefix, prefix, prefix, prefix, prefix, prefix, prefix);
+              prefix, prefix, prefix, prefix, prefix, prefix, prefix, prefix);
     for (uint32_t i = 0; i < m->export_count; i++) {
         if (m->exports[i].kind == WASM_EXTERN_FUNC)
             emit_wrapper(&b, m, &m->exports[i], prefix);
@@ -329,6 +422,9 @@ bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *
         else if (m->exports[i].kind == WASM_EXTERN_TAG)
             emit_tag_accessor(&b, m, &m->exports[i], prefix);
     }
+    for (uint32_t i = 0, f = 0; i < m->import_count; i++)
+        if (m->imports[i].kind == WASM_EXTERN_FUNC)
+            emit_import_prototype(&b, m, &m->imports[i], f++, prefix, sealed_imports);
     hb_printf(&b, "\n"
                   "#ifdef __cplusplus\n"
                   "}\n"

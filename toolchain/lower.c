@@ -68,6 +68,7 @@ static const struct {
 } rt_funcs[RT_COUNT] = {
     [RT_TRAP_RAISE] = {"kiln_trap_raise", "vpi"},
     [RT_HOST_CALL] = {"kiln_host_call", "vpip"},
+    [RT_SEALED_RETURN] = {"kiln_sealed_return", "vpi"},
     [RT_MEMORY_GROW] = {"kiln_memory_grow", "IpiI"},
     [RT_MEMORY_INIT] = {"kiln_memory_init", "vpiiIii"},
     [RT_DATA_DROP] = {"kiln_data_drop", "vpi"},
@@ -191,12 +192,13 @@ LLVMValueRef lower_rt_decl(lower_unit *u, lower_rt id)
     LLVMTypeRef fty = LLVMFunctionType(sig_letter_type(u, sig[0]), params, n, false);
     LLVMValueRef fn = LLVMAddFunction(u->mod, rt_funcs[id].name, fty);
     unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
-    /* The ones that raise exceptions: throw, throw_ref, and a host function's call, which
-     * raises what the host function threw (kiln_host_throw) or let through. */
-    if (id != RT_THROW && id != RT_THROW_REF && id != RT_HOST_CALL)
+    /* The ones that raise exceptions: throw, throw_ref, and a host function's call or a
+     * sealed import's failed return, which raise what the host function threw
+     * (kiln_host_throw) or let through. */
+    if (id != RT_THROW && id != RT_THROW_REF && id != RT_HOST_CALL && id != RT_SEALED_RETURN)
         LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
                                 LLVMCreateEnumAttribute(u->ctx, nounwind, 0));
-    if (id == RT_TRAP_RAISE || id == RT_THROW || id == RT_THROW_REF) {
+    if (id == RT_TRAP_RAISE || id == RT_THROW || id == RT_THROW_REF || id == RT_SEALED_RETURN) {
         /* Never returns: trap blocks end in `unreachable`, and are cold. */
         static const char *const attrs[] = {"noreturn", "cold"};
         for (size_t i = 0; i < KILN_ARRAY_LEN(attrs); i++) {
@@ -810,6 +812,7 @@ bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m,
     u.relaxed_dead_loads = o->relaxed_dead_loads;
     u.address_facts = !o->no_address_facts;
     u.interrupts = lower_interrupt_mode(o, LLVMGetTarget(mod));
+    u.sealed_imports = o->sealed_imports;
     kiln_arena_init(&u.scratch, o->alloc);
     kiln_arena_init(&u.arena, o->alloc);
     u.b = LLVMCreateBuilderInContext(u.ctx);

@@ -59,6 +59,7 @@ typedef enum lower_intr {
 typedef enum lower_rt {
     RT_TRAP_RAISE,
     RT_HOST_CALL,
+    RT_SEALED_RETURN,
     RT_MEMORY_GROW,
     RT_MEMORY_INIT,
     RT_DATA_DROP,
@@ -153,6 +154,7 @@ typedef struct lower_unit {
     bool relaxed_dead_loads; /* no anchors on loads (kiln_compile_options) */
     bool address_facts;      /* guard-page mode folds and nuw adds (lower_memory.c) */
     kiln_interrupt_mode interrupts; /* SIGNAL, FULL or NONE (resolved from AUTO) */
+    const char *sealed_imports;     /* kiln_compile_options.sealed_imports */
     bool bare_metal;                /* an OS-less triple (*-none-*): no unwind tables */
     bool exceptions;   /* the module uses exceptions: wasm functions may unwind (not nounwind) */
     unsigned wasm_cc;  /* LLVM calling convention of Wasm functions (lower_abi.c): tailcc, or
@@ -166,6 +168,8 @@ typedef struct lower_unit {
     struct lower_sig *sigs; /* per type index: its LLVM signature (lower_abi.c) */
     LLVMValueRef *funcs;    /* per function index: the defined function or import adapter;
                                NULL until lower_func declares one from another part */
+    bool *sealed;           /* per function import: sealed (kiln_compile_options), its adapter
+                               calls PREFIX_import_M_N (lower_module.c) */
     LLVMValueRef *entries;  /* per type index: its array entry, or NULL if unused */
     LLVMValueRef rt[RT_COUNT];
     LLVMValueRef code_begin, code_end; /* __start_/__stop_kiln_text */

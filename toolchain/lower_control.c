@@ -407,6 +407,10 @@ bool lower_call(lower_ctx *c, const wasm_instr *ins, int arg)
     bool tail = arg != 0;
     uint32_t f = ins->u.index;
     uint32_t type_index = u->m->funcs[f].type_index;
+    if (f < u->m->func_import_count && u->sealed[f] && u->funcs[f]) {
+        /* Sealed: its adapter calls the C function; direct, so LLVM may inline it. */
+        return lower_emit_call(c, type_index, u->funcs[f], c->vmctx, tail);
+    }
     if (f < u->m->func_import_count) {
         /* Through the import slot: {code, vmctx}, fixed at instantiation. */
         uint64_t slot = u->layout.imports + (uint64_t)f * sizeof(kiln_import_slot);

@@ -4,7 +4,8 @@
  *  - import adapters PREFIX_import<N>: the `code` of a function import bound to a host
  *    function. They pack the parameters into a 16-byte-per-value array, call
  *    kiln_host_call(vmctx, N, array) (N = the function index = the import slot index) and
- *    unpack the results;
+ *    unpack the results; a sealed import's adapter instead calls the C function
+ *    PREFIX_import_M_N with typed arguments (emit_sealed_thunk);
  *  - array entries PREFIX_entry<T>, one per distinct signature: kiln_array_fn, the generic
  *    call from the host (kiln_invoke) into code of that signature;
  *  - PREFIX_module, the const kiln_module_desc with every array abi.h describes.
@@ -85,6 +86,56 @@ static bool out_of_memory(lower_unit *u)
     return kiln_diag_set(u->diag, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
+/* The same C prototype (header.c): equal counts and representations. */
+static bool same_c_type(const wasm_functype *a, const wasm_functype *b)
+{
+    if (a->param_count != b->param_count || a->result_count != b->result_count)
+        return false;
+    for (uint32_t i = 0; i < a->param_count; i++)
+        if (wasm_valtype_repr(a->params[i]) != wasm_valtype_repr(b->params[i]))
+            return false;
+    for (uint32_t i = 0; i < a->result_count; i++)
+        if (wasm_valtype_repr(a->results[i]) != wasm_valtype_repr(b->results[i]))
+            return false;
+    return true;
+}
+
+/* u->sealed from the options. One C function serves every import of a (module, name), so
+ * the imports of one name must agree on its C prototype. */
+static bool mark_sealed(lower_unit *u)
+{
+    const wasm_module *m = u->m;
+    const wasm_import **seen = NULL;
+    uint32_t f = 0;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        const wasm_import *im = &m->imports[i];
+        if (im->kind != WASM_EXTERN_FUNC)
+            continue;
+        u->sealed[f] = kiln_import_sealed(u->sealed_imports, im->module.ptr, im->module.len);
+        if (u->sealed[f]) {
+            if (!seen &&
+                !(seen = ARENA_ARRAY(&u->scratch, const wasm_import *, m->func_import_count)))
+                return out_of_memory(u);
+            for (uint32_t k = 0; k < f; k++) {
+                const wasm_import *o = seen[k];
+                if (o && o->module.len == im->module.len && o->name.len == im->name.len &&
+                    memcmp(o->module.ptr, im->module.ptr, im->module.len) == 0 &&
+                    memcmp(o->name.ptr, im->name.ptr, im->name.len) == 0 &&
+                    !same_c_type(&m->types[o->u.type_index], &m->types[im->u.type_index]))
+                    return kiln_diag_set(u->diag, KILN_ERR_UNSUPPORTED, im->offset,
+                                         "sealed import \"%.*s\" \"%.*s\" is imported with two "
+                                         "different types: it cannot be one C function",
+                                         (int)im->module.len, im->module.ptr, (int)im->name.len,
+                                         im->name.ptr);
+            }
+            seen[f] = im;
+        }
+        f++;
+    }
+    kiln_arena_reset(&u->scratch);
+    return true;
+}
+
 bool lower_declare_functions(lower_unit *u)
 {
     const wasm_module *m = u->m;
@@ -95,8 +146,11 @@ bool lower_declare_functions(lower_unit *u)
     u->funcs = ARENA_ARRAY(&u->arena, LLVMValueRef, m->func_count ? m->func_count : 1);
     u->mul128 = ARENA_ARRAY(&u->arena, lower_mul128_cache, m->func_count ? m->func_count : 1);
     u->table_fixed = ARENA_ARRAY(&u->arena, bool, m->table_count ? m->table_count : 1);
-    if (!u->entries || !u->funcs || !u->mul128 || !u->table_fixed)
+    u->sealed = ARENA_ARRAY(&u->arena, bool, m->func_import_count ? m->func_import_count : 1);
+    if (!u->entries || !u->funcs || !u->mul128 || !u->table_fixed || !u->sealed)
         return out_of_memory(u);
+    if (!mark_sealed(u))
+        return false;
     /* A table grows only by table.grow in this module, or, when it is shared (imported or
      * exported), by any other module or the host: without either, its size and elements
      * array are fixed for the instance's life. */
@@ -179,6 +233,134 @@ static LLVMValueRef load_slot(lower_unit *u, LLVMTypeRef t, LLVMValueRef array, 
 static void store_slot(lower_unit *u, LLVMValueRef v, LLVMValueRef array, uint32_t i)
 {
     LLVMSetAlignment(LLVMBuildStore(u->b, v, slot_ptr(u, array, i)), 8);
+}
+
+/* The C function a sealed import calls, declared once per symbol (duplicate imports of one
+ * name share it: mark_sealed checked their types agree): kiln_trap NAME(kiln_instance
+ * *caller, void *env, params..., result pointers...), v128 parameters by pointer. */
+static LLVMValueRef sealed_decl(lower_unit *u, const wasm_import *im, const wasm_functype *ft,
+                                LLVMTypeRef *fty)
+{
+    size_t len = kiln_import_symbol(u->prefix, im->module.ptr, im->module.len, im->name.ptr,
+                                    im->name.len, NULL, 0);
+    char *name = kiln_arena_alloc(&u->scratch, len + 1, 1);
+    uint32_t n = 2 + ft->param_count + ft->result_count;
+    LLVMTypeRef *params = ARENA_ARRAY(&u->scratch, LLVMTypeRef, n);
+    if (!name || !params)
+        return NULL;
+    kiln_import_symbol(u->prefix, im->module.ptr, im->module.len, im->name.ptr, im->name.len, name,
+                       len + 1);
+    params[0] = params[1] = u->t_ptr;
+    for (uint32_t i = 0; i < ft->param_count; i++) {
+        bool v128 = wasm_valtype_repr(ft->params[i]) == WASM_VT_V128;
+        params[2 + i] = v128 ? u->t_ptr : lower_valtype(u, ft->params[i]);
+    }
+    for (uint32_t i = 0; i < ft->result_count; i++)
+        params[2 + ft->param_count + i] = u->t_ptr;
+    *fty = LLVMFunctionType(u->t_i32, params, n, false);
+    LLVMValueRef fn = LLVMGetNamedFunction(u->mod, name);
+    if (fn)
+        return fn;
+    fn = LLVMAddFunction(u->mod, name, *fty);
+    /* C code: it returns its trap rather than unwinding (kiln_sealed_return raises it). */
+    add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+    /* RV64's C convention passes and returns 32-bit integers sign-extended to 64 bits; a C
+     * callee may rely on it. */
+    if (strncmp(LLVMGetTarget(u->mod), "riscv64", 7) == 0) {
+        add_fn_attr(u, fn, LLVMAttributeReturnIndex, "signext", 0);
+        for (uint32_t i = 0; i < ft->param_count; i++)
+            if (wasm_valtype_repr(ft->params[i]) == WASM_VT_I32)
+                add_fn_attr(u, fn, 3 + i, "signext", 0);
+    }
+    return fn;
+}
+
+/* A sealed import's adapter: calls PREFIX_import_M_N(caller instance, vmctx->import_env,
+ * params..., &results...) and, when it returns a trap, kiln_sealed_return raises it (or the
+ * exception the host function threw). Otherwise a stop asked while it ran is taken here, as
+ * kiln_host_call does, when the module has interruption checks. Internal and small, so LLVM
+ * inlines it into its callers (lower_call calls it directly). */
+static bool emit_sealed_thunk(lower_unit *u, uint32_t f, const wasm_import *im)
+{
+    const wasm_module *m = u->m;
+    uint32_t type_index = m->funcs[f].type_index;
+    const wasm_functype *ft = &m->types[type_index];
+    LLVMValueRef fn = u->funcs[f];
+    LLVMPositionBuilderAtEnd(u->b, LLVMAppendBasicBlockInContext(u->ctx, fn, "entry"));
+    LLVMTypeRef fty;
+    LLVMValueRef callee = sealed_decl(u, im, ft, &fty);
+    uint32_t n = 2 + ft->param_count + ft->result_count;
+    LLVMValueRef *args = ARENA_ARRAY(&u->scratch, LLVMValueRef, n);
+    LLVMValueRef *results = ARENA_ARRAY(&u->scratch, LLVMValueRef, ft->result_count + 1);
+    if (!callee || !args || !results)
+        return out_of_memory(u);
+    LLVMValueRef vmctx = LLVMGetParam(fn, 0);
+    /* Parameters first: on registers-only targets they are read from the spill area before
+     * anything is called. */
+    for (uint32_t i = 0; i < ft->param_count; i++) {
+        LLVMValueRef v = lower_param(u, u->b, fn, type_index, i);
+        if (wasm_valtype_repr(ft->params[i]) == WASM_VT_V128) {
+            LLVMValueRef slot = LLVMBuildAlloca(u->b, u->t_v128, "");
+            LLVMSetAlignment(slot, 16);
+            LLVMBuildStore(u->b, v, slot);
+            v = slot;
+        }
+        args[2 + i] = v;
+    }
+    for (uint32_t i = 0; i < ft->result_count; i++) {
+        LLVMValueRef slot = LLVMBuildAlloca(u->b, lower_valtype(u, ft->results[i]), "");
+        LLVMSetAlignment(slot, 16);
+        args[2 + ft->param_count + i] = slot;
+    }
+    LLVMValueRef at = LLVMBuildInBoundsGEP2(
+        u->b, u->t_i8, vmctx, (LLVMValueRef[]){lower_i64(u, KILN_VMCTX_INSTANCE)}, 1, "");
+    LLVMValueRef inst = LLVMBuildLoad2(u->b, u->t_ptr, at, "caller");
+    LLVMSetAlignment(inst, 8);
+    at = LLVMBuildInBoundsGEP2(u->b, u->t_i8, vmctx,
+                               (LLVMValueRef[]){lower_i64(u, KILN_VMCTX_IMPORT_ENV)}, 1, "");
+    LLVMValueRef env = LLVMBuildLoad2(u->b, u->t_ptr, at, "env");
+    LLVMSetAlignment(env, 8);
+    args[0] = inst;
+    args[1] = env;
+    LLVMValueRef trap = LLVMBuildCall2(u->b, fty, callee, args, n, "trap");
+
+    LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(u->ctx, fn, "trapped");
+    LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(u->ctx, fn, "ok");
+    LLVMValueRef br = LLVMBuildCondBr(
+        u->b, LLVMBuildICmp(u->b, LLVMIntNE, trap, lower_i32(u, KILN_TRAP_NONE), ""), fail, ok);
+    LLVMSetMetadata(br, u->md_prof, u->unlikely);
+    LLVMPositionBuilderAtEnd(u->b, fail);
+    LLVMValueRef ret = lower_rt_decl(u, RT_SEALED_RETURN);
+    LLVMBuildCall2(u->b, LLVMGlobalGetValueType(ret), ret, (LLVMValueRef[]){vmctx, trap}, 2, "");
+    LLVMBuildUnreachable(u->b);
+
+    LLVMPositionBuilderAtEnd(u->b, ok);
+    if (u->interrupts != KILN_INTERRUPT_NONE) {
+        at = LLVMBuildInBoundsGEP2(u->b, u->t_i8, vmctx,
+                                   (LLVMValueRef[]){lower_i64(u, KILN_VMCTX_INTERRUPT)}, 1, "");
+        LLVMValueRef word = LLVMBuildLoad2(u->b, u->t_i32, at, "interrupt");
+        LLVMSetVolatile(word, true);
+        LLVMSetAlignment(word, 4);
+        LLVMBasicBlockRef stop = LLVMAppendBasicBlockInContext(u->ctx, fn, "interrupted");
+        LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(u->ctx, fn, "done");
+        br = LLVMBuildCondBr(u->b, LLVMBuildICmp(u->b, LLVMIntNE, word, lower_i32(u, 0), ""), stop,
+                             done);
+        LLVMSetMetadata(br, u->md_prof, u->unlikely);
+        LLVMPositionBuilderAtEnd(u->b, stop);
+        LLVMValueRef raise = lower_rt_decl(u, RT_TRAP_RAISE);
+        LLVMBuildCall2(u->b, LLVMGlobalGetValueType(raise), raise,
+                       (LLVMValueRef[]){vmctx, lower_i32(u, KILN_TRAP_INTERRUPTED)}, 2, "");
+        LLVMBuildUnreachable(u->b);
+        LLVMPositionBuilderAtEnd(u->b, done);
+    }
+    for (uint32_t i = 0; i < ft->result_count; i++) {
+        LLVMTypeRef t = lower_valtype(u, ft->results[i]);
+        results[i] = LLVMBuildLoad2(u->b, t, args[2 + ft->param_count + i], "");
+        LLVMSetAlignment(results[i], 16);
+    }
+    lower_ret(u, u->b, fn, type_index, results);
+    kiln_arena_reset(&u->scratch);
+    return true;
 }
 
 static bool emit_adapter(lower_unit *u, uint32_t f)
@@ -667,6 +849,8 @@ static bool emit_imports(lower_unit *u, LLVMValueRef *out)
         }
         d_int(&d, offsetof(kiln_import_desc, type), 1, type_byte(type));
         d_int(&d, offsetof(kiln_import_desc, mut), 1, mut);
+        if (im->kind == WASM_EXTERN_FUNC && u->sealed[next[im->kind]])
+            d_int(&d, offsetof(kiln_import_desc, sealed), 1, 1);
         d_int(&d, offsetof(kiln_import_desc, index), 4, next[im->kind]++);
         d_int(&d, offsetof(kiln_import_desc, type_index), 4, type_index);
         d_int(&d, offsetof(kiln_import_desc, ref), 4, ref_word(type));
@@ -896,9 +1080,13 @@ static LLVMValueRef section_bound(lower_unit *u, const char *name)
 bool lower_module_data(lower_unit *u)
 {
     const wasm_module *m = u->m;
-    for (uint32_t f = 0; f < m->func_import_count; f++)
-        if (!emit_adapter(u, f))
+    for (uint32_t i = 0, f = 0; i < m->import_count; i++) {
+        if (m->imports[i].kind != WASM_EXTERN_FUNC)
+            continue;
+        if (!(u->sealed[f] ? emit_sealed_thunk(u, f, &m->imports[i]) : emit_adapter(u, f)))
             return false;
+        f++;
+    }
 
     LLVMValueRef types = NULL, imports = NULL, funcs = NULL, tables = NULL, memories = NULL,
                  globals = NULL, exports = NULL, elems = NULL, datas = NULL, tags = NULL;

@@ -903,6 +903,10 @@ typedef struct kiln_compile_options {
     uint32_t disabled_features;  /* KILN_FEAT_* bits: a module using one is refused as
                                     unsupported (--disable-NAME; features.c) */
     const kiln_allocator *alloc; /* for the module and the lowering's arenas; NULL = libc */
+    const char *sealed_imports;  /* function imports bound at link time to C functions
+                                    (docs/abi.md "Sealed imports"): a comma-separated list of
+                                    import module names, "*" for every module, "-NAME" taking
+                                    NAME out again (later items win); NULL or "" = none */
 } kiln_compile_options;
 
 typedef struct kiln_compile_result {
@@ -944,19 +948,32 @@ void kiln_compile_result_free(kiln_compile_result *r);
 
 /* The one mangling rule for export names in C identifiers (docs/abi.md): bytes [A-Za-z0-9]
  * are kept, '_' becomes "__", any other byte "_xHH" (two lower-case hex digits), and the
- * name "module" is written "_x6dodule" so that PREFIX_module stays the descriptor. Injective.
+ * name "module" is written "_x6dodule" so that PREFIX_module stays the descriptor, and a
+ * name whose mangled form would start "import_" gets its 'i' written "_x69" so that
+ * PREFIX_import_... stays the sealed imports'. Injective.
  * Writes at most cap bytes including a NUL; returns the full length (without the NUL). */
 size_t kiln_mangle_name(const char *name, size_t len, char *out, size_t cap);
+/* The C function a sealed function import calls (docs/abi.md "Sealed imports"):
+ * PREFIX_import_M_N, M the module name mangled as above and N the import name mangled the
+ * same way except that a leading '_' is written "_x5f" (which keeps the pair injective), and
+ * no reserved words. Writes at most cap bytes including a NUL; returns the full length. */
+size_t kiln_import_symbol(const char *prefix, const char *module, size_t module_len,
+                          const char *name, size_t name_len, char *out, size_t cap);
+/* Whether function imports from module (len bytes) are sealed under list, a
+ * kiln_compile_options.sealed_imports value (NULL: none). */
+bool kiln_import_sealed(const char *list, const char *module, size_t len);
 /* The default prefix: the file name without directories and its last extension, with every
  * byte outside [A-Za-z0-9_] replaced by '_', and 'w' in front if it would start with a digit
  * or be empty. Truncated to KILN_MAX_PREFIX bytes. cap must be > KILN_MAX_PREFIX. */
 void kiln_prefix_from_path(const char *path, char *out, size_t cap);
 /* [A-Za-z_][A-Za-z0-9_]*, at most KILN_MAX_PREFIX bytes. */
 bool kiln_prefix_valid(const char *prefix);
-/* The C header for a validated module (docs/abi.md): kiln.h, PREFIX_module and a typed
- * static inline wrapper per exported function. *out is malloc'ed and NUL-terminated. */
+/* The C header for a validated module (docs/abi.md): kiln.h, PREFIX_module, a typed
+ * static inline wrapper per exported function and a prototype per function import (sealed
+ * under sealed_imports, see kiln_import_sealed, or not). *out is malloc'ed and
+ * NUL-terminated. */
 bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *source_name,
-                          char **out, size_t *out_size, kiln_diag *d);
+                          const char *sealed_imports, char **out, size_t *out_size, kiln_diag *d);
 
 /*
  * host.c -- the host's files, programs and processes: the one place the toolchain and the

@@ -129,6 +129,84 @@ static void test_mangle_injective(void **state)
     free(all);
 }
 
+/* Sealed imports' C functions: P_import_M_N, M and N mangled, a leading '_' of N escaped. */
+static void test_import_symbol(void **state)
+{
+    char buf[128];
+    assert_int_equal(kiln_import_symbol("P", "bench", 5, "start", 5, buf, sizeof buf), 20);
+    assert_string_equal(buf, "P_import_bench_start");
+    kiln_import_symbol("app", "wasi_snapshot_preview1", 22, "fd_write", 8, buf, sizeof buf);
+    assert_string_equal(buf, "app_import_wasi__snapshot__preview1_fd__write");
+    kiln_import_symbol("P", "_", 1, "x", 1, buf, sizeof buf);
+    assert_string_equal(buf, "P_import____x");
+    kiln_import_symbol("P", "", 0, "_x", 2, buf, sizeof buf);
+    assert_string_equal(buf, "P_import___x5fx");
+    kiln_import_symbol("P", "a-b", 3, "", 0, buf, sizeof buf);
+    assert_string_equal(buf, "P_import_a_x2db_");
+    assert_int_equal(kiln_import_symbol("P", "m", 1, "n", 1, buf, 4), 12);
+    assert_string_equal(buf, "P_i");
+    /* An export's wrapper never starts PREFIX_import_: the reserved first byte. */
+    kiln_mangle_name("import_x", 8, buf, sizeof buf);
+    assert_string_equal(buf, "_x69mport__x");
+    kiln_mangle_name("import-", 7, buf, sizeof buf);
+    assert_string_equal(buf, "_x69mport_x2d");
+    kiln_mangle_name("import", 6, buf, sizeof buf);
+    assert_string_equal(buf, "import");
+    kiln_mangle_name("imports", 7, buf, sizeof buf);
+    assert_string_equal(buf, "imports");
+}
+
+static int compare_symbols(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Every (module, name) pair of up to 2 bytes each over the alphabet gives a different
+ * symbol, and no export name of up to 3 bytes, alone or after "import", mangles to a name
+ * starting "import_". */
+static void test_import_symbol_injective(void **state)
+{
+    enum { LEN = 2 };
+    size_t names = 1 + ALPHA + ALPHA * ALPHA;
+    typedef char symbol[2 * 4 * LEN + 16];
+    symbol *text = calloc(names * names, sizeof *text);
+    assert_non_null(text);
+    char words[1 + ALPHA + ALPHA * ALPHA][LEN];
+    size_t lens[1 + ALPHA + ALPHA * ALPHA];
+    size_t w = 0;
+    for (size_t per = 1, len = 0; len <= LEN; len++, per *= ALPHA)
+        for (size_t code = 0; code < per; code++, w++) {
+            size_t c = code;
+            for (size_t i = 0; i < len; i++, c /= ALPHA)
+                words[w][i] = alphabet[c % ALPHA];
+            lens[w] = len;
+        }
+    size_t k = 0;
+    for (size_t a = 0; a < names; a++)
+        for (size_t b = 0; b < names; b++, k++)
+            assert_true(kiln_import_symbol("P", words[a], lens[a], words[b], lens[b], text[k],
+                                           sizeof text[k]) < sizeof text[k]);
+    qsort(text, k, sizeof text[0], compare_symbols);
+    for (size_t i = 1; i < k; i++)
+        assert_true(strcmp(text[i - 1], text[i]) != 0);
+    free(text);
+    for (size_t a = 0; a < names; a++)
+        for (size_t b = 0; b < names; b++) {
+            char name[6 + 2 * LEN], out[64];
+            size_t n = 0;
+            memcpy(name, "import", 6);
+            n = 6;
+            memcpy(name + n, words[a], lens[a]);
+            n += lens[a];
+            kiln_mangle_name(name, n, out, sizeof out);
+            assert_true(strncmp(out, "import_", 7) != 0);
+            memcpy(name, words[a], lens[a]);
+            memcpy(name + lens[a], words[b], lens[b]);
+            kiln_mangle_name(name, lens[a] + lens[b], out, sizeof out);
+            assert_true(strncmp(out, "import_", 7) != 0);
+        }
+}
+
 static void test_prefix_from_path(void **state)
 {
     char p[KILN_MAX_PREFIX + 1];
@@ -750,6 +828,7 @@ int main(int argc, char **argv)
         fixture_dir = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mangle_examples),     cmocka_unit_test(test_mangle_injective),
+        cmocka_unit_test(test_import_symbol),       cmocka_unit_test(test_import_symbol_injective),
         cmocka_unit_test(test_prefix_from_path),    cmocka_unit_test(test_ir_families),
         cmocka_unit_test(test_memory_base_hoisted), cmocka_unit_test(test_vector_loop_roots),
         cmocka_unit_test(test_deterministic),       cmocka_unit_test(test_cross_targets),

@@ -121,12 +121,12 @@ grep -q "static inline kiln_trap my_mod_get__x(kiln_instance \*inst, int32_t \*r
 # by default (KILN_MODULE_INTERRUPT_CHECKS, 2) and off with --no-interrupt-checks.
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - --bounds-checks
 stdout_has "trap.memory_oob" || fail "--bounds-checks: no trap.memory_oob block"
-stdout_has "@mod_module = .*{ i32 8, i32 3," || fail "--bounds-checks: descriptor flags not 3"
+stdout_has "@mod_module = .*{ i32 9, i32 3," || fail "--bounds-checks: descriptor flags not 3"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o -
 stdout_has "trap.memory_oob" && fail "guard pages: unexpected trap.memory_oob block"
-stdout_has "@mod_module = .*{ i32 8, i32 2," || fail "guard pages: descriptor flags not 2"
+stdout_has "@mod_module = .*{ i32 9, i32 2," || fail "guard pages: descriptor flags not 2"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - --no-interrupt-checks
-stdout_has "@mod_module = .*{ i32 8, i32 0," || fail "--no-interrupt-checks: descriptor flags not 0"
+stdout_has "@mod_module = .*{ i32 9, i32 0," || fail "--no-interrupt-checks: descriptor flags not 0"
 expect 0 "" "$KILN" mod.wasm --emit llvm -o - -O0 --target armv7-linux-gnueabihf
 stdout_has "llvm.uadd.with.overflow.i32" || fail "armv7: no overflow-checked bounds check"
 expect 0 "" "$KILN" mod.wasm --target thumbv7m-none-eabi --bounds-checks -o mod-thumbv7m.o

@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 8u
+#define KILN_ABI_VERSION 9u
 
 /* Pointer-sized values in a fixed 8-byte slot (see above). */
 typedef union kiln_ptr64 {
@@ -190,17 +190,18 @@ typedef struct kiln_global_cell {
 
 /* The fixed header of every instance context. Offsets are ABI (checked below). */
 typedef struct kiln_vmctx {
-    kiln_ptr64 memory0;   /* 0:  kiln_memory * of memory 0, or NULL */
-    kiln_ptr64 mem0_base; /* 8:  cached memory0->base (guard-page mode: never changes) */
-    uint64_t stack_limit; /* 16: lowest stack address wasm may use; checked in prologues */
-    uint32_t interrupt;   /* 24: non-zero asks generated code to stop (KILN_TRAP_INTERRUPTED,
-                             which clears it) at its next check: entries and loops that
-                             call (KILN_MODULE_INTERRUPT_CHECKS: a signal does the rest), or
-                             every back-edge and calling function's entry (..._FULL) */
-    uint32_t reserved28;  /* 28 */
-    kiln_ptr64 instance;  /* 32: the kiln_instance that owns this context */
-    kiln_ptr64 module;    /* 40: const kiln_module_desc * */
-    uint64_t reserved[2]; /* 48 */
+    kiln_ptr64 memory0;    /* 0:  kiln_memory * of memory 0, or NULL */
+    kiln_ptr64 mem0_base;  /* 8:  cached memory0->base (guard-page mode: never changes) */
+    uint64_t stack_limit;  /* 16: lowest stack address wasm may use; checked in prologues */
+    uint32_t interrupt;    /* 24: non-zero asks generated code to stop (KILN_TRAP_INTERRUPTED,
+                              which clears it) at its next check: entries and loops that
+                              call (KILN_MODULE_INTERRUPT_CHECKS: a signal does the rest), or
+                              every back-edge and calling function's entry (..._FULL) */
+    uint32_t reserved28;   /* 28 */
+    kiln_ptr64 instance;   /* 32: the kiln_instance that owns this context */
+    kiln_ptr64 module;     /* 40: const kiln_module_desc * */
+    kiln_ptr64 import_env; /* 48: sealed imports' env (kiln_instance_set_import_env) */
+    uint64_t reserved;     /* 56 */
     /* 64: the per-module area described by kiln_module_desc.layout */
 } kiln_vmctx;
 
@@ -210,6 +211,7 @@ typedef struct kiln_vmctx {
 #define KILN_VMCTX_INTERRUPT   24u
 #define KILN_VMCTX_INSTANCE    32u
 #define KILN_VMCTX_MODULE      40u
+#define KILN_VMCTX_IMPORT_ENV  48u
 #define KILN_VMCTX_HEADER_SIZE 64u
 
 /* One imported function's slot in vmctx: the callee and the context to pass it. Bound to
@@ -303,10 +305,13 @@ enum {
 
 typedef struct kiln_import_desc {
     kiln_str_desc module, name;
-    uint8_t kind; /* KILN_KIND_* */
-    uint8_t type; /* tables: element type; globals: value type */
-    uint8_t mut;  /* globals */
-    uint8_t reserved;
+    uint8_t kind;            /* KILN_KIND_* */
+    uint8_t type;            /* tables: element type; globals: value type */
+    uint8_t mut;             /* globals */
+    uint8_t sealed;          /* functions: bound at link time to the C function
+                                PREFIX_import_M_N (docs/abi.md "Sealed imports"):
+                                instantiation binds the module's own adapter, which calls
+                                it, and looks for nothing in kiln_imports */
     uint32_t index;          /* index in its index space */
     uint32_t type_index;     /* functions, tags */
     uint32_t ref;            /* tables, globals: reference word of type (module-relative) */
@@ -458,6 +463,12 @@ __attribute__((noreturn)) void kiln_trap_raise(kiln_vmctx *vmctx, uint32_t trap)
  * back, and raises the host's trap if it returned one. */
 void kiln_host_call(kiln_vmctx *vmctx, uint32_t import_index, uint64_t *args_results);
 
+/* Called by a sealed import's adapter when its C function returned trap (not
+ * KILN_TRAP_NONE): raises trap in the caller, or for KILN_TRAP_EXCEPTION throws what the
+ * function staged with kiln_host_throw, else the calling thread's last exception (the one a
+ * call into wasm it made ended with). */
+__attribute__((noreturn)) void kiln_sealed_return(kiln_vmctx *vmctx, uint32_t trap);
+
 /* riscv64 and 32-bit ARM (docs/abi.md, "Functions"): `kiln_spill_area`, an array of this
  * many bytes (thread-local; a plain array on bare metal) that holds the parameters of a Wasm
  * call that do not fit the argument registers: written by the caller, read by the callee at
@@ -519,6 +530,8 @@ _Static_assert(sizeof(kiln_exn) == KILN_EXN_VALUES, "kiln_exn header");
 _Static_assert(sizeof(kiln_vmctx) == KILN_VMCTX_HEADER_SIZE, "kiln_vmctx header");
 _Static_assert(offsetof(kiln_vmctx, stack_limit) == KILN_VMCTX_STACK_LIMIT, "stack_limit");
 _Static_assert(offsetof(kiln_vmctx, interrupt) == KILN_VMCTX_INTERRUPT, "interrupt");
+_Static_assert(offsetof(kiln_vmctx, instance) == KILN_VMCTX_INSTANCE, "instance");
+_Static_assert(offsetof(kiln_vmctx, import_env) == KILN_VMCTX_IMPORT_ENV, "import_env");
 #endif
 
 #ifdef __cplusplus

@@ -153,12 +153,27 @@ typedef struct kiln_imports {
     size_t count;
 } kiln_imports;
 
+/* One list of the imports of count lists, in order: lists[0]'s items first. Instantiation
+ * binds each import to the first item of its (module, name), so an earlier list overrides a
+ * later one (put the host's own functions before a default set such as WASI's). lists[i]
+ * may be NULL or empty. *out owns a new items array (the kiln_import records are copied; the
+ * strings and the things they bind to are borrowed and must outlive every instantiation
+ * with it) until kiln_imports_free; no hidden state. KILN_STATUS_ARG for NULL out or lists
+ * with count != 0, or a list with count != 0 and NULL items; KILN_STATUS_NOMEM. *out is
+ * {NULL, 0} on failure. Thread-safe. */
+kiln_status kiln_imports_concat(const kiln_imports *const *lists, size_t count, kiln_imports *out);
+/* Frees the items of a list made by kiln_imports_concat and sets it to {NULL, 0}. NULL is
+ * ignored. */
+void kiln_imports_free(kiln_imports *list);
+
 /* ---- Instances ---- */
 
 /* Instantiates module in the default pool (created on first use: 16,384 slots, keeping at
  * most 64 freed memory reservations, see kiln_pool_config): binds imports by
  * (module, name), initialises memory/tables/globals from the segments and runs the start
  * function. imports may be NULL when the module has none (or they are sealed at link time).
+ * Imports neither sealed nor given fail with KILN_STATUS_LINK and kiln_last_error() naming
+ * all of them: `unknown import: "env" "f"`, or `unknown imports: "env" "f", "env" "g"`.
  * On KILN_STATUS_TRAP, *trap (if non-NULL) says which trap. *out is set only on success;
  * release it with kiln_instance_free. */
 kiln_status kiln_instance_new(const kiln_module *module, const kiln_imports *imports,
@@ -219,6 +234,11 @@ kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index);
  * kiln_host_throw takes and what kiln_last_exception()->tag is. */
 const kiln_tag *kiln_instance_tag(kiln_instance *inst, uint32_t index);
 const kiln_module *kiln_instance_module(const kiln_instance *inst);
+/* The env pointer the instance's sealed imports get as their second argument (docs/abi.md
+ * "Sealed imports"): NULL from instantiation (so a start function's calls get NULL) until
+ * set here. NULL inst is ignored (gives NULL). */
+void kiln_instance_set_import_env(kiln_instance *inst, void *env);
+void *kiln_instance_import_env(const kiln_instance *inst);
 /* Host data attached to an instance (e.g. its WASI context). */
 void kiln_instance_set_user(kiln_instance *inst, void *user);
 void *kiln_instance_user(const kiln_instance *inst);
