@@ -202,8 +202,13 @@ extern const char cli_wast_help[];
 int cli_wast(int argc, char **argv);
 
 /* The options `kiln build` and `kiln run` share (cmd_build.c parses them). */
-#define CLI_MAX_DIRS   256
-#define CLI_MAX_ENVS   1024
+#define CLI_MAX_DIRS     256
+#define CLI_MAX_ENVS     1024
+#define CLI_MAX_HOSTS    64 /* build --host files */
+#define CLI_MAX_PRELOADS 16 /* run --preload modules */
+/* The WASI modules build and run bind at run time; every other module's functions are
+ * sealed to --host code (kiln_compile_options.sealed_imports). */
+#define CLI_APP_SEALED "*,-wasi_snapshot_preview1,-wasi"
 #define CLI_APP_PREFIX "kiln_app" /* the symbol prefix of the module build and run compile */
 
 typedef struct cli_app_opts {
@@ -227,7 +232,12 @@ typedef struct cli_app_opts {
     uint32_t disabled_features;     /* --disable-FEATURE (KILN_FEAT_* bits) */
     uint64_t timeout_ns;            /* --timeout; 0 = none */
     const char *triple, *cpu;
-    char *owned[CLI_MAX_DIRS + CLI_MAX_ENVS]; /* strings split or built here */
+    const char *hosts[CLI_MAX_HOSTS]; /* build --host: C sources, objects, archives */
+    size_t host_count;
+    const char *header; /* build --header: where to write the module's C header */
+    const char *preload_names[CLI_MAX_PRELOADS], *preload_files[CLI_MAX_PRELOADS];
+    size_t preload_count;                                        /* run --preload NAME=FILE */
+    char *owned[CLI_MAX_DIRS + CLI_MAX_ENVS + CLI_MAX_PRELOADS]; /* strings split or built here */
     size_t owned_count;
 } cli_app_opts;
 
@@ -240,9 +250,11 @@ int cli_app_main(const char *cmd, bool run, int argc, char **argv,
 uint32_t cli_app_dir_flags(const cli_app_opts *o, size_t i);
 /* Prints "kiln CMD: error: MESSAGE" to stderr; returns CLI_EXIT_FAIL. */
 int cli_app_fail(const char *cmd, const char *fmt, ...) KILN_PRINTF(2, 3);
-/* Compiles the module in f (read from o->input) with prefix CLI_APP_PREFIX to DIR/app.o;
- * prints the diagnostic and returns CLI_EXIT_FAIL if it does not compile. */
-int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir);
+/* Compiles the module in f (read from o->input) with prefix CLI_APP_PREFIX to DIR/OBJ
+ * (NULL: app.o); with --host (o->host_count), its imports other than WASI's are sealed and
+ * its header goes to DIR/kiln_app.h (and o->header). Prints the diagnostic and returns
+ * CLI_EXIT_FAIL if it does not compile. */
+int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir, const char *obj);
 
 /*
  * loader.c -- compiled modules into this process, for `kiln run` and `kiln wast`: objects are

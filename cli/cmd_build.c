@@ -28,7 +28,7 @@
 const char cli_build_help[] =
     "Usage: kiln build FILE.wasm -o APP [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
     "                  [--inherit-env] [--timeout DURATION] [-O0..-O3] [--target TRIPLE]\n"
-    "                  [--cpu NAME]\n"
+    "                  [--cpu NAME] [--host FILE.c|FILE.o|FILE.a]... [--header OUT.h]\n"
     "\n"
     "Compile a WASI command module (one that exports _start) and link it with the Kiln\n"
     "runtime and WASI libraries into one native executable. The executable passes its\n"
@@ -37,6 +37,13 @@ const char cli_build_help[] =
     "\n"
     "Options:\n"
     "  -o APP               the executable to write (required)\n"
+    "  --host FILE          host code (a C source, object or archive) linked into APP;\n"
+    "                       repeatable. With --host, every function import of a module\n"
+    "                       other than WASI's calls the C function\n"
+    "                       kiln_app_import_MODULE_NAME (docs/abi.md, \"Sealed imports\")\n"
+    "                       that this code defines; C sources are compiled with the\n"
+    "                       module's header included. A missing function fails the link\n"
+    "  --header OUT.h       also write the module's C header (the prototypes to define)\n"
     "  --dir HOST[::GUEST]  give the guest the host directory HOST (opened when APP starts,\n"
     "                       relative to its working directory) under the name GUEST\n"
     "                       (default: HOST); repeatable\n"
@@ -197,6 +204,19 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
             o->inherit_env = true;
         } else if (!run && strcmp(arg, "--dynamic") == 0) {
             o->dynamic = true;
+        } else if (!run && cli_option_value(argc, argv, &i, "--host", &v, &missing)) {
+            if (missing)
+                return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
+            if (o->host_count == CLI_MAX_HOSTS)
+                return cli_usage_error(o->cmd, "at most %d --host options", CLI_MAX_HOSTS);
+            const char *dot = strrchr(v, '.');
+            if (dot == NULL ||
+                (strcmp(dot, ".c") != 0 && strcmp(dot, ".o") != 0 && strcmp(dot, ".a") != 0))
+                return cli_usage_error(o->cmd, "--host '%s': expected a .c, .o or .a file", v);
+            o->hosts[o->host_count++] = v;
+        } else if (!run && cli_option_value(argc, argv, &i, "--header", &o->header, &missing)) {
+            if (missing)
+                return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
         } else if (!run && strcmp(arg, "-o") == 0) {
             if (i + 1 >= argc)
                 return cli_usage_error(o->cmd, "option '-o' needs a value");
@@ -321,10 +341,11 @@ static bool find_paths(kiln_paths *p)
 
 /* ---- Compiling ---- */
 
-int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir)
+int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir, const char *name)
 {
-    char obj[HOST_PATH_SIZE];
-    snprintf(obj, sizeof obj, "%s/app.o", dir);
+    char obj[HOST_PATH_SIZE], header[HOST_PATH_SIZE];
+    snprintf(obj, sizeof obj, "%s/%s", dir, name ? name : "app.o");
+    snprintf(header, sizeof header, "%s/" CLI_APP_PREFIX ".h", dir);
     const char *base = strrchr(o->input, '/');
     base = base ? base + 1 : o->input;
     kiln_compile_options co;
@@ -343,12 +364,57 @@ int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir)
     co.disabled_features = o->disabled_features;
     co.triple = o->triple;
     co.cpu = o->cpu;
+    if (o->host_count != 0) {
+        co.sealed_imports = CLI_APP_SEALED;
+        co.header_path = header;
+    }
+    co.want_header = o->header != NULL;
+    kiln_compile_result res;
+    memset(&res, 0, sizeof res);
     kiln_diag d;
-    if (!kiln_compile(&co, NULL, &d)) {
+    if (!kiln_compile(&co, &res, &d)) {
         cli_print_diag(stderr, &d, o->input);
         return CLI_EXIT_FAIL;
     }
+    bool ok =
+        o->header == NULL || host_write_file(o->header, res.header, res.header_size, 0644, &d);
+    kiln_compile_result_free(&res);
+    if (!ok)
+        return cli_app_fail(o->cmd, "%s", d.msg);
     return CLI_EXIT_OK;
+}
+
+static bool is_wasi_module(const wasm_str *s)
+{
+    return (s->len == 22 && memcmp(s->ptr, "wasi_snapshot_preview1", 22) == 0) ||
+           (s->len == 4 && memcmp(s->ptr, "wasi", 4) == 0);
+}
+
+/* Imports the executable cannot bind, all in one diagnostic: functions of modules other than
+ * WASI's without --host code to seal them to, and tables, globals and tags of any module (a
+ * memory is wasi-threads' shared memory, made at run time). */
+static void check_imports(const cli_app_opts *o, const wasm_module *m, kiln_diag *d)
+{
+    cli_buf list;
+    cli_buf_init(&list);
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        const wasm_import *im = &m->imports[i];
+        if (im->kind == WASM_EXTERN_MEMORY ||
+            (im->kind == WASM_EXTERN_FUNC && (is_wasi_module(&im->module) || o->host_count)))
+            continue;
+        if (count++ < 20)
+            cli_buf_printf(&list, "%s\"%.*s\" \"%.*s\"", count > 1 ? ", " : "", (int)im->module.len,
+                           im->module.ptr, (int)im->name.len, im->name.ptr);
+        else if (count == 21)
+            cli_buf_printf(&list, ", ...");
+    }
+    if (count != 0)
+        kiln_diag_set(d, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+                      "unknown import%s: %s (functions: give their C code with --host FILE.c; "
+                      "docs/run.md)",
+                      count > 1 ? "s" : "", list.failed ? "(out of memory)" : cli_buf_str(&list));
+    cli_buf_free(&list);
 }
 
 /* A WASI command exports a function "_start" of type () -> () (the WASI application ABI).
@@ -366,11 +432,14 @@ static int check_command(const cli_app_opts *o, const host_file *f)
     uint8_t *converted = NULL;
     if (kiln_module_input(f->data, f->size, &bytes, &size, &converted, &d) &&
         kiln_decode(&m, bytes, size, NULL, &d) && kiln_validate_to_compile(&m, NULL, &d)) {
+        check_imports(o, &m, &d);
         const wasm_export *start = NULL;
         for (uint32_t i = 0; i < m.export_count && start == NULL; i++)
             if (m.exports[i].name.len == 6 && memcmp(m.exports[i].name.ptr, "_start", 6) == 0)
                 start = &m.exports[i];
-        if (start == NULL)
+        if (d.code != KILN_OK)
+            ; /* unresolved imports */
+        else if (start == NULL)
             kiln_diag_set(&d, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
                           "not a WASI command: the module exports no function \"_start\"");
         else if (start->kind != WASM_EXTERN_FUNC)
@@ -538,7 +607,14 @@ static int do_build(cli_app_opts *o, int argc, char **argv)
         host_file_free(&f);
         return cli_app_fail(o->cmd, "cannot create a temporary directory: %s", strerror(errno));
     }
-    int status = cli_app_compile(o, &f, tmp);
+    /* Host files by absolute paths: the compiler runs in the temporary directory. */
+    char(*host_paths)[PATH_MAX] = calloc(o->host_count ? o->host_count : 1, PATH_MAX);
+    int status = host_paths ? CLI_EXIT_OK : cli_app_fail(o->cmd, "out of memory");
+    for (size_t i = 0; status == CLI_EXIT_OK && i < o->host_count; i++)
+        if (realpath(o->hosts[i], host_paths[i]) == NULL)
+            status = cli_app_fail(o->cmd, "--host '%s': %s", o->hosts[i], strerror(errno));
+    if (status == CLI_EXIT_OK)
+        status = cli_app_compile(o, &f, tmp, NULL);
     host_file_free(&f);
     cli_buf main_c;
     cli_buf_init(&main_c);
@@ -555,24 +631,25 @@ static int do_build(cli_app_opts *o, int argc, char **argv)
         snprintf(inc0, sizeof inc0, "-I%s", paths.include[0]);
         snprintf(inc1, sizeof inc1, "-I%s",
                  paths.include[1][0] ? paths.include[1] : paths.include[0]);
-        const char *cc_argv[20];
+        const char *cc_argv[24 + 2 * CLI_MAX_HOSTS];
         size_t n = 0;
-        const char *fixed[] = {cc,
-                               "-std=c17",
-                               "-O2",
-                               "-g0",
-                               "-fno-ident",
-                               inc0,
-                               inc1,
-                               "main.c",
-                               "app.o",
-                               paths.wasi_lib,
-                               paths.runtime_lib,
-                               "-lm",
-                               "-lpthread",
-                               "-Wl,--build-id=none"};
+        const char *fixed[] = {cc, "-std=c17", "-O2", "-g0", "-fno-ident", inc0, inc1};
         for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
             cc_argv[n++] = fixed[i];
+        /* Host sources see the module's prototypes whether they include its header or not:
+         * a definition of the wrong type is a compile error. */
+        if (o->host_count != 0) {
+            cc_argv[n++] = "-include";
+            cc_argv[n++] = CLI_APP_PREFIX ".h";
+        }
+        cc_argv[n++] = "main.c";
+        cc_argv[n++] = "app.o";
+        for (size_t i = 0; i < o->host_count; i++) /* before the libraries they call */
+            cc_argv[n++] = host_paths[i];
+        const char *libs[] = {paths.wasi_lib, paths.runtime_lib, "-lm", "-lpthread",
+                              "-Wl,--build-id=none"};
+        for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
+            cc_argv[n++] = libs[i];
         if (KILN_LIBS_LDFLAG[0])
             cc_argv[n++] = KILN_LIBS_LDFLAG; /* sanitizer runtimes: dynamic only */
         else if (!o->dynamic)
@@ -584,6 +661,7 @@ static int do_build(cli_app_opts *o, int argc, char **argv)
             status = cli_app_fail(o->cmd, "linking %s failed: %s", o->output, err);
     }
     cli_buf_free(&main_c);
+    free(host_paths);
     host_remove_dir(tmp);
     return status;
 }

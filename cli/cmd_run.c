@@ -428,7 +428,7 @@ static int prepare_shared(const cli_app_opts *o, char *so_path, size_t size, cha
         host_file_free(&f);
         return cli_app_fail(o->cmd, "cannot create a temporary directory: %s", strerror(errno));
     }
-    int status = cli_app_compile(o, &f, tmp_dir);
+    int status = cli_app_compile(o, &f, tmp_dir, NULL);
     host_file_free(&f);
     if (status != CLI_EXIT_OK)
         return status;

@@ -7,10 +7,10 @@
 #
 #   add_wasm_module(<target> SOURCES <file.wasm | file.wat | file.c/.cpp...>
 #                   [PREFIX name] [OPT 0-3|s|z] [CPU name] [TARGET triple] [BOUNDS_CHECKS] [WASI]
-#                   [NO_INTERRUPT_CHECKS]
+#                   [NO_INTERRUPT_CHECKS] [SEALED_IMPORTS list]
 #                   [EXPORTS sym...] [COMPILE_OPTIONS opt...] [LINK_OPTIONS opt...])
 #   add_wasm_executable(<target> SOURCES ... [DIRS host[::guest]...] [ENV NAME=VALUE...]
-#                       [INHERIT_ENV] [TIMEOUT duration]
+#                       [INHERIT_ENV] [TIMEOUT duration] [HOST_SOURCES file...]
 #                       + the add_wasm_module options except WASI/EXPORTS)
 include_guard(GLOBAL)
 if(CMAKE_VERSION VERSION_LESS 3.20)
@@ -248,7 +248,7 @@ endfunction()
 # add_wasm_module(<target> SOURCES ... [options]): docs/cmake.md.
 function(add_wasm_module target)
   set(flags BOUNDS_CHECKS NO_INTERRUPT_CHECKS WASI _KILN_COMMAND)
-  set(one PREFIX OPT CPU TARGET)
+  set(one PREFIX OPT CPU TARGET SEALED_IMPORTS)
   set(multi SOURCES EXPORTS COMPILE_OPTIONS LINK_OPTIONS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${flags}" "${one}" "${multi}")
   set(fn add_wasm_module)
@@ -386,6 +386,9 @@ function(add_wasm_module target)
   if(arg_NO_INTERRUPT_CHECKS)
     list(APPEND cmd --no-interrupt-checks)
   endif()
+  if(arg_SEALED_IMPORTS)
+    list(APPEND cmd --sealed-imports "${arg_SEALED_IMPORTS}")
+  endif()
   _kiln_write_if_changed("${object}.cmd" "${cmd}\n")
   add_custom_command(
     OUTPUT "${object}" "${header}"
@@ -425,7 +428,7 @@ endfunction()
 function(add_wasm_executable target)
   set(flags INHERIT_ENV BOUNDS_CHECKS NO_INTERRUPT_CHECKS)
   set(one PREFIX OPT CPU TARGET TIMEOUT)
-  set(multi SOURCES DIRS ENV COMPILE_OPTIONS LINK_OPTIONS)
+  set(multi SOURCES DIRS ENV COMPILE_OPTIONS LINK_OPTIONS HOST_SOURCES)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${flags}" "${one}" "${multi}")
   set(fn add_wasm_executable)
   if(arg_UNPARSED_ARGUMENTS)
@@ -473,6 +476,13 @@ function(add_wasm_executable target)
     list(APPEND module_args PREFIX "${prefix}")
   else()
     set(prefix "${arg_PREFIX}")
+  endif()
+  # HOST_SOURCES: C code of the imports beyond WASI's, all sealed to it (docs/abi.md "Sealed
+  # imports"): it defines PREFIX_import_MODULE_NAME, compiled with the module's header
+  # included, so a definition of another type does not compile and a missing one fails the
+  # link naming the import.
+  if(arg_HOST_SOURCES)
+    list(APPEND module_args SEALED_IMPORTS "*,-wasi_snapshot_preview1,-wasi")
   endif()
   set(module ${target}-wasm)
   add_wasm_module(${module} ${module_args})
@@ -532,7 +542,11 @@ function(add_wasm_executable target)
                     "argc, argv);\n}\n")
   set(main_c "${CMAKE_CURRENT_BINARY_DIR}/CMakeFiles/${target}.kiln/main.c")
   _kiln_write_if_changed("${main_c}" "${src}")
-  add_executable(${target} "${main_c}")
+  add_executable(${target} "${main_c}" ${arg_HOST_SOURCES})
+  if(arg_HOST_SOURCES)
+    set_property(SOURCE ${arg_HOST_SOURCES} TARGET_DIRECTORY ${target} APPEND PROPERTY
+                 COMPILE_OPTIONS -include "${prefix}.h")
+  endif()
   target_link_libraries(${target} PRIVATE ${module} Kiln::wasi)
   set_target_properties(${target} PROPERTIES KILN_MODULE_TARGET ${module})
 endfunction()

@@ -97,6 +97,8 @@ struct proc {
     kiln_wasi *wasi;
     kiln_imports imports; /* what every instance gets */
     kiln_import *items;   /* imports.items when the module imports more than WASI */
+    kiln_imports joined;  /* config->imports, then the above (kiln_imports_concat) */
+    void *import_env;     /* config->import_env, for every instance */
     char *memory_names;   /* the memory import's module and name, NUL-terminated */
     kiln_memory *memory;  /* the shared memory made for the module's import, or NULL */
     kiln_pool *pool;
@@ -218,6 +220,7 @@ static int32_t spawn(proc *p, uint32_t arg)
     if (s == KILN_STATUS_POOL_EXHAUSTED || s == KILN_STATUS_LIMIT)
         err = -WASI_EAGAIN;
     if (s == KILN_STATUS_OK) {
+        kiln_instance_set_import_env(t->inst, p->import_env);
         t->p = p;
         t->tid = tid;
         t->arg = arg;
@@ -283,7 +286,7 @@ static bool str_is(const kiln_str_desc *s, const char *want)
 
 /* The imports of the module beyond WASI: its memory and thread-spawn (wasi-threads).
  * Returns 0, or KILN_WASI_MAIN_EXIT_ERROR after a message. */
-static int proc_imports(proc *p)
+static int proc_wasi_imports(proc *p)
 {
     kiln_imports wasi;
     kiln_status s = kiln_wasi_imports(p->wasi, &wasi);
@@ -357,6 +360,21 @@ static int proc_imports(proc *p)
     return 0;
 }
 
+/* WASI's imports (proc_wasi_imports) after the host's extra ones (config->imports), which
+ * bind first. */
+static int proc_imports(proc *p, const kiln_wasi_config *config)
+{
+    int status = proc_wasi_imports(p);
+    if (status != 0 || config->imports == NULL || config->imports->count == 0)
+        return status;
+    const kiln_imports *lists[2] = {config->imports, &p->imports};
+    kiln_status s = kiln_imports_concat(lists, 2, &p->joined);
+    if (s != KILN_STATUS_OK)
+        return start_error(kiln_status_message(s), kiln_last_error());
+    p->imports = p->joined;
+    return 0;
+}
+
 /* Frees what the run made, once no spawned thread runs (it waits for them: they were
  * interrupted when the run ended). */
 static void proc_free(proc *p)
@@ -371,6 +389,7 @@ static void proc_free(proc *p)
     kiln_memory_free(p->memory);
     free(p->memory_names);
     free(p->items);
+    kiln_imports_free(&p->joined);
     kiln_wasi_free(p->wasi);
     pthread_cond_destroy(&p->idle);
     pthread_mutex_destroy(&p->lock);
@@ -531,7 +550,8 @@ KILN_API int kiln_wasi_run_main_flags(const kiln_module *module, const kiln_wasi
         status = start_error(kiln_status_message(s), kiln_wasi_last_error());
         goto done;
     }
-    if ((status = proc_imports(p)) != 0)
+    p->import_env = config->import_env;
+    if ((status = proc_imports(p, config)) != 0)
         goto done;
     /* Threads: a slot per instance alive at once. A slot's records are made at first use. */
     kiln_pool_config pc = {.slots = p->spawns ? MAX_THREADS + 1 : 1};
@@ -550,6 +570,7 @@ KILN_API int kiln_wasi_run_main_flags(const kiln_module *module, const kiln_wasi
         status = start_error(kiln_status_message(s), kiln_last_error());
         goto done;
     }
+    kiln_instance_set_import_env(inst, p->import_env);
     pthread_mutex_lock(&p->lock);
     p->main_inst = inst;
     pthread_mutex_unlock(&p->lock);

@@ -129,6 +129,60 @@ cross()
         fail "cross $name: $obj is '$kind', not $want"
     fi
 }
+# HOST_SOURCES: a WASI command's other imports are sealed to the host's C functions
+# (PREFIX_import_MODULE_NAME, the prefix being the target's name); the program exits with
+# bench.end(5) = 51. Without one of them the build fails naming the import.
+cat >"$src/prog.wat" <<'WAT'
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "bench" "start" (func $start))
+  (import "bench" "end" (func $end (param i32) (result i64)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (call $start)
+    (call $exit (i32.wrap_i64 (call $end (i32.const 5))))))
+WAT
+cat >"$src/bench_host.c" <<'C'
+static int starts;
+kiln_trap prog_import_bench_start(kiln_instance *caller, void *env)
+{
+    (void)caller;
+    (void)env;
+    starts++;
+    return KILN_TRAP_NONE;
+}
+#ifndef NO_END
+kiln_trap prog_import_bench_end(kiln_instance *caller, void *env, int32_t p0, int64_t *r0)
+{
+    (void)caller;
+    (void)env;
+    *r0 = p0 * 10 + starts;
+    return KILN_TRAP_NONE;
+}
+#endif
+C
+project_with 'add_wasm_executable(prog SOURCES prog.wat HOST_SOURCES bench_host.c)'
+cmake_configure "$src" "$work/host" Ninja
+cmake_build "$work/host"
+status=0
+"$work/host/prog" || status=$?
+if [[ $status == 51 ]]; then
+    pass "HOST_SOURCES: the host's typed functions run (exit status 51)"
+else
+    fail "HOST_SOURCES: exit status $status, expected 51"
+fi
+project_with 'add_wasm_executable(prog SOURCES prog.wat HOST_SOURCES bench_host.c)
+set_source_files_properties(bench_host.c PROPERTIES COMPILE_DEFINITIONS NO_END)'
+cmake_configure "$src" "$work/host-missing" Ninja
+if cmake --build "$work/host-missing" >"$work/host-missing.log" 2>&1; then
+    fail "HOST_SOURCES without bench.end: the build succeeded"
+elif grep -q "undefined reference to .prog_import_bench_end" "$work/host-missing.log"; then
+    pass "HOST_SOURCES without bench.end: the link fails naming prog_import_bench_end"
+else
+    fail "HOST_SOURCES without bench.end: no undefined prog_import_bench_end in the log"
+    tail -n 20 "$work/host-missing.log"
+fi
+
 # The C compiler must take --target: the test's own when it is clang, else clang-19 (a GCC
 # build of Kiln still has Debian's clang-19 for its wasm sources).
 cross_cc=$KILN_TEST_CC

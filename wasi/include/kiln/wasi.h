@@ -79,6 +79,13 @@ typedef struct kiln_wasi_config {
     /* kiln_wasi_run_main*: the guest is stopped after this many nanoseconds of running, with
      * KILN_WASI_MAIN_EXIT_TIMEOUT; 0 = no limit. kiln_wasi_new ignores it. */
     uint64_t timeout_ns;
+    /* kiln_wasi_run_main*: imports beyond WASI (host functions, other instances' exports;
+     * kiln_imports_concat makes one list of several), bound before WASI's, so they may
+     * replace a WASI function too; NULL = none. Borrowed for the run. import_env is the env
+     * of the module's sealed imports (kiln_instance_set_import_env), set before _start runs.
+     * kiln_wasi_new ignores both. */
+    const kiln_imports *imports;
+    void *import_env;
 } kiln_wasi_config;
 
 /* Fills *config with the defaults: stdio = host descriptors 0, 1 and 2; no arguments,

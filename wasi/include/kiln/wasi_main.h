@@ -44,6 +44,11 @@ extern "C" {
  * before returning, unless KILN_WASI_MAIN_AT_EXIT). */
 int kiln_wasi_run_main(const kiln_module *module, const kiln_wasi_config *config, int argc,
                        char **argv);
+/* Imports beyond WASI (a host's own functions, another instance's exports) come from
+ * config->imports and bind before WASI's; sealed imports get config->import_env. An import
+ * nobody provides fails the start (KILN_WASI_MAIN_EXIT_ERROR) with one message naming them
+ * all: "kiln: error: unknown or incompatible import: unknown imports: "bench" "start", "bench"
+ * "end"". */
 
 /* The same; with inherit_env, the host's environment (environ) is given to the guest first,
  * followed by config->env (a NAME set in both has both entries, the configured one last). */
