@@ -214,6 +214,19 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
                 (strcmp(dot, ".c") != 0 && strcmp(dot, ".o") != 0 && strcmp(dot, ".a") != 0))
                 return cli_usage_error(o->cmd, "--host '%s': expected a .c, .o or .a file", v);
             o->hosts[o->host_count++] = v;
+        } else if (run && cli_option_value(argc, argv, &i, "--preload", &v, &missing)) {
+            if (missing)
+                return cli_usage_error(o->cmd, "option '%s' needs a value", arg);
+            if (o->preload_count == CLI_MAX_PRELOADS)
+                return cli_usage_error(o->cmd, "at most %d --preload options", CLI_MAX_PRELOADS);
+            const char *eq = strchr(v, '=');
+            if (eq == NULL || eq == v || eq[1] == '\0')
+                return cli_usage_error(o->cmd, "--preload '%s': expected NAME=FILE.wasm", v);
+            char *name = own(o, strndup(v, (size_t)(eq - v)));
+            if (name == NULL)
+                return cli_usage_error(o->cmd, "out of memory");
+            o->preload_names[o->preload_count] = name;
+            o->preload_files[o->preload_count++] = eq + 1;
         } else if (!run && cli_option_value(argc, argv, &i, "--header", &o->header, &missing)) {
             if (missing)
                 return cli_usage_error(o->cmd, "option '%s' needs a value", arg);

@@ -28,7 +28,7 @@
 const char cli_run_help[] =
     "Usage: kiln run [--dir HOST[::GUEST]]... [--ro-dir HOST[::GUEST]]...\n"
     "                [--env NAME[=VALUE]]... [--timeout DURATION] [-O0..-O3] [-v]\n"
-    "                FILE.wasm [ARGS...]\n"
+    "                [--preload NAME=FILE.wasm]... FILE.wasm [ARGS...]\n"
     "\n"
     "Compile a WASI command module (cached), load it into this process and call _start with\n"
     "the arguments FILE.wasm ARGS... The options are those of `wasmtime run`.\n"
@@ -40,6 +40,9 @@ const char cli_run_help[] =
     "                       remove nothing there; repeatable\n"
     "  --allow-special-fs   let the directories reach /proc, /sys and device files\n"
     "                       (refused by default: they expose the host, not files)\n"
+    "  --preload NAME=FILE.wasm  instantiate FILE first (with WASI, and the modules\n"
+    "                       preloaded before it) and let FILE.wasm import its exports\n"
+    "                       as module NAME; repeatable\n"
     "  -v, --verbose        say on stderr why the sandbox refused or narrowed a request\n"
     "                       (also KILN_WASI_VERBOSE=1 in the environment)\n"
     "  --env NAME=VALUE     set an environment variable for the guest; --env NAME passes\n"
@@ -446,8 +449,80 @@ static int prepare_shared(const cli_app_opts *o, char *so_path, size_t size, cha
     return CLI_EXIT_OK;
 }
 
+/* ---- Preloaded modules (--preload NAME=FILE) ----
+ *
+ * Each is compiled (and cached) as the main module is, loaded from its own shared object
+ * (RTLD_LOCAL, so every one's kiln_app_module is its own), and instantiated in order with a
+ * WASI context of the run's settings and the exports of the modules preloaded before it.
+ * Its exports then become imports of module NAME for the later ones and the main module.
+ * Everything made here lives until the process exits (kiln run exits with the guest). */
+
+typedef struct preloads {
+    kiln_import *items; /* every preloaded module's exports, as imports */
+    size_t count, cap;
+} preloads;
+
+/* Adds inst's exports as imports of module name. */
+static int add_exports(const cli_app_opts *o, preloads *p, const char *name, const kiln_module *m,
+                       kiln_instance *inst)
+{
+    const kiln_export_desc *exports = m->exports.p;
+    for (uint32_t i = 0; i < m->export_count; i++) {
+        const kiln_export_desc *e = &exports[i];
+        if (memchr(e->name.ptr.p, '\0', e->name.len) != NULL)
+            continue; /* kiln_import names are NUL-terminated: no module can name it there */
+        if (p->count == p->cap) {
+            size_t cap = p->cap ? 2 * p->cap : 16;
+            kiln_import *items = realloc(p->items, cap * sizeof *items);
+            if (items == NULL)
+                return cli_app_fail(o->cmd, "out of memory");
+            p->items = items;
+            p->cap = cap;
+        }
+        char *export_name = strndup(e->name.ptr.p, e->name.len);
+        kiln_import *item = &p->items[p->count];
+        if (export_name == NULL || kiln_instance_export_n(inst, e->name.ptr.p, e->name.len,
+                                                          &item->value) != KILN_STATUS_OK) {
+            free(export_name);
+            return cli_app_fail(o->cmd, "--preload %s: export %u: %s", name, (unsigned)i,
+                                export_name ? kiln_last_error() : "out of memory");
+        }
+        item->module = name;
+        item->name = export_name;
+        p->count++;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Instantiates preloaded module k (loaded as m) with WASI and the earlier ones' exports. */
+static int instantiate_preload(const cli_app_opts *o, const kiln_wasi_config *cfg, preloads *p,
+                               size_t k, const kiln_module *m)
+{
+    const char *name = o->preload_names[k];
+    kiln_wasi *wasi = NULL;
+    kiln_status s = kiln_wasi_new(cfg, &wasi);
+    if (s != KILN_STATUS_OK)
+        return cli_app_fail(o->cmd, "--preload %s: %s", name, kiln_wasi_last_error());
+    kiln_imports wasi_imports, earlier = {p->items, p->count}, all;
+    const kiln_imports *lists[2] = {&earlier, &wasi_imports};
+    kiln_instance *inst = NULL;
+    kiln_trap trap = KILN_TRAP_NONE;
+    if ((s = kiln_wasi_imports(wasi, &wasi_imports)) == KILN_STATUS_OK &&
+        (s = kiln_imports_concat(lists, 2, &all)) == KILN_STATUS_OK) {
+        s = kiln_instance_new_ex(NULL, m, &all, NULL, &inst, &trap);
+        kiln_imports_free(&all);
+    }
+    if (s == KILN_STATUS_TRAP)
+        return cli_app_fail(o->cmd, "--preload %s: its start function trapped: %s", name,
+                            kiln_trap_message(trap));
+    if (s != KILN_STATUS_OK)
+        return cli_app_fail(o->cmd, "--preload %s: %s", name, kiln_last_error());
+    return add_exports(o, p, name, m, inst); /* inst and wasi live until the process ends */
+}
+
 /* Loads the shared object and runs its module as a WASI command; returns the exit status. */
-static int run_shared(const cli_app_opts *o, const char *so_path, int argc, char **argv)
+static int run_shared(const cli_app_opts *o, const char *so_path, const char *const *preload_so,
+                      int argc, char **argv)
 {
     const kiln_module *m;
     char err[HOST_PATH_SIZE + 256];
@@ -467,6 +542,18 @@ static int run_shared(const cli_app_opts *o, const char *so_path, int argc, char
     cfg.timeout_ns = o->timeout_ns;
     if (o->verbose)
         cfg.flags |= KILN_WASI_VERBOSE;
+    static preloads p; /* reachable until the process exits */
+    for (size_t k = 0; k < o->preload_count; k++) {
+        const kiln_module *pm;
+        if (!loader_open(preload_so[k], CLI_APP_PREFIX "_module", &pm, err, sizeof err))
+            return cli_app_fail(o->cmd, "--preload %s: %s", o->preload_names[k], err);
+        int status = instantiate_preload(o, &cfg, &p, k, pm);
+        if (status != CLI_EXIT_OK)
+            return status;
+    }
+    kiln_imports extra = {p.items, p.count};
+    if (p.count != 0)
+        cfg.imports = &extra;
     fflush(stdout);
     fflush(stderr);
     /* kiln run exits with this status: the instance is left to the OS (no 8 GiB unmap). */
@@ -476,9 +563,27 @@ static int run_shared(const cli_app_opts *o, const char *so_path, int argc, char
 static int do_run(cli_app_opts *o, int argc, char **argv)
 {
     char so_path[HOST_PATH_SIZE + 64], tmp[HOST_PATH_SIZE] = "";
-    int status = prepare_shared(o, so_path, sizeof so_path, tmp);
+    char preload_so[CLI_MAX_PRELOADS][HOST_PATH_SIZE + 64],
+        preload_tmp[CLI_MAX_PRELOADS][HOST_PATH_SIZE];
+    const char *preload_paths[CLI_MAX_PRELOADS];
+    int status = CLI_EXIT_OK;
+    /* The preloaded modules, compiled as the main one is: the same options, their own file. */
+    const char *main_input = o->input;
+    size_t made = 0;
+    for (; status == CLI_EXIT_OK && made < o->preload_count; made++) {
+        preload_tmp[made][0] = '\0';
+        o->input = o->preload_files[made];
+        status = prepare_shared(o, preload_so[made], sizeof preload_so[made], preload_tmp[made]);
+        preload_paths[made] = preload_so[made];
+    }
+    o->input = main_input;
     if (status == CLI_EXIT_OK)
-        status = run_shared(o, so_path, argc, argv);
+        status = prepare_shared(o, so_path, sizeof so_path, tmp);
+    if (status == CLI_EXIT_OK)
+        status = run_shared(o, so_path, preload_paths, argc, argv);
+    for (size_t k = 0; k < made; k++)
+        if (preload_tmp[k][0])
+            host_remove_dir(preload_tmp[k]);
     if (tmp[0])
         host_remove_dir(tmp);
     return status;

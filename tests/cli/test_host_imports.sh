@@ -2,7 +2,8 @@
 # test_host_imports.sh -- extra imports through the kiln program (docs/cli.md): `kiln build
 # --host` seals every import of modules other than WASI's to C code given as a source, an
 # object or an archive, and a missing function fails the link naming the import; without
-# --host, build names every unresolved import at once.
+# --host, build names every unresolved import at once; `kiln run --preload NAME=FILE` links
+# other modules' exports as imports (a preloaded module may use WASI and earlier preloads).
 # Usage: test_host_imports.sh KILN RUNTIME_INCLUDE WORKDIR
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
@@ -80,4 +81,59 @@ Run 'kiln help build' for usage.
 ERR
 any_stdout
 check "--host needs .c, .o or .a" 2 "$KILN" build prog.wat -o x --host host.h
+# ---- kiln run --preload ----
+export XDG_CACHE_HOME=$PWD/cache
+# lib: add(a, b) and hello(), which prints through its own WASI imports.
+cat >lib.wat <<'WAT'
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello from lib\n")
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "hello")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 15))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+WAT
+# twice: a second preload that imports the first (as "lib").
+cat >twice.wat <<'WAT'
+(module
+  (import "lib" "add" (func $add (param i32 i32) (result i32)))
+  (func (export "twice") (param i32) (result i32) (call $add (local.get 0) (local.get 0))))
+WAT
+# main: exits with twice(add(10, 11)) = 42 after lib's hello().
+cat >main.wat <<'WAT'
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "lib" "add" (func $add (param i32 i32) (result i32)))
+  (import "lib" "hello" (func $hello))
+  (import "math" "twice" (func $twice (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (call $hello)
+    (call $exit (call $twice (call $add (i32.const 10) (i32.const 11))))))
+WAT
+want_stdout <<'OUT'
+hello from lib
+OUT
+check "run --preload: two modules linked into the main one" 42 \
+    "$KILN" run --preload lib=lib.wat --preload math=twice.wat main.wat
+want_stderr <<'ERR'
+kiln: error: unknown or incompatible import: unknown imports: "lib" "add", "lib" "hello", "math" "twice"
+ERR
+check "run without the preloads names every missing import" 125 "$KILN" run main.wat
+want_stderr <<'ERR'
+kiln: error: unknown or incompatible import: unknown import: "math" "twice"
+ERR
+check "run with one preload of two" 125 "$KILN" run --preload lib=lib.wat main.wat
+want_stderr <<'ERR'
+kiln run: error: --preload math: unknown import: "lib" "add"
+ERR
+check "a preload needing a later one" 1 \
+    "$KILN" run --preload math=twice.wat --preload lib=lib.wat main.wat
+want_stderr <<'ERR'
+kiln run: --preload 'lib': expected NAME=FILE.wasm
+Run 'kiln help run' for usage.
+ERR
+check "--preload needs NAME=FILE" 2 "$KILN" run --preload lib main.wat
 finish
