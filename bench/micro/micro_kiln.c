@@ -13,6 +13,10 @@
  *                two stack switches, the host call and its value conversions (docs/yield.md)
  *   task         kiln_task_start of a call that returns at once (yield.wat's seven) +
  *                kiln_task_free: a stack from the pool and back
+ *   host_call    one call of a host function from wasm (hostcall.wat's loop, per iteration):
+ *                kiln_adapter, a kiln_host_func through the generic adapter (values packed
+ *                into 16-byte slots, kiln_host_call, kiln_val arrays); kiln_typed, the same
+ *                import sealed to a typed C function the code calls directly (docs/abi.md)
  *   access_sum_KIND, access_hist_KIND
  *                access.wat.in's loops (one round over 256 KiB: a load per word; a byte
  *                histogram, a load and a data-dependent load and store per byte) in a memory of
@@ -24,6 +28,8 @@
  */
 #include "data1mib.h"
 #include "data4seg.h"
+#include "hostcall_dynamic.h"
+#include "hostcall_sealed.h"
 #include "micro.h"
 #include "micro_util.h"
 #include "access_bytes.h"
@@ -31,6 +37,8 @@
 #include "access_i32.h"
 #include "access_i64.h"
 #include "yielder.h"
+
+#include <string.h>
 
 #define LIVE 64
 
@@ -237,8 +245,55 @@ static void measure_tasks(void)
     kiln_instance_free(inst);
 }
 
-int main(void)
+static kiln_trap host_inc(void *env, kiln_instance *caller, const kiln_val *args, kiln_val *results)
 {
+    (void)env;
+    (void)caller;
+    results[0].of.i32 = args[0].of.i32 + 1;
+    return KILN_TRAP_NONE;
+}
+
+static void measure_host_calls(void)
+{
+    static const uint8_t i32[] = {KILN_TYPE_I32};
+    static const kiln_host_func inc = {host_inc, NULL, 1, 1, i32, i32};
+    const kiln_import items[] = {
+        {"bench", "inc", {.kind = KILN_KIND_HOST_FUNC, .of.host = &inc}},
+    };
+    const kiln_imports imports = {items, 1};
+    kiln_instance *dynamic = NULL, *sealed = NULL;
+    if (kiln_instance_new(&hostcall_dynamic_module, &imports, &dynamic) != KILN_STATUS_OK ||
+        kiln_instance_new(&hostcall_sealed_module, NULL, &sealed) != KILN_STATUS_OK)
+        micro_fail(kiln_last_error());
+    const int32_t calls = 100000;
+    double samples[MICRO_SAMPLES];
+    int failures = 0;
+    int32_t r = 0;
+    MICRO_MEASURE(
+        samples, calls, (void)0,
+        { failures += hostcall_dynamic_run(dynamic, calls, &r) != KILN_TRAP_NONE || r != calls; },
+        (void)0);
+    if (failures)
+        micro_fail("host call through the adapter failed");
+    micro_report("host_call", "kiln_adapter", calls, samples);
+    MICRO_MEASURE(
+        samples, calls, (void)0,
+        { failures += hostcall_sealed_run(sealed, calls, &r) != KILN_TRAP_NONE || r != calls; },
+        (void)0);
+    if (failures)
+        micro_fail("typed host call failed");
+    micro_report("host_call", "kiln_typed", calls, samples);
+    kiln_instance_free(dynamic);
+    kiln_instance_free(sealed);
+}
+
+int main(int argc, char **argv)
+{
+    /* micro_kiln host_call: that measurement alone. */
+    if (argc > 1 && strcmp(argv[1], "host_call") == 0) {
+        measure_host_calls();
+        return 0;
+    }
     kiln_pool_config cfg = {.slots = 256};
     kiln_pool *pool = NULL;
     if (kiln_module_pool_new(&micro_module, &cfg, &pool) != KILN_STATUS_OK)
@@ -340,5 +395,6 @@ int main(void)
                                 65536, 65536});
     measure_tasks();
     measure_access();
+    measure_host_calls();
     return 0;
 }
