@@ -168,9 +168,9 @@ int main(void)
 
     /* Values and several results, directly, through the table, by a tail call, and through
      * ref.func from the host. */
-    double d;
-    int64_t l;
-    int32_t i;
+    double d = 0;
+    int64_t l = 0;
+    int32_t i = 0;
     EXPECT_TRAP(sealed_mix(inst, 6, 100, 1.5f, -2.0, &d, &l, &i), KILN_TRAP_NONE);
     CHECK(d == -3.0 && l == 94 && i == 18);
     EXPECT_TRAP(sealed_mix__indirect(inst, -7, 1, 0.5f, 8.0, &d, &l, &i), KILN_TRAP_NONE);
@@ -215,7 +215,7 @@ int main(void)
      * caller's store), an exception is thrown at the call. */
     EXPECT_CALL(int32_t, 10, sealed_fail(inst, 9, &out_));
     kiln_memory *mem = sealed_memory_memory(inst);
-    int32_t out;
+    int32_t out = 0;
     uint8_t *bytes = mem->base.p;
     bytes[0] = 0;
     EXPECT_TRAP(sealed_fail(inst, 10, &out), KILN_TRAP_UNREACHABLE);
