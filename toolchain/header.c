@@ -6,8 +6,9 @@
  * that packs the parameters into the 16-byte-per-value array (2 uint64_t words per value),
  * calls kiln_invoke(inst, function index, array) and, if nothing trapped, unpacks the results.
  * Export names become C identifiers through kiln_mangle_name, one injective rule documented
- * in docs/abi.md and unit-tested. Everything here is plain text generation with no LLVM; the
- * output depends only on the module and the prefix. Called by compile.c.
+ * in docs/abi.md and unit-tested: names a user can type are kept as they are. Everything here is
+ * plain text generation with no LLVM; the output depends only on the module and the prefix. Called
+ * by compile.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,16 +58,55 @@ static size_t finish(char *out, size_t cap, size_t n)
     return n;
 }
 
+static bool has_prefix(const char *name, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    return len >= n && memcmp(name, word, n) == 0;
+}
+
+static bool has_suffix(const char *name, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    return len >= n && memcmp(name + len - n, word, n) == 0;
+}
+
+/* Whether name is written as it is: [A-Za-z0-9_] bytes only, no "__", and none of the forms
+ * that would meet another name of the header: PREFIX_module, the include guard
+ * PREFIX_KILN_MODULE_H, the sealed imports' PREFIX_import_M_N and the accessors
+ * PREFIX_M_memory and PREFIX_T_tag. */
+static bool verbatim(const char *name, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        if (!is_alnum(ch) && ch != '_')
+            return false;
+        if (ch == '_' && i + 1 < len && name[i + 1] == '_')
+            return false;
+    }
+    return !(len == 6 && memcmp(name, "module", 6) == 0) &&
+           !(len == 13 && memcmp(name, "KILN_MODULE_H", 13) == 0) &&
+           !has_prefix(name, len, "import_") && !has_suffix(name, len, "_memory") &&
+           !has_suffix(name, len, "_tag");
+}
+
 size_t kiln_mangle_name(const char *name, size_t len, char *out, size_t cap)
 {
-    /* "module" alone would give PREFIX_module, the descriptor, and a mangled name starting
-     * "import_" could be a sealed import's PREFIX_import_M_N: escape their first byte. The
-     * escape is unambiguous, since letters are otherwise never escaped. */
-    bool reserved =
-        (len == 6 && memcmp(name, "module", 6) == 0) ||
-        (len > 6 && memcmp(name, "import", 6) == 0 && !is_alnum((unsigned char)name[6]));
     size_t n = 0;
+    if (verbatim(name, len)) {
+        for (size_t i = 0; i < len; i++)
+            put(out, cap, &n, name[i]);
+        return finish(out, cap, n);
+    }
+    /* Escaped: '_' as "__", other bytes outside [A-Za-z0-9] as "_xHH", then "__", so that it
+     * always holds "__" and never equals a verbatim name. A name that would come out
+     * starting "import_" (a sealed import's PREFIX_import_M_N) gets its 'i' written "_x69":
+     * letters are otherwise never escaped, so the escape is unambiguous. */
+    bool reserved = len > 6 && memcmp(name, "import", 6) == 0 && !is_alnum((unsigned char)name[6]);
     mangle_into(name, len, reserved, out, cap, &n);
+    put(out, cap, &n, '_');
+    put(out, cap, &n, '_');
     return finish(out, cap, n);
 }
 
@@ -250,8 +290,8 @@ static char *mangled_name(hbuf *b, const wasm_export *e)
 }
 
 /* An exported memory M: PREFIX_M_memory(inst), its kiln_memory record (base, size). A
- * function's mangled name never contains "_m" (its underscores come as "__" or "_x"), so
- * the suffix cannot collide with a function wrapper. */
+ * function's mangled name never ends "_memory" (verbatim names do not, escaped ones end
+ * "__"), so the suffix cannot collide with a function wrapper. */
 static void emit_memory_accessor(hbuf *b, const wasm_module *m, const wasm_export *e,
                                  const char *prefix)
 {
@@ -273,8 +313,8 @@ static void emit_memory_accessor(hbuf *b, const wasm_module *m, const wasm_expor
 }
 
 /* An exported tag T: PREFIX_T_tag(inst), the tag's record, which the host throws with
- * (kiln_host_throw) and compares kiln_last_exception()->tag with. "_t" never occurs in a
- * mangled name either. */
+ * (kiln_host_throw) and compares kiln_last_exception()->tag with. No function's mangled
+ * name ends "_tag" either. */
 static void emit_tag_accessor(hbuf *b, const wasm_module *m, const wasm_export *e,
                               const char *prefix)
 {
@@ -390,13 +430,19 @@ bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *
               " * Instantiate %s_module with kiln_instance_new(). Each exported function E has a\n"
               " * wrapper %s_E(inst, parameters..., result pointers...) returning KILN_TRAP_NONE\n"
               " * or the trap; results are written only when nothing trapped. E is the export\n"
-              " * name with [A-Za-z0-9] kept, '_' as \"__\" and other bytes as \"_xHH\"\n"
-              " * (docs/abi.md). Each exported memory M has %s_M_memory(inst), its\n"
+              " * name itself when it has only [A-Za-z0-9_] bytes and no \"__\" (\"_start\" ->\n"
+              " * %s__start, \"get_x\" -> %s_get_x), unless it is \"module\" or\n"
+              " * \"KILN_MODULE_H\", starts \"import_\" or ends \"_memory\" or \"_tag\"; any\n"
+              " * other name is escaped and ends \"__\": '_' as \"__\", other bytes as \"_xHH\"\n"
+              " * (\"a-b\" -> %s_a_x2db__, \"module\" -> %s_module__; docs/abi.md).\n"
+              " * Each exported memory M has %s_M_memory(inst), its\n"
               " * kiln_memory (base and size in bytes), and each exported tag T has\n"
               " * %s_T_tag(inst), its record (kiln_host_throw, kiln_last_exception).\n"
               " * Each function import has a prototype %s_import_M_N(caller, env, parameters...,\n"
-              " * result pointers...), M and N its module and name mangled the same way (a\n"
-              " * leading '_' of N as \"_x5f\"): a sealed import (kiln compile --sealed-imports)\n"
+              " * result pointers...), M and N its module and name with [A-Za-z0-9] kept, '_'\n"
+              " * as \"__\", other bytes as \"_xHH\" and a leading '_' of N as \"_x5f\"\n"
+              " * (\"bench\" \"start\" -> %s_import_bench_start): a sealed import (kiln compile\n"
+              " * --sealed-imports)\n"
               " * calls it directly; env is the instance's kiln_instance_import_env. Return\n"
               " * KILN_TRAP_NONE, or a trap to raise in the caller (docs/abi.md).\n"
               " */\n"
@@ -413,7 +459,8 @@ bool kiln_header_generate(const wasm_module *m, const char *prefix, const char *
               "#endif\n"
               "\n"
               "extern const kiln_module %s_module;\n",
-              prefix, prefix, prefix, prefix, prefix, prefix, prefix, prefix);
+              prefix, prefix, prefix, prefix, prefix, prefix, prefix, prefix, prefix, prefix,
+              prefix, prefix, prefix);
     for (uint32_t i = 0; i < m->export_count; i++) {
         if (m->exports[i].kind == WASM_EXTERN_FUNC)
             emit_wrapper(&b, m, &m->exports[i], prefix);

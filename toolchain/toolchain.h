@@ -946,17 +946,18 @@ bool kiln_compile(const kiln_compile_options *o, kiln_compile_result *result, ki
 bool kiln_codegen_identity(char *buf, size_t size);
 void kiln_compile_result_free(kiln_compile_result *r);
 
-/* The one mangling rule for export names in C identifiers (docs/abi.md): bytes [A-Za-z0-9]
- * are kept, '_' becomes "__", any other byte "_xHH" (two lower-case hex digits), and the
- * name "module" is written "_x6dodule" so that PREFIX_module stays the descriptor, and a
- * name whose mangled form would start "import_" gets its 'i' written "_x69" so that
- * PREFIX_import_... stays the sealed imports'. Injective.
+/* The one mangling rule for export names in C identifiers (docs/abi.md): a name of
+ * [A-Za-z0-9_] bytes without "__" is kept as it is ("_start", "get_x"), unless it is "module"
+ * or "KILN_MODULE_H", starts "import_" or ends "_memory" or "_tag" (names the header uses);
+ * any other name is escaped: '_' as "__", other bytes outside [A-Za-z0-9] as "_xHH" (two
+ * lower-case hex digits), an 'i' that would start "import_" as "_x69", then "__" (so an
+ * escaped name always holds "__" and a kept one never does). Injective.
  * Writes at most cap bytes including a NUL; returns the full length (without the NUL). */
 size_t kiln_mangle_name(const char *name, size_t len, char *out, size_t cap);
 /* The C function a sealed function import calls (docs/abi.md "Sealed imports"):
- * PREFIX_import_M_N, M the module name mangled as above and N the import name mangled the
- * same way except that a leading '_' is written "_x5f" (which keeps the pair injective), and
- * no reserved words. Writes at most cap bytes including a NUL; returns the full length. */
+ * PREFIX_import_M_N, M and N the module and import names with [A-Za-z0-9] kept, '_' as "__",
+ * other bytes as "_xHH", and a leading '_' of N as "_x5f" (which keeps the pair injective). Writes
+ * at most cap bytes including a NUL; returns the full length. */
 size_t kiln_import_symbol(const char *prefix, const char *module, size_t module_len,
                           const char *name, size_t name_len, char *out, size_t cap);
 /* Whether function imports from module (len bytes) are sealed under list, a

@@ -22,9 +22,9 @@ IMPORT("on_record") void host_on_record(int32_t kind, uint32_t offset, uint32_t 
 static uint8_t target[BUFFER_SIZE];
 static uint8_t patch[BUFFER_SIZE];
 
-/* Where the host puts the patch and reads the result (addresses in linear memory). Export
- * names without '_' keep the generated wrappers short: "input" -> patch_input, while
- * "patch_buffer" would be patch_patch__buffer (docs/abi.md, name mangling). */
+/* Where the host puts the patch and reads the result (addresses in linear memory). The
+ * wrappers are PREFIX_ + the export name: "input" -> patch_input (docs/abi.md, name
+ * mangling). */
 EXPORT("target") uint8_t *target_buffer(void)
 {
     return target;

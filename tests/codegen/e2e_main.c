@@ -84,14 +84,14 @@ static void test_control(kiln_instance *b)
     int32_t q = 0, r = 0;
     CHECK(basic_divmod(b, 23, 7, &q, &r) == KILN_TRAP_NONE && q == 3 && r == 2);
     EXPECT_CALL(int32_t, 2003, basic_multi(b, 23, &out_));
-    EXPECT_CALL(int32_t, 6, basic_if__params(b, 5, 3, &out_));
-    EXPECT_CALL(int32_t, 4, basic_if__params(b, 2, 3, &out_));
-    EXPECT_CALL(int64_t, 55, basic_loop__sum(b, 10, &out_));
+    EXPECT_CALL(int32_t, 6, basic_if_params(b, 5, 3, &out_));
+    EXPECT_CALL(int32_t, 4, basic_if_params(b, 2, 3, &out_));
+    EXPECT_CALL(int64_t, 55, basic_loop_sum(b, 10, &out_));
     EXPECT_CALL(float, 1.5f, basic_select(b, 1, 1.5f, 2.5f, &out_));
     EXPECT_CALL(float, 2.5f, basic_select(b, 0, 1.5f, 2.5f, &out_));
-    EXPECT_CALL(int32_t, 115, basic_call__host(b, 5, &out_));
+    EXPECT_CALL(int32_t, 115, basic_call_host(b, 5, &out_));
     CHECK(logged == 5);
-    EXPECT_CALL(double, 21.0, basic_call__swap(b, 3, &out_));
+    EXPECT_CALL(double, 21.0, basic_call_swap(b, 3, &out_));
 }
 
 static void test_memory(kiln_instance *b)
@@ -100,20 +100,20 @@ static void test_memory(kiln_instance *b)
     CHECK(mem != NULL && mem->size == 65536);
     EXPECT_CALL(int32_t, 'k', basic_load8(b, 16, &out_));
     EXPECT_CALL(int32_t, -1, basic_load8s(b, 22, &out_));
-    EXPECT_CALL(int64_t, 0x1122334455667788, basic_store__load(b, 1000, 0x1122334455667788, &out_));
+    EXPECT_CALL(int64_t, 0x1122334455667788, basic_store_load(b, 1000, 0x1122334455667788, &out_));
     CHECK(mem && memcmp((uint8_t *)mem->base.p + 1003, "\x88\x77\x66\x55\x44\x33\x22\x11", 8) == 0);
     EXPECT_CALL(int32_t, 0x5678, basic_store16(b, 2000, 0x12345678, &out_));
-    EXPECT_CALL(int32_t, 0x6e6c696b + 0xab, basic_fill__copy(b, &out_));
-    EXPECT_CALL(int32_t, 1, basic_mem__size(b, &out_));
-    EXPECT_CALL(int32_t, 1, basic_mem__grow(b, 1, &out_));
-    EXPECT_CALL(int32_t, 2, basic_mem__size(b, &out_));
-    EXPECT_CALL(int32_t, -1, basic_mem__grow(b, 10, &out_));
-    EXPECT_CALL(int32_t, 0, basic_oob__load(b, 2 * 65536 - 4, &out_));
-    EXPECT_TRAP(basic_oob__load(b, 2 * 65536 - 3, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(basic_oob__load(b, -1, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(basic_oob__store(b, 2 * 65536 - 4), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(basic_dropped__load(b, 3 * 65536), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(basic_dropped__load(b, 65536), KILN_TRAP_NONE);
+    EXPECT_CALL(int32_t, 0x6e6c696b + 0xab, basic_fill_copy(b, &out_));
+    EXPECT_CALL(int32_t, 1, basic_mem_size(b, &out_));
+    EXPECT_CALL(int32_t, 1, basic_mem_grow(b, 1, &out_));
+    EXPECT_CALL(int32_t, 2, basic_mem_size(b, &out_));
+    EXPECT_CALL(int32_t, -1, basic_mem_grow(b, 10, &out_));
+    EXPECT_CALL(int32_t, 0, basic_oob_load(b, 2 * 65536 - 4, &out_));
+    EXPECT_TRAP(basic_oob_load(b, 2 * 65536 - 3, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(basic_oob_load(b, -1, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(basic_oob_store(b, 2 * 65536 - 4), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(basic_dropped_load(b, 3 * 65536), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(basic_dropped_load(b, 65536), KILN_TRAP_NONE);
 }
 
 static void test_globals_tables(kiln_instance *b)
@@ -123,32 +123,32 @@ static void test_globals_tables(kiln_instance *b)
     EXPECT_CALL(int64_t, 0x123456789, basic_konst(b, &out_));
     EXPECT_CALL(double, 5.0, basic_fl(b, 2.0, &out_));
     EXPECT_CALL(double, 15.0, basic_fl(b, 3.0, &out_));
-    EXPECT_CALL(int32_t, 42, basic_call__indirect(b, 0, 21, &out_));
-    EXPECT_CALL(int32_t, 81, basic_call__indirect(b, 1, 9, &out_));
-    EXPECT_CALL(int32_t, 42, basic_call__answer(b, 2, &out_));
-    EXPECT_CALL(int32_t, 4, basic_table__size(b, &out_));
-    EXPECT_CALL(int32_t, 1, basic_table__get__null(b, 3, &out_));
-    EXPECT_CALL(int32_t, 0, basic_table__get__null(b, 0, &out_));
-    EXPECT_TRAP(basic_trap__uninitialized(b, &(int32_t){0}), KILN_TRAP_UNINITIALIZED);
-    EXPECT_TRAP(basic_table__set(b, 3, 0), KILN_TRAP_NONE);
-    EXPECT_CALL(int32_t, 10, basic_call__indirect(b, 3, 5, &out_));
-    EXPECT_CALL(int32_t, 81, basic_ref__func__eq(b, &out_));
-    EXPECT_TRAP(basic_table__set(b, 4, 0), KILN_TRAP_TABLE_OOB);
+    EXPECT_CALL(int32_t, 42, basic_call_indirect(b, 0, 21, &out_));
+    EXPECT_CALL(int32_t, 81, basic_call_indirect(b, 1, 9, &out_));
+    EXPECT_CALL(int32_t, 42, basic_call_answer(b, 2, &out_));
+    EXPECT_CALL(int32_t, 4, basic_table_size(b, &out_));
+    EXPECT_CALL(int32_t, 1, basic_table_get_null(b, 3, &out_));
+    EXPECT_CALL(int32_t, 0, basic_table_get_null(b, 0, &out_));
+    EXPECT_TRAP(basic_trap_uninitialized(b, &(int32_t){0}), KILN_TRAP_UNINITIALIZED);
+    EXPECT_TRAP(basic_table_set(b, 3, 0), KILN_TRAP_NONE);
+    EXPECT_CALL(int32_t, 10, basic_call_indirect(b, 3, 5, &out_));
+    EXPECT_CALL(int32_t, 81, basic_ref_func_eq(b, &out_));
+    EXPECT_TRAP(basic_table_set(b, 4, 0), KILN_TRAP_TABLE_OOB);
 }
 
 static void test_numbers(kiln_instance *b)
 {
-    EXPECT_CALL(int32_t, -3, basic_div__s(b, -7, 2, &out_));
-    EXPECT_TRAP(basic_div__s(b, INT32_MIN, -1, &(int32_t){0}), KILN_TRAP_INT_OVERFLOW);
-    EXPECT_TRAP(basic_div__s(b, 7, 0, &(int32_t){0}), KILN_TRAP_INT_DIV_ZERO);
-    EXPECT_CALL(int32_t, 0, basic_rem__s(b, INT32_MIN, -1, &out_));
-    EXPECT_CALL(int32_t, -1, basic_rem__s(b, -7, 2, &out_));
-    EXPECT_TRAP(basic_rem__s(b, 5, 0, &(int32_t){0}), KILN_TRAP_INT_DIV_ZERO);
-    EXPECT_CALL(int64_t, 0, basic_rem__s64(b, INT64_MIN, -1, &out_));
-    EXPECT_CALL(int64_t, INT64_MAX, basic_div__u64(b, -1, 2, &out_));
-    EXPECT_TRAP(basic_div__u64(b, 1, 0, &(int64_t){0}), KILN_TRAP_INT_DIV_ZERO);
+    EXPECT_CALL(int32_t, -3, basic_div_s(b, -7, 2, &out_));
+    EXPECT_TRAP(basic_div_s(b, INT32_MIN, -1, &(int32_t){0}), KILN_TRAP_INT_OVERFLOW);
+    EXPECT_TRAP(basic_div_s(b, 7, 0, &(int32_t){0}), KILN_TRAP_INT_DIV_ZERO);
+    EXPECT_CALL(int32_t, 0, basic_rem_s(b, INT32_MIN, -1, &out_));
+    EXPECT_CALL(int32_t, -1, basic_rem_s(b, -7, 2, &out_));
+    EXPECT_TRAP(basic_rem_s(b, 5, 0, &(int32_t){0}), KILN_TRAP_INT_DIV_ZERO);
+    EXPECT_CALL(int64_t, 0, basic_rem_s64(b, INT64_MIN, -1, &out_));
+    EXPECT_CALL(int64_t, INT64_MAX, basic_div_u64(b, -1, 2, &out_));
+    EXPECT_TRAP(basic_div_u64(b, 1, 0, &(int64_t){0}), KILN_TRAP_INT_DIV_ZERO);
     EXPECT_CALL(int32_t, 2, basic_shl(b, 1, 33, &out_));
-    EXPECT_CALL(int64_t, -4, basic_shr__s64(b, -8, 65, &out_));
+    EXPECT_CALL(int64_t, -4, basic_shr_s64(b, -8, 65, &out_));
     EXPECT_CALL(int32_t, 3, basic_rotl(b, (int32_t)0x80000001u, 1, &out_));
     EXPECT_CALL(int32_t, 0x12345678, basic_rotl(b, 0x12345678, 32, &out_));
     EXPECT_CALL(int64_t, INT64_MIN, basic_rotr64(b, 1, 1, &out_));
@@ -173,26 +173,26 @@ static void test_numbers(kiln_instance *b)
     EXPECT_CALL(int32_t, 1, basic_fne(b, NAN, NAN, &out_));
     EXPECT_CALL(int32_t, 0, basic_fne(b, 1.0, 1.0, &out_));
 
-    EXPECT_CALL(int32_t, INT32_MIN, basic_trunc__s(b, -2147483648.9, &out_));
-    EXPECT_CALL(int32_t, INT32_MAX, basic_trunc__s(b, 2147483647.9, &out_));
-    EXPECT_TRAP(basic_trunc__s(b, -2147483649.0, &(int32_t){0}), KILN_TRAP_INT_OVERFLOW);
-    EXPECT_TRAP(basic_trunc__s(b, 2147483648.0, &(int32_t){0}), KILN_TRAP_INT_OVERFLOW);
-    EXPECT_TRAP(basic_trunc__s(b, NAN, &(int32_t){0}), KILN_TRAP_BAD_CONVERSION);
-    EXPECT_CALL(int32_t, 0, basic_trunc__u(b, -0.9f, &out_));
-    EXPECT_CALL(int32_t, (int32_t)4294967040u, basic_trunc__u(b, 4294967040.0f, &out_));
-    EXPECT_TRAP(basic_trunc__u(b, 4294967296.0f, &(int32_t){0}), KILN_TRAP_INT_OVERFLOW);
-    EXPECT_TRAP(basic_trunc__u(b, -1.0f, &(int32_t){0}), KILN_TRAP_INT_OVERFLOW);
-    EXPECT_TRAP(basic_trunc__u(b, -NAN, &(int32_t){0}), KILN_TRAP_BAD_CONVERSION);
-    EXPECT_CALL(int64_t, INT64_MIN, basic_trunc__s64(b, -9223372036854775808.0f, &out_));
-    EXPECT_TRAP(basic_trunc__s64(b, 9223372036854775808.0f, &(int64_t){0}), KILN_TRAP_INT_OVERFLOW);
-    EXPECT_CALL(int32_t, 0, basic_trunc__sat__u(b, -5.0, &out_));
-    EXPECT_CALL(int32_t, -1, basic_trunc__sat__u(b, 1e10, &out_));
-    EXPECT_CALL(int32_t, 0, basic_trunc__sat__u(b, NAN, &out_));
-    EXPECT_CALL(int64_t, INT64_MAX, basic_trunc__sat__s64(b, 1e300, &out_));
-    EXPECT_CALL(int64_t, INT64_MIN, basic_trunc__sat__s64(b, -1e300, &out_));
-    EXPECT_CALL(float, 18446744073709551616.0f, basic_convert__u64(b, -1, &out_));
+    EXPECT_CALL(int32_t, INT32_MIN, basic_trunc_s(b, -2147483648.9, &out_));
+    EXPECT_CALL(int32_t, INT32_MAX, basic_trunc_s(b, 2147483647.9, &out_));
+    EXPECT_TRAP(basic_trunc_s(b, -2147483649.0, &(int32_t){0}), KILN_TRAP_INT_OVERFLOW);
+    EXPECT_TRAP(basic_trunc_s(b, 2147483648.0, &(int32_t){0}), KILN_TRAP_INT_OVERFLOW);
+    EXPECT_TRAP(basic_trunc_s(b, NAN, &(int32_t){0}), KILN_TRAP_BAD_CONVERSION);
+    EXPECT_CALL(int32_t, 0, basic_trunc_u(b, -0.9f, &out_));
+    EXPECT_CALL(int32_t, (int32_t)4294967040u, basic_trunc_u(b, 4294967040.0f, &out_));
+    EXPECT_TRAP(basic_trunc_u(b, 4294967296.0f, &(int32_t){0}), KILN_TRAP_INT_OVERFLOW);
+    EXPECT_TRAP(basic_trunc_u(b, -1.0f, &(int32_t){0}), KILN_TRAP_INT_OVERFLOW);
+    EXPECT_TRAP(basic_trunc_u(b, -NAN, &(int32_t){0}), KILN_TRAP_BAD_CONVERSION);
+    EXPECT_CALL(int64_t, INT64_MIN, basic_trunc_s64(b, -9223372036854775808.0f, &out_));
+    EXPECT_TRAP(basic_trunc_s64(b, 9223372036854775808.0f, &(int64_t){0}), KILN_TRAP_INT_OVERFLOW);
+    EXPECT_CALL(int32_t, 0, basic_trunc_sat_u(b, -5.0, &out_));
+    EXPECT_CALL(int32_t, -1, basic_trunc_sat_u(b, 1e10, &out_));
+    EXPECT_CALL(int32_t, 0, basic_trunc_sat_u(b, NAN, &out_));
+    EXPECT_CALL(int64_t, INT64_MAX, basic_trunc_sat_s64(b, 1e300, &out_));
+    EXPECT_CALL(int64_t, INT64_MIN, basic_trunc_sat_s64(b, -1e300, &out_));
+    EXPECT_CALL(float, 18446744073709551616.0f, basic_convert_u64(b, -1, &out_));
     EXPECT_CALL(int32_t, (int32_t)0xbf800000u, basic_reinterpret(b, -1.0f, &out_));
-    EXPECT_CALL(int64_t, 0x7ff4000000000001, basic_nan__bits(b, &out_));
+    EXPECT_CALL(int64_t, 0x7ff4000000000001, basic_nan_bits(b, &out_));
 }
 
 static void test_traps(void)
@@ -200,17 +200,17 @@ static void test_traps(void)
     kiln_instance *b = new_basic();
     if (!b)
         return;
-    EXPECT_TRAP(basic_trap__unreachable(b), KILN_TRAP_UNREACHABLE);
-    EXPECT_TRAP(basic_trap__stack(b), KILN_TRAP_STACK_EXHAUSTED);
-    EXPECT_TRAP(basic_trap__undefined(b, &(int32_t){0}), KILN_TRAP_UNDEFINED_ELEMENT);
-    EXPECT_TRAP(basic_trap__uninitialized(b, &(int32_t){0}), KILN_TRAP_UNINITIALIZED);
-    EXPECT_TRAP(basic_trap__indirect__type(b, &(int32_t){0}), KILN_TRAP_INDIRECT_TYPE);
-    EXPECT_TRAP(basic_trap__table__oob(b), KILN_TRAP_TABLE_OOB);
-    EXPECT_TRAP(basic_call__check(b, 1, &(int32_t){0}), KILN_TRAP_HOST);
-    EXPECT_CALL(int32_t, 1, basic_call__check(b, 0, &out_));
+    EXPECT_TRAP(basic_trap_unreachable(b), KILN_TRAP_UNREACHABLE);
+    EXPECT_TRAP(basic_trap_stack(b), KILN_TRAP_STACK_EXHAUSTED);
+    EXPECT_TRAP(basic_trap_undefined(b, &(int32_t){0}), KILN_TRAP_UNDEFINED_ELEMENT);
+    EXPECT_TRAP(basic_trap_uninitialized(b, &(int32_t){0}), KILN_TRAP_UNINITIALIZED);
+    EXPECT_TRAP(basic_trap_indirect_type(b, &(int32_t){0}), KILN_TRAP_INDIRECT_TYPE);
+    EXPECT_TRAP(basic_trap_table_oob(b), KILN_TRAP_TABLE_OOB);
+    EXPECT_TRAP(basic_call_check(b, 1, &(int32_t){0}), KILN_TRAP_HOST);
+    EXPECT_CALL(int32_t, 1, basic_call_check(b, 0, &out_));
     /* Still usable after every kind of trap. */
     EXPECT_CALL(int64_t, 120, basic_fac(b, 5, &out_));
-    EXPECT_TRAP(basic_trap__stack(b), KILN_TRAP_STACK_EXHAUSTED);
+    EXPECT_TRAP(basic_trap_stack(b), KILN_TRAP_STACK_EXHAUSTED);
     EXPECT_CALL(int32_t, 55, basic_fib(b, 10, &out_));
     kiln_instance_free(b);
 }
@@ -227,9 +227,9 @@ static void test_two_modules(kiln_instance *b)
         return;
     EXPECT_CALL(int32_t, 120, other_fac(o, 5, &out_));
     EXPECT_CALL(int64_t, 120, basic_fac(b, 5, &out_));
-    EXPECT_CALL(int64_t, 720 + 'o', other_via__basic(o, 6, &out_));
-    EXPECT_CALL(int32_t, 1, other___weird_x20name_x2d_xc3_xbc(o, &out_));
-    EXPECT_CALL(int32_t, 7, other__x6dodule(o, &out_));
+    EXPECT_CALL(int64_t, 720 + 'o', other_via_basic(o, 6, &out_));
+    EXPECT_CALL(int32_t, 1, other___weird_x20name_x2d_xc3_xbc__(o, &out_));
+    EXPECT_CALL(int32_t, 7, other_module__(o, &out_));
     kiln_instance_free(o);
 }
 

@@ -117,7 +117,7 @@ static kiln_trap host_call(void *env, kiln_instance *caller, const kiln_val *arg
     case 5:
         return KILN_TRAP_EXCEPTION;
     default:
-        t = exceptions_host__throw__uncaught(insts[1], arg, arg, &r);
+        t = exceptions_host_throw_uncaught(insts[1], arg, arg, &r);
         break;
     }
     nested_trap = t;
@@ -197,55 +197,55 @@ int main(void)
     kiln_tag_free(other);
 
     /* Wasm catches the host's throw of the imported tag and takes its values. */
-    EXPECT_CALL(int64_t, 3 * 1000 + 44, exceptions_catch__host(x, 3, 44, &out_));
+    EXPECT_CALL(int64_t, 3 * 1000 + 44, exceptions_catch_host(x, 3, 44, &out_));
     EXPECT_CALL(int64_t, 9 * 1000 + INT64_MIN / 2,
-                exceptions_catch__host(y, 9, INT64_MIN / 2, &out_));
-    EXPECT_CALL(int64_t, 7 + 5, exceptions_legacy__catch__host(y, 7, 5, &out_));
+                exceptions_catch_host(y, 9, INT64_MIN / 2, &out_));
+    EXPECT_CALL(int64_t, 7 + 5, exceptions_legacy_catch_host(y, 7, 5, &out_));
     EXPECT_UINT(host_throws, 3);
     CHECK(kiln_last_exception() == NULL);
 
     /* The host sees a wasm throw of its tag. */
-    EXPECT_TRAP(exceptions_throw__host__tag(x, 3, -4), KILN_TRAP_EXCEPTION);
+    EXPECT_TRAP(exceptions_throw__host__tag__(x, 3, -4), KILN_TRAP_EXCEPTION);
     expect_exception(host_tag, (kiln_val[]){val_i32(3), val_i64(-4)}, 2);
 
     /* A host throw that nothing catches (the try_table there catches $wt only). */
-    EXPECT_TRAP(exceptions_host__throw__uncaught(x, 7, INT64_MIN, &(int32_t){0}),
+    EXPECT_TRAP(exceptions_host_throw_uncaught(x, 7, INT64_MIN, &(int32_t){0}),
                 KILN_TRAP_EXCEPTION);
     expect_exception(host_tag, (kiln_val[]){val_i32(7), val_i64(INT64_MIN)}, 2);
     CHECK(kiln_module_func_at(&exceptions_module, kiln_last_trap_pc(), NULL, NULL, NULL));
     /* ... and one of the instance's own tag, which it does catch. */
-    EXPECT_CALL(int32_t, 5000 + 66, exceptions_host__throw__uncaught(x, -4, 66, &out_));
+    EXPECT_CALL(int32_t, 5000 + 66, exceptions_host_throw_uncaught(x, -4, 66, &out_));
 
     /* kiln_host_throw's checks: the host function returns its KILN_TRAP_HOST. */
-    EXPECT_TRAP(exceptions_catch__host(x, -1, 0, &(int64_t){0}), KILN_TRAP_HOST);
+    EXPECT_TRAP(exceptions_catch_host(x, -1, 0, &(int64_t){0}), KILN_TRAP_HOST);
     CHECK(strcmp(host_error, "kiln_host_throw: the tag takes 2 values, not 1") == 0);
     CHECK(strcmp(kiln_last_error(), host_error) == 0);
-    EXPECT_TRAP(exceptions_catch__host(x, -2, 0, &(int64_t){0}), KILN_TRAP_HOST);
+    EXPECT_TRAP(exceptions_catch_host(x, -2, 0, &(int64_t){0}), KILN_TRAP_HOST);
     CHECK(strcmp(host_error, "kiln_host_throw: value 1 has type i32, the tag's is i64") == 0);
     /* Thrown, then the host function returns normally: nothing is raised. */
-    EXPECT_CALL(int64_t, -1, exceptions_catch__host(x, -3, 0, &out_));
+    EXPECT_CALL(int64_t, -1, exceptions_catch_host(x, -3, 0, &out_));
     CHECK(kiln_last_exception() == NULL);
 
     /* Exceptions of nested calls pass through the host function to the outer wasm. */
-    EXPECT_CALL(int32_t, 1000 + 21, exceptions_catch__nested(x, 0, 21, &out_));
+    EXPECT_CALL(int32_t, 1000 + 21, exceptions_catch_nested(x, 0, 21, &out_));
     EXPECT_TRAP(nested_trap, KILN_TRAP_EXCEPTION);
     CHECK(kiln_last_exception() == NULL); /* taken from the thread, caught, freed */
-    EXPECT_CALL(int32_t, 2000 + 2 * 30, exceptions_catch__nested(x, 1, 30, &out_));
-    EXPECT_CALL(int32_t, 1000 + 22, exceptions_catch__nested(x, 3, 22, &out_));
-    EXPECT_CALL(int32_t, 2000 + 2 * 40, exceptions_catch__nested(x, 6, 40, &out_));
-    EXPECT_CALL(int32_t, 24, exceptions_catch__nested(x, 4, 23, &out_));
+    EXPECT_CALL(int32_t, 2000 + 2 * 30, exceptions_catch_nested(x, 1, 30, &out_));
+    EXPECT_CALL(int32_t, 1000 + 22, exceptions_catch_nested(x, 3, 22, &out_));
+    EXPECT_CALL(int32_t, 2000 + 2 * 40, exceptions_catch_nested(x, 6, 40, &out_));
+    EXPECT_CALL(int32_t, 24, exceptions_catch_nested(x, 4, 23, &out_));
     EXPECT_TRAP(nested_trap, KILN_TRAP_NONE);
     /* y's $wt is not x's: it passes x's handlers and reaches the host. */
-    EXPECT_TRAP(exceptions_catch__nested(x, 2, 50, &(int32_t){0}), KILN_TRAP_EXCEPTION);
+    EXPECT_TRAP(exceptions_catch_nested(x, 2, 50, &(int32_t){0}), KILN_TRAP_EXCEPTION);
     expect_exception(y_wt, (kiln_val[]){val_i32(50)}, 1);
     /* KILN_TRAP_EXCEPTION with no exception: a host error. */
-    EXPECT_TRAP(exceptions_catch__nested(x, 5, 0, &(int32_t){0}), KILN_TRAP_HOST);
+    EXPECT_TRAP(exceptions_catch_nested(x, 5, 0, &(int32_t){0}), KILN_TRAP_HOST);
     CHECK(strcmp(kiln_last_error(),
                  "host function for import 1 returned KILN_TRAP_EXCEPTION without an exception "
                  "to throw (none staged by kiln_host_throw, none from its calls into wasm)") == 0);
     /* The host's throw two levels down (x -> host -> y -> host throws, y has no handler for
      * it) comes back through the outer host function too. */
-    EXPECT_CALL(int32_t, 2000 + 2 * 41, exceptions_catch__nested(y, 6, 41, &out_));
+    EXPECT_CALL(int32_t, 2000 + 2 * 41, exceptions_catch_nested(y, 6, 41, &out_));
 
     /* Many of them: every exception is freed once caught (LeakSanitizer checks the rest). */
     uint32_t before = host_throws;
@@ -253,8 +253,8 @@ int main(void)
     for (int i = 0; i < 20000; i++) {
         int64_t r = 0;
         int32_t n = 0;
-        if (exceptions_catch__host(x, i & 7, 1, &r) != KILN_TRAP_NONE ||
-            exceptions_catch__nested(x, i & 1 ? 1 : 3, 1, &n) != KILN_TRAP_NONE)
+        if (exceptions_catch_host(x, i & 7, 1, &r) != KILN_TRAP_NONE ||
+            exceptions_catch_nested(x, i & 1 ? 1 : 3, 1, &n) != KILN_TRAP_NONE)
             break;
         sum += r + n;
     }

@@ -30,27 +30,27 @@ int main(void)
 
     /* The data segments went to their own memories. */
     EXPECT_MEM(bb + 0x1fffc, "wxyz", 4);
-    EXPECT_CALL(int32_t, 'k', memories_load__data(inst, 100, &out_));
-    EXPECT_CALL(int32_t, 0, memories_load__small(inst, 100, &out_));
+    EXPECT_CALL(int32_t, 'k', memories_load_data(inst, 100, &out_));
+    EXPECT_CALL(int32_t, 0, memories_load_small(inst, 100, &out_));
 
     /* Loads and stores: each memory its own bytes and bounds. */
-    EXPECT_TRAP(memories_store__small(inst, 8, 0x01020304), KILN_TRAP_NONE);
+    EXPECT_TRAP(memories_store_small(inst, 8, 0x01020304), KILN_TRAP_NONE);
     EXPECT_UINT(sb[8], 4);
-    EXPECT_CALL(int32_t, 0x01020304, memories_load__small(inst, 8, &out_));
-    EXPECT_CALL(int32_t, 0, memories_load__big(inst, 8, &out_));
-    EXPECT_CALL(int32_t, 0x7a797877, memories_load__big(inst, 0x1fffc, &out_));
-    EXPECT_TRAP(memories_load__big(inst, 0x1fffd, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(memories_load__small(inst, PAGE - 3, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
-    EXPECT_CALL(int32_t, 0, memories_load__small(inst, PAGE - 4, &out_));
+    EXPECT_CALL(int32_t, 0x01020304, memories_load_small(inst, 8, &out_));
+    EXPECT_CALL(int32_t, 0, memories_load_big(inst, 8, &out_));
+    EXPECT_CALL(int32_t, 0x7a797877, memories_load_big(inst, 0x1fffc, &out_));
+    EXPECT_TRAP(memories_load_big(inst, 0x1fffd, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_load_small(inst, PAGE - 3, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
+    EXPECT_CALL(int32_t, 0, memories_load_small(inst, PAGE - 4, &out_));
     /* 64-bit addresses: past 2^32, and wrapping ones, trap; address + offset never wraps. */
-    EXPECT_TRAP(memories_load__big(inst, (int64_t)1 << 32, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(memories_load__big(inst, -4, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(memories_load__big(inst, INT64_MIN, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(memories_load__big__off(inst, 0, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(memories_load__big__off(inst, -0xffffffffLL, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(memories_store__big(inst, 2 * PAGE - 8, 0x1122334455667788), KILN_TRAP_NONE);
+    EXPECT_TRAP(memories_load_big(inst, (int64_t)1 << 32, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_load_big(inst, -4, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_load_big(inst, INT64_MIN, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_load_big_off(inst, 0, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_load_big_off(inst, -0xffffffffLL, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_store_big(inst, 2 * PAGE - 8, 0x1122334455667788), KILN_TRAP_NONE);
     EXPECT_MEM(bb + 2 * PAGE - 8, "\x88\x77\x66\x55\x44\x33\x22\x11", 8);
-    EXPECT_TRAP(memories_store__big(inst, 2 * PAGE - 7, 1), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_store_big(inst, 2 * PAGE - 7, 1), KILN_TRAP_MEMORY_OOB);
     EXPECT_UINT(bb[2 * PAGE - 7], 0x77); /* a trapping store writes nothing */
 
     /* One value through every memory. */
@@ -59,36 +59,36 @@ int main(void)
     EXPECT_UINT(bb[0x10000], 'i');
 
     /* Bulk operations between memories, 32-bit and 64-bit operands. */
-    EXPECT_TRAP(memories_copy__data__to__big(inst, 500, 100, 4), KILN_TRAP_NONE);
+    EXPECT_TRAP(memories_copy_data_to_big(inst, 500, 100, 4), KILN_TRAP_NONE);
     EXPECT_MEM(bb + 500, "kiln", 4);
-    EXPECT_TRAP(memories_copy__big__to__small(inst, 1000, 500, 4), KILN_TRAP_NONE);
+    EXPECT_TRAP(memories_copy_big_to_small(inst, 1000, 500, 4), KILN_TRAP_NONE);
     EXPECT_MEM(sb + 1000, "kiln", 4);
-    EXPECT_TRAP(memories_copy__data__to__big(inst, 2 * PAGE - 2, 100, 4), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_copy_data_to_big(inst, 2 * PAGE - 2, 100, 4), KILN_TRAP_MEMORY_OOB);
     EXPECT_MEM(bb + 2 * PAGE - 2, "\x22\x11", 2); /* nothing moved */
-    EXPECT_TRAP(memories_copy__data__to__big(inst, 0, PAGE - 2, 4), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(memories_copy__big__to__small(inst, 0, -1, 1), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(memories_copy__big__to__small(inst, PAGE, 0, 0), KILN_TRAP_NONE);
-    EXPECT_TRAP(memories_copy__big__to__small(inst, PAGE + 1, 0, 0), KILN_TRAP_MEMORY_OOB);
-    EXPECT_TRAP(memories_fill__big(inst, 600, 0xab, 3), KILN_TRAP_NONE);
+    EXPECT_TRAP(memories_copy_data_to_big(inst, 0, PAGE - 2, 4), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_copy_big_to_small(inst, 0, -1, 1), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_copy_big_to_small(inst, PAGE, 0, 0), KILN_TRAP_NONE);
+    EXPECT_TRAP(memories_copy_big_to_small(inst, PAGE + 1, 0, 0), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_fill_big(inst, 600, 0xab, 3), KILN_TRAP_NONE);
     EXPECT_MEM(bb + 600, "\xab\xab\xab\x00", 4);
-    EXPECT_TRAP(memories_fill__big(inst, 1, 0xcd, -1), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(memories_fill_big(inst, 1, 0xcd, -1), KILN_TRAP_MEMORY_OOB);
     EXPECT_UINT(bb[1], 0);
-    EXPECT_TRAP(memories_fill__big(inst, 2 * PAGE, 0xcd, 0), KILN_TRAP_NONE);
+    EXPECT_TRAP(memories_fill_big(inst, 2 * PAGE, 0xcd, 0), KILN_TRAP_NONE);
 
     /* Size and grow, each memory its own; the 64-bit one in i64 pages. */
-    EXPECT_CALL(int64_t, 2, memories_size__big(inst, &out_));
-    EXPECT_CALL(int32_t, 1, memories_size__data(inst, &out_));
-    EXPECT_CALL(int64_t, 2, memories_grow__big(inst, 1, &out_));
-    EXPECT_CALL(int64_t, 3, memories_size__big(inst, &out_));
+    EXPECT_CALL(int64_t, 2, memories_size_big(inst, &out_));
+    EXPECT_CALL(int32_t, 1, memories_size_data(inst, &out_));
+    EXPECT_CALL(int64_t, 2, memories_grow_big(inst, 1, &out_));
+    EXPECT_CALL(int64_t, 3, memories_size_big(inst, &out_));
     EXPECT_UINT(big->size, 3 * PAGE);
-    EXPECT_CALL(int64_t, -1, memories_grow__big(inst, 2, &out_)); /* over the maximum, 4 */
-    EXPECT_CALL(int64_t, -1, memories_grow__big(inst, (int64_t)1 << 40, &out_));
-    EXPECT_CALL(int64_t, -1, memories_grow__big(inst, -1, &out_));
-    EXPECT_CALL(int32_t, -1, memories_grow__small(inst, 1, &out_));
-    EXPECT_CALL(int32_t, 1, memories_size__data(inst, &out_));
-    EXPECT_CALL(int32_t, 0, memories_load__big(inst, 3 * PAGE - 4, &out_)); /* grown, zeroed */
-    EXPECT_TRAP(memories_load__big(inst, 3 * PAGE - 3, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
-    EXPECT_CALL(int32_t, 'k', memories_load__data(inst, 100, &out_));
+    EXPECT_CALL(int64_t, -1, memories_grow_big(inst, 2, &out_)); /* over the maximum, 4 */
+    EXPECT_CALL(int64_t, -1, memories_grow_big(inst, (int64_t)1 << 40, &out_));
+    EXPECT_CALL(int64_t, -1, memories_grow_big(inst, -1, &out_));
+    EXPECT_CALL(int32_t, -1, memories_grow_small(inst, 1, &out_));
+    EXPECT_CALL(int32_t, 1, memories_size_data(inst, &out_));
+    EXPECT_CALL(int32_t, 0, memories_load_big(inst, 3 * PAGE - 4, &out_)); /* grown, zeroed */
+    EXPECT_TRAP(memories_load_big(inst, 3 * PAGE - 3, &(int32_t){0}), KILN_TRAP_MEMORY_OOB);
+    EXPECT_CALL(int32_t, 'k', memories_load_data(inst, 100, &out_));
 
     kiln_instance_free(inst);
     return check_finish();

@@ -80,22 +80,22 @@ static void check_pair(kiln_instance *in, u128 a, u128 b)
     model(a_lo, a_hi, b_lo, b_hi, 32, &lo, &hi);
     CHECK(lo == (uint64_t)p && hi == (uint64_t)(p >> 64));
 
-    run(in, multi3_near__local, 2000, a, b, out);
+    run(in, multi3_near_local, 2000, a, b, out);
     CHECK(out[0] == (uint64_t)p && out[1] == (uint64_t)(p >> 64) && out[2] == SENTINEL);
 
     model(a_lo, a_hi, b_lo, b_hi, 31, &lo, &hi);
-    run(in, multi3_near__shift, 3000, a, b, out);
+    run(in, multi3_near_shift, 3000, a, b, out);
     CHECK(out[0] == lo && out[1] == hi && out[2] == SENTINEL);
     bool differs = lo != (uint64_t)p;
 
-    run(in, multi3_near__offset, 4000, a, b, out);
+    run(in, multi3_near_offset, 4000, a, b, out);
     CHECK(out[0] == (uint64_t)p && out[1] == SENTINEL && out[2] == (uint64_t)(p >> 64));
     if (differs)
         distinguished++;
 
     int64_t sum_lo = 0, sum_hi = 0;
-    EXPECT_TRAP(multi3_mul__add(in, (int64_t)a_lo, (int64_t)b_lo, (int64_t)a_hi, (int64_t)b_hi,
-                                &sum_lo, &sum_hi),
+    EXPECT_TRAP(multi3_mul_add(in, (int64_t)a_lo, (int64_t)b_lo, (int64_t)a_hi, (int64_t)b_hi,
+                               &sum_lo, &sum_hi),
                 KILN_TRAP_NONE);
     u128 sum = (u128)a_lo * b_lo + (u128)a_hi * b_hi;
     CHECK((uint64_t)sum_lo == (uint64_t)sum && (uint64_t)sum_hi == (uint64_t)(sum >> 64));
@@ -103,8 +103,8 @@ static void check_pair(kiln_instance *in, u128 a, u128 b)
     /* Two products in a frame at 5000, read back through address facts. */
     u128 ab = (u128)a_lo * b_lo, cd = (u128)a_hi * b_hi;
     int64_t mixed = 0;
-    EXPECT_TRAP(multi3_mul__frame(in, 5000, (int64_t)a_lo, (int64_t)b_lo, (int64_t)a_hi,
-                                  (int64_t)b_hi, &mixed),
+    EXPECT_TRAP(multi3_mul_frame(in, 5000, (int64_t)a_lo, (int64_t)b_lo, (int64_t)a_hi,
+                                 (int64_t)b_hi, &mixed),
                 KILN_TRAP_NONE);
     CHECK((uint64_t)mixed ==
           (((uint64_t)ab + (uint64_t)cd) ^ ((uint64_t)(ab >> 64) + (uint64_t)(cd >> 64))));
@@ -173,10 +173,10 @@ int main(void)
     EXPECT_TRAP(multi3_mul(in, -1, 5, 3, 11, 7), KILN_TRAP_MEMORY_OOB);
     /* mul_frame's second product ends at p + 32: the last fit, then one byte too far. */
     int64_t mixed = 0;
-    EXPECT_TRAP(multi3_mul__frame(in, 65504, 5, 3, 11, 7, &mixed), KILN_TRAP_NONE);
+    EXPECT_TRAP(multi3_mul_frame(in, 65504, 5, 3, 11, 7, &mixed), KILN_TRAP_NONE);
     CHECK(mixed == ((5 * 3 + 11 * 7) ^ 0));
     CHECK(load(in, 65520) == 77 && load(in, 65528) == 0);
-    EXPECT_TRAP(multi3_mul__frame(in, 65505, 5, 3, 11, 7, &mixed), KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(multi3_mul_frame(in, 65505, 5, 3, 11, 7, &mixed), KILN_TRAP_MEMORY_OOB);
     /* The instance stays usable after the traps. */
     run(in, multi3_mul, 0, a, b, out);
     CHECK(out[0] == 55 && out[1] == 3 * 11 + 5 * 7 && out[2] == SENTINEL);

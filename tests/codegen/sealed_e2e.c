@@ -173,12 +173,12 @@ int main(void)
     int32_t i = 0;
     EXPECT_TRAP(sealed_mix(inst, 6, 100, 1.5f, -2.0, &d, &l, &i), KILN_TRAP_NONE);
     CHECK(d == -3.0 && l == 94 && i == 18);
-    EXPECT_TRAP(sealed_mix__indirect(inst, -7, 1, 0.5f, 8.0, &d, &l, &i), KILN_TRAP_NONE);
+    EXPECT_TRAP(sealed_mix_indirect(inst, -7, 1, 0.5f, 8.0, &d, &l, &i), KILN_TRAP_NONE);
     CHECK(d == 4.0 && l == 8 && i == -21);
-    EXPECT_TRAP(sealed_mix__tail(inst, 1, INT64_MIN + 1, 2.0f, 2.5, &d, &l, &i), KILN_TRAP_NONE);
+    EXPECT_TRAP(sealed_mix_tail(inst, 1, INT64_MIN + 1, 2.0f, 2.5, &d, &l, &i), KILN_TRAP_NONE);
     CHECK(d == 5.0 && l == INT64_MIN && i == 3);
     const kiln_funcref *mix = NULL;
-    EXPECT_TRAP(sealed_mix__ref(inst, &mix), KILN_TRAP_NONE);
+    EXPECT_TRAP(sealed_mix_ref(inst, &mix), KILN_TRAP_NONE);
     CHECK(mix != NULL);
     if (mix != NULL) {
         kiln_val args[4] = {{.type = KILN_TYPE_I32},

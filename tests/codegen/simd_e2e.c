@@ -70,9 +70,9 @@ static void test_narrow(kiln_instance *in)
         u8[i] = (uint8_t)clamp(i16_edges[i], 0, 255);
     }
     kiln_v128 r;
-    EXPECT_TRAP(simd_edge_narrow__s8(in, of_bytes(a16), of_bytes(b16), &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_narrow_s8(in, of_bytes(a16), of_bytes(b16), &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, s8, 16);
-    EXPECT_TRAP(simd_edge_narrow__u8(in, of_bytes(a16), of_bytes(b16), &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_narrow_u8(in, of_bytes(a16), of_bytes(b16), &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, u8, 16);
 
     for (int k = 0; k < 16; k += 8) {
@@ -83,11 +83,11 @@ static void test_narrow(kiln_instance *in)
             u16[i] = (uint16_t)clamp(i32_edges[k + i], 0, 65535);
         }
         EXPECT_TRAP(
-            simd_edge_narrow__s16(in, of_bytes(i32_edges + k), of_bytes(i32_edges + k + 4), &r),
+            simd_edge_narrow_s16(in, of_bytes(i32_edges + k), of_bytes(i32_edges + k + 4), &r),
             KILN_TRAP_NONE);
         EXPECT_MEM(r.bytes, s16, 16);
         EXPECT_TRAP(
-            simd_edge_narrow__u16(in, of_bytes(i32_edges + k), of_bytes(i32_edges + k + 4), &r),
+            simd_edge_narrow_u16(in, of_bytes(i32_edges + k), of_bytes(i32_edges + k + 4), &r),
             KILN_TRAP_NONE);
         EXPECT_MEM(r.bytes, u16, 16);
     }
@@ -156,26 +156,26 @@ static void test_trunc_sat(kiln_instance *in)
     float f[4] = {NAN, 3e9f, -3e9f, -1.9f};
     int32_t s[4] = {0, INT32_MAX, INT32_MIN, -1};
     uint32_t u[4] = {0, 3000000000u, 0, 0};
-    EXPECT_TRAP(simd_edge_trunc__s32(in, of_bytes(f), &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_trunc_s32(in, of_bytes(f), &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, s, 16);
-    EXPECT_TRAP(simd_edge_trunc__u32(in, of_bytes(f), &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_trunc_u32(in, of_bytes(f), &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, u, 16);
     float g[4] = {5e9f, INFINITY, 4294967040.0f, 0.99f};
     uint32_t ug[4] = {UINT32_MAX, UINT32_MAX, 4294967040u, 0};
-    EXPECT_TRAP(simd_edge_trunc__u32(in, of_bytes(g), &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_trunc_u32(in, of_bytes(g), &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, ug, 16);
 
     double d[2] = {-2147483648.9, 2147483647.9};
     int32_t sd[4] = {INT32_MIN, INT32_MAX, 0, 0};
-    EXPECT_TRAP(simd_edge_trunc__s64z(in, of_bytes(d), &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_trunc_s64z(in, of_bytes(d), &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, sd, 16);
     double e[2] = {-INFINITY, 4294967295.5};
     uint32_t ue[4] = {0, UINT32_MAX, 0, 0};
-    EXPECT_TRAP(simd_edge_trunc__u64z(in, of_bytes(e), &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_trunc_u64z(in, of_bytes(e), &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, ue, 16);
     double n[2] = {NAN, 1e300};
     uint32_t un[4] = {0, UINT32_MAX, 0, 0};
-    EXPECT_TRAP(simd_edge_trunc__u64z(in, of_bytes(n), &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_trunc_u64z(in, of_bytes(n), &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, un, 16);
 }
 
@@ -236,7 +236,7 @@ static void test_integer(kiln_instance *in)
     EXPECT_MEM(r.bytes, sh, 16);
     int64_t s64[2] = {INT64_MIN, 0x4000000000000000},
             s64w[2] = {INT64_MIN >> 1, 0x2000000000000000};
-    EXPECT_TRAP(simd_edge_shr__s64(in, of_bytes(s64), 65, &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_shr_s64(in, of_bytes(s64), 65, &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, s64w, 16);
 
     /* bitmask: lane sign bits; all_true / any_true. */
@@ -255,26 +255,26 @@ static void test_integer(kiln_instance *in)
     int64_t bm64[2] = {1, -1};
     EXPECT_TRAP(simd_edge_bitmask64(in, of_bytes(bm64), &out), KILN_TRAP_NONE);
     EXPECT_INT(out, 0x2);
-    EXPECT_TRAP(simd_edge_all__true16(in, of_bytes(bm16), &out), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_all_true16(in, of_bytes(bm16), &out), KILN_TRAP_NONE);
     EXPECT_INT(out, 0);
     int16_t nz[8] = {1, -1, 256, 2, 3, 4, 5, -32768};
-    EXPECT_TRAP(simd_edge_all__true16(in, of_bytes(nz), &out), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_all_true16(in, of_bytes(nz), &out), KILN_TRAP_NONE);
     EXPECT_INT(out, 1);
     uint8_t one_bit[16] = {0};
     one_bit[15] = 0x80;
-    EXPECT_TRAP(simd_edge_any__true(in, of_bytes(one_bit), &out), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_any_true(in, of_bytes(one_bit), &out), KILN_TRAP_NONE);
     EXPECT_INT(out, 1);
     one_bit[15] = 0;
-    EXPECT_TRAP(simd_edge_any__true(in, of_bytes(one_bit), &out), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_any_true(in, of_bytes(one_bit), &out), KILN_TRAP_NONE);
     EXPECT_INT(out, 0);
 
     /* Lane extraction sign- or zero-extends. */
     uint8_t lanes[16];
     memset(lanes, 0xff, 16);
     lanes[15] = 0x80;
-    EXPECT_TRAP(simd_edge_extract__s8(in, of_bytes(lanes), &out), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_extract_s8(in, of_bytes(lanes), &out), KILN_TRAP_NONE);
     EXPECT_INT(out, -128);
-    EXPECT_TRAP(simd_edge_extract__u16(in, of_bytes(lanes), &out), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_extract_u16(in, of_bytes(lanes), &out), KILN_TRAP_NONE);
     EXPECT_INT(out, 0x80ff);
 }
 
@@ -288,7 +288,7 @@ static void test_memory(kiln_instance *in)
     int16_t ext[8];
     for (int i = 0; i < 8; i++)
         ext[i] = (int8_t)v[i];
-    EXPECT_TRAP(simd_edge_store__load(in, 100, of_bytes(v), &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_store_load(in, 100, of_bytes(v), &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, ext, 16);
     /* load16_lane 5 from 100 + 1: bytes 103 and 104 are v[0], v[1]... of the store at 103,
      * so memory[101..102] (still 0) goes to lane 5. */
@@ -296,18 +296,18 @@ static void test_memory(kiln_instance *in)
     memcpy(want, v, 16);
     want[10] = 0;
     want[11] = 0;
-    EXPECT_TRAP(simd_edge_load__lane(in, 100, of_bytes(v), &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_load_lane(in, 100, of_bytes(v), &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, want, 16);
     want[10] = v[0];
     want[11] = v[1];
-    EXPECT_TRAP(simd_edge_load__lane(in, 102, of_bytes(v), &r), KILN_TRAP_NONE);
+    EXPECT_TRAP(simd_edge_load_lane(in, 102, of_bytes(v), &r), KILN_TRAP_NONE);
     EXPECT_MEM(r.bytes, want, 16);
     /* Guard-page addressing: the last in-bounds offset works, one past it traps. */
-    EXPECT_TRAP(simd_edge_load__lane(in, 65533, of_bytes(v), &r), KILN_TRAP_NONE);
-    CHECK(simd_edge_load__lane(in, 65534, of_bytes(v), &r) == KILN_TRAP_MEMORY_OOB);
-    CHECK(simd_edge_store__load(in, 65533 - 16, of_bytes(v), &r) == KILN_TRAP_NONE);
-    CHECK(simd_edge_store__load(in, 65534 - 16, of_bytes(v), &r) == KILN_TRAP_MEMORY_OOB);
-    CHECK(simd_edge_store__load(in, 0xffffffffu, of_bytes(v), &r) == KILN_TRAP_MEMORY_OOB);
+    EXPECT_TRAP(simd_edge_load_lane(in, 65533, of_bytes(v), &r), KILN_TRAP_NONE);
+    CHECK(simd_edge_load_lane(in, 65534, of_bytes(v), &r) == KILN_TRAP_MEMORY_OOB);
+    CHECK(simd_edge_store_load(in, 65533 - 16, of_bytes(v), &r) == KILN_TRAP_NONE);
+    CHECK(simd_edge_store_load(in, 65534 - 16, of_bytes(v), &r) == KILN_TRAP_MEMORY_OOB);
+    CHECK(simd_edge_store_load(in, 0xffffffffu, of_bytes(v), &r) == KILN_TRAP_MEMORY_OOB);
 }
 
 int main(void)

@@ -36,17 +36,18 @@ static int hexval(char c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* The inverse of the mangling rule; -1 if s is not a mangled name. */
-static long demangle(const char *s, char *out)
+/* The inverse of the old rule (escaped names without their "__" end, import symbols' parts):
+ * -1 if s is not such a string. */
+static long unescape(const char *s, size_t len, char *out)
 {
     long n = 0;
-    for (size_t i = 0; s[i];) {
+    for (size_t i = 0; i < len;) {
         if (s[i] != '_') {
             out[n++] = s[i++];
-        } else if (s[i + 1] == '_') {
+        } else if (i + 1 < len && s[i + 1] == '_') {
             out[n++] = '_';
             i += 2;
-        } else if (s[i + 1] == 'x' && s[i + 2] && s[i + 3] && hexval(s[i + 2]) >= 0 &&
+        } else if (i + 3 < len && s[i + 1] == 'x' && hexval(s[i + 2]) >= 0 &&
                    hexval(s[i + 3]) >= 0) {
             out[n++] = (char)(hexval(s[i + 2]) * 16 + hexval(s[i + 3]));
             i += 4;
@@ -57,39 +58,89 @@ static long demangle(const char *s, char *out)
     return n;
 }
 
+/* The inverse of the mangling rule: a name without "__" is itself, one with it ends "__" and
+ * is escaped. -1 if s is not a mangled name. */
+static long demangle(const char *s, char *out)
+{
+    size_t len = strlen(s);
+    if (strstr(s, "__") == NULL) {
+        memcpy(out, s, len);
+        return (long)len;
+    }
+    if (len < 2 || s[len - 1] != '_' || s[len - 2] != '_')
+        return -1;
+    return unescape(s, len - 2, out);
+}
+
 static void test_mangle_examples(void **state)
 {
     char buf[128];
+    /* Names a user can type stay as they are. */
     assert_int_equal(mangle("fac", 3, buf, sizeof buf), 3);
     assert_string_equal(buf, "fac");
     mangle("get_x", 5, buf, sizeof buf);
-    assert_string_equal(buf, "get__x");
-    mangle("a.b-c", 5, buf, sizeof buf);
-    assert_string_equal(buf, "a_x2eb_x2dc");
-    mangle("\xc3\xbc", 2, buf, sizeof buf);
-    assert_string_equal(buf, "_xc3_xbc");
-    mangle("a\0b", 3, buf, sizeof buf);
-    assert_string_equal(buf, "a_x00b");
-    mangle("", 0, buf, sizeof buf);
-    assert_string_equal(buf, "");
-    /* "module" would collide with PREFIX_module. */
-    mangle("module", 6, buf, sizeof buf);
-    assert_string_equal(buf, "_x6dodule");
+    assert_string_equal(buf, "get_x");
+    mangle("_start", 6, buf, sizeof buf);
+    assert_string_equal(buf, "_start");
+    mangle("run_indirect", 12, buf, sizeof buf);
+    assert_string_equal(buf, "run_indirect");
+    mangle("a_", 2, buf, sizeof buf);
+    assert_string_equal(buf, "a_");
+    mangle("2x", 2, buf, sizeof buf); /* after PREFIX_: a C identifier */
+    assert_string_equal(buf, "2x");
+    mangle("memory", 6, buf, sizeof buf);
+    assert_string_equal(buf, "memory");
+    mangle("import", 6, buf, sizeof buf);
+    assert_string_equal(buf, "import");
+    mangle("imports", 7, buf, sizeof buf);
+    assert_string_equal(buf, "imports");
     mangle("modules", 7, buf, sizeof buf);
     assert_string_equal(buf, "modules");
+    /* Everything else is escaped and ends "__". */
+    mangle("a__b", 4, buf, sizeof buf);
+    assert_string_equal(buf, "a____b__");
+    mangle("__start", 7, buf, sizeof buf);
+    assert_string_equal(buf, "____start__");
+    mangle("a.b-c", 5, buf, sizeof buf);
+    assert_string_equal(buf, "a_x2eb_x2dc__");
+    mangle("\xc3\xbc", 2, buf, sizeof buf);
+    assert_string_equal(buf, "_xc3_xbc__");
+    mangle("a\0b", 3, buf, sizeof buf);
+    assert_string_equal(buf, "a_x00b__");
+    mangle("", 0, buf, sizeof buf);
+    assert_string_equal(buf, "__");
+    /* The header's own names: PREFIX_module, the include guard, PREFIX_import_M_N and the
+     * accessors PREFIX_M_memory, PREFIX_T_tag. */
+    mangle("module", 6, buf, sizeof buf);
+    assert_string_equal(buf, "module__");
+    mangle("KILN_MODULE_H", 13, buf, sizeof buf);
+    assert_string_equal(buf, "KILN__MODULE__H__");
+    mangle("import_x", 8, buf, sizeof buf);
+    assert_string_equal(buf, "_x69mport__x__");
+    mangle("import-", 7, buf, sizeof buf);
+    assert_string_equal(buf, "_x69mport_x2d__");
+    mangle("get_memory", 10, buf, sizeof buf);
+    assert_string_equal(buf, "get__memory__");
+    mangle("wt_tag", 6, buf, sizeof buf);
+    assert_string_equal(buf, "wt__tag__");
     /* Truncation still reports the full length and terminates. */
-    assert_int_equal(mangle("a_b", 3, buf, 3), 4);
+    assert_int_equal(mangle("a-b", 3, buf, 3), 8);
     assert_string_equal(buf, "a_");
-    assert_int_equal(mangle("a_b", 3, NULL, 0), 4);
+    assert_int_equal(mangle("a-b", 3, NULL, 0), 8);
 }
 
-/* Every name of up to 3 bytes over an alphabet holding each class of byte: the mangled
- * names are pairwise different (sorted, no neighbours equal) and decode back. */
+/* Every name of up to 3 bytes over an alphabet holding each class of byte (and the header's
+ * words): the mangled names are pairwise different (sorted, no neighbours equal), decode back,
+ * and none is a name the header uses otherwise. */
 static const char alphabet[] = {'a', 'Z', '0', '_', 'x', '2', 'f', ' ', '-', '\0', '\xff', 'm'};
 enum { ALPHA = sizeof alphabet, MAXLEN = 3 };
+static const char *const header_words[] = {"module",    "KILN_MODULE_H", "import",       "import_",
+                                           "import_a",  "import-",       "memory",       "_memory",
+                                           "a_memory",  "tag",           "_tag",         "a_tag",
+                                           "a__memory", "modul",         "import_memory"};
 
 typedef struct mangled {
-    char text[4 * MAXLEN + 1];
+    char text[4 * 16 + 3];
 } mangled;
 
 static int compare_mangled(const void *a, const void *b)
@@ -97,12 +148,26 @@ static int compare_mangled(const void *a, const void *b)
     return strcmp(((const mangled *)a)->text, ((const mangled *)b)->text);
 }
 
+static void check_mangled(const char *name, size_t len, mangled *m)
+{
+    size_t n = mangle(name, len, m->text, sizeof m->text);
+    assert_true(n < sizeof m->text);
+    char back[32];
+    assert_int_equal(demangle(m->text, back), (long)len);
+    assert_memory_equal(back, name, len);
+    size_t tl = strlen(m->text);
+    assert_true(strncmp(m->text, "import_", 7) != 0);
+    assert_true(strcmp(m->text, "module") != 0 && strcmp(m->text, "KILN_MODULE_H") != 0);
+    assert_true(tl < 7 || strcmp(m->text + tl - 7, "_memory") != 0);
+    assert_true(tl < 4 || strcmp(m->text + tl - 4, "_tag") != 0);
+}
+
 static void test_mangle_injective(void **state)
 {
-    size_t total = 0, per = 1;
+    size_t total = KILN_ARRAY_LEN(header_words), per = 1;
     for (int len = 0; len <= MAXLEN; len++, per *= ALPHA)
         total += per;
-    mangled *all = calloc(total + 1, sizeof *all);
+    mangled *all = calloc(total, sizeof *all);
     assert_non_null(all);
     size_t k = 0;
     per = 1;
@@ -112,17 +177,11 @@ static void test_mangle_injective(void **state)
             size_t c = code;
             for (int i = 0; i < len; i++, c /= ALPHA)
                 name[i] = alphabet[c % ALPHA];
-            size_t n = mangle(name, (size_t)len, all[k].text, sizeof all[k].text);
-            assert_true(n < sizeof all[k].text);
-            char back[MAXLEN + 1];
-            assert_int_equal(demangle(all[k].text, back), len);
-            assert_memory_equal(back, name, (size_t)len);
-            k++;
+            check_mangled(name, (size_t)len, &all[k++]);
         }
     }
-    /* And the reserved name. */
-    mangle("module", 6, all[k].text, sizeof all[k].text);
-    k++;
+    for (size_t w = 0; w < KILN_ARRAY_LEN(header_words); w++)
+        check_mangled(header_words[w], strlen(header_words[w]), &all[k++]);
     qsort(all, k, sizeof *all, compare_mangled);
     for (size_t i = 1; i < k; i++)
         assert_true(strcmp(all[i - 1].text, all[i].text) != 0);
@@ -145,15 +204,6 @@ static void test_import_symbol(void **state)
     assert_string_equal(buf, "P_import_a_x2db_");
     assert_int_equal(kiln_import_symbol("P", "m", 1, "n", 1, buf, 4), 12);
     assert_string_equal(buf, "P_i");
-    /* An export's wrapper never starts PREFIX_import_: the reserved first byte. */
-    kiln_mangle_name("import_x", 8, buf, sizeof buf);
-    assert_string_equal(buf, "_x69mport__x");
-    kiln_mangle_name("import-", 7, buf, sizeof buf);
-    assert_string_equal(buf, "_x69mport_x2d");
-    kiln_mangle_name("import", 6, buf, sizeof buf);
-    assert_string_equal(buf, "import");
-    kiln_mangle_name("imports", 7, buf, sizeof buf);
-    assert_string_equal(buf, "imports");
 }
 
 static int compare_symbols(const void *a, const void *b)

@@ -113,8 +113,8 @@ expect 0 "" "$KILN" mod.wasm --emit llvm -o - -O0
 stdout_has "define internal tailcc i32 @mod_f0" || fail "-o - --emit llvm printed no IR"
 expect 0 "" "$KILN" mod.wasm -o a.o --header a.h --prefix my_mod
 grep -q "extern const kiln_module my_mod_module;" a.h || fail "a.h lacks my_mod_module"
-grep -q "static inline kiln_trap my_mod_get__x(kiln_instance \*inst, int32_t \*r0)" a.h ||
-    fail "a.h lacks the mangled wrapper my_mod_get__x"
+grep -q "static inline kiln_trap my_mod_get_x(kiln_instance \*inst, int32_t \*r0)" a.h ||
+    fail "a.h lacks the mangled wrapper my_mod_get_x"
 # --bounds-checks: an explicit check before the load, the out-of-bounds trap block, and the
 # descriptor flag KILN_MODULE_BOUNDS_CHECKED (1, in the i32 after the ABI version); 32-bit
 # targets get the checks without asking; the default has neither. Interruption checks are on

@@ -44,8 +44,8 @@ typedef struct variant {
 } variant;
 
 static const variant variants[] = {
-    {"signal mode", &intr_module, intr_spin, intr_fib, intr_count, intr_sleep__on, intr_tail__spin},
-    {"full mode", &full_module, full_spin, full_fib, full_count, full_sleep__on, full_tail__spin},
+    {"signal mode", &intr_module, intr_spin, intr_fib, intr_count, intr_sleep_on, intr_tail_spin},
+    {"full mode", &full_module, full_spin, full_fib, full_count, full_sleep_on, full_tail_spin},
 };
 static const variant *cur; /* the one under test */
 
