@@ -367,9 +367,15 @@ LLVMBasicBlockRef lower_trap_block(lower_ctx *c, kiln_trap trap)
 void lower_trap_if(lower_ctx *c, LLVMValueRef cond, kiln_trap trap)
 {
     LLVMBasicBlockRef trap_bb = lower_trap_block(c, trap);
+    LLVMBasicBlockRef here = LLVMGetInsertBlock(c->b);
     LLVMBasicBlockRef cont = lower_new_block(c, "");
     lower_mark_unlikely(c, LLVMBuildCondBr(c->b, cond, trap_bb, cont));
     LLVMPositionBuilderAtEnd(c->b, cont);
+    /* cont runs only after here: what here's accesses vouch for holds in it (address facts,
+     * lower_memory.c), so a bounds check does not end them. */
+    for (uint32_t i = 0; i < c->fact_count; i++)
+        if (c->facts[i].bb == here)
+            c->facts[i].bb = cont;
 }
 
 /*
@@ -799,6 +805,24 @@ static void init_metadata(lower_unit *u)
     u->unlikely = md_value(u, weights, 3);
 }
 
+/* Address facts (lower_memory.c) fold p + C into zext(p) + C after an access at p. That is
+ * exact unless memory 0 can be within 64 KiB of 4 GiB, where p + C may wrap: guard-page mode
+ * accepts that (such an access traps instead of wrapping; --no-address-facts is exact), but
+ * bounds-checked mode stays exact, so it uses facts only where they cannot change a result:
+ * on 32-bit hosts (no memory gets near 4 GiB) and for a memory 0 whose declared maximum
+ * keeps it 64 KiB short of 4 GiB. */
+static bool facts_exact_when_checked(const lower_unit *u)
+{
+    if (!u->bounds_checks || u->ptr_size < 8)
+        return true;
+    const wasm_module *m = u->m;
+    if (m->memory_count == 0 || wasm_memory_is64(m, 0))
+        return true; /* no fold applies: 64-bit addresses are checked in full */
+    const wasm_limits *l = &m->memories[0].type.limits;
+    unsigned log2 = wasm_memory_page_log2(m, 0);
+    return l->has_max && l->max <= ((UINT64_C(1) << 32) - 0x10000u) >> log2;
+}
+
 bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m, const char *prefix,
                   const kiln_compile_options *o, const lower_part *part, kiln_diag *d)
 {
@@ -815,7 +839,7 @@ bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m,
     /* A 32-bit address space cannot hold the 8 GiB guard-page reservation. */
     u.bounds_checks = o->bounds_checks || u.ptr_size < 8;
     u.relaxed_dead_loads = o->relaxed_dead_loads;
-    u.address_facts = !o->no_address_facts;
+    u.address_facts = !o->no_address_facts && facts_exact_when_checked(&u);
     u.interrupts = lower_interrupt_mode(o, LLVMGetTarget(mod));
     u.sealed_imports = o->sealed_imports;
     kiln_arena_init(&u.scratch, o->alloc);

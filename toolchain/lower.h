@@ -152,7 +152,7 @@ typedef struct lower_unit {
     bool is_elf;             /* code goes to section kiln_text with __start_/__stop_ bounds */
     bool bounds_checks;      /* explicit bounds checks (KILN_MODULE_BOUNDS_CHECKED) */
     bool relaxed_dead_loads; /* no anchors on loads (kiln_compile_options) */
-    bool address_facts;      /* guard-page mode folds and nuw adds (lower_memory.c) */
+    bool address_facts;      /* folds and nuw adds (lower_memory.c; lower.c: when exact) */
     kiln_interrupt_mode interrupts; /* SIGNAL, FULL or NONE (resolved from AUTO) */
     const char *sealed_imports;     /* kiln_compile_options.sealed_imports */
     bool bare_metal;                /* an OS-less triple (*-none-*): no unwind tables */

@@ -80,9 +80,9 @@ static LLVMValueRef checked_offset(lower_ctx *c, LLVMValueRef addr, uint64_t off
     if (u->ptr_size == 8) {
         LLVMValueRef mem_size = LLVMBuildLoad2(c->b, u->t_i64, c->mem_size_slot, "");
         LLVMValueRef a = LLVMBuildZExt(c->b, addr, u->t_i64, "");
-        LLVMValueRef end = LLVMBuildAdd(c->b, a, lower_i64(u, reach), ""); /* < 2^34 */
+        LLVMValueRef end = LLVMBuildNUWAdd(c->b, a, lower_i64(u, reach), ""); /* < 2^34 */
         lower_trap_if(c, LLVMBuildICmp(c->b, LLVMIntUGT, end, mem_size, ""), KILN_TRAP_MEMORY_OOB);
-        return offset ? LLVMBuildAdd(c->b, a, lower_i64(u, offset), "") : a;
+        return offset ? LLVMBuildNUWAdd(c->b, a, lower_i64(u, offset), "") : a;
     }
     LLVMValueRef mem_size = LLVMBuildLoad2(c->b, u->t_i32, c->mem_size_slot, "");
     LLVMValueRef oob;
@@ -177,8 +177,8 @@ static uint64_t small_step(LLVMValueRef r)
 
 void lower_fact_add(lower_ctx *c, LLVMValueRef add, LLVMValueRef l, LLVMValueRef r)
 {
-    if (c->u->address_facts && c->mem_base != NULL && LLVMIsAInstruction(add) &&
-        small_step(r) != 0 && fact_accessed(c, l))
+    if (c->u->address_facts && (c->mem_base != NULL || c->mem_record != NULL) &&
+        LLVMIsAInstruction(add) && small_step(r) != 0 && fact_accessed(c, l))
         LLVMSetNUW(add, 1);
 }
 
@@ -252,19 +252,10 @@ static LLVMValueRef root_base(lower_ctx *c, LLVMValueRef addr)
 
 /* base + zext(addr) + offset, checked in bounds-checked mode; without checks the guard-page
  * reservation covers every 33-bit sum. Shared with lower_simd.c's v128 accesses. */
-LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset,
-                                     unsigned size)
+/* addr = p + C1 + C2 ... (C1 + C2 + ... < 64 KiB) after an access at p: returns p and adds
+ * C1 + C2 + ... to *offset (see the top), else returns addr. */
+static LLVMValueRef fold_facts(lower_ctx *c, LLVMValueRef addr, uint64_t *offset)
 {
-    lower_unit *u = c->u;
-    if (c->mem_record != NULL) {
-        LLVMValueRef ea = checked_offset(c, addr, offset, size);
-        LLVMValueRef base = LLVMBuildLoad2(c->b, u->t_ptr, c->mem_base_slot, "");
-        return lower_gep(c, base, ea);
-    }
-    KILN_ASSERT(c->mem_base != NULL);
-    LLVMValueRef wide = addr;
-    /* addr = p + C1 + C2 ... (C1 + C2 + ... < 64 KiB) after an access at p: base + zext(p) +
-     * (C1 + C2 + ... + offset), see the top. */
     LLVMValueRef v = addr;
     uint64_t steps = 0;
     for (int depth = 0; depth < 4; depth++) {
@@ -277,13 +268,29 @@ LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t o
         v = LLVMGetOperand(v, 0);
         /* offset + steps < 2^32: the access starts below base + 8 GiB - 1 even when p is the
          * last byte of a 4 GiB memory, inside the reservation (see the top). */
-        if (u->address_facts && offset + steps <= UINT32_MAX && fact_accessed(c, v)) {
-            wide = v;
-            offset += steps;
-            break;
+        if (c->u->address_facts && *offset + steps <= UINT32_MAX && fact_accessed(c, v)) {
+            *offset += steps;
+            return v;
         }
     }
+    return addr;
+}
+
+LLVMValueRef lower_effective_address(lower_ctx *c, LLVMValueRef addr, uint64_t offset,
+                                     unsigned size)
+{
+    lower_unit *u = c->u;
+    LLVMValueRef wide = fold_facts(c, addr, &offset);
     fact_record(c, addr);
+    if (c->mem_record != NULL) {
+        /* Checked: the same facts hold once an access at p passed its check, so the check and
+         * the address of p + C use zext(p) + C: LLVM sees the loop's pointers as induction
+         * variables that do not wrap, and one check can imply the next. */
+        LLVMValueRef ea = checked_offset(c, wide, offset, size);
+        LLVMValueRef base = LLVMBuildLoad2(c->b, u->t_ptr, c->mem_base_slot, "");
+        return lower_gep(c, base, ea);
+    }
+    KILN_ASSERT(c->mem_base != NULL);
     LLVMValueRef ea = LLVMBuildZExt(c->b, wide, u->t_i64, "");
     if (offset != 0)
         ea = LLVMBuildNUWAdd(c->b, ea, lower_i64(u, offset), ""); /* both < 2^33 */
