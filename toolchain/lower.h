@@ -21,6 +21,9 @@
 #include "kiln/abi.h"
 #include "toolchain.h"
 
+/* Bytes of a name-section name kept in a function's symbol (lower_func_symbol). */
+#define LOWER_NAME_MAX 96
+
 /* Intrinsics the lowering calls; names in lower.c. */
 typedef enum lower_intr {
     INTR_CTLZ,
@@ -160,7 +163,7 @@ typedef struct lower_unit {
     unsigned wasm_cc;  /* LLVM calling convention of Wasm functions (lower_abi.c): tailcc, or
                         * ccc where LLVM 19 has no tailcc (riscv64) */
     unsigned arg_regs; /* where Wasm calls put arguments (lower_abi.c ARGS_*) */
-    char symbol[256];  /* lower_symbol()'s result */
+    char symbol[KILN_MAX_PREFIX + 2 + 32 + LOWER_NAME_MAX]; /* lower_symbol()'s result */
 
     kiln_vmctx_layout layout;
 
@@ -566,6 +569,8 @@ LLVMValueRef lower_func(lower_unit *u, uint32_t f);
 bool lower_module_data(lower_unit *u);
 /* The symbol name PREFIX_suffix, in u->symbol (valid until the next call; LLVM copies it). */
 const char *lower_symbol(lower_unit *u, const char *fmt, ...) KILN_PRINTF(2, 3);
+/* PREFIX_f<N>[.<sanitised name-section name>]: the symbol of defined function f. */
+const char *lower_func_symbol(lower_unit *u, uint32_t f);
 /* Applies the attributes and section every generated function gets. */
 void lower_vmctx_attrs(lower_unit *u, LLVMValueRef fn);
 void lower_function_attrs(lower_unit *u, LLVMValueRef fn);

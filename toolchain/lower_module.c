@@ -1,6 +1,8 @@
 /* lower_module.c -- everything the object holds besides function bodies.
  *
- *  - function declarations: PREFIX_f<N> for each defined function (internal, vmctx first);
+ *  - function declarations: PREFIX_f<N> for each defined function (internal, vmctx first),
+ *    PREFIX_f<N>.<name> when the name section names it (lower_func_symbol), so that perf,
+ *    gdb and nm show the guest's names;
  *  - import adapters PREFIX_import<N>: the `code` of a function import bound to a host
  *    function. They pack the parameters into a 16-byte-per-value array, call
  *    kiln_host_call(vmctx, N, array) (N = the function index = the import slot index) and
@@ -24,7 +26,7 @@
 
 const char *lower_symbol(lower_unit *u, const char *fmt, ...)
 {
-    char suffix[64];
+    char suffix[32 + LOWER_NAME_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(suffix, sizeof suffix, fmt, ap);
@@ -32,6 +34,29 @@ const char *lower_symbol(lower_unit *u, const char *fmt, ...)
     /* The prefix is at most KILN_MAX_PREFIX bytes (kiln_compile checks it). */
     snprintf(u->symbol, sizeof u->symbol, "%s_%s", u->prefix, suffix);
     return u->symbol;
+}
+
+/* The symbol of defined function f: PREFIX_f<N>, with ".<name>" appended when the name
+ * section names f. The name is untrusted: bytes outside [A-Za-z0-9_.] become '_' and at most
+ * LOWER_NAME_MAX bytes are kept. f<N> alone keeps symbols unique, and the '.' keeps them apart
+ * from every other symbol of the module (export wrappers are C identifiers). A function of
+ * the module alone, so every part of a split module computes the same name. */
+const char *lower_func_symbol(lower_unit *u, uint32_t f)
+{
+    char suffix[32 + LOWER_NAME_MAX];
+    int n = snprintf(suffix, sizeof suffix, "f%u", f);
+    wasm_str name;
+    if (wasm_module_func_name(u->m, f, &name) && name.len > 0) {
+        suffix[n++] = '.';
+        for (uint32_t i = 0; i < name.len && i < LOWER_NAME_MAX; i++) {
+            char c = name.ptr[i];
+            bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '.';
+            suffix[n++] = keep ? c : '_';
+        }
+        suffix[n] = '\0';
+    }
+    return lower_symbol(u, "%s", suffix);
 }
 
 static void add_fn_attr(lower_unit *u, LLVMValueRef fn, unsigned index, const char *name,
@@ -180,7 +205,7 @@ bool lower_declare_functions(lower_unit *u)
         bool here = imported ? part->descriptor : f >= part->first && f < part->end;
         if (part->split && !here)
             continue;
-        const char *name = lower_symbol(u, imported ? "import%u" : "f%u", f);
+        const char *name = imported ? lower_symbol(u, "import%u", f) : lower_func_symbol(u, f);
         LLVMValueRef fn = LLVMAddFunction(u->mod, name, u->sigs[m->funcs[f].type_index].fn);
         lower_function_attrs(u, fn);
         lower_set_wasm_cc(u, fn);
@@ -200,7 +225,7 @@ LLVMValueRef lower_func(lower_unit *u, uint32_t f)
     /* Defined in another part; adapters are in the descriptor's part, which declares them. */
     KILN_ASSERT(u->part->split && f >= u->m->func_import_count);
     LLVMValueRef fn =
-        LLVMAddFunction(u->mod, lower_symbol(u, "f%u", f), u->sigs[u->m->funcs[f].type_index].fn);
+        LLVMAddFunction(u->mod, lower_func_symbol(u, f), u->sigs[u->m->funcs[f].type_index].fn);
     lower_set_wasm_cc(u, fn);
     LLVMSetLinkage(fn, LLVMExternalLinkage);
     LLVMSetVisibility(fn, LLVMHiddenVisibility);

@@ -25,7 +25,7 @@ body_of() {
     local i
     i=$(wasm-objdump -x "$1" | sed -n "s/^ - func\[\([0-9]*\)\] sig=[0-9]* <$3>\$/\1/p" | head -n 1)
     [ -n "$i" ] || die "$1: no function $3 in the name section"
-    awk -v f="@m_f$i(" 'index($0, "define") == 1 && index($0, f) { p = 1 } p { print } p && /^}/ { exit }' "$2"
+    awk -v f="@m_f$i" 'index($0, "define") == 1 && (index($0, f "(") || index($0, f ".")) { p = 1 } p { print } p && /^}/ { exit }' "$2"
 }
 
 # check_count LABEL WASM LL NAME PATTERN OP N: the count of PATTERN in NAME's body OP N.

@@ -31,7 +31,7 @@ muls_in() {
     local i
     i=$(func_index "$1" "$3")
     [ -n "$i" ] || { echo "none"; return; }
-    awk -v f="@m_f$i(" 'index($0, "define") == 1 && index($0, f) { p = 1 } p { print } p && /^}/ { exit }' \
+    awk -v f="@m_f$i" 'index($0, "define") == 1 && (index($0, f "(") || index($0, f ".")) { p = 1 } p { print } p && /^}/ { exit }' \
         "$2" | grep -c ' = mul i128 '
 }
 
