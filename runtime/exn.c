@@ -314,7 +314,7 @@ static exn_head *exn_alloc(uint32_t count)
 KILN_NORETURN static void uncaught(kiln_thread *t, exn_head *h)
 {
     kiln_exn *e = exn_of(h);
-    t->trap_pc = h->pc;
+    kiln_trap_note(t, h->pc);
     t->exn_serial++;
     if (t->last_exn != h) {
         free(t->last_exn);
@@ -653,7 +653,7 @@ void kiln_exn_raise_at(kiln_exn *exn, const void *pc)
 {
     (void)exn;
     kiln_thread *t = &kiln_tls;
-    t->trap_pc = (uintptr_t)pc - 1;
+    kiln_trap_note(t, (uintptr_t)pc - 1);
     kiln_set_error("exceptions are not supported on this target");
     kiln_unwind(t, KILN_TRAP_HOST);
 }

@@ -431,6 +431,60 @@ static kiln_status check(const kiln_module_desc *m, uint32_t *global_imports_out
     return KILN_STATUS_OK;
 }
 
+/* Modules whose code ran, for kiln_module_of_pc (trap backtraces name frames of any module):
+ * append-only, lock-free, [0, used) scanned. */
+static const kiln_module_desc *code_modules[KILN_MAX_CODE_RANGES];
+static uint32_t code_modules_used;
+
+static void register_module(const kiln_module_desc *m)
+{
+    for (;;) {
+        uint32_t used = __atomic_load_n(&code_modules_used, __ATOMIC_ACQUIRE);
+        for (uint32_t i = 0; i < used; i++)
+            if (__atomic_load_n(&code_modules[i], __ATOMIC_ACQUIRE) == m)
+                return;
+        if (used == KILN_MAX_CODE_RANGES)
+            return; /* kiln_signal_add_code refuses as many */
+        const kiln_module_desc *none = NULL;
+        /* Claim slot `used`; a racing registration of another module takes it first. */
+        if (__atomic_compare_exchange_n(&code_modules[used], &none, m, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            uint32_t expect = used;
+            __atomic_compare_exchange_n(&code_modules_used, &expect, used + 1, false,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+            return;
+        }
+        /* Help the winner publish its slot, then look again. */
+        uint32_t expect = used;
+        __atomic_compare_exchange_n(&code_modules_used, &expect, used + 1, false, __ATOMIC_RELEASE,
+                                    __ATOMIC_RELAXED);
+    }
+}
+
+/* Linked into one executable, modules share one kiln_text section, so each one's code range
+ * (__start_/__stop_kiln_text) is all of it: the module whose function entry is the highest
+ * at or below pc is the one whose code holds pc. */
+const kiln_module_desc *kiln_module_of_pc(uintptr_t pc)
+{
+    const kiln_module_desc *best = NULL;
+    uintptr_t best_at = 0;
+    uint32_t used = __atomic_load_n(&code_modules_used, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < used; i++) {
+        const kiln_module_desc *m = __atomic_load_n(&code_modules[i], __ATOMIC_ACQUIRE);
+        if (m == NULL || pc < (uintptr_t)m->code_begin.p || pc >= (uintptr_t)m->code_end.p)
+            continue;
+        const kiln_func_desc *funcs = m->funcs.p;
+        for (uint32_t f = 0; f < m->func_count; f++) {
+            uintptr_t at = (uintptr_t)funcs[f].code.p;
+            if (at != 0 && at <= pc && at >= best_at) {
+                best = m;
+                best_at = at;
+            }
+        }
+    }
+    return best;
+}
+
 kiln_status kiln_module_prepare(const kiln_module_desc *m, uint32_t *global_imports)
 {
     kiln_status s = kiln_runtime_init();
@@ -446,6 +500,8 @@ kiln_status kiln_module_prepare(const kiln_module_desc *m, uint32_t *global_impo
         kiln_set_error("too many modules registered with the signal handler");
         return KILN_STATUS_LIMIT;
     }
+    if (code_begin < code_end)
+        register_module(m);
     return KILN_STATUS_OK;
 }
 

@@ -153,6 +153,13 @@ void kiln_thread_setup(kiln_thread *t)
     t->ready = true;
 }
 
+/* No code-range registry: a trap's backtrace is its site alone. */
+bool kiln_signal_in_code(uintptr_t pc)
+{
+    (void)pc;
+    return false;
+}
+
 bool kiln_signal_add_code(uintptr_t begin, uintptr_t end)
 {
     (void)begin;

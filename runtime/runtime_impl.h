@@ -129,6 +129,8 @@ static inline uint64_t kiln_cap_pages(uint64_t cap64k, unsigned page_log2)
 /* Address ranges the signal handler recognises (fixed arrays, read lock-free). */
 #define KILN_MAX_CODE_RANGES   4096u
 #define KILN_MAX_MEMORY_RANGES 65536u
+/* Frames a trap's backtrace keeps (kiln_trap_backtrace; per thread, filled on the trap path). */
+#define KILN_TRAP_FRAMES 64u
 
 /* ---- os_posix.c ---- */
 
@@ -243,6 +245,7 @@ typedef struct kiln_entry {
     bool in_host;          /* a host function this activation called runs (kiln_host_call) */
     kiln_exn *thrown;      /* what that host function staged with kiln_host_throw (call.c):
                               kiln_host_call raises or frees it when the function returns */
+    uintptr_t frame;       /* kiln_enter's frame: a trap's frame walk stays below it */
 } kiln_entry;
 
 /* Per-thread runtime state (zero-initialised TLS; ready after kiln_thread_setup). The fields
@@ -271,6 +274,10 @@ typedef struct kiln_thread {
                               kiln_host_call tells one its host function's calls ended with
                               from an older one */
     uint32_t tid;          /* the kernel's thread id (the interrupt signal's target) */
+    /* kiln_trap_backtrace(): trap_frames[0, trap_frame_count), innermost first; [0] is
+     * trap_pc (trap.c, kiln_trap_walk). */
+    uint32_t trap_frame_count;
+    uintptr_t trap_frames[KILN_TRAP_FRAMES];
 } kiln_thread;
 
 /* Defined by the platform layer (signal_posix.c, os_baremetal.c), which sets threads up;
@@ -310,6 +317,10 @@ KILN_NORETURN static inline void kiln_unwind(kiln_thread *t, uint32_t trap)
 
 /* ---- signal_posix.c ---- */
 
+/* Whether pc is in registered generated code (a code range of a module). Async-signal-safe;
+ * false on platforms without the registry (bare metal). */
+bool kiln_signal_in_code(uintptr_t pc);
+
 /* Lazily per thread, before its first entry: stack bounds, alternate signal stack, exit
  * destructor. Failures only weaken stack-overflow reporting; the thread can still run. */
 void kiln_thread_setup(kiln_thread *t);
@@ -324,6 +335,16 @@ void kiln_signal_remove_memory(uintptr_t begin);
 void kiln_signal_rearm(void);
 
 /* ---- trap.c ---- */
+
+/* Records pc as the thread's latest trap site with a backtrace of that frame alone (pc 0:
+ * none). */
+void kiln_trap_note(kiln_thread *t, uintptr_t pc);
+/* Records a trap at pc (in generated code) and its backtrace: pc, then the return addresses
+ * of the generated frames found by following the frame-pointer chain from fp (a runtime
+ * frame or the trapping function's own), up to the innermost entry. A return address equal
+ * to skip (pc's own, when pc was a helper's return address) is not repeated. Reads only the
+ * stack between sp and the entry's frame: async-signal-safe. */
+void kiln_trap_walk(kiln_thread *t, uintptr_t pc, uintptr_t fp, uintptr_t sp, uintptr_t skip);
 
 /* Runs fn(vmctx, code, args_results) as a trap boundary; returns the trap or NONE. The wasm
  * stack limit is the entry's frame less stack_budget, never lower than the thread's stack
@@ -645,6 +666,8 @@ kiln_trap kiln_table_init_checked(kiln_instance *inst, uint32_t table, uint32_t 
  * ABI version, KILN_STATUS_ARG for a broken one), its code range registered with the signal
  * handler (safe to repeat). */
 kiln_status kiln_module_prepare(const kiln_module_desc *m, uint32_t *global_imports);
+/* The prepared module whose generated code holds pc, or NULL (lock-free). */
+const kiln_module_desc *kiln_module_of_pc(uintptr_t pc);
 /* Interns the module's function signatures into ids[type_count] (their canonical ids). */
 kiln_status kiln_module_intern(const kiln_module_desc *m, uint32_t *ids);
 

@@ -59,6 +59,23 @@ static void context_pc_sp(const void *uc_void, uintptr_t *pc, uintptr_t *sp)
 #endif
 }
 
+/* The interrupted context's frame pointer (the start of a trap's frame walk, trap.c). */
+static uintptr_t context_fp(const void *uc_void)
+{
+    const ucontext_t *uc = (const ucontext_t *)uc_void;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.regs[29];
+#elif defined(__riscv) && __riscv_xlen == 64
+    return (uintptr_t)uc->uc_mcontext.__gregs[8]; /* s0 */
+#elif defined(__arm__)
+    return (uintptr_t)uc->uc_mcontext.arm_fp;
+#else
+#error "signal_posix.c: add this architecture's PC/SP in context_pc_sp and context_redirect"
+#endif
+}
+
 /* Makes the interrupted context resume in fn(arg) on its own stack, as if the faulting
  * instruction had called fn: below the red zone, 16-byte aligned, null return address. */
 static void context_redirect(void *uc_void, void (*fn)(uint32_t), uint32_t arg)
@@ -192,6 +209,11 @@ static void range_remove(range_set *set, uintptr_t begin)
     pthread_mutex_unlock(&range_lock);
 }
 
+bool kiln_signal_in_code(uintptr_t pc)
+{
+    return range_contains(&code_ranges, pc);
+}
+
 bool kiln_signal_add_code(uintptr_t begin, uintptr_t end)
 {
     return begin < end && range_add(&code_ranges, begin, end, true);
@@ -321,7 +343,8 @@ static void fault_handler(int sig, siginfo_t *info, void *uc)
         uintptr_t addr = (uintptr_t)info->si_addr;
         if (range_contains(&code_ranges, pc)) {
             bool in_memory = range_contains(&memory_ranges, addr);
-            t->trap_pc = pc; /* kiln_last_trap_pc(), if this fault becomes a trap */
+            /* kiln_last_trap_pc() and the backtrace, if this fault becomes a trap */
+            kiln_trap_walk(t, pc, context_fp(uc), sp, 0);
             if (in_memory && sp > t->limit && sp - t->limit >= KILN_REDIRECT_ROOM) {
                 /* Leave the alternate stack first: sigreturn restores the thread's signal
                  * mask (no system call of ours), and the unwind runs on the thread's stack
@@ -339,7 +362,7 @@ static void fault_handler(int sig, siginfo_t *info, void *uc)
             /* The host frames between the fault and the entry are abandoned, as a trap a
              * host function raises abandons wasm frames: safe for code that holds no lock
              * and owns nothing at that point (docs/abi.md, "Stack headroom"). */
-            t->trap_pc = 0;
+            kiln_trap_note(t, 0);
             unwind_from_handler(t, sig, KILN_TRAP_STACK_EXHAUSTED, saved_errno);
         }
     }
@@ -414,7 +437,7 @@ static void interrupt_handler(int sig, siginfo_t *info, void *uc)
             context_pc_sp(uc, &pc, &sp);
             if (range_contains(&code_ranges, pc) && sp > t->limit &&
                 sp - t->limit >= KILN_REDIRECT_ROOM) {
-                t->trap_pc = pc;
+                kiln_trap_walk(t, pc, context_fp(uc), sp, 0);
                 kiln_interrupt_taken(vm);
                 retry_reset();
                 context_redirect(uc, unwind_trampoline, KILN_TRAP_INTERRUPTED);

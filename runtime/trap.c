@@ -63,6 +63,7 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, size_t stack_headro
     entry.held = NULL;
     entry.in_host = false;
     entry.thrown = NULL;
+    entry.frame = sp;
     if (t->depth == 0) {
         if (!t->ready)
             kiln_thread_setup(t);
@@ -108,6 +109,91 @@ kiln_trap kiln_enter(kiln_vmctx *vmctx, size_t stack_budget, size_t stack_headro
     return trap;
 }
 
+/* ---- Backtraces ----
+ *
+ * Generated code keeps frame pointers (toolchain/lower_module.c, lower_function_attrs), so a
+ * trap's wasm frames are a chain of frame records on the stack: at fp, the caller's fp and
+ * the return address (x86-64, AArch64), or just below fp (RISC-V). The walk records return
+ * addresses while they are in generated code and stops at the first one that is not: that is
+ * kiln_enter calling the array entry (PREFIX_entry<T>), whose frame is dropped. It reads only
+ * words between the stack pointer and the innermost entry's frame, each record above the
+ * last, so a broken chain (a runtime helper that used the frame pointer register for
+ * something else) ends the walk instead of faulting. Names are looked up only when the host
+ * asks (kiln_trap_backtrace). */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define FRAME_WALK     1
+#define FRAME_NEXT_OFF 0
+#define FRAME_RET_OFF  ((intptr_t)sizeof(uintptr_t))
+#elif defined(__riscv) && __riscv_xlen == 64
+#define FRAME_WALK     1
+#define FRAME_NEXT_OFF (-2 * (intptr_t)sizeof(uintptr_t))
+#define FRAME_RET_OFF  (-(intptr_t)sizeof(uintptr_t))
+#else
+#define FRAME_WALK 0 /* 32-bit ARM's frame records differ per compiler and mode: the trap site */
+#endif
+
+void kiln_trap_note(kiln_thread *t, uintptr_t pc)
+{
+    t->trap_pc = pc;
+    t->trap_frames[0] = pc;
+    t->trap_frame_count = pc != 0;
+}
+
+void kiln_trap_walk(kiln_thread *t, uintptr_t pc, uintptr_t fp, uintptr_t sp, uintptr_t skip)
+{
+    kiln_trap_note(t, pc);
+#if FRAME_WALK
+    uint32_t n = t->trap_frame_count;
+    uintptr_t lo = sp, hi = t->top != NULL ? t->top->frame : 0;
+    bool in_wasm = false;
+    while (n < KILN_TRAP_FRAMES) {
+        uintptr_t next_at = fp + (uintptr_t)FRAME_NEXT_OFF, ret_at = fp + (uintptr_t)FRAME_RET_OFF;
+        if (fp % sizeof(uintptr_t) != 0 || next_at < lo || ret_at >= hi ||
+            hi - ret_at < sizeof(uintptr_t))
+            break;
+        uintptr_t next = *(const uintptr_t *)next_at;
+        uintptr_t ret = *(const uintptr_t *)ret_at;
+        if (kiln_signal_in_code(ret)) {
+            if (in_wasm || ret != skip)
+                t->trap_frames[n++] = ret - 1; /* into the call, as trap_pc */
+            in_wasm = true;
+        } else if (in_wasm) {
+            n--; /* the last frame was the array entry's (the call from kiln_enter) */
+            break;
+        }
+        if (next <= fp)
+            break;
+        lo = ret_at + sizeof(uintptr_t);
+        fp = next;
+    }
+    t->trap_frame_count = n;
+#else
+    (void)fp;
+    (void)sp;
+    (void)skip;
+#endif
+}
+
+KILN_API size_t kiln_trap_backtrace(kiln_frame *out, size_t max)
+{
+    const kiln_thread *t = &kiln_tls;
+    size_t n = t->trap_frame_count;
+    for (size_t i = 0; i < n && i < max && out != NULL; i++) {
+        kiln_frame *f = &out[i];
+        f->pc = t->trap_frames[i];
+        f->module = kiln_module_of_pc(f->pc);
+        f->func_index = UINT32_MAX;
+        f->name = NULL;
+        f->name_len = 0;
+        f->file = NULL;
+        f->line = 0;
+        if (f->module != NULL &&
+            !kiln_module_func_at(f->module, f->pc, &f->func_index, &f->name, &f->name_len))
+            f->module = NULL;
+    }
+    return n;
+}
+
 void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc)
 {
     kiln_thread *t = &kiln_tls;
@@ -116,8 +202,11 @@ void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc)
     if (t->top == NULL)
         __builtin_trap();
     /* A return address: the call may be the last instruction of its function (trap blocks
-     * end in a noreturn call), so step back into the call itself. */
-    t->trap_pc = (uintptr_t)pc - 1;
+     * end in a noreturn call), so step back into the call itself. The walk starts at this
+     * function's own frame record (which __builtin_frame_address makes it keep). */
+    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+    volatile uintptr_t below = 0; /* in this frame, below its record: a bound for the walk */
+    kiln_trap_walk(t, (uintptr_t)pc - 1, fp, (uintptr_t)&below, (uintptr_t)pc);
     if (trap == KILN_TRAP_INTERRUPTED)
         kiln_interrupt_taken(vmctx); /* the stop is done: the next call runs */
     kiln_unwind(t, trap);

@@ -89,8 +89,15 @@ void lower_function_attrs(lower_unit *u, LLVMValueRef fn)
         add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
     /* Unwind tables for debuggers and profilers; not on bare metal, where ARM's would pull
      * in libgcc's unwinder (__aeabi_unwind_cpp_pr0) that firmware does not link. */
-    if (!u->bare_metal)
+    if (!u->bare_metal) {
         add_fn_attr(u, fn, LLVMAttributeFunctionIndex, "uwtable", 2 /* async */);
+        /* Frame records in every function: a trap's backtrace follows them (runtime/trap.c),
+         * and so do profilers (perf --call-graph fp). */
+        static const char fp_kind[] = "frame-pointer", fp_all[] = "all";
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateStringAttribute(u->ctx, fp_kind, sizeof fp_kind - 1,
+                                                          fp_all, sizeof fp_all - 1));
+    }
     lower_vmctx_attrs(u, fn);
 }
 

@@ -51,7 +51,38 @@ static void print_name(const char *name, size_t len)
     }
 }
 
-/* "kiln: trap: MESSAGE[: DETAIL][ in function "NAME"|#INDEX]" on stderr (docs/run.md). */
+/* The trap's backtrace, one line a frame, innermost first (docs/run.md):
+ *   "  at N: NAME" or "  at N: function #INDEX", then " (module PREFIX)" for a frame in
+ *   another module than the command's. Nothing when only the trap site is known. */
+static void print_backtrace(const kiln_module *module)
+{
+    kiln_frame frames[64];
+    size_t n = kiln_trap_backtrace(frames, (sizeof frames / sizeof frames[0]));
+    if (n > (sizeof frames / sizeof frames[0]))
+        n = (sizeof frames / sizeof frames[0]);
+    if (n < 2)
+        return; /* the trap line named the one frame there is */
+    for (size_t i = 0; i < n; i++) {
+        const kiln_frame *f = &frames[i];
+        fprintf(stderr, "  at %zu: ", i);
+        if (f->module == NULL)
+            fputs("?", stderr);
+        else if (f->name != NULL)
+            print_name(f->name, f->name_len);
+        else
+            fprintf(stderr, "function #%u", f->func_index);
+        if (f->module != NULL && f->module != module) {
+            const kiln_module_desc *d = f->module;
+            fputs(" (module ", stderr);
+            print_name((const char *)d->name.ptr.p, d->name.len);
+            fputc(')', stderr);
+        }
+        fputc('\n', stderr);
+    }
+}
+
+/* "kiln: trap: MESSAGE[: DETAIL][ in function "NAME"|#INDEX]" on stderr (docs/run.md), then
+ * the backtrace. */
 static int trap_status(const kiln_module *module, kiln_trap t)
 {
     const char *msg = kiln_trap_message(t);
@@ -70,6 +101,7 @@ static int trap_status(const kiln_module *module, kiln_trap t)
         }
     }
     fputc('\n', stderr);
+    print_backtrace(module);
     return KILN_WASI_MAIN_EXIT_TRAP;
 }
 

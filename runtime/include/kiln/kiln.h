@@ -74,6 +74,27 @@ uintptr_t kiln_last_trap_pc(void);
 bool kiln_module_func_at(const kiln_module *module, uintptr_t pc, uint32_t *index,
                          const char **name, size_t *name_len);
 
+/* One wasm frame of a trap's backtrace (kiln_trap_backtrace). */
+typedef struct kiln_frame {
+    uintptr_t pc;              /* in the function's generated code (a call, or the fault) */
+    const kiln_module *module; /* the module whose code holds pc; NULL if none is known */
+    uint32_t func_index;       /* as kiln_module_func_at; UINT32_MAX without a module */
+    const char *name;          /* as kiln_module_func_at: not NUL-terminated, may be NULL */
+    size_t name_len;
+    const char *file; /* guest source file and line: NULL and 0 (not recorded yet) */
+    uint32_t line;
+} kiln_frame;
+
+/* The wasm call stack of the calling thread's latest trap, innermost first: frame 0 is where
+ * it was raised (kiln_last_trap_pc), each next one the call in its caller, up to the call
+ * from the host (kiln_call or a typed wrapper) into the innermost wasm activation. Fills
+ * min(max, count) frames of out and returns count (at most 64), 0 if nothing is known (no
+ * trap yet, a stack overflow in host code). The trap path records program counters only
+ * (no allocation, async-signal-safe); names are looked up here. Where frames are kept
+ * (hosted targets: generated code keeps frame pointers) and what is missing (inlined
+ * functions) is in docs/abi.md, "Backtraces". Valid until the thread's next trap. */
+size_t kiln_trap_backtrace(kiln_frame *out, size_t max);
+
 /* Installs the SIGSEGV/SIGBUS handlers (on an alternate stack per thread that enters wasm)
  * once. Idempotent and thread-safe; kiln_instance_new calls it. Faults that are not
  * Kiln-generated code touching instance memory go to the handler installed before. */

@@ -112,16 +112,17 @@ guest_case "run: --dir /proc" 125 "" \
     'kiln: error: invalid argument: preopen "/proc": on procfs, which exposes the host'"'"'s kernel and processes, not files (allow it with KILN_WASI_PREOPEN_SPECIAL_FS, kiln run --allow-special-fs)' \
     "" -- "$kiln" run --dir /proc::/proc "$guests/rights.wasm" special
 # Traps name the function: from the name section, else an export name, else its index
-# (crash is noinline; at -O2 the faulting load of oob.c is in main).
-both trap 134 'kiln: trap: unreachable in function "crash"' "" ""
-both oob 134 'kiln: trap: out of bounds memory access in function "main"' "" ""
+# (crash is noinline; at -O2 the faulting load of oob.c is in main); then the wasm call stack
+# up to _start, one frame a line (wasi-libc's names).
+both trap 134 $'kiln: trap: unreachable in function "crash"\n  at 0: crash\n  at 1: __original_main\n  at 2: _start.command_export' "" ""
+both oob 134 $'kiln: trap: out of bounds memory access in function "main"\n  at 0: main\n  at 1: __main_void\n  at 2: _start.command_export' "" ""
 # wasi-libc's memcpy/memset/memcmp: native fast path (guard pages) and musl's loops
 # (--bounds-checks) print the same; a copy across the end of memory traps inside memcpy.
 both tails 0 "" "" ""
 both tails 0 "" "" "--bounds-checks"
 both strings 0 "" "" ""
 both strings 0 "" "" "--bounds-checks"
-both strings.oob 134 'kiln: trap: out of bounds memory access in function "memcpy"' "" "" oob
+both strings.oob 134 $'kiln: trap: out of bounds memory access in function "memcpy"\n  at 0: memcpy\n  at 1: main\n  at 2: __main_void\n  at 3: _start.command_export' "" "" oob
 # The three functions are recognised (their bodies are Debian's wasi-libc's, byte for byte):
 # a fast path each with guard pages, none with --bounds-checks (inlined copies are named .iN).
 fast=$("$kiln" compile -O2 --emit llvm "$guests/strings.wasm" -o - | grep -c '^libc\.fast:')
@@ -154,7 +155,7 @@ printf '%s\n' "kiln run: --timeout needs the interruption checks that --no-inter
 check "run --timeout --no-interrupt-checks" 2 "$kiln" run --no-interrupt-checks --timeout 1s \
     "$guests/spin.wasm"
 if [[ -f $guests/nameless.wasm ]]; then
-    both nameless 134 'kiln: trap: integer divide by zero in function #1' "" "-O0"
+    both nameless 134 $'kiln: trap: integer divide by zero in function #1\n  at 0: function #1\n  at 1: _start' "" "-O0"
     both nameless 134 'kiln: trap: unreachable in function "_start"' "" "-O0" x
 else
     fail "nameless.wasm was not built (wat2wasm missing)"
