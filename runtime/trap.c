@@ -205,8 +205,10 @@ void kiln_trap_raise_from(kiln_vmctx *vmctx, uint32_t trap, const void *pc)
      * end in a noreturn call), so step back into the call itself. The walk starts at this
      * function's own frame record (which __builtin_frame_address makes it keep). */
     uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
-    volatile uintptr_t below = 0; /* in this frame, below its record: a bound for the walk */
-    kiln_trap_walk(t, (uintptr_t)pc - 1, fp, (uintptr_t)&below, (uintptr_t)pc);
+    /* The lowest address the walk may read: this frame's record (at fp, or just below it on
+     * RISC-V). Not a local's address: under AddressSanitizer locals may live elsewhere. */
+    uintptr_t lowest = fp - 2 * sizeof(uintptr_t);
+    kiln_trap_walk(t, (uintptr_t)pc - 1, fp, lowest, (uintptr_t)pc);
     if (trap == KILN_TRAP_INTERRUPTED)
         kiln_interrupt_taken(vmctx); /* the stop is done: the next call runs */
     kiln_unwind(t, trap);
