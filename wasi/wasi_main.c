@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "wasi_impl.h"
@@ -53,7 +54,8 @@ static void print_name(const char *name, size_t len)
 
 /* The trap's backtrace, one line a frame, innermost first (docs/run.md):
  *   "  at N: NAME" or "  at N: function #INDEX", then " (module PREFIX)" for a frame in
- *   another module than the command's. Nothing when only the trap site is known. */
+ *   another module than the command's (" (another module)" if it has the same prefix).
+ *   Nothing when only the trap site is known. */
 static void print_backtrace(const kiln_module *module)
 {
     kiln_frame frames[64];
@@ -72,10 +74,17 @@ static void print_backtrace(const kiln_module *module)
         else
             fprintf(stderr, "function #%u", f->func_index);
         if (f->module != NULL && f->module != module) {
-            const kiln_module_desc *d = f->module;
-            fputs(" (module ", stderr);
-            print_name((const char *)d->name.ptr.p, d->name.len);
-            fputc(')', stderr);
+            /* Its prefix, unless it is the command's too (kiln run compiles every module with
+             * the same one). */
+            const kiln_module_desc *d = f->module, *main_desc = module;
+            if (d->name.len == main_desc->name.len &&
+                memcmp(d->name.ptr.p, main_desc->name.ptr.p, d->name.len) == 0) {
+                fputs(" (another module)", stderr);
+            } else {
+                fputs(" (module ", stderr);
+                print_name((const char *)d->name.ptr.p, d->name.len);
+                fputc(')', stderr);
+            }
         }
         fputc('\n', stderr);
     }

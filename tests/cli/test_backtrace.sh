@@ -6,7 +6,8 @@
 # `kiln run` and an executable from `kiln build` print the trap line and then one "  at N:
 # NAME" line per frame, exactly (-O0: every call stays a call). At -O2 inlining merges frames,
 # but at least three named ones remain. Without a name section, frames are named by their
-# export, else "function #N". Run by ctest as cli.backtrace.
+# export, else "function #N". trap_app.wat calls into trap_lib.wat, preloaded, which traps:
+# those frames are marked as another module's. Run by ctest as cli.backtrace.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
 
@@ -75,5 +76,17 @@ kiln: trap: integer divide by zero in function #0
   at 4: _start
 OUT
 check "run -O0 without a name section" 134 "$kiln" run -O0 "$src/trap_div.wat"
+
+# A frame in a preloaded module (kiln run gives every module the same prefix).
+"$wat2wasm" --debug-names "$src/trap_lib.wat" -o lib.wasm || die "wat2wasm trap_lib.wat"
+"$wat2wasm" --debug-names "$src/trap_app.wat" -o app.wasm || die "wat2wasm trap_app.wat"
+want_stderr <<'OUT'
+kiln: trap: integer divide by zero
+  at 0: lib_div (another module)
+  at 1: lib_entry (another module)
+  at 2: app_work
+  at 3: _start
+OUT
+check "run -O0 --preload: frames of two modules" 134 "$kiln" run -O0 --preload lib=lib.wasm app.wasm
 
 finish
