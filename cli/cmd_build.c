@@ -57,6 +57,7 @@ const char cli_build_help[] =
     "                       alone is seconds): APP prints 'kiln: timeout: ...' and exits\n"
     "                       with status 124\n"
     "  -O0 -O1 -O2 -O3      optimisation level (default -O2); -Os, -Oz: smaller code\n"
+    "  -g                   debug info naming the guest's functions (as kiln compile)\n"
     "  --bounds-checks      explicit bounds checks instead of guard pages\n"
     "  --no-address-facts   exact address wrapping in 4 GiB memories, at a cost in\n"
     "                       speed (docs/abi.md)\n"
@@ -183,6 +184,8 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
         } else if (strcmp(arg, "-Os") == 0 || strcmp(arg, "-Oz") == 0) {
             o->opt_level = 2;
             o->size_level = arg[2] == 's' ? 1 : 2;
+        } else if (!run && strcmp(arg, "-g") == 0) {
+            o->debug_info = true;
         } else if (strcmp(arg, "--bounds-checks") == 0) {
             o->bounds_checks = true;
         } else if (strcmp(arg, "--relaxed-dead-loads") == 0) {
@@ -371,6 +374,7 @@ int cli_app_compile(const cli_app_opts *o, const host_file *f, const char *dir, 
     co.opt_level = o->opt_level;
     co.size_level = o->size_level;
     co.bounds_checks = o->bounds_checks;
+    co.debug_info = o->debug_info;
     co.relaxed_dead_loads = o->relaxed_dead_loads;
     co.no_address_facts = o->no_address_facts;
     co.interrupts = o->interrupts;

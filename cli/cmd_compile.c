@@ -39,6 +39,8 @@ const char cli_compile_help[] =
     "  --target TRIPLE   target triple (default: the host's)\n"
     "  --cpu NAME        target CPU (default: generic; 'native' = this machine's CPU)\n"
     "  --emit KIND       obj (default), asm, or llvm (optimised textual IR)\n"
+    "  -g                debug info: each function named by the module's name section\n"
+    "                    (gdb breaks at a guest function by name; no line table yet)\n"
     "  --bounds-checks   check every memory access explicitly instead of relying on guard\n"
     "                    pages (always on for 32-bit targets; needed for bare metal)\n"
     "  --no-address-facts\n"
@@ -138,6 +140,8 @@ int cli_compile(int argc, char **argv)
             if (i + 1 >= argc)
                 return cli_usage_error("compile", "option '-j' needs a value");
             jobs = argv[++i];
+        } else if (strcmp(arg, "-g") == 0) {
+            o.debug_info = true;
         } else if (strcmp(arg, "--bounds-checks") == 0) {
             o.bounds_checks = true;
         } else if (strcmp(arg, "--relaxed-dead-loads") == 0) {

@@ -823,6 +823,55 @@ static bool facts_exact_when_checked(const lower_unit *u)
     return l->has_max && l->max <= ((UINT64_C(1) << 32) - 0x10000u) >> log2;
 }
 
+/* -g: one compile unit for the module, named after its file, and one subprogram per defined
+ * function named by the name section (else f<N>), so gdb can break at a guest function by
+ * name and names frames. No line table yet: every
+ * instruction is at line 0 of the module's file (docs/abi.md, "Debug info"). */
+static void debug_begin(lower_unit *u, const kiln_compile_options *o)
+{
+    const char *path = o->input_path ? o->input_path : "module.wasm";
+    const char *base = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '/')
+            base = p + 1;
+    size_t dir_len = base > path ? (size_t)(base - path - 1) : 0;
+    u->dib = LLVMCreateDIBuilder(u->mod);
+    u->di_file = LLVMDIBuilderCreateFile(u->dib, base, strlen(base), dir_len ? path : ".",
+                                         dir_len ? dir_len : 1);
+    static const char producer[] = "kiln";
+    u->di_cu = LLVMDIBuilderCreateCompileUnit(
+        u->dib, LLVMDWARFSourceLanguageC11, u->di_file, producer, sizeof producer - 1,
+        o->opt_level > 0, "", 0, 0, "", 0, LLVMDWARFEmissionFull, 0, false, false, "", 0, "", 0);
+    u->di_fn_type = LLVMDIBuilderCreateSubroutineType(u->dib, u->di_file, NULL, 0, LLVMDIFlagZero);
+    LLVMMetadataRef version =
+        LLVMValueAsMetadata(LLVMConstInt(u->t_i32, LLVMDebugMetadataVersion(), false));
+    LLVMAddModuleFlag(u->mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18, version);
+    LLVMMetadataRef dwarf = LLVMValueAsMetadata(LLVMConstInt(u->t_i32, 4, false));
+    LLVMAddModuleFlag(u->mod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13, dwarf);
+}
+
+/* The subprogram of function f, attached to it; the builder's location is its line 0 until
+ * debug_end_function. */
+static void debug_function(lower_unit *u, LLVMBuilderRef b, LLVMValueRef fn, uint32_t f)
+{
+    char index_name[16];
+    wasm_str name;
+    const char *text = index_name;
+    size_t len;
+    if (wasm_module_func_name(u->m, f, &name) && name.len > 0) {
+        text = name.ptr;
+        len = name.len;
+    } else {
+        len = (size_t)snprintf(index_name, sizeof index_name, "f%u", f);
+    }
+    /* No linkage name: gdb would name the function by it (PREFIX_f<N>.<name>). */
+    LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(
+        u->dib, u->di_file, text, len, "", 0, u->di_file, 0, u->di_fn_type, true, true, 0,
+        LLVMDIFlagZero, LLVMGetLinkage(fn) == LLVMInternalLinkage);
+    LLVMSetSubprogram(fn, sp);
+    LLVMSetCurrentDebugLocation2(b, LLVMDIBuilderCreateDebugLocation(u->ctx, 0, 0, sp, NULL));
+}
+
 bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m, const char *prefix,
                   const kiln_compile_options *o, const lower_part *part, kiln_diag *d)
 {
@@ -863,13 +912,22 @@ bool lower_module(LLVMModuleRef mod, LLVMTargetDataRef td, const wasm_module *m,
     u.sideeffect = LLVMGetIntrinsicDeclaration(mod, sideeffect_id, NULL, 0);
     u.sideeffect_type = LLVMIntrinsicGetType(u.ctx, sideeffect_id, NULL, 0);
 
+    if (o->debug_info)
+        debug_begin(&u, o);
     bool ok = lower_layout(m, &u.layout, d) && lower_declare_functions(&u);
     for (uint32_t i = part->first; ok && i < part->end; i++) {
+        if (u.dib != NULL && i >= m->func_import_count)
+            debug_function(&u, u.b, u.funcs[i], i);
         ok = lower_body(&u, i);
+        LLVMSetCurrentDebugLocation2(u.b, NULL);
         kiln_arena_reset(&u.scratch);
     }
     ok = ok && (!part->descriptor || lower_module_data(&u));
 
+    if (u.dib != NULL) {
+        LLVMDIBuilderFinalize(u.dib);
+        LLVMDisposeDIBuilder(u.dib);
+    }
     LLVMDisposeBuilder(u.b);
     kiln_arena_free(&u.scratch);
     kiln_arena_free(&u.arena);

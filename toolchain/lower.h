@@ -15,6 +15,7 @@
 #define KILN_TOOLCHAIN_LOWER_H
 
 #include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 
@@ -158,7 +159,9 @@ typedef struct lower_unit {
     bool address_facts;      /* folds and nuw adds (lower_memory.c; lower.c: when exact) */
     kiln_interrupt_mode interrupts; /* SIGNAL, FULL or NONE (resolved from AUTO) */
     const char *sealed_imports;     /* kiln_compile_options.sealed_imports */
-    bool bare_metal;                /* an OS-less triple (*-none-*): no unwind tables */
+    LLVMDIBuilderRef dib;           /* -g: debug info (lower.c, lower_debug_*), else NULL */
+    LLVMMetadataRef di_file, di_cu, di_fn_type;
+    bool bare_metal;   /* an OS-less triple (*-none-*): no unwind tables */
     bool exceptions;   /* the module uses exceptions: wasm functions may unwind (not nounwind) */
     unsigned wasm_cc;  /* LLVM calling convention of Wasm functions (lower_abi.c): tailcc, or
                         * ccc where LLVM 19 has no tailcc (riscv64) */

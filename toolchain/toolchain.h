@@ -891,6 +891,8 @@ typedef struct kiln_compile_options {
     uint32_t partition_size; /* bytes of function bodies per part; 0 = the default (64 KiB).
                                 Modules with more are compiled in parts merged by ld.lld -r */
     bool bounds_checks;      /* explicit bounds checks instead of guard pages (docs/abi.md) */
+    bool debug_info;         /* -g: DWARF describing each function by its guest name
+                                (docs/abi.md, "Debug info") */
     bool no_address_facts;   /* guard-page mode: no address facts (docs/abi.md): an address
                                 p + C that wraps past 4 GiB in a memory of 65,536 pages
                                 wraps as the spec says instead of trapping; costs speed */
