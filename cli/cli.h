@@ -226,7 +226,7 @@ typedef struct cli_app_opts {
     int opt_level;
     int size_level;                 /* -Os 1, -Oz 2 */
     bool bounds_checks;             /* --bounds-checks */
-    bool debug_info;                /* -g (kiln build only) */
+    bool debug_info;                /* -g */
     bool relaxed_dead_loads;        /* --relaxed-dead-loads */
     bool no_address_facts;          /* --no-address-facts */
     kiln_interrupt_mode interrupts; /* --interrupt-checks, --no-interrupt-checks */

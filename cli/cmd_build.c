@@ -184,7 +184,7 @@ static int parse(cli_app_opts *o, int argc, char **argv, bool run, int *rest)
         } else if (strcmp(arg, "-Os") == 0 || strcmp(arg, "-Oz") == 0) {
             o->opt_level = 2;
             o->size_level = arg[2] == 's' ? 1 : 2;
-        } else if (!run && strcmp(arg, "-g") == 0) {
+        } else if (strcmp(arg, "-g") == 0) {
             o->debug_info = true;
         } else if (strcmp(arg, "--bounds-checks") == 0) {
             o->bounds_checks = true;

@@ -54,6 +54,8 @@ const char cli_run_help[] =
     "                       machine's CPU and features, part of the cache key; elsewhere\n"
     "                       the port's baseline; e.g. x86-64-v2, generic)\n"
     "  --bounds-checks      explicit bounds checks instead of guard pages\n"
+    "  -g                   debug info naming the guest's functions (as kiln compile;\n"
+    "                       part of the cache key), for gdb on kiln run\n"
     "  --no-address-facts   exact address wrapping in 4 GiB memories, at a cost in\n"
     "                       speed (docs/abi.md)\n"
     "  --relaxed-dead-loads an out-of-bounds load whose value is never used may not\n"
@@ -187,6 +189,8 @@ static void hash_options(hash128 *h, const cli_app_opts *o)
     }
     if (o->bounds_checks)
         hash_string(h, "--bounds-checks");
+    if (o->debug_info) /* -g: the same code with DWARF, a different object */
+        hash_string(h, "-g");
     if (o->relaxed_dead_loads)
         hash_string(h, "--relaxed-dead-loads");
     if (o->no_address_facts)

@@ -7,7 +7,7 @@
 #
 #   add_wasm_module(<target> SOURCES <file.wasm | file.wat | file.c/.cpp...>
 #                   [PREFIX name] [OPT 0-3|s|z] [CPU name] [TARGET triple] [BOUNDS_CHECKS] [WASI]
-#                   [NO_INTERRUPT_CHECKS] [SEALED_IMPORTS list]
+#                   [NO_INTERRUPT_CHECKS] [SEALED_IMPORTS list] [DEBUG]
 #                   [EXPORTS sym...] [COMPILE_OPTIONS opt...] [LINK_OPTIONS opt...])
 #   add_wasm_executable(<target> SOURCES ... [DIRS host[::guest]...] [ENV NAME=VALUE...]
 #                       [INHERIT_ENV] [TIMEOUT duration] [HOST_SOURCES file...]
@@ -247,7 +247,7 @@ endfunction()
 
 # add_wasm_module(<target> SOURCES ... [options]): docs/cmake.md.
 function(add_wasm_module target)
-  set(flags BOUNDS_CHECKS NO_INTERRUPT_CHECKS WASI _KILN_COMMAND)
+  set(flags BOUNDS_CHECKS NO_INTERRUPT_CHECKS WASI DEBUG _KILN_COMMAND)
   set(one PREFIX OPT CPU TARGET SEALED_IMPORTS)
   set(multi SOURCES EXPORTS COMPILE_OPTIONS LINK_OPTIONS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${flags}" "${one}" "${multi}")
@@ -389,6 +389,9 @@ function(add_wasm_module target)
   if(arg_SEALED_IMPORTS)
     list(APPEND cmd --sealed-imports "${arg_SEALED_IMPORTS}")
   endif()
+  if(arg_DEBUG)
+    list(APPEND cmd -g)
+  endif()
   _kiln_write_if_changed("${object}.cmd" "${cmd}\n")
   add_custom_command(
     OUTPUT "${object}" "${header}"
@@ -426,7 +429,7 @@ endfunction()
 # `kiln build`: the module (a WASI command) and a generated main() that calls
 # kiln_wasi_run_main_flags with the DIRS and ENV fixed here.
 function(add_wasm_executable target)
-  set(flags INHERIT_ENV BOUNDS_CHECKS NO_INTERRUPT_CHECKS)
+  set(flags INHERIT_ENV BOUNDS_CHECKS NO_INTERRUPT_CHECKS DEBUG)
   set(one PREFIX OPT CPU TARGET TIMEOUT)
   set(multi SOURCES DIRS ENV COMPILE_OPTIONS LINK_OPTIONS HOST_SOURCES)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${flags}" "${one}" "${multi}")
@@ -435,7 +438,7 @@ function(add_wasm_executable target)
     message(FATAL_ERROR "${fn}(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
   set(module_args SOURCES ${arg_SOURCES} _KILN_COMMAND)
-  foreach(kw IN ITEMS BOUNDS_CHECKS NO_INTERRUPT_CHECKS)
+  foreach(kw IN ITEMS BOUNDS_CHECKS NO_INTERRUPT_CHECKS DEBUG)
     if(arg_${kw})
       list(APPEND module_args ${kw})
     endif()

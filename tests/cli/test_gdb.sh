@@ -5,7 +5,8 @@
 # trap_div.wat (with its name section) built with -g -O0: `break compute` must resolve (a
 # subprogram named by the name section), and at the breakpoint `bt` must show compute, main
 # and _start as its first three frames. The same build without -g has no such function.
-# The object, compiled in parts, must be byte-identical whatever -j compiles it. Skipped (77) without gdb or
+# The object, compiled in parts, must be byte-identical whatever -j compiles it. `kiln run -g`
+# caches an object of its own, with debug information. Skipped (77) without gdb or
 # when gdb cannot run the program (no ptrace). Run by ctest as cli.gdb.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
@@ -54,6 +55,21 @@ if cmp -s j1.o j2.o; then
     pass "compile -g in parts: the same object for -j1 and -j2"
 else
     fail "compile -g in parts: -j1 and -j2 objects differ"
+fi
+
+# kiln run -g: -g is part of the cache key, so the run compiles a second object, the one
+# with debug information (kiln run caches shared objects under $XDG_CACHE_HOME/kiln).
+rm -rf cache
+"$kiln" run -O0 div.wasm >/dev/null 2>&1
+"$kiln" run -g -O0 div.wasm >/dev/null 2>&1
+with=0 without=0
+while IFS= read -r so; do
+    if objdump -h "$so" | grep -q '\.debug_info'; then with=$((with + 1)); else without=$((without + 1)); fi
+done < <(find cache -type f -name '*.so')
+if [[ $with == 1 && $without == 1 ]]; then
+    pass "kiln run -g: its own cache entry, with debug info (the plain run's has none)"
+else
+    fail "kiln run -g: $with cached objects with debug info, $without without (want 1 and 1)"
 fi
 
 finish

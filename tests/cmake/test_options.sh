@@ -80,6 +80,20 @@ else
     fail "BOUNDS_CHECKS"
 fi
 
+# DEBUG: the module is compiled with -g (DWARF in the object) and still works.
+project_with 'add_wasm_module(adder SOURCES add.wasm PREFIX calc DEBUG)
+add_executable(host host.c)
+target_link_libraries(host PRIVATE adder)'
+cmake_configure "$src" "$work/debug" Ninja
+cmake_build "$work/debug"
+if grep -q -- ';-g' "$work/debug/CMakeFiles/adder.kiln/calc.o.cmd" &&
+    objdump -h "$work/debug/CMakeFiles/adder.kiln/calc.o" | grep -q '\.debug_info' &&
+    [[ $("$work/debug/host") == 42 ]]; then
+    pass "DEBUG: compiled with -g (.debug_info in the object), calc_add() = 42"
+else
+    fail "DEBUG: $(cat "$work/debug/CMakeFiles/adder.kiln/calc.o.cmd" 2>/dev/null | head -c 300)"
+fi
+
 # Configure-time errors: expect_error NAME REGEX add_wasm_module-call. They are raised before
 # the function creates anything, so a script (cmake -P) that loads the package's functions
 # shows them without the cost of configuring a project each time.
