@@ -464,6 +464,10 @@ static int prepare_shared(const cli_app_opts *o, char *so_path, size_t size, cha
 typedef struct preloads {
     kiln_import *items; /* every preloaded module's exports, as imports */
     size_t count, cap;
+    /* Kept with the exports they serve, so that they stay reachable until the process ends
+     * (the leak checker of a sanitizer build holds an unreachable one to be a leak). */
+    kiln_wasi *wasi[CLI_MAX_PRELOADS];
+    kiln_instance *instances[CLI_MAX_PRELOADS];
 } preloads;
 
 /* Adds inst's exports as imports of module name. */
@@ -507,6 +511,7 @@ static int instantiate_preload(const cli_app_opts *o, const kiln_wasi_config *cf
     kiln_status s = kiln_wasi_new(cfg, &wasi);
     if (s != KILN_STATUS_OK)
         return cli_app_fail(o->cmd, "--preload %s: %s", name, kiln_wasi_last_error());
+    p->wasi[k] = wasi;
     kiln_imports wasi_imports, earlier = {p->items, p->count}, all;
     const kiln_imports *lists[2] = {&earlier, &wasi_imports};
     kiln_instance *inst = NULL;
@@ -521,7 +526,8 @@ static int instantiate_preload(const cli_app_opts *o, const kiln_wasi_config *cf
                             kiln_trap_message(trap));
     if (s != KILN_STATUS_OK)
         return cli_app_fail(o->cmd, "--preload %s: %s", name, kiln_last_error());
-    return add_exports(o, p, name, m, inst); /* inst and wasi live until the process ends */
+    p->instances[k] = inst; /* inst and wasi live until the process ends */
+    return add_exports(o, p, name, m, inst);
 }
 
 /* Loads the shared object and runs its module as a WASI command; returns the exit status. */

@@ -5,7 +5,8 @@
 # fails the C compile; the list syntax ('*', -NAME); one name at two types is refused; and
 # every cross target compiles a sealed module (the C convention of each: riscv64 sign-extends
 # i32 arguments), with and without --bounds-checks.
-# Usage: test_sealed.sh KILN_CG CC RUNTIME_LIB RUNTIME_INCLUDE WORKDIR
+# Usage: test_sealed.sh KILN_CG CC RUNTIME_LIB RUNTIME_INCLUDE WORKDIR [LDFLAGS]
+# (LDFLAGS: what a sanitizer build's runtime needs at link time)
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
 KILN=$(abspath "$1")
@@ -14,6 +15,7 @@ RUNTIME_LIB=$(abspath "$3")
 INCLUDE=$(abspath "$4")
 SRC=$(cd "$(dirname "$0")" && pwd)
 enter_work "$5"
+LDFLAGS=${6:-}
 
 cat >bench.wat <<'WAT'
 (module
@@ -95,8 +97,9 @@ int main(void)
 }
 C
 link() {
+    # shellcheck disable=SC2086 # LDFLAGS is a list of flags
     "$CC" -std=c17 -Wall -Werror -I. -I"$INCLUDE" "$@" host.c bench.o "$RUNTIME_LIB" -lpthread -lm \
-        -o host
+        $LDFLAGS -o host
 }
 check "a host of typed C functions links" 0 link
 want_stdout <<'OUT'
