@@ -97,6 +97,26 @@ static bool host_type_matches(const kiln_host_func *h, const kiln_functype_desc 
             memcmp(h->results, types + t->param_count, t->result_count) == 0);
 }
 
+/* Binds function import im to the module's own adapter for it (a sealed import's, which
+ * calls the C function it was linked with, or a host function's, h), with the funcref that
+ * ref.func and tables of the import yield. */
+static void bind_adapter(kiln_instance *inst, const kiln_import_desc *im, uint32_t sig,
+                         const kiln_host_func *h)
+{
+    kiln_vmctx *vm = inst->vmctx;
+    const kiln_func_desc *fd = (const kiln_func_desc *)inst->module->funcs.p + im->index;
+    kiln_import_slot *slot = &kiln_vm_imports(vm)[im->index];
+    kiln_funcref *ref = &inst->host_refs[im->index];
+    ref->code = fd->code;
+    ref->vmctx.p = vm;
+    ref->array_entry = fd->array_entry;
+    ref->sig = sig;
+    slot->code = fd->code;
+    slot->vmctx.p = vm;
+    slot->ref.p = ref;
+    slot->host.p = (void *)(uintptr_t)h; /* kept const; kiln_host_call reads it */
+}
+
 static kiln_status link_function(kiln_instance *inst, const kiln_import_desc *im,
                                  const kiln_extern *ext)
 {
@@ -111,15 +131,7 @@ static kiln_status link_function(kiln_instance *inst, const kiln_import_desc *im
                            (unsigned)im->index);
             return KILN_STATUS_ARG;
         }
-        kiln_funcref *ref = &inst->host_refs[im->index];
-        ref->code = fd->code;
-        ref->vmctx.p = vm;
-        ref->array_entry = fd->array_entry;
-        ref->sig = sig;
-        slot->code = fd->code;
-        slot->vmctx.p = vm;
-        slot->ref.p = ref;
-        slot->host.p = NULL;
+        bind_adapter(inst, im, sig, NULL);
         return KILN_STATUS_OK;
     }
     if (ext == NULL)
@@ -135,15 +147,7 @@ static kiln_status link_function(kiln_instance *inst, const kiln_import_desc *im
                            (unsigned)im->index);
             return KILN_STATUS_ARG;
         }
-        kiln_funcref *ref = &inst->host_refs[im->index];
-        ref->code = fd->code;
-        ref->vmctx.p = vm;
-        ref->array_entry = fd->array_entry;
-        ref->sig = sig;
-        slot->code = fd->code;
-        slot->vmctx.p = vm;
-        slot->ref.p = ref;
-        slot->host.p = (void *)(uintptr_t)h; /* kept const; kiln_host_call reads it */
+        bind_adapter(inst, im, sig, h);
         return KILN_STATUS_OK;
     }
     if (ext->kind != KILN_KIND_FUNC)

@@ -36,7 +36,6 @@ typedef struct chain_step {
     LLVMValueRef sum;    /* s_j = add prev, addend */
     LLVMValueRef prev;   /* s_{j-1}, or x0 for the first step */
     LLVMValueRef addend; /* y_j */
-    LLVMValueRef term;   /* the tree's term zext(c_j) */
 } chain_step;
 
 static bool is_op(LLVMValueRef v, LLVMOpcode op)
@@ -62,7 +61,7 @@ static bool has_one_use(LLVMValueRef v)
     return u != NULL && LLVMGetNextUse(u) == NULL;
 }
 
-/* The terms of the add tree at root: inner adds (of one use, in root's block) are opened. */
+/* The terms of the add tree at root: inner adds of one use are opened. */
 static bool collect_terms(LLVMValueRef v, bool root, LLVMValueRef *terms, unsigned *n)
 {
     if (is_op(v, LLVMAdd) && is_i64(v) && (root || has_one_use(v))) {
@@ -104,7 +103,6 @@ static bool carry_of(LLVMValueRef term, chain_step *step)
     step->sum = s;
     step->prev = a;
     step->addend = b;
-    step->term = term;
     return true;
 }
 
@@ -305,10 +303,10 @@ unsigned idiom_carry_chains(LLVMModuleRef mod)
         for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
             for (LLVMValueRef i = LLVMGetFirstInstruction(bb), next; i; i = next) {
                 next = LLVMGetNextInstruction(i);
-                if (is_root(i) && rebuild(b, i)) {
+                /* A rebuild erases only i and what fed it (all before i) and adds before i:
+                 * next is still the instruction after i. */
+                if (is_root(i) && rebuild(b, i))
                     rebuilt++;
-                    next = LLVMGetFirstInstruction(bb); /* the block changed: walk it again */
-                }
             }
     LLVMDisposeBuilder(b);
     return rebuilt;
